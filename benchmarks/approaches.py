@@ -151,27 +151,27 @@ class PoolSessionPerTask(Fanout):
 
 
 class Multiregion(Fanout):
-    """This library: ``ServiceSet(service, targets=...)``; reused when warm."""
+    """This library: ``DynamicService(service, targets=...)``; reused when warm."""
 
     name = "multiregion"
-    label = "multiregion ServiceSet"
-    service_set: Any = None
+    label = "multiregion DynamicService"
+    service: Any = None
 
     def build(self) -> Any:
-        from multiregion_runtime import ServiceSet, Target
+        from multiregion_runtime import DynamicService, Target
 
         targets = [Target(region=p.region, profile=p.profile) for p in self.places]
-        return ServiceSet(self.service, targets=targets, max_workers=self.workers)
+        return DynamicService(self.service, targets=targets, max_workers=self.workers)
 
     def setup(self) -> None:
         # Clients are created (and cached) by the first run, so that a worker's
         # first run shows what creating them costs.
         if not self.cold:
-            self.service_set = self.build()
+            self.service = self.build()
 
     def run(self) -> list[Any]:
-        service_set = self.build() if self.cold else self.service_set
-        results = service_set.call(self.operation)
+        service = self.build() if self.cold else self.service
+        results = service.call(self.operation)
         return [r.value if r.ok else r.error for r in results]
 
 

@@ -9,12 +9,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on a build machine
 
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from benchmarks.scenarios import Row  # noqa: E402
+from benchmarks.scenarios import Row
 
 APPROACH_COLORS = {
     "sequential boto3 loop": "#9e9e9e",

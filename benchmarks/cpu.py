@@ -71,13 +71,13 @@ def pool_calls(pool: ThreadPoolExecutor, clients: list[Any], rounds: int) -> Wor
     return lambda: cpu_ms(batch) / (rounds * len(clients))
 
 
-def fanout_calls(service_set: Any, rounds: int) -> Work:
+def fanout_calls(service: Any, rounds: int) -> Work:
     def batch() -> None:
         for _ in range(rounds):
-            results = service_set.call(OPERATION)
+            results = service.call(OPERATION)
             assert all(r.ok for r in results), results.errors()
 
-    return lambda: cpu_ms(batch) / (rounds * len(service_set.targets))
+    return lambda: cpu_ms(batch) / (rounds * len(service.targets))
 
 
 def bare_creation(session: boto3.Session, regions: list[str]) -> Work:
@@ -92,14 +92,12 @@ def bare_creation(session: boto3.Session, regions: list[str]) -> Work:
 
 def multiregion_creation(session: boto3.Session, regions: list[str]) -> Work:
     """The runtime's own path to a new client (ClientCache), one after another."""
-    from multiregion_runtime import ServiceSet
+    from multiregion_runtime import DynamicService
 
     def one_batch() -> float:
-        service_set = ServiceSet("sqs", regions=regions, session=session)
-        targets = service_set.targets
-        return cpu_ms(lambda: [service_set.client_for(t) for t in targets]) / len(
-            targets
-        )
+        service = DynamicService("sqs", regions=regions, session=session)
+        targets = service.targets
+        return cpu_ms(lambda: [service.client_for(t) for t in targets]) / len(targets)
 
     return one_batch
 
@@ -123,28 +121,28 @@ def bare_first_calls(session: boto3.Session, regions: list[str]) -> Work:
 
 
 def multiregion_first_fanout(session: boto3.Session, regions: list[str]) -> Work:
-    """A new ServiceSet's first fan-out less its second: creation, amortized."""
-    from multiregion_runtime import ServiceSet
+    """A new DynamicService's first fan-out less its second: creation, amortized."""
+    from multiregion_runtime import DynamicService
 
     def one_batch() -> float:
-        service_set = ServiceSet("sqs", regions=regions, session=session)
-        first = cpu_ms(lambda: service_set.call(OPERATION))
-        second = cpu_ms(lambda: service_set.call(OPERATION))
+        service = DynamicService("sqs", regions=regions, session=session)
+        first = cpu_ms(lambda: service.call(OPERATION))
+        second = cpu_ms(lambda: service.call(OPERATION))
         return (first - second) / len(regions)
 
     return one_batch
 
 
 def measure_cpu(spec: dict[str, Any]) -> dict[str, Any]:
-    from multiregion_runtime import ServiceSet
+    from multiregion_runtime import DynamicService
 
     calls, batches = spec["calls"], spec["batches"]
     regions = all_regions()
     session = boto3.Session()
     client = session.client("sqs", region_name="us-east-1")
     clients = [session.client("sqs", region_name=r) for r in regions]
-    one = ServiceSet("sqs", regions=["us-east-1"], session=session)
-    every = ServiceSet("sqs", regions=regions, session=session)
+    one = DynamicService("sqs", regions=["us-east-1"], session=session)
+    every = DynamicService("sqs", regions=regions, session=session)
     rounds = max(1, calls // len(regions))
     with ThreadPoolExecutor(max_workers=len(regions)) as pool:
         works = {

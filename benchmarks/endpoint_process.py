@@ -6,12 +6,12 @@ client under test and the server each get one.
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
-import http.client
-from types import TracebackType
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent  # so ``-m benchmarks.endpoint`` resolves

@@ -15,15 +15,15 @@ from typing import Any
 from benchmarks.endpoint_process import EndpointProcess
 
 _REQUEST = (
-    "POST / HTTP/1.1\r\n"
-    "Host: 127.0.0.1\r\n"
-    "X-Amz-Target: AmazonSQS.ListQueues\r\n"
-    "Content-Type: application/x-amz-json-1.0\r\n"
-    "Authorization: AWS4-HMAC-SHA256 "
-    "Credential=testing/20261127/us-east-1/sqs/aws4_request, "
-    "SignedHeaders=host, Signature=0\r\n"
-    "Content-Length: 2\r\n\r\n{}"
-).encode()
+    b"POST / HTTP/1.1\r\n"
+    b"Host: 127.0.0.1\r\n"
+    b"X-Amz-Target: AmazonSQS.ListQueues\r\n"
+    b"Content-Type: application/x-amz-json-1.0\r\n"
+    b"Authorization: AWS4-HMAC-SHA256 "
+    b"Credential=testing/20261127/us-east-1/sqs/aws4_request, "
+    b"SignedHeaders=host, Signature=0\r\n"
+    b"Content-Length: 2\r\n\r\n{}"
+)
 
 
 @dataclass(frozen=True)

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import functools
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import botocore
 import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.model import ServiceModel
-
-# The runtime API the generated package re-exports at least; the rest comes from the
-# runtime's own __all__ (read from its source, so generation needs no import of it).
-REQUIRED_RUNTIME_NAMES = (
-    "MultiRegionClient",
-    "RegionResult",
-    "RegionResults",
-    "ServiceSet",
-    "Target",
-)
-_REPO_RUNTIME_INIT = (
-    Path(__file__).resolve().parents[1] / "runtime/multiregion_runtime/__init__.py"
-)
 
 
 def botocore_version() -> str:
@@ -65,30 +49,3 @@ def _load_extra(model: ServiceModel, type_name: str) -> dict[str, Any]:
     except DataNotFoundError:
         return {}
     return dict(data)
-
-
-def runtime_public_names() -> list[str]:
-    """``multiregion_runtime.__all__`` plus the names the package must re-export."""
-    path = _runtime_init()
-    names = set(REQUIRED_RUNTIME_NAMES)
-    if path is not None:
-        names |= _module_all(path.read_text(encoding="utf-8"))
-    return sorted(names)
-
-
-def _runtime_init() -> Path | None:
-    if _REPO_RUNTIME_INIT.exists():
-        return _REPO_RUNTIME_INIT
-    spec = importlib.util.find_spec("multiregion_runtime")
-    if spec is None or spec.origin is None:
-        return None
-    return Path(spec.origin)
-
-
-def _module_all(source: str) -> set[str]:
-    for node in ast.parse(source).body:
-        if not isinstance(node, ast.Assign):
-            continue
-        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            return {str(name) for name in ast.literal_eval(node.value)}
-    return set()

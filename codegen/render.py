@@ -110,7 +110,7 @@ def render_method(op: OperationIR) -> str:
         op,
         op.method_name,
         params,
-        f"RegionResults[{op.response_type}]",
+        f"TargetResults[{op.response_type}]",
         _method_doc(op),
         "self._call",
         [py_string(op.name), _params_arg(op)],
@@ -131,7 +131,7 @@ def render_paginate_method(paginator: PaginatorIR) -> str:
         op,
         paginator.paginate_method,
         params,
-        f"RegionResults[{op.response_type}]",
+        f"TargetResults[{op.response_type}]",
         _method_doc(op, lead),
         "self._paginate",
         [py_string(op.name), _params_arg(op), *_PASS_PAGE_PARAMS, _PASS_TOKENS],
@@ -181,7 +181,7 @@ def render_wait_method(waiter: WaiterIR) -> str:
         op,
         waiter.method_name,
         params,
-        "RegionResults[None]",
+        "TargetResults[None]",
         "\n\n".join(parts),
         "self._wait",
         [
@@ -364,13 +364,11 @@ SHARED_TYPES = frozenset(
 )
 
 
-def render_package(botocore_version: str, runtime_names: list[str]) -> dict[str, str]:
+def render_package(botocore_version: str) -> dict[str, str]:
     """``multiregion/__init__.py``, the shared ``type_defs.py`` and ``py.typed``."""
     common = {"botocore_version": botocore_version}
     return {
-        "__init__.py": _template("package_init.py.jinja2").render(
-            **common, names=runtime_names
-        ),
+        "__init__.py": _template("package_init.py.jinja2").render(**common),
         "type_defs.py": _template("shared_type_defs.py.jinja2").render(**common),
         "py.typed": "",
     }

@@ -30,7 +30,7 @@ def render_one_service(service_name: str) -> dict[str, str]:
 
 
 def render_shared() -> dict[str, str]:
-    files = render_package(loader.botocore_version(), loader.runtime_public_names())
+    files = render_package(loader.botocore_version())
     return {f"{PACKAGE}/{path}": text for path, text in files.items()}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from multiregion import RegionResults, ServiceSet, Target
+from multiregion import DynamicService, Target, TargetResults
 
 QUEUES = {
     "orders": ["us-east-1", "eu-west-1", "ap-southeast-2"],
@@ -81,7 +81,7 @@ def seed(url: str) -> None:
     say()
 
 
-def step(label: str, call: Callable[[], RegionResults[Any]]) -> RegionResults[Any]:
+def step(label: str, call: Callable[[], TargetResults[Any]]) -> TargetResults[Any]:
     """Run one fan-out; print its summary, then one visible line per failed region."""
     started = time.monotonic()
     results = call()
@@ -95,7 +95,7 @@ def step(label: str, call: Callable[[], RegionResults[Any]]) -> RegionResults[An
     return results
 
 
-def per_region(results: RegionResults[Any], show: Callable[[Any], str]) -> None:
+def per_region(results: TargetResults[Any], show: Callable[[Any], str]) -> None:
     for result in results.succeeded():
         say(f"      {result.region:<16} {show(result.unwrap())}")
 
@@ -111,11 +111,11 @@ def domains_of(value: Any) -> str:
 def simpledb_session(url: str) -> None:
     regions = boto3.Session().get_available_regions("sdb")
     say("2. The classic cross-region SimpleDB session, through the library")
-    say(f'   sdb = ServiceSet("sdb", targets=<{len(regions)} regions at {url}>)')
+    say(f'   sdb = DynamicService("sdb", targets=<{len(regions)} regions at {url}>)')
     say("   (SimpleDB signs with SigV2, which names no region; the demo signs with")
     say("   SigV4 so that moto keeps each region's domains apart)")
     targets = [Target(region=r, endpoint_url=url) for r in regions]
-    sdb = ServiceSet("sdb", targets=targets, config=SDB_CONFIG)
+    sdb = DynamicService("sdb", targets=targets, config=SDB_CONFIG)
     item = {"DomainName": DOMAIN, "ItemName": "home"}
     greeting = [{"Name": "greeting", "Value": "hello", "Replace": True}]
     step(f"create_domain({DOMAIN!r})", lambda: sdb.create_domain(DomainName=DOMAIN))

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-FAKE_KEY_ID = "AKIAFAKEKEYID0000001"
-FAKE_SECRET = "fake-secret-DO-NOT-PRINT-0123456789"
+from .helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -51,12 +45,6 @@ def session() -> boto3.Session:
     return boto3.Session(region_name="us-east-1")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def moto_server() -> Iterator[str]:
     """A moto server on loopback, stopped after the test; yields its URL."""
@@ -67,28 +55,3 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
-
-
-@contextlib.contextmanager
-def moto_process() -> Iterator[str]:
-    """A moto server in its own process (its own state), on loopback; yields its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -3,55 +3,20 @@
 """multiregion: any AWS API call in many regions at once, with typed per-region results.
 
 The typed clients live in one subpackage per service (``multiregion.sqs``,
-``multiregion.ec2``, ``multiregion.lambda_``), imported on demand.
+``multiregion.ec2``, ``multiregion.lambda_``), imported on demand. Everything else is
+the runtime's public API, re-exported as it is: ``multiregion_runtime.__all__`` is the
+one list of its names, so this file never changes when the runtime's exports do.
 """
 
-from multiregion_runtime import (
-    BotocoreTooOldError,
-    CallOptions,
-    Item,
-    Items,
-    MultiRegionClient,
-    OrganizationAccounts,
-    RegionResult,
-    RegionResults,
-    ResolvedRegions,
-    ServiceSet,
-    StaticCredentials,
-    Target,
-    TargetError,
-    TargetPlan,
-    account_targets,
-    bucket_region,
-    known_regions,
-    locate_buckets,
-    only_enabled_regions,
-    organization_accounts,
-    organization_targets,
-    profile_targets,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "BotocoreTooOldError",
-    "CallOptions",
-    "Item",
-    "Items",
-    "MultiRegionClient",
-    "OrganizationAccounts",
-    "RegionResult",
-    "RegionResults",
-    "ResolvedRegions",
-    "ServiceSet",
-    "StaticCredentials",
-    "Target",
-    "TargetError",
-    "TargetPlan",
-    "account_targets",
-    "bucket_region",
-    "known_regions",
-    "locate_buckets",
-    "only_enabled_regions",
-    "organization_accounts",
-    "organization_targets",
-    "profile_targets",
-]
+from multiregion_runtime import *  # noqa: F403
+from multiregion_runtime import __all__ as __all__
+from multiregion_runtime import __version__ as __version__
+
+if TYPE_CHECKING:  # renamed in 0.1; at run time the old names warn
+    from multiregion_runtime import RegionResult as RegionResult
+    from multiregion_runtime import RegionResults as RegionResults
+    from multiregion_runtime import ServiceSet as ServiceSet
+else:
+    from multiregion_runtime._deprecated import __getattr__ as __getattr__

@@ -1,9 +1,16 @@
 """multiregion's hand-written runtime: targets, clients, executor and results.
 
-Users import from ``multiregion``, which re-exports this API.
+Users import from ``multiregion``, which re-exports this API: ``__all__`` below is the
+one hand-written list of public names.
 """
 
-from ._accounts import (
+from typing import TYPE_CHECKING
+
+from ._dynamic import DynamicService
+from ._errors import BotocoreTooOldError
+from ._multiregion import CallOptions, MultiRegionClient
+from ._pagination import Item, Items
+from ._planning import (
     OrganizationAccounts,
     TargetPlan,
     account_targets,
@@ -12,16 +19,19 @@ from ._accounts import (
     organization_targets,
     profile_targets,
 )
-from ._base import CallOptions, MultiRegionClient
-from ._errors import BotocoreTooOldError
 from ._regions import ResolvedRegions, known_regions
-from ._results import RegionResult, RegionResults, TargetError
+from ._results import TargetError, TargetResult, TargetResults
 from ._s3 import bucket_region, locate_buckets
-from ._service_set import ServiceSet
-from ._pagination import Item, Items
 from ._targets import StaticCredentials, Target
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
+
+if TYPE_CHECKING:  # old names, for one release; at run time they warn (_deprecated)
+    RegionResult = TargetResult
+    RegionResults = TargetResults
+    ServiceSet = DynamicService
+else:
+    from ._deprecated import __getattr__ as __getattr__
 
 __all__ = [
     "BotocoreTooOldError",
@@ -30,10 +40,10 @@ __all__ = [
     "Items",
     "MultiRegionClient",
     "OrganizationAccounts",
-    "RegionResult",
-    "RegionResults",
+    "TargetResult",
+    "TargetResults",
     "ResolvedRegions",
-    "ServiceSet",
+    "DynamicService",
     "StaticCredentials",
     "Target",
     "TargetError",

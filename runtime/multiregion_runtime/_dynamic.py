@@ -1,4 +1,4 @@
-"""ServiceSet: any operation of any service, fanned out, untyped."""
+"""DynamicService: any operation of any service, fanned out, untyped."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from typing import Any
 
 import botocore
 
-from ._base import MultiRegionClient
-from ._regions import RegionsArg
+from ._multiregion import MultiRegionClient
 from ._pagination import Items
-from ._results import RegionResults
+from ._regions import RegionsArg
+from ._results import TargetResults
 from ._targets import Target
 
 
-class ServiceSet(MultiRegionClient):
-    """``ServiceSet("sdb", regions=[...]).create_domain(DomainName="d")``.
+class DynamicService(MultiRegionClient):
+    """``DynamicService("sdb", regions=[...]).create_domain(DomainName="d")``.
 
     Attribute access gives a callable for any operation of the service, by its boto3
-    (snake_case) name; results are ``RegionResults[Any]``. For typed results use the
+    (snake_case) name; results are ``TargetResults[Any]``. For typed results use the
     generated ``MultiRegion<Service>`` classes.
     """
 
@@ -35,7 +35,7 @@ class ServiceSet(MultiRegionClient):
             botocore.xform_name(op): op for op in self._model.operation_names
         }
 
-    def __getattr__(self, name: str) -> Callable[..., RegionResults[Any]]:
+    def __getattr__(self, name: str) -> Callable[..., TargetResults[Any]]:
         operations = self.__dict__.get("_operations")
         if name.startswith("_") or operations is None:
             raise AttributeError(name)
@@ -46,7 +46,7 @@ class ServiceSet(MultiRegionClient):
             raise AttributeError(f"{self.service_name} has no operation {name!r}{hint}")
         return functools.partial(self.call, operation)
 
-    def call(self, operation_name: str, **params: Any) -> RegionResults[Any]:
+    def call(self, operation_name: str, **params: Any) -> TargetResults[Any]:
         """Call an operation by botocore's name ("ListQueues") or boto3's ("list_queues")."""
         return self._call(self._operation_name(operation_name), params)
 
@@ -58,7 +58,7 @@ class ServiceSet(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **params: Any,
-    ) -> RegionResults[Any]:
+    ) -> TargetResults[Any]:
         """Every page in every target, merged per target (botocore's build_full_result)."""
         return self._paginate(
             self._operation_name(operation_name),
@@ -91,7 +91,7 @@ class ServiceSet(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **params: Any,
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Run a waiter ("instance_running" or "InstanceRunning") in every target at once."""
         name = waiter_name if "_" not in waiter_name else _pascal(waiter_name)
         return self._wait(name, params, delay=delay, max_attempts=max_attempts)

@@ -151,7 +151,8 @@ def _run_inline(task: Callable[[], T]) -> Outcome[T]:
     start = time.perf_counter()
     try:
         value = task()
-    except Exception as error:  # an error is an outcome; Ctrl-C still propagates
+    # an error is an outcome; Ctrl-C propagates
+    except Exception as error:  # noqa: BLE001
         return Outcome(None, error, time.perf_counter() - start)
     return Outcome(value, None, time.perf_counter() - start)
 

@@ -25,10 +25,10 @@ from botocore.validate import validate_parameters
 from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
-from ._clients import ClientCache
+from ._client_cache import ClientCache
 from ._errors import BotocoreTooOldError
 from ._executor import Outcome, run_all
-from ._pagination import Items, OnPage, PartialResult, paginate_full
+from ._pagination import Items, OnPage, PagesThenError, paginate_full
 from ._regions import (
     RegionsArg,
     RegionSource,
@@ -37,7 +37,7 @@ from ._regions import (
     partition_of_region,
     resolve_regions,
 )
-from ._results import RegionResult, RegionResults, error_code_of
+from ._results import TargetResult, TargetResults, error_code_of
 from ._targets import Target
 
 logger = logging.getLogger("multiregion")
@@ -60,7 +60,7 @@ class CallOptions:
     ignore_error_codes: frozenset[str] = frozenset()
     #: Called in the worker thread with each target's result as soon as it is known
     #: (progress displays, streaming); it must be quick and must not raise.
-    on_result: Callable[[RegionResult[Any]], None] | None = None
+    on_result: Callable[[TargetResult[Any]], None] | None = None
 
 
 class MultiRegionClient:
@@ -138,7 +138,7 @@ class MultiRegionClient:
         max_workers: int | None = None,
         timeout: float | None = None,
         ignore_error_codes: Collection[str] | None = None,
-        on_result: Callable[[RegionResult[Any]], None] | None = None,
+        on_result: Callable[[TargetResult[Any]], None] | None = None,
     ) -> Self:
         """A copy that runs calls with these options and shares this one's clients."""
         clone = copy.copy(self)
@@ -178,7 +178,7 @@ class MultiRegionClient:
 
     def _call(
         self, operation_name: str, params: Mapping[str, Any]
-    ) -> RegionResults[Any]:
+    ) -> TargetResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         _validate(params, self._operation_model(operation_name))
         method = botocore.xform_name(operation_name)
@@ -201,12 +201,12 @@ class MultiRegionClient:
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-    ) -> RegionResults[Any]:
+    ) -> TargetResults[Any]:
         """Every page of the operation in every target, merged per target.
 
         The merge is botocore's ``build_full_result``. ``max_items`` caps each target;
         a target that stopped early has a ``NextToken`` in its result
-        (``RegionResults.resume_tokens()``). ``starting_tokens`` resumes exactly the
+        (``TargetResults.resume_tokens()``). ``starting_tokens`` resumes exactly the
         targets it names. A target failing mid-way keeps the pages it had, with its
         error.
         """
@@ -237,7 +237,7 @@ class MultiRegionClient:
         max_items: int | None,
         page_size: int | None,
         starting_tokens: Mapping[Target, str] | None,
-    ) -> Callable[[OnPage | None], RegionResults[Any]]:
+    ) -> Callable[[OnPage | None], TargetResults[Any]]:
         """Check a paginated call now (nothing is sent); the function returned runs it.
 
         ``on_page``, when given to that function, sees each page as it arrives.
@@ -254,7 +254,7 @@ class MultiRegionClient:
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
 
-        def fan_out(on_page: OnPage | None) -> RegionResults[Any]:
+        def fan_out(on_page: OnPage | None) -> TargetResults[Any]:
             def one(target: Target, client: BaseClient) -> dict[str, Any]:
                 config: dict[str, Any] = {"MaxItems": max_items, "PageSize": page_size}
                 if starting_tokens is not None:
@@ -273,7 +273,7 @@ class MultiRegionClient:
         *,
         delay: float | None = None,
         max_attempts: int | None = None,
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait in every target at once; a failure or time-out is that target's error."""
         waiter = self._waiter_model(waiter_name)
         _validate(params, self._operation_model(waiter.operation))
@@ -294,10 +294,10 @@ class MultiRegionClient:
         self,
         targets: Sequence[Target],
         call: Callable[[Target, BaseClient], Any],
-    ) -> RegionResults[Any]:
+    ) -> TargetResults[Any]:
         """Run ``call(target, its client)`` for every target."""
 
-        def task(target: Target) -> RegionResult[Any]:
+        def task(target: Target) -> TargetResult[Any]:
             start = time.perf_counter()
             try:
                 client = self.client_for(target)
@@ -305,7 +305,8 @@ class MultiRegionClient:
                 outcome: Outcome[Any] = Outcome(
                     value, None, time.perf_counter() - start
                 )
-            except Exception as error:  # every error is this target's result
+            # every error is this target's result
+            except Exception as error:  # noqa: BLE001
                 outcome = Outcome(None, error, time.perf_counter() - start)
             result = self._result(target, outcome)
             if self._options.on_result is not None:
@@ -316,20 +317,20 @@ class MultiRegionClient:
         outcomes = run_all(
             tasks, max_workers=self._options.max_workers, timeout=self._options.timeout
         )
-        # A task's value is its RegionResult; an outcome without one timed out (or was
+        # A task's value is its TargetResult; an outcome without one timed out (or was
         # interrupted) before the task could finish.
-        return RegionResults(
+        return TargetResults(
             (
                 outcome.value
                 if outcome.value is not None
                 else self._result(target, outcome)
             )
-            for target, outcome in zip(targets, outcomes)
+            for target, outcome in zip(targets, outcomes, strict=True)
         )
 
-    def _result(self, target: Target, outcome: Outcome[Any]) -> RegionResult[Any]:
+    def _result(self, target: Target, outcome: Outcome[Any]) -> TargetResult[Any]:
         value, error, skipped = outcome.value, outcome.error, False
-        if isinstance(error, PartialResult):
+        if isinstance(error, PagesThenError):
             value, error = error.value, error.error
         if error is not None:
             code = error_code_of(error)
@@ -342,7 +343,7 @@ class MultiRegionClient:
                 f" {code}" if code else "",
             )
         client = self._clients.cached(self.service_name, target)
-        return RegionResult(target, value, error, outcome.elapsed, skipped, client)
+        return TargetResult(target, value, error, outcome.elapsed, skipped, client)
 
     def _paginator_config(self, operation_name: str) -> dict[str, Any]:
         model = self._botocore_session.get_paginator_model(self.service_name)
@@ -370,7 +371,7 @@ class MultiRegionClient:
         if not isinstance(tokens, Mapping) or not tokens:
             raise ValueError(
                 f"starting_tokens must map Targets to resume tokens, got {tokens!r}; "
-                "see RegionResults.resume_tokens()"
+                "see TargetResults.resume_tokens()"
             )
         unknown = [t.name for t in tokens if t not in self.targets]
         if unknown:

@@ -12,7 +12,8 @@ import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
-from ._results import OnTarget, RegionResults, masked
+from ._results import OnTarget, TargetResults
+from ._secrets import masked
 from ._targets import Target
 
 T = TypeVar("T")
@@ -20,10 +21,10 @@ T = TypeVar("T")
 OnPage = Callable[[Target, BaseClient, Any], None]
 
 
-class PartialResult(Exception):
+class PagesThenError(Exception):
     """A target failed part-way: ``value`` holds what it gathered before ``error``.
 
-    Internal: the runtime unpacks it into a RegionResult with both value and error.
+    Internal: the runtime unpacks it into a TargetResult with both value and error.
     """
 
     def __init__(self, value: Any, error: BaseException) -> None:
@@ -51,7 +52,7 @@ class _RecordingPages:
                 if self._on_page is not None:
                     self._on_page(page)
                 yield page
-        except Exception as error:  # the pages so far are kept; the error is reported
+        except Exception as error:  # noqa: BLE001 - pages so far kept, error reported
             self.error = error
 
     def __getattr__(self, name: str) -> Any:
@@ -67,14 +68,14 @@ def paginate_full(
 ) -> dict[str, Any]:
     """All pages of one target merged like botocore's ``build_full_result``.
 
-    Raises PartialResult (holding the merged pages so far) if a page request fails.
+    Raises PagesThenError (holding the merged pages so far) if a page request fails.
     """
     paginator = client.get_paginator(method)
     pages = paginator.paginate(**params, PaginationConfig=pagination_config)
     recording = _RecordingPages(pages, on_page)
     merged: dict[str, Any] = PageIterator.build_full_result(recording)  # type: ignore[arg-type]
     if recording.error is not None:
-        raise PartialResult(merged, recording.error)
+        raise PagesThenError(merged, recording.error)
     return merged
 
 
@@ -103,12 +104,12 @@ class Items(Generic[T]):
     """
 
     def __init__(
-        self, fan_out: Callable[[OnPage], RegionResults[Any]], result_key: str
+        self, fan_out: Callable[[OnPage], TargetResults[Any]], result_key: str
     ) -> None:
         self._fan_out = fan_out
         self._search = jmespath.compile(result_key).search
         self._pages: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.results: RegionResults[Any] | None = None
+        self.results: TargetResults[Any] | None = None
         self._error: BaseException | None = None
         self._used = False
 
@@ -135,7 +136,8 @@ class Items(Generic[T]):
         """The fan-out, in its own thread so that items can be yielded meanwhile."""
         try:
             self.results = self._fan_out(self._on_page)
-        except BaseException as error:  # re-raised in the iterating thread
+        # re-raised in the iterating thread
+        except BaseException as error:  # noqa: BLE001
             self._error = error
         self._pages.put(_DONE)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 
+from ._dynamic import DynamicService
 from ._regions import check_region, partition_endpoint_names, partition_of_region
-from ._service_set import ServiceSet
 from ._targets import Target
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -166,7 +166,7 @@ def only_enabled_regions(
     if not probes:
         return TargetPlan(list(targets))
     # AllRegions=True and OptInStatus, not a filter: the status is what says "enabled".
-    answers = ServiceSet("ec2", targets=probes, session=session).describe_regions(
+    answers = DynamicService("ec2", targets=probes, session=session).describe_regions(
         AllRegions=True
     )
     enabled = {

@@ -1,4 +1,4 @@
-"""Per-target results: one RegionResult per target, gathered in a RegionResults list."""
+"""Per-target results: one TargetResult per target, gathered in a TargetResults list."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from botocore.client import BaseClient
 
+from ._secrets import masked
 from ._targets import Target
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised on 3.10 only
@@ -26,29 +27,6 @@ class TargetError(Exception):
         self.target = target
         self.error = error
         self.__cause__ = error
-
-
-#: Response keys whose values are credentials (STS AssumeRole, GetSessionToken, SSO...):
-#: reprs show "****" instead, so printing or logging a result cannot leak them.
-SECRET_KEYS = frozenset(
-    {
-        "AccessKeyId",
-        "SecretAccessKey",
-        "SessionToken",
-        "accessKeyId",
-        "secretAccessKey",
-        "sessionToken",
-    }
-)
-
-
-def masked(value: object) -> object:
-    """``value`` with every credential (see SECRET_KEYS) replaced by "****", for reprs."""
-    if isinstance(value, dict):
-        return {k: "****" if k in SECRET_KEYS else masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v) for v in value]
-    return value
 
 
 def error_code_of(error: BaseException | None) -> str | None:
@@ -75,7 +53,7 @@ class OnTarget:
 
 
 @dataclass(frozen=True)
-class RegionResult(OnTarget, Generic[T]):
+class TargetResult(OnTarget, Generic[T]):
     """What one target answered: a value, or an error.
 
     Both are set only when a paginated call failed part-way: ``value`` then holds
@@ -111,10 +89,10 @@ class RegionResult(OnTarget, Generic[T]):
         else:
             prefix = "skipped" if self.skipped else "error"
             state = f"{prefix}={type(self.error).__name__}({self.error})"
-        return f"RegionResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
+        return f"TargetResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
 
 
-class RegionResults(list[RegionResult[T]]):
+class TargetResults(list[TargetResult[T]]):
     """The results of one fan-out, in target order (not completion order)."""
 
     def values(self) -> list[T]:
@@ -134,27 +112,27 @@ class RegionResults(list[RegionResult[T]]):
                 tokens[r.target] = token
         return tokens
 
-    def errors(self) -> list[RegionResult[T]]:
+    def errors(self) -> list[TargetResult[T]]:
         """Results that failed (skipped ones excluded)."""
         return [r for r in self if r.error is not None and not r.skipped]
 
-    def skipped(self) -> list[RegionResult[T]]:
+    def skipped(self) -> list[TargetResult[T]]:
         """Results whose error code was listed in ``ignore_error_codes``."""
         return [r for r in self if r.skipped]
 
-    def succeeded(self) -> list[RegionResult[T]]:
+    def succeeded(self) -> list[TargetResult[T]]:
         return [r for r in self if r.error is None]
 
-    def by_target(self) -> dict[Target, RegionResult[T]]:
+    def by_target(self) -> dict[Target, TargetResult[T]]:
         return {r.target: r for r in self}
 
-    def by_region(self) -> dict[str, RegionResult[T]]:
+    def by_region(self) -> dict[str, TargetResult[T]]:
         """Results keyed by region name.
 
         Raises ValueError when two targets share a region (several accounts or
         endpoints): use ``by_target()`` or ``group_by_region()`` then.
         """
-        seen: dict[str, RegionResult[T]] = {}
+        seen: dict[str, TargetResult[T]] = {}
         for r in self:
             if r.region in seen:
                 raise ValueError(
@@ -165,8 +143,8 @@ class RegionResults(list[RegionResult[T]]):
             seen[r.region] = r
         return seen
 
-    def group_by_region(self) -> dict[str, list[RegionResult[T]]]:
-        groups: dict[str, list[RegionResult[T]]] = {}
+    def group_by_region(self) -> dict[str, list[TargetResult[T]]]:
+        groups: dict[str, list[TargetResult[T]]] = {}
         for r in self:
             groups.setdefault(r.region, []).append(r)
         return groups
@@ -175,7 +153,7 @@ class RegionResults(list[RegionResult[T]]):
         """``fn`` applied to each successful value, in target order."""
         return [fn(v) for v in self.values()]
 
-    def raise_for_errors(self) -> RegionResults[T]:
+    def raise_for_errors(self) -> TargetResults[T]:
         """Raise an ExceptionGroup of TargetError (one per failed target) if any failed."""
         failed = self.errors()
         if failed:
@@ -195,7 +173,7 @@ class RegionResults(list[RegionResult[T]]):
         )
 
     def __repr__(self) -> str:
-        return f"RegionResults([{', '.join(map(repr, self))}])"
+        return f"TargetResults([{', '.join(map(repr, self))}])"
 
 
 def _count(n: int, noun: str) -> str:

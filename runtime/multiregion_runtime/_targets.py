@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field, fields
+
+from ._secrets import without_password
 
 
 @dataclass(frozen=True)
@@ -100,17 +101,6 @@ class Target:
         if self.endpoint_url is not None:
             shown.insert(1, f"endpoint_url={without_password(self.endpoint_url)!r}")
         return f"Target({', '.join(shown)})"
-
-
-def without_password(url: str) -> str:
-    """``http://user:secret@host`` -> ``http://user:****@host``: URLs get logged."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit(
-        parts._replace(netloc=f"{parts.username}:****@{host}")
-    )
 
 
 def _account_of(role_arn: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from typing_extensions import assert_type
 
-from multiregion import RegionResults
+from multiregion import TargetResults
 from multiregion.ec2 import MultiRegionEC2
 from multiregion.ec2.type_defs import InstanceTypeDef
 from multiregion.sqs import MultiRegionSQS
@@ -23,8 +23,8 @@ ec2.wait_instance_running(InstanceIds=["i-1"], delay="5")
 ec2.wait_instance_running(InstanceId="i-1")
 
 sqs = MultiRegionSQS(regions=["us-east-1"])
-# E: Expression is of type "RegionResults[ListQueuesResultTypeDef]", not "RegionResults[ListQueueTagsResultTypeDef]"  [assert-type]
-assert_type(sqs.paginate_list_queues(), RegionResults[ListQueueTagsResultTypeDef])
+# E: Expression is of type "TargetResults[ListQueuesResultTypeDef]", not "TargetResults[ListQueueTagsResultTypeDef]"  [assert-type]
+assert_type(sqs.paginate_list_queues(), TargetResults[ListQueueTagsResultTypeDef])
 # E: Dict entry 0 has incompatible type "str": "str"; expected "Target": "str"  [dict-item]
 sqs.paginate_list_queues(starting_tokens={"us-east-1": "token"})
 # E: Unexpected keyword argument "starting_tokens" for "iter_list_queues" of "MultiRegionSQS"  [call-arg]

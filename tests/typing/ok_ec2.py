@@ -4,7 +4,7 @@ from datetime import datetime
 
 from typing_extensions import assert_type
 
-from multiregion import RegionResults
+from multiregion import TargetResults
 from multiregion.ec2 import MultiRegionEC2
 from multiregion.ec2.literals import InstanceStateNameType
 from multiregion.ec2.type_defs import (
@@ -18,7 +18,7 @@ def tag_everything(ec2: MultiRegionEC2) -> list[str]:
     results = ec2.describe_instances(
         Filters=[{"Name": "instance-state-name", "Values": ["running"]}], MaxResults=50
     )
-    assert_type(results, RegionResults[DescribeInstancesResultTypeDef])
+    assert_type(results, TargetResults[DescribeInstancesResultTypeDef])
     ids = []
     for page in results.values():
         for reservation in page.get("Reservations", []):

@@ -2,7 +2,7 @@
 
 from typing_extensions import assert_type
 
-from multiregion import Item, Items, RegionResults
+from multiregion import Item, Items, TargetResults
 from multiregion.ec2 import MultiRegionEC2
 from multiregion.ec2.type_defs import ReservationTypeDef
 from multiregion.s3 import MultiRegionS3
@@ -26,7 +26,7 @@ def running_instance_ids(ec2: MultiRegionEC2) -> dict[str, list[str]]:
 
 def all_queue_urls(sqs: MultiRegionSQS) -> list[str]:
     first = sqs.paginate_list_queues(QueueNamePrefix="orders-", max_items=100)
-    assert_type(first, RegionResults[ListQueuesResultTypeDef])
+    assert_type(first, TargetResults[ListQueuesResultTypeDef])
     urls = [url for page in first.values() for url in page.get("QueueUrls", [])]
     tokens = first.resume_tokens()
     if tokens:
@@ -41,7 +41,7 @@ def all_queue_urls(sqs: MultiRegionSQS) -> list[str]:
 
 def object_keys(s3: MultiRegionS3) -> list[str]:
     merged = s3.paginate_list_objects_v2(Bucket="b", Prefix="logs/")
-    assert_type(merged, RegionResults[ListObjectsV2OutputTypeDef])
+    assert_type(merged, TargetResults[ListObjectsV2OutputTypeDef])
     keys = []
     for item in s3.iter_list_objects_v2(Bucket="b", max_items=1000):
         assert_type(item.value, ObjectTypeDef)
@@ -54,7 +54,7 @@ def start_and_wait(ec2: MultiRegionEC2, instance_ids: list[str]) -> bool:
     waited = ec2.wait_instance_running(
         InstanceIds=instance_ids, delay=5, max_attempts=60
     )
-    assert_type(waited, RegionResults[None])
+    assert_type(waited, TargetResults[None])
     return not waited.errors()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +54,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def accept_primary_email_update(
         self, **kwargs: Unpack[AcceptPrimaryEmailUpdateRequestTypeDef]
-    ) -> RegionResults[AcceptPrimaryEmailUpdateResponseTypeDef]:
+    ) -> TargetResults[AcceptPrimaryEmailUpdateResponseTypeDef]:
         """Accepts the request that originated from StartPrimaryEmailUpdate to update
         the primary email address (also known as the root user email address) for
         the specified account.
@@ -65,7 +65,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def delete_alternate_contact(
         self, **kwargs: Unpack[DeleteAlternateContactRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified alternate contact from an Amazon Web Services
         account.
 
@@ -75,7 +75,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def disable_region(
         self, **kwargs: Unpack[DisableRegionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables (opts-out) a particular Region for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/DisableRegion
@@ -84,7 +84,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def enable_region(
         self, **kwargs: Unpack[EnableRegionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables (opts-in) a particular Region for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/EnableRegion
@@ -93,7 +93,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_account_information(
         self, **kwargs: Unpack[GetAccountInformationRequestTypeDef]
-    ) -> RegionResults[GetAccountInformationResponseTypeDef]:
+    ) -> TargetResults[GetAccountInformationResponseTypeDef]:
         """Retrieves information about the specified account including its account
         name, account ID, account creation date and time, and account state. To
         use this API, an IAM user or role must have the
@@ -105,7 +105,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_alternate_contact(
         self, **kwargs: Unpack[GetAlternateContactRequestTypeDef]
-    ) -> RegionResults[GetAlternateContactResponseTypeDef]:
+    ) -> TargetResults[GetAlternateContactResponseTypeDef]:
         """Retrieves the specified alternate contact attached to an Amazon Web
         Services account.
 
@@ -115,7 +115,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_contact_information(
         self, **kwargs: Unpack[GetContactInformationRequestTypeDef]
-    ) -> RegionResults[GetContactInformationResponseTypeDef]:
+    ) -> TargetResults[GetContactInformationResponseTypeDef]:
         """Retrieves the primary contact information of an Amazon Web Services
         account.
 
@@ -125,7 +125,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_gov_cloud_account_information(
         self, **kwargs: Unpack[GetGovCloudAccountInformationRequestTypeDef]
-    ) -> RegionResults[GetGovCloudAccountInformationResponseTypeDef]:
+    ) -> TargetResults[GetGovCloudAccountInformationResponseTypeDef]:
         """Retrieves information about the GovCloud account linked to the specified
         standard account (if it exists) including the GovCloud account ID and
         state. To use this API, an IAM user or role must have the
@@ -137,7 +137,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_primary_email(
         self, **kwargs: Unpack[GetPrimaryEmailRequestTypeDef]
-    ) -> RegionResults[GetPrimaryEmailResponseTypeDef]:
+    ) -> TargetResults[GetPrimaryEmailResponseTypeDef]:
         """Retrieves the primary email address for the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/GetPrimaryEmail
@@ -146,7 +146,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def get_region_opt_status(
         self, **kwargs: Unpack[GetRegionOptStatusRequestTypeDef]
-    ) -> RegionResults[GetRegionOptStatusResponseTypeDef]:
+    ) -> TargetResults[GetRegionOptStatusResponseTypeDef]:
         """Retrieves the opt-in status of a particular Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/GetRegionOptStatus
@@ -155,7 +155,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def list_regions(
         self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Lists all the Regions for a given account and their respective opt-in
         statuses. Optionally, this list can be filtered by the
         region-opt-status-contains parameter.
@@ -166,7 +166,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def put_account_name(
         self, **kwargs: Unpack[PutAccountNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the account name of the specified account. To use this API, IAM
         principals must have the account:PutAccountName IAM permission.
 
@@ -176,7 +176,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def put_alternate_contact(
         self, **kwargs: Unpack[PutAlternateContactRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the specified alternate contact attached to an Amazon Web
         Services account.
 
@@ -186,7 +186,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def put_contact_information(
         self, **kwargs: Unpack[PutContactInformationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the primary contact information of an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/PutContactInformation
@@ -195,7 +195,7 @@ class MultiRegionAccount(MultiRegionClient):
 
     def start_primary_email_update(
         self, **kwargs: Unpack[StartPrimaryEmailUpdateRequestTypeDef]
-    ) -> RegionResults[StartPrimaryEmailUpdateResponseTypeDef]:
+    ) -> TargetResults[StartPrimaryEmailUpdateResponseTypeDef]:
         """Starts the process to update the primary email address for the specified
         account.
 
@@ -210,7 +210,7 @@ class MultiRegionAccount(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,7 +57,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def add_tags_to_certificate(
         self, **kwargs: Unpack[AddTagsToCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an ACM certificate. Tags are labels that you can
         use to identify and organize your Amazon Web Services resources. Each tag
         consists of a key and an optional value. You specify the certificate on
@@ -70,7 +70,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def delete_certificate(
         self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a certificate and its associated private key. If this action
         succeeds, the certificate is not available for use by Amazon Web Services
         services integrated with ACM. Deleting a certificate is eventually
@@ -84,7 +84,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def describe_certificate(
         self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
         """Returns detailed metadata about the specified ACM certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeCertificate
@@ -93,7 +93,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def export_certificate(
         self, **kwargs: Unpack[ExportCertificateRequestTypeDef]
-    ) -> RegionResults[ExportCertificateResponseTypeDef]:
+    ) -> TargetResults[ExportCertificateResponseTypeDef]:
         """Exports a private certificate issued by a private certificate authority
         (CA) or a public certificate for use anywhere. The exported file contains
         the certificate, the certificate chain, and the encrypted private key
@@ -107,7 +107,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def get_account_configuration(
         self,
-    ) -> RegionResults[GetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetAccountConfigurationResponseTypeDef]:
         """Returns the account configuration options associated with an Amazon Web
         Services account.
 
@@ -117,7 +117,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def get_certificate(
         self, **kwargs: Unpack[GetCertificateRequestTypeDef]
-    ) -> RegionResults[GetCertificateResponseTypeDef]:
+    ) -> TargetResults[GetCertificateResponseTypeDef]:
         """Retrieves a certificate and its certificate chain. The certificate may be
         either a public or private certificate issued using the ACM
         RequestCertificate action, or a certificate imported into ACM using the
@@ -132,7 +132,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def import_certificate(
         self, **kwargs: Unpack[ImportCertificateRequestTypeDef]
-    ) -> RegionResults[ImportCertificateResponseTypeDef]:
+    ) -> TargetResults[ImportCertificateResponseTypeDef]:
         """Imports a certificate into Certificate Manager (ACM) to use with services
         that are integrated with ACM. Note that integrated services allow only
         certificate types and keys they support to be associated with their
@@ -148,7 +148,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def list_certificates(
         self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Retrieves a list of certificate ARNs and domain names. You can request
         that only certificates that match a specific status be listed. You can
         also filter by specific attributes of the certificate. Default filtering
@@ -160,7 +160,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def list_tags_for_certificate(
         self, **kwargs: Unpack[ListTagsForCertificateRequestTypeDef]
-    ) -> RegionResults[ListTagsForCertificateResponseTypeDef]:
+    ) -> TargetResults[ListTagsForCertificateResponseTypeDef]:
         """Lists the tags that have been applied to the ACM certificate. Use the
         certificate's Amazon Resource Name (ARN) to specify the certificate. To
         add a tag to an ACM certificate, use the AddTagsToCertificate action. To
@@ -172,7 +172,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def put_account_configuration(
         self, **kwargs: Unpack[PutAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or modifies account-level configurations in ACM.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/PutAccountConfiguration
@@ -181,7 +181,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def remove_tags_from_certificate(
         self, **kwargs: Unpack[RemoveTagsFromCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove one or more tags from an ACM certificate. A tag consists of a
         key-value pair. If you do not specify the value portion of the tag when
         calling this function, the tag will be removed regardless of value. If you
@@ -194,7 +194,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def renew_certificate(
         self, **kwargs: Unpack[RenewCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Renews an eligible ACM certificate. In order to renew your Amazon Web
         Services Private CA certificates with ACM, you must first grant the ACM
         service principal permission to do so. For more information, see Testing
@@ -206,7 +206,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def request_certificate(
         self, **kwargs: Unpack[RequestCertificateRequestTypeDef]
-    ) -> RegionResults[RequestCertificateResponseTypeDef]:
+    ) -> TargetResults[RequestCertificateResponseTypeDef]:
         """Requests an ACM certificate for use with other Amazon Web Services
         services. To request an ACM certificate, you must specify a fully
         qualified domain name (FQDN) in the DomainName parameter. You can also
@@ -218,7 +218,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def resend_validation_email(
         self, **kwargs: Unpack[ResendValidationEmailRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resends the email that requests domain ownership validation. The domain
         owner or an authorized representative must approve the ACM certificate
         before it can be issued. The certificate can be approved by clicking a
@@ -237,7 +237,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def revoke_certificate(
         self, **kwargs: Unpack[RevokeCertificateRequestTypeDef]
-    ) -> RegionResults[RevokeCertificateResponseTypeDef]:
+    ) -> TargetResults[RevokeCertificateResponseTypeDef]:
         """Revokes a public ACM certificate. You can only revoke certificates that
         have been previously exported.
 
@@ -247,7 +247,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def search_certificates(
         self, **kwargs: Unpack[SearchCertificatesRequestTypeDef]
-    ) -> RegionResults[SearchCertificatesResponseTypeDef]:
+    ) -> TargetResults[SearchCertificatesResponseTypeDef]:
         """Retrieves a list of certificates matching search criteria. You can filter
         certificates by X.509 attributes and ACM specific properties like
         certificate status, type and renewal eligibility. This operation provides
@@ -260,7 +260,7 @@ class MultiRegionACM(MultiRegionClient):
 
     def update_certificate_options(
         self, **kwargs: Unpack[UpdateCertificateOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a certificate. You can use this function to specify whether to opt
         in to or out of recording your certificate in a certificate transparency
         log and exporting. For more information, see Opting Out of Certificate
@@ -278,7 +278,7 @@ class MultiRegionACM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -304,7 +304,7 @@ class MultiRegionACM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchCertificatesRequestTypeDef],
-    ) -> RegionResults[SearchCertificatesResponseTypeDef]:
+    ) -> TargetResults[SearchCertificatesResponseTypeDef]:
         """Every page of SearchCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -362,7 +362,7 @@ class MultiRegionACM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCertificateRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CertificateValidated.
 
         Polls DescribeCertificate in every target at once, every 60 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,7 +71,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def create_certificate_authority(
         self, **kwargs: Unpack[CreateCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[CreateCertificateAuthorityResponseTypeDef]:
+    ) -> TargetResults[CreateCertificateAuthorityResponseTypeDef]:
         """Creates a root or subordinate private certificate authority (CA). You must
         specify the CA configuration, an optional configuration for Online
         Certificate Status Protocol (OCSP) and/or a certificate revocation list
@@ -92,7 +92,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def create_certificate_authority_audit_report(
         self, **kwargs: Unpack[CreateCertificateAuthorityAuditReportRequestTypeDef]
-    ) -> RegionResults[CreateCertificateAuthorityAuditReportResponseTypeDef]:
+    ) -> TargetResults[CreateCertificateAuthorityAuditReportResponseTypeDef]:
         """Creates an audit report that lists every time that your CA private key is
         used to issue a certificate. The IssueCertificate and RevokeCertificate
         actions use the private key.
@@ -103,7 +103,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def create_permission(
         self, **kwargs: Unpack[CreatePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Grants one or more permissions on a private CA to the Certificate Manager
         (ACM) service principal (acm.amazonaws.com). These permissions allow ACM
         to issue and renew ACM certificates that reside in the same Amazon Web
@@ -115,7 +115,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def delete_certificate_authority(
         self, **kwargs: Unpack[DeleteCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a private certificate authority (CA). You must provide the Amazon
         Resource Name (ARN) of the private CA that you want to delete. You can
         find the ARN by calling the ListCertificateAuthorities action.
@@ -126,7 +126,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def delete_permission(
         self, **kwargs: Unpack[DeletePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes permissions on a private CA granted to the Certificate Manager
         (ACM) service principal (acm.amazonaws.com).
 
@@ -136,7 +136,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource-based policy attached to a private CA. Deletion will
         remove any access that the policy has granted. If there is no policy
         attached to the private CA, this action will return successful.
@@ -147,7 +147,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def describe_certificate_authority(
         self, **kwargs: Unpack[DescribeCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateAuthorityResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateAuthorityResponseTypeDef]:
         """Lists information about your private certificate authority (CA) or one
         that has been shared with you. You specify the private CA on input by its
         ARN (Amazon Resource Name). The output contains the status of your CA.
@@ -159,7 +159,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def describe_certificate_authority_audit_report(
         self, **kwargs: Unpack[DescribeCertificateAuthorityAuditReportRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateAuthorityAuditReportResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateAuthorityAuditReportResponseTypeDef]:
         """Lists information about a specific audit report created by calling the
         CreateCertificateAuthorityAuditReport action. Audit information is created
         every time the certificate authority (CA) private key is used. The private
@@ -172,7 +172,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def get_certificate(
         self, **kwargs: Unpack[GetCertificateRequestTypeDef]
-    ) -> RegionResults[GetCertificateResponseTypeDef]:
+    ) -> TargetResults[GetCertificateResponseTypeDef]:
         """Retrieves a certificate from your private CA or one that has been shared
         with you. The ARN of the certificate is returned when you call the
         IssueCertificate action. You must specify both the ARN of your private CA
@@ -188,7 +188,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def get_certificate_authority_certificate(
         self, **kwargs: Unpack[GetCertificateAuthorityCertificateRequestTypeDef]
-    ) -> RegionResults[GetCertificateAuthorityCertificateResponseTypeDef]:
+    ) -> TargetResults[GetCertificateAuthorityCertificateResponseTypeDef]:
         """Retrieves the certificate and certificate chain for your private
         certificate authority (CA) or one that has been shared with you. Both the
         certificate and the chain are base64 PEM-encoded. The chain does not
@@ -201,7 +201,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def get_certificate_authority_csr(
         self, **kwargs: Unpack[GetCertificateAuthorityCsrRequestTypeDef]
-    ) -> RegionResults[GetCertificateAuthorityCsrResponseTypeDef]:
+    ) -> TargetResults[GetCertificateAuthorityCsrResponseTypeDef]:
         """Retrieves the certificate signing request (CSR) for your private
         certificate authority (CA). The CSR is created when you call the
         CreateCertificateAuthority action. Sign the CSR with your Amazon Web
@@ -216,7 +216,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a private CA. If either
         the private CA resource or the policy cannot be found, this action returns
         a ResourceNotFoundException.
@@ -227,7 +227,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def import_certificate_authority_certificate(
         self, **kwargs: Unpack[ImportCertificateAuthorityCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Imports a signed private CA certificate into Amazon Web Services Private
         CA. This action is used when you are using a chain of trust whose root is
         located outside Amazon Web Services Private CA. Before you can call this
@@ -239,7 +239,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def issue_certificate(
         self, **kwargs: Unpack[IssueCertificateRequestTypeDef]
-    ) -> RegionResults[IssueCertificateResponseTypeDef]:
+    ) -> TargetResults[IssueCertificateResponseTypeDef]:
         """Uses your private certificate authority (CA), or one that has been shared
         with you, to issue a client certificate. This action returns the Amazon
         Resource Name (ARN) of the certificate. You can retrieve the certificate
@@ -251,7 +251,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def list_certificate_authorities(
         self, **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef]
-    ) -> RegionResults[ListCertificateAuthoritiesResponseTypeDef]:
+    ) -> TargetResults[ListCertificateAuthoritiesResponseTypeDef]:
         """Lists the private certificate authorities that you created by using the
         CreateCertificateAuthority action.
 
@@ -261,7 +261,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def list_permissions(
         self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """List all permissions on a private CA, if any, granted to the Certificate
         Manager (ACM) service principal (acm.amazonaws.com).
 
@@ -271,7 +271,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Lists the tags, if any, that are associated with your private CA or one
         that has been shared with you. Tags are labels that you can use to
         identify and organize your CAs. Each tag consists of a key and an optional
@@ -284,7 +284,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def put_policy(
         self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a resource-based policy to a private CA.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-pca-2017-08-22/PutPolicy
@@ -293,7 +293,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def restore_certificate_authority(
         self, **kwargs: Unpack[RestoreCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Restores a certificate authority (CA) that is in the DELETED state. You
         can restore a CA during the period that you defined in the
         PermanentDeletionTimeInDays parameter of the DeleteCertificateAuthority
@@ -316,7 +316,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def revoke_certificate(
         self, **kwargs: Unpack[RevokeCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes a certificate that was issued inside Amazon Web Services Private
         CA. If you enable a certificate revocation list (CRL) when you create or
         update your private CA, information about the revoked certificates will be
@@ -334,7 +334,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def tag_certificate_authority(
         self, **kwargs: Unpack[TagCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your private CA. Tags are labels that you can use
         to identify and organize your Amazon Web Services resources. Each tag
         consists of a key and an optional value. You specify the private CA on
@@ -352,7 +352,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def untag_certificate_authority(
         self, **kwargs: Unpack[UntagCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove one or more tags from your private CA. A tag consists of a
         key-value pair. If you do not specify the value portion of the tag when
         calling this action, the tag will be removed regardless of value. If you
@@ -367,7 +367,7 @@ class MultiRegionACMPCA(MultiRegionClient):
 
     def update_certificate_authority(
         self, **kwargs: Unpack[UpdateCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the status or configuration of a private certificate authority
         (CA). Your private CA must be in the ACTIVE or DISABLED state before you
         can update it. You can disable a private CA that is in the ACTIVE state or
@@ -384,7 +384,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificateAuthoritiesRequestTypeDef],
-    ) -> RegionResults[ListCertificateAuthoritiesResponseTypeDef]:
+    ) -> TargetResults[ListCertificateAuthoritiesResponseTypeDef]:
         """Every page of ListCertificateAuthorities in every target, merged per
         target (botocore's build_full_result).
 
@@ -408,7 +408,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """Every page of ListPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -432,7 +432,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -508,7 +508,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCertificateAuthorityAuditReportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Audit Report is created
 
         Polls DescribeCertificateAuthorityAuditReport in every target at once,
@@ -527,7 +527,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCertificateAuthorityCsrRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Certificate Authority CSR is created
 
         Polls GetCertificateAuthorityCsr in every target at once, every 3 seconds
@@ -549,7 +549,7 @@ class MultiRegionACMPCA(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCertificateRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a certificate is issued
 
         Polls GetCertificate in every target at once, every 1 seconds and at most

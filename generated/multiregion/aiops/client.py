@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,7 +56,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def create_investigation_group(
         self, **kwargs: Unpack[CreateInvestigationGroupInputTypeDef]
-    ) -> RegionResults[CreateInvestigationGroupOutputTypeDef]:
+    ) -> TargetResults[CreateInvestigationGroupOutputTypeDef]:
         """Creates an investigation group in your account. Creating an investigation
         group is a one-time setup task for each Region in your account. It is a
         necessary task to be able to perform investigations.
@@ -67,7 +67,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def delete_investigation_group(
         self, **kwargs: Unpack[DeleteInvestigationGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified investigation group from your account. You can
         currently have one investigation group per Region in your account. After
         you delete an investigation group, you can later create a new
@@ -79,7 +79,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def delete_investigation_group_policy(
         self, **kwargs: Unpack[DeleteInvestigationGroupPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteInvestigationGroupPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteInvestigationGroupPolicyOutputTypeDef]:
         """Removes the IAM resource policy from being associated with the
         investigation group that you specify.
 
@@ -89,7 +89,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def get_investigation_group(
         self, **kwargs: Unpack[GetInvestigationGroupRequestTypeDef]
-    ) -> RegionResults[GetInvestigationGroupResponseTypeDef]:
+    ) -> TargetResults[GetInvestigationGroupResponseTypeDef]:
         """Returns the configuration information for the specified investigation
         group.
 
@@ -99,7 +99,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def get_investigation_group_policy(
         self, **kwargs: Unpack[GetInvestigationGroupPolicyRequestTypeDef]
-    ) -> RegionResults[GetInvestigationGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[GetInvestigationGroupPolicyResponseTypeDef]:
         """Returns the JSON of the IAM resource policy associated with the specified
         investigation group in a string. For example,
         {\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[{\\"Effect\\":\\"Allow\\",\\"Principal\\":{\\"Service\\":\\"aiops.alarms.cloudwatch.amazonaws.com\\"},\\"Action\\":[\\"aiops:CreateInvestigation\\",\\"aiops:CreateInvestigationEvent\\"],\\"Resource\\":\\"*\\",\\"Condition\\":{\\"StringEquals\\":{\\"aws:SourceAccount\\":\\"111122223333\\"},\\"ArnLike\\":{\\"aws:SourceArn\\":\\"arn:aws:cloudwatch:us-east-1:111122223333:alarm:*\\"}}}]}.
@@ -110,7 +110,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def list_investigation_groups(
         self, **kwargs: Unpack[ListInvestigationGroupsInputTypeDef]
-    ) -> RegionResults[ListInvestigationGroupsOutputTypeDef]:
+    ) -> TargetResults[ListInvestigationGroupsOutputTypeDef]:
         """Returns the ARN and name of each investigation group in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/ListInvestigationGroups
@@ -119,7 +119,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a CloudWatch investigations resource.
         Currently, investigation groups support tagging.
 
@@ -129,7 +129,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def put_investigation_group_policy(
         self, **kwargs: Unpack[PutInvestigationGroupPolicyRequestTypeDef]
-    ) -> RegionResults[PutInvestigationGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[PutInvestigationGroupPolicyResponseTypeDef]:
         """Creates an IAM resource policy and assigns it to the specified
         investigation group.
 
@@ -139,7 +139,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/TagResource
@@ -148,7 +148,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/UntagResource
@@ -157,7 +157,7 @@ class MultiRegionAIOps(MultiRegionClient):
 
     def update_investigation_group(
         self, **kwargs: Unpack[UpdateInvestigationGroupRequestTypeDef]
-    ) -> RegionResults[UpdateInvestigationGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateInvestigationGroupOutputTypeDef]:
         """Updates the configuration of the specified investigation group.
 
         https://docs.aws.amazon.com/goto/WebAPI/aiops-2018-05-10/UpdateInvestigationGroup
@@ -171,7 +171,7 @@ class MultiRegionAIOps(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvestigationGroupsInputTypeDef],
-    ) -> RegionResults[ListInvestigationGroupsOutputTypeDef]:
+    ) -> TargetResults[ListInvestigationGroupsOutputTypeDef]:
         """Every page of ListInvestigationGroups in every target, merged per target
         (botocore's build_full_result).
 

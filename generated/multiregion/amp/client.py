@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -118,7 +118,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_alert_manager_definition(
         self, **kwargs: Unpack[CreateAlertManagerDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateAlertManagerDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateAlertManagerDefinitionResponseTypeDef]:
         """The CreateAlertManagerDefinition operation creates the alert manager
         definition in a workspace. If a workspace already has an alert manager
         definition, don't use this operation to update it. Instead, use
@@ -130,7 +130,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_anomaly_detector(
         self, **kwargs: Unpack[CreateAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[CreateAnomalyDetectorResponseTypeDef]:
+    ) -> TargetResults[CreateAnomalyDetectorResponseTypeDef]:
         """Creates an anomaly detector within a workspace using the Random Cut Forest
         algorithm for time-series analysis. The anomaly detector analyzes Amazon
         Managed Service for Prometheus metrics to identify unusual patterns and
@@ -142,7 +142,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_logging_configuration(
         self, **kwargs: Unpack[CreateLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateLoggingConfigurationResponseTypeDef]:
         """The CreateLoggingConfiguration operation creates rules and alerting
         logging configuration for the workspace. Use this operation to set the
         CloudWatch log group to which the logs will be published to.
@@ -153,7 +153,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_query_logging_configuration(
         self, **kwargs: Unpack[CreateQueryLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateQueryLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateQueryLoggingConfigurationResponseTypeDef]:
         """Creates a query logging configuration for the specified workspace. This
         operation enables logging of queries that exceed the specified QSP
         threshold.
@@ -164,7 +164,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_rule_groups_namespace(
         self, **kwargs: Unpack[CreateRuleGroupsNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateRuleGroupsNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateRuleGroupsNamespaceResponseTypeDef]:
         """The CreateRuleGroupsNamespace operation creates a rule groups namespace
         within a workspace. A rule groups namespace is associated with exactly one
         rules file. A workspace can have multiple rule groups namespaces.
@@ -175,7 +175,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_scraper(
         self, **kwargs: Unpack[CreateScraperRequestTypeDef]
-    ) -> RegionResults[CreateScraperResponseTypeDef]:
+    ) -> TargetResults[CreateScraperResponseTypeDef]:
         """The CreateScraper operation creates a scraper to collect metrics. A
         scraper pulls metrics from Prometheus-compatible sources and sends them to
         your Amazon Managed Service for Prometheus workspace. You can configure
@@ -191,7 +191,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def create_workspace(
         self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
         """Creates a Prometheus workspace. A workspace is a logical space dedicated
         to the storage and querying of Prometheus metrics. You can have one or
         more workspaces in each Region in your account.
@@ -202,7 +202,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_alert_manager_definition(
         self, **kwargs: Unpack[DeleteAlertManagerDefinitionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the alert manager definition from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteAlertManagerDefinition
@@ -211,7 +211,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_anomaly_detector(
         self, **kwargs: Unpack[DeleteAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes an anomaly detector from a workspace. This operation is
         idempotent.
 
@@ -221,7 +221,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_logging_configuration(
         self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the rules and alerting logging configuration for a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteLoggingConfiguration
@@ -230,7 +230,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_query_logging_configuration(
         self, **kwargs: Unpack[DeleteQueryLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the query logging configuration for the specified workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteQueryLoggingConfiguration
@@ -239,7 +239,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource-based policy attached to an Amazon Managed Service
         for Prometheus workspace.
 
@@ -249,7 +249,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_rule_groups_namespace(
         self, **kwargs: Unpack[DeleteRuleGroupsNamespaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes one rule groups namespace and its associated rule groups
         definition.
 
@@ -259,7 +259,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_scraper(
         self, **kwargs: Unpack[DeleteScraperRequestTypeDef]
-    ) -> RegionResults[DeleteScraperResponseTypeDef]:
+    ) -> TargetResults[DeleteScraperResponseTypeDef]:
         """The DeleteScraper operation deletes one scraper, and stops any metrics
         collection that the scraper performs.
 
@@ -269,7 +269,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_scraper_logging_configuration(
         self, **kwargs: Unpack[DeleteScraperLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -279,7 +279,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def delete_workspace(
         self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DeleteWorkspace
@@ -288,7 +288,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_alert_manager_definition(
         self, **kwargs: Unpack[DescribeAlertManagerDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeAlertManagerDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeAlertManagerDefinitionResponseTypeDef]:
         """Retrieves the full information about the alert manager definition for a
         workspace.
 
@@ -298,7 +298,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_anomaly_detector(
         self, **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[DescribeAnomalyDetectorResponseTypeDef]:
+    ) -> TargetResults[DescribeAnomalyDetectorResponseTypeDef]:
         """Retrieves detailed information about a specific anomaly detector,
         including its status and configuration.
 
@@ -308,7 +308,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_logging_configuration(
         self, **kwargs: Unpack[DescribeLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeLoggingConfigurationResponseTypeDef]:
         """Returns complete information about the current rules and alerting logging
         configuration of the workspace.
 
@@ -318,7 +318,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_query_logging_configuration(
         self, **kwargs: Unpack[DescribeQueryLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeQueryLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeQueryLoggingConfigurationResponseTypeDef]:
         """Retrieves the details of the query logging configuration for the specified
         workspace.
 
@@ -328,7 +328,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_resource_policy(
         self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Returns information about the resource-based policy attached to an Amazon
         Managed Service for Prometheus workspace.
 
@@ -338,7 +338,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_rule_groups_namespace(
         self, **kwargs: Unpack[DescribeRuleGroupsNamespaceRequestTypeDef]
-    ) -> RegionResults[DescribeRuleGroupsNamespaceResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleGroupsNamespaceResponseTypeDef]:
         """Returns complete information about one rule groups namespace. To retrieve
         a list of rule groups namespaces, use ListRuleGroupsNamespaces.
 
@@ -348,7 +348,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_scraper(
         self, **kwargs: Unpack[DescribeScraperRequestTypeDef]
-    ) -> RegionResults[DescribeScraperResponseTypeDef]:
+    ) -> TargetResults[DescribeScraperResponseTypeDef]:
         """The DescribeScraper operation displays information about an existing
         scraper.
 
@@ -358,7 +358,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_scraper_logging_configuration(
         self, **kwargs: Unpack[DescribeScraperLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeScraperLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeScraperLoggingConfigurationResponseTypeDef]:
         """Describes the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -368,7 +368,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_workspace(
         self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
         """Returns information about an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/DescribeWorkspace
@@ -377,7 +377,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def describe_workspace_configuration(
         self, **kwargs: Unpack[DescribeWorkspaceConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceConfigurationResponseTypeDef]:
         """Use this operation to return information about the configuration of a
         workspace. The configuration details returned include workspace
         configuration status, label set limits, and retention period.
@@ -388,7 +388,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def get_default_scraper_configuration(
         self,
-    ) -> RegionResults[GetDefaultScraperConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetDefaultScraperConfigurationResponseTypeDef]:
         """The GetDefaultScraperConfiguration operation returns the default scraper
         configuration used when Amazon EKS creates a scraper for you.
 
@@ -398,7 +398,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def list_anomaly_detectors(
         self, **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef]
-    ) -> RegionResults[ListAnomalyDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListAnomalyDetectorsResponseTypeDef]:
         """Returns a paginated list of anomaly detectors for a workspace with
         optional filtering by alias.
 
@@ -408,7 +408,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def list_rule_groups_namespaces(
         self, **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef]
-    ) -> RegionResults[ListRuleGroupsNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsNamespacesResponseTypeDef]:
         """Returns a list of rule groups namespaces in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/ListRuleGroupsNamespaces
@@ -417,7 +417,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def list_scrapers(
         self, **kwargs: Unpack[ListScrapersRequestTypeDef]
-    ) -> RegionResults[ListScrapersResponseTypeDef]:
+    ) -> TargetResults[ListScrapersResponseTypeDef]:
         """The ListScrapers operation lists all of the scrapers in your account. This
         includes scrapers being created or deleted. You can optionally filter the
         returned list.
@@ -428,7 +428,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """The ListTagsForResource operation returns the tags that are associated
         with an Amazon Managed Service for Prometheus resource. Currently, the
         only resources that can be tagged are scrapers, workspaces, and rule
@@ -440,7 +440,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def list_workspaces(
         self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Lists all of the Amazon Managed Service for Prometheus workspaces in your
         account. This includes workspaces being created or deleted.
 
@@ -450,7 +450,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def put_alert_manager_definition(
         self, **kwargs: Unpack[PutAlertManagerDefinitionRequestTypeDef]
-    ) -> RegionResults[PutAlertManagerDefinitionResponseTypeDef]:
+    ) -> TargetResults[PutAlertManagerDefinitionResponseTypeDef]:
         """Updates an existing alert manager definition in a workspace. If the
         workspace does not already have an alert manager definition, don't use
         this operation to create it. Instead, use CreateAlertManagerDefinition.
@@ -461,7 +461,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def put_anomaly_detector(
         self, **kwargs: Unpack[PutAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[PutAnomalyDetectorResponseTypeDef]:
+    ) -> TargetResults[PutAnomalyDetectorResponseTypeDef]:
         """When you call PutAnomalyDetector, the operation creates a new anomaly
         detector if one doesn't exist, or updates an existing one. Each call to
         this operation triggers a complete retraining of the detector, which
@@ -477,7 +477,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource-based policy for an Amazon Managed Service
         for Prometheus workspace. Use resource-based policies to grant permissions
         to other AWS accounts or services to access your workspace.
@@ -488,7 +488,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def put_rule_groups_namespace(
         self, **kwargs: Unpack[PutRuleGroupsNamespaceRequestTypeDef]
-    ) -> RegionResults[PutRuleGroupsNamespaceResponseTypeDef]:
+    ) -> TargetResults[PutRuleGroupsNamespaceResponseTypeDef]:
         """Updates an existing rule groups namespace within a workspace. A rule
         groups namespace is associated with exactly one rules file. A workspace
         can have multiple rule groups namespaces.
@@ -499,7 +499,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """The TagResource operation associates tags with an Amazon Managed Service
         for Prometheus resource. The only resources that can be tagged are rule
         groups namespaces, scrapers, and workspaces.
@@ -510,7 +510,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from an Amazon Managed Service for Prometheus
         resource. The only resources that can be tagged are rule groups
         namespaces, scrapers, and workspaces.
@@ -521,7 +521,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_logging_configuration(
         self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
         """Updates the log group ARN or the workspace ID of the current rules and
         alerting logging configuration.
 
@@ -531,7 +531,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_query_logging_configuration(
         self, **kwargs: Unpack[UpdateQueryLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateQueryLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateQueryLoggingConfigurationResponseTypeDef]:
         """Updates the query logging configuration for the specified workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateQueryLoggingConfiguration
@@ -540,7 +540,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_scraper(
         self, **kwargs: Unpack[UpdateScraperRequestTypeDef]
-    ) -> RegionResults[UpdateScraperResponseTypeDef]:
+    ) -> TargetResults[UpdateScraperResponseTypeDef]:
         """Updates an existing scraper.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateScraper
@@ -549,7 +549,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_scraper_logging_configuration(
         self, **kwargs: Unpack[UpdateScraperLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateScraperLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateScraperLoggingConfigurationResponseTypeDef]:
         """Updates the logging configuration for a Amazon Managed Service for
         Prometheus scraper.
 
@@ -559,7 +559,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_workspace_alias(
         self, **kwargs: Unpack[UpdateWorkspaceAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the alias of an existing workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/amp-2020-08-01/UpdateWorkspaceAlias
@@ -568,7 +568,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
 
     def update_workspace_configuration(
         self, **kwargs: Unpack[UpdateWorkspaceConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceConfigurationResponseTypeDef]:
         """Use this operation to create or update the label sets, label set limits,
         and retention period of a workspace.
 
@@ -583,7 +583,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnomalyDetectorsRequestTypeDef],
-    ) -> RegionResults[ListAnomalyDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListAnomalyDetectorsResponseTypeDef]:
         """Every page of ListAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -607,7 +607,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleGroupsNamespacesRequestTypeDef],
-    ) -> RegionResults[ListRuleGroupsNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsNamespacesResponseTypeDef]:
         """Every page of ListRuleGroupsNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScrapersRequestTypeDef],
-    ) -> RegionResults[ListScrapersResponseTypeDef]:
+    ) -> TargetResults[ListScrapersResponseTypeDef]:
         """Every page of ListScrapers in every target, merged per target (botocore's
         build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -743,7 +743,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the anomaly detector reaches ACTIVE status
 
         Polls DescribeAnomalyDetector in every target at once, every 2 seconds and
@@ -762,7 +762,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAnomalyDetectorRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the anomaly detector reaches DELETED status
 
         Polls DescribeAnomalyDetector in every target at once, every 2 seconds and
@@ -781,7 +781,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeScraperRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a scraper reaches ACTIVE status
 
         Polls DescribeScraper in every target at once, every 2 seconds and at most
@@ -800,7 +800,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeScraperRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a scraper reaches DELETED status
 
         Polls DescribeScraper in every target at once, every 2 seconds and at most
@@ -819,7 +819,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a workspace reaches ACTIVE status
 
         Polls DescribeWorkspace in every target at once, every 2 seconds and at
@@ -838,7 +838,7 @@ class MultiRegionPrometheusService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeWorkspaceRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a workspace reaches DELETED status
 
         Polls DescribeWorkspace in every target at once, every 2 seconds and at

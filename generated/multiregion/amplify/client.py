@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,7 +112,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_app(
         self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> RegionResults[CreateAppResultTypeDef]:
+    ) -> TargetResults[CreateAppResultTypeDef]:
         """Creates a new Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateApp
@@ -121,7 +121,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_backend_environment(
         self, **kwargs: Unpack[CreateBackendEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateBackendEnvironmentResultTypeDef]:
+    ) -> TargetResults[CreateBackendEnvironmentResultTypeDef]:
         """Creates a new backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateBackendEnvironment
@@ -130,7 +130,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_branch(
         self, **kwargs: Unpack[CreateBranchRequestTypeDef]
-    ) -> RegionResults[CreateBranchResultTypeDef]:
+    ) -> TargetResults[CreateBranchResultTypeDef]:
         """Creates a new branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateBranch
@@ -139,7 +139,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateDeploymentResultTypeDef]:
+    ) -> TargetResults[CreateDeploymentResultTypeDef]:
         """Creates a deployment for a manually deployed Amplify app. Manually
         deployed apps are not connected to a Git repository.
 
@@ -149,7 +149,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_domain_association(
         self, **kwargs: Unpack[CreateDomainAssociationRequestTypeDef]
-    ) -> RegionResults[CreateDomainAssociationResultTypeDef]:
+    ) -> TargetResults[CreateDomainAssociationResultTypeDef]:
         """Creates a new domain association for an Amplify app. This action
         associates a custom domain with the Amplify app
 
@@ -159,7 +159,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def create_webhook(
         self, **kwargs: Unpack[CreateWebhookRequestTypeDef]
-    ) -> RegionResults[CreateWebhookResultTypeDef]:
+    ) -> TargetResults[CreateWebhookResultTypeDef]:
         """Creates a new webhook on an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/CreateWebhook
@@ -168,7 +168,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_app(
         self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> RegionResults[DeleteAppResultTypeDef]:
+    ) -> TargetResults[DeleteAppResultTypeDef]:
         """Deletes an existing Amplify app specified by an app ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteApp
@@ -177,7 +177,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_backend_environment(
         self, **kwargs: Unpack[DeleteBackendEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteBackendEnvironmentResultTypeDef]:
+    ) -> TargetResults[DeleteBackendEnvironmentResultTypeDef]:
         """Deletes a backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteBackendEnvironment
@@ -186,7 +186,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_branch(
         self, **kwargs: Unpack[DeleteBranchRequestTypeDef]
-    ) -> RegionResults[DeleteBranchResultTypeDef]:
+    ) -> TargetResults[DeleteBranchResultTypeDef]:
         """Deletes a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteBranch
@@ -195,7 +195,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_domain_association(
         self, **kwargs: Unpack[DeleteDomainAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteDomainAssociationResultTypeDef]:
+    ) -> TargetResults[DeleteDomainAssociationResultTypeDef]:
         """Deletes a domain association for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteDomainAssociation
@@ -204,7 +204,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[DeleteJobResultTypeDef]:
+    ) -> TargetResults[DeleteJobResultTypeDef]:
         """Deletes a job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteJob
@@ -213,7 +213,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def delete_webhook(
         self, **kwargs: Unpack[DeleteWebhookRequestTypeDef]
-    ) -> RegionResults[DeleteWebhookResultTypeDef]:
+    ) -> TargetResults[DeleteWebhookResultTypeDef]:
         """Deletes a webhook.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/DeleteWebhook
@@ -222,7 +222,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def generate_access_logs(
         self, **kwargs: Unpack[GenerateAccessLogsRequestTypeDef]
-    ) -> RegionResults[GenerateAccessLogsResultTypeDef]:
+    ) -> TargetResults[GenerateAccessLogsResultTypeDef]:
         """Returns the website access logs for a specific time range using a
         presigned URL.
 
@@ -232,7 +232,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_app(
         self, **kwargs: Unpack[GetAppRequestTypeDef]
-    ) -> RegionResults[GetAppResultTypeDef]:
+    ) -> TargetResults[GetAppResultTypeDef]:
         """Returns an existing Amplify app specified by an app ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetApp
@@ -241,7 +241,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_artifact_url(
         self, **kwargs: Unpack[GetArtifactUrlRequestTypeDef]
-    ) -> RegionResults[GetArtifactUrlResultTypeDef]:
+    ) -> TargetResults[GetArtifactUrlResultTypeDef]:
         """Returns the artifact info that corresponds to an artifact id.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetArtifactUrl
@@ -250,7 +250,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_backend_environment(
         self, **kwargs: Unpack[GetBackendEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetBackendEnvironmentResultTypeDef]:
+    ) -> TargetResults[GetBackendEnvironmentResultTypeDef]:
         """Returns a backend environment for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetBackendEnvironment
@@ -259,7 +259,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_branch(
         self, **kwargs: Unpack[GetBranchRequestTypeDef]
-    ) -> RegionResults[GetBranchResultTypeDef]:
+    ) -> TargetResults[GetBranchResultTypeDef]:
         """Returns a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetBranch
@@ -268,7 +268,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_domain_association(
         self, **kwargs: Unpack[GetDomainAssociationRequestTypeDef]
-    ) -> RegionResults[GetDomainAssociationResultTypeDef]:
+    ) -> TargetResults[GetDomainAssociationResultTypeDef]:
         """Returns the domain information for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetDomainAssociation
@@ -277,7 +277,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResultTypeDef]:
+    ) -> TargetResults[GetJobResultTypeDef]:
         """Returns a job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/GetJob
@@ -286,7 +286,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def get_webhook(
         self, **kwargs: Unpack[GetWebhookRequestTypeDef]
-    ) -> RegionResults[GetWebhookResultTypeDef]:
+    ) -> TargetResults[GetWebhookResultTypeDef]:
         """Returns the webhook information that corresponds to a specified webhook
         ID.
 
@@ -296,7 +296,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_apps(
         self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> RegionResults[ListAppsResultTypeDef]:
+    ) -> TargetResults[ListAppsResultTypeDef]:
         """Returns a list of the existing Amplify apps.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListApps
@@ -305,7 +305,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_artifacts(
         self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> RegionResults[ListArtifactsResultTypeDef]:
+    ) -> TargetResults[ListArtifactsResultTypeDef]:
         """Returns a list of end-to-end testing artifacts for a specified app,
         branch, and job.
 
@@ -315,7 +315,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_backend_environments(
         self, **kwargs: Unpack[ListBackendEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListBackendEnvironmentsResultTypeDef]:
+    ) -> TargetResults[ListBackendEnvironmentsResultTypeDef]:
         """Lists the backend environments for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBackendEnvironments
@@ -324,7 +324,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_branches(
         self, **kwargs: Unpack[ListBranchesRequestTypeDef]
-    ) -> RegionResults[ListBranchesResultTypeDef]:
+    ) -> TargetResults[ListBranchesResultTypeDef]:
         """Lists the branches of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListBranches
@@ -333,7 +333,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_domain_associations(
         self, **kwargs: Unpack[ListDomainAssociationsRequestTypeDef]
-    ) -> RegionResults[ListDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[ListDomainAssociationsResultTypeDef]:
         """Returns the domain associations for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListDomainAssociations
@@ -342,7 +342,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Lists the jobs for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListJobs
@@ -351,7 +351,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListTagsForResource
@@ -360,7 +360,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def list_webhooks(
         self, **kwargs: Unpack[ListWebhooksRequestTypeDef]
-    ) -> RegionResults[ListWebhooksResultTypeDef]:
+    ) -> TargetResults[ListWebhooksResultTypeDef]:
         """Returns a list of webhooks for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/ListWebhooks
@@ -369,7 +369,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def start_deployment(
         self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> RegionResults[StartDeploymentResultTypeDef]:
+    ) -> TargetResults[StartDeploymentResultTypeDef]:
         """Starts a deployment for a manually deployed app. Manually deployed apps
         are not connected to a Git repository.
 
@@ -379,7 +379,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def start_job(
         self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> RegionResults[StartJobResultTypeDef]:
+    ) -> TargetResults[StartJobResultTypeDef]:
         """Starts a new job for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/StartJob
@@ -388,7 +388,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def stop_job(
         self, **kwargs: Unpack[StopJobRequestTypeDef]
-    ) -> RegionResults[StopJobResultTypeDef]:
+    ) -> TargetResults[StopJobResultTypeDef]:
         """Stops a job that is in progress for a branch of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/StopJob
@@ -397,7 +397,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/TagResource
@@ -406,7 +406,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UntagResource
@@ -415,7 +415,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def update_app(
         self, **kwargs: Unpack[UpdateAppRequestTypeDef]
-    ) -> RegionResults[UpdateAppResultTypeDef]:
+    ) -> TargetResults[UpdateAppResultTypeDef]:
         """Updates an existing Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateApp
@@ -424,7 +424,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def update_branch(
         self, **kwargs: Unpack[UpdateBranchRequestTypeDef]
-    ) -> RegionResults[UpdateBranchResultTypeDef]:
+    ) -> TargetResults[UpdateBranchResultTypeDef]:
         """Updates a branch for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateBranch
@@ -433,7 +433,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def update_domain_association(
         self, **kwargs: Unpack[UpdateDomainAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateDomainAssociationResultTypeDef]:
+    ) -> TargetResults[UpdateDomainAssociationResultTypeDef]:
         """Creates a new domain association for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateDomainAssociation
@@ -442,7 +442,7 @@ class MultiRegionAmplify(MultiRegionClient):
 
     def update_webhook(
         self, **kwargs: Unpack[UpdateWebhookRequestTypeDef]
-    ) -> RegionResults[UpdateWebhookResultTypeDef]:
+    ) -> TargetResults[UpdateWebhookResultTypeDef]:
         """Updates a webhook.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplify-2017-07-25/UpdateWebhook
@@ -456,7 +456,7 @@ class MultiRegionAmplify(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> RegionResults[ListAppsResultTypeDef]:
+    ) -> TargetResults[ListAppsResultTypeDef]:
         """Every page of ListApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -479,7 +479,7 @@ class MultiRegionAmplify(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBranchesRequestTypeDef],
-    ) -> RegionResults[ListBranchesResultTypeDef]:
+    ) -> TargetResults[ListBranchesResultTypeDef]:
         """Every page of ListBranches in every target, merged per target (botocore's
         build_full_result).
 
@@ -502,7 +502,7 @@ class MultiRegionAmplify(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[ListDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[ListDomainAssociationsResultTypeDef]:
         """Every page of ListDomainAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -525,7 +525,7 @@ class MultiRegionAmplify(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 

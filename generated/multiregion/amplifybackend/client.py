@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,7 +91,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def clone_backend(
         self, **kwargs: Unpack[CloneBackendRequestTypeDef]
-    ) -> RegionResults[CloneBackendResponseTypeDef]:
+    ) -> TargetResults[CloneBackendResponseTypeDef]:
         """This operation clones an existing backend.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CloneBackend
@@ -100,7 +100,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_backend(
         self, **kwargs: Unpack[CreateBackendRequestTypeDef]
-    ) -> RegionResults[CreateBackendResponseTypeDef]:
+    ) -> TargetResults[CreateBackendResponseTypeDef]:
         """This operation creates a backend for an Amplify app. Backends are
         automatically created at the time of app creation.
 
@@ -110,7 +110,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_backend_api(
         self, **kwargs: Unpack[CreateBackendAPIRequestTypeDef]
-    ) -> RegionResults[CreateBackendAPIResponseTypeDef]:
+    ) -> TargetResults[CreateBackendAPIResponseTypeDef]:
         """Creates a new backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendAPI
@@ -119,7 +119,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_backend_auth(
         self, **kwargs: Unpack[CreateBackendAuthRequestTypeDef]
-    ) -> RegionResults[CreateBackendAuthResponseTypeDef]:
+    ) -> TargetResults[CreateBackendAuthResponseTypeDef]:
         """Creates a new backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendAuth
@@ -128,7 +128,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_backend_config(
         self, **kwargs: Unpack[CreateBackendConfigRequestTypeDef]
-    ) -> RegionResults[CreateBackendConfigResponseTypeDef]:
+    ) -> TargetResults[CreateBackendConfigResponseTypeDef]:
         """Creates a config object for a backend.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendConfig
@@ -137,7 +137,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_backend_storage(
         self, **kwargs: Unpack[CreateBackendStorageRequestTypeDef]
-    ) -> RegionResults[CreateBackendStorageResponseTypeDef]:
+    ) -> TargetResults[CreateBackendStorageResponseTypeDef]:
         """Creates a backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/CreateBackendStorage
@@ -146,7 +146,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def create_token(
         self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> RegionResults[CreateTokenResponseTypeDef]:
+    ) -> TargetResults[CreateTokenResponseTypeDef]:
         """Generates a one-time challenge code to authenticate a user into your
         Amplify Admin UI.
 
@@ -156,7 +156,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def delete_backend(
         self, **kwargs: Unpack[DeleteBackendRequestTypeDef]
-    ) -> RegionResults[DeleteBackendResponseTypeDef]:
+    ) -> TargetResults[DeleteBackendResponseTypeDef]:
         """Removes an existing environment from your Amplify project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackend
@@ -165,7 +165,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def delete_backend_api(
         self, **kwargs: Unpack[DeleteBackendAPIRequestTypeDef]
-    ) -> RegionResults[DeleteBackendAPIResponseTypeDef]:
+    ) -> TargetResults[DeleteBackendAPIResponseTypeDef]:
         """Deletes an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendAPI
@@ -174,7 +174,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def delete_backend_auth(
         self, **kwargs: Unpack[DeleteBackendAuthRequestTypeDef]
-    ) -> RegionResults[DeleteBackendAuthResponseTypeDef]:
+    ) -> TargetResults[DeleteBackendAuthResponseTypeDef]:
         """Deletes an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendAuth
@@ -183,7 +183,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def delete_backend_storage(
         self, **kwargs: Unpack[DeleteBackendStorageRequestTypeDef]
-    ) -> RegionResults[DeleteBackendStorageResponseTypeDef]:
+    ) -> TargetResults[DeleteBackendStorageResponseTypeDef]:
         """Removes the specified backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteBackendStorage
@@ -192,7 +192,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def delete_token(
         self, **kwargs: Unpack[DeleteTokenRequestTypeDef]
-    ) -> RegionResults[DeleteTokenResponseTypeDef]:
+    ) -> TargetResults[DeleteTokenResponseTypeDef]:
         """Deletes the challenge token based on the given appId and sessionId.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/DeleteToken
@@ -201,7 +201,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def generate_backend_api_models(
         self, **kwargs: Unpack[GenerateBackendAPIModelsRequestTypeDef]
-    ) -> RegionResults[GenerateBackendAPIModelsResponseTypeDef]:
+    ) -> TargetResults[GenerateBackendAPIModelsResponseTypeDef]:
         """Generates a model schema for an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GenerateBackendAPIModels
@@ -210,7 +210,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend(
         self, **kwargs: Unpack[GetBackendRequestTypeDef]
-    ) -> RegionResults[GetBackendResponseTypeDef]:
+    ) -> TargetResults[GetBackendResponseTypeDef]:
         """Provides project-level details for your Amplify UI project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackend
@@ -219,7 +219,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend_api(
         self, **kwargs: Unpack[GetBackendAPIRequestTypeDef]
-    ) -> RegionResults[GetBackendAPIResponseTypeDef]:
+    ) -> TargetResults[GetBackendAPIResponseTypeDef]:
         """Gets the details for a backend API.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAPI
@@ -228,7 +228,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend_api_models(
         self, **kwargs: Unpack[GetBackendAPIModelsRequestTypeDef]
-    ) -> RegionResults[GetBackendAPIModelsResponseTypeDef]:
+    ) -> TargetResults[GetBackendAPIModelsResponseTypeDef]:
         """Gets a model introspection schema for an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAPIModels
@@ -237,7 +237,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend_auth(
         self, **kwargs: Unpack[GetBackendAuthRequestTypeDef]
-    ) -> RegionResults[GetBackendAuthResponseTypeDef]:
+    ) -> TargetResults[GetBackendAuthResponseTypeDef]:
         """Gets a backend auth details.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendAuth
@@ -246,7 +246,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend_job(
         self, **kwargs: Unpack[GetBackendJobRequestTypeDef]
-    ) -> RegionResults[GetBackendJobResponseTypeDef]:
+    ) -> TargetResults[GetBackendJobResponseTypeDef]:
         """Returns information about a specific job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendJob
@@ -255,7 +255,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_backend_storage(
         self, **kwargs: Unpack[GetBackendStorageRequestTypeDef]
-    ) -> RegionResults[GetBackendStorageResponseTypeDef]:
+    ) -> TargetResults[GetBackendStorageResponseTypeDef]:
         """Gets details for a backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetBackendStorage
@@ -264,7 +264,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def get_token(
         self, **kwargs: Unpack[GetTokenRequestTypeDef]
-    ) -> RegionResults[GetTokenResponseTypeDef]:
+    ) -> TargetResults[GetTokenResponseTypeDef]:
         """Gets the challenge token based on the given appId and sessionId.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/GetToken
@@ -273,7 +273,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def import_backend_auth(
         self, **kwargs: Unpack[ImportBackendAuthRequestTypeDef]
-    ) -> RegionResults[ImportBackendAuthResponseTypeDef]:
+    ) -> TargetResults[ImportBackendAuthResponseTypeDef]:
         """Imports an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ImportBackendAuth
@@ -282,7 +282,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def import_backend_storage(
         self, **kwargs: Unpack[ImportBackendStorageRequestTypeDef]
-    ) -> RegionResults[ImportBackendStorageResponseTypeDef]:
+    ) -> TargetResults[ImportBackendStorageResponseTypeDef]:
         """Imports an existing backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ImportBackendStorage
@@ -291,7 +291,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def list_backend_jobs(
         self, **kwargs: Unpack[ListBackendJobsRequestTypeDef]
-    ) -> RegionResults[ListBackendJobsResponseTypeDef]:
+    ) -> TargetResults[ListBackendJobsResponseTypeDef]:
         """Lists the jobs for the backend of an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListBackendJobs
@@ -300,7 +300,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def list_s3_buckets(
         self, **kwargs: Unpack[ListS3BucketsRequestTypeDef]
-    ) -> RegionResults[ListS3BucketsResponseTypeDef]:
+    ) -> TargetResults[ListS3BucketsResponseTypeDef]:
         """The list of S3 buckets in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/ListS3Buckets
@@ -309,7 +309,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def remove_all_backends(
         self, **kwargs: Unpack[RemoveAllBackendsRequestTypeDef]
-    ) -> RegionResults[RemoveAllBackendsResponseTypeDef]:
+    ) -> TargetResults[RemoveAllBackendsResponseTypeDef]:
         """Removes all backend environments from your Amplify project.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/RemoveAllBackends
@@ -318,7 +318,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def remove_backend_config(
         self, **kwargs: Unpack[RemoveBackendConfigRequestTypeDef]
-    ) -> RegionResults[RemoveBackendConfigResponseTypeDef]:
+    ) -> TargetResults[RemoveBackendConfigResponseTypeDef]:
         """Removes the AWS resources required to access the Amplify Admin UI.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/RemoveBackendConfig
@@ -327,7 +327,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def update_backend_api(
         self, **kwargs: Unpack[UpdateBackendAPIRequestTypeDef]
-    ) -> RegionResults[UpdateBackendAPIResponseTypeDef]:
+    ) -> TargetResults[UpdateBackendAPIResponseTypeDef]:
         """Updates an existing backend API resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendAPI
@@ -336,7 +336,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def update_backend_auth(
         self, **kwargs: Unpack[UpdateBackendAuthRequestTypeDef]
-    ) -> RegionResults[UpdateBackendAuthResponseTypeDef]:
+    ) -> TargetResults[UpdateBackendAuthResponseTypeDef]:
         """Updates an existing backend authentication resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendAuth
@@ -345,7 +345,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def update_backend_config(
         self, **kwargs: Unpack[UpdateBackendConfigRequestTypeDef]
-    ) -> RegionResults[UpdateBackendConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateBackendConfigResponseTypeDef]:
         """Updates the AWS resources required to access the Amplify Admin UI.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendConfig
@@ -354,7 +354,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def update_backend_job(
         self, **kwargs: Unpack[UpdateBackendJobRequestTypeDef]
-    ) -> RegionResults[UpdateBackendJobResponseTypeDef]:
+    ) -> TargetResults[UpdateBackendJobResponseTypeDef]:
         """Updates a specific job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendJob
@@ -363,7 +363,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
 
     def update_backend_storage(
         self, **kwargs: Unpack[UpdateBackendStorageRequestTypeDef]
-    ) -> RegionResults[UpdateBackendStorageResponseTypeDef]:
+    ) -> TargetResults[UpdateBackendStorageResponseTypeDef]:
         """Updates an existing backend storage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifybackend-2020-08-11/UpdateBackendStorage
@@ -377,7 +377,7 @@ class MultiRegionAmplifyBackend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackendJobsRequestTypeDef],
-    ) -> RegionResults[ListBackendJobsResponseTypeDef]:
+    ) -> TargetResults[ListBackendJobsResponseTypeDef]:
         """Every page of ListBackendJobs in every target, merged per target
         (botocore's build_full_result).
 

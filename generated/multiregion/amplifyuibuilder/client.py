@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,7 +92,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def create_component(
         self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> RegionResults[CreateComponentResponseTypeDef]:
+    ) -> TargetResults[CreateComponentResponseTypeDef]:
         """Creates a new component for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateComponent
@@ -101,7 +101,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def create_form(
         self, **kwargs: Unpack[CreateFormRequestTypeDef]
-    ) -> RegionResults[CreateFormResponseTypeDef]:
+    ) -> TargetResults[CreateFormResponseTypeDef]:
         """Creates a new form for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateForm
@@ -110,7 +110,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def create_theme(
         self, **kwargs: Unpack[CreateThemeRequestTypeDef]
-    ) -> RegionResults[CreateThemeResponseTypeDef]:
+    ) -> TargetResults[CreateThemeResponseTypeDef]:
         """Creates a theme to apply to the components in an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/CreateTheme
@@ -119,7 +119,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def delete_component(
         self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a component from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteComponent
@@ -128,7 +128,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def delete_form(
         self, **kwargs: Unpack[DeleteFormRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a form from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteForm
@@ -137,7 +137,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def delete_theme(
         self, **kwargs: Unpack[DeleteThemeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a theme from an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/DeleteTheme
@@ -146,7 +146,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def exchange_code_for_token(
         self, **kwargs: Unpack[ExchangeCodeForTokenRequestTypeDef]
-    ) -> RegionResults[ExchangeCodeForTokenResponseTypeDef]:
+    ) -> TargetResults[ExchangeCodeForTokenResponseTypeDef]:
         """This is for internal use.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ExchangeCodeForToken
@@ -155,7 +155,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def export_components(
         self, **kwargs: Unpack[ExportComponentsRequestTypeDef]
-    ) -> RegionResults[ExportComponentsResponseTypeDef]:
+    ) -> TargetResults[ExportComponentsResponseTypeDef]:
         """Exports component configurations to code that is ready to integrate into
         an Amplify app.
 
@@ -165,7 +165,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def export_forms(
         self, **kwargs: Unpack[ExportFormsRequestTypeDef]
-    ) -> RegionResults[ExportFormsResponseTypeDef]:
+    ) -> TargetResults[ExportFormsResponseTypeDef]:
         """Exports form configurations to code that is ready to integrate into an
         Amplify app.
 
@@ -175,7 +175,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def export_themes(
         self, **kwargs: Unpack[ExportThemesRequestTypeDef]
-    ) -> RegionResults[ExportThemesResponseTypeDef]:
+    ) -> TargetResults[ExportThemesResponseTypeDef]:
         """Exports theme configurations to code that is ready to integrate into an
         Amplify app.
 
@@ -185,7 +185,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def get_codegen_job(
         self, **kwargs: Unpack[GetCodegenJobRequestTypeDef]
-    ) -> RegionResults[GetCodegenJobResponseTypeDef]:
+    ) -> TargetResults[GetCodegenJobResponseTypeDef]:
         """Returns an existing code generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetCodegenJob
@@ -194,7 +194,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def get_component(
         self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> RegionResults[GetComponentResponseTypeDef]:
+    ) -> TargetResults[GetComponentResponseTypeDef]:
         """Returns an existing component for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetComponent
@@ -203,7 +203,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def get_form(
         self, **kwargs: Unpack[GetFormRequestTypeDef]
-    ) -> RegionResults[GetFormResponseTypeDef]:
+    ) -> TargetResults[GetFormResponseTypeDef]:
         """Returns an existing form for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetForm
@@ -212,7 +212,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def get_metadata(
         self, **kwargs: Unpack[GetMetadataRequestTypeDef]
-    ) -> RegionResults[GetMetadataResponseTypeDef]:
+    ) -> TargetResults[GetMetadataResponseTypeDef]:
         """Returns existing metadata for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetMetadata
@@ -221,7 +221,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def get_theme(
         self, **kwargs: Unpack[GetThemeRequestTypeDef]
-    ) -> RegionResults[GetThemeResponseTypeDef]:
+    ) -> TargetResults[GetThemeResponseTypeDef]:
         """Returns an existing theme for an Amplify app.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/GetTheme
@@ -230,7 +230,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def list_codegen_jobs(
         self, **kwargs: Unpack[ListCodegenJobsRequestTypeDef]
-    ) -> RegionResults[ListCodegenJobsResponseTypeDef]:
+    ) -> TargetResults[ListCodegenJobsResponseTypeDef]:
         """Retrieves a list of code generation jobs for a specified Amplify app and
         backend environment.
 
@@ -240,7 +240,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Retrieves a list of components for a specified Amplify app and backend
         environment.
 
@@ -250,7 +250,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def list_forms(
         self, **kwargs: Unpack[ListFormsRequestTypeDef]
-    ) -> RegionResults[ListFormsResponseTypeDef]:
+    ) -> TargetResults[ListFormsResponseTypeDef]:
         """Retrieves a list of forms for a specified Amplify app and backend
         environment.
 
@@ -260,7 +260,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/ListTagsForResource
@@ -269,7 +269,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def list_themes(
         self, **kwargs: Unpack[ListThemesRequestTypeDef]
-    ) -> RegionResults[ListThemesResponseTypeDef]:
+    ) -> TargetResults[ListThemesResponseTypeDef]:
         """Retrieves a list of themes for a specified Amplify app and backend
         environment.
 
@@ -279,7 +279,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def put_metadata_flag(
         self, **kwargs: Unpack[PutMetadataFlagRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stores the metadata information about a feature on a form.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/PutMetadataFlag
@@ -288,7 +288,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def refresh_token(
         self, **kwargs: Unpack[RefreshTokenRequestTypeDef]
-    ) -> RegionResults[RefreshTokenResponseTypeDef]:
+    ) -> TargetResults[RefreshTokenResponseTypeDef]:
         """This is for internal use.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/RefreshToken
@@ -297,7 +297,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def start_codegen_job(
         self, **kwargs: Unpack[StartCodegenJobRequestTypeDef]
-    ) -> RegionResults[StartCodegenJobResponseTypeDef]:
+    ) -> TargetResults[StartCodegenJobResponseTypeDef]:
         """Starts a code generation job for a specified Amplify app and backend
         environment.
 
@@ -307,7 +307,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/TagResource
@@ -316,7 +316,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UntagResource
@@ -325,7 +325,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def update_component(
         self, **kwargs: Unpack[UpdateComponentRequestTypeDef]
-    ) -> RegionResults[UpdateComponentResponseTypeDef]:
+    ) -> TargetResults[UpdateComponentResponseTypeDef]:
         """Updates an existing component.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateComponent
@@ -334,7 +334,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def update_form(
         self, **kwargs: Unpack[UpdateFormRequestTypeDef]
-    ) -> RegionResults[UpdateFormResponseTypeDef]:
+    ) -> TargetResults[UpdateFormResponseTypeDef]:
         """Updates an existing form.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateForm
@@ -343,7 +343,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
 
     def update_theme(
         self, **kwargs: Unpack[UpdateThemeRequestTypeDef]
-    ) -> RegionResults[UpdateThemeResponseTypeDef]:
+    ) -> TargetResults[UpdateThemeResponseTypeDef]:
         """Updates an existing theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/amplifyuibuilder-2021-08-11/UpdateTheme
@@ -357,7 +357,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ExportComponentsRequestTypeDef],
-    ) -> RegionResults[ExportComponentsResponseTypeDef]:
+    ) -> TargetResults[ExportComponentsResponseTypeDef]:
         """Every page of ExportComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -381,7 +381,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ExportFormsRequestTypeDef],
-    ) -> RegionResults[ExportFormsResponseTypeDef]:
+    ) -> TargetResults[ExportFormsResponseTypeDef]:
         """Every page of ExportForms in every target, merged per target (botocore's
         build_full_result).
 
@@ -405,7 +405,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ExportThemesRequestTypeDef],
-    ) -> RegionResults[ExportThemesResponseTypeDef]:
+    ) -> TargetResults[ExportThemesResponseTypeDef]:
         """Every page of ExportThemes in every target, merged per target (botocore's
         build_full_result).
 
@@ -429,7 +429,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodegenJobsRequestTypeDef],
-    ) -> RegionResults[ListCodegenJobsResponseTypeDef]:
+    ) -> TargetResults[ListCodegenJobsResponseTypeDef]:
         """Every page of ListCodegenJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -453,7 +453,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -477,7 +477,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFormsRequestTypeDef],
-    ) -> RegionResults[ListFormsResponseTypeDef]:
+    ) -> TargetResults[ListFormsResponseTypeDef]:
         """Every page of ListForms in every target, merged per target (botocore's
         build_full_result).
 
@@ -501,7 +501,7 @@ class MultiRegionAmplifyUIBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> RegionResults[ListThemesResponseTypeDef]:
+    ) -> TargetResults[ListThemesResponseTypeDef]:
         """Every page of ListThemes in every target, merged per target (botocore's
         build_full_result).
 

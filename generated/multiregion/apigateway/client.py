@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -221,7 +221,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_api_key(
         self, **kwargs: Unpack[CreateApiKeyRequestTypeDef]
-    ) -> RegionResults[ApiKeyResponseTypeDef]:
+    ) -> TargetResults[ApiKeyResponseTypeDef]:
         """Create an ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateApiKey
@@ -230,7 +230,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_authorizer(
         self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> RegionResults[AuthorizerResponseTypeDef]:
+    ) -> TargetResults[AuthorizerResponseTypeDef]:
         """Adds a new Authorizer resource to an existing RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateAuthorizer
@@ -239,7 +239,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_base_path_mapping(
         self, **kwargs: Unpack[CreateBasePathMappingRequestTypeDef]
-    ) -> RegionResults[BasePathMappingResponseTypeDef]:
+    ) -> TargetResults[BasePathMappingResponseTypeDef]:
         """Creates a new BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateBasePathMapping
@@ -248,7 +248,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentResponseTypeDef]:
+    ) -> TargetResults[DeploymentResponseTypeDef]:
         """Creates a Deployment resource, which makes a specified RestApi callable
         over the internet.
 
@@ -258,7 +258,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_documentation_part(
         self, **kwargs: Unpack[CreateDocumentationPartRequestTypeDef]
-    ) -> RegionResults[DocumentationPartResponseTypeDef]:
+    ) -> TargetResults[DocumentationPartResponseTypeDef]:
         """Creates a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDocumentationPart
@@ -267,7 +267,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_documentation_version(
         self, **kwargs: Unpack[CreateDocumentationVersionRequestTypeDef]
-    ) -> RegionResults[DocumentationVersionResponseTypeDef]:
+    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
         """Creates a documentation version
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDocumentationVersion
@@ -276,7 +276,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_domain_name(
         self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> RegionResults[DomainNameResponseTypeDef]:
+    ) -> TargetResults[DomainNameResponseTypeDef]:
         """Creates a new domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateDomainName
@@ -285,7 +285,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_domain_name_access_association(
         self, **kwargs: Unpack[CreateDomainNameAccessAssociationRequestTypeDef]
-    ) -> RegionResults[DomainNameAccessAssociationResponseTypeDef]:
+    ) -> TargetResults[DomainNameAccessAssociationResponseTypeDef]:
         """Creates a domain name access association resource between an access
         association source and a private custom domain name.
 
@@ -295,7 +295,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_model(
         self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> RegionResults[ModelResponseTypeDef]:
+    ) -> TargetResults[ModelResponseTypeDef]:
         """Adds a new Model resource to an existing RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateModel
@@ -304,7 +304,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_request_validator(
         self, **kwargs: Unpack[CreateRequestValidatorRequestTypeDef]
-    ) -> RegionResults[RequestValidatorResponseTypeDef]:
+    ) -> TargetResults[RequestValidatorResponseTypeDef]:
         """Creates a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateRequestValidator
@@ -313,7 +313,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_resource(
         self, **kwargs: Unpack[CreateResourceRequestTypeDef]
-    ) -> RegionResults[ResourceResponseTypeDef]:
+    ) -> TargetResults[ResourceResponseTypeDef]:
         """Creates a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateResource
@@ -322,7 +322,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_rest_api(
         self, **kwargs: Unpack[CreateRestApiRequestTypeDef]
-    ) -> RegionResults[RestApiResponseTypeDef]:
+    ) -> TargetResults[RestApiResponseTypeDef]:
         """Creates a new RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateRestApi
@@ -331,7 +331,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_stage(
         self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> RegionResults[StageResponseTypeDef]:
+    ) -> TargetResults[StageResponseTypeDef]:
         """Creates a new Stage resource that references a pre-existing Deployment for
         the API.
 
@@ -341,7 +341,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_usage_plan(
         self, **kwargs: Unpack[CreateUsagePlanRequestTypeDef]
-    ) -> RegionResults[UsagePlanResponseTypeDef]:
+    ) -> TargetResults[UsagePlanResponseTypeDef]:
         """Creates a usage plan with the throttle and quota limits, as well as the
         associated API stages, specified in the payload.
 
@@ -351,7 +351,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_usage_plan_key(
         self, **kwargs: Unpack[CreateUsagePlanKeyRequestTypeDef]
-    ) -> RegionResults[UsagePlanKeyResponseTypeDef]:
+    ) -> TargetResults[UsagePlanKeyResponseTypeDef]:
         """Creates a usage plan key for adding an existing API key to a usage plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/CreateUsagePlanKey
@@ -360,7 +360,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def create_vpc_link(
         self, **kwargs: Unpack[CreateVpcLinkRequestTypeDef]
-    ) -> RegionResults[VpcLinkResponseTypeDef]:
+    ) -> TargetResults[VpcLinkResponseTypeDef]:
         """Creates a VPC link, under the caller's account in a selected region, in an
         asynchronous operation that typically takes 2-4 minutes to complete and
         become operational. The caller must have permissions to create and update
@@ -372,7 +372,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_api_key(
         self, **kwargs: Unpack[DeleteApiKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteApiKey
@@ -381,7 +381,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_authorizer(
         self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteAuthorizer
@@ -390,7 +390,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_base_path_mapping(
         self, **kwargs: Unpack[DeleteBasePathMappingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteBasePathMapping
@@ -399,7 +399,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_client_certificate(
         self, **kwargs: Unpack[DeleteClientCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteClientCertificate
@@ -408,7 +408,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_deployment(
         self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Deployment resource. Deleting a deployment will only succeed if
         there are no Stage resources associated with it.
 
@@ -418,7 +418,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_documentation_part(
         self, **kwargs: Unpack[DeleteDocumentationPartRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a documentation part
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDocumentationPart
@@ -427,7 +427,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_documentation_version(
         self, **kwargs: Unpack[DeleteDocumentationVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDocumentationVersion
@@ -436,7 +436,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_domain_name(
         self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the DomainName resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDomainName
@@ -445,7 +445,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_domain_name_access_association(
         self, **kwargs: Unpack[DeleteDomainNameAccessAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the DomainNameAccessAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteDomainNameAccessAssociation
@@ -454,7 +454,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_gateway_response(
         self, **kwargs: Unpack[DeleteGatewayResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Clears any customization of a GatewayResponse of a specified response type
         on the given RestApi and resets it with the default settings.
 
@@ -464,7 +464,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents a delete integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteIntegration
@@ -473,7 +473,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_integration_response(
         self, **kwargs: Unpack[DeleteIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents a delete integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteIntegrationResponse
@@ -482,7 +482,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_method(
         self, **kwargs: Unpack[DeleteMethodRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteMethod
@@ -491,7 +491,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_method_response(
         self, **kwargs: Unpack[DeleteMethodResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteMethodResponse
@@ -500,7 +500,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_model(
         self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteModel
@@ -509,7 +509,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_request_validator(
         self, **kwargs: Unpack[DeleteRequestValidatorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteRequestValidator
@@ -518,7 +518,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_resource(
         self, **kwargs: Unpack[DeleteResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteResource
@@ -527,7 +527,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_rest_api(
         self, **kwargs: Unpack[DeleteRestApiRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteRestApi
@@ -536,7 +536,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_stage(
         self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteStage
@@ -545,7 +545,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_usage_plan(
         self, **kwargs: Unpack[DeleteUsagePlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a usage plan of a given plan Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteUsagePlan
@@ -554,7 +554,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_usage_plan_key(
         self, **kwargs: Unpack[DeleteUsagePlanKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a usage plan key and remove the underlying API key from the
         associated usage plan.
 
@@ -564,7 +564,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def delete_vpc_link(
         self, **kwargs: Unpack[DeleteVpcLinkRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing VpcLink of a specified identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/DeleteVpcLink
@@ -573,7 +573,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def flush_stage_authorizers_cache(
         self, **kwargs: Unpack[FlushStageAuthorizersCacheRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Flushes all authorizer cache entries on a stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/FlushStageAuthorizersCache
@@ -582,7 +582,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def flush_stage_cache(
         self, **kwargs: Unpack[FlushStageCacheRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Flushes a stage's cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/FlushStageCache
@@ -591,14 +591,14 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def generate_client_certificate(
         self, **kwargs: Unpack[GenerateClientCertificateRequestTypeDef]
-    ) -> RegionResults[ClientCertificateResponseTypeDef]:
+    ) -> TargetResults[ClientCertificateResponseTypeDef]:
         """Generates a ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GenerateClientCertificate
         """
         return self._call("GenerateClientCertificate", kwargs)
 
-    def get_account(self) -> RegionResults[AccountTypeDef]:
+    def get_account(self) -> TargetResults[AccountTypeDef]:
         """Gets information about the current Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAccount
@@ -607,7 +607,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_api_key(
         self, **kwargs: Unpack[GetApiKeyRequestTypeDef]
-    ) -> RegionResults[ApiKeyResponseTypeDef]:
+    ) -> TargetResults[ApiKeyResponseTypeDef]:
         """Gets information about the current ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKey
@@ -616,7 +616,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_api_keys(
         self, **kwargs: Unpack[GetApiKeysRequestTypeDef]
-    ) -> RegionResults[ApiKeysTypeDef]:
+    ) -> TargetResults[ApiKeysTypeDef]:
         """Gets information about the current ApiKeys resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetApiKeys
@@ -625,7 +625,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_authorizer(
         self, **kwargs: Unpack[GetAuthorizerRequestTypeDef]
-    ) -> RegionResults[AuthorizerResponseTypeDef]:
+    ) -> TargetResults[AuthorizerResponseTypeDef]:
         """Describe an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizer
@@ -634,7 +634,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_authorizers(
         self, **kwargs: Unpack[GetAuthorizersRequestTypeDef]
-    ) -> RegionResults[AuthorizersTypeDef]:
+    ) -> TargetResults[AuthorizersTypeDef]:
         """Describe an existing Authorizers resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetAuthorizers
@@ -643,7 +643,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_base_path_mapping(
         self, **kwargs: Unpack[GetBasePathMappingRequestTypeDef]
-    ) -> RegionResults[BasePathMappingResponseTypeDef]:
+    ) -> TargetResults[BasePathMappingResponseTypeDef]:
         """Describe a BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMapping
@@ -652,7 +652,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_base_path_mappings(
         self, **kwargs: Unpack[GetBasePathMappingsRequestTypeDef]
-    ) -> RegionResults[BasePathMappingsTypeDef]:
+    ) -> TargetResults[BasePathMappingsTypeDef]:
         """Represents a collection of BasePathMapping resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetBasePathMappings
@@ -661,7 +661,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_client_certificate(
         self, **kwargs: Unpack[GetClientCertificateRequestTypeDef]
-    ) -> RegionResults[ClientCertificateResponseTypeDef]:
+    ) -> TargetResults[ClientCertificateResponseTypeDef]:
         """Gets information about the current ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificate
@@ -670,7 +670,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_client_certificates(
         self, **kwargs: Unpack[GetClientCertificatesRequestTypeDef]
-    ) -> RegionResults[ClientCertificatesTypeDef]:
+    ) -> TargetResults[ClientCertificatesTypeDef]:
         """Gets a collection of ClientCertificate resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetClientCertificates
@@ -679,7 +679,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentResponseTypeDef]:
+    ) -> TargetResults[DeploymentResponseTypeDef]:
         """Gets information about a Deployment resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployment
@@ -688,7 +688,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_deployments(
         self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> RegionResults[DeploymentsTypeDef]:
+    ) -> TargetResults[DeploymentsTypeDef]:
         """Gets information about a Deployments collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDeployments
@@ -697,7 +697,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_documentation_part(
         self, **kwargs: Unpack[GetDocumentationPartRequestTypeDef]
-    ) -> RegionResults[DocumentationPartResponseTypeDef]:
+    ) -> TargetResults[DocumentationPartResponseTypeDef]:
         """Gets a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationPart
@@ -706,7 +706,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_documentation_parts(
         self, **kwargs: Unpack[GetDocumentationPartsRequestTypeDef]
-    ) -> RegionResults[DocumentationPartsTypeDef]:
+    ) -> TargetResults[DocumentationPartsTypeDef]:
         """Gets documentation parts.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationParts
@@ -715,7 +715,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_documentation_version(
         self, **kwargs: Unpack[GetDocumentationVersionRequestTypeDef]
-    ) -> RegionResults[DocumentationVersionResponseTypeDef]:
+    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
         """Gets a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersion
@@ -724,7 +724,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_documentation_versions(
         self, **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef]
-    ) -> RegionResults[DocumentationVersionsTypeDef]:
+    ) -> TargetResults[DocumentationVersionsTypeDef]:
         """Gets documentation versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDocumentationVersions
@@ -733,7 +733,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_domain_name(
         self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> RegionResults[DomainNameResponseTypeDef]:
+    ) -> TargetResults[DomainNameResponseTypeDef]:
         """Represents a domain name that is contained in a simpler, more intuitive
         URL that can be called.
 
@@ -743,7 +743,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_domain_name_access_associations(
         self, **kwargs: Unpack[GetDomainNameAccessAssociationsRequestTypeDef]
-    ) -> RegionResults[DomainNameAccessAssociationsTypeDef]:
+    ) -> TargetResults[DomainNameAccessAssociationsTypeDef]:
         """Represents a collection on DomainNameAccessAssociations resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNameAccessAssociations
@@ -752,7 +752,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_domain_names(
         self, **kwargs: Unpack[GetDomainNamesRequestTypeDef]
-    ) -> RegionResults[DomainNamesTypeDef]:
+    ) -> TargetResults[DomainNamesTypeDef]:
         """Represents a collection of DomainName resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetDomainNames
@@ -761,7 +761,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_export(
         self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> RegionResults[ExportResponseTypeDef]:
+    ) -> TargetResults[ExportResponseTypeDef]:
         """Exports a deployed version of a RestApi in a specified format.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetExport
@@ -770,7 +770,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_gateway_response(
         self, **kwargs: Unpack[GetGatewayResponseRequestTypeDef]
-    ) -> RegionResults[GatewayResponseResponseTypeDef]:
+    ) -> TargetResults[GatewayResponseResponseTypeDef]:
         """Gets a GatewayResponse of a specified response type on the given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetGatewayResponse
@@ -779,7 +779,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_gateway_responses(
         self, **kwargs: Unpack[GetGatewayResponsesRequestTypeDef]
-    ) -> RegionResults[GatewayResponsesTypeDef]:
+    ) -> TargetResults[GatewayResponsesTypeDef]:
         """Gets the GatewayResponses collection on the given RestApi. If an API
         developer has not added any definitions for gateway responses, the result
         will be the API Gateway-generated default GatewayResponses collection for
@@ -791,7 +791,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_integration(
         self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> RegionResults[IntegrationResponse2TypeDef]:
+    ) -> TargetResults[IntegrationResponse2TypeDef]:
         """Get the integration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetIntegration
@@ -800,7 +800,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_integration_response(
         self, **kwargs: Unpack[GetIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[IntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
         """Represents a get integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetIntegrationResponse
@@ -809,7 +809,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_method(
         self, **kwargs: Unpack[GetMethodRequestTypeDef]
-    ) -> RegionResults[MethodResponse2TypeDef]:
+    ) -> TargetResults[MethodResponse2TypeDef]:
         """Describe an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetMethod
@@ -818,7 +818,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_method_response(
         self, **kwargs: Unpack[GetMethodResponseRequestTypeDef]
-    ) -> RegionResults[MethodResponseResponseTypeDef]:
+    ) -> TargetResults[MethodResponseResponseTypeDef]:
         """Describes a MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetMethodResponse
@@ -827,7 +827,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_model(
         self, **kwargs: Unpack[GetModelRequestTypeDef]
-    ) -> RegionResults[ModelResponseTypeDef]:
+    ) -> TargetResults[ModelResponseTypeDef]:
         """Describes an existing model defined for a RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModel
@@ -836,7 +836,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_model_template(
         self, **kwargs: Unpack[GetModelTemplateRequestTypeDef]
-    ) -> RegionResults[TemplateTypeDef]:
+    ) -> TargetResults[TemplateTypeDef]:
         """Generates a sample mapping template that can be used to transform a
         payload into the structure of a model.
 
@@ -846,7 +846,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_models(
         self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> RegionResults[ModelsTypeDef]:
+    ) -> TargetResults[ModelsTypeDef]:
         """Describes existing Models defined for a RestApi resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetModels
@@ -855,7 +855,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_request_validator(
         self, **kwargs: Unpack[GetRequestValidatorRequestTypeDef]
-    ) -> RegionResults[RequestValidatorResponseTypeDef]:
+    ) -> TargetResults[RequestValidatorResponseTypeDef]:
         """Gets a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidator
@@ -864,7 +864,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_request_validators(
         self, **kwargs: Unpack[GetRequestValidatorsRequestTypeDef]
-    ) -> RegionResults[RequestValidatorsTypeDef]:
+    ) -> TargetResults[RequestValidatorsTypeDef]:
         """Gets the RequestValidators collection of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRequestValidators
@@ -873,7 +873,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_resource(
         self, **kwargs: Unpack[GetResourceRequestTypeDef]
-    ) -> RegionResults[ResourceResponseTypeDef]:
+    ) -> TargetResults[ResourceResponseTypeDef]:
         """Lists information about a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResource
@@ -882,7 +882,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_resources(
         self, **kwargs: Unpack[GetResourcesRequestTypeDef]
-    ) -> RegionResults[ResourcesTypeDef]:
+    ) -> TargetResults[ResourcesTypeDef]:
         """Lists information about a collection of Resource resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetResources
@@ -891,7 +891,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_rest_api(
         self, **kwargs: Unpack[GetRestApiRequestTypeDef]
-    ) -> RegionResults[RestApiResponseTypeDef]:
+    ) -> TargetResults[RestApiResponseTypeDef]:
         """Lists the RestApi resource in the collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApi
@@ -900,7 +900,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_rest_apis(
         self, **kwargs: Unpack[GetRestApisRequestTypeDef]
-    ) -> RegionResults[RestApisTypeDef]:
+    ) -> TargetResults[RestApisTypeDef]:
         """Lists the RestApis resources for your collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetRestApis
@@ -909,7 +909,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_sdk(
         self, **kwargs: Unpack[GetSdkRequestTypeDef]
-    ) -> RegionResults[SdkResponseTypeDef]:
+    ) -> TargetResults[SdkResponseTypeDef]:
         """Generates a client SDK for a RestApi and Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdk
@@ -918,7 +918,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_sdk_type(
         self, **kwargs: Unpack[GetSdkTypeRequestTypeDef]
-    ) -> RegionResults[SdkTypeResponseTypeDef]:
+    ) -> TargetResults[SdkTypeResponseTypeDef]:
         """Gets an SDK type.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkType
@@ -927,7 +927,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_sdk_types(
         self, **kwargs: Unpack[GetSdkTypesRequestTypeDef]
-    ) -> RegionResults[SdkTypesTypeDef]:
+    ) -> TargetResults[SdkTypesTypeDef]:
         """Gets SDK types
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetSdkTypes
@@ -936,7 +936,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_stage(
         self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> RegionResults[StageResponseTypeDef]:
+    ) -> TargetResults[StageResponseTypeDef]:
         """Gets information about a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetStage
@@ -945,7 +945,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_stages(
         self, **kwargs: Unpack[GetStagesRequestTypeDef]
-    ) -> RegionResults[StagesTypeDef]:
+    ) -> TargetResults[StagesTypeDef]:
         """Gets information about one or more Stage resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetStages
@@ -954,7 +954,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_tags(
         self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> RegionResults[TagsTypeDef]:
+    ) -> TargetResults[TagsTypeDef]:
         """Gets the Tags collection for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetTags
@@ -963,7 +963,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_usage(
         self, **kwargs: Unpack[GetUsageRequestTypeDef]
-    ) -> RegionResults[UsageTypeDef]:
+    ) -> TargetResults[UsageTypeDef]:
         """Gets the usage data of a usage plan in a specified time interval.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsage
@@ -972,7 +972,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_usage_plan(
         self, **kwargs: Unpack[GetUsagePlanRequestTypeDef]
-    ) -> RegionResults[UsagePlanResponseTypeDef]:
+    ) -> TargetResults[UsagePlanResponseTypeDef]:
         """Gets a usage plan of a given plan identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlan
@@ -981,7 +981,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_usage_plan_key(
         self, **kwargs: Unpack[GetUsagePlanKeyRequestTypeDef]
-    ) -> RegionResults[UsagePlanKeyResponseTypeDef]:
+    ) -> TargetResults[UsagePlanKeyResponseTypeDef]:
         """Gets a usage plan key of a given key identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlanKey
@@ -990,7 +990,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_usage_plan_keys(
         self, **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef]
-    ) -> RegionResults[UsagePlanKeysTypeDef]:
+    ) -> TargetResults[UsagePlanKeysTypeDef]:
         """Gets all the usage plan keys representing the API keys added to a
         specified usage plan.
 
@@ -1000,7 +1000,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_usage_plans(
         self, **kwargs: Unpack[GetUsagePlansRequestTypeDef]
-    ) -> RegionResults[UsagePlansTypeDef]:
+    ) -> TargetResults[UsagePlansTypeDef]:
         """Gets all the usage plans of the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetUsagePlans
@@ -1009,7 +1009,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_vpc_link(
         self, **kwargs: Unpack[GetVpcLinkRequestTypeDef]
-    ) -> RegionResults[VpcLinkResponseTypeDef]:
+    ) -> TargetResults[VpcLinkResponseTypeDef]:
         """Gets a specified VPC link under the caller's account in a region.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/GetVpcLink
@@ -1018,7 +1018,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def get_vpc_links(
         self, **kwargs: Unpack[GetVpcLinksRequestTypeDef]
-    ) -> RegionResults[VpcLinksTypeDef]:
+    ) -> TargetResults[VpcLinksTypeDef]:
         """Gets the VpcLinks collection under the caller's account in a selected
         region.
 
@@ -1028,7 +1028,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def import_api_keys(
         self, **kwargs: Unpack[ImportApiKeysRequestTypeDef]
-    ) -> RegionResults[ApiKeyIdsTypeDef]:
+    ) -> TargetResults[ApiKeyIdsTypeDef]:
         """Import API keys from an external source, such as a CSV-formatted file.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/ImportApiKeys
@@ -1037,7 +1037,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def import_documentation_parts(
         self, **kwargs: Unpack[ImportDocumentationPartsRequestTypeDef]
-    ) -> RegionResults[DocumentationPartIdsTypeDef]:
+    ) -> TargetResults[DocumentationPartIdsTypeDef]:
         """Imports documentation parts
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/ImportDocumentationParts
@@ -1046,7 +1046,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def import_rest_api(
         self, **kwargs: Unpack[ImportRestApiRequestTypeDef]
-    ) -> RegionResults[RestApiResponseTypeDef]:
+    ) -> TargetResults[RestApiResponseTypeDef]:
         """A feature of the API Gateway control service for creating a new API from
         an external API definition file.
 
@@ -1056,7 +1056,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_gateway_response(
         self, **kwargs: Unpack[PutGatewayResponseRequestTypeDef]
-    ) -> RegionResults[GatewayResponseResponseTypeDef]:
+    ) -> TargetResults[GatewayResponseResponseTypeDef]:
         """Creates a customization of a GatewayResponse of a specified response type
         and status code on the given RestApi.
 
@@ -1066,7 +1066,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_integration(
         self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> RegionResults[IntegrationResponse2TypeDef]:
+    ) -> TargetResults[IntegrationResponse2TypeDef]:
         """Sets up a method's integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutIntegration
@@ -1075,7 +1075,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_integration_response(
         self, **kwargs: Unpack[PutIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[IntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
         """Represents a put integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutIntegrationResponse
@@ -1084,7 +1084,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_method(
         self, **kwargs: Unpack[PutMethodRequestTypeDef]
-    ) -> RegionResults[MethodResponse2TypeDef]:
+    ) -> TargetResults[MethodResponse2TypeDef]:
         """Add a method to an existing Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutMethod
@@ -1093,7 +1093,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_method_response(
         self, **kwargs: Unpack[PutMethodResponseRequestTypeDef]
-    ) -> RegionResults[MethodResponseResponseTypeDef]:
+    ) -> TargetResults[MethodResponseResponseTypeDef]:
         """Adds a MethodResponse to an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/PutMethodResponse
@@ -1102,7 +1102,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def put_rest_api(
         self, **kwargs: Unpack[PutRestApiRequestTypeDef]
-    ) -> RegionResults[RestApiResponseTypeDef]:
+    ) -> TargetResults[RestApiResponseTypeDef]:
         """A feature of the API Gateway control service for updating an existing API
         with an input of external API definitions. The update can take the form of
         merging the supplied definition into the existing API or overwriting the
@@ -1114,7 +1114,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def reject_domain_name_access_association(
         self, **kwargs: Unpack[RejectDomainNameAccessAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Rejects a domain name access association with a private custom domain
         name.
 
@@ -1124,7 +1124,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates a tag on a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/TagResource
@@ -1133,7 +1133,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def test_invoke_authorizer(
         self, **kwargs: Unpack[TestInvokeAuthorizerRequestTypeDef]
-    ) -> RegionResults[TestInvokeAuthorizerResponseTypeDef]:
+    ) -> TargetResults[TestInvokeAuthorizerResponseTypeDef]:
         """Simulate the execution of an Authorizer in your RestApi with headers,
         parameters, and an incoming request body.
 
@@ -1143,7 +1143,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def test_invoke_method(
         self, **kwargs: Unpack[TestInvokeMethodRequestTypeDef]
-    ) -> RegionResults[TestInvokeMethodResponseTypeDef]:
+    ) -> TargetResults[TestInvokeMethodResponseTypeDef]:
         """Simulate the invocation of a Method in your RestApi with headers,
         parameters, and an incoming request body.
 
@@ -1153,7 +1153,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a tag from a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UntagResource
@@ -1162,7 +1162,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_account(
         self, **kwargs: Unpack[UpdateAccountRequestTypeDef]
-    ) -> RegionResults[AccountTypeDef]:
+    ) -> TargetResults[AccountTypeDef]:
         """Changes information about the current Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateAccount
@@ -1171,7 +1171,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_api_key(
         self, **kwargs: Unpack[UpdateApiKeyRequestTypeDef]
-    ) -> RegionResults[ApiKeyResponseTypeDef]:
+    ) -> TargetResults[ApiKeyResponseTypeDef]:
         """Changes information about an ApiKey resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateApiKey
@@ -1180,7 +1180,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_authorizer(
         self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> RegionResults[AuthorizerResponseTypeDef]:
+    ) -> TargetResults[AuthorizerResponseTypeDef]:
         """Updates an existing Authorizer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateAuthorizer
@@ -1189,7 +1189,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_base_path_mapping(
         self, **kwargs: Unpack[UpdateBasePathMappingRequestTypeDef]
-    ) -> RegionResults[BasePathMappingResponseTypeDef]:
+    ) -> TargetResults[BasePathMappingResponseTypeDef]:
         """Changes information about the BasePathMapping resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateBasePathMapping
@@ -1198,7 +1198,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_client_certificate(
         self, **kwargs: Unpack[UpdateClientCertificateRequestTypeDef]
-    ) -> RegionResults[ClientCertificateResponseTypeDef]:
+    ) -> TargetResults[ClientCertificateResponseTypeDef]:
         """Changes information about an ClientCertificate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateClientCertificate
@@ -1207,7 +1207,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_deployment(
         self, **kwargs: Unpack[UpdateDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentResponseTypeDef]:
+    ) -> TargetResults[DeploymentResponseTypeDef]:
         """Changes information about a Deployment resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDeployment
@@ -1216,7 +1216,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_documentation_part(
         self, **kwargs: Unpack[UpdateDocumentationPartRequestTypeDef]
-    ) -> RegionResults[DocumentationPartResponseTypeDef]:
+    ) -> TargetResults[DocumentationPartResponseTypeDef]:
         """Updates a documentation part.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDocumentationPart
@@ -1225,7 +1225,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_documentation_version(
         self, **kwargs: Unpack[UpdateDocumentationVersionRequestTypeDef]
-    ) -> RegionResults[DocumentationVersionResponseTypeDef]:
+    ) -> TargetResults[DocumentationVersionResponseTypeDef]:
         """Updates a documentation version.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDocumentationVersion
@@ -1234,7 +1234,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_domain_name(
         self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> RegionResults[DomainNameResponseTypeDef]:
+    ) -> TargetResults[DomainNameResponseTypeDef]:
         """Changes information about the DomainName resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateDomainName
@@ -1243,7 +1243,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_gateway_response(
         self, **kwargs: Unpack[UpdateGatewayResponseRequestTypeDef]
-    ) -> RegionResults[GatewayResponseResponseTypeDef]:
+    ) -> TargetResults[GatewayResponseResponseTypeDef]:
         """Updates a GatewayResponse of a specified response type on the given
         RestApi.
 
@@ -1253,7 +1253,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_integration(
         self, **kwargs: Unpack[UpdateIntegrationRequestTypeDef]
-    ) -> RegionResults[IntegrationResponse2TypeDef]:
+    ) -> TargetResults[IntegrationResponse2TypeDef]:
         """Represents an update integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateIntegration
@@ -1262,7 +1262,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_integration_response(
         self, **kwargs: Unpack[UpdateIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[IntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseResponseTypeDef]:
         """Represents an update integration response.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateIntegrationResponse
@@ -1271,7 +1271,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_method(
         self, **kwargs: Unpack[UpdateMethodRequestTypeDef]
-    ) -> RegionResults[MethodResponse2TypeDef]:
+    ) -> TargetResults[MethodResponse2TypeDef]:
         """Updates an existing Method resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateMethod
@@ -1280,7 +1280,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_method_response(
         self, **kwargs: Unpack[UpdateMethodResponseRequestTypeDef]
-    ) -> RegionResults[MethodResponseResponseTypeDef]:
+    ) -> TargetResults[MethodResponseResponseTypeDef]:
         """Updates an existing MethodResponse resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateMethodResponse
@@ -1289,7 +1289,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_model(
         self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> RegionResults[ModelResponseTypeDef]:
+    ) -> TargetResults[ModelResponseTypeDef]:
         """Changes information about a model. The maximum size of the model is 400
         KB.
 
@@ -1299,7 +1299,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_request_validator(
         self, **kwargs: Unpack[UpdateRequestValidatorRequestTypeDef]
-    ) -> RegionResults[RequestValidatorResponseTypeDef]:
+    ) -> TargetResults[RequestValidatorResponseTypeDef]:
         """Updates a RequestValidator of a given RestApi.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateRequestValidator
@@ -1308,7 +1308,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_resource(
         self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> RegionResults[ResourceResponseTypeDef]:
+    ) -> TargetResults[ResourceResponseTypeDef]:
         """Changes information about a Resource resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateResource
@@ -1317,7 +1317,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_rest_api(
         self, **kwargs: Unpack[UpdateRestApiRequestTypeDef]
-    ) -> RegionResults[RestApiResponseTypeDef]:
+    ) -> TargetResults[RestApiResponseTypeDef]:
         """Changes information about the specified API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateRestApi
@@ -1326,7 +1326,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_stage(
         self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> RegionResults[StageResponseTypeDef]:
+    ) -> TargetResults[StageResponseTypeDef]:
         """Changes information about a Stage resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateStage
@@ -1335,7 +1335,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_usage(
         self, **kwargs: Unpack[UpdateUsageRequestTypeDef]
-    ) -> RegionResults[UsageTypeDef]:
+    ) -> TargetResults[UsageTypeDef]:
         """Grants a temporary extension to the remaining quota of a usage plan
         associated with a specified API key.
 
@@ -1345,7 +1345,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_usage_plan(
         self, **kwargs: Unpack[UpdateUsagePlanRequestTypeDef]
-    ) -> RegionResults[UsagePlanResponseTypeDef]:
+    ) -> TargetResults[UsagePlanResponseTypeDef]:
         """Updates a usage plan of a given plan Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateUsagePlan
@@ -1354,7 +1354,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
 
     def update_vpc_link(
         self, **kwargs: Unpack[UpdateVpcLinkRequestTypeDef]
-    ) -> RegionResults[VpcLinkResponseTypeDef]:
+    ) -> TargetResults[VpcLinkResponseTypeDef]:
         """Updates an existing VpcLink of a specified identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateVpcLink
@@ -1368,7 +1368,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetApiKeysRequestTypeDef],
-    ) -> RegionResults[ApiKeysTypeDef]:
+    ) -> TargetResults[ApiKeysTypeDef]:
         """Every page of GetApiKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -1391,7 +1391,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> RegionResults[AuthorizersTypeDef]:
+    ) -> TargetResults[AuthorizersTypeDef]:
         """Every page of GetAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1414,7 +1414,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBasePathMappingsRequestTypeDef],
-    ) -> RegionResults[BasePathMappingsTypeDef]:
+    ) -> TargetResults[BasePathMappingsTypeDef]:
         """Every page of GetBasePathMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1437,7 +1437,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetClientCertificatesRequestTypeDef],
-    ) -> RegionResults[ClientCertificatesTypeDef]:
+    ) -> TargetResults[ClientCertificatesTypeDef]:
         """Every page of GetClientCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1460,7 +1460,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> RegionResults[DeploymentsTypeDef]:
+    ) -> TargetResults[DeploymentsTypeDef]:
         """Every page of GetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1483,7 +1483,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDocumentationPartsRequestTypeDef],
-    ) -> RegionResults[DocumentationPartsTypeDef]:
+    ) -> TargetResults[DocumentationPartsTypeDef]:
         """Every page of GetDocumentationParts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1506,7 +1506,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDocumentationVersionsRequestTypeDef],
-    ) -> RegionResults[DocumentationVersionsTypeDef]:
+    ) -> TargetResults[DocumentationVersionsTypeDef]:
         """Every page of GetDocumentationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1529,7 +1529,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> RegionResults[DomainNamesTypeDef]:
+    ) -> TargetResults[DomainNamesTypeDef]:
         """Every page of GetDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1552,7 +1552,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetGatewayResponsesRequestTypeDef],
-    ) -> RegionResults[GatewayResponsesTypeDef]:
+    ) -> TargetResults[GatewayResponsesTypeDef]:
         """Every page of GetGatewayResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,7 +1578,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> RegionResults[ModelsTypeDef]:
+    ) -> TargetResults[ModelsTypeDef]:
         """Every page of GetModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1601,7 +1601,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRequestValidatorsRequestTypeDef],
-    ) -> RegionResults[RequestValidatorsTypeDef]:
+    ) -> TargetResults[RequestValidatorsTypeDef]:
         """Every page of GetRequestValidators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1624,7 +1624,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcesRequestTypeDef],
-    ) -> RegionResults[ResourcesTypeDef]:
+    ) -> TargetResults[ResourcesTypeDef]:
         """Every page of GetResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -1647,7 +1647,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRestApisRequestTypeDef],
-    ) -> RegionResults[RestApisTypeDef]:
+    ) -> TargetResults[RestApisTypeDef]:
         """Every page of GetRestApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -1670,7 +1670,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSdkTypesRequestTypeDef],
-    ) -> RegionResults[SdkTypesTypeDef]:
+    ) -> TargetResults[SdkTypesTypeDef]:
         """Every page of GetSdkTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1693,7 +1693,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUsageRequestTypeDef],
-    ) -> RegionResults[UsageTypeDef]:
+    ) -> TargetResults[UsageTypeDef]:
         """Every page of GetUsage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1716,7 +1716,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUsagePlanKeysRequestTypeDef],
-    ) -> RegionResults[UsagePlanKeysTypeDef]:
+    ) -> TargetResults[UsagePlanKeysTypeDef]:
         """Every page of GetUsagePlanKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -1740,7 +1740,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUsagePlansRequestTypeDef],
-    ) -> RegionResults[UsagePlansTypeDef]:
+    ) -> TargetResults[UsagePlansTypeDef]:
         """Every page of GetUsagePlans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1763,7 +1763,7 @@ class MultiRegionAPIGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetVpcLinksRequestTypeDef],
-    ) -> RegionResults[VpcLinksTypeDef]:
+    ) -> TargetResults[VpcLinksTypeDef]:
         """Every page of GetVpcLinks in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -36,7 +36,7 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the connection with the provided id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/DeleteConnection
@@ -45,7 +45,7 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> RegionResults[GetConnectionResponseTypeDef]:
+    ) -> TargetResults[GetConnectionResponseTypeDef]:
         """Get information about the connection with the provided id.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/GetConnection
@@ -54,7 +54,7 @@ class MultiRegionApiGatewayManagementApi(MultiRegionClient):
 
     def post_to_connection(
         self, **kwargs: Unpack[PostToConnectionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends the provided data to the specified connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewaymanagementapi-2018-11-29/PostToConnection

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -226,7 +226,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_api(
         self, **kwargs: Unpack[CreateApiRequestTypeDef]
-    ) -> RegionResults[CreateApiResponseTypeDef]:
+    ) -> TargetResults[CreateApiResponseTypeDef]:
         """Creates an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateApi
@@ -235,7 +235,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_api_mapping(
         self, **kwargs: Unpack[CreateApiMappingRequestTypeDef]
-    ) -> RegionResults[CreateApiMappingResponseTypeDef]:
+    ) -> TargetResults[CreateApiMappingResponseTypeDef]:
         """Creates an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateApiMapping
@@ -244,7 +244,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_authorizer(
         self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> RegionResults[CreateAuthorizerResponseTypeDef]:
+    ) -> TargetResults[CreateAuthorizerResponseTypeDef]:
         """Creates an Authorizer for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateAuthorizer
@@ -253,7 +253,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
         """Creates a Deployment for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateDeployment
@@ -262,7 +262,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_domain_name(
         self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> RegionResults[CreateDomainNameResponseTypeDef]:
+    ) -> TargetResults[CreateDomainNameResponseTypeDef]:
         """Creates a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateDomainName
@@ -271,7 +271,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_integration(
         self, **kwargs: Unpack[CreateIntegrationRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationResultTypeDef]:
+    ) -> TargetResults[CreateIntegrationResultTypeDef]:
         """Creates an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateIntegration
@@ -280,7 +280,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_integration_response(
         self, **kwargs: Unpack[CreateIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationResponseResponseTypeDef]:
         """Creates an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateIntegrationResponse
@@ -289,7 +289,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_model(
         self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> RegionResults[CreateModelResponseTypeDef]:
+    ) -> TargetResults[CreateModelResponseTypeDef]:
         """Creates a Model for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateModel
@@ -298,7 +298,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_portal(
         self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> RegionResults[CreatePortalResponseTypeDef]:
+    ) -> TargetResults[CreatePortalResponseTypeDef]:
         """Creates a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreatePortal
@@ -307,7 +307,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_portal_product(
         self, **kwargs: Unpack[CreatePortalProductRequestTypeDef]
-    ) -> RegionResults[CreatePortalProductResponseTypeDef]:
+    ) -> TargetResults[CreatePortalProductResponseTypeDef]:
         """Creates a new portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreatePortalProduct
@@ -316,7 +316,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_product_page(
         self, **kwargs: Unpack[CreateProductPageRequestTypeDef]
-    ) -> RegionResults[CreateProductPageResponseTypeDef]:
+    ) -> TargetResults[CreateProductPageResponseTypeDef]:
         """Creates a new product page for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateProductPage
@@ -325,7 +325,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_product_rest_endpoint_page(
         self, **kwargs: Unpack[CreateProductRestEndpointPageRequestTypeDef]
-    ) -> RegionResults[CreateProductRestEndpointPageResponseTypeDef]:
+    ) -> TargetResults[CreateProductRestEndpointPageResponseTypeDef]:
         """Creates a product REST endpoint page for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateProductRestEndpointPage
@@ -334,7 +334,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_route(
         self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> RegionResults[CreateRouteResultTypeDef]:
+    ) -> TargetResults[CreateRouteResultTypeDef]:
         """Creates a Route for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRoute
@@ -343,7 +343,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_route_response(
         self, **kwargs: Unpack[CreateRouteResponseRequestTypeDef]
-    ) -> RegionResults[CreateRouteResponseResponseTypeDef]:
+    ) -> TargetResults[CreateRouteResponseResponseTypeDef]:
         """Creates a RouteResponse for a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRouteResponse
@@ -352,7 +352,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_routing_rule(
         self, **kwargs: Unpack[CreateRoutingRuleRequestTypeDef]
-    ) -> RegionResults[CreateRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRoutingRuleResponseTypeDef]:
         """Creates a RoutingRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateRoutingRule
@@ -361,7 +361,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_stage(
         self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> RegionResults[CreateStageResponseTypeDef]:
+    ) -> TargetResults[CreateStageResponseTypeDef]:
         """Creates a Stage for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateStage
@@ -370,7 +370,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def create_vpc_link(
         self, **kwargs: Unpack[CreateVpcLinkRequestTypeDef]
-    ) -> RegionResults[CreateVpcLinkResponseTypeDef]:
+    ) -> TargetResults[CreateVpcLinkResponseTypeDef]:
         """Creates a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/CreateVpcLink
@@ -379,7 +379,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_access_log_settings(
         self, **kwargs: Unpack[DeleteAccessLogSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the AccessLogSettings for a Stage. To disable access logging for a
         Stage, delete its AccessLogSettings.
 
@@ -389,7 +389,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_api(
         self, **kwargs: Unpack[DeleteApiRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteApi
@@ -398,7 +398,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_api_mapping(
         self, **kwargs: Unpack[DeleteApiMappingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteApiMapping
@@ -407,7 +407,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_authorizer(
         self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteAuthorizer
@@ -416,7 +416,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_cors_configuration(
         self, **kwargs: Unpack[DeleteCorsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a CORS configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteCorsConfiguration
@@ -425,7 +425,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_deployment(
         self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteDeployment
@@ -434,7 +434,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_domain_name(
         self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteDomainName
@@ -443,7 +443,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteIntegration
@@ -452,7 +452,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_integration_response(
         self, **kwargs: Unpack[DeleteIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteIntegrationResponse
@@ -461,7 +461,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_model(
         self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteModel
@@ -470,7 +470,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_portal(
         self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortal
@@ -479,7 +479,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_portal_product(
         self, **kwargs: Unpack[DeletePortalProductRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortalProduct
@@ -488,7 +488,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_portal_product_sharing_policy(
         self, **kwargs: Unpack[DeletePortalProductSharingPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeletePortalProductSharingPolicy
@@ -497,7 +497,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_product_page(
         self, **kwargs: Unpack[DeleteProductPageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteProductPage
@@ -506,7 +506,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_product_rest_endpoint_page(
         self, **kwargs: Unpack[DeleteProductRestEndpointPageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteProductRestEndpointPage
@@ -515,7 +515,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_route(
         self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRoute
@@ -524,7 +524,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_route_request_parameter(
         self, **kwargs: Unpack[DeleteRouteRequestParameterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a route request parameter. Supported only for WebSocket APIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteRequestParameter
@@ -533,7 +533,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_route_response(
         self, **kwargs: Unpack[DeleteRouteResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteResponse
@@ -542,7 +542,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_route_settings(
         self, **kwargs: Unpack[DeleteRouteSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the RouteSettings for a stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRouteSettings
@@ -551,7 +551,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_routing_rule(
         self, **kwargs: Unpack[DeleteRoutingRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteRoutingRule
@@ -560,7 +560,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_stage(
         self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteStage
@@ -569,7 +569,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def delete_vpc_link(
         self, **kwargs: Unpack[DeleteVpcLinkRequestTypeDef]
-    ) -> RegionResults[DeleteVpcLinkResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcLinkResponseTypeDef]:
         """Deletes a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DeleteVpcLink
@@ -578,7 +578,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def disable_portal(
         self, **kwargs: Unpack[DisablePortalRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the publication of a portal portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/DisablePortal
@@ -587,13 +587,13 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def export_api(
         self, **kwargs: Unpack[ExportApiRequestTypeDef]
-    ) -> RegionResults[ExportApiResponseTypeDef]:
+    ) -> TargetResults[ExportApiResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ExportApi"""
         return self._call("ExportApi", kwargs)
 
     def get_api(
         self, **kwargs: Unpack[GetApiRequestTypeDef]
-    ) -> RegionResults[GetApiResponseTypeDef]:
+    ) -> TargetResults[GetApiResponseTypeDef]:
         """Gets an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApi
@@ -602,7 +602,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_api_mapping(
         self, **kwargs: Unpack[GetApiMappingRequestTypeDef]
-    ) -> RegionResults[GetApiMappingResponseTypeDef]:
+    ) -> TargetResults[GetApiMappingResponseTypeDef]:
         """Gets an API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApiMapping
@@ -611,7 +611,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_api_mappings(
         self, **kwargs: Unpack[GetApiMappingsRequestTypeDef]
-    ) -> RegionResults[GetApiMappingsResponseTypeDef]:
+    ) -> TargetResults[GetApiMappingsResponseTypeDef]:
         """Gets API mappings.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApiMappings
@@ -620,7 +620,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_apis(
         self, **kwargs: Unpack[GetApisRequestTypeDef]
-    ) -> RegionResults[GetApisResponseTypeDef]:
+    ) -> TargetResults[GetApisResponseTypeDef]:
         """Gets a collection of Api resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetApis
@@ -629,7 +629,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_authorizer(
         self, **kwargs: Unpack[GetAuthorizerRequestTypeDef]
-    ) -> RegionResults[GetAuthorizerResponseTypeDef]:
+    ) -> TargetResults[GetAuthorizerResponseTypeDef]:
         """Gets an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizer
@@ -638,7 +638,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_authorizers(
         self, **kwargs: Unpack[GetAuthorizersRequestTypeDef]
-    ) -> RegionResults[GetAuthorizersResponseTypeDef]:
+    ) -> TargetResults[GetAuthorizersResponseTypeDef]:
         """Gets the Authorizers for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetAuthorizers
@@ -647,7 +647,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> RegionResults[GetDeploymentResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentResponseTypeDef]:
         """Gets a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployment
@@ -656,7 +656,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_deployments(
         self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> RegionResults[GetDeploymentsResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentsResponseTypeDef]:
         """Gets the Deployments for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDeployments
@@ -665,7 +665,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_domain_name(
         self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> RegionResults[GetDomainNameResponseTypeDef]:
+    ) -> TargetResults[GetDomainNameResponseTypeDef]:
         """Gets a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainName
@@ -674,7 +674,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_domain_names(
         self, **kwargs: Unpack[GetDomainNamesRequestTypeDef]
-    ) -> RegionResults[GetDomainNamesResponseTypeDef]:
+    ) -> TargetResults[GetDomainNamesResponseTypeDef]:
         """Gets the domain names for an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetDomainNames
@@ -683,7 +683,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_integration(
         self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResultTypeDef]:
+    ) -> TargetResults[GetIntegrationResultTypeDef]:
         """Gets an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegration
@@ -692,7 +692,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_integration_response(
         self, **kwargs: Unpack[GetIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResponseResponseTypeDef]:
         """Gets an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponse
@@ -701,7 +701,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_integration_responses(
         self, **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResponsesResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResponsesResponseTypeDef]:
         """Gets the IntegrationResponses for an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrationResponses
@@ -710,7 +710,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_integrations(
         self, **kwargs: Unpack[GetIntegrationsRequestTypeDef]
-    ) -> RegionResults[GetIntegrationsResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationsResponseTypeDef]:
         """Gets the Integrations for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetIntegrations
@@ -719,7 +719,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_model(
         self, **kwargs: Unpack[GetModelRequestTypeDef]
-    ) -> RegionResults[GetModelResponseTypeDef]:
+    ) -> TargetResults[GetModelResponseTypeDef]:
         """Gets a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModel
@@ -728,7 +728,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_model_template(
         self, **kwargs: Unpack[GetModelTemplateRequestTypeDef]
-    ) -> RegionResults[GetModelTemplateResponseTypeDef]:
+    ) -> TargetResults[GetModelTemplateResponseTypeDef]:
         """Gets a model template.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModelTemplate
@@ -737,7 +737,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_models(
         self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> RegionResults[GetModelsResponseTypeDef]:
+    ) -> TargetResults[GetModelsResponseTypeDef]:
         """Gets the Models for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetModels
@@ -746,7 +746,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_portal(
         self, **kwargs: Unpack[GetPortalRequestTypeDef]
-    ) -> RegionResults[GetPortalResponseTypeDef]:
+    ) -> TargetResults[GetPortalResponseTypeDef]:
         """Gets a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortal
@@ -755,7 +755,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_portal_product(
         self, **kwargs: Unpack[GetPortalProductRequestTypeDef]
-    ) -> RegionResults[GetPortalProductResponseTypeDef]:
+    ) -> TargetResults[GetPortalProductResponseTypeDef]:
         """Gets a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortalProduct
@@ -764,7 +764,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_portal_product_sharing_policy(
         self, **kwargs: Unpack[GetPortalProductSharingPolicyRequestTypeDef]
-    ) -> RegionResults[GetPortalProductSharingPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPortalProductSharingPolicyResponseTypeDef]:
         """Gets the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetPortalProductSharingPolicy
@@ -773,7 +773,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_product_page(
         self, **kwargs: Unpack[GetProductPageRequestTypeDef]
-    ) -> RegionResults[GetProductPageResponseTypeDef]:
+    ) -> TargetResults[GetProductPageResponseTypeDef]:
         """Gets a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetProductPage
@@ -782,7 +782,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_product_rest_endpoint_page(
         self, **kwargs: Unpack[GetProductRestEndpointPageRequestTypeDef]
-    ) -> RegionResults[GetProductRestEndpointPageResponseTypeDef]:
+    ) -> TargetResults[GetProductRestEndpointPageResponseTypeDef]:
         """Gets a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetProductRestEndpointPage
@@ -791,7 +791,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_route(
         self, **kwargs: Unpack[GetRouteRequestTypeDef]
-    ) -> RegionResults[GetRouteResultTypeDef]:
+    ) -> TargetResults[GetRouteResultTypeDef]:
         """Gets a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoute
@@ -800,7 +800,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_route_response(
         self, **kwargs: Unpack[GetRouteResponseRequestTypeDef]
-    ) -> RegionResults[GetRouteResponseResponseTypeDef]:
+    ) -> TargetResults[GetRouteResponseResponseTypeDef]:
         """Gets a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponse
@@ -809,7 +809,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_route_responses(
         self, **kwargs: Unpack[GetRouteResponsesRequestTypeDef]
-    ) -> RegionResults[GetRouteResponsesResponseTypeDef]:
+    ) -> TargetResults[GetRouteResponsesResponseTypeDef]:
         """Gets the RouteResponses for a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRouteResponses
@@ -818,7 +818,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_routes(
         self, **kwargs: Unpack[GetRoutesRequestTypeDef]
-    ) -> RegionResults[GetRoutesResponseTypeDef]:
+    ) -> TargetResults[GetRoutesResponseTypeDef]:
         """Gets the Routes for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutes
@@ -827,7 +827,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_routing_rule(
         self, **kwargs: Unpack[GetRoutingRuleRequestTypeDef]
-    ) -> RegionResults[GetRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[GetRoutingRuleResponseTypeDef]:
         """Gets a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetRoutingRule
@@ -836,7 +836,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_stage(
         self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> RegionResults[GetStageResponseTypeDef]:
+    ) -> TargetResults[GetStageResponseTypeDef]:
         """Gets a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStage
@@ -845,7 +845,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_stages(
         self, **kwargs: Unpack[GetStagesRequestTypeDef]
-    ) -> RegionResults[GetStagesResponseTypeDef]:
+    ) -> TargetResults[GetStagesResponseTypeDef]:
         """Gets the Stages for an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetStages
@@ -854,7 +854,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_tags(
         self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> RegionResults[GetTagsResponseTypeDef]:
+    ) -> TargetResults[GetTagsResponseTypeDef]:
         """Gets a collection of Tag resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetTags
@@ -863,7 +863,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_vpc_link(
         self, **kwargs: Unpack[GetVpcLinkRequestTypeDef]
-    ) -> RegionResults[GetVpcLinkResponseTypeDef]:
+    ) -> TargetResults[GetVpcLinkResponseTypeDef]:
         """Gets a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetVpcLink
@@ -872,7 +872,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def get_vpc_links(
         self, **kwargs: Unpack[GetVpcLinksRequestTypeDef]
-    ) -> RegionResults[GetVpcLinksResponseTypeDef]:
+    ) -> TargetResults[GetVpcLinksResponseTypeDef]:
         """Gets a collection of VPC links.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/GetVpcLinks
@@ -881,7 +881,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def import_api(
         self, **kwargs: Unpack[ImportApiRequestTypeDef]
-    ) -> RegionResults[ImportApiResponseTypeDef]:
+    ) -> TargetResults[ImportApiResponseTypeDef]:
         """Imports an API.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ImportApi
@@ -890,7 +890,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def list_portal_products(
         self, **kwargs: Unpack[ListPortalProductsRequestTypeDef]
-    ) -> RegionResults[ListPortalProductsResponseTypeDef]:
+    ) -> TargetResults[ListPortalProductsResponseTypeDef]:
         """Lists portal products.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortalProducts
@@ -899,7 +899,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def list_portals(
         self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> RegionResults[ListPortalsResponseTypeDef]:
+    ) -> TargetResults[ListPortalsResponseTypeDef]:
         """Lists portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListPortals
@@ -908,7 +908,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def list_product_pages(
         self, **kwargs: Unpack[ListProductPagesRequestTypeDef]
-    ) -> RegionResults[ListProductPagesResponseTypeDef]:
+    ) -> TargetResults[ListProductPagesResponseTypeDef]:
         """Lists the product pages for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductPages
@@ -917,7 +917,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def list_product_rest_endpoint_pages(
         self, **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef]
-    ) -> RegionResults[ListProductRestEndpointPagesResponseTypeDef]:
+    ) -> TargetResults[ListProductRestEndpointPagesResponseTypeDef]:
         """Lists the product REST endpoint pages of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListProductRestEndpointPages
@@ -926,7 +926,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def list_routing_rules(
         self, **kwargs: Unpack[ListRoutingRulesRequestTypeDef]
-    ) -> RegionResults[ListRoutingRulesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingRulesResponseTypeDef]:
         """Lists routing rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ListRoutingRules
@@ -935,7 +935,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def preview_portal(
         self, **kwargs: Unpack[PreviewPortalRequestTypeDef]
-    ) -> RegionResults[PreviewPortalResponseTypeDef]:
+    ) -> TargetResults[PreviewPortalResponseTypeDef]:
         """Creates a portal preview.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PreviewPortal
@@ -944,7 +944,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def publish_portal(
         self, **kwargs: Unpack[PublishPortalRequestTypeDef]
-    ) -> RegionResults[PublishPortalResponseTypeDef]:
+    ) -> TargetResults[PublishPortalResponseTypeDef]:
         """Publishes a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PublishPortal
@@ -953,7 +953,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def put_portal_product_sharing_policy(
         self, **kwargs: Unpack[PutPortalProductSharingPolicyRequestTypeDef]
-    ) -> RegionResults[PutPortalProductSharingPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPortalProductSharingPolicyResponseTypeDef]:
         """Updates the sharing policy for a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PutPortalProductSharingPolicy
@@ -962,7 +962,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def put_routing_rule(
         self, **kwargs: Unpack[PutRoutingRuleRequestTypeDef]
-    ) -> RegionResults[PutRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[PutRoutingRuleResponseTypeDef]:
         """Updates a routing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/PutRoutingRule
@@ -971,7 +971,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def reimport_api(
         self, **kwargs: Unpack[ReimportApiRequestTypeDef]
-    ) -> RegionResults[ReimportApiResponseTypeDef]:
+    ) -> TargetResults[ReimportApiResponseTypeDef]:
         """Puts an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/ReimportApi
@@ -980,7 +980,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def reset_authorizers_cache(
         self, **kwargs: Unpack[ResetAuthorizersCacheRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resets all authorizer cache entries on a stage. Supported only for HTTP
         APIs.
 
@@ -990,7 +990,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Creates a new Tag resource to represent a tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/TagResource
@@ -999,7 +999,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UntagResource
@@ -1008,7 +1008,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_api(
         self, **kwargs: Unpack[UpdateApiRequestTypeDef]
-    ) -> RegionResults[UpdateApiResponseTypeDef]:
+    ) -> TargetResults[UpdateApiResponseTypeDef]:
         """Updates an Api resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateApi
@@ -1017,7 +1017,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_api_mapping(
         self, **kwargs: Unpack[UpdateApiMappingRequestTypeDef]
-    ) -> RegionResults[UpdateApiMappingResponseTypeDef]:
+    ) -> TargetResults[UpdateApiMappingResponseTypeDef]:
         """The API mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateApiMapping
@@ -1026,7 +1026,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_authorizer(
         self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> RegionResults[UpdateAuthorizerResponseTypeDef]:
+    ) -> TargetResults[UpdateAuthorizerResponseTypeDef]:
         """Updates an Authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateAuthorizer
@@ -1035,7 +1035,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_deployment(
         self, **kwargs: Unpack[UpdateDeploymentRequestTypeDef]
-    ) -> RegionResults[UpdateDeploymentResponseTypeDef]:
+    ) -> TargetResults[UpdateDeploymentResponseTypeDef]:
         """Updates a Deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateDeployment
@@ -1044,7 +1044,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_domain_name(
         self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> RegionResults[UpdateDomainNameResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainNameResponseTypeDef]:
         """Updates a domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateDomainName
@@ -1053,7 +1053,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_integration(
         self, **kwargs: Unpack[UpdateIntegrationRequestTypeDef]
-    ) -> RegionResults[UpdateIntegrationResultTypeDef]:
+    ) -> TargetResults[UpdateIntegrationResultTypeDef]:
         """Updates an Integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateIntegration
@@ -1062,7 +1062,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_integration_response(
         self, **kwargs: Unpack[UpdateIntegrationResponseRequestTypeDef]
-    ) -> RegionResults[UpdateIntegrationResponseResponseTypeDef]:
+    ) -> TargetResults[UpdateIntegrationResponseResponseTypeDef]:
         """Updates an IntegrationResponses.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateIntegrationResponse
@@ -1071,7 +1071,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_model(
         self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> RegionResults[UpdateModelResponseTypeDef]:
+    ) -> TargetResults[UpdateModelResponseTypeDef]:
         """Updates a Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateModel
@@ -1080,7 +1080,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_portal(
         self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> RegionResults[UpdatePortalResponseTypeDef]:
+    ) -> TargetResults[UpdatePortalResponseTypeDef]:
         """Updates a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdatePortal
@@ -1089,7 +1089,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_portal_product(
         self, **kwargs: Unpack[UpdatePortalProductRequestTypeDef]
-    ) -> RegionResults[UpdatePortalProductResponseTypeDef]:
+    ) -> TargetResults[UpdatePortalProductResponseTypeDef]:
         """Updates the portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdatePortalProduct
@@ -1098,7 +1098,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_product_page(
         self, **kwargs: Unpack[UpdateProductPageRequestTypeDef]
-    ) -> RegionResults[UpdateProductPageResponseTypeDef]:
+    ) -> TargetResults[UpdateProductPageResponseTypeDef]:
         """Updates a product page of a portal product.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateProductPage
@@ -1107,7 +1107,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_product_rest_endpoint_page(
         self, **kwargs: Unpack[UpdateProductRestEndpointPageRequestTypeDef]
-    ) -> RegionResults[UpdateProductRestEndpointPageResponseTypeDef]:
+    ) -> TargetResults[UpdateProductRestEndpointPageResponseTypeDef]:
         """Updates a product REST endpoint page.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateProductRestEndpointPage
@@ -1116,7 +1116,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_route(
         self, **kwargs: Unpack[UpdateRouteRequestTypeDef]
-    ) -> RegionResults[UpdateRouteResultTypeDef]:
+    ) -> TargetResults[UpdateRouteResultTypeDef]:
         """Updates a Route.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateRoute
@@ -1125,7 +1125,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_route_response(
         self, **kwargs: Unpack[UpdateRouteResponseRequestTypeDef]
-    ) -> RegionResults[UpdateRouteResponseResponseTypeDef]:
+    ) -> TargetResults[UpdateRouteResponseResponseTypeDef]:
         """Updates a RouteResponse.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateRouteResponse
@@ -1134,7 +1134,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_stage(
         self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> RegionResults[UpdateStageResponseTypeDef]:
+    ) -> TargetResults[UpdateStageResponseTypeDef]:
         """Updates a Stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateStage
@@ -1143,7 +1143,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
 
     def update_vpc_link(
         self, **kwargs: Unpack[UpdateVpcLinkRequestTypeDef]
-    ) -> RegionResults[UpdateVpcLinkResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcLinkResponseTypeDef]:
         """Updates a VPC link.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigatewayv2-2018-11-29/UpdateVpcLink
@@ -1157,7 +1157,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetApisRequestTypeDef],
-    ) -> RegionResults[GetApisResponseTypeDef]:
+    ) -> TargetResults[GetApisResponseTypeDef]:
         """Every page of GetApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -1180,7 +1180,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAuthorizersRequestTypeDef],
-    ) -> RegionResults[GetAuthorizersResponseTypeDef]:
+    ) -> TargetResults[GetAuthorizersResponseTypeDef]:
         """Every page of GetAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1203,7 +1203,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDeploymentsRequestTypeDef],
-    ) -> RegionResults[GetDeploymentsResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentsResponseTypeDef]:
         """Every page of GetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1226,7 +1226,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDomainNamesRequestTypeDef],
-    ) -> RegionResults[GetDomainNamesResponseTypeDef]:
+    ) -> TargetResults[GetDomainNamesResponseTypeDef]:
         """Every page of GetDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1249,7 +1249,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIntegrationResponsesRequestTypeDef],
-    ) -> RegionResults[GetIntegrationResponsesResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResponsesResponseTypeDef]:
         """Every page of GetIntegrationResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1272,7 +1272,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIntegrationsRequestTypeDef],
-    ) -> RegionResults[GetIntegrationsResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationsResponseTypeDef]:
         """Every page of GetIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1295,7 +1295,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetModelsRequestTypeDef],
-    ) -> RegionResults[GetModelsResponseTypeDef]:
+    ) -> TargetResults[GetModelsResponseTypeDef]:
         """Every page of GetModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1318,7 +1318,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRouteResponsesRequestTypeDef],
-    ) -> RegionResults[GetRouteResponsesResponseTypeDef]:
+    ) -> TargetResults[GetRouteResponsesResponseTypeDef]:
         """Every page of GetRouteResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1341,7 +1341,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRoutesRequestTypeDef],
-    ) -> RegionResults[GetRoutesResponseTypeDef]:
+    ) -> TargetResults[GetRoutesResponseTypeDef]:
         """Every page of GetRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1364,7 +1364,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetStagesRequestTypeDef],
-    ) -> RegionResults[GetStagesResponseTypeDef]:
+    ) -> TargetResults[GetStagesResponseTypeDef]:
         """Every page of GetStages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1387,7 +1387,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPortalProductsRequestTypeDef],
-    ) -> RegionResults[ListPortalProductsResponseTypeDef]:
+    ) -> TargetResults[ListPortalProductsResponseTypeDef]:
         """Every page of ListPortalProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1410,7 +1410,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> RegionResults[ListPortalsResponseTypeDef]:
+    ) -> TargetResults[ListPortalsResponseTypeDef]:
         """Every page of ListPortals in every target, merged per target (botocore's
         build_full_result).
 
@@ -1433,7 +1433,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProductPagesRequestTypeDef],
-    ) -> RegionResults[ListProductPagesResponseTypeDef]:
+    ) -> TargetResults[ListProductPagesResponseTypeDef]:
         """Every page of ListProductPages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1456,7 +1456,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProductRestEndpointPagesRequestTypeDef],
-    ) -> RegionResults[ListProductRestEndpointPagesResponseTypeDef]:
+    ) -> TargetResults[ListProductRestEndpointPagesResponseTypeDef]:
         """Every page of ListProductRestEndpointPages in every target, merged per
         target (botocore's build_full_result).
 
@@ -1479,7 +1479,7 @@ class MultiRegionApiGatewayV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingRulesRequestTypeDef],
-    ) -> RegionResults[ListRoutingRulesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingRulesResponseTypeDef]:
         """Every page of ListRoutingRules in every target, merged per target
         (botocore's build_full_result).
 

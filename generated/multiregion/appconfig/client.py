@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Creates an application. In AppConfig, an application is simply an
         organizational construct like a folder. This organizational construct has
         a relationship with some unit of executable code. For example, you could
@@ -124,7 +124,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_configuration_profile(
         self, **kwargs: Unpack[CreateConfigurationProfileRequestTypeDef]
-    ) -> RegionResults[ConfigurationProfileTypeDef]:
+    ) -> TargetResults[ConfigurationProfileTypeDef]:
         """Creates a configuration profile, which is information that enables
         AppConfig to access the configuration source. Valid configuration sources
         include the following:
@@ -135,7 +135,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_deployment_strategy(
         self, **kwargs: Unpack[CreateDeploymentStrategyRequestTypeDef]
-    ) -> RegionResults[DeploymentStrategyResponseTypeDef]:
+    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
         """Creates a deployment strategy that defines important criteria for rolling
         out your configuration to the designated targets. A deployment strategy
         includes the overall duration required, a percentage of targets to receive
@@ -148,7 +148,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[EnvironmentResponseTypeDef]:
+    ) -> TargetResults[EnvironmentResponseTypeDef]:
         """Creates an environment. For each application, you define one or more
         environments. An environment is a deployment group of AppConfig targets,
         such as applications in a Beta or Production environment. You can also
@@ -164,7 +164,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_extension(
         self, **kwargs: Unpack[CreateExtensionRequestTypeDef]
-    ) -> RegionResults[ExtensionTypeDef]:
+    ) -> TargetResults[ExtensionTypeDef]:
         """Creates an AppConfig extension. An extension augments your ability to
         inject logic or behavior at different points during the AppConfig workflow
         of creating or deploying a configuration.
@@ -175,7 +175,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_extension_association(
         self, **kwargs: Unpack[CreateExtensionAssociationRequestTypeDef]
-    ) -> RegionResults[ExtensionAssociationTypeDef]:
+    ) -> TargetResults[ExtensionAssociationTypeDef]:
         """When you create an extension or configure an Amazon Web Services authored
         extension, you associate the extension with an AppConfig application,
         environment, or configuration profile. For example, you can choose to run
@@ -195,7 +195,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def create_hosted_configuration_version(
         self, **kwargs: Unpack[CreateHostedConfigurationVersionRequestTypeDef]
-    ) -> RegionResults[HostedConfigurationVersionTypeDef]:
+    ) -> TargetResults[HostedConfigurationVersionTypeDef]:
         """Creates a new configuration in the AppConfig hosted configuration store.
         If you're creating a feature flag, we recommend you familiarize yourself
         with the JSON schema for feature flag data. For more information, see Type
@@ -207,7 +207,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteApplication
@@ -216,7 +216,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_configuration_profile(
         self, **kwargs: Unpack[DeleteConfigurationProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteConfigurationProfile
@@ -225,7 +225,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_deployment_strategy(
         self, **kwargs: Unpack[DeleteDeploymentStrategyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a deployment strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteDeploymentStrategy
@@ -234,7 +234,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteEnvironment
@@ -243,7 +243,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_extension(
         self, **kwargs: Unpack[DeleteExtensionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AppConfig extension. You must delete all associations to an
         extension before you delete the extension.
 
@@ -253,7 +253,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_extension_association(
         self, **kwargs: Unpack[DeleteExtensionAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an extension association. This action doesn't delete extensions
         defined in the association.
 
@@ -263,7 +263,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def delete_hosted_configuration_version(
         self, **kwargs: Unpack[DeleteHostedConfigurationVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a version of a configuration from the AppConfig hosted
         configuration store.
 
@@ -271,7 +271,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._call("DeleteHostedConfigurationVersion", kwargs)
 
-    def get_account_settings(self) -> RegionResults[AccountSettingsTypeDef]:
+    def get_account_settings(self) -> TargetResults[AccountSettingsTypeDef]:
         """Returns information about the status of the DeletionProtection parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetAccountSettings
@@ -280,7 +280,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetApplication
@@ -292,7 +292,7 @@ class MultiRegionAppConfig(MultiRegionClient):
     )
     def get_configuration(
         self, **kwargs: Unpack[GetConfigurationRequestTypeDef]
-    ) -> RegionResults[ConfigurationTypeDef]:
+    ) -> TargetResults[ConfigurationTypeDef]:
         """(Deprecated) Retrieves the latest deployed configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetConfiguration
@@ -301,7 +301,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_configuration_profile(
         self, **kwargs: Unpack[GetConfigurationProfileRequestTypeDef]
-    ) -> RegionResults[ConfigurationProfileTypeDef]:
+    ) -> TargetResults[ConfigurationProfileTypeDef]:
         """Retrieves information about a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetConfigurationProfile
@@ -310,7 +310,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentTypeDef]:
+    ) -> TargetResults[DeploymentTypeDef]:
         """Retrieves information about a configuration deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetDeployment
@@ -319,7 +319,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_deployment_strategy(
         self, **kwargs: Unpack[GetDeploymentStrategyRequestTypeDef]
-    ) -> RegionResults[DeploymentStrategyResponseTypeDef]:
+    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
         """Retrieves information about a deployment strategy. A deployment strategy
         defines important criteria for rolling out your configuration to the
         designated targets. A deployment strategy includes the overall duration
@@ -332,7 +332,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[EnvironmentResponseTypeDef]:
+    ) -> TargetResults[EnvironmentResponseTypeDef]:
         """Retrieves information about an environment. An environment is a deployment
         group of AppConfig applications, such as applications in a Production
         environment or in an EU_Region environment. Each configuration deployment
@@ -346,7 +346,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_extension(
         self, **kwargs: Unpack[GetExtensionRequestTypeDef]
-    ) -> RegionResults[ExtensionTypeDef]:
+    ) -> TargetResults[ExtensionTypeDef]:
         """Returns information about an AppConfig extension.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetExtension
@@ -355,7 +355,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_extension_association(
         self, **kwargs: Unpack[GetExtensionAssociationRequestTypeDef]
-    ) -> RegionResults[ExtensionAssociationTypeDef]:
+    ) -> TargetResults[ExtensionAssociationTypeDef]:
         """Returns information about an AppConfig extension association. For more
         information about extensions and associations, see Extending workflows in
         the AppConfig User Guide.
@@ -366,7 +366,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def get_hosted_configuration_version(
         self, **kwargs: Unpack[GetHostedConfigurationVersionRequestTypeDef]
-    ) -> RegionResults[HostedConfigurationVersionTypeDef]:
+    ) -> TargetResults[HostedConfigurationVersionTypeDef]:
         """Retrieves information about a specific configuration version.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetHostedConfigurationVersion
@@ -375,7 +375,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ApplicationsTypeDef]:
+    ) -> TargetResults[ApplicationsTypeDef]:
         """Lists all applications in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListApplications
@@ -384,7 +384,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_configuration_profiles(
         self, **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef]
-    ) -> RegionResults[ConfigurationProfilesTypeDef]:
+    ) -> TargetResults[ConfigurationProfilesTypeDef]:
         """Lists the configuration profiles for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListConfigurationProfiles
@@ -393,7 +393,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_deployment_strategies(
         self, **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef]
-    ) -> RegionResults[DeploymentStrategiesTypeDef]:
+    ) -> TargetResults[DeploymentStrategiesTypeDef]:
         """Lists deployment strategies.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListDeploymentStrategies
@@ -402,7 +402,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> RegionResults[DeploymentsTypeDef]:
+    ) -> TargetResults[DeploymentsTypeDef]:
         """Lists the deployments for an environment in descending deployment number
         order.
 
@@ -412,7 +412,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[EnvironmentsTypeDef]:
+    ) -> TargetResults[EnvironmentsTypeDef]:
         """Lists the environments for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListEnvironments
@@ -421,7 +421,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_extension_associations(
         self, **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef]
-    ) -> RegionResults[ExtensionAssociationsTypeDef]:
+    ) -> TargetResults[ExtensionAssociationsTypeDef]:
         """Lists all AppConfig extension associations in the account. For more
         information about extensions and associations, see Extending workflows in
         the AppConfig User Guide.
@@ -432,7 +432,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_extensions(
         self, **kwargs: Unpack[ListExtensionsRequestTypeDef]
-    ) -> RegionResults[ExtensionsTypeDef]:
+    ) -> TargetResults[ExtensionsTypeDef]:
         """Lists all custom and Amazon Web Services authored AppConfig extensions in
         the account. For more information about extensions, see Extending
         workflows in the AppConfig User Guide.
@@ -443,7 +443,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_hosted_configuration_versions(
         self, **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef]
-    ) -> RegionResults[HostedConfigurationVersionsTypeDef]:
+    ) -> TargetResults[HostedConfigurationVersionsTypeDef]:
         """Lists configurations stored in the AppConfig hosted configuration store by
         version.
 
@@ -453,7 +453,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ResourceTagsTypeDef]:
+    ) -> TargetResults[ResourceTagsTypeDef]:
         """Retrieves the list of key-value tags assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListTagsForResource
@@ -462,7 +462,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def start_deployment(
         self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentTypeDef]:
+    ) -> TargetResults[DeploymentTypeDef]:
         """Starts a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/StartDeployment
@@ -471,7 +471,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def stop_deployment(
         self, **kwargs: Unpack[StopDeploymentRequestTypeDef]
-    ) -> RegionResults[DeploymentTypeDef]:
+    ) -> TargetResults[DeploymentTypeDef]:
         """Stops a deployment. This API action works only on deployments that have a
         status of DEPLOYING, unless an AllowRevert parameter is supplied. If the
         AllowRevert parameter is supplied, the status of an in-progress deployment
@@ -485,7 +485,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns metadata to an AppConfig resource. Tags help organize and
         categorize your AppConfig resources. Each tag consists of a key and an
         optional value, both of which you define. You can specify a maximum of 50
@@ -497,7 +497,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a tag key and value from an AppConfig resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UntagResource
@@ -506,7 +506,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> RegionResults[AccountSettingsTypeDef]:
+    ) -> TargetResults[AccountSettingsTypeDef]:
         """Updates the value of the DeletionProtection parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateAccountSettings
@@ -515,7 +515,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Updates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateApplication
@@ -524,7 +524,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_configuration_profile(
         self, **kwargs: Unpack[UpdateConfigurationProfileRequestTypeDef]
-    ) -> RegionResults[ConfigurationProfileTypeDef]:
+    ) -> TargetResults[ConfigurationProfileTypeDef]:
         """Updates a configuration profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateConfigurationProfile
@@ -533,7 +533,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_deployment_strategy(
         self, **kwargs: Unpack[UpdateDeploymentStrategyRequestTypeDef]
-    ) -> RegionResults[DeploymentStrategyResponseTypeDef]:
+    ) -> TargetResults[DeploymentStrategyResponseTypeDef]:
         """Updates a deployment strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateDeploymentStrategy
@@ -542,7 +542,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> RegionResults[EnvironmentResponseTypeDef]:
+    ) -> TargetResults[EnvironmentResponseTypeDef]:
         """Updates an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateEnvironment
@@ -551,7 +551,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_extension(
         self, **kwargs: Unpack[UpdateExtensionRequestTypeDef]
-    ) -> RegionResults[ExtensionTypeDef]:
+    ) -> TargetResults[ExtensionTypeDef]:
         """Updates an AppConfig extension. For more information about extensions, see
         Extending workflows in the AppConfig User Guide.
 
@@ -561,7 +561,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def update_extension_association(
         self, **kwargs: Unpack[UpdateExtensionAssociationRequestTypeDef]
-    ) -> RegionResults[ExtensionAssociationTypeDef]:
+    ) -> TargetResults[ExtensionAssociationTypeDef]:
         """Updates an association. For more information about extensions and
         associations, see Extending workflows in the AppConfig User Guide.
 
@@ -571,7 +571,7 @@ class MultiRegionAppConfig(MultiRegionClient):
 
     def validate_configuration(
         self, **kwargs: Unpack[ValidateConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Uses the validators in a configuration profile to validate a
         configuration.
 
@@ -586,7 +586,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ApplicationsTypeDef]:
+    ) -> TargetResults[ApplicationsTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -609,7 +609,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationProfilesRequestTypeDef],
-    ) -> RegionResults[ConfigurationProfilesTypeDef]:
+    ) -> TargetResults[ConfigurationProfilesTypeDef]:
         """Every page of ListConfigurationProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -632,7 +632,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentStrategiesRequestTypeDef],
-    ) -> RegionResults[DeploymentStrategiesTypeDef]:
+    ) -> TargetResults[DeploymentStrategiesTypeDef]:
         """Every page of ListDeploymentStrategies in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> RegionResults[DeploymentsTypeDef]:
+    ) -> TargetResults[DeploymentsTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -679,7 +679,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[EnvironmentsTypeDef]:
+    ) -> TargetResults[EnvironmentsTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExtensionAssociationsRequestTypeDef],
-    ) -> RegionResults[ExtensionAssociationsTypeDef]:
+    ) -> TargetResults[ExtensionAssociationsTypeDef]:
         """Every page of ListExtensionAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -727,7 +727,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExtensionsRequestTypeDef],
-    ) -> RegionResults[ExtensionsTypeDef]:
+    ) -> TargetResults[ExtensionsTypeDef]:
         """Every page of ListExtensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,7 +752,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHostedConfigurationVersionsRequestTypeDef],
-    ) -> RegionResults[HostedConfigurationVersionsTypeDef]:
+    ) -> TargetResults[HostedConfigurationVersionsTypeDef]:
         """Every page of ListHostedConfigurationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -912,7 +912,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetDeploymentRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DeploymentComplete.
 
         Polls GetDeployment in every target at once, every 30 seconds and at most
@@ -931,7 +931,7 @@ class MultiRegionAppConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetEnvironmentRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EnvironmentReadyForDeployment.
 
         Polls GetEnvironment in every target at once, every 30 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionAppConfigData(MultiRegionClient):
 
     def get_latest_configuration(
         self, **kwargs: Unpack[GetLatestConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLatestConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLatestConfigurationResponseTypeDef]:
         """Retrieves the latest deployed configuration. This API may return empty
         configuration data if the client already has the latest version. For more
         information about this API action and to view example CLI commands that
@@ -44,7 +44,7 @@ class MultiRegionAppConfigData(MultiRegionClient):
 
     def start_configuration_session(
         self, **kwargs: Unpack[StartConfigurationSessionRequestTypeDef]
-    ) -> RegionResults[StartConfigurationSessionResponseTypeDef]:
+    ) -> TargetResults[StartConfigurationSessionResponseTypeDef]:
         """Starts a configuration session used to retrieve a deployed configuration.
         For more information about this API action and to view example CLI
         commands that show how to use it with the GetLatestConfiguration API

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -94,7 +94,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def batch_get_user_access_tasks(
         self, **kwargs: Unpack[BatchGetUserAccessTasksRequestTypeDef]
-    ) -> RegionResults[BatchGetUserAccessTasksResponseTypeDef]:
+    ) -> TargetResults[BatchGetUserAccessTasksResponseTypeDef]:
         """Gets user access details in a batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/BatchGetUserAccessTasks
@@ -103,7 +103,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def connect_app_authorization(
         self, **kwargs: Unpack[ConnectAppAuthorizationRequestTypeDef]
-    ) -> RegionResults[ConnectAppAuthorizationResponseTypeDef]:
+    ) -> TargetResults[ConnectAppAuthorizationResponseTypeDef]:
         """Establishes a connection between Amazon Web Services AppFabric and an
         application, which allows AppFabric to call the APIs of the application.
 
@@ -113,7 +113,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def create_app_authorization(
         self, **kwargs: Unpack[CreateAppAuthorizationRequestTypeDef]
-    ) -> RegionResults[CreateAppAuthorizationResponseTypeDef]:
+    ) -> TargetResults[CreateAppAuthorizationResponseTypeDef]:
         """Creates an app authorization within an app bundle, which allows AppFabric
         to connect to an application.
 
@@ -123,7 +123,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def create_app_bundle(
         self, **kwargs: Unpack[CreateAppBundleRequestTypeDef]
-    ) -> RegionResults[CreateAppBundleResponseTypeDef]:
+    ) -> TargetResults[CreateAppBundleResponseTypeDef]:
         """Creates an app bundle to collect data from an application using AppFabric.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/CreateAppBundle
@@ -132,7 +132,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def create_ingestion(
         self, **kwargs: Unpack[CreateIngestionRequestTypeDef]
-    ) -> RegionResults[CreateIngestionResponseTypeDef]:
+    ) -> TargetResults[CreateIngestionResponseTypeDef]:
         """Creates a data ingestion for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/CreateIngestion
@@ -141,7 +141,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def create_ingestion_destination(
         self, **kwargs: Unpack[CreateIngestionDestinationRequestTypeDef]
-    ) -> RegionResults[CreateIngestionDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateIngestionDestinationResponseTypeDef]:
         """Creates an ingestion destination, which specifies how an application's
         ingested data is processed by Amazon Web Services AppFabric and where it's
         delivered.
@@ -152,7 +152,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def delete_app_authorization(
         self, **kwargs: Unpack[DeleteAppAuthorizationRequestTypeDef]
-    ) -> RegionResults[DeleteAppAuthorizationResponseTypeDef]:
+    ) -> TargetResults[DeleteAppAuthorizationResponseTypeDef]:
         """Deletes an app authorization. You must delete the associated ingestion
         before you can delete an app authorization.
 
@@ -162,7 +162,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def delete_app_bundle(
         self, **kwargs: Unpack[DeleteAppBundleRequestTypeDef]
-    ) -> RegionResults[DeleteAppBundleResponseTypeDef]:
+    ) -> TargetResults[DeleteAppBundleResponseTypeDef]:
         """Deletes an app bundle. You must delete all associated app authorizations
         before you can delete an app bundle.
 
@@ -172,7 +172,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def delete_ingestion(
         self, **kwargs: Unpack[DeleteIngestionRequestTypeDef]
-    ) -> RegionResults[DeleteIngestionResponseTypeDef]:
+    ) -> TargetResults[DeleteIngestionResponseTypeDef]:
         """Deletes an ingestion. You must stop (disable) the ingestion and you must
         delete all associated ingestion destinations before you can delete an app
         ingestion.
@@ -183,7 +183,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def delete_ingestion_destination(
         self, **kwargs: Unpack[DeleteIngestionDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteIngestionDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteIngestionDestinationResponseTypeDef]:
         """Deletes an ingestion destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/DeleteIngestionDestination
@@ -192,7 +192,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def get_app_authorization(
         self, **kwargs: Unpack[GetAppAuthorizationRequestTypeDef]
-    ) -> RegionResults[GetAppAuthorizationResponseTypeDef]:
+    ) -> TargetResults[GetAppAuthorizationResponseTypeDef]:
         """Returns information about an app authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetAppAuthorization
@@ -201,7 +201,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def get_app_bundle(
         self, **kwargs: Unpack[GetAppBundleRequestTypeDef]
-    ) -> RegionResults[GetAppBundleResponseTypeDef]:
+    ) -> TargetResults[GetAppBundleResponseTypeDef]:
         """Returns information about an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetAppBundle
@@ -210,7 +210,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def get_ingestion(
         self, **kwargs: Unpack[GetIngestionRequestTypeDef]
-    ) -> RegionResults[GetIngestionResponseTypeDef]:
+    ) -> TargetResults[GetIngestionResponseTypeDef]:
         """Returns information about an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetIngestion
@@ -219,7 +219,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def get_ingestion_destination(
         self, **kwargs: Unpack[GetIngestionDestinationRequestTypeDef]
-    ) -> RegionResults[GetIngestionDestinationResponseTypeDef]:
+    ) -> TargetResults[GetIngestionDestinationResponseTypeDef]:
         """Returns information about an ingestion destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/GetIngestionDestination
@@ -228,7 +228,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def list_app_authorizations(
         self, **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef]
-    ) -> RegionResults[ListAppAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListAppAuthorizationsResponseTypeDef]:
         """Returns a list of all app authorizations configured for an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppAuthorizations
@@ -237,7 +237,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def list_app_bundles(
         self, **kwargs: Unpack[ListAppBundlesRequestTypeDef]
-    ) -> RegionResults[ListAppBundlesResponseTypeDef]:
+    ) -> TargetResults[ListAppBundlesResponseTypeDef]:
         """Returns a list of app bundles.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListAppBundles
@@ -246,7 +246,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def list_ingestion_destinations(
         self, **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef]
-    ) -> RegionResults[ListIngestionDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionDestinationsResponseTypeDef]:
         """Returns a list of all ingestion destinations configured for an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestionDestinations
@@ -255,7 +255,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def list_ingestions(
         self, **kwargs: Unpack[ListIngestionsRequestTypeDef]
-    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionsResponseTypeDef]:
         """Returns a list of all ingestions configured for an app bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListIngestions
@@ -264,7 +264,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/ListTagsForResource
@@ -273,7 +273,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def start_ingestion(
         self, **kwargs: Unpack[StartIngestionRequestTypeDef]
-    ) -> RegionResults[StartIngestionResponseTypeDef]:
+    ) -> TargetResults[StartIngestionResponseTypeDef]:
         """Starts (enables) an ingestion, which collects data from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/StartIngestion
@@ -282,7 +282,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def start_user_access_tasks(
         self, **kwargs: Unpack[StartUserAccessTasksRequestTypeDef]
-    ) -> RegionResults[StartUserAccessTasksResponseTypeDef]:
+    ) -> TargetResults[StartUserAccessTasksResponseTypeDef]:
         """Starts the tasks to search user access status for a specific email
         address.
 
@@ -292,7 +292,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def stop_ingestion(
         self, **kwargs: Unpack[StopIngestionRequestTypeDef]
-    ) -> RegionResults[StopIngestionResponseTypeDef]:
+    ) -> TargetResults[StopIngestionResponseTypeDef]:
         """Stops (disables) an ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/StopIngestion
@@ -301,7 +301,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/TagResource
@@ -310,7 +310,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appfabric-2023-05-19/UntagResource
@@ -319,7 +319,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def update_app_authorization(
         self, **kwargs: Unpack[UpdateAppAuthorizationRequestTypeDef]
-    ) -> RegionResults[UpdateAppAuthorizationResponseTypeDef]:
+    ) -> TargetResults[UpdateAppAuthorizationResponseTypeDef]:
         """Updates an app authorization within an app bundle, which allows AppFabric
         to connect to an application.
 
@@ -329,7 +329,7 @@ class MultiRegionAppFabric(MultiRegionClient):
 
     def update_ingestion_destination(
         self, **kwargs: Unpack[UpdateIngestionDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateIngestionDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateIngestionDestinationResponseTypeDef]:
         """Updates an ingestion destination, which specifies how an application's
         ingested data is processed by Amazon Web Services AppFabric and where it's
         delivered.
@@ -345,7 +345,7 @@ class MultiRegionAppFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppAuthorizationsRequestTypeDef],
-    ) -> RegionResults[ListAppAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListAppAuthorizationsResponseTypeDef]:
         """Every page of ListAppAuthorizations in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,7 +368,7 @@ class MultiRegionAppFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppBundlesRequestTypeDef],
-    ) -> RegionResults[ListAppBundlesResponseTypeDef]:
+    ) -> TargetResults[ListAppBundlesResponseTypeDef]:
         """Every page of ListAppBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -391,7 +391,7 @@ class MultiRegionAppFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngestionDestinationsRequestTypeDef],
-    ) -> RegionResults[ListIngestionDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionDestinationsResponseTypeDef]:
         """Every page of ListIngestionDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -414,7 +414,7 @@ class MultiRegionAppFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionsResponseTypeDef]:
         """Every page of ListIngestions in every target, merged per target
         (botocore's build_full_result).
 

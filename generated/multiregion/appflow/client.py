@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -78,7 +78,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def cancel_flow_executions(
         self, **kwargs: Unpack[CancelFlowExecutionsRequestTypeDef]
-    ) -> RegionResults[CancelFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[CancelFlowExecutionsResponseTypeDef]:
         """Cancels active runs for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/CancelFlowExecutions
@@ -87,7 +87,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def create_connector_profile(
         self, **kwargs: Unpack[CreateConnectorProfileRequestTypeDef]
-    ) -> RegionResults[CreateConnectorProfileResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorProfileResponseTypeDef]:
         """Creates a new connector profile associated with your Amazon Web Services
         account. There is a soft quota of 100 connector profiles per Amazon Web
         Services account. If you need more connector profiles than this quota
@@ -101,7 +101,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def create_flow(
         self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> RegionResults[CreateFlowResponseTypeDef]:
+    ) -> TargetResults[CreateFlowResponseTypeDef]:
         """Enables your application to create a new flow using Amazon AppFlow. You
         must create a connector profile before calling this API. Please note that
         the Request Syntax below shows syntax for multiple destinations, however,
@@ -114,7 +114,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def delete_connector_profile(
         self, **kwargs: Unpack[DeleteConnectorProfileRequestTypeDef]
-    ) -> RegionResults[DeleteConnectorProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectorProfileResponseTypeDef]:
         """Enables you to delete an existing connector profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DeleteConnectorProfile
@@ -123,7 +123,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def delete_flow(
         self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> RegionResults[DeleteFlowResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowResponseTypeDef]:
         """Enables your application to delete an existing flow. Before deleting the
         flow, Amazon AppFlow validates the request by checking the flow
         configuration and status. You can delete flows one at a time.
@@ -134,7 +134,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_connector(
         self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
         """Describes the given custom connector registered in your Amazon Web
         Services account. This API can be used for custom connectors that are
         registered in your account and also for Amazon authored connectors.
@@ -145,7 +145,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_connector_entity(
         self, **kwargs: Unpack[DescribeConnectorEntityRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorEntityResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorEntityResponseTypeDef]:
         """Provides details regarding the entity used with the connector, with a
         description of the data model for each field in that entity.
 
@@ -155,7 +155,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_connector_profiles(
         self, **kwargs: Unpack[DescribeConnectorProfilesRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorProfilesResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorProfilesResponseTypeDef]:
         """Returns a list of connector-profile details matching the provided
         connector-profile names and connector-types. Both input lists are
         optional, and you can use them to filter the result.
@@ -166,7 +166,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_connectors(
         self, **kwargs: Unpack[DescribeConnectorsRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorsResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorsResponseTypeDef]:
         """Describes the connectors vended by Amazon AppFlow for specified connector
         types. If you don't specify a connector type, this operation describes all
         connectors vended by Amazon AppFlow. If there are more connectors than can
@@ -180,7 +180,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_flow(
         self, **kwargs: Unpack[DescribeFlowRequestTypeDef]
-    ) -> RegionResults[DescribeFlowResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowResponseTypeDef]:
         """Provides a description of the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DescribeFlow
@@ -189,7 +189,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def describe_flow_execution_records(
         self, **kwargs: Unpack[DescribeFlowExecutionRecordsRequestTypeDef]
-    ) -> RegionResults[DescribeFlowExecutionRecordsResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowExecutionRecordsResponseTypeDef]:
         """Fetches the execution history of the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/DescribeFlowExecutionRecords
@@ -198,7 +198,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def list_connector_entities(
         self, **kwargs: Unpack[ListConnectorEntitiesRequestTypeDef]
-    ) -> RegionResults[ListConnectorEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListConnectorEntitiesResponseTypeDef]:
         """Returns the list of available connector entities supported by Amazon
         AppFlow. For example, you can query Salesforce for Account and Opportunity
         entities, or query ServiceNow for the Incident entity.
@@ -209,7 +209,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Returns the list of all registered custom connectors in your Amazon Web
         Services account. This API lists only custom connectors registered in this
         account, not the Amazon Web Services authored connectors.
@@ -220,7 +220,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def list_flows(
         self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> RegionResults[ListFlowsResponseTypeDef]:
+    ) -> TargetResults[ListFlowsResponseTypeDef]:
         """Lists all of the flows associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/ListFlows
@@ -229,7 +229,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags that are associated with a specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/ListTagsForResource
@@ -238,7 +238,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def register_connector(
         self, **kwargs: Unpack[RegisterConnectorRequestTypeDef]
-    ) -> RegionResults[RegisterConnectorResponseTypeDef]:
+    ) -> TargetResults[RegisterConnectorResponseTypeDef]:
         """Registers a new custom connector with your Amazon Web Services account.
         Before you can register the connector, you must deploy the associated AWS
         lambda function in your account.
@@ -249,7 +249,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def reset_connector_metadata_cache(
         self, **kwargs: Unpack[ResetConnectorMetadataCacheRequestTypeDef]
-    ) -> RegionResults[ResetConnectorMetadataCacheResponseTypeDef]:
+    ) -> TargetResults[ResetConnectorMetadataCacheResponseTypeDef]:
         """Resets metadata about your connector entities that Amazon AppFlow stored
         in its cache. Use this action when you want Amazon AppFlow to return the
         latest information about the data that you have in a source application.
@@ -260,7 +260,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def start_flow(
         self, **kwargs: Unpack[StartFlowRequestTypeDef]
-    ) -> RegionResults[StartFlowResponseTypeDef]:
+    ) -> TargetResults[StartFlowResponseTypeDef]:
         """Activates an existing flow. For on-demand flows, this operation runs the
         flow immediately. For schedule and event-triggered flows, this operation
         activates the flow.
@@ -271,7 +271,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def stop_flow(
         self, **kwargs: Unpack[StopFlowRequestTypeDef]
-    ) -> RegionResults[StopFlowResponseTypeDef]:
+    ) -> TargetResults[StopFlowResponseTypeDef]:
         """Deactivates the existing flow. For on-demand flows, this operation returns
         an unsupportedOperationException error message. For schedule and
         event-triggered flows, this operation deactivates the flow.
@@ -282,7 +282,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies a tag to the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/TagResource
@@ -291,7 +291,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def unregister_connector(
         self, **kwargs: Unpack[UnregisterConnectorRequestTypeDef]
-    ) -> RegionResults[UnregisterConnectorResponseTypeDef]:
+    ) -> TargetResults[UnregisterConnectorResponseTypeDef]:
         """Unregisters the custom connector registered in your account that matches
         the connector label provided in the request.
 
@@ -301,7 +301,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UntagResource
@@ -310,7 +310,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def update_connector_profile(
         self, **kwargs: Unpack[UpdateConnectorProfileRequestTypeDef]
-    ) -> RegionResults[UpdateConnectorProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorProfileResponseTypeDef]:
         """Updates a given connector profile associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateConnectorProfile
@@ -319,7 +319,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def update_connector_registration(
         self, **kwargs: Unpack[UpdateConnectorRegistrationRequestTypeDef]
-    ) -> RegionResults[UpdateConnectorRegistrationResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorRegistrationResponseTypeDef]:
         """Updates a custom connector that you've previously registered. This
         operation updates the connector with one of the following:
 
@@ -329,7 +329,7 @@ class MultiRegionAppflow(MultiRegionClient):
 
     def update_flow(
         self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> RegionResults[UpdateFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowResponseTypeDef]:
         """Updates an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/appflow-2020-08-23/UpdateFlow

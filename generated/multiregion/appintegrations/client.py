@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -80,7 +80,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates and persists an Application resource.
 
         Deprecated parameters: Subscriptions, Publications, IsService.
@@ -91,7 +91,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def create_data_integration(
         self, **kwargs: Unpack[CreateDataIntegrationRequestTypeDef]
-    ) -> RegionResults[CreateDataIntegrationResponseTypeDef]:
+    ) -> TargetResults[CreateDataIntegrationResponseTypeDef]:
         """Creates and persists a DataIntegration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/CreateDataIntegration
@@ -100,7 +100,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def create_data_integration_association(
         self, **kwargs: Unpack[CreateDataIntegrationAssociationRequestTypeDef]
-    ) -> RegionResults[CreateDataIntegrationAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateDataIntegrationAssociationResponseTypeDef]:
         """Creates and persists a DataIntegrationAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/CreateDataIntegrationAssociation
@@ -109,7 +109,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def create_event_integration(
         self, **kwargs: Unpack[CreateEventIntegrationRequestTypeDef]
-    ) -> RegionResults[CreateEventIntegrationResponseTypeDef]:
+    ) -> TargetResults[CreateEventIntegrationResponseTypeDef]:
         """Creates an EventIntegration, given a specified name, description, and a
         reference to an Amazon EventBridge bus in your account and a partner event
         source that pushes events to that bus. No objects are created in the your
@@ -122,7 +122,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes the Application. Only Applications that don't have any Application
         Associations can be deleted.
 
@@ -132,7 +132,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def delete_data_integration(
         self, **kwargs: Unpack[DeleteDataIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteDataIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteDataIntegrationResponseTypeDef]:
         """Deletes the DataIntegration. Only DataIntegrations that don't have any
         DataIntegrationAssociations can be deleted. Deleting a DataIntegration
         also deletes the underlying Amazon AppFlow flow and service linked role.
@@ -143,7 +143,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def delete_event_integration(
         self, **kwargs: Unpack[DeleteEventIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteEventIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteEventIntegrationResponseTypeDef]:
         """Deletes the specified existing event integration. If the event integration
         is associated with clients, the request is rejected.
 
@@ -153,7 +153,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Get an Application resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetApplication
@@ -162,7 +162,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def get_data_integration(
         self, **kwargs: Unpack[GetDataIntegrationRequestTypeDef]
-    ) -> RegionResults[GetDataIntegrationResponseTypeDef]:
+    ) -> TargetResults[GetDataIntegrationResponseTypeDef]:
         """Returns information about the DataIntegration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetDataIntegration
@@ -171,7 +171,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def get_event_integration(
         self, **kwargs: Unpack[GetEventIntegrationRequestTypeDef]
-    ) -> RegionResults[GetEventIntegrationResponseTypeDef]:
+    ) -> TargetResults[GetEventIntegrationResponseTypeDef]:
         """Returns information about the event integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/GetEventIntegration
@@ -180,7 +180,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_application_associations(
         self, **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssociationsResponseTypeDef]:
         """Returns a paginated list of application associations for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplicationAssociations
@@ -189,7 +189,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists applications in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListApplications
@@ -198,7 +198,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_data_integration_associations(
         self, **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef]
-    ) -> RegionResults[ListDataIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationAssociationsResponseTypeDef]:
         """Returns a paginated list of DataIntegration associations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrationAssociations
@@ -207,7 +207,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_data_integrations(
         self, **kwargs: Unpack[ListDataIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListDataIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationsResponseTypeDef]:
         """Returns a paginated list of DataIntegrations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListDataIntegrations
@@ -216,7 +216,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_event_integration_associations(
         self, **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef]
-    ) -> RegionResults[ListEventIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListEventIntegrationAssociationsResponseTypeDef]:
         """Returns a paginated list of event integration associations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrationAssociations
@@ -225,7 +225,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_event_integrations(
         self, **kwargs: Unpack[ListEventIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListEventIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListEventIntegrationsResponseTypeDef]:
         """Returns a paginated list of event integrations in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListEventIntegrations
@@ -234,7 +234,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/ListTagsForResource
@@ -243,7 +243,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/TagResource
@@ -252,7 +252,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UntagResource
@@ -261,7 +261,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates and persists an Application resource.
 
         Deprecated parameters: Subscriptions, Publications, IsService.
@@ -272,7 +272,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def update_data_integration(
         self, **kwargs: Unpack[UpdateDataIntegrationRequestTypeDef]
-    ) -> RegionResults[UpdateDataIntegrationResponseTypeDef]:
+    ) -> TargetResults[UpdateDataIntegrationResponseTypeDef]:
         """Updates the description of a DataIntegration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateDataIntegration
@@ -281,7 +281,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def update_data_integration_association(
         self, **kwargs: Unpack[UpdateDataIntegrationAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateDataIntegrationAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateDataIntegrationAssociationResponseTypeDef]:
         """Updates and persists a DataIntegrationAssociation resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateDataIntegrationAssociation
@@ -290,7 +290,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
 
     def update_event_integration(
         self, **kwargs: Unpack[UpdateEventIntegrationRequestTypeDef]
-    ) -> RegionResults[UpdateEventIntegrationResponseTypeDef]:
+    ) -> TargetResults[UpdateEventIntegrationResponseTypeDef]:
         """Updates the description of an event integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/UpdateEventIntegration
@@ -304,7 +304,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssociationsResponseTypeDef]:
         """Every page of ListApplicationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -327,7 +327,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -350,7 +350,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataIntegrationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListDataIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationAssociationsResponseTypeDef]:
         """Every page of ListDataIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -373,7 +373,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataIntegrationsRequestTypeDef],
-    ) -> RegionResults[ListDataIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationsResponseTypeDef]:
         """Every page of ListDataIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -396,7 +396,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventIntegrationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListEventIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListEventIntegrationAssociationsResponseTypeDef]:
         """Every page of ListEventIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -419,7 +419,7 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventIntegrationsRequestTypeDef],
-    ) -> RegionResults[ListEventIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListEventIntegrationsResponseTypeDef]:
         """Every page of ListEventIntegrations in every target, merged per target
         (botocore's build_full_result).
 

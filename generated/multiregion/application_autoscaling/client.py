@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,7 +62,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def delete_scaling_policy(
         self, **kwargs: Unpack[DeleteScalingPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteScalingPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteScalingPolicyResponseTypeDef]:
         """Deletes the specified scaling policy for an Application Auto Scaling
         scalable target.
 
@@ -72,7 +72,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def delete_scheduled_action(
         self, **kwargs: Unpack[DeleteScheduledActionRequestTypeDef]
-    ) -> RegionResults[DeleteScheduledActionResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduledActionResponseTypeDef]:
         """Deletes the specified scheduled action for an Application Auto Scaling
         scalable target.
 
@@ -82,7 +82,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def deregister_scalable_target(
         self, **kwargs: Unpack[DeregisterScalableTargetRequestTypeDef]
-    ) -> RegionResults[DeregisterScalableTargetResponseTypeDef]:
+    ) -> TargetResults[DeregisterScalableTargetResponseTypeDef]:
         """Deregisters an Application Auto Scaling scalable target when you have
         finished using it. To see which resources have been registered, use
         DescribeScalableTargets.
@@ -93,7 +93,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def describe_scalable_targets(
         self, **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeScalableTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeScalableTargetsResponseTypeDef]:
         """Gets information about the scalable targets in the specified namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/DescribeScalableTargets
@@ -102,7 +102,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def describe_scaling_activities(
         self, **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef]
-    ) -> RegionResults[DescribeScalingActivitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingActivitiesResponseTypeDef]:
         """Provides descriptive information about the scaling activities in the
         specified namespace from the previous six weeks.
 
@@ -112,7 +112,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def describe_scaling_policies(
         self, **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeScalingPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPoliciesResponseTypeDef]:
         """Describes the Application Auto Scaling scaling policies for the specified
         service namespace.
 
@@ -122,7 +122,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def describe_scheduled_actions(
         self, **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef]
-    ) -> RegionResults[DescribeScheduledActionsResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduledActionsResponseTypeDef]:
         """Describes the Application Auto Scaling scheduled actions for the specified
         service namespace.
 
@@ -132,7 +132,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def get_predictive_scaling_forecast(
         self, **kwargs: Unpack[GetPredictiveScalingForecastRequestTypeDef]
-    ) -> RegionResults[GetPredictiveScalingForecastResponseTypeDef]:
+    ) -> TargetResults[GetPredictiveScalingForecastResponseTypeDef]:
         """Retrieves the forecast data for a predictive scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/GetPredictiveScalingForecast
@@ -141,7 +141,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns all the tags on the specified Application Auto Scaling scalable
         target.
 
@@ -151,7 +151,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def put_scaling_policy(
         self, **kwargs: Unpack[PutScalingPolicyRequestTypeDef]
-    ) -> RegionResults[PutScalingPolicyResponseTypeDef]:
+    ) -> TargetResults[PutScalingPolicyResponseTypeDef]:
         """Creates or updates a scaling policy for an Application Auto Scaling
         scalable target.
 
@@ -161,7 +161,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def put_scheduled_action(
         self, **kwargs: Unpack[PutScheduledActionRequestTypeDef]
-    ) -> RegionResults[PutScheduledActionResponseTypeDef]:
+    ) -> TargetResults[PutScheduledActionResponseTypeDef]:
         """Creates or updates a scheduled action for an Application Auto Scaling
         scalable target.
 
@@ -171,7 +171,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def register_scalable_target(
         self, **kwargs: Unpack[RegisterScalableTargetRequestTypeDef]
-    ) -> RegionResults[RegisterScalableTargetResponseTypeDef]:
+    ) -> TargetResults[RegisterScalableTargetResponseTypeDef]:
         """Registers or updates a scalable target, which is the resource that you
         want to scale.
 
@@ -181,7 +181,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or edits tags on an Application Auto Scaling scalable target.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-autoscaling-2016-02-06/TagResource
@@ -190,7 +190,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes tags from an Application Auto Scaling scalable target. To delete a
         tag, specify the tag key and the Application Auto Scaling scalable target.
 
@@ -205,7 +205,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalableTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeScalableTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeScalableTargetsResponseTypeDef]:
         """Every page of DescribeScalableTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -228,7 +228,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingActivitiesRequestTypeDef],
-    ) -> RegionResults[DescribeScalingActivitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingActivitiesResponseTypeDef]:
         """Every page of DescribeScalingActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -252,7 +252,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingPoliciesRequestTypeDef],
-    ) -> RegionResults[DescribeScalingPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPoliciesResponseTypeDef]:
         """Every page of DescribeScalingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -276,7 +276,7 @@ class MultiRegionApplicationAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduledActionsRequestTypeDef],
-    ) -> RegionResults[DescribeScheduledActionsResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduledActionsResponseTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -91,7 +91,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def add_workload(
         self, **kwargs: Unpack[AddWorkloadRequestTypeDef]
-    ) -> RegionResults[AddWorkloadResponseTypeDef]:
+    ) -> TargetResults[AddWorkloadResponseTypeDef]:
         """Adds a workload to a component. Each component can have at most five
         workloads.
 
@@ -101,7 +101,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Adds an application that is created from a resource group.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/CreateApplication
@@ -110,7 +110,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def create_component(
         self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> RegionResults[CreateComponentResponseTypeDef]:
+    ) -> TargetResults[CreateComponentResponseTypeDef]:
         """Creates a custom component by grouping similar standalone instances to
         monitor.
 
@@ -120,7 +120,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def create_log_pattern(
         self, **kwargs: Unpack[CreateLogPatternRequestTypeDef]
-    ) -> RegionResults[CreateLogPatternResponseTypeDef]:
+    ) -> TargetResults[CreateLogPatternResponseTypeDef]:
         """Adds an log pattern to a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/CreateLogPattern
@@ -129,7 +129,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Removes the specified application from monitoring. Does not delete the
         application.
 
@@ -139,7 +139,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def delete_component(
         self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> RegionResults[DeleteComponentResponseTypeDef]:
+    ) -> TargetResults[DeleteComponentResponseTypeDef]:
         """Ungroups a custom component. When you ungroup custom components, all
         applicable monitors that are set up for the component are removed and the
         instances revert to their standalone status.
@@ -150,7 +150,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def delete_log_pattern(
         self, **kwargs: Unpack[DeleteLogPatternRequestTypeDef]
-    ) -> RegionResults[DeleteLogPatternResponseTypeDef]:
+    ) -> TargetResults[DeleteLogPatternResponseTypeDef]:
         """Removes the specified log pattern from a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DeleteLogPattern
@@ -159,7 +159,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_application(
         self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
         """Describes the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeApplication
@@ -168,7 +168,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_component(
         self, **kwargs: Unpack[DescribeComponentRequestTypeDef]
-    ) -> RegionResults[DescribeComponentResponseTypeDef]:
+    ) -> TargetResults[DescribeComponentResponseTypeDef]:
         """Describes a component and lists the resources that are grouped together in
         a component.
 
@@ -178,7 +178,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_component_configuration(
         self, **kwargs: Unpack[DescribeComponentConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeComponentConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeComponentConfigurationResponseTypeDef]:
         """Describes the monitoring configuration of the component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeComponentConfiguration
@@ -188,7 +188,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
     def describe_component_configuration_recommendation(
         self,
         **kwargs: Unpack[DescribeComponentConfigurationRecommendationRequestTypeDef],
-    ) -> RegionResults[DescribeComponentConfigurationRecommendationResponseTypeDef]:
+    ) -> TargetResults[DescribeComponentConfigurationRecommendationResponseTypeDef]:
         """Describes the recommended monitoring configuration of the component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeComponentConfigurationRecommendation
@@ -197,7 +197,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_log_pattern(
         self, **kwargs: Unpack[DescribeLogPatternRequestTypeDef]
-    ) -> RegionResults[DescribeLogPatternResponseTypeDef]:
+    ) -> TargetResults[DescribeLogPatternResponseTypeDef]:
         """Describe a specific log pattern from a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeLogPattern
@@ -206,7 +206,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_observation(
         self, **kwargs: Unpack[DescribeObservationRequestTypeDef]
-    ) -> RegionResults[DescribeObservationResponseTypeDef]:
+    ) -> TargetResults[DescribeObservationResponseTypeDef]:
         """Describes an anomaly or error with the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeObservation
@@ -215,7 +215,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_problem(
         self, **kwargs: Unpack[DescribeProblemRequestTypeDef]
-    ) -> RegionResults[DescribeProblemResponseTypeDef]:
+    ) -> TargetResults[DescribeProblemResponseTypeDef]:
         """Describes an application problem.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeProblem
@@ -224,7 +224,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_problem_observations(
         self, **kwargs: Unpack[DescribeProblemObservationsRequestTypeDef]
-    ) -> RegionResults[DescribeProblemObservationsResponseTypeDef]:
+    ) -> TargetResults[DescribeProblemObservationsResponseTypeDef]:
         """Describes the anomalies or errors associated with the problem.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeProblemObservations
@@ -233,7 +233,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def describe_workload(
         self, **kwargs: Unpack[DescribeWorkloadRequestTypeDef]
-    ) -> RegionResults[DescribeWorkloadResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkloadResponseTypeDef]:
         """Describes a workload and its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/DescribeWorkload
@@ -242,7 +242,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists the IDs of the applications that you are monitoring.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListApplications
@@ -251,7 +251,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Lists the auto-grouped, standalone, and custom components of the
         application.
 
@@ -261,7 +261,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_configuration_history(
         self, **kwargs: Unpack[ListConfigurationHistoryRequestTypeDef]
-    ) -> RegionResults[ListConfigurationHistoryResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationHistoryResponseTypeDef]:
         """Lists the INFO, WARN, and ERROR events for periodic configuration updates
         performed by Application Insights. Examples of events represented are:
 
@@ -271,7 +271,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_log_pattern_sets(
         self, **kwargs: Unpack[ListLogPatternSetsRequestTypeDef]
-    ) -> RegionResults[ListLogPatternSetsResponseTypeDef]:
+    ) -> TargetResults[ListLogPatternSetsResponseTypeDef]:
         """Lists the log pattern sets in the specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListLogPatternSets
@@ -280,7 +280,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_log_patterns(
         self, **kwargs: Unpack[ListLogPatternsRequestTypeDef]
-    ) -> RegionResults[ListLogPatternsResponseTypeDef]:
+    ) -> TargetResults[ListLogPatternsResponseTypeDef]:
         """Lists the log patterns in the specific log LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListLogPatterns
@@ -289,7 +289,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_problems(
         self, **kwargs: Unpack[ListProblemsRequestTypeDef]
-    ) -> RegionResults[ListProblemsResponseTypeDef]:
+    ) -> TargetResults[ListProblemsResponseTypeDef]:
         """Lists the problems with your application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListProblems
@@ -298,7 +298,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified application. A tag is a label that you optionally define and
         associate with an application. Each tag consists of a required tag key and
@@ -312,7 +312,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def list_workloads(
         self, **kwargs: Unpack[ListWorkloadsRequestTypeDef]
-    ) -> RegionResults[ListWorkloadsResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadsResponseTypeDef]:
         """Lists the workloads that are configured on a given component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/ListWorkloads
@@ -321,7 +321,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def remove_workload(
         self, **kwargs: Unpack[RemoveWorkloadRequestTypeDef]
-    ) -> RegionResults[RemoveWorkloadResponseTypeDef]:
+    ) -> TargetResults[RemoveWorkloadResponseTypeDef]:
         """Remove workload from a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/RemoveWorkload
@@ -330,7 +330,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified application. A tag
         is a label that you optionally define and associate with an application.
         Tags can help you categorize and manage application in different ways,
@@ -342,7 +342,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UntagResource
@@ -351,7 +351,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UpdateApplication
@@ -360,7 +360,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_component(
         self, **kwargs: Unpack[UpdateComponentRequestTypeDef]
-    ) -> RegionResults[UpdateComponentResponseTypeDef]:
+    ) -> TargetResults[UpdateComponentResponseTypeDef]:
         """Updates the custom component name and/or the list of resources that make
         up the component.
 
@@ -370,7 +370,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_component_configuration(
         self, **kwargs: Unpack[UpdateComponentConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateComponentConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateComponentConfigurationResponseTypeDef]:
         """Updates the monitoring configurations for the component. The configuration
         input parameter is an escaped JSON of the configuration and should match
         the schema of what is returned by
@@ -382,7 +382,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_log_pattern(
         self, **kwargs: Unpack[UpdateLogPatternRequestTypeDef]
-    ) -> RegionResults[UpdateLogPatternResponseTypeDef]:
+    ) -> TargetResults[UpdateLogPatternResponseTypeDef]:
         """Adds a log pattern to a LogPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-insights-2018-11-25/UpdateLogPattern
@@ -391,7 +391,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_problem(
         self, **kwargs: Unpack[UpdateProblemRequestTypeDef]
-    ) -> RegionResults[UpdateProblemResponseTypeDef]:
+    ) -> TargetResults[UpdateProblemResponseTypeDef]:
         """Updates the visibility of the problem or specifies the problem as
         RESOLVED.
 
@@ -401,7 +401,7 @@ class MultiRegionApplicationInsights(MultiRegionClient):
 
     def update_workload(
         self, **kwargs: Unpack[UpdateWorkloadRequestTypeDef]
-    ) -> RegionResults[UpdateWorkloadResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkloadResponseTypeDef]:
         """Adds a workload to a component. Each component can have at most five
         workloads.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,7 +87,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def batch_get_service_level_objective_budget_report(
         self, **kwargs: Unpack[BatchGetServiceLevelObjectiveBudgetReportInputTypeDef]
-    ) -> RegionResults[BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef]:
+    ) -> TargetResults[BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef]:
         """Use this operation to retrieve one or more service level objective (SLO)
         budget reports.
 
@@ -97,7 +97,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def batch_update_exclusion_windows(
         self, **kwargs: Unpack[BatchUpdateExclusionWindowsInputTypeDef]
-    ) -> RegionResults[BatchUpdateExclusionWindowsOutputTypeDef]:
+    ) -> TargetResults[BatchUpdateExclusionWindowsOutputTypeDef]:
         """Add or remove time window exclusions for one or more Service Level
         Objectives (SLOs).
 
@@ -107,7 +107,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def create_service_level_objective(
         self, **kwargs: Unpack[CreateServiceLevelObjectiveInputTypeDef]
-    ) -> RegionResults[CreateServiceLevelObjectiveOutputTypeDef]:
+    ) -> TargetResults[CreateServiceLevelObjectiveOutputTypeDef]:
         """Creates a service level objective (SLO), which can help you ensure that
         your critical business operations are meeting customer expectations. Use
         SLOs to set and track specific target levels for the reliability and
@@ -121,7 +121,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def delete_grouping_configuration(
         self,
-    ) -> RegionResults[DeleteGroupingConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteGroupingConfigurationOutputTypeDef]:
         """Deletes the grouping configuration for this account. This removes all
         custom grouping attribute definitions that were previously configured.
 
@@ -131,7 +131,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def delete_service_level_objective(
         self, **kwargs: Unpack[DeleteServiceLevelObjectiveInputTypeDef]
-    ) -> RegionResults[DeleteServiceLevelObjectiveOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceLevelObjectiveOutputTypeDef]:
         """Deletes the specified service level objective.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/DeleteServiceLevelObjective
@@ -140,7 +140,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def get_service(
         self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> RegionResults[GetServiceOutputTypeDef]:
+    ) -> TargetResults[GetServiceOutputTypeDef]:
         """Returns information about a service discovered by Application Signals.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetService
@@ -149,7 +149,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def get_service_level_objective(
         self, **kwargs: Unpack[GetServiceLevelObjectiveInputTypeDef]
-    ) -> RegionResults[GetServiceLevelObjectiveOutputTypeDef]:
+    ) -> TargetResults[GetServiceLevelObjectiveOutputTypeDef]:
         """Returns information about one SLO created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetServiceLevelObjective
@@ -158,7 +158,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_audit_findings(
         self, **kwargs: Unpack[ListAuditFindingsInputTypeDef]
-    ) -> RegionResults[ListAuditFindingsOutputTypeDef]:
+    ) -> TargetResults[ListAuditFindingsOutputTypeDef]:
         """Returns a list of audit findings that provide automated analysis of
         service behavior and root cause analysis. These findings help identify the
         most significant observations about your services, including performance
@@ -171,7 +171,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_entity_events(
         self, **kwargs: Unpack[ListEntityEventsInputTypeDef]
-    ) -> RegionResults[ListEntityEventsOutputTypeDef]:
+    ) -> TargetResults[ListEntityEventsOutputTypeDef]:
         """Returns a list of change events for a specific entity, such as
         deployments, configuration changes, or other state-changing activities.
         This operation helps track the history of changes that may have affected
@@ -183,7 +183,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_grouping_attribute_definitions(
         self, **kwargs: Unpack[ListGroupingAttributeDefinitionsInputTypeDef]
-    ) -> RegionResults[ListGroupingAttributeDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListGroupingAttributeDefinitionsOutputTypeDef]:
         """Returns the current grouping configuration for this account, including all
         custom grouping attribute definitions that have been configured. These
         definitions determine how services are logically grouped based on
@@ -195,7 +195,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_dependencies(
         self, **kwargs: Unpack[ListServiceDependenciesInputTypeDef]
-    ) -> RegionResults[ListServiceDependenciesOutputTypeDef]:
+    ) -> TargetResults[ListServiceDependenciesOutputTypeDef]:
         """Returns a list of service dependencies of the service that you specify. A
         dependency is an infrastructure component that an operation of this
         service connects with. Dependencies can include Amazon Web Services
@@ -207,7 +207,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_dependents(
         self, **kwargs: Unpack[ListServiceDependentsInputTypeDef]
-    ) -> RegionResults[ListServiceDependentsOutputTypeDef]:
+    ) -> TargetResults[ListServiceDependentsOutputTypeDef]:
         """Returns the list of dependents that invoked the specified service during
         the provided time range. Dependents include other services, CloudWatch
         Synthetics canaries, and clients that are instrumented with CloudWatch RUM
@@ -219,7 +219,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_level_objective_exclusion_windows(
         self, **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef]
-    ) -> RegionResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
+    ) -> TargetResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
         """Retrieves all exclusion windows configured for a specific SLO.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectiveExclusionWindows
@@ -228,7 +228,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_level_objectives(
         self, **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef]
-    ) -> RegionResults[ListServiceLevelObjectivesOutputTypeDef]:
+    ) -> TargetResults[ListServiceLevelObjectivesOutputTypeDef]:
         """Returns a list of SLOs created in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListServiceLevelObjectives
@@ -237,7 +237,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_operations(
         self, **kwargs: Unpack[ListServiceOperationsInputTypeDef]
-    ) -> RegionResults[ListServiceOperationsOutputTypeDef]:
+    ) -> TargetResults[ListServiceOperationsOutputTypeDef]:
         """Returns a list of the operations of this service that have been discovered
         by Application Signals. Only the operations that were invoked during the
         specified time range are returned.
@@ -248,7 +248,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_service_states(
         self, **kwargs: Unpack[ListServiceStatesInputTypeDef]
-    ) -> RegionResults[ListServiceStatesOutputTypeDef]:
+    ) -> TargetResults[ListServiceStatesOutputTypeDef]:
         """Returns information about the last deployment and other change states of
         services. This API provides visibility into recent changes that may have
         affected service performance, helping with troubleshooting and change
@@ -260,7 +260,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Returns a list of services that have been discovered by Application
         Signals. A service represents a minimum logical and transactional unit
         that completes a business function. Services are discovered through
@@ -272,7 +272,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch resource. Tags can be
         assigned to service level objectives.
 
@@ -282,7 +282,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def put_grouping_configuration(
         self, **kwargs: Unpack[PutGroupingConfigurationInputTypeDef]
-    ) -> RegionResults[PutGroupingConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutGroupingConfigurationOutputTypeDef]:
         """Creates or updates the grouping configuration for this account. This
         operation allows you to define custom grouping attributes that determine
         how services are logically grouped based on telemetry attributes, Amazon
@@ -294,7 +294,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("PutGroupingConfiguration", kwargs)
 
-    def start_discovery(self) -> RegionResults[StartDiscoveryOutputTypeDef]:
+    def start_discovery(self) -> TargetResults[StartDiscoveryOutputTypeDef]:
         """Enables this Amazon Web Services account to be able to use CloudWatch
         Application Signals by creating the
         AWSServiceRoleForCloudWatchApplicationSignals service-linked role. This
@@ -306,7 +306,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         resource, such as a service level objective.
 
@@ -316,7 +316,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/UntagResource
@@ -325,7 +325,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
 
     def update_service_level_objective(
         self, **kwargs: Unpack[UpdateServiceLevelObjectiveInputTypeDef]
-    ) -> RegionResults[UpdateServiceLevelObjectiveOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceLevelObjectiveOutputTypeDef]:
         """Updates an existing service level objective (SLO). If you omit parameters,
         the previous values of those parameters are retained.
 
@@ -340,7 +340,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntityEventsInputTypeDef],
-    ) -> RegionResults[ListEntityEventsOutputTypeDef]:
+    ) -> TargetResults[ListEntityEventsOutputTypeDef]:
         """Every page of ListEntityEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -366,7 +366,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceDependenciesInputTypeDef],
-    ) -> RegionResults[ListServiceDependenciesOutputTypeDef]:
+    ) -> TargetResults[ListServiceDependenciesOutputTypeDef]:
         """Every page of ListServiceDependencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -392,7 +392,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceDependentsInputTypeDef],
-    ) -> RegionResults[ListServiceDependentsOutputTypeDef]:
+    ) -> TargetResults[ListServiceDependentsOutputTypeDef]:
         """Every page of ListServiceDependents in every target, merged per target
         (botocore's build_full_result).
 
@@ -418,7 +418,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceLevelObjectiveExclusionWindowsInputTypeDef],
-    ) -> RegionResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
+    ) -> TargetResults[ListServiceLevelObjectiveExclusionWindowsOutputTypeDef]:
         """Every page of ListServiceLevelObjectiveExclusionWindows in every target,
         merged per target (botocore's build_full_result).
 
@@ -441,7 +441,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceLevelObjectivesInputTypeDef],
-    ) -> RegionResults[ListServiceLevelObjectivesOutputTypeDef]:
+    ) -> TargetResults[ListServiceLevelObjectivesOutputTypeDef]:
         """Every page of ListServiceLevelObjectives in every target, merged per
         target (botocore's build_full_result).
 
@@ -464,7 +464,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceOperationsInputTypeDef],
-    ) -> RegionResults[ListServiceOperationsOutputTypeDef]:
+    ) -> TargetResults[ListServiceOperationsOutputTypeDef]:
         """Every page of ListServiceOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -489,7 +489,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceStatesInputTypeDef],
-    ) -> RegionResults[ListServiceStatesOutputTypeDef]:
+    ) -> TargetResults[ListServiceStatesOutputTypeDef]:
         """Every page of ListServiceStates in every target, merged per target
         (botocore's build_full_result).
 
@@ -515,7 +515,7 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

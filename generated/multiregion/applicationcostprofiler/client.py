@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,7 +41,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def delete_report_definition(
         self, **kwargs: Unpack[DeleteReportDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteReportDefinitionResultTypeDef]:
+    ) -> TargetResults[DeleteReportDefinitionResultTypeDef]:
         """Deletes the specified report definition in AWS Application Cost Profiler.
         This stops the report from being generated.
 
@@ -51,7 +51,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def get_report_definition(
         self, **kwargs: Unpack[GetReportDefinitionRequestTypeDef]
-    ) -> RegionResults[GetReportDefinitionResultTypeDef]:
+    ) -> TargetResults[GetReportDefinitionResultTypeDef]:
         """Retrieves the definition of a report already configured in AWS Application
         Cost Profiler.
 
@@ -61,7 +61,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def import_application_usage(
         self, **kwargs: Unpack[ImportApplicationUsageRequestTypeDef]
-    ) -> RegionResults[ImportApplicationUsageResultTypeDef]:
+    ) -> TargetResults[ImportApplicationUsageResultTypeDef]:
         """Ingests application usage data from Amazon Simple Storage Service (Amazon
         S3).
 
@@ -71,7 +71,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def list_report_definitions(
         self, **kwargs: Unpack[ListReportDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListReportDefinitionsResultTypeDef]:
+    ) -> TargetResults[ListReportDefinitionsResultTypeDef]:
         """Retrieves a list of all reports and their configurations for your AWS
         account.
 
@@ -81,7 +81,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def put_report_definition(
         self, **kwargs: Unpack[PutReportDefinitionRequestTypeDef]
-    ) -> RegionResults[PutReportDefinitionResultTypeDef]:
+    ) -> TargetResults[PutReportDefinitionResultTypeDef]:
         """Creates the report definition for a report in Application Cost Profiler.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/PutReportDefinition
@@ -90,7 +90,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
 
     def update_report_definition(
         self, **kwargs: Unpack[UpdateReportDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateReportDefinitionResultTypeDef]:
+    ) -> TargetResults[UpdateReportDefinitionResultTypeDef]:
         """Updates existing report in AWS Application Cost Profiler.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSApplicationCostProfiler-2020-09-10/UpdateReportDefinition
@@ -104,7 +104,7 @@ class MultiRegionApplicationCostProfiler(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListReportDefinitionsResultTypeDef]:
+    ) -> TargetResults[ListReportDefinitionsResultTypeDef]:
         """Every page of ListReportDefinitions in every target, merged per target
         (botocore's build_full_result).
 

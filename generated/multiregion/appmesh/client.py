@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -116,7 +116,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_gateway_route(
         self, **kwargs: Unpack[CreateGatewayRouteInputTypeDef]
-    ) -> RegionResults[CreateGatewayRouteOutputTypeDef]:
+    ) -> TargetResults[CreateGatewayRouteOutputTypeDef]:
         """Creates a gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateGatewayRoute
@@ -125,7 +125,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_mesh(
         self, **kwargs: Unpack[CreateMeshInputTypeDef]
-    ) -> RegionResults[CreateMeshOutputTypeDef]:
+    ) -> TargetResults[CreateMeshOutputTypeDef]:
         """Creates a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateMesh
@@ -134,7 +134,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_route(
         self, **kwargs: Unpack[CreateRouteInputTypeDef]
-    ) -> RegionResults[CreateRouteOutputTypeDef]:
+    ) -> TargetResults[CreateRouteOutputTypeDef]:
         """Creates a route that is associated with a virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateRoute
@@ -143,7 +143,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_virtual_gateway(
         self, **kwargs: Unpack[CreateVirtualGatewayInputTypeDef]
-    ) -> RegionResults[CreateVirtualGatewayOutputTypeDef]:
+    ) -> TargetResults[CreateVirtualGatewayOutputTypeDef]:
         """Creates a virtual gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualGateway
@@ -152,7 +152,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_virtual_node(
         self, **kwargs: Unpack[CreateVirtualNodeInputTypeDef]
-    ) -> RegionResults[CreateVirtualNodeOutputTypeDef]:
+    ) -> TargetResults[CreateVirtualNodeOutputTypeDef]:
         """Creates a virtual node within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualNode
@@ -161,7 +161,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_virtual_router(
         self, **kwargs: Unpack[CreateVirtualRouterInputTypeDef]
-    ) -> RegionResults[CreateVirtualRouterOutputTypeDef]:
+    ) -> TargetResults[CreateVirtualRouterOutputTypeDef]:
         """Creates a virtual router within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualRouter
@@ -170,7 +170,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def create_virtual_service(
         self, **kwargs: Unpack[CreateVirtualServiceInputTypeDef]
-    ) -> RegionResults[CreateVirtualServiceOutputTypeDef]:
+    ) -> TargetResults[CreateVirtualServiceOutputTypeDef]:
         """Creates a virtual service within a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/CreateVirtualService
@@ -179,7 +179,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_gateway_route(
         self, **kwargs: Unpack[DeleteGatewayRouteInputTypeDef]
-    ) -> RegionResults[DeleteGatewayRouteOutputTypeDef]:
+    ) -> TargetResults[DeleteGatewayRouteOutputTypeDef]:
         """Deletes an existing gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteGatewayRoute
@@ -188,7 +188,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_mesh(
         self, **kwargs: Unpack[DeleteMeshInputTypeDef]
-    ) -> RegionResults[DeleteMeshOutputTypeDef]:
+    ) -> TargetResults[DeleteMeshOutputTypeDef]:
         """Deletes an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteMesh
@@ -197,7 +197,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_route(
         self, **kwargs: Unpack[DeleteRouteInputTypeDef]
-    ) -> RegionResults[DeleteRouteOutputTypeDef]:
+    ) -> TargetResults[DeleteRouteOutputTypeDef]:
         """Deletes an existing route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteRoute
@@ -206,7 +206,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_virtual_gateway(
         self, **kwargs: Unpack[DeleteVirtualGatewayInputTypeDef]
-    ) -> RegionResults[DeleteVirtualGatewayOutputTypeDef]:
+    ) -> TargetResults[DeleteVirtualGatewayOutputTypeDef]:
         """Deletes an existing virtual gateway. You cannot delete a virtual gateway
         if any gateway routes are associated to it.
 
@@ -216,7 +216,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_virtual_node(
         self, **kwargs: Unpack[DeleteVirtualNodeInputTypeDef]
-    ) -> RegionResults[DeleteVirtualNodeOutputTypeDef]:
+    ) -> TargetResults[DeleteVirtualNodeOutputTypeDef]:
         """Deletes an existing virtual node.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualNode
@@ -225,7 +225,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_virtual_router(
         self, **kwargs: Unpack[DeleteVirtualRouterInputTypeDef]
-    ) -> RegionResults[DeleteVirtualRouterOutputTypeDef]:
+    ) -> TargetResults[DeleteVirtualRouterOutputTypeDef]:
         """Deletes an existing virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualRouter
@@ -234,7 +234,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def delete_virtual_service(
         self, **kwargs: Unpack[DeleteVirtualServiceInputTypeDef]
-    ) -> RegionResults[DeleteVirtualServiceOutputTypeDef]:
+    ) -> TargetResults[DeleteVirtualServiceOutputTypeDef]:
         """Deletes an existing virtual service.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DeleteVirtualService
@@ -243,7 +243,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_gateway_route(
         self, **kwargs: Unpack[DescribeGatewayRouteInputTypeDef]
-    ) -> RegionResults[DescribeGatewayRouteOutputTypeDef]:
+    ) -> TargetResults[DescribeGatewayRouteOutputTypeDef]:
         """Describes an existing gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeGatewayRoute
@@ -252,7 +252,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_mesh(
         self, **kwargs: Unpack[DescribeMeshInputTypeDef]
-    ) -> RegionResults[DescribeMeshOutputTypeDef]:
+    ) -> TargetResults[DescribeMeshOutputTypeDef]:
         """Describes an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeMesh
@@ -261,7 +261,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_route(
         self, **kwargs: Unpack[DescribeRouteInputTypeDef]
-    ) -> RegionResults[DescribeRouteOutputTypeDef]:
+    ) -> TargetResults[DescribeRouteOutputTypeDef]:
         """Describes an existing route.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeRoute
@@ -270,7 +270,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_virtual_gateway(
         self, **kwargs: Unpack[DescribeVirtualGatewayInputTypeDef]
-    ) -> RegionResults[DescribeVirtualGatewayOutputTypeDef]:
+    ) -> TargetResults[DescribeVirtualGatewayOutputTypeDef]:
         """Describes an existing virtual gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualGateway
@@ -279,7 +279,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_virtual_node(
         self, **kwargs: Unpack[DescribeVirtualNodeInputTypeDef]
-    ) -> RegionResults[DescribeVirtualNodeOutputTypeDef]:
+    ) -> TargetResults[DescribeVirtualNodeOutputTypeDef]:
         """Describes an existing virtual node.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualNode
@@ -288,7 +288,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_virtual_router(
         self, **kwargs: Unpack[DescribeVirtualRouterInputTypeDef]
-    ) -> RegionResults[DescribeVirtualRouterOutputTypeDef]:
+    ) -> TargetResults[DescribeVirtualRouterOutputTypeDef]:
         """Describes an existing virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualRouter
@@ -297,7 +297,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def describe_virtual_service(
         self, **kwargs: Unpack[DescribeVirtualServiceInputTypeDef]
-    ) -> RegionResults[DescribeVirtualServiceOutputTypeDef]:
+    ) -> TargetResults[DescribeVirtualServiceOutputTypeDef]:
         """Describes an existing virtual service.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/DescribeVirtualService
@@ -306,7 +306,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_gateway_routes(
         self, **kwargs: Unpack[ListGatewayRoutesInputTypeDef]
-    ) -> RegionResults[ListGatewayRoutesOutputTypeDef]:
+    ) -> TargetResults[ListGatewayRoutesOutputTypeDef]:
         """Returns a list of existing gateway routes that are associated to a virtual
         gateway.
 
@@ -316,7 +316,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_meshes(
         self, **kwargs: Unpack[ListMeshesInputTypeDef]
-    ) -> RegionResults[ListMeshesOutputTypeDef]:
+    ) -> TargetResults[ListMeshesOutputTypeDef]:
         """Returns a list of existing service meshes.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListMeshes
@@ -325,7 +325,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_routes(
         self, **kwargs: Unpack[ListRoutesInputTypeDef]
-    ) -> RegionResults[ListRoutesOutputTypeDef]:
+    ) -> TargetResults[ListRoutesOutputTypeDef]:
         """Returns a list of existing routes in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListRoutes
@@ -334,7 +334,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List the tags for an App Mesh resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListTagsForResource
@@ -343,7 +343,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_virtual_gateways(
         self, **kwargs: Unpack[ListVirtualGatewaysInputTypeDef]
-    ) -> RegionResults[ListVirtualGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListVirtualGatewaysOutputTypeDef]:
         """Returns a list of existing virtual gateways in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualGateways
@@ -352,7 +352,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_virtual_nodes(
         self, **kwargs: Unpack[ListVirtualNodesInputTypeDef]
-    ) -> RegionResults[ListVirtualNodesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualNodesOutputTypeDef]:
         """Returns a list of existing virtual nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualNodes
@@ -361,7 +361,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_virtual_routers(
         self, **kwargs: Unpack[ListVirtualRoutersInputTypeDef]
-    ) -> RegionResults[ListVirtualRoutersOutputTypeDef]:
+    ) -> TargetResults[ListVirtualRoutersOutputTypeDef]:
         """Returns a list of existing virtual routers in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualRouters
@@ -370,7 +370,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def list_virtual_services(
         self, **kwargs: Unpack[ListVirtualServicesInputTypeDef]
-    ) -> RegionResults[ListVirtualServicesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualServicesOutputTypeDef]:
         """Returns a list of existing virtual services in a service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/ListVirtualServices
@@ -379,7 +379,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -391,7 +391,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UntagResource
@@ -400,7 +400,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_gateway_route(
         self, **kwargs: Unpack[UpdateGatewayRouteInputTypeDef]
-    ) -> RegionResults[UpdateGatewayRouteOutputTypeDef]:
+    ) -> TargetResults[UpdateGatewayRouteOutputTypeDef]:
         """Updates an existing gateway route that is associated to a specified
         virtual gateway in a service mesh.
 
@@ -410,7 +410,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_mesh(
         self, **kwargs: Unpack[UpdateMeshInputTypeDef]
-    ) -> RegionResults[UpdateMeshOutputTypeDef]:
+    ) -> TargetResults[UpdateMeshOutputTypeDef]:
         """Updates an existing service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateMesh
@@ -419,7 +419,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_route(
         self, **kwargs: Unpack[UpdateRouteInputTypeDef]
-    ) -> RegionResults[UpdateRouteOutputTypeDef]:
+    ) -> TargetResults[UpdateRouteOutputTypeDef]:
         """Updates an existing route for a specified service mesh and virtual router.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateRoute
@@ -428,7 +428,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_virtual_gateway(
         self, **kwargs: Unpack[UpdateVirtualGatewayInputTypeDef]
-    ) -> RegionResults[UpdateVirtualGatewayOutputTypeDef]:
+    ) -> TargetResults[UpdateVirtualGatewayOutputTypeDef]:
         """Updates an existing virtual gateway in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualGateway
@@ -437,7 +437,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_virtual_node(
         self, **kwargs: Unpack[UpdateVirtualNodeInputTypeDef]
-    ) -> RegionResults[UpdateVirtualNodeOutputTypeDef]:
+    ) -> TargetResults[UpdateVirtualNodeOutputTypeDef]:
         """Updates an existing virtual node in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualNode
@@ -446,7 +446,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_virtual_router(
         self, **kwargs: Unpack[UpdateVirtualRouterInputTypeDef]
-    ) -> RegionResults[UpdateVirtualRouterOutputTypeDef]:
+    ) -> TargetResults[UpdateVirtualRouterOutputTypeDef]:
         """Updates an existing virtual router in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualRouter
@@ -455,7 +455,7 @@ class MultiRegionAppMesh(MultiRegionClient):
 
     def update_virtual_service(
         self, **kwargs: Unpack[UpdateVirtualServiceInputTypeDef]
-    ) -> RegionResults[UpdateVirtualServiceOutputTypeDef]:
+    ) -> TargetResults[UpdateVirtualServiceOutputTypeDef]:
         """Updates an existing virtual service in a specified service mesh.
 
         https://docs.aws.amazon.com/goto/WebAPI/appmesh-2019-01-25/UpdateVirtualService
@@ -469,7 +469,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewayRoutesInputTypeDef],
-    ) -> RegionResults[ListGatewayRoutesOutputTypeDef]:
+    ) -> TargetResults[ListGatewayRoutesOutputTypeDef]:
         """Every page of ListGatewayRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -493,7 +493,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMeshesInputTypeDef],
-    ) -> RegionResults[ListMeshesOutputTypeDef]:
+    ) -> TargetResults[ListMeshesOutputTypeDef]:
         """Every page of ListMeshes in every target, merged per target (botocore's
         build_full_result).
 
@@ -516,7 +516,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutesInputTypeDef],
-    ) -> RegionResults[ListRoutesOutputTypeDef]:
+    ) -> TargetResults[ListRoutesOutputTypeDef]:
         """Every page of ListRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -539,7 +539,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -562,7 +562,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualGatewaysInputTypeDef],
-    ) -> RegionResults[ListVirtualGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListVirtualGatewaysOutputTypeDef]:
         """Every page of ListVirtualGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -585,7 +585,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualNodesInputTypeDef],
-    ) -> RegionResults[ListVirtualNodesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualNodesOutputTypeDef]:
         """Every page of ListVirtualNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,7 +608,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualRoutersInputTypeDef],
-    ) -> RegionResults[ListVirtualRoutersOutputTypeDef]:
+    ) -> TargetResults[ListVirtualRoutersOutputTypeDef]:
         """Every page of ListVirtualRouters in every target, merged per target
         (botocore's build_full_result).
 
@@ -631,7 +631,7 @@ class MultiRegionAppMesh(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualServicesInputTypeDef],
-    ) -> RegionResults[ListVirtualServicesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualServicesOutputTypeDef]:
         """Every page of ListVirtualServices in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -99,7 +99,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def associate_custom_domain(
         self, **kwargs: Unpack[AssociateCustomDomainRequestTypeDef]
-    ) -> RegionResults[AssociateCustomDomainResponseTypeDef]:
+    ) -> TargetResults[AssociateCustomDomainResponseTypeDef]:
         """Associate your own domain name with the App Runner subdomain URL of your
         App Runner service.
 
@@ -109,7 +109,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_auto_scaling_configuration(
         self, **kwargs: Unpack[CreateAutoScalingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateAutoScalingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateAutoScalingConfigurationResponseTypeDef]:
         """Create an App Runner automatic scaling configuration resource. App Runner
         requires this resource when you create or update App Runner services and
         you require non-default auto scaling settings. You can share an auto
@@ -121,7 +121,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionResponseTypeDef]:
         """Create an App Runner connection resource. App Runner requires a connection
         resource when you create App Runner services that access private
         repositories from certain third-party providers. You can share a
@@ -133,7 +133,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_observability_configuration(
         self, **kwargs: Unpack[CreateObservabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateObservabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateObservabilityConfigurationResponseTypeDef]:
         """Create an App Runner observability configuration resource. App Runner
         requires this resource when you create or update App Runner services and
         you want to enable non-default observability features. You can share an
@@ -145,7 +145,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> RegionResults[CreateServiceResponseTypeDef]:
+    ) -> TargetResults[CreateServiceResponseTypeDef]:
         """Create an App Runner service. After the service is created, the action
         also automatically starts a deployment.
 
@@ -155,7 +155,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_vpc_connector(
         self, **kwargs: Unpack[CreateVpcConnectorRequestTypeDef]
-    ) -> RegionResults[CreateVpcConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateVpcConnectorResponseTypeDef]:
         """Create an App Runner VPC connector resource. App Runner requires this
         resource when you want to associate your App Runner service to a custom
         Amazon Virtual Private Cloud (Amazon VPC).
@@ -166,7 +166,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def create_vpc_ingress_connection(
         self, **kwargs: Unpack[CreateVpcIngressConnectionRequestTypeDef]
-    ) -> RegionResults[CreateVpcIngressConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateVpcIngressConnectionResponseTypeDef]:
         """Create an App Runner VPC Ingress Connection resource. App Runner requires
         this resource when you want to associate your App Runner service with an
         Amazon VPC endpoint.
@@ -177,7 +177,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_auto_scaling_configuration(
         self, **kwargs: Unpack[DeleteAutoScalingConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteAutoScalingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteAutoScalingConfigurationResponseTypeDef]:
         """Delete an App Runner automatic scaling configuration resource. You can
         delete a top level auto scaling configuration, a specific revision of one,
         or all revisions associated with the top level configuration. You can't
@@ -190,7 +190,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Delete an App Runner connection. You must first ensure that there are no
         running App Runner services that use this connection. If there are any,
         the DeleteConnection action fails.
@@ -201,7 +201,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_observability_configuration(
         self, **kwargs: Unpack[DeleteObservabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteObservabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteObservabilityConfigurationResponseTypeDef]:
         """Delete an App Runner observability configuration resource. You can delete
         a specific revision or the latest active revision. You can't delete a
         configuration that's used by one or more App Runner services.
@@ -212,7 +212,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> RegionResults[DeleteServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceResponseTypeDef]:
         """Delete an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DeleteService
@@ -221,7 +221,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_vpc_connector(
         self, **kwargs: Unpack[DeleteVpcConnectorRequestTypeDef]
-    ) -> RegionResults[DeleteVpcConnectorResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcConnectorResponseTypeDef]:
         """Delete an App Runner VPC connector resource. You can't delete a connector
         that's used by one or more App Runner services.
 
@@ -231,7 +231,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def delete_vpc_ingress_connection(
         self, **kwargs: Unpack[DeleteVpcIngressConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteVpcIngressConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcIngressConnectionResponseTypeDef]:
         """Delete an App Runner VPC Ingress Connection resource that's associated
         with an App Runner service. The VPC Ingress Connection must be in one of
         the following states to be deleted:
@@ -242,7 +242,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_auto_scaling_configuration(
         self, **kwargs: Unpack[DescribeAutoScalingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeAutoScalingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAutoScalingConfigurationResponseTypeDef]:
         """Return a full description of an App Runner automatic scaling configuration
         resource.
 
@@ -252,7 +252,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_custom_domains(
         self, **kwargs: Unpack[DescribeCustomDomainsRequestTypeDef]
-    ) -> RegionResults[DescribeCustomDomainsResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomDomainsResponseTypeDef]:
         """Return a description of custom domain names that are associated with an
         App Runner service.
 
@@ -262,7 +262,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_observability_configuration(
         self, **kwargs: Unpack[DescribeObservabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeObservabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeObservabilityConfigurationResponseTypeDef]:
         """Return a full description of an App Runner observability configuration
         resource.
 
@@ -272,7 +272,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_service(
         self, **kwargs: Unpack[DescribeServiceRequestTypeDef]
-    ) -> RegionResults[DescribeServiceResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceResponseTypeDef]:
         """Return a full description of an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DescribeService
@@ -281,7 +281,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_vpc_connector(
         self, **kwargs: Unpack[DescribeVpcConnectorRequestTypeDef]
-    ) -> RegionResults[DescribeVpcConnectorResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcConnectorResponseTypeDef]:
         """Return a description of an App Runner VPC connector resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DescribeVpcConnector
@@ -290,7 +290,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def describe_vpc_ingress_connection(
         self, **kwargs: Unpack[DescribeVpcIngressConnectionRequestTypeDef]
-    ) -> RegionResults[DescribeVpcIngressConnectionResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcIngressConnectionResponseTypeDef]:
         """Return a full description of an App Runner VPC Ingress Connection
         resource.
 
@@ -300,7 +300,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def disassociate_custom_domain(
         self, **kwargs: Unpack[DisassociateCustomDomainRequestTypeDef]
-    ) -> RegionResults[DisassociateCustomDomainResponseTypeDef]:
+    ) -> TargetResults[DisassociateCustomDomainResponseTypeDef]:
         """Disassociate a custom domain name from an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/DisassociateCustomDomain
@@ -309,7 +309,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_auto_scaling_configurations(
         self, **kwargs: Unpack[ListAutoScalingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListAutoScalingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAutoScalingConfigurationsResponseTypeDef]:
         """Returns a list of active App Runner automatic scaling configurations in
         your Amazon Web Services account. You can query the revisions for a
         specific configuration name or the revisions for all active configurations
@@ -322,7 +322,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Returns a list of App Runner connections that are associated with your
         Amazon Web Services account.
 
@@ -332,7 +332,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_observability_configurations(
         self, **kwargs: Unpack[ListObservabilityConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListObservabilityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListObservabilityConfigurationsResponseTypeDef]:
         """Returns a list of active App Runner observability configurations in your
         Amazon Web Services account. You can query the revisions for a specific
         configuration name or the revisions for all active configurations in your
@@ -345,7 +345,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_operations(
         self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> RegionResults[ListOperationsResponseTypeDef]:
+    ) -> TargetResults[ListOperationsResponseTypeDef]:
         """Return a list of operations that occurred on an App Runner service.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/ListOperations
@@ -354,7 +354,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Returns a list of running App Runner services in your Amazon Web Services
         account.
 
@@ -364,7 +364,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_services_for_auto_scaling_configuration(
         self, **kwargs: Unpack[ListServicesForAutoScalingConfigurationRequestTypeDef]
-    ) -> RegionResults[ListServicesForAutoScalingConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListServicesForAutoScalingConfigurationResponseTypeDef]:
         """Returns a list of the associated App Runner services using an auto scaling
         configuration.
 
@@ -374,7 +374,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags that are associated with for an App Runner resource. The
         response contains a list of tag key-value pairs.
 
@@ -384,7 +384,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_vpc_connectors(
         self, **kwargs: Unpack[ListVpcConnectorsRequestTypeDef]
-    ) -> RegionResults[ListVpcConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListVpcConnectorsResponseTypeDef]:
         """Returns a list of App Runner VPC connectors in your Amazon Web Services
         account.
 
@@ -394,7 +394,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def list_vpc_ingress_connections(
         self, **kwargs: Unpack[ListVpcIngressConnectionsRequestTypeDef]
-    ) -> RegionResults[ListVpcIngressConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListVpcIngressConnectionsResponseTypeDef]:
         """Return a list of App Runner VPC Ingress Connections in your Amazon Web
         Services account.
 
@@ -404,7 +404,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def pause_service(
         self, **kwargs: Unpack[PauseServiceRequestTypeDef]
-    ) -> RegionResults[PauseServiceResponseTypeDef]:
+    ) -> TargetResults[PauseServiceResponseTypeDef]:
         """Pause an active App Runner service. App Runner reduces compute capacity
         for the service to zero and loses state (for example, ephemeral storage is
         removed).
@@ -415,7 +415,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def resume_service(
         self, **kwargs: Unpack[ResumeServiceRequestTypeDef]
-    ) -> RegionResults[ResumeServiceResponseTypeDef]:
+    ) -> TargetResults[ResumeServiceResponseTypeDef]:
         """Resume an active App Runner service. App Runner provisions compute
         capacity for the service.
 
@@ -425,7 +425,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def start_deployment(
         self, **kwargs: Unpack[StartDeploymentRequestTypeDef]
-    ) -> RegionResults[StartDeploymentResponseTypeDef]:
+    ) -> TargetResults[StartDeploymentResponseTypeDef]:
         """Initiate a manual deployment of the latest commit in a source code
         repository or the latest image in a source image repository to an App
         Runner service.
@@ -436,7 +436,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add tags to, or update the tag values of, an App Runner resource. A tag is
         a key-value pair.
 
@@ -446,7 +446,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from an App Runner resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/apprunner-2020-05-15/UntagResource
@@ -455,7 +455,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def update_default_auto_scaling_configuration(
         self, **kwargs: Unpack[UpdateDefaultAutoScalingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateDefaultAutoScalingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateDefaultAutoScalingConfigurationResponseTypeDef]:
         """Update an auto scaling configuration to be the default. The existing
         default auto scaling configuration will be set to non-default
         automatically.
@@ -466,7 +466,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def update_service(
         self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> RegionResults[UpdateServiceResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceResponseTypeDef]:
         """Update an App Runner service. You can update the source configuration and
         instance configuration of the service. You can also update the ARN of the
         auto scaling configuration resource that's associated with the service.
@@ -479,7 +479,7 @@ class MultiRegionAppRunner(MultiRegionClient):
 
     def update_vpc_ingress_connection(
         self, **kwargs: Unpack[UpdateVpcIngressConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateVpcIngressConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcIngressConnectionResponseTypeDef]:
         """Update an existing App Runner VPC Ingress Connection resource. The VPC
         Ingress Connection must be in one of the following states to be updated:
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -212,7 +212,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def associate_app_block_builder_app_block(
         self, **kwargs: Unpack[AssociateAppBlockBuilderAppBlockRequestTypeDef]
-    ) -> RegionResults[AssociateAppBlockBuilderAppBlockResultTypeDef]:
+    ) -> TargetResults[AssociateAppBlockBuilderAppBlockResultTypeDef]:
         """Associates the specified app block builder with the specified app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateAppBlockBuilderAppBlock
@@ -221,7 +221,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def associate_application_fleet(
         self, **kwargs: Unpack[AssociateApplicationFleetRequestTypeDef]
-    ) -> RegionResults[AssociateApplicationFleetResultTypeDef]:
+    ) -> TargetResults[AssociateApplicationFleetResultTypeDef]:
         """Associates the specified application with the specified fleet. This is
         only supported for Elastic fleets.
 
@@ -231,7 +231,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def associate_application_to_entitlement(
         self, **kwargs: Unpack[AssociateApplicationToEntitlementRequestTypeDef]
-    ) -> RegionResults[AssociateApplicationToEntitlementResultTypeDef]:
+    ) -> TargetResults[AssociateApplicationToEntitlementResultTypeDef]:
         """Associates an application to entitle.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateApplicationToEntitlement
@@ -240,7 +240,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def associate_fleet(
         self, **kwargs: Unpack[AssociateFleetRequestTypeDef]
-    ) -> RegionResults[AssociateFleetResultTypeDef]:
+    ) -> TargetResults[AssociateFleetResultTypeDef]:
         """Associates the specified fleet with the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/AssociateFleet
@@ -249,7 +249,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def associate_software_to_image_builder(
         self, **kwargs: Unpack[AssociateSoftwareToImageBuilderRequestTypeDef]
-    ) -> RegionResults[AssociateSoftwareToImageBuilderResultTypeDef]:
+    ) -> TargetResults[AssociateSoftwareToImageBuilderResultTypeDef]:
         """Associates license included application(s) with an existing image builder
         instance.
 
@@ -259,7 +259,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def batch_associate_user_stack(
         self, **kwargs: Unpack[BatchAssociateUserStackRequestTypeDef]
-    ) -> RegionResults[BatchAssociateUserStackResultTypeDef]:
+    ) -> TargetResults[BatchAssociateUserStackResultTypeDef]:
         """Associates the specified users with the specified stacks. Users in a user
         pool cannot be assigned to stacks with fleets that are joined to an Active
         Directory domain.
@@ -270,7 +270,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def batch_disassociate_user_stack(
         self, **kwargs: Unpack[BatchDisassociateUserStackRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateUserStackResultTypeDef]:
+    ) -> TargetResults[BatchDisassociateUserStackResultTypeDef]:
         """Disassociates the specified users from the specified stacks.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/BatchDisassociateUserStack
@@ -279,7 +279,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def copy_image(
         self, **kwargs: Unpack[CopyImageRequestTypeDef]
-    ) -> RegionResults[CopyImageResponseTypeDef]:
+    ) -> TargetResults[CopyImageResponseTypeDef]:
         """Copies the image within the same region or to a new region within the same
         AWS account. Note that any tags you added to the image will not be copied.
 
@@ -289,7 +289,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_app_block(
         self, **kwargs: Unpack[CreateAppBlockRequestTypeDef]
-    ) -> RegionResults[CreateAppBlockResultTypeDef]:
+    ) -> TargetResults[CreateAppBlockResultTypeDef]:
         """Creates an app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlock
@@ -298,7 +298,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_app_block_builder(
         self, **kwargs: Unpack[CreateAppBlockBuilderRequestTypeDef]
-    ) -> RegionResults[CreateAppBlockBuilderResultTypeDef]:
+    ) -> TargetResults[CreateAppBlockBuilderResultTypeDef]:
         """Creates an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlockBuilder
@@ -307,7 +307,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_app_block_builder_streaming_url(
         self, **kwargs: Unpack[CreateAppBlockBuilderStreamingURLRequestTypeDef]
-    ) -> RegionResults[CreateAppBlockBuilderStreamingURLResultTypeDef]:
+    ) -> TargetResults[CreateAppBlockBuilderStreamingURLResultTypeDef]:
         """Creates a URL to start a create app block builder streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateAppBlockBuilderStreamingURL
@@ -316,7 +316,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResultTypeDef]:
+    ) -> TargetResults[CreateApplicationResultTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateApplication
@@ -325,7 +325,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_directory_config(
         self, **kwargs: Unpack[CreateDirectoryConfigRequestTypeDef]
-    ) -> RegionResults[CreateDirectoryConfigResultTypeDef]:
+    ) -> TargetResults[CreateDirectoryConfigResultTypeDef]:
         """Creates a Directory Config object in WorkSpaces Applications. This object
         includes the configuration information required to join fleets and image
         builders to Microsoft Active Directory domains.
@@ -336,7 +336,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_entitlement(
         self, **kwargs: Unpack[CreateEntitlementRequestTypeDef]
-    ) -> RegionResults[CreateEntitlementResultTypeDef]:
+    ) -> TargetResults[CreateEntitlementResultTypeDef]:
         """Creates a new entitlement. Entitlements control access to specific
         applications within a stack, based on user attributes. Entitlements apply
         to SAML 2.0 federated user identities. WorkSpaces Applications user pool
@@ -351,7 +351,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_export_image_task(
         self, **kwargs: Unpack[CreateExportImageTaskRequestTypeDef]
-    ) -> RegionResults[CreateExportImageTaskResultTypeDef]:
+    ) -> TargetResults[CreateExportImageTaskResultTypeDef]:
         """Creates a task to export a WorkSpaces Applications image to an EC2 AMI.
         This allows you to use your customized WorkSpaces Applications images with
         other AWS services or for backup purposes.
@@ -362,7 +362,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> RegionResults[CreateFleetResultTypeDef]:
+    ) -> TargetResults[CreateFleetResultTypeDef]:
         """Creates a fleet. A fleet consists of streaming instances that your users
         access for their applications and desktops.
 
@@ -372,7 +372,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_image_builder(
         self, **kwargs: Unpack[CreateImageBuilderRequestTypeDef]
-    ) -> RegionResults[CreateImageBuilderResultTypeDef]:
+    ) -> TargetResults[CreateImageBuilderResultTypeDef]:
         """Creates an image builder. An image builder is a virtual machine that is
         used to create an image.
 
@@ -382,7 +382,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_image_builder_streaming_url(
         self, **kwargs: Unpack[CreateImageBuilderStreamingURLRequestTypeDef]
-    ) -> RegionResults[CreateImageBuilderStreamingURLResultTypeDef]:
+    ) -> TargetResults[CreateImageBuilderStreamingURLResultTypeDef]:
         """Creates a URL to start an image builder streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateImageBuilderStreamingURL
@@ -391,7 +391,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_imported_image(
         self, **kwargs: Unpack[CreateImportedImageRequestTypeDef]
-    ) -> RegionResults[CreateImportedImageResultTypeDef]:
+    ) -> TargetResults[CreateImportedImageResultTypeDef]:
         """Creates a custom WorkSpaces Applications image by importing an EC2 AMI.
         This allows you to use your own customized AMI to create WorkSpaces
         Applications images that support additional instance types beyond the
@@ -403,7 +403,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_stack(
         self, **kwargs: Unpack[CreateStackRequestTypeDef]
-    ) -> RegionResults[CreateStackResultTypeDef]:
+    ) -> TargetResults[CreateStackResultTypeDef]:
         """Creates a stack to start streaming applications to users. A stack consists
         of an associated fleet, user access policies, and storage configurations.
 
@@ -413,7 +413,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_streaming_url(
         self, **kwargs: Unpack[CreateStreamingURLRequestTypeDef]
-    ) -> RegionResults[CreateStreamingURLResultTypeDef]:
+    ) -> TargetResults[CreateStreamingURLResultTypeDef]:
         """Creates a temporary URL to start an WorkSpaces Applications streaming
         session for the specified user. A streaming URL enables application
         streaming to be tested without user setup.
@@ -424,7 +424,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_theme_for_stack(
         self, **kwargs: Unpack[CreateThemeForStackRequestTypeDef]
-    ) -> RegionResults[CreateThemeForStackResultTypeDef]:
+    ) -> TargetResults[CreateThemeForStackResultTypeDef]:
         """Creates custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -434,7 +434,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_updated_image(
         self, **kwargs: Unpack[CreateUpdatedImageRequestTypeDef]
-    ) -> RegionResults[CreateUpdatedImageResultTypeDef]:
+    ) -> TargetResults[CreateUpdatedImageResultTypeDef]:
         """Creates a new image with the latest Windows operating system updates,
         driver updates, and WorkSpaces Applications agent software.
 
@@ -444,7 +444,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_usage_report_subscription(
         self,
-    ) -> RegionResults[CreateUsageReportSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateUsageReportSubscriptionResultTypeDef]:
         """Creates a usage report subscription. Usage reports are generated daily.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateUsageReportSubscription
@@ -453,7 +453,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResultTypeDef]:
+    ) -> TargetResults[CreateUserResultTypeDef]:
         """Creates a new user in the user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/CreateUser
@@ -462,7 +462,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_app_block(
         self, **kwargs: Unpack[DeleteAppBlockRequestTypeDef]
-    ) -> RegionResults[DeleteAppBlockResultTypeDef]:
+    ) -> TargetResults[DeleteAppBlockResultTypeDef]:
         """Deletes an app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteAppBlock
@@ -471,7 +471,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_app_block_builder(
         self, **kwargs: Unpack[DeleteAppBlockBuilderRequestTypeDef]
-    ) -> RegionResults[DeleteAppBlockBuilderResultTypeDef]:
+    ) -> TargetResults[DeleteAppBlockBuilderResultTypeDef]:
         """Deletes an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteAppBlockBuilder
@@ -480,7 +480,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResultTypeDef]:
+    ) -> TargetResults[DeleteApplicationResultTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteApplication
@@ -489,7 +489,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_directory_config(
         self, **kwargs: Unpack[DeleteDirectoryConfigRequestTypeDef]
-    ) -> RegionResults[DeleteDirectoryConfigResultTypeDef]:
+    ) -> TargetResults[DeleteDirectoryConfigResultTypeDef]:
         """Deletes the specified Directory Config object from WorkSpaces
         Applications. This object includes the information required to join
         streaming instances to an Active Directory domain.
@@ -500,7 +500,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_entitlement(
         self, **kwargs: Unpack[DeleteEntitlementRequestTypeDef]
-    ) -> RegionResults[DeleteEntitlementResultTypeDef]:
+    ) -> TargetResults[DeleteEntitlementResultTypeDef]:
         """Deletes the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteEntitlement
@@ -509,7 +509,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_fleet(
         self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> RegionResults[DeleteFleetResultTypeDef]:
+    ) -> TargetResults[DeleteFleetResultTypeDef]:
         """Deletes the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteFleet
@@ -518,7 +518,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_image(
         self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> RegionResults[DeleteImageResultTypeDef]:
+    ) -> TargetResults[DeleteImageResultTypeDef]:
         """Deletes the specified image. You cannot delete an image when it is in use.
         After you delete an image, you cannot provision new capacity using the
         image.
@@ -529,7 +529,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_image_builder(
         self, **kwargs: Unpack[DeleteImageBuilderRequestTypeDef]
-    ) -> RegionResults[DeleteImageBuilderResultTypeDef]:
+    ) -> TargetResults[DeleteImageBuilderResultTypeDef]:
         """Deletes the specified image builder and releases the capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteImageBuilder
@@ -538,7 +538,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_image_permissions(
         self, **kwargs: Unpack[DeleteImagePermissionsRequestTypeDef]
-    ) -> RegionResults[DeleteImagePermissionsResultTypeDef]:
+    ) -> TargetResults[DeleteImagePermissionsResultTypeDef]:
         """Deletes permissions for the specified private image. After you delete
         permissions for an image, AWS accounts to which you previously granted
         these permissions can no longer use the image.
@@ -549,7 +549,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_stack(
         self, **kwargs: Unpack[DeleteStackRequestTypeDef]
-    ) -> RegionResults[DeleteStackResultTypeDef]:
+    ) -> TargetResults[DeleteStackResultTypeDef]:
         """Deletes the specified stack. After the stack is deleted, the application
         streaming environment provided by the stack is no longer available to
         users. Also, any reservations made for application streaming sessions for
@@ -561,7 +561,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_theme_for_stack(
         self, **kwargs: Unpack[DeleteThemeForStackRequestTypeDef]
-    ) -> RegionResults[DeleteThemeForStackResultTypeDef]:
+    ) -> TargetResults[DeleteThemeForStackResultTypeDef]:
         """Deletes custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -571,7 +571,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_usage_report_subscription(
         self,
-    ) -> RegionResults[DeleteUsageReportSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteUsageReportSubscriptionResultTypeDef]:
         """Disables usage report generation.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteUsageReportSubscription
@@ -580,7 +580,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResultTypeDef]:
+    ) -> TargetResults[DeleteUserResultTypeDef]:
         """Deletes a user from the user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DeleteUser
@@ -590,7 +590,7 @@ class MultiRegionAppStream(MultiRegionClient):
     def describe_app_block_builder_app_block_associations(
         self,
         **kwargs: Unpack[DescribeAppBlockBuilderAppBlockAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeAppBlockBuilderAppBlockAssociationsResultTypeDef]:
         """Retrieves a list that describes one or more app block builder
         associations.
 
@@ -600,7 +600,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_app_block_builders(
         self, **kwargs: Unpack[DescribeAppBlockBuildersRequestTypeDef]
-    ) -> RegionResults[DescribeAppBlockBuildersResultTypeDef]:
+    ) -> TargetResults[DescribeAppBlockBuildersResultTypeDef]:
         """Retrieves a list that describes one or more app block builders.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppBlockBuilders
@@ -609,7 +609,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_app_blocks(
         self, **kwargs: Unpack[DescribeAppBlocksRequestTypeDef]
-    ) -> RegionResults[DescribeAppBlocksResultTypeDef]:
+    ) -> TargetResults[DescribeAppBlocksResultTypeDef]:
         """Retrieves a list that describes one or more app blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppBlocks
@@ -618,7 +618,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_app_license_usage(
         self, **kwargs: Unpack[DescribeAppLicenseUsageRequestTypeDef]
-    ) -> RegionResults[DescribeAppLicenseUsageResultTypeDef]:
+    ) -> TargetResults[DescribeAppLicenseUsageResultTypeDef]:
         """Retrieves license included application usage information.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeAppLicenseUsage
@@ -627,7 +627,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_application_fleet_associations(
         self, **kwargs: Unpack[DescribeApplicationFleetAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationFleetAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeApplicationFleetAssociationsResultTypeDef]:
         """Retrieves a list that describes one or more application fleet
         associations. Either ApplicationArn or FleetName must be specified.
 
@@ -637,7 +637,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_applications(
         self, **kwargs: Unpack[DescribeApplicationsRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationsResultTypeDef]:
+    ) -> TargetResults[DescribeApplicationsResultTypeDef]:
         """Retrieves a list that describes one or more applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeApplications
@@ -646,7 +646,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_directory_configs(
         self, **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef]
-    ) -> RegionResults[DescribeDirectoryConfigsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectoryConfigsResultTypeDef]:
         """Retrieves a list that describes one or more specified Directory Config
         objects for WorkSpaces Applications, if the names for these objects are
         provided. Otherwise, all Directory Config objects in the account are
@@ -659,7 +659,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_entitlements(
         self, **kwargs: Unpack[DescribeEntitlementsRequestTypeDef]
-    ) -> RegionResults[DescribeEntitlementsResultTypeDef]:
+    ) -> TargetResults[DescribeEntitlementsResultTypeDef]:
         """Retrieves a list that describes one of more entitlements.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeEntitlements
@@ -668,7 +668,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_fleets(
         self, **kwargs: Unpack[DescribeFleetsRequestTypeDef]
-    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeFleetsResultTypeDef]:
         """Retrieves a list that describes one or more specified fleets, if the fleet
         names are provided. Otherwise, all fleets in the account are described.
 
@@ -678,7 +678,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_image_builders(
         self, **kwargs: Unpack[DescribeImageBuildersRequestTypeDef]
-    ) -> RegionResults[DescribeImageBuildersResultTypeDef]:
+    ) -> TargetResults[DescribeImageBuildersResultTypeDef]:
         """Retrieves a list that describes one or more specified image builders, if
         the image builder names are provided. Otherwise, all image builders in the
         account are described.
@@ -689,7 +689,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_image_permissions(
         self, **kwargs: Unpack[DescribeImagePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeImagePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeImagePermissionsResultTypeDef]:
         """Retrieves a list that describes the permissions for shared AWS account IDs
         on a private image that you own.
 
@@ -699,7 +699,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_images(
         self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> RegionResults[DescribeImagesResultTypeDef]:
+    ) -> TargetResults[DescribeImagesResultTypeDef]:
         """Retrieves a list that describes one or more specified images, if the image
         names or image ARNs are provided. Otherwise, all images in the account are
         described.
@@ -710,7 +710,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_sessions(
         self, **kwargs: Unpack[DescribeSessionsRequestTypeDef]
-    ) -> RegionResults[DescribeSessionsResultTypeDef]:
+    ) -> TargetResults[DescribeSessionsResultTypeDef]:
         """Retrieves a list that describes the streaming sessions for a specified
         stack and fleet. If a UserId is provided for the stack and fleet, only
         streaming sessions for that user are described. If an authentication type
@@ -723,7 +723,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_software_associations(
         self, **kwargs: Unpack[DescribeSoftwareAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeSoftwareAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeSoftwareAssociationsResultTypeDef]:
         """Retrieves license included application associations for a specified
         resource.
 
@@ -733,7 +733,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_stacks(
         self, **kwargs: Unpack[DescribeStacksRequestTypeDef]
-    ) -> RegionResults[DescribeStacksResultTypeDef]:
+    ) -> TargetResults[DescribeStacksResultTypeDef]:
         """Retrieves a list that describes one or more specified stacks, if the stack
         names are provided. Otherwise, all stacks in the account are described.
 
@@ -743,7 +743,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_theme_for_stack(
         self, **kwargs: Unpack[DescribeThemeForStackRequestTypeDef]
-    ) -> RegionResults[DescribeThemeForStackResultTypeDef]:
+    ) -> TargetResults[DescribeThemeForStackResultTypeDef]:
         """Retrieves a list that describes the theme for a specified stack. A theme
         is custom branding that customizes the appearance of the streaming
         application catalog page.
@@ -754,7 +754,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_usage_report_subscriptions(
         self, **kwargs: Unpack[DescribeUsageReportSubscriptionsRequestTypeDef]
-    ) -> RegionResults[DescribeUsageReportSubscriptionsResultTypeDef]:
+    ) -> TargetResults[DescribeUsageReportSubscriptionsResultTypeDef]:
         """Retrieves a list that describes one or more usage report subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DescribeUsageReportSubscriptions
@@ -763,7 +763,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_user_stack_associations(
         self, **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeUserStackAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeUserStackAssociationsResultTypeDef]:
         """Retrieves a list that describes the UserStackAssociation objects. You must
         specify either or both of the following:
 
@@ -773,7 +773,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def describe_users(
         self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> RegionResults[DescribeUsersResultTypeDef]:
+    ) -> TargetResults[DescribeUsersResultTypeDef]:
         """Retrieves a list that describes one or more specified users in the user
         pool.
 
@@ -783,7 +783,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disable_user(
         self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> RegionResults[DisableUserResultTypeDef]:
+    ) -> TargetResults[DisableUserResultTypeDef]:
         """Disables the specified user in the user pool. Users can't sign in to
         WorkSpaces Applications until they are re-enabled. This action does not
         delete the user.
@@ -794,7 +794,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disassociate_app_block_builder_app_block(
         self, **kwargs: Unpack[DisassociateAppBlockBuilderAppBlockRequestTypeDef]
-    ) -> RegionResults[DisassociateAppBlockBuilderAppBlockResultTypeDef]:
+    ) -> TargetResults[DisassociateAppBlockBuilderAppBlockResultTypeDef]:
         """Disassociates a specified app block builder from a specified app block.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateAppBlockBuilderAppBlock
@@ -803,7 +803,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disassociate_application_fleet(
         self, **kwargs: Unpack[DisassociateApplicationFleetRequestTypeDef]
-    ) -> RegionResults[DisassociateApplicationFleetResultTypeDef]:
+    ) -> TargetResults[DisassociateApplicationFleetResultTypeDef]:
         """Disassociates the specified application from the fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateApplicationFleet
@@ -812,7 +812,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disassociate_application_from_entitlement(
         self, **kwargs: Unpack[DisassociateApplicationFromEntitlementRequestTypeDef]
-    ) -> RegionResults[DisassociateApplicationFromEntitlementResultTypeDef]:
+    ) -> TargetResults[DisassociateApplicationFromEntitlementResultTypeDef]:
         """Deletes the specified application from the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateApplicationFromEntitlement
@@ -821,7 +821,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disassociate_fleet(
         self, **kwargs: Unpack[DisassociateFleetRequestTypeDef]
-    ) -> RegionResults[DisassociateFleetResultTypeDef]:
+    ) -> TargetResults[DisassociateFleetResultTypeDef]:
         """Disassociates the specified fleet from the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/DisassociateFleet
@@ -830,7 +830,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def disassociate_software_from_image_builder(
         self, **kwargs: Unpack[DisassociateSoftwareFromImageBuilderRequestTypeDef]
-    ) -> RegionResults[DisassociateSoftwareFromImageBuilderResultTypeDef]:
+    ) -> TargetResults[DisassociateSoftwareFromImageBuilderResultTypeDef]:
         """Removes license included application(s) association(s) from an image
         builder instance.
 
@@ -840,7 +840,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def drain_session_instance(
         self, **kwargs: Unpack[DrainSessionInstanceRequestTypeDef]
-    ) -> RegionResults[DrainSessionInstanceResultTypeDef]:
+    ) -> TargetResults[DrainSessionInstanceResultTypeDef]:
         """Drains the instance hosting the specified streaming session. The instance
         stops accepting new sessions while existing sessions continue
         uninterrupted. Once all sessions end, the instance is reclaimed and
@@ -852,7 +852,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def enable_user(
         self, **kwargs: Unpack[EnableUserRequestTypeDef]
-    ) -> RegionResults[EnableUserResultTypeDef]:
+    ) -> TargetResults[EnableUserResultTypeDef]:
         """Enables a user in the user pool. After being enabled, users can sign in to
         WorkSpaces Applications and open applications from the stacks to which
         they are assigned.
@@ -863,7 +863,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def expire_session(
         self, **kwargs: Unpack[ExpireSessionRequestTypeDef]
-    ) -> RegionResults[ExpireSessionResultTypeDef]:
+    ) -> TargetResults[ExpireSessionResultTypeDef]:
         """Immediately stops the specified streaming session.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ExpireSession
@@ -872,7 +872,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def get_export_image_task(
         self, **kwargs: Unpack[GetExportImageTaskRequestTypeDef]
-    ) -> RegionResults[GetExportImageTaskResultTypeDef]:
+    ) -> TargetResults[GetExportImageTaskResultTypeDef]:
         """Retrieves information about an export image task, including its current
         state, progress, and any error details.
 
@@ -882,7 +882,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def list_associated_fleets(
         self, **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef]
-    ) -> RegionResults[ListAssociatedFleetsResultTypeDef]:
+    ) -> TargetResults[ListAssociatedFleetsResultTypeDef]:
         """Retrieves the name of the fleet that is associated with the specified
         stack.
 
@@ -892,7 +892,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def list_associated_stacks(
         self, **kwargs: Unpack[ListAssociatedStacksRequestTypeDef]
-    ) -> RegionResults[ListAssociatedStacksResultTypeDef]:
+    ) -> TargetResults[ListAssociatedStacksResultTypeDef]:
         """Retrieves the name of the stack with which the specified fleet is
         associated.
 
@@ -902,7 +902,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def list_entitled_applications(
         self, **kwargs: Unpack[ListEntitledApplicationsRequestTypeDef]
-    ) -> RegionResults[ListEntitledApplicationsResultTypeDef]:
+    ) -> TargetResults[ListEntitledApplicationsResultTypeDef]:
         """Retrieves a list of entitled applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/ListEntitledApplications
@@ -911,7 +911,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def list_export_image_tasks(
         self, **kwargs: Unpack[ListExportImageTasksRequestTypeDef]
-    ) -> RegionResults[ListExportImageTasksResultTypeDef]:
+    ) -> TargetResults[ListExportImageTasksResultTypeDef]:
         """Lists export image tasks, with optional filtering and pagination. Use this
         operation to monitor the status of multiple export operations.
 
@@ -921,7 +921,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of all tags for the specified WorkSpaces Applications
         resource. You can tag WorkSpaces Applications image builders, images,
         fleets, and stacks.
@@ -932,7 +932,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def start_app_block_builder(
         self, **kwargs: Unpack[StartAppBlockBuilderRequestTypeDef]
-    ) -> RegionResults[StartAppBlockBuilderResultTypeDef]:
+    ) -> TargetResults[StartAppBlockBuilderResultTypeDef]:
         """Starts an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartAppBlockBuilder
@@ -941,7 +941,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def start_fleet(
         self, **kwargs: Unpack[StartFleetRequestTypeDef]
-    ) -> RegionResults[StartFleetResultTypeDef]:
+    ) -> TargetResults[StartFleetResultTypeDef]:
         """Starts the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartFleet
@@ -950,7 +950,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def start_image_builder(
         self, **kwargs: Unpack[StartImageBuilderRequestTypeDef]
-    ) -> RegionResults[StartImageBuilderResultTypeDef]:
+    ) -> TargetResults[StartImageBuilderResultTypeDef]:
         """Starts the specified image builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StartImageBuilder
@@ -959,7 +959,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def start_software_deployment_to_image_builder(
         self, **kwargs: Unpack[StartSoftwareDeploymentToImageBuilderRequestTypeDef]
-    ) -> RegionResults[StartSoftwareDeploymentToImageBuilderResultTypeDef]:
+    ) -> TargetResults[StartSoftwareDeploymentToImageBuilderResultTypeDef]:
         """Initiates license included applications deployment to an image builder
         instance.
 
@@ -969,7 +969,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def stop_app_block_builder(
         self, **kwargs: Unpack[StopAppBlockBuilderRequestTypeDef]
-    ) -> RegionResults[StopAppBlockBuilderResultTypeDef]:
+    ) -> TargetResults[StopAppBlockBuilderResultTypeDef]:
         """Stops an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopAppBlockBuilder
@@ -978,7 +978,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def stop_fleet(
         self, **kwargs: Unpack[StopFleetRequestTypeDef]
-    ) -> RegionResults[StopFleetResultTypeDef]:
+    ) -> TargetResults[StopFleetResultTypeDef]:
         """Stops the specified fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopFleet
@@ -987,7 +987,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def stop_image_builder(
         self, **kwargs: Unpack[StopImageBuilderRequestTypeDef]
-    ) -> RegionResults[StopImageBuilderResultTypeDef]:
+    ) -> TargetResults[StopImageBuilderResultTypeDef]:
         """Stops the specified image builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/StopImageBuilder
@@ -996,7 +996,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified WorkSpaces
         Applications resource. You can tag WorkSpaces Applications image builders,
         images, fleets, and stacks.
@@ -1007,7 +1007,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Disassociates one or more specified tags from the specified WorkSpaces
         Applications resource.
 
@@ -1017,7 +1017,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_app_block_builder(
         self, **kwargs: Unpack[UpdateAppBlockBuilderRequestTypeDef]
-    ) -> RegionResults[UpdateAppBlockBuilderResultTypeDef]:
+    ) -> TargetResults[UpdateAppBlockBuilderResultTypeDef]:
         """Updates an app block builder.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateAppBlockBuilder
@@ -1026,7 +1026,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResultTypeDef]:
+    ) -> TargetResults[UpdateApplicationResultTypeDef]:
         """Updates the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateApplication
@@ -1035,7 +1035,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_directory_config(
         self, **kwargs: Unpack[UpdateDirectoryConfigRequestTypeDef]
-    ) -> RegionResults[UpdateDirectoryConfigResultTypeDef]:
+    ) -> TargetResults[UpdateDirectoryConfigResultTypeDef]:
         """Updates the specified Directory Config object in WorkSpaces Applications.
         This object includes the configuration information required to join fleets
         and image builders to Microsoft Active Directory domains.
@@ -1046,7 +1046,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_entitlement(
         self, **kwargs: Unpack[UpdateEntitlementRequestTypeDef]
-    ) -> RegionResults[UpdateEntitlementResultTypeDef]:
+    ) -> TargetResults[UpdateEntitlementResultTypeDef]:
         """Updates the specified entitlement.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateEntitlement
@@ -1055,7 +1055,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_fleet(
         self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> RegionResults[UpdateFleetResultTypeDef]:
+    ) -> TargetResults[UpdateFleetResultTypeDef]:
         """Updates the specified fleet.
 
         Deprecated parameters: DeleteVpcConfig.
@@ -1066,7 +1066,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_image_permissions(
         self, **kwargs: Unpack[UpdateImagePermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateImagePermissionsResultTypeDef]:
+    ) -> TargetResults[UpdateImagePermissionsResultTypeDef]:
         """Adds or updates permissions for the specified private image.
 
         https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateImagePermissions
@@ -1075,7 +1075,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_stack(
         self, **kwargs: Unpack[UpdateStackRequestTypeDef]
-    ) -> RegionResults[UpdateStackResultTypeDef]:
+    ) -> TargetResults[UpdateStackResultTypeDef]:
         """Updates the specified fields for the specified stack.
 
         Deprecated parameters: DeleteStorageConnectors.
@@ -1086,7 +1086,7 @@ class MultiRegionAppStream(MultiRegionClient):
 
     def update_theme_for_stack(
         self, **kwargs: Unpack[UpdateThemeForStackRequestTypeDef]
-    ) -> RegionResults[UpdateThemeForStackResultTypeDef]:
+    ) -> TargetResults[UpdateThemeForStackResultTypeDef]:
         """Updates custom branding that customizes the appearance of the streaming
         application catalog page.
 
@@ -1101,7 +1101,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDirectoryConfigsRequestTypeDef],
-    ) -> RegionResults[DescribeDirectoryConfigsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectoryConfigsResultTypeDef]:
         """Every page of DescribeDirectoryConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1128,7 +1128,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeFleetsResultTypeDef]:
         """Every page of DescribeFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1152,7 +1152,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageBuildersRequestTypeDef],
-    ) -> RegionResults[DescribeImageBuildersResultTypeDef]:
+    ) -> TargetResults[DescribeImageBuildersResultTypeDef]:
         """Every page of DescribeImageBuilders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1177,7 +1177,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[DescribeImagesResultTypeDef]:
+    ) -> TargetResults[DescribeImagesResultTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1202,7 +1202,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> RegionResults[DescribeSessionsResultTypeDef]:
+    ) -> TargetResults[DescribeSessionsResultTypeDef]:
         """Every page of DescribeSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1229,7 +1229,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStacksRequestTypeDef],
-    ) -> RegionResults[DescribeStacksResultTypeDef]:
+    ) -> TargetResults[DescribeStacksResultTypeDef]:
         """Every page of DescribeStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1253,7 +1253,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUserStackAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeUserStackAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeUserStackAssociationsResultTypeDef]:
         """Every page of DescribeUserStackAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1277,7 +1277,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> RegionResults[DescribeUsersResultTypeDef]:
+    ) -> TargetResults[DescribeUsersResultTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1301,7 +1301,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedFleetsRequestTypeDef],
-    ) -> RegionResults[ListAssociatedFleetsResultTypeDef]:
+    ) -> TargetResults[ListAssociatedFleetsResultTypeDef]:
         """Every page of ListAssociatedFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1325,7 +1325,7 @@ class MultiRegionAppStream(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedStacksRequestTypeDef],
-    ) -> RegionResults[ListAssociatedStacksResultTypeDef]:
+    ) -> TargetResults[ListAssociatedStacksResultTypeDef]:
         """Every page of ListAssociatedStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1513,7 +1513,7 @@ class MultiRegionAppStream(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FleetStarted.
 
         Polls DescribeFleets in every target at once, every 30 seconds and at most
@@ -1532,7 +1532,7 @@ class MultiRegionAppStream(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FleetStopped.
 
         Polls DescribeFleets in every target at once, every 30 seconds and at most

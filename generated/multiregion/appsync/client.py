@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -188,7 +188,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def associate_api(
         self, **kwargs: Unpack[AssociateApiRequestTypeDef]
-    ) -> RegionResults[AssociateApiResponseTypeDef]:
+    ) -> TargetResults[AssociateApiResponseTypeDef]:
         """Maps an endpoint to your custom domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/AssociateApi
@@ -197,7 +197,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def associate_merged_graphql_api(
         self, **kwargs: Unpack[AssociateMergedGraphqlApiRequestTypeDef]
-    ) -> RegionResults[AssociateMergedGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[AssociateMergedGraphqlApiResponseTypeDef]:
         """Creates an association between a Merged API and source API using the
         source API's identifier.
 
@@ -207,7 +207,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def associate_source_graphql_api(
         self, **kwargs: Unpack[AssociateSourceGraphqlApiRequestTypeDef]
-    ) -> RegionResults[AssociateSourceGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[AssociateSourceGraphqlApiResponseTypeDef]:
         """Creates an association between a Merged API and source API using the
         Merged API's identifier.
 
@@ -217,7 +217,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_api(
         self, **kwargs: Unpack[CreateApiRequestTypeDef]
-    ) -> RegionResults[CreateApiResponseTypeDef]:
+    ) -> TargetResults[CreateApiResponseTypeDef]:
         """Creates an Api object. Use this operation to create an AppSync API with
         your preferred configuration, such as an Event API that provides real-time
         message publishing and message subscriptions over WebSockets.
@@ -228,7 +228,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_api_cache(
         self, **kwargs: Unpack[CreateApiCacheRequestTypeDef]
-    ) -> RegionResults[CreateApiCacheResponseTypeDef]:
+    ) -> TargetResults[CreateApiCacheResponseTypeDef]:
         """Creates a cache for the GraphQL API.
 
         Deprecated parameters: transitEncryptionEnabled, atRestEncryptionEnabled.
@@ -239,7 +239,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_api_key(
         self, **kwargs: Unpack[CreateApiKeyRequestTypeDef]
-    ) -> RegionResults[CreateApiKeyResponseTypeDef]:
+    ) -> TargetResults[CreateApiKeyResponseTypeDef]:
         """Creates a unique key that you can distribute to clients who invoke your
         API.
 
@@ -249,7 +249,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_channel_namespace(
         self, **kwargs: Unpack[CreateChannelNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateChannelNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateChannelNamespaceResponseTypeDef]:
         """Creates a ChannelNamespace for an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateChannelNamespace
@@ -258,7 +258,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> RegionResults[CreateDataSourceResponseTypeDef]:
+    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
         """Creates a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateDataSource
@@ -267,7 +267,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_domain_name(
         self, **kwargs: Unpack[CreateDomainNameRequestTypeDef]
-    ) -> RegionResults[CreateDomainNameResponseTypeDef]:
+    ) -> TargetResults[CreateDomainNameResponseTypeDef]:
         """Creates a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateDomainName
@@ -276,7 +276,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_function(
         self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> RegionResults[CreateFunctionResponseTypeDef]:
+    ) -> TargetResults[CreateFunctionResponseTypeDef]:
         """Creates a Function object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateFunction
@@ -285,7 +285,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_graphql_api(
         self, **kwargs: Unpack[CreateGraphqlApiRequestTypeDef]
-    ) -> RegionResults[CreateGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[CreateGraphqlApiResponseTypeDef]:
         """Creates a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateGraphqlApi
@@ -294,7 +294,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_resolver(
         self, **kwargs: Unpack[CreateResolverRequestTypeDef]
-    ) -> RegionResults[CreateResolverResponseTypeDef]:
+    ) -> TargetResults[CreateResolverResponseTypeDef]:
         """Creates a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateResolver
@@ -303,7 +303,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def create_type(
         self, **kwargs: Unpack[CreateTypeRequestTypeDef]
-    ) -> RegionResults[CreateTypeResponseTypeDef]:
+    ) -> TargetResults[CreateTypeResponseTypeDef]:
         """Creates a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/CreateType
@@ -312,7 +312,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_api(
         self, **kwargs: Unpack[DeleteApiRequestTypeDef]
-    ) -> RegionResults[DeleteApiResponseTypeDef]:
+    ) -> TargetResults[DeleteApiResponseTypeDef]:
         """Deletes an Api object
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApi
@@ -321,7 +321,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_api_cache(
         self, **kwargs: Unpack[DeleteApiCacheRequestTypeDef]
-    ) -> RegionResults[DeleteApiCacheResponseTypeDef]:
+    ) -> TargetResults[DeleteApiCacheResponseTypeDef]:
         """Deletes an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApiCache
@@ -330,7 +330,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_api_key(
         self, **kwargs: Unpack[DeleteApiKeyRequestTypeDef]
-    ) -> RegionResults[DeleteApiKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteApiKeyResponseTypeDef]:
         """Deletes an API key.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteApiKey
@@ -339,7 +339,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_channel_namespace(
         self, **kwargs: Unpack[DeleteChannelNamespaceRequestTypeDef]
-    ) -> RegionResults[DeleteChannelNamespaceResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelNamespaceResponseTypeDef]:
         """Deletes a ChannelNamespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteChannelNamespace
@@ -348,7 +348,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
         """Deletes a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteDataSource
@@ -357,7 +357,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_domain_name(
         self, **kwargs: Unpack[DeleteDomainNameRequestTypeDef]
-    ) -> RegionResults[DeleteDomainNameResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainNameResponseTypeDef]:
         """Deletes a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteDomainName
@@ -366,7 +366,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_function(
         self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> RegionResults[DeleteFunctionResponseTypeDef]:
+    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
         """Deletes a Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteFunction
@@ -375,7 +375,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_graphql_api(
         self, **kwargs: Unpack[DeleteGraphqlApiRequestTypeDef]
-    ) -> RegionResults[DeleteGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[DeleteGraphqlApiResponseTypeDef]:
         """Deletes a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteGraphqlApi
@@ -384,7 +384,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_resolver(
         self, **kwargs: Unpack[DeleteResolverRequestTypeDef]
-    ) -> RegionResults[DeleteResolverResponseTypeDef]:
+    ) -> TargetResults[DeleteResolverResponseTypeDef]:
         """Deletes a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteResolver
@@ -393,7 +393,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def delete_type(
         self, **kwargs: Unpack[DeleteTypeRequestTypeDef]
-    ) -> RegionResults[DeleteTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteTypeResponseTypeDef]:
         """Deletes a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DeleteType
@@ -402,7 +402,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def disassociate_api(
         self, **kwargs: Unpack[DisassociateApiRequestTypeDef]
-    ) -> RegionResults[DisassociateApiResponseTypeDef]:
+    ) -> TargetResults[DisassociateApiResponseTypeDef]:
         """Removes an ApiAssociation object from a custom domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/DisassociateApi
@@ -411,7 +411,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def disassociate_merged_graphql_api(
         self, **kwargs: Unpack[DisassociateMergedGraphqlApiRequestTypeDef]
-    ) -> RegionResults[DisassociateMergedGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[DisassociateMergedGraphqlApiResponseTypeDef]:
         """Deletes an association between a Merged API and source API using the
         source API's identifier and the association ID.
 
@@ -421,7 +421,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def disassociate_source_graphql_api(
         self, **kwargs: Unpack[DisassociateSourceGraphqlApiRequestTypeDef]
-    ) -> RegionResults[DisassociateSourceGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[DisassociateSourceGraphqlApiResponseTypeDef]:
         """Deletes an association between a Merged API and source API using the
         Merged API's identifier and the association ID.
 
@@ -431,7 +431,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def evaluate_code(
         self, **kwargs: Unpack[EvaluateCodeRequestTypeDef]
-    ) -> RegionResults[EvaluateCodeResponseTypeDef]:
+    ) -> TargetResults[EvaluateCodeResponseTypeDef]:
         """Evaluates the given code and returns the response. The code definition
         requirements depend on the specified runtime. For APPSYNC_JS runtimes, the
         code defines the request and response functions. The request function
@@ -446,7 +446,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def evaluate_mapping_template(
         self, **kwargs: Unpack[EvaluateMappingTemplateRequestTypeDef]
-    ) -> RegionResults[EvaluateMappingTemplateResponseTypeDef]:
+    ) -> TargetResults[EvaluateMappingTemplateResponseTypeDef]:
         """Evaluates a given template and returns the response. The mapping template
         can be a request or response template.
 
@@ -456,7 +456,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def flush_api_cache(
         self, **kwargs: Unpack[FlushApiCacheRequestTypeDef]
-    ) -> RegionResults[FlushApiCacheResponseTypeDef]:
+    ) -> TargetResults[FlushApiCacheResponseTypeDef]:
         """Flushes an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/FlushApiCache
@@ -465,7 +465,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_api(
         self, **kwargs: Unpack[GetApiRequestTypeDef]
-    ) -> RegionResults[GetApiResponseTypeDef]:
+    ) -> TargetResults[GetApiResponseTypeDef]:
         """Retrieves an Api object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApi
@@ -474,7 +474,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_api_association(
         self, **kwargs: Unpack[GetApiAssociationRequestTypeDef]
-    ) -> RegionResults[GetApiAssociationResponseTypeDef]:
+    ) -> TargetResults[GetApiAssociationResponseTypeDef]:
         """Retrieves an ApiAssociation object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApiAssociation
@@ -483,7 +483,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_api_cache(
         self, **kwargs: Unpack[GetApiCacheRequestTypeDef]
-    ) -> RegionResults[GetApiCacheResponseTypeDef]:
+    ) -> TargetResults[GetApiCacheResponseTypeDef]:
         """Retrieves an ApiCache object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetApiCache
@@ -492,7 +492,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_channel_namespace(
         self, **kwargs: Unpack[GetChannelNamespaceRequestTypeDef]
-    ) -> RegionResults[GetChannelNamespaceResponseTypeDef]:
+    ) -> TargetResults[GetChannelNamespaceResponseTypeDef]:
         """Retrieves the channel namespace for a specified Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetChannelNamespace
@@ -501,7 +501,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> RegionResults[GetDataSourceResponseTypeDef]:
+    ) -> TargetResults[GetDataSourceResponseTypeDef]:
         """Retrieves a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetDataSource
@@ -510,7 +510,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_data_source_introspection(
         self, **kwargs: Unpack[GetDataSourceIntrospectionRequestTypeDef]
-    ) -> RegionResults[GetDataSourceIntrospectionResponseTypeDef]:
+    ) -> TargetResults[GetDataSourceIntrospectionResponseTypeDef]:
         """Retrieves the record of an existing introspection. If the retrieval is
         successful, the result of the instrospection will also be returned. If the
         retrieval fails the operation, an error message will be returned instead.
@@ -521,7 +521,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_domain_name(
         self, **kwargs: Unpack[GetDomainNameRequestTypeDef]
-    ) -> RegionResults[GetDomainNameResponseTypeDef]:
+    ) -> TargetResults[GetDomainNameResponseTypeDef]:
         """Retrieves a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetDomainName
@@ -530,7 +530,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_function(
         self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> RegionResults[GetFunctionResponseTypeDef]:
+    ) -> TargetResults[GetFunctionResponseTypeDef]:
         """Get a Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetFunction
@@ -539,7 +539,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_graphql_api(
         self, **kwargs: Unpack[GetGraphqlApiRequestTypeDef]
-    ) -> RegionResults[GetGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[GetGraphqlApiResponseTypeDef]:
         """Retrieves a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetGraphqlApi
@@ -548,7 +548,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_graphql_api_environment_variables(
         self, **kwargs: Unpack[GetGraphqlApiEnvironmentVariablesRequestTypeDef]
-    ) -> RegionResults[GetGraphqlApiEnvironmentVariablesResponseTypeDef]:
+    ) -> TargetResults[GetGraphqlApiEnvironmentVariablesResponseTypeDef]:
         """Retrieves the list of environmental variable key-value pairs associated
         with an API by its ID value.
 
@@ -558,7 +558,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_introspection_schema(
         self, **kwargs: Unpack[GetIntrospectionSchemaRequestTypeDef]
-    ) -> RegionResults[GetIntrospectionSchemaResponseTypeDef]:
+    ) -> TargetResults[GetIntrospectionSchemaResponseTypeDef]:
         """Retrieves the introspection schema for a GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetIntrospectionSchema
@@ -567,7 +567,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_resolver(
         self, **kwargs: Unpack[GetResolverRequestTypeDef]
-    ) -> RegionResults[GetResolverResponseTypeDef]:
+    ) -> TargetResults[GetResolverResponseTypeDef]:
         """Retrieves a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetResolver
@@ -576,7 +576,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_schema_creation_status(
         self, **kwargs: Unpack[GetSchemaCreationStatusRequestTypeDef]
-    ) -> RegionResults[GetSchemaCreationStatusResponseTypeDef]:
+    ) -> TargetResults[GetSchemaCreationStatusResponseTypeDef]:
         """Retrieves the current status of a schema creation operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetSchemaCreationStatus
@@ -585,7 +585,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_source_api_association(
         self, **kwargs: Unpack[GetSourceApiAssociationRequestTypeDef]
-    ) -> RegionResults[GetSourceApiAssociationResponseTypeDef]:
+    ) -> TargetResults[GetSourceApiAssociationResponseTypeDef]:
         """Retrieves a SourceApiAssociation object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetSourceApiAssociation
@@ -594,7 +594,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def get_type(
         self, **kwargs: Unpack[GetTypeRequestTypeDef]
-    ) -> RegionResults[GetTypeResponseTypeDef]:
+    ) -> TargetResults[GetTypeResponseTypeDef]:
         """Retrieves a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/GetType
@@ -603,7 +603,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_api_keys(
         self, **kwargs: Unpack[ListApiKeysRequestTypeDef]
-    ) -> RegionResults[ListApiKeysResponseTypeDef]:
+    ) -> TargetResults[ListApiKeysResponseTypeDef]:
         """Lists the API keys for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApiKeys
@@ -612,7 +612,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_apis(
         self, **kwargs: Unpack[ListApisRequestTypeDef]
-    ) -> RegionResults[ListApisResponseTypeDef]:
+    ) -> TargetResults[ListApisResponseTypeDef]:
         """Lists the APIs in your AppSync account.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListApis
@@ -621,7 +621,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_channel_namespaces(
         self, **kwargs: Unpack[ListChannelNamespacesRequestTypeDef]
-    ) -> RegionResults[ListChannelNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListChannelNamespacesResponseTypeDef]:
         """Lists the channel namespaces for a specified Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListChannelNamespaces
@@ -630,7 +630,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists the data sources for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDataSources
@@ -639,7 +639,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_domain_names(
         self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> RegionResults[ListDomainNamesResponseTypeDef]:
+    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
         """Lists multiple custom domain names.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListDomainNames
@@ -648,7 +648,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_functions(
         self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """List multiple functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListFunctions
@@ -657,7 +657,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_graphql_apis(
         self, **kwargs: Unpack[ListGraphqlApisRequestTypeDef]
-    ) -> RegionResults[ListGraphqlApisResponseTypeDef]:
+    ) -> TargetResults[ListGraphqlApisResponseTypeDef]:
         """Lists your GraphQL APIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListGraphqlApis
@@ -666,7 +666,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_resolvers(
         self, **kwargs: Unpack[ListResolversRequestTypeDef]
-    ) -> RegionResults[ListResolversResponseTypeDef]:
+    ) -> TargetResults[ListResolversResponseTypeDef]:
         """Lists the resolvers for a given API and type.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolvers
@@ -675,7 +675,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_resolvers_by_function(
         self, **kwargs: Unpack[ListResolversByFunctionRequestTypeDef]
-    ) -> RegionResults[ListResolversByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListResolversByFunctionResponseTypeDef]:
         """List the resolvers that are associated with a specific function.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListResolversByFunction
@@ -684,7 +684,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_source_api_associations(
         self, **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef]
-    ) -> RegionResults[ListSourceApiAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceApiAssociationsResponseTypeDef]:
         """Lists the SourceApiAssociationSummary data.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListSourceApiAssociations
@@ -693,7 +693,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTagsForResource
@@ -702,7 +702,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_types(
         self, **kwargs: Unpack[ListTypesRequestTypeDef]
-    ) -> RegionResults[ListTypesResponseTypeDef]:
+    ) -> TargetResults[ListTypesResponseTypeDef]:
         """Lists the types for a given API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypes
@@ -711,7 +711,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def list_types_by_association(
         self, **kwargs: Unpack[ListTypesByAssociationRequestTypeDef]
-    ) -> RegionResults[ListTypesByAssociationResponseTypeDef]:
+    ) -> TargetResults[ListTypesByAssociationResponseTypeDef]:
         """Lists Type objects by the source API association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/ListTypesByAssociation
@@ -720,7 +720,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def put_graphql_api_environment_variables(
         self, **kwargs: Unpack[PutGraphqlApiEnvironmentVariablesRequestTypeDef]
-    ) -> RegionResults[PutGraphqlApiEnvironmentVariablesResponseTypeDef]:
+    ) -> TargetResults[PutGraphqlApiEnvironmentVariablesResponseTypeDef]:
         """Creates a list of environmental variables in an API by its ID value.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/PutGraphqlApiEnvironmentVariables
@@ -729,7 +729,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def start_data_source_introspection(
         self, **kwargs: Unpack[StartDataSourceIntrospectionRequestTypeDef]
-    ) -> RegionResults[StartDataSourceIntrospectionResponseTypeDef]:
+    ) -> TargetResults[StartDataSourceIntrospectionResponseTypeDef]:
         """Creates a new introspection. Returns the introspectionId of the new
         introspection after its creation.
 
@@ -739,7 +739,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def start_schema_creation(
         self, **kwargs: Unpack[StartSchemaCreationRequestTypeDef]
-    ) -> RegionResults[StartSchemaCreationResponseTypeDef]:
+    ) -> TargetResults[StartSchemaCreationResponseTypeDef]:
         """Adds a new schema to your GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/StartSchemaCreation
@@ -748,7 +748,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def start_schema_merge(
         self, **kwargs: Unpack[StartSchemaMergeRequestTypeDef]
-    ) -> RegionResults[StartSchemaMergeResponseTypeDef]:
+    ) -> TargetResults[StartSchemaMergeResponseTypeDef]:
         """Initiates a merge operation. Returns a status that shows the result of the
         merge operation.
 
@@ -758,7 +758,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource with user-supplied tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/TagResource
@@ -767,7 +767,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UntagResource
@@ -776,7 +776,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_api(
         self, **kwargs: Unpack[UpdateApiRequestTypeDef]
-    ) -> RegionResults[UpdateApiResponseTypeDef]:
+    ) -> TargetResults[UpdateApiResponseTypeDef]:
         """Updates an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApi
@@ -785,7 +785,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_api_cache(
         self, **kwargs: Unpack[UpdateApiCacheRequestTypeDef]
-    ) -> RegionResults[UpdateApiCacheResponseTypeDef]:
+    ) -> TargetResults[UpdateApiCacheResponseTypeDef]:
         """Updates the cache for the GraphQL API.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApiCache
@@ -794,7 +794,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_api_key(
         self, **kwargs: Unpack[UpdateApiKeyRequestTypeDef]
-    ) -> RegionResults[UpdateApiKeyResponseTypeDef]:
+    ) -> TargetResults[UpdateApiKeyResponseTypeDef]:
         """Updates an API key. You can update the key as long as it's not deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateApiKey
@@ -803,7 +803,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_channel_namespace(
         self, **kwargs: Unpack[UpdateChannelNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdateChannelNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelNamespaceResponseTypeDef]:
         """Updates a ChannelNamespace associated with an Api.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateChannelNamespace
@@ -812,7 +812,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
         """Updates a DataSource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateDataSource
@@ -821,7 +821,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_domain_name(
         self, **kwargs: Unpack[UpdateDomainNameRequestTypeDef]
-    ) -> RegionResults[UpdateDomainNameResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainNameResponseTypeDef]:
         """Updates a custom DomainName object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateDomainName
@@ -830,7 +830,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_function(
         self, **kwargs: Unpack[UpdateFunctionRequestTypeDef]
-    ) -> RegionResults[UpdateFunctionResponseTypeDef]:
+    ) -> TargetResults[UpdateFunctionResponseTypeDef]:
         """Updates a Function object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateFunction
@@ -839,7 +839,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_graphql_api(
         self, **kwargs: Unpack[UpdateGraphqlApiRequestTypeDef]
-    ) -> RegionResults[UpdateGraphqlApiResponseTypeDef]:
+    ) -> TargetResults[UpdateGraphqlApiResponseTypeDef]:
         """Updates a GraphqlApi object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateGraphqlApi
@@ -848,7 +848,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_resolver(
         self, **kwargs: Unpack[UpdateResolverRequestTypeDef]
-    ) -> RegionResults[UpdateResolverResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverResponseTypeDef]:
         """Updates a Resolver object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateResolver
@@ -857,7 +857,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_source_api_association(
         self, **kwargs: Unpack[UpdateSourceApiAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateSourceApiAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateSourceApiAssociationResponseTypeDef]:
         """Updates some of the configuration choices of a particular source API
         association.
 
@@ -867,7 +867,7 @@ class MultiRegionAppSync(MultiRegionClient):
 
     def update_type(
         self, **kwargs: Unpack[UpdateTypeRequestTypeDef]
-    ) -> RegionResults[UpdateTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateTypeResponseTypeDef]:
         """Updates a Type object.
 
         https://docs.aws.amazon.com/goto/WebAPI/appsync-2017-07-25/UpdateType
@@ -881,7 +881,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApiKeysRequestTypeDef],
-    ) -> RegionResults[ListApiKeysResponseTypeDef]:
+    ) -> TargetResults[ListApiKeysResponseTypeDef]:
         """Every page of ListApiKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -904,7 +904,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApisRequestTypeDef],
-    ) -> RegionResults[ListApisResponseTypeDef]:
+    ) -> TargetResults[ListApisResponseTypeDef]:
         """Every page of ListApis in every target, merged per target (botocore's
         build_full_result).
 
@@ -927,7 +927,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelNamespacesRequestTypeDef],
-    ) -> RegionResults[ListChannelNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListChannelNamespacesResponseTypeDef]:
         """Every page of ListChannelNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -950,7 +950,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -973,7 +973,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainNamesRequestTypeDef],
-    ) -> RegionResults[ListDomainNamesResponseTypeDef]:
+    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
         """Every page of ListDomainNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -996,7 +996,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1019,7 +1019,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGraphqlApisRequestTypeDef],
-    ) -> RegionResults[ListGraphqlApisResponseTypeDef]:
+    ) -> TargetResults[ListGraphqlApisResponseTypeDef]:
         """Every page of ListGraphqlApis in every target, merged per target
         (botocore's build_full_result).
 
@@ -1042,7 +1042,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolversRequestTypeDef],
-    ) -> RegionResults[ListResolversResponseTypeDef]:
+    ) -> TargetResults[ListResolversResponseTypeDef]:
         """Every page of ListResolvers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1065,7 +1065,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolversByFunctionRequestTypeDef],
-    ) -> RegionResults[ListResolversByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListResolversByFunctionResponseTypeDef]:
         """Every page of ListResolversByFunction in every target, merged per target
         (botocore's build_full_result).
 
@@ -1088,7 +1088,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceApiAssociationsRequestTypeDef],
-    ) -> RegionResults[ListSourceApiAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceApiAssociationsResponseTypeDef]:
         """Every page of ListSourceApiAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1111,7 +1111,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypesRequestTypeDef],
-    ) -> RegionResults[ListTypesResponseTypeDef]:
+    ) -> TargetResults[ListTypesResponseTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1134,7 +1134,7 @@ class MultiRegionAppSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypesByAssociationRequestTypeDef],
-    ) -> RegionResults[ListTypesByAssociationResponseTypeDef]:
+    ) -> TargetResults[ListTypesByAssociationResponseTypeDef]:
         """Every page of ListTypesByAssociation in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def approve_plan_execution_step(
         self, **kwargs: Unpack[ApprovePlanExecutionStepRequestTypeDef]
-    ) -> RegionResults[ApprovePlanExecutionStepResponseTypeDef]:
+    ) -> TargetResults[ApprovePlanExecutionStepResponseTypeDef]:
         """Approves a step in a plan execution that requires manual approval. When
         you create a plan, you can include approval steps that require manual
         intervention before the execution can proceed. This operation allows you
@@ -93,7 +93,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def cancel_plan_execution(
         self, **kwargs: Unpack[CancelPlanExecutionRequestTypeDef]
-    ) -> RegionResults[CancelPlanExecutionResponseTypeDef]:
+    ) -> TargetResults[CancelPlanExecutionResponseTypeDef]:
         """Cancels an in-progress plan execution. This operation stops the execution
         of the plan and prevents any further steps from being processed.
 
@@ -103,7 +103,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def create_plan(
         self, **kwargs: Unpack[CreatePlanRequestTypeDef]
-    ) -> RegionResults[CreatePlanResponseTypeDef]:
+    ) -> TargetResults[CreatePlanResponseTypeDef]:
         """Creates a new Region switch plan. A plan defines the steps required to
         shift traffic from one Amazon Web Services Region to another.
 
@@ -113,7 +113,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def delete_plan(
         self, **kwargs: Unpack[DeletePlanRequestTypeDef]
-    ) -> RegionResults[DeletePlanResponseTypeDef]:
+    ) -> TargetResults[DeletePlanResponseTypeDef]:
         """Deletes a Region switch plan. You must specify the ARN of the plan to
         delete.
 
@@ -123,7 +123,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def get_plan(
         self, **kwargs: Unpack[GetPlanRequestTypeDef]
-    ) -> RegionResults[GetPlanResponseTypeDef]:
+    ) -> TargetResults[GetPlanResponseTypeDef]:
         """Retrieves detailed information about a Region switch plan. You must
         specify the ARN of the plan.
 
@@ -133,7 +133,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def get_plan_evaluation_status(
         self, **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef]
-    ) -> RegionResults[GetPlanEvaluationStatusResponseTypeDef]:
+    ) -> TargetResults[GetPlanEvaluationStatusResponseTypeDef]:
         """Retrieves the evaluation status of a Region switch plan. The evaluation
         status provides information about the last time the plan was evaluated and
         any warnings or issues detected.
@@ -144,7 +144,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def get_plan_execution(
         self, **kwargs: Unpack[GetPlanExecutionRequestTypeDef]
-    ) -> RegionResults[GetPlanExecutionResponseTypeDef]:
+    ) -> TargetResults[GetPlanExecutionResponseTypeDef]:
         """Retrieves detailed information about a specific plan execution. You must
         specify the plan ARN and execution ID.
 
@@ -154,7 +154,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def get_plan_in_region(
         self, **kwargs: Unpack[GetPlanInRegionRequestTypeDef]
-    ) -> RegionResults[GetPlanInRegionResponseTypeDef]:
+    ) -> TargetResults[GetPlanInRegionResponseTypeDef]:
         """Retrieves information about a Region switch plan in a specific Amazon Web
         Services Region. This operation is useful for getting Region-specific
         information about a plan.
@@ -165,7 +165,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_plan_execution_events(
         self, **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef]
-    ) -> RegionResults[ListPlanExecutionEventsResponseTypeDef]:
+    ) -> TargetResults[ListPlanExecutionEventsResponseTypeDef]:
         """Lists the events that occurred during a plan execution. These events
         provide a detailed timeline of the execution process.
 
@@ -175,7 +175,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_plan_executions(
         self, **kwargs: Unpack[ListPlanExecutionsRequestTypeDef]
-    ) -> RegionResults[ListPlanExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListPlanExecutionsResponseTypeDef]:
         """Lists the executions of a Region switch plan. This operation returns
         information about both current and historical executions.
 
@@ -185,7 +185,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_plans(
         self, **kwargs: Unpack[ListPlansRequestTypeDef]
-    ) -> RegionResults[ListPlansResponseTypeDef]:
+    ) -> TargetResults[ListPlansResponseTypeDef]:
         """Lists all Region switch plans in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListPlans
@@ -194,7 +194,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_plans_in_region(
         self, **kwargs: Unpack[ListPlansInRegionRequestTypeDef]
-    ) -> RegionResults[ListPlansInRegionResponseTypeDef]:
+    ) -> TargetResults[ListPlansInRegionResponseTypeDef]:
         """Lists all Region switch plans in your Amazon Web Services account that are
         available in the current Amazon Web Services Region.
 
@@ -204,7 +204,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_route53_health_checks(
         self, **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef]
-    ) -> RegionResults[ListRoute53HealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListRoute53HealthChecksResponseTypeDef]:
         """List the Amazon Route 53 health checks.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListRoute53HealthChecks
@@ -213,7 +213,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_route53_health_checks_in_region(
         self, **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef]
-    ) -> RegionResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
+    ) -> TargetResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
         """List the Amazon Route 53 health checks in a specific Amazon Web Services
         Region.
 
@@ -223,7 +223,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to a Region switch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListTagsForResource
@@ -232,7 +232,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def start_plan_execution(
         self, **kwargs: Unpack[StartPlanExecutionRequestTypeDef]
-    ) -> RegionResults[StartPlanExecutionResponseTypeDef]:
+    ) -> TargetResults[StartPlanExecutionResponseTypeDef]:
         """Starts the execution of a Region switch plan. You can execute a plan in
         either graceful or ungraceful mode.
 
@@ -242,7 +242,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a Region switch resource. You can assign metadata
         to your resources in the form of tags, which are key-value pairs.
 
@@ -252,7 +252,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a Region switch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/UntagResource
@@ -261,7 +261,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def update_plan(
         self, **kwargs: Unpack[UpdatePlanRequestTypeDef]
-    ) -> RegionResults[UpdatePlanResponseTypeDef]:
+    ) -> TargetResults[UpdatePlanResponseTypeDef]:
         """Updates an existing Region switch plan. You can modify the plan's
         description, workflows, execution role, recovery time objective,
         associated alarms, and triggers.
@@ -272,7 +272,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def update_plan_execution(
         self, **kwargs: Unpack[UpdatePlanExecutionRequestTypeDef]
-    ) -> RegionResults[UpdatePlanExecutionResponseTypeDef]:
+    ) -> TargetResults[UpdatePlanExecutionResponseTypeDef]:
         """Updates an in-progress plan execution. This operation allows you to modify
         certain aspects of the execution, such as adding a comment or changing the
         action.
@@ -283,7 +283,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
 
     def update_plan_execution_step(
         self, **kwargs: Unpack[UpdatePlanExecutionStepRequestTypeDef]
-    ) -> RegionResults[UpdatePlanExecutionStepResponseTypeDef]:
+    ) -> TargetResults[UpdatePlanExecutionStepResponseTypeDef]:
         """Updates a specific step in an in-progress plan execution. This operation
         allows you to modify the step's comment or action.
 
@@ -298,7 +298,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
-    ) -> RegionResults[GetPlanEvaluationStatusResponseTypeDef]:
+    ) -> TargetResults[GetPlanEvaluationStatusResponseTypeDef]:
         """Every page of GetPlanEvaluationStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -323,7 +323,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
-    ) -> RegionResults[GetPlanExecutionResponseTypeDef]:
+    ) -> TargetResults[GetPlanExecutionResponseTypeDef]:
         """Every page of GetPlanExecution in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,7 +347,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlanExecutionEventsRequestTypeDef],
-    ) -> RegionResults[ListPlanExecutionEventsResponseTypeDef]:
+    ) -> TargetResults[ListPlanExecutionEventsResponseTypeDef]:
         """Every page of ListPlanExecutionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -371,7 +371,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlanExecutionsRequestTypeDef],
-    ) -> RegionResults[ListPlanExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListPlanExecutionsResponseTypeDef]:
         """Every page of ListPlanExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -395,7 +395,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlansRequestTypeDef],
-    ) -> RegionResults[ListPlansResponseTypeDef]:
+    ) -> TargetResults[ListPlansResponseTypeDef]:
         """Every page of ListPlans in every target, merged per target (botocore's
         build_full_result).
 
@@ -418,7 +418,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlansInRegionRequestTypeDef],
-    ) -> RegionResults[ListPlansInRegionResponseTypeDef]:
+    ) -> TargetResults[ListPlansInRegionResponseTypeDef]:
         """Every page of ListPlansInRegion in every target, merged per target
         (botocore's build_full_result).
 
@@ -442,7 +442,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoute53HealthChecksRequestTypeDef],
-    ) -> RegionResults[ListRoute53HealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListRoute53HealthChecksResponseTypeDef]:
         """Every page of ListRoute53HealthChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -465,7 +465,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoute53HealthChecksInRegionRequestTypeDef],
-    ) -> RegionResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
+    ) -> TargetResults[ListRoute53HealthChecksInRegionResponseTypeDef]:
         """Every page of ListRoute53HealthChecksInRegion in every target, merged per
         target (botocore's build_full_result).
 
@@ -620,7 +620,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPlanEvaluationStatusRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PlanEvaluationStatusPassed.
 
         Polls GetPlanEvaluationStatus in every target at once, every 30 seconds
@@ -639,7 +639,7 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPlanExecutionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PlanExecutionCompleted.
 
         Polls GetPlanExecution in every target at once, every 30 seconds and at

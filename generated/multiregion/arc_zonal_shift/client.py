@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,7 +60,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def cancel_practice_run(
         self, **kwargs: Unpack[CancelPracticeRunRequestTypeDef]
-    ) -> RegionResults[CancelPracticeRunResponseTypeDef]:
+    ) -> TargetResults[CancelPracticeRunResponseTypeDef]:
         """Cancel an in-progress practice run zonal shift in Amazon Application
         Recovery Controller.
 
@@ -70,7 +70,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def cancel_zonal_shift(
         self, **kwargs: Unpack[CancelZonalShiftRequestTypeDef]
-    ) -> RegionResults[ZonalShiftTypeDef]:
+    ) -> TargetResults[ZonalShiftTypeDef]:
         """Cancel a zonal shift in Amazon Application Recovery Controller. To cancel
         the zonal shift, specify the zonal shift ID.
 
@@ -80,7 +80,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def create_practice_run_configuration(
         self, **kwargs: Unpack[CreatePracticeRunConfigurationRequestTypeDef]
-    ) -> RegionResults[CreatePracticeRunConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreatePracticeRunConfigurationResponseTypeDef]:
         """A practice run configuration for zonal autoshift is required when you
         enable zonal autoshift. A practice run configuration includes
         specifications for blocked dates and blocked time windows, and for Amazon
@@ -95,7 +95,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def delete_practice_run_configuration(
         self, **kwargs: Unpack[DeletePracticeRunConfigurationRequestTypeDef]
-    ) -> RegionResults[DeletePracticeRunConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeletePracticeRunConfigurationResponseTypeDef]:
         """Deletes the practice run configuration for a resource. Before you can
         delete a practice run configuration for a resource., you must disable
         zonal autoshift for the resource. Practice runs must be configured for
@@ -107,7 +107,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def get_autoshift_observer_notification_status(
         self,
-    ) -> RegionResults[GetAutoshiftObserverNotificationStatusResponseTypeDef]:
+    ) -> TargetResults[GetAutoshiftObserverNotificationStatusResponseTypeDef]:
         """Returns the status of the autoshift observer notification. Autoshift
         observer notifications notify you through Amazon EventBridge when there is
         an autoshift event for zonal autoshift. The status can be ENABLED or
@@ -120,7 +120,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def get_managed_resource(
         self, **kwargs: Unpack[GetManagedResourceRequestTypeDef]
-    ) -> RegionResults[GetManagedResourceResponseTypeDef]:
+    ) -> TargetResults[GetManagedResourceResponseTypeDef]:
         """Get information about a resource that's been registered for zonal shifts
         with Amazon Application Recovery Controller in this Amazon Web Services
         Region. Resources that are registered for zonal shifts are managed
@@ -133,7 +133,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def list_autoshifts(
         self, **kwargs: Unpack[ListAutoshiftsRequestTypeDef]
-    ) -> RegionResults[ListAutoshiftsResponseTypeDef]:
+    ) -> TargetResults[ListAutoshiftsResponseTypeDef]:
         """Returns the autoshifts for an Amazon Web Services Region. By default, the
         call returns only ACTIVE autoshifts. Optionally, you can specify the
         status parameter to return COMPLETED autoshifts.
@@ -144,7 +144,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def list_managed_resources(
         self, **kwargs: Unpack[ListManagedResourcesRequestTypeDef]
-    ) -> RegionResults[ListManagedResourcesResponseTypeDef]:
+    ) -> TargetResults[ListManagedResourcesResponseTypeDef]:
         """Lists all the resources in your Amazon Web Services account in this Amazon
         Web Services Region that are managed for zonal shifts in Amazon
         Application Recovery Controller, and information about them. The
@@ -158,7 +158,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def list_zonal_shifts(
         self, **kwargs: Unpack[ListZonalShiftsRequestTypeDef]
-    ) -> RegionResults[ListZonalShiftsResponseTypeDef]:
+    ) -> TargetResults[ListZonalShiftsResponseTypeDef]:
         """Lists all active and completed zonal shifts in Amazon Application Recovery
         Controller in your Amazon Web Services account in this Amazon Web Services
         Region. ListZonalShifts returns customer-initiated zonal shifts, as well
@@ -171,7 +171,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def start_practice_run(
         self, **kwargs: Unpack[StartPracticeRunRequestTypeDef]
-    ) -> RegionResults[StartPracticeRunResponseTypeDef]:
+    ) -> TargetResults[StartPracticeRunResponseTypeDef]:
         """Start an on-demand practice run zonal shift in Amazon Application Recovery
         Controller. With zonal autoshift enabled, you can start an on-demand
         practice run to verify preparedness at any time. Amazon Web Services also
@@ -184,7 +184,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def start_zonal_shift(
         self, **kwargs: Unpack[StartZonalShiftRequestTypeDef]
-    ) -> RegionResults[ZonalShiftTypeDef]:
+    ) -> TargetResults[ZonalShiftTypeDef]:
         """You start a zonal shift to temporarily move load balancer traffic away
         from an Availability Zone in an Amazon Web Services Region, to help your
         application recover immediately, for example, from a developer's bad code
@@ -200,7 +200,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def update_autoshift_observer_notification_status(
         self, **kwargs: Unpack[UpdateAutoshiftObserverNotificationStatusRequestTypeDef]
-    ) -> RegionResults[UpdateAutoshiftObserverNotificationStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateAutoshiftObserverNotificationStatusResponseTypeDef]:
         """Update the status of autoshift observer notification. Autoshift observer
         notification enables you to be notified, through Amazon EventBridge, when
         there is an autoshift event for zonal autoshift.
@@ -211,7 +211,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def update_practice_run_configuration(
         self, **kwargs: Unpack[UpdatePracticeRunConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdatePracticeRunConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdatePracticeRunConfigurationResponseTypeDef]:
         """Update a practice run configuration to change one or more of the
         following: add, change, or remove the blocking alarm; change the outcome
         alarm; or add, change, or remove blocking dates or time windows.
@@ -222,7 +222,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def update_zonal_autoshift_configuration(
         self, **kwargs: Unpack[UpdateZonalAutoshiftConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateZonalAutoshiftConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateZonalAutoshiftConfigurationResponseTypeDef]:
         """The zonal autoshift configuration for a resource includes the practice run
         configuration and the status for running autoshifts, zonal autoshift
         status. When a resource has a practice run configuration, ARC starts
@@ -237,7 +237,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
 
     def update_zonal_shift(
         self, **kwargs: Unpack[UpdateZonalShiftRequestTypeDef]
-    ) -> RegionResults[ZonalShiftTypeDef]:
+    ) -> TargetResults[ZonalShiftTypeDef]:
         """Update an active zonal shift in Amazon Application Recovery Controller in
         your Amazon Web Services account. You can update a zonal shift to set a
         new expiration, or edit or replace the comment for the zonal shift.
@@ -253,7 +253,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutoshiftsRequestTypeDef],
-    ) -> RegionResults[ListAutoshiftsResponseTypeDef]:
+    ) -> TargetResults[ListAutoshiftsResponseTypeDef]:
         """Every page of ListAutoshifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -278,7 +278,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedResourcesRequestTypeDef],
-    ) -> RegionResults[ListManagedResourcesResponseTypeDef]:
+    ) -> TargetResults[ListManagedResourcesResponseTypeDef]:
         """Every page of ListManagedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -306,7 +306,7 @@ class MultiRegionARCZonalShift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListZonalShiftsRequestTypeDef],
-    ) -> RegionResults[ListZonalShiftsResponseTypeDef]:
+    ) -> TargetResults[ListZonalShiftsResponseTypeDef]:
         """Every page of ListZonalShifts in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,7 +45,7 @@ class MultiRegionArtifact(MultiRegionClient):
     _service_name = "artifact"
     _generated_from = "1.43.11"
 
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
         """Get the account settings for Artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetAccountSettings
@@ -54,7 +54,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def get_report(
         self, **kwargs: Unpack[GetReportRequestTypeDef]
-    ) -> RegionResults[GetReportResponseTypeDef]:
+    ) -> TargetResults[GetReportResponseTypeDef]:
         """Get the content for a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetReport
@@ -63,7 +63,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def get_report_metadata(
         self, **kwargs: Unpack[GetReportMetadataRequestTypeDef]
-    ) -> RegionResults[GetReportMetadataResponseTypeDef]:
+    ) -> TargetResults[GetReportMetadataResponseTypeDef]:
         """Get the metadata for a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetReportMetadata
@@ -72,7 +72,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def get_term_for_report(
         self, **kwargs: Unpack[GetTermForReportRequestTypeDef]
-    ) -> RegionResults[GetTermForReportResponseTypeDef]:
+    ) -> TargetResults[GetTermForReportResponseTypeDef]:
         """Get the Term content associated with a single report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetTermForReport
@@ -81,7 +81,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def list_customer_agreements(
         self, **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef]
-    ) -> RegionResults[ListCustomerAgreementsResponseTypeDef]:
+    ) -> TargetResults[ListCustomerAgreementsResponseTypeDef]:
         """List active customer-agreements applicable to calling identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListCustomerAgreements
@@ -90,7 +90,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def list_report_versions(
         self, **kwargs: Unpack[ListReportVersionsRequestTypeDef]
-    ) -> RegionResults[ListReportVersionsResponseTypeDef]:
+    ) -> TargetResults[ListReportVersionsResponseTypeDef]:
         """List available report versions for a given report.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReportVersions
@@ -99,7 +99,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def list_reports(
         self, **kwargs: Unpack[ListReportsRequestTypeDef]
-    ) -> RegionResults[ListReportsResponseTypeDef]:
+    ) -> TargetResults[ListReportsResponseTypeDef]:
         """List available reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListReports
@@ -108,7 +108,7 @@ class MultiRegionArtifact(MultiRegionClient):
 
     def put_account_settings(
         self, **kwargs: Unpack[PutAccountSettingsRequestTypeDef]
-    ) -> RegionResults[PutAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[PutAccountSettingsResponseTypeDef]:
         """Put the account settings for Artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/PutAccountSettings
@@ -122,7 +122,7 @@ class MultiRegionArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomerAgreementsRequestTypeDef],
-    ) -> RegionResults[ListCustomerAgreementsResponseTypeDef]:
+    ) -> TargetResults[ListCustomerAgreementsResponseTypeDef]:
         """Every page of ListCustomerAgreements in every target, merged per target
         (botocore's build_full_result).
 
@@ -145,7 +145,7 @@ class MultiRegionArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportVersionsRequestTypeDef],
-    ) -> RegionResults[ListReportVersionsResponseTypeDef]:
+    ) -> TargetResults[ListReportVersionsResponseTypeDef]:
         """Every page of ListReportVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -168,7 +168,7 @@ class MultiRegionArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportsRequestTypeDef],
-    ) -> RegionResults[ListReportsResponseTypeDef]:
+    ) -> TargetResults[ListReportsResponseTypeDef]:
         """Every page of ListReports in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -181,7 +181,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def batch_get_named_query(
         self, **kwargs: Unpack[BatchGetNamedQueryInputTypeDef]
-    ) -> RegionResults[BatchGetNamedQueryOutputTypeDef]:
+    ) -> TargetResults[BatchGetNamedQueryOutputTypeDef]:
         """Returns the details of a single named query or a list of up to 50 queries,
         which you provide as an array of query ID strings. Requires you to have
         access to the workgroup in which the queries were saved. Use
@@ -199,7 +199,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def batch_get_prepared_statement(
         self, **kwargs: Unpack[BatchGetPreparedStatementInputTypeDef]
-    ) -> RegionResults[BatchGetPreparedStatementOutputTypeDef]:
+    ) -> TargetResults[BatchGetPreparedStatementOutputTypeDef]:
         """Returns the details of a single prepared statement or a list of up to 256
         prepared statements for the array of prepared statement names that you
         provide. Requires you to have access to the workgroup to which the
@@ -213,7 +213,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def batch_get_query_execution(
         self, **kwargs: Unpack[BatchGetQueryExecutionInputTypeDef]
-    ) -> RegionResults[BatchGetQueryExecutionOutputTypeDef]:
+    ) -> TargetResults[BatchGetQueryExecutionOutputTypeDef]:
         """Returns the details of a single query execution or a list of up to 50
         query executions, which you provide as an array of query execution ID
         strings. Requires you to have access to the workgroup in which the queries
@@ -228,7 +228,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def cancel_capacity_reservation(
         self, **kwargs: Unpack[CancelCapacityReservationInputTypeDef]
-    ) -> RegionResults[CancelCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[CancelCapacityReservationOutputTypeDef]:
         """Cancels the capacity reservation with the specified name. Cancelled
         reservations remain in your account and will be deleted 45 days after
         cancellation. During the 45 days, you cannot re-purpose or reuse a
@@ -241,7 +241,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_capacity_reservation(
         self, **kwargs: Unpack[CreateCapacityReservationInputTypeDef]
-    ) -> RegionResults[CreateCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[CreateCapacityReservationOutputTypeDef]:
         """Creates a capacity reservation with the specified name and number of
         requested data processing units.
 
@@ -251,7 +251,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_data_catalog(
         self, **kwargs: Unpack[CreateDataCatalogInputTypeDef]
-    ) -> RegionResults[CreateDataCatalogOutputTypeDef]:
+    ) -> TargetResults[CreateDataCatalogOutputTypeDef]:
         """Creates (registers) a data catalog with the specified name and properties.
         Catalogs created are visible to all users of the same Amazon Web Services
         account.
@@ -262,7 +262,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_named_query(
         self, **kwargs: Unpack[CreateNamedQueryInputTypeDef]
-    ) -> RegionResults[CreateNamedQueryOutputTypeDef]:
+    ) -> TargetResults[CreateNamedQueryOutputTypeDef]:
         """Creates a named query in the specified workgroup. Requires that you have
         access to the workgroup.
 
@@ -272,7 +272,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_notebook(
         self, **kwargs: Unpack[CreateNotebookInputTypeDef]
-    ) -> RegionResults[CreateNotebookOutputTypeDef]:
+    ) -> TargetResults[CreateNotebookOutputTypeDef]:
         """Creates an empty ipynb file in the specified Apache Spark enabled
         workgroup. Throws an error if a file in the workgroup with the same name
         already exists.
@@ -283,7 +283,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_prepared_statement(
         self, **kwargs: Unpack[CreatePreparedStatementInputTypeDef]
-    ) -> RegionResults[CreatePreparedStatementOutputTypeDef]:
+    ) -> TargetResults[CreatePreparedStatementOutputTypeDef]:
         """Creates a prepared statement for use with SQL queries in Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/CreatePreparedStatement
@@ -292,7 +292,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_presigned_notebook_url(
         self, **kwargs: Unpack[CreatePresignedNotebookUrlRequestTypeDef]
-    ) -> RegionResults[CreatePresignedNotebookUrlResponseTypeDef]:
+    ) -> TargetResults[CreatePresignedNotebookUrlResponseTypeDef]:
         """Gets an authentication token and the URL at which the notebook can be
         accessed. During programmatic access, CreatePresignedNotebookUrl must be
         called every 10 minutes to refresh the authentication token. For
@@ -305,7 +305,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def create_work_group(
         self, **kwargs: Unpack[CreateWorkGroupInputTypeDef]
-    ) -> RegionResults[CreateWorkGroupOutputTypeDef]:
+    ) -> TargetResults[CreateWorkGroupOutputTypeDef]:
         """Creates a workgroup with the specified name. A workgroup can be an Apache
         Spark enabled workgroup or an Athena SQL workgroup.
 
@@ -315,7 +315,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_capacity_reservation(
         self, **kwargs: Unpack[DeleteCapacityReservationInputTypeDef]
-    ) -> RegionResults[DeleteCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[DeleteCapacityReservationOutputTypeDef]:
         """Deletes a cancelled capacity reservation. A reservation must be cancelled
         before it can be deleted. A deleted reservation is immediately removed
         from your account and can no longer be referenced, including by its ARN. A
@@ -329,7 +329,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_data_catalog(
         self, **kwargs: Unpack[DeleteDataCatalogInputTypeDef]
-    ) -> RegionResults[DeleteDataCatalogOutputTypeDef]:
+    ) -> TargetResults[DeleteDataCatalogOutputTypeDef]:
         """Deletes a data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeleteDataCatalog
@@ -338,7 +338,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_named_query(
         self, **kwargs: Unpack[DeleteNamedQueryInputTypeDef]
-    ) -> RegionResults[DeleteNamedQueryOutputTypeDef]:
+    ) -> TargetResults[DeleteNamedQueryOutputTypeDef]:
         """Deletes the named query if you have access to the workgroup in which the
         query was saved.
 
@@ -348,7 +348,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_notebook(
         self, **kwargs: Unpack[DeleteNotebookInputTypeDef]
-    ) -> RegionResults[DeleteNotebookOutputTypeDef]:
+    ) -> TargetResults[DeleteNotebookOutputTypeDef]:
         """Deletes the specified notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeleteNotebook
@@ -357,7 +357,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_prepared_statement(
         self, **kwargs: Unpack[DeletePreparedStatementInputTypeDef]
-    ) -> RegionResults[DeletePreparedStatementOutputTypeDef]:
+    ) -> TargetResults[DeletePreparedStatementOutputTypeDef]:
         """Deletes the prepared statement with the specified name from the specified
         workgroup.
 
@@ -367,7 +367,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def delete_work_group(
         self, **kwargs: Unpack[DeleteWorkGroupInputTypeDef]
-    ) -> RegionResults[DeleteWorkGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteWorkGroupOutputTypeDef]:
         """Deletes the workgroup with the specified name. The primary workgroup
         cannot be deleted.
 
@@ -377,7 +377,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def export_notebook(
         self, **kwargs: Unpack[ExportNotebookInputTypeDef]
-    ) -> RegionResults[ExportNotebookOutputTypeDef]:
+    ) -> TargetResults[ExportNotebookOutputTypeDef]:
         """Exports the specified notebook and its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ExportNotebook
@@ -386,7 +386,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_calculation_execution(
         self, **kwargs: Unpack[GetCalculationExecutionRequestTypeDef]
-    ) -> RegionResults[GetCalculationExecutionResponseTypeDef]:
+    ) -> TargetResults[GetCalculationExecutionResponseTypeDef]:
         """Describes a previously submitted calculation execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecution
@@ -395,7 +395,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_calculation_execution_code(
         self, **kwargs: Unpack[GetCalculationExecutionCodeRequestTypeDef]
-    ) -> RegionResults[GetCalculationExecutionCodeResponseTypeDef]:
+    ) -> TargetResults[GetCalculationExecutionCodeResponseTypeDef]:
         """Retrieves the unencrypted code that was executed for the calculation.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecutionCode
@@ -404,7 +404,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_calculation_execution_status(
         self, **kwargs: Unpack[GetCalculationExecutionStatusRequestTypeDef]
-    ) -> RegionResults[GetCalculationExecutionStatusResponseTypeDef]:
+    ) -> TargetResults[GetCalculationExecutionStatusResponseTypeDef]:
         """Gets the status of a current calculation.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetCalculationExecutionStatus
@@ -413,7 +413,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_capacity_assignment_configuration(
         self, **kwargs: Unpack[GetCapacityAssignmentConfigurationInputTypeDef]
-    ) -> RegionResults[GetCapacityAssignmentConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetCapacityAssignmentConfigurationOutputTypeDef]:
         """Gets the capacity assignment configuration for a capacity reservation, if
         one exists.
 
@@ -423,7 +423,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_capacity_reservation(
         self, **kwargs: Unpack[GetCapacityReservationInputTypeDef]
-    ) -> RegionResults[GetCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[GetCapacityReservationOutputTypeDef]:
         """Returns information about the capacity reservation with the specified
         name.
 
@@ -433,7 +433,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_data_catalog(
         self, **kwargs: Unpack[GetDataCatalogInputTypeDef]
-    ) -> RegionResults[GetDataCatalogOutputTypeDef]:
+    ) -> TargetResults[GetDataCatalogOutputTypeDef]:
         """Returns the specified data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetDataCatalog
@@ -442,7 +442,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_database(
         self, **kwargs: Unpack[GetDatabaseInputTypeDef]
-    ) -> RegionResults[GetDatabaseOutputTypeDef]:
+    ) -> TargetResults[GetDatabaseOutputTypeDef]:
         """Returns a database object for the specified database and data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetDatabase
@@ -451,7 +451,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_named_query(
         self, **kwargs: Unpack[GetNamedQueryInputTypeDef]
-    ) -> RegionResults[GetNamedQueryOutputTypeDef]:
+    ) -> TargetResults[GetNamedQueryOutputTypeDef]:
         """Returns information about a single query. Requires that you have access to
         the workgroup in which the query was saved.
 
@@ -461,7 +461,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_notebook_metadata(
         self, **kwargs: Unpack[GetNotebookMetadataInputTypeDef]
-    ) -> RegionResults[GetNotebookMetadataOutputTypeDef]:
+    ) -> TargetResults[GetNotebookMetadataOutputTypeDef]:
         """Retrieves notebook metadata for the specified notebook ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetNotebookMetadata
@@ -470,7 +470,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_prepared_statement(
         self, **kwargs: Unpack[GetPreparedStatementInputTypeDef]
-    ) -> RegionResults[GetPreparedStatementOutputTypeDef]:
+    ) -> TargetResults[GetPreparedStatementOutputTypeDef]:
         """Retrieves the prepared statement with the specified name from the
         specified workgroup.
 
@@ -480,7 +480,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_query_execution(
         self, **kwargs: Unpack[GetQueryExecutionInputTypeDef]
-    ) -> RegionResults[GetQueryExecutionOutputTypeDef]:
+    ) -> TargetResults[GetQueryExecutionOutputTypeDef]:
         """Returns information about a single execution of a query if you have access
         to the workgroup in which the query ran. Each time a query executes,
         information about the query execution is saved with a unique ID.
@@ -491,7 +491,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_query_results(
         self, **kwargs: Unpack[GetQueryResultsInputTypeDef]
-    ) -> RegionResults[GetQueryResultsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
         """Streams the results of a single query execution specified by
         QueryExecutionId from the Athena query results location in Amazon S3. For
         more information, see Working with query results, recent queries, and
@@ -505,7 +505,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_query_runtime_statistics(
         self, **kwargs: Unpack[GetQueryRuntimeStatisticsInputTypeDef]
-    ) -> RegionResults[GetQueryRuntimeStatisticsOutputTypeDef]:
+    ) -> TargetResults[GetQueryRuntimeStatisticsOutputTypeDef]:
         """Returns query execution runtime statistics related to a single execution
         of a query if you have access to the workgroup in which the query ran.
         Statistics from the Timeline section of the response object are available
@@ -522,7 +522,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_resource_dashboard(
         self, **kwargs: Unpack[GetResourceDashboardRequestTypeDef]
-    ) -> RegionResults[GetResourceDashboardResponseTypeDef]:
+    ) -> TargetResults[GetResourceDashboardResponseTypeDef]:
         """Gets the Live UI/Persistence UI for a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetResourceDashboard
@@ -531,7 +531,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Gets the full details of a previously created session, including the
         session status and configuration.
 
@@ -541,7 +541,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_session_endpoint(
         self, **kwargs: Unpack[GetSessionEndpointRequestTypeDef]
-    ) -> RegionResults[GetSessionEndpointResponseTypeDef]:
+    ) -> TargetResults[GetSessionEndpointResponseTypeDef]:
         """Gets a connection endpoint and authentication token for a given session
         Id.
 
@@ -551,7 +551,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_session_status(
         self, **kwargs: Unpack[GetSessionStatusRequestTypeDef]
-    ) -> RegionResults[GetSessionStatusResponseTypeDef]:
+    ) -> TargetResults[GetSessionStatusResponseTypeDef]:
         """Gets the current status of a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetSessionStatus
@@ -560,7 +560,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_table_metadata(
         self, **kwargs: Unpack[GetTableMetadataInputTypeDef]
-    ) -> RegionResults[GetTableMetadataOutputTypeDef]:
+    ) -> TargetResults[GetTableMetadataOutputTypeDef]:
         """Returns table metadata for the specified catalog, database, and table.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetTableMetadata
@@ -569,7 +569,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def get_work_group(
         self, **kwargs: Unpack[GetWorkGroupInputTypeDef]
-    ) -> RegionResults[GetWorkGroupOutputTypeDef]:
+    ) -> TargetResults[GetWorkGroupOutputTypeDef]:
         """Returns information about the workgroup with the specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetWorkGroup
@@ -578,7 +578,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def import_notebook(
         self, **kwargs: Unpack[ImportNotebookInputTypeDef]
-    ) -> RegionResults[ImportNotebookOutputTypeDef]:
+    ) -> TargetResults[ImportNotebookOutputTypeDef]:
         """Imports a single ipynb file to a Spark enabled workgroup. To import the
         notebook, the request must specify a value for either Payload or
         NoteBookS3LocationUri. If neither is specified or both are specified, an
@@ -592,7 +592,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_application_dpu_sizes(
         self, **kwargs: Unpack[ListApplicationDPUSizesInputTypeDef]
-    ) -> RegionResults[ListApplicationDPUSizesOutputTypeDef]:
+    ) -> TargetResults[ListApplicationDPUSizesOutputTypeDef]:
         """Returns the supported DPU sizes for the supported application runtimes
         (for example, Athena notebook version 1).
 
@@ -602,7 +602,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_calculation_executions(
         self, **kwargs: Unpack[ListCalculationExecutionsRequestTypeDef]
-    ) -> RegionResults[ListCalculationExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListCalculationExecutionsResponseTypeDef]:
         """Lists the calculations that have been submitted to a session in descending
         order. Newer calculations are listed first; older calculations are listed
         later.
@@ -613,7 +613,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_capacity_reservations(
         self, **kwargs: Unpack[ListCapacityReservationsInputTypeDef]
-    ) -> RegionResults[ListCapacityReservationsOutputTypeDef]:
+    ) -> TargetResults[ListCapacityReservationsOutputTypeDef]:
         """Lists the capacity reservations for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListCapacityReservations
@@ -622,7 +622,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_data_catalogs(
         self, **kwargs: Unpack[ListDataCatalogsInputTypeDef]
-    ) -> RegionResults[ListDataCatalogsOutputTypeDef]:
+    ) -> TargetResults[ListDataCatalogsOutputTypeDef]:
         """Lists the data catalogs in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDataCatalogs
@@ -631,7 +631,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_databases(
         self, **kwargs: Unpack[ListDatabasesInputTypeDef]
-    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+    ) -> TargetResults[ListDatabasesOutputTypeDef]:
         """Lists the databases in the specified data catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListDatabases
@@ -640,7 +640,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_engine_versions(
         self, **kwargs: Unpack[ListEngineVersionsInputTypeDef]
-    ) -> RegionResults[ListEngineVersionsOutputTypeDef]:
+    ) -> TargetResults[ListEngineVersionsOutputTypeDef]:
         """Returns a list of engine versions that are available to choose from,
         including the Auto option.
 
@@ -650,7 +650,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_executors(
         self, **kwargs: Unpack[ListExecutorsRequestTypeDef]
-    ) -> RegionResults[ListExecutorsResponseTypeDef]:
+    ) -> TargetResults[ListExecutorsResponseTypeDef]:
         """Lists, in descending order, the executors that joined a session. Newer
         executors are listed first; older executors are listed later. The result
         can be optionally filtered by state.
@@ -661,7 +661,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_named_queries(
         self, **kwargs: Unpack[ListNamedQueriesInputTypeDef]
-    ) -> RegionResults[ListNamedQueriesOutputTypeDef]:
+    ) -> TargetResults[ListNamedQueriesOutputTypeDef]:
         """Provides a list of available query IDs only for queries saved in the
         specified workgroup. Requires that you have access to the specified
         workgroup. If a workgroup is not specified, lists the saved queries for
@@ -673,7 +673,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_notebook_metadata(
         self, **kwargs: Unpack[ListNotebookMetadataInputTypeDef]
-    ) -> RegionResults[ListNotebookMetadataOutputTypeDef]:
+    ) -> TargetResults[ListNotebookMetadataOutputTypeDef]:
         """Displays the notebook files for the specified workgroup in paginated
         format.
 
@@ -683,7 +683,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_notebook_sessions(
         self, **kwargs: Unpack[ListNotebookSessionsRequestTypeDef]
-    ) -> RegionResults[ListNotebookSessionsResponseTypeDef]:
+    ) -> TargetResults[ListNotebookSessionsResponseTypeDef]:
         """Lists, in descending order, the sessions that have been created in a
         notebook that are in an active state like CREATING, CREATED, IDLE or BUSY.
         Newer sessions are listed first; older sessions are listed later.
@@ -694,7 +694,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_prepared_statements(
         self, **kwargs: Unpack[ListPreparedStatementsInputTypeDef]
-    ) -> RegionResults[ListPreparedStatementsOutputTypeDef]:
+    ) -> TargetResults[ListPreparedStatementsOutputTypeDef]:
         """Lists the prepared statements in the specified workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListPreparedStatements
@@ -703,7 +703,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_query_executions(
         self, **kwargs: Unpack[ListQueryExecutionsInputTypeDef]
-    ) -> RegionResults[ListQueryExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListQueryExecutionsOutputTypeDef]:
         """Provides a list of available query execution IDs for the queries in the
         specified workgroup. Athena keeps a query history for 45 days. If a
         workgroup is not specified, returns a list of query execution IDs for the
@@ -716,7 +716,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists the sessions in a workgroup that are in an active state like
         CREATING, CREATED, IDLE, or BUSY. Newer sessions are listed first; older
         sessions are listed later.
@@ -727,7 +727,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_table_metadata(
         self, **kwargs: Unpack[ListTableMetadataInputTypeDef]
-    ) -> RegionResults[ListTableMetadataOutputTypeDef]:
+    ) -> TargetResults[ListTableMetadataOutputTypeDef]:
         """Lists the metadata for the tables in the specified data catalog database.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTableMetadata
@@ -736,7 +736,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with an Athena resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListTagsForResource
@@ -745,7 +745,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def list_work_groups(
         self, **kwargs: Unpack[ListWorkGroupsInputTypeDef]
-    ) -> RegionResults[ListWorkGroupsOutputTypeDef]:
+    ) -> TargetResults[ListWorkGroupsOutputTypeDef]:
         """Lists available workgroups for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListWorkGroups
@@ -754,7 +754,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def put_capacity_assignment_configuration(
         self, **kwargs: Unpack[PutCapacityAssignmentConfigurationInputTypeDef]
-    ) -> RegionResults[PutCapacityAssignmentConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutCapacityAssignmentConfigurationOutputTypeDef]:
         """Puts a new capacity assignment configuration for a specified capacity
         reservation. If a capacity assignment configuration already exists for the
         capacity reservation, replaces the existing capacity assignment
@@ -766,7 +766,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def start_calculation_execution(
         self, **kwargs: Unpack[StartCalculationExecutionRequestTypeDef]
-    ) -> RegionResults[StartCalculationExecutionResponseTypeDef]:
+    ) -> TargetResults[StartCalculationExecutionResponseTypeDef]:
         """Submits calculations for execution within a session. You can supply the
         code to run as an inline code block within the request.
 
@@ -778,7 +778,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def start_query_execution(
         self, **kwargs: Unpack[StartQueryExecutionInputTypeDef]
-    ) -> RegionResults[StartQueryExecutionOutputTypeDef]:
+    ) -> TargetResults[StartQueryExecutionOutputTypeDef]:
         """Runs the SQL query statements contained in the Query. Requires you to have
         access to the workgroup in which the query ran. Running queries against an
         external catalog requires GetDataCatalog permission to the catalog. For
@@ -791,7 +791,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def start_session(
         self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> RegionResults[StartSessionResponseTypeDef]:
+    ) -> TargetResults[StartSessionResponseTypeDef]:
         """Creates a session for running calculations within a workgroup. The session
         is ready when it reaches an IDLE state.
 
@@ -801,7 +801,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def stop_calculation_execution(
         self, **kwargs: Unpack[StopCalculationExecutionRequestTypeDef]
-    ) -> RegionResults[StopCalculationExecutionResponseTypeDef]:
+    ) -> TargetResults[StopCalculationExecutionResponseTypeDef]:
         """Requests the cancellation of a calculation. A StopCalculationExecution
         call on a calculation that is already in a terminal state (for example,
         STOPPED, FAILED, or COMPLETED) succeeds but has no effect.
@@ -812,7 +812,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def stop_query_execution(
         self, **kwargs: Unpack[StopQueryExecutionInputTypeDef]
-    ) -> RegionResults[StopQueryExecutionOutputTypeDef]:
+    ) -> TargetResults[StopQueryExecutionOutputTypeDef]:
         """Stops a query execution. Requires you to have access to the workgroup in
         which the query ran.
 
@@ -822,7 +822,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds one or more tags to an Athena resource. A tag is a label that you
         assign to a resource. Each tag consists of a key and an optional value,
         both of which you define. For example, you can use tags to categorize
@@ -842,7 +842,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def terminate_session(
         self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> RegionResults[TerminateSessionResponseTypeDef]:
+    ) -> TargetResults[TerminateSessionResponseTypeDef]:
         """Terminates an active session. A TerminateSession call on a session that is
         already inactive (for example, in a FAILED, TERMINATED or TERMINATING
         state) succeeds but has no effect. Calculations running in the session
@@ -855,7 +855,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from an Athena resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UntagResource
@@ -864,7 +864,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_capacity_reservation(
         self, **kwargs: Unpack[UpdateCapacityReservationInputTypeDef]
-    ) -> RegionResults[UpdateCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[UpdateCapacityReservationOutputTypeDef]:
         """Updates the number of requested data processing units for the capacity
         reservation with the specified name.
 
@@ -874,7 +874,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_data_catalog(
         self, **kwargs: Unpack[UpdateDataCatalogInputTypeDef]
-    ) -> RegionResults[UpdateDataCatalogOutputTypeDef]:
+    ) -> TargetResults[UpdateDataCatalogOutputTypeDef]:
         """Updates the data catalog that has the specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateDataCatalog
@@ -883,7 +883,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_named_query(
         self, **kwargs: Unpack[UpdateNamedQueryInputTypeDef]
-    ) -> RegionResults[UpdateNamedQueryOutputTypeDef]:
+    ) -> TargetResults[UpdateNamedQueryOutputTypeDef]:
         """Updates a NamedQuery object. The database or workgroup cannot be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNamedQuery
@@ -892,7 +892,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_notebook(
         self, **kwargs: Unpack[UpdateNotebookInputTypeDef]
-    ) -> RegionResults[UpdateNotebookOutputTypeDef]:
+    ) -> TargetResults[UpdateNotebookOutputTypeDef]:
         """Updates the contents of a Spark notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNotebook
@@ -901,7 +901,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_notebook_metadata(
         self, **kwargs: Unpack[UpdateNotebookMetadataInputTypeDef]
-    ) -> RegionResults[UpdateNotebookMetadataOutputTypeDef]:
+    ) -> TargetResults[UpdateNotebookMetadataOutputTypeDef]:
         """Updates the metadata for a notebook.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateNotebookMetadata
@@ -910,7 +910,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_prepared_statement(
         self, **kwargs: Unpack[UpdatePreparedStatementInputTypeDef]
-    ) -> RegionResults[UpdatePreparedStatementOutputTypeDef]:
+    ) -> TargetResults[UpdatePreparedStatementOutputTypeDef]:
         """Updates a prepared statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdatePreparedStatement
@@ -919,7 +919,7 @@ class MultiRegionAthena(MultiRegionClient):
 
     def update_work_group(
         self, **kwargs: Unpack[UpdateWorkGroupInputTypeDef]
-    ) -> RegionResults[UpdateWorkGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateWorkGroupOutputTypeDef]:
         """Updates the workgroup with the specified name. The workgroup's name cannot
         be changed. Only ConfigurationUpdates can be specified.
 
@@ -934,7 +934,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetQueryResultsInputTypeDef],
-    ) -> RegionResults[GetQueryResultsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
         """Every page of GetQueryResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -962,7 +962,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataCatalogsInputTypeDef],
-    ) -> RegionResults[ListDataCatalogsOutputTypeDef]:
+    ) -> TargetResults[ListDataCatalogsOutputTypeDef]:
         """Every page of ListDataCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -985,7 +985,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+    ) -> TargetResults[ListDatabasesOutputTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1008,7 +1008,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNamedQueriesInputTypeDef],
-    ) -> RegionResults[ListNamedQueriesOutputTypeDef]:
+    ) -> TargetResults[ListNamedQueriesOutputTypeDef]:
         """Every page of ListNamedQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,7 +1034,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueryExecutionsInputTypeDef],
-    ) -> RegionResults[ListQueryExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListQueryExecutionsOutputTypeDef]:
         """Every page of ListQueryExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1061,7 +1061,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTableMetadataInputTypeDef],
-    ) -> RegionResults[ListTableMetadataOutputTypeDef]:
+    ) -> TargetResults[ListTableMetadataOutputTypeDef]:
         """Every page of ListTableMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -1084,7 +1084,7 @@ class MultiRegionAthena(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

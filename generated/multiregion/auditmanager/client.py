@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -147,7 +147,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def associate_assessment_report_evidence_folder(
         self, **kwargs: Unpack[AssociateAssessmentReportEvidenceFolderRequestTypeDef]
-    ) -> RegionResults[AssociateAssessmentReportEvidenceFolderResponseTypeDef]:
+    ) -> TargetResults[AssociateAssessmentReportEvidenceFolderResponseTypeDef]:
         """Associates an evidence folder to an assessment report in an Audit Manager
         assessment.
 
@@ -157,7 +157,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def batch_associate_assessment_report_evidence(
         self, **kwargs: Unpack[BatchAssociateAssessmentReportEvidenceRequestTypeDef]
-    ) -> RegionResults[BatchAssociateAssessmentReportEvidenceResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateAssessmentReportEvidenceResponseTypeDef]:
         """Associates a list of evidence to an assessment report in an Audit Manager
         assessment.
 
@@ -167,7 +167,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def batch_create_delegation_by_assessment(
         self, **kwargs: Unpack[BatchCreateDelegationByAssessmentRequestTypeDef]
-    ) -> RegionResults[BatchCreateDelegationByAssessmentResponseTypeDef]:
+    ) -> TargetResults[BatchCreateDelegationByAssessmentResponseTypeDef]:
         """Creates a batch of delegations for an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/BatchCreateDelegationByAssessment
@@ -176,7 +176,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def batch_delete_delegation_by_assessment(
         self, **kwargs: Unpack[BatchDeleteDelegationByAssessmentRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDelegationByAssessmentResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDelegationByAssessmentResponseTypeDef]:
         """Deletes a batch of delegations for an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/BatchDeleteDelegationByAssessment
@@ -185,7 +185,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def batch_disassociate_assessment_report_evidence(
         self, **kwargs: Unpack[BatchDisassociateAssessmentReportEvidenceRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateAssessmentReportEvidenceResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateAssessmentReportEvidenceResponseTypeDef]:
         """Disassociates a list of evidence from an assessment report in Audit
         Manager.
 
@@ -195,7 +195,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def batch_import_evidence_to_assessment_control(
         self, **kwargs: Unpack[BatchImportEvidenceToAssessmentControlRequestTypeDef]
-    ) -> RegionResults[BatchImportEvidenceToAssessmentControlResponseTypeDef]:
+    ) -> TargetResults[BatchImportEvidenceToAssessmentControlResponseTypeDef]:
         """Adds one or more pieces of evidence to a control in an Audit Manager
         assessment.
 
@@ -205,7 +205,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def create_assessment(
         self, **kwargs: Unpack[CreateAssessmentRequestTypeDef]
-    ) -> RegionResults[CreateAssessmentResponseTypeDef]:
+    ) -> TargetResults[CreateAssessmentResponseTypeDef]:
         """Creates an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessment
@@ -214,7 +214,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def create_assessment_framework(
         self, **kwargs: Unpack[CreateAssessmentFrameworkRequestTypeDef]
-    ) -> RegionResults[CreateAssessmentFrameworkResponseTypeDef]:
+    ) -> TargetResults[CreateAssessmentFrameworkResponseTypeDef]:
         """Creates a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessmentFramework
@@ -223,7 +223,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def create_assessment_report(
         self, **kwargs: Unpack[CreateAssessmentReportRequestTypeDef]
-    ) -> RegionResults[CreateAssessmentReportResponseTypeDef]:
+    ) -> TargetResults[CreateAssessmentReportResponseTypeDef]:
         """Creates an assessment report for the specified assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateAssessmentReport
@@ -232,7 +232,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def create_control(
         self, **kwargs: Unpack[CreateControlRequestTypeDef]
-    ) -> RegionResults[CreateControlResponseTypeDef]:
+    ) -> TargetResults[CreateControlResponseTypeDef]:
         """Creates a new custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/CreateControl
@@ -241,7 +241,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def delete_assessment(
         self, **kwargs: Unpack[DeleteAssessmentRequestTypeDef]
-    ) -> RegionResults[DeleteAssessmentResponseTypeDef]:
+    ) -> TargetResults[DeleteAssessmentResponseTypeDef]:
         """Deletes an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessment
@@ -250,7 +250,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def delete_assessment_framework(
         self, **kwargs: Unpack[DeleteAssessmentFrameworkRequestTypeDef]
-    ) -> RegionResults[DeleteAssessmentFrameworkResponseTypeDef]:
+    ) -> TargetResults[DeleteAssessmentFrameworkResponseTypeDef]:
         """Deletes a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentFramework
@@ -259,7 +259,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def delete_assessment_framework_share(
         self, **kwargs: Unpack[DeleteAssessmentFrameworkShareRequestTypeDef]
-    ) -> RegionResults[DeleteAssessmentFrameworkShareResponseTypeDef]:
+    ) -> TargetResults[DeleteAssessmentFrameworkShareResponseTypeDef]:
         """Deletes a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentFrameworkShare
@@ -268,7 +268,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def delete_assessment_report(
         self, **kwargs: Unpack[DeleteAssessmentReportRequestTypeDef]
-    ) -> RegionResults[DeleteAssessmentReportResponseTypeDef]:
+    ) -> TargetResults[DeleteAssessmentReportResponseTypeDef]:
         """Deletes an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteAssessmentReport
@@ -277,14 +277,14 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def delete_control(
         self, **kwargs: Unpack[DeleteControlRequestTypeDef]
-    ) -> RegionResults[DeleteControlResponseTypeDef]:
+    ) -> TargetResults[DeleteControlResponseTypeDef]:
         """Deletes a custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeleteControl
         """
         return self._call("DeleteControl", kwargs)
 
-    def deregister_account(self) -> RegionResults[DeregisterAccountResponseTypeDef]:
+    def deregister_account(self) -> TargetResults[DeregisterAccountResponseTypeDef]:
         """Deregisters an account in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/DeregisterAccount
@@ -293,7 +293,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def deregister_organization_admin_account(
         self, **kwargs: Unpack[DeregisterOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[DeregisterOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[DeregisterOrganizationAdminAccountResponseTypeDef]:
         """Removes the specified Amazon Web Services account as a delegated
         administrator for Audit Manager.
 
@@ -303,7 +303,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def disassociate_assessment_report_evidence_folder(
         self, **kwargs: Unpack[DisassociateAssessmentReportEvidenceFolderRequestTypeDef]
-    ) -> RegionResults[DisassociateAssessmentReportEvidenceFolderResponseTypeDef]:
+    ) -> TargetResults[DisassociateAssessmentReportEvidenceFolderResponseTypeDef]:
         """Disassociates an evidence folder from the specified assessment report in
         Audit Manager.
 
@@ -311,7 +311,7 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("DisassociateAssessmentReportEvidenceFolder", kwargs)
 
-    def get_account_status(self) -> RegionResults[GetAccountStatusResponseTypeDef]:
+    def get_account_status(self) -> TargetResults[GetAccountStatusResponseTypeDef]:
         """Gets the registration status of an account in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAccountStatus
@@ -320,7 +320,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_assessment(
         self, **kwargs: Unpack[GetAssessmentRequestTypeDef]
-    ) -> RegionResults[GetAssessmentResponseTypeDef]:
+    ) -> TargetResults[GetAssessmentResponseTypeDef]:
         """Gets information about a specified assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessment
@@ -329,7 +329,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_assessment_framework(
         self, **kwargs: Unpack[GetAssessmentFrameworkRequestTypeDef]
-    ) -> RegionResults[GetAssessmentFrameworkResponseTypeDef]:
+    ) -> TargetResults[GetAssessmentFrameworkResponseTypeDef]:
         """Gets information about a specified framework.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessmentFramework
@@ -338,7 +338,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_assessment_report_url(
         self, **kwargs: Unpack[GetAssessmentReportUrlRequestTypeDef]
-    ) -> RegionResults[GetAssessmentReportUrlResponseTypeDef]:
+    ) -> TargetResults[GetAssessmentReportUrlResponseTypeDef]:
         """Gets the URL of an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetAssessmentReportUrl
@@ -347,7 +347,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_change_logs(
         self, **kwargs: Unpack[GetChangeLogsRequestTypeDef]
-    ) -> RegionResults[GetChangeLogsResponseTypeDef]:
+    ) -> TargetResults[GetChangeLogsResponseTypeDef]:
         """Gets a list of changelogs from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetChangeLogs
@@ -356,7 +356,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_control(
         self, **kwargs: Unpack[GetControlRequestTypeDef]
-    ) -> RegionResults[GetControlResponseTypeDef]:
+    ) -> TargetResults[GetControlResponseTypeDef]:
         """Gets information about a specified control.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetControl
@@ -365,7 +365,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_delegations(
         self, **kwargs: Unpack[GetDelegationsRequestTypeDef]
-    ) -> RegionResults[GetDelegationsResponseTypeDef]:
+    ) -> TargetResults[GetDelegationsResponseTypeDef]:
         """Gets a list of delegations from an audit owner to a delegate.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetDelegations
@@ -374,7 +374,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence(
         self, **kwargs: Unpack[GetEvidenceRequestTypeDef]
-    ) -> RegionResults[GetEvidenceResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceResponseTypeDef]:
         """Gets information about a specified evidence item.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidence
@@ -383,7 +383,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence_by_evidence_folder(
         self, **kwargs: Unpack[GetEvidenceByEvidenceFolderRequestTypeDef]
-    ) -> RegionResults[GetEvidenceByEvidenceFolderResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceByEvidenceFolderResponseTypeDef]:
         """Gets all evidence from a specified evidence folder in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceByEvidenceFolder
@@ -392,7 +392,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence_file_upload_url(
         self, **kwargs: Unpack[GetEvidenceFileUploadUrlRequestTypeDef]
-    ) -> RegionResults[GetEvidenceFileUploadUrlResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceFileUploadUrlResponseTypeDef]:
         """Creates a presigned Amazon S3 URL that can be used to upload a file as
         manual evidence. For instructions on how to use this operation, see Upload
         a file from your browser in the Audit Manager User Guide.
@@ -403,7 +403,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence_folder(
         self, **kwargs: Unpack[GetEvidenceFolderRequestTypeDef]
-    ) -> RegionResults[GetEvidenceFolderResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceFolderResponseTypeDef]:
         """Gets an evidence folder from a specified assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceFolder
@@ -412,7 +412,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence_folders_by_assessment(
         self, **kwargs: Unpack[GetEvidenceFoldersByAssessmentRequestTypeDef]
-    ) -> RegionResults[GetEvidenceFoldersByAssessmentResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceFoldersByAssessmentResponseTypeDef]:
         """Gets the evidence folders from a specified assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetEvidenceFoldersByAssessment
@@ -421,7 +421,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_evidence_folders_by_assessment_control(
         self, **kwargs: Unpack[GetEvidenceFoldersByAssessmentControlRequestTypeDef]
-    ) -> RegionResults[GetEvidenceFoldersByAssessmentControlResponseTypeDef]:
+    ) -> TargetResults[GetEvidenceFoldersByAssessmentControlResponseTypeDef]:
         """Gets a list of evidence folders that are associated with a specified
         control in an Audit Manager assessment.
 
@@ -429,7 +429,7 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("GetEvidenceFoldersByAssessmentControl", kwargs)
 
-    def get_insights(self) -> RegionResults[GetInsightsResponseTypeDef]:
+    def get_insights(self) -> TargetResults[GetInsightsResponseTypeDef]:
         """Gets the latest analytics data for all your current active assessments.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetInsights
@@ -438,7 +438,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_insights_by_assessment(
         self, **kwargs: Unpack[GetInsightsByAssessmentRequestTypeDef]
-    ) -> RegionResults[GetInsightsByAssessmentResponseTypeDef]:
+    ) -> TargetResults[GetInsightsByAssessmentResponseTypeDef]:
         """Gets the latest analytics data for a specific active assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetInsightsByAssessment
@@ -447,7 +447,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_organization_admin_account(
         self,
-    ) -> RegionResults[GetOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationAdminAccountResponseTypeDef]:
         """Gets the name of the delegated Amazon Web Services administrator account
         for a specified organization.
 
@@ -455,7 +455,7 @@ class MultiRegionAuditManager(MultiRegionClient):
         """
         return self._call("GetOrganizationAdminAccount", {})
 
-    def get_services_in_scope(self) -> RegionResults[GetServicesInScopeResponseTypeDef]:
+    def get_services_in_scope(self) -> TargetResults[GetServicesInScopeResponseTypeDef]:
         """Gets a list of the Amazon Web Services services from which Audit Manager
         can collect evidence.
 
@@ -465,7 +465,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def get_settings(
         self, **kwargs: Unpack[GetSettingsRequestTypeDef]
-    ) -> RegionResults[GetSettingsResponseTypeDef]:
+    ) -> TargetResults[GetSettingsResponseTypeDef]:
         """Gets the settings for a specified Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/GetSettings
@@ -475,7 +475,7 @@ class MultiRegionAuditManager(MultiRegionClient):
     def list_assessment_control_insights_by_control_domain(
         self,
         **kwargs: Unpack[ListAssessmentControlInsightsByControlDomainRequestTypeDef],
-    ) -> RegionResults[ListAssessmentControlInsightsByControlDomainResponseTypeDef]:
+    ) -> TargetResults[ListAssessmentControlInsightsByControlDomainResponseTypeDef]:
         """Lists the latest analytics data for controls within a specific control
         domain and a specific active assessment.
 
@@ -485,7 +485,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_assessment_framework_share_requests(
         self, **kwargs: Unpack[ListAssessmentFrameworkShareRequestsRequestTypeDef]
-    ) -> RegionResults[ListAssessmentFrameworkShareRequestsResponseTypeDef]:
+    ) -> TargetResults[ListAssessmentFrameworkShareRequestsResponseTypeDef]:
         """Returns a list of sent or received share requests for custom frameworks in
         Audit Manager.
 
@@ -495,7 +495,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_assessment_frameworks(
         self, **kwargs: Unpack[ListAssessmentFrameworksRequestTypeDef]
-    ) -> RegionResults[ListAssessmentFrameworksResponseTypeDef]:
+    ) -> TargetResults[ListAssessmentFrameworksResponseTypeDef]:
         """Returns a list of the frameworks that are available in the Audit Manager
         framework library.
 
@@ -505,7 +505,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_assessment_reports(
         self, **kwargs: Unpack[ListAssessmentReportsRequestTypeDef]
-    ) -> RegionResults[ListAssessmentReportsResponseTypeDef]:
+    ) -> TargetResults[ListAssessmentReportsResponseTypeDef]:
         """Returns a list of assessment reports created in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListAssessmentReports
@@ -514,7 +514,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_assessments(
         self, **kwargs: Unpack[ListAssessmentsRequestTypeDef]
-    ) -> RegionResults[ListAssessmentsResponseTypeDef]:
+    ) -> TargetResults[ListAssessmentsResponseTypeDef]:
         """Returns a list of current and past assessments from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListAssessments
@@ -523,7 +523,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_control_domain_insights(
         self, **kwargs: Unpack[ListControlDomainInsightsRequestTypeDef]
-    ) -> RegionResults[ListControlDomainInsightsResponseTypeDef]:
+    ) -> TargetResults[ListControlDomainInsightsResponseTypeDef]:
         """Lists the latest analytics data for control domains across all of your
         active assessments.
 
@@ -533,7 +533,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_control_domain_insights_by_assessment(
         self, **kwargs: Unpack[ListControlDomainInsightsByAssessmentRequestTypeDef]
-    ) -> RegionResults[ListControlDomainInsightsByAssessmentResponseTypeDef]:
+    ) -> TargetResults[ListControlDomainInsightsByAssessmentResponseTypeDef]:
         """Lists analytics data for control domains within a specified active
         assessment.
 
@@ -543,7 +543,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_control_insights_by_control_domain(
         self, **kwargs: Unpack[ListControlInsightsByControlDomainRequestTypeDef]
-    ) -> RegionResults[ListControlInsightsByControlDomainResponseTypeDef]:
+    ) -> TargetResults[ListControlInsightsByControlDomainResponseTypeDef]:
         """Lists the latest analytics data for controls within a specific control
         domain across all active assessments.
 
@@ -553,7 +553,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_controls(
         self, **kwargs: Unpack[ListControlsRequestTypeDef]
-    ) -> RegionResults[ListControlsResponseTypeDef]:
+    ) -> TargetResults[ListControlsResponseTypeDef]:
         """Returns a list of controls from Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListControls
@@ -562,7 +562,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_keywords_for_data_source(
         self, **kwargs: Unpack[ListKeywordsForDataSourceRequestTypeDef]
-    ) -> RegionResults[ListKeywordsForDataSourceResponseTypeDef]:
+    ) -> TargetResults[ListKeywordsForDataSourceResponseTypeDef]:
         """Returns a list of keywords that are pre-mapped to the specified control
         data source.
 
@@ -572,7 +572,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_notifications(
         self, **kwargs: Unpack[ListNotificationsRequestTypeDef]
-    ) -> RegionResults[ListNotificationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationsResponseTypeDef]:
         """Returns a list of all Audit Manager notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListNotifications
@@ -581,7 +581,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for the specified resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ListTagsForResource
@@ -590,7 +590,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def register_account(
         self, **kwargs: Unpack[RegisterAccountRequestTypeDef]
-    ) -> RegionResults[RegisterAccountResponseTypeDef]:
+    ) -> TargetResults[RegisterAccountResponseTypeDef]:
         """Enables Audit Manager for the specified Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/RegisterAccount
@@ -599,7 +599,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def register_organization_admin_account(
         self, **kwargs: Unpack[RegisterOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[RegisterOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[RegisterOrganizationAdminAccountResponseTypeDef]:
         """Enables an Amazon Web Services account within the organization as the
         delegated administrator for Audit Manager.
 
@@ -609,7 +609,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def start_assessment_framework_share(
         self, **kwargs: Unpack[StartAssessmentFrameworkShareRequestTypeDef]
-    ) -> RegionResults[StartAssessmentFrameworkShareResponseTypeDef]:
+    ) -> TargetResults[StartAssessmentFrameworkShareResponseTypeDef]:
         """Creates a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/StartAssessmentFrameworkShare
@@ -618,7 +618,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags the specified resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/TagResource
@@ -627,7 +627,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UntagResource
@@ -636,7 +636,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment(
         self, **kwargs: Unpack[UpdateAssessmentRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentResponseTypeDef]:
         """Edits an Audit Manager assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessment
@@ -645,7 +645,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment_control(
         self, **kwargs: Unpack[UpdateAssessmentControlRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentControlResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentControlResponseTypeDef]:
         """Updates a control within an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentControl
@@ -654,7 +654,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment_control_set_status(
         self, **kwargs: Unpack[UpdateAssessmentControlSetStatusRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentControlSetStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentControlSetStatusResponseTypeDef]:
         """Updates the status of a control set in an Audit Manager assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentControlSetStatus
@@ -663,7 +663,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment_framework(
         self, **kwargs: Unpack[UpdateAssessmentFrameworkRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentFrameworkResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentFrameworkResponseTypeDef]:
         """Updates a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentFramework
@@ -672,7 +672,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment_framework_share(
         self, **kwargs: Unpack[UpdateAssessmentFrameworkShareRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentFrameworkShareResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentFrameworkShareResponseTypeDef]:
         """Updates a share request for a custom framework in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentFrameworkShare
@@ -681,7 +681,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_assessment_status(
         self, **kwargs: Unpack[UpdateAssessmentStatusRequestTypeDef]
-    ) -> RegionResults[UpdateAssessmentStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateAssessmentStatusResponseTypeDef]:
         """Updates the status of an assessment in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateAssessmentStatus
@@ -690,7 +690,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_control(
         self, **kwargs: Unpack[UpdateControlRequestTypeDef]
-    ) -> RegionResults[UpdateControlResponseTypeDef]:
+    ) -> TargetResults[UpdateControlResponseTypeDef]:
         """Updates a custom control in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateControl
@@ -699,7 +699,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def update_settings(
         self, **kwargs: Unpack[UpdateSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateSettingsResponseTypeDef]:
         """Updates Audit Manager settings for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/UpdateSettings
@@ -708,7 +708,7 @@ class MultiRegionAuditManager(MultiRegionClient):
 
     def validate_assessment_report_integrity(
         self, **kwargs: Unpack[ValidateAssessmentReportIntegrityRequestTypeDef]
-    ) -> RegionResults[ValidateAssessmentReportIntegrityResponseTypeDef]:
+    ) -> TargetResults[ValidateAssessmentReportIntegrityResponseTypeDef]:
         """Validates the integrity of an assessment report in Audit Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/auditmanager-2017-07-25/ValidateAssessmentReportIntegrity

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -144,7 +144,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def attach_instances(
         self, **kwargs: Unpack[AttachInstancesQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches one or more EC2 instances to the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/AttachInstances
@@ -153,7 +153,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def attach_load_balancer_target_groups(
         self, **kwargs: Unpack[AttachLoadBalancerTargetGroupsTypeTypeDef]
-    ) -> RegionResults[AttachLoadBalancerTargetGroupsResultTypeTypeDef]:
+    ) -> TargetResults[AttachLoadBalancerTargetGroupsResultTypeTypeDef]:
         """This API operation is superseded by AttachTrafficSources, which can attach
         multiple traffic sources types. We recommend using AttachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -167,7 +167,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def attach_load_balancers(
         self, **kwargs: Unpack[AttachLoadBalancersTypeTypeDef]
-    ) -> RegionResults[AttachLoadBalancersResultTypeTypeDef]:
+    ) -> TargetResults[AttachLoadBalancersResultTypeTypeDef]:
         """This API operation is superseded by AttachTrafficSources, which can attach
         multiple traffic sources types. We recommend using AttachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -180,7 +180,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def attach_traffic_sources(
         self, **kwargs: Unpack[AttachTrafficSourcesTypeTypeDef]
-    ) -> RegionResults[AttachTrafficSourcesResultTypeTypeDef]:
+    ) -> TargetResults[AttachTrafficSourcesResultTypeTypeDef]:
         """Attaches one or more traffic sources to the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/AttachTrafficSources
@@ -189,7 +189,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def batch_delete_scheduled_action(
         self, **kwargs: Unpack[BatchDeleteScheduledActionTypeTypeDef]
-    ) -> RegionResults[BatchDeleteScheduledActionAnswerTypeDef]:
+    ) -> TargetResults[BatchDeleteScheduledActionAnswerTypeDef]:
         """Deletes one or more scheduled actions for the specified Auto Scaling
         group.
 
@@ -199,7 +199,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def batch_put_scheduled_update_group_action(
         self, **kwargs: Unpack[BatchPutScheduledUpdateGroupActionTypeTypeDef]
-    ) -> RegionResults[BatchPutScheduledUpdateGroupActionAnswerTypeDef]:
+    ) -> TargetResults[BatchPutScheduledUpdateGroupActionAnswerTypeDef]:
         """Creates or updates one or more scheduled scaling actions for an Auto
         Scaling group.
 
@@ -209,7 +209,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def cancel_instance_refresh(
         self, **kwargs: Unpack[CancelInstanceRefreshTypeTypeDef]
-    ) -> RegionResults[CancelInstanceRefreshAnswerTypeDef]:
+    ) -> TargetResults[CancelInstanceRefreshAnswerTypeDef]:
         """Cancels an instance refresh or rollback that is in progress. If an
         instance refresh or rollback is not in progress, an
         ActiveInstanceRefreshNotFound error occurs.
@@ -220,7 +220,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def complete_lifecycle_action(
         self, **kwargs: Unpack[CompleteLifecycleActionTypeTypeDef]
-    ) -> RegionResults[CompleteLifecycleActionAnswerTypeDef]:
+    ) -> TargetResults[CompleteLifecycleActionAnswerTypeDef]:
         """Completes the lifecycle action for the specified token or instance with
         the specified result.
 
@@ -230,7 +230,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def create_auto_scaling_group(
         self, **kwargs: Unpack[CreateAutoScalingGroupTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """We strongly recommend using a launch template when calling this operation
         to ensure full functionality for Amazon EC2 Auto Scaling and Amazon EC2.
 
@@ -240,7 +240,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def create_launch_configuration(
         self, **kwargs: Unpack[CreateLaunchConfigurationTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a launch configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/CreateLaunchConfiguration
@@ -249,7 +249,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def create_or_update_tags(
         self, **kwargs: Unpack[CreateOrUpdateTagsTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates tags for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/CreateOrUpdateTags
@@ -258,7 +258,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_auto_scaling_group(
         self, **kwargs: Unpack[DeleteAutoScalingGroupTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteAutoScalingGroup
@@ -267,7 +267,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_launch_configuration(
         self, **kwargs: Unpack[LaunchConfigurationNameTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified launch configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteLaunchConfiguration
@@ -276,7 +276,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_lifecycle_hook(
         self, **kwargs: Unpack[DeleteLifecycleHookTypeTypeDef]
-    ) -> RegionResults[DeleteLifecycleHookAnswerTypeDef]:
+    ) -> TargetResults[DeleteLifecycleHookAnswerTypeDef]:
         """Deletes the specified lifecycle hook.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteLifecycleHook
@@ -285,7 +285,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_notification_configuration(
         self, **kwargs: Unpack[DeleteNotificationConfigurationTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteNotificationConfiguration
@@ -294,7 +294,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeletePolicy
@@ -303,7 +303,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_scheduled_action(
         self, **kwargs: Unpack[DeleteScheduledActionTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteScheduledAction
@@ -312,7 +312,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteTags
@@ -321,7 +321,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def delete_warm_pool(
         self, **kwargs: Unpack[DeleteWarmPoolTypeTypeDef]
-    ) -> RegionResults[DeleteWarmPoolAnswerTypeDef]:
+    ) -> TargetResults[DeleteWarmPoolAnswerTypeDef]:
         """Deletes the warm pool for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DeleteWarmPool
@@ -330,7 +330,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_account_limits(
         self,
-    ) -> RegionResults[DescribeAccountLimitsAnswerTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsAnswerTypeDef]:
         """Describes the current Amazon EC2 Auto Scaling resource quotas for your
         account.
 
@@ -340,7 +340,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_adjustment_types(
         self,
-    ) -> RegionResults[DescribeAdjustmentTypesAnswerTypeDef]:
+    ) -> TargetResults[DescribeAdjustmentTypesAnswerTypeDef]:
         """Describes the available adjustment types for step scaling and simple
         scaling policies.
 
@@ -350,7 +350,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_auto_scaling_groups(
         self, **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef]
-    ) -> RegionResults[AutoScalingGroupsTypeTypeDef]:
+    ) -> TargetResults[AutoScalingGroupsTypeTypeDef]:
         """Gets information about the Auto Scaling groups in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAutoScalingGroups
@@ -359,7 +359,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_auto_scaling_instances(
         self, **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef]
-    ) -> RegionResults[AutoScalingInstancesTypeTypeDef]:
+    ) -> TargetResults[AutoScalingInstancesTypeTypeDef]:
         """Gets information about the Auto Scaling instances in the account and
         Region.
 
@@ -369,7 +369,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_auto_scaling_notification_types(
         self,
-    ) -> RegionResults[DescribeAutoScalingNotificationTypesAnswerTypeDef]:
+    ) -> TargetResults[DescribeAutoScalingNotificationTypesAnswerTypeDef]:
         """Describes the notification types that are supported by Amazon EC2 Auto
         Scaling.
 
@@ -379,7 +379,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_instance_refreshes(
         self, **kwargs: Unpack[DescribeInstanceRefreshesTypeTypeDef]
-    ) -> RegionResults[DescribeInstanceRefreshesAnswerTypeDef]:
+    ) -> TargetResults[DescribeInstanceRefreshesAnswerTypeDef]:
         """Gets information about the instance refreshes for the specified Auto
         Scaling group from the previous six weeks.
 
@@ -389,7 +389,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_launch_configurations(
         self, **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef]
-    ) -> RegionResults[LaunchConfigurationsTypeTypeDef]:
+    ) -> TargetResults[LaunchConfigurationsTypeTypeDef]:
         """Gets information about the launch configurations in the account and
         Region.
 
@@ -399,7 +399,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_lifecycle_hook_types(
         self,
-    ) -> RegionResults[DescribeLifecycleHookTypesAnswerTypeDef]:
+    ) -> TargetResults[DescribeLifecycleHookTypesAnswerTypeDef]:
         """Describes the available types of lifecycle hooks.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeLifecycleHookTypes
@@ -408,7 +408,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_lifecycle_hooks(
         self, **kwargs: Unpack[DescribeLifecycleHooksTypeTypeDef]
-    ) -> RegionResults[DescribeLifecycleHooksAnswerTypeDef]:
+    ) -> TargetResults[DescribeLifecycleHooksAnswerTypeDef]:
         """Gets information about the lifecycle hooks for the specified Auto Scaling
         group.
 
@@ -418,7 +418,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_load_balancer_target_groups(
         self, **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
         """This API operation is superseded by DescribeTrafficSources, which can
         describe multiple traffic sources types. We recommend using
         DetachTrafficSources to simplify how you manage traffic sources. However,
@@ -432,7 +432,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_load_balancers(
         self, **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef]
-    ) -> RegionResults[DescribeLoadBalancersResponseTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancersResponseTypeDef]:
         """This API operation is superseded by DescribeTrafficSources, which can
         describe multiple traffic sources types. We recommend using
         DescribeTrafficSources to simplify how you manage traffic sources.
@@ -446,7 +446,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_metric_collection_types(
         self,
-    ) -> RegionResults[DescribeMetricCollectionTypesAnswerTypeDef]:
+    ) -> TargetResults[DescribeMetricCollectionTypesAnswerTypeDef]:
         """Describes the available CloudWatch metrics for Amazon EC2 Auto Scaling.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeMetricCollectionTypes
@@ -455,7 +455,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_notification_configurations(
         self, **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef]
-    ) -> RegionResults[DescribeNotificationConfigurationsAnswerTypeDef]:
+    ) -> TargetResults[DescribeNotificationConfigurationsAnswerTypeDef]:
         """Gets information about the Amazon SNS notifications that are configured
         for one or more Auto Scaling groups.
 
@@ -465,7 +465,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_policies(
         self, **kwargs: Unpack[DescribePoliciesTypeTypeDef]
-    ) -> RegionResults[PoliciesTypeTypeDef]:
+    ) -> TargetResults[PoliciesTypeTypeDef]:
         """Gets information about the scaling policies in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribePolicies
@@ -474,14 +474,14 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_scaling_activities(
         self, **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef]
-    ) -> RegionResults[ActivitiesTypeTypeDef]:
+    ) -> TargetResults[ActivitiesTypeTypeDef]:
         """Gets information about the scaling activities in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeScalingActivities
         """
         return self._call("DescribeScalingActivities", kwargs)
 
-    def describe_scaling_process_types(self) -> RegionResults[ProcessesTypeTypeDef]:
+    def describe_scaling_process_types(self) -> TargetResults[ProcessesTypeTypeDef]:
         """Describes the scaling process types for use with the ResumeProcesses and
         SuspendProcesses APIs.
 
@@ -491,7 +491,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_scheduled_actions(
         self, **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef]
-    ) -> RegionResults[ScheduledActionsTypeTypeDef]:
+    ) -> TargetResults[ScheduledActionsTypeTypeDef]:
         """Gets information about the scheduled actions that haven't run or that have
         not reached their end time.
 
@@ -501,7 +501,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsTypeTypeDef]
-    ) -> RegionResults[TagsTypeTypeDef]:
+    ) -> TargetResults[TagsTypeTypeDef]:
         """Describes the specified tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTags
@@ -510,7 +510,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_termination_policy_types(
         self,
-    ) -> RegionResults[DescribeTerminationPolicyTypesAnswerTypeDef]:
+    ) -> TargetResults[DescribeTerminationPolicyTypesAnswerTypeDef]:
         """Describes the termination policies supported by Amazon EC2 Auto Scaling.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeTerminationPolicyTypes
@@ -519,7 +519,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_traffic_sources(
         self, **kwargs: Unpack[DescribeTrafficSourcesRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficSourcesResponseTypeDef]:
+    ) -> TargetResults[DescribeTrafficSourcesResponseTypeDef]:
         """Gets information about the traffic sources for the specified Auto Scaling
         group.
 
@@ -529,7 +529,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def describe_warm_pool(
         self, **kwargs: Unpack[DescribeWarmPoolTypeTypeDef]
-    ) -> RegionResults[DescribeWarmPoolAnswerTypeDef]:
+    ) -> TargetResults[DescribeWarmPoolAnswerTypeDef]:
         """Gets information about a warm pool and its instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeWarmPool
@@ -538,7 +538,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def detach_instances(
         self, **kwargs: Unpack[DetachInstancesQueryTypeDef]
-    ) -> RegionResults[DetachInstancesAnswerTypeDef]:
+    ) -> TargetResults[DetachInstancesAnswerTypeDef]:
         """Removes one or more instances from the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DetachInstances
@@ -547,7 +547,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def detach_load_balancer_target_groups(
         self, **kwargs: Unpack[DetachLoadBalancerTargetGroupsTypeTypeDef]
-    ) -> RegionResults[DetachLoadBalancerTargetGroupsResultTypeTypeDef]:
+    ) -> TargetResults[DetachLoadBalancerTargetGroupsResultTypeTypeDef]:
         """This API operation is superseded by DetachTrafficSources, which can detach
         multiple traffic sources types. We recommend using DetachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -561,7 +561,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def detach_load_balancers(
         self, **kwargs: Unpack[DetachLoadBalancersTypeTypeDef]
-    ) -> RegionResults[DetachLoadBalancersResultTypeTypeDef]:
+    ) -> TargetResults[DetachLoadBalancersResultTypeTypeDef]:
         """This API operation is superseded by DetachTrafficSources, which can detach
         multiple traffic sources types. We recommend using DetachTrafficSources to
         simplify how you manage traffic sources. However, we continue to support
@@ -574,7 +574,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def detach_traffic_sources(
         self, **kwargs: Unpack[DetachTrafficSourcesTypeTypeDef]
-    ) -> RegionResults[DetachTrafficSourcesResultTypeTypeDef]:
+    ) -> TargetResults[DetachTrafficSourcesResultTypeTypeDef]:
         """Detaches one or more traffic sources from the specified Auto Scaling
         group.
 
@@ -584,7 +584,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def disable_metrics_collection(
         self, **kwargs: Unpack[DisableMetricsCollectionQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables group metrics collection for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DisableMetricsCollection
@@ -593,7 +593,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def enable_metrics_collection(
         self, **kwargs: Unpack[EnableMetricsCollectionQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables group metrics collection for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/EnableMetricsCollection
@@ -602,7 +602,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def enter_standby(
         self, **kwargs: Unpack[EnterStandbyQueryTypeDef]
-    ) -> RegionResults[EnterStandbyAnswerTypeDef]:
+    ) -> TargetResults[EnterStandbyAnswerTypeDef]:
         """Moves the specified instances into the standby state.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/EnterStandby
@@ -611,7 +611,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def execute_policy(
         self, **kwargs: Unpack[ExecutePolicyTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Executes the specified policy. This can be useful for testing the design
         of your scaling policy.
 
@@ -621,7 +621,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def exit_standby(
         self, **kwargs: Unpack[ExitStandbyQueryTypeDef]
-    ) -> RegionResults[ExitStandbyAnswerTypeDef]:
+    ) -> TargetResults[ExitStandbyAnswerTypeDef]:
         """Moves the specified instances out of the standby state.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/ExitStandby
@@ -630,7 +630,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def get_predictive_scaling_forecast(
         self, **kwargs: Unpack[GetPredictiveScalingForecastTypeTypeDef]
-    ) -> RegionResults[GetPredictiveScalingForecastAnswerTypeDef]:
+    ) -> TargetResults[GetPredictiveScalingForecastAnswerTypeDef]:
         """Retrieves the forecast data for a predictive scaling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/GetPredictiveScalingForecast
@@ -639,7 +639,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def launch_instances(
         self, **kwargs: Unpack[LaunchInstancesRequestTypeDef]
-    ) -> RegionResults[LaunchInstancesResultTypeDef]:
+    ) -> TargetResults[LaunchInstancesResultTypeDef]:
         """Launches a specified number of instances in an Auto Scaling group. Returns
         instance IDs and other details if launch is successful or error details if
         launch is unsuccessful.
@@ -650,7 +650,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def put_lifecycle_hook(
         self, **kwargs: Unpack[PutLifecycleHookTypeTypeDef]
-    ) -> RegionResults[PutLifecycleHookAnswerTypeDef]:
+    ) -> TargetResults[PutLifecycleHookAnswerTypeDef]:
         """Creates or updates a lifecycle hook for the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/PutLifecycleHook
@@ -659,7 +659,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def put_notification_configuration(
         self, **kwargs: Unpack[PutNotificationConfigurationTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Configures an Auto Scaling group to send notifications when specified
         events take place. Subscribers to the specified topic can have messages
         delivered to an endpoint such as a web server or an email address.
@@ -670,7 +670,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def put_scaling_policy(
         self, **kwargs: Unpack[PutScalingPolicyTypeTypeDef]
-    ) -> RegionResults[PolicyARNTypeTypeDef]:
+    ) -> TargetResults[PolicyARNTypeTypeDef]:
         """Creates or updates a scaling policy for an Auto Scaling group. Scaling
         policies are used to scale an Auto Scaling group based on configurable
         metrics. If no policies are defined, the dynamic scaling and predictive
@@ -684,7 +684,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def put_scheduled_update_group_action(
         self, **kwargs: Unpack[PutScheduledUpdateGroupActionTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a scheduled scaling action for an Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/PutScheduledUpdateGroupAction
@@ -693,7 +693,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def put_warm_pool(
         self, **kwargs: Unpack[PutWarmPoolTypeTypeDef]
-    ) -> RegionResults[PutWarmPoolAnswerTypeDef]:
+    ) -> TargetResults[PutWarmPoolAnswerTypeDef]:
         """Creates or updates a warm pool for the specified Auto Scaling group. A
         warm pool is a pool of pre-initialized EC2 instances that sits alongside
         the Auto Scaling group. Whenever your application needs to scale out, the
@@ -706,7 +706,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def record_lifecycle_action_heartbeat(
         self, **kwargs: Unpack[RecordLifecycleActionHeartbeatTypeTypeDef]
-    ) -> RegionResults[RecordLifecycleActionHeartbeatAnswerTypeDef]:
+    ) -> TargetResults[RecordLifecycleActionHeartbeatAnswerTypeDef]:
         """Records a heartbeat for the lifecycle action associated with the specified
         token or instance. This extends the timeout by the length of time defined
         using the PutLifecycleHook API call.
@@ -717,7 +717,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def resume_processes(
         self, **kwargs: Unpack[ScalingProcessQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resumes the specified suspended auto scaling processes, or all suspended
         process, for the specified Auto Scaling group.
 
@@ -727,7 +727,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def rollback_instance_refresh(
         self, **kwargs: Unpack[RollbackInstanceRefreshTypeTypeDef]
-    ) -> RegionResults[RollbackInstanceRefreshAnswerTypeDef]:
+    ) -> TargetResults[RollbackInstanceRefreshAnswerTypeDef]:
         """Cancels an instance refresh that is in progress and rolls back any changes
         that it made. Amazon EC2 Auto Scaling replaces any instances that were
         replaced during the instance refresh. This restores your Auto Scaling
@@ -740,7 +740,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def set_desired_capacity(
         self, **kwargs: Unpack[SetDesiredCapacityTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the size of the specified Auto Scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/SetDesiredCapacity
@@ -749,7 +749,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def set_instance_health(
         self, **kwargs: Unpack[SetInstanceHealthQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the health status of the specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/SetInstanceHealth
@@ -758,7 +758,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def set_instance_protection(
         self, **kwargs: Unpack[SetInstanceProtectionQueryTypeDef]
-    ) -> RegionResults[SetInstanceProtectionAnswerTypeDef]:
+    ) -> TargetResults[SetInstanceProtectionAnswerTypeDef]:
         """Updates the instance protection settings of the specified instances. This
         operation cannot be called on instances in a warm pool.
 
@@ -768,7 +768,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def start_instance_refresh(
         self, **kwargs: Unpack[StartInstanceRefreshTypeTypeDef]
-    ) -> RegionResults[StartInstanceRefreshAnswerTypeDef]:
+    ) -> TargetResults[StartInstanceRefreshAnswerTypeDef]:
         """Starts an instance refresh.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/StartInstanceRefresh
@@ -777,7 +777,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def suspend_processes(
         self, **kwargs: Unpack[ScalingProcessQueryTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Suspends the specified auto scaling processes, or all processes, for the
         specified Auto Scaling group.
 
@@ -787,7 +787,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def terminate_instance_in_auto_scaling_group(
         self, **kwargs: Unpack[TerminateInstanceInAutoScalingGroupTypeTypeDef]
-    ) -> RegionResults[ActivityTypeTypeDef]:
+    ) -> TargetResults[ActivityTypeTypeDef]:
         """Terminates the specified instance and optionally adjusts the desired group
         size. This operation cannot be called on instances in a warm pool.
 
@@ -797,7 +797,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
 
     def update_auto_scaling_group(
         self, **kwargs: Unpack[UpdateAutoScalingGroupTypeTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """We strongly recommend that all Auto Scaling groups use launch templates to
         ensure full functionality for Amazon EC2 Auto Scaling and Amazon EC2.
 
@@ -812,7 +812,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[AutoScalingGroupNamesTypeTypeDef],
-    ) -> RegionResults[AutoScalingGroupsTypeTypeDef]:
+    ) -> TargetResults[AutoScalingGroupsTypeTypeDef]:
         """Every page of DescribeAutoScalingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -835,7 +835,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAutoScalingInstancesTypeTypeDef],
-    ) -> RegionResults[AutoScalingInstancesTypeTypeDef]:
+    ) -> TargetResults[AutoScalingInstancesTypeTypeDef]:
         """Every page of DescribeAutoScalingInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -859,7 +859,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[LaunchConfigurationNamesTypeTypeDef],
-    ) -> RegionResults[LaunchConfigurationsTypeTypeDef]:
+    ) -> TargetResults[LaunchConfigurationsTypeTypeDef]:
         """Every page of DescribeLaunchConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -883,7 +883,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLoadBalancerTargetGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerTargetGroupsResponseTypeDef]:
         """Every page of DescribeLoadBalancerTargetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -911,7 +911,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLoadBalancersRequestTypeDef],
-    ) -> RegionResults[DescribeLoadBalancersResponseTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancersResponseTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -939,7 +939,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNotificationConfigurationsTypeTypeDef],
-    ) -> RegionResults[DescribeNotificationConfigurationsAnswerTypeDef]:
+    ) -> TargetResults[DescribeNotificationConfigurationsAnswerTypeDef]:
         """Every page of DescribeNotificationConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -963,7 +963,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePoliciesTypeTypeDef],
-    ) -> RegionResults[PoliciesTypeTypeDef]:
+    ) -> TargetResults[PoliciesTypeTypeDef]:
         """Every page of DescribePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -986,7 +986,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingActivitiesTypeTypeDef],
-    ) -> RegionResults[ActivitiesTypeTypeDef]:
+    ) -> TargetResults[ActivitiesTypeTypeDef]:
         """Every page of DescribeScalingActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -1009,7 +1009,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduledActionsTypeTypeDef],
-    ) -> RegionResults[ScheduledActionsTypeTypeDef]:
+    ) -> TargetResults[ScheduledActionsTypeTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1033,7 +1033,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTagsTypeTypeDef],
-    ) -> RegionResults[TagsTypeTypeDef]:
+    ) -> TargetResults[TagsTypeTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -1056,7 +1056,7 @@ class MultiRegionAutoScaling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWarmPoolTypeTypeDef],
-    ) -> RegionResults[DescribeWarmPoolAnswerTypeDef]:
+    ) -> TargetResults[DescribeWarmPoolAnswerTypeDef]:
         """Every page of DescribeWarmPool in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +42,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def create_scaling_plan(
         self, **kwargs: Unpack[CreateScalingPlanRequestTypeDef]
-    ) -> RegionResults[CreateScalingPlanResponseTypeDef]:
+    ) -> TargetResults[CreateScalingPlanResponseTypeDef]:
         """Creates a scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/CreateScalingPlan
@@ -51,7 +51,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def delete_scaling_plan(
         self, **kwargs: Unpack[DeleteScalingPlanRequestTypeDef]
-    ) -> RegionResults[DeleteScalingPlanResponseTypeDef]:
+    ) -> TargetResults[DeleteScalingPlanResponseTypeDef]:
         """Deletes the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DeleteScalingPlan
@@ -60,7 +60,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def describe_scaling_plan_resources(
         self, **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef]
-    ) -> RegionResults[DescribeScalingPlanResourcesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPlanResourcesResponseTypeDef]:
         """Describes the scalable resources in the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlanResources
@@ -69,7 +69,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def describe_scaling_plans(
         self, **kwargs: Unpack[DescribeScalingPlansRequestTypeDef]
-    ) -> RegionResults[DescribeScalingPlansResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPlansResponseTypeDef]:
         """Describes one or more of your scaling plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/DescribeScalingPlans
@@ -78,7 +78,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def get_scaling_plan_resource_forecast_data(
         self, **kwargs: Unpack[GetScalingPlanResourceForecastDataRequestTypeDef]
-    ) -> RegionResults[GetScalingPlanResourceForecastDataResponseTypeDef]:
+    ) -> TargetResults[GetScalingPlanResourceForecastDataResponseTypeDef]:
         """Retrieves the forecast data for a scalable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/GetScalingPlanResourceForecastData
@@ -87,7 +87,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
 
     def update_scaling_plan(
         self, **kwargs: Unpack[UpdateScalingPlanRequestTypeDef]
-    ) -> RegionResults[UpdateScalingPlanResponseTypeDef]:
+    ) -> TargetResults[UpdateScalingPlanResponseTypeDef]:
         """Updates the specified scaling plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-plans-2018-01-06/UpdateScalingPlan
@@ -101,7 +101,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingPlanResourcesRequestTypeDef],
-    ) -> RegionResults[DescribeScalingPlanResourcesResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPlanResourcesResponseTypeDef]:
         """Every page of DescribeScalingPlanResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -124,7 +124,7 @@ class MultiRegionAutoScalingPlans(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingPlansRequestTypeDef],
-    ) -> RegionResults[DescribeScalingPlansResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingPlansResponseTypeDef]:
         """Every page of DescribeScalingPlans in every target, merged per target
         (botocore's build_full_result).
 

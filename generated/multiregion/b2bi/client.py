@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,7 +90,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def create_capability(
         self, **kwargs: Unpack[CreateCapabilityRequestTypeDef]
-    ) -> RegionResults[CreateCapabilityResponseTypeDef]:
+    ) -> TargetResults[CreateCapabilityResponseTypeDef]:
         """Instantiates a capability based on the specified parameters. A trading
         capability contains the information required to transform incoming EDI
         documents into JSON or XML outputs.
@@ -101,7 +101,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def create_partnership(
         self, **kwargs: Unpack[CreatePartnershipRequestTypeDef]
-    ) -> RegionResults[CreatePartnershipResponseTypeDef]:
+    ) -> TargetResults[CreatePartnershipResponseTypeDef]:
         """Creates a partnership between a customer and a trading partner, based on
         the supplied parameters. A partnership represents the connection between
         you and your trading partner. It ties together a profile and one or more
@@ -113,7 +113,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> RegionResults[CreateProfileResponseTypeDef]:
+    ) -> TargetResults[CreateProfileResponseTypeDef]:
         """Creates a customer profile. You can have up to five customer profiles,
         each representing a distinct private network. A profile is the mechanism
         used to create the concept of a private network.
@@ -124,7 +124,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def create_starter_mapping_template(
         self, **kwargs: Unpack[CreateStarterMappingTemplateRequestTypeDef]
-    ) -> RegionResults[CreateStarterMappingTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateStarterMappingTemplateResponseTypeDef]:
         """Amazon Web Services B2B Data Interchange uses a mapping template in
         JSONata or XSLT format to transform a customer input file into a JSON or
         XML file that can be converted to EDI.
@@ -135,7 +135,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def create_transformer(
         self, **kwargs: Unpack[CreateTransformerRequestTypeDef]
-    ) -> RegionResults[CreateTransformerResponseTypeDef]:
+    ) -> TargetResults[CreateTransformerResponseTypeDef]:
         """Creates a transformer. Amazon Web Services B2B Data Interchange currently
         supports two scenarios:
 
@@ -148,7 +148,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def delete_capability(
         self, **kwargs: Unpack[DeleteCapabilityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified capability. A trading capability contains the
         information required to transform incoming EDI documents into JSON or XML
         outputs.
@@ -159,7 +159,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def delete_partnership(
         self, **kwargs: Unpack[DeletePartnershipRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified partnership. A partnership represents the connection
         between you and your trading partner. It ties together a profile and one
         or more trading capabilities.
@@ -170,7 +170,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified profile. A profile is the mechanism used to create
         the concept of a private network.
 
@@ -180,7 +180,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def delete_transformer(
         self, **kwargs: Unpack[DeleteTransformerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified transformer. A transformer can take an EDI file as
         input and transform it into a JSON-or XML-formatted document.
         Alternatively, a transformer can take a JSON-or XML-formatted document as
@@ -192,7 +192,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def generate_mapping(
         self, **kwargs: Unpack[GenerateMappingRequestTypeDef]
-    ) -> RegionResults[GenerateMappingResponseTypeDef]:
+    ) -> TargetResults[GenerateMappingResponseTypeDef]:
         """Takes sample input and output documents and uses Amazon Bedrock to
         generate a mapping automatically. Depending on the accuracy and other
         factors, you can then edit the mapping for your needs.
@@ -203,7 +203,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def get_capability(
         self, **kwargs: Unpack[GetCapabilityRequestTypeDef]
-    ) -> RegionResults[GetCapabilityResponseTypeDef]:
+    ) -> TargetResults[GetCapabilityResponseTypeDef]:
         """Retrieves the details for the specified capability. A trading capability
         contains the information required to transform incoming EDI documents into
         JSON or XML outputs.
@@ -214,7 +214,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def get_partnership(
         self, **kwargs: Unpack[GetPartnershipRequestTypeDef]
-    ) -> RegionResults[GetPartnershipResponseTypeDef]:
+    ) -> TargetResults[GetPartnershipResponseTypeDef]:
         """Retrieves the details for a partnership, based on the partner and profile
         IDs specified. A partnership represents the connection between you and
         your trading partner. It ties together a profile and one or more trading
@@ -226,7 +226,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def get_profile(
         self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> RegionResults[GetProfileResponseTypeDef]:
+    ) -> TargetResults[GetProfileResponseTypeDef]:
         """Retrieves the details for the profile specified by the profile ID. A
         profile is the mechanism used to create the concept of a private network.
 
@@ -236,7 +236,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def get_transformer(
         self, **kwargs: Unpack[GetTransformerRequestTypeDef]
-    ) -> RegionResults[GetTransformerResponseTypeDef]:
+    ) -> TargetResults[GetTransformerResponseTypeDef]:
         """Retrieves the details for the transformer specified by the transformer ID.
         A transformer can take an EDI file as input and transform it into a
         JSON-or XML-formatted document. Alternatively, a transformer can take a
@@ -248,7 +248,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def get_transformer_job(
         self, **kwargs: Unpack[GetTransformerJobRequestTypeDef]
-    ) -> RegionResults[GetTransformerJobResponseTypeDef]:
+    ) -> TargetResults[GetTransformerJobResponseTypeDef]:
         """Returns the details of the transformer run, based on the Transformer job
         ID.
 
@@ -258,7 +258,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def list_capabilities(
         self, **kwargs: Unpack[ListCapabilitiesRequestTypeDef]
-    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
         """Lists the capabilities associated with your Amazon Web Services account
         for your current or specified region. A trading capability contains the
         information required to transform incoming EDI documents into JSON or XML
@@ -270,7 +270,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def list_partnerships(
         self, **kwargs: Unpack[ListPartnershipsRequestTypeDef]
-    ) -> RegionResults[ListPartnershipsResponseTypeDef]:
+    ) -> TargetResults[ListPartnershipsResponseTypeDef]:
         """Lists the partnerships associated with your Amazon Web Services account
         for your current or specified region. A partnership represents the
         connection between you and your trading partner. It ties together a
@@ -282,7 +282,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def list_profiles(
         self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Lists the profiles associated with your Amazon Web Services account for
         your current or specified region. A profile is the mechanism used to
         create the concept of a private network.
@@ -293,7 +293,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a capability, partnership, profile, or
         transformer.
@@ -304,7 +304,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def list_transformers(
         self, **kwargs: Unpack[ListTransformersRequestTypeDef]
-    ) -> RegionResults[ListTransformersResponseTypeDef]:
+    ) -> TargetResults[ListTransformersResponseTypeDef]:
         """Lists the available transformers. A transformer can take an EDI file as
         input and transform it into a JSON-or XML-formatted document.
         Alternatively, a transformer can take a JSON-or XML-formatted document as
@@ -316,7 +316,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def start_transformer_job(
         self, **kwargs: Unpack[StartTransformerJobRequestTypeDef]
-    ) -> RegionResults[StartTransformerJobResponseTypeDef]:
+    ) -> TargetResults[StartTransformerJobResponseTypeDef]:
         """Runs a job, using a transformer, to parse input EDI (electronic data
         interchange) file into the output structures used by Amazon Web Services
         B2B Data Interchange.
@@ -327,7 +327,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are capability, partnership, profile,
         transformers and other entities.
@@ -338,7 +338,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def test_conversion(
         self, **kwargs: Unpack[TestConversionRequestTypeDef]
-    ) -> RegionResults[TestConversionResponseTypeDef]:
+    ) -> TargetResults[TestConversionResponseTypeDef]:
         """This operation mimics the latter half of a typical Outbound EDI request.
         It takes an input JSON/XML in the B2Bi shape as input, converts it to an
         X12 EDI string, and return that string.
@@ -349,7 +349,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def test_mapping(
         self, **kwargs: Unpack[TestMappingRequestTypeDef]
-    ) -> RegionResults[TestMappingResponseTypeDef]:
+    ) -> TargetResults[TestMappingResponseTypeDef]:
         """Maps the input file according to the provided template file. The API call
         downloads the file contents from the Amazon S3 location, and passes the
         contents in as a string, to the inputFileContent parameter.
@@ -360,7 +360,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def test_parsing(
         self, **kwargs: Unpack[TestParsingRequestTypeDef]
-    ) -> RegionResults[TestParsingResponseTypeDef]:
+    ) -> TargetResults[TestParsingResponseTypeDef]:
         """Parses the input EDI (electronic data interchange) file. The input file
         has a file size limit of 250 KB.
 
@@ -370,7 +370,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a key-value pair from the specified resource, as identified by
         its Amazon Resource Name (ARN). Resources are capability, partnership,
         profile, transformers and other entities.
@@ -381,7 +381,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def update_capability(
         self, **kwargs: Unpack[UpdateCapabilityRequestTypeDef]
-    ) -> RegionResults[UpdateCapabilityResponseTypeDef]:
+    ) -> TargetResults[UpdateCapabilityResponseTypeDef]:
         """Updates some of the parameters for a capability, based on the specified
         parameters. A trading capability contains the information required to
         transform incoming EDI documents into JSON or XML outputs.
@@ -392,7 +392,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def update_partnership(
         self, **kwargs: Unpack[UpdatePartnershipRequestTypeDef]
-    ) -> RegionResults[UpdatePartnershipResponseTypeDef]:
+    ) -> TargetResults[UpdatePartnershipResponseTypeDef]:
         """Updates some of the parameters for a partnership between a customer and
         trading partner. A partnership represents the connection between you and
         your trading partner. It ties together a profile and one or more trading
@@ -404,7 +404,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def update_profile(
         self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> RegionResults[UpdateProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateProfileResponseTypeDef]:
         """Updates the specified parameters for a profile. A profile is the mechanism
         used to create the concept of a private network.
 
@@ -414,7 +414,7 @@ class MultiRegionB2BI(MultiRegionClient):
 
     def update_transformer(
         self, **kwargs: Unpack[UpdateTransformerRequestTypeDef]
-    ) -> RegionResults[UpdateTransformerResponseTypeDef]:
+    ) -> TargetResults[UpdateTransformerResponseTypeDef]:
         """Updates the specified parameters for a transformer. A transformer can take
         an EDI file as input and transform it into a JSON-or XML-formatted
         document. Alternatively, a transformer can take a JSON-or XML-formatted
@@ -434,7 +434,7 @@ class MultiRegionB2BI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
         """Every page of ListCapabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -460,7 +460,7 @@ class MultiRegionB2BI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPartnershipsRequestTypeDef],
-    ) -> RegionResults[ListPartnershipsResponseTypeDef]:
+    ) -> TargetResults[ListPartnershipsResponseTypeDef]:
         """Every page of ListPartnerships in every target, merged per target
         (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionB2BI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionB2BI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTransformersRequestTypeDef],
-    ) -> RegionResults[ListTransformersResponseTypeDef]:
+    ) -> TargetResults[ListTransformersResponseTypeDef]:
         """Every page of ListTransformers in every target, merged per target
         (botocore's build_full_result).
 
@@ -600,7 +600,7 @@ class MultiRegionB2BI(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetTransformerJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TransformerJobSucceeded.
 
         Polls GetTransformerJob in every target at once, every 10 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -237,7 +237,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def associate_backup_vault_mpa_approval_team(
         self, **kwargs: Unpack[AssociateBackupVaultMpaApprovalTeamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an MPA approval team with a backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/AssociateBackupVaultMpaApprovalTeam
@@ -246,7 +246,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def cancel_legal_hold(
         self, **kwargs: Unpack[CancelLegalHoldInputTypeDef]
-    ) -> RegionResults[CancelLegalHoldOutputTypeDef]:
+    ) -> TargetResults[CancelLegalHoldOutputTypeDef]:
         """Removes the specified legal hold on a recovery point. This action can only
         be performed by a user with sufficient permissions.
 
@@ -256,7 +256,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_backup_plan(
         self, **kwargs: Unpack[CreateBackupPlanInputTypeDef]
-    ) -> RegionResults[CreateBackupPlanOutputTypeDef]:
+    ) -> TargetResults[CreateBackupPlanOutputTypeDef]:
         """Creates a backup plan using a backup plan name and backup rules. A backup
         plan is a document that contains information that Backup uses to schedule
         tasks that create recovery points for resources.
@@ -267,7 +267,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_backup_selection(
         self, **kwargs: Unpack[CreateBackupSelectionInputTypeDef]
-    ) -> RegionResults[CreateBackupSelectionOutputTypeDef]:
+    ) -> TargetResults[CreateBackupSelectionOutputTypeDef]:
         """Creates a JSON document that specifies a set of resources to assign to a
         backup plan. For examples, see Assigning resources programmatically.
 
@@ -277,7 +277,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_backup_vault(
         self, **kwargs: Unpack[CreateBackupVaultInputTypeDef]
-    ) -> RegionResults[CreateBackupVaultOutputTypeDef]:
+    ) -> TargetResults[CreateBackupVaultOutputTypeDef]:
         """Creates a logical container where backups are stored. A CreateBackupVault
         request includes a name, optionally one or more resource tags, an
         encryption key, and a request ID.
@@ -288,7 +288,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_framework(
         self, **kwargs: Unpack[CreateFrameworkInputTypeDef]
-    ) -> RegionResults[CreateFrameworkOutputTypeDef]:
+    ) -> TargetResults[CreateFrameworkOutputTypeDef]:
         """Creates a framework with one or more controls. A framework is a collection
         of controls that you can use to evaluate your backup practices. By using
         pre-built customizable controls to define your policies, you can evaluate
@@ -301,7 +301,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_legal_hold(
         self, **kwargs: Unpack[CreateLegalHoldInputTypeDef]
-    ) -> RegionResults[CreateLegalHoldOutputTypeDef]:
+    ) -> TargetResults[CreateLegalHoldOutputTypeDef]:
         """Creates a legal hold on a recovery point (backup). A legal hold is a
         restraint on altering or deleting a backup until an authorized user
         cancels the legal hold. Any actions to delete or disassociate a recovery
@@ -314,7 +314,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_logically_air_gapped_backup_vault(
         self, **kwargs: Unpack[CreateLogicallyAirGappedBackupVaultInputTypeDef]
-    ) -> RegionResults[CreateLogicallyAirGappedBackupVaultOutputTypeDef]:
+    ) -> TargetResults[CreateLogicallyAirGappedBackupVaultOutputTypeDef]:
         """Creates a logical container to where backups may be copied.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateLogicallyAirGappedBackupVault
@@ -323,7 +323,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_report_plan(
         self, **kwargs: Unpack[CreateReportPlanInputTypeDef]
-    ) -> RegionResults[CreateReportPlanOutputTypeDef]:
+    ) -> TargetResults[CreateReportPlanOutputTypeDef]:
         """Creates a report plan. A report plan is a document that contains
         information about the contents of the report and where Backup will deliver
         it.
@@ -334,7 +334,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_restore_access_backup_vault(
         self, **kwargs: Unpack[CreateRestoreAccessBackupVaultInputTypeDef]
-    ) -> RegionResults[CreateRestoreAccessBackupVaultOutputTypeDef]:
+    ) -> TargetResults[CreateRestoreAccessBackupVaultOutputTypeDef]:
         """Creates a restore access backup vault that provides temporary access to
         recovery points in a logically air-gapped backup vault, subject to MPA
         approval.
@@ -345,7 +345,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_restore_testing_plan(
         self, **kwargs: Unpack[CreateRestoreTestingPlanInputTypeDef]
-    ) -> RegionResults[CreateRestoreTestingPlanOutputTypeDef]:
+    ) -> TargetResults[CreateRestoreTestingPlanOutputTypeDef]:
         """Creates a restore testing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateRestoreTestingPlan
@@ -354,7 +354,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_restore_testing_selection(
         self, **kwargs: Unpack[CreateRestoreTestingSelectionInputTypeDef]
-    ) -> RegionResults[CreateRestoreTestingSelectionOutputTypeDef]:
+    ) -> TargetResults[CreateRestoreTestingSelectionOutputTypeDef]:
         """This request can be sent after CreateRestoreTestingPlan request returns
         successfully. This is the second part of creating a resource testing plan,
         and it must be completed sequentially.
@@ -365,7 +365,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def create_tiering_configuration(
         self, **kwargs: Unpack[CreateTieringConfigurationInputTypeDef]
-    ) -> RegionResults[CreateTieringConfigurationOutputTypeDef]:
+    ) -> TargetResults[CreateTieringConfigurationOutputTypeDef]:
         """Creates a tiering configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateTieringConfiguration
@@ -374,7 +374,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_plan(
         self, **kwargs: Unpack[DeleteBackupPlanInputTypeDef]
-    ) -> RegionResults[DeleteBackupPlanOutputTypeDef]:
+    ) -> TargetResults[DeleteBackupPlanOutputTypeDef]:
         """Deletes a backup plan. A backup plan can only be deleted after all
         associated selections of resources have been deleted. Deleting a backup
         plan deletes the current version of a backup plan. Previous versions, if
@@ -386,7 +386,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_selection(
         self, **kwargs: Unpack[DeleteBackupSelectionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource selection associated with a backup plan that is
         specified by the SelectionId.
 
@@ -396,7 +396,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_vault(
         self, **kwargs: Unpack[DeleteBackupVaultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the backup vault identified by its name. A vault can be deleted
         only if it is empty.
 
@@ -406,7 +406,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_vault_access_policy(
         self, **kwargs: Unpack[DeleteBackupVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the policy document that manages permissions on a backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteBackupVaultAccessPolicy
@@ -415,7 +415,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_vault_lock_configuration(
         self, **kwargs: Unpack[DeleteBackupVaultLockConfigurationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes Backup Vault Lock from a backup vault specified by a backup vault
         name.
 
@@ -425,7 +425,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_backup_vault_notifications(
         self, **kwargs: Unpack[DeleteBackupVaultNotificationsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes event notifications for the specified backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteBackupVaultNotifications
@@ -434,7 +434,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_framework(
         self, **kwargs: Unpack[DeleteFrameworkInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the framework specified by a framework name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteFramework
@@ -443,7 +443,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_recovery_point(
         self, **kwargs: Unpack[DeleteRecoveryPointInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the recovery point specified by a recovery point ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRecoveryPoint
@@ -452,7 +452,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_report_plan(
         self, **kwargs: Unpack[DeleteReportPlanInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the report plan specified by a report plan name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteReportPlan
@@ -461,7 +461,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_restore_testing_plan(
         self, **kwargs: Unpack[DeleteRestoreTestingPlanInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This request deletes the specified restore testing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRestoreTestingPlan
@@ -470,7 +470,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_restore_testing_selection(
         self, **kwargs: Unpack[DeleteRestoreTestingSelectionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Input the Restore Testing Plan name and Restore Testing Selection name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteRestoreTestingSelection
@@ -479,7 +479,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def delete_tiering_configuration(
         self, **kwargs: Unpack[DeleteTieringConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteTieringConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteTieringConfigurationOutputTypeDef]:
         """Deletes the tiering configuration specified by a tiering configuration
         name.
 
@@ -489,7 +489,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_backup_job(
         self, **kwargs: Unpack[DescribeBackupJobInputTypeDef]
-    ) -> RegionResults[DescribeBackupJobOutputTypeDef]:
+    ) -> TargetResults[DescribeBackupJobOutputTypeDef]:
         """Returns backup job details for the specified BackupJobId.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeBackupJob
@@ -498,7 +498,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_backup_vault(
         self, **kwargs: Unpack[DescribeBackupVaultInputTypeDef]
-    ) -> RegionResults[DescribeBackupVaultOutputTypeDef]:
+    ) -> TargetResults[DescribeBackupVaultOutputTypeDef]:
         """Returns metadata about a backup vault specified by its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeBackupVault
@@ -507,7 +507,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_copy_job(
         self, **kwargs: Unpack[DescribeCopyJobInputTypeDef]
-    ) -> RegionResults[DescribeCopyJobOutputTypeDef]:
+    ) -> TargetResults[DescribeCopyJobOutputTypeDef]:
         """Returns metadata associated with creating a copy of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeCopyJob
@@ -516,7 +516,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_framework(
         self, **kwargs: Unpack[DescribeFrameworkInputTypeDef]
-    ) -> RegionResults[DescribeFrameworkOutputTypeDef]:
+    ) -> TargetResults[DescribeFrameworkOutputTypeDef]:
         """Returns the framework details for the specified FrameworkName.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeFramework
@@ -525,7 +525,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_global_settings(
         self,
-    ) -> RegionResults[DescribeGlobalSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeGlobalSettingsOutputTypeDef]:
         """Describes whether the Amazon Web Services account has enabled different
         cross-account management options, including cross-account backup,
         multi-party approval, and delegated administrator. Returns an error if the
@@ -538,7 +538,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_protected_resource(
         self, **kwargs: Unpack[DescribeProtectedResourceInputTypeDef]
-    ) -> RegionResults[DescribeProtectedResourceOutputTypeDef]:
+    ) -> TargetResults[DescribeProtectedResourceOutputTypeDef]:
         """Returns information about a saved resource, including the last time it was
         backed up, its Amazon Resource Name (ARN), and the Amazon Web Services
         service type of the saved resource.
@@ -549,7 +549,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_recovery_point(
         self, **kwargs: Unpack[DescribeRecoveryPointInputTypeDef]
-    ) -> RegionResults[DescribeRecoveryPointOutputTypeDef]:
+    ) -> TargetResults[DescribeRecoveryPointOutputTypeDef]:
         """Returns metadata associated with a recovery point, including ID, status,
         encryption, and lifecycle.
 
@@ -559,7 +559,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_region_settings(
         self,
-    ) -> RegionResults[DescribeRegionSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeRegionSettingsOutputTypeDef]:
         """Returns the current service opt-in settings for the Region. If service
         opt-in is enabled for a service, Backup tries to protect that service's
         resources in this Region, when the resource is included in an on-demand
@@ -572,7 +572,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_report_job(
         self, **kwargs: Unpack[DescribeReportJobInputTypeDef]
-    ) -> RegionResults[DescribeReportJobOutputTypeDef]:
+    ) -> TargetResults[DescribeReportJobOutputTypeDef]:
         """Returns the details associated with creating a report as specified by its
         ReportJobId.
 
@@ -582,7 +582,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_report_plan(
         self, **kwargs: Unpack[DescribeReportPlanInputTypeDef]
-    ) -> RegionResults[DescribeReportPlanOutputTypeDef]:
+    ) -> TargetResults[DescribeReportPlanOutputTypeDef]:
         """Returns a list of all report plans for an Amazon Web Services account and
         Amazon Web Services Region.
 
@@ -592,7 +592,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_restore_job(
         self, **kwargs: Unpack[DescribeRestoreJobInputTypeDef]
-    ) -> RegionResults[DescribeRestoreJobOutputTypeDef]:
+    ) -> TargetResults[DescribeRestoreJobOutputTypeDef]:
         """Returns metadata associated with a restore job that is specified by a job
         ID.
 
@@ -602,7 +602,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def describe_scan_job(
         self, **kwargs: Unpack[DescribeScanJobInputTypeDef]
-    ) -> RegionResults[DescribeScanJobOutputTypeDef]:
+    ) -> TargetResults[DescribeScanJobOutputTypeDef]:
         """Returns scan job details for the specified ScanJobID.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeScanJob
@@ -611,7 +611,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def disassociate_backup_vault_mpa_approval_team(
         self, **kwargs: Unpack[DisassociateBackupVaultMpaApprovalTeamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the association between an MPA approval team and a backup vault,
         disabling the MPA approval workflow for restore operations.
 
@@ -621,7 +621,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def disassociate_recovery_point(
         self, **kwargs: Unpack[DisassociateRecoveryPointInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified continuous backup recovery point from Backup and
         releases control of that continuous backup to the source service, such as
         Amazon RDS. The source service will continue to create and retain
@@ -634,7 +634,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def disassociate_recovery_point_from_parent(
         self, **kwargs: Unpack[DisassociateRecoveryPointFromParentInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action to a specific child (nested) recovery point removes the
         relationship between the specified recovery point and its parent
         (composite) recovery point.
@@ -645,7 +645,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def export_backup_plan_template(
         self, **kwargs: Unpack[ExportBackupPlanTemplateInputTypeDef]
-    ) -> RegionResults[ExportBackupPlanTemplateOutputTypeDef]:
+    ) -> TargetResults[ExportBackupPlanTemplateOutputTypeDef]:
         """Returns the backup plan that is specified by the plan ID as a backup
         template.
 
@@ -655,7 +655,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_plan(
         self, **kwargs: Unpack[GetBackupPlanInputTypeDef]
-    ) -> RegionResults[GetBackupPlanOutputTypeDef]:
+    ) -> TargetResults[GetBackupPlanOutputTypeDef]:
         """Returns BackupPlan details for the specified BackupPlanId. The details are
         the body of a backup plan in JSON format, in addition to plan metadata.
 
@@ -665,7 +665,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_plan_from_json(
         self, **kwargs: Unpack[GetBackupPlanFromJSONInputTypeDef]
-    ) -> RegionResults[GetBackupPlanFromJSONOutputTypeDef]:
+    ) -> TargetResults[GetBackupPlanFromJSONOutputTypeDef]:
         """Returns a valid JSON document specifying a backup plan or an error.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupPlanFromJSON
@@ -674,7 +674,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_plan_from_template(
         self, **kwargs: Unpack[GetBackupPlanFromTemplateInputTypeDef]
-    ) -> RegionResults[GetBackupPlanFromTemplateOutputTypeDef]:
+    ) -> TargetResults[GetBackupPlanFromTemplateOutputTypeDef]:
         """Returns the template specified by its templateId as a backup plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupPlanFromTemplate
@@ -683,7 +683,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_selection(
         self, **kwargs: Unpack[GetBackupSelectionInputTypeDef]
-    ) -> RegionResults[GetBackupSelectionOutputTypeDef]:
+    ) -> TargetResults[GetBackupSelectionOutputTypeDef]:
         """Returns selection metadata and a document in JSON format that specifies a
         list of resources that are associated with a backup plan.
 
@@ -693,7 +693,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_vault_access_policy(
         self, **kwargs: Unpack[GetBackupVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[GetBackupVaultAccessPolicyOutputTypeDef]:
+    ) -> TargetResults[GetBackupVaultAccessPolicyOutputTypeDef]:
         """Returns the access policy document that is associated with the named
         backup vault.
 
@@ -703,7 +703,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_backup_vault_notifications(
         self, **kwargs: Unpack[GetBackupVaultNotificationsInputTypeDef]
-    ) -> RegionResults[GetBackupVaultNotificationsOutputTypeDef]:
+    ) -> TargetResults[GetBackupVaultNotificationsOutputTypeDef]:
         """Returns event notifications for the specified backup vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetBackupVaultNotifications
@@ -712,7 +712,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_legal_hold(
         self, **kwargs: Unpack[GetLegalHoldInputTypeDef]
-    ) -> RegionResults[GetLegalHoldOutputTypeDef]:
+    ) -> TargetResults[GetLegalHoldOutputTypeDef]:
         """This action returns details for a specified legal hold. The details are
         the body of a legal hold in JSON format, in addition to metadata.
 
@@ -722,7 +722,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_recovery_point_index_details(
         self, **kwargs: Unpack[GetRecoveryPointIndexDetailsInputTypeDef]
-    ) -> RegionResults[GetRecoveryPointIndexDetailsOutputTypeDef]:
+    ) -> TargetResults[GetRecoveryPointIndexDetailsOutputTypeDef]:
         """This operation returns the metadata and details specific to the backup
         index associated with the specified recovery point.
 
@@ -732,7 +732,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_recovery_point_restore_metadata(
         self, **kwargs: Unpack[GetRecoveryPointRestoreMetadataInputTypeDef]
-    ) -> RegionResults[GetRecoveryPointRestoreMetadataOutputTypeDef]:
+    ) -> TargetResults[GetRecoveryPointRestoreMetadataOutputTypeDef]:
         """Returns a set of metadata key-value pairs that were used to create the
         backup.
 
@@ -742,7 +742,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_restore_job_metadata(
         self, **kwargs: Unpack[GetRestoreJobMetadataInputTypeDef]
-    ) -> RegionResults[GetRestoreJobMetadataOutputTypeDef]:
+    ) -> TargetResults[GetRestoreJobMetadataOutputTypeDef]:
         """This request returns the metadata for the specified restore job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetRestoreJobMetadata
@@ -751,7 +751,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_restore_testing_inferred_metadata(
         self, **kwargs: Unpack[GetRestoreTestingInferredMetadataInputTypeDef]
-    ) -> RegionResults[GetRestoreTestingInferredMetadataOutputTypeDef]:
+    ) -> TargetResults[GetRestoreTestingInferredMetadataOutputTypeDef]:
         """This request returns the minimal required set of metadata needed to start
         a restore job with secure default settings. BackupVaultName and
         RecoveryPointArn are required parameters. BackupVaultAccountId is an
@@ -763,7 +763,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_restore_testing_plan(
         self, **kwargs: Unpack[GetRestoreTestingPlanInputTypeDef]
-    ) -> RegionResults[GetRestoreTestingPlanOutputTypeDef]:
+    ) -> TargetResults[GetRestoreTestingPlanOutputTypeDef]:
         """Returns RestoreTestingPlan details for the specified
         RestoreTestingPlanName. The details are the body of a restore testing plan
         in JSON format, in addition to plan metadata.
@@ -774,7 +774,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_restore_testing_selection(
         self, **kwargs: Unpack[GetRestoreTestingSelectionInputTypeDef]
-    ) -> RegionResults[GetRestoreTestingSelectionOutputTypeDef]:
+    ) -> TargetResults[GetRestoreTestingSelectionOutputTypeDef]:
         """Returns RestoreTestingSelection, which displays resources and elements of
         the restore testing plan.
 
@@ -784,7 +784,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_supported_resource_types(
         self,
-    ) -> RegionResults[GetSupportedResourceTypesOutputTypeDef]:
+    ) -> TargetResults[GetSupportedResourceTypesOutputTypeDef]:
         """Returns the Amazon Web Services resource types supported by Backup.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetSupportedResourceTypes
@@ -793,7 +793,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def get_tiering_configuration(
         self, **kwargs: Unpack[GetTieringConfigurationInputTypeDef]
-    ) -> RegionResults[GetTieringConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetTieringConfigurationOutputTypeDef]:
         """Returns TieringConfiguration details for the specified
         TieringConfigurationName. The details are the body of a tiering
         configuration in JSON format, in addition to configuration metadata.
@@ -804,7 +804,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_job_summaries(
         self, **kwargs: Unpack[ListBackupJobSummariesInputTypeDef]
-    ) -> RegionResults[ListBackupJobSummariesOutputTypeDef]:
+    ) -> TargetResults[ListBackupJobSummariesOutputTypeDef]:
         """This is a request for a summary of backup jobs created or running within
         the most recent 30 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
@@ -816,7 +816,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_jobs(
         self, **kwargs: Unpack[ListBackupJobsInputTypeDef]
-    ) -> RegionResults[ListBackupJobsOutputTypeDef]:
+    ) -> TargetResults[ListBackupJobsOutputTypeDef]:
         """Returns a list of existing backup jobs for an authenticated account for
         the last 30 days. For a longer period of time, consider using these
         monitoring tools.
@@ -827,7 +827,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_plan_templates(
         self, **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef]
-    ) -> RegionResults[ListBackupPlanTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlanTemplatesOutputTypeDef]:
         """Lists the backup plan templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlanTemplates
@@ -836,7 +836,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_plan_versions(
         self, **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef]
-    ) -> RegionResults[ListBackupPlanVersionsOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlanVersionsOutputTypeDef]:
         """Returns version metadata of your backup plans, including Amazon Resource
         Names (ARNs), backup plan IDs, creation and deletion dates, plan names,
         and version IDs.
@@ -847,7 +847,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_plans(
         self, **kwargs: Unpack[ListBackupPlansInputTypeDef]
-    ) -> RegionResults[ListBackupPlansOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlansOutputTypeDef]:
         """Lists the active backup plans for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupPlans
@@ -856,7 +856,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_selections(
         self, **kwargs: Unpack[ListBackupSelectionsInputTypeDef]
-    ) -> RegionResults[ListBackupSelectionsOutputTypeDef]:
+    ) -> TargetResults[ListBackupSelectionsOutputTypeDef]:
         """Returns an array containing metadata of the resources associated with the
         target backup plan.
 
@@ -866,7 +866,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_backup_vaults(
         self, **kwargs: Unpack[ListBackupVaultsInputTypeDef]
-    ) -> RegionResults[ListBackupVaultsOutputTypeDef]:
+    ) -> TargetResults[ListBackupVaultsOutputTypeDef]:
         """Returns a list of recovery point storage containers along with information
         about them.
 
@@ -876,7 +876,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_copy_job_summaries(
         self, **kwargs: Unpack[ListCopyJobSummariesInputTypeDef]
-    ) -> RegionResults[ListCopyJobSummariesOutputTypeDef]:
+    ) -> TargetResults[ListCopyJobSummariesOutputTypeDef]:
         """This request obtains a list of copy jobs created or running within the the
         most recent 30 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
@@ -888,7 +888,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_copy_jobs(
         self, **kwargs: Unpack[ListCopyJobsInputTypeDef]
-    ) -> RegionResults[ListCopyJobsOutputTypeDef]:
+    ) -> TargetResults[ListCopyJobsOutputTypeDef]:
         """Returns metadata about your copy jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListCopyJobs
@@ -897,7 +897,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_frameworks(
         self, **kwargs: Unpack[ListFrameworksInputTypeDef]
-    ) -> RegionResults[ListFrameworksOutputTypeDef]:
+    ) -> TargetResults[ListFrameworksOutputTypeDef]:
         """Returns a list of all frameworks for an Amazon Web Services account and
         Amazon Web Services Region.
 
@@ -907,7 +907,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_indexed_recovery_points(
         self, **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef]
-    ) -> RegionResults[ListIndexedRecoveryPointsOutputTypeDef]:
+    ) -> TargetResults[ListIndexedRecoveryPointsOutputTypeDef]:
         """This operation returns a list of recovery points that have an associated
         index, belonging to the specified account.
 
@@ -917,7 +917,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_legal_holds(
         self, **kwargs: Unpack[ListLegalHoldsInputTypeDef]
-    ) -> RegionResults[ListLegalHoldsOutputTypeDef]:
+    ) -> TargetResults[ListLegalHoldsOutputTypeDef]:
         """This action returns metadata about active and previous legal holds.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListLegalHolds
@@ -926,7 +926,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_protected_resources(
         self, **kwargs: Unpack[ListProtectedResourcesInputTypeDef]
-    ) -> RegionResults[ListProtectedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListProtectedResourcesOutputTypeDef]:
         """Returns an array of resources successfully backed up by Backup, including
         the time the resource was saved, an Amazon Resource Name (ARN) of the
         resource, and a resource type.
@@ -937,7 +937,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_protected_resources_by_backup_vault(
         self, **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef]
-    ) -> RegionResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
+    ) -> TargetResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
         """This request lists the protected resources corresponding to each backup
         vault.
 
@@ -947,7 +947,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_recovery_points_by_backup_vault(
         self, **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef]
-    ) -> RegionResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
         """Returns detailed information about the recovery points stored in a backup
         vault.
 
@@ -957,7 +957,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_recovery_points_by_legal_hold(
         self, **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef]
-    ) -> RegionResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
         """This action returns recovery point ARNs (Amazon Resource Names) of the
         specified legal hold.
 
@@ -967,7 +967,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_recovery_points_by_resource(
         self, **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef]
-    ) -> RegionResults[ListRecoveryPointsByResourceOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByResourceOutputTypeDef]:
         """The information about the recovery points of the type specified by a
         resource Amazon Resource Name (ARN).
 
@@ -977,7 +977,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_report_jobs(
         self, **kwargs: Unpack[ListReportJobsInputTypeDef]
-    ) -> RegionResults[ListReportJobsOutputTypeDef]:
+    ) -> TargetResults[ListReportJobsOutputTypeDef]:
         """Returns details about your report jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListReportJobs
@@ -986,7 +986,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_report_plans(
         self, **kwargs: Unpack[ListReportPlansInputTypeDef]
-    ) -> RegionResults[ListReportPlansOutputTypeDef]:
+    ) -> TargetResults[ListReportPlansOutputTypeDef]:
         """Returns a list of your report plans. For detailed information about a
         single report plan, use DescribeReportPlan.
 
@@ -996,7 +996,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_access_backup_vaults(
         self, **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef]
-    ) -> RegionResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
         """Returns a list of restore access backup vaults associated with a specified
         backup vault.
 
@@ -1006,7 +1006,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_job_summaries(
         self, **kwargs: Unpack[ListRestoreJobSummariesInputTypeDef]
-    ) -> RegionResults[ListRestoreJobSummariesOutputTypeDef]:
+    ) -> TargetResults[ListRestoreJobSummariesOutputTypeDef]:
         """This request obtains a summary of restore jobs created or running within
         the the most recent 30 days. You can include parameters AccountID, State,
         ResourceType, AggregationPeriod, MaxResults, or NextToken to filter
@@ -1018,7 +1018,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_jobs(
         self, **kwargs: Unpack[ListRestoreJobsInputTypeDef]
-    ) -> RegionResults[ListRestoreJobsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreJobsOutputTypeDef]:
         """Returns a list of jobs that Backup initiated to restore a saved resource,
         including details about the recovery process.
 
@@ -1028,7 +1028,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_jobs_by_protected_resource(
         self, **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef]
-    ) -> RegionResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
+    ) -> TargetResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
         """This returns restore jobs that contain the specified protected resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreJobsByProtectedResource
@@ -1037,7 +1037,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_testing_plans(
         self, **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef]
-    ) -> RegionResults[ListRestoreTestingPlansOutputTypeDef]:
+    ) -> TargetResults[ListRestoreTestingPlansOutputTypeDef]:
         """Returns a list of restore testing plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListRestoreTestingPlans
@@ -1046,7 +1046,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_restore_testing_selections(
         self, **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef]
-    ) -> RegionResults[ListRestoreTestingSelectionsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreTestingSelectionsOutputTypeDef]:
         """Returns a list of restore testing selections. Can be filtered by
         MaxResults and RestoreTestingPlanName.
 
@@ -1056,7 +1056,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_scan_job_summaries(
         self, **kwargs: Unpack[ListScanJobSummariesInputTypeDef]
-    ) -> RegionResults[ListScanJobSummariesOutputTypeDef]:
+    ) -> TargetResults[ListScanJobSummariesOutputTypeDef]:
         """This is a request for a summary of scan jobs created or running within the
         most recent 30 days.
 
@@ -1066,7 +1066,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_scan_jobs(
         self, **kwargs: Unpack[ListScanJobsInputTypeDef]
-    ) -> RegionResults[ListScanJobsOutputTypeDef]:
+    ) -> TargetResults[ListScanJobsOutputTypeDef]:
         """Returns a list of existing scan jobs for an authenticated account for the
         last 30 days.
 
@@ -1076,7 +1076,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsInputTypeDef]
-    ) -> RegionResults[ListTagsOutputTypeDef]:
+    ) -> TargetResults[ListTagsOutputTypeDef]:
         """Returns the tags assigned to the resource, such as a target recovery
         point, backup plan, or backup vault.
 
@@ -1086,7 +1086,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def list_tiering_configurations(
         self, **kwargs: Unpack[ListTieringConfigurationsInputTypeDef]
-    ) -> RegionResults[ListTieringConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListTieringConfigurationsOutputTypeDef]:
         """Returns a list of tiering configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListTieringConfigurations
@@ -1095,7 +1095,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def put_backup_vault_access_policy(
         self, **kwargs: Unpack[PutBackupVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets a resource-based policy that is used to manage access permissions on
         the target backup vault. Requires a backup vault name and an access policy
         document in JSON format.
@@ -1106,7 +1106,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def put_backup_vault_lock_configuration(
         self, **kwargs: Unpack[PutBackupVaultLockConfigurationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Applies Backup Vault Lock to a backup vault, preventing attempts to delete
         any recovery point stored in or created in a backup vault. Vault Lock also
         prevents attempts to update the lifecycle policy that controls the
@@ -1120,7 +1120,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def put_backup_vault_notifications(
         self, **kwargs: Unpack[PutBackupVaultNotificationsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Turns on notifications on a backup vault for the specified topic and
         events.
 
@@ -1130,7 +1130,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def put_restore_validation_result(
         self, **kwargs: Unpack[PutRestoreValidationResultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This request allows you to send your independent self-run restore test
         validation results. RestoreJobId and ValidationStatus are required.
         Optionally, you can input a ValidationStatusMessage.
@@ -1141,7 +1141,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def revoke_restore_access_backup_vault(
         self, **kwargs: Unpack[RevokeRestoreAccessBackupVaultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes access to a restore access backup vault, removing the ability to
         restore from its recovery points and permanently deleting the vault.
 
@@ -1151,7 +1151,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def start_backup_job(
         self, **kwargs: Unpack[StartBackupJobInputTypeDef]
-    ) -> RegionResults[StartBackupJobOutputTypeDef]:
+    ) -> TargetResults[StartBackupJobOutputTypeDef]:
         """Starts an on-demand backup job for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartBackupJob
@@ -1160,7 +1160,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def start_copy_job(
         self, **kwargs: Unpack[StartCopyJobInputTypeDef]
-    ) -> RegionResults[StartCopyJobOutputTypeDef]:
+    ) -> TargetResults[StartCopyJobOutputTypeDef]:
         """Starts a job to create a one-time copy of the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartCopyJob
@@ -1169,7 +1169,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def start_report_job(
         self, **kwargs: Unpack[StartReportJobInputTypeDef]
-    ) -> RegionResults[StartReportJobOutputTypeDef]:
+    ) -> TargetResults[StartReportJobOutputTypeDef]:
         """Starts an on-demand report job for the specified report plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartReportJob
@@ -1178,7 +1178,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def start_restore_job(
         self, **kwargs: Unpack[StartRestoreJobInputTypeDef]
-    ) -> RegionResults[StartRestoreJobOutputTypeDef]:
+    ) -> TargetResults[StartRestoreJobOutputTypeDef]:
         """Recovers the saved resource identified by an Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartRestoreJob
@@ -1187,7 +1187,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def start_scan_job(
         self, **kwargs: Unpack[StartScanJobInputTypeDef]
-    ) -> RegionResults[StartScanJobOutputTypeDef]:
+    ) -> TargetResults[StartScanJobOutputTypeDef]:
         """Starts scanning jobs for specific resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StartScanJob
@@ -1196,7 +1196,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def stop_backup_job(
         self, **kwargs: Unpack[StopBackupJobInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attempts to cancel a job to create a one-time backup of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/StopBackupJob
@@ -1205,7 +1205,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns a set of key-value pairs to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/TagResource
@@ -1214,7 +1214,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a set of key-value pairs from a recovery point, backup plan, or
         backup vault identified by an Amazon Resource Name (ARN)
 
@@ -1224,7 +1224,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_backup_plan(
         self, **kwargs: Unpack[UpdateBackupPlanInputTypeDef]
-    ) -> RegionResults[UpdateBackupPlanOutputTypeDef]:
+    ) -> TargetResults[UpdateBackupPlanOutputTypeDef]:
         """Updates the specified backup plan. The new version is uniquely identified
         by its ID.
 
@@ -1234,7 +1234,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_framework(
         self, **kwargs: Unpack[UpdateFrameworkInputTypeDef]
-    ) -> RegionResults[UpdateFrameworkOutputTypeDef]:
+    ) -> TargetResults[UpdateFrameworkOutputTypeDef]:
         """Updates the specified framework.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateFramework
@@ -1243,7 +1243,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_global_settings(
         self, **kwargs: Unpack[UpdateGlobalSettingsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates whether the Amazon Web Services account has enabled different
         cross-account management options, including cross-account backup,
         multi-party approval, and delegated administrator. Returns an error if the
@@ -1256,7 +1256,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_recovery_point_index_settings(
         self, **kwargs: Unpack[UpdateRecoveryPointIndexSettingsInputTypeDef]
-    ) -> RegionResults[UpdateRecoveryPointIndexSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateRecoveryPointIndexSettingsOutputTypeDef]:
         """This operation updates the settings of a recovery point index.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRecoveryPointIndexSettings
@@ -1265,7 +1265,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_recovery_point_lifecycle(
         self, **kwargs: Unpack[UpdateRecoveryPointLifecycleInputTypeDef]
-    ) -> RegionResults[UpdateRecoveryPointLifecycleOutputTypeDef]:
+    ) -> TargetResults[UpdateRecoveryPointLifecycleOutputTypeDef]:
         """Sets the transition lifecycle of a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRecoveryPointLifecycle
@@ -1274,7 +1274,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_region_settings(
         self, **kwargs: Unpack[UpdateRegionSettingsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the current service opt-in settings for the Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRegionSettings
@@ -1283,7 +1283,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_report_plan(
         self, **kwargs: Unpack[UpdateReportPlanInputTypeDef]
-    ) -> RegionResults[UpdateReportPlanOutputTypeDef]:
+    ) -> TargetResults[UpdateReportPlanOutputTypeDef]:
         """Updates the specified report plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateReportPlan
@@ -1292,7 +1292,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_restore_testing_plan(
         self, **kwargs: Unpack[UpdateRestoreTestingPlanInputTypeDef]
-    ) -> RegionResults[UpdateRestoreTestingPlanOutputTypeDef]:
+    ) -> TargetResults[UpdateRestoreTestingPlanOutputTypeDef]:
         """This request will send changes to your specified restore testing plan.
         RestoreTestingPlanName cannot be updated after it is created.
 
@@ -1302,7 +1302,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_restore_testing_selection(
         self, **kwargs: Unpack[UpdateRestoreTestingSelectionInputTypeDef]
-    ) -> RegionResults[UpdateRestoreTestingSelectionOutputTypeDef]:
+    ) -> TargetResults[UpdateRestoreTestingSelectionOutputTypeDef]:
         """Updates the specified restore testing selection.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/UpdateRestoreTestingSelection
@@ -1311,7 +1311,7 @@ class MultiRegionBackup(MultiRegionClient):
 
     def update_tiering_configuration(
         self, **kwargs: Unpack[UpdateTieringConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateTieringConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateTieringConfigurationOutputTypeDef]:
         """This request will send changes to your specified tiering configuration.
         TieringConfigurationName cannot be updated after it is created.
 
@@ -1326,7 +1326,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupJobsInputTypeDef],
-    ) -> RegionResults[ListBackupJobsOutputTypeDef]:
+    ) -> TargetResults[ListBackupJobsOutputTypeDef]:
         """Every page of ListBackupJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1351,7 +1351,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupPlanTemplatesInputTypeDef],
-    ) -> RegionResults[ListBackupPlanTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlanTemplatesOutputTypeDef]:
         """Every page of ListBackupPlanTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1374,7 +1374,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupPlanVersionsInputTypeDef],
-    ) -> RegionResults[ListBackupPlanVersionsOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlanVersionsOutputTypeDef]:
         """Every page of ListBackupPlanVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1399,7 +1399,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupPlansInputTypeDef],
-    ) -> RegionResults[ListBackupPlansOutputTypeDef]:
+    ) -> TargetResults[ListBackupPlansOutputTypeDef]:
         """Every page of ListBackupPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1422,7 +1422,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupSelectionsInputTypeDef],
-    ) -> RegionResults[ListBackupSelectionsOutputTypeDef]:
+    ) -> TargetResults[ListBackupSelectionsOutputTypeDef]:
         """Every page of ListBackupSelections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1446,7 +1446,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupVaultsInputTypeDef],
-    ) -> RegionResults[ListBackupVaultsOutputTypeDef]:
+    ) -> TargetResults[ListBackupVaultsOutputTypeDef]:
         """Every page of ListBackupVaults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1470,7 +1470,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCopyJobsInputTypeDef],
-    ) -> RegionResults[ListCopyJobsOutputTypeDef]:
+    ) -> TargetResults[ListCopyJobsOutputTypeDef]:
         """Every page of ListCopyJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1493,7 +1493,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndexedRecoveryPointsInputTypeDef],
-    ) -> RegionResults[ListIndexedRecoveryPointsOutputTypeDef]:
+    ) -> TargetResults[ListIndexedRecoveryPointsOutputTypeDef]:
         """Every page of ListIndexedRecoveryPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1517,7 +1517,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLegalHoldsInputTypeDef],
-    ) -> RegionResults[ListLegalHoldsOutputTypeDef]:
+    ) -> TargetResults[ListLegalHoldsOutputTypeDef]:
         """Every page of ListLegalHolds in every target, merged per target
         (botocore's build_full_result).
 
@@ -1540,7 +1540,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectedResourcesInputTypeDef],
-    ) -> RegionResults[ListProtectedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListProtectedResourcesOutputTypeDef]:
         """Every page of ListProtectedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1565,7 +1565,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectedResourcesByBackupVaultInputTypeDef],
-    ) -> RegionResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
+    ) -> TargetResults[ListProtectedResourcesByBackupVaultOutputTypeDef]:
         """Every page of ListProtectedResourcesByBackupVault in every target, merged
         per target (botocore's build_full_result).
 
@@ -1589,7 +1589,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecoveryPointsByBackupVaultInputTypeDef],
-    ) -> RegionResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByBackupVaultOutputTypeDef]:
         """Every page of ListRecoveryPointsByBackupVault in every target, merged per
         target (botocore's build_full_result).
 
@@ -1613,7 +1613,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecoveryPointsByLegalHoldInputTypeDef],
-    ) -> RegionResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByLegalHoldOutputTypeDef]:
         """Every page of ListRecoveryPointsByLegalHold in every target, merged per
         target (botocore's build_full_result).
 
@@ -1637,7 +1637,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecoveryPointsByResourceInputTypeDef],
-    ) -> RegionResults[ListRecoveryPointsByResourceOutputTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsByResourceOutputTypeDef]:
         """Every page of ListRecoveryPointsByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1661,7 +1661,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRestoreAccessBackupVaultsInputTypeDef],
-    ) -> RegionResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreAccessBackupVaultsOutputTypeDef]:
         """Every page of ListRestoreAccessBackupVaults in every target, merged per
         target (botocore's build_full_result).
 
@@ -1685,7 +1685,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRestoreJobsInputTypeDef],
-    ) -> RegionResults[ListRestoreJobsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreJobsOutputTypeDef]:
         """Every page of ListRestoreJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1709,7 +1709,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRestoreJobsByProtectedResourceInputTypeDef],
-    ) -> RegionResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
+    ) -> TargetResults[ListRestoreJobsByProtectedResourceOutputTypeDef]:
         """Every page of ListRestoreJobsByProtectedResource in every target, merged
         per target (botocore's build_full_result).
 
@@ -1732,7 +1732,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRestoreTestingPlansInputTypeDef],
-    ) -> RegionResults[ListRestoreTestingPlansOutputTypeDef]:
+    ) -> TargetResults[ListRestoreTestingPlansOutputTypeDef]:
         """Every page of ListRestoreTestingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,7 +1755,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRestoreTestingSelectionsInputTypeDef],
-    ) -> RegionResults[ListRestoreTestingSelectionsOutputTypeDef]:
+    ) -> TargetResults[ListRestoreTestingSelectionsOutputTypeDef]:
         """Every page of ListRestoreTestingSelections in every target, merged per
         target (botocore's build_full_result).
 
@@ -1779,7 +1779,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScanJobSummariesInputTypeDef],
-    ) -> RegionResults[ListScanJobSummariesOutputTypeDef]:
+    ) -> TargetResults[ListScanJobSummariesOutputTypeDef]:
         """Every page of ListScanJobSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1803,7 +1803,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScanJobsInputTypeDef],
-    ) -> RegionResults[ListScanJobsOutputTypeDef]:
+    ) -> TargetResults[ListScanJobsOutputTypeDef]:
         """Every page of ListScanJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1827,7 +1827,7 @@ class MultiRegionBackup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTieringConfigurationsInputTypeDef],
-    ) -> RegionResults[ListTieringConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListTieringConfigurationsOutputTypeDef]:
         """Every page of ListTieringConfigurations in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def associate_gateway_to_server(
         self, **kwargs: Unpack[AssociateGatewayToServerInputTypeDef]
-    ) -> RegionResults[AssociateGatewayToServerOutputTypeDef]:
+    ) -> TargetResults[AssociateGatewayToServerOutputTypeDef]:
         """Associates a backup gateway with your server. After you complete the
         association process, you can back up and restore your VMs through the
         gateway.
@@ -92,7 +92,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def create_gateway(
         self, **kwargs: Unpack[CreateGatewayInputTypeDef]
-    ) -> RegionResults[CreateGatewayOutputTypeDef]:
+    ) -> TargetResults[CreateGatewayOutputTypeDef]:
         """Creates a backup gateway. After you create a gateway, you can associate it
         with a server using the AssociateGatewayToServer operation.
 
@@ -102,7 +102,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def delete_gateway(
         self, **kwargs: Unpack[DeleteGatewayInputTypeDef]
-    ) -> RegionResults[DeleteGatewayOutputTypeDef]:
+    ) -> TargetResults[DeleteGatewayOutputTypeDef]:
         """Deletes a backup gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/DeleteGateway
@@ -111,7 +111,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def delete_hypervisor(
         self, **kwargs: Unpack[DeleteHypervisorInputTypeDef]
-    ) -> RegionResults[DeleteHypervisorOutputTypeDef]:
+    ) -> TargetResults[DeleteHypervisorOutputTypeDef]:
         """Deletes a hypervisor.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/DeleteHypervisor
@@ -120,7 +120,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def disassociate_gateway_from_server(
         self, **kwargs: Unpack[DisassociateGatewayFromServerInputTypeDef]
-    ) -> RegionResults[DisassociateGatewayFromServerOutputTypeDef]:
+    ) -> TargetResults[DisassociateGatewayFromServerOutputTypeDef]:
         """Disassociates a backup gateway from the specified server. After the
         disassociation process finishes, the gateway can no longer access the
         virtual machines on the server.
@@ -131,7 +131,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def get_bandwidth_rate_limit_schedule(
         self, **kwargs: Unpack[GetBandwidthRateLimitScheduleInputTypeDef]
-    ) -> RegionResults[GetBandwidthRateLimitScheduleOutputTypeDef]:
+    ) -> TargetResults[GetBandwidthRateLimitScheduleOutputTypeDef]:
         """Retrieves the bandwidth rate limit schedule for a specified gateway. By
         default, gateways do not have bandwidth rate limit schedules, which means
         no bandwidth rate limiting is in effect. Use this to get a gateway's
@@ -143,7 +143,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def get_gateway(
         self, **kwargs: Unpack[GetGatewayInputTypeDef]
-    ) -> RegionResults[GetGatewayOutputTypeDef]:
+    ) -> TargetResults[GetGatewayOutputTypeDef]:
         """By providing the ARN (Amazon Resource Name), this API returns the gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/GetGateway
@@ -152,7 +152,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def get_hypervisor(
         self, **kwargs: Unpack[GetHypervisorInputTypeDef]
-    ) -> RegionResults[GetHypervisorOutputTypeDef]:
+    ) -> TargetResults[GetHypervisorOutputTypeDef]:
         """This action requests information about the specified hypervisor to which
         the gateway will connect. A hypervisor is hardware, software, or firmware
         that creates and manages virtual machines, and allocates resources to
@@ -164,7 +164,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def get_hypervisor_property_mappings(
         self, **kwargs: Unpack[GetHypervisorPropertyMappingsInputTypeDef]
-    ) -> RegionResults[GetHypervisorPropertyMappingsOutputTypeDef]:
+    ) -> TargetResults[GetHypervisorPropertyMappingsOutputTypeDef]:
         """This action retrieves the property mappings for the specified hypervisor.
         A hypervisor property mapping displays the relationship of entity
         properties available from the hypervisor to the properties available in
@@ -176,7 +176,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def get_virtual_machine(
         self, **kwargs: Unpack[GetVirtualMachineInputTypeDef]
-    ) -> RegionResults[GetVirtualMachineOutputTypeDef]:
+    ) -> TargetResults[GetVirtualMachineOutputTypeDef]:
         """By providing the ARN (Amazon Resource Name), this API returns the virtual
         machine.
 
@@ -186,7 +186,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def import_hypervisor_configuration(
         self, **kwargs: Unpack[ImportHypervisorConfigurationInputTypeDef]
-    ) -> RegionResults[ImportHypervisorConfigurationOutputTypeDef]:
+    ) -> TargetResults[ImportHypervisorConfigurationOutputTypeDef]:
         """Connect to a hypervisor by importing its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ImportHypervisorConfiguration
@@ -195,7 +195,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def list_gateways(
         self, **kwargs: Unpack[ListGatewaysInputTypeDef]
-    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListGatewaysOutputTypeDef]:
         """Lists backup gateways owned by an Amazon Web Services account in an Amazon
         Web Services Region. The returned list is ordered by gateway Amazon
         Resource Name (ARN).
@@ -206,7 +206,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def list_hypervisors(
         self, **kwargs: Unpack[ListHypervisorsInputTypeDef]
-    ) -> RegionResults[ListHypervisorsOutputTypeDef]:
+    ) -> TargetResults[ListHypervisorsOutputTypeDef]:
         """Lists your hypervisors.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListHypervisors
@@ -215,7 +215,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags applied to the resource identified by its Amazon Resource
         Name (ARN).
 
@@ -225,7 +225,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def list_virtual_machines(
         self, **kwargs: Unpack[ListVirtualMachinesInputTypeDef]
-    ) -> RegionResults[ListVirtualMachinesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualMachinesOutputTypeDef]:
         """Lists your virtual machines.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/ListVirtualMachines
@@ -234,7 +234,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def put_bandwidth_rate_limit_schedule(
         self, **kwargs: Unpack[PutBandwidthRateLimitScheduleInputTypeDef]
-    ) -> RegionResults[PutBandwidthRateLimitScheduleOutputTypeDef]:
+    ) -> TargetResults[PutBandwidthRateLimitScheduleOutputTypeDef]:
         """This action sets the bandwidth rate limit schedule for a specified
         gateway. By default, gateways do not have a bandwidth rate limit schedule,
         which means no bandwidth rate limiting is in effect. Use this to initiate
@@ -246,7 +246,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def put_hypervisor_property_mappings(
         self, **kwargs: Unpack[PutHypervisorPropertyMappingsInputTypeDef]
-    ) -> RegionResults[PutHypervisorPropertyMappingsOutputTypeDef]:
+    ) -> TargetResults[PutHypervisorPropertyMappingsOutputTypeDef]:
         """This action sets the property mappings for the specified hypervisor. A
         hypervisor property mapping displays the relationship of entity properties
         available from the hypervisor to the properties available in Amazon Web
@@ -258,7 +258,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def put_maintenance_start_time(
         self, **kwargs: Unpack[PutMaintenanceStartTimeInputTypeDef]
-    ) -> RegionResults[PutMaintenanceStartTimeOutputTypeDef]:
+    ) -> TargetResults[PutMaintenanceStartTimeOutputTypeDef]:
         """Set the maintenance start time for a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/PutMaintenanceStartTime
@@ -267,7 +267,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def start_virtual_machines_metadata_sync(
         self, **kwargs: Unpack[StartVirtualMachinesMetadataSyncInputTypeDef]
-    ) -> RegionResults[StartVirtualMachinesMetadataSyncOutputTypeDef]:
+    ) -> TargetResults[StartVirtualMachinesMetadataSyncOutputTypeDef]:
         """This action sends a request to sync metadata across the specified virtual
         machines.
 
@@ -277,7 +277,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Tag the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/TagResource
@@ -286,7 +286,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def test_hypervisor_configuration(
         self, **kwargs: Unpack[TestHypervisorConfigurationInputTypeDef]
-    ) -> RegionResults[TestHypervisorConfigurationOutputTypeDef]:
+    ) -> TargetResults[TestHypervisorConfigurationOutputTypeDef]:
         """Tests your hypervisor configuration to validate that backup gateway can
         connect with the hypervisor and its resources.
 
@@ -296,7 +296,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-gateway-2021-01-01/UntagResource
@@ -305,7 +305,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def update_gateway_information(
         self, **kwargs: Unpack[UpdateGatewayInformationInputTypeDef]
-    ) -> RegionResults[UpdateGatewayInformationOutputTypeDef]:
+    ) -> TargetResults[UpdateGatewayInformationOutputTypeDef]:
         """Updates a gateway's name. Specify which gateway to update using the Amazon
         Resource Name (ARN) of the gateway in your request.
 
@@ -315,7 +315,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def update_gateway_software_now(
         self, **kwargs: Unpack[UpdateGatewaySoftwareNowInputTypeDef]
-    ) -> RegionResults[UpdateGatewaySoftwareNowOutputTypeDef]:
+    ) -> TargetResults[UpdateGatewaySoftwareNowOutputTypeDef]:
         """Updates the gateway virtual machine (VM) software. The request immediately
         triggers the software update.
 
@@ -325,7 +325,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
 
     def update_hypervisor(
         self, **kwargs: Unpack[UpdateHypervisorInputTypeDef]
-    ) -> RegionResults[UpdateHypervisorOutputTypeDef]:
+    ) -> TargetResults[UpdateHypervisorOutputTypeDef]:
         """Updates a hypervisor metadata, including its host, username, and password.
         Specify which hypervisor to update using the Amazon Resource Name (ARN) of
         the hypervisor in your request.
@@ -341,7 +341,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListGatewaysOutputTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -366,7 +366,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHypervisorsInputTypeDef],
-    ) -> RegionResults[ListHypervisorsOutputTypeDef]:
+    ) -> TargetResults[ListHypervisorsOutputTypeDef]:
         """Every page of ListHypervisors in every target, merged per target
         (botocore's build_full_result).
 
@@ -389,7 +389,7 @@ class MultiRegionBackupGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualMachinesInputTypeDef],
-    ) -> RegionResults[ListVirtualMachinesOutputTypeDef]:
+    ) -> TargetResults[ListVirtualMachinesOutputTypeDef]:
         """Every page of ListVirtualMachines in every target, merged per target
         (botocore's build_full_result).
 

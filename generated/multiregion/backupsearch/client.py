@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,7 +56,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def get_search_job(
         self, **kwargs: Unpack[GetSearchJobInputTypeDef]
-    ) -> RegionResults[GetSearchJobOutputTypeDef]:
+    ) -> TargetResults[GetSearchJobOutputTypeDef]:
         """This operation retrieves metadata of a search job, including its progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/GetSearchJob
@@ -65,7 +65,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def get_search_result_export_job(
         self, **kwargs: Unpack[GetSearchResultExportJobInputTypeDef]
-    ) -> RegionResults[GetSearchResultExportJobOutputTypeDef]:
+    ) -> TargetResults[GetSearchResultExportJobOutputTypeDef]:
         """This operation retrieves the metadata of an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/GetSearchResultExportJob
@@ -74,7 +74,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def list_search_job_backups(
         self, **kwargs: Unpack[ListSearchJobBackupsInputTypeDef]
-    ) -> RegionResults[ListSearchJobBackupsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobBackupsOutputTypeDef]:
         """This operation returns a list of all backups (recovery points) in a
         paginated format that were included in the search job.
 
@@ -84,7 +84,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def list_search_job_results(
         self, **kwargs: Unpack[ListSearchJobResultsInputTypeDef]
-    ) -> RegionResults[ListSearchJobResultsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobResultsOutputTypeDef]:
         """This operation returns a list of a specified search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobResults
@@ -93,7 +93,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def list_search_jobs(
         self, **kwargs: Unpack[ListSearchJobsInputTypeDef]
-    ) -> RegionResults[ListSearchJobsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobsOutputTypeDef]:
         """This operation returns a list of search jobs belonging to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListSearchJobs
@@ -102,7 +102,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def list_search_result_export_jobs(
         self, **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef]
-    ) -> RegionResults[ListSearchResultExportJobsOutputTypeDef]:
+    ) -> TargetResults[ListSearchResultExportJobsOutputTypeDef]:
         """This operation exports search results of a search job to a specified
         destination S3 bucket.
 
@@ -112,7 +112,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This operation returns the tags for a resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/ListTagsForResource
@@ -121,7 +121,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def start_search_job(
         self, **kwargs: Unpack[StartSearchJobInputTypeDef]
-    ) -> RegionResults[StartSearchJobOutputTypeDef]:
+    ) -> TargetResults[StartSearchJobOutputTypeDef]:
         """This operation creates a search job which returns recovery points filtered
         by SearchScope and items filtered by ItemFilters.
 
@@ -131,7 +131,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def start_search_result_export_job(
         self, **kwargs: Unpack[StartSearchResultExportJobInputTypeDef]
-    ) -> RegionResults[StartSearchResultExportJobOutputTypeDef]:
+    ) -> TargetResults[StartSearchResultExportJobOutputTypeDef]:
         """This operations starts a job to export the results of search job to a
         designated S3 bucket.
 
@@ -141,7 +141,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def stop_search_job(
         self, **kwargs: Unpack[StopSearchJobInputTypeDef]
-    ) -> RegionResults[StopSearchJobOutputTypeDef]:
+    ) -> TargetResults[StopSearchJobOutputTypeDef]:
         """This operations ends a search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/StopSearchJob
@@ -150,7 +150,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """This operation puts tags on the resource you indicate.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/TagResource
@@ -159,7 +159,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """This operation removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/backupsearch-2018-05-10/UntagResource
@@ -173,7 +173,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSearchJobBackupsInputTypeDef],
-    ) -> RegionResults[ListSearchJobBackupsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobBackupsOutputTypeDef]:
         """Every page of ListSearchJobBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -197,7 +197,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSearchJobResultsInputTypeDef],
-    ) -> RegionResults[ListSearchJobResultsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobResultsOutputTypeDef]:
         """Every page of ListSearchJobResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -220,7 +220,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSearchJobsInputTypeDef],
-    ) -> RegionResults[ListSearchJobsOutputTypeDef]:
+    ) -> TargetResults[ListSearchJobsOutputTypeDef]:
         """Every page of ListSearchJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -243,7 +243,7 @@ class MultiRegionBackupSearch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSearchResultExportJobsInputTypeDef],
-    ) -> RegionResults[ListSearchResultExportJobsOutputTypeDef]:
+    ) -> TargetResults[ListSearchResultExportJobsOutputTypeDef]:
         """Every page of ListSearchResultExportJobs in every target, merged per
         target (botocore's build_full_result).
 

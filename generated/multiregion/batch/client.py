@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,7 +128,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResponseTypeDef]:
+    ) -> TargetResults[CancelJobResponseTypeDef]:
         """Cancels a job in an Batch job queue. Jobs that are in a SUBMITTED,
         PENDING, or RUNNABLE state are cancelled and the job status is updated to
         FAILED.
@@ -139,7 +139,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_compute_environment(
         self, **kwargs: Unpack[CreateComputeEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateComputeEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateComputeEnvironmentResponseTypeDef]:
         """Creates an Batch compute environment. You can create MANAGED or UNMANAGED
         compute environments. MANAGED compute environments can use Amazon EC2 or
         Fargate resources. UNMANAGED compute environments can only use EC2
@@ -151,7 +151,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_consumable_resource(
         self, **kwargs: Unpack[CreateConsumableResourceRequestTypeDef]
-    ) -> RegionResults[CreateConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[CreateConsumableResourceResponseTypeDef]:
         """Creates an Batch consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/CreateConsumableResource
@@ -160,7 +160,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_job_queue(
         self, **kwargs: Unpack[CreateJobQueueRequestTypeDef]
-    ) -> RegionResults[CreateJobQueueResponseTypeDef]:
+    ) -> TargetResults[CreateJobQueueResponseTypeDef]:
         """Creates an Batch job queue. When you create a job queue, you associate one
         or more compute environments to the queue and assign an order of
         preference for the compute environments.
@@ -171,7 +171,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_quota_share(
         self, **kwargs: Unpack[CreateQuotaShareRequestTypeDef]
-    ) -> RegionResults[CreateQuotaShareResponseTypeDef]:
+    ) -> TargetResults[CreateQuotaShareResponseTypeDef]:
         """Creates an Batch quota share. Each quota share operates as a virtual queue
         with a configured compute capacity, resource sharing strategy, and borrow
         limits.
@@ -182,7 +182,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_scheduling_policy(
         self, **kwargs: Unpack[CreateSchedulingPolicyRequestTypeDef]
-    ) -> RegionResults[CreateSchedulingPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateSchedulingPolicyResponseTypeDef]:
         """Creates an Batch scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/CreateSchedulingPolicy
@@ -191,7 +191,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def create_service_environment(
         self, **kwargs: Unpack[CreateServiceEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateServiceEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateServiceEnvironmentResponseTypeDef]:
         """Creates a service environment for running service jobs. Service
         environments define capacity limits for specific service types such as
         SageMaker Training jobs.
@@ -202,7 +202,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_compute_environment(
         self, **kwargs: Unpack[DeleteComputeEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteComputeEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteComputeEnvironmentResponseTypeDef]:
         """Deletes an Batch compute environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteComputeEnvironment
@@ -211,7 +211,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_consumable_resource(
         self, **kwargs: Unpack[DeleteConsumableResourceRequestTypeDef]
-    ) -> RegionResults[DeleteConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[DeleteConsumableResourceResponseTypeDef]:
         """Deletes the specified consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteConsumableResource
@@ -220,7 +220,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_job_queue(
         self, **kwargs: Unpack[DeleteJobQueueRequestTypeDef]
-    ) -> RegionResults[DeleteJobQueueResponseTypeDef]:
+    ) -> TargetResults[DeleteJobQueueResponseTypeDef]:
         """Deletes the specified job queue. You must first disable submissions for a
         queue with the UpdateJobQueue operation. All jobs in the queue are
         eventually terminated when you delete a job queue.
@@ -231,7 +231,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_quota_share(
         self, **kwargs: Unpack[DeleteQuotaShareRequestTypeDef]
-    ) -> RegionResults[DeleteQuotaShareResponseTypeDef]:
+    ) -> TargetResults[DeleteQuotaShareResponseTypeDef]:
         """Deletes the specified quota share. You must first disable submissions for
         the share by updating the state to DISABLED using the UpdateQuotaShare
         operation. All jobs in the share are eventually terminated when you delete
@@ -243,7 +243,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_scheduling_policy(
         self, **kwargs: Unpack[DeleteSchedulingPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteSchedulingPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteSchedulingPolicyResponseTypeDef]:
         """Deletes the specified scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DeleteSchedulingPolicy
@@ -252,7 +252,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def delete_service_environment(
         self, **kwargs: Unpack[DeleteServiceEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteServiceEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceEnvironmentResponseTypeDef]:
         """Deletes a Service environment. Before you can delete a service
         environment, you must first set its state to DISABLED with the
         UpdateServiceEnvironment API operation and disassociate it from any job
@@ -264,7 +264,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def deregister_job_definition(
         self, **kwargs: Unpack[DeregisterJobDefinitionRequestTypeDef]
-    ) -> RegionResults[DeregisterJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeregisterJobDefinitionResponseTypeDef]:
         """Deregisters an Batch job definition. Job definitions are permanently
         deleted after 180 days.
 
@@ -274,7 +274,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_compute_environments(
         self, **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef]
-    ) -> RegionResults[DescribeComputeEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeComputeEnvironmentsResponseTypeDef]:
         """Describes one or more of your compute environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeComputeEnvironments
@@ -283,7 +283,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_consumable_resource(
         self, **kwargs: Unpack[DescribeConsumableResourceRequestTypeDef]
-    ) -> RegionResults[DescribeConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeConsumableResourceResponseTypeDef]:
         """Returns a description of the specified consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeConsumableResource
@@ -292,7 +292,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_job_definitions(
         self, **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobDefinitionsResponseTypeDef]:
         """Describes a list of job definitions. You can specify a status (such as
         ACTIVE) to only return job definitions that match that status.
 
@@ -302,7 +302,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_job_queues(
         self, **kwargs: Unpack[DescribeJobQueuesRequestTypeDef]
-    ) -> RegionResults[DescribeJobQueuesResponseTypeDef]:
+    ) -> TargetResults[DescribeJobQueuesResponseTypeDef]:
         """Describes one or more of your job queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobQueues
@@ -311,7 +311,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_jobs(
         self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobsResponseTypeDef]:
         """Describes a list of Batch jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeJobs
@@ -320,7 +320,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_quota_share(
         self, **kwargs: Unpack[DescribeQuotaShareRequestTypeDef]
-    ) -> RegionResults[DescribeQuotaShareResponseTypeDef]:
+    ) -> TargetResults[DescribeQuotaShareResponseTypeDef]:
         """Returns a description of the specified quota share.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeQuotaShare
@@ -329,7 +329,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_scheduling_policies(
         self, **kwargs: Unpack[DescribeSchedulingPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeSchedulingPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeSchedulingPoliciesResponseTypeDef]:
         """Describes one or more of your scheduling policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeSchedulingPolicies
@@ -338,7 +338,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_service_environments(
         self, **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef]
-    ) -> RegionResults[DescribeServiceEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceEnvironmentsResponseTypeDef]:
         """Describes one or more of your service environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceEnvironments
@@ -347,7 +347,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def describe_service_job(
         self, **kwargs: Unpack[DescribeServiceJobRequestTypeDef]
-    ) -> RegionResults[DescribeServiceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceJobResponseTypeDef]:
         """The details of a service job.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/DescribeServiceJob
@@ -356,7 +356,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def get_job_queue_snapshot(
         self, **kwargs: Unpack[GetJobQueueSnapshotRequestTypeDef]
-    ) -> RegionResults[GetJobQueueSnapshotResponseTypeDef]:
+    ) -> TargetResults[GetJobQueueSnapshotResponseTypeDef]:
         """Provides a snapshot of job queue state, including ordering of RUNNABLE
         jobs, as well as capacity utilization for already dispatched jobs. The
         first 100 RUNNABLE jobs in the job queue are listed in order of dispatch.
@@ -371,7 +371,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_consumable_resources(
         self, **kwargs: Unpack[ListConsumableResourcesRequestTypeDef]
-    ) -> RegionResults[ListConsumableResourcesResponseTypeDef]:
+    ) -> TargetResults[ListConsumableResourcesResponseTypeDef]:
         """Returns a list of Batch consumable resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListConsumableResources
@@ -380,7 +380,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Returns a list of Batch jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobs
@@ -389,7 +389,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_jobs_by_consumable_resource(
         self, **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef]
-    ) -> RegionResults[ListJobsByConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[ListJobsByConsumableResourceResponseTypeDef]:
         """Returns a list of Batch jobs that require a specific consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListJobsByConsumableResource
@@ -398,7 +398,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_quota_shares(
         self, **kwargs: Unpack[ListQuotaSharesRequestTypeDef]
-    ) -> RegionResults[ListQuotaSharesResponseTypeDef]:
+    ) -> TargetResults[ListQuotaSharesResponseTypeDef]:
         """Returns a list of Batch quota shares associated with a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListQuotaShares
@@ -407,7 +407,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_scheduling_policies(
         self, **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef]
-    ) -> RegionResults[ListSchedulingPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSchedulingPoliciesResponseTypeDef]:
         """Returns a list of Batch scheduling policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListSchedulingPolicies
@@ -416,7 +416,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_service_jobs(
         self, **kwargs: Unpack[ListServiceJobsRequestTypeDef]
-    ) -> RegionResults[ListServiceJobsResponseTypeDef]:
+    ) -> TargetResults[ListServiceJobsResponseTypeDef]:
         """Returns a list of service jobs for a specified job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/ListServiceJobs
@@ -425,7 +425,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Batch resource. Batch resources that support tags
         are compute environments, jobs, job definitions, job queues, and
         scheduling policies. ARNs for child jobs of array and multi-node parallel
@@ -437,7 +437,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def register_job_definition(
         self, **kwargs: Unpack[RegisterJobDefinitionRequestTypeDef]
-    ) -> RegionResults[RegisterJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[RegisterJobDefinitionResponseTypeDef]:
         """Registers an Batch job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/RegisterJobDefinition
@@ -446,7 +446,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def submit_job(
         self, **kwargs: Unpack[SubmitJobRequestTypeDef]
-    ) -> RegionResults[SubmitJobResponseTypeDef]:
+    ) -> TargetResults[SubmitJobResponseTypeDef]:
         """Submits an Batch job from a job definition. Parameters that are specified
         during SubmitJob override parameters defined in the job definition. vCPU
         and memory requirements that are specified in the resourceRequirements
@@ -461,7 +461,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def submit_service_job(
         self, **kwargs: Unpack[SubmitServiceJobRequestTypeDef]
-    ) -> RegionResults[SubmitServiceJobResponseTypeDef]:
+    ) -> TargetResults[SubmitServiceJobResponseTypeDef]:
         """Submits a service job to a specified job queue to run on SageMaker AI. A
         service job is a unit of work that you submit to Batch for execution on
         SageMaker AI.
@@ -472,7 +472,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -487,7 +487,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def terminate_job(
         self, **kwargs: Unpack[TerminateJobRequestTypeDef]
-    ) -> RegionResults[TerminateJobResponseTypeDef]:
+    ) -> TargetResults[TerminateJobResponseTypeDef]:
         """Terminates a job in a job queue. Jobs that are in the STARTING or RUNNING
         state are terminated, which causes them to transition to FAILED. Jobs that
         have not progressed to the STARTING state are cancelled.
@@ -498,7 +498,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def terminate_service_job(
         self, **kwargs: Unpack[TerminateServiceJobRequestTypeDef]
-    ) -> RegionResults[TerminateServiceJobResponseTypeDef]:
+    ) -> TargetResults[TerminateServiceJobResponseTypeDef]:
         """Terminates a service job in a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/TerminateServiceJob
@@ -507,7 +507,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Batch resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UntagResource
@@ -516,7 +516,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_compute_environment(
         self, **kwargs: Unpack[UpdateComputeEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateComputeEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateComputeEnvironmentResponseTypeDef]:
         """Updates an Batch compute environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateComputeEnvironment
@@ -525,7 +525,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_consumable_resource(
         self, **kwargs: Unpack[UpdateConsumableResourceRequestTypeDef]
-    ) -> RegionResults[UpdateConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[UpdateConsumableResourceResponseTypeDef]:
         """Updates a consumable resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateConsumableResource
@@ -534,7 +534,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_job_queue(
         self, **kwargs: Unpack[UpdateJobQueueRequestTypeDef]
-    ) -> RegionResults[UpdateJobQueueResponseTypeDef]:
+    ) -> TargetResults[UpdateJobQueueResponseTypeDef]:
         """Updates a job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateJobQueue
@@ -543,7 +543,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_quota_share(
         self, **kwargs: Unpack[UpdateQuotaShareRequestTypeDef]
-    ) -> RegionResults[UpdateQuotaShareResponseTypeDef]:
+    ) -> TargetResults[UpdateQuotaShareResponseTypeDef]:
         """Updates a quota share.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateQuotaShare
@@ -552,7 +552,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_scheduling_policy(
         self, **kwargs: Unpack[UpdateSchedulingPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateSchedulingPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateSchedulingPolicyResponseTypeDef]:
         """Updates a scheduling policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateSchedulingPolicy
@@ -561,7 +561,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_service_environment(
         self, **kwargs: Unpack[UpdateServiceEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateServiceEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceEnvironmentResponseTypeDef]:
         """Updates a service environment. You can update the state of a service
         environment from ENABLED to DISABLED to prevent new service jobs from
         being placed in the service environment.
@@ -572,7 +572,7 @@ class MultiRegionBatch(MultiRegionClient):
 
     def update_service_job(
         self, **kwargs: Unpack[UpdateServiceJobRequestTypeDef]
-    ) -> RegionResults[UpdateServiceJobResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceJobResponseTypeDef]:
         """Updates the priority of a specified service job in an Batch job queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/UpdateServiceJob
@@ -586,7 +586,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeComputeEnvironmentsRequestTypeDef],
-    ) -> RegionResults[DescribeComputeEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeComputeEnvironmentsResponseTypeDef]:
         """Every page of DescribeComputeEnvironments in every target, merged per
         target (botocore's build_full_result).
 
@@ -609,7 +609,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[DescribeJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobDefinitionsResponseTypeDef]:
         """Every page of DescribeJobDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,7 +633,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobQueuesRequestTypeDef],
-    ) -> RegionResults[DescribeJobQueuesResponseTypeDef]:
+    ) -> TargetResults[DescribeJobQueuesResponseTypeDef]:
         """Every page of DescribeJobQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -656,7 +656,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServiceEnvironmentsRequestTypeDef],
-    ) -> RegionResults[DescribeServiceEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceEnvironmentsResponseTypeDef]:
         """Every page of DescribeServiceEnvironments in every target, merged per
         target (botocore's build_full_result).
 
@@ -679,7 +679,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConsumableResourcesRequestTypeDef],
-    ) -> RegionResults[ListConsumableResourcesResponseTypeDef]:
+    ) -> TargetResults[ListConsumableResourcesResponseTypeDef]:
         """Every page of ListConsumableResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -725,7 +725,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsByConsumableResourceRequestTypeDef],
-    ) -> RegionResults[ListJobsByConsumableResourceResponseTypeDef]:
+    ) -> TargetResults[ListJobsByConsumableResourceResponseTypeDef]:
         """Every page of ListJobsByConsumableResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -748,7 +748,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQuotaSharesRequestTypeDef],
-    ) -> RegionResults[ListQuotaSharesResponseTypeDef]:
+    ) -> TargetResults[ListQuotaSharesResponseTypeDef]:
         """Every page of ListQuotaShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -771,7 +771,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchedulingPoliciesRequestTypeDef],
-    ) -> RegionResults[ListSchedulingPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSchedulingPoliciesResponseTypeDef]:
         """Every page of ListSchedulingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -794,7 +794,7 @@ class MultiRegionBatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceJobsRequestTypeDef],
-    ) -> RegionResults[ListServiceJobsResponseTypeDef]:
+    ) -> TargetResults[ListServiceJobsResponseTypeDef]:
         """Every page of ListServiceJobs in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,7 +66,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def create_dashboard(
         self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> RegionResults[CreateDashboardResponseTypeDef]:
+    ) -> TargetResults[CreateDashboardResponseTypeDef]:
         """Creates a new dashboard that can contain multiple widgets displaying cost
         and usage data. You can add custom widgets or use predefined widgets,
         arranging them in your preferred layout.
@@ -77,7 +77,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def create_scheduled_report(
         self, **kwargs: Unpack[CreateScheduledReportRequestTypeDef]
-    ) -> RegionResults[CreateScheduledReportResponseTypeDef]:
+    ) -> TargetResults[CreateScheduledReportResponseTypeDef]:
         """Creates a new scheduled report for a dashboard. A scheduled report
         automatically generates and delivers dashboard snapshots on a recurring
         schedule. Reports are delivered within 15 minutes of the scheduled
@@ -89,7 +89,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def delete_dashboard(
         self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> RegionResults[DeleteDashboardResponseTypeDef]:
+    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
         """Deletes a specified dashboard. This action cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/DeleteDashboard
@@ -98,7 +98,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def delete_scheduled_report(
         self, **kwargs: Unpack[DeleteScheduledReportRequestTypeDef]
-    ) -> RegionResults[DeleteScheduledReportResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduledReportResponseTypeDef]:
         """Deletes a specified scheduled report. This is an irreversible operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/DeleteScheduledReport
@@ -107,7 +107,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def execute_scheduled_report(
         self, **kwargs: Unpack[ExecuteScheduledReportRequestTypeDef]
-    ) -> RegionResults[ExecuteScheduledReportResponseTypeDef]:
+    ) -> TargetResults[ExecuteScheduledReportResponseTypeDef]:
         """Triggers an immediate execution of a scheduled report, outside of its
         regular schedule. The scheduled report must be in ENABLED state. Calling
         this operation on a DISABLED scheduled report returns a
@@ -119,7 +119,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def get_dashboard(
         self, **kwargs: Unpack[GetDashboardRequestTypeDef]
-    ) -> RegionResults[GetDashboardResponseTypeDef]:
+    ) -> TargetResults[GetDashboardResponseTypeDef]:
         """Retrieves the configuration and metadata of a specified dashboard,
         including its widgets and layout settings.
 
@@ -129,7 +129,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a dashboard, showing
         sharing configurations and permissions.
 
@@ -139,7 +139,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def get_scheduled_report(
         self, **kwargs: Unpack[GetScheduledReportRequestTypeDef]
-    ) -> RegionResults[GetScheduledReportResponseTypeDef]:
+    ) -> TargetResults[GetScheduledReportResponseTypeDef]:
         """Retrieves the configuration and metadata of a specified scheduled report.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/GetScheduledReport
@@ -148,7 +148,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def list_dashboards(
         self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Returns a list of all dashboards in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListDashboards
@@ -157,7 +157,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def list_scheduled_reports(
         self, **kwargs: Unpack[ListScheduledReportsRequestTypeDef]
-    ) -> RegionResults[ListScheduledReportsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledReportsResponseTypeDef]:
         """Returns a list of scheduled reports in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListScheduledReports
@@ -166,7 +166,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags associated with a specified dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/ListTagsForResource
@@ -175,7 +175,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/TagResource
@@ -184,7 +184,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes specified tags from a dashboard resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-dashboards-2025-08-18/UntagResource
@@ -193,7 +193,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def update_dashboard(
         self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
         """Updates an existing dashboard's properties, including its name,
         description, and widget configurations.
 
@@ -203,7 +203,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
 
     def update_scheduled_report(
         self, **kwargs: Unpack[UpdateScheduledReportRequestTypeDef]
-    ) -> RegionResults[UpdateScheduledReportResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduledReportResponseTypeDef]:
         """Updates an existing scheduled report's properties, including its name,
         description, schedule configuration, and widget settings. Only the
         parameters included in the request are updated; all other properties
@@ -220,7 +220,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -243,7 +243,7 @@ class MultiRegionBillingandCostManagementDashboards(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduledReportsRequestTypeDef],
-    ) -> RegionResults[ListScheduledReportsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledReportsResponseTypeDef]:
         """Every page of ListScheduledReports in every target, merged per target
         (botocore's build_full_result).
 

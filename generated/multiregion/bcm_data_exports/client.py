@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,7 +58,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def create_export(
         self, **kwargs: Unpack[CreateExportRequestTypeDef]
-    ) -> RegionResults[CreateExportResponseTypeDef]:
+    ) -> TargetResults[CreateExportResponseTypeDef]:
         """Creates a data export and specifies the data query, the delivery
         preference, and any optional resource tags.
 
@@ -68,7 +68,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def delete_export(
         self, **kwargs: Unpack[DeleteExportRequestTypeDef]
-    ) -> RegionResults[DeleteExportResponseTypeDef]:
+    ) -> TargetResults[DeleteExportResponseTypeDef]:
         """Deletes an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/DeleteExport
@@ -77,7 +77,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def get_execution(
         self, **kwargs: Unpack[GetExecutionRequestTypeDef]
-    ) -> RegionResults[GetExecutionResponseTypeDef]:
+    ) -> TargetResults[GetExecutionResponseTypeDef]:
         """Exports data based on the source data update.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/GetExecution
@@ -86,7 +86,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def get_export(
         self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> RegionResults[GetExportResponseTypeDef]:
+    ) -> TargetResults[GetExportResponseTypeDef]:
         """Views the definition of an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/GetExport
@@ -95,7 +95,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def get_table(
         self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> RegionResults[GetTableResponseTypeDef]:
+    ) -> TargetResults[GetTableResponseTypeDef]:
         """Returns the metadata for the specified table and table properties. This
         includes the list of columns in the table schema, their data types, and
         column descriptions.
@@ -106,7 +106,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Lists the historical executions for the export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExecutions
@@ -115,7 +115,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Lists all data export definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListExports
@@ -124,7 +124,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Lists all available tables in data exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTables
@@ -133,7 +133,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags associated with an existing data export.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/ListTagsForResource
@@ -142,7 +142,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags for an existing data export definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/TagResource
@@ -151,7 +151,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes tags associated with an existing data export definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-data-exports-2023-11-26/UntagResource
@@ -160,7 +160,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
 
     def update_export(
         self, **kwargs: Unpack[UpdateExportRequestTypeDef]
-    ) -> RegionResults[UpdateExportResponseTypeDef]:
+    ) -> TargetResults[UpdateExportResponseTypeDef]:
         """Updates an existing data export by overwriting all export parameters. All
         export parameters must be provided in the UpdateExport request.
 
@@ -175,7 +175,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -198,7 +198,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -221,7 +221,7 @@ class MultiRegionBillingandCostManagementDataExports(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 

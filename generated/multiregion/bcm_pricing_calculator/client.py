@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -114,7 +114,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
     def batch_create_bill_scenario_commitment_modification(
         self,
         **kwargs: Unpack[BatchCreateBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> RegionResults[BatchCreateBillScenarioCommitmentModificationResponseTypeDef]:
+    ) -> TargetResults[BatchCreateBillScenarioCommitmentModificationResponseTypeDef]:
         """Create Compute Savings Plans, EC2 Instance Savings Plans, or EC2 Reserved
         Instances commitments that you want to model in a Bill Scenario.
 
@@ -124,7 +124,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_create_bill_scenario_usage_modification(
         self, **kwargs: Unpack[BatchCreateBillScenarioUsageModificationRequestTypeDef]
-    ) -> RegionResults[BatchCreateBillScenarioUsageModificationResponseTypeDef]:
+    ) -> TargetResults[BatchCreateBillScenarioUsageModificationResponseTypeDef]:
         """Create Amazon Web Services service usage that you want to model in a Bill
         Scenario.
 
@@ -134,7 +134,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_create_workload_estimate_usage(
         self, **kwargs: Unpack[BatchCreateWorkloadEstimateUsageRequestTypeDef]
-    ) -> RegionResults[BatchCreateWorkloadEstimateUsageResponseTypeDef]:
+    ) -> TargetResults[BatchCreateWorkloadEstimateUsageResponseTypeDef]:
         """Create Amazon Web Services service usage that you want to model in a
         Workload Estimate.
 
@@ -145,7 +145,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
     def batch_delete_bill_scenario_commitment_modification(
         self,
         **kwargs: Unpack[BatchDeleteBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> RegionResults[BatchDeleteBillScenarioCommitmentModificationResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteBillScenarioCommitmentModificationResponseTypeDef]:
         """Delete commitment that you have created in a Bill Scenario. You can only
         delete a commitment that you had added and cannot model deletion (or
         removal) of a existing commitment. If you want model deletion of an
@@ -159,7 +159,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_delete_bill_scenario_usage_modification(
         self, **kwargs: Unpack[BatchDeleteBillScenarioUsageModificationRequestTypeDef]
-    ) -> RegionResults[BatchDeleteBillScenarioUsageModificationResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteBillScenarioUsageModificationResponseTypeDef]:
         """Delete usage that you have created in a Bill Scenario. You can only delete
         usage that you had added and cannot model deletion (or removal) of a
         existing usage. If you want model removal of an existing usage, see
@@ -171,7 +171,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_delete_workload_estimate_usage(
         self, **kwargs: Unpack[BatchDeleteWorkloadEstimateUsageRequestTypeDef]
-    ) -> RegionResults[BatchDeleteWorkloadEstimateUsageResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteWorkloadEstimateUsageResponseTypeDef]:
         """Delete usage that you have created in a Workload estimate. You can only
         delete usage that you had added and cannot model deletion (or removal) of
         a existing usage. If you want model removal of an existing usage, see
@@ -184,7 +184,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
     def batch_update_bill_scenario_commitment_modification(
         self,
         **kwargs: Unpack[BatchUpdateBillScenarioCommitmentModificationRequestTypeDef],
-    ) -> RegionResults[BatchUpdateBillScenarioCommitmentModificationResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateBillScenarioCommitmentModificationResponseTypeDef]:
         """Update a newly added or existing commitment. You can update the commitment
         group based on a commitment ID and a Bill scenario ID.
 
@@ -194,7 +194,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_update_bill_scenario_usage_modification(
         self, **kwargs: Unpack[BatchUpdateBillScenarioUsageModificationRequestTypeDef]
-    ) -> RegionResults[BatchUpdateBillScenarioUsageModificationResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateBillScenarioUsageModificationResponseTypeDef]:
         """Update a newly added or existing usage lines. You can update the usage
         amounts, usage hour, and usage group based on a usage ID and a Bill
         scenario ID.
@@ -205,7 +205,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def batch_update_workload_estimate_usage(
         self, **kwargs: Unpack[BatchUpdateWorkloadEstimateUsageRequestTypeDef]
-    ) -> RegionResults[BatchUpdateWorkloadEstimateUsageResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateWorkloadEstimateUsageResponseTypeDef]:
         """Update a newly added or existing usage lines. You can update the usage
         amounts and usage group based on a usage ID and a Workload estimate ID.
 
@@ -215,7 +215,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def create_bill_estimate(
         self, **kwargs: Unpack[CreateBillEstimateRequestTypeDef]
-    ) -> RegionResults[CreateBillEstimateResponseTypeDef]:
+    ) -> TargetResults[CreateBillEstimateResponseTypeDef]:
         """Create a Bill estimate from a Bill scenario. In the Bill scenario you can
         model usage addition, usage changes, and usage removal. You can also model
         commitment addition and commitment removal. After all changes in a Bill
@@ -232,7 +232,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def create_bill_scenario(
         self, **kwargs: Unpack[CreateBillScenarioRequestTypeDef]
-    ) -> RegionResults[CreateBillScenarioResponseTypeDef]:
+    ) -> TargetResults[CreateBillScenarioResponseTypeDef]:
         """Creates a new bill scenario to model potential changes to Amazon Web
         Services usage and costs.
 
@@ -242,7 +242,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def create_workload_estimate(
         self, **kwargs: Unpack[CreateWorkloadEstimateRequestTypeDef]
-    ) -> RegionResults[CreateWorkloadEstimateResponseTypeDef]:
+    ) -> TargetResults[CreateWorkloadEstimateResponseTypeDef]:
         """Creates a new workload estimate to model costs for a specific workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/CreateWorkloadEstimate
@@ -251,7 +251,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def delete_bill_estimate(
         self, **kwargs: Unpack[DeleteBillEstimateRequestTypeDef]
-    ) -> RegionResults[DeleteBillEstimateResponseTypeDef]:
+    ) -> TargetResults[DeleteBillEstimateResponseTypeDef]:
         """Deletes an existing bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteBillEstimate
@@ -260,7 +260,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def delete_bill_scenario(
         self, **kwargs: Unpack[DeleteBillScenarioRequestTypeDef]
-    ) -> RegionResults[DeleteBillScenarioResponseTypeDef]:
+    ) -> TargetResults[DeleteBillScenarioResponseTypeDef]:
         """Deletes an existing bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteBillScenario
@@ -269,7 +269,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def delete_workload_estimate(
         self, **kwargs: Unpack[DeleteWorkloadEstimateRequestTypeDef]
-    ) -> RegionResults[DeleteWorkloadEstimateResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkloadEstimateResponseTypeDef]:
         """Deletes an existing workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/DeleteWorkloadEstimate
@@ -278,7 +278,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def get_bill_estimate(
         self, **kwargs: Unpack[GetBillEstimateRequestTypeDef]
-    ) -> RegionResults[GetBillEstimateResponseTypeDef]:
+    ) -> TargetResults[GetBillEstimateResponseTypeDef]:
         """Retrieves details of a specific bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetBillEstimate
@@ -287,14 +287,14 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def get_bill_scenario(
         self, **kwargs: Unpack[GetBillScenarioRequestTypeDef]
-    ) -> RegionResults[GetBillScenarioResponseTypeDef]:
+    ) -> TargetResults[GetBillScenarioResponseTypeDef]:
         """Retrieves details of a specific bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetBillScenario
         """
         return self._call("GetBillScenario", kwargs)
 
-    def get_preferences(self) -> RegionResults[GetPreferencesResponseTypeDef]:
+    def get_preferences(self) -> TargetResults[GetPreferencesResponseTypeDef]:
         """Retrieves the current preferences for Pricing Calculator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetPreferences
@@ -303,7 +303,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def get_workload_estimate(
         self, **kwargs: Unpack[GetWorkloadEstimateRequestTypeDef]
-    ) -> RegionResults[GetWorkloadEstimateResponseTypeDef]:
+    ) -> TargetResults[GetWorkloadEstimateResponseTypeDef]:
         """Retrieves details of a specific workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetWorkloadEstimate
@@ -312,7 +312,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_estimate_commitments(
         self, **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef]
-    ) -> RegionResults[ListBillEstimateCommitmentsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateCommitmentsResponseTypeDef]:
         """Lists the commitments associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateCommitments
@@ -322,7 +322,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
     def list_bill_estimate_input_commitment_modifications(
         self,
         **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
-    ) -> RegionResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
         """Lists the input commitment modifications associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputCommitmentModifications
@@ -331,7 +331,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_estimate_input_usage_modifications(
         self, **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef]
-    ) -> RegionResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
         """Lists the input usage modifications associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateInputUsageModifications
@@ -340,7 +340,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_estimate_line_items(
         self, **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef]
-    ) -> RegionResults[ListBillEstimateLineItemsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateLineItemsResponseTypeDef]:
         """Lists the line items associated with a bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimateLineItems
@@ -349,7 +349,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_estimates(
         self, **kwargs: Unpack[ListBillEstimatesRequestTypeDef]
-    ) -> RegionResults[ListBillEstimatesResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimatesResponseTypeDef]:
         """Lists all bill estimates for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillEstimates
@@ -358,7 +358,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_scenario_commitment_modifications(
         self, **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef]
-    ) -> RegionResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
         """Lists the commitment modifications associated with a bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioCommitmentModifications
@@ -367,7 +367,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_scenario_usage_modifications(
         self, **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef]
-    ) -> RegionResults[ListBillScenarioUsageModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillScenarioUsageModificationsResponseTypeDef]:
         """Lists the usage modifications associated with a bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarioUsageModifications
@@ -376,7 +376,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_bill_scenarios(
         self, **kwargs: Unpack[ListBillScenariosRequestTypeDef]
-    ) -> RegionResults[ListBillScenariosResponseTypeDef]:
+    ) -> TargetResults[ListBillScenariosResponseTypeDef]:
         """Lists all bill scenarios for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListBillScenarios
@@ -385,7 +385,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListTagsForResource
@@ -394,7 +394,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_workload_estimate_usage(
         self, **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef]
-    ) -> RegionResults[ListWorkloadEstimateUsageResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadEstimateUsageResponseTypeDef]:
         """Lists the usage associated with a workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimateUsage
@@ -403,7 +403,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def list_workload_estimates(
         self, **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef]
-    ) -> RegionResults[ListWorkloadEstimatesResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadEstimatesResponseTypeDef]:
         """Lists all workload estimates for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/ListWorkloadEstimates
@@ -412,7 +412,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/TagResource
@@ -421,7 +421,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UntagResource
@@ -430,7 +430,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def update_bill_estimate(
         self, **kwargs: Unpack[UpdateBillEstimateRequestTypeDef]
-    ) -> RegionResults[UpdateBillEstimateResponseTypeDef]:
+    ) -> TargetResults[UpdateBillEstimateResponseTypeDef]:
         """Updates an existing bill estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateBillEstimate
@@ -439,7 +439,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def update_bill_scenario(
         self, **kwargs: Unpack[UpdateBillScenarioRequestTypeDef]
-    ) -> RegionResults[UpdateBillScenarioResponseTypeDef]:
+    ) -> TargetResults[UpdateBillScenarioResponseTypeDef]:
         """Updates an existing bill scenario.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateBillScenario
@@ -448,7 +448,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def update_preferences(
         self, **kwargs: Unpack[UpdatePreferencesRequestTypeDef]
-    ) -> RegionResults[UpdatePreferencesResponseTypeDef]:
+    ) -> TargetResults[UpdatePreferencesResponseTypeDef]:
         """Updates the preferences for Pricing Calculator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdatePreferences
@@ -457,7 +457,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
 
     def update_workload_estimate(
         self, **kwargs: Unpack[UpdateWorkloadEstimateRequestTypeDef]
-    ) -> RegionResults[UpdateWorkloadEstimateResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkloadEstimateResponseTypeDef]:
         """Updates an existing workload estimate.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/UpdateWorkloadEstimate
@@ -471,7 +471,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillEstimateCommitmentsRequestTypeDef],
-    ) -> RegionResults[ListBillEstimateCommitmentsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateCommitmentsResponseTypeDef]:
         """Every page of ListBillEstimateCommitments in every target, merged per
         target (botocore's build_full_result).
 
@@ -494,7 +494,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillEstimateInputCommitmentModificationsRequestTypeDef],
-    ) -> RegionResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateInputCommitmentModificationsResponseTypeDef]:
         """Every page of ListBillEstimateInputCommitmentModifications in every
         target, merged per target (botocore's build_full_result).
 
@@ -517,7 +517,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillEstimateInputUsageModificationsRequestTypeDef],
-    ) -> RegionResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateInputUsageModificationsResponseTypeDef]:
         """Every page of ListBillEstimateInputUsageModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -540,7 +540,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillEstimateLineItemsRequestTypeDef],
-    ) -> RegionResults[ListBillEstimateLineItemsResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimateLineItemsResponseTypeDef]:
         """Every page of ListBillEstimateLineItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -563,7 +563,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillEstimatesRequestTypeDef],
-    ) -> RegionResults[ListBillEstimatesResponseTypeDef]:
+    ) -> TargetResults[ListBillEstimatesResponseTypeDef]:
         """Every page of ListBillEstimates in every target, merged per target
         (botocore's build_full_result).
 
@@ -586,7 +586,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillScenarioCommitmentModificationsRequestTypeDef],
-    ) -> RegionResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillScenarioCommitmentModificationsResponseTypeDef]:
         """Every page of ListBillScenarioCommitmentModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -609,7 +609,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillScenarioUsageModificationsRequestTypeDef],
-    ) -> RegionResults[ListBillScenarioUsageModificationsResponseTypeDef]:
+    ) -> TargetResults[ListBillScenarioUsageModificationsResponseTypeDef]:
         """Every page of ListBillScenarioUsageModifications in every target, merged
         per target (botocore's build_full_result).
 
@@ -632,7 +632,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillScenariosRequestTypeDef],
-    ) -> RegionResults[ListBillScenariosResponseTypeDef]:
+    ) -> TargetResults[ListBillScenariosResponseTypeDef]:
         """Every page of ListBillScenarios in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkloadEstimateUsageRequestTypeDef],
-    ) -> RegionResults[ListWorkloadEstimateUsageResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadEstimateUsageResponseTypeDef]:
         """Every page of ListWorkloadEstimateUsage in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,7 +678,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkloadEstimatesRequestTypeDef],
-    ) -> RegionResults[ListWorkloadEstimatesResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadEstimatesResponseTypeDef]:
         """Every page of ListWorkloadEstimates in every target, merged per target
         (botocore's build_full_result).
 

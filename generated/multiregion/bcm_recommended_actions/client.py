@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,7 +34,7 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
 
     def list_recommended_actions(
         self, **kwargs: Unpack[ListRecommendedActionsRequestTypeDef]
-    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
         """Returns a list of recommended actions that match the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-recommended-actions-2024-11-14/ListRecommendedActions
@@ -48,7 +48,7 @@ class MultiRegionBillingandCostManagementRecommendedActions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
         """Every page of ListRecommendedActions in every target, merged per target
         (botocore's build_full_result).
 

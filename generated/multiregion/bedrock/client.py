@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -258,7 +258,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def batch_delete_advanced_prompt_optimization_job(
         self, **kwargs: Unpack[BatchDeleteAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> RegionResults[BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef]:
         """Batch delete the specified advanced prompt optimization jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/BatchDeleteAdvancedPromptOptimizationJob
@@ -267,7 +267,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def batch_delete_evaluation_job(
         self, **kwargs: Unpack[BatchDeleteEvaluationJobRequestTypeDef]
-    ) -> RegionResults[BatchDeleteEvaluationJobResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteEvaluationJobResponseTypeDef]:
         """Deletes a batch of evaluation jobs. An evaluation job can only be deleted
         if it has following status FAILED, COMPLETED, and STOPPED. You can request
         up to 25 model evaluation jobs be deleted in a single request.
@@ -279,7 +279,7 @@ class MultiRegionBedrock(MultiRegionClient):
     def cancel_automated_reasoning_policy_build_workflow(
         self,
         **kwargs: Unpack[CancelAutomatedReasoningPolicyBuildWorkflowRequestTypeDef],
-    ) -> RegionResults[CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+    ) -> TargetResults[CancelAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
         """Cancels a running Automated Reasoning policy build workflow. This stops
         the policy generation process and prevents further processing of the
         source documents.
@@ -290,7 +290,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_advanced_prompt_optimization_job(
         self, **kwargs: Unpack[CreateAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> RegionResults[CreateAdvancedPromptOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[CreateAdvancedPromptOptimizationJobResponseTypeDef]:
         """Creates an asynchronous batch job for advanced prompt optimization.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateAdvancedPromptOptimizationJob
@@ -299,7 +299,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_automated_reasoning_policy(
         self, **kwargs: Unpack[CreateAutomatedReasoningPolicyRequestTypeDef]
-    ) -> RegionResults[CreateAutomatedReasoningPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateAutomatedReasoningPolicyResponseTypeDef]:
         """Creates an Automated Reasoning policy for Amazon Bedrock Guardrails.
         Automated Reasoning policies use mathematical techniques to detect
         hallucinations, suggest corrections, and highlight unstated assumptions in
@@ -311,7 +311,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_automated_reasoning_policy_test_case(
         self, **kwargs: Unpack[CreateAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> RegionResults[CreateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+    ) -> TargetResults[CreateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Creates a test for an Automated Reasoning policy. Tests validate that your
         policy works as expected by providing sample inputs and expected outcomes.
         Use tests to verify policy behavior before deploying to production.
@@ -322,7 +322,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_automated_reasoning_policy_version(
         self, **kwargs: Unpack[CreateAutomatedReasoningPolicyVersionRequestTypeDef]
-    ) -> RegionResults[CreateAutomatedReasoningPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAutomatedReasoningPolicyVersionResponseTypeDef]:
         """Creates a new version of an existing Automated Reasoning policy. This
         allows you to iterate on your policy rules while maintaining previous
         versions for rollback or comparison purposes.
@@ -333,7 +333,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_custom_model(
         self, **kwargs: Unpack[CreateCustomModelRequestTypeDef]
-    ) -> RegionResults[CreateCustomModelResponseTypeDef]:
+    ) -> TargetResults[CreateCustomModelResponseTypeDef]:
         """Creates a new custom model in Amazon Bedrock. After the model is active,
         you can use it for inference.
 
@@ -343,7 +343,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_custom_model_deployment(
         self, **kwargs: Unpack[CreateCustomModelDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateCustomModelDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateCustomModelDeploymentResponseTypeDef]:
         """Deploys a custom model for on-demand inference in Amazon Bedrock. After
         you deploy your custom model, you use the deployment's Amazon Resource
         Name (ARN) as the modelId parameter when you submit prompts and generate
@@ -355,7 +355,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_evaluation_job(
         self, **kwargs: Unpack[CreateEvaluationJobRequestTypeDef]
-    ) -> RegionResults[CreateEvaluationJobResponseTypeDef]:
+    ) -> TargetResults[CreateEvaluationJobResponseTypeDef]:
         """Creates an evaluation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateEvaluationJob
@@ -364,7 +364,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_foundation_model_agreement(
         self, **kwargs: Unpack[CreateFoundationModelAgreementRequestTypeDef]
-    ) -> RegionResults[CreateFoundationModelAgreementResponseTypeDef]:
+    ) -> TargetResults[CreateFoundationModelAgreementResponseTypeDef]:
         """Request a model access agreement for the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateFoundationModelAgreement
@@ -373,7 +373,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_guardrail(
         self, **kwargs: Unpack[CreateGuardrailRequestTypeDef]
-    ) -> RegionResults[CreateGuardrailResponseTypeDef]:
+    ) -> TargetResults[CreateGuardrailResponseTypeDef]:
         """Creates a guardrail to block topics and to implement safeguards for your
         generative AI applications.
 
@@ -383,7 +383,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_guardrail_version(
         self, **kwargs: Unpack[CreateGuardrailVersionRequestTypeDef]
-    ) -> RegionResults[CreateGuardrailVersionResponseTypeDef]:
+    ) -> TargetResults[CreateGuardrailVersionResponseTypeDef]:
         """Creates a version of the guardrail. Use this API to create a snapshot of
         the guardrail when you are satisfied with a configuration, or to compare
         the configuration with another version.
@@ -394,7 +394,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_inference_profile(
         self, **kwargs: Unpack[CreateInferenceProfileRequestTypeDef]
-    ) -> RegionResults[CreateInferenceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateInferenceProfileResponseTypeDef]:
         """Creates an application inference profile to track metrics and costs when
         invoking a model. To create an application inference profile for a
         foundation model in one region, specify the ARN of the model in that
@@ -410,7 +410,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_marketplace_model_endpoint(
         self, **kwargs: Unpack[CreateMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[CreateMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateMarketplaceModelEndpointResponseTypeDef]:
         """Creates an endpoint for a model from Amazon Bedrock Marketplace. The
         endpoint is hosted by Amazon SageMaker.
 
@@ -420,7 +420,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_model_copy_job(
         self, **kwargs: Unpack[CreateModelCopyJobRequestTypeDef]
-    ) -> RegionResults[CreateModelCopyJobResponseTypeDef]:
+    ) -> TargetResults[CreateModelCopyJobResponseTypeDef]:
         """Copies a model to another region so that it can be used there. For more
         information, see Copy models to be used in other regions in the Amazon
         Bedrock User Guide.
@@ -431,7 +431,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_model_customization_job(
         self, **kwargs: Unpack[CreateModelCustomizationJobRequestTypeDef]
-    ) -> RegionResults[CreateModelCustomizationJobResponseTypeDef]:
+    ) -> TargetResults[CreateModelCustomizationJobResponseTypeDef]:
         """Creates a fine-tuning job to customize a base model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateModelCustomizationJob
@@ -440,7 +440,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_model_import_job(
         self, **kwargs: Unpack[CreateModelImportJobRequestTypeDef]
-    ) -> RegionResults[CreateModelImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateModelImportJobResponseTypeDef]:
         """Creates a model import job to import model that you have customized in
         other environments, such as Amazon SageMaker. For more information, see
         Import a customized model
@@ -451,7 +451,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_model_invocation_job(
         self, **kwargs: Unpack[CreateModelInvocationJobRequestTypeDef]
-    ) -> RegionResults[CreateModelInvocationJobResponseTypeDef]:
+    ) -> TargetResults[CreateModelInvocationJobResponseTypeDef]:
         """Creates a batch inference job to invoke a model on multiple prompts.
         Format your data according to Format your inference data and upload it to
         an Amazon S3 bucket. For more information, see Process multiple prompts
@@ -463,7 +463,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_prompt_router(
         self, **kwargs: Unpack[CreatePromptRouterRequestTypeDef]
-    ) -> RegionResults[CreatePromptRouterResponseTypeDef]:
+    ) -> TargetResults[CreatePromptRouterResponseTypeDef]:
         """Creates a prompt router that manages the routing of requests between
         multiple foundation models based on the routing criteria.
 
@@ -473,7 +473,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def create_provisioned_model_throughput(
         self, **kwargs: Unpack[CreateProvisionedModelThroughputRequestTypeDef]
-    ) -> RegionResults[CreateProvisionedModelThroughputResponseTypeDef]:
+    ) -> TargetResults[CreateProvisionedModelThroughputResponseTypeDef]:
         """Creates dedicated throughput for a base or custom model with the model
         units and for the duration that you specify. For pricing details, see
         Amazon Bedrock Pricing. For more information, see Provisioned Throughput
@@ -485,7 +485,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_automated_reasoning_policy(
         self, **kwargs: Unpack[DeleteAutomatedReasoningPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteAutomatedReasoningPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteAutomatedReasoningPolicyResponseTypeDef]:
         """Deletes an Automated Reasoning policy or policy version. This operation is
         idempotent. If you delete a policy more than once, each call succeeds.
         Deleting a policy removes it permanently and cannot be undone.
@@ -497,7 +497,7 @@ class MultiRegionBedrock(MultiRegionClient):
     def delete_automated_reasoning_policy_build_workflow(
         self,
         **kwargs: Unpack[DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef],
-    ) -> RegionResults[DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
         """Deletes an Automated Reasoning policy build workflow and its associated
         artifacts. This permanently removes the workflow history and any generated
         assets.
@@ -508,7 +508,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_automated_reasoning_policy_test_case(
         self, **kwargs: Unpack[DeleteAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> RegionResults[DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+    ) -> TargetResults[DeleteAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Deletes an Automated Reasoning policy test. This operation is idempotent;
         if you delete a test more than once, each call succeeds.
 
@@ -518,7 +518,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_custom_model(
         self, **kwargs: Unpack[DeleteCustomModelRequestTypeDef]
-    ) -> RegionResults[DeleteCustomModelResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomModelResponseTypeDef]:
         """Deletes a custom model that you created earlier. For more information, see
         Custom models in the Amazon Bedrock User Guide.
 
@@ -528,7 +528,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_custom_model_deployment(
         self, **kwargs: Unpack[DeleteCustomModelDeploymentRequestTypeDef]
-    ) -> RegionResults[DeleteCustomModelDeploymentResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomModelDeploymentResponseTypeDef]:
         """Deletes a custom model deployment. This operation stops the deployment and
         removes it from your account. After deletion, the deployment ARN can no
         longer be used for inference requests.
@@ -539,7 +539,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_enforced_guardrail_configuration(
         self, **kwargs: Unpack[DeleteEnforcedGuardrailConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteEnforcedGuardrailConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteEnforcedGuardrailConfigurationResponseTypeDef]:
         """Deletes the account-level enforced guardrail configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteEnforcedGuardrailConfiguration
@@ -548,7 +548,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_foundation_model_agreement(
         self, **kwargs: Unpack[DeleteFoundationModelAgreementRequestTypeDef]
-    ) -> RegionResults[DeleteFoundationModelAgreementResponseTypeDef]:
+    ) -> TargetResults[DeleteFoundationModelAgreementResponseTypeDef]:
         """Delete the model access agreement for the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteFoundationModelAgreement
@@ -557,7 +557,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_guardrail(
         self, **kwargs: Unpack[DeleteGuardrailRequestTypeDef]
-    ) -> RegionResults[DeleteGuardrailResponseTypeDef]:
+    ) -> TargetResults[DeleteGuardrailResponseTypeDef]:
         """Deletes a guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteGuardrail
@@ -566,7 +566,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_imported_model(
         self, **kwargs: Unpack[DeleteImportedModelRequestTypeDef]
-    ) -> RegionResults[DeleteImportedModelResponseTypeDef]:
+    ) -> TargetResults[DeleteImportedModelResponseTypeDef]:
         """Deletes a custom model that you imported earlier. For more information,
         see Import a customized model in the Amazon Bedrock User Guide.
 
@@ -576,7 +576,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_inference_profile(
         self, **kwargs: Unpack[DeleteInferenceProfileRequestTypeDef]
-    ) -> RegionResults[DeleteInferenceProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteInferenceProfileResponseTypeDef]:
         """Deletes an application inference profile. For more information, see
         Increase throughput and resilience with cross-region inference in Amazon
         Bedrock. in the Amazon Bedrock User Guide.
@@ -587,7 +587,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_marketplace_model_endpoint(
         self, **kwargs: Unpack[DeleteMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteMarketplaceModelEndpointResponseTypeDef]:
         """Deletes an endpoint for a model from Amazon Bedrock Marketplace.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteMarketplaceModelEndpoint
@@ -596,7 +596,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_model_invocation_logging_configuration(
         self,
-    ) -> RegionResults[DeleteModelInvocationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteModelInvocationLoggingConfigurationResponseTypeDef]:
         """Delete the invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteModelInvocationLoggingConfiguration
@@ -605,7 +605,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_prompt_router(
         self, **kwargs: Unpack[DeletePromptRouterRequestTypeDef]
-    ) -> RegionResults[DeletePromptRouterResponseTypeDef]:
+    ) -> TargetResults[DeletePromptRouterResponseTypeDef]:
         """Deletes a specified prompt router. This action cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeletePromptRouter
@@ -614,7 +614,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_provisioned_model_throughput(
         self, **kwargs: Unpack[DeleteProvisionedModelThroughputRequestTypeDef]
-    ) -> RegionResults[DeleteProvisionedModelThroughputResponseTypeDef]:
+    ) -> TargetResults[DeleteProvisionedModelThroughputResponseTypeDef]:
         """Deletes a Provisioned Throughput. You can't delete a Provisioned
         Throughput before the commitment term is over. For more information, see
         Provisioned Throughput in the Amazon Bedrock User Guide.
@@ -625,7 +625,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a previously created Bedrock resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteResourcePolicy
@@ -634,7 +634,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def deregister_marketplace_model_endpoint(
         self, **kwargs: Unpack[DeregisterMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[DeregisterMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[DeregisterMarketplaceModelEndpointResponseTypeDef]:
         """Deregisters an endpoint for a model from Amazon Bedrock Marketplace. This
         operation removes the endpoint's association with Amazon Bedrock but does
         not delete the underlying Amazon SageMaker endpoint.
@@ -645,7 +645,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def export_automated_reasoning_policy_version(
         self, **kwargs: Unpack[ExportAutomatedReasoningPolicyVersionRequestTypeDef]
-    ) -> RegionResults[ExportAutomatedReasoningPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[ExportAutomatedReasoningPolicyVersionResponseTypeDef]:
         """Exports the policy definition for an Automated Reasoning policy version.
         Returns the complete policy definition including rules, variables, and
         custom variable types in a structured format.
@@ -656,7 +656,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_advanced_prompt_optimization_job(
         self, **kwargs: Unpack[GetAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> RegionResults[GetAdvancedPromptOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[GetAdvancedPromptOptimizationJobResponseTypeDef]:
         """Retrieves the details and status of an advanced prompt optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAdvancedPromptOptimizationJob
@@ -665,7 +665,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyResponseTypeDef]:
         """Retrieves details about an Automated Reasoning policy or policy version.
         Returns information including the policy definition, metadata, and
         timestamps.
@@ -676,7 +676,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy_annotations(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyAnnotationsRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
         """Retrieves the current annotations for an Automated Reasoning policy build
         workflow. Annotations contain corrections to the rules, variables and
         types to be applied to the policy.
@@ -687,7 +687,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy_build_workflow(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyBuildWorkflowRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
         """Retrieves detailed information about an Automated Reasoning policy build
         workflow, including its status, configuration, and metadata.
 
@@ -700,7 +700,7 @@ class MultiRegionBedrock(MultiRegionClient):
         **kwargs: Unpack[
             GetAutomatedReasoningPolicyBuildWorkflowResultAssetsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         GetAutomatedReasoningPolicyBuildWorkflowResultAssetsResponseTypeDef
     ]:
         """Retrieves the resulting assets from a completed Automated Reasoning policy
@@ -715,7 +715,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy_next_scenario(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyNextScenarioRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyNextScenarioResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyNextScenarioResponseTypeDef]:
         """Retrieves the next test scenario for validating an Automated Reasoning
         policy. This is used during the interactive policy refinement process to
         test policy behavior.
@@ -726,7 +726,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy_test_case(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Retrieves details about a specific Automated Reasoning policy test.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAutomatedReasoningPolicyTestCase
@@ -735,7 +735,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_automated_reasoning_policy_test_result(
         self, **kwargs: Unpack[GetAutomatedReasoningPolicyTestResultRequestTypeDef]
-    ) -> RegionResults[GetAutomatedReasoningPolicyTestResultResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedReasoningPolicyTestResultResponseTypeDef]:
         """Retrieves the test result for a specific Automated Reasoning policy test.
         Returns detailed validation findings and execution status.
 
@@ -745,7 +745,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_custom_model(
         self, **kwargs: Unpack[GetCustomModelRequestTypeDef]
-    ) -> RegionResults[GetCustomModelResponseTypeDef]:
+    ) -> TargetResults[GetCustomModelResponseTypeDef]:
         """Get the properties associated with a Amazon Bedrock custom model that you
         have created. For more information, see Custom models in the Amazon
         Bedrock User Guide.
@@ -756,7 +756,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_custom_model_deployment(
         self, **kwargs: Unpack[GetCustomModelDeploymentRequestTypeDef]
-    ) -> RegionResults[GetCustomModelDeploymentResponseTypeDef]:
+    ) -> TargetResults[GetCustomModelDeploymentResponseTypeDef]:
         """Retrieves information about a custom model deployment, including its
         status, configuration, and metadata. Use this operation to monitor the
         deployment status and retrieve details needed for inference requests.
@@ -767,7 +767,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_evaluation_job(
         self, **kwargs: Unpack[GetEvaluationJobRequestTypeDef]
-    ) -> RegionResults[GetEvaluationJobResponseTypeDef]:
+    ) -> TargetResults[GetEvaluationJobResponseTypeDef]:
         """Gets information about an evaluation job, such as the status of the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetEvaluationJob
@@ -776,7 +776,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_foundation_model(
         self, **kwargs: Unpack[GetFoundationModelRequestTypeDef]
-    ) -> RegionResults[GetFoundationModelResponseTypeDef]:
+    ) -> TargetResults[GetFoundationModelResponseTypeDef]:
         """Get details about a Amazon Bedrock foundation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetFoundationModel
@@ -785,7 +785,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_foundation_model_availability(
         self, **kwargs: Unpack[GetFoundationModelAvailabilityRequestTypeDef]
-    ) -> RegionResults[GetFoundationModelAvailabilityResponseTypeDef]:
+    ) -> TargetResults[GetFoundationModelAvailabilityResponseTypeDef]:
         """Get information about the Foundation model availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetFoundationModelAvailability
@@ -794,7 +794,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_guardrail(
         self, **kwargs: Unpack[GetGuardrailRequestTypeDef]
-    ) -> RegionResults[GetGuardrailResponseTypeDef]:
+    ) -> TargetResults[GetGuardrailResponseTypeDef]:
         """Gets details about a guardrail. If you don't specify a version, the
         response returns details for the DRAFT version.
 
@@ -804,7 +804,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_imported_model(
         self, **kwargs: Unpack[GetImportedModelRequestTypeDef]
-    ) -> RegionResults[GetImportedModelResponseTypeDef]:
+    ) -> TargetResults[GetImportedModelResponseTypeDef]:
         """Gets properties associated with a customized model you imported.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetImportedModel
@@ -813,7 +813,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_inference_profile(
         self, **kwargs: Unpack[GetInferenceProfileRequestTypeDef]
-    ) -> RegionResults[GetInferenceProfileResponseTypeDef]:
+    ) -> TargetResults[GetInferenceProfileResponseTypeDef]:
         """Gets information about an inference profile. For more information, see
         Increase throughput and resilience with cross-region inference in Amazon
         Bedrock. in the Amazon Bedrock User Guide.
@@ -824,7 +824,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_marketplace_model_endpoint(
         self, **kwargs: Unpack[GetMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[GetMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[GetMarketplaceModelEndpointResponseTypeDef]:
         """Retrieves details about a specific endpoint for a model from Amazon
         Bedrock Marketplace.
 
@@ -834,7 +834,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_copy_job(
         self, **kwargs: Unpack[GetModelCopyJobRequestTypeDef]
-    ) -> RegionResults[GetModelCopyJobResponseTypeDef]:
+    ) -> TargetResults[GetModelCopyJobResponseTypeDef]:
         """Retrieves information about a model copy job. For more information, see
         Copy models to be used in other regions in the Amazon Bedrock User Guide.
 
@@ -844,7 +844,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_customization_job(
         self, **kwargs: Unpack[GetModelCustomizationJobRequestTypeDef]
-    ) -> RegionResults[GetModelCustomizationJobResponseTypeDef]:
+    ) -> TargetResults[GetModelCustomizationJobResponseTypeDef]:
         """Retrieves the properties associated with a model-customization job,
         including the status of the job. For more information, see Custom models
         in the Amazon Bedrock User Guide.
@@ -855,7 +855,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_import_job(
         self, **kwargs: Unpack[GetModelImportJobRequestTypeDef]
-    ) -> RegionResults[GetModelImportJobResponseTypeDef]:
+    ) -> TargetResults[GetModelImportJobResponseTypeDef]:
         """Retrieves the properties associated with import model job, including the
         status of the job. For more information, see Import a customized model in
         the Amazon Bedrock User Guide.
@@ -866,7 +866,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_invocation_job(
         self, **kwargs: Unpack[GetModelInvocationJobRequestTypeDef]
-    ) -> RegionResults[GetModelInvocationJobResponseTypeDef]:
+    ) -> TargetResults[GetModelInvocationJobResponseTypeDef]:
         """Gets details about a batch inference job. For more information, see
         Monitor batch inference jobs
 
@@ -876,7 +876,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_model_invocation_logging_configuration(
         self,
-    ) -> RegionResults[GetModelInvocationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetModelInvocationLoggingConfigurationResponseTypeDef]:
         """Get the current configuration values for model invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetModelInvocationLoggingConfiguration
@@ -885,7 +885,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_prompt_router(
         self, **kwargs: Unpack[GetPromptRouterRequestTypeDef]
-    ) -> RegionResults[GetPromptRouterResponseTypeDef]:
+    ) -> TargetResults[GetPromptRouterResponseTypeDef]:
         """Retrieves details about a prompt router.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetPromptRouter
@@ -894,7 +894,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_provisioned_model_throughput(
         self, **kwargs: Unpack[GetProvisionedModelThroughputRequestTypeDef]
-    ) -> RegionResults[GetProvisionedModelThroughputResponseTypeDef]:
+    ) -> TargetResults[GetProvisionedModelThroughputResponseTypeDef]:
         """Returns details for a Provisioned Throughput. For more information, see
         Provisioned Throughput in the Amazon Bedrock User Guide.
 
@@ -904,7 +904,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Gets the resource policy document for a Bedrock resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetResourcePolicy
@@ -913,7 +913,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def get_use_case_for_model_access(
         self,
-    ) -> RegionResults[GetUseCaseForModelAccessResponseTypeDef]:
+    ) -> TargetResults[GetUseCaseForModelAccessResponseTypeDef]:
         """Get usecase for model access.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetUseCaseForModelAccess
@@ -922,7 +922,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_advanced_prompt_optimization_jobs(
         self, **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef]
-    ) -> RegionResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
         """Lists all advanced prompt optimization jobs for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
@@ -931,7 +931,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_automated_reasoning_policies(
         self, **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
         """Lists all Automated Reasoning policies in your account, with optional
         filtering by policy ARN. This helps you manage and discover existing
         policies.
@@ -942,7 +942,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_automated_reasoning_policy_build_workflows(
         self, **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
         """Lists all build workflows for an Automated Reasoning policy, showing the
         history of policy creation and modification attempts.
 
@@ -952,7 +952,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_automated_reasoning_policy_test_cases(
         self, **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef]
-    ) -> RegionResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
         """Lists tests for an Automated Reasoning policy. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -962,7 +962,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_automated_reasoning_policy_test_results(
         self, **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef]
-    ) -> RegionResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
         """Lists test results for an Automated Reasoning policy, showing how the
         policy performed against various test scenarios and validation checks.
 
@@ -972,7 +972,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_custom_model_deployments(
         self, **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListCustomModelDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListCustomModelDeploymentsResponseTypeDef]:
         """Lists custom model deployments in your account. You can filter the results
         by creation time, name, status, and associated model. Use this operation
         to manage and monitor your custom model deployments.
@@ -983,7 +983,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_custom_models(
         self, **kwargs: Unpack[ListCustomModelsRequestTypeDef]
-    ) -> RegionResults[ListCustomModelsResponseTypeDef]:
+    ) -> TargetResults[ListCustomModelsResponseTypeDef]:
         """Returns a list of the custom models that you have created with the
         CreateModelCustomizationJob operation.
 
@@ -993,7 +993,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_enforced_guardrails_configuration(
         self, **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef]
-    ) -> RegionResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
         """Lists the account-level enforced guardrail configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEnforcedGuardrailsConfiguration
@@ -1002,7 +1002,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_evaluation_jobs(
         self, **kwargs: Unpack[ListEvaluationJobsRequestTypeDef]
-    ) -> RegionResults[ListEvaluationJobsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationJobsResponseTypeDef]:
         """Lists all existing evaluation jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListEvaluationJobs
@@ -1011,7 +1011,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_foundation_model_agreement_offers(
         self, **kwargs: Unpack[ListFoundationModelAgreementOffersRequestTypeDef]
-    ) -> RegionResults[ListFoundationModelAgreementOffersResponseTypeDef]:
+    ) -> TargetResults[ListFoundationModelAgreementOffersResponseTypeDef]:
         """Get the offers associated with the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListFoundationModelAgreementOffers
@@ -1020,7 +1020,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_foundation_models(
         self, **kwargs: Unpack[ListFoundationModelsRequestTypeDef]
-    ) -> RegionResults[ListFoundationModelsResponseTypeDef]:
+    ) -> TargetResults[ListFoundationModelsResponseTypeDef]:
         """Lists Amazon Bedrock foundation models that you can use. You can filter
         the results with the request parameters. For more information, see
         Foundation models in the Amazon Bedrock User Guide.
@@ -1031,7 +1031,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_guardrails(
         self, **kwargs: Unpack[ListGuardrailsRequestTypeDef]
-    ) -> RegionResults[ListGuardrailsResponseTypeDef]:
+    ) -> TargetResults[ListGuardrailsResponseTypeDef]:
         """Lists details about all the guardrails in an account. To list the DRAFT
         version of all your guardrails, don't specify the guardrailIdentifier
         field. To list all versions of a guardrail, specify the ARN of the
@@ -1043,7 +1043,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_imported_models(
         self, **kwargs: Unpack[ListImportedModelsRequestTypeDef]
-    ) -> RegionResults[ListImportedModelsResponseTypeDef]:
+    ) -> TargetResults[ListImportedModelsResponseTypeDef]:
         """Returns a list of models you've imported. You can filter the results to
         return based on one or more criteria. For more information, see Import a
         customized model in the Amazon Bedrock User Guide.
@@ -1054,7 +1054,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_inference_profiles(
         self, **kwargs: Unpack[ListInferenceProfilesRequestTypeDef]
-    ) -> RegionResults[ListInferenceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListInferenceProfilesResponseTypeDef]:
         """Returns a list of inference profiles that you can use. For more
         information, see Increase throughput and resilience with cross-region
         inference in Amazon Bedrock. in the Amazon Bedrock User Guide.
@@ -1065,7 +1065,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_marketplace_model_endpoints(
         self, **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef]
-    ) -> RegionResults[ListMarketplaceModelEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListMarketplaceModelEndpointsResponseTypeDef]:
         """Lists the endpoints for models from Amazon Bedrock Marketplace in your
         Amazon Web Services account.
 
@@ -1075,7 +1075,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_model_copy_jobs(
         self, **kwargs: Unpack[ListModelCopyJobsRequestTypeDef]
-    ) -> RegionResults[ListModelCopyJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCopyJobsResponseTypeDef]:
         """Returns a list of model copy jobs that you have submitted. You can filter
         the jobs to return based on one or more criteria. For more information,
         see Copy models to be used in other regions in the Amazon Bedrock User
@@ -1087,7 +1087,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_model_customization_jobs(
         self, **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef]
-    ) -> RegionResults[ListModelCustomizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCustomizationJobsResponseTypeDef]:
         """Returns a list of model customization jobs that you have submitted. You
         can filter the jobs to return based on one or more criteria.
 
@@ -1097,7 +1097,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_model_import_jobs(
         self, **kwargs: Unpack[ListModelImportJobsRequestTypeDef]
-    ) -> RegionResults[ListModelImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelImportJobsResponseTypeDef]:
         """Returns a list of import jobs you've submitted. You can filter the results
         to return based on one or more criteria. For more information, see Import
         a customized model in the Amazon Bedrock User Guide.
@@ -1108,7 +1108,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_model_invocation_jobs(
         self, **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef]
-    ) -> RegionResults[ListModelInvocationJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelInvocationJobsResponseTypeDef]:
         """Lists all batch inference jobs in the account. For more information, see
         View details about a batch inference job.
 
@@ -1118,7 +1118,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_prompt_routers(
         self, **kwargs: Unpack[ListPromptRoutersRequestTypeDef]
-    ) -> RegionResults[ListPromptRoutersResponseTypeDef]:
+    ) -> TargetResults[ListPromptRoutersResponseTypeDef]:
         """Retrieves a list of prompt routers.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListPromptRouters
@@ -1127,7 +1127,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_provisioned_model_throughputs(
         self, **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef]
-    ) -> RegionResults[ListProvisionedModelThroughputsResponseTypeDef]:
+    ) -> TargetResults[ListProvisionedModelThroughputsResponseTypeDef]:
         """Lists the Provisioned Throughputs in the account. For more information,
         see Provisioned Throughput in the Amazon Bedrock User Guide.
 
@@ -1137,7 +1137,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListTagsForResource
@@ -1146,7 +1146,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def put_enforced_guardrail_configuration(
         self, **kwargs: Unpack[PutEnforcedGuardrailConfigurationRequestTypeDef]
-    ) -> RegionResults[PutEnforcedGuardrailConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutEnforcedGuardrailConfigurationResponseTypeDef]:
         """Sets the account-level enforced guardrail configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutEnforcedGuardrailConfiguration
@@ -1155,7 +1155,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def put_model_invocation_logging_configuration(
         self, **kwargs: Unpack[PutModelInvocationLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutModelInvocationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutModelInvocationLoggingConfigurationResponseTypeDef]:
         """Set the configuration values for model invocation logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutModelInvocationLoggingConfiguration
@@ -1164,7 +1164,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Adds a resource policy for a Bedrock resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutResourcePolicy
@@ -1173,7 +1173,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def put_use_case_for_model_access(
         self, **kwargs: Unpack[PutUseCaseForModelAccessRequestTypeDef]
-    ) -> RegionResults[PutUseCaseForModelAccessResponseTypeDef]:
+    ) -> TargetResults[PutUseCaseForModelAccessResponseTypeDef]:
         """Put usecase for model access.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutUseCaseForModelAccess
@@ -1182,7 +1182,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def register_marketplace_model_endpoint(
         self, **kwargs: Unpack[RegisterMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[RegisterMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[RegisterMarketplaceModelEndpointResponseTypeDef]:
         """Registers an existing Amazon SageMaker endpoint with Amazon Bedrock
         Marketplace, allowing it to be used with Amazon Bedrock APIs.
 
@@ -1192,7 +1192,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def start_automated_reasoning_policy_build_workflow(
         self, **kwargs: Unpack[StartAutomatedReasoningPolicyBuildWorkflowRequestTypeDef]
-    ) -> RegionResults[StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
+    ) -> TargetResults[StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef]:
         """Starts a new build workflow for an Automated Reasoning policy. This
         initiates the process of analyzing source documents and generating policy
         rules, variables, and types.
@@ -1203,7 +1203,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def start_automated_reasoning_policy_test_workflow(
         self, **kwargs: Unpack[StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef]
-    ) -> RegionResults[StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef]:
+    ) -> TargetResults[StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef]:
         """Initiates a test workflow to validate Automated Reasoning policy tests.
         The workflow executes the specified tests against the policy and generates
         validation results.
@@ -1214,7 +1214,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def stop_advanced_prompt_optimization_job(
         self, **kwargs: Unpack[StopAdvancedPromptOptimizationJobRequestTypeDef]
-    ) -> RegionResults[StopAdvancedPromptOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[StopAdvancedPromptOptimizationJobResponseTypeDef]:
         """Stops an in-progress advanced prompt optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StopAdvancedPromptOptimizationJob
@@ -1223,7 +1223,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def stop_evaluation_job(
         self, **kwargs: Unpack[StopEvaluationJobRequestTypeDef]
-    ) -> RegionResults[StopEvaluationJobResponseTypeDef]:
+    ) -> TargetResults[StopEvaluationJobResponseTypeDef]:
         """Stops an evaluation job that is current being created or running.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StopEvaluationJob
@@ -1232,7 +1232,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def stop_model_customization_job(
         self, **kwargs: Unpack[StopModelCustomizationJobRequestTypeDef]
-    ) -> RegionResults[StopModelCustomizationJobResponseTypeDef]:
+    ) -> TargetResults[StopModelCustomizationJobResponseTypeDef]:
         """Stops an active model customization job. For more information, see Custom
         models in the Amazon Bedrock User Guide.
 
@@ -1242,7 +1242,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def stop_model_invocation_job(
         self, **kwargs: Unpack[StopModelInvocationJobRequestTypeDef]
-    ) -> RegionResults[StopModelInvocationJobResponseTypeDef]:
+    ) -> TargetResults[StopModelInvocationJobResponseTypeDef]:
         """Stops a batch inference job. You're only charged for tokens that were
         already processed. For more information, see Stop a batch inference job.
 
@@ -1252,7 +1252,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -1262,7 +1262,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more tags from a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -1272,7 +1272,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_automated_reasoning_policy(
         self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateAutomatedReasoningPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomatedReasoningPolicyResponseTypeDef]:
         """Updates an existing Automated Reasoning policy with new rules, variables,
         or configuration. This creates a new version of the policy while
         preserving the previous version.
@@ -1283,7 +1283,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_automated_reasoning_policy_annotations(
         self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef]
-    ) -> RegionResults[UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomatedReasoningPolicyAnnotationsResponseTypeDef]:
         """Updates the annotations for an Automated Reasoning policy build workflow.
         This allows you to modify extracted rules, variables, and types before
         finalizing the policy.
@@ -1294,7 +1294,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_automated_reasoning_policy_test_case(
         self, **kwargs: Unpack[UpdateAutomatedReasoningPolicyTestCaseRequestTypeDef]
-    ) -> RegionResults[UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomatedReasoningPolicyTestCaseResponseTypeDef]:
         """Updates an existing Automated Reasoning policy test. You can modify the
         content, query, expected result, and confidence threshold.
 
@@ -1304,7 +1304,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_custom_model_deployment(
         self, **kwargs: Unpack[UpdateCustomModelDeploymentRequestTypeDef]
-    ) -> RegionResults[UpdateCustomModelDeploymentResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomModelDeploymentResponseTypeDef]:
         """Updates a custom model deployment with a new custom model. This allows you
         to deploy updated models without creating new deployment endpoints.
 
@@ -1314,7 +1314,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_guardrail(
         self, **kwargs: Unpack[UpdateGuardrailRequestTypeDef]
-    ) -> RegionResults[UpdateGuardrailResponseTypeDef]:
+    ) -> TargetResults[UpdateGuardrailResponseTypeDef]:
         """Updates a guardrail with the values you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/UpdateGuardrail
@@ -1323,7 +1323,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_marketplace_model_endpoint(
         self, **kwargs: Unpack[UpdateMarketplaceModelEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateMarketplaceModelEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateMarketplaceModelEndpointResponseTypeDef]:
         """Updates the configuration of an existing endpoint for a model from Amazon
         Bedrock Marketplace.
 
@@ -1333,7 +1333,7 @@ class MultiRegionBedrock(MultiRegionClient):
 
     def update_provisioned_model_throughput(
         self, **kwargs: Unpack[UpdateProvisionedModelThroughputRequestTypeDef]
-    ) -> RegionResults[UpdateProvisionedModelThroughputResponseTypeDef]:
+    ) -> TargetResults[UpdateProvisionedModelThroughputResponseTypeDef]:
         """Updates the name or associated model for a Provisioned Throughput. For
         more information, see Provisioned Throughput in the Amazon Bedrock User
         Guide.
@@ -1349,7 +1349,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdvancedPromptOptimizationJobsRequestTypeDef],
-    ) -> RegionResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAdvancedPromptOptimizationJobsResponseTypeDef]:
         """Every page of ListAdvancedPromptOptimizationJobs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1372,7 +1372,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomatedReasoningPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPoliciesResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicies in every target, merged per
         target (botocore's build_full_result).
 
@@ -1397,7 +1397,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomatedReasoningPolicyBuildWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyBuildWorkflowsResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicyBuildWorkflows in every target,
         merged per target (botocore's build_full_result).
 
@@ -1421,7 +1421,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomatedReasoningPolicyTestCasesRequestTypeDef],
-    ) -> RegionResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyTestCasesResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicyTestCases in every target,
         merged per target (botocore's build_full_result).
 
@@ -1445,7 +1445,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomatedReasoningPolicyTestResultsRequestTypeDef],
-    ) -> RegionResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedReasoningPolicyTestResultsResponseTypeDef]:
         """Every page of ListAutomatedReasoningPolicyTestResults in every target,
         merged per target (botocore's build_full_result).
 
@@ -1469,7 +1469,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomModelDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListCustomModelDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListCustomModelDeploymentsResponseTypeDef]:
         """Every page of ListCustomModelDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1494,7 +1494,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomModelsRequestTypeDef],
-    ) -> RegionResults[ListCustomModelsResponseTypeDef]:
+    ) -> TargetResults[ListCustomModelsResponseTypeDef]:
         """Every page of ListCustomModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1518,7 +1518,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnforcedGuardrailsConfigurationRequestTypeDef],
-    ) -> RegionResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListEnforcedGuardrailsConfigurationResponseTypeDef]:
         """Every page of ListEnforcedGuardrailsConfiguration in every target, merged
         per target (botocore's build_full_result).
 
@@ -1541,7 +1541,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEvaluationJobsRequestTypeDef],
-    ) -> RegionResults[ListEvaluationJobsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationJobsResponseTypeDef]:
         """Every page of ListEvaluationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1564,7 +1564,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGuardrailsRequestTypeDef],
-    ) -> RegionResults[ListGuardrailsResponseTypeDef]:
+    ) -> TargetResults[ListGuardrailsResponseTypeDef]:
         """Every page of ListGuardrails in every target, merged per target
         (botocore's build_full_result).
 
@@ -1590,7 +1590,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportedModelsRequestTypeDef],
-    ) -> RegionResults[ListImportedModelsResponseTypeDef]:
+    ) -> TargetResults[ListImportedModelsResponseTypeDef]:
         """Every page of ListImportedModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,7 +1615,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInferenceProfilesRequestTypeDef],
-    ) -> RegionResults[ListInferenceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListInferenceProfilesResponseTypeDef]:
         """Every page of ListInferenceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1640,7 +1640,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMarketplaceModelEndpointsRequestTypeDef],
-    ) -> RegionResults[ListMarketplaceModelEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListMarketplaceModelEndpointsResponseTypeDef]:
         """Every page of ListMarketplaceModelEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -1664,7 +1664,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelCopyJobsRequestTypeDef],
-    ) -> RegionResults[ListModelCopyJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCopyJobsResponseTypeDef]:
         """Every page of ListModelCopyJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1690,7 +1690,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelCustomizationJobsRequestTypeDef],
-    ) -> RegionResults[ListModelCustomizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCustomizationJobsResponseTypeDef]:
         """Every page of ListModelCustomizationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1714,7 +1714,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelImportJobsRequestTypeDef],
-    ) -> RegionResults[ListModelImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelImportJobsResponseTypeDef]:
         """Every page of ListModelImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1739,7 +1739,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelInvocationJobsRequestTypeDef],
-    ) -> RegionResults[ListModelInvocationJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelInvocationJobsResponseTypeDef]:
         """Every page of ListModelInvocationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1763,7 +1763,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPromptRoutersRequestTypeDef],
-    ) -> RegionResults[ListPromptRoutersResponseTypeDef]:
+    ) -> TargetResults[ListPromptRoutersResponseTypeDef]:
         """Every page of ListPromptRouters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1786,7 +1786,7 @@ class MultiRegionBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisionedModelThroughputsRequestTypeDef],
-    ) -> RegionResults[ListProvisionedModelThroughputsResponseTypeDef]:
+    ) -> TargetResults[ListProvisionedModelThroughputsResponseTypeDef]:
         """Every page of ListProvisionedModelThroughputs in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -186,7 +186,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def associate_agent_collaborator(
         self, **kwargs: Unpack[AssociateAgentCollaboratorRequestTypeDef]
-    ) -> RegionResults[AssociateAgentCollaboratorResponseTypeDef]:
+    ) -> TargetResults[AssociateAgentCollaboratorResponseTypeDef]:
         """Makes an agent a collaborator for another agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/AssociateAgentCollaborator
@@ -195,7 +195,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def associate_agent_knowledge_base(
         self, **kwargs: Unpack[AssociateAgentKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[AssociateAgentKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[AssociateAgentKnowledgeBaseResponseTypeDef]:
         """Associates a knowledge base with an agent. If a knowledge base is
         associated and its indexState is set to Enabled, the agent queries the
         knowledge base for information to augment its response to the user.
@@ -206,7 +206,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_agent(
         self, **kwargs: Unpack[CreateAgentRequestTypeDef]
-    ) -> RegionResults[CreateAgentResponseTypeDef]:
+    ) -> TargetResults[CreateAgentResponseTypeDef]:
         """Creates an agent that orchestrates interactions between foundation models,
         data sources, software applications, user conversations, and APIs to carry
         out tasks to help customers.
@@ -217,7 +217,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_agent_action_group(
         self, **kwargs: Unpack[CreateAgentActionGroupRequestTypeDef]
-    ) -> RegionResults[CreateAgentActionGroupResponseTypeDef]:
+    ) -> TargetResults[CreateAgentActionGroupResponseTypeDef]:
         """Creates an action group for an agent. An action group represents the
         actions that an agent can carry out for the customer by defining the APIs
         that an agent can call and the logic for calling them.
@@ -228,7 +228,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_agent_alias(
         self, **kwargs: Unpack[CreateAgentAliasRequestTypeDef]
-    ) -> RegionResults[CreateAgentAliasResponseTypeDef]:
+    ) -> TargetResults[CreateAgentAliasResponseTypeDef]:
         """Creates an alias of an agent that can be used to deploy the agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateAgentAlias
@@ -237,7 +237,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> RegionResults[CreateDataSourceResponseTypeDef]:
+    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
         """Connects a knowledge base to a data source. You specify the configuration
         for the specific data source service in the dataSourceConfiguration field.
 
@@ -247,7 +247,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_flow(
         self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> RegionResults[CreateFlowResponseTypeDef]:
+    ) -> TargetResults[CreateFlowResponseTypeDef]:
         """Creates a prompt flow that you can use to send an input through various
         steps to yield an output. Configure nodes, each of which corresponds to a
         step of the flow, and create connections between the nodes to create paths
@@ -260,7 +260,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_flow_alias(
         self, **kwargs: Unpack[CreateFlowAliasRequestTypeDef]
-    ) -> RegionResults[CreateFlowAliasResponseTypeDef]:
+    ) -> TargetResults[CreateFlowAliasResponseTypeDef]:
         """Creates an alias of a flow for deployment. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -270,7 +270,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_flow_version(
         self, **kwargs: Unpack[CreateFlowVersionRequestTypeDef]
-    ) -> RegionResults[CreateFlowVersionResponseTypeDef]:
+    ) -> TargetResults[CreateFlowVersionResponseTypeDef]:
         """Creates a version of the flow that you can deploy. For more information,
         see Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -280,7 +280,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_knowledge_base(
         self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[CreateKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base. A knowledge base contains your data sources so
         that Large Language Models (LLMs) can use your data. To create a knowledge
         base, you must first set up your data sources and configure a supported
@@ -292,7 +292,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_prompt(
         self, **kwargs: Unpack[CreatePromptRequestTypeDef]
-    ) -> RegionResults[CreatePromptResponseTypeDef]:
+    ) -> TargetResults[CreatePromptResponseTypeDef]:
         """Creates a prompt in your prompt library that you can add to a flow. For
         more information, see Prompt management in Amazon Bedrock, Create a prompt
         using Prompt management and Prompt flows in Amazon Bedrock in the Amazon
@@ -304,7 +304,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def create_prompt_version(
         self, **kwargs: Unpack[CreatePromptVersionRequestTypeDef]
-    ) -> RegionResults[CreatePromptVersionResponseTypeDef]:
+    ) -> TargetResults[CreatePromptVersionResponseTypeDef]:
         """Creates a static snapshot of your prompt that can be deployed to
         production. For more information, see Deploy prompts using Prompt
         management by creating versions in the Amazon Bedrock User Guide.
@@ -315,7 +315,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_agent(
         self, **kwargs: Unpack[DeleteAgentRequestTypeDef]
-    ) -> RegionResults[DeleteAgentResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentResponseTypeDef]:
         """Deletes an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgent
@@ -324,7 +324,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_agent_action_group(
         self, **kwargs: Unpack[DeleteAgentActionGroupRequestTypeDef]
-    ) -> RegionResults[DeleteAgentActionGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentActionGroupResponseTypeDef]:
         """Deletes an action group in an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentActionGroup
@@ -333,7 +333,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_agent_alias(
         self, **kwargs: Unpack[DeleteAgentAliasRequestTypeDef]
-    ) -> RegionResults[DeleteAgentAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentAliasResponseTypeDef]:
         """Deletes an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentAlias
@@ -342,7 +342,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_agent_version(
         self, **kwargs: Unpack[DeleteAgentVersionRequestTypeDef]
-    ) -> RegionResults[DeleteAgentVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentVersionResponseTypeDef]:
         """Deletes a version of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteAgentVersion
@@ -351,7 +351,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
         """Deletes a data source from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteDataSource
@@ -360,7 +360,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_flow(
         self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> RegionResults[DeleteFlowResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowResponseTypeDef]:
         """Deletes a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlow
@@ -369,7 +369,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_flow_alias(
         self, **kwargs: Unpack[DeleteFlowAliasRequestTypeDef]
-    ) -> RegionResults[DeleteFlowAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowAliasResponseTypeDef]:
         """Deletes an alias of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlowAlias
@@ -378,7 +378,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_flow_version(
         self, **kwargs: Unpack[DeleteFlowVersionRequestTypeDef]
-    ) -> RegionResults[DeleteFlowVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowVersionResponseTypeDef]:
         """Deletes a version of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteFlowVersion
@@ -387,7 +387,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_knowledge_base(
         self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[DeleteKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes a knowledge base. Before deleting a knowledge base, you should
         disassociate the knowledge base from any agents that it is associated with
         by making a DisassociateAgentKnowledgeBase request.
@@ -398,7 +398,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_knowledge_base_documents(
         self, **kwargs: Unpack[DeleteKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> RegionResults[DeleteKnowledgeBaseDocumentsResponseTypeDef]:
+    ) -> TargetResults[DeleteKnowledgeBaseDocumentsResponseTypeDef]:
         """Deletes documents from a data source and syncs the changes to the
         knowledge base that is connected to it. For more information, see Ingest
         changes directly into a knowledge base in the Amazon Bedrock User Guide.
@@ -409,7 +409,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def delete_prompt(
         self, **kwargs: Unpack[DeletePromptRequestTypeDef]
-    ) -> RegionResults[DeletePromptResponseTypeDef]:
+    ) -> TargetResults[DeletePromptResponseTypeDef]:
         """Deletes a prompt or a version of it, depending on whether you include the
         promptVersion field or not. For more information, see Delete prompts from
         the Prompt management tool and Delete a version of a prompt from the
@@ -421,7 +421,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def disassociate_agent_collaborator(
         self, **kwargs: Unpack[DisassociateAgentCollaboratorRequestTypeDef]
-    ) -> RegionResults[DisassociateAgentCollaboratorResponseTypeDef]:
+    ) -> TargetResults[DisassociateAgentCollaboratorResponseTypeDef]:
         """Disassociates an agent collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DisassociateAgentCollaborator
@@ -430,7 +430,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def disassociate_agent_knowledge_base(
         self, **kwargs: Unpack[DisassociateAgentKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[DisassociateAgentKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[DisassociateAgentKnowledgeBaseResponseTypeDef]:
         """Disassociates a knowledge base from an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DisassociateAgentKnowledgeBase
@@ -439,7 +439,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent(
         self, **kwargs: Unpack[GetAgentRequestTypeDef]
-    ) -> RegionResults[GetAgentResponseTypeDef]:
+    ) -> TargetResults[GetAgentResponseTypeDef]:
         """Gets information about an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgent
@@ -448,7 +448,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent_action_group(
         self, **kwargs: Unpack[GetAgentActionGroupRequestTypeDef]
-    ) -> RegionResults[GetAgentActionGroupResponseTypeDef]:
+    ) -> TargetResults[GetAgentActionGroupResponseTypeDef]:
         """Gets information about an action group for an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentActionGroup
@@ -457,7 +457,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent_alias(
         self, **kwargs: Unpack[GetAgentAliasRequestTypeDef]
-    ) -> RegionResults[GetAgentAliasResponseTypeDef]:
+    ) -> TargetResults[GetAgentAliasResponseTypeDef]:
         """Gets information about an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentAlias
@@ -466,7 +466,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent_collaborator(
         self, **kwargs: Unpack[GetAgentCollaboratorRequestTypeDef]
-    ) -> RegionResults[GetAgentCollaboratorResponseTypeDef]:
+    ) -> TargetResults[GetAgentCollaboratorResponseTypeDef]:
         """Retrieves information about an agent's collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentCollaborator
@@ -475,7 +475,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent_knowledge_base(
         self, **kwargs: Unpack[GetAgentKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[GetAgentKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[GetAgentKnowledgeBaseResponseTypeDef]:
         """Gets information about a knowledge base associated with an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentKnowledgeBase
@@ -484,7 +484,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_agent_version(
         self, **kwargs: Unpack[GetAgentVersionRequestTypeDef]
-    ) -> RegionResults[GetAgentVersionResponseTypeDef]:
+    ) -> TargetResults[GetAgentVersionResponseTypeDef]:
         """Gets details about a version of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetAgentVersion
@@ -493,7 +493,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> RegionResults[GetDataSourceResponseTypeDef]:
+    ) -> TargetResults[GetDataSourceResponseTypeDef]:
         """Gets information about a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetDataSource
@@ -502,7 +502,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_flow(
         self, **kwargs: Unpack[GetFlowRequestTypeDef]
-    ) -> RegionResults[GetFlowResponseTypeDef]:
+    ) -> TargetResults[GetFlowResponseTypeDef]:
         """Retrieves information about a flow. For more information, see Manage a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -512,7 +512,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_flow_alias(
         self, **kwargs: Unpack[GetFlowAliasRequestTypeDef]
-    ) -> RegionResults[GetFlowAliasResponseTypeDef]:
+    ) -> TargetResults[GetFlowAliasResponseTypeDef]:
         """Retrieves information about a flow. For more information, see Deploy a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -522,7 +522,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_flow_version(
         self, **kwargs: Unpack[GetFlowVersionRequestTypeDef]
-    ) -> RegionResults[GetFlowVersionResponseTypeDef]:
+    ) -> TargetResults[GetFlowVersionResponseTypeDef]:
         """Retrieves information about a version of a flow. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -532,7 +532,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_ingestion_job(
         self, **kwargs: Unpack[GetIngestionJobRequestTypeDef]
-    ) -> RegionResults[GetIngestionJobResponseTypeDef]:
+    ) -> TargetResults[GetIngestionJobResponseTypeDef]:
         """Gets information about a data ingestion job. Data sources are ingested
         into your knowledge base so that Large Language Models (LLMs) can use your
         data.
@@ -543,7 +543,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_knowledge_base(
         self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[GetKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
         """Gets information about a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetKnowledgeBase
@@ -552,7 +552,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_knowledge_base_documents(
         self, **kwargs: Unpack[GetKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> RegionResults[GetKnowledgeBaseDocumentsResponseTypeDef]:
+    ) -> TargetResults[GetKnowledgeBaseDocumentsResponseTypeDef]:
         """Retrieves specific documents from a data source that is connected to a
         knowledge base. For more information, see Ingest changes directly into a
         knowledge base in the Amazon Bedrock User Guide.
@@ -563,7 +563,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def get_prompt(
         self, **kwargs: Unpack[GetPromptRequestTypeDef]
-    ) -> RegionResults[GetPromptResponseTypeDef]:
+    ) -> TargetResults[GetPromptResponseTypeDef]:
         """Retrieves information about the working draft (DRAFT version) of a prompt
         or a version of it, depending on whether you include the promptVersion
         field or not. For more information, see View information about prompts
@@ -576,7 +576,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def ingest_knowledge_base_documents(
         self, **kwargs: Unpack[IngestKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> RegionResults[IngestKnowledgeBaseDocumentsResponseTypeDef]:
+    ) -> TargetResults[IngestKnowledgeBaseDocumentsResponseTypeDef]:
         """Ingests documents directly into the knowledge base that is connected to
         the data source. The dataSourceType specified in the content for each
         document must match the type of the data source that you specify in the
@@ -589,7 +589,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agent_action_groups(
         self, **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef]
-    ) -> RegionResults[ListAgentActionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAgentActionGroupsResponseTypeDef]:
         """Lists the action groups for an agent and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentActionGroups
@@ -598,7 +598,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agent_aliases(
         self, **kwargs: Unpack[ListAgentAliasesRequestTypeDef]
-    ) -> RegionResults[ListAgentAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAgentAliasesResponseTypeDef]:
         """Lists the aliases of an agent and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentAliases
@@ -607,7 +607,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agent_collaborators(
         self, **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef]
-    ) -> RegionResults[ListAgentCollaboratorsResponseTypeDef]:
+    ) -> TargetResults[ListAgentCollaboratorsResponseTypeDef]:
         """Retrieve a list of an agent's collaborators.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentCollaborators
@@ -616,7 +616,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agent_knowledge_bases(
         self, **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef]
-    ) -> RegionResults[ListAgentKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListAgentKnowledgeBasesResponseTypeDef]:
         """Lists knowledge bases associated with an agent and information about each
         one.
 
@@ -626,7 +626,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agent_versions(
         self, **kwargs: Unpack[ListAgentVersionsRequestTypeDef]
-    ) -> RegionResults[ListAgentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAgentVersionsResponseTypeDef]:
         """Lists the versions of an agent and information about each version.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgentVersions
@@ -635,7 +635,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_agents(
         self, **kwargs: Unpack[ListAgentsRequestTypeDef]
-    ) -> RegionResults[ListAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAgentsResponseTypeDef]:
         """Lists the agents belonging to an account and information about each agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListAgents
@@ -644,7 +644,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists the data sources in a knowledge base and information about each one.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListDataSources
@@ -653,7 +653,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_flow_aliases(
         self, **kwargs: Unpack[ListFlowAliasesRequestTypeDef]
-    ) -> RegionResults[ListFlowAliasesResponseTypeDef]:
+    ) -> TargetResults[ListFlowAliasesResponseTypeDef]:
         """Returns a list of aliases for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListFlowAliases
@@ -662,7 +662,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_flow_versions(
         self, **kwargs: Unpack[ListFlowVersionsRequestTypeDef]
-    ) -> RegionResults[ListFlowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowVersionsResponseTypeDef]:
         """Returns a list of information about each flow. For more information, see
         Deploy a flow in Amazon Bedrock in the Amazon Bedrock User Guide.
 
@@ -672,7 +672,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_flows(
         self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> RegionResults[ListFlowsResponseTypeDef]:
+    ) -> TargetResults[ListFlowsResponseTypeDef]:
         """Returns a list of flows and information about each flow. For more
         information, see Manage a flow in Amazon Bedrock in the Amazon Bedrock
         User Guide.
@@ -683,7 +683,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_ingestion_jobs(
         self, **kwargs: Unpack[ListIngestionJobsRequestTypeDef]
-    ) -> RegionResults[ListIngestionJobsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionJobsResponseTypeDef]:
         """Lists the data ingestion jobs for a data source. The list also includes
         information about each job.
 
@@ -693,7 +693,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_knowledge_base_documents(
         self, **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef]
-    ) -> RegionResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
         """Retrieves all the documents contained in a data source that is connected
         to a knowledge base. For more information, see Ingest changes directly
         into a knowledge base in the Amazon Bedrock User Guide.
@@ -704,7 +704,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_knowledge_bases(
         self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases in an account. The list also includesinformation
         about each knowledge base.
 
@@ -714,7 +714,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_prompts(
         self, **kwargs: Unpack[ListPromptsRequestTypeDef]
-    ) -> RegionResults[ListPromptsResponseTypeDef]:
+    ) -> TargetResults[ListPromptsResponseTypeDef]:
         """Returns either information about the working draft (DRAFT version) of each
         prompt in an account, or information about of all versions of a prompt,
         depending on whether you include the promptIdentifier field or not. For
@@ -727,7 +727,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all the tags for the resource you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListTagsForResource
@@ -736,7 +736,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def prepare_agent(
         self, **kwargs: Unpack[PrepareAgentRequestTypeDef]
-    ) -> RegionResults[PrepareAgentResponseTypeDef]:
+    ) -> TargetResults[PrepareAgentResponseTypeDef]:
         """Creates a DRAFT version of the agent that can be used for internal
         testing.
 
@@ -746,7 +746,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def prepare_flow(
         self, **kwargs: Unpack[PrepareFlowRequestTypeDef]
-    ) -> RegionResults[PrepareFlowResponseTypeDef]:
+    ) -> TargetResults[PrepareFlowResponseTypeDef]:
         """Prepares the DRAFT version of a flow so that it can be invoked. For more
         information, see Test a flow in Amazon Bedrock in the Amazon Bedrock User
         Guide.
@@ -757,7 +757,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def start_ingestion_job(
         self, **kwargs: Unpack[StartIngestionJobRequestTypeDef]
-    ) -> RegionResults[StartIngestionJobResponseTypeDef]:
+    ) -> TargetResults[StartIngestionJobResponseTypeDef]:
         """Begins a data ingestion job. Data sources are ingested into your knowledge
         base so that Large Language Models (LLMs) can use your data.
 
@@ -767,7 +767,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def stop_ingestion_job(
         self, **kwargs: Unpack[StopIngestionJobRequestTypeDef]
-    ) -> RegionResults[StopIngestionJobResponseTypeDef]:
+    ) -> TargetResults[StopIngestionJobResponseTypeDef]:
         """Stops a currently running data ingestion job. You can send a
         StartIngestionJob request again to ingest the rest of your data when you
         are ready.
@@ -778,7 +778,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -788,7 +788,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UntagResource
@@ -797,7 +797,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_agent(
         self, **kwargs: Unpack[UpdateAgentRequestTypeDef]
-    ) -> RegionResults[UpdateAgentResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentResponseTypeDef]:
         """Updates the configuration of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgent
@@ -806,7 +806,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_agent_action_group(
         self, **kwargs: Unpack[UpdateAgentActionGroupRequestTypeDef]
-    ) -> RegionResults[UpdateAgentActionGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentActionGroupResponseTypeDef]:
         """Updates the configuration for an action group for an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentActionGroup
@@ -815,7 +815,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_agent_alias(
         self, **kwargs: Unpack[UpdateAgentAliasRequestTypeDef]
-    ) -> RegionResults[UpdateAgentAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentAliasResponseTypeDef]:
         """Updates configurations for an alias of an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentAlias
@@ -824,7 +824,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_agent_collaborator(
         self, **kwargs: Unpack[UpdateAgentCollaboratorRequestTypeDef]
-    ) -> RegionResults[UpdateAgentCollaboratorResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentCollaboratorResponseTypeDef]:
         """Updates an agent's collaborator.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateAgentCollaborator
@@ -833,7 +833,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_agent_knowledge_base(
         self, **kwargs: Unpack[UpdateAgentKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[UpdateAgentKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentKnowledgeBaseResponseTypeDef]:
         """Updates the configuration for a knowledge base that has been associated
         with an agent.
 
@@ -843,7 +843,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
         """Updates the configurations for a data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateDataSource
@@ -852,7 +852,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_flow(
         self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> RegionResults[UpdateFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowResponseTypeDef]:
         """Modifies a flow. Include both fields that you want to keep and fields that
         you want to change. For more information, see How it works and Create a
         flow in Amazon Bedrock in the Amazon Bedrock User Guide.
@@ -863,7 +863,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_flow_alias(
         self, **kwargs: Unpack[UpdateFlowAliasRequestTypeDef]
-    ) -> RegionResults[UpdateFlowAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowAliasResponseTypeDef]:
         """Modifies the alias of a flow. Include both fields that you want to keep
         and ones that you want to change. For more information, see Deploy a flow
         in Amazon Bedrock in the Amazon Bedrock User Guide.
@@ -874,7 +874,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_knowledge_base(
         self, **kwargs: Unpack[UpdateKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[UpdateKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[UpdateKnowledgeBaseResponseTypeDef]:
         """Updates the configuration of a knowledge base with the fields that you
         specify. Because all fields will be overwritten, you must include the same
         values for fields that you want to keep the same.
@@ -885,7 +885,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def update_prompt(
         self, **kwargs: Unpack[UpdatePromptRequestTypeDef]
-    ) -> RegionResults[UpdatePromptResponseTypeDef]:
+    ) -> TargetResults[UpdatePromptResponseTypeDef]:
         """Modifies a prompt in your prompt library. Include both fields that you
         want to keep and fields that you want to replace. For more information,
         see Prompt management in Amazon Bedrock and Edit prompts in your prompt
@@ -897,7 +897,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
 
     def validate_flow_definition(
         self, **kwargs: Unpack[ValidateFlowDefinitionRequestTypeDef]
-    ) -> RegionResults[ValidateFlowDefinitionResponseTypeDef]:
+    ) -> TargetResults[ValidateFlowDefinitionResponseTypeDef]:
         """Validates the definition of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ValidateFlowDefinition
@@ -911,7 +911,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentActionGroupsRequestTypeDef],
-    ) -> RegionResults[ListAgentActionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAgentActionGroupsResponseTypeDef]:
         """Every page of ListAgentActionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -934,7 +934,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentAliasesRequestTypeDef],
-    ) -> RegionResults[ListAgentAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAgentAliasesResponseTypeDef]:
         """Every page of ListAgentAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -957,7 +957,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentCollaboratorsRequestTypeDef],
-    ) -> RegionResults[ListAgentCollaboratorsResponseTypeDef]:
+    ) -> TargetResults[ListAgentCollaboratorsResponseTypeDef]:
         """Every page of ListAgentCollaborators in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,7 +980,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentKnowledgeBasesRequestTypeDef],
-    ) -> RegionResults[ListAgentKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListAgentKnowledgeBasesResponseTypeDef]:
         """Every page of ListAgentKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1004,7 +1004,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentVersionsRequestTypeDef],
-    ) -> RegionResults[ListAgentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAgentVersionsResponseTypeDef]:
         """Every page of ListAgentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1027,7 +1027,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> RegionResults[ListAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAgentsResponseTypeDef]:
         """Every page of ListAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1050,7 +1050,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1073,7 +1073,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowAliasesRequestTypeDef],
-    ) -> RegionResults[ListFlowAliasesResponseTypeDef]:
+    ) -> TargetResults[ListFlowAliasesResponseTypeDef]:
         """Every page of ListFlowAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1096,7 +1096,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowVersionsRequestTypeDef],
-    ) -> RegionResults[ListFlowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowVersionsResponseTypeDef]:
         """Every page of ListFlowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1120,7 +1120,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> RegionResults[ListFlowsResponseTypeDef]:
+    ) -> TargetResults[ListFlowsResponseTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1145,7 +1145,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngestionJobsRequestTypeDef],
-    ) -> RegionResults[ListIngestionJobsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionJobsResponseTypeDef]:
         """Every page of ListIngestionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1169,7 +1169,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKnowledgeBaseDocumentsRequestTypeDef],
-    ) -> RegionResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBaseDocumentsResponseTypeDef]:
         """Every page of ListKnowledgeBaseDocuments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1194,7 +1194,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1218,7 +1218,7 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> RegionResults[ListPromptsResponseTypeDef]:
+    ) -> TargetResults[ListPromptsResponseTypeDef]:
         """Every page of ListPrompts in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -98,7 +98,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def create_invocation(
         self, **kwargs: Unpack[CreateInvocationRequestTypeDef]
-    ) -> RegionResults[CreateInvocationResponseTypeDef]:
+    ) -> TargetResults[CreateInvocationResponseTypeDef]:
         """Creates a new invocation within a session. An invocation groups the
         related invocation steps that store the content from a conversation. For
         more information about sessions, see Store and retrieve conversation
@@ -110,7 +110,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionResponseTypeDef]:
+    ) -> TargetResults[CreateSessionResponseTypeDef]:
         """Creates a session to temporarily store conversations for generative AI
         (GenAI) applications built with open-source frameworks such as LangGraph
         and LlamaIndex. Sessions enable you to save the state of conversations at
@@ -124,7 +124,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def delete_agent_memory(
         self, **kwargs: Unpack[DeleteAgentMemoryRequestTypeDef]
-    ) -> RegionResults[DeleteAgentMemoryResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentMemoryResponseTypeDef]:
         """Deletes memory from the specified memory identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/DeleteAgentMemory
@@ -133,7 +133,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def delete_session(
         self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> RegionResults[DeleteSessionResponseTypeDef]:
+    ) -> TargetResults[DeleteSessionResponseTypeDef]:
         """Deletes a session that you ended. You can't delete a session with an
         ACTIVE status. To delete an active session, you must first end it with the
         EndSession API operation. For more information about sessions, see Store
@@ -146,7 +146,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def end_session(
         self, **kwargs: Unpack[EndSessionRequestTypeDef]
-    ) -> RegionResults[EndSessionResponseTypeDef]:
+    ) -> TargetResults[EndSessionResponseTypeDef]:
         """Ends the session. After you end a session, you can still access its
         content but you can’t add to it. To delete the session and it's content,
         you use the DeleteSession API operation. For more information about
@@ -159,7 +159,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def generate_query(
         self, **kwargs: Unpack[GenerateQueryRequestTypeDef]
-    ) -> RegionResults[GenerateQueryResponseTypeDef]:
+    ) -> TargetResults[GenerateQueryResponseTypeDef]:
         """Generates an SQL query from a natural language query. For more
         information, see Generate a query for structured data in the Amazon
         Bedrock User Guide.
@@ -170,7 +170,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def get_agent_memory(
         self, **kwargs: Unpack[GetAgentMemoryRequestTypeDef]
-    ) -> RegionResults[GetAgentMemoryResponseTypeDef]:
+    ) -> TargetResults[GetAgentMemoryResponseTypeDef]:
         """Gets the sessions stored in the memory of the agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetAgentMemory
@@ -179,7 +179,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def get_execution_flow_snapshot(
         self, **kwargs: Unpack[GetExecutionFlowSnapshotRequestTypeDef]
-    ) -> RegionResults[GetExecutionFlowSnapshotResponseTypeDef]:
+    ) -> TargetResults[GetExecutionFlowSnapshotResponseTypeDef]:
         """Retrieves the flow definition snapshot used for a flow execution. The
         snapshot represents the flow metadata and definition as it existed at the
         time the execution was started. Note that even if the flow is edited after
@@ -192,7 +192,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def get_flow_execution(
         self, **kwargs: Unpack[GetFlowExecutionRequestTypeDef]
-    ) -> RegionResults[GetFlowExecutionResponseTypeDef]:
+    ) -> TargetResults[GetFlowExecutionResponseTypeDef]:
         """Retrieves details about a specific flow execution, including its status,
         start and end times, and any errors that occurred during execution.
 
@@ -202,7 +202,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def get_invocation_step(
         self, **kwargs: Unpack[GetInvocationStepRequestTypeDef]
-    ) -> RegionResults[GetInvocationStepResponseTypeDef]:
+    ) -> TargetResults[GetInvocationStepResponseTypeDef]:
         """Retrieves the details of a specific invocation step within an invocation
         in a session. For more information about sessions, see Store and retrieve
         conversation history and context with Amazon Bedrock sessions.
@@ -213,7 +213,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Retrieves details about a specific session. For more information about
         sessions, see Store and retrieve conversation history and context with
         Amazon Bedrock sessions.
@@ -224,7 +224,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def invoke_agent(
         self, **kwargs: Unpack[InvokeAgentRequestTypeDef]
-    ) -> RegionResults[InvokeAgentResponseTypeDef]:
+    ) -> TargetResults[InvokeAgentResponseTypeDef]:
         """Sends a prompt for the agent to process and respond to. Note the following
         fields for the request:
 
@@ -234,7 +234,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def invoke_flow(
         self, **kwargs: Unpack[InvokeFlowRequestTypeDef]
-    ) -> RegionResults[InvokeFlowResponseTypeDef]:
+    ) -> TargetResults[InvokeFlowResponseTypeDef]:
         """Invokes an alias of a flow to run the inputs that you specify and return
         the output of each node as a stream. If there's an error, the error is
         returned. For more information, see Test a flow in Amazon Bedrock in the
@@ -246,7 +246,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def invoke_inline_agent(
         self, **kwargs: Unpack[InvokeInlineAgentRequestTypeDef]
-    ) -> RegionResults[InvokeInlineAgentResponseTypeDef]:
+    ) -> TargetResults[InvokeInlineAgentResponseTypeDef]:
         """Invokes an inline Amazon Bedrock agent using the configurations you
         provide with the request.
 
@@ -256,7 +256,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_flow_execution_events(
         self, **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef]
-    ) -> RegionResults[ListFlowExecutionEventsResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionEventsResponseTypeDef]:
         """Lists events that occurred during a flow execution. Events provide
         detailed information about the execution progress, including node inputs
         and outputs, flow inputs and outputs, condition results, and failure
@@ -268,7 +268,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_flow_executions(
         self, **kwargs: Unpack[ListFlowExecutionsRequestTypeDef]
-    ) -> RegionResults[ListFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionsResponseTypeDef]:
         """Lists all executions of a flow. Results can be paginated and include
         summary information about each execution, such as status, start and end
         times, and the execution's Amazon Resource Name (ARN).
@@ -279,7 +279,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_invocation_steps(
         self, **kwargs: Unpack[ListInvocationStepsRequestTypeDef]
-    ) -> RegionResults[ListInvocationStepsResponseTypeDef]:
+    ) -> TargetResults[ListInvocationStepsResponseTypeDef]:
         """Lists all invocation steps associated with a session and optionally, an
         invocation within the session. For more information about sessions, see
         Store and retrieve conversation history and context with Amazon Bedrock
@@ -291,7 +291,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_invocations(
         self, **kwargs: Unpack[ListInvocationsRequestTypeDef]
-    ) -> RegionResults[ListInvocationsResponseTypeDef]:
+    ) -> TargetResults[ListInvocationsResponseTypeDef]:
         """Lists all invocations associated with a specific session. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -302,7 +302,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists all sessions in your Amazon Web Services account. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -313,7 +313,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all the tags for the resource you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/ListTagsForResource
@@ -322,7 +322,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def optimize_prompt(
         self, **kwargs: Unpack[OptimizePromptRequestTypeDef]
-    ) -> RegionResults[OptimizePromptResponseTypeDef]:
+    ) -> TargetResults[OptimizePromptResponseTypeDef]:
         """Optimizes a prompt for the task that you specify. For more information,
         see Optimize a prompt in the Amazon Bedrock User Guide.
 
@@ -332,7 +332,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def put_invocation_step(
         self, **kwargs: Unpack[PutInvocationStepRequestTypeDef]
-    ) -> RegionResults[PutInvocationStepResponseTypeDef]:
+    ) -> TargetResults[PutInvocationStepResponseTypeDef]:
         """Add an invocation step to an invocation in a session. An invocation step
         stores fine-grained state checkpoints, including text and images, for each
         interaction. For more information about sessions, see Store and retrieve
@@ -344,7 +344,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def rerank(
         self, **kwargs: Unpack[RerankRequestTypeDef]
-    ) -> RegionResults[RerankResponseTypeDef]:
+    ) -> TargetResults[RerankResponseTypeDef]:
         """Reranks the relevance of sources based on queries. For more information,
         see Improve the relevance of query responses with a reranker model.
 
@@ -354,7 +354,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def retrieve(
         self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> RegionResults[RetrieveResponseTypeDef]:
+    ) -> TargetResults[RetrieveResponseTypeDef]:
         """Queries a knowledge base and retrieves information from it.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/Retrieve
@@ -363,7 +363,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def retrieve_and_generate(
         self, **kwargs: Unpack[RetrieveAndGenerateRequestTypeDef]
-    ) -> RegionResults[RetrieveAndGenerateResponseTypeDef]:
+    ) -> TargetResults[RetrieveAndGenerateResponseTypeDef]:
         """Queries a knowledge base and generates responses based on the retrieved
         results and using the specified foundation model or inference profile. The
         response only cites sources that are relevant to the query.
@@ -374,7 +374,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def retrieve_and_generate_stream(
         self, **kwargs: Unpack[RetrieveAndGenerateStreamRequestTypeDef]
-    ) -> RegionResults[RetrieveAndGenerateStreamResponseTypeDef]:
+    ) -> TargetResults[RetrieveAndGenerateStreamResponseTypeDef]:
         """Queries a knowledge base and generates responses based on the retrieved
         results, with output in streaming format.
 
@@ -384,7 +384,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def start_flow_execution(
         self, **kwargs: Unpack[StartFlowExecutionRequestTypeDef]
-    ) -> RegionResults[StartFlowExecutionResponseTypeDef]:
+    ) -> TargetResults[StartFlowExecutionResponseTypeDef]:
         """Starts an execution of an Amazon Bedrock flow. Unlike flows that run until
         completion or time out after five minutes, flow executions let you run
         flows asynchronously for longer durations. Flow executions also yield
@@ -396,7 +396,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def stop_flow_execution(
         self, **kwargs: Unpack[StopFlowExecutionRequestTypeDef]
-    ) -> RegionResults[StopFlowExecutionResponseTypeDef]:
+    ) -> TargetResults[StopFlowExecutionResponseTypeDef]:
         """Stops an Amazon Bedrock flow's execution. This operation prevents further
         processing of the flow and changes the execution status to Aborted.
 
@@ -406,7 +406,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associate tags with a resource. For more information, see Tagging
         resources in the Amazon Bedrock User Guide.
 
@@ -416,7 +416,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/UntagResource
@@ -425,7 +425,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
 
     def update_session(
         self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> RegionResults[UpdateSessionResponseTypeDef]:
+    ) -> TargetResults[UpdateSessionResponseTypeDef]:
         """Updates the metadata or encryption settings of a session. For more
         information about sessions, see Store and retrieve conversation history
         and context with Amazon Bedrock sessions.
@@ -441,7 +441,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAgentMemoryRequestTypeDef],
-    ) -> RegionResults[GetAgentMemoryResponseTypeDef]:
+    ) -> TargetResults[GetAgentMemoryResponseTypeDef]:
         """Every page of GetAgentMemory in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,7 +464,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowExecutionEventsRequestTypeDef],
-    ) -> RegionResults[ListFlowExecutionEventsResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionEventsResponseTypeDef]:
         """Every page of ListFlowExecutionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -490,7 +490,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowExecutionsRequestTypeDef],
-    ) -> RegionResults[ListFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionsResponseTypeDef]:
         """Every page of ListFlowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -515,7 +515,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvocationStepsRequestTypeDef],
-    ) -> RegionResults[ListInvocationStepsResponseTypeDef]:
+    ) -> TargetResults[ListInvocationStepsResponseTypeDef]:
         """Every page of ListInvocationSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -541,7 +541,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvocationsRequestTypeDef],
-    ) -> RegionResults[ListInvocationsResponseTypeDef]:
+    ) -> TargetResults[ListInvocationsResponseTypeDef]:
         """Every page of ListInvocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -566,7 +566,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -591,7 +591,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[RerankRequestTypeDef],
-    ) -> RegionResults[RerankResponseTypeDef]:
+    ) -> TargetResults[RerankResponseTypeDef]:
         """Every page of Rerank in every target, merged per target (botocore's
         build_full_result).
 
@@ -615,7 +615,7 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[RetrieveRequestTypeDef],
-    ) -> RegionResults[RetrieveResponseTypeDef]:
+    ) -> TargetResults[RetrieveResponseTypeDef]:
         """Every page of Retrieve in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -171,7 +171,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def batch_create_memory_records(
         self, **kwargs: Unpack[BatchCreateMemoryRecordsInputTypeDef]
-    ) -> RegionResults[BatchCreateMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[BatchCreateMemoryRecordsOutputTypeDef]:
         """Creates multiple memory records in a single batch operation for the
         specified memory with custom content.
 
@@ -181,7 +181,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def batch_delete_memory_records(
         self, **kwargs: Unpack[BatchDeleteMemoryRecordsInputTypeDef]
-    ) -> RegionResults[BatchDeleteMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[BatchDeleteMemoryRecordsOutputTypeDef]:
         """Deletes multiple memory records in a single batch operation from the
         specified memory.
 
@@ -191,7 +191,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def batch_update_memory_records(
         self, **kwargs: Unpack[BatchUpdateMemoryRecordsInputTypeDef]
-    ) -> RegionResults[BatchUpdateMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[BatchUpdateMemoryRecordsOutputTypeDef]:
         """Updates multiple memory records with custom content in a single batch
         operation within the specified memory.
 
@@ -201,7 +201,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def complete_resource_token_auth(
         self, **kwargs: Unpack[CompleteResourceTokenAuthRequestTypeDef]
-    ) -> RegionResults[CompleteResourceTokenAuthResponseTypeDef]:
+    ) -> TargetResults[CompleteResourceTokenAuthResponseTypeDef]:
         """Confirms the user authentication session for obtaining OAuth2.0 tokens for
         a resource.
 
@@ -211,7 +211,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def create_ab_test(
         self, **kwargs: Unpack[CreateABTestRequestTypeDef]
-    ) -> RegionResults[CreateABTestResponseTypeDef]:
+    ) -> TargetResults[CreateABTestResponseTypeDef]:
         """Creates an A/B test for comparing agent configurations. A/B tests split
         traffic between a control variant and a treatment variant through a
         gateway, then evaluate performance using online evaluation configurations
@@ -223,7 +223,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def create_event(
         self, **kwargs: Unpack[CreateEventInputTypeDef]
-    ) -> RegionResults[CreateEventOutputTypeDef]:
+    ) -> TargetResults[CreateEventOutputTypeDef]:
         """Creates an event in an AgentCore Memory resource. Events represent
         interactions or activities that occur within a session and are associated
         with specific actors.
@@ -234,7 +234,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def create_payment_instrument(
         self, **kwargs: Unpack[CreatePaymentInstrumentRequestTypeDef]
-    ) -> RegionResults[CreatePaymentInstrumentResponseTypeDef]:
+    ) -> TargetResults[CreatePaymentInstrumentResponseTypeDef]:
         """Create a new payment instrument for a connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/CreatePaymentInstrument
@@ -243,7 +243,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def create_payment_session(
         self, **kwargs: Unpack[CreatePaymentSessionRequestTypeDef]
-    ) -> RegionResults[CreatePaymentSessionResponseTypeDef]:
+    ) -> TargetResults[CreatePaymentSessionResponseTypeDef]:
         """Create a new payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/CreatePaymentSession
@@ -252,7 +252,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_ab_test(
         self, **kwargs: Unpack[DeleteABTestRequestTypeDef]
-    ) -> RegionResults[DeleteABTestResponseTypeDef]:
+    ) -> TargetResults[DeleteABTestResponseTypeDef]:
         """Deletes an A/B test and its associated gateway rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteABTest
@@ -261,7 +261,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_batch_evaluation(
         self, **kwargs: Unpack[DeleteBatchEvaluationRequestTypeDef]
-    ) -> RegionResults[DeleteBatchEvaluationResponseTypeDef]:
+    ) -> TargetResults[DeleteBatchEvaluationResponseTypeDef]:
         """Deletes a batch evaluation and its associated results.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteBatchEvaluation
@@ -270,7 +270,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_event(
         self, **kwargs: Unpack[DeleteEventInputTypeDef]
-    ) -> RegionResults[DeleteEventOutputTypeDef]:
+    ) -> TargetResults[DeleteEventOutputTypeDef]:
         """Deletes an event from an AgentCore Memory resource. When you delete an
         event, it is permanently removed.
 
@@ -280,7 +280,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_memory_record(
         self, **kwargs: Unpack[DeleteMemoryRecordInputTypeDef]
-    ) -> RegionResults[DeleteMemoryRecordOutputTypeDef]:
+    ) -> TargetResults[DeleteMemoryRecordOutputTypeDef]:
         """Deletes a memory record from an AgentCore Memory resource. When you delete
         a memory record, it is permanently removed.
 
@@ -290,7 +290,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_payment_instrument(
         self, **kwargs: Unpack[DeletePaymentInstrumentRequestTypeDef]
-    ) -> RegionResults[DeletePaymentInstrumentResponseTypeDef]:
+    ) -> TargetResults[DeletePaymentInstrumentResponseTypeDef]:
         """Deletes a payment instrument. This is a soft delete operation that
         preserves the record for audit and compliance purposes.
 
@@ -300,7 +300,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_payment_session(
         self, **kwargs: Unpack[DeletePaymentSessionRequestTypeDef]
-    ) -> RegionResults[DeletePaymentSessionResponseTypeDef]:
+    ) -> TargetResults[DeletePaymentSessionResponseTypeDef]:
         """Deletes a payment session. This permanently removes the payment session
         record.
 
@@ -310,7 +310,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def delete_recommendation(
         self, **kwargs: Unpack[DeleteRecommendationRequestTypeDef]
-    ) -> RegionResults[DeleteRecommendationResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommendationResponseTypeDef]:
         """Deletes a recommendation and its associated results.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteRecommendation
@@ -319,7 +319,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def evaluate(
         self, **kwargs: Unpack[EvaluateRequestTypeDef]
-    ) -> RegionResults[EvaluateResponseTypeDef]:
+    ) -> TargetResults[EvaluateResponseTypeDef]:
         """Performs on-demand evaluation of agent traces using a specified evaluator.
         This synchronous API accepts traces in OpenTelemetry format and returns
         immediate scoring results with detailed explanations.
@@ -330,7 +330,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_ab_test(
         self, **kwargs: Unpack[GetABTestRequestTypeDef]
-    ) -> RegionResults[GetABTestResponseTypeDef]:
+    ) -> TargetResults[GetABTestResponseTypeDef]:
         """Retrieves detailed information about an A/B test, including its
         configuration, status, and statistical results.
 
@@ -340,7 +340,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_agent_card(
         self, **kwargs: Unpack[GetAgentCardRequestTypeDef]
-    ) -> RegionResults[GetAgentCardResponseTypeDef]:
+    ) -> TargetResults[GetAgentCardResponseTypeDef]:
         """Retrieves the A2A agent card associated with an AgentCore Runtime agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetAgentCard
@@ -349,7 +349,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_batch_evaluation(
         self, **kwargs: Unpack[GetBatchEvaluationRequestTypeDef]
-    ) -> RegionResults[GetBatchEvaluationResponseTypeDef]:
+    ) -> TargetResults[GetBatchEvaluationResponseTypeDef]:
         """Retrieves detailed information about a batch evaluation, including its
         status, configuration, results, and any error details.
 
@@ -359,7 +359,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_browser_session(
         self, **kwargs: Unpack[GetBrowserSessionRequestTypeDef]
-    ) -> RegionResults[GetBrowserSessionResponseTypeDef]:
+    ) -> TargetResults[GetBrowserSessionResponseTypeDef]:
         """Retrieves detailed information about a specific browser session in Amazon
         Bedrock AgentCore. This operation returns the session's configuration,
         current status, associated streams, and metadata.
@@ -370,7 +370,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_code_interpreter_session(
         self, **kwargs: Unpack[GetCodeInterpreterSessionRequestTypeDef]
-    ) -> RegionResults[GetCodeInterpreterSessionResponseTypeDef]:
+    ) -> TargetResults[GetCodeInterpreterSessionResponseTypeDef]:
         """Retrieves detailed information about a specific code interpreter session
         in Amazon Bedrock AgentCore. This operation returns the session's
         configuration, current status, and metadata.
@@ -381,7 +381,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_event(
         self, **kwargs: Unpack[GetEventInputTypeDef]
-    ) -> RegionResults[GetEventOutputTypeDef]:
+    ) -> TargetResults[GetEventOutputTypeDef]:
         """Retrieves information about a specific event in an AgentCore Memory
         resource.
 
@@ -391,7 +391,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_memory_record(
         self, **kwargs: Unpack[GetMemoryRecordInputTypeDef]
-    ) -> RegionResults[GetMemoryRecordOutputTypeDef]:
+    ) -> TargetResults[GetMemoryRecordOutputTypeDef]:
         """Retrieves a specific memory record from an AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetMemoryRecord
@@ -400,7 +400,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_payment_instrument(
         self, **kwargs: Unpack[GetPaymentInstrumentRequestTypeDef]
-    ) -> RegionResults[GetPaymentInstrumentResponseTypeDef]:
+    ) -> TargetResults[GetPaymentInstrumentResponseTypeDef]:
         """Get a payment instrument by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentInstrument
@@ -409,7 +409,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_payment_instrument_balance(
         self, **kwargs: Unpack[GetPaymentInstrumentBalanceRequestTypeDef]
-    ) -> RegionResults[GetPaymentInstrumentBalanceResponseTypeDef]:
+    ) -> TargetResults[GetPaymentInstrumentBalanceResponseTypeDef]:
         """Get the balance of a payment instrument.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentInstrumentBalance
@@ -418,7 +418,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_payment_session(
         self, **kwargs: Unpack[GetPaymentSessionRequestTypeDef]
-    ) -> RegionResults[GetPaymentSessionResponseTypeDef]:
+    ) -> TargetResults[GetPaymentSessionResponseTypeDef]:
         """Get a payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetPaymentSession
@@ -427,7 +427,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_recommendation(
         self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> RegionResults[GetRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationResponseTypeDef]:
         """Retrieves detailed information about a recommendation, including its
         configuration, status, and results.
 
@@ -437,7 +437,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_resource_api_key(
         self, **kwargs: Unpack[GetResourceApiKeyRequestTypeDef]
-    ) -> RegionResults[GetResourceApiKeyResponseTypeDef]:
+    ) -> TargetResults[GetResourceApiKeyResponseTypeDef]:
         """Retrieves the API key associated with an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetResourceApiKey
@@ -446,7 +446,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_resource_oauth2_token(
         self, **kwargs: Unpack[GetResourceOauth2TokenRequestTypeDef]
-    ) -> RegionResults[GetResourceOauth2TokenResponseTypeDef]:
+    ) -> TargetResults[GetResourceOauth2TokenResponseTypeDef]:
         """Returns the OAuth 2.0 token of the provided resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetResourceOauth2Token
@@ -455,7 +455,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_resource_payment_token(
         self, **kwargs: Unpack[GetResourcePaymentTokenRequestTypeDef]
-    ) -> RegionResults[GetResourcePaymentTokenResponseTypeDef]:
+    ) -> TargetResults[GetResourcePaymentTokenResponseTypeDef]:
         """Generates authentication tokens for payment providers that use
         vendor-specific authentication mechanisms.
 
@@ -465,7 +465,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_workload_access_token(
         self, **kwargs: Unpack[GetWorkloadAccessTokenRequestTypeDef]
-    ) -> RegionResults[GetWorkloadAccessTokenResponseTypeDef]:
+    ) -> TargetResults[GetWorkloadAccessTokenResponseTypeDef]:
         """Obtains a workload access token for agentic workloads not acting on behalf
         of a user.
 
@@ -475,7 +475,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_workload_access_token_for_jwt(
         self, **kwargs: Unpack[GetWorkloadAccessTokenForJWTRequestTypeDef]
-    ) -> RegionResults[GetWorkloadAccessTokenForJWTResponseTypeDef]:
+    ) -> TargetResults[GetWorkloadAccessTokenForJWTResponseTypeDef]:
         """Obtains a workload access token for agentic workloads acting on behalf of
         a user, using a JWT token.
 
@@ -485,7 +485,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def get_workload_access_token_for_user_id(
         self, **kwargs: Unpack[GetWorkloadAccessTokenForUserIdRequestTypeDef]
-    ) -> RegionResults[GetWorkloadAccessTokenForUserIdResponseTypeDef]:
+    ) -> TargetResults[GetWorkloadAccessTokenForUserIdResponseTypeDef]:
         """Obtains a workload access token for agentic workloads acting on behalf of
         a user, using the user's ID.
 
@@ -495,7 +495,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def invoke_agent_runtime(
         self, **kwargs: Unpack[InvokeAgentRuntimeRequestTypeDef]
-    ) -> RegionResults[InvokeAgentRuntimeResponseTypeDef]:
+    ) -> TargetResults[InvokeAgentRuntimeResponseTypeDef]:
         """Sends a request to an agent or tool hosted in an Amazon Bedrock AgentCore
         Runtime and receives responses in real-time.
 
@@ -505,7 +505,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def invoke_agent_runtime_command(
         self, **kwargs: Unpack[InvokeAgentRuntimeCommandRequestTypeDef]
-    ) -> RegionResults[InvokeAgentRuntimeCommandResponseTypeDef]:
+    ) -> TargetResults[InvokeAgentRuntimeCommandResponseTypeDef]:
         """Executes a command in a runtime session container and streams the output
         back to the caller. This operation allows you to run shell commands within
         the agent runtime environment and receive real-time streaming responses
@@ -517,7 +517,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def invoke_browser(
         self, **kwargs: Unpack[InvokeBrowserRequestTypeDef]
-    ) -> RegionResults[InvokeBrowserResponseTypeDef]:
+    ) -> TargetResults[InvokeBrowserResponseTypeDef]:
         """Invokes an operating system-level action on a browser session in Amazon
         Bedrock AgentCore. This operation provides direct OS-level control over
         browser sessions, enabling mouse actions, keyboard input, and screenshots
@@ -531,7 +531,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def invoke_code_interpreter(
         self, **kwargs: Unpack[InvokeCodeInterpreterRequestTypeDef]
-    ) -> RegionResults[InvokeCodeInterpreterResponseTypeDef]:
+    ) -> TargetResults[InvokeCodeInterpreterResponseTypeDef]:
         """Executes code within an active code interpreter session in Amazon Bedrock
         AgentCore. This operation processes the provided code, runs it in a secure
         environment, and returns the execution results including output, errors,
@@ -543,7 +543,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def invoke_harness(
         self, **kwargs: Unpack[InvokeHarnessRequestTypeDef]
-    ) -> RegionResults[InvokeHarnessResponseTypeDef]:
+    ) -> TargetResults[InvokeHarnessResponseTypeDef]:
         """Operation to invoke a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/InvokeHarness
@@ -552,7 +552,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_ab_tests(
         self, **kwargs: Unpack[ListABTestsRequestTypeDef]
-    ) -> RegionResults[ListABTestsResponseTypeDef]:
+    ) -> TargetResults[ListABTestsResponseTypeDef]:
         """Lists all A/B tests in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListABTests
@@ -561,7 +561,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_actors(
         self, **kwargs: Unpack[ListActorsInputTypeDef]
-    ) -> RegionResults[ListActorsOutputTypeDef]:
+    ) -> TargetResults[ListActorsOutputTypeDef]:
         """Lists all actors in an AgentCore Memory resource. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -571,7 +571,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_batch_evaluations(
         self, **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef]
-    ) -> RegionResults[ListBatchEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListBatchEvaluationsResponseTypeDef]:
         """Lists all batch evaluations in the account, providing summary information
         about each evaluation's status and configuration.
 
@@ -581,7 +581,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_browser_sessions(
         self, **kwargs: Unpack[ListBrowserSessionsRequestTypeDef]
-    ) -> RegionResults[ListBrowserSessionsResponseTypeDef]:
+    ) -> TargetResults[ListBrowserSessionsResponseTypeDef]:
         """Retrieves a list of browser sessions in Amazon Bedrock AgentCore that
         match the specified criteria. This operation returns summary information
         about each session, including identifiers, status, and timestamps.
@@ -592,7 +592,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_code_interpreter_sessions(
         self, **kwargs: Unpack[ListCodeInterpreterSessionsRequestTypeDef]
-    ) -> RegionResults[ListCodeInterpreterSessionsResponseTypeDef]:
+    ) -> TargetResults[ListCodeInterpreterSessionsResponseTypeDef]:
         """Retrieves a list of code interpreter sessions in Amazon Bedrock AgentCore
         that match the specified criteria. This operation returns summary
         information about each session, including identifiers, status, and
@@ -604,7 +604,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_events(
         self, **kwargs: Unpack[ListEventsInputTypeDef]
-    ) -> RegionResults[ListEventsOutputTypeDef]:
+    ) -> TargetResults[ListEventsOutputTypeDef]:
         """Lists events in an AgentCore Memory resource based on specified criteria.
         We recommend using pagination to ensure that the operation returns quickly
         and successfully.
@@ -615,7 +615,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_memory_extraction_jobs(
         self, **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef]
-    ) -> RegionResults[ListMemoryExtractionJobsOutputTypeDef]:
+    ) -> TargetResults[ListMemoryExtractionJobsOutputTypeDef]:
         """Lists all long-term memory extraction jobs that are eligible to be started
         with optional filtering.
 
@@ -625,7 +625,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_memory_records(
         self, **kwargs: Unpack[ListMemoryRecordsInputTypeDef]
-    ) -> RegionResults[ListMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[ListMemoryRecordsOutputTypeDef]:
         """Lists memory records in an AgentCore Memory resource based on specified
         criteria. We recommend using pagination to ensure that the operation
         returns quickly and successfully.
@@ -636,7 +636,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_payment_instruments(
         self, **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef]
-    ) -> RegionResults[ListPaymentInstrumentsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentInstrumentsResponseTypeDef]:
         """List payment instruments for a manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentInstruments
@@ -645,7 +645,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_payment_sessions(
         self, **kwargs: Unpack[ListPaymentSessionsRequestTypeDef]
-    ) -> RegionResults[ListPaymentSessionsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentSessionsResponseTypeDef]:
         """List payment sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListPaymentSessions
@@ -654,7 +654,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Lists all recommendations in the account, with optional filtering by
         status.
 
@@ -664,7 +664,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsInputTypeDef]
-    ) -> RegionResults[ListSessionsOutputTypeDef]:
+    ) -> TargetResults[ListSessionsOutputTypeDef]:
         """Lists sessions in an AgentCore Memory resource based on specified
         criteria. We recommend using pagination to ensure that the operation
         returns quickly and successfully.
@@ -675,7 +675,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def process_payment(
         self, **kwargs: Unpack[ProcessPaymentRequestTypeDef]
-    ) -> RegionResults[ProcessPaymentResponseTypeDef]:
+    ) -> TargetResults[ProcessPaymentResponseTypeDef]:
         """Processes a payment using a payment instrument within a payment session.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ProcessPayment
@@ -684,7 +684,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def retrieve_memory_records(
         self, **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef]
-    ) -> RegionResults[RetrieveMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[RetrieveMemoryRecordsOutputTypeDef]:
         """Searches for and retrieves memory records from an AgentCore Memory
         resource based on specified search criteria. We recommend using pagination
         to ensure that the operation returns quickly and successfully.
@@ -695,7 +695,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def save_browser_session_profile(
         self, **kwargs: Unpack[SaveBrowserSessionProfileRequestTypeDef]
-    ) -> RegionResults[SaveBrowserSessionProfileResponseTypeDef]:
+    ) -> TargetResults[SaveBrowserSessionProfileResponseTypeDef]:
         """Saves the current state of a browser session as a reusable profile in
         Amazon Bedrock AgentCore. A browser profile captures persistent browser
         data such as cookies and local storage from an active session, enabling
@@ -707,7 +707,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def search_registry_records(
         self, **kwargs: Unpack[SearchRegistryRecordsRequestTypeDef]
-    ) -> RegionResults[SearchRegistryRecordsResponseTypeDef]:
+    ) -> TargetResults[SearchRegistryRecordsResponseTypeDef]:
         """Searches for registry records using semantic, lexical, or hybrid queries.
         Returns metadata for matching records ordered by relevance within the
         specified registry.
@@ -718,7 +718,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def start_batch_evaluation(
         self, **kwargs: Unpack[StartBatchEvaluationRequestTypeDef]
-    ) -> RegionResults[StartBatchEvaluationResponseTypeDef]:
+    ) -> TargetResults[StartBatchEvaluationResponseTypeDef]:
         """Starts a batch evaluation job that evaluates agent performance across
         multiple sessions. Batch evaluations pull agent traces from CloudWatch
         Logs or an existing online evaluation configuration and run specified
@@ -730,7 +730,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def start_browser_session(
         self, **kwargs: Unpack[StartBrowserSessionRequestTypeDef]
-    ) -> RegionResults[StartBrowserSessionResponseTypeDef]:
+    ) -> TargetResults[StartBrowserSessionResponseTypeDef]:
         """Creates and initializes a browser session in Amazon Bedrock AgentCore. The
         session enables agents to navigate and interact with web content, extract
         information from websites, and perform web-based tasks as part of their
@@ -742,7 +742,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def start_code_interpreter_session(
         self, **kwargs: Unpack[StartCodeInterpreterSessionRequestTypeDef]
-    ) -> RegionResults[StartCodeInterpreterSessionResponseTypeDef]:
+    ) -> TargetResults[StartCodeInterpreterSessionResponseTypeDef]:
         """Creates and initializes a code interpreter session in Amazon Bedrock
         AgentCore. The session enables agents to execute code as part of their
         response generation, supporting programming languages such as Python for
@@ -754,7 +754,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def start_memory_extraction_job(
         self, **kwargs: Unpack[StartMemoryExtractionJobInputTypeDef]
-    ) -> RegionResults[StartMemoryExtractionJobOutputTypeDef]:
+    ) -> TargetResults[StartMemoryExtractionJobOutputTypeDef]:
         """Starts a memory extraction job that processes events that failed
         extraction previously in an AgentCore Memory resource and produces
         structured memory records. When earlier extraction attempts have left
@@ -766,7 +766,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def start_recommendation(
         self, **kwargs: Unpack[StartRecommendationRequestTypeDef]
-    ) -> RegionResults[StartRecommendationResponseTypeDef]:
+    ) -> TargetResults[StartRecommendationResponseTypeDef]:
         """Starts a recommendation job that analyzes agent traces and generates
         optimization suggestions for system prompts or tool descriptions to
         improve agent performance.
@@ -777,7 +777,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def stop_batch_evaluation(
         self, **kwargs: Unpack[StopBatchEvaluationRequestTypeDef]
-    ) -> RegionResults[StopBatchEvaluationResponseTypeDef]:
+    ) -> TargetResults[StopBatchEvaluationResponseTypeDef]:
         """Stops a running batch evaluation. Sessions that have already been
         evaluated retain their results.
 
@@ -787,7 +787,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def stop_browser_session(
         self, **kwargs: Unpack[StopBrowserSessionRequestTypeDef]
-    ) -> RegionResults[StopBrowserSessionResponseTypeDef]:
+    ) -> TargetResults[StopBrowserSessionResponseTypeDef]:
         """Terminates an active browser session in Amazon Bedrock AgentCore. This
         operation stops the session, releases associated resources, and makes the
         session unavailable for further use.
@@ -798,7 +798,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def stop_code_interpreter_session(
         self, **kwargs: Unpack[StopCodeInterpreterSessionRequestTypeDef]
-    ) -> RegionResults[StopCodeInterpreterSessionResponseTypeDef]:
+    ) -> TargetResults[StopCodeInterpreterSessionResponseTypeDef]:
         """Terminates an active code interpreter session in Amazon Bedrock AgentCore.
         This operation stops the session, releases associated resources, and makes
         the session unavailable for further use.
@@ -809,7 +809,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def stop_runtime_session(
         self, **kwargs: Unpack[StopRuntimeSessionRequestTypeDef]
-    ) -> RegionResults[StopRuntimeSessionResponseTypeDef]:
+    ) -> TargetResults[StopRuntimeSessionResponseTypeDef]:
         """Stops a session that is running in an running AgentCore Runtime agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/StopRuntimeSession
@@ -818,7 +818,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def update_ab_test(
         self, **kwargs: Unpack[UpdateABTestRequestTypeDef]
-    ) -> RegionResults[UpdateABTestResponseTypeDef]:
+    ) -> TargetResults[UpdateABTestResponseTypeDef]:
         """Updates an A/B test's configuration, including variants, traffic
         allocation, evaluation settings, or execution status.
 
@@ -828,7 +828,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
 
     def update_browser_stream(
         self, **kwargs: Unpack[UpdateBrowserStreamRequestTypeDef]
-    ) -> RegionResults[UpdateBrowserStreamResponseTypeDef]:
+    ) -> TargetResults[UpdateBrowserStreamResponseTypeDef]:
         """Updates a browser stream. To use this operation, you must have permissions
         to perform the bedrock:UpdateBrowserStream action.
 
@@ -843,7 +843,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListABTestsRequestTypeDef],
-    ) -> RegionResults[ListABTestsResponseTypeDef]:
+    ) -> TargetResults[ListABTestsResponseTypeDef]:
         """Every page of ListABTests in every target, merged per target (botocore's
         build_full_result).
 
@@ -866,7 +866,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActorsInputTypeDef],
-    ) -> RegionResults[ListActorsOutputTypeDef]:
+    ) -> TargetResults[ListActorsOutputTypeDef]:
         """Every page of ListActors in every target, merged per target (botocore's
         build_full_result).
 
@@ -890,7 +890,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchEvaluationsRequestTypeDef],
-    ) -> RegionResults[ListBatchEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListBatchEvaluationsResponseTypeDef]:
         """Every page of ListBatchEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -914,7 +914,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventsInputTypeDef],
-    ) -> RegionResults[ListEventsOutputTypeDef]:
+    ) -> TargetResults[ListEventsOutputTypeDef]:
         """Every page of ListEvents in every target, merged per target (botocore's
         build_full_result).
 
@@ -939,7 +939,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMemoryExtractionJobsInputTypeDef],
-    ) -> RegionResults[ListMemoryExtractionJobsOutputTypeDef]:
+    ) -> TargetResults[ListMemoryExtractionJobsOutputTypeDef]:
         """Every page of ListMemoryExtractionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -963,7 +963,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMemoryRecordsInputTypeDef],
-    ) -> RegionResults[ListMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[ListMemoryRecordsOutputTypeDef]:
         """Every page of ListMemoryRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -988,7 +988,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPaymentInstrumentsRequestTypeDef],
-    ) -> RegionResults[ListPaymentInstrumentsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentInstrumentsResponseTypeDef]:
         """Every page of ListPaymentInstruments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1011,7 +1011,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPaymentSessionsRequestTypeDef],
-    ) -> RegionResults[ListPaymentSessionsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentSessionsResponseTypeDef]:
         """Every page of ListPaymentSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,7 +1034,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1058,7 +1058,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsInputTypeDef],
-    ) -> RegionResults[ListSessionsOutputTypeDef]:
+    ) -> TargetResults[ListSessionsOutputTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1083,7 +1083,7 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[RetrieveMemoryRecordsInputTypeDef],
-    ) -> RegionResults[RetrieveMemoryRecordsOutputTypeDef]:
+    ) -> TargetResults[RetrieveMemoryRecordsOutputTypeDef]:
         """Every page of RetrieveMemoryRecords in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -332,7 +332,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_agent_runtime(
         self, **kwargs: Unpack[CreateAgentRuntimeRequestTypeDef]
-    ) -> RegionResults[CreateAgentRuntimeResponseTypeDef]:
+    ) -> TargetResults[CreateAgentRuntimeResponseTypeDef]:
         """Creates an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateAgentRuntime
@@ -341,7 +341,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_agent_runtime_endpoint(
         self, **kwargs: Unpack[CreateAgentRuntimeEndpointRequestTypeDef]
-    ) -> RegionResults[CreateAgentRuntimeEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateAgentRuntimeEndpointResponseTypeDef]:
         """Creates an AgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateAgentRuntimeEndpoint
@@ -350,7 +350,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_api_key_credential_provider(
         self, **kwargs: Unpack[CreateApiKeyCredentialProviderRequestTypeDef]
-    ) -> RegionResults[CreateApiKeyCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[CreateApiKeyCredentialProviderResponseTypeDef]:
         """Creates a new API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateApiKeyCredentialProvider
@@ -359,7 +359,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_browser(
         self, **kwargs: Unpack[CreateBrowserRequestTypeDef]
-    ) -> RegionResults[CreateBrowserResponseTypeDef]:
+    ) -> TargetResults[CreateBrowserResponseTypeDef]:
         """Creates a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateBrowser
@@ -368,7 +368,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_browser_profile(
         self, **kwargs: Unpack[CreateBrowserProfileRequestTypeDef]
-    ) -> RegionResults[CreateBrowserProfileResponseTypeDef]:
+    ) -> TargetResults[CreateBrowserProfileResponseTypeDef]:
         """Creates a browser profile in Amazon Bedrock AgentCore. A browser profile
         stores persistent browser data such as cookies, local storage, session
         storage, and browsing history that can be saved from browser sessions and
@@ -380,7 +380,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_code_interpreter(
         self, **kwargs: Unpack[CreateCodeInterpreterRequestTypeDef]
-    ) -> RegionResults[CreateCodeInterpreterResponseTypeDef]:
+    ) -> TargetResults[CreateCodeInterpreterResponseTypeDef]:
         """Creates a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateCodeInterpreter
@@ -389,7 +389,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_configuration_bundle(
         self, **kwargs: Unpack[CreateConfigurationBundleRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationBundleResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationBundleResponseTypeDef]:
         """Creates a new configuration bundle resource. A configuration bundle stores
         versioned component configurations for agent evaluation workflows.
 
@@ -399,7 +399,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_evaluator(
         self, **kwargs: Unpack[CreateEvaluatorRequestTypeDef]
-    ) -> RegionResults[CreateEvaluatorResponseTypeDef]:
+    ) -> TargetResults[CreateEvaluatorResponseTypeDef]:
         """Creates a custom evaluator for agent quality assessment. Custom evaluators
         can use either LLM-as-a-Judge configurations with user-defined prompts,
         rating scales, and model settings, or code-based configurations with
@@ -412,7 +412,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_gateway(
         self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> RegionResults[CreateGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateGatewayResponseTypeDef]:
         """Creates a gateway for Amazon Bedrock Agent. A gateway serves as an
         integration point between your agent and external services.
 
@@ -422,7 +422,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_gateway_rule(
         self, **kwargs: Unpack[CreateGatewayRuleRequestTypeDef]
-    ) -> RegionResults[CreateGatewayRuleResponseTypeDef]:
+    ) -> TargetResults[CreateGatewayRuleResponseTypeDef]:
         """Creates a rule for a gateway. Rules define conditions and actions that
         control how requests are routed and processed through the gateway,
         including principal-based access control and path-based routing.
@@ -433,7 +433,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_gateway_target(
         self, **kwargs: Unpack[CreateGatewayTargetRequestTypeDef]
-    ) -> RegionResults[CreateGatewayTargetResponseTypeDef]:
+    ) -> TargetResults[CreateGatewayTargetResponseTypeDef]:
         """Creates a target for a gateway. A target defines an endpoint that the
         gateway can connect to.
 
@@ -443,7 +443,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_harness(
         self, **kwargs: Unpack[CreateHarnessRequestTypeDef]
-    ) -> RegionResults[CreateHarnessResponseTypeDef]:
+    ) -> TargetResults[CreateHarnessResponseTypeDef]:
         """Operation to create a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateHarness
@@ -452,7 +452,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_memory(
         self, **kwargs: Unpack[CreateMemoryInputTypeDef]
-    ) -> RegionResults[CreateMemoryOutputTypeDef]:
+    ) -> TargetResults[CreateMemoryOutputTypeDef]:
         """Creates a new Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateMemory
@@ -461,7 +461,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_oauth2_credential_provider(
         self, **kwargs: Unpack[CreateOauth2CredentialProviderRequestTypeDef]
-    ) -> RegionResults[CreateOauth2CredentialProviderResponseTypeDef]:
+    ) -> TargetResults[CreateOauth2CredentialProviderResponseTypeDef]:
         """Creates a new OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateOauth2CredentialProvider
@@ -470,7 +470,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_online_evaluation_config(
         self, **kwargs: Unpack[CreateOnlineEvaluationConfigRequestTypeDef]
-    ) -> RegionResults[CreateOnlineEvaluationConfigResponseTypeDef]:
+    ) -> TargetResults[CreateOnlineEvaluationConfigResponseTypeDef]:
         """Creates an online evaluation configuration for continuous monitoring of
         agent performance. Online evaluation automatically samples live traffic
         from CloudWatch logs at specified rates and applies evaluators to assess
@@ -482,7 +482,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_payment_connector(
         self, **kwargs: Unpack[CreatePaymentConnectorRequestTypeDef]
-    ) -> RegionResults[CreatePaymentConnectorResponseTypeDef]:
+    ) -> TargetResults[CreatePaymentConnectorResponseTypeDef]:
         """Creates a new payment connector for a payment manager. A payment connector
         integrates with a supported payment provider to enable payment processing
         capabilities.
@@ -493,7 +493,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_payment_credential_provider(
         self, **kwargs: Unpack[CreatePaymentCredentialProviderRequestTypeDef]
-    ) -> RegionResults[CreatePaymentCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[CreatePaymentCredentialProviderResponseTypeDef]:
         """Creates a new payment credential provider for storing authentication
         credentials used by payment connectors to communicate with external
         payment providers.
@@ -504,7 +504,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_payment_manager(
         self, **kwargs: Unpack[CreatePaymentManagerRequestTypeDef]
-    ) -> RegionResults[CreatePaymentManagerResponseTypeDef]:
+    ) -> TargetResults[CreatePaymentManagerResponseTypeDef]:
         """Creates a new payment manager in your Amazon Web Services account. A
         payment manager serves as the top-level resource for managing payment
         processing capabilities, including payment connectors that integrate with
@@ -516,7 +516,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_policy(
         self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> RegionResults[CreatePolicyResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyResponseTypeDef]:
         """Creates a policy within the AgentCore Policy system. Policies provide
         real-time, deterministic control over agentic interactions with AgentCore
         Gateway. Using the Cedar policy language, you can define fine-grained
@@ -534,7 +534,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_policy_engine(
         self, **kwargs: Unpack[CreatePolicyEngineRequestTypeDef]
-    ) -> RegionResults[CreatePolicyEngineResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyEngineResponseTypeDef]:
         """Creates a new policy engine within the AgentCore Policy system. A policy
         engine is a collection of policies that evaluates and authorizes agent
         tool calls. When associated with Gateways (each Gateway can be associated
@@ -550,7 +550,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_registry(
         self, **kwargs: Unpack[CreateRegistryRequestTypeDef]
-    ) -> RegionResults[CreateRegistryResponseTypeDef]:
+    ) -> TargetResults[CreateRegistryResponseTypeDef]:
         """Creates a new registry in your Amazon Web Services account. A registry
         serves as a centralized catalog for organizing and managing registry
         records, including MCP servers, A2A agents, agent skills, and custom
@@ -562,7 +562,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_registry_record(
         self, **kwargs: Unpack[CreateRegistryRecordRequestTypeDef]
-    ) -> RegionResults[CreateRegistryRecordResponseTypeDef]:
+    ) -> TargetResults[CreateRegistryRecordResponseTypeDef]:
         """Creates a new registry record within the specified registry. A registry
         record represents an individual AI resource's metadata in the registry.
         This could be an MCP server (and associated tools), A2A agent, agent
@@ -574,7 +574,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def create_workload_identity(
         self, **kwargs: Unpack[CreateWorkloadIdentityRequestTypeDef]
-    ) -> RegionResults[CreateWorkloadIdentityResponseTypeDef]:
+    ) -> TargetResults[CreateWorkloadIdentityResponseTypeDef]:
         """Creates a new workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateWorkloadIdentity
@@ -583,7 +583,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_agent_runtime(
         self, **kwargs: Unpack[DeleteAgentRuntimeRequestTypeDef]
-    ) -> RegionResults[DeleteAgentRuntimeResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentRuntimeResponseTypeDef]:
         """Deletes an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntime
@@ -592,7 +592,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_agent_runtime_endpoint(
         self, **kwargs: Unpack[DeleteAgentRuntimeEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteAgentRuntimeEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentRuntimeEndpointResponseTypeDef]:
         """Deletes an AAgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntimeEndpoint
@@ -601,7 +601,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_api_key_credential_provider(
         self, **kwargs: Unpack[DeleteApiKeyCredentialProviderRequestTypeDef]
-    ) -> RegionResults[DeleteApiKeyCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteApiKeyCredentialProviderResponseTypeDef]:
         """Deletes an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteApiKeyCredentialProvider
@@ -610,7 +610,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_browser(
         self, **kwargs: Unpack[DeleteBrowserRequestTypeDef]
-    ) -> RegionResults[DeleteBrowserResponseTypeDef]:
+    ) -> TargetResults[DeleteBrowserResponseTypeDef]:
         """Deletes a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteBrowser
@@ -619,7 +619,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_browser_profile(
         self, **kwargs: Unpack[DeleteBrowserProfileRequestTypeDef]
-    ) -> RegionResults[DeleteBrowserProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteBrowserProfileResponseTypeDef]:
         """Deletes a browser profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteBrowserProfile
@@ -628,7 +628,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_code_interpreter(
         self, **kwargs: Unpack[DeleteCodeInterpreterRequestTypeDef]
-    ) -> RegionResults[DeleteCodeInterpreterResponseTypeDef]:
+    ) -> TargetResults[DeleteCodeInterpreterResponseTypeDef]:
         """Deletes a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteCodeInterpreter
@@ -637,7 +637,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_configuration_bundle(
         self, **kwargs: Unpack[DeleteConfigurationBundleRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationBundleResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationBundleResponseTypeDef]:
         """Deletes a configuration bundle and all of its versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteConfigurationBundle
@@ -646,7 +646,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_evaluator(
         self, **kwargs: Unpack[DeleteEvaluatorRequestTypeDef]
-    ) -> RegionResults[DeleteEvaluatorResponseTypeDef]:
+    ) -> TargetResults[DeleteEvaluatorResponseTypeDef]:
         """Deletes a custom evaluator. Builtin evaluators cannot be deleted. The
         evaluator must not be referenced by any active online evaluation
         configurations.
@@ -657,7 +657,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_gateway(
         self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteGatewayResponseTypeDef]:
         """Deletes a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGateway
@@ -666,7 +666,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_gateway_rule(
         self, **kwargs: Unpack[DeleteGatewayRuleRequestTypeDef]
-    ) -> RegionResults[DeleteGatewayRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteGatewayRuleResponseTypeDef]:
         """Deletes a gateway rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGatewayRule
@@ -675,7 +675,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_gateway_target(
         self, **kwargs: Unpack[DeleteGatewayTargetRequestTypeDef]
-    ) -> RegionResults[DeleteGatewayTargetResponseTypeDef]:
+    ) -> TargetResults[DeleteGatewayTargetResponseTypeDef]:
         """Deletes a gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGatewayTarget
@@ -684,7 +684,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_harness(
         self, **kwargs: Unpack[DeleteHarnessRequestTypeDef]
-    ) -> RegionResults[DeleteHarnessResponseTypeDef]:
+    ) -> TargetResults[DeleteHarnessResponseTypeDef]:
         """Operation to delete a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteHarness
@@ -693,7 +693,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_memory(
         self, **kwargs: Unpack[DeleteMemoryInputTypeDef]
-    ) -> RegionResults[DeleteMemoryOutputTypeDef]:
+    ) -> TargetResults[DeleteMemoryOutputTypeDef]:
         """Deletes an Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteMemory
@@ -702,7 +702,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_oauth2_credential_provider(
         self, **kwargs: Unpack[DeleteOauth2CredentialProviderRequestTypeDef]
-    ) -> RegionResults[DeleteOauth2CredentialProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteOauth2CredentialProviderResponseTypeDef]:
         """Deletes an OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteOauth2CredentialProvider
@@ -711,7 +711,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_online_evaluation_config(
         self, **kwargs: Unpack[DeleteOnlineEvaluationConfigRequestTypeDef]
-    ) -> RegionResults[DeleteOnlineEvaluationConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteOnlineEvaluationConfigResponseTypeDef]:
         """Deletes an online evaluation configuration and stops any ongoing
         evaluation processes associated with it.
 
@@ -721,7 +721,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_payment_connector(
         self, **kwargs: Unpack[DeletePaymentConnectorRequestTypeDef]
-    ) -> RegionResults[DeletePaymentConnectorResponseTypeDef]:
+    ) -> TargetResults[DeletePaymentConnectorResponseTypeDef]:
         """Deletes a payment connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeletePaymentConnector
@@ -730,7 +730,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_payment_credential_provider(
         self, **kwargs: Unpack[DeletePaymentCredentialProviderRequestTypeDef]
-    ) -> RegionResults[DeletePaymentCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[DeletePaymentCredentialProviderResponseTypeDef]:
         """Deletes a payment credential provider and its associated stored
         credentials.
 
@@ -740,7 +740,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_payment_manager(
         self, **kwargs: Unpack[DeletePaymentManagerRequestTypeDef]
-    ) -> RegionResults[DeletePaymentManagerResponseTypeDef]:
+    ) -> TargetResults[DeletePaymentManagerResponseTypeDef]:
         """Deletes a payment manager. All payment connectors associated with the
         payment manager must be deleted before the payment manager can be deleted.
         This operation initiates the deletion process asynchronously.
@@ -751,7 +751,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[DeletePolicyResponseTypeDef]:
+    ) -> TargetResults[DeletePolicyResponseTypeDef]:
         """Deletes an existing policy from the AgentCore Policy system. Once deleted,
         the policy can no longer be used for agent behavior control and all
         references to it become invalid. This is an asynchronous operation. Use
@@ -763,7 +763,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_policy_engine(
         self, **kwargs: Unpack[DeletePolicyEngineRequestTypeDef]
-    ) -> RegionResults[DeletePolicyEngineResponseTypeDef]:
+    ) -> TargetResults[DeletePolicyEngineResponseTypeDef]:
         """Deletes an existing policy engine from the AgentCore Policy system. The
         policy engine must not have any associated policies before deletion. Once
         deleted, the policy engine and all its configurations become unavailable
@@ -777,7 +777,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_registry(
         self, **kwargs: Unpack[DeleteRegistryRequestTypeDef]
-    ) -> RegionResults[DeleteRegistryResponseTypeDef]:
+    ) -> TargetResults[DeleteRegistryResponseTypeDef]:
         """Deletes a registry. The registry must contain zero records before it can
         be deleted. This operation initiates the deletion process asynchronously.
 
@@ -787,7 +787,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_registry_record(
         self, **kwargs: Unpack[DeleteRegistryRecordRequestTypeDef]
-    ) -> RegionResults[DeleteRegistryRecordResponseTypeDef]:
+    ) -> TargetResults[DeleteRegistryRecordResponseTypeDef]:
         """Deletes a registry record. The record's status transitions to DELETING and
         the record is removed asynchronously.
 
@@ -797,7 +797,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteResourcePolicy
@@ -806,7 +806,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def delete_workload_identity(
         self, **kwargs: Unpack[DeleteWorkloadIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteWorkloadIdentityResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkloadIdentityResponseTypeDef]:
         """Deletes a workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteWorkloadIdentity
@@ -815,7 +815,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_agent_runtime(
         self, **kwargs: Unpack[GetAgentRuntimeRequestTypeDef]
-    ) -> RegionResults[GetAgentRuntimeResponseTypeDef]:
+    ) -> TargetResults[GetAgentRuntimeResponseTypeDef]:
         """Gets an Amazon Bedrock AgentCore Runtime.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetAgentRuntime
@@ -824,7 +824,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_agent_runtime_endpoint(
         self, **kwargs: Unpack[GetAgentRuntimeEndpointRequestTypeDef]
-    ) -> RegionResults[GetAgentRuntimeEndpointResponseTypeDef]:
+    ) -> TargetResults[GetAgentRuntimeEndpointResponseTypeDef]:
         """Gets information about an Amazon Secure AgentEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetAgentRuntimeEndpoint
@@ -833,7 +833,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_api_key_credential_provider(
         self, **kwargs: Unpack[GetApiKeyCredentialProviderRequestTypeDef]
-    ) -> RegionResults[GetApiKeyCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[GetApiKeyCredentialProviderResponseTypeDef]:
         """Retrieves information about an API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetApiKeyCredentialProvider
@@ -842,7 +842,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_browser(
         self, **kwargs: Unpack[GetBrowserRequestTypeDef]
-    ) -> RegionResults[GetBrowserResponseTypeDef]:
+    ) -> TargetResults[GetBrowserResponseTypeDef]:
         """Gets information about a custom browser.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetBrowser
@@ -851,7 +851,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_browser_profile(
         self, **kwargs: Unpack[GetBrowserProfileRequestTypeDef]
-    ) -> RegionResults[GetBrowserProfileResponseTypeDef]:
+    ) -> TargetResults[GetBrowserProfileResponseTypeDef]:
         """Gets information about a browser profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetBrowserProfile
@@ -860,7 +860,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_code_interpreter(
         self, **kwargs: Unpack[GetCodeInterpreterRequestTypeDef]
-    ) -> RegionResults[GetCodeInterpreterResponseTypeDef]:
+    ) -> TargetResults[GetCodeInterpreterResponseTypeDef]:
         """Gets information about a custom code interpreter.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetCodeInterpreter
@@ -869,7 +869,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_configuration_bundle(
         self, **kwargs: Unpack[GetConfigurationBundleRequestTypeDef]
-    ) -> RegionResults[GetConfigurationBundleResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationBundleResponseTypeDef]:
         """Gets the latest version of a configuration bundle. By default, returns the
         latest version on the mainline branch. Use GetConfigurationBundleVersion
         to retrieve a specific historical version.
@@ -880,7 +880,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_configuration_bundle_version(
         self, **kwargs: Unpack[GetConfigurationBundleVersionRequestTypeDef]
-    ) -> RegionResults[GetConfigurationBundleVersionResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationBundleVersionResponseTypeDef]:
         """Gets a specific version of a configuration bundle by its version
         identifier.
 
@@ -890,7 +890,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_evaluator(
         self, **kwargs: Unpack[GetEvaluatorRequestTypeDef]
-    ) -> RegionResults[GetEvaluatorResponseTypeDef]:
+    ) -> TargetResults[GetEvaluatorResponseTypeDef]:
         """Retrieves detailed information about an evaluator, including its
         configuration, status, and metadata. Works with both built-in and custom
         evaluators.
@@ -901,7 +901,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_gateway(
         self, **kwargs: Unpack[GetGatewayRequestTypeDef]
-    ) -> RegionResults[GetGatewayResponseTypeDef]:
+    ) -> TargetResults[GetGatewayResponseTypeDef]:
         """Retrieves information about a specific Gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGateway
@@ -910,7 +910,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_gateway_rule(
         self, **kwargs: Unpack[GetGatewayRuleRequestTypeDef]
-    ) -> RegionResults[GetGatewayRuleResponseTypeDef]:
+    ) -> TargetResults[GetGatewayRuleResponseTypeDef]:
         """Retrieves detailed information about a specific gateway rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGatewayRule
@@ -919,7 +919,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_gateway_target(
         self, **kwargs: Unpack[GetGatewayTargetRequestTypeDef]
-    ) -> RegionResults[GetGatewayTargetResponseTypeDef]:
+    ) -> TargetResults[GetGatewayTargetResponseTypeDef]:
         """Retrieves information about a specific gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGatewayTarget
@@ -928,7 +928,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_harness(
         self, **kwargs: Unpack[GetHarnessRequestTypeDef]
-    ) -> RegionResults[GetHarnessResponseTypeDef]:
+    ) -> TargetResults[GetHarnessResponseTypeDef]:
         """Operation to get a single Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetHarness
@@ -937,7 +937,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_memory(
         self, **kwargs: Unpack[GetMemoryInputTypeDef]
-    ) -> RegionResults[GetMemoryOutputTypeDef]:
+    ) -> TargetResults[GetMemoryOutputTypeDef]:
         """Retrieve an existing Amazon Bedrock AgentCore Memory resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetMemory
@@ -946,7 +946,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_oauth2_credential_provider(
         self, **kwargs: Unpack[GetOauth2CredentialProviderRequestTypeDef]
-    ) -> RegionResults[GetOauth2CredentialProviderResponseTypeDef]:
+    ) -> TargetResults[GetOauth2CredentialProviderResponseTypeDef]:
         """Retrieves information about an OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetOauth2CredentialProvider
@@ -955,7 +955,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_online_evaluation_config(
         self, **kwargs: Unpack[GetOnlineEvaluationConfigRequestTypeDef]
-    ) -> RegionResults[GetOnlineEvaluationConfigResponseTypeDef]:
+    ) -> TargetResults[GetOnlineEvaluationConfigResponseTypeDef]:
         """Retrieves detailed information about an online evaluation configuration,
         including its rules, data sources, evaluators, and execution status.
 
@@ -965,7 +965,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_payment_connector(
         self, **kwargs: Unpack[GetPaymentConnectorRequestTypeDef]
-    ) -> RegionResults[GetPaymentConnectorResponseTypeDef]:
+    ) -> TargetResults[GetPaymentConnectorResponseTypeDef]:
         """Retrieves information about a specific payment connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentConnector
@@ -974,7 +974,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_payment_credential_provider(
         self, **kwargs: Unpack[GetPaymentCredentialProviderRequestTypeDef]
-    ) -> RegionResults[GetPaymentCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[GetPaymentCredentialProviderResponseTypeDef]:
         """Retrieves information about a specific payment credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentCredentialProvider
@@ -983,7 +983,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_payment_manager(
         self, **kwargs: Unpack[GetPaymentManagerRequestTypeDef]
-    ) -> RegionResults[GetPaymentManagerResponseTypeDef]:
+    ) -> TargetResults[GetPaymentManagerResponseTypeDef]:
         """Retrieves information about a specific payment manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPaymentManager
@@ -992,7 +992,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Retrieves detailed information about a specific policy within the
         AgentCore Policy system. This operation returns the complete policy
         definition, metadata, and current status, allowing administrators to
@@ -1004,7 +1004,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy_engine(
         self, **kwargs: Unpack[GetPolicyEngineRequestTypeDef]
-    ) -> RegionResults[GetPolicyEngineResponseTypeDef]:
+    ) -> TargetResults[GetPolicyEngineResponseTypeDef]:
         """Retrieves detailed information about a specific policy engine within the
         AgentCore Policy system. This operation returns the complete policy engine
         configuration, metadata, and current status, allowing administrators to
@@ -1016,7 +1016,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy_engine_summary(
         self, **kwargs: Unpack[GetPolicyEngineSummaryRequestTypeDef]
-    ) -> RegionResults[GetPolicyEngineSummaryResponseTypeDef]:
+    ) -> TargetResults[GetPolicyEngineSummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy engine without
         decrypting customer content. This lightweight read operation returns
         resource identifiers, status, timestamps, and the encryption key ARN, but
@@ -1031,7 +1031,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy_generation(
         self, **kwargs: Unpack[GetPolicyGenerationRequestTypeDef]
-    ) -> RegionResults[GetPolicyGenerationResponseTypeDef]:
+    ) -> TargetResults[GetPolicyGenerationResponseTypeDef]:
         """Retrieves information about a policy generation request within the
         AgentCore Policy system. Policy generation converts natural language
         descriptions into Cedar policy statements using AI-powered translation,
@@ -1043,7 +1043,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy_generation_summary(
         self, **kwargs: Unpack[GetPolicyGenerationSummaryRequestTypeDef]
-    ) -> RegionResults[GetPolicyGenerationSummaryResponseTypeDef]:
+    ) -> TargetResults[GetPolicyGenerationSummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy generation request
         without decrypting customer content. This lightweight read operation
         returns resource identifiers, status, timestamps, and findings, but does
@@ -1057,7 +1057,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_policy_summary(
         self, **kwargs: Unpack[GetPolicySummaryRequestTypeDef]
-    ) -> RegionResults[GetPolicySummaryResponseTypeDef]:
+    ) -> TargetResults[GetPolicySummaryResponseTypeDef]:
         """Retrieves a metadata-only summary of a specific policy without decrypting
         customer content. This lightweight read operation returns resource
         identifiers, status, and timestamps, but does not include the policy
@@ -1072,7 +1072,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_registry(
         self, **kwargs: Unpack[GetRegistryRequestTypeDef]
-    ) -> RegionResults[GetRegistryResponseTypeDef]:
+    ) -> TargetResults[GetRegistryResponseTypeDef]:
         """Retrieves information about a specific registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetRegistry
@@ -1081,7 +1081,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_registry_record(
         self, **kwargs: Unpack[GetRegistryRecordRequestTypeDef]
-    ) -> RegionResults[GetRegistryRecordResponseTypeDef]:
+    ) -> TargetResults[GetRegistryRecordResponseTypeDef]:
         """Retrieves information about a specific registry record.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetRegistryRecord
@@ -1090,7 +1090,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetResourcePolicy
@@ -1099,7 +1099,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_token_vault(
         self, **kwargs: Unpack[GetTokenVaultRequestTypeDef]
-    ) -> RegionResults[GetTokenVaultResponseTypeDef]:
+    ) -> TargetResults[GetTokenVaultResponseTypeDef]:
         """Retrieves information about a token vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetTokenVault
@@ -1108,7 +1108,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def get_workload_identity(
         self, **kwargs: Unpack[GetWorkloadIdentityRequestTypeDef]
-    ) -> RegionResults[GetWorkloadIdentityResponseTypeDef]:
+    ) -> TargetResults[GetWorkloadIdentityResponseTypeDef]:
         """Retrieves information about a workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetWorkloadIdentity
@@ -1117,7 +1117,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_agent_runtime_endpoints(
         self, **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef]
-    ) -> RegionResults[ListAgentRuntimeEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimeEndpointsResponseTypeDef]:
         """Lists all endpoints for a specific Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeEndpoints
@@ -1126,7 +1126,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_agent_runtime_versions(
         self, **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef]
-    ) -> RegionResults[ListAgentRuntimeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimeVersionsResponseTypeDef]:
         """Lists all versions of a specific Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersions
@@ -1135,7 +1135,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_agent_runtimes(
         self, **kwargs: Unpack[ListAgentRuntimesRequestTypeDef]
-    ) -> RegionResults[ListAgentRuntimesResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimesResponseTypeDef]:
         """Lists all Amazon Secure Agents in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimes
@@ -1144,7 +1144,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_api_key_credential_providers(
         self, **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef]
-    ) -> RegionResults[ListApiKeyCredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListApiKeyCredentialProvidersResponseTypeDef]:
         """Lists all API key credential providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListApiKeyCredentialProviders
@@ -1153,7 +1153,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_browser_profiles(
         self, **kwargs: Unpack[ListBrowserProfilesRequestTypeDef]
-    ) -> RegionResults[ListBrowserProfilesResponseTypeDef]:
+    ) -> TargetResults[ListBrowserProfilesResponseTypeDef]:
         """Lists all browser profiles in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowserProfiles
@@ -1162,7 +1162,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_browsers(
         self, **kwargs: Unpack[ListBrowsersRequestTypeDef]
-    ) -> RegionResults[ListBrowsersResponseTypeDef]:
+    ) -> TargetResults[ListBrowsersResponseTypeDef]:
         """Lists all custom browsers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListBrowsers
@@ -1171,7 +1171,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_code_interpreters(
         self, **kwargs: Unpack[ListCodeInterpretersRequestTypeDef]
-    ) -> RegionResults[ListCodeInterpretersResponseTypeDef]:
+    ) -> TargetResults[ListCodeInterpretersResponseTypeDef]:
         """Lists all custom code interpreters in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCodeInterpreters
@@ -1180,7 +1180,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_configuration_bundle_versions(
         self, **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationBundleVersionsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationBundleVersionsResponseTypeDef]:
         """Lists all versions of a configuration bundle, with optional filtering by
         branch name or creation source.
 
@@ -1190,7 +1190,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_configuration_bundles(
         self, **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef]
-    ) -> RegionResults[ListConfigurationBundlesResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationBundlesResponseTypeDef]:
         """Lists all configuration bundles in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConfigurationBundles
@@ -1199,7 +1199,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_evaluators(
         self, **kwargs: Unpack[ListEvaluatorsRequestTypeDef]
-    ) -> RegionResults[ListEvaluatorsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluatorsResponseTypeDef]:
         """Lists all available evaluators, including both builtin evaluators provided
         by the service and custom evaluators created by the user.
 
@@ -1209,7 +1209,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_gateway_rules(
         self, **kwargs: Unpack[ListGatewayRulesRequestTypeDef]
-    ) -> RegionResults[ListGatewayRulesResponseTypeDef]:
+    ) -> TargetResults[ListGatewayRulesResponseTypeDef]:
         """Lists all rules for a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRules
@@ -1218,7 +1218,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_gateway_targets(
         self, **kwargs: Unpack[ListGatewayTargetsRequestTypeDef]
-    ) -> RegionResults[ListGatewayTargetsResponseTypeDef]:
+    ) -> TargetResults[ListGatewayTargetsResponseTypeDef]:
         """Lists all targets for a specific gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayTargets
@@ -1227,7 +1227,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_gateways(
         self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Lists all gateways in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGateways
@@ -1236,7 +1236,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_harnesses(
         self, **kwargs: Unpack[ListHarnessesRequestTypeDef]
-    ) -> RegionResults[ListHarnessesResponseTypeDef]:
+    ) -> TargetResults[ListHarnessesResponseTypeDef]:
         """Operation to list Harnesses.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
@@ -1245,7 +1245,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_memories(
         self, **kwargs: Unpack[ListMemoriesInputTypeDef]
-    ) -> RegionResults[ListMemoriesOutputTypeDef]:
+    ) -> TargetResults[ListMemoriesOutputTypeDef]:
         """Lists the available Amazon Bedrock AgentCore Memory resources in the
         current Amazon Web Services Region.
 
@@ -1255,7 +1255,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_oauth2_credential_providers(
         self, **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef]
-    ) -> RegionResults[ListOauth2CredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListOauth2CredentialProvidersResponseTypeDef]:
         """Lists all OAuth2 credential providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListOauth2CredentialProviders
@@ -1264,7 +1264,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_online_evaluation_configs(
         self, **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef]
-    ) -> RegionResults[ListOnlineEvaluationConfigsResponseTypeDef]:
+    ) -> TargetResults[ListOnlineEvaluationConfigsResponseTypeDef]:
         """Lists all online evaluation configurations in the account, providing
         summary information about each configuration's status and settings.
 
@@ -1274,7 +1274,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_payment_connectors(
         self, **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef]
-    ) -> RegionResults[ListPaymentConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentConnectorsResponseTypeDef]:
         """Lists all payment connectors for a specified payment manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentConnectors
@@ -1283,7 +1283,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_payment_credential_providers(
         self, **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef]
-    ) -> RegionResults[ListPaymentCredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListPaymentCredentialProvidersResponseTypeDef]:
         """Lists all payment credential providers in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentCredentialProviders
@@ -1292,7 +1292,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_payment_managers(
         self, **kwargs: Unpack[ListPaymentManagersRequestTypeDef]
-    ) -> RegionResults[ListPaymentManagersResponseTypeDef]:
+    ) -> TargetResults[ListPaymentManagersResponseTypeDef]:
         """Lists all payment managers in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListPaymentManagers
@@ -1301,7 +1301,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Retrieves a list of policies within the AgentCore Policy engine. This
         operation supports pagination and filtering to help administrators manage
         and discover policies across policy engines. Results can be filtered by
@@ -1313,7 +1313,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_engine_summaries(
         self, **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef]
-    ) -> RegionResults[ListPolicyEngineSummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyEngineSummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy engine summaries
         without decrypting customer content. This lightweight read operation
         returns resource identifiers, status, and timestamps for each policy
@@ -1328,7 +1328,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_engines(
         self, **kwargs: Unpack[ListPolicyEnginesRequestTypeDef]
-    ) -> RegionResults[ListPolicyEnginesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyEnginesResponseTypeDef]:
         """Retrieves a list of policy engines within the AgentCore Policy system.
         This operation supports pagination to help administrators discover and
         manage policy engines across their account. Each policy engine serves as a
@@ -1340,7 +1340,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_generation_assets(
         self, **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef]
-    ) -> RegionResults[ListPolicyGenerationAssetsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationAssetsResponseTypeDef]:
         """Retrieves a list of generated policy assets from a policy generation
         request within the AgentCore Policy system. This operation returns the
         actual Cedar policies and related artifacts produced by the AI-powered
@@ -1353,7 +1353,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_generation_summaries(
         self, **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef]
-    ) -> RegionResults[ListPolicyGenerationSummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationSummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy generation summaries
         within a policy engine without decrypting customer content. This
         lightweight read operation returns resource identifiers, status,
@@ -1368,7 +1368,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_generations(
         self, **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef]
-    ) -> RegionResults[ListPolicyGenerationsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
         """Retrieves a list of policy generation requests within the AgentCore Policy
         system. This operation supports pagination and filtering to help track and
         manage AI-powered policy generation operations.
@@ -1379,7 +1379,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_policy_summaries(
         self, **kwargs: Unpack[ListPolicySummariesRequestTypeDef]
-    ) -> RegionResults[ListPolicySummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicySummariesResponseTypeDef]:
         """Retrieves a paginated list of metadata-only policy summaries within a
         policy engine without decrypting customer content. This lightweight read
         operation returns resource identifiers, status, and timestamps for each
@@ -1394,7 +1394,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_registries(
         self, **kwargs: Unpack[ListRegistriesRequestTypeDef]
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """Lists all registries in the account. You can optionally filter results by
         status using the status parameter, or by authorizer type using the
         authorizerType parameter.
@@ -1405,7 +1405,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_registry_records(
         self, **kwargs: Unpack[ListRegistryRecordsRequestTypeDef]
-    ) -> RegionResults[ListRegistryRecordsResponseTypeDef]:
+    ) -> TargetResults[ListRegistryRecordsResponseTypeDef]:
         """Lists registry records within a registry. You can optionally filter
         results using the name, status, and descriptorType parameters. When
         multiple filters are specified, they are combined using AND logic.
@@ -1416,7 +1416,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListTagsForResource
@@ -1425,7 +1425,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def list_workload_identities(
         self, **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListWorkloadIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadIdentitiesResponseTypeDef]:
         """Lists all workload identities in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListWorkloadIdentities
@@ -1434,7 +1434,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource-based policy for a resource with the
         specified resourceArn.
 
@@ -1444,7 +1444,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def set_token_vault_cmk(
         self, **kwargs: Unpack[SetTokenVaultCMKRequestTypeDef]
-    ) -> RegionResults[SetTokenVaultCMKResponseTypeDef]:
+    ) -> TargetResults[SetTokenVaultCMKResponseTypeDef]:
         """Sets the customer master key (CMK) for a token vault.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/SetTokenVaultCMK
@@ -1453,7 +1453,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def start_policy_generation(
         self, **kwargs: Unpack[StartPolicyGenerationRequestTypeDef]
-    ) -> RegionResults[StartPolicyGenerationResponseTypeDef]:
+    ) -> TargetResults[StartPolicyGenerationResponseTypeDef]:
         """Initiates the AI-powered generation of Cedar policies from natural
         language descriptions within the AgentCore Policy system. This feature
         enables both technical and non-technical users to create policies by
@@ -1475,7 +1475,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def submit_registry_record_for_approval(
         self, **kwargs: Unpack[SubmitRegistryRecordForApprovalRequestTypeDef]
-    ) -> RegionResults[SubmitRegistryRecordForApprovalResponseTypeDef]:
+    ) -> TargetResults[SubmitRegistryRecordForApprovalResponseTypeDef]:
         """Submits a registry record for approval. This transitions the record from
         DRAFT status to PENDING_APPROVAL status. If the registry has auto-approval
         enabled, the record is automatically approved.
@@ -1486,7 +1486,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def synchronize_gateway_targets(
         self, **kwargs: Unpack[SynchronizeGatewayTargetsRequestTypeDef]
-    ) -> RegionResults[SynchronizeGatewayTargetsResponseTypeDef]:
+    ) -> TargetResults[SynchronizeGatewayTargetsResponseTypeDef]:
         """Synchronizes the gateway targets by fetching the latest tool definitions
         from the target endpoints.
 
@@ -1496,7 +1496,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -1508,7 +1508,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UntagResource
@@ -1517,7 +1517,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_agent_runtime(
         self, **kwargs: Unpack[UpdateAgentRuntimeRequestTypeDef]
-    ) -> RegionResults[UpdateAgentRuntimeResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentRuntimeResponseTypeDef]:
         """Updates an existing Amazon Secure Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateAgentRuntime
@@ -1526,7 +1526,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_agent_runtime_endpoint(
         self, **kwargs: Unpack[UpdateAgentRuntimeEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateAgentRuntimeEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentRuntimeEndpointResponseTypeDef]:
         """Updates an existing Amazon Bedrock AgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateAgentRuntimeEndpoint
@@ -1535,7 +1535,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_api_key_credential_provider(
         self, **kwargs: Unpack[UpdateApiKeyCredentialProviderRequestTypeDef]
-    ) -> RegionResults[UpdateApiKeyCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateApiKeyCredentialProviderResponseTypeDef]:
         """Updates an existing API key credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateApiKeyCredentialProvider
@@ -1544,7 +1544,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_configuration_bundle(
         self, **kwargs: Unpack[UpdateConfigurationBundleRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationBundleResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationBundleResponseTypeDef]:
         """Updates a configuration bundle by creating a new version with the
         specified changes. Each update creates a new version in the version
         history.
@@ -1555,7 +1555,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_evaluator(
         self, **kwargs: Unpack[UpdateEvaluatorRequestTypeDef]
-    ) -> RegionResults[UpdateEvaluatorResponseTypeDef]:
+    ) -> TargetResults[UpdateEvaluatorResponseTypeDef]:
         """Updates a custom evaluator's configuration, description, or evaluation
         level. Built-in evaluators cannot be updated. The evaluator must not be
         locked for modification.
@@ -1566,7 +1566,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_gateway(
         self, **kwargs: Unpack[UpdateGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateGatewayResponseTypeDef]:
         """Updates an existing gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGateway
@@ -1575,7 +1575,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_gateway_rule(
         self, **kwargs: Unpack[UpdateGatewayRuleRequestTypeDef]
-    ) -> RegionResults[UpdateGatewayRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateGatewayRuleResponseTypeDef]:
         """Updates a gateway rule's priority, conditions, actions, or description.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGatewayRule
@@ -1584,7 +1584,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_gateway_target(
         self, **kwargs: Unpack[UpdateGatewayTargetRequestTypeDef]
-    ) -> RegionResults[UpdateGatewayTargetResponseTypeDef]:
+    ) -> TargetResults[UpdateGatewayTargetResponseTypeDef]:
         """Updates an existing gateway target.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGatewayTarget
@@ -1593,7 +1593,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_harness(
         self, **kwargs: Unpack[UpdateHarnessRequestTypeDef]
-    ) -> RegionResults[UpdateHarnessResponseTypeDef]:
+    ) -> TargetResults[UpdateHarnessResponseTypeDef]:
         """Operation to update a Harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateHarness
@@ -1602,7 +1602,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_memory(
         self, **kwargs: Unpack[UpdateMemoryInputTypeDef]
-    ) -> RegionResults[UpdateMemoryOutputTypeDef]:
+    ) -> TargetResults[UpdateMemoryOutputTypeDef]:
         """Update an Amazon Bedrock AgentCore Memory resource memory.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateMemory
@@ -1611,7 +1611,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_oauth2_credential_provider(
         self, **kwargs: Unpack[UpdateOauth2CredentialProviderRequestTypeDef]
-    ) -> RegionResults[UpdateOauth2CredentialProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateOauth2CredentialProviderResponseTypeDef]:
         """Updates an existing OAuth2 credential provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateOauth2CredentialProvider
@@ -1620,7 +1620,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_online_evaluation_config(
         self, **kwargs: Unpack[UpdateOnlineEvaluationConfigRequestTypeDef]
-    ) -> RegionResults[UpdateOnlineEvaluationConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateOnlineEvaluationConfigResponseTypeDef]:
         """Updates an online evaluation configuration's settings, including rules,
         data sources, evaluators, and execution status. Changes take effect
         immediately for ongoing evaluations.
@@ -1631,7 +1631,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_payment_connector(
         self, **kwargs: Unpack[UpdatePaymentConnectorRequestTypeDef]
-    ) -> RegionResults[UpdatePaymentConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdatePaymentConnectorResponseTypeDef]:
         """Updates an existing payment connector. This operation uses PATCH
         semantics, so you only need to specify the fields you want to change.
 
@@ -1641,7 +1641,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_payment_credential_provider(
         self, **kwargs: Unpack[UpdatePaymentCredentialProviderRequestTypeDef]
-    ) -> RegionResults[UpdatePaymentCredentialProviderResponseTypeDef]:
+    ) -> TargetResults[UpdatePaymentCredentialProviderResponseTypeDef]:
         """Updates an existing payment credential provider with new authentication
         credentials.
 
@@ -1651,7 +1651,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_payment_manager(
         self, **kwargs: Unpack[UpdatePaymentManagerRequestTypeDef]
-    ) -> RegionResults[UpdatePaymentManagerResponseTypeDef]:
+    ) -> TargetResults[UpdatePaymentManagerResponseTypeDef]:
         """Updates an existing payment manager. This operation uses PATCH semantics,
         so you only need to specify the fields you want to change.
 
@@ -1661,7 +1661,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_policy(
         self, **kwargs: Unpack[UpdatePolicyRequestTypeDef]
-    ) -> RegionResults[UpdatePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdatePolicyResponseTypeDef]:
         """Updates an existing policy within the AgentCore Policy system. This
         operation allows modification of the policy description and definition
         while maintaining the policy's identity. The updated policy is validated
@@ -1675,7 +1675,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_policy_engine(
         self, **kwargs: Unpack[UpdatePolicyEngineRequestTypeDef]
-    ) -> RegionResults[UpdatePolicyEngineResponseTypeDef]:
+    ) -> TargetResults[UpdatePolicyEngineResponseTypeDef]:
         """Updates an existing policy engine within the AgentCore Policy system. This
         operation allows modification of the policy engine description while
         maintaining its identity. This is an asynchronous operation. Use the
@@ -1687,7 +1687,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_registry(
         self, **kwargs: Unpack[UpdateRegistryRequestTypeDef]
-    ) -> RegionResults[UpdateRegistryResponseTypeDef]:
+    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
         """Updates an existing registry. This operation uses PATCH semantics, so you
         only need to specify the fields you want to change.
 
@@ -1697,7 +1697,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_registry_record(
         self, **kwargs: Unpack[UpdateRegistryRecordRequestTypeDef]
-    ) -> RegionResults[UpdateRegistryRecordResponseTypeDef]:
+    ) -> TargetResults[UpdateRegistryRecordResponseTypeDef]:
         """Updates an existing registry record. This operation uses PATCH semantics,
         so you only need to specify the fields you want to change. The update is
         processed asynchronously and returns HTTP 202 Accepted.
@@ -1708,7 +1708,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_registry_record_status(
         self, **kwargs: Unpack[UpdateRegistryRecordStatusRequestTypeDef]
-    ) -> RegionResults[UpdateRegistryRecordStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateRegistryRecordStatusResponseTypeDef]:
         """Updates the status of a registry record. Use this operation to approve,
         reject, or deprecate a registry record.
 
@@ -1718,7 +1718,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
     def update_workload_identity(
         self, **kwargs: Unpack[UpdateWorkloadIdentityRequestTypeDef]
-    ) -> RegionResults[UpdateWorkloadIdentityResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkloadIdentityResponseTypeDef]:
         """Updates an existing workload identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateWorkloadIdentity
@@ -1732,7 +1732,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentRuntimeEndpointsRequestTypeDef],
-    ) -> RegionResults[ListAgentRuntimeEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimeEndpointsResponseTypeDef]:
         """Every page of ListAgentRuntimeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,7 +1755,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentRuntimeVersionsRequestTypeDef],
-    ) -> RegionResults[ListAgentRuntimeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimeVersionsResponseTypeDef]:
         """Every page of ListAgentRuntimeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1778,7 +1778,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentRuntimesRequestTypeDef],
-    ) -> RegionResults[ListAgentRuntimesResponseTypeDef]:
+    ) -> TargetResults[ListAgentRuntimesResponseTypeDef]:
         """Every page of ListAgentRuntimes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1801,7 +1801,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApiKeyCredentialProvidersRequestTypeDef],
-    ) -> RegionResults[ListApiKeyCredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListApiKeyCredentialProvidersResponseTypeDef]:
         """Every page of ListApiKeyCredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -1824,7 +1824,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBrowserProfilesRequestTypeDef],
-    ) -> RegionResults[ListBrowserProfilesResponseTypeDef]:
+    ) -> TargetResults[ListBrowserProfilesResponseTypeDef]:
         """Every page of ListBrowserProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1847,7 +1847,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBrowsersRequestTypeDef],
-    ) -> RegionResults[ListBrowsersResponseTypeDef]:
+    ) -> TargetResults[ListBrowsersResponseTypeDef]:
         """Every page of ListBrowsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1870,7 +1870,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeInterpretersRequestTypeDef],
-    ) -> RegionResults[ListCodeInterpretersResponseTypeDef]:
+    ) -> TargetResults[ListCodeInterpretersResponseTypeDef]:
         """Every page of ListCodeInterpreters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1893,7 +1893,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationBundleVersionsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationBundleVersionsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationBundleVersionsResponseTypeDef]:
         """Every page of ListConfigurationBundleVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1917,7 +1917,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationBundlesRequestTypeDef],
-    ) -> RegionResults[ListConfigurationBundlesResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationBundlesResponseTypeDef]:
         """Every page of ListConfigurationBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1940,7 +1940,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEvaluatorsRequestTypeDef],
-    ) -> RegionResults[ListEvaluatorsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluatorsResponseTypeDef]:
         """Every page of ListEvaluators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1964,7 +1964,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewayRulesRequestTypeDef],
-    ) -> RegionResults[ListGatewayRulesResponseTypeDef]:
+    ) -> TargetResults[ListGatewayRulesResponseTypeDef]:
         """Every page of ListGatewayRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1987,7 +1987,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewayTargetsRequestTypeDef],
-    ) -> RegionResults[ListGatewayTargetsResponseTypeDef]:
+    ) -> TargetResults[ListGatewayTargetsResponseTypeDef]:
         """Every page of ListGatewayTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2010,7 +2010,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -2033,7 +2033,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHarnessesRequestTypeDef],
-    ) -> RegionResults[ListHarnessesResponseTypeDef]:
+    ) -> TargetResults[ListHarnessesResponseTypeDef]:
         """Every page of ListHarnesses in every target, merged per target (botocore's
         build_full_result).
 
@@ -2056,7 +2056,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMemoriesInputTypeDef],
-    ) -> RegionResults[ListMemoriesOutputTypeDef]:
+    ) -> TargetResults[ListMemoriesOutputTypeDef]:
         """Every page of ListMemories in every target, merged per target (botocore's
         build_full_result).
 
@@ -2080,7 +2080,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOauth2CredentialProvidersRequestTypeDef],
-    ) -> RegionResults[ListOauth2CredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListOauth2CredentialProvidersResponseTypeDef]:
         """Every page of ListOauth2CredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -2103,7 +2103,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOnlineEvaluationConfigsRequestTypeDef],
-    ) -> RegionResults[ListOnlineEvaluationConfigsResponseTypeDef]:
+    ) -> TargetResults[ListOnlineEvaluationConfigsResponseTypeDef]:
         """Every page of ListOnlineEvaluationConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -2127,7 +2127,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPaymentConnectorsRequestTypeDef],
-    ) -> RegionResults[ListPaymentConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListPaymentConnectorsResponseTypeDef]:
         """Every page of ListPaymentConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -2150,7 +2150,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPaymentCredentialProvidersRequestTypeDef],
-    ) -> RegionResults[ListPaymentCredentialProvidersResponseTypeDef]:
+    ) -> TargetResults[ListPaymentCredentialProvidersResponseTypeDef]:
         """Every page of ListPaymentCredentialProviders in every target, merged per
         target (botocore's build_full_result).
 
@@ -2173,7 +2173,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPaymentManagersRequestTypeDef],
-    ) -> RegionResults[ListPaymentManagersResponseTypeDef]:
+    ) -> TargetResults[ListPaymentManagersResponseTypeDef]:
         """Every page of ListPaymentManagers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2196,7 +2196,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -2222,7 +2222,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyEngineSummariesRequestTypeDef],
-    ) -> RegionResults[ListPolicyEngineSummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyEngineSummariesResponseTypeDef]:
         """Every page of ListPolicyEngineSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2251,7 +2251,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyEnginesRequestTypeDef],
-    ) -> RegionResults[ListPolicyEnginesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyEnginesResponseTypeDef]:
         """Every page of ListPolicyEngines in every target, merged per target
         (botocore's build_full_result).
 
@@ -2277,7 +2277,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyGenerationAssetsRequestTypeDef],
-    ) -> RegionResults[ListPolicyGenerationAssetsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationAssetsResponseTypeDef]:
         """Every page of ListPolicyGenerationAssets in every target, merged per
         target (botocore's build_full_result).
 
@@ -2304,7 +2304,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyGenerationSummariesRequestTypeDef],
-    ) -> RegionResults[ListPolicyGenerationSummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationSummariesResponseTypeDef]:
         """Every page of ListPolicyGenerationSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -2333,7 +2333,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyGenerationsRequestTypeDef],
-    ) -> RegionResults[ListPolicyGenerationsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyGenerationsResponseTypeDef]:
         """Every page of ListPolicyGenerations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2358,7 +2358,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicySummariesRequestTypeDef],
-    ) -> RegionResults[ListPolicySummariesResponseTypeDef]:
+    ) -> TargetResults[ListPolicySummariesResponseTypeDef]:
         """Every page of ListPolicySummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2387,7 +2387,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2412,7 +2412,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegistryRecordsRequestTypeDef],
-    ) -> RegionResults[ListRegistryRecordsResponseTypeDef]:
+    ) -> TargetResults[ListRegistryRecordsResponseTypeDef]:
         """Every page of ListRegistryRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -2437,7 +2437,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkloadIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListWorkloadIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListWorkloadIdentitiesResponseTypeDef]:
         """Every page of ListWorkloadIdentities in every target, merged per target
         (botocore's build_full_result).
 
@@ -2975,7 +2975,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetMemoryInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until MemoryCreated.
 
         Polls GetMemory in every target at once, every 2 seconds and at most 60
@@ -2994,7 +2994,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Policy is active
 
         Polls GetPolicy in every target at once, every 5 seconds and at most 24
@@ -3013,7 +3013,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Policy is deleted
 
         Polls GetPolicy in every target at once, every 2 seconds and at most 60
@@ -3032,7 +3032,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a PolicyEngine is active
 
         Polls GetPolicyEngine in every target at once, every 5 seconds and at most
@@ -3051,7 +3051,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyEngineRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a PolicyEngine is deleted
 
         Polls GetPolicyEngine in every target at once, every 2 seconds and at most
@@ -3070,7 +3070,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyGenerationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until policy generation is completed
 
         Polls GetPolicyGeneration in every target at once, every 5 seconds and at

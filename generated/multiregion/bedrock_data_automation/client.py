@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,7 +87,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def copy_blueprint_stage(
         self, **kwargs: Unpack[CopyBlueprintStageRequestTypeDef]
-    ) -> RegionResults[CopyBlueprintStageResponseTypeDef]:
+    ) -> TargetResults[CopyBlueprintStageResponseTypeDef]:
         """Copies a Blueprint from one stage to another
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CopyBlueprintStage
@@ -96,7 +96,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def create_blueprint(
         self, **kwargs: Unpack[CreateBlueprintRequestTypeDef]
-    ) -> RegionResults[CreateBlueprintResponseTypeDef]:
+    ) -> TargetResults[CreateBlueprintResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateBlueprint
@@ -105,7 +105,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def create_blueprint_version(
         self, **kwargs: Unpack[CreateBlueprintVersionRequestTypeDef]
-    ) -> RegionResults[CreateBlueprintVersionResponseTypeDef]:
+    ) -> TargetResults[CreateBlueprintVersionResponseTypeDef]:
         """Creates a new version of an existing Amazon Bedrock Data Automation
         Blueprint
 
@@ -115,7 +115,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def create_data_automation_library(
         self, **kwargs: Unpack[CreateDataAutomationLibraryRequestTypeDef]
-    ) -> RegionResults[CreateDataAutomationLibraryResponseTypeDef]:
+    ) -> TargetResults[CreateDataAutomationLibraryResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateDataAutomationLibrary
@@ -124,7 +124,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def create_data_automation_project(
         self, **kwargs: Unpack[CreateDataAutomationProjectRequestTypeDef]
-    ) -> RegionResults[CreateDataAutomationProjectResponseTypeDef]:
+    ) -> TargetResults[CreateDataAutomationProjectResponseTypeDef]:
         """Creates an Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/CreateDataAutomationProject
@@ -133,7 +133,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def delete_blueprint(
         self, **kwargs: Unpack[DeleteBlueprintRequestTypeDef]
-    ) -> RegionResults[DeleteBlueprintResponseTypeDef]:
+    ) -> TargetResults[DeleteBlueprintResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteBlueprint
@@ -142,7 +142,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def delete_data_automation_library(
         self, **kwargs: Unpack[DeleteDataAutomationLibraryRequestTypeDef]
-    ) -> RegionResults[DeleteDataAutomationLibraryResponseTypeDef]:
+    ) -> TargetResults[DeleteDataAutomationLibraryResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteDataAutomationLibrary
@@ -151,7 +151,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def delete_data_automation_project(
         self, **kwargs: Unpack[DeleteDataAutomationProjectRequestTypeDef]
-    ) -> RegionResults[DeleteDataAutomationProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteDataAutomationProjectResponseTypeDef]:
         """Deletes an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/DeleteDataAutomationProject
@@ -160,7 +160,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_blueprint(
         self, **kwargs: Unpack[GetBlueprintRequestTypeDef]
-    ) -> RegionResults[GetBlueprintResponseTypeDef]:
+    ) -> TargetResults[GetBlueprintResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetBlueprint
@@ -169,7 +169,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_blueprint_optimization_status(
         self, **kwargs: Unpack[GetBlueprintOptimizationStatusRequestTypeDef]
-    ) -> RegionResults[GetBlueprintOptimizationStatusResponseTypeDef]:
+    ) -> TargetResults[GetBlueprintOptimizationStatusResponseTypeDef]:
         """API used to get blueprint optimization status.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetBlueprintOptimizationStatus
@@ -178,7 +178,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_data_automation_library(
         self, **kwargs: Unpack[GetDataAutomationLibraryRequestTypeDef]
-    ) -> RegionResults[GetDataAutomationLibraryResponseTypeDef]:
+    ) -> TargetResults[GetDataAutomationLibraryResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibrary
@@ -187,7 +187,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_data_automation_library_entity(
         self, **kwargs: Unpack[GetDataAutomationLibraryEntityRequestTypeDef]
-    ) -> RegionResults[GetDataAutomationLibraryEntityResponseTypeDef]:
+    ) -> TargetResults[GetDataAutomationLibraryEntityResponseTypeDef]:
         """Gets an existing entity based on entity type from the library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibraryEntity
@@ -196,7 +196,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_data_automation_library_ingestion_job(
         self, **kwargs: Unpack[GetDataAutomationLibraryIngestionJobRequestTypeDef]
-    ) -> RegionResults[GetDataAutomationLibraryIngestionJobResponseTypeDef]:
+    ) -> TargetResults[GetDataAutomationLibraryIngestionJobResponseTypeDef]:
         """API used to get status of data automation library ingestion job
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationLibraryIngestionJob
@@ -205,7 +205,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def get_data_automation_project(
         self, **kwargs: Unpack[GetDataAutomationProjectRequestTypeDef]
-    ) -> RegionResults[GetDataAutomationProjectResponseTypeDef]:
+    ) -> TargetResults[GetDataAutomationProjectResponseTypeDef]:
         """Gets an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/GetDataAutomationProject
@@ -214,7 +214,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def invoke_blueprint_optimization_async(
         self, **kwargs: Unpack[InvokeBlueprintOptimizationAsyncRequestTypeDef]
-    ) -> RegionResults[InvokeBlueprintOptimizationAsyncResponseTypeDef]:
+    ) -> TargetResults[InvokeBlueprintOptimizationAsyncResponseTypeDef]:
         """Invoke an async job to perform Blueprint Optimization
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/InvokeBlueprintOptimizationAsync
@@ -223,7 +223,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def invoke_data_automation_library_ingestion_job(
         self, **kwargs: Unpack[InvokeDataAutomationLibraryIngestionJobRequestTypeDef]
-    ) -> RegionResults[InvokeDataAutomationLibraryIngestionJobResponseTypeDef]:
+    ) -> TargetResults[InvokeDataAutomationLibraryIngestionJobResponseTypeDef]:
         """Async API: Invoke data automation library ingestion job
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/InvokeDataAutomationLibraryIngestionJob
@@ -232,7 +232,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_blueprints(
         self, **kwargs: Unpack[ListBlueprintsRequestTypeDef]
-    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Blueprints
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListBlueprints
@@ -241,7 +241,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_data_automation_libraries(
         self, **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef]
-    ) -> RegionResults[ListDataAutomationLibrariesResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibrariesResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Libraries
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraries
@@ -250,7 +250,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_data_automation_library_entities(
         self, **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef]
-    ) -> RegionResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
         """Lists all stored entities in the library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryEntities
@@ -259,7 +259,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_data_automation_library_ingestion_jobs(
         self, **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef]
-    ) -> RegionResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
         """Lists all data automation library ingestion jobs
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationLibraryIngestionJobs
@@ -268,7 +268,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_data_automation_projects(
         self, **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef]
-    ) -> RegionResults[ListDataAutomationProjectsResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationProjectsResponseTypeDef]:
         """Lists all existing Amazon Bedrock Data Automation Projects
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListDataAutomationProjects
@@ -277,7 +277,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags for an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/ListTagsForResource
@@ -286,7 +286,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/TagResource
@@ -295,7 +295,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UntagResource
@@ -304,7 +304,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def update_blueprint(
         self, **kwargs: Unpack[UpdateBlueprintRequestTypeDef]
-    ) -> RegionResults[UpdateBlueprintResponseTypeDef]:
+    ) -> TargetResults[UpdateBlueprintResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Blueprint
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateBlueprint
@@ -313,7 +313,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def update_data_automation_library(
         self, **kwargs: Unpack[UpdateDataAutomationLibraryRequestTypeDef]
-    ) -> RegionResults[UpdateDataAutomationLibraryResponseTypeDef]:
+    ) -> TargetResults[UpdateDataAutomationLibraryResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Library
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateDataAutomationLibrary
@@ -322,7 +322,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
 
     def update_data_automation_project(
         self, **kwargs: Unpack[UpdateDataAutomationProjectRequestTypeDef]
-    ) -> RegionResults[UpdateDataAutomationProjectResponseTypeDef]:
+    ) -> TargetResults[UpdateDataAutomationProjectResponseTypeDef]:
         """Updates an existing Amazon Bedrock Data Automation Project
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-2023-07-26/UpdateDataAutomationProject
@@ -336,7 +336,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBlueprintsRequestTypeDef],
-    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
         """Every page of ListBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -359,7 +359,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataAutomationLibrariesRequestTypeDef],
-    ) -> RegionResults[ListDataAutomationLibrariesResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibrariesResponseTypeDef]:
         """Every page of ListDataAutomationLibraries in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,7 +382,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataAutomationLibraryEntitiesRequestTypeDef],
-    ) -> RegionResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibraryEntitiesResponseTypeDef]:
         """Every page of ListDataAutomationLibraryEntities in every target, merged
         per target (botocore's build_full_result).
 
@@ -405,7 +405,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataAutomationLibraryIngestionJobsRequestTypeDef],
-    ) -> RegionResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationLibraryIngestionJobsResponseTypeDef]:
         """Every page of ListDataAutomationLibraryIngestionJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -428,7 +428,7 @@ class MultiRegionDataAutomationforBedrock(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataAutomationProjectsRequestTypeDef],
-    ) -> RegionResults[ListDataAutomationProjectsResponseTypeDef]:
+    ) -> TargetResults[ListDataAutomationProjectsResponseTypeDef]:
         """Every page of ListDataAutomationProjects in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,7 +37,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def get_data_automation_status(
         self, **kwargs: Unpack[GetDataAutomationStatusRequestTypeDef]
-    ) -> RegionResults[GetDataAutomationStatusResponseTypeDef]:
+    ) -> TargetResults[GetDataAutomationStatusResponseTypeDef]:
         """API used to get data automation status.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/GetDataAutomationStatus
@@ -46,7 +46,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def invoke_data_automation(
         self, **kwargs: Unpack[InvokeDataAutomationRequestTypeDef]
-    ) -> RegionResults[InvokeDataAutomationResponseTypeDef]:
+    ) -> TargetResults[InvokeDataAutomationResponseTypeDef]:
         """Sync API: Invoke data automation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/InvokeDataAutomation
@@ -55,7 +55,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def invoke_data_automation_async(
         self, **kwargs: Unpack[InvokeDataAutomationAsyncRequestTypeDef]
-    ) -> RegionResults[InvokeDataAutomationAsyncResponseTypeDef]:
+    ) -> TargetResults[InvokeDataAutomationAsyncResponseTypeDef]:
         """Async API: Invoke data automation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/InvokeDataAutomationAsync
@@ -64,7 +64,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags for an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/ListTagsForResource
@@ -73,7 +73,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/TagResource
@@ -82,7 +82,7 @@ class MultiRegionRuntimeforBedrockDataAutomation(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untag an Amazon Bedrock Data Automation resource
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-data-automation-runtime-2024-06-13/UntagResource

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def apply_guardrail(
         self, **kwargs: Unpack[ApplyGuardrailRequestTypeDef]
-    ) -> RegionResults[ApplyGuardrailResponseTypeDef]:
+    ) -> TargetResults[ApplyGuardrailResponseTypeDef]:
         """The action to apply a guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ApplyGuardrail
@@ -60,7 +60,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def converse(
         self, **kwargs: Unpack[ConverseRequestTypeDef]
-    ) -> RegionResults[ConverseResponseTypeDef]:
+    ) -> TargetResults[ConverseResponseTypeDef]:
         """Sends messages to the specified Amazon Bedrock model. Converse provides a
         consistent interface that works with all models that support messages.
         This allows you to write code once and use it with different models. If a
@@ -73,7 +73,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def converse_stream(
         self, **kwargs: Unpack[ConverseStreamRequestTypeDef]
-    ) -> RegionResults[ConverseStreamResponseTypeDef]:
+    ) -> TargetResults[ConverseStreamResponseTypeDef]:
         """Sends messages to the specified Amazon Bedrock model and returns the
         response in a stream. ConverseStream provides a consistent API that works
         with all Amazon Bedrock models that support messages. This allows you to
@@ -87,7 +87,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def count_tokens(
         self, **kwargs: Unpack[CountTokensRequestTypeDef]
-    ) -> RegionResults[CountTokensResponseTypeDef]:
+    ) -> TargetResults[CountTokensResponseTypeDef]:
         """Returns the token count for a given inference request. This operation
         helps you estimate token usage before sending requests to foundation
         models by returning the token count that would be used if the same input
@@ -99,7 +99,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def get_async_invoke(
         self, **kwargs: Unpack[GetAsyncInvokeRequestTypeDef]
-    ) -> RegionResults[GetAsyncInvokeResponseTypeDef]:
+    ) -> TargetResults[GetAsyncInvokeResponseTypeDef]:
         """Retrieve information about an asynchronous invocation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/GetAsyncInvoke
@@ -108,7 +108,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def invoke_model(
         self, **kwargs: Unpack[InvokeModelRequestTypeDef]
-    ) -> RegionResults[InvokeModelResponseTypeDef]:
+    ) -> TargetResults[InvokeModelResponseTypeDef]:
         """Invokes the specified Amazon Bedrock model to run inference using the
         prompt and inference parameters provided in the request body. You use
         model inference to generate text, images, and embeddings.
@@ -119,7 +119,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def invoke_model_with_bidirectional_stream(
         self, **kwargs: Unpack[InvokeModelWithBidirectionalStreamRequestTypeDef]
-    ) -> RegionResults[InvokeModelWithBidirectionalStreamResponseTypeDef]:
+    ) -> TargetResults[InvokeModelWithBidirectionalStreamResponseTypeDef]:
         """Invoke the specified Amazon Bedrock model to run inference using the
         bidirectional stream. The response is returned in a stream that remains
         open for 8 minutes. A single session can contain multiple prompts and
@@ -133,7 +133,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def invoke_model_with_response_stream(
         self, **kwargs: Unpack[InvokeModelWithResponseStreamRequestTypeDef]
-    ) -> RegionResults[InvokeModelWithResponseStreamResponseTypeDef]:
+    ) -> TargetResults[InvokeModelWithResponseStreamResponseTypeDef]:
         """Invoke the specified Amazon Bedrock model to run inference using the
         prompt and inference parameters provided in the request body. The response
         is returned in a stream.
@@ -144,7 +144,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def list_async_invokes(
         self, **kwargs: Unpack[ListAsyncInvokesRequestTypeDef]
-    ) -> RegionResults[ListAsyncInvokesResponseTypeDef]:
+    ) -> TargetResults[ListAsyncInvokesResponseTypeDef]:
         """Lists asynchronous invocations.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/ListAsyncInvokes
@@ -153,7 +153,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
 
     def start_async_invoke(
         self, **kwargs: Unpack[StartAsyncInvokeRequestTypeDef]
-    ) -> RegionResults[StartAsyncInvokeResponseTypeDef]:
+    ) -> TargetResults[StartAsyncInvokeResponseTypeDef]:
         """Starts an asynchronous invocation.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/StartAsyncInvoke
@@ -167,7 +167,7 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAsyncInvokesRequestTypeDef],
-    ) -> RegionResults[ListAsyncInvokesResponseTypeDef]:
+    ) -> TargetResults[ListAsyncInvokesResponseTypeDef]:
         """Every page of ListAsyncInvokes in every target, merged per target
         (botocore's build_full_result).
 

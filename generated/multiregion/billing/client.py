@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,7 +56,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def associate_source_views(
         self, **kwargs: Unpack[AssociateSourceViewsRequestTypeDef]
-    ) -> RegionResults[AssociateSourceViewsResponseTypeDef]:
+    ) -> TargetResults[AssociateSourceViewsResponseTypeDef]:
         """Associates one or more source billing views with an existing billing view.
         This allows creating aggregate billing views that combine data from
         multiple sources.
@@ -67,7 +67,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def create_billing_view(
         self, **kwargs: Unpack[CreateBillingViewRequestTypeDef]
-    ) -> RegionResults[CreateBillingViewResponseTypeDef]:
+    ) -> TargetResults[CreateBillingViewResponseTypeDef]:
         """Creates a billing view with the specified billing view attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/CreateBillingView
@@ -76,7 +76,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def delete_billing_view(
         self, **kwargs: Unpack[DeleteBillingViewRequestTypeDef]
-    ) -> RegionResults[DeleteBillingViewResponseTypeDef]:
+    ) -> TargetResults[DeleteBillingViewResponseTypeDef]:
         """Deletes the specified billing view.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/DeleteBillingView
@@ -85,7 +85,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def disassociate_source_views(
         self, **kwargs: Unpack[DisassociateSourceViewsRequestTypeDef]
-    ) -> RegionResults[DisassociateSourceViewsResponseTypeDef]:
+    ) -> TargetResults[DisassociateSourceViewsResponseTypeDef]:
         """Removes the association between one or more source billing views and an
         existing billing view. This allows modifying the composition of aggregate
         billing views.
@@ -96,7 +96,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def get_billing_view(
         self, **kwargs: Unpack[GetBillingViewRequestTypeDef]
-    ) -> RegionResults[GetBillingViewResponseTypeDef]:
+    ) -> TargetResults[GetBillingViewResponseTypeDef]:
         """Returns the metadata associated to the specified billing view ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetBillingView
@@ -105,7 +105,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Returns the resource-based policy document attached to the resource in
         JSON format.
 
@@ -115,7 +115,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def list_billing_views(
         self, **kwargs: Unpack[ListBillingViewsRequestTypeDef]
-    ) -> RegionResults[ListBillingViewsResponseTypeDef]:
+    ) -> TargetResults[ListBillingViewsResponseTypeDef]:
         """Lists the billing views available for a given time period.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViews
@@ -124,7 +124,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def list_source_views_for_billing_view(
         self, **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef]
-    ) -> RegionResults[ListSourceViewsForBillingViewResponseTypeDef]:
+    ) -> TargetResults[ListSourceViewsForBillingViewResponseTypeDef]:
         """Lists the source views (managed Amazon Web Services billing views)
         associated with the billing view.
 
@@ -134,7 +134,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with the billing view resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListTagsForResource
@@ -143,7 +143,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """An API operation for adding one or more tags (key-value pairs) to a
         resource.
 
@@ -153,7 +153,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource. Specify only tag keys in your
         request. Don't specify the value.
 
@@ -163,7 +163,7 @@ class MultiRegionBilling(MultiRegionClient):
 
     def update_billing_view(
         self, **kwargs: Unpack[UpdateBillingViewRequestTypeDef]
-    ) -> RegionResults[UpdateBillingViewResponseTypeDef]:
+    ) -> TargetResults[UpdateBillingViewResponseTypeDef]:
         """An API to update the attributes of the billing view.
 
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/UpdateBillingView
@@ -177,7 +177,7 @@ class MultiRegionBilling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillingViewsRequestTypeDef],
-    ) -> RegionResults[ListBillingViewsResponseTypeDef]:
+    ) -> TargetResults[ListBillingViewsResponseTypeDef]:
         """Every page of ListBillingViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -200,7 +200,7 @@ class MultiRegionBilling(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceViewsForBillingViewRequestTypeDef],
-    ) -> RegionResults[ListSourceViewsForBillingViewResponseTypeDef]:
+    ) -> TargetResults[ListSourceViewsForBillingViewResponseTypeDef]:
         """Every page of ListSourceViewsForBillingView in every target, merged per
         target (botocore's build_full_result).
 

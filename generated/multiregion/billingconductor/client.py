@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,7 +111,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def associate_accounts(
         self, **kwargs: Unpack[AssociateAccountsInputTypeDef]
-    ) -> RegionResults[AssociateAccountsOutputTypeDef]:
+    ) -> TargetResults[AssociateAccountsOutputTypeDef]:
         """Connects an array of account IDs in a consolidated billing family to a
         predefined billing group. The account IDs must be a part of the
         consolidated billing family during the current month, and not already
@@ -124,7 +124,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def associate_pricing_rules(
         self, **kwargs: Unpack[AssociatePricingRulesInputTypeDef]
-    ) -> RegionResults[AssociatePricingRulesOutputTypeDef]:
+    ) -> TargetResults[AssociatePricingRulesOutputTypeDef]:
         """Connects an array of PricingRuleArns to a defined PricingPlan. The maximum
         number PricingRuleArn that can be associated in one call is 30.
 
@@ -134,7 +134,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def batch_associate_resources_to_custom_line_item(
         self, **kwargs: Unpack[BatchAssociateResourcesToCustomLineItemInputTypeDef]
-    ) -> RegionResults[BatchAssociateResourcesToCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[BatchAssociateResourcesToCustomLineItemOutputTypeDef]:
         """Associates a batch of resources to a percentage custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/BatchAssociateResourcesToCustomLineItem
@@ -143,7 +143,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def batch_disassociate_resources_from_custom_line_item(
         self, **kwargs: Unpack[BatchDisassociateResourcesFromCustomLineItemInputTypeDef]
-    ) -> RegionResults[BatchDisassociateResourcesFromCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[BatchDisassociateResourcesFromCustomLineItemOutputTypeDef]:
         """Disassociates a batch of resources from a percentage custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/BatchDisassociateResourcesFromCustomLineItem
@@ -152,7 +152,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def create_billing_group(
         self, **kwargs: Unpack[CreateBillingGroupInputTypeDef]
-    ) -> RegionResults[CreateBillingGroupOutputTypeDef]:
+    ) -> TargetResults[CreateBillingGroupOutputTypeDef]:
         """Creates a billing group that resembles a consolidated billing family that
         Amazon Web Services charges, based off of the predefined pricing plan
         computation.
@@ -163,7 +163,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def create_custom_line_item(
         self, **kwargs: Unpack[CreateCustomLineItemInputTypeDef]
-    ) -> RegionResults[CreateCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[CreateCustomLineItemOutputTypeDef]:
         """Creates a custom line item that can be used to create a one-time fixed
         charge that can be applied to a single billing group for the current or
         previous billing period. The one-time fixed charge is either a fee or
@@ -175,7 +175,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def create_pricing_plan(
         self, **kwargs: Unpack[CreatePricingPlanInputTypeDef]
-    ) -> RegionResults[CreatePricingPlanOutputTypeDef]:
+    ) -> TargetResults[CreatePricingPlanOutputTypeDef]:
         """Creates a pricing plan that is used for computing Amazon Web Services
         charges for billing groups.
 
@@ -185,7 +185,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def create_pricing_rule(
         self, **kwargs: Unpack[CreatePricingRuleInputTypeDef]
-    ) -> RegionResults[CreatePricingRuleOutputTypeDef]:
+    ) -> TargetResults[CreatePricingRuleOutputTypeDef]:
         """Creates a pricing rule can be associated to a pricing plan, or a set of
         pricing plans.
 
@@ -195,7 +195,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def delete_billing_group(
         self, **kwargs: Unpack[DeleteBillingGroupInputTypeDef]
-    ) -> RegionResults[DeleteBillingGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteBillingGroupOutputTypeDef]:
         """Deletes a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DeleteBillingGroup
@@ -204,7 +204,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def delete_custom_line_item(
         self, **kwargs: Unpack[DeleteCustomLineItemInputTypeDef]
-    ) -> RegionResults[DeleteCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[DeleteCustomLineItemOutputTypeDef]:
         """Deletes the custom line item identified by the given ARN in the current,
         or previous billing period.
 
@@ -214,7 +214,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def delete_pricing_plan(
         self, **kwargs: Unpack[DeletePricingPlanInputTypeDef]
-    ) -> RegionResults[DeletePricingPlanOutputTypeDef]:
+    ) -> TargetResults[DeletePricingPlanOutputTypeDef]:
         """Deletes a pricing plan. The pricing plan must not be associated with any
         billing groups to delete successfully.
 
@@ -224,7 +224,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def delete_pricing_rule(
         self, **kwargs: Unpack[DeletePricingRuleInputTypeDef]
-    ) -> RegionResults[DeletePricingRuleOutputTypeDef]:
+    ) -> TargetResults[DeletePricingRuleOutputTypeDef]:
         """Deletes the pricing rule that's identified by the input Amazon Resource
         Name (ARN).
 
@@ -234,7 +234,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def disassociate_accounts(
         self, **kwargs: Unpack[DisassociateAccountsInputTypeDef]
-    ) -> RegionResults[DisassociateAccountsOutputTypeDef]:
+    ) -> TargetResults[DisassociateAccountsOutputTypeDef]:
         """Removes the specified list of account IDs from the given billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DisassociateAccounts
@@ -243,7 +243,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def disassociate_pricing_rules(
         self, **kwargs: Unpack[DisassociatePricingRulesInputTypeDef]
-    ) -> RegionResults[DisassociatePricingRulesOutputTypeDef]:
+    ) -> TargetResults[DisassociatePricingRulesOutputTypeDef]:
         """Disassociates a list of pricing rules from a pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/DisassociatePricingRules
@@ -252,7 +252,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def get_billing_group_cost_report(
         self, **kwargs: Unpack[GetBillingGroupCostReportInputTypeDef]
-    ) -> RegionResults[GetBillingGroupCostReportOutputTypeDef]:
+    ) -> TargetResults[GetBillingGroupCostReportOutputTypeDef]:
         """Retrieves the margin summary report, which includes the Amazon Web
         Services cost and charged amount (pro forma cost) by Amazon Web Services
         service for a specific billing group.
@@ -263,7 +263,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_account_associations(
         self, **kwargs: Unpack[ListAccountAssociationsInputTypeDef]
-    ) -> RegionResults[ListAccountAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListAccountAssociationsOutputTypeDef]:
         """This is a paginated call to list linked accounts that are linked to the
         payer account for the specified time period. If no information is
         provided, the current billing period is used. The response will optionally
@@ -275,7 +275,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_billing_group_cost_reports(
         self, **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef]
-    ) -> RegionResults[ListBillingGroupCostReportsOutputTypeDef]:
+    ) -> TargetResults[ListBillingGroupCostReportsOutputTypeDef]:
         """A paginated call to retrieve a summary report of actual Amazon Web
         Services charges and the calculated Amazon Web Services charges based on
         the associated pricing plan of a billing group.
@@ -286,7 +286,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_billing_groups(
         self, **kwargs: Unpack[ListBillingGroupsInputTypeDef]
-    ) -> RegionResults[ListBillingGroupsOutputTypeDef]:
+    ) -> TargetResults[ListBillingGroupsOutputTypeDef]:
         """A paginated call to retrieve a list of billing groups for the given
         billing period. If you don't provide a billing group, the current billing
         period is used.
@@ -297,7 +297,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_custom_line_item_versions(
         self, **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef]
-    ) -> RegionResults[ListCustomLineItemVersionsOutputTypeDef]:
+    ) -> TargetResults[ListCustomLineItemVersionsOutputTypeDef]:
         """A paginated call to get a list of all custom line item versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListCustomLineItemVersions
@@ -306,7 +306,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_custom_line_items(
         self, **kwargs: Unpack[ListCustomLineItemsInputTypeDef]
-    ) -> RegionResults[ListCustomLineItemsOutputTypeDef]:
+    ) -> TargetResults[ListCustomLineItemsOutputTypeDef]:
         """A paginated call to get a list of all custom line items (FFLIs) for the
         given billing period. If you don't provide a billing period, the current
         billing period is used.
@@ -317,7 +317,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_pricing_plans(
         self, **kwargs: Unpack[ListPricingPlansInputTypeDef]
-    ) -> RegionResults[ListPricingPlansOutputTypeDef]:
+    ) -> TargetResults[ListPricingPlansOutputTypeDef]:
         """A paginated call to get pricing plans for the given billing period. If you
         don't provide a billing period, the current billing period is used.
 
@@ -327,7 +327,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_pricing_plans_associated_with_pricing_rule(
         self, **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef]
-    ) -> RegionResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
+    ) -> TargetResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
         """A list of the pricing plans that are associated with a pricing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingPlansAssociatedWithPricingRule
@@ -336,7 +336,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_pricing_rules(
         self, **kwargs: Unpack[ListPricingRulesInputTypeDef]
-    ) -> RegionResults[ListPricingRulesOutputTypeDef]:
+    ) -> TargetResults[ListPricingRulesOutputTypeDef]:
         """Describes a pricing rule that can be associated to a pricing plan, or set
         of pricing plans.
 
@@ -346,7 +346,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_pricing_rules_associated_to_pricing_plan(
         self, **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef]
-    ) -> RegionResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
+    ) -> TargetResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
         """Lists the pricing rules that are associated with a pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListPricingRulesAssociatedToPricingPlan
@@ -355,7 +355,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_resources_associated_to_custom_line_item(
         self, **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef]
-    ) -> RegionResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
         """List the resources that are associated to a custom line item.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListResourcesAssociatedToCustomLineItem
@@ -364,7 +364,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """A list the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/ListTagsForResource
@@ -373,7 +373,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed.
@@ -384,7 +384,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UntagResource
@@ -393,7 +393,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def update_billing_group(
         self, **kwargs: Unpack[UpdateBillingGroupInputTypeDef]
-    ) -> RegionResults[UpdateBillingGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateBillingGroupOutputTypeDef]:
         """This updates an existing billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdateBillingGroup
@@ -402,7 +402,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def update_custom_line_item(
         self, **kwargs: Unpack[UpdateCustomLineItemInputTypeDef]
-    ) -> RegionResults[UpdateCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[UpdateCustomLineItemOutputTypeDef]:
         """Update an existing custom line item in the current or previous billing
         period.
 
@@ -412,7 +412,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def update_pricing_plan(
         self, **kwargs: Unpack[UpdatePricingPlanInputTypeDef]
-    ) -> RegionResults[UpdatePricingPlanOutputTypeDef]:
+    ) -> TargetResults[UpdatePricingPlanOutputTypeDef]:
         """This updates an existing pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdatePricingPlan
@@ -421,7 +421,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
 
     def update_pricing_rule(
         self, **kwargs: Unpack[UpdatePricingRuleInputTypeDef]
-    ) -> RegionResults[UpdatePricingRuleOutputTypeDef]:
+    ) -> TargetResults[UpdatePricingRuleOutputTypeDef]:
         """Updates an existing pricing rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdatePricingRule
@@ -435,7 +435,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssociationsInputTypeDef],
-    ) -> RegionResults[ListAccountAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListAccountAssociationsOutputTypeDef]:
         """Every page of ListAccountAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -461,7 +461,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillingGroupCostReportsInputTypeDef],
-    ) -> RegionResults[ListBillingGroupCostReportsOutputTypeDef]:
+    ) -> TargetResults[ListBillingGroupCostReportsOutputTypeDef]:
         """Every page of ListBillingGroupCostReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillingGroupsInputTypeDef],
-    ) -> RegionResults[ListBillingGroupsOutputTypeDef]:
+    ) -> TargetResults[ListBillingGroupsOutputTypeDef]:
         """Every page of ListBillingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomLineItemVersionsInputTypeDef],
-    ) -> RegionResults[ListCustomLineItemVersionsOutputTypeDef]:
+    ) -> TargetResults[ListCustomLineItemVersionsOutputTypeDef]:
         """Every page of ListCustomLineItemVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -534,7 +534,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomLineItemsInputTypeDef],
-    ) -> RegionResults[ListCustomLineItemsOutputTypeDef]:
+    ) -> TargetResults[ListCustomLineItemsOutputTypeDef]:
         """Every page of ListCustomLineItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -559,7 +559,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPricingPlansInputTypeDef],
-    ) -> RegionResults[ListPricingPlansOutputTypeDef]:
+    ) -> TargetResults[ListPricingPlansOutputTypeDef]:
         """Every page of ListPricingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -583,7 +583,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPricingPlansAssociatedWithPricingRuleInputTypeDef],
-    ) -> RegionResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
+    ) -> TargetResults[ListPricingPlansAssociatedWithPricingRuleOutputTypeDef]:
         """Every page of ListPricingPlansAssociatedWithPricingRule in every target,
         merged per target (botocore's build_full_result).
 
@@ -606,7 +606,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPricingRulesInputTypeDef],
-    ) -> RegionResults[ListPricingRulesOutputTypeDef]:
+    ) -> TargetResults[ListPricingRulesOutputTypeDef]:
         """Every page of ListPricingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPricingRulesAssociatedToPricingPlanInputTypeDef],
-    ) -> RegionResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
+    ) -> TargetResults[ListPricingRulesAssociatedToPricingPlanOutputTypeDef]:
         """Every page of ListPricingRulesAssociatedToPricingPlan in every target,
         merged per target (botocore's build_full_result).
 
@@ -653,7 +653,7 @@ class MultiRegionBillingConductor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesAssociatedToCustomLineItemInputTypeDef],
-    ) -> RegionResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
+    ) -> TargetResults[ListResourcesAssociatedToCustomLineItemOutputTypeDef]:
         """Every page of ListResourcesAssociatedToCustomLineItem in every target,
         merged per target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -68,7 +68,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResponseTypeDef]:
+    ) -> TargetResults[CancelJobResponseTypeDef]:
         """Cancels an Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CancelJob
@@ -77,7 +77,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def cancel_quantum_task(
         self, **kwargs: Unpack[CancelQuantumTaskRequestTypeDef]
-    ) -> RegionResults[CancelQuantumTaskResponseTypeDef]:
+    ) -> TargetResults[CancelQuantumTaskResponseTypeDef]:
         """Cancels the specified task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CancelQuantumTask
@@ -86,7 +86,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """Creates an Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CreateJob
@@ -95,7 +95,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def create_quantum_task(
         self, **kwargs: Unpack[CreateQuantumTaskRequestTypeDef]
-    ) -> RegionResults[CreateQuantumTaskResponseTypeDef]:
+    ) -> TargetResults[CreateQuantumTaskResponseTypeDef]:
         """Creates a quantum task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/CreateQuantumTask
@@ -104,7 +104,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def create_spending_limit(
         self, **kwargs: Unpack[CreateSpendingLimitRequestTypeDef]
-    ) -> RegionResults[CreateSpendingLimitResponseTypeDef]:
+    ) -> TargetResults[CreateSpendingLimitResponseTypeDef]:
         """Creates a spending limit for a specified quantum device. Spending limits
         help you control costs by setting maximum amounts that can be spent on
         quantum computing tasks within a specified time period. Simulators do not
@@ -116,7 +116,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def delete_spending_limit(
         self, **kwargs: Unpack[DeleteSpendingLimitRequestTypeDef]
-    ) -> RegionResults[DeleteSpendingLimitResponseTypeDef]:
+    ) -> TargetResults[DeleteSpendingLimitResponseTypeDef]:
         """Deletes an existing spending limit. This operation permanently removes the
         spending limit and cannot be undone. After deletion, the associated device
         becomes unrestricted for spending.
@@ -127,7 +127,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def get_device(
         self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> RegionResults[GetDeviceResponseTypeDef]:
+    ) -> TargetResults[GetDeviceResponseTypeDef]:
         """Retrieves the devices available in Amazon Braket.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetDevice
@@ -136,7 +136,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """Retrieves the specified Amazon Braket hybrid job.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetJob
@@ -145,7 +145,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def get_quantum_task(
         self, **kwargs: Unpack[GetQuantumTaskRequestTypeDef]
-    ) -> RegionResults[GetQuantumTaskResponseTypeDef]:
+    ) -> TargetResults[GetQuantumTaskResponseTypeDef]:
         """Retrieves the specified quantum task.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/GetQuantumTask
@@ -154,7 +154,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Shows the tags associated with this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/ListTagsForResource
@@ -163,7 +163,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def search_devices(
         self, **kwargs: Unpack[SearchDevicesRequestTypeDef]
-    ) -> RegionResults[SearchDevicesResponseTypeDef]:
+    ) -> TargetResults[SearchDevicesResponseTypeDef]:
         """Searches for devices using the specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchDevices
@@ -172,7 +172,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def search_jobs(
         self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> RegionResults[SearchJobsResponseTypeDef]:
+    ) -> TargetResults[SearchJobsResponseTypeDef]:
         """Searches for Amazon Braket hybrid jobs that match the specified filter
         values.
 
@@ -182,7 +182,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def search_quantum_tasks(
         self, **kwargs: Unpack[SearchQuantumTasksRequestTypeDef]
-    ) -> RegionResults[SearchQuantumTasksResponseTypeDef]:
+    ) -> TargetResults[SearchQuantumTasksResponseTypeDef]:
         """Searches for tasks that match the specified filter values.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/SearchQuantumTasks
@@ -191,7 +191,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def search_spending_limits(
         self, **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef]
-    ) -> RegionResults[SearchSpendingLimitsResponseTypeDef]:
+    ) -> TargetResults[SearchSpendingLimitsResponseTypeDef]:
         """Searches and lists spending limits based on specified filters. This
         operation supports pagination and allows filtering by various criteria to
         find specific spending limits. We recommend using pagination to ensure
@@ -203,7 +203,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add a tag to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/TagResource
@@ -212,7 +212,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/braket-2019-09-01/UntagResource
@@ -221,7 +221,7 @@ class MultiRegionBraket(MultiRegionClient):
 
     def update_spending_limit(
         self, **kwargs: Unpack[UpdateSpendingLimitRequestTypeDef]
-    ) -> RegionResults[UpdateSpendingLimitResponseTypeDef]:
+    ) -> TargetResults[UpdateSpendingLimitResponseTypeDef]:
         """Updates an existing spending limit. You can modify the spending amount or
         time period. Changes take effect immediately.
 
@@ -236,7 +236,7 @@ class MultiRegionBraket(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDevicesRequestTypeDef],
-    ) -> RegionResults[SearchDevicesResponseTypeDef]:
+    ) -> TargetResults[SearchDevicesResponseTypeDef]:
         """Every page of SearchDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -259,7 +259,7 @@ class MultiRegionBraket(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> RegionResults[SearchJobsResponseTypeDef]:
+    ) -> TargetResults[SearchJobsResponseTypeDef]:
         """Every page of SearchJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -283,7 +283,7 @@ class MultiRegionBraket(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchQuantumTasksRequestTypeDef],
-    ) -> RegionResults[SearchQuantumTasksResponseTypeDef]:
+    ) -> TargetResults[SearchQuantumTasksResponseTypeDef]:
         """Every page of SearchQuantumTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -306,7 +306,7 @@ class MultiRegionBraket(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSpendingLimitsRequestTypeDef],
-    ) -> RegionResults[SearchSpendingLimitsResponseTypeDef]:
+    ) -> TargetResults[SearchSpendingLimitsResponseTypeDef]:
         """Every page of SearchSpendingLimits in every target, merged per target
         (botocore's build_full_result).
 

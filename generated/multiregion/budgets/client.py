@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,7 +90,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def create_budget(
         self, **kwargs: Unpack[CreateBudgetRequestTypeDef]
-    ) -> RegionResults[CreateBudgetResponseTypeDef]:
+    ) -> TargetResults[CreateBudgetResponseTypeDef]:
         """Creates a budget and, if included, notifications and subscribers.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/CreateBudget
@@ -99,7 +99,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def create_budget_action(
         self, **kwargs: Unpack[CreateBudgetActionRequestTypeDef]
-    ) -> RegionResults[CreateBudgetActionResponseTypeDef]:
+    ) -> TargetResults[CreateBudgetActionResponseTypeDef]:
         """Creates a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/CreateBudgetAction
@@ -108,7 +108,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def create_notification(
         self, **kwargs: Unpack[CreateNotificationRequestTypeDef]
-    ) -> RegionResults[CreateNotificationResponseTypeDef]:
+    ) -> TargetResults[CreateNotificationResponseTypeDef]:
         """Creates a notification. You must create the budget before you create the
         associated notification.
 
@@ -118,7 +118,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def create_subscriber(
         self, **kwargs: Unpack[CreateSubscriberRequestTypeDef]
-    ) -> RegionResults[CreateSubscriberResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriberResponseTypeDef]:
         """Creates a subscriber. You must create the associated budget and
         notification before you create the subscriber.
 
@@ -128,7 +128,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def delete_budget(
         self, **kwargs: Unpack[DeleteBudgetRequestTypeDef]
-    ) -> RegionResults[DeleteBudgetResponseTypeDef]:
+    ) -> TargetResults[DeleteBudgetResponseTypeDef]:
         """Deletes a budget. You can delete your budget at any time.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteBudget
@@ -137,7 +137,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def delete_budget_action(
         self, **kwargs: Unpack[DeleteBudgetActionRequestTypeDef]
-    ) -> RegionResults[DeleteBudgetActionResponseTypeDef]:
+    ) -> TargetResults[DeleteBudgetActionResponseTypeDef]:
         """Deletes a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteBudgetAction
@@ -146,7 +146,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def delete_notification(
         self, **kwargs: Unpack[DeleteNotificationRequestTypeDef]
-    ) -> RegionResults[DeleteNotificationResponseTypeDef]:
+    ) -> TargetResults[DeleteNotificationResponseTypeDef]:
         """Deletes a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteNotification
@@ -155,7 +155,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def delete_subscriber(
         self, **kwargs: Unpack[DeleteSubscriberRequestTypeDef]
-    ) -> RegionResults[DeleteSubscriberResponseTypeDef]:
+    ) -> TargetResults[DeleteSubscriberResponseTypeDef]:
         """Deletes a subscriber.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DeleteSubscriber
@@ -164,7 +164,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget(
         self, **kwargs: Unpack[DescribeBudgetRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetResponseTypeDef]:
         """Describes a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudget
@@ -173,7 +173,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_action(
         self, **kwargs: Unpack[DescribeBudgetActionRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetActionResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionResponseTypeDef]:
         """Describes a budget action detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetAction
@@ -182,7 +182,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_action_histories(
         self, **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetActionHistoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionHistoriesResponseTypeDef]:
         """Describes a budget action history detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionHistories
@@ -191,7 +191,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_actions_for_account(
         self, **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetActionsForAccountResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionsForAccountResponseTypeDef]:
         """Describes all of the budget actions for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForAccount
@@ -200,7 +200,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_actions_for_budget(
         self, **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
         """Describes all of the budget actions for a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgetActionsForBudget
@@ -209,7 +209,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_notifications_for_account(
         self, **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
         """Lists the budget names and notifications that are associated with an
         account.
 
@@ -219,7 +219,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budget_performance_history(
         self, **kwargs: Unpack[DescribeBudgetPerformanceHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
         """Describes the history for DAILY, MONTHLY, and QUARTERLY budgets. Budget
         history isn't available for ANNUAL budgets.
 
@@ -229,7 +229,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_budgets(
         self, **kwargs: Unpack[DescribeBudgetsRequestTypeDef]
-    ) -> RegionResults[DescribeBudgetsResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetsResponseTypeDef]:
         """Lists the budgets that are associated with an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeBudgets
@@ -238,7 +238,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_notifications_for_budget(
         self, **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef]
-    ) -> RegionResults[DescribeNotificationsForBudgetResponseTypeDef]:
+    ) -> TargetResults[DescribeNotificationsForBudgetResponseTypeDef]:
         """Lists the notifications that are associated with a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeNotificationsForBudget
@@ -247,7 +247,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def describe_subscribers_for_notification(
         self, **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef]
-    ) -> RegionResults[DescribeSubscribersForNotificationResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscribersForNotificationResponseTypeDef]:
         """Lists the subscribers that are associated with a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/DescribeSubscribersForNotification
@@ -256,7 +256,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def execute_budget_action(
         self, **kwargs: Unpack[ExecuteBudgetActionRequestTypeDef]
-    ) -> RegionResults[ExecuteBudgetActionResponseTypeDef]:
+    ) -> TargetResults[ExecuteBudgetActionResponseTypeDef]:
         """Executes a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/ExecuteBudgetAction
@@ -265,7 +265,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/ListTagsForResource
@@ -274,7 +274,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Creates tags for a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/TagResource
@@ -283,7 +283,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes tags associated with a budget or budget action resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UntagResource
@@ -292,7 +292,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def update_budget(
         self, **kwargs: Unpack[UpdateBudgetRequestTypeDef]
-    ) -> RegionResults[UpdateBudgetResponseTypeDef]:
+    ) -> TargetResults[UpdateBudgetResponseTypeDef]:
         """Updates a budget. You can change every part of a budget except for the
         budgetName and the calculatedSpend. When you modify a budget, the
         calculatedSpend drops to zero until Amazon Web Services has new usage data
@@ -304,7 +304,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def update_budget_action(
         self, **kwargs: Unpack[UpdateBudgetActionRequestTypeDef]
-    ) -> RegionResults[UpdateBudgetActionResponseTypeDef]:
+    ) -> TargetResults[UpdateBudgetActionResponseTypeDef]:
         """Updates a budget action.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateBudgetAction
@@ -313,7 +313,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def update_notification(
         self, **kwargs: Unpack[UpdateNotificationRequestTypeDef]
-    ) -> RegionResults[UpdateNotificationResponseTypeDef]:
+    ) -> TargetResults[UpdateNotificationResponseTypeDef]:
         """Updates a notification.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateNotification
@@ -322,7 +322,7 @@ class MultiRegionBudgets(MultiRegionClient):
 
     def update_subscriber(
         self, **kwargs: Unpack[UpdateSubscriberRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriberResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriberResponseTypeDef]:
         """Updates a subscriber.
 
         https://docs.aws.amazon.com/goto/WebAPI/budgets-2016-10-20/UpdateSubscriber
@@ -336,7 +336,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetActionHistoriesRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetActionHistoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionHistoriesResponseTypeDef]:
         """Every page of DescribeBudgetActionHistories in every target, merged per
         target (botocore's build_full_result).
 
@@ -359,7 +359,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetActionsForAccountRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetActionsForAccountResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionsForAccountResponseTypeDef]:
         """Every page of DescribeBudgetActionsForAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,7 +382,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetActionsForBudgetRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetActionsForBudgetResponseTypeDef]:
         """Every page of DescribeBudgetActionsForBudget in every target, merged per
         target (botocore's build_full_result).
 
@@ -405,7 +405,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetNotificationsForAccountRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetNotificationsForAccountResponseTypeDef]:
         """Every page of DescribeBudgetNotificationsForAccount in every target,
         merged per target (botocore's build_full_result).
 
@@ -429,7 +429,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetPerformanceHistoryRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetPerformanceHistoryResponseTypeDef]:
         """Every page of DescribeBudgetPerformanceHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -453,7 +453,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBudgetsRequestTypeDef],
-    ) -> RegionResults[DescribeBudgetsResponseTypeDef]:
+    ) -> TargetResults[DescribeBudgetsResponseTypeDef]:
         """Every page of DescribeBudgets in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,7 +476,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNotificationsForBudgetRequestTypeDef],
-    ) -> RegionResults[DescribeNotificationsForBudgetResponseTypeDef]:
+    ) -> TargetResults[DescribeNotificationsForBudgetResponseTypeDef]:
         """Every page of DescribeNotificationsForBudget in every target, merged per
         target (botocore's build_full_result).
 
@@ -499,7 +499,7 @@ class MultiRegionBudgets(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSubscribersForNotificationRequestTypeDef],
-    ) -> RegionResults[DescribeSubscribersForNotificationResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscribersForNotificationResponseTypeDef]:
         """Every page of DescribeSubscribersForNotification in every target, merged
         per target (botocore's build_full_result).
 

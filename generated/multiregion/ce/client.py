@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -139,7 +139,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def create_anomaly_monitor(
         self, **kwargs: Unpack[CreateAnomalyMonitorRequestTypeDef]
-    ) -> RegionResults[CreateAnomalyMonitorResponseTypeDef]:
+    ) -> TargetResults[CreateAnomalyMonitorResponseTypeDef]:
         """Creates a new cost anomaly detection monitor with the requested type and
         monitor specification.
 
@@ -149,7 +149,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def create_anomaly_subscription(
         self, **kwargs: Unpack[CreateAnomalySubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateAnomalySubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateAnomalySubscriptionResponseTypeDef]:
         """Adds an alert subscription to a cost anomaly detection monitor. You can
         use each subscription to define subscribers with email or SNS
         notifications. Email subscribers can set an absolute or percentage
@@ -161,7 +161,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def create_cost_category_definition(
         self, **kwargs: Unpack[CreateCostCategoryDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateCostCategoryDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateCostCategoryDefinitionResponseTypeDef]:
         """Creates a new cost category with the requested name and rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/CreateCostCategoryDefinition
@@ -170,7 +170,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def delete_anomaly_monitor(
         self, **kwargs: Unpack[DeleteAnomalyMonitorRequestTypeDef]
-    ) -> RegionResults[DeleteAnomalyMonitorResponseTypeDef]:
+    ) -> TargetResults[DeleteAnomalyMonitorResponseTypeDef]:
         """Deletes a cost anomaly monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/DeleteAnomalyMonitor
@@ -179,7 +179,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def delete_anomaly_subscription(
         self, **kwargs: Unpack[DeleteAnomalySubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteAnomalySubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteAnomalySubscriptionResponseTypeDef]:
         """Deletes a cost anomaly subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/DeleteAnomalySubscription
@@ -188,7 +188,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def delete_cost_category_definition(
         self, **kwargs: Unpack[DeleteCostCategoryDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteCostCategoryDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteCostCategoryDefinitionResponseTypeDef]:
         """Deletes a cost category. Expenses from this month going forward will no
         longer be categorized with this cost category.
 
@@ -198,7 +198,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def describe_cost_category_definition(
         self, **kwargs: Unpack[DescribeCostCategoryDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeCostCategoryDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeCostCategoryDefinitionResponseTypeDef]:
         """Returns the name, Amazon Resource Name (ARN), rules, definition, and
         effective dates of a cost category that's defined in the account.
 
@@ -208,7 +208,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_anomalies(
         self, **kwargs: Unpack[GetAnomaliesRequestTypeDef]
-    ) -> RegionResults[GetAnomaliesResponseTypeDef]:
+    ) -> TargetResults[GetAnomaliesResponseTypeDef]:
         """Retrieves all of the cost anomalies detected on your account during the
         time period that's specified by the DateInterval object. Anomalies are
         available for up to 90 days.
@@ -219,7 +219,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_anomaly_monitors(
         self, **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef]
-    ) -> RegionResults[GetAnomalyMonitorsResponseTypeDef]:
+    ) -> TargetResults[GetAnomalyMonitorsResponseTypeDef]:
         """Retrieves the cost anomaly monitor definitions for your account. You can
         filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
 
@@ -229,7 +229,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_anomaly_subscriptions(
         self, **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef]
-    ) -> RegionResults[GetAnomalySubscriptionsResponseTypeDef]:
+    ) -> TargetResults[GetAnomalySubscriptionsResponseTypeDef]:
         """Retrieves the cost anomaly subscription objects for your account. You can
         filter using a list of cost anomaly monitor Amazon Resource Names (ARNs).
 
@@ -239,7 +239,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_approximate_usage_records(
         self, **kwargs: Unpack[GetApproximateUsageRecordsRequestTypeDef]
-    ) -> RegionResults[GetApproximateUsageRecordsResponseTypeDef]:
+    ) -> TargetResults[GetApproximateUsageRecordsResponseTypeDef]:
         """Retrieves estimated usage records for hourly granularity or resource-level
         data at daily granularity.
 
@@ -249,7 +249,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_commitment_purchase_analysis(
         self, **kwargs: Unpack[GetCommitmentPurchaseAnalysisRequestTypeDef]
-    ) -> RegionResults[GetCommitmentPurchaseAnalysisResponseTypeDef]:
+    ) -> TargetResults[GetCommitmentPurchaseAnalysisResponseTypeDef]:
         """Retrieves a commitment purchase analysis result based on the AnalysisId.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCommitmentPurchaseAnalysis
@@ -258,7 +258,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_and_usage(
         self, **kwargs: Unpack[GetCostAndUsageRequestTypeDef]
-    ) -> RegionResults[GetCostAndUsageResponseTypeDef]:
+    ) -> TargetResults[GetCostAndUsageResponseTypeDef]:
         """Retrieves cost and usage metrics for your account. You can specify which
         cost and usage-related metric that you want the request to return. For
         example, you can specify BlendedCosts or UsageQuantity. You can also
@@ -273,7 +273,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_and_usage_comparisons(
         self, **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef]
-    ) -> RegionResults[GetCostAndUsageComparisonsResponseTypeDef]:
+    ) -> TargetResults[GetCostAndUsageComparisonsResponseTypeDef]:
         """Retrieves cost and usage comparisons for your account between two periods
         within the last 13 months. If you have enabled multi-year data at monthly
         granularity, you can go back up to 38 months.
@@ -284,7 +284,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_and_usage_with_resources(
         self, **kwargs: Unpack[GetCostAndUsageWithResourcesRequestTypeDef]
-    ) -> RegionResults[GetCostAndUsageWithResourcesResponseTypeDef]:
+    ) -> TargetResults[GetCostAndUsageWithResourcesResponseTypeDef]:
         """Retrieves cost and usage metrics with resources for your account. You can
         specify which cost and usage-related metric, such as BlendedCosts or
         UsageQuantity, that you want the request to return. You can also filter
@@ -299,7 +299,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_categories(
         self, **kwargs: Unpack[GetCostCategoriesRequestTypeDef]
-    ) -> RegionResults[GetCostCategoriesResponseTypeDef]:
+    ) -> TargetResults[GetCostCategoriesResponseTypeDef]:
         """Retrieves an array of cost category names and values incurred cost.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetCostCategories
@@ -308,7 +308,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_comparison_drivers(
         self, **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef]
-    ) -> RegionResults[GetCostComparisonDriversResponseTypeDef]:
+    ) -> TargetResults[GetCostComparisonDriversResponseTypeDef]:
         """Retrieves key factors driving cost changes between two time periods within
         the last 13 months, such as usage changes, discount changes, and
         commitment-based savings. If you have enabled multi-year data at monthly
@@ -320,7 +320,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_cost_forecast(
         self, **kwargs: Unpack[GetCostForecastRequestTypeDef]
-    ) -> RegionResults[GetCostForecastResponseTypeDef]:
+    ) -> TargetResults[GetCostForecastResponseTypeDef]:
         """Retrieves a forecast for how much Amazon Web Services predicts that you
         will spend over the forecast time period that you select, based on your
         past costs.
@@ -331,7 +331,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_dimension_values(
         self, **kwargs: Unpack[GetDimensionValuesRequestTypeDef]
-    ) -> RegionResults[GetDimensionValuesResponseTypeDef]:
+    ) -> TargetResults[GetDimensionValuesResponseTypeDef]:
         """Retrieves all available filter values for a specified filter over a period
         of time. You can search the dimension values for an arbitrary string.
 
@@ -341,7 +341,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_reservation_coverage(
         self, **kwargs: Unpack[GetReservationCoverageRequestTypeDef]
-    ) -> RegionResults[GetReservationCoverageResponseTypeDef]:
+    ) -> TargetResults[GetReservationCoverageResponseTypeDef]:
         """Retrieves the reservation coverage for your account, which you can use to
         see how much of your Amazon Elastic Compute Cloud, Amazon ElastiCache,
         Amazon Relational Database Service, or Amazon Redshift usage is covered by
@@ -356,7 +356,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_reservation_purchase_recommendation(
         self, **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef]
-    ) -> RegionResults[GetReservationPurchaseRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetReservationPurchaseRecommendationResponseTypeDef]:
         """Gets recommendations for reservation purchases. These recommendations
         might help you to reduce your costs. Reservations provide a discounted
         hourly rate (up to 75%) compared to On-Demand pricing.
@@ -367,7 +367,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_reservation_utilization(
         self, **kwargs: Unpack[GetReservationUtilizationRequestTypeDef]
-    ) -> RegionResults[GetReservationUtilizationResponseTypeDef]:
+    ) -> TargetResults[GetReservationUtilizationResponseTypeDef]:
         """Retrieves the reservation utilization for your account. Management account
         in an organization have access to member accounts. You can filter data by
         dimensions in a time period. You can use GetDimensionValues to determine
@@ -380,7 +380,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_rightsizing_recommendation(
         self, **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef]
-    ) -> RegionResults[GetRightsizingRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRightsizingRecommendationResponseTypeDef]:
         """Creates recommendations that help you save cost by identifying idle and
         underutilized Amazon EC2 instances.
 
@@ -391,7 +391,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
     def get_savings_plan_purchase_recommendation_details(
         self,
         **kwargs: Unpack[GetSavingsPlanPurchaseRecommendationDetailsRequestTypeDef],
-    ) -> RegionResults[GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef]:
+    ) -> TargetResults[GetSavingsPlanPurchaseRecommendationDetailsResponseTypeDef]:
         """Retrieves the details for a Savings Plan recommendation. These details
         include the hourly data-points that construct the cost, coverage, and
         utilization charts.
@@ -402,7 +402,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_savings_plans_coverage(
         self, **kwargs: Unpack[GetSavingsPlansCoverageRequestTypeDef]
-    ) -> RegionResults[GetSavingsPlansCoverageResponseTypeDef]:
+    ) -> TargetResults[GetSavingsPlansCoverageResponseTypeDef]:
         """Retrieves the Savings Plans covered for your account. This enables you to
         see how much of your cost is covered by a Savings Plan. An organization’s
         management account can see the coverage of the associated member accounts.
@@ -416,7 +416,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_savings_plans_purchase_recommendation(
         self, **kwargs: Unpack[GetSavingsPlansPurchaseRecommendationRequestTypeDef]
-    ) -> RegionResults[GetSavingsPlansPurchaseRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetSavingsPlansPurchaseRecommendationResponseTypeDef]:
         """Retrieves the Savings Plans recommendations for your account. First use
         StartSavingsPlansPurchaseRecommendationGeneration to generate a new set of
         recommendations, and then use GetSavingsPlansPurchaseRecommendation to
@@ -428,7 +428,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_savings_plans_utilization(
         self, **kwargs: Unpack[GetSavingsPlansUtilizationRequestTypeDef]
-    ) -> RegionResults[GetSavingsPlansUtilizationResponseTypeDef]:
+    ) -> TargetResults[GetSavingsPlansUtilizationResponseTypeDef]:
         """Retrieves the Savings Plans utilization for your account across date
         ranges with daily or monthly granularity. Management account in an
         organization have access to member accounts. You can use
@@ -441,7 +441,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_savings_plans_utilization_details(
         self, **kwargs: Unpack[GetSavingsPlansUtilizationDetailsRequestTypeDef]
-    ) -> RegionResults[GetSavingsPlansUtilizationDetailsResponseTypeDef]:
+    ) -> TargetResults[GetSavingsPlansUtilizationDetailsResponseTypeDef]:
         """Retrieves attribute data along with aggregate utilization and savings data
         for a given time period. This doesn't support granular or grouped data
         (daily/monthly) in response. You can't retrieve data by dates in a single
@@ -456,7 +456,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_tags(
         self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> RegionResults[GetTagsResponseTypeDef]:
+    ) -> TargetResults[GetTagsResponseTypeDef]:
         """Queries for available tag keys and tag values for a specified period. You
         can search the tag values for an arbitrary string.
 
@@ -466,7 +466,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def get_usage_forecast(
         self, **kwargs: Unpack[GetUsageForecastRequestTypeDef]
-    ) -> RegionResults[GetUsageForecastResponseTypeDef]:
+    ) -> TargetResults[GetUsageForecastResponseTypeDef]:
         """Retrieves a forecast for how much Amazon Web Services predicts that you
         will use over the forecast time period that you select, based on your past
         usage.
@@ -477,7 +477,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_commitment_purchase_analyses(
         self, **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef]
-    ) -> RegionResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
         """Lists the commitment purchase analyses for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCommitmentPurchaseAnalyses
@@ -486,7 +486,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_cost_allocation_tag_backfill_history(
         self, **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef]
-    ) -> RegionResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
+    ) -> TargetResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
         """Retrieves a list of your historical cost allocation tag backfill requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ListCostAllocationTagBackfillHistory
@@ -495,7 +495,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_cost_allocation_tags(
         self, **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef]
-    ) -> RegionResults[ListCostAllocationTagsResponseTypeDef]:
+    ) -> TargetResults[ListCostAllocationTagsResponseTypeDef]:
         """Get a list of cost allocation tags. All inputs in the API are optional and
         serve as filters. By default, all cost allocation tags are returned.
 
@@ -505,7 +505,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_cost_category_definitions(
         self, **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListCostCategoryDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListCostCategoryDefinitionsResponseTypeDef]:
         """Returns the name, Amazon Resource Name (ARN), NumberOfRules and effective
         dates of all cost categories defined in the account. You have the option
         to use EffectiveOn and SupportedResourceTypes to return a list of cost
@@ -521,7 +521,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_cost_category_resource_associations(
         self, **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
         """Returns resource associations of all cost categories defined in the
         account. You have the option to use CostCategoryArn to get the association
         for a specific cost category. ListCostCategoryResourceAssociations
@@ -536,7 +536,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         **kwargs: Unpack[
             ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
         ],
-    ) -> RegionResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
+    ) -> TargetResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
         """Retrieves a list of your historical recommendation generations within the
         past 30 days.
 
@@ -546,7 +546,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of resource tags associated with the resource specified by
         the Amazon Resource Name (ARN).
 
@@ -556,7 +556,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def provide_anomaly_feedback(
         self, **kwargs: Unpack[ProvideAnomalyFeedbackRequestTypeDef]
-    ) -> RegionResults[ProvideAnomalyFeedbackResponseTypeDef]:
+    ) -> TargetResults[ProvideAnomalyFeedbackResponseTypeDef]:
         """Modifies the feedback property of a given cost anomaly.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/ProvideAnomalyFeedback
@@ -565,7 +565,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def start_commitment_purchase_analysis(
         self, **kwargs: Unpack[StartCommitmentPurchaseAnalysisRequestTypeDef]
-    ) -> RegionResults[StartCommitmentPurchaseAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartCommitmentPurchaseAnalysisResponseTypeDef]:
         """Specifies the parameters of a planned commitment purchase and starts the
         generation of the analysis. This enables you to estimate the cost,
         coverage, and utilization impact of your planned commitment purchases.
@@ -576,7 +576,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def start_cost_allocation_tag_backfill(
         self, **kwargs: Unpack[StartCostAllocationTagBackfillRequestTypeDef]
-    ) -> RegionResults[StartCostAllocationTagBackfillResponseTypeDef]:
+    ) -> TargetResults[StartCostAllocationTagBackfillResponseTypeDef]:
         """Request a cost allocation tag backfill. This will backfill the activation
         status (either active or inactive) for all tag keys from para:BackfillFrom
         up to the time this request is made.
@@ -587,7 +587,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def start_savings_plans_purchase_recommendation_generation(
         self,
-    ) -> RegionResults[
+    ) -> TargetResults[
         StartSavingsPlansPurchaseRecommendationGenerationResponseTypeDef
     ]:
         """Requests a Savings Plans recommendation generation. This enables you to
@@ -602,7 +602,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """An API operation for adding one or more tags (key-value pairs) to a
         resource.
 
@@ -612,7 +612,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource. Specify only tag keys in your
         request. Don't specify the value.
 
@@ -622,7 +622,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def update_anomaly_monitor(
         self, **kwargs: Unpack[UpdateAnomalyMonitorRequestTypeDef]
-    ) -> RegionResults[UpdateAnomalyMonitorResponseTypeDef]:
+    ) -> TargetResults[UpdateAnomalyMonitorResponseTypeDef]:
         """Updates an existing cost anomaly monitor. The changes made are applied
         going forward, and doesn't change anomalies detected in the past.
 
@@ -632,7 +632,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def update_anomaly_subscription(
         self, **kwargs: Unpack[UpdateAnomalySubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateAnomalySubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateAnomalySubscriptionResponseTypeDef]:
         """Updates an existing cost anomaly subscription. Specify the fields that you
         want to update. Omitted fields are unchanged.
 
@@ -644,7 +644,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def update_cost_allocation_tags_status(
         self, **kwargs: Unpack[UpdateCostAllocationTagsStatusRequestTypeDef]
-    ) -> RegionResults[UpdateCostAllocationTagsStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateCostAllocationTagsStatusResponseTypeDef]:
         """Updates status for cost allocation tags in bulk, with maximum batch size
         of 20. If the tag status that's updated is the same as the existing tag
         status, the request doesn't fail. Instead, it doesn't have any effect on
@@ -656,7 +656,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
 
     def update_cost_category_definition(
         self, **kwargs: Unpack[UpdateCostCategoryDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateCostCategoryDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateCostCategoryDefinitionResponseTypeDef]:
         """Updates an existing cost category. Changes made to the cost category rules
         will be used to categorize the current month’s expenses and future
         expenses. This won’t change categorization for the previous months.
@@ -672,7 +672,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAnomaliesRequestTypeDef],
-    ) -> RegionResults[GetAnomaliesResponseTypeDef]:
+    ) -> TargetResults[GetAnomaliesResponseTypeDef]:
         """Every page of GetAnomalies in every target, merged per target (botocore's
         build_full_result).
 
@@ -697,7 +697,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAnomalyMonitorsRequestTypeDef],
-    ) -> RegionResults[GetAnomalyMonitorsResponseTypeDef]:
+    ) -> TargetResults[GetAnomalyMonitorsResponseTypeDef]:
         """Every page of GetAnomalyMonitors in every target, merged per target
         (botocore's build_full_result).
 
@@ -721,7 +721,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAnomalySubscriptionsRequestTypeDef],
-    ) -> RegionResults[GetAnomalySubscriptionsResponseTypeDef]:
+    ) -> TargetResults[GetAnomalySubscriptionsResponseTypeDef]:
         """Every page of GetAnomalySubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -745,7 +745,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCostAndUsageComparisonsRequestTypeDef],
-    ) -> RegionResults[GetCostAndUsageComparisonsResponseTypeDef]:
+    ) -> TargetResults[GetCostAndUsageComparisonsResponseTypeDef]:
         """Every page of GetCostAndUsageComparisons in every target, merged per
         target (botocore's build_full_result).
 
@@ -770,7 +770,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCostComparisonDriversRequestTypeDef],
-    ) -> RegionResults[GetCostComparisonDriversResponseTypeDef]:
+    ) -> TargetResults[GetCostComparisonDriversResponseTypeDef]:
         """Every page of GetCostComparisonDrivers in every target, merged per target
         (botocore's build_full_result).
 
@@ -796,7 +796,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetReservationPurchaseRecommendationRequestTypeDef],
-    ) -> RegionResults[GetReservationPurchaseRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetReservationPurchaseRecommendationResponseTypeDef]:
         """Every page of GetReservationPurchaseRecommendation in every target, merged
         per target (botocore's build_full_result).
 
@@ -821,7 +821,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRightsizingRecommendationRequestTypeDef],
-    ) -> RegionResults[GetRightsizingRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRightsizingRecommendationResponseTypeDef]:
         """Every page of GetRightsizingRecommendation in every target, merged per
         target (botocore's build_full_result).
 
@@ -845,7 +845,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommitmentPurchaseAnalysesRequestTypeDef],
-    ) -> RegionResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListCommitmentPurchaseAnalysesResponseTypeDef]:
         """Every page of ListCommitmentPurchaseAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -868,7 +868,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCostAllocationTagBackfillHistoryRequestTypeDef],
-    ) -> RegionResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
+    ) -> TargetResults[ListCostAllocationTagBackfillHistoryResponseTypeDef]:
         """Every page of ListCostAllocationTagBackfillHistory in every target, merged
         per target (botocore's build_full_result).
 
@@ -891,7 +891,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCostAllocationTagsRequestTypeDef],
-    ) -> RegionResults[ListCostAllocationTagsResponseTypeDef]:
+    ) -> TargetResults[ListCostAllocationTagsResponseTypeDef]:
         """Every page of ListCostAllocationTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -915,7 +915,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCostCategoryDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListCostCategoryDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListCostCategoryDefinitionsResponseTypeDef]:
         """Every page of ListCostCategoryDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -945,7 +945,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCostCategoryResourceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCostCategoryResourceAssociationsResponseTypeDef]:
         """Every page of ListCostCategoryResourceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -973,7 +973,7 @@ class MultiRegionCostExplorer(MultiRegionClient):
         **kwargs: Unpack[
             ListSavingsPlansPurchaseRecommendationGenerationRequestTypeDef
         ],
-    ) -> RegionResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
+    ) -> TargetResults[ListSavingsPlansPurchaseRecommendationGenerationResponseTypeDef]:
         """Every page of ListSavingsPlansPurchaseRecommendationGeneration in every
         target, merged per target (botocore's build_full_result).
 

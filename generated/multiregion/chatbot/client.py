@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -105,7 +105,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def associate_to_configuration(
         self, **kwargs: Unpack[AssociateToConfigurationRequestTypeDef]
-    ) -> RegionResults[AssociateToConfigurationResultTypeDef]:
+    ) -> TargetResults[AssociateToConfigurationResultTypeDef]:
         """Links a resource (for example, a custom action) to a channel
         configuration.
 
@@ -115,7 +115,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def create_chime_webhook_configuration(
         self, **kwargs: Unpack[CreateChimeWebhookConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateChimeWebhookConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateChimeWebhookConfigurationResultTypeDef]:
         """Creates an AWS Chatbot configuration for Amazon Chime.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateChimeWebhookConfiguration
@@ -124,7 +124,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def create_custom_action(
         self, **kwargs: Unpack[CreateCustomActionRequestTypeDef]
-    ) -> RegionResults[CreateCustomActionResultTypeDef]:
+    ) -> TargetResults[CreateCustomActionResultTypeDef]:
         """Creates a custom action that can be invoked as an alias or as a button on
         a notification.
 
@@ -134,7 +134,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def create_microsoft_teams_channel_configuration(
         self, **kwargs: Unpack[CreateTeamsChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateTeamsChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateTeamsChannelConfigurationResultTypeDef]:
         """Creates an AWS Chatbot configuration for Microsoft Teams.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateMicrosoftTeamsChannelConfiguration
@@ -143,7 +143,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def create_slack_channel_configuration(
         self, **kwargs: Unpack[CreateSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateSlackChannelConfigurationResultTypeDef]:
         """Creates an AWS Chatbot confugration for Slack.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/CreateSlackChannelConfiguration
@@ -152,7 +152,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_chime_webhook_configuration(
         self, **kwargs: Unpack[DeleteChimeWebhookConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteChimeWebhookConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteChimeWebhookConfigurationResultTypeDef]:
         """Deletes a Amazon Chime webhook configuration for AWS Chatbot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteChimeWebhookConfiguration
@@ -161,7 +161,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_custom_action(
         self, **kwargs: Unpack[DeleteCustomActionRequestTypeDef]
-    ) -> RegionResults[DeleteCustomActionResultTypeDef]:
+    ) -> TargetResults[DeleteCustomActionResultTypeDef]:
         """Deletes a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteCustomAction
@@ -170,7 +170,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_microsoft_teams_channel_configuration(
         self, **kwargs: Unpack[DeleteTeamsChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteTeamsChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteTeamsChannelConfigurationResultTypeDef]:
         """Deletes a Microsoft Teams channel configuration for AWS Chatbot
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteMicrosoftTeamsChannelConfiguration
@@ -179,7 +179,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_microsoft_teams_configured_team(
         self, **kwargs: Unpack[DeleteTeamsConfiguredTeamRequestTypeDef]
-    ) -> RegionResults[DeleteTeamsConfiguredTeamResultTypeDef]:
+    ) -> TargetResults[DeleteTeamsConfiguredTeamResultTypeDef]:
         """Deletes the Microsoft Teams team authorization allowing for channels to be
         configured in that Microsoft Teams team. Note that the Microsoft Teams
         team must have no channels configured to remove it.
@@ -190,7 +190,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_microsoft_teams_user_identity(
         self, **kwargs: Unpack[DeleteMicrosoftTeamsUserIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteMicrosoftTeamsUserIdentityResultTypeDef]:
+    ) -> TargetResults[DeleteMicrosoftTeamsUserIdentityResultTypeDef]:
         """Identifes a user level permission for a channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteMicrosoftTeamsUserIdentity
@@ -199,7 +199,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_slack_channel_configuration(
         self, **kwargs: Unpack[DeleteSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteSlackChannelConfigurationResultTypeDef]:
         """Deletes a Slack channel configuration for AWS Chatbot
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteSlackChannelConfiguration
@@ -208,7 +208,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_slack_user_identity(
         self, **kwargs: Unpack[DeleteSlackUserIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteSlackUserIdentityResultTypeDef]:
+    ) -> TargetResults[DeleteSlackUserIdentityResultTypeDef]:
         """Deletes a user level permission for a Slack channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DeleteSlackUserIdentity
@@ -217,7 +217,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def delete_slack_workspace_authorization(
         self, **kwargs: Unpack[DeleteSlackWorkspaceAuthorizationRequestTypeDef]
-    ) -> RegionResults[DeleteSlackWorkspaceAuthorizationResultTypeDef]:
+    ) -> TargetResults[DeleteSlackWorkspaceAuthorizationResultTypeDef]:
         """Deletes the Slack workspace authorization that allows channels to be
         configured in that workspace. This requires all configured channels in the
         workspace to be deleted.
@@ -228,7 +228,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def describe_chime_webhook_configurations(
         self, **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
         """Lists Amazon Chime webhook configurations optionally filtered by
         ChatConfigurationArn
 
@@ -238,7 +238,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def describe_slack_channel_configurations(
         self, **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeSlackChannelConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeSlackChannelConfigurationsResultTypeDef]:
         """Lists Slack channel configurations optionally filtered by
         ChatConfigurationArn
 
@@ -248,7 +248,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def describe_slack_user_identities(
         self, **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef]
-    ) -> RegionResults[DescribeSlackUserIdentitiesResultTypeDef]:
+    ) -> TargetResults[DescribeSlackUserIdentitiesResultTypeDef]:
         """Lists all Slack user identities with a mapped role.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/DescribeSlackUserIdentities
@@ -257,7 +257,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def describe_slack_workspaces(
         self, **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef]
-    ) -> RegionResults[DescribeSlackWorkspacesResultTypeDef]:
+    ) -> TargetResults[DescribeSlackWorkspacesResultTypeDef]:
         """List all authorized Slack workspaces connected to the AWS Account
         onboarded with AWS Chatbot.
 
@@ -267,7 +267,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def disassociate_from_configuration(
         self, **kwargs: Unpack[DisassociateFromConfigurationRequestTypeDef]
-    ) -> RegionResults[DisassociateFromConfigurationResultTypeDef]:
+    ) -> TargetResults[DisassociateFromConfigurationResultTypeDef]:
         """Unlink a resource, for example a custom action, from a channel
         configuration.
 
@@ -277,7 +277,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def get_account_preferences(
         self,
-    ) -> RegionResults[GetAccountPreferencesResultTypeDef]:
+    ) -> TargetResults[GetAccountPreferencesResultTypeDef]:
         """Returns AWS Chatbot account preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetAccountPreferences
@@ -286,7 +286,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def get_custom_action(
         self, **kwargs: Unpack[GetCustomActionRequestTypeDef]
-    ) -> RegionResults[GetCustomActionResultTypeDef]:
+    ) -> TargetResults[GetCustomActionResultTypeDef]:
         """Returns a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetCustomAction
@@ -295,7 +295,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def get_microsoft_teams_channel_configuration(
         self, **kwargs: Unpack[GetTeamsChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTeamsChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[GetTeamsChannelConfigurationResultTypeDef]:
         """Returns a Microsoft Teams channel configuration in an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/GetMicrosoftTeamsChannelConfiguration
@@ -304,7 +304,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_associations(
         self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAssociationsResultTypeDef]:
+    ) -> TargetResults[ListAssociationsResultTypeDef]:
         """Lists resources associated with a channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListAssociations
@@ -313,7 +313,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_custom_actions(
         self, **kwargs: Unpack[ListCustomActionsRequestTypeDef]
-    ) -> RegionResults[ListCustomActionsResultTypeDef]:
+    ) -> TargetResults[ListCustomActionsResultTypeDef]:
         """Lists custom actions defined in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListCustomActions
@@ -322,7 +322,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_microsoft_teams_channel_configurations(
         self, **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListTeamsChannelConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListTeamsChannelConfigurationsResultTypeDef]:
         """Lists all AWS Chatbot Microsoft Teams channel configurations in an AWS
         account.
 
@@ -332,7 +332,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_microsoft_teams_configured_teams(
         self, **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef]
-    ) -> RegionResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
+    ) -> TargetResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
         """Lists all authorized Microsoft Teams for an AWS Account
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsConfiguredTeams
@@ -341,7 +341,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_microsoft_teams_user_identities(
         self, **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
         """A list all Microsoft Teams user identities with a mapped role.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/ListMicrosoftTeamsUserIdentities
@@ -350,7 +350,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -360,7 +360,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -371,7 +371,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -382,7 +382,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def update_account_preferences(
         self, **kwargs: Unpack[UpdateAccountPreferencesRequestTypeDef]
-    ) -> RegionResults[UpdateAccountPreferencesResultTypeDef]:
+    ) -> TargetResults[UpdateAccountPreferencesResultTypeDef]:
         """Updates AWS Chatbot account preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateAccountPreferences
@@ -391,7 +391,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def update_chime_webhook_configuration(
         self, **kwargs: Unpack[UpdateChimeWebhookConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateChimeWebhookConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateChimeWebhookConfigurationResultTypeDef]:
         """Updates a Amazon Chime webhook configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateChimeWebhookConfiguration
@@ -400,7 +400,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def update_custom_action(
         self, **kwargs: Unpack[UpdateCustomActionRequestTypeDef]
-    ) -> RegionResults[UpdateCustomActionResultTypeDef]:
+    ) -> TargetResults[UpdateCustomActionResultTypeDef]:
         """Updates a custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateCustomAction
@@ -409,7 +409,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def update_microsoft_teams_channel_configuration(
         self, **kwargs: Unpack[UpdateTeamsChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateTeamsChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateTeamsChannelConfigurationResultTypeDef]:
         """Updates an Microsoft Teams channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateMicrosoftTeamsChannelConfiguration
@@ -418,7 +418,7 @@ class MultiRegionChatbot(MultiRegionClient):
 
     def update_slack_channel_configuration(
         self, **kwargs: Unpack[UpdateSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateSlackChannelConfigurationResultTypeDef]:
         """Updates a Slack channel configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chatbot-2017-10-11/UpdateSlackChannelConfiguration
@@ -432,7 +432,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeChimeWebhookConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeChimeWebhookConfigurationsResultTypeDef]:
         """Every page of DescribeChimeWebhookConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -456,7 +456,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSlackChannelConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeSlackChannelConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeSlackChannelConfigurationsResultTypeDef]:
         """Every page of DescribeSlackChannelConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -480,7 +480,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSlackUserIdentitiesRequestTypeDef],
-    ) -> RegionResults[DescribeSlackUserIdentitiesResultTypeDef]:
+    ) -> TargetResults[DescribeSlackUserIdentitiesResultTypeDef]:
         """Every page of DescribeSlackUserIdentities in every target, merged per
         target (botocore's build_full_result).
 
@@ -503,7 +503,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSlackWorkspacesRequestTypeDef],
-    ) -> RegionResults[DescribeSlackWorkspacesResultTypeDef]:
+    ) -> TargetResults[DescribeSlackWorkspacesResultTypeDef]:
         """Every page of DescribeSlackWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -527,7 +527,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAssociationsResultTypeDef]:
+    ) -> TargetResults[ListAssociationsResultTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -550,7 +550,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomActionsRequestTypeDef],
-    ) -> RegionResults[ListCustomActionsResultTypeDef]:
+    ) -> TargetResults[ListCustomActionsResultTypeDef]:
         """Every page of ListCustomActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -573,7 +573,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTeamsChannelConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListTeamsChannelConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListTeamsChannelConfigurationsResultTypeDef]:
         """Every page of ListMicrosoftTeamsChannelConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -597,7 +597,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMicrosoftTeamsConfiguredTeamsRequestTypeDef],
-    ) -> RegionResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
+    ) -> TargetResults[ListMicrosoftTeamsConfiguredTeamsResultTypeDef]:
         """Every page of ListMicrosoftTeamsConfiguredTeams in every target, merged
         per target (botocore's build_full_result).
 
@@ -620,7 +620,7 @@ class MultiRegionChatbot(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMicrosoftTeamsUserIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListMicrosoftTeamsUserIdentitiesResultTypeDef]:
         """Every page of ListMicrosoftTeamsUserIdentities in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -149,7 +149,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def associate_phone_number_with_user(
         self, **kwargs: Unpack[AssociatePhoneNumberWithUserRequestTypeDef]
-    ) -> RegionResults[AssociatePhoneNumberWithUserResponseTypeDef]:
+    ) -> TargetResults[AssociatePhoneNumberWithUserResponseTypeDef]:
         """Associates a phone number with the specified Amazon Chime user.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/AssociatePhoneNumberWithUser
@@ -158,7 +158,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def associate_signin_delegate_groups_with_account(
         self, **kwargs: Unpack[AssociateSigninDelegateGroupsWithAccountRequestTypeDef]
-    ) -> RegionResults[AssociateSigninDelegateGroupsWithAccountResponseTypeDef]:
+    ) -> TargetResults[AssociateSigninDelegateGroupsWithAccountResponseTypeDef]:
         """Associates the specified sign-in delegate groups with the specified Amazon
         Chime account.
 
@@ -168,7 +168,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_create_room_membership(
         self, **kwargs: Unpack[BatchCreateRoomMembershipRequestTypeDef]
-    ) -> RegionResults[BatchCreateRoomMembershipResponseTypeDef]:
+    ) -> TargetResults[BatchCreateRoomMembershipResponseTypeDef]:
         """Adds up to 50 members to a chat room in an Amazon Chime Enterprise
         account. Members can be users or bots. The member role designates whether
         the member is a chat room administrator or a general chat room member.
@@ -179,7 +179,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_delete_phone_number(
         self, **kwargs: Unpack[BatchDeletePhoneNumberRequestTypeDef]
-    ) -> RegionResults[BatchDeletePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[BatchDeletePhoneNumberResponseTypeDef]:
         """Moves phone numbers into the Deletion queue. Phone numbers must be
         disassociated from any users or Amazon Chime Voice Connectors before they
         can be deleted.
@@ -190,7 +190,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_suspend_user(
         self, **kwargs: Unpack[BatchSuspendUserRequestTypeDef]
-    ) -> RegionResults[BatchSuspendUserResponseTypeDef]:
+    ) -> TargetResults[BatchSuspendUserResponseTypeDef]:
         """Suspends up to 50 users from a Team or EnterpriseLWA Amazon Chime account.
         For more information about different account types, see Managing Your
         Amazon Chime Accounts in the Amazon Chime Administration Guide.
@@ -201,7 +201,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_unsuspend_user(
         self, **kwargs: Unpack[BatchUnsuspendUserRequestTypeDef]
-    ) -> RegionResults[BatchUnsuspendUserResponseTypeDef]:
+    ) -> TargetResults[BatchUnsuspendUserResponseTypeDef]:
         """Removes the suspension from up to 50 previously suspended users for the
         specified Amazon Chime EnterpriseLWA account. Only users on EnterpriseLWA
         accounts can be unsuspended using this action. For more information about
@@ -214,7 +214,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_update_phone_number(
         self, **kwargs: Unpack[BatchUpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[BatchUpdatePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[BatchUpdatePhoneNumberResponseTypeDef]:
         """Updates phone number product types or calling names. You can update one
         attribute at a time for each UpdatePhoneNumberRequestItem. For example,
         you can update the product type or the calling name.
@@ -225,7 +225,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def batch_update_user(
         self, **kwargs: Unpack[BatchUpdateUserRequestTypeDef]
-    ) -> RegionResults[BatchUpdateUserResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateUserResponseTypeDef]:
         """Updates user details within the UpdateUserRequestItem object for up to 20
         users for the specified Amazon Chime account. Currently, only LicenseType
         updates are supported for this action.
@@ -236,7 +236,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_account(
         self, **kwargs: Unpack[CreateAccountRequestTypeDef]
-    ) -> RegionResults[CreateAccountResponseTypeDef]:
+    ) -> TargetResults[CreateAccountResponseTypeDef]:
         """Creates an Amazon Chime account under the administrator's AWS account.
         Only Team account types are currently supported for this action. For more
         information about different account types, see Managing Your Amazon Chime
@@ -248,7 +248,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_bot(
         self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> RegionResults[CreateBotResponseTypeDef]:
+    ) -> TargetResults[CreateBotResponseTypeDef]:
         """Creates a bot for an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateBot
@@ -257,7 +257,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_meeting_dial_out(
         self, **kwargs: Unpack[CreateMeetingDialOutRequestTypeDef]
-    ) -> RegionResults[CreateMeetingDialOutResponseTypeDef]:
+    ) -> TargetResults[CreateMeetingDialOutResponseTypeDef]:
         """Uses the join token and call metadata in a meeting request (From number,
         To number, and so forth) to initiate an outbound call to a public switched
         telephone network (PSTN) and join them into a Chime meeting. Also ensures
@@ -269,7 +269,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_phone_number_order(
         self, **kwargs: Unpack[CreatePhoneNumberOrderRequestTypeDef]
-    ) -> RegionResults[CreatePhoneNumberOrderResponseTypeDef]:
+    ) -> TargetResults[CreatePhoneNumberOrderResponseTypeDef]:
         """Creates an order for phone numbers to be provisioned. For toll-free
         numbers, you cannot use the Amazon Chime Business Calling product type.
         For numbers outside the U.S., you must use the Amazon Chime SIP Media
@@ -281,7 +281,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_room(
         self, **kwargs: Unpack[CreateRoomRequestTypeDef]
-    ) -> RegionResults[CreateRoomResponseTypeDef]:
+    ) -> TargetResults[CreateRoomResponseTypeDef]:
         """Creates a chat room for the specified Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateRoom
@@ -290,7 +290,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_room_membership(
         self, **kwargs: Unpack[CreateRoomMembershipRequestTypeDef]
-    ) -> RegionResults[CreateRoomMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateRoomMembershipResponseTypeDef]:
         """Adds a member to a chat room in an Amazon Chime Enterprise account. A
         member can be either a user or a bot. The member role designates whether
         the member is a chat room administrator or a general chat room member.
@@ -301,7 +301,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user under the specified Amazon Chime account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/CreateUser
@@ -310,7 +310,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def delete_account(
         self, **kwargs: Unpack[DeleteAccountRequestTypeDef]
-    ) -> RegionResults[DeleteAccountResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountResponseTypeDef]:
         """Deletes the specified Amazon Chime account. You must suspend all users
         before deleting Team account. You can use the BatchSuspendUser action to
         dodo.
@@ -321,7 +321,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def delete_events_configuration(
         self, **kwargs: Unpack[DeleteEventsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the events configuration that allows a bot to receive outgoing
         events.
 
@@ -331,7 +331,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def delete_phone_number(
         self, **kwargs: Unpack[DeletePhoneNumberRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Moves the specified phone number into the Deletion queue. A phone number
         must be disassociated from any users or Amazon Chime Voice Connectors
         before it can be deleted.
@@ -342,7 +342,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def delete_room(
         self, **kwargs: Unpack[DeleteRoomRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a chat room in an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/DeleteRoom
@@ -351,7 +351,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def delete_room_membership(
         self, **kwargs: Unpack[DeleteRoomMembershipRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a member from a chat room in an Amazon Chime Enterprise account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/DeleteRoomMembership
@@ -360,7 +360,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def disassociate_phone_number_from_user(
         self, **kwargs: Unpack[DisassociatePhoneNumberFromUserRequestTypeDef]
-    ) -> RegionResults[DisassociatePhoneNumberFromUserResponseTypeDef]:
+    ) -> TargetResults[DisassociatePhoneNumberFromUserResponseTypeDef]:
         """Disassociates the primary provisioned phone number from the specified
         Amazon Chime user.
 
@@ -371,7 +371,7 @@ class MultiRegionChime(MultiRegionClient):
     def disassociate_signin_delegate_groups_from_account(
         self,
         **kwargs: Unpack[DisassociateSigninDelegateGroupsFromAccountRequestTypeDef],
-    ) -> RegionResults[DisassociateSigninDelegateGroupsFromAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateSigninDelegateGroupsFromAccountResponseTypeDef]:
         """Disassociates the specified sign-in delegate groups from the specified
         Amazon Chime account.
 
@@ -381,7 +381,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_account(
         self, **kwargs: Unpack[GetAccountRequestTypeDef]
-    ) -> RegionResults[GetAccountResponseTypeDef]:
+    ) -> TargetResults[GetAccountResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime account, such as account
         type and supported licenses.
 
@@ -391,7 +391,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_account_settings(
         self, **kwargs: Unpack[GetAccountSettingsRequestTypeDef]
-    ) -> RegionResults[GetAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[GetAccountSettingsResponseTypeDef]:
         """Retrieves account settings for the specified Amazon Chime account ID, such
         as remote control and dialout settings. For more information about these
         settings, see Use the Policies Page in the Amazon Chime Administration
@@ -403,7 +403,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_bot(
         self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> RegionResults[GetBotResponseTypeDef]:
+    ) -> TargetResults[GetBotResponseTypeDef]:
         """Retrieves details for the specified bot, such as bot email address, bot
         type, status, and display name.
 
@@ -413,7 +413,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_events_configuration(
         self, **kwargs: Unpack[GetEventsConfigurationRequestTypeDef]
-    ) -> RegionResults[GetEventsConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEventsConfigurationResponseTypeDef]:
         """Gets details for an events configuration that allows a bot to receive
         outgoing events, such as an HTTPS endpoint or Lambda function ARN.
 
@@ -421,7 +421,7 @@ class MultiRegionChime(MultiRegionClient):
         """
         return self._call("GetEventsConfiguration", kwargs)
 
-    def get_global_settings(self) -> RegionResults[GetGlobalSettingsResponseTypeDef]:
+    def get_global_settings(self) -> TargetResults[GetGlobalSettingsResponseTypeDef]:
         """Retrieves global settings for the administrator's AWS account, such as
         Amazon Chime Business Calling and Amazon Chime Voice Connector settings.
 
@@ -431,7 +431,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_phone_number(
         self, **kwargs: Unpack[GetPhoneNumberRequestTypeDef]
-    ) -> RegionResults[GetPhoneNumberResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberResponseTypeDef]:
         """Retrieves details for the specified phone number ID, such as associations,
         capabilities, and product type.
 
@@ -441,7 +441,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_phone_number_order(
         self, **kwargs: Unpack[GetPhoneNumberOrderRequestTypeDef]
-    ) -> RegionResults[GetPhoneNumberOrderResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberOrderResponseTypeDef]:
         """Retrieves details for the specified phone number order, such as the order
         creation timestamp, phone numbers in E.164 format, product type, and order
         status.
@@ -452,7 +452,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_phone_number_settings(
         self,
-    ) -> RegionResults[GetPhoneNumberSettingsResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberSettingsResponseTypeDef]:
         """Retrieves the phone number settings for the administrator's AWS account,
         such as the default outbound calling name.
 
@@ -462,7 +462,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_retention_settings(
         self, **kwargs: Unpack[GetRetentionSettingsRequestTypeDef]
-    ) -> RegionResults[GetRetentionSettingsResponseTypeDef]:
+    ) -> TargetResults[GetRetentionSettingsResponseTypeDef]:
         """Gets the retention settings for the specified Amazon Chime Enterprise
         account. For more information about retention settings, see Managing Chat
         Retention Policies in the Amazon Chime Administration Guide.
@@ -473,7 +473,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_room(
         self, **kwargs: Unpack[GetRoomRequestTypeDef]
-    ) -> RegionResults[GetRoomResponseTypeDef]:
+    ) -> TargetResults[GetRoomResponseTypeDef]:
         """Retrieves room details, such as the room name, for a room in an Amazon
         Chime Enterprise account.
 
@@ -483,7 +483,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Retrieves details for the specified user ID, such as primary email
         address, license type,and personal meeting PIN.
 
@@ -493,7 +493,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def get_user_settings(
         self, **kwargs: Unpack[GetUserSettingsRequestTypeDef]
-    ) -> RegionResults[GetUserSettingsResponseTypeDef]:
+    ) -> TargetResults[GetUserSettingsResponseTypeDef]:
         """Retrieves settings for the specified user ID, such as any associated phone
         number settings.
 
@@ -503,7 +503,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def invite_users(
         self, **kwargs: Unpack[InviteUsersRequestTypeDef]
-    ) -> RegionResults[InviteUsersResponseTypeDef]:
+    ) -> TargetResults[InviteUsersResponseTypeDef]:
         """Sends email to a maximum of 50 users, inviting them to the specified
         Amazon Chime Team account. Only Team account types are currently supported
         for this action.
@@ -514,7 +514,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_accounts(
         self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Lists the Amazon Chime accounts under the administrator's AWS account. You
         can filter accounts by account name prefix. To find out which Amazon Chime
         account a user belongs to, you can filter by the user's email address,
@@ -526,7 +526,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_bots(
         self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """Lists the bots associated with the administrator's Amazon Chime Enterprise
         account ID.
 
@@ -536,7 +536,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_phone_number_orders(
         self, **kwargs: Unpack[ListPhoneNumberOrdersRequestTypeDef]
-    ) -> RegionResults[ListPhoneNumberOrdersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumberOrdersResponseTypeDef]:
         """Lists the phone number orders for the administrator's Amazon Chime
         account.
 
@@ -546,7 +546,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_phone_numbers(
         self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> RegionResults[ListPhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
         """Lists the phone numbers for the specified Amazon Chime account, Amazon
         Chime user, Amazon Chime Voice Connector, or Amazon Chime Voice Connector
         group.
@@ -557,7 +557,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_room_memberships(
         self, **kwargs: Unpack[ListRoomMembershipsRequestTypeDef]
-    ) -> RegionResults[ListRoomMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListRoomMembershipsResponseTypeDef]:
         """Lists the membership details for the specified room in an Amazon Chime
         Enterprise account, such as the members' IDs, email addresses, and names.
 
@@ -567,7 +567,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_rooms(
         self, **kwargs: Unpack[ListRoomsRequestTypeDef]
-    ) -> RegionResults[ListRoomsResponseTypeDef]:
+    ) -> TargetResults[ListRoomsResponseTypeDef]:
         """Lists the room details for the specified Amazon Chime Enterprise account.
         Optionally, filter the results by a member ID (user ID or bot ID) to see a
         list of rooms that the member belongs to.
@@ -578,7 +578,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_supported_phone_number_countries(
         self, **kwargs: Unpack[ListSupportedPhoneNumberCountriesRequestTypeDef]
-    ) -> RegionResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
+    ) -> TargetResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
         """Lists supported phone number countries.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/ListSupportedPhoneNumberCountries
@@ -587,7 +587,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Lists the users that belong to the specified Amazon Chime account. You can
         specify an email address to list only the user that the email address
         belongs to.
@@ -598,7 +598,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def logout_user(
         self, **kwargs: Unpack[LogoutUserRequestTypeDef]
-    ) -> RegionResults[LogoutUserResponseTypeDef]:
+    ) -> TargetResults[LogoutUserResponseTypeDef]:
         """Logs out the specified user from all of the devices they are currently
         logged into.
 
@@ -608,7 +608,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def put_events_configuration(
         self, **kwargs: Unpack[PutEventsConfigurationRequestTypeDef]
-    ) -> RegionResults[PutEventsConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutEventsConfigurationResponseTypeDef]:
         """Creates an events configuration that allows a bot to receive outgoing
         events sent by Amazon Chime. Choose either an HTTPS endpoint or a Lambda
         function ARN. For more information, see Bot.
@@ -619,7 +619,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def put_retention_settings(
         self, **kwargs: Unpack[PutRetentionSettingsRequestTypeDef]
-    ) -> RegionResults[PutRetentionSettingsResponseTypeDef]:
+    ) -> TargetResults[PutRetentionSettingsResponseTypeDef]:
         """Puts retention settings for the specified Amazon Chime Enterprise account.
         We recommend using AWS CloudTrail to monitor usage of this API for your
         account. For more information, see Logging Amazon Chime API Calls with AWS
@@ -631,7 +631,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def redact_conversation_message(
         self, **kwargs: Unpack[RedactConversationMessageRequestTypeDef]
-    ) -> RegionResults[RedactConversationMessageResponseTypeDef]:
+    ) -> TargetResults[RedactConversationMessageResponseTypeDef]:
         """Redacts the specified message from the specified Amazon Chime
         conversation.
 
@@ -641,7 +641,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def redact_room_message(
         self, **kwargs: Unpack[RedactRoomMessageRequestTypeDef]
-    ) -> RegionResults[RedactRoomMessageResponseTypeDef]:
+    ) -> TargetResults[RedactRoomMessageResponseTypeDef]:
         """Redacts the specified message from the specified Amazon Chime channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/RedactRoomMessage
@@ -650,7 +650,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def regenerate_security_token(
         self, **kwargs: Unpack[RegenerateSecurityTokenRequestTypeDef]
-    ) -> RegionResults[RegenerateSecurityTokenResponseTypeDef]:
+    ) -> TargetResults[RegenerateSecurityTokenResponseTypeDef]:
         """Regenerates the security token for a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-2018-05-01/RegenerateSecurityToken
@@ -659,7 +659,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def reset_personal_pin(
         self, **kwargs: Unpack[ResetPersonalPINRequestTypeDef]
-    ) -> RegionResults[ResetPersonalPINResponseTypeDef]:
+    ) -> TargetResults[ResetPersonalPINResponseTypeDef]:
         """Resets the personal meeting PIN for the specified user on an Amazon Chime
         account. Returns the User object with the updated personal meeting PIN.
 
@@ -669,7 +669,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def restore_phone_number(
         self, **kwargs: Unpack[RestorePhoneNumberRequestTypeDef]
-    ) -> RegionResults[RestorePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[RestorePhoneNumberResponseTypeDef]:
         """Moves a phone number from the Deletion queue back into the phone number
         Inventory.
 
@@ -679,7 +679,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def search_available_phone_numbers(
         self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> RegionResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches for phone numbers that can be ordered. For US numbers, provide at
         least one of the following search filters: AreaCode, City, State, or
         TollFreePrefix. If you provide City, you must also provide State. Numbers
@@ -692,7 +692,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_account(
         self, **kwargs: Unpack[UpdateAccountRequestTypeDef]
-    ) -> RegionResults[UpdateAccountResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountResponseTypeDef]:
         """Updates account details for the specified Amazon Chime account. Currently,
         only account name and default license updates are supported for this
         action.
@@ -703,7 +703,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
         """Updates the settings for the specified Amazon Chime account. You can
         update settings for remote control of shared screens, or for the dial-out
         option. For more information about these settings, see Use the Policies
@@ -715,7 +715,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_bot(
         self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> RegionResults[UpdateBotResponseTypeDef]:
+    ) -> TargetResults[UpdateBotResponseTypeDef]:
         """Updates the status of the specified bot, such as starting or stopping the
         bot from running in your Amazon Chime Enterprise account.
 
@@ -725,7 +725,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_global_settings(
         self, **kwargs: Unpack[UpdateGlobalSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates global settings for the administrator's AWS account, such as
         Amazon Chime Business Calling and Amazon Chime Voice Connector settings.
 
@@ -735,7 +735,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_phone_number(
         self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[UpdatePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
         """Updates phone number details, such as product type or calling name, for
         the specified phone number ID. You can update one phone number detail at a
         time. For example, you can update either the product type or the calling
@@ -747,7 +747,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_phone_number_settings(
         self, **kwargs: Unpack[UpdatePhoneNumberSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the phone number settings for the administrator's AWS account,
         such as the default outbound calling name. You can update the default
         outbound calling name once every seven days. Outbound calling names can
@@ -759,7 +759,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_room(
         self, **kwargs: Unpack[UpdateRoomRequestTypeDef]
-    ) -> RegionResults[UpdateRoomResponseTypeDef]:
+    ) -> TargetResults[UpdateRoomResponseTypeDef]:
         """Updates room details, such as the room name, for a room in an Amazon Chime
         Enterprise account.
 
@@ -769,7 +769,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_room_membership(
         self, **kwargs: Unpack[UpdateRoomMembershipRequestTypeDef]
-    ) -> RegionResults[UpdateRoomMembershipResponseTypeDef]:
+    ) -> TargetResults[UpdateRoomMembershipResponseTypeDef]:
         """Updates room membership details, such as the member role, for a room in an
         Amazon Chime Enterprise account. The member role designates whether the
         member is a chat room administrator or a general chat room member. The
@@ -781,7 +781,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates user details for a specified user ID. Currently, only LicenseType
         updates are supported for this action.
 
@@ -791,7 +791,7 @@ class MultiRegionChime(MultiRegionClient):
 
     def update_user_settings(
         self, **kwargs: Unpack[UpdateUserSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the settings for the specified user, such as phone number
         settings.
 
@@ -806,7 +806,7 @@ class MultiRegionChime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -832,7 +832,7 @@ class MultiRegionChime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 

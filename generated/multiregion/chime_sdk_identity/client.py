@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -83,7 +83,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def create_app_instance(
         self, **kwargs: Unpack[CreateAppInstanceRequestTypeDef]
-    ) -> RegionResults[CreateAppInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateAppInstanceResponseTypeDef]:
         """Creates an Amazon Chime SDK messaging AppInstance under an AWS account.
         Only SDK messaging customers use this API. CreateAppInstance supports
         idempotency behavior as described in the AWS API Standard.
@@ -94,7 +94,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def create_app_instance_admin(
         self, **kwargs: Unpack[CreateAppInstanceAdminRequestTypeDef]
-    ) -> RegionResults[CreateAppInstanceAdminResponseTypeDef]:
+    ) -> TargetResults[CreateAppInstanceAdminResponseTypeDef]:
         """Promotes an AppInstanceUser or AppInstanceBot to an AppInstanceAdmin. The
         promoted entity can perform the following actions.
 
@@ -104,7 +104,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def create_app_instance_bot(
         self, **kwargs: Unpack[CreateAppInstanceBotRequestTypeDef]
-    ) -> RegionResults[CreateAppInstanceBotResponseTypeDef]:
+    ) -> TargetResults[CreateAppInstanceBotResponseTypeDef]:
         """Creates a bot under an Amazon Chime AppInstance. The request consists of a
         unique Configuration and Name for that bot.
 
@@ -114,7 +114,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def create_app_instance_user(
         self, **kwargs: Unpack[CreateAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[CreateAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[CreateAppInstanceUserResponseTypeDef]:
         """Creates a user under an Amazon Chime AppInstance. The request consists of
         a unique appInstanceUserId and Name for that user.
 
@@ -124,7 +124,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def delete_app_instance(
         self, **kwargs: Unpack[DeleteAppInstanceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstance and all associated data asynchronously.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstance
@@ -133,7 +133,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def delete_app_instance_admin(
         self, **kwargs: Unpack[DeleteAppInstanceAdminRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Demotes an AppInstanceAdmin to an AppInstanceUser or AppInstanceBot. This
         action does not delete the user.
 
@@ -143,7 +143,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def delete_app_instance_bot(
         self, **kwargs: Unpack[DeleteAppInstanceBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstanceBot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstanceBot
@@ -152,7 +152,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def delete_app_instance_user(
         self, **kwargs: Unpack[DeleteAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeleteAppInstanceUser
@@ -161,7 +161,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def deregister_app_instance_user_endpoint(
         self, **kwargs: Unpack[DeregisterAppInstanceUserEndpointRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deregisters an AppInstanceUserEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DeregisterAppInstanceUserEndpoint
@@ -170,7 +170,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def describe_app_instance(
         self, **kwargs: Unpack[DescribeAppInstanceRequestTypeDef]
-    ) -> RegionResults[DescribeAppInstanceResponseTypeDef]:
+    ) -> TargetResults[DescribeAppInstanceResponseTypeDef]:
         """Returns the full details of an AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstance
@@ -179,7 +179,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def describe_app_instance_admin(
         self, **kwargs: Unpack[DescribeAppInstanceAdminRequestTypeDef]
-    ) -> RegionResults[DescribeAppInstanceAdminResponseTypeDef]:
+    ) -> TargetResults[DescribeAppInstanceAdminResponseTypeDef]:
         """Returns the full details of an AppInstanceAdmin.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceAdmin
@@ -188,7 +188,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def describe_app_instance_bot(
         self, **kwargs: Unpack[DescribeAppInstanceBotRequestTypeDef]
-    ) -> RegionResults[DescribeAppInstanceBotResponseTypeDef]:
+    ) -> TargetResults[DescribeAppInstanceBotResponseTypeDef]:
         """The AppInstanceBot's information.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceBot
@@ -197,7 +197,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def describe_app_instance_user(
         self, **kwargs: Unpack[DescribeAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[DescribeAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[DescribeAppInstanceUserResponseTypeDef]:
         """Returns the full details of an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceUser
@@ -206,7 +206,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def describe_app_instance_user_endpoint(
         self, **kwargs: Unpack[DescribeAppInstanceUserEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeAppInstanceUserEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeAppInstanceUserEndpointResponseTypeDef]:
         """Returns the full details of an AppInstanceUserEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/DescribeAppInstanceUserEndpoint
@@ -215,7 +215,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def get_app_instance_retention_settings(
         self, **kwargs: Unpack[GetAppInstanceRetentionSettingsRequestTypeDef]
-    ) -> RegionResults[GetAppInstanceRetentionSettingsResponseTypeDef]:
+    ) -> TargetResults[GetAppInstanceRetentionSettingsResponseTypeDef]:
         """Gets the retention settings for an AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/GetAppInstanceRetentionSettings
@@ -224,7 +224,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_app_instance_admins(
         self, **kwargs: Unpack[ListAppInstanceAdminsRequestTypeDef]
-    ) -> RegionResults[ListAppInstanceAdminsResponseTypeDef]:
+    ) -> TargetResults[ListAppInstanceAdminsResponseTypeDef]:
         """Returns a list of the administrators in the AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceAdmins
@@ -233,7 +233,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_app_instance_bots(
         self, **kwargs: Unpack[ListAppInstanceBotsRequestTypeDef]
-    ) -> RegionResults[ListAppInstanceBotsResponseTypeDef]:
+    ) -> TargetResults[ListAppInstanceBotsResponseTypeDef]:
         """Lists all AppInstanceBots created under a single AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceBots
@@ -242,7 +242,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_app_instance_user_endpoints(
         self, **kwargs: Unpack[ListAppInstanceUserEndpointsRequestTypeDef]
-    ) -> RegionResults[ListAppInstanceUserEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListAppInstanceUserEndpointsResponseTypeDef]:
         """Lists all the AppInstanceUserEndpoints created under a single
         AppInstanceUser.
 
@@ -252,7 +252,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_app_instance_users(
         self, **kwargs: Unpack[ListAppInstanceUsersRequestTypeDef]
-    ) -> RegionResults[ListAppInstanceUsersResponseTypeDef]:
+    ) -> TargetResults[ListAppInstanceUsersResponseTypeDef]:
         """List all AppInstanceUsers created under a single AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstanceUsers
@@ -261,7 +261,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_app_instances(
         self, **kwargs: Unpack[ListAppInstancesRequestTypeDef]
-    ) -> RegionResults[ListAppInstancesResponseTypeDef]:
+    ) -> TargetResults[ListAppInstancesResponseTypeDef]:
         """Lists all Amazon Chime AppInstances created under a single AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListAppInstances
@@ -270,7 +270,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an Amazon Chime SDK identity resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/ListTagsForResource
@@ -279,7 +279,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def put_app_instance_retention_settings(
         self, **kwargs: Unpack[PutAppInstanceRetentionSettingsRequestTypeDef]
-    ) -> RegionResults[PutAppInstanceRetentionSettingsResponseTypeDef]:
+    ) -> TargetResults[PutAppInstanceRetentionSettingsResponseTypeDef]:
         """Sets the amount of time in days that a given AppInstance retains data.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/PutAppInstanceRetentionSettings
@@ -288,7 +288,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def put_app_instance_user_expiration_settings(
         self, **kwargs: Unpack[PutAppInstanceUserExpirationSettingsRequestTypeDef]
-    ) -> RegionResults[PutAppInstanceUserExpirationSettingsResponseTypeDef]:
+    ) -> TargetResults[PutAppInstanceUserExpirationSettingsResponseTypeDef]:
         """Sets the number of days before the AppInstanceUser is automatically
         deleted.
 
@@ -298,7 +298,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def register_app_instance_user_endpoint(
         self, **kwargs: Unpack[RegisterAppInstanceUserEndpointRequestTypeDef]
-    ) -> RegionResults[RegisterAppInstanceUserEndpointResponseTypeDef]:
+    ) -> TargetResults[RegisterAppInstanceUserEndpointResponseTypeDef]:
         """Registers an endpoint under an Amazon Chime AppInstanceUser. The endpoint
         receives messages for a user. For push notifications, the endpoint is a
         mobile device used to receive mobile push notifications for a user.
@@ -309,7 +309,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Applies the specified tags to the specified Amazon Chime SDK identity
         resource.
 
@@ -319,7 +319,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Amazon Chime SDK identity
         resource.
 
@@ -329,7 +329,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def update_app_instance(
         self, **kwargs: Unpack[UpdateAppInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateAppInstanceResponseTypeDef]:
+    ) -> TargetResults[UpdateAppInstanceResponseTypeDef]:
         """Updates AppInstance metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/UpdateAppInstance
@@ -338,7 +338,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def update_app_instance_bot(
         self, **kwargs: Unpack[UpdateAppInstanceBotRequestTypeDef]
-    ) -> RegionResults[UpdateAppInstanceBotResponseTypeDef]:
+    ) -> TargetResults[UpdateAppInstanceBotResponseTypeDef]:
         """Updates the name and metadata of an AppInstanceBot.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-identity-2021-04-20/UpdateAppInstanceBot
@@ -347,7 +347,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def update_app_instance_user(
         self, **kwargs: Unpack[UpdateAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[UpdateAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[UpdateAppInstanceUserResponseTypeDef]:
         """Updates the details of an AppInstanceUser. You can update names and
         metadata.
 
@@ -357,7 +357,7 @@ class MultiRegionChimeSDKIdentity(MultiRegionClient):
 
     def update_app_instance_user_endpoint(
         self, **kwargs: Unpack[UpdateAppInstanceUserEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateAppInstanceUserEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateAppInstanceUserEndpointResponseTypeDef]:
         """Updates the details of an AppInstanceUserEndpoint. You can update the name
         and AllowMessage values.
 

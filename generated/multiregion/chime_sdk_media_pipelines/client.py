@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -85,7 +85,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_capture_pipeline(
         self, **kwargs: Unpack[CreateMediaCapturePipelineRequestTypeDef]
-    ) -> RegionResults[CreateMediaCapturePipelineResponseTypeDef]:
+    ) -> TargetResults[CreateMediaCapturePipelineResponseTypeDef]:
         """Creates a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaCapturePipeline
@@ -94,7 +94,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_concatenation_pipeline(
         self, **kwargs: Unpack[CreateMediaConcatenationPipelineRequestTypeDef]
-    ) -> RegionResults[CreateMediaConcatenationPipelineResponseTypeDef]:
+    ) -> TargetResults[CreateMediaConcatenationPipelineResponseTypeDef]:
         """Creates a media concatenation pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaConcatenationPipeline
@@ -103,7 +103,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_insights_pipeline(
         self, **kwargs: Unpack[CreateMediaInsightsPipelineRequestTypeDef]
-    ) -> RegionResults[CreateMediaInsightsPipelineResponseTypeDef]:
+    ) -> TargetResults[CreateMediaInsightsPipelineResponseTypeDef]:
         """Creates a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaInsightsPipeline
@@ -112,7 +112,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_insights_pipeline_configuration(
         self, **kwargs: Unpack[CreateMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateMediaInsightsPipelineConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateMediaInsightsPipelineConfigurationResponseTypeDef]:
         """A structure that contains the static configurations for a media insights
         pipeline.
 
@@ -122,7 +122,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_live_connector_pipeline(
         self, **kwargs: Unpack[CreateMediaLiveConnectorPipelineRequestTypeDef]
-    ) -> RegionResults[CreateMediaLiveConnectorPipelineResponseTypeDef]:
+    ) -> TargetResults[CreateMediaLiveConnectorPipelineResponseTypeDef]:
         """Creates a media live connector pipeline in an Amazon Chime SDK meeting.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaLiveConnectorPipeline
@@ -131,7 +131,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_pipeline_kinesis_video_stream_pool(
         self, **kwargs: Unpack[CreateMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> RegionResults[CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+    ) -> TargetResults[CreateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
         """Creates an Amazon Kinesis Video Stream pool for use with media stream
         pipelines.
 
@@ -141,7 +141,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def create_media_stream_pipeline(
         self, **kwargs: Unpack[CreateMediaStreamPipelineRequestTypeDef]
-    ) -> RegionResults[CreateMediaStreamPipelineResponseTypeDef]:
+    ) -> TargetResults[CreateMediaStreamPipelineResponseTypeDef]:
         """Creates a streaming media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/CreateMediaStreamPipeline
@@ -150,7 +150,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def delete_media_capture_pipeline(
         self, **kwargs: Unpack[DeleteMediaCapturePipelineRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaCapturePipeline
@@ -159,7 +159,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def delete_media_insights_pipeline_configuration(
         self, **kwargs: Unpack[DeleteMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaInsightsPipelineConfiguration
@@ -168,7 +168,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def delete_media_pipeline(
         self, **kwargs: Unpack[DeleteMediaPipelineRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaPipeline
@@ -177,7 +177,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def delete_media_pipeline_kinesis_video_stream_pool(
         self, **kwargs: Unpack[DeleteMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kinesis Video Stream pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/DeleteMediaPipelineKinesisVideoStreamPool
@@ -186,7 +186,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_media_capture_pipeline(
         self, **kwargs: Unpack[GetMediaCapturePipelineRequestTypeDef]
-    ) -> RegionResults[GetMediaCapturePipelineResponseTypeDef]:
+    ) -> TargetResults[GetMediaCapturePipelineResponseTypeDef]:
         """Gets an existing media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaCapturePipeline
@@ -195,7 +195,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_media_insights_pipeline_configuration(
         self, **kwargs: Unpack[GetMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> RegionResults[GetMediaInsightsPipelineConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetMediaInsightsPipelineConfigurationResponseTypeDef]:
         """Gets the configuration settings for a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaInsightsPipelineConfiguration
@@ -204,7 +204,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_media_pipeline(
         self, **kwargs: Unpack[GetMediaPipelineRequestTypeDef]
-    ) -> RegionResults[GetMediaPipelineResponseTypeDef]:
+    ) -> TargetResults[GetMediaPipelineResponseTypeDef]:
         """Gets an existing media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaPipeline
@@ -213,7 +213,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_media_pipeline_kinesis_video_stream_pool(
         self, **kwargs: Unpack[GetMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> RegionResults[GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+    ) -> TargetResults[GetMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
         """Gets an Kinesis video stream pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetMediaPipelineKinesisVideoStreamPool
@@ -222,7 +222,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_speaker_search_task(
         self, **kwargs: Unpack[GetSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[GetSpeakerSearchTaskResponseTypeDef]:
+    ) -> TargetResults[GetSpeakerSearchTaskResponseTypeDef]:
         """Retrieves the details of the specified speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetSpeakerSearchTask
@@ -231,7 +231,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def get_voice_tone_analysis_task(
         self, **kwargs: Unpack[GetVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
+    ) -> TargetResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
         """Retrieves the details of a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/GetVoiceToneAnalysisTask
@@ -240,7 +240,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def list_media_capture_pipelines(
         self, **kwargs: Unpack[ListMediaCapturePipelinesRequestTypeDef]
-    ) -> RegionResults[ListMediaCapturePipelinesResponseTypeDef]:
+    ) -> TargetResults[ListMediaCapturePipelinesResponseTypeDef]:
         """Returns a list of media pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaCapturePipelines
@@ -249,7 +249,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def list_media_insights_pipeline_configurations(
         self, **kwargs: Unpack[ListMediaInsightsPipelineConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListMediaInsightsPipelineConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListMediaInsightsPipelineConfigurationsResponseTypeDef]:
         """Lists the available media insights pipeline configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaInsightsPipelineConfigurations
@@ -258,7 +258,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def list_media_pipeline_kinesis_video_stream_pools(
         self, **kwargs: Unpack[ListMediaPipelineKinesisVideoStreamPoolsRequestTypeDef]
-    ) -> RegionResults[ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef]:
+    ) -> TargetResults[ListMediaPipelineKinesisVideoStreamPoolsResponseTypeDef]:
         """Lists the video stream pools in the media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaPipelineKinesisVideoStreamPools
@@ -267,7 +267,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def list_media_pipelines(
         self, **kwargs: Unpack[ListMediaPipelinesRequestTypeDef]
-    ) -> RegionResults[ListMediaPipelinesResponseTypeDef]:
+    ) -> TargetResults[ListMediaPipelinesResponseTypeDef]:
         """Returns a list of media pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListMediaPipelines
@@ -276,7 +276,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags available for a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/ListTagsForResource
@@ -285,7 +285,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def start_speaker_search_task(
         self, **kwargs: Unpack[StartSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[StartSpeakerSearchTaskResponseTypeDef]:
+    ) -> TargetResults[StartSpeakerSearchTaskResponseTypeDef]:
         """Starts a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StartSpeakerSearchTask
@@ -294,7 +294,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def start_voice_tone_analysis_task(
         self, **kwargs: Unpack[StartVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
+    ) -> TargetResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
         """Starts a voice tone analysis task. For more information about voice tone
         analysis, see Using Amazon Chime SDK voice analytics in the Amazon Chime
         SDK Developer Guide.
@@ -305,7 +305,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def stop_speaker_search_task(
         self, **kwargs: Unpack[StopSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StopSpeakerSearchTask
@@ -314,7 +314,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def stop_voice_tone_analysis_task(
         self, **kwargs: Unpack[StopVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/StopVoiceToneAnalysisTask
@@ -323,7 +323,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """The ARN of the media pipeline that you want to tag. Consists of the
         pipeline's endpoint region, resource ID, and pipeline ID.
 
@@ -333,7 +333,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes any tags from a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UntagResource
@@ -342,7 +342,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def update_media_insights_pipeline_configuration(
         self, **kwargs: Unpack[UpdateMediaInsightsPipelineConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateMediaInsightsPipelineConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateMediaInsightsPipelineConfigurationResponseTypeDef]:
         """Updates the media insights pipeline's configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaInsightsPipelineConfiguration
@@ -351,7 +351,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def update_media_insights_pipeline_status(
         self, **kwargs: Unpack[UpdateMediaInsightsPipelineStatusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the status of a media insights pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaInsightsPipelineStatus
@@ -360,7 +360,7 @@ class MultiRegionChimeSDKMediaPipelines(MultiRegionClient):
 
     def update_media_pipeline_kinesis_video_stream_pool(
         self, **kwargs: Unpack[UpdateMediaPipelineKinesisVideoStreamPoolRequestTypeDef]
-    ) -> RegionResults[UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
+    ) -> TargetResults[UpdateMediaPipelineKinesisVideoStreamPoolResponseTypeDef]:
         """Updates an Amazon Kinesis Video Stream pool in a media pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-media-pipelines-2021-07-15/UpdateMediaPipelineKinesisVideoStreamPool

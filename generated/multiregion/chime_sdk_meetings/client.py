@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -57,7 +57,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def batch_create_attendee(
         self, **kwargs: Unpack[BatchCreateAttendeeRequestTypeDef]
-    ) -> RegionResults[BatchCreateAttendeeResponseTypeDef]:
+    ) -> TargetResults[BatchCreateAttendeeResponseTypeDef]:
         """Creates up to 100 attendees for an active Amazon Chime SDK meeting. For
         more information about the Amazon Chime SDK, see Using the Amazon Chime
         SDK in the Amazon Chime Developer Guide.
@@ -68,7 +68,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def batch_update_attendee_capabilities_except(
         self, **kwargs: Unpack[BatchUpdateAttendeeCapabilitiesExceptRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates AttendeeCapabilities except the capabilities listed in an
         ExcludedAttendeeIds table.
 
@@ -78,7 +78,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def create_attendee(
         self, **kwargs: Unpack[CreateAttendeeRequestTypeDef]
-    ) -> RegionResults[CreateAttendeeResponseTypeDef]:
+    ) -> TargetResults[CreateAttendeeResponseTypeDef]:
         """Creates a new attendee for an active Amazon Chime SDK meeting. For more
         information about the Amazon Chime SDK, see Using the Amazon Chime SDK in
         the Amazon Chime Developer Guide.
@@ -89,7 +89,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def create_meeting(
         self, **kwargs: Unpack[CreateMeetingRequestTypeDef]
-    ) -> RegionResults[CreateMeetingResponseTypeDef]:
+    ) -> TargetResults[CreateMeetingResponseTypeDef]:
         """Creates a new Amazon Chime SDK meeting in the specified media Region with
         no initial attendees. For more information about specifying media Regions,
         see Available Regions and Using meeting Regions, both in the Amazon Chime
@@ -102,7 +102,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def create_meeting_with_attendees(
         self, **kwargs: Unpack[CreateMeetingWithAttendeesRequestTypeDef]
-    ) -> RegionResults[CreateMeetingWithAttendeesResponseTypeDef]:
+    ) -> TargetResults[CreateMeetingWithAttendeesResponseTypeDef]:
         """Creates a new Amazon Chime SDK meeting in the specified media Region, with
         attendees. For more information about specifying media Regions, see
         Available Regions and Using meeting Regions, both in the Amazon Chime SDK
@@ -115,7 +115,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def delete_attendee(
         self, **kwargs: Unpack[DeleteAttendeeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an attendee from the specified Amazon Chime SDK meeting and
         deletes their JoinToken. Attendees are automatically deleted when a Amazon
         Chime SDK meeting is deleted. For more information about the Amazon Chime
@@ -127,7 +127,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def delete_meeting(
         self, **kwargs: Unpack[DeleteMeetingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Chime SDK meeting. The operation deletes all
         attendees, disconnects all clients, and prevents new clients from joining
         the meeting. For more information about the Amazon Chime SDK, see Using
@@ -139,7 +139,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def get_attendee(
         self, **kwargs: Unpack[GetAttendeeRequestTypeDef]
-    ) -> RegionResults[GetAttendeeResponseTypeDef]:
+    ) -> TargetResults[GetAttendeeResponseTypeDef]:
         """Gets the Amazon Chime SDK attendee details for a specified meeting ID and
         attendee ID. For more information about the Amazon Chime SDK, see Using
         the Amazon Chime SDK in the Amazon Chime Developer Guide.
@@ -150,7 +150,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def get_meeting(
         self, **kwargs: Unpack[GetMeetingRequestTypeDef]
-    ) -> RegionResults[GetMeetingResponseTypeDef]:
+    ) -> TargetResults[GetMeetingResponseTypeDef]:
         """Gets the Amazon Chime SDK meeting details for the specified meeting ID.
         For more information about the Amazon Chime SDK, see Using the Amazon
         Chime SDK in the Amazon Chime Developer Guide.
@@ -161,7 +161,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def list_attendees(
         self, **kwargs: Unpack[ListAttendeesRequestTypeDef]
-    ) -> RegionResults[ListAttendeesResponseTypeDef]:
+    ) -> TargetResults[ListAttendeesResponseTypeDef]:
         """Lists the attendees for the specified Amazon Chime SDK meeting. For more
         information about the Amazon Chime SDK, see Using the Amazon Chime SDK in
         the Amazon Chime Developer Guide.
@@ -172,7 +172,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags available for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/ListTagsForResource
@@ -181,7 +181,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def start_meeting_transcription(
         self, **kwargs: Unpack[StartMeetingTranscriptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts transcription for the specified meetingId. For more information,
         refer to Using Amazon Chime SDK live transcription in the Amazon Chime SDK
         Developer Guide.
@@ -192,7 +192,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def stop_meeting_transcription(
         self, **kwargs: Unpack[StopMeetingTranscriptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops transcription for the specified meetingId. For more information,
         refer to Using Amazon Chime SDK live transcription in the Amazon Chime SDK
         Developer Guide.
@@ -203,7 +203,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """The resource that supports tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/TagResource
@@ -212,7 +212,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
@@ -224,7 +224,7 @@ class MultiRegionChimeSDKMeetings(MultiRegionClient):
 
     def update_attendee_capabilities(
         self, **kwargs: Unpack[UpdateAttendeeCapabilitiesRequestTypeDef]
-    ) -> RegionResults[UpdateAttendeeCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[UpdateAttendeeCapabilitiesResponseTypeDef]:
         """The capabilities that you want to update.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-meetings-2021-07-15/UpdateAttendeeCapabilities

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -121,7 +121,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def associate_channel_flow(
         self, **kwargs: Unpack[AssociateChannelFlowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a channel flow with a channel. Once associated, all messages to
         that channel go through channel flow processors. To stop processing, use
         the DisassociateChannelFlow API.
@@ -132,7 +132,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def batch_create_channel_membership(
         self, **kwargs: Unpack[BatchCreateChannelMembershipRequestTypeDef]
-    ) -> RegionResults[BatchCreateChannelMembershipResponseTypeDef]:
+    ) -> TargetResults[BatchCreateChannelMembershipResponseTypeDef]:
         """Adds a specified number of users and bots to a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/BatchCreateChannelMembership
@@ -141,7 +141,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def channel_flow_callback(
         self, **kwargs: Unpack[ChannelFlowCallbackRequestTypeDef]
-    ) -> RegionResults[ChannelFlowCallbackResponseTypeDef]:
+    ) -> TargetResults[ChannelFlowCallbackResponseTypeDef]:
         """Calls back Amazon Chime SDK messaging with a processing response message.
         This should be invoked from the processor Lambda. This is a developer API.
 
@@ -151,7 +151,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a channel to which you can add users and send messages.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannel
@@ -160,7 +160,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def create_channel_ban(
         self, **kwargs: Unpack[CreateChannelBanRequestTypeDef]
-    ) -> RegionResults[CreateChannelBanResponseTypeDef]:
+    ) -> TargetResults[CreateChannelBanResponseTypeDef]:
         """Permanently bans a member from a channel. Moderators can't add banned
         members to a channel. To undo a ban, you first have to DeleteChannelBan,
         and then CreateChannelMembership. Bans are cleaned up when you delete
@@ -172,7 +172,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def create_channel_flow(
         self, **kwargs: Unpack[CreateChannelFlowRequestTypeDef]
-    ) -> RegionResults[CreateChannelFlowResponseTypeDef]:
+    ) -> TargetResults[CreateChannelFlowResponseTypeDef]:
         """Creates a channel flow, a container for processors. Processors are AWS
         Lambda functions that perform actions on chat messages, such as stripping
         out profanity. You can associate channel flows with channels, and the
@@ -185,7 +185,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def create_channel_membership(
         self, **kwargs: Unpack[CreateChannelMembershipRequestTypeDef]
-    ) -> RegionResults[CreateChannelMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateChannelMembershipResponseTypeDef]:
         """Adds a member to a channel. The InvitedBy field in ChannelMembership is
         derived from the request header. A channel member can:
 
@@ -195,7 +195,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def create_channel_moderator(
         self, **kwargs: Unpack[CreateChannelModeratorRequestTypeDef]
-    ) -> RegionResults[CreateChannelModeratorResponseTypeDef]:
+    ) -> TargetResults[CreateChannelModeratorResponseTypeDef]:
         """Creates a new ChannelModerator. A channel moderator can:
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/CreateChannelModerator
@@ -204,7 +204,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Immediately makes a channel and its memberships inaccessible and marks
         them for deletion. This is an irreversible process.
 
@@ -214,7 +214,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel_ban(
         self, **kwargs: Unpack[DeleteChannelBanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a member from a channel's ban list.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelBan
@@ -223,7 +223,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel_flow(
         self, **kwargs: Unpack[DeleteChannelFlowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a channel flow, an irreversible process. This is a developer API.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelFlow
@@ -232,7 +232,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel_membership(
         self, **kwargs: Unpack[DeleteChannelMembershipRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a member from a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelMembership
@@ -241,7 +241,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel_message(
         self, **kwargs: Unpack[DeleteChannelMessageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a channel message. Only admins can perform this action. Deletion
         makes messages inaccessible immediately. A background process deletes any
         revisions created by UpdateChannelMessage.
@@ -252,7 +252,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_channel_moderator(
         self, **kwargs: Unpack[DeleteChannelModeratorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a channel moderator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DeleteChannelModerator
@@ -261,7 +261,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def delete_messaging_streaming_configurations(
         self, **kwargs: Unpack[DeleteMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the streaming configurations for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -272,7 +272,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel(
         self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> RegionResults[DescribeChannelResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelResponseTypeDef]:
         """Returns the full details of a channel in an Amazon Chime AppInstance.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannel
@@ -281,7 +281,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_ban(
         self, **kwargs: Unpack[DescribeChannelBanRequestTypeDef]
-    ) -> RegionResults[DescribeChannelBanResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelBanResponseTypeDef]:
         """Returns the full details of a channel ban.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelBan
@@ -290,7 +290,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_flow(
         self, **kwargs: Unpack[DescribeChannelFlowRequestTypeDef]
-    ) -> RegionResults[DescribeChannelFlowResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelFlowResponseTypeDef]:
         """Returns the full details of a channel flow in an Amazon Chime AppInstance.
         This is a developer API.
 
@@ -300,7 +300,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_membership(
         self, **kwargs: Unpack[DescribeChannelMembershipRequestTypeDef]
-    ) -> RegionResults[DescribeChannelMembershipResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelMembershipResponseTypeDef]:
         """Returns the full details of a user's channel membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelMembership
@@ -310,7 +310,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
     def describe_channel_membership_for_app_instance_user(
         self,
         **kwargs: Unpack[DescribeChannelMembershipForAppInstanceUserRequestTypeDef],
-    ) -> RegionResults[DescribeChannelMembershipForAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelMembershipForAppInstanceUserResponseTypeDef]:
         """Returns the details of a channel based on the membership of the specified
         AppInstanceUser or AppInstanceBot.
 
@@ -320,7 +320,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_moderated_by_app_instance_user(
         self, **kwargs: Unpack[DescribeChannelModeratedByAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[DescribeChannelModeratedByAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelModeratedByAppInstanceUserResponseTypeDef]:
         """Returns the full details of a channel moderated by the specified
         AppInstanceUser or AppInstanceBot.
 
@@ -330,7 +330,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def describe_channel_moderator(
         self, **kwargs: Unpack[DescribeChannelModeratorRequestTypeDef]
-    ) -> RegionResults[DescribeChannelModeratorResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelModeratorResponseTypeDef]:
         """Returns the full details of a single ChannelModerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/DescribeChannelModerator
@@ -339,7 +339,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def disassociate_channel_flow(
         self, **kwargs: Unpack[DisassociateChannelFlowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a channel flow from all its channels. Once disassociated,
         all messages to that channel stop going through the channel flow
         processor.
@@ -350,7 +350,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def get_channel_membership_preferences(
         self, **kwargs: Unpack[GetChannelMembershipPreferencesRequestTypeDef]
-    ) -> RegionResults[GetChannelMembershipPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetChannelMembershipPreferencesResponseTypeDef]:
         """Gets the membership preferences of an AppInstanceUser or AppInstanceBot
         for the specified channel. A user or a bot must be a member of the channel
         and own the membership in order to retrieve membership preferences. Users
@@ -364,7 +364,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def get_channel_message(
         self, **kwargs: Unpack[GetChannelMessageRequestTypeDef]
-    ) -> RegionResults[GetChannelMessageResponseTypeDef]:
+    ) -> TargetResults[GetChannelMessageResponseTypeDef]:
         """Gets the full details of a channel message.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/GetChannelMessage
@@ -373,7 +373,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def get_channel_message_status(
         self, **kwargs: Unpack[GetChannelMessageStatusRequestTypeDef]
-    ) -> RegionResults[GetChannelMessageStatusResponseTypeDef]:
+    ) -> TargetResults[GetChannelMessageStatusResponseTypeDef]:
         """Gets message status for a specified messageId. Use this API to determine
         the intermediate status of messages going through channel flow processing.
         The API provides an alternative to retrieving message status if the event
@@ -385,7 +385,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def get_messaging_session_endpoint(
         self, **kwargs: Unpack[GetMessagingSessionEndpointRequestTypeDef]
-    ) -> RegionResults[GetMessagingSessionEndpointResponseTypeDef]:
+    ) -> TargetResults[GetMessagingSessionEndpointResponseTypeDef]:
         """The details of the endpoint for the messaging session.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/GetMessagingSessionEndpoint
@@ -394,7 +394,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def get_messaging_streaming_configurations(
         self, **kwargs: Unpack[GetMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> RegionResults[GetMessagingStreamingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[GetMessagingStreamingConfigurationsResponseTypeDef]:
         """Retrieves the data streaming configuration for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -405,7 +405,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_bans(
         self, **kwargs: Unpack[ListChannelBansRequestTypeDef]
-    ) -> RegionResults[ListChannelBansResponseTypeDef]:
+    ) -> TargetResults[ListChannelBansResponseTypeDef]:
         """Lists all the users and bots banned from a particular channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelBans
@@ -414,7 +414,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_flows(
         self, **kwargs: Unpack[ListChannelFlowsRequestTypeDef]
-    ) -> RegionResults[ListChannelFlowsResponseTypeDef]:
+    ) -> TargetResults[ListChannelFlowsResponseTypeDef]:
         """Returns a paginated lists of all the channel flows created under a single
         Chime. This is a developer API.
 
@@ -424,7 +424,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_memberships(
         self, **kwargs: Unpack[ListChannelMembershipsRequestTypeDef]
-    ) -> RegionResults[ListChannelMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListChannelMembershipsResponseTypeDef]:
         """Lists all channel memberships in a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelMemberships
@@ -433,7 +433,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_memberships_for_app_instance_user(
         self, **kwargs: Unpack[ListChannelMembershipsForAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[ListChannelMembershipsForAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[ListChannelMembershipsForAppInstanceUserResponseTypeDef]:
         """Lists all channels that an AppInstanceUser or AppInstanceBot is a part of.
         Only an AppInstanceAdmin can call the API with a user ARN that is not
         their own.
@@ -444,7 +444,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_messages(
         self, **kwargs: Unpack[ListChannelMessagesRequestTypeDef]
-    ) -> RegionResults[ListChannelMessagesResponseTypeDef]:
+    ) -> TargetResults[ListChannelMessagesResponseTypeDef]:
         """List all the messages in a channel. Returns a paginated list of
         ChannelMessages. By default, sorted by creation timestamp in descending
         order.
@@ -455,7 +455,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channel_moderators(
         self, **kwargs: Unpack[ListChannelModeratorsRequestTypeDef]
-    ) -> RegionResults[ListChannelModeratorsResponseTypeDef]:
+    ) -> TargetResults[ListChannelModeratorsResponseTypeDef]:
         """Lists all the moderators for a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelModerators
@@ -464,7 +464,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Lists all Channels created under a single Chime App as a paginated list.
         You can specify filters to narrow results.
 
@@ -474,7 +474,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channels_associated_with_channel_flow(
         self, **kwargs: Unpack[ListChannelsAssociatedWithChannelFlowRequestTypeDef]
-    ) -> RegionResults[ListChannelsAssociatedWithChannelFlowResponseTypeDef]:
+    ) -> TargetResults[ListChannelsAssociatedWithChannelFlowResponseTypeDef]:
         """Lists all channels associated with a specified channel flow. You can
         associate a channel flow with multiple channels, but you can only
         associate a channel with one channel flow. This is a developer API.
@@ -485,7 +485,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_channels_moderated_by_app_instance_user(
         self, **kwargs: Unpack[ListChannelsModeratedByAppInstanceUserRequestTypeDef]
-    ) -> RegionResults[ListChannelsModeratedByAppInstanceUserResponseTypeDef]:
+    ) -> TargetResults[ListChannelsModeratedByAppInstanceUserResponseTypeDef]:
         """A list of the channels moderated by an AppInstanceUser.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListChannelsModeratedByAppInstanceUser
@@ -494,7 +494,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_sub_channels(
         self, **kwargs: Unpack[ListSubChannelsRequestTypeDef]
-    ) -> RegionResults[ListSubChannelsResponseTypeDef]:
+    ) -> TargetResults[ListSubChannelsResponseTypeDef]:
         """Lists all the SubChannels in an elastic channel when given a channel ID.
         Available only to the app instance admins and channel moderators of
         elastic channels.
@@ -505,7 +505,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an Amazon Chime SDK messaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/ListTagsForResource
@@ -514,7 +514,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def put_channel_expiration_settings(
         self, **kwargs: Unpack[PutChannelExpirationSettingsRequestTypeDef]
-    ) -> RegionResults[PutChannelExpirationSettingsResponseTypeDef]:
+    ) -> TargetResults[PutChannelExpirationSettingsResponseTypeDef]:
         """Sets the number of days before the channel is automatically deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/PutChannelExpirationSettings
@@ -523,7 +523,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def put_channel_membership_preferences(
         self, **kwargs: Unpack[PutChannelMembershipPreferencesRequestTypeDef]
-    ) -> RegionResults[PutChannelMembershipPreferencesResponseTypeDef]:
+    ) -> TargetResults[PutChannelMembershipPreferencesResponseTypeDef]:
         """Sets the membership preferences of an AppInstanceUser or AppInstanceBot
         for the specified channel. The user or bot must be a member of the
         channel. Only the user or bot who owns the membership can set preferences.
@@ -537,7 +537,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def put_messaging_streaming_configurations(
         self, **kwargs: Unpack[PutMessagingStreamingConfigurationsRequestTypeDef]
-    ) -> RegionResults[PutMessagingStreamingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[PutMessagingStreamingConfigurationsResponseTypeDef]:
         """Sets the data streaming configuration for an AppInstance. For more
         information, see Streaming messaging data in the Amazon Chime SDK
         Developer Guide.
@@ -548,7 +548,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def redact_channel_message(
         self, **kwargs: Unpack[RedactChannelMessageRequestTypeDef]
-    ) -> RegionResults[RedactChannelMessageResponseTypeDef]:
+    ) -> TargetResults[RedactChannelMessageResponseTypeDef]:
         """Redacts message content and metadata. The message exists in the back end,
         but the action returns null content, and the state shows as redacted.
 
@@ -558,7 +558,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def search_channels(
         self, **kwargs: Unpack[SearchChannelsRequestTypeDef]
-    ) -> RegionResults[SearchChannelsResponseTypeDef]:
+    ) -> TargetResults[SearchChannelsResponseTypeDef]:
         """Allows the ChimeBearer to search channels by channel members. Users or
         bots can search across the channels that they belong to. Users in the
         AppInstanceAdmin role can search across all channels.
@@ -569,7 +569,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def send_channel_message(
         self, **kwargs: Unpack[SendChannelMessageRequestTypeDef]
-    ) -> RegionResults[SendChannelMessageResponseTypeDef]:
+    ) -> TargetResults[SendChannelMessageResponseTypeDef]:
         """Sends a message to a particular channel that the member is a part of.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/SendChannelMessage
@@ -578,7 +578,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Applies the specified tags to the specified Amazon Chime SDK messaging
         resource.
 
@@ -588,7 +588,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Amazon Chime SDK messaging
         resource.
 
@@ -598,7 +598,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Update a channel's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannel
@@ -607,7 +607,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def update_channel_flow(
         self, **kwargs: Unpack[UpdateChannelFlowRequestTypeDef]
-    ) -> RegionResults[UpdateChannelFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelFlowResponseTypeDef]:
         """Updates channel flow attributes. This is a developer API.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelFlow
@@ -616,7 +616,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def update_channel_message(
         self, **kwargs: Unpack[UpdateChannelMessageRequestTypeDef]
-    ) -> RegionResults[UpdateChannelMessageResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelMessageResponseTypeDef]:
         """Updates the content of a message.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelMessage
@@ -625,7 +625,7 @@ class MultiRegionChimeSDKMessaging(MultiRegionClient):
 
     def update_channel_read_marker(
         self, **kwargs: Unpack[UpdateChannelReadMarkerRequestTypeDef]
-    ) -> RegionResults[UpdateChannelReadMarkerResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelReadMarkerResponseTypeDef]:
         """The details of the time when a user last read messages in a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-messaging-2021-05-15/UpdateChannelReadMarker

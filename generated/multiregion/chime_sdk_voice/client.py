@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def associate_phone_numbers_with_voice_connector(
         self, **kwargs: Unpack[AssociatePhoneNumbersWithVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef]:
+    ) -> TargetResults[AssociatePhoneNumbersWithVoiceConnectorResponseTypeDef]:
         """Associates phone numbers with the specified Amazon Chime SDK Voice
         Connector.
 
@@ -215,7 +215,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def associate_phone_numbers_with_voice_connector_group(
         self,
         **kwargs: Unpack[AssociatePhoneNumbersWithVoiceConnectorGroupRequestTypeDef],
-    ) -> RegionResults[AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef]:
+    ) -> TargetResults[AssociatePhoneNumbersWithVoiceConnectorGroupResponseTypeDef]:
         """Associates phone numbers with the specified Amazon Chime SDK Voice
         Connector group.
 
@@ -225,7 +225,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def batch_delete_phone_number(
         self, **kwargs: Unpack[BatchDeletePhoneNumberRequestTypeDef]
-    ) -> RegionResults[BatchDeletePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[BatchDeletePhoneNumberResponseTypeDef]:
         """Moves phone numbers into the Deletion queue. Phone numbers must be
         disassociated from any users or Amazon Chime SDK Voice Connectors before
         they can be deleted.
@@ -236,7 +236,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def batch_update_phone_number(
         self, **kwargs: Unpack[BatchUpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[BatchUpdatePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[BatchUpdatePhoneNumberResponseTypeDef]:
         """Updates phone number product types, calling names, or phone number names.
         You can update one attribute at a time for each
         UpdatePhoneNumberRequestItem. For example, you can update the product
@@ -248,7 +248,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_phone_number_order(
         self, **kwargs: Unpack[CreatePhoneNumberOrderRequestTypeDef]
-    ) -> RegionResults[CreatePhoneNumberOrderResponseTypeDef]:
+    ) -> TargetResults[CreatePhoneNumberOrderResponseTypeDef]:
         """Creates an order for phone numbers to be provisioned. For numbers outside
         the U.S., you must use the Amazon Chime SDK SIP media application dial-in
         product type.
@@ -259,7 +259,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_proxy_session(
         self, **kwargs: Unpack[CreateProxySessionRequestTypeDef]
-    ) -> RegionResults[CreateProxySessionResponseTypeDef]:
+    ) -> TargetResults[CreateProxySessionResponseTypeDef]:
         """Creates a proxy session for the specified Amazon Chime SDK Voice Connector
         for the specified participant phone numbers.
 
@@ -269,7 +269,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_sip_media_application(
         self, **kwargs: Unpack[CreateSipMediaApplicationRequestTypeDef]
-    ) -> RegionResults[CreateSipMediaApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateSipMediaApplicationResponseTypeDef]:
         """Creates a SIP media application. For more information about SIP media
         applications, see Managing SIP media applications and rules in the Amazon
         Chime SDK Administrator Guide.
@@ -280,7 +280,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_sip_media_application_call(
         self, **kwargs: Unpack[CreateSipMediaApplicationCallRequestTypeDef]
-    ) -> RegionResults[CreateSipMediaApplicationCallResponseTypeDef]:
+    ) -> TargetResults[CreateSipMediaApplicationCallResponseTypeDef]:
         """Creates an outbound call to a phone number from the phone number specified
         in the request, and it invokes the endpoint of the specified
         sipMediaApplicationId.
@@ -291,7 +291,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_sip_rule(
         self, **kwargs: Unpack[CreateSipRuleRequestTypeDef]
-    ) -> RegionResults[CreateSipRuleResponseTypeDef]:
+    ) -> TargetResults[CreateSipRuleResponseTypeDef]:
         """Creates a SIP rule, which can be used to run a SIP media application as a
         target for a specific trigger type. For more information about SIP rules,
         see Managing SIP media applications and rules in the Amazon Chime SDK
@@ -303,7 +303,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_voice_connector(
         self, **kwargs: Unpack[CreateVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[CreateVoiceConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateVoiceConnectorResponseTypeDef]:
         """Creates an Amazon Chime SDK Voice Connector. For more information about
         Voice Connectors, see Managing Amazon Chime SDK Voice Connector groups in
         the Amazon Chime SDK Administrator Guide.
@@ -314,7 +314,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_voice_connector_group(
         self, **kwargs: Unpack[CreateVoiceConnectorGroupRequestTypeDef]
-    ) -> RegionResults[CreateVoiceConnectorGroupResponseTypeDef]:
+    ) -> TargetResults[CreateVoiceConnectorGroupResponseTypeDef]:
         """Creates an Amazon Chime SDK Voice Connector group under the
         administrator's AWS account. You can associate Amazon Chime SDK Voice
         Connectors with the Voice Connector group by including VoiceConnectorItems
@@ -326,7 +326,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_voice_profile(
         self, **kwargs: Unpack[CreateVoiceProfileRequestTypeDef]
-    ) -> RegionResults[CreateVoiceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateVoiceProfileResponseTypeDef]:
         """Creates a voice profile, which consists of an enrolled user and their
         latest voice print.
 
@@ -336,7 +336,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def create_voice_profile_domain(
         self, **kwargs: Unpack[CreateVoiceProfileDomainRequestTypeDef]
-    ) -> RegionResults[CreateVoiceProfileDomainResponseTypeDef]:
+    ) -> TargetResults[CreateVoiceProfileDomainResponseTypeDef]:
         """Creates a voice profile domain, a collection of voice profiles, their
         voice prints, and encrypted enrollment audio.
 
@@ -346,7 +346,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_phone_number(
         self, **kwargs: Unpack[DeletePhoneNumberRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Moves the specified phone number into the Deletion queue. A phone number
         must be disassociated from any users or Amazon Chime SDK Voice Connectors
         before it can be deleted.
@@ -357,7 +357,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_proxy_session(
         self, **kwargs: Unpack[DeleteProxySessionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified proxy session from the specified Amazon Chime SDK
         Voice Connector.
 
@@ -367,7 +367,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_sip_media_application(
         self, **kwargs: Unpack[DeleteSipMediaApplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteSipMediaApplication
@@ -376,7 +376,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_sip_rule(
         self, **kwargs: Unpack[DeleteSipRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a SIP rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteSipRule
@@ -385,7 +385,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector(
         self, **kwargs: Unpack[DeleteVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Chime SDK Voice Connector. Any phone numbers associated
         with the Amazon Chime SDK Voice Connector must be disassociated from it
         before it can be deleted.
@@ -399,7 +399,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         **kwargs: Unpack[
             DeleteVoiceConnectorEmergencyCallingConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the emergency calling details from the specified Amazon Chime SDK
         Voice Connector.
 
@@ -412,7 +412,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         **kwargs: Unpack[
             DeleteVoiceConnectorExternalSystemsConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the external systems configuration for a Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteVoiceConnectorExternalSystemsConfiguration
@@ -421,7 +421,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_group(
         self, **kwargs: Unpack[DeleteVoiceConnectorGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Chime SDK Voice Connector group. Any VoiceConnectorItems
         and phone numbers associated with the group must be removed before it can
         be deleted.
@@ -432,7 +432,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_origination(
         self, **kwargs: Unpack[DeleteVoiceConnectorOriginationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the origination settings for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -442,7 +442,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_proxy(
         self, **kwargs: Unpack[DeleteVoiceConnectorProxyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the proxy configuration from the specified Amazon Chime SDK Voice
         Connector.
 
@@ -452,7 +452,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_streaming_configuration(
         self, **kwargs: Unpack[DeleteVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Voice Connector's streaming configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/DeleteVoiceConnectorStreamingConfiguration
@@ -461,7 +461,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_termination(
         self, **kwargs: Unpack[DeleteVoiceConnectorTerminationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the termination settings for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -471,7 +471,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_connector_termination_credentials(
         self, **kwargs: Unpack[DeleteVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified SIP credentials used by your equipment to
         authenticate during call termination.
 
@@ -481,7 +481,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_profile(
         self, **kwargs: Unpack[DeleteVoiceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a voice profile, including its voice print and enrollment data.
         WARNING: This action is not reversible.
 
@@ -491,7 +491,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def delete_voice_profile_domain(
         self, **kwargs: Unpack[DeleteVoiceProfileDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes all voice profiles in the domain. WARNING: This action is not
         reversible.
 
@@ -501,7 +501,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def disassociate_phone_numbers_from_voice_connector(
         self, **kwargs: Unpack[DisassociatePhoneNumbersFromVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef]:
+    ) -> TargetResults[DisassociatePhoneNumbersFromVoiceConnectorResponseTypeDef]:
         """Disassociates the specified phone numbers from the specified Amazon Chime
         SDK Voice Connector.
 
@@ -512,7 +512,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def disassociate_phone_numbers_from_voice_connector_group(
         self,
         **kwargs: Unpack[DisassociatePhoneNumbersFromVoiceConnectorGroupRequestTypeDef],
-    ) -> RegionResults[DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociatePhoneNumbersFromVoiceConnectorGroupResponseTypeDef]:
         """Disassociates the specified phone numbers from the specified Amazon Chime
         SDK Voice Connector group.
 
@@ -520,7 +520,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("DisassociatePhoneNumbersFromVoiceConnectorGroup", kwargs)
 
-    def get_global_settings(self) -> RegionResults[GetGlobalSettingsResponseTypeDef]:
+    def get_global_settings(self) -> TargetResults[GetGlobalSettingsResponseTypeDef]:
         """Retrieves the global settings for the Amazon Chime SDK Voice Connectors in
         an AWS account.
 
@@ -530,7 +530,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_phone_number(
         self, **kwargs: Unpack[GetPhoneNumberRequestTypeDef]
-    ) -> RegionResults[GetPhoneNumberResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberResponseTypeDef]:
         """Retrieves details for the specified phone number ID, such as associations,
         capabilities, and product type.
 
@@ -540,7 +540,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_phone_number_order(
         self, **kwargs: Unpack[GetPhoneNumberOrderRequestTypeDef]
-    ) -> RegionResults[GetPhoneNumberOrderResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberOrderResponseTypeDef]:
         """Retrieves details for the specified phone number order, such as the order
         creation timestamp, phone numbers in E.164 format, product type, and order
         status.
@@ -551,7 +551,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_phone_number_settings(
         self,
-    ) -> RegionResults[GetPhoneNumberSettingsResponseTypeDef]:
+    ) -> TargetResults[GetPhoneNumberSettingsResponseTypeDef]:
         """Retrieves the phone number settings for the administrator's AWS account,
         such as the default outbound calling name.
 
@@ -561,7 +561,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_proxy_session(
         self, **kwargs: Unpack[GetProxySessionRequestTypeDef]
-    ) -> RegionResults[GetProxySessionResponseTypeDef]:
+    ) -> TargetResults[GetProxySessionResponseTypeDef]:
         """Retrieves the specified proxy session details for the specified Amazon
         Chime SDK Voice Connector.
 
@@ -571,7 +571,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_sip_media_application(
         self, **kwargs: Unpack[GetSipMediaApplicationRequestTypeDef]
-    ) -> RegionResults[GetSipMediaApplicationResponseTypeDef]:
+    ) -> TargetResults[GetSipMediaApplicationResponseTypeDef]:
         """Retrieves the information for a SIP media application, including name, AWS
         Region, and endpoints.
 
@@ -585,7 +585,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def get_sip_media_application_alexa_skill_configuration(
         self,
         **kwargs: Unpack[GetSipMediaApplicationAlexaSkillConfigurationRequestTypeDef],
-    ) -> RegionResults[GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
         """Gets the Alexa Skill configuration for the SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetSipMediaApplicationAlexaSkillConfiguration
@@ -594,7 +594,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_sip_media_application_logging_configuration(
         self, **kwargs: Unpack[GetSipMediaApplicationLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetSipMediaApplicationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetSipMediaApplicationLoggingConfigurationResponseTypeDef]:
         """Retrieves the logging configuration for the specified SIP media
         application.
 
@@ -604,7 +604,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_sip_rule(
         self, **kwargs: Unpack[GetSipRuleRequestTypeDef]
-    ) -> RegionResults[GetSipRuleResponseTypeDef]:
+    ) -> TargetResults[GetSipRuleResponseTypeDef]:
         """Retrieves the details of a SIP rule, such as the rule ID, name, triggers,
         and target endpoints.
 
@@ -614,7 +614,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_speaker_search_task(
         self, **kwargs: Unpack[GetSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[GetSpeakerSearchTaskResponseTypeDef]:
+    ) -> TargetResults[GetSpeakerSearchTaskResponseTypeDef]:
         """Retrieves the details of the specified speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetSpeakerSearchTask
@@ -623,7 +623,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector(
         self, **kwargs: Unpack[GetVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime SDK Voice Connector, such
         as timestamps,name, outbound host, and encryption requirements.
 
@@ -634,7 +634,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def get_voice_connector_emergency_calling_configuration(
         self,
         **kwargs: Unpack[GetVoiceConnectorEmergencyCallingConfigurationRequestTypeDef],
-    ) -> RegionResults[GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
         """Retrieves the emergency calling configuration details for the specified
         Voice Connector.
 
@@ -645,7 +645,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def get_voice_connector_external_systems_configuration(
         self,
         **kwargs: Unpack[GetVoiceConnectorExternalSystemsConfigurationRequestTypeDef],
-    ) -> RegionResults[GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
         """Gets information about an external systems configuration for a Voice
         Connector.
 
@@ -655,7 +655,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_group(
         self, **kwargs: Unpack[GetVoiceConnectorGroupRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorGroupResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorGroupResponseTypeDef]:
         """Retrieves details for the specified Amazon Chime SDK Voice Connector
         group, such as timestamps,name, and associated VoiceConnectorItems.
 
@@ -665,7 +665,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_logging_configuration(
         self, **kwargs: Unpack[GetVoiceConnectorLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorLoggingConfigurationResponseTypeDef]:
         """Retrieves the logging configuration settings for the specified Voice
         Connector. Shows whether SIP message logs are enabled for sending to
         Amazon CloudWatch Logs.
@@ -676,7 +676,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_origination(
         self, **kwargs: Unpack[GetVoiceConnectorOriginationRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorOriginationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorOriginationResponseTypeDef]:
         """Retrieves the origination settings for the specified Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceConnectorOrigination
@@ -685,7 +685,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_proxy(
         self, **kwargs: Unpack[GetVoiceConnectorProxyRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorProxyResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorProxyResponseTypeDef]:
         """Retrieves the proxy configuration details for the specified Amazon Chime
         SDK Voice Connector.
 
@@ -695,7 +695,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_streaming_configuration(
         self, **kwargs: Unpack[GetVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorStreamingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorStreamingConfigurationResponseTypeDef]:
         """Retrieves the streaming configuration details for the specified Amazon
         Chime SDK Voice Connector. Shows whether media streaming is enabled for
         sending to Amazon Kinesis. It also shows the retention period, in hours,
@@ -707,7 +707,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_termination(
         self, **kwargs: Unpack[GetVoiceConnectorTerminationRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorTerminationResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorTerminationResponseTypeDef]:
         """Retrieves the termination setting details for the specified Voice
         Connector.
 
@@ -717,7 +717,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_connector_termination_health(
         self, **kwargs: Unpack[GetVoiceConnectorTerminationHealthRequestTypeDef]
-    ) -> RegionResults[GetVoiceConnectorTerminationHealthResponseTypeDef]:
+    ) -> TargetResults[GetVoiceConnectorTerminationHealthResponseTypeDef]:
         """Retrieves information about the last time a SIP OPTIONS ping was received
         from your SIP infrastructure for the specified Amazon Chime SDK Voice
         Connector.
@@ -728,7 +728,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_profile(
         self, **kwargs: Unpack[GetVoiceProfileRequestTypeDef]
-    ) -> RegionResults[GetVoiceProfileResponseTypeDef]:
+    ) -> TargetResults[GetVoiceProfileResponseTypeDef]:
         """Retrieves the details of the specified voice profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceProfile
@@ -737,7 +737,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_profile_domain(
         self, **kwargs: Unpack[GetVoiceProfileDomainRequestTypeDef]
-    ) -> RegionResults[GetVoiceProfileDomainResponseTypeDef]:
+    ) -> TargetResults[GetVoiceProfileDomainResponseTypeDef]:
         """Retrieves the details of the specified voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceProfileDomain
@@ -746,7 +746,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def get_voice_tone_analysis_task(
         self, **kwargs: Unpack[GetVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
+    ) -> TargetResults[GetVoiceToneAnalysisTaskResponseTypeDef]:
         """Retrieves the details of a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/GetVoiceToneAnalysisTask
@@ -755,7 +755,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_available_voice_connector_regions(
         self,
-    ) -> RegionResults[ListAvailableVoiceConnectorRegionsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableVoiceConnectorRegionsResponseTypeDef]:
         """Lists the available AWS Regions in which you can create an Amazon Chime
         SDK Voice Connector.
 
@@ -765,7 +765,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_phone_number_orders(
         self, **kwargs: Unpack[ListPhoneNumberOrdersRequestTypeDef]
-    ) -> RegionResults[ListPhoneNumberOrdersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumberOrdersResponseTypeDef]:
         """Lists the phone numbers for an administrator's Amazon Chime SDK account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListPhoneNumberOrders
@@ -774,7 +774,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_phone_numbers(
         self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> RegionResults[ListPhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
         """Lists the phone numbers for the specified Amazon Chime SDK account, Amazon
         Chime SDK user, Amazon Chime SDK Voice Connector, or Amazon Chime SDK
         Voice Connector group.
@@ -785,7 +785,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_proxy_sessions(
         self, **kwargs: Unpack[ListProxySessionsRequestTypeDef]
-    ) -> RegionResults[ListProxySessionsResponseTypeDef]:
+    ) -> TargetResults[ListProxySessionsResponseTypeDef]:
         """Lists the proxy sessions for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -795,7 +795,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_sip_media_applications(
         self, **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef]
-    ) -> RegionResults[ListSipMediaApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListSipMediaApplicationsResponseTypeDef]:
         """Lists the SIP media applications under the administrator's AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipMediaApplications
@@ -804,7 +804,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_sip_rules(
         self, **kwargs: Unpack[ListSipRulesRequestTypeDef]
-    ) -> RegionResults[ListSipRulesResponseTypeDef]:
+    ) -> TargetResults[ListSipRulesResponseTypeDef]:
         """Lists the SIP rules under the administrator's AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSipRules
@@ -813,7 +813,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_supported_phone_number_countries(
         self, **kwargs: Unpack[ListSupportedPhoneNumberCountriesRequestTypeDef]
-    ) -> RegionResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
+    ) -> TargetResults[ListSupportedPhoneNumberCountriesResponseTypeDef]:
         """Lists the countries that you can order phone numbers from.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListSupportedPhoneNumberCountries
@@ -822,7 +822,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags in a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListTagsForResource
@@ -831,7 +831,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_voice_connector_groups(
         self, **kwargs: Unpack[ListVoiceConnectorGroupsRequestTypeDef]
-    ) -> RegionResults[ListVoiceConnectorGroupsResponseTypeDef]:
+    ) -> TargetResults[ListVoiceConnectorGroupsResponseTypeDef]:
         """Lists the Amazon Chime SDK Voice Connector groups in the administrator's
         AWS account.
 
@@ -841,7 +841,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_voice_connector_termination_credentials(
         self, **kwargs: Unpack[ListVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> RegionResults[ListVoiceConnectorTerminationCredentialsResponseTypeDef]:
+    ) -> TargetResults[ListVoiceConnectorTerminationCredentialsResponseTypeDef]:
         """Lists the SIP credentials for the specified Amazon Chime SDK Voice
         Connector.
 
@@ -851,7 +851,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_voice_connectors(
         self, **kwargs: Unpack[ListVoiceConnectorsRequestTypeDef]
-    ) -> RegionResults[ListVoiceConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListVoiceConnectorsResponseTypeDef]:
         """Lists the Amazon Chime SDK Voice Connectors in the administrators AWS
         account.
 
@@ -861,7 +861,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_voice_profile_domains(
         self, **kwargs: Unpack[ListVoiceProfileDomainsRequestTypeDef]
-    ) -> RegionResults[ListVoiceProfileDomainsResponseTypeDef]:
+    ) -> TargetResults[ListVoiceProfileDomainsResponseTypeDef]:
         """Lists the specified voice profile domains in the administrator's AWS
         account.
 
@@ -871,7 +871,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def list_voice_profiles(
         self, **kwargs: Unpack[ListVoiceProfilesRequestTypeDef]
-    ) -> RegionResults[ListVoiceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListVoiceProfilesResponseTypeDef]:
         """Lists the voice profiles in a voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/ListVoiceProfiles
@@ -884,7 +884,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def put_sip_media_application_alexa_skill_configuration(
         self,
         **kwargs: Unpack[PutSipMediaApplicationAlexaSkillConfigurationRequestTypeDef],
-    ) -> RegionResults[PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutSipMediaApplicationAlexaSkillConfigurationResponseTypeDef]:
         """Updates the Alexa Skill configuration for the SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutSipMediaApplicationAlexaSkillConfiguration
@@ -893,7 +893,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_sip_media_application_logging_configuration(
         self, **kwargs: Unpack[PutSipMediaApplicationLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutSipMediaApplicationLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutSipMediaApplicationLoggingConfigurationResponseTypeDef]:
         """Updates the logging configuration for the specified SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutSipMediaApplicationLoggingConfiguration
@@ -903,7 +903,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def put_voice_connector_emergency_calling_configuration(
         self,
         **kwargs: Unpack[PutVoiceConnectorEmergencyCallingConfigurationRequestTypeDef],
-    ) -> RegionResults[PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorEmergencyCallingConfigurationResponseTypeDef]:
         """Updates a Voice Connector's emergency calling configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorEmergencyCallingConfiguration
@@ -913,7 +913,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
     def put_voice_connector_external_systems_configuration(
         self,
         **kwargs: Unpack[PutVoiceConnectorExternalSystemsConfigurationRequestTypeDef],
-    ) -> RegionResults[PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorExternalSystemsConfigurationResponseTypeDef]:
         """Adds an external systems configuration to a Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorExternalSystemsConfiguration
@@ -922,7 +922,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_logging_configuration(
         self, **kwargs: Unpack[PutVoiceConnectorLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutVoiceConnectorLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorLoggingConfigurationResponseTypeDef]:
         """Updates a Voice Connector's logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorLoggingConfiguration
@@ -931,7 +931,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_origination(
         self, **kwargs: Unpack[PutVoiceConnectorOriginationRequestTypeDef]
-    ) -> RegionResults[PutVoiceConnectorOriginationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorOriginationResponseTypeDef]:
         """Updates a Voice Connector's origination settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorOrigination
@@ -940,7 +940,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_proxy(
         self, **kwargs: Unpack[PutVoiceConnectorProxyRequestTypeDef]
-    ) -> RegionResults[PutVoiceConnectorProxyResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorProxyResponseTypeDef]:
         """Puts the specified proxy configuration to the specified Amazon Chime SDK
         Voice Connector.
 
@@ -950,7 +950,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_streaming_configuration(
         self, **kwargs: Unpack[PutVoiceConnectorStreamingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutVoiceConnectorStreamingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorStreamingConfigurationResponseTypeDef]:
         """Updates a Voice Connector's streaming configuration settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorStreamingConfiguration
@@ -959,7 +959,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_termination(
         self, **kwargs: Unpack[PutVoiceConnectorTerminationRequestTypeDef]
-    ) -> RegionResults[PutVoiceConnectorTerminationResponseTypeDef]:
+    ) -> TargetResults[PutVoiceConnectorTerminationResponseTypeDef]:
         """Updates a Voice Connector's termination settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorTermination
@@ -968,7 +968,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def put_voice_connector_termination_credentials(
         self, **kwargs: Unpack[PutVoiceConnectorTerminationCredentialsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a Voice Connector's termination credentials.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/PutVoiceConnectorTerminationCredentials
@@ -977,7 +977,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def restore_phone_number(
         self, **kwargs: Unpack[RestorePhoneNumberRequestTypeDef]
-    ) -> RegionResults[RestorePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[RestorePhoneNumberResponseTypeDef]:
         """Restores a deleted phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/RestorePhoneNumber
@@ -986,7 +986,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def search_available_phone_numbers(
         self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> RegionResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches the provisioned phone numbers in an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/SearchAvailablePhoneNumbers
@@ -995,7 +995,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def start_speaker_search_task(
         self, **kwargs: Unpack[StartSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[StartSpeakerSearchTaskResponseTypeDef]:
+    ) -> TargetResults[StartSpeakerSearchTaskResponseTypeDef]:
         """Starts a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StartSpeakerSearchTask
@@ -1004,7 +1004,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def start_voice_tone_analysis_task(
         self, **kwargs: Unpack[StartVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
+    ) -> TargetResults[StartVoiceToneAnalysisTaskResponseTypeDef]:
         """Starts a voice tone analysis task. For more information about voice tone
         analysis, see Using Amazon Chime SDK voice analytics in the Amazon Chime
         SDK Developer Guide.
@@ -1015,7 +1015,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def stop_speaker_search_task(
         self, **kwargs: Unpack[StopSpeakerSearchTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a speaker search task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StopSpeakerSearchTask
@@ -1024,7 +1024,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def stop_voice_tone_analysis_task(
         self, **kwargs: Unpack[StopVoiceToneAnalysisTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a voice tone analysis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/StopVoiceToneAnalysisTask
@@ -1033,7 +1033,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a tag to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/TagResource
@@ -1042,7 +1042,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UntagResource
@@ -1051,7 +1051,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_global_settings(
         self, **kwargs: Unpack[UpdateGlobalSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates global settings for the Amazon Chime SDK Voice Connectors in an
         AWS account.
 
@@ -1061,7 +1061,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_phone_number(
         self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[UpdatePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
         """Updates phone number details, such as product type, calling name, or phone
         number name for the specified phone number ID. You can update one phone
         number detail at a time. For example, you can update either the product
@@ -1073,7 +1073,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_phone_number_settings(
         self, **kwargs: Unpack[UpdatePhoneNumberSettingsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the phone number settings for the administrator's AWS account,
         such as the default outbound calling name. You can update the default
         outbound calling name once every seven days. Outbound calling names can
@@ -1085,7 +1085,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_proxy_session(
         self, **kwargs: Unpack[UpdateProxySessionRequestTypeDef]
-    ) -> RegionResults[UpdateProxySessionResponseTypeDef]:
+    ) -> TargetResults[UpdateProxySessionResponseTypeDef]:
         """Updates the specified proxy session details, such as voice or SMS
         capabilities.
 
@@ -1095,7 +1095,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_sip_media_application(
         self, **kwargs: Unpack[UpdateSipMediaApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateSipMediaApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateSipMediaApplicationResponseTypeDef]:
         """Updates the details of the specified SIP media application.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateSipMediaApplication
@@ -1104,7 +1104,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_sip_media_application_call(
         self, **kwargs: Unpack[UpdateSipMediaApplicationCallRequestTypeDef]
-    ) -> RegionResults[UpdateSipMediaApplicationCallResponseTypeDef]:
+    ) -> TargetResults[UpdateSipMediaApplicationCallResponseTypeDef]:
         """Invokes the AWS Lambda function associated with the SIP media application
         and transaction ID in an update request. The Lambda function can then
         return a new set of actions.
@@ -1115,7 +1115,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_sip_rule(
         self, **kwargs: Unpack[UpdateSipRuleRequestTypeDef]
-    ) -> RegionResults[UpdateSipRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateSipRuleResponseTypeDef]:
         """Updates the details of the specified SIP rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateSipRule
@@ -1124,7 +1124,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_voice_connector(
         self, **kwargs: Unpack[UpdateVoiceConnectorRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceConnectorResponseTypeDef]:
         """Updates the details for the specified Amazon Chime SDK Voice Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateVoiceConnector
@@ -1133,7 +1133,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_voice_connector_group(
         self, **kwargs: Unpack[UpdateVoiceConnectorGroupRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceConnectorGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceConnectorGroupResponseTypeDef]:
         """Updates the settings for the specified Amazon Chime SDK Voice Connector
         group.
 
@@ -1143,7 +1143,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_voice_profile(
         self, **kwargs: Unpack[UpdateVoiceProfileRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceProfileResponseTypeDef]:
         """Updates the specified voice profile’s voice print and refreshes its
         expiration timestamp.
 
@@ -1153,7 +1153,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def update_voice_profile_domain(
         self, **kwargs: Unpack[UpdateVoiceProfileDomainRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceProfileDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceProfileDomainResponseTypeDef]:
         """Updates the settings for the specified voice profile domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/chime-sdk-voice-2022-08-03/UpdateVoiceProfileDomain
@@ -1162,7 +1162,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
 
     def validate_e911_address(
         self, **kwargs: Unpack[ValidateE911AddressRequestTypeDef]
-    ) -> RegionResults[ValidateE911AddressResponseTypeDef]:
+    ) -> TargetResults[ValidateE911AddressResponseTypeDef]:
         """Validates an address to be used for 911 calls made with Amazon Chime SDK
         Voice Connectors. You can use validated addresses in a Presence
         Information Data Format Location Object file that you include in SIP
@@ -1180,7 +1180,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSipMediaApplicationsRequestTypeDef],
-    ) -> RegionResults[ListSipMediaApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListSipMediaApplicationsResponseTypeDef]:
         """Every page of ListSipMediaApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1203,7 +1203,7 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSipRulesRequestTypeDef],
-    ) -> RegionResults[ListSipRulesResponseTypeDef]:
+    ) -> TargetResults[ListSipRulesResponseTypeDef]:
         """Every page of ListSipRules in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -224,7 +224,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def batch_get_collaboration_analysis_template(
         self, **kwargs: Unpack[BatchGetCollaborationAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[BatchGetCollaborationAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[BatchGetCollaborationAnalysisTemplateOutputTypeDef]:
         """Retrieves multiple analysis templates within a collaboration by their
         Amazon Resource Names (ARNs).
 
@@ -234,7 +234,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def batch_get_schema(
         self, **kwargs: Unpack[BatchGetSchemaInputTypeDef]
-    ) -> RegionResults[BatchGetSchemaOutputTypeDef]:
+    ) -> TargetResults[BatchGetSchemaOutputTypeDef]:
         """Retrieves multiple schemas by their identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/BatchGetSchema
@@ -243,7 +243,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def batch_get_schema_analysis_rule(
         self, **kwargs: Unpack[BatchGetSchemaAnalysisRuleInputTypeDef]
-    ) -> RegionResults[BatchGetSchemaAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[BatchGetSchemaAnalysisRuleOutputTypeDef]:
         """Retrieves multiple analysis rule schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/BatchGetSchemaAnalysisRule
@@ -252,7 +252,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_analysis_template(
         self, **kwargs: Unpack[CreateAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[CreateAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateAnalysisTemplateOutputTypeDef]:
         """Creates a new analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateAnalysisTemplate
@@ -261,7 +261,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_collaboration(
         self, **kwargs: Unpack[CreateCollaborationInputTypeDef]
-    ) -> RegionResults[CreateCollaborationOutputTypeDef]:
+    ) -> TargetResults[CreateCollaborationOutputTypeDef]:
         """Creates a new collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateCollaboration
@@ -270,7 +270,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_collaboration_change_request(
         self, **kwargs: Unpack[CreateCollaborationChangeRequestInputTypeDef]
-    ) -> RegionResults[CreateCollaborationChangeRequestOutputTypeDef]:
+    ) -> TargetResults[CreateCollaborationChangeRequestOutputTypeDef]:
         """Creates a new change request to modify an existing collaboration. This
         enables post-creation modifications to collaborations through a structured
         API-driven approach.
@@ -281,7 +281,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_configured_audience_model_association(
         self, **kwargs: Unpack[CreateConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> RegionResults[CreateConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[CreateConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the details necessary to create a configured audience model
         association.
 
@@ -291,7 +291,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_configured_table(
         self, **kwargs: Unpack[CreateConfiguredTableInputTypeDef]
-    ) -> RegionResults[CreateConfiguredTableOutputTypeDef]:
+    ) -> TargetResults[CreateConfiguredTableOutputTypeDef]:
         """Creates a new configured table resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateConfiguredTable
@@ -300,7 +300,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_configured_table_analysis_rule(
         self, **kwargs: Unpack[CreateConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> RegionResults[CreateConfiguredTableAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[CreateConfiguredTableAnalysisRuleOutputTypeDef]:
         """Creates a new analysis rule for a configured table. Currently, only one
         analysis rule can be created for a given configured table.
 
@@ -310,7 +310,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_configured_table_association(
         self, **kwargs: Unpack[CreateConfiguredTableAssociationInputTypeDef]
-    ) -> RegionResults[CreateConfiguredTableAssociationOutputTypeDef]:
+    ) -> TargetResults[CreateConfiguredTableAssociationOutputTypeDef]:
         """Creates a configured table association. A configured table association
         links a configured table with a collaboration.
 
@@ -320,7 +320,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_configured_table_association_analysis_rule(
         self, **kwargs: Unpack[CreateConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> RegionResults[CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[CreateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
         """Creates a new analysis rule for an associated configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateConfiguredTableAssociationAnalysisRule
@@ -329,7 +329,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_id_mapping_table(
         self, **kwargs: Unpack[CreateIdMappingTableInputTypeDef]
-    ) -> RegionResults[CreateIdMappingTableOutputTypeDef]:
+    ) -> TargetResults[CreateIdMappingTableOutputTypeDef]:
         """Creates an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIdMappingTable
@@ -338,7 +338,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_id_namespace_association(
         self, **kwargs: Unpack[CreateIdNamespaceAssociationInputTypeDef]
-    ) -> RegionResults[CreateIdNamespaceAssociationOutputTypeDef]:
+    ) -> TargetResults[CreateIdNamespaceAssociationOutputTypeDef]:
         """Creates an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIdNamespaceAssociation
@@ -347,7 +347,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_membership(
         self, **kwargs: Unpack[CreateMembershipInputTypeDef]
-    ) -> RegionResults[CreateMembershipOutputTypeDef]:
+    ) -> TargetResults[CreateMembershipOutputTypeDef]:
         """Creates a membership for a specific collaboration identifier and joins the
         collaboration.
 
@@ -357,7 +357,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def create_privacy_budget_template(
         self, **kwargs: Unpack[CreatePrivacyBudgetTemplateInputTypeDef]
-    ) -> RegionResults[CreatePrivacyBudgetTemplateOutputTypeDef]:
+    ) -> TargetResults[CreatePrivacyBudgetTemplateOutputTypeDef]:
         """Creates a privacy budget template for a specified collaboration. Each
         collaboration can have only one privacy budget template. If you need to
         change the privacy budget template, use the UpdatePrivacyBudgetTemplate
@@ -369,7 +369,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_analysis_template(
         self, **kwargs: Unpack[DeleteAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[DeleteAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[DeleteAnalysisTemplateOutputTypeDef]:
         """Deletes an analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteAnalysisTemplate
@@ -378,7 +378,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_collaboration(
         self, **kwargs: Unpack[DeleteCollaborationInputTypeDef]
-    ) -> RegionResults[DeleteCollaborationOutputTypeDef]:
+    ) -> TargetResults[DeleteCollaborationOutputTypeDef]:
         """Deletes a collaboration. It can only be called by the collaboration owner.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteCollaboration
@@ -387,7 +387,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_configured_audience_model_association(
         self, **kwargs: Unpack[DeleteConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> RegionResults[DeleteConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[DeleteConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the information necessary to delete a configured audience model
         association.
 
@@ -397,7 +397,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_configured_table(
         self, **kwargs: Unpack[DeleteConfiguredTableInputTypeDef]
-    ) -> RegionResults[DeleteConfiguredTableOutputTypeDef]:
+    ) -> TargetResults[DeleteConfiguredTableOutputTypeDef]:
         """Deletes a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTable
@@ -406,7 +406,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_configured_table_analysis_rule(
         self, **kwargs: Unpack[DeleteConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> RegionResults[DeleteConfiguredTableAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[DeleteConfiguredTableAnalysisRuleOutputTypeDef]:
         """Deletes a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAnalysisRule
@@ -415,7 +415,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_configured_table_association(
         self, **kwargs: Unpack[DeleteConfiguredTableAssociationInputTypeDef]
-    ) -> RegionResults[DeleteConfiguredTableAssociationOutputTypeDef]:
+    ) -> TargetResults[DeleteConfiguredTableAssociationOutputTypeDef]:
         """Deletes a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAssociation
@@ -424,7 +424,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_configured_table_association_analysis_rule(
         self, **kwargs: Unpack[DeleteConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> RegionResults[DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[DeleteConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
         """Deletes an analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteConfiguredTableAssociationAnalysisRule
@@ -433,7 +433,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_id_mapping_table(
         self, **kwargs: Unpack[DeleteIdMappingTableInputTypeDef]
-    ) -> RegionResults[DeleteIdMappingTableOutputTypeDef]:
+    ) -> TargetResults[DeleteIdMappingTableOutputTypeDef]:
         """Deletes an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIdMappingTable
@@ -442,7 +442,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_id_namespace_association(
         self, **kwargs: Unpack[DeleteIdNamespaceAssociationInputTypeDef]
-    ) -> RegionResults[DeleteIdNamespaceAssociationOutputTypeDef]:
+    ) -> TargetResults[DeleteIdNamespaceAssociationOutputTypeDef]:
         """Deletes an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIdNamespaceAssociation
@@ -451,7 +451,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_member(
         self, **kwargs: Unpack[DeleteMemberInputTypeDef]
-    ) -> RegionResults[DeleteMemberOutputTypeDef]:
+    ) -> TargetResults[DeleteMemberOutputTypeDef]:
         """Removes the specified member from a collaboration. The removed member is
         placed in the Removed status and can't interact with the collaboration.
         The removed member's data is inaccessible to active members of the
@@ -463,7 +463,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_membership(
         self, **kwargs: Unpack[DeleteMembershipInputTypeDef]
-    ) -> RegionResults[DeleteMembershipOutputTypeDef]:
+    ) -> TargetResults[DeleteMembershipOutputTypeDef]:
         """Deletes a specified membership. All resources under a membership must be
         deleted.
 
@@ -473,7 +473,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def delete_privacy_budget_template(
         self, **kwargs: Unpack[DeletePrivacyBudgetTemplateInputTypeDef]
-    ) -> RegionResults[DeletePrivacyBudgetTemplateOutputTypeDef]:
+    ) -> TargetResults[DeletePrivacyBudgetTemplateOutputTypeDef]:
         """Deletes a privacy budget template for a specified collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeletePrivacyBudgetTemplate
@@ -482,7 +482,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_analysis_template(
         self, **kwargs: Unpack[GetAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[GetAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[GetAnalysisTemplateOutputTypeDef]:
         """Retrieves an analysis template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetAnalysisTemplate
@@ -491,7 +491,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_collaboration(
         self, **kwargs: Unpack[GetCollaborationInputTypeDef]
-    ) -> RegionResults[GetCollaborationOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationOutputTypeDef]:
         """Returns metadata about a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaboration
@@ -500,7 +500,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_collaboration_analysis_template(
         self, **kwargs: Unpack[GetCollaborationAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[GetCollaborationAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationAnalysisTemplateOutputTypeDef]:
         """Retrieves an analysis template within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationAnalysisTemplate
@@ -509,7 +509,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_collaboration_change_request(
         self, **kwargs: Unpack[GetCollaborationChangeRequestInputTypeDef]
-    ) -> RegionResults[GetCollaborationChangeRequestOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationChangeRequestOutputTypeDef]:
         """Retrieves detailed information about a specific collaboration change
         request.
 
@@ -522,7 +522,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         **kwargs: Unpack[
             GetCollaborationConfiguredAudienceModelAssociationInputTypeDef
         ],
-    ) -> RegionResults[GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationConfiguredAudienceModelAssociationOutputTypeDef]:
         """Retrieves a configured audience model association within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationConfiguredAudienceModelAssociation
@@ -531,7 +531,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_collaboration_id_namespace_association(
         self, **kwargs: Unpack[GetCollaborationIdNamespaceAssociationInputTypeDef]
-    ) -> RegionResults[GetCollaborationIdNamespaceAssociationOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationIdNamespaceAssociationOutputTypeDef]:
         """Retrieves an ID namespace association from a specific collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationIdNamespaceAssociation
@@ -540,7 +540,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_collaboration_privacy_budget_template(
         self, **kwargs: Unpack[GetCollaborationPrivacyBudgetTemplateInputTypeDef]
-    ) -> RegionResults[GetCollaborationPrivacyBudgetTemplateOutputTypeDef]:
+    ) -> TargetResults[GetCollaborationPrivacyBudgetTemplateOutputTypeDef]:
         """Returns details about a specified privacy budget template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetCollaborationPrivacyBudgetTemplate
@@ -549,7 +549,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_configured_audience_model_association(
         self, **kwargs: Unpack[GetConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> RegionResults[GetConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[GetConfiguredAudienceModelAssociationOutputTypeDef]:
         """Returns information about a configured audience model association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredAudienceModelAssociation
@@ -558,7 +558,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_configured_table(
         self, **kwargs: Unpack[GetConfiguredTableInputTypeDef]
-    ) -> RegionResults[GetConfiguredTableOutputTypeDef]:
+    ) -> TargetResults[GetConfiguredTableOutputTypeDef]:
         """Retrieves a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTable
@@ -567,7 +567,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_configured_table_analysis_rule(
         self, **kwargs: Unpack[GetConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> RegionResults[GetConfiguredTableAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[GetConfiguredTableAnalysisRuleOutputTypeDef]:
         """Retrieves a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAnalysisRule
@@ -576,7 +576,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_configured_table_association(
         self, **kwargs: Unpack[GetConfiguredTableAssociationInputTypeDef]
-    ) -> RegionResults[GetConfiguredTableAssociationOutputTypeDef]:
+    ) -> TargetResults[GetConfiguredTableAssociationOutputTypeDef]:
         """Retrieves a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAssociation
@@ -585,7 +585,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_configured_table_association_analysis_rule(
         self, **kwargs: Unpack[GetConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> RegionResults[GetConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[GetConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
         """Retrieves the analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetConfiguredTableAssociationAnalysisRule
@@ -594,7 +594,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_id_mapping_table(
         self, **kwargs: Unpack[GetIdMappingTableInputTypeDef]
-    ) -> RegionResults[GetIdMappingTableOutputTypeDef]:
+    ) -> TargetResults[GetIdMappingTableOutputTypeDef]:
         """Retrieves an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIdMappingTable
@@ -603,7 +603,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_id_namespace_association(
         self, **kwargs: Unpack[GetIdNamespaceAssociationInputTypeDef]
-    ) -> RegionResults[GetIdNamespaceAssociationOutputTypeDef]:
+    ) -> TargetResults[GetIdNamespaceAssociationOutputTypeDef]:
         """Retrieves an ID namespace association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIdNamespaceAssociation
@@ -612,7 +612,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_membership(
         self, **kwargs: Unpack[GetMembershipInputTypeDef]
-    ) -> RegionResults[GetMembershipOutputTypeDef]:
+    ) -> TargetResults[GetMembershipOutputTypeDef]:
         """Retrieves a specified membership for an identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetMembership
@@ -621,7 +621,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_privacy_budget_template(
         self, **kwargs: Unpack[GetPrivacyBudgetTemplateInputTypeDef]
-    ) -> RegionResults[GetPrivacyBudgetTemplateOutputTypeDef]:
+    ) -> TargetResults[GetPrivacyBudgetTemplateOutputTypeDef]:
         """Returns details for a specified privacy budget template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetPrivacyBudgetTemplate
@@ -630,7 +630,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_protected_job(
         self, **kwargs: Unpack[GetProtectedJobInputTypeDef]
-    ) -> RegionResults[GetProtectedJobOutputTypeDef]:
+    ) -> TargetResults[GetProtectedJobOutputTypeDef]:
         """Returns job processing metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetProtectedJob
@@ -639,7 +639,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_protected_query(
         self, **kwargs: Unpack[GetProtectedQueryInputTypeDef]
-    ) -> RegionResults[GetProtectedQueryOutputTypeDef]:
+    ) -> TargetResults[GetProtectedQueryOutputTypeDef]:
         """Returns query processing metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetProtectedQuery
@@ -648,7 +648,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_schema(
         self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> RegionResults[GetSchemaOutputTypeDef]:
+    ) -> TargetResults[GetSchemaOutputTypeDef]:
         """Retrieves the schema for a relation within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetSchema
@@ -657,7 +657,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def get_schema_analysis_rule(
         self, **kwargs: Unpack[GetSchemaAnalysisRuleInputTypeDef]
-    ) -> RegionResults[GetSchemaAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[GetSchemaAnalysisRuleOutputTypeDef]:
         """Retrieves a schema analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetSchemaAnalysisRule
@@ -666,7 +666,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_analysis_templates(
         self, **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef]
-    ) -> RegionResults[ListAnalysisTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListAnalysisTemplatesOutputTypeDef]:
         """Lists analysis templates that the caller owns.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisTemplates
@@ -675,7 +675,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaboration_analysis_templates(
         self, **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef]
-    ) -> RegionResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
         """Lists analysis templates within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationAnalysisTemplates
@@ -684,7 +684,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaboration_change_requests(
         self, **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef]
-    ) -> RegionResults[ListCollaborationChangeRequestsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationChangeRequestsOutputTypeDef]:
         """Lists all change requests for a collaboration with pagination support.
         Returns change requests sorted by creation time.
 
@@ -697,7 +697,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         **kwargs: Unpack[
             ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
     ]:
         """Lists configured audience model associations within a collaboration.
@@ -710,7 +710,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaboration_id_namespace_associations(
         self, **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef]
-    ) -> RegionResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
         """Returns a list of the ID namespace associations in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListCollaborationIdNamespaceAssociations
@@ -719,7 +719,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaboration_privacy_budget_templates(
         self, **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef]
-    ) -> RegionResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
         """Returns an array that summarizes each privacy budget template in a
         specified collaboration.
 
@@ -729,7 +729,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaboration_privacy_budgets(
         self, **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef]
-    ) -> RegionResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
         """Returns an array that summarizes each privacy budget in a specified
         collaboration. The summary includes the collaboration ARN, creation time,
         creating account, and privacy budget details.
@@ -740,7 +740,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_collaborations(
         self, **kwargs: Unpack[ListCollaborationsInputTypeDef]
-    ) -> RegionResults[ListCollaborationsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationsOutputTypeDef]:
         """Lists collaborations the caller owns, is active in, or has been invited
         to.
 
@@ -750,7 +750,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_configured_audience_model_associations(
         self, **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef]
-    ) -> RegionResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
         """Lists information about requested configured audience model associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredAudienceModelAssociations
@@ -759,7 +759,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_configured_table_associations(
         self, **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef]
-    ) -> RegionResults[ListConfiguredTableAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredTableAssociationsOutputTypeDef]:
         """Lists configured table associations for a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTableAssociations
@@ -768,7 +768,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_configured_tables(
         self, **kwargs: Unpack[ListConfiguredTablesInputTypeDef]
-    ) -> RegionResults[ListConfiguredTablesOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredTablesOutputTypeDef]:
         """Lists configured tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListConfiguredTables
@@ -777,7 +777,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_id_mapping_tables(
         self, **kwargs: Unpack[ListIdMappingTablesInputTypeDef]
-    ) -> RegionResults[ListIdMappingTablesOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingTablesOutputTypeDef]:
         """Returns a list of ID mapping tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdMappingTables
@@ -786,7 +786,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_id_namespace_associations(
         self, **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef]
-    ) -> RegionResults[ListIdNamespaceAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListIdNamespaceAssociationsOutputTypeDef]:
         """Returns a list of ID namespace associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIdNamespaceAssociations
@@ -795,7 +795,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersInputTypeDef]
-    ) -> RegionResults[ListMembersOutputTypeDef]:
+    ) -> TargetResults[ListMembersOutputTypeDef]:
         """Lists all members within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMembers
@@ -804,7 +804,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_memberships(
         self, **kwargs: Unpack[ListMembershipsInputTypeDef]
-    ) -> RegionResults[ListMembershipsOutputTypeDef]:
+    ) -> TargetResults[ListMembershipsOutputTypeDef]:
         """Lists all memberships resources within the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListMemberships
@@ -813,7 +813,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_privacy_budget_templates(
         self, **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef]
-    ) -> RegionResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
         """Returns detailed information about the privacy budget templates in a
         specified membership.
 
@@ -823,7 +823,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_privacy_budgets(
         self, **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef]
-    ) -> RegionResults[ListPrivacyBudgetsOutputTypeDef]:
+    ) -> TargetResults[ListPrivacyBudgetsOutputTypeDef]:
         """Returns detailed information about the privacy budgets in a specified
         membership.
 
@@ -833,7 +833,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_protected_jobs(
         self, **kwargs: Unpack[ListProtectedJobsInputTypeDef]
-    ) -> RegionResults[ListProtectedJobsOutputTypeDef]:
+    ) -> TargetResults[ListProtectedJobsOutputTypeDef]:
         """Lists protected jobs, sorted by most recent job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedJobs
@@ -842,7 +842,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_protected_queries(
         self, **kwargs: Unpack[ListProtectedQueriesInputTypeDef]
-    ) -> RegionResults[ListProtectedQueriesOutputTypeDef]:
+    ) -> TargetResults[ListProtectedQueriesOutputTypeDef]:
         """Lists protected queries, sorted by the most recent query.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListProtectedQueries
@@ -851,7 +851,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_schemas(
         self, **kwargs: Unpack[ListSchemasInputTypeDef]
-    ) -> RegionResults[ListSchemasOutputTypeDef]:
+    ) -> TargetResults[ListSchemasOutputTypeDef]:
         """Lists the schemas for relations within a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListSchemas
@@ -860,7 +860,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags that have been added to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListTagsForResource
@@ -869,7 +869,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def populate_id_mapping_table(
         self, **kwargs: Unpack[PopulateIdMappingTableInputTypeDef]
-    ) -> RegionResults[PopulateIdMappingTableOutputTypeDef]:
+    ) -> TargetResults[PopulateIdMappingTableOutputTypeDef]:
         """Defines the information that's necessary to populate an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/PopulateIdMappingTable
@@ -878,7 +878,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def preview_privacy_impact(
         self, **kwargs: Unpack[PreviewPrivacyImpactInputTypeDef]
-    ) -> RegionResults[PreviewPrivacyImpactOutputTypeDef]:
+    ) -> TargetResults[PreviewPrivacyImpactOutputTypeDef]:
         """An estimate of the number of aggregation functions that the member who can
         query can run given epsilon and noise parameters.
 
@@ -888,7 +888,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def start_protected_job(
         self, **kwargs: Unpack[StartProtectedJobInputTypeDef]
-    ) -> RegionResults[StartProtectedJobOutputTypeDef]:
+    ) -> TargetResults[StartProtectedJobOutputTypeDef]:
         """Creates a protected job that is started by Clean Rooms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/StartProtectedJob
@@ -897,7 +897,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def start_protected_query(
         self, **kwargs: Unpack[StartProtectedQueryInputTypeDef]
-    ) -> RegionResults[StartProtectedQueryOutputTypeDef]:
+    ) -> TargetResults[StartProtectedQueryOutputTypeDef]:
         """Creates a protected query that is started by Clean Rooms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/StartProtectedQuery
@@ -906,7 +906,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/TagResource
@@ -915,7 +915,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes a tag or list of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UntagResource
@@ -924,7 +924,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_analysis_template(
         self, **kwargs: Unpack[UpdateAnalysisTemplateInputTypeDef]
-    ) -> RegionResults[UpdateAnalysisTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateAnalysisTemplateOutputTypeDef]:
         """Updates the analysis template metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateAnalysisTemplate
@@ -933,7 +933,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_collaboration(
         self, **kwargs: Unpack[UpdateCollaborationInputTypeDef]
-    ) -> RegionResults[UpdateCollaborationOutputTypeDef]:
+    ) -> TargetResults[UpdateCollaborationOutputTypeDef]:
         """Updates collaboration metadata and can only be called by the collaboration
         owner.
 
@@ -943,7 +943,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_collaboration_change_request(
         self, **kwargs: Unpack[UpdateCollaborationChangeRequestInputTypeDef]
-    ) -> RegionResults[UpdateCollaborationChangeRequestOutputTypeDef]:
+    ) -> TargetResults[UpdateCollaborationChangeRequestOutputTypeDef]:
         """Updates an existing collaboration change request. This operation allows
         approval actions for pending change requests in collaborations (APPROVE,
         DENY, CANCEL, COMMIT).
@@ -954,7 +954,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_configured_audience_model_association(
         self, **kwargs: Unpack[UpdateConfiguredAudienceModelAssociationInputTypeDef]
-    ) -> RegionResults[UpdateConfiguredAudienceModelAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateConfiguredAudienceModelAssociationOutputTypeDef]:
         """Provides the details necessary to update a configured audience model
         association.
 
@@ -964,7 +964,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_configured_table(
         self, **kwargs: Unpack[UpdateConfiguredTableInputTypeDef]
-    ) -> RegionResults[UpdateConfiguredTableOutputTypeDef]:
+    ) -> TargetResults[UpdateConfiguredTableOutputTypeDef]:
         """Updates a configured table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTable
@@ -973,7 +973,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_configured_table_analysis_rule(
         self, **kwargs: Unpack[UpdateConfiguredTableAnalysisRuleInputTypeDef]
-    ) -> RegionResults[UpdateConfiguredTableAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[UpdateConfiguredTableAnalysisRuleOutputTypeDef]:
         """Updates a configured table analysis rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAnalysisRule
@@ -982,7 +982,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_configured_table_association(
         self, **kwargs: Unpack[UpdateConfiguredTableAssociationInputTypeDef]
-    ) -> RegionResults[UpdateConfiguredTableAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateConfiguredTableAssociationOutputTypeDef]:
         """Updates a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAssociation
@@ -991,7 +991,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_configured_table_association_analysis_rule(
         self, **kwargs: Unpack[UpdateConfiguredTableAssociationAnalysisRuleInputTypeDef]
-    ) -> RegionResults[UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
+    ) -> TargetResults[UpdateConfiguredTableAssociationAnalysisRuleOutputTypeDef]:
         """Updates the analysis rule for a configured table association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateConfiguredTableAssociationAnalysisRule
@@ -1000,7 +1000,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_id_mapping_table(
         self, **kwargs: Unpack[UpdateIdMappingTableInputTypeDef]
-    ) -> RegionResults[UpdateIdMappingTableOutputTypeDef]:
+    ) -> TargetResults[UpdateIdMappingTableOutputTypeDef]:
         """Provides the details that are necessary to update an ID mapping table.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateIdMappingTable
@@ -1009,7 +1009,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_id_namespace_association(
         self, **kwargs: Unpack[UpdateIdNamespaceAssociationInputTypeDef]
-    ) -> RegionResults[UpdateIdNamespaceAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateIdNamespaceAssociationOutputTypeDef]:
         """Provides the details that are necessary to update an ID namespace
         association.
 
@@ -1019,7 +1019,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_membership(
         self, **kwargs: Unpack[UpdateMembershipInputTypeDef]
-    ) -> RegionResults[UpdateMembershipOutputTypeDef]:
+    ) -> TargetResults[UpdateMembershipOutputTypeDef]:
         """Updates a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateMembership
@@ -1028,7 +1028,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_privacy_budget_template(
         self, **kwargs: Unpack[UpdatePrivacyBudgetTemplateInputTypeDef]
-    ) -> RegionResults[UpdatePrivacyBudgetTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdatePrivacyBudgetTemplateOutputTypeDef]:
         """Updates the privacy budget template for the specified collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdatePrivacyBudgetTemplate
@@ -1037,7 +1037,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_protected_job(
         self, **kwargs: Unpack[UpdateProtectedJobInputTypeDef]
-    ) -> RegionResults[UpdateProtectedJobOutputTypeDef]:
+    ) -> TargetResults[UpdateProtectedJobOutputTypeDef]:
         """Updates the processing of a currently running job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedJob
@@ -1046,7 +1046,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
 
     def update_protected_query(
         self, **kwargs: Unpack[UpdateProtectedQueryInputTypeDef]
-    ) -> RegionResults[UpdateProtectedQueryOutputTypeDef]:
+    ) -> TargetResults[UpdateProtectedQueryOutputTypeDef]:
         """Updates the processing of a currently running query.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedQuery
@@ -1060,7 +1060,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnalysisTemplatesInputTypeDef],
-    ) -> RegionResults[ListAnalysisTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListAnalysisTemplatesOutputTypeDef]:
         """Every page of ListAnalysisTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1083,7 +1083,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationAnalysisTemplatesInputTypeDef],
-    ) -> RegionResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationAnalysisTemplatesOutputTypeDef]:
         """Every page of ListCollaborationAnalysisTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1106,7 +1106,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationChangeRequestsInputTypeDef],
-    ) -> RegionResults[ListCollaborationChangeRequestsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationChangeRequestsOutputTypeDef]:
         """Every page of ListCollaborationChangeRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -1132,7 +1132,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         **kwargs: Unpack[
             ListCollaborationConfiguredAudienceModelAssociationsInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCollaborationConfiguredAudienceModelAssociationsOutputTypeDef
     ]:
         """Every page of ListCollaborationConfiguredAudienceModelAssociations in
@@ -1157,7 +1157,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationIdNamespaceAssociationsInputTypeDef],
-    ) -> RegionResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationIdNamespaceAssociationsOutputTypeDef]:
         """Every page of ListCollaborationIdNamespaceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1180,7 +1180,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationPrivacyBudgetTemplatesInputTypeDef],
-    ) -> RegionResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationPrivacyBudgetTemplatesOutputTypeDef]:
         """Every page of ListCollaborationPrivacyBudgetTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -1204,7 +1204,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationPrivacyBudgetsInputTypeDef],
-    ) -> RegionResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationPrivacyBudgetsOutputTypeDef]:
         """Every page of ListCollaborationPrivacyBudgets in every target, merged per
         target (botocore's build_full_result).
 
@@ -1229,7 +1229,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationsInputTypeDef],
-    ) -> RegionResults[ListCollaborationsOutputTypeDef]:
+    ) -> TargetResults[ListCollaborationsOutputTypeDef]:
         """Every page of ListCollaborations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1253,7 +1253,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredAudienceModelAssociationsInputTypeDef],
-    ) -> RegionResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredAudienceModelAssociationsOutputTypeDef]:
         """Every page of ListConfiguredAudienceModelAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1276,7 +1276,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredTableAssociationsInputTypeDef],
-    ) -> RegionResults[ListConfiguredTableAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredTableAssociationsOutputTypeDef]:
         """Every page of ListConfiguredTableAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1299,7 +1299,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredTablesInputTypeDef],
-    ) -> RegionResults[ListConfiguredTablesOutputTypeDef]:
+    ) -> TargetResults[ListConfiguredTablesOutputTypeDef]:
         """Every page of ListConfiguredTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -1322,7 +1322,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdMappingTablesInputTypeDef],
-    ) -> RegionResults[ListIdMappingTablesOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingTablesOutputTypeDef]:
         """Every page of ListIdMappingTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -1345,7 +1345,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdNamespaceAssociationsInputTypeDef],
-    ) -> RegionResults[ListIdNamespaceAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListIdNamespaceAssociationsOutputTypeDef]:
         """Every page of ListIdNamespaceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1368,7 +1368,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersInputTypeDef],
-    ) -> RegionResults[ListMembersOutputTypeDef]:
+    ) -> TargetResults[ListMembersOutputTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1391,7 +1391,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembershipsInputTypeDef],
-    ) -> RegionResults[ListMembershipsOutputTypeDef]:
+    ) -> TargetResults[ListMembershipsOutputTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1414,7 +1414,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrivacyBudgetTemplatesInputTypeDef],
-    ) -> RegionResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListPrivacyBudgetTemplatesOutputTypeDef]:
         """Every page of ListPrivacyBudgetTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1438,7 +1438,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrivacyBudgetsInputTypeDef],
-    ) -> RegionResults[ListPrivacyBudgetsOutputTypeDef]:
+    ) -> TargetResults[ListPrivacyBudgetsOutputTypeDef]:
         """Every page of ListPrivacyBudgets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1462,7 +1462,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectedJobsInputTypeDef],
-    ) -> RegionResults[ListProtectedJobsOutputTypeDef]:
+    ) -> TargetResults[ListProtectedJobsOutputTypeDef]:
         """Every page of ListProtectedJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1485,7 +1485,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectedQueriesInputTypeDef],
-    ) -> RegionResults[ListProtectedQueriesOutputTypeDef]:
+    ) -> TargetResults[ListProtectedQueriesOutputTypeDef]:
         """Every page of ListProtectedQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1508,7 +1508,7 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> RegionResults[ListSchemasOutputTypeDef]:
+    ) -> TargetResults[ListSchemasOutputTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 

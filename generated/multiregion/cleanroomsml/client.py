@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -147,7 +147,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def cancel_trained_model(
         self, **kwargs: Unpack[CancelTrainedModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Submits a request to cancel the trained model job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CancelTrainedModel
@@ -156,7 +156,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def cancel_trained_model_inference_job(
         self, **kwargs: Unpack[CancelTrainedModelInferenceJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Submits a request to cancel a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CancelTrainedModelInferenceJob
@@ -165,7 +165,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_audience_model(
         self, **kwargs: Unpack[CreateAudienceModelRequestTypeDef]
-    ) -> RegionResults[CreateAudienceModelResponseTypeDef]:
+    ) -> TargetResults[CreateAudienceModelResponseTypeDef]:
         """Defines the information necessary to create an audience model. An audience
         model is a machine learning model that Clean Rooms ML trains to measure
         similarity between users. Clean Rooms ML manages training and storing the
@@ -178,7 +178,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_configured_audience_model(
         self, **kwargs: Unpack[CreateConfiguredAudienceModelRequestTypeDef]
-    ) -> RegionResults[CreateConfiguredAudienceModelResponseTypeDef]:
+    ) -> TargetResults[CreateConfiguredAudienceModelResponseTypeDef]:
         """Defines the information necessary to create a configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/CreateConfiguredAudienceModel
@@ -187,7 +187,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_configured_model_algorithm(
         self, **kwargs: Unpack[CreateConfiguredModelAlgorithmRequestTypeDef]
-    ) -> RegionResults[CreateConfiguredModelAlgorithmResponseTypeDef]:
+    ) -> TargetResults[CreateConfiguredModelAlgorithmResponseTypeDef]:
         """Creates a configured model algorithm using a container image stored in an
         ECR repository.
 
@@ -197,7 +197,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_configured_model_algorithm_association(
         self, **kwargs: Unpack[CreateConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> RegionResults[CreateConfiguredModelAlgorithmAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateConfiguredModelAlgorithmAssociationResponseTypeDef]:
         """Associates a configured model algorithm to a collaboration for use by any
         member of the collaboration.
 
@@ -207,7 +207,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_ml_input_channel(
         self, **kwargs: Unpack[CreateMLInputChannelRequestTypeDef]
-    ) -> RegionResults[CreateMLInputChannelResponseTypeDef]:
+    ) -> TargetResults[CreateMLInputChannelResponseTypeDef]:
         """Provides the information to create an ML input channel. An ML input
         channel is the result of a query that can be used for ML modeling.
 
@@ -217,7 +217,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_trained_model(
         self, **kwargs: Unpack[CreateTrainedModelRequestTypeDef]
-    ) -> RegionResults[CreateTrainedModelResponseTypeDef]:
+    ) -> TargetResults[CreateTrainedModelResponseTypeDef]:
         """Creates a trained model from an associated configured model algorithm
         using data from any member of the collaboration.
 
@@ -227,7 +227,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def create_training_dataset(
         self, **kwargs: Unpack[CreateTrainingDatasetRequestTypeDef]
-    ) -> RegionResults[CreateTrainingDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateTrainingDatasetResponseTypeDef]:
         """Defines the information necessary to create a training dataset. In Clean
         Rooms ML, the TrainingDataset is metadata that points to a Glue table,
         which is read only during AudienceModel creation.
@@ -238,7 +238,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_audience_generation_job(
         self, **kwargs: Unpack[DeleteAudienceGenerationJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified audience generation job, and removes all data
         associated with the job.
 
@@ -248,7 +248,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_audience_model(
         self, **kwargs: Unpack[DeleteAudienceModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specifies an audience model that you want to delete. You can't delete an
         audience model if there are any configured audience models that depend on
         the audience model.
@@ -259,7 +259,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_configured_audience_model(
         self, **kwargs: Unpack[DeleteConfiguredAudienceModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified configured audience model. You can't delete a
         configured audience model if there are any lookalike models that use the
         configured audience model. If you delete a configured audience model, it
@@ -271,7 +271,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_configured_audience_model_policy(
         self, **kwargs: Unpack[DeleteConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified configured audience model policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredAudienceModelPolicy
@@ -280,7 +280,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_configured_model_algorithm(
         self, **kwargs: Unpack[DeleteConfiguredModelAlgorithmRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a configured model algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredModelAlgorithm
@@ -289,7 +289,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_configured_model_algorithm_association(
         self, **kwargs: Unpack[DeleteConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a configured model algorithm association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteConfiguredModelAlgorithmAssociation
@@ -298,7 +298,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_ml_configuration(
         self, **kwargs: Unpack[DeleteMLConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a ML modeling configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteMLConfiguration
@@ -307,7 +307,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_ml_input_channel_data(
         self, **kwargs: Unpack[DeleteMLInputChannelDataRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Provides the information necessary to delete an ML input channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteMLInputChannelData
@@ -316,7 +316,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_trained_model_output(
         self, **kwargs: Unpack[DeleteTrainedModelOutputRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the model artifacts stored by the service.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/DeleteTrainedModelOutput
@@ -325,7 +325,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def delete_training_dataset(
         self, **kwargs: Unpack[DeleteTrainingDatasetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specifies a training dataset that you want to delete. You can't delete a
         training dataset if there are any audience models that depend on the
         training dataset. In Clean Rooms ML, the TrainingDataset is metadata that
@@ -338,7 +338,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_audience_generation_job(
         self, **kwargs: Unpack[GetAudienceGenerationJobRequestTypeDef]
-    ) -> RegionResults[GetAudienceGenerationJobResponseTypeDef]:
+    ) -> TargetResults[GetAudienceGenerationJobResponseTypeDef]:
         """Returns information about an audience generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetAudienceGenerationJob
@@ -347,7 +347,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_audience_model(
         self, **kwargs: Unpack[GetAudienceModelRequestTypeDef]
-    ) -> RegionResults[GetAudienceModelResponseTypeDef]:
+    ) -> TargetResults[GetAudienceModelResponseTypeDef]:
         """Returns information about an audience model
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetAudienceModel
@@ -359,7 +359,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         **kwargs: Unpack[
             GetCollaborationConfiguredModelAlgorithmAssociationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         GetCollaborationConfiguredModelAlgorithmAssociationResponseTypeDef
     ]:
         """Returns information about the configured model algorithm association in a
@@ -371,7 +371,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_collaboration_ml_input_channel(
         self, **kwargs: Unpack[GetCollaborationMLInputChannelRequestTypeDef]
-    ) -> RegionResults[GetCollaborationMLInputChannelResponseTypeDef]:
+    ) -> TargetResults[GetCollaborationMLInputChannelResponseTypeDef]:
         """Returns information about a specific ML input channel in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetCollaborationMLInputChannel
@@ -380,7 +380,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_collaboration_trained_model(
         self, **kwargs: Unpack[GetCollaborationTrainedModelRequestTypeDef]
-    ) -> RegionResults[GetCollaborationTrainedModelResponseTypeDef]:
+    ) -> TargetResults[GetCollaborationTrainedModelResponseTypeDef]:
         """Returns information about a trained model in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetCollaborationTrainedModel
@@ -389,7 +389,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_configured_audience_model(
         self, **kwargs: Unpack[GetConfiguredAudienceModelRequestTypeDef]
-    ) -> RegionResults[GetConfiguredAudienceModelResponseTypeDef]:
+    ) -> TargetResults[GetConfiguredAudienceModelResponseTypeDef]:
         """Returns information about a specified configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredAudienceModel
@@ -398,7 +398,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_configured_audience_model_policy(
         self, **kwargs: Unpack[GetConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> RegionResults[GetConfiguredAudienceModelPolicyResponseTypeDef]:
+    ) -> TargetResults[GetConfiguredAudienceModelPolicyResponseTypeDef]:
         """Returns information about a configured audience model policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredAudienceModelPolicy
@@ -407,7 +407,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_configured_model_algorithm(
         self, **kwargs: Unpack[GetConfiguredModelAlgorithmRequestTypeDef]
-    ) -> RegionResults[GetConfiguredModelAlgorithmResponseTypeDef]:
+    ) -> TargetResults[GetConfiguredModelAlgorithmResponseTypeDef]:
         """Returns information about a configured model algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredModelAlgorithm
@@ -416,7 +416,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_configured_model_algorithm_association(
         self, **kwargs: Unpack[GetConfiguredModelAlgorithmAssociationRequestTypeDef]
-    ) -> RegionResults[GetConfiguredModelAlgorithmAssociationResponseTypeDef]:
+    ) -> TargetResults[GetConfiguredModelAlgorithmAssociationResponseTypeDef]:
         """Returns information about a configured model algorithm association.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetConfiguredModelAlgorithmAssociation
@@ -425,7 +425,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_ml_configuration(
         self, **kwargs: Unpack[GetMLConfigurationRequestTypeDef]
-    ) -> RegionResults[GetMLConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetMLConfigurationResponseTypeDef]:
         """Returns information about a specific ML configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetMLConfiguration
@@ -434,7 +434,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_ml_input_channel(
         self, **kwargs: Unpack[GetMLInputChannelRequestTypeDef]
-    ) -> RegionResults[GetMLInputChannelResponseTypeDef]:
+    ) -> TargetResults[GetMLInputChannelResponseTypeDef]:
         """Returns information about an ML input channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetMLInputChannel
@@ -443,7 +443,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_trained_model(
         self, **kwargs: Unpack[GetTrainedModelRequestTypeDef]
-    ) -> RegionResults[GetTrainedModelResponseTypeDef]:
+    ) -> TargetResults[GetTrainedModelResponseTypeDef]:
         """Returns information about a trained model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainedModel
@@ -452,7 +452,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_trained_model_inference_job(
         self, **kwargs: Unpack[GetTrainedModelInferenceJobRequestTypeDef]
-    ) -> RegionResults[GetTrainedModelInferenceJobResponseTypeDef]:
+    ) -> TargetResults[GetTrainedModelInferenceJobResponseTypeDef]:
         """Returns information about a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainedModelInferenceJob
@@ -461,7 +461,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def get_training_dataset(
         self, **kwargs: Unpack[GetTrainingDatasetRequestTypeDef]
-    ) -> RegionResults[GetTrainingDatasetResponseTypeDef]:
+    ) -> TargetResults[GetTrainingDatasetResponseTypeDef]:
         """Returns information about a training dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/GetTrainingDataset
@@ -470,7 +470,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_audience_export_jobs(
         self, **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef]
-    ) -> RegionResults[ListAudienceExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceExportJobsResponseTypeDef]:
         """Returns a list of the audience export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceExportJobs
@@ -479,7 +479,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_audience_generation_jobs(
         self, **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef]
-    ) -> RegionResults[ListAudienceGenerationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceGenerationJobsResponseTypeDef]:
         """Returns a list of audience generation jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceGenerationJobs
@@ -488,7 +488,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_audience_models(
         self, **kwargs: Unpack[ListAudienceModelsRequestTypeDef]
-    ) -> RegionResults[ListAudienceModelsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceModelsResponseTypeDef]:
         """Returns a list of audience models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListAudienceModels
@@ -500,7 +500,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         **kwargs: Unpack[
             ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
     ]:
         """Returns a list of the configured model algorithm associations in a
@@ -514,7 +514,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_collaboration_ml_input_channels(
         self, **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef]
-    ) -> RegionResults[ListCollaborationMLInputChannelsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationMLInputChannelsResponseTypeDef]:
         """Returns a list of the ML input channels in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationMLInputChannels
@@ -523,7 +523,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_collaboration_trained_model_export_jobs(
         self, **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef]
-    ) -> RegionResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
         """Returns a list of the export jobs for a trained model in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModelExportJobs
@@ -532,7 +532,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_collaboration_trained_model_inference_jobs(
         self, **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
         """Returns a list of trained model inference jobs in a specified
         collaboration.
 
@@ -542,7 +542,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_collaboration_trained_models(
         self, **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef]
-    ) -> RegionResults[ListCollaborationTrainedModelsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelsResponseTypeDef]:
         """Returns a list of the trained models in a collaboration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListCollaborationTrainedModels
@@ -551,7 +551,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_configured_audience_models(
         self, **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef]
-    ) -> RegionResults[ListConfiguredAudienceModelsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredAudienceModelsResponseTypeDef]:
         """Returns a list of the configured audience models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredAudienceModels
@@ -560,7 +560,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_configured_model_algorithm_associations(
         self, **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef]
-    ) -> RegionResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
         """Returns a list of configured model algorithm associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithmAssociations
@@ -569,7 +569,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_configured_model_algorithms(
         self, **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef]
-    ) -> RegionResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
         """Returns a list of configured model algorithms.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListConfiguredModelAlgorithms
@@ -578,7 +578,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_ml_input_channels(
         self, **kwargs: Unpack[ListMLInputChannelsRequestTypeDef]
-    ) -> RegionResults[ListMLInputChannelsResponseTypeDef]:
+    ) -> TargetResults[ListMLInputChannelsResponseTypeDef]:
         """Returns a list of ML input channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListMLInputChannels
@@ -587,7 +587,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a provided resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTagsForResource
@@ -596,7 +596,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_trained_model_inference_jobs(
         self, **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListTrainedModelInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelInferenceJobsResponseTypeDef]:
         """Returns a list of trained model inference jobs that match the request
         parameters.
 
@@ -606,7 +606,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_trained_model_versions(
         self, **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef]
-    ) -> RegionResults[ListTrainedModelVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelVersionsResponseTypeDef]:
         """Returns a list of trained model versions for a specified trained model.
         This operation allows you to view all versions of a trained model,
         including information about their status and creation details. You can use
@@ -619,7 +619,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_trained_models(
         self, **kwargs: Unpack[ListTrainedModelsRequestTypeDef]
-    ) -> RegionResults[ListTrainedModelsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelsResponseTypeDef]:
         """Returns a list of trained models.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainedModels
@@ -628,7 +628,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def list_training_datasets(
         self, **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef]
-    ) -> RegionResults[ListTrainingDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListTrainingDatasetsResponseTypeDef]:
         """Returns a list of training datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/ListTrainingDatasets
@@ -637,7 +637,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def put_configured_audience_model_policy(
         self, **kwargs: Unpack[PutConfiguredAudienceModelPolicyRequestTypeDef]
-    ) -> RegionResults[PutConfiguredAudienceModelPolicyResponseTypeDef]:
+    ) -> TargetResults[PutConfiguredAudienceModelPolicyResponseTypeDef]:
         """Create or update the resource policy for a configured audience model.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/PutConfiguredAudienceModelPolicy
@@ -646,7 +646,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def put_ml_configuration(
         self, **kwargs: Unpack[PutMLConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns information about an ML configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/PutMLConfiguration
@@ -655,7 +655,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def start_audience_export_job(
         self, **kwargs: Unpack[StartAudienceExportJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Export an audience of a specified size after you have generated an
         audience.
 
@@ -665,7 +665,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def start_audience_generation_job(
         self, **kwargs: Unpack[StartAudienceGenerationJobRequestTypeDef]
-    ) -> RegionResults[StartAudienceGenerationJobResponseTypeDef]:
+    ) -> TargetResults[StartAudienceGenerationJobResponseTypeDef]:
         """Information necessary to start the audience generation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartAudienceGenerationJob
@@ -674,7 +674,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def start_trained_model_export_job(
         self, **kwargs: Unpack[StartTrainedModelExportJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Provides the information necessary to start a trained model export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartTrainedModelExportJob
@@ -683,7 +683,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def start_trained_model_inference_job(
         self, **kwargs: Unpack[StartTrainedModelInferenceJobRequestTypeDef]
-    ) -> RegionResults[StartTrainedModelInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StartTrainedModelInferenceJobResponseTypeDef]:
         """Defines the information necessary to begin a trained model inference job.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/StartTrainedModelInferenceJob
@@ -692,7 +692,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds metadata tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/TagResource
@@ -701,7 +701,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes metadata tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cleanroomsml-2023-09-06/UntagResource
@@ -710,7 +710,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
 
     def update_configured_audience_model(
         self, **kwargs: Unpack[UpdateConfiguredAudienceModelRequestTypeDef]
-    ) -> RegionResults[UpdateConfiguredAudienceModelResponseTypeDef]:
+    ) -> TargetResults[UpdateConfiguredAudienceModelResponseTypeDef]:
         """Provides the information necessary to update a configured audience model.
         Updates that impact audience generation jobs take effect when a new job
         starts, but do not impact currently running jobs.
@@ -726,7 +726,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAudienceExportJobsRequestTypeDef],
-    ) -> RegionResults[ListAudienceExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceExportJobsResponseTypeDef]:
         """Every page of ListAudienceExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -749,7 +749,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAudienceGenerationJobsRequestTypeDef],
-    ) -> RegionResults[ListAudienceGenerationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceGenerationJobsResponseTypeDef]:
         """Every page of ListAudienceGenerationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -772,7 +772,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAudienceModelsRequestTypeDef],
-    ) -> RegionResults[ListAudienceModelsResponseTypeDef]:
+    ) -> TargetResults[ListAudienceModelsResponseTypeDef]:
         """Every page of ListAudienceModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -797,7 +797,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         **kwargs: Unpack[
             ListCollaborationConfiguredModelAlgorithmAssociationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCollaborationConfiguredModelAlgorithmAssociationsResponseTypeDef
     ]:
         """Every page of ListCollaborationConfiguredModelAlgorithmAssociations in
@@ -823,7 +823,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationMLInputChannelsRequestTypeDef],
-    ) -> RegionResults[ListCollaborationMLInputChannelsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationMLInputChannelsResponseTypeDef]:
         """Every page of ListCollaborationMLInputChannels in every target, merged per
         target (botocore's build_full_result).
 
@@ -846,7 +846,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationTrainedModelExportJobsRequestTypeDef],
-    ) -> RegionResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelExportJobsResponseTypeDef]:
         """Every page of ListCollaborationTrainedModelExportJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -869,7 +869,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationTrainedModelInferenceJobsRequestTypeDef],
-    ) -> RegionResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelInferenceJobsResponseTypeDef]:
         """Every page of ListCollaborationTrainedModelInferenceJobs in every target,
         merged per target (botocore's build_full_result).
 
@@ -893,7 +893,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollaborationTrainedModelsRequestTypeDef],
-    ) -> RegionResults[ListCollaborationTrainedModelsResponseTypeDef]:
+    ) -> TargetResults[ListCollaborationTrainedModelsResponseTypeDef]:
         """Every page of ListCollaborationTrainedModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -916,7 +916,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredAudienceModelsRequestTypeDef],
-    ) -> RegionResults[ListConfiguredAudienceModelsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredAudienceModelsResponseTypeDef]:
         """Every page of ListConfiguredAudienceModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -939,7 +939,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredModelAlgorithmAssociationsRequestTypeDef],
-    ) -> RegionResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredModelAlgorithmAssociationsResponseTypeDef]:
         """Every page of ListConfiguredModelAlgorithmAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -962,7 +962,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfiguredModelAlgorithmsRequestTypeDef],
-    ) -> RegionResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
+    ) -> TargetResults[ListConfiguredModelAlgorithmsResponseTypeDef]:
         """Every page of ListConfiguredModelAlgorithms in every target, merged per
         target (botocore's build_full_result).
 
@@ -985,7 +985,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMLInputChannelsRequestTypeDef],
-    ) -> RegionResults[ListMLInputChannelsResponseTypeDef]:
+    ) -> TargetResults[ListMLInputChannelsResponseTypeDef]:
         """Every page of ListMLInputChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1008,7 +1008,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainedModelInferenceJobsRequestTypeDef],
-    ) -> RegionResults[ListTrainedModelInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelInferenceJobsResponseTypeDef]:
         """Every page of ListTrainedModelInferenceJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1032,7 +1032,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainedModelVersionsRequestTypeDef],
-    ) -> RegionResults[ListTrainedModelVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelVersionsResponseTypeDef]:
         """Every page of ListTrainedModelVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,7 +1059,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainedModelsRequestTypeDef],
-    ) -> RegionResults[ListTrainedModelsResponseTypeDef]:
+    ) -> TargetResults[ListTrainedModelsResponseTypeDef]:
         """Every page of ListTrainedModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1082,7 +1082,7 @@ class MultiRegionCleanRoomsML(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainingDatasetsRequestTypeDef],
-    ) -> RegionResults[ListTrainingDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListTrainingDatasetsResponseTypeDef]:
         """Every page of ListTrainingDatasets in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,7 +55,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def create_environment_ec2(
         self, **kwargs: Unpack[CreateEnvironmentEC2RequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentEC2ResultTypeDef]:
+    ) -> TargetResults[CreateEnvironmentEC2ResultTypeDef]:
         """Creates an Cloud9 development environment, launches an Amazon Elastic
         Compute Cloud (Amazon EC2) instance, and then connects from the instance
         to the environment.
@@ -66,7 +66,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def create_environment_membership(
         self, **kwargs: Unpack[CreateEnvironmentMembershipRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentMembershipResultTypeDef]:
+    ) -> TargetResults[CreateEnvironmentMembershipResultTypeDef]:
         """Adds an environment member to an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/CreateEnvironmentMembership
@@ -75,7 +75,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResultTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResultTypeDef]:
         """Deletes an Cloud9 development environment. If an Amazon EC2 instance is
         connected to the environment, also terminates the instance.
 
@@ -85,7 +85,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def delete_environment_membership(
         self, **kwargs: Unpack[DeleteEnvironmentMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentMembershipResultTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentMembershipResultTypeDef]:
         """Deletes an environment member from a development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DeleteEnvironmentMembership
@@ -94,7 +94,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def describe_environment_memberships(
         self, **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentMembershipsResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentMembershipsResultTypeDef]:
         """Gets information about environment members for an Cloud9 development
         environment.
 
@@ -104,7 +104,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def describe_environment_status(
         self, **kwargs: Unpack[DescribeEnvironmentStatusRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentStatusResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentStatusResultTypeDef]:
         """Gets status information for an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironmentStatus
@@ -113,7 +113,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def describe_environments(
         self, **kwargs: Unpack[DescribeEnvironmentsRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentsResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentsResultTypeDef]:
         """Gets information about Cloud9 development environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/DescribeEnvironments
@@ -122,7 +122,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResultTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResultTypeDef]:
         """Gets a list of Cloud9 development environment identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListEnvironments
@@ -131,7 +131,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of the tags associated with an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/ListTagsForResource
@@ -140,7 +140,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/TagResource
@@ -149,7 +149,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from an Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/UntagResource
@@ -158,7 +158,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentResultTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentResultTypeDef]:
         """Changes the settings of an existing Cloud9 development environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloud9-2017-09-23/UpdateEnvironment
@@ -167,7 +167,7 @@ class MultiRegionCloud9(MultiRegionClient):
 
     def update_environment_membership(
         self, **kwargs: Unpack[UpdateEnvironmentMembershipRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentMembershipResultTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentMembershipResultTypeDef]:
         """Changes the settings of an existing environment member for an Cloud9
         development environment.
 
@@ -182,7 +182,7 @@ class MultiRegionCloud9(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEnvironmentMembershipsRequestTypeDef],
-    ) -> RegionResults[DescribeEnvironmentMembershipsResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentMembershipsResultTypeDef]:
         """Every page of DescribeEnvironmentMemberships in every target, merged per
         target (botocore's build_full_result).
 
@@ -206,7 +206,7 @@ class MultiRegionCloud9(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResultTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResultTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,7 +48,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def cancel_resource_request(
         self, **kwargs: Unpack[CancelResourceRequestInputTypeDef]
-    ) -> RegionResults[CancelResourceRequestOutputTypeDef]:
+    ) -> TargetResults[CancelResourceRequestOutputTypeDef]:
         """Cancels the specified resource operation request. For more information,
         see Canceling resource operation requests in the Amazon Web Services Cloud
         Control API User Guide.
@@ -59,7 +59,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def create_resource(
         self, **kwargs: Unpack[CreateResourceInputTypeDef]
-    ) -> RegionResults[CreateResourceOutputTypeDef]:
+    ) -> TargetResults[CreateResourceOutputTypeDef]:
         """Creates the specified resource. For more information, see Creating a
         resource in the Amazon Web Services Cloud Control API User Guide.
 
@@ -69,7 +69,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def delete_resource(
         self, **kwargs: Unpack[DeleteResourceInputTypeDef]
-    ) -> RegionResults[DeleteResourceOutputTypeDef]:
+    ) -> TargetResults[DeleteResourceOutputTypeDef]:
         """Deletes the specified resource. For details, see Deleting a resource in
         the Amazon Web Services Cloud Control API User Guide.
 
@@ -79,7 +79,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def get_resource(
         self, **kwargs: Unpack[GetResourceInputTypeDef]
-    ) -> RegionResults[GetResourceOutputTypeDef]:
+    ) -> TargetResults[GetResourceOutputTypeDef]:
         """Returns information about the current state of the specified resource. For
         details, see Reading a resource's current state.
 
@@ -89,7 +89,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def get_resource_request_status(
         self, **kwargs: Unpack[GetResourceRequestStatusInputTypeDef]
-    ) -> RegionResults[GetResourceRequestStatusOutputTypeDef]:
+    ) -> TargetResults[GetResourceRequestStatusOutputTypeDef]:
         """Returns the current status of a resource operation request. For more
         information, see Tracking the progress of resource operation requests in
         the Amazon Web Services Cloud Control API User Guide.
@@ -100,7 +100,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def list_resource_requests(
         self, **kwargs: Unpack[ListResourceRequestsInputTypeDef]
-    ) -> RegionResults[ListResourceRequestsOutputTypeDef]:
+    ) -> TargetResults[ListResourceRequestsOutputTypeDef]:
         """Returns existing resource operation requests. This includes requests of
         all status types. For more information, see Listing active resource
         operation requests in the Amazon Web Services Cloud Control API User
@@ -112,7 +112,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def list_resources(
         self, **kwargs: Unpack[ListResourcesInputTypeDef]
-    ) -> RegionResults[ListResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourcesOutputTypeDef]:
         """Returns information about the specified resources. For more information,
         see Discovering resources in the Amazon Web Services Cloud Control API
         User Guide.
@@ -123,7 +123,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
 
     def update_resource(
         self, **kwargs: Unpack[UpdateResourceInputTypeDef]
-    ) -> RegionResults[UpdateResourceOutputTypeDef]:
+    ) -> TargetResults[UpdateResourceOutputTypeDef]:
         """Updates the specified property values in the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudcontrol-2021-09-30/UpdateResource
@@ -137,7 +137,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceRequestsInputTypeDef],
-    ) -> RegionResults[ListResourceRequestsOutputTypeDef]:
+    ) -> TargetResults[ListResourceRequestsOutputTypeDef]:
         """Every page of ListResourceRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -163,7 +163,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> RegionResults[ListResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourcesOutputTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -220,7 +220,7 @@ class MultiRegionCloudControlApi(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetResourceRequestStatusInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until resource operation request is successful
 
         Polls GetResourceRequestStatus in every target at once, every 5 seconds

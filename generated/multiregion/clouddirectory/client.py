@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -169,7 +169,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def add_facet_to_object(
         self, **kwargs: Unpack[AddFacetToObjectRequestTypeDef]
-    ) -> RegionResults[AddFacetToObjectResponseTypeDef]:
+    ) -> TargetResults[AddFacetToObjectResponseTypeDef]:
         """Adds a new Facet to an object. An object can have more than one facet
         applied on it.
 
@@ -179,7 +179,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def apply_schema(
         self, **kwargs: Unpack[ApplySchemaRequestTypeDef]
-    ) -> RegionResults[ApplySchemaResponseTypeDef]:
+    ) -> TargetResults[ApplySchemaResponseTypeDef]:
         """Copies the input published schema, at the specified version, into the
         Directory with the same name and version as that of the published schema.
 
@@ -189,7 +189,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def attach_object(
         self, **kwargs: Unpack[AttachObjectRequestTypeDef]
-    ) -> RegionResults[AttachObjectResponseTypeDef]:
+    ) -> TargetResults[AttachObjectResponseTypeDef]:
         """Attaches an existing object to another object. An object can be accessed
         in two ways:
 
@@ -199,7 +199,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def attach_policy(
         self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> RegionResults[AttachPolicyResponseTypeDef]:
+    ) -> TargetResults[AttachPolicyResponseTypeDef]:
         """Attaches a policy object to a regular object. An object can have a limited
         number of attached policies.
 
@@ -209,7 +209,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def attach_to_index(
         self, **kwargs: Unpack[AttachToIndexRequestTypeDef]
-    ) -> RegionResults[AttachToIndexResponseTypeDef]:
+    ) -> TargetResults[AttachToIndexResponseTypeDef]:
         """Attaches the specified object to the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/AttachToIndex
@@ -218,7 +218,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def attach_typed_link(
         self, **kwargs: Unpack[AttachTypedLinkRequestTypeDef]
-    ) -> RegionResults[AttachTypedLinkResponseTypeDef]:
+    ) -> TargetResults[AttachTypedLinkResponseTypeDef]:
         """Attaches a typed link to a specified source and target object. For more
         information, see Typed Links.
 
@@ -228,7 +228,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def batch_read(
         self, **kwargs: Unpack[BatchReadRequestTypeDef]
-    ) -> RegionResults[BatchReadResponseTypeDef]:
+    ) -> TargetResults[BatchReadResponseTypeDef]:
         """Performs all the read operations in a batch.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/BatchRead
@@ -237,7 +237,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def batch_write(
         self, **kwargs: Unpack[BatchWriteRequestTypeDef]
-    ) -> RegionResults[BatchWriteResponseTypeDef]:
+    ) -> TargetResults[BatchWriteResponseTypeDef]:
         """Performs all the write operations in a batch. Either all the operations
         succeed or none.
 
@@ -247,7 +247,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_directory(
         self, **kwargs: Unpack[CreateDirectoryRequestTypeDef]
-    ) -> RegionResults[CreateDirectoryResponseTypeDef]:
+    ) -> TargetResults[CreateDirectoryResponseTypeDef]:
         """Creates a Directory by copying the published schema into the directory. A
         directory cannot be created without a schema.
 
@@ -257,7 +257,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_facet(
         self, **kwargs: Unpack[CreateFacetRequestTypeDef]
-    ) -> RegionResults[CreateFacetResponseTypeDef]:
+    ) -> TargetResults[CreateFacetResponseTypeDef]:
         """Creates a new Facet in a schema. Facet creation is allowed only in
         development or applied schemas.
 
@@ -267,7 +267,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> RegionResults[CreateIndexResponseTypeDef]:
+    ) -> TargetResults[CreateIndexResponseTypeDef]:
         """Creates an index object. See Indexing and search for more information.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateIndex
@@ -276,7 +276,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_object(
         self, **kwargs: Unpack[CreateObjectRequestTypeDef]
-    ) -> RegionResults[CreateObjectResponseTypeDef]:
+    ) -> TargetResults[CreateObjectResponseTypeDef]:
         """Creates an object in a Directory. Additionally attaches the object to a
         parent, if a parent reference and LinkName is specified. An object is
         simply a collection of Facet attributes. You can also use this API call to
@@ -289,7 +289,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_schema(
         self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> RegionResults[CreateSchemaResponseTypeDef]:
+    ) -> TargetResults[CreateSchemaResponseTypeDef]:
         """Creates a new schema in a development state. A schema can exist in three
         phases:
 
@@ -299,7 +299,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def create_typed_link_facet(
         self, **kwargs: Unpack[CreateTypedLinkFacetRequestTypeDef]
-    ) -> RegionResults[CreateTypedLinkFacetResponseTypeDef]:
+    ) -> TargetResults[CreateTypedLinkFacetResponseTypeDef]:
         """Creates a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/CreateTypedLinkFacet
@@ -308,7 +308,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def delete_directory(
         self, **kwargs: Unpack[DeleteDirectoryRequestTypeDef]
-    ) -> RegionResults[DeleteDirectoryResponseTypeDef]:
+    ) -> TargetResults[DeleteDirectoryResponseTypeDef]:
         """Deletes a directory. Only disabled directories can be deleted. A deleted
         directory cannot be undone. Exercise extreme caution when deleting
         directories.
@@ -319,7 +319,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def delete_facet(
         self, **kwargs: Unpack[DeleteFacetRequestTypeDef]
-    ) -> RegionResults[DeleteFacetResponseTypeDef]:
+    ) -> TargetResults[DeleteFacetResponseTypeDef]:
         """Deletes a given Facet. All attributes and Rules that are associated with
         the facet will be deleted. Only development schema facets are allowed
         deletion.
@@ -330,7 +330,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def delete_object(
         self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> RegionResults[DeleteObjectResponseTypeDef]:
+    ) -> TargetResults[DeleteObjectResponseTypeDef]:
         """Deletes an object and its associated attributes. Only objects with no
         children and no parents can be deleted. The maximum number of attributes
         that can be deleted during an object deletion is 30. For more information,
@@ -342,7 +342,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def delete_schema(
         self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> RegionResults[DeleteSchemaResponseTypeDef]:
+    ) -> TargetResults[DeleteSchemaResponseTypeDef]:
         """Deletes a given schema. Schemas in a development and published state can
         only be deleted.
 
@@ -352,7 +352,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def delete_typed_link_facet(
         self, **kwargs: Unpack[DeleteTypedLinkFacetRequestTypeDef]
-    ) -> RegionResults[DeleteTypedLinkFacetResponseTypeDef]:
+    ) -> TargetResults[DeleteTypedLinkFacetResponseTypeDef]:
         """Deletes a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DeleteTypedLinkFacet
@@ -361,7 +361,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def detach_from_index(
         self, **kwargs: Unpack[DetachFromIndexRequestTypeDef]
-    ) -> RegionResults[DetachFromIndexResponseTypeDef]:
+    ) -> TargetResults[DetachFromIndexResponseTypeDef]:
         """Detaches the specified object from the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DetachFromIndex
@@ -370,7 +370,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def detach_object(
         self, **kwargs: Unpack[DetachObjectRequestTypeDef]
-    ) -> RegionResults[DetachObjectResponseTypeDef]:
+    ) -> TargetResults[DetachObjectResponseTypeDef]:
         """Detaches a given object from the parent object. The object that is to be
         detached from the parent is specified by the link name.
 
@@ -380,7 +380,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def detach_policy(
         self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> RegionResults[DetachPolicyResponseTypeDef]:
+    ) -> TargetResults[DetachPolicyResponseTypeDef]:
         """Detaches a policy from an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/DetachPolicy
@@ -389,7 +389,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def detach_typed_link(
         self, **kwargs: Unpack[DetachTypedLinkRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a typed link from a specified source and target object. For more
         information, see Typed Links.
 
@@ -399,7 +399,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def disable_directory(
         self, **kwargs: Unpack[DisableDirectoryRequestTypeDef]
-    ) -> RegionResults[DisableDirectoryResponseTypeDef]:
+    ) -> TargetResults[DisableDirectoryResponseTypeDef]:
         """Disables the specified directory. Disabled directories cannot be read or
         written to. Only enabled directories can be disabled. Disabled directories
         may be reenabled.
@@ -410,7 +410,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def enable_directory(
         self, **kwargs: Unpack[EnableDirectoryRequestTypeDef]
-    ) -> RegionResults[EnableDirectoryResponseTypeDef]:
+    ) -> TargetResults[EnableDirectoryResponseTypeDef]:
         """Enables the specified directory. Only disabled directories can be enabled.
         Once enabled, the directory can then be read and written to.
 
@@ -420,7 +420,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_applied_schema_version(
         self, **kwargs: Unpack[GetAppliedSchemaVersionRequestTypeDef]
-    ) -> RegionResults[GetAppliedSchemaVersionResponseTypeDef]:
+    ) -> TargetResults[GetAppliedSchemaVersionResponseTypeDef]:
         """Returns current applied schema version ARN, including the minor version in
         use.
 
@@ -430,7 +430,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_directory(
         self, **kwargs: Unpack[GetDirectoryRequestTypeDef]
-    ) -> RegionResults[GetDirectoryResponseTypeDef]:
+    ) -> TargetResults[GetDirectoryResponseTypeDef]:
         """Retrieves metadata about a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetDirectory
@@ -439,7 +439,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_facet(
         self, **kwargs: Unpack[GetFacetRequestTypeDef]
-    ) -> RegionResults[GetFacetResponseTypeDef]:
+    ) -> TargetResults[GetFacetResponseTypeDef]:
         """Gets details of the Facet, such as facet name, attributes, Rules, or
         ObjectType. You can call this on all kinds of schema facets -- published,
         development, or applied.
@@ -450,7 +450,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_link_attributes(
         self, **kwargs: Unpack[GetLinkAttributesRequestTypeDef]
-    ) -> RegionResults[GetLinkAttributesResponseTypeDef]:
+    ) -> TargetResults[GetLinkAttributesResponseTypeDef]:
         """Retrieves attributes that are associated with a typed link.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetLinkAttributes
@@ -459,7 +459,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_object_attributes(
         self, **kwargs: Unpack[GetObjectAttributesRequestTypeDef]
-    ) -> RegionResults[GetObjectAttributesResponseTypeDef]:
+    ) -> TargetResults[GetObjectAttributesResponseTypeDef]:
         """Retrieves attributes within a facet that are associated with an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetObjectAttributes
@@ -468,7 +468,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_object_information(
         self, **kwargs: Unpack[GetObjectInformationRequestTypeDef]
-    ) -> RegionResults[GetObjectInformationResponseTypeDef]:
+    ) -> TargetResults[GetObjectInformationResponseTypeDef]:
         """Retrieves metadata about an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/GetObjectInformation
@@ -477,7 +477,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_schema_as_json(
         self, **kwargs: Unpack[GetSchemaAsJsonRequestTypeDef]
-    ) -> RegionResults[GetSchemaAsJsonResponseTypeDef]:
+    ) -> TargetResults[GetSchemaAsJsonResponseTypeDef]:
         """Retrieves a JSON representation of the schema. See JSON Schema Format for
         more information.
 
@@ -487,7 +487,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def get_typed_link_facet_information(
         self, **kwargs: Unpack[GetTypedLinkFacetInformationRequestTypeDef]
-    ) -> RegionResults[GetTypedLinkFacetInformationResponseTypeDef]:
+    ) -> TargetResults[GetTypedLinkFacetInformationResponseTypeDef]:
         """Returns the identity attribute order for a specific TypedLinkFacet. For
         more information, see Typed Links.
 
@@ -497,7 +497,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_applied_schema_arns(
         self, **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef]
-    ) -> RegionResults[ListAppliedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListAppliedSchemaArnsResponseTypeDef]:
         """Lists schema major versions applied to a directory. If SchemaArn is
         provided, lists the minor version.
 
@@ -507,7 +507,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_attached_indices(
         self, **kwargs: Unpack[ListAttachedIndicesRequestTypeDef]
-    ) -> RegionResults[ListAttachedIndicesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedIndicesResponseTypeDef]:
         """Lists indices attached to the specified object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListAttachedIndices
@@ -516,7 +516,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_development_schema_arns(
         self, **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef]
-    ) -> RegionResults[ListDevelopmentSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListDevelopmentSchemaArnsResponseTypeDef]:
         """Retrieves each Amazon Resource Name (ARN) of schemas in the development
         state.
 
@@ -526,7 +526,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_directories(
         self, **kwargs: Unpack[ListDirectoriesRequestTypeDef]
-    ) -> RegionResults[ListDirectoriesResponseTypeDef]:
+    ) -> TargetResults[ListDirectoriesResponseTypeDef]:
         """Lists directories created within an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListDirectories
@@ -535,7 +535,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_facet_attributes(
         self, **kwargs: Unpack[ListFacetAttributesRequestTypeDef]
-    ) -> RegionResults[ListFacetAttributesResponseTypeDef]:
+    ) -> TargetResults[ListFacetAttributesResponseTypeDef]:
         """Retrieves attributes attached to the facet.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetAttributes
@@ -544,7 +544,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_facet_names(
         self, **kwargs: Unpack[ListFacetNamesRequestTypeDef]
-    ) -> RegionResults[ListFacetNamesResponseTypeDef]:
+    ) -> TargetResults[ListFacetNamesResponseTypeDef]:
         """Retrieves the names of facets that exist in a schema.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListFacetNames
@@ -553,7 +553,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_incoming_typed_links(
         self, **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef]
-    ) -> RegionResults[ListIncomingTypedLinksResponseTypeDef]:
+    ) -> TargetResults[ListIncomingTypedLinksResponseTypeDef]:
         """Returns a paginated list of all the incoming TypedLinkSpecifier
         information for an object. It also supports filtering by typed link facet
         and identity attributes. For more information, see Typed Links.
@@ -564,7 +564,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_index(
         self, **kwargs: Unpack[ListIndexRequestTypeDef]
-    ) -> RegionResults[ListIndexResponseTypeDef]:
+    ) -> TargetResults[ListIndexResponseTypeDef]:
         """Lists objects attached to the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListIndex
@@ -573,7 +573,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_managed_schema_arns(
         self, **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef]
-    ) -> RegionResults[ListManagedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListManagedSchemaArnsResponseTypeDef]:
         """Lists the major version families of each managed schema. If a major
         version ARN is provided as SchemaArn, the minor version revisions in that
         family are listed instead.
@@ -584,7 +584,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_object_attributes(
         self, **kwargs: Unpack[ListObjectAttributesRequestTypeDef]
-    ) -> RegionResults[ListObjectAttributesResponseTypeDef]:
+    ) -> TargetResults[ListObjectAttributesResponseTypeDef]:
         """Lists all attributes that are associated with an object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectAttributes
@@ -593,7 +593,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_object_children(
         self, **kwargs: Unpack[ListObjectChildrenRequestTypeDef]
-    ) -> RegionResults[ListObjectChildrenResponseTypeDef]:
+    ) -> TargetResults[ListObjectChildrenResponseTypeDef]:
         """Returns a paginated list of child objects that are associated with a given
         object.
 
@@ -603,7 +603,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_object_parent_paths(
         self, **kwargs: Unpack[ListObjectParentPathsRequestTypeDef]
-    ) -> RegionResults[ListObjectParentPathsResponseTypeDef]:
+    ) -> TargetResults[ListObjectParentPathsResponseTypeDef]:
         """Retrieves all available parent paths for any object type such as node,
         leaf node, policy node, and index node objects. For more information about
         objects, see Directory Structure.
@@ -614,7 +614,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_object_parents(
         self, **kwargs: Unpack[ListObjectParentsRequestTypeDef]
-    ) -> RegionResults[ListObjectParentsResponseTypeDef]:
+    ) -> TargetResults[ListObjectParentsResponseTypeDef]:
         """Lists parent objects that are associated with a given object in pagination
         fashion.
 
@@ -624,7 +624,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_object_policies(
         self, **kwargs: Unpack[ListObjectPoliciesRequestTypeDef]
-    ) -> RegionResults[ListObjectPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListObjectPoliciesResponseTypeDef]:
         """Returns policies attached to an object in pagination fashion.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListObjectPolicies
@@ -633,7 +633,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_outgoing_typed_links(
         self, **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef]
-    ) -> RegionResults[ListOutgoingTypedLinksResponseTypeDef]:
+    ) -> TargetResults[ListOutgoingTypedLinksResponseTypeDef]:
         """Returns a paginated list of all the outgoing TypedLinkSpecifier
         information for an object. It also supports filtering by typed link facet
         and identity attributes. For more information, see Typed Links.
@@ -644,7 +644,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_policy_attachments(
         self, **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef]
-    ) -> RegionResults[ListPolicyAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyAttachmentsResponseTypeDef]:
         """Returns all of the ObjectIdentifiers to which a given policy is attached.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/ListPolicyAttachments
@@ -653,7 +653,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_published_schema_arns(
         self, **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef]
-    ) -> RegionResults[ListPublishedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListPublishedSchemaArnsResponseTypeDef]:
         """Lists the major version families of each published schema. If a major
         version ARN is provided as SchemaArn, the minor version revisions in that
         family are listed instead.
@@ -664,7 +664,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns tags for a resource. Tagging is currently supported only for
         directories with a limit of 50 tags per directory. All 50 tags are
         returned for a given directory with this API call.
@@ -675,7 +675,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_typed_link_facet_attributes(
         self, **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef]
-    ) -> RegionResults[ListTypedLinkFacetAttributesResponseTypeDef]:
+    ) -> TargetResults[ListTypedLinkFacetAttributesResponseTypeDef]:
         """Returns a paginated list of all attribute definitions for a particular
         TypedLinkFacet. For more information, see Typed Links.
 
@@ -685,7 +685,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def list_typed_link_facet_names(
         self, **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef]
-    ) -> RegionResults[ListTypedLinkFacetNamesResponseTypeDef]:
+    ) -> TargetResults[ListTypedLinkFacetNamesResponseTypeDef]:
         """Returns a paginated list of TypedLink facet names for a particular schema.
         For more information, see Typed Links.
 
@@ -695,7 +695,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def lookup_policy(
         self, **kwargs: Unpack[LookupPolicyRequestTypeDef]
-    ) -> RegionResults[LookupPolicyResponseTypeDef]:
+    ) -> TargetResults[LookupPolicyResponseTypeDef]:
         """Lists all policies from the root of the Directory to the object specified.
         If there are no policies present, an empty list is returned. If policies
         are present, and if some objects don't have the policies attached, it
@@ -710,7 +710,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def publish_schema(
         self, **kwargs: Unpack[PublishSchemaRequestTypeDef]
-    ) -> RegionResults[PublishSchemaResponseTypeDef]:
+    ) -> TargetResults[PublishSchemaResponseTypeDef]:
         """Publishes a development schema with a major version and a recommended
         minor version.
 
@@ -720,7 +720,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def put_schema_from_json(
         self, **kwargs: Unpack[PutSchemaFromJsonRequestTypeDef]
-    ) -> RegionResults[PutSchemaFromJsonResponseTypeDef]:
+    ) -> TargetResults[PutSchemaFromJsonResponseTypeDef]:
         """Allows a schema to be updated using JSON upload. Only available for
         development schemas. See JSON Schema Format for more information.
 
@@ -730,7 +730,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def remove_facet_from_object(
         self, **kwargs: Unpack[RemoveFacetFromObjectRequestTypeDef]
-    ) -> RegionResults[RemoveFacetFromObjectResponseTypeDef]:
+    ) -> TargetResults[RemoveFacetFromObjectResponseTypeDef]:
         """Removes the specified facet from the specified object.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/RemoveFacetFromObject
@@ -739,7 +739,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """An API operation for adding tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/TagResource
@@ -748,7 +748,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """An API operation for removing tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UntagResource
@@ -757,7 +757,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def update_facet(
         self, **kwargs: Unpack[UpdateFacetRequestTypeDef]
-    ) -> RegionResults[UpdateFacetResponseTypeDef]:
+    ) -> TargetResults[UpdateFacetResponseTypeDef]:
         """Does the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateFacet
@@ -766,7 +766,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def update_link_attributes(
         self, **kwargs: Unpack[UpdateLinkAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateLinkAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateLinkAttributesResponseTypeDef]:
         """Updates a given typed link’s attributes. Attributes to be updated must not
         contribute to the typed link’s identity, as defined by its
         IdentityAttributeOrder.
@@ -777,7 +777,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def update_object_attributes(
         self, **kwargs: Unpack[UpdateObjectAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateObjectAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateObjectAttributesResponseTypeDef]:
         """Updates a given object's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateObjectAttributes
@@ -786,7 +786,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def update_schema(
         self, **kwargs: Unpack[UpdateSchemaRequestTypeDef]
-    ) -> RegionResults[UpdateSchemaResponseTypeDef]:
+    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
         """Updates the schema name with a new name. Only development schema names can
         be updated.
 
@@ -796,7 +796,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def update_typed_link_facet(
         self, **kwargs: Unpack[UpdateTypedLinkFacetRequestTypeDef]
-    ) -> RegionResults[UpdateTypedLinkFacetResponseTypeDef]:
+    ) -> TargetResults[UpdateTypedLinkFacetResponseTypeDef]:
         """Updates a TypedLinkFacet. For more information, see Typed Links.
 
         https://docs.aws.amazon.com/goto/WebAPI/clouddirectory-2017-01-11/UpdateTypedLinkFacet
@@ -805,7 +805,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def upgrade_applied_schema(
         self, **kwargs: Unpack[UpgradeAppliedSchemaRequestTypeDef]
-    ) -> RegionResults[UpgradeAppliedSchemaResponseTypeDef]:
+    ) -> TargetResults[UpgradeAppliedSchemaResponseTypeDef]:
         """Upgrades a single directory in-place using the PublishedSchemaArn with
         schema updates found in MinorVersion. Backwards-compatible minor version
         upgrades are instantaneously available for readers on all objects in the
@@ -819,7 +819,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
 
     def upgrade_published_schema(
         self, **kwargs: Unpack[UpgradePublishedSchemaRequestTypeDef]
-    ) -> RegionResults[UpgradePublishedSchemaResponseTypeDef]:
+    ) -> TargetResults[UpgradePublishedSchemaResponseTypeDef]:
         """Upgrades a published schema under a new minor version revision using the
         current contents of DevelopmentSchemaArn.
 
@@ -834,7 +834,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppliedSchemaArnsRequestTypeDef],
-    ) -> RegionResults[ListAppliedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListAppliedSchemaArnsResponseTypeDef]:
         """Every page of ListAppliedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -858,7 +858,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedIndicesRequestTypeDef],
-    ) -> RegionResults[ListAttachedIndicesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedIndicesResponseTypeDef]:
         """Every page of ListAttachedIndices in every target, merged per target
         (botocore's build_full_result).
 
@@ -881,7 +881,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevelopmentSchemaArnsRequestTypeDef],
-    ) -> RegionResults[ListDevelopmentSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListDevelopmentSchemaArnsResponseTypeDef]:
         """Every page of ListDevelopmentSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -905,7 +905,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDirectoriesRequestTypeDef],
-    ) -> RegionResults[ListDirectoriesResponseTypeDef]:
+    ) -> TargetResults[ListDirectoriesResponseTypeDef]:
         """Every page of ListDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -928,7 +928,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFacetAttributesRequestTypeDef],
-    ) -> RegionResults[ListFacetAttributesResponseTypeDef]:
+    ) -> TargetResults[ListFacetAttributesResponseTypeDef]:
         """Every page of ListFacetAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -951,7 +951,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFacetNamesRequestTypeDef],
-    ) -> RegionResults[ListFacetNamesResponseTypeDef]:
+    ) -> TargetResults[ListFacetNamesResponseTypeDef]:
         """Every page of ListFacetNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -974,7 +974,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIncomingTypedLinksRequestTypeDef],
-    ) -> RegionResults[ListIncomingTypedLinksResponseTypeDef]:
+    ) -> TargetResults[ListIncomingTypedLinksResponseTypeDef]:
         """Every page of ListIncomingTypedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -999,7 +999,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndexRequestTypeDef],
-    ) -> RegionResults[ListIndexResponseTypeDef]:
+    ) -> TargetResults[ListIndexResponseTypeDef]:
         """Every page of ListIndex in every target, merged per target (botocore's
         build_full_result).
 
@@ -1022,7 +1022,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedSchemaArnsRequestTypeDef],
-    ) -> RegionResults[ListManagedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListManagedSchemaArnsResponseTypeDef]:
         """Every page of ListManagedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -1047,7 +1047,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectAttributesRequestTypeDef],
-    ) -> RegionResults[ListObjectAttributesResponseTypeDef]:
+    ) -> TargetResults[ListObjectAttributesResponseTypeDef]:
         """Every page of ListObjectAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1070,7 +1070,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectParentPathsRequestTypeDef],
-    ) -> RegionResults[ListObjectParentPathsResponseTypeDef]:
+    ) -> TargetResults[ListObjectParentPathsResponseTypeDef]:
         """Every page of ListObjectParentPaths in every target, merged per target
         (botocore's build_full_result).
 
@@ -1095,7 +1095,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectPoliciesRequestTypeDef],
-    ) -> RegionResults[ListObjectPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListObjectPoliciesResponseTypeDef]:
         """Every page of ListObjectPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1118,7 +1118,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOutgoingTypedLinksRequestTypeDef],
-    ) -> RegionResults[ListOutgoingTypedLinksResponseTypeDef]:
+    ) -> TargetResults[ListOutgoingTypedLinksResponseTypeDef]:
         """Every page of ListOutgoingTypedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1143,7 +1143,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyAttachmentsRequestTypeDef],
-    ) -> RegionResults[ListPolicyAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyAttachmentsResponseTypeDef]:
         """Every page of ListPolicyAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1166,7 +1166,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPublishedSchemaArnsRequestTypeDef],
-    ) -> RegionResults[ListPublishedSchemaArnsResponseTypeDef]:
+    ) -> TargetResults[ListPublishedSchemaArnsResponseTypeDef]:
         """Every page of ListPublishedSchemaArns in every target, merged per target
         (botocore's build_full_result).
 
@@ -1191,7 +1191,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1216,7 +1216,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypedLinkFacetAttributesRequestTypeDef],
-    ) -> RegionResults[ListTypedLinkFacetAttributesResponseTypeDef]:
+    ) -> TargetResults[ListTypedLinkFacetAttributesResponseTypeDef]:
         """Every page of ListTypedLinkFacetAttributes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1240,7 +1240,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypedLinkFacetNamesRequestTypeDef],
-    ) -> RegionResults[ListTypedLinkFacetNamesResponseTypeDef]:
+    ) -> TargetResults[ListTypedLinkFacetNamesResponseTypeDef]:
         """Every page of ListTypedLinkFacetNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1264,7 +1264,7 @@ class MultiRegionCloudDirectory(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[LookupPolicyRequestTypeDef],
-    ) -> RegionResults[LookupPolicyResponseTypeDef]:
+    ) -> TargetResults[LookupPolicyResponseTypeDef]:
         """Every page of LookupPolicy in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -220,7 +220,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def activate_organizations_access(
         self,
-    ) -> RegionResults[ActivateOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[ActivateOrganizationsAccessOutputTypeDef]:
         """Activate trusted access with Organizations. With trusted access between
         StackSets and Organizations activated, the management account has
         permissions to create and manage StackSets for your organization.
@@ -231,7 +231,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def activate_type(
         self, **kwargs: Unpack[ActivateTypeInputTypeDef]
-    ) -> RegionResults[ActivateTypeOutputTypeDef]:
+    ) -> TargetResults[ActivateTypeOutputTypeDef]:
         """Activates a public third-party extension, such as a resource or module, to
         make it available for use in stack templates in your current account and
         Region. It can also create CloudFormation Hooks, which allow you to
@@ -244,7 +244,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def batch_describe_type_configurations(
         self, **kwargs: Unpack[BatchDescribeTypeConfigurationsInputTypeDef]
-    ) -> RegionResults[BatchDescribeTypeConfigurationsOutputTypeDef]:
+    ) -> TargetResults[BatchDescribeTypeConfigurationsOutputTypeDef]:
         """Returns configuration data for the specified CloudFormation extensions,
         from the CloudFormation registry in your current account and Region.
 
@@ -254,7 +254,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def cancel_update_stack(
         self, **kwargs: Unpack[CancelUpdateStackInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels an update on the specified stack. If the call completes
         successfully, the stack rolls back the update and reverts to the previous
         stack configuration.
@@ -265,7 +265,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def continue_update_rollback(
         self, **kwargs: Unpack[ContinueUpdateRollbackInputTypeDef]
-    ) -> RegionResults[ContinueUpdateRollbackOutputTypeDef]:
+    ) -> TargetResults[ContinueUpdateRollbackOutputTypeDef]:
         """Continues rolling back a stack from UPDATE_ROLLBACK_FAILED to
         UPDATE_ROLLBACK_COMPLETE state. Depending on the cause of the failure, you
         can manually fix the error and continue the rollback. By continuing the
@@ -278,7 +278,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_change_set(
         self, **kwargs: Unpack[CreateChangeSetInputTypeDef]
-    ) -> RegionResults[CreateChangeSetOutputTypeDef]:
+    ) -> TargetResults[CreateChangeSetOutputTypeDef]:
         """Creates a list of changes that will be applied to a stack so that you can
         review the changes before executing them. You can create a change set for
         a stack that doesn't exist or an existing stack. If you create a change
@@ -296,7 +296,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_generated_template(
         self, **kwargs: Unpack[CreateGeneratedTemplateInputTypeDef]
-    ) -> RegionResults[CreateGeneratedTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateGeneratedTemplateOutputTypeDef]:
         """Creates a template from existing resources that are not already managed
         with CloudFormation. You can check the status of the template generation
         using the DescribeGeneratedTemplate API action.
@@ -307,7 +307,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_stack(
         self, **kwargs: Unpack[CreateStackInputTypeDef]
-    ) -> RegionResults[CreateStackOutputTypeDef]:
+    ) -> TargetResults[CreateStackOutputTypeDef]:
         """Creates a stack as specified in the template. After the call completes
         successfully, the stack creation starts. You can check the status of the
         stack through the DescribeStacks operation.
@@ -318,7 +318,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_stack_instances(
         self, **kwargs: Unpack[CreateStackInstancesInputTypeDef]
-    ) -> RegionResults[CreateStackInstancesOutputTypeDef]:
+    ) -> TargetResults[CreateStackInstancesOutputTypeDef]:
         """Creates stack instances for the specified accounts, within the specified
         Amazon Web Services Regions. A stack instance refers to a stack in a
         specific account and Region. You must specify at least one value for
@@ -331,7 +331,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_stack_refactor(
         self, **kwargs: Unpack[CreateStackRefactorInputTypeDef]
-    ) -> RegionResults[CreateStackRefactorOutputTypeDef]:
+    ) -> TargetResults[CreateStackRefactorOutputTypeDef]:
         """Creates a refactor across multiple stacks, with the list of stacks and
         resources that are affected.
 
@@ -341,7 +341,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def create_stack_set(
         self, **kwargs: Unpack[CreateStackSetInputTypeDef]
-    ) -> RegionResults[CreateStackSetOutputTypeDef]:
+    ) -> TargetResults[CreateStackSetOutputTypeDef]:
         """Creates a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/CreateStackSet
@@ -350,7 +350,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def deactivate_organizations_access(
         self,
-    ) -> RegionResults[DeactivateOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[DeactivateOrganizationsAccessOutputTypeDef]:
         """Deactivates trusted access with Organizations. If trusted access is
         deactivated, the management account does not have permissions to create
         and manage service-managed StackSets for your organization.
@@ -361,7 +361,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def deactivate_type(
         self, **kwargs: Unpack[DeactivateTypeInputTypeDef]
-    ) -> RegionResults[DeactivateTypeOutputTypeDef]:
+    ) -> TargetResults[DeactivateTypeOutputTypeDef]:
         """Deactivates a public third-party extension, such as a resource or module,
         or a CloudFormation Hook when you no longer use it.
 
@@ -371,7 +371,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def delete_change_set(
         self, **kwargs: Unpack[DeleteChangeSetInputTypeDef]
-    ) -> RegionResults[DeleteChangeSetOutputTypeDef]:
+    ) -> TargetResults[DeleteChangeSetOutputTypeDef]:
         """Deletes the specified change set. Deleting change sets ensures that no one
         executes the wrong change set.
 
@@ -381,7 +381,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def delete_generated_template(
         self, **kwargs: Unpack[DeleteGeneratedTemplateInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deleted a generated template.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DeleteGeneratedTemplate
@@ -390,7 +390,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def delete_stack(
         self, **kwargs: Unpack[DeleteStackInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified stack. Once the call completes successfully, stack
         deletion starts. Deleted stacks don't show up in the DescribeStacks
         operation if the deletion has been completed successfully.
@@ -401,7 +401,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def delete_stack_instances(
         self, **kwargs: Unpack[DeleteStackInstancesInputTypeDef]
-    ) -> RegionResults[DeleteStackInstancesOutputTypeDef]:
+    ) -> TargetResults[DeleteStackInstancesOutputTypeDef]:
         """Deletes stack instances for the specified accounts, in the specified
         Amazon Web Services Regions.
 
@@ -411,7 +411,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def delete_stack_set(
         self, **kwargs: Unpack[DeleteStackSetInputTypeDef]
-    ) -> RegionResults[DeleteStackSetOutputTypeDef]:
+    ) -> TargetResults[DeleteStackSetOutputTypeDef]:
         """Deletes a StackSet. Before you can delete a StackSet, all its member stack
         instances must be deleted. For more information about how to complete
         this, see DeleteStackInstances.
@@ -422,7 +422,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def deregister_type(
         self, **kwargs: Unpack[DeregisterTypeInputTypeDef]
-    ) -> RegionResults[DeregisterTypeOutputTypeDef]:
+    ) -> TargetResults[DeregisterTypeOutputTypeDef]:
         """Marks an extension or extension version as DEPRECATED in the
         CloudFormation registry, removing it from active use. Deprecated
         extensions or extension versions cannot be used in CloudFormation
@@ -434,7 +434,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_account_limits(
         self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Retrieves your account's CloudFormation limits, such as the maximum number
         of stacks that you can create in your account. For more information about
         account limits, see Understand CloudFormation quotas in the CloudFormation
@@ -446,7 +446,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_change_set(
         self, **kwargs: Unpack[DescribeChangeSetInputTypeDef]
-    ) -> RegionResults[DescribeChangeSetOutputTypeDef]:
+    ) -> TargetResults[DescribeChangeSetOutputTypeDef]:
         """Returns the inputs for the change set and a list of changes that
         CloudFormation will make if you execute the change set. For more
         information, see Update CloudFormation stacks using change sets in the
@@ -458,7 +458,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_change_set_hooks(
         self, **kwargs: Unpack[DescribeChangeSetHooksInputTypeDef]
-    ) -> RegionResults[DescribeChangeSetHooksOutputTypeDef]:
+    ) -> TargetResults[DescribeChangeSetHooksOutputTypeDef]:
         """Returns Hook-related information for the change set and a list of changes
         that CloudFormation makes when you run the change set.
 
@@ -468,7 +468,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsInputTypeDef]
-    ) -> RegionResults[DescribeEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeEventsOutputTypeDef]:
         """Returns CloudFormation events based on flexible query criteria. Groups
         events by operation ID, enabling you to focus on individual stack
         operations during deployment.
@@ -479,7 +479,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_generated_template(
         self, **kwargs: Unpack[DescribeGeneratedTemplateInputTypeDef]
-    ) -> RegionResults[DescribeGeneratedTemplateOutputTypeDef]:
+    ) -> TargetResults[DescribeGeneratedTemplateOutputTypeDef]:
         """Describes a generated template. The output includes details about the
         progress of the creation of a generated template started by a
         CreateGeneratedTemplate API action or the update of a generated template
@@ -491,7 +491,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_organizations_access(
         self, **kwargs: Unpack[DescribeOrganizationsAccessInputTypeDef]
-    ) -> RegionResults[DescribeOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[DescribeOrganizationsAccessOutputTypeDef]:
         """Retrieves information about the account's OrganizationAccess status. This
         API can be called either by the management account or the delegated
         administrator by using the CallAs parameter. This API can also be called
@@ -503,7 +503,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_publisher(
         self, **kwargs: Unpack[DescribePublisherInputTypeDef]
-    ) -> RegionResults[DescribePublisherOutputTypeDef]:
+    ) -> TargetResults[DescribePublisherOutputTypeDef]:
         """Returns information about a CloudFormation extension publisher.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribePublisher
@@ -512,7 +512,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_resource_scan(
         self, **kwargs: Unpack[DescribeResourceScanInputTypeDef]
-    ) -> RegionResults[DescribeResourceScanOutputTypeDef]:
+    ) -> TargetResults[DescribeResourceScanOutputTypeDef]:
         """Describes details of a resource scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeResourceScan
@@ -521,7 +521,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_drift_detection_status(
         self, **kwargs: Unpack[DescribeStackDriftDetectionStatusInputTypeDef]
-    ) -> RegionResults[DescribeStackDriftDetectionStatusOutputTypeDef]:
+    ) -> TargetResults[DescribeStackDriftDetectionStatusOutputTypeDef]:
         """Returns information about a stack drift detection operation. A stack drift
         detection operation detects whether a stack's actual configuration
         differs, or has drifted, from its expected configuration, as defined in
@@ -537,7 +537,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_events(
         self, **kwargs: Unpack[DescribeStackEventsInputTypeDef]
-    ) -> RegionResults[DescribeStackEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeStackEventsOutputTypeDef]:
         """Returns all stack related events for a specified stack in reverse
         chronological order. For more information about a stack's event history,
         see Understand CloudFormation stack creation events in the CloudFormation
@@ -549,7 +549,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_instance(
         self, **kwargs: Unpack[DescribeStackInstanceInputTypeDef]
-    ) -> RegionResults[DescribeStackInstanceOutputTypeDef]:
+    ) -> TargetResults[DescribeStackInstanceOutputTypeDef]:
         """Returns the stack instance that's associated with the specified StackSet,
         Amazon Web Services account, and Amazon Web Services Region.
 
@@ -559,7 +559,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_refactor(
         self, **kwargs: Unpack[DescribeStackRefactorInputTypeDef]
-    ) -> RegionResults[DescribeStackRefactorOutputTypeDef]:
+    ) -> TargetResults[DescribeStackRefactorOutputTypeDef]:
         """Describes the stack refactor status.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackRefactor
@@ -568,7 +568,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_resource(
         self, **kwargs: Unpack[DescribeStackResourceInputTypeDef]
-    ) -> RegionResults[DescribeStackResourceOutputTypeDef]:
+    ) -> TargetResults[DescribeStackResourceOutputTypeDef]:
         """Returns a description of the specified resource in the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackResource
@@ -577,7 +577,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_resource_drifts(
         self, **kwargs: Unpack[DescribeStackResourceDriftsInputTypeDef]
-    ) -> RegionResults[DescribeStackResourceDriftsOutputTypeDef]:
+    ) -> TargetResults[DescribeStackResourceDriftsOutputTypeDef]:
         """Returns drift information for the resources that have been checked for
         drift in the specified stack. This includes actual and expected
         configuration values for resources where CloudFormation detects
@@ -589,7 +589,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_resources(
         self, **kwargs: Unpack[DescribeStackResourcesInputTypeDef]
-    ) -> RegionResults[DescribeStackResourcesOutputTypeDef]:
+    ) -> TargetResults[DescribeStackResourcesOutputTypeDef]:
         """Returns Amazon Web Services resource descriptions for running and deleted
         stacks. If StackName is specified, all the associated resources that are
         part of the stack are returned. If PhysicalResourceId is specified, the
@@ -602,7 +602,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_set(
         self, **kwargs: Unpack[DescribeStackSetInputTypeDef]
-    ) -> RegionResults[DescribeStackSetOutputTypeDef]:
+    ) -> TargetResults[DescribeStackSetOutputTypeDef]:
         """Returns the description of the specified StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackSet
@@ -611,7 +611,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stack_set_operation(
         self, **kwargs: Unpack[DescribeStackSetOperationInputTypeDef]
-    ) -> RegionResults[DescribeStackSetOperationOutputTypeDef]:
+    ) -> TargetResults[DescribeStackSetOperationOutputTypeDef]:
         """Returns the description of the specified StackSet operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/DescribeStackSetOperation
@@ -620,7 +620,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_stacks(
         self, **kwargs: Unpack[DescribeStacksInputTypeDef]
-    ) -> RegionResults[DescribeStacksOutputTypeDef]:
+    ) -> TargetResults[DescribeStacksOutputTypeDef]:
         """Returns the description for the specified stack; if no stack name was
         specified, then it returns the description for all the stacks created. For
         more information about a stack's event history, see Understand
@@ -632,7 +632,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_type(
         self, **kwargs: Unpack[DescribeTypeInputTypeDef]
-    ) -> RegionResults[DescribeTypeOutputTypeDef]:
+    ) -> TargetResults[DescribeTypeOutputTypeDef]:
         """Returns detailed information about an extension from the CloudFormation
         registry in your current account and Region.
 
@@ -642,7 +642,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def describe_type_registration(
         self, **kwargs: Unpack[DescribeTypeRegistrationInputTypeDef]
-    ) -> RegionResults[DescribeTypeRegistrationOutputTypeDef]:
+    ) -> TargetResults[DescribeTypeRegistrationOutputTypeDef]:
         """Returns information about an extension's registration, including its
         current status and type and version identifiers.
 
@@ -652,7 +652,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def detect_stack_drift(
         self, **kwargs: Unpack[DetectStackDriftInputTypeDef]
-    ) -> RegionResults[DetectStackDriftOutputTypeDef]:
+    ) -> TargetResults[DetectStackDriftOutputTypeDef]:
         """Detects whether a stack's actual configuration differs, or has drifted,
         from its expected configuration, as defined in the stack template and any
         values specified as template parameters. For each resource in the stack
@@ -670,7 +670,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def detect_stack_resource_drift(
         self, **kwargs: Unpack[DetectStackResourceDriftInputTypeDef]
-    ) -> RegionResults[DetectStackResourceDriftOutputTypeDef]:
+    ) -> TargetResults[DetectStackResourceDriftOutputTypeDef]:
         """Returns information about whether a resource's actual configuration
         differs, or has drifted, from its expected configuration, as defined in
         the stack template and any values specified as template parameters. This
@@ -686,7 +686,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def detect_stack_set_drift(
         self, **kwargs: Unpack[DetectStackSetDriftInputTypeDef]
-    ) -> RegionResults[DetectStackSetDriftOutputTypeDef]:
+    ) -> TargetResults[DetectStackSetDriftOutputTypeDef]:
         """Detect drift on a StackSet. When CloudFormation performs drift detection
         on a StackSet, it performs drift detection on the stack associated with
         each stack instance in the StackSet. For more information, see Performing
@@ -698,7 +698,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def estimate_template_cost(
         self, **kwargs: Unpack[EstimateTemplateCostInputTypeDef]
-    ) -> RegionResults[EstimateTemplateCostOutputTypeDef]:
+    ) -> TargetResults[EstimateTemplateCostOutputTypeDef]:
         """Returns the estimated monthly cost of a template. The return value is an
         Amazon Web Services Simple Monthly Calculator URL with a query string that
         describes the resources required to run the template.
@@ -709,7 +709,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def execute_change_set(
         self, **kwargs: Unpack[ExecuteChangeSetInputTypeDef]
-    ) -> RegionResults[ExecuteChangeSetOutputTypeDef]:
+    ) -> TargetResults[ExecuteChangeSetOutputTypeDef]:
         """Updates a stack using the input information that was provided when the
         specified change set was created. After the call successfully completes,
         CloudFormation starts updating the stack. Use the DescribeStacks action to
@@ -721,7 +721,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def execute_stack_refactor(
         self, **kwargs: Unpack[ExecuteStackRefactorInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Executes the stack refactor operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ExecuteStackRefactor
@@ -730,7 +730,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def get_generated_template(
         self, **kwargs: Unpack[GetGeneratedTemplateInputTypeDef]
-    ) -> RegionResults[GetGeneratedTemplateOutputTypeDef]:
+    ) -> TargetResults[GetGeneratedTemplateOutputTypeDef]:
         """Retrieves a generated template. If the template is in an InProgress or
         Pending status then the template returned will be the template when the
         template was last in a Complete status. If the template has not yet been
@@ -742,7 +742,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def get_hook_result(
         self, **kwargs: Unpack[GetHookResultInputTypeDef]
-    ) -> RegionResults[GetHookResultOutputTypeDef]:
+    ) -> TargetResults[GetHookResultOutputTypeDef]:
         """Retrieves detailed information and remediation guidance for a Hook
         invocation result.
 
@@ -752,7 +752,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def get_stack_policy(
         self, **kwargs: Unpack[GetStackPolicyInputTypeDef]
-    ) -> RegionResults[GetStackPolicyOutputTypeDef]:
+    ) -> TargetResults[GetStackPolicyOutputTypeDef]:
         """Returns the stack policy for a specified stack. If a stack doesn't have a
         policy, a null value is returned.
 
@@ -762,7 +762,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def get_template(
         self, **kwargs: Unpack[GetTemplateInputTypeDef]
-    ) -> RegionResults[GetTemplateOutputTypeDef]:
+    ) -> TargetResults[GetTemplateOutputTypeDef]:
         """Returns the template body for a specified stack. You can get the template
         for running or deleted stacks.
 
@@ -772,7 +772,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def get_template_summary(
         self, **kwargs: Unpack[GetTemplateSummaryInputTypeDef]
-    ) -> RegionResults[GetTemplateSummaryOutputTypeDef]:
+    ) -> TargetResults[GetTemplateSummaryOutputTypeDef]:
         """Returns information about a new or existing template. The
         GetTemplateSummary action is useful for viewing parameter information,
         such as default parameter values and parameter types, before you create or
@@ -784,7 +784,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def import_stacks_to_stack_set(
         self, **kwargs: Unpack[ImportStacksToStackSetInputTypeDef]
-    ) -> RegionResults[ImportStacksToStackSetOutputTypeDef]:
+    ) -> TargetResults[ImportStacksToStackSetOutputTypeDef]:
         """Import existing stacks into a new StackSets. Use the stack import
         operation to import up to 10 stacks into a new StackSet in the same
         account as the source stack or in a different administrator account and
@@ -796,7 +796,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_change_sets(
         self, **kwargs: Unpack[ListChangeSetsInputTypeDef]
-    ) -> RegionResults[ListChangeSetsOutputTypeDef]:
+    ) -> TargetResults[ListChangeSetsOutputTypeDef]:
         """Returns the ID and status of each active change set for a stack. For
         example, CloudFormation lists change sets that are in the
         CREATE_IN_PROGRESS or CREATE_PENDING state.
@@ -807,7 +807,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsInputTypeDef]
-    ) -> RegionResults[ListExportsOutputTypeDef]:
+    ) -> TargetResults[ListExportsOutputTypeDef]:
         """Lists all exported output values in the account and Region in which you
         call this action. Use this action to see the exported output values that
         you can import into other stacks. To import values, use the
@@ -819,7 +819,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_generated_templates(
         self, **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef]
-    ) -> RegionResults[ListGeneratedTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListGeneratedTemplatesOutputTypeDef]:
         """Lists your generated templates in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListGeneratedTemplates
@@ -828,7 +828,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_hook_results(
         self, **kwargs: Unpack[ListHookResultsInputTypeDef]
-    ) -> RegionResults[ListHookResultsOutputTypeDef]:
+    ) -> TargetResults[ListHookResultsOutputTypeDef]:
         """Returns summaries of invoked Hooks. For more information, see View
         invocation summaries for CloudFormation Hooks in the CloudFormation Hooks
         User Guide.
@@ -839,7 +839,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_imports(
         self, **kwargs: Unpack[ListImportsInputTypeDef]
-    ) -> RegionResults[ListImportsOutputTypeDef]:
+    ) -> TargetResults[ListImportsOutputTypeDef]:
         """Lists all stacks that are importing an exported output value. To modify or
         remove an exported output value, first use this action to see which stacks
         are using it. To see the exported output values in your account, see
@@ -851,7 +851,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_resource_scan_related_resources(
         self, **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef]
-    ) -> RegionResults[ListResourceScanRelatedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourceScanRelatedResourcesOutputTypeDef]:
         """Lists the related resources for a list of resources from a resource scan.
         The response indicates whether each returned resource is already managed
         by CloudFormation.
@@ -862,7 +862,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_resource_scan_resources(
         self, **kwargs: Unpack[ListResourceScanResourcesInputTypeDef]
-    ) -> RegionResults[ListResourceScanResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourceScanResourcesOutputTypeDef]:
         """Lists the resources from a resource scan. The results can be filtered by
         resource identifier, resource type prefix, tag key, and tag value. Only
         resources that match all specified filters are returned. The response
@@ -875,7 +875,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_resource_scans(
         self, **kwargs: Unpack[ListResourceScansInputTypeDef]
-    ) -> RegionResults[ListResourceScansOutputTypeDef]:
+    ) -> TargetResults[ListResourceScansOutputTypeDef]:
         """List the resource scans from newest to oldest. By default it will return
         up to 10 resource scans.
 
@@ -885,7 +885,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_instance_resource_drifts(
         self, **kwargs: Unpack[ListStackInstanceResourceDriftsInputTypeDef]
-    ) -> RegionResults[ListStackInstanceResourceDriftsOutputTypeDef]:
+    ) -> TargetResults[ListStackInstanceResourceDriftsOutputTypeDef]:
         """Returns drift information for resources in a stack instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackInstanceResourceDrifts
@@ -894,7 +894,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_instances(
         self, **kwargs: Unpack[ListStackInstancesInputTypeDef]
-    ) -> RegionResults[ListStackInstancesOutputTypeDef]:
+    ) -> TargetResults[ListStackInstancesOutputTypeDef]:
         """Returns summary information about stack instances that are associated with
         the specified StackSet. You can filter for stack instances that are
         associated with a specific Amazon Web Services account name or Region, or
@@ -906,7 +906,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_refactor_actions(
         self, **kwargs: Unpack[ListStackRefactorActionsInputTypeDef]
-    ) -> RegionResults[ListStackRefactorActionsOutputTypeDef]:
+    ) -> TargetResults[ListStackRefactorActionsOutputTypeDef]:
         """Lists the stack refactor actions that will be taken after calling the
         ExecuteStackRefactor action.
 
@@ -916,7 +916,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_refactors(
         self, **kwargs: Unpack[ListStackRefactorsInputTypeDef]
-    ) -> RegionResults[ListStackRefactorsOutputTypeDef]:
+    ) -> TargetResults[ListStackRefactorsOutputTypeDef]:
         """Lists all account stack refactor operations and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackRefactors
@@ -925,7 +925,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_resources(
         self, **kwargs: Unpack[ListStackResourcesInputTypeDef]
-    ) -> RegionResults[ListStackResourcesOutputTypeDef]:
+    ) -> TargetResults[ListStackResourcesOutputTypeDef]:
         """Returns descriptions of all resources of the specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackResources
@@ -934,7 +934,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_set_auto_deployment_targets(
         self, **kwargs: Unpack[ListStackSetAutoDeploymentTargetsInputTypeDef]
-    ) -> RegionResults[ListStackSetAutoDeploymentTargetsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetAutoDeploymentTargetsOutputTypeDef]:
         """Returns summary information about deployment targets for a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetAutoDeploymentTargets
@@ -943,7 +943,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_set_operation_results(
         self, **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef]
-    ) -> RegionResults[ListStackSetOperationResultsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetOperationResultsOutputTypeDef]:
         """Returns summary information about the results of a StackSet operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperationResults
@@ -952,7 +952,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_set_operations(
         self, **kwargs: Unpack[ListStackSetOperationsInputTypeDef]
-    ) -> RegionResults[ListStackSetOperationsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetOperationsOutputTypeDef]:
         """Returns summary information about operations performed on a StackSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListStackSetOperations
@@ -961,7 +961,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stack_sets(
         self, **kwargs: Unpack[ListStackSetsInputTypeDef]
-    ) -> RegionResults[ListStackSetsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetsOutputTypeDef]:
         """Returns summary information about StackSets that are associated with the
         user.
 
@@ -971,7 +971,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_stacks(
         self, **kwargs: Unpack[ListStacksInputTypeDef]
-    ) -> RegionResults[ListStacksOutputTypeDef]:
+    ) -> TargetResults[ListStacksOutputTypeDef]:
         """Returns the summary information for stacks whose status matches the
         specified StackStatusFilter. Summary information for stacks that have been
         deleted is kept for 90 days after the stack is deleted. If no
@@ -984,7 +984,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_type_registrations(
         self, **kwargs: Unpack[ListTypeRegistrationsInputTypeDef]
-    ) -> RegionResults[ListTypeRegistrationsOutputTypeDef]:
+    ) -> TargetResults[ListTypeRegistrationsOutputTypeDef]:
         """Returns a list of registration tokens for the specified extension(s).
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypeRegistrations
@@ -993,7 +993,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_type_versions(
         self, **kwargs: Unpack[ListTypeVersionsInputTypeDef]
-    ) -> RegionResults[ListTypeVersionsOutputTypeDef]:
+    ) -> TargetResults[ListTypeVersionsOutputTypeDef]:
         """Returns summary information about the versions of an extension.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/ListTypeVersions
@@ -1002,7 +1002,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def list_types(
         self, **kwargs: Unpack[ListTypesInputTypeDef]
-    ) -> RegionResults[ListTypesOutputTypeDef]:
+    ) -> TargetResults[ListTypesOutputTypeDef]:
         """Returns summary information about all extensions, including your private
         resource types, modules, and Hooks as well as all public extensions from
         Amazon Web Services and third-party publishers.
@@ -1013,7 +1013,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def publish_type(
         self, **kwargs: Unpack[PublishTypeInputTypeDef]
-    ) -> RegionResults[PublishTypeOutputTypeDef]:
+    ) -> TargetResults[PublishTypeOutputTypeDef]:
         """Publishes the specified extension to the CloudFormation registry as a
         public extension in this Region. Public extensions are available for use
         by all CloudFormation users. For more information about publishing
@@ -1026,7 +1026,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def record_handler_progress(
         self, **kwargs: Unpack[RecordHandlerProgressInputTypeDef]
-    ) -> RegionResults[RecordHandlerProgressOutputTypeDef]:
+    ) -> TargetResults[RecordHandlerProgressOutputTypeDef]:
         """Reports progress of a resource handler to CloudFormation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RecordHandlerProgress
@@ -1035,7 +1035,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def register_publisher(
         self, **kwargs: Unpack[RegisterPublisherInputTypeDef]
-    ) -> RegionResults[RegisterPublisherOutputTypeDef]:
+    ) -> TargetResults[RegisterPublisherOutputTypeDef]:
         """Registers your account as a publisher of public extensions in the
         CloudFormation registry. Public extensions are available for use by all
         CloudFormation users. This publisher ID applies to your account in all
@@ -1047,7 +1047,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def register_type(
         self, **kwargs: Unpack[RegisterTypeInputTypeDef]
-    ) -> RegionResults[RegisterTypeOutputTypeDef]:
+    ) -> TargetResults[RegisterTypeOutputTypeDef]:
         """Registers an extension with the CloudFormation service. Registering an
         extension makes it available for use in CloudFormation templates in your
         Amazon Web Services account, and includes:
@@ -1058,7 +1058,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def rollback_stack(
         self, **kwargs: Unpack[RollbackStackInputTypeDef]
-    ) -> RegionResults[RollbackStackOutputTypeDef]:
+    ) -> TargetResults[RollbackStackOutputTypeDef]:
         """When specifying RollbackStack, you preserve the state of previously
         provisioned resources when an operation fails. You can check the status of
         the stack through the DescribeStacks operation.
@@ -1069,7 +1069,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def set_stack_policy(
         self, **kwargs: Unpack[SetStackPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets a stack policy for a specified stack.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/SetStackPolicy
@@ -1078,7 +1078,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def set_type_configuration(
         self, **kwargs: Unpack[SetTypeConfigurationInputTypeDef]
-    ) -> RegionResults[SetTypeConfigurationOutputTypeDef]:
+    ) -> TargetResults[SetTypeConfigurationOutputTypeDef]:
         """Specifies the configuration data for a CloudFormation extension, such as a
         resource or Hook, in the given account and Region.
 
@@ -1088,7 +1088,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def set_type_default_version(
         self, **kwargs: Unpack[SetTypeDefaultVersionInputTypeDef]
-    ) -> RegionResults[SetTypeDefaultVersionOutputTypeDef]:
+    ) -> TargetResults[SetTypeDefaultVersionOutputTypeDef]:
         """Specify the default version of an extension. The default version of an
         extension will be used in CloudFormation operations.
 
@@ -1098,7 +1098,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def signal_resource(
         self, **kwargs: Unpack[SignalResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends a signal to the specified resource with a success or failure status.
         You can use the SignalResource operation in conjunction with a creation
         policy or update policy. CloudFormation doesn't proceed with a stack
@@ -1113,7 +1113,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def start_resource_scan(
         self, **kwargs: Unpack[StartResourceScanInputTypeDef]
-    ) -> RegionResults[StartResourceScanOutputTypeDef]:
+    ) -> TargetResults[StartResourceScanOutputTypeDef]:
         """Starts a scan of the resources in this account in this Region. You can the
         status of a scan using the ListResourceScans API action.
 
@@ -1123,7 +1123,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def stop_stack_set_operation(
         self, **kwargs: Unpack[StopStackSetOperationInputTypeDef]
-    ) -> RegionResults[StopStackSetOperationOutputTypeDef]:
+    ) -> TargetResults[StopStackSetOperationOutputTypeDef]:
         """Stops an in-progress operation on a StackSet and its associated stack
         instances. StackSets will cancel all the unstarted stack instance
         deployments and wait for those are in-progress to complete.
@@ -1134,7 +1134,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def test_type(
         self, **kwargs: Unpack[TestTypeInputTypeDef]
-    ) -> RegionResults[TestTypeOutputTypeDef]:
+    ) -> TargetResults[TestTypeOutputTypeDef]:
         """Tests a registered extension to make sure it meets all necessary
         requirements for being published in the CloudFormation registry.
 
@@ -1144,7 +1144,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def update_generated_template(
         self, **kwargs: Unpack[UpdateGeneratedTemplateInputTypeDef]
-    ) -> RegionResults[UpdateGeneratedTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateGeneratedTemplateOutputTypeDef]:
         """Updates a generated template. This can be used to change the name, add and
         remove resources, refresh resources, and change the DeletionPolicy and
         UpdateReplacePolicy settings. You can check the status of the update to
@@ -1156,7 +1156,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def update_stack(
         self, **kwargs: Unpack[UpdateStackInputTypeDef]
-    ) -> RegionResults[UpdateStackOutputTypeDef]:
+    ) -> TargetResults[UpdateStackOutputTypeDef]:
         """Updates a stack as specified in the template. After the call completes
         successfully, the stack update starts. You can check the status of the
         stack through the DescribeStacks action.
@@ -1167,7 +1167,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def update_stack_instances(
         self, **kwargs: Unpack[UpdateStackInstancesInputTypeDef]
-    ) -> RegionResults[UpdateStackInstancesOutputTypeDef]:
+    ) -> TargetResults[UpdateStackInstancesOutputTypeDef]:
         """Updates the parameter values for stack instances for the specified
         accounts, within the specified Amazon Web Services Regions. A stack
         instance refers to a stack in a specific account and Region.
@@ -1178,7 +1178,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def update_stack_set(
         self, **kwargs: Unpack[UpdateStackSetInputTypeDef]
-    ) -> RegionResults[UpdateStackSetOutputTypeDef]:
+    ) -> TargetResults[UpdateStackSetOutputTypeDef]:
         """Updates the StackSet and associated stack instances in the specified
         accounts and Amazon Web Services Regions.
 
@@ -1188,7 +1188,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def update_termination_protection(
         self, **kwargs: Unpack[UpdateTerminationProtectionInputTypeDef]
-    ) -> RegionResults[UpdateTerminationProtectionOutputTypeDef]:
+    ) -> TargetResults[UpdateTerminationProtectionOutputTypeDef]:
         """Updates termination protection for the specified stack. If a user attempts
         to delete a stack with termination protection enabled, the operation fails
         and the stack remains unchanged. For more information, see Protect a
@@ -1200,7 +1200,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
 
     def validate_template(
         self, **kwargs: Unpack[ValidateTemplateInputTypeDef]
-    ) -> RegionResults[ValidateTemplateOutputTypeDef]:
+    ) -> TargetResults[ValidateTemplateOutputTypeDef]:
         """Validates a specified template. CloudFormation first checks if the
         template is valid JSON. If it isn't, CloudFormation checks if the template
         is valid YAML. If both these checks fail, CloudFormation returns a
@@ -1217,7 +1217,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1243,7 +1243,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeChangeSetInputTypeDef],
-    ) -> RegionResults[DescribeChangeSetOutputTypeDef]:
+    ) -> TargetResults[DescribeChangeSetOutputTypeDef]:
         """Every page of DescribeChangeSet in every target, merged per target
         (botocore's build_full_result).
 
@@ -1269,7 +1269,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsInputTypeDef],
-    ) -> RegionResults[DescribeEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeEventsOutputTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1294,7 +1294,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStackEventsInputTypeDef],
-    ) -> RegionResults[DescribeStackEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeStackEventsOutputTypeDef]:
         """Every page of DescribeStackEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1320,7 +1320,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[DescribeStacksOutputTypeDef]:
+    ) -> TargetResults[DescribeStacksOutputTypeDef]:
         """Every page of DescribeStacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1346,7 +1346,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChangeSetsInputTypeDef],
-    ) -> RegionResults[ListChangeSetsOutputTypeDef]:
+    ) -> TargetResults[ListChangeSetsOutputTypeDef]:
         """Every page of ListChangeSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1371,7 +1371,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportsInputTypeDef],
-    ) -> RegionResults[ListExportsOutputTypeDef]:
+    ) -> TargetResults[ListExportsOutputTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1397,7 +1397,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGeneratedTemplatesInputTypeDef],
-    ) -> RegionResults[ListGeneratedTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListGeneratedTemplatesOutputTypeDef]:
         """Every page of ListGeneratedTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1420,7 +1420,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportsInputTypeDef],
-    ) -> RegionResults[ListImportsOutputTypeDef]:
+    ) -> TargetResults[ListImportsOutputTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1446,7 +1446,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceScanRelatedResourcesInputTypeDef],
-    ) -> RegionResults[ListResourceScanRelatedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourceScanRelatedResourcesOutputTypeDef]:
         """Every page of ListResourceScanRelatedResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1471,7 +1471,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceScanResourcesInputTypeDef],
-    ) -> RegionResults[ListResourceScanResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourceScanResourcesOutputTypeDef]:
         """Every page of ListResourceScanResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1498,7 +1498,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceScansInputTypeDef],
-    ) -> RegionResults[ListResourceScansOutputTypeDef]:
+    ) -> TargetResults[ListResourceScansOutputTypeDef]:
         """Every page of ListResourceScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1522,7 +1522,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackInstancesInputTypeDef],
-    ) -> RegionResults[ListStackInstancesOutputTypeDef]:
+    ) -> TargetResults[ListStackInstancesOutputTypeDef]:
         """Every page of ListStackInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1548,7 +1548,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackRefactorActionsInputTypeDef],
-    ) -> RegionResults[ListStackRefactorActionsOutputTypeDef]:
+    ) -> TargetResults[ListStackRefactorActionsOutputTypeDef]:
         """Every page of ListStackRefactorActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1572,7 +1572,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackRefactorsInputTypeDef],
-    ) -> RegionResults[ListStackRefactorsOutputTypeDef]:
+    ) -> TargetResults[ListStackRefactorsOutputTypeDef]:
         """Every page of ListStackRefactors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1595,7 +1595,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackResourcesInputTypeDef],
-    ) -> RegionResults[ListStackResourcesOutputTypeDef]:
+    ) -> TargetResults[ListStackResourcesOutputTypeDef]:
         """Every page of ListStackResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1618,7 +1618,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackSetOperationResultsInputTypeDef],
-    ) -> RegionResults[ListStackSetOperationResultsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetOperationResultsOutputTypeDef]:
         """Every page of ListStackSetOperationResults in every target, merged per
         target (botocore's build_full_result).
 
@@ -1641,7 +1641,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackSetOperationsInputTypeDef],
-    ) -> RegionResults[ListStackSetOperationsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetOperationsOutputTypeDef]:
         """Every page of ListStackSetOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1664,7 +1664,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStackSetsInputTypeDef],
-    ) -> RegionResults[ListStackSetsOutputTypeDef]:
+    ) -> TargetResults[ListStackSetsOutputTypeDef]:
         """Every page of ListStackSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1688,7 +1688,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStacksInputTypeDef],
-    ) -> RegionResults[ListStacksOutputTypeDef]:
+    ) -> TargetResults[ListStacksOutputTypeDef]:
         """Every page of ListStacks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1715,7 +1715,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypesInputTypeDef],
-    ) -> RegionResults[ListTypesOutputTypeDef]:
+    ) -> TargetResults[ListTypesOutputTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -2088,7 +2088,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChangeSetInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until change set status is CREATE_COMPLETE.
 
         Polls DescribeChangeSet in every target at once, every 30 seconds and at
@@ -2107,7 +2107,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until stack status is CREATE_COMPLETE.
 
         Polls DescribeStacks in every target at once, every 30 seconds and at most
@@ -2126,7 +2126,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until stack status is DELETE_COMPLETE.
 
         Polls DescribeStacks in every target at once, every 30 seconds and at most
@@ -2145,7 +2145,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until StackExists.
 
         Polls DescribeStacks in every target at once, every 5 seconds and at most
@@ -2162,7 +2162,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until stack status is IMPORT_COMPLETE.
 
         Polls DescribeStacks in every target at once, every 30 seconds and at most
@@ -2181,7 +2181,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the stack refactor status is CREATE_COMPLETE.
 
         Polls DescribeStackRefactor in every target at once, every 5 seconds and
@@ -2203,7 +2203,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStackRefactorInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the stack refactor status is EXECUTE_COMPLETE.
 
         Polls DescribeStackRefactor in every target at once, every 15 seconds and
@@ -2225,7 +2225,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until stack status is UPDATE_ROLLBACK_COMPLETE.
 
         Polls DescribeStacks in every target at once, every 30 seconds and at most
@@ -2244,7 +2244,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStacksInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until stack status is UPDATE_COMPLETE.
 
         Polls DescribeStacks in every target at once, every 30 seconds and at most
@@ -2263,7 +2263,7 @@ class MultiRegionCloudFormation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTypeRegistrationInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until type registration is COMPLETE.
 
         Polls DescribeTypeRegistration in every target at once, every 30 seconds

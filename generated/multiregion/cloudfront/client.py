@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -351,7 +351,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def associate_alias(
         self, **kwargs: Unpack[AssociateAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The AssociateAlias API operation only supports standard distributions. To
         move domains between distribution tenants and/or standard distributions,
         we recommend that you use the UpdateDomainAssociation API operation
@@ -363,7 +363,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def associate_distribution_tenant_web_acl(
         self, **kwargs: Unpack[AssociateDistributionTenantWebACLRequestTypeDef]
-    ) -> RegionResults[AssociateDistributionTenantWebACLResultTypeDef]:
+    ) -> TargetResults[AssociateDistributionTenantWebACLResultTypeDef]:
         """Associates the WAF web ACL with a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/AssociateDistributionTenantWebACL
@@ -372,7 +372,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def associate_distribution_web_acl(
         self, **kwargs: Unpack[AssociateDistributionWebACLRequestTypeDef]
-    ) -> RegionResults[AssociateDistributionWebACLResultTypeDef]:
+    ) -> TargetResults[AssociateDistributionWebACLResultTypeDef]:
         """Associates the WAF web ACL with a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/AssociateDistributionWebACL
@@ -381,7 +381,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def copy_distribution(
         self, **kwargs: Unpack[CopyDistributionRequestTypeDef]
-    ) -> RegionResults[CopyDistributionResultTypeDef]:
+    ) -> TargetResults[CopyDistributionResultTypeDef]:
         """Creates a staging distribution using the configuration of the provided
         primary distribution. A staging distribution is a copy of an existing
         distribution (called the primary distribution) that you can use in a
@@ -393,7 +393,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_anycast_ip_list(
         self, **kwargs: Unpack[CreateAnycastIpListRequestTypeDef]
-    ) -> RegionResults[CreateAnycastIpListResultTypeDef]:
+    ) -> TargetResults[CreateAnycastIpListResultTypeDef]:
         """Creates an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateAnycastIpList
@@ -402,7 +402,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_cache_policy(
         self, **kwargs: Unpack[CreateCachePolicyRequestTypeDef]
-    ) -> RegionResults[CreateCachePolicyResultTypeDef]:
+    ) -> TargetResults[CreateCachePolicyResultTypeDef]:
         """Creates a cache policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateCachePolicy
@@ -411,7 +411,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_cloud_front_origin_access_identity(
         self, **kwargs: Unpack[CreateCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> RegionResults[CreateCloudFrontOriginAccessIdentityResultTypeDef]:
+    ) -> TargetResults[CreateCloudFrontOriginAccessIdentityResultTypeDef]:
         """Creates a new origin access identity. If you're using Amazon S3 for your
         origin, you can use an origin access identity to require users to access
         your content using a CloudFront URL instead of the Amazon S3 URL. For more
@@ -424,7 +424,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_connection_function(
         self, **kwargs: Unpack[CreateConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[CreateConnectionFunctionResultTypeDef]:
         """Creates a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateConnectionFunction
@@ -433,7 +433,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_connection_group(
         self, **kwargs: Unpack[CreateConnectionGroupRequestTypeDef]
-    ) -> RegionResults[CreateConnectionGroupResultTypeDef]:
+    ) -> TargetResults[CreateConnectionGroupResultTypeDef]:
         """Creates a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateConnectionGroup
@@ -442,7 +442,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_continuous_deployment_policy(
         self, **kwargs: Unpack[CreateContinuousDeploymentPolicyRequestTypeDef]
-    ) -> RegionResults[CreateContinuousDeploymentPolicyResultTypeDef]:
+    ) -> TargetResults[CreateContinuousDeploymentPolicyResultTypeDef]:
         """Creates a continuous deployment policy that distributes traffic for a
         custom domain name to two different CloudFront distributions.
 
@@ -452,7 +452,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_distribution(
         self, **kwargs: Unpack[CreateDistributionRequestTypeDef]
-    ) -> RegionResults[CreateDistributionResultTypeDef]:
+    ) -> TargetResults[CreateDistributionResultTypeDef]:
         """Creates a CloudFront distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistribution
@@ -461,7 +461,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_distribution_tenant(
         self, **kwargs: Unpack[CreateDistributionTenantRequestTypeDef]
-    ) -> RegionResults[CreateDistributionTenantResultTypeDef]:
+    ) -> TargetResults[CreateDistributionTenantResultTypeDef]:
         """Creates a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateDistributionTenant
@@ -470,7 +470,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_distribution_with_tags(
         self, **kwargs: Unpack[CreateDistributionWithTagsRequestTypeDef]
-    ) -> RegionResults[CreateDistributionWithTagsResultTypeDef]:
+    ) -> TargetResults[CreateDistributionWithTagsResultTypeDef]:
         """Create a new distribution with tags. This API operation requires the
         following IAM permissions:
 
@@ -480,7 +480,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_field_level_encryption_config(
         self, **kwargs: Unpack[CreateFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[CreateFieldLevelEncryptionConfigResultTypeDef]:
+    ) -> TargetResults[CreateFieldLevelEncryptionConfigResultTypeDef]:
         """Create a new field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFieldLevelEncryptionConfig
@@ -489,7 +489,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_field_level_encryption_profile(
         self, **kwargs: Unpack[CreateFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> RegionResults[CreateFieldLevelEncryptionProfileResultTypeDef]:
+    ) -> TargetResults[CreateFieldLevelEncryptionProfileResultTypeDef]:
         """Create a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFieldLevelEncryptionProfile
@@ -498,7 +498,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_function(
         self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> RegionResults[CreateFunctionResultTypeDef]:
+    ) -> TargetResults[CreateFunctionResultTypeDef]:
         """Creates a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateFunction
@@ -507,7 +507,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_invalidation(
         self, **kwargs: Unpack[CreateInvalidationRequestTypeDef]
-    ) -> RegionResults[CreateInvalidationResultTypeDef]:
+    ) -> TargetResults[CreateInvalidationResultTypeDef]:
         """Create a new invalidation. For more information, see Invalidating files in
         the Amazon CloudFront Developer Guide.
 
@@ -517,7 +517,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_invalidation_for_distribution_tenant(
         self, **kwargs: Unpack[CreateInvalidationForDistributionTenantRequestTypeDef]
-    ) -> RegionResults[CreateInvalidationForDistributionTenantResultTypeDef]:
+    ) -> TargetResults[CreateInvalidationForDistributionTenantResultTypeDef]:
         """Creates an invalidation for a distribution tenant. For more information,
         see Invalidating files in the Amazon CloudFront Developer Guide.
 
@@ -527,7 +527,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_key_group(
         self, **kwargs: Unpack[CreateKeyGroupRequestTypeDef]
-    ) -> RegionResults[CreateKeyGroupResultTypeDef]:
+    ) -> TargetResults[CreateKeyGroupResultTypeDef]:
         """Creates a key group that you can use with CloudFront signed URLs and
         signed cookies.
 
@@ -537,7 +537,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_key_value_store(
         self, **kwargs: Unpack[CreateKeyValueStoreRequestTypeDef]
-    ) -> RegionResults[CreateKeyValueStoreResultTypeDef]:
+    ) -> TargetResults[CreateKeyValueStoreResultTypeDef]:
         """Specifies the key value store resource to add to your account. In your
         account, the key value store names must be unique. You can also import key
         value store data in JSON format from an S3 bucket by providing a valid
@@ -549,7 +549,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_monitoring_subscription(
         self, **kwargs: Unpack[CreateMonitoringSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateMonitoringSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateMonitoringSubscriptionResultTypeDef]:
         """Enables or disables additional Amazon CloudWatch metrics for the specified
         CloudFront distribution. The additional metrics incur an additional cost.
 
@@ -559,7 +559,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_origin_access_control(
         self, **kwargs: Unpack[CreateOriginAccessControlRequestTypeDef]
-    ) -> RegionResults[CreateOriginAccessControlResultTypeDef]:
+    ) -> TargetResults[CreateOriginAccessControlResultTypeDef]:
         """Creates a new origin access control in CloudFront. After you create an
         origin access control, you can add it to an origin in a CloudFront
         distribution so that CloudFront sends authenticated (signed) requests to
@@ -571,7 +571,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_origin_request_policy(
         self, **kwargs: Unpack[CreateOriginRequestPolicyRequestTypeDef]
-    ) -> RegionResults[CreateOriginRequestPolicyResultTypeDef]:
+    ) -> TargetResults[CreateOriginRequestPolicyResultTypeDef]:
         """Creates an origin request policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateOriginRequestPolicy
@@ -580,7 +580,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_public_key(
         self, **kwargs: Unpack[CreatePublicKeyRequestTypeDef]
-    ) -> RegionResults[CreatePublicKeyResultTypeDef]:
+    ) -> TargetResults[CreatePublicKeyResultTypeDef]:
         """Uploads a public key to CloudFront that you can use with signed URLs and
         signed cookies, or with field-level encryption.
 
@@ -590,7 +590,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_realtime_log_config(
         self, **kwargs: Unpack[CreateRealtimeLogConfigRequestTypeDef]
-    ) -> RegionResults[CreateRealtimeLogConfigResultTypeDef]:
+    ) -> TargetResults[CreateRealtimeLogConfigResultTypeDef]:
         """Creates a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateRealtimeLogConfig
@@ -599,7 +599,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_response_headers_policy(
         self, **kwargs: Unpack[CreateResponseHeadersPolicyRequestTypeDef]
-    ) -> RegionResults[CreateResponseHeadersPolicyResultTypeDef]:
+    ) -> TargetResults[CreateResponseHeadersPolicyResultTypeDef]:
         """Creates a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateResponseHeadersPolicy
@@ -608,7 +608,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_streaming_distribution(
         self, **kwargs: Unpack[CreateStreamingDistributionRequestTypeDef]
-    ) -> RegionResults[CreateStreamingDistributionResultTypeDef]:
+    ) -> TargetResults[CreateStreamingDistributionResultTypeDef]:
         """This API is deprecated. Amazon CloudFront is deprecating real-time
         messaging protocol (RTMP) distributions on December 31, 2020. For more
         information, read the announcement on the Amazon CloudFront discussion
@@ -620,7 +620,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_streaming_distribution_with_tags(
         self, **kwargs: Unpack[CreateStreamingDistributionWithTagsRequestTypeDef]
-    ) -> RegionResults[CreateStreamingDistributionWithTagsResultTypeDef]:
+    ) -> TargetResults[CreateStreamingDistributionWithTagsResultTypeDef]:
         """This API is deprecated. Amazon CloudFront is deprecating real-time
         messaging protocol (RTMP) distributions on December 31, 2020. For more
         information, read the announcement on the Amazon CloudFront discussion
@@ -632,7 +632,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_trust_store(
         self, **kwargs: Unpack[CreateTrustStoreRequestTypeDef]
-    ) -> RegionResults[CreateTrustStoreResultTypeDef]:
+    ) -> TargetResults[CreateTrustStoreResultTypeDef]:
         """Creates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateTrustStore
@@ -641,7 +641,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def create_vpc_origin(
         self, **kwargs: Unpack[CreateVpcOriginRequestTypeDef]
-    ) -> RegionResults[CreateVpcOriginResultTypeDef]:
+    ) -> TargetResults[CreateVpcOriginResultTypeDef]:
         """Create an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/CreateVpcOrigin
@@ -650,7 +650,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_anycast_ip_list(
         self, **kwargs: Unpack[DeleteAnycastIpListRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteAnycastIpList
@@ -659,7 +659,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_cache_policy(
         self, **kwargs: Unpack[DeleteCachePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a cache policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteCachePolicy
@@ -668,7 +668,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_cloud_front_origin_access_identity(
         self, **kwargs: Unpack[DeleteCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteCloudFrontOriginAccessIdentity
@@ -677,7 +677,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_connection_function(
         self, **kwargs: Unpack[DeleteConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteConnectionFunction
@@ -686,7 +686,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_connection_group(
         self, **kwargs: Unpack[DeleteConnectionGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteConnectionGroup
@@ -695,7 +695,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_continuous_deployment_policy(
         self, **kwargs: Unpack[DeleteContinuousDeploymentPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a continuous deployment policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteContinuousDeploymentPolicy
@@ -704,7 +704,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_distribution(
         self, **kwargs: Unpack[DeleteDistributionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteDistribution
@@ -713,7 +713,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_distribution_tenant(
         self, **kwargs: Unpack[DeleteDistributionTenantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a distribution tenant. If you use this API operation to delete a
         distribution tenant that is currently enabled, the request will fail.
 
@@ -723,7 +723,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_field_level_encryption_config(
         self, **kwargs: Unpack[DeleteFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove a field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFieldLevelEncryptionConfig
@@ -732,7 +732,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_field_level_encryption_profile(
         self, **kwargs: Unpack[DeleteFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFieldLevelEncryptionProfile
@@ -741,7 +741,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_function(
         self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteFunction
@@ -750,7 +750,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_key_group(
         self, **kwargs: Unpack[DeleteKeyGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a key group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteKeyGroup
@@ -759,7 +759,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_key_value_store(
         self, **kwargs: Unpack[DeleteKeyValueStoreRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specifies the key value store to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteKeyValueStore
@@ -768,7 +768,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_monitoring_subscription(
         self, **kwargs: Unpack[DeleteMonitoringSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteMonitoringSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteMonitoringSubscriptionResultTypeDef]:
         """Disables additional CloudWatch metrics for the specified CloudFront
         distribution.
 
@@ -778,7 +778,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_origin_access_control(
         self, **kwargs: Unpack[DeleteOriginAccessControlRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a CloudFront origin access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteOriginAccessControl
@@ -787,7 +787,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_origin_request_policy(
         self, **kwargs: Unpack[DeleteOriginRequestPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an origin request policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteOriginRequestPolicy
@@ -796,7 +796,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_public_key(
         self, **kwargs: Unpack[DeletePublicKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove a public key you previously added to CloudFront.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeletePublicKey
@@ -805,7 +805,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_realtime_log_config(
         self, **kwargs: Unpack[DeleteRealtimeLogConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteRealtimeLogConfig
@@ -814,7 +814,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy attached to the CloudFront resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteResourcePolicy
@@ -823,7 +823,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_response_headers_policy(
         self, **kwargs: Unpack[DeleteResponseHeadersPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteResponseHeadersPolicy
@@ -832,7 +832,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_streaming_distribution(
         self, **kwargs: Unpack[DeleteStreamingDistributionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a streaming distribution. To delete an RTMP distribution using the
         CloudFront API, perform the following steps.
 
@@ -842,7 +842,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_trust_store(
         self, **kwargs: Unpack[DeleteTrustStoreRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteTrustStore
@@ -851,7 +851,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def delete_vpc_origin(
         self, **kwargs: Unpack[DeleteVpcOriginRequestTypeDef]
-    ) -> RegionResults[DeleteVpcOriginResultTypeDef]:
+    ) -> TargetResults[DeleteVpcOriginResultTypeDef]:
         """Delete an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DeleteVpcOrigin
@@ -860,7 +860,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def describe_connection_function(
         self, **kwargs: Unpack[DescribeConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[DescribeConnectionFunctionResultTypeDef]:
         """Describes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DescribeConnectionFunction
@@ -869,7 +869,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def describe_function(
         self, **kwargs: Unpack[DescribeFunctionRequestTypeDef]
-    ) -> RegionResults[DescribeFunctionResultTypeDef]:
+    ) -> TargetResults[DescribeFunctionResultTypeDef]:
         """Gets configuration information and metadata about a CloudFront function,
         but not the function's code. To get a function's code, use GetFunction.
 
@@ -879,7 +879,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def describe_key_value_store(
         self, **kwargs: Unpack[DescribeKeyValueStoreRequestTypeDef]
-    ) -> RegionResults[DescribeKeyValueStoreResultTypeDef]:
+    ) -> TargetResults[DescribeKeyValueStoreResultTypeDef]:
         """Specifies the key value store and its configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DescribeKeyValueStore
@@ -888,7 +888,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def disassociate_distribution_tenant_web_acl(
         self, **kwargs: Unpack[DisassociateDistributionTenantWebACLRequestTypeDef]
-    ) -> RegionResults[DisassociateDistributionTenantWebACLResultTypeDef]:
+    ) -> TargetResults[DisassociateDistributionTenantWebACLResultTypeDef]:
         """Disassociates a distribution tenant from the WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DisassociateDistributionTenantWebACL
@@ -897,7 +897,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def disassociate_distribution_web_acl(
         self, **kwargs: Unpack[DisassociateDistributionWebACLRequestTypeDef]
-    ) -> RegionResults[DisassociateDistributionWebACLResultTypeDef]:
+    ) -> TargetResults[DisassociateDistributionWebACLResultTypeDef]:
         """Disassociates a distribution from the WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/DisassociateDistributionWebACL
@@ -906,7 +906,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_anycast_ip_list(
         self, **kwargs: Unpack[GetAnycastIpListRequestTypeDef]
-    ) -> RegionResults[GetAnycastIpListResultTypeDef]:
+    ) -> TargetResults[GetAnycastIpListResultTypeDef]:
         """Gets an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetAnycastIpList
@@ -915,7 +915,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_cache_policy(
         self, **kwargs: Unpack[GetCachePolicyRequestTypeDef]
-    ) -> RegionResults[GetCachePolicyResultTypeDef]:
+    ) -> TargetResults[GetCachePolicyResultTypeDef]:
         """Gets a cache policy, including the following metadata:
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCachePolicy
@@ -924,7 +924,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_cache_policy_config(
         self, **kwargs: Unpack[GetCachePolicyConfigRequestTypeDef]
-    ) -> RegionResults[GetCachePolicyConfigResultTypeDef]:
+    ) -> TargetResults[GetCachePolicyConfigResultTypeDef]:
         """Gets a cache policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCachePolicyConfig
@@ -933,7 +933,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_cloud_front_origin_access_identity(
         self, **kwargs: Unpack[GetCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> RegionResults[GetCloudFrontOriginAccessIdentityResultTypeDef]:
+    ) -> TargetResults[GetCloudFrontOriginAccessIdentityResultTypeDef]:
         """Get the information about an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCloudFrontOriginAccessIdentity
@@ -942,7 +942,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_cloud_front_origin_access_identity_config(
         self, **kwargs: Unpack[GetCloudFrontOriginAccessIdentityConfigRequestTypeDef]
-    ) -> RegionResults[GetCloudFrontOriginAccessIdentityConfigResultTypeDef]:
+    ) -> TargetResults[GetCloudFrontOriginAccessIdentityConfigResultTypeDef]:
         """Get the configuration information about an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetCloudFrontOriginAccessIdentityConfig
@@ -951,7 +951,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_connection_function(
         self, **kwargs: Unpack[GetConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[GetConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[GetConnectionFunctionResultTypeDef]:
         """Gets a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetConnectionFunction
@@ -960,7 +960,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_connection_group(
         self, **kwargs: Unpack[GetConnectionGroupRequestTypeDef]
-    ) -> RegionResults[GetConnectionGroupResultTypeDef]:
+    ) -> TargetResults[GetConnectionGroupResultTypeDef]:
         """Gets information about a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetConnectionGroup
@@ -969,7 +969,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_connection_group_by_routing_endpoint(
         self, **kwargs: Unpack[GetConnectionGroupByRoutingEndpointRequestTypeDef]
-    ) -> RegionResults[GetConnectionGroupByRoutingEndpointResultTypeDef]:
+    ) -> TargetResults[GetConnectionGroupByRoutingEndpointResultTypeDef]:
         """Gets information about a connection group by using the endpoint that you
         specify.
 
@@ -979,7 +979,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_continuous_deployment_policy(
         self, **kwargs: Unpack[GetContinuousDeploymentPolicyRequestTypeDef]
-    ) -> RegionResults[GetContinuousDeploymentPolicyResultTypeDef]:
+    ) -> TargetResults[GetContinuousDeploymentPolicyResultTypeDef]:
         """Gets a continuous deployment policy, including metadata (the policy's
         identifier and the date and time when the policy was last modified).
 
@@ -989,7 +989,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_continuous_deployment_policy_config(
         self, **kwargs: Unpack[GetContinuousDeploymentPolicyConfigRequestTypeDef]
-    ) -> RegionResults[GetContinuousDeploymentPolicyConfigResultTypeDef]:
+    ) -> TargetResults[GetContinuousDeploymentPolicyConfigResultTypeDef]:
         """Gets configuration information about a continuous deployment policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetContinuousDeploymentPolicyConfig
@@ -998,7 +998,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_distribution(
         self, **kwargs: Unpack[GetDistributionRequestTypeDef]
-    ) -> RegionResults[GetDistributionResultTypeDef]:
+    ) -> TargetResults[GetDistributionResultTypeDef]:
         """Get the information about a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistribution
@@ -1007,7 +1007,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_distribution_config(
         self, **kwargs: Unpack[GetDistributionConfigRequestTypeDef]
-    ) -> RegionResults[GetDistributionConfigResultTypeDef]:
+    ) -> TargetResults[GetDistributionConfigResultTypeDef]:
         """Get the configuration information about a distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionConfig
@@ -1016,7 +1016,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_distribution_tenant(
         self, **kwargs: Unpack[GetDistributionTenantRequestTypeDef]
-    ) -> RegionResults[GetDistributionTenantResultTypeDef]:
+    ) -> TargetResults[GetDistributionTenantResultTypeDef]:
         """Gets information about a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionTenant
@@ -1025,7 +1025,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_distribution_tenant_by_domain(
         self, **kwargs: Unpack[GetDistributionTenantByDomainRequestTypeDef]
-    ) -> RegionResults[GetDistributionTenantByDomainResultTypeDef]:
+    ) -> TargetResults[GetDistributionTenantByDomainResultTypeDef]:
         """Gets information about a distribution tenant by the associated domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetDistributionTenantByDomain
@@ -1034,7 +1034,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_field_level_encryption(
         self, **kwargs: Unpack[GetFieldLevelEncryptionRequestTypeDef]
-    ) -> RegionResults[GetFieldLevelEncryptionResultTypeDef]:
+    ) -> TargetResults[GetFieldLevelEncryptionResultTypeDef]:
         """Get the field-level encryption configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryption
@@ -1043,7 +1043,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_field_level_encryption_config(
         self, **kwargs: Unpack[GetFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[GetFieldLevelEncryptionConfigResultTypeDef]:
+    ) -> TargetResults[GetFieldLevelEncryptionConfigResultTypeDef]:
         """Get the field-level encryption configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionConfig
@@ -1052,7 +1052,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_field_level_encryption_profile(
         self, **kwargs: Unpack[GetFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> RegionResults[GetFieldLevelEncryptionProfileResultTypeDef]:
+    ) -> TargetResults[GetFieldLevelEncryptionProfileResultTypeDef]:
         """Get the field-level encryption profile information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionProfile
@@ -1061,7 +1061,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_field_level_encryption_profile_config(
         self, **kwargs: Unpack[GetFieldLevelEncryptionProfileConfigRequestTypeDef]
-    ) -> RegionResults[GetFieldLevelEncryptionProfileConfigResultTypeDef]:
+    ) -> TargetResults[GetFieldLevelEncryptionProfileConfigResultTypeDef]:
         """Get the field-level encryption profile configuration information.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetFieldLevelEncryptionProfileConfig
@@ -1070,7 +1070,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_function(
         self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> RegionResults[GetFunctionResultTypeDef]:
+    ) -> TargetResults[GetFunctionResultTypeDef]:
         """Gets the code of a CloudFront function. To get configuration information
         and metadata about a function, use DescribeFunction.
 
@@ -1080,7 +1080,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_invalidation(
         self, **kwargs: Unpack[GetInvalidationRequestTypeDef]
-    ) -> RegionResults[GetInvalidationResultTypeDef]:
+    ) -> TargetResults[GetInvalidationResultTypeDef]:
         """Get the information about an invalidation.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidation
@@ -1089,7 +1089,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_invalidation_for_distribution_tenant(
         self, **kwargs: Unpack[GetInvalidationForDistributionTenantRequestTypeDef]
-    ) -> RegionResults[GetInvalidationForDistributionTenantResultTypeDef]:
+    ) -> TargetResults[GetInvalidationForDistributionTenantResultTypeDef]:
         """Gets information about a specific invalidation for a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetInvalidationForDistributionTenant
@@ -1098,7 +1098,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_key_group(
         self, **kwargs: Unpack[GetKeyGroupRequestTypeDef]
-    ) -> RegionResults[GetKeyGroupResultTypeDef]:
+    ) -> TargetResults[GetKeyGroupResultTypeDef]:
         """Gets a key group, including the date and time when the key group was last
         modified.
 
@@ -1108,7 +1108,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_key_group_config(
         self, **kwargs: Unpack[GetKeyGroupConfigRequestTypeDef]
-    ) -> RegionResults[GetKeyGroupConfigResultTypeDef]:
+    ) -> TargetResults[GetKeyGroupConfigResultTypeDef]:
         """Gets a key group configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetKeyGroupConfig
@@ -1117,7 +1117,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_managed_certificate_details(
         self, **kwargs: Unpack[GetManagedCertificateDetailsRequestTypeDef]
-    ) -> RegionResults[GetManagedCertificateDetailsResultTypeDef]:
+    ) -> TargetResults[GetManagedCertificateDetailsResultTypeDef]:
         """Gets details about the CloudFront managed ACM certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetManagedCertificateDetails
@@ -1126,7 +1126,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_monitoring_subscription(
         self, **kwargs: Unpack[GetMonitoringSubscriptionRequestTypeDef]
-    ) -> RegionResults[GetMonitoringSubscriptionResultTypeDef]:
+    ) -> TargetResults[GetMonitoringSubscriptionResultTypeDef]:
         """Gets information about whether additional CloudWatch metrics are enabled
         for the specified CloudFront distribution.
 
@@ -1136,7 +1136,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_origin_access_control(
         self, **kwargs: Unpack[GetOriginAccessControlRequestTypeDef]
-    ) -> RegionResults[GetOriginAccessControlResultTypeDef]:
+    ) -> TargetResults[GetOriginAccessControlResultTypeDef]:
         """Gets a CloudFront origin access control, including its unique identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginAccessControl
@@ -1145,7 +1145,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_origin_access_control_config(
         self, **kwargs: Unpack[GetOriginAccessControlConfigRequestTypeDef]
-    ) -> RegionResults[GetOriginAccessControlConfigResultTypeDef]:
+    ) -> TargetResults[GetOriginAccessControlConfigResultTypeDef]:
         """Gets a CloudFront origin access control configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginAccessControlConfig
@@ -1154,7 +1154,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_origin_request_policy(
         self, **kwargs: Unpack[GetOriginRequestPolicyRequestTypeDef]
-    ) -> RegionResults[GetOriginRequestPolicyResultTypeDef]:
+    ) -> TargetResults[GetOriginRequestPolicyResultTypeDef]:
         """Gets an origin request policy, including the following metadata:
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginRequestPolicy
@@ -1163,7 +1163,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_origin_request_policy_config(
         self, **kwargs: Unpack[GetOriginRequestPolicyConfigRequestTypeDef]
-    ) -> RegionResults[GetOriginRequestPolicyConfigResultTypeDef]:
+    ) -> TargetResults[GetOriginRequestPolicyConfigResultTypeDef]:
         """Gets an origin request policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetOriginRequestPolicyConfig
@@ -1172,7 +1172,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_public_key(
         self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> RegionResults[GetPublicKeyResultTypeDef]:
+    ) -> TargetResults[GetPublicKeyResultTypeDef]:
         """Gets a public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetPublicKey
@@ -1181,7 +1181,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_public_key_config(
         self, **kwargs: Unpack[GetPublicKeyConfigRequestTypeDef]
-    ) -> RegionResults[GetPublicKeyConfigResultTypeDef]:
+    ) -> TargetResults[GetPublicKeyConfigResultTypeDef]:
         """Gets a public key configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetPublicKeyConfig
@@ -1190,7 +1190,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_realtime_log_config(
         self, **kwargs: Unpack[GetRealtimeLogConfigRequestTypeDef]
-    ) -> RegionResults[GetRealtimeLogConfigResultTypeDef]:
+    ) -> TargetResults[GetRealtimeLogConfigResultTypeDef]:
         """Gets a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetRealtimeLogConfig
@@ -1199,7 +1199,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResultTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
         """Retrieves the resource policy for the specified CloudFront resource that
         you own and have shared.
 
@@ -1209,7 +1209,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_response_headers_policy(
         self, **kwargs: Unpack[GetResponseHeadersPolicyRequestTypeDef]
-    ) -> RegionResults[GetResponseHeadersPolicyResultTypeDef]:
+    ) -> TargetResults[GetResponseHeadersPolicyResultTypeDef]:
         """Gets a response headers policy, including metadata (the policy's
         identifier and the date and time when the policy was last modified).
 
@@ -1219,7 +1219,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_response_headers_policy_config(
         self, **kwargs: Unpack[GetResponseHeadersPolicyConfigRequestTypeDef]
-    ) -> RegionResults[GetResponseHeadersPolicyConfigResultTypeDef]:
+    ) -> TargetResults[GetResponseHeadersPolicyConfigResultTypeDef]:
         """Gets a response headers policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetResponseHeadersPolicyConfig
@@ -1228,7 +1228,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_streaming_distribution(
         self, **kwargs: Unpack[GetStreamingDistributionRequestTypeDef]
-    ) -> RegionResults[GetStreamingDistributionResultTypeDef]:
+    ) -> TargetResults[GetStreamingDistributionResultTypeDef]:
         """Gets information about a specified RTMP distribution, including the
         distribution configuration.
 
@@ -1238,7 +1238,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_streaming_distribution_config(
         self, **kwargs: Unpack[GetStreamingDistributionConfigRequestTypeDef]
-    ) -> RegionResults[GetStreamingDistributionConfigResultTypeDef]:
+    ) -> TargetResults[GetStreamingDistributionConfigResultTypeDef]:
         """Get the configuration information about a streaming distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetStreamingDistributionConfig
@@ -1247,7 +1247,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_trust_store(
         self, **kwargs: Unpack[GetTrustStoreRequestTypeDef]
-    ) -> RegionResults[GetTrustStoreResultTypeDef]:
+    ) -> TargetResults[GetTrustStoreResultTypeDef]:
         """Gets a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetTrustStore
@@ -1256,7 +1256,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def get_vpc_origin(
         self, **kwargs: Unpack[GetVpcOriginRequestTypeDef]
-    ) -> RegionResults[GetVpcOriginResultTypeDef]:
+    ) -> TargetResults[GetVpcOriginResultTypeDef]:
         """Get the details of an Amazon CloudFront VPC origin.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/GetVpcOrigin
@@ -1265,7 +1265,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_anycast_ip_lists(
         self, **kwargs: Unpack[ListAnycastIpListsRequestTypeDef]
-    ) -> RegionResults[ListAnycastIpListsResultTypeDef]:
+    ) -> TargetResults[ListAnycastIpListsResultTypeDef]:
         """Lists your Anycast static IP lists.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListAnycastIpLists
@@ -1274,7 +1274,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_cache_policies(
         self, **kwargs: Unpack[ListCachePoliciesRequestTypeDef]
-    ) -> RegionResults[ListCachePoliciesResultTypeDef]:
+    ) -> TargetResults[ListCachePoliciesResultTypeDef]:
         """Gets a list of cache policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCachePolicies
@@ -1283,7 +1283,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_cloud_front_origin_access_identities(
         self, **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
         """Lists origin access identities.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListCloudFrontOriginAccessIdentities
@@ -1292,7 +1292,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_conflicting_aliases(
         self, **kwargs: Unpack[ListConflictingAliasesRequestTypeDef]
-    ) -> RegionResults[ListConflictingAliasesResultTypeDef]:
+    ) -> TargetResults[ListConflictingAliasesResultTypeDef]:
         """The ListConflictingAliases API operation only supports standard
         distributions. To list domain conflicts for both standard distributions
         and distribution tenants, we recommend that you use the
@@ -1304,7 +1304,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_connection_functions(
         self, **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef]
-    ) -> RegionResults[ListConnectionFunctionsResultTypeDef]:
+    ) -> TargetResults[ListConnectionFunctionsResultTypeDef]:
         """Lists connection functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionFunctions
@@ -1313,7 +1313,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_connection_groups(
         self, **kwargs: Unpack[ListConnectionGroupsRequestTypeDef]
-    ) -> RegionResults[ListConnectionGroupsResultTypeDef]:
+    ) -> TargetResults[ListConnectionGroupsResultTypeDef]:
         """Lists the connection groups in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListConnectionGroups
@@ -1322,7 +1322,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_continuous_deployment_policies(
         self, **kwargs: Unpack[ListContinuousDeploymentPoliciesRequestTypeDef]
-    ) -> RegionResults[ListContinuousDeploymentPoliciesResultTypeDef]:
+    ) -> TargetResults[ListContinuousDeploymentPoliciesResultTypeDef]:
         """Gets a list of the continuous deployment policies in your Amazon Web
         Services account.
 
@@ -1332,7 +1332,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distribution_tenants(
         self, **kwargs: Unpack[ListDistributionTenantsRequestTypeDef]
-    ) -> RegionResults[ListDistributionTenantsResultTypeDef]:
+    ) -> TargetResults[ListDistributionTenantsResultTypeDef]:
         """Lists the distribution tenants in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenants
@@ -1341,7 +1341,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distribution_tenants_by_customization(
         self, **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef]
-    ) -> RegionResults[ListDistributionTenantsByCustomizationResultTypeDef]:
+    ) -> TargetResults[ListDistributionTenantsByCustomizationResultTypeDef]:
         """Lists distribution tenants by the customization that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionTenantsByCustomization
@@ -1350,7 +1350,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions(
         self, **kwargs: Unpack[ListDistributionsRequestTypeDef]
-    ) -> RegionResults[ListDistributionsResultTypeDef]:
+    ) -> TargetResults[ListDistributionsResultTypeDef]:
         """List CloudFront distributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributions
@@ -1359,7 +1359,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_anycast_ip_list_id(
         self, **kwargs: Unpack[ListDistributionsByAnycastIpListIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByAnycastIpListIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByAnycastIpListIdResultTypeDef]:
         """Lists the distributions in your account that are associated with the
         specified AnycastIpListId.
 
@@ -1369,7 +1369,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_cache_policy_id(
         self, **kwargs: Unpack[ListDistributionsByCachePolicyIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByCachePolicyIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByCachePolicyIdResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified cache policy.
 
@@ -1379,7 +1379,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_connection_function(
         self, **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByConnectionFunctionResultTypeDef]:
         """Lists distributions by connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionFunction
@@ -1388,7 +1388,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_connection_mode(
         self, **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByConnectionModeResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByConnectionModeResultTypeDef]:
         """Lists the distributions by the connection mode that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByConnectionMode
@@ -1397,7 +1397,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_key_group(
         self, **kwargs: Unpack[ListDistributionsByKeyGroupRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByKeyGroupResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByKeyGroupResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that references the specified key group.
 
@@ -1407,7 +1407,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_origin_request_policy_id(
         self, **kwargs: Unpack[ListDistributionsByOriginRequestPolicyIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByOriginRequestPolicyIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByOriginRequestPolicyIdResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified origin request policy.
 
@@ -1417,7 +1417,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_owned_resource(
         self, **kwargs: Unpack[ListDistributionsByOwnedResourceRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByOwnedResourceResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByOwnedResourceResultTypeDef]:
         """Lists the CloudFront distributions that are associated with the specified
         resource that you own.
 
@@ -1427,7 +1427,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_realtime_log_config(
         self, **kwargs: Unpack[ListDistributionsByRealtimeLogConfigRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByRealtimeLogConfigResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByRealtimeLogConfigResultTypeDef]:
         """Gets a list of distributions that have a cache behavior that's associated
         with the specified real-time log configuration.
 
@@ -1437,7 +1437,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_response_headers_policy_id(
         self, **kwargs: Unpack[ListDistributionsByResponseHeadersPolicyIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByResponseHeadersPolicyIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByResponseHeadersPolicyIdResultTypeDef]:
         """Gets a list of distribution IDs for distributions that have a cache
         behavior that's associated with the specified response headers policy.
 
@@ -1447,7 +1447,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_trust_store(
         self, **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByTrustStoreResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByTrustStoreResultTypeDef]:
         """Lists distributions by trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByTrustStore
@@ -1456,7 +1456,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_vpc_origin_id(
         self, **kwargs: Unpack[ListDistributionsByVpcOriginIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByVpcOriginIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByVpcOriginIdResultTypeDef]:
         """List CloudFront distributions by their VPC origin ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByVpcOriginId
@@ -1465,7 +1465,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_distributions_by_web_acl_id(
         self, **kwargs: Unpack[ListDistributionsByWebACLIdRequestTypeDef]
-    ) -> RegionResults[ListDistributionsByWebACLIdResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByWebACLIdResultTypeDef]:
         """List the distributions that are associated with a specified WAF web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListDistributionsByWebACLId
@@ -1474,7 +1474,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_domain_conflicts(
         self, **kwargs: Unpack[ListDomainConflictsRequestTypeDef]
-    ) -> RegionResults[ListDomainConflictsResultTypeDef]:
+    ) -> TargetResults[ListDomainConflictsResultTypeDef]:
         """We recommend that you use the ListDomainConflicts API operation to check
         for domain conflicts, as it supports both standard distributions and
         distribution tenants. ListConflictingAliases performs similar checks but
@@ -1486,7 +1486,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_field_level_encryption_configs(
         self, **kwargs: Unpack[ListFieldLevelEncryptionConfigsRequestTypeDef]
-    ) -> RegionResults[ListFieldLevelEncryptionConfigsResultTypeDef]:
+    ) -> TargetResults[ListFieldLevelEncryptionConfigsResultTypeDef]:
         """List all field-level encryption configurations that have been created in
         CloudFront for this account.
 
@@ -1496,7 +1496,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_field_level_encryption_profiles(
         self, **kwargs: Unpack[ListFieldLevelEncryptionProfilesRequestTypeDef]
-    ) -> RegionResults[ListFieldLevelEncryptionProfilesResultTypeDef]:
+    ) -> TargetResults[ListFieldLevelEncryptionProfilesResultTypeDef]:
         """Request a list of field-level encryption profiles that have been created
         in CloudFront for this account.
 
@@ -1506,7 +1506,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_functions(
         self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionsResultTypeDef]:
+    ) -> TargetResults[ListFunctionsResultTypeDef]:
         """Gets a list of all CloudFront functions in your Amazon Web Services
         account.
 
@@ -1516,7 +1516,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_invalidations(
         self, **kwargs: Unpack[ListInvalidationsRequestTypeDef]
-    ) -> RegionResults[ListInvalidationsResultTypeDef]:
+    ) -> TargetResults[ListInvalidationsResultTypeDef]:
         """Lists invalidation batches.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidations
@@ -1525,7 +1525,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_invalidations_for_distribution_tenant(
         self, **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef]
-    ) -> RegionResults[ListInvalidationsForDistributionTenantResultTypeDef]:
+    ) -> TargetResults[ListInvalidationsForDistributionTenantResultTypeDef]:
         """Lists the invalidations for a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListInvalidationsForDistributionTenant
@@ -1534,7 +1534,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_key_groups(
         self, **kwargs: Unpack[ListKeyGroupsRequestTypeDef]
-    ) -> RegionResults[ListKeyGroupsResultTypeDef]:
+    ) -> TargetResults[ListKeyGroupsResultTypeDef]:
         """Gets a list of key groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyGroups
@@ -1543,7 +1543,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_key_value_stores(
         self, **kwargs: Unpack[ListKeyValueStoresRequestTypeDef]
-    ) -> RegionResults[ListKeyValueStoresResultTypeDef]:
+    ) -> TargetResults[ListKeyValueStoresResultTypeDef]:
         """Specifies the key value stores to list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListKeyValueStores
@@ -1552,7 +1552,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_origin_access_controls(
         self, **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef]
-    ) -> RegionResults[ListOriginAccessControlsResultTypeDef]:
+    ) -> TargetResults[ListOriginAccessControlsResultTypeDef]:
         """Gets the list of CloudFront origin access controls (OACs) in this Amazon
         Web Services account.
 
@@ -1562,7 +1562,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_origin_request_policies(
         self, **kwargs: Unpack[ListOriginRequestPoliciesRequestTypeDef]
-    ) -> RegionResults[ListOriginRequestPoliciesResultTypeDef]:
+    ) -> TargetResults[ListOriginRequestPoliciesResultTypeDef]:
         """Gets a list of origin request policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListOriginRequestPolicies
@@ -1571,7 +1571,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_public_keys(
         self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> RegionResults[ListPublicKeysResultTypeDef]:
+    ) -> TargetResults[ListPublicKeysResultTypeDef]:
         """List all public keys that have been added to CloudFront for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListPublicKeys
@@ -1580,7 +1580,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_realtime_log_configs(
         self, **kwargs: Unpack[ListRealtimeLogConfigsRequestTypeDef]
-    ) -> RegionResults[ListRealtimeLogConfigsResultTypeDef]:
+    ) -> TargetResults[ListRealtimeLogConfigsResultTypeDef]:
         """Gets a list of real-time log configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListRealtimeLogConfigs
@@ -1589,7 +1589,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_response_headers_policies(
         self, **kwargs: Unpack[ListResponseHeadersPoliciesRequestTypeDef]
-    ) -> RegionResults[ListResponseHeadersPoliciesResultTypeDef]:
+    ) -> TargetResults[ListResponseHeadersPoliciesResultTypeDef]:
         """Gets a list of response headers policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListResponseHeadersPolicies
@@ -1598,7 +1598,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_streaming_distributions(
         self, **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef]
-    ) -> RegionResults[ListStreamingDistributionsResultTypeDef]:
+    ) -> TargetResults[ListStreamingDistributionsResultTypeDef]:
         """List streaming distributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListStreamingDistributions
@@ -1607,7 +1607,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """List tags for a CloudFront resource. For more information, see Tagging a
         distribution in the Amazon CloudFront Developer Guide.
 
@@ -1617,7 +1617,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_trust_stores(
         self, **kwargs: Unpack[ListTrustStoresRequestTypeDef]
-    ) -> RegionResults[ListTrustStoresResultTypeDef]:
+    ) -> TargetResults[ListTrustStoresResultTypeDef]:
         """Lists trust stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListTrustStores
@@ -1626,7 +1626,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def list_vpc_origins(
         self, **kwargs: Unpack[ListVpcOriginsRequestTypeDef]
-    ) -> RegionResults[ListVpcOriginsResultTypeDef]:
+    ) -> TargetResults[ListVpcOriginsResultTypeDef]:
         """List the CloudFront VPC origins in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/ListVpcOrigins
@@ -1635,7 +1635,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def publish_connection_function(
         self, **kwargs: Unpack[PublishConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[PublishConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[PublishConnectionFunctionResultTypeDef]:
         """Publishes a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/PublishConnectionFunction
@@ -1644,7 +1644,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def publish_function(
         self, **kwargs: Unpack[PublishFunctionRequestTypeDef]
-    ) -> RegionResults[PublishFunctionResultTypeDef]:
+    ) -> TargetResults[PublishFunctionResultTypeDef]:
         """Publishes a CloudFront function by copying the function code from the
         DEVELOPMENT stage to LIVE. This automatically updates all cache behaviors
         that are using this function to use the newly published copy in the LIVE
@@ -1656,7 +1656,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResultTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
         """Creates a resource control policy for a given CloudFront resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/PutResourcePolicy
@@ -1665,7 +1665,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add tags to a CloudFront resource. For more information, see Tagging a
         distribution in the Amazon CloudFront Developer Guide.
 
@@ -1675,7 +1675,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def test_connection_function(
         self, **kwargs: Unpack[TestConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[TestConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[TestConnectionFunctionResultTypeDef]:
         """Tests a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/TestConnectionFunction
@@ -1684,7 +1684,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def test_function(
         self, **kwargs: Unpack[TestFunctionRequestTypeDef]
-    ) -> RegionResults[TestFunctionResultTypeDef]:
+    ) -> TargetResults[TestFunctionResultTypeDef]:
         """Tests a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/TestFunction
@@ -1693,7 +1693,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove tags from a CloudFront resource. For more information, see Tagging
         a distribution in the Amazon CloudFront Developer Guide.
 
@@ -1703,7 +1703,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_anycast_ip_list(
         self, **kwargs: Unpack[UpdateAnycastIpListRequestTypeDef]
-    ) -> RegionResults[UpdateAnycastIpListResultTypeDef]:
+    ) -> TargetResults[UpdateAnycastIpListResultTypeDef]:
         """Updates an Anycast static IP list.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateAnycastIpList
@@ -1712,7 +1712,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_cache_policy(
         self, **kwargs: Unpack[UpdateCachePolicyRequestTypeDef]
-    ) -> RegionResults[UpdateCachePolicyResultTypeDef]:
+    ) -> TargetResults[UpdateCachePolicyResultTypeDef]:
         """Updates a cache policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateCachePolicy
@@ -1721,7 +1721,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_cloud_front_origin_access_identity(
         self, **kwargs: Unpack[UpdateCloudFrontOriginAccessIdentityRequestTypeDef]
-    ) -> RegionResults[UpdateCloudFrontOriginAccessIdentityResultTypeDef]:
+    ) -> TargetResults[UpdateCloudFrontOriginAccessIdentityResultTypeDef]:
         """Update an origin access identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateCloudFrontOriginAccessIdentity
@@ -1730,7 +1730,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_connection_function(
         self, **kwargs: Unpack[UpdateConnectionFunctionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[UpdateConnectionFunctionResultTypeDef]:
         """Updates a connection function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateConnectionFunction
@@ -1739,7 +1739,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_connection_group(
         self, **kwargs: Unpack[UpdateConnectionGroupRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionGroupResultTypeDef]:
+    ) -> TargetResults[UpdateConnectionGroupResultTypeDef]:
         """Updates a connection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateConnectionGroup
@@ -1748,7 +1748,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_continuous_deployment_policy(
         self, **kwargs: Unpack[UpdateContinuousDeploymentPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateContinuousDeploymentPolicyResultTypeDef]:
+    ) -> TargetResults[UpdateContinuousDeploymentPolicyResultTypeDef]:
         """Updates a continuous deployment policy. You can update a continuous
         deployment policy to enable or disable it, to change the percentage of
         traffic that it sends to the staging distribution, or to change the
@@ -1760,7 +1760,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_distribution(
         self, **kwargs: Unpack[UpdateDistributionRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionResultTypeDef]:
+    ) -> TargetResults[UpdateDistributionResultTypeDef]:
         """Updates the configuration for a CloudFront distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateDistribution
@@ -1769,7 +1769,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_distribution_tenant(
         self, **kwargs: Unpack[UpdateDistributionTenantRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionTenantResultTypeDef]:
+    ) -> TargetResults[UpdateDistributionTenantResultTypeDef]:
         """Updates a distribution tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateDistributionTenant
@@ -1778,7 +1778,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_distribution_with_staging_config(
         self, **kwargs: Unpack[UpdateDistributionWithStagingConfigRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionWithStagingConfigResultTypeDef]:
+    ) -> TargetResults[UpdateDistributionWithStagingConfigResultTypeDef]:
         """Copies the staging distribution's configuration to its corresponding
         primary distribution. The primary distribution retains its Aliases (also
         known as alternate domain names or CNAMEs) and
@@ -1791,7 +1791,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_domain_association(
         self, **kwargs: Unpack[UpdateDomainAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateDomainAssociationResultTypeDef]:
+    ) -> TargetResults[UpdateDomainAssociationResultTypeDef]:
         """We recommend that you use the UpdateDomainAssociation API operation to
         move a domain association, as it supports both standard distributions and
         distribution tenants. AssociateAlias performs similar checks but only
@@ -1803,7 +1803,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_field_level_encryption_config(
         self, **kwargs: Unpack[UpdateFieldLevelEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[UpdateFieldLevelEncryptionConfigResultTypeDef]:
+    ) -> TargetResults[UpdateFieldLevelEncryptionConfigResultTypeDef]:
         """Update a field-level encryption configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFieldLevelEncryptionConfig
@@ -1812,7 +1812,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_field_level_encryption_profile(
         self, **kwargs: Unpack[UpdateFieldLevelEncryptionProfileRequestTypeDef]
-    ) -> RegionResults[UpdateFieldLevelEncryptionProfileResultTypeDef]:
+    ) -> TargetResults[UpdateFieldLevelEncryptionProfileResultTypeDef]:
         """Update a field-level encryption profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFieldLevelEncryptionProfile
@@ -1821,7 +1821,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_function(
         self, **kwargs: Unpack[UpdateFunctionRequestTypeDef]
-    ) -> RegionResults[UpdateFunctionResultTypeDef]:
+    ) -> TargetResults[UpdateFunctionResultTypeDef]:
         """Updates a CloudFront function.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateFunction
@@ -1830,7 +1830,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_key_group(
         self, **kwargs: Unpack[UpdateKeyGroupRequestTypeDef]
-    ) -> RegionResults[UpdateKeyGroupResultTypeDef]:
+    ) -> TargetResults[UpdateKeyGroupResultTypeDef]:
         """Updates a key group.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateKeyGroup
@@ -1839,7 +1839,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_key_value_store(
         self, **kwargs: Unpack[UpdateKeyValueStoreRequestTypeDef]
-    ) -> RegionResults[UpdateKeyValueStoreResultTypeDef]:
+    ) -> TargetResults[UpdateKeyValueStoreResultTypeDef]:
         """Specifies the key value store to update.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateKeyValueStore
@@ -1848,7 +1848,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_origin_access_control(
         self, **kwargs: Unpack[UpdateOriginAccessControlRequestTypeDef]
-    ) -> RegionResults[UpdateOriginAccessControlResultTypeDef]:
+    ) -> TargetResults[UpdateOriginAccessControlResultTypeDef]:
         """Updates a CloudFront origin access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateOriginAccessControl
@@ -1857,7 +1857,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_origin_request_policy(
         self, **kwargs: Unpack[UpdateOriginRequestPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateOriginRequestPolicyResultTypeDef]:
+    ) -> TargetResults[UpdateOriginRequestPolicyResultTypeDef]:
         """Updates an origin request policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateOriginRequestPolicy
@@ -1866,7 +1866,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_public_key(
         self, **kwargs: Unpack[UpdatePublicKeyRequestTypeDef]
-    ) -> RegionResults[UpdatePublicKeyResultTypeDef]:
+    ) -> TargetResults[UpdatePublicKeyResultTypeDef]:
         """Update public key information. Note that the only value you can change is
         the comment.
 
@@ -1876,7 +1876,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_realtime_log_config(
         self, **kwargs: Unpack[UpdateRealtimeLogConfigRequestTypeDef]
-    ) -> RegionResults[UpdateRealtimeLogConfigResultTypeDef]:
+    ) -> TargetResults[UpdateRealtimeLogConfigResultTypeDef]:
         """Updates a real-time log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateRealtimeLogConfig
@@ -1885,7 +1885,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_response_headers_policy(
         self, **kwargs: Unpack[UpdateResponseHeadersPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateResponseHeadersPolicyResultTypeDef]:
+    ) -> TargetResults[UpdateResponseHeadersPolicyResultTypeDef]:
         """Updates a response headers policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateResponseHeadersPolicy
@@ -1894,7 +1894,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_streaming_distribution(
         self, **kwargs: Unpack[UpdateStreamingDistributionRequestTypeDef]
-    ) -> RegionResults[UpdateStreamingDistributionResultTypeDef]:
+    ) -> TargetResults[UpdateStreamingDistributionResultTypeDef]:
         """Update a streaming distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateStreamingDistribution
@@ -1903,7 +1903,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_trust_store(
         self, **kwargs: Unpack[UpdateTrustStoreRequestTypeDef]
-    ) -> RegionResults[UpdateTrustStoreResultTypeDef]:
+    ) -> TargetResults[UpdateTrustStoreResultTypeDef]:
         """Updates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateTrustStore
@@ -1912,7 +1912,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def update_vpc_origin(
         self, **kwargs: Unpack[UpdateVpcOriginRequestTypeDef]
-    ) -> RegionResults[UpdateVpcOriginResultTypeDef]:
+    ) -> TargetResults[UpdateVpcOriginResultTypeDef]:
         """Update an Amazon CloudFront VPC origin in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-2020-05-31/UpdateVpcOrigin
@@ -1921,7 +1921,7 @@ class MultiRegionCloudFront(MultiRegionClient):
 
     def verify_dns_configuration(
         self, **kwargs: Unpack[VerifyDnsConfigurationRequestTypeDef]
-    ) -> RegionResults[VerifyDnsConfigurationResultTypeDef]:
+    ) -> TargetResults[VerifyDnsConfigurationResultTypeDef]:
         """Verify the DNS configuration for your domain names. This API operation
         checks whether your domain name points to the correct routing endpoint of
         the connection group, such as d111111abcdef8.cloudfront.net. You can use
@@ -1938,7 +1938,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudFrontOriginAccessIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListCloudFrontOriginAccessIdentitiesResultTypeDef]:
         """Every page of ListCloudFrontOriginAccessIdentities in every target, merged
         per target (botocore's build_full_result).
 
@@ -1961,7 +1961,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionFunctionsRequestTypeDef],
-    ) -> RegionResults[ListConnectionFunctionsResultTypeDef]:
+    ) -> TargetResults[ListConnectionFunctionsResultTypeDef]:
         """Every page of ListConnectionFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1984,7 +1984,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionGroupsRequestTypeDef],
-    ) -> RegionResults[ListConnectionGroupsResultTypeDef]:
+    ) -> TargetResults[ListConnectionGroupsResultTypeDef]:
         """Every page of ListConnectionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2007,7 +2007,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionTenantsRequestTypeDef],
-    ) -> RegionResults[ListDistributionTenantsResultTypeDef]:
+    ) -> TargetResults[ListDistributionTenantsResultTypeDef]:
         """Every page of ListDistributionTenants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2030,7 +2030,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionTenantsByCustomizationRequestTypeDef],
-    ) -> RegionResults[ListDistributionTenantsByCustomizationResultTypeDef]:
+    ) -> TargetResults[ListDistributionTenantsByCustomizationResultTypeDef]:
         """Every page of ListDistributionTenantsByCustomization in every target,
         merged per target (botocore's build_full_result).
 
@@ -2053,7 +2053,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionsRequestTypeDef],
-    ) -> RegionResults[ListDistributionsResultTypeDef]:
+    ) -> TargetResults[ListDistributionsResultTypeDef]:
         """Every page of ListDistributions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2076,7 +2076,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionsByConnectionFunctionRequestTypeDef],
-    ) -> RegionResults[ListDistributionsByConnectionFunctionResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByConnectionFunctionResultTypeDef]:
         """Every page of ListDistributionsByConnectionFunction in every target,
         merged per target (botocore's build_full_result).
 
@@ -2099,7 +2099,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionsByConnectionModeRequestTypeDef],
-    ) -> RegionResults[ListDistributionsByConnectionModeResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByConnectionModeResultTypeDef]:
         """Every page of ListDistributionsByConnectionMode in every target, merged
         per target (botocore's build_full_result).
 
@@ -2122,7 +2122,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionsByTrustStoreRequestTypeDef],
-    ) -> RegionResults[ListDistributionsByTrustStoreResultTypeDef]:
+    ) -> TargetResults[ListDistributionsByTrustStoreResultTypeDef]:
         """Every page of ListDistributionsByTrustStore in every target, merged per
         target (botocore's build_full_result).
 
@@ -2145,7 +2145,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainConflictsRequestTypeDef],
-    ) -> RegionResults[ListDomainConflictsResultTypeDef]:
+    ) -> TargetResults[ListDomainConflictsResultTypeDef]:
         """Every page of ListDomainConflicts in every target, merged per target
         (botocore's build_full_result).
 
@@ -2171,7 +2171,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvalidationsRequestTypeDef],
-    ) -> RegionResults[ListInvalidationsResultTypeDef]:
+    ) -> TargetResults[ListInvalidationsResultTypeDef]:
         """Every page of ListInvalidations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2194,7 +2194,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvalidationsForDistributionTenantRequestTypeDef],
-    ) -> RegionResults[ListInvalidationsForDistributionTenantResultTypeDef]:
+    ) -> TargetResults[ListInvalidationsForDistributionTenantResultTypeDef]:
         """Every page of ListInvalidationsForDistributionTenant in every target,
         merged per target (botocore's build_full_result).
 
@@ -2217,7 +2217,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeyValueStoresRequestTypeDef],
-    ) -> RegionResults[ListKeyValueStoresResultTypeDef]:
+    ) -> TargetResults[ListKeyValueStoresResultTypeDef]:
         """Every page of ListKeyValueStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -2240,7 +2240,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOriginAccessControlsRequestTypeDef],
-    ) -> RegionResults[ListOriginAccessControlsResultTypeDef]:
+    ) -> TargetResults[ListOriginAccessControlsResultTypeDef]:
         """Every page of ListOriginAccessControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -2264,7 +2264,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> RegionResults[ListPublicKeysResultTypeDef]:
+    ) -> TargetResults[ListPublicKeysResultTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2287,7 +2287,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamingDistributionsRequestTypeDef],
-    ) -> RegionResults[ListStreamingDistributionsResultTypeDef]:
+    ) -> TargetResults[ListStreamingDistributionsResultTypeDef]:
         """Every page of ListStreamingDistributions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2310,7 +2310,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrustStoresRequestTypeDef],
-    ) -> RegionResults[ListTrustStoresResultTypeDef]:
+    ) -> TargetResults[ListTrustStoresResultTypeDef]:
         """Every page of ListTrustStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -2636,7 +2636,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetDistributionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a distribution is deployed.
 
         Polls GetDistribution in every target at once, every 60 seconds and at
@@ -2655,7 +2655,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetInvalidationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an invalidation has completed.
 
         Polls GetInvalidation in every target at once, every 20 seconds and at
@@ -2674,7 +2674,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetInvalidationForDistributionTenantRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an invalidation for distribution tenant has completed.
 
         Polls GetInvalidationForDistributionTenant in every target at once, every
@@ -2696,7 +2696,7 @@ class MultiRegionCloudFront(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamingDistributionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a streaming distribution is deployed.
 
         Polls GetStreamingDistribution in every target at once, every 60 seconds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,7 +43,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def delete_key(
         self, **kwargs: Unpack[DeleteKeyRequestTypeDef]
-    ) -> RegionResults[DeleteKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteKeyResponseTypeDef]:
         """Deletes the key value pair specified by the key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/DeleteKey
@@ -52,7 +52,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def describe_key_value_store(
         self, **kwargs: Unpack[DescribeKeyValueStoreRequestTypeDef]
-    ) -> RegionResults[DescribeKeyValueStoreResponseTypeDef]:
+    ) -> TargetResults[DescribeKeyValueStoreResponseTypeDef]:
         """Returns metadata information about Key Value Store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/DescribeKeyValueStore
@@ -61,7 +61,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def get_key(
         self, **kwargs: Unpack[GetKeyRequestTypeDef]
-    ) -> RegionResults[GetKeyResponseTypeDef]:
+    ) -> TargetResults[GetKeyResponseTypeDef]:
         """Returns a key value pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/GetKey
@@ -70,7 +70,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def list_keys(
         self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Returns a list of key value pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/ListKeys
@@ -79,7 +79,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def put_key(
         self, **kwargs: Unpack[PutKeyRequestTypeDef]
-    ) -> RegionResults[PutKeyResponseTypeDef]:
+    ) -> TargetResults[PutKeyResponseTypeDef]:
         """Creates a new key value pair or replaces the value of an existing key.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudfront-keyvaluestore-2022-07-26/PutKey
@@ -88,7 +88,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
 
     def update_keys(
         self, **kwargs: Unpack[UpdateKeysRequestTypeDef]
-    ) -> RegionResults[UpdateKeysResponseTypeDef]:
+    ) -> TargetResults[UpdateKeysResponseTypeDef]:
         """Puts or Deletes multiple key value pairs in a single, all-or-nothing
         operation.
 
@@ -103,7 +103,7 @@ class MultiRegionCloudFrontKeyValueStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 

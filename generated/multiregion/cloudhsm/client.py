@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("AddTagsToResource is deprecated. This API is deprecated.")
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> RegionResults[AddTagsToResourceResponseTypeDef]:
+    ) -> TargetResults[AddTagsToResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -81,7 +81,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("CreateHapg is deprecated. This API is deprecated.")
     def create_hapg(
         self, **kwargs: Unpack[CreateHapgRequestTypeDef]
-    ) -> RegionResults[CreateHapgResponseTypeDef]:
+    ) -> TargetResults[CreateHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -93,7 +93,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("CreateHsm is deprecated. This API is deprecated.")
     def create_hsm(
         self, **kwargs: Unpack[CreateHsmRequestTypeDef]
-    ) -> RegionResults[CreateHsmResponseTypeDef]:
+    ) -> TargetResults[CreateHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -105,7 +105,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("CreateLunaClient is deprecated. This API is deprecated.")
     def create_luna_client(
         self, **kwargs: Unpack[CreateLunaClientRequestTypeDef]
-    ) -> RegionResults[CreateLunaClientResponseTypeDef]:
+    ) -> TargetResults[CreateLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -117,7 +117,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DeleteHapg is deprecated. This API is deprecated.")
     def delete_hapg(
         self, **kwargs: Unpack[DeleteHapgRequestTypeDef]
-    ) -> RegionResults[DeleteHapgResponseTypeDef]:
+    ) -> TargetResults[DeleteHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -129,7 +129,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DeleteHsm is deprecated. This API is deprecated.")
     def delete_hsm(
         self, **kwargs: Unpack[DeleteHsmRequestTypeDef]
-    ) -> RegionResults[DeleteHsmResponseTypeDef]:
+    ) -> TargetResults[DeleteHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -141,7 +141,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DeleteLunaClient is deprecated. This API is deprecated.")
     def delete_luna_client(
         self, **kwargs: Unpack[DeleteLunaClientRequestTypeDef]
-    ) -> RegionResults[DeleteLunaClientResponseTypeDef]:
+    ) -> TargetResults[DeleteLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -153,7 +153,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DescribeHapg is deprecated. This API is deprecated.")
     def describe_hapg(
         self, **kwargs: Unpack[DescribeHapgRequestTypeDef]
-    ) -> RegionResults[DescribeHapgResponseTypeDef]:
+    ) -> TargetResults[DescribeHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -165,7 +165,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DescribeHsm is deprecated. This API is deprecated.")
     def describe_hsm(
         self, **kwargs: Unpack[DescribeHsmRequestTypeDef]
-    ) -> RegionResults[DescribeHsmResponseTypeDef]:
+    ) -> TargetResults[DescribeHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -177,7 +177,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("DescribeLunaClient is deprecated. This API is deprecated.")
     def describe_luna_client(
         self, **kwargs: Unpack[DescribeLunaClientRequestTypeDef]
-    ) -> RegionResults[DescribeLunaClientResponseTypeDef]:
+    ) -> TargetResults[DescribeLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -189,7 +189,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("GetConfig is deprecated. This API is deprecated.")
     def get_config(
         self, **kwargs: Unpack[GetConfigRequestTypeDef]
-    ) -> RegionResults[GetConfigResponseTypeDef]:
+    ) -> TargetResults[GetConfigResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -199,7 +199,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         return self._call("GetConfig", kwargs)
 
     @deprecated("ListAvailableZones is deprecated. This API is deprecated.")
-    def list_available_zones(self) -> RegionResults[ListAvailableZonesResponseTypeDef]:
+    def list_available_zones(self) -> TargetResults[ListAvailableZonesResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -211,7 +211,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ListHapgs is deprecated. This API is deprecated.")
     def list_hapgs(
         self, **kwargs: Unpack[ListHapgsRequestTypeDef]
-    ) -> RegionResults[ListHapgsResponseTypeDef]:
+    ) -> TargetResults[ListHapgsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -223,7 +223,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ListHsms is deprecated. This API is deprecated.")
     def list_hsms(
         self, **kwargs: Unpack[ListHsmsRequestTypeDef]
-    ) -> RegionResults[ListHsmsResponseTypeDef]:
+    ) -> TargetResults[ListHsmsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -235,7 +235,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ListLunaClients is deprecated. This API is deprecated.")
     def list_luna_clients(
         self, **kwargs: Unpack[ListLunaClientsRequestTypeDef]
-    ) -> RegionResults[ListLunaClientsResponseTypeDef]:
+    ) -> TargetResults[ListLunaClientsResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -247,7 +247,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ListTagsForResource is deprecated. This API is deprecated.")
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -259,7 +259,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ModifyHapg is deprecated. This API is deprecated.")
     def modify_hapg(
         self, **kwargs: Unpack[ModifyHapgRequestTypeDef]
-    ) -> RegionResults[ModifyHapgResponseTypeDef]:
+    ) -> TargetResults[ModifyHapgResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -271,7 +271,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ModifyHsm is deprecated. This API is deprecated.")
     def modify_hsm(
         self, **kwargs: Unpack[ModifyHsmRequestTypeDef]
-    ) -> RegionResults[ModifyHsmResponseTypeDef]:
+    ) -> TargetResults[ModifyHsmResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -283,7 +283,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("ModifyLunaClient is deprecated. This API is deprecated.")
     def modify_luna_client(
         self, **kwargs: Unpack[ModifyLunaClientRequestTypeDef]
-    ) -> RegionResults[ModifyLunaClientResponseTypeDef]:
+    ) -> TargetResults[ModifyLunaClientResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -295,7 +295,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
     @deprecated("RemoveTagsFromResource is deprecated. This API is deprecated.")
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> RegionResults[RemoveTagsFromResourceResponseTypeDef]:
+    ) -> TargetResults[RemoveTagsFromResourceResponseTypeDef]:
         """This is documentation for AWS CloudHSM Classic. For more information, see
         AWS CloudHSM Classic FAQs, the AWS CloudHSM Classic User Guide, and the
         AWS CloudHSM Classic API Reference.
@@ -312,7 +312,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHapgsRequestTypeDef],
-    ) -> RegionResults[ListHapgsResponseTypeDef]:
+    ) -> TargetResults[ListHapgsResponseTypeDef]:
         """Every page of ListHapgs in every target, merged per target (botocore's
         build_full_result).
 
@@ -338,7 +338,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHsmsRequestTypeDef],
-    ) -> RegionResults[ListHsmsResponseTypeDef]:
+    ) -> TargetResults[ListHsmsResponseTypeDef]:
         """Every page of ListHsms in every target, merged per target (botocore's
         build_full_result).
 
@@ -364,7 +364,7 @@ class MultiRegionCloudHSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLunaClientsRequestTypeDef],
-    ) -> RegionResults[ListLunaClientsResponseTypeDef]:
+    ) -> TargetResults[ListLunaClientsResponseTypeDef]:
         """Every page of ListLunaClients in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,7 +67,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def copy_backup_to_region(
         self, **kwargs: Unpack[CopyBackupToRegionRequestTypeDef]
-    ) -> RegionResults[CopyBackupToRegionResponseTypeDef]:
+    ) -> TargetResults[CopyBackupToRegionResponseTypeDef]:
         """Copy an CloudHSM cluster backup to a different region.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/CopyBackupToRegion
@@ -76,7 +76,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a new CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/CreateCluster
@@ -85,7 +85,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def create_hsm(
         self, **kwargs: Unpack[CreateHsmRequestTypeDef]
-    ) -> RegionResults[CreateHsmResponseTypeDef]:
+    ) -> TargetResults[CreateHsmResponseTypeDef]:
         """Creates a new hardware security module (HSM) in the specified CloudHSM
         cluster.
 
@@ -95,7 +95,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def delete_backup(
         self, **kwargs: Unpack[DeleteBackupRequestTypeDef]
-    ) -> RegionResults[DeleteBackupResponseTypeDef]:
+    ) -> TargetResults[DeleteBackupResponseTypeDef]:
         """Deletes a specified CloudHSM backup. A backup can be restored up to 7 days
         after the DeleteBackup request is made. For more information on restoring
         a backup, see RestoreBackup.
@@ -106,7 +106,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes the specified CloudHSM cluster. Before you can delete a cluster,
         you must delete all HSMs in the cluster. To see if the cluster contains
         any HSMs, use DescribeClusters. To delete an HSM, use DeleteHsm.
@@ -117,7 +117,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def delete_hsm(
         self, **kwargs: Unpack[DeleteHsmRequestTypeDef]
-    ) -> RegionResults[DeleteHsmResponseTypeDef]:
+    ) -> TargetResults[DeleteHsmResponseTypeDef]:
         """Deletes the specified HSM. To specify an HSM, you can use its identifier
         (ID), the IP address of the HSM's elastic network interface (ENI), or the
         ID of the HSM's ENI. You need to specify only one of these values. To find
@@ -129,7 +129,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes an CloudHSM resource policy. Deleting a resource policy will
         result in the resource being unshared and removed from any RAM resource
         shares. Deleting the resource policy attached to a backup will not impact
@@ -141,7 +141,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def describe_backups(
         self, **kwargs: Unpack[DescribeBackupsRequestTypeDef]
-    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
         """Gets information about backups of CloudHSM clusters. Lists either the
         backups you own or the backups shared with you when the Shared parameter
         is true.
@@ -152,7 +152,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def describe_clusters(
         self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Gets information about CloudHSM clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/DescribeClusters
@@ -161,7 +161,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource policy document attached to a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/GetResourcePolicy
@@ -170,7 +170,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def initialize_cluster(
         self, **kwargs: Unpack[InitializeClusterRequestTypeDef]
-    ) -> RegionResults[InitializeClusterResponseTypeDef]:
+    ) -> TargetResults[InitializeClusterResponseTypeDef]:
         """Claims an CloudHSM cluster by submitting the cluster certificate issued by
         your issuing certificate authority (CA) and the CA's root certificate.
         Before you can claim a cluster, you must sign the cluster's certificate
@@ -183,7 +183,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Gets a list of tags for the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ListTags
@@ -192,7 +192,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def modify_backup_attributes(
         self, **kwargs: Unpack[ModifyBackupAttributesRequestTypeDef]
-    ) -> RegionResults[ModifyBackupAttributesResponseTypeDef]:
+    ) -> TargetResults[ModifyBackupAttributesResponseTypeDef]:
         """Modifies attributes for CloudHSM backup.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ModifyBackupAttributes
@@ -201,7 +201,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def modify_cluster(
         self, **kwargs: Unpack[ModifyClusterRequestTypeDef]
-    ) -> RegionResults[ModifyClusterResponseTypeDef]:
+    ) -> TargetResults[ModifyClusterResponseTypeDef]:
         """Modifies CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/ModifyCluster
@@ -210,7 +210,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates an CloudHSM resource policy. A resource policy helps
         you to define the IAM entity (for example, an Amazon Web Services account)
         that can manage your CloudHSM resources. The following resources support
@@ -222,7 +222,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def restore_backup(
         self, **kwargs: Unpack[RestoreBackupRequestTypeDef]
-    ) -> RegionResults[RestoreBackupResponseTypeDef]:
+    ) -> TargetResults[RestoreBackupResponseTypeDef]:
         """Restores a specified CloudHSM backup that is in the PENDING_DELETION
         state. For more information on deleting a backup, see DeleteBackup.
 
@@ -232,7 +232,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/TagResource
@@ -241,7 +241,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tag or tags from the specified CloudHSM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudhsmv2-2017-04-28/UntagResource
@@ -255,7 +255,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
         """Every page of DescribeBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -280,7 +280,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -303,7 +303,7 @@ class MultiRegionCloudHSMV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -76,7 +76,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def build_suggesters(
         self, **kwargs: Unpack[BuildSuggestersRequestTypeDef]
-    ) -> RegionResults[BuildSuggestersResponseTypeDef]:
+    ) -> TargetResults[BuildSuggestersResponseTypeDef]:
         """Indexes the search suggestions. For more information, see Configuring
         Suggesters in the Amazon CloudSearch Developer Guide.
 
@@ -86,7 +86,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates a new search domain. For more information, see Creating a Search
         Domain in the Amazon CloudSearch Developer Guide.
 
@@ -96,7 +96,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def define_analysis_scheme(
         self, **kwargs: Unpack[DefineAnalysisSchemeRequestTypeDef]
-    ) -> RegionResults[DefineAnalysisSchemeResponseTypeDef]:
+    ) -> TargetResults[DefineAnalysisSchemeResponseTypeDef]:
         """Configures an analysis scheme that can be applied to a text or text-array
         field to define language-specific text processing options. For more
         information, see Configuring Analysis Schemes in the Amazon CloudSearch
@@ -108,7 +108,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def define_expression(
         self, **kwargs: Unpack[DefineExpressionRequestTypeDef]
-    ) -> RegionResults[DefineExpressionResponseTypeDef]:
+    ) -> TargetResults[DefineExpressionResponseTypeDef]:
         """Configures an Expression for the search domain. Used to create new
         expressions and modify existing ones. If the expression exists, the new
         configuration replaces the old one. For more information, see Configuring
@@ -120,7 +120,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def define_index_field(
         self, **kwargs: Unpack[DefineIndexFieldRequestTypeDef]
-    ) -> RegionResults[DefineIndexFieldResponseTypeDef]:
+    ) -> TargetResults[DefineIndexFieldResponseTypeDef]:
         """Configures an IndexField for the search domain. Used to create new fields
         and modify existing ones. You must specify the name of the domain you are
         configuring and an index field configuration. The index field
@@ -136,7 +136,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def define_suggester(
         self, **kwargs: Unpack[DefineSuggesterRequestTypeDef]
-    ) -> RegionResults[DefineSuggesterResponseTypeDef]:
+    ) -> TargetResults[DefineSuggesterResponseTypeDef]:
         """Configures a suggester for a domain. A suggester enables you to display
         possible matches before users finish typing their queries. When you
         configure a suggester, you must specify the name of the text field you
@@ -150,7 +150,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def delete_analysis_scheme(
         self, **kwargs: Unpack[DeleteAnalysisSchemeRequestTypeDef]
-    ) -> RegionResults[DeleteAnalysisSchemeResponseTypeDef]:
+    ) -> TargetResults[DeleteAnalysisSchemeResponseTypeDef]:
         """Deletes an analysis scheme. For more information, see Configuring Analysis
         Schemes in the Amazon CloudSearch Developer Guide.
 
@@ -160,7 +160,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainResponseTypeDef]:
         """Permanently deletes a search domain and all of its data. Once a domain has
         been deleted, it cannot be recovered. For more information, see Deleting a
         Search Domain in the Amazon CloudSearch Developer Guide.
@@ -171,7 +171,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def delete_expression(
         self, **kwargs: Unpack[DeleteExpressionRequestTypeDef]
-    ) -> RegionResults[DeleteExpressionResponseTypeDef]:
+    ) -> TargetResults[DeleteExpressionResponseTypeDef]:
         """Removes an Expression from the search domain. For more information, see
         Configuring Expressions in the Amazon CloudSearch Developer Guide.
 
@@ -181,7 +181,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def delete_index_field(
         self, **kwargs: Unpack[DeleteIndexFieldRequestTypeDef]
-    ) -> RegionResults[DeleteIndexFieldResponseTypeDef]:
+    ) -> TargetResults[DeleteIndexFieldResponseTypeDef]:
         """Removes an IndexField from the search domain. For more information, see
         Configuring Index Fields in the Amazon CloudSearch Developer Guide.
 
@@ -191,7 +191,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def delete_suggester(
         self, **kwargs: Unpack[DeleteSuggesterRequestTypeDef]
-    ) -> RegionResults[DeleteSuggesterResponseTypeDef]:
+    ) -> TargetResults[DeleteSuggesterResponseTypeDef]:
         """Deletes a suggester. For more information, see Getting Search Suggestions
         in the Amazon CloudSearch Developer Guide.
 
@@ -201,7 +201,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_analysis_schemes(
         self, **kwargs: Unpack[DescribeAnalysisSchemesRequestTypeDef]
-    ) -> RegionResults[DescribeAnalysisSchemesResponseTypeDef]:
+    ) -> TargetResults[DescribeAnalysisSchemesResponseTypeDef]:
         """Gets the analysis schemes configured for a domain. An analysis scheme
         defines language-specific text processing options for a text field. Can be
         limited to specific analysis schemes by name. By default, shows all
@@ -216,7 +216,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_availability_options(
         self, **kwargs: Unpack[DescribeAvailabilityOptionsRequestTypeDef]
-    ) -> RegionResults[DescribeAvailabilityOptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeAvailabilityOptionsResponseTypeDef]:
         """Gets the availability options configured for a domain. By default, shows
         the configuration with any pending changes. Set the Deployed option to
         true to show the active configuration and exclude pending changes. For
@@ -229,7 +229,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_domain_endpoint_options(
         self, **kwargs: Unpack[DescribeDomainEndpointOptionsRequestTypeDef]
-    ) -> RegionResults[DescribeDomainEndpointOptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainEndpointOptionsResponseTypeDef]:
         """Returns the domain's endpoint options, specifically whether all requests
         to the domain must arrive over HTTPS. For more information, see
         Configuring Domain Endpoint Options in the Amazon CloudSearch Developer
@@ -241,7 +241,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_domains(
         self, **kwargs: Unpack[DescribeDomainsRequestTypeDef]
-    ) -> RegionResults[DescribeDomainsResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainsResponseTypeDef]:
         """Gets information about the search domains owned by this account. Can be
         limited to specific domains. Shows all domains by default. To get the
         number of searchable documents in a domain, use the console or submit a
@@ -256,7 +256,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_expressions(
         self, **kwargs: Unpack[DescribeExpressionsRequestTypeDef]
-    ) -> RegionResults[DescribeExpressionsResponseTypeDef]:
+    ) -> TargetResults[DescribeExpressionsResponseTypeDef]:
         """Gets the expressions configured for the search domain. Can be limited to
         specific expressions by name. By default, shows all expressions and
         includes any pending changes to the configuration. Set the Deployed option
@@ -270,7 +270,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_index_fields(
         self, **kwargs: Unpack[DescribeIndexFieldsRequestTypeDef]
-    ) -> RegionResults[DescribeIndexFieldsResponseTypeDef]:
+    ) -> TargetResults[DescribeIndexFieldsResponseTypeDef]:
         """Gets information about the index fields configured for the search domain.
         Can be limited to specific fields by name. By default, shows all fields
         and includes any pending changes to the configuration. Set the Deployed
@@ -284,7 +284,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_scaling_parameters(
         self, **kwargs: Unpack[DescribeScalingParametersRequestTypeDef]
-    ) -> RegionResults[DescribeScalingParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeScalingParametersResponseTypeDef]:
         """Gets the scaling parameters configured for a domain. A domain's scaling
         parameters specify the desired search instance type and replication count.
         For more information, see Configuring Scaling Options in the Amazon
@@ -296,7 +296,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_service_access_policies(
         self, **kwargs: Unpack[DescribeServiceAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeServiceAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceAccessPoliciesResponseTypeDef]:
         """Gets information about the access policies that control access to the
         domain's document and search endpoints. By default, shows the
         configuration with any pending changes. Set the Deployed option to true to
@@ -310,7 +310,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def describe_suggesters(
         self, **kwargs: Unpack[DescribeSuggestersRequestTypeDef]
-    ) -> RegionResults[DescribeSuggestersResponseTypeDef]:
+    ) -> TargetResults[DescribeSuggestersResponseTypeDef]:
         """Gets the suggesters configured for a domain. A suggester enables you to
         display possible matches before users finish typing their queries. Can be
         limited to specific suggesters by name. By default, shows all suggesters
@@ -325,7 +325,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def index_documents(
         self, **kwargs: Unpack[IndexDocumentsRequestTypeDef]
-    ) -> RegionResults[IndexDocumentsResponseTypeDef]:
+    ) -> TargetResults[IndexDocumentsResponseTypeDef]:
         """Tells the search domain to start indexing its documents using the latest
         indexing options. This operation must be invoked to activate options whose
         OptionStatus is RequiresIndexDocuments.
@@ -334,7 +334,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
         """
         return self._call("IndexDocuments", kwargs)
 
-    def list_domain_names(self) -> RegionResults[ListDomainNamesResponseTypeDef]:
+    def list_domain_names(self) -> TargetResults[ListDomainNamesResponseTypeDef]:
         """Lists all search domains owned by an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudsearch-2013-01-01/ListDomainNames
@@ -343,7 +343,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def update_availability_options(
         self, **kwargs: Unpack[UpdateAvailabilityOptionsRequestTypeDef]
-    ) -> RegionResults[UpdateAvailabilityOptionsResponseTypeDef]:
+    ) -> TargetResults[UpdateAvailabilityOptionsResponseTypeDef]:
         """Configures the availability options for a domain. Enabling the Multi-AZ
         option expands an Amazon CloudSearch domain to an additional Availability
         Zone in the same Region to increase fault tolerance in the event of a
@@ -357,7 +357,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def update_domain_endpoint_options(
         self, **kwargs: Unpack[UpdateDomainEndpointOptionsRequestTypeDef]
-    ) -> RegionResults[UpdateDomainEndpointOptionsResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainEndpointOptionsResponseTypeDef]:
         """Updates the domain's endpoint options, specifically whether all requests
         to the domain must arrive over HTTPS. For more information, see
         Configuring Domain Endpoint Options in the Amazon CloudSearch Developer
@@ -369,7 +369,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def update_scaling_parameters(
         self, **kwargs: Unpack[UpdateScalingParametersRequestTypeDef]
-    ) -> RegionResults[UpdateScalingParametersResponseTypeDef]:
+    ) -> TargetResults[UpdateScalingParametersResponseTypeDef]:
         """Configures scaling parameters for a domain. A domain's scaling parameters
         specify the desired search instance type and replication count. Amazon
         CloudSearch will still automatically scale your domain based on the volume
@@ -384,7 +384,7 @@ class MultiRegionCloudSearch(MultiRegionClient):
 
     def update_service_access_policies(
         self, **kwargs: Unpack[UpdateServiceAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[UpdateServiceAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceAccessPoliciesResponseTypeDef]:
         """Configures the access rules that control access to the domain's document
         and search endpoints. For more information, see Configuring Access for an
         Amazon CloudSearch Domain.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -33,7 +33,7 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
 
     def search(
         self, **kwargs: Unpack[SearchRequestTypeDef]
-    ) -> RegionResults[SearchResponseTypeDef]:
+    ) -> TargetResults[SearchResponseTypeDef]:
         """Retrieves a list of documents that match the specified search criteria.
         How you specify the search criteria depends on which query parser you use.
         Amazon CloudSearch supports four query parsers:
@@ -44,7 +44,7 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
 
     def suggest(
         self, **kwargs: Unpack[SuggestRequestTypeDef]
-    ) -> RegionResults[SuggestResponseTypeDef]:
+    ) -> TargetResults[SuggestResponseTypeDef]:
         """Retrieves autocomplete suggestions for a partial query string. You can use
         suggestions enable you to display likely matches before users finish
         typing. In Amazon CloudSearch, suggestions are based on the contents of a
@@ -59,7 +59,7 @@ class MultiRegionCloudSearchDomain(MultiRegionClient):
 
     def upload_documents(
         self, **kwargs: Unpack[UploadDocumentsRequestTypeDef]
-    ) -> RegionResults[UploadDocumentsResponseTypeDef]:
+    ) -> TargetResults[UploadDocumentsResponseTypeDef]:
         """Posts a batch of documents to a search domain for indexing. A document
         batch is a collection of add and delete operations that represent the
         documents you want to add, update, or delete from your domain. Batches can

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -154,7 +154,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> RegionResults[AddTagsResponseTypeDef]:
+    ) -> TargetResults[AddTagsResponseTypeDef]:
         """Adds one or more tags to a trail, event data store, dashboard, or channel,
         up to a limit of 50. Overwrites an existing tag's value when a new value
         is specified for an existing tag key. Tag key names must be unique; you
@@ -170,7 +170,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def cancel_query(
         self, **kwargs: Unpack[CancelQueryRequestTypeDef]
-    ) -> RegionResults[CancelQueryResponseTypeDef]:
+    ) -> TargetResults[CancelQueryResponseTypeDef]:
         """Cancels a query if the query is not in a terminated state, such as
         CANCELLED, FAILED, TIMED_OUT, or FINISHED. You must specify an ARN value
         for EventDataStore. The ID of the query that you want to cancel is also
@@ -185,7 +185,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a channel for CloudTrail to ingest events from a partner or
         external source. After you create a channel, a CloudTrail Lake event data
         store can log events from the partner or source that you specify.
@@ -196,7 +196,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def create_dashboard(
         self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> RegionResults[CreateDashboardResponseTypeDef]:
+    ) -> TargetResults[CreateDashboardResponseTypeDef]:
         """Creates a custom dashboard or the Highlights dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateDashboard
@@ -205,7 +205,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def create_event_data_store(
         self, **kwargs: Unpack[CreateEventDataStoreRequestTypeDef]
-    ) -> RegionResults[CreateEventDataStoreResponseTypeDef]:
+    ) -> TargetResults[CreateEventDataStoreResponseTypeDef]:
         """Creates a new event data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateEventDataStore
@@ -214,7 +214,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def create_trail(
         self, **kwargs: Unpack[CreateTrailRequestTypeDef]
-    ) -> RegionResults[CreateTrailResponseTypeDef]:
+    ) -> TargetResults[CreateTrailResponseTypeDef]:
         """Creates a trail that specifies the settings for delivery of log data to an
         Amazon S3 bucket.
 
@@ -224,7 +224,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[DeleteChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelResponseTypeDef]:
         """Deletes a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DeleteChannel
@@ -233,7 +233,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def delete_dashboard(
         self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> RegionResults[DeleteDashboardResponseTypeDef]:
+    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
         """Deletes the specified dashboard. You cannot delete a dashboard that has
         termination protection enabled.
 
@@ -243,7 +243,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def delete_event_data_store(
         self, **kwargs: Unpack[DeleteEventDataStoreRequestTypeDef]
-    ) -> RegionResults[DeleteEventDataStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteEventDataStoreResponseTypeDef]:
         """Disables the event data store specified by EventDataStore, which accepts
         an event data store ARN. After you run DeleteEventDataStore, the event
         data store enters a PENDING_DELETION state, and is automatically deleted
@@ -258,7 +258,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based policy attached to the CloudTrail event data
         store, dashboard, or channel.
 
@@ -268,7 +268,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def delete_trail(
         self, **kwargs: Unpack[DeleteTrailRequestTypeDef]
-    ) -> RegionResults[DeleteTrailResponseTypeDef]:
+    ) -> TargetResults[DeleteTrailResponseTypeDef]:
         """Deletes a trail. This operation must be called from the Region in which
         the trail was created. DeleteTrail cannot be called on the shadow trails
         (replicated trails in other Regions) of a trail that is enabled in all
@@ -280,7 +280,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def deregister_organization_delegated_admin(
         self, **kwargs: Unpack[DeregisterOrganizationDelegatedAdminRequestTypeDef]
-    ) -> RegionResults[DeregisterOrganizationDelegatedAdminResponseTypeDef]:
+    ) -> TargetResults[DeregisterOrganizationDelegatedAdminResponseTypeDef]:
         """Removes CloudTrail delegated administrator permissions from a member
         account in an organization.
 
@@ -290,7 +290,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def describe_query(
         self, **kwargs: Unpack[DescribeQueryRequestTypeDef]
-    ) -> RegionResults[DescribeQueryResponseTypeDef]:
+    ) -> TargetResults[DescribeQueryResponseTypeDef]:
         """Returns metadata about a query, including query run time in milliseconds,
         number of events scanned and matched, and query status. If the query
         results were delivered to an S3 bucket, the response also provides the S3
@@ -304,7 +304,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def describe_trails(
         self, **kwargs: Unpack[DescribeTrailsRequestTypeDef]
-    ) -> RegionResults[DescribeTrailsResponseTypeDef]:
+    ) -> TargetResults[DescribeTrailsResponseTypeDef]:
         """Retrieves settings for one or more trails associated with the current
         Region for your account.
 
@@ -314,7 +314,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def disable_federation(
         self, **kwargs: Unpack[DisableFederationRequestTypeDef]
-    ) -> RegionResults[DisableFederationResponseTypeDef]:
+    ) -> TargetResults[DisableFederationResponseTypeDef]:
         """Disables Lake query federation on the specified event data store. When you
         disable federation, CloudTrail disables the integration with Glue, Lake
         Formation, and Amazon Athena. After disabling Lake query federation, you
@@ -326,7 +326,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def enable_federation(
         self, **kwargs: Unpack[EnableFederationRequestTypeDef]
-    ) -> RegionResults[EnableFederationResponseTypeDef]:
+    ) -> TargetResults[EnableFederationResponseTypeDef]:
         """Enables Lake query federation on the specified event data store.
         Federating an event data store lets you view the metadata associated with
         the event data store in the Glue Data Catalog and run SQL queries against
@@ -340,7 +340,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def generate_query(
         self, **kwargs: Unpack[GenerateQueryRequestTypeDef]
-    ) -> RegionResults[GenerateQueryResponseTypeDef]:
+    ) -> TargetResults[GenerateQueryResponseTypeDef]:
         """Generates a query from a natural language prompt. This operation uses
         generative artificial intelligence (generative AI) to produce a
         ready-to-use SQL query from the prompt.
@@ -351,7 +351,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_channel(
         self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> RegionResults[GetChannelResponseTypeDef]:
+    ) -> TargetResults[GetChannelResponseTypeDef]:
         """Returns information about a specific channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetChannel
@@ -360,7 +360,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_dashboard(
         self, **kwargs: Unpack[GetDashboardRequestTypeDef]
-    ) -> RegionResults[GetDashboardResponseTypeDef]:
+    ) -> TargetResults[GetDashboardResponseTypeDef]:
         """Returns the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetDashboard
@@ -369,7 +369,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_event_configuration(
         self, **kwargs: Unpack[GetEventConfigurationRequestTypeDef]
-    ) -> RegionResults[GetEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEventConfigurationResponseTypeDef]:
         """Retrieves the current event configuration settings for the specified event
         data store or trail. The response includes maximum event size
         configuration, the context key selectors configured for the event data
@@ -381,7 +381,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_event_data_store(
         self, **kwargs: Unpack[GetEventDataStoreRequestTypeDef]
-    ) -> RegionResults[GetEventDataStoreResponseTypeDef]:
+    ) -> TargetResults[GetEventDataStoreResponseTypeDef]:
         """Returns information about an event data store specified as either an ARN
         or the ID portion of the ARN.
 
@@ -391,7 +391,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_event_selectors(
         self, **kwargs: Unpack[GetEventSelectorsRequestTypeDef]
-    ) -> RegionResults[GetEventSelectorsResponseTypeDef]:
+    ) -> TargetResults[GetEventSelectorsResponseTypeDef]:
         """Describes the settings for the event selectors that you configured for
         your trail. The information returned for your event selectors includes the
         following:
@@ -402,7 +402,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_import(
         self, **kwargs: Unpack[GetImportRequestTypeDef]
-    ) -> RegionResults[GetImportResponseTypeDef]:
+    ) -> TargetResults[GetImportResponseTypeDef]:
         """Returns information about a specific import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetImport
@@ -411,7 +411,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_insight_selectors(
         self, **kwargs: Unpack[GetInsightSelectorsRequestTypeDef]
-    ) -> RegionResults[GetInsightSelectorsResponseTypeDef]:
+    ) -> TargetResults[GetInsightSelectorsResponseTypeDef]:
         """Describes the settings for the Insights event selectors that you
         configured for your trail or event data store. GetInsightSelectors shows
         if CloudTrail Insights logging is enabled and which Insights types are
@@ -426,7 +426,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_query_results(
         self, **kwargs: Unpack[GetQueryResultsRequestTypeDef]
-    ) -> RegionResults[GetQueryResultsResponseTypeDef]:
+    ) -> TargetResults[GetQueryResultsResponseTypeDef]:
         """Gets event data results of a query. You must specify the QueryID value
         returned by the StartQuery operation.
 
@@ -438,7 +438,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the CloudTrail event data store, dashboard, or channel.
 
@@ -448,7 +448,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_trail(
         self, **kwargs: Unpack[GetTrailRequestTypeDef]
-    ) -> RegionResults[GetTrailResponseTypeDef]:
+    ) -> TargetResults[GetTrailResponseTypeDef]:
         """Returns settings information for a specified trail.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetTrail
@@ -457,7 +457,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def get_trail_status(
         self, **kwargs: Unpack[GetTrailStatusRequestTypeDef]
-    ) -> RegionResults[GetTrailStatusResponseTypeDef]:
+    ) -> TargetResults[GetTrailStatusResponseTypeDef]:
         """Returns a JSON-formatted list of information about the specified trail.
         Fields include information on delivery errors, Amazon SNS and Amazon S3
         errors, and start and stop logging times for each trail. This operation
@@ -470,7 +470,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Lists the channels in the current account, and their source names.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListChannels
@@ -479,7 +479,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_dashboards(
         self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Returns information about all dashboards in the account, in the current
         Region.
 
@@ -489,7 +489,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_event_data_stores(
         self, **kwargs: Unpack[ListEventDataStoresRequestTypeDef]
-    ) -> RegionResults[ListEventDataStoresResponseTypeDef]:
+    ) -> TargetResults[ListEventDataStoresResponseTypeDef]:
         """Returns information about all event data stores in the account, in the
         current Region.
 
@@ -499,7 +499,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_import_failures(
         self, **kwargs: Unpack[ListImportFailuresRequestTypeDef]
-    ) -> RegionResults[ListImportFailuresResponseTypeDef]:
+    ) -> TargetResults[ListImportFailuresResponseTypeDef]:
         """Returns a list of failures for the specified import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
@@ -508,7 +508,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_imports(
         self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> RegionResults[ListImportsResponseTypeDef]:
+    ) -> TargetResults[ListImportsResponseTypeDef]:
         """Returns information on all imports, or a select set of imports by
         ImportStatus or Destination.
 
@@ -518,7 +518,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_insights_data(
         self, **kwargs: Unpack[ListInsightsDataRequestTypeDef]
-    ) -> RegionResults[ListInsightsDataResponseTypeDef]:
+    ) -> TargetResults[ListInsightsDataResponseTypeDef]:
         """Returns Insights events generated on a trail that logs data events. You
         can list Insights events that occurred in a Region within the last 90
         days.
@@ -529,7 +529,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_insights_metric_data(
         self, **kwargs: Unpack[ListInsightsMetricDataRequestTypeDef]
-    ) -> RegionResults[ListInsightsMetricDataResponseTypeDef]:
+    ) -> TargetResults[ListInsightsMetricDataResponseTypeDef]:
         """Returns Insights metrics data for trails that have enabled Insights. The
         request must include the EventSource, EventName, and InsightType
         parameters.
@@ -540,7 +540,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_public_keys(
         self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
         """Returns all public keys whose private keys were used to sign the digest
         files within the specified time range. The public key is needed to
         validate digest files that were signed with its corresponding private key.
@@ -551,7 +551,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_queries(
         self, **kwargs: Unpack[ListQueriesRequestTypeDef]
-    ) -> RegionResults[ListQueriesResponseTypeDef]:
+    ) -> TargetResults[ListQueriesResponseTypeDef]:
         """Returns a list of queries and query statuses for the past seven days. You
         must specify an ARN value for EventDataStore. Optionally, to shorten the
         list of results, you can specify a time range, formatted as timestamps, by
@@ -565,7 +565,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Lists the tags for the specified trails, event data stores, dashboards, or
         channels in the current Region.
 
@@ -575,7 +575,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def list_trails(
         self, **kwargs: Unpack[ListTrailsRequestTypeDef]
-    ) -> RegionResults[ListTrailsResponseTypeDef]:
+    ) -> TargetResults[ListTrailsResponseTypeDef]:
         """Lists trails that are in the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListTrails
@@ -584,7 +584,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def lookup_events(
         self, **kwargs: Unpack[LookupEventsRequestTypeDef]
-    ) -> RegionResults[LookupEventsResponseTypeDef]:
+    ) -> TargetResults[LookupEventsResponseTypeDef]:
         """Looks up management events or CloudTrail Insights events that are captured
         by CloudTrail. You can look up events that occurred in a Region within the
         last 90 days.
@@ -595,7 +595,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def put_event_configuration(
         self, **kwargs: Unpack[PutEventConfigurationRequestTypeDef]
-    ) -> RegionResults[PutEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutEventConfigurationResponseTypeDef]:
         """Updates the event configuration settings for the specified event data
         store or trail. This operation supports updating the maximum event size,
         adding or modifying context key selectors for event data store, and
@@ -607,7 +607,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def put_event_selectors(
         self, **kwargs: Unpack[PutEventSelectorsRequestTypeDef]
-    ) -> RegionResults[PutEventSelectorsResponseTypeDef]:
+    ) -> TargetResults[PutEventSelectorsResponseTypeDef]:
         """Configures event selectors (also referred to as basic event selectors) or
         advanced event selectors for your trail. You can use either
         AdvancedEventSelectors or EventSelectors, but not both. If you apply
@@ -620,7 +620,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def put_insight_selectors(
         self, **kwargs: Unpack[PutInsightSelectorsRequestTypeDef]
-    ) -> RegionResults[PutInsightSelectorsResponseTypeDef]:
+    ) -> TargetResults[PutInsightSelectorsResponseTypeDef]:
         """Lets you enable Insights event logging on specific event categories by
         specifying the Insights selectors that you want to enable on an existing
         trail or event data store. You also use PutInsightSelectors to turn off
@@ -634,7 +634,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a CloudTrail event data
         store, dashboard, or channel. For more information about resource-based
         policies, see CloudTrail resource-based policy examples in the CloudTrail
@@ -646,7 +646,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def register_organization_delegated_admin(
         self, **kwargs: Unpack[RegisterOrganizationDelegatedAdminRequestTypeDef]
-    ) -> RegionResults[RegisterOrganizationDelegatedAdminResponseTypeDef]:
+    ) -> TargetResults[RegisterOrganizationDelegatedAdminResponseTypeDef]:
         """Registers an organization’s member account as the CloudTrail delegated
         administrator.
 
@@ -656,7 +656,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> RegionResults[RemoveTagsResponseTypeDef]:
+    ) -> TargetResults[RemoveTagsResponseTypeDef]:
         """Removes the specified tags from a trail, event data store, dashboard, or
         channel.
 
@@ -666,7 +666,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def restore_event_data_store(
         self, **kwargs: Unpack[RestoreEventDataStoreRequestTypeDef]
-    ) -> RegionResults[RestoreEventDataStoreResponseTypeDef]:
+    ) -> TargetResults[RestoreEventDataStoreResponseTypeDef]:
         """Restores a deleted event data store specified by EventDataStore, which
         accepts an event data store ARN. You can only restore a deleted event data
         store within the seven-day wait period after deletion. Restoring an event
@@ -679,7 +679,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def search_sample_queries(
         self, **kwargs: Unpack[SearchSampleQueriesRequestTypeDef]
-    ) -> RegionResults[SearchSampleQueriesResponseTypeDef]:
+    ) -> TargetResults[SearchSampleQueriesResponseTypeDef]:
         """Searches sample queries and returns a list of sample queries that are
         sorted by relevance. To search for sample queries, provide a natural
         language SearchPhrase in English.
@@ -690,7 +690,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def start_dashboard_refresh(
         self, **kwargs: Unpack[StartDashboardRefreshRequestTypeDef]
-    ) -> RegionResults[StartDashboardRefreshResponseTypeDef]:
+    ) -> TargetResults[StartDashboardRefreshResponseTypeDef]:
         """Starts a refresh of the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartDashboardRefresh
@@ -699,7 +699,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def start_event_data_store_ingestion(
         self, **kwargs: Unpack[StartEventDataStoreIngestionRequestTypeDef]
-    ) -> RegionResults[StartEventDataStoreIngestionResponseTypeDef]:
+    ) -> TargetResults[StartEventDataStoreIngestionResponseTypeDef]:
         """Starts the ingestion of live events on an event data store specified as
         either an ARN or the ID portion of the ARN. To start ingestion, the event
         data store Status must be STOPPED_INGESTION and the eventCategory must be
@@ -711,7 +711,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def start_import(
         self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> RegionResults[StartImportResponseTypeDef]:
+    ) -> TargetResults[StartImportResponseTypeDef]:
         """Starts an import of logged trail events from a source S3 bucket to a
         destination event data store. By default, CloudTrail only imports events
         contained in the S3 bucket's CloudTrail prefix and the prefixes inside the
@@ -727,7 +727,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def start_logging(
         self, **kwargs: Unpack[StartLoggingRequestTypeDef]
-    ) -> RegionResults[StartLoggingResponseTypeDef]:
+    ) -> TargetResults[StartLoggingResponseTypeDef]:
         """Starts the recording of Amazon Web Services API calls and log file
         delivery for a trail. For a trail that is enabled in all Regions, this
         operation must be called from the Region in which the trail was created.
@@ -740,7 +740,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def start_query(
         self, **kwargs: Unpack[StartQueryRequestTypeDef]
-    ) -> RegionResults[StartQueryResponseTypeDef]:
+    ) -> TargetResults[StartQueryResponseTypeDef]:
         """Starts a CloudTrail Lake query. Use the QueryStatement parameter to
         provide your SQL query, enclosed in single quotation marks. Use the
         optional DeliveryS3Uri parameter to deliver the query results to an S3
@@ -752,7 +752,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def stop_event_data_store_ingestion(
         self, **kwargs: Unpack[StopEventDataStoreIngestionRequestTypeDef]
-    ) -> RegionResults[StopEventDataStoreIngestionResponseTypeDef]:
+    ) -> TargetResults[StopEventDataStoreIngestionResponseTypeDef]:
         """Stops the ingestion of live events on an event data store specified as
         either an ARN or the ID portion of the ARN. To stop ingestion, the event
         data store Status must be ENABLED and the eventCategory must be
@@ -764,7 +764,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def stop_import(
         self, **kwargs: Unpack[StopImportRequestTypeDef]
-    ) -> RegionResults[StopImportResponseTypeDef]:
+    ) -> TargetResults[StopImportResponseTypeDef]:
         """Stops a specified import.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StopImport
@@ -773,7 +773,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def stop_logging(
         self, **kwargs: Unpack[StopLoggingRequestTypeDef]
-    ) -> RegionResults[StopLoggingResponseTypeDef]:
+    ) -> TargetResults[StopLoggingResponseTypeDef]:
         """Suspends the recording of Amazon Web Services API calls and log file
         delivery for the specified trail. Under most circumstances, there is no
         need to use this action. You can update a trail without stopping it first.
@@ -789,7 +789,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Updates a channel specified by a required channel ARN or UUID.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateChannel
@@ -798,7 +798,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def update_dashboard(
         self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
         """Updates the specified dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateDashboard
@@ -807,7 +807,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def update_event_data_store(
         self, **kwargs: Unpack[UpdateEventDataStoreRequestTypeDef]
-    ) -> RegionResults[UpdateEventDataStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateEventDataStoreResponseTypeDef]:
         """Updates an event data store. The required EventDataStore value is an ARN
         or the ID portion of the ARN. Other parameters are optional, but at least
         one optional parameter must be specified, or CloudTrail throws an error.
@@ -822,7 +822,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
 
     def update_trail(
         self, **kwargs: Unpack[UpdateTrailRequestTypeDef]
-    ) -> RegionResults[UpdateTrailResponseTypeDef]:
+    ) -> TargetResults[UpdateTrailResponseTypeDef]:
         """Updates trail settings that control what events you are logging, and how
         to handle log files. Changes to a trail do not require stopping the
         CloudTrail service. Use this action to designate an existing bucket for
@@ -842,7 +842,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportFailuresRequestTypeDef],
-    ) -> RegionResults[ListImportFailuresResponseTypeDef]:
+    ) -> TargetResults[ListImportFailuresResponseTypeDef]:
         """Every page of ListImportFailures in every target, merged per target
         (botocore's build_full_result).
 
@@ -865,7 +865,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> RegionResults[ListImportsResponseTypeDef]:
+    ) -> TargetResults[ListImportsResponseTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -889,7 +889,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInsightsDataRequestTypeDef],
-    ) -> RegionResults[ListInsightsDataResponseTypeDef]:
+    ) -> TargetResults[ListInsightsDataResponseTypeDef]:
         """Every page of ListInsightsData in every target, merged per target
         (botocore's build_full_result).
 
@@ -914,7 +914,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -939,7 +939,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -963,7 +963,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrailsRequestTypeDef],
-    ) -> RegionResults[ListTrailsResponseTypeDef]:
+    ) -> TargetResults[ListTrailsResponseTypeDef]:
         """Every page of ListTrails in every target, merged per target (botocore's
         build_full_result).
 
@@ -986,7 +986,7 @@ class MultiRegionCloudTrail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[LookupEventsRequestTypeDef],
-    ) -> RegionResults[LookupEventsResponseTypeDef]:
+    ) -> TargetResults[LookupEventsResponseTypeDef]:
         """Every page of LookupEvents in every target, merged per target (botocore's
         build_full_result).
 

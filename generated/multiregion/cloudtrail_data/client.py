@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -35,7 +35,7 @@ class MultiRegionCloudTrailDataService(MultiRegionClient):
 
     def put_audit_events(
         self, **kwargs: Unpack[PutAuditEventsRequestTypeDef]
-    ) -> RegionResults[PutAuditEventsResponseTypeDef]:
+    ) -> TargetResults[PutAuditEventsResponseTypeDef]:
         """Ingests your application events into CloudTrail Lake. A required
         parameter, auditEvents, accepts the JSON records (also called payload) of
         events that you want CloudTrail to ingest. You can add up to 100 of these

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -120,7 +120,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_alarm_mute_rule(
         self, **kwargs: Unpack[DeleteAlarmMuteRuleInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specific alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteAlarmMuteRule
@@ -129,7 +129,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_alarms(
         self, **kwargs: Unpack[DeleteAlarmsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified alarms. You can delete up to 100 alarms in one
         operation. However, this total can include no more than one composite
         alarm. For example, you could delete 99 metric alarms and one composite
@@ -142,7 +142,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_anomaly_detector(
         self, **kwargs: Unpack[DeleteAnomalyDetectorInputTypeDef]
-    ) -> RegionResults[DeleteAnomalyDetectorOutputTypeDef]:
+    ) -> TargetResults[DeleteAnomalyDetectorOutputTypeDef]:
         """Deletes the specified anomaly detection model from your account. For more
         information about how to delete an anomaly detection model, see Deleting
         an anomaly detection model in the CloudWatch User Guide.
@@ -155,7 +155,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_dashboards(
         self, **kwargs: Unpack[DeleteDashboardsInputTypeDef]
-    ) -> RegionResults[DeleteDashboardsOutputTypeDef]:
+    ) -> TargetResults[DeleteDashboardsOutputTypeDef]:
         """Deletes all dashboards that you specify. You can specify up to 100
         dashboards to delete. If there is an error during this call, the operation
         attempts to delete as many dashboards as possible.
@@ -166,7 +166,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_insight_rules(
         self, **kwargs: Unpack[DeleteInsightRulesInputTypeDef]
-    ) -> RegionResults[DeleteInsightRulesOutputTypeDef]:
+    ) -> TargetResults[DeleteInsightRulesOutputTypeDef]:
         """Permanently deletes the specified Contributor Insights rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteInsightRules
@@ -175,7 +175,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def delete_metric_stream(
         self, **kwargs: Unpack[DeleteMetricStreamInputTypeDef]
-    ) -> RegionResults[DeleteMetricStreamOutputTypeDef]:
+    ) -> TargetResults[DeleteMetricStreamOutputTypeDef]:
         """Permanently deletes the metric stream that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteMetricStream
@@ -184,7 +184,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_alarm_contributors(
         self, **kwargs: Unpack[DescribeAlarmContributorsInputTypeDef]
-    ) -> RegionResults[DescribeAlarmContributorsOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmContributorsOutputTypeDef]:
         """Returns the information of the current alarm contributors that are in
         ALARM state. This operation returns details about the individual time
         series that contribute to the alarm's state.
@@ -195,7 +195,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_alarm_history(
         self, **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef]
-    ) -> RegionResults[DescribeAlarmHistoryOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmHistoryOutputTypeDef]:
         """Retrieves the history for the specified alarm. You can filter the results
         by date range or item type. If an alarm name is not specified, the
         histories for either all metric alarms or all composite alarms are
@@ -207,7 +207,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_alarms(
         self, **kwargs: Unpack[DescribeAlarmsInputTypeDef]
-    ) -> RegionResults[DescribeAlarmsOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmsOutputTypeDef]:
         """Retrieves the specified alarms. You can filter the results by specifying a
         prefix for the alarm name, the alarm state, or a prefix for any action.
 
@@ -217,7 +217,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_alarms_for_metric(
         self, **kwargs: Unpack[DescribeAlarmsForMetricInputTypeDef]
-    ) -> RegionResults[DescribeAlarmsForMetricOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmsForMetricOutputTypeDef]:
         """Retrieves the alarms for the specified metric. To filter the results,
         specify a statistic, period, or unit.
 
@@ -227,7 +227,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_anomaly_detectors(
         self, **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef]
-    ) -> RegionResults[DescribeAnomalyDetectorsOutputTypeDef]:
+    ) -> TargetResults[DescribeAnomalyDetectorsOutputTypeDef]:
         """Lists the anomaly detection models that you have created in your account.
         For single metric anomaly detectors, you can list all of the models in
         your account or filter the results to only the models that are related to
@@ -242,7 +242,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def describe_insight_rules(
         self, **kwargs: Unpack[DescribeInsightRulesInputTypeDef]
-    ) -> RegionResults[DescribeInsightRulesOutputTypeDef]:
+    ) -> TargetResults[DescribeInsightRulesOutputTypeDef]:
         """Returns a list of all the Contributor Insights rules in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeInsightRules
@@ -251,7 +251,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def disable_alarm_actions(
         self, **kwargs: Unpack[DisableAlarmActionsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the actions for the specified alarms. When an alarm's actions are
         disabled, the alarm actions do not execute when the alarm state changes.
 
@@ -261,7 +261,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def disable_insight_rules(
         self, **kwargs: Unpack[DisableInsightRulesInputTypeDef]
-    ) -> RegionResults[DisableInsightRulesOutputTypeDef]:
+    ) -> TargetResults[DisableInsightRulesOutputTypeDef]:
         """Disables the specified Contributor Insights rules. When rules are
         disabled, they do not analyze log groups and do not incur costs.
 
@@ -271,7 +271,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def enable_alarm_actions(
         self, **kwargs: Unpack[EnableAlarmActionsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables the actions for the specified alarms.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/EnableAlarmActions
@@ -280,7 +280,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def enable_insight_rules(
         self, **kwargs: Unpack[EnableInsightRulesInputTypeDef]
-    ) -> RegionResults[EnableInsightRulesOutputTypeDef]:
+    ) -> TargetResults[EnableInsightRulesOutputTypeDef]:
         """Enables the specified Contributor Insights rules. When rules are enabled,
         they immediately begin analyzing log data.
 
@@ -290,7 +290,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_alarm_mute_rule(
         self, **kwargs: Unpack[GetAlarmMuteRuleInputTypeDef]
-    ) -> RegionResults[GetAlarmMuteRuleOutputTypeDef]:
+    ) -> TargetResults[GetAlarmMuteRuleOutputTypeDef]:
         """Retrieves details for a specific alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetAlarmMuteRule
@@ -299,7 +299,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_dashboard(
         self, **kwargs: Unpack[GetDashboardInputTypeDef]
-    ) -> RegionResults[GetDashboardOutputTypeDef]:
+    ) -> TargetResults[GetDashboardOutputTypeDef]:
         """Displays the details of the dashboard that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetDashboard
@@ -308,7 +308,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_insight_rule_report(
         self, **kwargs: Unpack[GetInsightRuleReportInputTypeDef]
-    ) -> RegionResults[GetInsightRuleReportOutputTypeDef]:
+    ) -> TargetResults[GetInsightRuleReportOutputTypeDef]:
         """This operation returns the time series data collected by a Contributor
         Insights rule. The data includes the identity and number of contributors
         to the log group.
@@ -319,7 +319,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_metric_data(
         self, **kwargs: Unpack[GetMetricDataInputTypeDef]
-    ) -> RegionResults[GetMetricDataOutputTypeDef]:
+    ) -> TargetResults[GetMetricDataOutputTypeDef]:
         """You can use the GetMetricData API to retrieve CloudWatch metric values.
         The operation can also include a CloudWatch Metrics Insights query, and
         one or more metric math functions.
@@ -330,7 +330,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_metric_statistics(
         self, **kwargs: Unpack[GetMetricStatisticsInputTypeDef]
-    ) -> RegionResults[GetMetricStatisticsOutputTypeDef]:
+    ) -> TargetResults[GetMetricStatisticsOutputTypeDef]:
         """Gets statistics for the specified metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricStatistics
@@ -339,7 +339,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_metric_stream(
         self, **kwargs: Unpack[GetMetricStreamInputTypeDef]
-    ) -> RegionResults[GetMetricStreamOutputTypeDef]:
+    ) -> TargetResults[GetMetricStreamOutputTypeDef]:
         """Returns information about the metric stream that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricStream
@@ -348,7 +348,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def get_metric_widget_image(
         self, **kwargs: Unpack[GetMetricWidgetImageInputTypeDef]
-    ) -> RegionResults[GetMetricWidgetImageOutputTypeDef]:
+    ) -> TargetResults[GetMetricWidgetImageOutputTypeDef]:
         """You can use the GetMetricWidgetImage API to retrieve a snapshot graph of
         one or more Amazon CloudWatch metrics as a bitmap image. You can then
         embed this image into your services and products, such as wiki pages,
@@ -359,7 +359,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("GetMetricWidgetImage", kwargs)
 
-    def get_otel_enrichment(self) -> RegionResults[GetOTelEnrichmentOutputTypeDef]:
+    def get_otel_enrichment(self) -> TargetResults[GetOTelEnrichmentOutputTypeDef]:
         """Returns the current status of vended metric enrichment for the account,
         including whether CloudWatch vended metrics are enriched with resource ARN
         and resource tag labels and queryable using PromQL. For the list of
@@ -372,7 +372,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_alarm_mute_rules(
         self, **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef]
-    ) -> RegionResults[ListAlarmMuteRulesOutputTypeDef]:
+    ) -> TargetResults[ListAlarmMuteRulesOutputTypeDef]:
         """Lists alarm mute rules in your Amazon Web Services account and region.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListAlarmMuteRules
@@ -381,7 +381,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_dashboards(
         self, **kwargs: Unpack[ListDashboardsInputTypeDef]
-    ) -> RegionResults[ListDashboardsOutputTypeDef]:
+    ) -> TargetResults[ListDashboardsOutputTypeDef]:
         """Returns a list of the dashboards for your account. If you include
         DashboardNamePrefix, only those dashboards with names starting with the
         prefix are listed. Otherwise, all dashboards in your account are listed.
@@ -392,7 +392,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_managed_insight_rules(
         self, **kwargs: Unpack[ListManagedInsightRulesInputTypeDef]
-    ) -> RegionResults[ListManagedInsightRulesOutputTypeDef]:
+    ) -> TargetResults[ListManagedInsightRulesOutputTypeDef]:
         """Returns a list that contains the number of managed Contributor Insights
         rules in your account.
 
@@ -402,7 +402,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_metric_streams(
         self, **kwargs: Unpack[ListMetricStreamsInputTypeDef]
-    ) -> RegionResults[ListMetricStreamsOutputTypeDef]:
+    ) -> TargetResults[ListMetricStreamsOutputTypeDef]:
         """Returns a list of metric streams in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetricStreams
@@ -411,7 +411,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_metrics(
         self, **kwargs: Unpack[ListMetricsInputTypeDef]
-    ) -> RegionResults[ListMetricsOutputTypeDef]:
+    ) -> TargetResults[ListMetricsOutputTypeDef]:
         """List the specified metrics. You can use the returned metrics with
         GetMetricData or GetMetricStatistics to get statistical data.
 
@@ -421,7 +421,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a CloudWatch resource. Currently,
         alarms, dashboards, metric streams and Contributor Insights rules support
         tagging.
@@ -432,7 +432,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_alarm_mute_rule(
         self, **kwargs: Unpack[PutAlarmMuteRuleInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates an alarm mute rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/PutAlarmMuteRule
@@ -441,7 +441,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_anomaly_detector(
         self, **kwargs: Unpack[PutAnomalyDetectorInputTypeDef]
-    ) -> RegionResults[PutAnomalyDetectorOutputTypeDef]:
+    ) -> TargetResults[PutAnomalyDetectorOutputTypeDef]:
         """Creates an anomaly detection model for a CloudWatch metric. You can use
         the model to display a band of expected normal values when the metric is
         graphed.
@@ -454,7 +454,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_composite_alarm(
         self, **kwargs: Unpack[PutCompositeAlarmInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a composite alarm. When you create a composite alarm,
         you specify a rule expression for the alarm that takes into account the
         alarm states of other alarms that you have created. The composite alarm
@@ -466,7 +466,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_dashboard(
         self, **kwargs: Unpack[PutDashboardInputTypeDef]
-    ) -> RegionResults[PutDashboardOutputTypeDef]:
+    ) -> TargetResults[PutDashboardOutputTypeDef]:
         """Creates a dashboard if it does not already exist, or updates an existing
         dashboard. If you update a dashboard, the entire contents are replaced
         with what you specify here.
@@ -477,7 +477,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_insight_rule(
         self, **kwargs: Unpack[PutInsightRuleInputTypeDef]
-    ) -> RegionResults[PutInsightRuleOutputTypeDef]:
+    ) -> TargetResults[PutInsightRuleOutputTypeDef]:
         """Creates a Contributor Insights rule. Rules evaluate log events in a
         CloudWatch Logs log group, enabling you to find contributor data for the
         log events in that log group. For more information, see Using Contributor
@@ -489,7 +489,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_managed_insight_rules(
         self, **kwargs: Unpack[PutManagedInsightRulesInputTypeDef]
-    ) -> RegionResults[PutManagedInsightRulesOutputTypeDef]:
+    ) -> TargetResults[PutManagedInsightRulesOutputTypeDef]:
         """Creates a managed Contributor Insights rule for a specified Amazon Web
         Services resource. When you enable a managed rule, you create a
         Contributor Insights rule that collects data from Amazon Web Services
@@ -505,7 +505,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_metric_alarm(
         self, **kwargs: Unpack[PutMetricAlarmInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates an alarm and associates it with the specified metric,
         metric math expression, anomaly detection model, Metrics Insights query,
         or PromQL query. For more information about using a Metrics Insights query
@@ -517,7 +517,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_metric_data(
         self, **kwargs: Unpack[PutMetricDataInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Publishes metric data to Amazon CloudWatch. CloudWatch associates the data
         with the specified metric. If the specified metric does not exist,
         CloudWatch creates the metric. When CloudWatch creates a metric, it can
@@ -530,7 +530,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def put_metric_stream(
         self, **kwargs: Unpack[PutMetricStreamInputTypeDef]
-    ) -> RegionResults[PutMetricStreamOutputTypeDef]:
+    ) -> TargetResults[PutMetricStreamOutputTypeDef]:
         """Creates or updates a metric stream. Metric streams can automatically
         stream CloudWatch metrics to Amazon Web Services destinations, including
         Amazon S3, and to many third-party solutions.
@@ -541,7 +541,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def set_alarm_state(
         self, **kwargs: Unpack[SetAlarmStateInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Temporarily sets the state of an alarm for testing purposes. When the
         updated state differs from the previous value, the action configured for
         the appropriate state is invoked. For example, if your alarm is configured
@@ -554,14 +554,14 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def start_metric_streams(
         self, **kwargs: Unpack[StartMetricStreamsInputTypeDef]
-    ) -> RegionResults[StartMetricStreamsOutputTypeDef]:
+    ) -> TargetResults[StartMetricStreamsOutputTypeDef]:
         """Starts the streaming of metrics for one or more of your metric streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/StartMetricStreams
         """
         return self._call("StartMetricStreams", kwargs)
 
-    def start_otel_enrichment(self) -> RegionResults[StartOTelEnrichmentOutputTypeDef]:
+    def start_otel_enrichment(self) -> TargetResults[StartOTelEnrichmentOutputTypeDef]:
         """Enables enrichment and PromQL access for CloudWatch vended metrics for
         supported Amazon Web Services resources in the account. Once enabled,
         metrics that contain a resource identifier dimension (for example, EC2
@@ -574,14 +574,14 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def stop_metric_streams(
         self, **kwargs: Unpack[StopMetricStreamsInputTypeDef]
-    ) -> RegionResults[StopMetricStreamsOutputTypeDef]:
+    ) -> TargetResults[StopMetricStreamsOutputTypeDef]:
         """Stops the streaming of metrics for one or more of your metric streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/StopMetricStreams
         """
         return self._call("StopMetricStreams", kwargs)
 
-    def stop_otel_enrichment(self) -> RegionResults[StopOTelEnrichmentOutputTypeDef]:
+    def stop_otel_enrichment(self) -> TargetResults[StopOTelEnrichmentOutputTypeDef]:
         """Disables enrichment and PromQL access for CloudWatch vended metrics for
         supported Amazon Web Services resources in the account. After disabling,
         these metrics are no longer enriched with resource ARN and resource tag
@@ -593,7 +593,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         resource. Currently, the only CloudWatch resources that can be tagged are
         alarms, dashboards, metric streams and Contributor Insights rules.
@@ -604,7 +604,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource. Currently, alarms,
         dashboards, metric streams and Contributor Insights rules support tagging.
 
@@ -619,7 +619,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAlarmHistoryInputTypeDef],
-    ) -> RegionResults[DescribeAlarmHistoryOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmHistoryOutputTypeDef]:
         """Every page of DescribeAlarmHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -645,7 +645,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAlarmsInputTypeDef],
-    ) -> RegionResults[DescribeAlarmsOutputTypeDef]:
+    ) -> TargetResults[DescribeAlarmsOutputTypeDef]:
         """Every page of DescribeAlarms in every target, merged per target
         (botocore's build_full_result).
 
@@ -669,7 +669,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAnomalyDetectorsInputTypeDef],
-    ) -> RegionResults[DescribeAnomalyDetectorsOutputTypeDef]:
+    ) -> TargetResults[DescribeAnomalyDetectorsOutputTypeDef]:
         """Every page of DescribeAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -698,7 +698,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetMetricDataInputTypeDef],
-    ) -> RegionResults[GetMetricDataOutputTypeDef]:
+    ) -> TargetResults[GetMetricDataOutputTypeDef]:
         """Every page of GetMetricData in every target, merged per target (botocore's
         build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAlarmMuteRulesInputTypeDef],
-    ) -> RegionResults[ListAlarmMuteRulesOutputTypeDef]:
+    ) -> TargetResults[ListAlarmMuteRulesOutputTypeDef]:
         """Every page of ListAlarmMuteRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,7 +746,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDashboardsInputTypeDef],
-    ) -> RegionResults[ListDashboardsOutputTypeDef]:
+    ) -> TargetResults[ListDashboardsOutputTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -771,7 +771,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetricsInputTypeDef],
-    ) -> RegionResults[ListMetricsOutputTypeDef]:
+    ) -> TargetResults[ListMetricsOutputTypeDef]:
         """Every page of ListMetrics in every target, merged per target (botocore's
         build_full_result).
 
@@ -908,7 +908,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAlarmsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AlarmExists.
 
         Polls DescribeAlarms in every target at once, every 5 seconds and at most
@@ -925,7 +925,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAlarmMuteRuleInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AlarmMuteRuleExists.
 
         Polls GetAlarmMuteRule in every target at once, every 5 seconds and at
@@ -944,7 +944,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAlarmsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CompositeAlarmExists.
 
         Polls DescribeAlarms in every target at once, every 5 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -138,7 +138,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def associate_external_connection(
         self, **kwargs: Unpack[AssociateExternalConnectionRequestTypeDef]
-    ) -> RegionResults[AssociateExternalConnectionResultTypeDef]:
+    ) -> TargetResults[AssociateExternalConnectionResultTypeDef]:
         """Adds an existing external connection to a repository. One external
         connection is allowed per repository.
 
@@ -148,7 +148,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def copy_package_versions(
         self, **kwargs: Unpack[CopyPackageVersionsRequestTypeDef]
-    ) -> RegionResults[CopyPackageVersionsResultTypeDef]:
+    ) -> TargetResults[CopyPackageVersionsResultTypeDef]:
         """Copies package versions from one repository to another repository in the
         same domain.
 
@@ -158,7 +158,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResultTypeDef]:
+    ) -> TargetResults[CreateDomainResultTypeDef]:
         """Creates a domain. CodeArtifact domains make it easier to manage multiple
         repositories across an organization. You can use a domain to apply
         permissions across many repositories owned by different Amazon Web
@@ -171,7 +171,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def create_package_group(
         self, **kwargs: Unpack[CreatePackageGroupRequestTypeDef]
-    ) -> RegionResults[CreatePackageGroupResultTypeDef]:
+    ) -> TargetResults[CreatePackageGroupResultTypeDef]:
         """Creates a package group. For more information about creating package
         groups, including example CLI commands, see Create a package group in the
         CodeArtifact User Guide.
@@ -182,7 +182,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def create_repository(
         self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> RegionResults[CreateRepositoryResultTypeDef]:
+    ) -> TargetResults[CreateRepositoryResultTypeDef]:
         """Creates a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/CreateRepository
@@ -191,7 +191,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResultTypeDef]:
+    ) -> TargetResults[DeleteDomainResultTypeDef]:
         """Deletes a domain. You cannot delete a domain that contains repositories.
         If you want to delete a domain with repositories, first delete its
         repositories.
@@ -202,7 +202,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_domain_permissions_policy(
         self, **kwargs: Unpack[DeleteDomainPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteDomainPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[DeleteDomainPermissionsPolicyResultTypeDef]:
         """Deletes the resource policy set on a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DeleteDomainPermissionsPolicy
@@ -211,7 +211,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_package(
         self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> RegionResults[DeletePackageResultTypeDef]:
+    ) -> TargetResults[DeletePackageResultTypeDef]:
         """Deletes a package and all associated package versions. A deleted package
         cannot be restored. To delete one or more package versions, use the
         DeletePackageVersions API.
@@ -222,7 +222,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_package_group(
         self, **kwargs: Unpack[DeletePackageGroupRequestTypeDef]
-    ) -> RegionResults[DeletePackageGroupResultTypeDef]:
+    ) -> TargetResults[DeletePackageGroupResultTypeDef]:
         """Deletes a package group. Deleting a package group does not delete packages
         or package versions associated with the package group. When a package
         group is deleted, the direct child package groups will become children of
@@ -236,7 +236,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_package_versions(
         self, **kwargs: Unpack[DeletePackageVersionsRequestTypeDef]
-    ) -> RegionResults[DeletePackageVersionsResultTypeDef]:
+    ) -> TargetResults[DeletePackageVersionsResultTypeDef]:
         """Deletes one or more versions of a package. A deleted package version
         cannot be restored in your repository. If you want to remove a package
         version from your repository and be able to restore it later, set its
@@ -251,7 +251,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_repository(
         self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryResultTypeDef]:
+    ) -> TargetResults[DeleteRepositoryResultTypeDef]:
         """Deletes a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DeleteRepository
@@ -260,7 +260,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def delete_repository_permissions_policy(
         self, **kwargs: Unpack[DeleteRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[DeleteRepositoryPermissionsPolicyResultTypeDef]:
         """Deletes the resource policy that is set on a repository. After a resource
         policy is deleted, the permissions allowed and denied by the deleted
         policy are removed. The effect of deleting a resource policy might not be
@@ -272,7 +272,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def describe_domain(
         self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> RegionResults[DescribeDomainResultTypeDef]:
+    ) -> TargetResults[DescribeDomainResultTypeDef]:
         """Returns a DomainDescription object that contains information about the
         requested domain.
 
@@ -282,7 +282,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def describe_package(
         self, **kwargs: Unpack[DescribePackageRequestTypeDef]
-    ) -> RegionResults[DescribePackageResultTypeDef]:
+    ) -> TargetResults[DescribePackageResultTypeDef]:
         """Returns a PackageDescription object that contains information about the
         requested package.
 
@@ -292,7 +292,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def describe_package_group(
         self, **kwargs: Unpack[DescribePackageGroupRequestTypeDef]
-    ) -> RegionResults[DescribePackageGroupResultTypeDef]:
+    ) -> TargetResults[DescribePackageGroupResultTypeDef]:
         """Returns a PackageGroupDescription object that contains information about
         the requested package group.
 
@@ -302,7 +302,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def describe_package_version(
         self, **kwargs: Unpack[DescribePackageVersionRequestTypeDef]
-    ) -> RegionResults[DescribePackageVersionResultTypeDef]:
+    ) -> TargetResults[DescribePackageVersionResultTypeDef]:
         """Returns a PackageVersionDescription object that contains information about
         the requested package version.
 
@@ -312,7 +312,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def describe_repository(
         self, **kwargs: Unpack[DescribeRepositoryRequestTypeDef]
-    ) -> RegionResults[DescribeRepositoryResultTypeDef]:
+    ) -> TargetResults[DescribeRepositoryResultTypeDef]:
         """Returns a RepositoryDescription object that contains detailed information
         about the requested repository.
 
@@ -322,7 +322,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def disassociate_external_connection(
         self, **kwargs: Unpack[DisassociateExternalConnectionRequestTypeDef]
-    ) -> RegionResults[DisassociateExternalConnectionResultTypeDef]:
+    ) -> TargetResults[DisassociateExternalConnectionResultTypeDef]:
         """Removes an existing external connection from a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/DisassociateExternalConnection
@@ -331,7 +331,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def dispose_package_versions(
         self, **kwargs: Unpack[DisposePackageVersionsRequestTypeDef]
-    ) -> RegionResults[DisposePackageVersionsResultTypeDef]:
+    ) -> TargetResults[DisposePackageVersionsResultTypeDef]:
         """Deletes the assets in package versions and sets the package versions'
         status to Disposed. A disposed package version cannot be restored in your
         repository because its assets are deleted.
@@ -342,7 +342,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_associated_package_group(
         self, **kwargs: Unpack[GetAssociatedPackageGroupRequestTypeDef]
-    ) -> RegionResults[GetAssociatedPackageGroupResultTypeDef]:
+    ) -> TargetResults[GetAssociatedPackageGroupResultTypeDef]:
         """Returns the most closely associated package group to the specified
         package. This API does not require that the package exist in any
         repository in the domain. As such, GetAssociatedPackageGroup can be used
@@ -356,7 +356,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_authorization_token(
         self, **kwargs: Unpack[GetAuthorizationTokenRequestTypeDef]
-    ) -> RegionResults[GetAuthorizationTokenResultTypeDef]:
+    ) -> TargetResults[GetAuthorizationTokenResultTypeDef]:
         """Generates a temporary authorization token for accessing repositories in
         the domain. This API requires the codeartifact:GetAuthorizationToken and
         sts:GetServiceBearerToken permissions. For more information about
@@ -368,7 +368,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_domain_permissions_policy(
         self, **kwargs: Unpack[GetDomainPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[GetDomainPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[GetDomainPermissionsPolicyResultTypeDef]:
         """Returns the resource policy attached to the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetDomainPermissionsPolicy
@@ -377,7 +377,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_package_version_asset(
         self, **kwargs: Unpack[GetPackageVersionAssetRequestTypeDef]
-    ) -> RegionResults[GetPackageVersionAssetResultTypeDef]:
+    ) -> TargetResults[GetPackageVersionAssetResultTypeDef]:
         """Returns an asset (or file) that is in a package. For example, for a Maven
         package version, use GetPackageVersionAsset to download a JAR file, a POM
         file, or any other assets in the package version.
@@ -388,7 +388,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_package_version_readme(
         self, **kwargs: Unpack[GetPackageVersionReadmeRequestTypeDef]
-    ) -> RegionResults[GetPackageVersionReadmeResultTypeDef]:
+    ) -> TargetResults[GetPackageVersionReadmeResultTypeDef]:
         """Gets the readme file or descriptive text for a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetPackageVersionReadme
@@ -397,7 +397,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_repository_endpoint(
         self, **kwargs: Unpack[GetRepositoryEndpointRequestTypeDef]
-    ) -> RegionResults[GetRepositoryEndpointResultTypeDef]:
+    ) -> TargetResults[GetRepositoryEndpointResultTypeDef]:
         """Returns the endpoint of a repository for a specific package format. A
         repository has one endpoint for each package format:
 
@@ -407,7 +407,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def get_repository_permissions_policy(
         self, **kwargs: Unpack[GetRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[GetRepositoryPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[GetRepositoryPermissionsPolicyResultTypeDef]:
         """Returns the resource policy that is set on a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/GetRepositoryPermissionsPolicy
@@ -416,7 +416,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_allowed_repositories_for_group(
         self, **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef]
-    ) -> RegionResults[ListAllowedRepositoriesForGroupResultTypeDef]:
+    ) -> TargetResults[ListAllowedRepositoriesForGroupResultTypeDef]:
         """Lists the repositories in the added repositories list of the specified
         restriction type for a package group. For more information about
         restriction types and added repository lists, see Package group origin
@@ -428,7 +428,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_associated_packages(
         self, **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef]
-    ) -> RegionResults[ListAssociatedPackagesResultTypeDef]:
+    ) -> TargetResults[ListAssociatedPackagesResultTypeDef]:
         """Returns a list of packages associated with the requested package group.
         For information package group association and matching, see Package group
         definition syntax and matching behavior in the CodeArtifact User Guide.
@@ -439,7 +439,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResultTypeDef]:
+    ) -> TargetResults[ListDomainsResultTypeDef]:
         """Returns a list of DomainSummary objects for all domains owned by the
         Amazon Web Services account that makes this call. Each returned
         DomainSummary object contains information about a domain.
@@ -450,7 +450,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_package_groups(
         self, **kwargs: Unpack[ListPackageGroupsRequestTypeDef]
-    ) -> RegionResults[ListPackageGroupsResultTypeDef]:
+    ) -> TargetResults[ListPackageGroupsResultTypeDef]:
         """Returns a list of package groups in the requested domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageGroups
@@ -459,7 +459,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_package_version_assets(
         self, **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef]
-    ) -> RegionResults[ListPackageVersionAssetsResultTypeDef]:
+    ) -> TargetResults[ListPackageVersionAssetsResultTypeDef]:
         """Returns a list of AssetSummary objects for assets in a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListPackageVersionAssets
@@ -468,7 +468,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_package_version_dependencies(
         self, **kwargs: Unpack[ListPackageVersionDependenciesRequestTypeDef]
-    ) -> RegionResults[ListPackageVersionDependenciesResultTypeDef]:
+    ) -> TargetResults[ListPackageVersionDependenciesResultTypeDef]:
         """Returns the direct dependencies for a package version. The dependencies
         are returned as PackageDependency objects. CodeArtifact extracts the
         dependencies for a package version from the metadata file for the package
@@ -482,7 +482,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_package_versions(
         self, **kwargs: Unpack[ListPackageVersionsRequestTypeDef]
-    ) -> RegionResults[ListPackageVersionsResultTypeDef]:
+    ) -> TargetResults[ListPackageVersionsResultTypeDef]:
         """Returns a list of PackageVersionSummary objects for package versions in a
         repository that match the request parameters. Package versions of all
         statuses will be returned by default when calling list-package-versions
@@ -494,7 +494,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_packages(
         self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> RegionResults[ListPackagesResultTypeDef]:
+    ) -> TargetResults[ListPackagesResultTypeDef]:
         """Returns a list of PackageSummary objects for packages in a repository that
         match the request parameters.
 
@@ -504,7 +504,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_repositories(
         self, **kwargs: Unpack[ListRepositoriesRequestTypeDef]
-    ) -> RegionResults[ListRepositoriesResultTypeDef]:
+    ) -> TargetResults[ListRepositoriesResultTypeDef]:
         """Returns a list of RepositorySummary objects. Each RepositorySummary
         contains information about a repository in the specified Amazon Web
         Services account and that matches the input parameters.
@@ -515,7 +515,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_repositories_in_domain(
         self, **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef]
-    ) -> RegionResults[ListRepositoriesInDomainResultTypeDef]:
+    ) -> TargetResults[ListRepositoriesInDomainResultTypeDef]:
         """Returns a list of RepositorySummary objects. Each RepositorySummary
         contains information about a repository in the specified domain and that
         matches the input parameters.
@@ -526,7 +526,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_sub_package_groups(
         self, **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef]
-    ) -> RegionResults[ListSubPackageGroupsResultTypeDef]:
+    ) -> TargetResults[ListSubPackageGroupsResultTypeDef]:
         """Returns a list of direct children of the specified package group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/ListSubPackageGroups
@@ -535,7 +535,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Gets information about Amazon Web Services tags for a specified Amazon
         Resource Name (ARN) in CodeArtifact.
 
@@ -545,7 +545,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def publish_package_version(
         self, **kwargs: Unpack[PublishPackageVersionRequestTypeDef]
-    ) -> RegionResults[PublishPackageVersionResultTypeDef]:
+    ) -> TargetResults[PublishPackageVersionResultTypeDef]:
         """Creates a new package version containing one or more assets (or files).
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/PublishPackageVersion
@@ -554,7 +554,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def put_domain_permissions_policy(
         self, **kwargs: Unpack[PutDomainPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[PutDomainPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[PutDomainPermissionsPolicyResultTypeDef]:
         """Sets a resource policy on a domain that specifies permissions to access
         it.
 
@@ -564,7 +564,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def put_package_origin_configuration(
         self, **kwargs: Unpack[PutPackageOriginConfigurationRequestTypeDef]
-    ) -> RegionResults[PutPackageOriginConfigurationResultTypeDef]:
+    ) -> TargetResults[PutPackageOriginConfigurationResultTypeDef]:
         """Sets the package origin configuration for a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/PutPackageOriginConfiguration
@@ -573,7 +573,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def put_repository_permissions_policy(
         self, **kwargs: Unpack[PutRepositoryPermissionsPolicyRequestTypeDef]
-    ) -> RegionResults[PutRepositoryPermissionsPolicyResultTypeDef]:
+    ) -> TargetResults[PutRepositoryPermissionsPolicyResultTypeDef]:
         """Sets the resource policy on a repository that specifies permissions to
         access it.
 
@@ -583,7 +583,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Adds or updates tags for a resource in CodeArtifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/TagResource
@@ -592,7 +592,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Removes tags from a resource in CodeArtifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UntagResource
@@ -601,7 +601,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def update_package_group(
         self, **kwargs: Unpack[UpdatePackageGroupRequestTypeDef]
-    ) -> RegionResults[UpdatePackageGroupResultTypeDef]:
+    ) -> TargetResults[UpdatePackageGroupResultTypeDef]:
         """Updates a package group. This API cannot be used to update a package
         group's origin configuration or pattern. To update a package group's
         origin configuration, use UpdatePackageGroupOriginConfiguration.
@@ -612,7 +612,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def update_package_group_origin_configuration(
         self, **kwargs: Unpack[UpdatePackageGroupOriginConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdatePackageGroupOriginConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdatePackageGroupOriginConfigurationResultTypeDef]:
         """Updates the package origin configuration for a package group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UpdatePackageGroupOriginConfiguration
@@ -621,7 +621,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def update_package_versions_status(
         self, **kwargs: Unpack[UpdatePackageVersionsStatusRequestTypeDef]
-    ) -> RegionResults[UpdatePackageVersionsStatusResultTypeDef]:
+    ) -> TargetResults[UpdatePackageVersionsStatusResultTypeDef]:
         """Updates the status of one or more versions of a package. Using
         UpdatePackageVersionsStatus, you can update the status of package versions
         to Archived, Published, or Unlisted. To set the status of a package
@@ -633,7 +633,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
 
     def update_repository(
         self, **kwargs: Unpack[UpdateRepositoryRequestTypeDef]
-    ) -> RegionResults[UpdateRepositoryResultTypeDef]:
+    ) -> TargetResults[UpdateRepositoryResultTypeDef]:
         """Update the properties of a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeartifact-2018-09-22/UpdateRepository
@@ -647,7 +647,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAllowedRepositoriesForGroupRequestTypeDef],
-    ) -> RegionResults[ListAllowedRepositoriesForGroupResultTypeDef]:
+    ) -> TargetResults[ListAllowedRepositoriesForGroupResultTypeDef]:
         """Every page of ListAllowedRepositoriesForGroup in every target, merged per
         target (botocore's build_full_result).
 
@@ -673,7 +673,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedPackagesRequestTypeDef],
-    ) -> RegionResults[ListAssociatedPackagesResultTypeDef]:
+    ) -> TargetResults[ListAssociatedPackagesResultTypeDef]:
         """Every page of ListAssociatedPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -698,7 +698,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResultTypeDef]:
+    ) -> TargetResults[ListDomainsResultTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackageGroupsRequestTypeDef],
-    ) -> RegionResults[ListPackageGroupsResultTypeDef]:
+    ) -> TargetResults[ListPackageGroupsResultTypeDef]:
         """Every page of ListPackageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,7 +746,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackageVersionAssetsRequestTypeDef],
-    ) -> RegionResults[ListPackageVersionAssetsResultTypeDef]:
+    ) -> TargetResults[ListPackageVersionAssetsResultTypeDef]:
         """Every page of ListPackageVersionAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -769,7 +769,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> RegionResults[ListPackageVersionsResultTypeDef]:
+    ) -> TargetResults[ListPackageVersionsResultTypeDef]:
         """Every page of ListPackageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -795,7 +795,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> RegionResults[ListPackagesResultTypeDef]:
+    ) -> TargetResults[ListPackagesResultTypeDef]:
         """Every page of ListPackages in every target, merged per target (botocore's
         build_full_result).
 
@@ -819,7 +819,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositoriesRequestTypeDef],
-    ) -> RegionResults[ListRepositoriesResultTypeDef]:
+    ) -> TargetResults[ListRepositoriesResultTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -844,7 +844,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositoriesInDomainRequestTypeDef],
-    ) -> RegionResults[ListRepositoriesInDomainResultTypeDef]:
+    ) -> TargetResults[ListRepositoriesInDomainResultTypeDef]:
         """Every page of ListRepositoriesInDomain in every target, merged per target
         (botocore's build_full_result).
 
@@ -869,7 +869,7 @@ class MultiRegionCodeArtifact(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubPackageGroupsRequestTypeDef],
-    ) -> RegionResults[ListSubPackageGroupsResultTypeDef]:
+    ) -> TargetResults[ListSubPackageGroupsResultTypeDef]:
         """Every page of ListSubPackageGroups in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -147,7 +147,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_delete_builds(
         self, **kwargs: Unpack[BatchDeleteBuildsInputTypeDef]
-    ) -> RegionResults[BatchDeleteBuildsOutputTypeDef]:
+    ) -> TargetResults[BatchDeleteBuildsOutputTypeDef]:
         """Deletes one or more builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchDeleteBuilds
@@ -156,7 +156,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_build_batches(
         self, **kwargs: Unpack[BatchGetBuildBatchesInputTypeDef]
-    ) -> RegionResults[BatchGetBuildBatchesOutputTypeDef]:
+    ) -> TargetResults[BatchGetBuildBatchesOutputTypeDef]:
         """Retrieves information about one or more batch builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetBuildBatches
@@ -165,7 +165,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_builds(
         self, **kwargs: Unpack[BatchGetBuildsInputTypeDef]
-    ) -> RegionResults[BatchGetBuildsOutputTypeDef]:
+    ) -> TargetResults[BatchGetBuildsOutputTypeDef]:
         """Gets information about one or more builds.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetBuilds
@@ -174,7 +174,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_command_executions(
         self, **kwargs: Unpack[BatchGetCommandExecutionsInputTypeDef]
-    ) -> RegionResults[BatchGetCommandExecutionsOutputTypeDef]:
+    ) -> TargetResults[BatchGetCommandExecutionsOutputTypeDef]:
         """Gets information about the command executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetCommandExecutions
@@ -183,7 +183,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_fleets(
         self, **kwargs: Unpack[BatchGetFleetsInputTypeDef]
-    ) -> RegionResults[BatchGetFleetsOutputTypeDef]:
+    ) -> TargetResults[BatchGetFleetsOutputTypeDef]:
         """Gets information about one or more compute fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetFleets
@@ -192,7 +192,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_projects(
         self, **kwargs: Unpack[BatchGetProjectsInputTypeDef]
-    ) -> RegionResults[BatchGetProjectsOutputTypeDef]:
+    ) -> TargetResults[BatchGetProjectsOutputTypeDef]:
         """Gets information about one or more build projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetProjects
@@ -201,7 +201,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_report_groups(
         self, **kwargs: Unpack[BatchGetReportGroupsInputTypeDef]
-    ) -> RegionResults[BatchGetReportGroupsOutputTypeDef]:
+    ) -> TargetResults[BatchGetReportGroupsOutputTypeDef]:
         """Returns an array of report groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetReportGroups
@@ -210,7 +210,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_reports(
         self, **kwargs: Unpack[BatchGetReportsInputTypeDef]
-    ) -> RegionResults[BatchGetReportsOutputTypeDef]:
+    ) -> TargetResults[BatchGetReportsOutputTypeDef]:
         """Returns an array of reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetReports
@@ -219,7 +219,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def batch_get_sandboxes(
         self, **kwargs: Unpack[BatchGetSandboxesInputTypeDef]
-    ) -> RegionResults[BatchGetSandboxesOutputTypeDef]:
+    ) -> TargetResults[BatchGetSandboxesOutputTypeDef]:
         """Gets information about the sandbox status.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/BatchGetSandboxes
@@ -228,7 +228,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetInputTypeDef]
-    ) -> RegionResults[CreateFleetOutputTypeDef]:
+    ) -> TargetResults[CreateFleetOutputTypeDef]:
         """Creates a compute fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateFleet
@@ -237,7 +237,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> RegionResults[CreateProjectOutputTypeDef]:
+    ) -> TargetResults[CreateProjectOutputTypeDef]:
         """Creates a build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateProject
@@ -246,7 +246,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def create_report_group(
         self, **kwargs: Unpack[CreateReportGroupInputTypeDef]
-    ) -> RegionResults[CreateReportGroupOutputTypeDef]:
+    ) -> TargetResults[CreateReportGroupOutputTypeDef]:
         """Creates a report group. A report group contains a collection of reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/CreateReportGroup
@@ -255,7 +255,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def create_webhook(
         self, **kwargs: Unpack[CreateWebhookInputTypeDef]
-    ) -> RegionResults[CreateWebhookOutputTypeDef]:
+    ) -> TargetResults[CreateWebhookOutputTypeDef]:
         """For an existing CodeBuild build project that has its source code stored in
         a GitHub or Bitbucket repository, enables CodeBuild to start rebuilding
         the source code every time a code change is pushed to the repository.
@@ -266,7 +266,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_build_batch(
         self, **kwargs: Unpack[DeleteBuildBatchInputTypeDef]
-    ) -> RegionResults[DeleteBuildBatchOutputTypeDef]:
+    ) -> TargetResults[DeleteBuildBatchOutputTypeDef]:
         """Deletes a batch build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteBuildBatch
@@ -275,7 +275,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_fleet(
         self, **kwargs: Unpack[DeleteFleetInputTypeDef]
-    ) -> RegionResults[DeleteFleetOutputTypeDef]:
+    ) -> TargetResults[DeleteFleetOutputTypeDef]:
         """Deletes a compute fleet. When you delete a compute fleet, its builds are
         not deleted.
 
@@ -285,7 +285,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> RegionResults[DeleteProjectOutputTypeDef]:
+    ) -> TargetResults[DeleteProjectOutputTypeDef]:
         """Deletes a build project. When you delete a project, its builds are not
         deleted.
 
@@ -295,7 +295,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_report(
         self, **kwargs: Unpack[DeleteReportInputTypeDef]
-    ) -> RegionResults[DeleteReportOutputTypeDef]:
+    ) -> TargetResults[DeleteReportOutputTypeDef]:
         """Deletes a report.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteReport
@@ -304,7 +304,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_report_group(
         self, **kwargs: Unpack[DeleteReportGroupInputTypeDef]
-    ) -> RegionResults[DeleteReportGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteReportGroupOutputTypeDef]:
         """Deletes a report group. Before you delete a report group, you must delete
         its reports.
 
@@ -314,7 +314,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
         """Deletes a resource policy that is identified by its resource ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DeleteResourcePolicy
@@ -323,7 +323,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_source_credentials(
         self, **kwargs: Unpack[DeleteSourceCredentialsInputTypeDef]
-    ) -> RegionResults[DeleteSourceCredentialsOutputTypeDef]:
+    ) -> TargetResults[DeleteSourceCredentialsOutputTypeDef]:
         """Deletes a set of GitHub, GitHub Enterprise, or Bitbucket source
         credentials.
 
@@ -333,7 +333,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def delete_webhook(
         self, **kwargs: Unpack[DeleteWebhookInputTypeDef]
-    ) -> RegionResults[DeleteWebhookOutputTypeDef]:
+    ) -> TargetResults[DeleteWebhookOutputTypeDef]:
         """For an existing CodeBuild build project that has its source code stored in
         a GitHub or Bitbucket repository, stops CodeBuild from rebuilding the
         source code every time a code change is pushed to the repository.
@@ -344,7 +344,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def describe_code_coverages(
         self, **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef]
-    ) -> RegionResults[DescribeCodeCoveragesOutputTypeDef]:
+    ) -> TargetResults[DescribeCodeCoveragesOutputTypeDef]:
         """Retrieves one or more code coverage reports.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeCodeCoverages
@@ -353,7 +353,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def describe_test_cases(
         self, **kwargs: Unpack[DescribeTestCasesInputTypeDef]
-    ) -> RegionResults[DescribeTestCasesOutputTypeDef]:
+    ) -> TargetResults[DescribeTestCasesOutputTypeDef]:
         """Returns a list of details about test cases for a report.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/DescribeTestCases
@@ -362,7 +362,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def get_report_group_trend(
         self, **kwargs: Unpack[GetReportGroupTrendInputTypeDef]
-    ) -> RegionResults[GetReportGroupTrendOutputTypeDef]:
+    ) -> TargetResults[GetReportGroupTrendOutputTypeDef]:
         """Analyzes and accumulates test report values for the specified test
         reports.
 
@@ -372,7 +372,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> RegionResults[GetResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Gets a resource policy that is identified by its resource ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/GetResourcePolicy
@@ -381,7 +381,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def import_source_credentials(
         self, **kwargs: Unpack[ImportSourceCredentialsInputTypeDef]
-    ) -> RegionResults[ImportSourceCredentialsOutputTypeDef]:
+    ) -> TargetResults[ImportSourceCredentialsOutputTypeDef]:
         """Imports the source repository credentials for an CodeBuild project that
         has its source code stored in a GitHub, GitHub Enterprise, GitLab, GitLab
         Self Managed, or Bitbucket repository.
@@ -392,7 +392,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def invalidate_project_cache(
         self, **kwargs: Unpack[InvalidateProjectCacheInputTypeDef]
-    ) -> RegionResults[InvalidateProjectCacheOutputTypeDef]:
+    ) -> TargetResults[InvalidateProjectCacheOutputTypeDef]:
         """Resets the cache for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/InvalidateProjectCache
@@ -401,7 +401,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_build_batches(
         self, **kwargs: Unpack[ListBuildBatchesInputTypeDef]
-    ) -> RegionResults[ListBuildBatchesOutputTypeDef]:
+    ) -> TargetResults[ListBuildBatchesOutputTypeDef]:
         """Retrieves the identifiers of your build batches in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatches
@@ -410,7 +410,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_build_batches_for_project(
         self, **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef]
-    ) -> RegionResults[ListBuildBatchesForProjectOutputTypeDef]:
+    ) -> TargetResults[ListBuildBatchesForProjectOutputTypeDef]:
         """Retrieves the identifiers of the build batches for a specific project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuildBatchesForProject
@@ -419,7 +419,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_builds(
         self, **kwargs: Unpack[ListBuildsInputTypeDef]
-    ) -> RegionResults[ListBuildsOutputTypeDef]:
+    ) -> TargetResults[ListBuildsOutputTypeDef]:
         """Gets a list of build IDs, with each build ID representing a single build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListBuilds
@@ -428,7 +428,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_builds_for_project(
         self, **kwargs: Unpack[ListBuildsForProjectInputTypeDef]
-    ) -> RegionResults[ListBuildsForProjectOutputTypeDef]:
+    ) -> TargetResults[ListBuildsForProjectOutputTypeDef]:
         """Gets a list of build identifiers for the specified build project, with
         each build identifier representing a single build.
 
@@ -438,7 +438,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_command_executions_for_sandbox(
         self, **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef]
-    ) -> RegionResults[ListCommandExecutionsForSandboxOutputTypeDef]:
+    ) -> TargetResults[ListCommandExecutionsForSandboxOutputTypeDef]:
         """Gets a list of command executions for a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCommandExecutionsForSandbox
@@ -447,7 +447,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_curated_environment_images(
         self,
-    ) -> RegionResults[ListCuratedEnvironmentImagesOutputTypeDef]:
+    ) -> TargetResults[ListCuratedEnvironmentImagesOutputTypeDef]:
         """Gets information about Docker images that are managed by CodeBuild.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListCuratedEnvironmentImages
@@ -456,7 +456,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_fleets(
         self, **kwargs: Unpack[ListFleetsInputTypeDef]
-    ) -> RegionResults[ListFleetsOutputTypeDef]:
+    ) -> TargetResults[ListFleetsOutputTypeDef]:
         """Gets a list of compute fleet names with each compute fleet name
         representing a single compute fleet.
 
@@ -466,7 +466,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> RegionResults[ListProjectsOutputTypeDef]:
+    ) -> TargetResults[ListProjectsOutputTypeDef]:
         """Gets a list of build project names, with each build project name
         representing a single build project.
 
@@ -476,7 +476,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_report_groups(
         self, **kwargs: Unpack[ListReportGroupsInputTypeDef]
-    ) -> RegionResults[ListReportGroupsOutputTypeDef]:
+    ) -> TargetResults[ListReportGroupsOutputTypeDef]:
         """Gets a list ARNs for the report groups in the current Amazon Web Services
         account.
 
@@ -486,7 +486,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_reports(
         self, **kwargs: Unpack[ListReportsInputTypeDef]
-    ) -> RegionResults[ListReportsOutputTypeDef]:
+    ) -> TargetResults[ListReportsOutputTypeDef]:
         """Returns a list of ARNs for the reports in the current Amazon Web Services
         account.
 
@@ -496,7 +496,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_reports_for_report_group(
         self, **kwargs: Unpack[ListReportsForReportGroupInputTypeDef]
-    ) -> RegionResults[ListReportsForReportGroupOutputTypeDef]:
+    ) -> TargetResults[ListReportsForReportGroupOutputTypeDef]:
         """Returns a list of ARNs for the reports that belong to a ReportGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListReportsForReportGroup
@@ -505,7 +505,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_sandboxes(
         self, **kwargs: Unpack[ListSandboxesInputTypeDef]
-    ) -> RegionResults[ListSandboxesOutputTypeDef]:
+    ) -> TargetResults[ListSandboxesOutputTypeDef]:
         """Gets a list of sandboxes.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxes
@@ -514,7 +514,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_sandboxes_for_project(
         self, **kwargs: Unpack[ListSandboxesForProjectInputTypeDef]
-    ) -> RegionResults[ListSandboxesForProjectOutputTypeDef]:
+    ) -> TargetResults[ListSandboxesForProjectOutputTypeDef]:
         """Gets a list of sandboxes for a given project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSandboxesForProject
@@ -523,7 +523,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_shared_projects(
         self, **kwargs: Unpack[ListSharedProjectsInputTypeDef]
-    ) -> RegionResults[ListSharedProjectsOutputTypeDef]:
+    ) -> TargetResults[ListSharedProjectsOutputTypeDef]:
         """Gets a list of projects that are shared with other Amazon Web Services
         accounts or users.
 
@@ -533,7 +533,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_shared_report_groups(
         self, **kwargs: Unpack[ListSharedReportGroupsInputTypeDef]
-    ) -> RegionResults[ListSharedReportGroupsOutputTypeDef]:
+    ) -> TargetResults[ListSharedReportGroupsOutputTypeDef]:
         """Gets a list of report groups that are shared with other Amazon Web
         Services accounts or users.
 
@@ -543,7 +543,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def list_source_credentials(
         self,
-    ) -> RegionResults[ListSourceCredentialsOutputTypeDef]:
+    ) -> TargetResults[ListSourceCredentialsOutputTypeDef]:
         """Returns a list of SourceCredentialsInfo objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/ListSourceCredentials
@@ -552,7 +552,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> RegionResults[PutResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
         """Stores a resource policy for the ARN of a Project or ReportGroup object.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/PutResourcePolicy
@@ -561,7 +561,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def retry_build(
         self, **kwargs: Unpack[RetryBuildInputTypeDef]
-    ) -> RegionResults[RetryBuildOutputTypeDef]:
+    ) -> TargetResults[RetryBuildOutputTypeDef]:
         """Restarts a build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/RetryBuild
@@ -570,7 +570,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def retry_build_batch(
         self, **kwargs: Unpack[RetryBuildBatchInputTypeDef]
-    ) -> RegionResults[RetryBuildBatchOutputTypeDef]:
+    ) -> TargetResults[RetryBuildBatchOutputTypeDef]:
         """Restarts a failed batch build. Only batch builds that have failed can be
         retried.
 
@@ -580,7 +580,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def start_build(
         self, **kwargs: Unpack[StartBuildInputTypeDef]
-    ) -> RegionResults[StartBuildOutputTypeDef]:
+    ) -> TargetResults[StartBuildOutputTypeDef]:
         """Starts running a build with the settings defined in the project. These
         setting include: how to run a build, where to get the source code, which
         build environment to use, which build commands to run, and where to store
@@ -592,7 +592,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def start_build_batch(
         self, **kwargs: Unpack[StartBuildBatchInputTypeDef]
-    ) -> RegionResults[StartBuildBatchOutputTypeDef]:
+    ) -> TargetResults[StartBuildBatchOutputTypeDef]:
         """Starts a batch build for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartBuildBatch
@@ -601,7 +601,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def start_command_execution(
         self, **kwargs: Unpack[StartCommandExecutionInputTypeDef]
-    ) -> RegionResults[StartCommandExecutionOutputTypeDef]:
+    ) -> TargetResults[StartCommandExecutionOutputTypeDef]:
         """Starts a command execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartCommandExecution
@@ -610,7 +610,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def start_sandbox(
         self, **kwargs: Unpack[StartSandboxInputTypeDef]
-    ) -> RegionResults[StartSandboxOutputTypeDef]:
+    ) -> TargetResults[StartSandboxOutputTypeDef]:
         """Starts a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartSandbox
@@ -619,7 +619,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def start_sandbox_connection(
         self, **kwargs: Unpack[StartSandboxConnectionInputTypeDef]
-    ) -> RegionResults[StartSandboxConnectionOutputTypeDef]:
+    ) -> TargetResults[StartSandboxConnectionOutputTypeDef]:
         """Starts a sandbox connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StartSandboxConnection
@@ -628,7 +628,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def stop_build(
         self, **kwargs: Unpack[StopBuildInputTypeDef]
-    ) -> RegionResults[StopBuildOutputTypeDef]:
+    ) -> TargetResults[StopBuildOutputTypeDef]:
         """Attempts to stop running a build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopBuild
@@ -637,7 +637,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def stop_build_batch(
         self, **kwargs: Unpack[StopBuildBatchInputTypeDef]
-    ) -> RegionResults[StopBuildBatchOutputTypeDef]:
+    ) -> TargetResults[StopBuildBatchOutputTypeDef]:
         """Stops a running batch build.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopBuildBatch
@@ -646,7 +646,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def stop_sandbox(
         self, **kwargs: Unpack[StopSandboxInputTypeDef]
-    ) -> RegionResults[StopSandboxOutputTypeDef]:
+    ) -> TargetResults[StopSandboxOutputTypeDef]:
         """Stops a sandbox.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/StopSandbox
@@ -655,7 +655,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def update_fleet(
         self, **kwargs: Unpack[UpdateFleetInputTypeDef]
-    ) -> RegionResults[UpdateFleetOutputTypeDef]:
+    ) -> TargetResults[UpdateFleetOutputTypeDef]:
         """Updates a compute fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateFleet
@@ -664,7 +664,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> RegionResults[UpdateProjectOutputTypeDef]:
+    ) -> TargetResults[UpdateProjectOutputTypeDef]:
         """Changes the settings of a build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateProject
@@ -673,7 +673,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def update_project_visibility(
         self, **kwargs: Unpack[UpdateProjectVisibilityInputTypeDef]
-    ) -> RegionResults[UpdateProjectVisibilityOutputTypeDef]:
+    ) -> TargetResults[UpdateProjectVisibilityOutputTypeDef]:
         """Changes the public visibility for a project. The project's build results,
         logs, and artifacts are available to the general public. For more
         information, see Public build projects in the CodeBuild User Guide.
@@ -684,7 +684,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def update_report_group(
         self, **kwargs: Unpack[UpdateReportGroupInputTypeDef]
-    ) -> RegionResults[UpdateReportGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateReportGroupOutputTypeDef]:
         """Updates a report group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateReportGroup
@@ -693,7 +693,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
 
     def update_webhook(
         self, **kwargs: Unpack[UpdateWebhookInputTypeDef]
-    ) -> RegionResults[UpdateWebhookOutputTypeDef]:
+    ) -> TargetResults[UpdateWebhookOutputTypeDef]:
         """Updates the webhook associated with an CodeBuild build project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codebuild-2016-10-06/UpdateWebhook
@@ -707,7 +707,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCodeCoveragesInputTypeDef],
-    ) -> RegionResults[DescribeCodeCoveragesOutputTypeDef]:
+    ) -> TargetResults[DescribeCodeCoveragesOutputTypeDef]:
         """Every page of DescribeCodeCoverages in every target, merged per target
         (botocore's build_full_result).
 
@@ -730,7 +730,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTestCasesInputTypeDef],
-    ) -> RegionResults[DescribeTestCasesOutputTypeDef]:
+    ) -> TargetResults[DescribeTestCasesOutputTypeDef]:
         """Every page of DescribeTestCases in every target, merged per target
         (botocore's build_full_result).
 
@@ -753,7 +753,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBuildBatchesInputTypeDef],
-    ) -> RegionResults[ListBuildBatchesOutputTypeDef]:
+    ) -> TargetResults[ListBuildBatchesOutputTypeDef]:
         """Every page of ListBuildBatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -776,7 +776,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBuildBatchesForProjectInputTypeDef],
-    ) -> RegionResults[ListBuildBatchesForProjectOutputTypeDef]:
+    ) -> TargetResults[ListBuildBatchesForProjectOutputTypeDef]:
         """Every page of ListBuildBatchesForProject in every target, merged per
         target (botocore's build_full_result).
 
@@ -799,7 +799,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBuildsInputTypeDef],
-    ) -> RegionResults[ListBuildsOutputTypeDef]:
+    ) -> TargetResults[ListBuildsOutputTypeDef]:
         """Every page of ListBuilds in every target, merged per target (botocore's
         build_full_result).
 
@@ -822,7 +822,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBuildsForProjectInputTypeDef],
-    ) -> RegionResults[ListBuildsForProjectOutputTypeDef]:
+    ) -> TargetResults[ListBuildsForProjectOutputTypeDef]:
         """Every page of ListBuildsForProject in every target, merged per target
         (botocore's build_full_result).
 
@@ -846,7 +846,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommandExecutionsForSandboxInputTypeDef],
-    ) -> RegionResults[ListCommandExecutionsForSandboxOutputTypeDef]:
+    ) -> TargetResults[ListCommandExecutionsForSandboxOutputTypeDef]:
         """Every page of ListCommandExecutionsForSandbox in every target, merged per
         target (botocore's build_full_result).
 
@@ -869,7 +869,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsInputTypeDef],
-    ) -> RegionResults[ListProjectsOutputTypeDef]:
+    ) -> TargetResults[ListProjectsOutputTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -893,7 +893,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportGroupsInputTypeDef],
-    ) -> RegionResults[ListReportGroupsOutputTypeDef]:
+    ) -> TargetResults[ListReportGroupsOutputTypeDef]:
         """Every page of ListReportGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -917,7 +917,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportsInputTypeDef],
-    ) -> RegionResults[ListReportsOutputTypeDef]:
+    ) -> TargetResults[ListReportsOutputTypeDef]:
         """Every page of ListReports in every target, merged per target (botocore's
         build_full_result).
 
@@ -941,7 +941,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReportsForReportGroupInputTypeDef],
-    ) -> RegionResults[ListReportsForReportGroupOutputTypeDef]:
+    ) -> TargetResults[ListReportsForReportGroupOutputTypeDef]:
         """Every page of ListReportsForReportGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -964,7 +964,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSandboxesInputTypeDef],
-    ) -> RegionResults[ListSandboxesOutputTypeDef]:
+    ) -> TargetResults[ListSandboxesOutputTypeDef]:
         """Every page of ListSandboxes in every target, merged per target (botocore's
         build_full_result).
 
@@ -987,7 +987,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSandboxesForProjectInputTypeDef],
-    ) -> RegionResults[ListSandboxesForProjectOutputTypeDef]:
+    ) -> TargetResults[ListSandboxesForProjectOutputTypeDef]:
         """Every page of ListSandboxesForProject in every target, merged per target
         (botocore's build_full_result).
 
@@ -1010,7 +1010,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSharedProjectsInputTypeDef],
-    ) -> RegionResults[ListSharedProjectsOutputTypeDef]:
+    ) -> TargetResults[ListSharedProjectsOutputTypeDef]:
         """Every page of ListSharedProjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -1034,7 +1034,7 @@ class MultiRegionCodeBuild(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSharedReportGroupsInputTypeDef],
-    ) -> RegionResults[ListSharedReportGroupsOutputTypeDef]:
+    ) -> TargetResults[ListSharedReportGroupsOutputTypeDef]:
         """Every page of ListSharedReportGroups in every target, merged per target
         (botocore's build_full_result).
 

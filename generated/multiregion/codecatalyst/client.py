@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -116,7 +116,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def create_access_token(
         self, **kwargs: Unpack[CreateAccessTokenRequestTypeDef]
-    ) -> RegionResults[CreateAccessTokenResponseTypeDef]:
+    ) -> TargetResults[CreateAccessTokenResponseTypeDef]:
         """Creates a personal access token (PAT) for the current user. A personal
         access token (PAT) is similar to a password. It is associated with your
         user identity for use across all spaces and projects in Amazon
@@ -132,7 +132,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def create_dev_environment(
         self, **kwargs: Unpack[CreateDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateDevEnvironmentResponseTypeDef]:
         """Creates a Dev Environment in Amazon CodeCatalyst, a cloud-based
         development environment that you can use to quickly work on the code
         stored in the source repositories of your project.
@@ -143,7 +143,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> RegionResults[CreateProjectResponseTypeDef]:
+    ) -> TargetResults[CreateProjectResponseTypeDef]:
         """Creates a project in a specified space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/CreateProject
@@ -152,7 +152,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def create_source_repository(
         self, **kwargs: Unpack[CreateSourceRepositoryRequestTypeDef]
-    ) -> RegionResults[CreateSourceRepositoryResponseTypeDef]:
+    ) -> TargetResults[CreateSourceRepositoryResponseTypeDef]:
         """Creates an empty Git-based source repository in a specified project. The
         repository is created with an initial empty commit with a default branch
         named main.
@@ -163,7 +163,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def create_source_repository_branch(
         self, **kwargs: Unpack[CreateSourceRepositoryBranchRequestTypeDef]
-    ) -> RegionResults[CreateSourceRepositoryBranchResponseTypeDef]:
+    ) -> TargetResults[CreateSourceRepositoryBranchResponseTypeDef]:
         """Creates a branch in a specified source repository in Amazon CodeCatalyst.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/CreateSourceRepositoryBranch
@@ -172,7 +172,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def delete_access_token(
         self, **kwargs: Unpack[DeleteAccessTokenRequestTypeDef]
-    ) -> RegionResults[DeleteAccessTokenResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessTokenResponseTypeDef]:
         """Deletes a specified personal access token (PAT). A personal access token
         can only be deleted by the user who created it.
 
@@ -182,7 +182,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def delete_dev_environment(
         self, **kwargs: Unpack[DeleteDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteDevEnvironmentResponseTypeDef]:
         """Deletes a Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteDevEnvironment
@@ -191,7 +191,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> RegionResults[DeleteProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectResponseTypeDef]:
         """Deletes a project in a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteProject
@@ -200,7 +200,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def delete_source_repository(
         self, **kwargs: Unpack[DeleteSourceRepositoryRequestTypeDef]
-    ) -> RegionResults[DeleteSourceRepositoryResponseTypeDef]:
+    ) -> TargetResults[DeleteSourceRepositoryResponseTypeDef]:
         """Deletes a source repository in Amazon CodeCatalyst. You cannot use this
         API to delete a linked repository. It can only be used to delete a Amazon
         CodeCatalyst source repository.
@@ -211,7 +211,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def delete_space(
         self, **kwargs: Unpack[DeleteSpaceRequestTypeDef]
-    ) -> RegionResults[DeleteSpaceResponseTypeDef]:
+    ) -> TargetResults[DeleteSpaceResponseTypeDef]:
         """Deletes a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/DeleteSpace
@@ -220,7 +220,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_dev_environment(
         self, **kwargs: Unpack[GetDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetDevEnvironmentResponseTypeDef]:
         """Returns information about a Dev Environment for a source repository in a
         project. Dev Environments are specific to the user who creates them.
 
@@ -230,7 +230,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_project(
         self, **kwargs: Unpack[GetProjectRequestTypeDef]
-    ) -> RegionResults[GetProjectResponseTypeDef]:
+    ) -> TargetResults[GetProjectResponseTypeDef]:
         """Returns information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetProject
@@ -239,7 +239,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_source_repository(
         self, **kwargs: Unpack[GetSourceRepositoryRequestTypeDef]
-    ) -> RegionResults[GetSourceRepositoryResponseTypeDef]:
+    ) -> TargetResults[GetSourceRepositoryResponseTypeDef]:
         """Returns information about a source repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetSourceRepository
@@ -248,7 +248,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_source_repository_clone_urls(
         self, **kwargs: Unpack[GetSourceRepositoryCloneUrlsRequestTypeDef]
-    ) -> RegionResults[GetSourceRepositoryCloneUrlsResponseTypeDef]:
+    ) -> TargetResults[GetSourceRepositoryCloneUrlsResponseTypeDef]:
         """Returns information about the URLs that can be used with a Git client to
         clone a source repository.
 
@@ -258,7 +258,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_space(
         self, **kwargs: Unpack[GetSpaceRequestTypeDef]
-    ) -> RegionResults[GetSpaceResponseTypeDef]:
+    ) -> TargetResults[GetSpaceResponseTypeDef]:
         """Returns information about an space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetSpace
@@ -267,7 +267,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_subscription(
         self, **kwargs: Unpack[GetSubscriptionRequestTypeDef]
-    ) -> RegionResults[GetSubscriptionResponseTypeDef]:
+    ) -> TargetResults[GetSubscriptionResponseTypeDef]:
         """Returns information about the Amazon Web Services account used for billing
         purposes and the billing plan for the space.
 
@@ -277,7 +277,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_user_details(
         self, **kwargs: Unpack[GetUserDetailsRequestTypeDef]
-    ) -> RegionResults[GetUserDetailsResponseTypeDef]:
+    ) -> TargetResults[GetUserDetailsResponseTypeDef]:
         """Returns information about a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetUserDetails
@@ -286,7 +286,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Returns information about a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetWorkflow
@@ -295,7 +295,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def get_workflow_run(
         self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
         """Returns information about a specified run of a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/GetWorkflowRun
@@ -304,7 +304,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_access_tokens(
         self, **kwargs: Unpack[ListAccessTokensRequestTypeDef]
-    ) -> RegionResults[ListAccessTokensResponseTypeDef]:
+    ) -> TargetResults[ListAccessTokensResponseTypeDef]:
         """Lists all personal access tokens (PATs) associated with the user who calls
         the API. You can only list PATs associated with your Amazon Web Services
         Builder ID.
@@ -315,7 +315,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_dev_environment_sessions(
         self, **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef]
-    ) -> RegionResults[ListDevEnvironmentSessionsResponseTypeDef]:
+    ) -> TargetResults[ListDevEnvironmentSessionsResponseTypeDef]:
         """Retrieves a list of active sessions for a Dev Environment in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironmentSessions
@@ -324,7 +324,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_dev_environments(
         self, **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListDevEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListDevEnvironmentsResponseTypeDef]:
         """Retrieves a list of Dev Environments in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListDevEnvironments
@@ -333,7 +333,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_event_logs(
         self, **kwargs: Unpack[ListEventLogsRequestTypeDef]
-    ) -> RegionResults[ListEventLogsResponseTypeDef]:
+    ) -> TargetResults[ListEventLogsResponseTypeDef]:
         """Retrieves a list of events that occurred during a specific time in a
         space. You can use these events to audit user and system activity in a
         space. For more information, see Monitoring in the Amazon CodeCatalyst
@@ -345,7 +345,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Retrieves a list of projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListProjects
@@ -354,7 +354,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_source_repositories(
         self, **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef]
-    ) -> RegionResults[ListSourceRepositoriesResponseTypeDef]:
+    ) -> TargetResults[ListSourceRepositoriesResponseTypeDef]:
         """Retrieves a list of source repositories in a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositories
@@ -363,7 +363,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_source_repository_branches(
         self, **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef]
-    ) -> RegionResults[ListSourceRepositoryBranchesResponseTypeDef]:
+    ) -> TargetResults[ListSourceRepositoryBranchesResponseTypeDef]:
         """Retrieves a list of branches in a specified source repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSourceRepositoryBranches
@@ -372,7 +372,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_spaces(
         self, **kwargs: Unpack[ListSpacesRequestTypeDef]
-    ) -> RegionResults[ListSpacesResponseTypeDef]:
+    ) -> TargetResults[ListSpacesResponseTypeDef]:
         """Retrieves a list of spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListSpaces
@@ -381,7 +381,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_workflow_runs(
         self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Retrieves a list of workflow runs of a specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflowRuns
@@ -390,7 +390,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Retrieves a list of workflows in a specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/ListWorkflows
@@ -399,7 +399,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def start_dev_environment(
         self, **kwargs: Unpack[StartDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[StartDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[StartDevEnvironmentResponseTypeDef]:
         """Starts a specified Dev Environment and puts it into an active state.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartDevEnvironment
@@ -408,7 +408,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def start_dev_environment_session(
         self, **kwargs: Unpack[StartDevEnvironmentSessionRequestTypeDef]
-    ) -> RegionResults[StartDevEnvironmentSessionResponseTypeDef]:
+    ) -> TargetResults[StartDevEnvironmentSessionResponseTypeDef]:
         """Starts a session for a specified Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartDevEnvironmentSession
@@ -417,7 +417,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def start_workflow_run(
         self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> RegionResults[StartWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
         """Begins a run of a specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StartWorkflowRun
@@ -426,7 +426,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def stop_dev_environment(
         self, **kwargs: Unpack[StopDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[StopDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[StopDevEnvironmentResponseTypeDef]:
         """Pauses a specified Dev Environment and places it in a non-running state.
         Stopped Dev Environments do not consume compute minutes.
 
@@ -436,7 +436,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def stop_dev_environment_session(
         self, **kwargs: Unpack[StopDevEnvironmentSessionRequestTypeDef]
-    ) -> RegionResults[StopDevEnvironmentSessionResponseTypeDef]:
+    ) -> TargetResults[StopDevEnvironmentSessionResponseTypeDef]:
         """Stops a session for a specified Dev Environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/StopDevEnvironmentSession
@@ -445,7 +445,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def update_dev_environment(
         self, **kwargs: Unpack[UpdateDevEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateDevEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateDevEnvironmentResponseTypeDef]:
         """Changes one or more values for a Dev Environment. Updating certain values
         of the Dev Environment will cause a restart.
 
@@ -455,7 +455,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> RegionResults[UpdateProjectResponseTypeDef]:
+    ) -> TargetResults[UpdateProjectResponseTypeDef]:
         """Changes one or more values for a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/UpdateProject
@@ -464,14 +464,14 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
 
     def update_space(
         self, **kwargs: Unpack[UpdateSpaceRequestTypeDef]
-    ) -> RegionResults[UpdateSpaceResponseTypeDef]:
+    ) -> TargetResults[UpdateSpaceResponseTypeDef]:
         """Changes one or more values for a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecatalyst-2022-09-28/UpdateSpace
         """
         return self._call("UpdateSpace", kwargs)
 
-    def verify_session(self) -> RegionResults[VerifySessionResponseTypeDef]:
+    def verify_session(self) -> TargetResults[VerifySessionResponseTypeDef]:
         """Verifies whether the calling user has a valid Amazon CodeCatalyst login
         and session. If successful, this returns the ID of the user in Amazon
         CodeCatalyst.
@@ -487,7 +487,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessTokensRequestTypeDef],
-    ) -> RegionResults[ListAccessTokensResponseTypeDef]:
+    ) -> TargetResults[ListAccessTokensResponseTypeDef]:
         """Every page of ListAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -512,7 +512,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevEnvironmentSessionsRequestTypeDef],
-    ) -> RegionResults[ListDevEnvironmentSessionsResponseTypeDef]:
+    ) -> TargetResults[ListDevEnvironmentSessionsResponseTypeDef]:
         """Every page of ListDevEnvironmentSessions in every target, merged per
         target (botocore's build_full_result).
 
@@ -535,7 +535,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListDevEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListDevEnvironmentsResponseTypeDef]:
         """Every page of ListDevEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -558,7 +558,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventLogsRequestTypeDef],
-    ) -> RegionResults[ListEventLogsResponseTypeDef]:
+    ) -> TargetResults[ListEventLogsResponseTypeDef]:
         """Every page of ListEventLogs in every target, merged per target (botocore's
         build_full_result).
 
@@ -584,7 +584,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -607,7 +607,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceRepositoriesRequestTypeDef],
-    ) -> RegionResults[ListSourceRepositoriesResponseTypeDef]:
+    ) -> TargetResults[ListSourceRepositoriesResponseTypeDef]:
         """Every page of ListSourceRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceRepositoryBranchesRequestTypeDef],
-    ) -> RegionResults[ListSourceRepositoryBranchesResponseTypeDef]:
+    ) -> TargetResults[ListSourceRepositoryBranchesResponseTypeDef]:
         """Every page of ListSourceRepositoryBranches in every target, merged per
         target (botocore's build_full_result).
 
@@ -653,7 +653,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> RegionResults[ListSpacesResponseTypeDef]:
+    ) -> TargetResults[ListSpacesResponseTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -676,7 +676,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -699,7 +699,7 @@ class MultiRegionCodeCatalyst(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -181,7 +181,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def associate_approval_rule_template_with_repository(
         self, **kwargs: Unpack[AssociateApprovalRuleTemplateWithRepositoryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates an association between an approval rule template and a specified
         repository. Then, the next time a pull request is created in the
         repository where the destination reference (if specified) matches the
@@ -200,7 +200,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         **kwargs: Unpack[
             BatchAssociateApprovalRuleTemplateWithRepositoriesInputTypeDef
         ],
-    ) -> RegionResults[BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef]:
+    ) -> TargetResults[BatchAssociateApprovalRuleTemplateWithRepositoriesOutputTypeDef]:
         """Creates an association between an approval rule template and one or more
         specified repositories.
 
@@ -210,7 +210,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def batch_describe_merge_conflicts(
         self, **kwargs: Unpack[BatchDescribeMergeConflictsInputTypeDef]
-    ) -> RegionResults[BatchDescribeMergeConflictsOutputTypeDef]:
+    ) -> TargetResults[BatchDescribeMergeConflictsOutputTypeDef]:
         """Returns information about one or more merge conflicts in the attempted
         merge of two commit specifiers using the squash or three-way merge
         strategy.
@@ -224,7 +224,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         **kwargs: Unpack[
             BatchDisassociateApprovalRuleTemplateFromRepositoriesInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         BatchDisassociateApprovalRuleTemplateFromRepositoriesOutputTypeDef
     ]:
         """Removes the association between an approval rule template and one or more
@@ -238,7 +238,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def batch_get_commits(
         self, **kwargs: Unpack[BatchGetCommitsInputTypeDef]
-    ) -> RegionResults[BatchGetCommitsOutputTypeDef]:
+    ) -> TargetResults[BatchGetCommitsOutputTypeDef]:
         """Returns information about the contents of one or more commits in a
         repository.
 
@@ -248,7 +248,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def batch_get_repositories(
         self, **kwargs: Unpack[BatchGetRepositoriesInputTypeDef]
-    ) -> RegionResults[BatchGetRepositoriesOutputTypeDef]:
+    ) -> TargetResults[BatchGetRepositoriesOutputTypeDef]:
         """Returns information about one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/BatchGetRepositories
@@ -257,7 +257,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_approval_rule_template(
         self, **kwargs: Unpack[CreateApprovalRuleTemplateInputTypeDef]
-    ) -> RegionResults[CreateApprovalRuleTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateApprovalRuleTemplateOutputTypeDef]:
         """Creates a template for approval rules that can then be associated with one
         or more repositories in your Amazon Web Services account. When you
         associate a template with a repository, CodeCommit creates an approval
@@ -271,7 +271,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_branch(
         self, **kwargs: Unpack[CreateBranchInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a branch in a repository and points the branch to a commit.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateBranch
@@ -280,7 +280,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_commit(
         self, **kwargs: Unpack[CreateCommitInputTypeDef]
-    ) -> RegionResults[CreateCommitOutputTypeDef]:
+    ) -> TargetResults[CreateCommitOutputTypeDef]:
         """Creates a commit for a repository on the tip of a specified branch.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateCommit
@@ -289,7 +289,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_pull_request(
         self, **kwargs: Unpack[CreatePullRequestInputTypeDef]
-    ) -> RegionResults[CreatePullRequestOutputTypeDef]:
+    ) -> TargetResults[CreatePullRequestOutputTypeDef]:
         """Creates a pull request in the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreatePullRequest
@@ -298,7 +298,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_pull_request_approval_rule(
         self, **kwargs: Unpack[CreatePullRequestApprovalRuleInputTypeDef]
-    ) -> RegionResults[CreatePullRequestApprovalRuleOutputTypeDef]:
+    ) -> TargetResults[CreatePullRequestApprovalRuleOutputTypeDef]:
         """Creates an approval rule for a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreatePullRequestApprovalRule
@@ -307,7 +307,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_repository(
         self, **kwargs: Unpack[CreateRepositoryInputTypeDef]
-    ) -> RegionResults[CreateRepositoryOutputTypeDef]:
+    ) -> TargetResults[CreateRepositoryOutputTypeDef]:
         """Creates a new, empty repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/CreateRepository
@@ -316,7 +316,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def create_unreferenced_merge_commit(
         self, **kwargs: Unpack[CreateUnreferencedMergeCommitInputTypeDef]
-    ) -> RegionResults[CreateUnreferencedMergeCommitOutputTypeDef]:
+    ) -> TargetResults[CreateUnreferencedMergeCommitOutputTypeDef]:
         """Creates an unreferenced commit that represents the result of merging two
         branches using a specified merge strategy. This can help you determine the
         outcome of a potential merge. This API cannot be used with the
@@ -329,7 +329,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_approval_rule_template(
         self, **kwargs: Unpack[DeleteApprovalRuleTemplateInputTypeDef]
-    ) -> RegionResults[DeleteApprovalRuleTemplateOutputTypeDef]:
+    ) -> TargetResults[DeleteApprovalRuleTemplateOutputTypeDef]:
         """Deletes a specified approval rule template. Deleting a template does not
         remove approval rules on pull requests already created with the template.
 
@@ -339,7 +339,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_branch(
         self, **kwargs: Unpack[DeleteBranchInputTypeDef]
-    ) -> RegionResults[DeleteBranchOutputTypeDef]:
+    ) -> TargetResults[DeleteBranchOutputTypeDef]:
         """Deletes a branch from a repository, unless that branch is the default
         branch for the repository.
 
@@ -349,7 +349,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_comment_content(
         self, **kwargs: Unpack[DeleteCommentContentInputTypeDef]
-    ) -> RegionResults[DeleteCommentContentOutputTypeDef]:
+    ) -> TargetResults[DeleteCommentContentOutputTypeDef]:
         """Deletes the content of a comment made on a change, file, or commit in a
         repository.
 
@@ -359,7 +359,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_file(
         self, **kwargs: Unpack[DeleteFileInputTypeDef]
-    ) -> RegionResults[DeleteFileOutputTypeDef]:
+    ) -> TargetResults[DeleteFileOutputTypeDef]:
         """Deletes a specified file from a specified branch. A commit is created on
         the branch that contains the revision. The file still exists in the
         commits earlier to the commit that contains the deletion.
@@ -370,7 +370,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_pull_request_approval_rule(
         self, **kwargs: Unpack[DeletePullRequestApprovalRuleInputTypeDef]
-    ) -> RegionResults[DeletePullRequestApprovalRuleOutputTypeDef]:
+    ) -> TargetResults[DeletePullRequestApprovalRuleOutputTypeDef]:
         """Deletes an approval rule from a specified pull request. Approval rules can
         be deleted from a pull request only if the pull request is open, and if
         the approval rule was created specifically for a pull request and not
@@ -384,7 +384,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def delete_repository(
         self, **kwargs: Unpack[DeleteRepositoryInputTypeDef]
-    ) -> RegionResults[DeleteRepositoryOutputTypeDef]:
+    ) -> TargetResults[DeleteRepositoryOutputTypeDef]:
         """Deletes a repository. If a specified repository was already deleted, a
         null repository ID is returned.
 
@@ -394,7 +394,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def describe_merge_conflicts(
         self, **kwargs: Unpack[DescribeMergeConflictsInputTypeDef]
-    ) -> RegionResults[DescribeMergeConflictsOutputTypeDef]:
+    ) -> TargetResults[DescribeMergeConflictsOutputTypeDef]:
         """Returns information about one or more merge conflicts in the attempted
         merge of two commit specifiers using the squash or three-way merge
         strategy. If the merge option for the attempted merge is specified as
@@ -406,7 +406,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def describe_pull_request_events(
         self, **kwargs: Unpack[DescribePullRequestEventsInputTypeDef]
-    ) -> RegionResults[DescribePullRequestEventsOutputTypeDef]:
+    ) -> TargetResults[DescribePullRequestEventsOutputTypeDef]:
         """Returns information about one or more pull request events.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/DescribePullRequestEvents
@@ -416,7 +416,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
     def disassociate_approval_rule_template_from_repository(
         self,
         **kwargs: Unpack[DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the association between a template and a repository so that
         approval rules based on the template are not automatically created when
         pull requests are created in the specified repository. This does not
@@ -429,7 +429,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def evaluate_pull_request_approval_rules(
         self, **kwargs: Unpack[EvaluatePullRequestApprovalRulesInputTypeDef]
-    ) -> RegionResults[EvaluatePullRequestApprovalRulesOutputTypeDef]:
+    ) -> TargetResults[EvaluatePullRequestApprovalRulesOutputTypeDef]:
         """Evaluates whether a pull request has met all the conditions specified in
         its associated approval rules.
 
@@ -439,7 +439,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_approval_rule_template(
         self, **kwargs: Unpack[GetApprovalRuleTemplateInputTypeDef]
-    ) -> RegionResults[GetApprovalRuleTemplateOutputTypeDef]:
+    ) -> TargetResults[GetApprovalRuleTemplateOutputTypeDef]:
         """Returns information about a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetApprovalRuleTemplate
@@ -448,7 +448,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_blob(
         self, **kwargs: Unpack[GetBlobInputTypeDef]
-    ) -> RegionResults[GetBlobOutputTypeDef]:
+    ) -> TargetResults[GetBlobOutputTypeDef]:
         """Returns the base-64 encoded content of an individual blob in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetBlob
@@ -457,7 +457,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_branch(
         self, **kwargs: Unpack[GetBranchInputTypeDef]
-    ) -> RegionResults[GetBranchOutputTypeDef]:
+    ) -> TargetResults[GetBranchOutputTypeDef]:
         """Returns information about a repository branch, including its name and the
         last commit ID.
 
@@ -467,7 +467,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_comment(
         self, **kwargs: Unpack[GetCommentInputTypeDef]
-    ) -> RegionResults[GetCommentOutputTypeDef]:
+    ) -> TargetResults[GetCommentOutputTypeDef]:
         """Returns the content of a comment made on a change, file, or commit in a
         repository.
 
@@ -477,7 +477,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_comment_reactions(
         self, **kwargs: Unpack[GetCommentReactionsInputTypeDef]
-    ) -> RegionResults[GetCommentReactionsOutputTypeDef]:
+    ) -> TargetResults[GetCommentReactionsOutputTypeDef]:
         """Returns information about reactions to a specified comment ID. Reactions
         from users who have been deleted will not be included in the count.
 
@@ -487,7 +487,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_comments_for_compared_commit(
         self, **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef]
-    ) -> RegionResults[GetCommentsForComparedCommitOutputTypeDef]:
+    ) -> TargetResults[GetCommentsForComparedCommitOutputTypeDef]:
         """Returns information about comments made on the comparison between two
         commits.
 
@@ -497,7 +497,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_comments_for_pull_request(
         self, **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef]
-    ) -> RegionResults[GetCommentsForPullRequestOutputTypeDef]:
+    ) -> TargetResults[GetCommentsForPullRequestOutputTypeDef]:
         """Returns comments made on a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetCommentsForPullRequest
@@ -506,7 +506,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_commit(
         self, **kwargs: Unpack[GetCommitInputTypeDef]
-    ) -> RegionResults[GetCommitOutputTypeDef]:
+    ) -> TargetResults[GetCommitOutputTypeDef]:
         """Returns information about a commit, including commit message and committer
         information.
 
@@ -516,7 +516,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_differences(
         self, **kwargs: Unpack[GetDifferencesInputTypeDef]
-    ) -> RegionResults[GetDifferencesOutputTypeDef]:
+    ) -> TargetResults[GetDifferencesOutputTypeDef]:
         """Returns information about the differences in a valid commit specifier
         (such as a branch, tag, HEAD, commit ID, or other fully qualified
         reference). Results can be limited to a specified path.
@@ -527,7 +527,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_file(
         self, **kwargs: Unpack[GetFileInputTypeDef]
-    ) -> RegionResults[GetFileOutputTypeDef]:
+    ) -> TargetResults[GetFileOutputTypeDef]:
         """Returns the base-64 encoded contents of a specified file and its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetFile
@@ -536,7 +536,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_folder(
         self, **kwargs: Unpack[GetFolderInputTypeDef]
-    ) -> RegionResults[GetFolderOutputTypeDef]:
+    ) -> TargetResults[GetFolderOutputTypeDef]:
         """Returns the contents of a specified folder in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetFolder
@@ -545,7 +545,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_merge_commit(
         self, **kwargs: Unpack[GetMergeCommitInputTypeDef]
-    ) -> RegionResults[GetMergeCommitOutputTypeDef]:
+    ) -> TargetResults[GetMergeCommitOutputTypeDef]:
         """Returns information about a specified merge commit.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetMergeCommit
@@ -554,7 +554,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_merge_conflicts(
         self, **kwargs: Unpack[GetMergeConflictsInputTypeDef]
-    ) -> RegionResults[GetMergeConflictsOutputTypeDef]:
+    ) -> TargetResults[GetMergeConflictsOutputTypeDef]:
         """Returns information about merge conflicts between the before and after
         commit IDs for a pull request in a repository.
 
@@ -564,7 +564,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_merge_options(
         self, **kwargs: Unpack[GetMergeOptionsInputTypeDef]
-    ) -> RegionResults[GetMergeOptionsOutputTypeDef]:
+    ) -> TargetResults[GetMergeOptionsOutputTypeDef]:
         """Returns information about the merge options available for merging two
         specified branches. For details about why a merge option is not available,
         use GetMergeConflicts or DescribeMergeConflicts.
@@ -575,7 +575,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_pull_request(
         self, **kwargs: Unpack[GetPullRequestInputTypeDef]
-    ) -> RegionResults[GetPullRequestOutputTypeDef]:
+    ) -> TargetResults[GetPullRequestOutputTypeDef]:
         """Gets information about a pull request in a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetPullRequest
@@ -584,7 +584,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_pull_request_approval_states(
         self, **kwargs: Unpack[GetPullRequestApprovalStatesInputTypeDef]
-    ) -> RegionResults[GetPullRequestApprovalStatesOutputTypeDef]:
+    ) -> TargetResults[GetPullRequestApprovalStatesOutputTypeDef]:
         """Gets information about the approval states for a specified pull request.
         Approval states only apply to pull requests that have one or more approval
         rules applied to them.
@@ -595,7 +595,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_pull_request_override_state(
         self, **kwargs: Unpack[GetPullRequestOverrideStateInputTypeDef]
-    ) -> RegionResults[GetPullRequestOverrideStateOutputTypeDef]:
+    ) -> TargetResults[GetPullRequestOverrideStateOutputTypeDef]:
         """Returns information about whether approval rules have been set aside
         (overridden) for a pull request, and if so, the Amazon Resource Name (ARN)
         of the user or identity that overrode the rules and their requirements for
@@ -607,7 +607,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_repository(
         self, **kwargs: Unpack[GetRepositoryInputTypeDef]
-    ) -> RegionResults[GetRepositoryOutputTypeDef]:
+    ) -> TargetResults[GetRepositoryOutputTypeDef]:
         """Returns information about a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetRepository
@@ -616,7 +616,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def get_repository_triggers(
         self, **kwargs: Unpack[GetRepositoryTriggersInputTypeDef]
-    ) -> RegionResults[GetRepositoryTriggersOutputTypeDef]:
+    ) -> TargetResults[GetRepositoryTriggersOutputTypeDef]:
         """Gets information about triggers configured for a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetRepositoryTriggers
@@ -625,7 +625,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_approval_rule_templates(
         self, **kwargs: Unpack[ListApprovalRuleTemplatesInputTypeDef]
-    ) -> RegionResults[ListApprovalRuleTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListApprovalRuleTemplatesOutputTypeDef]:
         """Lists all approval rule templates in the specified Amazon Web Services
         Region in your Amazon Web Services account. If an Amazon Web Services
         Region is not specified, the Amazon Web Services Region where you are
@@ -638,7 +638,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
     def list_associated_approval_rule_templates_for_repository(
         self,
         **kwargs: Unpack[ListAssociatedApprovalRuleTemplatesForRepositoryInputTypeDef],
-    ) -> RegionResults[ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef]:
+    ) -> TargetResults[ListAssociatedApprovalRuleTemplatesForRepositoryOutputTypeDef]:
         """Lists all approval rule templates that are associated with a specified
         repository.
 
@@ -648,7 +648,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_branches(
         self, **kwargs: Unpack[ListBranchesInputTypeDef]
-    ) -> RegionResults[ListBranchesOutputTypeDef]:
+    ) -> TargetResults[ListBranchesOutputTypeDef]:
         """Gets information about one or more branches in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListBranches
@@ -657,7 +657,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_file_commit_history(
         self, **kwargs: Unpack[ListFileCommitHistoryRequestTypeDef]
-    ) -> RegionResults[ListFileCommitHistoryResponseTypeDef]:
+    ) -> TargetResults[ListFileCommitHistoryResponseTypeDef]:
         """Retrieves a list of commits and changes to a specified file.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListFileCommitHistory
@@ -666,7 +666,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_pull_requests(
         self, **kwargs: Unpack[ListPullRequestsInputTypeDef]
-    ) -> RegionResults[ListPullRequestsOutputTypeDef]:
+    ) -> TargetResults[ListPullRequestsOutputTypeDef]:
         """Returns a list of pull requests for a specified repository. The return
         list can be refined by pull request status or pull request author ARN.
 
@@ -676,7 +676,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_repositories(
         self, **kwargs: Unpack[ListRepositoriesInputTypeDef]
-    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
         """Gets information about one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/ListRepositories
@@ -685,7 +685,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_repositories_for_approval_rule_template(
         self, **kwargs: Unpack[ListRepositoriesForApprovalRuleTemplateInputTypeDef]
-    ) -> RegionResults[ListRepositoriesForApprovalRuleTemplateOutputTypeDef]:
+    ) -> TargetResults[ListRepositoriesForApprovalRuleTemplateOutputTypeDef]:
         """Lists all repositories associated with the specified approval rule
         template.
 
@@ -695,7 +695,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Gets information about Amazon Web Servicestags for a specified Amazon
         Resource Name (ARN) in CodeCommit. For a list of valid resources in
         CodeCommit, see CodeCommit Resources and Operations in the CodeCommit User
@@ -707,7 +707,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_branches_by_fast_forward(
         self, **kwargs: Unpack[MergeBranchesByFastForwardInputTypeDef]
-    ) -> RegionResults[MergeBranchesByFastForwardOutputTypeDef]:
+    ) -> TargetResults[MergeBranchesByFastForwardOutputTypeDef]:
         """Merges two branches using the fast-forward merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesByFastForward
@@ -716,7 +716,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_branches_by_squash(
         self, **kwargs: Unpack[MergeBranchesBySquashInputTypeDef]
-    ) -> RegionResults[MergeBranchesBySquashOutputTypeDef]:
+    ) -> TargetResults[MergeBranchesBySquashOutputTypeDef]:
         """Merges two branches using the squash merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesBySquash
@@ -725,7 +725,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_branches_by_three_way(
         self, **kwargs: Unpack[MergeBranchesByThreeWayInputTypeDef]
-    ) -> RegionResults[MergeBranchesByThreeWayOutputTypeDef]:
+    ) -> TargetResults[MergeBranchesByThreeWayOutputTypeDef]:
         """Merges two specified branches using the three-way merge strategy.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/MergeBranchesByThreeWay
@@ -734,7 +734,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_pull_request_by_fast_forward(
         self, **kwargs: Unpack[MergePullRequestByFastForwardInputTypeDef]
-    ) -> RegionResults[MergePullRequestByFastForwardOutputTypeDef]:
+    ) -> TargetResults[MergePullRequestByFastForwardOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         fast-forward merge strategy. If the merge is successful, it closes the
@@ -746,7 +746,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_pull_request_by_squash(
         self, **kwargs: Unpack[MergePullRequestBySquashInputTypeDef]
-    ) -> RegionResults[MergePullRequestBySquashOutputTypeDef]:
+    ) -> TargetResults[MergePullRequestBySquashOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         squash merge strategy. If the merge is successful, it closes the pull
@@ -758,7 +758,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def merge_pull_request_by_three_way(
         self, **kwargs: Unpack[MergePullRequestByThreeWayInputTypeDef]
-    ) -> RegionResults[MergePullRequestByThreeWayOutputTypeDef]:
+    ) -> TargetResults[MergePullRequestByThreeWayOutputTypeDef]:
         """Attempts to merge the source commit of a pull request into the specified
         destination branch for that pull request at the specified commit using the
         three-way merge strategy. If the merge is successful, it closes the pull
@@ -770,7 +770,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def override_pull_request_approval_rules(
         self, **kwargs: Unpack[OverridePullRequestApprovalRulesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets aside (overrides) all approval rule requirements for a specified pull
         request.
 
@@ -780,7 +780,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def post_comment_for_compared_commit(
         self, **kwargs: Unpack[PostCommentForComparedCommitInputTypeDef]
-    ) -> RegionResults[PostCommentForComparedCommitOutputTypeDef]:
+    ) -> TargetResults[PostCommentForComparedCommitOutputTypeDef]:
         """Posts a comment on the comparison between two commits.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PostCommentForComparedCommit
@@ -789,7 +789,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def post_comment_for_pull_request(
         self, **kwargs: Unpack[PostCommentForPullRequestInputTypeDef]
-    ) -> RegionResults[PostCommentForPullRequestOutputTypeDef]:
+    ) -> TargetResults[PostCommentForPullRequestOutputTypeDef]:
         """Posts a comment on a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PostCommentForPullRequest
@@ -798,7 +798,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def post_comment_reply(
         self, **kwargs: Unpack[PostCommentReplyInputTypeDef]
-    ) -> RegionResults[PostCommentReplyOutputTypeDef]:
+    ) -> TargetResults[PostCommentReplyOutputTypeDef]:
         """Posts a comment in reply to an existing comment on a comparison between
         commits or a pull request.
 
@@ -808,7 +808,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def put_comment_reaction(
         self, **kwargs: Unpack[PutCommentReactionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates a reaction to a specified comment for the user whose
         identity is used to make the request. You can only add or update a
         reaction for yourself. You cannot add, modify, or delete a reaction for
@@ -820,7 +820,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def put_file(
         self, **kwargs: Unpack[PutFileInputTypeDef]
-    ) -> RegionResults[PutFileOutputTypeDef]:
+    ) -> TargetResults[PutFileOutputTypeDef]:
         """Adds or updates a file in a branch in an CodeCommit repository, and
         generates a commit for the addition in the specified branch.
 
@@ -830,7 +830,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def put_repository_triggers(
         self, **kwargs: Unpack[PutRepositoryTriggersInputTypeDef]
-    ) -> RegionResults[PutRepositoryTriggersOutputTypeDef]:
+    ) -> TargetResults[PutRepositoryTriggersOutputTypeDef]:
         """Replaces all triggers for a repository. Used to create or delete triggers.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/PutRepositoryTriggers
@@ -839,7 +839,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for a resource in CodeCommit. For a list of valid
         resources in CodeCommit, see CodeCommit Resources and Operations in the
         CodeCommit User Guide.
@@ -850,7 +850,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def test_repository_triggers(
         self, **kwargs: Unpack[TestRepositoryTriggersInputTypeDef]
-    ) -> RegionResults[TestRepositoryTriggersOutputTypeDef]:
+    ) -> TargetResults[TestRepositoryTriggersOutputTypeDef]:
         """Tests the functionality of repository triggers by sending information to
         the trigger target. If real data is available in the repository, the test
         sends data from the last commit. If no data is available, sample data is
@@ -862,7 +862,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags for a resource in CodeCommit. For a list of valid resources
         in CodeCommit, see CodeCommit Resources and Operations in the CodeCommit
         User Guide.
@@ -873,7 +873,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_approval_rule_template_content(
         self, **kwargs: Unpack[UpdateApprovalRuleTemplateContentInputTypeDef]
-    ) -> RegionResults[UpdateApprovalRuleTemplateContentOutputTypeDef]:
+    ) -> TargetResults[UpdateApprovalRuleTemplateContentOutputTypeDef]:
         """Updates the content of an approval rule template. You can change the
         number of required approvals, the membership of the approval rule, and
         whether an approval pool is defined.
@@ -884,7 +884,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_approval_rule_template_description(
         self, **kwargs: Unpack[UpdateApprovalRuleTemplateDescriptionInputTypeDef]
-    ) -> RegionResults[UpdateApprovalRuleTemplateDescriptionOutputTypeDef]:
+    ) -> TargetResults[UpdateApprovalRuleTemplateDescriptionOutputTypeDef]:
         """Updates the description for a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateApprovalRuleTemplateDescription
@@ -893,7 +893,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_approval_rule_template_name(
         self, **kwargs: Unpack[UpdateApprovalRuleTemplateNameInputTypeDef]
-    ) -> RegionResults[UpdateApprovalRuleTemplateNameOutputTypeDef]:
+    ) -> TargetResults[UpdateApprovalRuleTemplateNameOutputTypeDef]:
         """Updates the name of a specified approval rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateApprovalRuleTemplateName
@@ -902,7 +902,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_comment(
         self, **kwargs: Unpack[UpdateCommentInputTypeDef]
-    ) -> RegionResults[UpdateCommentOutputTypeDef]:
+    ) -> TargetResults[UpdateCommentOutputTypeDef]:
         """Replaces the contents of a comment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateComment
@@ -911,7 +911,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_default_branch(
         self, **kwargs: Unpack[UpdateDefaultBranchInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets or changes the default branch name for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateDefaultBranch
@@ -920,7 +920,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_pull_request_approval_rule_content(
         self, **kwargs: Unpack[UpdatePullRequestApprovalRuleContentInputTypeDef]
-    ) -> RegionResults[UpdatePullRequestApprovalRuleContentOutputTypeDef]:
+    ) -> TargetResults[UpdatePullRequestApprovalRuleContentOutputTypeDef]:
         """Updates the structure of an approval rule created specifically for a pull
         request. For example, you can change the number of required approvers and
         the approval pool for approvers.
@@ -931,7 +931,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_pull_request_approval_state(
         self, **kwargs: Unpack[UpdatePullRequestApprovalStateInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the state of a user's approval on a pull request. The user is
         derived from the signed-in account when the request is made.
 
@@ -941,7 +941,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_pull_request_description(
         self, **kwargs: Unpack[UpdatePullRequestDescriptionInputTypeDef]
-    ) -> RegionResults[UpdatePullRequestDescriptionOutputTypeDef]:
+    ) -> TargetResults[UpdatePullRequestDescriptionOutputTypeDef]:
         """Replaces the contents of the description of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestDescription
@@ -950,7 +950,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_pull_request_status(
         self, **kwargs: Unpack[UpdatePullRequestStatusInputTypeDef]
-    ) -> RegionResults[UpdatePullRequestStatusOutputTypeDef]:
+    ) -> TargetResults[UpdatePullRequestStatusOutputTypeDef]:
         """Updates the status of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestStatus
@@ -959,7 +959,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_pull_request_title(
         self, **kwargs: Unpack[UpdatePullRequestTitleInputTypeDef]
-    ) -> RegionResults[UpdatePullRequestTitleOutputTypeDef]:
+    ) -> TargetResults[UpdatePullRequestTitleOutputTypeDef]:
         """Replaces the title of a pull request.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdatePullRequestTitle
@@ -968,7 +968,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_repository_description(
         self, **kwargs: Unpack[UpdateRepositoryDescriptionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets or changes the comment or description for a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/UpdateRepositoryDescription
@@ -977,7 +977,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_repository_encryption_key(
         self, **kwargs: Unpack[UpdateRepositoryEncryptionKeyInputTypeDef]
-    ) -> RegionResults[UpdateRepositoryEncryptionKeyOutputTypeDef]:
+    ) -> TargetResults[UpdateRepositoryEncryptionKeyOutputTypeDef]:
         """Updates the Key Management Service encryption key used to encrypt and
         decrypt a CodeCommit repository.
 
@@ -987,7 +987,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
 
     def update_repository_name(
         self, **kwargs: Unpack[UpdateRepositoryNameInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Renames a repository. The repository name must be unique across the
         calling Amazon Web Services account. Repository names are limited to 100
         alphanumeric, dash, and underscore characters, and cannot include certain
@@ -1005,7 +1005,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePullRequestEventsInputTypeDef],
-    ) -> RegionResults[DescribePullRequestEventsOutputTypeDef]:
+    ) -> TargetResults[DescribePullRequestEventsOutputTypeDef]:
         """Every page of DescribePullRequestEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1028,7 +1028,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCommentsForComparedCommitInputTypeDef],
-    ) -> RegionResults[GetCommentsForComparedCommitOutputTypeDef]:
+    ) -> TargetResults[GetCommentsForComparedCommitOutputTypeDef]:
         """Every page of GetCommentsForComparedCommit in every target, merged per
         target (botocore's build_full_result).
 
@@ -1052,7 +1052,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCommentsForPullRequestInputTypeDef],
-    ) -> RegionResults[GetCommentsForPullRequestOutputTypeDef]:
+    ) -> TargetResults[GetCommentsForPullRequestOutputTypeDef]:
         """Every page of GetCommentsForPullRequest in every target, merged per target
         (botocore's build_full_result).
 
@@ -1075,7 +1075,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDifferencesInputTypeDef],
-    ) -> RegionResults[GetDifferencesOutputTypeDef]:
+    ) -> TargetResults[GetDifferencesOutputTypeDef]:
         """Every page of GetDifferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1100,7 +1100,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBranchesInputTypeDef],
-    ) -> RegionResults[ListBranchesOutputTypeDef]:
+    ) -> TargetResults[ListBranchesOutputTypeDef]:
         """Every page of ListBranches in every target, merged per target (botocore's
         build_full_result).
 
@@ -1123,7 +1123,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPullRequestsInputTypeDef],
-    ) -> RegionResults[ListPullRequestsOutputTypeDef]:
+    ) -> TargetResults[ListPullRequestsOutputTypeDef]:
         """Every page of ListPullRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -1147,7 +1147,7 @@ class MultiRegionCodeCommit(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 

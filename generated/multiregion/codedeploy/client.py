@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def add_tags_to_on_premises_instances(
         self, **kwargs: Unpack[AddTagsToOnPremisesInstancesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/AddTagsToOnPremisesInstances
@@ -127,7 +127,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_application_revisions(
         self, **kwargs: Unpack[BatchGetApplicationRevisionsInputTypeDef]
-    ) -> RegionResults[BatchGetApplicationRevisionsOutputTypeDef]:
+    ) -> TargetResults[BatchGetApplicationRevisionsOutputTypeDef]:
         """Gets information about one or more application revisions. The maximum
         number of application revisions that can be returned is 25.
 
@@ -137,7 +137,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_applications(
         self, **kwargs: Unpack[BatchGetApplicationsInputTypeDef]
-    ) -> RegionResults[BatchGetApplicationsOutputTypeDef]:
+    ) -> TargetResults[BatchGetApplicationsOutputTypeDef]:
         """Gets information about one or more applications. The maximum number of
         applications that can be returned is 100.
 
@@ -147,7 +147,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_deployment_groups(
         self, **kwargs: Unpack[BatchGetDeploymentGroupsInputTypeDef]
-    ) -> RegionResults[BatchGetDeploymentGroupsOutputTypeDef]:
+    ) -> TargetResults[BatchGetDeploymentGroupsOutputTypeDef]:
         """Gets information about one or more deployment groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/BatchGetDeploymentGroups
@@ -159,7 +159,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
     )
     def batch_get_deployment_instances(
         self, **kwargs: Unpack[BatchGetDeploymentInstancesInputTypeDef]
-    ) -> RegionResults[BatchGetDeploymentInstancesOutputTypeDef]:
+    ) -> TargetResults[BatchGetDeploymentInstancesOutputTypeDef]:
         """This method works, but is deprecated. Use BatchGetDeploymentTargets
         instead.
 
@@ -169,7 +169,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_deployment_targets(
         self, **kwargs: Unpack[BatchGetDeploymentTargetsInputTypeDef]
-    ) -> RegionResults[BatchGetDeploymentTargetsOutputTypeDef]:
+    ) -> TargetResults[BatchGetDeploymentTargetsOutputTypeDef]:
         """Returns an array of one or more targets associated with a deployment. This
         method works with all compute types and should be used instead of the
         deprecated BatchGetDeploymentInstances. The maximum number of targets that
@@ -181,7 +181,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_deployments(
         self, **kwargs: Unpack[BatchGetDeploymentsInputTypeDef]
-    ) -> RegionResults[BatchGetDeploymentsOutputTypeDef]:
+    ) -> TargetResults[BatchGetDeploymentsOutputTypeDef]:
         """Gets information about one or more deployments. The maximum number of
         deployments that can be returned is 25.
 
@@ -191,7 +191,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def batch_get_on_premises_instances(
         self, **kwargs: Unpack[BatchGetOnPremisesInstancesInputTypeDef]
-    ) -> RegionResults[BatchGetOnPremisesInstancesOutputTypeDef]:
+    ) -> TargetResults[BatchGetOnPremisesInstancesOutputTypeDef]:
         """Gets information about one or more on-premises instances. The maximum
         number of on-premises instances that can be returned is 25.
 
@@ -201,7 +201,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def continue_deployment(
         self, **kwargs: Unpack[ContinueDeploymentInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """For a blue/green deployment, starts the process of rerouting traffic from
         instances in the original environment to instances in the replacement
         environment without waiting for a specified wait time to elapse. (Traffic
@@ -215,7 +215,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationInputTypeDef]
-    ) -> RegionResults[CreateApplicationOutputTypeDef]:
+    ) -> TargetResults[CreateApplicationOutputTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateApplication
@@ -224,7 +224,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentInputTypeDef]
-    ) -> RegionResults[CreateDeploymentOutputTypeDef]:
+    ) -> TargetResults[CreateDeploymentOutputTypeDef]:
         """Deploys an application revision through the specified deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeployment
@@ -233,7 +233,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def create_deployment_config(
         self, **kwargs: Unpack[CreateDeploymentConfigInputTypeDef]
-    ) -> RegionResults[CreateDeploymentConfigOutputTypeDef]:
+    ) -> TargetResults[CreateDeploymentConfigOutputTypeDef]:
         """Creates a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeploymentConfig
@@ -242,7 +242,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def create_deployment_group(
         self, **kwargs: Unpack[CreateDeploymentGroupInputTypeDef]
-    ) -> RegionResults[CreateDeploymentGroupOutputTypeDef]:
+    ) -> TargetResults[CreateDeploymentGroupOutputTypeDef]:
         """Creates a deployment group to which application revisions are deployed.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/CreateDeploymentGroup
@@ -251,7 +251,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteApplication
@@ -260,7 +260,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def delete_deployment_config(
         self, **kwargs: Unpack[DeleteDeploymentConfigInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteDeploymentConfig
@@ -269,7 +269,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def delete_deployment_group(
         self, **kwargs: Unpack[DeleteDeploymentGroupInputTypeDef]
-    ) -> RegionResults[DeleteDeploymentGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteDeploymentGroupOutputTypeDef]:
         """Deletes a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteDeploymentGroup
@@ -278,7 +278,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def delete_git_hub_account_token(
         self, **kwargs: Unpack[DeleteGitHubAccountTokenInputTypeDef]
-    ) -> RegionResults[DeleteGitHubAccountTokenOutputTypeDef]:
+    ) -> TargetResults[DeleteGitHubAccountTokenOutputTypeDef]:
         """Deletes a GitHub account connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeleteGitHubAccountToken
@@ -287,7 +287,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def delete_resources_by_external_id(
         self, **kwargs: Unpack[DeleteResourcesByExternalIdInputTypeDef]
-    ) -> RegionResults[DeleteResourcesByExternalIdOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcesByExternalIdOutputTypeDef]:
         """Deletes resources linked to an external ID. This action only applies if
         you have configured blue/green deployments through CloudFormation.
 
@@ -297,7 +297,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def deregister_on_premises_instance(
         self, **kwargs: Unpack[DeregisterOnPremisesInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deregisters an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/DeregisterOnPremisesInstance
@@ -306,7 +306,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> RegionResults[GetApplicationOutputTypeDef]:
+    ) -> TargetResults[GetApplicationOutputTypeDef]:
         """Gets information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetApplication
@@ -315,7 +315,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_application_revision(
         self, **kwargs: Unpack[GetApplicationRevisionInputTypeDef]
-    ) -> RegionResults[GetApplicationRevisionOutputTypeDef]:
+    ) -> TargetResults[GetApplicationRevisionOutputTypeDef]:
         """Gets information about an application revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetApplicationRevision
@@ -324,7 +324,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> RegionResults[GetDeploymentOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentOutputTypeDef]:
         """Gets information about a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeployment
@@ -333,7 +333,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_deployment_config(
         self, **kwargs: Unpack[GetDeploymentConfigInputTypeDef]
-    ) -> RegionResults[GetDeploymentConfigOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentConfigOutputTypeDef]:
         """Gets information about a deployment configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentConfig
@@ -342,7 +342,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_deployment_group(
         self, **kwargs: Unpack[GetDeploymentGroupInputTypeDef]
-    ) -> RegionResults[GetDeploymentGroupOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentGroupOutputTypeDef]:
         """Gets information about a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentGroup
@@ -354,7 +354,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
     )
     def get_deployment_instance(
         self, **kwargs: Unpack[GetDeploymentInstanceInputTypeDef]
-    ) -> RegionResults[GetDeploymentInstanceOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentInstanceOutputTypeDef]:
         """Gets information about an instance as part of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentInstance
@@ -363,7 +363,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_deployment_target(
         self, **kwargs: Unpack[GetDeploymentTargetInputTypeDef]
-    ) -> RegionResults[GetDeploymentTargetOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentTargetOutputTypeDef]:
         """Returns information about a deployment target.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetDeploymentTarget
@@ -372,7 +372,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def get_on_premises_instance(
         self, **kwargs: Unpack[GetOnPremisesInstanceInputTypeDef]
-    ) -> RegionResults[GetOnPremisesInstanceOutputTypeDef]:
+    ) -> TargetResults[GetOnPremisesInstanceOutputTypeDef]:
         """Gets information about an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/GetOnPremisesInstance
@@ -381,7 +381,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_application_revisions(
         self, **kwargs: Unpack[ListApplicationRevisionsInputTypeDef]
-    ) -> RegionResults[ListApplicationRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationRevisionsOutputTypeDef]:
         """Lists information about revisions for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListApplicationRevisions
@@ -390,7 +390,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Lists the applications registered with the user or Amazon Web Services
         account.
 
@@ -400,7 +400,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_deployment_configs(
         self, **kwargs: Unpack[ListDeploymentConfigsInputTypeDef]
-    ) -> RegionResults[ListDeploymentConfigsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentConfigsOutputTypeDef]:
         """Lists the deployment configurations with the user or Amazon Web Services
         account.
 
@@ -410,7 +410,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_deployment_groups(
         self, **kwargs: Unpack[ListDeploymentGroupsInputTypeDef]
-    ) -> RegionResults[ListDeploymentGroupsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentGroupsOutputTypeDef]:
         """Lists the deployment groups for an application registered with the Amazon
         Web Services user or Amazon Web Services account.
 
@@ -423,7 +423,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
     )
     def list_deployment_instances(
         self, **kwargs: Unpack[ListDeploymentInstancesInputTypeDef]
-    ) -> RegionResults[ListDeploymentInstancesOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentInstancesOutputTypeDef]:
         """The newer BatchGetDeploymentTargets should be used instead because it
         works with all compute types. ListDeploymentInstances throws an exception
         if it is used with a compute platform other than EC2/On-premises or
@@ -435,7 +435,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_deployment_targets(
         self, **kwargs: Unpack[ListDeploymentTargetsInputTypeDef]
-    ) -> RegionResults[ListDeploymentTargetsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentTargetsOutputTypeDef]:
         """Returns an array of target IDs that are associated a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListDeploymentTargets
@@ -444,7 +444,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """Lists the deployments in a deployment group for an application registered
         with the user or Amazon Web Services account.
 
@@ -454,7 +454,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_git_hub_account_token_names(
         self, **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef]
-    ) -> RegionResults[ListGitHubAccountTokenNamesOutputTypeDef]:
+    ) -> TargetResults[ListGitHubAccountTokenNamesOutputTypeDef]:
         """Lists the names of stored connections to GitHub accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListGitHubAccountTokenNames
@@ -463,7 +463,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_on_premises_instances(
         self, **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef]
-    ) -> RegionResults[ListOnPremisesInstancesOutputTypeDef]:
+    ) -> TargetResults[ListOnPremisesInstancesOutputTypeDef]:
         """Gets a list of names for one or more on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/ListOnPremisesInstances
@@ -472,7 +472,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags for the resource identified by a specified Amazon
         Resource Name (ARN). Tags are used to organize and categorize your
         CodeDeploy resources.
@@ -483,7 +483,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def put_lifecycle_event_hook_execution_status(
         self, **kwargs: Unpack[PutLifecycleEventHookExecutionStatusInputTypeDef]
-    ) -> RegionResults[PutLifecycleEventHookExecutionStatusOutputTypeDef]:
+    ) -> TargetResults[PutLifecycleEventHookExecutionStatusOutputTypeDef]:
         """Sets the result of a Lambda validation function. The function validates
         lifecycle hooks during a deployment that uses the Lambda or Amazon ECS
         compute platform. For Lambda deployments, the available lifecycle hooks
@@ -500,7 +500,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def register_application_revision(
         self, **kwargs: Unpack[RegisterApplicationRevisionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Registers with CodeDeploy a revision for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RegisterApplicationRevision
@@ -509,7 +509,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def register_on_premises_instance(
         self, **kwargs: Unpack[RegisterOnPremisesInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Registers an on-premises instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RegisterOnPremisesInstance
@@ -518,7 +518,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def remove_tags_from_on_premises_instances(
         self, **kwargs: Unpack[RemoveTagsFromOnPremisesInstancesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from one or more on-premises instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/RemoveTagsFromOnPremisesInstances
@@ -530,7 +530,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
     )
     def skip_wait_time_for_instance_termination(
         self, **kwargs: Unpack[SkipWaitTimeForInstanceTerminationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """In a blue/green deployment, overrides any specified wait time and starts
         terminating instances immediately after the traffic routing is complete.
 
@@ -540,7 +540,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def stop_deployment(
         self, **kwargs: Unpack[StopDeploymentInputTypeDef]
-    ) -> RegionResults[StopDeploymentOutputTypeDef]:
+    ) -> TargetResults[StopDeploymentOutputTypeDef]:
         """Attempts to stop an ongoing deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/StopDeployment
@@ -549,7 +549,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Associates the list of tags in the input Tags parameter with the resource
         identified by the ResourceArn input parameter.
 
@@ -559,7 +559,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Disassociates a resource from a list of tags. The resource is identified
         by the ResourceArn input parameter. The tags are identified by the list of
         keys in the TagKeys input parameter.
@@ -570,7 +570,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the name of an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/UpdateApplication
@@ -579,7 +579,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
 
     def update_deployment_group(
         self, **kwargs: Unpack[UpdateDeploymentGroupInputTypeDef]
-    ) -> RegionResults[UpdateDeploymentGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateDeploymentGroupOutputTypeDef]:
         """Changes information about a deployment group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codedeploy-2014-10-06/UpdateDeploymentGroup
@@ -593,7 +593,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationRevisionsInputTypeDef],
-    ) -> RegionResults[ListApplicationRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationRevisionsOutputTypeDef]:
         """Every page of ListApplicationRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -616,7 +616,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -640,7 +640,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentConfigsInputTypeDef],
-    ) -> RegionResults[ListDeploymentConfigsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentConfigsOutputTypeDef]:
         """Every page of ListDeploymentConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -664,7 +664,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentGroupsInputTypeDef],
-    ) -> RegionResults[ListDeploymentGroupsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentGroupsOutputTypeDef]:
         """Every page of ListDeploymentGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -691,7 +691,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentInstancesInputTypeDef],
-    ) -> RegionResults[ListDeploymentInstancesOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentInstancesOutputTypeDef]:
         """Every page of ListDeploymentInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,7 +717,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentTargetsInputTypeDef],
-    ) -> RegionResults[ListDeploymentTargetsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentTargetsOutputTypeDef]:
         """Every page of ListDeploymentTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -740,7 +740,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -764,7 +764,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGitHubAccountTokenNamesInputTypeDef],
-    ) -> RegionResults[ListGitHubAccountTokenNamesOutputTypeDef]:
+    ) -> TargetResults[ListGitHubAccountTokenNamesOutputTypeDef]:
         """Every page of ListGitHubAccountTokenNames in every target, merged per
         target (botocore's build_full_result).
 
@@ -787,7 +787,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOnPremisesInstancesInputTypeDef],
-    ) -> RegionResults[ListOnPremisesInstancesOutputTypeDef]:
+    ) -> TargetResults[ListOnPremisesInstancesOutputTypeDef]:
         """Every page of ListOnPremisesInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -961,7 +961,7 @@ class MultiRegionCodeDeploy(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetDeploymentInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DeploymentSuccessful.
 
         Polls GetDeployment in every target at once, every 15 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -61,7 +61,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def associate_repository(
         self, **kwargs: Unpack[AssociateRepositoryRequestTypeDef]
-    ) -> RegionResults[AssociateRepositoryResponseTypeDef]:
+    ) -> TargetResults[AssociateRepositoryResponseTypeDef]:
         """Use to associate an Amazon Web Services CodeCommit repository or a
         repository managed by Amazon Web Services CodeStar Connections with Amazon
         CodeGuru Reviewer. When you associate a repository, CodeGuru Reviewer
@@ -76,7 +76,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def create_code_review(
         self, **kwargs: Unpack[CreateCodeReviewRequestTypeDef]
-    ) -> RegionResults[CreateCodeReviewResponseTypeDef]:
+    ) -> TargetResults[CreateCodeReviewResponseTypeDef]:
         """Use to create a code review with a CodeReviewType of RepositoryAnalysis.
         This type of code review analyzes all code under a specified branch in an
         associated repository. PullRequest code reviews are automatically
@@ -88,7 +88,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def describe_code_review(
         self, **kwargs: Unpack[DescribeCodeReviewRequestTypeDef]
-    ) -> RegionResults[DescribeCodeReviewResponseTypeDef]:
+    ) -> TargetResults[DescribeCodeReviewResponseTypeDef]:
         """Returns the metadata associated with the code review along with its
         status.
 
@@ -98,7 +98,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def describe_recommendation_feedback(
         self, **kwargs: Unpack[DescribeRecommendationFeedbackRequestTypeDef]
-    ) -> RegionResults[DescribeRecommendationFeedbackResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommendationFeedbackResponseTypeDef]:
         """Describes the customer feedback for a CodeGuru Reviewer recommendation.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DescribeRecommendationFeedback
@@ -107,7 +107,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def describe_repository_association(
         self, **kwargs: Unpack[DescribeRepositoryAssociationRequestTypeDef]
-    ) -> RegionResults[DescribeRepositoryAssociationResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoryAssociationResponseTypeDef]:
         """Returns a RepositoryAssociation object that contains information about the
         requested repository association.
 
@@ -117,7 +117,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def disassociate_repository(
         self, **kwargs: Unpack[DisassociateRepositoryRequestTypeDef]
-    ) -> RegionResults[DisassociateRepositoryResponseTypeDef]:
+    ) -> TargetResults[DisassociateRepositoryResponseTypeDef]:
         """Removes the association between Amazon CodeGuru Reviewer and a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/DisassociateRepository
@@ -126,7 +126,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def list_code_reviews(
         self, **kwargs: Unpack[ListCodeReviewsRequestTypeDef]
-    ) -> RegionResults[ListCodeReviewsResponseTypeDef]:
+    ) -> TargetResults[ListCodeReviewsResponseTypeDef]:
         """Lists all the code reviews that the customer has created in the past 90
         days.
 
@@ -136,7 +136,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def list_recommendation_feedback(
         self, **kwargs: Unpack[ListRecommendationFeedbackRequestTypeDef]
-    ) -> RegionResults[ListRecommendationFeedbackResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationFeedbackResponseTypeDef]:
         """Returns a list of RecommendationFeedbackSummary objects that contain
         customer recommendation feedback for all CodeGuru Reviewer users.
 
@@ -146,7 +146,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Returns the list of all recommendations for a completed code review.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/ListRecommendations
@@ -155,7 +155,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def list_repository_associations(
         self, **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef]
-    ) -> RegionResults[ListRepositoryAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListRepositoryAssociationsResponseTypeDef]:
         """Returns a list of RepositoryAssociationSummary objects that contain
         summary information about a repository association. You can filter the
         returned list by ProviderType, Name, State, and Owner.
@@ -166,7 +166,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags associated with an associated repository
         resource.
 
@@ -176,7 +176,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def put_recommendation_feedback(
         self, **kwargs: Unpack[PutRecommendationFeedbackRequestTypeDef]
-    ) -> RegionResults[PutRecommendationFeedbackResponseTypeDef]:
+    ) -> TargetResults[PutRecommendationFeedbackResponseTypeDef]:
         """Stores customer feedback for a CodeGuru Reviewer recommendation. When this
         API is called again with different reactions the previous feedback is
         overwritten.
@@ -187,7 +187,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to an associated repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/TagResource
@@ -196,7 +196,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from an associated repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguru-reviewer-2019-09-19/UntagResource
@@ -210,7 +210,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositoryAssociationsRequestTypeDef],
-    ) -> RegionResults[ListRepositoryAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListRepositoryAssociationsResponseTypeDef]:
         """Every page of ListRepositoryAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -254,7 +254,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCodeReviewRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a code review is complete.
 
         Polls DescribeCodeReview in every target at once, every 10 seconds and at
@@ -273,7 +273,7 @@ class MultiRegionCodeGuruReviewer(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeRepositoryAssociationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a repository association is complete.
 
         Polls DescribeRepositoryAssociation in every target at once, every 10

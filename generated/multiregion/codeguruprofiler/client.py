@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,7 +77,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def add_notification_channels(
         self, **kwargs: Unpack[AddNotificationChannelsRequestTypeDef]
-    ) -> RegionResults[AddNotificationChannelsResponseTypeDef]:
+    ) -> TargetResults[AddNotificationChannelsResponseTypeDef]:
         """Add up to 2 anomaly notifications channels for a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/AddNotificationChannels
@@ -86,7 +86,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def batch_get_frame_metric_data(
         self, **kwargs: Unpack[BatchGetFrameMetricDataRequestTypeDef]
-    ) -> RegionResults[BatchGetFrameMetricDataResponseTypeDef]:
+    ) -> TargetResults[BatchGetFrameMetricDataResponseTypeDef]:
         """Returns the time series of values for a requested list of frame metrics
         from a time period.
 
@@ -96,7 +96,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def configure_agent(
         self, **kwargs: Unpack[ConfigureAgentRequestTypeDef]
-    ) -> RegionResults[ConfigureAgentResponseTypeDef]:
+    ) -> TargetResults[ConfigureAgentResponseTypeDef]:
         """Used by profiler agents to report their current state and to receive
         remote configuration updates. For example, ConfigureAgent can be used to
         tell an agent whether to profile or not and for how long to return
@@ -108,7 +108,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def create_profiling_group(
         self, **kwargs: Unpack[CreateProfilingGroupRequestTypeDef]
-    ) -> RegionResults[CreateProfilingGroupResponseTypeDef]:
+    ) -> TargetResults[CreateProfilingGroupResponseTypeDef]:
         """Creates a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/CreateProfilingGroup
@@ -117,7 +117,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def delete_profiling_group(
         self, **kwargs: Unpack[DeleteProfilingGroupRequestTypeDef]
-    ) -> RegionResults[DeleteProfilingGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteProfilingGroupResponseTypeDef]:
         """Deletes a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/DeleteProfilingGroup
@@ -126,7 +126,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def describe_profiling_group(
         self, **kwargs: Unpack[DescribeProfilingGroupRequestTypeDef]
-    ) -> RegionResults[DescribeProfilingGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeProfilingGroupResponseTypeDef]:
         """Returns a ProfilingGroupDescription object that contains information about
         the requested profiling group.
 
@@ -136,7 +136,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def get_findings_report_account_summary(
         self, **kwargs: Unpack[GetFindingsReportAccountSummaryRequestTypeDef]
-    ) -> RegionResults[GetFindingsReportAccountSummaryResponseTypeDef]:
+    ) -> TargetResults[GetFindingsReportAccountSummaryResponseTypeDef]:
         """Returns a list of FindingsReportSummary objects that contain analysis
         results for all profiling groups in your AWS account.
 
@@ -146,7 +146,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def get_notification_configuration(
         self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
         """Get the current configuration for anomaly notifications for a profiling
         group.
 
@@ -156,7 +156,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Returns the JSON-formatted resource-based policy on a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/GetPolicy
@@ -165,7 +165,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def get_profile(
         self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> RegionResults[GetProfileResponseTypeDef]:
+    ) -> TargetResults[GetProfileResponseTypeDef]:
         """Gets the aggregated profile of a profiling group for a specified time
         range. Amazon CodeGuru Profiler collects posted agent profiles for a
         profiling group into aggregated profiles.
@@ -176,7 +176,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def get_recommendations(
         self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
         """Returns a list of Recommendation objects that contain recommendations for
         a profiling group for a given time period. A list of Anomaly objects that
         contains details about anomalies detected in the profiling group for the
@@ -188,7 +188,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def list_findings_reports(
         self, **kwargs: Unpack[ListFindingsReportsRequestTypeDef]
-    ) -> RegionResults[ListFindingsReportsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsReportsResponseTypeDef]:
         """List the available reports for a given profiling group and time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListFindingsReports
@@ -197,7 +197,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def list_profile_times(
         self, **kwargs: Unpack[ListProfileTimesRequestTypeDef]
-    ) -> RegionResults[ListProfileTimesResponseTypeDef]:
+    ) -> TargetResults[ListProfileTimesResponseTypeDef]:
         """Lists the start times of the available aggregated profiles of a profiling
         group for an aggregation period within the specified time range.
 
@@ -207,7 +207,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def list_profiling_groups(
         self, **kwargs: Unpack[ListProfilingGroupsRequestTypeDef]
-    ) -> RegionResults[ListProfilingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListProfilingGroupsResponseTypeDef]:
         """Returns a list of profiling groups. The profiling groups are returned as
         ProfilingGroupDescription objects.
 
@@ -217,7 +217,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags that are assigned to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/ListTagsForResource
@@ -226,7 +226,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def post_agent_profile(
         self, **kwargs: Unpack[PostAgentProfileRequestTypeDef]
-    ) -> RegionResults[PostAgentProfileResponseTypeDef]:
+    ) -> TargetResults[PostAgentProfileResponseTypeDef]:
         """Submits profiling data to an aggregated profile of a profiling group. To
         get an aggregated profile that is created with this profiling data, use
         GetProfile .
@@ -237,7 +237,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def put_permission(
         self, **kwargs: Unpack[PutPermissionRequestTypeDef]
-    ) -> RegionResults[PutPermissionResponseTypeDef]:
+    ) -> TargetResults[PutPermissionResponseTypeDef]:
         """Adds permissions to a profiling group's resource-based policy that are
         provided using an action group. If a profiling group doesn't have a
         resource-based policy, one is created for it using the permissions in the
@@ -249,7 +249,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def remove_notification_channel(
         self, **kwargs: Unpack[RemoveNotificationChannelRequestTypeDef]
-    ) -> RegionResults[RemoveNotificationChannelResponseTypeDef]:
+    ) -> TargetResults[RemoveNotificationChannelResponseTypeDef]:
         """Remove one anomaly notifications channel for a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/RemoveNotificationChannel
@@ -258,7 +258,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def remove_permission(
         self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> RegionResults[RemovePermissionResponseTypeDef]:
+    ) -> TargetResults[RemovePermissionResponseTypeDef]:
         """Removes permissions from a profiling group's resource-based policy that
         are provided using an action group. The one supported action group that
         can be removed is agentPermission which grants ConfigureAgent and
@@ -272,7 +272,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def submit_feedback(
         self, **kwargs: Unpack[SubmitFeedbackRequestTypeDef]
-    ) -> RegionResults[SubmitFeedbackResponseTypeDef]:
+    ) -> TargetResults[SubmitFeedbackResponseTypeDef]:
         """Sends feedback to CodeGuru Profiler about whether the anomaly detected by
         the analysis is useful or not.
 
@@ -282,7 +282,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Use to assign one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/TagResource
@@ -291,7 +291,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Use to remove one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/UntagResource
@@ -300,7 +300,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
 
     def update_profiling_group(
         self, **kwargs: Unpack[UpdateProfilingGroupRequestTypeDef]
-    ) -> RegionResults[UpdateProfilingGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateProfilingGroupResponseTypeDef]:
         """Updates a profiling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/codeguruprofiler-2019-07-18/UpdateProfilingGroup
@@ -314,7 +314,7 @@ class MultiRegionCodeGuruProfiler(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfileTimesRequestTypeDef],
-    ) -> RegionResults[ListProfileTimesResponseTypeDef]:
+    ) -> TargetResults[ListProfileTimesResponseTypeDef]:
         """Every page of ListProfileTimes in every target, merged per target
         (botocore's build_full_result).
 

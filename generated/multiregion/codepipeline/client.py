@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,7 +115,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def acknowledge_job(
         self, **kwargs: Unpack[AcknowledgeJobInputTypeDef]
-    ) -> RegionResults[AcknowledgeJobOutputTypeDef]:
+    ) -> TargetResults[AcknowledgeJobOutputTypeDef]:
         """Returns information about a specified job and whether that job has been
         received by the job worker. Used for custom actions only.
 
@@ -125,7 +125,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def acknowledge_third_party_job(
         self, **kwargs: Unpack[AcknowledgeThirdPartyJobInputTypeDef]
-    ) -> RegionResults[AcknowledgeThirdPartyJobOutputTypeDef]:
+    ) -> TargetResults[AcknowledgeThirdPartyJobOutputTypeDef]:
         """Confirms a job worker has received the specified job. Used for partner
         actions only.
 
@@ -135,7 +135,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def create_custom_action_type(
         self, **kwargs: Unpack[CreateCustomActionTypeInputTypeDef]
-    ) -> RegionResults[CreateCustomActionTypeOutputTypeDef]:
+    ) -> TargetResults[CreateCustomActionTypeOutputTypeDef]:
         """Creates a new custom action that can be used in all pipelines associated
         with the Amazon Web Services account. Only used for custom actions.
 
@@ -145,7 +145,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def create_pipeline(
         self, **kwargs: Unpack[CreatePipelineInputTypeDef]
-    ) -> RegionResults[CreatePipelineOutputTypeDef]:
+    ) -> TargetResults[CreatePipelineOutputTypeDef]:
         """Creates a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/CreatePipeline
@@ -154,7 +154,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def delete_custom_action_type(
         self, **kwargs: Unpack[DeleteCustomActionTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Marks a custom action as deleted. PollForJobs for the custom action fails
         after the action is marked for deletion. Used for custom actions only.
 
@@ -164,7 +164,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def delete_pipeline(
         self, **kwargs: Unpack[DeletePipelineInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/DeletePipeline
@@ -173,7 +173,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def delete_webhook(
         self, **kwargs: Unpack[DeleteWebhookInputTypeDef]
-    ) -> RegionResults[DeleteWebhookOutputTypeDef]:
+    ) -> TargetResults[DeleteWebhookOutputTypeDef]:
         """Deletes a previously created webhook by name. Deleting the webhook stops
         CodePipeline from starting a pipeline every time an external event occurs.
         The API returns successfully when trying to delete a webhook that is
@@ -186,7 +186,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def deregister_webhook_with_third_party(
         self, **kwargs: Unpack[DeregisterWebhookWithThirdPartyInputTypeDef]
-    ) -> RegionResults[DeregisterWebhookWithThirdPartyOutputTypeDef]:
+    ) -> TargetResults[DeregisterWebhookWithThirdPartyOutputTypeDef]:
         """Removes the connection between the webhook that was created by
         CodePipeline and the external tool with events to be detected. Currently
         supported only for webhooks that target an action type of GitHub.
@@ -197,7 +197,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def disable_stage_transition(
         self, **kwargs: Unpack[DisableStageTransitionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Prevents artifacts in a pipeline from transitioning to the next stage in
         the pipeline.
 
@@ -207,7 +207,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def enable_stage_transition(
         self, **kwargs: Unpack[EnableStageTransitionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables artifacts in a pipeline to transition to a stage in a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/EnableStageTransition
@@ -216,7 +216,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_action_type(
         self, **kwargs: Unpack[GetActionTypeInputTypeDef]
-    ) -> RegionResults[GetActionTypeOutputTypeDef]:
+    ) -> TargetResults[GetActionTypeOutputTypeDef]:
         """Returns information about an action type created for an external provider,
         where the action is to be used by customers of the external provider. The
         action can be created with any supported integration model.
@@ -227,7 +227,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_job_details(
         self, **kwargs: Unpack[GetJobDetailsInputTypeDef]
-    ) -> RegionResults[GetJobDetailsOutputTypeDef]:
+    ) -> TargetResults[GetJobDetailsOutputTypeDef]:
         """Returns information about a job. Used for custom actions only.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/GetJobDetails
@@ -236,7 +236,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_pipeline(
         self, **kwargs: Unpack[GetPipelineInputTypeDef]
-    ) -> RegionResults[GetPipelineOutputTypeDef]:
+    ) -> TargetResults[GetPipelineOutputTypeDef]:
         """Returns the metadata, structure, stages, and actions of a pipeline. Can be
         used to return the entire structure of a pipeline in JSON format, which
         can then be modified and used to update the pipeline structure with
@@ -248,7 +248,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_pipeline_execution(
         self, **kwargs: Unpack[GetPipelineExecutionInputTypeDef]
-    ) -> RegionResults[GetPipelineExecutionOutputTypeDef]:
+    ) -> TargetResults[GetPipelineExecutionOutputTypeDef]:
         """Returns information about an execution of a pipeline, including details
         about artifacts, the pipeline execution ID, and the name, version, and
         status of the pipeline.
@@ -259,7 +259,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_pipeline_state(
         self, **kwargs: Unpack[GetPipelineStateInputTypeDef]
-    ) -> RegionResults[GetPipelineStateOutputTypeDef]:
+    ) -> TargetResults[GetPipelineStateOutputTypeDef]:
         """Returns information about the state of a pipeline, including the stages
         and actions.
 
@@ -269,7 +269,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def get_third_party_job_details(
         self, **kwargs: Unpack[GetThirdPartyJobDetailsInputTypeDef]
-    ) -> RegionResults[GetThirdPartyJobDetailsOutputTypeDef]:
+    ) -> TargetResults[GetThirdPartyJobDetailsOutputTypeDef]:
         """Requests the details of a job for a third party action. Used for partner
         actions only.
 
@@ -279,7 +279,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_action_executions(
         self, **kwargs: Unpack[ListActionExecutionsInputTypeDef]
-    ) -> RegionResults[ListActionExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListActionExecutionsOutputTypeDef]:
         """Lists the action executions that have occurred in a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListActionExecutions
@@ -288,7 +288,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_action_types(
         self, **kwargs: Unpack[ListActionTypesInputTypeDef]
-    ) -> RegionResults[ListActionTypesOutputTypeDef]:
+    ) -> TargetResults[ListActionTypesOutputTypeDef]:
         """Gets a summary of all CodePipeline action types associated with your
         account.
 
@@ -298,7 +298,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_deploy_action_execution_targets(
         self, **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef]
-    ) -> RegionResults[ListDeployActionExecutionTargetsOutputTypeDef]:
+    ) -> TargetResults[ListDeployActionExecutionTargetsOutputTypeDef]:
         """Lists the targets for the deploy action.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListDeployActionExecutionTargets
@@ -307,7 +307,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_pipeline_executions(
         self, **kwargs: Unpack[ListPipelineExecutionsInputTypeDef]
-    ) -> RegionResults[ListPipelineExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionsOutputTypeDef]:
         """Gets a summary of the most recent executions for a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelineExecutions
@@ -316,7 +316,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_pipelines(
         self, **kwargs: Unpack[ListPipelinesInputTypeDef]
-    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListPipelinesOutputTypeDef]:
         """Gets a summary of all of the pipelines associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/ListPipelines
@@ -325,7 +325,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_rule_executions(
         self, **kwargs: Unpack[ListRuleExecutionsInputTypeDef]
-    ) -> RegionResults[ListRuleExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListRuleExecutionsOutputTypeDef]:
         """Lists the rule executions that have occurred in a pipeline configured for
         conditions with rules.
 
@@ -335,7 +335,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_rule_types(
         self, **kwargs: Unpack[ListRuleTypesInputTypeDef]
-    ) -> RegionResults[ListRuleTypesOutputTypeDef]:
+    ) -> TargetResults[ListRuleTypesOutputTypeDef]:
         """Lists the rules for the condition. For more information about conditions,
         see Stage conditions and How do stage conditions work?.For more
         information about rules, see the CodePipeline rule reference.
@@ -346,7 +346,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Gets the set of key-value pairs (metadata) that are used to manage the
         resource.
 
@@ -356,7 +356,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def list_webhooks(
         self, **kwargs: Unpack[ListWebhooksInputTypeDef]
-    ) -> RegionResults[ListWebhooksOutputTypeDef]:
+    ) -> TargetResults[ListWebhooksOutputTypeDef]:
         """Gets a listing of all the webhooks in this Amazon Web Services Region for
         this account. The output lists all webhooks and includes the webhook URL
         and ARN and the configuration for each webhook.
@@ -367,7 +367,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def override_stage_condition(
         self, **kwargs: Unpack[OverrideStageConditionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used to override a stage condition. For more information about conditions,
         see Stage conditions and How do stage conditions work?.
 
@@ -377,7 +377,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def poll_for_jobs(
         self, **kwargs: Unpack[PollForJobsInputTypeDef]
-    ) -> RegionResults[PollForJobsOutputTypeDef]:
+    ) -> TargetResults[PollForJobsOutputTypeDef]:
         """Returns information about any jobs for CodePipeline to act on. PollForJobs
         is valid only for action types with "Custom" in the owner field. If the
         action type contains AWS or ThirdParty in the owner field, the PollForJobs
@@ -389,7 +389,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def poll_for_third_party_jobs(
         self, **kwargs: Unpack[PollForThirdPartyJobsInputTypeDef]
-    ) -> RegionResults[PollForThirdPartyJobsOutputTypeDef]:
+    ) -> TargetResults[PollForThirdPartyJobsOutputTypeDef]:
         """Determines whether there are any third party jobs for a job worker to act
         on. Used for partner actions only.
 
@@ -399,7 +399,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_action_revision(
         self, **kwargs: Unpack[PutActionRevisionInputTypeDef]
-    ) -> RegionResults[PutActionRevisionOutputTypeDef]:
+    ) -> TargetResults[PutActionRevisionOutputTypeDef]:
         """Provides information to CodePipeline about new revisions to a source.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/PutActionRevision
@@ -408,7 +408,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_approval_result(
         self, **kwargs: Unpack[PutApprovalResultInputTypeDef]
-    ) -> RegionResults[PutApprovalResultOutputTypeDef]:
+    ) -> TargetResults[PutApprovalResultOutputTypeDef]:
         """Provides the response to a manual approval request to CodePipeline. Valid
         responses include Approved and Rejected.
 
@@ -418,7 +418,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_job_failure_result(
         self, **kwargs: Unpack[PutJobFailureResultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents the failure of a job as returned to the pipeline by a job
         worker. Used for custom actions only.
 
@@ -428,7 +428,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_job_success_result(
         self, **kwargs: Unpack[PutJobSuccessResultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents the success of a job as returned to the pipeline by a job
         worker. Used for custom actions only.
 
@@ -438,7 +438,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_third_party_job_failure_result(
         self, **kwargs: Unpack[PutThirdPartyJobFailureResultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents the failure of a third party job as returned to the pipeline by
         a job worker. Used for partner actions only.
 
@@ -448,7 +448,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_third_party_job_success_result(
         self, **kwargs: Unpack[PutThirdPartyJobSuccessResultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Represents the success of a third party job as returned to the pipeline by
         a job worker. Used for partner actions only.
 
@@ -458,7 +458,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def put_webhook(
         self, **kwargs: Unpack[PutWebhookInputTypeDef]
-    ) -> RegionResults[PutWebhookOutputTypeDef]:
+    ) -> TargetResults[PutWebhookOutputTypeDef]:
         """Defines a webhook and returns a unique webhook URL generated by
         CodePipeline. This URL can be supplied to third party source hosting
         providers to call every time there's a code change. When CodePipeline
@@ -475,7 +475,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def register_webhook_with_third_party(
         self, **kwargs: Unpack[RegisterWebhookWithThirdPartyInputTypeDef]
-    ) -> RegionResults[RegisterWebhookWithThirdPartyOutputTypeDef]:
+    ) -> TargetResults[RegisterWebhookWithThirdPartyOutputTypeDef]:
         """Configures a connection between the webhook that was created and the
         external tool with events to be detected.
 
@@ -485,7 +485,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def retry_stage_execution(
         self, **kwargs: Unpack[RetryStageExecutionInputTypeDef]
-    ) -> RegionResults[RetryStageExecutionOutputTypeDef]:
+    ) -> TargetResults[RetryStageExecutionOutputTypeDef]:
         """You can retry a stage that has failed without having to run a pipeline
         again from the beginning. You do this by either retrying the failed
         actions in a stage or by retrying all actions in the stage starting from
@@ -502,7 +502,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def rollback_stage(
         self, **kwargs: Unpack[RollbackStageInputTypeDef]
-    ) -> RegionResults[RollbackStageOutputTypeDef]:
+    ) -> TargetResults[RollbackStageOutputTypeDef]:
         """Rolls back a stage execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/RollbackStage
@@ -511,7 +511,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def start_pipeline_execution(
         self, **kwargs: Unpack[StartPipelineExecutionInputTypeDef]
-    ) -> RegionResults[StartPipelineExecutionOutputTypeDef]:
+    ) -> TargetResults[StartPipelineExecutionOutputTypeDef]:
         """Starts the specified pipeline. Specifically, it begins processing the
         latest commit to the source location specified as part of the pipeline.
 
@@ -521,7 +521,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def stop_pipeline_execution(
         self, **kwargs: Unpack[StopPipelineExecutionInputTypeDef]
-    ) -> RegionResults[StopPipelineExecutionOutputTypeDef]:
+    ) -> TargetResults[StopPipelineExecutionOutputTypeDef]:
         """Stops the specified pipeline execution. You choose to either stop the
         pipeline execution by completing in-progress actions without starting
         subsequent actions, or by abandoning in-progress actions. While completing
@@ -535,7 +535,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -545,7 +545,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/UntagResource
@@ -554,7 +554,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def update_action_type(
         self, **kwargs: Unpack[UpdateActionTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an action type that was created with any supported integration
         model, where the action type is to be used by customers of the action type
         provider. Use a JSON file with the action definition and UpdateActionType
@@ -566,7 +566,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
 
     def update_pipeline(
         self, **kwargs: Unpack[UpdatePipelineInputTypeDef]
-    ) -> RegionResults[UpdatePipelineOutputTypeDef]:
+    ) -> TargetResults[UpdatePipelineOutputTypeDef]:
         """Updates a specified pipeline with edits or changes to its structure. Use a
         JSON file with the pipeline structure and UpdatePipeline to provide the
         full structure of the pipeline. Updating the pipeline increases the
@@ -583,7 +583,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionExecutionsInputTypeDef],
-    ) -> RegionResults[ListActionExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListActionExecutionsOutputTypeDef]:
         """Every page of ListActionExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -606,7 +606,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionTypesInputTypeDef],
-    ) -> RegionResults[ListActionTypesOutputTypeDef]:
+    ) -> TargetResults[ListActionTypesOutputTypeDef]:
         """Every page of ListActionTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeployActionExecutionTargetsInputTypeDef],
-    ) -> RegionResults[ListDeployActionExecutionTargetsOutputTypeDef]:
+    ) -> TargetResults[ListDeployActionExecutionTargetsOutputTypeDef]:
         """Every page of ListDeployActionExecutionTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -653,7 +653,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineExecutionsInputTypeDef],
-    ) -> RegionResults[ListPipelineExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionsOutputTypeDef]:
         """Every page of ListPipelineExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,7 +676,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListPipelinesOutputTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -699,7 +699,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleExecutionsInputTypeDef],
-    ) -> RegionResults[ListRuleExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListRuleExecutionsOutputTypeDef]:
         """Every page of ListRuleExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -747,7 +747,7 @@ class MultiRegionCodePipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWebhooksInputTypeDef],
-    ) -> RegionResults[ListWebhooksOutputTypeDef]:
+    ) -> TargetResults[ListWebhooksOutputTypeDef]:
         """Every page of ListWebhooks in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -79,7 +79,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionInputTypeDef]
-    ) -> RegionResults[CreateConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateConnectionOutputTypeDef]:
         """Creates a connection that can then be given to other Amazon Web Services
         services like CodePipeline so that it can access third-party code
         repositories. The connection is in pending status until the third-party
@@ -91,7 +91,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def create_host(
         self, **kwargs: Unpack[CreateHostInputTypeDef]
-    ) -> RegionResults[CreateHostOutputTypeDef]:
+    ) -> TargetResults[CreateHostOutputTypeDef]:
         """Creates a resource that represents the infrastructure where a third-party
         provider is installed. The host is used when you create connections to an
         installed third-party provider type, such as GitHub Enterprise Server. You
@@ -103,7 +103,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def create_repository_link(
         self, **kwargs: Unpack[CreateRepositoryLinkInputTypeDef]
-    ) -> RegionResults[CreateRepositoryLinkOutputTypeDef]:
+    ) -> TargetResults[CreateRepositoryLinkOutputTypeDef]:
         """Creates a link to a specified external Git repository. A repository link
         allows Git sync to monitor and sync changes to files in a specified Git
         repository.
@@ -114,7 +114,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def create_sync_configuration(
         self, **kwargs: Unpack[CreateSyncConfigurationInputTypeDef]
-    ) -> RegionResults[CreateSyncConfigurationOutputTypeDef]:
+    ) -> TargetResults[CreateSyncConfigurationOutputTypeDef]:
         """Creates a sync configuration which allows Amazon Web Services to sync
         content from a Git repository to update a specified Amazon Web Services
         resource. Parameters for the sync configuration are determined by the sync
@@ -126,7 +126,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionInputTypeDef]
-    ) -> RegionResults[DeleteConnectionOutputTypeDef]:
+    ) -> TargetResults[DeleteConnectionOutputTypeDef]:
         """The connection to be deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/DeleteConnection
@@ -135,7 +135,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def delete_host(
         self, **kwargs: Unpack[DeleteHostInputTypeDef]
-    ) -> RegionResults[DeleteHostOutputTypeDef]:
+    ) -> TargetResults[DeleteHostOutputTypeDef]:
         """The host to be deleted. Before you delete a host, all connections
         associated to the host must be deleted.
 
@@ -145,7 +145,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def delete_repository_link(
         self, **kwargs: Unpack[DeleteRepositoryLinkInputTypeDef]
-    ) -> RegionResults[DeleteRepositoryLinkOutputTypeDef]:
+    ) -> TargetResults[DeleteRepositoryLinkOutputTypeDef]:
         """Deletes the association between your connection and a specified external
         Git repository.
 
@@ -155,7 +155,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def delete_sync_configuration(
         self, **kwargs: Unpack[DeleteSyncConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteSyncConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteSyncConfigurationOutputTypeDef]:
         """Deletes the sync configuration for a specified repository and connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/DeleteSyncConfiguration
@@ -164,7 +164,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionInputTypeDef]
-    ) -> RegionResults[GetConnectionOutputTypeDef]:
+    ) -> TargetResults[GetConnectionOutputTypeDef]:
         """Returns the connection ARN and details such as status, owner, and provider
         type.
 
@@ -174,7 +174,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_host(
         self, **kwargs: Unpack[GetHostInputTypeDef]
-    ) -> RegionResults[GetHostOutputTypeDef]:
+    ) -> TargetResults[GetHostOutputTypeDef]:
         """Returns the host ARN and details such as status, provider type, endpoint,
         and, if applicable, the VPC configuration.
 
@@ -184,7 +184,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_repository_link(
         self, **kwargs: Unpack[GetRepositoryLinkInputTypeDef]
-    ) -> RegionResults[GetRepositoryLinkOutputTypeDef]:
+    ) -> TargetResults[GetRepositoryLinkOutputTypeDef]:
         """Returns details about a repository link. A repository link allows Git sync
         to monitor and sync changes from files in a specified Git repository.
 
@@ -194,7 +194,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_repository_sync_status(
         self, **kwargs: Unpack[GetRepositorySyncStatusInputTypeDef]
-    ) -> RegionResults[GetRepositorySyncStatusOutputTypeDef]:
+    ) -> TargetResults[GetRepositorySyncStatusOutputTypeDef]:
         """Returns details about the sync status for a repository. A repository sync
         uses Git sync to push and pull changes from your remote repository.
 
@@ -204,7 +204,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_resource_sync_status(
         self, **kwargs: Unpack[GetResourceSyncStatusInputTypeDef]
-    ) -> RegionResults[GetResourceSyncStatusOutputTypeDef]:
+    ) -> TargetResults[GetResourceSyncStatusOutputTypeDef]:
         """Returns the status of the sync with the Git repository for a specific
         Amazon Web Services resource.
 
@@ -214,7 +214,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_sync_blocker_summary(
         self, **kwargs: Unpack[GetSyncBlockerSummaryInputTypeDef]
-    ) -> RegionResults[GetSyncBlockerSummaryOutputTypeDef]:
+    ) -> TargetResults[GetSyncBlockerSummaryOutputTypeDef]:
         """Returns a list of the most recent sync blockers.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/GetSyncBlockerSummary
@@ -223,7 +223,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def get_sync_configuration(
         self, **kwargs: Unpack[GetSyncConfigurationInputTypeDef]
-    ) -> RegionResults[GetSyncConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetSyncConfigurationOutputTypeDef]:
         """Returns details about a sync configuration, including the sync type and
         resource name. A sync configuration allows the configuration to sync (push
         and pull) changes from the remote repository for a specified branch in a
@@ -235,7 +235,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsInputTypeDef]
-    ) -> RegionResults[ListConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListConnectionsOutputTypeDef]:
         """Lists the connections associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListConnections
@@ -244,7 +244,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_hosts(
         self, **kwargs: Unpack[ListHostsInputTypeDef]
-    ) -> RegionResults[ListHostsOutputTypeDef]:
+    ) -> TargetResults[ListHostsOutputTypeDef]:
         """Lists the hosts associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListHosts
@@ -253,7 +253,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_repository_links(
         self, **kwargs: Unpack[ListRepositoryLinksInputTypeDef]
-    ) -> RegionResults[ListRepositoryLinksOutputTypeDef]:
+    ) -> TargetResults[ListRepositoryLinksOutputTypeDef]:
         """Lists the repository links created for connections in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListRepositoryLinks
@@ -262,7 +262,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_repository_sync_definitions(
         self, **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef]
-    ) -> RegionResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
         """Lists the repository sync definitions for repository links in your
         account.
 
@@ -272,7 +272,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_sync_configurations(
         self, **kwargs: Unpack[ListSyncConfigurationsInputTypeDef]
-    ) -> RegionResults[ListSyncConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListSyncConfigurationsOutputTypeDef]:
         """Returns a list of sync configurations for a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/ListSyncConfigurations
@@ -281,7 +281,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Gets the set of key-value pairs (metadata) that are used to manage the
         resource.
 
@@ -291,7 +291,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -301,7 +301,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/UntagResource
@@ -310,7 +310,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def update_host(
         self, **kwargs: Unpack[UpdateHostInputTypeDef]
-    ) -> RegionResults[UpdateHostOutputTypeDef]:
+    ) -> TargetResults[UpdateHostOutputTypeDef]:
         """Updates a specified host with the provided configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-connections-2019-12-01/UpdateHost
@@ -319,7 +319,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def update_repository_link(
         self, **kwargs: Unpack[UpdateRepositoryLinkInputTypeDef]
-    ) -> RegionResults[UpdateRepositoryLinkOutputTypeDef]:
+    ) -> TargetResults[UpdateRepositoryLinkOutputTypeDef]:
         """Updates the association between your connection and a specified external
         Git repository. A repository link allows Git sync to monitor and sync
         changes to files in a specified Git repository.
@@ -330,7 +330,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def update_sync_blocker(
         self, **kwargs: Unpack[UpdateSyncBlockerInputTypeDef]
-    ) -> RegionResults[UpdateSyncBlockerOutputTypeDef]:
+    ) -> TargetResults[UpdateSyncBlockerOutputTypeDef]:
         """Allows you to update the status of a sync blocker, resolving the blocker
         and allowing syncing to continue.
 
@@ -340,7 +340,7 @@ class MultiRegionCodeStarconnections(MultiRegionClient):
 
     def update_sync_configuration(
         self, **kwargs: Unpack[UpdateSyncConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateSyncConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateSyncConfigurationOutputTypeDef]:
         """Updates the sync configuration for your connection and a specified
         external Git repository.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,7 +60,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def create_notification_rule(
         self, **kwargs: Unpack[CreateNotificationRuleRequestTypeDef]
-    ) -> RegionResults[CreateNotificationRuleResultTypeDef]:
+    ) -> TargetResults[CreateNotificationRuleResultTypeDef]:
         """Creates a notification rule for a resource. The rule specifies the events
         you want notifications about and the targets (such as Amazon Q Developer
         in chat applications topics or Amazon Q Developer in chat applications
@@ -72,7 +72,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def delete_notification_rule(
         self, **kwargs: Unpack[DeleteNotificationRuleRequestTypeDef]
-    ) -> RegionResults[DeleteNotificationRuleResultTypeDef]:
+    ) -> TargetResults[DeleteNotificationRuleResultTypeDef]:
         """Deletes a notification rule for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DeleteNotificationRule
@@ -81,7 +81,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def delete_target(
         self, **kwargs: Unpack[DeleteTargetRequestTypeDef]
-    ) -> RegionResults[DeleteTargetResultTypeDef]:
+    ) -> TargetResults[DeleteTargetResultTypeDef]:
         """Deletes a specified target for notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DeleteTarget
@@ -90,7 +90,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def describe_notification_rule(
         self, **kwargs: Unpack[DescribeNotificationRuleRequestTypeDef]
-    ) -> RegionResults[DescribeNotificationRuleResultTypeDef]:
+    ) -> TargetResults[DescribeNotificationRuleResultTypeDef]:
         """Returns information about a specified notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/DescribeNotificationRule
@@ -99,7 +99,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def list_event_types(
         self, **kwargs: Unpack[ListEventTypesRequestTypeDef]
-    ) -> RegionResults[ListEventTypesResultTypeDef]:
+    ) -> TargetResults[ListEventTypesResultTypeDef]:
         """Returns information about the event types available for configuring
         notifications.
 
@@ -109,7 +109,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def list_notification_rules(
         self, **kwargs: Unpack[ListNotificationRulesRequestTypeDef]
-    ) -> RegionResults[ListNotificationRulesResultTypeDef]:
+    ) -> TargetResults[ListNotificationRulesResultTypeDef]:
         """Returns a list of the notification rules for an Amazon Web Services
         account.
 
@@ -119,7 +119,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Returns a list of the tags associated with a notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/ListTagsForResource
@@ -128,7 +128,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def list_targets(
         self, **kwargs: Unpack[ListTargetsRequestTypeDef]
-    ) -> RegionResults[ListTargetsResultTypeDef]:
+    ) -> TargetResults[ListTargetsResultTypeDef]:
         """Returns a list of the notification rule targets for an Amazon Web Services
         account.
 
@@ -138,7 +138,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def subscribe(
         self, **kwargs: Unpack[SubscribeRequestTypeDef]
-    ) -> RegionResults[SubscribeResultTypeDef]:
+    ) -> TargetResults[SubscribeResultTypeDef]:
         """Creates an association between a notification rule and an Amazon Q
         Developer in chat applications topic or Amazon Q Developer in chat
         applications client so that the associated target can receive
@@ -150,7 +150,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Associates a set of provided tags with a notification rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/codestar-notifications-2019-10-15/TagResource
@@ -159,7 +159,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def unsubscribe(
         self, **kwargs: Unpack[UnsubscribeRequestTypeDef]
-    ) -> RegionResults[UnsubscribeResultTypeDef]:
+    ) -> TargetResults[UnsubscribeResultTypeDef]:
         """Removes an association between a notification rule and an Amazon Q
         Developer in chat applications topic so that subscribers to that topic
         stop receiving notifications when the events described in the rule are
@@ -171,7 +171,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Removes the association between one or more provided tags and a
         notification rule.
 
@@ -181,7 +181,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
 
     def update_notification_rule(
         self, **kwargs: Unpack[UpdateNotificationRuleRequestTypeDef]
-    ) -> RegionResults[UpdateNotificationRuleResultTypeDef]:
+    ) -> TargetResults[UpdateNotificationRuleResultTypeDef]:
         """Updates a notification rule for a resource. You can change the events that
         trigger the notification rule, the status of the rule, and the targets
         that receive the notifications.
@@ -197,7 +197,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventTypesRequestTypeDef],
-    ) -> RegionResults[ListEventTypesResultTypeDef]:
+    ) -> TargetResults[ListEventTypesResultTypeDef]:
         """Every page of ListEventTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -221,7 +221,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationRulesRequestTypeDef],
-    ) -> RegionResults[ListNotificationRulesResultTypeDef]:
+    ) -> TargetResults[ListNotificationRulesResultTypeDef]:
         """Every page of ListNotificationRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -245,7 +245,7 @@ class MultiRegionCodeStarNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> RegionResults[ListTargetsResultTypeDef]:
+    ) -> TargetResults[ListTargetsResultTypeDef]:
         """Every page of ListTargets in every target, merged per target (botocore's
         build_full_result).
 

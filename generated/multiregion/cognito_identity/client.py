@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -70,7 +70,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def create_identity_pool(
         self, **kwargs: Unpack[CreateIdentityPoolInputTypeDef]
-    ) -> RegionResults[IdentityPoolResponseTypeDef]:
+    ) -> TargetResults[IdentityPoolResponseTypeDef]:
         """Creates a new identity pool. The identity pool is a store of user identity
         information that is specific to your Amazon Web Services account. The keys
         for SupportedLoginProviders are as follows:
@@ -81,7 +81,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def delete_identities(
         self, **kwargs: Unpack[DeleteIdentitiesInputTypeDef]
-    ) -> RegionResults[DeleteIdentitiesResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentitiesResponseTypeDef]:
         """Deletes identities from an identity pool. You can specify a list of 1-60
         identities that you want to delete.
 
@@ -91,7 +91,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def delete_identity_pool(
         self, **kwargs: Unpack[DeleteIdentityPoolInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an identity pool. Once a pool is deleted, users will not be able
         to authenticate with the pool.
 
@@ -101,7 +101,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def describe_identity(
         self, **kwargs: Unpack[DescribeIdentityInputTypeDef]
-    ) -> RegionResults[IdentityDescriptionResponseTypeDef]:
+    ) -> TargetResults[IdentityDescriptionResponseTypeDef]:
         """Returns metadata related to the given identity, including when the
         identity was created and any associated linked logins.
 
@@ -111,7 +111,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def describe_identity_pool(
         self, **kwargs: Unpack[DescribeIdentityPoolInputTypeDef]
-    ) -> RegionResults[IdentityPoolResponseTypeDef]:
+    ) -> TargetResults[IdentityPoolResponseTypeDef]:
         """Gets details about a particular identity pool, including the pool name, ID
         description, creation date, and current number of users.
 
@@ -121,7 +121,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_credentials_for_identity(
         self, **kwargs: Unpack[GetCredentialsForIdentityInputTypeDef]
-    ) -> RegionResults[GetCredentialsForIdentityResponseTypeDef]:
+    ) -> TargetResults[GetCredentialsForIdentityResponseTypeDef]:
         """Returns credentials for the provided identity ID. Any provided logins will
         be validated against supported login providers. If the token is for
         cognito-identity.amazonaws.com, it will be passed through to Security
@@ -133,7 +133,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_id(
         self, **kwargs: Unpack[GetIdInputTypeDef]
-    ) -> RegionResults[GetIdResponseTypeDef]:
+    ) -> TargetResults[GetIdResponseTypeDef]:
         """Generates (or retrieves) IdentityID. Supplying multiple logins will create
         an implicit linked account.
 
@@ -143,7 +143,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_identity_pool_roles(
         self, **kwargs: Unpack[GetIdentityPoolRolesInputTypeDef]
-    ) -> RegionResults[GetIdentityPoolRolesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityPoolRolesResponseTypeDef]:
         """Gets the roles for an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/GetIdentityPoolRoles
@@ -152,7 +152,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_open_id_token(
         self, **kwargs: Unpack[GetOpenIdTokenInputTypeDef]
-    ) -> RegionResults[GetOpenIdTokenResponseTypeDef]:
+    ) -> TargetResults[GetOpenIdTokenResponseTypeDef]:
         """Gets an OpenID token, using a known Cognito ID. This known Cognito ID is
         returned by GetId. You can optionally add additional logins for the
         identity. Supplying multiple logins creates an implicit link.
@@ -163,7 +163,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_open_id_token_for_developer_identity(
         self, **kwargs: Unpack[GetOpenIdTokenForDeveloperIdentityInputTypeDef]
-    ) -> RegionResults[GetOpenIdTokenForDeveloperIdentityResponseTypeDef]:
+    ) -> TargetResults[GetOpenIdTokenForDeveloperIdentityResponseTypeDef]:
         """Registers (or retrieves) a Cognito IdentityId and an OpenID Connect token
         for a user authenticated by your backend authentication process. Supplying
         multiple logins will create an implicit linked account. You can only
@@ -177,7 +177,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def get_principal_tag_attribute_map(
         self, **kwargs: Unpack[GetPrincipalTagAttributeMapInputTypeDef]
-    ) -> RegionResults[GetPrincipalTagAttributeMapResponseTypeDef]:
+    ) -> TargetResults[GetPrincipalTagAttributeMapResponseTypeDef]:
         """Use GetPrincipalTagAttributeMap to list all mappings between PrincipalTags
         and user attributes.
 
@@ -187,7 +187,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def list_identities(
         self, **kwargs: Unpack[ListIdentitiesInputTypeDef]
-    ) -> RegionResults[ListIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
         """Lists the identities in an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentities
@@ -196,7 +196,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def list_identity_pools(
         self, **kwargs: Unpack[ListIdentityPoolsInputTypeDef]
-    ) -> RegionResults[ListIdentityPoolsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityPoolsResponseTypeDef]:
         """Lists all of the Cognito identity pools registered for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListIdentityPools
@@ -205,7 +205,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are assigned to an Amazon Cognito identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/ListTagsForResource
@@ -214,7 +214,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def lookup_developer_identity(
         self, **kwargs: Unpack[LookupDeveloperIdentityInputTypeDef]
-    ) -> RegionResults[LookupDeveloperIdentityResponseTypeDef]:
+    ) -> TargetResults[LookupDeveloperIdentityResponseTypeDef]:
         """Retrieves the IdentityID associated with a DeveloperUserIdentifier or the
         list of DeveloperUserIdentifier values associated with an IdentityId for
         an existing identity. Either IdentityID or DeveloperUserIdentifier must
@@ -231,7 +231,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def merge_developer_identities(
         self, **kwargs: Unpack[MergeDeveloperIdentitiesInputTypeDef]
-    ) -> RegionResults[MergeDeveloperIdentitiesResponseTypeDef]:
+    ) -> TargetResults[MergeDeveloperIdentitiesResponseTypeDef]:
         """Merges two users having different IdentityIds, existing in the same
         identity pool, and identified by the same developer provider. You can use
         this action to request that discrete users be merged and identified as a
@@ -247,7 +247,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def set_identity_pool_roles(
         self, **kwargs: Unpack[SetIdentityPoolRolesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the roles for an identity pool. These roles are used when making
         calls to GetCredentialsForIdentity action.
 
@@ -257,7 +257,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def set_principal_tag_attribute_map(
         self, **kwargs: Unpack[SetPrincipalTagAttributeMapInputTypeDef]
-    ) -> RegionResults[SetPrincipalTagAttributeMapResponseTypeDef]:
+    ) -> TargetResults[SetPrincipalTagAttributeMapResponseTypeDef]:
         """You can use this operation to use default (username and clientID)
         attribute or custom attribute mappings.
 
@@ -267,7 +267,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns a set of tags to the specified Amazon Cognito identity pool. A tag
         is a label that you can use to categorize and manage identity pools in
         different ways, such as by purpose, owner, environment, or other criteria.
@@ -278,7 +278,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def unlink_developer_identity(
         self, **kwargs: Unpack[UnlinkDeveloperIdentityInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Unlinks a DeveloperUserIdentifier from an existing identity. Unlinked
         developer users will be considered new identities next time they are seen.
         If, for a given Cognito identity, you remove all federated identities as
@@ -291,7 +291,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def unlink_identity(
         self, **kwargs: Unpack[UnlinkIdentityInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Unlinks a federated identity from an existing account. Unlinked logins
         will be considered new identities next time they are seen. Removing the
         last linked login will make this identity inaccessible.
@@ -302,7 +302,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified Amazon Cognito identity
         pool. You can use this action up to 5 times per second, per account
 
@@ -312,7 +312,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
 
     def update_identity_pool(
         self, **kwargs: Unpack[IdentityPoolTypeDef]
-    ) -> RegionResults[IdentityPoolResponseTypeDef]:
+    ) -> TargetResults[IdentityPoolResponseTypeDef]:
         """Updates the configuration of an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-identity-2014-06-30/UpdateIdentityPool
@@ -326,7 +326,7 @@ class MultiRegionCognitoIdentity(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentityPoolsInputTypeDef],
-    ) -> RegionResults[ListIdentityPoolsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityPoolsResponseTypeDef]:
         """Every page of ListIdentityPools in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -273,7 +273,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def add_custom_attributes(
         self, **kwargs: Unpack[AddCustomAttributesRequestTypeDef]
-    ) -> RegionResults[AddCustomAttributesResponseTypeDef]:
+    ) -> TargetResults[AddCustomAttributesResponseTypeDef]:
         """Adds additional user attributes to the user pool schema. Custom attributes
         can be mutable or immutable and have a custom: or dev: prefix. For more
         information, see Custom attributes.
@@ -284,7 +284,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def add_user_pool_client_secret(
         self, **kwargs: Unpack[AddUserPoolClientSecretRequestTypeDef]
-    ) -> RegionResults[AddUserPoolClientSecretResponseTypeDef]:
+    ) -> TargetResults[AddUserPoolClientSecretResponseTypeDef]:
         """Creates a new client secret for an existing confidential user pool app
         client. Supports up to 2 active secrets per app client for zero-downtime
         credential rotation workflows.
@@ -295,7 +295,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_add_user_to_group(
         self, **kwargs: Unpack[AdminAddUserToGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a user to a group. A user who is in a group can present a
         preferred-role claim to an identity pool, and populates a cognito:groups
         claim to their access and identity tokens.
@@ -306,7 +306,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_confirm_sign_up(
         self, **kwargs: Unpack[AdminConfirmSignUpRequestTypeDef]
-    ) -> RegionResults[AdminConfirmSignUpResponseTypeDef]:
+    ) -> TargetResults[AdminConfirmSignUpResponseTypeDef]:
         """Confirms user sign-up as an administrator.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminConfirmSignUp
@@ -315,7 +315,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_create_user(
         self, **kwargs: Unpack[AdminCreateUserRequestTypeDef]
-    ) -> RegionResults[AdminCreateUserResponseTypeDef]:
+    ) -> TargetResults[AdminCreateUserResponseTypeDef]:
         """Creates a new user in the specified user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminCreateUser
@@ -324,7 +324,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_delete_user(
         self, **kwargs: Unpack[AdminDeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user profile in your user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminDeleteUser
@@ -333,7 +333,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_delete_user_attributes(
         self, **kwargs: Unpack[AdminDeleteUserAttributesRequestTypeDef]
-    ) -> RegionResults[AdminDeleteUserAttributesResponseTypeDef]:
+    ) -> TargetResults[AdminDeleteUserAttributesResponseTypeDef]:
         """Deletes attribute values from a user. This operation doesn't affect tokens
         for existing user sessions. The next ID token that the user receives will
         no longer have the deleted attributes.
@@ -344,7 +344,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_disable_provider_for_user(
         self, **kwargs: Unpack[AdminDisableProviderForUserRequestTypeDef]
-    ) -> RegionResults[AdminDisableProviderForUserResponseTypeDef]:
+    ) -> TargetResults[AdminDisableProviderForUserResponseTypeDef]:
         """Prevents the user from signing in with the specified external (SAML or
         social) identity provider (IdP). If the user that you want to deactivate
         is a Amazon Cognito user pools native username + password user, they can't
@@ -360,7 +360,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_disable_user(
         self, **kwargs: Unpack[AdminDisableUserRequestTypeDef]
-    ) -> RegionResults[AdminDisableUserResponseTypeDef]:
+    ) -> TargetResults[AdminDisableUserResponseTypeDef]:
         """Deactivates a user profile and revokes all access tokens for the user. A
         deactivated user can't sign in, but still appears in the responses to
         ListUsers API requests.
@@ -371,7 +371,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_enable_user(
         self, **kwargs: Unpack[AdminEnableUserRequestTypeDef]
-    ) -> RegionResults[AdminEnableUserResponseTypeDef]:
+    ) -> TargetResults[AdminEnableUserResponseTypeDef]:
         """Activates sign-in for a user profile that previously had sign-in access
         disabled.
 
@@ -381,7 +381,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_forget_device(
         self, **kwargs: Unpack[AdminForgetDeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Forgets, or deletes, a remembered device from a user's profile. After you
         forget the device, the user can no longer complete device authentication
         with that device and when applicable, must submit MFA codes again. For
@@ -393,7 +393,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_get_device(
         self, **kwargs: Unpack[AdminGetDeviceRequestTypeDef]
-    ) -> RegionResults[AdminGetDeviceResponseTypeDef]:
+    ) -> TargetResults[AdminGetDeviceResponseTypeDef]:
         """Given the device key, returns details for a user's device. For more
         information, see Working with devices.
 
@@ -403,7 +403,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_get_user(
         self, **kwargs: Unpack[AdminGetUserRequestTypeDef]
-    ) -> RegionResults[AdminGetUserResponseTypeDef]:
+    ) -> TargetResults[AdminGetUserResponseTypeDef]:
         """Given a username, returns details about a user profile in a user pool. You
         can specify alias attributes in the Username request parameter.
 
@@ -413,7 +413,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_initiate_auth(
         self, **kwargs: Unpack[AdminInitiateAuthRequestTypeDef]
-    ) -> RegionResults[AdminInitiateAuthResponseTypeDef]:
+    ) -> TargetResults[AdminInitiateAuthResponseTypeDef]:
         """Starts sign-in for applications with a server-side component, for example
         a traditional web application. This operation specifies the authentication
         flow that you'd like to begin. The authentication flow that you specify
@@ -426,7 +426,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_link_provider_for_user(
         self, **kwargs: Unpack[AdminLinkProviderForUserRequestTypeDef]
-    ) -> RegionResults[AdminLinkProviderForUserResponseTypeDef]:
+    ) -> TargetResults[AdminLinkProviderForUserResponseTypeDef]:
         """Links an existing user account in a user pool, or DestinationUser, to an
         identity from an external IdP, or SourceUser, based on a specified
         attribute name and value from the external IdP.
@@ -437,7 +437,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_list_devices(
         self, **kwargs: Unpack[AdminListDevicesRequestTypeDef]
-    ) -> RegionResults[AdminListDevicesResponseTypeDef]:
+    ) -> TargetResults[AdminListDevicesResponseTypeDef]:
         """Lists a user's registered devices. Remembered devices are used in
         authentication services where you offer a "Remember me" option for users
         who you want to permit to sign in without MFA from a trusted device. Users
@@ -450,7 +450,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_list_groups_for_user(
         self, **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef]
-    ) -> RegionResults[AdminListGroupsForUserResponseTypeDef]:
+    ) -> TargetResults[AdminListGroupsForUserResponseTypeDef]:
         """Lists the groups that a user belongs to. User pool groups are identifiers
         that you can reference from the contents of ID and access tokens, and set
         preferred IAM roles for identity-pool authentication. For more
@@ -462,7 +462,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_list_user_auth_events(
         self, **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef]
-    ) -> RegionResults[AdminListUserAuthEventsResponseTypeDef]:
+    ) -> TargetResults[AdminListUserAuthEventsResponseTypeDef]:
         """Requests a history of user activity and any risks detected as part of
         Amazon Cognito threat protection. For more information, see Viewing user
         event history.
@@ -473,7 +473,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_remove_user_from_group(
         self, **kwargs: Unpack[AdminRemoveUserFromGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Given a username and a group name, removes them from the group. User pool
         groups are identifiers that you can reference from the contents of ID and
         access tokens, and set preferred IAM roles for identity-pool
@@ -485,7 +485,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_reset_user_password(
         self, **kwargs: Unpack[AdminResetUserPasswordRequestTypeDef]
-    ) -> RegionResults[AdminResetUserPasswordResponseTypeDef]:
+    ) -> TargetResults[AdminResetUserPasswordResponseTypeDef]:
         """Begins the password reset process. Sets the requested user’s account into
         a RESET_REQUIRED status, and sends them a password-reset code. Your user
         pool also sends the user a notification with a reset code and the
@@ -499,7 +499,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_respond_to_auth_challenge(
         self, **kwargs: Unpack[AdminRespondToAuthChallengeRequestTypeDef]
-    ) -> RegionResults[AdminRespondToAuthChallengeResponseTypeDef]:
+    ) -> TargetResults[AdminRespondToAuthChallengeResponseTypeDef]:
         """Some API operations in a user pool generate a challenge, like a prompt for
         an MFA code, for device authentication that bypasses MFA, or for a custom
         authentication challenge. An AdminRespondToAuthChallenge API request
@@ -513,7 +513,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_set_user_mfa_preference(
         self, **kwargs: Unpack[AdminSetUserMFAPreferenceRequestTypeDef]
-    ) -> RegionResults[AdminSetUserMFAPreferenceResponseTypeDef]:
+    ) -> TargetResults[AdminSetUserMFAPreferenceResponseTypeDef]:
         """Sets the user's multi-factor authentication (MFA) preference, including
         which MFA options are activated, and if any are preferred. Only one factor
         can be set as preferred. The preferred MFA factor will be used to
@@ -527,7 +527,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_set_user_password(
         self, **kwargs: Unpack[AdminSetUserPasswordRequestTypeDef]
-    ) -> RegionResults[AdminSetUserPasswordResponseTypeDef]:
+    ) -> TargetResults[AdminSetUserPasswordResponseTypeDef]:
         """Sets the specified user's password in a user pool. This operation
         administratively sets a temporary or permanent password for a user. With
         this operation, you can bypass self-service password changes and permit
@@ -540,7 +540,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_set_user_settings(
         self, **kwargs: Unpack[AdminSetUserSettingsRequestTypeDef]
-    ) -> RegionResults[AdminSetUserSettingsResponseTypeDef]:
+    ) -> TargetResults[AdminSetUserSettingsResponseTypeDef]:
         """This action is no longer supported. You can use it to configure only SMS
         MFA. You can't use it to configure time-based one-time password (TOTP)
         software token MFA.
@@ -551,7 +551,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_update_auth_event_feedback(
         self, **kwargs: Unpack[AdminUpdateAuthEventFeedbackRequestTypeDef]
-    ) -> RegionResults[AdminUpdateAuthEventFeedbackResponseTypeDef]:
+    ) -> TargetResults[AdminUpdateAuthEventFeedbackResponseTypeDef]:
         """Provides the feedback for an authentication event generated by threat
         protection features. Your response indicates that you think that the event
         either was from a valid user or was an unwanted authentication attempt.
@@ -565,7 +565,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_update_device_status(
         self, **kwargs: Unpack[AdminUpdateDeviceStatusRequestTypeDef]
-    ) -> RegionResults[AdminUpdateDeviceStatusResponseTypeDef]:
+    ) -> TargetResults[AdminUpdateDeviceStatusResponseTypeDef]:
         """Updates the status of a user's device so that it is marked as remembered
         or not remembered for the purpose of device authentication. Device
         authentication is a "remember me" mechanism that silently completes
@@ -580,7 +580,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_update_user_attributes(
         self, **kwargs: Unpack[AdminUpdateUserAttributesRequestTypeDef]
-    ) -> RegionResults[AdminUpdateUserAttributesResponseTypeDef]:
+    ) -> TargetResults[AdminUpdateUserAttributesResponseTypeDef]:
         """Updates the specified user's attributes. To delete an attribute from your
         user, submit the attribute in your API request with a blank value.
 
@@ -590,7 +590,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def admin_user_global_sign_out(
         self, **kwargs: Unpack[AdminUserGlobalSignOutRequestTypeDef]
-    ) -> RegionResults[AdminUserGlobalSignOutResponseTypeDef]:
+    ) -> TargetResults[AdminUserGlobalSignOutResponseTypeDef]:
         """Invalidates the identity, access, and refresh tokens that Amazon Cognito
         issued to a user. Call this operation with your administrative credentials
         when your user signs out of your app. This results in the following
@@ -602,7 +602,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def associate_software_token(
         self, **kwargs: Unpack[AssociateSoftwareTokenRequestTypeDef]
-    ) -> RegionResults[AssociateSoftwareTokenResponseTypeDef]:
+    ) -> TargetResults[AssociateSoftwareTokenResponseTypeDef]:
         """Begins setup of time-based one-time password (TOTP) multi-factor
         authentication (MFA) for a user, with a unique private key that Amazon
         Cognito generates and returns in the API response. You can authorize an
@@ -616,7 +616,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def change_password(
         self, **kwargs: Unpack[ChangePasswordRequestTypeDef]
-    ) -> RegionResults[ChangePasswordResponseTypeDef]:
+    ) -> TargetResults[ChangePasswordResponseTypeDef]:
         """Changes the password for the currently signed-in user.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ChangePassword
@@ -625,7 +625,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def complete_web_authn_registration(
         self, **kwargs: Unpack[CompleteWebAuthnRegistrationRequestTypeDef]
-    ) -> RegionResults[CompleteWebAuthnRegistrationResponseTypeDef]:
+    ) -> TargetResults[CompleteWebAuthnRegistrationResponseTypeDef]:
         """Completes registration of a passkey authenticator for the currently
         signed-in user.
 
@@ -635,7 +635,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def confirm_device(
         self, **kwargs: Unpack[ConfirmDeviceRequestTypeDef]
-    ) -> RegionResults[ConfirmDeviceResponseTypeDef]:
+    ) -> TargetResults[ConfirmDeviceResponseTypeDef]:
         """Confirms a device that a user wants to remember. A remembered device is a
         "Remember me on this device" option for user pools that perform
         authentication with the device key of a trusted device in the back end,
@@ -648,7 +648,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def confirm_forgot_password(
         self, **kwargs: Unpack[ConfirmForgotPasswordRequestTypeDef]
-    ) -> RegionResults[ConfirmForgotPasswordResponseTypeDef]:
+    ) -> TargetResults[ConfirmForgotPasswordResponseTypeDef]:
         """This public API operation accepts a confirmation code that Amazon Cognito
         sent to a user and accepts a new password for that user.
 
@@ -658,7 +658,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def confirm_sign_up(
         self, **kwargs: Unpack[ConfirmSignUpRequestTypeDef]
-    ) -> RegionResults[ConfirmSignUpResponseTypeDef]:
+    ) -> TargetResults[ConfirmSignUpResponseTypeDef]:
         """Confirms the account of a new user. This public API operation submits a
         code that Amazon Cognito sent to your user when they signed up in your
         user pool. After your user enters their code, they confirm ownership of
@@ -672,7 +672,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a new group in the specified user pool. For more information about
         user pool groups, see Adding groups to a user pool.
 
@@ -682,7 +682,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_identity_provider(
         self, **kwargs: Unpack[CreateIdentityProviderRequestTypeDef]
-    ) -> RegionResults[CreateIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[CreateIdentityProviderResponseTypeDef]:
         """Adds a configuration and trust relationship between a third-party identity
         provider (IdP) and a user pool. Amazon Cognito accepts sign-in with
         third-party identity providers through managed login and OIDC
@@ -695,7 +695,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_managed_login_branding(
         self, **kwargs: Unpack[CreateManagedLoginBrandingRequestTypeDef]
-    ) -> RegionResults[CreateManagedLoginBrandingResponseTypeDef]:
+    ) -> TargetResults[CreateManagedLoginBrandingResponseTypeDef]:
         """Creates a new set of branding settings for a user pool style and
         associates it with an app client. This operation is the programmatic
         option for the creation of a new style in the branding editor.
@@ -706,7 +706,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_resource_server(
         self, **kwargs: Unpack[CreateResourceServerRequestTypeDef]
-    ) -> RegionResults[CreateResourceServerResponseTypeDef]:
+    ) -> TargetResults[CreateResourceServerResponseTypeDef]:
         """Creates a new OAuth2.0 resource server and defines custom scopes within
         it. Resource servers are associated with custom scopes and
         machine-to-machine (M2M) authorization. For more information, see Access
@@ -718,7 +718,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_terms(
         self, **kwargs: Unpack[CreateTermsRequestTypeDef]
-    ) -> RegionResults[CreateTermsResponseTypeDef]:
+    ) -> TargetResults[CreateTermsResponseTypeDef]:
         """Creates terms documents for the requested app client. When Terms and
         conditions and Privacy policy documents are configured, the app client
         displays links to them in the sign-up page of managed login for the app
@@ -730,7 +730,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_user_import_job(
         self, **kwargs: Unpack[CreateUserImportJobRequestTypeDef]
-    ) -> RegionResults[CreateUserImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateUserImportJobResponseTypeDef]:
         """Creates a user import job. You can import users into user pools from a
         comma-separated values (CSV) file without adding Amazon Cognito MAU costs
         to your Amazon Web Services bill.
@@ -741,7 +741,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_user_pool(
         self, **kwargs: Unpack[CreateUserPoolRequestTypeDef]
-    ) -> RegionResults[CreateUserPoolResponseTypeDef]:
+    ) -> TargetResults[CreateUserPoolResponseTypeDef]:
         """Creates a new Amazon Cognito user pool. This operation sets basic and
         advanced configuration options.
 
@@ -751,7 +751,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_user_pool_client(
         self, **kwargs: Unpack[CreateUserPoolClientRequestTypeDef]
-    ) -> RegionResults[CreateUserPoolClientResponseTypeDef]:
+    ) -> TargetResults[CreateUserPoolClientResponseTypeDef]:
         """Creates an app client in a user pool. This operation sets basic and
         advanced configuration options.
 
@@ -761,7 +761,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def create_user_pool_domain(
         self, **kwargs: Unpack[CreateUserPoolDomainRequestTypeDef]
-    ) -> RegionResults[CreateUserPoolDomainResponseTypeDef]:
+    ) -> TargetResults[CreateUserPoolDomainResponseTypeDef]:
         """A user pool domain hosts managed login, an authorization server and web
         server for authentication in your application. This operation creates a
         new user pool prefix domain or custom domain and sets the managed login
@@ -776,7 +776,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a group from the specified user pool. When you delete a group,
         that group no longer contributes to users' cognito:preferred_group or
         cognito:groups claims, and no longer influence access-control decision
@@ -789,7 +789,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_identity_provider(
         self, **kwargs: Unpack[DeleteIdentityProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user pool identity provider (IdP). After you delete an IdP,
         users can no longer sign in to your user pool through that IdP. For more
         information about user pool IdPs, see Third-party IdP sign-in.
@@ -800,7 +800,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_managed_login_branding(
         self, **kwargs: Unpack[DeleteManagedLoginBrandingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a managed login branding style. When you delete a style, you
         delete the branding association for an app client. When an app client
         doesn't have a style assigned, your managed login pages for that app
@@ -813,7 +813,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_resource_server(
         self, **kwargs: Unpack[DeleteResourceServerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a resource server. After you delete a resource server, users can
         no longer generate access tokens with scopes that are associate with that
         resource server.
@@ -824,7 +824,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_terms(
         self, **kwargs: Unpack[DeleteTermsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the terms documents with the requested ID from your app client.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DeleteTerms
@@ -833,7 +833,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the profile of the currently signed-in user. A deleted user
         profile can no longer be used to sign in and can't be restored.
 
@@ -843,7 +843,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user_attributes(
         self, **kwargs: Unpack[DeleteUserAttributesRequestTypeDef]
-    ) -> RegionResults[DeleteUserAttributesResponseTypeDef]:
+    ) -> TargetResults[DeleteUserAttributesResponseTypeDef]:
         """Deletes attributes from the currently signed-in user. For example, your
         application can submit a request to this operation when a user wants to
         remove their birthdate attribute value.
@@ -854,7 +854,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user_pool(
         self, **kwargs: Unpack[DeleteUserPoolRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user pool. After you delete a user pool, users can no longer
         sign in to any associated applications.
 
@@ -864,7 +864,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user_pool_client(
         self, **kwargs: Unpack[DeleteUserPoolClientRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user pool app client. After you delete an app client, users can
         no longer sign in to the associated application.
 
@@ -874,7 +874,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user_pool_client_secret(
         self, **kwargs: Unpack[DeleteUserPoolClientSecretRequestTypeDef]
-    ) -> RegionResults[DeleteUserPoolClientSecretResponseTypeDef]:
+    ) -> TargetResults[DeleteUserPoolClientSecretResponseTypeDef]:
         """Deletes a specific client secret from a user pool app client. You cannot
         delete the last remaining secret for an app client.
 
@@ -884,7 +884,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_user_pool_domain(
         self, **kwargs: Unpack[DeleteUserPoolDomainRequestTypeDef]
-    ) -> RegionResults[DeleteUserPoolDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteUserPoolDomainResponseTypeDef]:
         """Given a user pool ID and domain identifier, deletes a user pool domain.
         After you delete a user pool domain, your managed login pages and
         authorization server are no longer available.
@@ -895,7 +895,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def delete_web_authn_credential(
         self, **kwargs: Unpack[DeleteWebAuthnCredentialRequestTypeDef]
-    ) -> RegionResults[DeleteWebAuthnCredentialResponseTypeDef]:
+    ) -> TargetResults[DeleteWebAuthnCredentialResponseTypeDef]:
         """Deletes a registered passkey, or WebAuthn, authenticator for the currently
         signed-in user.
 
@@ -905,7 +905,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_identity_provider(
         self, **kwargs: Unpack[DescribeIdentityProviderRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[DescribeIdentityProviderResponseTypeDef]:
         """Given a user pool ID and identity provider (IdP) name, returns details
         about the IdP.
 
@@ -915,7 +915,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_managed_login_branding(
         self, **kwargs: Unpack[DescribeManagedLoginBrandingRequestTypeDef]
-    ) -> RegionResults[DescribeManagedLoginBrandingResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedLoginBrandingResponseTypeDef]:
         """Given the ID of a managed login branding style, returns detailed
         information about the style.
 
@@ -925,7 +925,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_managed_login_branding_by_client(
         self, **kwargs: Unpack[DescribeManagedLoginBrandingByClientRequestTypeDef]
-    ) -> RegionResults[DescribeManagedLoginBrandingByClientResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedLoginBrandingByClientResponseTypeDef]:
         """Given the ID of a user pool app client, returns detailed information about
         the style assigned to the app client.
 
@@ -935,7 +935,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_resource_server(
         self, **kwargs: Unpack[DescribeResourceServerRequestTypeDef]
-    ) -> RegionResults[DescribeResourceServerResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceServerResponseTypeDef]:
         """Describes a resource server. For more information about resource servers,
         see Access control with resource servers.
 
@@ -945,7 +945,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_risk_configuration(
         self, **kwargs: Unpack[DescribeRiskConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeRiskConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeRiskConfigurationResponseTypeDef]:
         """Given an app client or user pool ID where threat protection is configured,
         describes the risk configuration. This operation returns details about
         adaptive authentication, compromised credentials, and IP-address allow-
@@ -958,7 +958,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_terms(
         self, **kwargs: Unpack[DescribeTermsRequestTypeDef]
-    ) -> RegionResults[DescribeTermsResponseTypeDef]:
+    ) -> TargetResults[DescribeTermsResponseTypeDef]:
         """Returns details for the requested terms documents ID. For more
         information, see Terms documents.
 
@@ -968,7 +968,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_user_import_job(
         self, **kwargs: Unpack[DescribeUserImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeUserImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeUserImportJobResponseTypeDef]:
         """Describes a user import job. For more information about user CSV import,
         see Importing users from a CSV file.
 
@@ -978,7 +978,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_user_pool(
         self, **kwargs: Unpack[DescribeUserPoolRequestTypeDef]
-    ) -> RegionResults[DescribeUserPoolResponseTypeDef]:
+    ) -> TargetResults[DescribeUserPoolResponseTypeDef]:
         """Given a user pool ID, returns configuration information. This operation is
         useful when you want to inspect an existing user pool and programmatically
         replicate the configuration to another user pool.
@@ -989,7 +989,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_user_pool_client(
         self, **kwargs: Unpack[DescribeUserPoolClientRequestTypeDef]
-    ) -> RegionResults[DescribeUserPoolClientResponseTypeDef]:
+    ) -> TargetResults[DescribeUserPoolClientResponseTypeDef]:
         """Given an app client ID, returns configuration information. This operation
         is useful when you want to inspect an existing app client and
         programmatically replicate the configuration to another app client. For
@@ -1001,7 +1001,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def describe_user_pool_domain(
         self, **kwargs: Unpack[DescribeUserPoolDomainRequestTypeDef]
-    ) -> RegionResults[DescribeUserPoolDomainResponseTypeDef]:
+    ) -> TargetResults[DescribeUserPoolDomainResponseTypeDef]:
         """Given a user pool domain name, returns information about the domain
         configuration.
 
@@ -1011,7 +1011,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def forget_device(
         self, **kwargs: Unpack[ForgetDeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Given a device key, deletes a remembered device as the currently signed-in
         user. For more information about device authentication, see Working with
         user devices in your user pool.
@@ -1022,7 +1022,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def forgot_password(
         self, **kwargs: Unpack[ForgotPasswordRequestTypeDef]
-    ) -> RegionResults[ForgotPasswordResponseTypeDef]:
+    ) -> TargetResults[ForgotPasswordResponseTypeDef]:
         """Sends a password-reset confirmation code to the email address or phone
         number of the requested username. The message delivery method is
         determined by the user's available attributes and the
@@ -1034,7 +1034,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_csv_header(
         self, **kwargs: Unpack[GetCSVHeaderRequestTypeDef]
-    ) -> RegionResults[GetCSVHeaderResponseTypeDef]:
+    ) -> TargetResults[GetCSVHeaderResponseTypeDef]:
         """Given a user pool ID, generates a comma-separated value (CSV) list
         populated with available user attributes in the user pool. This list is
         the header for the CSV file that determines the users in a user import
@@ -1049,7 +1049,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_device(
         self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> RegionResults[GetDeviceResponseTypeDef]:
+    ) -> TargetResults[GetDeviceResponseTypeDef]:
         """Given a device key, returns information about a remembered device for the
         current user. For more information about device authentication, see
         Working with user devices in your user pool.
@@ -1060,7 +1060,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Given a user pool ID and a group name, returns information about the user
         group.
 
@@ -1070,7 +1070,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_identity_provider_by_identifier(
         self, **kwargs: Unpack[GetIdentityProviderByIdentifierRequestTypeDef]
-    ) -> RegionResults[GetIdentityProviderByIdentifierResponseTypeDef]:
+    ) -> TargetResults[GetIdentityProviderByIdentifierResponseTypeDef]:
         """Given the identifier of an identity provider (IdP), for example
         examplecorp, returns information about the user pool configuration for
         that IdP. For more information about IdPs, see Third-party IdP sign-in.
@@ -1081,7 +1081,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_log_delivery_configuration(
         self, **kwargs: Unpack[GetLogDeliveryConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLogDeliveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLogDeliveryConfigurationResponseTypeDef]:
         """Given a user pool ID, returns the logging configuration. User pools can
         export message-delivery error and threat-protection activity logs to
         external Amazon Web Services services. For more information, see Exporting
@@ -1093,7 +1093,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_signing_certificate(
         self, **kwargs: Unpack[GetSigningCertificateRequestTypeDef]
-    ) -> RegionResults[GetSigningCertificateResponseTypeDef]:
+    ) -> TargetResults[GetSigningCertificateResponseTypeDef]:
         """Given a user pool ID, returns the signing certificate for SAML 2.0
         federation.
 
@@ -1103,7 +1103,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_tokens_from_refresh_token(
         self, **kwargs: Unpack[GetTokensFromRefreshTokenRequestTypeDef]
-    ) -> RegionResults[GetTokensFromRefreshTokenResponseTypeDef]:
+    ) -> TargetResults[GetTokensFromRefreshTokenResponseTypeDef]:
         """Given a refresh token, issues new ID, access, and optionally refresh
         tokens for the user who owns the submitted token. This operation issues a
         new refresh token and invalidates the original refresh token after an
@@ -1116,7 +1116,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_ui_customization(
         self, **kwargs: Unpack[GetUICustomizationRequestTypeDef]
-    ) -> RegionResults[GetUICustomizationResponseTypeDef]:
+    ) -> TargetResults[GetUICustomizationResponseTypeDef]:
         """Given a user pool ID or app client, returns information about classic
         hosted UI branding that you applied, if any. Returns user-pool level
         branding information if no app client branding is applied, or if you don't
@@ -1130,7 +1130,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Gets user attributes and and MFA settings for the currently signed-in
         user.
 
@@ -1140,7 +1140,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_user_attribute_verification_code(
         self, **kwargs: Unpack[GetUserAttributeVerificationCodeRequestTypeDef]
-    ) -> RegionResults[GetUserAttributeVerificationCodeResponseTypeDef]:
+    ) -> TargetResults[GetUserAttributeVerificationCodeResponseTypeDef]:
         """Given an attribute name, sends a user attribute verification code for the
         specified attribute name to the currently signed-in user.
 
@@ -1150,7 +1150,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_user_auth_factors(
         self, **kwargs: Unpack[GetUserAuthFactorsRequestTypeDef]
-    ) -> RegionResults[GetUserAuthFactorsResponseTypeDef]:
+    ) -> TargetResults[GetUserAuthFactorsResponseTypeDef]:
         """Lists the authentication options for the currently signed-in user. Returns
         the following:
 
@@ -1160,7 +1160,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def get_user_pool_mfa_config(
         self, **kwargs: Unpack[GetUserPoolMfaConfigRequestTypeDef]
-    ) -> RegionResults[GetUserPoolMfaConfigResponseTypeDef]:
+    ) -> TargetResults[GetUserPoolMfaConfigResponseTypeDef]:
         """Given a user pool ID, returns configuration for sign-in with WebAuthn
         authenticators and for multi-factor authentication (MFA). This operation
         describes the following:
@@ -1171,7 +1171,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def global_sign_out(
         self, **kwargs: Unpack[GlobalSignOutRequestTypeDef]
-    ) -> RegionResults[GlobalSignOutResponseTypeDef]:
+    ) -> TargetResults[GlobalSignOutResponseTypeDef]:
         """Invalidates the identity, access, and refresh tokens that Amazon Cognito
         issued to a user. Call this operation when your user signs out of your
         app. This results in the following behavior.
@@ -1182,7 +1182,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def initiate_auth(
         self, **kwargs: Unpack[InitiateAuthRequestTypeDef]
-    ) -> RegionResults[InitiateAuthResponseTypeDef]:
+    ) -> TargetResults[InitiateAuthResponseTypeDef]:
         """Declares an authentication flow and initiates sign-in for a user in the
         Amazon Cognito user directory. Amazon Cognito might respond with an
         additional challenge or an AuthenticationResult that contains the outcome
@@ -1195,7 +1195,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """Lists the devices that Amazon Cognito has registered to the currently
         signed-in user. For more information about device authentication, see
         Working with user devices in your user pool.
@@ -1206,7 +1206,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Given a user pool ID, returns user pool groups and their details.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListGroups
@@ -1215,7 +1215,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_identity_providers(
         self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
         """Given a user pool ID, returns information about configured identity
         providers (IdPs). For more information about IdPs, see Third-party IdP
         sign-in.
@@ -1226,7 +1226,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_resource_servers(
         self, **kwargs: Unpack[ListResourceServersRequestTypeDef]
-    ) -> RegionResults[ListResourceServersResponseTypeDef]:
+    ) -> TargetResults[ListResourceServersResponseTypeDef]:
         """Given a user pool ID, returns all resource servers and their details. For
         more information about resource servers, see Access control with resource
         servers.
@@ -1237,7 +1237,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are assigned to an Amazon Cognito user pool. For more
         information, see Tagging resources.
 
@@ -1247,7 +1247,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_terms(
         self, **kwargs: Unpack[ListTermsRequestTypeDef]
-    ) -> RegionResults[ListTermsResponseTypeDef]:
+    ) -> TargetResults[ListTermsResponseTypeDef]:
         """Returns details about all terms documents for the requested user pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListTerms
@@ -1256,7 +1256,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_user_import_jobs(
         self, **kwargs: Unpack[ListUserImportJobsRequestTypeDef]
-    ) -> RegionResults[ListUserImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListUserImportJobsResponseTypeDef]:
         """Given a user pool ID, returns user import jobs and their details. Import
         jobs are retained in user pool configuration so that you can stage, stop,
         start, review, and delete them. For more information about user import,
@@ -1268,7 +1268,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_user_pool_client_secrets(
         self, **kwargs: Unpack[ListUserPoolClientSecretsRequestTypeDef]
-    ) -> RegionResults[ListUserPoolClientSecretsResponseTypeDef]:
+    ) -> TargetResults[ListUserPoolClientSecretsResponseTypeDef]:
         """Lists all client secrets associated with a user pool app client. Returns
         metadata about the secrets. The response does not include pagination
         tokens as there are only 2 secrets at any given time and we return both
@@ -1281,7 +1281,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_user_pool_clients(
         self, **kwargs: Unpack[ListUserPoolClientsRequestTypeDef]
-    ) -> RegionResults[ListUserPoolClientsResponseTypeDef]:
+    ) -> TargetResults[ListUserPoolClientsResponseTypeDef]:
         """Given a user pool ID, lists app clients. App clients are sets of rules for
         the access that you want a user pool to grant to one application. For more
         information, see App clients.
@@ -1292,7 +1292,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_user_pools(
         self, **kwargs: Unpack[ListUserPoolsRequestTypeDef]
-    ) -> RegionResults[ListUserPoolsResponseTypeDef]:
+    ) -> TargetResults[ListUserPoolsResponseTypeDef]:
         """Lists user pools and their details in the current Amazon Web Services
         account.
 
@@ -1302,7 +1302,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Given a user pool ID, returns a list of users and their basic details in a
         user pool.
 
@@ -1312,7 +1312,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_users_in_group(
         self, **kwargs: Unpack[ListUsersInGroupRequestTypeDef]
-    ) -> RegionResults[ListUsersInGroupResponseTypeDef]:
+    ) -> TargetResults[ListUsersInGroupResponseTypeDef]:
         """Given a user pool ID and a group name, returns a list of users in the
         group. For more information about user pool groups, see Adding groups to a
         user pool.
@@ -1323,7 +1323,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def list_web_authn_credentials(
         self, **kwargs: Unpack[ListWebAuthnCredentialsRequestTypeDef]
-    ) -> RegionResults[ListWebAuthnCredentialsResponseTypeDef]:
+    ) -> TargetResults[ListWebAuthnCredentialsResponseTypeDef]:
         """Generates a list of the currently signed-in user's registered passkey, or
         WebAuthn, credentials.
 
@@ -1333,7 +1333,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def resend_confirmation_code(
         self, **kwargs: Unpack[ResendConfirmationCodeRequestTypeDef]
-    ) -> RegionResults[ResendConfirmationCodeResponseTypeDef]:
+    ) -> TargetResults[ResendConfirmationCodeResponseTypeDef]:
         """Resends the code that confirms a new account for a user who has signed up
         in your user pool. Amazon Cognito sends confirmation codes to the user
         attribute in the AutoVerifiedAttributes property of your user pool. When
@@ -1346,7 +1346,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def respond_to_auth_challenge(
         self, **kwargs: Unpack[RespondToAuthChallengeRequestTypeDef]
-    ) -> RegionResults[RespondToAuthChallengeResponseTypeDef]:
+    ) -> TargetResults[RespondToAuthChallengeResponseTypeDef]:
         """Some API operations in a user pool generate a challenge, like a prompt for
         an MFA code, for device authentication that bypasses MFA, or for a custom
         authentication challenge. A RespondToAuthChallenge API request provides
@@ -1360,7 +1360,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def revoke_token(
         self, **kwargs: Unpack[RevokeTokenRequestTypeDef]
-    ) -> RegionResults[RevokeTokenResponseTypeDef]:
+    ) -> TargetResults[RevokeTokenResponseTypeDef]:
         """Revokes all of the access tokens generated by, and at the same time as,
         the specified refresh token. After a token is revoked, you can't use the
         revoked token to access Amazon Cognito user APIs, or to authorize access
@@ -1372,7 +1372,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_log_delivery_configuration(
         self, **kwargs: Unpack[SetLogDeliveryConfigurationRequestTypeDef]
-    ) -> RegionResults[SetLogDeliveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[SetLogDeliveryConfigurationResponseTypeDef]:
         """Sets up or modifies the logging configuration of a user pool. User pools
         can export user notification logs and, when threat protection is active,
         user-activity logs. For more information, see Exporting user pool logs.
@@ -1383,7 +1383,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_risk_configuration(
         self, **kwargs: Unpack[SetRiskConfigurationRequestTypeDef]
-    ) -> RegionResults[SetRiskConfigurationResponseTypeDef]:
+    ) -> TargetResults[SetRiskConfigurationResponseTypeDef]:
         """Configures threat protection for a user pool or app client. Sets
         configuration for the following.
 
@@ -1393,7 +1393,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_ui_customization(
         self, **kwargs: Unpack[SetUICustomizationRequestTypeDef]
-    ) -> RegionResults[SetUICustomizationResponseTypeDef]:
+    ) -> TargetResults[SetUICustomizationResponseTypeDef]:
         """Configures UI branding settings for domains with the hosted UI (classic)
         branding version. Your user pool must have a domain. Configure a domain
         with .
@@ -1404,7 +1404,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_user_mfa_preference(
         self, **kwargs: Unpack[SetUserMFAPreferenceRequestTypeDef]
-    ) -> RegionResults[SetUserMFAPreferenceResponseTypeDef]:
+    ) -> TargetResults[SetUserMFAPreferenceResponseTypeDef]:
         """Set the user's multi-factor authentication (MFA) method preference,
         including which MFA factors are activated and if any are preferred. Only
         one factor can be set as preferred. The preferred MFA factor will be used
@@ -1423,7 +1423,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_user_pool_mfa_config(
         self, **kwargs: Unpack[SetUserPoolMfaConfigRequestTypeDef]
-    ) -> RegionResults[SetUserPoolMfaConfigResponseTypeDef]:
+    ) -> TargetResults[SetUserPoolMfaConfigResponseTypeDef]:
         """Sets user pool multi-factor authentication (MFA) and passkey
         configuration. For more information about user pool MFA, see Adding MFA.
         For more information about WebAuthn passkeys see Authentication flows.
@@ -1434,7 +1434,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def set_user_settings(
         self, **kwargs: Unpack[SetUserSettingsRequestTypeDef]
-    ) -> RegionResults[SetUserSettingsResponseTypeDef]:
+    ) -> TargetResults[SetUserSettingsResponseTypeDef]:
         """This action is no longer supported. You can use it to configure only SMS
         MFA. You can't use it to configure time-based one-time password (TOTP)
         software token or email MFA.
@@ -1445,7 +1445,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def sign_up(
         self, **kwargs: Unpack[SignUpRequestTypeDef]
-    ) -> RegionResults[SignUpResponseTypeDef]:
+    ) -> TargetResults[SignUpResponseTypeDef]:
         """Registers a user with an app client and requests a user name, password,
         and user attributes in the user pool.
 
@@ -1455,7 +1455,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def start_user_import_job(
         self, **kwargs: Unpack[StartUserImportJobRequestTypeDef]
-    ) -> RegionResults[StartUserImportJobResponseTypeDef]:
+    ) -> TargetResults[StartUserImportJobResponseTypeDef]:
         """Instructs your user pool to start importing users from a CSV file that
         contains their usernames and attributes. For more information about
         importing users from a CSV file, see Importing users from a CSV file.
@@ -1466,7 +1466,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def start_web_authn_registration(
         self, **kwargs: Unpack[StartWebAuthnRegistrationRequestTypeDef]
-    ) -> RegionResults[StartWebAuthnRegistrationResponseTypeDef]:
+    ) -> TargetResults[StartWebAuthnRegistrationResponseTypeDef]:
         """Requests credential creation options from your user pool for the currently
         signed-in user. Returns information about the user pool, the user profile,
         and authentication requirements. Users must provide this information in
@@ -1478,7 +1478,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def stop_user_import_job(
         self, **kwargs: Unpack[StopUserImportJobRequestTypeDef]
-    ) -> RegionResults[StopUserImportJobResponseTypeDef]:
+    ) -> TargetResults[StopUserImportJobResponseTypeDef]:
         """Instructs your user pool to stop a running job that's importing users from
         a CSV file that contains their usernames and attributes. For more
         information about importing users from a CSV file, see Importing users
@@ -1490,7 +1490,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns a set of tags to an Amazon Cognito user pool. A tag is a label
         that you can use to categorize and manage user pools in different ways,
         such as by purpose, owner, environment, or other criteria.
@@ -1501,7 +1501,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Given tag IDs that you previously assigned to a user pool, removes them.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UntagResource
@@ -1510,7 +1510,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_auth_event_feedback(
         self, **kwargs: Unpack[UpdateAuthEventFeedbackRequestTypeDef]
-    ) -> RegionResults[UpdateAuthEventFeedbackResponseTypeDef]:
+    ) -> TargetResults[UpdateAuthEventFeedbackResponseTypeDef]:
         """Provides the feedback for an authentication event generated by threat
         protection features. The user's response indicates that you think that the
         event either was from a valid user or was an unwanted authentication
@@ -1524,7 +1524,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_device_status(
         self, **kwargs: Unpack[UpdateDeviceStatusRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateDeviceStatusResponseTypeDef]:
         """Updates the status of a the currently signed-in user's device so that it
         is marked as remembered or not remembered for the purpose of device
         authentication. Device authentication is a "remember me" mechanism that
@@ -1539,7 +1539,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupResponseTypeDef]:
         """Given the name of a user pool group, updates any of the properties for
         precedence, IAM role, or description. For more information about user pool
         groups, see Adding groups to a user pool.
@@ -1550,7 +1550,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_identity_provider(
         self, **kwargs: Unpack[UpdateIdentityProviderRequestTypeDef]
-    ) -> RegionResults[UpdateIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateIdentityProviderResponseTypeDef]:
         """Modifies the configuration and trust relationship between a third-party
         identity provider (IdP) and a user pool. Amazon Cognito accepts sign-in
         with third-party identity providers through managed login and OIDC
@@ -1563,7 +1563,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_managed_login_branding(
         self, **kwargs: Unpack[UpdateManagedLoginBrandingRequestTypeDef]
-    ) -> RegionResults[UpdateManagedLoginBrandingResponseTypeDef]:
+    ) -> TargetResults[UpdateManagedLoginBrandingResponseTypeDef]:
         """Configures the branding settings for a user pool style. This operation is
         the programmatic option for the configuration of a style in the branding
         editor.
@@ -1574,7 +1574,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_resource_server(
         self, **kwargs: Unpack[UpdateResourceServerRequestTypeDef]
-    ) -> RegionResults[UpdateResourceServerResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceServerResponseTypeDef]:
         """Updates the name and scopes of a resource server. All other fields are
         read-only. For more information about resource servers, see Access control
         with resource servers.
@@ -1585,7 +1585,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_terms(
         self, **kwargs: Unpack[UpdateTermsRequestTypeDef]
-    ) -> RegionResults[UpdateTermsResponseTypeDef]:
+    ) -> TargetResults[UpdateTermsResponseTypeDef]:
         """Modifies existing terms documents for the requested app client. When Terms
         and conditions and Privacy policy documents are configured, the app client
         displays links to them in the sign-up page of managed login for the app
@@ -1597,7 +1597,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_user_attributes(
         self, **kwargs: Unpack[UpdateUserAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateUserAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateUserAttributesResponseTypeDef]:
         """Updates the currently signed-in user's attributes. To delete an attribute
         from the user, submit the attribute in your API request with a blank
         value.
@@ -1608,7 +1608,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_user_pool(
         self, **kwargs: Unpack[UpdateUserPoolRequestTypeDef]
-    ) -> RegionResults[UpdateUserPoolResponseTypeDef]:
+    ) -> TargetResults[UpdateUserPoolResponseTypeDef]:
         """Updates the configuration of a user pool. To avoid setting parameters to
         Amazon Cognito defaults, construct this API request to pass the existing
         configuration of your user pool, modified to include the changes that you
@@ -1620,7 +1620,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_user_pool_client(
         self, **kwargs: Unpack[UpdateUserPoolClientRequestTypeDef]
-    ) -> RegionResults[UpdateUserPoolClientResponseTypeDef]:
+    ) -> TargetResults[UpdateUserPoolClientResponseTypeDef]:
         """Given a user pool app client ID, updates the configuration. To avoid
         setting parameters to Amazon Cognito defaults, construct this API request
         to pass the existing configuration of your app client, modified to include
@@ -1632,7 +1632,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def update_user_pool_domain(
         self, **kwargs: Unpack[UpdateUserPoolDomainRequestTypeDef]
-    ) -> RegionResults[UpdateUserPoolDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateUserPoolDomainResponseTypeDef]:
         """A user pool domain hosts managed login, an authorization server and web
         server for authentication in your application. This operation updates the
         branding version for user pool domains between 1 for hosted UI (classic)
@@ -1645,7 +1645,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def verify_software_token(
         self, **kwargs: Unpack[VerifySoftwareTokenRequestTypeDef]
-    ) -> RegionResults[VerifySoftwareTokenResponseTypeDef]:
+    ) -> TargetResults[VerifySoftwareTokenResponseTypeDef]:
         """Registers the current user's time-based one-time password (TOTP)
         authenticator with a code generated in their authenticator app from a
         private key that's supplied by your user pool. Marks the user's software
@@ -1658,7 +1658,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
 
     def verify_user_attribute(
         self, **kwargs: Unpack[VerifyUserAttributeRequestTypeDef]
-    ) -> RegionResults[VerifyUserAttributeResponseTypeDef]:
+    ) -> TargetResults[VerifyUserAttributeResponseTypeDef]:
         """Submits a verification code for a signed-in user who has added or changed
         a value of an auto-verified attribute. When successful, the user's
         attribute becomes verified and the attribute email_verified or
@@ -1675,7 +1675,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[AdminListGroupsForUserRequestTypeDef],
-    ) -> RegionResults[AdminListGroupsForUserResponseTypeDef]:
+    ) -> TargetResults[AdminListGroupsForUserResponseTypeDef]:
         """Every page of AdminListGroupsForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -1701,7 +1701,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[AdminListUserAuthEventsRequestTypeDef],
-    ) -> RegionResults[AdminListUserAuthEventsResponseTypeDef]:
+    ) -> TargetResults[AdminListUserAuthEventsResponseTypeDef]:
         """Every page of AdminListUserAuthEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1726,7 +1726,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1749,7 +1749,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
         """Every page of ListIdentityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1774,7 +1774,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceServersRequestTypeDef],
-    ) -> RegionResults[ListResourceServersResponseTypeDef]:
+    ) -> TargetResults[ListResourceServersResponseTypeDef]:
         """Every page of ListResourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1799,7 +1799,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserPoolClientsRequestTypeDef],
-    ) -> RegionResults[ListUserPoolClientsResponseTypeDef]:
+    ) -> TargetResults[ListUserPoolClientsResponseTypeDef]:
         """Every page of ListUserPoolClients in every target, merged per target
         (botocore's build_full_result).
 
@@ -1824,7 +1824,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserPoolsRequestTypeDef],
-    ) -> RegionResults[ListUserPoolsResponseTypeDef]:
+    ) -> TargetResults[ListUserPoolsResponseTypeDef]:
         """Every page of ListUserPools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1848,7 +1848,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1872,7 +1872,7 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersInGroupRequestTypeDef],
-    ) -> RegionResults[ListUsersInGroupResponseTypeDef]:
+    ) -> TargetResults[ListUsersInGroupResponseTypeDef]:
         """Every page of ListUsersInGroup in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -59,7 +59,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def bulk_publish(
         self, **kwargs: Unpack[BulkPublishRequestTypeDef]
-    ) -> RegionResults[BulkPublishResponseTypeDef]:
+    ) -> TargetResults[BulkPublishResponseTypeDef]:
         """Initiates a bulk publish of all existing datasets for an Identity Pool to
         the configured stream. Customers are limited to one successful bulk
         publish per 24 hours. Bulk publish is an asynchronous request, customers
@@ -71,7 +71,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
         """Deletes the specific dataset. The dataset will be deleted permanently, and
         the action can't be undone. Datasets that this dataset was merged with
         will no longer report the merge. Any subsequent operation on this dataset
@@ -83,7 +83,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Gets meta data about a dataset by identity and dataset name. With Amazon
         Cognito Sync, each identity has access only to its own data. Thus, the
         credentials used to make this API call need to have access to the identity
@@ -95,7 +95,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def describe_identity_pool_usage(
         self, **kwargs: Unpack[DescribeIdentityPoolUsageRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityPoolUsageResponseTypeDef]:
+    ) -> TargetResults[DescribeIdentityPoolUsageResponseTypeDef]:
         """Gets usage details (for example, data storage) about a particular identity
         pool.
 
@@ -105,7 +105,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def describe_identity_usage(
         self, **kwargs: Unpack[DescribeIdentityUsageRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityUsageResponseTypeDef]:
+    ) -> TargetResults[DescribeIdentityUsageResponseTypeDef]:
         """Gets usage information for an identity, including number of datasets and
         data usage.
 
@@ -115,7 +115,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def get_bulk_publish_details(
         self, **kwargs: Unpack[GetBulkPublishDetailsRequestTypeDef]
-    ) -> RegionResults[GetBulkPublishDetailsResponseTypeDef]:
+    ) -> TargetResults[GetBulkPublishDetailsResponseTypeDef]:
         """Get the status of the last BulkPublish operation for an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/GetBulkPublishDetails
@@ -124,7 +124,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def get_cognito_events(
         self, **kwargs: Unpack[GetCognitoEventsRequestTypeDef]
-    ) -> RegionResults[GetCognitoEventsResponseTypeDef]:
+    ) -> TargetResults[GetCognitoEventsResponseTypeDef]:
         """Gets the events and the corresponding Lambda functions associated with an
         identity pool.
 
@@ -134,7 +134,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def get_identity_pool_configuration(
         self, **kwargs: Unpack[GetIdentityPoolConfigurationRequestTypeDef]
-    ) -> RegionResults[GetIdentityPoolConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetIdentityPoolConfigurationResponseTypeDef]:
         """Gets the configuration settings of an identity pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/GetIdentityPoolConfiguration
@@ -143,7 +143,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Lists datasets for an identity. With Amazon Cognito Sync, each identity
         has access only to its own data. Thus, the credentials used to make this
         API call need to have access to the identity data.
@@ -154,7 +154,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def list_identity_pool_usage(
         self, **kwargs: Unpack[ListIdentityPoolUsageRequestTypeDef]
-    ) -> RegionResults[ListIdentityPoolUsageResponseTypeDef]:
+    ) -> TargetResults[ListIdentityPoolUsageResponseTypeDef]:
         """Gets a list of identity pools registered with Cognito.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/ListIdentityPoolUsage
@@ -163,7 +163,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def list_records(
         self, **kwargs: Unpack[ListRecordsRequestTypeDef]
-    ) -> RegionResults[ListRecordsResponseTypeDef]:
+    ) -> TargetResults[ListRecordsResponseTypeDef]:
         """Gets paginated records, optionally changed after a particular sync count
         for a dataset and identity. With Amazon Cognito Sync, each identity has
         access only to its own data. Thus, the credentials used to make this API
@@ -175,7 +175,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def register_device(
         self, **kwargs: Unpack[RegisterDeviceRequestTypeDef]
-    ) -> RegionResults[RegisterDeviceResponseTypeDef]:
+    ) -> TargetResults[RegisterDeviceResponseTypeDef]:
         """Registers a device to receive push sync notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/RegisterDevice
@@ -184,7 +184,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def set_cognito_events(
         self, **kwargs: Unpack[SetCognitoEventsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the AWS Lambda function for a given event type for an identity pool.
         This request only updates the key/value pair specified. Other key/values
         pairs are not updated. To remove a key value pair, pass a empty value for
@@ -196,7 +196,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def set_identity_pool_configuration(
         self, **kwargs: Unpack[SetIdentityPoolConfigurationRequestTypeDef]
-    ) -> RegionResults[SetIdentityPoolConfigurationResponseTypeDef]:
+    ) -> TargetResults[SetIdentityPoolConfigurationResponseTypeDef]:
         """Sets the necessary configuration for push sync.
 
         https://docs.aws.amazon.com/goto/WebAPI/cognito-sync-2014-06-30/SetIdentityPoolConfiguration
@@ -205,7 +205,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def subscribe_to_dataset(
         self, **kwargs: Unpack[SubscribeToDatasetRequestTypeDef]
-    ) -> RegionResults[SubscribeToDatasetResponseTypeDef]:
+    ) -> TargetResults[SubscribeToDatasetResponseTypeDef]:
         """Subscribes to receive notifications when a dataset is modified by another
         device.
 
@@ -215,7 +215,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def unsubscribe_from_dataset(
         self, **kwargs: Unpack[UnsubscribeFromDatasetRequestTypeDef]
-    ) -> RegionResults[UnsubscribeFromDatasetResponseTypeDef]:
+    ) -> TargetResults[UnsubscribeFromDatasetResponseTypeDef]:
         """Unsubscribes from receiving notifications when a dataset is modified by
         another device.
 
@@ -225,7 +225,7 @@ class MultiRegionCognitoSync(MultiRegionClient):
 
     def update_records(
         self, **kwargs: Unpack[UpdateRecordsRequestTypeDef]
-    ) -> RegionResults[UpdateRecordsResponseTypeDef]:
+    ) -> TargetResults[UpdateRecordsResponseTypeDef]:
         """Posts updates to records and adds and deletes records for a dataset and
         user.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -212,7 +212,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_dominant_language(
         self, **kwargs: Unpack[BatchDetectDominantLanguageRequestTypeDef]
-    ) -> RegionResults[BatchDetectDominantLanguageResponseTypeDef]:
+    ) -> TargetResults[BatchDetectDominantLanguageResponseTypeDef]:
         """Determines the dominant language of the input text for a batch of
         documents. For a list of languages that Amazon Comprehend can detect, see
         Amazon Comprehend Supported Languages.
@@ -223,7 +223,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_entities(
         self, **kwargs: Unpack[BatchDetectEntitiesRequestTypeDef]
-    ) -> RegionResults[BatchDetectEntitiesResponseTypeDef]:
+    ) -> TargetResults[BatchDetectEntitiesResponseTypeDef]:
         """Inspects the text of a batch of documents for named entities and returns
         information about them. For more information about named entities, see
         Entities in the Comprehend Developer Guide.
@@ -234,7 +234,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_key_phrases(
         self, **kwargs: Unpack[BatchDetectKeyPhrasesRequestTypeDef]
-    ) -> RegionResults[BatchDetectKeyPhrasesResponseTypeDef]:
+    ) -> TargetResults[BatchDetectKeyPhrasesResponseTypeDef]:
         """Detects the key noun phrases found in a batch of documents.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/BatchDetectKeyPhrases
@@ -243,7 +243,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_sentiment(
         self, **kwargs: Unpack[BatchDetectSentimentRequestTypeDef]
-    ) -> RegionResults[BatchDetectSentimentResponseTypeDef]:
+    ) -> TargetResults[BatchDetectSentimentResponseTypeDef]:
         """Inspects a batch of documents and returns an inference of the prevailing
         sentiment, POSITIVE, NEUTRAL, MIXED, or NEGATIVE, in each one.
 
@@ -253,7 +253,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_syntax(
         self, **kwargs: Unpack[BatchDetectSyntaxRequestTypeDef]
-    ) -> RegionResults[BatchDetectSyntaxResponseTypeDef]:
+    ) -> TargetResults[BatchDetectSyntaxResponseTypeDef]:
         """Inspects the text of a batch of documents for the syntax and part of
         speech of the words in the document and returns information about them.
         For more information, see Syntax in the Comprehend Developer Guide.
@@ -264,7 +264,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def batch_detect_targeted_sentiment(
         self, **kwargs: Unpack[BatchDetectTargetedSentimentRequestTypeDef]
-    ) -> RegionResults[BatchDetectTargetedSentimentResponseTypeDef]:
+    ) -> TargetResults[BatchDetectTargetedSentimentResponseTypeDef]:
         """Inspects a batch of documents and returns a sentiment analysis for each
         entity identified in the documents.
 
@@ -274,7 +274,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def classify_document(
         self, **kwargs: Unpack[ClassifyDocumentRequestTypeDef]
-    ) -> RegionResults[ClassifyDocumentResponseTypeDef]:
+    ) -> TargetResults[ClassifyDocumentResponseTypeDef]:
         """Creates a classification request to analyze a single document in
         real-time. ClassifyDocument supports the following model types:
 
@@ -284,7 +284,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def contains_pii_entities(
         self, **kwargs: Unpack[ContainsPiiEntitiesRequestTypeDef]
-    ) -> RegionResults[ContainsPiiEntitiesResponseTypeDef]:
+    ) -> TargetResults[ContainsPiiEntitiesResponseTypeDef]:
         """Analyzes input text for the presence of personally identifiable
         information (PII) and returns the labels of identified PII entity types
         such as name, address, bank account number, or phone number.
@@ -295,7 +295,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates a dataset to upload training or test data for a model associated
         with a flywheel. For more information about datasets, see Flywheel
         overview in the Amazon Comprehend Developer Guide.
@@ -306,7 +306,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def create_document_classifier(
         self, **kwargs: Unpack[CreateDocumentClassifierRequestTypeDef]
-    ) -> RegionResults[CreateDocumentClassifierResponseTypeDef]:
+    ) -> TargetResults[CreateDocumentClassifierResponseTypeDef]:
         """Creates a new document classifier that you can use to categorize
         documents. To create a classifier, you provide a set of training documents
         that are labeled with the categories that you want to use. For more
@@ -319,7 +319,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def create_endpoint(
         self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> RegionResults[CreateEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointResponseTypeDef]:
         """Creates a model-specific endpoint for synchronous inference for a
         previously trained custom model For information about endpoints, see
         Managing endpoints.
@@ -330,7 +330,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def create_entity_recognizer(
         self, **kwargs: Unpack[CreateEntityRecognizerRequestTypeDef]
-    ) -> RegionResults[CreateEntityRecognizerResponseTypeDef]:
+    ) -> TargetResults[CreateEntityRecognizerResponseTypeDef]:
         """Creates an entity recognizer using submitted files. After your
         CreateEntityRecognizer request is submitted, you can check job status
         using the DescribeEntityRecognizer API.
@@ -341,7 +341,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def create_flywheel(
         self, **kwargs: Unpack[CreateFlywheelRequestTypeDef]
-    ) -> RegionResults[CreateFlywheelResponseTypeDef]:
+    ) -> TargetResults[CreateFlywheelResponseTypeDef]:
         """A flywheel is an Amazon Web Services resource that orchestrates the
         ongoing training of a model for custom classification or custom entity
         recognition. You can create a flywheel to start with an existing trained
@@ -353,7 +353,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def delete_document_classifier(
         self, **kwargs: Unpack[DeleteDocumentClassifierRequestTypeDef]
-    ) -> RegionResults[DeleteDocumentClassifierResponseTypeDef]:
+    ) -> TargetResults[DeleteDocumentClassifierResponseTypeDef]:
         """Deletes a previously created document classifier
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteDocumentClassifier
@@ -362,7 +362,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
         """Deletes a model-specific endpoint for a previously-trained custom model.
         All endpoints must be deleted in order for the model to be deleted. For
         information about endpoints, see Managing endpoints.
@@ -373,7 +373,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def delete_entity_recognizer(
         self, **kwargs: Unpack[DeleteEntityRecognizerRequestTypeDef]
-    ) -> RegionResults[DeleteEntityRecognizerResponseTypeDef]:
+    ) -> TargetResults[DeleteEntityRecognizerResponseTypeDef]:
         """Deletes an entity recognizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteEntityRecognizer
@@ -382,7 +382,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def delete_flywheel(
         self, **kwargs: Unpack[DeleteFlywheelRequestTypeDef]
-    ) -> RegionResults[DeleteFlywheelResponseTypeDef]:
+    ) -> TargetResults[DeleteFlywheelResponseTypeDef]:
         """Deletes a flywheel. When you delete the flywheel, Amazon Comprehend does
         not delete the data lake or the model associated with the flywheel.
 
@@ -392,7 +392,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy that is attached to a custom model.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DeleteResourcePolicy
@@ -401,7 +401,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Returns information about the dataset that you specify. For more
         information about datasets, see Flywheel overview in the Amazon Comprehend
         Developer Guide.
@@ -412,7 +412,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_document_classification_job(
         self, **kwargs: Unpack[DescribeDocumentClassificationJobRequestTypeDef]
-    ) -> RegionResults[DescribeDocumentClassificationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDocumentClassificationJobResponseTypeDef]:
         """Gets the properties associated with a document classification job. Use
         this operation to get the status of a classification job.
 
@@ -422,7 +422,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_document_classifier(
         self, **kwargs: Unpack[DescribeDocumentClassifierRequestTypeDef]
-    ) -> RegionResults[DescribeDocumentClassifierResponseTypeDef]:
+    ) -> TargetResults[DescribeDocumentClassifierResponseTypeDef]:
         """Gets the properties associated with a document classifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DescribeDocumentClassifier
@@ -431,7 +431,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_dominant_language_detection_job(
         self, **kwargs: Unpack[DescribeDominantLanguageDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeDominantLanguageDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDominantLanguageDetectionJobResponseTypeDef]:
         """Gets the properties associated with a dominant language detection job. Use
         this operation to get the status of a detection job.
 
@@ -441,7 +441,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_endpoint(
         self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
         """Gets the properties associated with a specific endpoint. Use this
         operation to get the status of an endpoint. For information about
         endpoints, see Managing endpoints.
@@ -452,7 +452,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_entities_detection_job(
         self, **kwargs: Unpack[DescribeEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeEntitiesDetectionJobResponseTypeDef]:
         """Gets the properties associated with an entities detection job. Use this
         operation to get the status of a detection job.
 
@@ -462,7 +462,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_entity_recognizer(
         self, **kwargs: Unpack[DescribeEntityRecognizerRequestTypeDef]
-    ) -> RegionResults[DescribeEntityRecognizerResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityRecognizerResponseTypeDef]:
         """Provides details about an entity recognizer including status, S3 buckets
         containing training data, recognizer metadata, metrics, and so on.
 
@@ -472,7 +472,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_events_detection_job(
         self, **kwargs: Unpack[DescribeEventsDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeEventsDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsDetectionJobResponseTypeDef]:
         """Gets the status and details of an events detection job.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DescribeEventsDetectionJob
@@ -481,7 +481,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_flywheel(
         self, **kwargs: Unpack[DescribeFlywheelRequestTypeDef]
-    ) -> RegionResults[DescribeFlywheelResponseTypeDef]:
+    ) -> TargetResults[DescribeFlywheelResponseTypeDef]:
         """Provides configuration information about the flywheel. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -492,7 +492,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_flywheel_iteration(
         self, **kwargs: Unpack[DescribeFlywheelIterationRequestTypeDef]
-    ) -> RegionResults[DescribeFlywheelIterationResponseTypeDef]:
+    ) -> TargetResults[DescribeFlywheelIterationResponseTypeDef]:
         """Retrieve the configuration properties of a flywheel iteration. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -503,7 +503,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_key_phrases_detection_job(
         self, **kwargs: Unpack[DescribeKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeKeyPhrasesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeKeyPhrasesDetectionJobResponseTypeDef]:
         """Gets the properties associated with a key phrases detection job. Use this
         operation to get the status of a detection job.
 
@@ -513,7 +513,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_pii_entities_detection_job(
         self, **kwargs: Unpack[DescribePiiEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribePiiEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribePiiEntitiesDetectionJobResponseTypeDef]:
         """Gets the properties associated with a PII entities detection job. For
         example, you can use this operation to get the job status.
 
@@ -523,7 +523,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_resource_policy(
         self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Gets the details of a resource-based policy that is attached to a custom
         model, including the JSON body of the policy.
 
@@ -533,7 +533,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_sentiment_detection_job(
         self, **kwargs: Unpack[DescribeSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeSentimentDetectionJobResponseTypeDef]:
         """Gets the properties associated with a sentiment detection job. Use this
         operation to get the status of a detection job.
 
@@ -543,7 +543,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_targeted_sentiment_detection_job(
         self, **kwargs: Unpack[DescribeTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeTargetedSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeTargetedSentimentDetectionJobResponseTypeDef]:
         """Gets the properties associated with a targeted sentiment detection job.
         Use this operation to get the status of the job.
 
@@ -553,7 +553,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def describe_topics_detection_job(
         self, **kwargs: Unpack[DescribeTopicsDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribeTopicsDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicsDetectionJobResponseTypeDef]:
         """Gets the properties associated with a topic detection job. Use this
         operation to get the status of a detection job.
 
@@ -563,7 +563,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_dominant_language(
         self, **kwargs: Unpack[DetectDominantLanguageRequestTypeDef]
-    ) -> RegionResults[DetectDominantLanguageResponseTypeDef]:
+    ) -> TargetResults[DetectDominantLanguageResponseTypeDef]:
         """Determines the dominant language of the input text. For a list of
         languages that Amazon Comprehend can detect, see Amazon Comprehend
         Supported Languages.
@@ -574,7 +574,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_entities(
         self, **kwargs: Unpack[DetectEntitiesRequestTypeDef]
-    ) -> RegionResults[DetectEntitiesResponseTypeDef]:
+    ) -> TargetResults[DetectEntitiesResponseTypeDef]:
         """Detects named entities in input text when you use the pre-trained model.
         Detects custom entities if you have a custom entity recognition model.
 
@@ -584,7 +584,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_key_phrases(
         self, **kwargs: Unpack[DetectKeyPhrasesRequestTypeDef]
-    ) -> RegionResults[DetectKeyPhrasesResponseTypeDef]:
+    ) -> TargetResults[DetectKeyPhrasesResponseTypeDef]:
         """Detects the key noun phrases found in the text.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/DetectKeyPhrases
@@ -593,7 +593,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_pii_entities(
         self, **kwargs: Unpack[DetectPiiEntitiesRequestTypeDef]
-    ) -> RegionResults[DetectPiiEntitiesResponseTypeDef]:
+    ) -> TargetResults[DetectPiiEntitiesResponseTypeDef]:
         """Inspects the input text for entities that contain personally identifiable
         information (PII) and returns information about them.
 
@@ -603,7 +603,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_sentiment(
         self, **kwargs: Unpack[DetectSentimentRequestTypeDef]
-    ) -> RegionResults[DetectSentimentResponseTypeDef]:
+    ) -> TargetResults[DetectSentimentResponseTypeDef]:
         """Inspects text and returns an inference of the prevailing sentiment
         (POSITIVE, NEUTRAL, MIXED, or NEGATIVE).
 
@@ -613,7 +613,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_syntax(
         self, **kwargs: Unpack[DetectSyntaxRequestTypeDef]
-    ) -> RegionResults[DetectSyntaxResponseTypeDef]:
+    ) -> TargetResults[DetectSyntaxResponseTypeDef]:
         """Inspects text for syntax and the part of speech of words in the document.
         For more information, see Syntax in the Comprehend Developer Guide.
 
@@ -623,7 +623,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_targeted_sentiment(
         self, **kwargs: Unpack[DetectTargetedSentimentRequestTypeDef]
-    ) -> RegionResults[DetectTargetedSentimentResponseTypeDef]:
+    ) -> TargetResults[DetectTargetedSentimentResponseTypeDef]:
         """Inspects the input text and returns a sentiment analysis for each entity
         identified in the text.
 
@@ -633,7 +633,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def detect_toxic_content(
         self, **kwargs: Unpack[DetectToxicContentRequestTypeDef]
-    ) -> RegionResults[DetectToxicContentResponseTypeDef]:
+    ) -> TargetResults[DetectToxicContentResponseTypeDef]:
         """Performs toxicity analysis on the list of text strings that you provide as
         input. The API response contains a results list that matches the size of
         the input list. For more information about toxicity detection, see
@@ -645,7 +645,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def import_model(
         self, **kwargs: Unpack[ImportModelRequestTypeDef]
-    ) -> RegionResults[ImportModelResponseTypeDef]:
+    ) -> TargetResults[ImportModelResponseTypeDef]:
         """Creates a new custom model that replicates a source custom model that you
         import. The source model can be in your Amazon Web Services account or
         another one.
@@ -656,7 +656,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """List the datasets that you have configured in this Region. For more
         information about datasets, see Flywheel overview in the Amazon Comprehend
         Developer Guide.
@@ -667,7 +667,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_document_classification_jobs(
         self, **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef]
-    ) -> RegionResults[ListDocumentClassificationJobsResponseTypeDef]:
+    ) -> TargetResults[ListDocumentClassificationJobsResponseTypeDef]:
         """Gets a list of the documentation classification jobs that you have
         submitted.
 
@@ -677,7 +677,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_document_classifier_summaries(
         self, **kwargs: Unpack[ListDocumentClassifierSummariesRequestTypeDef]
-    ) -> RegionResults[ListDocumentClassifierSummariesResponseTypeDef]:
+    ) -> TargetResults[ListDocumentClassifierSummariesResponseTypeDef]:
         """Gets a list of summaries of the document classifiers that you have created
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifierSummaries
@@ -686,7 +686,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_document_classifiers(
         self, **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef]
-    ) -> RegionResults[ListDocumentClassifiersResponseTypeDef]:
+    ) -> TargetResults[ListDocumentClassifiersResponseTypeDef]:
         """Gets a list of the document classifiers that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListDocumentClassifiers
@@ -695,7 +695,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_dominant_language_detection_jobs(
         self, **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
         """Gets a list of the dominant language detection jobs that you have
         submitted.
 
@@ -705,7 +705,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_endpoints(
         self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> RegionResults[ListEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListEndpointsResponseTypeDef]:
         """Gets a list of all existing endpoints that you've created. For information
         about endpoints, see Managing endpoints.
 
@@ -715,7 +715,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_entities_detection_jobs(
         self, **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListEntitiesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesDetectionJobsResponseTypeDef]:
         """Gets a list of the entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntitiesDetectionJobs
@@ -724,7 +724,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_entity_recognizer_summaries(
         self, **kwargs: Unpack[ListEntityRecognizerSummariesRequestTypeDef]
-    ) -> RegionResults[ListEntityRecognizerSummariesResponseTypeDef]:
+    ) -> TargetResults[ListEntityRecognizerSummariesResponseTypeDef]:
         """Gets a list of summaries for the entity recognizers that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEntityRecognizerSummaries
@@ -733,7 +733,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_entity_recognizers(
         self, **kwargs: Unpack[ListEntityRecognizersRequestTypeDef]
-    ) -> RegionResults[ListEntityRecognizersResponseTypeDef]:
+    ) -> TargetResults[ListEntityRecognizersResponseTypeDef]:
         """Gets a list of the properties of all entity recognizers that you created,
         including recognizers currently in training. Allows you to filter the list
         of recognizers based on criteria such as status and submission time. This
@@ -746,7 +746,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_events_detection_jobs(
         self, **kwargs: Unpack[ListEventsDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListEventsDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListEventsDetectionJobsResponseTypeDef]:
         """Gets a list of the events detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListEventsDetectionJobs
@@ -755,7 +755,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_flywheel_iteration_history(
         self, **kwargs: Unpack[ListFlywheelIterationHistoryRequestTypeDef]
-    ) -> RegionResults[ListFlywheelIterationHistoryResponseTypeDef]:
+    ) -> TargetResults[ListFlywheelIterationHistoryResponseTypeDef]:
         """Information about the history of a flywheel iteration. For more
         information about flywheels, see Flywheel overview in the Amazon
         Comprehend Developer Guide.
@@ -766,7 +766,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_flywheels(
         self, **kwargs: Unpack[ListFlywheelsRequestTypeDef]
-    ) -> RegionResults[ListFlywheelsResponseTypeDef]:
+    ) -> TargetResults[ListFlywheelsResponseTypeDef]:
         """Gets a list of the flywheels that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListFlywheels
@@ -775,7 +775,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_key_phrases_detection_jobs(
         self, **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
         """Get a list of key phrase detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListKeyPhrasesDetectionJobs
@@ -784,7 +784,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_pii_entities_detection_jobs(
         self, **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
         """Gets a list of the PII entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListPiiEntitiesDetectionJobs
@@ -793,7 +793,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_sentiment_detection_jobs(
         self, **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListSentimentDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListSentimentDetectionJobsResponseTypeDef]:
         """Gets a list of sentiment detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListSentimentDetectionJobs
@@ -802,7 +802,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a given Amazon Comprehend resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTagsForResource
@@ -811,7 +811,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_targeted_sentiment_detection_jobs(
         self, **kwargs: Unpack[ListTargetedSentimentDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListTargetedSentimentDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListTargetedSentimentDetectionJobsResponseTypeDef]:
         """Gets a list of targeted sentiment detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTargetedSentimentDetectionJobs
@@ -820,7 +820,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def list_topics_detection_jobs(
         self, **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListTopicsDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsDetectionJobsResponseTypeDef]:
         """Gets a list of the topic detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/ListTopicsDetectionJobs
@@ -829,7 +829,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to a custom model. You can use this
         policy to authorize an entity in another Amazon Web Services account to
         import the custom model, which replicates it in Amazon Comprehend in their
@@ -841,7 +841,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_document_classification_job(
         self, **kwargs: Unpack[StartDocumentClassificationJobRequestTypeDef]
-    ) -> RegionResults[StartDocumentClassificationJobResponseTypeDef]:
+    ) -> TargetResults[StartDocumentClassificationJobResponseTypeDef]:
         """Starts an asynchronous document classification job using a custom
         classification model. Use the DescribeDocumentClassificationJob operation
         to track the progress of the job.
@@ -852,7 +852,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_dominant_language_detection_job(
         self, **kwargs: Unpack[StartDominantLanguageDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartDominantLanguageDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartDominantLanguageDetectionJobResponseTypeDef]:
         """Starts an asynchronous dominant language detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -862,7 +862,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_entities_detection_job(
         self, **kwargs: Unpack[StartEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartEntitiesDetectionJobResponseTypeDef]:
         """Starts an asynchronous entity detection job for a collection of documents.
         Use the operation to track the status of a job.
 
@@ -872,7 +872,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_events_detection_job(
         self, **kwargs: Unpack[StartEventsDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartEventsDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartEventsDetectionJobResponseTypeDef]:
         """Starts an asynchronous event detection job for a collection of documents.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StartEventsDetectionJob
@@ -881,7 +881,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_flywheel_iteration(
         self, **kwargs: Unpack[StartFlywheelIterationRequestTypeDef]
-    ) -> RegionResults[StartFlywheelIterationResponseTypeDef]:
+    ) -> TargetResults[StartFlywheelIterationResponseTypeDef]:
         """Start the flywheel iteration.This operation uses any new datasets to train
         a new model version. For more information about flywheels, see Flywheel
         overview in the Amazon Comprehend Developer Guide.
@@ -892,7 +892,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_key_phrases_detection_job(
         self, **kwargs: Unpack[StartKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartKeyPhrasesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartKeyPhrasesDetectionJobResponseTypeDef]:
         """Starts an asynchronous key phrase detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -902,7 +902,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_pii_entities_detection_job(
         self, **kwargs: Unpack[StartPiiEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartPiiEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartPiiEntitiesDetectionJobResponseTypeDef]:
         """Starts an asynchronous PII entity detection job for a collection of
         documents.
 
@@ -912,7 +912,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_sentiment_detection_job(
         self, **kwargs: Unpack[StartSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartSentimentDetectionJobResponseTypeDef]:
         """Starts an asynchronous sentiment detection job for a collection of
         documents. Use the operation to track the status of a job.
 
@@ -922,7 +922,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_targeted_sentiment_detection_job(
         self, **kwargs: Unpack[StartTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartTargetedSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartTargetedSentimentDetectionJobResponseTypeDef]:
         """Starts an asynchronous targeted sentiment detection job for a collection
         of documents. Use the DescribeTargetedSentimentDetectionJob operation to
         track the status of a job.
@@ -933,7 +933,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def start_topics_detection_job(
         self, **kwargs: Unpack[StartTopicsDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartTopicsDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartTopicsDetectionJobResponseTypeDef]:
         """Starts an asynchronous topic detection job. Use the
         DescribeTopicDetectionJob operation to track the status of a job.
 
@@ -943,7 +943,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_dominant_language_detection_job(
         self, **kwargs: Unpack[StopDominantLanguageDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopDominantLanguageDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopDominantLanguageDetectionJobResponseTypeDef]:
         """Stops a dominant language detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopDominantLanguageDetectionJob
@@ -952,7 +952,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_entities_detection_job(
         self, **kwargs: Unpack[StopEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopEntitiesDetectionJobResponseTypeDef]:
         """Stops an entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopEntitiesDetectionJob
@@ -961,7 +961,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_events_detection_job(
         self, **kwargs: Unpack[StopEventsDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopEventsDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopEventsDetectionJobResponseTypeDef]:
         """Stops an events detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopEventsDetectionJob
@@ -970,7 +970,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_key_phrases_detection_job(
         self, **kwargs: Unpack[StopKeyPhrasesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopKeyPhrasesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopKeyPhrasesDetectionJobResponseTypeDef]:
         """Stops a key phrases detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopKeyPhrasesDetectionJob
@@ -979,7 +979,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_pii_entities_detection_job(
         self, **kwargs: Unpack[StopPiiEntitiesDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopPiiEntitiesDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopPiiEntitiesDetectionJobResponseTypeDef]:
         """Stops a PII entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopPiiEntitiesDetectionJob
@@ -988,7 +988,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_sentiment_detection_job(
         self, **kwargs: Unpack[StopSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopSentimentDetectionJobResponseTypeDef]:
         """Stops a sentiment detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopSentimentDetectionJob
@@ -997,7 +997,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_targeted_sentiment_detection_job(
         self, **kwargs: Unpack[StopTargetedSentimentDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopTargetedSentimentDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopTargetedSentimentDetectionJobResponseTypeDef]:
         """Stops a targeted sentiment detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTargetedSentimentDetectionJob
@@ -1006,7 +1006,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_training_document_classifier(
         self, **kwargs: Unpack[StopTrainingDocumentClassifierRequestTypeDef]
-    ) -> RegionResults[StopTrainingDocumentClassifierResponseTypeDef]:
+    ) -> TargetResults[StopTrainingDocumentClassifierResponseTypeDef]:
         """Stops a document classifier training job while in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTrainingDocumentClassifier
@@ -1015,7 +1015,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def stop_training_entity_recognizer(
         self, **kwargs: Unpack[StopTrainingEntityRecognizerRequestTypeDef]
-    ) -> RegionResults[StopTrainingEntityRecognizerResponseTypeDef]:
+    ) -> TargetResults[StopTrainingEntityRecognizerResponseTypeDef]:
         """Stops an entity recognizer training job while in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/StopTrainingEntityRecognizer
@@ -1024,7 +1024,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a specific tag with an Amazon Comprehend resource. A tag is a
         key-value pair that adds as a metadata to a resource used by Amazon
         Comprehend. For example, a tag with "Sales" as the key might be added to a
@@ -1036,7 +1036,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a specific tag associated with an Amazon Comprehend resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/UntagResource
@@ -1045,7 +1045,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def update_endpoint(
         self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
         """Updates information about the specified endpoint. For information about
         endpoints, see Managing endpoints.
 
@@ -1055,7 +1055,7 @@ class MultiRegionComprehend(MultiRegionClient):
 
     def update_flywheel(
         self, **kwargs: Unpack[UpdateFlywheelRequestTypeDef]
-    ) -> RegionResults[UpdateFlywheelResponseTypeDef]:
+    ) -> TargetResults[UpdateFlywheelResponseTypeDef]:
         """Update the configuration information for an existing flywheel.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehend-2017-11-27/UpdateFlywheel
@@ -1069,7 +1069,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDocumentClassificationJobsRequestTypeDef],
-    ) -> RegionResults[ListDocumentClassificationJobsResponseTypeDef]:
+    ) -> TargetResults[ListDocumentClassificationJobsResponseTypeDef]:
         """Every page of ListDocumentClassificationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1093,7 +1093,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDocumentClassifiersRequestTypeDef],
-    ) -> RegionResults[ListDocumentClassifiersResponseTypeDef]:
+    ) -> TargetResults[ListDocumentClassifiersResponseTypeDef]:
         """Every page of ListDocumentClassifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1116,7 +1116,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDominantLanguageDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDominantLanguageDetectionJobsResponseTypeDef]:
         """Every page of ListDominantLanguageDetectionJobs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1140,7 +1140,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> RegionResults[ListEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListEndpointsResponseTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,7 +1164,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitiesDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListEntitiesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesDetectionJobsResponseTypeDef]:
         """Every page of ListEntitiesDetectionJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1187,7 +1187,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntityRecognizersRequestTypeDef],
-    ) -> RegionResults[ListEntityRecognizersResponseTypeDef]:
+    ) -> TargetResults[ListEntityRecognizersResponseTypeDef]:
         """Every page of ListEntityRecognizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,7 +1214,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeyPhrasesDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListKeyPhrasesDetectionJobsResponseTypeDef]:
         """Every page of ListKeyPhrasesDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1237,7 +1237,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPiiEntitiesDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListPiiEntitiesDetectionJobsResponseTypeDef]:
         """Every page of ListPiiEntitiesDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1260,7 +1260,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSentimentDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListSentimentDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListSentimentDetectionJobsResponseTypeDef]:
         """Every page of ListSentimentDetectionJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1283,7 +1283,7 @@ class MultiRegionComprehend(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTopicsDetectionJobsRequestTypeDef],
-    ) -> RegionResults[ListTopicsDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsDetectionJobsResponseTypeDef]:
         """Every page of ListTopicsDetectionJobs in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def describe_entities_detection_v2_job(
         self, **kwargs: Unpack[DescribeEntitiesDetectionV2JobRequestTypeDef]
-    ) -> RegionResults[DescribeEntitiesDetectionV2JobResponseTypeDef]:
+    ) -> TargetResults[DescribeEntitiesDetectionV2JobResponseTypeDef]:
         """Gets the properties associated with a medical entities detection job. Use
         this operation to get the status of a detection job.
 
@@ -94,7 +94,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def describe_icd10_cm_inference_job(
         self, **kwargs: Unpack[DescribeICD10CMInferenceJobRequestTypeDef]
-    ) -> RegionResults[DescribeICD10CMInferenceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeICD10CMInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferICD10CM job. Use this
         operation to get the status of an inference job.
 
@@ -104,7 +104,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def describe_phi_detection_job(
         self, **kwargs: Unpack[DescribePHIDetectionJobRequestTypeDef]
-    ) -> RegionResults[DescribePHIDetectionJobResponseTypeDef]:
+    ) -> TargetResults[DescribePHIDetectionJobResponseTypeDef]:
         """Gets the properties associated with a protected health information (PHI)
         detection job. Use this operation to get the status of a detection job.
 
@@ -114,7 +114,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def describe_rx_norm_inference_job(
         self, **kwargs: Unpack[DescribeRxNormInferenceJobRequestTypeDef]
-    ) -> RegionResults[DescribeRxNormInferenceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeRxNormInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferRxNorm job. Use this operation
         to get the status of an inference job.
 
@@ -124,7 +124,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def describe_snomedct_inference_job(
         self, **kwargs: Unpack[DescribeSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> RegionResults[DescribeSNOMEDCTInferenceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeSNOMEDCTInferenceJobResponseTypeDef]:
         """Gets the properties associated with an InferSNOMEDCT job. Use this
         operation to get the status of an inference job.
 
@@ -137,7 +137,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
     )
     def detect_entities(
         self, **kwargs: Unpack[DetectEntitiesRequestTypeDef]
-    ) -> RegionResults[DetectEntitiesResponseTypeDef]:
+    ) -> TargetResults[DetectEntitiesResponseTypeDef]:
         """The DetectEntities operation is deprecated. You should use the
         DetectEntitiesV2 operation instead.
 
@@ -147,7 +147,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def detect_entities_v2(
         self, **kwargs: Unpack[DetectEntitiesV2RequestTypeDef]
-    ) -> RegionResults[DetectEntitiesV2ResponseTypeDef]:
+    ) -> TargetResults[DetectEntitiesV2ResponseTypeDef]:
         """Inspects the clinical text for a variety of medical entities and returns
         specific information about them such as entity category, location, and
         confidence score on that information. Amazon Comprehend Medical only
@@ -159,7 +159,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def detect_phi(
         self, **kwargs: Unpack[DetectPHIRequestTypeDef]
-    ) -> RegionResults[DetectPHIResponseTypeDef]:
+    ) -> TargetResults[DetectPHIResponseTypeDef]:
         """Inspects the clinical text for protected health information (PHI) entities
         and returns the entity category, location, and confidence score for each
         entity. Amazon Comprehend Medical only detects entities in English
@@ -171,7 +171,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def infer_icd10_cm(
         self, **kwargs: Unpack[InferICD10CMRequestTypeDef]
-    ) -> RegionResults[InferICD10CMResponseTypeDef]:
+    ) -> TargetResults[InferICD10CMResponseTypeDef]:
         """InferICD10CM detects medical conditions as entities listed in a patient
         record and links those entities to normalized concept identifiers in the
         ICD-10-CM knowledge base from the Centers for Disease Control. Amazon
@@ -184,7 +184,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def infer_rx_norm(
         self, **kwargs: Unpack[InferRxNormRequestTypeDef]
-    ) -> RegionResults[InferRxNormResponseTypeDef]:
+    ) -> TargetResults[InferRxNormResponseTypeDef]:
         """InferRxNorm detects medications as entities listed in a patient record and
         links to the normalized concept identifiers in the RxNorm database from
         the National Library of Medicine. Amazon Comprehend Medical only detects
@@ -196,7 +196,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def infer_snomedct(
         self, **kwargs: Unpack[InferSNOMEDCTRequestTypeDef]
-    ) -> RegionResults[InferSNOMEDCTResponseTypeDef]:
+    ) -> TargetResults[InferSNOMEDCTResponseTypeDef]:
         """InferSNOMEDCT detects possible medical concepts as entities and links them
         to codes from the Systematized Nomenclature of Medicine, Clinical Terms
         (SNOMED-CT) ontology
@@ -207,7 +207,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def list_entities_detection_v2_jobs(
         self, **kwargs: Unpack[ListEntitiesDetectionV2JobsRequestTypeDef]
-    ) -> RegionResults[ListEntitiesDetectionV2JobsResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesDetectionV2JobsResponseTypeDef]:
         """Gets a list of medical entity detection jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListEntitiesDetectionV2Jobs
@@ -216,7 +216,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def list_icd10_cm_inference_jobs(
         self, **kwargs: Unpack[ListICD10CMInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListICD10CMInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListICD10CMInferenceJobsResponseTypeDef]:
         """Gets a list of InferICD10CM jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListICD10CMInferenceJobs
@@ -225,7 +225,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def list_phi_detection_jobs(
         self, **kwargs: Unpack[ListPHIDetectionJobsRequestTypeDef]
-    ) -> RegionResults[ListPHIDetectionJobsResponseTypeDef]:
+    ) -> TargetResults[ListPHIDetectionJobsResponseTypeDef]:
         """Gets a list of protected health information (PHI) detection jobs you have
         submitted.
 
@@ -235,7 +235,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def list_rx_norm_inference_jobs(
         self, **kwargs: Unpack[ListRxNormInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListRxNormInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListRxNormInferenceJobsResponseTypeDef]:
         """Gets a list of InferRxNorm jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListRxNormInferenceJobs
@@ -244,7 +244,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def list_snomedct_inference_jobs(
         self, **kwargs: Unpack[ListSNOMEDCTInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListSNOMEDCTInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListSNOMEDCTInferenceJobsResponseTypeDef]:
         """Gets a list of InferSNOMEDCT jobs a user has submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/ListSNOMEDCTInferenceJobs
@@ -253,7 +253,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def start_entities_detection_v2_job(
         self, **kwargs: Unpack[StartEntitiesDetectionV2JobRequestTypeDef]
-    ) -> RegionResults[StartEntitiesDetectionV2JobResponseTypeDef]:
+    ) -> TargetResults[StartEntitiesDetectionV2JobResponseTypeDef]:
         """Starts an asynchronous medical entity detection job for a collection of
         documents. Use the DescribeEntitiesDetectionV2Job operation to track the
         status of a job.
@@ -264,7 +264,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def start_icd10_cm_inference_job(
         self, **kwargs: Unpack[StartICD10CMInferenceJobRequestTypeDef]
-    ) -> RegionResults[StartICD10CMInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StartICD10CMInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medical conditions and link them to
         the ICD-10-CM ontology. Use the DescribeICD10CMInferenceJob operation to
         track the status of a job.
@@ -275,7 +275,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def start_phi_detection_job(
         self, **kwargs: Unpack[StartPHIDetectionJobRequestTypeDef]
-    ) -> RegionResults[StartPHIDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StartPHIDetectionJobResponseTypeDef]:
         """Starts an asynchronous job to detect protected health information (PHI).
         Use the DescribePHIDetectionJob operation to track the status of a job.
 
@@ -285,7 +285,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def start_rx_norm_inference_job(
         self, **kwargs: Unpack[StartRxNormInferenceJobRequestTypeDef]
-    ) -> RegionResults[StartRxNormInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StartRxNormInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medication entities and link them to
         the RxNorm ontology. Use the DescribeRxNormInferenceJob operation to track
         the status of a job.
@@ -296,7 +296,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def start_snomedct_inference_job(
         self, **kwargs: Unpack[StartSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> RegionResults[StartSNOMEDCTInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StartSNOMEDCTInferenceJobResponseTypeDef]:
         """Starts an asynchronous job to detect medical concepts and link them to the
         SNOMED-CT ontology. Use the DescribeSNOMEDCTInferenceJob operation to
         track the status of a job.
@@ -307,7 +307,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def stop_entities_detection_v2_job(
         self, **kwargs: Unpack[StopEntitiesDetectionV2JobRequestTypeDef]
-    ) -> RegionResults[StopEntitiesDetectionV2JobResponseTypeDef]:
+    ) -> TargetResults[StopEntitiesDetectionV2JobResponseTypeDef]:
         """Stops a medical entities detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopEntitiesDetectionV2Job
@@ -316,7 +316,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def stop_icd10_cm_inference_job(
         self, **kwargs: Unpack[StopICD10CMInferenceJobRequestTypeDef]
-    ) -> RegionResults[StopICD10CMInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StopICD10CMInferenceJobResponseTypeDef]:
         """Stops an InferICD10CM inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopICD10CMInferenceJob
@@ -325,7 +325,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def stop_phi_detection_job(
         self, **kwargs: Unpack[StopPHIDetectionJobRequestTypeDef]
-    ) -> RegionResults[StopPHIDetectionJobResponseTypeDef]:
+    ) -> TargetResults[StopPHIDetectionJobResponseTypeDef]:
         """Stops a protected health information (PHI) detection job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopPHIDetectionJob
@@ -334,7 +334,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def stop_rx_norm_inference_job(
         self, **kwargs: Unpack[StopRxNormInferenceJobRequestTypeDef]
-    ) -> RegionResults[StopRxNormInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StopRxNormInferenceJobResponseTypeDef]:
         """Stops an InferRxNorm inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopRxNormInferenceJob
@@ -343,7 +343,7 @@ class MultiRegionComprehendMedical(MultiRegionClient):
 
     def stop_snomedct_inference_job(
         self, **kwargs: Unpack[StopSNOMEDCTInferenceJobRequestTypeDef]
-    ) -> RegionResults[StopSNOMEDCTInferenceJobResponseTypeDef]:
+    ) -> TargetResults[StopSNOMEDCTInferenceJobResponseTypeDef]:
         """Stops an InferSNOMEDCT inference job in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/comprehendmedical-2018-10-30/StopSNOMEDCTInferenceJob

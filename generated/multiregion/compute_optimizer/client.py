@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -101,7 +101,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def delete_recommendation_preferences(
         self, **kwargs: Unpack[DeleteRecommendationPreferencesRequestTypeDef]
-    ) -> RegionResults[DeleteRecommendationPreferencesResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommendationPreferencesResponseTypeDef]:
         """Deletes a recommendation preference, such as enhanced infrastructure
         metrics.
 
@@ -111,7 +111,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def describe_recommendation_export_jobs(
         self, **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef]
-    ) -> RegionResults[DescribeRecommendationExportJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommendationExportJobsResponseTypeDef]:
         """Describes recommendation export jobs created in the last seven days.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/DescribeRecommendationExportJobs
@@ -120,7 +120,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_auto_scaling_group_recommendations(
         self, **kwargs: Unpack[ExportAutoScalingGroupRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportAutoScalingGroupRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportAutoScalingGroupRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Auto Scaling groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportAutoScalingGroupRecommendations
@@ -129,7 +129,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_ebs_volume_recommendations(
         self, **kwargs: Unpack[ExportEBSVolumeRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportEBSVolumeRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportEBSVolumeRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon EBS volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportEBSVolumeRecommendations
@@ -138,7 +138,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_ec2_instance_recommendations(
         self, **kwargs: Unpack[ExportEC2InstanceRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportEC2InstanceRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportEC2InstanceRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon EC2 instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportEC2InstanceRecommendations
@@ -147,7 +147,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_ecs_service_recommendations(
         self, **kwargs: Unpack[ExportECSServiceRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportECSServiceRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportECSServiceRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Amazon ECS services on Fargate.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportECSServiceRecommendations
@@ -156,7 +156,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_idle_recommendations(
         self, **kwargs: Unpack[ExportIdleRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportIdleRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportIdleRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your idle resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportIdleRecommendations
@@ -165,7 +165,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_lambda_function_recommendations(
         self, **kwargs: Unpack[ExportLambdaFunctionRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportLambdaFunctionRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportLambdaFunctionRecommendationsResponseTypeDef]:
         """Exports optimization recommendations for Lambda functions.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportLambdaFunctionRecommendations
@@ -174,7 +174,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_license_recommendations(
         self, **kwargs: Unpack[ExportLicenseRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportLicenseRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportLicenseRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your licenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/ExportLicenseRecommendations
@@ -183,7 +183,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def export_rds_database_recommendations(
         self, **kwargs: Unpack[ExportRDSDatabaseRecommendationsRequestTypeDef]
-    ) -> RegionResults[ExportRDSDatabaseRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ExportRDSDatabaseRecommendationsResponseTypeDef]:
         """Export optimization recommendations for your Amazon Aurora and Amazon
         Relational Database Service (Amazon RDS) databases.
 
@@ -193,7 +193,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_auto_scaling_group_recommendations(
         self, **kwargs: Unpack[GetAutoScalingGroupRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetAutoScalingGroupRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetAutoScalingGroupRecommendationsResponseTypeDef]:
         """Returns Auto Scaling group recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetAutoScalingGroupRecommendations
@@ -202,7 +202,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_ebs_volume_recommendations(
         self, **kwargs: Unpack[GetEBSVolumeRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetEBSVolumeRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetEBSVolumeRecommendationsResponseTypeDef]:
         """Returns Amazon Elastic Block Store (Amazon EBS) volume recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEBSVolumeRecommendations
@@ -211,7 +211,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_ec2_instance_recommendations(
         self, **kwargs: Unpack[GetEC2InstanceRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetEC2InstanceRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetEC2InstanceRecommendationsResponseTypeDef]:
         """Returns Amazon EC2 instance recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetEC2InstanceRecommendations
@@ -220,7 +220,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_ec2_recommendation_projected_metrics(
         self, **kwargs: Unpack[GetEC2RecommendationProjectedMetricsRequestTypeDef]
-    ) -> RegionResults[GetEC2RecommendationProjectedMetricsResponseTypeDef]:
+    ) -> TargetResults[GetEC2RecommendationProjectedMetricsResponseTypeDef]:
         """Returns the projected utilization metrics of Amazon EC2 instance
         recommendations.
 
@@ -231,7 +231,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
     def get_ecs_service_recommendation_projected_metrics(
         self,
         **kwargs: Unpack[GetECSServiceRecommendationProjectedMetricsRequestTypeDef],
-    ) -> RegionResults[GetECSServiceRecommendationProjectedMetricsResponseTypeDef]:
+    ) -> TargetResults[GetECSServiceRecommendationProjectedMetricsResponseTypeDef]:
         """Returns the projected metrics of Amazon ECS service recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetECSServiceRecommendationProjectedMetrics
@@ -240,7 +240,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_ecs_service_recommendations(
         self, **kwargs: Unpack[GetECSServiceRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetECSServiceRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetECSServiceRecommendationsResponseTypeDef]:
         """Returns Amazon ECS service recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetECSServiceRecommendations
@@ -249,7 +249,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_effective_recommendation_preferences(
         self, **kwargs: Unpack[GetEffectiveRecommendationPreferencesRequestTypeDef]
-    ) -> RegionResults[GetEffectiveRecommendationPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetEffectiveRecommendationPreferencesResponseTypeDef]:
         """Returns the recommendation preferences that are in effect for a given
         resource, such as enhanced infrastructure metrics. Considers all
         applicable preferences that you might have set at the resource, account,
@@ -261,7 +261,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_enrollment_status(
         self,
-    ) -> RegionResults[GetEnrollmentStatusResponseTypeDef]:
+    ) -> TargetResults[GetEnrollmentStatusResponseTypeDef]:
         """Returns the enrollment (opt in) status of an account to the Compute
         Optimizer service.
 
@@ -271,7 +271,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_enrollment_statuses_for_organization(
         self, **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef]
-    ) -> RegionResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
         """Returns the Compute Optimizer enrollment (opt-in) status of organization
         member accounts, if your account is an organization management account.
 
@@ -281,7 +281,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_idle_recommendations(
         self, **kwargs: Unpack[GetIdleRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetIdleRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetIdleRecommendationsResponseTypeDef]:
         """Returns idle resource recommendations. Compute Optimizer generates
         recommendations for idle resources that meet a specific set of
         requirements. For more information, see Resource requirements in the
@@ -293,7 +293,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_lambda_function_recommendations(
         self, **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
         """Returns Lambda function recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetLambdaFunctionRecommendations
@@ -302,7 +302,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_license_recommendations(
         self, **kwargs: Unpack[GetLicenseRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetLicenseRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetLicenseRecommendationsResponseTypeDef]:
         """Returns license recommendations for Amazon EC2 instances that run on a
         specific license.
 
@@ -313,7 +313,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
     def get_rds_database_recommendation_projected_metrics(
         self,
         **kwargs: Unpack[GetRDSDatabaseRecommendationProjectedMetricsRequestTypeDef],
-    ) -> RegionResults[GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef]:
+    ) -> TargetResults[GetRDSDatabaseRecommendationProjectedMetricsResponseTypeDef]:
         """Returns the projected metrics of Aurora and RDS database recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRDSDatabaseRecommendationProjectedMetrics
@@ -322,7 +322,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_rds_database_recommendations(
         self, **kwargs: Unpack[GetRDSDatabaseRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetRDSDatabaseRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetRDSDatabaseRecommendationsResponseTypeDef]:
         """Returns Amazon Aurora and RDS database recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRDSDatabaseRecommendations
@@ -331,7 +331,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_recommendation_preferences(
         self, **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef]
-    ) -> RegionResults[GetRecommendationPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationPreferencesResponseTypeDef]:
         """Returns existing recommendation preferences, such as enhanced
         infrastructure metrics.
 
@@ -341,7 +341,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def get_recommendation_summaries(
         self, **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef]
-    ) -> RegionResults[GetRecommendationSummariesResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationSummariesResponseTypeDef]:
         """Returns the optimization findings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-2019-11-01/GetRecommendationSummaries
@@ -350,7 +350,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def put_recommendation_preferences(
         self, **kwargs: Unpack[PutRecommendationPreferencesRequestTypeDef]
-    ) -> RegionResults[PutRecommendationPreferencesResponseTypeDef]:
+    ) -> TargetResults[PutRecommendationPreferencesResponseTypeDef]:
         """Creates a new recommendation preference or updates an existing
         recommendation preference, such as enhanced infrastructure metrics.
 
@@ -360,7 +360,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
 
     def update_enrollment_status(
         self, **kwargs: Unpack[UpdateEnrollmentStatusRequestTypeDef]
-    ) -> RegionResults[UpdateEnrollmentStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateEnrollmentStatusResponseTypeDef]:
         """Updates the enrollment (opt in and opt out) status of an account to the
         Compute Optimizer service.
 
@@ -375,7 +375,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRecommendationExportJobsRequestTypeDef],
-    ) -> RegionResults[DescribeRecommendationExportJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommendationExportJobsResponseTypeDef]:
         """Every page of DescribeRecommendationExportJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -398,7 +398,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetEnrollmentStatusesForOrganizationRequestTypeDef],
-    ) -> RegionResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[GetEnrollmentStatusesForOrganizationResponseTypeDef]:
         """Every page of GetEnrollmentStatusesForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -422,7 +422,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetLambdaFunctionRecommendationsRequestTypeDef],
-    ) -> RegionResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetLambdaFunctionRecommendationsResponseTypeDef]:
         """Every page of GetLambdaFunctionRecommendations in every target, merged per
         target (botocore's build_full_result).
 
@@ -445,7 +445,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRecommendationPreferencesRequestTypeDef],
-    ) -> RegionResults[GetRecommendationPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationPreferencesResponseTypeDef]:
         """Every page of GetRecommendationPreferences in every target, merged per
         target (botocore's build_full_result).
 
@@ -469,7 +469,7 @@ class MultiRegionComputeOptimizer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRecommendationSummariesRequestTypeDef],
-    ) -> RegionResults[GetRecommendationSummariesResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationSummariesResponseTypeDef]:
         """Every page of GetRecommendationSummaries in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,7 +93,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def associate_accounts(
         self, **kwargs: Unpack[AssociateAccountsRequestTypeDef]
-    ) -> RegionResults[AssociateAccountsResponseTypeDef]:
+    ) -> TargetResults[AssociateAccountsResponseTypeDef]:
         """Associates one or more member accounts with your organization's management
         account, enabling centralized implementation of optimization actions
         across those accounts. Once associated, the management account (or a
@@ -110,7 +110,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def create_automation_rule(
         self, **kwargs: Unpack[CreateAutomationRuleRequestTypeDef]
-    ) -> RegionResults[CreateAutomationRuleResponseTypeDef]:
+    ) -> TargetResults[CreateAutomationRuleResponseTypeDef]:
         """Creates a new automation rule to apply recommended actions to resources
         based on specified criteria.
 
@@ -120,7 +120,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def delete_automation_rule(
         self, **kwargs: Unpack[DeleteAutomationRuleRequestTypeDef]
-    ) -> RegionResults[DeleteAutomationRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteAutomationRuleResponseTypeDef]:
         """Deletes an existing automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/DeleteAutomationRule
@@ -129,7 +129,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def disassociate_accounts(
         self, **kwargs: Unpack[DisassociateAccountsRequestTypeDef]
-    ) -> RegionResults[DisassociateAccountsResponseTypeDef]:
+    ) -> TargetResults[DisassociateAccountsResponseTypeDef]:
         """Disassociates member accounts from your organization's management account,
         removing centralized automation capabilities. Once disassociated,
         organization rules no longer apply to the member account, and the
@@ -142,7 +142,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def get_automation_event(
         self, **kwargs: Unpack[GetAutomationEventRequestTypeDef]
-    ) -> RegionResults[GetAutomationEventResponseTypeDef]:
+    ) -> TargetResults[GetAutomationEventResponseTypeDef]:
         """Retrieves details about a specific automation event.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/GetAutomationEvent
@@ -151,7 +151,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def get_automation_rule(
         self, **kwargs: Unpack[GetAutomationRuleRequestTypeDef]
-    ) -> RegionResults[GetAutomationRuleResponseTypeDef]:
+    ) -> TargetResults[GetAutomationRuleResponseTypeDef]:
         """Retrieves details about a specific automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/GetAutomationRule
@@ -160,7 +160,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def get_enrollment_configuration(
         self,
-    ) -> RegionResults[GetEnrollmentConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEnrollmentConfigurationResponseTypeDef]:
         """Retrieves the current enrollment configuration for Compute Optimizer
         Automation.
 
@@ -170,7 +170,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_accounts(
         self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Lists the accounts in your organization that are enrolled in Compute
         Optimizer and whether they have enabled Automation.
 
@@ -180,7 +180,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_event_steps(
         self, **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef]
-    ) -> RegionResults[ListAutomationEventStepsResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventStepsResponseTypeDef]:
         """Lists the steps for a specific automation event. You can only list steps
         for events created within the past year.
 
@@ -190,7 +190,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_event_summaries(
         self, **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef]
-    ) -> RegionResults[ListAutomationEventSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventSummariesResponseTypeDef]:
         """Provides a summary of automation events based on specified filters. Only
         events created within the past year will be included in the summary.
 
@@ -200,7 +200,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_events(
         self, **kwargs: Unpack[ListAutomationEventsRequestTypeDef]
-    ) -> RegionResults[ListAutomationEventsResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventsResponseTypeDef]:
         """Lists automation events based on specified filters. You can retrieve
         events that were created within the past year.
 
@@ -210,7 +210,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_rule_preview(
         self, **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef]
-    ) -> RegionResults[ListAutomationRulePreviewResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulePreviewResponseTypeDef]:
         """Returns a preview of the recommended actions that match your Automation
         rule's configuration and criteria.
 
@@ -220,7 +220,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_rule_preview_summaries(
         self, **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef]
-    ) -> RegionResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
         """Returns a summary of the recommended actions that match your rule preview
         configuration and criteria.
 
@@ -230,7 +230,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_automation_rules(
         self, **kwargs: Unpack[ListAutomationRulesRequestTypeDef]
-    ) -> RegionResults[ListAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
         """Lists the automation rules that match specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListAutomationRules
@@ -239,7 +239,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_recommended_action_summaries(
         self, **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef]
-    ) -> RegionResults[ListRecommendedActionSummariesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionSummariesResponseTypeDef]:
         """Provides a summary of recommended actions based on specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActionSummaries
@@ -248,7 +248,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_recommended_actions(
         self, **kwargs: Unpack[ListRecommendedActionsRequestTypeDef]
-    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
         """Lists the recommended actions based that match specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
@@ -257,7 +257,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListTagsForResource
@@ -266,7 +266,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def rollback_automation_event(
         self, **kwargs: Unpack[RollbackAutomationEventRequestTypeDef]
-    ) -> RegionResults[RollbackAutomationEventResponseTypeDef]:
+    ) -> TargetResults[RollbackAutomationEventResponseTypeDef]:
         """Initiates a rollback for a completed automation event.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/RollbackAutomationEvent
@@ -275,7 +275,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def start_automation_event(
         self, **kwargs: Unpack[StartAutomationEventRequestTypeDef]
-    ) -> RegionResults[StartAutomationEventResponseTypeDef]:
+    ) -> TargetResults[StartAutomationEventResponseTypeDef]:
         """Initiates a one-time, on-demand automation for the specified recommended
         action.
 
@@ -285,7 +285,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/TagResource
@@ -294,7 +294,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/UntagResource
@@ -303,7 +303,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def update_automation_rule(
         self, **kwargs: Unpack[UpdateAutomationRuleRequestTypeDef]
-    ) -> RegionResults[UpdateAutomationRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomationRuleResponseTypeDef]:
         """Updates an existing automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/UpdateAutomationRule
@@ -312,7 +312,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
 
     def update_enrollment_configuration(
         self, **kwargs: Unpack[UpdateEnrollmentConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateEnrollmentConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateEnrollmentConfigurationResponseTypeDef]:
         """Updates your account’s Compute Optimizer Automation enrollment
         configuration.
 
@@ -327,7 +327,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -351,7 +351,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationEventStepsRequestTypeDef],
-    ) -> RegionResults[ListAutomationEventStepsResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventStepsResponseTypeDef]:
         """Every page of ListAutomationEventSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -375,7 +375,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationEventSummariesRequestTypeDef],
-    ) -> RegionResults[ListAutomationEventSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventSummariesResponseTypeDef]:
         """Every page of ListAutomationEventSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -399,7 +399,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationEventsRequestTypeDef],
-    ) -> RegionResults[ListAutomationEventsResponseTypeDef]:
+    ) -> TargetResults[ListAutomationEventsResponseTypeDef]:
         """Every page of ListAutomationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -423,7 +423,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationRulePreviewRequestTypeDef],
-    ) -> RegionResults[ListAutomationRulePreviewResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulePreviewResponseTypeDef]:
         """Every page of ListAutomationRulePreview in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,7 +447,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationRulePreviewSummariesRequestTypeDef],
-    ) -> RegionResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulePreviewSummariesResponseTypeDef]:
         """Every page of ListAutomationRulePreviewSummaries in every target, merged
         per target (botocore's build_full_result).
 
@@ -471,7 +471,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomationRulesRequestTypeDef],
-    ) -> RegionResults[ListAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
         """Every page of ListAutomationRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -494,7 +494,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendedActionSummariesRequestTypeDef],
-    ) -> RegionResults[ListRecommendedActionSummariesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionSummariesResponseTypeDef]:
         """Every page of ListRecommendedActionSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -517,7 +517,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendedActionsRequestTypeDef],
-    ) -> RegionResults[ListRecommendedActionsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedActionsResponseTypeDef]:
         """Every page of ListRecommendedActions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -233,7 +233,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def associate_resource_types(
         self, **kwargs: Unpack[AssociateResourceTypesRequestTypeDef]
-    ) -> RegionResults[AssociateResourceTypesResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceTypesResponseTypeDef]:
         """Adds all resource types specified in the ResourceTypes list to the
         RecordingGroup of specified configuration recorder and includes those
         resource types when recording.
@@ -244,7 +244,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def batch_get_aggregate_resource_config(
         self, **kwargs: Unpack[BatchGetAggregateResourceConfigRequestTypeDef]
-    ) -> RegionResults[BatchGetAggregateResourceConfigResponseTypeDef]:
+    ) -> TargetResults[BatchGetAggregateResourceConfigResponseTypeDef]:
         """Returns the current configuration items for resources that are present in
         your Config aggregator. The operation also returns a list of resources
         that are not processed in the current request. If there are no unprocessed
@@ -257,7 +257,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def batch_get_resource_config(
         self, **kwargs: Unpack[BatchGetResourceConfigRequestTypeDef]
-    ) -> RegionResults[BatchGetResourceConfigResponseTypeDef]:
+    ) -> TargetResults[BatchGetResourceConfigResponseTypeDef]:
         """Returns the BaseConfigurationItem for one or more requested resources. The
         operation also returns a list of resources that are not processed in the
         current request. If there are no unprocessed resources, the operation
@@ -269,7 +269,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_aggregation_authorization(
         self, **kwargs: Unpack[DeleteAggregationAuthorizationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the authorization granted to the specified configuration
         aggregator account in a specified region.
 
@@ -279,7 +279,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_config_rule(
         self, **kwargs: Unpack[DeleteConfigRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Config rule and all of its evaluation results.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteConfigRule
@@ -288,7 +288,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_configuration_aggregator(
         self, **kwargs: Unpack[DeleteConfigurationAggregatorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration aggregator and the aggregated data
         associated with the aggregator.
 
@@ -298,7 +298,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_configuration_recorder(
         self, **kwargs: Unpack[DeleteConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the customer managed configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteConfigurationRecorder
@@ -307,7 +307,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_conformance_pack(
         self, **kwargs: Unpack[DeleteConformancePackRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified conformance pack and all the Config rules,
         remediation actions, and all evaluation results within that conformance
         pack.
@@ -318,7 +318,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_delivery_channel(
         self, **kwargs: Unpack[DeleteDeliveryChannelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the delivery channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteDeliveryChannel
@@ -327,7 +327,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_evaluation_results(
         self, **kwargs: Unpack[DeleteEvaluationResultsRequestTypeDef]
-    ) -> RegionResults[DeleteEvaluationResultsResponseTypeDef]:
+    ) -> TargetResults[DeleteEvaluationResultsResponseTypeDef]:
         """Deletes the evaluation results for the specified Config rule. You can
         specify one Config rule per request. After you delete the evaluation
         results, you can call the StartConfigRulesEvaluation API to start
@@ -339,7 +339,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_organization_config_rule(
         self, **kwargs: Unpack[DeleteOrganizationConfigRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified organization Config rule and all of its evaluation
         results from all member accounts in that organization.
 
@@ -349,7 +349,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_organization_conformance_pack(
         self, **kwargs: Unpack[DeleteOrganizationConformancePackRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified organization conformance pack and all of the Config
         rules and remediation actions from all member accounts in that
         organization.
@@ -360,7 +360,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_pending_aggregation_request(
         self, **kwargs: Unpack[DeletePendingAggregationRequestRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes pending authorization requests for a specified aggregator account
         in a specified region.
 
@@ -370,7 +370,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_remediation_configuration(
         self, **kwargs: Unpack[DeleteRemediationConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteRemediationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteRemediationConfigurationResponseTypeDef]:
         """Deletes the remediation configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRemediationConfiguration
@@ -379,7 +379,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_remediation_exceptions(
         self, **kwargs: Unpack[DeleteRemediationExceptionsRequestTypeDef]
-    ) -> RegionResults[DeleteRemediationExceptionsResponseTypeDef]:
+    ) -> TargetResults[DeleteRemediationExceptionsResponseTypeDef]:
         """Deletes one or more remediation exceptions mentioned in the resource keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRemediationExceptions
@@ -388,7 +388,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_resource_config(
         self, **kwargs: Unpack[DeleteResourceConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records the configuration state for a custom resource that has been
         deleted. This API records a new ConfigurationItem with a ResourceDeleted
         status. You can retrieve the ConfigurationItems recorded for this resource
@@ -400,7 +400,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_retention_configuration(
         self, **kwargs: Unpack[DeleteRetentionConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the retention configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteRetentionConfiguration
@@ -409,7 +409,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_service_linked_configuration_recorder(
         self, **kwargs: Unpack[DeleteServiceLinkedConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[DeleteServiceLinkedConfigurationRecorderResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceLinkedConfigurationRecorderResponseTypeDef]:
         """Deletes an existing service-linked configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteServiceLinkedConfigurationRecorder
@@ -418,7 +418,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def delete_stored_query(
         self, **kwargs: Unpack[DeleteStoredQueryRequestTypeDef]
-    ) -> RegionResults[DeleteStoredQueryResponseTypeDef]:
+    ) -> TargetResults[DeleteStoredQueryResponseTypeDef]:
         """Deletes the stored query for a single Amazon Web Services account and a
         single Amazon Web Services Region.
 
@@ -428,7 +428,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def deliver_config_snapshot(
         self, **kwargs: Unpack[DeliverConfigSnapshotRequestTypeDef]
-    ) -> RegionResults[DeliverConfigSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeliverConfigSnapshotResponseTypeDef]:
         """Schedules delivery of a configuration snapshot to the Amazon S3 bucket in
         the specified delivery channel. After the delivery has started, Config
         sends the following notifications using an Amazon SNS topic that you have
@@ -440,7 +440,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_aggregate_compliance_by_config_rules(
         self, **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef]
-    ) -> RegionResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
         """Returns a list of compliant and noncompliant rules with the number of
         resources for compliant and noncompliant rules. Does not display rules
         that do not have compliance results.
@@ -452,7 +452,7 @@ class MultiRegionConfigService(MultiRegionClient):
     def describe_aggregate_compliance_by_conformance_packs(
         self,
         **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
-    ) -> RegionResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
         """Returns a list of the existing and deleted conformance packs and their
         associated compliance status with the count of compliant and noncompliant
         Config rules within each conformance pack. Also returns the total rule
@@ -465,7 +465,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_aggregation_authorizations(
         self, **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef]
-    ) -> RegionResults[DescribeAggregationAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregationAuthorizationsResponseTypeDef]:
         """Returns a list of authorizations granted to various aggregator accounts
         and regions.
 
@@ -475,7 +475,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_compliance_by_config_rule(
         self, **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef]
-    ) -> RegionResults[DescribeComplianceByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeComplianceByConfigRuleResponseTypeDef]:
         """Indicates whether the specified Config rules are compliant. If a rule is
         noncompliant, this operation returns the number of Amazon Web Services
         resources that do not comply with the rule.
@@ -486,7 +486,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_compliance_by_resource(
         self, **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef]
-    ) -> RegionResults[DescribeComplianceByResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeComplianceByResourceResponseTypeDef]:
         """Indicates whether the specified Amazon Web Services resources are
         compliant. If a resource is noncompliant, this operation returns the
         number of Config rules that the resource does not comply with.
@@ -497,7 +497,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_config_rule_evaluation_status(
         self, **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef]
-    ) -> RegionResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
         """Returns status information for each of your Config managed rules. The
         status includes information such as the last time Config invoked the rule,
         the last time Config failed to invoke the rule, and the related error for
@@ -509,7 +509,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_config_rules(
         self, **kwargs: Unpack[DescribeConfigRulesRequestTypeDef]
-    ) -> RegionResults[DescribeConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigRulesResponseTypeDef]:
         """Returns details about your Config rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigRules
@@ -519,7 +519,7 @@ class MultiRegionConfigService(MultiRegionClient):
     def describe_configuration_aggregator_sources_status(
         self,
         **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
-    ) -> RegionResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
         """Returns status information for sources within an aggregator. The status
         includes information about the last time Config verified authorization
         between the source account and an aggregator account. In case of a
@@ -531,7 +531,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_configuration_aggregators(
         self, **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationAggregatorsResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationAggregatorsResponseTypeDef]:
         """Returns the details of one or more configuration aggregators. If the
         configuration aggregator is not specified, this operation returns the
         details for all the configuration aggregators associated with the account.
@@ -542,7 +542,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_configuration_recorder_status(
         self, **kwargs: Unpack[DescribeConfigurationRecorderStatusRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationRecorderStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationRecorderStatusResponseTypeDef]:
         """Returns the current status of the configuration recorder you specify as
         well as the status of the last recording event for the configuration
         recorders.
@@ -553,7 +553,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_configuration_recorders(
         self, **kwargs: Unpack[DescribeConfigurationRecordersRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationRecordersResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationRecordersResponseTypeDef]:
         """Returns details for the configuration recorder you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConfigurationRecorders
@@ -562,7 +562,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_conformance_pack_compliance(
         self, **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef]
-    ) -> RegionResults[DescribeConformancePackComplianceResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePackComplianceResponseTypeDef]:
         """Returns compliance details for each rule in that conformance pack.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackCompliance
@@ -571,7 +571,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_conformance_pack_status(
         self, **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef]
-    ) -> RegionResults[DescribeConformancePackStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePackStatusResponseTypeDef]:
         """Provides one or more conformance packs deployment status.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePackStatus
@@ -580,7 +580,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_conformance_packs(
         self, **kwargs: Unpack[DescribeConformancePacksRequestTypeDef]
-    ) -> RegionResults[DescribeConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePacksResponseTypeDef]:
         """Returns a list of one or more conformance packs.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeConformancePacks
@@ -589,7 +589,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_delivery_channel_status(
         self, **kwargs: Unpack[DescribeDeliveryChannelStatusRequestTypeDef]
-    ) -> RegionResults[DescribeDeliveryChannelStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveryChannelStatusResponseTypeDef]:
         """Returns the current status of the specified delivery channel. If a
         delivery channel is not specified, this operation returns the current
         status of all delivery channels associated with the account.
@@ -600,7 +600,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_delivery_channels(
         self, **kwargs: Unpack[DescribeDeliveryChannelsRequestTypeDef]
-    ) -> RegionResults[DescribeDeliveryChannelsResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveryChannelsResponseTypeDef]:
         """Returns details about the specified delivery channel. If a delivery
         channel is not specified, this operation returns the details of all
         delivery channels associated with the account.
@@ -611,7 +611,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_organization_config_rule_statuses(
         self, **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
         """Provides organization Config rule deployment status for an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRuleStatuses
@@ -620,7 +620,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_organization_config_rules(
         self, **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigRulesResponseTypeDef]:
         """Returns a list of organization Config rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConfigRules
@@ -630,7 +630,7 @@ class MultiRegionConfigService(MultiRegionClient):
     def describe_organization_conformance_pack_statuses(
         self,
         **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
         """Provides organization conformance pack deployment status for an
         organization.
 
@@ -640,7 +640,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_organization_conformance_packs(
         self, **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConformancePacksResponseTypeDef]:
         """Returns a list of organization conformance packs.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeOrganizationConformancePacks
@@ -649,7 +649,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_pending_aggregation_requests(
         self, **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef]
-    ) -> RegionResults[DescribePendingAggregationRequestsResponseTypeDef]:
+    ) -> TargetResults[DescribePendingAggregationRequestsResponseTypeDef]:
         """Returns a list of all pending aggregation requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribePendingAggregationRequests
@@ -658,7 +658,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_remediation_configurations(
         self, **kwargs: Unpack[DescribeRemediationConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeRemediationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeRemediationConfigurationsResponseTypeDef]:
         """Returns the details of one or more remediation configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DescribeRemediationConfigurations
@@ -667,7 +667,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_remediation_exceptions(
         self, **kwargs: Unpack[DescribeRemediationExceptionsRequestTypeDef]
-    ) -> RegionResults[DescribeRemediationExceptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeRemediationExceptionsResponseTypeDef]:
         """Returns the details of one or more remediation exceptions. A detailed view
         of a remediation exception for a set of resources that includes an
         explanation of an exception and the time when the exception will be
@@ -680,7 +680,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_remediation_execution_status(
         self, **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef]
-    ) -> RegionResults[DescribeRemediationExecutionStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeRemediationExecutionStatusResponseTypeDef]:
         """Provides a detailed view of a Remediation Execution for a set of resources
         including state, timestamps for when steps for the remediation execution
         occur, and any error messages for steps that have failed. When you specify
@@ -692,7 +692,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def describe_retention_configurations(
         self, **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeRetentionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeRetentionConfigurationsResponseTypeDef]:
         """Returns the details of one or more retention configurations. If the
         retention configuration name is not specified, this operation returns the
         details for all the retention configurations for that account.
@@ -703,7 +703,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def disassociate_resource_types(
         self, **kwargs: Unpack[DisassociateResourceTypesRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceTypesResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceTypesResponseTypeDef]:
         """Removes all resource types specified in the ResourceTypes list from the
         RecordingGroup of configuration recorder and excludes these resource types
         when recording.
@@ -714,7 +714,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_aggregate_compliance_details_by_config_rule(
         self, **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef]
-    ) -> RegionResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
         """Returns the evaluation results for the specified Config rule for a
         specific resource in a rule. The results indicate which Amazon Web
         Services resources were evaluated by the rule, when each resource was last
@@ -726,7 +726,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_aggregate_config_rule_compliance_summary(
         self, **kwargs: Unpack[GetAggregateConfigRuleComplianceSummaryRequestTypeDef]
-    ) -> RegionResults[GetAggregateConfigRuleComplianceSummaryResponseTypeDef]:
+    ) -> TargetResults[GetAggregateConfigRuleComplianceSummaryResponseTypeDef]:
         """Returns the number of compliant and noncompliant rules for one or more
         accounts and regions in an aggregator.
 
@@ -737,7 +737,7 @@ class MultiRegionConfigService(MultiRegionClient):
     def get_aggregate_conformance_pack_compliance_summary(
         self,
         **kwargs: Unpack[GetAggregateConformancePackComplianceSummaryRequestTypeDef],
-    ) -> RegionResults[GetAggregateConformancePackComplianceSummaryResponseTypeDef]:
+    ) -> TargetResults[GetAggregateConformancePackComplianceSummaryResponseTypeDef]:
         """Returns the count of compliant and noncompliant conformance packs across
         all Amazon Web Services accounts and Amazon Web Services Regions in an
         aggregator. You can filter based on Amazon Web Services account ID or
@@ -749,7 +749,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_aggregate_discovered_resource_counts(
         self, **kwargs: Unpack[GetAggregateDiscoveredResourceCountsRequestTypeDef]
-    ) -> RegionResults[GetAggregateDiscoveredResourceCountsResponseTypeDef]:
+    ) -> TargetResults[GetAggregateDiscoveredResourceCountsResponseTypeDef]:
         """Returns the resource counts across accounts and regions that are present
         in your Config aggregator. You can request the resource counts by
         providing filters and GroupByKey.
@@ -760,7 +760,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_aggregate_resource_config(
         self, **kwargs: Unpack[GetAggregateResourceConfigRequestTypeDef]
-    ) -> RegionResults[GetAggregateResourceConfigResponseTypeDef]:
+    ) -> TargetResults[GetAggregateResourceConfigResponseTypeDef]:
         """Returns configuration item that is aggregated for your specific resource
         in a specific source account and region.
 
@@ -770,7 +770,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_compliance_details_by_config_rule(
         self, **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef]
-    ) -> RegionResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
         """Returns the evaluation results for the specified Config rule. The results
         indicate which Amazon Web Services resources were evaluated by the rule,
         when each resource was last evaluated, and whether each resource complies
@@ -782,7 +782,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_compliance_details_by_resource(
         self, **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef]
-    ) -> RegionResults[GetComplianceDetailsByResourceResponseTypeDef]:
+    ) -> TargetResults[GetComplianceDetailsByResourceResponseTypeDef]:
         """Returns the evaluation results for the specified Amazon Web Services
         resource. The results indicate which Config rules were used to evaluate
         the resource, when each rule was last invoked, and whether the resource
@@ -794,7 +794,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_compliance_summary_by_config_rule(
         self,
-    ) -> RegionResults[GetComplianceSummaryByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[GetComplianceSummaryByConfigRuleResponseTypeDef]:
         """Returns the number of Config rules that are compliant and noncompliant, up
         to a maximum of 25 for each.
 
@@ -804,7 +804,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_compliance_summary_by_resource_type(
         self, **kwargs: Unpack[GetComplianceSummaryByResourceTypeRequestTypeDef]
-    ) -> RegionResults[GetComplianceSummaryByResourceTypeResponseTypeDef]:
+    ) -> TargetResults[GetComplianceSummaryByResourceTypeResponseTypeDef]:
         """Returns the number of resources that are compliant and the number that are
         noncompliant. You can specify one or more resource types to get these
         numbers for each resource type. The maximum number returned is 100.
@@ -815,7 +815,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_conformance_pack_compliance_details(
         self, **kwargs: Unpack[GetConformancePackComplianceDetailsRequestTypeDef]
-    ) -> RegionResults[GetConformancePackComplianceDetailsResponseTypeDef]:
+    ) -> TargetResults[GetConformancePackComplianceDetailsResponseTypeDef]:
         """Returns compliance details of a conformance pack for all Amazon Web
         Services resources that are monitered by conformance pack.
 
@@ -825,7 +825,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_conformance_pack_compliance_summary(
         self, **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef]
-    ) -> RegionResults[GetConformancePackComplianceSummaryResponseTypeDef]:
+    ) -> TargetResults[GetConformancePackComplianceSummaryResponseTypeDef]:
         """Returns compliance details for the conformance pack based on the
         cumulative compliance results of all the rules in that conformance pack.
 
@@ -835,7 +835,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_custom_rule_policy(
         self, **kwargs: Unpack[GetCustomRulePolicyRequestTypeDef]
-    ) -> RegionResults[GetCustomRulePolicyResponseTypeDef]:
+    ) -> TargetResults[GetCustomRulePolicyResponseTypeDef]:
         """Returns the policy definition containing the logic for your Config Custom
         Policy rule.
 
@@ -845,7 +845,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_discovered_resource_counts(
         self, **kwargs: Unpack[GetDiscoveredResourceCountsRequestTypeDef]
-    ) -> RegionResults[GetDiscoveredResourceCountsResponseTypeDef]:
+    ) -> TargetResults[GetDiscoveredResourceCountsResponseTypeDef]:
         """Returns the resource types, the number of each resource type, and the
         total number of resources that Config is recording in this region for your
         Amazon Web Services account.
@@ -856,7 +856,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_organization_config_rule_detailed_status(
         self, **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef]
-    ) -> RegionResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
         """Returns detailed status for each member account within an organization for
         a given organization Config rule.
 
@@ -867,7 +867,7 @@ class MultiRegionConfigService(MultiRegionClient):
     def get_organization_conformance_pack_detailed_status(
         self,
         **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
-    ) -> RegionResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
         """Returns detailed status for each member account within an organization for
         a given organization conformance pack.
 
@@ -877,7 +877,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_organization_custom_rule_policy(
         self, **kwargs: Unpack[GetOrganizationCustomRulePolicyRequestTypeDef]
-    ) -> RegionResults[GetOrganizationCustomRulePolicyResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationCustomRulePolicyResponseTypeDef]:
         """Returns the policy definition containing the logic for your organization
         Config Custom Policy rule.
 
@@ -887,7 +887,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_resource_config_history(
         self, **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef]
-    ) -> RegionResults[GetResourceConfigHistoryResponseTypeDef]:
+    ) -> TargetResults[GetResourceConfigHistoryResponseTypeDef]:
         """For accurate reporting on the compliance status, you must record the
         AWS::Config::ResourceCompliance resource type.
 
@@ -897,7 +897,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_resource_evaluation_summary(
         self, **kwargs: Unpack[GetResourceEvaluationSummaryRequestTypeDef]
-    ) -> RegionResults[GetResourceEvaluationSummaryResponseTypeDef]:
+    ) -> TargetResults[GetResourceEvaluationSummaryResponseTypeDef]:
         """Returns a summary of resource evaluation for the specified resource
         evaluation ID from the proactive rules that were run. The results indicate
         which evaluation context was used to evaluate the rules, which resource
@@ -910,7 +910,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def get_stored_query(
         self, **kwargs: Unpack[GetStoredQueryRequestTypeDef]
-    ) -> RegionResults[GetStoredQueryResponseTypeDef]:
+    ) -> TargetResults[GetStoredQueryResponseTypeDef]:
         """Returns the details of a specific stored query.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetStoredQuery
@@ -919,7 +919,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_aggregate_discovered_resources(
         self, **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef]
-    ) -> RegionResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
         """Accepts a resource type and returns a list of resource identifiers that
         are aggregated for a specific resource type across accounts and regions. A
         resource identifier includes the resource type, ID, (if available) the
@@ -933,7 +933,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_configuration_recorders(
         self, **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef]
-    ) -> RegionResults[ListConfigurationRecordersResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationRecordersResponseTypeDef]:
         """Returns a list of configuration recorders depending on the filters you
         specify.
 
@@ -943,7 +943,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_conformance_pack_compliance_scores(
         self, **kwargs: Unpack[ListConformancePackComplianceScoresRequestTypeDef]
-    ) -> RegionResults[ListConformancePackComplianceScoresResponseTypeDef]:
+    ) -> TargetResults[ListConformancePackComplianceScoresResponseTypeDef]:
         """Returns a list of conformance pack compliance scores. A compliance score
         is the percentage of the number of compliant rule-resource combinations in
         a conformance pack compared to the number of total possible rule-resource
@@ -958,7 +958,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_discovered_resources(
         self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> RegionResults[ListDiscoveredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
         """Returns a list of resource resource identifiers for the specified resource
         types for the resources of that type. A resource identifier includes the
         resource type, ID, and (if available) the custom resource name.
@@ -969,7 +969,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_resource_evaluations(
         self, **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef]
-    ) -> RegionResults[ListResourceEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceEvaluationsResponseTypeDef]:
         """Returns a list of proactive resource evaluations.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListResourceEvaluations
@@ -978,7 +978,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_stored_queries(
         self, **kwargs: Unpack[ListStoredQueriesRequestTypeDef]
-    ) -> RegionResults[ListStoredQueriesResponseTypeDef]:
+    ) -> TargetResults[ListStoredQueriesResponseTypeDef]:
         """Lists the stored queries for a single Amazon Web Services account and a
         single Amazon Web Services Region. The default is 100.
 
@@ -988,7 +988,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for Config resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListTagsForResource
@@ -997,7 +997,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_aggregation_authorization(
         self, **kwargs: Unpack[PutAggregationAuthorizationRequestTypeDef]
-    ) -> RegionResults[PutAggregationAuthorizationResponseTypeDef]:
+    ) -> TargetResults[PutAggregationAuthorizationResponseTypeDef]:
         """Authorizes the aggregator account and region to collect data from the
         source account and region.
 
@@ -1007,7 +1007,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_config_rule(
         self, **kwargs: Unpack[PutConfigRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an Config rule to evaluate if your Amazon Web Services
         resources comply with your desired configurations. For information on how
         many Config rules you can have per account, see Service Limits in the
@@ -1019,7 +1019,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_configuration_aggregator(
         self, **kwargs: Unpack[PutConfigurationAggregatorRequestTypeDef]
-    ) -> RegionResults[PutConfigurationAggregatorResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationAggregatorResponseTypeDef]:
         """Creates and updates the configuration aggregator with the selected source
         accounts and regions. The source account can be individual account(s) or
         an organization.
@@ -1030,7 +1030,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_configuration_recorder(
         self, **kwargs: Unpack[PutConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates the customer managed configuration recorder.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutConfigurationRecorder
@@ -1039,7 +1039,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_conformance_pack(
         self, **kwargs: Unpack[PutConformancePackRequestTypeDef]
-    ) -> RegionResults[PutConformancePackResponseTypeDef]:
+    ) -> TargetResults[PutConformancePackResponseTypeDef]:
         """Creates or updates a conformance pack. A conformance pack is a collection
         of Config rules that can be easily deployed in an account and a region and
         across an organization. For information on how many conformance packs you
@@ -1051,7 +1051,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_delivery_channel(
         self, **kwargs: Unpack[PutDeliveryChannelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a delivery channel to deliver configuration information
         and other compliance information.
 
@@ -1061,7 +1061,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_evaluations(
         self, **kwargs: Unpack[PutEvaluationsRequestTypeDef]
-    ) -> RegionResults[PutEvaluationsResponseTypeDef]:
+    ) -> TargetResults[PutEvaluationsResponseTypeDef]:
         """Used by an Lambda function to deliver evaluation results to Config. This
         operation is required in every Lambda function that is invoked by an
         Config rule.
@@ -1072,7 +1072,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_external_evaluation(
         self, **kwargs: Unpack[PutExternalEvaluationRequestTypeDef]
-    ) -> RegionResults[PutExternalEvaluationResponseTypeDef]:
+    ) -> TargetResults[PutExternalEvaluationResponseTypeDef]:
         """Add or updates the evaluations for process checks. This API checks if the
         rule is a process check when the name of the Config rule is provided.
 
@@ -1082,7 +1082,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_organization_config_rule(
         self, **kwargs: Unpack[PutOrganizationConfigRuleRequestTypeDef]
-    ) -> RegionResults[PutOrganizationConfigRuleResponseTypeDef]:
+    ) -> TargetResults[PutOrganizationConfigRuleResponseTypeDef]:
         """Adds or updates an Config rule for your entire organization to evaluate if
         your Amazon Web Services resources comply with your desired
         configurations. For information on how many organization Config rules you
@@ -1094,7 +1094,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_organization_conformance_pack(
         self, **kwargs: Unpack[PutOrganizationConformancePackRequestTypeDef]
-    ) -> RegionResults[PutOrganizationConformancePackResponseTypeDef]:
+    ) -> TargetResults[PutOrganizationConformancePackResponseTypeDef]:
         """Deploys conformance packs across member accounts in an Amazon Web Services
         Organization. For information on how many organization conformance packs
         and how many Config rules you can have per account, see Service Limits in
@@ -1106,7 +1106,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_remediation_configurations(
         self, **kwargs: Unpack[PutRemediationConfigurationsRequestTypeDef]
-    ) -> RegionResults[PutRemediationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[PutRemediationConfigurationsResponseTypeDef]:
         """Adds or updates the remediation configuration with a specific Config rule
         with the selected target or action. The API creates the
         RemediationConfiguration object for the Config rule. The Config rule must
@@ -1119,7 +1119,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_remediation_exceptions(
         self, **kwargs: Unpack[PutRemediationExceptionsRequestTypeDef]
-    ) -> RegionResults[PutRemediationExceptionsResponseTypeDef]:
+    ) -> TargetResults[PutRemediationExceptionsResponseTypeDef]:
         """A remediation exception is when a specified resource is no longer
         considered for auto-remediation. This API adds a new exception or updates
         an existing exception for a specified resource with a specified Config
@@ -1131,7 +1131,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_resource_config(
         self, **kwargs: Unpack[PutResourceConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records the configuration state for the resource provided in the request.
         The configuration state of a resource is represented in Config as
         Configuration Items. Once this API records the configuration item, you can
@@ -1144,7 +1144,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_retention_configuration(
         self, **kwargs: Unpack[PutRetentionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutRetentionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutRetentionConfigurationResponseTypeDef]:
         """Creates and updates the retention configuration with details about
         retention period (number of days) that Config stores your historical
         information. The API creates the RetentionConfiguration object and names
@@ -1157,7 +1157,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_service_linked_configuration_recorder(
         self, **kwargs: Unpack[PutServiceLinkedConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[PutServiceLinkedConfigurationRecorderResponseTypeDef]:
+    ) -> TargetResults[PutServiceLinkedConfigurationRecorderResponseTypeDef]:
         """Creates a service-linked configuration recorder that is linked to a
         specific Amazon Web Services service based on the ServicePrincipal you
         specify.
@@ -1168,7 +1168,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def put_stored_query(
         self, **kwargs: Unpack[PutStoredQueryRequestTypeDef]
-    ) -> RegionResults[PutStoredQueryResponseTypeDef]:
+    ) -> TargetResults[PutStoredQueryResponseTypeDef]:
         """Saves a new query or updates an existing saved query. The QueryName must
         be unique for a single Amazon Web Services account and a single Amazon Web
         Services Region. You can create upto 300 queries in a single Amazon Web
@@ -1180,7 +1180,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def select_aggregate_resource_config(
         self, **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef]
-    ) -> RegionResults[SelectAggregateResourceConfigResponseTypeDef]:
+    ) -> TargetResults[SelectAggregateResourceConfigResponseTypeDef]:
         """Accepts a structured query language (SQL) SELECT command and an aggregator
         to query configuration state of Amazon Web Services resources across
         multiple accounts and regions, performs the corresponding search, and
@@ -1192,7 +1192,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def select_resource_config(
         self, **kwargs: Unpack[SelectResourceConfigRequestTypeDef]
-    ) -> RegionResults[SelectResourceConfigResponseTypeDef]:
+    ) -> TargetResults[SelectResourceConfigResponseTypeDef]:
         """Accepts a structured query language (SQL) SELECT command, performs the
         corresponding search, and returns resource configurations matching the
         properties.
@@ -1203,7 +1203,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def start_config_rules_evaluation(
         self, **kwargs: Unpack[StartConfigRulesEvaluationRequestTypeDef]
-    ) -> RegionResults[StartConfigRulesEvaluationResponseTypeDef]:
+    ) -> TargetResults[StartConfigRulesEvaluationResponseTypeDef]:
         """Runs an on-demand evaluation for the specified Config rules against the
         last known configuration state of the resources. Use
         StartConfigRulesEvaluation when you want to test that a rule you updated
@@ -1217,7 +1217,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def start_configuration_recorder(
         self, **kwargs: Unpack[StartConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts the customer managed configuration recorder. The customer managed
         configuration recorder will begin recording configuration changes for the
         resource types you specify.
@@ -1228,7 +1228,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def start_remediation_execution(
         self, **kwargs: Unpack[StartRemediationExecutionRequestTypeDef]
-    ) -> RegionResults[StartRemediationExecutionResponseTypeDef]:
+    ) -> TargetResults[StartRemediationExecutionResponseTypeDef]:
         """Runs an on-demand remediation for the specified Config rules against the
         last known remediation configuration. It runs an execution against the
         current state of your resources. Remediation execution is asynchronous.
@@ -1239,7 +1239,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def start_resource_evaluation(
         self, **kwargs: Unpack[StartResourceEvaluationRequestTypeDef]
-    ) -> RegionResults[StartResourceEvaluationResponseTypeDef]:
+    ) -> TargetResults[StartResourceEvaluationResponseTypeDef]:
         """Runs an on-demand evaluation for the specified resource to determine
         whether the resource details will comply with configured Config rules. You
         can also use it for evaluation purposes. Config recommends using an
@@ -1253,7 +1253,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def stop_configuration_recorder(
         self, **kwargs: Unpack[StopConfigurationRecorderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops the customer managed configuration recorder. The customer managed
         configuration recorder will stop recording configuration changes for the
         resource types you have specified.
@@ -1264,7 +1264,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to a resource with the specified
         ResourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. If existing tags are specified,
@@ -1277,7 +1277,7 @@ class MultiRegionConfigService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/UntagResource
@@ -1291,7 +1291,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAggregateComplianceByConfigRulesRequestTypeDef],
-    ) -> RegionResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregateComplianceByConfigRulesResponseTypeDef]:
         """Every page of DescribeAggregateComplianceByConfigRules in every target,
         merged per target (botocore's build_full_result).
 
@@ -1316,7 +1316,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAggregateComplianceByConformancePacksRequestTypeDef],
-    ) -> RegionResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregateComplianceByConformancePacksResponseTypeDef]:
         """Every page of DescribeAggregateComplianceByConformancePacks in every
         target, merged per target (botocore's build_full_result).
 
@@ -1343,7 +1343,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAggregationAuthorizationsRequestTypeDef],
-    ) -> RegionResults[DescribeAggregationAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[DescribeAggregationAuthorizationsResponseTypeDef]:
         """Every page of DescribeAggregationAuthorizations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1367,7 +1367,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeComplianceByConfigRuleRequestTypeDef],
-    ) -> RegionResults[DescribeComplianceByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeComplianceByConfigRuleResponseTypeDef]:
         """Every page of DescribeComplianceByConfigRule in every target, merged per
         target (botocore's build_full_result).
 
@@ -1392,7 +1392,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeComplianceByResourceRequestTypeDef],
-    ) -> RegionResults[DescribeComplianceByResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeComplianceByResourceResponseTypeDef]:
         """Every page of DescribeComplianceByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1417,7 +1417,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigRuleEvaluationStatusRequestTypeDef],
-    ) -> RegionResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigRuleEvaluationStatusResponseTypeDef]:
         """Every page of DescribeConfigRuleEvaluationStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1443,7 +1443,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigRulesRequestTypeDef],
-    ) -> RegionResults[DescribeConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigRulesResponseTypeDef]:
         """Every page of DescribeConfigRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1466,7 +1466,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigurationAggregatorSourcesStatusRequestTypeDef],
-    ) -> RegionResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationAggregatorSourcesStatusResponseTypeDef]:
         """Every page of DescribeConfigurationAggregatorSourcesStatus in every
         target, merged per target (botocore's build_full_result).
 
@@ -1492,7 +1492,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigurationAggregatorsRequestTypeDef],
-    ) -> RegionResults[DescribeConfigurationAggregatorsResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationAggregatorsResponseTypeDef]:
         """Every page of DescribeConfigurationAggregators in every target, merged per
         target (botocore's build_full_result).
 
@@ -1517,7 +1517,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConformancePackComplianceRequestTypeDef],
-    ) -> RegionResults[DescribeConformancePackComplianceResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePackComplianceResponseTypeDef]:
         """Every page of DescribeConformancePackCompliance in every target, merged
         per target (botocore's build_full_result).
 
@@ -1540,7 +1540,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConformancePackStatusRequestTypeDef],
-    ) -> RegionResults[DescribeConformancePackStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePackStatusResponseTypeDef]:
         """Every page of DescribeConformancePackStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -1563,7 +1563,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConformancePacksRequestTypeDef],
-    ) -> RegionResults[DescribeConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeConformancePacksResponseTypeDef]:
         """Every page of DescribeConformancePacks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1586,7 +1586,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrganizationConfigRuleStatusesRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigRuleStatusesResponseTypeDef]:
         """Every page of DescribeOrganizationConfigRuleStatuses in every target,
         merged per target (botocore's build_full_result).
 
@@ -1609,7 +1609,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrganizationConfigRulesRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationConfigRulesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigRulesResponseTypeDef]:
         """Every page of DescribeOrganizationConfigRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -1632,7 +1632,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrganizationConformancePackStatusesRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConformancePackStatusesResponseTypeDef]:
         """Every page of DescribeOrganizationConformancePackStatuses in every target,
         merged per target (botocore's build_full_result).
 
@@ -1656,7 +1656,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrganizationConformancePacksRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationConformancePacksResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConformancePacksResponseTypeDef]:
         """Every page of DescribeOrganizationConformancePacks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1679,7 +1679,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePendingAggregationRequestsRequestTypeDef],
-    ) -> RegionResults[DescribePendingAggregationRequestsResponseTypeDef]:
+    ) -> TargetResults[DescribePendingAggregationRequestsResponseTypeDef]:
         """Every page of DescribePendingAggregationRequests in every target, merged
         per target (botocore's build_full_result).
 
@@ -1702,7 +1702,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRemediationExecutionStatusRequestTypeDef],
-    ) -> RegionResults[DescribeRemediationExecutionStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeRemediationExecutionStatusResponseTypeDef]:
         """Every page of DescribeRemediationExecutionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1728,7 +1728,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRetentionConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeRetentionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeRetentionConfigurationsResponseTypeDef]:
         """Every page of DescribeRetentionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1753,7 +1753,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAggregateComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> RegionResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[GetAggregateComplianceDetailsByConfigRuleResponseTypeDef]:
         """Every page of GetAggregateComplianceDetailsByConfigRule in every target,
         merged per target (botocore's build_full_result).
 
@@ -1779,7 +1779,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetComplianceDetailsByConfigRuleRequestTypeDef],
-    ) -> RegionResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
+    ) -> TargetResults[GetComplianceDetailsByConfigRuleResponseTypeDef]:
         """Every page of GetComplianceDetailsByConfigRule in every target, merged per
         target (botocore's build_full_result).
 
@@ -1805,7 +1805,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetComplianceDetailsByResourceRequestTypeDef],
-    ) -> RegionResults[GetComplianceDetailsByResourceResponseTypeDef]:
+    ) -> TargetResults[GetComplianceDetailsByResourceResponseTypeDef]:
         """Every page of GetComplianceDetailsByResource in every target, merged per
         target (botocore's build_full_result).
 
@@ -1831,7 +1831,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetConformancePackComplianceSummaryRequestTypeDef],
-    ) -> RegionResults[GetConformancePackComplianceSummaryResponseTypeDef]:
+    ) -> TargetResults[GetConformancePackComplianceSummaryResponseTypeDef]:
         """Every page of GetConformancePackComplianceSummary in every target, merged
         per target (botocore's build_full_result).
 
@@ -1855,7 +1855,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOrganizationConfigRuleDetailedStatusRequestTypeDef],
-    ) -> RegionResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationConfigRuleDetailedStatusResponseTypeDef]:
         """Every page of GetOrganizationConfigRuleDetailedStatus in every target,
         merged per target (botocore's build_full_result).
 
@@ -1879,7 +1879,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOrganizationConformancePackDetailedStatusRequestTypeDef],
-    ) -> RegionResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationConformancePackDetailedStatusResponseTypeDef]:
         """Every page of GetOrganizationConformancePackDetailedStatus in every
         target, merged per target (botocore's build_full_result).
 
@@ -1903,7 +1903,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceConfigHistoryRequestTypeDef],
-    ) -> RegionResults[GetResourceConfigHistoryResponseTypeDef]:
+    ) -> TargetResults[GetResourceConfigHistoryResponseTypeDef]:
         """Every page of GetResourceConfigHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1927,7 +1927,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAggregateDiscoveredResourcesRequestTypeDef],
-    ) -> RegionResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListAggregateDiscoveredResourcesResponseTypeDef]:
         """Every page of ListAggregateDiscoveredResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1955,7 +1955,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationRecordersRequestTypeDef],
-    ) -> RegionResults[ListConfigurationRecordersResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationRecordersResponseTypeDef]:
         """Every page of ListConfigurationRecorders in every target, merged per
         target (botocore's build_full_result).
 
@@ -1979,7 +1979,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> RegionResults[ListDiscoveredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
         """Every page of ListDiscoveredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -2004,7 +2004,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceEvaluationsRequestTypeDef],
-    ) -> RegionResults[ListResourceEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceEvaluationsResponseTypeDef]:
         """Every page of ListResourceEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2027,7 +2027,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -2050,7 +2050,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SelectAggregateResourceConfigRequestTypeDef],
-    ) -> RegionResults[SelectAggregateResourceConfigResponseTypeDef]:
+    ) -> TargetResults[SelectAggregateResourceConfigResponseTypeDef]:
         """Every page of SelectAggregateResourceConfig in every target, merged per
         target (botocore's build_full_result).
 
@@ -2076,7 +2076,7 @@ class MultiRegionConfigService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SelectResourceConfigRequestTypeDef],
-    ) -> RegionResults[SelectResourceConfigResponseTypeDef]:
+    ) -> TargetResults[SelectResourceConfigResponseTypeDef]:
         """Every page of SelectResourceConfig in every target, merged per target
         (botocore's build_full_result).
 

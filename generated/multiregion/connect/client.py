@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -768,7 +768,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def activate_evaluation_form(
         self, **kwargs: Unpack[ActivateEvaluationFormRequestTypeDef]
-    ) -> RegionResults[ActivateEvaluationFormResponseTypeDef]:
+    ) -> TargetResults[ActivateEvaluationFormResponseTypeDef]:
         """Activates an evaluation form in the specified Connect Customer instance.
         After the evaluation form is activated, it is available to start new
         evaluations based on the form.
@@ -779,7 +779,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_analytics_data_set(
         self, **kwargs: Unpack[AssociateAnalyticsDataSetRequestTypeDef]
-    ) -> RegionResults[AssociateAnalyticsDataSetResponseTypeDef]:
+    ) -> TargetResults[AssociateAnalyticsDataSetResponseTypeDef]:
         """Associates the specified dataset for a Connect Customer instance with the
         target account. You can associate only one dataset in a single call.
 
@@ -789,7 +789,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_approved_origin(
         self, **kwargs: Unpack[AssociateApprovedOriginRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -799,7 +799,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_bot(
         self, **kwargs: Unpack[AssociateBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -809,7 +809,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_contact_with_user(
         self, **kwargs: Unpack[AssociateContactWithUserRequestTypeDef]
-    ) -> RegionResults[AssociateContactWithUserResponseTypeDef]:
+    ) -> TargetResults[AssociateContactWithUserResponseTypeDef]:
         """Associates a queued contact with an agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateContactWithUser
@@ -818,7 +818,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_default_vocabulary(
         self, **kwargs: Unpack[AssociateDefaultVocabularyRequestTypeDef]
-    ) -> RegionResults[AssociateDefaultVocabularyResponseTypeDef]:
+    ) -> TargetResults[AssociateDefaultVocabularyResponseTypeDef]:
         """Associates an existing vocabulary as the default. Contact Lens for Connect
         Customer uses the vocabulary in post-call and real-time analysis sessions
         for the given language.
@@ -829,7 +829,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_email_address_alias(
         self, **kwargs: Unpack[AssociateEmailAddressAliasRequestTypeDef]
-    ) -> RegionResults[AssociateEmailAddressAliasResponseTypeDef]:
+    ) -> TargetResults[AssociateEmailAddressAliasResponseTypeDef]:
         """Associates an email address alias with an existing email address in an
         Connect Customer instance. This creates a forwarding relationship where
         emails sent to the alias email address are automatically forwarded to the
@@ -841,7 +841,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_flow(
         self, **kwargs: Unpack[AssociateFlowRequestTypeDef]
-    ) -> RegionResults[AssociateFlowResponseTypeDef]:
+    ) -> TargetResults[AssociateFlowResponseTypeDef]:
         """Associates a connect resource to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateFlow
@@ -850,7 +850,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_hours_of_operations(
         self, **kwargs: Unpack[AssociateHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of hours of operations with another hours of operation.
         Refer to Administrator Guide here for more information on inheriting
         overrides from parent hours of operation(s).
@@ -861,7 +861,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_instance_storage_config(
         self, **kwargs: Unpack[AssociateInstanceStorageConfigRequestTypeDef]
-    ) -> RegionResults[AssociateInstanceStorageConfigResponseTypeDef]:
+    ) -> TargetResults[AssociateInstanceStorageConfigResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -871,7 +871,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_lambda_function(
         self, **kwargs: Unpack[AssociateLambdaFunctionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -881,7 +881,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_lex_bot(
         self, **kwargs: Unpack[AssociateLexBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -891,7 +891,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_phone_number_contact_flow(
         self, **kwargs: Unpack[AssociatePhoneNumberContactFlowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a flow with a phone number claimed to your Connect Customer
         instance.
 
@@ -901,7 +901,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_queue_email_addresses(
         self, **kwargs: Unpack[AssociateQueueEmailAddressesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of email addresses with a queue to enable agents to
         select different "From" (system) email addresses when replying to inbound
         email contacts or initiating outbound email contacts. This allows agents
@@ -914,7 +914,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_queue_quick_connects(
         self, **kwargs: Unpack[AssociateQueueQuickConnectsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of quick connects with a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateQueueQuickConnects
@@ -923,7 +923,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_routing_profile_queues(
         self, **kwargs: Unpack[AssociateRoutingProfileQueuesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of queues with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateRoutingProfileQueues
@@ -932,7 +932,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_security_key(
         self, **kwargs: Unpack[AssociateSecurityKeyRequestTypeDef]
-    ) -> RegionResults[AssociateSecurityKeyResponseTypeDef]:
+    ) -> TargetResults[AssociateSecurityKeyResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -942,7 +942,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_security_profiles(
         self, **kwargs: Unpack[AssociateSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associate security profiles with an Entity in an Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateSecurityProfiles
@@ -951,7 +951,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_traffic_distribution_group_user(
         self, **kwargs: Unpack[AssociateTrafficDistributionGroupUserRequestTypeDef]
-    ) -> RegionResults[AssociateTrafficDistributionGroupUserResponseTypeDef]:
+    ) -> TargetResults[AssociateTrafficDistributionGroupUserResponseTypeDef]:
         """Associates an agent with a traffic distribution group. This API can be
         called only in the Region where the traffic distribution group is created.
 
@@ -961,7 +961,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_user_proficiencies(
         self, **kwargs: Unpack[AssociateUserProficienciesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of proficiencies with a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateUserProficiencies
@@ -970,7 +970,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def associate_workspace(
         self, **kwargs: Unpack[AssociateWorkspaceRequestTypeDef]
-    ) -> RegionResults[AssociateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[AssociateWorkspaceResponseTypeDef]:
         """Associates a workspace with one or more users or routing profiles,
         allowing them to access the workspace's configured views and pages.
 
@@ -980,7 +980,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_associate_analytics_data_set(
         self, **kwargs: Unpack[BatchAssociateAnalyticsDataSetRequestTypeDef]
-    ) -> RegionResults[BatchAssociateAnalyticsDataSetResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateAnalyticsDataSetResponseTypeDef]:
         """Associates a list of analytics datasets for a given Connect Customer
         instance to a target account. You can associate multiple datasets in a
         single call.
@@ -991,7 +991,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_create_data_table_value(
         self, **kwargs: Unpack[BatchCreateDataTableValueRequestTypeDef]
-    ) -> RegionResults[BatchCreateDataTableValueResponseTypeDef]:
+    ) -> TargetResults[BatchCreateDataTableValueResponseTypeDef]:
         """Creates values for attributes in a data table. The value may be a default
         or it may be associated with a primary value. The value must pass all
         customer defined validation as well as the default validation for the
@@ -1008,7 +1008,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_delete_data_table_value(
         self, **kwargs: Unpack[BatchDeleteDataTableValueRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDataTableValueResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDataTableValueResponseTypeDef]:
         """Deletes multiple values from a data table. API users may delete values at
         any time. When deletion is requested from the admin website, a warning is
         shown alerting the user of the most recent time the attribute and its
@@ -1021,7 +1021,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_describe_data_table_value(
         self, **kwargs: Unpack[BatchDescribeDataTableValueRequestTypeDef]
-    ) -> RegionResults[BatchDescribeDataTableValueResponseTypeDef]:
+    ) -> TargetResults[BatchDescribeDataTableValueResponseTypeDef]:
         """Retrieves multiple values from a data table without evaluating
         expressions. Returns the raw stored values along with metadata such as
         lock versions and modification timestamps. "Describe" is a deprecated term
@@ -1033,7 +1033,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_disassociate_analytics_data_set(
         self, **kwargs: Unpack[BatchDisassociateAnalyticsDataSetRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateAnalyticsDataSetResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateAnalyticsDataSetResponseTypeDef]:
         """Removes a list of analytics datasets associated with a given Connect
         Customer instance. You can disassociate multiple datasets in a single
         call.
@@ -1044,7 +1044,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_get_attached_file_metadata(
         self, **kwargs: Unpack[BatchGetAttachedFileMetadataRequestTypeDef]
-    ) -> RegionResults[BatchGetAttachedFileMetadataResponseTypeDef]:
+    ) -> TargetResults[BatchGetAttachedFileMetadataResponseTypeDef]:
         """Allows you to retrieve metadata about multiple attached files on an
         associated resource. Each attached file provided in the input list must be
         associated with the input AssociatedResourceArn.
@@ -1055,7 +1055,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_get_flow_association(
         self, **kwargs: Unpack[BatchGetFlowAssociationRequestTypeDef]
-    ) -> RegionResults[BatchGetFlowAssociationResponseTypeDef]:
+    ) -> TargetResults[BatchGetFlowAssociationResponseTypeDef]:
         """Retrieve the flow associations for the given resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/BatchGetFlowAssociation
@@ -1064,7 +1064,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_put_contact(
         self, **kwargs: Unpack[BatchPutContactRequestTypeDef]
-    ) -> RegionResults[BatchPutContactResponseTypeDef]:
+    ) -> TargetResults[BatchPutContactResponseTypeDef]:
         """Only the Connect Customer outbound campaigns service principal is allowed
         to assume a role in your account and call this API.
 
@@ -1074,7 +1074,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def batch_update_data_table_value(
         self, **kwargs: Unpack[BatchUpdateDataTableValueRequestTypeDef]
-    ) -> RegionResults[BatchUpdateDataTableValueResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateDataTableValueResponseTypeDef]:
         """Updates multiple data table values using all properties from
         BatchCreateDataTableValue. System managed values are not modifiable by
         customers. The operation requires proper lock versions to prevent
@@ -1086,7 +1086,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def claim_phone_number(
         self, **kwargs: Unpack[ClaimPhoneNumberRequestTypeDef]
-    ) -> RegionResults[ClaimPhoneNumberResponseTypeDef]:
+    ) -> TargetResults[ClaimPhoneNumberResponseTypeDef]:
         """Claims an available phone number to your Connect Customer instance or
         traffic distribution group. You can call this API only in the same Amazon
         Web Services Region where the Connect Customer instance or traffic
@@ -1098,7 +1098,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def complete_attached_file_upload(
         self, **kwargs: Unpack[CompleteAttachedFileUploadRequestTypeDef]
-    ) -> RegionResults[CompleteAttachedFileUploadResponseTypeDef]:
+    ) -> TargetResults[CompleteAttachedFileUploadResponseTypeDef]:
         """Allows you to confirm that the attached file has been uploaded using the
         pre-signed URL provided in the StartAttachedFileUpload API.
 
@@ -1108,7 +1108,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_agent_status(
         self, **kwargs: Unpack[CreateAgentStatusRequestTypeDef]
-    ) -> RegionResults[CreateAgentStatusResponseTypeDef]:
+    ) -> TargetResults[CreateAgentStatusResponseTypeDef]:
         """Creates an agent status for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateAgentStatus
@@ -1117,7 +1117,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact(
         self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> RegionResults[CreateContactResponseTypeDef]:
+    ) -> TargetResults[CreateContactResponseTypeDef]:
         """Only the VOICE, EMAIL, and TASK channels are supported.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContact
@@ -1126,7 +1126,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact_flow(
         self, **kwargs: Unpack[CreateContactFlowRequestTypeDef]
-    ) -> RegionResults[CreateContactFlowResponseTypeDef]:
+    ) -> TargetResults[CreateContactFlowResponseTypeDef]:
         """Creates a flow for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlow
@@ -1135,7 +1135,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact_flow_module(
         self, **kwargs: Unpack[CreateContactFlowModuleRequestTypeDef]
-    ) -> RegionResults[CreateContactFlowModuleResponseTypeDef]:
+    ) -> TargetResults[CreateContactFlowModuleResponseTypeDef]:
         """Creates a flow module for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlowModule
@@ -1144,7 +1144,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact_flow_module_alias(
         self, **kwargs: Unpack[CreateContactFlowModuleAliasRequestTypeDef]
-    ) -> RegionResults[CreateContactFlowModuleAliasResponseTypeDef]:
+    ) -> TargetResults[CreateContactFlowModuleAliasResponseTypeDef]:
         """Creates a named alias that points to a specific version of a contact flow
         module.
 
@@ -1154,7 +1154,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact_flow_module_version(
         self, **kwargs: Unpack[CreateContactFlowModuleVersionRequestTypeDef]
-    ) -> RegionResults[CreateContactFlowModuleVersionResponseTypeDef]:
+    ) -> TargetResults[CreateContactFlowModuleVersionResponseTypeDef]:
         """Creates an immutable snapshot of a contact flow module, preserving its
         content and settings at a specific point in time for version control and
         rollback capabilities.
@@ -1165,7 +1165,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_contact_flow_version(
         self, **kwargs: Unpack[CreateContactFlowVersionRequestTypeDef]
-    ) -> RegionResults[CreateContactFlowVersionResponseTypeDef]:
+    ) -> TargetResults[CreateContactFlowVersionResponseTypeDef]:
         """Publishes a new version of the flow provided. Versions are immutable and
         monotonically increasing. If the FlowContentSha256 provided is different
         from the FlowContentSha256 of the $LATEST published flow content, then an
@@ -1178,7 +1178,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_data_table(
         self, **kwargs: Unpack[CreateDataTableRequestTypeDef]
-    ) -> RegionResults[CreateDataTableResponseTypeDef]:
+    ) -> TargetResults[CreateDataTableResponseTypeDef]:
         """Creates a new data table with the specified properties. Supports the
         creation of all table properties except for attributes and values. A table
         with no attributes and values is a valid state for a table. The number of
@@ -1191,7 +1191,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_data_table_attribute(
         self, **kwargs: Unpack[CreateDataTableAttributeRequestTypeDef]
-    ) -> RegionResults[CreateDataTableAttributeResponseTypeDef]:
+    ) -> TargetResults[CreateDataTableAttributeResponseTypeDef]:
         """Adds an attribute to an existing data table. Creating a new primary
         attribute uses the empty value for the specified value type for all
         existing records. This should not affect uniqueness of published data
@@ -1205,7 +1205,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_email_address(
         self, **kwargs: Unpack[CreateEmailAddressRequestTypeDef]
-    ) -> RegionResults[CreateEmailAddressResponseTypeDef]:
+    ) -> TargetResults[CreateEmailAddressResponseTypeDef]:
         """Create new email address in the specified Connect Customer instance. For
         more information about email addresses, see Create email addresses in the
         Connect Customer Administrator Guide.
@@ -1216,7 +1216,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_evaluation_form(
         self, **kwargs: Unpack[CreateEvaluationFormRequestTypeDef]
-    ) -> RegionResults[CreateEvaluationFormResponseTypeDef]:
+    ) -> TargetResults[CreateEvaluationFormResponseTypeDef]:
         """Creates an evaluation form in the specified Connect Customer instance. The
         form can be used to define questions related to agent performance, and
         create sections to organize such questions. Question and section
@@ -1228,7 +1228,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_hours_of_operation(
         self, **kwargs: Unpack[CreateHoursOfOperationRequestTypeDef]
-    ) -> RegionResults[CreateHoursOfOperationResponseTypeDef]:
+    ) -> TargetResults[CreateHoursOfOperationResponseTypeDef]:
         """Creates hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateHoursOfOperation
@@ -1237,7 +1237,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_hours_of_operation_override(
         self, **kwargs: Unpack[CreateHoursOfOperationOverrideRequestTypeDef]
-    ) -> RegionResults[CreateHoursOfOperationOverrideResponseTypeDef]:
+    ) -> TargetResults[CreateHoursOfOperationOverrideResponseTypeDef]:
         """Creates an hours of operation override in an Connect Customer hours of
         operation resource.
 
@@ -1247,7 +1247,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_instance(
         self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> RegionResults[CreateInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateInstanceResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1257,7 +1257,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_integration_association(
         self, **kwargs: Unpack[CreateIntegrationAssociationRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationAssociationResponseTypeDef]:
         """Creates an Amazon Web Services resource association with an Connect
         Customer instance.
 
@@ -1267,7 +1267,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_notification(
         self, **kwargs: Unpack[CreateNotificationRequestTypeDef]
-    ) -> RegionResults[CreateNotificationResponseTypeDef]:
+    ) -> TargetResults[CreateNotificationResponseTypeDef]:
         """Creates a new notification to be delivered to specified recipients.
         Notifications can include localized content with links, and an optional
         expiration time. Recipients can be specified as individual user ARNs or
@@ -1281,7 +1281,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_participant(
         self, **kwargs: Unpack[CreateParticipantRequestTypeDef]
-    ) -> RegionResults[CreateParticipantResponseTypeDef]:
+    ) -> TargetResults[CreateParticipantResponseTypeDef]:
         """Adds a new participant into an on-going chat contact or webRTC call. For
         more information, see Customize chat flow experiences by integrating
         custom participants or Enable multi-user web, in-app, and video calling.
@@ -1292,7 +1292,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_persistent_contact_association(
         self, **kwargs: Unpack[CreatePersistentContactAssociationRequestTypeDef]
-    ) -> RegionResults[CreatePersistentContactAssociationResponseTypeDef]:
+    ) -> TargetResults[CreatePersistentContactAssociationResponseTypeDef]:
         """Enables rehydration of chats for the lifespan of a contact. For more
         information about chat rehydration, see Enable persistent chat in the
         Connect Customer Administrator Guide.
@@ -1303,7 +1303,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_predefined_attribute(
         self, **kwargs: Unpack[CreatePredefinedAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value.
 
@@ -1313,7 +1313,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_prompt(
         self, **kwargs: Unpack[CreatePromptRequestTypeDef]
-    ) -> RegionResults[CreatePromptResponseTypeDef]:
+    ) -> TargetResults[CreatePromptResponseTypeDef]:
         """Creates a prompt. For more information about prompts, such as supported
         file types and maximum length, see Create prompts in the Connect Customer
         Administrator Guide.
@@ -1324,7 +1324,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_push_notification_registration(
         self, **kwargs: Unpack[CreatePushNotificationRegistrationRequestTypeDef]
-    ) -> RegionResults[CreatePushNotificationRegistrationResponseTypeDef]:
+    ) -> TargetResults[CreatePushNotificationRegistrationResponseTypeDef]:
         """Creates registration for a device token and a chat contact to receive
         real-time push notifications. For more information about push
         notifications, see Set up push notifications in Connect Customer for
@@ -1336,7 +1336,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_queue(
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> RegionResults[CreateQueueResponseTypeDef]:
+    ) -> TargetResults[CreateQueueResponseTypeDef]:
         """Creates a new queue for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateQueue
@@ -1345,7 +1345,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_quick_connect(
         self, **kwargs: Unpack[CreateQuickConnectRequestTypeDef]
-    ) -> RegionResults[CreateQuickConnectResponseTypeDef]:
+    ) -> TargetResults[CreateQuickConnectResponseTypeDef]:
         """Creates a quick connect for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateQuickConnect
@@ -1354,7 +1354,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_routing_profile(
         self, **kwargs: Unpack[CreateRoutingProfileRequestTypeDef]
-    ) -> RegionResults[CreateRoutingProfileResponseTypeDef]:
+    ) -> TargetResults[CreateRoutingProfileResponseTypeDef]:
         """Creates a new routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateRoutingProfile
@@ -1363,7 +1363,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRuleResponseTypeDef]:
         """Creates a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateRule
@@ -1372,7 +1372,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_security_profile(
         self, **kwargs: Unpack[CreateSecurityProfileRequestTypeDef]
-    ) -> RegionResults[CreateSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityProfileResponseTypeDef]:
         """Creates a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateSecurityProfile
@@ -1381,7 +1381,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_task_template(
         self, **kwargs: Unpack[CreateTaskTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTaskTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTaskTemplateResponseTypeDef]:
         """Creates a new task template in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateTaskTemplate
@@ -1390,7 +1390,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_test_case(
         self, **kwargs: Unpack[CreateTestCaseRequestTypeDef]
-    ) -> RegionResults[CreateTestCaseResponseTypeDef]:
+    ) -> TargetResults[CreateTestCaseResponseTypeDef]:
         """Creates a test case with its content and metadata for the specified Amazon
         Connect instance.
 
@@ -1400,7 +1400,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_traffic_distribution_group(
         self, **kwargs: Unpack[CreateTrafficDistributionGroupRequestTypeDef]
-    ) -> RegionResults[CreateTrafficDistributionGroupResponseTypeDef]:
+    ) -> TargetResults[CreateTrafficDistributionGroupResponseTypeDef]:
         """Creates a traffic distribution group given an Connect Customer instance
         that has been replicated.
 
@@ -1410,7 +1410,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_use_case(
         self, **kwargs: Unpack[CreateUseCaseRequestTypeDef]
-    ) -> RegionResults[CreateUseCaseResponseTypeDef]:
+    ) -> TargetResults[CreateUseCaseResponseTypeDef]:
         """Creates a use case for an integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUseCase
@@ -1419,7 +1419,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user account for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUser
@@ -1428,7 +1428,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_user_hierarchy_group(
         self, **kwargs: Unpack[CreateUserHierarchyGroupRequestTypeDef]
-    ) -> RegionResults[CreateUserHierarchyGroupResponseTypeDef]:
+    ) -> TargetResults[CreateUserHierarchyGroupResponseTypeDef]:
         """Creates a new user hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateUserHierarchyGroup
@@ -1437,7 +1437,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_view(
         self, **kwargs: Unpack[CreateViewRequestTypeDef]
-    ) -> RegionResults[CreateViewResponseTypeDef]:
+    ) -> TargetResults[CreateViewResponseTypeDef]:
         """Creates a new view with the possible status of SAVED or PUBLISHED.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateView
@@ -1446,7 +1446,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_view_version(
         self, **kwargs: Unpack[CreateViewVersionRequestTypeDef]
-    ) -> RegionResults[CreateViewVersionResponseTypeDef]:
+    ) -> TargetResults[CreateViewVersionResponseTypeDef]:
         """Publishes a new version of the view identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateViewVersion
@@ -1455,7 +1455,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_vocabulary(
         self, **kwargs: Unpack[CreateVocabularyRequestTypeDef]
-    ) -> RegionResults[CreateVocabularyResponseTypeDef]:
+    ) -> TargetResults[CreateVocabularyResponseTypeDef]:
         """Creates a custom vocabulary associated with your Connect Customer
         instance. You can set a custom vocabulary to be your default vocabulary
         for a given language. Contact Lens for Connect Customer uses the default
@@ -1468,7 +1468,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_workspace(
         self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
         """Creates a workspace that defines the user experience by mapping views to
         pages. Workspaces can be assigned to users or routing profiles.
 
@@ -1478,7 +1478,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def create_workspace_page(
         self, **kwargs: Unpack[CreateWorkspacePageRequestTypeDef]
-    ) -> RegionResults[CreateWorkspacePageResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspacePageResponseTypeDef]:
         """Associates a view with a page in a workspace, defining what users see when
         they navigate to that page.
 
@@ -1488,7 +1488,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def deactivate_evaluation_form(
         self, **kwargs: Unpack[DeactivateEvaluationFormRequestTypeDef]
-    ) -> RegionResults[DeactivateEvaluationFormResponseTypeDef]:
+    ) -> TargetResults[DeactivateEvaluationFormResponseTypeDef]:
         """Deactivates an evaluation form in the specified Connect Customer instance.
         After a form is deactivated, it is no longer available for users to start
         new evaluations based on the form.
@@ -1499,7 +1499,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_attached_file(
         self, **kwargs: Unpack[DeleteAttachedFileRequestTypeDef]
-    ) -> RegionResults[DeleteAttachedFileResponseTypeDef]:
+    ) -> TargetResults[DeleteAttachedFileResponseTypeDef]:
         """Deletes an attached file along with the underlying S3 Object.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteAttachedFile
@@ -1508,7 +1508,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_evaluation(
         self, **kwargs: Unpack[DeleteContactEvaluationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a contact evaluation in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactEvaluation
@@ -1517,7 +1517,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_flow(
         self, **kwargs: Unpack[DeleteContactFlowRequestTypeDef]
-    ) -> RegionResults[DeleteContactFlowResponseTypeDef]:
+    ) -> TargetResults[DeleteContactFlowResponseTypeDef]:
         """Deletes a flow for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlow
@@ -1526,7 +1526,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_flow_module(
         self, **kwargs: Unpack[DeleteContactFlowModuleRequestTypeDef]
-    ) -> RegionResults[DeleteContactFlowModuleResponseTypeDef]:
+    ) -> TargetResults[DeleteContactFlowModuleResponseTypeDef]:
         """Deletes the specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowModule
@@ -1535,7 +1535,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_flow_module_alias(
         self, **kwargs: Unpack[DeleteContactFlowModuleAliasRequestTypeDef]
-    ) -> RegionResults[DeleteContactFlowModuleAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteContactFlowModuleAliasResponseTypeDef]:
         """Removes an alias reference, breaking the named connection to the
         underlying module version without affecting the version itself.
 
@@ -1545,7 +1545,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_flow_module_version(
         self, **kwargs: Unpack[DeleteContactFlowModuleVersionRequestTypeDef]
-    ) -> RegionResults[DeleteContactFlowModuleVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteContactFlowModuleVersionResponseTypeDef]:
         """Removes a specific version of a contact flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowModuleVersion
@@ -1554,7 +1554,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_contact_flow_version(
         self, **kwargs: Unpack[DeleteContactFlowVersionRequestTypeDef]
-    ) -> RegionResults[DeleteContactFlowVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteContactFlowVersionResponseTypeDef]:
         """Deletes the particular version specified in flow version identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowVersion
@@ -1563,7 +1563,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_data_table(
         self, **kwargs: Unpack[DeleteDataTableRequestTypeDef]
-    ) -> RegionResults[DeleteDataTableResponseTypeDef]:
+    ) -> TargetResults[DeleteDataTableResponseTypeDef]:
         """Deletes a data table and all associated attributes, versions, audits, and
         values. Does not update any references to the data table, even from other
         data tables. This includes dynamic values and conditional validations.
@@ -1578,7 +1578,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_data_table_attribute(
         self, **kwargs: Unpack[DeleteDataTableAttributeRequestTypeDef]
-    ) -> RegionResults[DeleteDataTableAttributeResponseTypeDef]:
+    ) -> TargetResults[DeleteDataTableAttributeResponseTypeDef]:
         """Deletes an attribute and all its values from a data table.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteDataTableAttribute
@@ -1587,7 +1587,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_email_address(
         self, **kwargs: Unpack[DeleteEmailAddressRequestTypeDef]
-    ) -> RegionResults[DeleteEmailAddressResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailAddressResponseTypeDef]:
         """Deletes email address from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteEmailAddress
@@ -1596,7 +1596,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_evaluation_form(
         self, **kwargs: Unpack[DeleteEvaluationFormRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an evaluation form in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteEvaluationForm
@@ -1605,7 +1605,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_hours_of_operation(
         self, **kwargs: Unpack[DeleteHoursOfOperationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteHoursOfOperation
@@ -1614,7 +1614,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_hours_of_operation_override(
         self, **kwargs: Unpack[DeleteHoursOfOperationOverrideRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an hours of operation override in an Connect Customer hours of
         operation resource.
 
@@ -1624,7 +1624,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_instance(
         self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1634,7 +1634,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_integration_association(
         self, **kwargs: Unpack[DeleteIntegrationAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Web Services resource association from an Connect
         Customer instance. The association must not have any use cases associated
         with it.
@@ -1645,7 +1645,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_notification(
         self, **kwargs: Unpack[DeleteNotificationRequestTypeDef]
-    ) -> RegionResults[DeleteNotificationResponseTypeDef]:
+    ) -> TargetResults[DeleteNotificationResponseTypeDef]:
         """Deletes a notification. Once deleted, the notification is no longer
         visible to all users and cannot be managed through the Admin Website or
         APIs.
@@ -1656,7 +1656,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_predefined_attribute(
         self, **kwargs: Unpack[DeletePredefinedAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a predefined attribute from the specified Connect Customer
         instance.
 
@@ -1666,7 +1666,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_prompt(
         self, **kwargs: Unpack[DeletePromptRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeletePrompt
@@ -1675,7 +1675,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_push_notification_registration(
         self, **kwargs: Unpack[DeletePushNotificationRegistrationRequestTypeDef]
-    ) -> RegionResults[DeletePushNotificationRegistrationResponseTypeDef]:
+    ) -> TargetResults[DeletePushNotificationRegistrationResponseTypeDef]:
         """Deletes registration for a device token and a chat contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeletePushNotificationRegistration
@@ -1684,7 +1684,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_queue(
         self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteQueue
@@ -1693,7 +1693,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_quick_connect(
         self, **kwargs: Unpack[DeleteQuickConnectRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteQuickConnect
@@ -1702,7 +1702,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_routing_profile(
         self, **kwargs: Unpack[DeleteRoutingProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteRoutingProfile
@@ -1711,7 +1711,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteRule
@@ -1720,7 +1720,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_security_profile(
         self, **kwargs: Unpack[DeleteSecurityProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteSecurityProfile
@@ -1729,7 +1729,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_task_template(
         self, **kwargs: Unpack[DeleteTaskTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteTaskTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteTaskTemplateResponseTypeDef]:
         """Deletes the task template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteTaskTemplate
@@ -1738,7 +1738,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_test_case(
         self, **kwargs: Unpack[DeleteTestCaseRequestTypeDef]
-    ) -> RegionResults[DeleteTestCaseResponseTypeDef]:
+    ) -> TargetResults[DeleteTestCaseResponseTypeDef]:
         """Deletes the test case that has already been created for the specified
         Amazon Connect instance.
 
@@ -1748,7 +1748,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_traffic_distribution_group(
         self, **kwargs: Unpack[DeleteTrafficDistributionGroupRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficDistributionGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteTrafficDistributionGroupResponseTypeDef]:
         """Deletes a traffic distribution group. This API can be called only in the
         Region where the traffic distribution group is created.
 
@@ -1758,7 +1758,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_use_case(
         self, **kwargs: Unpack[DeleteUseCaseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a use case from an integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteUseCase
@@ -1767,7 +1767,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user account from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteUser
@@ -1776,7 +1776,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_user_hierarchy_group(
         self, **kwargs: Unpack[DeleteUserHierarchyGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing user hierarchy group. It must not be associated with
         any agents or have any active child groups.
 
@@ -1786,7 +1786,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_view(
         self, **kwargs: Unpack[DeleteViewRequestTypeDef]
-    ) -> RegionResults[DeleteViewResponseTypeDef]:
+    ) -> TargetResults[DeleteViewResponseTypeDef]:
         """Deletes the view entirely. It deletes the view and all associated
         qualifiers (versions and aliases).
 
@@ -1796,7 +1796,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_view_version(
         self, **kwargs: Unpack[DeleteViewVersionRequestTypeDef]
-    ) -> RegionResults[DeleteViewVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteViewVersionResponseTypeDef]:
         """Deletes the particular version specified in ViewVersion identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteViewVersion
@@ -1805,7 +1805,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_vocabulary(
         self, **kwargs: Unpack[DeleteVocabularyRequestTypeDef]
-    ) -> RegionResults[DeleteVocabularyResponseTypeDef]:
+    ) -> TargetResults[DeleteVocabularyResponseTypeDef]:
         """Deletes the vocabulary that has the given identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteVocabulary
@@ -1814,7 +1814,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_workspace(
         self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
         """Deletes a workspace and removes all associated view and resource
         assignments.
 
@@ -1824,7 +1824,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_workspace_media(
         self, **kwargs: Unpack[DeleteWorkspaceMediaRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceMediaResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceMediaResponseTypeDef]:
         """Deletes a media asset (such as a logo) from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteWorkspaceMedia
@@ -1833,7 +1833,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def delete_workspace_page(
         self, **kwargs: Unpack[DeleteWorkspacePageRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspacePageResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspacePageResponseTypeDef]:
         """Removes the association between a view and a page in a workspace. The page
         will display the default view after deletion.
 
@@ -1843,7 +1843,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_agent_status(
         self, **kwargs: Unpack[DescribeAgentStatusRequestTypeDef]
-    ) -> RegionResults[DescribeAgentStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeAgentStatusResponseTypeDef]:
         """Describes an agent status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeAgentStatus
@@ -1852,7 +1852,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_attached_files_configuration(
         self, **kwargs: Unpack[DescribeAttachedFilesConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeAttachedFilesConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAttachedFilesConfigurationResponseTypeDef]:
         """Describes the attached files configuration for the specified Connect
         Customer instance and attachment scope.
 
@@ -1862,7 +1862,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_authentication_profile(
         self, **kwargs: Unpack[DescribeAuthenticationProfileRequestTypeDef]
-    ) -> RegionResults[DescribeAuthenticationProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeAuthenticationProfileResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -1873,7 +1873,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_contact(
         self, **kwargs: Unpack[DescribeContactRequestTypeDef]
-    ) -> RegionResults[DescribeContactResponseTypeDef]:
+    ) -> TargetResults[DescribeContactResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1883,7 +1883,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_contact_evaluation(
         self, **kwargs: Unpack[DescribeContactEvaluationRequestTypeDef]
-    ) -> RegionResults[DescribeContactEvaluationResponseTypeDef]:
+    ) -> TargetResults[DescribeContactEvaluationResponseTypeDef]:
         """Describes a contact evaluation in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactEvaluation
@@ -1892,7 +1892,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_contact_flow(
         self, **kwargs: Unpack[DescribeContactFlowRequestTypeDef]
-    ) -> RegionResults[DescribeContactFlowResponseTypeDef]:
+    ) -> TargetResults[DescribeContactFlowResponseTypeDef]:
         """Describes the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactFlow
@@ -1901,7 +1901,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_contact_flow_module(
         self, **kwargs: Unpack[DescribeContactFlowModuleRequestTypeDef]
-    ) -> RegionResults[DescribeContactFlowModuleResponseTypeDef]:
+    ) -> TargetResults[DescribeContactFlowModuleResponseTypeDef]:
         """Describes the specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactFlowModule
@@ -1910,7 +1910,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_contact_flow_module_alias(
         self, **kwargs: Unpack[DescribeContactFlowModuleAliasRequestTypeDef]
-    ) -> RegionResults[DescribeContactFlowModuleAliasResponseTypeDef]:
+    ) -> TargetResults[DescribeContactFlowModuleAliasResponseTypeDef]:
         """Retrieves detailed information about a specific alias, including which
         version it currently points to and its metadata.
 
@@ -1920,7 +1920,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_data_table(
         self, **kwargs: Unpack[DescribeDataTableRequestTypeDef]
-    ) -> RegionResults[DescribeDataTableResponseTypeDef]:
+    ) -> TargetResults[DescribeDataTableResponseTypeDef]:
         """Returns all properties for a data table except for attributes and values.
         All properties from CreateDataTable are returned as well as properties for
         region replication, versioning, and system tables. "Describe" is a
@@ -1933,7 +1933,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_data_table_attribute(
         self, **kwargs: Unpack[DescribeDataTableAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeDataTableAttributeResponseTypeDef]:
+    ) -> TargetResults[DescribeDataTableAttributeResponseTypeDef]:
         """Returns detailed information for a specific data table attribute including
         its configuration, validation rules, and metadata. "Describe" is a
         deprecated term but is allowed to maintain consistency with existing
@@ -1945,7 +1945,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_email_address(
         self, **kwargs: Unpack[DescribeEmailAddressRequestTypeDef]
-    ) -> RegionResults[DescribeEmailAddressResponseTypeDef]:
+    ) -> TargetResults[DescribeEmailAddressResponseTypeDef]:
         """Describe email address form the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeEmailAddress
@@ -1954,7 +1954,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_evaluation_form(
         self, **kwargs: Unpack[DescribeEvaluationFormRequestTypeDef]
-    ) -> RegionResults[DescribeEvaluationFormResponseTypeDef]:
+    ) -> TargetResults[DescribeEvaluationFormResponseTypeDef]:
         """Describes an evaluation form in the specified Connect Customer instance.
         If the version property is not provided, the latest version of the
         evaluation form is described.
@@ -1965,7 +1965,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_hours_of_operation(
         self, **kwargs: Unpack[DescribeHoursOfOperationRequestTypeDef]
-    ) -> RegionResults[DescribeHoursOfOperationResponseTypeDef]:
+    ) -> TargetResults[DescribeHoursOfOperationResponseTypeDef]:
         """Describes the hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeHoursOfOperation
@@ -1974,7 +1974,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_hours_of_operation_override(
         self, **kwargs: Unpack[DescribeHoursOfOperationOverrideRequestTypeDef]
-    ) -> RegionResults[DescribeHoursOfOperationOverrideResponseTypeDef]:
+    ) -> TargetResults[DescribeHoursOfOperationOverrideResponseTypeDef]:
         """Describes the hours of operation override.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeHoursOfOperationOverride
@@ -1983,7 +1983,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_instance(
         self, **kwargs: Unpack[DescribeInstanceRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -1993,7 +1993,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_instance_attribute(
         self, **kwargs: Unpack[DescribeInstanceAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceAttributeResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceAttributeResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2003,7 +2003,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_instance_storage_config(
         self, **kwargs: Unpack[DescribeInstanceStorageConfigRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceStorageConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceStorageConfigResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2013,7 +2013,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_notification(
         self, **kwargs: Unpack[DescribeNotificationRequestTypeDef]
-    ) -> RegionResults[DescribeNotificationResponseTypeDef]:
+    ) -> TargetResults[DescribeNotificationResponseTypeDef]:
         """Retrieves detailed information about a specific notification, including
         its content, priority, recipients, and metadata.
 
@@ -2023,7 +2023,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_phone_number(
         self, **kwargs: Unpack[DescribePhoneNumberRequestTypeDef]
-    ) -> RegionResults[DescribePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[DescribePhoneNumberResponseTypeDef]:
         """Gets details and status of a phone number that’s claimed to your Connect
         Customer instance or traffic distribution group.
 
@@ -2033,7 +2033,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_predefined_attribute(
         self, **kwargs: Unpack[DescribePredefinedAttributeRequestTypeDef]
-    ) -> RegionResults[DescribePredefinedAttributeResponseTypeDef]:
+    ) -> TargetResults[DescribePredefinedAttributeResponseTypeDef]:
         """Describes a predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value. You can
         use predefined attributes for:
@@ -2044,7 +2044,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_prompt(
         self, **kwargs: Unpack[DescribePromptRequestTypeDef]
-    ) -> RegionResults[DescribePromptResponseTypeDef]:
+    ) -> TargetResults[DescribePromptResponseTypeDef]:
         """Describes the prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribePrompt
@@ -2053,7 +2053,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_queue(
         self, **kwargs: Unpack[DescribeQueueRequestTypeDef]
-    ) -> RegionResults[DescribeQueueResponseTypeDef]:
+    ) -> TargetResults[DescribeQueueResponseTypeDef]:
         """Describes the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeQueue
@@ -2062,7 +2062,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_quick_connect(
         self, **kwargs: Unpack[DescribeQuickConnectRequestTypeDef]
-    ) -> RegionResults[DescribeQuickConnectResponseTypeDef]:
+    ) -> TargetResults[DescribeQuickConnectResponseTypeDef]:
         """Describes the quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeQuickConnect
@@ -2071,7 +2071,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_routing_profile(
         self, **kwargs: Unpack[DescribeRoutingProfileRequestTypeDef]
-    ) -> RegionResults[DescribeRoutingProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeRoutingProfileResponseTypeDef]:
         """Describes the specified routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeRoutingProfile
@@ -2080,7 +2080,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_rule(
         self, **kwargs: Unpack[DescribeRuleRequestTypeDef]
-    ) -> RegionResults[DescribeRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleResponseTypeDef]:
         """Describes a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeRule
@@ -2089,7 +2089,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_security_profile(
         self, **kwargs: Unpack[DescribeSecurityProfileRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeSecurityProfileResponseTypeDef]:
         """Gets basic information about the security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeSecurityProfile
@@ -2098,7 +2098,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_test_case(
         self, **kwargs: Unpack[DescribeTestCaseRequestTypeDef]
-    ) -> RegionResults[DescribeTestCaseResponseTypeDef]:
+    ) -> TargetResults[DescribeTestCaseResponseTypeDef]:
         """Describes the specified test case and allows you to get the content and
         metadata of the test case for the specified Amazon Connect instance.
 
@@ -2108,7 +2108,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_traffic_distribution_group(
         self, **kwargs: Unpack[DescribeTrafficDistributionGroupRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficDistributionGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeTrafficDistributionGroupResponseTypeDef]:
         """Gets details and status of a traffic distribution group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeTrafficDistributionGroup
@@ -2117,7 +2117,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Describes the specified user. You can find the instance ID in the Connect
         Customer console (it’s the final part of the ARN). The console does not
         display the user IDs. Instead, list the users and note the IDs provided in
@@ -2129,7 +2129,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_user_hierarchy_group(
         self, **kwargs: Unpack[DescribeUserHierarchyGroupRequestTypeDef]
-    ) -> RegionResults[DescribeUserHierarchyGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeUserHierarchyGroupResponseTypeDef]:
         """Describes the specified hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeUserHierarchyGroup
@@ -2138,7 +2138,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_user_hierarchy_structure(
         self, **kwargs: Unpack[DescribeUserHierarchyStructureRequestTypeDef]
-    ) -> RegionResults[DescribeUserHierarchyStructureResponseTypeDef]:
+    ) -> TargetResults[DescribeUserHierarchyStructureResponseTypeDef]:
         """Describes the hierarchy structure of the specified Connect Customer
         instance.
 
@@ -2148,7 +2148,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_view(
         self, **kwargs: Unpack[DescribeViewRequestTypeDef]
-    ) -> RegionResults[DescribeViewResponseTypeDef]:
+    ) -> TargetResults[DescribeViewResponseTypeDef]:
         """Retrieves the view for the specified Connect Customer instance and view
         identifier.
 
@@ -2158,7 +2158,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_vocabulary(
         self, **kwargs: Unpack[DescribeVocabularyRequestTypeDef]
-    ) -> RegionResults[DescribeVocabularyResponseTypeDef]:
+    ) -> TargetResults[DescribeVocabularyResponseTypeDef]:
         """Describes the specified vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeVocabulary
@@ -2167,7 +2167,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def describe_workspace(
         self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
         """Retrieves details about a workspace, including its configuration and
         metadata.
 
@@ -2177,7 +2177,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_analytics_data_set(
         self, **kwargs: Unpack[DisassociateAnalyticsDataSetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the dataset ID associated with a given Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateAnalyticsDataSet
@@ -2186,7 +2186,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_approved_origin(
         self, **kwargs: Unpack[DisassociateApprovedOriginRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2196,7 +2196,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_bot(
         self, **kwargs: Unpack[DisassociateBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2206,7 +2206,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_email_address_alias(
         self, **kwargs: Unpack[DisassociateEmailAddressAliasRequestTypeDef]
-    ) -> RegionResults[DisassociateEmailAddressAliasResponseTypeDef]:
+    ) -> TargetResults[DisassociateEmailAddressAliasResponseTypeDef]:
         """Removes the alias association between two email addresses in an Connect
         Customer instance. After disassociation, emails sent to the former alias
         email address are no longer forwarded to the primary email address. Both
@@ -2219,7 +2219,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_flow(
         self, **kwargs: Unpack[DisassociateFlowRequestTypeDef]
-    ) -> RegionResults[DisassociateFlowResponseTypeDef]:
+    ) -> TargetResults[DisassociateFlowResponseTypeDef]:
         """Disassociates a connect resource from a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateFlow
@@ -2228,7 +2228,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_hours_of_operations(
         self, **kwargs: Unpack[DisassociateHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a set of hours of operations with another hours of
         operation. Refer to Administrator Guide here for more information on
         inheriting overrides from parent hours of operation(s).
@@ -2239,7 +2239,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_instance_storage_config(
         self, **kwargs: Unpack[DisassociateInstanceStorageConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2249,7 +2249,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_lambda_function(
         self, **kwargs: Unpack[DisassociateLambdaFunctionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2259,7 +2259,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_lex_bot(
         self, **kwargs: Unpack[DisassociateLexBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2269,7 +2269,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_phone_number_contact_flow(
         self, **kwargs: Unpack[DisassociatePhoneNumberContactFlowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the flow association from a phone number claimed to your Connect
         Customer instance.
 
@@ -2279,7 +2279,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_queue_email_addresses(
         self, **kwargs: Unpack[DisassociateQueueEmailAddressesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the association between a set of email addresses and a queue.
         After disassociation, agents will no longer be able to select these email
         addresses as "From" addresses when replying to inbound email contacts or
@@ -2291,7 +2291,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_queue_quick_connects(
         self, **kwargs: Unpack[DisassociateQueueQuickConnectsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a set of quick connects from a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateQueueQuickConnects
@@ -2300,7 +2300,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_routing_profile_queues(
         self, **kwargs: Unpack[DisassociateRoutingProfileQueuesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a set of queues from a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateRoutingProfileQueues
@@ -2309,7 +2309,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_security_key(
         self, **kwargs: Unpack[DisassociateSecurityKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2319,7 +2319,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_security_profiles(
         self, **kwargs: Unpack[DisassociateSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a security profile attached to a Q in Connect AI Agent
         Entity in an Amazon Connect instance.
 
@@ -2329,7 +2329,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_traffic_distribution_group_user(
         self, **kwargs: Unpack[DisassociateTrafficDistributionGroupUserRequestTypeDef]
-    ) -> RegionResults[DisassociateTrafficDistributionGroupUserResponseTypeDef]:
+    ) -> TargetResults[DisassociateTrafficDistributionGroupUserResponseTypeDef]:
         """Disassociates an agent from a traffic distribution group. This API can be
         called only in the Region where the traffic distribution group is created.
 
@@ -2339,7 +2339,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_user_proficiencies(
         self, **kwargs: Unpack[DisassociateUserProficienciesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a set of proficiencies from a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateUserProficiencies
@@ -2348,7 +2348,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def disassociate_workspace(
         self, **kwargs: Unpack[DisassociateWorkspaceRequestTypeDef]
-    ) -> RegionResults[DisassociateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DisassociateWorkspaceResponseTypeDef]:
         """Removes the association between a workspace and one or more users or
         routing profiles.
 
@@ -2358,7 +2358,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def dismiss_user_contact(
         self, **kwargs: Unpack[DismissUserContactRequestTypeDef]
-    ) -> RegionResults[DismissUserContactResponseTypeDef]:
+    ) -> TargetResults[DismissUserContactResponseTypeDef]:
         """Dismisses contacts from an agent’s CCP and returns the agent to an
         available state, which allows the agent to receive a new routed contact.
         Contacts can only be dismissed if they are in a MISSED, ERROR, ENDED, or
@@ -2370,7 +2370,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def evaluate_data_table_values(
         self, **kwargs: Unpack[EvaluateDataTableValuesRequestTypeDef]
-    ) -> RegionResults[EvaluateDataTableValuesResponseTypeDef]:
+    ) -> TargetResults[EvaluateDataTableValuesResponseTypeDef]:
         """Evaluates values at the time of the request and returns them. It considers
         the request's timezone or the table's timezone, in that order, when
         accessing time based tables. When a value is accessed, the accessor's
@@ -2386,7 +2386,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_attached_file(
         self, **kwargs: Unpack[GetAttachedFileRequestTypeDef]
-    ) -> RegionResults[GetAttachedFileResponseTypeDef]:
+    ) -> TargetResults[GetAttachedFileResponseTypeDef]:
         """Provides a pre-signed URL for download of an approved attached file. This
         API also returns metadata about the attached file. It will only return a
         downloadURL if the status of the attached file is APPROVED.
@@ -2397,7 +2397,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_contact_attributes(
         self, **kwargs: Unpack[GetContactAttributesRequestTypeDef]
-    ) -> RegionResults[GetContactAttributesResponseTypeDef]:
+    ) -> TargetResults[GetContactAttributesResponseTypeDef]:
         """Retrieves the contact attributes for the specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetContactAttributes
@@ -2406,7 +2406,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_contact_metrics(
         self, **kwargs: Unpack[GetContactMetricsRequestTypeDef]
-    ) -> RegionResults[GetContactMetricsResponseTypeDef]:
+    ) -> TargetResults[GetContactMetricsResponseTypeDef]:
         """Retrieves contact metric data for a specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetContactMetrics
@@ -2415,7 +2415,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_current_metric_data(
         self, **kwargs: Unpack[GetCurrentMetricDataRequestTypeDef]
-    ) -> RegionResults[GetCurrentMetricDataResponseTypeDef]:
+    ) -> TargetResults[GetCurrentMetricDataResponseTypeDef]:
         """Gets the real-time metric data from the specified Connect Customer
         instance.
 
@@ -2425,7 +2425,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_current_user_data(
         self, **kwargs: Unpack[GetCurrentUserDataRequestTypeDef]
-    ) -> RegionResults[GetCurrentUserDataResponseTypeDef]:
+    ) -> TargetResults[GetCurrentUserDataResponseTypeDef]:
         """Gets the real-time active user data from the specified Connect Customer
         instance.
 
@@ -2435,7 +2435,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_effective_hours_of_operations(
         self, **kwargs: Unpack[GetEffectiveHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[GetEffectiveHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[GetEffectiveHoursOfOperationsResponseTypeDef]:
         """Get the hours of operations with the effective override applied.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetEffectiveHoursOfOperations
@@ -2444,7 +2444,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_federation_token(
         self, **kwargs: Unpack[GetFederationTokenRequestTypeDef]
-    ) -> RegionResults[GetFederationTokenResponseTypeDef]:
+    ) -> TargetResults[GetFederationTokenResponseTypeDef]:
         """Supports SAML sign-in for Connect Customer. Retrieves a token for
         federation. The token is for the Connect Customer user which corresponds
         to the IAM credentials that were used to invoke this action.
@@ -2455,7 +2455,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_flow_association(
         self, **kwargs: Unpack[GetFlowAssociationRequestTypeDef]
-    ) -> RegionResults[GetFlowAssociationResponseTypeDef]:
+    ) -> TargetResults[GetFlowAssociationResponseTypeDef]:
         """Retrieves the flow associated for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetFlowAssociation
@@ -2464,7 +2464,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_metric_data(
         self, **kwargs: Unpack[GetMetricDataRequestTypeDef]
-    ) -> RegionResults[GetMetricDataResponseTypeDef]:
+    ) -> TargetResults[GetMetricDataResponseTypeDef]:
         """Gets historical metric data from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricData
@@ -2473,7 +2473,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_metric_data_v2(
         self, **kwargs: Unpack[GetMetricDataV2RequestTypeDef]
-    ) -> RegionResults[GetMetricDataV2ResponseTypeDef]:
+    ) -> TargetResults[GetMetricDataV2ResponseTypeDef]:
         """Gets metric data from the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetMetricDataV2
@@ -2482,7 +2482,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_prompt_file(
         self, **kwargs: Unpack[GetPromptFileRequestTypeDef]
-    ) -> RegionResults[GetPromptFileResponseTypeDef]:
+    ) -> TargetResults[GetPromptFileResponseTypeDef]:
         """Gets the prompt file.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetPromptFile
@@ -2491,7 +2491,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_task_template(
         self, **kwargs: Unpack[GetTaskTemplateRequestTypeDef]
-    ) -> RegionResults[GetTaskTemplateResponseTypeDef]:
+    ) -> TargetResults[GetTaskTemplateResponseTypeDef]:
         """Gets details about a specific task template in the specified Connect
         Customer instance.
 
@@ -2501,7 +2501,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_test_case_execution_summary(
         self, **kwargs: Unpack[GetTestCaseExecutionSummaryRequestTypeDef]
-    ) -> RegionResults[GetTestCaseExecutionSummaryResponseTypeDef]:
+    ) -> TargetResults[GetTestCaseExecutionSummaryResponseTypeDef]:
         """Retrieves an overview of a test execution that includes the status of the
         execution, start and end time, and observation summary.
 
@@ -2511,7 +2511,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def get_traffic_distribution(
         self, **kwargs: Unpack[GetTrafficDistributionRequestTypeDef]
-    ) -> RegionResults[GetTrafficDistributionResponseTypeDef]:
+    ) -> TargetResults[GetTrafficDistributionResponseTypeDef]:
         """Retrieves the current traffic distribution for a given traffic
         distribution group.
 
@@ -2521,7 +2521,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def import_phone_number(
         self, **kwargs: Unpack[ImportPhoneNumberRequestTypeDef]
-    ) -> RegionResults[ImportPhoneNumberResponseTypeDef]:
+    ) -> TargetResults[ImportPhoneNumberResponseTypeDef]:
         """Imports a claimed phone number from an external service, such as Amazon
         Web Services End User Messaging, into an Connect Customer instance. You
         can call this API only in the same Amazon Web Services Region where the
@@ -2533,7 +2533,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def import_workspace_media(
         self, **kwargs: Unpack[ImportWorkspaceMediaRequestTypeDef]
-    ) -> RegionResults[ImportWorkspaceMediaResponseTypeDef]:
+    ) -> TargetResults[ImportWorkspaceMediaResponseTypeDef]:
         """Imports a media asset (such as a logo) for use in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ImportWorkspaceMedia
@@ -2542,7 +2542,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_agent_statuses(
         self, **kwargs: Unpack[ListAgentStatusRequestTypeDef]
-    ) -> RegionResults[ListAgentStatusResponseTypeDef]:
+    ) -> TargetResults[ListAgentStatusResponseTypeDef]:
         """Lists agent statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListAgentStatuses
@@ -2551,7 +2551,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_analytics_data_associations(
         self, **kwargs: Unpack[ListAnalyticsDataAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAnalyticsDataAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAnalyticsDataAssociationsResponseTypeDef]:
         """Lists the association status of requested dataset ID for a given Connect
         Customer instance.
 
@@ -2561,7 +2561,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_analytics_data_lake_data_sets(
         self, **kwargs: Unpack[ListAnalyticsDataLakeDataSetsRequestTypeDef]
-    ) -> RegionResults[ListAnalyticsDataLakeDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListAnalyticsDataLakeDataSetsResponseTypeDef]:
         """Lists the data lake datasets available to associate with for a given
         Connect Customer instance.
 
@@ -2571,7 +2571,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_approved_origins(
         self, **kwargs: Unpack[ListApprovedOriginsRequestTypeDef]
-    ) -> RegionResults[ListApprovedOriginsResponseTypeDef]:
+    ) -> TargetResults[ListApprovedOriginsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2581,7 +2581,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_associated_contacts(
         self, **kwargs: Unpack[ListAssociatedContactsRequestTypeDef]
-    ) -> RegionResults[ListAssociatedContactsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedContactsResponseTypeDef]:
         """Provides information about contact tree, a list of associated contacts
         with a unique identifier.
 
@@ -2591,7 +2591,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_attached_files_configurations(
         self, **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListAttachedFilesConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAttachedFilesConfigurationsResponseTypeDef]:
         """Provides summary information about the attached files configurations for
         the specified Connect Customer instance.
 
@@ -2601,7 +2601,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_authentication_profiles(
         self, **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef]
-    ) -> RegionResults[ListAuthenticationProfilesResponseTypeDef]:
+    ) -> TargetResults[ListAuthenticationProfilesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -2612,7 +2612,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_bots(
         self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2622,7 +2622,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_child_hours_of_operations(
         self, **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[ListChildHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[ListChildHoursOfOperationsResponseTypeDef]:
         """Provides information about the child hours of operations for the specified
         parent hours of operation.
 
@@ -2632,7 +2632,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_evaluations(
         self, **kwargs: Unpack[ListContactEvaluationsRequestTypeDef]
-    ) -> RegionResults[ListContactEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListContactEvaluationsResponseTypeDef]:
         """Lists contact evaluations in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactEvaluations
@@ -2641,7 +2641,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_flow_module_aliases(
         self, **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef]
-    ) -> RegionResults[ListContactFlowModuleAliasesResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModuleAliasesResponseTypeDef]:
         """Lists all aliases associated with a contact flow module, showing their
         current version mappings and metadata.
 
@@ -2651,7 +2651,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_flow_module_versions(
         self, **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef]
-    ) -> RegionResults[ListContactFlowModuleVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModuleVersionsResponseTypeDef]:
         """Retrieves a paginated list of all versions for a specific contact flow
         module.
 
@@ -2661,7 +2661,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_flow_modules(
         self, **kwargs: Unpack[ListContactFlowModulesRequestTypeDef]
-    ) -> RegionResults[ListContactFlowModulesResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModulesResponseTypeDef]:
         """Provides information about the flow modules for the specified Connect
         Customer instance.
 
@@ -2671,7 +2671,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_flow_versions(
         self, **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef]
-    ) -> RegionResults[ListContactFlowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowVersionsResponseTypeDef]:
         """Returns all the available versions for the specified Connect Customer
         instance and flow identifier.
 
@@ -2681,7 +2681,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_flows(
         self, **kwargs: Unpack[ListContactFlowsRequestTypeDef]
-    ) -> RegionResults[ListContactFlowsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowsResponseTypeDef]:
         """Provides information about the flows for the specified Connect Customer
         instance.
 
@@ -2691,7 +2691,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_contact_references(
         self, **kwargs: Unpack[ListContactReferencesRequestTypeDef]
-    ) -> RegionResults[ListContactReferencesResponseTypeDef]:
+    ) -> TargetResults[ListContactReferencesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2701,7 +2701,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_data_table_attributes(
         self, **kwargs: Unpack[ListDataTableAttributesRequestTypeDef]
-    ) -> RegionResults[ListDataTableAttributesResponseTypeDef]:
+    ) -> TargetResults[ListDataTableAttributesResponseTypeDef]:
         """Returns all attributes for a specified data table. A maximum of 100
         attributes per data table is allowed. Customers can request an increase by
         using Amazon Web Services Service Quotas. The response can be filtered by
@@ -2713,7 +2713,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_data_table_primary_values(
         self, **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef]
-    ) -> RegionResults[ListDataTablePrimaryValuesResponseTypeDef]:
+    ) -> TargetResults[ListDataTablePrimaryValuesResponseTypeDef]:
         """Lists all primary value combinations for a given data table. Returns the
         unique combinations of primary attribute values that identify records in
         the table. Up to 100 records are returned per request.
@@ -2724,7 +2724,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_data_table_values(
         self, **kwargs: Unpack[ListDataTableValuesRequestTypeDef]
-    ) -> RegionResults[ListDataTableValuesResponseTypeDef]:
+    ) -> TargetResults[ListDataTableValuesResponseTypeDef]:
         """Lists values stored in a data table with optional filtering by record IDs
         or primary attribute values. Returns the raw stored values along with
         metadata such as lock versions and modification timestamps.
@@ -2735,7 +2735,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_data_tables(
         self, **kwargs: Unpack[ListDataTablesRequestTypeDef]
-    ) -> RegionResults[ListDataTablesResponseTypeDef]:
+    ) -> TargetResults[ListDataTablesResponseTypeDef]:
         """Lists all data tables for the specified Amazon Connect instance. Returns
         summary information for each table including basic metadata and
         modification details.
@@ -2746,7 +2746,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_default_vocabularies(
         self, **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef]
-    ) -> RegionResults[ListDefaultVocabulariesResponseTypeDef]:
+    ) -> TargetResults[ListDefaultVocabulariesResponseTypeDef]:
         """Lists the default vocabularies for the specified Connect Customer
         instance.
 
@@ -2756,7 +2756,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_entity_security_profiles(
         self, **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef]
-    ) -> RegionResults[ListEntitySecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListEntitySecurityProfilesResponseTypeDef]:
         """Lists all security profiles attached to a Q in Connect AIAgent Entity in
         an Amazon Connect instance.
 
@@ -2766,7 +2766,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_evaluation_form_versions(
         self, **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef]
-    ) -> RegionResults[ListEvaluationFormVersionsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationFormVersionsResponseTypeDef]:
         """Lists versions of an evaluation form in the specified Connect Customer
         instance.
 
@@ -2776,7 +2776,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_evaluation_forms(
         self, **kwargs: Unpack[ListEvaluationFormsRequestTypeDef]
-    ) -> RegionResults[ListEvaluationFormsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationFormsResponseTypeDef]:
         """Lists evaluation forms in the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationForms
@@ -2785,7 +2785,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_flow_associations(
         self, **kwargs: Unpack[ListFlowAssociationsRequestTypeDef]
-    ) -> RegionResults[ListFlowAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListFlowAssociationsResponseTypeDef]:
         """List the flow association based on the filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListFlowAssociations
@@ -2794,7 +2794,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_hours_of_operation_overrides(
         self, **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef]
-    ) -> RegionResults[ListHoursOfOperationOverridesResponseTypeDef]:
+    ) -> TargetResults[ListHoursOfOperationOverridesResponseTypeDef]:
         """List the hours of operation overrides.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListHoursOfOperationOverrides
@@ -2803,7 +2803,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_hours_of_operations(
         self, **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[ListHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[ListHoursOfOperationsResponseTypeDef]:
         """Provides information about the hours of operation for the specified
         Connect Customer instance.
 
@@ -2813,7 +2813,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_instance_attributes(
         self, **kwargs: Unpack[ListInstanceAttributesRequestTypeDef]
-    ) -> RegionResults[ListInstanceAttributesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceAttributesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2823,7 +2823,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_instance_storage_configs(
         self, **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef]
-    ) -> RegionResults[ListInstanceStorageConfigsResponseTypeDef]:
+    ) -> TargetResults[ListInstanceStorageConfigsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2833,7 +2833,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2843,7 +2843,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_integration_associations(
         self, **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef]
-    ) -> RegionResults[ListIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListIntegrationAssociationsResponseTypeDef]:
         """Provides summary information about the Amazon Web Services resource
         associations for the specified Connect Customer instance.
 
@@ -2853,7 +2853,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_lambda_functions(
         self, **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef]
-    ) -> RegionResults[ListLambdaFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListLambdaFunctionsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2863,7 +2863,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_lex_bots(
         self, **kwargs: Unpack[ListLexBotsRequestTypeDef]
-    ) -> RegionResults[ListLexBotsResponseTypeDef]:
+    ) -> TargetResults[ListLexBotsResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -2873,7 +2873,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_notifications(
         self, **kwargs: Unpack[ListNotificationsRequestTypeDef]
-    ) -> RegionResults[ListNotificationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationsResponseTypeDef]:
         """Retrieves a paginated list of all notifications in the Amazon Connect
         instance.
 
@@ -2883,7 +2883,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_phone_numbers(
         self, **kwargs: Unpack[ListPhoneNumbersRequestTypeDef]
-    ) -> RegionResults[ListPhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
         """Provides information about the phone numbers for the specified Connect
         Customer instance.
 
@@ -2893,7 +2893,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_phone_numbers_v2(
         self, **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef]
-    ) -> RegionResults[ListPhoneNumbersV2ResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersV2ResponseTypeDef]:
         """Lists phone numbers claimed to your Connect Customer instance or traffic
         distribution group. If the provided TargetArn is a traffic distribution
         group, you can call this API in both Amazon Web Services Regions
@@ -2905,7 +2905,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_predefined_attributes(
         self, **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef]
-    ) -> RegionResults[ListPredefinedAttributesResponseTypeDef]:
+    ) -> TargetResults[ListPredefinedAttributesResponseTypeDef]:
         """Lists predefined attributes for the specified Connect Customer instance. A
         predefined attribute is made up of a name and a value. You can use
         predefined attributes for:
@@ -2916,7 +2916,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_prompts(
         self, **kwargs: Unpack[ListPromptsRequestTypeDef]
-    ) -> RegionResults[ListPromptsResponseTypeDef]:
+    ) -> TargetResults[ListPromptsResponseTypeDef]:
         """Provides information about the prompts for the specified Connect Customer
         instance.
 
@@ -2926,7 +2926,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_queue_email_addresses(
         self, **kwargs: Unpack[ListQueueEmailAddressesRequestTypeDef]
-    ) -> RegionResults[ListQueueEmailAddressesResponseTypeDef]:
+    ) -> TargetResults[ListQueueEmailAddressesResponseTypeDef]:
         """Lists all email addresses that are currently associated with a specific
         queue, providing details about which "From" email addresses agents can
         select when handling email contacts. This helps administrators manage
@@ -2939,7 +2939,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_queue_quick_connects(
         self, **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef]
-    ) -> RegionResults[ListQueueQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[ListQueueQuickConnectsResponseTypeDef]:
         """Lists the quick connects associated with a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListQueueQuickConnects
@@ -2948,7 +2948,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_queues(
         self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Provides information about the queues for the specified Connect Customer
         instance.
 
@@ -2958,7 +2958,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_quick_connects(
         self, **kwargs: Unpack[ListQuickConnectsRequestTypeDef]
-    ) -> RegionResults[ListQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[ListQuickConnectsResponseTypeDef]:
         """Provides information about the quick connects for the specified Connect
         Customer instance.
 
@@ -2968,7 +2968,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_realtime_contact_analysis_segments_v2(
         self, **kwargs: Unpack[ListRealtimeContactAnalysisSegmentsV2RequestTypeDef]
-    ) -> RegionResults[ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef]:
+    ) -> TargetResults[ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef]:
         """Provides a list of analysis segments for a real-time chat analysis
         session. This API supports CHAT channels only.
 
@@ -2978,7 +2978,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_routing_profile_manual_assignment_queues(
         self, **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef]
-    ) -> RegionResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
         """Lists the manual assignment queues associated with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileManualAssignmentQueues
@@ -2987,7 +2987,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_routing_profile_queues(
         self, **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef]
-    ) -> RegionResults[ListRoutingProfileQueuesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfileQueuesResponseTypeDef]:
         """Lists the queues associated with a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRoutingProfileQueues
@@ -2996,7 +2996,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_routing_profiles(
         self, **kwargs: Unpack[ListRoutingProfilesRequestTypeDef]
-    ) -> RegionResults[ListRoutingProfilesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfilesResponseTypeDef]:
         """Provides summary information about the routing profiles for the specified
         Connect Customer instance.
 
@@ -3006,7 +3006,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """List all rules for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListRules
@@ -3015,7 +3015,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_security_keys(
         self, **kwargs: Unpack[ListSecurityKeysRequestTypeDef]
-    ) -> RegionResults[ListSecurityKeysResponseTypeDef]:
+    ) -> TargetResults[ListSecurityKeysResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -3025,7 +3025,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_security_profile_applications(
         self, **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfileApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfileApplicationsResponseTypeDef]:
         """Returns a list of third-party applications or MCP Servers in a specific
         security profile.
 
@@ -3035,7 +3035,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_security_profile_flow_modules(
         self, **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfileFlowModulesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfileFlowModulesResponseTypeDef]:
         """A list of Flow Modules an AI Agent can invoke as a tool
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileFlowModules
@@ -3044,7 +3044,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_security_profile_permissions(
         self, **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfilePermissionsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilePermissionsResponseTypeDef]:
         """Lists the permissions granted to a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfilePermissions
@@ -3053,7 +3053,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_security_profiles(
         self, **kwargs: Unpack[ListSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
         """Provides summary information about the security profiles for the specified
         Connect Customer instance.
 
@@ -3063,7 +3063,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTagsForResource
@@ -3072,7 +3072,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_task_templates(
         self, **kwargs: Unpack[ListTaskTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTaskTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTaskTemplatesResponseTypeDef]:
         """Lists task templates for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTaskTemplates
@@ -3081,7 +3081,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_test_case_execution_records(
         self, **kwargs: Unpack[ListTestCaseExecutionRecordsRequestTypeDef]
-    ) -> RegionResults[ListTestCaseExecutionRecordsResponseTypeDef]:
+    ) -> TargetResults[ListTestCaseExecutionRecordsResponseTypeDef]:
         """Lists detailed steps of test case execution that includes all observations
         along with actions taken and data associated in the specified Amazon
         Connect instance.
@@ -3092,7 +3092,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_test_case_executions(
         self, **kwargs: Unpack[ListTestCaseExecutionsRequestTypeDef]
-    ) -> RegionResults[ListTestCaseExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListTestCaseExecutionsResponseTypeDef]:
         """Lists all test case executions and allows filtering by test case id, test
         case name, start time, end time or status of the execution for the
         specified Amazon Connect instance.
@@ -3103,7 +3103,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_test_cases(
         self, **kwargs: Unpack[ListTestCasesRequestTypeDef]
-    ) -> RegionResults[ListTestCasesResponseTypeDef]:
+    ) -> TargetResults[ListTestCasesResponseTypeDef]:
         """Lists the test cases present in the specific Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTestCases
@@ -3112,7 +3112,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_traffic_distribution_group_users(
         self, **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef]
-    ) -> RegionResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
+    ) -> TargetResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
         """Lists traffic distribution group users.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroupUsers
@@ -3121,7 +3121,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_traffic_distribution_groups(
         self, **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef]
-    ) -> RegionResults[ListTrafficDistributionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTrafficDistributionGroupsResponseTypeDef]:
         """Lists traffic distribution groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListTrafficDistributionGroups
@@ -3130,7 +3130,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_use_cases(
         self, **kwargs: Unpack[ListUseCasesRequestTypeDef]
-    ) -> RegionResults[ListUseCasesResponseTypeDef]:
+    ) -> TargetResults[ListUseCasesResponseTypeDef]:
         """Lists the use cases for the integration association.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUseCases
@@ -3139,7 +3139,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_user_hierarchy_groups(
         self, **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef]
-    ) -> RegionResults[ListUserHierarchyGroupsResponseTypeDef]:
+    ) -> TargetResults[ListUserHierarchyGroupsResponseTypeDef]:
         """Provides summary information about the hierarchy groups for the specified
         Connect Customer instance.
 
@@ -3149,7 +3149,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_user_notifications(
         self, **kwargs: Unpack[ListUserNotificationsRequestTypeDef]
-    ) -> RegionResults[ListUserNotificationsResponseTypeDef]:
+    ) -> TargetResults[ListUserNotificationsResponseTypeDef]:
         """Retrieves a paginated list of notifications for a specific user, including
         the notification status for that user.
 
@@ -3159,7 +3159,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_user_proficiencies(
         self, **kwargs: Unpack[ListUserProficienciesRequestTypeDef]
-    ) -> RegionResults[ListUserProficienciesResponseTypeDef]:
+    ) -> TargetResults[ListUserProficienciesResponseTypeDef]:
         """Lists proficiencies associated with a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListUserProficiencies
@@ -3168,7 +3168,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Provides summary information about the users for the specified Connect
         Customer instance.
 
@@ -3178,7 +3178,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_view_versions(
         self, **kwargs: Unpack[ListViewVersionsRequestTypeDef]
-    ) -> RegionResults[ListViewVersionsResponseTypeDef]:
+    ) -> TargetResults[ListViewVersionsResponseTypeDef]:
         """Returns all the available versions for the specified Connect Customer
         instance and view identifier.
 
@@ -3188,7 +3188,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_views(
         self, **kwargs: Unpack[ListViewsRequestTypeDef]
-    ) -> RegionResults[ListViewsResponseTypeDef]:
+    ) -> TargetResults[ListViewsResponseTypeDef]:
         """Returns views in the given instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListViews
@@ -3197,7 +3197,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_workspace_media(
         self, **kwargs: Unpack[ListWorkspaceMediaRequestTypeDef]
-    ) -> RegionResults[ListWorkspaceMediaResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceMediaResponseTypeDef]:
         """Lists media assets (such as logos) associated with a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaceMedia
@@ -3206,7 +3206,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_workspace_pages(
         self, **kwargs: Unpack[ListWorkspacePagesRequestTypeDef]
-    ) -> RegionResults[ListWorkspacePagesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacePagesResponseTypeDef]:
         """Lists the page configurations in a workspace, including the views assigned
         to each page.
 
@@ -3216,7 +3216,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def list_workspaces(
         self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Lists the workspaces in an Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListWorkspaces
@@ -3225,7 +3225,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def monitor_contact(
         self, **kwargs: Unpack[MonitorContactRequestTypeDef]
-    ) -> RegionResults[MonitorContactResponseTypeDef]:
+    ) -> TargetResults[MonitorContactResponseTypeDef]:
         """Initiates silent monitoring of a contact. The Contact Control Panel (CCP)
         of the user specified by userId will be set to silent monitoring mode on
         the contact.
@@ -3236,7 +3236,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def pause_contact(
         self, **kwargs: Unpack[PauseContactRequestTypeDef]
-    ) -> RegionResults[PauseContactResponseTypeDef]:
+    ) -> TargetResults[PauseContactResponseTypeDef]:
         """Allows pausing an ongoing task contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/PauseContact
@@ -3245,7 +3245,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def put_user_status(
         self, **kwargs: Unpack[PutUserStatusRequestTypeDef]
-    ) -> RegionResults[PutUserStatusResponseTypeDef]:
+    ) -> TargetResults[PutUserStatusResponseTypeDef]:
         """Changes the current status of a user or agent in Connect Customer. If the
         agent is currently handling a contact, this sets the agent's next status.
 
@@ -3255,7 +3255,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def release_phone_number(
         self, **kwargs: Unpack[ReleasePhoneNumberRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Releases a phone number previously claimed to an Connect Customer instance
         or traffic distribution group. You can call this API only in the Amazon
         Web Services Region where the number was claimed.
@@ -3266,7 +3266,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def replicate_instance(
         self, **kwargs: Unpack[ReplicateInstanceRequestTypeDef]
-    ) -> RegionResults[ReplicateInstanceResponseTypeDef]:
+    ) -> TargetResults[ReplicateInstanceResponseTypeDef]:
         """Replicates an Connect Customer instance in the specified Amazon Web
         Services Region and copies configuration information for Connect Customer
         resources across Amazon Web Services Regions.
@@ -3277,7 +3277,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def resume_contact(
         self, **kwargs: Unpack[ResumeContactRequestTypeDef]
-    ) -> RegionResults[ResumeContactResponseTypeDef]:
+    ) -> TargetResults[ResumeContactResponseTypeDef]:
         """Allows resuming a task contact in a paused state.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ResumeContact
@@ -3286,7 +3286,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def resume_contact_recording(
         self, **kwargs: Unpack[ResumeContactRecordingRequestTypeDef]
-    ) -> RegionResults[ResumeContactRecordingResponseTypeDef]:
+    ) -> TargetResults[ResumeContactRecordingResponseTypeDef]:
         """When a contact is being recorded, and the recording has been suspended
         using SuspendContactRecording, this API resumes recording whatever
         recording is selected in the flow configuration: call, screen, or both. If
@@ -3299,7 +3299,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_agent_statuses(
         self, **kwargs: Unpack[SearchAgentStatusesRequestTypeDef]
-    ) -> RegionResults[SearchAgentStatusesResponseTypeDef]:
+    ) -> TargetResults[SearchAgentStatusesResponseTypeDef]:
         """Searches AgentStatuses in an Connect Customer instance, with optional
         filtering.
 
@@ -3309,7 +3309,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_available_phone_numbers(
         self, **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef]
-    ) -> RegionResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
         """Searches for available phone numbers that you can claim to your Connect
         Customer instance or traffic distribution group. If the provided TargetArn
         is a traffic distribution group, you can call this API in both Amazon Web
@@ -3321,7 +3321,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_contact_evaluations(
         self, **kwargs: Unpack[SearchContactEvaluationsRequestTypeDef]
-    ) -> RegionResults[SearchContactEvaluationsResponseTypeDef]:
+    ) -> TargetResults[SearchContactEvaluationsResponseTypeDef]:
         """Searches contact evaluations in an Connect Customer instance, with
         optional filtering.
 
@@ -3331,7 +3331,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_contact_flow_modules(
         self, **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef]
-    ) -> RegionResults[SearchContactFlowModulesResponseTypeDef]:
+    ) -> TargetResults[SearchContactFlowModulesResponseTypeDef]:
         """Searches the flow modules in an Connect Customer instance, with optional
         filtering.
 
@@ -3341,7 +3341,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_contact_flows(
         self, **kwargs: Unpack[SearchContactFlowsRequestTypeDef]
-    ) -> RegionResults[SearchContactFlowsResponseTypeDef]:
+    ) -> TargetResults[SearchContactFlowsResponseTypeDef]:
         """Searches the flows in an Connect Customer instance, with optional
         filtering.
 
@@ -3351,7 +3351,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_contacts(
         self, **kwargs: Unpack[SearchContactsRequestTypeDef]
-    ) -> RegionResults[SearchContactsResponseTypeDef]:
+    ) -> TargetResults[SearchContactsResponseTypeDef]:
         """Searches contacts in an Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchContacts
@@ -3360,7 +3360,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_data_tables(
         self, **kwargs: Unpack[SearchDataTablesRequestTypeDef]
-    ) -> RegionResults[SearchDataTablesResponseTypeDef]:
+    ) -> TargetResults[SearchDataTablesResponseTypeDef]:
         """Searches for data tables based on the table's ID, name, and description.
         In the future, this operation can support searching on attribute names and
         possibly primary values. Follows other search operations closely and
@@ -3372,7 +3372,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_email_addresses(
         self, **kwargs: Unpack[SearchEmailAddressesRequestTypeDef]
-    ) -> RegionResults[SearchEmailAddressesResponseTypeDef]:
+    ) -> TargetResults[SearchEmailAddressesResponseTypeDef]:
         """Searches email address in an instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchEmailAddresses
@@ -3381,7 +3381,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_evaluation_forms(
         self, **kwargs: Unpack[SearchEvaluationFormsRequestTypeDef]
-    ) -> RegionResults[SearchEvaluationFormsResponseTypeDef]:
+    ) -> TargetResults[SearchEvaluationFormsResponseTypeDef]:
         """Searches evaluation forms in an Connect Customer instance, with optional
         filtering.
 
@@ -3391,7 +3391,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_hours_of_operation_overrides(
         self, **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef]
-    ) -> RegionResults[SearchHoursOfOperationOverridesResponseTypeDef]:
+    ) -> TargetResults[SearchHoursOfOperationOverridesResponseTypeDef]:
         """Searches the hours of operation overrides.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchHoursOfOperationOverrides
@@ -3400,7 +3400,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_hours_of_operations(
         self, **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef]
-    ) -> RegionResults[SearchHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[SearchHoursOfOperationsResponseTypeDef]:
         """Searches the hours of operation in an Connect Customer instance, with
         optional filtering.
 
@@ -3410,7 +3410,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_notifications(
         self, **kwargs: Unpack[SearchNotificationsRequestTypeDef]
-    ) -> RegionResults[SearchNotificationsResponseTypeDef]:
+    ) -> TargetResults[SearchNotificationsResponseTypeDef]:
         """Searches for notifications based on specified criteria and filters.
         Returns a paginated list of notifications matching the search parameters,
         ordered by descending creation time. Supports filtering by content and
@@ -3422,7 +3422,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_predefined_attributes(
         self, **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef]
-    ) -> RegionResults[SearchPredefinedAttributesResponseTypeDef]:
+    ) -> TargetResults[SearchPredefinedAttributesResponseTypeDef]:
         """Searches predefined attributes that meet certain criteria. A predefined
         attribute is made up of a name and a value. You can use predefined
         attributes for:
@@ -3433,7 +3433,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_prompts(
         self, **kwargs: Unpack[SearchPromptsRequestTypeDef]
-    ) -> RegionResults[SearchPromptsResponseTypeDef]:
+    ) -> TargetResults[SearchPromptsResponseTypeDef]:
         """Searches prompts in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchPrompts
@@ -3442,7 +3442,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_queues(
         self, **kwargs: Unpack[SearchQueuesRequestTypeDef]
-    ) -> RegionResults[SearchQueuesResponseTypeDef]:
+    ) -> TargetResults[SearchQueuesResponseTypeDef]:
         """Searches queues in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchQueues
@@ -3451,7 +3451,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_quick_connects(
         self, **kwargs: Unpack[SearchQuickConnectsRequestTypeDef]
-    ) -> RegionResults[SearchQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[SearchQuickConnectsResponseTypeDef]:
         """Searches quick connects in an Connect Customer instance, with optional
         filtering.
 
@@ -3461,7 +3461,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_resource_tags(
         self, **kwargs: Unpack[SearchResourceTagsRequestTypeDef]
-    ) -> RegionResults[SearchResourceTagsResponseTypeDef]:
+    ) -> TargetResults[SearchResourceTagsResponseTypeDef]:
         """Searches tags used in an Connect Customer instance using optional search
         criteria.
 
@@ -3471,7 +3471,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_routing_profiles(
         self, **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef]
-    ) -> RegionResults[SearchRoutingProfilesResponseTypeDef]:
+    ) -> TargetResults[SearchRoutingProfilesResponseTypeDef]:
         """Searches routing profiles in an Connect Customer instance, with optional
         filtering.
 
@@ -3481,7 +3481,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_security_profiles(
         self, **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[SearchSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[SearchSecurityProfilesResponseTypeDef]:
         """Searches security profiles in an Connect Customer instance, with optional
         filtering.
 
@@ -3491,7 +3491,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_test_cases(
         self, **kwargs: Unpack[SearchTestCasesRequestTypeDef]
-    ) -> RegionResults[SearchTestCasesResponseTypeDef]:
+    ) -> TargetResults[SearchTestCasesResponseTypeDef]:
         """Searches for test cases in the specified Amazon Connect instance, with
         optional filtering.
 
@@ -3501,7 +3501,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_user_hierarchy_groups(
         self, **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef]
-    ) -> RegionResults[SearchUserHierarchyGroupsResponseTypeDef]:
+    ) -> TargetResults[SearchUserHierarchyGroupsResponseTypeDef]:
         """Searches UserHierarchyGroups in an Connect Customer instance, with
         optional filtering.
 
@@ -3511,7 +3511,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_users(
         self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> RegionResults[SearchUsersResponseTypeDef]:
+    ) -> TargetResults[SearchUsersResponseTypeDef]:
         """Searches users in an Connect Customer instance, with optional filtering.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchUsers
@@ -3520,7 +3520,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_views(
         self, **kwargs: Unpack[SearchViewsRequestTypeDef]
-    ) -> RegionResults[SearchViewsResponseTypeDef]:
+    ) -> TargetResults[SearchViewsResponseTypeDef]:
         """Searches views based on name, description, or tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchViews
@@ -3529,7 +3529,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_vocabularies(
         self, **kwargs: Unpack[SearchVocabulariesRequestTypeDef]
-    ) -> RegionResults[SearchVocabulariesResponseTypeDef]:
+    ) -> TargetResults[SearchVocabulariesResponseTypeDef]:
         """Searches for vocabularies within a specific Connect Customer instance
         using State, NameStartsWith, and LanguageCode.
 
@@ -3539,7 +3539,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_workspace_associations(
         self, **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef]
-    ) -> RegionResults[SearchWorkspaceAssociationsResponseTypeDef]:
+    ) -> TargetResults[SearchWorkspaceAssociationsResponseTypeDef]:
         """Searches for workspace associations with users or routing profiles based
         on various criteria.
 
@@ -3549,7 +3549,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def search_workspaces(
         self, **kwargs: Unpack[SearchWorkspacesRequestTypeDef]
-    ) -> RegionResults[SearchWorkspacesResponseTypeDef]:
+    ) -> TargetResults[SearchWorkspacesResponseTypeDef]:
         """Searches workspaces based on name, description, visibility, or tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchWorkspaces
@@ -3558,7 +3558,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def send_chat_integration_event(
         self, **kwargs: Unpack[SendChatIntegrationEventRequestTypeDef]
-    ) -> RegionResults[SendChatIntegrationEventResponseTypeDef]:
+    ) -> TargetResults[SendChatIntegrationEventResponseTypeDef]:
         """Processes chat integration events from Amazon Web Services or external
         integrations to Connect Customer. A chat integration event includes:
 
@@ -3568,7 +3568,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def send_outbound_email(
         self, **kwargs: Unpack[SendOutboundEmailRequestTypeDef]
-    ) -> RegionResults[SendOutboundEmailResponseTypeDef]:
+    ) -> TargetResults[SendOutboundEmailResponseTypeDef]:
         """Send outbound email for outbound campaigns. For more information about
         outbound campaigns, see Set up Connect Customer outbound campaigns.
 
@@ -3578,7 +3578,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_attached_file_upload(
         self, **kwargs: Unpack[StartAttachedFileUploadRequestTypeDef]
-    ) -> RegionResults[StartAttachedFileUploadResponseTypeDef]:
+    ) -> TargetResults[StartAttachedFileUploadResponseTypeDef]:
         """Provides a pre-signed Amazon S3 URL in response for uploading your
         content.
 
@@ -3588,7 +3588,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_chat_contact(
         self, **kwargs: Unpack[StartChatContactRequestTypeDef]
-    ) -> RegionResults[StartChatContactResponseTypeDef]:
+    ) -> TargetResults[StartChatContactResponseTypeDef]:
         """Initiates a flow to start a new chat for the customer. Response of this
         API provides a token required to obtain credentials from the
         CreateParticipantConnection API in the Connect Customer Participant
@@ -3600,7 +3600,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_contact_evaluation(
         self, **kwargs: Unpack[StartContactEvaluationRequestTypeDef]
-    ) -> RegionResults[StartContactEvaluationResponseTypeDef]:
+    ) -> TargetResults[StartContactEvaluationResponseTypeDef]:
         """Starts an empty evaluation in the specified Connect Customer instance,
         using the given evaluation form for the particular contact. The evaluation
         form version used for the contact evaluation corresponds to the currently
@@ -3613,7 +3613,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_contact_media_processing(
         self, **kwargs: Unpack[StartContactMediaProcessingRequestTypeDef]
-    ) -> RegionResults[StartContactMediaProcessingResponseTypeDef]:
+    ) -> TargetResults[StartContactMediaProcessingResponseTypeDef]:
         """Enables in-flight message processing for an ongoing chat session. Message
         processing will stay active for the rest of the chat, even if an
         individual contact segment ends.
@@ -3624,7 +3624,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_contact_recording(
         self, **kwargs: Unpack[StartContactRecordingRequestTypeDef]
-    ) -> RegionResults[StartContactRecordingResponseTypeDef]:
+    ) -> TargetResults[StartContactRecordingResponseTypeDef]:
         """Starts recording the contact:
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartContactRecording
@@ -3633,7 +3633,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_contact_streaming(
         self, **kwargs: Unpack[StartContactStreamingRequestTypeDef]
-    ) -> RegionResults[StartContactStreamingResponseTypeDef]:
+    ) -> TargetResults[StartContactStreamingResponseTypeDef]:
         """Initiates real-time message streaming for a new chat contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartContactStreaming
@@ -3642,7 +3642,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_email_contact(
         self, **kwargs: Unpack[StartEmailContactRequestTypeDef]
-    ) -> RegionResults[StartEmailContactResponseTypeDef]:
+    ) -> TargetResults[StartEmailContactResponseTypeDef]:
         """Creates an inbound email contact and initiates a flow to start the email
         contact for the customer. Response of this API provides the ContactId of
         the email contact created.
@@ -3653,7 +3653,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_outbound_chat_contact(
         self, **kwargs: Unpack[StartOutboundChatContactRequestTypeDef]
-    ) -> RegionResults[StartOutboundChatContactResponseTypeDef]:
+    ) -> TargetResults[StartOutboundChatContactResponseTypeDef]:
         """Initiates a new outbound SMS or WhatsApp contact to a customer. Response
         of this API provides the ContactId of the outbound SMS or WhatsApp contact
         created.
@@ -3664,7 +3664,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_outbound_email_contact(
         self, **kwargs: Unpack[StartOutboundEmailContactRequestTypeDef]
-    ) -> RegionResults[StartOutboundEmailContactResponseTypeDef]:
+    ) -> TargetResults[StartOutboundEmailContactResponseTypeDef]:
         """Initiates a flow to send an agent reply or outbound email contact (created
         from the CreateContact API) to a customer.
 
@@ -3674,7 +3674,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_outbound_voice_contact(
         self, **kwargs: Unpack[StartOutboundVoiceContactRequestTypeDef]
-    ) -> RegionResults[StartOutboundVoiceContactResponseTypeDef]:
+    ) -> TargetResults[StartOutboundVoiceContactResponseTypeDef]:
         """Places an outbound call to a contact, and then initiates the flow. It
         performs the actions in the flow that's specified (in ContactFlowId).
 
@@ -3684,7 +3684,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_screen_sharing(
         self, **kwargs: Unpack[StartScreenSharingRequestTypeDef]
-    ) -> RegionResults[StartScreenSharingResponseTypeDef]:
+    ) -> TargetResults[StartScreenSharingResponseTypeDef]:
         """Starts screen sharing for a contact. For more information about screen
         sharing, see Set up in-app, web, video calling, and screen sharing
         capabilities in the Connect Customer Administrator Guide.
@@ -3695,7 +3695,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_task_contact(
         self, **kwargs: Unpack[StartTaskContactRequestTypeDef]
-    ) -> RegionResults[StartTaskContactResponseTypeDef]:
+    ) -> TargetResults[StartTaskContactResponseTypeDef]:
         """Initiates a flow to start a new task contact. For more information about
         task contacts, see Concepts: Tasks in Connect Customer in the Connect
         Customer Administrator Guide.
@@ -3706,7 +3706,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_test_case_execution(
         self, **kwargs: Unpack[StartTestCaseExecutionRequestTypeDef]
-    ) -> RegionResults[StartTestCaseExecutionResponseTypeDef]:
+    ) -> TargetResults[StartTestCaseExecutionResponseTypeDef]:
         """Starts executing a published test case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartTestCaseExecution
@@ -3715,7 +3715,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def start_web_rtc_contact(
         self, **kwargs: Unpack[StartWebRTCContactRequestTypeDef]
-    ) -> RegionResults[StartWebRTCContactResponseTypeDef]:
+    ) -> TargetResults[StartWebRTCContactResponseTypeDef]:
         """Places an inbound in-app, web, or video call to a contact, and then
         initiates the flow. It performs the actions in the flow that are specified
         (in ContactFlowId) and present in the Connect Customer instance (specified
@@ -3727,7 +3727,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def stop_contact(
         self, **kwargs: Unpack[StopContactRequestTypeDef]
-    ) -> RegionResults[StopContactResponseTypeDef]:
+    ) -> TargetResults[StopContactResponseTypeDef]:
         """Ends the specified contact. Use this API to stop queued callbacks. It does
         not work for voice contacts that use the following initiation methods:
 
@@ -3737,7 +3737,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def stop_contact_media_processing(
         self, **kwargs: Unpack[StopContactMediaProcessingRequestTypeDef]
-    ) -> RegionResults[StopContactMediaProcessingResponseTypeDef]:
+    ) -> TargetResults[StopContactMediaProcessingResponseTypeDef]:
         """Stops in-flight message processing for an ongoing chat session.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopContactMediaProcessing
@@ -3746,7 +3746,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def stop_contact_recording(
         self, **kwargs: Unpack[StopContactRecordingRequestTypeDef]
-    ) -> RegionResults[StopContactRecordingResponseTypeDef]:
+    ) -> TargetResults[StopContactRecordingResponseTypeDef]:
         """Stops recording a call when a contact is being recorded.
         StopContactRecording is a one-time action. If you use StopContactRecording
         to stop recording an ongoing call, you can't use StartContactRecording to
@@ -3761,7 +3761,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def stop_contact_streaming(
         self, **kwargs: Unpack[StopContactStreamingRequestTypeDef]
-    ) -> RegionResults[StopContactStreamingResponseTypeDef]:
+    ) -> TargetResults[StopContactStreamingResponseTypeDef]:
         """Ends message streaming on a specified contact. To restart message
         streaming on that contact, call the StartContactStreaming API.
 
@@ -3771,7 +3771,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def stop_test_case_execution(
         self, **kwargs: Unpack[StopTestCaseExecutionRequestTypeDef]
-    ) -> RegionResults[StopTestCaseExecutionResponseTypeDef]:
+    ) -> TargetResults[StopTestCaseExecutionResponseTypeDef]:
         """Stops a running test execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StopTestCaseExecution
@@ -3780,7 +3780,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def submit_contact_evaluation(
         self, **kwargs: Unpack[SubmitContactEvaluationRequestTypeDef]
-    ) -> RegionResults[SubmitContactEvaluationResponseTypeDef]:
+    ) -> TargetResults[SubmitContactEvaluationResponseTypeDef]:
         """Submits a contact evaluation in the specified Connect Customer instance.
         Answers included in the request are merged with existing answers for the
         given evaluation. If no answers or notes are passed, the evaluation is
@@ -3793,7 +3793,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def suspend_contact_recording(
         self, **kwargs: Unpack[SuspendContactRecordingRequestTypeDef]
-    ) -> RegionResults[SuspendContactRecordingResponseTypeDef]:
+    ) -> TargetResults[SuspendContactRecordingResponseTypeDef]:
         """When a contact is being recorded, this API suspends recording whatever is
         selected in the flow configuration: call (IVR or agent), screen, or both.
         If only call recording or only screen recording is enabled, then it would
@@ -3807,7 +3807,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def tag_contact(
         self, **kwargs: Unpack[TagContactRequestTypeDef]
-    ) -> RegionResults[TagContactResponseTypeDef]:
+    ) -> TargetResults[TagContactResponseTypeDef]:
         """Adds the specified tags to the contact resource. For more information
         about this API is used, see Set up granular billing for a detailed view of
         your Connect Customer usage.
@@ -3818,7 +3818,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/TagResource
@@ -3827,7 +3827,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def transfer_contact(
         self, **kwargs: Unpack[TransferContactRequestTypeDef]
-    ) -> RegionResults[TransferContactResponseTypeDef]:
+    ) -> TargetResults[TransferContactResponseTypeDef]:
         """Transfers TASK or EMAIL contacts from one agent or queue to another agent
         or queue at any point after a contact is created. You can transfer a
         contact to another queue by providing the flow which orchestrates the
@@ -3841,7 +3841,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def untag_contact(
         self, **kwargs: Unpack[UntagContactRequestTypeDef]
-    ) -> RegionResults[UntagContactResponseTypeDef]:
+    ) -> TargetResults[UntagContactResponseTypeDef]:
         """Removes the specified tags from the contact resource. For more information
         about this API is used, see Set up granular billing for a detailed view of
         your Connect Customer usage.
@@ -3852,7 +3852,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UntagResource
@@ -3861,7 +3861,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_agent_status(
         self, **kwargs: Unpack[UpdateAgentStatusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates agent status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateAgentStatus
@@ -3870,7 +3870,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_attached_files_configuration(
         self, **kwargs: Unpack[UpdateAttachedFilesConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAttachedFilesConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAttachedFilesConfigurationResponseTypeDef]:
         """Updates the attached files configuration for the specified Connect
         Customer instance and attachment scope.
 
@@ -3880,7 +3880,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_authentication_profile(
         self, **kwargs: Unpack[UpdateAuthenticationProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change. To request access to this API, contact Amazon Web Services
         Support.
@@ -3893,7 +3893,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact(
         self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> RegionResults[UpdateContactResponseTypeDef]:
+    ) -> TargetResults[UpdateContactResponseTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -3903,7 +3903,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_attributes(
         self, **kwargs: Unpack[UpdateContactAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateContactAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateContactAttributesResponseTypeDef]:
         """Creates or updates user-defined contact attributes associated with the
         specified contact.
 
@@ -3913,7 +3913,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_evaluation(
         self, **kwargs: Unpack[UpdateContactEvaluationRequestTypeDef]
-    ) -> RegionResults[UpdateContactEvaluationResponseTypeDef]:
+    ) -> TargetResults[UpdateContactEvaluationResponseTypeDef]:
         """Updates details about a contact evaluation in the specified Connect
         Customer instance. A contact evaluation must be in draft state. Answers
         included in the request are merged with existing answers for the given
@@ -3926,7 +3926,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_content(
         self, **kwargs: Unpack[UpdateContactFlowContentRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowContentResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowContentResponseTypeDef]:
         """Updates the specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowContent
@@ -3935,7 +3935,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_metadata(
         self, **kwargs: Unpack[UpdateContactFlowMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowMetadataResponseTypeDef]:
         """Updates metadata about specified flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowMetadata
@@ -3944,7 +3944,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_module_alias(
         self, **kwargs: Unpack[UpdateContactFlowModuleAliasRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowModuleAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowModuleAliasResponseTypeDef]:
         """Updates a specific Aliases metadata, including the version it’s tied to,
         it’s name, and description.
 
@@ -3954,7 +3954,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_module_content(
         self, **kwargs: Unpack[UpdateContactFlowModuleContentRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowModuleContentResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowModuleContentResponseTypeDef]:
         """Updates specified flow module for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowModuleContent
@@ -3963,7 +3963,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_module_metadata(
         self, **kwargs: Unpack[UpdateContactFlowModuleMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowModuleMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowModuleMetadataResponseTypeDef]:
         """Updates metadata about specified flow module.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowModuleMetadata
@@ -3972,7 +3972,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_flow_name(
         self, **kwargs: Unpack[UpdateContactFlowNameRequestTypeDef]
-    ) -> RegionResults[UpdateContactFlowNameResponseTypeDef]:
+    ) -> TargetResults[UpdateContactFlowNameResponseTypeDef]:
         """The name of the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowName
@@ -3981,7 +3981,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_routing_data(
         self, **kwargs: Unpack[UpdateContactRoutingDataRequestTypeDef]
-    ) -> RegionResults[UpdateContactRoutingDataResponseTypeDef]:
+    ) -> TargetResults[UpdateContactRoutingDataResponseTypeDef]:
         """Updates routing priority and age on the contact (QueuePriority and
         QueueTimeAdjustmentInSeconds). These properties can be used to change a
         customer's position in the queue. For example, you can move a contact to
@@ -4000,7 +4000,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_contact_schedule(
         self, **kwargs: Unpack[UpdateContactScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateContactScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateContactScheduleResponseTypeDef]:
         """Updates the scheduled time of a task contact that is already scheduled.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactSchedule
@@ -4009,7 +4009,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_data_table_attribute(
         self, **kwargs: Unpack[UpdateDataTableAttributeRequestTypeDef]
-    ) -> RegionResults[UpdateDataTableAttributeResponseTypeDef]:
+    ) -> TargetResults[UpdateDataTableAttributeResponseTypeDef]:
         """Updates all properties for an attribute using all properties from
         CreateDataTableAttribute. There are no other granular update endpoints. It
         does not act as a patch operation - all properties must be provided.
@@ -4023,7 +4023,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_data_table_metadata(
         self, **kwargs: Unpack[UpdateDataTableMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateDataTableMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateDataTableMetadataResponseTypeDef]:
         """Updates the metadata properties of a data table. Accepts all fields
         similar to CreateDataTable, except for fields and tags. There are no other
         granular update endpoints. It does not act as a patch operation - all
@@ -4036,7 +4036,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_data_table_primary_values(
         self, **kwargs: Unpack[UpdateDataTablePrimaryValuesRequestTypeDef]
-    ) -> RegionResults[UpdateDataTablePrimaryValuesResponseTypeDef]:
+    ) -> TargetResults[UpdateDataTablePrimaryValuesResponseTypeDef]:
         """Updates the primary values for a record. This operation affects all
         existing values that are currently associated to the record and its
         primary values. Users that have restrictions on attributes and/or primary
@@ -4049,7 +4049,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_email_address_metadata(
         self, **kwargs: Unpack[UpdateEmailAddressMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateEmailAddressMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateEmailAddressMetadataResponseTypeDef]:
         """Updates an email address metadata. For more information about email
         addresses, see Create email addresses in the Connect Customer
         Administrator Guide.
@@ -4060,7 +4060,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_evaluation_form(
         self, **kwargs: Unpack[UpdateEvaluationFormRequestTypeDef]
-    ) -> RegionResults[UpdateEvaluationFormResponseTypeDef]:
+    ) -> TargetResults[UpdateEvaluationFormResponseTypeDef]:
         """Updates details about a specific evaluation form version in the specified
         Connect Customer instance. Question and section identifiers cannot be
         duplicated within the same evaluation form.
@@ -4071,7 +4071,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_hours_of_operation(
         self, **kwargs: Unpack[UpdateHoursOfOperationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the hours of operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateHoursOfOperation
@@ -4080,7 +4080,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_hours_of_operation_override(
         self, **kwargs: Unpack[UpdateHoursOfOperationOverrideRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update the hours of operation override.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateHoursOfOperationOverride
@@ -4089,7 +4089,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_instance_attribute(
         self, **kwargs: Unpack[UpdateInstanceAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -4099,7 +4099,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_instance_storage_config(
         self, **kwargs: Unpack[UpdateInstanceStorageConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API is in preview release for Connect Customer and is subject to
         change.
 
@@ -4109,7 +4109,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_notification_content(
         self, **kwargs: Unpack[UpdateNotificationContentRequestTypeDef]
-    ) -> RegionResults[UpdateNotificationContentResponseTypeDef]:
+    ) -> TargetResults[UpdateNotificationContentResponseTypeDef]:
         """Updates the localized content of an existing notification. This operation
         applies to all users for whom the notification was sent.
 
@@ -4119,7 +4119,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_participant_authentication(
         self, **kwargs: Unpack[UpdateParticipantAuthenticationRequestTypeDef]
-    ) -> RegionResults[UpdateParticipantAuthenticationResponseTypeDef]:
+    ) -> TargetResults[UpdateParticipantAuthenticationResponseTypeDef]:
         """Instructs Connect Customer to resume the authentication process. The
         subsequent actions depend on the request body contents:
 
@@ -4129,7 +4129,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_participant_role_config(
         self, **kwargs: Unpack[UpdateParticipantRoleConfigRequestTypeDef]
-    ) -> RegionResults[UpdateParticipantRoleConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateParticipantRoleConfigResponseTypeDef]:
         """Updates timeouts for when human chat participants are to be considered
         idle, and when agents are automatically disconnected from a chat due to
         idleness. You can set four timers:
@@ -4140,7 +4140,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_phone_number(
         self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[UpdatePhoneNumberResponseTypeDef]:
+    ) -> TargetResults[UpdatePhoneNumberResponseTypeDef]:
         """Updates your claimed phone number from its current Connect Customer
         instance or traffic distribution group to another Connect Customer
         instance or traffic distribution group in the same Amazon Web Services
@@ -4152,7 +4152,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_phone_number_metadata(
         self, **kwargs: Unpack[UpdatePhoneNumberMetadataRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a phone number’s metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdatePhoneNumberMetadata
@@ -4161,7 +4161,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_predefined_attribute(
         self, **kwargs: Unpack[UpdatePredefinedAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a predefined attribute for the specified Connect Customer
         instance. A predefined attribute is made up of a name and a value.
 
@@ -4171,7 +4171,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_prompt(
         self, **kwargs: Unpack[UpdatePromptRequestTypeDef]
-    ) -> RegionResults[UpdatePromptResponseTypeDef]:
+    ) -> TargetResults[UpdatePromptResponseTypeDef]:
         """Updates a prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdatePrompt
@@ -4180,7 +4180,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_hours_of_operation(
         self, **kwargs: Unpack[UpdateQueueHoursOfOperationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the hours of operation for the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueHoursOfOperation
@@ -4189,7 +4189,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_max_contacts(
         self, **kwargs: Unpack[UpdateQueueMaxContactsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the maximum number of contacts allowed in a queue before it is
         considered full.
 
@@ -4199,7 +4199,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_name(
         self, **kwargs: Unpack[UpdateQueueNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a queue. At least Name or Description
         must be provided.
 
@@ -4209,7 +4209,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_outbound_caller_config(
         self, **kwargs: Unpack[UpdateQueueOutboundCallerConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the outbound caller ID name, number, and outbound whisper flow for
         a specified queue.
 
@@ -4219,7 +4219,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_outbound_email_config(
         self, **kwargs: Unpack[UpdateQueueOutboundEmailConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the outbound email address Id for a specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueOutboundEmailConfig
@@ -4228,7 +4228,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_queue_status(
         self, **kwargs: Unpack[UpdateQueueStatusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the status of the queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQueueStatus
@@ -4237,7 +4237,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_quick_connect_config(
         self, **kwargs: Unpack[UpdateQuickConnectConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the configuration settings for the specified quick connect.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateQuickConnectConfig
@@ -4246,7 +4246,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_quick_connect_name(
         self, **kwargs: Unpack[UpdateQuickConnectNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a quick connect. The request accepts
         the following data in JSON format. At least Name or Description must be
         provided.
@@ -4257,7 +4257,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_routing_profile_agent_availability_timer(
         self, **kwargs: Unpack[UpdateRoutingProfileAgentAvailabilityTimerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Whether agents with this routing profile will have their routing order
         calculated based on time since their last inbound contact or longest idle
         time.
@@ -4268,7 +4268,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_routing_profile_concurrency(
         self, **kwargs: Unpack[UpdateRoutingProfileConcurrencyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the channels that agents can handle in the Contact Control Panel
         (CCP) for a routing profile.
 
@@ -4278,7 +4278,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_routing_profile_default_outbound_queue(
         self, **kwargs: Unpack[UpdateRoutingProfileDefaultOutboundQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the default outbound queue of a routing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateRoutingProfileDefaultOutboundQueue
@@ -4287,7 +4287,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_routing_profile_name(
         self, **kwargs: Unpack[UpdateRoutingProfileNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and description of a routing profile. The request accepts
         the following data in JSON format. At least Name or Description must be
         provided.
@@ -4298,7 +4298,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_routing_profile_queues(
         self, **kwargs: Unpack[UpdateRoutingProfileQueuesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the properties associated with a set of queues for a routing
         profile.
 
@@ -4308,7 +4308,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a rule for the specified Connect Customer instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateRule
@@ -4317,7 +4317,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_security_profile(
         self, **kwargs: Unpack[UpdateSecurityProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateSecurityProfile
@@ -4326,7 +4326,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_task_template(
         self, **kwargs: Unpack[UpdateTaskTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateTaskTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskTemplateResponseTypeDef]:
         """Updates details about a specific task template in the specified Connect
         Customer instance. This operation does not support partial updates.
         Instead it does a full update of template content.
@@ -4337,7 +4337,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_test_case(
         self, **kwargs: Unpack[UpdateTestCaseRequestTypeDef]
-    ) -> RegionResults[UpdateTestCaseResponseTypeDef]:
+    ) -> TargetResults[UpdateTestCaseResponseTypeDef]:
         """Updates any of the metadata for a test case, such as the name,
         description, and status or content of an existing test case. This API
         doesn't allow customers to update the tags of the test case resource for
@@ -4349,7 +4349,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_traffic_distribution(
         self, **kwargs: Unpack[UpdateTrafficDistributionRequestTypeDef]
-    ) -> RegionResults[UpdateTrafficDistributionResponseTypeDef]:
+    ) -> TargetResults[UpdateTrafficDistributionResponseTypeDef]:
         """Updates the traffic distribution for a given traffic distribution group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateTrafficDistribution
@@ -4358,7 +4358,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_config(
         self, **kwargs: Unpack[UpdateUserConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the configuration settings for the specified user, including
         per-channel auto-accept and after contact work (ACW) timeout settings.
 
@@ -4368,7 +4368,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_hierarchy(
         self, **kwargs: Unpack[UpdateUserHierarchyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns the specified hierarchy group to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserHierarchy
@@ -4377,7 +4377,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_hierarchy_group_name(
         self, **kwargs: Unpack[UpdateUserHierarchyGroupNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name of the user hierarchy group.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserHierarchyGroupName
@@ -4386,7 +4386,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_hierarchy_structure(
         self, **kwargs: Unpack[UpdateUserHierarchyStructureRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the user hierarchy structure: add, remove, and rename user
         hierarchy levels.
 
@@ -4396,7 +4396,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_identity_info(
         self, **kwargs: Unpack[UpdateUserIdentityInfoRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the identity information for the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserIdentityInfo
@@ -4405,7 +4405,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_notification_status(
         self, **kwargs: Unpack[UpdateUserNotificationStatusRequestTypeDef]
-    ) -> RegionResults[UpdateUserNotificationStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateUserNotificationStatusResponseTypeDef]:
         """Updates the status of a notification for a specific user, such as marking
         it as read or hidden. Users can only update notification status for
         notifications that have been sent to them. READ status deprioritizes the
@@ -4418,7 +4418,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_phone_config(
         self, **kwargs: Unpack[UpdateUserPhoneConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the phone configuration settings for the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserPhoneConfig
@@ -4427,7 +4427,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_proficiencies(
         self, **kwargs: Unpack[UpdateUserProficienciesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the properties associated with the proficiencies of a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserProficiencies
@@ -4436,7 +4436,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_routing_profile(
         self, **kwargs: Unpack[UpdateUserRoutingProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns the specified routing profile to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserRoutingProfile
@@ -4445,7 +4445,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_user_security_profiles(
         self, **kwargs: Unpack[UpdateUserSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns the specified security profiles to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateUserSecurityProfiles
@@ -4454,7 +4454,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_view_content(
         self, **kwargs: Unpack[UpdateViewContentRequestTypeDef]
-    ) -> RegionResults[UpdateViewContentResponseTypeDef]:
+    ) -> TargetResults[UpdateViewContentResponseTypeDef]:
         """Updates the view content of the given view identifier in the specified
         Connect Customer instance.
 
@@ -4464,7 +4464,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_view_metadata(
         self, **kwargs: Unpack[UpdateViewMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateViewMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateViewMetadataResponseTypeDef]:
         """Updates the view metadata. Note that either Name or Description must be
         provided.
 
@@ -4474,7 +4474,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_workspace_metadata(
         self, **kwargs: Unpack[UpdateWorkspaceMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceMetadataResponseTypeDef]:
         """Updates the metadata of a workspace, such as its name and description.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateWorkspaceMetadata
@@ -4483,7 +4483,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_workspace_page(
         self, **kwargs: Unpack[UpdateWorkspacePageRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspacePageResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspacePageResponseTypeDef]:
         """Updates the configuration of a page in a workspace, including the
         associated view and input data.
 
@@ -4493,7 +4493,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_workspace_theme(
         self, **kwargs: Unpack[UpdateWorkspaceThemeRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceThemeResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceThemeResponseTypeDef]:
         """Updates the theme configuration for a workspace, including colors and
         styling.
 
@@ -4503,7 +4503,7 @@ class MultiRegionConnect(MultiRegionClient):
 
     def update_workspace_visibility(
         self, **kwargs: Unpack[UpdateWorkspaceVisibilityRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceVisibilityResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceVisibilityResponseTypeDef]:
         """Updates the visibility setting of a workspace, controlling whether it is
         available to all users, assigned users only, or none.
 
@@ -4518,7 +4518,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetMetricDataRequestTypeDef],
-    ) -> RegionResults[GetMetricDataResponseTypeDef]:
+    ) -> TargetResults[GetMetricDataResponseTypeDef]:
         """Every page of GetMetricData in every target, merged per target (botocore's
         build_full_result).
 
@@ -4541,7 +4541,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentStatusRequestTypeDef],
-    ) -> RegionResults[ListAgentStatusResponseTypeDef]:
+    ) -> TargetResults[ListAgentStatusResponseTypeDef]:
         """Every page of ListAgentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -4564,7 +4564,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApprovedOriginsRequestTypeDef],
-    ) -> RegionResults[ListApprovedOriginsResponseTypeDef]:
+    ) -> TargetResults[ListApprovedOriginsResponseTypeDef]:
         """Every page of ListApprovedOrigins in every target, merged per target
         (botocore's build_full_result).
 
@@ -4588,7 +4588,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedFilesConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListAttachedFilesConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAttachedFilesConfigurationsResponseTypeDef]:
         """Every page of ListAttachedFilesConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -4612,7 +4612,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuthenticationProfilesRequestTypeDef],
-    ) -> RegionResults[ListAuthenticationProfilesResponseTypeDef]:
+    ) -> TargetResults[ListAuthenticationProfilesResponseTypeDef]:
         """Every page of ListAuthenticationProfiles in every target, merged per
         target (botocore's build_full_result).
 
@@ -4637,7 +4637,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """Every page of ListBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -4661,7 +4661,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChildHoursOfOperationsRequestTypeDef],
-    ) -> RegionResults[ListChildHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[ListChildHoursOfOperationsResponseTypeDef]:
         """Every page of ListChildHoursOfOperations in every target, merged per
         target (botocore's build_full_result).
 
@@ -4685,7 +4685,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactEvaluationsRequestTypeDef],
-    ) -> RegionResults[ListContactEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListContactEvaluationsResponseTypeDef]:
         """Every page of ListContactEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -4708,7 +4708,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactFlowModuleAliasesRequestTypeDef],
-    ) -> RegionResults[ListContactFlowModuleAliasesResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModuleAliasesResponseTypeDef]:
         """Every page of ListContactFlowModuleAliases in every target, merged per
         target (botocore's build_full_result).
 
@@ -4732,7 +4732,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactFlowModuleVersionsRequestTypeDef],
-    ) -> RegionResults[ListContactFlowModuleVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModuleVersionsResponseTypeDef]:
         """Every page of ListContactFlowModuleVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -4756,7 +4756,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactFlowModulesRequestTypeDef],
-    ) -> RegionResults[ListContactFlowModulesResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowModulesResponseTypeDef]:
         """Every page of ListContactFlowModules in every target, merged per target
         (botocore's build_full_result).
 
@@ -4780,7 +4780,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactFlowVersionsRequestTypeDef],
-    ) -> RegionResults[ListContactFlowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowVersionsResponseTypeDef]:
         """Every page of ListContactFlowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -4804,7 +4804,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactFlowsRequestTypeDef],
-    ) -> RegionResults[ListContactFlowsResponseTypeDef]:
+    ) -> TargetResults[ListContactFlowsResponseTypeDef]:
         """Every page of ListContactFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -4828,7 +4828,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactReferencesRequestTypeDef],
-    ) -> RegionResults[ListContactReferencesResponseTypeDef]:
+    ) -> TargetResults[ListContactReferencesResponseTypeDef]:
         """Every page of ListContactReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -4852,7 +4852,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataTableAttributesRequestTypeDef],
-    ) -> RegionResults[ListDataTableAttributesResponseTypeDef]:
+    ) -> TargetResults[ListDataTableAttributesResponseTypeDef]:
         """Every page of ListDataTableAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -4878,7 +4878,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataTablePrimaryValuesRequestTypeDef],
-    ) -> RegionResults[ListDataTablePrimaryValuesResponseTypeDef]:
+    ) -> TargetResults[ListDataTablePrimaryValuesResponseTypeDef]:
         """Every page of ListDataTablePrimaryValues in every target, merged per
         target (botocore's build_full_result).
 
@@ -4903,7 +4903,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataTableValuesRequestTypeDef],
-    ) -> RegionResults[ListDataTableValuesResponseTypeDef]:
+    ) -> TargetResults[ListDataTableValuesResponseTypeDef]:
         """Every page of ListDataTableValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -4928,7 +4928,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataTablesRequestTypeDef],
-    ) -> RegionResults[ListDataTablesResponseTypeDef]:
+    ) -> TargetResults[ListDataTablesResponseTypeDef]:
         """Every page of ListDataTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -4953,7 +4953,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDefaultVocabulariesRequestTypeDef],
-    ) -> RegionResults[ListDefaultVocabulariesResponseTypeDef]:
+    ) -> TargetResults[ListDefaultVocabulariesResponseTypeDef]:
         """Every page of ListDefaultVocabularies in every target, merged per target
         (botocore's build_full_result).
 
@@ -4977,7 +4977,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitySecurityProfilesRequestTypeDef],
-    ) -> RegionResults[ListEntitySecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListEntitySecurityProfilesResponseTypeDef]:
         """Every page of ListEntitySecurityProfiles in every target, merged per
         target (botocore's build_full_result).
 
@@ -5001,7 +5001,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEvaluationFormVersionsRequestTypeDef],
-    ) -> RegionResults[ListEvaluationFormVersionsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationFormVersionsResponseTypeDef]:
         """Every page of ListEvaluationFormVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5025,7 +5025,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEvaluationFormsRequestTypeDef],
-    ) -> RegionResults[ListEvaluationFormsResponseTypeDef]:
+    ) -> TargetResults[ListEvaluationFormsResponseTypeDef]:
         """Every page of ListEvaluationForms in every target, merged per target
         (botocore's build_full_result).
 
@@ -5048,7 +5048,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowAssociationsRequestTypeDef],
-    ) -> RegionResults[ListFlowAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListFlowAssociationsResponseTypeDef]:
         """Every page of ListFlowAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5071,7 +5071,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHoursOfOperationOverridesRequestTypeDef],
-    ) -> RegionResults[ListHoursOfOperationOverridesResponseTypeDef]:
+    ) -> TargetResults[ListHoursOfOperationOverridesResponseTypeDef]:
         """Every page of ListHoursOfOperationOverrides in every target, merged per
         target (botocore's build_full_result).
 
@@ -5094,7 +5094,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHoursOfOperationsRequestTypeDef],
-    ) -> RegionResults[ListHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[ListHoursOfOperationsResponseTypeDef]:
         """Every page of ListHoursOfOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5118,7 +5118,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceAttributesRequestTypeDef],
-    ) -> RegionResults[ListInstanceAttributesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceAttributesResponseTypeDef]:
         """Every page of ListInstanceAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5142,7 +5142,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceStorageConfigsRequestTypeDef],
-    ) -> RegionResults[ListInstanceStorageConfigsResponseTypeDef]:
+    ) -> TargetResults[ListInstanceStorageConfigsResponseTypeDef]:
         """Every page of ListInstanceStorageConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5166,7 +5166,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -5190,7 +5190,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIntegrationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListIntegrationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListIntegrationAssociationsResponseTypeDef]:
         """Every page of ListIntegrationAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -5214,7 +5214,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLambdaFunctionsRequestTypeDef],
-    ) -> RegionResults[ListLambdaFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListLambdaFunctionsResponseTypeDef]:
         """Every page of ListLambdaFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5238,7 +5238,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLexBotsRequestTypeDef],
-    ) -> RegionResults[ListLexBotsResponseTypeDef]:
+    ) -> TargetResults[ListLexBotsResponseTypeDef]:
         """Every page of ListLexBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -5262,7 +5262,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPhoneNumbersRequestTypeDef],
-    ) -> RegionResults[ListPhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersResponseTypeDef]:
         """Every page of ListPhoneNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -5286,7 +5286,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPhoneNumbersV2RequestTypeDef],
-    ) -> RegionResults[ListPhoneNumbersV2ResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersV2ResponseTypeDef]:
         """Every page of ListPhoneNumbersV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -5312,7 +5312,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPredefinedAttributesRequestTypeDef],
-    ) -> RegionResults[ListPredefinedAttributesResponseTypeDef]:
+    ) -> TargetResults[ListPredefinedAttributesResponseTypeDef]:
         """Every page of ListPredefinedAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5337,7 +5337,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPromptsRequestTypeDef],
-    ) -> RegionResults[ListPromptsResponseTypeDef]:
+    ) -> TargetResults[ListPromptsResponseTypeDef]:
         """Every page of ListPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5361,7 +5361,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueueQuickConnectsRequestTypeDef],
-    ) -> RegionResults[ListQueueQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[ListQueueQuickConnectsResponseTypeDef]:
         """Every page of ListQueueQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -5384,7 +5384,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -5408,7 +5408,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQuickConnectsRequestTypeDef],
-    ) -> RegionResults[ListQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[ListQuickConnectsResponseTypeDef]:
         """Every page of ListQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -5432,7 +5432,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingProfileManualAssignmentQueuesRequestTypeDef],
-    ) -> RegionResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfileManualAssignmentQueuesResponseTypeDef]:
         """Every page of ListRoutingProfileManualAssignmentQueues in every target,
         merged per target (botocore's build_full_result).
 
@@ -5455,7 +5455,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingProfileQueuesRequestTypeDef],
-    ) -> RegionResults[ListRoutingProfileQueuesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfileQueuesResponseTypeDef]:
         """Every page of ListRoutingProfileQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -5478,7 +5478,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingProfilesRequestTypeDef],
-    ) -> RegionResults[ListRoutingProfilesResponseTypeDef]:
+    ) -> TargetResults[ListRoutingProfilesResponseTypeDef]:
         """Every page of ListRoutingProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -5502,7 +5502,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -5525,7 +5525,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityKeysRequestTypeDef],
-    ) -> RegionResults[ListSecurityKeysResponseTypeDef]:
+    ) -> TargetResults[ListSecurityKeysResponseTypeDef]:
         """Every page of ListSecurityKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -5549,7 +5549,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfileApplicationsRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfileApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfileApplicationsResponseTypeDef]:
         """Every page of ListSecurityProfileApplications in every target, merged per
         target (botocore's build_full_result).
 
@@ -5573,7 +5573,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfileFlowModulesRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfileFlowModulesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfileFlowModulesResponseTypeDef]:
         """Every page of ListSecurityProfileFlowModules in every target, merged per
         target (botocore's build_full_result).
 
@@ -5596,7 +5596,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfilePermissionsRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfilePermissionsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilePermissionsResponseTypeDef]:
         """Every page of ListSecurityProfilePermissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5619,7 +5619,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
         """Every page of ListSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -5643,7 +5643,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaskTemplatesRequestTypeDef],
-    ) -> RegionResults[ListTaskTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTaskTemplatesResponseTypeDef]:
         """Every page of ListTaskTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -5666,7 +5666,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTestCasesRequestTypeDef],
-    ) -> RegionResults[ListTestCasesResponseTypeDef]:
+    ) -> TargetResults[ListTestCasesResponseTypeDef]:
         """Every page of ListTestCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -5689,7 +5689,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrafficDistributionGroupUsersRequestTypeDef],
-    ) -> RegionResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
+    ) -> TargetResults[ListTrafficDistributionGroupUsersResponseTypeDef]:
         """Every page of ListTrafficDistributionGroupUsers in every target, merged
         per target (botocore's build_full_result).
 
@@ -5712,7 +5712,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrafficDistributionGroupsRequestTypeDef],
-    ) -> RegionResults[ListTrafficDistributionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTrafficDistributionGroupsResponseTypeDef]:
         """Every page of ListTrafficDistributionGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -5735,7 +5735,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUseCasesRequestTypeDef],
-    ) -> RegionResults[ListUseCasesResponseTypeDef]:
+    ) -> TargetResults[ListUseCasesResponseTypeDef]:
         """Every page of ListUseCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -5758,7 +5758,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserHierarchyGroupsRequestTypeDef],
-    ) -> RegionResults[ListUserHierarchyGroupsResponseTypeDef]:
+    ) -> TargetResults[ListUserHierarchyGroupsResponseTypeDef]:
         """Every page of ListUserHierarchyGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5782,7 +5782,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserProficienciesRequestTypeDef],
-    ) -> RegionResults[ListUserProficienciesResponseTypeDef]:
+    ) -> TargetResults[ListUserProficienciesResponseTypeDef]:
         """Every page of ListUserProficiencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -5805,7 +5805,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -5829,7 +5829,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListViewVersionsRequestTypeDef],
-    ) -> RegionResults[ListViewVersionsResponseTypeDef]:
+    ) -> TargetResults[ListViewVersionsResponseTypeDef]:
         """Every page of ListViewVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5853,7 +5853,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListViewsRequestTypeDef],
-    ) -> RegionResults[ListViewsResponseTypeDef]:
+    ) -> TargetResults[ListViewsResponseTypeDef]:
         """Every page of ListViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -5876,7 +5876,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspacePagesRequestTypeDef],
-    ) -> RegionResults[ListWorkspacePagesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacePagesResponseTypeDef]:
         """Every page of ListWorkspacePages in every target, merged per target
         (botocore's build_full_result).
 
@@ -5900,7 +5900,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -5923,7 +5923,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchAgentStatusesRequestTypeDef],
-    ) -> RegionResults[SearchAgentStatusesResponseTypeDef]:
+    ) -> TargetResults[SearchAgentStatusesResponseTypeDef]:
         """Every page of SearchAgentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -5947,7 +5947,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchAvailablePhoneNumbersRequestTypeDef],
-    ) -> RegionResults[SearchAvailablePhoneNumbersResponseTypeDef]:
+    ) -> TargetResults[SearchAvailablePhoneNumbersResponseTypeDef]:
         """Every page of SearchAvailablePhoneNumbers in every target, merged per
         target (botocore's build_full_result).
 
@@ -5973,7 +5973,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchContactFlowModulesRequestTypeDef],
-    ) -> RegionResults[SearchContactFlowModulesResponseTypeDef]:
+    ) -> TargetResults[SearchContactFlowModulesResponseTypeDef]:
         """Every page of SearchContactFlowModules in every target, merged per target
         (botocore's build_full_result).
 
@@ -5997,7 +5997,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchContactFlowsRequestTypeDef],
-    ) -> RegionResults[SearchContactFlowsResponseTypeDef]:
+    ) -> TargetResults[SearchContactFlowsResponseTypeDef]:
         """Every page of SearchContactFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -6021,7 +6021,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchContactsRequestTypeDef],
-    ) -> RegionResults[SearchContactsResponseTypeDef]:
+    ) -> TargetResults[SearchContactsResponseTypeDef]:
         """Every page of SearchContacts in every target, merged per target
         (botocore's build_full_result).
 
@@ -6044,7 +6044,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDataTablesRequestTypeDef],
-    ) -> RegionResults[SearchDataTablesResponseTypeDef]:
+    ) -> TargetResults[SearchDataTablesResponseTypeDef]:
         """Every page of SearchDataTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -6070,7 +6070,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchHoursOfOperationOverridesRequestTypeDef],
-    ) -> RegionResults[SearchHoursOfOperationOverridesResponseTypeDef]:
+    ) -> TargetResults[SearchHoursOfOperationOverridesResponseTypeDef]:
         """Every page of SearchHoursOfOperationOverrides in every target, merged per
         target (botocore's build_full_result).
 
@@ -6093,7 +6093,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchHoursOfOperationsRequestTypeDef],
-    ) -> RegionResults[SearchHoursOfOperationsResponseTypeDef]:
+    ) -> TargetResults[SearchHoursOfOperationsResponseTypeDef]:
         """Every page of SearchHoursOfOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -6117,7 +6117,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchPredefinedAttributesRequestTypeDef],
-    ) -> RegionResults[SearchPredefinedAttributesResponseTypeDef]:
+    ) -> TargetResults[SearchPredefinedAttributesResponseTypeDef]:
         """Every page of SearchPredefinedAttributes in every target, merged per
         target (botocore's build_full_result).
 
@@ -6142,7 +6142,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchPromptsRequestTypeDef],
-    ) -> RegionResults[SearchPromptsResponseTypeDef]:
+    ) -> TargetResults[SearchPromptsResponseTypeDef]:
         """Every page of SearchPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -6165,7 +6165,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchQueuesRequestTypeDef],
-    ) -> RegionResults[SearchQueuesResponseTypeDef]:
+    ) -> TargetResults[SearchQueuesResponseTypeDef]:
         """Every page of SearchQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -6188,7 +6188,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchQuickConnectsRequestTypeDef],
-    ) -> RegionResults[SearchQuickConnectsResponseTypeDef]:
+    ) -> TargetResults[SearchQuickConnectsResponseTypeDef]:
         """Every page of SearchQuickConnects in every target, merged per target
         (botocore's build_full_result).
 
@@ -6212,7 +6212,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchResourceTagsRequestTypeDef],
-    ) -> RegionResults[SearchResourceTagsResponseTypeDef]:
+    ) -> TargetResults[SearchResourceTagsResponseTypeDef]:
         """Every page of SearchResourceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -6236,7 +6236,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchRoutingProfilesRequestTypeDef],
-    ) -> RegionResults[SearchRoutingProfilesResponseTypeDef]:
+    ) -> TargetResults[SearchRoutingProfilesResponseTypeDef]:
         """Every page of SearchRoutingProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6260,7 +6260,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSecurityProfilesRequestTypeDef],
-    ) -> RegionResults[SearchSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[SearchSecurityProfilesResponseTypeDef]:
         """Every page of SearchSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6284,7 +6284,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTestCasesRequestTypeDef],
-    ) -> RegionResults[SearchTestCasesResponseTypeDef]:
+    ) -> TargetResults[SearchTestCasesResponseTypeDef]:
         """Every page of SearchTestCases in every target, merged per target
         (botocore's build_full_result).
 
@@ -6308,7 +6308,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchUserHierarchyGroupsRequestTypeDef],
-    ) -> RegionResults[SearchUserHierarchyGroupsResponseTypeDef]:
+    ) -> TargetResults[SearchUserHierarchyGroupsResponseTypeDef]:
         """Every page of SearchUserHierarchyGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -6332,7 +6332,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> RegionResults[SearchUsersResponseTypeDef]:
+    ) -> TargetResults[SearchUsersResponseTypeDef]:
         """Every page of SearchUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -6355,7 +6355,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchViewsRequestTypeDef],
-    ) -> RegionResults[SearchViewsResponseTypeDef]:
+    ) -> TargetResults[SearchViewsResponseTypeDef]:
         """Every page of SearchViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -6378,7 +6378,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchVocabulariesRequestTypeDef],
-    ) -> RegionResults[SearchVocabulariesResponseTypeDef]:
+    ) -> TargetResults[SearchVocabulariesResponseTypeDef]:
         """Every page of SearchVocabularies in every target, merged per target
         (botocore's build_full_result).
 
@@ -6402,7 +6402,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchWorkspaceAssociationsRequestTypeDef],
-    ) -> RegionResults[SearchWorkspaceAssociationsResponseTypeDef]:
+    ) -> TargetResults[SearchWorkspaceAssociationsResponseTypeDef]:
         """Every page of SearchWorkspaceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -6426,7 +6426,7 @@ class MultiRegionConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchWorkspacesRequestTypeDef],
-    ) -> RegionResults[SearchWorkspacesResponseTypeDef]:
+    ) -> TargetResults[SearchWorkspacesResponseTypeDef]:
         """Every page of SearchWorkspaces in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -27,7 +27,7 @@ class MultiRegionConnectContactLens(MultiRegionClient):
 
     def list_realtime_contact_analysis_segments(
         self, **kwargs: Unpack[ListRealtimeContactAnalysisSegmentsRequestTypeDef]
-    ) -> RegionResults[ListRealtimeContactAnalysisSegmentsResponseTypeDef]:
+    ) -> TargetResults[ListRealtimeContactAnalysisSegmentsResponseTypeDef]:
         """Provides a list of analysis segments for a real-time analysis session.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-contact-lens-2020-08-21/ListRealtimeContactAnalysisSegments

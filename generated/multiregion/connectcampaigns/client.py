@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,7 +62,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def create_campaign(
         self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> RegionResults[CreateCampaignResponseTypeDef]:
+    ) -> TargetResults[CreateCampaignResponseTypeDef]:
         """Creates a campaign for the specified Amazon Connect account. This API is
         idempotent.
 
@@ -72,7 +72,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def delete_campaign(
         self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a campaign from the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DeleteCampaign
@@ -81,7 +81,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def delete_connect_instance_config(
         self, **kwargs: Unpack[DeleteConnectInstanceConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a connect instance config from the specified AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DeleteConnectInstanceConfig
@@ -90,7 +90,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def delete_instance_onboarding_job(
         self, **kwargs: Unpack[DeleteInstanceOnboardingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the Connect Campaigns onboarding job for the specified Amazon
         Connect instance.
 
@@ -100,7 +100,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def describe_campaign(
         self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> RegionResults[DescribeCampaignResponseTypeDef]:
+    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
         """Describes the specific campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/DescribeCampaign
@@ -109,7 +109,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def get_campaign_state(
         self, **kwargs: Unpack[GetCampaignStateRequestTypeDef]
-    ) -> RegionResults[GetCampaignStateResponseTypeDef]:
+    ) -> TargetResults[GetCampaignStateResponseTypeDef]:
         """Get state of a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetCampaignState
@@ -118,7 +118,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def get_campaign_state_batch(
         self, **kwargs: Unpack[GetCampaignStateBatchRequestTypeDef]
-    ) -> RegionResults[GetCampaignStateBatchResponseTypeDef]:
+    ) -> TargetResults[GetCampaignStateBatchResponseTypeDef]:
         """Get state of campaigns for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetCampaignStateBatch
@@ -127,7 +127,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def get_connect_instance_config(
         self, **kwargs: Unpack[GetConnectInstanceConfigRequestTypeDef]
-    ) -> RegionResults[GetConnectInstanceConfigResponseTypeDef]:
+    ) -> TargetResults[GetConnectInstanceConfigResponseTypeDef]:
         """Get the specific Connect instance config.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetConnectInstanceConfig
@@ -136,7 +136,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def get_instance_onboarding_job_status(
         self, **kwargs: Unpack[GetInstanceOnboardingJobStatusRequestTypeDef]
-    ) -> RegionResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
+    ) -> TargetResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
         """Get the specific instance onboarding job status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/GetInstanceOnboardingJobStatus
@@ -145,7 +145,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def list_campaigns(
         self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Provides summary information about the campaigns under the specified
         Amazon Connect account.
 
@@ -155,7 +155,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ListTagsForResource
@@ -164,7 +164,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def pause_campaign(
         self, **kwargs: Unpack[PauseCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Pauses a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/PauseCampaign
@@ -173,7 +173,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def put_dial_request_batch(
         self, **kwargs: Unpack[PutDialRequestBatchRequestTypeDef]
-    ) -> RegionResults[PutDialRequestBatchResponseTypeDef]:
+    ) -> TargetResults[PutDialRequestBatchResponseTypeDef]:
         """Creates dials requests for the specified campaign Amazon Connect account.
         This API is idempotent.
 
@@ -183,7 +183,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def resume_campaign(
         self, **kwargs: Unpack[ResumeCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/ResumeCampaign
@@ -192,7 +192,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def start_campaign(
         self, **kwargs: Unpack[StartCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StartCampaign
@@ -201,7 +201,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def start_instance_onboarding_job(
         self, **kwargs: Unpack[StartInstanceOnboardingJobRequestTypeDef]
-    ) -> RegionResults[StartInstanceOnboardingJobResponseTypeDef]:
+    ) -> TargetResults[StartInstanceOnboardingJobResponseTypeDef]:
         """Onboard the specific Amazon Connect instance to Connect Campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StartInstanceOnboardingJob
@@ -210,7 +210,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def stop_campaign(
         self, **kwargs: Unpack[StopCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/StopCampaign
@@ -219,7 +219,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Tag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/TagResource
@@ -228,7 +228,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Untag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UntagResource
@@ -237,7 +237,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def update_campaign_dialer_config(
         self, **kwargs: Unpack[UpdateCampaignDialerConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the dialer config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignDialerConfig
@@ -246,7 +246,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def update_campaign_name(
         self, **kwargs: Unpack[UpdateCampaignNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignName
@@ -255,7 +255,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
 
     def update_campaign_outbound_call_config(
         self, **kwargs: Unpack[UpdateCampaignOutboundCallConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the outbound call config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaigns-2021-01-30/UpdateCampaignOutboundCallConfig
@@ -269,7 +269,7 @@ class MultiRegionConnectCampaignService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 

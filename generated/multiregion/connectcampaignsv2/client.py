@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def create_campaign(
         self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> RegionResults[CreateCampaignResponseTypeDef]:
+    ) -> TargetResults[CreateCampaignResponseTypeDef]:
         """Creates a campaign for the specified Amazon Connect account. This API is
         idempotent.
 
@@ -91,7 +91,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_campaign(
         self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a campaign from the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaign
@@ -100,7 +100,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_campaign_channel_subtype_config(
         self, **kwargs: Unpack[DeleteCampaignChannelSubtypeConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the channel subtype config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaignChannelSubtypeConfig
@@ -109,7 +109,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_campaign_communication_limits(
         self, **kwargs: Unpack[DeleteCampaignCommunicationLimitsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the communication limits config for a campaign. This API is
         idempotent.
 
@@ -119,7 +119,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_campaign_communication_time(
         self, **kwargs: Unpack[DeleteCampaignCommunicationTimeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the communication time config for a campaign. This API is
         idempotent.
 
@@ -129,7 +129,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_campaign_entry_limits(
         self, **kwargs: Unpack[DeleteCampaignEntryLimitsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the entry limits config for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteCampaignEntryLimits
@@ -138,7 +138,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_connect_instance_config(
         self, **kwargs: Unpack[DeleteConnectInstanceConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a connect instance config from the specified AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteConnectInstanceConfig
@@ -147,7 +147,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_connect_instance_integration(
         self, **kwargs: Unpack[DeleteConnectInstanceIntegrationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the integration for the specified Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DeleteConnectInstanceIntegration
@@ -156,7 +156,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def delete_instance_onboarding_job(
         self, **kwargs: Unpack[DeleteInstanceOnboardingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the Connect Campaigns onboarding job for the specified Amazon
         Connect instance.
 
@@ -166,7 +166,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def describe_campaign(
         self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> RegionResults[DescribeCampaignResponseTypeDef]:
+    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
         """Describes the specific campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/DescribeCampaign
@@ -175,7 +175,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def get_campaign_state(
         self, **kwargs: Unpack[GetCampaignStateRequestTypeDef]
-    ) -> RegionResults[GetCampaignStateResponseTypeDef]:
+    ) -> TargetResults[GetCampaignStateResponseTypeDef]:
         """Get state of a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetCampaignState
@@ -184,7 +184,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def get_campaign_state_batch(
         self, **kwargs: Unpack[GetCampaignStateBatchRequestTypeDef]
-    ) -> RegionResults[GetCampaignStateBatchResponseTypeDef]:
+    ) -> TargetResults[GetCampaignStateBatchResponseTypeDef]:
         """Get state of campaigns for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetCampaignStateBatch
@@ -193,7 +193,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def get_connect_instance_config(
         self, **kwargs: Unpack[GetConnectInstanceConfigRequestTypeDef]
-    ) -> RegionResults[GetConnectInstanceConfigResponseTypeDef]:
+    ) -> TargetResults[GetConnectInstanceConfigResponseTypeDef]:
         """Get the specific Connect instance config.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetConnectInstanceConfig
@@ -202,7 +202,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def get_instance_communication_limits(
         self, **kwargs: Unpack[GetInstanceCommunicationLimitsRequestTypeDef]
-    ) -> RegionResults[GetInstanceCommunicationLimitsResponseTypeDef]:
+    ) -> TargetResults[GetInstanceCommunicationLimitsResponseTypeDef]:
         """Get the instance communication limits.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetInstanceCommunicationLimits
@@ -211,7 +211,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def get_instance_onboarding_job_status(
         self, **kwargs: Unpack[GetInstanceOnboardingJobStatusRequestTypeDef]
-    ) -> RegionResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
+    ) -> TargetResults[GetInstanceOnboardingJobStatusResponseTypeDef]:
         """Get the specific instance onboarding job status.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/GetInstanceOnboardingJobStatus
@@ -220,7 +220,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def list_campaigns(
         self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Provides summary information about the campaigns under the specified
         Amazon Connect account.
 
@@ -230,7 +230,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def list_connect_instance_integrations(
         self, **kwargs: Unpack[ListConnectInstanceIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListConnectInstanceIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectInstanceIntegrationsResponseTypeDef]:
         """Provides summary information about the integration under the specified
         Connect instance.
 
@@ -240,7 +240,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/ListTagsForResource
@@ -249,7 +249,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def pause_campaign(
         self, **kwargs: Unpack[PauseCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Pauses a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PauseCampaign
@@ -258,7 +258,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def put_connect_instance_integration(
         self, **kwargs: Unpack[PutConnectInstanceIntegrationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Put or update the integration for the specified Amazon Connect instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PutConnectInstanceIntegration
@@ -267,7 +267,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def put_instance_communication_limits(
         self, **kwargs: Unpack[PutInstanceCommunicationLimitsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Put the instance communication limits. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/PutInstanceCommunicationLimits
@@ -276,7 +276,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def put_outbound_request_batch(
         self, **kwargs: Unpack[PutOutboundRequestBatchRequestTypeDef]
-    ) -> RegionResults[PutOutboundRequestBatchResponseTypeDef]:
+    ) -> TargetResults[PutOutboundRequestBatchResponseTypeDef]:
         """Creates outbound requests for the specified campaign Amazon Connect
         account. This API is idempotent.
 
@@ -286,7 +286,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def put_profile_outbound_request_batch(
         self, **kwargs: Unpack[PutProfileOutboundRequestBatchRequestTypeDef]
-    ) -> RegionResults[PutProfileOutboundRequestBatchResponseTypeDef]:
+    ) -> TargetResults[PutProfileOutboundRequestBatchResponseTypeDef]:
         """Takes in a list of profile outbound requests to be placed as part of an
         outbound campaign. This API is idempotent.
 
@@ -296,7 +296,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def resume_campaign(
         self, **kwargs: Unpack[ResumeCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/ResumeCampaign
@@ -305,7 +305,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def start_campaign(
         self, **kwargs: Unpack[StartCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StartCampaign
@@ -314,7 +314,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def start_instance_onboarding_job(
         self, **kwargs: Unpack[StartInstanceOnboardingJobRequestTypeDef]
-    ) -> RegionResults[StartInstanceOnboardingJobResponseTypeDef]:
+    ) -> TargetResults[StartInstanceOnboardingJobResponseTypeDef]:
         """Onboard the specific Amazon Connect instance to Connect Campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StartInstanceOnboardingJob
@@ -323,7 +323,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def stop_campaign(
         self, **kwargs: Unpack[StopCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a campaign for the specified Amazon Connect account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/StopCampaign
@@ -332,7 +332,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Tag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/TagResource
@@ -341,7 +341,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Untag a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UntagResource
@@ -350,7 +350,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_channel_subtype_config(
         self, **kwargs: Unpack[UpdateCampaignChannelSubtypeConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the channel subtype config of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignChannelSubtypeConfig
@@ -359,7 +359,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_communication_limits(
         self, **kwargs: Unpack[UpdateCampaignCommunicationLimitsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the communication limits config for a campaign. This API is
         idempotent.
 
@@ -369,7 +369,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_communication_time(
         self, **kwargs: Unpack[UpdateCampaignCommunicationTimeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the communication time config for a campaign. This API is
         idempotent.
 
@@ -379,7 +379,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_entry_limits(
         self, **kwargs: Unpack[UpdateCampaignEntryLimitsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the entry limits config for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignEntryLimits
@@ -388,7 +388,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_flow_association(
         self, **kwargs: Unpack[UpdateCampaignFlowAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the campaign flow associated with a campaign. This API is
         idempotent.
 
@@ -398,7 +398,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_name(
         self, **kwargs: Unpack[UpdateCampaignNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name of a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignName
@@ -407,7 +407,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_schedule(
         self, **kwargs: Unpack[UpdateCampaignScheduleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the schedule for a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignSchedule
@@ -416,7 +416,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
 
     def update_campaign_source(
         self, **kwargs: Unpack[UpdateCampaignSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the campaign source with a campaign. This API is idempotent.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcampaignsv2-2024-04-23/UpdateCampaignSource
@@ -430,7 +430,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -454,7 +454,7 @@ class MultiRegionConnectCampaignServiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectInstanceIntegrationsRequestTypeDef],
-    ) -> RegionResults[ListConnectInstanceIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectInstanceIntegrationsResponseTypeDef]:
         """Every page of ListConnectInstanceIntegrations in every target, merged per
         target (botocore's build_full_result).
 

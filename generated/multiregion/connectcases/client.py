@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -117,7 +117,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def batch_get_case_rule(
         self, **kwargs: Unpack[BatchGetCaseRuleRequestTypeDef]
-    ) -> RegionResults[BatchGetCaseRuleResponseTypeDef]:
+    ) -> TargetResults[BatchGetCaseRuleResponseTypeDef]:
         """Gets a batch of case rules. In the Amazon Connect admin website, case
         rules are known as case field conditions. For more information about case
         field conditions, see Add case field conditions to a case template.
@@ -128,7 +128,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def batch_get_field(
         self, **kwargs: Unpack[BatchGetFieldRequestTypeDef]
-    ) -> RegionResults[BatchGetFieldResponseTypeDef]:
+    ) -> TargetResults[BatchGetFieldResponseTypeDef]:
         """Returns the description for the list of fields in the request parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/BatchGetField
@@ -137,7 +137,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def batch_put_field_options(
         self, **kwargs: Unpack[BatchPutFieldOptionsRequestTypeDef]
-    ) -> RegionResults[BatchPutFieldOptionsResponseTypeDef]:
+    ) -> TargetResults[BatchPutFieldOptionsResponseTypeDef]:
         """Creates and updates a set of field options for a single select field in a
         Cases domain.
 
@@ -147,7 +147,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_case(
         self, **kwargs: Unpack[CreateCaseRequestTypeDef]
-    ) -> RegionResults[CreateCaseResponseTypeDef]:
+    ) -> TargetResults[CreateCaseResponseTypeDef]:
         """If you provide a value for PerformedBy.UserArn you must also have
         connect:DescribeUser permission on the User ARN resource that you provide
 
@@ -157,7 +157,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_case_rule(
         self, **kwargs: Unpack[CreateCaseRuleRequestTypeDef]
-    ) -> RegionResults[CreateCaseRuleResponseTypeDef]:
+    ) -> TargetResults[CreateCaseRuleResponseTypeDef]:
         """Creates a new case rule. In the Amazon Connect admin website, case rules
         are known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -168,7 +168,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates a domain, which is a container for all case data, such as cases,
         fields, templates and layouts. Each Amazon Connect instance can be
         associated with only one Cases domain.
@@ -179,7 +179,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_field(
         self, **kwargs: Unpack[CreateFieldRequestTypeDef]
-    ) -> RegionResults[CreateFieldResponseTypeDef]:
+    ) -> TargetResults[CreateFieldResponseTypeDef]:
         """Creates a field in the Cases domain. This field is used to define the case
         object model (that is, defines what data can be captured on cases) in a
         Cases domain.
@@ -190,7 +190,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_layout(
         self, **kwargs: Unpack[CreateLayoutRequestTypeDef]
-    ) -> RegionResults[CreateLayoutResponseTypeDef]:
+    ) -> TargetResults[CreateLayoutResponseTypeDef]:
         """Creates a layout in the Cases domain. Layouts define the following
         configuration in the top section and More Info tab of the Cases user
         interface:
@@ -201,7 +201,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_related_item(
         self, **kwargs: Unpack[CreateRelatedItemRequestTypeDef]
-    ) -> RegionResults[CreateRelatedItemResponseTypeDef]:
+    ) -> TargetResults[CreateRelatedItemResponseTypeDef]:
         """Creates a related item (comments, tasks, and contacts) and associates it
         with a case.
 
@@ -211,7 +211,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def create_template(
         self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateResponseTypeDef]:
         """Creates a template in the Cases domain. This template is used to define
         the case object model (that is, to define what data can be captured on
         cases) in a Cases domain. A template must have a unique name within a
@@ -226,7 +226,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_case(
         self, **kwargs: Unpack[DeleteCaseRequestTypeDef]
-    ) -> RegionResults[DeleteCaseResponseTypeDef]:
+    ) -> TargetResults[DeleteCaseResponseTypeDef]:
         """The DeleteCase API permanently deletes a case and all its associated
         resources from the cases data store. After a successful deletion, you
         cannot:
@@ -237,7 +237,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_case_rule(
         self, **kwargs: Unpack[DeleteCaseRuleRequestTypeDef]
-    ) -> RegionResults[DeleteCaseRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteCaseRuleResponseTypeDef]:
         """Deletes a case rule. In the Amazon Connect admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -248,7 +248,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainResponseTypeDef]:
         """Deletes a Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteDomain
@@ -257,7 +257,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_field(
         self, **kwargs: Unpack[DeleteFieldRequestTypeDef]
-    ) -> RegionResults[DeleteFieldResponseTypeDef]:
+    ) -> TargetResults[DeleteFieldResponseTypeDef]:
         """Deletes a field from a cases template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteField
@@ -266,7 +266,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_layout(
         self, **kwargs: Unpack[DeleteLayoutRequestTypeDef]
-    ) -> RegionResults[DeleteLayoutResponseTypeDef]:
+    ) -> TargetResults[DeleteLayoutResponseTypeDef]:
         """Deletes a layout from a cases template. You can delete up to 100 layouts
         per domain.
 
@@ -276,7 +276,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_related_item(
         self, **kwargs: Unpack[DeleteRelatedItemRequestTypeDef]
-    ) -> RegionResults[DeleteRelatedItemResponseTypeDef]:
+    ) -> TargetResults[DeleteRelatedItemResponseTypeDef]:
         """Deletes the related item resource under a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteRelatedItem
@@ -285,7 +285,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def delete_template(
         self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
         """Deletes a cases template. You can delete up to 100 templates per domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteTemplate
@@ -294,7 +294,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_case(
         self, **kwargs: Unpack[GetCaseRequestTypeDef]
-    ) -> RegionResults[GetCaseResponseTypeDef]:
+    ) -> TargetResults[GetCaseResponseTypeDef]:
         """Returns information about a specific case if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCase
@@ -303,7 +303,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_case_audit_events(
         self, **kwargs: Unpack[GetCaseAuditEventsRequestTypeDef]
-    ) -> RegionResults[GetCaseAuditEventsResponseTypeDef]:
+    ) -> TargetResults[GetCaseAuditEventsResponseTypeDef]:
         """Returns the audit history about a specific case if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCaseAuditEvents
@@ -312,7 +312,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_case_event_configuration(
         self, **kwargs: Unpack[GetCaseEventConfigurationRequestTypeDef]
-    ) -> RegionResults[GetCaseEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetCaseEventConfigurationResponseTypeDef]:
         """Returns the case event publishing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetCaseEventConfiguration
@@ -321,7 +321,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_domain(
         self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> RegionResults[GetDomainResponseTypeDef]:
+    ) -> TargetResults[GetDomainResponseTypeDef]:
         """Returns information about a specific domain if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetDomain
@@ -330,7 +330,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_layout(
         self, **kwargs: Unpack[GetLayoutRequestTypeDef]
-    ) -> RegionResults[GetLayoutResponseTypeDef]:
+    ) -> TargetResults[GetLayoutResponseTypeDef]:
         """Returns the details for the requested layout.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetLayout
@@ -339,7 +339,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def get_template(
         self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> RegionResults[GetTemplateResponseTypeDef]:
+    ) -> TargetResults[GetTemplateResponseTypeDef]:
         """Returns the details for the requested template. Other template APIs are:
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetTemplate
@@ -348,7 +348,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_case_rules(
         self, **kwargs: Unpack[ListCaseRulesRequestTypeDef]
-    ) -> RegionResults[ListCaseRulesResponseTypeDef]:
+    ) -> TargetResults[ListCaseRulesResponseTypeDef]:
         """Lists all case rules in a Cases domain. In the Amazon Connect admin
         website, case rules are known as case field conditions. For more
         information about case field conditions, see Add case field conditions to
@@ -360,7 +360,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_cases_for_contact(
         self, **kwargs: Unpack[ListCasesForContactRequestTypeDef]
-    ) -> RegionResults[ListCasesForContactResponseTypeDef]:
+    ) -> TargetResults[ListCasesForContactResponseTypeDef]:
         """Lists cases for a given contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListCasesForContact
@@ -369,7 +369,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Lists all cases domains in the Amazon Web Services account. Each list item
         is a condensed summary object of the domain.
 
@@ -379,7 +379,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_field_options(
         self, **kwargs: Unpack[ListFieldOptionsRequestTypeDef]
-    ) -> RegionResults[ListFieldOptionsResponseTypeDef]:
+    ) -> TargetResults[ListFieldOptionsResponseTypeDef]:
         """Lists all of the field options for a field identifier in the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListFieldOptions
@@ -388,7 +388,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_fields(
         self, **kwargs: Unpack[ListFieldsRequestTypeDef]
-    ) -> RegionResults[ListFieldsResponseTypeDef]:
+    ) -> TargetResults[ListFieldsResponseTypeDef]:
         """Lists all fields in a Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListFields
@@ -397,7 +397,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_layouts(
         self, **kwargs: Unpack[ListLayoutsRequestTypeDef]
-    ) -> RegionResults[ListLayoutsResponseTypeDef]:
+    ) -> TargetResults[ListLayoutsResponseTypeDef]:
         """Lists all layouts in the given cases domain. Each list item is a condensed
         summary object of the layout.
 
@@ -407,7 +407,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/ListTagsForResource
@@ -416,7 +416,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Lists all of the templates in a Cases domain. Each list item is a
         condensed summary object of the template.
 
@@ -426,7 +426,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def put_case_event_configuration(
         self, **kwargs: Unpack[PutCaseEventConfigurationRequestTypeDef]
-    ) -> RegionResults[PutCaseEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutCaseEventConfigurationResponseTypeDef]:
         """Adds case event publishing configuration. For a complete list of fields
         you can add to the event message, see Create case fields in the Amazon
         Connect Administrator Guide
@@ -437,7 +437,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def search_all_related_items(
         self, **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef]
-    ) -> RegionResults[SearchAllRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[SearchAllRelatedItemsResponseTypeDef]:
         """Searches for related items across all cases within a domain. This is a
         global search operation that returns related items from multiple cases,
         unlike the case-specific SearchRelatedItems API.
@@ -448,7 +448,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def search_cases(
         self, **kwargs: Unpack[SearchCasesRequestTypeDef]
-    ) -> RegionResults[SearchCasesResponseTypeDef]:
+    ) -> TargetResults[SearchCasesResponseTypeDef]:
         """Searches for cases within their associated Cases domain. Search results
         are returned as a paginated list of abridged case documents.
 
@@ -458,7 +458,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def search_related_items(
         self, **kwargs: Unpack[SearchRelatedItemsRequestTypeDef]
-    ) -> RegionResults[SearchRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[SearchRelatedItemsResponseTypeDef]:
         """Searches for related items that are associated with a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/SearchRelatedItems
@@ -467,7 +467,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/TagResource
@@ -476,7 +476,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Untags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UntagResource
@@ -485,7 +485,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_case(
         self, **kwargs: Unpack[UpdateCaseRequestTypeDef]
-    ) -> RegionResults[UpdateCaseResponseTypeDef]:
+    ) -> TargetResults[UpdateCaseResponseTypeDef]:
         """If you provide a value for PerformedBy.UserArn you must also have
         connect:DescribeUser permission on the User ARN resource that you provide
 
@@ -495,7 +495,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_case_rule(
         self, **kwargs: Unpack[UpdateCaseRuleRequestTypeDef]
-    ) -> RegionResults[UpdateCaseRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateCaseRuleResponseTypeDef]:
         """Updates a case rule. In the Amazon Connect admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
@@ -506,7 +506,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_field(
         self, **kwargs: Unpack[UpdateFieldRequestTypeDef]
-    ) -> RegionResults[UpdateFieldResponseTypeDef]:
+    ) -> TargetResults[UpdateFieldResponseTypeDef]:
         """Updates the properties of an existing field.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateField
@@ -515,7 +515,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_layout(
         self, **kwargs: Unpack[UpdateLayoutRequestTypeDef]
-    ) -> RegionResults[UpdateLayoutResponseTypeDef]:
+    ) -> TargetResults[UpdateLayoutResponseTypeDef]:
         """Updates the attributes of an existing layout.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateLayout
@@ -524,7 +524,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_related_item(
         self, **kwargs: Unpack[UpdateRelatedItemRequestTypeDef]
-    ) -> RegionResults[UpdateRelatedItemResponseTypeDef]:
+    ) -> TargetResults[UpdateRelatedItemResponseTypeDef]:
         """Updates the content of a related item associated with a case. The
         following related item types are supported:
 
@@ -534,7 +534,7 @@ class MultiRegionConnectCases(MultiRegionClient):
 
     def update_template(
         self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
         """Updates the attributes of an existing template. The template attributes
         that can be modified include name, description, layoutConfiguration,
         requiredFields, and status. At least one of these attributes must not be
@@ -552,7 +552,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCaseRulesRequestTypeDef],
-    ) -> RegionResults[ListCaseRulesResponseTypeDef]:
+    ) -> TargetResults[ListCaseRulesResponseTypeDef]:
         """Every page of ListCaseRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -578,7 +578,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchAllRelatedItemsRequestTypeDef],
-    ) -> RegionResults[SearchAllRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[SearchAllRelatedItemsResponseTypeDef]:
         """Every page of SearchAllRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,7 +603,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchCasesRequestTypeDef],
-    ) -> RegionResults[SearchCasesResponseTypeDef]:
+    ) -> TargetResults[SearchCasesResponseTypeDef]:
         """Every page of SearchCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -627,7 +627,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchRelatedItemsRequestTypeDef],
-    ) -> RegionResults[SearchRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[SearchRelatedItemsResponseTypeDef]:
         """Every page of SearchRelatedItems in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -61,7 +61,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def activate_subscription(
         self, **kwargs: Unpack[ActivateSubscriptionInputTypeDef]
-    ) -> RegionResults[ActivateSubscriptionOutputTypeDef]:
+    ) -> TargetResults[ActivateSubscriptionOutputTypeDef]:
         """Activates a Subscription to enable billing for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ActivateSubscription
@@ -70,7 +70,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainInputTypeDef]
-    ) -> RegionResults[CreateDomainOutputTypeDef]:
+    ) -> TargetResults[CreateDomainOutputTypeDef]:
         """Creates a new Domain for managing HealthAgent resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/CreateDomain
@@ -79,7 +79,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def create_subscription(
         self, **kwargs: Unpack[CreateSubscriptionInputTypeDef]
-    ) -> RegionResults[CreateSubscriptionOutputTypeDef]:
+    ) -> TargetResults[CreateSubscriptionOutputTypeDef]:
         """Creates a new Subscription within a Domain for billing and user
         management.
 
@@ -89,7 +89,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def deactivate_subscription(
         self, **kwargs: Unpack[DeactivateSubscriptionInputTypeDef]
-    ) -> RegionResults[DeactivateSubscriptionOutputTypeDef]:
+    ) -> TargetResults[DeactivateSubscriptionOutputTypeDef]:
         """Deactivates a Subscription to stop billing for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/DeactivateSubscription
@@ -98,7 +98,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainInputTypeDef]
-    ) -> RegionResults[DeleteDomainOutputTypeDef]:
+    ) -> TargetResults[DeleteDomainOutputTypeDef]:
         """Deletes a Domain and all associated resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/DeleteDomain
@@ -107,7 +107,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def get_domain(
         self, **kwargs: Unpack[GetDomainInputTypeDef]
-    ) -> RegionResults[GetDomainOutputTypeDef]:
+    ) -> TargetResults[GetDomainOutputTypeDef]:
         """Retrieves information about a Domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetDomain
@@ -116,7 +116,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def get_medical_scribe_listening_session(
         self, **kwargs: Unpack[GetMedicalScribeListeningSessionInputTypeDef]
-    ) -> RegionResults[GetMedicalScribeListeningSessionOutputTypeDef]:
+    ) -> TargetResults[GetMedicalScribeListeningSessionOutputTypeDef]:
         """Retrieves details about an existing Medical Scribe listening session
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetMedicalScribeListeningSession
@@ -125,7 +125,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def get_patient_insights_job(
         self, **kwargs: Unpack[GetPatientInsightsJobRequestTypeDef]
-    ) -> RegionResults[GetPatientInsightsJobResponseTypeDef]:
+    ) -> TargetResults[GetPatientInsightsJobResponseTypeDef]:
         """Get details of a started patient insights job.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetPatientInsightsJob
@@ -134,7 +134,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def get_subscription(
         self, **kwargs: Unpack[GetSubscriptionInputTypeDef]
-    ) -> RegionResults[GetSubscriptionOutputTypeDef]:
+    ) -> TargetResults[GetSubscriptionOutputTypeDef]:
         """Retrieves information about a Subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetSubscription
@@ -143,7 +143,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> RegionResults[ListDomainsOutputTypeDef]:
+    ) -> TargetResults[ListDomainsOutputTypeDef]:
         """Lists Domains for a given account.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDomains
@@ -152,7 +152,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def list_subscriptions(
         self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
         """Lists all Subscriptions within a Domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListSubscriptions
@@ -161,7 +161,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListTagsForResource
@@ -170,7 +170,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def start_medical_scribe_listening_session(
         self, **kwargs: Unpack[StartMedicalScribeListeningSessionInputTypeDef]
-    ) -> RegionResults[StartMedicalScribeListeningSessionOutputTypeDef]:
+    ) -> TargetResults[StartMedicalScribeListeningSessionOutputTypeDef]:
         """Starts a new Medical Scribe listening session for real-time audio
         transcription
 
@@ -180,7 +180,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def start_patient_insights_job(
         self, **kwargs: Unpack[StartPatientInsightsJobRequestTypeDef]
-    ) -> RegionResults[StartPatientInsightsJobResponseTypeDef]:
+    ) -> TargetResults[StartPatientInsightsJobResponseTypeDef]:
         """Starts a new patient insights job.
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/StartPatientInsightsJob
@@ -189,7 +189,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates the specified tags with the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/TagResource
@@ -198,7 +198,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified resource
 
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/UntagResource
@@ -212,7 +212,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> RegionResults[ListDomainsOutputTypeDef]:
+    ) -> TargetResults[ListDomainsOutputTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -235,7 +235,7 @@ class MultiRegionConnectHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 

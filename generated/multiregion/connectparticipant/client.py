@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -47,7 +47,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def cancel_participant_authentication(
         self, **kwargs: Unpack[CancelParticipantAuthenticationRequestTypeDef]
-    ) -> RegionResults[CancelParticipantAuthenticationResponseTypeDef]:
+    ) -> TargetResults[CancelParticipantAuthenticationResponseTypeDef]:
         """Cancels the authentication session. The opted out branch of the
         Authenticate Customer flow block will be taken.
 
@@ -57,7 +57,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def complete_attachment_upload(
         self, **kwargs: Unpack[CompleteAttachmentUploadRequestTypeDef]
-    ) -> RegionResults[CompleteAttachmentUploadResponseTypeDef]:
+    ) -> TargetResults[CompleteAttachmentUploadResponseTypeDef]:
         """Allows you to confirm that the attachment has been uploaded using the
         pre-signed URL provided in StartAttachmentUpload API. A conflict exception
         is thrown when an attachment with that identifier is already being
@@ -69,7 +69,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def create_participant_connection(
         self, **kwargs: Unpack[CreateParticipantConnectionRequestTypeDef]
-    ) -> RegionResults[CreateParticipantConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateParticipantConnectionResponseTypeDef]:
         """Creates the participant's connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/CreateParticipantConnection
@@ -78,7 +78,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def describe_view(
         self, **kwargs: Unpack[DescribeViewRequestTypeDef]
-    ) -> RegionResults[DescribeViewResponseTypeDef]:
+    ) -> TargetResults[DescribeViewResponseTypeDef]:
         """Retrieves the view for the specified view token.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/DescribeView
@@ -87,7 +87,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def disconnect_participant(
         self, **kwargs: Unpack[DisconnectParticipantRequestTypeDef]
-    ) -> RegionResults[DisconnectParticipantResponseTypeDef]:
+    ) -> TargetResults[DisconnectParticipantResponseTypeDef]:
         """Disconnects a participant.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/DisconnectParticipant
@@ -96,7 +96,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def get_attachment(
         self, **kwargs: Unpack[GetAttachmentRequestTypeDef]
-    ) -> RegionResults[GetAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetAttachmentResponseTypeDef]:
         """Provides a pre-signed URL for download of a completed attachment. This is
         an asynchronous API for use with active contacts.
 
@@ -106,7 +106,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def get_authentication_url(
         self, **kwargs: Unpack[GetAuthenticationUrlRequestTypeDef]
-    ) -> RegionResults[GetAuthenticationUrlResponseTypeDef]:
+    ) -> TargetResults[GetAuthenticationUrlResponseTypeDef]:
         """Retrieves the AuthenticationUrl for the current authentication session for
         the AuthenticateCustomer flow block.
 
@@ -116,7 +116,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def get_transcript(
         self, **kwargs: Unpack[GetTranscriptRequestTypeDef]
-    ) -> RegionResults[GetTranscriptResponseTypeDef]:
+    ) -> TargetResults[GetTranscriptResponseTypeDef]:
         """Retrieves a transcript of the session, including details about any
         attachments. For information about accessing past chat contact transcripts
         for a persistent chat, see Enable persistent chat.
@@ -127,7 +127,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def send_event(
         self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> RegionResults[SendEventResponseTypeDef]:
+    ) -> TargetResults[SendEventResponseTypeDef]:
         """The application/vnd.amazonaws.connect.event.connection.acknowledged
         ContentType is no longer maintained since December 31, 2024. This event
         has been migrated to the CreateParticipantConnection API using the
@@ -139,7 +139,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def send_message(
         self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> RegionResults[SendMessageResponseTypeDef]:
+    ) -> TargetResults[SendMessageResponseTypeDef]:
         """Sends a message.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectparticipant-2018-09-07/SendMessage
@@ -148,7 +148,7 @@ class MultiRegionConnectParticipant(MultiRegionClient):
 
     def start_attachment_upload(
         self, **kwargs: Unpack[StartAttachmentUploadRequestTypeDef]
-    ) -> RegionResults[StartAttachmentUploadResponseTypeDef]:
+    ) -> TargetResults[StartAttachmentUploadResponseTypeDef]:
         """Provides a pre-signed Amazon S3 URL in response for uploading the file
         directly to S3.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def get_control(
         self, **kwargs: Unpack[GetControlRequestTypeDef]
-    ) -> RegionResults[GetControlResponseTypeDef]:
+    ) -> TargetResults[GetControlResponseTypeDef]:
         """Returns details about a specific control, most notably a list of Amazon
         Web Services Regions where this control is supported. Input a value for
         the ControlArn parameter, in ARN form. GetControl accepts controltower or
@@ -63,7 +63,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def list_common_controls(
         self, **kwargs: Unpack[ListCommonControlsRequestTypeDef]
-    ) -> RegionResults[ListCommonControlsResponseTypeDef]:
+    ) -> TargetResults[ListCommonControlsResponseTypeDef]:
         """Returns a paginated list of common controls from the Amazon Web Services
         Control Catalog.
 
@@ -73,7 +73,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def list_control_mappings(
         self, **kwargs: Unpack[ListControlMappingsRequestTypeDef]
-    ) -> RegionResults[ListControlMappingsResponseTypeDef]:
+    ) -> TargetResults[ListControlMappingsResponseTypeDef]:
         """Returns a paginated list of control mappings from the Control Catalog.
         Control mappings show relationships between controls and other entities,
         such as common controls or compliance frameworks.
@@ -84,7 +84,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def list_controls(
         self, **kwargs: Unpack[ListControlsRequestTypeDef]
-    ) -> RegionResults[ListControlsResponseTypeDef]:
+    ) -> TargetResults[ListControlsResponseTypeDef]:
         """Returns a paginated list of all available controls in the Control Catalog
         library. Allows you to discover available controls. The list of controls
         is given as structures of type controlSummary. The ARN is returned in the
@@ -96,7 +96,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Returns a paginated list of domains from the Control Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListDomains
@@ -105,7 +105,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
 
     def list_objectives(
         self, **kwargs: Unpack[ListObjectivesRequestTypeDef]
-    ) -> RegionResults[ListObjectivesResponseTypeDef]:
+    ) -> TargetResults[ListObjectivesResponseTypeDef]:
         """Returns a paginated list of objectives from the Control Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/controlcatalog-2018-05-10/ListObjectives
@@ -119,7 +119,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommonControlsRequestTypeDef],
-    ) -> RegionResults[ListCommonControlsResponseTypeDef]:
+    ) -> TargetResults[ListCommonControlsResponseTypeDef]:
         """Every page of ListCommonControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -143,7 +143,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListControlMappingsRequestTypeDef],
-    ) -> RegionResults[ListControlMappingsResponseTypeDef]:
+    ) -> TargetResults[ListControlMappingsResponseTypeDef]:
         """Every page of ListControlMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -168,7 +168,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListControlsRequestTypeDef],
-    ) -> RegionResults[ListControlsResponseTypeDef]:
+    ) -> TargetResults[ListControlsResponseTypeDef]:
         """Every page of ListControls in every target, merged per target (botocore's
         build_full_result).
 
@@ -194,7 +194,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -217,7 +217,7 @@ class MultiRegionControlCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectivesRequestTypeDef],
-    ) -> RegionResults[ListObjectivesResponseTypeDef]:
+    ) -> TargetResults[ListObjectivesResponseTypeDef]:
         """Every page of ListObjectives in every target, merged per target
         (botocore's build_full_result).
 

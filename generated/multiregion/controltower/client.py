@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,7 +93,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def create_landing_zone(
         self, **kwargs: Unpack[CreateLandingZoneInputTypeDef]
-    ) -> RegionResults[CreateLandingZoneOutputTypeDef]:
+    ) -> TargetResults[CreateLandingZoneOutputTypeDef]:
         """Creates a new landing zone. This API call starts an asynchronous operation
         that creates and configures a landing zone, based on the parameters
         specified in the manifest JSON file.
@@ -104,7 +104,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def delete_landing_zone(
         self, **kwargs: Unpack[DeleteLandingZoneInputTypeDef]
-    ) -> RegionResults[DeleteLandingZoneOutputTypeDef]:
+    ) -> TargetResults[DeleteLandingZoneOutputTypeDef]:
         """Decommissions a landing zone. This API call starts an asynchronous
         operation that deletes Amazon Web Services Control Tower resources
         deployed in accounts managed by Amazon Web Services Control Tower.
@@ -115,7 +115,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def disable_baseline(
         self, **kwargs: Unpack[DisableBaselineInputTypeDef]
-    ) -> RegionResults[DisableBaselineOutputTypeDef]:
+    ) -> TargetResults[DisableBaselineOutputTypeDef]:
         """Disable an EnabledBaseline resource on the specified Target. This API
         starts an asynchronous operation to remove all resources deployed as part
         of the baseline enablement. The resource will vary depending on the
@@ -128,7 +128,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def disable_control(
         self, **kwargs: Unpack[DisableControlInputTypeDef]
-    ) -> RegionResults[DisableControlOutputTypeDef]:
+    ) -> TargetResults[DisableControlOutputTypeDef]:
         """This API call turns off a control. It starts an asynchronous operation
         that deletes Amazon Web Services resources on the specified organizational
         unit and the accounts it contains. The resources will vary according to
@@ -141,7 +141,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def enable_baseline(
         self, **kwargs: Unpack[EnableBaselineInputTypeDef]
-    ) -> RegionResults[EnableBaselineOutputTypeDef]:
+    ) -> TargetResults[EnableBaselineOutputTypeDef]:
         """Enable (apply) a Baseline to a Target. This API starts an asynchronous
         operation to deploy resources specified by the Baseline to the specified
         Target. For usage examples, see the Amazon Web Services Control Tower User
@@ -153,7 +153,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def enable_control(
         self, **kwargs: Unpack[EnableControlInputTypeDef]
-    ) -> RegionResults[EnableControlOutputTypeDef]:
+    ) -> TargetResults[EnableControlOutputTypeDef]:
         """This API call activates a control. It starts an asynchronous operation
         that creates Amazon Web Services resources on the specified organizational
         unit and the accounts it contains. The resources created will vary
@@ -166,7 +166,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_baseline(
         self, **kwargs: Unpack[GetBaselineInputTypeDef]
-    ) -> RegionResults[GetBaselineOutputTypeDef]:
+    ) -> TargetResults[GetBaselineOutputTypeDef]:
         """Retrieve details about an existing Baseline resource by specifying its
         identifier. For usage examples, see the Amazon Web Services Control Tower
         User Guide .
@@ -177,7 +177,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_baseline_operation(
         self, **kwargs: Unpack[GetBaselineOperationInputTypeDef]
-    ) -> RegionResults[GetBaselineOperationOutputTypeDef]:
+    ) -> TargetResults[GetBaselineOperationOutputTypeDef]:
         """Returns the details of an asynchronous baseline operation, as initiated by
         any of these APIs: EnableBaseline, DisableBaseline, UpdateEnabledBaseline,
         ResetEnabledBaseline. A status message is displayed in case of operation
@@ -190,7 +190,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_control_operation(
         self, **kwargs: Unpack[GetControlOperationInputTypeDef]
-    ) -> RegionResults[GetControlOperationOutputTypeDef]:
+    ) -> TargetResults[GetControlOperationOutputTypeDef]:
         """Returns the status of a particular EnableControl or DisableControl
         operation. Displays a message in case of error. Details for an operation
         are available for 90 days. For usage examples, see the Controls Reference
@@ -202,7 +202,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_enabled_baseline(
         self, **kwargs: Unpack[GetEnabledBaselineInputTypeDef]
-    ) -> RegionResults[GetEnabledBaselineOutputTypeDef]:
+    ) -> TargetResults[GetEnabledBaselineOutputTypeDef]:
         """Retrieve details of an EnabledBaseline resource by specifying its
         identifier.
 
@@ -212,7 +212,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_enabled_control(
         self, **kwargs: Unpack[GetEnabledControlInputTypeDef]
-    ) -> RegionResults[GetEnabledControlOutputTypeDef]:
+    ) -> TargetResults[GetEnabledControlOutputTypeDef]:
         """Retrieves details about an enabled control. For usage examples, see the
         Controls Reference Guide .
 
@@ -222,7 +222,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_landing_zone(
         self, **kwargs: Unpack[GetLandingZoneInputTypeDef]
-    ) -> RegionResults[GetLandingZoneOutputTypeDef]:
+    ) -> TargetResults[GetLandingZoneOutputTypeDef]:
         """Returns details about the landing zone. Displays a message in case of
         error.
 
@@ -232,7 +232,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def get_landing_zone_operation(
         self, **kwargs: Unpack[GetLandingZoneOperationInputTypeDef]
-    ) -> RegionResults[GetLandingZoneOperationOutputTypeDef]:
+    ) -> TargetResults[GetLandingZoneOperationOutputTypeDef]:
         """Returns the status of the specified landing zone operation. Details for an
         operation are available for 90 days.
 
@@ -242,7 +242,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_baselines(
         self, **kwargs: Unpack[ListBaselinesInputTypeDef]
-    ) -> RegionResults[ListBaselinesOutputTypeDef]:
+    ) -> TargetResults[ListBaselinesOutputTypeDef]:
         """Returns a summary list of all available baselines. For usage examples, see
         the Amazon Web Services Control Tower User Guide .
 
@@ -252,7 +252,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_control_operations(
         self, **kwargs: Unpack[ListControlOperationsInputTypeDef]
-    ) -> RegionResults[ListControlOperationsOutputTypeDef]:
+    ) -> TargetResults[ListControlOperationsOutputTypeDef]:
         """Provides a list of operations in progress or queued. For usage examples,
         see ListControlOperation examples.
 
@@ -262,7 +262,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_enabled_baselines(
         self, **kwargs: Unpack[ListEnabledBaselinesInputTypeDef]
-    ) -> RegionResults[ListEnabledBaselinesOutputTypeDef]:
+    ) -> TargetResults[ListEnabledBaselinesOutputTypeDef]:
         """Returns a list of summaries describing EnabledBaseline resources. You can
         filter the list by the corresponding Baseline or Target of the
         EnabledBaseline resources. For usage examples, see the Amazon Web Services
@@ -274,7 +274,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_enabled_controls(
         self, **kwargs: Unpack[ListEnabledControlsInputTypeDef]
-    ) -> RegionResults[ListEnabledControlsOutputTypeDef]:
+    ) -> TargetResults[ListEnabledControlsOutputTypeDef]:
         """Lists the controls enabled by Amazon Web Services Control Tower on the
         specified organizational unit and the accounts it contains. For usage
         examples, see the Controls Reference Guide .
@@ -285,7 +285,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_landing_zone_operations(
         self, **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef]
-    ) -> RegionResults[ListLandingZoneOperationsOutputTypeDef]:
+    ) -> TargetResults[ListLandingZoneOperationsOutputTypeDef]:
         """Lists all landing zone operations from the past 90 days. Results are
         sorted by time, with the most recent operation first.
 
@@ -295,7 +295,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_landing_zones(
         self, **kwargs: Unpack[ListLandingZonesInputTypeDef]
-    ) -> RegionResults[ListLandingZonesOutputTypeDef]:
+    ) -> TargetResults[ListLandingZonesOutputTypeDef]:
         """Returns the landing zone ARN for the landing zone deployed in your managed
         account. This API also creates an ARN for existing accounts that do not
         yet have a landing zone ARN.
@@ -306,7 +306,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags associated with the resource. For usage examples,
         see the Controls Reference Guide .
 
@@ -316,7 +316,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def reset_enabled_baseline(
         self, **kwargs: Unpack[ResetEnabledBaselineInputTypeDef]
-    ) -> RegionResults[ResetEnabledBaselineOutputTypeDef]:
+    ) -> TargetResults[ResetEnabledBaselineOutputTypeDef]:
         """Re-enables an EnabledBaseline resource. For example, this API can re-apply
         the existing Baseline after a new member account is moved to the target
         OU. For usage examples, see the Amazon Web Services Control Tower User
@@ -328,7 +328,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def reset_enabled_control(
         self, **kwargs: Unpack[ResetEnabledControlInputTypeDef]
-    ) -> RegionResults[ResetEnabledControlOutputTypeDef]:
+    ) -> TargetResults[ResetEnabledControlOutputTypeDef]:
         """Resets an enabled control. Does not work for controls implemented with
         SCPs.
 
@@ -338,7 +338,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def reset_landing_zone(
         self, **kwargs: Unpack[ResetLandingZoneInputTypeDef]
-    ) -> RegionResults[ResetLandingZoneOutputTypeDef]:
+    ) -> TargetResults[ResetLandingZoneOutputTypeDef]:
         """This API call resets a landing zone. It starts an asynchronous operation
         that resets the landing zone to the parameters specified in the original
         configuration, which you specified in the manifest file. Nothing in the
@@ -352,7 +352,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Applies tags to a resource. For usage examples, see the Controls Reference
         Guide .
 
@@ -362,7 +362,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from a resource. For usage examples, see the Controls
         Reference Guide .
 
@@ -372,7 +372,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def update_enabled_baseline(
         self, **kwargs: Unpack[UpdateEnabledBaselineInputTypeDef]
-    ) -> RegionResults[UpdateEnabledBaselineOutputTypeDef]:
+    ) -> TargetResults[UpdateEnabledBaselineOutputTypeDef]:
         """Updates an EnabledBaseline resource's applied parameters or version. For
         usage examples, see the Amazon Web Services Control Tower User Guide .
 
@@ -382,7 +382,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def update_enabled_control(
         self, **kwargs: Unpack[UpdateEnabledControlInputTypeDef]
-    ) -> RegionResults[UpdateEnabledControlOutputTypeDef]:
+    ) -> TargetResults[UpdateEnabledControlOutputTypeDef]:
         """Updates the configuration of an already enabled control.
 
         https://docs.aws.amazon.com/goto/WebAPI/controltower-2018-05-10/UpdateEnabledControl
@@ -391,7 +391,7 @@ class MultiRegionControlTower(MultiRegionClient):
 
     def update_landing_zone(
         self, **kwargs: Unpack[UpdateLandingZoneInputTypeDef]
-    ) -> RegionResults[UpdateLandingZoneOutputTypeDef]:
+    ) -> TargetResults[UpdateLandingZoneOutputTypeDef]:
         """This API call updates the landing zone. It starts an asynchronous
         operation that updates the landing zone based on the new landing zone
         version, or on the changed parameters specified in the updated manifest
@@ -408,7 +408,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBaselinesInputTypeDef],
-    ) -> RegionResults[ListBaselinesOutputTypeDef]:
+    ) -> TargetResults[ListBaselinesOutputTypeDef]:
         """Every page of ListBaselines in every target, merged per target (botocore's
         build_full_result).
 
@@ -432,7 +432,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListControlOperationsInputTypeDef],
-    ) -> RegionResults[ListControlOperationsOutputTypeDef]:
+    ) -> TargetResults[ListControlOperationsOutputTypeDef]:
         """Every page of ListControlOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -456,7 +456,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnabledBaselinesInputTypeDef],
-    ) -> RegionResults[ListEnabledBaselinesOutputTypeDef]:
+    ) -> TargetResults[ListEnabledBaselinesOutputTypeDef]:
         """Every page of ListEnabledBaselines in every target, merged per target
         (botocore's build_full_result).
 
@@ -482,7 +482,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnabledControlsInputTypeDef],
-    ) -> RegionResults[ListEnabledControlsOutputTypeDef]:
+    ) -> TargetResults[ListEnabledControlsOutputTypeDef]:
         """Every page of ListEnabledControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -507,7 +507,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLandingZoneOperationsInputTypeDef],
-    ) -> RegionResults[ListLandingZoneOperationsOutputTypeDef]:
+    ) -> TargetResults[ListLandingZoneOperationsOutputTypeDef]:
         """Every page of ListLandingZoneOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,7 +531,7 @@ class MultiRegionControlTower(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLandingZonesInputTypeDef],
-    ) -> RegionResults[ListLandingZonesOutputTypeDef]:
+    ) -> TargetResults[ListLandingZonesOutputTypeDef]:
         """Every page of ListLandingZones in every target, merged per target
         (botocore's build_full_result).
 

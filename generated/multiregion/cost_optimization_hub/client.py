@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,7 +49,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
     _service_name = "cost-optimization-hub"
     _generated_from = "1.43.11"
 
-    def get_preferences(self) -> RegionResults[GetPreferencesResponseTypeDef]:
+    def get_preferences(self) -> TargetResults[GetPreferencesResponseTypeDef]:
         """Returns a set of preferences for an account in order to add
         account-specific preferences into the service. These preferences impact
         how the savings associated with recommendations are presented—estimated
@@ -62,7 +62,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def get_recommendation(
         self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> RegionResults[GetRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationResponseTypeDef]:
         """Returns both the current and recommended resource configuration and the
         estimated cost impact for a recommendation.
 
@@ -72,7 +72,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def list_efficiency_metrics(
         self, **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef]
-    ) -> RegionResults[ListEfficiencyMetricsResponseTypeDef]:
+    ) -> TargetResults[ListEfficiencyMetricsResponseTypeDef]:
         """Returns cost efficiency metrics aggregated over time and optionally
         grouped by a specified dimension. The metrics provide insights into your
         cost optimization progress by tracking estimated savings, spending, and
@@ -84,7 +84,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def list_enrollment_statuses(
         self, **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef]
-    ) -> RegionResults[ListEnrollmentStatusesResponseTypeDef]:
+    ) -> TargetResults[ListEnrollmentStatusesResponseTypeDef]:
         """Retrieves the enrollment status for an account. It can also return the
         list of accounts that are enrolled under the organization.
 
@@ -94,7 +94,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def list_recommendation_summaries(
         self, **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef]
-    ) -> RegionResults[ListRecommendationSummariesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationSummariesResponseTypeDef]:
         """Returns a concise representation of savings estimates for resources. Also
         returns de-duped savings across different types of recommendations.
 
@@ -104,7 +104,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Returns a list of recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/cost-optimization-hub-2022-07-26/ListRecommendations
@@ -113,7 +113,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def update_enrollment_status(
         self, **kwargs: Unpack[UpdateEnrollmentStatusRequestTypeDef]
-    ) -> RegionResults[UpdateEnrollmentStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateEnrollmentStatusResponseTypeDef]:
         """Updates the enrollment (opt in and opt out) status of an account to the
         Cost Optimization Hub service.
 
@@ -123,7 +123,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
 
     def update_preferences(
         self, **kwargs: Unpack[UpdatePreferencesRequestTypeDef]
-    ) -> RegionResults[UpdatePreferencesResponseTypeDef]:
+    ) -> TargetResults[UpdatePreferencesResponseTypeDef]:
         """Updates a set of preferences for an account in order to add
         account-specific preferences into the service. These preferences impact
         how the savings associated with recommendations are presented.
@@ -139,7 +139,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEfficiencyMetricsRequestTypeDef],
-    ) -> RegionResults[ListEfficiencyMetricsResponseTypeDef]:
+    ) -> TargetResults[ListEfficiencyMetricsResponseTypeDef]:
         """Every page of ListEfficiencyMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -165,7 +165,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnrollmentStatusesRequestTypeDef],
-    ) -> RegionResults[ListEnrollmentStatusesResponseTypeDef]:
+    ) -> TargetResults[ListEnrollmentStatusesResponseTypeDef]:
         """Every page of ListEnrollmentStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -189,7 +189,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationSummariesRequestTypeDef],
-    ) -> RegionResults[ListRecommendationSummariesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationSummariesResponseTypeDef]:
         """Every page of ListRecommendationSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -213,7 +213,7 @@ class MultiRegionCostOptimizationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,7 +46,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def delete_report_definition(
         self, **kwargs: Unpack[DeleteReportDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteReportDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteReportDefinitionResponseTypeDef]:
         """Deletes the specified report. Any tags associated with the report are also
         deleted.
 
@@ -56,7 +56,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def describe_report_definitions(
         self, **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeReportDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeReportDefinitionsResponseTypeDef]:
         """Lists the Amazon Web Services Cost and Usage Report available to this
         account.
 
@@ -66,7 +66,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with the specified report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/ListTagsForResource
@@ -75,7 +75,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def modify_report_definition(
         self, **kwargs: Unpack[ModifyReportDefinitionRequestTypeDef]
-    ) -> RegionResults[ModifyReportDefinitionResponseTypeDef]:
+    ) -> TargetResults[ModifyReportDefinitionResponseTypeDef]:
         """Allows you to programmatically update your report preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/ModifyReportDefinition
@@ -84,7 +84,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def put_report_definition(
         self, **kwargs: Unpack[PutReportDefinitionRequestTypeDef]
-    ) -> RegionResults[PutReportDefinitionResponseTypeDef]:
+    ) -> TargetResults[PutReportDefinitionResponseTypeDef]:
         """Creates a new report using the description that you provide.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/PutReportDefinition
@@ -93,7 +93,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a set of tags with a report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/TagResource
@@ -102,7 +102,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Disassociates a set of tags from a report definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/cur-2017-01-06/UntagResource
@@ -116,7 +116,7 @@ class MultiRegionCostandUsageReportService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReportDefinitionsRequestTypeDef],
-    ) -> RegionResults[DescribeReportDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeReportDefinitionsResponseTypeDef]:
         """Every page of DescribeReportDefinitions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -251,7 +251,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def add_profile_key(
         self, **kwargs: Unpack[AddProfileKeyRequestTypeDef]
-    ) -> RegionResults[AddProfileKeyResponseTypeDef]:
+    ) -> TargetResults[AddProfileKeyResponseTypeDef]:
         """Associates a new key value with a specific profile, such as a Contact
         Record ContactId.
 
@@ -261,7 +261,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def batch_get_calculated_attribute_for_profile(
         self, **kwargs: Unpack[BatchGetCalculatedAttributeForProfileRequestTypeDef]
-    ) -> RegionResults[BatchGetCalculatedAttributeForProfileResponseTypeDef]:
+    ) -> TargetResults[BatchGetCalculatedAttributeForProfileResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchGetCalculatedAttributeForProfile
@@ -270,7 +270,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def batch_get_profile(
         self, **kwargs: Unpack[BatchGetProfileRequestTypeDef]
-    ) -> RegionResults[BatchGetProfileResponseTypeDef]:
+    ) -> TargetResults[BatchGetProfileResponseTypeDef]:
         """Get a batch of profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchGetProfile
@@ -279,7 +279,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_calculated_attribute_definition(
         self, **kwargs: Unpack[CreateCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateCalculatedAttributeDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateCalculatedAttributeDefinitionResponseTypeDef]:
         """Creates a new calculated attribute definition. After creation, new object
         data ingested into Customer Profiles will be included in the calculated
         attribute, which can be retrieved for a profile using the
@@ -294,7 +294,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates a domain, which is a container for all customer data, such as
         customer profile attributes, object types, profile keys, and encryption
         keys. You can create multiple domains, and each domain can have multiple
@@ -306,7 +306,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_domain_layout(
         self, **kwargs: Unpack[CreateDomainLayoutRequestTypeDef]
-    ) -> RegionResults[CreateDomainLayoutResponseTypeDef]:
+    ) -> TargetResults[CreateDomainLayoutResponseTypeDef]:
         """Creates the layout to view data for a specific domain. This API can only
         be invoked from the Amazon Connect admin website.
 
@@ -316,7 +316,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_event_stream(
         self, **kwargs: Unpack[CreateEventStreamRequestTypeDef]
-    ) -> RegionResults[CreateEventStreamResponseTypeDef]:
+    ) -> TargetResults[CreateEventStreamResponseTypeDef]:
         """Creates an event stream, which is a subscription to real-time events, such
         as when profiles are created and updated through Amazon Connect Customer
         Profiles.
@@ -327,7 +327,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_event_trigger(
         self, **kwargs: Unpack[CreateEventTriggerRequestTypeDef]
-    ) -> RegionResults[CreateEventTriggerResponseTypeDef]:
+    ) -> TargetResults[CreateEventTriggerResponseTypeDef]:
         """Creates an event trigger, which specifies the rules when to perform action
         based on customer's ingested data.
 
@@ -337,7 +337,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_integration_workflow(
         self, **kwargs: Unpack[CreateIntegrationWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationWorkflowResponseTypeDef]:
         """Creates an integration workflow. An integration workflow is an async
         process which ingests historic data and sets up an integration for ongoing
         updates. The supported Amazon AppFlow sources are Salesforce, ServiceNow,
@@ -349,7 +349,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> RegionResults[CreateProfileResponseTypeDef]:
+    ) -> TargetResults[CreateProfileResponseTypeDef]:
         """Creates a standard profile.
 
         Deprecated parameters: PartyType, Gender.
@@ -360,7 +360,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_recommender(
         self, **kwargs: Unpack[CreateRecommenderRequestTypeDef]
-    ) -> RegionResults[CreateRecommenderResponseTypeDef]:
+    ) -> TargetResults[CreateRecommenderResponseTypeDef]:
         """Creates a recommender
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateRecommender
@@ -369,7 +369,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_recommender_filter(
         self, **kwargs: Unpack[CreateRecommenderFilterRequestTypeDef]
-    ) -> RegionResults[CreateRecommenderFilterResponseTypeDef]:
+    ) -> TargetResults[CreateRecommenderFilterResponseTypeDef]:
         """Creates a recommender filter. A recommender filter specifies which items
         to include or exclude from recommendations.
 
@@ -379,7 +379,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_recommender_schema(
         self, **kwargs: Unpack[CreateRecommenderSchemaRequestTypeDef]
-    ) -> RegionResults[CreateRecommenderSchemaResponseTypeDef]:
+    ) -> TargetResults[CreateRecommenderSchemaResponseTypeDef]:
         """Creates a recommender schema. A recommender schema defines the set of data
         columns available for training recommenders and filters under a domain.
 
@@ -389,7 +389,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_segment_definition(
         self, **kwargs: Unpack[CreateSegmentDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateSegmentDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateSegmentDefinitionResponseTypeDef]:
         """Creates a segment definition associated to the given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentDefinition
@@ -398,7 +398,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_segment_estimate(
         self, **kwargs: Unpack[CreateSegmentEstimateRequestTypeDef]
-    ) -> RegionResults[CreateSegmentEstimateResponseTypeDef]:
+    ) -> TargetResults[CreateSegmentEstimateResponseTypeDef]:
         """Creates a segment estimate query.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentEstimate
@@ -407,7 +407,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_segment_snapshot(
         self, **kwargs: Unpack[CreateSegmentSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateSegmentSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateSegmentSnapshotResponseTypeDef]:
         """Triggers a job to export a segment to a specified destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateSegmentSnapshot
@@ -416,7 +416,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def create_upload_job(
         self, **kwargs: Unpack[CreateUploadJobRequestTypeDef]
-    ) -> RegionResults[CreateUploadJobResponseTypeDef]:
+    ) -> TargetResults[CreateUploadJobResponseTypeDef]:
         """Creates an Upload job to ingest data for segment imports. The metadata is
         created for the job with the provided field mapping and unique key.
 
@@ -426,7 +426,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_calculated_attribute_definition(
         self, **kwargs: Unpack[DeleteCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteCalculatedAttributeDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteCalculatedAttributeDefinitionResponseTypeDef]:
         """Deletes an existing calculated attribute definition. Note that deleting a
         default calculated attribute is possible, however once deleted, you will
         be unable to undo that action and will need to recreate it on your own
@@ -438,7 +438,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainResponseTypeDef]:
         """Deletes a specific domain and all of its customer data, such as customer
         profile attributes and their related objects.
 
@@ -448,7 +448,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_domain_layout(
         self, **kwargs: Unpack[DeleteDomainLayoutRequestTypeDef]
-    ) -> RegionResults[DeleteDomainLayoutResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainLayoutResponseTypeDef]:
         """Deletes the layout used to view data for a specific domain. This API can
         only be invoked from the Amazon Connect admin website.
 
@@ -458,7 +458,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_domain_object_type(
         self, **kwargs: Unpack[DeleteDomainObjectTypeRequestTypeDef]
-    ) -> RegionResults[DeleteDomainObjectTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainObjectTypeResponseTypeDef]:
         """Delete a DomainObjectType for the given Domain and ObjectType name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteDomainObjectType
@@ -467,7 +467,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_event_stream(
         self, **kwargs: Unpack[DeleteEventStreamRequestTypeDef]
-    ) -> RegionResults[DeleteEventStreamResponseTypeDef]:
+    ) -> TargetResults[DeleteEventStreamResponseTypeDef]:
         """Disables and deletes the specified event stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteEventStream
@@ -476,7 +476,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_event_trigger(
         self, **kwargs: Unpack[DeleteEventTriggerRequestTypeDef]
-    ) -> RegionResults[DeleteEventTriggerResponseTypeDef]:
+    ) -> TargetResults[DeleteEventTriggerResponseTypeDef]:
         """Disable and deletes the Event Trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteEventTrigger
@@ -485,7 +485,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
         """Removes an integration from a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteIntegration
@@ -494,7 +494,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> RegionResults[DeleteProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteProfileResponseTypeDef]:
         """Deletes the standard customer profile and all data pertaining to the
         profile.
 
@@ -504,7 +504,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_profile_key(
         self, **kwargs: Unpack[DeleteProfileKeyRequestTypeDef]
-    ) -> RegionResults[DeleteProfileKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteProfileKeyResponseTypeDef]:
         """Removes a searchable key from a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteProfileKey
@@ -513,7 +513,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_profile_object(
         self, **kwargs: Unpack[DeleteProfileObjectRequestTypeDef]
-    ) -> RegionResults[DeleteProfileObjectResponseTypeDef]:
+    ) -> TargetResults[DeleteProfileObjectResponseTypeDef]:
         """Removes an object associated with a profile of a given ProfileObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteProfileObject
@@ -522,7 +522,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_profile_object_type(
         self, **kwargs: Unpack[DeleteProfileObjectTypeRequestTypeDef]
-    ) -> RegionResults[DeleteProfileObjectTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteProfileObjectTypeResponseTypeDef]:
         """Removes a ProfileObjectType from a specific domain as well as removes all
         the ProfileObjects of that type. It also disables integrations from this
         specific ProfileObjectType. In addition, it scrubs all of the fields of
@@ -534,7 +534,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_recommender(
         self, **kwargs: Unpack[DeleteRecommenderRequestTypeDef]
-    ) -> RegionResults[DeleteRecommenderResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommenderResponseTypeDef]:
         """Deletes a recommender.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommender
@@ -543,7 +543,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_recommender_filter(
         self, **kwargs: Unpack[DeleteRecommenderFilterRequestTypeDef]
-    ) -> RegionResults[DeleteRecommenderFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommenderFilterResponseTypeDef]:
         """Deletes a recommender filter from a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommenderFilter
@@ -552,7 +552,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_recommender_schema(
         self, **kwargs: Unpack[DeleteRecommenderSchemaRequestTypeDef]
-    ) -> RegionResults[DeleteRecommenderSchemaResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommenderSchemaResponseTypeDef]:
         """Deletes a recommender schema from a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteRecommenderSchema
@@ -561,7 +561,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_segment_definition(
         self, **kwargs: Unpack[DeleteSegmentDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteSegmentDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteSegmentDefinitionResponseTypeDef]:
         """Deletes a segment definition from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteSegmentDefinition
@@ -570,7 +570,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
         """Deletes the specified workflow and all its corresponding resources. This
         is an async process.
 
@@ -580,7 +580,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def detect_profile_object_type(
         self, **kwargs: Unpack[DetectProfileObjectTypeRequestTypeDef]
-    ) -> RegionResults[DetectProfileObjectTypeResponseTypeDef]:
+    ) -> TargetResults[DetectProfileObjectTypeResponseTypeDef]:
         """The process of detecting profile object type mapping by using given
         objects.
 
@@ -590,7 +590,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_auto_merging_preview(
         self, **kwargs: Unpack[GetAutoMergingPreviewRequestTypeDef]
-    ) -> RegionResults[GetAutoMergingPreviewResponseTypeDef]:
+    ) -> TargetResults[GetAutoMergingPreviewResponseTypeDef]:
         """Tests the auto-merging settings of your Identity Resolution Job without
         merging your data. It randomly selects a sample of matching groups from
         the existing matching results, and applies the automerging settings that
@@ -605,7 +605,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_calculated_attribute_definition(
         self, **kwargs: Unpack[GetCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> RegionResults[GetCalculatedAttributeDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetCalculatedAttributeDefinitionResponseTypeDef]:
         """Provides more information on a calculated attribute definition for
         Customer Profiles.
 
@@ -615,7 +615,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_calculated_attribute_for_profile(
         self, **kwargs: Unpack[GetCalculatedAttributeForProfileRequestTypeDef]
-    ) -> RegionResults[GetCalculatedAttributeForProfileResponseTypeDef]:
+    ) -> TargetResults[GetCalculatedAttributeForProfileResponseTypeDef]:
         """Retrieve a calculated attribute for a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetCalculatedAttributeForProfile
@@ -624,7 +624,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_domain(
         self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> RegionResults[GetDomainResponseTypeDef]:
+    ) -> TargetResults[GetDomainResponseTypeDef]:
         """Returns information about a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetDomain
@@ -633,7 +633,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_domain_layout(
         self, **kwargs: Unpack[GetDomainLayoutRequestTypeDef]
-    ) -> RegionResults[GetDomainLayoutResponseTypeDef]:
+    ) -> TargetResults[GetDomainLayoutResponseTypeDef]:
         """Gets the layout to view data for a specific domain. This API can only be
         invoked from the Amazon Connect admin website.
 
@@ -643,7 +643,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_domain_object_type(
         self, **kwargs: Unpack[GetDomainObjectTypeRequestTypeDef]
-    ) -> RegionResults[GetDomainObjectTypeResponseTypeDef]:
+    ) -> TargetResults[GetDomainObjectTypeResponseTypeDef]:
         """Return a DomainObjectType for the input Domain and ObjectType names.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetDomainObjectType
@@ -652,7 +652,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_event_stream(
         self, **kwargs: Unpack[GetEventStreamRequestTypeDef]
-    ) -> RegionResults[GetEventStreamResponseTypeDef]:
+    ) -> TargetResults[GetEventStreamResponseTypeDef]:
         """Returns information about the specified event stream in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetEventStream
@@ -661,7 +661,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_event_trigger(
         self, **kwargs: Unpack[GetEventTriggerRequestTypeDef]
-    ) -> RegionResults[GetEventTriggerResponseTypeDef]:
+    ) -> TargetResults[GetEventTriggerResponseTypeDef]:
         """Get a specific Event Trigger from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetEventTrigger
@@ -670,7 +670,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_identity_resolution_job(
         self, **kwargs: Unpack[GetIdentityResolutionJobRequestTypeDef]
-    ) -> RegionResults[GetIdentityResolutionJobResponseTypeDef]:
+    ) -> TargetResults[GetIdentityResolutionJobResponseTypeDef]:
         """Returns information about an Identity Resolution Job in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetIdentityResolutionJob
@@ -679,7 +679,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_integration(
         self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResponseTypeDef]:
         """Returns an integration for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetIntegration
@@ -688,7 +688,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_matches(
         self, **kwargs: Unpack[GetMatchesRequestTypeDef]
-    ) -> RegionResults[GetMatchesResponseTypeDef]:
+    ) -> TargetResults[GetMatchesResponseTypeDef]:
         """Before calling this API, use CreateDomain or UpdateDomain to enable
         identity resolution: set Matching to true.
 
@@ -698,7 +698,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_object_type_attribute_statistics(
         self, **kwargs: Unpack[GetObjectTypeAttributeStatisticsRequestTypeDef]
-    ) -> RegionResults[GetObjectTypeAttributeStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetObjectTypeAttributeStatisticsResponseTypeDef]:
         """The GetObjectTypeAttributeValues API delivers statistical insights about
         attributes within a specific object type, but is exclusively available for
         domains with data store enabled. This API performs daily calculations to
@@ -713,7 +713,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_profile_history_record(
         self, **kwargs: Unpack[GetProfileHistoryRecordRequestTypeDef]
-    ) -> RegionResults[GetProfileHistoryRecordResponseTypeDef]:
+    ) -> TargetResults[GetProfileHistoryRecordResponseTypeDef]:
         """Returns a history record for a specific profile, for a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileHistoryRecord
@@ -722,7 +722,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_profile_object_type(
         self, **kwargs: Unpack[GetProfileObjectTypeRequestTypeDef]
-    ) -> RegionResults[GetProfileObjectTypeResponseTypeDef]:
+    ) -> TargetResults[GetProfileObjectTypeResponseTypeDef]:
         """Returns the object types for a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileObjectType
@@ -731,7 +731,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_profile_object_type_template(
         self, **kwargs: Unpack[GetProfileObjectTypeTemplateRequestTypeDef]
-    ) -> RegionResults[GetProfileObjectTypeTemplateResponseTypeDef]:
+    ) -> TargetResults[GetProfileObjectTypeTemplateResponseTypeDef]:
         """Returns the template information for a specific object type.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetProfileObjectTypeTemplate
@@ -740,7 +740,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_profile_recommendations(
         self, **kwargs: Unpack[GetProfileRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetProfileRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetProfileRecommendationsResponseTypeDef]:
         """Fetches the recommendations for a profile in the input Customer Profiles
         domain. Fetches all the profile recommendations
 
@@ -750,7 +750,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_recommender(
         self, **kwargs: Unpack[GetRecommenderRequestTypeDef]
-    ) -> RegionResults[GetRecommenderResponseTypeDef]:
+    ) -> TargetResults[GetRecommenderResponseTypeDef]:
         """Retrieves a recommender.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommender
@@ -759,7 +759,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_recommender_filter(
         self, **kwargs: Unpack[GetRecommenderFilterRequestTypeDef]
-    ) -> RegionResults[GetRecommenderFilterResponseTypeDef]:
+    ) -> TargetResults[GetRecommenderFilterResponseTypeDef]:
         """Retrieves information about a specific recommender filter in a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommenderFilter
@@ -768,7 +768,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_recommender_schema(
         self, **kwargs: Unpack[GetRecommenderSchemaRequestTypeDef]
-    ) -> RegionResults[GetRecommenderSchemaResponseTypeDef]:
+    ) -> TargetResults[GetRecommenderSchemaResponseTypeDef]:
         """Retrieves information about a specific recommender schema in a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetRecommenderSchema
@@ -777,7 +777,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_segment_definition(
         self, **kwargs: Unpack[GetSegmentDefinitionRequestTypeDef]
-    ) -> RegionResults[GetSegmentDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetSegmentDefinitionResponseTypeDef]:
         """Gets a segment definition from the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentDefinition
@@ -786,7 +786,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_segment_estimate(
         self, **kwargs: Unpack[GetSegmentEstimateRequestTypeDef]
-    ) -> RegionResults[GetSegmentEstimateResponseTypeDef]:
+    ) -> TargetResults[GetSegmentEstimateResponseTypeDef]:
         """Gets the result of a segment estimate query.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentEstimate
@@ -795,7 +795,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_segment_membership(
         self, **kwargs: Unpack[GetSegmentMembershipRequestTypeDef]
-    ) -> RegionResults[GetSegmentMembershipResponseTypeDef]:
+    ) -> TargetResults[GetSegmentMembershipResponseTypeDef]:
         """Determines if the given profiles are within a segment.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentMembership
@@ -804,7 +804,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_segment_snapshot(
         self, **kwargs: Unpack[GetSegmentSnapshotRequestTypeDef]
-    ) -> RegionResults[GetSegmentSnapshotResponseTypeDef]:
+    ) -> TargetResults[GetSegmentSnapshotResponseTypeDef]:
         """Retrieve the latest status of a segment snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentSnapshot
@@ -813,7 +813,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_similar_profiles(
         self, **kwargs: Unpack[GetSimilarProfilesRequestTypeDef]
-    ) -> RegionResults[GetSimilarProfilesResponseTypeDef]:
+    ) -> TargetResults[GetSimilarProfilesResponseTypeDef]:
         """Returns a set of profiles that belong to the same matching group using the
         matchId or profileId. You can also specify the type of matching that you
         want for finding similar profiles using either RULE_BASED_MATCHING or
@@ -825,7 +825,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_upload_job(
         self, **kwargs: Unpack[GetUploadJobRequestTypeDef]
-    ) -> RegionResults[GetUploadJobResponseTypeDef]:
+    ) -> TargetResults[GetUploadJobResponseTypeDef]:
         """This API retrieves the details of a specific upload job.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetUploadJob
@@ -834,7 +834,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_upload_job_path(
         self, **kwargs: Unpack[GetUploadJobPathRequestTypeDef]
-    ) -> RegionResults[GetUploadJobPathResponseTypeDef]:
+    ) -> TargetResults[GetUploadJobPathResponseTypeDef]:
         """This API retrieves the pre-signed URL and client token for uploading the
         file associated with the upload job.
 
@@ -844,7 +844,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Get details of specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetWorkflow
@@ -853,7 +853,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def get_workflow_steps(
         self, **kwargs: Unpack[GetWorkflowStepsRequestTypeDef]
-    ) -> RegionResults[GetWorkflowStepsResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowStepsResponseTypeDef]:
         """Get granular list of steps in workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetWorkflowSteps
@@ -862,7 +862,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_account_integrations(
         self, **kwargs: Unpack[ListAccountIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListAccountIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListAccountIntegrationsResponseTypeDef]:
         """Lists all of the integrations associated to a specific URI in the AWS
         account.
 
@@ -872,7 +872,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_calculated_attribute_definitions(
         self, **kwargs: Unpack[ListCalculatedAttributeDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListCalculatedAttributeDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListCalculatedAttributeDefinitionsResponseTypeDef]:
         """Lists calculated attribute definitions for Customer Profiles
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListCalculatedAttributeDefinitions
@@ -881,7 +881,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_calculated_attributes_for_profile(
         self, **kwargs: Unpack[ListCalculatedAttributesForProfileRequestTypeDef]
-    ) -> RegionResults[ListCalculatedAttributesForProfileResponseTypeDef]:
+    ) -> TargetResults[ListCalculatedAttributesForProfileResponseTypeDef]:
         """Retrieve a list of calculated attributes for a customer profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListCalculatedAttributesForProfile
@@ -890,7 +890,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_domain_layouts(
         self, **kwargs: Unpack[ListDomainLayoutsRequestTypeDef]
-    ) -> RegionResults[ListDomainLayoutsResponseTypeDef]:
+    ) -> TargetResults[ListDomainLayoutsResponseTypeDef]:
         """Lists the existing layouts that can be used to view data for a specific
         domain. This API can only be invoked from the Amazon Connect admin
         website.
@@ -901,7 +901,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_domain_object_types(
         self, **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef]
-    ) -> RegionResults[ListDomainObjectTypesResponseTypeDef]:
+    ) -> TargetResults[ListDomainObjectTypesResponseTypeDef]:
         """List all DomainObjectType(s) in a Customer Profiles domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListDomainObjectTypes
@@ -910,7 +910,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Returns a list of all the domains for an AWS account that have been
         created.
 
@@ -920,7 +920,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_event_streams(
         self, **kwargs: Unpack[ListEventStreamsRequestTypeDef]
-    ) -> RegionResults[ListEventStreamsResponseTypeDef]:
+    ) -> TargetResults[ListEventStreamsResponseTypeDef]:
         """Returns a list of all the event streams in a specific domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventStreams
@@ -929,7 +929,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_event_triggers(
         self, **kwargs: Unpack[ListEventTriggersRequestTypeDef]
-    ) -> RegionResults[ListEventTriggersResponseTypeDef]:
+    ) -> TargetResults[ListEventTriggersResponseTypeDef]:
         """List all Event Triggers under a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListEventTriggers
@@ -938,7 +938,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_identity_resolution_jobs(
         self, **kwargs: Unpack[ListIdentityResolutionJobsRequestTypeDef]
-    ) -> RegionResults[ListIdentityResolutionJobsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityResolutionJobsResponseTypeDef]:
         """Lists all of the Identity Resolution Jobs in your domain. The response
         sorts the list by JobStartTime.
 
@@ -948,7 +948,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_integrations(
         self, **kwargs: Unpack[ListIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListIntegrationsResponseTypeDef]:
         """Lists all of the integrations in your domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListIntegrations
@@ -957,7 +957,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_object_type_attribute_values(
         self, **kwargs: Unpack[ListObjectTypeAttributeValuesRequestTypeDef]
-    ) -> RegionResults[ListObjectTypeAttributeValuesResponseTypeDef]:
+    ) -> TargetResults[ListObjectTypeAttributeValuesResponseTypeDef]:
         """The ListObjectTypeAttributeValues API provides access to the most recent
         distinct values for any specified attribute, making it valuable for
         real-time data validation and consistency checks within your object types.
@@ -972,7 +972,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_object_type_attributes(
         self, **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef]
-    ) -> RegionResults[ListObjectTypeAttributesResponseTypeDef]:
+    ) -> TargetResults[ListObjectTypeAttributesResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListObjectTypeAttributes
@@ -981,7 +981,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_profile_attribute_values(
         self, **kwargs: Unpack[ProfileAttributeValuesRequestTypeDef]
-    ) -> RegionResults[ProfileAttributeValuesResponseTypeDef]:
+    ) -> TargetResults[ProfileAttributeValuesResponseTypeDef]:
         """Fetch the possible attribute values given the attribute name.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileAttributeValues
@@ -990,7 +990,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_profile_history_records(
         self, **kwargs: Unpack[ListProfileHistoryRecordsRequestTypeDef]
-    ) -> RegionResults[ListProfileHistoryRecordsResponseTypeDef]:
+    ) -> TargetResults[ListProfileHistoryRecordsResponseTypeDef]:
         """Returns a list of history records for a specific profile, for a specific
         domain.
 
@@ -1000,7 +1000,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_profile_object_type_templates(
         self, **kwargs: Unpack[ListProfileObjectTypeTemplatesRequestTypeDef]
-    ) -> RegionResults[ListProfileObjectTypeTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListProfileObjectTypeTemplatesResponseTypeDef]:
         """Lists all of the template information for object types.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileObjectTypeTemplates
@@ -1009,7 +1009,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_profile_object_types(
         self, **kwargs: Unpack[ListProfileObjectTypesRequestTypeDef]
-    ) -> RegionResults[ListProfileObjectTypesResponseTypeDef]:
+    ) -> TargetResults[ListProfileObjectTypesResponseTypeDef]:
         """Lists all of the templates available within the service.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListProfileObjectTypes
@@ -1018,7 +1018,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_profile_objects(
         self, **kwargs: Unpack[ListProfileObjectsRequestTypeDef]
-    ) -> RegionResults[ListProfileObjectsResponseTypeDef]:
+    ) -> TargetResults[ListProfileObjectsResponseTypeDef]:
         """Returns a list of objects associated with a profile of a given
         ProfileObjectType.
 
@@ -1028,7 +1028,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_recommender_filters(
         self, **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef]
-    ) -> RegionResults[ListRecommenderFiltersResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderFiltersResponseTypeDef]:
         """Returns a list of recommender filters in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderFilters
@@ -1037,7 +1037,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_recommender_recipes(
         self, **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef]
-    ) -> RegionResults[ListRecommenderRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderRecipesResponseTypeDef]:
         """Returns a list of available recommender recipes that can be used to create
         recommenders.
 
@@ -1047,7 +1047,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_recommender_schemas(
         self, **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef]
-    ) -> RegionResults[ListRecommenderSchemasResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderSchemasResponseTypeDef]:
         """Returns a list of recommender schemas in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenderSchemas
@@ -1056,7 +1056,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_recommenders(
         self, **kwargs: Unpack[ListRecommendersRequestTypeDef]
-    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+    ) -> TargetResults[ListRecommendersResponseTypeDef]:
         """Returns a list of recommenders in the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRecommenders
@@ -1065,7 +1065,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_rule_based_matches(
         self, **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef]
-    ) -> RegionResults[ListRuleBasedMatchesResponseTypeDef]:
+    ) -> TargetResults[ListRuleBasedMatchesResponseTypeDef]:
         """Returns a set of MatchIds that belong to the given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListRuleBasedMatches
@@ -1074,7 +1074,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_segment_definitions(
         self, **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListSegmentDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSegmentDefinitionsResponseTypeDef]:
         """Lists all segment definitions under a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentDefinitions
@@ -1083,7 +1083,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with an Amazon Connect Customer Profiles
         resource. In Connect Customer Profiles, domains, profile object types, and
         integrations can be tagged.
@@ -1094,7 +1094,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_upload_jobs(
         self, **kwargs: Unpack[ListUploadJobsRequestTypeDef]
-    ) -> RegionResults[ListUploadJobsResponseTypeDef]:
+    ) -> TargetResults[ListUploadJobsResponseTypeDef]:
         """This API retrieves a list of upload jobs for the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListUploadJobs
@@ -1103,7 +1103,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Query to list all workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListWorkflows
@@ -1112,7 +1112,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def merge_profiles(
         self, **kwargs: Unpack[MergeProfilesRequestTypeDef]
-    ) -> RegionResults[MergeProfilesResponseTypeDef]:
+    ) -> TargetResults[MergeProfilesResponseTypeDef]:
         """Runs an AWS Lambda job that does the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/MergeProfiles
@@ -1121,7 +1121,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def put_domain_object_type(
         self, **kwargs: Unpack[PutDomainObjectTypeRequestTypeDef]
-    ) -> RegionResults[PutDomainObjectTypeResponseTypeDef]:
+    ) -> TargetResults[PutDomainObjectTypeResponseTypeDef]:
         """Create/Update a DomainObjectType in a Customer Profiles domain. To create
         a new DomainObjectType, Data Store needs to be enabled on the Domain.
 
@@ -1131,7 +1131,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def put_integration(
         self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> RegionResults[PutIntegrationResponseTypeDef]:
+    ) -> TargetResults[PutIntegrationResponseTypeDef]:
         """Adds an integration between the service and a third-party service, which
         includes Amazon AppFlow and Amazon Connect.
 
@@ -1141,7 +1141,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def put_profile_object(
         self, **kwargs: Unpack[PutProfileObjectRequestTypeDef]
-    ) -> RegionResults[PutProfileObjectResponseTypeDef]:
+    ) -> TargetResults[PutProfileObjectResponseTypeDef]:
         """Adds additional objects to customer profiles of a given ObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/PutProfileObject
@@ -1150,7 +1150,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def put_profile_object_type(
         self, **kwargs: Unpack[PutProfileObjectTypeRequestTypeDef]
-    ) -> RegionResults[PutProfileObjectTypeResponseTypeDef]:
+    ) -> TargetResults[PutProfileObjectTypeResponseTypeDef]:
         """Defines a ProfileObjectType.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/PutProfileObjectType
@@ -1159,7 +1159,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def search_profiles(
         self, **kwargs: Unpack[SearchProfilesRequestTypeDef]
-    ) -> RegionResults[SearchProfilesResponseTypeDef]:
+    ) -> TargetResults[SearchProfilesResponseTypeDef]:
         """Searches for profiles within a specific domain using one or more
         predefined search keys (e.g., _fullName, _phone, _email, _account, etc.)
         and/or custom-defined search keys. A search key is a data type pair that
@@ -1171,7 +1171,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def start_recommender(
         self, **kwargs: Unpack[StartRecommenderRequestTypeDef]
-    ) -> RegionResults[StartRecommenderResponseTypeDef]:
+    ) -> TargetResults[StartRecommenderResponseTypeDef]:
         """Starts a recommender that was previously stopped. Starting a recommender
         resumes its ability to generate recommendations.
 
@@ -1181,7 +1181,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def start_upload_job(
         self, **kwargs: Unpack[StartUploadJobRequestTypeDef]
-    ) -> RegionResults[StartUploadJobResponseTypeDef]:
+    ) -> TargetResults[StartUploadJobResponseTypeDef]:
         """This API starts the processing of an upload job to ingest profile data.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/StartUploadJob
@@ -1190,7 +1190,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def stop_recommender(
         self, **kwargs: Unpack[StopRecommenderRequestTypeDef]
-    ) -> RegionResults[StopRecommenderResponseTypeDef]:
+    ) -> TargetResults[StopRecommenderResponseTypeDef]:
         """Stops a recommender, suspending its ability to generate recommendations.
         The recommender can be restarted later using StartRecommender.
 
@@ -1200,7 +1200,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def stop_upload_job(
         self, **kwargs: Unpack[StopUploadJobRequestTypeDef]
-    ) -> RegionResults[StopUploadJobResponseTypeDef]:
+    ) -> TargetResults[StopUploadJobResponseTypeDef]:
         """This API stops the processing of an upload job.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/StopUploadJob
@@ -1209,7 +1209,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon Connect
         Customer Profiles resource. Tags can help you organize and categorize your
         resources. You can also use them to scope user permissions by granting a
@@ -1223,7 +1223,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Amazon Connect Customer
         Profiles resource. In Connect Customer Profiles, domains, profile object
         types, and integrations can be tagged.
@@ -1234,7 +1234,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_calculated_attribute_definition(
         self, **kwargs: Unpack[UpdateCalculatedAttributeDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateCalculatedAttributeDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateCalculatedAttributeDefinitionResponseTypeDef]:
         """Updates an existing calculated attribute definition. When updating the
         Conditions, note that increasing the date range of a calculated attribute
         will not trigger inclusion of historical data greater than the current
@@ -1246,7 +1246,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_domain(
         self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> RegionResults[UpdateDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainResponseTypeDef]:
         """Updates the properties of a domain, including creating or selecting a dead
         letter queue or an encryption key.
 
@@ -1256,7 +1256,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_domain_layout(
         self, **kwargs: Unpack[UpdateDomainLayoutRequestTypeDef]
-    ) -> RegionResults[UpdateDomainLayoutResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainLayoutResponseTypeDef]:
         """Updates the layout used to view data for a specific domain. This API can
         only be invoked from the Amazon Connect admin website.
 
@@ -1266,7 +1266,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_event_trigger(
         self, **kwargs: Unpack[UpdateEventTriggerRequestTypeDef]
-    ) -> RegionResults[UpdateEventTriggerResponseTypeDef]:
+    ) -> TargetResults[UpdateEventTriggerResponseTypeDef]:
         """Update the properties of an Event Trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/UpdateEventTrigger
@@ -1275,7 +1275,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_profile(
         self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> RegionResults[UpdateProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateProfileResponseTypeDef]:
         """Updates the properties of a profile. The ProfileId is required for
         updating a customer profile.
 
@@ -1287,7 +1287,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
 
     def update_recommender(
         self, **kwargs: Unpack[UpdateRecommenderRequestTypeDef]
-    ) -> RegionResults[UpdateRecommenderResponseTypeDef]:
+    ) -> TargetResults[UpdateRecommenderResponseTypeDef]:
         """Updates the properties of an existing recommender, allowing you to modify
         its configuration and description.
 
@@ -1302,7 +1302,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSimilarProfilesRequestTypeDef],
-    ) -> RegionResults[GetSimilarProfilesResponseTypeDef]:
+    ) -> TargetResults[GetSimilarProfilesResponseTypeDef]:
         """Every page of GetSimilarProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,7 +1328,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainLayoutsRequestTypeDef],
-    ) -> RegionResults[ListDomainLayoutsResponseTypeDef]:
+    ) -> TargetResults[ListDomainLayoutsResponseTypeDef]:
         """Every page of ListDomainLayouts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1353,7 +1353,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainObjectTypesRequestTypeDef],
-    ) -> RegionResults[ListDomainObjectTypesResponseTypeDef]:
+    ) -> TargetResults[ListDomainObjectTypesResponseTypeDef]:
         """Every page of ListDomainObjectTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1376,7 +1376,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventStreamsRequestTypeDef],
-    ) -> RegionResults[ListEventStreamsResponseTypeDef]:
+    ) -> TargetResults[ListEventStreamsResponseTypeDef]:
         """Every page of ListEventStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -1399,7 +1399,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventTriggersRequestTypeDef],
-    ) -> RegionResults[ListEventTriggersResponseTypeDef]:
+    ) -> TargetResults[ListEventTriggersResponseTypeDef]:
         """Every page of ListEventTriggers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1422,7 +1422,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectTypeAttributesRequestTypeDef],
-    ) -> RegionResults[ListObjectTypeAttributesResponseTypeDef]:
+    ) -> TargetResults[ListObjectTypeAttributesResponseTypeDef]:
         """Every page of ListObjectTypeAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1445,7 +1445,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommenderFiltersRequestTypeDef],
-    ) -> RegionResults[ListRecommenderFiltersResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderFiltersResponseTypeDef]:
         """Every page of ListRecommenderFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1468,7 +1468,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommenderRecipesRequestTypeDef],
-    ) -> RegionResults[ListRecommenderRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderRecipesResponseTypeDef]:
         """Every page of ListRecommenderRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1492,7 +1492,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommenderSchemasRequestTypeDef],
-    ) -> RegionResults[ListRecommenderSchemasResponseTypeDef]:
+    ) -> TargetResults[ListRecommenderSchemasResponseTypeDef]:
         """Every page of ListRecommenderSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1515,7 +1515,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+    ) -> TargetResults[ListRecommendersResponseTypeDef]:
         """Every page of ListRecommenders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1538,7 +1538,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleBasedMatchesRequestTypeDef],
-    ) -> RegionResults[ListRuleBasedMatchesResponseTypeDef]:
+    ) -> TargetResults[ListRuleBasedMatchesResponseTypeDef]:
         """Every page of ListRuleBasedMatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -1561,7 +1561,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSegmentDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListSegmentDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSegmentDefinitionsResponseTypeDef]:
         """Every page of ListSegmentDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1584,7 +1584,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUploadJobsRequestTypeDef],
-    ) -> RegionResults[ListUploadJobsResponseTypeDef]:
+    ) -> TargetResults[ListUploadJobsResponseTypeDef]:
         """Every page of ListUploadJobs in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,7 +128,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def batch_delete_recipe_version(
         self, **kwargs: Unpack[BatchDeleteRecipeVersionRequestTypeDef]
-    ) -> RegionResults[BatchDeleteRecipeVersionResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteRecipeVersionResponseTypeDef]:
         """Deletes one or more versions of a recipe at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/BatchDeleteRecipeVersion
@@ -137,7 +137,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates a new DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateDataset
@@ -146,7 +146,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_profile_job(
         self, **kwargs: Unpack[CreateProfileJobRequestTypeDef]
-    ) -> RegionResults[CreateProfileJobResponseTypeDef]:
+    ) -> TargetResults[CreateProfileJobResponseTypeDef]:
         """Creates a new job to analyze a dataset and create its data profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateProfileJob
@@ -155,7 +155,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> RegionResults[CreateProjectResponseTypeDef]:
+    ) -> TargetResults[CreateProjectResponseTypeDef]:
         """Creates a new DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateProject
@@ -164,7 +164,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_recipe(
         self, **kwargs: Unpack[CreateRecipeRequestTypeDef]
-    ) -> RegionResults[CreateRecipeResponseTypeDef]:
+    ) -> TargetResults[CreateRecipeResponseTypeDef]:
         """Creates a new DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/CreateRecipe
@@ -173,7 +173,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_recipe_job(
         self, **kwargs: Unpack[CreateRecipeJobRequestTypeDef]
-    ) -> RegionResults[CreateRecipeJobResponseTypeDef]:
+    ) -> TargetResults[CreateRecipeJobResponseTypeDef]:
         """Creates a new job to transform input data, using steps defined in an
         existing Glue DataBrew recipe
 
@@ -183,7 +183,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_ruleset(
         self, **kwargs: Unpack[CreateRulesetRequestTypeDef]
-    ) -> RegionResults[CreateRulesetResponseTypeDef]:
+    ) -> TargetResults[CreateRulesetResponseTypeDef]:
         """Creates a new ruleset that can be used in a profile job to validate the
         data quality of a dataset.
 
@@ -193,7 +193,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def create_schedule(
         self, **kwargs: Unpack[CreateScheduleRequestTypeDef]
-    ) -> RegionResults[CreateScheduleResponseTypeDef]:
+    ) -> TargetResults[CreateScheduleResponseTypeDef]:
         """Creates a new schedule for one or more DataBrew jobs. Jobs can be run at a
         specific date and time, or at regular intervals.
 
@@ -203,7 +203,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
         """Deletes a dataset from DataBrew.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteDataset
@@ -212,7 +212,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[DeleteJobResponseTypeDef]:
+    ) -> TargetResults[DeleteJobResponseTypeDef]:
         """Deletes the specified DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteJob
@@ -221,7 +221,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> RegionResults[DeleteProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectResponseTypeDef]:
         """Deletes an existing DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteProject
@@ -230,7 +230,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_recipe_version(
         self, **kwargs: Unpack[DeleteRecipeVersionRequestTypeDef]
-    ) -> RegionResults[DeleteRecipeVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteRecipeVersionResponseTypeDef]:
         """Deletes a single version of a DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteRecipeVersion
@@ -239,7 +239,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_ruleset(
         self, **kwargs: Unpack[DeleteRulesetRequestTypeDef]
-    ) -> RegionResults[DeleteRulesetResponseTypeDef]:
+    ) -> TargetResults[DeleteRulesetResponseTypeDef]:
         """Deletes a ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteRuleset
@@ -248,7 +248,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def delete_schedule(
         self, **kwargs: Unpack[DeleteScheduleRequestTypeDef]
-    ) -> RegionResults[DeleteScheduleResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduleResponseTypeDef]:
         """Deletes the specified DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DeleteSchedule
@@ -257,7 +257,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Returns the definition of a specific DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeDataset
@@ -266,7 +266,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_job(
         self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> RegionResults[DescribeJobResponseTypeDef]:
+    ) -> TargetResults[DescribeJobResponseTypeDef]:
         """Returns the definition of a specific DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeJob
@@ -275,7 +275,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_job_run(
         self, **kwargs: Unpack[DescribeJobRunRequestTypeDef]
-    ) -> RegionResults[DescribeJobRunResponseTypeDef]:
+    ) -> TargetResults[DescribeJobRunResponseTypeDef]:
         """Represents one run of a DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeJobRun
@@ -284,7 +284,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_project(
         self, **kwargs: Unpack[DescribeProjectRequestTypeDef]
-    ) -> RegionResults[DescribeProjectResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectResponseTypeDef]:
         """Returns the definition of a specific DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeProject
@@ -293,7 +293,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_recipe(
         self, **kwargs: Unpack[DescribeRecipeRequestTypeDef]
-    ) -> RegionResults[DescribeRecipeResponseTypeDef]:
+    ) -> TargetResults[DescribeRecipeResponseTypeDef]:
         """Returns the definition of a specific DataBrew recipe corresponding to a
         particular version.
 
@@ -303,7 +303,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_ruleset(
         self, **kwargs: Unpack[DescribeRulesetRequestTypeDef]
-    ) -> RegionResults[DescribeRulesetResponseTypeDef]:
+    ) -> TargetResults[DescribeRulesetResponseTypeDef]:
         """Retrieves detailed information about the ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeRuleset
@@ -312,7 +312,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def describe_schedule(
         self, **kwargs: Unpack[DescribeScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
         """Returns the definition of a specific DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/DescribeSchedule
@@ -321,7 +321,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Lists all of the DataBrew datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListDatasets
@@ -330,7 +330,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_job_runs(
         self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Lists all of the previous runs of a particular DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobRuns
@@ -339,7 +339,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Lists all of the DataBrew jobs that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListJobs
@@ -348,7 +348,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Lists all of the DataBrew projects that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListProjects
@@ -357,7 +357,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_recipe_versions(
         self, **kwargs: Unpack[ListRecipeVersionsRequestTypeDef]
-    ) -> RegionResults[ListRecipeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListRecipeVersionsResponseTypeDef]:
         """Lists the versions of a particular DataBrew recipe, except for
         LATEST_WORKING.
 
@@ -367,7 +367,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_recipes(
         self, **kwargs: Unpack[ListRecipesRequestTypeDef]
-    ) -> RegionResults[ListRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecipesResponseTypeDef]:
         """Lists all of the DataBrew recipes that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListRecipes
@@ -376,7 +376,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_rulesets(
         self, **kwargs: Unpack[ListRulesetsRequestTypeDef]
-    ) -> RegionResults[ListRulesetsResponseTypeDef]:
+    ) -> TargetResults[ListRulesetsResponseTypeDef]:
         """List all rulesets available in the current account or rulesets associated
         with a specific resource (dataset).
 
@@ -386,7 +386,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_schedules(
         self, **kwargs: Unpack[ListSchedulesRequestTypeDef]
-    ) -> RegionResults[ListSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListSchedulesResponseTypeDef]:
         """Lists the DataBrew schedules that are defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListSchedules
@@ -395,7 +395,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all the tags for a DataBrew resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/ListTagsForResource
@@ -404,7 +404,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def publish_recipe(
         self, **kwargs: Unpack[PublishRecipeRequestTypeDef]
-    ) -> RegionResults[PublishRecipeResponseTypeDef]:
+    ) -> TargetResults[PublishRecipeResponseTypeDef]:
         """Publishes a new version of a DataBrew recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/PublishRecipe
@@ -413,7 +413,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def send_project_session_action(
         self, **kwargs: Unpack[SendProjectSessionActionRequestTypeDef]
-    ) -> RegionResults[SendProjectSessionActionResponseTypeDef]:
+    ) -> TargetResults[SendProjectSessionActionResponseTypeDef]:
         """Performs a recipe step within an interactive DataBrew session that's
         currently open.
 
@@ -423,7 +423,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def start_job_run(
         self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> RegionResults[StartJobRunResponseTypeDef]:
+    ) -> TargetResults[StartJobRunResponseTypeDef]:
         """Runs a DataBrew job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/StartJobRun
@@ -432,7 +432,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def start_project_session(
         self, **kwargs: Unpack[StartProjectSessionRequestTypeDef]
-    ) -> RegionResults[StartProjectSessionResponseTypeDef]:
+    ) -> TargetResults[StartProjectSessionResponseTypeDef]:
         """Creates an interactive session, enabling you to manipulate data in a
         DataBrew project.
 
@@ -442,7 +442,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def stop_job_run(
         self, **kwargs: Unpack[StopJobRunRequestTypeDef]
-    ) -> RegionResults[StopJobRunResponseTypeDef]:
+    ) -> TargetResults[StopJobRunResponseTypeDef]:
         """Stops a particular run of a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/StopJobRun
@@ -451,7 +451,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds metadata tags to a DataBrew resource, such as a dataset, project,
         recipe, job, or schedule.
 
@@ -461,7 +461,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes metadata tags from a DataBrew resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UntagResource
@@ -470,7 +470,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_dataset(
         self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
         """Modifies the definition of an existing DataBrew dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateDataset
@@ -479,7 +479,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_profile_job(
         self, **kwargs: Unpack[UpdateProfileJobRequestTypeDef]
-    ) -> RegionResults[UpdateProfileJobResponseTypeDef]:
+    ) -> TargetResults[UpdateProfileJobResponseTypeDef]:
         """Modifies the definition of an existing profile job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateProfileJob
@@ -488,7 +488,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> RegionResults[UpdateProjectResponseTypeDef]:
+    ) -> TargetResults[UpdateProjectResponseTypeDef]:
         """Modifies the definition of an existing DataBrew project.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateProject
@@ -497,7 +497,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_recipe(
         self, **kwargs: Unpack[UpdateRecipeRequestTypeDef]
-    ) -> RegionResults[UpdateRecipeResponseTypeDef]:
+    ) -> TargetResults[UpdateRecipeResponseTypeDef]:
         """Modifies the definition of the LATEST_WORKING version of a DataBrew
         recipe.
 
@@ -507,7 +507,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_recipe_job(
         self, **kwargs: Unpack[UpdateRecipeJobRequestTypeDef]
-    ) -> RegionResults[UpdateRecipeJobResponseTypeDef]:
+    ) -> TargetResults[UpdateRecipeJobResponseTypeDef]:
         """Modifies the definition of an existing DataBrew recipe job.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateRecipeJob
@@ -516,7 +516,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_ruleset(
         self, **kwargs: Unpack[UpdateRulesetRequestTypeDef]
-    ) -> RegionResults[UpdateRulesetResponseTypeDef]:
+    ) -> TargetResults[UpdateRulesetResponseTypeDef]:
         """Updates specified ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateRuleset
@@ -525,7 +525,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
 
     def update_schedule(
         self, **kwargs: Unpack[UpdateScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduleResponseTypeDef]:
         """Modifies the definition of an existing DataBrew schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/databrew-2017-07-25/UpdateSchedule
@@ -539,7 +539,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -562,7 +562,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -585,7 +585,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -608,7 +608,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -631,7 +631,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecipeVersionsRequestTypeDef],
-    ) -> RegionResults[ListRecipeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListRecipeVersionsResponseTypeDef]:
         """Every page of ListRecipeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> RegionResults[ListRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecipesResponseTypeDef]:
         """Every page of ListRecipes in every target, merged per target (botocore's
         build_full_result).
 
@@ -678,7 +678,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesetsRequestTypeDef],
-    ) -> RegionResults[ListRulesetsResponseTypeDef]:
+    ) -> TargetResults[ListRulesetsResponseTypeDef]:
         """Every page of ListRulesets in every target, merged per target (botocore's
         build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionGlueDataBrew(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchedulesRequestTypeDef],
-    ) -> RegionResults[ListSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListSchedulesResponseTypeDef]:
         """Every page of ListSchedules in every target, merged per target (botocore's
         build_full_result).
 

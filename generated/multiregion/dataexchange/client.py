@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -105,7 +105,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def accept_data_grant(
         self, **kwargs: Unpack[AcceptDataGrantRequestTypeDef]
-    ) -> RegionResults[AcceptDataGrantResponseTypeDef]:
+    ) -> TargetResults[AcceptDataGrantResponseTypeDef]:
         """This operation accepts a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/AcceptDataGrant
@@ -114,7 +114,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation cancels a job. Jobs can be cancelled only when they are in
         the WAITING state.
 
@@ -124,7 +124,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def create_data_grant(
         self, **kwargs: Unpack[CreateDataGrantRequestTypeDef]
-    ) -> RegionResults[CreateDataGrantResponseTypeDef]:
+    ) -> TargetResults[CreateDataGrantResponseTypeDef]:
         """This operation creates a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateDataGrant
@@ -133,7 +133,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def create_data_set(
         self, **kwargs: Unpack[CreateDataSetRequestTypeDef]
-    ) -> RegionResults[CreateDataSetResponseTypeDef]:
+    ) -> TargetResults[CreateDataSetResponseTypeDef]:
         """This operation creates a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateDataSet
@@ -142,7 +142,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def create_event_action(
         self, **kwargs: Unpack[CreateEventActionRequestTypeDef]
-    ) -> RegionResults[CreateEventActionResponseTypeDef]:
+    ) -> TargetResults[CreateEventActionResponseTypeDef]:
         """This operation creates an event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateEventAction
@@ -151,7 +151,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """This operation creates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateJob
@@ -160,7 +160,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def create_revision(
         self, **kwargs: Unpack[CreateRevisionRequestTypeDef]
-    ) -> RegionResults[CreateRevisionResponseTypeDef]:
+    ) -> TargetResults[CreateRevisionResponseTypeDef]:
         """This operation creates a revision for a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/CreateRevision
@@ -169,7 +169,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def delete_asset(
         self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteAsset
@@ -178,7 +178,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def delete_data_grant(
         self, **kwargs: Unpack[DeleteDataGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteDataGrant
@@ -187,7 +187,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def delete_data_set(
         self, **kwargs: Unpack[DeleteDataSetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteDataSet
@@ -196,7 +196,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def delete_event_action(
         self, **kwargs: Unpack[DeleteEventActionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes the event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteEventAction
@@ -205,7 +205,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def delete_revision(
         self, **kwargs: Unpack[DeleteRevisionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/DeleteRevision
@@ -214,7 +214,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_asset(
         self, **kwargs: Unpack[GetAssetRequestTypeDef]
-    ) -> RegionResults[GetAssetResponseTypeDef]:
+    ) -> TargetResults[GetAssetResponseTypeDef]:
         """This operation returns information about an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetAsset
@@ -223,7 +223,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_data_grant(
         self, **kwargs: Unpack[GetDataGrantRequestTypeDef]
-    ) -> RegionResults[GetDataGrantResponseTypeDef]:
+    ) -> TargetResults[GetDataGrantResponseTypeDef]:
         """This operation returns information about a data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetDataGrant
@@ -232,7 +232,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_data_set(
         self, **kwargs: Unpack[GetDataSetRequestTypeDef]
-    ) -> RegionResults[GetDataSetResponseTypeDef]:
+    ) -> TargetResults[GetDataSetResponseTypeDef]:
         """This operation returns information about a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetDataSet
@@ -241,7 +241,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_event_action(
         self, **kwargs: Unpack[GetEventActionRequestTypeDef]
-    ) -> RegionResults[GetEventActionResponseTypeDef]:
+    ) -> TargetResults[GetEventActionResponseTypeDef]:
         """This operation retrieves information about an event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetEventAction
@@ -250,7 +250,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """This operation returns information about a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetJob
@@ -259,7 +259,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_received_data_grant(
         self, **kwargs: Unpack[GetReceivedDataGrantRequestTypeDef]
-    ) -> RegionResults[GetReceivedDataGrantResponseTypeDef]:
+    ) -> TargetResults[GetReceivedDataGrantResponseTypeDef]:
         """This operation returns information about a received data grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetReceivedDataGrant
@@ -268,7 +268,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def get_revision(
         self, **kwargs: Unpack[GetRevisionRequestTypeDef]
-    ) -> RegionResults[GetRevisionResponseTypeDef]:
+    ) -> TargetResults[GetRevisionResponseTypeDef]:
         """This operation returns information about a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/GetRevision
@@ -277,7 +277,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_data_grants(
         self, **kwargs: Unpack[ListDataGrantsRequestTypeDef]
-    ) -> RegionResults[ListDataGrantsResponseTypeDef]:
+    ) -> TargetResults[ListDataGrantsResponseTypeDef]:
         """This operation returns information about all data grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListDataGrants
@@ -286,7 +286,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_data_set_revisions(
         self, **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef]
-    ) -> RegionResults[ListDataSetRevisionsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetRevisionsResponseTypeDef]:
         """This operation lists a data set's revisions sorted by CreatedAt in
         descending order.
 
@@ -296,7 +296,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_data_sets(
         self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """This operation lists your data sets. When listing by origin OWNED, results
         are sorted by CreatedAt in descending order. When listing by origin
         ENTITLED, there is no order.
@@ -307,7 +307,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_event_actions(
         self, **kwargs: Unpack[ListEventActionsRequestTypeDef]
-    ) -> RegionResults[ListEventActionsResponseTypeDef]:
+    ) -> TargetResults[ListEventActionsResponseTypeDef]:
         """This operation lists your event actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListEventActions
@@ -316,7 +316,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """This operation lists your jobs sorted by CreatedAt in descending order.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListJobs
@@ -325,7 +325,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_received_data_grants(
         self, **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef]
-    ) -> RegionResults[ListReceivedDataGrantsResponseTypeDef]:
+    ) -> TargetResults[ListReceivedDataGrantsResponseTypeDef]:
         """This operation returns information about all received data grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListReceivedDataGrants
@@ -334,7 +334,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_revision_assets(
         self, **kwargs: Unpack[ListRevisionAssetsRequestTypeDef]
-    ) -> RegionResults[ListRevisionAssetsResponseTypeDef]:
+    ) -> TargetResults[ListRevisionAssetsResponseTypeDef]:
         """This operation lists a revision's assets sorted alphabetically in
         descending order.
 
@@ -344,7 +344,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This operation lists the tags on the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/ListTagsForResource
@@ -353,7 +353,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def revoke_revision(
         self, **kwargs: Unpack[RevokeRevisionRequestTypeDef]
-    ) -> RegionResults[RevokeRevisionResponseTypeDef]:
+    ) -> TargetResults[RevokeRevisionResponseTypeDef]:
         """This operation revokes subscribers' access to a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/RevokeRevision
@@ -362,7 +362,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def send_api_asset(
         self, **kwargs: Unpack[SendApiAssetRequestTypeDef]
-    ) -> RegionResults[SendApiAssetResponseTypeDef]:
+    ) -> TargetResults[SendApiAssetResponseTypeDef]:
         """This operation invokes an API Gateway API asset. The request is proxied to
         the provider’s API Gateway API.
 
@@ -372,7 +372,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def send_data_set_notification(
         self, **kwargs: Unpack[SendDataSetNotificationRequestTypeDef]
-    ) -> RegionResults[SendDataSetNotificationResponseTypeDef]:
+    ) -> TargetResults[SendDataSetNotificationResponseTypeDef]:
         """The type of event associated with the data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/SendDataSetNotification
@@ -381,7 +381,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def start_job(
         self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> RegionResults[StartJobResponseTypeDef]:
+    ) -> TargetResults[StartJobResponseTypeDef]:
         """This operation starts a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/StartJob
@@ -390,7 +390,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/TagResource
@@ -399,7 +399,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UntagResource
@@ -408,7 +408,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def update_asset(
         self, **kwargs: Unpack[UpdateAssetRequestTypeDef]
-    ) -> RegionResults[UpdateAssetResponseTypeDef]:
+    ) -> TargetResults[UpdateAssetResponseTypeDef]:
         """This operation updates an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateAsset
@@ -417,7 +417,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def update_data_set(
         self, **kwargs: Unpack[UpdateDataSetRequestTypeDef]
-    ) -> RegionResults[UpdateDataSetResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSetResponseTypeDef]:
         """This operation updates a data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateDataSet
@@ -426,7 +426,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def update_event_action(
         self, **kwargs: Unpack[UpdateEventActionRequestTypeDef]
-    ) -> RegionResults[UpdateEventActionResponseTypeDef]:
+    ) -> TargetResults[UpdateEventActionResponseTypeDef]:
         """This operation updates the event action.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateEventAction
@@ -435,7 +435,7 @@ class MultiRegionDataExchange(MultiRegionClient):
 
     def update_revision(
         self, **kwargs: Unpack[UpdateRevisionRequestTypeDef]
-    ) -> RegionResults[UpdateRevisionResponseTypeDef]:
+    ) -> TargetResults[UpdateRevisionResponseTypeDef]:
         """This operation updates a revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/dataexchange-2017-07-25/UpdateRevision
@@ -449,7 +449,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataGrantsRequestTypeDef],
-    ) -> RegionResults[ListDataGrantsResponseTypeDef]:
+    ) -> TargetResults[ListDataGrantsResponseTypeDef]:
         """Every page of ListDataGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -472,7 +472,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetRevisionsRequestTypeDef],
-    ) -> RegionResults[ListDataSetRevisionsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetRevisionsResponseTypeDef]:
         """Every page of ListDataSetRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -496,7 +496,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -521,7 +521,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventActionsRequestTypeDef],
-    ) -> RegionResults[ListEventActionsResponseTypeDef]:
+    ) -> TargetResults[ListEventActionsResponseTypeDef]:
         """Every page of ListEventActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -544,7 +544,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -567,7 +567,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReceivedDataGrantsRequestTypeDef],
-    ) -> RegionResults[ListReceivedDataGrantsResponseTypeDef]:
+    ) -> TargetResults[ListReceivedDataGrantsResponseTypeDef]:
         """Every page of ListReceivedDataGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,7 +590,7 @@ class MultiRegionDataExchange(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRevisionAssetsRequestTypeDef],
-    ) -> RegionResults[ListRevisionAssetsResponseTypeDef]:
+    ) -> TargetResults[ListRevisionAssetsResponseTypeDef]:
         """Every page of ListRevisionAssets in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,7 +71,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def activate_pipeline(
         self, **kwargs: Unpack[ActivatePipelineInputTypeDef]
-    ) -> RegionResults[ActivatePipelineOutputTypeDef]:
+    ) -> TargetResults[ActivatePipelineOutputTypeDef]:
         """Validates the specified pipeline and starts processing pipeline tasks. If
         the pipeline does not pass validation, activation fails.
 
@@ -81,7 +81,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds or modifies tags for the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/AddTags
@@ -90,7 +90,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def create_pipeline(
         self, **kwargs: Unpack[CreatePipelineInputTypeDef]
-    ) -> RegionResults[CreatePipelineOutputTypeDef]:
+    ) -> TargetResults[CreatePipelineOutputTypeDef]:
         """Creates a new, empty pipeline. Use PutPipelineDefinition to populate the
         pipeline.
 
@@ -100,7 +100,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def deactivate_pipeline(
         self, **kwargs: Unpack[DeactivatePipelineInputTypeDef]
-    ) -> RegionResults[DeactivatePipelineOutputTypeDef]:
+    ) -> TargetResults[DeactivatePipelineOutputTypeDef]:
         """Deactivates the specified running pipeline. The pipeline is set to the
         DEACTIVATING state until the deactivation process completes.
 
@@ -110,7 +110,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def delete_pipeline(
         self, **kwargs: Unpack[DeletePipelineInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a pipeline, its pipeline definition, and its run history. AWS Data
         Pipeline attempts to cancel instances associated with the pipeline that
         are currently being processed by task runners.
@@ -121,7 +121,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def describe_objects(
         self, **kwargs: Unpack[DescribeObjectsInputTypeDef]
-    ) -> RegionResults[DescribeObjectsOutputTypeDef]:
+    ) -> TargetResults[DescribeObjectsOutputTypeDef]:
         """Gets the object definitions for a set of objects associated with the
         pipeline. Object definitions are composed of a set of fields that define
         the properties of the object.
@@ -132,7 +132,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def describe_pipelines(
         self, **kwargs: Unpack[DescribePipelinesInputTypeDef]
-    ) -> RegionResults[DescribePipelinesOutputTypeDef]:
+    ) -> TargetResults[DescribePipelinesOutputTypeDef]:
         """Retrieves metadata about one or more pipelines. The information retrieved
         includes the name of the pipeline, the pipeline identifier, its current
         state, and the user account that owns the pipeline. Using account
@@ -147,7 +147,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def evaluate_expression(
         self, **kwargs: Unpack[EvaluateExpressionInputTypeDef]
-    ) -> RegionResults[EvaluateExpressionOutputTypeDef]:
+    ) -> TargetResults[EvaluateExpressionOutputTypeDef]:
         """Task runners call EvaluateExpression to evaluate a string in the context
         of the specified object. For example, a task runner can evaluate SQL
         queries stored in Amazon S3.
@@ -158,7 +158,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def get_pipeline_definition(
         self, **kwargs: Unpack[GetPipelineDefinitionInputTypeDef]
-    ) -> RegionResults[GetPipelineDefinitionOutputTypeDef]:
+    ) -> TargetResults[GetPipelineDefinitionOutputTypeDef]:
         """Gets the definition of the specified pipeline. You can call
         GetPipelineDefinition to retrieve the pipeline definition that you
         provided using PutPipelineDefinition.
@@ -169,7 +169,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def list_pipelines(
         self, **kwargs: Unpack[ListPipelinesInputTypeDef]
-    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListPipelinesOutputTypeDef]:
         """Lists the pipeline identifiers for all active pipelines that you have
         permission to access.
 
@@ -179,7 +179,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def poll_for_task(
         self, **kwargs: Unpack[PollForTaskInputTypeDef]
-    ) -> RegionResults[PollForTaskOutputTypeDef]:
+    ) -> TargetResults[PollForTaskOutputTypeDef]:
         """Task runners call PollForTask to receive a task to perform from AWS Data
         Pipeline. The task runner specifies which tasks it can perform by setting
         a value for the workerGroup parameter. The task returned can come from any
@@ -193,7 +193,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def put_pipeline_definition(
         self, **kwargs: Unpack[PutPipelineDefinitionInputTypeDef]
-    ) -> RegionResults[PutPipelineDefinitionOutputTypeDef]:
+    ) -> TargetResults[PutPipelineDefinitionOutputTypeDef]:
         """Adds tasks, schedules, and preconditions to the specified pipeline. You
         can use PutPipelineDefinition to populate a new pipeline.
 
@@ -203,7 +203,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def query_objects(
         self, **kwargs: Unpack[QueryObjectsInputTypeDef]
-    ) -> RegionResults[QueryObjectsOutputTypeDef]:
+    ) -> TargetResults[QueryObjectsOutputTypeDef]:
         """Queries the specified pipeline for the names of objects that match the
         specified set of conditions.
 
@@ -213,7 +213,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> RegionResults[RemoveTagsOutputTypeDef]:
+    ) -> TargetResults[RemoveTagsOutputTypeDef]:
         """Removes existing tags from the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/datapipeline-2012-10-29/RemoveTags
@@ -222,7 +222,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def report_task_progress(
         self, **kwargs: Unpack[ReportTaskProgressInputTypeDef]
-    ) -> RegionResults[ReportTaskProgressOutputTypeDef]:
+    ) -> TargetResults[ReportTaskProgressOutputTypeDef]:
         """Task runners call ReportTaskProgress when assigned a task to acknowledge
         that it has the task. If the web service does not receive this
         acknowledgement within 2 minutes, it assigns the task in a subsequent
@@ -237,7 +237,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def report_task_runner_heartbeat(
         self, **kwargs: Unpack[ReportTaskRunnerHeartbeatInputTypeDef]
-    ) -> RegionResults[ReportTaskRunnerHeartbeatOutputTypeDef]:
+    ) -> TargetResults[ReportTaskRunnerHeartbeatOutputTypeDef]:
         """Task runners call ReportTaskRunnerHeartbeat every 15 minutes to indicate
         that they are operational. If the AWS Data Pipeline Task Runner is
         launched on a resource managed by AWS Data Pipeline, the web service can
@@ -250,7 +250,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def set_status(
         self, **kwargs: Unpack[SetStatusInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Requests that the status of the specified physical or logical pipeline
         objects be updated in the specified pipeline. This update might not occur
         immediately, but is eventually consistent. The status that can be set
@@ -264,7 +264,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def set_task_status(
         self, **kwargs: Unpack[SetTaskStatusInputTypeDef]
-    ) -> RegionResults[SetTaskStatusOutputTypeDef]:
+    ) -> TargetResults[SetTaskStatusOutputTypeDef]:
         """Task runners call SetTaskStatus to notify AWS Data Pipeline that a task is
         completed and provide information about the final status. A task runner
         makes this call regardless of whether the task was sucessful. A task
@@ -277,7 +277,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
 
     def validate_pipeline_definition(
         self, **kwargs: Unpack[ValidatePipelineDefinitionInputTypeDef]
-    ) -> RegionResults[ValidatePipelineDefinitionOutputTypeDef]:
+    ) -> TargetResults[ValidatePipelineDefinitionOutputTypeDef]:
         """Validates the specified pipeline definition to ensure that it is well
         formed and can be run without error.
 
@@ -292,7 +292,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeObjectsInputTypeDef],
-    ) -> RegionResults[DescribeObjectsOutputTypeDef]:
+    ) -> TargetResults[DescribeObjectsOutputTypeDef]:
         """Every page of DescribeObjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -317,7 +317,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelinesInputTypeDef],
-    ) -> RegionResults[ListPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListPipelinesOutputTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -341,7 +341,7 @@ class MultiRegionDataPipeline(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryObjectsInputTypeDef],
-    ) -> RegionResults[QueryObjectsOutputTypeDef]:
+    ) -> TargetResults[QueryObjectsOutputTypeDef]:
         """Every page of QueryObjects in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -139,7 +139,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def cancel_task_execution(
         self, **kwargs: Unpack[CancelTaskExecutionRequestTypeDef]
-    ) -> RegionResults[CancelTaskExecutionResponseTypeDef]:
+    ) -> TargetResults[CancelTaskExecutionResponseTypeDef]:
         """Stops an DataSync task execution that's in progress. The transfer of some
         files are abruptly interrupted. File contents that're transferred to the
         destination might be incomplete or inconsistent with the source files.
@@ -150,7 +150,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_agent(
         self, **kwargs: Unpack[CreateAgentRequestTypeDef]
-    ) -> RegionResults[CreateAgentResponseTypeDef]:
+    ) -> TargetResults[CreateAgentResponseTypeDef]:
         """Activates an DataSync agent that you deploy in your storage environment.
         The activation process associates the agent with your Amazon Web Services
         account.
@@ -161,7 +161,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_azure_blob(
         self, **kwargs: Unpack[CreateLocationAzureBlobRequestTypeDef]
-    ) -> RegionResults[CreateLocationAzureBlobResponseTypeDef]:
+    ) -> TargetResults[CreateLocationAzureBlobResponseTypeDef]:
         """Creates a transfer location for a Microsoft Azure Blob Storage container.
         DataSync can use this location as a transfer source or destination. You
         can make transfers with or without a DataSync agent that connects to your
@@ -173,7 +173,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_efs(
         self, **kwargs: Unpack[CreateLocationEfsRequestTypeDef]
-    ) -> RegionResults[CreateLocationEfsResponseTypeDef]:
+    ) -> TargetResults[CreateLocationEfsResponseTypeDef]:
         """Creates a transfer location for an Amazon EFS file system. DataSync can
         use this location as a source or destination for transferring data.
 
@@ -183,7 +183,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_fsx_lustre(
         self, **kwargs: Unpack[CreateLocationFsxLustreRequestTypeDef]
-    ) -> RegionResults[CreateLocationFsxLustreResponseTypeDef]:
+    ) -> TargetResults[CreateLocationFsxLustreResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for Lustre file system.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -194,7 +194,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_fsx_ontap(
         self, **kwargs: Unpack[CreateLocationFsxOntapRequestTypeDef]
-    ) -> RegionResults[CreateLocationFsxOntapResponseTypeDef]:
+    ) -> TargetResults[CreateLocationFsxOntapResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for NetApp ONTAP file
         system. DataSync can use this location as a source or destination for
         transferring data.
@@ -205,7 +205,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_fsx_open_zfs(
         self, **kwargs: Unpack[CreateLocationFsxOpenZfsRequestTypeDef]
-    ) -> RegionResults[CreateLocationFsxOpenZfsResponseTypeDef]:
+    ) -> TargetResults[CreateLocationFsxOpenZfsResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for OpenZFS file system.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -216,7 +216,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_fsx_windows(
         self, **kwargs: Unpack[CreateLocationFsxWindowsRequestTypeDef]
-    ) -> RegionResults[CreateLocationFsxWindowsResponseTypeDef]:
+    ) -> TargetResults[CreateLocationFsxWindowsResponseTypeDef]:
         """Creates a transfer location for an Amazon FSx for Windows File Server file
         system. DataSync can use this location as a source or destination for
         transferring data.
@@ -227,7 +227,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_hdfs(
         self, **kwargs: Unpack[CreateLocationHdfsRequestTypeDef]
-    ) -> RegionResults[CreateLocationHdfsResponseTypeDef]:
+    ) -> TargetResults[CreateLocationHdfsResponseTypeDef]:
         """Creates a transfer location for a Hadoop Distributed File System (HDFS).
         DataSync can use this location as a source or destination for transferring
         data.
@@ -238,7 +238,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_nfs(
         self, **kwargs: Unpack[CreateLocationNfsRequestTypeDef]
-    ) -> RegionResults[CreateLocationNfsResponseTypeDef]:
+    ) -> TargetResults[CreateLocationNfsResponseTypeDef]:
         """Creates a transfer location for a Network File System (NFS) file server.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -249,7 +249,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_object_storage(
         self, **kwargs: Unpack[CreateLocationObjectStorageRequestTypeDef]
-    ) -> RegionResults[CreateLocationObjectStorageResponseTypeDef]:
+    ) -> TargetResults[CreateLocationObjectStorageResponseTypeDef]:
         """Creates a transfer location for an object storage system. DataSync can use
         this location as a source or destination for transferring data. You can
         make transfers with or without a DataSync agent.
@@ -260,7 +260,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_s3(
         self, **kwargs: Unpack[CreateLocationS3RequestTypeDef]
-    ) -> RegionResults[CreateLocationS3ResponseTypeDef]:
+    ) -> TargetResults[CreateLocationS3ResponseTypeDef]:
         """Creates a transfer location for an Amazon S3 bucket. DataSync can use this
         location as a source or destination for transferring data.
 
@@ -270,7 +270,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_location_smb(
         self, **kwargs: Unpack[CreateLocationSmbRequestTypeDef]
-    ) -> RegionResults[CreateLocationSmbResponseTypeDef]:
+    ) -> TargetResults[CreateLocationSmbResponseTypeDef]:
         """Creates a transfer location for a Server Message Block (SMB) file server.
         DataSync can use this location as a source or destination for transferring
         data.
@@ -281,7 +281,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def create_task(
         self, **kwargs: Unpack[CreateTaskRequestTypeDef]
-    ) -> RegionResults[CreateTaskResponseTypeDef]:
+    ) -> TargetResults[CreateTaskResponseTypeDef]:
         """Configures a task, which defines where and how DataSync transfers your
         data.
 
@@ -291,7 +291,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def delete_agent(
         self, **kwargs: Unpack[DeleteAgentRequestTypeDef]
-    ) -> RegionResults[DeleteAgentResponseTypeDef]:
+    ) -> TargetResults[DeleteAgentResponseTypeDef]:
         """Removes an DataSync agent resource from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteAgent
@@ -300,7 +300,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def delete_location(
         self, **kwargs: Unpack[DeleteLocationRequestTypeDef]
-    ) -> RegionResults[DeleteLocationResponseTypeDef]:
+    ) -> TargetResults[DeleteLocationResponseTypeDef]:
         """Deletes a transfer location resource from DataSync.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteLocation
@@ -309,7 +309,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def delete_task(
         self, **kwargs: Unpack[DeleteTaskRequestTypeDef]
-    ) -> RegionResults[DeleteTaskResponseTypeDef]:
+    ) -> TargetResults[DeleteTaskResponseTypeDef]:
         """Deletes a transfer task resource from DataSync.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/DeleteTask
@@ -318,7 +318,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_agent(
         self, **kwargs: Unpack[DescribeAgentRequestTypeDef]
-    ) -> RegionResults[DescribeAgentResponseTypeDef]:
+    ) -> TargetResults[DescribeAgentResponseTypeDef]:
         """Returns information about an DataSync agent, such as its name, service
         endpoint type, and status.
 
@@ -328,7 +328,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_azure_blob(
         self, **kwargs: Unpack[DescribeLocationAzureBlobRequestTypeDef]
-    ) -> RegionResults[DescribeLocationAzureBlobResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationAzureBlobResponseTypeDef]:
         """Provides details about how an DataSync transfer location for Microsoft
         Azure Blob Storage is configured.
 
@@ -338,7 +338,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_efs(
         self, **kwargs: Unpack[DescribeLocationEfsRequestTypeDef]
-    ) -> RegionResults[DescribeLocationEfsResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationEfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon EFS
         file system is configured.
 
@@ -348,7 +348,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_fsx_lustre(
         self, **kwargs: Unpack[DescribeLocationFsxLustreRequestTypeDef]
-    ) -> RegionResults[DescribeLocationFsxLustreResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationFsxLustreResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for Lustre file system is configured.
 
@@ -358,7 +358,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_fsx_ontap(
         self, **kwargs: Unpack[DescribeLocationFsxOntapRequestTypeDef]
-    ) -> RegionResults[DescribeLocationFsxOntapResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationFsxOntapResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for NetApp ONTAP file system is configured.
 
@@ -368,7 +368,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_fsx_open_zfs(
         self, **kwargs: Unpack[DescribeLocationFsxOpenZfsRequestTypeDef]
-    ) -> RegionResults[DescribeLocationFsxOpenZfsResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationFsxOpenZfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for OpenZFS file system is configured.
 
@@ -378,7 +378,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_fsx_windows(
         self, **kwargs: Unpack[DescribeLocationFsxWindowsRequestTypeDef]
-    ) -> RegionResults[DescribeLocationFsxWindowsResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationFsxWindowsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an Amazon FSx
         for Windows File Server file system is configured.
 
@@ -388,7 +388,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_hdfs(
         self, **kwargs: Unpack[DescribeLocationHdfsRequestTypeDef]
-    ) -> RegionResults[DescribeLocationHdfsResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationHdfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Hadoop
         Distributed File System (HDFS) is configured.
 
@@ -398,7 +398,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_nfs(
         self, **kwargs: Unpack[DescribeLocationNfsRequestTypeDef]
-    ) -> RegionResults[DescribeLocationNfsResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationNfsResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Network
         File System (NFS) file server is configured.
 
@@ -408,7 +408,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_object_storage(
         self, **kwargs: Unpack[DescribeLocationObjectStorageRequestTypeDef]
-    ) -> RegionResults[DescribeLocationObjectStorageResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationObjectStorageResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an object
         storage system is configured.
 
@@ -418,7 +418,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_s3(
         self, **kwargs: Unpack[DescribeLocationS3RequestTypeDef]
-    ) -> RegionResults[DescribeLocationS3ResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationS3ResponseTypeDef]:
         """Provides details about how an DataSync transfer location for an S3 bucket
         is configured.
 
@@ -428,7 +428,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_location_smb(
         self, **kwargs: Unpack[DescribeLocationSmbRequestTypeDef]
-    ) -> RegionResults[DescribeLocationSmbResponseTypeDef]:
+    ) -> TargetResults[DescribeLocationSmbResponseTypeDef]:
         """Provides details about how an DataSync transfer location for a Server
         Message Block (SMB) file server is configured.
 
@@ -438,7 +438,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_task(
         self, **kwargs: Unpack[DescribeTaskRequestTypeDef]
-    ) -> RegionResults[DescribeTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeTaskResponseTypeDef]:
         """Provides information about a task, which defines where and how DataSync
         transfers your data.
 
@@ -448,7 +448,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def describe_task_execution(
         self, **kwargs: Unpack[DescribeTaskExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeTaskExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeTaskExecutionResponseTypeDef]:
         """Provides information about an execution of your DataSync task. You can use
         this operation to help monitor the progress of an ongoing data transfer or
         check the results of the transfer.
@@ -459,7 +459,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def list_agents(
         self, **kwargs: Unpack[ListAgentsRequestTypeDef]
-    ) -> RegionResults[ListAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAgentsResponseTypeDef]:
         """Returns a list of DataSync agents that belong to an Amazon Web Services
         account in the Amazon Web Services Region specified in the request.
 
@@ -469,7 +469,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def list_locations(
         self, **kwargs: Unpack[ListLocationsRequestTypeDef]
-    ) -> RegionResults[ListLocationsResponseTypeDef]:
+    ) -> TargetResults[ListLocationsResponseTypeDef]:
         """Returns a list of source and destination locations.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListLocations
@@ -478,7 +478,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns all the tags associated with an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTagsForResource
@@ -487,7 +487,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def list_task_executions(
         self, **kwargs: Unpack[ListTaskExecutionsRequestTypeDef]
-    ) -> RegionResults[ListTaskExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListTaskExecutionsResponseTypeDef]:
         """Returns a list of executions for an DataSync transfer task.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTaskExecutions
@@ -496,7 +496,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def list_tasks(
         self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Returns a list of the DataSync tasks you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/ListTasks
@@ -505,7 +505,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def start_task_execution(
         self, **kwargs: Unpack[StartTaskExecutionRequestTypeDef]
-    ) -> RegionResults[StartTaskExecutionResponseTypeDef]:
+    ) -> TargetResults[StartTaskExecutionResponseTypeDef]:
         """Starts an DataSync transfer task. For each task, you can only run one task
         execution at a time.
 
@@ -515,7 +515,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies a tag to an Amazon Web Services resource. Tags are key-value pairs
         that can help you manage, filter, and search for your resources.
 
@@ -525,7 +525,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UntagResource
@@ -534,7 +534,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_agent(
         self, **kwargs: Unpack[UpdateAgentRequestTypeDef]
-    ) -> RegionResults[UpdateAgentResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentResponseTypeDef]:
         """Updates the name of an DataSync agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UpdateAgent
@@ -543,7 +543,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_azure_blob(
         self, **kwargs: Unpack[UpdateLocationAzureBlobRequestTypeDef]
-    ) -> RegionResults[UpdateLocationAzureBlobResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationAzureBlobResponseTypeDef]:
         """Modifies the following configurations of the Microsoft Azure Blob Storage
         transfer location that you're using with DataSync.
 
@@ -553,7 +553,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_efs(
         self, **kwargs: Unpack[UpdateLocationEfsRequestTypeDef]
-    ) -> RegionResults[UpdateLocationEfsResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationEfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon EFS transfer
         location that you're using with DataSync.
 
@@ -563,7 +563,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_fsx_lustre(
         self, **kwargs: Unpack[UpdateLocationFsxLustreRequestTypeDef]
-    ) -> RegionResults[UpdateLocationFsxLustreResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationFsxLustreResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         Lustre transfer location that you're using with DataSync.
 
@@ -573,7 +573,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_fsx_ontap(
         self, **kwargs: Unpack[UpdateLocationFsxOntapRequestTypeDef]
-    ) -> RegionResults[UpdateLocationFsxOntapResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationFsxOntapResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         NetApp ONTAP transfer location that you're using with DataSync.
 
@@ -583,7 +583,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_fsx_open_zfs(
         self, **kwargs: Unpack[UpdateLocationFsxOpenZfsRequestTypeDef]
-    ) -> RegionResults[UpdateLocationFsxOpenZfsResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationFsxOpenZfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         OpenZFS transfer location that you're using with DataSync.
 
@@ -593,7 +593,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_fsx_windows(
         self, **kwargs: Unpack[UpdateLocationFsxWindowsRequestTypeDef]
-    ) -> RegionResults[UpdateLocationFsxWindowsResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationFsxWindowsResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon FSx for
         Windows File Server transfer location that you're using with DataSync.
 
@@ -603,7 +603,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_hdfs(
         self, **kwargs: Unpack[UpdateLocationHdfsRequestTypeDef]
-    ) -> RegionResults[UpdateLocationHdfsResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationHdfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Hadoop Distributed
         File System (HDFS) transfer location that you're using with DataSync.
 
@@ -613,7 +613,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_nfs(
         self, **kwargs: Unpack[UpdateLocationNfsRequestTypeDef]
-    ) -> RegionResults[UpdateLocationNfsResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationNfsResponseTypeDef]:
         """Modifies the following configuration parameters of the Network File System
         (NFS) transfer location that you're using with DataSync.
 
@@ -623,7 +623,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_object_storage(
         self, **kwargs: Unpack[UpdateLocationObjectStorageRequestTypeDef]
-    ) -> RegionResults[UpdateLocationObjectStorageResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationObjectStorageResponseTypeDef]:
         """Modifies the following configuration parameters of the object storage
         transfer location that you're using with DataSync.
 
@@ -633,7 +633,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_s3(
         self, **kwargs: Unpack[UpdateLocationS3RequestTypeDef]
-    ) -> RegionResults[UpdateLocationS3ResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationS3ResponseTypeDef]:
         """Modifies the following configuration parameters of the Amazon S3 transfer
         location that you're using with DataSync.
 
@@ -643,7 +643,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_location_smb(
         self, **kwargs: Unpack[UpdateLocationSmbRequestTypeDef]
-    ) -> RegionResults[UpdateLocationSmbResponseTypeDef]:
+    ) -> TargetResults[UpdateLocationSmbResponseTypeDef]:
         """Modifies the following configuration parameters of the Server Message
         Block (SMB) transfer location that you're using with DataSync.
 
@@ -653,7 +653,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_task(
         self, **kwargs: Unpack[UpdateTaskRequestTypeDef]
-    ) -> RegionResults[UpdateTaskResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskResponseTypeDef]:
         """Updates the configuration of a task, which defines where and how DataSync
         transfers your data.
 
@@ -663,7 +663,7 @@ class MultiRegionDataSync(MultiRegionClient):
 
     def update_task_execution(
         self, **kwargs: Unpack[UpdateTaskExecutionRequestTypeDef]
-    ) -> RegionResults[UpdateTaskExecutionResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskExecutionResponseTypeDef]:
         """Updates the configuration of a running DataSync task execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/datasync-2018-11-09/UpdateTaskExecution
@@ -677,7 +677,7 @@ class MultiRegionDataSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentsRequestTypeDef],
-    ) -> RegionResults[ListAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAgentsResponseTypeDef]:
         """Every page of ListAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -701,7 +701,7 @@ class MultiRegionDataSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLocationsRequestTypeDef],
-    ) -> RegionResults[ListLocationsResponseTypeDef]:
+    ) -> TargetResults[ListLocationsResponseTypeDef]:
         """Every page of ListLocations in every target, merged per target (botocore's
         build_full_result).
 
@@ -724,7 +724,7 @@ class MultiRegionDataSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -747,7 +747,7 @@ class MultiRegionDataSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaskExecutionsRequestTypeDef],
-    ) -> RegionResults[ListTaskExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListTaskExecutionsResponseTypeDef]:
         """Every page of ListTaskExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -770,7 +770,7 @@ class MultiRegionDataSync(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 

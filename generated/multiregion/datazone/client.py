@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -444,7 +444,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def accept_predictions(
         self, **kwargs: Unpack[AcceptPredictionsInputTypeDef]
-    ) -> RegionResults[AcceptPredictionsOutputTypeDef]:
+    ) -> TargetResults[AcceptPredictionsOutputTypeDef]:
         """Accepts automatically generated business-friendly metadata for your Amazon
         DataZone assets.
 
@@ -454,7 +454,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def accept_subscription_request(
         self, **kwargs: Unpack[AcceptSubscriptionRequestInputTypeDef]
-    ) -> RegionResults[AcceptSubscriptionRequestOutputTypeDef]:
+    ) -> TargetResults[AcceptSubscriptionRequestOutputTypeDef]:
         """Accepts a subscription request to a specific asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AcceptSubscriptionRequest
@@ -463,7 +463,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def add_entity_owner(
         self, **kwargs: Unpack[AddEntityOwnerInputTypeDef]
-    ) -> RegionResults[AddEntityOwnerOutputTypeDef]:
+    ) -> TargetResults[AddEntityOwnerOutputTypeDef]:
         """Adds the owner of an entity (a domain unit).
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AddEntityOwner
@@ -472,7 +472,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def add_policy_grant(
         self, **kwargs: Unpack[AddPolicyGrantInputTypeDef]
-    ) -> RegionResults[AddPolicyGrantOutputTypeDef]:
+    ) -> TargetResults[AddPolicyGrantOutputTypeDef]:
         """Adds a policy grant (an authorization policy) to a specified entity,
         including domain units, environment blueprint configurations, or
         environment profiles.
@@ -483,7 +483,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def associate_environment_role(
         self, **kwargs: Unpack[AssociateEnvironmentRoleInputTypeDef]
-    ) -> RegionResults[AssociateEnvironmentRoleOutputTypeDef]:
+    ) -> TargetResults[AssociateEnvironmentRoleOutputTypeDef]:
         """Associates the environment role in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AssociateEnvironmentRole
@@ -492,7 +492,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def associate_governed_terms(
         self, **kwargs: Unpack[AssociateGovernedTermsInputTypeDef]
-    ) -> RegionResults[AssociateGovernedTermsOutputTypeDef]:
+    ) -> TargetResults[AssociateGovernedTermsOutputTypeDef]:
         """Associates governed terms with an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/AssociateGovernedTerms
@@ -501,7 +501,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def batch_get_attributes_metadata(
         self, **kwargs: Unpack[BatchGetAttributesMetadataInputTypeDef]
-    ) -> RegionResults[BatchGetAttributesMetadataOutputTypeDef]:
+    ) -> TargetResults[BatchGetAttributesMetadataOutputTypeDef]:
         """Gets the attribute metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/BatchGetAttributesMetadata
@@ -510,7 +510,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def batch_put_attributes_metadata(
         self, **kwargs: Unpack[BatchPutAttributesMetadataInputTypeDef]
-    ) -> RegionResults[BatchPutAttributesMetadataOutputTypeDef]:
+    ) -> TargetResults[BatchPutAttributesMetadataOutputTypeDef]:
         """Writes the attribute metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/BatchPutAttributesMetadata
@@ -519,7 +519,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def cancel_metadata_generation_run(
         self, **kwargs: Unpack[CancelMetadataGenerationRunInputTypeDef]
-    ) -> RegionResults[CancelMetadataGenerationRunOutputTypeDef]:
+    ) -> TargetResults[CancelMetadataGenerationRunOutputTypeDef]:
         """Cancels the metadata generation run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CancelMetadataGenerationRun
@@ -528,7 +528,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def cancel_subscription(
         self, **kwargs: Unpack[CancelSubscriptionInputTypeDef]
-    ) -> RegionResults[CancelSubscriptionOutputTypeDef]:
+    ) -> TargetResults[CancelSubscriptionOutputTypeDef]:
         """Cancels the subscription to the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CancelSubscription
@@ -537,7 +537,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_account_pool(
         self, **kwargs: Unpack[CreateAccountPoolInputTypeDef]
-    ) -> RegionResults[CreateAccountPoolOutputTypeDef]:
+    ) -> TargetResults[CreateAccountPoolOutputTypeDef]:
         """Creates an account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAccountPool
@@ -546,7 +546,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_asset(
         self, **kwargs: Unpack[CreateAssetInputTypeDef]
-    ) -> RegionResults[CreateAssetOutputTypeDef]:
+    ) -> TargetResults[CreateAssetOutputTypeDef]:
         """Creates an asset in Amazon DataZone catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAsset
@@ -555,7 +555,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_asset_filter(
         self, **kwargs: Unpack[CreateAssetFilterInputTypeDef]
-    ) -> RegionResults[CreateAssetFilterOutputTypeDef]:
+    ) -> TargetResults[CreateAssetFilterOutputTypeDef]:
         """Creates a data asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetFilter
@@ -564,7 +564,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_asset_revision(
         self, **kwargs: Unpack[CreateAssetRevisionInputTypeDef]
-    ) -> RegionResults[CreateAssetRevisionOutputTypeDef]:
+    ) -> TargetResults[CreateAssetRevisionOutputTypeDef]:
         """Creates a revision of the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetRevision
@@ -573,7 +573,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_asset_type(
         self, **kwargs: Unpack[CreateAssetTypeInputTypeDef]
-    ) -> RegionResults[CreateAssetTypeOutputTypeDef]:
+    ) -> TargetResults[CreateAssetTypeOutputTypeDef]:
         """Creates a custom asset type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateAssetType
@@ -582,7 +582,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionInputTypeDef]
-    ) -> RegionResults[CreateConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateConnectionOutputTypeDef]:
         """Creates a new connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -593,7 +593,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_data_product(
         self, **kwargs: Unpack[CreateDataProductInputTypeDef]
-    ) -> RegionResults[CreateDataProductOutputTypeDef]:
+    ) -> TargetResults[CreateDataProductOutputTypeDef]:
         """Creates a data product.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataProduct
@@ -602,7 +602,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_data_product_revision(
         self, **kwargs: Unpack[CreateDataProductRevisionInputTypeDef]
-    ) -> RegionResults[CreateDataProductRevisionOutputTypeDef]:
+    ) -> TargetResults[CreateDataProductRevisionOutputTypeDef]:
         """Creates a data product revision.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataProductRevision
@@ -611,7 +611,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceInputTypeDef]
-    ) -> RegionResults[CreateDataSourceOutputTypeDef]:
+    ) -> TargetResults[CreateDataSourceOutputTypeDef]:
         """Creates an Amazon DataZone data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDataSource
@@ -620,7 +620,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainInputTypeDef]
-    ) -> RegionResults[CreateDomainOutputTypeDef]:
+    ) -> TargetResults[CreateDomainOutputTypeDef]:
         """Creates an Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDomain
@@ -629,7 +629,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_domain_unit(
         self, **kwargs: Unpack[CreateDomainUnitInputTypeDef]
-    ) -> RegionResults[CreateDomainUnitOutputTypeDef]:
+    ) -> TargetResults[CreateDomainUnitOutputTypeDef]:
         """Creates a domain unit in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDomainUnit
@@ -638,7 +638,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
         """Create an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironment
@@ -647,7 +647,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_environment_action(
         self, **kwargs: Unpack[CreateEnvironmentActionInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentActionOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentActionOutputTypeDef]:
         """Creates an action for the environment, for example, creates a console link
         for an analytics tool that is available in this environment.
 
@@ -657,7 +657,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_environment_blueprint(
         self, **kwargs: Unpack[CreateEnvironmentBlueprintInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentBlueprintOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentBlueprintOutputTypeDef]:
         """Creates a Amazon DataZone blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironmentBlueprint
@@ -666,7 +666,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_environment_profile(
         self, **kwargs: Unpack[CreateEnvironmentProfileInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentProfileOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentProfileOutputTypeDef]:
         """Creates an Amazon DataZone environment profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateEnvironmentProfile
@@ -675,7 +675,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_form_type(
         self, **kwargs: Unpack[CreateFormTypeInputTypeDef]
-    ) -> RegionResults[CreateFormTypeOutputTypeDef]:
+    ) -> TargetResults[CreateFormTypeOutputTypeDef]:
         """Creates a metadata form type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateFormType
@@ -684,7 +684,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_glossary(
         self, **kwargs: Unpack[CreateGlossaryInputTypeDef]
-    ) -> RegionResults[CreateGlossaryOutputTypeDef]:
+    ) -> TargetResults[CreateGlossaryOutputTypeDef]:
         """Creates an Amazon DataZone business glossary.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGlossary
@@ -693,7 +693,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_glossary_term(
         self, **kwargs: Unpack[CreateGlossaryTermInputTypeDef]
-    ) -> RegionResults[CreateGlossaryTermOutputTypeDef]:
+    ) -> TargetResults[CreateGlossaryTermOutputTypeDef]:
         """Creates a business glossary term.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGlossaryTerm
@@ -702,7 +702,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_group_profile(
         self, **kwargs: Unpack[CreateGroupProfileInputTypeDef]
-    ) -> RegionResults[CreateGroupProfileOutputTypeDef]:
+    ) -> TargetResults[CreateGroupProfileOutputTypeDef]:
         """Creates a group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateGroupProfile
@@ -711,7 +711,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_listing_change_set(
         self, **kwargs: Unpack[CreateListingChangeSetInputTypeDef]
-    ) -> RegionResults[CreateListingChangeSetOutputTypeDef]:
+    ) -> TargetResults[CreateListingChangeSetOutputTypeDef]:
         """Publishes a listing (a record of an asset at a given time) or removes a
         listing from the catalog.
 
@@ -721,7 +721,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_notebook(
         self, **kwargs: Unpack[CreateNotebookInputTypeDef]
-    ) -> RegionResults[CreateNotebookOutputTypeDef]:
+    ) -> TargetResults[CreateNotebookOutputTypeDef]:
         """Creates a notebook in Amazon SageMaker Unified Studio. A notebook is a
         collaborative document within a project that contains code cells for
         interactive computing.
@@ -732,7 +732,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> RegionResults[CreateProjectOutputTypeDef]:
+    ) -> TargetResults[CreateProjectOutputTypeDef]:
         """Creates an Amazon DataZone project.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProject
@@ -741,7 +741,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_project_membership(
         self, **kwargs: Unpack[CreateProjectMembershipInputTypeDef]
-    ) -> RegionResults[CreateProjectMembershipOutputTypeDef]:
+    ) -> TargetResults[CreateProjectMembershipOutputTypeDef]:
         """Creates a project membership in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProjectMembership
@@ -750,7 +750,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_project_profile(
         self, **kwargs: Unpack[CreateProjectProfileInputTypeDef]
-    ) -> RegionResults[CreateProjectProfileOutputTypeDef]:
+    ) -> TargetResults[CreateProjectProfileOutputTypeDef]:
         """Creates a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateProjectProfile
@@ -759,7 +759,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleInputTypeDef]
-    ) -> RegionResults[CreateRuleOutputTypeDef]:
+    ) -> TargetResults[CreateRuleOutputTypeDef]:
         """Creates a rule in Amazon DataZone. A rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -776,7 +776,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_subscription_grant(
         self, **kwargs: Unpack[CreateSubscriptionGrantInputTypeDef]
-    ) -> RegionResults[CreateSubscriptionGrantOutputTypeDef]:
+    ) -> TargetResults[CreateSubscriptionGrantOutputTypeDef]:
         """Creates a subsscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionGrant
@@ -785,7 +785,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_subscription_request(
         self, **kwargs: Unpack[CreateSubscriptionRequestInputTypeDef]
-    ) -> RegionResults[CreateSubscriptionRequestOutputTypeDef]:
+    ) -> TargetResults[CreateSubscriptionRequestOutputTypeDef]:
         """Creates a subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionRequest
@@ -794,7 +794,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_subscription_target(
         self, **kwargs: Unpack[CreateSubscriptionTargetInputTypeDef]
-    ) -> RegionResults[CreateSubscriptionTargetOutputTypeDef]:
+    ) -> TargetResults[CreateSubscriptionTargetOutputTypeDef]:
         """Creates a subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateSubscriptionTarget
@@ -803,7 +803,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def create_user_profile(
         self, **kwargs: Unpack[CreateUserProfileInputTypeDef]
-    ) -> RegionResults[CreateUserProfileOutputTypeDef]:
+    ) -> TargetResults[CreateUserProfileOutputTypeDef]:
         """Creates a user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateUserProfile
@@ -812,7 +812,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_account_pool(
         self, **kwargs: Unpack[DeleteAccountPoolInputTypeDef]
-    ) -> RegionResults[DeleteAccountPoolOutputTypeDef]:
+    ) -> TargetResults[DeleteAccountPoolOutputTypeDef]:
         """Deletes an account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAccountPool
@@ -821,7 +821,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_asset(
         self, **kwargs: Unpack[DeleteAssetInputTypeDef]
-    ) -> RegionResults[DeleteAssetOutputTypeDef]:
+    ) -> TargetResults[DeleteAssetOutputTypeDef]:
         """Deletes an asset in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAsset
@@ -830,7 +830,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_asset_filter(
         self, **kwargs: Unpack[DeleteAssetFilterInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAssetFilter
@@ -839,7 +839,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_asset_type(
         self, **kwargs: Unpack[DeleteAssetTypeInputTypeDef]
-    ) -> RegionResults[DeleteAssetTypeOutputTypeDef]:
+    ) -> TargetResults[DeleteAssetTypeOutputTypeDef]:
         """Deletes an asset type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteAssetType
@@ -848,7 +848,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionInputTypeDef]
-    ) -> RegionResults[DeleteConnectionOutputTypeDef]:
+    ) -> TargetResults[DeleteConnectionOutputTypeDef]:
         """Deletes and connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -859,7 +859,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_data_export_configuration(
         self, **kwargs: Unpack[DeleteDataExportConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteDataExportConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteDataExportConfigurationOutputTypeDef]:
         """Deletes data export configuration for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDataExportConfiguration
@@ -868,7 +868,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_data_product(
         self, **kwargs: Unpack[DeleteDataProductInputTypeDef]
-    ) -> RegionResults[DeleteDataProductOutputTypeDef]:
+    ) -> TargetResults[DeleteDataProductOutputTypeDef]:
         """Deletes a data product in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDataProduct
@@ -877,7 +877,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceInputTypeDef]
-    ) -> RegionResults[DeleteDataSourceOutputTypeDef]:
+    ) -> TargetResults[DeleteDataSourceOutputTypeDef]:
         """Deletes a data source in Amazon DataZone.
 
         Deprecated parameters: clientToken.
@@ -888,7 +888,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainInputTypeDef]
-    ) -> RegionResults[DeleteDomainOutputTypeDef]:
+    ) -> TargetResults[DeleteDomainOutputTypeDef]:
         """Deletes a Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDomain
@@ -897,7 +897,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_domain_unit(
         self, **kwargs: Unpack[DeleteDomainUnitInputTypeDef]
-    ) -> RegionResults[DeleteDomainUnitOutputTypeDef]:
+    ) -> TargetResults[DeleteDomainUnitOutputTypeDef]:
         """Deletes a domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDomainUnit
@@ -906,7 +906,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironment
@@ -915,7 +915,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_environment_action(
         self, **kwargs: Unpack[DeleteEnvironmentActionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an action for the environment, for example, deletes a console link
         for an analytics tool that is available in this environment.
 
@@ -925,7 +925,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_environment_blueprint(
         self, **kwargs: Unpack[DeleteEnvironmentBlueprintInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a blueprint in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentBlueprint
@@ -934,7 +934,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_environment_blueprint_configuration(
         self, **kwargs: Unpack[DeleteEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentBlueprintConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Deletes the blueprint configuration in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentBlueprintConfiguration
@@ -943,7 +943,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_environment_profile(
         self, **kwargs: Unpack[DeleteEnvironmentProfileInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an environment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteEnvironmentProfile
@@ -952,7 +952,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_form_type(
         self, **kwargs: Unpack[DeleteFormTypeInputTypeDef]
-    ) -> RegionResults[DeleteFormTypeOutputTypeDef]:
+    ) -> TargetResults[DeleteFormTypeOutputTypeDef]:
         """Deletes and metadata form type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteFormType
@@ -961,7 +961,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_glossary(
         self, **kwargs: Unpack[DeleteGlossaryInputTypeDef]
-    ) -> RegionResults[DeleteGlossaryOutputTypeDef]:
+    ) -> TargetResults[DeleteGlossaryOutputTypeDef]:
         """Deletes a business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteGlossary
@@ -970,7 +970,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_glossary_term(
         self, **kwargs: Unpack[DeleteGlossaryTermInputTypeDef]
-    ) -> RegionResults[DeleteGlossaryTermOutputTypeDef]:
+    ) -> TargetResults[DeleteGlossaryTermOutputTypeDef]:
         """Deletes a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteGlossaryTerm
@@ -979,7 +979,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_listing(
         self, **kwargs: Unpack[DeleteListingInputTypeDef]
-    ) -> RegionResults[DeleteListingOutputTypeDef]:
+    ) -> TargetResults[DeleteListingOutputTypeDef]:
         """Deletes a listing (a record of an asset at a given time).
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteListing
@@ -988,7 +988,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_notebook(
         self, **kwargs: Unpack[DeleteNotebookInputTypeDef]
-    ) -> RegionResults[DeleteNotebookOutputTypeDef]:
+    ) -> TargetResults[DeleteNotebookOutputTypeDef]:
         """Deletes a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteNotebook
@@ -997,7 +997,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> RegionResults[DeleteProjectOutputTypeDef]:
+    ) -> TargetResults[DeleteProjectOutputTypeDef]:
         """Deletes a project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProject
@@ -1006,7 +1006,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_project_membership(
         self, **kwargs: Unpack[DeleteProjectMembershipInputTypeDef]
-    ) -> RegionResults[DeleteProjectMembershipOutputTypeDef]:
+    ) -> TargetResults[DeleteProjectMembershipOutputTypeDef]:
         """Deletes project membership in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProjectMembership
@@ -1015,7 +1015,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_project_profile(
         self, **kwargs: Unpack[DeleteProjectProfileInputTypeDef]
-    ) -> RegionResults[DeleteProjectProfileOutputTypeDef]:
+    ) -> TargetResults[DeleteProjectProfileOutputTypeDef]:
         """Deletes a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteProjectProfile
@@ -1024,7 +1024,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleInputTypeDef]
-    ) -> RegionResults[DeleteRuleOutputTypeDef]:
+    ) -> TargetResults[DeleteRuleOutputTypeDef]:
         """Deletes a rule in Amazon DataZone. A rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -1041,7 +1041,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_subscription_grant(
         self, **kwargs: Unpack[DeleteSubscriptionGrantInputTypeDef]
-    ) -> RegionResults[DeleteSubscriptionGrantOutputTypeDef]:
+    ) -> TargetResults[DeleteSubscriptionGrantOutputTypeDef]:
         """Deletes and subscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionGrant
@@ -1050,7 +1050,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_subscription_request(
         self, **kwargs: Unpack[DeleteSubscriptionRequestInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionRequest
@@ -1059,7 +1059,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_subscription_target(
         self, **kwargs: Unpack[DeleteSubscriptionTargetInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteSubscriptionTarget
@@ -1068,7 +1068,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def delete_time_series_data_points(
         self, **kwargs: Unpack[DeleteTimeSeriesDataPointsInputTypeDef]
-    ) -> RegionResults[DeleteTimeSeriesDataPointsOutputTypeDef]:
+    ) -> TargetResults[DeleteTimeSeriesDataPointsOutputTypeDef]:
         """Deletes the specified time series form for the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteTimeSeriesDataPoints
@@ -1077,7 +1077,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def disassociate_environment_role(
         self, **kwargs: Unpack[DisassociateEnvironmentRoleInputTypeDef]
-    ) -> RegionResults[DisassociateEnvironmentRoleOutputTypeDef]:
+    ) -> TargetResults[DisassociateEnvironmentRoleOutputTypeDef]:
         """Disassociates the environment role in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DisassociateEnvironmentRole
@@ -1086,7 +1086,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def disassociate_governed_terms(
         self, **kwargs: Unpack[DisassociateGovernedTermsInputTypeDef]
-    ) -> RegionResults[DisassociateGovernedTermsOutputTypeDef]:
+    ) -> TargetResults[DisassociateGovernedTermsOutputTypeDef]:
         """Disassociates restricted terms from an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DisassociateGovernedTerms
@@ -1095,7 +1095,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_account_pool(
         self, **kwargs: Unpack[GetAccountPoolInputTypeDef]
-    ) -> RegionResults[GetAccountPoolOutputTypeDef]:
+    ) -> TargetResults[GetAccountPoolOutputTypeDef]:
         """Gets the details of the account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAccountPool
@@ -1104,7 +1104,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_asset(
         self, **kwargs: Unpack[GetAssetInputTypeDef]
-    ) -> RegionResults[GetAssetOutputTypeDef]:
+    ) -> TargetResults[GetAssetOutputTypeDef]:
         """Gets an Amazon DataZone asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAsset
@@ -1113,7 +1113,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_asset_filter(
         self, **kwargs: Unpack[GetAssetFilterInputTypeDef]
-    ) -> RegionResults[GetAssetFilterOutputTypeDef]:
+    ) -> TargetResults[GetAssetFilterOutputTypeDef]:
         """Gets an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAssetFilter
@@ -1122,7 +1122,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_asset_type(
         self, **kwargs: Unpack[GetAssetTypeInputTypeDef]
-    ) -> RegionResults[GetAssetTypeOutputTypeDef]:
+    ) -> TargetResults[GetAssetTypeOutputTypeDef]:
         """Gets an Amazon DataZone asset type.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetAssetType
@@ -1131,7 +1131,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionInputTypeDef]
-    ) -> RegionResults[GetConnectionOutputTypeDef]:
+    ) -> TargetResults[GetConnectionOutputTypeDef]:
         """Gets a connection. In Amazon DataZone, a connection enables you to connect
         your resources (domains, projects, and environments) to external resources
         and services.
@@ -1142,7 +1142,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_data_export_configuration(
         self, **kwargs: Unpack[GetDataExportConfigurationInputTypeDef]
-    ) -> RegionResults[GetDataExportConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetDataExportConfigurationOutputTypeDef]:
         """Gets data export configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataExportConfiguration
@@ -1151,7 +1151,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_data_product(
         self, **kwargs: Unpack[GetDataProductInputTypeDef]
-    ) -> RegionResults[GetDataProductOutputTypeDef]:
+    ) -> TargetResults[GetDataProductOutputTypeDef]:
         """Gets the data product.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataProduct
@@ -1160,7 +1160,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceInputTypeDef]
-    ) -> RegionResults[GetDataSourceOutputTypeDef]:
+    ) -> TargetResults[GetDataSourceOutputTypeDef]:
         """Gets an Amazon DataZone data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataSource
@@ -1169,7 +1169,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_data_source_run(
         self, **kwargs: Unpack[GetDataSourceRunInputTypeDef]
-    ) -> RegionResults[GetDataSourceRunOutputTypeDef]:
+    ) -> TargetResults[GetDataSourceRunOutputTypeDef]:
         """Gets an Amazon DataZone data source run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataSourceRun
@@ -1178,7 +1178,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_domain(
         self, **kwargs: Unpack[GetDomainInputTypeDef]
-    ) -> RegionResults[GetDomainOutputTypeDef]:
+    ) -> TargetResults[GetDomainOutputTypeDef]:
         """Gets an Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDomain
@@ -1187,7 +1187,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_domain_unit(
         self, **kwargs: Unpack[GetDomainUnitInputTypeDef]
-    ) -> RegionResults[GetDomainUnitOutputTypeDef]:
+    ) -> TargetResults[GetDomainUnitOutputTypeDef]:
         """Gets the details of the specified domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDomainUnit
@@ -1196,7 +1196,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> RegionResults[GetEnvironmentOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
         """Gets an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironment
@@ -1205,7 +1205,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment_action(
         self, **kwargs: Unpack[GetEnvironmentActionInputTypeDef]
-    ) -> RegionResults[GetEnvironmentActionOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentActionOutputTypeDef]:
         """Gets the specified environment action.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentAction
@@ -1214,7 +1214,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment_blueprint(
         self, **kwargs: Unpack[GetEnvironmentBlueprintInputTypeDef]
-    ) -> RegionResults[GetEnvironmentBlueprintOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentBlueprintOutputTypeDef]:
         """Gets an Amazon DataZone blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentBlueprint
@@ -1223,7 +1223,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment_blueprint_configuration(
         self, **kwargs: Unpack[GetEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> RegionResults[GetEnvironmentBlueprintConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Gets the blueprint configuration in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentBlueprintConfiguration
@@ -1232,7 +1232,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment_credentials(
         self, **kwargs: Unpack[GetEnvironmentCredentialsInputTypeDef]
-    ) -> RegionResults[GetEnvironmentCredentialsOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentCredentialsOutputTypeDef]:
         """Gets the credentials of an environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentCredentials
@@ -1241,7 +1241,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_environment_profile(
         self, **kwargs: Unpack[GetEnvironmentProfileInputTypeDef]
-    ) -> RegionResults[GetEnvironmentProfileOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentProfileOutputTypeDef]:
         """Gets an evinronment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetEnvironmentProfile
@@ -1250,7 +1250,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_form_type(
         self, **kwargs: Unpack[GetFormTypeInputTypeDef]
-    ) -> RegionResults[GetFormTypeOutputTypeDef]:
+    ) -> TargetResults[GetFormTypeOutputTypeDef]:
         """Gets a metadata form type in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetFormType
@@ -1259,7 +1259,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_glossary(
         self, **kwargs: Unpack[GetGlossaryInputTypeDef]
-    ) -> RegionResults[GetGlossaryOutputTypeDef]:
+    ) -> TargetResults[GetGlossaryOutputTypeDef]:
         """Gets a business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGlossary
@@ -1268,7 +1268,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_glossary_term(
         self, **kwargs: Unpack[GetGlossaryTermInputTypeDef]
-    ) -> RegionResults[GetGlossaryTermOutputTypeDef]:
+    ) -> TargetResults[GetGlossaryTermOutputTypeDef]:
         """Gets a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGlossaryTerm
@@ -1277,7 +1277,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_group_profile(
         self, **kwargs: Unpack[GetGroupProfileInputTypeDef]
-    ) -> RegionResults[GetGroupProfileOutputTypeDef]:
+    ) -> TargetResults[GetGroupProfileOutputTypeDef]:
         """Gets a group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetGroupProfile
@@ -1286,7 +1286,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_iam_portal_login_url(
         self, **kwargs: Unpack[GetIamPortalLoginUrlInputTypeDef]
-    ) -> RegionResults[GetIamPortalLoginUrlOutputTypeDef]:
+    ) -> TargetResults[GetIamPortalLoginUrlOutputTypeDef]:
         """Gets the data portal URL for the specified Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetIamPortalLoginUrl
@@ -1295,7 +1295,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_job_run(
         self, **kwargs: Unpack[GetJobRunInputTypeDef]
-    ) -> RegionResults[GetJobRunOutputTypeDef]:
+    ) -> TargetResults[GetJobRunOutputTypeDef]:
         """The details of the job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetJobRun
@@ -1304,7 +1304,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_lineage_event(
         self, **kwargs: Unpack[GetLineageEventInputTypeDef]
-    ) -> RegionResults[GetLineageEventOutputTypeDef]:
+    ) -> TargetResults[GetLineageEventOutputTypeDef]:
         """Describes the lineage event.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetLineageEvent
@@ -1313,7 +1313,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_lineage_node(
         self, **kwargs: Unpack[GetLineageNodeInputTypeDef]
-    ) -> RegionResults[GetLineageNodeOutputTypeDef]:
+    ) -> TargetResults[GetLineageNodeOutputTypeDef]:
         """Gets the data lineage node.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetLineageNode
@@ -1322,7 +1322,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_listing(
         self, **kwargs: Unpack[GetListingInputTypeDef]
-    ) -> RegionResults[GetListingOutputTypeDef]:
+    ) -> TargetResults[GetListingOutputTypeDef]:
         """Gets a listing (a record of an asset at a given time). If you specify a
         listing version, only details that are specific to that version are
         returned.
@@ -1333,7 +1333,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_metadata_generation_run(
         self, **kwargs: Unpack[GetMetadataGenerationRunInputTypeDef]
-    ) -> RegionResults[GetMetadataGenerationRunOutputTypeDef]:
+    ) -> TargetResults[GetMetadataGenerationRunOutputTypeDef]:
         """Gets a metadata generation run in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetMetadataGenerationRun
@@ -1342,7 +1342,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_notebook(
         self, **kwargs: Unpack[GetNotebookInputTypeDef]
-    ) -> RegionResults[GetNotebookOutputTypeDef]:
+    ) -> TargetResults[GetNotebookOutputTypeDef]:
         """Gets the details of a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebook
@@ -1351,7 +1351,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_notebook_export(
         self, **kwargs: Unpack[GetNotebookExportInputTypeDef]
-    ) -> RegionResults[GetNotebookExportOutputTypeDef]:
+    ) -> TargetResults[GetNotebookExportOutputTypeDef]:
         """Gets the details of a notebook export in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebookExport
@@ -1360,7 +1360,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_notebook_run(
         self, **kwargs: Unpack[GetNotebookRunInputTypeDef]
-    ) -> RegionResults[GetNotebookRunOutputTypeDef]:
+    ) -> TargetResults[GetNotebookRunOutputTypeDef]:
         """Gets the details of a notebook run in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetNotebookRun
@@ -1369,7 +1369,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_project(
         self, **kwargs: Unpack[GetProjectInputTypeDef]
-    ) -> RegionResults[GetProjectOutputTypeDef]:
+    ) -> TargetResults[GetProjectOutputTypeDef]:
         """Gets a project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetProject
@@ -1378,7 +1378,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_project_profile(
         self, **kwargs: Unpack[GetProjectProfileInputTypeDef]
-    ) -> RegionResults[GetProjectProfileOutputTypeDef]:
+    ) -> TargetResults[GetProjectProfileOutputTypeDef]:
         """The details of the project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetProjectProfile
@@ -1387,7 +1387,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_rule(
         self, **kwargs: Unpack[GetRuleInputTypeDef]
-    ) -> RegionResults[GetRuleOutputTypeDef]:
+    ) -> TargetResults[GetRuleOutputTypeDef]:
         """Gets the details of a rule in Amazon DataZone. A rule is a formal
         agreement that enforces specific requirements across user workflows (e.g.,
         publishing assets to the catalog, requesting subscriptions, creating
@@ -1404,7 +1404,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_subscription(
         self, **kwargs: Unpack[GetSubscriptionInputTypeDef]
-    ) -> RegionResults[GetSubscriptionOutputTypeDef]:
+    ) -> TargetResults[GetSubscriptionOutputTypeDef]:
         """Gets a subscription in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscription
@@ -1413,7 +1413,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_subscription_grant(
         self, **kwargs: Unpack[GetSubscriptionGrantInputTypeDef]
-    ) -> RegionResults[GetSubscriptionGrantOutputTypeDef]:
+    ) -> TargetResults[GetSubscriptionGrantOutputTypeDef]:
         """Gets the subscription grant in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionGrant
@@ -1422,7 +1422,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_subscription_request_details(
         self, **kwargs: Unpack[GetSubscriptionRequestDetailsInputTypeDef]
-    ) -> RegionResults[GetSubscriptionRequestDetailsOutputTypeDef]:
+    ) -> TargetResults[GetSubscriptionRequestDetailsOutputTypeDef]:
         """Gets the details of the specified subscription request.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionRequestDetails
@@ -1431,7 +1431,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_subscription_target(
         self, **kwargs: Unpack[GetSubscriptionTargetInputTypeDef]
-    ) -> RegionResults[GetSubscriptionTargetOutputTypeDef]:
+    ) -> TargetResults[GetSubscriptionTargetOutputTypeDef]:
         """Gets the subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetSubscriptionTarget
@@ -1440,7 +1440,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_time_series_data_point(
         self, **kwargs: Unpack[GetTimeSeriesDataPointInputTypeDef]
-    ) -> RegionResults[GetTimeSeriesDataPointOutputTypeDef]:
+    ) -> TargetResults[GetTimeSeriesDataPointOutputTypeDef]:
         """Gets the existing data point for the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetTimeSeriesDataPoint
@@ -1449,7 +1449,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def get_user_profile(
         self, **kwargs: Unpack[GetUserProfileInputTypeDef]
-    ) -> RegionResults[GetUserProfileOutputTypeDef]:
+    ) -> TargetResults[GetUserProfileOutputTypeDef]:
         """Gets a user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetUserProfile
@@ -1458,7 +1458,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_account_pools(
         self, **kwargs: Unpack[ListAccountPoolsInputTypeDef]
-    ) -> RegionResults[ListAccountPoolsOutputTypeDef]:
+    ) -> TargetResults[ListAccountPoolsOutputTypeDef]:
         """Lists existing account pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountPools
@@ -1467,7 +1467,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_accounts_in_account_pool(
         self, **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef]
-    ) -> RegionResults[ListAccountsInAccountPoolOutputTypeDef]:
+    ) -> TargetResults[ListAccountsInAccountPoolOutputTypeDef]:
         """Lists the accounts in the specified account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAccountsInAccountPool
@@ -1476,7 +1476,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_asset_filters(
         self, **kwargs: Unpack[ListAssetFiltersInputTypeDef]
-    ) -> RegionResults[ListAssetFiltersOutputTypeDef]:
+    ) -> TargetResults[ListAssetFiltersOutputTypeDef]:
         """Lists asset filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetFilters
@@ -1485,7 +1485,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_asset_revisions(
         self, **kwargs: Unpack[ListAssetRevisionsInputTypeDef]
-    ) -> RegionResults[ListAssetRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListAssetRevisionsOutputTypeDef]:
         """Lists the revisions for the asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListAssetRevisions
@@ -1494,7 +1494,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsInputTypeDef]
-    ) -> RegionResults[ListConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListConnectionsOutputTypeDef]:
         """Lists connections. In Amazon DataZone, a connection enables you to connect
         your resources (domains, projects, and environments) to external resources
         and services.
@@ -1505,7 +1505,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_data_product_revisions(
         self, **kwargs: Unpack[ListDataProductRevisionsInputTypeDef]
-    ) -> RegionResults[ListDataProductRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListDataProductRevisionsOutputTypeDef]:
         """Lists data product revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataProductRevisions
@@ -1514,7 +1514,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_data_source_run_activities(
         self, **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef]
-    ) -> RegionResults[ListDataSourceRunActivitiesOutputTypeDef]:
+    ) -> TargetResults[ListDataSourceRunActivitiesOutputTypeDef]:
         """Lists data source run activities.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRunActivities
@@ -1523,7 +1523,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_data_source_runs(
         self, **kwargs: Unpack[ListDataSourceRunsInputTypeDef]
-    ) -> RegionResults[ListDataSourceRunsOutputTypeDef]:
+    ) -> TargetResults[ListDataSourceRunsOutputTypeDef]:
         """Lists data source runs in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSourceRuns
@@ -1532,7 +1532,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesInputTypeDef]
-    ) -> RegionResults[ListDataSourcesOutputTypeDef]:
+    ) -> TargetResults[ListDataSourcesOutputTypeDef]:
         """Lists data sources in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSources
@@ -1541,7 +1541,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_domain_units_for_parent(
         self, **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef]
-    ) -> RegionResults[ListDomainUnitsForParentOutputTypeDef]:
+    ) -> TargetResults[ListDomainUnitsForParentOutputTypeDef]:
         """Lists child domain units for the specified parent domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomainUnitsForParent
@@ -1550,7 +1550,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> RegionResults[ListDomainsOutputTypeDef]:
+    ) -> TargetResults[ListDomainsOutputTypeDef]:
         """Lists Amazon DataZone domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDomains
@@ -1559,7 +1559,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_entity_owners(
         self, **kwargs: Unpack[ListEntityOwnersInputTypeDef]
-    ) -> RegionResults[ListEntityOwnersOutputTypeDef]:
+    ) -> TargetResults[ListEntityOwnersOutputTypeDef]:
         """Lists the entity (domain units) owners.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEntityOwners
@@ -1568,7 +1568,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_environment_actions(
         self, **kwargs: Unpack[ListEnvironmentActionsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentActionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentActionsOutputTypeDef]:
         """Lists existing environment actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentActions
@@ -1577,7 +1577,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_environment_blueprint_configurations(
         self, **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
         """Lists blueprint configurations for a Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprintConfigurations
@@ -1586,7 +1586,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_environment_blueprints(
         self, **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentBlueprintsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentBlueprintsOutputTypeDef]:
         """Lists blueprints in an Amazon DataZone environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentBlueprints
@@ -1595,7 +1595,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_environment_profiles(
         self, **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef]
-    ) -> RegionResults[ListEnvironmentProfilesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentProfilesOutputTypeDef]:
         """Lists Amazon DataZone environment profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironmentProfiles
@@ -1604,7 +1604,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """Lists Amazon DataZone environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListEnvironments
@@ -1613,7 +1613,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_job_runs(
         self, **kwargs: Unpack[ListJobRunsInputTypeDef]
-    ) -> RegionResults[ListJobRunsOutputTypeDef]:
+    ) -> TargetResults[ListJobRunsOutputTypeDef]:
         """Lists job runs.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListJobRuns
@@ -1622,7 +1622,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_lineage_events(
         self, **kwargs: Unpack[ListLineageEventsInputTypeDef]
-    ) -> RegionResults[ListLineageEventsOutputTypeDef]:
+    ) -> TargetResults[ListLineageEventsOutputTypeDef]:
         """Lists lineage events.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageEvents
@@ -1631,7 +1631,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_lineage_node_history(
         self, **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef]
-    ) -> RegionResults[ListLineageNodeHistoryOutputTypeDef]:
+    ) -> TargetResults[ListLineageNodeHistoryOutputTypeDef]:
         """Lists the history of the specified data lineage node.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListLineageNodeHistory
@@ -1640,7 +1640,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_metadata_generation_runs(
         self, **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef]
-    ) -> RegionResults[ListMetadataGenerationRunsOutputTypeDef]:
+    ) -> TargetResults[ListMetadataGenerationRunsOutputTypeDef]:
         """Lists all metadata generation runs.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListMetadataGenerationRuns
@@ -1649,7 +1649,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_notebook_runs(
         self, **kwargs: Unpack[ListNotebookRunsInputTypeDef]
-    ) -> RegionResults[ListNotebookRunsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookRunsOutputTypeDef]:
         """Lists notebook runs in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebookRuns
@@ -1658,7 +1658,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_notebooks(
         self, **kwargs: Unpack[ListNotebooksInputTypeDef]
-    ) -> RegionResults[ListNotebooksOutputTypeDef]:
+    ) -> TargetResults[ListNotebooksOutputTypeDef]:
         """Lists notebooks in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotebooks
@@ -1667,7 +1667,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_notifications(
         self, **kwargs: Unpack[ListNotificationsInputTypeDef]
-    ) -> RegionResults[ListNotificationsOutputTypeDef]:
+    ) -> TargetResults[ListNotificationsOutputTypeDef]:
         """Lists all Amazon DataZone notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListNotifications
@@ -1676,7 +1676,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_policy_grants(
         self, **kwargs: Unpack[ListPolicyGrantsInputTypeDef]
-    ) -> RegionResults[ListPolicyGrantsOutputTypeDef]:
+    ) -> TargetResults[ListPolicyGrantsOutputTypeDef]:
         """Lists policy grants.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListPolicyGrants
@@ -1685,7 +1685,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_project_memberships(
         self, **kwargs: Unpack[ListProjectMembershipsInputTypeDef]
-    ) -> RegionResults[ListProjectMembershipsOutputTypeDef]:
+    ) -> TargetResults[ListProjectMembershipsOutputTypeDef]:
         """Lists all members of the specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectMemberships
@@ -1694,7 +1694,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_project_profiles(
         self, **kwargs: Unpack[ListProjectProfilesInputTypeDef]
-    ) -> RegionResults[ListProjectProfilesOutputTypeDef]:
+    ) -> TargetResults[ListProjectProfilesOutputTypeDef]:
         """Lists project profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjectProfiles
@@ -1703,7 +1703,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> RegionResults[ListProjectsOutputTypeDef]:
+    ) -> TargetResults[ListProjectsOutputTypeDef]:
         """Lists Amazon DataZone projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListProjects
@@ -1712,7 +1712,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesInputTypeDef]
-    ) -> RegionResults[ListRulesOutputTypeDef]:
+    ) -> TargetResults[ListRulesOutputTypeDef]:
         """Lists existing rules. In Amazon DataZone, a rule is a formal agreement
         that enforces specific requirements across user workflows (e.g.,
         publishing assets to the catalog, requesting subscriptions, creating
@@ -1729,7 +1729,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_subscription_grants(
         self, **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionGrantsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionGrantsOutputTypeDef]:
         """Lists subscription grants.
 
         Deprecated parameters: sortBy.
@@ -1740,7 +1740,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_subscription_requests(
         self, **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionRequestsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionRequestsOutputTypeDef]:
         """Lists Amazon DataZone subscription requests.
 
         Deprecated parameters: sortBy.
@@ -1751,7 +1751,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_subscription_targets(
         self, **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionTargetsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionTargetsOutputTypeDef]:
         """Lists subscription targets in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListSubscriptionTargets
@@ -1760,7 +1760,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_subscriptions(
         self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
         """Lists subscriptions in Amazon DataZone.
 
         Deprecated parameters: sortBy.
@@ -1771,7 +1771,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTagsForResource
@@ -1780,7 +1780,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def list_time_series_data_points(
         self, **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef]
-    ) -> RegionResults[ListTimeSeriesDataPointsOutputTypeDef]:
+    ) -> TargetResults[ListTimeSeriesDataPointsOutputTypeDef]:
         """Lists time series data points.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListTimeSeriesDataPoints
@@ -1789,7 +1789,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def post_lineage_event(
         self, **kwargs: Unpack[PostLineageEventInputTypeDef]
-    ) -> RegionResults[PostLineageEventOutputTypeDef]:
+    ) -> TargetResults[PostLineageEventOutputTypeDef]:
         """Posts a data lineage event.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PostLineageEvent
@@ -1798,7 +1798,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def post_time_series_data_points(
         self, **kwargs: Unpack[PostTimeSeriesDataPointsInputTypeDef]
-    ) -> RegionResults[PostTimeSeriesDataPointsOutputTypeDef]:
+    ) -> TargetResults[PostTimeSeriesDataPointsOutputTypeDef]:
         """Posts time series data points to Amazon DataZone for the specified asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PostTimeSeriesDataPoints
@@ -1807,7 +1807,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def put_data_export_configuration(
         self, **kwargs: Unpack[PutDataExportConfigurationInputTypeDef]
-    ) -> RegionResults[PutDataExportConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutDataExportConfigurationOutputTypeDef]:
         """Creates data export configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/PutDataExportConfiguration
@@ -1816,7 +1816,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def put_environment_blueprint_configuration(
         self, **kwargs: Unpack[PutEnvironmentBlueprintConfigurationInputTypeDef]
-    ) -> RegionResults[PutEnvironmentBlueprintConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutEnvironmentBlueprintConfigurationOutputTypeDef]:
         """Writes the configuration for the specified environment blueprint in Amazon
         DataZone.
 
@@ -1826,7 +1826,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def query_graph(
         self, **kwargs: Unpack[QueryGraphInputTypeDef]
-    ) -> RegionResults[QueryGraphOutputTypeDef]:
+    ) -> TargetResults[QueryGraphOutputTypeDef]:
         """Queries entities in the graph store.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/QueryGraph
@@ -1835,7 +1835,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def reject_predictions(
         self, **kwargs: Unpack[RejectPredictionsInputTypeDef]
-    ) -> RegionResults[RejectPredictionsOutputTypeDef]:
+    ) -> TargetResults[RejectPredictionsOutputTypeDef]:
         """Rejects automatically generated business-friendly metadata for your Amazon
         DataZone assets.
 
@@ -1845,7 +1845,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def reject_subscription_request(
         self, **kwargs: Unpack[RejectSubscriptionRequestInputTypeDef]
-    ) -> RegionResults[RejectSubscriptionRequestOutputTypeDef]:
+    ) -> TargetResults[RejectSubscriptionRequestOutputTypeDef]:
         """Rejects the specified subscription request.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RejectSubscriptionRequest
@@ -1854,7 +1854,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def remove_entity_owner(
         self, **kwargs: Unpack[RemoveEntityOwnerInputTypeDef]
-    ) -> RegionResults[RemoveEntityOwnerOutputTypeDef]:
+    ) -> TargetResults[RemoveEntityOwnerOutputTypeDef]:
         """Removes an owner from an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RemoveEntityOwner
@@ -1863,7 +1863,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def remove_policy_grant(
         self, **kwargs: Unpack[RemovePolicyGrantInputTypeDef]
-    ) -> RegionResults[RemovePolicyGrantOutputTypeDef]:
+    ) -> TargetResults[RemovePolicyGrantOutputTypeDef]:
         """Removes a policy grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RemovePolicyGrant
@@ -1872,7 +1872,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def revoke_subscription(
         self, **kwargs: Unpack[RevokeSubscriptionInputTypeDef]
-    ) -> RegionResults[RevokeSubscriptionOutputTypeDef]:
+    ) -> TargetResults[RevokeSubscriptionOutputTypeDef]:
         """Revokes a specified subscription in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/RevokeSubscription
@@ -1881,7 +1881,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def search(
         self, **kwargs: Unpack[SearchInputTypeDef]
-    ) -> RegionResults[SearchOutputTypeDef]:
+    ) -> TargetResults[SearchOutputTypeDef]:
         """Searches for assets in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/Search
@@ -1890,7 +1890,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def search_group_profiles(
         self, **kwargs: Unpack[SearchGroupProfilesInputTypeDef]
-    ) -> RegionResults[SearchGroupProfilesOutputTypeDef]:
+    ) -> TargetResults[SearchGroupProfilesOutputTypeDef]:
         """Searches group profiles in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchGroupProfiles
@@ -1899,7 +1899,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def search_listings(
         self, **kwargs: Unpack[SearchListingsInputTypeDef]
-    ) -> RegionResults[SearchListingsOutputTypeDef]:
+    ) -> TargetResults[SearchListingsOutputTypeDef]:
         """Searches listings in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchListings
@@ -1908,7 +1908,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def search_types(
         self, **kwargs: Unpack[SearchTypesInputTypeDef]
-    ) -> RegionResults[SearchTypesOutputTypeDef]:
+    ) -> TargetResults[SearchTypesOutputTypeDef]:
         """Searches for types in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchTypes
@@ -1917,7 +1917,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def search_user_profiles(
         self, **kwargs: Unpack[SearchUserProfilesInputTypeDef]
-    ) -> RegionResults[SearchUserProfilesOutputTypeDef]:
+    ) -> TargetResults[SearchUserProfilesOutputTypeDef]:
         """Searches user profiles in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/SearchUserProfiles
@@ -1926,7 +1926,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def start_data_source_run(
         self, **kwargs: Unpack[StartDataSourceRunInputTypeDef]
-    ) -> RegionResults[StartDataSourceRunOutputTypeDef]:
+    ) -> TargetResults[StartDataSourceRunOutputTypeDef]:
         """Start the run of the specified data source in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/StartDataSourceRun
@@ -1935,7 +1935,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def start_metadata_generation_run(
         self, **kwargs: Unpack[StartMetadataGenerationRunInputTypeDef]
-    ) -> RegionResults[StartMetadataGenerationRunOutputTypeDef]:
+    ) -> TargetResults[StartMetadataGenerationRunOutputTypeDef]:
         """Starts the metadata generation run.
 
         Deprecated parameters: type.
@@ -1946,7 +1946,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def start_notebook_export(
         self, **kwargs: Unpack[StartNotebookExportInputTypeDef]
-    ) -> RegionResults[StartNotebookExportOutputTypeDef]:
+    ) -> TargetResults[StartNotebookExportOutputTypeDef]:
         """Starts a notebook export in Amazon SageMaker Unified Studio. This
         operation exports a notebook to a specified file format and stores the
         output in Amazon Simple Storage Service.
@@ -1957,7 +1957,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def start_notebook_import(
         self, **kwargs: Unpack[StartNotebookImportInputTypeDef]
-    ) -> RegionResults[StartNotebookImportOutputTypeDef]:
+    ) -> TargetResults[StartNotebookImportOutputTypeDef]:
         """Starts a notebook import in Amazon SageMaker Unified Studio. This
         operation imports a notebook from an Amazon Simple Storage Service
         location into a project.
@@ -1968,7 +1968,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def start_notebook_run(
         self, **kwargs: Unpack[StartNotebookRunInputTypeDef]
-    ) -> RegionResults[StartNotebookRunOutputTypeDef]:
+    ) -> TargetResults[StartNotebookRunOutputTypeDef]:
         """Starts a notebook run in Amazon SageMaker Unified Studio. A notebook run
         represents the execution of an Amazon SageMaker notebook within a project.
         You can configure compute, network, timeout, and environment settings for
@@ -1980,7 +1980,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def stop_notebook_run(
         self, **kwargs: Unpack[StopNotebookRunInputTypeDef]
-    ) -> RegionResults[StopNotebookRunOutputTypeDef]:
+    ) -> TargetResults[StopNotebookRunOutputTypeDef]:
         """Stops a running notebook run in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/StopNotebookRun
@@ -1989,7 +1989,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/TagResource
@@ -1998,7 +1998,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags a resource in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UntagResource
@@ -2007,7 +2007,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_account_pool(
         self, **kwargs: Unpack[UpdateAccountPoolInputTypeDef]
-    ) -> RegionResults[UpdateAccountPoolOutputTypeDef]:
+    ) -> TargetResults[UpdateAccountPoolOutputTypeDef]:
         """Updates the account pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateAccountPool
@@ -2016,7 +2016,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_asset_filter(
         self, **kwargs: Unpack[UpdateAssetFilterInputTypeDef]
-    ) -> RegionResults[UpdateAssetFilterOutputTypeDef]:
+    ) -> TargetResults[UpdateAssetFilterOutputTypeDef]:
         """Updates an asset filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateAssetFilter
@@ -2025,7 +2025,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionInputTypeDef]
-    ) -> RegionResults[UpdateConnectionOutputTypeDef]:
+    ) -> TargetResults[UpdateConnectionOutputTypeDef]:
         """Updates a connection. In Amazon DataZone, a connection enables you to
         connect your resources (domains, projects, and environments) to external
         resources and services.
@@ -2036,7 +2036,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceInputTypeDef]
-    ) -> RegionResults[UpdateDataSourceOutputTypeDef]:
+    ) -> TargetResults[UpdateDataSourceOutputTypeDef]:
         """Updates the specified data source in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDataSource
@@ -2045,7 +2045,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_domain(
         self, **kwargs: Unpack[UpdateDomainInputTypeDef]
-    ) -> RegionResults[UpdateDomainOutputTypeDef]:
+    ) -> TargetResults[UpdateDomainOutputTypeDef]:
         """Updates a Amazon DataZone domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDomain
@@ -2054,7 +2054,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_domain_unit(
         self, **kwargs: Unpack[UpdateDomainUnitInputTypeDef]
-    ) -> RegionResults[UpdateDomainUnitOutputTypeDef]:
+    ) -> TargetResults[UpdateDomainUnitOutputTypeDef]:
         """Updates the domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDomainUnit
@@ -2063,7 +2063,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
         """Updates the specified environment in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironment
@@ -2072,7 +2072,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_environment_action(
         self, **kwargs: Unpack[UpdateEnvironmentActionInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentActionOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentActionOutputTypeDef]:
         """Updates an environment action.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentAction
@@ -2081,7 +2081,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_environment_blueprint(
         self, **kwargs: Unpack[UpdateEnvironmentBlueprintInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentBlueprintOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentBlueprintOutputTypeDef]:
         """Updates an environment blueprint in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentBlueprint
@@ -2090,7 +2090,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_environment_profile(
         self, **kwargs: Unpack[UpdateEnvironmentProfileInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentProfileOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentProfileOutputTypeDef]:
         """Updates the specified environment profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateEnvironmentProfile
@@ -2099,7 +2099,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_glossary(
         self, **kwargs: Unpack[UpdateGlossaryInputTypeDef]
-    ) -> RegionResults[UpdateGlossaryOutputTypeDef]:
+    ) -> TargetResults[UpdateGlossaryOutputTypeDef]:
         """Updates the business glossary in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGlossary
@@ -2108,7 +2108,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_glossary_term(
         self, **kwargs: Unpack[UpdateGlossaryTermInputTypeDef]
-    ) -> RegionResults[UpdateGlossaryTermOutputTypeDef]:
+    ) -> TargetResults[UpdateGlossaryTermOutputTypeDef]:
         """Updates a business glossary term in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGlossaryTerm
@@ -2117,7 +2117,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_group_profile(
         self, **kwargs: Unpack[UpdateGroupProfileInputTypeDef]
-    ) -> RegionResults[UpdateGroupProfileOutputTypeDef]:
+    ) -> TargetResults[UpdateGroupProfileOutputTypeDef]:
         """Updates the specified group profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateGroupProfile
@@ -2126,7 +2126,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_notebook(
         self, **kwargs: Unpack[UpdateNotebookInputTypeDef]
-    ) -> RegionResults[UpdateNotebookOutputTypeDef]:
+    ) -> TargetResults[UpdateNotebookOutputTypeDef]:
         """Updates a notebook in Amazon SageMaker Unified Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateNotebook
@@ -2135,7 +2135,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> RegionResults[UpdateProjectOutputTypeDef]:
+    ) -> TargetResults[UpdateProjectOutputTypeDef]:
         """Updates the specified project in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateProject
@@ -2144,7 +2144,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_project_profile(
         self, **kwargs: Unpack[UpdateProjectProfileInputTypeDef]
-    ) -> RegionResults[UpdateProjectProfileOutputTypeDef]:
+    ) -> TargetResults[UpdateProjectProfileOutputTypeDef]:
         """Updates a project profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateProjectProfile
@@ -2153,7 +2153,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_root_domain_unit_owner(
         self, **kwargs: Unpack[UpdateRootDomainUnitOwnerInputTypeDef]
-    ) -> RegionResults[UpdateRootDomainUnitOwnerOutputTypeDef]:
+    ) -> TargetResults[UpdateRootDomainUnitOwnerOutputTypeDef]:
         """Updates the owner of the root domain unit.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateRootDomainUnitOwner
@@ -2162,7 +2162,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleInputTypeDef]
-    ) -> RegionResults[UpdateRuleOutputTypeDef]:
+    ) -> TargetResults[UpdateRuleOutputTypeDef]:
         """Updates a rule. In Amazon DataZone, a rule is a formal agreement that
         enforces specific requirements across user workflows (e.g., publishing
         assets to the catalog, requesting subscriptions, creating projects) within
@@ -2179,7 +2179,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_subscription_grant_status(
         self, **kwargs: Unpack[UpdateSubscriptionGrantStatusInputTypeDef]
-    ) -> RegionResults[UpdateSubscriptionGrantStatusOutputTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionGrantStatusOutputTypeDef]:
         """Updates the status of the specified subscription grant status in Amazon
         DataZone.
 
@@ -2189,7 +2189,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_subscription_request(
         self, **kwargs: Unpack[UpdateSubscriptionRequestInputTypeDef]
-    ) -> RegionResults[UpdateSubscriptionRequestOutputTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionRequestOutputTypeDef]:
         """Updates a specified subscription request in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateSubscriptionRequest
@@ -2198,7 +2198,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_subscription_target(
         self, **kwargs: Unpack[UpdateSubscriptionTargetInputTypeDef]
-    ) -> RegionResults[UpdateSubscriptionTargetOutputTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionTargetOutputTypeDef]:
         """Updates the specified subscription target in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateSubscriptionTarget
@@ -2207,7 +2207,7 @@ class MultiRegionDataZone(MultiRegionClient):
 
     def update_user_profile(
         self, **kwargs: Unpack[UpdateUserProfileInputTypeDef]
-    ) -> RegionResults[UpdateUserProfileOutputTypeDef]:
+    ) -> TargetResults[UpdateUserProfileOutputTypeDef]:
         """Updates the specified user profile in Amazon DataZone.
 
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateUserProfile
@@ -2221,7 +2221,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountPoolsInputTypeDef],
-    ) -> RegionResults[ListAccountPoolsOutputTypeDef]:
+    ) -> TargetResults[ListAccountPoolsOutputTypeDef]:
         """Every page of ListAccountPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -2244,7 +2244,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsInAccountPoolInputTypeDef],
-    ) -> RegionResults[ListAccountsInAccountPoolOutputTypeDef]:
+    ) -> TargetResults[ListAccountsInAccountPoolOutputTypeDef]:
         """Every page of ListAccountsInAccountPool in every target, merged per target
         (botocore's build_full_result).
 
@@ -2267,7 +2267,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetFiltersInputTypeDef],
-    ) -> RegionResults[ListAssetFiltersOutputTypeDef]:
+    ) -> TargetResults[ListAssetFiltersOutputTypeDef]:
         """Every page of ListAssetFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2290,7 +2290,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetRevisionsInputTypeDef],
-    ) -> RegionResults[ListAssetRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListAssetRevisionsOutputTypeDef]:
         """Every page of ListAssetRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2313,7 +2313,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionsInputTypeDef],
-    ) -> RegionResults[ListConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListConnectionsOutputTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -2338,7 +2338,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataProductRevisionsInputTypeDef],
-    ) -> RegionResults[ListDataProductRevisionsOutputTypeDef]:
+    ) -> TargetResults[ListDataProductRevisionsOutputTypeDef]:
         """Every page of ListDataProductRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2361,7 +2361,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourceRunActivitiesInputTypeDef],
-    ) -> RegionResults[ListDataSourceRunActivitiesOutputTypeDef]:
+    ) -> TargetResults[ListDataSourceRunActivitiesOutputTypeDef]:
         """Every page of ListDataSourceRunActivities in every target, merged per
         target (botocore's build_full_result).
 
@@ -2384,7 +2384,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourceRunsInputTypeDef],
-    ) -> RegionResults[ListDataSourceRunsOutputTypeDef]:
+    ) -> TargetResults[ListDataSourceRunsOutputTypeDef]:
         """Every page of ListDataSourceRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -2407,7 +2407,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourcesInputTypeDef],
-    ) -> RegionResults[ListDataSourcesOutputTypeDef]:
+    ) -> TargetResults[ListDataSourcesOutputTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -2430,7 +2430,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainUnitsForParentInputTypeDef],
-    ) -> RegionResults[ListDomainUnitsForParentOutputTypeDef]:
+    ) -> TargetResults[ListDomainUnitsForParentOutputTypeDef]:
         """Every page of ListDomainUnitsForParent in every target, merged per target
         (botocore's build_full_result).
 
@@ -2453,7 +2453,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> RegionResults[ListDomainsOutputTypeDef]:
+    ) -> TargetResults[ListDomainsOutputTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -2476,7 +2476,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntityOwnersInputTypeDef],
-    ) -> RegionResults[ListEntityOwnersOutputTypeDef]:
+    ) -> TargetResults[ListEntityOwnersOutputTypeDef]:
         """Every page of ListEntityOwners in every target, merged per target
         (botocore's build_full_result).
 
@@ -2499,7 +2499,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentActionsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentActionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentActionsOutputTypeDef]:
         """Every page of ListEnvironmentActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2522,7 +2522,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentBlueprintConfigurationsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentBlueprintConfigurationsOutputTypeDef]:
         """Every page of ListEnvironmentBlueprintConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -2545,7 +2545,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentBlueprintsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentBlueprintsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentBlueprintsOutputTypeDef]:
         """Every page of ListEnvironmentBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -2568,7 +2568,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentProfilesInputTypeDef],
-    ) -> RegionResults[ListEnvironmentProfilesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentProfilesOutputTypeDef]:
         """Every page of ListEnvironmentProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2591,7 +2591,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -2614,7 +2614,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobRunsInputTypeDef],
-    ) -> RegionResults[ListJobRunsOutputTypeDef]:
+    ) -> TargetResults[ListJobRunsOutputTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -2637,7 +2637,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLineageEventsInputTypeDef],
-    ) -> RegionResults[ListLineageEventsOutputTypeDef]:
+    ) -> TargetResults[ListLineageEventsOutputTypeDef]:
         """Every page of ListLineageEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2660,7 +2660,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLineageNodeHistoryInputTypeDef],
-    ) -> RegionResults[ListLineageNodeHistoryOutputTypeDef]:
+    ) -> TargetResults[ListLineageNodeHistoryOutputTypeDef]:
         """Every page of ListLineageNodeHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -2683,7 +2683,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetadataGenerationRunsInputTypeDef],
-    ) -> RegionResults[ListMetadataGenerationRunsOutputTypeDef]:
+    ) -> TargetResults[ListMetadataGenerationRunsOutputTypeDef]:
         """Every page of ListMetadataGenerationRuns in every target, merged per
         target (botocore's build_full_result).
 
@@ -2706,7 +2706,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotebookRunsInputTypeDef],
-    ) -> RegionResults[ListNotebookRunsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookRunsOutputTypeDef]:
         """Every page of ListNotebookRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -2729,7 +2729,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotebooksInputTypeDef],
-    ) -> RegionResults[ListNotebooksOutputTypeDef]:
+    ) -> TargetResults[ListNotebooksOutputTypeDef]:
         """Every page of ListNotebooks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2752,7 +2752,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationsInputTypeDef],
-    ) -> RegionResults[ListNotificationsOutputTypeDef]:
+    ) -> TargetResults[ListNotificationsOutputTypeDef]:
         """Every page of ListNotifications in every target, merged per target
         (botocore's build_full_result).
 
@@ -2775,7 +2775,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyGrantsInputTypeDef],
-    ) -> RegionResults[ListPolicyGrantsOutputTypeDef]:
+    ) -> TargetResults[ListPolicyGrantsOutputTypeDef]:
         """Every page of ListPolicyGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2798,7 +2798,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectMembershipsInputTypeDef],
-    ) -> RegionResults[ListProjectMembershipsOutputTypeDef]:
+    ) -> TargetResults[ListProjectMembershipsOutputTypeDef]:
         """Every page of ListProjectMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -2821,7 +2821,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectProfilesInputTypeDef],
-    ) -> RegionResults[ListProjectProfilesOutputTypeDef]:
+    ) -> TargetResults[ListProjectProfilesOutputTypeDef]:
         """Every page of ListProjectProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2844,7 +2844,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsInputTypeDef],
-    ) -> RegionResults[ListProjectsOutputTypeDef]:
+    ) -> TargetResults[ListProjectsOutputTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -2867,7 +2867,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesInputTypeDef],
-    ) -> RegionResults[ListRulesOutputTypeDef]:
+    ) -> TargetResults[ListRulesOutputTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -2898,7 +2898,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionGrantsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionGrantsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionGrantsOutputTypeDef]:
         """Every page of ListSubscriptionGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -2923,7 +2923,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionRequestsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionRequestsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionRequestsOutputTypeDef]:
         """Every page of ListSubscriptionRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -2948,7 +2948,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionTargetsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionTargetsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionTargetsOutputTypeDef]:
         """Every page of ListSubscriptionTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2971,7 +2971,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionsOutputTypeDef]:
+    ) -> TargetResults[ListSubscriptionsOutputTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2996,7 +2996,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTimeSeriesDataPointsInputTypeDef],
-    ) -> RegionResults[ListTimeSeriesDataPointsOutputTypeDef]:
+    ) -> TargetResults[ListTimeSeriesDataPointsOutputTypeDef]:
         """Every page of ListTimeSeriesDataPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3019,7 +3019,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryGraphInputTypeDef],
-    ) -> RegionResults[QueryGraphOutputTypeDef]:
+    ) -> TargetResults[QueryGraphOutputTypeDef]:
         """Every page of QueryGraph in every target, merged per target (botocore's
         build_full_result).
 
@@ -3042,7 +3042,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchInputTypeDef],
-    ) -> RegionResults[SearchOutputTypeDef]:
+    ) -> TargetResults[SearchOutputTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 
@@ -3065,7 +3065,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchGroupProfilesInputTypeDef],
-    ) -> RegionResults[SearchGroupProfilesOutputTypeDef]:
+    ) -> TargetResults[SearchGroupProfilesOutputTypeDef]:
         """Every page of SearchGroupProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -3088,7 +3088,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> RegionResults[SearchListingsOutputTypeDef]:
+    ) -> TargetResults[SearchListingsOutputTypeDef]:
         """Every page of SearchListings in every target, merged per target
         (botocore's build_full_result).
 
@@ -3111,7 +3111,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTypesInputTypeDef],
-    ) -> RegionResults[SearchTypesOutputTypeDef]:
+    ) -> TargetResults[SearchTypesOutputTypeDef]:
         """Every page of SearchTypes in every target, merged per target (botocore's
         build_full_result).
 
@@ -3134,7 +3134,7 @@ class MultiRegionDataZone(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchUserProfilesInputTypeDef],
-    ) -> RegionResults[SearchUserProfilesOutputTypeDef]:
+    ) -> TargetResults[SearchUserProfilesOutputTypeDef]:
         """Every page of SearchUserProfiles in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,7 +83,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a DAX cluster. All nodes in the cluster run the same DAX caching
         software.
 
@@ -93,7 +93,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def create_parameter_group(
         self, **kwargs: Unpack[CreateParameterGroupRequestTypeDef]
-    ) -> RegionResults[CreateParameterGroupResponseTypeDef]:
+    ) -> TargetResults[CreateParameterGroupResponseTypeDef]:
         """Creates a new parameter group. A parameter group is a collection of
         parameters that you apply to all of the nodes in a DAX cluster.
 
@@ -103,7 +103,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def create_subnet_group(
         self, **kwargs: Unpack[CreateSubnetGroupRequestTypeDef]
-    ) -> RegionResults[CreateSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateSubnetGroupResponseTypeDef]:
         """Creates a new subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/CreateSubnetGroup
@@ -112,7 +112,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def decrease_replication_factor(
         self, **kwargs: Unpack[DecreaseReplicationFactorRequestTypeDef]
-    ) -> RegionResults[DecreaseReplicationFactorResponseTypeDef]:
+    ) -> TargetResults[DecreaseReplicationFactorResponseTypeDef]:
         """Removes one or more nodes from a DAX cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DecreaseReplicationFactor
@@ -121,7 +121,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes a previously provisioned DAX cluster. DeleteCluster deletes all
         associated nodes, node endpoints and the DAX cluster itself. When you
         receive a successful response from this action, DAX immediately begins
@@ -133,7 +133,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def delete_parameter_group(
         self, **kwargs: Unpack[DeleteParameterGroupRequestTypeDef]
-    ) -> RegionResults[DeleteParameterGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteParameterGroupResponseTypeDef]:
         """Deletes the specified parameter group. You cannot delete a parameter group
         if it is associated with any DAX clusters.
 
@@ -143,7 +143,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def delete_subnet_group(
         self, **kwargs: Unpack[DeleteSubnetGroupRequestTypeDef]
-    ) -> RegionResults[DeleteSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteSubnetGroupResponseTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DeleteSubnetGroup
@@ -152,7 +152,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_clusters(
         self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Returns information about all provisioned DAX clusters if no cluster
         identifier is specified, or about a specific DAX cluster if a cluster
         identifier is supplied.
@@ -163,7 +163,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_default_parameters(
         self, **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef]
-    ) -> RegionResults[DescribeDefaultParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeDefaultParametersResponseTypeDef]:
         """Returns the default system parameter information for the DAX caching
         software.
 
@@ -173,7 +173,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Returns events related to DAX clusters and parameter groups. You can
         obtain events specific to a particular DAX cluster or parameter group by
         providing the name as a parameter.
@@ -184,7 +184,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_parameter_groups(
         self, **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
         """Returns a list of parameter group descriptions. If a parameter group name
         is specified, the list will contain only the descriptions for that group.
 
@@ -194,7 +194,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_parameters(
         self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/DescribeParameters
@@ -203,7 +203,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def describe_subnet_groups(
         self, **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
         """Returns a list of subnet group descriptions. If a subnet group name is
         specified, the list will contain only the description of that group.
 
@@ -213,7 +213,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def increase_replication_factor(
         self, **kwargs: Unpack[IncreaseReplicationFactorRequestTypeDef]
-    ) -> RegionResults[IncreaseReplicationFactorResponseTypeDef]:
+    ) -> TargetResults[IncreaseReplicationFactorResponseTypeDef]:
         """Adds one or more nodes to a DAX cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/IncreaseReplicationFactor
@@ -222,7 +222,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """List all of the tags for a DAX cluster. You can call ListTags up to 10
         times per second, per account.
 
@@ -232,7 +232,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def reboot_node(
         self, **kwargs: Unpack[RebootNodeRequestTypeDef]
-    ) -> RegionResults[RebootNodeResponseTypeDef]:
+    ) -> TargetResults[RebootNodeResponseTypeDef]:
         """Reboots a single node of a DAX cluster. The reboot action takes place as
         soon as possible. During the reboot, the node status is set to REBOOTING.
 
@@ -242,7 +242,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a set of tags with a DAX resource. You can call TagResource up
         to 5 times per second, per account.
 
@@ -252,7 +252,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the association of tags from a DAX resource. You can call
         UntagResource up to 5 times per second, per account.
 
@@ -262,7 +262,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Modifies the settings for a DAX cluster. You can use this action to change
         one or more cluster configuration parameters by specifying the parameters
         and the new values.
@@ -273,7 +273,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def update_parameter_group(
         self, **kwargs: Unpack[UpdateParameterGroupRequestTypeDef]
-    ) -> RegionResults[UpdateParameterGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateParameterGroupResponseTypeDef]:
         """Modifies the parameters of a parameter group. You can modify up to 20
         parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -284,7 +284,7 @@ class MultiRegionDAX(MultiRegionClient):
 
     def update_subnet_group(
         self, **kwargs: Unpack[UpdateSubnetGroupRequestTypeDef]
-    ) -> RegionResults[UpdateSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateSubnetGroupResponseTypeDef]:
         """Modifies an existing subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dax-2017-04-19/UpdateSubnetGroup
@@ -298,7 +298,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -323,7 +323,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDefaultParametersRequestTypeDef],
-    ) -> RegionResults[DescribeDefaultParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeDefaultParametersResponseTypeDef]:
         """Every page of DescribeDefaultParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -347,7 +347,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -372,7 +372,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
         """Every page of DescribeParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -396,7 +396,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeParametersResponseTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -419,7 +419,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
         """Every page of DescribeSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -443,7 +443,7 @@ class MultiRegionDAX(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsRequestTypeDef],
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 

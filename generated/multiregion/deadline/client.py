@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -305,7 +305,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def associate_member_to_farm(
         self, **kwargs: Unpack[AssociateMemberToFarmRequestTypeDef]
-    ) -> RegionResults[AssociateMemberToFarmResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberToFarmResponseTypeDef]:
         """Assigns a farm membership level to a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToFarm
@@ -314,7 +314,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def associate_member_to_fleet(
         self, **kwargs: Unpack[AssociateMemberToFleetRequestTypeDef]
-    ) -> RegionResults[AssociateMemberToFleetResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberToFleetResponseTypeDef]:
         """Assigns a fleet membership level to a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToFleet
@@ -323,7 +323,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def associate_member_to_job(
         self, **kwargs: Unpack[AssociateMemberToJobRequestTypeDef]
-    ) -> RegionResults[AssociateMemberToJobResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberToJobResponseTypeDef]:
         """Assigns a job membership level to a member
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToJob
@@ -332,7 +332,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def associate_member_to_queue(
         self, **kwargs: Unpack[AssociateMemberToQueueRequestTypeDef]
-    ) -> RegionResults[AssociateMemberToQueueResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberToQueueResponseTypeDef]:
         """Assigns a queue membership level to a member
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssociateMemberToQueue
@@ -341,7 +341,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def assume_fleet_role_for_read(
         self, **kwargs: Unpack[AssumeFleetRoleForReadRequestTypeDef]
-    ) -> RegionResults[AssumeFleetRoleForReadResponseTypeDef]:
+    ) -> TargetResults[AssumeFleetRoleForReadResponseTypeDef]:
         """Get Amazon Web Services credentials from the fleet role. The IAM
         permissions of the credentials are scoped down to have read-only access.
 
@@ -351,7 +351,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def assume_fleet_role_for_worker(
         self, **kwargs: Unpack[AssumeFleetRoleForWorkerRequestTypeDef]
-    ) -> RegionResults[AssumeFleetRoleForWorkerResponseTypeDef]:
+    ) -> TargetResults[AssumeFleetRoleForWorkerResponseTypeDef]:
         """Get credentials from the fleet role for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeFleetRoleForWorker
@@ -360,7 +360,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def assume_queue_role_for_read(
         self, **kwargs: Unpack[AssumeQueueRoleForReadRequestTypeDef]
-    ) -> RegionResults[AssumeQueueRoleForReadResponseTypeDef]:
+    ) -> TargetResults[AssumeQueueRoleForReadResponseTypeDef]:
         """Gets Amazon Web Services credentials from the queue role. The IAM
         permissions of the credentials are scoped down to have read-only access.
 
@@ -370,7 +370,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def assume_queue_role_for_user(
         self, **kwargs: Unpack[AssumeQueueRoleForUserRequestTypeDef]
-    ) -> RegionResults[AssumeQueueRoleForUserResponseTypeDef]:
+    ) -> TargetResults[AssumeQueueRoleForUserResponseTypeDef]:
         """Allows a user to assume a role for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeQueueRoleForUser
@@ -379,7 +379,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def assume_queue_role_for_worker(
         self, **kwargs: Unpack[AssumeQueueRoleForWorkerRequestTypeDef]
-    ) -> RegionResults[AssumeQueueRoleForWorkerResponseTypeDef]:
+    ) -> TargetResults[AssumeQueueRoleForWorkerResponseTypeDef]:
         """Allows a worker to assume a queue role.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/AssumeQueueRoleForWorker
@@ -388,7 +388,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_job(
         self, **kwargs: Unpack[BatchGetJobRequestTypeDef]
-    ) -> RegionResults[BatchGetJobResponseTypeDef]:
+    ) -> TargetResults[BatchGetJobResponseTypeDef]:
         """Retrieves multiple jobs in a single request. This is a batch version of
         the GetJob API.
 
@@ -398,7 +398,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_job_entity(
         self, **kwargs: Unpack[BatchGetJobEntityRequestTypeDef]
-    ) -> RegionResults[BatchGetJobEntityResponseTypeDef]:
+    ) -> TargetResults[BatchGetJobEntityResponseTypeDef]:
         """Get batched job details for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/BatchGetJobEntity
@@ -407,7 +407,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_session(
         self, **kwargs: Unpack[BatchGetSessionRequestTypeDef]
-    ) -> RegionResults[BatchGetSessionResponseTypeDef]:
+    ) -> TargetResults[BatchGetSessionResponseTypeDef]:
         """Retrieves multiple sessions in a single request. This is a batch version
         of the GetSession API.
 
@@ -417,7 +417,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_session_action(
         self, **kwargs: Unpack[BatchGetSessionActionRequestTypeDef]
-    ) -> RegionResults[BatchGetSessionActionResponseTypeDef]:
+    ) -> TargetResults[BatchGetSessionActionResponseTypeDef]:
         """Retrieves multiple session actions in a single request. This is a batch
         version of the GetSessionAction API.
 
@@ -427,7 +427,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_step(
         self, **kwargs: Unpack[BatchGetStepRequestTypeDef]
-    ) -> RegionResults[BatchGetStepResponseTypeDef]:
+    ) -> TargetResults[BatchGetStepResponseTypeDef]:
         """Retrieves multiple steps in a single request. This is a batch version of
         the GetStep API.
 
@@ -437,7 +437,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_task(
         self, **kwargs: Unpack[BatchGetTaskRequestTypeDef]
-    ) -> RegionResults[BatchGetTaskResponseTypeDef]:
+    ) -> TargetResults[BatchGetTaskResponseTypeDef]:
         """Retrieves multiple tasks in a single request. This is a batch version of
         the GetTask API.
 
@@ -447,7 +447,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_get_worker(
         self, **kwargs: Unpack[BatchGetWorkerRequestTypeDef]
-    ) -> RegionResults[BatchGetWorkerResponseTypeDef]:
+    ) -> TargetResults[BatchGetWorkerResponseTypeDef]:
         """Retrieves multiple workers in a single request. This is a batch version of
         the GetWorker API.
 
@@ -457,7 +457,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_update_job(
         self, **kwargs: Unpack[BatchUpdateJobRequestTypeDef]
-    ) -> RegionResults[BatchUpdateJobResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateJobResponseTypeDef]:
         """Updates multiple jobs in a single request. This is a batch version of the
         UpdateJob API.
 
@@ -467,7 +467,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def batch_update_task(
         self, **kwargs: Unpack[BatchUpdateTaskRequestTypeDef]
-    ) -> RegionResults[BatchUpdateTaskResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateTaskResponseTypeDef]:
         """Updates multiple tasks in a single request. This is a batch version of the
         UpdateTask API.
 
@@ -477,7 +477,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def copy_job_template(
         self, **kwargs: Unpack[CopyJobTemplateRequestTypeDef]
-    ) -> RegionResults[CopyJobTemplateResponseTypeDef]:
+    ) -> TargetResults[CopyJobTemplateResponseTypeDef]:
         """Copies a job template to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CopyJobTemplate
@@ -486,7 +486,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_budget(
         self, **kwargs: Unpack[CreateBudgetRequestTypeDef]
-    ) -> RegionResults[CreateBudgetResponseTypeDef]:
+    ) -> TargetResults[CreateBudgetResponseTypeDef]:
         """Creates a budget to set spending thresholds for your rendering activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateBudget
@@ -495,7 +495,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_farm(
         self, **kwargs: Unpack[CreateFarmRequestTypeDef]
-    ) -> RegionResults[CreateFarmResponseTypeDef]:
+    ) -> TargetResults[CreateFarmResponseTypeDef]:
         """Creates a farm to allow space for queues and fleets. Farms are the space
         where the components of your renders gather and are pieced together in the
         cloud. Farms contain budgets and allow you to enforce permissions.
@@ -507,7 +507,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> RegionResults[CreateFleetResponseTypeDef]:
+    ) -> TargetResults[CreateFleetResponseTypeDef]:
         """Creates a fleet. Fleets gather information relating to compute, or
         capacity, for renders within your farms. You can choose to manage your own
         capacity or opt to have fleets fully managed by Deadline Cloud.
@@ -518,7 +518,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """Creates a job. A job is a set of instructions that Deadline Cloud uses to
         schedule and run work on available workers. For more information, see
         Deadline Cloud jobs.
@@ -529,7 +529,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_license_endpoint(
         self, **kwargs: Unpack[CreateLicenseEndpointRequestTypeDef]
-    ) -> RegionResults[CreateLicenseEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseEndpointResponseTypeDef]:
         """Creates a license endpoint to integrate your various licensed software
         used for rendering on Deadline Cloud.
 
@@ -539,7 +539,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_limit(
         self, **kwargs: Unpack[CreateLimitRequestTypeDef]
-    ) -> RegionResults[CreateLimitResponseTypeDef]:
+    ) -> TargetResults[CreateLimitResponseTypeDef]:
         """Creates a limit that manages the distribution of shared resources, such as
         floating licenses. A limit can throttle work assignments, help manage
         workloads, and track current usage. Before you use a limit, you must
@@ -551,7 +551,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_monitor(
         self, **kwargs: Unpack[CreateMonitorRequestTypeDef]
-    ) -> RegionResults[CreateMonitorResponseTypeDef]:
+    ) -> TargetResults[CreateMonitorResponseTypeDef]:
         """Creates an Amazon Web Services Deadline Cloud monitor that you can use to
         view your farms, queues, and fleets. After you submit a job, you can track
         the progress of the tasks and steps that make up the job, and then
@@ -563,7 +563,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_queue(
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> RegionResults[CreateQueueResponseTypeDef]:
+    ) -> TargetResults[CreateQueueResponseTypeDef]:
         """Creates a queue to coordinate the order in which jobs run on a farm. A
         queue can also specify where to pull resources and indicate where to
         output completed jobs.
@@ -574,7 +574,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_queue_environment(
         self, **kwargs: Unpack[CreateQueueEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateQueueEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateQueueEnvironmentResponseTypeDef]:
         """Creates an environment for a queue that defines how jobs in the queue run.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateQueueEnvironment
@@ -583,7 +583,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_queue_fleet_association(
         self, **kwargs: Unpack[CreateQueueFleetAssociationRequestTypeDef]
-    ) -> RegionResults[CreateQueueFleetAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateQueueFleetAssociationResponseTypeDef]:
         """Creates an association between a queue and a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/CreateQueueFleetAssociation
@@ -592,7 +592,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_queue_limit_association(
         self, **kwargs: Unpack[CreateQueueLimitAssociationRequestTypeDef]
-    ) -> RegionResults[CreateQueueLimitAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateQueueLimitAssociationResponseTypeDef]:
         """Associates a limit with a particular queue. After the limit is associated,
         all workers for jobs that specify the limit associated with the queue are
         subject to the limit. You can't associate two limits with the same
@@ -604,7 +604,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_storage_profile(
         self, **kwargs: Unpack[CreateStorageProfileRequestTypeDef]
-    ) -> RegionResults[CreateStorageProfileResponseTypeDef]:
+    ) -> TargetResults[CreateStorageProfileResponseTypeDef]:
         """Creates a storage profile that specifies the operating system, file type,
         and file location of resources used on a farm.
 
@@ -614,7 +614,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def create_worker(
         self, **kwargs: Unpack[CreateWorkerRequestTypeDef]
-    ) -> RegionResults[CreateWorkerResponseTypeDef]:
+    ) -> TargetResults[CreateWorkerResponseTypeDef]:
         """Creates a worker. A worker tells your instance how much processing power
         (vCPU), and memory (GiB) you’ll need to assemble the digital assets held
         within a particular instance. You can specify certain instance types to
@@ -626,7 +626,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_budget(
         self, **kwargs: Unpack[DeleteBudgetRequestTypeDef]
-    ) -> RegionResults[DeleteBudgetResponseTypeDef]:
+    ) -> TargetResults[DeleteBudgetResponseTypeDef]:
         """Deletes a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteBudget
@@ -635,7 +635,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_farm(
         self, **kwargs: Unpack[DeleteFarmRequestTypeDef]
-    ) -> RegionResults[DeleteFarmResponseTypeDef]:
+    ) -> TargetResults[DeleteFarmResponseTypeDef]:
         """Deletes a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteFarm
@@ -644,7 +644,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_fleet(
         self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> RegionResults[DeleteFleetResponseTypeDef]:
+    ) -> TargetResults[DeleteFleetResponseTypeDef]:
         """Deletes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteFleet
@@ -653,7 +653,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_license_endpoint(
         self, **kwargs: Unpack[DeleteLicenseEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseEndpointResponseTypeDef]:
         """Deletes a license endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteLicenseEndpoint
@@ -662,7 +662,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_limit(
         self, **kwargs: Unpack[DeleteLimitRequestTypeDef]
-    ) -> RegionResults[DeleteLimitResponseTypeDef]:
+    ) -> TargetResults[DeleteLimitResponseTypeDef]:
         """Removes a limit from the specified farm. Before you delete a limit you
         must use the DeleteQueueLimitAssociation operation to remove the
         association with any queues.
@@ -673,7 +673,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_metered_product(
         self, **kwargs: Unpack[DeleteMeteredProductRequestTypeDef]
-    ) -> RegionResults[DeleteMeteredProductResponseTypeDef]:
+    ) -> TargetResults[DeleteMeteredProductResponseTypeDef]:
         """Deletes a metered product.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteMeteredProduct
@@ -682,7 +682,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_monitor(
         self, **kwargs: Unpack[DeleteMonitorRequestTypeDef]
-    ) -> RegionResults[DeleteMonitorResponseTypeDef]:
+    ) -> TargetResults[DeleteMonitorResponseTypeDef]:
         """Removes a Deadline Cloud monitor. After you delete a monitor, you can
         create a new one and attach farms to the monitor.
 
@@ -692,7 +692,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_queue(
         self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> RegionResults[DeleteQueueResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueResponseTypeDef]:
         """Deletes a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueue
@@ -701,7 +701,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_queue_environment(
         self, **kwargs: Unpack[DeleteQueueEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteQueueEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueEnvironmentResponseTypeDef]:
         """Deletes a queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueueEnvironment
@@ -710,7 +710,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_queue_fleet_association(
         self, **kwargs: Unpack[DeleteQueueFleetAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteQueueFleetAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueFleetAssociationResponseTypeDef]:
         """Deletes a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteQueueFleetAssociation
@@ -719,7 +719,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_queue_limit_association(
         self, **kwargs: Unpack[DeleteQueueLimitAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteQueueLimitAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueLimitAssociationResponseTypeDef]:
         """Removes the association between a queue and a limit. You must use the
         UpdateQueueLimitAssociation operation to set the status to
         STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or STOP_LIMIT_USAGE_AND_CANCEL_TASKS.
@@ -733,7 +733,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_storage_profile(
         self, **kwargs: Unpack[DeleteStorageProfileRequestTypeDef]
-    ) -> RegionResults[DeleteStorageProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteStorageProfileResponseTypeDef]:
         """Deletes a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteStorageProfile
@@ -742,7 +742,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def delete_worker(
         self, **kwargs: Unpack[DeleteWorkerRequestTypeDef]
-    ) -> RegionResults[DeleteWorkerResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkerResponseTypeDef]:
         """Deletes a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteWorker
@@ -751,7 +751,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def disassociate_member_from_farm(
         self, **kwargs: Unpack[DisassociateMemberFromFarmRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberFromFarmResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberFromFarmResponseTypeDef]:
         """Disassociates a member from a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromFarm
@@ -760,7 +760,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def disassociate_member_from_fleet(
         self, **kwargs: Unpack[DisassociateMemberFromFleetRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberFromFleetResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberFromFleetResponseTypeDef]:
         """Disassociates a member from a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromFleet
@@ -769,7 +769,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def disassociate_member_from_job(
         self, **kwargs: Unpack[DisassociateMemberFromJobRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberFromJobResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberFromJobResponseTypeDef]:
         """Disassociates a member from a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromJob
@@ -778,7 +778,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def disassociate_member_from_queue(
         self, **kwargs: Unpack[DisassociateMemberFromQueueRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberFromQueueResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberFromQueueResponseTypeDef]:
         """Disassociates a member from a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DisassociateMemberFromQueue
@@ -787,7 +787,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_budget(
         self, **kwargs: Unpack[GetBudgetRequestTypeDef]
-    ) -> RegionResults[GetBudgetResponseTypeDef]:
+    ) -> TargetResults[GetBudgetResponseTypeDef]:
         """Get a budget.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetBudget
@@ -796,7 +796,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_farm(
         self, **kwargs: Unpack[GetFarmRequestTypeDef]
-    ) -> RegionResults[GetFarmResponseTypeDef]:
+    ) -> TargetResults[GetFarmResponseTypeDef]:
         """Get a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetFarm
@@ -805,7 +805,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_fleet(
         self, **kwargs: Unpack[GetFleetRequestTypeDef]
-    ) -> RegionResults[GetFleetResponseTypeDef]:
+    ) -> TargetResults[GetFleetResponseTypeDef]:
         """Get a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetFleet
@@ -814,7 +814,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """Gets a Deadline Cloud job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetJob
@@ -823,7 +823,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_license_endpoint(
         self, **kwargs: Unpack[GetLicenseEndpointRequestTypeDef]
-    ) -> RegionResults[GetLicenseEndpointResponseTypeDef]:
+    ) -> TargetResults[GetLicenseEndpointResponseTypeDef]:
         """Gets a licence endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLicenseEndpoint
@@ -832,7 +832,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_limit(
         self, **kwargs: Unpack[GetLimitRequestTypeDef]
-    ) -> RegionResults[GetLimitResponseTypeDef]:
+    ) -> TargetResults[GetLimitResponseTypeDef]:
         """Gets information about a specific limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetLimit
@@ -841,7 +841,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_monitor(
         self, **kwargs: Unpack[GetMonitorRequestTypeDef]
-    ) -> RegionResults[GetMonitorResponseTypeDef]:
+    ) -> TargetResults[GetMonitorResponseTypeDef]:
         """Gets information about the specified monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetMonitor
@@ -850,7 +850,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_monitor_settings(
         self, **kwargs: Unpack[GetMonitorSettingsRequestTypeDef]
-    ) -> RegionResults[GetMonitorSettingsResponseTypeDef]:
+    ) -> TargetResults[GetMonitorSettingsResponseTypeDef]:
         """Gets the settings for a Deadline Cloud monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetMonitorSettings
@@ -859,7 +859,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_queue(
         self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> RegionResults[GetQueueResponseTypeDef]:
+    ) -> TargetResults[GetQueueResponseTypeDef]:
         """Gets a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueue
@@ -868,7 +868,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_queue_environment(
         self, **kwargs: Unpack[GetQueueEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetQueueEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetQueueEnvironmentResponseTypeDef]:
         """Gets a queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueEnvironment
@@ -877,7 +877,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_queue_fleet_association(
         self, **kwargs: Unpack[GetQueueFleetAssociationRequestTypeDef]
-    ) -> RegionResults[GetQueueFleetAssociationResponseTypeDef]:
+    ) -> TargetResults[GetQueueFleetAssociationResponseTypeDef]:
         """Gets a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueFleetAssociation
@@ -886,7 +886,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_queue_limit_association(
         self, **kwargs: Unpack[GetQueueLimitAssociationRequestTypeDef]
-    ) -> RegionResults[GetQueueLimitAssociationResponseTypeDef]:
+    ) -> TargetResults[GetQueueLimitAssociationResponseTypeDef]:
         """Gets information about a specific association between a queue and a limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetQueueLimitAssociation
@@ -895,7 +895,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Gets a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSession
@@ -904,7 +904,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_session_action(
         self, **kwargs: Unpack[GetSessionActionRequestTypeDef]
-    ) -> RegionResults[GetSessionActionResponseTypeDef]:
+    ) -> TargetResults[GetSessionActionResponseTypeDef]:
         """Gets a session action for the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetSessionAction
@@ -913,7 +913,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_sessions_statistics_aggregation(
         self, **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef]
-    ) -> RegionResults[GetSessionsStatisticsAggregationResponseTypeDef]:
+    ) -> TargetResults[GetSessionsStatisticsAggregationResponseTypeDef]:
         """Gets a set of statistics for queues or farms. Before you can call the
         GetSessionStatisticsAggregation operation, you must first call the
         StartSessionsStatisticsAggregation operation. Statistics are available for
@@ -925,7 +925,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_step(
         self, **kwargs: Unpack[GetStepRequestTypeDef]
-    ) -> RegionResults[GetStepResponseTypeDef]:
+    ) -> TargetResults[GetStepResponseTypeDef]:
         """Gets a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStep
@@ -934,7 +934,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_storage_profile(
         self, **kwargs: Unpack[GetStorageProfileRequestTypeDef]
-    ) -> RegionResults[GetStorageProfileResponseTypeDef]:
+    ) -> TargetResults[GetStorageProfileResponseTypeDef]:
         """Gets a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStorageProfile
@@ -943,7 +943,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_storage_profile_for_queue(
         self, **kwargs: Unpack[GetStorageProfileForQueueRequestTypeDef]
-    ) -> RegionResults[GetStorageProfileForQueueResponseTypeDef]:
+    ) -> TargetResults[GetStorageProfileForQueueResponseTypeDef]:
         """Gets a storage profile for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetStorageProfileForQueue
@@ -952,7 +952,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_task(
         self, **kwargs: Unpack[GetTaskRequestTypeDef]
-    ) -> RegionResults[GetTaskResponseTypeDef]:
+    ) -> TargetResults[GetTaskResponseTypeDef]:
         """Gets a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetTask
@@ -961,7 +961,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def get_worker(
         self, **kwargs: Unpack[GetWorkerRequestTypeDef]
-    ) -> RegionResults[GetWorkerResponseTypeDef]:
+    ) -> TargetResults[GetWorkerResponseTypeDef]:
         """Gets a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetWorker
@@ -970,7 +970,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_available_metered_products(
         self, **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef]
-    ) -> RegionResults[ListAvailableMeteredProductsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableMeteredProductsResponseTypeDef]:
         """A list of the available metered products.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListAvailableMeteredProducts
@@ -979,7 +979,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_budgets(
         self, **kwargs: Unpack[ListBudgetsRequestTypeDef]
-    ) -> RegionResults[ListBudgetsResponseTypeDef]:
+    ) -> TargetResults[ListBudgetsResponseTypeDef]:
         """A list of budgets in a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListBudgets
@@ -988,7 +988,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_farm_members(
         self, **kwargs: Unpack[ListFarmMembersRequestTypeDef]
-    ) -> RegionResults[ListFarmMembersResponseTypeDef]:
+    ) -> TargetResults[ListFarmMembersResponseTypeDef]:
         """Lists the members of a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarmMembers
@@ -997,7 +997,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_farms(
         self, **kwargs: Unpack[ListFarmsRequestTypeDef]
-    ) -> RegionResults[ListFarmsResponseTypeDef]:
+    ) -> TargetResults[ListFarmsResponseTypeDef]:
         """Lists farms.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFarms
@@ -1006,7 +1006,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_fleet_members(
         self, **kwargs: Unpack[ListFleetMembersRequestTypeDef]
-    ) -> RegionResults[ListFleetMembersResponseTypeDef]:
+    ) -> TargetResults[ListFleetMembersResponseTypeDef]:
         """Lists fleet members.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleetMembers
@@ -1015,7 +1015,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_fleets(
         self, **kwargs: Unpack[ListFleetsRequestTypeDef]
-    ) -> RegionResults[ListFleetsResponseTypeDef]:
+    ) -> TargetResults[ListFleetsResponseTypeDef]:
         """Lists fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListFleets
@@ -1024,7 +1024,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_job_members(
         self, **kwargs: Unpack[ListJobMembersRequestTypeDef]
-    ) -> RegionResults[ListJobMembersResponseTypeDef]:
+    ) -> TargetResults[ListJobMembersResponseTypeDef]:
         """Lists members on a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobMembers
@@ -1033,7 +1033,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_job_parameter_definitions(
         self, **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListJobParameterDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListJobParameterDefinitionsResponseTypeDef]:
         """Lists parameter definitions of a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobParameterDefinitions
@@ -1042,7 +1042,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Lists jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListJobs
@@ -1051,7 +1051,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_license_endpoints(
         self, **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef]
-    ) -> RegionResults[ListLicenseEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseEndpointsResponseTypeDef]:
         """Lists license endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLicenseEndpoints
@@ -1060,7 +1060,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_limits(
         self, **kwargs: Unpack[ListLimitsRequestTypeDef]
-    ) -> RegionResults[ListLimitsResponseTypeDef]:
+    ) -> TargetResults[ListLimitsResponseTypeDef]:
         """Gets a list of limits defined in the specified farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLimits
@@ -1069,7 +1069,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_metered_products(
         self, **kwargs: Unpack[ListMeteredProductsRequestTypeDef]
-    ) -> RegionResults[ListMeteredProductsResponseTypeDef]:
+    ) -> TargetResults[ListMeteredProductsResponseTypeDef]:
         """Lists metered products.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMeteredProducts
@@ -1078,7 +1078,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_monitors(
         self, **kwargs: Unpack[ListMonitorsRequestTypeDef]
-    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorsResponseTypeDef]:
         """Gets a list of your monitors in Deadline Cloud.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMonitors
@@ -1087,7 +1087,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_queue_environments(
         self, **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListQueueEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListQueueEnvironmentsResponseTypeDef]:
         """Lists queue environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueEnvironments
@@ -1096,7 +1096,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_queue_fleet_associations(
         self, **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef]
-    ) -> RegionResults[ListQueueFleetAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListQueueFleetAssociationsResponseTypeDef]:
         """Lists queue-fleet associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueFleetAssociations
@@ -1105,7 +1105,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_queue_limit_associations(
         self, **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef]
-    ) -> RegionResults[ListQueueLimitAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListQueueLimitAssociationsResponseTypeDef]:
         """Gets a list of the associations between queues and limits defined in a
         farm.
 
@@ -1115,7 +1115,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_queue_members(
         self, **kwargs: Unpack[ListQueueMembersRequestTypeDef]
-    ) -> RegionResults[ListQueueMembersResponseTypeDef]:
+    ) -> TargetResults[ListQueueMembersResponseTypeDef]:
         """Lists the members in a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueueMembers
@@ -1124,7 +1124,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_queues(
         self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Lists queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListQueues
@@ -1133,7 +1133,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_session_actions(
         self, **kwargs: Unpack[ListSessionActionsRequestTypeDef]
-    ) -> RegionResults[ListSessionActionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionActionsResponseTypeDef]:
         """Lists session actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionActions
@@ -1142,7 +1142,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessions
@@ -1151,7 +1151,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_sessions_for_worker(
         self, **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef]
-    ) -> RegionResults[ListSessionsForWorkerResponseTypeDef]:
+    ) -> TargetResults[ListSessionsForWorkerResponseTypeDef]:
         """Lists sessions for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSessionsForWorker
@@ -1160,7 +1160,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_step_consumers(
         self, **kwargs: Unpack[ListStepConsumersRequestTypeDef]
-    ) -> RegionResults[ListStepConsumersResponseTypeDef]:
+    ) -> TargetResults[ListStepConsumersResponseTypeDef]:
         """Lists step consumers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepConsumers
@@ -1169,7 +1169,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_step_dependencies(
         self, **kwargs: Unpack[ListStepDependenciesRequestTypeDef]
-    ) -> RegionResults[ListStepDependenciesResponseTypeDef]:
+    ) -> TargetResults[ListStepDependenciesResponseTypeDef]:
         """Lists the dependencies for a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStepDependencies
@@ -1178,7 +1178,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_steps(
         self, **kwargs: Unpack[ListStepsRequestTypeDef]
-    ) -> RegionResults[ListStepsResponseTypeDef]:
+    ) -> TargetResults[ListStepsResponseTypeDef]:
         """Lists steps for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListSteps
@@ -1187,7 +1187,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_storage_profiles(
         self, **kwargs: Unpack[ListStorageProfilesRequestTypeDef]
-    ) -> RegionResults[ListStorageProfilesResponseTypeDef]:
+    ) -> TargetResults[ListStorageProfilesResponseTypeDef]:
         """Lists storage profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfiles
@@ -1196,7 +1196,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_storage_profiles_for_queue(
         self, **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef]
-    ) -> RegionResults[ListStorageProfilesForQueueResponseTypeDef]:
+    ) -> TargetResults[ListStorageProfilesForQueueResponseTypeDef]:
         """Lists storage profiles for a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListStorageProfilesForQueue
@@ -1205,7 +1205,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTagsForResource
@@ -1214,7 +1214,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_tasks(
         self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Lists tasks for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTasks
@@ -1223,7 +1223,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def list_workers(
         self, **kwargs: Unpack[ListWorkersRequestTypeDef]
-    ) -> RegionResults[ListWorkersResponseTypeDef]:
+    ) -> TargetResults[ListWorkersResponseTypeDef]:
         """Lists workers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListWorkers
@@ -1232,7 +1232,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def put_metered_product(
         self, **kwargs: Unpack[PutMeteredProductRequestTypeDef]
-    ) -> RegionResults[PutMeteredProductResponseTypeDef]:
+    ) -> TargetResults[PutMeteredProductResponseTypeDef]:
         """Adds a metered product.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/PutMeteredProduct
@@ -1241,7 +1241,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def search_jobs(
         self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> RegionResults[SearchJobsResponseTypeDef]:
+    ) -> TargetResults[SearchJobsResponseTypeDef]:
         """Searches for jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchJobs
@@ -1250,7 +1250,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def search_steps(
         self, **kwargs: Unpack[SearchStepsRequestTypeDef]
-    ) -> RegionResults[SearchStepsResponseTypeDef]:
+    ) -> TargetResults[SearchStepsResponseTypeDef]:
         """Searches for steps.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchSteps
@@ -1259,7 +1259,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def search_tasks(
         self, **kwargs: Unpack[SearchTasksRequestTypeDef]
-    ) -> RegionResults[SearchTasksResponseTypeDef]:
+    ) -> TargetResults[SearchTasksResponseTypeDef]:
         """Searches for tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchTasks
@@ -1268,7 +1268,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def search_workers(
         self, **kwargs: Unpack[SearchWorkersRequestTypeDef]
-    ) -> RegionResults[SearchWorkersResponseTypeDef]:
+    ) -> TargetResults[SearchWorkersResponseTypeDef]:
         """Searches for workers.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/SearchWorkers
@@ -1277,7 +1277,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def start_sessions_statistics_aggregation(
         self, **kwargs: Unpack[StartSessionsStatisticsAggregationRequestTypeDef]
-    ) -> RegionResults[StartSessionsStatisticsAggregationResponseTypeDef]:
+    ) -> TargetResults[StartSessionsStatisticsAggregationResponseTypeDef]:
         """Starts an asynchronous request for getting aggregated statistics about
         queues and farms. Get the statistics using the
         GetSessionsStatisticsAggregation operation. You can only have one running
@@ -1292,7 +1292,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource using the resource's ARN and desired tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/TagResource
@@ -1301,7 +1301,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource using the resource's ARN and tag to remove.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UntagResource
@@ -1310,7 +1310,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_budget(
         self, **kwargs: Unpack[UpdateBudgetRequestTypeDef]
-    ) -> RegionResults[UpdateBudgetResponseTypeDef]:
+    ) -> TargetResults[UpdateBudgetResponseTypeDef]:
         """Updates a budget that sets spending thresholds for rendering activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateBudget
@@ -1319,7 +1319,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_farm(
         self, **kwargs: Unpack[UpdateFarmRequestTypeDef]
-    ) -> RegionResults[UpdateFarmResponseTypeDef]:
+    ) -> TargetResults[UpdateFarmResponseTypeDef]:
         """Updates a farm.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateFarm
@@ -1328,7 +1328,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_fleet(
         self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> RegionResults[UpdateFleetResponseTypeDef]:
+    ) -> TargetResults[UpdateFleetResponseTypeDef]:
         """Updates a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateFleet
@@ -1337,7 +1337,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_job(
         self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> RegionResults[UpdateJobResponseTypeDef]:
+    ) -> TargetResults[UpdateJobResponseTypeDef]:
         """Updates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateJob
@@ -1346,7 +1346,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_limit(
         self, **kwargs: Unpack[UpdateLimitRequestTypeDef]
-    ) -> RegionResults[UpdateLimitResponseTypeDef]:
+    ) -> TargetResults[UpdateLimitResponseTypeDef]:
         """Updates the properties of the specified limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateLimit
@@ -1355,7 +1355,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_monitor(
         self, **kwargs: Unpack[UpdateMonitorRequestTypeDef]
-    ) -> RegionResults[UpdateMonitorResponseTypeDef]:
+    ) -> TargetResults[UpdateMonitorResponseTypeDef]:
         """Modifies the settings for a Deadline Cloud monitor. You can modify one or
         all of the settings when you call UpdateMonitor.
 
@@ -1365,7 +1365,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_monitor_settings(
         self, **kwargs: Unpack[UpdateMonitorSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateMonitorSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateMonitorSettingsResponseTypeDef]:
         """Updates the settings for a Deadline Cloud monitor. Keys present in the
         request are upserted; keys absent are left unchanged. Send an empty string
         value to delete a key.
@@ -1376,7 +1376,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_queue(
         self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> RegionResults[UpdateQueueResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueResponseTypeDef]:
         """Updates a queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueue
@@ -1385,7 +1385,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_queue_environment(
         self, **kwargs: Unpack[UpdateQueueEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateQueueEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueEnvironmentResponseTypeDef]:
         """Updates the queue environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueueEnvironment
@@ -1394,7 +1394,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_queue_fleet_association(
         self, **kwargs: Unpack[UpdateQueueFleetAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateQueueFleetAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueFleetAssociationResponseTypeDef]:
         """Updates a queue-fleet association.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateQueueFleetAssociation
@@ -1403,7 +1403,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_queue_limit_association(
         self, **kwargs: Unpack[UpdateQueueLimitAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateQueueLimitAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueLimitAssociationResponseTypeDef]:
         """Updates the status of the queue. If you set the status to one of the
         STOP_LIMIT_USAGE* values, there will be a delay before the status
         transitions to the STOPPED state.
@@ -1414,7 +1414,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_session(
         self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> RegionResults[UpdateSessionResponseTypeDef]:
+    ) -> TargetResults[UpdateSessionResponseTypeDef]:
         """Updates a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateSession
@@ -1423,7 +1423,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_step(
         self, **kwargs: Unpack[UpdateStepRequestTypeDef]
-    ) -> RegionResults[UpdateStepResponseTypeDef]:
+    ) -> TargetResults[UpdateStepResponseTypeDef]:
         """Updates a step.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateStep
@@ -1432,7 +1432,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_storage_profile(
         self, **kwargs: Unpack[UpdateStorageProfileRequestTypeDef]
-    ) -> RegionResults[UpdateStorageProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateStorageProfileResponseTypeDef]:
         """Updates a storage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateStorageProfile
@@ -1441,7 +1441,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_task(
         self, **kwargs: Unpack[UpdateTaskRequestTypeDef]
-    ) -> RegionResults[UpdateTaskResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskResponseTypeDef]:
         """Updates a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateTask
@@ -1450,7 +1450,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_worker(
         self, **kwargs: Unpack[UpdateWorkerRequestTypeDef]
-    ) -> RegionResults[UpdateWorkerResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkerResponseTypeDef]:
         """Updates a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateWorker
@@ -1459,7 +1459,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
 
     def update_worker_schedule(
         self, **kwargs: Unpack[UpdateWorkerScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateWorkerScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkerScheduleResponseTypeDef]:
         """Updates the schedule for a worker.
 
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/UpdateWorkerSchedule
@@ -1473,7 +1473,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSessionsStatisticsAggregationRequestTypeDef],
-    ) -> RegionResults[GetSessionsStatisticsAggregationResponseTypeDef]:
+    ) -> TargetResults[GetSessionsStatisticsAggregationResponseTypeDef]:
         """Every page of GetSessionsStatisticsAggregation in every target, merged per
         target (botocore's build_full_result).
 
@@ -1499,7 +1499,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAvailableMeteredProductsRequestTypeDef],
-    ) -> RegionResults[ListAvailableMeteredProductsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableMeteredProductsResponseTypeDef]:
         """Every page of ListAvailableMeteredProducts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1522,7 +1522,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBudgetsRequestTypeDef],
-    ) -> RegionResults[ListBudgetsResponseTypeDef]:
+    ) -> TargetResults[ListBudgetsResponseTypeDef]:
         """Every page of ListBudgets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1545,7 +1545,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFarmMembersRequestTypeDef],
-    ) -> RegionResults[ListFarmMembersResponseTypeDef]:
+    ) -> TargetResults[ListFarmMembersResponseTypeDef]:
         """Every page of ListFarmMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1568,7 +1568,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFarmsRequestTypeDef],
-    ) -> RegionResults[ListFarmsResponseTypeDef]:
+    ) -> TargetResults[ListFarmsResponseTypeDef]:
         """Every page of ListFarms in every target, merged per target (botocore's
         build_full_result).
 
@@ -1591,7 +1591,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetMembersRequestTypeDef],
-    ) -> RegionResults[ListFleetMembersResponseTypeDef]:
+    ) -> TargetResults[ListFleetMembersResponseTypeDef]:
         """Every page of ListFleetMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1614,7 +1614,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> RegionResults[ListFleetsResponseTypeDef]:
+    ) -> TargetResults[ListFleetsResponseTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1637,7 +1637,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobMembersRequestTypeDef],
-    ) -> RegionResults[ListJobMembersResponseTypeDef]:
+    ) -> TargetResults[ListJobMembersResponseTypeDef]:
         """Every page of ListJobMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1660,7 +1660,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobParameterDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListJobParameterDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListJobParameterDefinitionsResponseTypeDef]:
         """Every page of ListJobParameterDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1683,7 +1683,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1706,7 +1706,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLicenseEndpointsRequestTypeDef],
-    ) -> RegionResults[ListLicenseEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseEndpointsResponseTypeDef]:
         """Every page of ListLicenseEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1729,7 +1729,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLimitsRequestTypeDef],
-    ) -> RegionResults[ListLimitsResponseTypeDef]:
+    ) -> TargetResults[ListLimitsResponseTypeDef]:
         """Every page of ListLimits in every target, merged per target (botocore's
         build_full_result).
 
@@ -1752,7 +1752,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMeteredProductsRequestTypeDef],
-    ) -> RegionResults[ListMeteredProductsResponseTypeDef]:
+    ) -> TargetResults[ListMeteredProductsResponseTypeDef]:
         """Every page of ListMeteredProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1775,7 +1775,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorsResponseTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1798,7 +1798,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueueEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListQueueEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListQueueEnvironmentsResponseTypeDef]:
         """Every page of ListQueueEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1821,7 +1821,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueueFleetAssociationsRequestTypeDef],
-    ) -> RegionResults[ListQueueFleetAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListQueueFleetAssociationsResponseTypeDef]:
         """Every page of ListQueueFleetAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1844,7 +1844,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueueLimitAssociationsRequestTypeDef],
-    ) -> RegionResults[ListQueueLimitAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListQueueLimitAssociationsResponseTypeDef]:
         """Every page of ListQueueLimitAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1868,7 +1868,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueueMembersRequestTypeDef],
-    ) -> RegionResults[ListQueueMembersResponseTypeDef]:
+    ) -> TargetResults[ListQueueMembersResponseTypeDef]:
         """Every page of ListQueueMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1891,7 +1891,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -1914,7 +1914,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionActionsRequestTypeDef],
-    ) -> RegionResults[ListSessionActionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionActionsResponseTypeDef]:
         """Every page of ListSessionActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1937,7 +1937,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1960,7 +1960,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsForWorkerRequestTypeDef],
-    ) -> RegionResults[ListSessionsForWorkerResponseTypeDef]:
+    ) -> TargetResults[ListSessionsForWorkerResponseTypeDef]:
         """Every page of ListSessionsForWorker in every target, merged per target
         (botocore's build_full_result).
 
@@ -1983,7 +1983,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStepConsumersRequestTypeDef],
-    ) -> RegionResults[ListStepConsumersResponseTypeDef]:
+    ) -> TargetResults[ListStepConsumersResponseTypeDef]:
         """Every page of ListStepConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2006,7 +2006,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStepDependenciesRequestTypeDef],
-    ) -> RegionResults[ListStepDependenciesResponseTypeDef]:
+    ) -> TargetResults[ListStepDependenciesResponseTypeDef]:
         """Every page of ListStepDependencies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2029,7 +2029,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStepsRequestTypeDef],
-    ) -> RegionResults[ListStepsResponseTypeDef]:
+    ) -> TargetResults[ListStepsResponseTypeDef]:
         """Every page of ListSteps in every target, merged per target (botocore's
         build_full_result).
 
@@ -2052,7 +2052,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStorageProfilesRequestTypeDef],
-    ) -> RegionResults[ListStorageProfilesResponseTypeDef]:
+    ) -> TargetResults[ListStorageProfilesResponseTypeDef]:
         """Every page of ListStorageProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2075,7 +2075,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStorageProfilesForQueueRequestTypeDef],
-    ) -> RegionResults[ListStorageProfilesForQueueResponseTypeDef]:
+    ) -> TargetResults[ListStorageProfilesForQueueResponseTypeDef]:
         """Every page of ListStorageProfilesForQueue in every target, merged per
         target (botocore's build_full_result).
 
@@ -2098,7 +2098,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2121,7 +2121,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkersRequestTypeDef],
-    ) -> RegionResults[ListWorkersResponseTypeDef]:
+    ) -> TargetResults[ListWorkersResponseTypeDef]:
         """Every page of ListWorkers in every target, merged per target (botocore's
         build_full_result).
 
@@ -2629,7 +2629,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFleetRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Fleet is activated. Use this after invoking CreateFleet or
         UpdateFleet.
 
@@ -2647,7 +2647,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job reaches any terminal status. Waits up to 1 hour by
         default.
 
@@ -2665,7 +2665,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job is created. Use this after invoking CreateJob.
 
         Polls GetJob in every target at once, every 1 seconds and at most 120
@@ -2684,7 +2684,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job has succeeded. Fails if the job reaches a non-successful
         terminal status. Waits up to 1 hour by default.
 
@@ -2704,7 +2704,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a LicenseEndpoint is Deleted. Use this after invoking
         DeleteLicenseEndpoint.
 
@@ -2724,7 +2724,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLicenseEndpointRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a LicenseEndpoint is Ready. Use this after invoking
         CreateLicenseEndpoint.
 
@@ -2744,7 +2744,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetQueueFleetAssociationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a QueueFleetAssociation is stopped. Use this after setting the
         status to STOP_SCHEDULING_AND_COMPLETE_TASKS or
         STOP_SCHEDULING_AND_CANCEL_TASKS to wait for a QueueFleetAssociation to
@@ -2769,7 +2769,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetQueueLimitAssociationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a QueueLimitAssociation is stopped. Use this after setting the
         status to STOP_LIMIT_USAGE_AND_COMPLETE_TASKS or
         STOP_LIMIT_USAGE_AND_CANCEL_TASKS to wait for a QueueLimitAssociation to
@@ -2794,7 +2794,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetQueueRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until QueueScheduling.
 
         Polls GetQueue in every target at once, every 10 seconds and at most 70
@@ -2813,7 +2813,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetQueueRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until QueueSchedulingBlocked.
 
         Polls GetQueue in every target at once, every 10 seconds and at most 30

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -79,7 +79,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def accept_invitation(
         self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Accepts an invitation for the member account to contribute data to a
         behavior graph. This operation can only be called by an invited member
         account.
@@ -90,7 +90,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def batch_get_graph_member_datasources(
         self, **kwargs: Unpack[BatchGetGraphMemberDatasourcesRequestTypeDef]
-    ) -> RegionResults[BatchGetGraphMemberDatasourcesResponseTypeDef]:
+    ) -> TargetResults[BatchGetGraphMemberDatasourcesResponseTypeDef]:
         """Gets data source package information for the behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/BatchGetGraphMemberDatasources
@@ -99,7 +99,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def batch_get_membership_datasources(
         self, **kwargs: Unpack[BatchGetMembershipDatasourcesRequestTypeDef]
-    ) -> RegionResults[BatchGetMembershipDatasourcesResponseTypeDef]:
+    ) -> TargetResults[BatchGetMembershipDatasourcesResponseTypeDef]:
         """Gets information on the data source package history for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/BatchGetMembershipDatasources
@@ -108,7 +108,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def create_graph(
         self, **kwargs: Unpack[CreateGraphRequestTypeDef]
-    ) -> RegionResults[CreateGraphResponseTypeDef]:
+    ) -> TargetResults[CreateGraphResponseTypeDef]:
         """Creates a new behavior graph for the calling account, and sets that
         account as the administrator account. This operation is called by the
         account that is enabling Detective.
@@ -119,7 +119,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def create_members(
         self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> RegionResults[CreateMembersResponseTypeDef]:
+    ) -> TargetResults[CreateMembersResponseTypeDef]:
         """CreateMembers is used to send invitations to accounts. For the
         organization behavior graph, the Detective administrator account uses
         CreateMembers to enable organization accounts as member accounts.
@@ -130,7 +130,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def delete_graph(
         self, **kwargs: Unpack[DeleteGraphRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the specified behavior graph and queues it to be deleted. This
         operation removes the behavior graph from each member account's list of
         behavior graphs.
@@ -141,7 +141,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def delete_members(
         self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> RegionResults[DeleteMembersResponseTypeDef]:
+    ) -> TargetResults[DeleteMembersResponseTypeDef]:
         """Removes the specified member accounts from the behavior graph. The removed
         accounts no longer contribute data to the behavior graph. This operation
         can only be called by the administrator account for the behavior graph.
@@ -152,7 +152,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def describe_organization_configuration(
         self, **kwargs: Unpack[DescribeOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the configuration for the organization behavior
         graph. Currently indicates whether to automatically enable new
         organization accounts as member accounts.
@@ -163,7 +163,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def disable_organization_admin_account(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the Detective administrator account in the current Region. Deletes
         the organization behavior graph.
 
@@ -173,7 +173,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def disassociate_membership(
         self, **kwargs: Unpack[DisassociateMembershipRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the member account from the specified behavior graph. This
         operation can only be called by an invited member account that has the
         ENABLED status.
@@ -184,7 +184,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def enable_organization_admin_account(
         self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Designates the Detective administrator account for the organization in the
         current Region.
 
@@ -194,7 +194,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def get_investigation(
         self, **kwargs: Unpack[GetInvestigationRequestTypeDef]
-    ) -> RegionResults[GetInvestigationResponseTypeDef]:
+    ) -> TargetResults[GetInvestigationResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -208,7 +208,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def get_members(
         self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> RegionResults[GetMembersResponseTypeDef]:
+    ) -> TargetResults[GetMembersResponseTypeDef]:
         """Returns the membership details for specified member accounts for a
         behavior graph.
 
@@ -218,7 +218,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_datasource_packages(
         self, **kwargs: Unpack[ListDatasourcePackagesRequestTypeDef]
-    ) -> RegionResults[ListDatasourcePackagesResponseTypeDef]:
+    ) -> TargetResults[ListDatasourcePackagesResponseTypeDef]:
         """Lists data source packages in the behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListDatasourcePackages
@@ -227,7 +227,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_graphs(
         self, **kwargs: Unpack[ListGraphsRequestTypeDef]
-    ) -> RegionResults[ListGraphsResponseTypeDef]:
+    ) -> TargetResults[ListGraphsResponseTypeDef]:
         """Returns the list of behavior graphs that the calling account is an
         administrator account of. This operation can only be called by an
         administrator account.
@@ -238,7 +238,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_indicators(
         self, **kwargs: Unpack[ListIndicatorsRequestTypeDef]
-    ) -> RegionResults[ListIndicatorsResponseTypeDef]:
+    ) -> TargetResults[ListIndicatorsResponseTypeDef]:
         """Gets the indicators from an investigation. You can use the information
         from the indicators to determine if an IAM user and/or IAM role is
         involved in an unusual activity that could indicate malicious behavior and
@@ -250,7 +250,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_investigations(
         self, **kwargs: Unpack[ListInvestigationsRequestTypeDef]
-    ) -> RegionResults[ListInvestigationsResponseTypeDef]:
+    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -264,7 +264,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_invitations(
         self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Retrieves the list of open and accepted behavior graph invitations for the
         member account. This operation can only be called by an invited member
         account.
@@ -275,7 +275,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Retrieves the list of member accounts for a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListMembers
@@ -284,7 +284,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_organization_admin_accounts(
         self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Returns information about the Detective administrator account for an
         organization. Can only be called by the organization management account.
 
@@ -294,7 +294,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the tag values that are assigned to a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/ListTagsForResource
@@ -303,7 +303,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def reject_invitation(
         self, **kwargs: Unpack[RejectInvitationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Rejects an invitation to contribute the account data to a behavior graph.
         This operation must be called by an invited member account that has the
         INVITED status.
@@ -314,7 +314,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def start_investigation(
         self, **kwargs: Unpack[StartInvestigationRequestTypeDef]
-    ) -> RegionResults[StartInvestigationResponseTypeDef]:
+    ) -> TargetResults[StartInvestigationResponseTypeDef]:
         """Detective investigations lets you investigate IAM users and IAM roles
         using indicators of compromise. An indicator of compromise (IOC) is an
         artifact observed in or on a network, system, or environment that can
@@ -328,7 +328,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def start_monitoring_member(
         self, **kwargs: Unpack[StartMonitoringMemberRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends a request to enable data ingest for a member account that has a
         status of ACCEPTED_BUT_DISABLED.
 
@@ -338,7 +338,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies tag values to a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/TagResource
@@ -347,7 +347,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UntagResource
@@ -356,7 +356,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def update_datasource_packages(
         self, **kwargs: Unpack[UpdateDatasourcePackagesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a data source package for the Detective behavior graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UpdateDatasourcePackages
@@ -365,7 +365,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def update_investigation_state(
         self, **kwargs: Unpack[UpdateInvestigationStateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the state of an investigation.
 
         https://docs.aws.amazon.com/goto/WebAPI/detective-2018-10-26/UpdateInvestigationState
@@ -374,7 +374,7 @@ class MultiRegionDetective(MultiRegionClient):
 
     def update_organization_configuration(
         self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the configuration for the Organizations integration in the current
         Region. Can only be called by the Detective administrator account for the
         organization.

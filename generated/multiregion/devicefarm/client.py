@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -199,7 +199,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_device_pool(
         self, **kwargs: Unpack[CreateDevicePoolRequestTypeDef]
-    ) -> RegionResults[CreateDevicePoolResultTypeDef]:
+    ) -> TargetResults[CreateDevicePoolResultTypeDef]:
         """Creates a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateDevicePool
@@ -208,7 +208,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_instance_profile(
         self, **kwargs: Unpack[CreateInstanceProfileRequestTypeDef]
-    ) -> RegionResults[CreateInstanceProfileResultTypeDef]:
+    ) -> TargetResults[CreateInstanceProfileResultTypeDef]:
         """Creates a profile that can be applied to one or more private fleet device
         instances.
 
@@ -218,7 +218,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_network_profile(
         self, **kwargs: Unpack[CreateNetworkProfileRequestTypeDef]
-    ) -> RegionResults[CreateNetworkProfileResultTypeDef]:
+    ) -> TargetResults[CreateNetworkProfileResultTypeDef]:
         """Creates a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateNetworkProfile
@@ -227,7 +227,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> RegionResults[CreateProjectResultTypeDef]:
+    ) -> TargetResults[CreateProjectResultTypeDef]:
         """Creates a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateProject
@@ -236,7 +236,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_remote_access_session(
         self, **kwargs: Unpack[CreateRemoteAccessSessionRequestTypeDef]
-    ) -> RegionResults[CreateRemoteAccessSessionResultTypeDef]:
+    ) -> TargetResults[CreateRemoteAccessSessionResultTypeDef]:
         """Specifies and starts a remote access session.
 
         Deprecated parameters: interactionMode.
@@ -247,7 +247,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_test_grid_project(
         self, **kwargs: Unpack[CreateTestGridProjectRequestTypeDef]
-    ) -> RegionResults[CreateTestGridProjectResultTypeDef]:
+    ) -> TargetResults[CreateTestGridProjectResultTypeDef]:
         """Creates a Selenium testing project. Projects are used to track
         TestGridSession instances.
 
@@ -257,7 +257,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_test_grid_url(
         self, **kwargs: Unpack[CreateTestGridUrlRequestTypeDef]
-    ) -> RegionResults[CreateTestGridUrlResultTypeDef]:
+    ) -> TargetResults[CreateTestGridUrlResultTypeDef]:
         """Creates a signed, short-term URL that can be passed to a Selenium
         RemoteWebDriver constructor.
 
@@ -267,7 +267,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_upload(
         self, **kwargs: Unpack[CreateUploadRequestTypeDef]
-    ) -> RegionResults[CreateUploadResultTypeDef]:
+    ) -> TargetResults[CreateUploadResultTypeDef]:
         """Uploads an app or test scripts.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/CreateUpload
@@ -276,7 +276,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def create_vpce_configuration(
         self, **kwargs: Unpack[CreateVPCEConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateVPCEConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateVPCEConfigurationResultTypeDef]:
         """Creates a configuration record in Device Farm for your Amazon Virtual
         Private Cloud (VPC) endpoint.
 
@@ -286,7 +286,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_device_pool(
         self, **kwargs: Unpack[DeleteDevicePoolRequestTypeDef]
-    ) -> RegionResults[DeleteDevicePoolResultTypeDef]:
+    ) -> TargetResults[DeleteDevicePoolResultTypeDef]:
         """Deletes a device pool given the pool ARN. Does not allow deletion of
         curated pools owned by the system.
 
@@ -296,7 +296,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_instance_profile(
         self, **kwargs: Unpack[DeleteInstanceProfileRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceProfileResultTypeDef]:
+    ) -> TargetResults[DeleteInstanceProfileResultTypeDef]:
         """Deletes a profile that can be applied to one or more private device
         instances.
 
@@ -306,7 +306,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_network_profile(
         self, **kwargs: Unpack[DeleteNetworkProfileRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkProfileResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkProfileResultTypeDef]:
         """Deletes a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/DeleteNetworkProfile
@@ -315,7 +315,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> RegionResults[DeleteProjectResultTypeDef]:
+    ) -> TargetResults[DeleteProjectResultTypeDef]:
         """Deletes an AWS Device Farm project, given the project ARN. You cannot
         delete a project if it has an active run or session.
 
@@ -325,7 +325,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_remote_access_session(
         self, **kwargs: Unpack[DeleteRemoteAccessSessionRequestTypeDef]
-    ) -> RegionResults[DeleteRemoteAccessSessionResultTypeDef]:
+    ) -> TargetResults[DeleteRemoteAccessSessionResultTypeDef]:
         """Deletes a completed remote access session and its results. You cannot
         delete a remote access session if it is still active.
 
@@ -335,7 +335,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_run(
         self, **kwargs: Unpack[DeleteRunRequestTypeDef]
-    ) -> RegionResults[DeleteRunResultTypeDef]:
+    ) -> TargetResults[DeleteRunResultTypeDef]:
         """Deletes the run, given the run ARN. You cannot delete a run if it is still
         active.
 
@@ -345,7 +345,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_test_grid_project(
         self, **kwargs: Unpack[DeleteTestGridProjectRequestTypeDef]
-    ) -> RegionResults[DeleteTestGridProjectResultTypeDef]:
+    ) -> TargetResults[DeleteTestGridProjectResultTypeDef]:
         """Deletes a Selenium testing project and all content generated under it. You
         cannot delete a project if it has active sessions.
 
@@ -355,7 +355,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_upload(
         self, **kwargs: Unpack[DeleteUploadRequestTypeDef]
-    ) -> RegionResults[DeleteUploadResultTypeDef]:
+    ) -> TargetResults[DeleteUploadResultTypeDef]:
         """Deletes an upload given the upload ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/DeleteUpload
@@ -364,7 +364,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def delete_vpce_configuration(
         self, **kwargs: Unpack[DeleteVPCEConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteVPCEConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteVPCEConfigurationResultTypeDef]:
         """Deletes a configuration for your Amazon Virtual Private Cloud (VPC)
         endpoint.
 
@@ -372,7 +372,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         """
         return self._call("DeleteVPCEConfiguration", kwargs)
 
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsResultTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsResultTypeDef]:
         """Returns the number of unmetered iOS or unmetered Android devices that have
         been purchased by the account.
 
@@ -382,7 +382,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_device(
         self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> RegionResults[GetDeviceResultTypeDef]:
+    ) -> TargetResults[GetDeviceResultTypeDef]:
         """Gets information about a unique device type.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevice
@@ -391,7 +391,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_device_instance(
         self, **kwargs: Unpack[GetDeviceInstanceRequestTypeDef]
-    ) -> RegionResults[GetDeviceInstanceResultTypeDef]:
+    ) -> TargetResults[GetDeviceInstanceResultTypeDef]:
         """Returns information about a device instance that belongs to a private
         device fleet.
 
@@ -401,7 +401,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_device_pool(
         self, **kwargs: Unpack[GetDevicePoolRequestTypeDef]
-    ) -> RegionResults[GetDevicePoolResultTypeDef]:
+    ) -> TargetResults[GetDevicePoolResultTypeDef]:
         """Gets information about a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevicePool
@@ -410,7 +410,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_device_pool_compatibility(
         self, **kwargs: Unpack[GetDevicePoolCompatibilityRequestTypeDef]
-    ) -> RegionResults[GetDevicePoolCompatibilityResultTypeDef]:
+    ) -> TargetResults[GetDevicePoolCompatibilityResultTypeDef]:
         """Gets information about compatibility with a device pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetDevicePoolCompatibility
@@ -419,7 +419,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_instance_profile(
         self, **kwargs: Unpack[GetInstanceProfileRequestTypeDef]
-    ) -> RegionResults[GetInstanceProfileResultTypeDef]:
+    ) -> TargetResults[GetInstanceProfileResultTypeDef]:
         """Returns information about the specified instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetInstanceProfile
@@ -428,7 +428,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResultTypeDef]:
+    ) -> TargetResults[GetJobResultTypeDef]:
         """Gets information about a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetJob
@@ -437,7 +437,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_network_profile(
         self, **kwargs: Unpack[GetNetworkProfileRequestTypeDef]
-    ) -> RegionResults[GetNetworkProfileResultTypeDef]:
+    ) -> TargetResults[GetNetworkProfileResultTypeDef]:
         """Returns information about a network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetNetworkProfile
@@ -446,7 +446,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_offering_status(
         self, **kwargs: Unpack[GetOfferingStatusRequestTypeDef]
-    ) -> RegionResults[GetOfferingStatusResultTypeDef]:
+    ) -> TargetResults[GetOfferingStatusResultTypeDef]:
         """Gets the current status and future status of all offerings purchased by an
         AWS account. The response indicates how many offerings are currently
         available and the offerings that will be available in the next period. The
@@ -460,7 +460,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_project(
         self, **kwargs: Unpack[GetProjectRequestTypeDef]
-    ) -> RegionResults[GetProjectResultTypeDef]:
+    ) -> TargetResults[GetProjectResultTypeDef]:
         """Gets information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetProject
@@ -469,7 +469,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_remote_access_session(
         self, **kwargs: Unpack[GetRemoteAccessSessionRequestTypeDef]
-    ) -> RegionResults[GetRemoteAccessSessionResultTypeDef]:
+    ) -> TargetResults[GetRemoteAccessSessionResultTypeDef]:
         """Returns a link to a currently running remote access session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetRemoteAccessSession
@@ -478,7 +478,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_run(
         self, **kwargs: Unpack[GetRunRequestTypeDef]
-    ) -> RegionResults[GetRunResultTypeDef]:
+    ) -> TargetResults[GetRunResultTypeDef]:
         """Gets information about a run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetRun
@@ -487,7 +487,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_suite(
         self, **kwargs: Unpack[GetSuiteRequestTypeDef]
-    ) -> RegionResults[GetSuiteResultTypeDef]:
+    ) -> TargetResults[GetSuiteResultTypeDef]:
         """Gets information about a suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetSuite
@@ -496,7 +496,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_test(
         self, **kwargs: Unpack[GetTestRequestTypeDef]
-    ) -> RegionResults[GetTestResultTypeDef]:
+    ) -> TargetResults[GetTestResultTypeDef]:
         """Gets information about a test.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTest
@@ -505,7 +505,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_test_grid_project(
         self, **kwargs: Unpack[GetTestGridProjectRequestTypeDef]
-    ) -> RegionResults[GetTestGridProjectResultTypeDef]:
+    ) -> TargetResults[GetTestGridProjectResultTypeDef]:
         """Retrieves information about a Selenium testing project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTestGridProject
@@ -514,7 +514,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_test_grid_session(
         self, **kwargs: Unpack[GetTestGridSessionRequestTypeDef]
-    ) -> RegionResults[GetTestGridSessionResultTypeDef]:
+    ) -> TargetResults[GetTestGridSessionResultTypeDef]:
         """A session is an instance of a browser created through a RemoteWebDriver
         with the URL from CreateTestGridUrlResult$url. You can use the following
         to look up sessions:
@@ -525,7 +525,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_upload(
         self, **kwargs: Unpack[GetUploadRequestTypeDef]
-    ) -> RegionResults[GetUploadResultTypeDef]:
+    ) -> TargetResults[GetUploadResultTypeDef]:
         """Gets information about an upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetUpload
@@ -534,7 +534,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def get_vpce_configuration(
         self, **kwargs: Unpack[GetVPCEConfigurationRequestTypeDef]
-    ) -> RegionResults[GetVPCEConfigurationResultTypeDef]:
+    ) -> TargetResults[GetVPCEConfigurationResultTypeDef]:
         """Returns information about the configuration settings for your Amazon
         Virtual Private Cloud (VPC) endpoint.
 
@@ -544,7 +544,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def install_to_remote_access_session(
         self, **kwargs: Unpack[InstallToRemoteAccessSessionRequestTypeDef]
-    ) -> RegionResults[InstallToRemoteAccessSessionResultTypeDef]:
+    ) -> TargetResults[InstallToRemoteAccessSessionResultTypeDef]:
         """Installs an application to the device in a remote access session. For
         Android applications, the file must be in .apk format. For iOS
         applications, the file must be in .ipa format.
@@ -555,7 +555,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_artifacts(
         self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> RegionResults[ListArtifactsResultTypeDef]:
+    ) -> TargetResults[ListArtifactsResultTypeDef]:
         """Gets information about artifacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListArtifacts
@@ -564,7 +564,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_device_instances(
         self, **kwargs: Unpack[ListDeviceInstancesRequestTypeDef]
-    ) -> RegionResults[ListDeviceInstancesResultTypeDef]:
+    ) -> TargetResults[ListDeviceInstancesResultTypeDef]:
         """Returns information about the private device instances associated with one
         or more AWS accounts.
 
@@ -574,7 +574,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_device_pools(
         self, **kwargs: Unpack[ListDevicePoolsRequestTypeDef]
-    ) -> RegionResults[ListDevicePoolsResultTypeDef]:
+    ) -> TargetResults[ListDevicePoolsResultTypeDef]:
         """Gets information about device pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevicePools
@@ -583,7 +583,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> RegionResults[ListDevicesResultTypeDef]:
+    ) -> TargetResults[ListDevicesResultTypeDef]:
         """Gets information about unique device types.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListDevices
@@ -592,7 +592,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_instance_profiles(
         self, **kwargs: Unpack[ListInstanceProfilesRequestTypeDef]
-    ) -> RegionResults[ListInstanceProfilesResultTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesResultTypeDef]:
         """Returns information about all the instance profiles in an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListInstanceProfiles
@@ -601,7 +601,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Gets information about jobs for a given test run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListJobs
@@ -610,7 +610,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_network_profiles(
         self, **kwargs: Unpack[ListNetworkProfilesRequestTypeDef]
-    ) -> RegionResults[ListNetworkProfilesResultTypeDef]:
+    ) -> TargetResults[ListNetworkProfilesResultTypeDef]:
         """Returns the list of available network profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListNetworkProfiles
@@ -619,7 +619,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_offering_promotions(
         self, **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef]
-    ) -> RegionResults[ListOfferingPromotionsResultTypeDef]:
+    ) -> TargetResults[ListOfferingPromotionsResultTypeDef]:
         """Returns a list of offering promotions. Each offering promotion record
         contains the ID and description of the promotion. The API returns a
         NotEligible error if the caller is not permitted to invoke the operation.
@@ -632,7 +632,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_offering_transactions(
         self, **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef]
-    ) -> RegionResults[ListOfferingTransactionsResultTypeDef]:
+    ) -> TargetResults[ListOfferingTransactionsResultTypeDef]:
         """Returns a list of all historical purchases, renewals, and system renewal
         transactions for an AWS account. The list is paginated and ordered by a
         descending timestamp (most recent transactions are first). The API returns
@@ -646,7 +646,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_offerings(
         self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> RegionResults[ListOfferingsResultTypeDef]:
+    ) -> TargetResults[ListOfferingsResultTypeDef]:
         """Returns a list of products or offerings that the user can manage through
         the API. Each offering record indicates the recurring price per unit and
         the frequency for that offering. The API returns a NotEligible error if
@@ -659,7 +659,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> RegionResults[ListProjectsResultTypeDef]:
+    ) -> TargetResults[ListProjectsResultTypeDef]:
         """Gets information about projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListProjects
@@ -668,7 +668,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_remote_access_sessions(
         self, **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef]
-    ) -> RegionResults[ListRemoteAccessSessionsResultTypeDef]:
+    ) -> TargetResults[ListRemoteAccessSessionsResultTypeDef]:
         """Returns a list of all currently running remote access sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRemoteAccessSessions
@@ -677,7 +677,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_runs(
         self, **kwargs: Unpack[ListRunsRequestTypeDef]
-    ) -> RegionResults[ListRunsResultTypeDef]:
+    ) -> TargetResults[ListRunsResultTypeDef]:
         """Gets information about runs, given an AWS Device Farm project ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListRuns
@@ -686,7 +686,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_samples(
         self, **kwargs: Unpack[ListSamplesRequestTypeDef]
-    ) -> RegionResults[ListSamplesResultTypeDef]:
+    ) -> TargetResults[ListSamplesResultTypeDef]:
         """Gets information about samples, given an AWS Device Farm job ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSamples
@@ -695,7 +695,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_suites(
         self, **kwargs: Unpack[ListSuitesRequestTypeDef]
-    ) -> RegionResults[ListSuitesResultTypeDef]:
+    ) -> TargetResults[ListSuitesResultTypeDef]:
         """Gets information about test suites for a given job.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListSuites
@@ -704,7 +704,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for an AWS Device Farm resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTagsForResource
@@ -713,7 +713,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_test_grid_projects(
         self, **kwargs: Unpack[ListTestGridProjectsRequestTypeDef]
-    ) -> RegionResults[ListTestGridProjectsResultTypeDef]:
+    ) -> TargetResults[ListTestGridProjectsResultTypeDef]:
         """Gets a list of all Selenium testing projects in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridProjects
@@ -722,7 +722,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_test_grid_session_actions(
         self, **kwargs: Unpack[ListTestGridSessionActionsRequestTypeDef]
-    ) -> RegionResults[ListTestGridSessionActionsResultTypeDef]:
+    ) -> TargetResults[ListTestGridSessionActionsResultTypeDef]:
         """Returns a list of the actions taken in a TestGridSession.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessionActions
@@ -731,7 +731,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_test_grid_session_artifacts(
         self, **kwargs: Unpack[ListTestGridSessionArtifactsRequestTypeDef]
-    ) -> RegionResults[ListTestGridSessionArtifactsResultTypeDef]:
+    ) -> TargetResults[ListTestGridSessionArtifactsResultTypeDef]:
         """Retrieves a list of artifacts created during the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessionArtifacts
@@ -740,7 +740,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_test_grid_sessions(
         self, **kwargs: Unpack[ListTestGridSessionsRequestTypeDef]
-    ) -> RegionResults[ListTestGridSessionsResultTypeDef]:
+    ) -> TargetResults[ListTestGridSessionsResultTypeDef]:
         """Retrieves a list of sessions for a TestGridProject.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTestGridSessions
@@ -749,7 +749,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_tests(
         self, **kwargs: Unpack[ListTestsRequestTypeDef]
-    ) -> RegionResults[ListTestsResultTypeDef]:
+    ) -> TargetResults[ListTestsResultTypeDef]:
         """Gets information about tests in a given test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListTests
@@ -758,7 +758,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_unique_problems(
         self, **kwargs: Unpack[ListUniqueProblemsRequestTypeDef]
-    ) -> RegionResults[ListUniqueProblemsResultTypeDef]:
+    ) -> TargetResults[ListUniqueProblemsResultTypeDef]:
         """Gets information about unique problems, such as exceptions or crashes.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUniqueProblems
@@ -767,7 +767,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_uploads(
         self, **kwargs: Unpack[ListUploadsRequestTypeDef]
-    ) -> RegionResults[ListUploadsResultTypeDef]:
+    ) -> TargetResults[ListUploadsResultTypeDef]:
         """Gets information about uploads, given an AWS Device Farm project ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ListUploads
@@ -776,7 +776,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def list_vpce_configurations(
         self, **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListVPCEConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListVPCEConfigurationsResultTypeDef]:
         """Returns information about all Amazon Virtual Private Cloud (VPC) endpoint
         configurations in the AWS account.
 
@@ -786,7 +786,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def purchase_offering(
         self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseOfferingResultTypeDef]:
+    ) -> TargetResults[PurchaseOfferingResultTypeDef]:
         """Immediately purchases offerings for an AWS account. Offerings renew with
         the latest total purchased quantity for an offering, unless the renewal
         was overridden. The API returns a NotEligible error if the user is not
@@ -799,7 +799,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def renew_offering(
         self, **kwargs: Unpack[RenewOfferingRequestTypeDef]
-    ) -> RegionResults[RenewOfferingResultTypeDef]:
+    ) -> TargetResults[RenewOfferingResultTypeDef]:
         """Explicitly sets the quantity of devices to renew for an offering, starting
         from the effectiveDate of the next period. The API returns a NotEligible
         error if the user is not permitted to invoke the operation. If you must be
@@ -811,7 +811,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def schedule_run(
         self, **kwargs: Unpack[ScheduleRunRequestTypeDef]
-    ) -> RegionResults[ScheduleRunResultTypeDef]:
+    ) -> TargetResults[ScheduleRunResultTypeDef]:
         """Schedules a run.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/ScheduleRun
@@ -820,7 +820,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def stop_job(
         self, **kwargs: Unpack[StopJobRequestTypeDef]
-    ) -> RegionResults[StopJobResultTypeDef]:
+    ) -> TargetResults[StopJobResultTypeDef]:
         """Initiates a stop request for the current job. AWS Device Farm immediately
         stops the job on the device where tests have not started. You are not
         billed for this device. On the device where tests have started, setup
@@ -834,7 +834,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def stop_remote_access_session(
         self, **kwargs: Unpack[StopRemoteAccessSessionRequestTypeDef]
-    ) -> RegionResults[StopRemoteAccessSessionResultTypeDef]:
+    ) -> TargetResults[StopRemoteAccessSessionResultTypeDef]:
         """Ends a specified remote access session.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/StopRemoteAccessSession
@@ -843,7 +843,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def stop_run(
         self, **kwargs: Unpack[StopRunRequestTypeDef]
-    ) -> RegionResults[StopRunResultTypeDef]:
+    ) -> TargetResults[StopRunResultTypeDef]:
         """Initiates a stop request for the current test run. AWS Device Farm
         immediately stops the run on devices where tests have not started. You are
         not billed for these devices. On devices where tests have started
@@ -857,7 +857,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -869,7 +869,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UntagResource
@@ -878,7 +878,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_device_instance(
         self, **kwargs: Unpack[UpdateDeviceInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceInstanceResultTypeDef]:
+    ) -> TargetResults[UpdateDeviceInstanceResultTypeDef]:
         """Updates information about a private device instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateDeviceInstance
@@ -887,7 +887,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_device_pool(
         self, **kwargs: Unpack[UpdateDevicePoolRequestTypeDef]
-    ) -> RegionResults[UpdateDevicePoolResultTypeDef]:
+    ) -> TargetResults[UpdateDevicePoolResultTypeDef]:
         """Modifies the name, description, and rules in a device pool given the
         attributes and the pool ARN. Rule updates are all-or-nothing, meaning they
         can only be updated as a whole (or not at all).
@@ -898,7 +898,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_instance_profile(
         self, **kwargs: Unpack[UpdateInstanceProfileRequestTypeDef]
-    ) -> RegionResults[UpdateInstanceProfileResultTypeDef]:
+    ) -> TargetResults[UpdateInstanceProfileResultTypeDef]:
         """Updates information about an existing private device instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateInstanceProfile
@@ -907,7 +907,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_network_profile(
         self, **kwargs: Unpack[UpdateNetworkProfileRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkProfileResultTypeDef]:
+    ) -> TargetResults[UpdateNetworkProfileResultTypeDef]:
         """Updates the network profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateNetworkProfile
@@ -916,7 +916,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> RegionResults[UpdateProjectResultTypeDef]:
+    ) -> TargetResults[UpdateProjectResultTypeDef]:
         """Modifies the specified project name, given the project ARN and a new name.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateProject
@@ -925,7 +925,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_test_grid_project(
         self, **kwargs: Unpack[UpdateTestGridProjectRequestTypeDef]
-    ) -> RegionResults[UpdateTestGridProjectResultTypeDef]:
+    ) -> TargetResults[UpdateTestGridProjectResultTypeDef]:
         """Change details of a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateTestGridProject
@@ -934,7 +934,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_upload(
         self, **kwargs: Unpack[UpdateUploadRequestTypeDef]
-    ) -> RegionResults[UpdateUploadResultTypeDef]:
+    ) -> TargetResults[UpdateUploadResultTypeDef]:
         """Updates an uploaded test spec.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/UpdateUpload
@@ -943,7 +943,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
 
     def update_vpce_configuration(
         self, **kwargs: Unpack[UpdateVPCEConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateVPCEConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateVPCEConfigurationResultTypeDef]:
         """Updates information about an Amazon Virtual Private Cloud (VPC) endpoint
         configuration.
 
@@ -958,7 +958,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOfferingStatusRequestTypeDef],
-    ) -> RegionResults[GetOfferingStatusResultTypeDef]:
+    ) -> TargetResults[GetOfferingStatusResultTypeDef]:
         """Every page of GetOfferingStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -986,7 +986,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> RegionResults[ListArtifactsResultTypeDef]:
+    ) -> TargetResults[ListArtifactsResultTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1009,7 +1009,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceInstancesRequestTypeDef],
-    ) -> RegionResults[ListDeviceInstancesResultTypeDef]:
+    ) -> TargetResults[ListDeviceInstancesResultTypeDef]:
         """Every page of ListDeviceInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1033,7 +1033,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicePoolsRequestTypeDef],
-    ) -> RegionResults[ListDevicePoolsResultTypeDef]:
+    ) -> TargetResults[ListDevicePoolsResultTypeDef]:
         """Every page of ListDevicePools in every target, merged per target
         (botocore's build_full_result).
 
@@ -1056,7 +1056,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> RegionResults[ListDevicesResultTypeDef]:
+    ) -> TargetResults[ListDevicesResultTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1079,7 +1079,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> RegionResults[ListInstanceProfilesResultTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesResultTypeDef]:
         """Every page of ListInstanceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1102,7 +1102,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1125,7 +1125,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkProfilesRequestTypeDef],
-    ) -> RegionResults[ListNetworkProfilesResultTypeDef]:
+    ) -> TargetResults[ListNetworkProfilesResultTypeDef]:
         """Every page of ListNetworkProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1148,7 +1148,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOfferingPromotionsRequestTypeDef],
-    ) -> RegionResults[ListOfferingPromotionsResultTypeDef]:
+    ) -> TargetResults[ListOfferingPromotionsResultTypeDef]:
         """Every page of ListOfferingPromotions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1175,7 +1175,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOfferingTransactionsRequestTypeDef],
-    ) -> RegionResults[ListOfferingTransactionsResultTypeDef]:
+    ) -> TargetResults[ListOfferingTransactionsResultTypeDef]:
         """Every page of ListOfferingTransactions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1203,7 +1203,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> RegionResults[ListOfferingsResultTypeDef]:
+    ) -> TargetResults[ListOfferingsResultTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1230,7 +1230,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> RegionResults[ListProjectsResultTypeDef]:
+    ) -> TargetResults[ListProjectsResultTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1253,7 +1253,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRemoteAccessSessionsRequestTypeDef],
-    ) -> RegionResults[ListRemoteAccessSessionsResultTypeDef]:
+    ) -> TargetResults[ListRemoteAccessSessionsResultTypeDef]:
         """Every page of ListRemoteAccessSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1276,7 +1276,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> RegionResults[ListRunsResultTypeDef]:
+    ) -> TargetResults[ListRunsResultTypeDef]:
         """Every page of ListRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1299,7 +1299,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSamplesRequestTypeDef],
-    ) -> RegionResults[ListSamplesResultTypeDef]:
+    ) -> TargetResults[ListSamplesResultTypeDef]:
         """Every page of ListSamples in every target, merged per target (botocore's
         build_full_result).
 
@@ -1322,7 +1322,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSuitesRequestTypeDef],
-    ) -> RegionResults[ListSuitesResultTypeDef]:
+    ) -> TargetResults[ListSuitesResultTypeDef]:
         """Every page of ListSuites in every target, merged per target (botocore's
         build_full_result).
 
@@ -1345,7 +1345,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTestsRequestTypeDef],
-    ) -> RegionResults[ListTestsResultTypeDef]:
+    ) -> TargetResults[ListTestsResultTypeDef]:
         """Every page of ListTests in every target, merged per target (botocore's
         build_full_result).
 
@@ -1368,7 +1368,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUniqueProblemsRequestTypeDef],
-    ) -> RegionResults[ListUniqueProblemsResultTypeDef]:
+    ) -> TargetResults[ListUniqueProblemsResultTypeDef]:
         """Every page of ListUniqueProblems in every target, merged per target
         (botocore's build_full_result).
 
@@ -1391,7 +1391,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUploadsRequestTypeDef],
-    ) -> RegionResults[ListUploadsResultTypeDef]:
+    ) -> TargetResults[ListUploadsResultTypeDef]:
         """Every page of ListUploads in every target, merged per target (botocore's
         build_full_result).
 
@@ -1414,7 +1414,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVPCEConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListVPCEConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListVPCEConfigurationsResultTypeDef]:
         """Every page of ListVPCEConfigurations in every target, merged per target
         (botocore's build_full_result).
 

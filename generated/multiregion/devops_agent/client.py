@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -129,7 +129,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def associate_service(
         self, **kwargs: Unpack[AssociateServiceInputTypeDef]
-    ) -> RegionResults[AssociateServiceOutputTypeDef]:
+    ) -> TargetResults[AssociateServiceOutputTypeDef]:
         """Adds a specific service association to an AgentSpace. It overwrites the
         existing association of the same service. Returns 201 Created on success.
 
@@ -139,7 +139,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def create_agent_space(
         self, **kwargs: Unpack[CreateAgentSpaceInputTypeDef]
-    ) -> RegionResults[CreateAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[CreateAgentSpaceOutputTypeDef]:
         """Creates a new AgentSpace with the specified name and description.
         Duplicate space names are allowed.
 
@@ -149,7 +149,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def create_backlog_task(
         self, **kwargs: Unpack[CreateBacklogTaskRequestTypeDef]
-    ) -> RegionResults[CreateBacklogTaskResponseTypeDef]:
+    ) -> TargetResults[CreateBacklogTaskResponseTypeDef]:
         """Creates a new backlog task in the specified agent space
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreateBacklogTask
@@ -158,7 +158,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def create_chat(
         self, **kwargs: Unpack[CreateChatRequestTypeDef]
-    ) -> RegionResults[CreateChatResponseTypeDef]:
+    ) -> TargetResults[CreateChatResponseTypeDef]:
         """Creates a new chat execution in the specified agent space
 
         Deprecated parameters: userId.
@@ -169,7 +169,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def create_private_connection(
         self, **kwargs: Unpack[CreatePrivateConnectionInputTypeDef]
-    ) -> RegionResults[CreatePrivateConnectionOutputTypeDef]:
+    ) -> TargetResults[CreatePrivateConnectionOutputTypeDef]:
         """Creates a Private Connection to a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreatePrivateConnection
@@ -178,7 +178,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def delete_agent_space(
         self, **kwargs: Unpack[DeleteAgentSpaceInputTypeDef]
-    ) -> RegionResults[DeleteAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[DeleteAgentSpaceOutputTypeDef]:
         """Deletes an AgentSpace. This operation is idempotent and returns a 204 No
         Content response on success.
 
@@ -188,7 +188,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def delete_private_connection(
         self, **kwargs: Unpack[DeletePrivateConnectionInputTypeDef]
-    ) -> RegionResults[DeletePrivateConnectionOutputTypeDef]:
+    ) -> TargetResults[DeletePrivateConnectionOutputTypeDef]:
         """Deletes a Private Connection. The deletion is asynchronous and returns
         DELETE_IN_PROGRESS status.
 
@@ -198,7 +198,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def deregister_service(
         self, **kwargs: Unpack[DeregisterServiceInputTypeDef]
-    ) -> RegionResults[DeregisterServiceOutputTypeDef]:
+    ) -> TargetResults[DeregisterServiceOutputTypeDef]:
         """Deregister a service
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeregisterService
@@ -207,7 +207,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def describe_private_connection(
         self, **kwargs: Unpack[DescribePrivateConnectionInputTypeDef]
-    ) -> RegionResults[DescribePrivateConnectionOutputTypeDef]:
+    ) -> TargetResults[DescribePrivateConnectionOutputTypeDef]:
         """Retrieves details of an existing Private Connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DescribePrivateConnection
@@ -216,7 +216,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def disable_operator_app(
         self, **kwargs: Unpack[DisableOperatorAppInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disable the Operator App for the specified AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DisableOperatorApp
@@ -225,7 +225,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def disassociate_service(
         self, **kwargs: Unpack[DisassociateServiceInputTypeDef]
-    ) -> RegionResults[DisassociateServiceOutputTypeDef]:
+    ) -> TargetResults[DisassociateServiceOutputTypeDef]:
         """Deletes a specific service association from an AgentSpace. This operation
         is idempotent and returns a 204 No Content response on success.
 
@@ -235,14 +235,14 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def enable_operator_app(
         self, **kwargs: Unpack[EnableOperatorAppInputTypeDef]
-    ) -> RegionResults[EnableOperatorAppOutputTypeDef]:
+    ) -> TargetResults[EnableOperatorAppOutputTypeDef]:
         """Enable the Operator App to access the given AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/EnableOperatorApp
         """
         return self._call("EnableOperatorApp", kwargs)
 
-    def get_account_usage(self) -> RegionResults[GetAccountUsageOutputTypeDef]:
+    def get_account_usage(self) -> TargetResults[GetAccountUsageOutputTypeDef]:
         """Retrieves monthly account usage metrics and limits for the AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAccountUsage
@@ -251,7 +251,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_agent_space(
         self, **kwargs: Unpack[GetAgentSpaceInputTypeDef]
-    ) -> RegionResults[GetAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[GetAgentSpaceOutputTypeDef]:
         """Retrieves detailed information about a specific AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAgentSpace
@@ -260,7 +260,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_association(
         self, **kwargs: Unpack[GetAssociationInputTypeDef]
-    ) -> RegionResults[GetAssociationOutputTypeDef]:
+    ) -> TargetResults[GetAssociationOutputTypeDef]:
         """Retrieves given associations configured for a specific AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAssociation
@@ -269,7 +269,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_backlog_task(
         self, **kwargs: Unpack[GetBacklogTaskRequestTypeDef]
-    ) -> RegionResults[GetBacklogTaskResponseTypeDef]:
+    ) -> TargetResults[GetBacklogTaskResponseTypeDef]:
         """Gets a backlog task for the specified agent space and task id
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetBacklogTask
@@ -278,7 +278,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_operator_app(
         self, **kwargs: Unpack[GetOperatorAppInputTypeDef]
-    ) -> RegionResults[GetOperatorAppOutputTypeDef]:
+    ) -> TargetResults[GetOperatorAppOutputTypeDef]:
         """Get the full auth configuration of operator including any enabled auth
         flow
 
@@ -288,7 +288,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_recommendation(
         self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> RegionResults[GetRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationResponseTypeDef]:
         """Retrieves a specific recommendation by its ID
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetRecommendation
@@ -297,7 +297,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def get_service(
         self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> RegionResults[GetServiceOutputTypeDef]:
+    ) -> TargetResults[GetServiceOutputTypeDef]:
         """Retrieves given service by it's unique identifier
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetService
@@ -306,7 +306,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_agent_spaces(
         self, **kwargs: Unpack[ListAgentSpacesInputTypeDef]
-    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
         """Lists all AgentSpaces with optional pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAgentSpaces
@@ -315,7 +315,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_associations(
         self, **kwargs: Unpack[ListAssociationsInputTypeDef]
-    ) -> RegionResults[ListAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListAssociationsOutputTypeDef]:
         """List all associations for given AgentSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssociations
@@ -324,7 +324,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_backlog_tasks(
         self, **kwargs: Unpack[ListBacklogTasksRequestTypeDef]
-    ) -> RegionResults[ListBacklogTasksResponseTypeDef]:
+    ) -> TargetResults[ListBacklogTasksResponseTypeDef]:
         """Lists backlog tasks in the specified agent space with optional filtering
         and sorting
 
@@ -334,7 +334,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_chats(
         self, **kwargs: Unpack[ListChatsRequestTypeDef]
-    ) -> RegionResults[ListChatsResponseTypeDef]:
+    ) -> TargetResults[ListChatsResponseTypeDef]:
         """Retrieves a paginated list of the user's recent chat executions
 
         Deprecated parameters: userId.
@@ -345,7 +345,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """List executions
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListExecutions
@@ -354,7 +354,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_goals(
         self, **kwargs: Unpack[ListGoalsRequestTypeDef]
-    ) -> RegionResults[ListGoalsResponseTypeDef]:
+    ) -> TargetResults[ListGoalsResponseTypeDef]:
         """Lists goals in the specified agent space with optional filtering
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListGoals
@@ -363,7 +363,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_journal_records(
         self, **kwargs: Unpack[ListJournalRecordsRequestTypeDef]
-    ) -> RegionResults[ListJournalRecordsResponseTypeDef]:
+    ) -> TargetResults[ListJournalRecordsResponseTypeDef]:
         """List journal records for a specific execution
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListJournalRecords
@@ -372,7 +372,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_pending_messages(
         self, **kwargs: Unpack[ListPendingMessagesRequestTypeDef]
-    ) -> RegionResults[ListPendingMessagesResponseTypeDef]:
+    ) -> TargetResults[ListPendingMessagesResponseTypeDef]:
         """List pending messages for a specific execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListPendingMessages
@@ -381,7 +381,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_private_connections(
         self,
-    ) -> RegionResults[ListPrivateConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListPrivateConnectionsOutputTypeDef]:
         """Lists all Private Connections in the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListPrivateConnections
@@ -390,7 +390,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Lists recommendations for the specified agent space
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListRecommendations
@@ -399,7 +399,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """List a list of registered service on the account level.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListServices
@@ -408,7 +408,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListTagsForResource
@@ -417,7 +417,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def list_webhooks(
         self, **kwargs: Unpack[ListWebhooksInputTypeDef]
-    ) -> RegionResults[ListWebhooksOutputTypeDef]:
+    ) -> TargetResults[ListWebhooksOutputTypeDef]:
         """List all webhooks for given Association
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListWebhooks
@@ -426,7 +426,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def register_service(
         self, **kwargs: Unpack[RegisterServiceInputTypeDef]
-    ) -> RegionResults[RegisterServiceOutputTypeDef]:
+    ) -> TargetResults[RegisterServiceOutputTypeDef]:
         """This operation registers the specified service
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/RegisterService
@@ -435,7 +435,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def send_message(
         self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> RegionResults[SendMessageResponseTypeDef]:
+    ) -> TargetResults[SendMessageResponseTypeDef]:
         """Sends a chat message and streams the response for the specified agent
         space execution
 
@@ -447,7 +447,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or overwrites tags for the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/TagResource
@@ -456,7 +456,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified AWS DevOps Agent resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UntagResource
@@ -465,7 +465,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_agent_space(
         self, **kwargs: Unpack[UpdateAgentSpaceInputTypeDef]
-    ) -> RegionResults[UpdateAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[UpdateAgentSpaceOutputTypeDef]:
         """Updates the information of an existing AgentSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateAgentSpace
@@ -474,7 +474,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_association(
         self, **kwargs: Unpack[UpdateAssociationInputTypeDef]
-    ) -> RegionResults[UpdateAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateAssociationOutputTypeDef]:
         """Partially updates the configuration of an existing service association for
         an AgentSpace. Present fields are fully replaced; absent fields are left
         unchanged. Returns 200 OK on success.
@@ -485,7 +485,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_backlog_task(
         self, **kwargs: Unpack[UpdateBacklogTaskRequestTypeDef]
-    ) -> RegionResults[UpdateBacklogTaskResponseTypeDef]:
+    ) -> TargetResults[UpdateBacklogTaskResponseTypeDef]:
         """Update an existing backlog task.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateBacklogTask
@@ -494,7 +494,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_goal(
         self, **kwargs: Unpack[UpdateGoalRequestTypeDef]
-    ) -> RegionResults[UpdateGoalResponseTypeDef]:
+    ) -> TargetResults[UpdateGoalResponseTypeDef]:
         """Update an existing goal
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateGoal
@@ -503,7 +503,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_operator_app_idp_config(
         self, **kwargs: Unpack[UpdateOperatorAppIdpConfigInputTypeDef]
-    ) -> RegionResults[UpdateOperatorAppIdpConfigOutputTypeDef]:
+    ) -> TargetResults[UpdateOperatorAppIdpConfigOutputTypeDef]:
         """Update the external Identity Provider configuration for the Operator App
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateOperatorAppIdpConfig
@@ -512,7 +512,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_private_connection_certificate(
         self, **kwargs: Unpack[UpdatePrivateConnectionCertificateInputTypeDef]
-    ) -> RegionResults[UpdatePrivateConnectionCertificateOutputTypeDef]:
+    ) -> TargetResults[UpdatePrivateConnectionCertificateOutputTypeDef]:
         """Updates the certificate associated with a Private Connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdatePrivateConnectionCertificate
@@ -521,7 +521,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def update_recommendation(
         self, **kwargs: Unpack[UpdateRecommendationRequestTypeDef]
-    ) -> RegionResults[UpdateRecommendationResponseTypeDef]:
+    ) -> TargetResults[UpdateRecommendationResponseTypeDef]:
         """Updates an existing recommendation with new content, status, or metadata
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateRecommendation
@@ -530,7 +530,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
 
     def validate_aws_associations(
         self, **kwargs: Unpack[ValidateAwsAssociationsInputTypeDef]
-    ) -> RegionResults[ValidateAwsAssociationsOutputTypeDef]:
+    ) -> TargetResults[ValidateAwsAssociationsOutputTypeDef]:
         """Validates an aws association and set status and returns a 204 No Content
         response on success.
 
@@ -545,7 +545,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
         """Every page of ListAgentSpaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -568,7 +568,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationsInputTypeDef],
-    ) -> RegionResults[ListAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListAssociationsOutputTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -591,7 +591,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBacklogTasksRequestTypeDef],
-    ) -> RegionResults[ListBacklogTasksResponseTypeDef]:
+    ) -> TargetResults[ListBacklogTasksResponseTypeDef]:
         """Every page of ListBacklogTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -615,7 +615,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,7 +638,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGoalsRequestTypeDef],
-    ) -> RegionResults[ListGoalsResponseTypeDef]:
+    ) -> TargetResults[ListGoalsResponseTypeDef]:
         """Every page of ListGoals in every target, merged per target (botocore's
         build_full_result).
 
@@ -661,7 +661,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJournalRecordsRequestTypeDef],
-    ) -> RegionResults[ListJournalRecordsResponseTypeDef]:
+    ) -> TargetResults[ListJournalRecordsResponseTypeDef]:
         """Every page of ListJournalRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -684,7 +684,7 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -104,7 +104,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def add_notification_channel(
         self, **kwargs: Unpack[AddNotificationChannelRequestTypeDef]
-    ) -> RegionResults[AddNotificationChannelResponseTypeDef]:
+    ) -> TargetResults[AddNotificationChannelResponseTypeDef]:
         """Adds a notification channel to DevOps Guru. A notification channel is used
         to notify you about important DevOps Guru events, such as when an insight
         is generated.
@@ -115,7 +115,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def delete_insight(
         self, **kwargs: Unpack[DeleteInsightRequestTypeDef]
-    ) -> RegionResults[DeleteInsightResponseTypeDef]:
+    ) -> TargetResults[DeleteInsightResponseTypeDef]:
         """Deletes the insight along with the associated anomalies, events and
         recommendations.
 
@@ -125,7 +125,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_account_health(
         self,
-    ) -> RegionResults[DescribeAccountHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountHealthResponseTypeDef]:
         """Returns the number of open reactive insights, the number of open proactive
         insights, and the number of metrics analyzed in your Amazon Web Services
         account. Use these numbers to gauge the health of operations in your
@@ -137,7 +137,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_account_overview(
         self, **kwargs: Unpack[DescribeAccountOverviewRequestTypeDef]
-    ) -> RegionResults[DescribeAccountOverviewResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountOverviewResponseTypeDef]:
         """For the time range passed in, returns the number of open reactive insight
         that were created, the number of open proactive insights that were
         created, and the Mean Time to Recover (MTTR) for all closed reactive
@@ -149,7 +149,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_anomaly(
         self, **kwargs: Unpack[DescribeAnomalyRequestTypeDef]
-    ) -> RegionResults[DescribeAnomalyResponseTypeDef]:
+    ) -> TargetResults[DescribeAnomalyResponseTypeDef]:
         """Returns details about an anomaly that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeAnomaly
@@ -158,7 +158,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_event_sources_config(
         self,
-    ) -> RegionResults[DescribeEventSourcesConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeEventSourcesConfigResponseTypeDef]:
         """Returns the integration status of services that are integrated with DevOps
         Guru as Consumer via EventBridge. The one service that can be integrated
         with DevOps Guru is Amazon CodeGuru Profiler, which can produce proactive
@@ -170,7 +170,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_feedback(
         self, **kwargs: Unpack[DescribeFeedbackRequestTypeDef]
-    ) -> RegionResults[DescribeFeedbackResponseTypeDef]:
+    ) -> TargetResults[DescribeFeedbackResponseTypeDef]:
         """Returns the most recent feedback submitted in the current Amazon Web
         Services account and Region.
 
@@ -180,7 +180,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_insight(
         self, **kwargs: Unpack[DescribeInsightRequestTypeDef]
-    ) -> RegionResults[DescribeInsightResponseTypeDef]:
+    ) -> TargetResults[DescribeInsightResponseTypeDef]:
         """Returns details about an insight that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/DescribeInsight
@@ -189,7 +189,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_organization_health(
         self, **kwargs: Unpack[DescribeOrganizationHealthRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationHealthResponseTypeDef]:
         """Returns active insights, predictive insights, and resource hours analyzed
         in last hour.
 
@@ -199,7 +199,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_organization_overview(
         self, **kwargs: Unpack[DescribeOrganizationOverviewRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationOverviewResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationOverviewResponseTypeDef]:
         """Returns an overview of your organization's history based on the specified
         time range. The overview includes the total reactive and proactive
         insights.
@@ -211,7 +211,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
     def describe_organization_resource_collection_health(
         self,
         **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
         """Provides an overview of your system's health. If additional member
         accounts are part of your organization, you can filter those accounts
         using the AccountIds field.
@@ -222,7 +222,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_resource_collection_health(
         self, **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef]
-    ) -> RegionResults[DescribeResourceCollectionHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceCollectionHealthResponseTypeDef]:
         """Returns the number of open proactive insights, open reactive insights, and
         the Mean Time to Recover (MTTR) for all closed insights in resource
         collections in your account. You specify the type of Amazon Web Services
@@ -240,7 +240,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def describe_service_integration(
         self,
-    ) -> RegionResults[DescribeServiceIntegrationResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceIntegrationResponseTypeDef]:
         """Returns the integration status of services that are integrated with DevOps
         Guru. The one service that can be integrated with DevOps Guru is Amazon
         Web Services Systems Manager, which can be used to create an OpsItem for
@@ -252,7 +252,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def get_cost_estimation(
         self, **kwargs: Unpack[GetCostEstimationRequestTypeDef]
-    ) -> RegionResults[GetCostEstimationResponseTypeDef]:
+    ) -> TargetResults[GetCostEstimationResponseTypeDef]:
         """Returns an estimate of the monthly cost for DevOps Guru to analyze your
         Amazon Web Services resources. For more information, see Estimate your
         Amazon DevOps Guru costs and Amazon DevOps Guru pricing.
@@ -263,7 +263,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def get_resource_collection(
         self, **kwargs: Unpack[GetResourceCollectionRequestTypeDef]
-    ) -> RegionResults[GetResourceCollectionResponseTypeDef]:
+    ) -> TargetResults[GetResourceCollectionResponseTypeDef]:
         """Returns lists Amazon Web Services resources that are of the specified
         resource collection type. The two types of Amazon Web Services resource
         collections supported are Amazon Web Services CloudFormation stacks and
@@ -279,7 +279,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_anomalies_for_insight(
         self, **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef]
-    ) -> RegionResults[ListAnomaliesForInsightResponseTypeDef]:
+    ) -> TargetResults[ListAnomaliesForInsightResponseTypeDef]:
         """Returns a list of the anomalies that belong to an insight that you specify
         using its ID.
 
@@ -289,7 +289,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_anomalous_log_groups(
         self, **kwargs: Unpack[ListAnomalousLogGroupsRequestTypeDef]
-    ) -> RegionResults[ListAnomalousLogGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAnomalousLogGroupsResponseTypeDef]:
         """Returns the list of log groups that contain log anomalies.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListAnomalousLogGroups
@@ -298,7 +298,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_events(
         self, **kwargs: Unpack[ListEventsRequestTypeDef]
-    ) -> RegionResults[ListEventsResponseTypeDef]:
+    ) -> TargetResults[ListEventsResponseTypeDef]:
         """Returns a list of the events emitted by the resources that are evaluated
         by DevOps Guru. You can use filters to specify which events are returned.
 
@@ -308,7 +308,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_insights(
         self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> RegionResults[ListInsightsResponseTypeDef]:
+    ) -> TargetResults[ListInsightsResponseTypeDef]:
         """Returns a list of insights in your Amazon Web Services account. You can
         specify which insights are returned by their start time and status
         (ONGOING, CLOSED, or ANY).
@@ -319,7 +319,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_monitored_resources(
         self, **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef]
-    ) -> RegionResults[ListMonitoredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListMonitoredResourcesResponseTypeDef]:
         """Returns the list of all log groups that are being monitored and tagged by
         DevOps Guru.
 
@@ -329,7 +329,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_notification_channels(
         self, **kwargs: Unpack[ListNotificationChannelsRequestTypeDef]
-    ) -> RegionResults[ListNotificationChannelsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationChannelsResponseTypeDef]:
         """Returns a list of notification channels configured for DevOps Guru. Each
         notification channel is used to notify you when DevOps Guru generates an
         insight that contains information about how to improve your operations.
@@ -342,7 +342,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_organization_insights(
         self, **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationInsightsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationInsightsResponseTypeDef]:
         """Returns a list of insights associated with the account or OU Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/ListOrganizationInsights
@@ -351,7 +351,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Returns a list of a specified insight's recommendations. Each
         recommendation includes a list of related metrics and a list of related
         events.
@@ -362,7 +362,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def put_feedback(
         self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> RegionResults[PutFeedbackResponseTypeDef]:
+    ) -> TargetResults[PutFeedbackResponseTypeDef]:
         """Collects customer feedback about the specified insight.
 
         https://docs.aws.amazon.com/goto/WebAPI/devops-guru-2020-12-01/PutFeedback
@@ -371,7 +371,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def remove_notification_channel(
         self, **kwargs: Unpack[RemoveNotificationChannelRequestTypeDef]
-    ) -> RegionResults[RemoveNotificationChannelResponseTypeDef]:
+    ) -> TargetResults[RemoveNotificationChannelResponseTypeDef]:
         """Removes a notification channel from DevOps Guru. A notification channel is
         used to notify you when DevOps Guru generates an insight that contains
         information about how to improve your operations.
@@ -382,7 +382,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def search_insights(
         self, **kwargs: Unpack[SearchInsightsRequestTypeDef]
-    ) -> RegionResults[SearchInsightsResponseTypeDef]:
+    ) -> TargetResults[SearchInsightsResponseTypeDef]:
         """Returns a list of insights in your Amazon Web Services account. You can
         specify which insights are returned by their start time, one or more
         statuses (ONGOING or CLOSED), one or more severities (LOW, MEDIUM, and
@@ -394,7 +394,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def search_organization_insights(
         self, **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef]
-    ) -> RegionResults[SearchOrganizationInsightsResponseTypeDef]:
+    ) -> TargetResults[SearchOrganizationInsightsResponseTypeDef]:
         """Returns a list of insights in your organization. You can specify which
         insights are returned by their start time, one or more statuses (ONGOING,
         CLOSED, and CLOSED), one or more severities (LOW, MEDIUM, and HIGH), and
@@ -406,7 +406,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def start_cost_estimation(
         self, **kwargs: Unpack[StartCostEstimationRequestTypeDef]
-    ) -> RegionResults[StartCostEstimationResponseTypeDef]:
+    ) -> TargetResults[StartCostEstimationResponseTypeDef]:
         """Starts the creation of an estimate of the monthly cost to analyze your
         Amazon Web Services resources.
 
@@ -416,7 +416,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def update_event_sources_config(
         self, **kwargs: Unpack[UpdateEventSourcesConfigRequestTypeDef]
-    ) -> RegionResults[UpdateEventSourcesConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateEventSourcesConfigResponseTypeDef]:
         """Enables or disables integration with a service that can be integrated with
         DevOps Guru. The one service that can be integrated with DevOps Guru is
         Amazon CodeGuru Profiler, which can produce proactive recommendations
@@ -428,7 +428,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def update_resource_collection(
         self, **kwargs: Unpack[UpdateResourceCollectionRequestTypeDef]
-    ) -> RegionResults[UpdateResourceCollectionResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceCollectionResponseTypeDef]:
         """Updates the collection of resources that DevOps Guru analyzes. The two
         types of Amazon Web Services resource collections supported are Amazon Web
         Services CloudFormation stacks and Amazon Web Services resources that
@@ -444,7 +444,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
 
     def update_service_integration(
         self, **kwargs: Unpack[UpdateServiceIntegrationRequestTypeDef]
-    ) -> RegionResults[UpdateServiceIntegrationResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceIntegrationResponseTypeDef]:
         """Enables or disables integration with a service that can be integrated with
         DevOps Guru. The one service that can be integrated with DevOps Guru is
         Amazon Web Services Systems Manager, which can be used to create an
@@ -461,7 +461,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrganizationResourceCollectionHealthRequestTypeDef],
-    ) -> RegionResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationResourceCollectionHealthResponseTypeDef]:
         """Every page of DescribeOrganizationResourceCollectionHealth in every
         target, merged per target (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeResourceCollectionHealthRequestTypeDef],
-    ) -> RegionResults[DescribeResourceCollectionHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceCollectionHealthResponseTypeDef]:
         """Every page of DescribeResourceCollectionHealth in every target, merged per
         target (botocore's build_full_result).
 
@@ -518,7 +518,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCostEstimationRequestTypeDef],
-    ) -> RegionResults[GetCostEstimationResponseTypeDef]:
+    ) -> TargetResults[GetCostEstimationResponseTypeDef]:
         """Every page of GetCostEstimation in every target, merged per target
         (botocore's build_full_result).
 
@@ -543,7 +543,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceCollectionRequestTypeDef],
-    ) -> RegionResults[GetResourceCollectionResponseTypeDef]:
+    ) -> TargetResults[GetResourceCollectionResponseTypeDef]:
         """Every page of GetResourceCollection in every target, merged per target
         (botocore's build_full_result).
 
@@ -573,7 +573,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnomaliesForInsightRequestTypeDef],
-    ) -> RegionResults[ListAnomaliesForInsightResponseTypeDef]:
+    ) -> TargetResults[ListAnomaliesForInsightResponseTypeDef]:
         """Every page of ListAnomaliesForInsight in every target, merged per target
         (botocore's build_full_result).
 
@@ -597,7 +597,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnomalousLogGroupsRequestTypeDef],
-    ) -> RegionResults[ListAnomalousLogGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAnomalousLogGroupsResponseTypeDef]:
         """Every page of ListAnomalousLogGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -620,7 +620,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventsRequestTypeDef],
-    ) -> RegionResults[ListEventsResponseTypeDef]:
+    ) -> TargetResults[ListEventsResponseTypeDef]:
         """Every page of ListEvents in every target, merged per target (botocore's
         build_full_result).
 
@@ -644,7 +644,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> RegionResults[ListInsightsResponseTypeDef]:
+    ) -> TargetResults[ListInsightsResponseTypeDef]:
         """Every page of ListInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -669,7 +669,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitoredResourcesRequestTypeDef],
-    ) -> RegionResults[ListMonitoredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListMonitoredResourcesResponseTypeDef]:
         """Every page of ListMonitoredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -693,7 +693,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationChannelsRequestTypeDef],
-    ) -> RegionResults[ListNotificationChannelsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationChannelsResponseTypeDef]:
         """Every page of ListNotificationChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -720,7 +720,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationInsightsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationInsightsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationInsightsResponseTypeDef]:
         """Every page of ListOrganizationInsights in every target, merged per target
         (botocore's build_full_result).
 
@@ -743,7 +743,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -768,7 +768,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchInsightsRequestTypeDef],
-    ) -> RegionResults[SearchInsightsResponseTypeDef]:
+    ) -> TargetResults[SearchInsightsResponseTypeDef]:
         """Every page of SearchInsights in every target, merged per target
         (botocore's build_full_result).
 
@@ -794,7 +794,7 @@ class MultiRegionDevOpsGuru(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchOrganizationInsightsRequestTypeDef],
-    ) -> RegionResults[SearchOrganizationInsightsResponseTypeDef]:
+    ) -> TargetResults[SearchOrganizationInsightsResponseTypeDef]:
         """Every page of SearchOrganizationInsights in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     def accept_direct_connect_gateway_association_proposal(
         self,
         **kwargs: Unpack[AcceptDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> RegionResults[AcceptDirectConnectGatewayAssociationProposalResultTypeDef]:
+    ) -> TargetResults[AcceptDirectConnectGatewayAssociationProposalResultTypeDef]:
         """Accepts a proposal request to attach a virtual private gateway or transit
         gateway to a Direct Connect gateway.
 
@@ -160,7 +160,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     @deprecated("AllocateConnectionOnInterconnect is deprecated.")
     def allocate_connection_on_interconnect(
         self, **kwargs: Unpack[AllocateConnectionOnInterconnectRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Deprecated. Use AllocateHostedConnection instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/AllocateConnectionOnInterconnect
@@ -169,7 +169,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def allocate_hosted_connection(
         self, **kwargs: Unpack[AllocateHostedConnectionRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Creates a hosted connection on the specified interconnect or a link
         aggregation group (LAG) of interconnects.
 
@@ -179,7 +179,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def allocate_private_virtual_interface(
         self, **kwargs: Unpack[AllocatePrivateVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Provisions a private virtual interface to be owned by the specified Amazon
         Web Services account.
 
@@ -189,7 +189,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def allocate_public_virtual_interface(
         self, **kwargs: Unpack[AllocatePublicVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Provisions a public virtual interface to be owned by the specified Amazon
         Web Services account.
 
@@ -199,7 +199,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def allocate_transit_virtual_interface(
         self, **kwargs: Unpack[AllocateTransitVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[AllocateTransitVirtualInterfaceResultTypeDef]:
+    ) -> TargetResults[AllocateTransitVirtualInterfaceResultTypeDef]:
         """Provisions a transit virtual interface to be owned by the specified Amazon
         Web Services account. Use this type of interface to connect a transit
         gateway to your Direct Connect gateway.
@@ -210,7 +210,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def associate_connection_with_lag(
         self, **kwargs: Unpack[AssociateConnectionWithLagRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Associates an existing connection with a link aggregation group (LAG). The
         connection is interrupted and re-established as a member of the LAG
         (connectivity to Amazon Web Services is interrupted). The connection must
@@ -226,7 +226,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def associate_hosted_connection(
         self, **kwargs: Unpack[AssociateHostedConnectionRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Associates a hosted connection and its virtual interfaces with a link
         aggregation group (LAG) or interconnect. If the target interconnect or LAG
         has an existing hosted connection with a conflicting VLAN number or IP
@@ -240,7 +240,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def associate_mac_sec_key(
         self, **kwargs: Unpack[AssociateMacSecKeyRequestTypeDef]
-    ) -> RegionResults[AssociateMacSecKeyResponseTypeDef]:
+    ) -> TargetResults[AssociateMacSecKeyResponseTypeDef]:
         """Associates a MAC Security (MACsec) Connection Key Name (CKN)/ Connectivity
         Association Key (CAK) pair with a Direct Connect connection.
 
@@ -250,7 +250,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def associate_virtual_interface(
         self, **kwargs: Unpack[AssociateVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Associates a virtual interface with a specified link aggregation group
         (LAG) or connection. Connectivity to Amazon Web Services is temporarily
         interrupted as the virtual interface is being migrated. If the target
@@ -263,7 +263,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def confirm_connection(
         self, **kwargs: Unpack[ConfirmConnectionRequestTypeDef]
-    ) -> RegionResults[ConfirmConnectionResponseTypeDef]:
+    ) -> TargetResults[ConfirmConnectionResponseTypeDef]:
         """Confirms the creation of the specified hosted connection on an
         interconnect.
 
@@ -273,7 +273,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def confirm_customer_agreement(
         self, **kwargs: Unpack[ConfirmCustomerAgreementRequestTypeDef]
-    ) -> RegionResults[ConfirmCustomerAgreementResponseTypeDef]:
+    ) -> TargetResults[ConfirmCustomerAgreementResponseTypeDef]:
         """The confirmation of the terms of agreement when creating the
         connection/link aggregation group (LAG).
 
@@ -283,7 +283,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def confirm_private_virtual_interface(
         self, **kwargs: Unpack[ConfirmPrivateVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[ConfirmPrivateVirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[ConfirmPrivateVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a private virtual interface created by another Amazon
         Web Services account.
 
@@ -293,7 +293,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def confirm_public_virtual_interface(
         self, **kwargs: Unpack[ConfirmPublicVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[ConfirmPublicVirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[ConfirmPublicVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a public virtual interface created by another Amazon
         Web Services account.
 
@@ -303,7 +303,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def confirm_transit_virtual_interface(
         self, **kwargs: Unpack[ConfirmTransitVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[ConfirmTransitVirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[ConfirmTransitVirtualInterfaceResponseTypeDef]:
         """Accepts ownership of a transit virtual interface created by another Amazon
         Web Services account.
 
@@ -313,7 +313,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_bgp_peer(
         self, **kwargs: Unpack[CreateBGPPeerRequestTypeDef]
-    ) -> RegionResults[CreateBGPPeerResponseTypeDef]:
+    ) -> TargetResults[CreateBGPPeerResponseTypeDef]:
         """Creates a BGP peer on the specified virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/CreateBGPPeer
@@ -322,7 +322,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Creates a connection between a customer network and a specific Direct
         Connect location.
 
@@ -332,7 +332,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_direct_connect_gateway(
         self, **kwargs: Unpack[CreateDirectConnectGatewayRequestTypeDef]
-    ) -> RegionResults[CreateDirectConnectGatewayResultTypeDef]:
+    ) -> TargetResults[CreateDirectConnectGatewayResultTypeDef]:
         """Creates a Direct Connect gateway, which is an intermediate object that
         enables you to connect a set of virtual interfaces and virtual private
         gateways. A Direct Connect gateway is global and visible in any Amazon Web
@@ -348,7 +348,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_direct_connect_gateway_association(
         self, **kwargs: Unpack[CreateDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> RegionResults[CreateDirectConnectGatewayAssociationResultTypeDef]:
+    ) -> TargetResults[CreateDirectConnectGatewayAssociationResultTypeDef]:
         """Creates an association between a Direct Connect gateway and a virtual
         private gateway. The virtual private gateway must be attached to a VPC and
         must not be associated with another Direct Connect gateway.
@@ -360,7 +360,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     def create_direct_connect_gateway_association_proposal(
         self,
         **kwargs: Unpack[CreateDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> RegionResults[CreateDirectConnectGatewayAssociationProposalResultTypeDef]:
+    ) -> TargetResults[CreateDirectConnectGatewayAssociationProposalResultTypeDef]:
         """Creates a proposal to associate the specified virtual private gateway or
         transit gateway with the specified Direct Connect gateway.
 
@@ -370,7 +370,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_interconnect(
         self, **kwargs: Unpack[CreateInterconnectRequestTypeDef]
-    ) -> RegionResults[InterconnectResponseTypeDef]:
+    ) -> TargetResults[InterconnectResponseTypeDef]:
         """Creates an interconnect between an Direct Connect Partner's network and a
         specific Direct Connect location.
 
@@ -380,7 +380,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_lag(
         self, **kwargs: Unpack[CreateLagRequestTypeDef]
-    ) -> RegionResults[LagResponseTypeDef]:
+    ) -> TargetResults[LagResponseTypeDef]:
         """Creates a link aggregation group (LAG) with the specified number of
         bundled physical dedicated connections between the customer network and a
         specific Direct Connect location. A LAG is a logical interface that uses
@@ -393,7 +393,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_private_virtual_interface(
         self, **kwargs: Unpack[CreatePrivateVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Creates a private virtual interface. A virtual interface is the VLAN that
         transports Direct Connect traffic. A private virtual interface can be
         connected to either a Direct Connect gateway or a Virtual Private Gateway
@@ -409,7 +409,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_public_virtual_interface(
         self, **kwargs: Unpack[CreatePublicVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Creates a public virtual interface. A virtual interface is the VLAN that
         transports Direct Connect traffic. A public virtual interface supports
         sending traffic to public services of Amazon Web Services such as Amazon
@@ -421,7 +421,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def create_transit_virtual_interface(
         self, **kwargs: Unpack[CreateTransitVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[CreateTransitVirtualInterfaceResultTypeDef]:
+    ) -> TargetResults[CreateTransitVirtualInterfaceResultTypeDef]:
         """Creates a transit virtual interface. A transit virtual interface should be
         used to access one or more transit gateways associated with Direct Connect
         gateways. A transit virtual interface enables the connection of multiple
@@ -433,7 +433,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_bgp_peer(
         self, **kwargs: Unpack[DeleteBGPPeerRequestTypeDef]
-    ) -> RegionResults[DeleteBGPPeerResponseTypeDef]:
+    ) -> TargetResults[DeleteBGPPeerResponseTypeDef]:
         """Deletes the specified BGP peer on the specified virtual interface with the
         specified customer address and ASN.
 
@@ -443,7 +443,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Deletes the specified connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteConnection
@@ -452,7 +452,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_direct_connect_gateway(
         self, **kwargs: Unpack[DeleteDirectConnectGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteDirectConnectGatewayResultTypeDef]:
+    ) -> TargetResults[DeleteDirectConnectGatewayResultTypeDef]:
         """Deletes the specified Direct Connect gateway. You must first delete all
         virtual interfaces that are attached to the Direct Connect gateway and
         disassociate all virtual private gateways associated with the Direct
@@ -464,7 +464,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_direct_connect_gateway_association(
         self, **kwargs: Unpack[DeleteDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteDirectConnectGatewayAssociationResultTypeDef]:
+    ) -> TargetResults[DeleteDirectConnectGatewayAssociationResultTypeDef]:
         """Deletes the association between the specified Direct Connect gateway and
         virtual private gateway.
 
@@ -475,7 +475,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     def delete_direct_connect_gateway_association_proposal(
         self,
         **kwargs: Unpack[DeleteDirectConnectGatewayAssociationProposalRequestTypeDef],
-    ) -> RegionResults[DeleteDirectConnectGatewayAssociationProposalResultTypeDef]:
+    ) -> TargetResults[DeleteDirectConnectGatewayAssociationProposalResultTypeDef]:
         """Deletes the association proposal request between the specified Direct
         Connect gateway and virtual private gateway or transit gateway.
 
@@ -485,7 +485,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_interconnect(
         self, **kwargs: Unpack[DeleteInterconnectRequestTypeDef]
-    ) -> RegionResults[DeleteInterconnectResponseTypeDef]:
+    ) -> TargetResults[DeleteInterconnectResponseTypeDef]:
         """Deletes the specified interconnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteInterconnect
@@ -494,7 +494,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_lag(
         self, **kwargs: Unpack[DeleteLagRequestTypeDef]
-    ) -> RegionResults[LagResponseTypeDef]:
+    ) -> TargetResults[LagResponseTypeDef]:
         """Deletes the specified link aggregation group (LAG). You cannot delete a
         LAG if it has active virtual interfaces or hosted connections.
 
@@ -504,7 +504,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def delete_virtual_interface(
         self, **kwargs: Unpack[DeleteVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[DeleteVirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[DeleteVirtualInterfaceResponseTypeDef]:
         """Deletes a virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteVirtualInterface
@@ -514,7 +514,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     @deprecated("DescribeConnectionLoa is deprecated.")
     def describe_connection_loa(
         self, **kwargs: Unpack[DescribeConnectionLoaRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionLoaResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionLoaResponseTypeDef]:
         """Deprecated. Use DescribeLoa instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnectionLoa
@@ -523,7 +523,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_connections(
         self, **kwargs: Unpack[DescribeConnectionsRequestTypeDef]
-    ) -> RegionResults[ConnectionsTypeDef]:
+    ) -> TargetResults[ConnectionsTypeDef]:
         """Displays the specified connection or all connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnections
@@ -533,7 +533,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     @deprecated("DescribeConnectionsOnInterconnect is deprecated.")
     def describe_connections_on_interconnect(
         self, **kwargs: Unpack[DescribeConnectionsOnInterconnectRequestTypeDef]
-    ) -> RegionResults[ConnectionsTypeDef]:
+    ) -> TargetResults[ConnectionsTypeDef]:
         """Deprecated. Use DescribeHostedConnections instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeConnectionsOnInterconnect
@@ -542,7 +542,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_customer_metadata(
         self,
-    ) -> RegionResults[DescribeCustomerMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomerMetadataResponseTypeDef]:
         """Get and view a list of customer agreements, along with their signed status
         and whether the customer is an NNIPartner, NNIPartnerV2, or a nonPartner.
 
@@ -555,7 +555,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         **kwargs: Unpack[
             DescribeDirectConnectGatewayAssociationProposalsRequestTypeDef
         ],
-    ) -> RegionResults[DescribeDirectConnectGatewayAssociationProposalsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewayAssociationProposalsResultTypeDef]:
         """Describes one or more association proposals for connection between a
         virtual private gateway or transit gateway and a Direct Connect gateway.
 
@@ -565,7 +565,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_direct_connect_gateway_associations(
         self, **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
         """Lists the associations between your Direct Connect gateways and virtual
         private gateways and transit gateways. You must specify one of the
         following:
@@ -576,7 +576,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_direct_connect_gateway_attachments(
         self, **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
         """Lists the attachments between your Direct Connect gateways and virtual
         interfaces. You must specify a Direct Connect gateway, a virtual
         interface, or both. If you specify a Direct Connect gateway, the response
@@ -592,7 +592,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_direct_connect_gateways(
         self, **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeDirectConnectGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewaysResultTypeDef]:
         """Lists all your Direct Connect gateways or only the specified Direct
         Connect gateway. Deleted Direct Connect gateways are not returned.
 
@@ -602,7 +602,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_hosted_connections(
         self, **kwargs: Unpack[DescribeHostedConnectionsRequestTypeDef]
-    ) -> RegionResults[ConnectionsTypeDef]:
+    ) -> TargetResults[ConnectionsTypeDef]:
         """Lists the hosted connections that have been provisioned on the specified
         interconnect or link aggregation group (LAG).
 
@@ -613,7 +613,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
     @deprecated("DescribeInterconnectLoa is deprecated.")
     def describe_interconnect_loa(
         self, **kwargs: Unpack[DescribeInterconnectLoaRequestTypeDef]
-    ) -> RegionResults[DescribeInterconnectLoaResponseTypeDef]:
+    ) -> TargetResults[DescribeInterconnectLoaResponseTypeDef]:
         """Deprecated. Use DescribeLoa instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeInterconnectLoa
@@ -622,7 +622,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_interconnects(
         self, **kwargs: Unpack[DescribeInterconnectsRequestTypeDef]
-    ) -> RegionResults[InterconnectsTypeDef]:
+    ) -> TargetResults[InterconnectsTypeDef]:
         """Lists the interconnects owned by the Amazon Web Services account or only
         the specified interconnect.
 
@@ -632,7 +632,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_lags(
         self, **kwargs: Unpack[DescribeLagsRequestTypeDef]
-    ) -> RegionResults[LagsTypeDef]:
+    ) -> TargetResults[LagsTypeDef]:
         """Describes all your link aggregation groups (LAG) or the specified LAG.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeLags
@@ -641,7 +641,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_loa(
         self, **kwargs: Unpack[DescribeLoaRequestTypeDef]
-    ) -> RegionResults[LoaResponseTypeDef]:
+    ) -> TargetResults[LoaResponseTypeDef]:
         """Gets the LOA-CFA for a connection, interconnect, or link aggregation group
         (LAG).
 
@@ -649,7 +649,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("DescribeLoa", kwargs)
 
-    def describe_locations(self) -> RegionResults[LocationsTypeDef]:
+    def describe_locations(self) -> TargetResults[LocationsTypeDef]:
         """Lists the Direct Connect locations in the current Amazon Web Services
         Region. These are the locations that can be selected when calling
         CreateConnection or CreateInterconnect.
@@ -660,7 +660,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_router_configuration(
         self, **kwargs: Unpack[DescribeRouterConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeRouterConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeRouterConfigurationResponseTypeDef]:
         """Details about the router.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeRouterConfiguration
@@ -669,14 +669,14 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeTagsResponseTypeDef]:
         """Describes the tags associated with the specified Direct Connect resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DescribeTags
         """
         return self._call("DescribeTags", kwargs)
 
-    def describe_virtual_gateways(self) -> RegionResults[VirtualGatewaysTypeDef]:
+    def describe_virtual_gateways(self) -> TargetResults[VirtualGatewaysTypeDef]:
         """Deprecated. Use DescribeVpnGateways instead. See DescribeVPNGateways in
         the Amazon Elastic Compute Cloud API Reference.
 
@@ -686,7 +686,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def describe_virtual_interfaces(
         self, **kwargs: Unpack[DescribeVirtualInterfacesRequestTypeDef]
-    ) -> RegionResults[VirtualInterfacesTypeDef]:
+    ) -> TargetResults[VirtualInterfacesTypeDef]:
         """Displays all virtual interfaces for an Amazon Web Services account.
         Virtual interfaces deleted fewer than 15 minutes before you make the
         request are also returned. If you specify a connection ID, only the
@@ -700,7 +700,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def disassociate_connection_from_lag(
         self, **kwargs: Unpack[DisassociateConnectionFromLagRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Disassociates a connection from a link aggregation group (LAG). The
         connection is interrupted and re-established as a standalone connection
         (the connection is not deleted; to delete the connection, use the
@@ -715,7 +715,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def disassociate_mac_sec_key(
         self, **kwargs: Unpack[DisassociateMacSecKeyRequestTypeDef]
-    ) -> RegionResults[DisassociateMacSecKeyResponseTypeDef]:
+    ) -> TargetResults[DisassociateMacSecKeyResponseTypeDef]:
         """Removes the association between a MAC Security (MACsec) security key and a
         Direct Connect connection.
 
@@ -725,7 +725,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def list_virtual_interface_test_history(
         self, **kwargs: Unpack[ListVirtualInterfaceTestHistoryRequestTypeDef]
-    ) -> RegionResults[ListVirtualInterfaceTestHistoryResponseTypeDef]:
+    ) -> TargetResults[ListVirtualInterfaceTestHistoryResponseTypeDef]:
         """Lists the virtual interface failover test history.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/ListVirtualInterfaceTestHistory
@@ -734,7 +734,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def start_bgp_failover_test(
         self, **kwargs: Unpack[StartBgpFailoverTestRequestTypeDef]
-    ) -> RegionResults[StartBgpFailoverTestResponseTypeDef]:
+    ) -> TargetResults[StartBgpFailoverTestResponseTypeDef]:
         """Starts the virtual interface failover test that verifies your
         configuration meets your resiliency requirements by placing the BGP
         peering session in the DOWN state. You can then send traffic to verify
@@ -746,7 +746,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def stop_bgp_failover_test(
         self, **kwargs: Unpack[StopBgpFailoverTestRequestTypeDef]
-    ) -> RegionResults[StopBgpFailoverTestResponseTypeDef]:
+    ) -> TargetResults[StopBgpFailoverTestResponseTypeDef]:
         """Stops the virtual interface failover test.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/StopBgpFailoverTest
@@ -755,7 +755,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified Direct Connect resource. Each
         resource can have a maximum of 50 tags.
 
@@ -765,7 +765,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Direct Connect resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UntagResource
@@ -774,7 +774,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> RegionResults[ConnectionResponseTypeDef]:
+    ) -> TargetResults[ConnectionResponseTypeDef]:
         """Updates the Direct Connect connection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateConnection
@@ -783,7 +783,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def update_direct_connect_gateway(
         self, **kwargs: Unpack[UpdateDirectConnectGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateDirectConnectGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateDirectConnectGatewayResponseTypeDef]:
         """Updates the name of a current Direct Connect gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateDirectConnectGateway
@@ -792,7 +792,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def update_direct_connect_gateway_association(
         self, **kwargs: Unpack[UpdateDirectConnectGatewayAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateDirectConnectGatewayAssociationResultTypeDef]:
+    ) -> TargetResults[UpdateDirectConnectGatewayAssociationResultTypeDef]:
         """Updates the specified attributes of the Direct Connect gateway
         association.
 
@@ -802,7 +802,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def update_lag(
         self, **kwargs: Unpack[UpdateLagRequestTypeDef]
-    ) -> RegionResults[LagResponseTypeDef]:
+    ) -> TargetResults[LagResponseTypeDef]:
         """Updates the attributes of the specified link aggregation group (LAG).
 
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateLag
@@ -811,7 +811,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
 
     def update_virtual_interface_attributes(
         self, **kwargs: Unpack[UpdateVirtualInterfaceAttributesRequestTypeDef]
-    ) -> RegionResults[VirtualInterfaceResponseTypeDef]:
+    ) -> TargetResults[VirtualInterfaceResponseTypeDef]:
         """Updates the specified attributes of the specified virtual private
         interface.
 
@@ -826,7 +826,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDirectConnectGatewayAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewayAssociationsResultTypeDef]:
         """Every page of DescribeDirectConnectGatewayAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -851,7 +851,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDirectConnectGatewayAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewayAttachmentsResultTypeDef]:
         """Every page of DescribeDirectConnectGatewayAttachments in every target,
         merged per target (botocore's build_full_result).
 
@@ -881,7 +881,7 @@ class MultiRegionDirectConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDirectConnectGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeDirectConnectGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeDirectConnectGatewaysResultTypeDef]:
         """Every page of DescribeDirectConnectGateways in every target, merged per
         target (botocore's build_full_result).
 

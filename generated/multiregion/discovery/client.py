@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def associate_configuration_items_to_application(
         self, **kwargs: Unpack[AssociateConfigurationItemsToApplicationRequestTypeDef]
-    ) -> RegionResults[AssociateConfigurationItemsToApplicationResponseTypeDef]:
+    ) -> TargetResults[AssociateConfigurationItemsToApplicationResponseTypeDef]:
         """Associates one or more configuration items with an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/AssociateConfigurationItemsToApplication
@@ -96,7 +96,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def batch_delete_agents(
         self, **kwargs: Unpack[BatchDeleteAgentsRequestTypeDef]
-    ) -> RegionResults[BatchDeleteAgentsResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteAgentsResponseTypeDef]:
         """Deletes one or more agents or collectors as specified by ID. Deleting an
         agent or collector does not delete the previously discovered data. To
         delete the data collected, use StartBatchDeleteConfigurationTask.
@@ -107,7 +107,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def batch_delete_import_data(
         self, **kwargs: Unpack[BatchDeleteImportDataRequestTypeDef]
-    ) -> RegionResults[BatchDeleteImportDataResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteImportDataResponseTypeDef]:
         """Deletes one or more import tasks, each identified by their import ID. Each
         import task has a number of records that can identify servers or
         applications.
@@ -118,7 +118,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an application with the given name and description.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/CreateApplication
@@ -127,7 +127,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[CreateTagsResponseTypeDef]:
+    ) -> TargetResults[CreateTagsResponseTypeDef]:
         """Creates one or more tags for configuration items. Tags are metadata that
         help you categorize IT assets. This API accepts a list of multiple
         configuration items.
@@ -138,7 +138,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def delete_applications(
         self, **kwargs: Unpack[DeleteApplicationsRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationsResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationsResponseTypeDef]:
         """Deletes a list of applications and their associations with configuration
         items.
 
@@ -148,7 +148,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[DeleteTagsResponseTypeDef]:
+    ) -> TargetResults[DeleteTagsResponseTypeDef]:
         """Deletes the association between configuration items and one or more tags.
         This API accepts a list of multiple configuration items.
 
@@ -158,7 +158,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_agents(
         self, **kwargs: Unpack[DescribeAgentsRequestTypeDef]
-    ) -> RegionResults[DescribeAgentsResponseTypeDef]:
+    ) -> TargetResults[DescribeAgentsResponseTypeDef]:
         """Lists agents or collectors as specified by ID or other filters. All
         agents/collectors associated with your user can be listed if you call
         DescribeAgents as is without passing any parameters.
@@ -169,7 +169,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_batch_delete_configuration_task(
         self, **kwargs: Unpack[DescribeBatchDeleteConfigurationTaskRequestTypeDef]
-    ) -> RegionResults[DescribeBatchDeleteConfigurationTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeBatchDeleteConfigurationTaskResponseTypeDef]:
         """Takes a unique deletion task identifier as input and returns metadata
         about a configuration deletion task.
 
@@ -179,7 +179,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_configurations(
         self, **kwargs: Unpack[DescribeConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationsResponseTypeDef]:
         """Retrieves attributes for a list of configuration item IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DescribeConfigurations
@@ -188,7 +188,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_continuous_exports(
         self, **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef]
-    ) -> RegionResults[DescribeContinuousExportsResponseTypeDef]:
+    ) -> TargetResults[DescribeContinuousExportsResponseTypeDef]:
         """Lists exports as specified by ID. All continuous exports associated with
         your user can be listed if you call DescribeContinuousExports as is
         without passing any parameters.
@@ -200,7 +200,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
     @deprecated("DescribeExportConfigurations is deprecated.")
     def describe_export_configurations(
         self, **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeExportConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeExportConfigurationsResponseTypeDef]:
         """DescribeExportConfigurations is deprecated. Use DescribeExportTasks,
         instead.
 
@@ -210,7 +210,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_export_tasks(
         self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
         """Retrieve status of one or more export tasks. You can retrieve the status
         of up to 100 export tasks.
 
@@ -220,7 +220,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_import_tasks(
         self, **kwargs: Unpack[DescribeImportTasksRequestTypeDef]
-    ) -> RegionResults[DescribeImportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
         """Returns an array of import tasks for your account, including status
         information, times, IDs, the Amazon S3 Object URL for the import file, and
         more.
@@ -231,7 +231,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeTagsResponseTypeDef]:
         """Retrieves a list of configuration items that have tags as specified by the
         key-value pairs, name and value, passed to the optional parameter filters.
 
@@ -242,7 +242,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
     def disassociate_configuration_items_from_application(
         self,
         **kwargs: Unpack[DisassociateConfigurationItemsFromApplicationRequestTypeDef],
-    ) -> RegionResults[DisassociateConfigurationItemsFromApplicationResponseTypeDef]:
+    ) -> TargetResults[DisassociateConfigurationItemsFromApplicationResponseTypeDef]:
         """Disassociates one or more configuration items from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/DisassociateConfigurationItemsFromApplication
@@ -252,7 +252,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
     @deprecated("ExportConfigurations is deprecated.")
     def export_configurations(
         self,
-    ) -> RegionResults[ExportConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ExportConfigurationsResponseTypeDef]:
         """Deprecated. Use StartExportTask instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/ExportConfigurations
@@ -261,7 +261,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def get_discovery_summary(
         self,
-    ) -> RegionResults[GetDiscoverySummaryResponseTypeDef]:
+    ) -> TargetResults[GetDiscoverySummaryResponseTypeDef]:
         """Retrieves a short summary of discovered assets.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/GetDiscoverySummary
@@ -270,7 +270,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def list_configurations(
         self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Retrieves a list of configuration items as specified by the value passed
         to the required parameter configurationType. Optional filtering may be
         applied to refine search results.
@@ -281,7 +281,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def list_server_neighbors(
         self, **kwargs: Unpack[ListServerNeighborsRequestTypeDef]
-    ) -> RegionResults[ListServerNeighborsResponseTypeDef]:
+    ) -> TargetResults[ListServerNeighborsResponseTypeDef]:
         """Retrieves a list of servers that are one network hop away from a specified
         server.
 
@@ -291,7 +291,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_batch_delete_configuration_task(
         self, **kwargs: Unpack[StartBatchDeleteConfigurationTaskRequestTypeDef]
-    ) -> RegionResults[StartBatchDeleteConfigurationTaskResponseTypeDef]:
+    ) -> TargetResults[StartBatchDeleteConfigurationTaskResponseTypeDef]:
         """Takes a list of configurationId as input and starts an asynchronous
         deletion task to remove the configurationItems. Returns a unique deletion
         task identifier.
@@ -302,7 +302,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_continuous_export(
         self,
-    ) -> RegionResults[StartContinuousExportResponseTypeDef]:
+    ) -> TargetResults[StartContinuousExportResponseTypeDef]:
         """Start the continuous flow of agent's discovered data into Amazon Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StartContinuousExport
@@ -311,7 +311,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_data_collection_by_agent_ids(
         self, **kwargs: Unpack[StartDataCollectionByAgentIdsRequestTypeDef]
-    ) -> RegionResults[StartDataCollectionByAgentIdsResponseTypeDef]:
+    ) -> TargetResults[StartDataCollectionByAgentIdsResponseTypeDef]:
         """Instructs the specified agents to start collecting data.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StartDataCollectionByAgentIds
@@ -320,7 +320,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_export_task(
         self, **kwargs: Unpack[StartExportTaskRequestTypeDef]
-    ) -> RegionResults[StartExportTaskResponseTypeDef]:
+    ) -> TargetResults[StartExportTaskResponseTypeDef]:
         """Begins the export of a discovered data report to an Amazon S3 bucket
         managed by Amazon Web Services.
 
@@ -330,7 +330,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def start_import_task(
         self, **kwargs: Unpack[StartImportTaskRequestTypeDef]
-    ) -> RegionResults[StartImportTaskResponseTypeDef]:
+    ) -> TargetResults[StartImportTaskResponseTypeDef]:
         """Starts an import task, which allows you to import details of your
         on-premises environment directly into Amazon Web Services Migration Hub
         without having to use the Amazon Web Services Application Discovery
@@ -346,7 +346,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def stop_continuous_export(
         self, **kwargs: Unpack[StopContinuousExportRequestTypeDef]
-    ) -> RegionResults[StopContinuousExportResponseTypeDef]:
+    ) -> TargetResults[StopContinuousExportResponseTypeDef]:
         """Stop the continuous flow of agent's discovered data into Amazon Athena.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StopContinuousExport
@@ -355,7 +355,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def stop_data_collection_by_agent_ids(
         self, **kwargs: Unpack[StopDataCollectionByAgentIdsRequestTypeDef]
-    ) -> RegionResults[StopDataCollectionByAgentIdsResponseTypeDef]:
+    ) -> TargetResults[StopDataCollectionByAgentIdsResponseTypeDef]:
         """Instructs the specified agents to stop collecting data.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/StopDataCollectionByAgentIds
@@ -364,7 +364,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates metadata about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/discovery-2015-11-01/UpdateApplication
@@ -378,7 +378,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAgentsRequestTypeDef],
-    ) -> RegionResults[DescribeAgentsResponseTypeDef]:
+    ) -> TargetResults[DescribeAgentsResponseTypeDef]:
         """Every page of DescribeAgents in every target, merged per target
         (botocore's build_full_result).
 
@@ -403,7 +403,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeContinuousExportsRequestTypeDef],
-    ) -> RegionResults[DescribeContinuousExportsResponseTypeDef]:
+    ) -> TargetResults[DescribeContinuousExportsResponseTypeDef]:
         """Every page of DescribeContinuousExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -429,7 +429,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeExportConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeExportConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeExportConfigurationsResponseTypeDef]:
         """Every page of DescribeExportConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -453,7 +453,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -477,7 +477,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImportTasksRequestTypeDef],
-    ) -> RegionResults[DescribeImportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
         """Every page of DescribeImportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -502,7 +502,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeTagsResponseTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -526,7 +526,7 @@ class MultiRegionApplicationDiscoveryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -41,7 +41,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def create_lifecycle_policy(
         self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[CreateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
         """Creates an Amazon Data Lifecycle Manager lifecycle policy. Amazon Data
         Lifecycle Manager supports the following policy types:
 
@@ -51,7 +51,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes the specified lifecycle policy and halts the automated operations
         that the policy specified.
 
@@ -61,7 +61,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def get_lifecycle_policies(
         self, **kwargs: Unpack[GetLifecyclePoliciesRequestTypeDef]
-    ) -> RegionResults[GetLifecyclePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePoliciesResponseTypeDef]:
         """Gets summary information about all or the specified data lifecycle
         policies.
 
@@ -71,7 +71,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def get_lifecycle_policy(
         self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[GetLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
         """Gets detailed information about the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/GetLifecyclePolicy
@@ -80,7 +80,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/ListTagsForResource
@@ -89,7 +89,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/TagResource
@@ -98,7 +98,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/UntagResource
@@ -107,7 +107,7 @@ class MultiRegionDLM(MultiRegionClient):
 
     def update_lifecycle_policy(
         self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[UpdateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
         """Updates the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/dlm-2018-01-12/UpdateLifecyclePolicy

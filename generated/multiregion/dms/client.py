@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -278,7 +278,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> RegionResults[AddTagsToResourceResponseTypeDef]:
+    ) -> TargetResults[AddTagsToResourceResponseTypeDef]:
         """Adds metadata tags to an DMS resource, including replication instance,
         endpoint, subnet group, and migration task. These tags can also be used
         with cost allocation reporting to track cost associated with DMS
@@ -291,7 +291,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def apply_pending_maintenance_action(
         self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> RegionResults[ApplyPendingMaintenanceActionResponseTypeDef]:
+    ) -> TargetResults[ApplyPendingMaintenanceActionResponseTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a
         replication instance).
 
@@ -301,7 +301,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def batch_start_recommendations(
         self, **kwargs: Unpack[BatchStartRecommendationsRequestTypeDef]
-    ) -> RegionResults[BatchStartRecommendationsResponseTypeDef]:
+    ) -> TargetResults[BatchStartRecommendationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -315,7 +315,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def cancel_metadata_model_conversion(
         self, **kwargs: Unpack[CancelMetadataModelConversionMessageTypeDef]
-    ) -> RegionResults[CancelMetadataModelConversionResponseTypeDef]:
+    ) -> TargetResults[CancelMetadataModelConversionResponseTypeDef]:
         """Cancels a single metadata model conversion operation that was started with
         StartMetadataModelConversion.
 
@@ -325,7 +325,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def cancel_metadata_model_creation(
         self, **kwargs: Unpack[CancelMetadataModelCreationMessageTypeDef]
-    ) -> RegionResults[CancelMetadataModelCreationResponseTypeDef]:
+    ) -> TargetResults[CancelMetadataModelCreationResponseTypeDef]:
         """Cancels a single metadata model creation operation that was started with
         StartMetadataModelCreation.
 
@@ -335,7 +335,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def cancel_replication_task_assessment_run(
         self, **kwargs: Unpack[CancelReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> RegionResults[CancelReplicationTaskAssessmentRunResponseTypeDef]:
+    ) -> TargetResults[CancelReplicationTaskAssessmentRunResponseTypeDef]:
         """Cancels a single premigration assessment run.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CancelReplicationTaskAssessmentRun
@@ -344,7 +344,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_data_migration(
         self, **kwargs: Unpack[CreateDataMigrationMessageTypeDef]
-    ) -> RegionResults[CreateDataMigrationResponseTypeDef]:
+    ) -> TargetResults[CreateDataMigrationResponseTypeDef]:
         """Creates a data migration using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateDataMigration
@@ -353,7 +353,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_data_provider(
         self, **kwargs: Unpack[CreateDataProviderMessageTypeDef]
-    ) -> RegionResults[CreateDataProviderResponseTypeDef]:
+    ) -> TargetResults[CreateDataProviderResponseTypeDef]:
         """Creates a data provider using the provided settings. A data provider
         stores a data store type and location information about your database.
 
@@ -363,7 +363,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_endpoint(
         self, **kwargs: Unpack[CreateEndpointMessageTypeDef]
-    ) -> RegionResults[CreateEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointResponseTypeDef]:
         """Creates an endpoint using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateEndpoint
@@ -372,7 +372,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_event_subscription(
         self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[CreateEventSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateEventSubscriptionResponseTypeDef]:
         """Creates an DMS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateEventSubscription
@@ -381,7 +381,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_fleet_advisor_collector(
         self, **kwargs: Unpack[CreateFleetAdvisorCollectorRequestTypeDef]
-    ) -> RegionResults[CreateFleetAdvisorCollectorResponseTypeDef]:
+    ) -> TargetResults[CreateFleetAdvisorCollectorResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -395,7 +395,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_instance_profile(
         self, **kwargs: Unpack[CreateInstanceProfileMessageTypeDef]
-    ) -> RegionResults[CreateInstanceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateInstanceProfileResponseTypeDef]:
         """Creates the instance profile using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateInstanceProfile
@@ -404,7 +404,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_migration_project(
         self, **kwargs: Unpack[CreateMigrationProjectMessageTypeDef]
-    ) -> RegionResults[CreateMigrationProjectResponseTypeDef]:
+    ) -> TargetResults[CreateMigrationProjectResponseTypeDef]:
         """Creates the migration project using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateMigrationProject
@@ -413,7 +413,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_replication_config(
         self, **kwargs: Unpack[CreateReplicationConfigMessageTypeDef]
-    ) -> RegionResults[CreateReplicationConfigResponseTypeDef]:
+    ) -> TargetResults[CreateReplicationConfigResponseTypeDef]:
         """Creates a configuration that you can later provide to configure and start
         an DMS Serverless replication. You can also provide options to validate
         the configuration inputs before you start the replication.
@@ -424,7 +424,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_replication_instance(
         self, **kwargs: Unpack[CreateReplicationInstanceMessageTypeDef]
-    ) -> RegionResults[CreateReplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateReplicationInstanceResponseTypeDef]:
         """Creates the replication instance using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateReplicationInstance
@@ -433,7 +433,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_replication_subnet_group(
         self, **kwargs: Unpack[CreateReplicationSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateReplicationSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateReplicationSubnetGroupResponseTypeDef]:
         """Creates a replication subnet group given a list of the subnet IDs in a
         VPC.
 
@@ -443,7 +443,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def create_replication_task(
         self, **kwargs: Unpack[CreateReplicationTaskMessageTypeDef]
-    ) -> RegionResults[CreateReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[CreateReplicationTaskResponseTypeDef]:
         """Creates a replication task using the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/CreateReplicationTask
@@ -452,7 +452,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_certificate(
         self, **kwargs: Unpack[DeleteCertificateMessageTypeDef]
-    ) -> RegionResults[DeleteCertificateResponseTypeDef]:
+    ) -> TargetResults[DeleteCertificateResponseTypeDef]:
         """Deletes the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteCertificate
@@ -461,7 +461,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionMessageTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Deletes the connection between a replication instance and an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteConnection
@@ -470,7 +470,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_data_migration(
         self, **kwargs: Unpack[DeleteDataMigrationMessageTypeDef]
-    ) -> RegionResults[DeleteDataMigrationResponseTypeDef]:
+    ) -> TargetResults[DeleteDataMigrationResponseTypeDef]:
         """Deletes the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteDataMigration
@@ -479,7 +479,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_data_provider(
         self, **kwargs: Unpack[DeleteDataProviderMessageTypeDef]
-    ) -> RegionResults[DeleteDataProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteDataProviderResponseTypeDef]:
         """Deletes the specified data provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteDataProvider
@@ -488,7 +488,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointMessageTypeDef]
-    ) -> RegionResults[DeleteEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
         """Deletes the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteEndpoint
@@ -497,7 +497,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_event_subscription(
         self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[DeleteEventSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteEventSubscriptionResponseTypeDef]:
         """Deletes an DMS event subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteEventSubscription
@@ -506,7 +506,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_fleet_advisor_collector(
         self, **kwargs: Unpack[DeleteCollectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -520,7 +520,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_fleet_advisor_databases(
         self, **kwargs: Unpack[DeleteFleetAdvisorDatabasesRequestTypeDef]
-    ) -> RegionResults[DeleteFleetAdvisorDatabasesResponseTypeDef]:
+    ) -> TargetResults[DeleteFleetAdvisorDatabasesResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -534,7 +534,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_instance_profile(
         self, **kwargs: Unpack[DeleteInstanceProfileMessageTypeDef]
-    ) -> RegionResults[DeleteInstanceProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteInstanceProfileResponseTypeDef]:
         """Deletes the specified instance profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteInstanceProfile
@@ -543,7 +543,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_migration_project(
         self, **kwargs: Unpack[DeleteMigrationProjectMessageTypeDef]
-    ) -> RegionResults[DeleteMigrationProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteMigrationProjectResponseTypeDef]:
         """Deletes the specified migration project.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteMigrationProject
@@ -552,7 +552,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_replication_config(
         self, **kwargs: Unpack[DeleteReplicationConfigMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationConfigResponseTypeDef]:
         """Deletes an DMS Serverless replication configuration. This effectively
         deprovisions any and all replications that use this configuration. You
         can't delete the configuration for an DMS Serverless replication that is
@@ -565,7 +565,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_replication_instance(
         self, **kwargs: Unpack[DeleteReplicationInstanceMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationInstanceResponseTypeDef]:
         """Deletes the specified replication instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationInstance
@@ -574,7 +574,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_replication_subnet_group(
         self, **kwargs: Unpack[DeleteReplicationSubnetGroupMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationSubnetGroupResponseTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationSubnetGroup
@@ -583,7 +583,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_replication_task(
         self, **kwargs: Unpack[DeleteReplicationTaskMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationTaskResponseTypeDef]:
         """Deletes the specified replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationTask
@@ -592,7 +592,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def delete_replication_task_assessment_run(
         self, **kwargs: Unpack[DeleteReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationTaskAssessmentRunResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationTaskAssessmentRunResponseTypeDef]:
         """Deletes the record of a single premigration assessment run.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DeleteReplicationTaskAssessmentRun
@@ -601,7 +601,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> RegionResults[DescribeAccountAttributesResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountAttributesResponseTypeDef]:
         """Lists all of the DMS attributes for a customer account. These attributes
         include DMS quotas for the account and a unique account identifier in a
         particular DMS region. DMS quotas include a list of resource quotas
@@ -617,7 +617,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_applicable_individual_assessments(
         self, **kwargs: Unpack[DescribeApplicableIndividualAssessmentsMessageTypeDef]
-    ) -> RegionResults[DescribeApplicableIndividualAssessmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicableIndividualAssessmentsResponseTypeDef]:
         """Provides a list of individual assessments that you can specify for a new
         premigration assessment run, given one or more parameters.
 
@@ -627,7 +627,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_certificates(
         self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> RegionResults[DescribeCertificatesResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificatesResponseTypeDef]:
         """Provides a description of the certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeCertificates
@@ -636,7 +636,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_connections(
         self, **kwargs: Unpack[DescribeConnectionsMessageTypeDef]
-    ) -> RegionResults[DescribeConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionsResponseTypeDef]:
         """Describes the status of the connections that have been made between the
         replication instance and an endpoint. Connections are created when you
         test an endpoint.
@@ -647,7 +647,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_conversion_configuration(
         self, **kwargs: Unpack[DescribeConversionConfigurationMessageTypeDef]
-    ) -> RegionResults[DescribeConversionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeConversionConfigurationResponseTypeDef]:
         """Returns configuration parameters for a schema conversion project.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeConversionConfiguration
@@ -656,7 +656,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_data_migrations(
         self, **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef]
-    ) -> RegionResults[DescribeDataMigrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDataMigrationsResponseTypeDef]:
         """Returns information about data migrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeDataMigrations
@@ -665,7 +665,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_data_providers(
         self, **kwargs: Unpack[DescribeDataProvidersMessageTypeDef]
-    ) -> RegionResults[DescribeDataProvidersResponseTypeDef]:
+    ) -> TargetResults[DescribeDataProvidersResponseTypeDef]:
         """Returns a paginated list of data providers for your account in the current
         region.
 
@@ -675,7 +675,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_endpoint_settings(
         self, **kwargs: Unpack[DescribeEndpointSettingsMessageTypeDef]
-    ) -> RegionResults[DescribeEndpointSettingsResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointSettingsResponseTypeDef]:
         """Returns information about the possible endpoint settings available when
         you create an endpoint for a specific database engine.
 
@@ -685,7 +685,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_endpoint_types(
         self, **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef]
-    ) -> RegionResults[DescribeEndpointTypesResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointTypesResponseTypeDef]:
         """Returns information about the type of endpoints available.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeEndpointTypes
@@ -694,7 +694,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_endpoints(
         self, **kwargs: Unpack[DescribeEndpointsMessageTypeDef]
-    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Returns information about the endpoints for your account in the current
         region.
 
@@ -704,7 +704,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_engine_versions(
         self, **kwargs: Unpack[DescribeEngineVersionsMessageTypeDef]
-    ) -> RegionResults[DescribeEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
         """Returns information about the replication instance versions used in the
         project.
 
@@ -714,7 +714,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_event_categories(
         self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> RegionResults[DescribeEventCategoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeEventCategoriesResponseTypeDef]:
         """Lists categories for all event source types, or, if specified, for a
         specified source type. You can see a list of the event categories and
         source types in Working with Events and Notifications in the Database
@@ -726,7 +726,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_event_subscriptions(
         self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> RegionResults[DescribeEventSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventSubscriptionsResponseTypeDef]:
         """Lists all the event subscriptions for a customer account. The description
         of a subscription includes SubscriptionName, SNSTopicARN, CustomerID,
         SourceType, SourceID, CreationTime, and Status.
@@ -737,7 +737,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Lists events for a given source identifier and source type. You can also
         specify a start and end time. For more information on DMS events, see
         Working with Events and Notifications in the Database Migration Service
@@ -749,7 +749,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_extension_pack_associations(
         self, **kwargs: Unpack[DescribeExtensionPackAssociationsMessageTypeDef]
-    ) -> RegionResults[DescribeExtensionPackAssociationsResponseTypeDef]:
+    ) -> TargetResults[DescribeExtensionPackAssociationsResponseTypeDef]:
         """Returns a paginated list of extension pack associations for the specified
         migration project. An extension pack is an add-on module that emulates
         functions present in a source database that are required when converting
@@ -761,7 +761,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_fleet_advisor_collectors(
         self, **kwargs: Unpack[DescribeFleetAdvisorCollectorsRequestTypeDef]
-    ) -> RegionResults[DescribeFleetAdvisorCollectorsResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetAdvisorCollectorsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -775,7 +775,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_fleet_advisor_databases(
         self, **kwargs: Unpack[DescribeFleetAdvisorDatabasesRequestTypeDef]
-    ) -> RegionResults[DescribeFleetAdvisorDatabasesResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetAdvisorDatabasesResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -789,7 +789,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_fleet_advisor_lsa_analysis(
         self, **kwargs: Unpack[DescribeFleetAdvisorLsaAnalysisRequestTypeDef]
-    ) -> RegionResults[DescribeFleetAdvisorLsaAnalysisResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetAdvisorLsaAnalysisResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -803,7 +803,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_fleet_advisor_schema_object_summary(
         self, **kwargs: Unpack[DescribeFleetAdvisorSchemaObjectSummaryRequestTypeDef]
-    ) -> RegionResults[DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetAdvisorSchemaObjectSummaryResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -817,7 +817,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_fleet_advisor_schemas(
         self, **kwargs: Unpack[DescribeFleetAdvisorSchemasRequestTypeDef]
-    ) -> RegionResults[DescribeFleetAdvisorSchemasResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetAdvisorSchemasResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -831,7 +831,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_instance_profiles(
         self, **kwargs: Unpack[DescribeInstanceProfilesMessageTypeDef]
-    ) -> RegionResults[DescribeInstanceProfilesResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceProfilesResponseTypeDef]:
         """Returns a paginated list of instance profiles for your account in the
         current region.
 
@@ -841,7 +841,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model(
         self, **kwargs: Unpack[DescribeMetadataModelMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelResponseTypeDef]:
         """Gets detailed information about the specified metadata model, including
         its definition and corresponding converted objects in the target database
         if applicable.
@@ -852,7 +852,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_assessments(
         self, **kwargs: Unpack[DescribeMetadataModelAssessmentsMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelAssessmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelAssessmentsResponseTypeDef]:
         """Returns a paginated list of metadata model assessments for your account in
         the current region.
 
@@ -862,7 +862,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_children(
         self, **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelChildrenResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelChildrenResponseTypeDef]:
         """Gets a list of child metadata models for the specified metadata model in
         the database hierarchy.
 
@@ -872,7 +872,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_conversions(
         self, **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelConversionsResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelConversionsResponseTypeDef]:
         """Returns a paginated list of metadata model conversions for a migration
         project.
 
@@ -882,7 +882,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_creations(
         self, **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelCreationsResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelCreationsResponseTypeDef]:
         """Returns a paginated list of metadata model creation requests for a
         migration project.
 
@@ -892,7 +892,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_exports_as_script(
         self, **kwargs: Unpack[DescribeMetadataModelExportsAsScriptMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelExportsAsScriptResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelExportsAsScriptResponseTypeDef]:
         """Returns a paginated list of metadata model exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsAsScript
@@ -901,7 +901,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_exports_to_target(
         self, **kwargs: Unpack[DescribeMetadataModelExportsToTargetMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelExportsToTargetResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelExportsToTargetResponseTypeDef]:
         """Returns a paginated list of metadata model exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsToTarget
@@ -910,7 +910,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_metadata_model_imports(
         self, **kwargs: Unpack[DescribeMetadataModelImportsMessageTypeDef]
-    ) -> RegionResults[DescribeMetadataModelImportsResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelImportsResponseTypeDef]:
         """Returns a paginated list of metadata model imports.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelImports
@@ -919,7 +919,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_migration_projects(
         self, **kwargs: Unpack[DescribeMigrationProjectsMessageTypeDef]
-    ) -> RegionResults[DescribeMigrationProjectsResponseTypeDef]:
+    ) -> TargetResults[DescribeMigrationProjectsResponseTypeDef]:
         """Returns a paginated list of migration projects for your account in the
         current region.
 
@@ -929,7 +929,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_orderable_replication_instances(
         self, **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef]
-    ) -> RegionResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
         """Returns information about the replication instance types that can be
         created in the specified region.
 
@@ -939,7 +939,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_pending_maintenance_actions(
         self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> RegionResults[DescribePendingMaintenanceActionsResponseTypeDef]:
+    ) -> TargetResults[DescribePendingMaintenanceActionsResponseTypeDef]:
         """Returns a list of upcoming maintenance events for replication instances in
         your account in the current Region.
 
@@ -949,7 +949,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_recommendation_limitations(
         self, **kwargs: Unpack[DescribeRecommendationLimitationsRequestTypeDef]
-    ) -> RegionResults[DescribeRecommendationLimitationsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommendationLimitationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -963,7 +963,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_recommendations(
         self, **kwargs: Unpack[DescribeRecommendationsRequestTypeDef]
-    ) -> RegionResults[DescribeRecommendationsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommendationsResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -977,7 +977,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_refresh_schemas_status(
         self, **kwargs: Unpack[DescribeRefreshSchemasStatusMessageTypeDef]
-    ) -> RegionResults[DescribeRefreshSchemasStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeRefreshSchemasStatusResponseTypeDef]:
         """Returns the status of the RefreshSchemas operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeRefreshSchemasStatus
@@ -986,7 +986,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_configs(
         self, **kwargs: Unpack[DescribeReplicationConfigsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationConfigsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigsResponseTypeDef]:
         """Returns one or more existing DMS Serverless replication configurations as
         a list of structures.
 
@@ -996,7 +996,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_instance_task_logs(
         self, **kwargs: Unpack[DescribeReplicationInstanceTaskLogsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationInstanceTaskLogsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationInstanceTaskLogsResponseTypeDef]:
         """Returns information about the task logs for the specified task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationInstanceTaskLogs
@@ -1005,7 +1005,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_instances(
         self, **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationInstancesResponseTypeDef]:
         """Returns information about replication instances for your account in the
         current region.
 
@@ -1015,7 +1015,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_subnet_groups(
         self, **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
         """Returns information about the replication subnet groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeReplicationSubnetGroups
@@ -1024,7 +1024,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_table_statistics(
         self, **kwargs: Unpack[DescribeReplicationTableStatisticsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationTableStatisticsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTableStatisticsResponseTypeDef]:
         """Returns table and schema statistics for one or more provisioned
         replications that use a given DMS Serverless replication configuration.
 
@@ -1034,7 +1034,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_task_assessment_results(
         self, **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
         """Returns the task assessment results from the Amazon S3 bucket that DMS
         creates in your Amazon Web Services account. This action always returns
         the latest results.
@@ -1045,7 +1045,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_task_assessment_runs(
         self, **kwargs: Unpack[DescribeReplicationTaskAssessmentRunsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationTaskAssessmentRunsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTaskAssessmentRunsResponseTypeDef]:
         """Returns a paginated list of premigration assessment runs based on filter
         settings.
 
@@ -1056,7 +1056,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def describe_replication_task_individual_assessments(
         self,
         **kwargs: Unpack[DescribeReplicationTaskIndividualAssessmentsMessageTypeDef],
-    ) -> RegionResults[DescribeReplicationTaskIndividualAssessmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTaskIndividualAssessmentsResponseTypeDef]:
         """Returns a paginated list of individual assessments based on filter
         settings.
 
@@ -1066,7 +1066,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replication_tasks(
         self, **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTasksResponseTypeDef]:
         """Returns information about replication tasks for your account in the
         current region.
 
@@ -1076,7 +1076,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_replications(
         self, **kwargs: Unpack[DescribeReplicationsMessageTypeDef]
-    ) -> RegionResults[DescribeReplicationsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationsResponseTypeDef]:
         """Provides details on replication progress by returning status information
         for one or more provisioned DMS Serverless replications.
 
@@ -1086,7 +1086,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_schemas(
         self, **kwargs: Unpack[DescribeSchemasMessageTypeDef]
-    ) -> RegionResults[DescribeSchemasResponseTypeDef]:
+    ) -> TargetResults[DescribeSchemasResponseTypeDef]:
         """Returns information about the schema for the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeSchemas
@@ -1095,7 +1095,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def describe_table_statistics(
         self, **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef]
-    ) -> RegionResults[DescribeTableStatisticsResponseTypeDef]:
+    ) -> TargetResults[DescribeTableStatisticsResponseTypeDef]:
         """Returns table statistics on the database migration task, including table
         name, rows inserted, rows updated, and rows deleted.
 
@@ -1105,7 +1105,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def export_metadata_model_assessment(
         self, **kwargs: Unpack[ExportMetadataModelAssessmentMessageTypeDef]
-    ) -> RegionResults[ExportMetadataModelAssessmentResponseTypeDef]:
+    ) -> TargetResults[ExportMetadataModelAssessmentResponseTypeDef]:
         """Saves a copy of a database migration assessment report to your Amazon S3
         bucket. DMS can save your assessment report as a comma-separated value
         (CSV) or a PDF file.
@@ -1116,7 +1116,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def get_target_selection_rules(
         self, **kwargs: Unpack[GetTargetSelectionRulesMessageTypeDef]
-    ) -> RegionResults[GetTargetSelectionRulesResponseTypeDef]:
+    ) -> TargetResults[GetTargetSelectionRulesResponseTypeDef]:
         """Converts source selection rules into their target counterparts for schema
         conversion operations.
 
@@ -1126,7 +1126,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def import_certificate(
         self, **kwargs: Unpack[ImportCertificateMessageTypeDef]
-    ) -> RegionResults[ImportCertificateResponseTypeDef]:
+    ) -> TargetResults[ImportCertificateResponseTypeDef]:
         """Uploads the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ImportCertificate
@@ -1135,7 +1135,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all metadata tags attached to an DMS resource, including replication
         instance, endpoint, subnet group, and migration task. For more
         information, see Tag data type description.
@@ -1146,7 +1146,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_conversion_configuration(
         self, **kwargs: Unpack[ModifyConversionConfigurationMessageTypeDef]
-    ) -> RegionResults[ModifyConversionConfigurationResponseTypeDef]:
+    ) -> TargetResults[ModifyConversionConfigurationResponseTypeDef]:
         """Modifies the specified schema conversion configuration using the provided
         parameters.
 
@@ -1156,7 +1156,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_data_migration(
         self, **kwargs: Unpack[ModifyDataMigrationMessageTypeDef]
-    ) -> RegionResults[ModifyDataMigrationResponseTypeDef]:
+    ) -> TargetResults[ModifyDataMigrationResponseTypeDef]:
         """Modifies an existing DMS data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyDataMigration
@@ -1165,7 +1165,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_data_provider(
         self, **kwargs: Unpack[ModifyDataProviderMessageTypeDef]
-    ) -> RegionResults[ModifyDataProviderResponseTypeDef]:
+    ) -> TargetResults[ModifyDataProviderResponseTypeDef]:
         """Modifies the specified data provider using the provided settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyDataProvider
@@ -1174,7 +1174,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_endpoint(
         self, **kwargs: Unpack[ModifyEndpointMessageTypeDef]
-    ) -> RegionResults[ModifyEndpointResponseTypeDef]:
+    ) -> TargetResults[ModifyEndpointResponseTypeDef]:
         """Modifies the specified endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyEndpoint
@@ -1183,7 +1183,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_event_subscription(
         self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[ModifyEventSubscriptionResponseTypeDef]:
+    ) -> TargetResults[ModifyEventSubscriptionResponseTypeDef]:
         """Modifies an existing DMS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyEventSubscription
@@ -1192,7 +1192,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_instance_profile(
         self, **kwargs: Unpack[ModifyInstanceProfileMessageTypeDef]
-    ) -> RegionResults[ModifyInstanceProfileResponseTypeDef]:
+    ) -> TargetResults[ModifyInstanceProfileResponseTypeDef]:
         """Modifies the specified instance profile using the provided parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyInstanceProfile
@@ -1201,7 +1201,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_migration_project(
         self, **kwargs: Unpack[ModifyMigrationProjectMessageTypeDef]
-    ) -> RegionResults[ModifyMigrationProjectResponseTypeDef]:
+    ) -> TargetResults[ModifyMigrationProjectResponseTypeDef]:
         """Modifies the specified migration project using the provided parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyMigrationProject
@@ -1210,7 +1210,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_replication_config(
         self, **kwargs: Unpack[ModifyReplicationConfigMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationConfigResponseTypeDef]:
+    ) -> TargetResults[ModifyReplicationConfigResponseTypeDef]:
         """Modifies an existing DMS Serverless replication configuration that you can
         use to start a replication. This command includes input validation and
         logic to check the state of any replication that uses this configuration.
@@ -1225,7 +1225,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_replication_instance(
         self, **kwargs: Unpack[ModifyReplicationInstanceMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[ModifyReplicationInstanceResponseTypeDef]:
         """Modifies the replication instance to apply new settings. You can change
         one or more parameters by specifying these parameters and the new values
         in the request.
@@ -1236,7 +1236,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_replication_subnet_group(
         self, **kwargs: Unpack[ModifyReplicationSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[ModifyReplicationSubnetGroupResponseTypeDef]:
         """Modifies the settings for the specified replication subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyReplicationSubnetGroup
@@ -1245,7 +1245,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def modify_replication_task(
         self, **kwargs: Unpack[ModifyReplicationTaskMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[ModifyReplicationTaskResponseTypeDef]:
         """Modifies the specified replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ModifyReplicationTask
@@ -1254,7 +1254,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def move_replication_task(
         self, **kwargs: Unpack[MoveReplicationTaskMessageTypeDef]
-    ) -> RegionResults[MoveReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[MoveReplicationTaskResponseTypeDef]:
         """Moves a replication task from its current replication instance to a
         different target replication instance using the specified parameters. The
         target replication instance must be created with the same or later DMS
@@ -1266,7 +1266,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def reboot_replication_instance(
         self, **kwargs: Unpack[RebootReplicationInstanceMessageTypeDef]
-    ) -> RegionResults[RebootReplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[RebootReplicationInstanceResponseTypeDef]:
         """Reboots a replication instance. Rebooting results in a momentary outage,
         until the replication instance becomes available again.
 
@@ -1276,7 +1276,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def refresh_schemas(
         self, **kwargs: Unpack[RefreshSchemasMessageTypeDef]
-    ) -> RegionResults[RefreshSchemasResponseTypeDef]:
+    ) -> TargetResults[RefreshSchemasResponseTypeDef]:
         """Populates the schema for the specified endpoint. This is an asynchronous
         operation and can take several minutes. You can check the status of this
         operation by calling the DescribeRefreshSchemasStatus operation.
@@ -1287,7 +1287,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def reload_replication_tables(
         self, **kwargs: Unpack[ReloadReplicationTablesMessageTypeDef]
-    ) -> RegionResults[ReloadReplicationTablesResponseTypeDef]:
+    ) -> TargetResults[ReloadReplicationTablesResponseTypeDef]:
         """Reloads the target database table with the source data for a given DMS
         Serverless replication configuration.
 
@@ -1297,7 +1297,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def reload_tables(
         self, **kwargs: Unpack[ReloadTablesMessageTypeDef]
-    ) -> RegionResults[ReloadTablesResponseTypeDef]:
+    ) -> TargetResults[ReloadTablesResponseTypeDef]:
         """Reloads the target database table with the source data.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/ReloadTables
@@ -1306,7 +1306,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> RegionResults[RemoveTagsFromResourceResponseTypeDef]:
+    ) -> TargetResults[RemoveTagsFromResourceResponseTypeDef]:
         """Removes metadata tags from an DMS resource, including replication
         instance, endpoint, subnet group, and migration task. For more
         information, see Tag data type description.
@@ -1317,7 +1317,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def run_fleet_advisor_lsa_analysis(
         self,
-    ) -> RegionResults[RunFleetAdvisorLsaAnalysisResponseTypeDef]:
+    ) -> TargetResults[RunFleetAdvisorLsaAnalysisResponseTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -1331,7 +1331,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_data_migration(
         self, **kwargs: Unpack[StartDataMigrationMessageTypeDef]
-    ) -> RegionResults[StartDataMigrationResponseTypeDef]:
+    ) -> TargetResults[StartDataMigrationResponseTypeDef]:
         """Starts the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartDataMigration
@@ -1340,7 +1340,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_extension_pack_association(
         self, **kwargs: Unpack[StartExtensionPackAssociationMessageTypeDef]
-    ) -> RegionResults[StartExtensionPackAssociationResponseTypeDef]:
+    ) -> TargetResults[StartExtensionPackAssociationResponseTypeDef]:
         """Applies the extension pack to your target database. An extension pack is
         an add-on module that emulates functions present in a source database that
         are required when converting objects to the target database.
@@ -1351,7 +1351,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_assessment(
         self, **kwargs: Unpack[StartMetadataModelAssessmentMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelAssessmentResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelAssessmentResponseTypeDef]:
         """Creates a database migration assessment report by assessing the migration
         complexity for your source database. A database migration assessment
         report summarizes all of the schema conversion tasks. It also details the
@@ -1364,7 +1364,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_conversion(
         self, **kwargs: Unpack[StartMetadataModelConversionMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelConversionResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelConversionResponseTypeDef]:
         """Converts your source database objects to a format compatible with the
         target database.
 
@@ -1374,7 +1374,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_creation(
         self, **kwargs: Unpack[StartMetadataModelCreationMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelCreationResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelCreationResponseTypeDef]:
         """Creates source metadata model of the given type with the specified
         properties for schema conversion operations.
 
@@ -1384,7 +1384,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_export_as_script(
         self, **kwargs: Unpack[StartMetadataModelExportAsScriptMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelExportAsScriptResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelExportAsScriptResponseTypeDef]:
         """Saves your converted code to a file as a SQL script, and stores this file
         on your Amazon S3 bucket.
 
@@ -1394,7 +1394,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_export_to_target(
         self, **kwargs: Unpack[StartMetadataModelExportToTargetMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelExportToTargetResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelExportToTargetResponseTypeDef]:
         """Applies converted database objects to your target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelExportToTarget
@@ -1403,7 +1403,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_metadata_model_import(
         self, **kwargs: Unpack[StartMetadataModelImportMessageTypeDef]
-    ) -> RegionResults[StartMetadataModelImportResponseTypeDef]:
+    ) -> TargetResults[StartMetadataModelImportResponseTypeDef]:
         """Loads the metadata for all the dependent database objects of the parent
         object.
 
@@ -1413,7 +1413,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_recommendations(
         self, **kwargs: Unpack[StartRecommendationsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """End of support notice: On May 20, 2026, Amazon Web Services will end
         support for Amazon Web Services DMS Fleet Advisor;. After May 20, 2026,
         you will no longer be able to access the Amazon Web Services DMS Fleet
@@ -1427,7 +1427,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_replication(
         self, **kwargs: Unpack[StartReplicationMessageTypeDef]
-    ) -> RegionResults[StartReplicationResponseTypeDef]:
+    ) -> TargetResults[StartReplicationResponseTypeDef]:
         """For a given DMS Serverless replication configuration, DMS connects to the
         source endpoint and collects the metadata to analyze the replication
         workload. Using this metadata, DMS then computes and provisions the
@@ -1441,7 +1441,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_replication_task(
         self, **kwargs: Unpack[StartReplicationTaskMessageTypeDef]
-    ) -> RegionResults[StartReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[StartReplicationTaskResponseTypeDef]:
         """Starts the replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartReplicationTask
@@ -1450,7 +1450,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_replication_task_assessment(
         self, **kwargs: Unpack[StartReplicationTaskAssessmentMessageTypeDef]
-    ) -> RegionResults[StartReplicationTaskAssessmentResponseTypeDef]:
+    ) -> TargetResults[StartReplicationTaskAssessmentResponseTypeDef]:
         """Starts the replication task assessment for unsupported data types in the
         source database.
 
@@ -1460,7 +1460,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def start_replication_task_assessment_run(
         self, **kwargs: Unpack[StartReplicationTaskAssessmentRunMessageTypeDef]
-    ) -> RegionResults[StartReplicationTaskAssessmentRunResponseTypeDef]:
+    ) -> TargetResults[StartReplicationTaskAssessmentRunResponseTypeDef]:
         """Starts a new premigration assessment run for one or more individual
         assessments of a migration task.
 
@@ -1470,7 +1470,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def stop_data_migration(
         self, **kwargs: Unpack[StopDataMigrationMessageTypeDef]
-    ) -> RegionResults[StopDataMigrationResponseTypeDef]:
+    ) -> TargetResults[StopDataMigrationResponseTypeDef]:
         """Stops the specified data migration.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StopDataMigration
@@ -1479,7 +1479,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def stop_replication(
         self, **kwargs: Unpack[StopReplicationMessageTypeDef]
-    ) -> RegionResults[StopReplicationResponseTypeDef]:
+    ) -> TargetResults[StopReplicationResponseTypeDef]:
         """For a given DMS Serverless replication configuration, DMS stops any and
         all ongoing DMS Serverless replications. This command doesn't deprovision
         the stopped replications.
@@ -1490,7 +1490,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def stop_replication_task(
         self, **kwargs: Unpack[StopReplicationTaskMessageTypeDef]
-    ) -> RegionResults[StopReplicationTaskResponseTypeDef]:
+    ) -> TargetResults[StopReplicationTaskResponseTypeDef]:
         """Stops the replication task.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StopReplicationTask
@@ -1499,7 +1499,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def test_connection(
         self, **kwargs: Unpack[TestConnectionMessageTypeDef]
-    ) -> RegionResults[TestConnectionResponseTypeDef]:
+    ) -> TargetResults[TestConnectionResponseTypeDef]:
         """Tests the connection between the replication instance and the endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/TestConnection
@@ -1508,7 +1508,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
 
     def update_subscriptions_to_event_bridge(
         self, **kwargs: Unpack[UpdateSubscriptionsToEventBridgeMessageTypeDef]
-    ) -> RegionResults[UpdateSubscriptionsToEventBridgeResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionsToEventBridgeResponseTypeDef]:
         """Migrates 10 active and enabled Amazon SNS subscriptions at a time and
         converts them to corresponding Amazon EventBridge rules. By default, this
         operation migrates subscriptions only when all your replication instance
@@ -1530,7 +1530,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> RegionResults[DescribeCertificatesResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificatesResponseTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1553,7 +1553,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
-    ) -> RegionResults[DescribeConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionsResponseTypeDef]:
         """Every page of DescribeConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,7 +1578,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDataMigrationsMessageTypeDef],
-    ) -> RegionResults[DescribeDataMigrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDataMigrationsResponseTypeDef]:
         """Every page of DescribeDataMigrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1601,7 +1601,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEndpointTypesMessageTypeDef],
-    ) -> RegionResults[DescribeEndpointTypesResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointTypesResponseTypeDef]:
         """Every page of DescribeEndpointTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1624,7 +1624,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
-    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Every page of DescribeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1648,7 +1648,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> RegionResults[DescribeEventSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventSubscriptionsResponseTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1673,7 +1673,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1699,7 +1699,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMetadataModelChildrenMessageTypeDef],
-    ) -> RegionResults[DescribeMetadataModelChildrenResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelChildrenResponseTypeDef]:
         """Every page of DescribeMetadataModelChildren in every target, merged per
         target (botocore's build_full_result).
 
@@ -1723,7 +1723,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
-    ) -> RegionResults[DescribeMetadataModelCreationsResponseTypeDef]:
+    ) -> TargetResults[DescribeMetadataModelCreationsResponseTypeDef]:
         """Every page of DescribeMetadataModelCreations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1747,7 +1747,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrderableReplicationInstancesMessageTypeDef],
-    ) -> RegionResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeOrderableReplicationInstancesResponseTypeDef]:
         """Every page of DescribeOrderableReplicationInstances in every target,
         merged per target (botocore's build_full_result).
 
@@ -1771,7 +1771,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
-    ) -> RegionResults[DescribeReplicationInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationInstancesResponseTypeDef]:
         """Every page of DescribeReplicationInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -1795,7 +1795,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationSubnetGroupsResponseTypeDef]:
         """Every page of DescribeReplicationSubnetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1818,7 +1818,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationTaskAssessmentResultsMessageTypeDef],
-    ) -> RegionResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTaskAssessmentResultsResponseTypeDef]:
         """Every page of DescribeReplicationTaskAssessmentResults in every target,
         merged per target (botocore's build_full_result).
 
@@ -1843,7 +1843,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> RegionResults[DescribeReplicationTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationTasksResponseTypeDef]:
         """Every page of DescribeReplicationTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1867,7 +1867,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSchemasMessageTypeDef],
-    ) -> RegionResults[DescribeSchemasResponseTypeDef]:
+    ) -> TargetResults[DescribeSchemasResponseTypeDef]:
         """Every page of DescribeSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1890,7 +1890,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTableStatisticsMessageTypeDef],
-    ) -> RegionResults[DescribeTableStatisticsResponseTypeDef]:
+    ) -> TargetResults[DescribeTableStatisticsResponseTypeDef]:
         """Every page of DescribeTableStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -2198,7 +2198,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndpointsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until testing endpoint is deleted.
 
         Polls DescribeEndpoints in every target at once, every 5 seconds and at
@@ -2217,7 +2217,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeExtensionPackAssociationsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS extension pack is associated.
 
         Polls DescribeExtensionPackAssociations in every target at once, every 10
@@ -2236,7 +2236,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelAssessmentsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is assessed.
 
         Polls DescribeMetadataModelAssessments in every target at once, every 30
@@ -2255,7 +2255,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model conversion is cancelled.
 
         Polls DescribeMetadataModelConversions in every target at once, every 10
@@ -2277,7 +2277,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelConversionsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is converted.
 
         Polls DescribeMetadataModelConversions in every target at once, every 30
@@ -2296,7 +2296,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is created.
 
         Polls DescribeMetadataModelCreations in every target at once, every 15
@@ -2315,7 +2315,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelCreationsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model creation is cancelled.
 
         Polls DescribeMetadataModelCreations in every target at once, every 10
@@ -2337,7 +2337,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelExportsAsScriptMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is exported as script.
 
         Polls DescribeMetadataModelExportsAsScript in every target at once, every
@@ -2359,7 +2359,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelExportsToTargetMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is exported to target.
 
         Polls DescribeMetadataModelExportsToTarget in every target at once, every
@@ -2381,7 +2381,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMetadataModelImportsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS metadata model is imported.
 
         Polls DescribeMetadataModelImports in every target at once, every 60
@@ -2400,7 +2400,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication instance is available.
 
         Polls DescribeReplicationInstances in every target at once, every 60
@@ -2422,7 +2422,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication instance is deleted.
 
         Polls DescribeReplicationInstances in every target at once, every 15
@@ -2441,7 +2441,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication task is deleted.
 
         Polls DescribeReplicationTasks in every target at once, every 15 seconds
@@ -2460,7 +2460,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication task is ready.
 
         Polls DescribeReplicationTasks in every target at once, every 15 seconds
@@ -2479,7 +2479,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication task is running.
 
         Polls DescribeReplicationTasks in every target at once, every 15 seconds
@@ -2498,7 +2498,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationTasksMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until DMS replication task is stopped.
 
         Polls DescribeReplicationTasks in every target at once, every 15 seconds
@@ -2517,7 +2517,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeConnectionsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until testing connection succeeds.
 
         Polls DescribeConnections in every target at once, every 5 seconds and at

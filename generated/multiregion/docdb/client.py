@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -152,7 +152,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def add_source_identifier_to_subscription(
         self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> RegionResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/AddSourceIdentifierToSubscription
@@ -161,7 +161,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon DocumentDB resource. You can use these
         tags with cost allocation reporting to track costs that are associated
         with Amazon DocumentDB resources or in a Condition statement in an
@@ -173,7 +173,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def apply_pending_maintenance_action(
         self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> RegionResults[ApplyPendingMaintenanceActionResultTypeDef]:
+    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to an
         Amazon DocumentDB instance).
 
@@ -183,7 +183,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def copy_db_cluster_parameter_group(
         self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CopyDBClusterParameterGroup
@@ -192,7 +192,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def copy_db_cluster_snapshot(
         self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CopyDBClusterSnapshot
@@ -201,7 +201,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_db_cluster(
         self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterResultTypeDef]:
         """Creates a new Amazon DocumentDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBCluster
@@ -210,7 +210,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_db_cluster_parameter_group(
         self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBClusterParameterGroup
@@ -219,7 +219,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_db_cluster_snapshot(
         self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBClusterSnapshot
@@ -228,7 +228,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_db_instance(
         self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> RegionResults[CreateDBInstanceResultTypeDef]:
+    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
         """Creates a new instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/CreateDBInstance
@@ -237,7 +237,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_db_subnet_group(
         self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
         """Creates a new subnet group. subnet groups must contain at least one subnet
         in at least two Availability Zones in the Amazon Web Services Region.
 
@@ -247,7 +247,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_event_subscription(
         self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[CreateEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
         """Creates an Amazon DocumentDB event notification subscription. This action
         requires a topic Amazon Resource Name (ARN) created by using the Amazon
         DocumentDB console, the Amazon SNS console, or the Amazon SNS API. To
@@ -260,7 +260,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def create_global_cluster(
         self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> RegionResults[CreateGlobalClusterResultTypeDef]:
+    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
         """Creates an Amazon DocumentDB global cluster that can span multiple
         multiple Amazon Web Services Regions. The global cluster contains one
         primary cluster with read-write capability, and up-to 10 read-only
@@ -274,7 +274,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_db_cluster(
         self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
         """Deletes a previously provisioned cluster. When you delete a cluster, all
         automated backups for that cluster are deleted and can't be recovered.
         Manual DB cluster snapshots of the specified cluster are not deleted.
@@ -285,7 +285,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_db_cluster_parameter_group(
         self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified cluster parameter group. The cluster parameter group
         to be deleted can't be associated with any clusters.
 
@@ -295,7 +295,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_db_cluster_snapshot(
         self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -305,7 +305,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_db_instance(
         self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> RegionResults[DeleteDBInstanceResultTypeDef]:
+    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
         """Deletes a previously provisioned instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteDBInstance
@@ -314,7 +314,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_db_subnet_group(
         self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteDBSubnetGroup
@@ -323,7 +323,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_event_subscription(
         self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[DeleteEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
         """Deletes an Amazon DocumentDB event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DeleteEventSubscription
@@ -332,7 +332,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def delete_global_cluster(
         self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> RegionResults[DeleteGlobalClusterResultTypeDef]:
+    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
         """Deletes a global cluster. The primary and secondary clusters must already
         be detached or deleted before attempting to delete a global cluster.
 
@@ -342,7 +342,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_certificates(
         self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> RegionResults[CertificateMessageTypeDef]:
+    ) -> TargetResults[CertificateMessageTypeDef]:
         """Returns a list of certificate authority (CA) certificates provided by
         Amazon DocumentDB for this Amazon Web Services account.
 
@@ -352,7 +352,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_cluster_parameter_groups(
         self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list contains only
         the description of the specified cluster parameter group.
@@ -363,7 +363,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_cluster_parameters(
         self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular cluster parameter
         group.
 
@@ -373,7 +373,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_cluster_snapshot_attributes(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> RegionResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of cluster snapshot attribute names and values for a manual
         DB cluster snapshot.
 
@@ -383,7 +383,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_cluster_snapshots(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Returns information about cluster snapshots. This API operation supports
         pagination.
 
@@ -393,7 +393,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_clusters(
         self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Returns information about provisioned Amazon DocumentDB clusters. This API
         operation supports pagination. For certain management features such as
         cluster and instance lifecycle management, Amazon DocumentDB leverages
@@ -407,7 +407,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_engine_versions(
         self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Returns a list of the available engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeDBEngineVersions
@@ -416,7 +416,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_instances(
         self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Returns information about provisioned Amazon DocumentDB instances. This
         API supports pagination.
 
@@ -426,7 +426,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_db_subnet_groups(
         self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -437,7 +437,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_engine_default_cluster_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -447,7 +447,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_event_categories(
         self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> RegionResults[EventCategoriesMessageTypeDef]:
+    ) -> TargetResults[EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type.
 
@@ -457,7 +457,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_event_subscriptions(
         self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -468,7 +468,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Returns events related to instances, security groups, snapshots, and DB
         parameter groups for the past 14 days. You can obtain events specific to a
         particular DB instance, security group, snapshot, or parameter group by
@@ -481,7 +481,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_global_clusters(
         self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Returns information about Amazon DocumentDB global clusters. This API
         supports pagination.
 
@@ -491,7 +491,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_orderable_db_instance_options(
         self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Returns a list of orderable instance options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -500,7 +500,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def describe_pending_maintenance_actions(
         self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, instances) that have at least
         one pending maintenance action.
 
@@ -510,7 +510,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def failover_db_cluster(
         self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> RegionResults[FailoverDBClusterResultTypeDef]:
+    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
         """Forces a failover for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/FailoverDBCluster
@@ -519,7 +519,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def failover_global_cluster(
         self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[FailoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
         """Promotes the specified secondary DB cluster to be the primary DB cluster
         in the global cluster when failing over a global cluster occurs.
 
@@ -529,7 +529,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """Lists all tags on an Amazon DocumentDB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/ListTagsForResource
@@ -538,7 +538,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_db_cluster(
         self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
         """Modifies a setting for an Amazon DocumentDB cluster. You can change one or
         more database configuration parameters by specifying these parameters and
         the new values in the request.
@@ -549,7 +549,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_db_cluster_parameter_group(
         self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cluster parameter group. To modify more than
         one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -561,7 +561,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_db_cluster_snapshot_attribute(
         self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual cluster snapshot.
 
@@ -571,7 +571,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_db_instance(
         self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> RegionResults[ModifyDBInstanceResultTypeDef]:
+    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
         """Modifies settings for an instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request.
@@ -582,7 +582,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_db_subnet_group(
         self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing subnet group. subnet groups must contain at least one
         subnet in at least two Availability Zones in the Amazon Web Services
         Region.
@@ -593,7 +593,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_event_subscription(
         self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[ModifyEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing Amazon DocumentDB event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/ModifyEventSubscription
@@ -602,7 +602,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def modify_global_cluster(
         self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> RegionResults[ModifyGlobalClusterResultTypeDef]:
+    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
         """Modify a setting for an Amazon DocumentDB global cluster. You can change
         one or more configuration parameters (for example: deletion protection),
         or the global cluster identifier by specifying these parameters and the
@@ -614,7 +614,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def reboot_db_instance(
         self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> RegionResults[RebootDBInstanceResultTypeDef]:
+    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
         """You might need to reboot your instance, usually for maintenance reasons.
         For example, if you make certain changes, or if you change the cluster
         parameter group that is associated with the instance, you must reboot the
@@ -626,7 +626,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def remove_from_global_cluster(
         self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> RegionResults[RemoveFromGlobalClusterResultTypeDef]:
+    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
         """Detaches an Amazon DocumentDB secondary cluster from a global cluster. The
         cluster becomes a standalone cluster with read-write capability instead of
         being read-only and receiving data from a primary in a different region.
@@ -637,7 +637,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def remove_source_identifier_from_subscription(
         self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> RegionResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing Amazon DocumentDB event
         notification subscription.
 
@@ -647,7 +647,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon DocumentDB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/RemoveTagsFromResource
@@ -656,7 +656,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def reset_db_cluster_parameter_group(
         self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cluster parameter group to the default value.
         To reset specific parameters, submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire cluster parameter
@@ -669,7 +669,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def restore_db_cluster_from_snapshot(
         self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new cluster from a snapshot or cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-2014-10-31/RestoreDBClusterFromSnapshot
@@ -678,7 +678,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def restore_db_cluster_to_point_in_time(
         self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a cluster to an arbitrary point in time. Users can restore to any
         point in time before LatestRestorableTime for up to BackupRetentionPeriod
         days. The target cluster is created from the source cluster with the same
@@ -691,7 +691,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def start_db_cluster(
         self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> RegionResults[StartDBClusterResultTypeDef]:
+    ) -> TargetResults[StartDBClusterResultTypeDef]:
         """Restarts the stopped cluster that is specified by DBClusterIdentifier. For
         more information, see Stopping and Starting an Amazon DocumentDB Cluster.
 
@@ -701,7 +701,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def stop_db_cluster(
         self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> RegionResults[StopDBClusterResultTypeDef]:
+    ) -> TargetResults[StopDBClusterResultTypeDef]:
         """Stops the running cluster that is specified by DBClusterIdentifier. The
         cluster must be in the available state. For more information, see Stopping
         and Starting an Amazon DocumentDB Cluster.
@@ -712,7 +712,7 @@ class MultiRegionDocDB(MultiRegionClient):
 
     def switchover_global_cluster(
         self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[SwitchoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary Amazon DocumentDB cluster to be the
         new primary Amazon DocumentDB cluster in the global database cluster.
 
@@ -727,7 +727,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> RegionResults[CertificateMessageTypeDef]:
+    ) -> TargetResults[CertificateMessageTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -751,7 +751,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -776,7 +776,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -800,7 +800,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -824,7 +824,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -852,7 +852,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -875,7 +875,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -899,7 +899,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -924,7 +924,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -949,7 +949,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -976,7 +976,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,7 +1000,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1023,7 +1023,7 @@ class MultiRegionDocDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1278,7 +1278,7 @@ class MultiRegionDocDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at
@@ -1297,7 +1297,7 @@ class MultiRegionDocDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def apply_pending_maintenance_action(
         self, **kwargs: Unpack[ApplyPendingMaintenanceActionInputTypeDef]
-    ) -> RegionResults[ApplyPendingMaintenanceActionOutputTypeDef]:
+    ) -> TargetResults[ApplyPendingMaintenanceActionOutputTypeDef]:
         """The type of pending maintenance action to be applied to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ApplyPendingMaintenanceAction
@@ -78,7 +78,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def copy_cluster_snapshot(
         self, **kwargs: Unpack[CopyClusterSnapshotInputTypeDef]
-    ) -> RegionResults[CopyClusterSnapshotOutputTypeDef]:
+    ) -> TargetResults[CopyClusterSnapshotOutputTypeDef]:
         """Copies a snapshot of an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/CopyClusterSnapshot
@@ -87,7 +87,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterInputTypeDef]
-    ) -> RegionResults[CreateClusterOutputTypeDef]:
+    ) -> TargetResults[CreateClusterOutputTypeDef]:
         """Creates a new Amazon DocumentDB elastic cluster and returns its cluster
         structure.
 
@@ -97,7 +97,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def create_cluster_snapshot(
         self, **kwargs: Unpack[CreateClusterSnapshotInputTypeDef]
-    ) -> RegionResults[CreateClusterSnapshotOutputTypeDef]:
+    ) -> TargetResults[CreateClusterSnapshotOutputTypeDef]:
         """Creates a snapshot of an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/CreateClusterSnapshot
@@ -106,7 +106,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterInputTypeDef]
-    ) -> RegionResults[DeleteClusterOutputTypeDef]:
+    ) -> TargetResults[DeleteClusterOutputTypeDef]:
         """Delete an elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/DeleteCluster
@@ -115,7 +115,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def delete_cluster_snapshot(
         self, **kwargs: Unpack[DeleteClusterSnapshotInputTypeDef]
-    ) -> RegionResults[DeleteClusterSnapshotOutputTypeDef]:
+    ) -> TargetResults[DeleteClusterSnapshotOutputTypeDef]:
         """Delete an elastic cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/DeleteClusterSnapshot
@@ -124,7 +124,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def get_cluster(
         self, **kwargs: Unpack[GetClusterInputTypeDef]
-    ) -> RegionResults[GetClusterOutputTypeDef]:
+    ) -> TargetResults[GetClusterOutputTypeDef]:
         """Returns information about a specific elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetCluster
@@ -133,7 +133,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def get_cluster_snapshot(
         self, **kwargs: Unpack[GetClusterSnapshotInputTypeDef]
-    ) -> RegionResults[GetClusterSnapshotOutputTypeDef]:
+    ) -> TargetResults[GetClusterSnapshotOutputTypeDef]:
         """Returns information about a specific elastic cluster snapshot
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetClusterSnapshot
@@ -142,7 +142,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def get_pending_maintenance_action(
         self, **kwargs: Unpack[GetPendingMaintenanceActionInputTypeDef]
-    ) -> RegionResults[GetPendingMaintenanceActionOutputTypeDef]:
+    ) -> TargetResults[GetPendingMaintenanceActionOutputTypeDef]:
         """Retrieves all maintenance actions that are pending.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/GetPendingMaintenanceAction
@@ -151,7 +151,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def list_cluster_snapshots(
         self, **kwargs: Unpack[ListClusterSnapshotsInputTypeDef]
-    ) -> RegionResults[ListClusterSnapshotsOutputTypeDef]:
+    ) -> TargetResults[ListClusterSnapshotsOutputTypeDef]:
         """Returns information about snapshots for a specified elastic cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusterSnapshots
@@ -160,7 +160,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Returns information about provisioned Amazon DocumentDB elastic clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListClusters
@@ -169,7 +169,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def list_pending_maintenance_actions(
         self, **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef]
-    ) -> RegionResults[ListPendingMaintenanceActionsOutputTypeDef]:
+    ) -> TargetResults[ListPendingMaintenanceActionsOutputTypeDef]:
         """Retrieves a list of all maintenance actions that are pending.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListPendingMaintenanceActions
@@ -178,7 +178,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags on a elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/ListTagsForResource
@@ -187,7 +187,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def restore_cluster_from_snapshot(
         self, **kwargs: Unpack[RestoreClusterFromSnapshotInputTypeDef]
-    ) -> RegionResults[RestoreClusterFromSnapshotOutputTypeDef]:
+    ) -> TargetResults[RestoreClusterFromSnapshotOutputTypeDef]:
         """Restores an elastic cluster from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/RestoreClusterFromSnapshot
@@ -196,7 +196,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def start_cluster(
         self, **kwargs: Unpack[StartClusterInputTypeDef]
-    ) -> RegionResults[StartClusterOutputTypeDef]:
+    ) -> TargetResults[StartClusterOutputTypeDef]:
         """Restarts the stopped elastic cluster that is specified by clusterARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/StartCluster
@@ -205,7 +205,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def stop_cluster(
         self, **kwargs: Unpack[StopClusterInputTypeDef]
-    ) -> RegionResults[StopClusterOutputTypeDef]:
+    ) -> TargetResults[StopClusterOutputTypeDef]:
         """Stops the running elastic cluster that is specified by clusterArn. The
         elastic cluster must be in the available state.
 
@@ -215,7 +215,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds metadata tags to an elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/TagResource
@@ -224,7 +224,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes metadata tags from an elastic cluster resource
 
         https://docs.aws.amazon.com/goto/WebAPI/docdb-elastic-2022-11-28/UntagResource
@@ -233,7 +233,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterInputTypeDef]
-    ) -> RegionResults[UpdateClusterOutputTypeDef]:
+    ) -> TargetResults[UpdateClusterOutputTypeDef]:
         """Modifies an elastic cluster. This includes updating
         admin-username/password, upgrading the API version, and setting up a
         backup window and maintenance window
@@ -249,7 +249,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterSnapshotsInputTypeDef],
-    ) -> RegionResults[ListClusterSnapshotsOutputTypeDef]:
+    ) -> TargetResults[ListClusterSnapshotsOutputTypeDef]:
         """Every page of ListClusterSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -272,7 +272,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -295,7 +295,7 @@ class MultiRegionDocDBElastic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPendingMaintenanceActionsInputTypeDef],
-    ) -> RegionResults[ListPendingMaintenanceActionsOutputTypeDef]:
+    ) -> TargetResults[ListPendingMaintenanceActionsOutputTypeDef]:
         """Every page of ListPendingMaintenanceActions in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def associate_source_network_stack(
         self, **kwargs: Unpack[AssociateSourceNetworkStackRequestTypeDef]
-    ) -> RegionResults[AssociateSourceNetworkStackResponseTypeDef]:
+    ) -> TargetResults[AssociateSourceNetworkStackResponseTypeDef]:
         """Associate a Source Network to an existing CloudFormation Stack and modify
         launch templates to use this network. Can be used for reverting to
         previously deployed CloudFormation stacks.
@@ -141,7 +141,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def create_extended_source_server(
         self, **kwargs: Unpack[CreateExtendedSourceServerRequestTypeDef]
-    ) -> RegionResults[CreateExtendedSourceServerResponseTypeDef]:
+    ) -> TargetResults[CreateExtendedSourceServerResponseTypeDef]:
         """Create an extended source server in the target Account based on the source
         server in staging account.
 
@@ -151,7 +151,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def create_launch_configuration_template(
         self, **kwargs: Unpack[CreateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[CreateLaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateLaunchConfigurationTemplateResponseTypeDef]:
         """Creates a new Launch Configuration Template.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateLaunchConfigurationTemplate
@@ -160,7 +160,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def create_replication_configuration_template(
         self, **kwargs: Unpack[CreateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
         """Creates a new ReplicationConfigurationTemplate.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateReplicationConfigurationTemplate
@@ -169,7 +169,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def create_source_network(
         self, **kwargs: Unpack[CreateSourceNetworkRequestTypeDef]
-    ) -> RegionResults[CreateSourceNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateSourceNetworkResponseTypeDef]:
         """Create a new Source Network resource for a provided VPC ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateSourceNetwork
@@ -178,7 +178,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[DeleteJobResponseTypeDef]:
+    ) -> TargetResults[DeleteJobResponseTypeDef]:
         """Deletes a single Job by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteJob
@@ -187,7 +187,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_launch_action(
         self, **kwargs: Unpack[DeleteLaunchActionRequestTypeDef]
-    ) -> RegionResults[DeleteLaunchActionResponseTypeDef]:
+    ) -> TargetResults[DeleteLaunchActionResponseTypeDef]:
         """Deletes a resource launch action.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteLaunchAction
@@ -196,7 +196,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_launch_configuration_template(
         self, **kwargs: Unpack[DeleteLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
         """Deletes a single Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteLaunchConfigurationTemplate
@@ -205,7 +205,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_recovery_instance(
         self, **kwargs: Unpack[DeleteRecoveryInstanceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a single Recovery Instance by ID. This deletes the Recovery
         Instance resource from Elastic Disaster Recovery. The Recovery Instance
         must be disconnected first in order to delete it.
@@ -216,7 +216,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_replication_configuration_template(
         self, **kwargs: Unpack[DeleteReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
         """Deletes a single Replication Configuration Template by ID
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteReplicationConfigurationTemplate
@@ -225,7 +225,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_source_network(
         self, **kwargs: Unpack[DeleteSourceNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteSourceNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteSourceNetworkResponseTypeDef]:
         """Delete Source Network resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteSourceNetwork
@@ -234,7 +234,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def delete_source_server(
         self, **kwargs: Unpack[DeleteSourceServerRequestTypeDef]
-    ) -> RegionResults[DeleteSourceServerResponseTypeDef]:
+    ) -> TargetResults[DeleteSourceServerResponseTypeDef]:
         """Deletes a single Source Server by ID. The Source Server must be
         disconnected first.
 
@@ -244,7 +244,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_job_log_items(
         self, **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef]
-    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
         """Retrieves a detailed Job log with pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeJobLogItems
@@ -253,7 +253,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_jobs(
         self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobsResponseTypeDef]:
         """Returns a list of Jobs. Use the JobsID and fromDate and toDate filters to
         limit which jobs are returned. The response is sorted by creationDataTime
         - latest date first. Jobs are created by the StartRecovery,
@@ -268,7 +268,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_launch_configuration_templates(
         self, **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Lists all Launch Configuration Templates, filtered by Launch Configuration
         Template IDs
 
@@ -278,7 +278,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_recovery_instances(
         self, **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeRecoveryInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeRecoveryInstancesResponseTypeDef]:
         """Lists all Recovery Instances or multiple Recovery Instances by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoveryInstances
@@ -287,7 +287,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_recovery_snapshots(
         self, **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeRecoverySnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecoverySnapshotsResponseTypeDef]:
         """Lists all Recovery Snapshots for a single Source Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeRecoverySnapshots
@@ -296,7 +296,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_replication_configuration_templates(
         self, **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
         """Lists all ReplicationConfigurationTemplates, filtered by Source Server
         IDs.
 
@@ -306,7 +306,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_source_networks(
         self, **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef]
-    ) -> RegionResults[DescribeSourceNetworksResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceNetworksResponseTypeDef]:
         """Lists all Source Networks or multiple Source Networks filtered by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceNetworks
@@ -315,7 +315,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def describe_source_servers(
         self, **kwargs: Unpack[DescribeSourceServersRequestTypeDef]
-    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
         """Lists all Source Servers or multiple Source Servers filtered by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DescribeSourceServers
@@ -324,7 +324,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def disconnect_recovery_instance(
         self, **kwargs: Unpack[DisconnectRecoveryInstanceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disconnect a Recovery Instance from Elastic Disaster Recovery. Data
         replication is stopped immediately. All AWS resources created by Elastic
         Disaster Recovery for enabling the replication of the Recovery Instance
@@ -344,7 +344,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def disconnect_source_server(
         self, **kwargs: Unpack[DisconnectSourceServerRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Disconnects a specific Source Server from Elastic Disaster Recovery. Data
         replication is stopped immediately. All AWS resources created by Elastic
         Disaster Recovery for enabling the replication of the Source Server will
@@ -365,7 +365,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def export_source_network_cfn_template(
         self, **kwargs: Unpack[ExportSourceNetworkCfnTemplateRequestTypeDef]
-    ) -> RegionResults[ExportSourceNetworkCfnTemplateResponseTypeDef]:
+    ) -> TargetResults[ExportSourceNetworkCfnTemplateResponseTypeDef]:
         """Export the Source Network CloudFormation template to an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ExportSourceNetworkCfnTemplate
@@ -374,7 +374,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def get_failback_replication_configuration(
         self, **kwargs: Unpack[GetFailbackReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetFailbackReplicationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetFailbackReplicationConfigurationResponseTypeDef]:
         """Lists all Failback ReplicationConfigurations, filtered by Recovery
         Instance ID.
 
@@ -384,7 +384,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def get_launch_configuration(
         self, **kwargs: Unpack[GetLaunchConfigurationRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTypeDef]:
         """Gets a LaunchConfiguration, filtered by Source Server IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetLaunchConfiguration
@@ -393,14 +393,14 @@ class MultiRegiondrs(MultiRegionClient):
 
     def get_replication_configuration(
         self, **kwargs: Unpack[GetReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTypeDef]:
         """Gets a ReplicationConfiguration, filtered by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetReplicationConfiguration
         """
         return self._call("GetReplicationConfiguration", kwargs)
 
-    def initialize_service(self) -> RegionResults[InitializeServiceResponseTypeDef]:
+    def initialize_service(self) -> TargetResults[InitializeServiceResponseTypeDef]:
         """Initialize Elastic Disaster Recovery.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/InitializeService
@@ -409,7 +409,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def list_extensible_source_servers(
         self, **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef]
-    ) -> RegionResults[ListExtensibleSourceServersResponseTypeDef]:
+    ) -> TargetResults[ListExtensibleSourceServersResponseTypeDef]:
         """Returns a list of source servers on a staging account that are extensible,
         which means that: a. The source server is not already extended into this
         Account. b. The source server on the Account we’re reading from is not an
@@ -421,7 +421,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def list_launch_actions(
         self, **kwargs: Unpack[ListLaunchActionsRequestTypeDef]
-    ) -> RegionResults[ListLaunchActionsResponseTypeDef]:
+    ) -> TargetResults[ListLaunchActionsResponseTypeDef]:
         """Lists resource launch actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListLaunchActions
@@ -430,7 +430,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def list_staging_accounts(
         self, **kwargs: Unpack[ListStagingAccountsRequestTypeDef]
-    ) -> RegionResults[ListStagingAccountsResponseTypeDef]:
+    ) -> TargetResults[ListStagingAccountsResponseTypeDef]:
         """Returns an array of staging accounts for existing extended source servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListStagingAccounts
@@ -439,7 +439,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags for your Elastic Disaster Recovery resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListTagsForResource
@@ -448,7 +448,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def put_launch_action(
         self, **kwargs: Unpack[PutLaunchActionRequestTypeDef]
-    ) -> RegionResults[PutLaunchActionResponseTypeDef]:
+    ) -> TargetResults[PutLaunchActionResponseTypeDef]:
         """Puts a resource launch action.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/PutLaunchAction
@@ -460,7 +460,7 @@ class MultiRegiondrs(MultiRegionClient):
     )
     def retry_data_replication(
         self, **kwargs: Unpack[RetryDataReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """WARNING: RetryDataReplication is deprecated. Causes the data replication
         initiation sequence to begin immediately upon next Handshake for the
         specified Source Server ID, regardless of when the previous initiation
@@ -473,7 +473,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def reverse_replication(
         self, **kwargs: Unpack[ReverseReplicationRequestTypeDef]
-    ) -> RegionResults[ReverseReplicationResponseTypeDef]:
+    ) -> TargetResults[ReverseReplicationResponseTypeDef]:
         """Start replication to origin / target region - applies only to protected
         instances that originated in EC2. For recovery instances on target region
         - starts replication back to origin region. For failback instances on
@@ -485,7 +485,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def start_failback_launch(
         self, **kwargs: Unpack[StartFailbackLaunchRequestTypeDef]
-    ) -> RegionResults[StartFailbackLaunchResponseTypeDef]:
+    ) -> TargetResults[StartFailbackLaunchResponseTypeDef]:
         """Initiates a Job for launching the machine that is being failed back to
         from the specified Recovery Instance. This will run conversion on the
         failback client and will reboot your machine, thus completing the failback
@@ -497,7 +497,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def start_recovery(
         self, **kwargs: Unpack[StartRecoveryRequestTypeDef]
-    ) -> RegionResults[StartRecoveryResponseTypeDef]:
+    ) -> TargetResults[StartRecoveryResponseTypeDef]:
         """Launches Recovery Instances for the specified Source Servers. For each
         Source Server you may choose a point in time snapshot to launch from, or
         use an on demand snapshot.
@@ -508,7 +508,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def start_replication(
         self, **kwargs: Unpack[StartReplicationRequestTypeDef]
-    ) -> RegionResults[StartReplicationResponseTypeDef]:
+    ) -> TargetResults[StartReplicationResponseTypeDef]:
         """Starts replication for a stopped Source Server. This action would make the
         Source Server protected again and restart billing for it.
 
@@ -518,7 +518,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def start_source_network_recovery(
         self, **kwargs: Unpack[StartSourceNetworkRecoveryRequestTypeDef]
-    ) -> RegionResults[StartSourceNetworkRecoveryResponseTypeDef]:
+    ) -> TargetResults[StartSourceNetworkRecoveryResponseTypeDef]:
         """Deploy VPC for the specified Source Network and modify launch templates to
         use this network. The VPC will be deployed using a dedicated
         CloudFormation stack.
@@ -529,7 +529,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def start_source_network_replication(
         self, **kwargs: Unpack[StartSourceNetworkReplicationRequestTypeDef]
-    ) -> RegionResults[StartSourceNetworkReplicationResponseTypeDef]:
+    ) -> TargetResults[StartSourceNetworkReplicationResponseTypeDef]:
         """Starts replication for a Source Network. This action would make the Source
         Network protected.
 
@@ -539,7 +539,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def stop_failback(
         self, **kwargs: Unpack[StopFailbackRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops the failback process for a specified Recovery Instance. This changes
         the Failback State of the Recovery Instance back to FAILBACK_NOT_STARTED.
 
@@ -549,7 +549,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def stop_replication(
         self, **kwargs: Unpack[StopReplicationRequestTypeDef]
-    ) -> RegionResults[StopReplicationResponseTypeDef]:
+    ) -> TargetResults[StopReplicationResponseTypeDef]:
         """Stops replication for a Source Server. This action would make the Source
         Server unprotected, delete its existing snapshots and stop billing for it.
 
@@ -559,7 +559,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def stop_source_network_replication(
         self, **kwargs: Unpack[StopSourceNetworkReplicationRequestTypeDef]
-    ) -> RegionResults[StopSourceNetworkReplicationResponseTypeDef]:
+    ) -> TargetResults[StopSourceNetworkReplicationResponseTypeDef]:
         """Stops replication for a Source Network. This action would make the Source
         Network unprotected.
 
@@ -569,7 +569,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Elastic
         Disaster Recovery resource or resources. When you specify an existing tag
         key, the value is overwritten with the new value. Each resource can have a
@@ -581,7 +581,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def terminate_recovery_instances(
         self, **kwargs: Unpack[TerminateRecoveryInstancesRequestTypeDef]
-    ) -> RegionResults[TerminateRecoveryInstancesResponseTypeDef]:
+    ) -> TargetResults[TerminateRecoveryInstancesResponseTypeDef]:
         """Initiates a Job for terminating the EC2 resources associated with the
         specified Recovery Instances, and then will delete the Recovery Instances
         from the Elastic Disaster Recovery service.
@@ -592,7 +592,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of Elastic
         Disaster Recovery resources.
 
@@ -602,7 +602,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def update_failback_replication_configuration(
         self, **kwargs: Unpack[UpdateFailbackReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Allows you to update the failback replication configuration of a Recovery
         Instance by ID.
 
@@ -612,7 +612,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def update_launch_configuration(
         self, **kwargs: Unpack[UpdateLaunchConfigurationRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTypeDef]:
         """Updates a LaunchConfiguration by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateLaunchConfiguration
@@ -621,7 +621,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def update_launch_configuration_template(
         self, **kwargs: Unpack[UpdateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateLaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateLaunchConfigurationTemplateResponseTypeDef]:
         """Updates an existing Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateLaunchConfigurationTemplate
@@ -630,7 +630,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def update_replication_configuration(
         self, **kwargs: Unpack[UpdateReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTypeDef]:
         """Allows you to update a ReplicationConfiguration by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateReplicationConfiguration
@@ -639,7 +639,7 @@ class MultiRegiondrs(MultiRegionClient):
 
     def update_replication_configuration_template(
         self, **kwargs: Unpack[UpdateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
         """Updates a ReplicationConfigurationTemplate by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateReplicationConfigurationTemplate
@@ -653,7 +653,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
         """Every page of DescribeJobLogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,7 +676,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobsResponseTypeDef]:
         """Every page of DescribeJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,7 +705,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeLaunchConfigurationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -729,7 +729,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRecoveryInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeRecoveryInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeRecoveryInstancesResponseTypeDef]:
         """Every page of DescribeRecoveryInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,7 +752,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRecoverySnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeRecoverySnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeRecoverySnapshotsResponseTypeDef]:
         """Every page of DescribeRecoverySnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,7 +775,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeReplicationConfigurationTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -799,7 +799,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSourceNetworksRequestTypeDef],
-    ) -> RegionResults[DescribeSourceNetworksResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceNetworksResponseTypeDef]:
         """Every page of DescribeSourceNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -822,7 +822,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
         """Every page of DescribeSourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,7 +845,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExtensibleSourceServersRequestTypeDef],
-    ) -> RegionResults[ListExtensibleSourceServersResponseTypeDef]:
+    ) -> TargetResults[ListExtensibleSourceServersResponseTypeDef]:
         """Every page of ListExtensibleSourceServers in every target, merged per
         target (botocore's build_full_result).
 
@@ -871,7 +871,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLaunchActionsRequestTypeDef],
-    ) -> RegionResults[ListLaunchActionsResponseTypeDef]:
+    ) -> TargetResults[ListLaunchActionsResponseTypeDef]:
         """Every page of ListLaunchActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -894,7 +894,7 @@ class MultiRegiondrs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStagingAccountsRequestTypeDef],
-    ) -> RegionResults[ListStagingAccountsResponseTypeDef]:
+    ) -> TargetResults[ListStagingAccountsResponseTypeDef]:
         """Every page of ListStagingAccounts in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -202,7 +202,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def accept_shared_directory(
         self, **kwargs: Unpack[AcceptSharedDirectoryRequestTypeDef]
-    ) -> RegionResults[AcceptSharedDirectoryResultTypeDef]:
+    ) -> TargetResults[AcceptSharedDirectoryResultTypeDef]:
         """Accepts a directory sharing request that was sent from the directory owner
         account.
 
@@ -212,7 +212,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def add_ip_routes(
         self, **kwargs: Unpack[AddIpRoutesRequestTypeDef]
-    ) -> RegionResults[AddIpRoutesResultTypeDef]:
+    ) -> TargetResults[AddIpRoutesResultTypeDef]:
         """If the DNS server for your self-managed domain uses a publicly addressable
         IP address, you must add a CIDR address block to correctly route traffic
         to and from your Microsoft AD on Amazon Web Services. AddIpRoutes adds
@@ -226,7 +226,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def add_region(
         self, **kwargs: Unpack[AddRegionRequestTypeDef]
-    ) -> RegionResults[AddRegionResultTypeDef]:
+    ) -> TargetResults[AddRegionResultTypeDef]:
         """Adds two domain controllers in the specified Region for the specified
         directory.
 
@@ -236,7 +236,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> RegionResults[AddTagsToResourceResultTypeDef]:
+    ) -> TargetResults[AddTagsToResourceResultTypeDef]:
         """Adds or overwrites one or more tags for the specified directory. Each
         directory can have a maximum of 50 tags. Each tag consists of a key and
         optional value. Tag keys must be unique to each resource.
@@ -247,7 +247,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def cancel_schema_extension(
         self, **kwargs: Unpack[CancelSchemaExtensionRequestTypeDef]
-    ) -> RegionResults[CancelSchemaExtensionResultTypeDef]:
+    ) -> TargetResults[CancelSchemaExtensionResultTypeDef]:
         """Cancels an in-progress schema extension to a Microsoft AD directory. Once
         a schema extension has started replicating to all domain controllers, the
         task can no longer be canceled. A schema extension can be canceled during
@@ -260,7 +260,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def connect_directory(
         self, **kwargs: Unpack[ConnectDirectoryRequestTypeDef]
-    ) -> RegionResults[ConnectDirectoryResultTypeDef]:
+    ) -> TargetResults[ConnectDirectoryResultTypeDef]:
         """Creates an AD Connector to connect to a self-managed directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ConnectDirectory
@@ -269,7 +269,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> RegionResults[CreateAliasResultTypeDef]:
+    ) -> TargetResults[CreateAliasResultTypeDef]:
         """Creates an alias for a directory and assigns the alias to the directory.
         The alias is used to construct the access URL for the directory, such as
         http://<alias>.awsapps.com.
@@ -280,7 +280,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_computer(
         self, **kwargs: Unpack[CreateComputerRequestTypeDef]
-    ) -> RegionResults[CreateComputerResultTypeDef]:
+    ) -> TargetResults[CreateComputerResultTypeDef]:
         """Creates an Active Directory computer object in the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/CreateComputer
@@ -289,7 +289,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_conditional_forwarder(
         self, **kwargs: Unpack[CreateConditionalForwarderRequestTypeDef]
-    ) -> RegionResults[CreateConditionalForwarderResultTypeDef]:
+    ) -> TargetResults[CreateConditionalForwarderResultTypeDef]:
         """Creates a conditional forwarder associated with your Amazon Web Services
         directory. Conditional forwarders are required in order to set up a trust
         relationship with another domain. The conditional forwarder points to the
@@ -301,7 +301,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_directory(
         self, **kwargs: Unpack[CreateDirectoryRequestTypeDef]
-    ) -> RegionResults[CreateDirectoryResultTypeDef]:
+    ) -> TargetResults[CreateDirectoryResultTypeDef]:
         """Creates a Simple AD directory. For more information, see Simple Active
         Directory in the Directory Service Admin Guide.
 
@@ -311,7 +311,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_hybrid_ad(
         self, **kwargs: Unpack[CreateHybridADRequestTypeDef]
-    ) -> RegionResults[CreateHybridADResultTypeDef]:
+    ) -> TargetResults[CreateHybridADResultTypeDef]:
         """Creates a hybrid directory that connects your self-managed Active
         Directory (AD) infrastructure and Amazon Web Services.
 
@@ -321,7 +321,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_log_subscription(
         self, **kwargs: Unpack[CreateLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateLogSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateLogSubscriptionResultTypeDef]:
         """Creates a subscription to forward real-time Directory Service domain
         controller security logs to the specified Amazon CloudWatch log group in
         your Amazon Web Services account.
@@ -332,7 +332,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_microsoft_ad(
         self, **kwargs: Unpack[CreateMicrosoftADRequestTypeDef]
-    ) -> RegionResults[CreateMicrosoftADResultTypeDef]:
+    ) -> TargetResults[CreateMicrosoftADResultTypeDef]:
         """Creates a Microsoft AD directory in the Amazon Web Services Cloud. For
         more information, see Managed Microsoft AD in the Directory Service Admin
         Guide.
@@ -343,7 +343,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateSnapshotResultTypeDef]:
         """Creates a snapshot of a Simple AD or Microsoft AD directory in the Amazon
         Web Services cloud.
 
@@ -353,7 +353,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def create_trust(
         self, **kwargs: Unpack[CreateTrustRequestTypeDef]
-    ) -> RegionResults[CreateTrustResultTypeDef]:
+    ) -> TargetResults[CreateTrustResultTypeDef]:
         """Directory Service for Microsoft Active Directory allows you to configure
         trust relationships. For example, you can establish a trust between your
         Managed Microsoft AD directory, and your existing self-managed Microsoft
@@ -366,7 +366,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_ad_assessment(
         self, **kwargs: Unpack[DeleteADAssessmentRequestTypeDef]
-    ) -> RegionResults[DeleteADAssessmentResultTypeDef]:
+    ) -> TargetResults[DeleteADAssessmentResultTypeDef]:
         """Deletes a directory assessment and all associated data. This operation
         permanently removes the assessment results, validation reports, and
         configuration information.
@@ -377,7 +377,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_conditional_forwarder(
         self, **kwargs: Unpack[DeleteConditionalForwarderRequestTypeDef]
-    ) -> RegionResults[DeleteConditionalForwarderResultTypeDef]:
+    ) -> TargetResults[DeleteConditionalForwarderResultTypeDef]:
         """Deletes a conditional forwarder that has been set up for your Amazon Web
         Services directory.
 
@@ -387,7 +387,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_directory(
         self, **kwargs: Unpack[DeleteDirectoryRequestTypeDef]
-    ) -> RegionResults[DeleteDirectoryResultTypeDef]:
+    ) -> TargetResults[DeleteDirectoryResultTypeDef]:
         """Deletes an Directory Service directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteDirectory
@@ -396,7 +396,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_log_subscription(
         self, **kwargs: Unpack[DeleteLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteLogSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteLogSubscriptionResultTypeDef]:
         """Deletes the specified log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteLogSubscription
@@ -405,7 +405,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteSnapshotResultTypeDef]:
         """Deletes a directory snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DeleteSnapshot
@@ -414,7 +414,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def delete_trust(
         self, **kwargs: Unpack[DeleteTrustRequestTypeDef]
-    ) -> RegionResults[DeleteTrustResultTypeDef]:
+    ) -> TargetResults[DeleteTrustResultTypeDef]:
         """Deletes an existing trust relationship between your Managed Microsoft AD
         directory and an external domain.
 
@@ -424,7 +424,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def deregister_certificate(
         self, **kwargs: Unpack[DeregisterCertificateRequestTypeDef]
-    ) -> RegionResults[DeregisterCertificateResultTypeDef]:
+    ) -> TargetResults[DeregisterCertificateResultTypeDef]:
         """Deletes from the system the certificate that was registered for secure
         LDAP or client certificate authentication.
 
@@ -434,7 +434,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def deregister_event_topic(
         self, **kwargs: Unpack[DeregisterEventTopicRequestTypeDef]
-    ) -> RegionResults[DeregisterEventTopicResultTypeDef]:
+    ) -> TargetResults[DeregisterEventTopicResultTypeDef]:
         """Removes the specified directory as a publisher to the specified Amazon SNS
         topic.
 
@@ -444,7 +444,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_ad_assessment(
         self, **kwargs: Unpack[DescribeADAssessmentRequestTypeDef]
-    ) -> RegionResults[DescribeADAssessmentResultTypeDef]:
+    ) -> TargetResults[DescribeADAssessmentResultTypeDef]:
         """Retrieves detailed information about a directory assessment, including its
         current status, validation results, and configuration details. Use this
         operation to monitor assessment progress and review results.
@@ -455,7 +455,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_ca_enrollment_policy(
         self, **kwargs: Unpack[DescribeCAEnrollmentPolicyRequestTypeDef]
-    ) -> RegionResults[DescribeCAEnrollmentPolicyResultTypeDef]:
+    ) -> TargetResults[DescribeCAEnrollmentPolicyResultTypeDef]:
         """Retrieves detailed information about the certificate authority (CA)
         enrollment policy for the specified directory. This policy determines how
         client certificates are automatically enrolled and managed through Amazon
@@ -467,7 +467,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_certificate(
         self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateResultTypeDef]:
+    ) -> TargetResults[DescribeCertificateResultTypeDef]:
         """Displays information about the certificate registered for secure LDAP or
         client certificate authentication.
 
@@ -477,7 +477,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_client_authentication_settings(
         self, **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef]
-    ) -> RegionResults[DescribeClientAuthenticationSettingsResultTypeDef]:
+    ) -> TargetResults[DescribeClientAuthenticationSettingsResultTypeDef]:
         """Retrieves information about the type of client authentication for the
         specified directory, if the type is specified. If no type is specified,
         information about all client authentication types that are supported for
@@ -490,7 +490,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_conditional_forwarders(
         self, **kwargs: Unpack[DescribeConditionalForwardersRequestTypeDef]
-    ) -> RegionResults[DescribeConditionalForwardersResultTypeDef]:
+    ) -> TargetResults[DescribeConditionalForwardersResultTypeDef]:
         """Obtains information about the conditional forwarders for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeConditionalForwarders
@@ -499,7 +499,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_directories(
         self, **kwargs: Unpack[DescribeDirectoriesRequestTypeDef]
-    ) -> RegionResults[DescribeDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeDirectoriesResultTypeDef]:
         """Obtains information about the directories that belong to this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDirectories
@@ -508,7 +508,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_directory_data_access(
         self, **kwargs: Unpack[DescribeDirectoryDataAccessRequestTypeDef]
-    ) -> RegionResults[DescribeDirectoryDataAccessResultTypeDef]:
+    ) -> TargetResults[DescribeDirectoryDataAccessResultTypeDef]:
         """Obtains status of directory data access enablement through the Directory
         Service Data API for the specified directory.
 
@@ -518,7 +518,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_domain_controllers(
         self, **kwargs: Unpack[DescribeDomainControllersRequestTypeDef]
-    ) -> RegionResults[DescribeDomainControllersResultTypeDef]:
+    ) -> TargetResults[DescribeDomainControllersResultTypeDef]:
         """Provides information about any domain controllers in your directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeDomainControllers
@@ -527,7 +527,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_event_topics(
         self, **kwargs: Unpack[DescribeEventTopicsRequestTypeDef]
-    ) -> RegionResults[DescribeEventTopicsResultTypeDef]:
+    ) -> TargetResults[DescribeEventTopicsResultTypeDef]:
         """Obtains information about which Amazon SNS topics receive status messages
         from the specified directory.
 
@@ -537,7 +537,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_hybrid_ad_update(
         self, **kwargs: Unpack[DescribeHybridADUpdateRequestTypeDef]
-    ) -> RegionResults[DescribeHybridADUpdateResultTypeDef]:
+    ) -> TargetResults[DescribeHybridADUpdateResultTypeDef]:
         """Retrieves information about update activities for a hybrid directory. This
         operation provides details about configuration changes, administrator
         account updates, and self-managed instance settings (IDs and DNS IPs).
@@ -548,7 +548,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_ldaps_settings(
         self, **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef]
-    ) -> RegionResults[DescribeLDAPSSettingsResultTypeDef]:
+    ) -> TargetResults[DescribeLDAPSSettingsResultTypeDef]:
         """Describes the status of LDAP security for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeLDAPSSettings
@@ -557,7 +557,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_regions(
         self, **kwargs: Unpack[DescribeRegionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegionsResultTypeDef]:
         """Provides information about the Regions that are configured for
         multi-Region replication.
 
@@ -567,7 +567,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_settings(
         self, **kwargs: Unpack[DescribeSettingsRequestTypeDef]
-    ) -> RegionResults[DescribeSettingsResultTypeDef]:
+    ) -> TargetResults[DescribeSettingsResultTypeDef]:
         """Retrieves information about the configurable settings for the specified
         directory.
 
@@ -577,7 +577,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_shared_directories(
         self, **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef]
-    ) -> RegionResults[DescribeSharedDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeSharedDirectoriesResultTypeDef]:
         """Returns the shared directories in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeSharedDirectories
@@ -586,7 +586,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_snapshots(
         self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
         """Obtains information about the directory snapshots that belong to this
         account.
 
@@ -596,7 +596,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_trusts(
         self, **kwargs: Unpack[DescribeTrustsRequestTypeDef]
-    ) -> RegionResults[DescribeTrustsResultTypeDef]:
+    ) -> TargetResults[DescribeTrustsResultTypeDef]:
         """Obtains information about the trust relationships for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeTrusts
@@ -605,7 +605,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def describe_update_directory(
         self, **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef]
-    ) -> RegionResults[DescribeUpdateDirectoryResultTypeDef]:
+    ) -> TargetResults[DescribeUpdateDirectoryResultTypeDef]:
         """Describes the updates of a directory for a particular update type.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DescribeUpdateDirectory
@@ -614,7 +614,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_ca_enrollment_policy(
         self, **kwargs: Unpack[DisableCAEnrollmentPolicyRequestTypeDef]
-    ) -> RegionResults[DisableCAEnrollmentPolicyResultTypeDef]:
+    ) -> TargetResults[DisableCAEnrollmentPolicyResultTypeDef]:
         """Disables the certificate authority (CA) enrollment policy for the
         specified directory. This stops automatic certificate enrollment and
         management for domain-joined clients, but does not affect existing
@@ -626,7 +626,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_client_authentication(
         self, **kwargs: Unpack[DisableClientAuthenticationRequestTypeDef]
-    ) -> RegionResults[DisableClientAuthenticationResultTypeDef]:
+    ) -> TargetResults[DisableClientAuthenticationResultTypeDef]:
         """Disables alternative client authentication methods for the specified
         directory.
 
@@ -636,7 +636,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_directory_data_access(
         self, **kwargs: Unpack[DisableDirectoryDataAccessRequestTypeDef]
-    ) -> RegionResults[DisableDirectoryDataAccessResultTypeDef]:
+    ) -> TargetResults[DisableDirectoryDataAccessResultTypeDef]:
         """Deactivates access to directory data via the Directory Service Data API
         for the specified directory. For more information, see Directory Service
         Data API Reference.
@@ -647,7 +647,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_ldaps(
         self, **kwargs: Unpack[DisableLDAPSRequestTypeDef]
-    ) -> RegionResults[DisableLDAPSResultTypeDef]:
+    ) -> TargetResults[DisableLDAPSResultTypeDef]:
         """Deactivates LDAP secure calls for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DisableLDAPS
@@ -656,7 +656,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_radius(
         self, **kwargs: Unpack[DisableRadiusRequestTypeDef]
-    ) -> RegionResults[DisableRadiusResultTypeDef]:
+    ) -> TargetResults[DisableRadiusResultTypeDef]:
         """Disables multi-factor authentication (MFA) with the Remote Authentication
         Dial In User Service (RADIUS) server for an AD Connector or Microsoft AD
         directory.
@@ -667,7 +667,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def disable_sso(
         self, **kwargs: Unpack[DisableSsoRequestTypeDef]
-    ) -> RegionResults[DisableSsoResultTypeDef]:
+    ) -> TargetResults[DisableSsoResultTypeDef]:
         """Disables single-sign on for a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/DisableSso
@@ -676,7 +676,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_ca_enrollment_policy(
         self, **kwargs: Unpack[EnableCAEnrollmentPolicyRequestTypeDef]
-    ) -> RegionResults[EnableCAEnrollmentPolicyResultTypeDef]:
+    ) -> TargetResults[EnableCAEnrollmentPolicyResultTypeDef]:
         """Enables certificate authority (CA) enrollment policy for the specified
         directory. This allows domain-joined clients to automatically request and
         receive certificates from the specified Amazon Web Services Private
@@ -688,7 +688,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_client_authentication(
         self, **kwargs: Unpack[EnableClientAuthenticationRequestTypeDef]
-    ) -> RegionResults[EnableClientAuthenticationResultTypeDef]:
+    ) -> TargetResults[EnableClientAuthenticationResultTypeDef]:
         """Enables alternative client authentication methods for the specified
         directory.
 
@@ -698,7 +698,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_directory_data_access(
         self, **kwargs: Unpack[EnableDirectoryDataAccessRequestTypeDef]
-    ) -> RegionResults[EnableDirectoryDataAccessResultTypeDef]:
+    ) -> TargetResults[EnableDirectoryDataAccessResultTypeDef]:
         """Enables access to directory data via the Directory Service Data API for
         the specified directory. For more information, see Directory Service Data
         API Reference.
@@ -709,7 +709,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_ldaps(
         self, **kwargs: Unpack[EnableLDAPSRequestTypeDef]
-    ) -> RegionResults[EnableLDAPSResultTypeDef]:
+    ) -> TargetResults[EnableLDAPSResultTypeDef]:
         """Activates the switch for the specific directory to always use LDAP secure
         calls.
 
@@ -719,7 +719,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_radius(
         self, **kwargs: Unpack[EnableRadiusRequestTypeDef]
-    ) -> RegionResults[EnableRadiusResultTypeDef]:
+    ) -> TargetResults[EnableRadiusResultTypeDef]:
         """Enables multi-factor authentication (MFA) with the Remote Authentication
         Dial In User Service (RADIUS) server for an AD Connector or Microsoft AD
         directory.
@@ -730,7 +730,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def enable_sso(
         self, **kwargs: Unpack[EnableSsoRequestTypeDef]
-    ) -> RegionResults[EnableSsoResultTypeDef]:
+    ) -> TargetResults[EnableSsoResultTypeDef]:
         """Enables single sign-on for a directory. Single sign-on allows users in
         your directory to access certain Amazon Web Services services from a
         computer joined to the directory without having to enter their credentials
@@ -740,7 +740,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         """
         return self._call("EnableSso", kwargs)
 
-    def get_directory_limits(self) -> RegionResults[GetDirectoryLimitsResultTypeDef]:
+    def get_directory_limits(self) -> TargetResults[GetDirectoryLimitsResultTypeDef]:
         """Obtains directory limit information for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/GetDirectoryLimits
@@ -749,7 +749,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def get_snapshot_limits(
         self, **kwargs: Unpack[GetSnapshotLimitsRequestTypeDef]
-    ) -> RegionResults[GetSnapshotLimitsResultTypeDef]:
+    ) -> TargetResults[GetSnapshotLimitsResultTypeDef]:
         """Obtains the manual snapshot limits for a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/GetSnapshotLimits
@@ -758,7 +758,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_ad_assessments(
         self, **kwargs: Unpack[ListADAssessmentsRequestTypeDef]
-    ) -> RegionResults[ListADAssessmentsResultTypeDef]:
+    ) -> TargetResults[ListADAssessmentsResultTypeDef]:
         """Retrieves a list of directory assessments for the specified directory or
         all assessments in your account. Use this operation to monitor assessment
         status and manage multiple assessments.
@@ -769,7 +769,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_certificates(
         self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> RegionResults[ListCertificatesResultTypeDef]:
+    ) -> TargetResults[ListCertificatesResultTypeDef]:
         """For the specified directory, lists all the certificates registered for a
         secure LDAP or client certificate authentication.
 
@@ -779,7 +779,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_ip_routes(
         self, **kwargs: Unpack[ListIpRoutesRequestTypeDef]
-    ) -> RegionResults[ListIpRoutesResultTypeDef]:
+    ) -> TargetResults[ListIpRoutesResultTypeDef]:
         """Lists the address blocks that you have added to a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListIpRoutes
@@ -788,7 +788,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_log_subscriptions(
         self, **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListLogSubscriptionsResultTypeDef]:
+    ) -> TargetResults[ListLogSubscriptionsResultTypeDef]:
         """Lists the active log subscriptions for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListLogSubscriptions
@@ -797,7 +797,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_schema_extensions(
         self, **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef]
-    ) -> RegionResults[ListSchemaExtensionsResultTypeDef]:
+    ) -> TargetResults[ListSchemaExtensionsResultTypeDef]:
         """Lists all schema extensions applied to a Microsoft AD Directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListSchemaExtensions
@@ -806,7 +806,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Lists all tags on a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/ListTagsForResource
@@ -815,7 +815,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def register_certificate(
         self, **kwargs: Unpack[RegisterCertificateRequestTypeDef]
-    ) -> RegionResults[RegisterCertificateResultTypeDef]:
+    ) -> TargetResults[RegisterCertificateResultTypeDef]:
         """Registers a certificate for a secure LDAP or client certificate
         authentication.
 
@@ -825,7 +825,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def register_event_topic(
         self, **kwargs: Unpack[RegisterEventTopicRequestTypeDef]
-    ) -> RegionResults[RegisterEventTopicResultTypeDef]:
+    ) -> TargetResults[RegisterEventTopicResultTypeDef]:
         """Associates a directory with an Amazon SNS topic. This establishes the
         directory as a publisher to the specified Amazon SNS topic. You can then
         receive email or text (SMS) messages when the status of your directory
@@ -839,7 +839,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def reject_shared_directory(
         self, **kwargs: Unpack[RejectSharedDirectoryRequestTypeDef]
-    ) -> RegionResults[RejectSharedDirectoryResultTypeDef]:
+    ) -> TargetResults[RejectSharedDirectoryResultTypeDef]:
         """Rejects a directory sharing request that was sent from the directory owner
         account.
 
@@ -849,7 +849,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def remove_ip_routes(
         self, **kwargs: Unpack[RemoveIpRoutesRequestTypeDef]
-    ) -> RegionResults[RemoveIpRoutesResultTypeDef]:
+    ) -> TargetResults[RemoveIpRoutesResultTypeDef]:
         """Removes IP address blocks from a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RemoveIpRoutes
@@ -858,7 +858,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def remove_region(
         self, **kwargs: Unpack[RemoveRegionRequestTypeDef]
-    ) -> RegionResults[RemoveRegionResultTypeDef]:
+    ) -> TargetResults[RemoveRegionResultTypeDef]:
         """Stops all replication and removes the domain controllers from the
         specified Region. You cannot remove the primary Region with this
         operation. Instead, use the DeleteDirectory API.
@@ -869,7 +869,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> RegionResults[RemoveTagsFromResourceResultTypeDef]:
+    ) -> TargetResults[RemoveTagsFromResourceResultTypeDef]:
         """Removes tags from a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RemoveTagsFromResource
@@ -878,7 +878,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def reset_user_password(
         self, **kwargs: Unpack[ResetUserPasswordRequestTypeDef]
-    ) -> RegionResults[ResetUserPasswordResultTypeDef]:
+    ) -> TargetResults[ResetUserPasswordResultTypeDef]:
         """Resets the password for any user in your Managed Microsoft AD or Simple AD
         directory. Disabled users will become enabled and can be authenticated
         following the API call.
@@ -889,7 +889,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def restore_from_snapshot(
         self, **kwargs: Unpack[RestoreFromSnapshotRequestTypeDef]
-    ) -> RegionResults[RestoreFromSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreFromSnapshotResultTypeDef]:
         """Restores a directory using an existing directory snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/RestoreFromSnapshot
@@ -898,7 +898,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def share_directory(
         self, **kwargs: Unpack[ShareDirectoryRequestTypeDef]
-    ) -> RegionResults[ShareDirectoryResultTypeDef]:
+    ) -> TargetResults[ShareDirectoryResultTypeDef]:
         """Shares a specified directory (DirectoryId) in your Amazon Web Services
         account (directory owner) with another Amazon Web Services account
         (directory consumer). With this operation you can use your directory from
@@ -911,7 +911,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def start_ad_assessment(
         self, **kwargs: Unpack[StartADAssessmentRequestTypeDef]
-    ) -> RegionResults[StartADAssessmentResultTypeDef]:
+    ) -> TargetResults[StartADAssessmentResultTypeDef]:
         """Initiates a directory assessment to validate your self-managed AD
         environment for hybrid domain join. The assessment checks compatibility
         and connectivity of the self-managed AD environment.
@@ -922,7 +922,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def start_schema_extension(
         self, **kwargs: Unpack[StartSchemaExtensionRequestTypeDef]
-    ) -> RegionResults[StartSchemaExtensionResultTypeDef]:
+    ) -> TargetResults[StartSchemaExtensionResultTypeDef]:
         """Applies a schema extension to a Microsoft AD directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/StartSchemaExtension
@@ -931,7 +931,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def unshare_directory(
         self, **kwargs: Unpack[UnshareDirectoryRequestTypeDef]
-    ) -> RegionResults[UnshareDirectoryResultTypeDef]:
+    ) -> TargetResults[UnshareDirectoryResultTypeDef]:
         """Stops the directory sharing between the directory owner and consumer
         accounts.
 
@@ -941,7 +941,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_conditional_forwarder(
         self, **kwargs: Unpack[UpdateConditionalForwarderRequestTypeDef]
-    ) -> RegionResults[UpdateConditionalForwarderResultTypeDef]:
+    ) -> TargetResults[UpdateConditionalForwarderResultTypeDef]:
         """Updates a conditional forwarder that has been set up for your Amazon Web
         Services directory.
 
@@ -951,7 +951,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_directory_setup(
         self, **kwargs: Unpack[UpdateDirectorySetupRequestTypeDef]
-    ) -> RegionResults[UpdateDirectorySetupResultTypeDef]:
+    ) -> TargetResults[UpdateDirectorySetupResultTypeDef]:
         """Updates directory configuration for the specified update type.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/UpdateDirectorySetup
@@ -960,7 +960,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_hybrid_ad(
         self, **kwargs: Unpack[UpdateHybridADRequestTypeDef]
-    ) -> RegionResults[UpdateHybridADResultTypeDef]:
+    ) -> TargetResults[UpdateHybridADResultTypeDef]:
         """Updates the configuration of an existing hybrid directory. You can recover
         hybrid directory administrator account or modify self-managed instance
         settings.
@@ -971,7 +971,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_number_of_domain_controllers(
         self, **kwargs: Unpack[UpdateNumberOfDomainControllersRequestTypeDef]
-    ) -> RegionResults[UpdateNumberOfDomainControllersResultTypeDef]:
+    ) -> TargetResults[UpdateNumberOfDomainControllersResultTypeDef]:
         """Adds or removes domain controllers to or from the directory. Based on the
         difference between current value and new value (provided through this API
         call), domain controllers will be added or removed. It may take up to 45
@@ -985,7 +985,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_radius(
         self, **kwargs: Unpack[UpdateRadiusRequestTypeDef]
-    ) -> RegionResults[UpdateRadiusResultTypeDef]:
+    ) -> TargetResults[UpdateRadiusResultTypeDef]:
         """Updates the Remote Authentication Dial In User Service (RADIUS) server
         information for an AD Connector or Microsoft AD directory.
 
@@ -995,7 +995,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_settings(
         self, **kwargs: Unpack[UpdateSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateSettingsResultTypeDef]:
+    ) -> TargetResults[UpdateSettingsResultTypeDef]:
         """Updates the configurable settings for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/ds-2015-04-16/UpdateSettings
@@ -1004,7 +1004,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def update_trust(
         self, **kwargs: Unpack[UpdateTrustRequestTypeDef]
-    ) -> RegionResults[UpdateTrustResultTypeDef]:
+    ) -> TargetResults[UpdateTrustResultTypeDef]:
         """Updates the trust that has been set up between your Managed Microsoft AD
         directory and an self-managed Active Directory.
 
@@ -1014,7 +1014,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
 
     def verify_trust(
         self, **kwargs: Unpack[VerifyTrustRequestTypeDef]
-    ) -> RegionResults[VerifyTrustResultTypeDef]:
+    ) -> TargetResults[VerifyTrustResultTypeDef]:
         """Directory Service for Microsoft Active Directory allows you to configure
         and verify trust relationships.
 
@@ -1029,7 +1029,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientAuthenticationSettingsRequestTypeDef],
-    ) -> RegionResults[DescribeClientAuthenticationSettingsResultTypeDef]:
+    ) -> TargetResults[DescribeClientAuthenticationSettingsResultTypeDef]:
         """Every page of DescribeClientAuthenticationSettings in every target, merged
         per target (botocore's build_full_result).
 
@@ -1056,7 +1056,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDirectoriesRequestTypeDef],
-    ) -> RegionResults[DescribeDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeDirectoriesResultTypeDef]:
         """Every page of DescribeDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1079,7 +1079,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDomainControllersRequestTypeDef],
-    ) -> RegionResults[DescribeDomainControllersResultTypeDef]:
+    ) -> TargetResults[DescribeDomainControllersResultTypeDef]:
         """Every page of DescribeDomainControllers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1102,7 +1102,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLDAPSSettingsRequestTypeDef],
-    ) -> RegionResults[DescribeLDAPSSettingsResultTypeDef]:
+    ) -> TargetResults[DescribeLDAPSSettingsResultTypeDef]:
         """Every page of DescribeLDAPSSettings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1125,7 +1125,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegionsRequestTypeDef],
-    ) -> RegionResults[DescribeRegionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegionsResultTypeDef]:
         """Every page of DescribeRegions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1149,7 +1149,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSharedDirectoriesRequestTypeDef],
-    ) -> RegionResults[DescribeSharedDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeSharedDirectoriesResultTypeDef]:
         """Every page of DescribeSharedDirectories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1172,7 +1172,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1196,7 +1196,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrustsRequestTypeDef],
-    ) -> RegionResults[DescribeTrustsResultTypeDef]:
+    ) -> TargetResults[DescribeTrustsResultTypeDef]:
         """Every page of DescribeTrusts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1219,7 +1219,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUpdateDirectoryRequestTypeDef],
-    ) -> RegionResults[DescribeUpdateDirectoryResultTypeDef]:
+    ) -> TargetResults[DescribeUpdateDirectoryResultTypeDef]:
         """Every page of DescribeUpdateDirectory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1242,7 +1242,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListADAssessmentsRequestTypeDef],
-    ) -> RegionResults[ListADAssessmentsResultTypeDef]:
+    ) -> TargetResults[ListADAssessmentsResultTypeDef]:
         """Every page of ListADAssessments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1267,7 +1267,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> RegionResults[ListCertificatesResultTypeDef]:
+    ) -> TargetResults[ListCertificatesResultTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1291,7 +1291,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIpRoutesRequestTypeDef],
-    ) -> RegionResults[ListIpRoutesResultTypeDef]:
+    ) -> TargetResults[ListIpRoutesResultTypeDef]:
         """Every page of ListIpRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1314,7 +1314,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLogSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListLogSubscriptionsResultTypeDef]:
+    ) -> TargetResults[ListLogSubscriptionsResultTypeDef]:
         """Every page of ListLogSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1337,7 +1337,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemaExtensionsRequestTypeDef],
-    ) -> RegionResults[ListSchemaExtensionsResultTypeDef]:
+    ) -> TargetResults[ListSchemaExtensionsResultTypeDef]:
         """Every page of ListSchemaExtensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1360,7 +1360,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1636,7 +1636,7 @@ class MultiRegionDirectoryService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeHybridADUpdateRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until HybridADUpdated.
 
         Polls DescribeHybridADUpdate in every target at once, every 120 seconds

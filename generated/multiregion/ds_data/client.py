@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -70,7 +70,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def add_group_member(
         self, **kwargs: Unpack[AddGroupMemberRequestTypeDef]
-    ) -> RegionResults[AddGroupMemberResultTypeDef]:
+    ) -> TargetResults[AddGroupMemberResultTypeDef]:
         """Adds an existing user, group, or computer as a group member.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/AddGroupMember
@@ -79,7 +79,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResultTypeDef]:
+    ) -> TargetResults[CreateGroupResultTypeDef]:
         """Creates a new group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/CreateGroup
@@ -88,7 +88,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResultTypeDef]:
+    ) -> TargetResults[CreateUserResultTypeDef]:
         """Creates a new user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/CreateUser
@@ -97,7 +97,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResultTypeDef]:
+    ) -> TargetResults[DeleteGroupResultTypeDef]:
         """Deletes a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DeleteGroup
@@ -106,7 +106,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResultTypeDef]:
+    ) -> TargetResults[DeleteUserResultTypeDef]:
         """Deletes a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DeleteUser
@@ -115,7 +115,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def describe_group(
         self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> RegionResults[DescribeGroupResultTypeDef]:
+    ) -> TargetResults[DescribeGroupResultTypeDef]:
         """Returns information about a specific group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DescribeGroup
@@ -124,7 +124,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResultTypeDef]:
+    ) -> TargetResults[DescribeUserResultTypeDef]:
         """Returns information about a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/DescribeUser
@@ -133,7 +133,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def disable_user(
         self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> RegionResults[DisableUserResultTypeDef]:
+    ) -> TargetResults[DisableUserResultTypeDef]:
         """Deactivates an active user account. For information about how to enable an
         inactive user account, see ResetUserPassword in the Directory Service API
         Reference.
@@ -144,7 +144,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def list_group_members(
         self, **kwargs: Unpack[ListGroupMembersRequestTypeDef]
-    ) -> RegionResults[ListGroupMembersResultTypeDef]:
+    ) -> TargetResults[ListGroupMembersResultTypeDef]:
         """Returns member information for the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupMembers
@@ -153,7 +153,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResultTypeDef]:
+    ) -> TargetResults[ListGroupsResultTypeDef]:
         """Returns group information for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroups
@@ -162,7 +162,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def list_groups_for_member(
         self, **kwargs: Unpack[ListGroupsForMemberRequestTypeDef]
-    ) -> RegionResults[ListGroupsForMemberResultTypeDef]:
+    ) -> TargetResults[ListGroupsForMemberResultTypeDef]:
         """Returns group information for the specified member.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListGroupsForMember
@@ -171,7 +171,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResultTypeDef]:
+    ) -> TargetResults[ListUsersResultTypeDef]:
         """Returns user information for the specified directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/ListUsers
@@ -180,7 +180,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def remove_group_member(
         self, **kwargs: Unpack[RemoveGroupMemberRequestTypeDef]
-    ) -> RegionResults[RemoveGroupMemberResultTypeDef]:
+    ) -> TargetResults[RemoveGroupMemberResultTypeDef]:
         """Removes a member from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/RemoveGroupMember
@@ -189,7 +189,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def search_groups(
         self, **kwargs: Unpack[SearchGroupsRequestTypeDef]
-    ) -> RegionResults[SearchGroupsResultTypeDef]:
+    ) -> TargetResults[SearchGroupsResultTypeDef]:
         """Searches the specified directory for a group. You can find groups that
         match the SearchString parameter with the value of their attributes
         included in the SearchString parameter.
@@ -200,7 +200,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def search_users(
         self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> RegionResults[SearchUsersResultTypeDef]:
+    ) -> TargetResults[SearchUsersResultTypeDef]:
         """Searches the specified directory for a user. You can find users that match
         the SearchString parameter with the value of their attributes included in
         the SearchString parameter.
@@ -211,7 +211,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResultTypeDef]:
+    ) -> TargetResults[UpdateGroupResultTypeDef]:
         """Updates group information.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/UpdateGroup
@@ -220,7 +220,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResultTypeDef]:
+    ) -> TargetResults[UpdateUserResultTypeDef]:
         """Updates user information.
 
         https://docs.aws.amazon.com/goto/WebAPI/directory-service-data-2023-05-31/UpdateUser
@@ -234,7 +234,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> RegionResults[ListGroupMembersResultTypeDef]:
+    ) -> TargetResults[ListGroupMembersResultTypeDef]:
         """Every page of ListGroupMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -257,7 +257,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResultTypeDef]:
+    ) -> TargetResults[ListGroupsResultTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -280,7 +280,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsForMemberRequestTypeDef],
-    ) -> RegionResults[ListGroupsForMemberResultTypeDef]:
+    ) -> TargetResults[ListGroupsForMemberResultTypeDef]:
         """Every page of ListGroupsForMember in every target, merged per target
         (botocore's build_full_result).
 
@@ -303,7 +303,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResultTypeDef]:
+    ) -> TargetResults[ListUsersResultTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -326,7 +326,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> RegionResults[SearchGroupsResultTypeDef]:
+    ) -> TargetResults[SearchGroupsResultTypeDef]:
         """Every page of SearchGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -351,7 +351,7 @@ class MultiRegionDirectoryServiceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchUsersRequestTypeDef],
-    ) -> RegionResults[SearchUsersResultTypeDef]:
+    ) -> TargetResults[SearchUsersResultTypeDef]:
         """Every page of SearchUsers in every target, merged per target (botocore's
         build_full_result).
 

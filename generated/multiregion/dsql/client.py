@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,7 +64,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterInputTypeDef]
-    ) -> RegionResults[CreateClusterOutputTypeDef]:
+    ) -> TargetResults[CreateClusterOutputTypeDef]:
         """The CreateCluster API allows you to create both single-Region clusters and
         multi-Region clusters. With the addition of the multiRegionProperties
         parameter, you can create a cluster with witness Region support and
@@ -77,7 +77,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def create_stream(
         self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> RegionResults[CreateStreamOutputTypeDef]:
+    ) -> TargetResults[CreateStreamOutputTypeDef]:
         """Creates a new change data capture (CDC) stream for a cluster. The stream
         captures database changes and delivers them to the specified target
         destination.
@@ -88,7 +88,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterInputTypeDef]
-    ) -> RegionResults[DeleteClusterOutputTypeDef]:
+    ) -> TargetResults[DeleteClusterOutputTypeDef]:
         """Deletes a cluster in Amazon Aurora DSQL.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/DeleteCluster
@@ -97,7 +97,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def delete_cluster_policy(
         self, **kwargs: Unpack[DeleteClusterPolicyInputTypeDef]
-    ) -> RegionResults[DeleteClusterPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteClusterPolicyOutputTypeDef]:
         """Deletes the resource-based policy attached to a cluster. This removes all
         access permissions defined by the policy, reverting to default access
         controls.
@@ -108,7 +108,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def delete_stream(
         self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> RegionResults[DeleteStreamOutputTypeDef]:
+    ) -> TargetResults[DeleteStreamOutputTypeDef]:
         """Deletes a stream from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/DeleteStream
@@ -117,7 +117,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def get_cluster(
         self, **kwargs: Unpack[GetClusterInputTypeDef]
-    ) -> RegionResults[GetClusterOutputTypeDef]:
+    ) -> TargetResults[GetClusterOutputTypeDef]:
         """Retrieves information about a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetCluster
@@ -126,7 +126,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def get_cluster_policy(
         self, **kwargs: Unpack[GetClusterPolicyInputTypeDef]
-    ) -> RegionResults[GetClusterPolicyOutputTypeDef]:
+    ) -> TargetResults[GetClusterPolicyOutputTypeDef]:
         """Retrieves the resource-based policy document attached to a cluster. This
         policy defines the access permissions and conditions for the cluster.
 
@@ -136,7 +136,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def get_stream(
         self, **kwargs: Unpack[GetStreamInputTypeDef]
-    ) -> RegionResults[GetStreamOutputTypeDef]:
+    ) -> TargetResults[GetStreamOutputTypeDef]:
         """Retrieves information about a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetStream
@@ -145,7 +145,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def get_vpc_endpoint_service_name(
         self, **kwargs: Unpack[GetVpcEndpointServiceNameInputTypeDef]
-    ) -> RegionResults[GetVpcEndpointServiceNameOutputTypeDef]:
+    ) -> TargetResults[GetVpcEndpointServiceNameOutputTypeDef]:
         """Retrieves the VPC endpoint service name.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/GetVpcEndpointServiceName
@@ -154,7 +154,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Retrieves information about a list of clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListClusters
@@ -163,7 +163,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Retrieves information about a list of streams for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListStreams
@@ -172,7 +172,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/ListTagsForResource
@@ -181,7 +181,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def put_cluster_policy(
         self, **kwargs: Unpack[PutClusterPolicyInputTypeDef]
-    ) -> RegionResults[PutClusterPolicyOutputTypeDef]:
+    ) -> TargetResults[PutClusterPolicyOutputTypeDef]:
         """Attaches a resource-based policy to a cluster. This policy defines access
         permissions and conditions for the cluster, allowing you to control which
         principals can perform actions on the cluster.
@@ -192,7 +192,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Tags a resource with a map of key and value pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/TagResource
@@ -201,7 +201,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/dsql-2018-05-10/UntagResource
@@ -210,7 +210,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterInputTypeDef]
-    ) -> RegionResults[UpdateClusterOutputTypeDef]:
+    ) -> TargetResults[UpdateClusterOutputTypeDef]:
         """The UpdateCluster API allows you to modify both single-Region and
         multi-Region cluster configurations. With the multiRegionProperties
         parameter, you can add or modify witness Region support and manage peer
@@ -227,7 +227,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -250,7 +250,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -304,7 +304,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetClusterInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Cluster is ACTIVE
 
         Polls GetCluster in every target at once, every 2 seconds and at most 60
@@ -323,7 +323,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetClusterInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Cluster is gone
 
         Polls GetCluster in every target at once, every 2 seconds and at most 60
@@ -342,7 +342,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Stream is ACTIVE
 
         Polls GetStream in every target at once, every 2 seconds and at most 60
@@ -361,7 +361,7 @@ class MultiRegionAuroraDSQL(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Stream is gone
 
         Polls GetStream in every target at once, every 2 seconds and at most 60

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -140,7 +140,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def batch_execute_statement(
         self, **kwargs: Unpack[BatchExecuteStatementInputTypeDef]
-    ) -> RegionResults[BatchExecuteStatementOutputTypeDef]:
+    ) -> TargetResults[BatchExecuteStatementOutputTypeDef]:
         """This operation allows you to perform batch reads or writes on data stored
         in DynamoDB, using PartiQL. Each read statement in a BatchExecuteStatement
         must specify an equality condition on all key attributes. This enforces
@@ -153,7 +153,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def batch_get_item(
         self, **kwargs: Unpack[BatchGetItemInputTypeDef]
-    ) -> RegionResults[BatchGetItemOutputTypeDef]:
+    ) -> TargetResults[BatchGetItemOutputTypeDef]:
         """The BatchGetItem operation returns the attributes of one or more items
         from one or more tables. You identify requested items by primary key.
 
@@ -163,7 +163,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def batch_write_item(
         self, **kwargs: Unpack[BatchWriteItemInputTypeDef]
-    ) -> RegionResults[BatchWriteItemOutputTypeDef]:
+    ) -> TargetResults[BatchWriteItemOutputTypeDef]:
         """The BatchWriteItem operation puts or deletes multiple items in one or more
         tables. A single call to BatchWriteItem can transmit up to 16MB of data
         over the network, consisting of up to 25 item put or delete operations.
@@ -178,7 +178,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def create_backup(
         self, **kwargs: Unpack[CreateBackupInputTypeDef]
-    ) -> RegionResults[CreateBackupOutputTypeDef]:
+    ) -> TargetResults[CreateBackupOutputTypeDef]:
         """Creates a backup for an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/CreateBackup
@@ -187,7 +187,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def create_global_table(
         self, **kwargs: Unpack[CreateGlobalTableInputTypeDef]
-    ) -> RegionResults[CreateGlobalTableOutputTypeDef]:
+    ) -> TargetResults[CreateGlobalTableOutputTypeDef]:
         """Creates a global table from an existing table. A global table creates a
         replication relationship between two or more DynamoDB tables with the same
         table name in the provided Regions.
@@ -198,7 +198,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def create_table(
         self, **kwargs: Unpack[CreateTableInputTypeDef]
-    ) -> RegionResults[CreateTableOutputTypeDef]:
+    ) -> TargetResults[CreateTableOutputTypeDef]:
         """The CreateTable operation adds a new table to your account. In an Amazon
         Web Services account, table names must be unique within each Region. That
         is, you can have two tables with same name if you create the tables in
@@ -210,7 +210,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def delete_backup(
         self, **kwargs: Unpack[DeleteBackupInputTypeDef]
-    ) -> RegionResults[DeleteBackupOutputTypeDef]:
+    ) -> TargetResults[DeleteBackupOutputTypeDef]:
         """Deletes an existing backup of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DeleteBackup
@@ -219,7 +219,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def delete_item(
         self, **kwargs: Unpack[DeleteItemInputTypeDef]
-    ) -> RegionResults[DeleteItemOutputTypeDef]:
+    ) -> TargetResults[DeleteItemOutputTypeDef]:
         """Deletes a single item in a table by primary key. You can perform a
         conditional delete operation that deletes the item if it exists, or if it
         has an expected attribute value.
@@ -230,7 +230,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
         """Deletes the resource-based policy attached to the resource, which can be a
         table or stream.
 
@@ -240,7 +240,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def delete_table(
         self, **kwargs: Unpack[DeleteTableInputTypeDef]
-    ) -> RegionResults[DeleteTableOutputTypeDef]:
+    ) -> TargetResults[DeleteTableOutputTypeDef]:
         """The DeleteTable operation deletes a table and all of its items. After a
         DeleteTable request, the specified table is in the DELETING state until
         DynamoDB completes the deletion. If the table is in the ACTIVE state, you
@@ -255,7 +255,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_backup(
         self, **kwargs: Unpack[DescribeBackupInputTypeDef]
-    ) -> RegionResults[DescribeBackupOutputTypeDef]:
+    ) -> TargetResults[DescribeBackupOutputTypeDef]:
         """Describes an existing backup of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeBackup
@@ -264,7 +264,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_continuous_backups(
         self, **kwargs: Unpack[DescribeContinuousBackupsInputTypeDef]
-    ) -> RegionResults[DescribeContinuousBackupsOutputTypeDef]:
+    ) -> TargetResults[DescribeContinuousBackupsOutputTypeDef]:
         """Checks the status of continuous backups and point in time recovery on the
         specified table. Continuous backups are ENABLED on all tables at table
         creation. If point in time recovery is enabled, PointInTimeRecoveryStatus
@@ -276,7 +276,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_contributor_insights(
         self, **kwargs: Unpack[DescribeContributorInsightsInputTypeDef]
-    ) -> RegionResults[DescribeContributorInsightsOutputTypeDef]:
+    ) -> TargetResults[DescribeContributorInsightsOutputTypeDef]:
         """Returns information about contributor insights for a given table or global
         secondary index.
 
@@ -284,7 +284,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._call("DescribeContributorInsights", kwargs)
 
-    def describe_endpoints(self) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Returns the regional endpoint information. For more information on policy
         permissions, please see Internetwork traffic privacy.
 
@@ -294,7 +294,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_export(
         self, **kwargs: Unpack[DescribeExportInputTypeDef]
-    ) -> RegionResults[DescribeExportOutputTypeDef]:
+    ) -> TargetResults[DescribeExportOutputTypeDef]:
         """Describes an existing table export.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeExport
@@ -303,7 +303,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_global_table(
         self, **kwargs: Unpack[DescribeGlobalTableInputTypeDef]
-    ) -> RegionResults[DescribeGlobalTableOutputTypeDef]:
+    ) -> TargetResults[DescribeGlobalTableOutputTypeDef]:
         """Returns information about the specified global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeGlobalTable
@@ -312,7 +312,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_global_table_settings(
         self, **kwargs: Unpack[DescribeGlobalTableSettingsInputTypeDef]
-    ) -> RegionResults[DescribeGlobalTableSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeGlobalTableSettingsOutputTypeDef]:
         """Describes Region-specific settings for a global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeGlobalTableSettings
@@ -321,7 +321,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_import(
         self, **kwargs: Unpack[DescribeImportInputTypeDef]
-    ) -> RegionResults[DescribeImportOutputTypeDef]:
+    ) -> TargetResults[DescribeImportOutputTypeDef]:
         """Represents the properties of the import.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeImport
@@ -330,14 +330,14 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_kinesis_streaming_destination(
         self, **kwargs: Unpack[DescribeKinesisStreamingDestinationInputTypeDef]
-    ) -> RegionResults[DescribeKinesisStreamingDestinationOutputTypeDef]:
+    ) -> TargetResults[DescribeKinesisStreamingDestinationOutputTypeDef]:
         """Returns information about the status of Kinesis streaming.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeKinesisStreamingDestination
         """
         return self._call("DescribeKinesisStreamingDestination", kwargs)
 
-    def describe_limits(self) -> RegionResults[DescribeLimitsOutputTypeDef]:
+    def describe_limits(self) -> TargetResults[DescribeLimitsOutputTypeDef]:
         """Returns the current provisioned-capacity quotas for your Amazon Web
         Services account in a Region, both for the Region as a whole and for any
         one DynamoDB table that you create there.
@@ -348,7 +348,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_table(
         self, **kwargs: Unpack[DescribeTableInputTypeDef]
-    ) -> RegionResults[DescribeTableOutputTypeDef]:
+    ) -> TargetResults[DescribeTableOutputTypeDef]:
         """Returns information about the table, including the current status of the
         table, when it was created, the primary key schema, and any indexes on the
         table.
@@ -359,7 +359,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_table_replica_auto_scaling(
         self, **kwargs: Unpack[DescribeTableReplicaAutoScalingInputTypeDef]
-    ) -> RegionResults[DescribeTableReplicaAutoScalingOutputTypeDef]:
+    ) -> TargetResults[DescribeTableReplicaAutoScalingOutputTypeDef]:
         """Describes auto scaling settings across replicas of the global table at
         once.
 
@@ -369,7 +369,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def describe_time_to_live(
         self, **kwargs: Unpack[DescribeTimeToLiveInputTypeDef]
-    ) -> RegionResults[DescribeTimeToLiveOutputTypeDef]:
+    ) -> TargetResults[DescribeTimeToLiveOutputTypeDef]:
         """Gives a description of the Time to Live (TTL) status on the specified
         table.
 
@@ -379,7 +379,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def disable_kinesis_streaming_destination(
         self, **kwargs: Unpack[KinesisStreamingDestinationInputTypeDef]
-    ) -> RegionResults[KinesisStreamingDestinationOutputTypeDef]:
+    ) -> TargetResults[KinesisStreamingDestinationOutputTypeDef]:
         """Stops replication from the DynamoDB table to the Kinesis data stream. This
         is done without deleting either of the resources.
 
@@ -389,7 +389,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def enable_kinesis_streaming_destination(
         self, **kwargs: Unpack[KinesisStreamingDestinationInputTypeDef]
-    ) -> RegionResults[KinesisStreamingDestinationOutputTypeDef]:
+    ) -> TargetResults[KinesisStreamingDestinationOutputTypeDef]:
         """Starts table data replication to the specified Kinesis data stream at a
         timestamp chosen during the enable workflow. If this operation doesn't
         return results immediately, use DescribeKinesisStreamingDestination to
@@ -401,7 +401,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def execute_statement(
         self, **kwargs: Unpack[ExecuteStatementInputTypeDef]
-    ) -> RegionResults[ExecuteStatementOutputTypeDef]:
+    ) -> TargetResults[ExecuteStatementOutputTypeDef]:
         """This operation allows you to perform reads and singleton writes on data
         stored in DynamoDB, using PartiQL.
 
@@ -411,7 +411,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def execute_transaction(
         self, **kwargs: Unpack[ExecuteTransactionInputTypeDef]
-    ) -> RegionResults[ExecuteTransactionOutputTypeDef]:
+    ) -> TargetResults[ExecuteTransactionOutputTypeDef]:
         """This operation allows you to perform transactional reads or writes on data
         stored in DynamoDB, using PartiQL.
 
@@ -421,7 +421,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def export_table_to_point_in_time(
         self, **kwargs: Unpack[ExportTableToPointInTimeInputTypeDef]
-    ) -> RegionResults[ExportTableToPointInTimeOutputTypeDef]:
+    ) -> TargetResults[ExportTableToPointInTimeOutputTypeDef]:
         """Exports table data to an S3 bucket. The table must have point in time
         recovery enabled, and you can export data from any time within the point
         in time recovery window.
@@ -432,7 +432,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def get_item(
         self, **kwargs: Unpack[GetItemInputTypeDef]
-    ) -> RegionResults[GetItemOutputTypeDef]:
+    ) -> TargetResults[GetItemOutputTypeDef]:
         """The GetItem operation returns a set of attributes for the item with the
         given primary key. If there is no matching item, GetItem does not return
         any data and there will be no Item element in the response.
@@ -443,7 +443,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> RegionResults[GetResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Returns the resource-based policy document attached to the resource, which
         can be a table or stream, in JSON format.
 
@@ -453,7 +453,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def import_table(
         self, **kwargs: Unpack[ImportTableInputTypeDef]
-    ) -> RegionResults[ImportTableOutputTypeDef]:
+    ) -> TargetResults[ImportTableOutputTypeDef]:
         """Imports table data from an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ImportTable
@@ -462,7 +462,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_backups(
         self, **kwargs: Unpack[ListBackupsInputTypeDef]
-    ) -> RegionResults[ListBackupsOutputTypeDef]:
+    ) -> TargetResults[ListBackupsOutputTypeDef]:
         """List DynamoDB backups that are associated with an Amazon Web Services
         account and weren't made with Amazon Web Services Backup. To list these
         backups for a given table, specify TableName. ListBackups returns a
@@ -475,7 +475,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_contributor_insights(
         self, **kwargs: Unpack[ListContributorInsightsInputTypeDef]
-    ) -> RegionResults[ListContributorInsightsOutputTypeDef]:
+    ) -> TargetResults[ListContributorInsightsOutputTypeDef]:
         """Returns a list of ContributorInsightsSummary for a table and all its
         global secondary indexes.
 
@@ -485,7 +485,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsInputTypeDef]
-    ) -> RegionResults[ListExportsOutputTypeDef]:
+    ) -> TargetResults[ListExportsOutputTypeDef]:
         """Lists completed exports within the past 90 days, in reverse alphanumeric
         order of ExportArn.
 
@@ -495,7 +495,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_global_tables(
         self, **kwargs: Unpack[ListGlobalTablesInputTypeDef]
-    ) -> RegionResults[ListGlobalTablesOutputTypeDef]:
+    ) -> TargetResults[ListGlobalTablesOutputTypeDef]:
         """Lists all global tables that have a replica in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListGlobalTables
@@ -504,7 +504,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_imports(
         self, **kwargs: Unpack[ListImportsInputTypeDef]
-    ) -> RegionResults[ListImportsOutputTypeDef]:
+    ) -> TargetResults[ListImportsOutputTypeDef]:
         """Lists completed imports within the past 90 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListImports
@@ -513,7 +513,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesInputTypeDef]
-    ) -> RegionResults[ListTablesOutputTypeDef]:
+    ) -> TargetResults[ListTablesOutputTypeDef]:
         """Returns an array of table names associated with the current account and
         endpoint. The output from ListTables is paginated, with each page
         returning a maximum of 100 table names.
@@ -524,7 +524,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def list_tags_of_resource(
         self, **kwargs: Unpack[ListTagsOfResourceInputTypeDef]
-    ) -> RegionResults[ListTagsOfResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsOfResourceOutputTypeDef]:
         """List all tags on an Amazon DynamoDB resource. You can call
         ListTagsOfResource up to 10 times per second, per account.
 
@@ -534,7 +534,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def put_item(
         self, **kwargs: Unpack[PutItemInputTypeDef]
-    ) -> RegionResults[PutItemOutputTypeDef]:
+    ) -> TargetResults[PutItemOutputTypeDef]:
         """Creates a new item, or replaces an old item with a new item. If an item
         that has the same primary key as the new item already exists in the
         specified table, the new item completely replaces the existing item. You
@@ -549,7 +549,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> RegionResults[PutResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
         """Attaches a resource-based policy document to the resource, which can be a
         table or stream. When you attach a resource-based policy using this API,
         the policy application is eventually consistent .
@@ -560,7 +560,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def query(
         self, **kwargs: Unpack[QueryInputTypeDef]
-    ) -> RegionResults[QueryOutputTypeDef]:
+    ) -> TargetResults[QueryOutputTypeDef]:
         """You must provide the name of the partition key attribute and a single
         value for that attribute. Query returns all items with that partition key
         value. Optionally, you can provide a sort key attribute and use a
@@ -572,7 +572,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def restore_table_from_backup(
         self, **kwargs: Unpack[RestoreTableFromBackupInputTypeDef]
-    ) -> RegionResults[RestoreTableFromBackupOutputTypeDef]:
+    ) -> TargetResults[RestoreTableFromBackupOutputTypeDef]:
         """Creates a new table from an existing backup. Any number of users can
         execute up to 50 concurrent restores (any type of restore) in a given
         account.
@@ -583,7 +583,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def restore_table_to_point_in_time(
         self, **kwargs: Unpack[RestoreTableToPointInTimeInputTypeDef]
-    ) -> RegionResults[RestoreTableToPointInTimeOutputTypeDef]:
+    ) -> TargetResults[RestoreTableToPointInTimeOutputTypeDef]:
         """Restores the specified table to the specified point in time within
         EarliestRestorableDateTime and LatestRestorableDateTime. You can restore
         your table to any point in time in the last 35 days. You can set the
@@ -597,7 +597,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def scan(
         self, **kwargs: Unpack[ScanInputTypeDef]
-    ) -> RegionResults[ScanOutputTypeDef]:
+    ) -> TargetResults[ScanOutputTypeDef]:
         """The Scan operation returns one or more items and item attributes by
         accessing every item in a table or a secondary index. To have DynamoDB
         return fewer items, you can provide a FilterExpression operation.
@@ -608,7 +608,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associate a set of tags with an Amazon DynamoDB resource. You can then
         activate these user-defined tags so that they appear on the Billing and
         Cost Management console for cost allocation tracking. You can call
@@ -620,7 +620,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def transact_get_items(
         self, **kwargs: Unpack[TransactGetItemsInputTypeDef]
-    ) -> RegionResults[TransactGetItemsOutputTypeDef]:
+    ) -> TargetResults[TransactGetItemsOutputTypeDef]:
         """TransactGetItems is a synchronous operation that atomically retrieves
         multiple items from one or more tables (but not from indexes) in a single
         account and Region. A TransactGetItems call can contain up to 100
@@ -636,7 +636,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def transact_write_items(
         self, **kwargs: Unpack[TransactWriteItemsInputTypeDef]
-    ) -> RegionResults[TransactWriteItemsOutputTypeDef]:
+    ) -> TargetResults[TransactWriteItemsOutputTypeDef]:
         """TransactWriteItems is a synchronous write operation that groups up to 100
         action requests. These actions can target items in different tables, but
         not in different Amazon Web Services accounts or Regions, and no two
@@ -650,7 +650,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the association of tags from an Amazon DynamoDB resource. You can
         call UntagResource up to five times per second, per account.
 
@@ -660,7 +660,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_continuous_backups(
         self, **kwargs: Unpack[UpdateContinuousBackupsInputTypeDef]
-    ) -> RegionResults[UpdateContinuousBackupsOutputTypeDef]:
+    ) -> TargetResults[UpdateContinuousBackupsOutputTypeDef]:
         """UpdateContinuousBackups enables or disables point in time recovery for the
         specified table. A successful UpdateContinuousBackups call returns the
         current ContinuousBackupsDescription. Continuous backups are ENABLED on
@@ -673,7 +673,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_contributor_insights(
         self, **kwargs: Unpack[UpdateContributorInsightsInputTypeDef]
-    ) -> RegionResults[UpdateContributorInsightsOutputTypeDef]:
+    ) -> TargetResults[UpdateContributorInsightsOutputTypeDef]:
         """Updates the status for contributor insights for a specific table or index.
         CloudWatch Contributor Insights for DynamoDB graphs display the partition
         key and (if applicable) sort key of frequently accessed items and
@@ -689,7 +689,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_global_table(
         self, **kwargs: Unpack[UpdateGlobalTableInputTypeDef]
-    ) -> RegionResults[UpdateGlobalTableOutputTypeDef]:
+    ) -> TargetResults[UpdateGlobalTableOutputTypeDef]:
         """Adds or removes replicas in the specified global table. The global table
         must already exist to be able to use this operation. Any replica to be
         added must be empty, have the same name as the global table, have the same
@@ -702,7 +702,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_global_table_settings(
         self, **kwargs: Unpack[UpdateGlobalTableSettingsInputTypeDef]
-    ) -> RegionResults[UpdateGlobalTableSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateGlobalTableSettingsOutputTypeDef]:
         """Updates settings for a global table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateGlobalTableSettings
@@ -711,7 +711,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_item(
         self, **kwargs: Unpack[UpdateItemInputTypeDef]
-    ) -> RegionResults[UpdateItemOutputTypeDef]:
+    ) -> TargetResults[UpdateItemOutputTypeDef]:
         """Edits an existing item's attributes, or adds a new item to the table if it
         does not already exist. You can put, delete, or add attribute values. You
         can also perform a conditional update on an existing item (insert a new
@@ -724,7 +724,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_kinesis_streaming_destination(
         self, **kwargs: Unpack[UpdateKinesisStreamingDestinationInputTypeDef]
-    ) -> RegionResults[UpdateKinesisStreamingDestinationOutputTypeDef]:
+    ) -> TargetResults[UpdateKinesisStreamingDestinationOutputTypeDef]:
         """The command to update the Kinesis stream destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateKinesisStreamingDestination
@@ -733,7 +733,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_table(
         self, **kwargs: Unpack[UpdateTableInputTypeDef]
-    ) -> RegionResults[UpdateTableOutputTypeDef]:
+    ) -> TargetResults[UpdateTableOutputTypeDef]:
         """Modifies the provisioned throughput settings, global secondary indexes, or
         DynamoDB Streams settings for a given table.
 
@@ -743,7 +743,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_table_replica_auto_scaling(
         self, **kwargs: Unpack[UpdateTableReplicaAutoScalingInputTypeDef]
-    ) -> RegionResults[UpdateTableReplicaAutoScalingOutputTypeDef]:
+    ) -> TargetResults[UpdateTableReplicaAutoScalingOutputTypeDef]:
         """Updates auto scaling settings on your global tables at once.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateTableReplicaAutoScaling
@@ -752,7 +752,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
 
     def update_time_to_live(
         self, **kwargs: Unpack[UpdateTimeToLiveInputTypeDef]
-    ) -> RegionResults[UpdateTimeToLiveOutputTypeDef]:
+    ) -> TargetResults[UpdateTimeToLiveOutputTypeDef]:
         """The UpdateTimeToLive method enables or disables Time to Live (TTL) for the
         specified table. A successful UpdateTimeToLive call returns the current
         TimeToLiveSpecification. It can take up to one hour for the change to
@@ -770,7 +770,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBackupsInputTypeDef],
-    ) -> RegionResults[ListBackupsOutputTypeDef]:
+    ) -> TargetResults[ListBackupsOutputTypeDef]:
         """Every page of ListBackups in every target, merged per target (botocore's
         build_full_result).
 
@@ -797,7 +797,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTablesInputTypeDef],
-    ) -> RegionResults[ListTablesOutputTypeDef]:
+    ) -> TargetResults[ListTablesOutputTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -822,7 +822,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsOfResourceInputTypeDef],
-    ) -> RegionResults[ListTagsOfResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsOfResourceOutputTypeDef]:
         """Every page of ListTagsOfResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -846,7 +846,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryInputTypeDef],
-    ) -> RegionResults[QueryOutputTypeDef]:
+    ) -> TargetResults[QueryOutputTypeDef]:
         """Every page of Query in every target, merged per target (botocore's
         build_full_result).
 
@@ -872,7 +872,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ScanInputTypeDef],
-    ) -> RegionResults[ScanOutputTypeDef]:
+    ) -> TargetResults[ScanOutputTypeDef]:
         """Every page of Scan in every target, merged per target (botocore's
         build_full_result).
 
@@ -972,7 +972,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeContributorInsightsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ContributorInsightsEnabled.
 
         Polls DescribeContributorInsights in every target at once, every 20
@@ -991,7 +991,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeExportInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ExportCompleted.
 
         Polls DescribeExport in every target at once, every 20 seconds and at most
@@ -1010,7 +1010,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImportInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImportCompleted.
 
         Polls DescribeImport in every target at once, every 20 seconds and at most
@@ -1029,7 +1029,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeKinesisStreamingDestinationInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until KinesisStreamingDestinationActive.
 
         Polls DescribeKinesisStreamingDestination in every target at once, every
@@ -1051,7 +1051,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTableInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TableExists.
 
         Polls DescribeTable in every target at once, every 20 seconds and at most
@@ -1068,7 +1068,7 @@ class MultiRegionDynamoDB(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTableInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TableNotExists.
 
         Polls DescribeTable in every target at once, every 20 seconds and at most

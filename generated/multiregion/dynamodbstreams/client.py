@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -33,7 +33,7 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
 
     def describe_stream(
         self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> RegionResults[DescribeStreamOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamOutputTypeDef]:
         """Returns information about a stream, including the current status of the
         stream, its Amazon Resource Name (ARN), the composition of its shards, and
         its corresponding DynamoDB table.
@@ -44,7 +44,7 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
 
     def get_records(
         self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> RegionResults[GetRecordsOutputTypeDef]:
+    ) -> TargetResults[GetRecordsOutputTypeDef]:
         """Retrieves the stream records from a given shard.
 
         https://docs.aws.amazon.com/goto/WebAPI/streams-dynamodb-2012-08-10/GetRecords
@@ -53,7 +53,7 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
 
     def get_shard_iterator(
         self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> RegionResults[GetShardIteratorOutputTypeDef]:
+    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
         """Returns a shard iterator. A shard iterator provides information about how
         to retrieve the stream records from within a shard. Use the shard iterator
         in a subsequent GetRecords request to read the stream records from the
@@ -65,7 +65,7 @@ class MultiRegionDynamoDBStreams(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Returns an array of stream ARNs associated with the current account and
         endpoint. If the TableName parameter is present, then ListStreams will
         return only the streams ARNs for that table.

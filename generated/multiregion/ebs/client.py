@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -46,7 +46,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def complete_snapshot(
         self, **kwargs: Unpack[CompleteSnapshotRequestTypeDef]
-    ) -> RegionResults[CompleteSnapshotResponseTypeDef]:
+    ) -> TargetResults[CompleteSnapshotResponseTypeDef]:
         """Seals and completes the snapshot after all of the required blocks of data
         have been written to it. Completing the snapshot changes the status to
         completed. You cannot write new blocks to a snapshot after it has been
@@ -58,7 +58,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def get_snapshot_block(
         self, **kwargs: Unpack[GetSnapshotBlockRequestTypeDef]
-    ) -> RegionResults[GetSnapshotBlockResponseTypeDef]:
+    ) -> TargetResults[GetSnapshotBlockResponseTypeDef]:
         """Returns the data in a block in an Amazon Elastic Block Store snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ebs-2019-11-02/GetSnapshotBlock
@@ -67,7 +67,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def list_changed_blocks(
         self, **kwargs: Unpack[ListChangedBlocksRequestTypeDef]
-    ) -> RegionResults[ListChangedBlocksResponseTypeDef]:
+    ) -> TargetResults[ListChangedBlocksResponseTypeDef]:
         """Returns information about the blocks that are different between two Amazon
         Elastic Block Store snapshots of the same volume/snapshot lineage.
 
@@ -77,7 +77,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def list_snapshot_blocks(
         self, **kwargs: Unpack[ListSnapshotBlocksRequestTypeDef]
-    ) -> RegionResults[ListSnapshotBlocksResponseTypeDef]:
+    ) -> TargetResults[ListSnapshotBlocksResponseTypeDef]:
         """Returns information about the blocks in an Amazon Elastic Block Store
         snapshot.
 
@@ -87,7 +87,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def put_snapshot_block(
         self, **kwargs: Unpack[PutSnapshotBlockRequestTypeDef]
-    ) -> RegionResults[PutSnapshotBlockResponseTypeDef]:
+    ) -> TargetResults[PutSnapshotBlockResponseTypeDef]:
         """Writes a block of data to a snapshot. If the specified block contains
         data, the existing data is overwritten. The target snapshot must be in the
         pending state.
@@ -98,7 +98,7 @@ class MultiRegionEBS(MultiRegionClient):
 
     def start_snapshot(
         self, **kwargs: Unpack[StartSnapshotRequestTypeDef]
-    ) -> RegionResults[StartSnapshotResponseTypeDef]:
+    ) -> TargetResults[StartSnapshotResponseTypeDef]:
         """Creates a new Amazon EBS snapshot. The new snapshot enters the pending
         state after the request completes.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -1675,7 +1675,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_address_transfer(
         self, **kwargs: Unpack[AcceptAddressTransferRequestTypeDef]
-    ) -> RegionResults[AcceptAddressTransferResultTypeDef]:
+    ) -> TargetResults[AcceptAddressTransferResultTypeDef]:
         """Accepts an Elastic IP address transfer. For more information, see Accept a
         transferred Elastic IP address in the Amazon VPC User Guide.
 
@@ -1685,7 +1685,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_capacity_reservation_billing_ownership(
         self, **kwargs: Unpack[AcceptCapacityReservationBillingOwnershipRequestTypeDef]
-    ) -> RegionResults[AcceptCapacityReservationBillingOwnershipResultTypeDef]:
+    ) -> TargetResults[AcceptCapacityReservationBillingOwnershipResultTypeDef]:
         """Accepts a request to assign billing of the available capacity of a shared
         Capacity Reservation to your account. For more information, see Billing
         assignment for shared Amazon EC2 Capacity Reservations.
@@ -1696,7 +1696,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_reserved_instances_exchange_quote(
         self, **kwargs: Unpack[AcceptReservedInstancesExchangeQuoteRequestTypeDef]
-    ) -> RegionResults[AcceptReservedInstancesExchangeQuoteResultTypeDef]:
+    ) -> TargetResults[AcceptReservedInstancesExchangeQuoteResultTypeDef]:
         """Accepts the Convertible Reserved Instance exchange quote described in the
         GetReservedInstancesExchangeQuote call.
 
@@ -1706,7 +1706,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_transit_gateway_client_vpn_attachment(
         self, **kwargs: Unpack[AcceptTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> RegionResults[AcceptTransitGatewayClientVpnAttachmentResultTypeDef]:
+    ) -> TargetResults[AcceptTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Accepts a Transit Gateway attachment request for a Client VPN endpoint.
         The Transit Gateway owner must accept the attachment request before the
         Client VPN endpoint can route traffic through the Transit Gateway.
@@ -1718,7 +1718,7 @@ class MultiRegionEC2(MultiRegionClient):
     def accept_transit_gateway_multicast_domain_associations(
         self,
         **kwargs: Unpack[AcceptTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[AcceptTransitGatewayMulticastDomainAssociationsResultTypeDef]:
         """Accepts a request to associate subnets with a transit gateway multicast
         domain.
 
@@ -1728,7 +1728,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_transit_gateway_peering_attachment(
         self, **kwargs: Unpack[AcceptTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> RegionResults[AcceptTransitGatewayPeeringAttachmentResultTypeDef]:
+    ) -> TargetResults[AcceptTransitGatewayPeeringAttachmentResultTypeDef]:
         """Accepts a transit gateway peering attachment request. The peering
         attachment must be in the pendingAcceptance state.
 
@@ -1738,7 +1738,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_transit_gateway_vpc_attachment(
         self, **kwargs: Unpack[AcceptTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[AcceptTransitGatewayVpcAttachmentResultTypeDef]:
+    ) -> TargetResults[AcceptTransitGatewayVpcAttachmentResultTypeDef]:
         """Accepts a request to attach a VPC to a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AcceptTransitGatewayVpcAttachment
@@ -1747,7 +1747,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_vpc_endpoint_connections(
         self, **kwargs: Unpack[AcceptVpcEndpointConnectionsRequestTypeDef]
-    ) -> RegionResults[AcceptVpcEndpointConnectionsResultTypeDef]:
+    ) -> TargetResults[AcceptVpcEndpointConnectionsResultTypeDef]:
         """Accepts connection requests to your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AcceptVpcEndpointConnections
@@ -1756,7 +1756,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def accept_vpc_peering_connection(
         self, **kwargs: Unpack[AcceptVpcPeeringConnectionRequestTypeDef]
-    ) -> RegionResults[AcceptVpcPeeringConnectionResultTypeDef]:
+    ) -> TargetResults[AcceptVpcPeeringConnectionResultTypeDef]:
         """Accept a VPC peering connection request. To accept a request, the VPC
         peering connection must be in the pending-acceptance state, and you must
         be the owner of the peer VPC. Use DescribeVpcPeeringConnections to view
@@ -1768,7 +1768,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def advertise_byoip_cidr(
         self, **kwargs: Unpack[AdvertiseByoipCidrRequestTypeDef]
-    ) -> RegionResults[AdvertiseByoipCidrResultTypeDef]:
+    ) -> TargetResults[AdvertiseByoipCidrResultTypeDef]:
         """Advertises an IPv4 or IPv6 address range that is provisioned for use with
         your Amazon Web Services resources through bring your own IP addresses
         (BYOIP).
@@ -1779,7 +1779,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def allocate_address(
         self, **kwargs: Unpack[AllocateAddressRequestTypeDef]
-    ) -> RegionResults[AllocateAddressResultTypeDef]:
+    ) -> TargetResults[AllocateAddressResultTypeDef]:
         """Allocates an Elastic IP address to your Amazon Web Services account. After
         you allocate the Elastic IP address you can associate it with an instance
         or network interface. After you release an Elastic IP address, it is
@@ -1792,7 +1792,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def allocate_hosts(
         self, **kwargs: Unpack[AllocateHostsRequestTypeDef]
-    ) -> RegionResults[AllocateHostsResultTypeDef]:
+    ) -> TargetResults[AllocateHostsResultTypeDef]:
         """Allocates a Dedicated Host to your account. At a minimum, specify the
         supported instance type or instance family, the Availability Zone in which
         to allocate the host, and the number of hosts to allocate.
@@ -1803,7 +1803,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def allocate_ipam_pool_cidr(
         self, **kwargs: Unpack[AllocateIpamPoolCidrRequestTypeDef]
-    ) -> RegionResults[AllocateIpamPoolCidrResultTypeDef]:
+    ) -> TargetResults[AllocateIpamPoolCidrResultTypeDef]:
         """Allocate a CIDR from an IPAM pool. The Region you use should be the IPAM
         pool locale. The locale is the Amazon Web Services Region where this IPAM
         pool is available for allocations.
@@ -1815,7 +1815,7 @@ class MultiRegionEC2(MultiRegionClient):
     def apply_security_groups_to_client_vpn_target_network(
         self,
         **kwargs: Unpack[ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef],
-    ) -> RegionResults[ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef]:
+    ) -> TargetResults[ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef]:
         """Applies a security group to the association between the target network and
         the Client VPN endpoint. This action replaces the existing security groups
         with the specified security groups.
@@ -1826,7 +1826,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def assign_ipv6_addresses(
         self, **kwargs: Unpack[AssignIpv6AddressesRequestTypeDef]
-    ) -> RegionResults[AssignIpv6AddressesResultTypeDef]:
+    ) -> TargetResults[AssignIpv6AddressesResultTypeDef]:
         """Assigns the specified IPv6 addresses to the specified network interface.
         You can specify specific IPv6 addresses, or you can specify the number of
         IPv6 addresses to be automatically assigned from the subnet's IPv6 CIDR
@@ -1840,7 +1840,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def assign_private_ip_addresses(
         self, **kwargs: Unpack[AssignPrivateIpAddressesRequestTypeDef]
-    ) -> RegionResults[AssignPrivateIpAddressesResultTypeDef]:
+    ) -> TargetResults[AssignPrivateIpAddressesResultTypeDef]:
         """Assigns the specified secondary private IP addresses to the specified
         network interface.
 
@@ -1850,7 +1850,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def assign_private_nat_gateway_address(
         self, **kwargs: Unpack[AssignPrivateNatGatewayAddressRequestTypeDef]
-    ) -> RegionResults[AssignPrivateNatGatewayAddressResultTypeDef]:
+    ) -> TargetResults[AssignPrivateNatGatewayAddressResultTypeDef]:
         """Assigns private IPv4 addresses to a private NAT gateway. For more
         information, see Work with NAT gateways in the Amazon VPC User Guide.
 
@@ -1860,7 +1860,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_address(
         self, **kwargs: Unpack[AssociateAddressRequestTypeDef]
-    ) -> RegionResults[AssociateAddressResultTypeDef]:
+    ) -> TargetResults[AssociateAddressResultTypeDef]:
         """Associates an Elastic IP address, or carrier IP address (for instances
         that are in subnets in Wavelength Zones) with an instance or a network
         interface. Before you can use an Elastic IP address, you must allocate it
@@ -1872,7 +1872,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_capacity_reservation_billing_owner(
         self, **kwargs: Unpack[AssociateCapacityReservationBillingOwnerRequestTypeDef]
-    ) -> RegionResults[AssociateCapacityReservationBillingOwnerResultTypeDef]:
+    ) -> TargetResults[AssociateCapacityReservationBillingOwnerResultTypeDef]:
         """Initiates a request to assign billing of the unused capacity of a shared
         Capacity Reservation to a consumer account that is consolidated under the
         same Amazon Web Services organizations payer account. For more
@@ -1885,7 +1885,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_client_vpn_target_network(
         self, **kwargs: Unpack[AssociateClientVpnTargetNetworkRequestTypeDef]
-    ) -> RegionResults[AssociateClientVpnTargetNetworkResultTypeDef]:
+    ) -> TargetResults[AssociateClientVpnTargetNetworkResultTypeDef]:
         """Associates a target network with a Client VPN endpoint. A target network
         is a subnet in a VPC. You can associate multiple subnets from the same VPC
         with a Client VPN endpoint. You can associate only one subnet in each
@@ -1898,7 +1898,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_dhcp_options(
         self, **kwargs: Unpack[AssociateDhcpOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a set of DHCP options (that you've previously created) with the
         specified VPC, or associates no DHCP options with the VPC.
 
@@ -1908,7 +1908,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_enclave_certificate_iam_role(
         self, **kwargs: Unpack[AssociateEnclaveCertificateIamRoleRequestTypeDef]
-    ) -> RegionResults[AssociateEnclaveCertificateIamRoleResultTypeDef]:
+    ) -> TargetResults[AssociateEnclaveCertificateIamRoleResultTypeDef]:
         """Associates an Identity and Access Management (IAM) role with an
         Certificate Manager (ACM) certificate. This enables the certificate to be
         used by the ACM for Nitro Enclaves application inside an enclave. For more
@@ -1921,7 +1921,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_iam_instance_profile(
         self, **kwargs: Unpack[AssociateIamInstanceProfileRequestTypeDef]
-    ) -> RegionResults[AssociateIamInstanceProfileResultTypeDef]:
+    ) -> TargetResults[AssociateIamInstanceProfileResultTypeDef]:
         """Associates an IAM instance profile with a running or stopped instance. You
         cannot associate more than one IAM instance profile with an instance.
 
@@ -1931,7 +1931,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_instance_event_window(
         self, **kwargs: Unpack[AssociateInstanceEventWindowRequestTypeDef]
-    ) -> RegionResults[AssociateInstanceEventWindowResultTypeDef]:
+    ) -> TargetResults[AssociateInstanceEventWindowResultTypeDef]:
         """Associates one or more targets with an event window. Only one type of
         target (instance IDs, Dedicated Host IDs, or tags) can be specified with
         an event window.
@@ -1942,7 +1942,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_ipam_byoasn(
         self, **kwargs: Unpack[AssociateIpamByoasnRequestTypeDef]
-    ) -> RegionResults[AssociateIpamByoasnResultTypeDef]:
+    ) -> TargetResults[AssociateIpamByoasnResultTypeDef]:
         """Associates your Autonomous System Number (ASN) with a BYOIP CIDR that you
         own in the same Amazon Web Services Region. For more information, see
         Tutorial: Bring your ASN to IPAM in the Amazon VPC IPAM guide.
@@ -1953,7 +1953,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_ipam_resource_discovery(
         self, **kwargs: Unpack[AssociateIpamResourceDiscoveryRequestTypeDef]
-    ) -> RegionResults[AssociateIpamResourceDiscoveryResultTypeDef]:
+    ) -> TargetResults[AssociateIpamResourceDiscoveryResultTypeDef]:
         """Associates an IPAM resource discovery with an Amazon VPC IPAM. A resource
         discovery is an IPAM component that enables IPAM to manage and monitor
         resources that belong to the owning account.
@@ -1964,7 +1964,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_nat_gateway_address(
         self, **kwargs: Unpack[AssociateNatGatewayAddressRequestTypeDef]
-    ) -> RegionResults[AssociateNatGatewayAddressResultTypeDef]:
+    ) -> TargetResults[AssociateNatGatewayAddressResultTypeDef]:
         """Associates Elastic IP addresses (EIPs) and private IPv4 addresses with a
         public NAT gateway. For more information, see Work with NAT gateways in
         the Amazon VPC User Guide.
@@ -1975,7 +1975,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_route_server(
         self, **kwargs: Unpack[AssociateRouteServerRequestTypeDef]
-    ) -> RegionResults[AssociateRouteServerResultTypeDef]:
+    ) -> TargetResults[AssociateRouteServerResultTypeDef]:
         """Associates a route server with a VPC to enable dynamic route updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateRouteServer
@@ -1984,7 +1984,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_route_table(
         self, **kwargs: Unpack[AssociateRouteTableRequestTypeDef]
-    ) -> RegionResults[AssociateRouteTableResultTypeDef]:
+    ) -> TargetResults[AssociateRouteTableResultTypeDef]:
         """Associates a subnet in your VPC or an internet gateway or virtual private
         gateway attached to your VPC with a route table in your VPC. This
         association causes traffic from the subnet or gateway to be routed
@@ -1998,7 +1998,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_security_group_vpc(
         self, **kwargs: Unpack[AssociateSecurityGroupVpcRequestTypeDef]
-    ) -> RegionResults[AssociateSecurityGroupVpcResultTypeDef]:
+    ) -> TargetResults[AssociateSecurityGroupVpcResultTypeDef]:
         """Associates a security group with another VPC in the same Region. This
         enables you to use the same security group with network interfaces and
         instances in the specified VPC.
@@ -2009,7 +2009,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_subnet_cidr_block(
         self, **kwargs: Unpack[AssociateSubnetCidrBlockRequestTypeDef]
-    ) -> RegionResults[AssociateSubnetCidrBlockResultTypeDef]:
+    ) -> TargetResults[AssociateSubnetCidrBlockResultTypeDef]:
         """Associates a CIDR block with your subnet. You can only associate a single
         IPv6 CIDR block with your subnet.
 
@@ -2019,7 +2019,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_transit_gateway_multicast_domain(
         self, **kwargs: Unpack[AssociateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> RegionResults[AssociateTransitGatewayMulticastDomainResultTypeDef]:
+    ) -> TargetResults[AssociateTransitGatewayMulticastDomainResultTypeDef]:
         """Associates the specified subnets and transit gateway attachments with the
         specified transit gateway multicast domain.
 
@@ -2029,7 +2029,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_transit_gateway_policy_table(
         self, **kwargs: Unpack[AssociateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> RegionResults[AssociateTransitGatewayPolicyTableResultTypeDef]:
+    ) -> TargetResults[AssociateTransitGatewayPolicyTableResultTypeDef]:
         """Associates the specified transit gateway attachment with a transit gateway
         policy table.
 
@@ -2039,7 +2039,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_transit_gateway_route_table(
         self, **kwargs: Unpack[AssociateTransitGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[AssociateTransitGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[AssociateTransitGatewayRouteTableResultTypeDef]:
         """Associates the specified attachment with the specified transit gateway
         route table. You can associate only one route table with an attachment.
 
@@ -2049,7 +2049,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_trunk_interface(
         self, **kwargs: Unpack[AssociateTrunkInterfaceRequestTypeDef]
-    ) -> RegionResults[AssociateTrunkInterfaceResultTypeDef]:
+    ) -> TargetResults[AssociateTrunkInterfaceResultTypeDef]:
         """Associates a branch network interface with a trunk network interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateTrunkInterface
@@ -2058,7 +2058,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def associate_vpc_cidr_block(
         self, **kwargs: Unpack[AssociateVpcCidrBlockRequestTypeDef]
-    ) -> RegionResults[AssociateVpcCidrBlockResultTypeDef]:
+    ) -> TargetResults[AssociateVpcCidrBlockResultTypeDef]:
         """Associates a CIDR block with your VPC. You can associate a secondary IPv4
         CIDR block, an Amazon-provided IPv6 CIDR block, or an IPv6 CIDR block from
         an IPv6 address pool that you provisioned through bring your own IP
@@ -2070,7 +2070,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_classic_link_vpc(
         self, **kwargs: Unpack[AttachClassicLinkVpcRequestTypeDef]
-    ) -> RegionResults[AttachClassicLinkVpcResultTypeDef]:
+    ) -> TargetResults[AttachClassicLinkVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AttachClassicLinkVpc
@@ -2079,7 +2079,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_internet_gateway(
         self, **kwargs: Unpack[AttachInternetGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches an internet gateway or a virtual private gateway to a VPC,
         enabling connectivity between the internet and the VPC. For more
         information, see Internet gateways in the Amazon VPC User Guide.
@@ -2090,7 +2090,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_network_interface(
         self, **kwargs: Unpack[AttachNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[AttachNetworkInterfaceResultTypeDef]:
+    ) -> TargetResults[AttachNetworkInterfaceResultTypeDef]:
         """Attaches a network interface to an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AttachNetworkInterface
@@ -2099,7 +2099,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_verified_access_trust_provider(
         self, **kwargs: Unpack[AttachVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> RegionResults[AttachVerifiedAccessTrustProviderResultTypeDef]:
+    ) -> TargetResults[AttachVerifiedAccessTrustProviderResultTypeDef]:
         """Attaches the specified Amazon Web Services Verified Access trust provider
         to the specified Amazon Web Services Verified Access instance.
 
@@ -2109,7 +2109,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_volume(
         self, **kwargs: Unpack[AttachVolumeRequestTypeDef]
-    ) -> RegionResults[VolumeAttachmentResponseTypeDef]:
+    ) -> TargetResults[VolumeAttachmentResponseTypeDef]:
         """Attaches an Amazon EBS volume to a running or stopped instance, and
         exposes it to the instance with the specified device name.
 
@@ -2119,7 +2119,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def attach_vpn_gateway(
         self, **kwargs: Unpack[AttachVpnGatewayRequestTypeDef]
-    ) -> RegionResults[AttachVpnGatewayResultTypeDef]:
+    ) -> TargetResults[AttachVpnGatewayResultTypeDef]:
         """Attaches an available virtual private gateway to a VPC. You can attach one
         virtual private gateway to one VPC at a time.
 
@@ -2129,7 +2129,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def authorize_client_vpn_ingress(
         self, **kwargs: Unpack[AuthorizeClientVpnIngressRequestTypeDef]
-    ) -> RegionResults[AuthorizeClientVpnIngressResultTypeDef]:
+    ) -> TargetResults[AuthorizeClientVpnIngressResultTypeDef]:
         """Adds an ingress authorization rule to a Client VPN endpoint. Ingress
         authorization rules act as firewall rules that grant access to networks.
         You must configure ingress authorization rules to enable clients to access
@@ -2141,7 +2141,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def authorize_security_group_egress(
         self, **kwargs: Unpack[AuthorizeSecurityGroupEgressRequestTypeDef]
-    ) -> RegionResults[AuthorizeSecurityGroupEgressResultTypeDef]:
+    ) -> TargetResults[AuthorizeSecurityGroupEgressResultTypeDef]:
         """Adds the specified outbound (egress) rules to a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AuthorizeSecurityGroupEgress
@@ -2150,7 +2150,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def authorize_security_group_ingress(
         self, **kwargs: Unpack[AuthorizeSecurityGroupIngressRequestTypeDef]
-    ) -> RegionResults[AuthorizeSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[AuthorizeSecurityGroupIngressResultTypeDef]:
         """Adds the specified inbound (ingress) rules to a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AuthorizeSecurityGroupIngress
@@ -2159,7 +2159,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def bundle_instance(
         self, **kwargs: Unpack[BundleInstanceRequestTypeDef]
-    ) -> RegionResults[BundleInstanceResultTypeDef]:
+    ) -> TargetResults[BundleInstanceResultTypeDef]:
         """Bundles an Amazon instance store-backed Windows instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/BundleInstance
@@ -2168,7 +2168,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_bundle_task(
         self, **kwargs: Unpack[CancelBundleTaskRequestTypeDef]
-    ) -> RegionResults[CancelBundleTaskResultTypeDef]:
+    ) -> TargetResults[CancelBundleTaskResultTypeDef]:
         """Cancels a bundling operation for an instance store-backed Windows
         instance.
 
@@ -2178,7 +2178,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_capacity_reservation(
         self, **kwargs: Unpack[CancelCapacityReservationRequestTypeDef]
-    ) -> RegionResults[CancelCapacityReservationResultTypeDef]:
+    ) -> TargetResults[CancelCapacityReservationResultTypeDef]:
         """Cancels the specified Capacity Reservation, releases the reserved
         capacity, and changes the Capacity Reservation's state to cancelled.
 
@@ -2188,7 +2188,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_capacity_reservation_fleets(
         self, **kwargs: Unpack[CancelCapacityReservationFleetsRequestTypeDef]
-    ) -> RegionResults[CancelCapacityReservationFleetsResultTypeDef]:
+    ) -> TargetResults[CancelCapacityReservationFleetsResultTypeDef]:
         """Cancels one or more Capacity Reservation Fleets. When you cancel a
         Capacity Reservation Fleet, the following happens:
 
@@ -2198,7 +2198,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_conversion_task(
         self, **kwargs: Unpack[CancelConversionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels an active conversion task. The task can be the import of an
         instance or volume. The action removes all artifacts of the conversion,
         including a partially uploaded volume or instance. If the conversion is
@@ -2211,7 +2211,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_declarative_policies_report(
         self, **kwargs: Unpack[CancelDeclarativePoliciesReportRequestTypeDef]
-    ) -> RegionResults[CancelDeclarativePoliciesReportResultTypeDef]:
+    ) -> TargetResults[CancelDeclarativePoliciesReportResultTypeDef]:
         """Cancels the generation of an account status report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelDeclarativePoliciesReport
@@ -2220,7 +2220,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_export_task(
         self, **kwargs: Unpack[CancelExportTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels an active export task. The request removes all artifacts of the
         export, including any partially-created Amazon S3 objects. If the export
         task is complete or is in the process of transferring the final disk
@@ -2232,7 +2232,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_image_launch_permission(
         self, **kwargs: Unpack[CancelImageLaunchPermissionRequestTypeDef]
-    ) -> RegionResults[CancelImageLaunchPermissionResultTypeDef]:
+    ) -> TargetResults[CancelImageLaunchPermissionResultTypeDef]:
         """Removes your Amazon Web Services account from the launch permissions for
         the specified AMI. For more information, see Cancel having an AMI shared
         with your Amazon Web Services account in the Amazon EC2 User Guide.
@@ -2243,7 +2243,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_import_task(
         self, **kwargs: Unpack[CancelImportTaskRequestTypeDef]
-    ) -> RegionResults[CancelImportTaskResultTypeDef]:
+    ) -> TargetResults[CancelImportTaskResultTypeDef]:
         """Cancels an in-process import virtual machine or import snapshot task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelImportTask
@@ -2252,7 +2252,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_reserved_instances_listing(
         self, **kwargs: Unpack[CancelReservedInstancesListingRequestTypeDef]
-    ) -> RegionResults[CancelReservedInstancesListingResultTypeDef]:
+    ) -> TargetResults[CancelReservedInstancesListingResultTypeDef]:
         """Cancels the specified Reserved Instance listing in the Reserved Instance
         Marketplace.
 
@@ -2262,7 +2262,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_spot_fleet_requests(
         self, **kwargs: Unpack[CancelSpotFleetRequestsRequestTypeDef]
-    ) -> RegionResults[CancelSpotFleetRequestsResponseTypeDef]:
+    ) -> TargetResults[CancelSpotFleetRequestsResponseTypeDef]:
         """Cancels the specified Spot Fleet requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelSpotFleetRequests
@@ -2271,7 +2271,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def cancel_spot_instance_requests(
         self, **kwargs: Unpack[CancelSpotInstanceRequestsRequestTypeDef]
-    ) -> RegionResults[CancelSpotInstanceRequestsResultTypeDef]:
+    ) -> TargetResults[CancelSpotInstanceRequestsResultTypeDef]:
         """Cancels one or more Spot Instance requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CancelSpotInstanceRequests
@@ -2280,7 +2280,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def confirm_product_instance(
         self, **kwargs: Unpack[ConfirmProductInstanceRequestTypeDef]
-    ) -> RegionResults[ConfirmProductInstanceResultTypeDef]:
+    ) -> TargetResults[ConfirmProductInstanceResultTypeDef]:
         """Determines whether a product code is associated with an instance. This
         action can only be used by the owner of the product code. It is useful
         when a product code owner must verify whether another user's instance is
@@ -2292,7 +2292,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def copy_fpga_image(
         self, **kwargs: Unpack[CopyFpgaImageRequestTypeDef]
-    ) -> RegionResults[CopyFpgaImageResultTypeDef]:
+    ) -> TargetResults[CopyFpgaImageResultTypeDef]:
         """Copies the specified Amazon FPGA Image (AFI) to the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CopyFpgaImage
@@ -2301,7 +2301,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def copy_image(
         self, **kwargs: Unpack[CopyImageRequestTypeDef]
-    ) -> RegionResults[CopyImageResultTypeDef]:
+    ) -> TargetResults[CopyImageResultTypeDef]:
         """Initiates an AMI copy operation. You must specify the source AMI ID and
         both the source and destination locations. The copy operation must be
         initiated in the destination Region.
@@ -2312,7 +2312,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def copy_snapshot(
         self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> RegionResults[CopySnapshotResultTypeDef]:
+    ) -> TargetResults[CopySnapshotResultTypeDef]:
         """Creates an exact copy of an Amazon EBS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CopySnapshot
@@ -2321,7 +2321,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def copy_volumes(
         self, **kwargs: Unpack[CopyVolumesRequestTypeDef]
-    ) -> RegionResults[CopyVolumesResultTypeDef]:
+    ) -> TargetResults[CopyVolumesResultTypeDef]:
         """Creates a crash-consistent, point-in-time copy of an existing Amazon EBS
         volume within the same Availability Zone. The volume copy can be attached
         to an Amazon EC2 instance once it reaches the available state. For more
@@ -2333,7 +2333,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_capacity_manager_data_export(
         self, **kwargs: Unpack[CreateCapacityManagerDataExportRequestTypeDef]
-    ) -> RegionResults[CreateCapacityManagerDataExportResultTypeDef]:
+    ) -> TargetResults[CreateCapacityManagerDataExportResultTypeDef]:
         """Creates a new data export configuration for EC2 Capacity Manager. This
         allows you to automatically export capacity usage data to an S3 bucket on
         a scheduled basis. The exported data includes metrics for On-Demand, Spot,
@@ -2345,7 +2345,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_capacity_reservation(
         self, **kwargs: Unpack[CreateCapacityReservationRequestTypeDef]
-    ) -> RegionResults[CreateCapacityReservationResultTypeDef]:
+    ) -> TargetResults[CreateCapacityReservationResultTypeDef]:
         """Creates a new Capacity Reservation with the specified attributes. Capacity
         Reservations enable you to reserve capacity for your Amazon EC2 instances
         in a specific Availability Zone for any duration.
@@ -2356,7 +2356,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_capacity_reservation_by_splitting(
         self, **kwargs: Unpack[CreateCapacityReservationBySplittingRequestTypeDef]
-    ) -> RegionResults[CreateCapacityReservationBySplittingResultTypeDef]:
+    ) -> TargetResults[CreateCapacityReservationBySplittingResultTypeDef]:
         """Create a new Capacity Reservation by splitting the capacity of the source
         Capacity Reservation. The new Capacity Reservation will have the same
         attributes as the source Capacity Reservation except for tags. The source
@@ -2369,7 +2369,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_capacity_reservation_fleet(
         self, **kwargs: Unpack[CreateCapacityReservationFleetRequestTypeDef]
-    ) -> RegionResults[CreateCapacityReservationFleetResultTypeDef]:
+    ) -> TargetResults[CreateCapacityReservationFleetResultTypeDef]:
         """Creates a Capacity Reservation Fleet. For more information, see Create a
         Capacity Reservation Fleet in the Amazon EC2 User Guide.
 
@@ -2379,7 +2379,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_carrier_gateway(
         self, **kwargs: Unpack[CreateCarrierGatewayRequestTypeDef]
-    ) -> RegionResults[CreateCarrierGatewayResultTypeDef]:
+    ) -> TargetResults[CreateCarrierGatewayResultTypeDef]:
         """Creates a carrier gateway. For more information about carrier gateways,
         see Carrier gateways in the Amazon Web Services Wavelength Developer
         Guide.
@@ -2390,7 +2390,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_client_vpn_endpoint(
         self, **kwargs: Unpack[CreateClientVpnEndpointRequestTypeDef]
-    ) -> RegionResults[CreateClientVpnEndpointResultTypeDef]:
+    ) -> TargetResults[CreateClientVpnEndpointResultTypeDef]:
         """Creates a Client VPN endpoint. A Client VPN endpoint is the resource you
         create and configure to enable and manage client VPN sessions. It is the
         destination endpoint at which all client VPN sessions are terminated.
@@ -2401,7 +2401,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_client_vpn_route(
         self, **kwargs: Unpack[CreateClientVpnRouteRequestTypeDef]
-    ) -> RegionResults[CreateClientVpnRouteResultTypeDef]:
+    ) -> TargetResults[CreateClientVpnRouteResultTypeDef]:
         """Adds a route to a network to a Client VPN endpoint. Each Client VPN
         endpoint has a route table that describes the available destination
         network routes. Each route in the route table specifies the path for traﬃc
@@ -2413,7 +2413,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_coip_cidr(
         self, **kwargs: Unpack[CreateCoipCidrRequestTypeDef]
-    ) -> RegionResults[CreateCoipCidrResultTypeDef]:
+    ) -> TargetResults[CreateCoipCidrResultTypeDef]:
         """Creates a range of customer-owned IP addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCoipCidr
@@ -2422,7 +2422,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_coip_pool(
         self, **kwargs: Unpack[CreateCoipPoolRequestTypeDef]
-    ) -> RegionResults[CreateCoipPoolResultTypeDef]:
+    ) -> TargetResults[CreateCoipPoolResultTypeDef]:
         """Creates a pool of customer-owned IP (CoIP) addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCoipPool
@@ -2431,7 +2431,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_customer_gateway(
         self, **kwargs: Unpack[CreateCustomerGatewayRequestTypeDef]
-    ) -> RegionResults[CreateCustomerGatewayResultTypeDef]:
+    ) -> TargetResults[CreateCustomerGatewayResultTypeDef]:
         """Provides information to Amazon Web Services about your customer gateway
         device. The customer gateway device is the appliance at your end of the
         VPN connection. You must provide the IP address of the customer gateway
@@ -2444,7 +2444,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_default_subnet(
         self, **kwargs: Unpack[CreateDefaultSubnetRequestTypeDef]
-    ) -> RegionResults[CreateDefaultSubnetResultTypeDef]:
+    ) -> TargetResults[CreateDefaultSubnetResultTypeDef]:
         """Creates a default subnet with a size /20 IPv4 CIDR block in the specified
         Availability Zone in your default VPC. You can have only one default
         subnet per Availability Zone. For more information, see Create a default
@@ -2456,7 +2456,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_default_vpc(
         self, **kwargs: Unpack[CreateDefaultVpcRequestTypeDef]
-    ) -> RegionResults[CreateDefaultVpcResultTypeDef]:
+    ) -> TargetResults[CreateDefaultVpcResultTypeDef]:
         """Creates a default VPC with a size /16 IPv4 CIDR block and a default subnet
         in each Availability Zone. For more information about the components of a
         default VPC, see Default VPCs in the Amazon VPC User Guide. You cannot
@@ -2468,7 +2468,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_delegate_mac_volume_ownership_task(
         self, **kwargs: Unpack[CreateDelegateMacVolumeOwnershipTaskRequestTypeDef]
-    ) -> RegionResults[CreateDelegateMacVolumeOwnershipTaskResultTypeDef]:
+    ) -> TargetResults[CreateDelegateMacVolumeOwnershipTaskResultTypeDef]:
         """Delegates ownership of the Amazon EBS root volume for an Apple silicon Mac
         instance to an administrative user.
 
@@ -2478,7 +2478,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_dhcp_options(
         self, **kwargs: Unpack[CreateDhcpOptionsRequestTypeDef]
-    ) -> RegionResults[CreateDhcpOptionsResultTypeDef]:
+    ) -> TargetResults[CreateDhcpOptionsResultTypeDef]:
         """Creates a custom set of DHCP options. After you create a DHCP option set,
         you associate it with a VPC. After you associate a DHCP option set with a
         VPC, all existing and newly launched instances in the VPC use this set of
@@ -2490,7 +2490,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_egress_only_internet_gateway(
         self, **kwargs: Unpack[CreateEgressOnlyInternetGatewayRequestTypeDef]
-    ) -> RegionResults[CreateEgressOnlyInternetGatewayResultTypeDef]:
+    ) -> TargetResults[CreateEgressOnlyInternetGatewayResultTypeDef]:
         """[IPv6 only] Creates an egress-only internet gateway for your VPC. An
         egress-only internet gateway is used to enable outbound communication over
         IPv6 from instances in your VPC to the internet, and prevents hosts
@@ -2502,7 +2502,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> RegionResults[CreateFleetResultTypeDef]:
+    ) -> TargetResults[CreateFleetResultTypeDef]:
         """Creates an EC2 Fleet that contains the configuration information for
         On-Demand Instances and Spot Instances. Instances are launched immediately
         if there is available capacity.
@@ -2513,7 +2513,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_flow_logs(
         self, **kwargs: Unpack[CreateFlowLogsRequestTypeDef]
-    ) -> RegionResults[CreateFlowLogsResultTypeDef]:
+    ) -> TargetResults[CreateFlowLogsResultTypeDef]:
         """Creates one or more flow logs to capture information about IP traffic for
         a specific network interface, subnet, or VPC.
 
@@ -2523,7 +2523,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_fpga_image(
         self, **kwargs: Unpack[CreateFpgaImageRequestTypeDef]
-    ) -> RegionResults[CreateFpgaImageResultTypeDef]:
+    ) -> TargetResults[CreateFpgaImageResultTypeDef]:
         """Creates an Amazon FPGA Image (AFI) from the specified design checkpoint
         (DCP).
 
@@ -2533,7 +2533,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_image(
         self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> RegionResults[CreateImageResultTypeDef]:
+    ) -> TargetResults[CreateImageResultTypeDef]:
         """Creates an Amazon EBS-backed AMI from an Amazon EBS-backed instance that
         is either running or stopped.
 
@@ -2543,7 +2543,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_image_usage_report(
         self, **kwargs: Unpack[CreateImageUsageReportRequestTypeDef]
-    ) -> RegionResults[CreateImageUsageReportResultTypeDef]:
+    ) -> TargetResults[CreateImageUsageReportResultTypeDef]:
         """Creates a report that shows how your image is used across other Amazon Web
         Services accounts. The report provides visibility into which accounts are
         using the specified image, and how many resources (EC2 instances or launch
@@ -2555,7 +2555,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_instance_connect_endpoint(
         self, **kwargs: Unpack[CreateInstanceConnectEndpointRequestTypeDef]
-    ) -> RegionResults[CreateInstanceConnectEndpointResultTypeDef]:
+    ) -> TargetResults[CreateInstanceConnectEndpointResultTypeDef]:
         """Creates an EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateInstanceConnectEndpoint
@@ -2564,7 +2564,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_instance_event_window(
         self, **kwargs: Unpack[CreateInstanceEventWindowRequestTypeDef]
-    ) -> RegionResults[CreateInstanceEventWindowResultTypeDef]:
+    ) -> TargetResults[CreateInstanceEventWindowResultTypeDef]:
         """Creates an event window in which scheduled events for the associated
         Amazon EC2 instances can run.
 
@@ -2574,7 +2574,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_instance_export_task(
         self, **kwargs: Unpack[CreateInstanceExportTaskRequestTypeDef]
-    ) -> RegionResults[CreateInstanceExportTaskResultTypeDef]:
+    ) -> TargetResults[CreateInstanceExportTaskResultTypeDef]:
         """Exports a running or stopped instance to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateInstanceExportTask
@@ -2583,7 +2583,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_internet_gateway(
         self, **kwargs: Unpack[CreateInternetGatewayRequestTypeDef]
-    ) -> RegionResults[CreateInternetGatewayResultTypeDef]:
+    ) -> TargetResults[CreateInternetGatewayResultTypeDef]:
         """Creates an internet gateway for use with a VPC. After creating the
         internet gateway, you attach it to a VPC using AttachInternetGateway.
 
@@ -2596,7 +2596,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             CreateInterruptibleCapacityReservationAllocationRequestTypeDef
         ],
-    ) -> RegionResults[CreateInterruptibleCapacityReservationAllocationResultTypeDef]:
+    ) -> TargetResults[CreateInterruptibleCapacityReservationAllocationResultTypeDef]:
         """Creates an interruptible Capacity Reservation by specifying the number of
         unused instances you want to allocate from your source reservation. This
         helps you make unused capacity available for other workloads within your
@@ -2608,7 +2608,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam(
         self, **kwargs: Unpack[CreateIpamRequestTypeDef]
-    ) -> RegionResults[CreateIpamResultTypeDef]:
+    ) -> TargetResults[CreateIpamResultTypeDef]:
         """Create an IPAM. Amazon VPC IP Address Manager (IPAM) is a VPC feature that
         you can use to automate your IP address management workflows including
         assigning, tracking, troubleshooting, and auditing IP addresses across
@@ -2622,7 +2622,7 @@ class MultiRegionEC2(MultiRegionClient):
     def create_ipam_external_resource_verification_token(
         self,
         **kwargs: Unpack[CreateIpamExternalResourceVerificationTokenRequestTypeDef],
-    ) -> RegionResults[CreateIpamExternalResourceVerificationTokenResultTypeDef]:
+    ) -> TargetResults[CreateIpamExternalResourceVerificationTokenResultTypeDef]:
         """Create a verification token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamExternalResourceVerificationToken
@@ -2631,7 +2631,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_policy(
         self, **kwargs: Unpack[CreateIpamPolicyRequestTypeDef]
-    ) -> RegionResults[CreateIpamPolicyResultTypeDef]:
+    ) -> TargetResults[CreateIpamPolicyResultTypeDef]:
         """Creates an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPolicy
@@ -2640,7 +2640,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_pool(
         self, **kwargs: Unpack[CreateIpamPoolRequestTypeDef]
-    ) -> RegionResults[CreateIpamPoolResultTypeDef]:
+    ) -> TargetResults[CreateIpamPoolResultTypeDef]:
         """Create an IP address pool for Amazon VPC IP Address Manager (IPAM). In
         IPAM, a pool is a collection of contiguous IP addresses CIDRs. Pools
         enable you to organize your IP addresses according to your routing and
@@ -2654,7 +2654,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_prefix_list_resolver(
         self, **kwargs: Unpack[CreateIpamPrefixListResolverRequestTypeDef]
-    ) -> RegionResults[CreateIpamPrefixListResolverResultTypeDef]:
+    ) -> TargetResults[CreateIpamPrefixListResolverResultTypeDef]:
         """Creates an IPAM prefix list resolver.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPrefixListResolver
@@ -2663,7 +2663,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_prefix_list_resolver_target(
         self, **kwargs: Unpack[CreateIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> RegionResults[CreateIpamPrefixListResolverTargetResultTypeDef]:
+    ) -> TargetResults[CreateIpamPrefixListResolverTargetResultTypeDef]:
         """Creates an IPAM prefix list resolver target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamPrefixListResolverTarget
@@ -2672,7 +2672,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_resource_discovery(
         self, **kwargs: Unpack[CreateIpamResourceDiscoveryRequestTypeDef]
-    ) -> RegionResults[CreateIpamResourceDiscoveryResultTypeDef]:
+    ) -> TargetResults[CreateIpamResourceDiscoveryResultTypeDef]:
         """Creates an IPAM resource discovery. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -2683,7 +2683,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_ipam_scope(
         self, **kwargs: Unpack[CreateIpamScopeRequestTypeDef]
-    ) -> RegionResults[CreateIpamScopeResultTypeDef]:
+    ) -> TargetResults[CreateIpamScopeResultTypeDef]:
         """Create an IPAM scope. In IPAM, a scope is the highest-level container
         within IPAM. An IPAM contains two default scopes. Each scope represents
         the IP space for a single network. The private scope is intended for all
@@ -2697,7 +2697,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_key_pair(
         self, **kwargs: Unpack[CreateKeyPairRequestTypeDef]
-    ) -> RegionResults[KeyPairTypeDef]:
+    ) -> TargetResults[KeyPairTypeDef]:
         """Creates an ED25519 or 2048-bit RSA key pair with the specified name and in
         the specified format. Amazon EC2 stores the public key and displays the
         private key for you to save to a file. The private key is returned as an
@@ -2711,7 +2711,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_launch_template(
         self, **kwargs: Unpack[CreateLaunchTemplateRequestTypeDef]
-    ) -> RegionResults[CreateLaunchTemplateResultTypeDef]:
+    ) -> TargetResults[CreateLaunchTemplateResultTypeDef]:
         """Creates a launch template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLaunchTemplate
@@ -2720,7 +2720,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_launch_template_version(
         self, **kwargs: Unpack[CreateLaunchTemplateVersionRequestTypeDef]
-    ) -> RegionResults[CreateLaunchTemplateVersionResultTypeDef]:
+    ) -> TargetResults[CreateLaunchTemplateVersionResultTypeDef]:
         """Creates a new version of a launch template. You must specify an existing
         launch template, either by name or ID. You can determine whether the new
         version inherits parameters from a source version, and add or overwrite
@@ -2732,7 +2732,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_local_gateway_route(
         self, **kwargs: Unpack[CreateLocalGatewayRouteRequestTypeDef]
-    ) -> RegionResults[CreateLocalGatewayRouteResultTypeDef]:
+    ) -> TargetResults[CreateLocalGatewayRouteResultTypeDef]:
         """Creates a static route for the specified local gateway route table. You
         must specify one of the following targets:
 
@@ -2742,7 +2742,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_local_gateway_route_table(
         self, **kwargs: Unpack[CreateLocalGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[CreateLocalGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[CreateLocalGatewayRouteTableResultTypeDef]:
         """Creates a local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRouteTable
@@ -2754,7 +2754,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
     ]:
         """Creates a local gateway route table virtual interface group association.
@@ -2767,7 +2767,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_local_gateway_route_table_vpc_association(
         self, **kwargs: Unpack[CreateLocalGatewayRouteTableVpcAssociationRequestTypeDef]
-    ) -> RegionResults[CreateLocalGatewayRouteTableVpcAssociationResultTypeDef]:
+    ) -> TargetResults[CreateLocalGatewayRouteTableVpcAssociationResultTypeDef]:
         """Associates the specified VPC with the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayRouteTableVpcAssociation
@@ -2776,7 +2776,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_local_gateway_virtual_interface(
         self, **kwargs: Unpack[CreateLocalGatewayVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[CreateLocalGatewayVirtualInterfaceResultTypeDef]:
+    ) -> TargetResults[CreateLocalGatewayVirtualInterfaceResultTypeDef]:
         """Create a virtual interface for a local gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayVirtualInterface
@@ -2785,7 +2785,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_local_gateway_virtual_interface_group(
         self, **kwargs: Unpack[CreateLocalGatewayVirtualInterfaceGroupRequestTypeDef]
-    ) -> RegionResults[CreateLocalGatewayVirtualInterfaceGroupResultTypeDef]:
+    ) -> TargetResults[CreateLocalGatewayVirtualInterfaceGroupResultTypeDef]:
         """Create a local gateway virtual interface group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateLocalGatewayVirtualInterfaceGroup
@@ -2797,7 +2797,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             CreateMacSystemIntegrityProtectionModificationTaskRequestTypeDef
         ],
-    ) -> RegionResults[CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef]:
+    ) -> TargetResults[CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef]:
         """Creates a System Integrity Protection (SIP) modification task to configure
         the SIP settings for an x86 Mac instance or Apple silicon Mac instance.
         For more information, see Configure SIP for Amazon EC2 instances in the
@@ -2809,7 +2809,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_managed_prefix_list(
         self, **kwargs: Unpack[CreateManagedPrefixListRequestTypeDef]
-    ) -> RegionResults[CreateManagedPrefixListResultTypeDef]:
+    ) -> TargetResults[CreateManagedPrefixListResultTypeDef]:
         """Creates a managed prefix list. You can specify entries for the prefix
         list. Each entry consists of a CIDR block and an optional description.
 
@@ -2819,7 +2819,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_nat_gateway(
         self, **kwargs: Unpack[CreateNatGatewayRequestTypeDef]
-    ) -> RegionResults[CreateNatGatewayResultTypeDef]:
+    ) -> TargetResults[CreateNatGatewayResultTypeDef]:
         """Creates a NAT gateway in the specified subnet. This action creates a
         network interface in the specified subnet with a private IP address from
         the IP address range of the subnet. You can create either a public NAT
@@ -2831,7 +2831,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_acl(
         self, **kwargs: Unpack[CreateNetworkAclRequestTypeDef]
-    ) -> RegionResults[CreateNetworkAclResultTypeDef]:
+    ) -> TargetResults[CreateNetworkAclResultTypeDef]:
         """Creates a network ACL in a VPC. Network ACLs provide an optional layer of
         security (in addition to security groups) for the instances in your VPC.
 
@@ -2841,7 +2841,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_acl_entry(
         self, **kwargs: Unpack[CreateNetworkAclEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates an entry (a rule) in a network ACL with the specified rule number.
         Each network ACL has a set of numbered ingress rules and a separate set of
         numbered egress rules. When determining whether a packet should be allowed
@@ -2855,7 +2855,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_insights_access_scope(
         self, **kwargs: Unpack[CreateNetworkInsightsAccessScopeRequestTypeDef]
-    ) -> RegionResults[CreateNetworkInsightsAccessScopeResultTypeDef]:
+    ) -> TargetResults[CreateNetworkInsightsAccessScopeResultTypeDef]:
         """Creates a Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInsightsAccessScope
@@ -2864,7 +2864,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_insights_path(
         self, **kwargs: Unpack[CreateNetworkInsightsPathRequestTypeDef]
-    ) -> RegionResults[CreateNetworkInsightsPathResultTypeDef]:
+    ) -> TargetResults[CreateNetworkInsightsPathResultTypeDef]:
         """Creates a path to analyze for reachability.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInsightsPath
@@ -2873,7 +2873,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_interface(
         self, **kwargs: Unpack[CreateNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[CreateNetworkInterfaceResultTypeDef]:
+    ) -> TargetResults[CreateNetworkInterfaceResultTypeDef]:
         """Creates a network interface in the specified subnet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkInterface
@@ -2882,7 +2882,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_network_interface_permission(
         self, **kwargs: Unpack[CreateNetworkInterfacePermissionRequestTypeDef]
-    ) -> RegionResults[CreateNetworkInterfacePermissionResultTypeDef]:
+    ) -> TargetResults[CreateNetworkInterfacePermissionResultTypeDef]:
         """Grants an Amazon Web Services-authorized account permission to attach the
         specified network interface to an instance in their account.
 
@@ -2892,7 +2892,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_placement_group(
         self, **kwargs: Unpack[CreatePlacementGroupRequestTypeDef]
-    ) -> RegionResults[CreatePlacementGroupResultTypeDef]:
+    ) -> TargetResults[CreatePlacementGroupResultTypeDef]:
         """Creates a placement group in which to launch instances. The strategy of
         the placement group determines how the instances are organized within the
         group.
@@ -2903,7 +2903,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_public_ipv4_pool(
         self, **kwargs: Unpack[CreatePublicIpv4PoolRequestTypeDef]
-    ) -> RegionResults[CreatePublicIpv4PoolResultTypeDef]:
+    ) -> TargetResults[CreatePublicIpv4PoolResultTypeDef]:
         """Creates a public IPv4 address pool. A public IPv4 pool is an EC2 IP
         address pool required for the public IPv4 CIDRs that you own and bring to
         Amazon Web Services to manage with IPAM. IPv6 addresses you bring to
@@ -2916,7 +2916,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_replace_root_volume_task(
         self, **kwargs: Unpack[CreateReplaceRootVolumeTaskRequestTypeDef]
-    ) -> RegionResults[CreateReplaceRootVolumeTaskResultTypeDef]:
+    ) -> TargetResults[CreateReplaceRootVolumeTaskResultTypeDef]:
         """Replaces the EBS-backed root volume for a running instance with a new
         volume that is restored to the original root volume's launch state, that
         is restored to a specific snapshot taken from the original root volume, or
@@ -2929,7 +2929,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_reserved_instances_listing(
         self, **kwargs: Unpack[CreateReservedInstancesListingRequestTypeDef]
-    ) -> RegionResults[CreateReservedInstancesListingResultTypeDef]:
+    ) -> TargetResults[CreateReservedInstancesListingResultTypeDef]:
         """Creates a listing for Amazon EC2 Standard Reserved Instances to be sold in
         the Reserved Instance Marketplace. You can submit one Standard Reserved
         Instance listing at a time. To get a list of your Standard Reserved
@@ -2941,7 +2941,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_restore_image_task(
         self, **kwargs: Unpack[CreateRestoreImageTaskRequestTypeDef]
-    ) -> RegionResults[CreateRestoreImageTaskResultTypeDef]:
+    ) -> TargetResults[CreateRestoreImageTaskResultTypeDef]:
         """Starts a task that restores an AMI from an Amazon S3 object that was
         previously created by using CreateStoreImageTask.
 
@@ -2951,7 +2951,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_route(
         self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> RegionResults[CreateRouteResultTypeDef]:
+    ) -> TargetResults[CreateRouteResultTypeDef]:
         """Creates a route in a route table within a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRoute
@@ -2960,7 +2960,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_route_server(
         self, **kwargs: Unpack[CreateRouteServerRequestTypeDef]
-    ) -> RegionResults[CreateRouteServerResultTypeDef]:
+    ) -> TargetResults[CreateRouteServerResultTypeDef]:
         """Creates a new route server to manage dynamic routing in a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServer
@@ -2969,7 +2969,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_route_server_endpoint(
         self, **kwargs: Unpack[CreateRouteServerEndpointRequestTypeDef]
-    ) -> RegionResults[CreateRouteServerEndpointResultTypeDef]:
+    ) -> TargetResults[CreateRouteServerEndpointResultTypeDef]:
         """Creates a new endpoint for a route server in a specified subnet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServerEndpoint
@@ -2978,7 +2978,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_route_server_peer(
         self, **kwargs: Unpack[CreateRouteServerPeerRequestTypeDef]
-    ) -> RegionResults[CreateRouteServerPeerResultTypeDef]:
+    ) -> TargetResults[CreateRouteServerPeerResultTypeDef]:
         """Creates a new BGP peer for a specified route server endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateRouteServerPeer
@@ -2987,7 +2987,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_route_table(
         self, **kwargs: Unpack[CreateRouteTableRequestTypeDef]
-    ) -> RegionResults[CreateRouteTableResultTypeDef]:
+    ) -> TargetResults[CreateRouteTableResultTypeDef]:
         """Creates a route table for the specified VPC. After you create a route
         table, you can add routes and associate the table with a subnet.
 
@@ -2997,7 +2997,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_secondary_network(
         self, **kwargs: Unpack[CreateSecondaryNetworkRequestTypeDef]
-    ) -> RegionResults[CreateSecondaryNetworkResultTypeDef]:
+    ) -> TargetResults[CreateSecondaryNetworkResultTypeDef]:
         """Creates a secondary network.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecondaryNetwork
@@ -3006,7 +3006,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_secondary_subnet(
         self, **kwargs: Unpack[CreateSecondarySubnetRequestTypeDef]
-    ) -> RegionResults[CreateSecondarySubnetResultTypeDef]:
+    ) -> TargetResults[CreateSecondarySubnetResultTypeDef]:
         """Creates a secondary subnet in a secondary network.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecondarySubnet
@@ -3015,7 +3015,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_security_group(
         self, **kwargs: Unpack[CreateSecurityGroupRequestTypeDef]
-    ) -> RegionResults[CreateSecurityGroupResultTypeDef]:
+    ) -> TargetResults[CreateSecurityGroupResultTypeDef]:
         """Creates a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateSecurityGroup
@@ -3024,7 +3024,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> RegionResults[SnapshotResponseTypeDef]:
+    ) -> TargetResults[SnapshotResponseTypeDef]:
         """Creates a snapshot of an EBS volume and stores it in Amazon S3. You can
         use snapshots for backups, to make copies of EBS volumes, and to save data
         before shutting down an instance.
@@ -3035,7 +3035,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_snapshots(
         self, **kwargs: Unpack[CreateSnapshotsRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotsResultTypeDef]:
+    ) -> TargetResults[CreateSnapshotsResultTypeDef]:
         """Creates crash-consistent snapshots of multiple EBS volumes attached to an
         Amazon EC2 instance. Volumes are chosen by specifying an instance. Each
         volume attached to the specified instance will produce one snapshot that
@@ -3050,7 +3050,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_spot_datafeed_subscription(
         self, **kwargs: Unpack[CreateSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateSpotDatafeedSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateSpotDatafeedSubscriptionResultTypeDef]:
         """Creates a data feed for Spot Instances, enabling you to view Spot Instance
         usage logs. You can create one data feed per Amazon Web Services account.
         For more information, see Spot Instance data feed in the Amazon EC2 User
@@ -3062,7 +3062,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_store_image_task(
         self, **kwargs: Unpack[CreateStoreImageTaskRequestTypeDef]
-    ) -> RegionResults[CreateStoreImageTaskResultTypeDef]:
+    ) -> TargetResults[CreateStoreImageTaskResultTypeDef]:
         """Stores an AMI as a single object in an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateStoreImageTask
@@ -3071,7 +3071,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_subnet(
         self, **kwargs: Unpack[CreateSubnetRequestTypeDef]
-    ) -> RegionResults[CreateSubnetResultTypeDef]:
+    ) -> TargetResults[CreateSubnetResultTypeDef]:
         """Creates a subnet in the specified VPC. For an IPv4 only subnet, specify an
         IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6
         only subnet or a dual stack subnet instead. For an IPv6 only subnet,
@@ -3084,7 +3084,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_subnet_cidr_reservation(
         self, **kwargs: Unpack[CreateSubnetCidrReservationRequestTypeDef]
-    ) -> RegionResults[CreateSubnetCidrReservationResultTypeDef]:
+    ) -> TargetResults[CreateSubnetCidrReservationResultTypeDef]:
         """Creates a subnet CIDR reservation. For more information, see Subnet CIDR
         reservations in the Amazon VPC User Guide and Manage prefixes for your
         network interfaces in the Amazon EC2 User Guide.
@@ -3095,7 +3095,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Amazon EC2
         resource or resources. When you specify an existing tag key, the value is
         overwritten with the new value. Each resource can have a maximum of 50
@@ -3108,7 +3108,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_traffic_mirror_filter(
         self, **kwargs: Unpack[CreateTrafficMirrorFilterRequestTypeDef]
-    ) -> RegionResults[CreateTrafficMirrorFilterResultTypeDef]:
+    ) -> TargetResults[CreateTrafficMirrorFilterResultTypeDef]:
         """Creates a Traffic Mirror filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorFilter
@@ -3117,7 +3117,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_traffic_mirror_filter_rule(
         self, **kwargs: Unpack[CreateTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> RegionResults[CreateTrafficMirrorFilterRuleResultTypeDef]:
+    ) -> TargetResults[CreateTrafficMirrorFilterRuleResultTypeDef]:
         """Creates a Traffic Mirror filter rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorFilterRule
@@ -3126,7 +3126,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_traffic_mirror_session(
         self, **kwargs: Unpack[CreateTrafficMirrorSessionRequestTypeDef]
-    ) -> RegionResults[CreateTrafficMirrorSessionResultTypeDef]:
+    ) -> TargetResults[CreateTrafficMirrorSessionResultTypeDef]:
         """Creates a Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorSession
@@ -3135,7 +3135,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_traffic_mirror_target(
         self, **kwargs: Unpack[CreateTrafficMirrorTargetRequestTypeDef]
-    ) -> RegionResults[CreateTrafficMirrorTargetResultTypeDef]:
+    ) -> TargetResults[CreateTrafficMirrorTargetResultTypeDef]:
         """Creates a target for your Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTrafficMirrorTarget
@@ -3144,7 +3144,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway(
         self, **kwargs: Unpack[CreateTransitGatewayRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayResultTypeDef]:
         """Creates a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGateway
@@ -3153,7 +3153,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_connect(
         self, **kwargs: Unpack[CreateTransitGatewayConnectRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayConnectResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayConnectResultTypeDef]:
         """Creates a Connect attachment from a specified transit gateway attachment.
         A Connect attachment is a GRE-based tunnel attachment that you can use to
         establish a connection between a transit gateway and an appliance.
@@ -3164,7 +3164,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_connect_peer(
         self, **kwargs: Unpack[CreateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayConnectPeerResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayConnectPeerResultTypeDef]:
         """Creates a Connect peer for a specified transit gateway Connect attachment
         between a transit gateway and an appliance.
 
@@ -3174,7 +3174,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_metering_policy(
         self, **kwargs: Unpack[CreateTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayMeteringPolicyResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayMeteringPolicyResultTypeDef]:
         """Creates a metering policy for a transit gateway to track and measure
         network traffic.
 
@@ -3184,7 +3184,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_metering_policy_entry(
         self, **kwargs: Unpack[CreateTransitGatewayMeteringPolicyEntryRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayMeteringPolicyEntryResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayMeteringPolicyEntryResultTypeDef]:
         """Creates an entry in a transit gateway metering policy to define traffic
         measurement rules.
 
@@ -3194,7 +3194,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_multicast_domain(
         self, **kwargs: Unpack[CreateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayMulticastDomainResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayMulticastDomainResultTypeDef]:
         """Creates a multicast domain using the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayMulticastDomain
@@ -3203,7 +3203,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_peering_attachment(
         self, **kwargs: Unpack[CreateTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayPeeringAttachmentResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayPeeringAttachmentResultTypeDef]:
         """Requests a transit gateway peering attachment between the specified
         transit gateway (requester) and a peer transit gateway (accepter). The
         peer transit gateway can be in your account or a different Amazon Web
@@ -3215,7 +3215,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_policy_table(
         self, **kwargs: Unpack[CreateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayPolicyTableResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayPolicyTableResultTypeDef]:
         """Creates a transit gateway policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayPolicyTable
@@ -3224,7 +3224,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_prefix_list_reference(
         self, **kwargs: Unpack[CreateTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayPrefixListReferenceResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayPrefixListReferenceResultTypeDef]:
         """Creates a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -3234,7 +3234,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_route(
         self, **kwargs: Unpack[CreateTransitGatewayRouteRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayRouteResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayRouteResultTypeDef]:
         """Creates a static route for the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRoute
@@ -3243,7 +3243,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_route_table(
         self, **kwargs: Unpack[CreateTransitGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayRouteTableResultTypeDef]:
         """Creates a route table for the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRouteTable
@@ -3252,7 +3252,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_route_table_announcement(
         self, **kwargs: Unpack[CreateTransitGatewayRouteTableAnnouncementRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayRouteTableAnnouncementResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayRouteTableAnnouncementResultTypeDef]:
         """Advertises a new transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayRouteTableAnnouncement
@@ -3261,7 +3261,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_transit_gateway_vpc_attachment(
         self, **kwargs: Unpack[CreateTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayVpcAttachmentResultTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayVpcAttachmentResultTypeDef]:
         """Attaches the specified VPC to the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayVpcAttachment
@@ -3270,7 +3270,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_verified_access_endpoint(
         self, **kwargs: Unpack[CreateVerifiedAccessEndpointRequestTypeDef]
-    ) -> RegionResults[CreateVerifiedAccessEndpointResultTypeDef]:
+    ) -> TargetResults[CreateVerifiedAccessEndpointResultTypeDef]:
         """An Amazon Web Services Verified Access endpoint is where you define your
         application along with an optional endpoint-level access policy.
 
@@ -3280,7 +3280,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_verified_access_group(
         self, **kwargs: Unpack[CreateVerifiedAccessGroupRequestTypeDef]
-    ) -> RegionResults[CreateVerifiedAccessGroupResultTypeDef]:
+    ) -> TargetResults[CreateVerifiedAccessGroupResultTypeDef]:
         """An Amazon Web Services Verified Access group is a collection of Amazon Web
         Services Verified Access endpoints who's associated applications have
         similar security requirements. Each instance within a Verified Access
@@ -3294,7 +3294,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_verified_access_instance(
         self, **kwargs: Unpack[CreateVerifiedAccessInstanceRequestTypeDef]
-    ) -> RegionResults[CreateVerifiedAccessInstanceResultTypeDef]:
+    ) -> TargetResults[CreateVerifiedAccessInstanceResultTypeDef]:
         """An Amazon Web Services Verified Access instance is a regional entity that
         evaluates application requests and grants access only when your security
         requirements are met.
@@ -3305,7 +3305,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_verified_access_trust_provider(
         self, **kwargs: Unpack[CreateVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> RegionResults[CreateVerifiedAccessTrustProviderResultTypeDef]:
+    ) -> TargetResults[CreateVerifiedAccessTrustProviderResultTypeDef]:
         """A trust provider is a third-party entity that creates, maintains, and
         manages identity information for users and devices. When an application
         request is made, the identity information sent by the trust provider is
@@ -3318,7 +3318,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_volume(
         self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> RegionResults[VolumeResponseTypeDef]:
+    ) -> TargetResults[VolumeResponseTypeDef]:
         """Creates an EBS volume that can be attached to an instance in the same
         Availability Zone.
 
@@ -3328,7 +3328,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc(
         self, **kwargs: Unpack[CreateVpcRequestTypeDef]
-    ) -> RegionResults[CreateVpcResultTypeDef]:
+    ) -> TargetResults[CreateVpcResultTypeDef]:
         """Creates a VPC with the specified CIDR blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateVpc
@@ -3337,7 +3337,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_block_public_access_exclusion(
         self, **kwargs: Unpack[CreateVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> RegionResults[CreateVpcBlockPublicAccessExclusionResultTypeDef]:
+    ) -> TargetResults[CreateVpcBlockPublicAccessExclusionResultTypeDef]:
         """Create a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -3352,7 +3352,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_encryption_control(
         self, **kwargs: Unpack[CreateVpcEncryptionControlRequestTypeDef]
-    ) -> RegionResults[CreateVpcEncryptionControlResultTypeDef]:
+    ) -> TargetResults[CreateVpcEncryptionControlResultTypeDef]:
         """Creates a VPC Encryption Control configuration for a specified VPC. VPC
         Encryption Control enables you to enforce encryption for all data in
         transit within and between VPCs to meet compliance requirements for
@@ -3364,7 +3364,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_endpoint(
         self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointResultTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointResultTypeDef]:
         """Creates a VPC endpoint. A VPC endpoint provides a private connection
         between the specified VPC and the specified endpoint service. You can use
         an endpoint service provided by Amazon Web Services, an Amazon Web
@@ -3377,7 +3377,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_endpoint_connection_notification(
         self, **kwargs: Unpack[CreateVpcEndpointConnectionNotificationRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointConnectionNotificationResultTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointConnectionNotificationResultTypeDef]:
         """Creates a connection notification for a specified VPC endpoint or VPC
         endpoint service. A connection notification notifies you of specific
         endpoint events. You must create an SNS topic to receive notifications.
@@ -3390,7 +3390,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_endpoint_service_configuration(
         self, **kwargs: Unpack[CreateVpcEndpointServiceConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointServiceConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointServiceConfigurationResultTypeDef]:
         """Creates a VPC endpoint service to which service consumers (Amazon Web
         Services accounts, users, and IAM roles) can connect.
 
@@ -3400,7 +3400,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpc_peering_connection(
         self, **kwargs: Unpack[CreateVpcPeeringConnectionRequestTypeDef]
-    ) -> RegionResults[CreateVpcPeeringConnectionResultTypeDef]:
+    ) -> TargetResults[CreateVpcPeeringConnectionResultTypeDef]:
         """Requests a VPC peering connection between two VPCs: a requester VPC that
         you own and an accepter VPC with which to create the connection. The
         accepter VPC can belong to another Amazon Web Services account and can be
@@ -3413,7 +3413,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpn_concentrator(
         self, **kwargs: Unpack[CreateVpnConcentratorRequestTypeDef]
-    ) -> RegionResults[CreateVpnConcentratorResultTypeDef]:
+    ) -> TargetResults[CreateVpnConcentratorResultTypeDef]:
         """Creates a VPN concentrator that aggregates multiple VPN connections to a
         transit gateway.
 
@@ -3423,7 +3423,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpn_connection(
         self, **kwargs: Unpack[CreateVpnConnectionRequestTypeDef]
-    ) -> RegionResults[CreateVpnConnectionResultTypeDef]:
+    ) -> TargetResults[CreateVpnConnectionResultTypeDef]:
         """Creates a VPN connection between an existing virtual private gateway or
         transit gateway and a customer gateway. The supported connection type is
         ipsec.1.
@@ -3434,7 +3434,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpn_connection_route(
         self, **kwargs: Unpack[CreateVpnConnectionRouteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a static route associated with a VPN connection between an
         existing virtual private gateway and a VPN customer gateway. The static
         route allows traffic to be routed from the virtual private gateway to the
@@ -3446,7 +3446,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def create_vpn_gateway(
         self, **kwargs: Unpack[CreateVpnGatewayRequestTypeDef]
-    ) -> RegionResults[CreateVpnGatewayResultTypeDef]:
+    ) -> TargetResults[CreateVpnGatewayResultTypeDef]:
         """Creates a virtual private gateway. A virtual private gateway is the
         endpoint on the VPC side of your VPN connection. You can create a virtual
         private gateway before creating the VPC itself.
@@ -3457,7 +3457,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_capacity_manager_data_export(
         self, **kwargs: Unpack[DeleteCapacityManagerDataExportRequestTypeDef]
-    ) -> RegionResults[DeleteCapacityManagerDataExportResultTypeDef]:
+    ) -> TargetResults[DeleteCapacityManagerDataExportResultTypeDef]:
         """Deletes an existing Capacity Manager data export configuration. This stops
         future scheduled exports but does not delete previously exported files
         from S3.
@@ -3468,7 +3468,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_carrier_gateway(
         self, **kwargs: Unpack[DeleteCarrierGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteCarrierGatewayResultTypeDef]:
+    ) -> TargetResults[DeleteCarrierGatewayResultTypeDef]:
         """Deletes a carrier gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCarrierGateway
@@ -3477,7 +3477,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_client_vpn_endpoint(
         self, **kwargs: Unpack[DeleteClientVpnEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteClientVpnEndpointResultTypeDef]:
+    ) -> TargetResults[DeleteClientVpnEndpointResultTypeDef]:
         """Deletes the specified Client VPN endpoint. You must disassociate all
         target networks before you can delete a Client VPN endpoint.
 
@@ -3487,7 +3487,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_client_vpn_route(
         self, **kwargs: Unpack[DeleteClientVpnRouteRequestTypeDef]
-    ) -> RegionResults[DeleteClientVpnRouteResultTypeDef]:
+    ) -> TargetResults[DeleteClientVpnRouteResultTypeDef]:
         """Deletes a route from a Client VPN endpoint. You can only delete routes
         that you manually added using the CreateClientVpnRoute action. You cannot
         delete routes that were automatically added when associating a subnet. To
@@ -3500,7 +3500,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_coip_cidr(
         self, **kwargs: Unpack[DeleteCoipCidrRequestTypeDef]
-    ) -> RegionResults[DeleteCoipCidrResultTypeDef]:
+    ) -> TargetResults[DeleteCoipCidrResultTypeDef]:
         """Deletes a range of customer-owned IP addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCoipCidr
@@ -3509,7 +3509,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_coip_pool(
         self, **kwargs: Unpack[DeleteCoipPoolRequestTypeDef]
-    ) -> RegionResults[DeleteCoipPoolResultTypeDef]:
+    ) -> TargetResults[DeleteCoipPoolResultTypeDef]:
         """Deletes a pool of customer-owned IP (CoIP) addresses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteCoipPool
@@ -3518,7 +3518,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_customer_gateway(
         self, **kwargs: Unpack[DeleteCustomerGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified customer gateway. You must delete the VPN connection
         before you can delete the customer gateway.
 
@@ -3528,7 +3528,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_dhcp_options(
         self, **kwargs: Unpack[DeleteDhcpOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of DHCP options. You must disassociate the set
         of DHCP options before you can delete it. You can disassociate the set of
         DHCP options by associating either a new set of options or the default set
@@ -3540,7 +3540,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_egress_only_internet_gateway(
         self, **kwargs: Unpack[DeleteEgressOnlyInternetGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteEgressOnlyInternetGatewayResultTypeDef]:
+    ) -> TargetResults[DeleteEgressOnlyInternetGatewayResultTypeDef]:
         """Deletes an egress-only internet gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteEgressOnlyInternetGateway
@@ -3549,7 +3549,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_fleets(
         self, **kwargs: Unpack[DeleteFleetsRequestTypeDef]
-    ) -> RegionResults[DeleteFleetsResultTypeDef]:
+    ) -> TargetResults[DeleteFleetsResultTypeDef]:
         """Deletes the specified EC2 Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFleets
@@ -3558,7 +3558,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_flow_logs(
         self, **kwargs: Unpack[DeleteFlowLogsRequestTypeDef]
-    ) -> RegionResults[DeleteFlowLogsResultTypeDef]:
+    ) -> TargetResults[DeleteFlowLogsResultTypeDef]:
         """Deletes one or more flow logs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFlowLogs
@@ -3567,7 +3567,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_fpga_image(
         self, **kwargs: Unpack[DeleteFpgaImageRequestTypeDef]
-    ) -> RegionResults[DeleteFpgaImageResultTypeDef]:
+    ) -> TargetResults[DeleteFpgaImageResultTypeDef]:
         """Deletes the specified Amazon FPGA Image (AFI).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteFpgaImage
@@ -3576,7 +3576,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_image_usage_report(
         self, **kwargs: Unpack[DeleteImageUsageReportRequestTypeDef]
-    ) -> RegionResults[DeleteImageUsageReportResultTypeDef]:
+    ) -> TargetResults[DeleteImageUsageReportResultTypeDef]:
         """Deletes the specified image usage report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteImageUsageReport
@@ -3585,7 +3585,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_instance_connect_endpoint(
         self, **kwargs: Unpack[DeleteInstanceConnectEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceConnectEndpointResultTypeDef]:
+    ) -> TargetResults[DeleteInstanceConnectEndpointResultTypeDef]:
         """Deletes the specified EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteInstanceConnectEndpoint
@@ -3594,7 +3594,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_instance_event_window(
         self, **kwargs: Unpack[DeleteInstanceEventWindowRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceEventWindowResultTypeDef]:
+    ) -> TargetResults[DeleteInstanceEventWindowResultTypeDef]:
         """Deletes the specified event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteInstanceEventWindow
@@ -3603,7 +3603,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_internet_gateway(
         self, **kwargs: Unpack[DeleteInternetGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified internet gateway. You must detach the internet
         gateway from the VPC before you can delete it.
 
@@ -3613,7 +3613,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam(
         self, **kwargs: Unpack[DeleteIpamRequestTypeDef]
-    ) -> RegionResults[DeleteIpamResultTypeDef]:
+    ) -> TargetResults[DeleteIpamResultTypeDef]:
         """Delete an IPAM. Deleting an IPAM removes all monitored data associated
         with the IPAM including the historical data for CIDRs.
 
@@ -3624,7 +3624,7 @@ class MultiRegionEC2(MultiRegionClient):
     def delete_ipam_external_resource_verification_token(
         self,
         **kwargs: Unpack[DeleteIpamExternalResourceVerificationTokenRequestTypeDef],
-    ) -> RegionResults[DeleteIpamExternalResourceVerificationTokenResultTypeDef]:
+    ) -> TargetResults[DeleteIpamExternalResourceVerificationTokenResultTypeDef]:
         """Delete a verification token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamExternalResourceVerificationToken
@@ -3633,7 +3633,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_policy(
         self, **kwargs: Unpack[DeleteIpamPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteIpamPolicyResultTypeDef]:
+    ) -> TargetResults[DeleteIpamPolicyResultTypeDef]:
         """Deletes an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamPolicy
@@ -3642,7 +3642,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_pool(
         self, **kwargs: Unpack[DeleteIpamPoolRequestTypeDef]
-    ) -> RegionResults[DeleteIpamPoolResultTypeDef]:
+    ) -> TargetResults[DeleteIpamPoolResultTypeDef]:
         """Delete an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamPool
@@ -3651,7 +3651,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_prefix_list_resolver(
         self, **kwargs: Unpack[DeleteIpamPrefixListResolverRequestTypeDef]
-    ) -> RegionResults[DeleteIpamPrefixListResolverResultTypeDef]:
+    ) -> TargetResults[DeleteIpamPrefixListResolverResultTypeDef]:
         """Deletes an IPAM prefix list resolver. Before deleting a resolver, you must
         first delete all resolver targets associated with it.
 
@@ -3661,7 +3661,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_prefix_list_resolver_target(
         self, **kwargs: Unpack[DeleteIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> RegionResults[DeleteIpamPrefixListResolverTargetResultTypeDef]:
+    ) -> TargetResults[DeleteIpamPrefixListResolverTargetResultTypeDef]:
         """Deletes an IPAM prefix list resolver target. This removes the association
         between the resolver and the managed prefix list, stopping automatic CIDR
         synchronization.
@@ -3672,7 +3672,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_resource_discovery(
         self, **kwargs: Unpack[DeleteIpamResourceDiscoveryRequestTypeDef]
-    ) -> RegionResults[DeleteIpamResourceDiscoveryResultTypeDef]:
+    ) -> TargetResults[DeleteIpamResourceDiscoveryResultTypeDef]:
         """Deletes an IPAM resource discovery. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -3683,7 +3683,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_ipam_scope(
         self, **kwargs: Unpack[DeleteIpamScopeRequestTypeDef]
-    ) -> RegionResults[DeleteIpamScopeResultTypeDef]:
+    ) -> TargetResults[DeleteIpamScopeResultTypeDef]:
         """Delete the scope for an IPAM. You cannot delete the default scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamScope
@@ -3692,7 +3692,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_key_pair(
         self, **kwargs: Unpack[DeleteKeyPairRequestTypeDef]
-    ) -> RegionResults[DeleteKeyPairResultTypeDef]:
+    ) -> TargetResults[DeleteKeyPairResultTypeDef]:
         """Deletes the specified key pair, by removing the public key from Amazon
         EC2.
 
@@ -3702,7 +3702,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_launch_template(
         self, **kwargs: Unpack[DeleteLaunchTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteLaunchTemplateResultTypeDef]:
+    ) -> TargetResults[DeleteLaunchTemplateResultTypeDef]:
         """Deletes a launch template. Deleting a launch template deletes all of its
         versions.
 
@@ -3712,7 +3712,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_launch_template_versions(
         self, **kwargs: Unpack[DeleteLaunchTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[DeleteLaunchTemplateVersionsResultTypeDef]:
+    ) -> TargetResults[DeleteLaunchTemplateVersionsResultTypeDef]:
         """Deletes one or more versions of a launch template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLaunchTemplateVersions
@@ -3721,7 +3721,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_local_gateway_route(
         self, **kwargs: Unpack[DeleteLocalGatewayRouteRequestTypeDef]
-    ) -> RegionResults[DeleteLocalGatewayRouteResultTypeDef]:
+    ) -> TargetResults[DeleteLocalGatewayRouteResultTypeDef]:
         """Deletes the specified route from the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayRoute
@@ -3730,7 +3730,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_local_gateway_route_table(
         self, **kwargs: Unpack[DeleteLocalGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[DeleteLocalGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[DeleteLocalGatewayRouteTableResultTypeDef]:
         """Deletes a local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayRouteTable
@@ -3742,7 +3742,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResultTypeDef
     ]:
         """Deletes a local gateway route table virtual interface group association.
@@ -3755,7 +3755,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_local_gateway_route_table_vpc_association(
         self, **kwargs: Unpack[DeleteLocalGatewayRouteTableVpcAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef]:
+    ) -> TargetResults[DeleteLocalGatewayRouteTableVpcAssociationResultTypeDef]:
         """Deletes the specified association between a VPC and local gateway route
         table.
 
@@ -3765,7 +3765,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_local_gateway_virtual_interface(
         self, **kwargs: Unpack[DeleteLocalGatewayVirtualInterfaceRequestTypeDef]
-    ) -> RegionResults[DeleteLocalGatewayVirtualInterfaceResultTypeDef]:
+    ) -> TargetResults[DeleteLocalGatewayVirtualInterfaceResultTypeDef]:
         """Deletes the specified local gateway virtual interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayVirtualInterface
@@ -3774,7 +3774,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_local_gateway_virtual_interface_group(
         self, **kwargs: Unpack[DeleteLocalGatewayVirtualInterfaceGroupRequestTypeDef]
-    ) -> RegionResults[DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef]:
+    ) -> TargetResults[DeleteLocalGatewayVirtualInterfaceGroupResultTypeDef]:
         """Delete the specified local gateway interface group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteLocalGatewayVirtualInterfaceGroup
@@ -3783,7 +3783,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_managed_prefix_list(
         self, **kwargs: Unpack[DeleteManagedPrefixListRequestTypeDef]
-    ) -> RegionResults[DeleteManagedPrefixListResultTypeDef]:
+    ) -> TargetResults[DeleteManagedPrefixListResultTypeDef]:
         """Deletes the specified managed prefix list. You must first remove all
         references to the prefix list in your resources.
 
@@ -3793,7 +3793,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_nat_gateway(
         self, **kwargs: Unpack[DeleteNatGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteNatGatewayResultTypeDef]:
+    ) -> TargetResults[DeleteNatGatewayResultTypeDef]:
         """Deletes the specified NAT gateway. Deleting a public NAT gateway
         disassociates its Elastic IP address, but does not release the address
         from your account. Deleting a NAT gateway does not delete any NAT gateway
@@ -3805,7 +3805,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_acl(
         self, **kwargs: Unpack[DeleteNetworkAclRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified network ACL. You can't delete the ACL if it's
         associated with any subnets. You can't delete the default network ACL.
 
@@ -3815,7 +3815,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_acl_entry(
         self, **kwargs: Unpack[DeleteNetworkAclEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified ingress or egress entry (rule) from the specified
         network ACL.
 
@@ -3825,7 +3825,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_insights_access_scope(
         self, **kwargs: Unpack[DeleteNetworkInsightsAccessScopeRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkInsightsAccessScopeResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkInsightsAccessScopeResultTypeDef]:
         """Deletes the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAccessScope
@@ -3834,7 +3834,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_insights_access_scope_analysis(
         self, **kwargs: Unpack[DeleteNetworkInsightsAccessScopeAnalysisRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkInsightsAccessScopeAnalysisResultTypeDef]:
         """Deletes the specified Network Access Scope analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAccessScopeAnalysis
@@ -3843,7 +3843,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_insights_analysis(
         self, **kwargs: Unpack[DeleteNetworkInsightsAnalysisRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkInsightsAnalysisResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkInsightsAnalysisResultTypeDef]:
         """Deletes the specified network insights analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsAnalysis
@@ -3852,7 +3852,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_insights_path(
         self, **kwargs: Unpack[DeleteNetworkInsightsPathRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkInsightsPathResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkInsightsPathResultTypeDef]:
         """Deletes the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkInsightsPath
@@ -3861,7 +3861,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_interface(
         self, **kwargs: Unpack[DeleteNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified network interface. You must detach the network
         interface before you can delete it.
 
@@ -3871,7 +3871,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_network_interface_permission(
         self, **kwargs: Unpack[DeleteNetworkInterfacePermissionRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkInterfacePermissionResultTypeDef]:
+    ) -> TargetResults[DeleteNetworkInterfacePermissionResultTypeDef]:
         """Deletes a permission for a network interface. By default, you cannot
         delete the permission if the account for which you're removing the
         permission has attached the network interface to an instance. However, you
@@ -3883,7 +3883,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_placement_group(
         self, **kwargs: Unpack[DeletePlacementGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified placement group. You must terminate all instances in
         the placement group before you can delete the placement group. For more
         information, see Placement groups in the Amazon EC2 User Guide.
@@ -3894,7 +3894,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_public_ipv4_pool(
         self, **kwargs: Unpack[DeletePublicIpv4PoolRequestTypeDef]
-    ) -> RegionResults[DeletePublicIpv4PoolResultTypeDef]:
+    ) -> TargetResults[DeletePublicIpv4PoolResultTypeDef]:
         """Delete a public IPv4 pool. A public IPv4 pool is an EC2 IP address pool
         required for the public IPv4 CIDRs that you own and bring to Amazon Web
         Services to manage with IPAM. IPv6 addresses you bring to Amazon Web
@@ -3906,7 +3906,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_queued_reserved_instances(
         self, **kwargs: Unpack[DeleteQueuedReservedInstancesRequestTypeDef]
-    ) -> RegionResults[DeleteQueuedReservedInstancesResultTypeDef]:
+    ) -> TargetResults[DeleteQueuedReservedInstancesResultTypeDef]:
         """Deletes the queued purchases for the specified Reserved Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteQueuedReservedInstances
@@ -3915,7 +3915,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_route(
         self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified route from the specified route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRoute
@@ -3924,7 +3924,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_route_server(
         self, **kwargs: Unpack[DeleteRouteServerRequestTypeDef]
-    ) -> RegionResults[DeleteRouteServerResultTypeDef]:
+    ) -> TargetResults[DeleteRouteServerResultTypeDef]:
         """Deletes the specified route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServer
@@ -3933,7 +3933,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_route_server_endpoint(
         self, **kwargs: Unpack[DeleteRouteServerEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteRouteServerEndpointResultTypeDef]:
+    ) -> TargetResults[DeleteRouteServerEndpointResultTypeDef]:
         """Deletes the specified route server endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServerEndpoint
@@ -3942,7 +3942,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_route_server_peer(
         self, **kwargs: Unpack[DeleteRouteServerPeerRequestTypeDef]
-    ) -> RegionResults[DeleteRouteServerPeerResultTypeDef]:
+    ) -> TargetResults[DeleteRouteServerPeerResultTypeDef]:
         """Deletes the specified BGP peer from a route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteRouteServerPeer
@@ -3951,7 +3951,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_route_table(
         self, **kwargs: Unpack[DeleteRouteTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified route table. You must disassociate the route table
         from any subnets before you can delete it. You can't delete the main route
         table.
@@ -3962,7 +3962,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_secondary_network(
         self, **kwargs: Unpack[DeleteSecondaryNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteSecondaryNetworkResultTypeDef]:
+    ) -> TargetResults[DeleteSecondaryNetworkResultTypeDef]:
         """Deletes a secondary network. You must delete all secondary subnets in the
         secondary network before you can delete the secondary network.
 
@@ -3972,7 +3972,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_secondary_subnet(
         self, **kwargs: Unpack[DeleteSecondarySubnetRequestTypeDef]
-    ) -> RegionResults[DeleteSecondarySubnetResultTypeDef]:
+    ) -> TargetResults[DeleteSecondarySubnetResultTypeDef]:
         """Deletes a secondary subnet. A secondary subnet must not contain any
         secondary interfaces prior to deletion.
 
@@ -3982,7 +3982,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_security_group(
         self, **kwargs: Unpack[DeleteSecurityGroupRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityGroupResultTypeDef]:
+    ) -> TargetResults[DeleteSecurityGroupResultTypeDef]:
         """Deletes a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSecurityGroup
@@ -3991,7 +3991,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSnapshot
@@ -4000,7 +4000,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_spot_datafeed_subscription(
         self, **kwargs: Unpack[DeleteSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the data feed for Spot Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSpotDatafeedSubscription
@@ -4009,7 +4009,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_subnet(
         self, **kwargs: Unpack[DeleteSubnetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified subnet. You must terminate all running instances in
         the subnet before you can delete the subnet.
 
@@ -4019,7 +4019,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_subnet_cidr_reservation(
         self, **kwargs: Unpack[DeleteSubnetCidrReservationRequestTypeDef]
-    ) -> RegionResults[DeleteSubnetCidrReservationResultTypeDef]:
+    ) -> TargetResults[DeleteSubnetCidrReservationResultTypeDef]:
         """Deletes a subnet CIDR reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteSubnetCidrReservation
@@ -4028,7 +4028,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTags
@@ -4037,7 +4037,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_traffic_mirror_filter(
         self, **kwargs: Unpack[DeleteTrafficMirrorFilterRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficMirrorFilterResultTypeDef]:
+    ) -> TargetResults[DeleteTrafficMirrorFilterResultTypeDef]:
         """Deletes the specified Traffic Mirror filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorFilter
@@ -4046,7 +4046,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_traffic_mirror_filter_rule(
         self, **kwargs: Unpack[DeleteTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficMirrorFilterRuleResultTypeDef]:
+    ) -> TargetResults[DeleteTrafficMirrorFilterRuleResultTypeDef]:
         """Deletes the specified Traffic Mirror rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorFilterRule
@@ -4055,7 +4055,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_traffic_mirror_session(
         self, **kwargs: Unpack[DeleteTrafficMirrorSessionRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficMirrorSessionResultTypeDef]:
+    ) -> TargetResults[DeleteTrafficMirrorSessionResultTypeDef]:
         """Deletes the specified Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorSession
@@ -4064,7 +4064,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_traffic_mirror_target(
         self, **kwargs: Unpack[DeleteTrafficMirrorTargetRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficMirrorTargetResultTypeDef]:
+    ) -> TargetResults[DeleteTrafficMirrorTargetResultTypeDef]:
         """Deletes the specified Traffic Mirror target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTrafficMirrorTarget
@@ -4073,7 +4073,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway(
         self, **kwargs: Unpack[DeleteTransitGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayResultTypeDef]:
         """Deletes the specified transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGateway
@@ -4082,7 +4082,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_client_vpn_attachment(
         self, **kwargs: Unpack[DeleteTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayClientVpnAttachmentResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Deletes a Transit Gateway attachment for a Client VPN endpoint. The
         Transit Gateway owner can delete the attachment to remove the association
         between the Client VPN endpoint and the Transit Gateway.
@@ -4093,7 +4093,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_connect(
         self, **kwargs: Unpack[DeleteTransitGatewayConnectRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayConnectResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayConnectResultTypeDef]:
         """Deletes the specified Connect attachment. You must first delete any
         Connect peers for the attachment.
 
@@ -4103,7 +4103,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_connect_peer(
         self, **kwargs: Unpack[DeleteTransitGatewayConnectPeerRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayConnectPeerResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayConnectPeerResultTypeDef]:
         """Deletes the specified Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayConnectPeer
@@ -4112,7 +4112,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_metering_policy(
         self, **kwargs: Unpack[DeleteTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayMeteringPolicyResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayMeteringPolicyResultTypeDef]:
         """Deletes a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMeteringPolicy
@@ -4121,7 +4121,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_metering_policy_entry(
         self, **kwargs: Unpack[DeleteTransitGatewayMeteringPolicyEntryRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayMeteringPolicyEntryResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayMeteringPolicyEntryResultTypeDef]:
         """Deletes an entry from a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMeteringPolicyEntry
@@ -4130,7 +4130,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_multicast_domain(
         self, **kwargs: Unpack[DeleteTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayMulticastDomainResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayMulticastDomainResultTypeDef]:
         """Deletes the specified transit gateway multicast domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayMulticastDomain
@@ -4139,7 +4139,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_peering_attachment(
         self, **kwargs: Unpack[DeleteTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayPeeringAttachmentResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayPeeringAttachmentResultTypeDef]:
         """Deletes a transit gateway peering attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPeeringAttachment
@@ -4148,7 +4148,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_policy_table(
         self, **kwargs: Unpack[DeleteTransitGatewayPolicyTableRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayPolicyTableResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayPolicyTableResultTypeDef]:
         """Deletes the specified transit gateway policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPolicyTable
@@ -4157,7 +4157,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_prefix_list_reference(
         self, **kwargs: Unpack[DeleteTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayPrefixListReferenceResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayPrefixListReferenceResultTypeDef]:
         """Deletes a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -4167,7 +4167,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_route(
         self, **kwargs: Unpack[DeleteTransitGatewayRouteRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayRouteResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayRouteResultTypeDef]:
         """Deletes the specified route from the specified transit gateway route
         table.
 
@@ -4177,7 +4177,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_route_table(
         self, **kwargs: Unpack[DeleteTransitGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayRouteTableResultTypeDef]:
         """Deletes the specified transit gateway route table. If there are any route
         tables associated with the transit gateway route table, you must first run
         DisassociateRouteTable before you can delete the transit gateway route
@@ -4190,7 +4190,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_route_table_announcement(
         self, **kwargs: Unpack[DeleteTransitGatewayRouteTableAnnouncementRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayRouteTableAnnouncementResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayRouteTableAnnouncementResultTypeDef]:
         """Advertises to the transit gateway that a transit gateway route table is
         deleted.
 
@@ -4200,7 +4200,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_transit_gateway_vpc_attachment(
         self, **kwargs: Unpack[DeleteTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteTransitGatewayVpcAttachmentResultTypeDef]:
+    ) -> TargetResults[DeleteTransitGatewayVpcAttachmentResultTypeDef]:
         """Deletes the specified VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayVpcAttachment
@@ -4209,7 +4209,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_verified_access_endpoint(
         self, **kwargs: Unpack[DeleteVerifiedAccessEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteVerifiedAccessEndpointResultTypeDef]:
+    ) -> TargetResults[DeleteVerifiedAccessEndpointResultTypeDef]:
         """Delete an Amazon Web Services Verified Access endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessEndpoint
@@ -4218,7 +4218,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_verified_access_group(
         self, **kwargs: Unpack[DeleteVerifiedAccessGroupRequestTypeDef]
-    ) -> RegionResults[DeleteVerifiedAccessGroupResultTypeDef]:
+    ) -> TargetResults[DeleteVerifiedAccessGroupResultTypeDef]:
         """Delete an Amazon Web Services Verified Access group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessGroup
@@ -4227,7 +4227,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_verified_access_instance(
         self, **kwargs: Unpack[DeleteVerifiedAccessInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteVerifiedAccessInstanceResultTypeDef]:
+    ) -> TargetResults[DeleteVerifiedAccessInstanceResultTypeDef]:
         """Delete an Amazon Web Services Verified Access instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessInstance
@@ -4236,7 +4236,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_verified_access_trust_provider(
         self, **kwargs: Unpack[DeleteVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> RegionResults[DeleteVerifiedAccessTrustProviderResultTypeDef]:
+    ) -> TargetResults[DeleteVerifiedAccessTrustProviderResultTypeDef]:
         """Delete an Amazon Web Services Verified Access trust provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVerifiedAccessTrustProvider
@@ -4245,7 +4245,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_volume(
         self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified EBS volume. The volume must be in the available
         state (not attached to an instance).
 
@@ -4255,7 +4255,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc(
         self, **kwargs: Unpack[DeleteVpcRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified VPC. You must detach or delete all gateways and
         resources that are associated with the VPC before you can delete it. For
         example, you must terminate all instances running in the VPC, delete all
@@ -4270,7 +4270,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_block_public_access_exclusion(
         self, **kwargs: Unpack[DeleteVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> RegionResults[DeleteVpcBlockPublicAccessExclusionResultTypeDef]:
+    ) -> TargetResults[DeleteVpcBlockPublicAccessExclusionResultTypeDef]:
         """Delete a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -4285,7 +4285,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_encryption_control(
         self, **kwargs: Unpack[DeleteVpcEncryptionControlRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEncryptionControlResultTypeDef]:
+    ) -> TargetResults[DeleteVpcEncryptionControlResultTypeDef]:
         """Deletes a VPC Encryption Control configuration. This removes the
         encryption policy enforcement from the specified VPC.
 
@@ -4295,7 +4295,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_endpoint_connection_notifications(
         self, **kwargs: Unpack[DeleteVpcEndpointConnectionNotificationsRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointConnectionNotificationsResultTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointConnectionNotificationsResultTypeDef]:
         """Deletes the specified VPC endpoint connection notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpcEndpointConnectionNotifications
@@ -4304,7 +4304,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_endpoint_service_configurations(
         self, **kwargs: Unpack[DeleteVpcEndpointServiceConfigurationsRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointServiceConfigurationsResultTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointServiceConfigurationsResultTypeDef]:
         """Deletes the specified VPC endpoint service configurations. Before you can
         delete an endpoint service configuration, you must reject any Available or
         PendingAcceptance interface endpoint connections that are attached to the
@@ -4316,7 +4316,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_endpoints(
         self, **kwargs: Unpack[DeleteVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointsResultTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointsResultTypeDef]:
         """Deletes the specified VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpcEndpoints
@@ -4325,7 +4325,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpc_peering_connection(
         self, **kwargs: Unpack[DeleteVpcPeeringConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteVpcPeeringConnectionResultTypeDef]:
+    ) -> TargetResults[DeleteVpcPeeringConnectionResultTypeDef]:
         """Deletes a VPC peering connection. Either the owner of the requester VPC or
         the owner of the accepter VPC can delete the VPC peering connection if
         it's in the active state. The owner of the requester VPC can delete a VPC
@@ -4338,7 +4338,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpn_concentrator(
         self, **kwargs: Unpack[DeleteVpnConcentratorRequestTypeDef]
-    ) -> RegionResults[DeleteVpnConcentratorResultTypeDef]:
+    ) -> TargetResults[DeleteVpnConcentratorResultTypeDef]:
         """Deletes the specified VPN concentrator.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpnConcentrator
@@ -4347,7 +4347,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpn_connection(
         self, **kwargs: Unpack[DeleteVpnConnectionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified VPN connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteVpnConnection
@@ -4356,7 +4356,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpn_connection_route(
         self, **kwargs: Unpack[DeleteVpnConnectionRouteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified static route associated with a VPN connection
         between an existing virtual private gateway and a VPN customer gateway.
         The static route allows traffic to be routed from the virtual private
@@ -4368,7 +4368,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def delete_vpn_gateway(
         self, **kwargs: Unpack[DeleteVpnGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified virtual private gateway. You must first detach the
         virtual private gateway from the VPC. Note that you don't need to delete
         the virtual private gateway if you plan to delete and recreate the VPN
@@ -4380,7 +4380,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deprovision_byoip_cidr(
         self, **kwargs: Unpack[DeprovisionByoipCidrRequestTypeDef]
-    ) -> RegionResults[DeprovisionByoipCidrResultTypeDef]:
+    ) -> TargetResults[DeprovisionByoipCidrResultTypeDef]:
         """Releases the specified address range that you provisioned for use with
         your Amazon Web Services resources through bring your own IP addresses
         (BYOIP) and deletes the corresponding address pool.
@@ -4391,7 +4391,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deprovision_ipam_byoasn(
         self, **kwargs: Unpack[DeprovisionIpamByoasnRequestTypeDef]
-    ) -> RegionResults[DeprovisionIpamByoasnResultTypeDef]:
+    ) -> TargetResults[DeprovisionIpamByoasnResultTypeDef]:
         """Deprovisions your Autonomous System Number (ASN) from your Amazon Web
         Services account. This action can only be called after any BYOIP CIDR
         associations are removed from your Amazon Web Services account with
@@ -4404,7 +4404,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deprovision_ipam_pool_cidr(
         self, **kwargs: Unpack[DeprovisionIpamPoolCidrRequestTypeDef]
-    ) -> RegionResults[DeprovisionIpamPoolCidrResultTypeDef]:
+    ) -> TargetResults[DeprovisionIpamPoolCidrResultTypeDef]:
         """Deprovision a CIDR provisioned from an IPAM pool. If you deprovision a
         CIDR from a pool that has a source pool, the CIDR is recycled back into
         the source pool. For more information, see Deprovision pool CIDRs in the
@@ -4416,7 +4416,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deprovision_public_ipv4_pool_cidr(
         self, **kwargs: Unpack[DeprovisionPublicIpv4PoolCidrRequestTypeDef]
-    ) -> RegionResults[DeprovisionPublicIpv4PoolCidrResultTypeDef]:
+    ) -> TargetResults[DeprovisionPublicIpv4PoolCidrResultTypeDef]:
         """Deprovision a CIDR from a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeprovisionPublicIpv4PoolCidr
@@ -4425,7 +4425,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def deregister_image(
         self, **kwargs: Unpack[DeregisterImageRequestTypeDef]
-    ) -> RegionResults[DeregisterImageResultTypeDef]:
+    ) -> TargetResults[DeregisterImageResultTypeDef]:
         """Deregisters the specified AMI. A deregistered AMI can't be used to launch
         new instances.
 
@@ -4436,7 +4436,7 @@ class MultiRegionEC2(MultiRegionClient):
     def deregister_instance_event_notification_attributes(
         self,
         **kwargs: Unpack[DeregisterInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> RegionResults[DeregisterInstanceEventNotificationAttributesResultTypeDef]:
+    ) -> TargetResults[DeregisterInstanceEventNotificationAttributesResultTypeDef]:
         """Deregisters tag keys to prevent tags that have the specified tag keys from
         being included in scheduled event notifications for resources in the
         Region.
@@ -4448,7 +4448,7 @@ class MultiRegionEC2(MultiRegionClient):
     def deregister_transit_gateway_multicast_group_members(
         self,
         **kwargs: Unpack[DeregisterTransitGatewayMulticastGroupMembersRequestTypeDef],
-    ) -> RegionResults[DeregisterTransitGatewayMulticastGroupMembersResultTypeDef]:
+    ) -> TargetResults[DeregisterTransitGatewayMulticastGroupMembersResultTypeDef]:
         """Deregisters the specified members (network interfaces) from the transit
         gateway multicast group.
 
@@ -4459,7 +4459,7 @@ class MultiRegionEC2(MultiRegionClient):
     def deregister_transit_gateway_multicast_group_sources(
         self,
         **kwargs: Unpack[DeregisterTransitGatewayMulticastGroupSourcesRequestTypeDef],
-    ) -> RegionResults[DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
+    ) -> TargetResults[DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
         """Deregisters the specified sources (network interfaces) from the transit
         gateway multicast group.
 
@@ -4469,7 +4469,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_account_attributes(
         self, **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef]
-    ) -> RegionResults[DescribeAccountAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
         """Describes attributes of your Amazon Web Services account. The following
         are the supported account attributes:
 
@@ -4479,7 +4479,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_address_transfers(
         self, **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef]
-    ) -> RegionResults[DescribeAddressTransfersResultTypeDef]:
+    ) -> TargetResults[DescribeAddressTransfersResultTypeDef]:
         """Describes an Elastic IP address transfer. For more information, see
         Transfer Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -4489,7 +4489,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_addresses(
         self, **kwargs: Unpack[DescribeAddressesRequestTypeDef]
-    ) -> RegionResults[DescribeAddressesResultTypeDef]:
+    ) -> TargetResults[DescribeAddressesResultTypeDef]:
         """Describes the specified Elastic IP addresses or all of your Elastic IP
         addresses.
 
@@ -4499,7 +4499,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_addresses_attribute(
         self, **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeAddressesAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeAddressesAttributeResultTypeDef]:
         """Describes the attributes of the specified Elastic IP addresses. For
         requirements, see Using reverse DNS for email applications.
 
@@ -4509,7 +4509,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_aggregate_id_format(
         self, **kwargs: Unpack[DescribeAggregateIdFormatRequestTypeDef]
-    ) -> RegionResults[DescribeAggregateIdFormatResultTypeDef]:
+    ) -> TargetResults[DescribeAggregateIdFormatResultTypeDef]:
         """Describes the longer ID format settings for all resource types in a
         specific Region. This request is useful for performing a quick audit to
         determine whether a specific Region is fully opted in for longer IDs
@@ -4521,7 +4521,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_availability_zones(
         self, **kwargs: Unpack[DescribeAvailabilityZonesRequestTypeDef]
-    ) -> RegionResults[DescribeAvailabilityZonesResultTypeDef]:
+    ) -> TargetResults[DescribeAvailabilityZonesResultTypeDef]:
         """Describes the Availability Zones, Local Zones, and Wavelength Zones that
         are available to you.
 
@@ -4534,7 +4534,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
         ],
-    ) -> RegionResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
+    ) -> TargetResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
         """Describes the current Infrastructure Performance metric subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAwsNetworkPerformanceMetricSubscriptions
@@ -4543,7 +4543,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_bundle_tasks(
         self, **kwargs: Unpack[DescribeBundleTasksRequestTypeDef]
-    ) -> RegionResults[DescribeBundleTasksResultTypeDef]:
+    ) -> TargetResults[DescribeBundleTasksResultTypeDef]:
         """Describes the specified bundle tasks or all of your bundle tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeBundleTasks
@@ -4552,7 +4552,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_byoip_cidrs(
         self, **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef]
-    ) -> RegionResults[DescribeByoipCidrsResultTypeDef]:
+    ) -> TargetResults[DescribeByoipCidrsResultTypeDef]:
         """Describes the IP address ranges that were provisioned for use with Amazon
         Web Services resources through through bring your own IP addresses
         (BYOIP).
@@ -4563,7 +4563,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_block_extension_history(
         self, **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
         """Describes the events for the specified Capacity Block extension during the
         specified time.
 
@@ -4573,7 +4573,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_block_extension_offerings(
         self, **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
         """Describes Capacity Block extension offerings available for purchase in the
         Amazon Web Services Region that you're currently using.
 
@@ -4583,7 +4583,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_block_offerings(
         self, **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityBlockOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockOfferingsResultTypeDef]:
         """Describes Capacity Block offerings available for purchase in the Amazon
         Web Services Region that you're currently using. With Capacity Blocks, you
         can purchase a specific GPU instance type or EC2 UltraServer for a period
@@ -4595,7 +4595,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_block_status(
         self, **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityBlockStatusResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockStatusResultTypeDef]:
         """Describes the availability of capacity for the specified Capacity blocks,
         or all of your Capacity Blocks.
 
@@ -4605,7 +4605,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_blocks(
         self, **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityBlocksResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlocksResultTypeDef]:
         """Describes details about Capacity Blocks in the Amazon Web Services Region
         that you're currently using.
 
@@ -4615,7 +4615,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_manager_data_exports(
         self, **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityManagerDataExportsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityManagerDataExportsResultTypeDef]:
         """Describes one or more Capacity Manager data export configurations. Returns
         information about export settings, delivery status, and recent export
         activity.
@@ -4626,7 +4626,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_reservation_billing_requests(
         self, **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
         """Describes a request to assign the billing of the unused capacity of a
         Capacity Reservation. For more information, see Billing assignment for
         shared Amazon EC2 Capacity Reservations.
@@ -4637,7 +4637,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_reservation_fleets(
         self, **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityReservationFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationFleetsResultTypeDef]:
         """Describes one or more Capacity Reservation Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationFleets
@@ -4646,7 +4646,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_reservation_topology(
         self, **kwargs: Unpack[DescribeCapacityReservationTopologyRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityReservationTopologyResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationTopologyResultTypeDef]:
         """Describes a tree-based hierarchy that represents the physical host
         placement of your pending or active Capacity Reservations within an
         Availability Zone or Local Zone. You can use this information to determine
@@ -4660,7 +4660,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_capacity_reservations(
         self, **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityReservationsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationsResultTypeDef]:
         """Describes one or more of your Capacity Reservations. The results describe
         only the Capacity Reservations in the Amazon Web Services Region that
         you're currently using.
@@ -4671,7 +4671,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_carrier_gateways(
         self, **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeCarrierGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeCarrierGatewaysResultTypeDef]:
         """Describes one or more of your carrier gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCarrierGateways
@@ -4680,7 +4680,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_classic_link_instances(
         self, **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeClassicLinkInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeClassicLinkInstancesResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClassicLinkInstances
@@ -4689,7 +4689,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_client_vpn_authorization_rules(
         self, **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef]
-    ) -> RegionResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
         """Describes the authorization rules for a specified Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnAuthorizationRules
@@ -4698,7 +4698,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_client_vpn_connections(
         self, **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeClientVpnConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnConnectionsResultTypeDef]:
         """Describes active client connections and connections that have been
         terminated within the last 60 minutes for the specified Client VPN
         endpoint.
@@ -4709,7 +4709,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_client_vpn_endpoints(
         self, **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeClientVpnEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnEndpointsResultTypeDef]:
         """Describes one or more Client VPN endpoints in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnEndpoints
@@ -4718,7 +4718,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_client_vpn_routes(
         self, **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef]
-    ) -> RegionResults[DescribeClientVpnRoutesResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnRoutesResultTypeDef]:
         """Describes the routes for the specified Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeClientVpnRoutes
@@ -4727,7 +4727,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_client_vpn_target_networks(
         self, **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef]
-    ) -> RegionResults[DescribeClientVpnTargetNetworksResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnTargetNetworksResultTypeDef]:
         """Describes the target networks associated with the specified Client VPN
         endpoint.
 
@@ -4737,7 +4737,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_coip_pools(
         self, **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef]
-    ) -> RegionResults[DescribeCoipPoolsResultTypeDef]:
+    ) -> TargetResults[DescribeCoipPoolsResultTypeDef]:
         """Describes the specified customer-owned address pools or all of your
         customer-owned address pools.
 
@@ -4747,7 +4747,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_conversion_tasks(
         self, **kwargs: Unpack[DescribeConversionTasksRequestTypeDef]
-    ) -> RegionResults[DescribeConversionTasksResultTypeDef]:
+    ) -> TargetResults[DescribeConversionTasksResultTypeDef]:
         """Describes the specified conversion tasks or all your conversion tasks. For
         more information, see the VM Import/Export User Guide.
 
@@ -4757,7 +4757,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_customer_gateways(
         self, **kwargs: Unpack[DescribeCustomerGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeCustomerGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeCustomerGatewaysResultTypeDef]:
         """Describes one or more of your VPN customer gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCustomerGateways
@@ -4766,7 +4766,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_declarative_policies_reports(
         self, **kwargs: Unpack[DescribeDeclarativePoliciesReportsRequestTypeDef]
-    ) -> RegionResults[DescribeDeclarativePoliciesReportsResultTypeDef]:
+    ) -> TargetResults[DescribeDeclarativePoliciesReportsResultTypeDef]:
         """Describes the metadata of an account status report, including the status
         of the report.
 
@@ -4776,7 +4776,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_dhcp_options(
         self, **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef]
-    ) -> RegionResults[DescribeDhcpOptionsResultTypeDef]:
+    ) -> TargetResults[DescribeDhcpOptionsResultTypeDef]:
         """Describes your DHCP option sets. The default is to describe all your DHCP
         option sets. Alternatively, you can specify specific DHCP option set IDs
         or filter the results to include only the DHCP option sets that match
@@ -4788,7 +4788,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_egress_only_internet_gateways(
         self, **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
         """Describes your egress-only internet gateways. The default is to describe
         all your egress-only internet gateways. Alternatively, you can specify
         specific egress-only internet gateway IDs or filter the results to include
@@ -4800,7 +4800,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_elastic_gpus(
         self, **kwargs: Unpack[DescribeElasticGpusRequestTypeDef]
-    ) -> RegionResults[DescribeElasticGpusResultTypeDef]:
+    ) -> TargetResults[DescribeElasticGpusResultTypeDef]:
         """Amazon Elastic Graphics reached end of life on January 8, 2024.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeElasticGpus
@@ -4809,7 +4809,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_export_image_tasks(
         self, **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef]
-    ) -> RegionResults[DescribeExportImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeExportImageTasksResultTypeDef]:
         """Describes the specified export image tasks or all of your export image
         tasks.
 
@@ -4819,7 +4819,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_export_tasks(
         self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> RegionResults[DescribeExportTasksResultTypeDef]:
+    ) -> TargetResults[DescribeExportTasksResultTypeDef]:
         """Describes the specified export instance tasks or all of your export
         instance tasks.
 
@@ -4829,7 +4829,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fast_launch_images(
         self, **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef]
-    ) -> RegionResults[DescribeFastLaunchImagesResultTypeDef]:
+    ) -> TargetResults[DescribeFastLaunchImagesResultTypeDef]:
         """Describe details for Windows AMIs that are configured for Windows fast
         launch.
 
@@ -4839,7 +4839,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fast_snapshot_restores(
         self, **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef]
-    ) -> RegionResults[DescribeFastSnapshotRestoresResultTypeDef]:
+    ) -> TargetResults[DescribeFastSnapshotRestoresResultTypeDef]:
         """Describes the state of fast snapshot restores for your snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFastSnapshotRestores
@@ -4848,7 +4848,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fleet_history(
         self, **kwargs: Unpack[DescribeFleetHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeFleetHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeFleetHistoryResultTypeDef]:
         """Describes the events for the specified EC2 Fleet during the specified
         time.
 
@@ -4858,7 +4858,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fleet_instances(
         self, **kwargs: Unpack[DescribeFleetInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeFleetInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeFleetInstancesResultTypeDef]:
         """Describes the running instances for the specified EC2 Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleetInstances
@@ -4867,7 +4867,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fleets(
         self, **kwargs: Unpack[DescribeFleetsRequestTypeDef]
-    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeFleetsResultTypeDef]:
         """Describes the specified EC2 Fleet or all of your EC2 Fleets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFleets
@@ -4876,7 +4876,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_flow_logs(
         self, **kwargs: Unpack[DescribeFlowLogsRequestTypeDef]
-    ) -> RegionResults[DescribeFlowLogsResultTypeDef]:
+    ) -> TargetResults[DescribeFlowLogsResultTypeDef]:
         """Describes one or more flow logs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeFlowLogs
@@ -4885,7 +4885,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fpga_image_attribute(
         self, **kwargs: Unpack[DescribeFpgaImageAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeFpgaImageAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeFpgaImageAttributeResultTypeDef]:
         """Describes the specified attribute of the specified Amazon FPGA Image
         (AFI).
 
@@ -4895,7 +4895,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_fpga_images(
         self, **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef]
-    ) -> RegionResults[DescribeFpgaImagesResultTypeDef]:
+    ) -> TargetResults[DescribeFpgaImagesResultTypeDef]:
         """Describes the Amazon FPGA Images (AFIs) available to you. These include
         public AFIs, private AFIs that you own, and AFIs owned by other Amazon Web
         Services accounts for which you have load permissions.
@@ -4906,7 +4906,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_host_reservation_offerings(
         self, **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeHostReservationOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeHostReservationOfferingsResultTypeDef]:
         """Describes the Dedicated Host reservations that are available to purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHostReservationOfferings
@@ -4915,7 +4915,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_host_reservations(
         self, **kwargs: Unpack[DescribeHostReservationsRequestTypeDef]
-    ) -> RegionResults[DescribeHostReservationsResultTypeDef]:
+    ) -> TargetResults[DescribeHostReservationsResultTypeDef]:
         """Describes reservations that are associated with Dedicated Hosts in your
         account.
 
@@ -4925,7 +4925,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_hosts(
         self, **kwargs: Unpack[DescribeHostsRequestTypeDef]
-    ) -> RegionResults[DescribeHostsResultTypeDef]:
+    ) -> TargetResults[DescribeHostsResultTypeDef]:
         """Describes the specified Dedicated Hosts or all your Dedicated Hosts.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeHosts
@@ -4934,7 +4934,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_iam_instance_profile_associations(
         self, **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
         """Describes your IAM instance profile associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIamInstanceProfileAssociations
@@ -4943,7 +4943,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_id_format(
         self, **kwargs: Unpack[DescribeIdFormatRequestTypeDef]
-    ) -> RegionResults[DescribeIdFormatResultTypeDef]:
+    ) -> TargetResults[DescribeIdFormatResultTypeDef]:
         """Describes the ID format settings for your resources on a per-Region basis,
         for example, to view which resource types are enabled for longer IDs. This
         request only returns information about resource types whose ID formats can
@@ -4955,7 +4955,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_identity_id_format(
         self, **kwargs: Unpack[DescribeIdentityIdFormatRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityIdFormatResultTypeDef]:
+    ) -> TargetResults[DescribeIdentityIdFormatResultTypeDef]:
         """Describes the ID format settings for resources for the specified IAM user,
         IAM role, or root user. For example, you can view the resource types that
         are enabled for longer IDs. This request only returns information about
@@ -4969,7 +4969,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_image_attribute(
         self, **kwargs: Unpack[DescribeImageAttributeRequestTypeDef]
-    ) -> RegionResults[ImageAttributeTypeDef]:
+    ) -> TargetResults[ImageAttributeTypeDef]:
         """Describes the specified attribute of the specified AMI. You can specify
         only one attribute at a time.
 
@@ -4979,7 +4979,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_image_references(
         self, **kwargs: Unpack[DescribeImageReferencesRequestTypeDef]
-    ) -> RegionResults[DescribeImageReferencesResultTypeDef]:
+    ) -> TargetResults[DescribeImageReferencesResultTypeDef]:
         """Describes your Amazon Web Services resources that are referencing the
         specified images.
 
@@ -4989,7 +4989,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_image_usage_report_entries(
         self, **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef]
-    ) -> RegionResults[DescribeImageUsageReportEntriesResultTypeDef]:
+    ) -> TargetResults[DescribeImageUsageReportEntriesResultTypeDef]:
         """Describes the entries in image usage reports, showing how your images are
         used across other Amazon Web Services accounts.
 
@@ -4999,7 +4999,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_image_usage_reports(
         self, **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef]
-    ) -> RegionResults[DescribeImageUsageReportsResultTypeDef]:
+    ) -> TargetResults[DescribeImageUsageReportsResultTypeDef]:
         """Describes the configuration and status of image usage reports, filtered by
         report IDs or image IDs.
 
@@ -5009,7 +5009,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_images(
         self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> RegionResults[DescribeImagesResultTypeDef]:
+    ) -> TargetResults[DescribeImagesResultTypeDef]:
         """Describes the specified images (AMIs, AKIs, and ARIs) available to you or
         all of the images available to you.
 
@@ -5019,7 +5019,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_import_image_tasks(
         self, **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef]
-    ) -> RegionResults[DescribeImportImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeImportImageTasksResultTypeDef]:
         """Displays details about an import virtual machine or import snapshot tasks
         that are already created.
 
@@ -5029,7 +5029,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_import_snapshot_tasks(
         self, **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef]
-    ) -> RegionResults[DescribeImportSnapshotTasksResultTypeDef]:
+    ) -> TargetResults[DescribeImportSnapshotTasksResultTypeDef]:
         """Describes your import snapshot tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeImportSnapshotTasks
@@ -5038,7 +5038,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_attribute(
         self, **kwargs: Unpack[DescribeInstanceAttributeRequestTypeDef]
-    ) -> RegionResults[InstanceAttributeTypeDef]:
+    ) -> TargetResults[InstanceAttributeTypeDef]:
         """Describes the specified attribute of the specified instance. You can
         specify only one attribute at a time. Available attributes include SQL
         license exemption configuration for instances registered with the SQL LE
@@ -5050,7 +5050,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_connect_endpoints(
         self, **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceConnectEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceConnectEndpointsResultTypeDef]:
         """Describes the specified EC2 Instance Connect Endpoints or all EC2 Instance
         Connect Endpoints.
 
@@ -5060,7 +5060,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_credit_specifications(
         self, **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
         """Describes the credit option for CPU usage of the specified burstable
         performance instances. The credit options are standard and unlimited.
 
@@ -5071,7 +5071,7 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_instance_event_notification_attributes(
         self,
         **kwargs: Unpack[DescribeInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceEventNotificationAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceEventNotificationAttributesResultTypeDef]:
         """Describes the tag keys that are registered to appear in scheduled event
         notifications for resources in the current Region.
 
@@ -5081,7 +5081,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_event_windows(
         self, **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceEventWindowsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceEventWindowsResultTypeDef]:
         """Describes the specified event windows or all event windows.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstanceEventWindows
@@ -5090,7 +5090,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_image_metadata(
         self, **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceImageMetadataResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceImageMetadataResultTypeDef]:
         """Describes the AMI that was used to launch an instance, even if the AMI is
         deprecated, deregistered, made private (no longer public or shared with
         your account), or not allowed.
@@ -5101,7 +5101,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_sql_ha_history_states(
         self, **kwargs: Unpack[DescribeInstanceSqlHaHistoryStatesRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceSqlHaHistoryStatesResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceSqlHaHistoryStatesResultTypeDef]:
         """Describes the historical SQL Server High Availability states for Amazon
         EC2 instances that are enabled for Amazon EC2 High Availability for SQL
         Server monitoring.
@@ -5112,7 +5112,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_sql_ha_states(
         self, **kwargs: Unpack[DescribeInstanceSqlHaStatesRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceSqlHaStatesResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceSqlHaStatesResultTypeDef]:
         """Describes the SQL Server High Availability states for Amazon EC2 instances
         that are enabled for Amazon EC2 High Availability for SQL Server
         monitoring.
@@ -5123,7 +5123,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_status(
         self, **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceStatusResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceStatusResultTypeDef]:
         """Describes the status of the specified instances or all of your instances.
         By default, only running instances are described, unless you specifically
         indicate to return the status of all instances.
@@ -5134,7 +5134,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_topology(
         self, **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceTopologyResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTopologyResultTypeDef]:
         """Describes a tree-based hierarchy that represents the physical host
         placement of your EC2 instances within an Availability Zone or Local Zone.
         You can use this information to determine the relative proximity of your
@@ -5147,7 +5147,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_type_offerings(
         self, **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceTypeOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTypeOfferingsResultTypeDef]:
         """Lists the instance types that are offered for the specified location. If
         no location is specified, the default is to list the instance types that
         are offered in the current Region.
@@ -5158,7 +5158,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instance_types(
         self, **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceTypesResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTypesResultTypeDef]:
         """Describes the specified instance types. By default, all instance types for
         the current Region are described. Alternatively, you can filter the
         results. To include instance types that are not supported in the current
@@ -5170,7 +5170,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_instances(
         self, **kwargs: Unpack[DescribeInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancesResultTypeDef]:
         """Describes the specified instances or all instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeInstances
@@ -5179,7 +5179,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_internet_gateways(
         self, **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeInternetGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeInternetGatewaysResultTypeDef]:
         """Describes your internet gateways. The default is to describe all your
         internet gateways. Alternatively, you can specify specific internet
         gateway IDs or filter the results to include only the internet gateways
@@ -5191,7 +5191,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_byoasn(
         self, **kwargs: Unpack[DescribeIpamByoasnRequestTypeDef]
-    ) -> RegionResults[DescribeIpamByoasnResultTypeDef]:
+    ) -> TargetResults[DescribeIpamByoasnResultTypeDef]:
         """Describes your Autonomous System Numbers (ASNs), their provisioning
         statuses, and the BYOIP CIDRs with which they are associated. For more
         information, see Tutorial: Bring your ASN to IPAM in the Amazon VPC IPAM
@@ -5204,7 +5204,7 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_ipam_external_resource_verification_tokens(
         self,
         **kwargs: Unpack[DescribeIpamExternalResourceVerificationTokensRequestTypeDef],
-    ) -> RegionResults[DescribeIpamExternalResourceVerificationTokensResultTypeDef]:
+    ) -> TargetResults[DescribeIpamExternalResourceVerificationTokensResultTypeDef]:
         """Describe verification tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamExternalResourceVerificationTokens
@@ -5213,7 +5213,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_policies(
         self, **kwargs: Unpack[DescribeIpamPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeIpamPoliciesResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPoliciesResultTypeDef]:
         """Describes one or more IPAM policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPolicies
@@ -5222,7 +5222,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_pool_allocations(
         self, **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef]
-    ) -> RegionResults[DescribeIpamPoolAllocationsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPoolAllocationsResultTypeDef]:
         """Describes IPAM pool allocations. You can describe all allocations owned by
         you across all pools, or you can describe specific allocations by ID.
 
@@ -5232,7 +5232,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_pools(
         self, **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef]
-    ) -> RegionResults[DescribeIpamPoolsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPoolsResultTypeDef]:
         """Get information about your IPAM pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamPools
@@ -5241,7 +5241,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_prefix_list_resolver_targets(
         self, **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
         """Describes one or more IPAM prefix list resolver Targets. Use this
         operation to view the configuration and status of resolver targets.
 
@@ -5251,7 +5251,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_prefix_list_resolvers(
         self, **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef]
-    ) -> RegionResults[DescribeIpamPrefixListResolversResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPrefixListResolversResultTypeDef]:
         """Describes one or more IPAM prefix list resolvers. Use this operation to
         view the configuration, status, and properties of your resolvers.
 
@@ -5261,7 +5261,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_resource_discoveries(
         self, **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef]
-    ) -> RegionResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
+    ) -> TargetResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
         """Describes IPAM resource discoveries. A resource discovery is an IPAM
         component that enables IPAM to manage and monitor resources that belong to
         the owning account.
@@ -5272,7 +5272,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_resource_discovery_associations(
         self, **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
         """Describes resource discovery association with an Amazon VPC IPAM. An
         associated resource discovery is a resource discovery that has been
         associated with an IPAM..
@@ -5283,7 +5283,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipam_scopes(
         self, **kwargs: Unpack[DescribeIpamScopesRequestTypeDef]
-    ) -> RegionResults[DescribeIpamScopesResultTypeDef]:
+    ) -> TargetResults[DescribeIpamScopesResultTypeDef]:
         """Get information about your IPAM scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamScopes
@@ -5292,7 +5292,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipams(
         self, **kwargs: Unpack[DescribeIpamsRequestTypeDef]
-    ) -> RegionResults[DescribeIpamsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamsResultTypeDef]:
         """Get information about your IPAM pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpams
@@ -5301,7 +5301,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_ipv6_pools(
         self, **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef]
-    ) -> RegionResults[DescribeIpv6PoolsResultTypeDef]:
+    ) -> TargetResults[DescribeIpv6PoolsResultTypeDef]:
         """Describes your IPv6 address pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpv6Pools
@@ -5310,7 +5310,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_key_pairs(
         self, **kwargs: Unpack[DescribeKeyPairsRequestTypeDef]
-    ) -> RegionResults[DescribeKeyPairsResultTypeDef]:
+    ) -> TargetResults[DescribeKeyPairsResultTypeDef]:
         """Describes the specified key pairs or all of your key pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeKeyPairs
@@ -5319,7 +5319,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_launch_template_versions(
         self, **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeLaunchTemplateVersionsResultTypeDef]:
+    ) -> TargetResults[DescribeLaunchTemplateVersionsResultTypeDef]:
         """Describes one or more versions of a specified launch template. You can
         describe all versions, individual versions, or a range of versions. You
         can also describe all the latest versions or all the default versions of
@@ -5331,7 +5331,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_launch_templates(
         self, **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeLaunchTemplatesResultTypeDef]:
+    ) -> TargetResults[DescribeLaunchTemplatesResultTypeDef]:
         """Describes one or more launch templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLaunchTemplates
@@ -5343,7 +5343,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
     ]:
         """Describes the associations between virtual interface groups and local
@@ -5358,7 +5358,7 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_local_gateway_route_table_vpc_associations(
         self,
         **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
         """Describes the specified associations between VPCs and local gateway route
         tables.
 
@@ -5368,7 +5368,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_local_gateway_route_tables(
         self, **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef]
-    ) -> RegionResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
         """Describes one or more local gateway route tables. By default, all local
         gateway route tables are described. Alternatively, you can filter the
         results.
@@ -5379,7 +5379,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_local_gateway_virtual_interface_groups(
         self, **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
         """Describes the specified local gateway virtual interface groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaceGroups
@@ -5388,7 +5388,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_local_gateway_virtual_interfaces(
         self, **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef]
-    ) -> RegionResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
         """Describes the specified local gateway virtual interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLocalGatewayVirtualInterfaces
@@ -5397,7 +5397,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_local_gateways(
         self, **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeLocalGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewaysResultTypeDef]:
         """Describes one or more local gateways. By default, all local gateways are
         described. Alternatively, you can filter the results.
 
@@ -5407,7 +5407,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_locked_snapshots(
         self, **kwargs: Unpack[DescribeLockedSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeLockedSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeLockedSnapshotsResultTypeDef]:
         """Describes the lock status for a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeLockedSnapshots
@@ -5416,7 +5416,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_mac_hosts(
         self, **kwargs: Unpack[DescribeMacHostsRequestTypeDef]
-    ) -> RegionResults[DescribeMacHostsResultTypeDef]:
+    ) -> TargetResults[DescribeMacHostsResultTypeDef]:
         """Describes the specified EC2 Mac Dedicated Host or all of your EC2 Mac
         Dedicated Hosts.
 
@@ -5426,7 +5426,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_mac_modification_tasks(
         self, **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef]
-    ) -> RegionResults[DescribeMacModificationTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMacModificationTasksResultTypeDef]:
         """Describes a System Integrity Protection (SIP) modification task or volume
         ownership delegation task for an Amazon EC2 Mac instance. For more
         information, see Configure SIP for Amazon EC2 instances in the Amazon EC2
@@ -5438,7 +5438,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_managed_prefix_lists(
         self, **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef]
-    ) -> RegionResults[DescribeManagedPrefixListsResultTypeDef]:
+    ) -> TargetResults[DescribeManagedPrefixListsResultTypeDef]:
         """Describes your managed prefix lists and any Amazon Web Services-managed
         prefix lists.
 
@@ -5448,7 +5448,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_moving_addresses(
         self, **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef]
-    ) -> RegionResults[DescribeMovingAddressesResultTypeDef]:
+    ) -> TargetResults[DescribeMovingAddressesResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMovingAddresses
@@ -5457,7 +5457,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_nat_gateways(
         self, **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeNatGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeNatGatewaysResultTypeDef]:
         """Describes your NAT gateways. The default is to describe all your NAT
         gateways. Alternatively, you can specify specific NAT gateway IDs or
         filter the results to include only the NAT gateways that match specific
@@ -5469,7 +5469,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_acls(
         self, **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkAclsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkAclsResultTypeDef]:
         """Describes your network ACLs. The default is to describe all your network
         ACLs. Alternatively, you can specify specific network ACL IDs or filter
         the results to include only the network ACLs that match specific criteria.
@@ -5480,7 +5480,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_insights_access_scope_analyses(
         self, **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
         """Describes the specified Network Access Scope analyses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopeAnalyses
@@ -5489,7 +5489,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_insights_access_scopes(
         self, **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
         """Describes the specified Network Access Scopes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAccessScopes
@@ -5498,7 +5498,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_insights_analyses(
         self, **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
         """Describes one or more of your network insights analyses.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsAnalyses
@@ -5507,7 +5507,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_insights_paths(
         self, **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInsightsPathsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsPathsResultTypeDef]:
         """Describes one or more of your paths.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInsightsPaths
@@ -5516,7 +5516,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_interface_attribute(
         self, **kwargs: Unpack[DescribeNetworkInterfaceAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInterfaceAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInterfaceAttributeResultTypeDef]:
         """Describes a network interface attribute. You can specify only one
         attribute at a time.
 
@@ -5526,7 +5526,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_interface_permissions(
         self, **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
         """Describes the permissions for your network interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfacePermissions
@@ -5535,7 +5535,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_network_interfaces(
         self, **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInterfacesResultTypeDef]:
         """Describes the specified network interfaces or all your network interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
@@ -5544,7 +5544,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_outpost_lags(
         self, **kwargs: Unpack[DescribeOutpostLagsRequestTypeDef]
-    ) -> RegionResults[DescribeOutpostLagsResultTypeDef]:
+    ) -> TargetResults[DescribeOutpostLagsResultTypeDef]:
         """Describes the Outposts link aggregation groups (LAGs).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeOutpostLags
@@ -5553,7 +5553,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_placement_groups(
         self, **kwargs: Unpack[DescribePlacementGroupsRequestTypeDef]
-    ) -> RegionResults[DescribePlacementGroupsResultTypeDef]:
+    ) -> TargetResults[DescribePlacementGroupsResultTypeDef]:
         """Describes the specified placement groups or all of your placement groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePlacementGroups
@@ -5562,7 +5562,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_prefix_lists(
         self, **kwargs: Unpack[DescribePrefixListsRequestTypeDef]
-    ) -> RegionResults[DescribePrefixListsResultTypeDef]:
+    ) -> TargetResults[DescribePrefixListsResultTypeDef]:
         """Describes available Amazon Web Services services in a prefix list format,
         which includes the prefix list name and prefix list ID of the service and
         the IP address range for the service.
@@ -5573,7 +5573,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_principal_id_format(
         self, **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef]
-    ) -> RegionResults[DescribePrincipalIdFormatResultTypeDef]:
+    ) -> TargetResults[DescribePrincipalIdFormatResultTypeDef]:
         """Describes the ID format settings for the root user and all IAM roles and
         IAM users that have explicitly specified a longer ID (17-character ID)
         preference.
@@ -5584,7 +5584,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_public_ipv4_pools(
         self, **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef]
-    ) -> RegionResults[DescribePublicIpv4PoolsResultTypeDef]:
+    ) -> TargetResults[DescribePublicIpv4PoolsResultTypeDef]:
         """Describes the specified IPv4 address pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribePublicIpv4Pools
@@ -5593,7 +5593,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_regions(
         self, **kwargs: Unpack[DescribeRegionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegionsResultTypeDef]:
         """Describes the Regions that are enabled for your account, or all Regions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRegions
@@ -5602,7 +5602,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_replace_root_volume_tasks(
         self, **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef]
-    ) -> RegionResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
+    ) -> TargetResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
         """Describes a root volume replacement task. For more information, see
         Replace a root volume in the Amazon EC2 User Guide.
 
@@ -5612,7 +5612,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_reserved_instances(
         self, **kwargs: Unpack[DescribeReservedInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesResultTypeDef]:
         """Describes one or more of the Reserved Instances that you purchased.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeReservedInstances
@@ -5621,7 +5621,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_reserved_instances_listings(
         self, **kwargs: Unpack[DescribeReservedInstancesListingsRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstancesListingsResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesListingsResultTypeDef]:
         """Describes your account's Reserved Instance listings in the Reserved
         Instance Marketplace.
 
@@ -5631,7 +5631,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_reserved_instances_modifications(
         self, **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstancesModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesModificationsResultTypeDef]:
         """Describes the modifications made to your Reserved Instances. If no
         parameter is specified, information about all your Reserved Instances
         modification requests is returned. If a modification ID is specified, only
@@ -5643,7 +5643,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_reserved_instances_offerings(
         self, **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstancesOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesOfferingsResultTypeDef]:
         """Describes Reserved Instance offerings that are available for purchase.
         With Reserved Instances, you purchase the right to launch instances for a
         period of time. During that time period, you do not receive insufficient
@@ -5656,7 +5656,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_route_server_endpoints(
         self, **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeRouteServerEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServerEndpointsResultTypeDef]:
         """Describes one or more route server endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerEndpoints
@@ -5665,7 +5665,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_route_server_peers(
         self, **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef]
-    ) -> RegionResults[DescribeRouteServerPeersResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServerPeersResultTypeDef]:
         """Describes one or more route server peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServerPeers
@@ -5674,7 +5674,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_route_servers(
         self, **kwargs: Unpack[DescribeRouteServersRequestTypeDef]
-    ) -> RegionResults[DescribeRouteServersResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServersResultTypeDef]:
         """Describes one or more route servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeRouteServers
@@ -5683,7 +5683,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_route_tables(
         self, **kwargs: Unpack[DescribeRouteTablesRequestTypeDef]
-    ) -> RegionResults[DescribeRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeRouteTablesResultTypeDef]:
         """Describes your route tables. The default is to describe all your route
         tables. Alternatively, you can specify specific route table IDs or filter
         the results to include only the route tables that match specific criteria.
@@ -5694,7 +5694,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_scheduled_instance_availability(
         self, **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef]
-    ) -> RegionResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
+    ) -> TargetResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
         """Finds available schedules that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeScheduledInstanceAvailability
@@ -5703,7 +5703,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_scheduled_instances(
         self, **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeScheduledInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeScheduledInstancesResultTypeDef]:
         """Describes the specified Scheduled Instances or all your Scheduled
         Instances.
 
@@ -5713,7 +5713,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_secondary_interfaces(
         self, **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef]
-    ) -> RegionResults[DescribeSecondaryInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeSecondaryInterfacesResultTypeDef]:
         """Describes one or more of your secondary interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryInterfaces
@@ -5722,7 +5722,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_secondary_networks(
         self, **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef]
-    ) -> RegionResults[DescribeSecondaryNetworksResultTypeDef]:
+    ) -> TargetResults[DescribeSecondaryNetworksResultTypeDef]:
         """Describes one or more secondary networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondaryNetworks
@@ -5731,7 +5731,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_secondary_subnets(
         self, **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef]
-    ) -> RegionResults[DescribeSecondarySubnetsResultTypeDef]:
+    ) -> TargetResults[DescribeSecondarySubnetsResultTypeDef]:
         """Describes one or more of your secondary subnets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecondarySubnets
@@ -5740,7 +5740,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_security_group_references(
         self, **kwargs: Unpack[DescribeSecurityGroupReferencesRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityGroupReferencesResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupReferencesResultTypeDef]:
         """Describes the VPCs on the other side of a VPC peering or Transit Gateway
         connection that are referencing the security groups you've specified in
         this request.
@@ -5751,7 +5751,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_security_group_rules(
         self, **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityGroupRulesResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupRulesResultTypeDef]:
         """Describes one or more of your security group rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroupRules
@@ -5760,7 +5760,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_security_group_vpc_associations(
         self, **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
         """Describes security group VPC associations made with
         AssociateSecurityGroupVpc.
 
@@ -5770,7 +5770,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_security_groups(
         self, **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupsResultTypeDef]:
         """Describes the specified security groups or all of your security groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSecurityGroups
@@ -5779,7 +5779,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_service_link_virtual_interfaces(
         self, **kwargs: Unpack[DescribeServiceLinkVirtualInterfacesRequestTypeDef]
-    ) -> RegionResults[DescribeServiceLinkVirtualInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeServiceLinkVirtualInterfacesResultTypeDef]:
         """Describes the Outpost service link virtual interfaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeServiceLinkVirtualInterfaces
@@ -5788,7 +5788,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_snapshot_attribute(
         self, **kwargs: Unpack[DescribeSnapshotAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotAttributeResultTypeDef]:
         """Describes the specified attribute of the specified snapshot. You can
         specify only one attribute at a time.
 
@@ -5798,7 +5798,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_snapshot_tier_status(
         self, **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotTierStatusResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotTierStatusResultTypeDef]:
         """Describes the storage tier status of one or more Amazon EBS snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSnapshotTierStatus
@@ -5807,7 +5807,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_snapshots(
         self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
         """Describes the specified EBS snapshots available to you or all of the EBS
         snapshots available to you.
 
@@ -5817,7 +5817,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_datafeed_subscription(
         self, **kwargs: Unpack[DescribeSpotDatafeedSubscriptionRequestTypeDef]
-    ) -> RegionResults[DescribeSpotDatafeedSubscriptionResultTypeDef]:
+    ) -> TargetResults[DescribeSpotDatafeedSubscriptionResultTypeDef]:
         """Describes the data feed for Spot Instances. For more information, see Spot
         Instance data feed in the Amazon EC2 User Guide.
 
@@ -5827,7 +5827,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_fleet_instances(
         self, **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeSpotFleetInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeSpotFleetInstancesResponseTypeDef]:
         """Describes the running instances for the specified Spot Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetInstances
@@ -5836,7 +5836,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_fleet_request_history(
         self, **kwargs: Unpack[DescribeSpotFleetRequestHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeSpotFleetRequestHistoryResponseTypeDef]:
+    ) -> TargetResults[DescribeSpotFleetRequestHistoryResponseTypeDef]:
         """Describes the events for the specified Spot Fleet request during the
         specified time.
 
@@ -5846,7 +5846,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_fleet_requests(
         self, **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef]
-    ) -> RegionResults[DescribeSpotFleetRequestsResponseTypeDef]:
+    ) -> TargetResults[DescribeSpotFleetRequestsResponseTypeDef]:
         """Describes your Spot Fleet requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotFleetRequests
@@ -5855,7 +5855,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_instance_requests(
         self, **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef]
-    ) -> RegionResults[DescribeSpotInstanceRequestsResultTypeDef]:
+    ) -> TargetResults[DescribeSpotInstanceRequestsResultTypeDef]:
         """Describes the specified Spot Instance requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeSpotInstanceRequests
@@ -5864,7 +5864,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_spot_price_history(
         self, **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeSpotPriceHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeSpotPriceHistoryResultTypeDef]:
         """Describes the Spot price history. For more information, see Spot Instance
         pricing history in the Amazon EC2 User Guide.
 
@@ -5874,7 +5874,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_stale_security_groups(
         self, **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeStaleSecurityGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeStaleSecurityGroupsResultTypeDef]:
         """Describes the stale security group rules for security groups referenced
         across a VPC peering connection, transit gateway connection, or with a
         security group VPC association. Rules are stale when they reference a
@@ -5891,7 +5891,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_store_image_tasks(
         self, **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef]
-    ) -> RegionResults[DescribeStoreImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeStoreImageTasksResultTypeDef]:
         """Describes the progress of the AMI store tasks. You can describe the store
         tasks for specified AMIs. If you don't specify the AMIs, you get a
         paginated list of store tasks from the last 31 days.
@@ -5902,7 +5902,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_subnets(
         self, **kwargs: Unpack[DescribeSubnetsRequestTypeDef]
-    ) -> RegionResults[DescribeSubnetsResultTypeDef]:
+    ) -> TargetResults[DescribeSubnetsResultTypeDef]:
         """Describes your subnets. The default is to describe all your subnets.
         Alternatively, you can specify specific subnet IDs or filter the results
         to include only the subnets that match specific criteria.
@@ -5913,7 +5913,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> RegionResults[DescribeTagsResultTypeDef]:
+    ) -> TargetResults[DescribeTagsResultTypeDef]:
         """Describes the specified tags for your EC2 resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTags
@@ -5922,7 +5922,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_traffic_mirror_filter_rules(
         self, **kwargs: Unpack[DescribeTrafficMirrorFilterRulesRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficMirrorFilterRulesResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorFilterRulesResultTypeDef]:
         """Describe traffic mirror filters that determine the traffic that is
         mirrored.
 
@@ -5932,7 +5932,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_traffic_mirror_filters(
         self, **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficMirrorFiltersResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorFiltersResultTypeDef]:
         """Describes one or more Traffic Mirror filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorFilters
@@ -5941,7 +5941,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_traffic_mirror_sessions(
         self, **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficMirrorSessionsResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorSessionsResultTypeDef]:
         """Describes one or more Traffic Mirror sessions. By default, all Traffic
         Mirror sessions are described. Alternatively, you can filter the results.
 
@@ -5951,7 +5951,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_traffic_mirror_targets(
         self, **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeTrafficMirrorTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorTargetsResultTypeDef]:
         """Information about one or more Traffic Mirror targets.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrafficMirrorTargets
@@ -5960,7 +5960,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_attachments(
         self, **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
         """Describes one or more attachments between resources and transit gateways.
         By default, all attachments are described. Alternatively, you can filter
         the results by attachment ID, attachment state, resource ID, or resource
@@ -5972,7 +5972,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_connect_peers(
         self, **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
         """Describes one or more Connect peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnectPeers
@@ -5981,7 +5981,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_connects(
         self, **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayConnectsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayConnectsResultTypeDef]:
         """Describes one or more Connect attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayConnects
@@ -5990,7 +5990,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_metering_policies(
         self, **kwargs: Unpack[DescribeTransitGatewayMeteringPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayMeteringPoliciesResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayMeteringPoliciesResultTypeDef]:
         """Describes one or more transit gateway metering policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMeteringPolicies
@@ -5999,7 +5999,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_multicast_domains(
         self, **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
         """Describes one or more transit gateway multicast domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayMulticastDomains
@@ -6008,7 +6008,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_peering_attachments(
         self, **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
         """Describes your transit gateway peering attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPeeringAttachments
@@ -6017,7 +6017,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_policy_tables(
         self, **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
         """Describes one or more transit gateway route policy tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayPolicyTables
@@ -6027,7 +6027,7 @@ class MultiRegionEC2(MultiRegionClient):
     def describe_transit_gateway_route_table_announcements(
         self,
         **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
         """Describes one or more transit gateway route table advertisements.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayRouteTableAnnouncements
@@ -6036,7 +6036,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_route_tables(
         self, **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
         """Describes one or more transit gateway route tables. By default, all
         transit gateway route tables are described. Alternatively, you can filter
         the results.
@@ -6047,7 +6047,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateway_vpc_attachments(
         self, **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
         """Describes one or more VPC attachments. By default, all VPC attachments are
         described. Alternatively, you can filter the results.
 
@@ -6057,7 +6057,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_transit_gateways(
         self, **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeTransitGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewaysResultTypeDef]:
         """Describes one or more transit gateways. By default, all transit gateways
         are described. Alternatively, you can filter the results.
 
@@ -6067,7 +6067,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_trunk_interface_associations(
         self, **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
         """Describes one or more network interface trunk associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTrunkInterfaceAssociations
@@ -6076,7 +6076,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_verified_access_endpoints(
         self, **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessEndpoints
@@ -6085,7 +6085,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_verified_access_groups(
         self, **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeVerifiedAccessGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessGroupsResultTypeDef]:
         """Describes the specified Verified Access groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessGroups
@@ -6097,7 +6097,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
     ]:
         """Describes the specified Amazon Web Services Verified Access instances.
@@ -6108,7 +6108,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_verified_access_instances(
         self, **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeVerifiedAccessInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessInstancesResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVerifiedAccessInstances
@@ -6117,7 +6117,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_verified_access_trust_providers(
         self, **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef]
-    ) -> RegionResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
         """Describes the specified Amazon Web Services Verified Access trust
         providers.
 
@@ -6127,7 +6127,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_volume_attribute(
         self, **kwargs: Unpack[DescribeVolumeAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeVolumeAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeVolumeAttributeResultTypeDef]:
         """Describes the specified attribute of the specified volume. You can specify
         only one attribute at a time.
 
@@ -6137,7 +6137,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_volume_status(
         self, **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef]
-    ) -> RegionResults[DescribeVolumeStatusResultTypeDef]:
+    ) -> TargetResults[DescribeVolumeStatusResultTypeDef]:
         """Describes the status of the specified volumes. Volume status provides the
         result of the checks performed on your volumes to determine events that
         can impair the performance of your volumes. The performance of a volume
@@ -6153,7 +6153,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_volumes(
         self, **kwargs: Unpack[DescribeVolumesRequestTypeDef]
-    ) -> RegionResults[DescribeVolumesResultTypeDef]:
+    ) -> TargetResults[DescribeVolumesResultTypeDef]:
         """Describes the specified EBS volumes or all of your EBS volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVolumes
@@ -6162,7 +6162,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_volumes_modifications(
         self, **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef]
-    ) -> RegionResults[DescribeVolumesModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeVolumesModificationsResultTypeDef]:
         """Describes the most recent volume modification request for the specified
         EBS volumes.
 
@@ -6172,7 +6172,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_attribute(
         self, **kwargs: Unpack[DescribeVpcAttributeRequestTypeDef]
-    ) -> RegionResults[DescribeVpcAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeVpcAttributeResultTypeDef]:
         """Describes the specified attribute of the specified VPC. You can specify
         only one attribute at a time.
 
@@ -6182,7 +6182,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_block_public_access_exclusions(
         self, **kwargs: Unpack[DescribeVpcBlockPublicAccessExclusionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcBlockPublicAccessExclusionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcBlockPublicAccessExclusionsResultTypeDef]:
         """Describe VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is
         a mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -6197,7 +6197,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_block_public_access_options(
         self, **kwargs: Unpack[DescribeVpcBlockPublicAccessOptionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcBlockPublicAccessOptionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcBlockPublicAccessOptionsResultTypeDef]:
         """Describe VPC Block Public Access (BPA) options. VPC Block Public Access
         (BPA) enables you to block resources in VPCs and subnets that you own in a
         Region from reaching or being reached from the internet through internet
@@ -6210,7 +6210,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_classic_link(
         self, **kwargs: Unpack[DescribeVpcClassicLinkRequestTypeDef]
-    ) -> RegionResults[DescribeVpcClassicLinkResultTypeDef]:
+    ) -> TargetResults[DescribeVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLink
@@ -6219,7 +6219,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_classic_link_dns_support(
         self, **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> RegionResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
+    ) -> TargetResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcClassicLinkDnsSupport
@@ -6228,7 +6228,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_encryption_controls(
         self, **kwargs: Unpack[DescribeVpcEncryptionControlsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEncryptionControlsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEncryptionControlsResultTypeDef]:
         """Describes one or more VPC Encryption Control configurations. VPC
         Encryption Control enables you to enforce encryption for all data in
         transit within and between VPCs to meet compliance requirements You can
@@ -6241,7 +6241,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_associations(
         self, **kwargs: Unpack[DescribeVpcEndpointAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointAssociationsResultTypeDef]:
         """Describes the VPC resources, VPC endpoint services, Amazon Lattice
         services, or service networks associated with the VPC endpoint.
 
@@ -6251,7 +6251,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_connection_notifications(
         self, **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
         """Describes the connection notifications for VPC endpoints and VPC endpoint
         services.
 
@@ -6261,7 +6261,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_connections(
         self, **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointConnectionsResultTypeDef]:
         """Describes the VPC endpoint connections to your VPC endpoint services,
         including any endpoints that are pending your acceptance.
 
@@ -6271,7 +6271,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_service_configurations(
         self, **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
         """Describes the VPC endpoint service configurations in your account (your
         services).
 
@@ -6281,7 +6281,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_service_permissions(
         self, **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
         """Describes the principals (service consumers) that are permitted to
         discover your VPC endpoint service. Principal ARNs with path components
         aren't supported.
@@ -6292,7 +6292,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoint_services(
         self, **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointServicesResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServicesResultTypeDef]:
         """Describes available services to which you can create a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpcEndpointServices
@@ -6301,7 +6301,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_endpoints(
         self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointsResultTypeDef]:
         """Describes your VPC endpoints. The default is to describe all your VPC
         endpoints. Alternatively, you can specify specific VPC endpoint IDs or
         filter the results to include only the VPC endpoints that match specific
@@ -6313,7 +6313,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpc_peering_connections(
         self, **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcPeeringConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcPeeringConnectionsResultTypeDef]:
         """Describes your VPC peering connections. The default is to describe all
         your VPC peering connections. Alternatively, you can specify specific VPC
         peering connection IDs or filter the results to include only the VPC
@@ -6325,7 +6325,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpcs(
         self, **kwargs: Unpack[DescribeVpcsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcsResultTypeDef]:
         """Describes your VPCs. The default is to describe all your VPCs.
         Alternatively, you can specify specific VPC IDs or filter the results to
         include only the VPCs that match specific criteria.
@@ -6336,7 +6336,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpn_concentrators(
         self, **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef]
-    ) -> RegionResults[DescribeVpnConcentratorsResultTypeDef]:
+    ) -> TargetResults[DescribeVpnConcentratorsResultTypeDef]:
         """Describes one or more of your VPN concentrators.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConcentrators
@@ -6345,7 +6345,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpn_connections(
         self, **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeVpnConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpnConnectionsResultTypeDef]:
         """Describes one or more of your VPN connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnConnections
@@ -6354,7 +6354,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def describe_vpn_gateways(
         self, **kwargs: Unpack[DescribeVpnGatewaysRequestTypeDef]
-    ) -> RegionResults[DescribeVpnGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeVpnGatewaysResultTypeDef]:
         """Describes one or more of your virtual private gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeVpnGateways
@@ -6363,7 +6363,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_classic_link_vpc(
         self, **kwargs: Unpack[DetachClassicLinkVpcRequestTypeDef]
-    ) -> RegionResults[DetachClassicLinkVpcResultTypeDef]:
+    ) -> TargetResults[DetachClassicLinkVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DetachClassicLinkVpc
@@ -6372,7 +6372,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_internet_gateway(
         self, **kwargs: Unpack[DetachInternetGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches an internet gateway from a VPC, disabling connectivity between
         the internet and the VPC. The VPC must not contain any running instances
         with Elastic IP addresses or public IPv4 addresses.
@@ -6383,7 +6383,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_network_interface(
         self, **kwargs: Unpack[DetachNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a network interface from an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DetachNetworkInterface
@@ -6392,7 +6392,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_verified_access_trust_provider(
         self, **kwargs: Unpack[DetachVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> RegionResults[DetachVerifiedAccessTrustProviderResultTypeDef]:
+    ) -> TargetResults[DetachVerifiedAccessTrustProviderResultTypeDef]:
         """Detaches the specified Amazon Web Services Verified Access trust provider
         from the specified Amazon Web Services Verified Access instance.
 
@@ -6402,7 +6402,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_volume(
         self, **kwargs: Unpack[DetachVolumeRequestTypeDef]
-    ) -> RegionResults[VolumeAttachmentResponseTypeDef]:
+    ) -> TargetResults[VolumeAttachmentResponseTypeDef]:
         """Detaches an EBS volume from an instance. Make sure to unmount any file
         systems on the device within your operating system before detaching the
         volume. Failure to do so can result in the volume becoming stuck in the
@@ -6418,7 +6418,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def detach_vpn_gateway(
         self, **kwargs: Unpack[DetachVpnGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a virtual private gateway from a VPC. You do this if you're
         planning to turn off the VPC and not use it anymore. You can confirm a
         virtual private gateway has been completely detached from a VPC by
@@ -6431,7 +6431,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_address_transfer(
         self, **kwargs: Unpack[DisableAddressTransferRequestTypeDef]
-    ) -> RegionResults[DisableAddressTransferResultTypeDef]:
+    ) -> TargetResults[DisableAddressTransferResultTypeDef]:
         """Disables Elastic IP address transfer. For more information, see Transfer
         Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -6441,7 +6441,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_allowed_images_settings(
         self, **kwargs: Unpack[DisableAllowedImagesSettingsRequestTypeDef]
-    ) -> RegionResults[DisableAllowedImagesSettingsResultTypeDef]:
+    ) -> TargetResults[DisableAllowedImagesSettingsResultTypeDef]:
         """Disables Allowed AMIs for your account in the specified Amazon Web
         Services Region. When set to disabled, the image criteria in your Allowed
         AMIs settings do not apply, and no restrictions are placed on AMI
@@ -6455,7 +6455,7 @@ class MultiRegionEC2(MultiRegionClient):
     def disable_aws_network_performance_metric_subscription(
         self,
         **kwargs: Unpack[DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef],
-    ) -> RegionResults[DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
+    ) -> TargetResults[DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
         """Disables Infrastructure Performance metric subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableAwsNetworkPerformanceMetricSubscription
@@ -6464,7 +6464,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_capacity_manager(
         self, **kwargs: Unpack[DisableCapacityManagerRequestTypeDef]
-    ) -> RegionResults[DisableCapacityManagerResultTypeDef]:
+    ) -> TargetResults[DisableCapacityManagerResultTypeDef]:
         """Disables EC2 Capacity Manager for your account. This stops data ingestion
         and removes access to capacity analytics and optimization recommendations.
         Previously collected data is retained but no new data will be processed.
@@ -6475,7 +6475,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_ebs_encryption_by_default(
         self, **kwargs: Unpack[DisableEbsEncryptionByDefaultRequestTypeDef]
-    ) -> RegionResults[DisableEbsEncryptionByDefaultResultTypeDef]:
+    ) -> TargetResults[DisableEbsEncryptionByDefaultResultTypeDef]:
         """Disables EBS encryption by default for your account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableEbsEncryptionByDefault
@@ -6484,7 +6484,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_fast_launch(
         self, **kwargs: Unpack[DisableFastLaunchRequestTypeDef]
-    ) -> RegionResults[DisableFastLaunchResultTypeDef]:
+    ) -> TargetResults[DisableFastLaunchResultTypeDef]:
         """Discontinue Windows fast launch for a Windows AMI, and clean up existing
         pre-provisioned snapshots. After you disable Windows fast launch, the AMI
         uses the standard launch process for each new instance. Amazon EC2 must
@@ -6497,7 +6497,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_fast_snapshot_restores(
         self, **kwargs: Unpack[DisableFastSnapshotRestoresRequestTypeDef]
-    ) -> RegionResults[DisableFastSnapshotRestoresResultTypeDef]:
+    ) -> TargetResults[DisableFastSnapshotRestoresResultTypeDef]:
         """Disables fast snapshot restores for the specified snapshots in the
         specified Availability Zones.
 
@@ -6507,7 +6507,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_image(
         self, **kwargs: Unpack[DisableImageRequestTypeDef]
-    ) -> RegionResults[DisableImageResultTypeDef]:
+    ) -> TargetResults[DisableImageResultTypeDef]:
         """Sets the AMI state to disabled and removes all launch permissions from the
         AMI. A disabled AMI can't be used for instance launches.
 
@@ -6517,7 +6517,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_image_block_public_access(
         self, **kwargs: Unpack[DisableImageBlockPublicAccessRequestTypeDef]
-    ) -> RegionResults[DisableImageBlockPublicAccessResultTypeDef]:
+    ) -> TargetResults[DisableImageBlockPublicAccessResultTypeDef]:
         """Disables block public access for AMIs at the account level in the
         specified Amazon Web Services Region. This removes the block public access
         restriction from your account. With the restriction removed, you can
@@ -6529,7 +6529,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_image_deprecation(
         self, **kwargs: Unpack[DisableImageDeprecationRequestTypeDef]
-    ) -> RegionResults[DisableImageDeprecationResultTypeDef]:
+    ) -> TargetResults[DisableImageDeprecationResultTypeDef]:
         """Cancels the deprecation of the specified AMI.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableImageDeprecation
@@ -6538,7 +6538,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_image_deregistration_protection(
         self, **kwargs: Unpack[DisableImageDeregistrationProtectionRequestTypeDef]
-    ) -> RegionResults[DisableImageDeregistrationProtectionResultTypeDef]:
+    ) -> TargetResults[DisableImageDeregistrationProtectionResultTypeDef]:
         """Disables deregistration protection for an AMI. When deregistration
         protection is disabled, the AMI can be deregistered.
 
@@ -6548,7 +6548,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_instance_sql_ha_standby_detections(
         self, **kwargs: Unpack[DisableInstanceSqlHaStandbyDetectionsRequestTypeDef]
-    ) -> RegionResults[DisableInstanceSqlHaStandbyDetectionsResultTypeDef]:
+    ) -> TargetResults[DisableInstanceSqlHaStandbyDetectionsResultTypeDef]:
         """Disable Amazon EC2 instances running in an SQL Server High Availability
         cluster from SQL Server High Availability instance standby detection
         monitoring. Once disabled, Amazon Web Services no longer monitors the
@@ -6561,7 +6561,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_ipam_organization_admin_account(
         self, **kwargs: Unpack[DisableIpamOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[DisableIpamOrganizationAdminAccountResultTypeDef]:
+    ) -> TargetResults[DisableIpamOrganizationAdminAccountResultTypeDef]:
         """Disable the IPAM account. For more information, see Enable integration
         with Organizations in the Amazon VPC IPAM User Guide.
 
@@ -6571,7 +6571,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_ipam_policy(
         self, **kwargs: Unpack[DisableIpamPolicyRequestTypeDef]
-    ) -> RegionResults[DisableIpamPolicyResultTypeDef]:
+    ) -> TargetResults[DisableIpamPolicyResultTypeDef]:
         """Disables an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableIpamPolicy
@@ -6580,7 +6580,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_route_server_propagation(
         self, **kwargs: Unpack[DisableRouteServerPropagationRequestTypeDef]
-    ) -> RegionResults[DisableRouteServerPropagationResultTypeDef]:
+    ) -> TargetResults[DisableRouteServerPropagationResultTypeDef]:
         """Disables route propagation from a route server to a specified route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableRouteServerPropagation
@@ -6589,7 +6589,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_serial_console_access(
         self, **kwargs: Unpack[DisableSerialConsoleAccessRequestTypeDef]
-    ) -> RegionResults[DisableSerialConsoleAccessResultTypeDef]:
+    ) -> TargetResults[DisableSerialConsoleAccessResultTypeDef]:
         """Disables access to the EC2 serial console of all instances for your
         account. By default, access to the EC2 serial console is disabled for your
         account. For more information, see Manage account access to the EC2 serial
@@ -6601,7 +6601,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_snapshot_block_public_access(
         self, **kwargs: Unpack[DisableSnapshotBlockPublicAccessRequestTypeDef]
-    ) -> RegionResults[DisableSnapshotBlockPublicAccessResultTypeDef]:
+    ) -> TargetResults[DisableSnapshotBlockPublicAccessResultTypeDef]:
         """Disables the block public access for snapshots setting at the account
         level for the specified Amazon Web Services Region. After you disable
         block public access for snapshots in a Region, users can publicly share
@@ -6613,7 +6613,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_transit_gateway_route_table_propagation(
         self, **kwargs: Unpack[DisableTransitGatewayRouteTablePropagationRequestTypeDef]
-    ) -> RegionResults[DisableTransitGatewayRouteTablePropagationResultTypeDef]:
+    ) -> TargetResults[DisableTransitGatewayRouteTablePropagationResultTypeDef]:
         """Disables the specified resource attachment from propagating routes to the
         specified propagation route table.
 
@@ -6623,7 +6623,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_vgw_route_propagation(
         self, **kwargs: Unpack[DisableVgwRoutePropagationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables a virtual private gateway (VGW) from propagating routes to a
         specified route table of a VPC.
 
@@ -6633,7 +6633,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_vpc_classic_link(
         self, **kwargs: Unpack[DisableVpcClassicLinkRequestTypeDef]
-    ) -> RegionResults[DisableVpcClassicLinkResultTypeDef]:
+    ) -> TargetResults[DisableVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableVpcClassicLink
@@ -6642,7 +6642,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disable_vpc_classic_link_dns_support(
         self, **kwargs: Unpack[DisableVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> RegionResults[DisableVpcClassicLinkDnsSupportResultTypeDef]:
+    ) -> TargetResults[DisableVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableVpcClassicLinkDnsSupport
@@ -6651,7 +6651,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_address(
         self, **kwargs: Unpack[DisassociateAddressRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates an Elastic IP address from the instance or network interface
         it's associated with.
 
@@ -6662,7 +6662,7 @@ class MultiRegionEC2(MultiRegionClient):
     def disassociate_capacity_reservation_billing_owner(
         self,
         **kwargs: Unpack[DisassociateCapacityReservationBillingOwnerRequestTypeDef],
-    ) -> RegionResults[DisassociateCapacityReservationBillingOwnerResultTypeDef]:
+    ) -> TargetResults[DisassociateCapacityReservationBillingOwnerResultTypeDef]:
         """Cancels a pending request to assign billing of the unused capacity of a
         Capacity Reservation to a consumer account, or revokes a request that has
         already been accepted. For more information, see Billing assignment for
@@ -6674,7 +6674,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_client_vpn_target_network(
         self, **kwargs: Unpack[DisassociateClientVpnTargetNetworkRequestTypeDef]
-    ) -> RegionResults[DisassociateClientVpnTargetNetworkResultTypeDef]:
+    ) -> TargetResults[DisassociateClientVpnTargetNetworkResultTypeDef]:
         """Disassociates a target network from the specified Client VPN endpoint.
         When you disassociate the last target network from a Client VPN, the
         following happens:
@@ -6685,7 +6685,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_enclave_certificate_iam_role(
         self, **kwargs: Unpack[DisassociateEnclaveCertificateIamRoleRequestTypeDef]
-    ) -> RegionResults[DisassociateEnclaveCertificateIamRoleResultTypeDef]:
+    ) -> TargetResults[DisassociateEnclaveCertificateIamRoleResultTypeDef]:
         """Disassociates an IAM role from an Certificate Manager (ACM) certificate.
         Disassociating an IAM role from an ACM certificate removes the Amazon S3
         object that contains the certificate, certificate chain, and encrypted
@@ -6699,7 +6699,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_iam_instance_profile(
         self, **kwargs: Unpack[DisassociateIamInstanceProfileRequestTypeDef]
-    ) -> RegionResults[DisassociateIamInstanceProfileResultTypeDef]:
+    ) -> TargetResults[DisassociateIamInstanceProfileResultTypeDef]:
         """Disassociates an IAM instance profile from a running or stopped instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateIamInstanceProfile
@@ -6708,7 +6708,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_instance_event_window(
         self, **kwargs: Unpack[DisassociateInstanceEventWindowRequestTypeDef]
-    ) -> RegionResults[DisassociateInstanceEventWindowResultTypeDef]:
+    ) -> TargetResults[DisassociateInstanceEventWindowResultTypeDef]:
         """Disassociates one or more targets from an event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateInstanceEventWindow
@@ -6717,7 +6717,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_ipam_byoasn(
         self, **kwargs: Unpack[DisassociateIpamByoasnRequestTypeDef]
-    ) -> RegionResults[DisassociateIpamByoasnResultTypeDef]:
+    ) -> TargetResults[DisassociateIpamByoasnResultTypeDef]:
         """Remove the association between your Autonomous System Number (ASN) and
         your BYOIP CIDR. You may want to use this action to disassociate an ASN
         from a CIDR or if you want to swap ASNs. For more information, see
@@ -6729,7 +6729,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_ipam_resource_discovery(
         self, **kwargs: Unpack[DisassociateIpamResourceDiscoveryRequestTypeDef]
-    ) -> RegionResults[DisassociateIpamResourceDiscoveryResultTypeDef]:
+    ) -> TargetResults[DisassociateIpamResourceDiscoveryResultTypeDef]:
         """Disassociates a resource discovery from an Amazon VPC IPAM. A resource
         discovery is an IPAM component that enables IPAM to manage and monitor
         resources that belong to the owning account.
@@ -6740,7 +6740,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_nat_gateway_address(
         self, **kwargs: Unpack[DisassociateNatGatewayAddressRequestTypeDef]
-    ) -> RegionResults[DisassociateNatGatewayAddressResultTypeDef]:
+    ) -> TargetResults[DisassociateNatGatewayAddressResultTypeDef]:
         """Disassociates secondary Elastic IP addresses (EIPs) from a public NAT
         gateway. You cannot disassociate your primary EIP. For more information,
         see Edit secondary IP address associations in the Amazon VPC User Guide.
@@ -6751,7 +6751,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_route_server(
         self, **kwargs: Unpack[DisassociateRouteServerRequestTypeDef]
-    ) -> RegionResults[DisassociateRouteServerResultTypeDef]:
+    ) -> TargetResults[DisassociateRouteServerResultTypeDef]:
         """Disassociates a route server from a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateRouteServer
@@ -6760,7 +6760,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_route_table(
         self, **kwargs: Unpack[DisassociateRouteTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a subnet or gateway from a route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateRouteTable
@@ -6769,7 +6769,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_security_group_vpc(
         self, **kwargs: Unpack[DisassociateSecurityGroupVpcRequestTypeDef]
-    ) -> RegionResults[DisassociateSecurityGroupVpcResultTypeDef]:
+    ) -> TargetResults[DisassociateSecurityGroupVpcResultTypeDef]:
         """Disassociates a security group from a VPC. You cannot disassociate the
         security group if any Elastic network interfaces in the associated VPC are
         still associated with the security group. Note that the disassociation is
@@ -6782,7 +6782,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_subnet_cidr_block(
         self, **kwargs: Unpack[DisassociateSubnetCidrBlockRequestTypeDef]
-    ) -> RegionResults[DisassociateSubnetCidrBlockResultTypeDef]:
+    ) -> TargetResults[DisassociateSubnetCidrBlockResultTypeDef]:
         """Disassociates a CIDR block from a subnet. Currently, you can disassociate
         an IPv6 CIDR block only. You must detach or delete all gateways and
         resources that are associated with the CIDR block before you can
@@ -6794,7 +6794,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_transit_gateway_multicast_domain(
         self, **kwargs: Unpack[DisassociateTransitGatewayMulticastDomainRequestTypeDef]
-    ) -> RegionResults[DisassociateTransitGatewayMulticastDomainResultTypeDef]:
+    ) -> TargetResults[DisassociateTransitGatewayMulticastDomainResultTypeDef]:
         """Disassociates the specified subnets from the transit gateway multicast
         domain.
 
@@ -6804,7 +6804,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_transit_gateway_policy_table(
         self, **kwargs: Unpack[DisassociateTransitGatewayPolicyTableRequestTypeDef]
-    ) -> RegionResults[DisassociateTransitGatewayPolicyTableResultTypeDef]:
+    ) -> TargetResults[DisassociateTransitGatewayPolicyTableResultTypeDef]:
         """Removes the association between an an attachment and a policy table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateTransitGatewayPolicyTable
@@ -6813,7 +6813,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_transit_gateway_route_table(
         self, **kwargs: Unpack[DisassociateTransitGatewayRouteTableRequestTypeDef]
-    ) -> RegionResults[DisassociateTransitGatewayRouteTableResultTypeDef]:
+    ) -> TargetResults[DisassociateTransitGatewayRouteTableResultTypeDef]:
         """Disassociates a resource attachment from a transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateTransitGatewayRouteTable
@@ -6822,7 +6822,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_trunk_interface(
         self, **kwargs: Unpack[DisassociateTrunkInterfaceRequestTypeDef]
-    ) -> RegionResults[DisassociateTrunkInterfaceResultTypeDef]:
+    ) -> TargetResults[DisassociateTrunkInterfaceResultTypeDef]:
         """Removes an association between a branch network interface with a trunk
         network interface.
 
@@ -6832,7 +6832,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def disassociate_vpc_cidr_block(
         self, **kwargs: Unpack[DisassociateVpcCidrBlockRequestTypeDef]
-    ) -> RegionResults[DisassociateVpcCidrBlockResultTypeDef]:
+    ) -> TargetResults[DisassociateVpcCidrBlockResultTypeDef]:
         """Disassociates a CIDR block from a VPC. To disassociate the CIDR block, you
         must specify its association ID. You can get the association ID by using
         DescribeVpcs. You must detach or delete all gateways and resources that
@@ -6844,7 +6844,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_address_transfer(
         self, **kwargs: Unpack[EnableAddressTransferRequestTypeDef]
-    ) -> RegionResults[EnableAddressTransferResultTypeDef]:
+    ) -> TargetResults[EnableAddressTransferResultTypeDef]:
         """Enables Elastic IP address transfer. For more information, see Transfer
         Elastic IP addresses in the Amazon VPC User Guide.
 
@@ -6854,7 +6854,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_allowed_images_settings(
         self, **kwargs: Unpack[EnableAllowedImagesSettingsRequestTypeDef]
-    ) -> RegionResults[EnableAllowedImagesSettingsResultTypeDef]:
+    ) -> TargetResults[EnableAllowedImagesSettingsResultTypeDef]:
         """Enables Allowed AMIs for your account in the specified Amazon Web Services
         Region. Two values are accepted:
 
@@ -6865,7 +6865,7 @@ class MultiRegionEC2(MultiRegionClient):
     def enable_aws_network_performance_metric_subscription(
         self,
         **kwargs: Unpack[EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef],
-    ) -> RegionResults[EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
+    ) -> TargetResults[EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef]:
         """Enables Infrastructure Performance subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableAwsNetworkPerformanceMetricSubscription
@@ -6874,7 +6874,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_capacity_manager(
         self, **kwargs: Unpack[EnableCapacityManagerRequestTypeDef]
-    ) -> RegionResults[EnableCapacityManagerResultTypeDef]:
+    ) -> TargetResults[EnableCapacityManagerResultTypeDef]:
         """Enables EC2 Capacity Manager for your account. This starts data ingestion
         for your EC2 capacity usage across On-Demand, Spot, and Capacity
         Reservations. Initial data processing may take several hours to complete.
@@ -6885,7 +6885,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_ebs_encryption_by_default(
         self, **kwargs: Unpack[EnableEbsEncryptionByDefaultRequestTypeDef]
-    ) -> RegionResults[EnableEbsEncryptionByDefaultResultTypeDef]:
+    ) -> TargetResults[EnableEbsEncryptionByDefaultResultTypeDef]:
         """Enables EBS encryption by default for your account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableEbsEncryptionByDefault
@@ -6894,7 +6894,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_fast_launch(
         self, **kwargs: Unpack[EnableFastLaunchRequestTypeDef]
-    ) -> RegionResults[EnableFastLaunchResultTypeDef]:
+    ) -> TargetResults[EnableFastLaunchResultTypeDef]:
         """When you enable Windows fast launch for a Windows AMI, images are
         pre-provisioned, using snapshots to launch instances up to 65% faster. To
         create the optimized Windows image, Amazon EC2 launches an instance and
@@ -6909,7 +6909,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_fast_snapshot_restores(
         self, **kwargs: Unpack[EnableFastSnapshotRestoresRequestTypeDef]
-    ) -> RegionResults[EnableFastSnapshotRestoresResultTypeDef]:
+    ) -> TargetResults[EnableFastSnapshotRestoresResultTypeDef]:
         """Enables fast snapshot restores for the specified snapshots in the
         specified Availability Zones.
 
@@ -6919,7 +6919,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_image(
         self, **kwargs: Unpack[EnableImageRequestTypeDef]
-    ) -> RegionResults[EnableImageResultTypeDef]:
+    ) -> TargetResults[EnableImageResultTypeDef]:
         """Re-enables a disabled AMI. The re-enabled AMI is marked as available and
         can be used for instance launches, appears in describe operations, and can
         be shared. Amazon Web Services accounts, organizations, and Organizational
@@ -6933,7 +6933,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_image_block_public_access(
         self, **kwargs: Unpack[EnableImageBlockPublicAccessRequestTypeDef]
-    ) -> RegionResults[EnableImageBlockPublicAccessResultTypeDef]:
+    ) -> TargetResults[EnableImageBlockPublicAccessResultTypeDef]:
         """Enables block public access for AMIs at the account level in the specified
         Amazon Web Services Region. This prevents the public sharing of your AMIs.
         However, if you already have public AMIs, they will remain publicly
@@ -6945,7 +6945,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_image_deprecation(
         self, **kwargs: Unpack[EnableImageDeprecationRequestTypeDef]
-    ) -> RegionResults[EnableImageDeprecationResultTypeDef]:
+    ) -> TargetResults[EnableImageDeprecationResultTypeDef]:
         """Enables deprecation of the specified AMI at the specified date and time.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableImageDeprecation
@@ -6954,7 +6954,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_image_deregistration_protection(
         self, **kwargs: Unpack[EnableImageDeregistrationProtectionRequestTypeDef]
-    ) -> RegionResults[EnableImageDeregistrationProtectionResultTypeDef]:
+    ) -> TargetResults[EnableImageDeregistrationProtectionResultTypeDef]:
         """Enables deregistration protection for an AMI. When deregistration
         protection is enabled, the AMI can't be deregistered.
 
@@ -6964,7 +6964,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_instance_sql_ha_standby_detections(
         self, **kwargs: Unpack[EnableInstanceSqlHaStandbyDetectionsRequestTypeDef]
-    ) -> RegionResults[EnableInstanceSqlHaStandbyDetectionsResultTypeDef]:
+    ) -> TargetResults[EnableInstanceSqlHaStandbyDetectionsResultTypeDef]:
         """Enable Amazon EC2 instances running in an SQL Server High Availability
         cluster for SQL Server High Availability instance standby detection
         monitoring. Once enabled, Amazon Web Services monitors the metadata for
@@ -6979,7 +6979,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_ipam_organization_admin_account(
         self, **kwargs: Unpack[EnableIpamOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[EnableIpamOrganizationAdminAccountResultTypeDef]:
+    ) -> TargetResults[EnableIpamOrganizationAdminAccountResultTypeDef]:
         """Enable an Organizations member account as the IPAM admin account. You
         cannot select the Organizations management account as the IPAM admin
         account. For more information, see Enable integration with Organizations
@@ -6991,7 +6991,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_ipam_policy(
         self, **kwargs: Unpack[EnableIpamPolicyRequestTypeDef]
-    ) -> RegionResults[EnableIpamPolicyResultTypeDef]:
+    ) -> TargetResults[EnableIpamPolicyResultTypeDef]:
         """Enables an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableIpamPolicy
@@ -7001,7 +7001,7 @@ class MultiRegionEC2(MultiRegionClient):
     def enable_reachability_analyzer_organization_sharing(
         self,
         **kwargs: Unpack[EnableReachabilityAnalyzerOrganizationSharingRequestTypeDef],
-    ) -> RegionResults[EnableReachabilityAnalyzerOrganizationSharingResultTypeDef]:
+    ) -> TargetResults[EnableReachabilityAnalyzerOrganizationSharingResultTypeDef]:
         """Establishes a trust relationship between Reachability Analyzer and
         Organizations. This operation must be performed by the management account
         for the organization.
@@ -7012,7 +7012,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_route_server_propagation(
         self, **kwargs: Unpack[EnableRouteServerPropagationRequestTypeDef]
-    ) -> RegionResults[EnableRouteServerPropagationResultTypeDef]:
+    ) -> TargetResults[EnableRouteServerPropagationResultTypeDef]:
         """Defines which route tables the route server can update with routes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableRouteServerPropagation
@@ -7021,7 +7021,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_serial_console_access(
         self, **kwargs: Unpack[EnableSerialConsoleAccessRequestTypeDef]
-    ) -> RegionResults[EnableSerialConsoleAccessResultTypeDef]:
+    ) -> TargetResults[EnableSerialConsoleAccessResultTypeDef]:
         """Enables access to the EC2 serial console of all instances for your
         account. By default, access to the EC2 serial console is disabled for your
         account. For more information, see Manage account access to the EC2 serial
@@ -7033,7 +7033,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_snapshot_block_public_access(
         self, **kwargs: Unpack[EnableSnapshotBlockPublicAccessRequestTypeDef]
-    ) -> RegionResults[EnableSnapshotBlockPublicAccessResultTypeDef]:
+    ) -> TargetResults[EnableSnapshotBlockPublicAccessResultTypeDef]:
         """Enables or modifies the block public access for snapshots setting at the
         account level for the specified Amazon Web Services Region. After you
         enable block public access for snapshots in a Region, users can no longer
@@ -7047,7 +7047,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_transit_gateway_route_table_propagation(
         self, **kwargs: Unpack[EnableTransitGatewayRouteTablePropagationRequestTypeDef]
-    ) -> RegionResults[EnableTransitGatewayRouteTablePropagationResultTypeDef]:
+    ) -> TargetResults[EnableTransitGatewayRouteTablePropagationResultTypeDef]:
         """Enables the specified attachment to propagate routes to the specified
         propagation route table.
 
@@ -7057,7 +7057,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_vgw_route_propagation(
         self, **kwargs: Unpack[EnableVgwRoutePropagationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables a virtual private gateway (VGW) to propagate routes to the
         specified route table of a VPC.
 
@@ -7067,7 +7067,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_volume_io(
         self, **kwargs: Unpack[EnableVolumeIORequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables I/O operations for a volume that had I/O operations disabled
         because the data on the volume was potentially inconsistent.
 
@@ -7077,7 +7077,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_vpc_classic_link(
         self, **kwargs: Unpack[EnableVpcClassicLinkRequestTypeDef]
-    ) -> RegionResults[EnableVpcClassicLinkResultTypeDef]:
+    ) -> TargetResults[EnableVpcClassicLinkResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableVpcClassicLink
@@ -7086,7 +7086,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def enable_vpc_classic_link_dns_support(
         self, **kwargs: Unpack[EnableVpcClassicLinkDnsSupportRequestTypeDef]
-    ) -> RegionResults[EnableVpcClassicLinkDnsSupportResultTypeDef]:
+    ) -> TargetResults[EnableVpcClassicLinkDnsSupportResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableVpcClassicLinkDnsSupport
@@ -7096,7 +7096,7 @@ class MultiRegionEC2(MultiRegionClient):
     def export_client_vpn_client_certificate_revocation_list(
         self,
         **kwargs: Unpack[ExportClientVpnClientCertificateRevocationListRequestTypeDef],
-    ) -> RegionResults[ExportClientVpnClientCertificateRevocationListResultTypeDef]:
+    ) -> TargetResults[ExportClientVpnClientCertificateRevocationListResultTypeDef]:
         """Downloads the client certificate revocation list for the specified Client
         VPN endpoint.
 
@@ -7106,7 +7106,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def export_client_vpn_client_configuration(
         self, **kwargs: Unpack[ExportClientVpnClientConfigurationRequestTypeDef]
-    ) -> RegionResults[ExportClientVpnClientConfigurationResultTypeDef]:
+    ) -> TargetResults[ExportClientVpnClientConfigurationResultTypeDef]:
         """Downloads the contents of the Client VPN endpoint configuration file for
         the specified Client VPN endpoint. The Client VPN endpoint configuration
         file includes the Client VPN endpoint and certificate information clients
@@ -7118,7 +7118,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def export_image(
         self, **kwargs: Unpack[ExportImageRequestTypeDef]
-    ) -> RegionResults[ExportImageResultTypeDef]:
+    ) -> TargetResults[ExportImageResultTypeDef]:
         """Exports an Amazon Machine Image (AMI) to a VM file. For more information,
         see Exporting a VM directly from an Amazon Machine Image (AMI) in the VM
         Import/Export User Guide.
@@ -7129,7 +7129,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def export_transit_gateway_routes(
         self, **kwargs: Unpack[ExportTransitGatewayRoutesRequestTypeDef]
-    ) -> RegionResults[ExportTransitGatewayRoutesResultTypeDef]:
+    ) -> TargetResults[ExportTransitGatewayRoutesResultTypeDef]:
         """Exports routes from the specified transit gateway route table to the
         specified S3 bucket. By default, all routes are exported. Alternatively,
         you can filter by CIDR range.
@@ -7141,7 +7141,7 @@ class MultiRegionEC2(MultiRegionClient):
     def export_verified_access_instance_client_configuration(
         self,
         **kwargs: Unpack[ExportVerifiedAccessInstanceClientConfigurationRequestTypeDef],
-    ) -> RegionResults[ExportVerifiedAccessInstanceClientConfigurationResultTypeDef]:
+    ) -> TargetResults[ExportVerifiedAccessInstanceClientConfigurationResultTypeDef]:
         """Exports the client configuration for a Verified Access instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ExportVerifiedAccessInstanceClientConfiguration
@@ -7150,7 +7150,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_active_vpn_tunnel_status(
         self, **kwargs: Unpack[GetActiveVpnTunnelStatusRequestTypeDef]
-    ) -> RegionResults[GetActiveVpnTunnelStatusResultTypeDef]:
+    ) -> TargetResults[GetActiveVpnTunnelStatusResultTypeDef]:
         """Returns the currently negotiated security parameters for an active VPN
         tunnel, including IKE version, DH groups, encryption algorithms, and
         integrity algorithms.
@@ -7161,7 +7161,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_allowed_images_settings(
         self, **kwargs: Unpack[GetAllowedImagesSettingsRequestTypeDef]
-    ) -> RegionResults[GetAllowedImagesSettingsResultTypeDef]:
+    ) -> TargetResults[GetAllowedImagesSettingsResultTypeDef]:
         """Gets the current state of the Allowed AMIs setting and the list of Allowed
         AMIs criteria at the account level in the specified Region.
 
@@ -7171,7 +7171,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_associated_enclave_certificate_iam_roles(
         self, **kwargs: Unpack[GetAssociatedEnclaveCertificateIamRolesRequestTypeDef]
-    ) -> RegionResults[GetAssociatedEnclaveCertificateIamRolesResultTypeDef]:
+    ) -> TargetResults[GetAssociatedEnclaveCertificateIamRolesResultTypeDef]:
         """Returns the IAM roles that are associated with the specified ACM (ACM)
         certificate. It also returns the name of the Amazon S3 bucket and the
         Amazon S3 object key where the certificate, certificate chain, and
@@ -7184,7 +7184,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_associated_ipv6_pool_cidrs(
         self, **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef]
-    ) -> RegionResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
+    ) -> TargetResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
         """Gets information about the IPv6 CIDR block associations for a specified
         IPv6 address pool.
 
@@ -7194,7 +7194,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_aws_network_performance_data(
         self, **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef]
-    ) -> RegionResults[GetAwsNetworkPerformanceDataResultTypeDef]:
+    ) -> TargetResults[GetAwsNetworkPerformanceDataResultTypeDef]:
         """Gets network performance data.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetAwsNetworkPerformanceData
@@ -7203,7 +7203,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_capacity_manager_attributes(
         self, **kwargs: Unpack[GetCapacityManagerAttributesRequestTypeDef]
-    ) -> RegionResults[GetCapacityManagerAttributesResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerAttributesResultTypeDef]:
         """Retrieves the current configuration and status of EC2 Capacity Manager for
         your account, including enablement status, Organizations access settings,
         and data ingestion status.
@@ -7214,7 +7214,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_capacity_manager_metric_data(
         self, **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef]
-    ) -> RegionResults[GetCapacityManagerMetricDataResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMetricDataResultTypeDef]:
         """Retrieves capacity usage metrics for your EC2 resources. Returns
         time-series data for metrics like unused capacity, utilization rates, and
         costs across On-Demand, Spot, and Capacity Reservations. Data can be
@@ -7227,7 +7227,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_capacity_manager_metric_dimensions(
         self, **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef]
-    ) -> RegionResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
         """Retrieves the available dimension values for capacity metrics within a
         specified time range. This is useful for discovering what accounts,
         regions, instance families, and other dimensions have data available for
@@ -7239,7 +7239,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_capacity_manager_monitored_tag_keys(
         self, **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef]
-    ) -> RegionResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Retrieves the tag keys that are currently being monitored by EC2 Capacity
         Manager. Monitored tag keys are included as dimensions in capacity metric
         data, enabling you to group and filter metrics by tag values.
@@ -7250,7 +7250,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_capacity_reservation_usage(
         self, **kwargs: Unpack[GetCapacityReservationUsageRequestTypeDef]
-    ) -> RegionResults[GetCapacityReservationUsageResultTypeDef]:
+    ) -> TargetResults[GetCapacityReservationUsageResultTypeDef]:
         """Gets usage information about a Capacity Reservation. If the Capacity
         Reservation is shared, it shows usage information for the Capacity
         Reservation owner and each Amazon Web Services account that is currently
@@ -7263,7 +7263,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_coip_pool_usage(
         self, **kwargs: Unpack[GetCoipPoolUsageRequestTypeDef]
-    ) -> RegionResults[GetCoipPoolUsageResultTypeDef]:
+    ) -> TargetResults[GetCoipPoolUsageResultTypeDef]:
         """Describes the allocations from the specified customer-owned address pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCoipPoolUsage
@@ -7272,7 +7272,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_console_output(
         self, **kwargs: Unpack[GetConsoleOutputRequestTypeDef]
-    ) -> RegionResults[GetConsoleOutputResultTypeDef]:
+    ) -> TargetResults[GetConsoleOutputResultTypeDef]:
         """Gets the console output for the specified instance. For Linux instances,
         the instance console output displays the exact console output that would
         normally be displayed on a physical monitor attached to a computer. For
@@ -7285,7 +7285,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_console_screenshot(
         self, **kwargs: Unpack[GetConsoleScreenshotRequestTypeDef]
-    ) -> RegionResults[GetConsoleScreenshotResultTypeDef]:
+    ) -> TargetResults[GetConsoleScreenshotResultTypeDef]:
         """Retrieve a JPG-format screenshot of a running instance to help with
         troubleshooting.
 
@@ -7295,7 +7295,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_declarative_policies_report_summary(
         self, **kwargs: Unpack[GetDeclarativePoliciesReportSummaryRequestTypeDef]
-    ) -> RegionResults[GetDeclarativePoliciesReportSummaryResultTypeDef]:
+    ) -> TargetResults[GetDeclarativePoliciesReportSummaryResultTypeDef]:
         """Retrieves a summary of the account status report.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetDeclarativePoliciesReportSummary
@@ -7304,7 +7304,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_default_credit_specification(
         self, **kwargs: Unpack[GetDefaultCreditSpecificationRequestTypeDef]
-    ) -> RegionResults[GetDefaultCreditSpecificationResultTypeDef]:
+    ) -> TargetResults[GetDefaultCreditSpecificationResultTypeDef]:
         """Describes the default credit option for CPU usage of a burstable
         performance instance family.
 
@@ -7314,7 +7314,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ebs_default_kms_key_id(
         self, **kwargs: Unpack[GetEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> RegionResults[GetEbsDefaultKmsKeyIdResultTypeDef]:
+    ) -> TargetResults[GetEbsDefaultKmsKeyIdResultTypeDef]:
         """Describes the default KMS key for EBS encryption by default for your
         account in this Region.
 
@@ -7324,7 +7324,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ebs_encryption_by_default(
         self, **kwargs: Unpack[GetEbsEncryptionByDefaultRequestTypeDef]
-    ) -> RegionResults[GetEbsEncryptionByDefaultResultTypeDef]:
+    ) -> TargetResults[GetEbsEncryptionByDefaultResultTypeDef]:
         """Describes whether EBS encryption by default is enabled for your account in
         the current Region.
 
@@ -7334,7 +7334,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_enabled_ipam_policy(
         self, **kwargs: Unpack[GetEnabledIpamPolicyRequestTypeDef]
-    ) -> RegionResults[GetEnabledIpamPolicyResultTypeDef]:
+    ) -> TargetResults[GetEnabledIpamPolicyResultTypeDef]:
         """Gets the enabled IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetEnabledIpamPolicy
@@ -7343,7 +7343,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_flow_logs_integration_template(
         self, **kwargs: Unpack[GetFlowLogsIntegrationTemplateRequestTypeDef]
-    ) -> RegionResults[GetFlowLogsIntegrationTemplateResultTypeDef]:
+    ) -> TargetResults[GetFlowLogsIntegrationTemplateResultTypeDef]:
         """Generates a CloudFormation template that streamlines and automates the
         integration of VPC flow logs with Amazon Athena. This make it easier for
         you to query and gain insights from VPC flow logs data. Based on the
@@ -7356,7 +7356,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_groups_for_capacity_reservation(
         self, **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef]
-    ) -> RegionResults[GetGroupsForCapacityReservationResultTypeDef]:
+    ) -> TargetResults[GetGroupsForCapacityReservationResultTypeDef]:
         """Lists the resource groups to which a Capacity Reservation has been added.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetGroupsForCapacityReservation
@@ -7365,7 +7365,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_host_reservation_purchase_preview(
         self, **kwargs: Unpack[GetHostReservationPurchasePreviewRequestTypeDef]
-    ) -> RegionResults[GetHostReservationPurchasePreviewResultTypeDef]:
+    ) -> TargetResults[GetHostReservationPurchasePreviewResultTypeDef]:
         """Preview a reservation purchase with configurations that match those of
         your Dedicated Host. You must have active Dedicated Hosts in your account
         before you purchase a reservation.
@@ -7376,7 +7376,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_image_ancestry(
         self, **kwargs: Unpack[GetImageAncestryRequestTypeDef]
-    ) -> RegionResults[GetImageAncestryResultTypeDef]:
+    ) -> TargetResults[GetImageAncestryResultTypeDef]:
         """Retrieves the ancestry chain of the specified AMI, tracing its lineage
         back to the root AMI. For more information, see AMI ancestry in Amazon EC2
         User Guide.
@@ -7387,7 +7387,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_image_block_public_access_state(
         self, **kwargs: Unpack[GetImageBlockPublicAccessStateRequestTypeDef]
-    ) -> RegionResults[GetImageBlockPublicAccessStateResultTypeDef]:
+    ) -> TargetResults[GetImageBlockPublicAccessStateResultTypeDef]:
         """Gets the current state of block public access for AMIs at the account
         level in the specified Amazon Web Services Region.
 
@@ -7397,7 +7397,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_instance_metadata_defaults(
         self, **kwargs: Unpack[GetInstanceMetadataDefaultsRequestTypeDef]
-    ) -> RegionResults[GetInstanceMetadataDefaultsResultTypeDef]:
+    ) -> TargetResults[GetInstanceMetadataDefaultsResultTypeDef]:
         """Gets the default instance metadata service (IMDS) settings that are set at
         the account level in the specified Amazon Web Services Region.
 
@@ -7407,7 +7407,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_instance_tpm_ek_pub(
         self, **kwargs: Unpack[GetInstanceTpmEkPubRequestTypeDef]
-    ) -> RegionResults[GetInstanceTpmEkPubResultTypeDef]:
+    ) -> TargetResults[GetInstanceTpmEkPubResultTypeDef]:
         """Gets the public endorsement key associated with the Nitro Trusted Platform
         Module (NitroTPM) for the specified instance.
 
@@ -7417,7 +7417,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_instance_types_from_instance_requirements(
         self, **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef]
-    ) -> RegionResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
+    ) -> TargetResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
         """Returns a list of instance types with the specified instance attributes.
         You can use the response to preview the instance types without launching
         instances. Note that the response does not consider capacity.
@@ -7428,7 +7428,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_instance_uefi_data(
         self, **kwargs: Unpack[GetInstanceUefiDataRequestTypeDef]
-    ) -> RegionResults[GetInstanceUefiDataResultTypeDef]:
+    ) -> TargetResults[GetInstanceUefiDataResultTypeDef]:
         """A binary representation of the UEFI variable store. Only non-volatile
         variables are stored. This is a base64 encoded and zlib compressed binary
         value that must be properly encoded.
@@ -7439,7 +7439,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_address_history(
         self, **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef]
-    ) -> RegionResults[GetIpamAddressHistoryResultTypeDef]:
+    ) -> TargetResults[GetIpamAddressHistoryResultTypeDef]:
         """Retrieve historical information about a CIDR within an IPAM scope. For
         more information, see View the history of IP addresses in the Amazon VPC
         IPAM User Guide.
@@ -7450,7 +7450,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_discovered_accounts(
         self, **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef]
-    ) -> RegionResults[GetIpamDiscoveredAccountsResultTypeDef]:
+    ) -> TargetResults[GetIpamDiscoveredAccountsResultTypeDef]:
         """Gets IPAM discovered accounts. A discovered account is an Amazon Web
         Services account that is monitored under a resource discovery. If you have
         integrated IPAM with Amazon Web Services Organizations, all accounts in
@@ -7463,7 +7463,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_discovered_public_addresses(
         self, **kwargs: Unpack[GetIpamDiscoveredPublicAddressesRequestTypeDef]
-    ) -> RegionResults[GetIpamDiscoveredPublicAddressesResultTypeDef]:
+    ) -> TargetResults[GetIpamDiscoveredPublicAddressesResultTypeDef]:
         """Gets the public IP addresses that have been discovered by IPAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredPublicAddresses
@@ -7472,7 +7472,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_discovered_resource_cidrs(
         self, **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef]
-    ) -> RegionResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
         """Returns the resource CIDRs that are monitored as part of a resource
         discovery. A discovered resource is a resource CIDR monitored under a
         resource discovery. The following resources can be discovered: VPCs,
@@ -7484,7 +7484,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_policy_allocation_rules(
         self, **kwargs: Unpack[GetIpamPolicyAllocationRulesRequestTypeDef]
-    ) -> RegionResults[GetIpamPolicyAllocationRulesResultTypeDef]:
+    ) -> TargetResults[GetIpamPolicyAllocationRulesResultTypeDef]:
         """Gets the allocation rules for an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPolicyAllocationRules
@@ -7493,7 +7493,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_policy_organization_targets(
         self, **kwargs: Unpack[GetIpamPolicyOrganizationTargetsRequestTypeDef]
-    ) -> RegionResults[GetIpamPolicyOrganizationTargetsResultTypeDef]:
+    ) -> TargetResults[GetIpamPolicyOrganizationTargetsResultTypeDef]:
         """Gets the Amazon Web Services Organizations targets for an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPolicyOrganizationTargets
@@ -7502,7 +7502,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_pool_allocations(
         self, **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef]
-    ) -> RegionResults[GetIpamPoolAllocationsResultTypeDef]:
+    ) -> TargetResults[GetIpamPoolAllocationsResultTypeDef]:
         """Get a list of all the CIDR allocations in an IPAM pool. The Region you use
         should be the IPAM pool locale. The locale is the Amazon Web Services
         Region where this IPAM pool is available for allocations.
@@ -7513,7 +7513,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_pool_cidrs(
         self, **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef]
-    ) -> RegionResults[GetIpamPoolCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamPoolCidrsResultTypeDef]:
         """Get the CIDRs provisioned to an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPoolCidrs
@@ -7522,7 +7522,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_prefix_list_resolver_rules(
         self, **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef]
-    ) -> RegionResults[GetIpamPrefixListResolverRulesResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverRulesResultTypeDef]:
         """Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use
         this operation to view the business logic that determines which CIDRs are
         selected for synchronization with prefix lists.
@@ -7533,7 +7533,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_prefix_list_resolver_version_entries(
         self, **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef]
-    ) -> RegionResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
         """Retrieves the CIDR entries for a specific version of an IPAM prefix list
         resolver. This shows the actual CIDRs that were selected and synchronized
         at a particular point in time.
@@ -7544,7 +7544,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_prefix_list_resolver_versions(
         self, **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef]
-    ) -> RegionResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
         """Retrieves version information for an IPAM prefix list resolver.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamPrefixListResolverVersions
@@ -7553,7 +7553,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_ipam_resource_cidrs(
         self, **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef]
-    ) -> RegionResults[GetIpamResourceCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamResourceCidrsResultTypeDef]:
         """Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is
         associated with more than one resource discovery, the resource CIDRs
         across all of the resource discoveries is returned. A resource discovery
@@ -7566,7 +7566,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_launch_template_data(
         self, **kwargs: Unpack[GetLaunchTemplateDataRequestTypeDef]
-    ) -> RegionResults[GetLaunchTemplateDataResultTypeDef]:
+    ) -> TargetResults[GetLaunchTemplateDataResultTypeDef]:
         """Retrieves the configuration data of the specified instance. You can use
         this data to create a launch template.
 
@@ -7576,7 +7576,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_managed_prefix_list_associations(
         self, **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef]
-    ) -> RegionResults[GetManagedPrefixListAssociationsResultTypeDef]:
+    ) -> TargetResults[GetManagedPrefixListAssociationsResultTypeDef]:
         """Gets information about the resources that are associated with the
         specified managed prefix list.
 
@@ -7586,7 +7586,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_managed_prefix_list_entries(
         self, **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef]
-    ) -> RegionResults[GetManagedPrefixListEntriesResultTypeDef]:
+    ) -> TargetResults[GetManagedPrefixListEntriesResultTypeDef]:
         """Gets information about the entries for a specified managed prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetManagedPrefixListEntries
@@ -7595,7 +7595,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_managed_resource_visibility(
         self, **kwargs: Unpack[GetManagedResourceVisibilityRequestTypeDef]
-    ) -> RegionResults[GetManagedResourceVisibilityResultTypeDef]:
+    ) -> TargetResults[GetManagedResourceVisibilityResultTypeDef]:
         """Retrieves the managed resource visibility configuration for the account.
         The response indicates whether managed resources are hidden or visible by
         default.
@@ -7607,7 +7607,7 @@ class MultiRegionEC2(MultiRegionClient):
     def get_network_insights_access_scope_analysis_findings(
         self,
         **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
-    ) -> RegionResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
+    ) -> TargetResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
         """Gets the findings for the specified Network Access Scope analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeAnalysisFindings
@@ -7616,7 +7616,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_network_insights_access_scope_content(
         self, **kwargs: Unpack[GetNetworkInsightsAccessScopeContentRequestTypeDef]
-    ) -> RegionResults[GetNetworkInsightsAccessScopeContentResultTypeDef]:
+    ) -> TargetResults[GetNetworkInsightsAccessScopeContentResultTypeDef]:
         """Gets the content for the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeContent
@@ -7625,7 +7625,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_password_data(
         self, **kwargs: Unpack[GetPasswordDataRequestTypeDef]
-    ) -> RegionResults[GetPasswordDataResultTypeDef]:
+    ) -> TargetResults[GetPasswordDataResultTypeDef]:
         """Retrieves the encrypted administrator password for a running Windows
         instance.
 
@@ -7635,7 +7635,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_reserved_instances_exchange_quote(
         self, **kwargs: Unpack[GetReservedInstancesExchangeQuoteRequestTypeDef]
-    ) -> RegionResults[GetReservedInstancesExchangeQuoteResultTypeDef]:
+    ) -> TargetResults[GetReservedInstancesExchangeQuoteResultTypeDef]:
         """Returns a quote and exchange information for exchanging one or more
         specified Convertible Reserved Instances for a new Convertible Reserved
         Instance. If the exchange cannot be performed, the reason is returned in
@@ -7648,7 +7648,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_route_server_associations(
         self, **kwargs: Unpack[GetRouteServerAssociationsRequestTypeDef]
-    ) -> RegionResults[GetRouteServerAssociationsResultTypeDef]:
+    ) -> TargetResults[GetRouteServerAssociationsResultTypeDef]:
         """Gets information about the associations for the specified route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetRouteServerAssociations
@@ -7657,7 +7657,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_route_server_propagations(
         self, **kwargs: Unpack[GetRouteServerPropagationsRequestTypeDef]
-    ) -> RegionResults[GetRouteServerPropagationsResultTypeDef]:
+    ) -> TargetResults[GetRouteServerPropagationsResultTypeDef]:
         """Gets information about the route propagations for the specified route
         server.
 
@@ -7667,7 +7667,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_route_server_routing_database(
         self, **kwargs: Unpack[GetRouteServerRoutingDatabaseRequestTypeDef]
-    ) -> RegionResults[GetRouteServerRoutingDatabaseResultTypeDef]:
+    ) -> TargetResults[GetRouteServerRoutingDatabaseResultTypeDef]:
         """Gets the routing database for the specified route server. The Routing
         Information Base (RIB) serves as a database that stores all the routing
         information and network topology data collected by a router or routing
@@ -7682,7 +7682,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_security_groups_for_vpc(
         self, **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef]
-    ) -> RegionResults[GetSecurityGroupsForVpcResultTypeDef]:
+    ) -> TargetResults[GetSecurityGroupsForVpcResultTypeDef]:
         """Gets security groups that can be associated by the Amazon Web Services
         account making the request with network interfaces in the specified VPC.
 
@@ -7692,7 +7692,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_serial_console_access_status(
         self, **kwargs: Unpack[GetSerialConsoleAccessStatusRequestTypeDef]
-    ) -> RegionResults[GetSerialConsoleAccessStatusResultTypeDef]:
+    ) -> TargetResults[GetSerialConsoleAccessStatusResultTypeDef]:
         """Retrieves the access status of your account to the EC2 serial console of
         all instances. By default, access to the EC2 serial console is disabled
         for your account. For more information, see Manage account access to the
@@ -7704,7 +7704,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_snapshot_block_public_access_state(
         self, **kwargs: Unpack[GetSnapshotBlockPublicAccessStateRequestTypeDef]
-    ) -> RegionResults[GetSnapshotBlockPublicAccessStateResultTypeDef]:
+    ) -> TargetResults[GetSnapshotBlockPublicAccessStateResultTypeDef]:
         """Gets the current state of block public access for snapshots setting for
         the account and Region.
 
@@ -7714,7 +7714,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_spot_placement_scores(
         self, **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef]
-    ) -> RegionResults[GetSpotPlacementScoresResultTypeDef]:
+    ) -> TargetResults[GetSpotPlacementScoresResultTypeDef]:
         """Calculates the Spot placement score for a Region or Availability Zone
         based on the specified target capacity and compute requirements.
 
@@ -7724,7 +7724,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_subnet_cidr_reservations(
         self, **kwargs: Unpack[GetSubnetCidrReservationsRequestTypeDef]
-    ) -> RegionResults[GetSubnetCidrReservationsResultTypeDef]:
+    ) -> TargetResults[GetSubnetCidrReservationsResultTypeDef]:
         """Gets information about the subnet CIDR reservations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSubnetCidrReservations
@@ -7733,7 +7733,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_attachment_propagations(
         self, **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
         """Lists the route tables to which the specified resource attachment
         propagates routes.
 
@@ -7743,7 +7743,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_metering_policy_entries(
         self, **kwargs: Unpack[GetTransitGatewayMeteringPolicyEntriesRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayMeteringPolicyEntriesResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayMeteringPolicyEntriesResultTypeDef]:
         """Retrieves the entries for a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayMeteringPolicyEntries
@@ -7753,7 +7753,7 @@ class MultiRegionEC2(MultiRegionClient):
     def get_transit_gateway_multicast_domain_associations(
         self,
         **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
         """Gets information about the associations for the transit gateway multicast
         domain.
 
@@ -7763,7 +7763,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_policy_table_associations(
         self, **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
         """Gets a list of the transit gateway policy table associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableAssociations
@@ -7772,7 +7772,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_policy_table_entries(
         self, **kwargs: Unpack[GetTransitGatewayPolicyTableEntriesRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayPolicyTableEntriesResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPolicyTableEntriesResultTypeDef]:
         """Returns a list of transit gateway policy table entries.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableEntries
@@ -7781,7 +7781,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_prefix_list_references(
         self, **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
         """Gets information about the prefix list references in a specified transit
         gateway route table.
 
@@ -7791,7 +7791,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_route_table_associations(
         self, **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
         """Gets information about the associations for the specified transit gateway
         route table.
 
@@ -7801,7 +7801,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_transit_gateway_route_table_propagations(
         self, **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
         """Gets information about the route table propagations for the specified
         transit gateway route table.
 
@@ -7811,7 +7811,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_verified_access_endpoint_policy(
         self, **kwargs: Unpack[GetVerifiedAccessEndpointPolicyRequestTypeDef]
-    ) -> RegionResults[GetVerifiedAccessEndpointPolicyResultTypeDef]:
+    ) -> TargetResults[GetVerifiedAccessEndpointPolicyResultTypeDef]:
         """Get the Verified Access policy associated with the endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVerifiedAccessEndpointPolicy
@@ -7820,7 +7820,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_verified_access_endpoint_targets(
         self, **kwargs: Unpack[GetVerifiedAccessEndpointTargetsRequestTypeDef]
-    ) -> RegionResults[GetVerifiedAccessEndpointTargetsResultTypeDef]:
+    ) -> TargetResults[GetVerifiedAccessEndpointTargetsResultTypeDef]:
         """Gets the targets for the specified network CIDR endpoint for Verified
         Access.
 
@@ -7830,7 +7830,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_verified_access_group_policy(
         self, **kwargs: Unpack[GetVerifiedAccessGroupPolicyRequestTypeDef]
-    ) -> RegionResults[GetVerifiedAccessGroupPolicyResultTypeDef]:
+    ) -> TargetResults[GetVerifiedAccessGroupPolicyResultTypeDef]:
         """Shows the contents of the Verified Access policy associated with the
         group.
 
@@ -7841,7 +7841,7 @@ class MultiRegionEC2(MultiRegionClient):
     def get_vpc_resources_blocking_encryption_enforcement(
         self,
         **kwargs: Unpack[GetVpcResourcesBlockingEncryptionEnforcementRequestTypeDef],
-    ) -> RegionResults[GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef]:
+    ) -> TargetResults[GetVpcResourcesBlockingEncryptionEnforcementResultTypeDef]:
         """Gets information about resources in a VPC that are blocking encryption
         enforcement.
 
@@ -7851,7 +7851,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_vpn_connection_device_sample_configuration(
         self, **kwargs: Unpack[GetVpnConnectionDeviceSampleConfigurationRequestTypeDef]
-    ) -> RegionResults[GetVpnConnectionDeviceSampleConfigurationResultTypeDef]:
+    ) -> TargetResults[GetVpnConnectionDeviceSampleConfigurationResultTypeDef]:
         """Download an Amazon Web Services-provided sample configuration file to be
         used with the customer gateway device specified for your Site-to-Site VPN
         connection.
@@ -7862,7 +7862,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_vpn_connection_device_types(
         self, **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef]
-    ) -> RegionResults[GetVpnConnectionDeviceTypesResultTypeDef]:
+    ) -> TargetResults[GetVpnConnectionDeviceTypesResultTypeDef]:
         """Obtain a list of customer gateway devices for which sample configuration
         files can be provided. The request has no additional parameters. You can
         also see the list of device types with sample configuration files
@@ -7875,7 +7875,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def get_vpn_tunnel_replacement_status(
         self, **kwargs: Unpack[GetVpnTunnelReplacementStatusRequestTypeDef]
-    ) -> RegionResults[GetVpnTunnelReplacementStatusResultTypeDef]:
+    ) -> TargetResults[GetVpnTunnelReplacementStatusResultTypeDef]:
         """Get details of available tunnel endpoint maintenance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetVpnTunnelReplacementStatus
@@ -7885,7 +7885,7 @@ class MultiRegionEC2(MultiRegionClient):
     def import_client_vpn_client_certificate_revocation_list(
         self,
         **kwargs: Unpack[ImportClientVpnClientCertificateRevocationListRequestTypeDef],
-    ) -> RegionResults[ImportClientVpnClientCertificateRevocationListResultTypeDef]:
+    ) -> TargetResults[ImportClientVpnClientCertificateRevocationListResultTypeDef]:
         """Uploads a client certificate revocation list to the specified Client VPN
         endpoint. Uploading a client certificate revocation list overwrites the
         existing client certificate revocation list.
@@ -7896,7 +7896,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_image(
         self, **kwargs: Unpack[ImportImageRequestTypeDef]
-    ) -> RegionResults[ImportImageResultTypeDef]:
+    ) -> TargetResults[ImportImageResultTypeDef]:
         """To import your virtual machines (VMs) with a console-based experience, you
         can use the Import virtual machine images to Amazon Web Services template
         in the Migration Hub Orchestrator console. For more information, see the
@@ -7908,7 +7908,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_instance(
         self, **kwargs: Unpack[ImportInstanceRequestTypeDef]
-    ) -> RegionResults[ImportInstanceResultTypeDef]:
+    ) -> TargetResults[ImportInstanceResultTypeDef]:
         """We recommend that you use the ImportImage API instead. For more
         information, see Importing a VM as an image using VM Import/Export in the
         VM Import/Export User Guide.
@@ -7919,7 +7919,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_key_pair(
         self, **kwargs: Unpack[ImportKeyPairRequestTypeDef]
-    ) -> RegionResults[ImportKeyPairResultTypeDef]:
+    ) -> TargetResults[ImportKeyPairResultTypeDef]:
         """Imports the public key from an RSA or ED25519 key pair that you created
         using a third-party tool. You give Amazon Web Services only the public
         key. The private key is never transferred between you and Amazon Web
@@ -7931,7 +7931,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_snapshot(
         self, **kwargs: Unpack[ImportSnapshotRequestTypeDef]
-    ) -> RegionResults[ImportSnapshotResultTypeDef]:
+    ) -> TargetResults[ImportSnapshotResultTypeDef]:
         """Imports a disk into an EBS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ImportSnapshot
@@ -7940,7 +7940,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def import_volume(
         self, **kwargs: Unpack[ImportVolumeRequestTypeDef]
-    ) -> RegionResults[ImportVolumeResultTypeDef]:
+    ) -> TargetResults[ImportVolumeResultTypeDef]:
         """This API action supports only single-volume VMs. To import multi-volume
         VMs, use ImportImage instead. To import a disk to a snapshot, use
         ImportSnapshot instead.
@@ -7951,7 +7951,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def list_images_in_recycle_bin(
         self, **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef]
-    ) -> RegionResults[ListImagesInRecycleBinResultTypeDef]:
+    ) -> TargetResults[ListImagesInRecycleBinResultTypeDef]:
         """Lists one or more AMIs that are currently in the Recycle Bin. For more
         information, see Recycle Bin in the Amazon EC2 User Guide.
 
@@ -7961,7 +7961,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def list_snapshots_in_recycle_bin(
         self, **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef]
-    ) -> RegionResults[ListSnapshotsInRecycleBinResultTypeDef]:
+    ) -> TargetResults[ListSnapshotsInRecycleBinResultTypeDef]:
         """Lists one or more snapshots that are currently in the Recycle Bin.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListSnapshotsInRecycleBin
@@ -7970,7 +7970,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def list_volumes_in_recycle_bin(
         self, **kwargs: Unpack[ListVolumesInRecycleBinRequestTypeDef]
-    ) -> RegionResults[ListVolumesInRecycleBinResultTypeDef]:
+    ) -> TargetResults[ListVolumesInRecycleBinResultTypeDef]:
         """Lists one or more volumes that are currently in the Recycle Bin.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ListVolumesInRecycleBin
@@ -7979,7 +7979,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def lock_snapshot(
         self, **kwargs: Unpack[LockSnapshotRequestTypeDef]
-    ) -> RegionResults[LockSnapshotResultTypeDef]:
+    ) -> TargetResults[LockSnapshotResultTypeDef]:
         """Locks an Amazon EBS snapshot in either governance or compliance mode to
         protect it against accidental or malicious deletions for a specific
         duration. A locked snapshot can't be deleted.
@@ -7990,7 +7990,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_address_attribute(
         self, **kwargs: Unpack[ModifyAddressAttributeRequestTypeDef]
-    ) -> RegionResults[ModifyAddressAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyAddressAttributeResultTypeDef]:
         """Modifies an attribute of the specified Elastic IP address. For
         requirements, see Using reverse DNS for email applications.
 
@@ -8000,7 +8000,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_availability_zone_group(
         self, **kwargs: Unpack[ModifyAvailabilityZoneGroupRequestTypeDef]
-    ) -> RegionResults[ModifyAvailabilityZoneGroupResultTypeDef]:
+    ) -> TargetResults[ModifyAvailabilityZoneGroupResultTypeDef]:
         """Changes the opt-in status of the specified zone group for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyAvailabilityZoneGroup
@@ -8009,7 +8009,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_capacity_reservation(
         self, **kwargs: Unpack[ModifyCapacityReservationRequestTypeDef]
-    ) -> RegionResults[ModifyCapacityReservationResultTypeDef]:
+    ) -> TargetResults[ModifyCapacityReservationResultTypeDef]:
         """Modifies a Capacity Reservation's capacity, instance eligibility, and the
         conditions under which it is to be released. You can't modify a Capacity
         Reservation's instance type, EBS optimization, platform, instance store
@@ -8024,7 +8024,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_capacity_reservation_fleet(
         self, **kwargs: Unpack[ModifyCapacityReservationFleetRequestTypeDef]
-    ) -> RegionResults[ModifyCapacityReservationFleetResultTypeDef]:
+    ) -> TargetResults[ModifyCapacityReservationFleetResultTypeDef]:
         """Modifies a Capacity Reservation Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyCapacityReservationFleet
@@ -8033,7 +8033,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_client_vpn_endpoint(
         self, **kwargs: Unpack[ModifyClientVpnEndpointRequestTypeDef]
-    ) -> RegionResults[ModifyClientVpnEndpointResultTypeDef]:
+    ) -> TargetResults[ModifyClientVpnEndpointResultTypeDef]:
         """Modifies the specified Client VPN endpoint. Modifying the DNS server
         resets existing client connections.
 
@@ -8043,7 +8043,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_default_credit_specification(
         self, **kwargs: Unpack[ModifyDefaultCreditSpecificationRequestTypeDef]
-    ) -> RegionResults[ModifyDefaultCreditSpecificationResultTypeDef]:
+    ) -> TargetResults[ModifyDefaultCreditSpecificationResultTypeDef]:
         """Modifies the default credit option for CPU usage of burstable performance
         instances. The default credit option is set at the account level per
         Amazon Web Services Region, and is specified per instance family. All new
@@ -8056,7 +8056,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ebs_default_kms_key_id(
         self, **kwargs: Unpack[ModifyEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> RegionResults[ModifyEbsDefaultKmsKeyIdResultTypeDef]:
+    ) -> TargetResults[ModifyEbsDefaultKmsKeyIdResultTypeDef]:
         """Changes the default KMS key for EBS encryption by default for your account
         in this Region.
 
@@ -8066,7 +8066,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_fleet(
         self, **kwargs: Unpack[ModifyFleetRequestTypeDef]
-    ) -> RegionResults[ModifyFleetResultTypeDef]:
+    ) -> TargetResults[ModifyFleetResultTypeDef]:
         """Modifies the specified EC2 Fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyFleet
@@ -8075,7 +8075,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_fpga_image_attribute(
         self, **kwargs: Unpack[ModifyFpgaImageAttributeRequestTypeDef]
-    ) -> RegionResults[ModifyFpgaImageAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyFpgaImageAttributeResultTypeDef]:
         """Modifies the specified attribute of the specified Amazon FPGA Image (AFI).
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyFpgaImageAttribute
@@ -8084,7 +8084,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_hosts(
         self, **kwargs: Unpack[ModifyHostsRequestTypeDef]
-    ) -> RegionResults[ModifyHostsResultTypeDef]:
+    ) -> TargetResults[ModifyHostsResultTypeDef]:
         """Modify the auto-placement setting of a Dedicated Host. When auto-placement
         is enabled, any instances that you launch with a tenancy of host but
         without a specific host ID are placed onto any available Dedicated Host in
@@ -8099,7 +8099,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_id_format(
         self, **kwargs: Unpack[ModifyIdFormatRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the ID format for the specified resource on a per-Region basis.
         You can specify that resources should receive longer IDs (17-character
         IDs) when they are created.
@@ -8110,7 +8110,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_identity_id_format(
         self, **kwargs: Unpack[ModifyIdentityIdFormatRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the ID format of a resource for a specified IAM user, IAM role,
         or the root user for an account; or all IAM users, IAM roles, and the root
         user for an account. You can specify that resources should receive longer
@@ -8122,7 +8122,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_image_attribute(
         self, **kwargs: Unpack[ModifyImageAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified AMI. You can specify
         only one attribute at a time.
 
@@ -8132,7 +8132,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_attribute(
         self, **kwargs: Unpack[ModifyInstanceAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified instance. You can
         specify only one attribute at a time.
 
@@ -8143,7 +8143,7 @@ class MultiRegionEC2(MultiRegionClient):
     def modify_instance_capacity_reservation_attributes(
         self,
         **kwargs: Unpack[ModifyInstanceCapacityReservationAttributesRequestTypeDef],
-    ) -> RegionResults[ModifyInstanceCapacityReservationAttributesResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceCapacityReservationAttributesResultTypeDef]:
         """Modifies the Capacity Reservation settings for a stopped instance. Use
         this action to configure an instance to target a specific Capacity
         Reservation, run in any open Capacity Reservation with matching
@@ -8156,7 +8156,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_connect_endpoint(
         self, **kwargs: Unpack[ModifyInstanceConnectEndpointRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceConnectEndpointResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceConnectEndpointResultTypeDef]:
         """Modifies the specified EC2 Instance Connect Endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceConnectEndpoint
@@ -8165,7 +8165,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_cpu_options(
         self, **kwargs: Unpack[ModifyInstanceCpuOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceCpuOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceCpuOptionsResultTypeDef]:
         """By default, all vCPUs for the instance type are active when you launch an
         instance. When you configure the number of active vCPUs for the instance,
         it can help you save on licensing costs and optimize performance. The base
@@ -8177,7 +8177,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_credit_specification(
         self, **kwargs: Unpack[ModifyInstanceCreditSpecificationRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceCreditSpecificationResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceCreditSpecificationResultTypeDef]:
         """Modifies the credit option for CPU usage on a running or stopped burstable
         performance instance. The credit options are standard and unlimited.
 
@@ -8187,7 +8187,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_event_start_time(
         self, **kwargs: Unpack[ModifyInstanceEventStartTimeRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceEventStartTimeResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceEventStartTimeResultTypeDef]:
         """Modifies the start time for a scheduled Amazon EC2 instance event.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceEventStartTime
@@ -8196,7 +8196,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_event_window(
         self, **kwargs: Unpack[ModifyInstanceEventWindowRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceEventWindowResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceEventWindowResultTypeDef]:
         """Modifies the specified event window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyInstanceEventWindow
@@ -8205,7 +8205,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_maintenance_options(
         self, **kwargs: Unpack[ModifyInstanceMaintenanceOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceMaintenanceOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceMaintenanceOptionsResultTypeDef]:
         """Modifies the recovery behavior of your instance to disable simplified
         automatic recovery or set the recovery behavior to default. The default
         configuration will not enable simplified automatic recovery for an
@@ -8218,7 +8218,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_metadata_defaults(
         self, **kwargs: Unpack[ModifyInstanceMetadataDefaultsRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceMetadataDefaultsResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceMetadataDefaultsResultTypeDef]:
         """Modifies the default instance metadata service (IMDS) settings at the
         account level in the specified Amazon Web Services Region.
 
@@ -8228,7 +8228,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_metadata_options(
         self, **kwargs: Unpack[ModifyInstanceMetadataOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceMetadataOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceMetadataOptionsResultTypeDef]:
         """Modify the instance metadata parameters on a running or stopped instance.
         When you modify the parameters on a stopped instance, they are applied
         when the instance is started. When you modify the parameters on a running
@@ -8244,7 +8244,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_network_performance_options(
         self, **kwargs: Unpack[ModifyInstanceNetworkPerformanceRequestTypeDef]
-    ) -> RegionResults[ModifyInstanceNetworkPerformanceResultTypeDef]:
+    ) -> TargetResults[ModifyInstanceNetworkPerformanceResultTypeDef]:
         """Change the configuration of the network performance options for an
         existing instance.
 
@@ -8254,7 +8254,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_instance_placement(
         self, **kwargs: Unpack[ModifyInstancePlacementRequestTypeDef]
-    ) -> RegionResults[ModifyInstancePlacementResultTypeDef]:
+    ) -> TargetResults[ModifyInstancePlacementResultTypeDef]:
         """Modifies the placement attributes for a specified instance. You can do the
         following:
 
@@ -8264,7 +8264,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam(
         self, **kwargs: Unpack[ModifyIpamRequestTypeDef]
-    ) -> RegionResults[ModifyIpamResultTypeDef]:
+    ) -> TargetResults[ModifyIpamResultTypeDef]:
         """Modify the configurations of an IPAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpam
@@ -8273,7 +8273,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_policy_allocation_rules(
         self, **kwargs: Unpack[ModifyIpamPolicyAllocationRulesRequestTypeDef]
-    ) -> RegionResults[ModifyIpamPolicyAllocationRulesResultTypeDef]:
+    ) -> TargetResults[ModifyIpamPolicyAllocationRulesResultTypeDef]:
         """Modifies the allocation rules in an IPAM policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamPolicyAllocationRules
@@ -8282,7 +8282,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_pool(
         self, **kwargs: Unpack[ModifyIpamPoolRequestTypeDef]
-    ) -> RegionResults[ModifyIpamPoolResultTypeDef]:
+    ) -> TargetResults[ModifyIpamPoolResultTypeDef]:
         """Modify the configurations of an IPAM pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamPool
@@ -8291,7 +8291,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_pool_allocation(
         self, **kwargs: Unpack[ModifyIpamPoolAllocationRequestTypeDef]
-    ) -> RegionResults[ModifyIpamPoolAllocationResultTypeDef]:
+    ) -> TargetResults[ModifyIpamPoolAllocationResultTypeDef]:
         """Modifies the description of an IPAM pool allocation. For more information,
         see Modify an IPAM pool allocation in the Amazon VPC IPAM User Guide.
 
@@ -8301,7 +8301,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_prefix_list_resolver(
         self, **kwargs: Unpack[ModifyIpamPrefixListResolverRequestTypeDef]
-    ) -> RegionResults[ModifyIpamPrefixListResolverResultTypeDef]:
+    ) -> TargetResults[ModifyIpamPrefixListResolverResultTypeDef]:
         """Modifies an IPAM prefix list resolver. You can update the description and
         CIDR selection rules. Changes to rules will trigger re-evaluation and
         potential updates to associated prefix lists.
@@ -8312,7 +8312,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_prefix_list_resolver_target(
         self, **kwargs: Unpack[ModifyIpamPrefixListResolverTargetRequestTypeDef]
-    ) -> RegionResults[ModifyIpamPrefixListResolverTargetResultTypeDef]:
+    ) -> TargetResults[ModifyIpamPrefixListResolverTargetResultTypeDef]:
         """Modifies an IPAM prefix list resolver target. You can update version
         tracking settings and the desired version of the target prefix list.
 
@@ -8322,7 +8322,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_resource_cidr(
         self, **kwargs: Unpack[ModifyIpamResourceCidrRequestTypeDef]
-    ) -> RegionResults[ModifyIpamResourceCidrResultTypeDef]:
+    ) -> TargetResults[ModifyIpamResourceCidrResultTypeDef]:
         """Modify a resource CIDR. You can use this action to transfer resource CIDRs
         between scopes and ignore resource CIDRs that you do not want to manage.
         If set to false, the resource will not be tracked for overlap, it cannot
@@ -8335,7 +8335,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_resource_discovery(
         self, **kwargs: Unpack[ModifyIpamResourceDiscoveryRequestTypeDef]
-    ) -> RegionResults[ModifyIpamResourceDiscoveryResultTypeDef]:
+    ) -> TargetResults[ModifyIpamResourceDiscoveryResultTypeDef]:
         """Modifies a resource discovery. A resource discovery is an IPAM component
         that enables IPAM to manage and monitor resources that belong to the
         owning account.
@@ -8346,7 +8346,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_ipam_scope(
         self, **kwargs: Unpack[ModifyIpamScopeRequestTypeDef]
-    ) -> RegionResults[ModifyIpamScopeResultTypeDef]:
+    ) -> TargetResults[ModifyIpamScopeResultTypeDef]:
         """Modify an IPAM scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamScope
@@ -8355,7 +8355,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_launch_template(
         self, **kwargs: Unpack[ModifyLaunchTemplateRequestTypeDef]
-    ) -> RegionResults[ModifyLaunchTemplateResultTypeDef]:
+    ) -> TargetResults[ModifyLaunchTemplateResultTypeDef]:
         """Modifies a launch template. You can specify which version of the launch
         template to set as the default version. When launching an instance, the
         default version applies when a launch template version is not specified.
@@ -8366,7 +8366,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_local_gateway_route(
         self, **kwargs: Unpack[ModifyLocalGatewayRouteRequestTypeDef]
-    ) -> RegionResults[ModifyLocalGatewayRouteResultTypeDef]:
+    ) -> TargetResults[ModifyLocalGatewayRouteResultTypeDef]:
         """Modifies the specified local gateway route.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyLocalGatewayRoute
@@ -8375,7 +8375,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_managed_prefix_list(
         self, **kwargs: Unpack[ModifyManagedPrefixListRequestTypeDef]
-    ) -> RegionResults[ModifyManagedPrefixListResultTypeDef]:
+    ) -> TargetResults[ModifyManagedPrefixListResultTypeDef]:
         """Modifies the specified managed prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyManagedPrefixList
@@ -8384,7 +8384,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_managed_resource_visibility(
         self, **kwargs: Unpack[ModifyManagedResourceVisibilityRequestTypeDef]
-    ) -> RegionResults[ModifyManagedResourceVisibilityResultTypeDef]:
+    ) -> TargetResults[ModifyManagedResourceVisibilityResultTypeDef]:
         """Modifies the managed resource visibility configuration for the account.
         Use this operation to control whether managed resources are hidden or
         visible by default. Visibility settings are account-wide and affect all
@@ -8397,7 +8397,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_network_interface_attribute(
         self, **kwargs: Unpack[ModifyNetworkInterfaceAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the specified network interface attribute. You can specify only
         one attribute at a time. You can use this action to attach and detach
         security groups from an existing EC2 instance.
@@ -8408,7 +8408,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_private_dns_name_options(
         self, **kwargs: Unpack[ModifyPrivateDnsNameOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyPrivateDnsNameOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyPrivateDnsNameOptionsResultTypeDef]:
         """Modifies the options for instance hostnames for the specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyPrivateDnsNameOptions
@@ -8417,7 +8417,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_public_ip_dns_name_options(
         self, **kwargs: Unpack[ModifyPublicIpDnsNameOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyPublicIpDnsNameOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyPublicIpDnsNameOptionsResultTypeDef]:
         """Modify public hostname options for a network interface. For more
         information, see EC2 instance hostnames, DNS names, and domains in the
         Amazon EC2 User Guide.
@@ -8428,7 +8428,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_reserved_instances(
         self, **kwargs: Unpack[ModifyReservedInstancesRequestTypeDef]
-    ) -> RegionResults[ModifyReservedInstancesResultTypeDef]:
+    ) -> TargetResults[ModifyReservedInstancesResultTypeDef]:
         """Modifies the configuration of your Reserved Instances, such as the
         Availability Zone, instance count, or instance type. The Reserved
         Instances to be modified must be identical, except for Availability Zone,
@@ -8440,7 +8440,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_route_server(
         self, **kwargs: Unpack[ModifyRouteServerRequestTypeDef]
-    ) -> RegionResults[ModifyRouteServerResultTypeDef]:
+    ) -> TargetResults[ModifyRouteServerResultTypeDef]:
         """Modifies the configuration of an existing route server.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyRouteServer
@@ -8449,7 +8449,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_security_group_rules(
         self, **kwargs: Unpack[ModifySecurityGroupRulesRequestTypeDef]
-    ) -> RegionResults[ModifySecurityGroupRulesResultTypeDef]:
+    ) -> TargetResults[ModifySecurityGroupRulesResultTypeDef]:
         """Modifies the rules of a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySecurityGroupRules
@@ -8458,7 +8458,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_snapshot_attribute(
         self, **kwargs: Unpack[ModifySnapshotAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or removes permission settings for the specified snapshot. You may
         add or remove specified Amazon Web Services account IDs from a snapshot's
         list of create volume permissions, but you cannot do both in a single
@@ -8472,7 +8472,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_snapshot_tier(
         self, **kwargs: Unpack[ModifySnapshotTierRequestTypeDef]
-    ) -> RegionResults[ModifySnapshotTierResultTypeDef]:
+    ) -> TargetResults[ModifySnapshotTierResultTypeDef]:
         """Archives an Amazon EBS snapshot. When you archive a snapshot, it is
         converted to a full snapshot that includes all of the blocks of data that
         were written to the volume at the time the snapshot was created, and moved
@@ -8485,7 +8485,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_spot_fleet_request(
         self, **kwargs: Unpack[ModifySpotFleetRequestRequestTypeDef]
-    ) -> RegionResults[ModifySpotFleetRequestResponseTypeDef]:
+    ) -> TargetResults[ModifySpotFleetRequestResponseTypeDef]:
         """Modifies the specified Spot Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySpotFleetRequest
@@ -8494,7 +8494,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_subnet_attribute(
         self, **kwargs: Unpack[ModifySubnetAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies a subnet attribute. You can only modify one attribute at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifySubnetAttribute
@@ -8503,7 +8503,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_traffic_mirror_filter_network_services(
         self, **kwargs: Unpack[ModifyTrafficMirrorFilterNetworkServicesRequestTypeDef]
-    ) -> RegionResults[ModifyTrafficMirrorFilterNetworkServicesResultTypeDef]:
+    ) -> TargetResults[ModifyTrafficMirrorFilterNetworkServicesResultTypeDef]:
         """Allows or restricts mirroring network services.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorFilterNetworkServices
@@ -8512,7 +8512,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_traffic_mirror_filter_rule(
         self, **kwargs: Unpack[ModifyTrafficMirrorFilterRuleRequestTypeDef]
-    ) -> RegionResults[ModifyTrafficMirrorFilterRuleResultTypeDef]:
+    ) -> TargetResults[ModifyTrafficMirrorFilterRuleResultTypeDef]:
         """Modifies the specified Traffic Mirror rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorFilterRule
@@ -8521,7 +8521,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_traffic_mirror_session(
         self, **kwargs: Unpack[ModifyTrafficMirrorSessionRequestTypeDef]
-    ) -> RegionResults[ModifyTrafficMirrorSessionResultTypeDef]:
+    ) -> TargetResults[ModifyTrafficMirrorSessionResultTypeDef]:
         """Modifies a Traffic Mirror session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTrafficMirrorSession
@@ -8530,7 +8530,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_transit_gateway(
         self, **kwargs: Unpack[ModifyTransitGatewayRequestTypeDef]
-    ) -> RegionResults[ModifyTransitGatewayResultTypeDef]:
+    ) -> TargetResults[ModifyTransitGatewayResultTypeDef]:
         """Modifies the specified transit gateway. When you modify a transit gateway,
         the modified options are applied to new transit gateway attachments only.
         Your existing transit gateway attachments are not modified.
@@ -8541,7 +8541,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_transit_gateway_metering_policy(
         self, **kwargs: Unpack[ModifyTransitGatewayMeteringPolicyRequestTypeDef]
-    ) -> RegionResults[ModifyTransitGatewayMeteringPolicyResultTypeDef]:
+    ) -> TargetResults[ModifyTransitGatewayMeteringPolicyResultTypeDef]:
         """Modifies a transit gateway metering policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayMeteringPolicy
@@ -8550,7 +8550,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_transit_gateway_prefix_list_reference(
         self, **kwargs: Unpack[ModifyTransitGatewayPrefixListReferenceRequestTypeDef]
-    ) -> RegionResults[ModifyTransitGatewayPrefixListReferenceResultTypeDef]:
+    ) -> TargetResults[ModifyTransitGatewayPrefixListReferenceResultTypeDef]:
         """Modifies a reference (route) to a prefix list in a specified transit
         gateway route table.
 
@@ -8560,7 +8560,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_transit_gateway_vpc_attachment(
         self, **kwargs: Unpack[ModifyTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[ModifyTransitGatewayVpcAttachmentResultTypeDef]:
+    ) -> TargetResults[ModifyTransitGatewayVpcAttachmentResultTypeDef]:
         """Modifies the specified VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayVpcAttachment
@@ -8569,7 +8569,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_endpoint(
         self, **kwargs: Unpack[ModifyVerifiedAccessEndpointRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessEndpointResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessEndpointResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access endpoint.
 
@@ -8579,7 +8579,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_endpoint_policy(
         self, **kwargs: Unpack[ModifyVerifiedAccessEndpointPolicyRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessEndpointPolicyResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessEndpointPolicyResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access endpoint
         policy.
 
@@ -8589,7 +8589,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_group(
         self, **kwargs: Unpack[ModifyVerifiedAccessGroupRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessGroupResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessGroupResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access group
         configuration.
 
@@ -8599,7 +8599,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_group_policy(
         self, **kwargs: Unpack[ModifyVerifiedAccessGroupPolicyRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessGroupPolicyResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessGroupPolicyResultTypeDef]:
         """Modifies the specified Amazon Web Services Verified Access group policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVerifiedAccessGroupPolicy
@@ -8608,7 +8608,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_instance(
         self, **kwargs: Unpack[ModifyVerifiedAccessInstanceRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessInstanceResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessInstanceResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access instance.
 
@@ -8621,7 +8621,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             ModifyVerifiedAccessInstanceLoggingConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessInstanceLoggingConfigurationResultTypeDef]:
         """Modifies the logging configuration for the specified Amazon Web Services
         Verified Access instance.
 
@@ -8631,7 +8631,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_verified_access_trust_provider(
         self, **kwargs: Unpack[ModifyVerifiedAccessTrustProviderRequestTypeDef]
-    ) -> RegionResults[ModifyVerifiedAccessTrustProviderResultTypeDef]:
+    ) -> TargetResults[ModifyVerifiedAccessTrustProviderResultTypeDef]:
         """Modifies the configuration of the specified Amazon Web Services Verified
         Access trust provider.
 
@@ -8641,7 +8641,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_volume(
         self, **kwargs: Unpack[ModifyVolumeRequestTypeDef]
-    ) -> RegionResults[ModifyVolumeResultTypeDef]:
+    ) -> TargetResults[ModifyVolumeResultTypeDef]:
         """You can modify several parameters of an existing EBS volume, including
         volume size, volume type, and IOPS capacity. If your EBS volume is
         attached to a current-generation EC2 instance type, you might be able to
@@ -8655,7 +8655,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_volume_attribute(
         self, **kwargs: Unpack[ModifyVolumeAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies a volume attribute.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVolumeAttribute
@@ -8664,7 +8664,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_attribute(
         self, **kwargs: Unpack[ModifyVpcAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the specified attribute of the specified VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcAttribute
@@ -8673,7 +8673,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_block_public_access_exclusion(
         self, **kwargs: Unpack[ModifyVpcBlockPublicAccessExclusionRequestTypeDef]
-    ) -> RegionResults[ModifyVpcBlockPublicAccessExclusionResultTypeDef]:
+    ) -> TargetResults[ModifyVpcBlockPublicAccessExclusionResultTypeDef]:
         """Modify VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a
         mode that can be applied to a single VPC or subnet that exempts it from
         the account’s BPA mode and will allow bidirectional or egress-only access.
@@ -8687,7 +8687,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_block_public_access_options(
         self, **kwargs: Unpack[ModifyVpcBlockPublicAccessOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyVpcBlockPublicAccessOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyVpcBlockPublicAccessOptionsResultTypeDef]:
         """Modify VPC Block Public Access (BPA) options. VPC Block Public Access
         (BPA) enables you to block resources in VPCs and subnets that you own in a
         Region from reaching or being reached from the internet through internet
@@ -8700,7 +8700,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_encryption_control(
         self, **kwargs: Unpack[ModifyVpcEncryptionControlRequestTypeDef]
-    ) -> RegionResults[ModifyVpcEncryptionControlResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEncryptionControlResultTypeDef]:
         """Modifies the encryption control configuration for a VPC. You can update
         the encryption mode and exclusion settings for various gateway types and
         peering connections.
@@ -8711,7 +8711,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_endpoint(
         self, **kwargs: Unpack[ModifyVpcEndpointRequestTypeDef]
-    ) -> RegionResults[ModifyVpcEndpointResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEndpointResultTypeDef]:
         """Modifies attributes of a specified VPC endpoint. The attributes that you
         can modify depend on the type of VPC endpoint (interface, gateway, or
         Gateway Load Balancer). For more information, see the Amazon Web Services
@@ -8723,7 +8723,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_endpoint_connection_notification(
         self, **kwargs: Unpack[ModifyVpcEndpointConnectionNotificationRequestTypeDef]
-    ) -> RegionResults[ModifyVpcEndpointConnectionNotificationResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEndpointConnectionNotificationResultTypeDef]:
         """Modifies a connection notification for VPC endpoint or VPC endpoint
         service. You can change the SNS topic for the notification, or the events
         for which to be notified.
@@ -8734,7 +8734,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_endpoint_service_configuration(
         self, **kwargs: Unpack[ModifyVpcEndpointServiceConfigurationRequestTypeDef]
-    ) -> RegionResults[ModifyVpcEndpointServiceConfigurationResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEndpointServiceConfigurationResultTypeDef]:
         """Modifies the attributes of the specified VPC endpoint service
         configuration.
 
@@ -8745,7 +8745,7 @@ class MultiRegionEC2(MultiRegionClient):
     def modify_vpc_endpoint_service_payer_responsibility(
         self,
         **kwargs: Unpack[ModifyVpcEndpointServicePayerResponsibilityRequestTypeDef],
-    ) -> RegionResults[ModifyVpcEndpointServicePayerResponsibilityResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEndpointServicePayerResponsibilityResultTypeDef]:
         """Modifies the payer responsibility for your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcEndpointServicePayerResponsibility
@@ -8754,7 +8754,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_endpoint_service_permissions(
         self, **kwargs: Unpack[ModifyVpcEndpointServicePermissionsRequestTypeDef]
-    ) -> RegionResults[ModifyVpcEndpointServicePermissionsResultTypeDef]:
+    ) -> TargetResults[ModifyVpcEndpointServicePermissionsResultTypeDef]:
         """Modifies the permissions for your VPC endpoint service. You can add or
         remove permissions for service consumers (Amazon Web Services accounts,
         users, and IAM roles) to connect to your endpoint service. Principal ARNs
@@ -8766,7 +8766,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_peering_connection_options(
         self, **kwargs: Unpack[ModifyVpcPeeringConnectionOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyVpcPeeringConnectionOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyVpcPeeringConnectionOptionsResultTypeDef]:
         """Modifies the VPC peering connection options on one side of a VPC peering
         connection.
 
@@ -8776,7 +8776,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpc_tenancy(
         self, **kwargs: Unpack[ModifyVpcTenancyRequestTypeDef]
-    ) -> RegionResults[ModifyVpcTenancyResultTypeDef]:
+    ) -> TargetResults[ModifyVpcTenancyResultTypeDef]:
         """Modifies the instance tenancy attribute of the specified VPC. You can
         change the instance tenancy attribute of a VPC to default only. You cannot
         change the instance tenancy attribute to dedicated.
@@ -8787,7 +8787,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpn_connection(
         self, **kwargs: Unpack[ModifyVpnConnectionRequestTypeDef]
-    ) -> RegionResults[ModifyVpnConnectionResultTypeDef]:
+    ) -> TargetResults[ModifyVpnConnectionResultTypeDef]:
         """Modifies the customer gateway or the target gateway of an Amazon Web
         Services Site-to-Site VPN connection. To modify the target gateway, the
         following migration options are available:
@@ -8798,7 +8798,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpn_connection_options(
         self, **kwargs: Unpack[ModifyVpnConnectionOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyVpnConnectionOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyVpnConnectionOptionsResultTypeDef]:
         """Modifies the connection options for your Site-to-Site VPN connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpnConnectionOptions
@@ -8807,7 +8807,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpn_tunnel_certificate(
         self, **kwargs: Unpack[ModifyVpnTunnelCertificateRequestTypeDef]
-    ) -> RegionResults[ModifyVpnTunnelCertificateResultTypeDef]:
+    ) -> TargetResults[ModifyVpnTunnelCertificateResultTypeDef]:
         """Modifies the VPN tunnel endpoint certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpnTunnelCertificate
@@ -8816,7 +8816,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def modify_vpn_tunnel_options(
         self, **kwargs: Unpack[ModifyVpnTunnelOptionsRequestTypeDef]
-    ) -> RegionResults[ModifyVpnTunnelOptionsResultTypeDef]:
+    ) -> TargetResults[ModifyVpnTunnelOptionsResultTypeDef]:
         """Modifies the options for a VPN tunnel in an Amazon Web Services
         Site-to-Site VPN connection. You can modify multiple options for a tunnel
         in a single request, but you can only modify one tunnel at a time. For
@@ -8830,7 +8830,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def monitor_instances(
         self, **kwargs: Unpack[MonitorInstancesRequestTypeDef]
-    ) -> RegionResults[MonitorInstancesResultTypeDef]:
+    ) -> TargetResults[MonitorInstancesResultTypeDef]:
         """Enables detailed monitoring for a running instance. Otherwise, basic
         monitoring is enabled. For more information, see Monitor your instances
         using CloudWatch in the Amazon EC2 User Guide.
@@ -8841,7 +8841,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def move_address_to_vpc(
         self, **kwargs: Unpack[MoveAddressToVpcRequestTypeDef]
-    ) -> RegionResults[MoveAddressToVpcResultTypeDef]:
+    ) -> TargetResults[MoveAddressToVpcResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/MoveAddressToVpc
@@ -8850,7 +8850,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def move_byoip_cidr_to_ipam(
         self, **kwargs: Unpack[MoveByoipCidrToIpamRequestTypeDef]
-    ) -> RegionResults[MoveByoipCidrToIpamResultTypeDef]:
+    ) -> TargetResults[MoveByoipCidrToIpamResultTypeDef]:
         """Move a BYOIPv4 CIDR to IPAM from a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/MoveByoipCidrToIpam
@@ -8859,7 +8859,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def move_capacity_reservation_instances(
         self, **kwargs: Unpack[MoveCapacityReservationInstancesRequestTypeDef]
-    ) -> RegionResults[MoveCapacityReservationInstancesResultTypeDef]:
+    ) -> TargetResults[MoveCapacityReservationInstancesResultTypeDef]:
         """Move available capacity from a source Capacity Reservation to a
         destination Capacity Reservation. The source Capacity Reservation and the
         destination Capacity Reservation must be active, owned by your Amazon Web
@@ -8871,7 +8871,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def provision_byoip_cidr(
         self, **kwargs: Unpack[ProvisionByoipCidrRequestTypeDef]
-    ) -> RegionResults[ProvisionByoipCidrResultTypeDef]:
+    ) -> TargetResults[ProvisionByoipCidrResultTypeDef]:
         """Provisions an IPv4 or IPv6 address range for use with your Amazon Web
         Services resources through bring your own IP addresses (BYOIP) and creates
         a corresponding address pool. After the address range is provisioned, it
@@ -8883,7 +8883,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def provision_ipam_byoasn(
         self, **kwargs: Unpack[ProvisionIpamByoasnRequestTypeDef]
-    ) -> RegionResults[ProvisionIpamByoasnResultTypeDef]:
+    ) -> TargetResults[ProvisionIpamByoasnResultTypeDef]:
         """Provisions your Autonomous System Number (ASN) for use in your Amazon Web
         Services account. This action requires authorization context for Amazon to
         bring the ASN to an Amazon Web Services account. For more information, see
@@ -8895,7 +8895,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def provision_ipam_pool_cidr(
         self, **kwargs: Unpack[ProvisionIpamPoolCidrRequestTypeDef]
-    ) -> RegionResults[ProvisionIpamPoolCidrResultTypeDef]:
+    ) -> TargetResults[ProvisionIpamPoolCidrResultTypeDef]:
         """Provision a CIDR to an IPAM pool. You can use this action to provision new
         CIDRs to a top-level pool or to transfer a CIDR from a top-level pool to a
         pool within it.
@@ -8906,7 +8906,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def provision_public_ipv4_pool_cidr(
         self, **kwargs: Unpack[ProvisionPublicIpv4PoolCidrRequestTypeDef]
-    ) -> RegionResults[ProvisionPublicIpv4PoolCidrResultTypeDef]:
+    ) -> TargetResults[ProvisionPublicIpv4PoolCidrResultTypeDef]:
         """Provision a CIDR to a public IPv4 pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ProvisionPublicIpv4PoolCidr
@@ -8915,7 +8915,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def purchase_capacity_block(
         self, **kwargs: Unpack[PurchaseCapacityBlockRequestTypeDef]
-    ) -> RegionResults[PurchaseCapacityBlockResultTypeDef]:
+    ) -> TargetResults[PurchaseCapacityBlockResultTypeDef]:
         """Purchase the Capacity Block for use with your account. With Capacity
         Blocks you ensure GPU capacity is available for machine learning (ML)
         workloads. You must specify the ID of the Capacity Block offering you are
@@ -8927,7 +8927,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def purchase_capacity_block_extension(
         self, **kwargs: Unpack[PurchaseCapacityBlockExtensionRequestTypeDef]
-    ) -> RegionResults[PurchaseCapacityBlockExtensionResultTypeDef]:
+    ) -> TargetResults[PurchaseCapacityBlockExtensionResultTypeDef]:
         """Purchase the Capacity Block extension for use with your account. You must
         specify the ID of the Capacity Block extension offering you are
         purchasing.
@@ -8938,7 +8938,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def purchase_host_reservation(
         self, **kwargs: Unpack[PurchaseHostReservationRequestTypeDef]
-    ) -> RegionResults[PurchaseHostReservationResultTypeDef]:
+    ) -> TargetResults[PurchaseHostReservationResultTypeDef]:
         """Purchase a reservation with configurations that match those of your
         Dedicated Host. You must have active Dedicated Hosts in your account
         before you purchase a reservation. This action results in the specified
@@ -8950,7 +8950,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def purchase_reserved_instances_offering(
         self, **kwargs: Unpack[PurchaseReservedInstancesOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseReservedInstancesOfferingResultTypeDef]:
+    ) -> TargetResults[PurchaseReservedInstancesOfferingResultTypeDef]:
         """Purchases a Reserved Instance for use with your account. With Reserved
         Instances, you pay a lower hourly rate compared to On-Demand instance
         pricing.
@@ -8961,7 +8961,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def purchase_scheduled_instances(
         self, **kwargs: Unpack[PurchaseScheduledInstancesRequestTypeDef]
-    ) -> RegionResults[PurchaseScheduledInstancesResultTypeDef]:
+    ) -> TargetResults[PurchaseScheduledInstancesResultTypeDef]:
         """You can no longer purchase Scheduled Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/PurchaseScheduledInstances
@@ -8970,7 +8970,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reboot_instances(
         self, **kwargs: Unpack[RebootInstancesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Requests a reboot of the specified instances. This operation is
         asynchronous; it only queues a request to reboot the specified instances.
         The operation succeeds if the instances are valid and belong to you.
@@ -8982,7 +8982,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def register_image(
         self, **kwargs: Unpack[RegisterImageRequestTypeDef]
-    ) -> RegionResults[RegisterImageResultTypeDef]:
+    ) -> TargetResults[RegisterImageResultTypeDef]:
         """Registers an AMI. When you're creating an instance-store backed AMI,
         registering the AMI is the final step in the creation process. For more
         information about creating AMIs, see Create an AMI from a snapshot and
@@ -8995,7 +8995,7 @@ class MultiRegionEC2(MultiRegionClient):
     def register_instance_event_notification_attributes(
         self,
         **kwargs: Unpack[RegisterInstanceEventNotificationAttributesRequestTypeDef],
-    ) -> RegionResults[RegisterInstanceEventNotificationAttributesResultTypeDef]:
+    ) -> TargetResults[RegisterInstanceEventNotificationAttributesResultTypeDef]:
         """Registers a set of tag keys to include in scheduled event notifications
         for your resources.
 
@@ -9006,7 +9006,7 @@ class MultiRegionEC2(MultiRegionClient):
     def register_transit_gateway_multicast_group_members(
         self,
         **kwargs: Unpack[RegisterTransitGatewayMulticastGroupMembersRequestTypeDef],
-    ) -> RegionResults[RegisterTransitGatewayMulticastGroupMembersResultTypeDef]:
+    ) -> TargetResults[RegisterTransitGatewayMulticastGroupMembersResultTypeDef]:
         """Registers members (network interfaces) with the transit gateway multicast
         group. A member is a network interface associated with a supported EC2
         instance that receives multicast traffic. For more information, see
@@ -9020,7 +9020,7 @@ class MultiRegionEC2(MultiRegionClient):
     def register_transit_gateway_multicast_group_sources(
         self,
         **kwargs: Unpack[RegisterTransitGatewayMulticastGroupSourcesRequestTypeDef],
-    ) -> RegionResults[RegisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
+    ) -> TargetResults[RegisterTransitGatewayMulticastGroupSourcesResultTypeDef]:
         """Registers sources (network interfaces) with the specified transit gateway
         multicast group.
 
@@ -9030,7 +9030,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_capacity_reservation_billing_ownership(
         self, **kwargs: Unpack[RejectCapacityReservationBillingOwnershipRequestTypeDef]
-    ) -> RegionResults[RejectCapacityReservationBillingOwnershipResultTypeDef]:
+    ) -> TargetResults[RejectCapacityReservationBillingOwnershipResultTypeDef]:
         """Rejects a request to assign billing of the available capacity of a shared
         Capacity Reservation to your account. For more information, see Billing
         assignment for shared Amazon EC2 Capacity Reservations.
@@ -9041,7 +9041,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_transit_gateway_client_vpn_attachment(
         self, **kwargs: Unpack[RejectTransitGatewayClientVpnAttachmentRequestTypeDef]
-    ) -> RegionResults[RejectTransitGatewayClientVpnAttachmentResultTypeDef]:
+    ) -> TargetResults[RejectTransitGatewayClientVpnAttachmentResultTypeDef]:
         """Rejects a Transit Gateway attachment request for a Client VPN endpoint.
         The Transit Gateway owner can reject the attachment request to prevent the
         Client VPN endpoint from routing traffic through the Transit Gateway.
@@ -9053,7 +9053,7 @@ class MultiRegionEC2(MultiRegionClient):
     def reject_transit_gateway_multicast_domain_associations(
         self,
         **kwargs: Unpack[RejectTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[RejectTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[RejectTransitGatewayMulticastDomainAssociationsResultTypeDef]:
         """Rejects a request to associate cross-account subnets with a transit
         gateway multicast domain.
 
@@ -9063,7 +9063,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_transit_gateway_peering_attachment(
         self, **kwargs: Unpack[RejectTransitGatewayPeeringAttachmentRequestTypeDef]
-    ) -> RegionResults[RejectTransitGatewayPeeringAttachmentResultTypeDef]:
+    ) -> TargetResults[RejectTransitGatewayPeeringAttachmentResultTypeDef]:
         """Rejects a transit gateway peering attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectTransitGatewayPeeringAttachment
@@ -9072,7 +9072,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_transit_gateway_vpc_attachment(
         self, **kwargs: Unpack[RejectTransitGatewayVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[RejectTransitGatewayVpcAttachmentResultTypeDef]:
+    ) -> TargetResults[RejectTransitGatewayVpcAttachmentResultTypeDef]:
         """Rejects a request to attach a VPC to a transit gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectTransitGatewayVpcAttachment
@@ -9081,7 +9081,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_vpc_endpoint_connections(
         self, **kwargs: Unpack[RejectVpcEndpointConnectionsRequestTypeDef]
-    ) -> RegionResults[RejectVpcEndpointConnectionsResultTypeDef]:
+    ) -> TargetResults[RejectVpcEndpointConnectionsResultTypeDef]:
         """Rejects VPC endpoint connection requests to your VPC endpoint service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RejectVpcEndpointConnections
@@ -9090,7 +9090,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reject_vpc_peering_connection(
         self, **kwargs: Unpack[RejectVpcPeeringConnectionRequestTypeDef]
-    ) -> RegionResults[RejectVpcPeeringConnectionResultTypeDef]:
+    ) -> TargetResults[RejectVpcPeeringConnectionResultTypeDef]:
         """Rejects a VPC peering connection request. The VPC peering connection must
         be in the pending-acceptance state. Use the DescribeVpcPeeringConnections
         request to view your outstanding VPC peering connection requests. To
@@ -9103,7 +9103,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def release_address(
         self, **kwargs: Unpack[ReleaseAddressRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Releases the specified Elastic IP address.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReleaseAddress
@@ -9112,7 +9112,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def release_hosts(
         self, **kwargs: Unpack[ReleaseHostsRequestTypeDef]
-    ) -> RegionResults[ReleaseHostsResultTypeDef]:
+    ) -> TargetResults[ReleaseHostsResultTypeDef]:
         """When you no longer want to use an On-Demand Dedicated Host it can be
         released. On-Demand billing is stopped and the host goes into released
         state. The host ID of Dedicated Hosts that have been released can no
@@ -9126,7 +9126,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def release_ipam_pool_allocation(
         self, **kwargs: Unpack[ReleaseIpamPoolAllocationRequestTypeDef]
-    ) -> RegionResults[ReleaseIpamPoolAllocationResultTypeDef]:
+    ) -> TargetResults[ReleaseIpamPoolAllocationResultTypeDef]:
         """Release an allocation within an IPAM pool. The Region you use should be
         the IPAM pool locale. The locale is the Amazon Web Services Region where
         this IPAM pool is available for allocations. You can only use this action
@@ -9141,7 +9141,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_iam_instance_profile_association(
         self, **kwargs: Unpack[ReplaceIamInstanceProfileAssociationRequestTypeDef]
-    ) -> RegionResults[ReplaceIamInstanceProfileAssociationResultTypeDef]:
+    ) -> TargetResults[ReplaceIamInstanceProfileAssociationResultTypeDef]:
         """Replaces an IAM instance profile for the specified running instance. You
         can use this action to change the IAM instance profile that's associated
         with an instance without having to disassociate the existing IAM instance
@@ -9154,7 +9154,7 @@ class MultiRegionEC2(MultiRegionClient):
     def replace_image_criteria_in_allowed_images_settings(
         self,
         **kwargs: Unpack[ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef],
-    ) -> RegionResults[ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef]:
+    ) -> TargetResults[ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef]:
         """Sets or replaces the criteria for Allowed AMIs.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceImageCriteriaInAllowedImagesSettings
@@ -9163,7 +9163,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_network_acl_association(
         self, **kwargs: Unpack[ReplaceNetworkAclAssociationRequestTypeDef]
-    ) -> RegionResults[ReplaceNetworkAclAssociationResultTypeDef]:
+    ) -> TargetResults[ReplaceNetworkAclAssociationResultTypeDef]:
         """Changes which network ACL a subnet is associated with. By default when you
         create a subnet, it's automatically associated with the default network
         ACL. For more information, see Network ACLs in the Amazon VPC User Guide.
@@ -9174,7 +9174,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_network_acl_entry(
         self, **kwargs: Unpack[ReplaceNetworkAclEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Replaces an entry (rule) in a network ACL. For more information, see
         Network ACLs in the Amazon VPC User Guide.
 
@@ -9184,7 +9184,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_route(
         self, **kwargs: Unpack[ReplaceRouteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Replaces an existing route within a route table in a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceRoute
@@ -9193,7 +9193,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_route_table_association(
         self, **kwargs: Unpack[ReplaceRouteTableAssociationRequestTypeDef]
-    ) -> RegionResults[ReplaceRouteTableAssociationResultTypeDef]:
+    ) -> TargetResults[ReplaceRouteTableAssociationResultTypeDef]:
         """Changes the route table associated with a given subnet, internet gateway,
         or virtual private gateway in a VPC. After the operation completes, the
         subnet or gateway uses the routes in the new route table. For more
@@ -9206,7 +9206,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_transit_gateway_route(
         self, **kwargs: Unpack[ReplaceTransitGatewayRouteRequestTypeDef]
-    ) -> RegionResults[ReplaceTransitGatewayRouteResultTypeDef]:
+    ) -> TargetResults[ReplaceTransitGatewayRouteResultTypeDef]:
         """Replaces the specified route in the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceTransitGatewayRoute
@@ -9215,7 +9215,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def replace_vpn_tunnel(
         self, **kwargs: Unpack[ReplaceVpnTunnelRequestTypeDef]
-    ) -> RegionResults[ReplaceVpnTunnelResultTypeDef]:
+    ) -> TargetResults[ReplaceVpnTunnelResultTypeDef]:
         """Trigger replacement of specified VPN tunnel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceVpnTunnel
@@ -9224,7 +9224,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def report_instance_status(
         self, **kwargs: Unpack[ReportInstanceStatusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Submits feedback about the status of an instance. The instance must be in
         the running state. If your experience with the instance differs from the
         instance status returned by DescribeInstanceStatus, use
@@ -9239,7 +9239,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def request_spot_fleet(
         self, **kwargs: Unpack[RequestSpotFleetRequestTypeDef]
-    ) -> RegionResults[RequestSpotFleetResponseTypeDef]:
+    ) -> TargetResults[RequestSpotFleetResponseTypeDef]:
         """Creates a Spot Fleet request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RequestSpotFleet
@@ -9248,7 +9248,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def request_spot_instances(
         self, **kwargs: Unpack[RequestSpotInstancesRequestTypeDef]
-    ) -> RegionResults[RequestSpotInstancesResultTypeDef]:
+    ) -> TargetResults[RequestSpotInstancesResultTypeDef]:
         """Creates a Spot Instance request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RequestSpotInstances
@@ -9257,7 +9257,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_address_attribute(
         self, **kwargs: Unpack[ResetAddressAttributeRequestTypeDef]
-    ) -> RegionResults[ResetAddressAttributeResultTypeDef]:
+    ) -> TargetResults[ResetAddressAttributeResultTypeDef]:
         """Resets the attribute of the specified IP address. For requirements, see
         Using reverse DNS for email applications.
 
@@ -9267,7 +9267,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_ebs_default_kms_key_id(
         self, **kwargs: Unpack[ResetEbsDefaultKmsKeyIdRequestTypeDef]
-    ) -> RegionResults[ResetEbsDefaultKmsKeyIdResultTypeDef]:
+    ) -> TargetResults[ResetEbsDefaultKmsKeyIdResultTypeDef]:
         """Resets the default KMS key for EBS encryption for your account in this
         Region to the Amazon Web Services managed KMS key for EBS.
 
@@ -9277,7 +9277,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_fpga_image_attribute(
         self, **kwargs: Unpack[ResetFpgaImageAttributeRequestTypeDef]
-    ) -> RegionResults[ResetFpgaImageAttributeResultTypeDef]:
+    ) -> TargetResults[ResetFpgaImageAttributeResultTypeDef]:
         """Resets the specified attribute of the specified Amazon FPGA Image (AFI) to
         its default value. You can only reset the load permission attribute.
 
@@ -9287,7 +9287,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_image_attribute(
         self, **kwargs: Unpack[ResetImageAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resets an attribute of an AMI to its default value.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ResetImageAttribute
@@ -9296,7 +9296,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_instance_attribute(
         self, **kwargs: Unpack[ResetInstanceAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resets an attribute of an instance to its default value. To reset the
         kernel or ramdisk, the instance must be in a stopped state. To reset the
         sourceDestCheck, the instance can be either running or stopped.
@@ -9307,7 +9307,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_network_interface_attribute(
         self, **kwargs: Unpack[ResetNetworkInterfaceAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resets a network interface attribute. You can specify only one attribute
         at a time.
 
@@ -9317,7 +9317,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def reset_snapshot_attribute(
         self, **kwargs: Unpack[ResetSnapshotAttributeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resets permission settings for the specified snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ResetSnapshotAttribute
@@ -9326,7 +9326,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_address_to_classic(
         self, **kwargs: Unpack[RestoreAddressToClassicRequestTypeDef]
-    ) -> RegionResults[RestoreAddressToClassicResultTypeDef]:
+    ) -> TargetResults[RestoreAddressToClassicResultTypeDef]:
         """This action is deprecated.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RestoreAddressToClassic
@@ -9335,7 +9335,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_image_from_recycle_bin(
         self, **kwargs: Unpack[RestoreImageFromRecycleBinRequestTypeDef]
-    ) -> RegionResults[RestoreImageFromRecycleBinResultTypeDef]:
+    ) -> TargetResults[RestoreImageFromRecycleBinResultTypeDef]:
         """Restores an AMI from the Recycle Bin. For more information, see Recover
         deleted Amazon EBS snapshots and EBS-back AMIs with Recycle Bin in the
         Amazon EC2 User Guide.
@@ -9346,7 +9346,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_managed_prefix_list_version(
         self, **kwargs: Unpack[RestoreManagedPrefixListVersionRequestTypeDef]
-    ) -> RegionResults[RestoreManagedPrefixListVersionResultTypeDef]:
+    ) -> TargetResults[RestoreManagedPrefixListVersionResultTypeDef]:
         """Restores the entries from a previous version of a managed prefix list to a
         new version of the prefix list.
 
@@ -9356,7 +9356,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_snapshot_from_recycle_bin(
         self, **kwargs: Unpack[RestoreSnapshotFromRecycleBinRequestTypeDef]
-    ) -> RegionResults[RestoreSnapshotFromRecycleBinResultTypeDef]:
+    ) -> TargetResults[RestoreSnapshotFromRecycleBinResultTypeDef]:
         """Restores a snapshot from the Recycle Bin. For more information, see
         Restore snapshots from the Recycle Bin in the Amazon EBS User Guide.
 
@@ -9366,7 +9366,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_snapshot_tier(
         self, **kwargs: Unpack[RestoreSnapshotTierRequestTypeDef]
-    ) -> RegionResults[RestoreSnapshotTierResultTypeDef]:
+    ) -> TargetResults[RestoreSnapshotTierResultTypeDef]:
         """Restores an archived Amazon EBS snapshot for use temporarily or
         permanently, or modifies the restore period or restore type for a snapshot
         that was previously temporarily restored.
@@ -9377,7 +9377,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def restore_volume_from_recycle_bin(
         self, **kwargs: Unpack[RestoreVolumeFromRecycleBinRequestTypeDef]
-    ) -> RegionResults[RestoreVolumeFromRecycleBinResultTypeDef]:
+    ) -> TargetResults[RestoreVolumeFromRecycleBinResultTypeDef]:
         """Restores a volume from the Recycle Bin. For more information, see Restore
         volumes from the Recycle Bin in the Amazon EBS User Guide.
 
@@ -9387,7 +9387,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def revoke_client_vpn_ingress(
         self, **kwargs: Unpack[RevokeClientVpnIngressRequestTypeDef]
-    ) -> RegionResults[RevokeClientVpnIngressResultTypeDef]:
+    ) -> TargetResults[RevokeClientVpnIngressResultTypeDef]:
         """Removes an ingress authorization rule from a Client VPN endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RevokeClientVpnIngress
@@ -9396,7 +9396,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def revoke_security_group_egress(
         self, **kwargs: Unpack[RevokeSecurityGroupEgressRequestTypeDef]
-    ) -> RegionResults[RevokeSecurityGroupEgressResultTypeDef]:
+    ) -> TargetResults[RevokeSecurityGroupEgressResultTypeDef]:
         """Removes the specified outbound (egress) rules from the specified security
         group.
 
@@ -9406,7 +9406,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def revoke_security_group_ingress(
         self, **kwargs: Unpack[RevokeSecurityGroupIngressRequestTypeDef]
-    ) -> RegionResults[RevokeSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[RevokeSecurityGroupIngressResultTypeDef]:
         """Removes the specified inbound (ingress) rules from a security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RevokeSecurityGroupIngress
@@ -9415,7 +9415,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def run_instances(
         self, **kwargs: Unpack[RunInstancesRequestTypeDef]
-    ) -> RegionResults[ReservationResponseTypeDef]:
+    ) -> TargetResults[ReservationResponseTypeDef]:
         """Launches the specified number of instances using an AMI for which you have
         permissions.
 
@@ -9428,7 +9428,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def run_scheduled_instances(
         self, **kwargs: Unpack[RunScheduledInstancesRequestTypeDef]
-    ) -> RegionResults[RunScheduledInstancesResultTypeDef]:
+    ) -> TargetResults[RunScheduledInstancesResultTypeDef]:
         """Launches the specified Scheduled Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/RunScheduledInstances
@@ -9437,7 +9437,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def search_local_gateway_routes(
         self, **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef]
-    ) -> RegionResults[SearchLocalGatewayRoutesResultTypeDef]:
+    ) -> TargetResults[SearchLocalGatewayRoutesResultTypeDef]:
         """Searches for routes in the specified local gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchLocalGatewayRoutes
@@ -9446,7 +9446,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def search_transit_gateway_multicast_groups(
         self, **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef]
-    ) -> RegionResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
+    ) -> TargetResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
         """Searches one or more transit gateway multicast groups and returns the
         group membership information.
 
@@ -9456,7 +9456,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def search_transit_gateway_routes(
         self, **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef]
-    ) -> RegionResults[SearchTransitGatewayRoutesResultTypeDef]:
+    ) -> TargetResults[SearchTransitGatewayRoutesResultTypeDef]:
         """Searches for routes in the specified transit gateway route table.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/SearchTransitGatewayRoutes
@@ -9465,7 +9465,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def send_diagnostic_interrupt(
         self, **kwargs: Unpack[SendDiagnosticInterruptRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends a diagnostic interrupt to the specified Amazon EC2 instance to
         trigger a kernel panic (on Linux instances), or a blue screen/stop error
         (on Windows instances). For instances based on Intel and AMD processors,
@@ -9477,7 +9477,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def start_declarative_policies_report(
         self, **kwargs: Unpack[StartDeclarativePoliciesReportRequestTypeDef]
-    ) -> RegionResults[StartDeclarativePoliciesReportResultTypeDef]:
+    ) -> TargetResults[StartDeclarativePoliciesReportResultTypeDef]:
         """Generates an account status report. The report is generated
         asynchronously, and can take several hours to complete.
 
@@ -9487,7 +9487,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def start_instances(
         self, **kwargs: Unpack[StartInstancesRequestTypeDef]
-    ) -> RegionResults[StartInstancesResultTypeDef]:
+    ) -> TargetResults[StartInstancesResultTypeDef]:
         """Starts an Amazon EBS-backed instance that you've previously stopped.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/StartInstances
@@ -9496,7 +9496,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def start_network_insights_access_scope_analysis(
         self, **kwargs: Unpack[StartNetworkInsightsAccessScopeAnalysisRequestTypeDef]
-    ) -> RegionResults[StartNetworkInsightsAccessScopeAnalysisResultTypeDef]:
+    ) -> TargetResults[StartNetworkInsightsAccessScopeAnalysisResultTypeDef]:
         """Starts analyzing the specified Network Access Scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/StartNetworkInsightsAccessScopeAnalysis
@@ -9505,7 +9505,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def start_network_insights_analysis(
         self, **kwargs: Unpack[StartNetworkInsightsAnalysisRequestTypeDef]
-    ) -> RegionResults[StartNetworkInsightsAnalysisResultTypeDef]:
+    ) -> TargetResults[StartNetworkInsightsAnalysisResultTypeDef]:
         """Starts analyzing the specified path. If the path is reachable, the
         operation returns the shortest feasible path.
 
@@ -9516,7 +9516,7 @@ class MultiRegionEC2(MultiRegionClient):
     def start_vpc_endpoint_service_private_dns_verification(
         self,
         **kwargs: Unpack[StartVpcEndpointServicePrivateDnsVerificationRequestTypeDef],
-    ) -> RegionResults[StartVpcEndpointServicePrivateDnsVerificationResultTypeDef]:
+    ) -> TargetResults[StartVpcEndpointServicePrivateDnsVerificationResultTypeDef]:
         """Initiates the verification process to prove that the service provider owns
         the private DNS name domain for the endpoint service.
 
@@ -9526,7 +9526,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def stop_instances(
         self, **kwargs: Unpack[StopInstancesRequestTypeDef]
-    ) -> RegionResults[StopInstancesResultTypeDef]:
+    ) -> TargetResults[StopInstancesResultTypeDef]:
         """Stops an Amazon EBS-backed instance. You can restart your instance at any
         time using the StartInstances API. For more information, see Stop and
         start Amazon EC2 instances in the Amazon EC2 User Guide.
@@ -9537,7 +9537,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def terminate_client_vpn_connections(
         self, **kwargs: Unpack[TerminateClientVpnConnectionsRequestTypeDef]
-    ) -> RegionResults[TerminateClientVpnConnectionsResultTypeDef]:
+    ) -> TargetResults[TerminateClientVpnConnectionsResultTypeDef]:
         """Terminates active Client VPN endpoint connections. This action can be used
         to terminate a specific client connection, or up to five connections
         established by a specific user.
@@ -9548,7 +9548,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def terminate_instances(
         self, **kwargs: Unpack[TerminateInstancesRequestTypeDef]
-    ) -> RegionResults[TerminateInstancesResultTypeDef]:
+    ) -> TargetResults[TerminateInstancesResultTypeDef]:
         """Terminates (deletes) the specified instances. This operation is
         idempotent; if you terminate an instance more than once, each call
         succeeds.
@@ -9559,7 +9559,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def unassign_ipv6_addresses(
         self, **kwargs: Unpack[UnassignIpv6AddressesRequestTypeDef]
-    ) -> RegionResults[UnassignIpv6AddressesResultTypeDef]:
+    ) -> TargetResults[UnassignIpv6AddressesResultTypeDef]:
         """Unassigns the specified IPv6 addresses or Prefix Delegation prefixes from
         a network interface.
 
@@ -9569,7 +9569,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def unassign_private_ip_addresses(
         self, **kwargs: Unpack[UnassignPrivateIpAddressesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Unassigns the specified secondary private IP addresses or IPv4 Prefix
         Delegation prefixes from a network interface.
 
@@ -9579,7 +9579,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def unassign_private_nat_gateway_address(
         self, **kwargs: Unpack[UnassignPrivateNatGatewayAddressRequestTypeDef]
-    ) -> RegionResults[UnassignPrivateNatGatewayAddressResultTypeDef]:
+    ) -> TargetResults[UnassignPrivateNatGatewayAddressResultTypeDef]:
         """Unassigns secondary private IPv4 addresses from a private NAT gateway. You
         cannot unassign your primary private IP. For more information, see Edit
         secondary IP address associations in the Amazon VPC User Guide.
@@ -9590,7 +9590,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def unlock_snapshot(
         self, **kwargs: Unpack[UnlockSnapshotRequestTypeDef]
-    ) -> RegionResults[UnlockSnapshotResultTypeDef]:
+    ) -> TargetResults[UnlockSnapshotResultTypeDef]:
         """Unlocks a snapshot that is locked in governance mode or that is locked in
         compliance mode but still in the cooling-off period. You can't unlock a
         snapshot that is locked in compliance mode after the cooling-off period
@@ -9602,7 +9602,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def unmonitor_instances(
         self, **kwargs: Unpack[UnmonitorInstancesRequestTypeDef]
-    ) -> RegionResults[UnmonitorInstancesResultTypeDef]:
+    ) -> TargetResults[UnmonitorInstancesResultTypeDef]:
         """Disables detailed monitoring for a running instance. For more information,
         see Monitoring your instances and volumes in the Amazon EC2 User Guide.
 
@@ -9612,7 +9612,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def update_capacity_manager_monitored_tag_keys(
         self, **kwargs: Unpack[UpdateCapacityManagerMonitoredTagKeysRequestTypeDef]
-    ) -> RegionResults[UpdateCapacityManagerMonitoredTagKeysResultTypeDef]:
+    ) -> TargetResults[UpdateCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Activates or deactivates tag keys for monitoring by EC2 Capacity Manager.
         Activated tag keys are included as dimensions in capacity metric data,
         enabling you to group and filter metrics by tag values.
@@ -9623,7 +9623,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def update_capacity_manager_organizations_access(
         self, **kwargs: Unpack[UpdateCapacityManagerOrganizationsAccessRequestTypeDef]
-    ) -> RegionResults[UpdateCapacityManagerOrganizationsAccessResultTypeDef]:
+    ) -> TargetResults[UpdateCapacityManagerOrganizationsAccessResultTypeDef]:
         """Updates the Organizations access setting for EC2 Capacity Manager. This
         controls whether Capacity Manager can aggregate data from all accounts in
         your Amazon Web Services Organization or only from the current account.
@@ -9637,7 +9637,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             UpdateInterruptibleCapacityReservationAllocationRequestTypeDef
         ],
-    ) -> RegionResults[UpdateInterruptibleCapacityReservationAllocationResultTypeDef]:
+    ) -> TargetResults[UpdateInterruptibleCapacityReservationAllocationResultTypeDef]:
         """Modifies the number of instances allocated to an interruptible
         reservation, allowing you to add more capacity or reclaim capacity to your
         source Capacity Reservation.
@@ -9648,7 +9648,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def update_security_group_rule_descriptions_egress(
         self, **kwargs: Unpack[UpdateSecurityGroupRuleDescriptionsEgressRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef]:
+    ) -> TargetResults[UpdateSecurityGroupRuleDescriptionsEgressResultTypeDef]:
         """Updates the description of an egress (outbound) security group rule. You
         can replace an existing description, or add a description to a rule that
         did not have one previously. You can remove a description for a security
@@ -9660,7 +9660,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def update_security_group_rule_descriptions_ingress(
         self, **kwargs: Unpack[UpdateSecurityGroupRuleDescriptionsIngressRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef]:
+    ) -> TargetResults[UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef]:
         """Updates the description of an ingress (inbound) security group rule. You
         can replace an existing description, or add a description to a rule that
         did not have one previously. You can remove a description for a security
@@ -9672,7 +9672,7 @@ class MultiRegionEC2(MultiRegionClient):
 
     def withdraw_byoip_cidr(
         self, **kwargs: Unpack[WithdrawByoipCidrRequestTypeDef]
-    ) -> RegionResults[WithdrawByoipCidrResultTypeDef]:
+    ) -> TargetResults[WithdrawByoipCidrResultTypeDef]:
         """Stops advertising an address range that is provisioned as an address pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/WithdrawByoipCidr
@@ -9686,7 +9686,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAddressTransfersRequestTypeDef],
-    ) -> RegionResults[DescribeAddressTransfersResultTypeDef]:
+    ) -> TargetResults[DescribeAddressTransfersResultTypeDef]:
         """Every page of DescribeAddressTransfers in every target, merged per target
         (botocore's build_full_result).
 
@@ -9710,7 +9710,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAddressesAttributeRequestTypeDef],
-    ) -> RegionResults[DescribeAddressesAttributeResultTypeDef]:
+    ) -> TargetResults[DescribeAddressesAttributeResultTypeDef]:
         """Every page of DescribeAddressesAttribute in every target, merged per
         target (botocore's build_full_result).
 
@@ -9736,7 +9736,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef
         ],
-    ) -> RegionResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
+    ) -> TargetResults[DescribeAwsNetworkPerformanceMetricSubscriptionsResultTypeDef]:
         """Every page of DescribeAwsNetworkPerformanceMetricSubscriptions in every
         target, merged per target (botocore's build_full_result).
 
@@ -9759,7 +9759,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeByoipCidrsRequestTypeDef],
-    ) -> RegionResults[DescribeByoipCidrsResultTypeDef]:
+    ) -> TargetResults[DescribeByoipCidrsResultTypeDef]:
         """Every page of DescribeByoipCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -9784,7 +9784,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityBlockExtensionHistoryRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockExtensionHistoryResultTypeDef]:
         """Every page of DescribeCapacityBlockExtensionHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -9808,7 +9808,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityBlockExtensionOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockExtensionOfferingsResultTypeDef]:
         """Every page of DescribeCapacityBlockExtensionOfferings in every target,
         merged per target (botocore's build_full_result).
 
@@ -9832,7 +9832,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityBlockOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityBlockOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockOfferingsResultTypeDef]:
         """Every page of DescribeCapacityBlockOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -9858,7 +9858,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityBlockStatusRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityBlockStatusResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlockStatusResultTypeDef]:
         """Every page of DescribeCapacityBlockStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -9882,7 +9882,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityBlocksRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityBlocksResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityBlocksResultTypeDef]:
         """Every page of DescribeCapacityBlocks in every target, merged per target
         (botocore's build_full_result).
 
@@ -9906,7 +9906,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityManagerDataExportsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityManagerDataExportsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityManagerDataExportsResultTypeDef]:
         """Every page of DescribeCapacityManagerDataExports in every target, merged
         per target (botocore's build_full_result).
 
@@ -9931,7 +9931,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityReservationBillingRequestsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationBillingRequestsResultTypeDef]:
         """Every page of DescribeCapacityReservationBillingRequests in every target,
         merged per target (botocore's build_full_result).
 
@@ -9956,7 +9956,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityReservationFleetsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityReservationFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationFleetsResultTypeDef]:
         """Every page of DescribeCapacityReservationFleets in every target, merged
         per target (botocore's build_full_result).
 
@@ -9979,7 +9979,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCapacityReservationsRequestTypeDef],
-    ) -> RegionResults[DescribeCapacityReservationsResultTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationsResultTypeDef]:
         """Every page of DescribeCapacityReservations in every target, merged per
         target (botocore's build_full_result).
 
@@ -10004,7 +10004,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCarrierGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeCarrierGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeCarrierGatewaysResultTypeDef]:
         """Every page of DescribeCarrierGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -10027,7 +10027,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClassicLinkInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeClassicLinkInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeClassicLinkInstancesResultTypeDef]:
         """Every page of DescribeClassicLinkInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -10050,7 +10050,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientVpnAuthorizationRulesRequestTypeDef],
-    ) -> RegionResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnAuthorizationRulesResultTypeDef]:
         """Every page of DescribeClientVpnAuthorizationRules in every target, merged
         per target (botocore's build_full_result).
 
@@ -10073,7 +10073,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientVpnConnectionsRequestTypeDef],
-    ) -> RegionResults[DescribeClientVpnConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnConnectionsResultTypeDef]:
         """Every page of DescribeClientVpnConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -10098,7 +10098,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientVpnEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeClientVpnEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnEndpointsResultTypeDef]:
         """Every page of DescribeClientVpnEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -10121,7 +10121,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientVpnRoutesRequestTypeDef],
-    ) -> RegionResults[DescribeClientVpnRoutesResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnRoutesResultTypeDef]:
         """Every page of DescribeClientVpnRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -10144,7 +10144,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClientVpnTargetNetworksRequestTypeDef],
-    ) -> RegionResults[DescribeClientVpnTargetNetworksResultTypeDef]:
+    ) -> TargetResults[DescribeClientVpnTargetNetworksResultTypeDef]:
         """Every page of DescribeClientVpnTargetNetworks in every target, merged per
         target (botocore's build_full_result).
 
@@ -10168,7 +10168,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCoipPoolsRequestTypeDef],
-    ) -> RegionResults[DescribeCoipPoolsResultTypeDef]:
+    ) -> TargetResults[DescribeCoipPoolsResultTypeDef]:
         """Every page of DescribeCoipPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -10192,7 +10192,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDhcpOptionsRequestTypeDef],
-    ) -> RegionResults[DescribeDhcpOptionsResultTypeDef]:
+    ) -> TargetResults[DescribeDhcpOptionsResultTypeDef]:
         """Every page of DescribeDhcpOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -10218,7 +10218,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEgressOnlyInternetGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeEgressOnlyInternetGatewaysResultTypeDef]:
         """Every page of DescribeEgressOnlyInternetGateways in every target, merged
         per target (botocore's build_full_result).
 
@@ -10244,7 +10244,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeExportImageTasksRequestTypeDef],
-    ) -> RegionResults[DescribeExportImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeExportImageTasksResultTypeDef]:
         """Every page of DescribeExportImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -10268,7 +10268,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFastLaunchImagesRequestTypeDef],
-    ) -> RegionResults[DescribeFastLaunchImagesResultTypeDef]:
+    ) -> TargetResults[DescribeFastLaunchImagesResultTypeDef]:
         """Every page of DescribeFastLaunchImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10292,7 +10292,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFastSnapshotRestoresRequestTypeDef],
-    ) -> RegionResults[DescribeFastSnapshotRestoresResultTypeDef]:
+    ) -> TargetResults[DescribeFastSnapshotRestoresResultTypeDef]:
         """Every page of DescribeFastSnapshotRestores in every target, merged per
         target (botocore's build_full_result).
 
@@ -10315,7 +10315,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetsRequestTypeDef],
-    ) -> RegionResults[DescribeFleetsResultTypeDef]:
+    ) -> TargetResults[DescribeFleetsResultTypeDef]:
         """Every page of DescribeFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -10338,7 +10338,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFlowLogsRequestTypeDef],
-    ) -> RegionResults[DescribeFlowLogsResultTypeDef]:
+    ) -> TargetResults[DescribeFlowLogsResultTypeDef]:
         """Every page of DescribeFlowLogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -10361,7 +10361,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFpgaImagesRequestTypeDef],
-    ) -> RegionResults[DescribeFpgaImagesResultTypeDef]:
+    ) -> TargetResults[DescribeFpgaImagesResultTypeDef]:
         """Every page of DescribeFpgaImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10386,7 +10386,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeHostReservationOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeHostReservationOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeHostReservationOfferingsResultTypeDef]:
         """Every page of DescribeHostReservationOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -10409,7 +10409,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeHostReservationsRequestTypeDef],
-    ) -> RegionResults[DescribeHostReservationsResultTypeDef]:
+    ) -> TargetResults[DescribeHostReservationsResultTypeDef]:
         """Every page of DescribeHostReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -10433,7 +10433,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeHostsRequestTypeDef],
-    ) -> RegionResults[DescribeHostsResultTypeDef]:
+    ) -> TargetResults[DescribeHostsResultTypeDef]:
         """Every page of DescribeHosts in every target, merged per target (botocore's
         build_full_result).
 
@@ -10456,7 +10456,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIamInstanceProfileAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeIamInstanceProfileAssociationsResultTypeDef]:
         """Every page of DescribeIamInstanceProfileAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -10479,7 +10479,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageReferencesRequestTypeDef],
-    ) -> RegionResults[DescribeImageReferencesResultTypeDef]:
+    ) -> TargetResults[DescribeImageReferencesResultTypeDef]:
         """Every page of DescribeImageReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -10503,7 +10503,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageUsageReportEntriesRequestTypeDef],
-    ) -> RegionResults[DescribeImageUsageReportEntriesResultTypeDef]:
+    ) -> TargetResults[DescribeImageUsageReportEntriesResultTypeDef]:
         """Every page of DescribeImageUsageReportEntries in every target, merged per
         target (botocore's build_full_result).
 
@@ -10527,7 +10527,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
-    ) -> RegionResults[DescribeImageUsageReportsResultTypeDef]:
+    ) -> TargetResults[DescribeImageUsageReportsResultTypeDef]:
         """Every page of DescribeImageUsageReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -10551,7 +10551,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[DescribeImagesResultTypeDef]:
+    ) -> TargetResults[DescribeImagesResultTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -10575,7 +10575,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImportImageTasksRequestTypeDef],
-    ) -> RegionResults[DescribeImportImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeImportImageTasksResultTypeDef]:
         """Every page of DescribeImportImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -10599,7 +10599,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
-    ) -> RegionResults[DescribeImportSnapshotTasksResultTypeDef]:
+    ) -> TargetResults[DescribeImportSnapshotTasksResultTypeDef]:
         """Every page of DescribeImportSnapshotTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -10622,7 +10622,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceConnectEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceConnectEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceConnectEndpointsResultTypeDef]:
         """Every page of DescribeInstanceConnectEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -10646,7 +10646,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceCreditSpecificationsRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceCreditSpecificationsResultTypeDef]:
         """Every page of DescribeInstanceCreditSpecifications in every target, merged
         per target (botocore's build_full_result).
 
@@ -10670,7 +10670,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceEventWindowsRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceEventWindowsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceEventWindowsResultTypeDef]:
         """Every page of DescribeInstanceEventWindows in every target, merged per
         target (botocore's build_full_result).
 
@@ -10693,7 +10693,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceImageMetadataRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceImageMetadataResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceImageMetadataResultTypeDef]:
         """Every page of DescribeInstanceImageMetadata in every target, merged per
         target (botocore's build_full_result).
 
@@ -10718,7 +10718,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceStatusResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceStatusResultTypeDef]:
         """Every page of DescribeInstanceStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -10743,7 +10743,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceTopologyRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceTopologyResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTopologyResultTypeDef]:
         """Every page of DescribeInstanceTopology in every target, merged per target
         (botocore's build_full_result).
 
@@ -10770,7 +10770,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceTypeOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceTypeOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTypeOfferingsResultTypeDef]:
         """Every page of DescribeInstanceTypeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -10795,7 +10795,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceTypesRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceTypesResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceTypesResultTypeDef]:
         """Every page of DescribeInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -10821,7 +10821,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancesResultTypeDef]:
         """Every page of DescribeInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -10844,7 +10844,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeInternetGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeInternetGatewaysResultTypeDef]:
         """Every page of DescribeInternetGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -10870,7 +10870,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamPoolAllocationsRequestTypeDef],
-    ) -> RegionResults[DescribeIpamPoolAllocationsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPoolAllocationsResultTypeDef]:
         """Every page of DescribeIpamPoolAllocations in every target, merged per
         target (botocore's build_full_result).
 
@@ -10894,7 +10894,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamPoolsRequestTypeDef],
-    ) -> RegionResults[DescribeIpamPoolsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPoolsResultTypeDef]:
         """Every page of DescribeIpamPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -10917,7 +10917,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamPrefixListResolverTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPrefixListResolverTargetsResultTypeDef]:
         """Every page of DescribeIpamPrefixListResolverTargets in every target,
         merged per target (botocore's build_full_result).
 
@@ -10941,7 +10941,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamPrefixListResolversRequestTypeDef],
-    ) -> RegionResults[DescribeIpamPrefixListResolversResultTypeDef]:
+    ) -> TargetResults[DescribeIpamPrefixListResolversResultTypeDef]:
         """Every page of DescribeIpamPrefixListResolvers in every target, merged per
         target (botocore's build_full_result).
 
@@ -10965,7 +10965,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamResourceDiscoveriesRequestTypeDef],
-    ) -> RegionResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
+    ) -> TargetResults[DescribeIpamResourceDiscoveriesResultTypeDef]:
         """Every page of DescribeIpamResourceDiscoveries in every target, merged per
         target (botocore's build_full_result).
 
@@ -10990,7 +10990,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamResourceDiscoveryAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamResourceDiscoveryAssociationsResultTypeDef]:
         """Every page of DescribeIpamResourceDiscoveryAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -11015,7 +11015,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamScopesRequestTypeDef],
-    ) -> RegionResults[DescribeIpamScopesResultTypeDef]:
+    ) -> TargetResults[DescribeIpamScopesResultTypeDef]:
         """Every page of DescribeIpamScopes in every target, merged per target
         (botocore's build_full_result).
 
@@ -11038,7 +11038,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpamsRequestTypeDef],
-    ) -> RegionResults[DescribeIpamsResultTypeDef]:
+    ) -> TargetResults[DescribeIpamsResultTypeDef]:
         """Every page of DescribeIpams in every target, merged per target (botocore's
         build_full_result).
 
@@ -11061,7 +11061,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpv6PoolsRequestTypeDef],
-    ) -> RegionResults[DescribeIpv6PoolsResultTypeDef]:
+    ) -> TargetResults[DescribeIpv6PoolsResultTypeDef]:
         """Every page of DescribeIpv6Pools in every target, merged per target
         (botocore's build_full_result).
 
@@ -11084,7 +11084,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLaunchTemplateVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeLaunchTemplateVersionsResultTypeDef]:
+    ) -> TargetResults[DescribeLaunchTemplateVersionsResultTypeDef]:
         """Every page of DescribeLaunchTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -11110,7 +11110,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLaunchTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeLaunchTemplatesResultTypeDef]:
+    ) -> TargetResults[DescribeLaunchTemplatesResultTypeDef]:
         """Every page of DescribeLaunchTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -11135,7 +11135,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResultTypeDef
     ]:
         """Every page of
@@ -11162,7 +11162,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLocalGatewayRouteTableVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayRouteTableVpcAssociationsResultTypeDef]:
         """Every page of DescribeLocalGatewayRouteTableVpcAssociations in every
         target, merged per target (botocore's build_full_result).
 
@@ -11186,7 +11186,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLocalGatewayRouteTablesRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayRouteTablesResultTypeDef]:
         """Every page of DescribeLocalGatewayRouteTables in every target, merged per
         target (botocore's build_full_result).
 
@@ -11211,7 +11211,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLocalGatewayVirtualInterfaceGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayVirtualInterfaceGroupsResultTypeDef]:
         """Every page of DescribeLocalGatewayVirtualInterfaceGroups in every target,
         merged per target (botocore's build_full_result).
 
@@ -11234,7 +11234,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLocalGatewayVirtualInterfacesRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewayVirtualInterfacesResultTypeDef]:
         """Every page of DescribeLocalGatewayVirtualInterfaces in every target,
         merged per target (botocore's build_full_result).
 
@@ -11257,7 +11257,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLocalGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeLocalGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeLocalGatewaysResultTypeDef]:
         """Every page of DescribeLocalGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -11281,7 +11281,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMacHostsRequestTypeDef],
-    ) -> RegionResults[DescribeMacHostsResultTypeDef]:
+    ) -> TargetResults[DescribeMacHostsResultTypeDef]:
         """Every page of DescribeMacHosts in every target, merged per target
         (botocore's build_full_result).
 
@@ -11305,7 +11305,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMacModificationTasksRequestTypeDef],
-    ) -> RegionResults[DescribeMacModificationTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMacModificationTasksResultTypeDef]:
         """Every page of DescribeMacModificationTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -11331,7 +11331,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeManagedPrefixListsRequestTypeDef],
-    ) -> RegionResults[DescribeManagedPrefixListsResultTypeDef]:
+    ) -> TargetResults[DescribeManagedPrefixListsResultTypeDef]:
         """Every page of DescribeManagedPrefixLists in every target, merged per
         target (botocore's build_full_result).
 
@@ -11355,7 +11355,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMovingAddressesRequestTypeDef],
-    ) -> RegionResults[DescribeMovingAddressesResultTypeDef]:
+    ) -> TargetResults[DescribeMovingAddressesResultTypeDef]:
         """Every page of DescribeMovingAddresses in every target, merged per target
         (botocore's build_full_result).
 
@@ -11378,7 +11378,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeNatGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeNatGatewaysResultTypeDef]:
         """Every page of DescribeNatGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -11404,7 +11404,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkAclsRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkAclsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkAclsResultTypeDef]:
         """Every page of DescribeNetworkAcls in every target, merged per target
         (botocore's build_full_result).
 
@@ -11429,7 +11429,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInsightsAccessScopeAnalysesRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAccessScopeAnalysesResultTypeDef]:
         """Every page of DescribeNetworkInsightsAccessScopeAnalyses in every target,
         merged per target (botocore's build_full_result).
 
@@ -11452,7 +11452,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInsightsAccessScopesRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAccessScopesResultTypeDef]:
         """Every page of DescribeNetworkInsightsAccessScopes in every target, merged
         per target (botocore's build_full_result).
 
@@ -11475,7 +11475,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInsightsAnalysesRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsAnalysesResultTypeDef]:
         """Every page of DescribeNetworkInsightsAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -11498,7 +11498,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInsightsPathsRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInsightsPathsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInsightsPathsResultTypeDef]:
         """Every page of DescribeNetworkInsightsPaths in every target, merged per
         target (botocore's build_full_result).
 
@@ -11521,7 +11521,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInterfacePermissionsRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInterfacePermissionsResultTypeDef]:
         """Every page of DescribeNetworkInterfacePermissions in every target, merged
         per target (botocore's build_full_result).
 
@@ -11544,7 +11544,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
-    ) -> RegionResults[DescribeNetworkInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeNetworkInterfacesResultTypeDef]:
         """Every page of DescribeNetworkInterfaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -11567,7 +11567,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePrefixListsRequestTypeDef],
-    ) -> RegionResults[DescribePrefixListsResultTypeDef]:
+    ) -> TargetResults[DescribePrefixListsResultTypeDef]:
         """Every page of DescribePrefixLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -11592,7 +11592,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePrincipalIdFormatRequestTypeDef],
-    ) -> RegionResults[DescribePrincipalIdFormatResultTypeDef]:
+    ) -> TargetResults[DescribePrincipalIdFormatResultTypeDef]:
         """Every page of DescribePrincipalIdFormat in every target, merged per target
         (botocore's build_full_result).
 
@@ -11617,7 +11617,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePublicIpv4PoolsRequestTypeDef],
-    ) -> RegionResults[DescribePublicIpv4PoolsResultTypeDef]:
+    ) -> TargetResults[DescribePublicIpv4PoolsResultTypeDef]:
         """Every page of DescribePublicIpv4Pools in every target, merged per target
         (botocore's build_full_result).
 
@@ -11640,7 +11640,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplaceRootVolumeTasksRequestTypeDef],
-    ) -> RegionResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
+    ) -> TargetResults[DescribeReplaceRootVolumeTasksResultTypeDef]:
         """Every page of DescribeReplaceRootVolumeTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -11664,7 +11664,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedInstancesModificationsRequestTypeDef],
-    ) -> RegionResults[DescribeReservedInstancesModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesModificationsResultTypeDef]:
         """Every page of DescribeReservedInstancesModifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -11690,7 +11690,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedInstancesOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeReservedInstancesOfferingsResultTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesOfferingsResultTypeDef]:
         """Every page of DescribeReservedInstancesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -11717,7 +11717,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRouteServerEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeRouteServerEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServerEndpointsResultTypeDef]:
         """Every page of DescribeRouteServerEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -11740,7 +11740,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRouteServerPeersRequestTypeDef],
-    ) -> RegionResults[DescribeRouteServerPeersResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServerPeersResultTypeDef]:
         """Every page of DescribeRouteServerPeers in every target, merged per target
         (botocore's build_full_result).
 
@@ -11763,7 +11763,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRouteServersRequestTypeDef],
-    ) -> RegionResults[DescribeRouteServersResultTypeDef]:
+    ) -> TargetResults[DescribeRouteServersResultTypeDef]:
         """Every page of DescribeRouteServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -11786,7 +11786,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRouteTablesRequestTypeDef],
-    ) -> RegionResults[DescribeRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeRouteTablesResultTypeDef]:
         """Every page of DescribeRouteTables in every target, merged per target
         (botocore's build_full_result).
 
@@ -11811,7 +11811,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduledInstanceAvailabilityRequestTypeDef],
-    ) -> RegionResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
+    ) -> TargetResults[DescribeScheduledInstanceAvailabilityResultTypeDef]:
         """Every page of DescribeScheduledInstanceAvailability in every target,
         merged per target (botocore's build_full_result).
 
@@ -11834,7 +11834,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduledInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeScheduledInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeScheduledInstancesResultTypeDef]:
         """Every page of DescribeScheduledInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -11858,7 +11858,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecondaryInterfacesRequestTypeDef],
-    ) -> RegionResults[DescribeSecondaryInterfacesResultTypeDef]:
+    ) -> TargetResults[DescribeSecondaryInterfacesResultTypeDef]:
         """Every page of DescribeSecondaryInterfaces in every target, merged per
         target (botocore's build_full_result).
 
@@ -11881,7 +11881,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
-    ) -> RegionResults[DescribeSecondaryNetworksResultTypeDef]:
+    ) -> TargetResults[DescribeSecondaryNetworksResultTypeDef]:
         """Every page of DescribeSecondaryNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -11904,7 +11904,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
-    ) -> RegionResults[DescribeSecondarySubnetsResultTypeDef]:
+    ) -> TargetResults[DescribeSecondarySubnetsResultTypeDef]:
         """Every page of DescribeSecondarySubnets in every target, merged per target
         (botocore's build_full_result).
 
@@ -11927,7 +11927,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecurityGroupRulesRequestTypeDef],
-    ) -> RegionResults[DescribeSecurityGroupRulesResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupRulesResultTypeDef]:
         """Every page of DescribeSecurityGroupRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -11950,7 +11950,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupVpcAssociationsResultTypeDef]:
         """Every page of DescribeSecurityGroupVpcAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -11974,7 +11974,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeSecurityGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeSecurityGroupsResultTypeDef]:
         """Every page of DescribeSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -11997,7 +11997,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotTierStatusRequestTypeDef],
-    ) -> RegionResults[DescribeSnapshotTierStatusResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotTierStatusResultTypeDef]:
         """Every page of DescribeSnapshotTierStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -12020,7 +12020,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResultTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -12044,7 +12044,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSpotFleetInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeSpotFleetInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeSpotFleetInstancesResponseTypeDef]:
         """Every page of DescribeSpotFleetInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -12067,7 +12067,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSpotFleetRequestsRequestTypeDef],
-    ) -> RegionResults[DescribeSpotFleetRequestsResponseTypeDef]:
+    ) -> TargetResults[DescribeSpotFleetRequestsResponseTypeDef]:
         """Every page of DescribeSpotFleetRequests in every target, merged per target
         (botocore's build_full_result).
 
@@ -12090,7 +12090,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
-    ) -> RegionResults[DescribeSpotInstanceRequestsResultTypeDef]:
+    ) -> TargetResults[DescribeSpotInstanceRequestsResultTypeDef]:
         """Every page of DescribeSpotInstanceRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -12113,7 +12113,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSpotPriceHistoryRequestTypeDef],
-    ) -> RegionResults[DescribeSpotPriceHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeSpotPriceHistoryResultTypeDef]:
         """Every page of DescribeSpotPriceHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -12137,7 +12137,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStaleSecurityGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeStaleSecurityGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeStaleSecurityGroupsResultTypeDef]:
         """Every page of DescribeStaleSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -12168,7 +12168,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
-    ) -> RegionResults[DescribeStoreImageTasksResultTypeDef]:
+    ) -> TargetResults[DescribeStoreImageTasksResultTypeDef]:
         """Every page of DescribeStoreImageTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -12193,7 +12193,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
-    ) -> RegionResults[DescribeSubnetsResultTypeDef]:
+    ) -> TargetResults[DescribeSubnetsResultTypeDef]:
         """Every page of DescribeSubnets in every target, merged per target
         (botocore's build_full_result).
 
@@ -12218,7 +12218,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> RegionResults[DescribeTagsResultTypeDef]:
+    ) -> TargetResults[DescribeTagsResultTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -12241,7 +12241,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrafficMirrorFiltersRequestTypeDef],
-    ) -> RegionResults[DescribeTrafficMirrorFiltersResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorFiltersResultTypeDef]:
         """Every page of DescribeTrafficMirrorFilters in every target, merged per
         target (botocore's build_full_result).
 
@@ -12264,7 +12264,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrafficMirrorSessionsRequestTypeDef],
-    ) -> RegionResults[DescribeTrafficMirrorSessionsResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorSessionsResultTypeDef]:
         """Every page of DescribeTrafficMirrorSessions in every target, merged per
         target (botocore's build_full_result).
 
@@ -12288,7 +12288,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrafficMirrorTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeTrafficMirrorTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeTrafficMirrorTargetsResultTypeDef]:
         """Every page of DescribeTrafficMirrorTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -12311,7 +12311,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayAttachments in every target, merged
         per target (botocore's build_full_result).
 
@@ -12337,7 +12337,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayConnectPeersRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayConnectPeersResultTypeDef]:
         """Every page of DescribeTransitGatewayConnectPeers in every target, merged
         per target (botocore's build_full_result).
 
@@ -12360,7 +12360,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayConnectsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayConnectsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayConnectsResultTypeDef]:
         """Every page of DescribeTransitGatewayConnects in every target, merged per
         target (botocore's build_full_result).
 
@@ -12383,7 +12383,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayMulticastDomainsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayMulticastDomainsResultTypeDef]:
         """Every page of DescribeTransitGatewayMulticastDomains in every target,
         merged per target (botocore's build_full_result).
 
@@ -12406,7 +12406,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayPeeringAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayPeeringAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayPeeringAttachments in every target,
         merged per target (botocore's build_full_result).
 
@@ -12429,7 +12429,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayPolicyTablesRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayPolicyTablesResultTypeDef]:
         """Every page of DescribeTransitGatewayPolicyTables in every target, merged
         per target (botocore's build_full_result).
 
@@ -12452,7 +12452,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayRouteTableAnnouncementsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayRouteTableAnnouncementsResultTypeDef]:
         """Every page of DescribeTransitGatewayRouteTableAnnouncements in every
         target, merged per target (botocore's build_full_result).
 
@@ -12475,7 +12475,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayRouteTablesRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayRouteTablesResultTypeDef]:
         """Every page of DescribeTransitGatewayRouteTables in every target, merged
         per target (botocore's build_full_result).
 
@@ -12500,7 +12500,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewayVpcAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewayVpcAttachmentsResultTypeDef]:
         """Every page of DescribeTransitGatewayVpcAttachments in every target, merged
         per target (botocore's build_full_result).
 
@@ -12524,7 +12524,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTransitGatewaysRequestTypeDef],
-    ) -> RegionResults[DescribeTransitGatewaysResultTypeDef]:
+    ) -> TargetResults[DescribeTransitGatewaysResultTypeDef]:
         """Every page of DescribeTransitGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -12548,7 +12548,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrunkInterfaceAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeTrunkInterfaceAssociationsResultTypeDef]:
         """Every page of DescribeTrunkInterfaceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -12571,7 +12571,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVerifiedAccessEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessEndpointsResultTypeDef]:
         """Every page of DescribeVerifiedAccessEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -12594,7 +12594,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVerifiedAccessGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeVerifiedAccessGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessGroupsResultTypeDef]:
         """Every page of DescribeVerifiedAccessGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -12619,7 +12619,7 @@ class MultiRegionEC2(MultiRegionClient):
         **kwargs: Unpack[
             DescribeVerifiedAccessInstanceLoggingConfigurationsRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DescribeVerifiedAccessInstanceLoggingConfigurationsResultTypeDef
     ]:
         """Every page of DescribeVerifiedAccessInstanceLoggingConfigurations in every
@@ -12644,7 +12644,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVerifiedAccessInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeVerifiedAccessInstancesResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessInstancesResultTypeDef]:
         """Every page of DescribeVerifiedAccessInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -12667,7 +12667,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVerifiedAccessTrustProvidersRequestTypeDef],
-    ) -> RegionResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedAccessTrustProvidersResultTypeDef]:
         """Every page of DescribeVerifiedAccessTrustProviders in every target, merged
         per target (botocore's build_full_result).
 
@@ -12691,7 +12691,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVolumeStatusRequestTypeDef],
-    ) -> RegionResults[DescribeVolumeStatusResultTypeDef]:
+    ) -> TargetResults[DescribeVolumeStatusResultTypeDef]:
         """Every page of DescribeVolumeStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -12721,7 +12721,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> RegionResults[DescribeVolumesResultTypeDef]:
+    ) -> TargetResults[DescribeVolumesResultTypeDef]:
         """Every page of DescribeVolumes in every target, merged per target
         (botocore's build_full_result).
 
@@ -12744,7 +12744,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVolumesModificationsRequestTypeDef],
-    ) -> RegionResults[DescribeVolumesModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeVolumesModificationsResultTypeDef]:
         """Every page of DescribeVolumesModifications in every target, merged per
         target (botocore's build_full_result).
 
@@ -12768,7 +12768,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcClassicLinkDnsSupportRequestTypeDef],
-    ) -> RegionResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
+    ) -> TargetResults[DescribeVpcClassicLinkDnsSupportResultTypeDef]:
         """Every page of DescribeVpcClassicLinkDnsSupport in every target, merged per
         target (botocore's build_full_result).
 
@@ -12791,7 +12791,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointConnectionNotificationsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointConnectionNotificationsResultTypeDef]:
         """Every page of DescribeVpcEndpointConnectionNotifications in every target,
         merged per target (botocore's build_full_result).
 
@@ -12815,7 +12815,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointConnectionsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointConnectionsResultTypeDef]:
         """Every page of DescribeVpcEndpointConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -12839,7 +12839,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointServiceConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServiceConfigurationsResultTypeDef]:
         """Every page of DescribeVpcEndpointServiceConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -12863,7 +12863,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointServicePermissionsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServicePermissionsResultTypeDef]:
         """Every page of DescribeVpcEndpointServicePermissions in every target,
         merged per target (botocore's build_full_result).
 
@@ -12888,7 +12888,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointServicesRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointServicesResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointServicesResultTypeDef]:
         """Every page of DescribeVpcEndpointServices in every target, merged per
         target (botocore's build_full_result).
 
@@ -12911,7 +12911,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcEndpointsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointsResultTypeDef]:
         """Every page of DescribeVpcEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -12937,7 +12937,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcPeeringConnectionsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcPeeringConnectionsResultTypeDef]:
         """Every page of DescribeVpcPeeringConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -12963,7 +12963,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpcsRequestTypeDef],
-    ) -> RegionResults[DescribeVpcsResultTypeDef]:
+    ) -> TargetResults[DescribeVpcsResultTypeDef]:
         """Every page of DescribeVpcs in every target, merged per target (botocore's
         build_full_result).
 
@@ -12988,7 +12988,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVpnConcentratorsRequestTypeDef],
-    ) -> RegionResults[DescribeVpnConcentratorsResultTypeDef]:
+    ) -> TargetResults[DescribeVpnConcentratorsResultTypeDef]:
         """Every page of DescribeVpnConcentrators in every target, merged per target
         (botocore's build_full_result).
 
@@ -13011,7 +13011,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAssociatedIpv6PoolCidrsRequestTypeDef],
-    ) -> RegionResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
+    ) -> TargetResults[GetAssociatedIpv6PoolCidrsResultTypeDef]:
         """Every page of GetAssociatedIpv6PoolCidrs in every target, merged per
         target (botocore's build_full_result).
 
@@ -13035,7 +13035,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAwsNetworkPerformanceDataRequestTypeDef],
-    ) -> RegionResults[GetAwsNetworkPerformanceDataResultTypeDef]:
+    ) -> TargetResults[GetAwsNetworkPerformanceDataResultTypeDef]:
         """Every page of GetAwsNetworkPerformanceData in every target, merged per
         target (botocore's build_full_result).
 
@@ -13058,7 +13058,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCapacityManagerMetricDataRequestTypeDef],
-    ) -> RegionResults[GetCapacityManagerMetricDataResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMetricDataResultTypeDef]:
         """Every page of GetCapacityManagerMetricData in every target, merged per
         target (botocore's build_full_result).
 
@@ -13085,7 +13085,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCapacityManagerMetricDimensionsRequestTypeDef],
-    ) -> RegionResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMetricDimensionsResultTypeDef]:
         """Every page of GetCapacityManagerMetricDimensions in every target, merged
         per target (botocore's build_full_result).
 
@@ -13111,7 +13111,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCapacityManagerMonitoredTagKeysRequestTypeDef],
-    ) -> RegionResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
+    ) -> TargetResults[GetCapacityManagerMonitoredTagKeysResultTypeDef]:
         """Every page of GetCapacityManagerMonitoredTagKeys in every target, merged
         per target (botocore's build_full_result).
 
@@ -13136,7 +13136,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetGroupsForCapacityReservationRequestTypeDef],
-    ) -> RegionResults[GetGroupsForCapacityReservationResultTypeDef]:
+    ) -> TargetResults[GetGroupsForCapacityReservationResultTypeDef]:
         """Every page of GetGroupsForCapacityReservation in every target, merged per
         target (botocore's build_full_result).
 
@@ -13159,7 +13159,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInstanceTypesFromInstanceRequirementsRequestTypeDef],
-    ) -> RegionResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
+    ) -> TargetResults[GetInstanceTypesFromInstanceRequirementsResultTypeDef]:
         """Every page of GetInstanceTypesFromInstanceRequirements in every target,
         merged per target (botocore's build_full_result).
 
@@ -13184,7 +13184,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamAddressHistoryRequestTypeDef],
-    ) -> RegionResults[GetIpamAddressHistoryResultTypeDef]:
+    ) -> TargetResults[GetIpamAddressHistoryResultTypeDef]:
         """Every page of GetIpamAddressHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -13209,7 +13209,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamDiscoveredAccountsRequestTypeDef],
-    ) -> RegionResults[GetIpamDiscoveredAccountsResultTypeDef]:
+    ) -> TargetResults[GetIpamDiscoveredAccountsResultTypeDef]:
         """Every page of GetIpamDiscoveredAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -13236,7 +13236,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamDiscoveredResourceCidrsRequestTypeDef],
-    ) -> RegionResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamDiscoveredResourceCidrsResultTypeDef]:
         """Every page of GetIpamDiscoveredResourceCidrs in every target, merged per
         target (botocore's build_full_result).
 
@@ -13262,7 +13262,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamPoolAllocationsRequestTypeDef],
-    ) -> RegionResults[GetIpamPoolAllocationsResultTypeDef]:
+    ) -> TargetResults[GetIpamPoolAllocationsResultTypeDef]:
         """Every page of GetIpamPoolAllocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -13287,7 +13287,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamPoolCidrsRequestTypeDef],
-    ) -> RegionResults[GetIpamPoolCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamPoolCidrsResultTypeDef]:
         """Every page of GetIpamPoolCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -13310,7 +13310,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamPrefixListResolverRulesRequestTypeDef],
-    ) -> RegionResults[GetIpamPrefixListResolverRulesResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverRulesResultTypeDef]:
         """Every page of GetIpamPrefixListResolverRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -13335,7 +13335,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamPrefixListResolverVersionEntriesRequestTypeDef],
-    ) -> RegionResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverVersionEntriesResultTypeDef]:
         """Every page of GetIpamPrefixListResolverVersionEntries in every target,
         merged per target (botocore's build_full_result).
 
@@ -13360,7 +13360,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamPrefixListResolverVersionsRequestTypeDef],
-    ) -> RegionResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
+    ) -> TargetResults[GetIpamPrefixListResolverVersionsResultTypeDef]:
         """Every page of GetIpamPrefixListResolverVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -13383,7 +13383,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIpamResourceCidrsRequestTypeDef],
-    ) -> RegionResults[GetIpamResourceCidrsResultTypeDef]:
+    ) -> TargetResults[GetIpamResourceCidrsResultTypeDef]:
         """Every page of GetIpamResourceCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -13410,7 +13410,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetManagedPrefixListAssociationsRequestTypeDef],
-    ) -> RegionResults[GetManagedPrefixListAssociationsResultTypeDef]:
+    ) -> TargetResults[GetManagedPrefixListAssociationsResultTypeDef]:
         """Every page of GetManagedPrefixListAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -13434,7 +13434,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetManagedPrefixListEntriesRequestTypeDef],
-    ) -> RegionResults[GetManagedPrefixListEntriesResultTypeDef]:
+    ) -> TargetResults[GetManagedPrefixListEntriesResultTypeDef]:
         """Every page of GetManagedPrefixListEntries in every target, merged per
         target (botocore's build_full_result).
 
@@ -13457,7 +13457,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetNetworkInsightsAccessScopeAnalysisFindingsRequestTypeDef],
-    ) -> RegionResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
+    ) -> TargetResults[GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef]:
         """Every page of GetNetworkInsightsAccessScopeAnalysisFindings in every
         target, merged per target (botocore's build_full_result).
 
@@ -13480,7 +13480,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSecurityGroupsForVpcRequestTypeDef],
-    ) -> RegionResults[GetSecurityGroupsForVpcResultTypeDef]:
+    ) -> TargetResults[GetSecurityGroupsForVpcResultTypeDef]:
         """Every page of GetSecurityGroupsForVpc in every target, merged per target
         (botocore's build_full_result).
 
@@ -13504,7 +13504,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSpotPlacementScoresRequestTypeDef],
-    ) -> RegionResults[GetSpotPlacementScoresResultTypeDef]:
+    ) -> TargetResults[GetSpotPlacementScoresResultTypeDef]:
         """Every page of GetSpotPlacementScores in every target, merged per target
         (botocore's build_full_result).
 
@@ -13528,7 +13528,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayAttachmentPropagationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayAttachmentPropagationsResultTypeDef]:
         """Every page of GetTransitGatewayAttachmentPropagations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13552,7 +13552,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayMulticastDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayMulticastDomainAssociationsResultTypeDef]:
         """Every page of GetTransitGatewayMulticastDomainAssociations in every
         target, merged per target (botocore's build_full_result).
 
@@ -13576,7 +13576,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayPolicyTableAssociationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPolicyTableAssociationsResultTypeDef]:
         """Every page of GetTransitGatewayPolicyTableAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13599,7 +13599,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayPrefixListReferencesRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPrefixListReferencesResultTypeDef]:
         """Every page of GetTransitGatewayPrefixListReferences in every target,
         merged per target (botocore's build_full_result).
 
@@ -13623,7 +13623,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayRouteTableAssociationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRouteTableAssociationsResultTypeDef]:
         """Every page of GetTransitGatewayRouteTableAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13647,7 +13647,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayRouteTablePropagationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRouteTablePropagationsResultTypeDef]:
         """Every page of GetTransitGatewayRouteTablePropagations in every target,
         merged per target (botocore's build_full_result).
 
@@ -13671,7 +13671,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetVpnConnectionDeviceTypesRequestTypeDef],
-    ) -> RegionResults[GetVpnConnectionDeviceTypesResultTypeDef]:
+    ) -> TargetResults[GetVpnConnectionDeviceTypesResultTypeDef]:
         """Every page of GetVpnConnectionDeviceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -13698,7 +13698,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagesInRecycleBinRequestTypeDef],
-    ) -> RegionResults[ListImagesInRecycleBinResultTypeDef]:
+    ) -> TargetResults[ListImagesInRecycleBinResultTypeDef]:
         """Every page of ListImagesInRecycleBin in every target, merged per target
         (botocore's build_full_result).
 
@@ -13722,7 +13722,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSnapshotsInRecycleBinRequestTypeDef],
-    ) -> RegionResults[ListSnapshotsInRecycleBinResultTypeDef]:
+    ) -> TargetResults[ListSnapshotsInRecycleBinResultTypeDef]:
         """Every page of ListSnapshotsInRecycleBin in every target, merged per target
         (botocore's build_full_result).
 
@@ -13745,7 +13745,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchLocalGatewayRoutesRequestTypeDef],
-    ) -> RegionResults[SearchLocalGatewayRoutesResultTypeDef]:
+    ) -> TargetResults[SearchLocalGatewayRoutesResultTypeDef]:
         """Every page of SearchLocalGatewayRoutes in every target, merged per target
         (botocore's build_full_result).
 
@@ -13768,7 +13768,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTransitGatewayMulticastGroupsRequestTypeDef],
-    ) -> RegionResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
+    ) -> TargetResults[SearchTransitGatewayMulticastGroupsResultTypeDef]:
         """Every page of SearchTransitGatewayMulticastGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -13792,7 +13792,7 @@ class MultiRegionEC2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTransitGatewayRoutesRequestTypeDef],
-    ) -> RegionResults[SearchTransitGatewayRoutesResultTypeDef]:
+    ) -> TargetResults[SearchTransitGatewayRoutesResultTypeDef]:
         """Every page of SearchTransitGatewayRoutes in every target, merged per
         target (botocore's build_full_result).
 
@@ -17014,7 +17014,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBundleTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until BundleTaskComplete.
 
         Polls DescribeBundleTasks in every target at once, every 15 seconds and at
@@ -17033,7 +17033,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ConversionTaskCancelled.
 
         Polls DescribeConversionTasks in every target at once, every 15 seconds
@@ -17052,7 +17052,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ConversionTaskCompleted.
 
         Polls DescribeConversionTasks in every target at once, every 15 seconds
@@ -17071,7 +17071,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeConversionTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ConversionTaskDeleted.
 
         Polls DescribeConversionTasks in every target at once, every 15 seconds
@@ -17090,7 +17090,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCustomerGatewaysRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CustomerGatewayAvailable.
 
         Polls DescribeCustomerGateways in every target at once, every 15 seconds
@@ -17109,7 +17109,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ExportTaskCancelled.
 
         Polls DescribeExportTasks in every target at once, every 15 seconds and at
@@ -17128,7 +17128,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ExportTaskCompleted.
 
         Polls DescribeExportTasks in every target at once, every 15 seconds and at
@@ -17147,7 +17147,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageAvailable.
 
         Polls DescribeImages in every target at once, every 15 seconds and at most
@@ -17166,7 +17166,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageExists.
 
         Polls DescribeImages in every target at once, every 15 seconds and at most
@@ -17183,7 +17183,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageUsageReportsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageUsageReportAvailable.
 
         Polls DescribeImageUsageReports in every target at once, every 15 seconds
@@ -17202,7 +17202,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceExists.
 
         Polls DescribeInstances in every target at once, every 5 seconds and at
@@ -17221,7 +17221,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceRunning.
 
         Polls DescribeInstances in every target at once, every 15 seconds and at
@@ -17240,7 +17240,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceStatusOk.
 
         Polls DescribeInstanceStatus in every target at once, every 15 seconds and
@@ -17259,7 +17259,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceStopped.
 
         Polls DescribeInstances in every target at once, every 15 seconds and at
@@ -17278,7 +17278,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstancesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceTerminated.
 
         Polls DescribeInstances in every target at once, every 15 seconds and at
@@ -17297,7 +17297,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInternetGatewaysRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InternetGatewayExists.
 
         Polls DescribeInternetGateways in every target at once, every 5 seconds
@@ -17316,7 +17316,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeKeyPairsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until KeyPairExists.
 
         Polls DescribeKeyPairs in every target at once, every 5 seconds and at
@@ -17335,7 +17335,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NatGatewayAvailable.
 
         Polls DescribeNatGateways in every target at once, every 15 seconds and at
@@ -17354,7 +17354,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNatGatewaysRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NatGatewayDeleted.
 
         Polls DescribeNatGateways in every target at once, every 15 seconds and at
@@ -17373,7 +17373,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNetworkInterfacesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NetworkInterfaceAvailable.
 
         Polls DescribeNetworkInterfaces in every target at once, every 20 seconds
@@ -17392,7 +17392,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPasswordDataRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PasswordDataAvailable.
 
         Polls GetPasswordData in every target at once, every 15 seconds and at
@@ -17411,7 +17411,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecondaryNetworkCreateComplete.
 
         Polls DescribeSecondaryNetworks in every target at once, every 10 seconds
@@ -17433,7 +17433,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecondaryNetworksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecondaryNetworkDeleteComplete.
 
         Polls DescribeSecondaryNetworks in every target at once, every 10 seconds
@@ -17455,7 +17455,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecondarySubnetCreateComplete.
 
         Polls DescribeSecondarySubnets in every target at once, every 10 seconds
@@ -17477,7 +17477,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecondarySubnetsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecondarySubnetDeleteComplete.
 
         Polls DescribeSecondarySubnets in every target at once, every 10 seconds
@@ -17499,7 +17499,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecurityGroupsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecurityGroupExists.
 
         Polls DescribeSecurityGroups in every target at once, every 5 seconds and
@@ -17518,7 +17518,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecurityGroupVpcAssociationAssociated.
 
         Polls DescribeSecurityGroupVpcAssociations in every target at once, every
@@ -17540,7 +17540,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSecurityGroupVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SecurityGroupVpcAssociationDisassociated.
 
         Polls DescribeSecurityGroupVpcAssociations in every target at once, every
@@ -17562,7 +17562,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SnapshotCompleted.
 
         Polls DescribeSnapshots in every target at once, every 15 seconds and at
@@ -17581,7 +17581,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImportSnapshotTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SnapshotImported.
 
         Polls DescribeImportSnapshotTasks in every target at once, every 15
@@ -17600,7 +17600,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSpotInstanceRequestsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SpotInstanceRequestFulfilled.
 
         Polls DescribeSpotInstanceRequests in every target at once, every 15
@@ -17622,7 +17622,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStoreImageTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until StoreImageTaskComplete.
 
         Polls DescribeStoreImageTasks in every target at once, every 5 seconds and
@@ -17641,7 +17641,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSubnetsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SubnetAvailable.
 
         Polls DescribeSubnets in every target at once, every 15 seconds and at
@@ -17660,7 +17660,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInstanceStatusRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SystemStatusOk.
 
         Polls DescribeInstanceStatus in every target at once, every 15 seconds and
@@ -17679,7 +17679,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VolumeAvailable.
 
         Polls DescribeVolumes in every target at once, every 15 seconds and at
@@ -17698,7 +17698,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VolumeDeleted.
 
         Polls DescribeVolumes in every target at once, every 15 seconds and at
@@ -17717,7 +17717,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VolumeInUse.
 
         Polls DescribeVolumes in every target at once, every 15 seconds and at
@@ -17734,7 +17734,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpcsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpcAvailable.
 
         Polls DescribeVpcs in every target at once, every 15 seconds and at most
@@ -17753,7 +17753,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpcsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpcExists.
 
         Polls DescribeVpcs in every target at once, every 1 seconds and at most 5
@@ -17770,7 +17770,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpcPeeringConnectionDeleted.
 
         Polls DescribeVpcPeeringConnections in every target at once, every 15
@@ -17792,7 +17792,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpcPeeringConnectionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpcPeeringConnectionExists.
 
         Polls DescribeVpcPeeringConnections in every target at once, every 15
@@ -17811,7 +17811,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpnConnectionAvailable.
 
         Polls DescribeVpnConnections in every target at once, every 15 seconds and
@@ -17830,7 +17830,7 @@ class MultiRegionEC2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVpnConnectionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VpnConnectionDeleted.
 
         Polls DescribeVpnConnections in every target at once, every 15 seconds and

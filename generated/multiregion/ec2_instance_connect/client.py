@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -34,7 +34,7 @@ class MultiRegionEC2InstanceConnect(MultiRegionClient):
 
     def send_serial_console_ssh_public_key(
         self, **kwargs: Unpack[SendSerialConsoleSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[SendSerialConsoleSSHPublicKeyResponseTypeDef]:
+    ) -> TargetResults[SendSerialConsoleSSHPublicKeyResponseTypeDef]:
         """Pushes an SSH public key to the specified EC2 instance. The key remains
         for 60 seconds, which gives you 60 seconds to establish a serial console
         connection to the instance using SSH. For more information, see EC2 Serial
@@ -46,7 +46,7 @@ class MultiRegionEC2InstanceConnect(MultiRegionClient):
 
     def send_ssh_public_key(
         self, **kwargs: Unpack[SendSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[SendSSHPublicKeyResponseTypeDef]:
+    ) -> TargetResults[SendSSHPublicKeyResponseTypeDef]:
         """Pushes an SSH public key to the specified EC2 instance for use by the
         specified user. The key remains for 60 seconds. For more information, see
         Connect to your Linux instance using EC2 Instance Connect in the Amazon

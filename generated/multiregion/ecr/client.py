@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -145,7 +145,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def batch_check_layer_availability(
         self, **kwargs: Unpack[BatchCheckLayerAvailabilityRequestTypeDef]
-    ) -> RegionResults[BatchCheckLayerAvailabilityResponseTypeDef]:
+    ) -> TargetResults[BatchCheckLayerAvailabilityResponseTypeDef]:
         """Checks the availability of one or more image layers in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/BatchCheckLayerAvailability
@@ -154,7 +154,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def batch_delete_image(
         self, **kwargs: Unpack[BatchDeleteImageRequestTypeDef]
-    ) -> RegionResults[BatchDeleteImageResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteImageResponseTypeDef]:
         """Deletes a list of specified images within a repository. Images are
         specified with either an imageTag or imageDigest.
 
@@ -164,7 +164,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def batch_get_image(
         self, **kwargs: Unpack[BatchGetImageRequestTypeDef]
-    ) -> RegionResults[BatchGetImageResponseTypeDef]:
+    ) -> TargetResults[BatchGetImageResponseTypeDef]:
         """Gets detailed information for an image. Images are specified with either
         an imageTag or imageDigest.
 
@@ -174,7 +174,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def batch_get_repository_scanning_configuration(
         self, **kwargs: Unpack[BatchGetRepositoryScanningConfigurationRequestTypeDef]
-    ) -> RegionResults[BatchGetRepositoryScanningConfigurationResponseTypeDef]:
+    ) -> TargetResults[BatchGetRepositoryScanningConfigurationResponseTypeDef]:
         """Gets the scanning configuration for one or more repositories.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/BatchGetRepositoryScanningConfiguration
@@ -183,7 +183,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def complete_layer_upload(
         self, **kwargs: Unpack[CompleteLayerUploadRequestTypeDef]
-    ) -> RegionResults[CompleteLayerUploadResponseTypeDef]:
+    ) -> TargetResults[CompleteLayerUploadResponseTypeDef]:
         """Informs Amazon ECR that the image layer upload has completed for a
         specified registry, repository name, and upload ID. You can optionally
         provide a sha256 digest of the image layer for data validation purposes.
@@ -194,7 +194,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def create_pull_through_cache_rule(
         self, **kwargs: Unpack[CreatePullThroughCacheRuleRequestTypeDef]
-    ) -> RegionResults[CreatePullThroughCacheRuleResponseTypeDef]:
+    ) -> TargetResults[CreatePullThroughCacheRuleResponseTypeDef]:
         """Creates a pull through cache rule. A pull through cache rule provides a
         way to cache images from an upstream registry source in your Amazon ECR
         private registry. For more information, see Using pull through cache rules
@@ -206,7 +206,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def create_repository(
         self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> RegionResults[CreateRepositoryResponseTypeDef]:
+    ) -> TargetResults[CreateRepositoryResponseTypeDef]:
         """Creates a repository. For more information, see Amazon ECR repositories in
         the Amazon Elastic Container Registry User Guide.
 
@@ -216,7 +216,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def create_repository_creation_template(
         self, **kwargs: Unpack[CreateRepositoryCreationTemplateRequestTypeDef]
-    ) -> RegionResults[CreateRepositoryCreationTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateRepositoryCreationTemplateResponseTypeDef]:
         """Creates a repository creation template. This template is used to define
         the settings for repositories created by Amazon ECR on your behalf. For
         example, repositories created through pull through cache actions. For more
@@ -229,7 +229,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes the lifecycle policy associated with the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteLifecyclePolicy
@@ -238,7 +238,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_pull_through_cache_rule(
         self, **kwargs: Unpack[DeletePullThroughCacheRuleRequestTypeDef]
-    ) -> RegionResults[DeletePullThroughCacheRuleResponseTypeDef]:
+    ) -> TargetResults[DeletePullThroughCacheRuleResponseTypeDef]:
         """Deletes a pull through cache rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeletePullThroughCacheRule
@@ -247,7 +247,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_registry_policy(
         self,
-    ) -> RegionResults[DeleteRegistryPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteRegistryPolicyResponseTypeDef]:
         """Deletes the registry permissions policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRegistryPolicy
@@ -256,7 +256,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_repository(
         self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryResponseTypeDef]:
+    ) -> TargetResults[DeleteRepositoryResponseTypeDef]:
         """Deletes a repository. If the repository isn't empty, you must either
         delete the contents of the repository or use the force option to delete
         the repository and have Amazon ECR delete all of its contents on your
@@ -268,7 +268,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_repository_creation_template(
         self, **kwargs: Unpack[DeleteRepositoryCreationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryCreationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteRepositoryCreationTemplateResponseTypeDef]:
         """Deletes a repository creation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRepositoryCreationTemplate
@@ -277,7 +277,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_repository_policy(
         self, **kwargs: Unpack[DeleteRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteRepositoryPolicyResponseTypeDef]:
         """Deletes the repository policy associated with the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DeleteRepositoryPolicy
@@ -286,7 +286,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def delete_signing_configuration(
         self,
-    ) -> RegionResults[DeleteSigningConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteSigningConfigurationResponseTypeDef]:
         """Deletes the registry's signing configuration. Images pushed after deletion
         of the signing configuration will no longer be automatically signed.
 
@@ -296,7 +296,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def deregister_pull_time_update_exclusion(
         self, **kwargs: Unpack[DeregisterPullTimeUpdateExclusionRequestTypeDef]
-    ) -> RegionResults[DeregisterPullTimeUpdateExclusionResponseTypeDef]:
+    ) -> TargetResults[DeregisterPullTimeUpdateExclusionResponseTypeDef]:
         """Removes a principal from the pull time update exclusion list for a
         registry. Once removed, Amazon ECR will resume updating the pull time if
         the specified principal pulls an image.
@@ -307,7 +307,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_image_replication_status(
         self, **kwargs: Unpack[DescribeImageReplicationStatusRequestTypeDef]
-    ) -> RegionResults[DescribeImageReplicationStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeImageReplicationStatusResponseTypeDef]:
         """Returns the replication status for a specified image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageReplicationStatus
@@ -316,7 +316,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_image_scan_findings(
         self, **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef]
-    ) -> RegionResults[DescribeImageScanFindingsResponseTypeDef]:
+    ) -> TargetResults[DescribeImageScanFindingsResponseTypeDef]:
         """Returns the scan findings for the specified image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImageScanFindings
@@ -325,7 +325,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_image_signing_status(
         self, **kwargs: Unpack[DescribeImageSigningStatusRequestTypeDef]
-    ) -> RegionResults[DescribeImageSigningStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeImageSigningStatusResponseTypeDef]:
         """Returns the signing status for a specified image. If the image matched
         signing rules that reference different signing profiles, a status is
         returned for each profile.
@@ -336,7 +336,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_images(
         self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+    ) -> TargetResults[DescribeImagesResponseTypeDef]:
         """Returns metadata about the images in a repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeImages
@@ -345,14 +345,14 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_pull_through_cache_rules(
         self, **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef]
-    ) -> RegionResults[DescribePullThroughCacheRulesResponseTypeDef]:
+    ) -> TargetResults[DescribePullThroughCacheRulesResponseTypeDef]:
         """Returns the pull through cache rules for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribePullThroughCacheRules
         """
         return self._call("DescribePullThroughCacheRules", kwargs)
 
-    def describe_registry(self) -> RegionResults[DescribeRegistryResponseTypeDef]:
+    def describe_registry(self) -> TargetResults[DescribeRegistryResponseTypeDef]:
         """Describes the settings for a registry. The replication configuration for a
         repository can be created or updated with the PutReplicationConfiguration
         API action.
@@ -363,7 +363,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_repositories(
         self, **kwargs: Unpack[DescribeRepositoriesRequestTypeDef]
-    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
         """Describes image repositories in a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeRepositories
@@ -372,7 +372,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def describe_repository_creation_templates(
         self, **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
         """Returns details about the repository creation templates in a registry. The
         prefixes request parameter can be used to return the details for a
         specific repository creation template.
@@ -383,7 +383,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_account_setting(
         self, **kwargs: Unpack[GetAccountSettingRequestTypeDef]
-    ) -> RegionResults[GetAccountSettingResponseTypeDef]:
+    ) -> TargetResults[GetAccountSettingResponseTypeDef]:
         """Retrieves the account setting value for the specified setting name.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetAccountSetting
@@ -392,7 +392,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_authorization_token(
         self, **kwargs: Unpack[GetAuthorizationTokenRequestTypeDef]
-    ) -> RegionResults[GetAuthorizationTokenResponseTypeDef]:
+    ) -> TargetResults[GetAuthorizationTokenResponseTypeDef]:
         """Retrieves an authorization token. An authorization token represents your
         IAM authentication credentials and can be used to access any Amazon ECR
         registry that your IAM principal has access to. The authorization token is
@@ -406,7 +406,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_download_url_for_layer(
         self, **kwargs: Unpack[GetDownloadUrlForLayerRequestTypeDef]
-    ) -> RegionResults[GetDownloadUrlForLayerResponseTypeDef]:
+    ) -> TargetResults[GetDownloadUrlForLayerResponseTypeDef]:
         """Retrieves the pre-signed Amazon S3 download URL corresponding to an image
         layer. You can only get URLs for image layers that are referenced in an
         image.
@@ -417,7 +417,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_lifecycle_policy(
         self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[GetLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
         """Retrieves the lifecycle policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetLifecyclePolicy
@@ -426,7 +426,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_lifecycle_policy_preview(
         self, **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef]
-    ) -> RegionResults[GetLifecyclePolicyPreviewResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyPreviewResponseTypeDef]:
         """Retrieves the results of the lifecycle policy preview request for the
         specified repository.
 
@@ -434,7 +434,7 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._call("GetLifecyclePolicyPreview", kwargs)
 
-    def get_registry_policy(self) -> RegionResults[GetRegistryPolicyResponseTypeDef]:
+    def get_registry_policy(self) -> TargetResults[GetRegistryPolicyResponseTypeDef]:
         """Retrieves the permissions policy for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRegistryPolicy
@@ -443,7 +443,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_registry_scanning_configuration(
         self,
-    ) -> RegionResults[GetRegistryScanningConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetRegistryScanningConfigurationResponseTypeDef]:
         """Retrieves the scanning configuration for a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRegistryScanningConfiguration
@@ -452,7 +452,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_repository_policy(
         self, **kwargs: Unpack[GetRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[GetRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[GetRepositoryPolicyResponseTypeDef]:
         """Retrieves the repository policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/GetRepositoryPolicy
@@ -461,7 +461,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def get_signing_configuration(
         self,
-    ) -> RegionResults[GetSigningConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetSigningConfigurationResponseTypeDef]:
         """Retrieves the registry's signing configuration, which defines rules for
         automatically signing images using Amazon Web Services Signer.
 
@@ -471,7 +471,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def initiate_layer_upload(
         self, **kwargs: Unpack[InitiateLayerUploadRequestTypeDef]
-    ) -> RegionResults[InitiateLayerUploadResponseTypeDef]:
+    ) -> TargetResults[InitiateLayerUploadResponseTypeDef]:
         """Notifies Amazon ECR that you intend to upload an image layer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/InitiateLayerUpload
@@ -480,7 +480,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def list_image_referrers(
         self, **kwargs: Unpack[ListImageReferrersRequestTypeDef]
-    ) -> RegionResults[ListImageReferrersResponseTypeDef]:
+    ) -> TargetResults[ListImageReferrersResponseTypeDef]:
         """Lists the artifacts associated with a specified subject image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImageReferrers
@@ -489,7 +489,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def list_images(
         self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Lists all the image IDs for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListImages
@@ -498,7 +498,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def list_pull_time_update_exclusions(
         self, **kwargs: Unpack[ListPullTimeUpdateExclusionsRequestTypeDef]
-    ) -> RegionResults[ListPullTimeUpdateExclusionsResponseTypeDef]:
+    ) -> TargetResults[ListPullTimeUpdateExclusionsResponseTypeDef]:
         """Lists the IAM principals that are excluded from having their image pull
         times recorded.
 
@@ -508,7 +508,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECR resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListTagsForResource
@@ -517,7 +517,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_account_setting(
         self, **kwargs: Unpack[PutAccountSettingRequestTypeDef]
-    ) -> RegionResults[PutAccountSettingResponseTypeDef]:
+    ) -> TargetResults[PutAccountSettingResponseTypeDef]:
         """Allows you to change the basic scan type version or registry policy scope.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutAccountSetting
@@ -526,7 +526,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_image(
         self, **kwargs: Unpack[PutImageRequestTypeDef]
-    ) -> RegionResults[PutImageResponseTypeDef]:
+    ) -> TargetResults[PutImageResponseTypeDef]:
         """Creates or updates the image manifest and tags associated with an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutImage
@@ -535,7 +535,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_image_scanning_configuration(
         self, **kwargs: Unpack[PutImageScanningConfigurationRequestTypeDef]
-    ) -> RegionResults[PutImageScanningConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutImageScanningConfigurationResponseTypeDef]:
         """The PutImageScanningConfiguration API is being deprecated, in favor of
         specifying the image scanning configuration at the registry level. For
         more information, see PutRegistryScanningConfiguration.
@@ -546,7 +546,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_image_tag_mutability(
         self, **kwargs: Unpack[PutImageTagMutabilityRequestTypeDef]
-    ) -> RegionResults[PutImageTagMutabilityResponseTypeDef]:
+    ) -> TargetResults[PutImageTagMutabilityResponseTypeDef]:
         """Updates the image tag mutability settings for the specified repository.
         For more information, see Image tag mutability in the Amazon Elastic
         Container Registry User Guide.
@@ -557,7 +557,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_lifecycle_policy(
         self, **kwargs: Unpack[PutLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[PutLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[PutLifecyclePolicyResponseTypeDef]:
         """Creates or updates the lifecycle policy for the specified repository. For
         more information, see Lifecycle policy template.
 
@@ -567,7 +567,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_registry_policy(
         self, **kwargs: Unpack[PutRegistryPolicyRequestTypeDef]
-    ) -> RegionResults[PutRegistryPolicyResponseTypeDef]:
+    ) -> TargetResults[PutRegistryPolicyResponseTypeDef]:
         """Creates or updates the permissions policy for your registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutRegistryPolicy
@@ -576,7 +576,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_registry_scanning_configuration(
         self, **kwargs: Unpack[PutRegistryScanningConfigurationRequestTypeDef]
-    ) -> RegionResults[PutRegistryScanningConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutRegistryScanningConfigurationResponseTypeDef]:
         """Creates or updates the scanning configuration for your private registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/PutRegistryScanningConfiguration
@@ -585,7 +585,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_replication_configuration(
         self, **kwargs: Unpack[PutReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[PutReplicationConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutReplicationConfigurationResponseTypeDef]:
         """Creates or updates the replication configuration for a registry. The
         existing replication configuration for a repository can be retrieved with
         the DescribeRegistry API action. The first time the
@@ -601,7 +601,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def put_signing_configuration(
         self, **kwargs: Unpack[PutSigningConfigurationRequestTypeDef]
-    ) -> RegionResults[PutSigningConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutSigningConfigurationResponseTypeDef]:
         """Creates or updates the registry's signing configuration, which defines
         rules for automatically signing images with Amazon Web Services Signer.
 
@@ -611,7 +611,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def register_pull_time_update_exclusion(
         self, **kwargs: Unpack[RegisterPullTimeUpdateExclusionRequestTypeDef]
-    ) -> RegionResults[RegisterPullTimeUpdateExclusionResponseTypeDef]:
+    ) -> TargetResults[RegisterPullTimeUpdateExclusionResponseTypeDef]:
         """Adds an IAM principal to the pull time update exclusion list for a
         registry. Amazon ECR will not record the pull time if an excluded
         principal pulls an image.
@@ -622,7 +622,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def set_repository_policy(
         self, **kwargs: Unpack[SetRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[SetRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[SetRepositoryPolicyResponseTypeDef]:
         """Applies a repository policy to the specified repository to control access
         permissions. For more information, see Amazon ECR Repository policies in
         the Amazon Elastic Container Registry User Guide.
@@ -633,7 +633,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def start_image_scan(
         self, **kwargs: Unpack[StartImageScanRequestTypeDef]
-    ) -> RegionResults[StartImageScanResponseTypeDef]:
+    ) -> TargetResults[StartImageScanResponseTypeDef]:
         """Starts a basic image vulnerability scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/StartImageScan
@@ -642,7 +642,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def start_lifecycle_policy_preview(
         self, **kwargs: Unpack[StartLifecyclePolicyPreviewRequestTypeDef]
-    ) -> RegionResults[StartLifecyclePolicyPreviewResponseTypeDef]:
+    ) -> TargetResults[StartLifecyclePolicyPreviewResponseTypeDef]:
         """Starts a preview of a lifecycle policy for the specified repository. This
         allows you to see the results before associating the lifecycle policy with
         the repository.
@@ -653,7 +653,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds specified tags to a resource with the specified ARN. Existing tags on
         a resource are not changed if they are not specified in the request
         parameters.
@@ -664,7 +664,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UntagResource
@@ -673,7 +673,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def update_image_storage_class(
         self, **kwargs: Unpack[UpdateImageStorageClassRequestTypeDef]
-    ) -> RegionResults[UpdateImageStorageClassResponseTypeDef]:
+    ) -> TargetResults[UpdateImageStorageClassResponseTypeDef]:
         """Transitions an image between storage classes. You can transition images
         from Amazon ECR standard storage class to Amazon ECR archival storage
         class for long-term storage, or restore archived images back to Amazon ECR
@@ -685,7 +685,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def update_pull_through_cache_rule(
         self, **kwargs: Unpack[UpdatePullThroughCacheRuleRequestTypeDef]
-    ) -> RegionResults[UpdatePullThroughCacheRuleResponseTypeDef]:
+    ) -> TargetResults[UpdatePullThroughCacheRuleResponseTypeDef]:
         """Updates an existing pull through cache rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UpdatePullThroughCacheRule
@@ -694,7 +694,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def update_repository_creation_template(
         self, **kwargs: Unpack[UpdateRepositoryCreationTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateRepositoryCreationTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateRepositoryCreationTemplateResponseTypeDef]:
         """Updates an existing repository creation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UpdateRepositoryCreationTemplate
@@ -703,7 +703,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def upload_layer_part(
         self, **kwargs: Unpack[UploadLayerPartRequestTypeDef]
-    ) -> RegionResults[UploadLayerPartResponseTypeDef]:
+    ) -> TargetResults[UploadLayerPartResponseTypeDef]:
         """Uploads an image layer part to Amazon ECR.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/UploadLayerPart
@@ -712,7 +712,7 @@ class MultiRegionECR(MultiRegionClient):
 
     def validate_pull_through_cache_rule(
         self, **kwargs: Unpack[ValidatePullThroughCacheRuleRequestTypeDef]
-    ) -> RegionResults[ValidatePullThroughCacheRuleResponseTypeDef]:
+    ) -> TargetResults[ValidatePullThroughCacheRuleResponseTypeDef]:
         """Validates an existing pull through cache rule for an upstream registry
         that requires authentication. This will retrieve the contents of the
         Amazon Web Services Secrets Manager secret, verify the syntax, and then
@@ -729,7 +729,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
-    ) -> RegionResults[DescribeImageScanFindingsResponseTypeDef]:
+    ) -> TargetResults[DescribeImageScanFindingsResponseTypeDef]:
         """Every page of DescribeImageScanFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,7 +752,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+    ) -> TargetResults[DescribeImagesResponseTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,7 +775,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePullThroughCacheRulesRequestTypeDef],
-    ) -> RegionResults[DescribePullThroughCacheRulesResponseTypeDef]:
+    ) -> TargetResults[DescribePullThroughCacheRulesResponseTypeDef]:
         """Every page of DescribePullThroughCacheRules in every target, merged per
         target (botocore's build_full_result).
 
@@ -798,7 +798,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
         """Every page of DescribeRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -821,7 +821,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRepositoryCreationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoryCreationTemplatesResponseTypeDef]:
         """Every page of DescribeRepositoryCreationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -846,7 +846,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
-    ) -> RegionResults[GetLifecyclePolicyPreviewResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyPreviewResponseTypeDef]:
         """Every page of GetLifecyclePolicyPreview in every target, merged per target
         (botocore's build_full_result).
 
@@ -870,7 +870,7 @@ class MultiRegionECR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1019,7 +1019,7 @@ class MultiRegionECR(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageScanFindingsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an image scan is complete and findings can be accessed
 
         Polls DescribeImageScanFindings in every target at once, every 5 seconds
@@ -1038,7 +1038,7 @@ class MultiRegionECR(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLifecyclePolicyPreviewRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a lifecycle policy preview request is complete and results can
         be accessed
 

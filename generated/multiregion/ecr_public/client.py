@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,7 +76,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def batch_check_layer_availability(
         self, **kwargs: Unpack[BatchCheckLayerAvailabilityRequestTypeDef]
-    ) -> RegionResults[BatchCheckLayerAvailabilityResponseTypeDef]:
+    ) -> TargetResults[BatchCheckLayerAvailabilityResponseTypeDef]:
         """Checks the availability of one or more image layers that are within a
         repository in a public registry. When an image is pushed to a repository,
         each image layer is checked to verify if it has been uploaded before. If
@@ -88,7 +88,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def batch_delete_image(
         self, **kwargs: Unpack[BatchDeleteImageRequestTypeDef]
-    ) -> RegionResults[BatchDeleteImageResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteImageResponseTypeDef]:
         """Deletes a list of specified images that are within a repository in a
         public registry. Images are specified with either an imageTag or
         imageDigest.
@@ -99,7 +99,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def complete_layer_upload(
         self, **kwargs: Unpack[CompleteLayerUploadRequestTypeDef]
-    ) -> RegionResults[CompleteLayerUploadResponseTypeDef]:
+    ) -> TargetResults[CompleteLayerUploadResponseTypeDef]:
         """Informs Amazon ECR that the image layer upload is complete for a specified
         public registry, repository name, and upload ID. You can optionally
         provide a sha256 digest of the image layer for data validation purposes.
@@ -110,7 +110,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def create_repository(
         self, **kwargs: Unpack[CreateRepositoryRequestTypeDef]
-    ) -> RegionResults[CreateRepositoryResponseTypeDef]:
+    ) -> TargetResults[CreateRepositoryResponseTypeDef]:
         """Creates a repository in a public registry. For more information, see
         Amazon ECR repositories in the Amazon Elastic Container Registry User
         Guide.
@@ -121,7 +121,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def delete_repository(
         self, **kwargs: Unpack[DeleteRepositoryRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryResponseTypeDef]:
+    ) -> TargetResults[DeleteRepositoryResponseTypeDef]:
         """Deletes a repository in a public registry. If the repository contains
         images, you must either manually delete all images in the repository or
         use the force option. This option deletes all images on your behalf before
@@ -133,7 +133,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def delete_repository_policy(
         self, **kwargs: Unpack[DeleteRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteRepositoryPolicyResponseTypeDef]:
         """Deletes the repository policy that's associated with the specified
         repository.
 
@@ -143,7 +143,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def describe_image_tags(
         self, **kwargs: Unpack[DescribeImageTagsRequestTypeDef]
-    ) -> RegionResults[DescribeImageTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeImageTagsResponseTypeDef]:
         """Returns the image tag details for a repository in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeImageTags
@@ -152,7 +152,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def describe_images(
         self, **kwargs: Unpack[DescribeImagesRequestTypeDef]
-    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+    ) -> TargetResults[DescribeImagesResponseTypeDef]:
         """Returns metadata that's related to the images in a repository in a public
         registry.
 
@@ -162,7 +162,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def describe_registries(
         self, **kwargs: Unpack[DescribeRegistriesRequestTypeDef]
-    ) -> RegionResults[DescribeRegistriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRegistriesResponseTypeDef]:
         """Returns details for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRegistries
@@ -171,7 +171,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def describe_repositories(
         self, **kwargs: Unpack[DescribeRepositoriesRequestTypeDef]
-    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
         """Describes repositories that are in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/DescribeRepositories
@@ -180,7 +180,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_authorization_token(
         self,
-    ) -> RegionResults[GetAuthorizationTokenResponseTypeDef]:
+    ) -> TargetResults[GetAuthorizationTokenResponseTypeDef]:
         """Retrieves an authorization token. An authorization token represents your
         IAM authentication credentials. You can use it to access any Amazon ECR
         registry that your IAM principal has access to. The authorization token is
@@ -193,7 +193,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_registry_catalog_data(
         self,
-    ) -> RegionResults[GetRegistryCatalogDataResponseTypeDef]:
+    ) -> TargetResults[GetRegistryCatalogDataResponseTypeDef]:
         """Retrieves catalog metadata for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/GetRegistryCatalogData
@@ -202,7 +202,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_repository_catalog_data(
         self, **kwargs: Unpack[GetRepositoryCatalogDataRequestTypeDef]
-    ) -> RegionResults[GetRepositoryCatalogDataResponseTypeDef]:
+    ) -> TargetResults[GetRepositoryCatalogDataResponseTypeDef]:
         """Retrieve catalog metadata for a repository in a public registry. This
         metadata is displayed publicly in the Amazon ECR Public Gallery.
 
@@ -212,7 +212,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def get_repository_policy(
         self, **kwargs: Unpack[GetRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[GetRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[GetRepositoryPolicyResponseTypeDef]:
         """Retrieves the repository policy for the specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/GetRepositoryPolicy
@@ -221,7 +221,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def initiate_layer_upload(
         self, **kwargs: Unpack[InitiateLayerUploadRequestTypeDef]
-    ) -> RegionResults[InitiateLayerUploadResponseTypeDef]:
+    ) -> TargetResults[InitiateLayerUploadResponseTypeDef]:
         """Notifies Amazon ECR that you intend to upload an image layer.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/InitiateLayerUpload
@@ -230,7 +230,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECR Public resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/ListTagsForResource
@@ -239,7 +239,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def put_image(
         self, **kwargs: Unpack[PutImageRequestTypeDef]
-    ) -> RegionResults[PutImageResponseTypeDef]:
+    ) -> TargetResults[PutImageResponseTypeDef]:
         """Creates or updates the image manifest and tags that are associated with an
         image.
 
@@ -249,7 +249,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def put_registry_catalog_data(
         self, **kwargs: Unpack[PutRegistryCatalogDataRequestTypeDef]
-    ) -> RegionResults[PutRegistryCatalogDataResponseTypeDef]:
+    ) -> TargetResults[PutRegistryCatalogDataResponseTypeDef]:
         """Create or update the catalog data for a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/PutRegistryCatalogData
@@ -258,7 +258,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def put_repository_catalog_data(
         self, **kwargs: Unpack[PutRepositoryCatalogDataRequestTypeDef]
-    ) -> RegionResults[PutRepositoryCatalogDataResponseTypeDef]:
+    ) -> TargetResults[PutRepositoryCatalogDataResponseTypeDef]:
         """Creates or updates the catalog data for a repository in a public registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/PutRepositoryCatalogData
@@ -267,7 +267,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def set_repository_policy(
         self, **kwargs: Unpack[SetRepositoryPolicyRequestTypeDef]
-    ) -> RegionResults[SetRepositoryPolicyResponseTypeDef]:
+    ) -> TargetResults[SetRepositoryPolicyResponseTypeDef]:
         """Applies a repository policy to the specified public repository to control
         access permissions. For more information, see Amazon ECR Repository
         Policies in the Amazon Elastic Container Registry User Guide.
@@ -278,7 +278,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -290,7 +290,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/UntagResource
@@ -299,7 +299,7 @@ class MultiRegionECRPublic(MultiRegionClient):
 
     def upload_layer_part(
         self, **kwargs: Unpack[UploadLayerPartRequestTypeDef]
-    ) -> RegionResults[UploadLayerPartResponseTypeDef]:
+    ) -> TargetResults[UploadLayerPartResponseTypeDef]:
         """Uploads an image layer part to Amazon ECR.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecr-public-2020-10-30/UploadLayerPart
@@ -313,7 +313,7 @@ class MultiRegionECRPublic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImageTagsRequestTypeDef],
-    ) -> RegionResults[DescribeImageTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeImageTagsResponseTypeDef]:
         """Every page of DescribeImageTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -336,7 +336,7 @@ class MultiRegionECRPublic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeImagesRequestTypeDef],
-    ) -> RegionResults[DescribeImagesResponseTypeDef]:
+    ) -> TargetResults[DescribeImagesResponseTypeDef]:
         """Every page of DescribeImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -360,7 +360,7 @@ class MultiRegionECRPublic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistriesRequestTypeDef],
-    ) -> RegionResults[DescribeRegistriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRegistriesResponseTypeDef]:
         """Every page of DescribeRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -383,7 +383,7 @@ class MultiRegionECRPublic(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRepositoriesRequestTypeDef],
-    ) -> RegionResults[DescribeRepositoriesResponseTypeDef]:
+    ) -> TargetResults[DescribeRepositoriesResponseTypeDef]:
         """Every page of DescribeRepositories in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -184,7 +184,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def continue_service_deployment(
         self, **kwargs: Unpack[ContinueServiceDeploymentRequestTypeDef]
-    ) -> RegionResults[ContinueServiceDeploymentResponseTypeDef]:
+    ) -> TargetResults[ContinueServiceDeploymentResponseTypeDef]:
         """Continues or rolls back an Amazon ECS service deployment that is paused at
         a lifecycle hook.
 
@@ -194,7 +194,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_capacity_provider(
         self, **kwargs: Unpack[CreateCapacityProviderRequestTypeDef]
-    ) -> RegionResults[CreateCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[CreateCapacityProviderResponseTypeDef]:
         """Creates a capacity provider. Capacity providers are associated with a
         cluster and are used in capacity provider strategies to facilitate cluster
         auto scaling. You can create capacity providers for Amazon ECS Managed
@@ -207,7 +207,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a new Amazon ECS cluster. By default, your account receives a
         default cluster when you launch your first container instance. However,
         you can create your own cluster with a unique name.
@@ -218,7 +218,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_daemon(
         self, **kwargs: Unpack[CreateDaemonRequestTypeDef]
-    ) -> RegionResults[CreateDaemonResponseTypeDef]:
+    ) -> TargetResults[CreateDaemonResponseTypeDef]:
         """Creates a new daemon in the specified cluster and capacity providers. A
         daemon deploys cross-cutting software agents such as security monitoring,
         telemetry, and logging independently across your Amazon ECS
@@ -230,7 +230,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_express_gateway_service(
         self, **kwargs: Unpack[CreateExpressGatewayServiceRequestTypeDef]
-    ) -> RegionResults[CreateExpressGatewayServiceResponseTypeDef]:
+    ) -> TargetResults[CreateExpressGatewayServiceResponseTypeDef]:
         """Creates an Express service that simplifies deploying containerized web
         applications on Amazon ECS with managed Amazon Web Services
         infrastructure. This operation provisions and configures Application Load
@@ -243,7 +243,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> RegionResults[CreateServiceResponseTypeDef]:
+    ) -> TargetResults[CreateServiceResponseTypeDef]:
         """Runs and maintains your desired number of tasks from a specified task
         definition. If the number of tasks running in a service drops below the
         desiredCount, Amazon ECS runs another copy of the task in the specified
@@ -255,7 +255,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def create_task_set(
         self, **kwargs: Unpack[CreateTaskSetRequestTypeDef]
-    ) -> RegionResults[CreateTaskSetResponseTypeDef]:
+    ) -> TargetResults[CreateTaskSetResponseTypeDef]:
         """Create a task set in the specified cluster and service. This is used when
         a service uses the EXTERNAL deployment controller type. For more
         information, see Amazon ECS deployment types in the Amazon Elastic
@@ -267,7 +267,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_account_setting(
         self, **kwargs: Unpack[DeleteAccountSettingRequestTypeDef]
-    ) -> RegionResults[DeleteAccountSettingResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountSettingResponseTypeDef]:
         """Disables an account setting for a specified user, role, or the root user
         for an account.
 
@@ -277,7 +277,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_attributes(
         self, **kwargs: Unpack[DeleteAttributesRequestTypeDef]
-    ) -> RegionResults[DeleteAttributesResponseTypeDef]:
+    ) -> TargetResults[DeleteAttributesResponseTypeDef]:
         """Deletes one or more custom attributes from an Amazon ECS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteAttributes
@@ -286,7 +286,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_capacity_provider(
         self, **kwargs: Unpack[DeleteCapacityProviderRequestTypeDef]
-    ) -> RegionResults[DeleteCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteCapacityProviderResponseTypeDef]:
         """Deletes the specified capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteCapacityProvider
@@ -295,7 +295,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes the specified cluster. The cluster transitions to the INACTIVE
         state. Clusters with an INACTIVE status might remain discoverable in your
         account for a period of time. However, this behavior is subject to change
@@ -308,7 +308,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_daemon(
         self, **kwargs: Unpack[DeleteDaemonRequestTypeDef]
-    ) -> RegionResults[DeleteDaemonResponseTypeDef]:
+    ) -> TargetResults[DeleteDaemonResponseTypeDef]:
         """Deletes the specified daemon. The daemon must be in an ACTIVE state to be
         deleted. Deleting a daemon stops all running daemon tasks on the
         associated container instances. Amazon ECS drains existing container
@@ -321,7 +321,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_daemon_task_definition(
         self, **kwargs: Unpack[DeleteDaemonTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteDaemonTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteDaemonTaskDefinitionResponseTypeDef]:
         """Deletes the specified daemon task definition. After a daemon task
         definition is deleted, no new daemons can be created using this
         definition. Existing daemons that reference the deleted daemon task
@@ -333,7 +333,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_express_gateway_service(
         self, **kwargs: Unpack[DeleteExpressGatewayServiceRequestTypeDef]
-    ) -> RegionResults[DeleteExpressGatewayServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteExpressGatewayServiceResponseTypeDef]:
         """Deletes an Express service and removes all associated Amazon Web Services
         resources. This operation stops service tasks, removes the Application
         Load Balancer, target groups, security groups, auto-scaling policies, and
@@ -345,7 +345,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> RegionResults[DeleteServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceResponseTypeDef]:
         """Deletes a specified service within a cluster. You can delete a service if
         you have no running tasks in it and the desired task count is zero. If the
         service is actively maintaining tasks, you can't delete it, and you must
@@ -358,7 +358,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_task_definitions(
         self, **kwargs: Unpack[DeleteTaskDefinitionsRequestTypeDef]
-    ) -> RegionResults[DeleteTaskDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DeleteTaskDefinitionsResponseTypeDef]:
         """Deletes one or more task definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteTaskDefinitions
@@ -367,7 +367,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def delete_task_set(
         self, **kwargs: Unpack[DeleteTaskSetRequestTypeDef]
-    ) -> RegionResults[DeleteTaskSetResponseTypeDef]:
+    ) -> TargetResults[DeleteTaskSetResponseTypeDef]:
         """Deletes a specified task set within a service. This is used when a service
         uses the EXTERNAL deployment controller type. For more information, see
         Amazon ECS deployment types in the Amazon Elastic Container Service
@@ -379,7 +379,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def deregister_container_instance(
         self, **kwargs: Unpack[DeregisterContainerInstanceRequestTypeDef]
-    ) -> RegionResults[DeregisterContainerInstanceResponseTypeDef]:
+    ) -> TargetResults[DeregisterContainerInstanceResponseTypeDef]:
         """Deregisters an Amazon ECS container instance from the specified cluster.
         This instance is no longer available to run tasks.
 
@@ -389,7 +389,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def deregister_task_definition(
         self, **kwargs: Unpack[DeregisterTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[DeregisterTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeregisterTaskDefinitionResponseTypeDef]:
         """Deregisters the specified task definition by family and revision. Upon
         deregistration, the task definition is marked as INACTIVE. Existing tasks
         and services that reference an INACTIVE task definition continue to run
@@ -404,7 +404,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_capacity_providers(
         self, **kwargs: Unpack[DescribeCapacityProvidersRequestTypeDef]
-    ) -> RegionResults[DescribeCapacityProvidersResponseTypeDef]:
+    ) -> TargetResults[DescribeCapacityProvidersResponseTypeDef]:
         """Describes one or more of your capacity providers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeCapacityProviders
@@ -413,7 +413,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_clusters(
         self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Describes one or more of your clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeClusters
@@ -422,7 +422,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_container_instances(
         self, **kwargs: Unpack[DescribeContainerInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeContainerInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeContainerInstancesResponseTypeDef]:
         """Describes one or more container instances. Returns metadata about each
         container instance requested.
 
@@ -432,7 +432,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_daemon(
         self, **kwargs: Unpack[DescribeDaemonRequestTypeDef]
-    ) -> RegionResults[DescribeDaemonResponseTypeDef]:
+    ) -> TargetResults[DescribeDaemonResponseTypeDef]:
         """Describes the specified daemon.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemon
@@ -441,7 +441,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_daemon_deployments(
         self, **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef]
-    ) -> RegionResults[DescribeDaemonDeploymentsResponseTypeDef]:
+    ) -> TargetResults[DescribeDaemonDeploymentsResponseTypeDef]:
         """Describes one or more of your daemon deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonDeployments
@@ -450,7 +450,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_daemon_revisions(
         self, **kwargs: Unpack[DescribeDaemonRevisionsRequestTypeDef]
-    ) -> RegionResults[DescribeDaemonRevisionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDaemonRevisionsResponseTypeDef]:
         """Describes one or more of your daemon revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeDaemonRevisions
@@ -459,7 +459,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_daemon_task_definition(
         self, **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeDaemonTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeDaemonTaskDefinitionResponseTypeDef]:
         """Describes a daemon task definition. You can specify a family and revision
         to find information about a specific daemon task definition, or you can
         simply specify the family to find the latest ACTIVE revision in that
@@ -471,7 +471,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_express_gateway_service(
         self, **kwargs: Unpack[DescribeExpressGatewayServiceRequestTypeDef]
-    ) -> RegionResults[DescribeExpressGatewayServiceResponseTypeDef]:
+    ) -> TargetResults[DescribeExpressGatewayServiceResponseTypeDef]:
         """Retrieves detailed information about an Express service, including current
         status, configuration, managed infrastructure, and service revisions.
 
@@ -481,7 +481,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_service_deployments(
         self, **kwargs: Unpack[DescribeServiceDeploymentsRequestTypeDef]
-    ) -> RegionResults[DescribeServiceDeploymentsResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceDeploymentsResponseTypeDef]:
         """Describes one or more of your service deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServiceDeployments
@@ -490,7 +490,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_service_revisions(
         self, **kwargs: Unpack[DescribeServiceRevisionsRequestTypeDef]
-    ) -> RegionResults[DescribeServiceRevisionsResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceRevisionsResponseTypeDef]:
         """Describes one or more service revisions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServiceRevisions
@@ -499,7 +499,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_services(
         self, **kwargs: Unpack[DescribeServicesRequestTypeDef]
-    ) -> RegionResults[DescribeServicesResponseTypeDef]:
+    ) -> TargetResults[DescribeServicesResponseTypeDef]:
         """Describes the specified services running in your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeServices
@@ -508,7 +508,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_task_definition(
         self, **kwargs: Unpack[DescribeTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeTaskDefinitionResponseTypeDef]:
         """Describes a task definition. You can specify a family and revision to find
         information about a specific task definition, or you can simply specify
         the family to find the latest ACTIVE revision in that family.
@@ -519,7 +519,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_task_sets(
         self, **kwargs: Unpack[DescribeTaskSetsRequestTypeDef]
-    ) -> RegionResults[DescribeTaskSetsResponseTypeDef]:
+    ) -> TargetResults[DescribeTaskSetsResponseTypeDef]:
         """Describes the task sets in the specified cluster and service. This is used
         when a service uses the EXTERNAL deployment controller type. For more
         information, see Amazon ECS Deployment Types in the Amazon Elastic
@@ -531,7 +531,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def describe_tasks(
         self, **kwargs: Unpack[DescribeTasksRequestTypeDef]
-    ) -> RegionResults[DescribeTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeTasksResponseTypeDef]:
         """Describes a specified task or tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeTasks
@@ -540,7 +540,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def discover_poll_endpoint(
         self, **kwargs: Unpack[DiscoverPollEndpointRequestTypeDef]
-    ) -> RegionResults[DiscoverPollEndpointResponseTypeDef]:
+    ) -> TargetResults[DiscoverPollEndpointResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -550,7 +550,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def execute_command(
         self, **kwargs: Unpack[ExecuteCommandRequestTypeDef]
-    ) -> RegionResults[ExecuteCommandResponseTypeDef]:
+    ) -> TargetResults[ExecuteCommandResponseTypeDef]:
         """Runs a command remotely on a container within a task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ExecuteCommand
@@ -559,7 +559,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def get_task_protection(
         self, **kwargs: Unpack[GetTaskProtectionRequestTypeDef]
-    ) -> RegionResults[GetTaskProtectionResponseTypeDef]:
+    ) -> TargetResults[GetTaskProtectionResponseTypeDef]:
         """Retrieves the protection status of tasks in an Amazon ECS service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/GetTaskProtection
@@ -568,7 +568,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_account_settings(
         self, **kwargs: Unpack[ListAccountSettingsRequestTypeDef]
-    ) -> RegionResults[ListAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[ListAccountSettingsResponseTypeDef]:
         """Lists the account settings for a specified principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListAccountSettings
@@ -577,7 +577,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_attributes(
         self, **kwargs: Unpack[ListAttributesRequestTypeDef]
-    ) -> RegionResults[ListAttributesResponseTypeDef]:
+    ) -> TargetResults[ListAttributesResponseTypeDef]:
         """Lists the attributes for Amazon ECS resources within a specified target
         type and cluster. When you specify a target type and cluster,
         ListAttributes returns a list of attribute objects, one for each attribute
@@ -593,7 +593,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Returns a list of existing clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListClusters
@@ -602,7 +602,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_container_instances(
         self, **kwargs: Unpack[ListContainerInstancesRequestTypeDef]
-    ) -> RegionResults[ListContainerInstancesResponseTypeDef]:
+    ) -> TargetResults[ListContainerInstancesResponseTypeDef]:
         """Returns a list of container instances in a specified cluster. You can
         filter the results of a ListContainerInstances operation with cluster
         query language statements inside the filter parameter. For more
@@ -615,7 +615,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_daemon_deployments(
         self, **kwargs: Unpack[ListDaemonDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListDaemonDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDaemonDeploymentsResponseTypeDef]:
         """Returns a list of daemon deployments for a specified daemon. You can
         filter the results by status or creation time.
 
@@ -625,7 +625,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_daemon_task_definitions(
         self, **kwargs: Unpack[ListDaemonTaskDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListDaemonTaskDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListDaemonTaskDefinitionsResponseTypeDef]:
         """Returns a list of daemon task definitions that are registered to your
         account. You can filter the results by family name, status, or both to
         find daemon task definitions that match your criteria.
@@ -636,7 +636,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_daemons(
         self, **kwargs: Unpack[ListDaemonsRequestTypeDef]
-    ) -> RegionResults[ListDaemonsResponseTypeDef]:
+    ) -> TargetResults[ListDaemonsResponseTypeDef]:
         """Returns a list of daemons. You can filter the results by cluster or
         capacity provider.
 
@@ -646,7 +646,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_service_deployments(
         self, **kwargs: Unpack[ListServiceDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListServiceDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListServiceDeploymentsResponseTypeDef]:
         """This operation lists all the service deployments that meet the specified
         filter criteria.
 
@@ -656,7 +656,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Returns a list of services. You can filter the results by cluster, launch
         type, and scheduling strategy.
 
@@ -666,7 +666,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_services_by_namespace(
         self, **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef]
-    ) -> RegionResults[ListServicesByNamespaceResponseTypeDef]:
+    ) -> TargetResults[ListServicesByNamespaceResponseTypeDef]:
         """This operation lists all of the services that are associated with a Cloud
         Map namespace. This list might include services in different clusters. In
         contrast, ListServices can only list services in one cluster at a time. If
@@ -680,7 +680,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon ECS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListTagsForResource
@@ -689,7 +689,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_task_definition_families(
         self, **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef]
-    ) -> RegionResults[ListTaskDefinitionFamiliesResponseTypeDef]:
+    ) -> TargetResults[ListTaskDefinitionFamiliesResponseTypeDef]:
         """Returns a list of task definition families that are registered to your
         account. This list includes task definition families that no longer have
         any ACTIVE task definition revisions.
@@ -700,7 +700,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_task_definitions(
         self, **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListTaskDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListTaskDefinitionsResponseTypeDef]:
         """Returns a list of task definitions that are registered to your account.
         You can filter the results by family name with the familyPrefix parameter
         or by status with the status parameter.
@@ -711,7 +711,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def list_tasks(
         self, **kwargs: Unpack[ListTasksRequestTypeDef]
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Returns a list of tasks. You can filter the results by cluster, task
         definition family, container instance, launch type, what IAM principal
         started the task, or by the desired status of the task.
@@ -722,7 +722,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def put_account_setting(
         self, **kwargs: Unpack[PutAccountSettingRequestTypeDef]
-    ) -> RegionResults[PutAccountSettingResponseTypeDef]:
+    ) -> TargetResults[PutAccountSettingResponseTypeDef]:
         """Modifies an account setting. Account settings are set on a per-Region
         basis.
 
@@ -732,7 +732,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def put_account_setting_default(
         self, **kwargs: Unpack[PutAccountSettingDefaultRequestTypeDef]
-    ) -> RegionResults[PutAccountSettingDefaultResponseTypeDef]:
+    ) -> TargetResults[PutAccountSettingDefaultResponseTypeDef]:
         """Modifies an account setting for all users on an account for whom no
         individual account setting has been specified. Account settings are set on
         a per-Region basis.
@@ -743,7 +743,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def put_attributes(
         self, **kwargs: Unpack[PutAttributesRequestTypeDef]
-    ) -> RegionResults[PutAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAttributesResponseTypeDef]:
         """Create or update an attribute on an Amazon ECS resource. If the attribute
         doesn't exist, it's created. If the attribute exists, its value is
         replaced with the specified value. To delete an attribute, use
@@ -756,7 +756,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def put_cluster_capacity_providers(
         self, **kwargs: Unpack[PutClusterCapacityProvidersRequestTypeDef]
-    ) -> RegionResults[PutClusterCapacityProvidersResponseTypeDef]:
+    ) -> TargetResults[PutClusterCapacityProvidersResponseTypeDef]:
         """Modifies the available capacity providers and the default capacity
         provider strategy for a cluster.
 
@@ -766,7 +766,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def register_container_instance(
         self, **kwargs: Unpack[RegisterContainerInstanceRequestTypeDef]
-    ) -> RegionResults[RegisterContainerInstanceResponseTypeDef]:
+    ) -> TargetResults[RegisterContainerInstanceResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -776,7 +776,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def register_daemon_task_definition(
         self, **kwargs: Unpack[RegisterDaemonTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[RegisterDaemonTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[RegisterDaemonTaskDefinitionResponseTypeDef]:
         """Registers a new daemon task definition from the supplied family and
         containerDefinitions. Optionally, you can add data volumes to your
         containers with the volumes parameter. For more information, see Daemon
@@ -788,7 +788,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def register_task_definition(
         self, **kwargs: Unpack[RegisterTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[RegisterTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[RegisterTaskDefinitionResponseTypeDef]:
         """Registers a new task definition from the supplied family and
         containerDefinitions. Optionally, you can add data volumes to your
         containers with the volumes parameter. For more information about task
@@ -803,7 +803,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def run_task(
         self, **kwargs: Unpack[RunTaskRequestTypeDef]
-    ) -> RegionResults[RunTaskResponseTypeDef]:
+    ) -> TargetResults[RunTaskResponseTypeDef]:
         """Starts a new task using the specified task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/RunTask
@@ -812,7 +812,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def start_task(
         self, **kwargs: Unpack[StartTaskRequestTypeDef]
-    ) -> RegionResults[StartTaskResponseTypeDef]:
+    ) -> TargetResults[StartTaskResponseTypeDef]:
         """Starts a new task from the specified task definition on the specified
         container instance or instances.
 
@@ -822,7 +822,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def stop_service_deployment(
         self, **kwargs: Unpack[StopServiceDeploymentRequestTypeDef]
-    ) -> RegionResults[StopServiceDeploymentResponseTypeDef]:
+    ) -> TargetResults[StopServiceDeploymentResponseTypeDef]:
         """Stops an ongoing service deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/StopServiceDeployment
@@ -831,7 +831,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def stop_task(
         self, **kwargs: Unpack[StopTaskRequestTypeDef]
-    ) -> RegionResults[StopTaskResponseTypeDef]:
+    ) -> TargetResults[StopTaskResponseTypeDef]:
         """Stops a running task. Any tags associated with the task will be deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/StopTask
@@ -840,7 +840,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def submit_attachment_state_changes(
         self, **kwargs: Unpack[SubmitAttachmentStateChangesRequestTypeDef]
-    ) -> RegionResults[SubmitAttachmentStateChangesResponseTypeDef]:
+    ) -> TargetResults[SubmitAttachmentStateChangesResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -850,7 +850,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def submit_container_state_change(
         self, **kwargs: Unpack[SubmitContainerStateChangeRequestTypeDef]
-    ) -> RegionResults[SubmitContainerStateChangeResponseTypeDef]:
+    ) -> TargetResults[SubmitContainerStateChangeResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -860,7 +860,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def submit_task_state_change(
         self, **kwargs: Unpack[SubmitTaskStateChangeRequestTypeDef]
-    ) -> RegionResults[SubmitTaskStateChangeResponseTypeDef]:
+    ) -> TargetResults[SubmitTaskStateChangeResponseTypeDef]:
         """This action is only used by the Amazon ECS agent, and it is not intended
         for use outside of the agent.
 
@@ -870,7 +870,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource aren't specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -882,7 +882,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UntagResource
@@ -891,7 +891,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_capacity_provider(
         self, **kwargs: Unpack[UpdateCapacityProviderRequestTypeDef]
-    ) -> RegionResults[UpdateCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateCapacityProviderResponseTypeDef]:
         """Modifies the parameters for a capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateCapacityProvider
@@ -900,7 +900,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Updates the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateCluster
@@ -909,7 +909,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_cluster_settings(
         self, **kwargs: Unpack[UpdateClusterSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateClusterSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterSettingsResponseTypeDef]:
         """Modifies the settings to use for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateClusterSettings
@@ -918,7 +918,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_container_agent(
         self, **kwargs: Unpack[UpdateContainerAgentRequestTypeDef]
-    ) -> RegionResults[UpdateContainerAgentResponseTypeDef]:
+    ) -> TargetResults[UpdateContainerAgentResponseTypeDef]:
         """Updates the Amazon ECS container agent on a specified container instance.
         Updating the Amazon ECS container agent doesn't interrupt running tasks or
         services on the container instance. The process for updating the agent
@@ -931,7 +931,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_container_instances_state(
         self, **kwargs: Unpack[UpdateContainerInstancesStateRequestTypeDef]
-    ) -> RegionResults[UpdateContainerInstancesStateResponseTypeDef]:
+    ) -> TargetResults[UpdateContainerInstancesStateResponseTypeDef]:
         """Modifies the status of an Amazon ECS container instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateContainerInstancesState
@@ -940,7 +940,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_daemon(
         self, **kwargs: Unpack[UpdateDaemonRequestTypeDef]
-    ) -> RegionResults[UpdateDaemonResponseTypeDef]:
+    ) -> TargetResults[UpdateDaemonResponseTypeDef]:
         """Updates the specified daemon. When you update a daemon, a new deployment
         is triggered that progressively rolls out the changes to the container
         instances associated with the daemon's capacity providers. For more
@@ -953,7 +953,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_express_gateway_service(
         self, **kwargs: Unpack[UpdateExpressGatewayServiceRequestTypeDef]
-    ) -> RegionResults[UpdateExpressGatewayServiceResponseTypeDef]:
+    ) -> TargetResults[UpdateExpressGatewayServiceResponseTypeDef]:
         """Updates an existing Express service configuration. Modifies container
         settings, resource allocation, auto-scaling configuration, and other
         service parameters without recreating the service.
@@ -964,7 +964,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_service(
         self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> RegionResults[UpdateServiceResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceResponseTypeDef]:
         """Modifies the parameters of a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateService
@@ -973,7 +973,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_service_primary_task_set(
         self, **kwargs: Unpack[UpdateServicePrimaryTaskSetRequestTypeDef]
-    ) -> RegionResults[UpdateServicePrimaryTaskSetResponseTypeDef]:
+    ) -> TargetResults[UpdateServicePrimaryTaskSetResponseTypeDef]:
         """Modifies which task set in a service is the primary task set. Any
         parameters that are updated on the primary task set in a service will
         transition to the service. This is used when a service uses the EXTERNAL
@@ -986,7 +986,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_task_protection(
         self, **kwargs: Unpack[UpdateTaskProtectionRequestTypeDef]
-    ) -> RegionResults[UpdateTaskProtectionResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskProtectionResponseTypeDef]:
         """Updates the protection status of a task. You can set protectionEnabled to
         true to protect your task from termination during scale-in events from
         Service Autoscaling or deployments.
@@ -997,7 +997,7 @@ class MultiRegionECS(MultiRegionClient):
 
     def update_task_set(
         self, **kwargs: Unpack[UpdateTaskSetRequestTypeDef]
-    ) -> RegionResults[UpdateTaskSetResponseTypeDef]:
+    ) -> TargetResults[UpdateTaskSetResponseTypeDef]:
         """Modifies a task set. This is used when a service uses the EXTERNAL
         deployment controller type. For more information, see Amazon ECS
         Deployment Types in the Amazon Elastic Container Service Developer Guide.
@@ -1013,7 +1013,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountSettingsRequestTypeDef],
-    ) -> RegionResults[ListAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[ListAccountSettingsResponseTypeDef]:
         """Every page of ListAccountSettings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1036,7 +1036,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttributesRequestTypeDef],
-    ) -> RegionResults[ListAttributesResponseTypeDef]:
+    ) -> TargetResults[ListAttributesResponseTypeDef]:
         """Every page of ListAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1066,7 +1066,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1089,7 +1089,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainerInstancesRequestTypeDef],
-    ) -> RegionResults[ListContainerInstancesResponseTypeDef]:
+    ) -> TargetResults[ListContainerInstancesResponseTypeDef]:
         """Every page of ListContainerInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1116,7 +1116,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1140,7 +1140,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesByNamespaceRequestTypeDef],
-    ) -> RegionResults[ListServicesByNamespaceResponseTypeDef]:
+    ) -> TargetResults[ListServicesByNamespaceResponseTypeDef]:
         """Every page of ListServicesByNamespace in every target, merged per target
         (botocore's build_full_result).
 
@@ -1168,7 +1168,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaskDefinitionFamiliesRequestTypeDef],
-    ) -> RegionResults[ListTaskDefinitionFamiliesResponseTypeDef]:
+    ) -> TargetResults[ListTaskDefinitionFamiliesResponseTypeDef]:
         """Every page of ListTaskDefinitionFamilies in every target, merged per
         target (botocore's build_full_result).
 
@@ -1193,7 +1193,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaskDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListTaskDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListTaskDefinitionsResponseTypeDef]:
         """Every page of ListTaskDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1218,7 +1218,7 @@ class MultiRegionECS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTasksRequestTypeDef],
-    ) -> RegionResults[ListTasksResponseTypeDef]:
+    ) -> TargetResults[ListTasksResponseTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1390,7 +1390,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDaemonRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DaemonActive.
 
         Polls DescribeDaemon in every target at once, every 15 seconds and at most
@@ -1409,7 +1409,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DaemonDeploymentStopped.
 
         Polls DescribeDaemonDeployments in every target at once, every 15 seconds
@@ -1428,7 +1428,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDaemonDeploymentsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DaemonDeploymentSuccessful.
 
         Polls DescribeDaemonDeployments in every target at once, every 15 seconds
@@ -1447,7 +1447,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DaemonTaskDefinitionActive.
 
         Polls DescribeDaemonTaskDefinition in every target at once, every 15
@@ -1466,7 +1466,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDaemonTaskDefinitionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DaemonTaskDefinitionDeleted.
 
         Polls DescribeDaemonTaskDefinition in every target at once, every 15
@@ -1488,7 +1488,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeServicesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ServicesInactive.
 
         Polls DescribeServices in every target at once, every 15 seconds and at
@@ -1507,7 +1507,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeServicesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ServicesStable.
 
         Polls DescribeServices in every target at once, every 15 seconds and at
@@ -1526,7 +1526,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TasksRunning.
 
         Polls DescribeTasks in every target at once, every 6 seconds and at most
@@ -1545,7 +1545,7 @@ class MultiRegionECS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTasksRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TasksStopped.
 
         Polls DescribeTasks in every target at once, every 6 seconds and at most

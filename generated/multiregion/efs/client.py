@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def create_access_point(
         self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> RegionResults[AccessPointDescriptionResponseTypeDef]:
+    ) -> TargetResults[AccessPointDescriptionResponseTypeDef]:
         """Creates an EFS access point. An access point is an application-specific
         view into an EFS file system that applies an operating system user and
         group, and a file system path, to any file system request made through the
@@ -101,7 +101,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def create_file_system(
         self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> RegionResults[FileSystemDescriptionResponseTypeDef]:
+    ) -> TargetResults[FileSystemDescriptionResponseTypeDef]:
         """Creates a new, empty file system. The operation requires a creation token
         in the request that Amazon EFS uses to ensure idempotent creation (calling
         the operation with same creation token has no effect). If a file system
@@ -115,7 +115,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def create_mount_target(
         self, **kwargs: Unpack[CreateMountTargetRequestTypeDef]
-    ) -> RegionResults[MountTargetDescriptionResponseTypeDef]:
+    ) -> TargetResults[MountTargetDescriptionResponseTypeDef]:
         """Creates a mount target for a file system. You can then mount the file
         system on EC2 instances by using the mount target.
 
@@ -125,7 +125,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def create_replication_configuration(
         self, **kwargs: Unpack[CreateReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationDescriptionResponseTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationDescriptionResponseTypeDef]:
         """Creates a replication conﬁguration to either a new or existing EFS file
         system. For more information, see Amazon EFS replication in the Amazon EFS
         User Guide. The replication configuration specifies the following:
@@ -137,7 +137,7 @@ class MultiRegionEFS(MultiRegionClient):
     @deprecated("CreateTags is deprecated. Use TagResource.")
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """DEPRECATED - CreateTags is deprecated and not maintained. To create tags
         for EFS resources, use the API action.
 
@@ -147,7 +147,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def delete_access_point(
         self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified access point. After deletion is complete, new
         clients can no longer connect to the access points. Clients connected to
         the access point at the time of deletion will continue to function until
@@ -159,7 +159,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def delete_file_system(
         self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a file system, permanently severing access to its contents. Upon
         return, the file system no longer exists and you can't access any contents
         of the deleted file system.
@@ -170,7 +170,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def delete_file_system_policy(
         self, **kwargs: Unpack[DeleteFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the FileSystemPolicy for the specified file system. The default
         FileSystemPolicy goes into effect once the existing policy is deleted. For
         more information about the default file system policy, see Using
@@ -182,7 +182,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def delete_mount_target(
         self, **kwargs: Unpack[DeleteMountTargetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified mount target.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DeleteMountTarget
@@ -191,7 +191,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def delete_replication_configuration(
         self, **kwargs: Unpack[DeleteReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a replication configuration. Deleting a replication configuration
         ends the replication process. After a replication configuration is
         deleted, the destination file system becomes Writeable and its replication
@@ -205,7 +205,7 @@ class MultiRegionEFS(MultiRegionClient):
     @deprecated("DeleteTags is deprecated. Use UntagResource.")
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """DEPRECATED - DeleteTags is deprecated and not maintained. To remove tags
         from EFS resources, use the API action.
 
@@ -215,7 +215,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_access_points(
         self, **kwargs: Unpack[DescribeAccessPointsRequestTypeDef]
-    ) -> RegionResults[DescribeAccessPointsResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessPointsResponseTypeDef]:
         """Returns the description of a specific Amazon EFS access point if the
         AccessPointId is provided. If you provide an EFS FileSystemId, it returns
         descriptions of all access points for that file system. You can provide
@@ -227,7 +227,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_account_preferences(
         self, **kwargs: Unpack[DescribeAccountPreferencesRequestTypeDef]
-    ) -> RegionResults[DescribeAccountPreferencesResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountPreferencesResponseTypeDef]:
         """Returns the account preferences settings for the Amazon Web Services
         account associated with the user making the request, in the current Amazon
         Web Services Region.
@@ -238,7 +238,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_backup_policy(
         self, **kwargs: Unpack[DescribeBackupPolicyRequestTypeDef]
-    ) -> RegionResults[BackupPolicyDescriptionTypeDef]:
+    ) -> TargetResults[BackupPolicyDescriptionTypeDef]:
         """Returns the backup policy for the specified EFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeBackupPolicy
@@ -247,7 +247,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_file_system_policy(
         self, **kwargs: Unpack[DescribeFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[FileSystemPolicyDescriptionTypeDef]:
+    ) -> TargetResults[FileSystemPolicyDescriptionTypeDef]:
         """Returns the FileSystemPolicy for the specified EFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/DescribeFileSystemPolicy
@@ -256,7 +256,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_file_systems(
         self, **kwargs: Unpack[DescribeFileSystemsRequestTypeDef]
-    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
         """Returns the description of a specific Amazon EFS file system if either the
         file system CreationToken or the FileSystemId is provided. Otherwise, it
         returns descriptions of all file systems owned by the caller's Amazon Web
@@ -269,7 +269,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_lifecycle_configuration(
         self, **kwargs: Unpack[DescribeLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[LifecycleConfigurationDescriptionTypeDef]:
+    ) -> TargetResults[LifecycleConfigurationDescriptionTypeDef]:
         """Returns the current LifecycleConfiguration object for the specified EFS
         file system. Lifecycle management uses the LifecycleConfiguration object
         to identify when to move files between storage classes. For a file system
@@ -282,7 +282,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_mount_target_security_groups(
         self, **kwargs: Unpack[DescribeMountTargetSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeMountTargetSecurityGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeMountTargetSecurityGroupsResponseTypeDef]:
         """Returns the security groups currently in effect for a mount target. This
         operation requires that the network interface of the mount target has been
         created and the lifecycle state of the mount target is not deleted.
@@ -293,7 +293,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_mount_targets(
         self, **kwargs: Unpack[DescribeMountTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeMountTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeMountTargetsResponseTypeDef]:
         """Returns the descriptions of all the current mount targets, or a specific
         mount target, for a file system. When requesting all of the current mount
         targets, the order of mount targets returned in the response is
@@ -305,7 +305,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def describe_replication_configurations(
         self, **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeReplicationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationsResponseTypeDef]:
         """Retrieves the replication configuration for a specific file system. If a
         file system is not specified, all of the replication configurations for
         the Amazon Web Services account in an Amazon Web Services Region are
@@ -318,7 +318,7 @@ class MultiRegionEFS(MultiRegionClient):
     @deprecated("DescribeTags is deprecated. Use ListTagsForResource.")
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeTagsResponseTypeDef]:
         """DEPRECATED - The DescribeTags action is deprecated and not maintained. To
         view tags associated with EFS resources, use the ListTagsForResource API
         action.
@@ -329,7 +329,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags for a top-level EFS resource. You must provide the ID of
         the resource that you want to retrieve the tags for.
 
@@ -339,7 +339,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def modify_mount_target_security_groups(
         self, **kwargs: Unpack[ModifyMountTargetSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the set of security groups in effect for a mount target.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/ModifyMountTargetSecurityGroups
@@ -348,7 +348,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def put_account_preferences(
         self, **kwargs: Unpack[PutAccountPreferencesRequestTypeDef]
-    ) -> RegionResults[PutAccountPreferencesResponseTypeDef]:
+    ) -> TargetResults[PutAccountPreferencesResponseTypeDef]:
         """Use this operation to set the account preference in the current Amazon Web
         Services Region to use long 17 character (63 bit) or short 8 character (32
         bit) resource IDs for new EFS file system and mount target resources. All
@@ -362,7 +362,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def put_backup_policy(
         self, **kwargs: Unpack[PutBackupPolicyRequestTypeDef]
-    ) -> RegionResults[BackupPolicyDescriptionTypeDef]:
+    ) -> TargetResults[BackupPolicyDescriptionTypeDef]:
         """Updates the file system's backup policy. Use this action to start or stop
         automatic backups of the file system.
 
@@ -372,7 +372,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def put_file_system_policy(
         self, **kwargs: Unpack[PutFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[FileSystemPolicyDescriptionTypeDef]:
+    ) -> TargetResults[FileSystemPolicyDescriptionTypeDef]:
         """Applies an Amazon EFS FileSystemPolicy to an Amazon EFS file system. A
         file system policy is an IAM resource-based policy and can contain
         multiple policy statements. A file system always has exactly one file
@@ -388,7 +388,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def put_lifecycle_configuration(
         self, **kwargs: Unpack[PutLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[LifecycleConfigurationDescriptionTypeDef]:
+    ) -> TargetResults[LifecycleConfigurationDescriptionTypeDef]:
         """Use this action to manage storage for your file system. A
         LifecycleConfiguration consists of one or more LifecyclePolicy objects
         that define the following:
@@ -399,7 +399,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a tag for an EFS resource. You can create tags for EFS file
         systems and access points using this API operation.
 
@@ -409,7 +409,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from an EFS resource. You can remove tags from EFS file
         systems and access points using this API operation.
 
@@ -419,7 +419,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def update_file_system(
         self, **kwargs: Unpack[UpdateFileSystemRequestTypeDef]
-    ) -> RegionResults[FileSystemDescriptionResponseTypeDef]:
+    ) -> TargetResults[FileSystemDescriptionResponseTypeDef]:
         """Updates the throughput mode or the amount of provisioned throughput of an
         existing file system.
 
@@ -429,7 +429,7 @@ class MultiRegionEFS(MultiRegionClient):
 
     def update_file_system_protection(
         self, **kwargs: Unpack[UpdateFileSystemProtectionRequestTypeDef]
-    ) -> RegionResults[FileSystemProtectionDescriptionResponseTypeDef]:
+    ) -> TargetResults[FileSystemProtectionDescriptionResponseTypeDef]:
         """Updates protection on the file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticfilesystem-2015-02-01/UpdateFileSystemProtection
@@ -443,7 +443,7 @@ class MultiRegionEFS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccessPointsRequestTypeDef],
-    ) -> RegionResults[DescribeAccessPointsResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessPointsResponseTypeDef]:
         """Every page of DescribeAccessPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -469,7 +469,7 @@ class MultiRegionEFS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
         """Every page of DescribeFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -496,7 +496,7 @@ class MultiRegionEFS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMountTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeMountTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeMountTargetsResponseTypeDef]:
         """Every page of DescribeMountTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -522,7 +522,7 @@ class MultiRegionEFS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeReplicationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationsResponseTypeDef]:
         """Every page of DescribeReplicationConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -549,7 +549,7 @@ class MultiRegionEFS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTagsRequestTypeDef],
-    ) -> RegionResults[DescribeTagsResponseTypeDef]:
+    ) -> TargetResults[DescribeTagsResponseTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -170,7 +170,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def associate_access_policy(
         self, **kwargs: Unpack[AssociateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[AssociateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[AssociateAccessPolicyResponseTypeDef]:
         """Associates an access policy and its scope to an access entry. For more
         information about associating access policies, see Associating and
         disassociating access policies to and from access entries in the Amazon
@@ -182,7 +182,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def associate_encryption_config(
         self, **kwargs: Unpack[AssociateEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[AssociateEncryptionConfigResponseTypeDef]:
+    ) -> TargetResults[AssociateEncryptionConfigResponseTypeDef]:
         """Associates an encryption configuration to an existing cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/AssociateEncryptionConfig
@@ -191,7 +191,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def associate_identity_provider_config(
         self, **kwargs: Unpack[AssociateIdentityProviderConfigRequestTypeDef]
-    ) -> RegionResults[AssociateIdentityProviderConfigResponseTypeDef]:
+    ) -> TargetResults[AssociateIdentityProviderConfigResponseTypeDef]:
         """Associates an identity provider configuration to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/AssociateIdentityProviderConfig
@@ -200,7 +200,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_access_entry(
         self, **kwargs: Unpack[CreateAccessEntryRequestTypeDef]
-    ) -> RegionResults[CreateAccessEntryResponseTypeDef]:
+    ) -> TargetResults[CreateAccessEntryResponseTypeDef]:
         """Creates an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateAccessEntry
@@ -209,7 +209,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_addon(
         self, **kwargs: Unpack[CreateAddonRequestTypeDef]
-    ) -> RegionResults[CreateAddonResponseTypeDef]:
+    ) -> TargetResults[CreateAddonResponseTypeDef]:
         """Creates an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateAddon
@@ -218,7 +218,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_capability(
         self, **kwargs: Unpack[CreateCapabilityRequestTypeDef]
-    ) -> RegionResults[CreateCapabilityResponseTypeDef]:
+    ) -> TargetResults[CreateCapabilityResponseTypeDef]:
         """Creates a managed capability resource for an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCapability
@@ -227,7 +227,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates an Amazon EKS control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCluster
@@ -236,7 +236,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_eks_anywhere_subscription(
         self, **kwargs: Unpack[CreateEksAnywhereSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateEksAnywhereSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateEksAnywhereSubscriptionResponseTypeDef]:
         """Creates an EKS Anywhere subscription. When a subscription is created, it
         is a contract agreement for the length of the term specified in the
         request. Licenses that are used to validate support are provisioned in
@@ -249,7 +249,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_fargate_profile(
         self, **kwargs: Unpack[CreateFargateProfileRequestTypeDef]
-    ) -> RegionResults[CreateFargateProfileResponseTypeDef]:
+    ) -> TargetResults[CreateFargateProfileResponseTypeDef]:
         """Creates an Fargate profile for your Amazon EKS cluster. You must have at
         least one Fargate profile in a cluster to be able to run pods on Fargate.
 
@@ -259,7 +259,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_nodegroup(
         self, **kwargs: Unpack[CreateNodegroupRequestTypeDef]
-    ) -> RegionResults[CreateNodegroupResponseTypeDef]:
+    ) -> TargetResults[CreateNodegroupResponseTypeDef]:
         """Creates a managed node group for an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateNodegroup
@@ -268,7 +268,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def create_pod_identity_association(
         self, **kwargs: Unpack[CreatePodIdentityAssociationRequestTypeDef]
-    ) -> RegionResults[CreatePodIdentityAssociationResponseTypeDef]:
+    ) -> TargetResults[CreatePodIdentityAssociationResponseTypeDef]:
         """Creates an EKS Pod Identity association between a service account in an
         Amazon EKS cluster and an IAM role with EKS Pod Identity. Use EKS Pod
         Identity to give temporary IAM credentials to Pods and the credentials are
@@ -280,7 +280,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_access_entry(
         self, **kwargs: Unpack[DeleteAccessEntryRequestTypeDef]
-    ) -> RegionResults[DeleteAccessEntryResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessEntryResponseTypeDef]:
         """Deletes an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteAccessEntry
@@ -289,7 +289,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_addon(
         self, **kwargs: Unpack[DeleteAddonRequestTypeDef]
-    ) -> RegionResults[DeleteAddonResponseTypeDef]:
+    ) -> TargetResults[DeleteAddonResponseTypeDef]:
         """Deletes an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteAddon
@@ -298,7 +298,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_capability(
         self, **kwargs: Unpack[DeleteCapabilityRequestTypeDef]
-    ) -> RegionResults[DeleteCapabilityResponseTypeDef]:
+    ) -> TargetResults[DeleteCapabilityResponseTypeDef]:
         """Deletes a managed capability from your Amazon EKS cluster. When you delete
         a capability, Amazon EKS removes the capability infrastructure but retains
         all resources that were managed by the capability.
@@ -309,7 +309,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes an Amazon EKS cluster control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteCluster
@@ -318,7 +318,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_eks_anywhere_subscription(
         self, **kwargs: Unpack[DeleteEksAnywhereSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteEksAnywhereSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteEksAnywhereSubscriptionResponseTypeDef]:
         """Deletes an expired or inactive subscription. Deleting inactive
         subscriptions removes them from the Amazon Web Services Management Console
         view and from list/describe API responses. Subscriptions can only be
@@ -331,7 +331,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_fargate_profile(
         self, **kwargs: Unpack[DeleteFargateProfileRequestTypeDef]
-    ) -> RegionResults[DeleteFargateProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteFargateProfileResponseTypeDef]:
         """Deletes an Fargate profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteFargateProfile
@@ -340,7 +340,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_nodegroup(
         self, **kwargs: Unpack[DeleteNodegroupRequestTypeDef]
-    ) -> RegionResults[DeleteNodegroupResponseTypeDef]:
+    ) -> TargetResults[DeleteNodegroupResponseTypeDef]:
         """Deletes a managed node group.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteNodegroup
@@ -349,7 +349,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def delete_pod_identity_association(
         self, **kwargs: Unpack[DeletePodIdentityAssociationRequestTypeDef]
-    ) -> RegionResults[DeletePodIdentityAssociationResponseTypeDef]:
+    ) -> TargetResults[DeletePodIdentityAssociationResponseTypeDef]:
         """Deletes a EKS Pod Identity association.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeletePodIdentityAssociation
@@ -358,7 +358,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def deregister_cluster(
         self, **kwargs: Unpack[DeregisterClusterRequestTypeDef]
-    ) -> RegionResults[DeregisterClusterResponseTypeDef]:
+    ) -> TargetResults[DeregisterClusterResponseTypeDef]:
         """Deregisters a connected cluster to remove it from the Amazon EKS control
         plane.
 
@@ -368,7 +368,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_access_entry(
         self, **kwargs: Unpack[DescribeAccessEntryRequestTypeDef]
-    ) -> RegionResults[DescribeAccessEntryResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessEntryResponseTypeDef]:
         """Describes an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAccessEntry
@@ -377,7 +377,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_addon(
         self, **kwargs: Unpack[DescribeAddonRequestTypeDef]
-    ) -> RegionResults[DescribeAddonResponseTypeDef]:
+    ) -> TargetResults[DescribeAddonResponseTypeDef]:
         """Describes an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddon
@@ -386,7 +386,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_addon_configuration(
         self, **kwargs: Unpack[DescribeAddonConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeAddonConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAddonConfigurationResponseTypeDef]:
         """Returns configuration options.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonConfiguration
@@ -395,7 +395,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_addon_versions(
         self, **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeAddonVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeAddonVersionsResponseTypeDef]:
         """Describes the versions for an add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeAddonVersions
@@ -404,7 +404,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_capability(
         self, **kwargs: Unpack[DescribeCapabilityRequestTypeDef]
-    ) -> RegionResults[DescribeCapabilityResponseTypeDef]:
+    ) -> TargetResults[DescribeCapabilityResponseTypeDef]:
         """Returns detailed information about a specific managed capability in your
         Amazon EKS cluster, including its current status, configuration, health
         information, and any issues that may be affecting its operation.
@@ -415,7 +415,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterResponseTypeDef]:
         """Describes an Amazon EKS cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCluster
@@ -424,7 +424,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_cluster_versions(
         self, **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeClusterVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterVersionsResponseTypeDef]:
         """Lists available Kubernetes versions for Amazon EKS clusters.
 
         Deprecated parameters: status.
@@ -435,7 +435,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_eks_anywhere_subscription(
         self, **kwargs: Unpack[DescribeEksAnywhereSubscriptionRequestTypeDef]
-    ) -> RegionResults[DescribeEksAnywhereSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DescribeEksAnywhereSubscriptionResponseTypeDef]:
         """Returns descriptive information about a subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeEksAnywhereSubscription
@@ -444,7 +444,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_fargate_profile(
         self, **kwargs: Unpack[DescribeFargateProfileRequestTypeDef]
-    ) -> RegionResults[DescribeFargateProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeFargateProfileResponseTypeDef]:
         """Describes an Fargate profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeFargateProfile
@@ -453,7 +453,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_identity_provider_config(
         self, **kwargs: Unpack[DescribeIdentityProviderConfigRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityProviderConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeIdentityProviderConfigResponseTypeDef]:
         """Describes an identity provider configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeIdentityProviderConfig
@@ -462,7 +462,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_insight(
         self, **kwargs: Unpack[DescribeInsightRequestTypeDef]
-    ) -> RegionResults[DescribeInsightResponseTypeDef]:
+    ) -> TargetResults[DescribeInsightResponseTypeDef]:
         """Returns details about an insight that you specify using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeInsight
@@ -471,7 +471,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_insights_refresh(
         self, **kwargs: Unpack[DescribeInsightsRefreshRequestTypeDef]
-    ) -> RegionResults[DescribeInsightsRefreshResponseTypeDef]:
+    ) -> TargetResults[DescribeInsightsRefreshResponseTypeDef]:
         """Returns the status of the latest on-demand cluster insights refresh
         operation.
 
@@ -481,7 +481,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_nodegroup(
         self, **kwargs: Unpack[DescribeNodegroupRequestTypeDef]
-    ) -> RegionResults[DescribeNodegroupResponseTypeDef]:
+    ) -> TargetResults[DescribeNodegroupResponseTypeDef]:
         """Describes a managed node group.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeNodegroup
@@ -490,7 +490,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_pod_identity_association(
         self, **kwargs: Unpack[DescribePodIdentityAssociationRequestTypeDef]
-    ) -> RegionResults[DescribePodIdentityAssociationResponseTypeDef]:
+    ) -> TargetResults[DescribePodIdentityAssociationResponseTypeDef]:
         """Returns descriptive information about an EKS Pod Identity association.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribePodIdentityAssociation
@@ -499,7 +499,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def describe_update(
         self, **kwargs: Unpack[DescribeUpdateRequestTypeDef]
-    ) -> RegionResults[DescribeUpdateResponseTypeDef]:
+    ) -> TargetResults[DescribeUpdateResponseTypeDef]:
         """Describes an update to an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeUpdate
@@ -508,7 +508,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def disassociate_access_policy(
         self, **kwargs: Unpack[DisassociateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[DisassociateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[DisassociateAccessPolicyResponseTypeDef]:
         """Disassociates an access policy from an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DisassociateAccessPolicy
@@ -517,7 +517,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def disassociate_identity_provider_config(
         self, **kwargs: Unpack[DisassociateIdentityProviderConfigRequestTypeDef]
-    ) -> RegionResults[DisassociateIdentityProviderConfigResponseTypeDef]:
+    ) -> TargetResults[DisassociateIdentityProviderConfigResponseTypeDef]:
         """Disassociates an identity provider configuration from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DisassociateIdentityProviderConfig
@@ -526,7 +526,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_access_entries(
         self, **kwargs: Unpack[ListAccessEntriesRequestTypeDef]
-    ) -> RegionResults[ListAccessEntriesResponseTypeDef]:
+    ) -> TargetResults[ListAccessEntriesResponseTypeDef]:
         """Lists the access entries for your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessEntries
@@ -535,7 +535,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_access_policies(
         self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
         """Lists the available access policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAccessPolicies
@@ -544,7 +544,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_addons(
         self, **kwargs: Unpack[ListAddonsRequestTypeDef]
-    ) -> RegionResults[ListAddonsResponseTypeDef]:
+    ) -> TargetResults[ListAddonsResponseTypeDef]:
         """Lists the installed add-ons.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAddons
@@ -553,7 +553,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_associated_access_policies(
         self, **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAssociatedAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAccessPoliciesResponseTypeDef]:
         """Lists the access policies associated with an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListAssociatedAccessPolicies
@@ -562,7 +562,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_capabilities(
         self, **kwargs: Unpack[ListCapabilitiesRequestTypeDef]
-    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
         """Lists all managed capabilities in your Amazon EKS cluster. You can use
         this operation to get an overview of all capabilities and their current
         status.
@@ -573,7 +573,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Lists the Amazon EKS clusters in your Amazon Web Services account in the
         specified Amazon Web Services Region.
 
@@ -583,7 +583,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_eks_anywhere_subscriptions(
         self, **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
         """Displays the full description of the subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListEksAnywhereSubscriptions
@@ -592,7 +592,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_fargate_profiles(
         self, **kwargs: Unpack[ListFargateProfilesRequestTypeDef]
-    ) -> RegionResults[ListFargateProfilesResponseTypeDef]:
+    ) -> TargetResults[ListFargateProfilesResponseTypeDef]:
         """Lists the Fargate profiles associated with the specified cluster in your
         Amazon Web Services account in the specified Amazon Web Services Region.
 
@@ -602,7 +602,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_identity_provider_configs(
         self, **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef]
-    ) -> RegionResults[ListIdentityProviderConfigsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProviderConfigsResponseTypeDef]:
         """Lists the identity provider configurations for your cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListIdentityProviderConfigs
@@ -611,7 +611,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_insights(
         self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> RegionResults[ListInsightsResponseTypeDef]:
+    ) -> TargetResults[ListInsightsResponseTypeDef]:
         """Returns a list of all insights checked for against the specified cluster.
         You can filter which insights are returned by category, associated
         Kubernetes version, and status. The default filter lists all categories
@@ -623,7 +623,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_nodegroups(
         self, **kwargs: Unpack[ListNodegroupsRequestTypeDef]
-    ) -> RegionResults[ListNodegroupsResponseTypeDef]:
+    ) -> TargetResults[ListNodegroupsResponseTypeDef]:
         """Lists the managed node groups associated with the specified cluster in
         your Amazon Web Services account in the specified Amazon Web Services
         Region. Self-managed node groups aren't listed.
@@ -634,7 +634,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_pod_identity_associations(
         self, **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef]
-    ) -> RegionResults[ListPodIdentityAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListPodIdentityAssociationsResponseTypeDef]:
         """List the EKS Pod Identity associations in a cluster. You can filter the
         list by the namespace that the association is in or the service account
         that the association uses.
@@ -645,7 +645,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags for an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListTagsForResource
@@ -654,7 +654,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def list_updates(
         self, **kwargs: Unpack[ListUpdatesRequestTypeDef]
-    ) -> RegionResults[ListUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListUpdatesResponseTypeDef]:
         """Lists the updates associated with an Amazon EKS resource in your Amazon
         Web Services account, in the specified Amazon Web Services Region.
 
@@ -664,7 +664,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def register_cluster(
         self, **kwargs: Unpack[RegisterClusterRequestTypeDef]
-    ) -> RegionResults[RegisterClusterResponseTypeDef]:
+    ) -> TargetResults[RegisterClusterResponseTypeDef]:
         """Connects a Kubernetes cluster to the Amazon EKS control plane.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/RegisterCluster
@@ -673,7 +673,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def start_insights_refresh(
         self, **kwargs: Unpack[StartInsightsRefreshRequestTypeDef]
-    ) -> RegionResults[StartInsightsRefreshResponseTypeDef]:
+    ) -> TargetResults[StartInsightsRefreshResponseTypeDef]:
         """Initiates an on-demand refresh operation for cluster insights, getting the
         latest analysis outside of the standard refresh schedule.
 
@@ -683,7 +683,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to an Amazon EKS resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -699,7 +699,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Amazon EKS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UntagResource
@@ -708,7 +708,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_access_entry(
         self, **kwargs: Unpack[UpdateAccessEntryRequestTypeDef]
-    ) -> RegionResults[UpdateAccessEntryResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessEntryResponseTypeDef]:
         """Updates an access entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UpdateAccessEntry
@@ -717,7 +717,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_addon(
         self, **kwargs: Unpack[UpdateAddonRequestTypeDef]
-    ) -> RegionResults[UpdateAddonResponseTypeDef]:
+    ) -> TargetResults[UpdateAddonResponseTypeDef]:
         """Updates an Amazon EKS add-on.
 
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/UpdateAddon
@@ -726,7 +726,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_capability(
         self, **kwargs: Unpack[UpdateCapabilityRequestTypeDef]
-    ) -> RegionResults[UpdateCapabilityResponseTypeDef]:
+    ) -> TargetResults[UpdateCapabilityResponseTypeDef]:
         """Updates the configuration of a managed capability in your Amazon EKS
         cluster. You can update the IAM role, configuration settings, and delete
         propagation policy for a capability.
@@ -737,7 +737,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_cluster_config(
         self, **kwargs: Unpack[UpdateClusterConfigRequestTypeDef]
-    ) -> RegionResults[UpdateClusterConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterConfigResponseTypeDef]:
         """Updates an Amazon EKS cluster configuration. Your cluster continues to
         function during the update. The response output includes an update ID that
         you can use to track the status of your cluster update with
@@ -749,7 +749,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_cluster_version(
         self, **kwargs: Unpack[UpdateClusterVersionRequestTypeDef]
-    ) -> RegionResults[UpdateClusterVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterVersionResponseTypeDef]:
         """Updates an Amazon EKS cluster to the specified Kubernetes version. Your
         cluster continues to function during the update. The response output
         includes an update ID that you can use to track the status of your cluster
@@ -761,7 +761,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_eks_anywhere_subscription(
         self, **kwargs: Unpack[UpdateEksAnywhereSubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateEksAnywhereSubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateEksAnywhereSubscriptionResponseTypeDef]:
         """Update an EKS Anywhere Subscription. Only auto renewal and tags can be
         updated after subscription creation.
 
@@ -771,7 +771,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_nodegroup_config(
         self, **kwargs: Unpack[UpdateNodegroupConfigRequestTypeDef]
-    ) -> RegionResults[UpdateNodegroupConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateNodegroupConfigResponseTypeDef]:
         """Updates an Amazon EKS managed node group configuration. Your node group
         continues to function during the update. The response output includes an
         update ID that you can use to track the status of your node group update
@@ -785,7 +785,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_nodegroup_version(
         self, **kwargs: Unpack[UpdateNodegroupVersionRequestTypeDef]
-    ) -> RegionResults[UpdateNodegroupVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateNodegroupVersionResponseTypeDef]:
         """Updates the Kubernetes version or AMI version of an Amazon EKS managed
         node group.
 
@@ -795,7 +795,7 @@ class MultiRegionEKS(MultiRegionClient):
 
     def update_pod_identity_association(
         self, **kwargs: Unpack[UpdatePodIdentityAssociationRequestTypeDef]
-    ) -> RegionResults[UpdatePodIdentityAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdatePodIdentityAssociationResponseTypeDef]:
         """Updates a EKS Pod Identity association. In an update, you can change the
         IAM role, the target IAM role, or disableSessionTags. You must change at
         least one of these in an update. An association can't be moved between
@@ -814,7 +814,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAddonVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeAddonVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeAddonVersionsResponseTypeDef]:
         """Every page of DescribeAddonVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -837,7 +837,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeClusterVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterVersionsResponseTypeDef]:
         """Every page of DescribeClusterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -862,7 +862,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessEntriesRequestTypeDef],
-    ) -> RegionResults[ListAccessEntriesResponseTypeDef]:
+    ) -> TargetResults[ListAccessEntriesResponseTypeDef]:
         """Every page of ListAccessEntries in every target, merged per target
         (botocore's build_full_result).
 
@@ -885,7 +885,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
         """Every page of ListAccessPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -908,7 +908,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAddonsRequestTypeDef],
-    ) -> RegionResults[ListAddonsResponseTypeDef]:
+    ) -> TargetResults[ListAddonsResponseTypeDef]:
         """Every page of ListAddons in every target, merged per target (botocore's
         build_full_result).
 
@@ -931,7 +931,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedAccessPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAssociatedAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAccessPoliciesResponseTypeDef]:
         """Every page of ListAssociatedAccessPolicies in every target, merged per
         target (botocore's build_full_result).
 
@@ -954,7 +954,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCapabilitiesRequestTypeDef],
-    ) -> RegionResults[ListCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListCapabilitiesResponseTypeDef]:
         """Every page of ListCapabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -979,7 +979,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1003,7 +1003,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEksAnywhereSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListEksAnywhereSubscriptionsResponseTypeDef]:
         """Every page of ListEksAnywhereSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1026,7 +1026,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFargateProfilesRequestTypeDef],
-    ) -> RegionResults[ListFargateProfilesResponseTypeDef]:
+    ) -> TargetResults[ListFargateProfilesResponseTypeDef]:
         """Every page of ListFargateProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1050,7 +1050,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentityProviderConfigsRequestTypeDef],
-    ) -> RegionResults[ListIdentityProviderConfigsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProviderConfigsResponseTypeDef]:
         """Every page of ListIdentityProviderConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1073,7 +1073,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInsightsRequestTypeDef],
-    ) -> RegionResults[ListInsightsResponseTypeDef]:
+    ) -> TargetResults[ListInsightsResponseTypeDef]:
         """Every page of ListInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -1099,7 +1099,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNodegroupsRequestTypeDef],
-    ) -> RegionResults[ListNodegroupsResponseTypeDef]:
+    ) -> TargetResults[ListNodegroupsResponseTypeDef]:
         """Every page of ListNodegroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1124,7 +1124,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPodIdentityAssociationsRequestTypeDef],
-    ) -> RegionResults[ListPodIdentityAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListPodIdentityAssociationsResponseTypeDef]:
         """Every page of ListPodIdentityAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1149,7 +1149,7 @@ class MultiRegionEKS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUpdatesRequestTypeDef],
-    ) -> RegionResults[ListUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListUpdatesResponseTypeDef]:
         """Every page of ListUpdates in every target, merged per target (botocore's
         build_full_result).
 
@@ -1427,7 +1427,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAddonRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AddonActive.
 
         Polls DescribeAddon in every target at once, every 10 seconds and at most
@@ -1444,7 +1444,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAddonRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AddonDeleted.
 
         Polls DescribeAddon in every target at once, every 10 seconds and at most
@@ -1463,7 +1463,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterActive.
 
         Polls DescribeCluster in every target at once, every 30 seconds and at
@@ -1482,7 +1482,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterDeleted.
 
         Polls DescribeCluster in every target at once, every 30 seconds and at
@@ -1501,7 +1501,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FargateProfileActive.
 
         Polls DescribeFargateProfile in every target at once, every 10 seconds and
@@ -1520,7 +1520,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFargateProfileRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FargateProfileDeleted.
 
         Polls DescribeFargateProfile in every target at once, every 30 seconds and
@@ -1539,7 +1539,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NodegroupActive.
 
         Polls DescribeNodegroup in every target at once, every 30 seconds and at
@@ -1558,7 +1558,7 @@ class MultiRegionEKS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNodegroupRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NodegroupDeleted.
 
         Polls DescribeNodegroup in every target at once, every 30 seconds and at

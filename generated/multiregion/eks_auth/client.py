@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -29,7 +29,7 @@ class MultiRegionEKSAuth(MultiRegionClient):
 
     def assume_role_for_pod_identity(
         self, **kwargs: Unpack[AssumeRoleForPodIdentityRequestTypeDef]
-    ) -> RegionResults[AssumeRoleForPodIdentityResponseTypeDef]:
+    ) -> TargetResults[AssumeRoleForPodIdentityResponseTypeDef]:
         """The Amazon EKS Auth API and the AssumeRoleForPodIdentity action are only
         used by the EKS Pod Identity Agent.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -186,7 +186,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """A tag is a key-value pair where the key and value are case-sensitive. You
         can use tags to categorize and track all your ElastiCache resources, with
         the exception of global replication group. When you add or remove tags on
@@ -199,7 +199,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def authorize_cache_security_group_ingress(
         self, **kwargs: Unpack[AuthorizeCacheSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[AuthorizeCacheSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[AuthorizeCacheSecurityGroupIngressResultTypeDef]:
         """Allows network ingress to a cache security group. Applications using
         ElastiCache must be running on Amazon EC2, and Amazon EC2 security groups
         are used as the authorization mechanism.
@@ -210,7 +210,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def batch_apply_update_action(
         self, **kwargs: Unpack[BatchApplyUpdateActionMessageTypeDef]
-    ) -> RegionResults[UpdateActionResultsMessageTypeDef]:
+    ) -> TargetResults[UpdateActionResultsMessageTypeDef]:
         """Apply the service update. For more information on service updates and
         applying them, see Applying Service Updates.
 
@@ -220,7 +220,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def batch_stop_update_action(
         self, **kwargs: Unpack[BatchStopUpdateActionMessageTypeDef]
-    ) -> RegionResults[UpdateActionResultsMessageTypeDef]:
+    ) -> TargetResults[UpdateActionResultsMessageTypeDef]:
         """Stop the service update. For more information on service updates and
         stopping them, see Stopping Service Updates.
 
@@ -230,7 +230,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def complete_migration(
         self, **kwargs: Unpack[CompleteMigrationMessageTypeDef]
-    ) -> RegionResults[CompleteMigrationResponseTypeDef]:
+    ) -> TargetResults[CompleteMigrationResponseTypeDef]:
         """Complete the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CompleteMigration
@@ -239,7 +239,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def copy_serverless_cache_snapshot(
         self, **kwargs: Unpack[CopyServerlessCacheSnapshotRequestTypeDef]
-    ) -> RegionResults[CopyServerlessCacheSnapshotResponseTypeDef]:
+    ) -> TargetResults[CopyServerlessCacheSnapshotResponseTypeDef]:
         """Creates a copy of an existing serverless cache’s snapshot. Available for
         Valkey, Redis OSS and Serverless Memcached only.
 
@@ -249,7 +249,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def copy_snapshot(
         self, **kwargs: Unpack[CopySnapshotMessageTypeDef]
-    ) -> RegionResults[CopySnapshotResultTypeDef]:
+    ) -> TargetResults[CopySnapshotResultTypeDef]:
         """Makes a copy of an existing snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CopySnapshot
@@ -258,7 +258,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_cache_cluster(
         self, **kwargs: Unpack[CreateCacheClusterMessageTypeDef]
-    ) -> RegionResults[CreateCacheClusterResultTypeDef]:
+    ) -> TargetResults[CreateCacheClusterResultTypeDef]:
         """Creates a cluster. All nodes in the cluster run the same
         protocol-compliant cache engine software, either Memcached, Valkey or
         Redis OSS.
@@ -269,7 +269,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_cache_parameter_group(
         self, **kwargs: Unpack[CreateCacheParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateCacheParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateCacheParameterGroupResultTypeDef]:
         """Creates a new Amazon ElastiCache cache parameter group. An ElastiCache
         cache parameter group is a collection of parameters and their values that
         are applied to all of the nodes in any cluster or replication group using
@@ -281,7 +281,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_cache_security_group(
         self, **kwargs: Unpack[CreateCacheSecurityGroupMessageTypeDef]
-    ) -> RegionResults[CreateCacheSecurityGroupResultTypeDef]:
+    ) -> TargetResults[CreateCacheSecurityGroupResultTypeDef]:
         """Creates a new cache security group. Use a cache security group to control
         access to one or more clusters.
 
@@ -291,7 +291,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_cache_subnet_group(
         self, **kwargs: Unpack[CreateCacheSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateCacheSubnetGroupResultTypeDef]:
+    ) -> TargetResults[CreateCacheSubnetGroupResultTypeDef]:
         """Creates a new cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CreateCacheSubnetGroup
@@ -300,7 +300,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_global_replication_group(
         self, **kwargs: Unpack[CreateGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[CreateGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[CreateGlobalReplicationGroupResultTypeDef]:
         """Global Datastore offers fully managed, fast, reliable and secure
         cross-region replication. Using Global Datastore with Valkey or Redis OSS,
         you can create cross-region read replica clusters for ElastiCache to
@@ -313,7 +313,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_replication_group(
         self, **kwargs: Unpack[CreateReplicationGroupMessageTypeDef]
-    ) -> RegionResults[CreateReplicationGroupResultTypeDef]:
+    ) -> TargetResults[CreateReplicationGroupResultTypeDef]:
         """Creates a Valkey or Redis OSS (cluster mode disabled) or a Valkey or Redis
         OSS (cluster mode enabled) replication group.
 
@@ -323,7 +323,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_serverless_cache(
         self, **kwargs: Unpack[CreateServerlessCacheRequestTypeDef]
-    ) -> RegionResults[CreateServerlessCacheResponseTypeDef]:
+    ) -> TargetResults[CreateServerlessCacheResponseTypeDef]:
         """Creates a serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CreateServerlessCache
@@ -332,7 +332,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_serverless_cache_snapshot(
         self, **kwargs: Unpack[CreateServerlessCacheSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateServerlessCacheSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateServerlessCacheSnapshotResponseTypeDef]:
         """This API creates a copy of an entire ServerlessCache at a specific moment
         in time. Available for Valkey, Redis OSS and Serverless Memcached only.
 
@@ -342,7 +342,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateSnapshotResultTypeDef]:
         """Creates a copy of an entire cluster or replication group at a specific
         moment in time.
 
@@ -352,7 +352,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserMessageTypeDef]
-    ) -> RegionResults[UserResponseTypeDef]:
+    ) -> TargetResults[UserResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 to 7.1: Creates a
         user. For more information, see Using Role Based Access Control (RBAC).
 
@@ -362,7 +362,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def create_user_group(
         self, **kwargs: Unpack[CreateUserGroupMessageTypeDef]
-    ) -> RegionResults[UserGroupResponseTypeDef]:
+    ) -> TargetResults[UserGroupResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 to 7.1: Creates a
         user group. For more information, see Using Role Based Access Control
         (RBAC)
@@ -373,7 +373,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def decrease_node_groups_in_global_replication_group(
         self, **kwargs: Unpack[DecreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[DecreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
         """Decreases the number of node groups in a Global datastore
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DecreaseNodeGroupsInGlobalReplicationGroup
@@ -382,7 +382,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def decrease_replica_count(
         self, **kwargs: Unpack[DecreaseReplicaCountMessageTypeDef]
-    ) -> RegionResults[DecreaseReplicaCountResultTypeDef]:
+    ) -> TargetResults[DecreaseReplicaCountResultTypeDef]:
         """Dynamically decreases the number of replicas in a Valkey or Redis OSS
         (cluster mode disabled) replication group or the number of replica nodes
         in one or more node groups (shards) of a Valkey or Redis OSS (cluster mode
@@ -395,7 +395,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_cache_cluster(
         self, **kwargs: Unpack[DeleteCacheClusterMessageTypeDef]
-    ) -> RegionResults[DeleteCacheClusterResultTypeDef]:
+    ) -> TargetResults[DeleteCacheClusterResultTypeDef]:
         """Deletes a previously provisioned cluster. DeleteCacheCluster deletes all
         associated cache nodes, node endpoints and the cluster itself. When you
         receive a successful response from this operation, Amazon ElastiCache
@@ -408,7 +408,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_cache_parameter_group(
         self, **kwargs: Unpack[DeleteCacheParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified cache parameter group. You cannot delete a cache
         parameter group if it is associated with any cache clusters. You cannot
         delete the default cache parameter groups in your account.
@@ -419,7 +419,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_cache_security_group(
         self, **kwargs: Unpack[DeleteCacheSecurityGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a cache security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteCacheSecurityGroup
@@ -428,7 +428,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_cache_subnet_group(
         self, **kwargs: Unpack[DeleteCacheSubnetGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteCacheSubnetGroup
@@ -437,7 +437,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_global_replication_group(
         self, **kwargs: Unpack[DeleteGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[DeleteGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[DeleteGlobalReplicationGroupResultTypeDef]:
         """Deleting a Global datastore is a two-step process:
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteGlobalReplicationGroup
@@ -446,7 +446,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_replication_group(
         self, **kwargs: Unpack[DeleteReplicationGroupMessageTypeDef]
-    ) -> RegionResults[DeleteReplicationGroupResultTypeDef]:
+    ) -> TargetResults[DeleteReplicationGroupResultTypeDef]:
         """Deletes an existing replication group. By default, this operation deletes
         the entire replication group, including the primary/primaries and all of
         the read replicas. If the replication group has only one primary, you can
@@ -459,7 +459,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_serverless_cache(
         self, **kwargs: Unpack[DeleteServerlessCacheRequestTypeDef]
-    ) -> RegionResults[DeleteServerlessCacheResponseTypeDef]:
+    ) -> TargetResults[DeleteServerlessCacheResponseTypeDef]:
         """Deletes a specified existing serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DeleteServerlessCache
@@ -468,7 +468,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_serverless_cache_snapshot(
         self, **kwargs: Unpack[DeleteServerlessCacheSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteServerlessCacheSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeleteServerlessCacheSnapshotResponseTypeDef]:
         """Deletes an existing serverless cache snapshot. Available for Valkey, Redis
         OSS and Serverless Memcached only.
 
@@ -478,7 +478,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteSnapshotResultTypeDef]:
         """Deletes an existing snapshot. When you receive a successful response from
         this operation, ElastiCache immediately begins deleting the snapshot; you
         cannot cancel or revert this operation.
@@ -489,7 +489,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserMessageTypeDef]
-    ) -> RegionResults[UserResponseTypeDef]:
+    ) -> TargetResults[UserResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 onwards: Deletes a
         user. The user will be removed from all user groups and in turn removed
         from all replication groups. For more information, see Using Role Based
@@ -501,7 +501,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def delete_user_group(
         self, **kwargs: Unpack[DeleteUserGroupMessageTypeDef]
-    ) -> RegionResults[UserGroupResponseTypeDef]:
+    ) -> TargetResults[UserGroupResponseTypeDef]:
         """For Valkey engine version 7.2 onwards and Redis OSS 6.0 onwards: Deletes a
         user group. The user group must first be disassociated from the
         replication group before it can be deleted. For more information, see
@@ -513,7 +513,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_clusters(
         self, **kwargs: Unpack[DescribeCacheClustersMessageTypeDef]
-    ) -> RegionResults[CacheClusterMessageTypeDef]:
+    ) -> TargetResults[CacheClusterMessageTypeDef]:
         """Returns information about all provisioned clusters if no cluster
         identifier is specified, or about a specific cache cluster if a cluster
         identifier is supplied.
@@ -524,7 +524,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_engine_versions(
         self, **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef]
-    ) -> RegionResults[CacheEngineVersionMessageTypeDef]:
+    ) -> TargetResults[CacheEngineVersionMessageTypeDef]:
         """Returns a list of the available cache engines and their versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeCacheEngineVersions
@@ -533,7 +533,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_parameter_groups(
         self, **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef]
-    ) -> RegionResults[CacheParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[CacheParameterGroupsMessageTypeDef]:
         """Returns a list of cache parameter group descriptions. If a cache parameter
         group name is specified, the list contains only the descriptions for that
         group.
@@ -544,7 +544,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_parameters(
         self, **kwargs: Unpack[DescribeCacheParametersMessageTypeDef]
-    ) -> RegionResults[CacheParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[CacheParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular cache parameter
         group.
 
@@ -554,7 +554,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_security_groups(
         self, **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef]
-    ) -> RegionResults[CacheSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[CacheSecurityGroupMessageTypeDef]:
         """Returns a list of cache security group descriptions. If a cache security
         group name is specified, the list contains only the description of that
         group. This applicable only when you have ElastiCache in Classic setup
@@ -565,7 +565,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_cache_subnet_groups(
         self, **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[CacheSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[CacheSubnetGroupMessageTypeDef]:
         """Returns a list of cache subnet group descriptions. If a subnet group name
         is specified, the list contains only the description of that group. This
         is applicable only when you have ElastiCache in VPC setup. All ElastiCache
@@ -577,7 +577,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_engine_default_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified cache engine.
 
@@ -587,7 +587,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Returns events related to clusters, cache security groups, and cache
         parameter groups. You can obtain events specific to a particular cluster,
         cache security group, or cache parameter group by providing the name as a
@@ -599,7 +599,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_global_replication_groups(
         self, **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef]
-    ) -> RegionResults[DescribeGlobalReplicationGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeGlobalReplicationGroupsResultTypeDef]:
         """Returns information about a particular global replication group. If no
         identifier is specified, returns information about all Global datastores.
 
@@ -609,7 +609,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_replication_groups(
         self, **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef]
-    ) -> RegionResults[ReplicationGroupMessageTypeDef]:
+    ) -> TargetResults[ReplicationGroupMessageTypeDef]:
         """Returns information about a particular replication group. If no identifier
         is specified, DescribeReplicationGroups returns information about all
         replication groups.
@@ -620,7 +620,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_reserved_cache_nodes(
         self, **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef]
-    ) -> RegionResults[ReservedCacheNodeMessageTypeDef]:
+    ) -> TargetResults[ReservedCacheNodeMessageTypeDef]:
         """Returns information about reserved cache nodes for this account, or about
         a specified reserved cache node.
 
@@ -630,7 +630,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_reserved_cache_nodes_offerings(
         self, **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef]
-    ) -> RegionResults[ReservedCacheNodesOfferingMessageTypeDef]:
+    ) -> TargetResults[ReservedCacheNodesOfferingMessageTypeDef]:
         """Lists available reserved cache node offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeReservedCacheNodesOfferings
@@ -639,7 +639,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_serverless_cache_snapshots(
         self, **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
         """Returns information about serverless cache snapshots. By default, this API
         lists all of the customer’s serverless cache snapshots. It can also
         describe a single serverless cache snapshot, or the snapshots associated
@@ -652,7 +652,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_serverless_caches(
         self, **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef]
-    ) -> RegionResults[DescribeServerlessCachesResponseTypeDef]:
+    ) -> TargetResults[DescribeServerlessCachesResponseTypeDef]:
         """Returns information about a specific serverless cache. If no identifier is
         specified, then the API returns information on all the serverless caches
         belonging to this Amazon Web Services account.
@@ -663,7 +663,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_service_updates(
         self, **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef]
-    ) -> RegionResults[ServiceUpdatesMessageTypeDef]:
+    ) -> TargetResults[ServiceUpdatesMessageTypeDef]:
         """Returns details of the service updates
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeServiceUpdates
@@ -672,7 +672,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_snapshots(
         self, **kwargs: Unpack[DescribeSnapshotsMessageTypeDef]
-    ) -> RegionResults[DescribeSnapshotsListMessageTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsListMessageTypeDef]:
         """Returns information about cluster or replication group snapshots. By
         default, DescribeSnapshots lists all of your snapshots; it can optionally
         describe a single snapshot, or just the snapshots associated with a
@@ -684,7 +684,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_update_actions(
         self, **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef]
-    ) -> RegionResults[UpdateActionsMessageTypeDef]:
+    ) -> TargetResults[UpdateActionsMessageTypeDef]:
         """Returns details of the update actions
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUpdateActions
@@ -693,7 +693,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_user_groups(
         self, **kwargs: Unpack[DescribeUserGroupsMessageTypeDef]
-    ) -> RegionResults[DescribeUserGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeUserGroupsResultTypeDef]:
         """Returns a list of user groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUserGroups
@@ -702,7 +702,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def describe_users(
         self, **kwargs: Unpack[DescribeUsersMessageTypeDef]
-    ) -> RegionResults[DescribeUsersResultTypeDef]:
+    ) -> TargetResults[DescribeUsersResultTypeDef]:
         """Returns a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/DescribeUsers
@@ -711,7 +711,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def disassociate_global_replication_group(
         self, **kwargs: Unpack[DisassociateGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[DisassociateGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[DisassociateGlobalReplicationGroupResultTypeDef]:
         """Remove a secondary cluster from the Global datastore using the Global
         datastore name. The secondary cluster will no longer receive updates from
         the primary cluster, but will remain as a standalone cluster in that
@@ -723,7 +723,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def export_serverless_cache_snapshot(
         self, **kwargs: Unpack[ExportServerlessCacheSnapshotRequestTypeDef]
-    ) -> RegionResults[ExportServerlessCacheSnapshotResponseTypeDef]:
+    ) -> TargetResults[ExportServerlessCacheSnapshotResponseTypeDef]:
         """Provides the functionality to export the serverless cache snapshot data to
         Amazon S3. Available for Valkey and Redis OSS only.
 
@@ -733,7 +733,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def failover_global_replication_group(
         self, **kwargs: Unpack[FailoverGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[FailoverGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[FailoverGlobalReplicationGroupResultTypeDef]:
         """Used to failover the primary region to a secondary region. The secondary
         region will become primary, and all other clusters will become secondary.
 
@@ -743,7 +743,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def increase_node_groups_in_global_replication_group(
         self, **kwargs: Unpack[IncreaseNodeGroupsInGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef]:
         """Increase the number of node groups in the Global datastore
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/IncreaseNodeGroupsInGlobalReplicationGroup
@@ -752,7 +752,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def increase_replica_count(
         self, **kwargs: Unpack[IncreaseReplicaCountMessageTypeDef]
-    ) -> RegionResults[IncreaseReplicaCountResultTypeDef]:
+    ) -> TargetResults[IncreaseReplicaCountResultTypeDef]:
         """Dynamically increases the number of replicas in a Valkey or Redis OSS
         (cluster mode disabled) replication group or the number of replica nodes
         in one or more node groups (shards) of a Valkey or Redis OSS (cluster mode
@@ -765,7 +765,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def list_allowed_node_type_modifications(
         self, **kwargs: Unpack[ListAllowedNodeTypeModificationsMessageTypeDef]
-    ) -> RegionResults[AllowedNodeTypeModificationsMessageTypeDef]:
+    ) -> TargetResults[AllowedNodeTypeModificationsMessageTypeDef]:
         """Lists all available node types that you can scale with your cluster's
         replication group's current node type.
 
@@ -775,7 +775,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """Lists all tags currently on a named resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ListTagsForResource
@@ -784,7 +784,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_cache_cluster(
         self, **kwargs: Unpack[ModifyCacheClusterMessageTypeDef]
-    ) -> RegionResults[ModifyCacheClusterResultTypeDef]:
+    ) -> TargetResults[ModifyCacheClusterResultTypeDef]:
         """Modifies the settings for a cluster. You can use this operation to change
         one or more cluster configuration parameters by specifying the parameters
         and the new values.
@@ -795,7 +795,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_cache_parameter_group(
         self, **kwargs: Unpack[ModifyCacheParameterGroupMessageTypeDef]
-    ) -> RegionResults[CacheParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[CacheParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cache parameter group. You can modify up to
         20 parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -806,7 +806,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_cache_subnet_group(
         self, **kwargs: Unpack[ModifyCacheSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyCacheSubnetGroupResultTypeDef]:
+    ) -> TargetResults[ModifyCacheSubnetGroupResultTypeDef]:
         """Modifies an existing cache subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyCacheSubnetGroup
@@ -815,7 +815,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_global_replication_group(
         self, **kwargs: Unpack[ModifyGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[ModifyGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[ModifyGlobalReplicationGroupResultTypeDef]:
         """Modifies the settings for a Global datastore.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyGlobalReplicationGroup
@@ -824,7 +824,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_replication_group(
         self, **kwargs: Unpack[ModifyReplicationGroupMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationGroupResultTypeDef]:
+    ) -> TargetResults[ModifyReplicationGroupResultTypeDef]:
         """Modifies the settings for a replication group. This is limited to Valkey
         and Redis OSS 7 and above.
 
@@ -836,7 +836,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_replication_group_shard_configuration(
         self, **kwargs: Unpack[ModifyReplicationGroupShardConfigurationMessageTypeDef]
-    ) -> RegionResults[ModifyReplicationGroupShardConfigurationResultTypeDef]:
+    ) -> TargetResults[ModifyReplicationGroupShardConfigurationResultTypeDef]:
         """Modifies a replication group's shards (node groups) by allowing you to add
         shards, remove shards, or rebalance the keyspaces among existing shards.
 
@@ -846,7 +846,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_serverless_cache(
         self, **kwargs: Unpack[ModifyServerlessCacheRequestTypeDef]
-    ) -> RegionResults[ModifyServerlessCacheResponseTypeDef]:
+    ) -> TargetResults[ModifyServerlessCacheResponseTypeDef]:
         """This API modifies the attributes of a serverless cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyServerlessCache
@@ -855,7 +855,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_user(
         self, **kwargs: Unpack[ModifyUserMessageTypeDef]
-    ) -> RegionResults[UserResponseTypeDef]:
+    ) -> TargetResults[UserResponseTypeDef]:
         """Changes user password(s) and/or access string.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyUser
@@ -864,7 +864,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def modify_user_group(
         self, **kwargs: Unpack[ModifyUserGroupMessageTypeDef]
-    ) -> RegionResults[UserGroupResponseTypeDef]:
+    ) -> TargetResults[UserGroupResponseTypeDef]:
         """Changes the list of users that belong to the user group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/ModifyUserGroup
@@ -873,7 +873,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def purchase_reserved_cache_nodes_offering(
         self, **kwargs: Unpack[PurchaseReservedCacheNodesOfferingMessageTypeDef]
-    ) -> RegionResults[PurchaseReservedCacheNodesOfferingResultTypeDef]:
+    ) -> TargetResults[PurchaseReservedCacheNodesOfferingResultTypeDef]:
         """Allows you to purchase a reserved cache node offering. Reserved nodes are
         not eligible for cancellation and are non-refundable. For more
         information, see Managing Costs with Reserved Nodes.
@@ -884,7 +884,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def rebalance_slots_in_global_replication_group(
         self, **kwargs: Unpack[RebalanceSlotsInGlobalReplicationGroupMessageTypeDef]
-    ) -> RegionResults[RebalanceSlotsInGlobalReplicationGroupResultTypeDef]:
+    ) -> TargetResults[RebalanceSlotsInGlobalReplicationGroupResultTypeDef]:
         """Redistribute slots to ensure uniform distribution across existing shards
         in the cluster.
 
@@ -894,7 +894,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def reboot_cache_cluster(
         self, **kwargs: Unpack[RebootCacheClusterMessageTypeDef]
-    ) -> RegionResults[RebootCacheClusterResultTypeDef]:
+    ) -> TargetResults[RebootCacheClusterResultTypeDef]:
         """Reboots some, or all, of the cache nodes within a provisioned cluster.
         This operation applies any modified cache parameter groups to the cluster.
         The reboot operation takes place as soon as possible, and results in a
@@ -907,7 +907,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """Removes the tags identified by the TagKeys list from the named resource. A
         tag is a key-value pair where the key and value are case-sensitive. You
         can use tags to categorize and track all your ElastiCache resources, with
@@ -921,7 +921,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def reset_cache_parameter_group(
         self, **kwargs: Unpack[ResetCacheParameterGroupMessageTypeDef]
-    ) -> RegionResults[CacheParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[CacheParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a cache parameter group to the engine or system
         default value. You can reset specific parameters by submitting a list of
         parameter names. To reset the entire cache parameter group, specify the
@@ -933,7 +933,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def revoke_cache_security_group_ingress(
         self, **kwargs: Unpack[RevokeCacheSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[RevokeCacheSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[RevokeCacheSecurityGroupIngressResultTypeDef]:
         """Revokes ingress from a cache security group. Use this operation to
         disallow access from an Amazon EC2 security group that had been previously
         authorized.
@@ -944,7 +944,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def start_migration(
         self, **kwargs: Unpack[StartMigrationMessageTypeDef]
-    ) -> RegionResults[StartMigrationResponseTypeDef]:
+    ) -> TargetResults[StartMigrationResponseTypeDef]:
         """Start the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/StartMigration
@@ -953,7 +953,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def test_failover(
         self, **kwargs: Unpack[TestFailoverMessageTypeDef]
-    ) -> RegionResults[TestFailoverResultTypeDef]:
+    ) -> TargetResults[TestFailoverResultTypeDef]:
         """Represents the input of a TestFailover operation which tests automatic
         failover on a specified node group (called shard in the console) in a
         replication group (called cluster in the console).
@@ -964,7 +964,7 @@ class MultiRegionElastiCache(MultiRegionClient):
 
     def test_migration(
         self, **kwargs: Unpack[TestMigrationMessageTypeDef]
-    ) -> RegionResults[TestMigrationResponseTypeDef]:
+    ) -> TargetResults[TestMigrationResponseTypeDef]:
         """Async API to test connection between source and target replication group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/TestMigration
@@ -978,7 +978,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
-    ) -> RegionResults[CacheClusterMessageTypeDef]:
+    ) -> TargetResults[CacheClusterMessageTypeDef]:
         """Every page of DescribeCacheClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1003,7 +1003,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheEngineVersionsMessageTypeDef],
-    ) -> RegionResults[CacheEngineVersionMessageTypeDef]:
+    ) -> TargetResults[CacheEngineVersionMessageTypeDef]:
         """Every page of DescribeCacheEngineVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1026,7 +1026,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheParameterGroupsMessageTypeDef],
-    ) -> RegionResults[CacheParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[CacheParameterGroupsMessageTypeDef]:
         """Every page of DescribeCacheParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1051,7 +1051,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheParametersMessageTypeDef],
-    ) -> RegionResults[CacheParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[CacheParameterGroupDetailsTypeDef]:
         """Every page of DescribeCacheParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1075,7 +1075,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheSecurityGroupsMessageTypeDef],
-    ) -> RegionResults[CacheSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[CacheSecurityGroupMessageTypeDef]:
         """Every page of DescribeCacheSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1100,7 +1100,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCacheSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[CacheSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[CacheSubnetGroupMessageTypeDef]:
         """Every page of DescribeCacheSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1126,7 +1126,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1150,7 +1150,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1176,7 +1176,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGlobalReplicationGroupsMessageTypeDef],
-    ) -> RegionResults[DescribeGlobalReplicationGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeGlobalReplicationGroupsResultTypeDef]:
         """Every page of DescribeGlobalReplicationGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1200,7 +1200,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
-    ) -> RegionResults[ReplicationGroupMessageTypeDef]:
+    ) -> TargetResults[ReplicationGroupMessageTypeDef]:
         """Every page of DescribeReplicationGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1225,7 +1225,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedCacheNodesMessageTypeDef],
-    ) -> RegionResults[ReservedCacheNodeMessageTypeDef]:
+    ) -> TargetResults[ReservedCacheNodeMessageTypeDef]:
         """Every page of DescribeReservedCacheNodes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1249,7 +1249,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedCacheNodesOfferingsMessageTypeDef],
-    ) -> RegionResults[ReservedCacheNodesOfferingMessageTypeDef]:
+    ) -> TargetResults[ReservedCacheNodesOfferingMessageTypeDef]:
         """Every page of DescribeReservedCacheNodesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -1272,7 +1272,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServerlessCacheSnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeServerlessCacheSnapshotsResponseTypeDef]:
         """Every page of DescribeServerlessCacheSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -1299,7 +1299,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServerlessCachesRequestTypeDef],
-    ) -> RegionResults[DescribeServerlessCachesResponseTypeDef]:
+    ) -> TargetResults[DescribeServerlessCachesResponseTypeDef]:
         """Every page of DescribeServerlessCaches in every target, merged per target
         (botocore's build_full_result).
 
@@ -1324,7 +1324,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServiceUpdatesMessageTypeDef],
-    ) -> RegionResults[ServiceUpdatesMessageTypeDef]:
+    ) -> TargetResults[ServiceUpdatesMessageTypeDef]:
         """Every page of DescribeServiceUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1347,7 +1347,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotsMessageTypeDef],
-    ) -> RegionResults[DescribeSnapshotsListMessageTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsListMessageTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1373,7 +1373,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUpdateActionsMessageTypeDef],
-    ) -> RegionResults[UpdateActionsMessageTypeDef]:
+    ) -> TargetResults[UpdateActionsMessageTypeDef]:
         """Every page of DescribeUpdateActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1396,7 +1396,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUserGroupsMessageTypeDef],
-    ) -> RegionResults[DescribeUserGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeUserGroupsResultTypeDef]:
         """Every page of DescribeUserGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1419,7 +1419,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUsersMessageTypeDef],
-    ) -> RegionResults[DescribeUsersResultTypeDef]:
+    ) -> TargetResults[DescribeUsersResultTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1786,7 +1786,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until ElastiCache cluster is available.
 
         Polls DescribeCacheClusters in every target at once, every 15 seconds and
@@ -1805,7 +1805,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCacheClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until ElastiCache cluster is deleted.
 
         Polls DescribeCacheClusters in every target at once, every 15 seconds and
@@ -1824,7 +1824,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until ElastiCache replication group is available.
 
         Polls DescribeReplicationGroups in every target at once, every 15 seconds
@@ -1843,7 +1843,7 @@ class MultiRegionElastiCache(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeReplicationGroupsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until ElastiCache replication group is deleted.
 
         Polls DescribeReplicationGroups in every target at once, every 15 seconds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,7 +107,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def abort_environment_update(
         self, **kwargs: Unpack[AbortEnvironmentUpdateMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels in-progress environment configuration update or application
         version deployment.
 
@@ -117,7 +117,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def apply_environment_managed_action(
         self, **kwargs: Unpack[ApplyEnvironmentManagedActionRequestTypeDef]
-    ) -> RegionResults[ApplyEnvironmentManagedActionResultTypeDef]:
+    ) -> TargetResults[ApplyEnvironmentManagedActionResultTypeDef]:
         """Applies a scheduled managed action immediately. A managed action can be
         applied only if its status is Scheduled. Get the status and action ID of a
         managed action with DescribeEnvironmentManagedActions.
@@ -128,7 +128,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def associate_environment_operations_role(
         self, **kwargs: Unpack[AssociateEnvironmentOperationsRoleMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add or change the operations role used by an environment. After this call
         is made, Elastic Beanstalk uses the associated operations role for
         permissions to downstream services during subsequent calls acting on this
@@ -141,7 +141,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def check_dns_availability(
         self, **kwargs: Unpack[CheckDNSAvailabilityMessageTypeDef]
-    ) -> RegionResults[CheckDNSAvailabilityResultMessageTypeDef]:
+    ) -> TargetResults[CheckDNSAvailabilityResultMessageTypeDef]:
         """Checks if the specified CNAME is available.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CheckDNSAvailability
@@ -150,7 +150,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def compose_environments(
         self, **kwargs: Unpack[ComposeEnvironmentsMessageTypeDef]
-    ) -> RegionResults[EnvironmentDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
         """Create or update a group of environments that each run a separate
         component of a single application. Takes a list of version labels that
         specify application source bundles for each of the environments to create
@@ -164,7 +164,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationMessageTypeDef]
-    ) -> RegionResults[ApplicationDescriptionMessageTypeDef]:
+    ) -> TargetResults[ApplicationDescriptionMessageTypeDef]:
         """Creates an application that has one configuration template named default
         and no application versions.
 
@@ -174,7 +174,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_application_version(
         self, **kwargs: Unpack[CreateApplicationVersionMessageTypeDef]
-    ) -> RegionResults[ApplicationVersionDescriptionMessageTypeDef]:
+    ) -> TargetResults[ApplicationVersionDescriptionMessageTypeDef]:
         """Creates an application version for the specified application. You can
         create an application version from a source bundle in Amazon S3, a commit
         in AWS CodeCommit, or the output of an AWS CodeBuild build as follows:
@@ -185,7 +185,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_configuration_template(
         self, **kwargs: Unpack[CreateConfigurationTemplateMessageTypeDef]
-    ) -> RegionResults[ConfigurationSettingsDescriptionResponseTypeDef]:
+    ) -> TargetResults[ConfigurationSettingsDescriptionResponseTypeDef]:
         """Creates an AWS Elastic Beanstalk configuration template, associated with a
         specific Elastic Beanstalk application. You define application
         configuration settings in a configuration template. You can then use the
@@ -198,7 +198,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentMessageTypeDef]
-    ) -> RegionResults[EnvironmentDescriptionResponseTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
         """Launches an AWS Elastic Beanstalk environment for the specified
         application using the specified configuration.
 
@@ -208,7 +208,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_platform_version(
         self, **kwargs: Unpack[CreatePlatformVersionRequestTypeDef]
-    ) -> RegionResults[CreatePlatformVersionResultTypeDef]:
+    ) -> TargetResults[CreatePlatformVersionResultTypeDef]:
         """Create a new version of your custom platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CreatePlatformVersion
@@ -217,7 +217,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def create_storage_location(
         self,
-    ) -> RegionResults[CreateStorageLocationResultMessageTypeDef]:
+    ) -> TargetResults[CreateStorageLocationResultMessageTypeDef]:
         """Creates a bucket in Amazon S3 to store application versions, logs, and
         other files used by Elastic Beanstalk environments. The Elastic Beanstalk
         console and EB CLI call this API the first time you create an environment
@@ -230,7 +230,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified application along with all associated versions and
         configurations. The application versions will not be deleted from your
         Amazon S3 bucket.
@@ -241,7 +241,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def delete_application_version(
         self, **kwargs: Unpack[DeleteApplicationVersionMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified version from the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteApplicationVersion
@@ -250,7 +250,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def delete_configuration_template(
         self, **kwargs: Unpack[DeleteConfigurationTemplateMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified configuration template.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteConfigurationTemplate
@@ -259,7 +259,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def delete_environment_configuration(
         self, **kwargs: Unpack[DeleteEnvironmentConfigurationMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the draft configuration associated with the running environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeleteEnvironmentConfiguration
@@ -268,7 +268,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def delete_platform_version(
         self, **kwargs: Unpack[DeletePlatformVersionRequestTypeDef]
-    ) -> RegionResults[DeletePlatformVersionResultTypeDef]:
+    ) -> TargetResults[DeletePlatformVersionResultTypeDef]:
         """Deletes the specified version of a custom platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DeletePlatformVersion
@@ -277,7 +277,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> RegionResults[DescribeAccountAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
         """Returns attributes related to AWS Elastic Beanstalk that are associated
         with the calling AWS account.
 
@@ -287,7 +287,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_application_versions(
         self, **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef]
-    ) -> RegionResults[ApplicationVersionDescriptionsMessageTypeDef]:
+    ) -> TargetResults[ApplicationVersionDescriptionsMessageTypeDef]:
         """Retrieve a list of application versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplicationVersions
@@ -296,7 +296,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_applications(
         self, **kwargs: Unpack[DescribeApplicationsMessageTypeDef]
-    ) -> RegionResults[ApplicationDescriptionsMessageTypeDef]:
+    ) -> TargetResults[ApplicationDescriptionsMessageTypeDef]:
         """Returns the descriptions of existing applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeApplications
@@ -305,7 +305,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_configuration_options(
         self, **kwargs: Unpack[DescribeConfigurationOptionsMessageTypeDef]
-    ) -> RegionResults[ConfigurationOptionsDescriptionTypeDef]:
+    ) -> TargetResults[ConfigurationOptionsDescriptionTypeDef]:
         """Describes the configuration options that are used in a particular
         configuration template or environment, or that a specified solution stack
         defines. The description includes the values the options, their default
@@ -318,7 +318,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_configuration_settings(
         self, **kwargs: Unpack[DescribeConfigurationSettingsMessageTypeDef]
-    ) -> RegionResults[ConfigurationSettingsDescriptionsTypeDef]:
+    ) -> TargetResults[ConfigurationSettingsDescriptionsTypeDef]:
         """Returns a description of the settings for the specified configuration set,
         that is, either a configuration template or the configuration set
         associated with a running environment.
@@ -329,7 +329,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_environment_health(
         self, **kwargs: Unpack[DescribeEnvironmentHealthRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentHealthResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentHealthResultTypeDef]:
         """Returns information about the overall health of the specified environment.
         The DescribeEnvironmentHealth operation is only available with AWS Elastic
         Beanstalk Enhanced Health.
@@ -340,7 +340,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_environment_managed_action_history(
         self, **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
         """Lists an environment's completed and failed managed actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActionHistory
@@ -349,7 +349,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_environment_managed_actions(
         self, **kwargs: Unpack[DescribeEnvironmentManagedActionsRequestTypeDef]
-    ) -> RegionResults[DescribeEnvironmentManagedActionsResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentManagedActionsResultTypeDef]:
         """Lists an environment's upcoming and in-progress managed actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentManagedActions
@@ -358,7 +358,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_environment_resources(
         self, **kwargs: Unpack[DescribeEnvironmentResourcesMessageTypeDef]
-    ) -> RegionResults[EnvironmentResourceDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EnvironmentResourceDescriptionsMessageTypeDef]:
         """Returns AWS resources for this environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentResources
@@ -367,7 +367,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_environments(
         self, **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef]
-    ) -> RegionResults[EnvironmentDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
         """Returns descriptions for existing environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironments
@@ -376,7 +376,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EventDescriptionsMessageTypeDef]:
         """Returns list of event descriptions matching criteria up to the last 6
         weeks.
 
@@ -386,7 +386,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_instances_health(
         self, **kwargs: Unpack[DescribeInstancesHealthRequestTypeDef]
-    ) -> RegionResults[DescribeInstancesHealthResultTypeDef]:
+    ) -> TargetResults[DescribeInstancesHealthResultTypeDef]:
         """Retrieves detailed information about the health of instances in your AWS
         Elastic Beanstalk. This operation requires enhanced health reporting.
 
@@ -396,7 +396,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def describe_platform_version(
         self, **kwargs: Unpack[DescribePlatformVersionRequestTypeDef]
-    ) -> RegionResults[DescribePlatformVersionResultTypeDef]:
+    ) -> TargetResults[DescribePlatformVersionResultTypeDef]:
         """Describes a platform version. Provides full details. Compare to
         ListPlatformVersions, which provides summary information about a list of
         platform versions.
@@ -407,7 +407,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def disassociate_environment_operations_role(
         self, **kwargs: Unpack[DisassociateEnvironmentOperationsRoleMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociate the operations role from an environment. After this call is
         made, Elastic Beanstalk uses the caller's permissions for permissions to
         downstream services during subsequent calls acting on this environment.
@@ -420,7 +420,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def list_available_solution_stacks(
         self,
-    ) -> RegionResults[ListAvailableSolutionStacksResultMessageTypeDef]:
+    ) -> TargetResults[ListAvailableSolutionStacksResultMessageTypeDef]:
         """Returns a list of the available solution stack names, with the public
         version first and then in reverse chronological order.
 
@@ -430,7 +430,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def list_platform_branches(
         self, **kwargs: Unpack[ListPlatformBranchesRequestTypeDef]
-    ) -> RegionResults[ListPlatformBranchesResultTypeDef]:
+    ) -> TargetResults[ListPlatformBranchesResultTypeDef]:
         """Lists the platform branches available for your account in an AWS Region.
         Provides summary information about each platform branch.
 
@@ -440,7 +440,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def list_platform_versions(
         self, **kwargs: Unpack[ListPlatformVersionsRequestTypeDef]
-    ) -> RegionResults[ListPlatformVersionsResultTypeDef]:
+    ) -> TargetResults[ListPlatformVersionsResultTypeDef]:
         """Lists the platform versions available for your account in an AWS Region.
         Provides summary information about each platform version. Compare to
         DescribePlatformVersion, which provides full details about a single
@@ -452,7 +452,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[ResourceTagsDescriptionMessageTypeDef]:
+    ) -> TargetResults[ResourceTagsDescriptionMessageTypeDef]:
         """Return the tags applied to an AWS Elastic Beanstalk resource. The response
         contains a list of tag key-value pairs.
 
@@ -462,7 +462,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def rebuild_environment(
         self, **kwargs: Unpack[RebuildEnvironmentMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes and recreates all of the AWS resources (for example: the Auto
         Scaling group, load balancer, etc.) for a specified environment and forces
         a restart.
@@ -473,7 +473,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def request_environment_info(
         self, **kwargs: Unpack[RequestEnvironmentInfoMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Initiates a request to compile the specified type of information of the
         deployed environment.
 
@@ -483,7 +483,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def restart_app_server(
         self, **kwargs: Unpack[RestartAppServerMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Causes the environment to restart the application container server running
         on each Amazon EC2 instance.
 
@@ -493,7 +493,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def retrieve_environment_info(
         self, **kwargs: Unpack[RetrieveEnvironmentInfoMessageTypeDef]
-    ) -> RegionResults[RetrieveEnvironmentInfoResultMessageTypeDef]:
+    ) -> TargetResults[RetrieveEnvironmentInfoResultMessageTypeDef]:
         """Retrieves the compiled information from a RequestEnvironmentInfo request.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/RetrieveEnvironmentInfo
@@ -502,7 +502,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def swap_environment_cnames(
         self, **kwargs: Unpack[SwapEnvironmentCNAMEsMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Swaps the CNAMEs of two environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/SwapEnvironmentCNAMEs
@@ -511,7 +511,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def terminate_environment(
         self, **kwargs: Unpack[TerminateEnvironmentMessageTypeDef]
-    ) -> RegionResults[EnvironmentDescriptionResponseTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
         """Terminates the specified environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/TerminateEnvironment
@@ -520,7 +520,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationMessageTypeDef]
-    ) -> RegionResults[ApplicationDescriptionMessageTypeDef]:
+    ) -> TargetResults[ApplicationDescriptionMessageTypeDef]:
         """Updates the specified application to have the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/UpdateApplication
@@ -529,7 +529,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_application_resource_lifecycle(
         self, **kwargs: Unpack[UpdateApplicationResourceLifecycleMessageTypeDef]
-    ) -> RegionResults[ApplicationResourceLifecycleDescriptionMessageTypeDef]:
+    ) -> TargetResults[ApplicationResourceLifecycleDescriptionMessageTypeDef]:
         """Modifies lifecycle settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/UpdateApplicationResourceLifecycle
@@ -538,7 +538,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_application_version(
         self, **kwargs: Unpack[UpdateApplicationVersionMessageTypeDef]
-    ) -> RegionResults[ApplicationVersionDescriptionMessageTypeDef]:
+    ) -> TargetResults[ApplicationVersionDescriptionMessageTypeDef]:
         """Updates the specified application version to have the specified
         properties.
 
@@ -548,7 +548,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_configuration_template(
         self, **kwargs: Unpack[UpdateConfigurationTemplateMessageTypeDef]
-    ) -> RegionResults[ConfigurationSettingsDescriptionResponseTypeDef]:
+    ) -> TargetResults[ConfigurationSettingsDescriptionResponseTypeDef]:
         """Updates the specified configuration template to have the specified
         properties or configuration option values.
 
@@ -558,7 +558,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentMessageTypeDef]
-    ) -> RegionResults[EnvironmentDescriptionResponseTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionResponseTypeDef]:
         """Updates the environment description, deploys a new application version,
         updates the configuration settings to an entirely new configuration
         template, or updates select configuration option values in the running
@@ -570,7 +570,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def update_tags_for_resource(
         self, **kwargs: Unpack[UpdateTagsForResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update the list of tags applied to an AWS Elastic Beanstalk resource. Two
         lists can be passed: TagsToAdd for tags to add or update, and
         TagsToRemove.
@@ -581,7 +581,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
 
     def validate_configuration_settings(
         self, **kwargs: Unpack[ValidateConfigurationSettingsMessageTypeDef]
-    ) -> RegionResults[ConfigurationSettingsValidationMessagesTypeDef]:
+    ) -> TargetResults[ConfigurationSettingsValidationMessagesTypeDef]:
         """Takes a set of configuration settings and either a configuration template
         or environment, and determines whether those values are valid.
 
@@ -596,7 +596,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeApplicationVersionsMessageTypeDef],
-    ) -> RegionResults[ApplicationVersionDescriptionsMessageTypeDef]:
+    ) -> TargetResults[ApplicationVersionDescriptionsMessageTypeDef]:
         """Every page of DescribeApplicationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -619,7 +619,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEnvironmentManagedActionHistoryRequestTypeDef],
-    ) -> RegionResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
+    ) -> TargetResults[DescribeEnvironmentManagedActionHistoryResultTypeDef]:
         """Every page of DescribeEnvironmentManagedActionHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -642,7 +642,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> RegionResults[EnvironmentDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EnvironmentDescriptionsMessageTypeDef]:
         """Every page of DescribeEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -665,7 +665,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventDescriptionsMessageTypeDef]:
+    ) -> TargetResults[EventDescriptionsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,7 +689,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlatformVersionsRequestTypeDef],
-    ) -> RegionResults[ListPlatformVersionsResultTypeDef]:
+    ) -> TargetResults[ListPlatformVersionsResultTypeDef]:
         """Every page of ListPlatformVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -802,7 +802,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EnvironmentExists.
 
         Polls DescribeEnvironments in every target at once, every 20 seconds and
@@ -821,7 +821,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EnvironmentTerminated.
 
         Polls DescribeEnvironments in every target at once, every 20 seconds and
@@ -840,7 +840,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEnvironmentsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EnvironmentUpdated.
 
         Polls DescribeEnvironments in every target at once, every 20 seconds and

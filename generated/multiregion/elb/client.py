@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -88,7 +88,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds the specified tags to the specified load balancer. Each load balancer
         can have a maximum of 10 tags.
 
@@ -98,7 +98,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def apply_security_groups_to_load_balancer(
         self, **kwargs: Unpack[ApplySecurityGroupsToLoadBalancerInputTypeDef]
-    ) -> RegionResults[ApplySecurityGroupsToLoadBalancerOutputTypeDef]:
+    ) -> TargetResults[ApplySecurityGroupsToLoadBalancerOutputTypeDef]:
         """Associates one or more security groups with your load balancer in a
         virtual private cloud (VPC). The specified security groups override the
         previously associated security groups.
@@ -109,7 +109,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def attach_load_balancer_to_subnets(
         self, **kwargs: Unpack[AttachLoadBalancerToSubnetsInputTypeDef]
-    ) -> RegionResults[AttachLoadBalancerToSubnetsOutputTypeDef]:
+    ) -> TargetResults[AttachLoadBalancerToSubnetsOutputTypeDef]:
         """Adds one or more subnets to the set of configured subnets for the
         specified load balancer.
 
@@ -119,7 +119,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def configure_health_check(
         self, **kwargs: Unpack[ConfigureHealthCheckInputTypeDef]
-    ) -> RegionResults[ConfigureHealthCheckOutputTypeDef]:
+    ) -> TargetResults[ConfigureHealthCheckOutputTypeDef]:
         """Specifies the health check settings to use when evaluating the health
         state of your EC2 instances.
 
@@ -129,7 +129,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def create_app_cookie_stickiness_policy(
         self, **kwargs: Unpack[CreateAppCookieStickinessPolicyInputTypeDef]
-    ) -> RegionResults[CreateAppCookieStickinessPolicyOutputTypeDef]:
+    ) -> TargetResults[CreateAppCookieStickinessPolicyOutputTypeDef]:
         """Generates a stickiness policy with sticky session lifetimes that follow
         that of an application-generated cookie. This policy can be associated
         only with HTTP/HTTPS listeners.
@@ -140,7 +140,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def create_lb_cookie_stickiness_policy(
         self, **kwargs: Unpack[CreateLBCookieStickinessPolicyInputTypeDef]
-    ) -> RegionResults[CreateLBCookieStickinessPolicyOutputTypeDef]:
+    ) -> TargetResults[CreateLBCookieStickinessPolicyOutputTypeDef]:
         """Generates a stickiness policy with sticky session lifetimes controlled by
         the lifetime of the browser (user-agent) or a specified expiration period.
         This policy can be associated only with HTTP/HTTPS listeners.
@@ -151,7 +151,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def create_load_balancer(
         self, **kwargs: Unpack[CreateAccessPointInputTypeDef]
-    ) -> RegionResults[CreateAccessPointOutputTypeDef]:
+    ) -> TargetResults[CreateAccessPointOutputTypeDef]:
         """Creates a Classic Load Balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/CreateLoadBalancer
@@ -160,7 +160,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def create_load_balancer_listeners(
         self, **kwargs: Unpack[CreateLoadBalancerListenerInputTypeDef]
-    ) -> RegionResults[CreateLoadBalancerListenerOutputTypeDef]:
+    ) -> TargetResults[CreateLoadBalancerListenerOutputTypeDef]:
         """Creates one or more listeners for the specified load balancer. If a
         listener with the specified port does not already exist, it is created;
         otherwise, the properties of the new listener must match the properties of
@@ -172,7 +172,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def create_load_balancer_policy(
         self, **kwargs: Unpack[CreateLoadBalancerPolicyInputTypeDef]
-    ) -> RegionResults[CreateLoadBalancerPolicyOutputTypeDef]:
+    ) -> TargetResults[CreateLoadBalancerPolicyOutputTypeDef]:
         """Creates a policy with the specified attributes for the specified load
         balancer.
 
@@ -182,7 +182,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def delete_load_balancer(
         self, **kwargs: Unpack[DeleteAccessPointInputTypeDef]
-    ) -> RegionResults[DeleteAccessPointOutputTypeDef]:
+    ) -> TargetResults[DeleteAccessPointOutputTypeDef]:
         """Deletes the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DeleteLoadBalancer
@@ -191,7 +191,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def delete_load_balancer_listeners(
         self, **kwargs: Unpack[DeleteLoadBalancerListenerInputTypeDef]
-    ) -> RegionResults[DeleteLoadBalancerListenerOutputTypeDef]:
+    ) -> TargetResults[DeleteLoadBalancerListenerOutputTypeDef]:
         """Deletes the specified listeners from the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DeleteLoadBalancerListeners
@@ -200,7 +200,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def delete_load_balancer_policy(
         self, **kwargs: Unpack[DeleteLoadBalancerPolicyInputTypeDef]
-    ) -> RegionResults[DeleteLoadBalancerPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteLoadBalancerPolicyOutputTypeDef]:
         """Deletes the specified policy from the specified load balancer. This policy
         must not be enabled for any listeners.
 
@@ -210,7 +210,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def deregister_instances_from_load_balancer(
         self, **kwargs: Unpack[DeregisterEndPointsInputTypeDef]
-    ) -> RegionResults[DeregisterEndPointsOutputTypeDef]:
+    ) -> TargetResults[DeregisterEndPointsOutputTypeDef]:
         """Deregisters the specified instances from the specified load balancer.
         After the instance is deregistered, it no longer receives traffic from the
         load balancer.
@@ -221,7 +221,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_account_limits(
         self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Describes the current Elastic Load Balancing resource limits for your AWS
         account.
 
@@ -231,7 +231,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_instance_health(
         self, **kwargs: Unpack[DescribeEndPointStateInputTypeDef]
-    ) -> RegionResults[DescribeEndPointStateOutputTypeDef]:
+    ) -> TargetResults[DescribeEndPointStateOutputTypeDef]:
         """Describes the state of the specified instances with respect to the
         specified load balancer. If no instances are specified, the call describes
         the state of all instances that are currently registered with the load
@@ -245,7 +245,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_load_balancer_attributes(
         self, **kwargs: Unpack[DescribeLoadBalancerAttributesInputTypeDef]
-    ) -> RegionResults[DescribeLoadBalancerAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerAttributesOutputTypeDef]:
         """Describes the attributes for the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancerAttributes
@@ -254,7 +254,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_load_balancer_policies(
         self, **kwargs: Unpack[DescribeLoadBalancerPoliciesInputTypeDef]
-    ) -> RegionResults[DescribeLoadBalancerPoliciesOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerPoliciesOutputTypeDef]:
         """Describes the specified policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeLoadBalancerPolicies
@@ -263,7 +263,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_load_balancer_policy_types(
         self, **kwargs: Unpack[DescribeLoadBalancerPolicyTypesInputTypeDef]
-    ) -> RegionResults[DescribeLoadBalancerPolicyTypesOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerPolicyTypesOutputTypeDef]:
         """Describes the specified load balancer policy types or all load balancer
         policy types.
 
@@ -273,7 +273,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_load_balancers(
         self, **kwargs: Unpack[DescribeAccessPointsInputTypeDef]
-    ) -> RegionResults[DescribeAccessPointsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccessPointsOutputTypeDef]:
         """Describes the specified the load balancers. If no load balancers are
         specified, the call describes all of your load balancers.
 
@@ -283,7 +283,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> RegionResults[DescribeTagsOutputTypeDef]:
+    ) -> TargetResults[DescribeTagsOutputTypeDef]:
         """Describes the tags associated with the specified load balancers.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/DescribeTags
@@ -292,7 +292,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def detach_load_balancer_from_subnets(
         self, **kwargs: Unpack[DetachLoadBalancerFromSubnetsInputTypeDef]
-    ) -> RegionResults[DetachLoadBalancerFromSubnetsOutputTypeDef]:
+    ) -> TargetResults[DetachLoadBalancerFromSubnetsOutputTypeDef]:
         """Removes the specified subnets from the set of configured subnets for the
         load balancer.
 
@@ -302,7 +302,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def disable_availability_zones_for_load_balancer(
         self, **kwargs: Unpack[RemoveAvailabilityZonesInputTypeDef]
-    ) -> RegionResults[RemoveAvailabilityZonesOutputTypeDef]:
+    ) -> TargetResults[RemoveAvailabilityZonesOutputTypeDef]:
         """Removes the specified Availability Zones from the set of Availability
         Zones for the specified load balancer in EC2-Classic or a default VPC.
 
@@ -312,7 +312,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def enable_availability_zones_for_load_balancer(
         self, **kwargs: Unpack[AddAvailabilityZonesInputTypeDef]
-    ) -> RegionResults[AddAvailabilityZonesOutputTypeDef]:
+    ) -> TargetResults[AddAvailabilityZonesOutputTypeDef]:
         """Adds the specified Availability Zones to the set of Availability Zones for
         the specified load balancer in EC2-Classic or a default VPC.
 
@@ -322,7 +322,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def modify_load_balancer_attributes(
         self, **kwargs: Unpack[ModifyLoadBalancerAttributesInputTypeDef]
-    ) -> RegionResults[ModifyLoadBalancerAttributesOutputTypeDef]:
+    ) -> TargetResults[ModifyLoadBalancerAttributesOutputTypeDef]:
         """Modifies the attributes of the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/ModifyLoadBalancerAttributes
@@ -331,7 +331,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def register_instances_with_load_balancer(
         self, **kwargs: Unpack[RegisterEndPointsInputTypeDef]
-    ) -> RegionResults[RegisterEndPointsOutputTypeDef]:
+    ) -> TargetResults[RegisterEndPointsOutputTypeDef]:
         """Adds the specified instances to the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/RegisterInstancesWithLoadBalancer
@@ -340,7 +340,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> RegionResults[RemoveTagsOutputTypeDef]:
+    ) -> TargetResults[RemoveTagsOutputTypeDef]:
         """Removes one or more tags from the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancing-2012-06-01/RemoveTags
@@ -349,7 +349,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def set_load_balancer_listener_ssl_certificate(
         self, **kwargs: Unpack[SetLoadBalancerListenerSSLCertificateInputTypeDef]
-    ) -> RegionResults[SetLoadBalancerListenerSSLCertificateOutputTypeDef]:
+    ) -> TargetResults[SetLoadBalancerListenerSSLCertificateOutputTypeDef]:
         """Sets the certificate that terminates the specified listener's SSL
         connections. The specified certificate replaces any prior certificate that
         was used on the same load balancer and port.
@@ -360,7 +360,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def set_load_balancer_policies_for_backend_server(
         self, **kwargs: Unpack[SetLoadBalancerPoliciesForBackendServerInputTypeDef]
-    ) -> RegionResults[SetLoadBalancerPoliciesForBackendServerOutputTypeDef]:
+    ) -> TargetResults[SetLoadBalancerPoliciesForBackendServerOutputTypeDef]:
         """Replaces the set of policies associated with the specified port on which
         the EC2 instance is listening with a new set of policies. At this time,
         only the back-end server authentication policy type can be applied to the
@@ -373,7 +373,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
 
     def set_load_balancer_policies_of_listener(
         self, **kwargs: Unpack[SetLoadBalancerPoliciesOfListenerInputTypeDef]
-    ) -> RegionResults[SetLoadBalancerPoliciesOfListenerOutputTypeDef]:
+    ) -> TargetResults[SetLoadBalancerPoliciesOfListenerOutputTypeDef]:
         """Replaces the current set of policies for the specified load balancer port
         with the specified set of policies.
 
@@ -388,7 +388,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,7 +412,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccessPointsInputTypeDef],
-    ) -> RegionResults[DescribeAccessPointsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccessPointsOutputTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -468,7 +468,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AnyInstanceInService.
 
         Polls DescribeInstanceHealth in every target at once, every 15 seconds and
@@ -487,7 +487,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceDeregistered.
 
         Polls DescribeInstanceHealth in every target at once, every 15 seconds and
@@ -506,7 +506,7 @@ class MultiRegionElasticLoadBalancing(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndPointStateInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceInService.
 
         Polls DescribeInstanceHealth in every target at once, every 15 seconds and

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -140,7 +140,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def add_listener_certificates(
         self, **kwargs: Unpack[AddListenerCertificatesInputTypeDef]
-    ) -> RegionResults[AddListenerCertificatesOutputTypeDef]:
+    ) -> TargetResults[AddListenerCertificatesOutputTypeDef]:
         """Adds the specified SSL server certificate to the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -150,7 +150,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds the specified tags to the specified Elastic Load Balancing resource.
         You can tag your Application Load Balancers, Network Load Balancers,
         Gateway Load Balancers, target groups, trust stores, listeners, and rules.
@@ -161,7 +161,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def add_trust_store_revocations(
         self, **kwargs: Unpack[AddTrustStoreRevocationsInputTypeDef]
-    ) -> RegionResults[AddTrustStoreRevocationsOutputTypeDef]:
+    ) -> TargetResults[AddTrustStoreRevocationsOutputTypeDef]:
         """Adds the specified revocation file to the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/AddTrustStoreRevocations
@@ -170,7 +170,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def create_listener(
         self, **kwargs: Unpack[CreateListenerInputTypeDef]
-    ) -> RegionResults[CreateListenerOutputTypeDef]:
+    ) -> TargetResults[CreateListenerOutputTypeDef]:
         """Creates a listener for the specified Application Load Balancer, Network
         Load Balancer, or Gateway Load Balancer.
 
@@ -180,7 +180,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def create_load_balancer(
         self, **kwargs: Unpack[CreateLoadBalancerInputTypeDef]
-    ) -> RegionResults[CreateLoadBalancerOutputTypeDef]:
+    ) -> TargetResults[CreateLoadBalancerOutputTypeDef]:
         """Creates an Application Load Balancer, Network Load Balancer, or Gateway
         Load Balancer.
 
@@ -190,7 +190,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleInputTypeDef]
-    ) -> RegionResults[CreateRuleOutputTypeDef]:
+    ) -> TargetResults[CreateRuleOutputTypeDef]:
         """Creates a rule for the specified listener. The listener must be associated
         with an Application Load Balancer.
 
@@ -200,7 +200,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def create_target_group(
         self, **kwargs: Unpack[CreateTargetGroupInputTypeDef]
-    ) -> RegionResults[CreateTargetGroupOutputTypeDef]:
+    ) -> TargetResults[CreateTargetGroupOutputTypeDef]:
         """Creates a target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/CreateTargetGroup
@@ -209,7 +209,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def create_trust_store(
         self, **kwargs: Unpack[CreateTrustStoreInputTypeDef]
-    ) -> RegionResults[CreateTrustStoreOutputTypeDef]:
+    ) -> TargetResults[CreateTrustStoreOutputTypeDef]:
         """Creates a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/CreateTrustStore
@@ -218,7 +218,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_listener(
         self, **kwargs: Unpack[DeleteListenerInputTypeDef]
-    ) -> RegionResults[DeleteListenerOutputTypeDef]:
+    ) -> TargetResults[DeleteListenerOutputTypeDef]:
         """Deletes the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteListener
@@ -227,7 +227,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_load_balancer(
         self, **kwargs: Unpack[DeleteLoadBalancerInputTypeDef]
-    ) -> RegionResults[DeleteLoadBalancerOutputTypeDef]:
+    ) -> TargetResults[DeleteLoadBalancerOutputTypeDef]:
         """Deletes the specified Application Load Balancer, Network Load Balancer, or
         Gateway Load Balancer. Deleting a load balancer also deletes its
         listeners.
@@ -238,7 +238,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleInputTypeDef]
-    ) -> RegionResults[DeleteRuleOutputTypeDef]:
+    ) -> TargetResults[DeleteRuleOutputTypeDef]:
         """Deletes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteRule
@@ -247,7 +247,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_shared_trust_store_association(
         self, **kwargs: Unpack[DeleteSharedTrustStoreAssociationInputTypeDef]
-    ) -> RegionResults[DeleteSharedTrustStoreAssociationOutputTypeDef]:
+    ) -> TargetResults[DeleteSharedTrustStoreAssociationOutputTypeDef]:
         """Deletes a shared trust store association.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteSharedTrustStoreAssociation
@@ -256,7 +256,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_target_group(
         self, **kwargs: Unpack[DeleteTargetGroupInputTypeDef]
-    ) -> RegionResults[DeleteTargetGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteTargetGroupOutputTypeDef]:
         """Deletes the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteTargetGroup
@@ -265,7 +265,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def delete_trust_store(
         self, **kwargs: Unpack[DeleteTrustStoreInputTypeDef]
-    ) -> RegionResults[DeleteTrustStoreOutputTypeDef]:
+    ) -> TargetResults[DeleteTrustStoreOutputTypeDef]:
         """Deletes a trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DeleteTrustStore
@@ -274,7 +274,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def deregister_targets(
         self, **kwargs: Unpack[DeregisterTargetsInputTypeDef]
-    ) -> RegionResults[DeregisterTargetsOutputTypeDef]:
+    ) -> TargetResults[DeregisterTargetsOutputTypeDef]:
         """Deregisters the specified targets from the specified target group. After
         the targets are deregistered, they no longer receive traffic from the load
         balancer.
@@ -285,7 +285,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_account_limits(
         self, **kwargs: Unpack[DescribeAccountLimitsInputTypeDef]
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Describes the current Elastic Load Balancing resource limits for your
         Amazon Web Services account.
 
@@ -295,7 +295,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_capacity_reservation(
         self, **kwargs: Unpack[DescribeCapacityReservationInputTypeDef]
-    ) -> RegionResults[DescribeCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[DescribeCapacityReservationOutputTypeDef]:
         """Describes the capacity reservation status for the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeCapacityReservation
@@ -304,7 +304,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_listener_attributes(
         self, **kwargs: Unpack[DescribeListenerAttributesInputTypeDef]
-    ) -> RegionResults[DescribeListenerAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeListenerAttributesOutputTypeDef]:
         """Describes the attributes for the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeListenerAttributes
@@ -313,7 +313,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_listener_certificates(
         self, **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef]
-    ) -> RegionResults[DescribeListenerCertificatesOutputTypeDef]:
+    ) -> TargetResults[DescribeListenerCertificatesOutputTypeDef]:
         """Describes the default certificate and the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -323,7 +323,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_listeners(
         self, **kwargs: Unpack[DescribeListenersInputTypeDef]
-    ) -> RegionResults[DescribeListenersOutputTypeDef]:
+    ) -> TargetResults[DescribeListenersOutputTypeDef]:
         """Describes the specified listeners or the listeners for the specified
         Application Load Balancer, Network Load Balancer, or Gateway Load
         Balancer. You must specify either a load balancer or one or more
@@ -335,7 +335,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_load_balancer_attributes(
         self, **kwargs: Unpack[DescribeLoadBalancerAttributesInputTypeDef]
-    ) -> RegionResults[DescribeLoadBalancerAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancerAttributesOutputTypeDef]:
         """Describes the attributes for the specified Application Load Balancer,
         Network Load Balancer, or Gateway Load Balancer.
 
@@ -345,7 +345,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_load_balancers(
         self, **kwargs: Unpack[DescribeLoadBalancersInputTypeDef]
-    ) -> RegionResults[DescribeLoadBalancersOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancersOutputTypeDef]:
         """Describes the specified load balancers or all of your load balancers.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeLoadBalancers
@@ -354,7 +354,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_rules(
         self, **kwargs: Unpack[DescribeRulesInputTypeDef]
-    ) -> RegionResults[DescribeRulesOutputTypeDef]:
+    ) -> TargetResults[DescribeRulesOutputTypeDef]:
         """Describes the specified rules or the rules for the specified listener. You
         must specify either a listener or rules.
 
@@ -364,7 +364,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_ssl_policies(
         self, **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef]
-    ) -> RegionResults[DescribeSSLPoliciesOutputTypeDef]:
+    ) -> TargetResults[DescribeSSLPoliciesOutputTypeDef]:
         """Describes the specified policies or all policies used for SSL negotiation.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeSSLPolicies
@@ -373,7 +373,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> RegionResults[DescribeTagsOutputTypeDef]:
+    ) -> TargetResults[DescribeTagsOutputTypeDef]:
         """Describes the tags for the specified Elastic Load Balancing resources. You
         can describe the tags for one or more Application Load Balancers, Network
         Load Balancers, Gateway Load Balancers, target groups, listeners, or
@@ -385,7 +385,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_target_group_attributes(
         self, **kwargs: Unpack[DescribeTargetGroupAttributesInputTypeDef]
-    ) -> RegionResults[DescribeTargetGroupAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeTargetGroupAttributesOutputTypeDef]:
         """Describes the attributes for the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetGroupAttributes
@@ -394,7 +394,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_target_groups(
         self, **kwargs: Unpack[DescribeTargetGroupsInputTypeDef]
-    ) -> RegionResults[DescribeTargetGroupsOutputTypeDef]:
+    ) -> TargetResults[DescribeTargetGroupsOutputTypeDef]:
         """Describes the specified target groups or all of your target groups. By
         default, all target groups are described. Alternatively, you can specify
         one of the following to filter the results: the ARN of the load balancer,
@@ -407,7 +407,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_target_health(
         self, **kwargs: Unpack[DescribeTargetHealthInputTypeDef]
-    ) -> RegionResults[DescribeTargetHealthOutputTypeDef]:
+    ) -> TargetResults[DescribeTargetHealthOutputTypeDef]:
         """Describes the health of the specified targets or all of your targets.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTargetHealth
@@ -416,7 +416,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_trust_store_associations(
         self, **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef]
-    ) -> RegionResults[DescribeTrustStoreAssociationsOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoreAssociationsOutputTypeDef]:
         """Describes all resources associated with the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStoreAssociations
@@ -425,7 +425,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_trust_store_revocations(
         self, **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef]
-    ) -> RegionResults[DescribeTrustStoreRevocationsOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoreRevocationsOutputTypeDef]:
         """Describes the revocation files in use by the specified trust store or
         revocation files.
 
@@ -435,7 +435,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def describe_trust_stores(
         self, **kwargs: Unpack[DescribeTrustStoresInputTypeDef]
-    ) -> RegionResults[DescribeTrustStoresOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoresOutputTypeDef]:
         """Describes all trust stores for the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/DescribeTrustStores
@@ -444,7 +444,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> RegionResults[GetResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Retrieves the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetResourcePolicy
@@ -453,7 +453,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def get_trust_store_ca_certificates_bundle(
         self, **kwargs: Unpack[GetTrustStoreCaCertificatesBundleInputTypeDef]
-    ) -> RegionResults[GetTrustStoreCaCertificatesBundleOutputTypeDef]:
+    ) -> TargetResults[GetTrustStoreCaCertificatesBundleOutputTypeDef]:
         """Retrieves the ca certificate bundle.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetTrustStoreCaCertificatesBundle
@@ -462,7 +462,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def get_trust_store_revocation_content(
         self, **kwargs: Unpack[GetTrustStoreRevocationContentInputTypeDef]
-    ) -> RegionResults[GetTrustStoreRevocationContentOutputTypeDef]:
+    ) -> TargetResults[GetTrustStoreRevocationContentOutputTypeDef]:
         """Retrieves the specified revocation file.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/GetTrustStoreRevocationContent
@@ -471,7 +471,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_capacity_reservation(
         self, **kwargs: Unpack[ModifyCapacityReservationInputTypeDef]
-    ) -> RegionResults[ModifyCapacityReservationOutputTypeDef]:
+    ) -> TargetResults[ModifyCapacityReservationOutputTypeDef]:
         """Modifies the capacity reservation of the specified load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyCapacityReservation
@@ -480,7 +480,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_ip_pools(
         self, **kwargs: Unpack[ModifyIpPoolsInputTypeDef]
-    ) -> RegionResults[ModifyIpPoolsOutputTypeDef]:
+    ) -> TargetResults[ModifyIpPoolsOutputTypeDef]:
         """[Application Load Balancers] Modify the IP pool associated to a load
         balancer.
 
@@ -490,7 +490,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_listener(
         self, **kwargs: Unpack[ModifyListenerInputTypeDef]
-    ) -> RegionResults[ModifyListenerOutputTypeDef]:
+    ) -> TargetResults[ModifyListenerOutputTypeDef]:
         """Replaces the specified properties of the specified listener. Any
         properties that you do not specify remain unchanged.
 
@@ -500,7 +500,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_listener_attributes(
         self, **kwargs: Unpack[ModifyListenerAttributesInputTypeDef]
-    ) -> RegionResults[ModifyListenerAttributesOutputTypeDef]:
+    ) -> TargetResults[ModifyListenerAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyListenerAttributes
@@ -509,7 +509,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_load_balancer_attributes(
         self, **kwargs: Unpack[ModifyLoadBalancerAttributesInputTypeDef]
-    ) -> RegionResults[ModifyLoadBalancerAttributesOutputTypeDef]:
+    ) -> TargetResults[ModifyLoadBalancerAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified Application Load
         Balancer, Network Load Balancer, or Gateway Load Balancer.
 
@@ -519,7 +519,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_rule(
         self, **kwargs: Unpack[ModifyRuleInputTypeDef]
-    ) -> RegionResults[ModifyRuleOutputTypeDef]:
+    ) -> TargetResults[ModifyRuleOutputTypeDef]:
         """Replaces the specified properties of the specified rule. Any properties
         that you do not specify are unchanged.
 
@@ -529,7 +529,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_target_group(
         self, **kwargs: Unpack[ModifyTargetGroupInputTypeDef]
-    ) -> RegionResults[ModifyTargetGroupOutputTypeDef]:
+    ) -> TargetResults[ModifyTargetGroupOutputTypeDef]:
         """Modifies the health checks used when evaluating the health state of the
         targets in the specified target group.
 
@@ -539,7 +539,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_target_group_attributes(
         self, **kwargs: Unpack[ModifyTargetGroupAttributesInputTypeDef]
-    ) -> RegionResults[ModifyTargetGroupAttributesOutputTypeDef]:
+    ) -> TargetResults[ModifyTargetGroupAttributesOutputTypeDef]:
         """Modifies the specified attributes of the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyTargetGroupAttributes
@@ -548,7 +548,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def modify_trust_store(
         self, **kwargs: Unpack[ModifyTrustStoreInputTypeDef]
-    ) -> RegionResults[ModifyTrustStoreOutputTypeDef]:
+    ) -> TargetResults[ModifyTrustStoreOutputTypeDef]:
         """Update the ca certificate bundle for the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/ModifyTrustStore
@@ -557,7 +557,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def register_targets(
         self, **kwargs: Unpack[RegisterTargetsInputTypeDef]
-    ) -> RegionResults[RegisterTargetsOutputTypeDef]:
+    ) -> TargetResults[RegisterTargetsOutputTypeDef]:
         """Registers the specified targets with the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/RegisterTargets
@@ -566,7 +566,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def remove_listener_certificates(
         self, **kwargs: Unpack[RemoveListenerCertificatesInputTypeDef]
-    ) -> RegionResults[RemoveListenerCertificatesOutputTypeDef]:
+    ) -> TargetResults[RemoveListenerCertificatesOutputTypeDef]:
         """Removes the specified certificate from the certificate list for the
         specified HTTPS or TLS listener.
 
@@ -576,7 +576,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> RegionResults[RemoveTagsOutputTypeDef]:
+    ) -> TargetResults[RemoveTagsOutputTypeDef]:
         """Removes the specified tags from the specified Elastic Load Balancing
         resources. You can remove the tags for one or more Application Load
         Balancers, Network Load Balancers, Gateway Load Balancers, target groups,
@@ -588,7 +588,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def remove_trust_store_revocations(
         self, **kwargs: Unpack[RemoveTrustStoreRevocationsInputTypeDef]
-    ) -> RegionResults[RemoveTrustStoreRevocationsOutputTypeDef]:
+    ) -> TargetResults[RemoveTrustStoreRevocationsOutputTypeDef]:
         """Removes the specified revocation file from the specified trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/RemoveTrustStoreRevocations
@@ -597,7 +597,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def set_ip_address_type(
         self, **kwargs: Unpack[SetIpAddressTypeInputTypeDef]
-    ) -> RegionResults[SetIpAddressTypeOutputTypeDef]:
+    ) -> TargetResults[SetIpAddressTypeOutputTypeDef]:
         """Sets the type of IP addresses used by the subnets of the specified load
         balancer.
 
@@ -607,7 +607,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def set_rule_priorities(
         self, **kwargs: Unpack[SetRulePrioritiesInputTypeDef]
-    ) -> RegionResults[SetRulePrioritiesOutputTypeDef]:
+    ) -> TargetResults[SetRulePrioritiesOutputTypeDef]:
         """Sets the priorities of the specified rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/SetRulePriorities
@@ -616,7 +616,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def set_security_groups(
         self, **kwargs: Unpack[SetSecurityGroupsInputTypeDef]
-    ) -> RegionResults[SetSecurityGroupsOutputTypeDef]:
+    ) -> TargetResults[SetSecurityGroupsOutputTypeDef]:
         """Associates the specified security groups with the specified Application
         Load Balancer or Network Load Balancer. The specified security groups
         override the previously associated security groups.
@@ -627,7 +627,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
 
     def set_subnets(
         self, **kwargs: Unpack[SetSubnetsInputTypeDef]
-    ) -> RegionResults[SetSubnetsOutputTypeDef]:
+    ) -> TargetResults[SetSubnetsOutputTypeDef]:
         """Enables the Availability Zones for the specified public subnets for the
         specified Application Load Balancer, Network Load Balancer or Gateway Load
         Balancer. The specified subnets replace the previously enabled subnets.
@@ -643,7 +643,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountLimitsInputTypeDef],
-    ) -> RegionResults[DescribeAccountLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsOutputTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,7 +667,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeListenerCertificatesInputTypeDef],
-    ) -> RegionResults[DescribeListenerCertificatesOutputTypeDef]:
+    ) -> TargetResults[DescribeListenerCertificatesOutputTypeDef]:
         """Every page of DescribeListenerCertificates in every target, merged per
         target (botocore's build_full_result).
 
@@ -691,7 +691,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeListenersInputTypeDef],
-    ) -> RegionResults[DescribeListenersOutputTypeDef]:
+    ) -> TargetResults[DescribeListenersOutputTypeDef]:
         """Every page of DescribeListeners in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,7 +717,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> RegionResults[DescribeLoadBalancersOutputTypeDef]:
+    ) -> TargetResults[DescribeLoadBalancersOutputTypeDef]:
         """Every page of DescribeLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -740,7 +740,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRulesInputTypeDef],
-    ) -> RegionResults[DescribeRulesOutputTypeDef]:
+    ) -> TargetResults[DescribeRulesOutputTypeDef]:
         """Every page of DescribeRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -764,7 +764,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSSLPoliciesInputTypeDef],
-    ) -> RegionResults[DescribeSSLPoliciesOutputTypeDef]:
+    ) -> TargetResults[DescribeSSLPoliciesOutputTypeDef]:
         """Every page of DescribeSSLPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -787,7 +787,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTargetGroupsInputTypeDef],
-    ) -> RegionResults[DescribeTargetGroupsOutputTypeDef]:
+    ) -> TargetResults[DescribeTargetGroupsOutputTypeDef]:
         """Every page of DescribeTargetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -814,7 +814,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrustStoreAssociationsInputTypeDef],
-    ) -> RegionResults[DescribeTrustStoreAssociationsOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoreAssociationsOutputTypeDef]:
         """Every page of DescribeTrustStoreAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -837,7 +837,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrustStoreRevocationsInputTypeDef],
-    ) -> RegionResults[DescribeTrustStoreRevocationsOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoreRevocationsOutputTypeDef]:
         """Every page of DescribeTrustStoreRevocations in every target, merged per
         target (botocore's build_full_result).
 
@@ -861,7 +861,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrustStoresInputTypeDef],
-    ) -> RegionResults[DescribeTrustStoresOutputTypeDef]:
+    ) -> TargetResults[DescribeTrustStoresOutputTypeDef]:
         """Every page of DescribeTrustStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1055,7 +1055,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LoadBalancerAvailable.
 
         Polls DescribeLoadBalancers in every target at once, every 15 seconds and
@@ -1074,7 +1074,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LoadBalancerExists.
 
         Polls DescribeLoadBalancers in every target at once, every 15 seconds and
@@ -1093,7 +1093,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeLoadBalancersInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LoadBalancersDeleted.
 
         Polls DescribeLoadBalancers in every target at once, every 15 seconds and
@@ -1112,7 +1112,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TargetDeregistered.
 
         Polls DescribeTargetHealth in every target at once, every 15 seconds and
@@ -1131,7 +1131,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTargetHealthInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TargetInService.
 
         Polls DescribeTargetHealth in every target at once, every 15 seconds and

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def associate_feed(
         self, **kwargs: Unpack[AssociateFeedRequestTypeDef]
-    ) -> RegionResults[AssociateFeedResponseTypeDef]:
+    ) -> TargetResults[AssociateFeedResponseTypeDef]:
         """Associates a resource with the feed. The resource provides the input that
         Elemental Inference needs needs in order to perform an Elemental Inference
         feature, such as cropping video. You always provide the resource by
@@ -64,7 +64,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def create_feed(
         self, **kwargs: Unpack[CreateFeedRequestTypeDef]
-    ) -> RegionResults[CreateFeedResponseTypeDef]:
+    ) -> TargetResults[CreateFeedResponseTypeDef]:
         """Creates a feed. The feed is the target for live streams being sent by the
         calling application. An example of a calling application is AWS Elemental
         MediaLive. After you create the feed, you can associate a resource with
@@ -76,7 +76,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def delete_feed(
         self, **kwargs: Unpack[DeleteFeedRequestTypeDef]
-    ) -> RegionResults[DeleteFeedResponseTypeDef]:
+    ) -> TargetResults[DeleteFeedResponseTypeDef]:
         """Deletes the specified feed. The feed can be deleted at any time.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteFeed
@@ -85,7 +85,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def disassociate_feed(
         self, **kwargs: Unpack[DisassociateFeedRequestTypeDef]
-    ) -> RegionResults[DisassociateFeedResponseTypeDef]:
+    ) -> TargetResults[DisassociateFeedResponseTypeDef]:
         """Releases the resource (for example, an MediaLive channel) that is
         associated with this feed. The outputs in the feed become disabled.
 
@@ -95,7 +95,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def get_feed(
         self, **kwargs: Unpack[GetFeedRequestTypeDef]
-    ) -> RegionResults[GetFeedResponseTypeDef]:
+    ) -> TargetResults[GetFeedResponseTypeDef]:
         """Retrieves information about the specified feed.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFeed
@@ -104,7 +104,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def list_feeds(
         self, **kwargs: Unpack[ListFeedsRequestTypeDef]
-    ) -> RegionResults[ListFeedsResponseTypeDef]:
+    ) -> TargetResults[ListFeedsResponseTypeDef]:
         """Displays a list of feeds that belong to this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFeeds
@@ -113,7 +113,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags that are on an Elemental Inference resource in the current
         region.
 
@@ -123,7 +123,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to the resource identified by the specified
         resourceArn in the current region. If existing tags on a resource are not
         specified in the request parameters, they are not changed. When a resource
@@ -135,7 +135,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from the specified resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UntagResource
@@ -144,7 +144,7 @@ class MultiRegionElementalInference(MultiRegionClient):
 
     def update_feed(
         self, **kwargs: Unpack[UpdateFeedRequestTypeDef]
-    ) -> RegionResults[UpdateFeedResponseTypeDef]:
+    ) -> TargetResults[UpdateFeedResponseTypeDef]:
         """Updates the name and/or outputs in a feed.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateFeed
@@ -158,7 +158,7 @@ class MultiRegionElementalInference(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFeedsRequestTypeDef],
-    ) -> RegionResults[ListFeedsResponseTypeDef]:
+    ) -> TargetResults[ListFeedsResponseTypeDef]:
         """Every page of ListFeeds in every target, merged per target (botocore's
         build_full_result).
 
@@ -196,7 +196,7 @@ class MultiRegionElementalInference(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFeedRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Feed is deleted
 
         Polls GetFeed in every target at once, every 3 seconds and at most 40

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def add_instance_fleet(
         self, **kwargs: Unpack[AddInstanceFleetInputTypeDef]
-    ) -> RegionResults[AddInstanceFleetOutputTypeDef]:
+    ) -> TargetResults[AddInstanceFleetOutputTypeDef]:
         """Adds an instance fleet to a running cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/AddInstanceFleet
@@ -160,7 +160,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def add_instance_groups(
         self, **kwargs: Unpack[AddInstanceGroupsInputTypeDef]
-    ) -> RegionResults[AddInstanceGroupsOutputTypeDef]:
+    ) -> TargetResults[AddInstanceGroupsOutputTypeDef]:
         """Adds one or more instance groups to a running cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/AddInstanceGroups
@@ -169,7 +169,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def add_job_flow_steps(
         self, **kwargs: Unpack[AddJobFlowStepsInputTypeDef]
-    ) -> RegionResults[AddJobFlowStepsOutputTypeDef]:
+    ) -> TargetResults[AddJobFlowStepsOutputTypeDef]:
         """AddJobFlowSteps adds new steps to a running cluster. A maximum of 256
         steps are allowed in each job flow.
 
@@ -179,7 +179,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds tags to an Amazon EMR resource, such as a cluster or an Amazon EMR
         Studio. Tags make it easier to associate resources in various ways, such
         as grouping clusters to track your Amazon EMR resource allocation costs.
@@ -191,7 +191,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def cancel_steps(
         self, **kwargs: Unpack[CancelStepsInputTypeDef]
-    ) -> RegionResults[CancelStepsOutputTypeDef]:
+    ) -> TargetResults[CancelStepsOutputTypeDef]:
         """Cancels a pending step or steps in a running cluster. Available only in
         Amazon EMR versions 4.8.0 and later, excluding version 5.0.0. A maximum of
         256 steps are allowed in each CancelSteps request. CancelSteps is
@@ -207,7 +207,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def create_persistent_app_ui(
         self, **kwargs: Unpack[CreatePersistentAppUIInputTypeDef]
-    ) -> RegionResults[CreatePersistentAppUIOutputTypeDef]:
+    ) -> TargetResults[CreatePersistentAppUIOutputTypeDef]:
         """Creates a persistent application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/CreatePersistentAppUI
@@ -216,7 +216,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def create_security_configuration(
         self, **kwargs: Unpack[CreateSecurityConfigurationInputTypeDef]
-    ) -> RegionResults[CreateSecurityConfigurationOutputTypeDef]:
+    ) -> TargetResults[CreateSecurityConfigurationOutputTypeDef]:
         """Creates a security configuration, which is stored in the service and can
         be specified when a cluster is created.
 
@@ -226,7 +226,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def create_studio(
         self, **kwargs: Unpack[CreateStudioInputTypeDef]
-    ) -> RegionResults[CreateStudioOutputTypeDef]:
+    ) -> TargetResults[CreateStudioOutputTypeDef]:
         """Creates a new Amazon EMR Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/CreateStudio
@@ -235,7 +235,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def create_studio_session_mapping(
         self, **kwargs: Unpack[CreateStudioSessionMappingInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Maps a user or group to the Amazon EMR Studio specified by StudioId, and
         applies a session policy to refine Studio permissions for that user or
         group. Use CreateStudioSessionMapping to assign users to a Studio when you
@@ -249,7 +249,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def delete_security_configuration(
         self, **kwargs: Unpack[DeleteSecurityConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteSecurityConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteSecurityConfigurationOutputTypeDef]:
         """Deletes a security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteSecurityConfiguration
@@ -258,7 +258,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def delete_studio(
         self, **kwargs: Unpack[DeleteStudioInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes an Amazon EMR Studio from the Studio metadata store.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteStudio
@@ -267,7 +267,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def delete_studio_session_mapping(
         self, **kwargs: Unpack[DeleteStudioSessionMappingInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a user or group from an Amazon EMR Studio.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DeleteStudioSessionMapping
@@ -276,7 +276,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterInputTypeDef]
-    ) -> RegionResults[DescribeClusterOutputTypeDef]:
+    ) -> TargetResults[DescribeClusterOutputTypeDef]:
         """Provides cluster-level details including status, hardware and software
         configuration, VPC settings, and so on.
 
@@ -287,7 +287,7 @@ class MultiRegionEMR(MultiRegionClient):
     @deprecated("DescribeJobFlows is deprecated.")
     def describe_job_flows(
         self, **kwargs: Unpack[DescribeJobFlowsInputTypeDef]
-    ) -> RegionResults[DescribeJobFlowsOutputTypeDef]:
+    ) -> TargetResults[DescribeJobFlowsOutputTypeDef]:
         """This API is no longer supported and will eventually be removed. We
         recommend you use ListClusters, DescribeCluster, ListSteps,
         ListInstanceGroups and ListBootstrapActions instead.
@@ -298,7 +298,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_notebook_execution(
         self, **kwargs: Unpack[DescribeNotebookExecutionInputTypeDef]
-    ) -> RegionResults[DescribeNotebookExecutionOutputTypeDef]:
+    ) -> TargetResults[DescribeNotebookExecutionOutputTypeDef]:
         """Provides details of a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeNotebookExecution
@@ -307,7 +307,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_persistent_app_ui(
         self, **kwargs: Unpack[DescribePersistentAppUIInputTypeDef]
-    ) -> RegionResults[DescribePersistentAppUIOutputTypeDef]:
+    ) -> TargetResults[DescribePersistentAppUIOutputTypeDef]:
         """Describes a persistent application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribePersistentAppUI
@@ -316,7 +316,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_release_label(
         self, **kwargs: Unpack[DescribeReleaseLabelInputTypeDef]
-    ) -> RegionResults[DescribeReleaseLabelOutputTypeDef]:
+    ) -> TargetResults[DescribeReleaseLabelOutputTypeDef]:
         """Provides Amazon EMR release label details, such as the releases available
         the Region where the API request is run, and the available applications
         for a specific Amazon EMR release label. Can also list Amazon EMR releases
@@ -328,7 +328,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_security_configuration(
         self, **kwargs: Unpack[DescribeSecurityConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeSecurityConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeSecurityConfigurationOutputTypeDef]:
         """Provides the details of a security configuration by returning the
         configuration JSON.
 
@@ -338,7 +338,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_step(
         self, **kwargs: Unpack[DescribeStepInputTypeDef]
-    ) -> RegionResults[DescribeStepOutputTypeDef]:
+    ) -> TargetResults[DescribeStepOutputTypeDef]:
         """Provides more detail about the cluster step.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/DescribeStep
@@ -347,7 +347,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def describe_studio(
         self, **kwargs: Unpack[DescribeStudioInputTypeDef]
-    ) -> RegionResults[DescribeStudioOutputTypeDef]:
+    ) -> TargetResults[DescribeStudioOutputTypeDef]:
         """Returns details for the specified Amazon EMR Studio including ID, Name,
         VPC, Studio access URL, and so on.
 
@@ -357,7 +357,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_auto_termination_policy(
         self, **kwargs: Unpack[GetAutoTerminationPolicyInputTypeDef]
-    ) -> RegionResults[GetAutoTerminationPolicyOutputTypeDef]:
+    ) -> TargetResults[GetAutoTerminationPolicyOutputTypeDef]:
         """Returns the auto-termination policy for an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetAutoTerminationPolicy
@@ -366,7 +366,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_block_public_access_configuration(
         self,
-    ) -> RegionResults[GetBlockPublicAccessConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBlockPublicAccessConfigurationOutputTypeDef]:
         """Returns the Amazon EMR block public access configuration for your Amazon
         Web Services account in the current Region. For more information see
         Configure Block Public Access for Amazon EMR in the Amazon EMR Management
@@ -378,7 +378,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_cluster_session_credentials(
         self, **kwargs: Unpack[GetClusterSessionCredentialsInputTypeDef]
-    ) -> RegionResults[GetClusterSessionCredentialsOutputTypeDef]:
+    ) -> TargetResults[GetClusterSessionCredentialsOutputTypeDef]:
         """Provides temporary, HTTP basic credentials that are associated with a
         given runtime IAM role and used by a cluster with fine-grained access
         control activated. You can use these credentials to connect to cluster
@@ -390,7 +390,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_managed_scaling_policy(
         self, **kwargs: Unpack[GetManagedScalingPolicyInputTypeDef]
-    ) -> RegionResults[GetManagedScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[GetManagedScalingPolicyOutputTypeDef]:
         """Fetches the attached managed scaling policy for an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetManagedScalingPolicy
@@ -399,7 +399,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_on_cluster_app_ui_presigned_url(
         self, **kwargs: Unpack[GetOnClusterAppUIPresignedURLInputTypeDef]
-    ) -> RegionResults[GetOnClusterAppUIPresignedURLOutputTypeDef]:
+    ) -> TargetResults[GetOnClusterAppUIPresignedURLOutputTypeDef]:
         """The presigned URL properties for the cluster's application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetOnClusterAppUIPresignedURL
@@ -408,7 +408,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_persistent_app_ui_presigned_url(
         self, **kwargs: Unpack[GetPersistentAppUIPresignedURLInputTypeDef]
-    ) -> RegionResults[GetPersistentAppUIPresignedURLOutputTypeDef]:
+    ) -> TargetResults[GetPersistentAppUIPresignedURLOutputTypeDef]:
         """The presigned URL properties for the cluster's application user interface.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetPersistentAppUIPresignedURL
@@ -417,7 +417,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def get_studio_session_mapping(
         self, **kwargs: Unpack[GetStudioSessionMappingInputTypeDef]
-    ) -> RegionResults[GetStudioSessionMappingOutputTypeDef]:
+    ) -> TargetResults[GetStudioSessionMappingOutputTypeDef]:
         """Fetches mapping details for the specified Amazon EMR Studio and identity
         (user or group).
 
@@ -427,7 +427,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_bootstrap_actions(
         self, **kwargs: Unpack[ListBootstrapActionsInputTypeDef]
-    ) -> RegionResults[ListBootstrapActionsOutputTypeDef]:
+    ) -> TargetResults[ListBootstrapActionsOutputTypeDef]:
         """Provides information about the bootstrap actions associated with a
         cluster.
 
@@ -437,7 +437,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersInputTypeDef]
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Provides the status of all clusters visible to this Amazon Web Services
         account. Allows you to filter the list of clusters based on certain
         criteria; for example, filtering by cluster creation date and time or by
@@ -451,7 +451,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_instance_fleets(
         self, **kwargs: Unpack[ListInstanceFleetsInputTypeDef]
-    ) -> RegionResults[ListInstanceFleetsOutputTypeDef]:
+    ) -> TargetResults[ListInstanceFleetsOutputTypeDef]:
         """Lists all available details about the instance fleets in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceFleets
@@ -460,7 +460,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_instance_groups(
         self, **kwargs: Unpack[ListInstanceGroupsInputTypeDef]
-    ) -> RegionResults[ListInstanceGroupsOutputTypeDef]:
+    ) -> TargetResults[ListInstanceGroupsOutputTypeDef]:
         """Provides all available details about the instance groups in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListInstanceGroups
@@ -469,7 +469,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesInputTypeDef]
-    ) -> RegionResults[ListInstancesOutputTypeDef]:
+    ) -> TargetResults[ListInstancesOutputTypeDef]:
         """Provides information for all active Amazon EC2 instances and Amazon EC2
         instances terminated in the last 30 days, up to a maximum of 2,000. Amazon
         EC2 instances in any of the following states are considered active:
@@ -481,7 +481,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_notebook_executions(
         self, **kwargs: Unpack[ListNotebookExecutionsInputTypeDef]
-    ) -> RegionResults[ListNotebookExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookExecutionsOutputTypeDef]:
         """Provides summaries of all notebook executions. You can filter the list
         based on multiple criteria such as status, time range, and editor id.
         Returns a maximum of 50 notebook executions and a marker to track the
@@ -494,7 +494,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_release_labels(
         self, **kwargs: Unpack[ListReleaseLabelsInputTypeDef]
-    ) -> RegionResults[ListReleaseLabelsOutputTypeDef]:
+    ) -> TargetResults[ListReleaseLabelsOutputTypeDef]:
         """Retrieves release labels of Amazon EMR services in the Region where the
         API is called.
 
@@ -504,7 +504,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_security_configurations(
         self, **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef]
-    ) -> RegionResults[ListSecurityConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListSecurityConfigurationsOutputTypeDef]:
         """Lists all the security configurations visible to this account, providing
         their creation dates and times, and their names. This call returns a
         maximum of 50 clusters per call, but returns a marker to track the paging
@@ -516,7 +516,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_steps(
         self, **kwargs: Unpack[ListStepsInputTypeDef]
-    ) -> RegionResults[ListStepsOutputTypeDef]:
+    ) -> TargetResults[ListStepsOutputTypeDef]:
         """Provides a list of steps for the cluster in reverse order unless you
         specify stepIds with the request or filter by StepStates. You can specify
         a maximum of 10 stepIDs. The CLI automatically paginates results to return
@@ -530,7 +530,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_studio_session_mappings(
         self, **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef]
-    ) -> RegionResults[ListStudioSessionMappingsOutputTypeDef]:
+    ) -> TargetResults[ListStudioSessionMappingsOutputTypeDef]:
         """Returns a list of all user or group session mappings for the Amazon EMR
         Studio specified by StudioId.
 
@@ -540,7 +540,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_studios(
         self, **kwargs: Unpack[ListStudiosInputTypeDef]
-    ) -> RegionResults[ListStudiosOutputTypeDef]:
+    ) -> TargetResults[ListStudiosOutputTypeDef]:
         """Returns a list of all Amazon EMR Studios associated with the Amazon Web
         Services account. The list includes details such as ID, Studio Access URL,
         and creation time for each Studio.
@@ -551,7 +551,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def list_supported_instance_types(
         self, **kwargs: Unpack[ListSupportedInstanceTypesInputTypeDef]
-    ) -> RegionResults[ListSupportedInstanceTypesOutputTypeDef]:
+    ) -> TargetResults[ListSupportedInstanceTypesOutputTypeDef]:
         """A list of the instance types that Amazon EMR supports. You can filter the
         list by Amazon Web Services Region and Amazon EMR release.
 
@@ -561,7 +561,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def modify_cluster(
         self, **kwargs: Unpack[ModifyClusterInputTypeDef]
-    ) -> RegionResults[ModifyClusterOutputTypeDef]:
+    ) -> TargetResults[ModifyClusterOutputTypeDef]:
         """Modifies the number of steps that can be executed concurrently for the
         cluster specified using ClusterID.
 
@@ -571,7 +571,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def modify_instance_fleet(
         self, **kwargs: Unpack[ModifyInstanceFleetInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies the target On-Demand and target Spot capacities for the instance
         fleet with the specified InstanceFleetID within the cluster specified
         using ClusterID. The call either succeeds or fails atomically.
@@ -582,7 +582,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def modify_instance_groups(
         self, **kwargs: Unpack[ModifyInstanceGroupsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """ModifyInstanceGroups modifies the number of nodes and configuration
         settings of an instance group. The input parameters include the new target
         instance count for the group and the instance group ID. The call will
@@ -594,7 +594,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def put_auto_scaling_policy(
         self, **kwargs: Unpack[PutAutoScalingPolicyInputTypeDef]
-    ) -> RegionResults[PutAutoScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[PutAutoScalingPolicyOutputTypeDef]:
         """Creates or updates an automatic scaling policy for a core instance group
         or task instance group in an Amazon EMR cluster. The automatic scaling
         policy defines how an instance group dynamically adds and terminates
@@ -606,7 +606,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def put_auto_termination_policy(
         self, **kwargs: Unpack[PutAutoTerminationPolicyInputTypeDef]
-    ) -> RegionResults[PutAutoTerminationPolicyOutputTypeDef]:
+    ) -> TargetResults[PutAutoTerminationPolicyOutputTypeDef]:
         """Auto-termination is supported in Amazon EMR releases 5.30.0 and 6.1.0 and
         later. For more information, see Using an auto-termination policy.
 
@@ -616,7 +616,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def put_block_public_access_configuration(
         self, **kwargs: Unpack[PutBlockPublicAccessConfigurationInputTypeDef]
-    ) -> RegionResults[PutBlockPublicAccessConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutBlockPublicAccessConfigurationOutputTypeDef]:
         """Creates or updates an Amazon EMR block public access configuration for
         your Amazon Web Services account in the current Region. For more
         information see Configure Block Public Access for Amazon EMR in the Amazon
@@ -628,7 +628,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def put_managed_scaling_policy(
         self, **kwargs: Unpack[PutManagedScalingPolicyInputTypeDef]
-    ) -> RegionResults[PutManagedScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[PutManagedScalingPolicyOutputTypeDef]:
         """Creates or updates a managed scaling policy for an Amazon EMR cluster. The
         managed scaling policy defines the limits for resources, such as Amazon
         EC2 instances that can be added or terminated from a cluster. The policy
@@ -641,7 +641,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def remove_auto_scaling_policy(
         self, **kwargs: Unpack[RemoveAutoScalingPolicyInputTypeDef]
-    ) -> RegionResults[RemoveAutoScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[RemoveAutoScalingPolicyOutputTypeDef]:
         """Removes an automatic scaling policy from a specified instance group within
         an Amazon EMR cluster.
 
@@ -651,7 +651,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def remove_auto_termination_policy(
         self, **kwargs: Unpack[RemoveAutoTerminationPolicyInputTypeDef]
-    ) -> RegionResults[RemoveAutoTerminationPolicyOutputTypeDef]:
+    ) -> TargetResults[RemoveAutoTerminationPolicyOutputTypeDef]:
         """Removes an auto-termination policy from an Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/RemoveAutoTerminationPolicy
@@ -660,7 +660,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def remove_managed_scaling_policy(
         self, **kwargs: Unpack[RemoveManagedScalingPolicyInputTypeDef]
-    ) -> RegionResults[RemoveManagedScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[RemoveManagedScalingPolicyOutputTypeDef]:
         """Removes a managed scaling policy from a specified Amazon EMR cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/RemoveManagedScalingPolicy
@@ -669,7 +669,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsInputTypeDef]
-    ) -> RegionResults[RemoveTagsOutputTypeDef]:
+    ) -> TargetResults[RemoveTagsOutputTypeDef]:
         """Removes tags from an Amazon EMR resource, such as a cluster or Amazon EMR
         Studio. Tags make it easier to associate resources in various ways, such
         as grouping clusters to track your Amazon EMR resource allocation costs.
@@ -681,7 +681,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def run_job_flow(
         self, **kwargs: Unpack[RunJobFlowInputTypeDef]
-    ) -> RegionResults[RunJobFlowOutputTypeDef]:
+    ) -> TargetResults[RunJobFlowOutputTypeDef]:
         """RunJobFlow creates and starts running a new cluster (job flow). The
         cluster runs the steps specified. After the steps complete, the cluster
         stops and the HDFS partition is lost. To prevent loss of data, configure
@@ -696,7 +696,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def set_keep_job_flow_alive_when_no_steps(
         self, **kwargs: Unpack[SetKeepJobFlowAliveWhenNoStepsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """You can use the SetKeepJobFlowAliveWhenNoSteps to configure a cluster (job
         flow) to terminate after the step execution, i.e., all your steps are
         executed. If you want a transient cluster that shuts down after the last
@@ -710,7 +710,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def set_termination_protection(
         self, **kwargs: Unpack[SetTerminationProtectionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """SetTerminationProtection locks a cluster (job flow) so the Amazon EC2
         instances in the cluster cannot be terminated by user intervention, an API
         call, or in the event of a job-flow error. The cluster still terminates
@@ -724,7 +724,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def set_unhealthy_node_replacement(
         self, **kwargs: Unpack[SetUnhealthyNodeReplacementInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specify whether to enable unhealthy node replacement, which lets Amazon
         EMR gracefully replace core nodes on a cluster if any nodes become
         unhealthy. For example, a node becomes unhealthy if disk usage is above
@@ -740,7 +740,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def set_visible_to_all_users(
         self, **kwargs: Unpack[SetVisibleToAllUsersInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The SetVisibleToAllUsers parameter is no longer supported. Your cluster
         may be visible to all users in your account. To restrict cluster access
         using an IAM policy, see Identity and Access Management for Amazon EMR.
@@ -751,7 +751,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def start_notebook_execution(
         self, **kwargs: Unpack[StartNotebookExecutionInputTypeDef]
-    ) -> RegionResults[StartNotebookExecutionOutputTypeDef]:
+    ) -> TargetResults[StartNotebookExecutionOutputTypeDef]:
         """Starts a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/StartNotebookExecution
@@ -760,7 +760,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def stop_notebook_execution(
         self, **kwargs: Unpack[StopNotebookExecutionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a notebook execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/StopNotebookExecution
@@ -769,7 +769,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def terminate_job_flows(
         self, **kwargs: Unpack[TerminateJobFlowsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """TerminateJobFlows shuts a list of clusters (job flows) down. When a job
         flow is shut down, any step not yet completed is canceled and the Amazon
         EC2 instances on which the cluster is running are stopped. Any log files
@@ -782,7 +782,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def update_studio(
         self, **kwargs: Unpack[UpdateStudioInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an Amazon EMR Studio configuration, including attributes such as
         name, description, and subnets.
 
@@ -792,7 +792,7 @@ class MultiRegionEMR(MultiRegionClient):
 
     def update_studio_session_mapping(
         self, **kwargs: Unpack[UpdateStudioSessionMappingInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the session policy attached to the user or group for the specified
         Amazon EMR Studio.
 
@@ -807,7 +807,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBootstrapActionsInputTypeDef],
-    ) -> RegionResults[ListBootstrapActionsOutputTypeDef]:
+    ) -> TargetResults[ListBootstrapActionsOutputTypeDef]:
         """Every page of ListBootstrapActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -831,7 +831,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersInputTypeDef],
-    ) -> RegionResults[ListClustersOutputTypeDef]:
+    ) -> TargetResults[ListClustersOutputTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -859,7 +859,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceFleetsInputTypeDef],
-    ) -> RegionResults[ListInstanceFleetsOutputTypeDef]:
+    ) -> TargetResults[ListInstanceFleetsOutputTypeDef]:
         """Every page of ListInstanceFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -882,7 +882,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceGroupsInputTypeDef],
-    ) -> RegionResults[ListInstanceGroupsOutputTypeDef]:
+    ) -> TargetResults[ListInstanceGroupsOutputTypeDef]:
         """Every page of ListInstanceGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -905,7 +905,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesInputTypeDef],
-    ) -> RegionResults[ListInstancesOutputTypeDef]:
+    ) -> TargetResults[ListInstancesOutputTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -931,7 +931,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotebookExecutionsInputTypeDef],
-    ) -> RegionResults[ListNotebookExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookExecutionsOutputTypeDef]:
         """Every page of ListNotebookExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -958,7 +958,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityConfigurationsInputTypeDef],
-    ) -> RegionResults[ListSecurityConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListSecurityConfigurationsOutputTypeDef]:
         """Every page of ListSecurityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -984,7 +984,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStepsInputTypeDef],
-    ) -> RegionResults[ListStepsOutputTypeDef]:
+    ) -> TargetResults[ListStepsOutputTypeDef]:
         """Every page of ListSteps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1012,7 +1012,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStudioSessionMappingsInputTypeDef],
-    ) -> RegionResults[ListStudioSessionMappingsOutputTypeDef]:
+    ) -> TargetResults[ListStudioSessionMappingsOutputTypeDef]:
         """Every page of ListStudioSessionMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1036,7 +1036,7 @@ class MultiRegionEMR(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStudiosInputTypeDef],
-    ) -> RegionResults[ListStudiosOutputTypeDef]:
+    ) -> TargetResults[ListStudiosOutputTypeDef]:
         """Every page of ListStudios in every target, merged per target (botocore's
         build_full_result).
 
@@ -1229,7 +1229,7 @@ class MultiRegionEMR(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterRunning.
 
         Polls DescribeCluster in every target at once, every 30 seconds and at
@@ -1248,7 +1248,7 @@ class MultiRegionEMR(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterTerminated.
 
         Polls DescribeCluster in every target at once, every 30 seconds and at
@@ -1267,7 +1267,7 @@ class MultiRegionEMR(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStepInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until StepComplete.
 
         Polls DescribeStep in every target at once, every 30 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,7 +85,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def cancel_job_run(
         self, **kwargs: Unpack[CancelJobRunRequestTypeDef]
-    ) -> RegionResults[CancelJobRunResponseTypeDef]:
+    ) -> TargetResults[CancelJobRunResponseTypeDef]:
         """Cancels a job run. A job run is a unit of work, such as a Spark jar,
         PySpark script, or SparkSQL query, that you submit to Amazon EMR on EKS.
 
@@ -95,7 +95,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def create_job_template(
         self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> RegionResults[CreateJobTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
         """Creates a job template. Job template stores values of StartJobRun API
         request in a template and can be used to start a job run. Job template
         allows two use cases: avoid repeating recurring StartJobRun API request
@@ -107,7 +107,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def create_managed_endpoint(
         self, **kwargs: Unpack[CreateManagedEndpointRequestTypeDef]
-    ) -> RegionResults[CreateManagedEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateManagedEndpointResponseTypeDef]:
         """Creates a managed endpoint. A managed endpoint is a gateway that connects
         Amazon EMR Studio to Amazon EMR on EKS so that Amazon EMR Studio can
         communicate with your virtual cluster.
@@ -120,7 +120,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def create_security_configuration(
         self, **kwargs: Unpack[CreateSecurityConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateSecurityConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityConfigurationResponseTypeDef]:
         """Creates a security configuration. Security configurations in Amazon EMR on
         EKS are templates for different security setups. You can use security
         configurations to configure the Lake Formation integration setup. You can
@@ -133,7 +133,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def create_virtual_cluster(
         self, **kwargs: Unpack[CreateVirtualClusterRequestTypeDef]
-    ) -> RegionResults[CreateVirtualClusterResponseTypeDef]:
+    ) -> TargetResults[CreateVirtualClusterResponseTypeDef]:
         """Creates a virtual cluster. Virtual cluster is a managed entity on Amazon
         EMR on EKS. You can create, describe, list and delete virtual clusters.
         They do not consume any additional resource in your system. A single
@@ -147,7 +147,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def delete_job_template(
         self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteJobTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteJobTemplateResponseTypeDef]:
         """Deletes a job template. Job template stores values of StartJobRun API
         request in a template and can be used to start a job run. Job template
         allows two use cases: avoid repeating recurring StartJobRun API request
@@ -159,7 +159,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def delete_managed_endpoint(
         self, **kwargs: Unpack[DeleteManagedEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteManagedEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteManagedEndpointResponseTypeDef]:
         """Deletes a managed endpoint. A managed endpoint is a gateway that connects
         Amazon EMR Studio to Amazon EMR on EKS so that Amazon EMR Studio can
         communicate with your virtual cluster.
@@ -170,7 +170,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def delete_virtual_cluster(
         self, **kwargs: Unpack[DeleteVirtualClusterRequestTypeDef]
-    ) -> RegionResults[DeleteVirtualClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteVirtualClusterResponseTypeDef]:
         """Deletes a virtual cluster. Virtual cluster is a managed entity on Amazon
         EMR on EKS. You can create, describe, list and delete virtual clusters.
         They do not consume any additional resource in your system. A single
@@ -184,7 +184,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def describe_job_run(
         self, **kwargs: Unpack[DescribeJobRunRequestTypeDef]
-    ) -> RegionResults[DescribeJobRunResponseTypeDef]:
+    ) -> TargetResults[DescribeJobRunResponseTypeDef]:
         """Displays detailed information about a job run. A job run is a unit of
         work, such as a Spark jar, PySpark script, or SparkSQL query, that you
         submit to Amazon EMR on EKS.
@@ -195,7 +195,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def describe_job_template(
         self, **kwargs: Unpack[DescribeJobTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeJobTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeJobTemplateResponseTypeDef]:
         """Displays detailed information about a specified job template. Job template
         stores values of StartJobRun API request in a template and can be used to
         start a job run. Job template allows two use cases: avoid repeating
@@ -208,7 +208,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def describe_managed_endpoint(
         self, **kwargs: Unpack[DescribeManagedEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeManagedEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedEndpointResponseTypeDef]:
         """Displays detailed information about a managed endpoint. A managed endpoint
         is a gateway that connects Amazon EMR Studio to Amazon EMR on EKS so that
         Amazon EMR Studio can communicate with your virtual cluster.
@@ -219,7 +219,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def describe_security_configuration(
         self, **kwargs: Unpack[DescribeSecurityConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeSecurityConfigurationResponseTypeDef]:
         """Displays detailed information about a specified security configuration.
         Security configurations in Amazon EMR on EKS are templates for different
         security setups. You can use security configurations to configure the Lake
@@ -232,7 +232,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def describe_virtual_cluster(
         self, **kwargs: Unpack[DescribeVirtualClusterRequestTypeDef]
-    ) -> RegionResults[DescribeVirtualClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeVirtualClusterResponseTypeDef]:
         """Displays detailed information about a specified virtual cluster. Virtual
         cluster is a managed entity on Amazon EMR on EKS. You can create,
         describe, list and delete virtual clusters. They do not consume any
@@ -247,7 +247,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def get_managed_endpoint_session_credentials(
         self, **kwargs: Unpack[GetManagedEndpointSessionCredentialsRequestTypeDef]
-    ) -> RegionResults[GetManagedEndpointSessionCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetManagedEndpointSessionCredentialsResponseTypeDef]:
         """Generate a session token to connect to a managed endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/GetManagedEndpointSessionCredentials
@@ -256,7 +256,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_job_runs(
         self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Lists job runs based on a set of parameters. A job run is a unit of work,
         such as a Spark jar, PySpark script, or SparkSQL query, that you submit to
         Amazon EMR on EKS.
@@ -267,7 +267,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_job_templates(
         self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Lists job templates based on a set of parameters. Job template stores
         values of StartJobRun API request in a template and can be used to start a
         job run. Job template allows two use cases: avoid repeating recurring
@@ -280,7 +280,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_managed_endpoints(
         self, **kwargs: Unpack[ListManagedEndpointsRequestTypeDef]
-    ) -> RegionResults[ListManagedEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListManagedEndpointsResponseTypeDef]:
         """Lists managed endpoints based on a set of parameters. A managed endpoint
         is a gateway that connects Amazon EMR Studio to Amazon EMR on EKS so that
         Amazon EMR Studio can communicate with your virtual cluster.
@@ -291,7 +291,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_security_configurations(
         self, **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListSecurityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityConfigurationsResponseTypeDef]:
         """Lists security configurations based on a set of parameters. Security
         configurations in Amazon EMR on EKS are templates for different security
         setups. You can use security configurations to configure the Lake
@@ -304,7 +304,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to the resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListTagsForResource
@@ -313,7 +313,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def list_virtual_clusters(
         self, **kwargs: Unpack[ListVirtualClustersRequestTypeDef]
-    ) -> RegionResults[ListVirtualClustersResponseTypeDef]:
+    ) -> TargetResults[ListVirtualClustersResponseTypeDef]:
         """Lists information about the specified virtual cluster. Virtual cluster is
         a managed entity on Amazon EMR on EKS. You can create, describe, list and
         delete virtual clusters. They do not consume any additional resource in
@@ -327,7 +327,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def start_job_run(
         self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> RegionResults[StartJobRunResponseTypeDef]:
+    ) -> TargetResults[StartJobRunResponseTypeDef]:
         """Starts a job run. A job run is a unit of work, such as a Spark jar,
         PySpark script, or SparkSQL query, that you submit to Amazon EMR on EKS.
 
@@ -337,7 +337,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns tags to resources. A tag is a label that you assign to an Amazon
         Web Services resource. Each tag consists of a key and an optional value,
         both of which you define. Tags enable you to categorize your Amazon Web
@@ -355,7 +355,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/UntagResource
@@ -369,7 +369,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -394,7 +394,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -421,7 +421,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedEndpointsRequestTypeDef],
-    ) -> RegionResults[ListManagedEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListManagedEndpointsResponseTypeDef]:
         """Every page of ListManagedEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -446,7 +446,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListSecurityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityConfigurationsResponseTypeDef]:
         """Every page of ListSecurityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -473,7 +473,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualClustersRequestTypeDef],
-    ) -> RegionResults[ListVirtualClustersResponseTypeDef]:
+    ) -> TargetResults[ListVirtualClustersResponseTypeDef]:
         """Every page of ListVirtualClusters in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,7 +82,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def cancel_job_run(
         self, **kwargs: Unpack[CancelJobRunRequestTypeDef]
-    ) -> RegionResults[CancelJobRunResponseTypeDef]:
+    ) -> TargetResults[CancelJobRunResponseTypeDef]:
         """Cancels a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/CancelJobRun
@@ -91,7 +91,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/CreateApplication
@@ -100,7 +100,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes an application. An application has to be in a stopped or created
         state in order to be deleted.
 
@@ -110,7 +110,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Displays detailed information about a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetApplication
@@ -119,7 +119,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_dashboard_for_job_run(
         self, **kwargs: Unpack[GetDashboardForJobRunRequestTypeDef]
-    ) -> RegionResults[GetDashboardForJobRunResponseTypeDef]:
+    ) -> TargetResults[GetDashboardForJobRunResponseTypeDef]:
         """Creates and returns a URL that you can use to access the application UIs
         for a job run.
 
@@ -129,7 +129,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_job_run(
         self, **kwargs: Unpack[GetJobRunRequestTypeDef]
-    ) -> RegionResults[GetJobRunResponseTypeDef]:
+    ) -> TargetResults[GetJobRunResponseTypeDef]:
         """Displays detailed information about a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetJobRun
@@ -138,7 +138,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_resource_dashboard(
         self, **kwargs: Unpack[GetResourceDashboardRequestTypeDef]
-    ) -> RegionResults[GetResourceDashboardResponseTypeDef]:
+    ) -> TargetResults[GetResourceDashboardResponseTypeDef]:
         """Returns a URL that you can use to access the application UIs for a
         specified resource, such as a session.
 
@@ -148,7 +148,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Displays detailed information about a session.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/GetSession
@@ -157,7 +157,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def get_session_endpoint(
         self, **kwargs: Unpack[GetSessionEndpointRequestTypeDef]
-    ) -> RegionResults[GetSessionEndpointResponseTypeDef]:
+    ) -> TargetResults[GetSessionEndpointResponseTypeDef]:
         """Returns the session endpoint URL and a time-limited authentication token
         for the specified session. Use the endpoint and token to connect a client
         to the session. Call this operation again when the authentication token
@@ -169,7 +169,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists applications based on a set of parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListApplications
@@ -178,7 +178,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def list_job_run_attempts(
         self, **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef]
-    ) -> RegionResults[ListJobRunAttemptsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunAttemptsResponseTypeDef]:
         """Lists all attempt of a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRunAttempts
@@ -187,7 +187,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def list_job_runs(
         self, **kwargs: Unpack[ListJobRunsRequestTypeDef]
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Lists job runs based on a set of parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListJobRuns
@@ -196,7 +196,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists sessions for the specified application. You can filter sessions by
         state and creation time.
 
@@ -206,7 +206,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to the resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/ListTagsForResource
@@ -215,7 +215,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def start_application(
         self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> RegionResults[StartApplicationResponseTypeDef]:
+    ) -> TargetResults[StartApplicationResponseTypeDef]:
         """Starts a specified application and initializes initial capacity if
         configured.
 
@@ -225,7 +225,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def start_job_run(
         self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> RegionResults[StartJobRunResponseTypeDef]:
+    ) -> TargetResults[StartJobRunResponseTypeDef]:
         """Starts a job run.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/StartJobRun
@@ -234,7 +234,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def start_session(
         self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> RegionResults[StartSessionResponseTypeDef]:
+    ) -> TargetResults[StartSessionResponseTypeDef]:
         """Creates and starts a new session on the specified application. The
         application must be in the STARTED state or have AutoStart enabled, and
         have interactive sessions enabled. This operation is supported for EMR
@@ -246,7 +246,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def stop_application(
         self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> RegionResults[StopApplicationResponseTypeDef]:
+    ) -> TargetResults[StopApplicationResponseTypeDef]:
         """Stops a specified application and releases initial capacity if configured.
         All scheduled and running jobs must be completed or cancelled before
         stopping an application.
@@ -257,7 +257,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns tags to resources. A tag is a label that you assign to an Amazon
         Web Services resource. Each tag consists of a key and an optional value,
         both of which you define. Tags enable you to categorize your Amazon Web
@@ -271,7 +271,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def terminate_session(
         self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> RegionResults[TerminateSessionResponseTypeDef]:
+    ) -> TargetResults[TerminateSessionResponseTypeDef]:
         """Terminates the specified session. After you terminate a session, it enters
         the TERMINATING state and then the TERMINATED state. You can still access
         the Spark History Server for a terminated session through the
@@ -283,7 +283,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-serverless-2021-07-13/UntagResource
@@ -292,7 +292,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates a specified application. An application has to be in a stopped or
         created state in order to be updated.
 
@@ -307,7 +307,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,7 +330,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobRunAttemptsRequestTypeDef],
-    ) -> RegionResults[ListJobRunAttemptsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunAttemptsResponseTypeDef]:
         """Every page of ListJobRunAttempts in every target, merged per target
         (botocore's build_full_result).
 
@@ -353,7 +353,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobRunsRequestTypeDef],
-    ) -> RegionResults[ListJobRunsResponseTypeDef]:
+    ) -> TargetResults[ListJobRunsResponseTypeDef]:
         """Every page of ListJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -376,7 +376,7 @@ class MultiRegionEMRServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -110,7 +110,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def add_policy_statement(
         self, **kwargs: Unpack[AddPolicyStatementInputTypeDef]
-    ) -> RegionResults[AddPolicyStatementOutputTypeDef]:
+    ) -> TargetResults[AddPolicyStatementOutputTypeDef]:
         """Adds a policy statement object. To retrieve a list of existing policy
         statements, use the GetPolicy API.
 
@@ -120,7 +120,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def batch_delete_unique_id(
         self, **kwargs: Unpack[BatchDeleteUniqueIdInputTypeDef]
-    ) -> RegionResults[BatchDeleteUniqueIdOutputTypeDef]:
+    ) -> TargetResults[BatchDeleteUniqueIdOutputTypeDef]:
         """Deletes multiple unique IDs in a matching workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/BatchDeleteUniqueId
@@ -129,7 +129,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def create_id_mapping_workflow(
         self, **kwargs: Unpack[CreateIdMappingWorkflowInputTypeDef]
-    ) -> RegionResults[CreateIdMappingWorkflowOutputTypeDef]:
+    ) -> TargetResults[CreateIdMappingWorkflowOutputTypeDef]:
         """Creates an IdMappingWorkflow object which stores the configuration of the
         data processing job to be run. Each IdMappingWorkflow must have a unique
         workflow name. To modify an existing workflow, use the
@@ -141,7 +141,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def create_id_namespace(
         self, **kwargs: Unpack[CreateIdNamespaceInputTypeDef]
-    ) -> RegionResults[CreateIdNamespaceOutputTypeDef]:
+    ) -> TargetResults[CreateIdNamespaceOutputTypeDef]:
         """Creates an ID namespace object which will help customers provide metadata
         explaining their dataset and how to use it. Each ID namespace must have a
         unique name. To modify an existing ID namespace, use the UpdateIdNamespace
@@ -153,7 +153,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def create_matching_workflow(
         self, **kwargs: Unpack[CreateMatchingWorkflowInputTypeDef]
-    ) -> RegionResults[CreateMatchingWorkflowOutputTypeDef]:
+    ) -> TargetResults[CreateMatchingWorkflowOutputTypeDef]:
         """Creates a matching workflow that defines the configuration for a data
         processing job. The workflow name must be unique. To modify an existing
         workflow, use UpdateMatchingWorkflow.
@@ -164,7 +164,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def create_schema_mapping(
         self, **kwargs: Unpack[CreateSchemaMappingInputTypeDef]
-    ) -> RegionResults[CreateSchemaMappingOutputTypeDef]:
+    ) -> TargetResults[CreateSchemaMappingOutputTypeDef]:
         """Creates a schema mapping, which defines the schema of the input customer
         records table. The SchemaMapping also provides Entity Resolution with some
         metadata about the table, such as the attribute types of the columns and
@@ -176,7 +176,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def delete_id_mapping_workflow(
         self, **kwargs: Unpack[DeleteIdMappingWorkflowInputTypeDef]
-    ) -> RegionResults[DeleteIdMappingWorkflowOutputTypeDef]:
+    ) -> TargetResults[DeleteIdMappingWorkflowOutputTypeDef]:
         """Deletes the IdMappingWorkflow with a given name. This operation will
         succeed even if a workflow with the given name does not exist.
 
@@ -186,7 +186,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def delete_id_namespace(
         self, **kwargs: Unpack[DeleteIdNamespaceInputTypeDef]
-    ) -> RegionResults[DeleteIdNamespaceOutputTypeDef]:
+    ) -> TargetResults[DeleteIdNamespaceOutputTypeDef]:
         """Deletes the IdNamespace with a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteIdNamespace
@@ -195,7 +195,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def delete_matching_workflow(
         self, **kwargs: Unpack[DeleteMatchingWorkflowInputTypeDef]
-    ) -> RegionResults[DeleteMatchingWorkflowOutputTypeDef]:
+    ) -> TargetResults[DeleteMatchingWorkflowOutputTypeDef]:
         """Deletes the MatchingWorkflow with a given name. This operation will
         succeed even if a workflow with the given name does not exist.
 
@@ -205,7 +205,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def delete_policy_statement(
         self, **kwargs: Unpack[DeletePolicyStatementInputTypeDef]
-    ) -> RegionResults[DeletePolicyStatementOutputTypeDef]:
+    ) -> TargetResults[DeletePolicyStatementOutputTypeDef]:
         """Deletes the policy statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeletePolicyStatement
@@ -214,7 +214,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def delete_schema_mapping(
         self, **kwargs: Unpack[DeleteSchemaMappingInputTypeDef]
-    ) -> RegionResults[DeleteSchemaMappingOutputTypeDef]:
+    ) -> TargetResults[DeleteSchemaMappingOutputTypeDef]:
         """Deletes the SchemaMapping with a given name. This operation will succeed
         even if a schema with the given name does not exist. This operation will
         fail if there is a MatchingWorkflow object that references the
@@ -226,7 +226,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def generate_match_id(
         self, **kwargs: Unpack[GenerateMatchIdInputTypeDef]
-    ) -> RegionResults[GenerateMatchIdOutputTypeDef]:
+    ) -> TargetResults[GenerateMatchIdOutputTypeDef]:
         """Generates or retrieves Match IDs for records using a rule-based matching
         workflow. When you call this operation, it processes your records against
         the workflow's matching rules to identify potential matches. For existing
@@ -240,7 +240,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_id_mapping_job(
         self, **kwargs: Unpack[GetIdMappingJobInputTypeDef]
-    ) -> RegionResults[GetIdMappingJobOutputTypeDef]:
+    ) -> TargetResults[GetIdMappingJobOutputTypeDef]:
         """Returns the status, metrics, and errors (if there are any) that are
         associated with a job.
 
@@ -250,7 +250,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_id_mapping_workflow(
         self, **kwargs: Unpack[GetIdMappingWorkflowInputTypeDef]
-    ) -> RegionResults[GetIdMappingWorkflowOutputTypeDef]:
+    ) -> TargetResults[GetIdMappingWorkflowOutputTypeDef]:
         """Returns the IdMappingWorkflow with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetIdMappingWorkflow
@@ -259,7 +259,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_id_namespace(
         self, **kwargs: Unpack[GetIdNamespaceInputTypeDef]
-    ) -> RegionResults[GetIdNamespaceOutputTypeDef]:
+    ) -> TargetResults[GetIdNamespaceOutputTypeDef]:
         """Returns the IdNamespace with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetIdNamespace
@@ -268,7 +268,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_match_id(
         self, **kwargs: Unpack[GetMatchIdInputTypeDef]
-    ) -> RegionResults[GetMatchIdOutputTypeDef]:
+    ) -> TargetResults[GetMatchIdOutputTypeDef]:
         """Returns the corresponding Match ID of a customer record if the record has
         been processed in a rule-based matching workflow.
 
@@ -278,7 +278,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_matching_job(
         self, **kwargs: Unpack[GetMatchingJobInputTypeDef]
-    ) -> RegionResults[GetMatchingJobOutputTypeDef]:
+    ) -> TargetResults[GetMatchingJobOutputTypeDef]:
         """Returns the status, metrics, and errors (if there are any) that are
         associated with a job.
 
@@ -288,7 +288,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_matching_workflow(
         self, **kwargs: Unpack[GetMatchingWorkflowInputTypeDef]
-    ) -> RegionResults[GetMatchingWorkflowOutputTypeDef]:
+    ) -> TargetResults[GetMatchingWorkflowOutputTypeDef]:
         """Returns the MatchingWorkflow with a given name, if it exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetMatchingWorkflow
@@ -297,7 +297,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyInputTypeDef]
-    ) -> RegionResults[GetPolicyOutputTypeDef]:
+    ) -> TargetResults[GetPolicyOutputTypeDef]:
         """Returns the resource-based policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetPolicy
@@ -306,7 +306,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_provider_service(
         self, **kwargs: Unpack[GetProviderServiceInputTypeDef]
-    ) -> RegionResults[GetProviderServiceOutputTypeDef]:
+    ) -> TargetResults[GetProviderServiceOutputTypeDef]:
         """Returns the ProviderService of a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetProviderService
@@ -315,7 +315,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def get_schema_mapping(
         self, **kwargs: Unpack[GetSchemaMappingInputTypeDef]
-    ) -> RegionResults[GetSchemaMappingOutputTypeDef]:
+    ) -> TargetResults[GetSchemaMappingOutputTypeDef]:
         """Returns the SchemaMapping of a given name.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/GetSchemaMapping
@@ -324,7 +324,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_id_mapping_jobs(
         self, **kwargs: Unpack[ListIdMappingJobsInputTypeDef]
-    ) -> RegionResults[ListIdMappingJobsOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingJobsOutputTypeDef]:
         """Lists all ID mapping jobs for a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdMappingJobs
@@ -333,7 +333,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_id_mapping_workflows(
         self, **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef]
-    ) -> RegionResults[ListIdMappingWorkflowsOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingWorkflowsOutputTypeDef]:
         """Returns a list of all the IdMappingWorkflows that have been created for an
         Amazon Web Services account.
 
@@ -343,7 +343,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_id_namespaces(
         self, **kwargs: Unpack[ListIdNamespacesInputTypeDef]
-    ) -> RegionResults[ListIdNamespacesOutputTypeDef]:
+    ) -> TargetResults[ListIdNamespacesOutputTypeDef]:
         """Returns a list of all ID namespaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListIdNamespaces
@@ -352,7 +352,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_matching_jobs(
         self, **kwargs: Unpack[ListMatchingJobsInputTypeDef]
-    ) -> RegionResults[ListMatchingJobsOutputTypeDef]:
+    ) -> TargetResults[ListMatchingJobsOutputTypeDef]:
         """Lists all jobs for a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/ListMatchingJobs
@@ -361,7 +361,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_matching_workflows(
         self, **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef]
-    ) -> RegionResults[ListMatchingWorkflowsOutputTypeDef]:
+    ) -> TargetResults[ListMatchingWorkflowsOutputTypeDef]:
         """Returns a list of all the MatchingWorkflows that have been created for an
         Amazon Web Services account.
 
@@ -371,7 +371,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_provider_services(
         self, **kwargs: Unpack[ListProviderServicesInputTypeDef]
-    ) -> RegionResults[ListProviderServicesOutputTypeDef]:
+    ) -> TargetResults[ListProviderServicesOutputTypeDef]:
         """Returns a list of all the ProviderServices that are available in this
         Amazon Web Services Region.
 
@@ -381,7 +381,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_schema_mappings(
         self, **kwargs: Unpack[ListSchemaMappingsInputTypeDef]
-    ) -> RegionResults[ListSchemaMappingsOutputTypeDef]:
+    ) -> TargetResults[ListSchemaMappingsOutputTypeDef]:
         """Returns a list of all the SchemaMappings that have been created for an
         Amazon Web Services account.
 
@@ -391,7 +391,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with an Entity Resolution resource. In Entity
         Resolution, SchemaMapping, and MatchingWorkflow can be tagged.
 
@@ -401,7 +401,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def put_policy(
         self, **kwargs: Unpack[PutPolicyInputTypeDef]
-    ) -> RegionResults[PutPolicyOutputTypeDef]:
+    ) -> TargetResults[PutPolicyOutputTypeDef]:
         """Updates the resource-based policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/PutPolicy
@@ -410,7 +410,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def start_id_mapping_job(
         self, **kwargs: Unpack[StartIdMappingJobInputTypeDef]
-    ) -> RegionResults[StartIdMappingJobOutputTypeDef]:
+    ) -> TargetResults[StartIdMappingJobOutputTypeDef]:
         """Starts the IdMappingJob of a workflow. The workflow must have previously
         been created using the CreateIdMappingWorkflow endpoint.
 
@@ -420,7 +420,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def start_matching_job(
         self, **kwargs: Unpack[StartMatchingJobInputTypeDef]
-    ) -> RegionResults[StartMatchingJobOutputTypeDef]:
+    ) -> TargetResults[StartMatchingJobOutputTypeDef]:
         """Starts the MatchingJob of a workflow. The workflow must have previously
         been created using the CreateMatchingWorkflow endpoint.
 
@@ -430,7 +430,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Entity
         Resolution resource. Tags can help you organize and categorize your
         resources. You can also use them to scope user permissions by granting a
@@ -450,7 +450,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified Entity Resolution resource. In
         Entity Resolution, SchemaMapping, and MatchingWorkflow can be tagged.
 
@@ -460,7 +460,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def update_id_mapping_workflow(
         self, **kwargs: Unpack[UpdateIdMappingWorkflowInputTypeDef]
-    ) -> RegionResults[UpdateIdMappingWorkflowOutputTypeDef]:
+    ) -> TargetResults[UpdateIdMappingWorkflowOutputTypeDef]:
         """Updates an existing IdMappingWorkflow. This method is identical to
         CreateIdMappingWorkflow, except it uses an HTTP PUT request instead of a
         POST request, and the IdMappingWorkflow must already exist for the method
@@ -472,7 +472,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def update_id_namespace(
         self, **kwargs: Unpack[UpdateIdNamespaceInputTypeDef]
-    ) -> RegionResults[UpdateIdNamespaceOutputTypeDef]:
+    ) -> TargetResults[UpdateIdNamespaceOutputTypeDef]:
         """Updates an existing ID namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/UpdateIdNamespace
@@ -481,7 +481,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def update_matching_workflow(
         self, **kwargs: Unpack[UpdateMatchingWorkflowInputTypeDef]
-    ) -> RegionResults[UpdateMatchingWorkflowOutputTypeDef]:
+    ) -> TargetResults[UpdateMatchingWorkflowOutputTypeDef]:
         """Updates an existing matching workflow. The workflow must already exist for
         this operation to succeed.
 
@@ -491,7 +491,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
 
     def update_schema_mapping(
         self, **kwargs: Unpack[UpdateSchemaMappingInputTypeDef]
-    ) -> RegionResults[UpdateSchemaMappingOutputTypeDef]:
+    ) -> TargetResults[UpdateSchemaMappingOutputTypeDef]:
         """Updates a schema mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/UpdateSchemaMapping
@@ -505,7 +505,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdMappingJobsInputTypeDef],
-    ) -> RegionResults[ListIdMappingJobsOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingJobsOutputTypeDef]:
         """Every page of ListIdMappingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -528,7 +528,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdMappingWorkflowsInputTypeDef],
-    ) -> RegionResults[ListIdMappingWorkflowsOutputTypeDef]:
+    ) -> TargetResults[ListIdMappingWorkflowsOutputTypeDef]:
         """Every page of ListIdMappingWorkflows in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,7 +552,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdNamespacesInputTypeDef],
-    ) -> RegionResults[ListIdNamespacesOutputTypeDef]:
+    ) -> TargetResults[ListIdNamespacesOutputTypeDef]:
         """Every page of ListIdNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -575,7 +575,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMatchingJobsInputTypeDef],
-    ) -> RegionResults[ListMatchingJobsOutputTypeDef]:
+    ) -> TargetResults[ListMatchingJobsOutputTypeDef]:
         """Every page of ListMatchingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -598,7 +598,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMatchingWorkflowsInputTypeDef],
-    ) -> RegionResults[ListMatchingWorkflowsOutputTypeDef]:
+    ) -> TargetResults[ListMatchingWorkflowsOutputTypeDef]:
         """Every page of ListMatchingWorkflows in every target, merged per target
         (botocore's build_full_result).
 
@@ -622,7 +622,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProviderServicesInputTypeDef],
-    ) -> RegionResults[ListProviderServicesOutputTypeDef]:
+    ) -> TargetResults[ListProviderServicesOutputTypeDef]:
         """Every page of ListProviderServices in every target, merged per target
         (botocore's build_full_result).
 
@@ -646,7 +646,7 @@ class MultiRegionEntityResolution(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemaMappingsInputTypeDef],
-    ) -> RegionResults[ListSchemaMappingsOutputTypeDef]:
+    ) -> TargetResults[ListSchemaMappingsOutputTypeDef]:
         """Every page of ListSchemaMappings in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -134,7 +134,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def accept_inbound_cross_cluster_search_connection(
         self, **kwargs: Unpack[AcceptInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> RegionResults[AcceptInboundCrossClusterSearchConnectionResponseTypeDef]:
+    ) -> TargetResults[AcceptInboundCrossClusterSearchConnectionResponseTypeDef]:
         """Allows the destination domain owner to accept an inbound cross-cluster
         search connection request.
 
@@ -144,7 +144,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches tags to an existing Elasticsearch domain. Tags are a set of
         case-sensitive key value pairs. An Elasticsearch domain may have up to 10
         tags. See Tagging Amazon Elasticsearch Service Domains for more
@@ -156,7 +156,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def associate_package(
         self, **kwargs: Unpack[AssociatePackageRequestTypeDef]
-    ) -> RegionResults[AssociatePackageResponseTypeDef]:
+    ) -> TargetResults[AssociatePackageResponseTypeDef]:
         """Associates a package with an Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/AssociatePackage
@@ -165,7 +165,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def authorize_vpc_endpoint_access(
         self, **kwargs: Unpack[AuthorizeVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
         """Provides access to an Amazon OpenSearch Service domain through the use of
         an interface VPC endpoint.
 
@@ -175,7 +175,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def cancel_domain_config_change(
         self, **kwargs: Unpack[CancelDomainConfigChangeRequestTypeDef]
-    ) -> RegionResults[CancelDomainConfigChangeResponseTypeDef]:
+    ) -> TargetResults[CancelDomainConfigChangeResponseTypeDef]:
         """Cancels a pending configuration change on an Amazon OpenSearch Service
         domain.
 
@@ -185,7 +185,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def cancel_elasticsearch_service_software_update(
         self, **kwargs: Unpack[CancelElasticsearchServiceSoftwareUpdateRequestTypeDef]
-    ) -> RegionResults[CancelElasticsearchServiceSoftwareUpdateResponseTypeDef]:
+    ) -> TargetResults[CancelElasticsearchServiceSoftwareUpdateResponseTypeDef]:
         """Cancels a scheduled service software update for an Amazon ES domain. You
         can only perform this operation before the AutomatedUpdateDate and when
         the UpdateStatus is in the PENDING_UPDATE state.
@@ -196,7 +196,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def create_elasticsearch_domain(
         self, **kwargs: Unpack[CreateElasticsearchDomainRequestTypeDef]
-    ) -> RegionResults[CreateElasticsearchDomainResponseTypeDef]:
+    ) -> TargetResults[CreateElasticsearchDomainResponseTypeDef]:
         """Creates a new Elasticsearch domain. For more information, see Creating
         Elasticsearch Domains in the Amazon Elasticsearch Service Developer Guide.
 
@@ -206,7 +206,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def create_outbound_cross_cluster_search_connection(
         self, **kwargs: Unpack[CreateOutboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> RegionResults[CreateOutboundCrossClusterSearchConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateOutboundCrossClusterSearchConnectionResponseTypeDef]:
         """Creates a new cross-cluster search connection from a source domain to a
         destination domain.
 
@@ -216,7 +216,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def create_package(
         self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> RegionResults[CreatePackageResponseTypeDef]:
+    ) -> TargetResults[CreatePackageResponseTypeDef]:
         """Create a package for use with Amazon ES domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/CreatePackage
@@ -225,7 +225,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def create_vpc_endpoint(
         self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
         """Creates an Amazon OpenSearch Service-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/CreateVpcEndpoint
@@ -234,7 +234,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_elasticsearch_domain(
         self, **kwargs: Unpack[DeleteElasticsearchDomainRequestTypeDef]
-    ) -> RegionResults[DeleteElasticsearchDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteElasticsearchDomainResponseTypeDef]:
         """Permanently deletes the specified Elasticsearch domain and all of its
         data. Once a domain is deleted, it cannot be recovered.
 
@@ -244,7 +244,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_elasticsearch_service_role(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the service-linked role that Elasticsearch Service uses to manage
         and maintain VPC domains. Role deletion will fail if any existing VPC
         domains use the role. You must delete any such Elasticsearch domains
@@ -257,7 +257,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_inbound_cross_cluster_search_connection(
         self, **kwargs: Unpack[DeleteInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteInboundCrossClusterSearchConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteInboundCrossClusterSearchConnectionResponseTypeDef]:
         """Allows the destination domain owner to delete an existing inbound
         cross-cluster search connection.
 
@@ -267,7 +267,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_outbound_cross_cluster_search_connection(
         self, **kwargs: Unpack[DeleteOutboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteOutboundCrossClusterSearchConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteOutboundCrossClusterSearchConnectionResponseTypeDef]:
         """Allows the source domain owner to delete an existing outbound
         cross-cluster search connection.
 
@@ -277,7 +277,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_package(
         self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> RegionResults[DeletePackageResponseTypeDef]:
+    ) -> TargetResults[DeletePackageResponseTypeDef]:
         """Delete the package.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DeletePackage
@@ -286,7 +286,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def delete_vpc_endpoint(
         self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DeleteVpcEndpoint
@@ -295,7 +295,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_domain_auto_tunes(
         self, **kwargs: Unpack[DescribeDomainAutoTunesRequestTypeDef]
-    ) -> RegionResults[DescribeDomainAutoTunesResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainAutoTunesResponseTypeDef]:
         """Provides scheduled Auto-Tune action details for the Elasticsearch domain,
         such as Auto-Tune action type, description, severity, and scheduled date.
 
@@ -305,7 +305,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_domain_change_progress(
         self, **kwargs: Unpack[DescribeDomainChangeProgressRequestTypeDef]
-    ) -> RegionResults[DescribeDomainChangeProgressResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainChangeProgressResponseTypeDef]:
         """Returns information about the current blue/green deployment happening on a
         domain, including a change ID, status, and progress stages.
 
@@ -315,7 +315,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_elasticsearch_domain(
         self, **kwargs: Unpack[DescribeElasticsearchDomainRequestTypeDef]
-    ) -> RegionResults[DescribeElasticsearchDomainResponseTypeDef]:
+    ) -> TargetResults[DescribeElasticsearchDomainResponseTypeDef]:
         """Returns domain configuration information about the specified Elasticsearch
         domain, including the domain ID, domain endpoint, and domain ARN.
 
@@ -325,7 +325,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_elasticsearch_domain_config(
         self, **kwargs: Unpack[DescribeElasticsearchDomainConfigRequestTypeDef]
-    ) -> RegionResults[DescribeElasticsearchDomainConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeElasticsearchDomainConfigResponseTypeDef]:
         """Provides cluster configuration information about the specified
         Elasticsearch domain, such as the state, creation date, update version,
         and update date for cluster options.
@@ -336,7 +336,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_elasticsearch_domains(
         self, **kwargs: Unpack[DescribeElasticsearchDomainsRequestTypeDef]
-    ) -> RegionResults[DescribeElasticsearchDomainsResponseTypeDef]:
+    ) -> TargetResults[DescribeElasticsearchDomainsResponseTypeDef]:
         """Returns domain configuration information about the specified Elasticsearch
         domains, including the domain ID, domain endpoint, and domain ARN.
 
@@ -346,7 +346,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_elasticsearch_instance_type_limits(
         self, **kwargs: Unpack[DescribeElasticsearchInstanceTypeLimitsRequestTypeDef]
-    ) -> RegionResults[DescribeElasticsearchInstanceTypeLimitsResponseTypeDef]:
+    ) -> TargetResults[DescribeElasticsearchInstanceTypeLimitsResponseTypeDef]:
         """Describe Elasticsearch Limits for a given InstanceType and
         ElasticsearchVersion. When modifying existing Domain, specify the
         DomainName to know what Limits are supported for modifying.
@@ -358,7 +358,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
     def describe_inbound_cross_cluster_search_connections(
         self,
         **kwargs: Unpack[DescribeInboundCrossClusterSearchConnectionsRequestTypeDef],
-    ) -> RegionResults[DescribeInboundCrossClusterSearchConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeInboundCrossClusterSearchConnectionsResponseTypeDef]:
         """Lists all the inbound cross-cluster search connections for a destination
         domain.
 
@@ -369,7 +369,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
     def describe_outbound_cross_cluster_search_connections(
         self,
         **kwargs: Unpack[DescribeOutboundCrossClusterSearchConnectionsRequestTypeDef],
-    ) -> RegionResults[DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeOutboundCrossClusterSearchConnectionsResponseTypeDef]:
         """Lists all the outbound cross-cluster search connections for a source
         domain.
 
@@ -379,7 +379,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_packages(
         self, **kwargs: Unpack[DescribePackagesRequestTypeDef]
-    ) -> RegionResults[DescribePackagesResponseTypeDef]:
+    ) -> TargetResults[DescribePackagesResponseTypeDef]:
         """Describes all packages available to Amazon ES. Includes options for
         filtering, limiting the number of results, and pagination.
 
@@ -390,7 +390,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
     def describe_reserved_elasticsearch_instance_offerings(
         self,
         **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
         """Lists available reserved Elasticsearch instance offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeReservedElasticsearchInstanceOfferings
@@ -399,7 +399,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_reserved_elasticsearch_instances(
         self, **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
         """Returns information about reserved Elasticsearch instances for this
         account.
 
@@ -409,7 +409,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def describe_vpc_endpoints(
         self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointsResponseTypeDef]:
         """Describes one or more Amazon OpenSearch Service-managed VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DescribeVpcEndpoints
@@ -418,7 +418,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def dissociate_package(
         self, **kwargs: Unpack[DissociatePackageRequestTypeDef]
-    ) -> RegionResults[DissociatePackageResponseTypeDef]:
+    ) -> TargetResults[DissociatePackageResponseTypeDef]:
         """Dissociates a package from the Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/DissociatePackage
@@ -427,7 +427,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def get_compatible_elasticsearch_versions(
         self, **kwargs: Unpack[GetCompatibleElasticsearchVersionsRequestTypeDef]
-    ) -> RegionResults[GetCompatibleElasticsearchVersionsResponseTypeDef]:
+    ) -> TargetResults[GetCompatibleElasticsearchVersionsResponseTypeDef]:
         """Returns a list of upgrade compatible Elastisearch versions. You can
         optionally pass a DomainName to get all upgrade compatible Elasticsearch
         versions for that specific domain.
@@ -438,7 +438,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def get_package_version_history(
         self, **kwargs: Unpack[GetPackageVersionHistoryRequestTypeDef]
-    ) -> RegionResults[GetPackageVersionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetPackageVersionHistoryResponseTypeDef]:
         """Returns a list of versions of the package, along with their creation time
         and commit message.
 
@@ -448,7 +448,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def get_upgrade_history(
         self, **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef]
-    ) -> RegionResults[GetUpgradeHistoryResponseTypeDef]:
+    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
         """Retrieves the complete history of the last 10 upgrades that were performed
         on the domain.
 
@@ -458,7 +458,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def get_upgrade_status(
         self, **kwargs: Unpack[GetUpgradeStatusRequestTypeDef]
-    ) -> RegionResults[GetUpgradeStatusResponseTypeDef]:
+    ) -> TargetResults[GetUpgradeStatusResponseTypeDef]:
         """Retrieves the latest status of the last upgrade or upgrade eligibility
         check that was performed on the domain.
 
@@ -468,7 +468,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_domain_names(
         self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> RegionResults[ListDomainNamesResponseTypeDef]:
+    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
         """Returns the name of all Elasticsearch domains owned by the current user's
         account.
 
@@ -478,7 +478,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_domains_for_package(
         self, **kwargs: Unpack[ListDomainsForPackageRequestTypeDef]
-    ) -> RegionResults[ListDomainsForPackageResponseTypeDef]:
+    ) -> TargetResults[ListDomainsForPackageResponseTypeDef]:
         """Lists all Amazon ES domains associated with the package.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListDomainsForPackage
@@ -487,7 +487,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_elasticsearch_instance_types(
         self, **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef]
-    ) -> RegionResults[ListElasticsearchInstanceTypesResponseTypeDef]:
+    ) -> TargetResults[ListElasticsearchInstanceTypesResponseTypeDef]:
         """List all Elasticsearch instance types that are supported for given
         ElasticsearchVersion
 
@@ -497,7 +497,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_elasticsearch_versions(
         self, **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef]
-    ) -> RegionResults[ListElasticsearchVersionsResponseTypeDef]:
+    ) -> TargetResults[ListElasticsearchVersionsResponseTypeDef]:
         """List all supported Elasticsearch versions
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListElasticsearchVersions
@@ -506,7 +506,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_packages_for_domain(
         self, **kwargs: Unpack[ListPackagesForDomainRequestTypeDef]
-    ) -> RegionResults[ListPackagesForDomainResponseTypeDef]:
+    ) -> TargetResults[ListPackagesForDomainResponseTypeDef]:
         """Lists all packages associated with the Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListPackagesForDomain
@@ -515,7 +515,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Returns all tags for the given Elasticsearch domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/ListTags
@@ -524,7 +524,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_vpc_endpoint_access(
         self, **kwargs: Unpack[ListVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointAccessResponseTypeDef]:
         """Retrieves information about each principal that is allowed to access a
         given Amazon OpenSearch Service domain through the use of an interface VPC
         endpoint.
@@ -535,7 +535,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_vpc_endpoints(
         self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints in the
         current account and Region.
 
@@ -545,7 +545,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def list_vpc_endpoints_for_domain(
         self, **kwargs: Unpack[ListVpcEndpointsForDomainRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointsForDomainResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointsForDomainResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints associated
         with a particular domain.
 
@@ -556,7 +556,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
     def purchase_reserved_elasticsearch_instance_offering(
         self,
         **kwargs: Unpack[PurchaseReservedElasticsearchInstanceOfferingRequestTypeDef],
-    ) -> RegionResults[PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef]:
+    ) -> TargetResults[PurchaseReservedElasticsearchInstanceOfferingResponseTypeDef]:
         """Allows you to purchase reserved Elasticsearch instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/PurchaseReservedElasticsearchInstanceOffering
@@ -565,7 +565,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def reject_inbound_cross_cluster_search_connection(
         self, **kwargs: Unpack[RejectInboundCrossClusterSearchConnectionRequestTypeDef]
-    ) -> RegionResults[RejectInboundCrossClusterSearchConnectionResponseTypeDef]:
+    ) -> TargetResults[RejectInboundCrossClusterSearchConnectionResponseTypeDef]:
         """Allows the destination domain owner to reject an inbound cross-cluster
         search connection request.
 
@@ -575,7 +575,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified set of tags from the specified Elasticsearch domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/RemoveTags
@@ -584,7 +584,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def revoke_vpc_endpoint_access(
         self, **kwargs: Unpack[RevokeVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[RevokeVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[RevokeVpcEndpointAccessResponseTypeDef]:
         """Revokes access to an Amazon OpenSearch Service domain that was provided
         through an interface VPC endpoint.
 
@@ -594,7 +594,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def start_elasticsearch_service_software_update(
         self, **kwargs: Unpack[StartElasticsearchServiceSoftwareUpdateRequestTypeDef]
-    ) -> RegionResults[StartElasticsearchServiceSoftwareUpdateResponseTypeDef]:
+    ) -> TargetResults[StartElasticsearchServiceSoftwareUpdateResponseTypeDef]:
         """Schedules a service software update for an Amazon ES domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/StartElasticsearchServiceSoftwareUpdate
@@ -603,7 +603,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def update_elasticsearch_domain_config(
         self, **kwargs: Unpack[UpdateElasticsearchDomainConfigRequestTypeDef]
-    ) -> RegionResults[UpdateElasticsearchDomainConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateElasticsearchDomainConfigResponseTypeDef]:
         """Modifies the cluster configuration of the specified Elasticsearch domain,
         setting as setting the instance type and the number of instances.
 
@@ -613,7 +613,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def update_package(
         self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> RegionResults[UpdatePackageResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageResponseTypeDef]:
         """Updates a package for use with Amazon ES domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpdatePackage
@@ -622,7 +622,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def update_vpc_endpoint(
         self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
         """Modifies an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpdateVpcEndpoint
@@ -631,7 +631,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
 
     def upgrade_elasticsearch_domain(
         self, **kwargs: Unpack[UpgradeElasticsearchDomainRequestTypeDef]
-    ) -> RegionResults[UpgradeElasticsearchDomainResponseTypeDef]:
+    ) -> TargetResults[UpgradeElasticsearchDomainResponseTypeDef]:
         """Allows you to either upgrade your domain or perform an Upgrade eligibility
         check to a compatible Elasticsearch version.
 
@@ -646,7 +646,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedElasticsearchInstanceOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedElasticsearchInstanceOfferingsResponseTypeDef]:
         """Every page of DescribeReservedElasticsearchInstanceOfferings in every
         target, merged per target (botocore's build_full_result).
 
@@ -669,7 +669,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedElasticsearchInstancesRequestTypeDef],
-    ) -> RegionResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedElasticsearchInstancesResponseTypeDef]:
         """Every page of DescribeReservedElasticsearchInstances in every target,
         merged per target (botocore's build_full_result).
 
@@ -693,7 +693,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef],
-    ) -> RegionResults[GetUpgradeHistoryResponseTypeDef]:
+    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
         """Every page of GetUpgradeHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -717,7 +717,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListElasticsearchInstanceTypesRequestTypeDef],
-    ) -> RegionResults[ListElasticsearchInstanceTypesResponseTypeDef]:
+    ) -> TargetResults[ListElasticsearchInstanceTypesResponseTypeDef]:
         """Every page of ListElasticsearchInstanceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -741,7 +741,7 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListElasticsearchVersionsRequestTypeDef],
-    ) -> RegionResults[ListElasticsearchVersionsResponseTypeDef]:
+    ) -> TargetResults[ListElasticsearchVersionsResponseTypeDef]:
         """Every page of ListElasticsearchVersions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -142,7 +142,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def activate_event_source(
         self, **kwargs: Unpack[ActivateEventSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Activates a partner event source that has been deactivated. Once
         activated, your matching event bus will start receiving events from the
         event source.
@@ -153,7 +153,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def cancel_replay(
         self, **kwargs: Unpack[CancelReplayRequestTypeDef]
-    ) -> RegionResults[CancelReplayResponseTypeDef]:
+    ) -> TargetResults[CancelReplayResponseTypeDef]:
         """Cancels the specified replay.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/CancelReplay
@@ -162,7 +162,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_api_destination(
         self, **kwargs: Unpack[CreateApiDestinationRequestTypeDef]
-    ) -> RegionResults[CreateApiDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateApiDestinationResponseTypeDef]:
         """Creates an API destination, which is an HTTP invocation endpoint
         configured as a target for events.
 
@@ -172,7 +172,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_archive(
         self, **kwargs: Unpack[CreateArchiveRequestTypeDef]
-    ) -> RegionResults[CreateArchiveResponseTypeDef]:
+    ) -> TargetResults[CreateArchiveResponseTypeDef]:
         """Creates an archive of events with the specified settings. When you create
         an archive, incoming events might not immediately start being sent to the
         archive. Allow a short period of time for changes to take effect. If you
@@ -186,7 +186,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionResponseTypeDef]:
         """Creates a connection. A connection defines the authorization type and
         credentials to use for authorization with an API destination HTTP
         endpoint.
@@ -197,7 +197,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_endpoint(
         self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> RegionResults[CreateEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointResponseTypeDef]:
         """Creates a global endpoint. Global endpoints improve your application's
         availability by making it regional-fault tolerant. To do this, you define
         a primary and secondary Region with event buses in each Region. You also
@@ -212,7 +212,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_event_bus(
         self, **kwargs: Unpack[CreateEventBusRequestTypeDef]
-    ) -> RegionResults[CreateEventBusResponseTypeDef]:
+    ) -> TargetResults[CreateEventBusResponseTypeDef]:
         """Creates a new event bus within your account. This can be a custom event
         bus which you can use to receive events from your custom applications and
         services, or it can be a partner event bus which can be matched to a
@@ -224,7 +224,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def create_partner_event_source(
         self, **kwargs: Unpack[CreatePartnerEventSourceRequestTypeDef]
-    ) -> RegionResults[CreatePartnerEventSourceResponseTypeDef]:
+    ) -> TargetResults[CreatePartnerEventSourceResponseTypeDef]:
         """Called by an SaaS partner to create a partner event source. This operation
         is not used by Amazon Web Services customers.
 
@@ -234,7 +234,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def deactivate_event_source(
         self, **kwargs: Unpack[DeactivateEventSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """You can use this operation to temporarily stop receiving events from the
         specified partner event source. The matching event bus is not deleted.
 
@@ -244,7 +244,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def deauthorize_connection(
         self, **kwargs: Unpack[DeauthorizeConnectionRequestTypeDef]
-    ) -> RegionResults[DeauthorizeConnectionResponseTypeDef]:
+    ) -> TargetResults[DeauthorizeConnectionResponseTypeDef]:
         """Removes all authorization parameters from the connection. This lets you
         remove the secret from the connection so you can reuse it without having
         to create a new connection.
@@ -255,7 +255,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_api_destination(
         self, **kwargs: Unpack[DeleteApiDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteApiDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteApiDestinationResponseTypeDef]:
         """Deletes the specified API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteApiDestination
@@ -264,7 +264,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_archive(
         self, **kwargs: Unpack[DeleteArchiveRequestTypeDef]
-    ) -> RegionResults[DeleteArchiveResponseTypeDef]:
+    ) -> TargetResults[DeleteArchiveResponseTypeDef]:
         """Deletes the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteArchive
@@ -273,7 +273,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Deletes a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteConnection
@@ -282,7 +282,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
         """Delete an existing global endpoint. For more information about global
         endpoints, see Making applications Regional-fault tolerant with global
         endpoints and event replication in the Amazon EventBridge User Guide .
@@ -293,7 +293,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_event_bus(
         self, **kwargs: Unpack[DeleteEventBusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified custom event bus or partner event bus. All rules
         associated with this event bus need to be deleted. You can't delete your
         account's default event bus.
@@ -304,7 +304,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_partner_event_source(
         self, **kwargs: Unpack[DeletePartnerEventSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is used by SaaS partners to delete a partner event source.
         This operation is not used by Amazon Web Services customers.
 
@@ -314,7 +314,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DeleteRule
@@ -323,7 +323,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_api_destination(
         self, **kwargs: Unpack[DescribeApiDestinationRequestTypeDef]
-    ) -> RegionResults[DescribeApiDestinationResponseTypeDef]:
+    ) -> TargetResults[DescribeApiDestinationResponseTypeDef]:
         """Retrieves details about an API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeApiDestination
@@ -332,7 +332,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_archive(
         self, **kwargs: Unpack[DescribeArchiveRequestTypeDef]
-    ) -> RegionResults[DescribeArchiveResponseTypeDef]:
+    ) -> TargetResults[DescribeArchiveResponseTypeDef]:
         """Retrieves details about an archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeArchive
@@ -341,7 +341,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_connection(
         self, **kwargs: Unpack[DescribeConnectionRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionResponseTypeDef]:
         """Retrieves details about a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeConnection
@@ -350,7 +350,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_endpoint(
         self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
         """Get the information about an existing global endpoint. For more
         information about global endpoints, see Making applications Regional-fault
         tolerant with global endpoints and event replication in the Amazon
@@ -362,7 +362,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_event_bus(
         self, **kwargs: Unpack[DescribeEventBusRequestTypeDef]
-    ) -> RegionResults[DescribeEventBusResponseTypeDef]:
+    ) -> TargetResults[DescribeEventBusResponseTypeDef]:
         """Displays details about an event bus in your account. This can include the
         external Amazon Web Services accounts that are permitted to write events
         to your default event bus, and the associated policy. For custom event
@@ -375,7 +375,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_event_source(
         self, **kwargs: Unpack[DescribeEventSourceRequestTypeDef]
-    ) -> RegionResults[DescribeEventSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeEventSourceResponseTypeDef]:
         """This operation lists details about a partner event source that is shared
         with your account.
 
@@ -385,7 +385,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_partner_event_source(
         self, **kwargs: Unpack[DescribePartnerEventSourceRequestTypeDef]
-    ) -> RegionResults[DescribePartnerEventSourceResponseTypeDef]:
+    ) -> TargetResults[DescribePartnerEventSourceResponseTypeDef]:
         """An SaaS partner can use this operation to list details about a partner
         event source that they have created. Amazon Web Services customers do not
         use this operation. Instead, Amazon Web Services customers can use
@@ -398,7 +398,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_replay(
         self, **kwargs: Unpack[DescribeReplayRequestTypeDef]
-    ) -> RegionResults[DescribeReplayResponseTypeDef]:
+    ) -> TargetResults[DescribeReplayResponseTypeDef]:
         """Retrieves details about a replay. Use DescribeReplay to determine the
         progress of a running replay. A replay processes events to replay based on
         the time in the event, and replays them using 1 minute intervals. If you
@@ -416,7 +416,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def describe_rule(
         self, **kwargs: Unpack[DescribeRuleRequestTypeDef]
-    ) -> RegionResults[DescribeRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleResponseTypeDef]:
         """Describes the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/DescribeRule
@@ -425,7 +425,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def disable_rule(
         self, **kwargs: Unpack[DisableRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the specified rule. A disabled rule won't match any events, and
         won't self-trigger if it has a schedule expression.
 
@@ -435,7 +435,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def enable_rule(
         self, **kwargs: Unpack[EnableRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables the specified rule. If the rule does not exist, the operation
         fails.
 
@@ -445,7 +445,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_api_destinations(
         self, **kwargs: Unpack[ListApiDestinationsRequestTypeDef]
-    ) -> RegionResults[ListApiDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListApiDestinationsResponseTypeDef]:
         """Retrieves a list of API destination in the account in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListApiDestinations
@@ -454,7 +454,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_archives(
         self, **kwargs: Unpack[ListArchivesRequestTypeDef]
-    ) -> RegionResults[ListArchivesResponseTypeDef]:
+    ) -> TargetResults[ListArchivesResponseTypeDef]:
         """Lists your archives. You can either list all the archives or you can
         provide a prefix to match to the archive names. Filter parameters are
         exclusive.
@@ -465,7 +465,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Retrieves a list of connections from the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListConnections
@@ -474,7 +474,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_endpoints(
         self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> RegionResults[ListEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListEndpointsResponseTypeDef]:
         """List the global endpoints associated with this account. For more
         information about global endpoints, see Making applications Regional-fault
         tolerant with global endpoints and event replication in the Amazon
@@ -486,7 +486,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_event_buses(
         self, **kwargs: Unpack[ListEventBusesRequestTypeDef]
-    ) -> RegionResults[ListEventBusesResponseTypeDef]:
+    ) -> TargetResults[ListEventBusesResponseTypeDef]:
         """Lists all the event buses in your account, including the default event
         bus, custom event buses, and partner event buses.
 
@@ -496,7 +496,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_event_sources(
         self, **kwargs: Unpack[ListEventSourcesRequestTypeDef]
-    ) -> RegionResults[ListEventSourcesResponseTypeDef]:
+    ) -> TargetResults[ListEventSourcesResponseTypeDef]:
         """You can use this to see all the partner event sources that have been
         shared with your Amazon Web Services account. For more information about
         partner event sources, see CreateEventBus.
@@ -507,7 +507,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_partner_event_source_accounts(
         self, **kwargs: Unpack[ListPartnerEventSourceAccountsRequestTypeDef]
-    ) -> RegionResults[ListPartnerEventSourceAccountsResponseTypeDef]:
+    ) -> TargetResults[ListPartnerEventSourceAccountsResponseTypeDef]:
         """An SaaS partner can use this operation to display the Amazon Web Services
         account ID that a particular partner event source name is associated with.
         This operation is not used by Amazon Web Services customers.
@@ -518,7 +518,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_partner_event_sources(
         self, **kwargs: Unpack[ListPartnerEventSourcesRequestTypeDef]
-    ) -> RegionResults[ListPartnerEventSourcesResponseTypeDef]:
+    ) -> TargetResults[ListPartnerEventSourcesResponseTypeDef]:
         """An SaaS partner can use this operation to list all the partner event
         source names that they have created. This operation is not used by Amazon
         Web Services customers.
@@ -529,7 +529,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_replays(
         self, **kwargs: Unpack[ListReplaysRequestTypeDef]
-    ) -> RegionResults[ListReplaysResponseTypeDef]:
+    ) -> TargetResults[ListReplaysResponseTypeDef]:
         """Lists your replays. You can either list all the replays or you can provide
         a prefix to match to the replay names. Filter parameters are exclusive.
 
@@ -539,7 +539,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_rule_names_by_target(
         self, **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef]
-    ) -> RegionResults[ListRuleNamesByTargetResponseTypeDef]:
+    ) -> TargetResults[ListRuleNamesByTargetResponseTypeDef]:
         """Lists the rules for the specified target. You can see which of the rules
         in Amazon EventBridge can invoke a specific target in your account.
 
@@ -549,7 +549,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Lists your Amazon EventBridge rules. You can either list all the rules or
         you can provide a prefix to match to the rule names.
 
@@ -559,7 +559,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with an EventBridge resource. In EventBridge,
         rules and event buses can be tagged.
 
@@ -569,7 +569,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def list_targets_by_rule(
         self, **kwargs: Unpack[ListTargetsByRuleRequestTypeDef]
-    ) -> RegionResults[ListTargetsByRuleResponseTypeDef]:
+    ) -> TargetResults[ListTargetsByRuleResponseTypeDef]:
         """Lists the targets assigned to the specified rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/ListTargetsByRule
@@ -578,7 +578,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def put_events(
         self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> RegionResults[PutEventsResponseTypeDef]:
+    ) -> TargetResults[PutEventsResponseTypeDef]:
         """Sends custom events to Amazon EventBridge so that they can be matched to
         rules.
 
@@ -588,7 +588,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def put_partner_events(
         self, **kwargs: Unpack[PutPartnerEventsRequestTypeDef]
-    ) -> RegionResults[PutPartnerEventsResponseTypeDef]:
+    ) -> TargetResults[PutPartnerEventsResponseTypeDef]:
         """This is used by SaaS partners to write events to a customer's partner
         event bus. Amazon Web Services customers do not use this operation.
 
@@ -598,7 +598,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def put_permission(
         self, **kwargs: Unpack[PutPermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Running PutPermission permits the specified Amazon Web Services account or
         Amazon Web Services organization to put events to the specified event bus.
         Amazon EventBridge rules in your account are triggered by these events
@@ -610,7 +610,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def put_rule(
         self, **kwargs: Unpack[PutRuleRequestTypeDef]
-    ) -> RegionResults[PutRuleResponseTypeDef]:
+    ) -> TargetResults[PutRuleResponseTypeDef]:
         """Creates or updates the specified rule. Rules are enabled by default, or
         based on value of the state. You can disable a rule using DisableRule.
 
@@ -620,7 +620,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def put_targets(
         self, **kwargs: Unpack[PutTargetsRequestTypeDef]
-    ) -> RegionResults[PutTargetsResponseTypeDef]:
+    ) -> TargetResults[PutTargetsResponseTypeDef]:
         """Adds the specified targets to the specified rule, or updates the targets
         if they are already associated with the rule.
 
@@ -630,7 +630,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def remove_permission(
         self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes the permission of another Amazon Web Services account to be able
         to put events to the specified event bus. Specify the account to revoke by
         the StatementId value that you associated with the account when you
@@ -643,7 +643,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def remove_targets(
         self, **kwargs: Unpack[RemoveTargetsRequestTypeDef]
-    ) -> RegionResults[RemoveTargetsResponseTypeDef]:
+    ) -> TargetResults[RemoveTargetsResponseTypeDef]:
         """Removes the specified targets from the specified rule. When the rule is
         triggered, those targets are no longer be invoked.
 
@@ -653,7 +653,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def start_replay(
         self, **kwargs: Unpack[StartReplayRequestTypeDef]
-    ) -> RegionResults[StartReplayResponseTypeDef]:
+    ) -> TargetResults[StartReplayResponseTypeDef]:
         """Starts the specified replay. Events are not necessarily replayed in the
         exact same order that they were added to the archive. A replay processes
         events to replay based on the time in the event, and replays them using 1
@@ -671,7 +671,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified EventBridge
         resource. Tags can help you organize and categorize your resources. You
         can also use them to scope user permissions by granting a user permission
@@ -684,7 +684,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def test_event_pattern(
         self, **kwargs: Unpack[TestEventPatternRequestTypeDef]
-    ) -> RegionResults[TestEventPatternResponseTypeDef]:
+    ) -> TargetResults[TestEventPatternResponseTypeDef]:
         """Tests whether the specified event pattern matches the provided event.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/TestEventPattern
@@ -693,7 +693,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified EventBridge resource. In
         Amazon EventBridge, rules and event buses can be tagged.
 
@@ -703,7 +703,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def update_api_destination(
         self, **kwargs: Unpack[UpdateApiDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateApiDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateApiDestinationResponseTypeDef]:
         """Updates an API destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateApiDestination
@@ -712,7 +712,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def update_archive(
         self, **kwargs: Unpack[UpdateArchiveRequestTypeDef]
-    ) -> RegionResults[UpdateArchiveResponseTypeDef]:
+    ) -> TargetResults[UpdateArchiveResponseTypeDef]:
         """Updates the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateArchive
@@ -721,7 +721,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
         """Updates settings for a connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateConnection
@@ -730,7 +730,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def update_endpoint(
         self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
         """Update an existing endpoint. For more information about global endpoints,
         see Making applications Regional-fault tolerant with global endpoints and
         event replication in the Amazon EventBridge User Guide .
@@ -741,7 +741,7 @@ class MultiRegionEventBridge(MultiRegionClient):
 
     def update_event_bus(
         self, **kwargs: Unpack[UpdateEventBusRequestTypeDef]
-    ) -> RegionResults[UpdateEventBusResponseTypeDef]:
+    ) -> TargetResults[UpdateEventBusResponseTypeDef]:
         """Updates the specified event bus.
 
         https://docs.aws.amazon.com/goto/WebAPI/eventbridge-2015-10-07/UpdateEventBus
@@ -755,7 +755,7 @@ class MultiRegionEventBridge(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleNamesByTargetRequestTypeDef],
-    ) -> RegionResults[ListRuleNamesByTargetResponseTypeDef]:
+    ) -> TargetResults[ListRuleNamesByTargetResponseTypeDef]:
         """Every page of ListRuleNamesByTarget in every target, merged per target
         (botocore's build_full_result).
 
@@ -779,7 +779,7 @@ class MultiRegionEventBridge(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -803,7 +803,7 @@ class MultiRegionEventBridge(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsByRuleRequestTypeDef],
-    ) -> RegionResults[ListTargetsByRuleResponseTypeDef]:
+    ) -> TargetResults[ListTargetsByRuleResponseTypeDef]:
         """Every page of ListTargetsByRule in every target, merged per target
         (botocore's build_full_result).
 

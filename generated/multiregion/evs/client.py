@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,7 +77,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def associate_eip_to_vlan(
         self, **kwargs: Unpack[AssociateEipToVlanRequestTypeDef]
-    ) -> RegionResults[AssociateEipToVlanResponseTypeDef]:
+    ) -> TargetResults[AssociateEipToVlanResponseTypeDef]:
         """Associates an Elastic IP address with a public HCX VLAN. This operation is
         only allowed for public HCX VLANs at this time.
 
@@ -87,7 +87,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def create_entitlement(
         self, **kwargs: Unpack[CreateEntitlementRequestTypeDef]
-    ) -> RegionResults[CreateEntitlementResponseTypeDef]:
+    ) -> TargetResults[CreateEntitlementResponseTypeDef]:
         """Creates a Windows Server License entitlement for virtual machines in an
         Amazon EVS environment using the provided vCenter Server connector. This
         is an asynchronous operation. Amazon EVS validates the specified virtual
@@ -99,7 +99,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
         """Creates an Amazon EVS environment that runs VCF software, such as SDDC
         Manager, NSX Manager, and vCenter Server.
 
@@ -109,7 +109,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def create_environment_connector(
         self, **kwargs: Unpack[CreateEnvironmentConnectorRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentConnectorResponseTypeDef]:
         """Creates a connector for an Amazon EVS environment. A connector establishes
         a connection to a VCF appliance, such as vCenter, using a fully qualified
         domain name and an Amazon Web Services Secrets Manager secret that stores
@@ -121,7 +121,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def create_environment_host(
         self, **kwargs: Unpack[CreateEnvironmentHostRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentHostResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentHostResponseTypeDef]:
         """Creates an ESX host and adds it to an Amazon EVS environment. Amazon EVS
         supports 4-32 hosts per environment.
 
@@ -131,7 +131,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def delete_entitlement(
         self, **kwargs: Unpack[DeleteEntitlementRequestTypeDef]
-    ) -> RegionResults[DeleteEntitlementResponseTypeDef]:
+    ) -> TargetResults[DeleteEntitlementResponseTypeDef]:
         """Deletes a Windows Server License entitlement for virtual machines in an
         Amazon EVS environment. Deleting an entitlement stops usage tracking for
         the specified virtual machines.
@@ -142,7 +142,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
         """Deletes an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironment
@@ -151,7 +151,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def delete_environment_connector(
         self, **kwargs: Unpack[DeleteEnvironmentConnectorRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentConnectorResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentConnectorResponseTypeDef]:
         """Deletes a connector from an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironmentConnector
@@ -160,7 +160,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def delete_environment_host(
         self, **kwargs: Unpack[DeleteEnvironmentHostRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentHostResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentHostResponseTypeDef]:
         """Deletes a host from an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DeleteEnvironmentHost
@@ -169,7 +169,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def disassociate_eip_from_vlan(
         self, **kwargs: Unpack[DisassociateEipFromVlanRequestTypeDef]
-    ) -> RegionResults[DisassociateEipFromVlanResponseTypeDef]:
+    ) -> TargetResults[DisassociateEipFromVlanResponseTypeDef]:
         """Disassociates an Elastic IP address from a public HCX VLAN. This operation
         is only allowed for public HCX VLANs at this time.
 
@@ -179,14 +179,14 @@ class MultiRegionEVS(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Returns a description of the specified environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/GetEnvironment
         """
         return self._call("GetEnvironment", kwargs)
 
-    def get_versions(self) -> RegionResults[GetVersionsResponseTypeDef]:
+    def get_versions(self) -> TargetResults[GetVersionsResponseTypeDef]:
         """Returns information about VCF versions, ESX versions and EC2 instance
         types provided by Amazon EVS. For each VCF version, the response also
         includes the default ESX version and provided EC2 instance types.
@@ -197,7 +197,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_environment_connectors(
         self, **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentConnectorsResponseTypeDef]:
         """Lists the connectors within an environment. Returns the status of each
         connector and its applicable checks, among other connector details.
 
@@ -207,7 +207,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_environment_hosts(
         self, **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentHostsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentHostsResponseTypeDef]:
         """List the hosts within an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListEnvironmentHosts
@@ -216,7 +216,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_environment_vlans(
         self, **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentVlansResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentVlansResponseTypeDef]:
         """Lists environment VLANs that are associated with the specified
         environment.
 
@@ -226,7 +226,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Lists the Amazon EVS environments in your Amazon Web Services account in
         the specified Amazon Web Services Region.
 
@@ -236,7 +236,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Amazon EVS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListTagsForResource
@@ -245,7 +245,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def list_vm_entitlements(
         self, **kwargs: Unpack[ListVmEntitlementsRequestTypeDef]
-    ) -> RegionResults[ListVmEntitlementsResponseTypeDef]:
+    ) -> TargetResults[ListVmEntitlementsResponseTypeDef]:
         """Lists the Windows Server License entitlements for virtual machines in an
         Amazon EVS environment. Returns existing entitlements for virtual machines
         associated with the specified environment and connector.
@@ -256,7 +256,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to an Amazon EVS resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they aren't changed. When a resource is deleted, the
@@ -272,7 +272,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes specified tags from an Amazon EVS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/UntagResource
@@ -281,7 +281,7 @@ class MultiRegionEVS(MultiRegionClient):
 
     def update_environment_connector(
         self, **kwargs: Unpack[UpdateEnvironmentConnectorRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentConnectorResponseTypeDef]:
         """Updates a connector for an Amazon EVS environment. You can update the
         Amazon Web Services Secrets Manager secret ARN or the appliance FQDN to
         reconfigure the connector metadata.
@@ -297,7 +297,7 @@ class MultiRegionEVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentConnectorsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentConnectorsResponseTypeDef]:
         """Every page of ListEnvironmentConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -321,7 +321,7 @@ class MultiRegionEVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentHostsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentHostsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentHostsResponseTypeDef]:
         """Every page of ListEnvironmentHosts in every target, merged per target
         (botocore's build_full_result).
 
@@ -344,7 +344,7 @@ class MultiRegionEVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentVlansRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentVlansResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentVlansResponseTypeDef]:
         """Every page of ListEnvironmentVlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,7 +368,7 @@ class MultiRegionEVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -392,7 +392,7 @@ class MultiRegionEVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVmEntitlementsRequestTypeDef],
-    ) -> RegionResults[ListVmEntitlementsResponseTypeDef]:
+    ) -> TargetResults[ListVmEntitlementsResponseTypeDef]:
         """Every page of ListVmEntitlements in every target, merged per target
         (botocore's build_full_result).
 

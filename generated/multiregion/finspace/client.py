@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class MultiRegionfinspace(MultiRegionClient):
     @deprecated("CreateEnvironment is deprecated. This method will be discontinued.")
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
         """Create a new FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateEnvironment
@@ -142,7 +142,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_changeset(
         self, **kwargs: Unpack[CreateKxChangesetRequestTypeDef]
-    ) -> RegionResults[CreateKxChangesetResponseTypeDef]:
+    ) -> TargetResults[CreateKxChangesetResponseTypeDef]:
         """Creates a changeset for a kdb database. A changeset allows you to add and
         delete existing files by using an ordered list of change requests.
 
@@ -152,7 +152,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_cluster(
         self, **kwargs: Unpack[CreateKxClusterRequestTypeDef]
-    ) -> RegionResults[CreateKxClusterResponseTypeDef]:
+    ) -> TargetResults[CreateKxClusterResponseTypeDef]:
         """Creates a new kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxCluster
@@ -161,7 +161,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_database(
         self, **kwargs: Unpack[CreateKxDatabaseRequestTypeDef]
-    ) -> RegionResults[CreateKxDatabaseResponseTypeDef]:
+    ) -> TargetResults[CreateKxDatabaseResponseTypeDef]:
         """Creates a new kdb database in the environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxDatabase
@@ -170,7 +170,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_dataview(
         self, **kwargs: Unpack[CreateKxDataviewRequestTypeDef]
-    ) -> RegionResults[CreateKxDataviewResponseTypeDef]:
+    ) -> TargetResults[CreateKxDataviewResponseTypeDef]:
         """Creates a snapshot of kdb database with tiered storage capabilities and a
         pre-warmed cache, ready for mounting on kdb clusters. Dataviews are only
         available for clusters running on a scaling group. They are not supported
@@ -182,7 +182,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_environment(
         self, **kwargs: Unpack[CreateKxEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateKxEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateKxEnvironmentResponseTypeDef]:
         """Creates a managed kdb environment for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxEnvironment
@@ -191,7 +191,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_scaling_group(
         self, **kwargs: Unpack[CreateKxScalingGroupRequestTypeDef]
-    ) -> RegionResults[CreateKxScalingGroupResponseTypeDef]:
+    ) -> TargetResults[CreateKxScalingGroupResponseTypeDef]:
         """Creates a new scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxScalingGroup
@@ -200,7 +200,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_user(
         self, **kwargs: Unpack[CreateKxUserRequestTypeDef]
-    ) -> RegionResults[CreateKxUserResponseTypeDef]:
+    ) -> TargetResults[CreateKxUserResponseTypeDef]:
         """Creates a user in FinSpace kdb environment with an associated IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/CreateKxUser
@@ -209,7 +209,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def create_kx_volume(
         self, **kwargs: Unpack[CreateKxVolumeRequestTypeDef]
-    ) -> RegionResults[CreateKxVolumeResponseTypeDef]:
+    ) -> TargetResults[CreateKxVolumeResponseTypeDef]:
         """Creates a new volume with a specific amount of throughput and storage
         capacity.
 
@@ -220,7 +220,7 @@ class MultiRegionfinspace(MultiRegionClient):
     @deprecated("DeleteEnvironment is deprecated. This method will be discontinued.")
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
         """Delete an FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteEnvironment
@@ -229,7 +229,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_cluster(
         self, **kwargs: Unpack[DeleteKxClusterRequestTypeDef]
-    ) -> RegionResults[DeleteKxClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteKxClusterResponseTypeDef]:
         """Deletes a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxCluster
@@ -238,7 +238,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_cluster_node(
         self, **kwargs: Unpack[DeleteKxClusterNodeRequestTypeDef]
-    ) -> RegionResults[DeleteKxClusterNodeResponseTypeDef]:
+    ) -> TargetResults[DeleteKxClusterNodeResponseTypeDef]:
         """Deletes the specified nodes from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxClusterNode
@@ -247,7 +247,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_database(
         self, **kwargs: Unpack[DeleteKxDatabaseRequestTypeDef]
-    ) -> RegionResults[DeleteKxDatabaseResponseTypeDef]:
+    ) -> TargetResults[DeleteKxDatabaseResponseTypeDef]:
         """Deletes the specified database and all of its associated data. This action
         is irreversible. You must copy any data out of the database before
         deleting it if the data is to be retained.
@@ -258,7 +258,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_dataview(
         self, **kwargs: Unpack[DeleteKxDataviewRequestTypeDef]
-    ) -> RegionResults[DeleteKxDataviewResponseTypeDef]:
+    ) -> TargetResults[DeleteKxDataviewResponseTypeDef]:
         """Deletes the specified dataview. Before deleting a dataview, make sure that
         it is not in use by any cluster.
 
@@ -268,7 +268,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_environment(
         self, **kwargs: Unpack[DeleteKxEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteKxEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteKxEnvironmentResponseTypeDef]:
         """Deletes the kdb environment. This action is irreversible. Deleting a kdb
         environment will remove all the associated data and any services running
         in it.
@@ -279,7 +279,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_scaling_group(
         self, **kwargs: Unpack[DeleteKxScalingGroupRequestTypeDef]
-    ) -> RegionResults[DeleteKxScalingGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteKxScalingGroupResponseTypeDef]:
         """Deletes the specified scaling group. This action is irreversible. You
         cannot delete a scaling group until all the clusters running on it have
         been deleted.
@@ -290,7 +290,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_user(
         self, **kwargs: Unpack[DeleteKxUserRequestTypeDef]
-    ) -> RegionResults[DeleteKxUserResponseTypeDef]:
+    ) -> TargetResults[DeleteKxUserResponseTypeDef]:
         """Deletes a user in the specified kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/DeleteKxUser
@@ -299,7 +299,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def delete_kx_volume(
         self, **kwargs: Unpack[DeleteKxVolumeRequestTypeDef]
-    ) -> RegionResults[DeleteKxVolumeResponseTypeDef]:
+    ) -> TargetResults[DeleteKxVolumeResponseTypeDef]:
         """Deletes a volume. You can only delete a volume if it's not attached to a
         cluster or a dataview. When a volume is deleted, any data on the volume is
         lost. This action is irreversible.
@@ -311,7 +311,7 @@ class MultiRegionfinspace(MultiRegionClient):
     @deprecated("GetEnvironment is deprecated. This method will be discontinued.")
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Returns the FinSpace environment object.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetEnvironment
@@ -320,7 +320,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_changeset(
         self, **kwargs: Unpack[GetKxChangesetRequestTypeDef]
-    ) -> RegionResults[GetKxChangesetResponseTypeDef]:
+    ) -> TargetResults[GetKxChangesetResponseTypeDef]:
         """Returns information about a kdb changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxChangeset
@@ -329,7 +329,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_cluster(
         self, **kwargs: Unpack[GetKxClusterRequestTypeDef]
-    ) -> RegionResults[GetKxClusterResponseTypeDef]:
+    ) -> TargetResults[GetKxClusterResponseTypeDef]:
         """Retrieves information about a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxCluster
@@ -338,7 +338,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_connection_string(
         self, **kwargs: Unpack[GetKxConnectionStringRequestTypeDef]
-    ) -> RegionResults[GetKxConnectionStringResponseTypeDef]:
+    ) -> TargetResults[GetKxConnectionStringResponseTypeDef]:
         """Retrieves a connection string for a user to connect to a kdb cluster. You
         must call this API using the same role that you have defined while
         creating a user.
@@ -349,7 +349,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_database(
         self, **kwargs: Unpack[GetKxDatabaseRequestTypeDef]
-    ) -> RegionResults[GetKxDatabaseResponseTypeDef]:
+    ) -> TargetResults[GetKxDatabaseResponseTypeDef]:
         """Returns database information for the specified environment ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxDatabase
@@ -358,7 +358,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_dataview(
         self, **kwargs: Unpack[GetKxDataviewRequestTypeDef]
-    ) -> RegionResults[GetKxDataviewResponseTypeDef]:
+    ) -> TargetResults[GetKxDataviewResponseTypeDef]:
         """Retrieves details of the dataview.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxDataview
@@ -367,7 +367,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_environment(
         self, **kwargs: Unpack[GetKxEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetKxEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetKxEnvironmentResponseTypeDef]:
         """Retrieves all the information for the specified kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxEnvironment
@@ -376,7 +376,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_scaling_group(
         self, **kwargs: Unpack[GetKxScalingGroupRequestTypeDef]
-    ) -> RegionResults[GetKxScalingGroupResponseTypeDef]:
+    ) -> TargetResults[GetKxScalingGroupResponseTypeDef]:
         """Retrieves details of a scaling group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxScalingGroup
@@ -385,7 +385,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_user(
         self, **kwargs: Unpack[GetKxUserRequestTypeDef]
-    ) -> RegionResults[GetKxUserResponseTypeDef]:
+    ) -> TargetResults[GetKxUserResponseTypeDef]:
         """Retrieves information about the specified kdb user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxUser
@@ -394,7 +394,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def get_kx_volume(
         self, **kwargs: Unpack[GetKxVolumeRequestTypeDef]
-    ) -> RegionResults[GetKxVolumeResponseTypeDef]:
+    ) -> TargetResults[GetKxVolumeResponseTypeDef]:
         """Retrieves the information about the volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/GetKxVolume
@@ -404,7 +404,7 @@ class MultiRegionfinspace(MultiRegionClient):
     @deprecated("ListEnvironments is deprecated. This method will be discontinued.")
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """A list of all of your FinSpace environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListEnvironments
@@ -413,7 +413,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_changesets(
         self, **kwargs: Unpack[ListKxChangesetsRequestTypeDef]
-    ) -> RegionResults[ListKxChangesetsResponseTypeDef]:
+    ) -> TargetResults[ListKxChangesetsResponseTypeDef]:
         """Returns a list of all the changesets for a database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxChangesets
@@ -422,7 +422,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_cluster_nodes(
         self, **kwargs: Unpack[ListKxClusterNodesRequestTypeDef]
-    ) -> RegionResults[ListKxClusterNodesResponseTypeDef]:
+    ) -> TargetResults[ListKxClusterNodesResponseTypeDef]:
         """Lists all the nodes in a kdb cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxClusterNodes
@@ -431,7 +431,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_clusters(
         self, **kwargs: Unpack[ListKxClustersRequestTypeDef]
-    ) -> RegionResults[ListKxClustersResponseTypeDef]:
+    ) -> TargetResults[ListKxClustersResponseTypeDef]:
         """Returns a list of clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxClusters
@@ -440,7 +440,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_databases(
         self, **kwargs: Unpack[ListKxDatabasesRequestTypeDef]
-    ) -> RegionResults[ListKxDatabasesResponseTypeDef]:
+    ) -> TargetResults[ListKxDatabasesResponseTypeDef]:
         """Returns a list of all the databases in the kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxDatabases
@@ -449,7 +449,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_dataviews(
         self, **kwargs: Unpack[ListKxDataviewsRequestTypeDef]
-    ) -> RegionResults[ListKxDataviewsResponseTypeDef]:
+    ) -> TargetResults[ListKxDataviewsResponseTypeDef]:
         """Returns a list of all the dataviews in the database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxDataviews
@@ -458,7 +458,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_environments(
         self, **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListKxEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListKxEnvironmentsResponseTypeDef]:
         """Returns a list of kdb environments created in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxEnvironments
@@ -467,7 +467,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_scaling_groups(
         self, **kwargs: Unpack[ListKxScalingGroupsRequestTypeDef]
-    ) -> RegionResults[ListKxScalingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListKxScalingGroupsResponseTypeDef]:
         """Returns a list of scaling groups in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxScalingGroups
@@ -476,7 +476,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_users(
         self, **kwargs: Unpack[ListKxUsersRequestTypeDef]
-    ) -> RegionResults[ListKxUsersResponseTypeDef]:
+    ) -> TargetResults[ListKxUsersResponseTypeDef]:
         """Lists all the users in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxUsers
@@ -485,7 +485,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_kx_volumes(
         self, **kwargs: Unpack[ListKxVolumesRequestTypeDef]
-    ) -> RegionResults[ListKxVolumesResponseTypeDef]:
+    ) -> TargetResults[ListKxVolumesResponseTypeDef]:
         """Lists all the volumes in a kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListKxVolumes
@@ -494,7 +494,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """A list of all tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/ListTagsForResource
@@ -503,7 +503,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds metadata tags to a FinSpace resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/TagResource
@@ -512,7 +512,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes metadata tags from a FinSpace resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UntagResource
@@ -522,7 +522,7 @@ class MultiRegionfinspace(MultiRegionClient):
     @deprecated("UpdateEnvironment is deprecated. This method will be discontinued.")
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
         """Update your FinSpace environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateEnvironment
@@ -531,7 +531,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_cluster_code_configuration(
         self, **kwargs: Unpack[UpdateKxClusterCodeConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateKxClusterCodeConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateKxClusterCodeConfigurationResponseTypeDef]:
         """Allows you to update code configuration on a running cluster. By using
         this API you can update the code, the initialization script path, and the
         command line arguments for a specific cluster. The configuration that you
@@ -543,7 +543,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_cluster_databases(
         self, **kwargs: Unpack[UpdateKxClusterDatabasesRequestTypeDef]
-    ) -> RegionResults[UpdateKxClusterDatabasesResponseTypeDef]:
+    ) -> TargetResults[UpdateKxClusterDatabasesResponseTypeDef]:
         """Updates the databases mounted on a kdb cluster, which includes the
         changesetId and all the dbPaths to be cached. This API does not allow you
         to change a database name or add a database if you created a cluster
@@ -555,7 +555,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_database(
         self, **kwargs: Unpack[UpdateKxDatabaseRequestTypeDef]
-    ) -> RegionResults[UpdateKxDatabaseResponseTypeDef]:
+    ) -> TargetResults[UpdateKxDatabaseResponseTypeDef]:
         """Updates information for the given kdb database.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateKxDatabase
@@ -564,7 +564,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_dataview(
         self, **kwargs: Unpack[UpdateKxDataviewRequestTypeDef]
-    ) -> RegionResults[UpdateKxDataviewResponseTypeDef]:
+    ) -> TargetResults[UpdateKxDataviewResponseTypeDef]:
         """Updates the specified dataview. The dataviews get automatically updated
         when any new changesets are ingested. Each update of the dataview creates
         a new version, including changeset details and cache configurations
@@ -575,7 +575,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_environment(
         self, **kwargs: Unpack[UpdateKxEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateKxEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateKxEnvironmentResponseTypeDef]:
         """Updates information for the given kdb environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2021-03-12/UpdateKxEnvironment
@@ -584,7 +584,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_environment_network(
         self, **kwargs: Unpack[UpdateKxEnvironmentNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateKxEnvironmentNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateKxEnvironmentNetworkResponseTypeDef]:
         """Updates environment network to connect to your internal network by using a
         transit gateway. This API supports request to create a transit gateway
         attachment from FinSpace VPC to your transit gateway ID and create a
@@ -596,7 +596,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_user(
         self, **kwargs: Unpack[UpdateKxUserRequestTypeDef]
-    ) -> RegionResults[UpdateKxUserResponseTypeDef]:
+    ) -> TargetResults[UpdateKxUserResponseTypeDef]:
         """Updates the user details. You can only update the IAM role associated with
         a user.
 
@@ -606,7 +606,7 @@ class MultiRegionfinspace(MultiRegionClient):
 
     def update_kx_volume(
         self, **kwargs: Unpack[UpdateKxVolumeRequestTypeDef]
-    ) -> RegionResults[UpdateKxVolumeResponseTypeDef]:
+    ) -> TargetResults[UpdateKxVolumeResponseTypeDef]:
         """Updates the throughput or capacity of a volume. During the update process,
         the filesystem might be unavailable for a few minutes. You can retry any
         operations after the update is complete.
@@ -622,7 +622,7 @@ class MultiRegionfinspace(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKxEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListKxEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListKxEnvironmentsResponseTypeDef]:
         """Every page of ListKxEnvironments in every target, merged per target
         (botocore's build_full_result).
 

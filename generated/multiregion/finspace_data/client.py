@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def associate_user_to_permission_group(
         self, **kwargs: Unpack[AssociateUserToPermissionGroupRequestTypeDef]
-    ) -> RegionResults[AssociateUserToPermissionGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateUserToPermissionGroupResponseTypeDef]:
         """Adds a user to a permission group to grant permissions for actions a user
         can perform in FinSpace.
 
@@ -110,7 +110,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("CreateChangeset is deprecated. This method will be discontinued.")
     def create_changeset(
         self, **kwargs: Unpack[CreateChangesetRequestTypeDef]
-    ) -> RegionResults[CreateChangesetResponseTypeDef]:
+    ) -> TargetResults[CreateChangesetResponseTypeDef]:
         """Creates a new Changeset in a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateChangeset
@@ -120,7 +120,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("CreateDataView is deprecated. This method will be discontinued.")
     def create_data_view(
         self, **kwargs: Unpack[CreateDataViewRequestTypeDef]
-    ) -> RegionResults[CreateDataViewResponseTypeDef]:
+    ) -> TargetResults[CreateDataViewResponseTypeDef]:
         """Creates a Dataview for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateDataView
@@ -130,7 +130,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("CreateDataset is deprecated. This method will be discontinued.")
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates a new FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateDataset
@@ -142,7 +142,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def create_permission_group(
         self, **kwargs: Unpack[CreatePermissionGroupRequestTypeDef]
-    ) -> RegionResults[CreatePermissionGroupResponseTypeDef]:
+    ) -> TargetResults[CreatePermissionGroupResponseTypeDef]:
         """Creates a group of permissions for various actions that a user can perform
         in FinSpace.
 
@@ -153,7 +153,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("CreateUser is deprecated. This method will be discontinued.")
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a new user in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/CreateUser
@@ -163,7 +163,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("DeleteDataset is deprecated. This method will be discontinued.")
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
         """Deletes a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DeleteDataset
@@ -175,7 +175,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def delete_permission_group(
         self, **kwargs: Unpack[DeletePermissionGroupRequestTypeDef]
-    ) -> RegionResults[DeletePermissionGroupResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionGroupResponseTypeDef]:
         """Deletes a permission group. This action is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DeletePermissionGroup
@@ -185,7 +185,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("DisableUser is deprecated. This method will be discontinued.")
     def disable_user(
         self, **kwargs: Unpack[DisableUserRequestTypeDef]
-    ) -> RegionResults[DisableUserResponseTypeDef]:
+    ) -> TargetResults[DisableUserResponseTypeDef]:
         """Denies access to the FinSpace web application and API for the specified
         user.
 
@@ -198,7 +198,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def disassociate_user_from_permission_group(
         self, **kwargs: Unpack[DisassociateUserFromPermissionGroupRequestTypeDef]
-    ) -> RegionResults[DisassociateUserFromPermissionGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateUserFromPermissionGroupResponseTypeDef]:
         """Removes a user from a permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/DisassociateUserFromPermissionGroup
@@ -208,7 +208,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("EnableUser is deprecated. This method will be discontinued.")
     def enable_user(
         self, **kwargs: Unpack[EnableUserRequestTypeDef]
-    ) -> RegionResults[EnableUserResponseTypeDef]:
+    ) -> TargetResults[EnableUserResponseTypeDef]:
         """Allows the specified user to access the FinSpace web application and API.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/EnableUser
@@ -218,7 +218,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetChangeset is deprecated. This method will be discontinued.")
     def get_changeset(
         self, **kwargs: Unpack[GetChangesetRequestTypeDef]
-    ) -> RegionResults[GetChangesetResponseTypeDef]:
+    ) -> TargetResults[GetChangesetResponseTypeDef]:
         """Get information about a Changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetChangeset
@@ -228,7 +228,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetDataView is deprecated. This method will be discontinued.")
     def get_data_view(
         self, **kwargs: Unpack[GetDataViewRequestTypeDef]
-    ) -> RegionResults[GetDataViewResponseTypeDef]:
+    ) -> TargetResults[GetDataViewResponseTypeDef]:
         """Gets information about a Dataview.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetDataView
@@ -238,7 +238,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetDataset is deprecated. This method will be discontinued.")
     def get_dataset(
         self, **kwargs: Unpack[GetDatasetRequestTypeDef]
-    ) -> RegionResults[GetDatasetResponseTypeDef]:
+    ) -> TargetResults[GetDatasetResponseTypeDef]:
         """Returns information about a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetDataset
@@ -250,7 +250,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def get_external_data_view_access_details(
         self, **kwargs: Unpack[GetExternalDataViewAccessDetailsRequestTypeDef]
-    ) -> RegionResults[GetExternalDataViewAccessDetailsResponseTypeDef]:
+    ) -> TargetResults[GetExternalDataViewAccessDetailsResponseTypeDef]:
         """Returns the credentials to access the external Dataview from an S3
         location. To call this API:
 
@@ -261,7 +261,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetPermissionGroup is deprecated. This method will be discontinued.")
     def get_permission_group(
         self, **kwargs: Unpack[GetPermissionGroupRequestTypeDef]
-    ) -> RegionResults[GetPermissionGroupResponseTypeDef]:
+    ) -> TargetResults[GetPermissionGroupResponseTypeDef]:
         """Retrieves the details of a specific permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetPermissionGroup
@@ -273,7 +273,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def get_programmatic_access_credentials(
         self, **kwargs: Unpack[GetProgrammaticAccessCredentialsRequestTypeDef]
-    ) -> RegionResults[GetProgrammaticAccessCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetProgrammaticAccessCredentialsResponseTypeDef]:
         """Request programmatic credentials to use with FinSpace SDK. For more
         information, see Step 2. Access credentials programmatically using IAM
         access key id and secret access key.
@@ -285,7 +285,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetUser is deprecated. This method will be discontinued.")
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Retrieves details for a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/GetUser
@@ -295,7 +295,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("GetWorkingLocation is deprecated. This method will be discontinued.")
     def get_working_location(
         self, **kwargs: Unpack[GetWorkingLocationRequestTypeDef]
-    ) -> RegionResults[GetWorkingLocationResponseTypeDef]:
+    ) -> TargetResults[GetWorkingLocationResponseTypeDef]:
         """A temporary Amazon S3 location, where you can copy your files from a
         source location to stage or use as a scratch space in FinSpace notebook.
 
@@ -306,7 +306,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ListChangesets is deprecated. This method will be discontinued.")
     def list_changesets(
         self, **kwargs: Unpack[ListChangesetsRequestTypeDef]
-    ) -> RegionResults[ListChangesetsResponseTypeDef]:
+    ) -> TargetResults[ListChangesetsResponseTypeDef]:
         """Lists the FinSpace Changesets for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListChangesets
@@ -316,7 +316,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ListDataViews is deprecated. This method will be discontinued.")
     def list_data_views(
         self, **kwargs: Unpack[ListDataViewsRequestTypeDef]
-    ) -> RegionResults[ListDataViewsResponseTypeDef]:
+    ) -> TargetResults[ListDataViewsResponseTypeDef]:
         """Lists all available Dataviews for a Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDataViews
@@ -326,7 +326,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ListDatasets is deprecated. This method will be discontinued.")
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Lists all of the active Datasets that a user has access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListDatasets
@@ -336,7 +336,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ListPermissionGroups is deprecated. This method will be discontinued.")
     def list_permission_groups(
         self, **kwargs: Unpack[ListPermissionGroupsRequestTypeDef]
-    ) -> RegionResults[ListPermissionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionGroupsResponseTypeDef]:
         """Lists all available permission groups in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroups
@@ -348,7 +348,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def list_permission_groups_by_user(
         self, **kwargs: Unpack[ListPermissionGroupsByUserRequestTypeDef]
-    ) -> RegionResults[ListPermissionGroupsByUserResponseTypeDef]:
+    ) -> TargetResults[ListPermissionGroupsByUserResponseTypeDef]:
         """Lists all the permission groups that are associated with a specific user.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListPermissionGroupsByUser
@@ -358,7 +358,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ListUsers is deprecated. This method will be discontinued.")
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Lists all available users in FinSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsers
@@ -370,7 +370,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def list_users_by_permission_group(
         self, **kwargs: Unpack[ListUsersByPermissionGroupRequestTypeDef]
-    ) -> RegionResults[ListUsersByPermissionGroupResponseTypeDef]:
+    ) -> TargetResults[ListUsersByPermissionGroupResponseTypeDef]:
         """Lists details of all the users in a specific permission group.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/ListUsersByPermissionGroup
@@ -380,7 +380,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("ResetUserPassword is deprecated. This method will be discontinued.")
     def reset_user_password(
         self, **kwargs: Unpack[ResetUserPasswordRequestTypeDef]
-    ) -> RegionResults[ResetUserPasswordResponseTypeDef]:
+    ) -> TargetResults[ResetUserPasswordResponseTypeDef]:
         """Resets the password for a specified user ID and generates a temporary one.
         Only a superuser can reset password for other users. Resetting the
         password immediately invalidates the previous password associated with the
@@ -393,7 +393,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("UpdateChangeset is deprecated. This method will be discontinued.")
     def update_changeset(
         self, **kwargs: Unpack[UpdateChangesetRequestTypeDef]
-    ) -> RegionResults[UpdateChangesetResponseTypeDef]:
+    ) -> TargetResults[UpdateChangesetResponseTypeDef]:
         """Updates a FinSpace Changeset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/UpdateChangeset
@@ -403,7 +403,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("UpdateDataset is deprecated. This method will be discontinued.")
     def update_dataset(
         self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
         """Updates a FinSpace Dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/finspace-2020-07-13/UpdateDataset
@@ -415,7 +415,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     )
     def update_permission_group(
         self, **kwargs: Unpack[UpdatePermissionGroupRequestTypeDef]
-    ) -> RegionResults[UpdatePermissionGroupResponseTypeDef]:
+    ) -> TargetResults[UpdatePermissionGroupResponseTypeDef]:
         """Modifies the details of a permission group. You cannot modify a
         permissionGroupID.
 
@@ -426,7 +426,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
     @deprecated("UpdateUser is deprecated. This method will be discontinued.")
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Modifies the details of the specified user. You cannot update the userId
         for a user.
 
@@ -442,7 +442,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChangesetsRequestTypeDef],
-    ) -> RegionResults[ListChangesetsResponseTypeDef]:
+    ) -> TargetResults[ListChangesetsResponseTypeDef]:
         """Every page of ListChangesets in every target, merged per target
         (botocore's build_full_result).
 
@@ -466,7 +466,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataViewsRequestTypeDef],
-    ) -> RegionResults[ListDataViewsResponseTypeDef]:
+    ) -> TargetResults[ListDataViewsResponseTypeDef]:
         """Every page of ListDataViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -490,7 +490,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -514,7 +514,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionGroupsRequestTypeDef],
-    ) -> RegionResults[ListPermissionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionGroupsResponseTypeDef]:
         """Every page of ListPermissionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -538,7 +538,7 @@ class MultiRegionFinSpaceData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -49,7 +49,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def create_delivery_stream(
         self, **kwargs: Unpack[CreateDeliveryStreamInputTypeDef]
-    ) -> RegionResults[CreateDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[CreateDeliveryStreamOutputTypeDef]:
         """Creates a Firehose stream.
 
         Deprecated parameters: S3DestinationConfiguration.
@@ -60,7 +60,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def delete_delivery_stream(
         self, **kwargs: Unpack[DeleteDeliveryStreamInputTypeDef]
-    ) -> RegionResults[DeleteDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[DeleteDeliveryStreamOutputTypeDef]:
         """Deletes a Firehose stream and its data.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/DeleteDeliveryStream
@@ -69,7 +69,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def describe_delivery_stream(
         self, **kwargs: Unpack[DescribeDeliveryStreamInputTypeDef]
-    ) -> RegionResults[DescribeDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[DescribeDeliveryStreamOutputTypeDef]:
         """Describes the specified Firehose stream and its status. For example, after
         your Firehose stream is created, call DescribeDeliveryStream to see
         whether the Firehose stream is ACTIVE and therefore ready for data to be
@@ -81,7 +81,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def list_delivery_streams(
         self, **kwargs: Unpack[ListDeliveryStreamsInputTypeDef]
-    ) -> RegionResults[ListDeliveryStreamsOutputTypeDef]:
+    ) -> TargetResults[ListDeliveryStreamsOutputTypeDef]:
         """Lists your Firehose streams in alphabetical order of their names.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/ListDeliveryStreams
@@ -90,7 +90,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def list_tags_for_delivery_stream(
         self, **kwargs: Unpack[ListTagsForDeliveryStreamInputTypeDef]
-    ) -> RegionResults[ListTagsForDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[ListTagsForDeliveryStreamOutputTypeDef]:
         """Lists the tags for the specified Firehose stream. This operation has a
         limit of five transactions per second per account.
 
@@ -100,7 +100,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def put_record(
         self, **kwargs: Unpack[PutRecordInputTypeDef]
-    ) -> RegionResults[PutRecordOutputTypeDef]:
+    ) -> TargetResults[PutRecordOutputTypeDef]:
         """Writes a single data record into an Firehose stream. To write multiple
         data records into a Firehose stream, use PutRecordBatch. Applications
         using these operations are referred to as producers.
@@ -111,7 +111,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def put_record_batch(
         self, **kwargs: Unpack[PutRecordBatchInputTypeDef]
-    ) -> RegionResults[PutRecordBatchOutputTypeDef]:
+    ) -> TargetResults[PutRecordBatchOutputTypeDef]:
         """Writes multiple data records into a Firehose stream in a single call,
         which can achieve higher throughput per producer than when writing single
         records. To write single data records into a Firehose stream, use
@@ -124,7 +124,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def start_delivery_stream_encryption(
         self, **kwargs: Unpack[StartDeliveryStreamEncryptionInputTypeDef]
-    ) -> RegionResults[StartDeliveryStreamEncryptionOutputTypeDef]:
+    ) -> TargetResults[StartDeliveryStreamEncryptionOutputTypeDef]:
         """Enables server-side encryption (SSE) for the Firehose stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/StartDeliveryStreamEncryption
@@ -133,7 +133,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def stop_delivery_stream_encryption(
         self, **kwargs: Unpack[StopDeliveryStreamEncryptionInputTypeDef]
-    ) -> RegionResults[StopDeliveryStreamEncryptionOutputTypeDef]:
+    ) -> TargetResults[StopDeliveryStreamEncryptionOutputTypeDef]:
         """Disables server-side encryption (SSE) for the Firehose stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/firehose-2015-08-04/StopDeliveryStreamEncryption
@@ -142,7 +142,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def tag_delivery_stream(
         self, **kwargs: Unpack[TagDeliveryStreamInputTypeDef]
-    ) -> RegionResults[TagDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[TagDeliveryStreamOutputTypeDef]:
         """Adds or updates tags for the specified Firehose stream. A tag is a
         key-value pair that you can define and assign to Amazon Web Services
         resources. If you specify a tag that already exists, the tag value is
@@ -158,7 +158,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def untag_delivery_stream(
         self, **kwargs: Unpack[UntagDeliveryStreamInputTypeDef]
-    ) -> RegionResults[UntagDeliveryStreamOutputTypeDef]:
+    ) -> TargetResults[UntagDeliveryStreamOutputTypeDef]:
         """Removes tags from the specified Firehose stream. Removed tags are deleted,
         and you can't recover them after this operation successfully completes.
 
@@ -168,7 +168,7 @@ class MultiRegionFirehose(MultiRegionClient):
 
     def update_destination(
         self, **kwargs: Unpack[UpdateDestinationInputTypeDef]
-    ) -> RegionResults[UpdateDestinationOutputTypeDef]:
+    ) -> TargetResults[UpdateDestinationOutputTypeDef]:
         """Updates the specified destination of the specified Firehose stream.
 
         Deprecated parameters: S3DestinationUpdate.

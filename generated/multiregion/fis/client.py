@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +89,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def create_experiment_template(
         self, **kwargs: Unpack[CreateExperimentTemplateRequestTypeDef]
-    ) -> RegionResults[CreateExperimentTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateExperimentTemplateResponseTypeDef]:
         """Creates an experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/CreateExperimentTemplate
@@ -98,7 +98,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def create_target_account_configuration(
         self, **kwargs: Unpack[CreateTargetAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateTargetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateTargetAccountConfigurationResponseTypeDef]:
         """Creates a target account configuration for the experiment template. A
         target account configuration is required when accountTargeting of
         experimentOptions is set to multi-account. For more information, see
@@ -110,7 +110,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def delete_experiment_template(
         self, **kwargs: Unpack[DeleteExperimentTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteExperimentTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteExperimentTemplateResponseTypeDef]:
         """Deletes the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/DeleteExperimentTemplate
@@ -119,7 +119,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def delete_target_account_configuration(
         self, **kwargs: Unpack[DeleteTargetAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteTargetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteTargetAccountConfigurationResponseTypeDef]:
         """Deletes the specified target account configuration of the experiment
         template.
 
@@ -129,7 +129,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_action(
         self, **kwargs: Unpack[GetActionRequestTypeDef]
-    ) -> RegionResults[GetActionResponseTypeDef]:
+    ) -> TargetResults[GetActionResponseTypeDef]:
         """Gets information about the specified FIS action.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetAction
@@ -138,7 +138,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_experiment(
         self, **kwargs: Unpack[GetExperimentRequestTypeDef]
-    ) -> RegionResults[GetExperimentResponseTypeDef]:
+    ) -> TargetResults[GetExperimentResponseTypeDef]:
         """Gets information about the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetExperiment
@@ -147,7 +147,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_experiment_target_account_configuration(
         self, **kwargs: Unpack[GetExperimentTargetAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[GetExperimentTargetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetExperimentTargetAccountConfigurationResponseTypeDef]:
         """Gets information about the specified target account configuration of the
         experiment.
 
@@ -157,7 +157,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_experiment_template(
         self, **kwargs: Unpack[GetExperimentTemplateRequestTypeDef]
-    ) -> RegionResults[GetExperimentTemplateResponseTypeDef]:
+    ) -> TargetResults[GetExperimentTemplateResponseTypeDef]:
         """Gets information about the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetExperimentTemplate
@@ -166,7 +166,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_safety_lever(
         self, **kwargs: Unpack[GetSafetyLeverRequestTypeDef]
-    ) -> RegionResults[GetSafetyLeverResponseTypeDef]:
+    ) -> TargetResults[GetSafetyLeverResponseTypeDef]:
         """Gets information about the specified safety lever.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetSafetyLever
@@ -175,7 +175,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_target_account_configuration(
         self, **kwargs: Unpack[GetTargetAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTargetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetTargetAccountConfigurationResponseTypeDef]:
         """Gets information about the specified target account configuration of the
         experiment template.
 
@@ -185,7 +185,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def get_target_resource_type(
         self, **kwargs: Unpack[GetTargetResourceTypeRequestTypeDef]
-    ) -> RegionResults[GetTargetResourceTypeResponseTypeDef]:
+    ) -> TargetResults[GetTargetResourceTypeResponseTypeDef]:
         """Gets information about the specified resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/GetTargetResourceType
@@ -194,7 +194,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_actions(
         self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Lists the available FIS actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListActions
@@ -203,7 +203,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_experiment_resolved_targets(
         self, **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef]
-    ) -> RegionResults[ListExperimentResolvedTargetsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentResolvedTargetsResponseTypeDef]:
         """Lists the resolved targets information of the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentResolvedTargets
@@ -212,7 +212,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_experiment_target_account_configurations(
         self, **kwargs: Unpack[ListExperimentTargetAccountConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListExperimentTargetAccountConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentTargetAccountConfigurationsResponseTypeDef]:
         """Lists the target account configurations of the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTargetAccountConfigurations
@@ -221,7 +221,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_experiment_templates(
         self, **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef]
-    ) -> RegionResults[ListExperimentTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListExperimentTemplatesResponseTypeDef]:
         """Lists your experiment templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperimentTemplates
@@ -230,7 +230,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_experiments(
         self, **kwargs: Unpack[ListExperimentsRequestTypeDef]
-    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentsResponseTypeDef]:
         """Lists your experiments.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListExperiments
@@ -239,7 +239,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTagsForResource
@@ -248,7 +248,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_target_account_configurations(
         self, **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListTargetAccountConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListTargetAccountConfigurationsResponseTypeDef]:
         """Lists the target account configurations of the specified experiment
         template.
 
@@ -258,7 +258,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def list_target_resource_types(
         self, **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef]
-    ) -> RegionResults[ListTargetResourceTypesResponseTypeDef]:
+    ) -> TargetResults[ListTargetResourceTypesResponseTypeDef]:
         """Lists the target resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/ListTargetResourceTypes
@@ -267,7 +267,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def start_experiment(
         self, **kwargs: Unpack[StartExperimentRequestTypeDef]
-    ) -> RegionResults[StartExperimentResponseTypeDef]:
+    ) -> TargetResults[StartExperimentResponseTypeDef]:
         """Starts running an experiment from the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/StartExperiment
@@ -276,7 +276,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def stop_experiment(
         self, **kwargs: Unpack[StopExperimentRequestTypeDef]
-    ) -> RegionResults[StopExperimentResponseTypeDef]:
+    ) -> TargetResults[StopExperimentResponseTypeDef]:
         """Stops the specified experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/StopExperiment
@@ -285,7 +285,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/TagResource
@@ -294,7 +294,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UntagResource
@@ -303,7 +303,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def update_experiment_template(
         self, **kwargs: Unpack[UpdateExperimentTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateExperimentTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateExperimentTemplateResponseTypeDef]:
         """Updates the specified experiment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UpdateExperimentTemplate
@@ -312,7 +312,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def update_safety_lever_state(
         self, **kwargs: Unpack[UpdateSafetyLeverStateRequestTypeDef]
-    ) -> RegionResults[UpdateSafetyLeverStateResponseTypeDef]:
+    ) -> TargetResults[UpdateSafetyLeverStateResponseTypeDef]:
         """Updates the specified safety lever state.
 
         https://docs.aws.amazon.com/goto/WebAPI/fis-2020-12-01/UpdateSafetyLeverState
@@ -321,7 +321,7 @@ class MultiRegionFIS(MultiRegionClient):
 
     def update_target_account_configuration(
         self, **kwargs: Unpack[UpdateTargetAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateTargetAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateTargetAccountConfigurationResponseTypeDef]:
         """Updates the target account configuration for the specified experiment
         template.
 
@@ -336,7 +336,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -359,7 +359,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExperimentResolvedTargetsRequestTypeDef],
-    ) -> RegionResults[ListExperimentResolvedTargetsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentResolvedTargetsResponseTypeDef]:
         """Every page of ListExperimentResolvedTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -382,7 +382,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExperimentTemplatesRequestTypeDef],
-    ) -> RegionResults[ListExperimentTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListExperimentTemplatesResponseTypeDef]:
         """Every page of ListExperimentTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -405,7 +405,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentsResponseTypeDef]:
         """Every page of ListExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -428,7 +428,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetAccountConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListTargetAccountConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListTargetAccountConfigurationsResponseTypeDef]:
         """Every page of ListTargetAccountConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -452,7 +452,7 @@ class MultiRegionFIS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetResourceTypesRequestTypeDef],
-    ) -> RegionResults[ListTargetResourceTypesResponseTypeDef]:
+    ) -> TargetResults[ListTargetResourceTypesResponseTypeDef]:
         """Every page of ListTargetResourceTypes in every target, merged per target
         (botocore's build_full_result).
 

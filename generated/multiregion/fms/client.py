@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -110,7 +110,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def associate_admin_account(
         self, **kwargs: Unpack[AssociateAdminAccountRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets a Firewall Manager default administrator account. The Firewall
         Manager default administrator account can manage third-party firewalls and
         has full administrative scope that allows administration of all policy
@@ -124,7 +124,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def associate_third_party_firewall(
         self, **kwargs: Unpack[AssociateThirdPartyFirewallRequestTypeDef]
-    ) -> RegionResults[AssociateThirdPartyFirewallResponseTypeDef]:
+    ) -> TargetResults[AssociateThirdPartyFirewallResponseTypeDef]:
         """Sets the Firewall Manager policy administrator as a tenant administrator
         of a third-party firewall service. A tenant is an instance of the
         third-party firewall service that's associated with your Amazon Web
@@ -136,7 +136,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def batch_associate_resource(
         self, **kwargs: Unpack[BatchAssociateResourceRequestTypeDef]
-    ) -> RegionResults[BatchAssociateResourceResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateResourceResponseTypeDef]:
         """Associate resources to a Firewall Manager resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/BatchAssociateResource
@@ -145,7 +145,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def batch_disassociate_resource(
         self, **kwargs: Unpack[BatchDisassociateResourceRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateResourceResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateResourceResponseTypeDef]:
         """Disassociates resources from a Firewall Manager resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/BatchDisassociateResource
@@ -154,7 +154,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_apps_list(
         self, **kwargs: Unpack[DeleteAppsListRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager applications list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteAppsList
@@ -163,7 +163,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_notification_channel(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Firewall Manager association with the IAM role and the Amazon
         Simple Notification Service (SNS) topic that is used to record Firewall
         Manager SNS logs.
@@ -174,7 +174,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeletePolicy
@@ -183,7 +183,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_protocols_list(
         self, **kwargs: Unpack[DeleteProtocolsListRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteProtocolsList
@@ -192,14 +192,14 @@ class MultiRegionFMS(MultiRegionClient):
 
     def delete_resource_set(
         self, **kwargs: Unpack[DeleteResourceSetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified ResourceSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/DeleteResourceSet
         """
         return self._call("DeleteResourceSet", kwargs)
 
-    def disassociate_admin_account(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def disassociate_admin_account(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates an Firewall Manager administrator account. To set a
         different account as an Firewall Manager administrator, submit a
         PutAdminAccount request. To set an account as a default administrator
@@ -211,7 +211,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def disassociate_third_party_firewall(
         self, **kwargs: Unpack[DisassociateThirdPartyFirewallRequestTypeDef]
-    ) -> RegionResults[DisassociateThirdPartyFirewallResponseTypeDef]:
+    ) -> TargetResults[DisassociateThirdPartyFirewallResponseTypeDef]:
         """Disassociates a Firewall Manager policy administrator from a third-party
         firewall tenant. When you call DisassociateThirdPartyFirewall, the
         third-party firewall vendor deletes all of the firewalls that are
@@ -221,7 +221,7 @@ class MultiRegionFMS(MultiRegionClient):
         """
         return self._call("DisassociateThirdPartyFirewall", kwargs)
 
-    def get_admin_account(self) -> RegionResults[GetAdminAccountResponseTypeDef]:
+    def get_admin_account(self) -> TargetResults[GetAdminAccountResponseTypeDef]:
         """Returns the Organizations account that is associated with Firewall Manager
         as the Firewall Manager default administrator.
 
@@ -231,7 +231,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_admin_scope(
         self, **kwargs: Unpack[GetAdminScopeRequestTypeDef]
-    ) -> RegionResults[GetAdminScopeResponseTypeDef]:
+    ) -> TargetResults[GetAdminScopeResponseTypeDef]:
         """Returns information about the specified account's administrative scope.
         The administrative scope defines the resources that an Firewall Manager
         administrator can manage.
@@ -242,7 +242,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_apps_list(
         self, **kwargs: Unpack[GetAppsListRequestTypeDef]
-    ) -> RegionResults[GetAppsListResponseTypeDef]:
+    ) -> TargetResults[GetAppsListResponseTypeDef]:
         """Returns information about the specified Firewall Manager applications
         list.
 
@@ -252,7 +252,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_compliance_detail(
         self, **kwargs: Unpack[GetComplianceDetailRequestTypeDef]
-    ) -> RegionResults[GetComplianceDetailResponseTypeDef]:
+    ) -> TargetResults[GetComplianceDetailResponseTypeDef]:
         """Returns detailed compliance information about the specified member
         account. Details include resources that are in and out of compliance with
         the specified policy.
@@ -263,7 +263,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_notification_channel(
         self,
-    ) -> RegionResults[GetNotificationChannelResponseTypeDef]:
+    ) -> TargetResults[GetNotificationChannelResponseTypeDef]:
         """Information about the Amazon Simple Notification Service (SNS) topic that
         is used to record Firewall Manager SNS logs.
 
@@ -273,7 +273,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Returns information about the specified Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetPolicy
@@ -282,7 +282,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_protection_status(
         self, **kwargs: Unpack[GetProtectionStatusRequestTypeDef]
-    ) -> RegionResults[GetProtectionStatusResponseTypeDef]:
+    ) -> TargetResults[GetProtectionStatusResponseTypeDef]:
         """If you created a Shield Advanced policy, returns policy-level attack
         summary information in the event of a potential DDoS attack. Other policy
         types are currently unsupported.
@@ -293,7 +293,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_protocols_list(
         self, **kwargs: Unpack[GetProtocolsListRequestTypeDef]
-    ) -> RegionResults[GetProtocolsListResponseTypeDef]:
+    ) -> TargetResults[GetProtocolsListResponseTypeDef]:
         """Returns information about the specified Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetProtocolsList
@@ -302,7 +302,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_resource_set(
         self, **kwargs: Unpack[GetResourceSetRequestTypeDef]
-    ) -> RegionResults[GetResourceSetResponseTypeDef]:
+    ) -> TargetResults[GetResourceSetResponseTypeDef]:
         """Gets information about a specific resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/GetResourceSet
@@ -311,7 +311,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_third_party_firewall_association_status(
         self, **kwargs: Unpack[GetThirdPartyFirewallAssociationStatusRequestTypeDef]
-    ) -> RegionResults[GetThirdPartyFirewallAssociationStatusResponseTypeDef]:
+    ) -> TargetResults[GetThirdPartyFirewallAssociationStatusResponseTypeDef]:
         """The onboarding status of a Firewall Manager admin account to third-party
         firewall vendor tenant.
 
@@ -321,7 +321,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def get_violation_details(
         self, **kwargs: Unpack[GetViolationDetailsRequestTypeDef]
-    ) -> RegionResults[GetViolationDetailsResponseTypeDef]:
+    ) -> TargetResults[GetViolationDetailsResponseTypeDef]:
         """Retrieves violations for a resource based on the specified Firewall
         Manager policy and Amazon Web Services account.
 
@@ -331,7 +331,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_admin_accounts_for_organization(
         self, **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListAdminAccountsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListAdminAccountsForOrganizationResponseTypeDef]:
         """Returns a AdminAccounts object that lists the Firewall Manager
         administrators within the organization that are onboarded to Firewall
         Manager by AssociateAdminAccount.
@@ -342,7 +342,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_admins_managing_account(
         self, **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef]
-    ) -> RegionResults[ListAdminsManagingAccountResponseTypeDef]:
+    ) -> TargetResults[ListAdminsManagingAccountResponseTypeDef]:
         """Lists the accounts that are managing the specified Organizations member
         account. This is useful for any member account so that they can view the
         accounts who are managing their account. This operation only returns the
@@ -355,7 +355,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_apps_lists(
         self, **kwargs: Unpack[ListAppsListsRequestTypeDef]
-    ) -> RegionResults[ListAppsListsResponseTypeDef]:
+    ) -> TargetResults[ListAppsListsResponseTypeDef]:
         """Returns an array of AppsListDataSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListAppsLists
@@ -364,7 +364,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_compliance_status(
         self, **kwargs: Unpack[ListComplianceStatusRequestTypeDef]
-    ) -> RegionResults[ListComplianceStatusResponseTypeDef]:
+    ) -> TargetResults[ListComplianceStatusResponseTypeDef]:
         """Returns an array of PolicyComplianceStatus objects. Use
         PolicyComplianceStatus to get a summary of which member accounts are
         protected by the specified policy.
@@ -375,7 +375,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_discovered_resources(
         self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> RegionResults[ListDiscoveredResourcesResponseTypeDef]:
+    ) -> TargetResults[ListDiscoveredResourcesResponseTypeDef]:
         """Returns an array of resources in the organization's accounts that are
         available to be associated with a resource set.
 
@@ -385,7 +385,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_member_accounts(
         self, **kwargs: Unpack[ListMemberAccountsRequestTypeDef]
-    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
         """Returns a MemberAccounts object that lists the member accounts in the
         administrator's Amazon Web Services organization.
 
@@ -395,7 +395,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Returns an array of PolicySummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListPolicies
@@ -404,7 +404,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_protocols_lists(
         self, **kwargs: Unpack[ListProtocolsListsRequestTypeDef]
-    ) -> RegionResults[ListProtocolsListsResponseTypeDef]:
+    ) -> TargetResults[ListProtocolsListsResponseTypeDef]:
         """Returns an array of ProtocolsListDataSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListProtocolsLists
@@ -413,7 +413,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_resource_set_resources(
         self, **kwargs: Unpack[ListResourceSetResourcesRequestTypeDef]
-    ) -> RegionResults[ListResourceSetResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourceSetResourcesResponseTypeDef]:
         """Returns an array of resources that are currently associated to a resource
         set.
 
@@ -423,7 +423,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_resource_sets(
         self, **kwargs: Unpack[ListResourceSetsRequestTypeDef]
-    ) -> RegionResults[ListResourceSetsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
         """Returns an array of ResourceSetSummary objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListResourceSets
@@ -432,7 +432,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for the specified Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/ListTagsForResource
@@ -441,7 +441,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def list_third_party_firewall_firewall_policies(
         self, **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef]
-    ) -> RegionResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
         """Retrieves a list of all of the third-party firewall policies that are
         associated with the third-party firewall administrator's account.
 
@@ -451,7 +451,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_admin_account(
         self, **kwargs: Unpack[PutAdminAccountRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates an Firewall Manager administrator account. The account
         must be a member of the organization that was onboarded to Firewall
         Manager by AssociateAdminAccount. Only the organization's management
@@ -469,7 +469,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_apps_list(
         self, **kwargs: Unpack[PutAppsListRequestTypeDef]
-    ) -> RegionResults[PutAppsListResponseTypeDef]:
+    ) -> TargetResults[PutAppsListResponseTypeDef]:
         """Creates an Firewall Manager applications list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutAppsList
@@ -478,7 +478,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_notification_channel(
         self, **kwargs: Unpack[PutNotificationChannelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Designates the IAM role and Amazon Simple Notification Service (SNS) topic
         that Firewall Manager uses to record SNS logs.
 
@@ -488,7 +488,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_policy(
         self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> RegionResults[PutPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPolicyResponseTypeDef]:
         """Creates an Firewall Manager policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutPolicy
@@ -497,7 +497,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_protocols_list(
         self, **kwargs: Unpack[PutProtocolsListRequestTypeDef]
-    ) -> RegionResults[PutProtocolsListResponseTypeDef]:
+    ) -> TargetResults[PutProtocolsListResponseTypeDef]:
         """Creates an Firewall Manager protocols list.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutProtocolsList
@@ -506,7 +506,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def put_resource_set(
         self, **kwargs: Unpack[PutResourceSetRequestTypeDef]
-    ) -> RegionResults[PutResourceSetResponseTypeDef]:
+    ) -> TargetResults[PutResourceSetResponseTypeDef]:
         """Creates the resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/PutResourceSet
@@ -515,7 +515,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/TagResource
@@ -524,7 +524,7 @@ class MultiRegionFMS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fms-2018-01-01/UntagResource
@@ -538,7 +538,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdminAccountsForOrganizationRequestTypeDef],
-    ) -> RegionResults[ListAdminAccountsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListAdminAccountsForOrganizationResponseTypeDef]:
         """Every page of ListAdminAccountsForOrganization in every target, merged per
         target (botocore's build_full_result).
 
@@ -563,7 +563,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdminsManagingAccountRequestTypeDef],
-    ) -> RegionResults[ListAdminsManagingAccountResponseTypeDef]:
+    ) -> TargetResults[ListAdminsManagingAccountResponseTypeDef]:
         """Every page of ListAdminsManagingAccount in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,7 +590,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppsListsRequestTypeDef],
-    ) -> RegionResults[ListAppsListsResponseTypeDef]:
+    ) -> TargetResults[ListAppsListsResponseTypeDef]:
         """Every page of ListAppsLists in every target, merged per target (botocore's
         build_full_result).
 
@@ -613,7 +613,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComplianceStatusRequestTypeDef],
-    ) -> RegionResults[ListComplianceStatusResponseTypeDef]:
+    ) -> TargetResults[ListComplianceStatusResponseTypeDef]:
         """Every page of ListComplianceStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,7 +638,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
-    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
         """Every page of ListMemberAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -662,7 +662,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -685,7 +685,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtocolsListsRequestTypeDef],
-    ) -> RegionResults[ListProtocolsListsResponseTypeDef]:
+    ) -> TargetResults[ListProtocolsListsResponseTypeDef]:
         """Every page of ListProtocolsLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -708,7 +708,7 @@ class MultiRegionFMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThirdPartyFirewallFirewallPoliciesRequestTypeDef],
-    ) -> RegionResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListThirdPartyFirewallFirewallPoliciesResponseTypeDef]:
         """Every page of ListThirdPartyFirewallFirewallPolicies in every target,
         merged per target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -153,7 +153,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_auto_predictor(
         self, **kwargs: Unpack[CreateAutoPredictorRequestTypeDef]
-    ) -> RegionResults[CreateAutoPredictorResponseTypeDef]:
+    ) -> TargetResults[CreateAutoPredictorResponseTypeDef]:
         """Creates an Amazon Forecast predictor.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/CreateAutoPredictor
@@ -162,7 +162,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates an Amazon Forecast dataset. The information about the dataset that
         you provide helps Forecast understand how to consume the data for model
         training. This includes the following:
@@ -173,7 +173,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_dataset_group(
         self, **kwargs: Unpack[CreateDatasetGroupRequestTypeDef]
-    ) -> RegionResults[CreateDatasetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetGroupResponseTypeDef]:
         """Creates a dataset group, which holds a collection of related datasets. You
         can add datasets to the dataset group when you create the dataset group,
         or later by using the UpdateDatasetGroup operation.
@@ -184,7 +184,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_dataset_import_job(
         self, **kwargs: Unpack[CreateDatasetImportJobRequestTypeDef]
-    ) -> RegionResults[CreateDatasetImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetImportJobResponseTypeDef]:
         """Imports your training data to an Amazon Forecast dataset. You provide the
         location of your training data in an Amazon Simple Storage Service (Amazon
         S3) bucket and the Amazon Resource Name (ARN) of the dataset that you want
@@ -196,7 +196,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_explainability(
         self, **kwargs: Unpack[CreateExplainabilityRequestTypeDef]
-    ) -> RegionResults[CreateExplainabilityResponseTypeDef]:
+    ) -> TargetResults[CreateExplainabilityResponseTypeDef]:
         """Explainability is only available for Forecasts and Predictors generated
         from an AutoPredictor (CreateAutoPredictor)
 
@@ -206,7 +206,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_explainability_export(
         self, **kwargs: Unpack[CreateExplainabilityExportRequestTypeDef]
-    ) -> RegionResults[CreateExplainabilityExportResponseTypeDef]:
+    ) -> TargetResults[CreateExplainabilityExportResponseTypeDef]:
         """Exports an Explainability resource created by the CreateExplainability
         operation. Exported files are exported to an Amazon Simple Storage Service
         (Amazon S3) bucket.
@@ -217,7 +217,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_forecast(
         self, **kwargs: Unpack[CreateForecastRequestTypeDef]
-    ) -> RegionResults[CreateForecastResponseTypeDef]:
+    ) -> TargetResults[CreateForecastResponseTypeDef]:
         """Creates a forecast for each item in the TARGET_TIME_SERIES dataset that
         was used to train the predictor. This is known as inference. To retrieve
         the forecast for a single item at low latency, use the operation. To
@@ -230,7 +230,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_forecast_export_job(
         self, **kwargs: Unpack[CreateForecastExportJobRequestTypeDef]
-    ) -> RegionResults[CreateForecastExportJobResponseTypeDef]:
+    ) -> TargetResults[CreateForecastExportJobResponseTypeDef]:
         """Exports a forecast created by the CreateForecast operation to your Amazon
         Simple Storage Service (Amazon S3) bucket. The forecast file name will
         match the following conventions:
@@ -241,7 +241,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_monitor(
         self, **kwargs: Unpack[CreateMonitorRequestTypeDef]
-    ) -> RegionResults[CreateMonitorResponseTypeDef]:
+    ) -> TargetResults[CreateMonitorResponseTypeDef]:
         """Creates a predictor monitor resource for an existing auto predictor.
         Predictor monitoring allows you to see how your predictor's performance
         changes over time. For more information, see Predictor Monitoring.
@@ -252,7 +252,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_predictor(
         self, **kwargs: Unpack[CreatePredictorRequestTypeDef]
-    ) -> RegionResults[CreatePredictorResponseTypeDef]:
+    ) -> TargetResults[CreatePredictorResponseTypeDef]:
         """This operation creates a legacy predictor that does not include all the
         predictor functionalities provided by Amazon Forecast. To create a
         predictor that is compatible with all aspects of Forecast, use
@@ -264,7 +264,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_predictor_backtest_export_job(
         self, **kwargs: Unpack[CreatePredictorBacktestExportJobRequestTypeDef]
-    ) -> RegionResults[CreatePredictorBacktestExportJobResponseTypeDef]:
+    ) -> TargetResults[CreatePredictorBacktestExportJobResponseTypeDef]:
         """Exports backtest forecasts and accuracy metrics generated by the
         CreateAutoPredictor or CreatePredictor operations. Two folders containing
         CSV or Parquet files are exported to your specified S3 bucket.
@@ -275,7 +275,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_what_if_analysis(
         self, **kwargs: Unpack[CreateWhatIfAnalysisRequestTypeDef]
-    ) -> RegionResults[CreateWhatIfAnalysisResponseTypeDef]:
+    ) -> TargetResults[CreateWhatIfAnalysisResponseTypeDef]:
         """What-if analysis is a scenario modeling technique where you make a
         hypothetical change to a time series and compare the forecasts generated
         by these changes against the baseline, unchanged time series. It is
@@ -289,7 +289,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_what_if_forecast(
         self, **kwargs: Unpack[CreateWhatIfForecastRequestTypeDef]
-    ) -> RegionResults[CreateWhatIfForecastResponseTypeDef]:
+    ) -> TargetResults[CreateWhatIfForecastResponseTypeDef]:
         """A what-if forecast is a forecast that is created from a modified version
         of the baseline forecast. Each what-if forecast incorporates either a
         replacement dataset or a set of transformations to the original dataset.
@@ -300,7 +300,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def create_what_if_forecast_export(
         self, **kwargs: Unpack[CreateWhatIfForecastExportRequestTypeDef]
-    ) -> RegionResults[CreateWhatIfForecastExportResponseTypeDef]:
+    ) -> TargetResults[CreateWhatIfForecastExportResponseTypeDef]:
         """Exports a forecast created by the CreateWhatIfForecast operation to your
         Amazon Simple Storage Service (Amazon S3) bucket. The forecast file name
         will match the following conventions:
@@ -311,7 +311,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Forecast dataset that was created using the
         CreateDataset operation. You can only delete datasets that have a status
         of ACTIVE or CREATE_FAILED. To get the status use the DescribeDataset
@@ -323,7 +323,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_dataset_group(
         self, **kwargs: Unpack[DeleteDatasetGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a dataset group created using the CreateDatasetGroup operation.
         You can only delete dataset groups that have a status of ACTIVE,
         CREATE_FAILED, or UPDATE_FAILED. To get the status, use the
@@ -335,7 +335,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_dataset_import_job(
         self, **kwargs: Unpack[DeleteDatasetImportJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a dataset import job created using the CreateDatasetImportJob
         operation. You can delete only dataset import jobs that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the
@@ -347,7 +347,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_explainability(
         self, **kwargs: Unpack[DeleteExplainabilityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Explainability resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeleteExplainability
@@ -356,7 +356,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_explainability_export(
         self, **kwargs: Unpack[DeleteExplainabilityExportRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Explainability export.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeleteExplainabilityExport
@@ -365,7 +365,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_forecast(
         self, **kwargs: Unpack[DeleteForecastRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a forecast created using the CreateForecast operation. You can
         delete only forecasts that have a status of ACTIVE or CREATE_FAILED. To
         get the status, use the DescribeForecast operation.
@@ -376,7 +376,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_forecast_export_job(
         self, **kwargs: Unpack[DeleteForecastExportJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a forecast export job created using the CreateForecastExportJob
         operation. You can delete only export jobs that have a status of ACTIVE or
         CREATE_FAILED. To get the status, use the DescribeForecastExportJob
@@ -388,7 +388,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_monitor(
         self, **kwargs: Unpack[DeleteMonitorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a monitor resource. You can only delete a monitor resource with a
         status of ACTIVE, ACTIVE_STOPPED, CREATE_FAILED, or CREATE_STOPPED.
 
@@ -398,7 +398,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_predictor(
         self, **kwargs: Unpack[DeletePredictorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a predictor created using the DescribePredictor or CreatePredictor
         operations. You can delete only predictor that have a status of ACTIVE or
         CREATE_FAILED. To get the status, use the DescribePredictor operation.
@@ -409,7 +409,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_predictor_backtest_export_job(
         self, **kwargs: Unpack[DeletePredictorBacktestExportJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a predictor backtest export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DeletePredictorBacktestExportJob
@@ -418,7 +418,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_resource_tree(
         self, **kwargs: Unpack[DeleteResourceTreeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an entire resource tree. This operation will delete the parent
         resource and its child resources.
 
@@ -428,7 +428,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_what_if_analysis(
         self, **kwargs: Unpack[DeleteWhatIfAnalysisRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a what-if analysis created using the CreateWhatIfAnalysis
         operation. You can delete only what-if analyses that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the DescribeWhatIfAnalysis
@@ -440,7 +440,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_what_if_forecast(
         self, **kwargs: Unpack[DeleteWhatIfForecastRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a what-if forecast created using the CreateWhatIfForecast
         operation. You can delete only what-if forecasts that have a status of
         ACTIVE or CREATE_FAILED. To get the status, use the DescribeWhatIfForecast
@@ -452,7 +452,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def delete_what_if_forecast_export(
         self, **kwargs: Unpack[DeleteWhatIfForecastExportRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a what-if forecast export created using the
         CreateWhatIfForecastExport operation. You can delete only what-if forecast
         exports that have a status of ACTIVE or CREATE_FAILED. To get the status,
@@ -464,7 +464,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_auto_predictor(
         self, **kwargs: Unpack[DescribeAutoPredictorRequestTypeDef]
-    ) -> RegionResults[DescribeAutoPredictorResponseTypeDef]:
+    ) -> TargetResults[DescribeAutoPredictorResponseTypeDef]:
         """Describes a predictor created using the CreateAutoPredictor operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeAutoPredictor
@@ -473,7 +473,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Describes an Amazon Forecast dataset created using the CreateDataset
         operation.
 
@@ -483,7 +483,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_dataset_group(
         self, **kwargs: Unpack[DescribeDatasetGroupRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetGroupResponseTypeDef]:
         """Describes a dataset group created using the CreateDatasetGroup operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeDatasetGroup
@@ -492,7 +492,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_dataset_import_job(
         self, **kwargs: Unpack[DescribeDatasetImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetImportJobResponseTypeDef]:
         """Describes a dataset import job created using the CreateDatasetImportJob
         operation.
 
@@ -502,7 +502,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_explainability(
         self, **kwargs: Unpack[DescribeExplainabilityRequestTypeDef]
-    ) -> RegionResults[DescribeExplainabilityResponseTypeDef]:
+    ) -> TargetResults[DescribeExplainabilityResponseTypeDef]:
         """Describes an Explainability resource created using the
         CreateExplainability operation.
 
@@ -512,7 +512,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_explainability_export(
         self, **kwargs: Unpack[DescribeExplainabilityExportRequestTypeDef]
-    ) -> RegionResults[DescribeExplainabilityExportResponseTypeDef]:
+    ) -> TargetResults[DescribeExplainabilityExportResponseTypeDef]:
         """Describes an Explainability export created using the
         CreateExplainabilityExport operation.
 
@@ -522,7 +522,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_forecast(
         self, **kwargs: Unpack[DescribeForecastRequestTypeDef]
-    ) -> RegionResults[DescribeForecastResponseTypeDef]:
+    ) -> TargetResults[DescribeForecastResponseTypeDef]:
         """Describes a forecast created using the CreateForecast operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/DescribeForecast
@@ -531,7 +531,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_forecast_export_job(
         self, **kwargs: Unpack[DescribeForecastExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeForecastExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeForecastExportJobResponseTypeDef]:
         """Describes a forecast export job created using the CreateForecastExportJob
         operation.
 
@@ -541,7 +541,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_monitor(
         self, **kwargs: Unpack[DescribeMonitorRequestTypeDef]
-    ) -> RegionResults[DescribeMonitorResponseTypeDef]:
+    ) -> TargetResults[DescribeMonitorResponseTypeDef]:
         """Describes a monitor resource. In addition to listing the properties
         provided in the CreateMonitor request, this operation lists the following
         properties:
@@ -552,7 +552,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_predictor(
         self, **kwargs: Unpack[DescribePredictorRequestTypeDef]
-    ) -> RegionResults[DescribePredictorResponseTypeDef]:
+    ) -> TargetResults[DescribePredictorResponseTypeDef]:
         """This operation is only valid for legacy predictors created with
         CreatePredictor. If you are not using a legacy predictor, use
         DescribeAutoPredictor.
@@ -563,7 +563,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_predictor_backtest_export_job(
         self, **kwargs: Unpack[DescribePredictorBacktestExportJobRequestTypeDef]
-    ) -> RegionResults[DescribePredictorBacktestExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribePredictorBacktestExportJobResponseTypeDef]:
         """Describes a predictor backtest export job created using the
         CreatePredictorBacktestExportJob operation.
 
@@ -573,7 +573,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_what_if_analysis(
         self, **kwargs: Unpack[DescribeWhatIfAnalysisRequestTypeDef]
-    ) -> RegionResults[DescribeWhatIfAnalysisResponseTypeDef]:
+    ) -> TargetResults[DescribeWhatIfAnalysisResponseTypeDef]:
         """Describes the what-if analysis created using the CreateWhatIfAnalysis
         operation.
 
@@ -583,7 +583,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_what_if_forecast(
         self, **kwargs: Unpack[DescribeWhatIfForecastRequestTypeDef]
-    ) -> RegionResults[DescribeWhatIfForecastResponseTypeDef]:
+    ) -> TargetResults[DescribeWhatIfForecastResponseTypeDef]:
         """Describes the what-if forecast created using the CreateWhatIfForecast
         operation.
 
@@ -593,7 +593,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def describe_what_if_forecast_export(
         self, **kwargs: Unpack[DescribeWhatIfForecastExportRequestTypeDef]
-    ) -> RegionResults[DescribeWhatIfForecastExportResponseTypeDef]:
+    ) -> TargetResults[DescribeWhatIfForecastExportResponseTypeDef]:
         """Describes the what-if forecast export created using the
         CreateWhatIfForecastExport operation.
 
@@ -603,7 +603,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def get_accuracy_metrics(
         self, **kwargs: Unpack[GetAccuracyMetricsRequestTypeDef]
-    ) -> RegionResults[GetAccuracyMetricsResponseTypeDef]:
+    ) -> TargetResults[GetAccuracyMetricsResponseTypeDef]:
         """Provides metrics on the accuracy of the models that were trained by the
         CreatePredictor operation. Use metrics to see how well the model performed
         and to decide whether to use the predictor to generate a forecast. For
@@ -615,7 +615,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_dataset_groups(
         self, **kwargs: Unpack[ListDatasetGroupsRequestTypeDef]
-    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
         """Returns a list of dataset groups created using the CreateDatasetGroup
         operation. For each dataset group, this operation returns a summary of its
         properties, including its Amazon Resource Name (ARN). You can retrieve the
@@ -628,7 +628,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_dataset_import_jobs(
         self, **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef]
-    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
         """Returns a list of dataset import jobs created using the
         CreateDatasetImportJob operation. For each import job, this operation
         returns a summary of its properties, including its Amazon Resource Name
@@ -642,7 +642,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Returns a list of datasets created using the CreateDataset operation. For
         each dataset, a summary of its properties, including its Amazon Resource
         Name (ARN), is returned. To retrieve the complete set of properties, use
@@ -654,7 +654,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_explainabilities(
         self, **kwargs: Unpack[ListExplainabilitiesRequestTypeDef]
-    ) -> RegionResults[ListExplainabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListExplainabilitiesResponseTypeDef]:
         """Returns a list of Explainability resources created using the
         CreateExplainability operation. This operation returns a summary for each
         Explainability. You can filter the list using an array of Filter objects.
@@ -665,7 +665,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_explainability_exports(
         self, **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef]
-    ) -> RegionResults[ListExplainabilityExportsResponseTypeDef]:
+    ) -> TargetResults[ListExplainabilityExportsResponseTypeDef]:
         """Returns a list of Explainability exports created using the
         CreateExplainabilityExport operation. This operation returns a summary for
         each Explainability export. You can filter the list using an array of
@@ -677,7 +677,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_forecast_export_jobs(
         self, **kwargs: Unpack[ListForecastExportJobsRequestTypeDef]
-    ) -> RegionResults[ListForecastExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListForecastExportJobsResponseTypeDef]:
         """Returns a list of forecast export jobs created using the
         CreateForecastExportJob operation. For each forecast export job, this
         operation returns a summary of its properties, including its Amazon
@@ -691,7 +691,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_forecasts(
         self, **kwargs: Unpack[ListForecastsRequestTypeDef]
-    ) -> RegionResults[ListForecastsResponseTypeDef]:
+    ) -> TargetResults[ListForecastsResponseTypeDef]:
         """Returns a list of forecasts created using the CreateForecast operation.
         For each forecast, this operation returns a summary of its properties,
         including its Amazon Resource Name (ARN). To retrieve the complete set of
@@ -704,7 +704,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_monitor_evaluations(
         self, **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef]
-    ) -> RegionResults[ListMonitorEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorEvaluationsResponseTypeDef]:
         """Returns a list of the monitoring evaluation results and predictor events
         collected by the monitor resource during different windows of time.
 
@@ -714,7 +714,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_monitors(
         self, **kwargs: Unpack[ListMonitorsRequestTypeDef]
-    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorsResponseTypeDef]:
         """Returns a list of monitors created with the CreateMonitor operation and
         CreateAutoPredictor operation. For each monitor resource, this operation
         returns of a summary of its properties, including its Amazon Resource Name
@@ -727,7 +727,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_predictor_backtest_export_jobs(
         self, **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef]
-    ) -> RegionResults[ListPredictorBacktestExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListPredictorBacktestExportJobsResponseTypeDef]:
         """Returns a list of predictor backtest export jobs created using the
         CreatePredictorBacktestExportJob operation. This operation returns a
         summary for each backtest export job. You can filter the list using an
@@ -739,7 +739,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_predictors(
         self, **kwargs: Unpack[ListPredictorsRequestTypeDef]
-    ) -> RegionResults[ListPredictorsResponseTypeDef]:
+    ) -> TargetResults[ListPredictorsResponseTypeDef]:
         """Returns a list of predictors created using the CreateAutoPredictor or
         CreatePredictor operations. For each predictor, this operation returns a
         summary of its properties, including its Amazon Resource Name (ARN).
@@ -750,7 +750,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for an Amazon Forecast resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ListTagsForResource
@@ -759,7 +759,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_what_if_analyses(
         self, **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef]
-    ) -> RegionResults[ListWhatIfAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfAnalysesResponseTypeDef]:
         """Returns a list of what-if analyses created using the CreateWhatIfAnalysis
         operation. For each what-if analysis, this operation returns a summary of
         its properties, including its Amazon Resource Name (ARN). You can retrieve
@@ -772,7 +772,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_what_if_forecast_exports(
         self, **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef]
-    ) -> RegionResults[ListWhatIfForecastExportsResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfForecastExportsResponseTypeDef]:
         """Returns a list of what-if forecast exports created using the
         CreateWhatIfForecastExport operation. For each what-if forecast export,
         this operation returns a summary of its properties, including its Amazon
@@ -786,7 +786,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def list_what_if_forecasts(
         self, **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef]
-    ) -> RegionResults[ListWhatIfForecastsResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfForecastsResponseTypeDef]:
         """Returns a list of what-if forecasts created using the CreateWhatIfForecast
         operation. For each what-if forecast, this operation returns a summary of
         its properties, including its Amazon Resource Name (ARN). You can retrieve
@@ -799,7 +799,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def resume_resource(
         self, **kwargs: Unpack[ResumeResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resumes a stopped monitor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/ResumeResource
@@ -808,7 +808,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def stop_resource(
         self, **kwargs: Unpack[StopResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/StopResource
@@ -817,7 +817,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates the specified tags to a resource with the specified
         resourceArn. If existing tags on a resource are not specified in the
         request parameters, they are not changed. When a resource is deleted, the
@@ -829,7 +829,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/UntagResource
@@ -838,7 +838,7 @@ class MultiRegionForecastService(MultiRegionClient):
 
     def update_dataset_group(
         self, **kwargs: Unpack[UpdateDatasetGroupRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetGroupResponseTypeDef]:
         """Replaces the datasets in a dataset group with the specified datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecast-2018-06-26/UpdateDatasetGroup
@@ -852,7 +852,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
         """Every page of ListDatasetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -879,7 +879,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
         """Every page of ListDatasetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -907,7 +907,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -933,7 +933,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExplainabilitiesRequestTypeDef],
-    ) -> RegionResults[ListExplainabilitiesResponseTypeDef]:
+    ) -> TargetResults[ListExplainabilitiesResponseTypeDef]:
         """Every page of ListExplainabilities in every target, merged per target
         (botocore's build_full_result).
 
@@ -958,7 +958,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExplainabilityExportsRequestTypeDef],
-    ) -> RegionResults[ListExplainabilityExportsResponseTypeDef]:
+    ) -> TargetResults[ListExplainabilityExportsResponseTypeDef]:
         """Every page of ListExplainabilityExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -984,7 +984,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListForecastExportJobsRequestTypeDef],
-    ) -> RegionResults[ListForecastExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListForecastExportJobsResponseTypeDef]:
         """Every page of ListForecastExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1012,7 +1012,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListForecastsRequestTypeDef],
-    ) -> RegionResults[ListForecastsResponseTypeDef]:
+    ) -> TargetResults[ListForecastsResponseTypeDef]:
         """Every page of ListForecasts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1039,7 +1039,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorEvaluationsRequestTypeDef],
-    ) -> RegionResults[ListMonitorEvaluationsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorEvaluationsResponseTypeDef]:
         """Every page of ListMonitorEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1063,7 +1063,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorsRequestTypeDef],
-    ) -> RegionResults[ListMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListMonitorsResponseTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1090,7 +1090,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPredictorBacktestExportJobsRequestTypeDef],
-    ) -> RegionResults[ListPredictorBacktestExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListPredictorBacktestExportJobsResponseTypeDef]:
         """Every page of ListPredictorBacktestExportJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1116,7 +1116,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPredictorsRequestTypeDef],
-    ) -> RegionResults[ListPredictorsResponseTypeDef]:
+    ) -> TargetResults[ListPredictorsResponseTypeDef]:
         """Every page of ListPredictors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1141,7 +1141,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWhatIfAnalysesRequestTypeDef],
-    ) -> RegionResults[ListWhatIfAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfAnalysesResponseTypeDef]:
         """Every page of ListWhatIfAnalyses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1168,7 +1168,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWhatIfForecastExportsRequestTypeDef],
-    ) -> RegionResults[ListWhatIfForecastExportsResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfForecastExportsResponseTypeDef]:
         """Every page of ListWhatIfForecastExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1196,7 +1196,7 @@ class MultiRegionForecastService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWhatIfForecastsRequestTypeDef],
-    ) -> RegionResults[ListWhatIfForecastsResponseTypeDef]:
+    ) -> TargetResults[ListWhatIfForecastsResponseTypeDef]:
         """Every page of ListWhatIfForecasts in every target, merged per target
         (botocore's build_full_result).
 

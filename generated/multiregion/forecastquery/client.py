@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -29,7 +29,7 @@ class MultiRegionForecastQueryService(MultiRegionClient):
 
     def query_forecast(
         self, **kwargs: Unpack[QueryForecastRequestTypeDef]
-    ) -> RegionResults[QueryForecastResponseTypeDef]:
+    ) -> TargetResults[QueryForecastResponseTypeDef]:
         """Retrieves a forecast for a single item, filtered by the supplied criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecastquery-2018-06-26/QueryForecast
@@ -38,7 +38,7 @@ class MultiRegionForecastQueryService(MultiRegionClient):
 
     def query_what_if_forecast(
         self, **kwargs: Unpack[QueryWhatIfForecastRequestTypeDef]
-    ) -> RegionResults[QueryWhatIfForecastResponseTypeDef]:
+    ) -> TargetResults[QueryWhatIfForecastResponseTypeDef]:
         """Retrieves a what-if forecast.
 
         https://docs.aws.amazon.com/goto/WebAPI/forecastquery-2018-06-26/QueryWhatIfForecast

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -174,7 +174,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def batch_create_variable(
         self, **kwargs: Unpack[BatchCreateVariableRequestTypeDef]
-    ) -> RegionResults[BatchCreateVariableResultTypeDef]:
+    ) -> TargetResults[BatchCreateVariableResultTypeDef]:
         """Creates a batch of variables.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/BatchCreateVariable
@@ -183,7 +183,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def batch_get_variable(
         self, **kwargs: Unpack[BatchGetVariableRequestTypeDef]
-    ) -> RegionResults[BatchGetVariableResultTypeDef]:
+    ) -> TargetResults[BatchGetVariableResultTypeDef]:
         """Gets a batch of variables.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/BatchGetVariable
@@ -192,7 +192,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def cancel_batch_import_job(
         self, **kwargs: Unpack[CancelBatchImportJobRequestTypeDef]
-    ) -> RegionResults[CancelBatchImportJobResultTypeDef]:
+    ) -> TargetResults[CancelBatchImportJobResultTypeDef]:
         """Cancels an in-progress batch import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CancelBatchImportJob
@@ -201,7 +201,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def cancel_batch_prediction_job(
         self, **kwargs: Unpack[CancelBatchPredictionJobRequestTypeDef]
-    ) -> RegionResults[CancelBatchPredictionJobResultTypeDef]:
+    ) -> TargetResults[CancelBatchPredictionJobResultTypeDef]:
         """Cancels the specified batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CancelBatchPredictionJob
@@ -210,7 +210,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_batch_import_job(
         self, **kwargs: Unpack[CreateBatchImportJobRequestTypeDef]
-    ) -> RegionResults[CreateBatchImportJobResultTypeDef]:
+    ) -> TargetResults[CreateBatchImportJobResultTypeDef]:
         """Creates a batch import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateBatchImportJob
@@ -219,7 +219,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_batch_prediction_job(
         self, **kwargs: Unpack[CreateBatchPredictionJobRequestTypeDef]
-    ) -> RegionResults[CreateBatchPredictionJobResultTypeDef]:
+    ) -> TargetResults[CreateBatchPredictionJobResultTypeDef]:
         """Creates a batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateBatchPredictionJob
@@ -228,7 +228,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_detector_version(
         self, **kwargs: Unpack[CreateDetectorVersionRequestTypeDef]
-    ) -> RegionResults[CreateDetectorVersionResultTypeDef]:
+    ) -> TargetResults[CreateDetectorVersionResultTypeDef]:
         """Creates a detector version. The detector version starts in a DRAFT status.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateDetectorVersion
@@ -237,7 +237,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_list(
         self, **kwargs: Unpack[CreateListRequestTypeDef]
-    ) -> RegionResults[CreateListResultTypeDef]:
+    ) -> TargetResults[CreateListResultTypeDef]:
         """Creates a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateList
@@ -246,7 +246,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_model(
         self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> RegionResults[CreateModelResultTypeDef]:
+    ) -> TargetResults[CreateModelResultTypeDef]:
         """Creates a model using the specified model type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateModel
@@ -255,7 +255,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_model_version(
         self, **kwargs: Unpack[CreateModelVersionRequestTypeDef]
-    ) -> RegionResults[CreateModelVersionResultTypeDef]:
+    ) -> TargetResults[CreateModelVersionResultTypeDef]:
         """Creates a version of the model using the specified model type and model
         id.
 
@@ -265,7 +265,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResultTypeDef]:
+    ) -> TargetResults[CreateRuleResultTypeDef]:
         """Creates a rule for use with the specified detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateRule
@@ -274,7 +274,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def create_variable(
         self, **kwargs: Unpack[CreateVariableRequestTypeDef]
-    ) -> RegionResults[CreateVariableResultTypeDef]:
+    ) -> TargetResults[CreateVariableResultTypeDef]:
         """Creates a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/CreateVariable
@@ -283,7 +283,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_batch_import_job(
         self, **kwargs: Unpack[DeleteBatchImportJobRequestTypeDef]
-    ) -> RegionResults[DeleteBatchImportJobResultTypeDef]:
+    ) -> TargetResults[DeleteBatchImportJobResultTypeDef]:
         """Deletes the specified batch import job ID record. This action does not
         delete the data that was batch imported.
 
@@ -293,7 +293,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_batch_prediction_job(
         self, **kwargs: Unpack[DeleteBatchPredictionJobRequestTypeDef]
-    ) -> RegionResults[DeleteBatchPredictionJobResultTypeDef]:
+    ) -> TargetResults[DeleteBatchPredictionJobResultTypeDef]:
         """Deletes a batch prediction job.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteBatchPredictionJob
@@ -302,7 +302,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_detector(
         self, **kwargs: Unpack[DeleteDetectorRequestTypeDef]
-    ) -> RegionResults[DeleteDetectorResultTypeDef]:
+    ) -> TargetResults[DeleteDetectorResultTypeDef]:
         """Deletes the detector. Before deleting a detector, you must first delete
         all detector versions and rule versions associated with the detector.
 
@@ -312,7 +312,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_detector_version(
         self, **kwargs: Unpack[DeleteDetectorVersionRequestTypeDef]
-    ) -> RegionResults[DeleteDetectorVersionResultTypeDef]:
+    ) -> TargetResults[DeleteDetectorVersionResultTypeDef]:
         """Deletes the detector version. You cannot delete detector versions that are
         in ACTIVE status.
 
@@ -322,7 +322,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_entity_type(
         self, **kwargs: Unpack[DeleteEntityTypeRequestTypeDef]
-    ) -> RegionResults[DeleteEntityTypeResultTypeDef]:
+    ) -> TargetResults[DeleteEntityTypeResultTypeDef]:
         """Deletes an entity type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEntityType
@@ -331,7 +331,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_event(
         self, **kwargs: Unpack[DeleteEventRequestTypeDef]
-    ) -> RegionResults[DeleteEventResultTypeDef]:
+    ) -> TargetResults[DeleteEventResultTypeDef]:
         """Deletes the specified event.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEvent
@@ -340,7 +340,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_event_type(
         self, **kwargs: Unpack[DeleteEventTypeRequestTypeDef]
-    ) -> RegionResults[DeleteEventTypeResultTypeDef]:
+    ) -> TargetResults[DeleteEventTypeResultTypeDef]:
         """Deletes an event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEventType
@@ -349,7 +349,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_events_by_event_type(
         self, **kwargs: Unpack[DeleteEventsByEventTypeRequestTypeDef]
-    ) -> RegionResults[DeleteEventsByEventTypeResultTypeDef]:
+    ) -> TargetResults[DeleteEventsByEventTypeResultTypeDef]:
         """Deletes all events of a particular event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteEventsByEventType
@@ -358,7 +358,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_external_model(
         self, **kwargs: Unpack[DeleteExternalModelRequestTypeDef]
-    ) -> RegionResults[DeleteExternalModelResultTypeDef]:
+    ) -> TargetResults[DeleteExternalModelResultTypeDef]:
         """Removes a SageMaker model from Amazon Fraud Detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteExternalModel
@@ -367,7 +367,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_label(
         self, **kwargs: Unpack[DeleteLabelRequestTypeDef]
-    ) -> RegionResults[DeleteLabelResultTypeDef]:
+    ) -> TargetResults[DeleteLabelResultTypeDef]:
         """Deletes a label.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteLabel
@@ -376,7 +376,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_list(
         self, **kwargs: Unpack[DeleteListRequestTypeDef]
-    ) -> RegionResults[DeleteListResultTypeDef]:
+    ) -> TargetResults[DeleteListResultTypeDef]:
         """Deletes the list, provided it is not used in a rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteList
@@ -385,7 +385,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_model(
         self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> RegionResults[DeleteModelResultTypeDef]:
+    ) -> TargetResults[DeleteModelResultTypeDef]:
         """Deletes a model.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteModel
@@ -394,7 +394,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_model_version(
         self, **kwargs: Unpack[DeleteModelVersionRequestTypeDef]
-    ) -> RegionResults[DeleteModelVersionResultTypeDef]:
+    ) -> TargetResults[DeleteModelVersionResultTypeDef]:
         """Deletes a model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteModelVersion
@@ -403,7 +403,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_outcome(
         self, **kwargs: Unpack[DeleteOutcomeRequestTypeDef]
-    ) -> RegionResults[DeleteOutcomeResultTypeDef]:
+    ) -> TargetResults[DeleteOutcomeResultTypeDef]:
         """Deletes an outcome.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteOutcome
@@ -412,7 +412,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRuleResultTypeDef]:
+    ) -> TargetResults[DeleteRuleResultTypeDef]:
         """Deletes the rule. You cannot delete a rule if it is used by an ACTIVE or
         INACTIVE detector version.
 
@@ -422,7 +422,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def delete_variable(
         self, **kwargs: Unpack[DeleteVariableRequestTypeDef]
-    ) -> RegionResults[DeleteVariableResultTypeDef]:
+    ) -> TargetResults[DeleteVariableResultTypeDef]:
         """Deletes a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DeleteVariable
@@ -431,7 +431,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def describe_detector(
         self, **kwargs: Unpack[DescribeDetectorRequestTypeDef]
-    ) -> RegionResults[DescribeDetectorResultTypeDef]:
+    ) -> TargetResults[DescribeDetectorResultTypeDef]:
         """Gets all versions for a specified detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/DescribeDetector
@@ -440,7 +440,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def describe_model_versions(
         self, **kwargs: Unpack[DescribeModelVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeModelVersionsResultTypeDef]:
+    ) -> TargetResults[DescribeModelVersionsResultTypeDef]:
         """Gets all of the model versions for the specified model type or for the
         specified model type and model ID. You can also get details for a single,
         specified model version.
@@ -451,7 +451,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_batch_import_jobs(
         self, **kwargs: Unpack[GetBatchImportJobsRequestTypeDef]
-    ) -> RegionResults[GetBatchImportJobsResultTypeDef]:
+    ) -> TargetResults[GetBatchImportJobsResultTypeDef]:
         """Gets all batch import jobs or a specific job of the specified ID. This is
         a paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 50 records per page. If you provide a maxResults, the value
@@ -465,7 +465,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_batch_prediction_jobs(
         self, **kwargs: Unpack[GetBatchPredictionJobsRequestTypeDef]
-    ) -> RegionResults[GetBatchPredictionJobsResultTypeDef]:
+    ) -> TargetResults[GetBatchPredictionJobsResultTypeDef]:
         """Gets all batch prediction jobs or a specific job if you specify a job ID.
         This is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 50 records per page. If you provide a maxResults,
@@ -480,7 +480,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_delete_events_by_event_type_status(
         self, **kwargs: Unpack[GetDeleteEventsByEventTypeStatusRequestTypeDef]
-    ) -> RegionResults[GetDeleteEventsByEventTypeStatusResultTypeDef]:
+    ) -> TargetResults[GetDeleteEventsByEventTypeStatusResultTypeDef]:
         """Retrieves the status of a DeleteEventsByEventType action.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetDeleteEventsByEventTypeStatus
@@ -489,7 +489,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_detector_version(
         self, **kwargs: Unpack[GetDetectorVersionRequestTypeDef]
-    ) -> RegionResults[GetDetectorVersionResultTypeDef]:
+    ) -> TargetResults[GetDetectorVersionResultTypeDef]:
         """Gets a particular detector version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetDetectorVersion
@@ -498,7 +498,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_detectors(
         self, **kwargs: Unpack[GetDetectorsRequestTypeDef]
-    ) -> RegionResults[GetDetectorsResultTypeDef]:
+    ) -> TargetResults[GetDetectorsResultTypeDef]:
         """Gets all detectors or a single detector if a detectorId is specified. This
         is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 10 records per page. If you provide a maxResults,
@@ -512,7 +512,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_entity_types(
         self, **kwargs: Unpack[GetEntityTypesRequestTypeDef]
-    ) -> RegionResults[GetEntityTypesResultTypeDef]:
+    ) -> TargetResults[GetEntityTypesResultTypeDef]:
         """Gets all entity types or a specific entity type if a name is specified.
         This is a paginated API. If you provide a null maxResults, this action
         retrieves a maximum of 10 records per page. If you provide a maxResults,
@@ -526,7 +526,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_event(
         self, **kwargs: Unpack[GetEventRequestTypeDef]
-    ) -> RegionResults[GetEventResultTypeDef]:
+    ) -> TargetResults[GetEventResultTypeDef]:
         """Retrieves details of events stored with Amazon Fraud Detector. This action
         does not retrieve prediction results.
 
@@ -536,7 +536,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_event_prediction(
         self, **kwargs: Unpack[GetEventPredictionRequestTypeDef]
-    ) -> RegionResults[GetEventPredictionResultTypeDef]:
+    ) -> TargetResults[GetEventPredictionResultTypeDef]:
         """Evaluates an event against a detector version. If a version ID is not
         provided, the detector’s (ACTIVE) version is used.
 
@@ -546,7 +546,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_event_prediction_metadata(
         self, **kwargs: Unpack[GetEventPredictionMetadataRequestTypeDef]
-    ) -> RegionResults[GetEventPredictionMetadataResultTypeDef]:
+    ) -> TargetResults[GetEventPredictionMetadataResultTypeDef]:
         """Gets details of the past fraud predictions for the specified event ID,
         event type, detector ID, and detector version ID that was generated in the
         specified time period.
@@ -557,7 +557,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_event_types(
         self, **kwargs: Unpack[GetEventTypesRequestTypeDef]
-    ) -> RegionResults[GetEventTypesResultTypeDef]:
+    ) -> TargetResults[GetEventTypesResultTypeDef]:
         """Gets all event types or a specific event type if name is provided. This is
         a paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 10 records per page. If you provide a maxResults, the value
@@ -571,7 +571,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_external_models(
         self, **kwargs: Unpack[GetExternalModelsRequestTypeDef]
-    ) -> RegionResults[GetExternalModelsResultTypeDef]:
+    ) -> TargetResults[GetExternalModelsResultTypeDef]:
         """Gets the details for one or more Amazon SageMaker models that have been
         imported into the service. This is a paginated API. If you provide a null
         maxResults, this actions retrieves a maximum of 10 records per page. If
@@ -584,7 +584,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
         """
         return self._call("GetExternalModels", kwargs)
 
-    def get_kms_encryption_key(self) -> RegionResults[GetKMSEncryptionKeyResultTypeDef]:
+    def get_kms_encryption_key(self) -> TargetResults[GetKMSEncryptionKeyResultTypeDef]:
         """Gets the encryption key if a KMS key has been specified to be used to
         encrypt content in Amazon Fraud Detector.
 
@@ -594,7 +594,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_labels(
         self, **kwargs: Unpack[GetLabelsRequestTypeDef]
-    ) -> RegionResults[GetLabelsResultTypeDef]:
+    ) -> TargetResults[GetLabelsResultTypeDef]:
         """Gets all labels or a specific label if name is provided. This is a
         paginated API. If you provide a null maxResults, this action retrieves a
         maximum of 50 records per page. If you provide a maxResults, the value
@@ -608,7 +608,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_list_elements(
         self, **kwargs: Unpack[GetListElementsRequestTypeDef]
-    ) -> RegionResults[GetListElementsResultTypeDef]:
+    ) -> TargetResults[GetListElementsResultTypeDef]:
         """Gets all the elements in the specified list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetListElements
@@ -617,7 +617,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_lists_metadata(
         self, **kwargs: Unpack[GetListsMetadataRequestTypeDef]
-    ) -> RegionResults[GetListsMetadataResultTypeDef]:
+    ) -> TargetResults[GetListsMetadataResultTypeDef]:
         """Gets the metadata of either all the lists under the account or the
         specified list.
 
@@ -627,7 +627,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_model_version(
         self, **kwargs: Unpack[GetModelVersionRequestTypeDef]
-    ) -> RegionResults[GetModelVersionResultTypeDef]:
+    ) -> TargetResults[GetModelVersionResultTypeDef]:
         """Gets the details of the specified model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/GetModelVersion
@@ -636,7 +636,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_models(
         self, **kwargs: Unpack[GetModelsRequestTypeDef]
-    ) -> RegionResults[GetModelsResultTypeDef]:
+    ) -> TargetResults[GetModelsResultTypeDef]:
         """Gets one or more models. Gets all models for the Amazon Web Services
         account if no model type and no model id provided. Gets all models for the
         Amazon Web Services account and model type, if the model type is specified
@@ -649,7 +649,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_outcomes(
         self, **kwargs: Unpack[GetOutcomesRequestTypeDef]
-    ) -> RegionResults[GetOutcomesResultTypeDef]:
+    ) -> TargetResults[GetOutcomesResultTypeDef]:
         """Gets one or more outcomes. This is a paginated API. If you provide a null
         maxResults, this actions retrieves a maximum of 100 records per page. If
         you provide a maxResults, the value must be between 50 and 100. To get the
@@ -663,7 +663,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_rules(
         self, **kwargs: Unpack[GetRulesRequestTypeDef]
-    ) -> RegionResults[GetRulesResultTypeDef]:
+    ) -> TargetResults[GetRulesResultTypeDef]:
         """Get all rules for a detector (paginated) if ruleId and ruleVersion are not
         specified. Gets all rules for the detector and the ruleId if present
         (paginated). Gets a specific rule if both the ruleId and the ruleVersion
@@ -675,7 +675,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def get_variables(
         self, **kwargs: Unpack[GetVariablesRequestTypeDef]
-    ) -> RegionResults[GetVariablesResultTypeDef]:
+    ) -> TargetResults[GetVariablesResultTypeDef]:
         """Gets all of the variables or the specific variable. This is a paginated
         API. Providing null maxSizePerPage results in retrieving maximum of 100
         records per page. If you provide maxSizePerPage the value must be between
@@ -689,7 +689,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def list_event_predictions(
         self, **kwargs: Unpack[ListEventPredictionsRequestTypeDef]
-    ) -> RegionResults[ListEventPredictionsResultTypeDef]:
+    ) -> TargetResults[ListEventPredictionsResultTypeDef]:
         """Gets a list of past predictions. The list can be filtered by detector ID,
         detector version ID, event ID, event type, or by specifying a time period.
         If filter is not specified, the most recent prediction is returned.
@@ -700,7 +700,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Lists all tags associated with the resource. This is a paginated API. To
         get the next page results, provide the pagination token from the response
         as part of your request. A null pagination token fetches the records from
@@ -712,7 +712,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_detector(
         self, **kwargs: Unpack[PutDetectorRequestTypeDef]
-    ) -> RegionResults[PutDetectorResultTypeDef]:
+    ) -> TargetResults[PutDetectorResultTypeDef]:
         """Creates or updates a detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/PutDetector
@@ -721,7 +721,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_entity_type(
         self, **kwargs: Unpack[PutEntityTypeRequestTypeDef]
-    ) -> RegionResults[PutEntityTypeResultTypeDef]:
+    ) -> TargetResults[PutEntityTypeResultTypeDef]:
         """Creates or updates an entity type. An entity represents who is performing
         the event. As part of a fraud prediction, you pass the entity ID to
         indicate the specific entity who performed the event. An entity type
@@ -734,7 +734,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_event_type(
         self, **kwargs: Unpack[PutEventTypeRequestTypeDef]
-    ) -> RegionResults[PutEventTypeResultTypeDef]:
+    ) -> TargetResults[PutEventTypeResultTypeDef]:
         """Creates or updates an event type. An event is a business activity that is
         evaluated for fraud risk. With Amazon Fraud Detector, you generate fraud
         predictions for events. An event type defines the structure for an event
@@ -749,7 +749,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_external_model(
         self, **kwargs: Unpack[PutExternalModelRequestTypeDef]
-    ) -> RegionResults[PutExternalModelResultTypeDef]:
+    ) -> TargetResults[PutExternalModelResultTypeDef]:
         """Creates or updates an Amazon SageMaker model endpoint. You can also use
         this action to update the configuration of the model endpoint, including
         the IAM role and/or the mapped variables.
@@ -760,7 +760,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_kms_encryption_key(
         self, **kwargs: Unpack[PutKMSEncryptionKeyRequestTypeDef]
-    ) -> RegionResults[PutKMSEncryptionKeyResultTypeDef]:
+    ) -> TargetResults[PutKMSEncryptionKeyResultTypeDef]:
         """Specifies the KMS key to be used to encrypt content in Amazon Fraud
         Detector.
 
@@ -770,7 +770,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_label(
         self, **kwargs: Unpack[PutLabelRequestTypeDef]
-    ) -> RegionResults[PutLabelResultTypeDef]:
+    ) -> TargetResults[PutLabelResultTypeDef]:
         """Creates or updates label. A label classifies an event as fraudulent or
         legitimate. Labels are associated with event types and used to train
         supervised machine learning models in Amazon Fraud Detector.
@@ -781,7 +781,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def put_outcome(
         self, **kwargs: Unpack[PutOutcomeRequestTypeDef]
-    ) -> RegionResults[PutOutcomeResultTypeDef]:
+    ) -> TargetResults[PutOutcomeResultTypeDef]:
         """Creates or updates an outcome.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/PutOutcome
@@ -790,7 +790,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def send_event(
         self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> RegionResults[SendEventResultTypeDef]:
+    ) -> TargetResults[SendEventResultTypeDef]:
         """Stores events in Amazon Fraud Detector without generating fraud
         predictions for those events. For example, you can use SendEvent to upload
         a historical dataset, which you can then later use to train a model.
@@ -801,7 +801,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Assigns tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/TagResource
@@ -810,7 +810,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UntagResource
@@ -819,7 +819,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_detector_version(
         self, **kwargs: Unpack[UpdateDetectorVersionRequestTypeDef]
-    ) -> RegionResults[UpdateDetectorVersionResultTypeDef]:
+    ) -> TargetResults[UpdateDetectorVersionResultTypeDef]:
         """Updates a detector version. The detector version attributes that you can
         update include models, external model endpoints, rules, rule execution
         mode, and description. You can only update a DRAFT detector version.
@@ -830,7 +830,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_detector_version_metadata(
         self, **kwargs: Unpack[UpdateDetectorVersionMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateDetectorVersionMetadataResultTypeDef]:
+    ) -> TargetResults[UpdateDetectorVersionMetadataResultTypeDef]:
         """Updates the detector version's description. You can update the metadata
         for any detector version (DRAFT, ACTIVE, or INACTIVE).
 
@@ -840,7 +840,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_detector_version_status(
         self, **kwargs: Unpack[UpdateDetectorVersionStatusRequestTypeDef]
-    ) -> RegionResults[UpdateDetectorVersionStatusResultTypeDef]:
+    ) -> TargetResults[UpdateDetectorVersionStatusResultTypeDef]:
         """Updates the detector version’s status. You can perform the following
         promotions or demotions using UpdateDetectorVersionStatus: DRAFT to
         ACTIVE, ACTIVE to INACTIVE, and INACTIVE to ACTIVE.
@@ -851,7 +851,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_event_label(
         self, **kwargs: Unpack[UpdateEventLabelRequestTypeDef]
-    ) -> RegionResults[UpdateEventLabelResultTypeDef]:
+    ) -> TargetResults[UpdateEventLabelResultTypeDef]:
         """Updates the specified event with a new label.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateEventLabel
@@ -860,7 +860,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_list(
         self, **kwargs: Unpack[UpdateListRequestTypeDef]
-    ) -> RegionResults[UpdateListResultTypeDef]:
+    ) -> TargetResults[UpdateListResultTypeDef]:
         """Updates a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateList
@@ -869,7 +869,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_model(
         self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> RegionResults[UpdateModelResultTypeDef]:
+    ) -> TargetResults[UpdateModelResultTypeDef]:
         """Updates model description.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateModel
@@ -878,7 +878,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_model_version(
         self, **kwargs: Unpack[UpdateModelVersionRequestTypeDef]
-    ) -> RegionResults[UpdateModelVersionResultTypeDef]:
+    ) -> TargetResults[UpdateModelVersionResultTypeDef]:
         """Updates a model version. Updating a model version retrains an existing
         model version using updated training data and produces a new minor version
         of the model. You can update the training data set location and data
@@ -891,7 +891,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_model_version_status(
         self, **kwargs: Unpack[UpdateModelVersionStatusRequestTypeDef]
-    ) -> RegionResults[UpdateModelVersionStatusResultTypeDef]:
+    ) -> TargetResults[UpdateModelVersionStatusResultTypeDef]:
         """Updates the status of a model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateModelVersionStatus
@@ -900,7 +900,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_rule_metadata(
         self, **kwargs: Unpack[UpdateRuleMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateRuleMetadataResultTypeDef]:
+    ) -> TargetResults[UpdateRuleMetadataResultTypeDef]:
         """Updates a rule's metadata. The description attribute can be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateRuleMetadata
@@ -909,7 +909,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_rule_version(
         self, **kwargs: Unpack[UpdateRuleVersionRequestTypeDef]
-    ) -> RegionResults[UpdateRuleVersionResultTypeDef]:
+    ) -> TargetResults[UpdateRuleVersionResultTypeDef]:
         """Updates a rule version resulting in a new rule version. Updates a rule
         version resulting in a new rule version (version 1, 2, 3 ...).
 
@@ -919,7 +919,7 @@ class MultiRegionFraudDetector(MultiRegionClient):
 
     def update_variable(
         self, **kwargs: Unpack[UpdateVariableRequestTypeDef]
-    ) -> RegionResults[UpdateVariableResultTypeDef]:
+    ) -> TargetResults[UpdateVariableResultTypeDef]:
         """Updates a variable.
 
         https://docs.aws.amazon.com/goto/WebAPI/frauddetector-2019-11-15/UpdateVariable

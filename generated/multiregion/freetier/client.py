@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,7 +41,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def get_account_activity(
         self, **kwargs: Unpack[GetAccountActivityRequestTypeDef]
-    ) -> RegionResults[GetAccountActivityResponseTypeDef]:
+    ) -> TargetResults[GetAccountActivityResponseTypeDef]:
         """Returns a specific activity record that is available to the customer.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetAccountActivity
@@ -50,7 +50,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def get_account_plan_state(
         self,
-    ) -> RegionResults[GetAccountPlanStateResponseTypeDef]:
+    ) -> TargetResults[GetAccountPlanStateResponseTypeDef]:
         """This returns all of the information related to the state of the account
         plan related to Free Tier.
 
@@ -60,7 +60,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def get_free_tier_usage(
         self, **kwargs: Unpack[GetFreeTierUsageRequestTypeDef]
-    ) -> RegionResults[GetFreeTierUsageResponseTypeDef]:
+    ) -> TargetResults[GetFreeTierUsageResponseTypeDef]:
         """Returns a list of all Free Tier usage objects that match your filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/GetFreeTierUsage
@@ -69,7 +69,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def list_account_activities(
         self, **kwargs: Unpack[ListAccountActivitiesRequestTypeDef]
-    ) -> RegionResults[ListAccountActivitiesResponseTypeDef]:
+    ) -> TargetResults[ListAccountActivitiesResponseTypeDef]:
         """Returns a list of activities that are available. This operation supports
         pagination and filtering by status.
 
@@ -79,7 +79,7 @@ class MultiRegionFreeTier(MultiRegionClient):
 
     def upgrade_account_plan(
         self, **kwargs: Unpack[UpgradeAccountPlanRequestTypeDef]
-    ) -> RegionResults[UpgradeAccountPlanResponseTypeDef]:
+    ) -> TargetResults[UpgradeAccountPlanResponseTypeDef]:
         """The account plan type for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/freetier-2023-09-07/UpgradeAccountPlan
@@ -93,7 +93,7 @@ class MultiRegionFreeTier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFreeTierUsageRequestTypeDef],
-    ) -> RegionResults[GetFreeTierUsageResponseTypeDef]:
+    ) -> TargetResults[GetFreeTierUsageResponseTypeDef]:
         """Every page of GetFreeTierUsage in every target, merged per target
         (botocore's build_full_result).
 
@@ -116,7 +116,7 @@ class MultiRegionFreeTier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountActivitiesRequestTypeDef],
-    ) -> RegionResults[ListAccountActivitiesResponseTypeDef]:
+    ) -> TargetResults[ListAccountActivitiesResponseTypeDef]:
         """Every page of ListAccountActivities in every target, merged per target
         (botocore's build_full_result).
 

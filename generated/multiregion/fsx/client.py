@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -132,7 +132,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def associate_file_system_aliases(
         self, **kwargs: Unpack[AssociateFileSystemAliasesRequestTypeDef]
-    ) -> RegionResults[AssociateFileSystemAliasesResponseTypeDef]:
+    ) -> TargetResults[AssociateFileSystemAliasesResponseTypeDef]:
         """Use this action to associate one or more Domain Name Server (DNS) aliases
         with an existing Amazon FSx for Windows File Server file system. A file
         system can have a maximum of 50 DNS aliases associated with it at any one
@@ -148,7 +148,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def cancel_data_repository_task(
         self, **kwargs: Unpack[CancelDataRepositoryTaskRequestTypeDef]
-    ) -> RegionResults[CancelDataRepositoryTaskResponseTypeDef]:
+    ) -> TargetResults[CancelDataRepositoryTaskResponseTypeDef]:
         """Cancels an existing Amazon FSx for Lustre data repository task if that
         task is in either the PENDING or EXECUTING state. When you cancel an
         export task, Amazon FSx does the following.
@@ -159,7 +159,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def copy_backup(
         self, **kwargs: Unpack[CopyBackupRequestTypeDef]
-    ) -> RegionResults[CopyBackupResponseTypeDef]:
+    ) -> TargetResults[CopyBackupResponseTypeDef]:
         """Copies an existing backup within the same Amazon Web Services account to
         another Amazon Web Services Region (cross-Region copy) or within the same
         Amazon Web Services Region (in-Region copy). You can have up to five
@@ -172,7 +172,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def copy_snapshot_and_update_volume(
         self, **kwargs: Unpack[CopySnapshotAndUpdateVolumeRequestTypeDef]
-    ) -> RegionResults[CopySnapshotAndUpdateVolumeResponseTypeDef]:
+    ) -> TargetResults[CopySnapshotAndUpdateVolumeResponseTypeDef]:
         """Updates an existing volume by using a snapshot from another Amazon FSx for
         OpenZFS file system. For more information, see on-demand data replication
         in the Amazon FSx for OpenZFS User Guide.
@@ -183,7 +183,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_and_attach_s3_access_point(
         self, **kwargs: Unpack[CreateAndAttachS3AccessPointRequestTypeDef]
-    ) -> RegionResults[CreateAndAttachS3AccessPointResponseTypeDef]:
+    ) -> TargetResults[CreateAndAttachS3AccessPointResponseTypeDef]:
         """Creates an S3 access point and attaches it to an Amazon FSx volume. For
         FSx for OpenZFS file systems, the volume must be hosted on a
         high-availability file system, either Single-AZ or Multi-AZ. For more
@@ -196,7 +196,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_backup(
         self, **kwargs: Unpack[CreateBackupRequestTypeDef]
-    ) -> RegionResults[CreateBackupResponseTypeDef]:
+    ) -> TargetResults[CreateBackupResponseTypeDef]:
         """Creates a backup of an existing Amazon FSx for Windows File Server file
         system, Amazon FSx for Lustre file system, Amazon FSx for NetApp ONTAP
         volume, or Amazon FSx for OpenZFS file system. We recommend creating
@@ -209,7 +209,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_data_repository_association(
         self, **kwargs: Unpack[CreateDataRepositoryAssociationRequestTypeDef]
-    ) -> RegionResults[CreateDataRepositoryAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateDataRepositoryAssociationResponseTypeDef]:
         """Creates an Amazon FSx for Lustre data repository association (DRA). A data
         repository association is a link between a directory on the file system
         and an Amazon S3 bucket or prefix. You can have a maximum of 8 data
@@ -223,7 +223,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_data_repository_task(
         self, **kwargs: Unpack[CreateDataRepositoryTaskRequestTypeDef]
-    ) -> RegionResults[CreateDataRepositoryTaskResponseTypeDef]:
+    ) -> TargetResults[CreateDataRepositoryTaskResponseTypeDef]:
         """Creates an Amazon FSx for Lustre data repository task. A
         CreateDataRepositoryTask operation will fail if a data repository is not
         linked to the FSx file system.
@@ -234,7 +234,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_file_cache(
         self, **kwargs: Unpack[CreateFileCacheRequestTypeDef]
-    ) -> RegionResults[CreateFileCacheResponseTypeDef]:
+    ) -> TargetResults[CreateFileCacheResponseTypeDef]:
         """Creates a new Amazon File Cache resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateFileCache
@@ -243,7 +243,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_file_system(
         self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> RegionResults[CreateFileSystemResponseTypeDef]:
+    ) -> TargetResults[CreateFileSystemResponseTypeDef]:
         """Creates a new, empty Amazon FSx file system. You can create the following
         supported Amazon FSx file systems using the CreateFileSystem API
         operation:
@@ -254,7 +254,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_file_system_from_backup(
         self, **kwargs: Unpack[CreateFileSystemFromBackupRequestTypeDef]
-    ) -> RegionResults[CreateFileSystemFromBackupResponseTypeDef]:
+    ) -> TargetResults[CreateFileSystemFromBackupResponseTypeDef]:
         """Creates a new Amazon FSx for Lustre, Amazon FSx for Windows File Server,
         or Amazon FSx for OpenZFS file system from an existing Amazon FSx backup.
 
@@ -264,7 +264,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
         """Creates a snapshot of an existing Amazon FSx for OpenZFS volume. With
         snapshots, you can easily undo file changes and compare file versions by
         restoring the volume to a previous version.
@@ -275,7 +275,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_storage_virtual_machine(
         self, **kwargs: Unpack[CreateStorageVirtualMachineRequestTypeDef]
-    ) -> RegionResults[CreateStorageVirtualMachineResponseTypeDef]:
+    ) -> TargetResults[CreateStorageVirtualMachineResponseTypeDef]:
         """Creates a storage virtual machine (SVM) for an Amazon FSx for ONTAP file
         system.
 
@@ -285,7 +285,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_volume(
         self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> RegionResults[CreateVolumeResponseTypeDef]:
+    ) -> TargetResults[CreateVolumeResponseTypeDef]:
         """Creates an FSx for ONTAP or Amazon FSx for OpenZFS storage volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateVolume
@@ -294,7 +294,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def create_volume_from_backup(
         self, **kwargs: Unpack[CreateVolumeFromBackupRequestTypeDef]
-    ) -> RegionResults[CreateVolumeFromBackupResponseTypeDef]:
+    ) -> TargetResults[CreateVolumeFromBackupResponseTypeDef]:
         """Creates a new Amazon FSx for NetApp ONTAP volume from an existing Amazon
         FSx volume backup.
 
@@ -304,7 +304,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_backup(
         self, **kwargs: Unpack[DeleteBackupRequestTypeDef]
-    ) -> RegionResults[DeleteBackupResponseTypeDef]:
+    ) -> TargetResults[DeleteBackupResponseTypeDef]:
         """Deletes an Amazon FSx backup. After deletion, the backup no longer exists,
         and its data is gone.
 
@@ -314,7 +314,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_data_repository_association(
         self, **kwargs: Unpack[DeleteDataRepositoryAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteDataRepositoryAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteDataRepositoryAssociationResponseTypeDef]:
         """Deletes a data repository association on an Amazon FSx for Lustre file
         system. Deleting the data repository association unlinks the file system
         from the Amazon S3 bucket. When deleting a data repository association,
@@ -329,7 +329,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_file_cache(
         self, **kwargs: Unpack[DeleteFileCacheRequestTypeDef]
-    ) -> RegionResults[DeleteFileCacheResponseTypeDef]:
+    ) -> TargetResults[DeleteFileCacheResponseTypeDef]:
         """Deletes an Amazon File Cache resource. After deletion, the cache no longer
         exists, and its data is gone.
 
@@ -339,7 +339,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_file_system(
         self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> RegionResults[DeleteFileSystemResponseTypeDef]:
+    ) -> TargetResults[DeleteFileSystemResponseTypeDef]:
         """Deletes a file system. After deletion, the file system no longer exists,
         and its data is gone. Any existing automatic backups and snapshots are
         also deleted.
@@ -350,7 +350,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
         """Deletes an Amazon FSx for OpenZFS snapshot. After deletion, the snapshot
         no longer exists, and its data is gone. Deleting a snapshot doesn't affect
         snapshots stored in a file system backup.
@@ -361,7 +361,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_storage_virtual_machine(
         self, **kwargs: Unpack[DeleteStorageVirtualMachineRequestTypeDef]
-    ) -> RegionResults[DeleteStorageVirtualMachineResponseTypeDef]:
+    ) -> TargetResults[DeleteStorageVirtualMachineResponseTypeDef]:
         """Deletes an existing Amazon FSx for ONTAP storage virtual machine (SVM).
         Prior to deleting an SVM, you must delete all non-root volumes in the SVM,
         otherwise the operation will fail.
@@ -372,7 +372,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def delete_volume(
         self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> RegionResults[DeleteVolumeResponseTypeDef]:
+    ) -> TargetResults[DeleteVolumeResponseTypeDef]:
         """Deletes an Amazon FSx for NetApp ONTAP or Amazon FSx for OpenZFS volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DeleteVolume
@@ -381,7 +381,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_backups(
         self, **kwargs: Unpack[DescribeBackupsRequestTypeDef]
-    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
         """Returns the description of a specific Amazon FSx backup, if a BackupIds
         value is provided for that backup. Otherwise, it returns all backups owned
         by your Amazon Web Services account in the Amazon Web Services Region of
@@ -393,7 +393,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_data_repository_associations(
         self, **kwargs: Unpack[DescribeDataRepositoryAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeDataRepositoryAssociationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDataRepositoryAssociationsResponseTypeDef]:
         """Returns the description of specific Amazon FSx for Lustre or Amazon File
         Cache data repository associations, if one or more AssociationIds values
         are provided in the request, or if filters are used in the request. Data
@@ -407,7 +407,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_data_repository_tasks(
         self, **kwargs: Unpack[DescribeDataRepositoryTasksRequestTypeDef]
-    ) -> RegionResults[DescribeDataRepositoryTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeDataRepositoryTasksResponseTypeDef]:
         """Returns the description of specific Amazon FSx for Lustre or Amazon File
         Cache data repository tasks, if one or more TaskIds values are provided in
         the request, or if filters are used in the request. You can use filters to
@@ -422,7 +422,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_file_caches(
         self, **kwargs: Unpack[DescribeFileCachesRequestTypeDef]
-    ) -> RegionResults[DescribeFileCachesResponseTypeDef]:
+    ) -> TargetResults[DescribeFileCachesResponseTypeDef]:
         """Returns the description of a specific Amazon File Cache resource, if a
         FileCacheIds value is provided for that cache. Otherwise, it returns
         descriptions of all caches owned by your Amazon Web Services account in
@@ -434,7 +434,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_file_system_aliases(
         self, **kwargs: Unpack[DescribeFileSystemAliasesRequestTypeDef]
-    ) -> RegionResults[DescribeFileSystemAliasesResponseTypeDef]:
+    ) -> TargetResults[DescribeFileSystemAliasesResponseTypeDef]:
         """Returns the DNS aliases that are associated with the specified Amazon FSx
         for Windows File Server file system. A history of all DNS aliases that
         have been associated with and disassociated from the file system is
@@ -447,7 +447,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_file_systems(
         self, **kwargs: Unpack[DescribeFileSystemsRequestTypeDef]
-    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
         """Returns the description of specific Amazon FSx file systems, if a
         FileSystemIds value is provided for that file system. Otherwise, it
         returns descriptions of all file systems owned by your Amazon Web Services
@@ -460,7 +460,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_s3_access_point_attachments(
         self, **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
         """Describes one or more S3 access points attached to Amazon FSx volumes.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/DescribeS3AccessPointAttachments
@@ -469,7 +469,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_shared_vpc_configuration(
         self,
-    ) -> RegionResults[DescribeSharedVpcConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeSharedVpcConfigurationResponseTypeDef]:
         """Indicates whether participant accounts in your organization can create
         Amazon FSx for NetApp ONTAP Multi-AZ file systems in subnets that are
         shared by a virtual private cloud (VPC) owner. For more information, see
@@ -481,7 +481,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_snapshots(
         self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
         """Returns the description of specific Amazon FSx for OpenZFS snapshots, if a
         SnapshotIds value is provided. Otherwise, this operation returns all
         snapshots owned by your Amazon Web Services account in the Amazon Web
@@ -493,7 +493,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_storage_virtual_machines(
         self, **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef]
-    ) -> RegionResults[DescribeStorageVirtualMachinesResponseTypeDef]:
+    ) -> TargetResults[DescribeStorageVirtualMachinesResponseTypeDef]:
         """Describes one or more Amazon FSx for NetApp ONTAP storage virtual machines
         (SVMs).
 
@@ -503,7 +503,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def describe_volumes(
         self, **kwargs: Unpack[DescribeVolumesRequestTypeDef]
-    ) -> RegionResults[DescribeVolumesResponseTypeDef]:
+    ) -> TargetResults[DescribeVolumesResponseTypeDef]:
         """Describes one or more Amazon FSx for NetApp ONTAP or Amazon FSx for
         OpenZFS volumes.
 
@@ -513,7 +513,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def detach_and_delete_s3_access_point(
         self, **kwargs: Unpack[DetachAndDeleteS3AccessPointRequestTypeDef]
-    ) -> RegionResults[DetachAndDeleteS3AccessPointResponseTypeDef]:
+    ) -> TargetResults[DetachAndDeleteS3AccessPointResponseTypeDef]:
         """Detaches an S3 access point from an Amazon FSx volume and deletes the S3
         access point.
 
@@ -523,7 +523,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def disassociate_file_system_aliases(
         self, **kwargs: Unpack[DisassociateFileSystemAliasesRequestTypeDef]
-    ) -> RegionResults[DisassociateFileSystemAliasesResponseTypeDef]:
+    ) -> TargetResults[DisassociateFileSystemAliasesResponseTypeDef]:
         """Use this action to disassociate, or remove, one or more Domain Name
         Service (DNS) aliases from an Amazon FSx for Windows File Server file
         system. If you attempt to disassociate a DNS alias that is not associated
@@ -536,7 +536,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for Amazon FSx resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ListTagsForResource
@@ -545,7 +545,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def release_file_system_nfs_v3_locks(
         self, **kwargs: Unpack[ReleaseFileSystemNfsV3LocksRequestTypeDef]
-    ) -> RegionResults[ReleaseFileSystemNfsV3LocksResponseTypeDef]:
+    ) -> TargetResults[ReleaseFileSystemNfsV3LocksResponseTypeDef]:
         """Releases the file system lock from an Amazon FSx for OpenZFS file system.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/ReleaseFileSystemNfsV3Locks
@@ -554,7 +554,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def restore_volume_from_snapshot(
         self, **kwargs: Unpack[RestoreVolumeFromSnapshotRequestTypeDef]
-    ) -> RegionResults[RestoreVolumeFromSnapshotResponseTypeDef]:
+    ) -> TargetResults[RestoreVolumeFromSnapshotResponseTypeDef]:
         """Returns an Amazon FSx for OpenZFS volume to the state saved by the
         specified snapshot.
 
@@ -564,7 +564,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def start_misconfigured_state_recovery(
         self, **kwargs: Unpack[StartMisconfiguredStateRecoveryRequestTypeDef]
-    ) -> RegionResults[StartMisconfiguredStateRecoveryResponseTypeDef]:
+    ) -> TargetResults[StartMisconfiguredStateRecoveryResponseTypeDef]:
         """After performing steps to repair the Active Directory configuration of an
         FSx for Windows File Server file system, use this action to initiate the
         process of Amazon FSx attempting to reconnect to the file system.
@@ -575,7 +575,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags an Amazon FSx resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/TagResource
@@ -584,7 +584,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """This action removes a tag from an Amazon FSx resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UntagResource
@@ -593,7 +593,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_data_repository_association(
         self, **kwargs: Unpack[UpdateDataRepositoryAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateDataRepositoryAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateDataRepositoryAssociationResponseTypeDef]:
         """Updates the configuration of an existing data repository association on an
         Amazon FSx for Lustre file system. Data repository associations are
         supported on all FSx for Lustre 2.12 and 2.15 file systems, excluding
@@ -605,7 +605,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_file_cache(
         self, **kwargs: Unpack[UpdateFileCacheRequestTypeDef]
-    ) -> RegionResults[UpdateFileCacheResponseTypeDef]:
+    ) -> TargetResults[UpdateFileCacheResponseTypeDef]:
         """Updates the configuration of an existing Amazon File Cache resource. You
         can update multiple properties in a single request.
 
@@ -615,7 +615,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_file_system(
         self, **kwargs: Unpack[UpdateFileSystemRequestTypeDef]
-    ) -> RegionResults[UpdateFileSystemResponseTypeDef]:
+    ) -> TargetResults[UpdateFileSystemResponseTypeDef]:
         """Use this operation to update the configuration of an existing Amazon FSx
         file system. You can update multiple properties in a single request.
 
@@ -625,7 +625,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_shared_vpc_configuration(
         self, **kwargs: Unpack[UpdateSharedVpcConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSharedVpcConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateSharedVpcConfigurationResponseTypeDef]:
         """Configures whether participant accounts in your organization can create
         Amazon FSx for NetApp ONTAP Multi-AZ file systems in subnets that are
         shared by a virtual private cloud (VPC) owner. For more information, see
@@ -637,7 +637,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_snapshot(
         self, **kwargs: Unpack[UpdateSnapshotRequestTypeDef]
-    ) -> RegionResults[UpdateSnapshotResponseTypeDef]:
+    ) -> TargetResults[UpdateSnapshotResponseTypeDef]:
         """Updates the name of an Amazon FSx for OpenZFS snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UpdateSnapshot
@@ -646,7 +646,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_storage_virtual_machine(
         self, **kwargs: Unpack[UpdateStorageVirtualMachineRequestTypeDef]
-    ) -> RegionResults[UpdateStorageVirtualMachineResponseTypeDef]:
+    ) -> TargetResults[UpdateStorageVirtualMachineResponseTypeDef]:
         """Updates an FSx for ONTAP storage virtual machine (SVM).
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/UpdateStorageVirtualMachine
@@ -655,7 +655,7 @@ class MultiRegionFSx(MultiRegionClient):
 
     def update_volume(
         self, **kwargs: Unpack[UpdateVolumeRequestTypeDef]
-    ) -> RegionResults[UpdateVolumeResponseTypeDef]:
+    ) -> TargetResults[UpdateVolumeResponseTypeDef]:
         """Updates the configuration of an Amazon FSx for NetApp ONTAP or Amazon FSx
         for OpenZFS volume.
 
@@ -670,7 +670,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBackupsRequestTypeDef],
-    ) -> RegionResults[DescribeBackupsResponseTypeDef]:
+    ) -> TargetResults[DescribeBackupsResponseTypeDef]:
         """Every page of DescribeBackups in every target, merged per target
         (botocore's build_full_result).
 
@@ -696,7 +696,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFileSystemsRequestTypeDef],
-    ) -> RegionResults[DescribeFileSystemsResponseTypeDef]:
+    ) -> TargetResults[DescribeFileSystemsResponseTypeDef]:
         """Every page of DescribeFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeS3AccessPointAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
+    ) -> TargetResults[DescribeS3AccessPointAttachmentsResponseTypeDef]:
         """Every page of DescribeS3AccessPointAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -746,7 +746,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -772,7 +772,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStorageVirtualMachinesRequestTypeDef],
-    ) -> RegionResults[DescribeStorageVirtualMachinesResponseTypeDef]:
+    ) -> TargetResults[DescribeStorageVirtualMachinesResponseTypeDef]:
         """Every page of DescribeStorageVirtualMachines in every target, merged per
         target (botocore's build_full_result).
 
@@ -796,7 +796,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVolumesRequestTypeDef],
-    ) -> RegionResults[DescribeVolumesResponseTypeDef]:
+    ) -> TargetResults[DescribeVolumesResponseTypeDef]:
         """Every page of DescribeVolumes in every target, merged per target
         (botocore's build_full_result).
 
@@ -820,7 +820,7 @@ class MultiRegionFSx(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -291,7 +291,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def accept_match(
         self, **kwargs: Unpack[AcceptMatchInputTypeDef]
-    ) -> RegionResults[AcceptMatchOutputTypeDef]:
+    ) -> TargetResults[AcceptMatchOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/AcceptMatch
@@ -300,7 +300,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def claim_game_server(
         self, **kwargs: Unpack[ClaimGameServerInputTypeDef]
-    ) -> RegionResults[ClaimGameServerOutputTypeDef]:
+    ) -> TargetResults[ClaimGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ClaimGameServer
@@ -309,7 +309,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasInputTypeDef]
-    ) -> RegionResults[CreateAliasOutputTypeDef]:
+    ) -> TargetResults[CreateAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateAlias
@@ -318,7 +318,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_build(
         self, **kwargs: Unpack[CreateBuildInputTypeDef]
-    ) -> RegionResults[CreateBuildOutputTypeDef]:
+    ) -> TargetResults[CreateBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateBuild
@@ -327,7 +327,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_container_fleet(
         self, **kwargs: Unpack[CreateContainerFleetInputTypeDef]
-    ) -> RegionResults[CreateContainerFleetOutputTypeDef]:
+    ) -> TargetResults[CreateContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateContainerFleet
@@ -336,7 +336,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_container_group_definition(
         self, **kwargs: Unpack[CreateContainerGroupDefinitionInputTypeDef]
-    ) -> RegionResults[CreateContainerGroupDefinitionOutputTypeDef]:
+    ) -> TargetResults[CreateContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateContainerGroupDefinition
@@ -345,7 +345,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetInputTypeDef]
-    ) -> RegionResults[CreateFleetOutputTypeDef]:
+    ) -> TargetResults[CreateFleetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateFleet
@@ -354,7 +354,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_fleet_locations(
         self, **kwargs: Unpack[CreateFleetLocationsInputTypeDef]
-    ) -> RegionResults[CreateFleetLocationsOutputTypeDef]:
+    ) -> TargetResults[CreateFleetLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateFleetLocations
@@ -363,7 +363,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_game_server_group(
         self, **kwargs: Unpack[CreateGameServerGroupInputTypeDef]
-    ) -> RegionResults[CreateGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[CreateGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameServerGroup
@@ -372,7 +372,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_game_session(
         self, **kwargs: Unpack[CreateGameSessionInputTypeDef]
-    ) -> RegionResults[CreateGameSessionOutputTypeDef]:
+    ) -> TargetResults[CreateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameSession
@@ -381,7 +381,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_game_session_queue(
         self, **kwargs: Unpack[CreateGameSessionQueueInputTypeDef]
-    ) -> RegionResults[CreateGameSessionQueueOutputTypeDef]:
+    ) -> TargetResults[CreateGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateGameSessionQueue
@@ -390,7 +390,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_location(
         self, **kwargs: Unpack[CreateLocationInputTypeDef]
-    ) -> RegionResults[CreateLocationOutputTypeDef]:
+    ) -> TargetResults[CreateLocationOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateLocation
@@ -399,7 +399,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_matchmaking_configuration(
         self, **kwargs: Unpack[CreateMatchmakingConfigurationInputTypeDef]
-    ) -> RegionResults[CreateMatchmakingConfigurationOutputTypeDef]:
+    ) -> TargetResults[CreateMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateMatchmakingConfiguration
@@ -408,7 +408,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_matchmaking_rule_set(
         self, **kwargs: Unpack[CreateMatchmakingRuleSetInputTypeDef]
-    ) -> RegionResults[CreateMatchmakingRuleSetOutputTypeDef]:
+    ) -> TargetResults[CreateMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateMatchmakingRuleSet
@@ -417,7 +417,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_player_session(
         self, **kwargs: Unpack[CreatePlayerSessionInputTypeDef]
-    ) -> RegionResults[CreatePlayerSessionOutputTypeDef]:
+    ) -> TargetResults[CreatePlayerSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreatePlayerSession
@@ -426,7 +426,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_player_sessions(
         self, **kwargs: Unpack[CreatePlayerSessionsInputTypeDef]
-    ) -> RegionResults[CreatePlayerSessionsOutputTypeDef]:
+    ) -> TargetResults[CreatePlayerSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreatePlayerSessions
@@ -435,7 +435,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_script(
         self, **kwargs: Unpack[CreateScriptInputTypeDef]
-    ) -> RegionResults[CreateScriptOutputTypeDef]:
+    ) -> TargetResults[CreateScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateScript
@@ -444,7 +444,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_vpc_peering_authorization(
         self, **kwargs: Unpack[CreateVpcPeeringAuthorizationInputTypeDef]
-    ) -> RegionResults[CreateVpcPeeringAuthorizationOutputTypeDef]:
+    ) -> TargetResults[CreateVpcPeeringAuthorizationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateVpcPeeringAuthorization
@@ -453,7 +453,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def create_vpc_peering_connection(
         self, **kwargs: Unpack[CreateVpcPeeringConnectionInputTypeDef]
-    ) -> RegionResults[CreateVpcPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateVpcPeeringConnectionOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateVpcPeeringConnection
@@ -462,7 +462,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_alias(
         self, **kwargs: Unpack[DeleteAliasInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteAlias
@@ -471,7 +471,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_build(
         self, **kwargs: Unpack[DeleteBuildInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteBuild
@@ -480,7 +480,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_container_fleet(
         self, **kwargs: Unpack[DeleteContainerFleetInputTypeDef]
-    ) -> RegionResults[DeleteContainerFleetOutputTypeDef]:
+    ) -> TargetResults[DeleteContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteContainerFleet
@@ -489,7 +489,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_container_group_definition(
         self, **kwargs: Unpack[DeleteContainerGroupDefinitionInputTypeDef]
-    ) -> RegionResults[DeleteContainerGroupDefinitionOutputTypeDef]:
+    ) -> TargetResults[DeleteContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteContainerGroupDefinition
@@ -498,7 +498,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_fleet(
         self, **kwargs: Unpack[DeleteFleetInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleet
@@ -507,7 +507,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_fleet_locations(
         self, **kwargs: Unpack[DeleteFleetLocationsInputTypeDef]
-    ) -> RegionResults[DeleteFleetLocationsOutputTypeDef]:
+    ) -> TargetResults[DeleteFleetLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleetLocations
@@ -516,7 +516,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_game_server_group(
         self, **kwargs: Unpack[DeleteGameServerGroupInputTypeDef]
-    ) -> RegionResults[DeleteGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteGameServerGroup
@@ -525,7 +525,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_game_session_queue(
         self, **kwargs: Unpack[DeleteGameSessionQueueInputTypeDef]
-    ) -> RegionResults[DeleteGameSessionQueueOutputTypeDef]:
+    ) -> TargetResults[DeleteGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteGameSessionQueue
@@ -534,7 +534,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_location(
         self, **kwargs: Unpack[DeleteLocationInputTypeDef]
-    ) -> RegionResults[DeleteLocationOutputTypeDef]:
+    ) -> TargetResults[DeleteLocationOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteLocation
@@ -543,7 +543,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_matchmaking_configuration(
         self, **kwargs: Unpack[DeleteMatchmakingConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteMatchmakingConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteMatchmakingConfiguration
@@ -552,7 +552,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_matchmaking_rule_set(
         self, **kwargs: Unpack[DeleteMatchmakingRuleSetInputTypeDef]
-    ) -> RegionResults[DeleteMatchmakingRuleSetOutputTypeDef]:
+    ) -> TargetResults[DeleteMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteMatchmakingRuleSet
@@ -561,7 +561,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_scaling_policy(
         self, **kwargs: Unpack[DeleteScalingPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteScalingPolicy
@@ -570,7 +570,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_script(
         self, **kwargs: Unpack[DeleteScriptInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteScript
@@ -579,7 +579,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_vpc_peering_authorization(
         self, **kwargs: Unpack[DeleteVpcPeeringAuthorizationInputTypeDef]
-    ) -> RegionResults[DeleteVpcPeeringAuthorizationOutputTypeDef]:
+    ) -> TargetResults[DeleteVpcPeeringAuthorizationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteVpcPeeringAuthorization
@@ -588,7 +588,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def delete_vpc_peering_connection(
         self, **kwargs: Unpack[DeleteVpcPeeringConnectionInputTypeDef]
-    ) -> RegionResults[DeleteVpcPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[DeleteVpcPeeringConnectionOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteVpcPeeringConnection
@@ -597,7 +597,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def deregister_compute(
         self, **kwargs: Unpack[DeregisterComputeInputTypeDef]
-    ) -> RegionResults[DeregisterComputeOutputTypeDef]:
+    ) -> TargetResults[DeregisterComputeOutputTypeDef]:
         """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeregisterCompute
@@ -606,7 +606,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def deregister_game_server(
         self, **kwargs: Unpack[DeregisterGameServerInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeregisterGameServer
@@ -615,7 +615,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_alias(
         self, **kwargs: Unpack[DescribeAliasInputTypeDef]
-    ) -> RegionResults[DescribeAliasOutputTypeDef]:
+    ) -> TargetResults[DescribeAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeAlias
@@ -624,7 +624,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_build(
         self, **kwargs: Unpack[DescribeBuildInputTypeDef]
-    ) -> RegionResults[DescribeBuildOutputTypeDef]:
+    ) -> TargetResults[DescribeBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeBuild
@@ -633,7 +633,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_compute(
         self, **kwargs: Unpack[DescribeComputeInputTypeDef]
-    ) -> RegionResults[DescribeComputeOutputTypeDef]:
+    ) -> TargetResults[DescribeComputeOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeCompute
@@ -642,7 +642,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_container_fleet(
         self, **kwargs: Unpack[DescribeContainerFleetInputTypeDef]
-    ) -> RegionResults[DescribeContainerFleetOutputTypeDef]:
+    ) -> TargetResults[DescribeContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerFleet
@@ -651,7 +651,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_container_group_definition(
         self, **kwargs: Unpack[DescribeContainerGroupDefinitionInputTypeDef]
-    ) -> RegionResults[DescribeContainerGroupDefinitionOutputTypeDef]:
+    ) -> TargetResults[DescribeContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerGroupDefinition
@@ -660,7 +660,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_container_group_port_mappings(
         self, **kwargs: Unpack[DescribeContainerGroupPortMappingsInputTypeDef]
-    ) -> RegionResults[DescribeContainerGroupPortMappingsOutputTypeDef]:
+    ) -> TargetResults[DescribeContainerGroupPortMappingsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeContainerGroupPortMappings
@@ -669,7 +669,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_ec2_instance_limits(
         self, **kwargs: Unpack[DescribeEC2InstanceLimitsInputTypeDef]
-    ) -> RegionResults[DescribeEC2InstanceLimitsOutputTypeDef]:
+    ) -> TargetResults[DescribeEC2InstanceLimitsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeEC2InstanceLimits
@@ -678,7 +678,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_attributes(
         self, **kwargs: Unpack[DescribeFleetAttributesInputTypeDef]
-    ) -> RegionResults[DescribeFleetAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetAttributes
@@ -687,7 +687,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_capacity(
         self, **kwargs: Unpack[DescribeFleetCapacityInputTypeDef]
-    ) -> RegionResults[DescribeFleetCapacityOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetCapacity
@@ -696,7 +696,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_deployment(
         self, **kwargs: Unpack[DescribeFleetDeploymentInputTypeDef]
-    ) -> RegionResults[DescribeFleetDeploymentOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetDeploymentOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetDeployment
@@ -705,7 +705,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_events(
         self, **kwargs: Unpack[DescribeFleetEventsInputTypeDef]
-    ) -> RegionResults[DescribeFleetEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetEventsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetEvents
@@ -714,7 +714,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_location_attributes(
         self, **kwargs: Unpack[DescribeFleetLocationAttributesInputTypeDef]
-    ) -> RegionResults[DescribeFleetLocationAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetLocationAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationAttributes
@@ -723,7 +723,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_location_capacity(
         self, **kwargs: Unpack[DescribeFleetLocationCapacityInputTypeDef]
-    ) -> RegionResults[DescribeFleetLocationCapacityOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetLocationCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationCapacity
@@ -732,7 +732,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_location_utilization(
         self, **kwargs: Unpack[DescribeFleetLocationUtilizationInputTypeDef]
-    ) -> RegionResults[DescribeFleetLocationUtilizationOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetLocationUtilizationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationUtilization
@@ -741,7 +741,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_port_settings(
         self, **kwargs: Unpack[DescribeFleetPortSettingsInputTypeDef]
-    ) -> RegionResults[DescribeFleetPortSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetPortSettingsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetPortSettings
@@ -750,7 +750,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_fleet_utilization(
         self, **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef]
-    ) -> RegionResults[DescribeFleetUtilizationOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetUtilizationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
@@ -759,7 +759,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_server(
         self, **kwargs: Unpack[DescribeGameServerInputTypeDef]
-    ) -> RegionResults[DescribeGameServerOutputTypeDef]:
+    ) -> TargetResults[DescribeGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServer
@@ -768,7 +768,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_server_group(
         self, **kwargs: Unpack[DescribeGameServerGroupInputTypeDef]
-    ) -> RegionResults[DescribeGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[DescribeGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerGroup
@@ -777,7 +777,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_server_instances(
         self, **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef]
-    ) -> RegionResults[DescribeGameServerInstancesOutputTypeDef]:
+    ) -> TargetResults[DescribeGameServerInstancesOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameServerInstances
@@ -786,7 +786,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_session_details(
         self, **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef]
-    ) -> RegionResults[DescribeGameSessionDetailsOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionDetailsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionDetails
@@ -795,7 +795,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_session_placement(
         self, **kwargs: Unpack[DescribeGameSessionPlacementInputTypeDef]
-    ) -> RegionResults[DescribeGameSessionPlacementOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionPlacement
@@ -804,7 +804,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_session_queues(
         self, **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef]
-    ) -> RegionResults[DescribeGameSessionQueuesOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionQueuesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessionQueues
@@ -813,7 +813,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_game_sessions(
         self, **kwargs: Unpack[DescribeGameSessionsInputTypeDef]
-    ) -> RegionResults[DescribeGameSessionsOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeGameSessions
@@ -822,7 +822,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_instances(
         self, **kwargs: Unpack[DescribeInstancesInputTypeDef]
-    ) -> RegionResults[DescribeInstancesOutputTypeDef]:
+    ) -> TargetResults[DescribeInstancesOutputTypeDef]:
         """This API works with the following fleet types:EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
@@ -831,7 +831,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_matchmaking(
         self, **kwargs: Unpack[DescribeMatchmakingInputTypeDef]
-    ) -> RegionResults[DescribeMatchmakingOutputTypeDef]:
+    ) -> TargetResults[DescribeMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmaking
@@ -840,7 +840,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_matchmaking_configurations(
         self, **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef]
-    ) -> RegionResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
+    ) -> TargetResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingConfigurations
@@ -849,7 +849,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_matchmaking_rule_sets(
         self, **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef]
-    ) -> RegionResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
+    ) -> TargetResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeMatchmakingRuleSets
@@ -858,7 +858,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_player_sessions(
         self, **kwargs: Unpack[DescribePlayerSessionsInputTypeDef]
-    ) -> RegionResults[DescribePlayerSessionsOutputTypeDef]:
+    ) -> TargetResults[DescribePlayerSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribePlayerSessions
@@ -867,7 +867,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_runtime_configuration(
         self, **kwargs: Unpack[DescribeRuntimeConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeRuntimeConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeRuntimeConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeRuntimeConfiguration
@@ -876,7 +876,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_scaling_policies(
         self, **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef]
-    ) -> RegionResults[DescribeScalingPoliciesOutputTypeDef]:
+    ) -> TargetResults[DescribeScalingPoliciesOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
@@ -885,7 +885,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_script(
         self, **kwargs: Unpack[DescribeScriptInputTypeDef]
-    ) -> RegionResults[DescribeScriptOutputTypeDef]:
+    ) -> TargetResults[DescribeScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScript
@@ -894,7 +894,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_vpc_peering_authorizations(
         self,
-    ) -> RegionResults[DescribeVpcPeeringAuthorizationsOutputTypeDef]:
+    ) -> TargetResults[DescribeVpcPeeringAuthorizationsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeVpcPeeringAuthorizations
@@ -903,7 +903,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def describe_vpc_peering_connections(
         self, **kwargs: Unpack[DescribeVpcPeeringConnectionsInputTypeDef]
-    ) -> RegionResults[DescribeVpcPeeringConnectionsOutputTypeDef]:
+    ) -> TargetResults[DescribeVpcPeeringConnectionsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeVpcPeeringConnections
@@ -912,7 +912,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def get_compute_access(
         self, **kwargs: Unpack[GetComputeAccessInputTypeDef]
-    ) -> RegionResults[GetComputeAccessOutputTypeDef]:
+    ) -> TargetResults[GetComputeAccessOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetComputeAccess
@@ -921,7 +921,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def get_compute_auth_token(
         self, **kwargs: Unpack[GetComputeAuthTokenInputTypeDef]
-    ) -> RegionResults[GetComputeAuthTokenOutputTypeDef]:
+    ) -> TargetResults[GetComputeAuthTokenOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetComputeAuthToken
@@ -930,7 +930,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def get_game_session_log_url(
         self, **kwargs: Unpack[GetGameSessionLogUrlInputTypeDef]
-    ) -> RegionResults[GetGameSessionLogUrlOutputTypeDef]:
+    ) -> TargetResults[GetGameSessionLogUrlOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetGameSessionLogUrl
@@ -939,7 +939,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def get_instance_access(
         self, **kwargs: Unpack[GetInstanceAccessInputTypeDef]
-    ) -> RegionResults[GetInstanceAccessOutputTypeDef]:
+    ) -> TargetResults[GetInstanceAccessOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/GetInstanceAccess
@@ -948,7 +948,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def get_player_connection_details(
         self, **kwargs: Unpack[GetPlayerConnectionDetailsInputTypeDef]
-    ) -> RegionResults[GetPlayerConnectionDetailsOutputTypeDef]:
+    ) -> TargetResults[GetPlayerConnectionDetailsOutputTypeDef]:
         """This API works with the following fleet types: EC2 (server SDK 5.x or
         later), Container
 
@@ -958,7 +958,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesInputTypeDef]
-    ) -> RegionResults[ListAliasesOutputTypeDef]:
+    ) -> TargetResults[ListAliasesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListAliases
@@ -967,7 +967,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_builds(
         self, **kwargs: Unpack[ListBuildsInputTypeDef]
-    ) -> RegionResults[ListBuildsOutputTypeDef]:
+    ) -> TargetResults[ListBuildsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListBuilds
@@ -976,7 +976,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_compute(
         self, **kwargs: Unpack[ListComputeInputTypeDef]
-    ) -> RegionResults[ListComputeOutputTypeDef]:
+    ) -> TargetResults[ListComputeOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListCompute
@@ -985,7 +985,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_container_fleets(
         self, **kwargs: Unpack[ListContainerFleetsInputTypeDef]
-    ) -> RegionResults[ListContainerFleetsOutputTypeDef]:
+    ) -> TargetResults[ListContainerFleetsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerFleets
@@ -994,7 +994,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_container_group_definition_versions(
         self, **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef]
-    ) -> RegionResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
+    ) -> TargetResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitionVersions
@@ -1003,7 +1003,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_container_group_definitions(
         self, **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef]
-    ) -> RegionResults[ListContainerGroupDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListContainerGroupDefinitionsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListContainerGroupDefinitions
@@ -1012,7 +1012,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_fleet_deployments(
         self, **kwargs: Unpack[ListFleetDeploymentsInputTypeDef]
-    ) -> RegionResults[ListFleetDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListFleetDeploymentsOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleetDeployments
@@ -1021,7 +1021,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_fleets(
         self, **kwargs: Unpack[ListFleetsInputTypeDef]
-    ) -> RegionResults[ListFleetsOutputTypeDef]:
+    ) -> TargetResults[ListFleetsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListFleets
@@ -1030,7 +1030,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_game_server_groups(
         self, **kwargs: Unpack[ListGameServerGroupsInputTypeDef]
-    ) -> RegionResults[ListGameServerGroupsOutputTypeDef]:
+    ) -> TargetResults[ListGameServerGroupsOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServerGroups
@@ -1039,7 +1039,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_game_servers(
         self, **kwargs: Unpack[ListGameServersInputTypeDef]
-    ) -> RegionResults[ListGameServersOutputTypeDef]:
+    ) -> TargetResults[ListGameServersOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListGameServers
@@ -1048,7 +1048,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_locations(
         self, **kwargs: Unpack[ListLocationsInputTypeDef]
-    ) -> RegionResults[ListLocationsOutputTypeDef]:
+    ) -> TargetResults[ListLocationsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListLocations
@@ -1057,7 +1057,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_scripts(
         self, **kwargs: Unpack[ListScriptsInputTypeDef]
-    ) -> RegionResults[ListScriptsOutputTypeDef]:
+    ) -> TargetResults[ListScriptsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListScripts
@@ -1066,7 +1066,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ListTagsForResource
@@ -1075,7 +1075,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def put_scaling_policy(
         self, **kwargs: Unpack[PutScalingPolicyInputTypeDef]
-    ) -> RegionResults[PutScalingPolicyOutputTypeDef]:
+    ) -> TargetResults[PutScalingPolicyOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/PutScalingPolicy
@@ -1084,7 +1084,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def register_compute(
         self, **kwargs: Unpack[RegisterComputeInputTypeDef]
-    ) -> RegionResults[RegisterComputeOutputTypeDef]:
+    ) -> TargetResults[RegisterComputeOutputTypeDef]:
         """This API works with the following fleet types: Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RegisterCompute
@@ -1093,7 +1093,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def register_game_server(
         self, **kwargs: Unpack[RegisterGameServerInputTypeDef]
-    ) -> RegionResults[RegisterGameServerOutputTypeDef]:
+    ) -> TargetResults[RegisterGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RegisterGameServer
@@ -1102,7 +1102,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def request_upload_credentials(
         self, **kwargs: Unpack[RequestUploadCredentialsInputTypeDef]
-    ) -> RegionResults[RequestUploadCredentialsOutputTypeDef]:
+    ) -> TargetResults[RequestUploadCredentialsOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RequestUploadCredentials
@@ -1111,7 +1111,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def resolve_alias(
         self, **kwargs: Unpack[ResolveAliasInputTypeDef]
-    ) -> RegionResults[ResolveAliasOutputTypeDef]:
+    ) -> TargetResults[ResolveAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ResolveAlias
@@ -1120,7 +1120,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def resume_game_server_group(
         self, **kwargs: Unpack[ResumeGameServerGroupInputTypeDef]
-    ) -> RegionResults[ResumeGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[ResumeGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ResumeGameServerGroup
@@ -1129,7 +1129,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def search_game_sessions(
         self, **kwargs: Unpack[SearchGameSessionsInputTypeDef]
-    ) -> RegionResults[SearchGameSessionsOutputTypeDef]:
+    ) -> TargetResults[SearchGameSessionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SearchGameSessions
@@ -1138,7 +1138,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def start_fleet_actions(
         self, **kwargs: Unpack[StartFleetActionsInputTypeDef]
-    ) -> RegionResults[StartFleetActionsOutputTypeDef]:
+    ) -> TargetResults[StartFleetActionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartFleetActions
@@ -1147,7 +1147,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def start_game_session_placement(
         self, **kwargs: Unpack[StartGameSessionPlacementInputTypeDef]
-    ) -> RegionResults[StartGameSessionPlacementOutputTypeDef]:
+    ) -> TargetResults[StartGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartGameSessionPlacement
@@ -1156,7 +1156,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def start_match_backfill(
         self, **kwargs: Unpack[StartMatchBackfillInputTypeDef]
-    ) -> RegionResults[StartMatchBackfillOutputTypeDef]:
+    ) -> TargetResults[StartMatchBackfillOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartMatchBackfill
@@ -1165,7 +1165,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def start_matchmaking(
         self, **kwargs: Unpack[StartMatchmakingInputTypeDef]
-    ) -> RegionResults[StartMatchmakingOutputTypeDef]:
+    ) -> TargetResults[StartMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StartMatchmaking
@@ -1174,7 +1174,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def stop_fleet_actions(
         self, **kwargs: Unpack[StopFleetActionsInputTypeDef]
-    ) -> RegionResults[StopFleetActionsOutputTypeDef]:
+    ) -> TargetResults[StopFleetActionsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopFleetActions
@@ -1183,7 +1183,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def stop_game_session_placement(
         self, **kwargs: Unpack[StopGameSessionPlacementInputTypeDef]
-    ) -> RegionResults[StopGameSessionPlacementOutputTypeDef]:
+    ) -> TargetResults[StopGameSessionPlacementOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopGameSessionPlacement
@@ -1192,7 +1192,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def stop_matchmaking(
         self, **kwargs: Unpack[StopMatchmakingInputTypeDef]
-    ) -> RegionResults[StopMatchmakingOutputTypeDef]:
+    ) -> TargetResults[StopMatchmakingOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/StopMatchmaking
@@ -1201,7 +1201,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def suspend_game_server_group(
         self, **kwargs: Unpack[SuspendGameServerGroupInputTypeDef]
-    ) -> RegionResults[SuspendGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[SuspendGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/SuspendGameServerGroup
@@ -1210,7 +1210,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/TagResource
@@ -1219,7 +1219,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def terminate_game_session(
         self, **kwargs: Unpack[TerminateGameSessionInputTypeDef]
-    ) -> RegionResults[TerminateGameSessionOutputTypeDef]:
+    ) -> TargetResults[TerminateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/TerminateGameSession
@@ -1228,7 +1228,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UntagResource
@@ -1237,7 +1237,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_alias(
         self, **kwargs: Unpack[UpdateAliasInputTypeDef]
-    ) -> RegionResults[UpdateAliasOutputTypeDef]:
+    ) -> TargetResults[UpdateAliasOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateAlias
@@ -1246,7 +1246,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_build(
         self, **kwargs: Unpack[UpdateBuildInputTypeDef]
-    ) -> RegionResults[UpdateBuildOutputTypeDef]:
+    ) -> TargetResults[UpdateBuildOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateBuild
@@ -1255,7 +1255,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_container_fleet(
         self, **kwargs: Unpack[UpdateContainerFleetInputTypeDef]
-    ) -> RegionResults[UpdateContainerFleetOutputTypeDef]:
+    ) -> TargetResults[UpdateContainerFleetOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateContainerFleet
@@ -1264,7 +1264,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_container_group_definition(
         self, **kwargs: Unpack[UpdateContainerGroupDefinitionInputTypeDef]
-    ) -> RegionResults[UpdateContainerGroupDefinitionOutputTypeDef]:
+    ) -> TargetResults[UpdateContainerGroupDefinitionOutputTypeDef]:
         """This API works with the following fleet types: Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateContainerGroupDefinition
@@ -1273,7 +1273,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_fleet_attributes(
         self, **kwargs: Unpack[UpdateFleetAttributesInputTypeDef]
-    ) -> RegionResults[UpdateFleetAttributesOutputTypeDef]:
+    ) -> TargetResults[UpdateFleetAttributesOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetAttributes
@@ -1282,7 +1282,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_fleet_capacity(
         self, **kwargs: Unpack[UpdateFleetCapacityInputTypeDef]
-    ) -> RegionResults[UpdateFleetCapacityOutputTypeDef]:
+    ) -> TargetResults[UpdateFleetCapacityOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetCapacity
@@ -1291,7 +1291,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_fleet_port_settings(
         self, **kwargs: Unpack[UpdateFleetPortSettingsInputTypeDef]
-    ) -> RegionResults[UpdateFleetPortSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateFleetPortSettingsOutputTypeDef]:
         """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetPortSettings
@@ -1300,7 +1300,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_game_server(
         self, **kwargs: Unpack[UpdateGameServerInputTypeDef]
-    ) -> RegionResults[UpdateGameServerOutputTypeDef]:
+    ) -> TargetResults[UpdateGameServerOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameServer
@@ -1309,7 +1309,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_game_server_group(
         self, **kwargs: Unpack[UpdateGameServerGroupInputTypeDef]
-    ) -> RegionResults[UpdateGameServerGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateGameServerGroupOutputTypeDef]:
         """This API works with the following fleet types: EC2 (FleetIQ)
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameServerGroup
@@ -1318,7 +1318,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_game_session(
         self, **kwargs: Unpack[UpdateGameSessionInputTypeDef]
-    ) -> RegionResults[UpdateGameSessionOutputTypeDef]:
+    ) -> TargetResults[UpdateGameSessionOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameSession
@@ -1327,7 +1327,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_game_session_queue(
         self, **kwargs: Unpack[UpdateGameSessionQueueInputTypeDef]
-    ) -> RegionResults[UpdateGameSessionQueueOutputTypeDef]:
+    ) -> TargetResults[UpdateGameSessionQueueOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateGameSessionQueue
@@ -1336,7 +1336,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_matchmaking_configuration(
         self, **kwargs: Unpack[UpdateMatchmakingConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateMatchmakingConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateMatchmakingConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateMatchmakingConfiguration
@@ -1345,7 +1345,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_runtime_configuration(
         self, **kwargs: Unpack[UpdateRuntimeConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateRuntimeConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateRuntimeConfigurationOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateRuntimeConfiguration
@@ -1354,7 +1354,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def update_script(
         self, **kwargs: Unpack[UpdateScriptInputTypeDef]
-    ) -> RegionResults[UpdateScriptOutputTypeDef]:
+    ) -> TargetResults[UpdateScriptOutputTypeDef]:
         """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateScript
@@ -1363,7 +1363,7 @@ class MultiRegionGameLift(MultiRegionClient):
 
     def validate_matchmaking_rule_set(
         self, **kwargs: Unpack[ValidateMatchmakingRuleSetInputTypeDef]
-    ) -> RegionResults[ValidateMatchmakingRuleSetOutputTypeDef]:
+    ) -> TargetResults[ValidateMatchmakingRuleSetOutputTypeDef]:
         """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/ValidateMatchmakingRuleSet
@@ -1377,7 +1377,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetAttributesInputTypeDef],
-    ) -> RegionResults[DescribeFleetAttributesOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetAttributesOutputTypeDef]:
         """Every page of DescribeFleetAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1400,7 +1400,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetCapacityInputTypeDef],
-    ) -> RegionResults[DescribeFleetCapacityOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetCapacityOutputTypeDef]:
         """Every page of DescribeFleetCapacity in every target, merged per target
         (botocore's build_full_result).
 
@@ -1423,7 +1423,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetEventsInputTypeDef],
-    ) -> RegionResults[DescribeFleetEventsOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetEventsOutputTypeDef]:
         """Every page of DescribeFleetEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1446,7 +1446,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFleetUtilizationInputTypeDef],
-    ) -> RegionResults[DescribeFleetUtilizationOutputTypeDef]:
+    ) -> TargetResults[DescribeFleetUtilizationOutputTypeDef]:
         """Every page of DescribeFleetUtilization in every target, merged per target
         (botocore's build_full_result).
 
@@ -1469,7 +1469,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGameServerInstancesInputTypeDef],
-    ) -> RegionResults[DescribeGameServerInstancesOutputTypeDef]:
+    ) -> TargetResults[DescribeGameServerInstancesOutputTypeDef]:
         """Every page of DescribeGameServerInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -1492,7 +1492,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGameSessionDetailsInputTypeDef],
-    ) -> RegionResults[DescribeGameSessionDetailsOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionDetailsOutputTypeDef]:
         """Every page of DescribeGameSessionDetails in every target, merged per
         target (botocore's build_full_result).
 
@@ -1515,7 +1515,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGameSessionQueuesInputTypeDef],
-    ) -> RegionResults[DescribeGameSessionQueuesOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionQueuesOutputTypeDef]:
         """Every page of DescribeGameSessionQueues in every target, merged per target
         (botocore's build_full_result).
 
@@ -1538,7 +1538,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGameSessionsInputTypeDef],
-    ) -> RegionResults[DescribeGameSessionsOutputTypeDef]:
+    ) -> TargetResults[DescribeGameSessionsOutputTypeDef]:
         """Every page of DescribeGameSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1561,7 +1561,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancesInputTypeDef],
-    ) -> RegionResults[DescribeInstancesOutputTypeDef]:
+    ) -> TargetResults[DescribeInstancesOutputTypeDef]:
         """Every page of DescribeInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1584,7 +1584,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMatchmakingConfigurationsInputTypeDef],
-    ) -> RegionResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
+    ) -> TargetResults[DescribeMatchmakingConfigurationsOutputTypeDef]:
         """Every page of DescribeMatchmakingConfigurations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1607,7 +1607,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMatchmakingRuleSetsInputTypeDef],
-    ) -> RegionResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
+    ) -> TargetResults[DescribeMatchmakingRuleSetsOutputTypeDef]:
         """Every page of DescribeMatchmakingRuleSets in every target, merged per
         target (botocore's build_full_result).
 
@@ -1630,7 +1630,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePlayerSessionsInputTypeDef],
-    ) -> RegionResults[DescribePlayerSessionsOutputTypeDef]:
+    ) -> TargetResults[DescribePlayerSessionsOutputTypeDef]:
         """Every page of DescribePlayerSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1653,7 +1653,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScalingPoliciesInputTypeDef],
-    ) -> RegionResults[DescribeScalingPoliciesOutputTypeDef]:
+    ) -> TargetResults[DescribeScalingPoliciesOutputTypeDef]:
         """Every page of DescribeScalingPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1676,7 +1676,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> RegionResults[ListAliasesOutputTypeDef]:
+    ) -> TargetResults[ListAliasesOutputTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1699,7 +1699,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBuildsInputTypeDef],
-    ) -> RegionResults[ListBuildsOutputTypeDef]:
+    ) -> TargetResults[ListBuildsOutputTypeDef]:
         """Every page of ListBuilds in every target, merged per target (botocore's
         build_full_result).
 
@@ -1722,7 +1722,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputeInputTypeDef],
-    ) -> RegionResults[ListComputeOutputTypeDef]:
+    ) -> TargetResults[ListComputeOutputTypeDef]:
         """Every page of ListCompute in every target, merged per target (botocore's
         build_full_result).
 
@@ -1745,7 +1745,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainerFleetsInputTypeDef],
-    ) -> RegionResults[ListContainerFleetsOutputTypeDef]:
+    ) -> TargetResults[ListContainerFleetsOutputTypeDef]:
         """Every page of ListContainerFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1768,7 +1768,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainerGroupDefinitionVersionsInputTypeDef],
-    ) -> RegionResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
+    ) -> TargetResults[ListContainerGroupDefinitionVersionsOutputTypeDef]:
         """Every page of ListContainerGroupDefinitionVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1791,7 +1791,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainerGroupDefinitionsInputTypeDef],
-    ) -> RegionResults[ListContainerGroupDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListContainerGroupDefinitionsOutputTypeDef]:
         """Every page of ListContainerGroupDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1814,7 +1814,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetDeploymentsInputTypeDef],
-    ) -> RegionResults[ListFleetDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListFleetDeploymentsOutputTypeDef]:
         """Every page of ListFleetDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1837,7 +1837,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetsInputTypeDef],
-    ) -> RegionResults[ListFleetsOutputTypeDef]:
+    ) -> TargetResults[ListFleetsOutputTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1860,7 +1860,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGameServerGroupsInputTypeDef],
-    ) -> RegionResults[ListGameServerGroupsOutputTypeDef]:
+    ) -> TargetResults[ListGameServerGroupsOutputTypeDef]:
         """Every page of ListGameServerGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1883,7 +1883,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGameServersInputTypeDef],
-    ) -> RegionResults[ListGameServersOutputTypeDef]:
+    ) -> TargetResults[ListGameServersOutputTypeDef]:
         """Every page of ListGameServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1906,7 +1906,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLocationsInputTypeDef],
-    ) -> RegionResults[ListLocationsOutputTypeDef]:
+    ) -> TargetResults[ListLocationsOutputTypeDef]:
         """Every page of ListLocations in every target, merged per target (botocore's
         build_full_result).
 
@@ -1929,7 +1929,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScriptsInputTypeDef],
-    ) -> RegionResults[ListScriptsOutputTypeDef]:
+    ) -> TargetResults[ListScriptsOutputTypeDef]:
         """Every page of ListScripts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1952,7 +1952,7 @@ class MultiRegionGameLift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchGameSessionsInputTypeDef],
-    ) -> RegionResults[SearchGameSessionsOutputTypeDef]:
+    ) -> TargetResults[SearchGameSessionsOutputTypeDef]:
         """Every page of SearchGameSessions in every target, merged per target
         (botocore's build_full_result).
 

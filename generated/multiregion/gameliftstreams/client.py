@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,7 +76,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def add_stream_group_locations(
         self, **kwargs: Unpack[AddStreamGroupLocationsInputTypeDef]
-    ) -> RegionResults[AddStreamGroupLocationsOutputTypeDef]:
+    ) -> TargetResults[AddStreamGroupLocationsOutputTypeDef]:
         """Add locations that can host stream sessions. To add a location, the stream
         group must be in ACTIVE status. You configure locations and their
         corresponding capacity for each stream group. Creating a stream group in a
@@ -89,7 +89,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def associate_applications(
         self, **kwargs: Unpack[AssociateApplicationsInputTypeDef]
-    ) -> RegionResults[AssociateApplicationsOutputTypeDef]:
+    ) -> TargetResults[AssociateApplicationsOutputTypeDef]:
         """When you associate, or link, an application with a stream group, then
         Amazon GameLift Streams can launch the application using the stream
         group's allocated compute resources. The stream group must be in ACTIVE
@@ -101,7 +101,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationInputTypeDef]
-    ) -> RegionResults[CreateApplicationOutputTypeDef]:
+    ) -> TargetResults[CreateApplicationOutputTypeDef]:
         """Creates an application resource in Amazon GameLift Streams, which
         specifies the application content you want to stream, such as a game build
         or other software, and configures the settings to run it.
@@ -112,7 +112,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def create_stream_group(
         self, **kwargs: Unpack[CreateStreamGroupInputTypeDef]
-    ) -> RegionResults[CreateStreamGroupOutputTypeDef]:
+    ) -> TargetResults[CreateStreamGroupOutputTypeDef]:
         """Stream groups manage how Amazon GameLift Streams allocates resources and
         handles concurrent streams, allowing you to effectively manage capacity
         and costs. Within a stream group, you specify an application to stream,
@@ -127,7 +127,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def create_stream_session_connection(
         self, **kwargs: Unpack[CreateStreamSessionConnectionInputTypeDef]
-    ) -> RegionResults[CreateStreamSessionConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateStreamSessionConnectionOutputTypeDef]:
         """Enables clients to reconnect to a stream session while preserving all
         session state and data in the disconnected session. This reconnection
         process can be initiated when a stream session is in either
@@ -140,7 +140,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes an Amazon GameLift Streams application resource. This
         also deletes the application content files stored with Amazon GameLift
         Streams. However, this does not delete the original files that you
@@ -154,7 +154,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def delete_stream_group(
         self, **kwargs: Unpack[DeleteStreamGroupInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes all compute resources and information related to a
         stream group. To delete a stream group, specify the unique stream group
         identifier. During the deletion process, the stream group's status is
@@ -170,7 +170,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def disassociate_applications(
         self, **kwargs: Unpack[DisassociateApplicationsInputTypeDef]
-    ) -> RegionResults[DisassociateApplicationsOutputTypeDef]:
+    ) -> TargetResults[DisassociateApplicationsOutputTypeDef]:
         """When you disassociate, or unlink, an application from a stream group, you
         can no longer stream this application by using that stream group's
         allocated compute resources. Any streams in process will continue until
@@ -186,7 +186,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def export_stream_session_files(
         self, **kwargs: Unpack[ExportStreamSessionFilesInputTypeDef]
-    ) -> RegionResults[ExportStreamSessionFilesOutputTypeDef]:
+    ) -> TargetResults[ExportStreamSessionFilesOutputTypeDef]:
         """Export the files that your application modifies or generates in a stream
         session, which can help you debug or verify your application. When your
         application runs, it generates output files such as logs, diagnostic
@@ -200,7 +200,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> RegionResults[GetApplicationOutputTypeDef]:
+    ) -> TargetResults[GetApplicationOutputTypeDef]:
         """Retrieves properties for an Amazon GameLift Streams application resource.
         Specify the ID of the application that you want to retrieve. If the
         operation is successful, it returns properties for the requested
@@ -212,7 +212,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def get_stream_group(
         self, **kwargs: Unpack[GetStreamGroupInputTypeDef]
-    ) -> RegionResults[GetStreamGroupOutputTypeDef]:
+    ) -> TargetResults[GetStreamGroupOutputTypeDef]:
         """Retrieves properties for a Amazon GameLift Streams stream group resource.
         Specify the ID of the stream group that you want to retrieve. If the
         operation is successful, it returns properties for the requested stream
@@ -224,7 +224,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def get_stream_session(
         self, **kwargs: Unpack[GetStreamSessionInputTypeDef]
-    ) -> RegionResults[GetStreamSessionOutputTypeDef]:
+    ) -> TargetResults[GetStreamSessionOutputTypeDef]:
         """Retrieves properties for a Amazon GameLift Streams stream session
         resource. Specify the Amazon Resource Name (ARN) of the stream session
         that you want to retrieve and its stream group ARN. If the operation is
@@ -236,7 +236,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Retrieves a list of all Amazon GameLift Streams applications that are
         associated with the Amazon Web Services account in use. This operation
         returns applications in all statuses, in no particular order. You can
@@ -248,7 +248,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def list_stream_groups(
         self, **kwargs: Unpack[ListStreamGroupsInputTypeDef]
-    ) -> RegionResults[ListStreamGroupsOutputTypeDef]:
+    ) -> TargetResults[ListStreamGroupsOutputTypeDef]:
         """Retrieves a list of all Amazon GameLift Streams stream groups that are
         associated with the Amazon Web Services account in use. This operation
         returns stream groups in all statuses, in no particular order. You can
@@ -260,7 +260,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def list_stream_sessions(
         self, **kwargs: Unpack[ListStreamSessionsInputTypeDef]
-    ) -> RegionResults[ListStreamSessionsOutputTypeDef]:
+    ) -> TargetResults[ListStreamSessionsOutputTypeDef]:
         """Retrieves a list of Amazon GameLift Streams stream sessions that a stream
         group is hosting.
 
@@ -270,7 +270,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def list_stream_sessions_by_account(
         self, **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef]
-    ) -> RegionResults[ListStreamSessionsByAccountOutputTypeDef]:
+    ) -> TargetResults[ListStreamSessionsByAccountOutputTypeDef]:
         """Retrieves a list of Amazon GameLift Streams stream sessions that this user
         account has access to.
 
@@ -280,7 +280,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves all tags assigned to a Amazon GameLift Streams resource. To list
         tags for a resource, specify the ARN value for the resource.
 
@@ -290,7 +290,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def remove_stream_group_locations(
         self, **kwargs: Unpack[RemoveStreamGroupLocationsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a set of remote locations from this stream group. To remove a
         location, the stream group must be in ACTIVE status. When you remove a
         location, Amazon GameLift Streams releases allocated compute resources in
@@ -305,7 +305,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def start_stream_session(
         self, **kwargs: Unpack[StartStreamSessionInputTypeDef]
-    ) -> RegionResults[StartStreamSessionOutputTypeDef]:
+    ) -> TargetResults[StartStreamSessionOutputTypeDef]:
         """This action initiates a new stream session and outputs connection
         information that clients can use to access the stream. A stream session
         refers to an instance of a stream that Amazon GameLift Streams transmits
@@ -319,7 +319,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags to a Amazon GameLift Streams resource. Use tags
         to organize Amazon Web Services resources for a range of purposes. You can
         assign tags to the following Amazon GameLift Streams resource types:
@@ -330,7 +330,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def terminate_stream_session(
         self, **kwargs: Unpack[TerminateStreamSessionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently terminates an active stream session. When called, the stream
         session status changes to TERMINATING. You can terminate a stream session
         in any status except ACTIVATING. If the stream session is in ACTIVATING
@@ -342,7 +342,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Amazon GameLift Streams resource. To
         remove tags, specify the Amazon GameLift Streams resource and a list of
         one or more tags to remove.
@@ -353,7 +353,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationInputTypeDef]
-    ) -> RegionResults[UpdateApplicationOutputTypeDef]:
+    ) -> TargetResults[UpdateApplicationOutputTypeDef]:
         """Updates the mutable configuration settings for a Amazon GameLift Streams
         application resource. You can change the Description,
         ApplicationLogOutputUri, and ApplicationLogPaths.
@@ -364,7 +364,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
 
     def update_stream_group(
         self, **kwargs: Unpack[UpdateStreamGroupInputTypeDef]
-    ) -> RegionResults[UpdateStreamGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateStreamGroupOutputTypeDef]:
         """Updates the configuration settings for an Amazon GameLift Streams stream
         group resource. To update a stream group, it must be in ACTIVE status. You
         can change the description, the set of locations, and the requested
@@ -382,7 +382,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -408,7 +408,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamGroupsInputTypeDef],
-    ) -> RegionResults[ListStreamGroupsOutputTypeDef]:
+    ) -> TargetResults[ListStreamGroupsOutputTypeDef]:
         """Every page of ListStreamGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -434,7 +434,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamSessionsInputTypeDef],
-    ) -> RegionResults[ListStreamSessionsOutputTypeDef]:
+    ) -> TargetResults[ListStreamSessionsOutputTypeDef]:
         """Every page of ListStreamSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -458,7 +458,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamSessionsByAccountInputTypeDef],
-    ) -> RegionResults[ListStreamSessionsByAccountOutputTypeDef]:
+    ) -> TargetResults[ListStreamSessionsByAccountOutputTypeDef]:
         """Every page of ListStreamSessionsByAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -548,7 +548,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetApplicationInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until an application is deleted
 
         Polls GetApplication in every target at once, every 2 seconds and at most
@@ -567,7 +567,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetApplicationInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until an application is ready
 
         Polls GetApplication in every target at once, every 2 seconds and at most
@@ -586,7 +586,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamGroupInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until a stream group is active
 
         Polls GetStreamGroup in every target at once, every 30 seconds and at most
@@ -605,7 +605,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamGroupInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until a stream group is deleted
 
         Polls GetStreamGroup in every target at once, every 30 seconds and at most
@@ -624,7 +624,7 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetStreamSessionInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until a stream session is active
 
         Polls GetStreamSession in every target at once, every 2 seconds and at

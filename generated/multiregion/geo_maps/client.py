@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,7 +37,7 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
 
     def get_glyphs(
         self, **kwargs: Unpack[GetGlyphsRequestTypeDef]
-    ) -> RegionResults[GetGlyphsResponseTypeDef]:
+    ) -> TargetResults[GetGlyphsResponseTypeDef]:
         """GetGlyphs returns the map's glyphs.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetGlyphs
@@ -46,7 +46,7 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
 
     def get_sprites(
         self, **kwargs: Unpack[GetSpritesRequestTypeDef]
-    ) -> RegionResults[GetSpritesResponseTypeDef]:
+    ) -> TargetResults[GetSpritesResponseTypeDef]:
         """GetSprites returns the map's sprites.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetSprites
@@ -55,7 +55,7 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
 
     def get_static_map(
         self, **kwargs: Unpack[GetStaticMapRequestTypeDef]
-    ) -> RegionResults[GetStaticMapResponseTypeDef]:
+    ) -> TargetResults[GetStaticMapResponseTypeDef]:
         """This operation is not supported in ap-southeast-1 and ap-southeast-5
         regions for GrabMaps customers.
 
@@ -65,7 +65,7 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
 
     def get_style_descriptor(
         self, **kwargs: Unpack[GetStyleDescriptorRequestTypeDef]
-    ) -> RegionResults[GetStyleDescriptorResponseTypeDef]:
+    ) -> TargetResults[GetStyleDescriptorResponseTypeDef]:
         """GetStyleDescriptor returns information about the style.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetStyleDescriptor
@@ -74,7 +74,7 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
 
     def get_tile(
         self, **kwargs: Unpack[GetTileRequestTypeDef]
-    ) -> RegionResults[GetTileResponseTypeDef]:
+    ) -> TargetResults[GetTileResponseTypeDef]:
         """GetTile returns a tile. Map tiles are used by clients to render a map.
         They're addressed using a grid arrangement with an X coordinate, Y
         coordinate, and Z (zoom) level.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -42,7 +42,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def autocomplete(
         self, **kwargs: Unpack[AutocompleteRequestTypeDef]
-    ) -> RegionResults[AutocompleteResponseTypeDef]:
+    ) -> TargetResults[AutocompleteResponseTypeDef]:
         """Autocomplete completes potential places and addresses as the user types,
         based on the partial input. The API enhances the efficiency and accuracy
         of address by completing query based on a few entered keystrokes. It helps
@@ -57,7 +57,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def geocode(
         self, **kwargs: Unpack[GeocodeRequestTypeDef]
-    ) -> RegionResults[GeocodeResponseTypeDef]:
+    ) -> TargetResults[GeocodeResponseTypeDef]:
         """Geocode converts a textual address or place into geographic coordinates.
         You can obtain geographic coordinates, address component, and other
         related information. It supports flexible queries, including free-form
@@ -71,7 +71,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def get_place(
         self, **kwargs: Unpack[GetPlaceRequestTypeDef]
-    ) -> RegionResults[GetPlaceResponseTypeDef]:
+    ) -> TargetResults[GetPlaceResponseTypeDef]:
         """GetPlace finds a place by its unique ID. A PlaceId is returned by other
         place operations.
 
@@ -81,7 +81,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def reverse_geocode(
         self, **kwargs: Unpack[ReverseGeocodeRequestTypeDef]
-    ) -> RegionResults[ReverseGeocodeResponseTypeDef]:
+    ) -> TargetResults[ReverseGeocodeResponseTypeDef]:
         """ReverseGeocode converts geographic coordinates into a human-readable
         address or place. You can obtain address component, and other related
         information such as place type, category, street information. The Reverse
@@ -96,7 +96,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def search_nearby(
         self, **kwargs: Unpack[SearchNearbyRequestTypeDef]
-    ) -> RegionResults[SearchNearbyResponseTypeDef]:
+    ) -> TargetResults[SearchNearbyResponseTypeDef]:
         """SearchNearby queries for points of interest within a radius from a central
         coordinates, returning place results with optional filters such as
         categories, business chains, food types and more. The API returns details
@@ -110,7 +110,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def search_text(
         self, **kwargs: Unpack[SearchTextRequestTypeDef]
-    ) -> RegionResults[SearchTextResponseTypeDef]:
+    ) -> TargetResults[SearchTextResponseTypeDef]:
         """SearchText searches for geocode and place information. You can then
         complete a follow-up query suggested from the Suggest API via a query id.
 
@@ -120,7 +120,7 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
 
     def suggest(
         self, **kwargs: Unpack[SuggestRequestTypeDef]
-    ) -> RegionResults[SuggestResponseTypeDef]:
+    ) -> TargetResults[SuggestResponseTypeDef]:
         """Suggest provides intelligent predictions or recommendations based on the
         user's input or context, such as relevant places, points of interest,
         query terms or search category. It is designed to help users find places

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,7 +37,7 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
 
     def calculate_isolines(
         self, **kwargs: Unpack[CalculateIsolinesRequestTypeDef]
-    ) -> RegionResults[CalculateIsolinesResponseTypeDef]:
+    ) -> TargetResults[CalculateIsolinesResponseTypeDef]:
         """Calculates areas that can be reached within specified time or distance
         thresholds from a given point. For example, you can use this operation to
         determine the area within a 30-minute drive of a store location, find
@@ -50,7 +50,7 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
 
     def calculate_route_matrix(
         self, **kwargs: Unpack[CalculateRouteMatrixRequestTypeDef]
-    ) -> RegionResults[CalculateRouteMatrixResponseTypeDef]:
+    ) -> TargetResults[CalculateRouteMatrixResponseTypeDef]:
         """Use CalculateRouteMatrix to compute results for all pairs of Origins to
         Destinations. Each row corresponds to one entry in Origins. Each entry in
         the row corresponds to the route from that entry in Origins to an entry in
@@ -62,7 +62,7 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
 
     def calculate_routes(
         self, **kwargs: Unpack[CalculateRoutesRequestTypeDef]
-    ) -> RegionResults[CalculateRoutesResponseTypeDef]:
+    ) -> TargetResults[CalculateRoutesResponseTypeDef]:
         """CalculateRoutes computes routes given the following required parameters:
         Origin and Destination.
 
@@ -72,7 +72,7 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
 
     def optimize_waypoints(
         self, **kwargs: Unpack[OptimizeWaypointsRequestTypeDef]
-    ) -> RegionResults[OptimizeWaypointsResponseTypeDef]:
+    ) -> TargetResults[OptimizeWaypointsResponseTypeDef]:
         """OptimizeWaypoints calculates the optimal order to travel between a set of
         waypoints to minimize either the travel time or the distance travelled
         during the journey, based on road network restrictions and the traffic
@@ -84,7 +84,7 @@ class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
 
     def snap_to_roads(
         self, **kwargs: Unpack[SnapToRoadsRequestTypeDef]
-    ) -> RegionResults[SnapToRoadsResponseTypeDef]:
+    ) -> TargetResults[SnapToRoadsResponseTypeDef]:
         """SnapToRoads matches GPS trace to roads most likely traveled on.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-routes-2020-11-19/SnapToRoads

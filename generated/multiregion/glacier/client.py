@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -86,7 +86,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def abort_multipart_upload(
         self, **kwargs: Unpack[AbortMultipartUploadInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation aborts a multipart upload identified by the upload ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/AbortMultipartUpload
@@ -95,7 +95,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def abort_vault_lock(
         self, **kwargs: Unpack[AbortVaultLockInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation aborts the vault locking process if the vault lock is not
         in the Locked state. If the vault lock is in the Locked state when this
         operation is requested, the operation returns an AccessDeniedException
@@ -108,7 +108,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def add_tags_to_vault(
         self, **kwargs: Unpack[AddTagsToVaultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation adds the specified tags to a vault. Each tag is composed of
         a key and a value. Each vault can have up to 10 tags. If your request
         would cause the tag limit for the vault to be exceeded, the operation
@@ -122,7 +122,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def complete_multipart_upload(
         self, **kwargs: Unpack[CompleteMultipartUploadInputTypeDef]
-    ) -> RegionResults[ArchiveCreationOutputTypeDef]:
+    ) -> TargetResults[ArchiveCreationOutputTypeDef]:
         """You call this operation to inform Amazon Glacier (Glacier) that all the
         archive parts have been uploaded and that Glacier can now assemble the
         archive from the uploaded parts. After assembling and saving the archive
@@ -138,7 +138,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def complete_vault_lock(
         self, **kwargs: Unpack[CompleteVaultLockInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation completes the vault locking process by transitioning the
         vault lock from the InProgress state to the Locked state, which causes the
         vault lock policy to become unchangeable. A vault lock is put into the
@@ -152,7 +152,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def create_vault(
         self, **kwargs: Unpack[CreateVaultInputTypeDef]
-    ) -> RegionResults[CreateVaultOutputTypeDef]:
+    ) -> TargetResults[CreateVaultOutputTypeDef]:
         """This operation creates a new vault with the specified name. The name of
         the vault must be unique within a region for an AWS account. You can
         create up to 1,000 vaults per account. If you need to create more vaults,
@@ -164,7 +164,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def delete_archive(
         self, **kwargs: Unpack[DeleteArchiveInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes an archive from a vault. Subsequent requests to
         initiate a retrieval of this archive will fail. Archive retrievals that
         are in progress for this archive ID may or may not succeed according to
@@ -176,7 +176,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def delete_vault(
         self, **kwargs: Unpack[DeleteVaultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes a vault. Amazon Glacier will delete a vault only if
         there are no archives in the vault as of the last inventory and there have
         been no writes to the vault since the last inventory. If either of these
@@ -193,7 +193,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def delete_vault_access_policy(
         self, **kwargs: Unpack[DeleteVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes the access policy associated with the specified
         vault. The operation is eventually consistent; that is, it might take some
         time for Amazon Glacier to completely remove the access policy, and you
@@ -206,7 +206,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def delete_vault_notifications(
         self, **kwargs: Unpack[DeleteVaultNotificationsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes the notification configuration set for a vault. The
         operation is eventually consistent; that is, it might take some time for
         Amazon Glacier to completely disable the notifications and you might still
@@ -219,7 +219,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def describe_job(
         self, **kwargs: Unpack[DescribeJobInputTypeDef]
-    ) -> RegionResults[GlacierJobDescriptionResponseTypeDef]:
+    ) -> TargetResults[GlacierJobDescriptionResponseTypeDef]:
         """This operation returns information about a job you previously initiated,
         including the job initiation date, the user who initiated the job, the job
         status code/message and the Amazon SNS topic to notify after Amazon
@@ -232,7 +232,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def describe_vault(
         self, **kwargs: Unpack[DescribeVaultInputTypeDef]
-    ) -> RegionResults[DescribeVaultOutputResponseTypeDef]:
+    ) -> TargetResults[DescribeVaultOutputResponseTypeDef]:
         """This operation returns information about a vault, including the vault's
         Amazon Resource Name (ARN), the date the vault was created, the number of
         archives it contains, and the total size of all the archives in the vault.
@@ -250,7 +250,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def get_data_retrieval_policy(
         self, **kwargs: Unpack[GetDataRetrievalPolicyInputTypeDef]
-    ) -> RegionResults[GetDataRetrievalPolicyOutputTypeDef]:
+    ) -> TargetResults[GetDataRetrievalPolicyOutputTypeDef]:
         """This operation returns the current data retrieval policy for the account
         and region specified in the GET request. For more information about data
         retrieval policies, see Amazon Glacier Data Retrieval Policies.
@@ -261,7 +261,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def get_job_output(
         self, **kwargs: Unpack[GetJobOutputInputTypeDef]
-    ) -> RegionResults[GetJobOutputOutputTypeDef]:
+    ) -> TargetResults[GetJobOutputOutputTypeDef]:
         """This operation downloads the output of the job you initiated using
         InitiateJob. Depending on the job type you specified when you initiated
         the job, the output will be either the content of an archive or a vault
@@ -273,7 +273,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def get_vault_access_policy(
         self, **kwargs: Unpack[GetVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[GetVaultAccessPolicyOutputTypeDef]:
+    ) -> TargetResults[GetVaultAccessPolicyOutputTypeDef]:
         """This operation retrieves the access-policy subresource set on the vault;
         for more information on setting this subresource, see Set Vault Access
         Policy (PUT access-policy). If there is no access policy set on the vault,
@@ -287,7 +287,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def get_vault_lock(
         self, **kwargs: Unpack[GetVaultLockInputTypeDef]
-    ) -> RegionResults[GetVaultLockOutputTypeDef]:
+    ) -> TargetResults[GetVaultLockOutputTypeDef]:
         """This operation retrieves the following attributes from the lock-policy
         subresource set on the specified vault:
 
@@ -297,7 +297,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def get_vault_notifications(
         self, **kwargs: Unpack[GetVaultNotificationsInputTypeDef]
-    ) -> RegionResults[GetVaultNotificationsOutputTypeDef]:
+    ) -> TargetResults[GetVaultNotificationsOutputTypeDef]:
         """This operation retrieves the notification-configuration subresource of the
         specified vault.
 
@@ -307,7 +307,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def initiate_job(
         self, **kwargs: Unpack[InitiateJobInputTypeDef]
-    ) -> RegionResults[InitiateJobOutputTypeDef]:
+    ) -> TargetResults[InitiateJobOutputTypeDef]:
         """This operation initiates a job of the specified type, which can be a
         select, an archival retrieval, or a vault retrieval. For more information
         about using this operation, see the documentation for the underlying REST
@@ -319,7 +319,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def initiate_multipart_upload(
         self, **kwargs: Unpack[InitiateMultipartUploadInputTypeDef]
-    ) -> RegionResults[InitiateMultipartUploadOutputTypeDef]:
+    ) -> TargetResults[InitiateMultipartUploadOutputTypeDef]:
         """This operation initiates a multipart upload. Amazon Glacier creates a
         multipart upload resource and returns its ID in the response. The
         multipart upload ID is used in subsequent requests to upload parts of an
@@ -331,7 +331,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def initiate_vault_lock(
         self, **kwargs: Unpack[InitiateVaultLockInputTypeDef]
-    ) -> RegionResults[InitiateVaultLockOutputTypeDef]:
+    ) -> TargetResults[InitiateVaultLockOutputTypeDef]:
         """This operation initiates the vault locking process by doing the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/InitiateVaultLock
@@ -340,7 +340,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsInputTypeDef]
-    ) -> RegionResults[ListJobsOutputTypeDef]:
+    ) -> TargetResults[ListJobsOutputTypeDef]:
         """This operation lists jobs for a vault, including jobs that are in-progress
         and jobs that have recently finished. The List Job operation returns a
         list of these jobs sorted by job initiation time.
@@ -351,7 +351,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_multipart_uploads(
         self, **kwargs: Unpack[ListMultipartUploadsInputTypeDef]
-    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
         """This operation lists in-progress multipart uploads for the specified
         vault. An in-progress multipart upload is a multipart upload that has been
         initiated by an InitiateMultipartUpload request, but has not yet been
@@ -364,7 +364,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_parts(
         self, **kwargs: Unpack[ListPartsInputTypeDef]
-    ) -> RegionResults[ListPartsOutputTypeDef]:
+    ) -> TargetResults[ListPartsOutputTypeDef]:
         """This operation lists the parts of an archive that have been uploaded in a
         specific multipart upload. You can make this request at any time during an
         in-progress multipart upload before you complete the upload (see
@@ -378,7 +378,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_provisioned_capacity(
         self, **kwargs: Unpack[ListProvisionedCapacityInputTypeDef]
-    ) -> RegionResults[ListProvisionedCapacityOutputTypeDef]:
+    ) -> TargetResults[ListProvisionedCapacityOutputTypeDef]:
         """This operation lists the provisioned capacity units for the specified AWS
         account.
 
@@ -388,7 +388,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_tags_for_vault(
         self, **kwargs: Unpack[ListTagsForVaultInputTypeDef]
-    ) -> RegionResults[ListTagsForVaultOutputTypeDef]:
+    ) -> TargetResults[ListTagsForVaultOutputTypeDef]:
         """This operation lists all the tags attached to a vault. The operation
         returns an empty map if there are no tags. For more information about
         tags, see Tagging Amazon Glacier Resources.
@@ -399,7 +399,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def list_vaults(
         self, **kwargs: Unpack[ListVaultsInputTypeDef]
-    ) -> RegionResults[ListVaultsOutputTypeDef]:
+    ) -> TargetResults[ListVaultsOutputTypeDef]:
         """This operation lists all vaults owned by the calling user's account. The
         list returned in the response is ASCII-sorted by vault name.
 
@@ -409,7 +409,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def purchase_provisioned_capacity(
         self, **kwargs: Unpack[PurchaseProvisionedCapacityInputTypeDef]
-    ) -> RegionResults[PurchaseProvisionedCapacityOutputTypeDef]:
+    ) -> TargetResults[PurchaseProvisionedCapacityOutputTypeDef]:
         """This operation purchases a provisioned capacity unit for an AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glacier-2012-06-01/PurchaseProvisionedCapacity
@@ -418,7 +418,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def remove_tags_from_vault(
         self, **kwargs: Unpack[RemoveTagsFromVaultInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation removes one or more tags from the set of tags attached to a
         vault. For more information about tags, see Tagging Amazon Glacier
         Resources. This operation is idempotent. The operation will be successful,
@@ -430,7 +430,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def set_data_retrieval_policy(
         self, **kwargs: Unpack[SetDataRetrievalPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation sets and then enacts a data retrieval policy in the region
         specified in the PUT request. You can set one policy per region for an AWS
         account. The policy is enacted within a few minutes of a successful PUT
@@ -442,7 +442,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def set_vault_access_policy(
         self, **kwargs: Unpack[SetVaultAccessPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation configures an access policy for a vault and will overwrite
         an existing policy. To configure a vault access policy, send a PUT request
         to the access-policy subresource of the vault. An access policy is
@@ -457,7 +457,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def set_vault_notifications(
         self, **kwargs: Unpack[SetVaultNotificationsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation configures notifications that will be sent when specific
         events happen to a vault. By default, you don't get any notifications.
 
@@ -467,7 +467,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def upload_archive(
         self, **kwargs: Unpack[UploadArchiveInputTypeDef]
-    ) -> RegionResults[ArchiveCreationOutputTypeDef]:
+    ) -> TargetResults[ArchiveCreationOutputTypeDef]:
         """This operation adds an archive to a vault. This is a synchronous
         operation, and for a successful upload, your data is durably persisted.
         Amazon Glacier returns the archive ID in the x-amz-archive-id header of
@@ -479,7 +479,7 @@ class MultiRegionGlacier(MultiRegionClient):
 
     def upload_multipart_part(
         self, **kwargs: Unpack[UploadMultipartPartInputTypeDef]
-    ) -> RegionResults[UploadMultipartPartOutputTypeDef]:
+    ) -> TargetResults[UploadMultipartPartOutputTypeDef]:
         """This operation uploads a part of an archive. You can upload archive parts
         in any order. You can also upload them in parallel. You can upload up to
         10,000 parts for a multipart upload.
@@ -495,7 +495,7 @@ class MultiRegionGlacier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> RegionResults[ListJobsOutputTypeDef]:
+    ) -> TargetResults[ListJobsOutputTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -520,7 +520,7 @@ class MultiRegionGlacier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultipartUploadsInputTypeDef],
-    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
         """Every page of ListMultipartUploads in every target, merged per target
         (botocore's build_full_result).
 
@@ -547,7 +547,7 @@ class MultiRegionGlacier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPartsInputTypeDef],
-    ) -> RegionResults[ListPartsOutputTypeDef]:
+    ) -> TargetResults[ListPartsOutputTypeDef]:
         """Every page of ListParts in every target, merged per target (botocore's
         build_full_result).
 
@@ -575,7 +575,7 @@ class MultiRegionGlacier(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVaultsInputTypeDef],
-    ) -> RegionResults[ListVaultsOutputTypeDef]:
+    ) -> TargetResults[ListVaultsOutputTypeDef]:
         """Every page of ListVaults in every target, merged per target (botocore's
         build_full_result).
 
@@ -660,7 +660,7 @@ class MultiRegionGlacier(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVaultInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VaultExists.
 
         Polls DescribeVault in every target at once, every 3 seconds and at most
@@ -677,7 +677,7 @@ class MultiRegionGlacier(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeVaultInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VaultNotExists.
 
         Polls DescribeVault in every target at once, every 3 seconds and at most

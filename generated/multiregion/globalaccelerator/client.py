@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -140,7 +140,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def add_custom_routing_endpoints(
         self, **kwargs: Unpack[AddCustomRoutingEndpointsRequestTypeDef]
-    ) -> RegionResults[AddCustomRoutingEndpointsResponseTypeDef]:
+    ) -> TargetResults[AddCustomRoutingEndpointsResponseTypeDef]:
         """Associate a virtual private cloud (VPC) subnet endpoint with your custom
         routing accelerator.
 
@@ -150,7 +150,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def add_endpoints(
         self, **kwargs: Unpack[AddEndpointsRequestTypeDef]
-    ) -> RegionResults[AddEndpointsResponseTypeDef]:
+    ) -> TargetResults[AddEndpointsResponseTypeDef]:
         """Add endpoints to an endpoint group. The AddEndpoints API operation is the
         recommended option for adding endpoints. The alternative options are to
         add endpoints when you create an endpoint group (with the
@@ -163,7 +163,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def advertise_byoip_cidr(
         self, **kwargs: Unpack[AdvertiseByoipCidrRequestTypeDef]
-    ) -> RegionResults[AdvertiseByoipCidrResponseTypeDef]:
+    ) -> TargetResults[AdvertiseByoipCidrResponseTypeDef]:
         """Advertises an IPv4 address range that is provisioned for use with your
         Amazon Web Services resources through bring your own IP addresses (BYOIP).
         It can take a few minutes before traffic to the specified addresses starts
@@ -175,7 +175,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def allow_custom_routing_traffic(
         self, **kwargs: Unpack[AllowCustomRoutingTrafficRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specify the Amazon EC2 instance (destination) IP addresses and ports for a
         VPC subnet endpoint that can receive traffic for a custom routing
         accelerator. You can allow traffic to all destinations in the subnet
@@ -189,7 +189,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_accelerator(
         self, **kwargs: Unpack[CreateAcceleratorRequestTypeDef]
-    ) -> RegionResults[CreateAcceleratorResponseTypeDef]:
+    ) -> TargetResults[CreateAcceleratorResponseTypeDef]:
         """Create an accelerator. An accelerator includes one or more listeners that
         process inbound connections and direct traffic to one or more endpoint
         groups, each of which includes endpoints, such as Network Load Balancers.
@@ -200,7 +200,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_cross_account_attachment(
         self, **kwargs: Unpack[CreateCrossAccountAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateCrossAccountAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateCrossAccountAttachmentResponseTypeDef]:
         """Create a cross-account attachment in Global Accelerator. You create a
         cross-account attachment to specify the principals who have permission to
         work with resources in accelerators in their own account. You specify, in
@@ -212,7 +212,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_custom_routing_accelerator(
         self, **kwargs: Unpack[CreateCustomRoutingAcceleratorRequestTypeDef]
-    ) -> RegionResults[CreateCustomRoutingAcceleratorResponseTypeDef]:
+    ) -> TargetResults[CreateCustomRoutingAcceleratorResponseTypeDef]:
         """Create a custom routing accelerator. A custom routing accelerator directs
         traffic to one of possibly thousands of Amazon EC2 instance destinations
         running in a single or multiple virtual private clouds (VPC) subnet
@@ -224,7 +224,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_custom_routing_endpoint_group(
         self, **kwargs: Unpack[CreateCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> RegionResults[CreateCustomRoutingEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[CreateCustomRoutingEndpointGroupResponseTypeDef]:
         """Create an endpoint group for the specified listener for a custom routing
         accelerator. An endpoint group is a collection of endpoints in one Amazon
         Web Services Region.
@@ -235,7 +235,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_custom_routing_listener(
         self, **kwargs: Unpack[CreateCustomRoutingListenerRequestTypeDef]
-    ) -> RegionResults[CreateCustomRoutingListenerResponseTypeDef]:
+    ) -> TargetResults[CreateCustomRoutingListenerResponseTypeDef]:
         """Create a listener to process inbound connections from clients to a custom
         routing accelerator. Connections arrive to assigned static IP addresses on
         the port range that you specify.
@@ -246,7 +246,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_endpoint_group(
         self, **kwargs: Unpack[CreateEndpointGroupRequestTypeDef]
-    ) -> RegionResults[CreateEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointGroupResponseTypeDef]:
         """Create an endpoint group for the specified listener. An endpoint group is
         a collection of endpoints in one Amazon Web Services Region. A resource
         must be valid and active when you add it as an endpoint.
@@ -257,7 +257,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def create_listener(
         self, **kwargs: Unpack[CreateListenerRequestTypeDef]
-    ) -> RegionResults[CreateListenerResponseTypeDef]:
+    ) -> TargetResults[CreateListenerResponseTypeDef]:
         """Create a listener to process inbound connections from clients to an
         accelerator. Connections arrive to assigned static IP addresses on a port,
         port range, or list of port ranges that you specify.
@@ -268,7 +268,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_accelerator(
         self, **kwargs: Unpack[DeleteAcceleratorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an accelerator. Before you can delete an accelerator, you must
         disable it and remove all dependent resources (listeners and endpoint
         groups). To disable the accelerator, update the accelerator to set Enabled
@@ -280,7 +280,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_cross_account_attachment(
         self, **kwargs: Unpack[DeleteCrossAccountAttachmentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a cross-account attachment. When you delete an attachment, Global
         Accelerator revokes the permission to use the resources in the attachment
         from all principals in the list of principals. Global Accelerator revokes
@@ -292,7 +292,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_custom_routing_accelerator(
         self, **kwargs: Unpack[DeleteCustomRoutingAcceleratorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a custom routing accelerator. Before you can delete an accelerator,
         you must disable it and remove all dependent resources (listeners and
         endpoint groups). To disable the accelerator, update the accelerator to
@@ -304,7 +304,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_custom_routing_endpoint_group(
         self, **kwargs: Unpack[DeleteCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an endpoint group from a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteCustomRoutingEndpointGroup
@@ -313,7 +313,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_custom_routing_listener(
         self, **kwargs: Unpack[DeleteCustomRoutingListenerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteCustomRoutingListener
@@ -322,7 +322,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_endpoint_group(
         self, **kwargs: Unpack[DeleteEndpointGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an endpoint group from a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteEndpointGroup
@@ -331,7 +331,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def delete_listener(
         self, **kwargs: Unpack[DeleteListenerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a listener from an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DeleteListener
@@ -340,7 +340,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def deny_custom_routing_traffic(
         self, **kwargs: Unpack[DenyCustomRoutingTrafficRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Specify the Amazon EC2 instance (destination) IP addresses and ports for a
         VPC subnet endpoint that cannot receive traffic for a custom routing
         accelerator. You can deny traffic to all destinations in the VPC endpoint,
@@ -354,7 +354,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def deprovision_byoip_cidr(
         self, **kwargs: Unpack[DeprovisionByoipCidrRequestTypeDef]
-    ) -> RegionResults[DeprovisionByoipCidrResponseTypeDef]:
+    ) -> TargetResults[DeprovisionByoipCidrResponseTypeDef]:
         """Releases the specified address range that you provisioned to use with your
         Amazon Web Services resources through bring your own IP addresses (BYOIP)
         and deletes the corresponding address pool.
@@ -365,7 +365,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_accelerator(
         self, **kwargs: Unpack[DescribeAcceleratorRequestTypeDef]
-    ) -> RegionResults[DescribeAcceleratorResponseTypeDef]:
+    ) -> TargetResults[DescribeAcceleratorResponseTypeDef]:
         """Describe an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeAccelerator
@@ -374,7 +374,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_accelerator_attributes(
         self, **kwargs: Unpack[DescribeAcceleratorAttributesRequestTypeDef]
-    ) -> RegionResults[DescribeAcceleratorAttributesResponseTypeDef]:
+    ) -> TargetResults[DescribeAcceleratorAttributesResponseTypeDef]:
         """Describe the attributes of an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeAcceleratorAttributes
@@ -383,7 +383,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_cross_account_attachment(
         self, **kwargs: Unpack[DescribeCrossAccountAttachmentRequestTypeDef]
-    ) -> RegionResults[DescribeCrossAccountAttachmentResponseTypeDef]:
+    ) -> TargetResults[DescribeCrossAccountAttachmentResponseTypeDef]:
         """Gets configuration information about a cross-account attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCrossAccountAttachment
@@ -392,7 +392,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_custom_routing_accelerator(
         self, **kwargs: Unpack[DescribeCustomRoutingAcceleratorRequestTypeDef]
-    ) -> RegionResults[DescribeCustomRoutingAcceleratorResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomRoutingAcceleratorResponseTypeDef]:
         """Describe a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingAccelerator
@@ -401,7 +401,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_custom_routing_accelerator_attributes(
         self, **kwargs: Unpack[DescribeCustomRoutingAcceleratorAttributesRequestTypeDef]
-    ) -> RegionResults[DescribeCustomRoutingAcceleratorAttributesResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomRoutingAcceleratorAttributesResponseTypeDef]:
         """Describe the attributes of a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingAcceleratorAttributes
@@ -410,7 +410,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_custom_routing_endpoint_group(
         self, **kwargs: Unpack[DescribeCustomRoutingEndpointGroupRequestTypeDef]
-    ) -> RegionResults[DescribeCustomRoutingEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomRoutingEndpointGroupResponseTypeDef]:
         """Describe an endpoint group for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingEndpointGroup
@@ -419,7 +419,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_custom_routing_listener(
         self, **kwargs: Unpack[DescribeCustomRoutingListenerRequestTypeDef]
-    ) -> RegionResults[DescribeCustomRoutingListenerResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomRoutingListenerResponseTypeDef]:
         """The description of a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeCustomRoutingListener
@@ -428,7 +428,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_endpoint_group(
         self, **kwargs: Unpack[DescribeEndpointGroupRequestTypeDef]
-    ) -> RegionResults[DescribeEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointGroupResponseTypeDef]:
         """Describe an endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeEndpointGroup
@@ -437,7 +437,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def describe_listener(
         self, **kwargs: Unpack[DescribeListenerRequestTypeDef]
-    ) -> RegionResults[DescribeListenerResponseTypeDef]:
+    ) -> TargetResults[DescribeListenerResponseTypeDef]:
         """Describe a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/DescribeListener
@@ -446,7 +446,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_accelerators(
         self, **kwargs: Unpack[ListAcceleratorsRequestTypeDef]
-    ) -> RegionResults[ListAcceleratorsResponseTypeDef]:
+    ) -> TargetResults[ListAcceleratorsResponseTypeDef]:
         """List the accelerators for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListAccelerators
@@ -455,7 +455,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_byoip_cidrs(
         self, **kwargs: Unpack[ListByoipCidrsRequestTypeDef]
-    ) -> RegionResults[ListByoipCidrsResponseTypeDef]:
+    ) -> TargetResults[ListByoipCidrsResponseTypeDef]:
         """Lists the IP address ranges that were specified in calls to
         ProvisionByoipCidr, including the current state and a history of state
         changes.
@@ -466,7 +466,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_cross_account_attachments(
         self, **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef]
-    ) -> RegionResults[ListCrossAccountAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountAttachmentsResponseTypeDef]:
         """List the cross-account attachments that have been created in Global
         Accelerator.
 
@@ -476,7 +476,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_cross_account_resource_accounts(
         self,
-    ) -> RegionResults[ListCrossAccountResourceAccountsResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountResourceAccountsResponseTypeDef]:
         """List the accounts that have cross-account resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResourceAccounts
@@ -485,7 +485,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_cross_account_resources(
         self, **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef]
-    ) -> RegionResults[ListCrossAccountResourcesResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountResourcesResponseTypeDef]:
         """List the cross-account resources available to work with.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCrossAccountResources
@@ -494,7 +494,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_custom_routing_accelerators(
         self, **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef]
-    ) -> RegionResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
         """List the custom routing accelerators for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingAccelerators
@@ -503,7 +503,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_custom_routing_endpoint_groups(
         self, **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef]
-    ) -> RegionResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
         """List the endpoint groups that are associated with a listener for a custom
         routing accelerator.
 
@@ -513,7 +513,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_custom_routing_listeners(
         self, **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef]
-    ) -> RegionResults[ListCustomRoutingListenersResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingListenersResponseTypeDef]:
         """List the listeners for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListCustomRoutingListeners
@@ -522,7 +522,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_custom_routing_port_mappings(
         self, **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef]
-    ) -> RegionResults[ListCustomRoutingPortMappingsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingPortMappingsResponseTypeDef]:
         """Provides a complete mapping from the public accelerator IP address and
         port to destination EC2 instance IP addresses and ports in the virtual
         public cloud (VPC) subnet endpoint for a custom routing accelerator. For
@@ -537,7 +537,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_custom_routing_port_mappings_by_destination(
         self, **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef]
-    ) -> RegionResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
         """List the port mappings for a specific EC2 instance (destination) in a VPC
         subnet endpoint. The response is the mappings for one destination IP
         address. This is useful when your subnet endpoint has mappings that span
@@ -551,7 +551,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_endpoint_groups(
         self, **kwargs: Unpack[ListEndpointGroupsRequestTypeDef]
-    ) -> RegionResults[ListEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListEndpointGroupsResponseTypeDef]:
         """List the endpoint groups that are associated with a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListEndpointGroups
@@ -560,7 +560,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_listeners(
         self, **kwargs: Unpack[ListListenersRequestTypeDef]
-    ) -> RegionResults[ListListenersResponseTypeDef]:
+    ) -> TargetResults[ListListenersResponseTypeDef]:
         """List the listeners for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListListeners
@@ -569,7 +569,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/ListTagsForResource
@@ -578,7 +578,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def provision_byoip_cidr(
         self, **kwargs: Unpack[ProvisionByoipCidrRequestTypeDef]
-    ) -> RegionResults[ProvisionByoipCidrResponseTypeDef]:
+    ) -> TargetResults[ProvisionByoipCidrResponseTypeDef]:
         """Provisions an IP address range to use with your Amazon Web Services
         resources through bring your own IP addresses (BYOIP) and creates a
         corresponding address pool. After the address range is provisioned, it is
@@ -590,7 +590,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def remove_custom_routing_endpoints(
         self, **kwargs: Unpack[RemoveCustomRoutingEndpointsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove endpoints from a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/RemoveCustomRoutingEndpoints
@@ -599,7 +599,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def remove_endpoints(
         self, **kwargs: Unpack[RemoveEndpointsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove endpoints from an endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/RemoveEndpoints
@@ -608,7 +608,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add tags to an accelerator resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/TagResource
@@ -617,7 +617,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from a Global Accelerator resource. When you specify a tag
         key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from an accelerator
@@ -629,7 +629,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_accelerator(
         self, **kwargs: Unpack[UpdateAcceleratorRequestTypeDef]
-    ) -> RegionResults[UpdateAcceleratorResponseTypeDef]:
+    ) -> TargetResults[UpdateAcceleratorResponseTypeDef]:
         """Update an accelerator to make changes, such as the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateAccelerator
@@ -638,7 +638,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_accelerator_attributes(
         self, **kwargs: Unpack[UpdateAcceleratorAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateAcceleratorAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateAcceleratorAttributesResponseTypeDef]:
         """Update the attributes for an accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateAcceleratorAttributes
@@ -647,7 +647,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_cross_account_attachment(
         self, **kwargs: Unpack[UpdateCrossAccountAttachmentRequestTypeDef]
-    ) -> RegionResults[UpdateCrossAccountAttachmentResponseTypeDef]:
+    ) -> TargetResults[UpdateCrossAccountAttachmentResponseTypeDef]:
         """Update a cross-account attachment to add or remove principals or
         resources. When you update an attachment to remove a principal (account ID
         or accelerator) or a resource, Global Accelerator revokes the permission
@@ -659,7 +659,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_custom_routing_accelerator(
         self, **kwargs: Unpack[UpdateCustomRoutingAcceleratorRequestTypeDef]
-    ) -> RegionResults[UpdateCustomRoutingAcceleratorResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomRoutingAcceleratorResponseTypeDef]:
         """Update a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingAccelerator
@@ -668,7 +668,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_custom_routing_accelerator_attributes(
         self, **kwargs: Unpack[UpdateCustomRoutingAcceleratorAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateCustomRoutingAcceleratorAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomRoutingAcceleratorAttributesResponseTypeDef]:
         """Update the attributes for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingAcceleratorAttributes
@@ -677,7 +677,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_custom_routing_listener(
         self, **kwargs: Unpack[UpdateCustomRoutingListenerRequestTypeDef]
-    ) -> RegionResults[UpdateCustomRoutingListenerResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomRoutingListenerResponseTypeDef]:
         """Update a listener for a custom routing accelerator.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateCustomRoutingListener
@@ -686,7 +686,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_endpoint_group(
         self, **kwargs: Unpack[UpdateEndpointGroupRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointGroupResponseTypeDef]:
         """Update an endpoint group. A resource must be valid and active when you add
         it as an endpoint.
 
@@ -696,7 +696,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def update_listener(
         self, **kwargs: Unpack[UpdateListenerRequestTypeDef]
-    ) -> RegionResults[UpdateListenerResponseTypeDef]:
+    ) -> TargetResults[UpdateListenerResponseTypeDef]:
         """Update a listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/globalaccelerator-2018-08-08/UpdateListener
@@ -705,7 +705,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
 
     def withdraw_byoip_cidr(
         self, **kwargs: Unpack[WithdrawByoipCidrRequestTypeDef]
-    ) -> RegionResults[WithdrawByoipCidrResponseTypeDef]:
+    ) -> TargetResults[WithdrawByoipCidrResponseTypeDef]:
         """Stops advertising an address range that is provisioned as an address pool.
         You can perform this operation at most once every 10 seconds, even if you
         specify different address ranges each time.
@@ -721,7 +721,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAcceleratorsRequestTypeDef],
-    ) -> RegionResults[ListAcceleratorsResponseTypeDef]:
+    ) -> TargetResults[ListAcceleratorsResponseTypeDef]:
         """Every page of ListAccelerators in every target, merged per target
         (botocore's build_full_result).
 
@@ -744,7 +744,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListByoipCidrsRequestTypeDef],
-    ) -> RegionResults[ListByoipCidrsResponseTypeDef]:
+    ) -> TargetResults[ListByoipCidrsResponseTypeDef]:
         """Every page of ListByoipCidrs in every target, merged per target
         (botocore's build_full_result).
 
@@ -769,7 +769,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCrossAccountAttachmentsRequestTypeDef],
-    ) -> RegionResults[ListCrossAccountAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountAttachmentsResponseTypeDef]:
         """Every page of ListCrossAccountAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -793,7 +793,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCrossAccountResourcesRequestTypeDef],
-    ) -> RegionResults[ListCrossAccountResourcesResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountResourcesResponseTypeDef]:
         """Every page of ListCrossAccountResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -816,7 +816,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomRoutingAcceleratorsRequestTypeDef],
-    ) -> RegionResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingAcceleratorsResponseTypeDef]:
         """Every page of ListCustomRoutingAccelerators in every target, merged per
         target (botocore's build_full_result).
 
@@ -839,7 +839,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomRoutingEndpointGroupsRequestTypeDef],
-    ) -> RegionResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingEndpointGroupsResponseTypeDef]:
         """Every page of ListCustomRoutingEndpointGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -863,7 +863,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomRoutingListenersRequestTypeDef],
-    ) -> RegionResults[ListCustomRoutingListenersResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingListenersResponseTypeDef]:
         """Every page of ListCustomRoutingListeners in every target, merged per
         target (botocore's build_full_result).
 
@@ -886,7 +886,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomRoutingPortMappingsRequestTypeDef],
-    ) -> RegionResults[ListCustomRoutingPortMappingsResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingPortMappingsResponseTypeDef]:
         """Every page of ListCustomRoutingPortMappings in every target, merged per
         target (botocore's build_full_result).
 
@@ -915,7 +915,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomRoutingPortMappingsByDestinationRequestTypeDef],
-    ) -> RegionResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
+    ) -> TargetResults[ListCustomRoutingPortMappingsByDestinationResponseTypeDef]:
         """Every page of ListCustomRoutingPortMappingsByDestination in every target,
         merged per target (botocore's build_full_result).
 
@@ -943,7 +943,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointGroupsRequestTypeDef],
-    ) -> RegionResults[ListEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListEndpointGroupsResponseTypeDef]:
         """Every page of ListEndpointGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -966,7 +966,7 @@ class MultiRegionGlobalAccelerator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> RegionResults[ListListenersResponseTypeDef]:
+    ) -> TargetResults[ListListenersResponseTypeDef]:
         """Every page of ListListeners in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -582,7 +582,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_create_partition(
         self, **kwargs: Unpack[BatchCreatePartitionRequestTypeDef]
-    ) -> RegionResults[BatchCreatePartitionResponseTypeDef]:
+    ) -> TargetResults[BatchCreatePartitionResponseTypeDef]:
         """Creates one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchCreatePartition
@@ -591,7 +591,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_delete_connection(
         self, **kwargs: Unpack[BatchDeleteConnectionRequestTypeDef]
-    ) -> RegionResults[BatchDeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteConnectionResponseTypeDef]:
         """Deletes a list of connection definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteConnection
@@ -600,7 +600,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_delete_partition(
         self, **kwargs: Unpack[BatchDeletePartitionRequestTypeDef]
-    ) -> RegionResults[BatchDeletePartitionResponseTypeDef]:
+    ) -> TargetResults[BatchDeletePartitionResponseTypeDef]:
         """Deletes one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeletePartition
@@ -609,7 +609,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_delete_table(
         self, **kwargs: Unpack[BatchDeleteTableRequestTypeDef]
-    ) -> RegionResults[BatchDeleteTableResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteTableResponseTypeDef]:
         """Deletes multiple tables at once.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteTable
@@ -618,7 +618,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_delete_table_version(
         self, **kwargs: Unpack[BatchDeleteTableVersionRequestTypeDef]
-    ) -> RegionResults[BatchDeleteTableVersionResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteTableVersionResponseTypeDef]:
         """Deletes a specified batch of versions of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchDeleteTableVersion
@@ -627,7 +627,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_blueprints(
         self, **kwargs: Unpack[BatchGetBlueprintsRequestTypeDef]
-    ) -> RegionResults[BatchGetBlueprintsResponseTypeDef]:
+    ) -> TargetResults[BatchGetBlueprintsResponseTypeDef]:
         """Retrieves information about a list of blueprints.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetBlueprints
@@ -636,7 +636,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_crawlers(
         self, **kwargs: Unpack[BatchGetCrawlersRequestTypeDef]
-    ) -> RegionResults[BatchGetCrawlersResponseTypeDef]:
+    ) -> TargetResults[BatchGetCrawlersResponseTypeDef]:
         """Returns a list of resource metadata for a given list of crawler names.
         After calling the ListCrawlers operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -649,7 +649,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_custom_entity_types(
         self, **kwargs: Unpack[BatchGetCustomEntityTypesRequestTypeDef]
-    ) -> RegionResults[BatchGetCustomEntityTypesResponseTypeDef]:
+    ) -> TargetResults[BatchGetCustomEntityTypesResponseTypeDef]:
         """Retrieves the details for the custom patterns specified by a list of
         names.
 
@@ -659,7 +659,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_data_quality_result(
         self, **kwargs: Unpack[BatchGetDataQualityResultRequestTypeDef]
-    ) -> RegionResults[BatchGetDataQualityResultResponseTypeDef]:
+    ) -> TargetResults[BatchGetDataQualityResultResponseTypeDef]:
         """Retrieves a list of data quality results for the specified result IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetDataQualityResult
@@ -668,7 +668,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_dev_endpoints(
         self, **kwargs: Unpack[BatchGetDevEndpointsRequestTypeDef]
-    ) -> RegionResults[BatchGetDevEndpointsResponseTypeDef]:
+    ) -> TargetResults[BatchGetDevEndpointsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of development
         endpoint names. After calling the ListDevEndpoints operation, you can call
         this operation to access the data to which you have been granted
@@ -681,7 +681,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_jobs(
         self, **kwargs: Unpack[BatchGetJobsRequestTypeDef]
-    ) -> RegionResults[BatchGetJobsResponseTypeDef]:
+    ) -> TargetResults[BatchGetJobsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of job names. After
         calling the ListJobs operation, you can call this operation to access the
         data to which you have been granted permissions. This operation supports
@@ -693,7 +693,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_partition(
         self, **kwargs: Unpack[BatchGetPartitionRequestTypeDef]
-    ) -> RegionResults[BatchGetPartitionResponseTypeDef]:
+    ) -> TargetResults[BatchGetPartitionResponseTypeDef]:
         """Retrieves partitions in a batch request.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetPartition
@@ -702,7 +702,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_table_optimizer(
         self, **kwargs: Unpack[BatchGetTableOptimizerRequestTypeDef]
-    ) -> RegionResults[BatchGetTableOptimizerResponseTypeDef]:
+    ) -> TargetResults[BatchGetTableOptimizerResponseTypeDef]:
         """Returns the configuration for the specified table optimizers.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetTableOptimizer
@@ -711,7 +711,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_triggers(
         self, **kwargs: Unpack[BatchGetTriggersRequestTypeDef]
-    ) -> RegionResults[BatchGetTriggersResponseTypeDef]:
+    ) -> TargetResults[BatchGetTriggersResponseTypeDef]:
         """Returns a list of resource metadata for a given list of trigger names.
         After calling the ListTriggers operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -724,7 +724,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_get_workflows(
         self, **kwargs: Unpack[BatchGetWorkflowsRequestTypeDef]
-    ) -> RegionResults[BatchGetWorkflowsResponseTypeDef]:
+    ) -> TargetResults[BatchGetWorkflowsResponseTypeDef]:
         """Returns a list of resource metadata for a given list of workflow names.
         After calling the ListWorkflows operation, you can call this operation to
         access the data to which you have been granted permissions. This operation
@@ -737,7 +737,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_put_data_quality_statistic_annotation(
         self, **kwargs: Unpack[BatchPutDataQualityStatisticAnnotationRequestTypeDef]
-    ) -> RegionResults[BatchPutDataQualityStatisticAnnotationResponseTypeDef]:
+    ) -> TargetResults[BatchPutDataQualityStatisticAnnotationResponseTypeDef]:
         """Annotate datapoints over time for a specific data quality statistic. The
         API requires both profileID and statisticID as part of the
         InclusionAnnotation input. The API only works for a single statisticId
@@ -749,7 +749,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_stop_job_run(
         self, **kwargs: Unpack[BatchStopJobRunRequestTypeDef]
-    ) -> RegionResults[BatchStopJobRunResponseTypeDef]:
+    ) -> TargetResults[BatchStopJobRunResponseTypeDef]:
         """Stops one or more job runs for a specified job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchStopJobRun
@@ -758,7 +758,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def batch_update_partition(
         self, **kwargs: Unpack[BatchUpdatePartitionRequestTypeDef]
-    ) -> RegionResults[BatchUpdatePartitionResponseTypeDef]:
+    ) -> TargetResults[BatchUpdatePartitionResponseTypeDef]:
         """Updates one or more partitions in a batch operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchUpdatePartition
@@ -767,7 +767,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def cancel_data_quality_rule_recommendation_run(
         self, **kwargs: Unpack[CancelDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> RegionResults[CancelDataQualityRuleRecommendationRunResponseTypeDef]:
+    ) -> TargetResults[CancelDataQualityRuleRecommendationRunResponseTypeDef]:
         """Cancels the specified recommendation run that was being used to generate
         rules.
 
@@ -777,7 +777,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def cancel_data_quality_ruleset_evaluation_run(
         self, **kwargs: Unpack[CancelDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> RegionResults[CancelDataQualityRulesetEvaluationRunResponseTypeDef]:
+    ) -> TargetResults[CancelDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Cancels a run where a ruleset is being evaluated against a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CancelDataQualityRulesetEvaluationRun
@@ -786,7 +786,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def cancel_ml_task_run(
         self, **kwargs: Unpack[CancelMLTaskRunRequestTypeDef]
-    ) -> RegionResults[CancelMLTaskRunResponseTypeDef]:
+    ) -> TargetResults[CancelMLTaskRunResponseTypeDef]:
         """Cancels (stops) a task run. Machine learning task runs are asynchronous
         tasks that Glue runs on your behalf as part of various machine learning
         workflows. You can cancel a machine learning task run at any time by
@@ -799,7 +799,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def cancel_statement(
         self, **kwargs: Unpack[CancelStatementRequestTypeDef]
-    ) -> RegionResults[CancelStatementResponseTypeDef]:
+    ) -> TargetResults[CancelStatementResponseTypeDef]:
         """Cancels the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CancelStatement
@@ -808,7 +808,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def check_schema_version_validity(
         self, **kwargs: Unpack[CheckSchemaVersionValidityInputTypeDef]
-    ) -> RegionResults[CheckSchemaVersionValidityResponseTypeDef]:
+    ) -> TargetResults[CheckSchemaVersionValidityResponseTypeDef]:
         """Validates the supplied schema. This call has no side effects, it simply
         validates using the supplied schema using DataFormat as the format. Since
         it does not take a schema set name, no compatibility checks are performed.
@@ -819,7 +819,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_blueprint(
         self, **kwargs: Unpack[CreateBlueprintRequestTypeDef]
-    ) -> RegionResults[CreateBlueprintResponseTypeDef]:
+    ) -> TargetResults[CreateBlueprintResponseTypeDef]:
         """Registers a blueprint with Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateBlueprint
@@ -828,7 +828,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_catalog(
         self, **kwargs: Unpack[CreateCatalogRequestTypeDef]
-    ) -> RegionResults[CreateCatalogResponseTypeDef]:
+    ) -> TargetResults[CreateCatalogResponseTypeDef]:
         """Creates a new catalog in the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateCatalog
@@ -837,7 +837,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_classifier(
         self, **kwargs: Unpack[CreateClassifierRequestTypeDef]
-    ) -> RegionResults[CreateClassifierResponseTypeDef]:
+    ) -> TargetResults[CreateClassifierResponseTypeDef]:
         """Creates a classifier in the user's account. This can be a GrokClassifier,
         an XMLClassifier, a JsonClassifier, or a CsvClassifier, depending on which
         field of the request is present.
@@ -848,7 +848,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_column_statistics_task_settings(
         self, **kwargs: Unpack[CreateColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> RegionResults[CreateColumnStatisticsTaskSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateColumnStatisticsTaskSettingsResponseTypeDef]:
         """Creates settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateColumnStatisticsTaskSettings
@@ -857,7 +857,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionResponseTypeDef]:
         """Creates a connection definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateConnection
@@ -866,7 +866,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_crawler(
         self, **kwargs: Unpack[CreateCrawlerRequestTypeDef]
-    ) -> RegionResults[CreateCrawlerResponseTypeDef]:
+    ) -> TargetResults[CreateCrawlerResponseTypeDef]:
         """Creates a new crawler with specified targets, role, configuration, and
         optional schedule. At least one crawl target must be specified, in the
         s3Targets field, the jdbcTargets field, or the DynamoDBTargets field.
@@ -877,7 +877,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_custom_entity_type(
         self, **kwargs: Unpack[CreateCustomEntityTypeRequestTypeDef]
-    ) -> RegionResults[CreateCustomEntityTypeResponseTypeDef]:
+    ) -> TargetResults[CreateCustomEntityTypeResponseTypeDef]:
         """Creates a custom pattern that is used to detect sensitive data across the
         columns and rows of your structured data.
 
@@ -887,7 +887,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_data_quality_ruleset(
         self, **kwargs: Unpack[CreateDataQualityRulesetRequestTypeDef]
-    ) -> RegionResults[CreateDataQualityRulesetResponseTypeDef]:
+    ) -> TargetResults[CreateDataQualityRulesetResponseTypeDef]:
         """Creates a data quality ruleset with DQDL rules applied to a specified Glue
         table.
 
@@ -897,7 +897,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_database(
         self, **kwargs: Unpack[CreateDatabaseRequestTypeDef]
-    ) -> RegionResults[CreateDatabaseResponseTypeDef]:
+    ) -> TargetResults[CreateDatabaseResponseTypeDef]:
         """Creates a new database in a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDatabase
@@ -906,7 +906,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_dev_endpoint(
         self, **kwargs: Unpack[CreateDevEndpointRequestTypeDef]
-    ) -> RegionResults[CreateDevEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateDevEndpointResponseTypeDef]:
         """Creates a new development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDevEndpoint
@@ -915,7 +915,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_glue_identity_center_configuration(
         self, **kwargs: Unpack[CreateGlueIdentityCenterConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateGlueIdentityCenterConfigurationResponseTypeDef]:
         """Creates a new Glue Identity Center configuration to enable integration
         between Glue and Amazon Web Services IAM Identity Center for
         authentication and authorization.
@@ -926,7 +926,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_integration(
         self, **kwargs: Unpack[CreateIntegrationRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationResponseTypeDef]:
         """Creates a Zero-ETL integration in the caller's account between two
         resources with Amazon Resource Names (ARNs): the SourceArn and TargetArn.
 
@@ -936,7 +936,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_integration_resource_property(
         self, **kwargs: Unpack[CreateIntegrationResourcePropertyRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationResourcePropertyResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationResourcePropertyResponseTypeDef]:
         """This API can be used for setting up the ResourceProperty of the Glue
         connection (for the source) or Glue database ARN (for the target). These
         properties can include the role to access the connection or database. To
@@ -951,7 +951,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_integration_table_properties(
         self, **kwargs: Unpack[CreateIntegrationTablePropertiesRequestTypeDef]
-    ) -> RegionResults[CreateIntegrationTablePropertiesResponseTypeDef]:
+    ) -> TargetResults[CreateIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to provide optional override properties for the the
         tables that need to be replicated. These properties can include properties
         for filtering and partitioning for the source and target tables. To set
@@ -965,7 +965,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """Creates a new job definition.
 
         Deprecated parameters: AllocatedCapacity.
@@ -976,7 +976,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_ml_transform(
         self, **kwargs: Unpack[CreateMLTransformRequestTypeDef]
-    ) -> RegionResults[CreateMLTransformResponseTypeDef]:
+    ) -> TargetResults[CreateMLTransformResponseTypeDef]:
         """Creates an Glue machine learning transform. This operation creates the
         transform and all the necessary parameters to train it.
 
@@ -986,7 +986,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_partition(
         self, **kwargs: Unpack[CreatePartitionRequestTypeDef]
-    ) -> RegionResults[CreatePartitionResponseTypeDef]:
+    ) -> TargetResults[CreatePartitionResponseTypeDef]:
         """Creates a new partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreatePartition
@@ -995,7 +995,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_partition_index(
         self, **kwargs: Unpack[CreatePartitionIndexRequestTypeDef]
-    ) -> RegionResults[CreatePartitionIndexResponseTypeDef]:
+    ) -> TargetResults[CreatePartitionIndexResponseTypeDef]:
         """Creates a specified partition index in an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreatePartitionIndex
@@ -1004,7 +1004,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_registry(
         self, **kwargs: Unpack[CreateRegistryInputTypeDef]
-    ) -> RegionResults[CreateRegistryResponseTypeDef]:
+    ) -> TargetResults[CreateRegistryResponseTypeDef]:
         """Creates a new registry which may be used to hold a collection of schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateRegistry
@@ -1013,7 +1013,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_schema(
         self, **kwargs: Unpack[CreateSchemaInputTypeDef]
-    ) -> RegionResults[CreateSchemaResponseTypeDef]:
+    ) -> TargetResults[CreateSchemaResponseTypeDef]:
         """Creates a new schema set and registers the schema definition. Returns an
         error if the schema set already exists without actually registering the
         version.
@@ -1024,7 +1024,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_script(
         self, **kwargs: Unpack[CreateScriptRequestTypeDef]
-    ) -> RegionResults[CreateScriptResponseTypeDef]:
+    ) -> TargetResults[CreateScriptResponseTypeDef]:
         """Transforms a directed acyclic graph (DAG) into code.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateScript
@@ -1033,7 +1033,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_security_configuration(
         self, **kwargs: Unpack[CreateSecurityConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateSecurityConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityConfigurationResponseTypeDef]:
         """Creates a new security configuration. A security configuration is a set of
         security properties that can be used by Glue. You can use a security
         configuration to encrypt data at rest. For information about using
@@ -1046,7 +1046,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionResponseTypeDef]:
+    ) -> TargetResults[CreateSessionResponseTypeDef]:
         """Creates a new session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateSession
@@ -1055,7 +1055,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_table(
         self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> RegionResults[CreateTableResponseTypeDef]:
+    ) -> TargetResults[CreateTableResponseTypeDef]:
         """Creates a new table definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTable
@@ -1064,7 +1064,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_table_optimizer(
         self, **kwargs: Unpack[CreateTableOptimizerRequestTypeDef]
-    ) -> RegionResults[CreateTableOptimizerResponseTypeDef]:
+    ) -> TargetResults[CreateTableOptimizerResponseTypeDef]:
         """Creates a new table optimizer for a specific function.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTableOptimizer
@@ -1073,7 +1073,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_trigger(
         self, **kwargs: Unpack[CreateTriggerRequestTypeDef]
-    ) -> RegionResults[CreateTriggerResponseTypeDef]:
+    ) -> TargetResults[CreateTriggerResponseTypeDef]:
         """Creates a new trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateTrigger
@@ -1082,7 +1082,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_usage_profile(
         self, **kwargs: Unpack[CreateUsageProfileRequestTypeDef]
-    ) -> RegionResults[CreateUsageProfileResponseTypeDef]:
+    ) -> TargetResults[CreateUsageProfileResponseTypeDef]:
         """Creates an Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateUsageProfile
@@ -1091,7 +1091,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_user_defined_function(
         self, **kwargs: Unpack[CreateUserDefinedFunctionRequestTypeDef]
-    ) -> RegionResults[CreateUserDefinedFunctionResponseTypeDef]:
+    ) -> TargetResults[CreateUserDefinedFunctionResponseTypeDef]:
         """Creates a new function definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateUserDefinedFunction
@@ -1100,7 +1100,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
         """Creates a new workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateWorkflow
@@ -1109,7 +1109,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_blueprint(
         self, **kwargs: Unpack[DeleteBlueprintRequestTypeDef]
-    ) -> RegionResults[DeleteBlueprintResponseTypeDef]:
+    ) -> TargetResults[DeleteBlueprintResponseTypeDef]:
         """Deletes an existing blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteBlueprint
@@ -1118,7 +1118,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_catalog(
         self, **kwargs: Unpack[DeleteCatalogRequestTypeDef]
-    ) -> RegionResults[DeleteCatalogResponseTypeDef]:
+    ) -> TargetResults[DeleteCatalogResponseTypeDef]:
         """Removes the specified catalog from the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteCatalog
@@ -1127,7 +1127,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_classifier(
         self, **kwargs: Unpack[DeleteClassifierRequestTypeDef]
-    ) -> RegionResults[DeleteClassifierResponseTypeDef]:
+    ) -> TargetResults[DeleteClassifierResponseTypeDef]:
         """Removes a classifier from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteClassifier
@@ -1136,7 +1136,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_column_statistics_for_partition(
         self, **kwargs: Unpack[DeleteColumnStatisticsForPartitionRequestTypeDef]
-    ) -> RegionResults[DeleteColumnStatisticsForPartitionResponseTypeDef]:
+    ) -> TargetResults[DeleteColumnStatisticsForPartitionResponseTypeDef]:
         """Delete the partition column statistics of a column.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsForPartition
@@ -1145,7 +1145,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_column_statistics_for_table(
         self, **kwargs: Unpack[DeleteColumnStatisticsForTableRequestTypeDef]
-    ) -> RegionResults[DeleteColumnStatisticsForTableResponseTypeDef]:
+    ) -> TargetResults[DeleteColumnStatisticsForTableResponseTypeDef]:
         """Retrieves table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsForTable
@@ -1154,7 +1154,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_column_statistics_task_settings(
         self, **kwargs: Unpack[DeleteColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteColumnStatisticsTaskSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteColumnStatisticsTaskSettingsResponseTypeDef]:
         """Deletes settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteColumnStatisticsTaskSettings
@@ -1163,7 +1163,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Deletes a connection from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteConnection
@@ -1172,7 +1172,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_connection_type(
         self, **kwargs: Unpack[DeleteConnectionTypeRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionTypeResponseTypeDef]:
         """Deletes a custom connection type in Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteConnectionType
@@ -1181,7 +1181,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_crawler(
         self, **kwargs: Unpack[DeleteCrawlerRequestTypeDef]
-    ) -> RegionResults[DeleteCrawlerResponseTypeDef]:
+    ) -> TargetResults[DeleteCrawlerResponseTypeDef]:
         """Removes a specified crawler from the Glue Data Catalog, unless the crawler
         state is RUNNING.
 
@@ -1191,7 +1191,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_custom_entity_type(
         self, **kwargs: Unpack[DeleteCustomEntityTypeRequestTypeDef]
-    ) -> RegionResults[DeleteCustomEntityTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomEntityTypeResponseTypeDef]:
         """Deletes a custom pattern by specifying its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteCustomEntityType
@@ -1200,7 +1200,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_data_quality_ruleset(
         self, **kwargs: Unpack[DeleteDataQualityRulesetRequestTypeDef]
-    ) -> RegionResults[DeleteDataQualityRulesetResponseTypeDef]:
+    ) -> TargetResults[DeleteDataQualityRulesetResponseTypeDef]:
         """Deletes a data quality ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDataQualityRuleset
@@ -1209,7 +1209,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_database(
         self, **kwargs: Unpack[DeleteDatabaseRequestTypeDef]
-    ) -> RegionResults[DeleteDatabaseResponseTypeDef]:
+    ) -> TargetResults[DeleteDatabaseResponseTypeDef]:
         """Removes a specified database from a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDatabase
@@ -1218,7 +1218,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_dev_endpoint(
         self, **kwargs: Unpack[DeleteDevEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteDevEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteDevEndpointResponseTypeDef]:
         """Deletes a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDevEndpoint
@@ -1227,7 +1227,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_glue_identity_center_configuration(
         self,
-    ) -> RegionResults[DeleteGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteGlueIdentityCenterConfigurationResponseTypeDef]:
         """Deletes the existing Glue Identity Center configuration, removing the
         integration between Glue and Amazon Web Services IAM Identity Center.
 
@@ -1237,7 +1237,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
         """Deletes the specified Zero-ETL integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteIntegration
@@ -1246,7 +1246,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_integration_resource_property(
         self, **kwargs: Unpack[DeleteIntegrationResourcePropertyRequestTypeDef]
-    ) -> RegionResults[DeleteIntegrationResourcePropertyResponseTypeDef]:
+    ) -> TargetResults[DeleteIntegrationResourcePropertyResponseTypeDef]:
         """This API is used for deleting the ResourceProperty of the Glue connection
         (for the source) or Glue database ARN (for the target).
 
@@ -1256,7 +1256,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_integration_table_properties(
         self, **kwargs: Unpack[DeleteIntegrationTablePropertiesRequestTypeDef]
-    ) -> RegionResults[DeleteIntegrationTablePropertiesResponseTypeDef]:
+    ) -> TargetResults[DeleteIntegrationTablePropertiesResponseTypeDef]:
         """Deletes the table properties that have been created for the tables that
         need to be replicated.
 
@@ -1266,7 +1266,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[DeleteJobResponseTypeDef]:
+    ) -> TargetResults[DeleteJobResponseTypeDef]:
         """Deletes a specified job definition. If the job definition is not found, no
         exception is thrown.
 
@@ -1276,7 +1276,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_ml_transform(
         self, **kwargs: Unpack[DeleteMLTransformRequestTypeDef]
-    ) -> RegionResults[DeleteMLTransformResponseTypeDef]:
+    ) -> TargetResults[DeleteMLTransformResponseTypeDef]:
         """Deletes an Glue machine learning transform. Machine learning transforms
         are a special type of transform that use machine learning to learn the
         details of the transformation to be performed by learning from examples
@@ -1291,7 +1291,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_partition(
         self, **kwargs: Unpack[DeletePartitionRequestTypeDef]
-    ) -> RegionResults[DeletePartitionResponseTypeDef]:
+    ) -> TargetResults[DeletePartitionResponseTypeDef]:
         """Deletes a specified partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeletePartition
@@ -1300,7 +1300,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_partition_index(
         self, **kwargs: Unpack[DeletePartitionIndexRequestTypeDef]
-    ) -> RegionResults[DeletePartitionIndexResponseTypeDef]:
+    ) -> TargetResults[DeletePartitionIndexResponseTypeDef]:
         """Deletes a specified partition index from an existing table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeletePartitionIndex
@@ -1309,7 +1309,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_registry(
         self, **kwargs: Unpack[DeleteRegistryInputTypeDef]
-    ) -> RegionResults[DeleteRegistryResponseTypeDef]:
+    ) -> TargetResults[DeleteRegistryResponseTypeDef]:
         """Delete the entire registry including schema and all of its versions. To
         get the status of the delete operation, you can call the GetRegistry API
         after the asynchronous call. Deleting a registry will deactivate all
@@ -1322,7 +1322,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteResourcePolicy
@@ -1331,7 +1331,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_schema(
         self, **kwargs: Unpack[DeleteSchemaInputTypeDef]
-    ) -> RegionResults[DeleteSchemaResponseTypeDef]:
+    ) -> TargetResults[DeleteSchemaResponseTypeDef]:
         """Deletes the entire schema set, including the schema set and all of its
         versions. To get the status of the delete operation, you can call
         GetSchema API after the asynchronous call. Deleting a registry will
@@ -1344,7 +1344,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_schema_versions(
         self, **kwargs: Unpack[DeleteSchemaVersionsInputTypeDef]
-    ) -> RegionResults[DeleteSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[DeleteSchemaVersionsResponseTypeDef]:
         """Remove versions from the specified schema. A version number or range may
         be supplied. If the compatibility mode forbids deleting of a version that
         is necessary, such as BACKWARDS_FULL, an error is returned. Calling the
@@ -1357,7 +1357,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_security_configuration(
         self, **kwargs: Unpack[DeleteSecurityConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteSecurityConfigurationResponseTypeDef]:
         """Deletes a specified security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteSecurityConfiguration
@@ -1366,7 +1366,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_session(
         self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> RegionResults[DeleteSessionResponseTypeDef]:
+    ) -> TargetResults[DeleteSessionResponseTypeDef]:
         """Deletes the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteSession
@@ -1375,7 +1375,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_table(
         self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> RegionResults[DeleteTableResponseTypeDef]:
+    ) -> TargetResults[DeleteTableResponseTypeDef]:
         """Removes a table definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteTable
@@ -1384,7 +1384,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_table_optimizer(
         self, **kwargs: Unpack[DeleteTableOptimizerRequestTypeDef]
-    ) -> RegionResults[DeleteTableOptimizerResponseTypeDef]:
+    ) -> TargetResults[DeleteTableOptimizerResponseTypeDef]:
         """Deletes an optimizer and all associated metadata for a table. The
         optimization will no longer be performed on the table.
 
@@ -1394,7 +1394,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_table_version(
         self, **kwargs: Unpack[DeleteTableVersionRequestTypeDef]
-    ) -> RegionResults[DeleteTableVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteTableVersionResponseTypeDef]:
         """Deletes a specified version of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteTableVersion
@@ -1403,7 +1403,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_trigger(
         self, **kwargs: Unpack[DeleteTriggerRequestTypeDef]
-    ) -> RegionResults[DeleteTriggerResponseTypeDef]:
+    ) -> TargetResults[DeleteTriggerResponseTypeDef]:
         """Deletes a specified trigger. If the trigger is not found, no exception is
         thrown.
 
@@ -1413,7 +1413,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_usage_profile(
         self, **kwargs: Unpack[DeleteUsageProfileRequestTypeDef]
-    ) -> RegionResults[DeleteUsageProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteUsageProfileResponseTypeDef]:
         """Deletes the Glue specified usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteUsageProfile
@@ -1422,7 +1422,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_user_defined_function(
         self, **kwargs: Unpack[DeleteUserDefinedFunctionRequestTypeDef]
-    ) -> RegionResults[DeleteUserDefinedFunctionResponseTypeDef]:
+    ) -> TargetResults[DeleteUserDefinedFunctionResponseTypeDef]:
         """Deletes an existing function definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteUserDefinedFunction
@@ -1431,7 +1431,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
         """Deletes a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteWorkflow
@@ -1440,7 +1440,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def describe_connection_type(
         self, **kwargs: Unpack[DescribeConnectionTypeRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionTypeResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionTypeResponseTypeDef]:
         """The DescribeConnectionType API provides full details of the supported
         options for a given connection type in Glue. The response includes
         authentication configuration details that show supported authentication
@@ -1453,7 +1453,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def describe_entity(
         self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> RegionResults[DescribeEntityResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityResponseTypeDef]:
         """Provides details regarding the entity used with the connection type, with
         a description of the data model for each field in the selected entity.
 
@@ -1463,7 +1463,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def describe_inbound_integrations(
         self, **kwargs: Unpack[DescribeInboundIntegrationsRequestTypeDef]
-    ) -> RegionResults[DescribeInboundIntegrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeInboundIntegrationsResponseTypeDef]:
         """Returns a list of inbound integrations for the specified integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeInboundIntegrations
@@ -1472,7 +1472,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def describe_integrations(
         self, **kwargs: Unpack[DescribeIntegrationsRequestTypeDef]
-    ) -> RegionResults[DescribeIntegrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
         """The API is used to retrieve a list of integrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DescribeIntegrations
@@ -1481,7 +1481,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_blueprint(
         self, **kwargs: Unpack[GetBlueprintRequestTypeDef]
-    ) -> RegionResults[GetBlueprintResponseTypeDef]:
+    ) -> TargetResults[GetBlueprintResponseTypeDef]:
         """Retrieves the details of a blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprint
@@ -1490,7 +1490,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_blueprint_run(
         self, **kwargs: Unpack[GetBlueprintRunRequestTypeDef]
-    ) -> RegionResults[GetBlueprintRunResponseTypeDef]:
+    ) -> TargetResults[GetBlueprintRunResponseTypeDef]:
         """Retrieves the details of a blueprint run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprintRun
@@ -1499,7 +1499,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_blueprint_runs(
         self, **kwargs: Unpack[GetBlueprintRunsRequestTypeDef]
-    ) -> RegionResults[GetBlueprintRunsResponseTypeDef]:
+    ) -> TargetResults[GetBlueprintRunsResponseTypeDef]:
         """Retrieves the details of blueprint runs for a specified blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetBlueprintRuns
@@ -1508,7 +1508,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_catalog(
         self, **kwargs: Unpack[GetCatalogRequestTypeDef]
-    ) -> RegionResults[GetCatalogResponseTypeDef]:
+    ) -> TargetResults[GetCatalogResponseTypeDef]:
         """The name of the Catalog to retrieve. This should be all lowercase.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCatalog
@@ -1517,7 +1517,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_catalog_import_status(
         self, **kwargs: Unpack[GetCatalogImportStatusRequestTypeDef]
-    ) -> RegionResults[GetCatalogImportStatusResponseTypeDef]:
+    ) -> TargetResults[GetCatalogImportStatusResponseTypeDef]:
         """Retrieves the status of a migration operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCatalogImportStatus
@@ -1526,7 +1526,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_catalogs(
         self, **kwargs: Unpack[GetCatalogsRequestTypeDef]
-    ) -> RegionResults[GetCatalogsResponseTypeDef]:
+    ) -> TargetResults[GetCatalogsResponseTypeDef]:
         """Retrieves all catalogs defined in a catalog in the Glue Data Catalog. For
         a Redshift-federated catalog use case, this operation returns the list of
         catalogs mapped to Redshift databases in the Redshift namespace catalog.
@@ -1537,7 +1537,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_classifier(
         self, **kwargs: Unpack[GetClassifierRequestTypeDef]
-    ) -> RegionResults[GetClassifierResponseTypeDef]:
+    ) -> TargetResults[GetClassifierResponseTypeDef]:
         """Retrieve a classifier by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifier
@@ -1546,7 +1546,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_classifiers(
         self, **kwargs: Unpack[GetClassifiersRequestTypeDef]
-    ) -> RegionResults[GetClassifiersResponseTypeDef]:
+    ) -> TargetResults[GetClassifiersResponseTypeDef]:
         """Lists all classifier objects in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetClassifiers
@@ -1555,7 +1555,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_column_statistics_for_partition(
         self, **kwargs: Unpack[GetColumnStatisticsForPartitionRequestTypeDef]
-    ) -> RegionResults[GetColumnStatisticsForPartitionResponseTypeDef]:
+    ) -> TargetResults[GetColumnStatisticsForPartitionResponseTypeDef]:
         """Retrieves partition statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsForPartition
@@ -1564,7 +1564,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_column_statistics_for_table(
         self, **kwargs: Unpack[GetColumnStatisticsForTableRequestTypeDef]
-    ) -> RegionResults[GetColumnStatisticsForTableResponseTypeDef]:
+    ) -> TargetResults[GetColumnStatisticsForTableResponseTypeDef]:
         """Retrieves table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsForTable
@@ -1573,7 +1573,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_column_statistics_task_run(
         self, **kwargs: Unpack[GetColumnStatisticsTaskRunRequestTypeDef]
-    ) -> RegionResults[GetColumnStatisticsTaskRunResponseTypeDef]:
+    ) -> TargetResults[GetColumnStatisticsTaskRunResponseTypeDef]:
         """Get the associated metadata/information for a task run, given a task run
         ID.
 
@@ -1583,7 +1583,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_column_statistics_task_runs(
         self, **kwargs: Unpack[GetColumnStatisticsTaskRunsRequestTypeDef]
-    ) -> RegionResults[GetColumnStatisticsTaskRunsResponseTypeDef]:
+    ) -> TargetResults[GetColumnStatisticsTaskRunsResponseTypeDef]:
         """Retrieves information about all runs associated with the specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsTaskRuns
@@ -1592,7 +1592,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_column_statistics_task_settings(
         self, **kwargs: Unpack[GetColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> RegionResults[GetColumnStatisticsTaskSettingsResponseTypeDef]:
+    ) -> TargetResults[GetColumnStatisticsTaskSettingsResponseTypeDef]:
         """Gets settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetColumnStatisticsTaskSettings
@@ -1601,7 +1601,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> RegionResults[GetConnectionResponseTypeDef]:
+    ) -> TargetResults[GetConnectionResponseTypeDef]:
         """Retrieves a connection definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnection
@@ -1610,7 +1610,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_connections(
         self, **kwargs: Unpack[GetConnectionsRequestTypeDef]
-    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+    ) -> TargetResults[GetConnectionsResponseTypeDef]:
         """Retrieves a list of connection definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetConnections
@@ -1619,7 +1619,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_crawler(
         self, **kwargs: Unpack[GetCrawlerRequestTypeDef]
-    ) -> RegionResults[GetCrawlerResponseTypeDef]:
+    ) -> TargetResults[GetCrawlerResponseTypeDef]:
         """Retrieves metadata for a specified crawler.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawler
@@ -1628,7 +1628,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_crawler_metrics(
         self, **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef]
-    ) -> RegionResults[GetCrawlerMetricsResponseTypeDef]:
+    ) -> TargetResults[GetCrawlerMetricsResponseTypeDef]:
         """Retrieves metrics about specified crawlers.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlerMetrics
@@ -1637,7 +1637,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_crawlers(
         self, **kwargs: Unpack[GetCrawlersRequestTypeDef]
-    ) -> RegionResults[GetCrawlersResponseTypeDef]:
+    ) -> TargetResults[GetCrawlersResponseTypeDef]:
         """Retrieves metadata for all crawlers defined in the customer account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCrawlers
@@ -1646,7 +1646,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_custom_entity_type(
         self, **kwargs: Unpack[GetCustomEntityTypeRequestTypeDef]
-    ) -> RegionResults[GetCustomEntityTypeResponseTypeDef]:
+    ) -> TargetResults[GetCustomEntityTypeResponseTypeDef]:
         """Retrieves the details of a custom pattern by specifying its name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetCustomEntityType
@@ -1655,7 +1655,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_catalog_encryption_settings(
         self, **kwargs: Unpack[GetDataCatalogEncryptionSettingsRequestTypeDef]
-    ) -> RegionResults[GetDataCatalogEncryptionSettingsResponseTypeDef]:
+    ) -> TargetResults[GetDataCatalogEncryptionSettingsResponseTypeDef]:
         """Retrieves the security configuration for a specified catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataCatalogEncryptionSettings
@@ -1664,7 +1664,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_model(
         self, **kwargs: Unpack[GetDataQualityModelRequestTypeDef]
-    ) -> RegionResults[GetDataQualityModelResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityModelResponseTypeDef]:
         """Retrieve the training status of the model along with more information
         (CompletedOn, StartedOn, FailureReason).
 
@@ -1674,7 +1674,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_model_result(
         self, **kwargs: Unpack[GetDataQualityModelResultRequestTypeDef]
-    ) -> RegionResults[GetDataQualityModelResultResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityModelResultResponseTypeDef]:
         """Retrieve a statistic's predictions for a given Profile ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityModelResult
@@ -1683,7 +1683,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_result(
         self, **kwargs: Unpack[GetDataQualityResultRequestTypeDef]
-    ) -> RegionResults[GetDataQualityResultResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityResultResponseTypeDef]:
         """Retrieves the result of a data quality rule evaluation.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityResult
@@ -1692,7 +1692,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_rule_recommendation_run(
         self, **kwargs: Unpack[GetDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> RegionResults[GetDataQualityRuleRecommendationRunResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityRuleRecommendationRunResponseTypeDef]:
         """Gets the specified recommendation run that was used to generate rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityRuleRecommendationRun
@@ -1701,7 +1701,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_ruleset(
         self, **kwargs: Unpack[GetDataQualityRulesetRequestTypeDef]
-    ) -> RegionResults[GetDataQualityRulesetResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityRulesetResponseTypeDef]:
         """Returns an existing ruleset by identifier or name.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityRuleset
@@ -1710,7 +1710,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_data_quality_ruleset_evaluation_run(
         self, **kwargs: Unpack[GetDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> RegionResults[GetDataQualityRulesetEvaluationRunResponseTypeDef]:
+    ) -> TargetResults[GetDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Retrieves a specific run where a ruleset is evaluated against a data
         source.
 
@@ -1720,7 +1720,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_database(
         self, **kwargs: Unpack[GetDatabaseRequestTypeDef]
-    ) -> RegionResults[GetDatabaseResponseTypeDef]:
+    ) -> TargetResults[GetDatabaseResponseTypeDef]:
         """Retrieves the definition of a specified database.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabase
@@ -1729,7 +1729,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_databases(
         self, **kwargs: Unpack[GetDatabasesRequestTypeDef]
-    ) -> RegionResults[GetDatabasesResponseTypeDef]:
+    ) -> TargetResults[GetDatabasesResponseTypeDef]:
         """Retrieves all databases defined in a given Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDatabases
@@ -1738,7 +1738,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_dataflow_graph(
         self, **kwargs: Unpack[GetDataflowGraphRequestTypeDef]
-    ) -> RegionResults[GetDataflowGraphResponseTypeDef]:
+    ) -> TargetResults[GetDataflowGraphResponseTypeDef]:
         """Transforms a Python script into a directed acyclic graph (DAG).
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataflowGraph
@@ -1747,7 +1747,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_dev_endpoint(
         self, **kwargs: Unpack[GetDevEndpointRequestTypeDef]
-    ) -> RegionResults[GetDevEndpointResponseTypeDef]:
+    ) -> TargetResults[GetDevEndpointResponseTypeDef]:
         """Retrieves information about a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDevEndpoint
@@ -1756,7 +1756,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_dev_endpoints(
         self, **kwargs: Unpack[GetDevEndpointsRequestTypeDef]
-    ) -> RegionResults[GetDevEndpointsResponseTypeDef]:
+    ) -> TargetResults[GetDevEndpointsResponseTypeDef]:
         """Retrieves all the development endpoints in this Amazon Web Services
         account.
 
@@ -1766,7 +1766,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_entity_records(
         self, **kwargs: Unpack[GetEntityRecordsRequestTypeDef]
-    ) -> RegionResults[GetEntityRecordsResponseTypeDef]:
+    ) -> TargetResults[GetEntityRecordsResponseTypeDef]:
         """This API is used to query preview data from a given connection type or
         from a native Amazon S3 based Glue Data Catalog.
 
@@ -1776,7 +1776,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_glue_identity_center_configuration(
         self,
-    ) -> RegionResults[GetGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetGlueIdentityCenterConfigurationResponseTypeDef]:
         """Retrieves the current Glue Identity Center configuration details,
         including the associated Identity Center instance and application
         information.
@@ -1787,7 +1787,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_integration_resource_property(
         self, **kwargs: Unpack[GetIntegrationResourcePropertyRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResourcePropertyResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResourcePropertyResponseTypeDef]:
         """This API is used for fetching the ResourceProperty of the Glue connection
         (for the source) or Glue database ARN (for the target)
 
@@ -1797,7 +1797,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_integration_table_properties(
         self, **kwargs: Unpack[GetIntegrationTablePropertiesRequestTypeDef]
-    ) -> RegionResults[GetIntegrationTablePropertiesResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to retrieve optional override properties for the tables
         that need to be replicated. These properties can include properties for
         filtering and partition for source and target tables.
@@ -1808,7 +1808,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """Retrieves an existing job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJob
@@ -1817,7 +1817,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_job_bookmark(
         self, **kwargs: Unpack[GetJobBookmarkRequestTypeDef]
-    ) -> RegionResults[GetJobBookmarkResponseTypeDef]:
+    ) -> TargetResults[GetJobBookmarkResponseTypeDef]:
         """Returns information on a job bookmark entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobBookmark
@@ -1826,7 +1826,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_job_run(
         self, **kwargs: Unpack[GetJobRunRequestTypeDef]
-    ) -> RegionResults[GetJobRunResponseTypeDef]:
+    ) -> TargetResults[GetJobRunResponseTypeDef]:
         """Retrieves the metadata for a given job run. Job run history is accessible
         for 365 days for your workflow and job run.
 
@@ -1836,7 +1836,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_job_runs(
         self, **kwargs: Unpack[GetJobRunsRequestTypeDef]
-    ) -> RegionResults[GetJobRunsResponseTypeDef]:
+    ) -> TargetResults[GetJobRunsResponseTypeDef]:
         """Retrieves metadata for all runs of a given job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobRuns
@@ -1845,7 +1845,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_jobs(
         self, **kwargs: Unpack[GetJobsRequestTypeDef]
-    ) -> RegionResults[GetJobsResponseTypeDef]:
+    ) -> TargetResults[GetJobsResponseTypeDef]:
         """Retrieves all current job definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobs
@@ -1854,7 +1854,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_mapping(
         self, **kwargs: Unpack[GetMappingRequestTypeDef]
-    ) -> RegionResults[GetMappingResponseTypeDef]:
+    ) -> TargetResults[GetMappingResponseTypeDef]:
         """Creates mappings.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetMapping
@@ -1863,7 +1863,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_materialized_view_refresh_task_run(
         self, **kwargs: Unpack[GetMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> RegionResults[GetMaterializedViewRefreshTaskRunResponseTypeDef]:
+    ) -> TargetResults[GetMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Get the associated metadata/information for a task run, given a task run
         ID.
 
@@ -1873,7 +1873,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_ml_task_run(
         self, **kwargs: Unpack[GetMLTaskRunRequestTypeDef]
-    ) -> RegionResults[GetMLTaskRunResponseTypeDef]:
+    ) -> TargetResults[GetMLTaskRunResponseTypeDef]:
         """Gets details for a specific task run on a machine learning transform.
         Machine learning task runs are asynchronous tasks that Glue runs on your
         behalf as part of various machine learning workflows. You can check the
@@ -1886,7 +1886,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_ml_task_runs(
         self, **kwargs: Unpack[GetMLTaskRunsRequestTypeDef]
-    ) -> RegionResults[GetMLTaskRunsResponseTypeDef]:
+    ) -> TargetResults[GetMLTaskRunsResponseTypeDef]:
         """Gets a list of runs for a machine learning transform. Machine learning
         task runs are asynchronous tasks that Glue runs on your behalf as part of
         various machine learning workflows. You can get a sortable, filterable
@@ -1900,7 +1900,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_ml_transform(
         self, **kwargs: Unpack[GetMLTransformRequestTypeDef]
-    ) -> RegionResults[GetMLTransformResponseTypeDef]:
+    ) -> TargetResults[GetMLTransformResponseTypeDef]:
         """Gets an Glue machine learning transform artifact and all its corresponding
         metadata. Machine learning transforms are a special type of transform that
         use machine learning to learn the details of the transformation to be
@@ -1914,7 +1914,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_ml_transforms(
         self, **kwargs: Unpack[GetMLTransformsRequestTypeDef]
-    ) -> RegionResults[GetMLTransformsResponseTypeDef]:
+    ) -> TargetResults[GetMLTransformsResponseTypeDef]:
         """Gets a sortable, filterable list of existing Glue machine learning
         transforms. Machine learning transforms are a special type of transform
         that use machine learning to learn the details of the transformation to be
@@ -1928,7 +1928,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_partition(
         self, **kwargs: Unpack[GetPartitionRequestTypeDef]
-    ) -> RegionResults[GetPartitionResponseTypeDef]:
+    ) -> TargetResults[GetPartitionResponseTypeDef]:
         """Retrieves information about a specified partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartition
@@ -1937,7 +1937,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_partition_indexes(
         self, **kwargs: Unpack[GetPartitionIndexesRequestTypeDef]
-    ) -> RegionResults[GetPartitionIndexesResponseTypeDef]:
+    ) -> TargetResults[GetPartitionIndexesResponseTypeDef]:
         """Retrieves the partition indexes associated with a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitionIndexes
@@ -1946,7 +1946,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_partitions(
         self, **kwargs: Unpack[GetPartitionsRequestTypeDef]
-    ) -> RegionResults[GetPartitionsResponseTypeDef]:
+    ) -> TargetResults[GetPartitionsResponseTypeDef]:
         """Retrieves information about the partitions in a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPartitions
@@ -1955,7 +1955,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_plan(
         self, **kwargs: Unpack[GetPlanRequestTypeDef]
-    ) -> RegionResults[GetPlanResponseTypeDef]:
+    ) -> TargetResults[GetPlanResponseTypeDef]:
         """Gets code to perform a specified mapping.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetPlan
@@ -1964,7 +1964,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_registry(
         self, **kwargs: Unpack[GetRegistryInputTypeDef]
-    ) -> RegionResults[GetRegistryResponseTypeDef]:
+    ) -> TargetResults[GetRegistryResponseTypeDef]:
         """Describes the specified registry in detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetRegistry
@@ -1973,7 +1973,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_resource_policies(
         self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Retrieves the resource policies set on individual resources by Resource
         Access Manager during cross-account permission grants. Also retrieves the
         Data Catalog resource policy.
@@ -1984,7 +1984,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves a specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetResourcePolicy
@@ -1993,7 +1993,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_schema(
         self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> RegionResults[GetSchemaResponseTypeDef]:
+    ) -> TargetResults[GetSchemaResponseTypeDef]:
         """Describes the specified schema in detail.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSchema
@@ -2002,7 +2002,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_schema_by_definition(
         self, **kwargs: Unpack[GetSchemaByDefinitionInputTypeDef]
-    ) -> RegionResults[GetSchemaByDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetSchemaByDefinitionResponseTypeDef]:
         """Retrieves a schema by the SchemaDefinition. The schema definition is sent
         to the Schema Registry, canonicalized, and hashed. If the hash is matched
         within the scope of the SchemaName or ARN (or the default registry, if
@@ -2016,7 +2016,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_schema_version(
         self, **kwargs: Unpack[GetSchemaVersionInputTypeDef]
-    ) -> RegionResults[GetSchemaVersionResponseTypeDef]:
+    ) -> TargetResults[GetSchemaVersionResponseTypeDef]:
         """Get the specified schema by its unique ID assigned when a version of the
         schema is created or registered. Schema versions in Deleted status will
         not be included in the results.
@@ -2027,7 +2027,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_schema_versions_diff(
         self, **kwargs: Unpack[GetSchemaVersionsDiffInputTypeDef]
-    ) -> RegionResults[GetSchemaVersionsDiffResponseTypeDef]:
+    ) -> TargetResults[GetSchemaVersionsDiffResponseTypeDef]:
         """Fetches the schema version difference in the specified difference type
         between two stored schema versions in the Schema Registry.
 
@@ -2037,7 +2037,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_security_configuration(
         self, **kwargs: Unpack[GetSecurityConfigurationRequestTypeDef]
-    ) -> RegionResults[GetSecurityConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetSecurityConfigurationResponseTypeDef]:
         """Retrieves a specified security configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfiguration
@@ -2046,7 +2046,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_security_configurations(
         self, **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef]
-    ) -> RegionResults[GetSecurityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[GetSecurityConfigurationsResponseTypeDef]:
         """Retrieves a list of all security configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSecurityConfigurations
@@ -2055,7 +2055,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Retrieves the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSession
@@ -2064,7 +2064,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_statement(
         self, **kwargs: Unpack[GetStatementRequestTypeDef]
-    ) -> RegionResults[GetStatementResponseTypeDef]:
+    ) -> TargetResults[GetStatementResponseTypeDef]:
         """Retrieves the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetStatement
@@ -2073,7 +2073,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_table(
         self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> RegionResults[GetTableResponseTypeDef]:
+    ) -> TargetResults[GetTableResponseTypeDef]:
         """Retrieves the Table definition in a Data Catalog for a specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTable
@@ -2082,7 +2082,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_table_optimizer(
         self, **kwargs: Unpack[GetTableOptimizerRequestTypeDef]
-    ) -> RegionResults[GetTableOptimizerResponseTypeDef]:
+    ) -> TargetResults[GetTableOptimizerResponseTypeDef]:
         """Returns the configuration of all optimizers associated with a specified
         table.
 
@@ -2092,7 +2092,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_table_version(
         self, **kwargs: Unpack[GetTableVersionRequestTypeDef]
-    ) -> RegionResults[GetTableVersionResponseTypeDef]:
+    ) -> TargetResults[GetTableVersionResponseTypeDef]:
         """Retrieves a specified version of a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTableVersion
@@ -2101,7 +2101,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_table_versions(
         self, **kwargs: Unpack[GetTableVersionsRequestTypeDef]
-    ) -> RegionResults[GetTableVersionsResponseTypeDef]:
+    ) -> TargetResults[GetTableVersionsResponseTypeDef]:
         """Retrieves a list of strings that identify available versions of a
         specified table.
 
@@ -2111,7 +2111,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_tables(
         self, **kwargs: Unpack[GetTablesRequestTypeDef]
-    ) -> RegionResults[GetTablesResponseTypeDef]:
+    ) -> TargetResults[GetTablesResponseTypeDef]:
         """Retrieves the definitions of some or all of the tables in a given
         Database.
 
@@ -2121,7 +2121,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_tags(
         self, **kwargs: Unpack[GetTagsRequestTypeDef]
-    ) -> RegionResults[GetTagsResponseTypeDef]:
+    ) -> TargetResults[GetTagsResponseTypeDef]:
         """Retrieves a list of tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTags
@@ -2130,7 +2130,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_trigger(
         self, **kwargs: Unpack[GetTriggerRequestTypeDef]
-    ) -> RegionResults[GetTriggerResponseTypeDef]:
+    ) -> TargetResults[GetTriggerResponseTypeDef]:
         """Retrieves the definition of a trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTrigger
@@ -2139,7 +2139,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_triggers(
         self, **kwargs: Unpack[GetTriggersRequestTypeDef]
-    ) -> RegionResults[GetTriggersResponseTypeDef]:
+    ) -> TargetResults[GetTriggersResponseTypeDef]:
         """Gets all the triggers associated with a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetTriggers
@@ -2148,7 +2148,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_unfiltered_partition_metadata(
         self, **kwargs: Unpack[GetUnfilteredPartitionMetadataRequestTypeDef]
-    ) -> RegionResults[GetUnfilteredPartitionMetadataResponseTypeDef]:
+    ) -> TargetResults[GetUnfilteredPartitionMetadataResponseTypeDef]:
         """Retrieves partition metadata from the Data Catalog that contains
         unfiltered metadata.
 
@@ -2158,7 +2158,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_unfiltered_partitions_metadata(
         self, **kwargs: Unpack[GetUnfilteredPartitionsMetadataRequestTypeDef]
-    ) -> RegionResults[GetUnfilteredPartitionsMetadataResponseTypeDef]:
+    ) -> TargetResults[GetUnfilteredPartitionsMetadataResponseTypeDef]:
         """Retrieves partition metadata from the Data Catalog that contains
         unfiltered metadata.
 
@@ -2168,7 +2168,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_unfiltered_table_metadata(
         self, **kwargs: Unpack[GetUnfilteredTableMetadataRequestTypeDef]
-    ) -> RegionResults[GetUnfilteredTableMetadataResponseTypeDef]:
+    ) -> TargetResults[GetUnfilteredTableMetadataResponseTypeDef]:
         """Allows a third-party analytical engine to retrieve unfiltered table
         metadata from the Data Catalog.
 
@@ -2178,7 +2178,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_usage_profile(
         self, **kwargs: Unpack[GetUsageProfileRequestTypeDef]
-    ) -> RegionResults[GetUsageProfileResponseTypeDef]:
+    ) -> TargetResults[GetUsageProfileResponseTypeDef]:
         """Retrieves information about the specified Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUsageProfile
@@ -2187,7 +2187,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_user_defined_function(
         self, **kwargs: Unpack[GetUserDefinedFunctionRequestTypeDef]
-    ) -> RegionResults[GetUserDefinedFunctionResponseTypeDef]:
+    ) -> TargetResults[GetUserDefinedFunctionResponseTypeDef]:
         """Retrieves a specified function definition from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunction
@@ -2196,7 +2196,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_user_defined_functions(
         self, **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef]
-    ) -> RegionResults[GetUserDefinedFunctionsResponseTypeDef]:
+    ) -> TargetResults[GetUserDefinedFunctionsResponseTypeDef]:
         """Retrieves multiple function definitions from the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetUserDefinedFunctions
@@ -2205,7 +2205,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Retrieves resource metadata for a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflow
@@ -2214,7 +2214,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_workflow_run(
         self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
         """Retrieves the metadata for a given workflow run. Job run history is
         accessible for 90 days for your workflow and job run.
 
@@ -2224,7 +2224,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_workflow_run_properties(
         self, **kwargs: Unpack[GetWorkflowRunPropertiesRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunPropertiesResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunPropertiesResponseTypeDef]:
         """Retrieves the workflow run properties which were set during the run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRunProperties
@@ -2233,7 +2233,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def get_workflow_runs(
         self, **kwargs: Unpack[GetWorkflowRunsRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunsResponseTypeDef]:
         """Retrieves metadata for all runs of a given workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetWorkflowRuns
@@ -2242,7 +2242,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def import_catalog_to_glue(
         self, **kwargs: Unpack[ImportCatalogToGlueRequestTypeDef]
-    ) -> RegionResults[ImportCatalogToGlueResponseTypeDef]:
+    ) -> TargetResults[ImportCatalogToGlueResponseTypeDef]:
         """Imports an existing Amazon Athena Data Catalog to Glue.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ImportCatalogToGlue
@@ -2251,7 +2251,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_blueprints(
         self, **kwargs: Unpack[ListBlueprintsRequestTypeDef]
-    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
         """Lists all the blueprint names in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListBlueprints
@@ -2260,7 +2260,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_column_statistics_task_runs(
         self, **kwargs: Unpack[ListColumnStatisticsTaskRunsRequestTypeDef]
-    ) -> RegionResults[ListColumnStatisticsTaskRunsResponseTypeDef]:
+    ) -> TargetResults[ListColumnStatisticsTaskRunsResponseTypeDef]:
         """List all task runs for a particular account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListColumnStatisticsTaskRuns
@@ -2269,7 +2269,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_connection_types(
         self, **kwargs: Unpack[ListConnectionTypesRequestTypeDef]
-    ) -> RegionResults[ListConnectionTypesResponseTypeDef]:
+    ) -> TargetResults[ListConnectionTypesResponseTypeDef]:
         """The ListConnectionTypes API provides a discovery mechanism to learn
         available connection types in Glue. The response contains a list of
         connection types with high-level details of what is supported for each
@@ -2284,7 +2284,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_crawlers(
         self, **kwargs: Unpack[ListCrawlersRequestTypeDef]
-    ) -> RegionResults[ListCrawlersResponseTypeDef]:
+    ) -> TargetResults[ListCrawlersResponseTypeDef]:
         """Retrieves the names of all crawler resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2295,7 +2295,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_crawls(
         self, **kwargs: Unpack[ListCrawlsRequestTypeDef]
-    ) -> RegionResults[ListCrawlsResponseTypeDef]:
+    ) -> TargetResults[ListCrawlsResponseTypeDef]:
         """Returns all the crawls of a specified crawler. Returns only the crawls
         that have occurred since the launch date of the crawler history feature,
         and only retains up to 12 months of crawls. Older crawls will not be
@@ -2307,7 +2307,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_custom_entity_types(
         self, **kwargs: Unpack[ListCustomEntityTypesRequestTypeDef]
-    ) -> RegionResults[ListCustomEntityTypesResponseTypeDef]:
+    ) -> TargetResults[ListCustomEntityTypesResponseTypeDef]:
         """Lists all the custom patterns that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListCustomEntityTypes
@@ -2316,7 +2316,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_results(
         self, **kwargs: Unpack[ListDataQualityResultsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityResultsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityResultsResponseTypeDef]:
         """Returns all data quality execution results for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResults
@@ -2325,7 +2325,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_rule_recommendation_runs(
         self, **kwargs: Unpack[ListDataQualityRuleRecommendationRunsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityRuleRecommendationRunsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityRuleRecommendationRunsResponseTypeDef]:
         """Lists the recommendation runs meeting the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityRuleRecommendationRuns
@@ -2334,7 +2334,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_ruleset_evaluation_runs(
         self, **kwargs: Unpack[ListDataQualityRulesetEvaluationRunsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityRulesetEvaluationRunsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityRulesetEvaluationRunsResponseTypeDef]:
         """Lists all the runs meeting the filter criteria, where a ruleset is
         evaluated against a data source.
 
@@ -2344,7 +2344,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_rulesets(
         self, **kwargs: Unpack[ListDataQualityRulesetsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityRulesetsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityRulesetsResponseTypeDef]:
         """Returns a paginated list of rulesets for the specified list of Glue
         tables.
 
@@ -2354,7 +2354,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_statistic_annotations(
         self, **kwargs: Unpack[ListDataQualityStatisticAnnotationsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityStatisticAnnotationsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityStatisticAnnotationsResponseTypeDef]:
         """Retrieve annotations for a data quality statistic.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityStatisticAnnotations
@@ -2363,7 +2363,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_data_quality_statistics(
         self, **kwargs: Unpack[ListDataQualityStatisticsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityStatisticsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityStatisticsResponseTypeDef]:
         """Retrieves a list of data quality statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityStatistics
@@ -2372,7 +2372,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_dev_endpoints(
         self, **kwargs: Unpack[ListDevEndpointsRequestTypeDef]
-    ) -> RegionResults[ListDevEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListDevEndpointsResponseTypeDef]:
         """Retrieves the names of all DevEndpoint resources in this Amazon Web
         Services account, or the resources with the specified tag. This operation
         allows you to see which resources are available in your account, and their
@@ -2384,7 +2384,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_entities(
         self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesResponseTypeDef]:
         """Returns the available entities supported by the connection type.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListEntities
@@ -2393,7 +2393,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_integration_resource_properties(
         self, **kwargs: Unpack[ListIntegrationResourcePropertiesRequestTypeDef]
-    ) -> RegionResults[ListIntegrationResourcePropertiesResponseTypeDef]:
+    ) -> TargetResults[ListIntegrationResourcePropertiesResponseTypeDef]:
         """List integration resource properties for a single customer. It supports
         the filters, maxRecords and markers.
 
@@ -2403,7 +2403,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Retrieves the names of all job resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2414,7 +2414,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_materialized_view_refresh_task_runs(
         self, **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef]
-    ) -> RegionResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
+    ) -> TargetResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
         """List all task runs for a particular account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListMaterializedViewRefreshTaskRuns
@@ -2423,7 +2423,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_ml_transforms(
         self, **kwargs: Unpack[ListMLTransformsRequestTypeDef]
-    ) -> RegionResults[ListMLTransformsResponseTypeDef]:
+    ) -> TargetResults[ListMLTransformsResponseTypeDef]:
         """Retrieves a sortable, filterable list of existing Glue machine learning
         transforms in this Amazon Web Services account, or the resources with the
         specified tag. This operation takes the optional Tags field, which you can
@@ -2437,7 +2437,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_registries(
         self, **kwargs: Unpack[ListRegistriesInputTypeDef]
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """Returns a list of registries that you have created, with minimal registry
         information. Registries in the Deleting status will not be included in the
         results. Empty results will be returned if there are no registries
@@ -2449,7 +2449,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_schema_versions(
         self, **kwargs: Unpack[ListSchemaVersionsInputTypeDef]
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Returns a list of schema versions that you have created, with minimal
         information. Schema versions in Deleted status will not be included in the
         results. Empty results will be returned if there are no schema versions
@@ -2461,7 +2461,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_schemas(
         self, **kwargs: Unpack[ListSchemasInputTypeDef]
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Returns a list of schemas with minimal details. Schemas in Deleting status
         will not be included in the results. Empty results will be returned if
         there are no schemas available.
@@ -2472,7 +2472,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Retrieve a list of sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListSessions
@@ -2481,7 +2481,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_statements(
         self, **kwargs: Unpack[ListStatementsRequestTypeDef]
-    ) -> RegionResults[ListStatementsResponseTypeDef]:
+    ) -> TargetResults[ListStatementsResponseTypeDef]:
         """Lists statements for the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListStatements
@@ -2490,7 +2490,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_table_optimizer_runs(
         self, **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef]
-    ) -> RegionResults[ListTableOptimizerRunsResponseTypeDef]:
+    ) -> TargetResults[ListTableOptimizerRunsResponseTypeDef]:
         """Lists the history of previous optimizer runs for a specific table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListTableOptimizerRuns
@@ -2499,7 +2499,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_triggers(
         self, **kwargs: Unpack[ListTriggersRequestTypeDef]
-    ) -> RegionResults[ListTriggersResponseTypeDef]:
+    ) -> TargetResults[ListTriggersResponseTypeDef]:
         """Retrieves the names of all trigger resources in this Amazon Web Services
         account, or the resources with the specified tag. This operation allows
         you to see which resources are available in your account, and their names.
@@ -2510,7 +2510,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_usage_profiles(
         self, **kwargs: Unpack[ListUsageProfilesRequestTypeDef]
-    ) -> RegionResults[ListUsageProfilesResponseTypeDef]:
+    ) -> TargetResults[ListUsageProfilesResponseTypeDef]:
         """List all the Glue usage profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListUsageProfiles
@@ -2519,7 +2519,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Lists names of workflows created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListWorkflows
@@ -2528,7 +2528,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def modify_integration(
         self, **kwargs: Unpack[ModifyIntegrationRequestTypeDef]
-    ) -> RegionResults[ModifyIntegrationResponseTypeDef]:
+    ) -> TargetResults[ModifyIntegrationResponseTypeDef]:
         """Modifies a Zero-ETL integration in the caller's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ModifyIntegration
@@ -2537,7 +2537,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def put_data_catalog_encryption_settings(
         self, **kwargs: Unpack[PutDataCatalogEncryptionSettingsRequestTypeDef]
-    ) -> RegionResults[PutDataCatalogEncryptionSettingsResponseTypeDef]:
+    ) -> TargetResults[PutDataCatalogEncryptionSettingsResponseTypeDef]:
         """Sets the security configuration for a specified catalog. After the
         configuration has been set, the specified encryption is applied to every
         catalog write thereafter.
@@ -2548,7 +2548,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def put_data_quality_profile_annotation(
         self, **kwargs: Unpack[PutDataQualityProfileAnnotationRequestTypeDef]
-    ) -> RegionResults[PutDataQualityProfileAnnotationResponseTypeDef]:
+    ) -> TargetResults[PutDataQualityProfileAnnotationResponseTypeDef]:
         """Annotate all datapoints for a Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutDataQualityProfileAnnotation
@@ -2557,7 +2557,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Sets the Data Catalog resource policy for access control.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutResourcePolicy
@@ -2566,7 +2566,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def put_schema_version_metadata(
         self, **kwargs: Unpack[PutSchemaVersionMetadataInputTypeDef]
-    ) -> RegionResults[PutSchemaVersionMetadataResponseTypeDef]:
+    ) -> TargetResults[PutSchemaVersionMetadataResponseTypeDef]:
         """Puts the metadata key value pair for a specified schema version ID. A
         maximum of 10 key value pairs will be allowed per schema version. They can
         be added over one or more calls.
@@ -2577,7 +2577,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def put_workflow_run_properties(
         self, **kwargs: Unpack[PutWorkflowRunPropertiesRequestTypeDef]
-    ) -> RegionResults[PutWorkflowRunPropertiesResponseTypeDef]:
+    ) -> TargetResults[PutWorkflowRunPropertiesResponseTypeDef]:
         """Puts the specified workflow run properties for the given workflow run. If
         a property already exists for the specified run, then it overrides the
         value otherwise adds the property to existing properties.
@@ -2588,7 +2588,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def query_schema_version_metadata(
         self, **kwargs: Unpack[QuerySchemaVersionMetadataInputTypeDef]
-    ) -> RegionResults[QuerySchemaVersionMetadataResponseTypeDef]:
+    ) -> TargetResults[QuerySchemaVersionMetadataResponseTypeDef]:
         """Queries for the schema version metadata information.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/QuerySchemaVersionMetadata
@@ -2597,7 +2597,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def register_connection_type(
         self, **kwargs: Unpack[RegisterConnectionTypeRequestTypeDef]
-    ) -> RegionResults[RegisterConnectionTypeResponseTypeDef]:
+    ) -> TargetResults[RegisterConnectionTypeResponseTypeDef]:
         """Registers a custom connection type in Glue based on the configuration
         provided. This operation enables customers to configure custom connectors
         for any data source with REST-based APIs, eliminating the need for
@@ -2609,7 +2609,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def register_schema_version(
         self, **kwargs: Unpack[RegisterSchemaVersionInputTypeDef]
-    ) -> RegionResults[RegisterSchemaVersionResponseTypeDef]:
+    ) -> TargetResults[RegisterSchemaVersionResponseTypeDef]:
         """Adds a new version to the existing schema. Returns an error if new version
         of schema does not meet the compatibility requirements of the schema set.
         This API will not create a new schema set and will return a 404 error if
@@ -2621,7 +2621,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def remove_schema_version_metadata(
         self, **kwargs: Unpack[RemoveSchemaVersionMetadataInputTypeDef]
-    ) -> RegionResults[RemoveSchemaVersionMetadataResponseTypeDef]:
+    ) -> TargetResults[RemoveSchemaVersionMetadataResponseTypeDef]:
         """Removes a key value pair from the schema version metadata for the
         specified schema version ID.
 
@@ -2631,7 +2631,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def reset_job_bookmark(
         self, **kwargs: Unpack[ResetJobBookmarkRequestTypeDef]
-    ) -> RegionResults[ResetJobBookmarkResponseTypeDef]:
+    ) -> TargetResults[ResetJobBookmarkResponseTypeDef]:
         """Resets a bookmark entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ResetJobBookmark
@@ -2640,7 +2640,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def resume_workflow_run(
         self, **kwargs: Unpack[ResumeWorkflowRunRequestTypeDef]
-    ) -> RegionResults[ResumeWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[ResumeWorkflowRunResponseTypeDef]:
         """Restarts selected nodes of a previous partially completed workflow run and
         resumes the workflow run. The selected nodes and all nodes that are
         downstream from the selected nodes are run.
@@ -2651,7 +2651,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def run_statement(
         self, **kwargs: Unpack[RunStatementRequestTypeDef]
-    ) -> RegionResults[RunStatementResponseTypeDef]:
+    ) -> TargetResults[RunStatementResponseTypeDef]:
         """Executes the statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/RunStatement
@@ -2660,7 +2660,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def search_tables(
         self, **kwargs: Unpack[SearchTablesRequestTypeDef]
-    ) -> RegionResults[SearchTablesResponseTypeDef]:
+    ) -> TargetResults[SearchTablesResponseTypeDef]:
         """Searches a set of tables based on properties in the table metadata as well
         as on the parent database. You can search against text or filter
         conditions.
@@ -2671,7 +2671,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_blueprint_run(
         self, **kwargs: Unpack[StartBlueprintRunRequestTypeDef]
-    ) -> RegionResults[StartBlueprintRunResponseTypeDef]:
+    ) -> TargetResults[StartBlueprintRunResponseTypeDef]:
         """Starts a new run of the specified blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartBlueprintRun
@@ -2680,7 +2680,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_column_statistics_task_run(
         self, **kwargs: Unpack[StartColumnStatisticsTaskRunRequestTypeDef]
-    ) -> RegionResults[StartColumnStatisticsTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartColumnStatisticsTaskRunResponseTypeDef]:
         """Starts a column statistics task run, for a specified table and columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartColumnStatisticsTaskRun
@@ -2689,7 +2689,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_column_statistics_task_run_schedule(
         self, **kwargs: Unpack[StartColumnStatisticsTaskRunScheduleRequestTypeDef]
-    ) -> RegionResults[StartColumnStatisticsTaskRunScheduleResponseTypeDef]:
+    ) -> TargetResults[StartColumnStatisticsTaskRunScheduleResponseTypeDef]:
         """Starts a column statistics task run schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartColumnStatisticsTaskRunSchedule
@@ -2698,7 +2698,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_crawler(
         self, **kwargs: Unpack[StartCrawlerRequestTypeDef]
-    ) -> RegionResults[StartCrawlerResponseTypeDef]:
+    ) -> TargetResults[StartCrawlerResponseTypeDef]:
         """Starts a crawl using the specified crawler, regardless of what is
         scheduled. If the crawler is already running, returns a
         CrawlerRunningException.
@@ -2709,7 +2709,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_crawler_schedule(
         self, **kwargs: Unpack[StartCrawlerScheduleRequestTypeDef]
-    ) -> RegionResults[StartCrawlerScheduleResponseTypeDef]:
+    ) -> TargetResults[StartCrawlerScheduleResponseTypeDef]:
         """Changes the schedule state of the specified crawler to SCHEDULED, unless
         the crawler is already running or the schedule state is already SCHEDULED.
 
@@ -2719,7 +2719,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_data_quality_rule_recommendation_run(
         self, **kwargs: Unpack[StartDataQualityRuleRecommendationRunRequestTypeDef]
-    ) -> RegionResults[StartDataQualityRuleRecommendationRunResponseTypeDef]:
+    ) -> TargetResults[StartDataQualityRuleRecommendationRunResponseTypeDef]:
         """Starts a recommendation run that is used to generate rules when you don't
         know what rules to write. Glue Data Quality analyzes the data and comes up
         with recommendations for a potential ruleset. You can then triage the
@@ -2731,7 +2731,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_data_quality_ruleset_evaluation_run(
         self, **kwargs: Unpack[StartDataQualityRulesetEvaluationRunRequestTypeDef]
-    ) -> RegionResults[StartDataQualityRulesetEvaluationRunResponseTypeDef]:
+    ) -> TargetResults[StartDataQualityRulesetEvaluationRunResponseTypeDef]:
         """Once you have a ruleset definition (either recommended or your own), you
         call this operation to evaluate the ruleset against a data source (Glue
         table). The evaluation computes results which you can retrieve with the
@@ -2743,7 +2743,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_export_labels_task_run(
         self, **kwargs: Unpack[StartExportLabelsTaskRunRequestTypeDef]
-    ) -> RegionResults[StartExportLabelsTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartExportLabelsTaskRunResponseTypeDef]:
         """Begins an asynchronous task to export all labeled data for a particular
         transform. This task is the only label-related API call that is not part
         of the typical active learning workflow. You typically use
@@ -2761,7 +2761,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_import_labels_task_run(
         self, **kwargs: Unpack[StartImportLabelsTaskRunRequestTypeDef]
-    ) -> RegionResults[StartImportLabelsTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartImportLabelsTaskRunResponseTypeDef]:
         """Enables you to provide additional labels (examples of truth) to be used to
         teach the machine learning transform and improve its quality. This API
         operation is generally used as part of the active learning workflow that
@@ -2775,7 +2775,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_job_run(
         self, **kwargs: Unpack[StartJobRunRequestTypeDef]
-    ) -> RegionResults[StartJobRunResponseTypeDef]:
+    ) -> TargetResults[StartJobRunResponseTypeDef]:
         """Starts a job run using a job definition.
 
         Deprecated parameters: AllocatedCapacity.
@@ -2786,7 +2786,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_materialized_view_refresh_task_run(
         self, **kwargs: Unpack[StartMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> RegionResults[StartMaterializedViewRefreshTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Starts a materialized view refresh task run, for a specified table and
         columns.
 
@@ -2796,7 +2796,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_ml_evaluation_task_run(
         self, **kwargs: Unpack[StartMLEvaluationTaskRunRequestTypeDef]
-    ) -> RegionResults[StartMLEvaluationTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartMLEvaluationTaskRunResponseTypeDef]:
         """Starts a task to estimate the quality of the transform.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartMLEvaluationTaskRun
@@ -2805,7 +2805,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_ml_labeling_set_generation_task_run(
         self, **kwargs: Unpack[StartMLLabelingSetGenerationTaskRunRequestTypeDef]
-    ) -> RegionResults[StartMLLabelingSetGenerationTaskRunResponseTypeDef]:
+    ) -> TargetResults[StartMLLabelingSetGenerationTaskRunResponseTypeDef]:
         """Starts the active learning workflow for your machine learning transform to
         improve the transform's quality by generating label sets and adding
         labels.
@@ -2816,7 +2816,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_trigger(
         self, **kwargs: Unpack[StartTriggerRequestTypeDef]
-    ) -> RegionResults[StartTriggerResponseTypeDef]:
+    ) -> TargetResults[StartTriggerResponseTypeDef]:
         """Starts an existing trigger. See Triggering Jobs for information about how
         different types of trigger are started.
 
@@ -2826,7 +2826,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def start_workflow_run(
         self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> RegionResults[StartWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
         """Starts a new run of the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartWorkflowRun
@@ -2835,7 +2835,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_column_statistics_task_run(
         self, **kwargs: Unpack[StopColumnStatisticsTaskRunRequestTypeDef]
-    ) -> RegionResults[StopColumnStatisticsTaskRunResponseTypeDef]:
+    ) -> TargetResults[StopColumnStatisticsTaskRunResponseTypeDef]:
         """Stops a task run for the specified table.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopColumnStatisticsTaskRun
@@ -2844,7 +2844,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_column_statistics_task_run_schedule(
         self, **kwargs: Unpack[StopColumnStatisticsTaskRunScheduleRequestTypeDef]
-    ) -> RegionResults[StopColumnStatisticsTaskRunScheduleResponseTypeDef]:
+    ) -> TargetResults[StopColumnStatisticsTaskRunScheduleResponseTypeDef]:
         """Stops a column statistics task run schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopColumnStatisticsTaskRunSchedule
@@ -2853,7 +2853,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_crawler(
         self, **kwargs: Unpack[StopCrawlerRequestTypeDef]
-    ) -> RegionResults[StopCrawlerResponseTypeDef]:
+    ) -> TargetResults[StopCrawlerResponseTypeDef]:
         """If the specified crawler is running, stops the crawl.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopCrawler
@@ -2862,7 +2862,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_crawler_schedule(
         self, **kwargs: Unpack[StopCrawlerScheduleRequestTypeDef]
-    ) -> RegionResults[StopCrawlerScheduleResponseTypeDef]:
+    ) -> TargetResults[StopCrawlerScheduleResponseTypeDef]:
         """Sets the schedule state of the specified crawler to NOT_SCHEDULED, but
         does not stop the crawler if it is already running.
 
@@ -2872,7 +2872,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_materialized_view_refresh_task_run(
         self, **kwargs: Unpack[StopMaterializedViewRefreshTaskRunRequestTypeDef]
-    ) -> RegionResults[StopMaterializedViewRefreshTaskRunResponseTypeDef]:
+    ) -> TargetResults[StopMaterializedViewRefreshTaskRunResponseTypeDef]:
         """Stops a materialized view refresh task run, for a specified table and
         columns.
 
@@ -2882,7 +2882,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_session(
         self, **kwargs: Unpack[StopSessionRequestTypeDef]
-    ) -> RegionResults[StopSessionResponseTypeDef]:
+    ) -> TargetResults[StopSessionResponseTypeDef]:
         """Stops the session.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopSession
@@ -2891,7 +2891,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_trigger(
         self, **kwargs: Unpack[StopTriggerRequestTypeDef]
-    ) -> RegionResults[StopTriggerResponseTypeDef]:
+    ) -> TargetResults[StopTriggerResponseTypeDef]:
         """Stops a specified trigger.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopTrigger
@@ -2900,7 +2900,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def stop_workflow_run(
         self, **kwargs: Unpack[StopWorkflowRunRequestTypeDef]
-    ) -> RegionResults[StopWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[StopWorkflowRunResponseTypeDef]:
         """Stops the execution of the specified workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopWorkflowRun
@@ -2909,7 +2909,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a resource. A tag is a label you can assign to an Amazon Web
         Services resource. In Glue, you can tag only certain resources. For
         information about what resources you can tag, see Amazon Web Services Tags
@@ -2921,7 +2921,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def test_connection(
         self, **kwargs: Unpack[TestConnectionRequestTypeDef]
-    ) -> RegionResults[TestConnectionResponseTypeDef]:
+    ) -> TargetResults[TestConnectionResponseTypeDef]:
         """Tests a connection to a service to validate the service credentials that
         you provide.
 
@@ -2931,7 +2931,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UntagResource
@@ -2940,7 +2940,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_blueprint(
         self, **kwargs: Unpack[UpdateBlueprintRequestTypeDef]
-    ) -> RegionResults[UpdateBlueprintResponseTypeDef]:
+    ) -> TargetResults[UpdateBlueprintResponseTypeDef]:
         """Updates a registered blueprint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateBlueprint
@@ -2949,7 +2949,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_catalog(
         self, **kwargs: Unpack[UpdateCatalogRequestTypeDef]
-    ) -> RegionResults[UpdateCatalogResponseTypeDef]:
+    ) -> TargetResults[UpdateCatalogResponseTypeDef]:
         """Updates an existing catalog's properties in the Glue Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateCatalog
@@ -2958,7 +2958,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_classifier(
         self, **kwargs: Unpack[UpdateClassifierRequestTypeDef]
-    ) -> RegionResults[UpdateClassifierResponseTypeDef]:
+    ) -> TargetResults[UpdateClassifierResponseTypeDef]:
         """Modifies an existing classifier (a GrokClassifier, an XMLClassifier, a
         JsonClassifier, or a CsvClassifier, depending on which field is present).
 
@@ -2968,7 +2968,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_column_statistics_for_partition(
         self, **kwargs: Unpack[UpdateColumnStatisticsForPartitionRequestTypeDef]
-    ) -> RegionResults[UpdateColumnStatisticsForPartitionResponseTypeDef]:
+    ) -> TargetResults[UpdateColumnStatisticsForPartitionResponseTypeDef]:
         """Creates or updates partition statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsForPartition
@@ -2977,7 +2977,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_column_statistics_for_table(
         self, **kwargs: Unpack[UpdateColumnStatisticsForTableRequestTypeDef]
-    ) -> RegionResults[UpdateColumnStatisticsForTableResponseTypeDef]:
+    ) -> TargetResults[UpdateColumnStatisticsForTableResponseTypeDef]:
         """Creates or updates table statistics of columns.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsForTable
@@ -2986,7 +2986,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_column_statistics_task_settings(
         self, **kwargs: Unpack[UpdateColumnStatisticsTaskSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateColumnStatisticsTaskSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateColumnStatisticsTaskSettingsResponseTypeDef]:
         """Updates settings for a column statistics task.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateColumnStatisticsTaskSettings
@@ -2995,7 +2995,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
         """Updates a connection definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateConnection
@@ -3004,7 +3004,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_crawler(
         self, **kwargs: Unpack[UpdateCrawlerRequestTypeDef]
-    ) -> RegionResults[UpdateCrawlerResponseTypeDef]:
+    ) -> TargetResults[UpdateCrawlerResponseTypeDef]:
         """Updates a crawler. If a crawler is running, you must stop it using
         StopCrawler before updating it.
 
@@ -3014,7 +3014,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_crawler_schedule(
         self, **kwargs: Unpack[UpdateCrawlerScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateCrawlerScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateCrawlerScheduleResponseTypeDef]:
         """Updates the schedule of a crawler using a cron expression.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateCrawlerSchedule
@@ -3023,7 +3023,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_data_quality_ruleset(
         self, **kwargs: Unpack[UpdateDataQualityRulesetRequestTypeDef]
-    ) -> RegionResults[UpdateDataQualityRulesetResponseTypeDef]:
+    ) -> TargetResults[UpdateDataQualityRulesetResponseTypeDef]:
         """Updates the specified data quality ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDataQualityRuleset
@@ -3032,7 +3032,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_database(
         self, **kwargs: Unpack[UpdateDatabaseRequestTypeDef]
-    ) -> RegionResults[UpdateDatabaseResponseTypeDef]:
+    ) -> TargetResults[UpdateDatabaseResponseTypeDef]:
         """Updates an existing database definition in a Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDatabase
@@ -3041,7 +3041,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_dev_endpoint(
         self, **kwargs: Unpack[UpdateDevEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateDevEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateDevEndpointResponseTypeDef]:
         """Updates a specified development endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDevEndpoint
@@ -3050,7 +3050,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_glue_identity_center_configuration(
         self, **kwargs: Unpack[UpdateGlueIdentityCenterConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateGlueIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateGlueIdentityCenterConfigurationResponseTypeDef]:
         """Updates the existing Glue Identity Center configuration, allowing
         modification of scopes and permissions for the integration.
 
@@ -3060,7 +3060,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_integration_resource_property(
         self, **kwargs: Unpack[UpdateIntegrationResourcePropertyRequestTypeDef]
-    ) -> RegionResults[UpdateIntegrationResourcePropertyResponseTypeDef]:
+    ) -> TargetResults[UpdateIntegrationResourcePropertyResponseTypeDef]:
         """This API can be used for updating the ResourceProperty of the Glue
         connection (for the source) or Glue database ARN (for the target). These
         properties can include the role to access the connection or database.
@@ -3073,7 +3073,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_integration_table_properties(
         self, **kwargs: Unpack[UpdateIntegrationTablePropertiesRequestTypeDef]
-    ) -> RegionResults[UpdateIntegrationTablePropertiesResponseTypeDef]:
+    ) -> TargetResults[UpdateIntegrationTablePropertiesResponseTypeDef]:
         """This API is used to provide optional override properties for the tables
         that need to be replicated. These properties can include properties for
         filtering and partitioning for the source and target tables. To set both
@@ -3087,7 +3087,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_job(
         self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> RegionResults[UpdateJobResponseTypeDef]:
+    ) -> TargetResults[UpdateJobResponseTypeDef]:
         """Updates an existing job definition. The previous job definition is
         completely overwritten by this information.
 
@@ -3097,7 +3097,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_job_from_source_control(
         self, **kwargs: Unpack[UpdateJobFromSourceControlRequestTypeDef]
-    ) -> RegionResults[UpdateJobFromSourceControlResponseTypeDef]:
+    ) -> TargetResults[UpdateJobFromSourceControlResponseTypeDef]:
         """Synchronizes a job from the source control repository. This operation
         takes the job artifacts that are located in the remote repository and
         updates the Glue internal stores with these artifacts.
@@ -3108,7 +3108,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_ml_transform(
         self, **kwargs: Unpack[UpdateMLTransformRequestTypeDef]
-    ) -> RegionResults[UpdateMLTransformResponseTypeDef]:
+    ) -> TargetResults[UpdateMLTransformResponseTypeDef]:
         """Updates an existing machine learning transform. Call this operation to
         tune the algorithm parameters to achieve better results.
 
@@ -3118,7 +3118,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_partition(
         self, **kwargs: Unpack[UpdatePartitionRequestTypeDef]
-    ) -> RegionResults[UpdatePartitionResponseTypeDef]:
+    ) -> TargetResults[UpdatePartitionResponseTypeDef]:
         """Updates a partition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdatePartition
@@ -3127,7 +3127,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_registry(
         self, **kwargs: Unpack[UpdateRegistryInputTypeDef]
-    ) -> RegionResults[UpdateRegistryResponseTypeDef]:
+    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
         """Updates an existing registry which is used to hold a collection of
         schemas. The updated properties relate to the registry, and do not modify
         any of the schemas within the registry.
@@ -3138,7 +3138,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_schema(
         self, **kwargs: Unpack[UpdateSchemaInputTypeDef]
-    ) -> RegionResults[UpdateSchemaResponseTypeDef]:
+    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
         """Updates the description, compatibility setting, or version checkpoint for
         a schema set.
 
@@ -3148,7 +3148,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_source_control_from_job(
         self, **kwargs: Unpack[UpdateSourceControlFromJobRequestTypeDef]
-    ) -> RegionResults[UpdateSourceControlFromJobResponseTypeDef]:
+    ) -> TargetResults[UpdateSourceControlFromJobResponseTypeDef]:
         """Synchronizes a job to the source control repository. This operation takes
         the job artifacts from the Glue internal stores and makes a commit to the
         remote repository that is configured on the job.
@@ -3159,7 +3159,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_table(
         self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> RegionResults[UpdateTableResponseTypeDef]:
+    ) -> TargetResults[UpdateTableResponseTypeDef]:
         """Updates a metadata table in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTable
@@ -3168,7 +3168,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_table_optimizer(
         self, **kwargs: Unpack[UpdateTableOptimizerRequestTypeDef]
-    ) -> RegionResults[UpdateTableOptimizerResponseTypeDef]:
+    ) -> TargetResults[UpdateTableOptimizerResponseTypeDef]:
         """Updates the configuration for an existing table optimizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTableOptimizer
@@ -3177,7 +3177,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_trigger(
         self, **kwargs: Unpack[UpdateTriggerRequestTypeDef]
-    ) -> RegionResults[UpdateTriggerResponseTypeDef]:
+    ) -> TargetResults[UpdateTriggerResponseTypeDef]:
         """Updates a trigger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateTrigger
@@ -3186,7 +3186,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_usage_profile(
         self, **kwargs: Unpack[UpdateUsageProfileRequestTypeDef]
-    ) -> RegionResults[UpdateUsageProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateUsageProfileResponseTypeDef]:
         """Update an Glue usage profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateUsageProfile
@@ -3195,7 +3195,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_user_defined_function(
         self, **kwargs: Unpack[UpdateUserDefinedFunctionRequestTypeDef]
-    ) -> RegionResults[UpdateUserDefinedFunctionResponseTypeDef]:
+    ) -> TargetResults[UpdateUserDefinedFunctionResponseTypeDef]:
         """Updates an existing function definition in the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateUserDefinedFunction
@@ -3204,7 +3204,7 @@ class MultiRegionGlue(MultiRegionClient):
 
     def update_workflow(
         self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> RegionResults[UpdateWorkflowResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkflowResponseTypeDef]:
         """Updates an existing workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateWorkflow
@@ -3218,7 +3218,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEntityRequestTypeDef],
-    ) -> RegionResults[DescribeEntityResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityResponseTypeDef]:
         """Every page of DescribeEntity in every target, merged per target
         (botocore's build_full_result).
 
@@ -3242,7 +3242,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetClassifiersRequestTypeDef],
-    ) -> RegionResults[GetClassifiersResponseTypeDef]:
+    ) -> TargetResults[GetClassifiersResponseTypeDef]:
         """Every page of GetClassifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3265,7 +3265,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+    ) -> TargetResults[GetConnectionsResponseTypeDef]:
         """Every page of GetConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -3288,7 +3288,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCrawlerMetricsRequestTypeDef],
-    ) -> RegionResults[GetCrawlerMetricsResponseTypeDef]:
+    ) -> TargetResults[GetCrawlerMetricsResponseTypeDef]:
         """Every page of GetCrawlerMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3311,7 +3311,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCrawlersRequestTypeDef],
-    ) -> RegionResults[GetCrawlersResponseTypeDef]:
+    ) -> TargetResults[GetCrawlersResponseTypeDef]:
         """Every page of GetCrawlers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3334,7 +3334,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDatabasesRequestTypeDef],
-    ) -> RegionResults[GetDatabasesResponseTypeDef]:
+    ) -> TargetResults[GetDatabasesResponseTypeDef]:
         """Every page of GetDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -3357,7 +3357,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDevEndpointsRequestTypeDef],
-    ) -> RegionResults[GetDevEndpointsResponseTypeDef]:
+    ) -> TargetResults[GetDevEndpointsResponseTypeDef]:
         """Every page of GetDevEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3381,7 +3381,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetJobRunsRequestTypeDef],
-    ) -> RegionResults[GetJobRunsResponseTypeDef]:
+    ) -> TargetResults[GetJobRunsResponseTypeDef]:
         """Every page of GetJobRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -3404,7 +3404,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetJobsRequestTypeDef],
-    ) -> RegionResults[GetJobsResponseTypeDef]:
+    ) -> TargetResults[GetJobsResponseTypeDef]:
         """Every page of GetJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3427,7 +3427,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetPartitionIndexesRequestTypeDef],
-    ) -> RegionResults[GetPartitionIndexesResponseTypeDef]:
+    ) -> TargetResults[GetPartitionIndexesResponseTypeDef]:
         """Every page of GetPartitionIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -3450,7 +3450,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetPartitionsRequestTypeDef],
-    ) -> RegionResults[GetPartitionsResponseTypeDef]:
+    ) -> TargetResults[GetPartitionsResponseTypeDef]:
         """Every page of GetPartitions in every target, merged per target (botocore's
         build_full_result).
 
@@ -3473,7 +3473,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -3498,7 +3498,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSecurityConfigurationsRequestTypeDef],
-    ) -> RegionResults[GetSecurityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[GetSecurityConfigurationsResponseTypeDef]:
         """Every page of GetSecurityConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3521,7 +3521,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTableVersionsRequestTypeDef],
-    ) -> RegionResults[GetTableVersionsResponseTypeDef]:
+    ) -> TargetResults[GetTableVersionsResponseTypeDef]:
         """Every page of GetTableVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3545,7 +3545,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTablesRequestTypeDef],
-    ) -> RegionResults[GetTablesResponseTypeDef]:
+    ) -> TargetResults[GetTablesResponseTypeDef]:
         """Every page of GetTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -3569,7 +3569,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTriggersRequestTypeDef],
-    ) -> RegionResults[GetTriggersResponseTypeDef]:
+    ) -> TargetResults[GetTriggersResponseTypeDef]:
         """Every page of GetTriggers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3592,7 +3592,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUserDefinedFunctionsRequestTypeDef],
-    ) -> RegionResults[GetUserDefinedFunctionsResponseTypeDef]:
+    ) -> TargetResults[GetUserDefinedFunctionsResponseTypeDef]:
         """Every page of GetUserDefinedFunctions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3615,7 +3615,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetWorkflowRunsRequestTypeDef],
-    ) -> RegionResults[GetWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunsResponseTypeDef]:
         """Every page of GetWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -3638,7 +3638,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBlueprintsRequestTypeDef],
-    ) -> RegionResults[ListBlueprintsResponseTypeDef]:
+    ) -> TargetResults[ListBlueprintsResponseTypeDef]:
         """Every page of ListBlueprints in every target, merged per target
         (botocore's build_full_result).
 
@@ -3661,7 +3661,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionTypesRequestTypeDef],
-    ) -> RegionResults[ListConnectionTypesResponseTypeDef]:
+    ) -> TargetResults[ListConnectionTypesResponseTypeDef]:
         """Every page of ListConnectionTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -3690,7 +3690,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesResponseTypeDef]:
         """Every page of ListEntities in every target, merged per target (botocore's
         build_full_result).
 
@@ -3713,7 +3713,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3738,7 +3738,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMaterializedViewRefreshTaskRunsRequestTypeDef],
-    ) -> RegionResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
+    ) -> TargetResults[ListMaterializedViewRefreshTaskRunsResponseTypeDef]:
         """Every page of ListMaterializedViewRefreshTaskRuns in every target, merged
         per target (botocore's build_full_result).
 
@@ -3761,7 +3761,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegistriesInputTypeDef],
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -3787,7 +3787,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemaVersionsInputTypeDef],
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3813,7 +3813,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemasInputTypeDef],
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -3838,7 +3838,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTableOptimizerRunsRequestTypeDef],
-    ) -> RegionResults[ListTableOptimizerRunsResponseTypeDef]:
+    ) -> TargetResults[ListTableOptimizerRunsResponseTypeDef]:
         """Every page of ListTableOptimizerRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -3861,7 +3861,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTriggersRequestTypeDef],
-    ) -> RegionResults[ListTriggersResponseTypeDef]:
+    ) -> TargetResults[ListTriggersResponseTypeDef]:
         """Every page of ListTriggers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3886,7 +3886,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsageProfilesRequestTypeDef],
-    ) -> RegionResults[ListUsageProfilesResponseTypeDef]:
+    ) -> TargetResults[ListUsageProfilesResponseTypeDef]:
         """Every page of ListUsageProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -3909,7 +3909,7 @@ class MultiRegionGlue(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 

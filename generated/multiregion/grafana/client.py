@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,7 +87,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def associate_license(
         self, **kwargs: Unpack[AssociateLicenseRequestTypeDef]
-    ) -> RegionResults[AssociateLicenseResponseTypeDef]:
+    ) -> TargetResults[AssociateLicenseResponseTypeDef]:
         """Assigns a Grafana Enterprise license to a workspace. To upgrade, you must
         use ENTERPRISE for the licenseType, and pass in a valid Grafana Labs token
         for the grafanaToken. Upgrading to Grafana Enterprise incurs additional
@@ -99,7 +99,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def create_workspace(
         self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
         """Creates a workspace. In a workspace, you can create Grafana dashboards and
         visualizations to analyze your metrics, logs, and traces. You don't have
         to build, package, or deploy any hardware to run the Grafana server.
@@ -110,7 +110,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def create_workspace_api_key(
         self, **kwargs: Unpack[CreateWorkspaceApiKeyRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceApiKeyResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceApiKeyResponseTypeDef]:
         """Creates a Grafana API key for the workspace. This key can be used to
         authenticate requests sent to the workspace's HTTP API. See
         https://docs.aws.amazon.com/grafana/latest/userguide/Using-Grafana-APIs.html
@@ -122,7 +122,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def create_workspace_service_account(
         self, **kwargs: Unpack[CreateWorkspaceServiceAccountRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceServiceAccountResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceServiceAccountResponseTypeDef]:
         """Creates a service account for the workspace. A service account can be used
         to call Grafana HTTP APIs, and run automated workloads. After creating the
         service account with the correct GrafanaRole for your use case, use
@@ -135,7 +135,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def create_workspace_service_account_token(
         self, **kwargs: Unpack[CreateWorkspaceServiceAccountTokenRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceServiceAccountTokenResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceServiceAccountTokenResponseTypeDef]:
         """Creates a token that can be used to authenticate and authorize Grafana
         HTTP API operations for the given workspace service account. The service
         account acts as a user for the API operations, and defines the permissions
@@ -147,7 +147,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def delete_workspace(
         self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
         """Deletes an Amazon Managed Grafana workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspace
@@ -156,7 +156,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def delete_workspace_api_key(
         self, **kwargs: Unpack[DeleteWorkspaceApiKeyRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceApiKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceApiKeyResponseTypeDef]:
         """Deletes a Grafana API key for the workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceApiKey
@@ -165,7 +165,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def delete_workspace_service_account(
         self, **kwargs: Unpack[DeleteWorkspaceServiceAccountRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceServiceAccountResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceServiceAccountResponseTypeDef]:
         """Deletes a workspace service account from the workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceServiceAccount
@@ -174,7 +174,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def delete_workspace_service_account_token(
         self, **kwargs: Unpack[DeleteWorkspaceServiceAccountTokenRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceServiceAccountTokenResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceServiceAccountTokenResponseTypeDef]:
         """Deletes a token for the workspace service account.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DeleteWorkspaceServiceAccountToken
@@ -183,7 +183,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def describe_workspace(
         self, **kwargs: Unpack[DescribeWorkspaceRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceResponseTypeDef]:
         """Displays information about one Amazon Managed Grafana workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DescribeWorkspace
@@ -192,7 +192,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def describe_workspace_authentication(
         self, **kwargs: Unpack[DescribeWorkspaceAuthenticationRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceAuthenticationResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceAuthenticationResponseTypeDef]:
         """Displays information about the authentication methods used in one Amazon
         Managed Grafana workspace.
 
@@ -202,7 +202,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def describe_workspace_configuration(
         self, **kwargs: Unpack[DescribeWorkspaceConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceConfigurationResponseTypeDef]:
         """Gets the current configuration string for the given workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DescribeWorkspaceConfiguration
@@ -211,7 +211,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def disassociate_license(
         self, **kwargs: Unpack[DisassociateLicenseRequestTypeDef]
-    ) -> RegionResults[DisassociateLicenseResponseTypeDef]:
+    ) -> TargetResults[DisassociateLicenseResponseTypeDef]:
         """Removes the Grafana Enterprise license from a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/DisassociateLicense
@@ -220,7 +220,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_permissions(
         self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """Lists the users and groups who have the Grafana Admin and Editor roles in
         this workspace. If you use this operation without specifying userId or
         groupId, the operation returns the roles of all users and groups. If you
@@ -233,7 +233,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """The ListTagsForResource operation returns the tags that are associated
         with the Amazon Managed Service for Grafana resource specified by the
         resourceArn. Currently, the only resource that can be tagged is a
@@ -245,7 +245,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_versions(
         self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> RegionResults[ListVersionsResponseTypeDef]:
+    ) -> TargetResults[ListVersionsResponseTypeDef]:
         """Lists available versions of Grafana. These are available when calling
         CreateWorkspace. Optionally, include a workspace to list the versions to
         which it can be upgraded.
@@ -256,7 +256,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_workspace_service_account_tokens(
         self, **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef]
-    ) -> RegionResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
         """Returns a list of tokens for a workspace service account.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccountTokens
@@ -265,7 +265,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_workspace_service_accounts(
         self, **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef]
-    ) -> RegionResults[ListWorkspaceServiceAccountsResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceServiceAccountsResponseTypeDef]:
         """Returns a list of service accounts for a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/ListWorkspaceServiceAccounts
@@ -274,7 +274,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def list_workspaces(
         self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Returns a list of Amazon Managed Grafana workspaces in the account, with
         some information about each workspace. For more complete information about
         one workspace, use DescribeWorkspace.
@@ -285,7 +285,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """The TagResource operation associates tags with an Amazon Managed Grafana
         resource. Currently, the only resource that can be tagged is workspaces.
 
@@ -295,7 +295,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """The UntagResource operation removes the association of the tag with the
         Amazon Managed Grafana resource.
 
@@ -305,7 +305,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def update_permissions(
         self, **kwargs: Unpack[UpdatePermissionsRequestTypeDef]
-    ) -> RegionResults[UpdatePermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdatePermissionsResponseTypeDef]:
         """Updates which users in a workspace have the Grafana Admin or Editor roles.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/UpdatePermissions
@@ -314,7 +314,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def update_workspace(
         self, **kwargs: Unpack[UpdateWorkspaceRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceResponseTypeDef]:
         """Modifies an existing Amazon Managed Grafana workspace. If you use this
         operation and omit any optional parameters, the existing values of those
         parameters are not changed.
@@ -325,7 +325,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def update_workspace_authentication(
         self, **kwargs: Unpack[UpdateWorkspaceAuthenticationRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceAuthenticationResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceAuthenticationResponseTypeDef]:
         """Use this operation to define the identity provider (IdP) that this
         workspace authenticates users from, using SAML. You can also map SAML
         assertion attributes to workspace user information and define which groups
@@ -338,7 +338,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
 
     def update_workspace_configuration(
         self, **kwargs: Unpack[UpdateWorkspaceConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceConfigurationResponseTypeDef]:
         """Updates the configuration string for the given workspace
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/UpdateWorkspaceConfiguration
@@ -352,7 +352,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionsRequestTypeDef],
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """Every page of ListPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -379,7 +379,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVersionsRequestTypeDef],
-    ) -> RegionResults[ListVersionsResponseTypeDef]:
+    ) -> TargetResults[ListVersionsResponseTypeDef]:
         """Every page of ListVersions in every target, merged per target (botocore's
         build_full_result).
 
@@ -404,7 +404,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspaceServiceAccountTokensRequestTypeDef],
-    ) -> RegionResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceServiceAccountTokensResponseTypeDef]:
         """Every page of ListWorkspaceServiceAccountTokens in every target, merged
         per target (botocore's build_full_result).
 
@@ -427,7 +427,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspaceServiceAccountsRequestTypeDef],
-    ) -> RegionResults[ListWorkspaceServiceAccountsResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceServiceAccountsResponseTypeDef]:
         """Every page of ListWorkspaceServiceAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -450,7 +450,7 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspacesRequestTypeDef],
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Every page of ListWorkspaces in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -221,7 +221,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def associate_role_to_group(
         self, **kwargs: Unpack[AssociateRoleToGroupRequestTypeDef]
-    ) -> RegionResults[AssociateRoleToGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateRoleToGroupResponseTypeDef]:
         """Associates a role with a group. Your Greengrass core will use the role to
         access AWS cloud services. The role's permissions should allow Greengrass
         core Lambda functions to perform actions against the cloud.
@@ -232,7 +232,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def associate_service_role_to_account(
         self, **kwargs: Unpack[AssociateServiceRoleToAccountRequestTypeDef]
-    ) -> RegionResults[AssociateServiceRoleToAccountResponseTypeDef]:
+    ) -> TargetResults[AssociateServiceRoleToAccountResponseTypeDef]:
         """Associates a role with your account. AWS IoT Greengrass will use the role
         to access your Lambda functions and AWS IoT resources. This is necessary
         for deployments to succeed. The role must have at least minimum
@@ -244,7 +244,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_connector_definition(
         self, **kwargs: Unpack[CreateConnectorDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateConnectorDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorDefinitionResponseTypeDef]:
         """Creates a connector definition. You may provide the initial version of the
         connector definition now or use ''CreateConnectorDefinitionVersion'' at a
         later time.
@@ -255,7 +255,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_connector_definition_version(
         self, **kwargs: Unpack[CreateConnectorDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateConnectorDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorDefinitionVersionResponseTypeDef]:
         """Creates a version of a connector definition which has already been
         defined.
 
@@ -265,7 +265,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_core_definition(
         self, **kwargs: Unpack[CreateCoreDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateCoreDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateCoreDefinitionResponseTypeDef]:
         """Creates a core definition. You may provide the initial version of the core
         definition now or use ''CreateCoreDefinitionVersion'' at a later time.
         Greengrass groups must each contain exactly one Greengrass core.
@@ -276,7 +276,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_core_definition_version(
         self, **kwargs: Unpack[CreateCoreDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateCoreDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateCoreDefinitionVersionResponseTypeDef]:
         """Creates a version of a core definition that has already been defined.
         Greengrass groups must each contain exactly one Greengrass core.
 
@@ -286,7 +286,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
         """Creates a deployment. ''CreateDeployment'' requests are idempotent with
         respect to the ''X-Amzn-Client-Token'' token and the request parameters.
 
@@ -296,7 +296,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_device_definition(
         self, **kwargs: Unpack[CreateDeviceDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateDeviceDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateDeviceDefinitionResponseTypeDef]:
         """Creates a device definition. You may provide the initial version of the
         device definition now or use ''CreateDeviceDefinitionVersion'' at a later
         time.
@@ -307,7 +307,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_device_definition_version(
         self, **kwargs: Unpack[CreateDeviceDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateDeviceDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateDeviceDefinitionVersionResponseTypeDef]:
         """Creates a version of a device definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateDeviceDefinitionVersion
@@ -316,7 +316,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_function_definition(
         self, **kwargs: Unpack[CreateFunctionDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateFunctionDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateFunctionDefinitionResponseTypeDef]:
         """Creates a Lambda function definition which contains a list of Lambda
         functions and their configurations to be used in a group. You can create
         an initial version of the definition by providing a list of Lambda
@@ -329,7 +329,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_function_definition_version(
         self, **kwargs: Unpack[CreateFunctionDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateFunctionDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateFunctionDefinitionVersionResponseTypeDef]:
         """Creates a version of a Lambda function definition that has already been
         defined.
 
@@ -339,7 +339,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a group. You may provide the initial version of the group or use
         ''CreateGroupVersion'' at a later time. Tip: You can use the
         ''gg_group_setup'' package
@@ -352,7 +352,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_group_certificate_authority(
         self, **kwargs: Unpack[CreateGroupCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[CreateGroupCertificateAuthorityResponseTypeDef]:
+    ) -> TargetResults[CreateGroupCertificateAuthorityResponseTypeDef]:
         """Creates a CA for the group. If a CA already exists, it will rotate the
         existing CA.
 
@@ -362,7 +362,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_group_version(
         self, **kwargs: Unpack[CreateGroupVersionRequestTypeDef]
-    ) -> RegionResults[CreateGroupVersionResponseTypeDef]:
+    ) -> TargetResults[CreateGroupVersionResponseTypeDef]:
         """Creates a version of a group which has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateGroupVersion
@@ -371,7 +371,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_logger_definition(
         self, **kwargs: Unpack[CreateLoggerDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateLoggerDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateLoggerDefinitionResponseTypeDef]:
         """Creates a logger definition. You may provide the initial version of the
         logger definition now or use ''CreateLoggerDefinitionVersion'' at a later
         time.
@@ -382,7 +382,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_logger_definition_version(
         self, **kwargs: Unpack[CreateLoggerDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateLoggerDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateLoggerDefinitionVersionResponseTypeDef]:
         """Creates a version of a logger definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateLoggerDefinitionVersion
@@ -391,7 +391,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_resource_definition(
         self, **kwargs: Unpack[CreateResourceDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateResourceDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateResourceDefinitionResponseTypeDef]:
         """Creates a resource definition which contains a list of resources to be
         used in a group. You can create an initial version of the definition by
         providing a list of resources now, or use
@@ -403,7 +403,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_resource_definition_version(
         self, **kwargs: Unpack[CreateResourceDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateResourceDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateResourceDefinitionVersionResponseTypeDef]:
         """Creates a version of a resource definition that has already been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/CreateResourceDefinitionVersion
@@ -412,7 +412,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_software_update_job(
         self, **kwargs: Unpack[CreateSoftwareUpdateJobRequestTypeDef]
-    ) -> RegionResults[CreateSoftwareUpdateJobResponseTypeDef]:
+    ) -> TargetResults[CreateSoftwareUpdateJobResponseTypeDef]:
         """Creates a software update for a core or group of cores (specified as an
         IoT thing group.) Use this to update the OTA Agent as well as the
         Greengrass core software. It makes use of the IoT Jobs feature which
@@ -425,7 +425,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_subscription_definition(
         self, **kwargs: Unpack[CreateSubscriptionDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateSubscriptionDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriptionDefinitionResponseTypeDef]:
         """Creates a subscription definition. You may provide the initial version of
         the subscription definition now or use
         ''CreateSubscriptionDefinitionVersion'' at a later time.
@@ -436,7 +436,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def create_subscription_definition_version(
         self, **kwargs: Unpack[CreateSubscriptionDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[CreateSubscriptionDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriptionDefinitionVersionResponseTypeDef]:
         """Creates a version of a subscription definition which has already been
         defined.
 
@@ -446,7 +446,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_connector_definition(
         self, **kwargs: Unpack[DeleteConnectorDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectorDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectorDefinitionResponseTypeDef]:
         """Deletes a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteConnectorDefinition
@@ -455,7 +455,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_core_definition(
         self, **kwargs: Unpack[DeleteCoreDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteCoreDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteCoreDefinitionResponseTypeDef]:
         """Deletes a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteCoreDefinition
@@ -464,7 +464,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_device_definition(
         self, **kwargs: Unpack[DeleteDeviceDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteDeviceDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteDeviceDefinitionResponseTypeDef]:
         """Deletes a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteDeviceDefinition
@@ -473,7 +473,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_function_definition(
         self, **kwargs: Unpack[DeleteFunctionDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteFunctionDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteFunctionDefinitionResponseTypeDef]:
         """Deletes a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteFunctionDefinition
@@ -482,7 +482,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Deletes a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteGroup
@@ -491,7 +491,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_logger_definition(
         self, **kwargs: Unpack[DeleteLoggerDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteLoggerDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteLoggerDefinitionResponseTypeDef]:
         """Deletes a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteLoggerDefinition
@@ -500,7 +500,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_resource_definition(
         self, **kwargs: Unpack[DeleteResourceDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteResourceDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceDefinitionResponseTypeDef]:
         """Deletes a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteResourceDefinition
@@ -509,7 +509,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def delete_subscription_definition(
         self, **kwargs: Unpack[DeleteSubscriptionDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteSubscriptionDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteSubscriptionDefinitionResponseTypeDef]:
         """Deletes a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DeleteSubscriptionDefinition
@@ -518,7 +518,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def disassociate_role_from_group(
         self, **kwargs: Unpack[DisassociateRoleFromGroupRequestTypeDef]
-    ) -> RegionResults[DisassociateRoleFromGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateRoleFromGroupResponseTypeDef]:
         """Disassociates the role from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/DisassociateRoleFromGroup
@@ -527,7 +527,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def disassociate_service_role_from_account(
         self,
-    ) -> RegionResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
         """Disassociates the service role from your account. Without a service role,
         deployments will not work.
 
@@ -537,7 +537,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_associated_role(
         self, **kwargs: Unpack[GetAssociatedRoleRequestTypeDef]
-    ) -> RegionResults[GetAssociatedRoleResponseTypeDef]:
+    ) -> TargetResults[GetAssociatedRoleResponseTypeDef]:
         """Retrieves the role associated with a particular group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetAssociatedRole
@@ -546,7 +546,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_bulk_deployment_status(
         self, **kwargs: Unpack[GetBulkDeploymentStatusRequestTypeDef]
-    ) -> RegionResults[GetBulkDeploymentStatusResponseTypeDef]:
+    ) -> TargetResults[GetBulkDeploymentStatusResponseTypeDef]:
         """Returns the status of a bulk deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetBulkDeploymentStatus
@@ -555,7 +555,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_connectivity_info(
         self, **kwargs: Unpack[GetConnectivityInfoRequestTypeDef]
-    ) -> RegionResults[GetConnectivityInfoResponseTypeDef]:
+    ) -> TargetResults[GetConnectivityInfoResponseTypeDef]:
         """Retrieves the connectivity information for a core.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetConnectivityInfo
@@ -564,7 +564,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_connector_definition(
         self, **kwargs: Unpack[GetConnectorDefinitionRequestTypeDef]
-    ) -> RegionResults[GetConnectorDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetConnectorDefinitionResponseTypeDef]:
         """Retrieves information about a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetConnectorDefinition
@@ -573,7 +573,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_connector_definition_version(
         self, **kwargs: Unpack[GetConnectorDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetConnectorDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetConnectorDefinitionVersionResponseTypeDef]:
         """Retrieves information about a connector definition version, including the
         connectors that the version contains. Connectors are prebuilt modules that
         interact with local infrastructure, device protocols, AWS, and other cloud
@@ -585,7 +585,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_core_definition(
         self, **kwargs: Unpack[GetCoreDefinitionRequestTypeDef]
-    ) -> RegionResults[GetCoreDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetCoreDefinitionResponseTypeDef]:
         """Retrieves information about a core definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetCoreDefinition
@@ -594,7 +594,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_core_definition_version(
         self, **kwargs: Unpack[GetCoreDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetCoreDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetCoreDefinitionVersionResponseTypeDef]:
         """Retrieves information about a core definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetCoreDefinitionVersion
@@ -603,7 +603,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_deployment_status(
         self, **kwargs: Unpack[GetDeploymentStatusRequestTypeDef]
-    ) -> RegionResults[GetDeploymentStatusResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentStatusResponseTypeDef]:
         """Returns the status of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeploymentStatus
@@ -612,7 +612,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_device_definition(
         self, **kwargs: Unpack[GetDeviceDefinitionRequestTypeDef]
-    ) -> RegionResults[GetDeviceDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetDeviceDefinitionResponseTypeDef]:
         """Retrieves information about a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeviceDefinition
@@ -621,7 +621,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_device_definition_version(
         self, **kwargs: Unpack[GetDeviceDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetDeviceDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetDeviceDefinitionVersionResponseTypeDef]:
         """Retrieves information about a device definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetDeviceDefinitionVersion
@@ -630,7 +630,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_function_definition(
         self, **kwargs: Unpack[GetFunctionDefinitionRequestTypeDef]
-    ) -> RegionResults[GetFunctionDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetFunctionDefinitionResponseTypeDef]:
         """Retrieves information about a Lambda function definition, including its
         creation time and latest version.
 
@@ -640,7 +640,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_function_definition_version(
         self, **kwargs: Unpack[GetFunctionDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetFunctionDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetFunctionDefinitionVersionResponseTypeDef]:
         """Retrieves information about a Lambda function definition version,
         including which Lambda functions are included in the version and their
         configurations.
@@ -651,7 +651,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Retrieves information about a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroup
@@ -660,7 +660,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_group_certificate_authority(
         self, **kwargs: Unpack[GetGroupCertificateAuthorityRequestTypeDef]
-    ) -> RegionResults[GetGroupCertificateAuthorityResponseTypeDef]:
+    ) -> TargetResults[GetGroupCertificateAuthorityResponseTypeDef]:
         """Retreives the CA associated with a group. Returns the public key of the
         CA.
 
@@ -670,7 +670,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_group_certificate_configuration(
         self, **kwargs: Unpack[GetGroupCertificateConfigurationRequestTypeDef]
-    ) -> RegionResults[GetGroupCertificateConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetGroupCertificateConfigurationResponseTypeDef]:
         """Retrieves the current configuration for the CA used by the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroupCertificateConfiguration
@@ -679,7 +679,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_group_version(
         self, **kwargs: Unpack[GetGroupVersionRequestTypeDef]
-    ) -> RegionResults[GetGroupVersionResponseTypeDef]:
+    ) -> TargetResults[GetGroupVersionResponseTypeDef]:
         """Retrieves information about a group version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetGroupVersion
@@ -688,7 +688,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_logger_definition(
         self, **kwargs: Unpack[GetLoggerDefinitionRequestTypeDef]
-    ) -> RegionResults[GetLoggerDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetLoggerDefinitionResponseTypeDef]:
         """Retrieves information about a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetLoggerDefinition
@@ -697,7 +697,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_logger_definition_version(
         self, **kwargs: Unpack[GetLoggerDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetLoggerDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetLoggerDefinitionVersionResponseTypeDef]:
         """Retrieves information about a logger definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetLoggerDefinitionVersion
@@ -706,7 +706,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_resource_definition(
         self, **kwargs: Unpack[GetResourceDefinitionRequestTypeDef]
-    ) -> RegionResults[GetResourceDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetResourceDefinitionResponseTypeDef]:
         """Retrieves information about a resource definition, including its creation
         time and latest version.
 
@@ -716,7 +716,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_resource_definition_version(
         self, **kwargs: Unpack[GetResourceDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetResourceDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetResourceDefinitionVersionResponseTypeDef]:
         """Retrieves information about a resource definition version, including which
         resources are included in the version.
 
@@ -726,7 +726,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_service_role_for_account(
         self,
-    ) -> RegionResults[GetServiceRoleForAccountResponseTypeDef]:
+    ) -> TargetResults[GetServiceRoleForAccountResponseTypeDef]:
         """Retrieves the service role that is attached to your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetServiceRoleForAccount
@@ -735,7 +735,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_subscription_definition(
         self, **kwargs: Unpack[GetSubscriptionDefinitionRequestTypeDef]
-    ) -> RegionResults[GetSubscriptionDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetSubscriptionDefinitionResponseTypeDef]:
         """Retrieves information about a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetSubscriptionDefinition
@@ -744,7 +744,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_subscription_definition_version(
         self, **kwargs: Unpack[GetSubscriptionDefinitionVersionRequestTypeDef]
-    ) -> RegionResults[GetSubscriptionDefinitionVersionResponseTypeDef]:
+    ) -> TargetResults[GetSubscriptionDefinitionVersionResponseTypeDef]:
         """Retrieves information about a subscription definition version.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetSubscriptionDefinitionVersion
@@ -753,7 +753,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def get_thing_runtime_configuration(
         self, **kwargs: Unpack[GetThingRuntimeConfigurationRequestTypeDef]
-    ) -> RegionResults[GetThingRuntimeConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetThingRuntimeConfigurationResponseTypeDef]:
         """Get the runtime configuration of a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/GetThingRuntimeConfiguration
@@ -762,7 +762,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_bulk_deployment_detailed_reports(
         self, **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef]
-    ) -> RegionResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
+    ) -> TargetResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
         """Gets a paginated list of the deployments that have been started in a bulk
         deployment operation, and their current deployment status.
 
@@ -772,7 +772,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_bulk_deployments(
         self, **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListBulkDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListBulkDeploymentsResponseTypeDef]:
         """Returns a list of bulk deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListBulkDeployments
@@ -781,7 +781,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_connector_definition_versions(
         self, **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListConnectorDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a connector definition, which are containers for
         connectors. Connectors run on the Greengrass core and contain built-in
         integration with local infrastructure, device protocols, AWS, and other
@@ -793,7 +793,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_connector_definitions(
         self, **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListConnectorDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDefinitionsResponseTypeDef]:
         """Retrieves a list of connector definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListConnectorDefinitions
@@ -802,7 +802,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_core_definition_versions(
         self, **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListCoreDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitionVersions
@@ -811,7 +811,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_core_definitions(
         self, **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListCoreDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreDefinitionsResponseTypeDef]:
         """Retrieves a list of core definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListCoreDefinitions
@@ -820,7 +820,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Returns a history of deployments for the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeployments
@@ -829,7 +829,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_device_definition_versions(
         self, **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListDeviceDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitionVersions
@@ -838,7 +838,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_device_definitions(
         self, **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListDeviceDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDefinitionsResponseTypeDef]:
         """Retrieves a list of device definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListDeviceDefinitions
@@ -847,7 +847,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_function_definition_versions(
         self, **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitionVersions
@@ -856,7 +856,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_function_definitions(
         self, **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionDefinitionsResponseTypeDef]:
         """Retrieves a list of Lambda function definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListFunctionDefinitions
@@ -865,7 +865,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_group_certificate_authorities(
         self, **kwargs: Unpack[ListGroupCertificateAuthoritiesRequestTypeDef]
-    ) -> RegionResults[ListGroupCertificateAuthoritiesResponseTypeDef]:
+    ) -> TargetResults[ListGroupCertificateAuthoritiesResponseTypeDef]:
         """Retrieves the current CAs for a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupCertificateAuthorities
@@ -874,7 +874,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_group_versions(
         self, **kwargs: Unpack[ListGroupVersionsRequestTypeDef]
-    ) -> RegionResults[ListGroupVersionsResponseTypeDef]:
+    ) -> TargetResults[ListGroupVersionsResponseTypeDef]:
         """Lists the versions of a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroupVersions
@@ -883,7 +883,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Retrieves a list of groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListGroups
@@ -892,7 +892,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_logger_definition_versions(
         self, **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListLoggerDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListLoggerDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitionVersions
@@ -901,7 +901,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_logger_definitions(
         self, **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListLoggerDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListLoggerDefinitionsResponseTypeDef]:
         """Retrieves a list of logger definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListLoggerDefinitions
@@ -910,7 +910,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_resource_definition_versions(
         self, **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListResourceDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitionVersions
@@ -919,7 +919,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_resource_definitions(
         self, **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListResourceDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceDefinitionsResponseTypeDef]:
         """Retrieves a list of resource definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListResourceDefinitions
@@ -928,7 +928,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_subscription_definition_versions(
         self, **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef]
-    ) -> RegionResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
         """Lists the versions of a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitionVersions
@@ -937,7 +937,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_subscription_definitions(
         self, **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListSubscriptionDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionDefinitionsResponseTypeDef]:
         """Retrieves a list of subscription definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListSubscriptionDefinitions
@@ -946,7 +946,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of resource tags for a resource arn.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ListTagsForResource
@@ -955,7 +955,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def reset_deployments(
         self, **kwargs: Unpack[ResetDeploymentsRequestTypeDef]
-    ) -> RegionResults[ResetDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ResetDeploymentsResponseTypeDef]:
         """Resets a group's deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/ResetDeployments
@@ -964,7 +964,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def start_bulk_deployment(
         self, **kwargs: Unpack[StartBulkDeploymentRequestTypeDef]
-    ) -> RegionResults[StartBulkDeploymentResponseTypeDef]:
+    ) -> TargetResults[StartBulkDeploymentResponseTypeDef]:
         """Deploys multiple groups in one operation. This action starts the bulk
         deployment of a specified set of group versions. Each group version
         deployment will be triggered with an adaptive rate that has a fixed upper
@@ -978,7 +978,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def stop_bulk_deployment(
         self, **kwargs: Unpack[StopBulkDeploymentRequestTypeDef]
-    ) -> RegionResults[StopBulkDeploymentResponseTypeDef]:
+    ) -> TargetResults[StopBulkDeploymentResponseTypeDef]:
         """Stops the execution of a bulk deployment. This action returns a status of
         ''Stopping'' until the deployment is stopped. You cannot start a new bulk
         deployment while a previous deployment is in the ''Stopping'' state. This
@@ -991,7 +991,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to a Greengrass resource. Valid resources are 'Group',
         'ConnectorDefinition', 'CoreDefinition', 'DeviceDefinition',
         'FunctionDefinition', 'LoggerDefinition', 'SubscriptionDefinition',
@@ -1003,7 +1003,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove resource tags from a Greengrass Resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UntagResource
@@ -1012,7 +1012,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_connectivity_info(
         self, **kwargs: Unpack[UpdateConnectivityInfoRequestTypeDef]
-    ) -> RegionResults[UpdateConnectivityInfoResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectivityInfoResponseTypeDef]:
         """Updates the connectivity information for the core. Any devices that belong
         to the group which has this core will receive this information in order to
         find the location of the core and connect to it.
@@ -1023,7 +1023,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_connector_definition(
         self, **kwargs: Unpack[UpdateConnectorDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectorDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorDefinitionResponseTypeDef]:
         """Updates a connector definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateConnectorDefinition
@@ -1032,7 +1032,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_core_definition(
         self, **kwargs: Unpack[UpdateCoreDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateCoreDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateCoreDefinitionResponseTypeDef]:
         """Updates a core definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateCoreDefinition
@@ -1041,7 +1041,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_device_definition(
         self, **kwargs: Unpack[UpdateDeviceDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateDeviceDefinitionResponseTypeDef]:
         """Updates a device definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateDeviceDefinition
@@ -1050,7 +1050,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_function_definition(
         self, **kwargs: Unpack[UpdateFunctionDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateFunctionDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateFunctionDefinitionResponseTypeDef]:
         """Updates a Lambda function definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateFunctionDefinition
@@ -1059,7 +1059,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupResponseTypeDef]:
         """Updates a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateGroup
@@ -1068,7 +1068,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_group_certificate_configuration(
         self, **kwargs: Unpack[UpdateGroupCertificateConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateGroupCertificateConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupCertificateConfigurationResponseTypeDef]:
         """Updates the Certificate expiry time for a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateGroupCertificateConfiguration
@@ -1077,7 +1077,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_logger_definition(
         self, **kwargs: Unpack[UpdateLoggerDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateLoggerDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateLoggerDefinitionResponseTypeDef]:
         """Updates a logger definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateLoggerDefinition
@@ -1086,7 +1086,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_resource_definition(
         self, **kwargs: Unpack[UpdateResourceDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateResourceDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceDefinitionResponseTypeDef]:
         """Updates a resource definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateResourceDefinition
@@ -1095,7 +1095,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_subscription_definition(
         self, **kwargs: Unpack[UpdateSubscriptionDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriptionDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionDefinitionResponseTypeDef]:
         """Updates a subscription definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateSubscriptionDefinition
@@ -1104,7 +1104,7 @@ class MultiRegionGreengrass(MultiRegionClient):
 
     def update_thing_runtime_configuration(
         self, **kwargs: Unpack[UpdateThingRuntimeConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateThingRuntimeConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateThingRuntimeConfigurationResponseTypeDef]:
         """Updates the runtime configuration of a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrass-2017-06-07/UpdateThingRuntimeConfiguration
@@ -1118,7 +1118,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBulkDeploymentDetailedReportsRequestTypeDef],
-    ) -> RegionResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
+    ) -> TargetResults[ListBulkDeploymentDetailedReportsResponseTypeDef]:
         """Every page of ListBulkDeploymentDetailedReports in every target, merged
         per target (botocore's build_full_result).
 
@@ -1142,7 +1142,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBulkDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListBulkDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListBulkDeploymentsResponseTypeDef]:
         """Every page of ListBulkDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1165,7 +1165,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListConnectorDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDefinitionVersionsResponseTypeDef]:
         """Every page of ListConnectorDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1191,7 +1191,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListConnectorDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDefinitionsResponseTypeDef]:
         """Every page of ListConnectorDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,7 +1214,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListCoreDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreDefinitionVersionsResponseTypeDef]:
         """Every page of ListCoreDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1237,7 +1237,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListCoreDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreDefinitionsResponseTypeDef]:
         """Every page of ListCoreDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1260,7 +1260,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1283,7 +1283,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListDeviceDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDefinitionVersionsResponseTypeDef]:
         """Every page of ListDeviceDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1306,7 +1306,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListDeviceDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDefinitionsResponseTypeDef]:
         """Every page of ListDeviceDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1329,7 +1329,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListFunctionDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionDefinitionVersionsResponseTypeDef]:
         """Every page of ListFunctionDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1352,7 +1352,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListFunctionDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionDefinitionsResponseTypeDef]:
         """Every page of ListFunctionDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1375,7 +1375,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupVersionsRequestTypeDef],
-    ) -> RegionResults[ListGroupVersionsResponseTypeDef]:
+    ) -> TargetResults[ListGroupVersionsResponseTypeDef]:
         """Every page of ListGroupVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1398,7 +1398,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1421,7 +1421,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLoggerDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListLoggerDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListLoggerDefinitionVersionsResponseTypeDef]:
         """Every page of ListLoggerDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1444,7 +1444,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLoggerDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListLoggerDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListLoggerDefinitionsResponseTypeDef]:
         """Every page of ListLoggerDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1467,7 +1467,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListResourceDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceDefinitionVersionsResponseTypeDef]:
         """Every page of ListResourceDefinitionVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1490,7 +1490,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListResourceDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceDefinitionsResponseTypeDef]:
         """Every page of ListResourceDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1513,7 +1513,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionDefinitionVersionsRequestTypeDef],
-    ) -> RegionResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionDefinitionVersionsResponseTypeDef]:
         """Every page of ListSubscriptionDefinitionVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1536,7 +1536,7 @@ class MultiRegionGreengrass(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListSubscriptionDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionDefinitionsResponseTypeDef]:
         """Every page of ListSubscriptionDefinitions in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -97,7 +97,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def associate_service_role_to_account(
         self, **kwargs: Unpack[AssociateServiceRoleToAccountRequestTypeDef]
-    ) -> RegionResults[AssociateServiceRoleToAccountResponseTypeDef]:
+    ) -> TargetResults[AssociateServiceRoleToAccountResponseTypeDef]:
         """Associates a Greengrass service role with IoT Greengrass for your Amazon
         Web Services account in this Amazon Web Services Region. IoT Greengrass
         uses this role to verify the identity of client devices and manage core
@@ -113,7 +113,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def batch_associate_client_device_with_core_device(
         self, **kwargs: Unpack[BatchAssociateClientDeviceWithCoreDeviceRequestTypeDef]
-    ) -> RegionResults[BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateClientDeviceWithCoreDeviceResponseTypeDef]:
         """Associates a list of client devices with a core device. Use this API
         operation to specify which client devices can discover a core device
         through cloud discovery. With cloud discovery, client devices connect to
@@ -128,7 +128,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
     def batch_disassociate_client_device_from_core_device(
         self,
         **kwargs: Unpack[BatchDisassociateClientDeviceFromCoreDeviceRequestTypeDef],
-    ) -> RegionResults[BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateClientDeviceFromCoreDeviceResponseTypeDef]:
         """Disassociates a list of client devices from a core device. After you
         disassociate a client device from a core device, the client device won't
         be able to use cloud discovery to retrieve the core device's connectivity
@@ -140,7 +140,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def cancel_deployment(
         self, **kwargs: Unpack[CancelDeploymentRequestTypeDef]
-    ) -> RegionResults[CancelDeploymentResponseTypeDef]:
+    ) -> TargetResults[CancelDeploymentResponseTypeDef]:
         """Cancels a deployment. This operation cancels the deployment for devices
         that haven't yet received it. If a device already received the deployment,
         this operation doesn't change anything for that device.
@@ -151,7 +151,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def create_component_version(
         self, **kwargs: Unpack[CreateComponentVersionRequestTypeDef]
-    ) -> RegionResults[CreateComponentVersionResponseTypeDef]:
+    ) -> TargetResults[CreateComponentVersionResponseTypeDef]:
         """Creates a component. Components are software that run on Greengrass core
         devices. After you develop and test a component on your core device, you
         can use this operation to upload your component to IoT Greengrass. Then,
@@ -163,7 +163,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
         """Creates a continuous deployment for a target, which is a Greengrass core
         device or group of core devices. When you add a new core device to a group
         of core devices that has a deployment, IoT Greengrass deploys that group's
@@ -175,7 +175,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def delete_component(
         self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a version of a component from IoT Greengrass.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/DeleteComponent
@@ -184,7 +184,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def delete_core_device(
         self, **kwargs: Unpack[DeleteCoreDeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Greengrass core device, which is an IoT thing. This operation
         removes the core device from the list of core devices. This operation
         doesn't delete the IoT thing. For more information about how to delete the
@@ -196,7 +196,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def delete_deployment(
         self, **kwargs: Unpack[DeleteDeploymentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a deployment. To delete an active deployment, you must first
         cancel it. For more information, see CancelDeployment.
 
@@ -206,7 +206,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def describe_component(
         self, **kwargs: Unpack[DescribeComponentRequestTypeDef]
-    ) -> RegionResults[DescribeComponentResponseTypeDef]:
+    ) -> TargetResults[DescribeComponentResponseTypeDef]:
         """Retrieves metadata for a version of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/DescribeComponent
@@ -215,7 +215,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def disassociate_service_role_from_account(
         self,
-    ) -> RegionResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateServiceRoleFromAccountResponseTypeDef]:
         """Disassociates the Greengrass service role from IoT Greengrass for your
         Amazon Web Services account in this Amazon Web Services Region. Without a
         service role, IoT Greengrass can't verify the identity of client devices
@@ -228,7 +228,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_component(
         self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> RegionResults[GetComponentResponseTypeDef]:
+    ) -> TargetResults[GetComponentResponseTypeDef]:
         """Gets the recipe for a version of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetComponent
@@ -237,7 +237,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_component_version_artifact(
         self, **kwargs: Unpack[GetComponentVersionArtifactRequestTypeDef]
-    ) -> RegionResults[GetComponentVersionArtifactResponseTypeDef]:
+    ) -> TargetResults[GetComponentVersionArtifactResponseTypeDef]:
         """Gets the pre-signed URL to download a public or a Lambda component
         artifact. Core devices call this operation to identify the URL that they
         can use to download an artifact to install.
@@ -248,7 +248,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_connectivity_info(
         self, **kwargs: Unpack[GetConnectivityInfoRequestTypeDef]
-    ) -> RegionResults[GetConnectivityInfoResponseTypeDef]:
+    ) -> TargetResults[GetConnectivityInfoResponseTypeDef]:
         """Retrieves connectivity information for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetConnectivityInfo
@@ -257,7 +257,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_core_device(
         self, **kwargs: Unpack[GetCoreDeviceRequestTypeDef]
-    ) -> RegionResults[GetCoreDeviceResponseTypeDef]:
+    ) -> TargetResults[GetCoreDeviceResponseTypeDef]:
         """Retrieves metadata for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/GetCoreDevice
@@ -266,7 +266,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> RegionResults[GetDeploymentResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentResponseTypeDef]:
         """Gets a deployment. Deployments define the components that run on
         Greengrass core devices.
 
@@ -276,7 +276,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def get_service_role_for_account(
         self,
-    ) -> RegionResults[GetServiceRoleForAccountResponseTypeDef]:
+    ) -> TargetResults[GetServiceRoleForAccountResponseTypeDef]:
         """Gets the service role associated with IoT Greengrass for your Amazon Web
         Services account in this Amazon Web Services Region. IoT Greengrass uses
         this role to verify the identity of client devices and manage core device
@@ -289,7 +289,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_client_devices_associated_with_core_device(
         self, **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef]
-    ) -> RegionResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
+    ) -> TargetResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
         """Retrieves a paginated list of client devices that are associated with a
         core device.
 
@@ -299,7 +299,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_component_versions(
         self, **kwargs: Unpack[ListComponentVersionsRequestTypeDef]
-    ) -> RegionResults[ListComponentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListComponentVersionsResponseTypeDef]:
         """Retrieves a paginated list of all versions for a component. Greater
         versions are listed first.
 
@@ -309,7 +309,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Retrieves a paginated list of component summaries. This list includes
         components that you have permission to view.
 
@@ -319,7 +319,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_core_devices(
         self, **kwargs: Unpack[ListCoreDevicesRequestTypeDef]
-    ) -> RegionResults[ListCoreDevicesResponseTypeDef]:
+    ) -> TargetResults[ListCoreDevicesResponseTypeDef]:
         """Retrieves a paginated list of Greengrass core devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListCoreDevices
@@ -328,7 +328,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Retrieves a paginated list of deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListDeployments
@@ -337,7 +337,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_effective_deployments(
         self, **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListEffectiveDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListEffectiveDeploymentsResponseTypeDef]:
         """Retrieves a paginated list of deployment jobs that IoT Greengrass sends to
         Greengrass core devices.
 
@@ -347,7 +347,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_installed_components(
         self, **kwargs: Unpack[ListInstalledComponentsRequestTypeDef]
-    ) -> RegionResults[ListInstalledComponentsResponseTypeDef]:
+    ) -> TargetResults[ListInstalledComponentsResponseTypeDef]:
         """Retrieves a paginated list of the components that a Greengrass core device
         runs. By default, this list doesn't include components that are deployed
         as dependencies of other components. To include dependencies in the
@@ -359,7 +359,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for an IoT Greengrass resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/ListTagsForResource
@@ -368,7 +368,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def resolve_component_candidates(
         self, **kwargs: Unpack[ResolveComponentCandidatesRequestTypeDef]
-    ) -> RegionResults[ResolveComponentCandidatesResponseTypeDef]:
+    ) -> TargetResults[ResolveComponentCandidatesResponseTypeDef]:
         """Retrieves a list of components that meet the component, version, and
         platform requirements of a deployment. Greengrass core devices call this
         operation when they receive a deployment to identify the components to
@@ -380,7 +380,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to an IoT Greengrass resource. If a tag already exists for the
         resource, this operation updates the tag's value.
 
@@ -390,7 +390,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from an IoT Greengrass resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/UntagResource
@@ -399,7 +399,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
 
     def update_connectivity_info(
         self, **kwargs: Unpack[UpdateConnectivityInfoRequestTypeDef]
-    ) -> RegionResults[UpdateConnectivityInfoResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectivityInfoResponseTypeDef]:
         """Updates connectivity information for a Greengrass core device.
 
         https://docs.aws.amazon.com/goto/WebAPI/greengrassv2-2020-11-30/UpdateConnectivityInfo
@@ -413,7 +413,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClientDevicesAssociatedWithCoreDeviceRequestTypeDef],
-    ) -> RegionResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
+    ) -> TargetResults[ListClientDevicesAssociatedWithCoreDeviceResponseTypeDef]:
         """Every page of ListClientDevicesAssociatedWithCoreDevice in every target,
         merged per target (botocore's build_full_result).
 
@@ -437,7 +437,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentVersionsRequestTypeDef],
-    ) -> RegionResults[ListComponentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListComponentVersionsResponseTypeDef]:
         """Every page of ListComponentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -461,7 +461,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -485,7 +485,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreDevicesRequestTypeDef],
-    ) -> RegionResults[ListCoreDevicesResponseTypeDef]:
+    ) -> TargetResults[ListCoreDevicesResponseTypeDef]:
         """Every page of ListCoreDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -508,7 +508,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,7 +531,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEffectiveDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListEffectiveDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListEffectiveDeploymentsResponseTypeDef]:
         """Every page of ListEffectiveDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -555,7 +555,7 @@ class MultiRegionGreengrassV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstalledComponentsRequestTypeDef],
-    ) -> RegionResults[ListInstalledComponentsResponseTypeDef]:
+    ) -> TargetResults[ListInstalledComponentsResponseTypeDef]:
         """Every page of ListInstalledComponents in every target, merged per target
         (botocore's build_full_result).
 

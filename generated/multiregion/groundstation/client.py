@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,7 +115,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def cancel_contact(
         self, **kwargs: Unpack[CancelContactRequestTypeDef]
-    ) -> RegionResults[ContactIdResponseTypeDef]:
+    ) -> TargetResults[ContactIdResponseTypeDef]:
         """Cancels or stops a contact with a specified contact ID based on its
         position in the contact lifecycle.
 
@@ -125,7 +125,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def create_config(
         self, **kwargs: Unpack[CreateConfigRequestTypeDef]
-    ) -> RegionResults[ConfigIdResponseTypeDef]:
+    ) -> TargetResults[ConfigIdResponseTypeDef]:
         """Creates a Config with the specified configData parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateConfig
@@ -134,7 +134,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def create_dataflow_endpoint_group(
         self, **kwargs: Unpack[CreateDataflowEndpointGroupRequestTypeDef]
-    ) -> RegionResults[DataflowEndpointGroupIdResponseTypeDef]:
+    ) -> TargetResults[DataflowEndpointGroupIdResponseTypeDef]:
         """Creates a DataflowEndpoint group containing the specified list of
         DataflowEndpoint objects.
 
@@ -144,7 +144,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def create_dataflow_endpoint_group_v2(
         self, **kwargs: Unpack[CreateDataflowEndpointGroupV2RequestTypeDef]
-    ) -> RegionResults[CreateDataflowEndpointGroupV2ResponseTypeDef]:
+    ) -> TargetResults[CreateDataflowEndpointGroupV2ResponseTypeDef]:
         """Creates a DataflowEndpoint group containing the specified list of Ground
         Station Agent based endpoints.
 
@@ -154,7 +154,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def create_ephemeris(
         self, **kwargs: Unpack[CreateEphemerisRequestTypeDef]
-    ) -> RegionResults[EphemerisIdResponseTypeDef]:
+    ) -> TargetResults[EphemerisIdResponseTypeDef]:
         """Create an ephemeris with your specified EphemerisData.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateEphemeris
@@ -163,7 +163,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def create_mission_profile(
         self, **kwargs: Unpack[CreateMissionProfileRequestTypeDef]
-    ) -> RegionResults[MissionProfileIdResponseTypeDef]:
+    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
         """Creates a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/CreateMissionProfile
@@ -172,7 +172,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def delete_config(
         self, **kwargs: Unpack[DeleteConfigRequestTypeDef]
-    ) -> RegionResults[ConfigIdResponseTypeDef]:
+    ) -> TargetResults[ConfigIdResponseTypeDef]:
         """Deletes a Config.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteConfig
@@ -181,7 +181,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def delete_dataflow_endpoint_group(
         self, **kwargs: Unpack[DeleteDataflowEndpointGroupRequestTypeDef]
-    ) -> RegionResults[DataflowEndpointGroupIdResponseTypeDef]:
+    ) -> TargetResults[DataflowEndpointGroupIdResponseTypeDef]:
         """Deletes a dataflow endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteDataflowEndpointGroup
@@ -190,7 +190,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def delete_ephemeris(
         self, **kwargs: Unpack[DeleteEphemerisRequestTypeDef]
-    ) -> RegionResults[EphemerisIdResponseTypeDef]:
+    ) -> TargetResults[EphemerisIdResponseTypeDef]:
         """Delete an ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteEphemeris
@@ -199,7 +199,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def delete_mission_profile(
         self, **kwargs: Unpack[DeleteMissionProfileRequestTypeDef]
-    ) -> RegionResults[MissionProfileIdResponseTypeDef]:
+    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
         """Deletes a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DeleteMissionProfile
@@ -208,7 +208,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def describe_contact(
         self, **kwargs: Unpack[DescribeContactRequestTypeDef]
-    ) -> RegionResults[DescribeContactResponseTypeDef]:
+    ) -> TargetResults[DescribeContactResponseTypeDef]:
         """Describes an existing contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContact
@@ -217,7 +217,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def describe_contact_version(
         self, **kwargs: Unpack[DescribeContactVersionRequestTypeDef]
-    ) -> RegionResults[DescribeContactVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeContactVersionResponseTypeDef]:
         """Describes a specific version of a contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeContactVersion
@@ -226,7 +226,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def describe_ephemeris(
         self, **kwargs: Unpack[DescribeEphemerisRequestTypeDef]
-    ) -> RegionResults[DescribeEphemerisResponseTypeDef]:
+    ) -> TargetResults[DescribeEphemerisResponseTypeDef]:
         """Retrieve information about an existing ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/DescribeEphemeris
@@ -235,7 +235,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_agent_configuration(
         self, **kwargs: Unpack[GetAgentConfigurationRequestTypeDef]
-    ) -> RegionResults[GetAgentConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetAgentConfigurationResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetAgentConfiguration
@@ -244,7 +244,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_agent_task_response_url(
         self, **kwargs: Unpack[GetAgentTaskResponseUrlRequestTypeDef]
-    ) -> RegionResults[GetAgentTaskResponseUrlResponseTypeDef]:
+    ) -> TargetResults[GetAgentTaskResponseUrlResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetAgentTaskResponseUrl
@@ -253,7 +253,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_config(
         self, **kwargs: Unpack[GetConfigRequestTypeDef]
-    ) -> RegionResults[GetConfigResponseTypeDef]:
+    ) -> TargetResults[GetConfigResponseTypeDef]:
         """Returns Config information.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetConfig
@@ -262,7 +262,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_dataflow_endpoint_group(
         self, **kwargs: Unpack[GetDataflowEndpointGroupRequestTypeDef]
-    ) -> RegionResults[GetDataflowEndpointGroupResponseTypeDef]:
+    ) -> TargetResults[GetDataflowEndpointGroupResponseTypeDef]:
         """Returns the dataflow endpoint group.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetDataflowEndpointGroup
@@ -271,7 +271,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_minute_usage(
         self, **kwargs: Unpack[GetMinuteUsageRequestTypeDef]
-    ) -> RegionResults[GetMinuteUsageResponseTypeDef]:
+    ) -> TargetResults[GetMinuteUsageResponseTypeDef]:
         """Returns the number of reserved minutes used by account.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetMinuteUsage
@@ -280,7 +280,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_mission_profile(
         self, **kwargs: Unpack[GetMissionProfileRequestTypeDef]
-    ) -> RegionResults[GetMissionProfileResponseTypeDef]:
+    ) -> TargetResults[GetMissionProfileResponseTypeDef]:
         """Returns a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetMissionProfile
@@ -289,7 +289,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def get_satellite(
         self, **kwargs: Unpack[GetSatelliteRequestTypeDef]
-    ) -> RegionResults[GetSatelliteResponseTypeDef]:
+    ) -> TargetResults[GetSatelliteResponseTypeDef]:
         """Returns a satellite.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/GetSatellite
@@ -298,7 +298,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_antennas(
         self, **kwargs: Unpack[ListAntennasRequestTypeDef]
-    ) -> RegionResults[ListAntennasResponseTypeDef]:
+    ) -> TargetResults[ListAntennasResponseTypeDef]:
         """Returns a list of antennas at a specified ground station.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListAntennas
@@ -307,7 +307,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_configs(
         self, **kwargs: Unpack[ListConfigsRequestTypeDef]
-    ) -> RegionResults[ListConfigsResponseTypeDef]:
+    ) -> TargetResults[ListConfigsResponseTypeDef]:
         """Returns a list of Config objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListConfigs
@@ -316,7 +316,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_contact_versions(
         self, **kwargs: Unpack[ListContactVersionsRequestTypeDef]
-    ) -> RegionResults[ListContactVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactVersionsResponseTypeDef]:
         """Returns a list of versions for a specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContactVersions
@@ -325,7 +325,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_contacts(
         self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> RegionResults[ListContactsResponseTypeDef]:
+    ) -> TargetResults[ListContactsResponseTypeDef]:
         """Returns a list of contacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListContacts
@@ -334,7 +334,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_dataflow_endpoint_groups(
         self, **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef]
-    ) -> RegionResults[ListDataflowEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDataflowEndpointGroupsResponseTypeDef]:
         """Returns a list of DataflowEndpoint groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListDataflowEndpointGroups
@@ -343,7 +343,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_ephemerides(
         self, **kwargs: Unpack[ListEphemeridesRequestTypeDef]
-    ) -> RegionResults[ListEphemeridesResponseTypeDef]:
+    ) -> TargetResults[ListEphemeridesResponseTypeDef]:
         """List your existing ephemerides.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListEphemerides
@@ -352,7 +352,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_ground_station_reservations(
         self, **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef]
-    ) -> RegionResults[ListGroundStationReservationsResponseTypeDef]:
+    ) -> TargetResults[ListGroundStationReservationsResponseTypeDef]:
         """Returns a list of reservations for a specified ground station.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStationReservations
@@ -361,7 +361,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_ground_stations(
         self, **kwargs: Unpack[ListGroundStationsRequestTypeDef]
-    ) -> RegionResults[ListGroundStationsResponseTypeDef]:
+    ) -> TargetResults[ListGroundStationsResponseTypeDef]:
         """Returns a list of ground stations.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListGroundStations
@@ -370,7 +370,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_mission_profiles(
         self, **kwargs: Unpack[ListMissionProfilesRequestTypeDef]
-    ) -> RegionResults[ListMissionProfilesResponseTypeDef]:
+    ) -> TargetResults[ListMissionProfilesResponseTypeDef]:
         """Returns a list of mission profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListMissionProfiles
@@ -379,7 +379,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_satellites(
         self, **kwargs: Unpack[ListSatellitesRequestTypeDef]
-    ) -> RegionResults[ListSatellitesResponseTypeDef]:
+    ) -> TargetResults[ListSatellitesResponseTypeDef]:
         """Returns a list of satellites.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListSatellites
@@ -388,7 +388,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ListTagsForResource
@@ -397,7 +397,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def register_agent(
         self, **kwargs: Unpack[RegisterAgentRequestTypeDef]
-    ) -> RegionResults[RegisterAgentResponseTypeDef]:
+    ) -> TargetResults[RegisterAgentResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/RegisterAgent
@@ -406,7 +406,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def reserve_contact(
         self, **kwargs: Unpack[ReserveContactRequestTypeDef]
-    ) -> RegionResults[ContactIdResponseTypeDef]:
+    ) -> TargetResults[ContactIdResponseTypeDef]:
         """Reserves a contact using specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/ReserveContact
@@ -415,7 +415,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/TagResource
@@ -424,7 +424,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deassigns a resource tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UntagResource
@@ -433,7 +433,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def update_agent_status(
         self, **kwargs: Unpack[UpdateAgentStatusRequestTypeDef]
-    ) -> RegionResults[UpdateAgentStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateAgentStatusResponseTypeDef]:
         """For use by AWS Ground Station Agent and shouldn't be called directly.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateAgentStatus
@@ -442,7 +442,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def update_config(
         self, **kwargs: Unpack[UpdateConfigRequestTypeDef]
-    ) -> RegionResults[ConfigIdResponseTypeDef]:
+    ) -> TargetResults[ConfigIdResponseTypeDef]:
         """Updates the Config used when scheduling contacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateConfig
@@ -451,7 +451,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def update_contact(
         self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> RegionResults[UpdateContactResponseTypeDef]:
+    ) -> TargetResults[UpdateContactResponseTypeDef]:
         """Updates a specific contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateContact
@@ -460,7 +460,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def update_ephemeris(
         self, **kwargs: Unpack[UpdateEphemerisRequestTypeDef]
-    ) -> RegionResults[EphemerisIdResponseTypeDef]:
+    ) -> TargetResults[EphemerisIdResponseTypeDef]:
         """Update an existing ephemeris.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateEphemeris
@@ -469,7 +469,7 @@ class MultiRegionGroundStation(MultiRegionClient):
 
     def update_mission_profile(
         self, **kwargs: Unpack[UpdateMissionProfileRequestTypeDef]
-    ) -> RegionResults[MissionProfileIdResponseTypeDef]:
+    ) -> TargetResults[MissionProfileIdResponseTypeDef]:
         """Updates a mission profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/groundstation-2019-05-23/UpdateMissionProfile
@@ -483,7 +483,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAntennasRequestTypeDef],
-    ) -> RegionResults[ListAntennasResponseTypeDef]:
+    ) -> TargetResults[ListAntennasResponseTypeDef]:
         """Every page of ListAntennas in every target, merged per target (botocore's
         build_full_result).
 
@@ -506,7 +506,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigsRequestTypeDef],
-    ) -> RegionResults[ListConfigsResponseTypeDef]:
+    ) -> TargetResults[ListConfigsResponseTypeDef]:
         """Every page of ListConfigs in every target, merged per target (botocore's
         build_full_result).
 
@@ -529,7 +529,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactVersionsRequestTypeDef],
-    ) -> RegionResults[ListContactVersionsResponseTypeDef]:
+    ) -> TargetResults[ListContactVersionsResponseTypeDef]:
         """Every page of ListContactVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,7 +552,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> RegionResults[ListContactsResponseTypeDef]:
+    ) -> TargetResults[ListContactsResponseTypeDef]:
         """Every page of ListContacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -575,7 +575,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataflowEndpointGroupsRequestTypeDef],
-    ) -> RegionResults[ListDataflowEndpointGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDataflowEndpointGroupsResponseTypeDef]:
         """Every page of ListDataflowEndpointGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -598,7 +598,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEphemeridesRequestTypeDef],
-    ) -> RegionResults[ListEphemeridesResponseTypeDef]:
+    ) -> TargetResults[ListEphemeridesResponseTypeDef]:
         """Every page of ListEphemerides in every target, merged per target
         (botocore's build_full_result).
 
@@ -621,7 +621,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroundStationReservationsRequestTypeDef],
-    ) -> RegionResults[ListGroundStationReservationsResponseTypeDef]:
+    ) -> TargetResults[ListGroundStationReservationsResponseTypeDef]:
         """Every page of ListGroundStationReservations in every target, merged per
         target (botocore's build_full_result).
 
@@ -644,7 +644,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroundStationsRequestTypeDef],
-    ) -> RegionResults[ListGroundStationsResponseTypeDef]:
+    ) -> TargetResults[ListGroundStationsResponseTypeDef]:
         """Every page of ListGroundStations in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,7 +667,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMissionProfilesRequestTypeDef],
-    ) -> RegionResults[ListMissionProfilesResponseTypeDef]:
+    ) -> TargetResults[ListMissionProfilesResponseTypeDef]:
         """Every page of ListMissionProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -690,7 +690,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSatellitesRequestTypeDef],
-    ) -> RegionResults[ListSatellitesResponseTypeDef]:
+    ) -> TargetResults[ListSatellitesResponseTypeDef]:
         """Every page of ListSatellites in every target, merged per target
         (botocore's build_full_result).
 
@@ -880,7 +880,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeContactRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until a contact has been scheduled
 
         Polls DescribeContact in every target at once, every 5 seconds and at most
@@ -899,7 +899,7 @@ class MultiRegionGroundStation(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeContactVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until a contact has been updated
 
         Polls DescribeContactVersion in every target at once, every 5 seconds and

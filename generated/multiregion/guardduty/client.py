@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def accept_administrator_invitation(
         self, **kwargs: Unpack[AcceptAdministratorInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptAdministratorInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptAdministratorInvitationResponseTypeDef]:
         """Accepts the invitation to be a member account and get monitored by a
         GuardDuty administrator account that sent the invitation.
 
@@ -232,7 +232,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
     )
     def accept_invitation(
         self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
         """Accepts the invitation to be monitored by a GuardDuty administrator
         account.
 
@@ -242,7 +242,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def archive_findings(
         self, **kwargs: Unpack[ArchiveFindingsRequestTypeDef]
-    ) -> RegionResults[ArchiveFindingsResponseTypeDef]:
+    ) -> TargetResults[ArchiveFindingsResponseTypeDef]:
         """Archives GuardDuty findings that are specified by the list of finding IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ArchiveFindings
@@ -251,7 +251,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_detector(
         self, **kwargs: Unpack[CreateDetectorRequestTypeDef]
-    ) -> RegionResults[CreateDetectorResponseTypeDef]:
+    ) -> TargetResults[CreateDetectorResponseTypeDef]:
         """Creates a single GuardDuty detector. A detector is a resource that
         represents the GuardDuty service. To start using GuardDuty, you must
         create a detector in each Region where you enable the service. You can
@@ -266,7 +266,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_filter(
         self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> RegionResults[CreateFilterResponseTypeDef]:
+    ) -> TargetResults[CreateFilterResponseTypeDef]:
         """Creates a filter using the specified finding criteria. The maximum number
         of saved filters per Amazon Web Services account per Region is 100. For
         more information, see Quotas for GuardDuty.
@@ -277,7 +277,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_ip_set(
         self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> RegionResults[CreateIPSetResponseTypeDef]:
+    ) -> TargetResults[CreateIPSetResponseTypeDef]:
         """Creates a new IPSet, which is called a trusted IP list in the console user
         interface. An IPSet is a list of IP addresses that are trusted for secure
         communication with Amazon Web Services infrastructure and applications.
@@ -290,7 +290,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_malware_protection_plan(
         self, **kwargs: Unpack[CreateMalwareProtectionPlanRequestTypeDef]
-    ) -> RegionResults[CreateMalwareProtectionPlanResponseTypeDef]:
+    ) -> TargetResults[CreateMalwareProtectionPlanResponseTypeDef]:
         """Creates a new Malware Protection plan for the protected resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateMalwareProtectionPlan
@@ -299,7 +299,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_members(
         self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> RegionResults[CreateMembersResponseTypeDef]:
+    ) -> TargetResults[CreateMembersResponseTypeDef]:
         """Creates member accounts of the current Amazon Web Services account by
         specifying a list of Amazon Web Services account IDs. This step is a
         prerequisite for managing the associated member accounts either by
@@ -311,7 +311,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_publishing_destination(
         self, **kwargs: Unpack[CreatePublishingDestinationRequestTypeDef]
-    ) -> RegionResults[CreatePublishingDestinationResponseTypeDef]:
+    ) -> TargetResults[CreatePublishingDestinationResponseTypeDef]:
         """Creates a publishing destination where you can export your GuardDuty
         findings. Before you start exporting the findings, the destination
         resource must exist.
@@ -322,7 +322,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_sample_findings(
         self, **kwargs: Unpack[CreateSampleFindingsRequestTypeDef]
-    ) -> RegionResults[CreateSampleFindingsResponseTypeDef]:
+    ) -> TargetResults[CreateSampleFindingsResponseTypeDef]:
         """Generates sample findings of types specified by the list of finding types.
         If 'NULL' is specified for findingTypes, the API generates sample findings
         of all supported finding types.
@@ -333,7 +333,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_threat_entity_set(
         self, **kwargs: Unpack[CreateThreatEntitySetRequestTypeDef]
-    ) -> RegionResults[CreateThreatEntitySetResponseTypeDef]:
+    ) -> TargetResults[CreateThreatEntitySetResponseTypeDef]:
         """Creates a new threat entity set. In a threat entity set, you can provide
         known malicious threat entities for your Amazon Web Services environment.
         GuardDuty generates findings based on the entries in the threat entity
@@ -346,7 +346,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_threat_intel_set(
         self, **kwargs: Unpack[CreateThreatIntelSetRequestTypeDef]
-    ) -> RegionResults[CreateThreatIntelSetResponseTypeDef]:
+    ) -> TargetResults[CreateThreatIntelSetResponseTypeDef]:
         """Creates a new ThreatIntelSet. ThreatIntelSets consist of known malicious
         IP addresses. GuardDuty generates findings based on ThreatIntelSets. Only
         users of the administrator account can use this operation.
@@ -357,7 +357,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def create_trusted_entity_set(
         self, **kwargs: Unpack[CreateTrustedEntitySetRequestTypeDef]
-    ) -> RegionResults[CreateTrustedEntitySetResponseTypeDef]:
+    ) -> TargetResults[CreateTrustedEntitySetResponseTypeDef]:
         """Creates a new trusted entity set. In the trusted entity set, you can
         provide IP addresses and domains that you believe are secure for
         communication in your Amazon Web Services environment. GuardDuty will not
@@ -370,7 +370,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def decline_invitations(
         self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> RegionResults[DeclineInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
         """Declines invitations sent to the current member account by Amazon Web
         Services accounts specified by their account IDs.
 
@@ -380,7 +380,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_detector(
         self, **kwargs: Unpack[DeleteDetectorRequestTypeDef]
-    ) -> RegionResults[DeleteDetectorResponseTypeDef]:
+    ) -> TargetResults[DeleteDetectorResponseTypeDef]:
         """Deletes an Amazon GuardDuty detector that is specified by the detector ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteDetector
@@ -389,7 +389,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_filter(
         self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> RegionResults[DeleteFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteFilterResponseTypeDef]:
         """Deletes the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteFilter
@@ -398,7 +398,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_invitations(
         self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> RegionResults[DeleteInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
         """Deletes invitations sent to the current member account by Amazon Web
         Services accounts specified by their account IDs.
 
@@ -408,7 +408,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_ip_set(
         self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> RegionResults[DeleteIPSetResponseTypeDef]:
+    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
         """Deletes the IPSet specified by the ipSetId. IPSets are called trusted IP
         lists in the console user interface.
 
@@ -418,7 +418,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_malware_protection_plan(
         self, **kwargs: Unpack[DeleteMalwareProtectionPlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the Malware Protection plan ID associated with the Malware
         Protection plan resource. Use this API only when you no longer want to
         protect the resource associated with this Malware Protection plan ID.
@@ -429,7 +429,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_members(
         self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> RegionResults[DeleteMembersResponseTypeDef]:
+    ) -> TargetResults[DeleteMembersResponseTypeDef]:
         """Deletes GuardDuty member accounts (to the current GuardDuty administrator
         account) specified by the account IDs.
 
@@ -439,7 +439,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_publishing_destination(
         self, **kwargs: Unpack[DeletePublishingDestinationRequestTypeDef]
-    ) -> RegionResults[DeletePublishingDestinationResponseTypeDef]:
+    ) -> TargetResults[DeletePublishingDestinationResponseTypeDef]:
         """Deletes the publishing definition with the specified destinationId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeletePublishingDestination
@@ -448,7 +448,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_threat_entity_set(
         self, **kwargs: Unpack[DeleteThreatEntitySetRequestTypeDef]
-    ) -> RegionResults[DeleteThreatEntitySetResponseTypeDef]:
+    ) -> TargetResults[DeleteThreatEntitySetResponseTypeDef]:
         """Deletes the threat entity set that is associated with the specified
         threatEntitySetId.
 
@@ -458,7 +458,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_threat_intel_set(
         self, **kwargs: Unpack[DeleteThreatIntelSetRequestTypeDef]
-    ) -> RegionResults[DeleteThreatIntelSetResponseTypeDef]:
+    ) -> TargetResults[DeleteThreatIntelSetResponseTypeDef]:
         """Deletes the ThreatIntelSet specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteThreatIntelSet
@@ -467,7 +467,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def delete_trusted_entity_set(
         self, **kwargs: Unpack[DeleteTrustedEntitySetRequestTypeDef]
-    ) -> RegionResults[DeleteTrustedEntitySetResponseTypeDef]:
+    ) -> TargetResults[DeleteTrustedEntitySetResponseTypeDef]:
         """Deletes the trusted entity set that is associated with the specified
         trustedEntitySetId.
 
@@ -477,7 +477,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def describe_malware_scans(
         self, **kwargs: Unpack[DescribeMalwareScansRequestTypeDef]
-    ) -> RegionResults[DescribeMalwareScansResponseTypeDef]:
+    ) -> TargetResults[DescribeMalwareScansResponseTypeDef]:
         """Returns a list of malware scans. Each member account can view the malware
         scans for their own accounts. An administrator can view the malware scans
         for all the member accounts.
@@ -488,7 +488,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def describe_organization_configuration(
         self, **kwargs: Unpack[DescribeOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the account selected as the delegated
         administrator for GuardDuty.
 
@@ -498,7 +498,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def describe_publishing_destination(
         self, **kwargs: Unpack[DescribePublishingDestinationRequestTypeDef]
-    ) -> RegionResults[DescribePublishingDestinationResponseTypeDef]:
+    ) -> TargetResults[DescribePublishingDestinationResponseTypeDef]:
         """Returns information about the publishing destination specified by the
         provided destinationId.
 
@@ -508,7 +508,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def disable_organization_admin_account(
         self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[DisableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
         """Removes the existing GuardDuty delegated administrator of the
         organization. Only the organization's management account can run this API
         operation.
@@ -519,7 +519,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def disassociate_from_administrator_account(
         self, **kwargs: Unpack[DisassociateFromAdministratorAccountRequestTypeDef]
-    ) -> RegionResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates the current GuardDuty member account from its administrator
         account.
 
@@ -532,7 +532,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
     )
     def disassociate_from_master_account(
         self, **kwargs: Unpack[DisassociateFromMasterAccountRequestTypeDef]
-    ) -> RegionResults[DisassociateFromMasterAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
         """Disassociates the current GuardDuty member account from its administrator
         account.
 
@@ -542,7 +542,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def disassociate_members(
         self, **kwargs: Unpack[DisassociateMembersRequestTypeDef]
-    ) -> RegionResults[DisassociateMembersResponseTypeDef]:
+    ) -> TargetResults[DisassociateMembersResponseTypeDef]:
         """Disassociates GuardDuty member accounts (from the current administrator
         account) specified by the account IDs.
 
@@ -552,7 +552,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def enable_organization_admin_account(
         self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[EnableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates an Amazon Web Services account within the organization as your
         GuardDuty delegated administrator. Only the organization's management
         account can run this API operation.
@@ -563,7 +563,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_administrator_account(
         self, **kwargs: Unpack[GetAdministratorAccountRequestTypeDef]
-    ) -> RegionResults[GetAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
         """Provides the details of the GuardDuty administrator account associated
         with the current GuardDuty member account.
 
@@ -573,7 +573,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_coverage_statistics(
         self, **kwargs: Unpack[GetCoverageStatisticsRequestTypeDef]
-    ) -> RegionResults[GetCoverageStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetCoverageStatisticsResponseTypeDef]:
         """Retrieves aggregated statistics for your account. If you are a GuardDuty
         administrator, you can retrieve the statistics for all the resources
         associated with the active member accounts in your organization who have
@@ -586,7 +586,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_detector(
         self, **kwargs: Unpack[GetDetectorRequestTypeDef]
-    ) -> RegionResults[GetDetectorResponseTypeDef]:
+    ) -> TargetResults[GetDetectorResponseTypeDef]:
         """Retrieves a GuardDuty detector specified by the detectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetDetector
@@ -595,7 +595,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_filter(
         self, **kwargs: Unpack[GetFilterRequestTypeDef]
-    ) -> RegionResults[GetFilterResponseTypeDef]:
+    ) -> TargetResults[GetFilterResponseTypeDef]:
         """Returns the details of the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetFilter
@@ -604,7 +604,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_findings(
         self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> RegionResults[GetFindingsResponseTypeDef]:
+    ) -> TargetResults[GetFindingsResponseTypeDef]:
         """Describes Amazon GuardDuty findings specified by finding IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetFindings
@@ -613,7 +613,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_findings_statistics(
         self, **kwargs: Unpack[GetFindingsStatisticsRequestTypeDef]
-    ) -> RegionResults[GetFindingsStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetFindingsStatisticsResponseTypeDef]:
         """Lists GuardDuty findings statistics for the specified detector ID.
 
         Deprecated parameters: FindingStatisticTypes.
@@ -624,7 +624,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> RegionResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
         """Returns the count of all GuardDuty membership invitations that were sent
         to the current member account except the currently accepted invitation.
 
@@ -634,7 +634,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_ip_set(
         self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> RegionResults[GetIPSetResponseTypeDef]:
+    ) -> TargetResults[GetIPSetResponseTypeDef]:
         """Retrieves the IPSet specified by the ipSetId.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetIPSet
@@ -643,7 +643,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_malware_protection_plan(
         self, **kwargs: Unpack[GetMalwareProtectionPlanRequestTypeDef]
-    ) -> RegionResults[GetMalwareProtectionPlanResponseTypeDef]:
+    ) -> TargetResults[GetMalwareProtectionPlanResponseTypeDef]:
         """Retrieves the Malware Protection plan details associated with a Malware
         Protection plan ID.
 
@@ -653,7 +653,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_malware_scan(
         self, **kwargs: Unpack[GetMalwareScanRequestTypeDef]
-    ) -> RegionResults[GetMalwareScanResponseTypeDef]:
+    ) -> TargetResults[GetMalwareScanResponseTypeDef]:
         """Retrieves the detailed information for a specific malware scan. Each
         member account can view the malware scan details for their own account. An
         administrator can view malware scan details for all accounts in the
@@ -665,7 +665,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_malware_scan_settings(
         self, **kwargs: Unpack[GetMalwareScanSettingsRequestTypeDef]
-    ) -> RegionResults[GetMalwareScanSettingsResponseTypeDef]:
+    ) -> TargetResults[GetMalwareScanSettingsResponseTypeDef]:
         """Returns the details of the malware scan settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetMalwareScanSettings
@@ -677,7 +677,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
     )
     def get_master_account(
         self, **kwargs: Unpack[GetMasterAccountRequestTypeDef]
-    ) -> RegionResults[GetMasterAccountResponseTypeDef]:
+    ) -> TargetResults[GetMasterAccountResponseTypeDef]:
         """Provides the details for the GuardDuty administrator account associated
         with the current GuardDuty member account.
 
@@ -687,7 +687,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_member_detectors(
         self, **kwargs: Unpack[GetMemberDetectorsRequestTypeDef]
-    ) -> RegionResults[GetMemberDetectorsResponseTypeDef]:
+    ) -> TargetResults[GetMemberDetectorsResponseTypeDef]:
         """Describes which data sources are enabled for the member account's
         detector.
 
@@ -697,7 +697,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_members(
         self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> RegionResults[GetMembersResponseTypeDef]:
+    ) -> TargetResults[GetMembersResponseTypeDef]:
         """Retrieves GuardDuty member accounts (of the current GuardDuty
         administrator account) specified by the account IDs.
 
@@ -707,7 +707,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_organization_statistics(
         self,
-    ) -> RegionResults[GetOrganizationStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationStatisticsResponseTypeDef]:
         """Retrieves how many active member accounts have each feature enabled within
         GuardDuty. Only a delegated GuardDuty administrator of an organization can
         run this API.
@@ -718,7 +718,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_remaining_free_trial_days(
         self, **kwargs: Unpack[GetRemainingFreeTrialDaysRequestTypeDef]
-    ) -> RegionResults[GetRemainingFreeTrialDaysResponseTypeDef]:
+    ) -> TargetResults[GetRemainingFreeTrialDaysResponseTypeDef]:
         """Provides the number of days left for each data source used in the free
         trial period.
 
@@ -728,7 +728,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_threat_entity_set(
         self, **kwargs: Unpack[GetThreatEntitySetRequestTypeDef]
-    ) -> RegionResults[GetThreatEntitySetResponseTypeDef]:
+    ) -> TargetResults[GetThreatEntitySetResponseTypeDef]:
         """Retrieves the threat entity set associated with the specified
         threatEntitySetId.
 
@@ -738,7 +738,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_threat_intel_set(
         self, **kwargs: Unpack[GetThreatIntelSetRequestTypeDef]
-    ) -> RegionResults[GetThreatIntelSetResponseTypeDef]:
+    ) -> TargetResults[GetThreatIntelSetResponseTypeDef]:
         """Retrieves the ThreatIntelSet that is specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetThreatIntelSet
@@ -747,7 +747,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_trusted_entity_set(
         self, **kwargs: Unpack[GetTrustedEntitySetRequestTypeDef]
-    ) -> RegionResults[GetTrustedEntitySetResponseTypeDef]:
+    ) -> TargetResults[GetTrustedEntitySetResponseTypeDef]:
         """Retrieves the trusted entity set associated with the specified
         trustedEntitySetId.
 
@@ -757,7 +757,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def get_usage_statistics(
         self, **kwargs: Unpack[GetUsageStatisticsRequestTypeDef]
-    ) -> RegionResults[GetUsageStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
         """Lists Amazon GuardDuty usage statistics over the last 30 days for the
         specified detector ID. For newly enabled detectors or data sources, the
         cost returned will include only the usage so far under 30 days. This may
@@ -771,7 +771,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def invite_members(
         self, **kwargs: Unpack[InviteMembersRequestTypeDef]
-    ) -> RegionResults[InviteMembersResponseTypeDef]:
+    ) -> TargetResults[InviteMembersResponseTypeDef]:
         """Invites Amazon Web Services accounts to become members of an organization
         administered by the Amazon Web Services account that invokes this API. If
         you are using Amazon Web Services Organizations to manage your GuardDuty
@@ -784,7 +784,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_coverage(
         self, **kwargs: Unpack[ListCoverageRequestTypeDef]
-    ) -> RegionResults[ListCoverageResponseTypeDef]:
+    ) -> TargetResults[ListCoverageResponseTypeDef]:
         """Lists coverage details for your GuardDuty account. If you're a GuardDuty
         administrator, you can retrieve all resources associated with the active
         member accounts in your organization.
@@ -795,7 +795,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_detectors(
         self, **kwargs: Unpack[ListDetectorsRequestTypeDef]
-    ) -> RegionResults[ListDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListDetectorsResponseTypeDef]:
         """Lists detectorIds of all the existing Amazon GuardDuty detector resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListDetectors
@@ -804,7 +804,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_filters(
         self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Returns a paginated list of the current filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFilters
@@ -813,7 +813,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_findings(
         self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Lists GuardDuty findings for the specified detector ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFindings
@@ -822,7 +822,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_invitations(
         self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Lists all GuardDuty membership invitations that were sent to the current
         Amazon Web Services account.
 
@@ -832,7 +832,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_ip_sets(
         self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """Lists the IPSets of the GuardDuty service specified by the detector ID. If
         you use this operation from a member account, the IPSets returned are the
         IPSets from the associated administrator account.
@@ -843,7 +843,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_malware_protection_plans(
         self, **kwargs: Unpack[ListMalwareProtectionPlansRequestTypeDef]
-    ) -> RegionResults[ListMalwareProtectionPlansResponseTypeDef]:
+    ) -> TargetResults[ListMalwareProtectionPlansResponseTypeDef]:
         """Lists the Malware Protection plan IDs associated with the protected
         resources in your Amazon Web Services account.
 
@@ -853,7 +853,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_malware_scans(
         self, **kwargs: Unpack[ListMalwareScansRequestTypeDef]
-    ) -> RegionResults[ListMalwareScansResponseTypeDef]:
+    ) -> TargetResults[ListMalwareScansResponseTypeDef]:
         """Returns a list of malware scans. Each member account can view the malware
         scans for their own accounts. An administrator can view the malware scans
         for all of its members' accounts.
@@ -864,7 +864,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Lists details about all member accounts for the current GuardDuty
         administrator account.
 
@@ -874,7 +874,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_organization_admin_accounts(
         self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Lists the accounts designated as GuardDuty delegated administrators. Only
         the organization's management account can run this API operation.
 
@@ -884,7 +884,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_publishing_destinations(
         self, **kwargs: Unpack[ListPublishingDestinationsRequestTypeDef]
-    ) -> RegionResults[ListPublishingDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListPublishingDestinationsResponseTypeDef]:
         """Returns a list of publishing destinations associated with the specified
         detectorId.
 
@@ -894,7 +894,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource. Tagging is currently supported for detectors,
         finding filters, IP sets, threat intel sets, and publishing destination,
         with a limit of 50 tags per resource. When invoked, this operation returns
@@ -906,7 +906,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_threat_entity_sets(
         self, **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef]
-    ) -> RegionResults[ListThreatEntitySetsResponseTypeDef]:
+    ) -> TargetResults[ListThreatEntitySetsResponseTypeDef]:
         """Lists the threat entity sets associated with the specified GuardDuty
         detector ID. If you use this operation from a member account, the threat
         entity sets that are returned as a response, belong to the administrator
@@ -918,7 +918,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_threat_intel_sets(
         self, **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef]
-    ) -> RegionResults[ListThreatIntelSetsResponseTypeDef]:
+    ) -> TargetResults[ListThreatIntelSetsResponseTypeDef]:
         """Lists the ThreatIntelSets of the GuardDuty service specified by the
         detector ID. If you use this operation from a member account, the
         ThreatIntelSets associated with the administrator account are returned.
@@ -929,7 +929,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def list_trusted_entity_sets(
         self, **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef]
-    ) -> RegionResults[ListTrustedEntitySetsResponseTypeDef]:
+    ) -> TargetResults[ListTrustedEntitySetsResponseTypeDef]:
         """Lists the trusted entity sets associated with the specified GuardDuty
         detector ID. If you use this operation from a member account, the trusted
         entity sets that are returned as a response, belong to the administrator
@@ -941,7 +941,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def send_object_malware_scan(
         self, **kwargs: Unpack[SendObjectMalwareScanRequestTypeDef]
-    ) -> RegionResults[SendObjectMalwareScanResponseTypeDef]:
+    ) -> TargetResults[SendObjectMalwareScanResponseTypeDef]:
         """Initiates a malware scan for a specific S3 object. This API allows you to
         perform on-demand malware scanning of individual objects in S3 buckets
         that have Malware Protection for S3 enabled.
@@ -952,7 +952,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def start_malware_scan(
         self, **kwargs: Unpack[StartMalwareScanRequestTypeDef]
-    ) -> RegionResults[StartMalwareScanResponseTypeDef]:
+    ) -> TargetResults[StartMalwareScanResponseTypeDef]:
         """Initiates the malware scan. Invoking this API will automatically create
         the Service-linked role in the corresponding account if the resourceArn
         belongs to an EC2 instance.
@@ -963,7 +963,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def start_monitoring_members(
         self, **kwargs: Unpack[StartMonitoringMembersRequestTypeDef]
-    ) -> RegionResults[StartMonitoringMembersResponseTypeDef]:
+    ) -> TargetResults[StartMonitoringMembersResponseTypeDef]:
         """Turns on GuardDuty monitoring of the specified member accounts. Use this
         operation to restart monitoring of accounts that you stopped monitoring
         with the StopMonitoringMembers operation.
@@ -974,7 +974,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def stop_monitoring_members(
         self, **kwargs: Unpack[StopMonitoringMembersRequestTypeDef]
-    ) -> RegionResults[StopMonitoringMembersResponseTypeDef]:
+    ) -> TargetResults[StopMonitoringMembersResponseTypeDef]:
         """Stops GuardDuty monitoring for the specified member accounts. Use the
         StartMonitoringMembers operation to restart monitoring for those accounts.
 
@@ -984,7 +984,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/TagResource
@@ -993,7 +993,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def unarchive_findings(
         self, **kwargs: Unpack[UnarchiveFindingsRequestTypeDef]
-    ) -> RegionResults[UnarchiveFindingsResponseTypeDef]:
+    ) -> TargetResults[UnarchiveFindingsResponseTypeDef]:
         """Unarchives GuardDuty findings specified by the findingIds.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UnarchiveFindings
@@ -1002,7 +1002,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UntagResource
@@ -1011,7 +1011,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_detector(
         self, **kwargs: Unpack[UpdateDetectorRequestTypeDef]
-    ) -> RegionResults[UpdateDetectorResponseTypeDef]:
+    ) -> TargetResults[UpdateDetectorResponseTypeDef]:
         """Updates the GuardDuty detector specified by the detector ID.
 
         Deprecated parameters: DataSources.
@@ -1022,7 +1022,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_filter(
         self, **kwargs: Unpack[UpdateFilterRequestTypeDef]
-    ) -> RegionResults[UpdateFilterResponseTypeDef]:
+    ) -> TargetResults[UpdateFilterResponseTypeDef]:
         """Updates the filter specified by the filter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateFilter
@@ -1031,7 +1031,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_findings_feedback(
         self, **kwargs: Unpack[UpdateFindingsFeedbackRequestTypeDef]
-    ) -> RegionResults[UpdateFindingsFeedbackResponseTypeDef]:
+    ) -> TargetResults[UpdateFindingsFeedbackResponseTypeDef]:
         """Marks the specified GuardDuty findings as useful or not useful.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateFindingsFeedback
@@ -1040,7 +1040,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_ip_set(
         self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> RegionResults[UpdateIPSetResponseTypeDef]:
+    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
         """Updates the IPSet specified by the IPSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateIPSet
@@ -1049,7 +1049,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_malware_protection_plan(
         self, **kwargs: Unpack[UpdateMalwareProtectionPlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an existing Malware Protection plan resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateMalwareProtectionPlan
@@ -1058,7 +1058,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_malware_scan_settings(
         self, **kwargs: Unpack[UpdateMalwareScanSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateMalwareScanSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateMalwareScanSettingsResponseTypeDef]:
         """Updates the malware scan settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateMalwareScanSettings
@@ -1067,7 +1067,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_member_detectors(
         self, **kwargs: Unpack[UpdateMemberDetectorsRequestTypeDef]
-    ) -> RegionResults[UpdateMemberDetectorsResponseTypeDef]:
+    ) -> TargetResults[UpdateMemberDetectorsResponseTypeDef]:
         """Contains information on member accounts to be updated.
 
         Deprecated parameters: DataSources.
@@ -1078,7 +1078,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_organization_configuration(
         self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
         """Configures the delegated administrator account with the provided values.
         You must provide a value for either autoEnableOrganizationMembers or
         autoEnable, but not both.
@@ -1091,7 +1091,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_publishing_destination(
         self, **kwargs: Unpack[UpdatePublishingDestinationRequestTypeDef]
-    ) -> RegionResults[UpdatePublishingDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdatePublishingDestinationResponseTypeDef]:
         """Updates information about the publishing destination specified by the
         destinationId.
 
@@ -1101,7 +1101,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_threat_entity_set(
         self, **kwargs: Unpack[UpdateThreatEntitySetRequestTypeDef]
-    ) -> RegionResults[UpdateThreatEntitySetResponseTypeDef]:
+    ) -> TargetResults[UpdateThreatEntitySetResponseTypeDef]:
         """Updates the threat entity set associated with the specified
         threatEntitySetId.
 
@@ -1111,7 +1111,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_threat_intel_set(
         self, **kwargs: Unpack[UpdateThreatIntelSetRequestTypeDef]
-    ) -> RegionResults[UpdateThreatIntelSetResponseTypeDef]:
+    ) -> TargetResults[UpdateThreatIntelSetResponseTypeDef]:
         """Updates the ThreatIntelSet specified by the ThreatIntelSet ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateThreatIntelSet
@@ -1120,7 +1120,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
 
     def update_trusted_entity_set(
         self, **kwargs: Unpack[UpdateTrustedEntitySetRequestTypeDef]
-    ) -> RegionResults[UpdateTrustedEntitySetResponseTypeDef]:
+    ) -> TargetResults[UpdateTrustedEntitySetResponseTypeDef]:
         """Updates the trusted entity set associated with the specified
         trustedEntitySetId.
 
@@ -1135,7 +1135,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMalwareScansRequestTypeDef],
-    ) -> RegionResults[DescribeMalwareScansResponseTypeDef]:
+    ) -> TargetResults[DescribeMalwareScansResponseTypeDef]:
         """Every page of DescribeMalwareScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1160,7 +1160,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> RegionResults[ListCoverageResponseTypeDef]:
+    ) -> TargetResults[ListCoverageResponseTypeDef]:
         """Every page of ListCoverage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1185,7 +1185,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDetectorsRequestTypeDef],
-    ) -> RegionResults[ListDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListDetectorsResponseTypeDef]:
         """Every page of ListDetectors in every target, merged per target (botocore's
         build_full_result).
 
@@ -1208,7 +1208,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1231,7 +1231,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1254,7 +1254,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1278,7 +1278,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIPSetsRequestTypeDef],
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """Every page of ListIPSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1303,7 +1303,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMalwareScansRequestTypeDef],
-    ) -> RegionResults[ListMalwareScansResponseTypeDef]:
+    ) -> TargetResults[ListMalwareScansResponseTypeDef]:
         """Every page of ListMalwareScans in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,7 +1328,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1352,7 +1352,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1376,7 +1376,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThreatEntitySetsRequestTypeDef],
-    ) -> RegionResults[ListThreatEntitySetsResponseTypeDef]:
+    ) -> TargetResults[ListThreatEntitySetsResponseTypeDef]:
         """Every page of ListThreatEntitySets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1402,7 +1402,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThreatIntelSetsRequestTypeDef],
-    ) -> RegionResults[ListThreatIntelSetsResponseTypeDef]:
+    ) -> TargetResults[ListThreatIntelSetsResponseTypeDef]:
         """Every page of ListThreatIntelSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1427,7 +1427,7 @@ class MultiRegionGuardDuty(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrustedEntitySetsRequestTypeDef],
-    ) -> RegionResults[ListTrustedEntitySetsResponseTypeDef]:
+    ) -> TargetResults[ListTrustedEntitySetsResponseTypeDef]:
         """Every page of ListTrustedEntitySets in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,7 +57,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_affected_accounts_for_organization(
         self, **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
         """Returns a list of accounts in the organization from Organizations that are
         affected by the provided event. For more information about the different
         types of Health events, see Event.
@@ -68,7 +68,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_affected_entities(
         self, **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef]
-    ) -> RegionResults[DescribeAffectedEntitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedEntitiesResponseTypeDef]:
         """Returns a list of entities that have been affected by the specified
         events, based on the specified filter criteria. Entities can refer to
         individual customer resources, groups of customer resources, or any other
@@ -82,7 +82,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_affected_entities_for_organization(
         self, **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
         """Returns a list of entities that have been affected by one or more events
         for one or more accounts in your organization in Organizations, based on
         the filter criteria. Entities can refer to individual customer resources,
@@ -97,7 +97,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_entity_aggregates(
         self, **kwargs: Unpack[DescribeEntityAggregatesRequestTypeDef]
-    ) -> RegionResults[DescribeEntityAggregatesResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityAggregatesResponseTypeDef]:
         """Returns the number of entities that are affected by each of the specified
         events.
 
@@ -107,7 +107,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_entity_aggregates_for_organization(
         self, **kwargs: Unpack[DescribeEntityAggregatesForOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeEntityAggregatesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityAggregatesForOrganizationResponseTypeDef]:
         """Returns a list of entity aggregates for your Organizations that are
         affected by each of the specified events.
 
@@ -117,7 +117,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_event_aggregates(
         self, **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef]
-    ) -> RegionResults[DescribeEventAggregatesResponseTypeDef]:
+    ) -> TargetResults[DescribeEventAggregatesResponseTypeDef]:
         """Returns the number of events of each event type (issue, scheduled change,
         and account notification). If no filter is specified, the counts of all
         events in each category are returned.
@@ -128,7 +128,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_event_details(
         self, **kwargs: Unpack[DescribeEventDetailsRequestTypeDef]
-    ) -> RegionResults[DescribeEventDetailsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventDetailsResponseTypeDef]:
         """Returns detailed information about one or more specified events.
         Information includes standard event data (Amazon Web Services Region,
         service, and so on, as returned by DescribeEvents), a detailed event
@@ -142,7 +142,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_event_details_for_organization(
         self, **kwargs: Unpack[DescribeEventDetailsForOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeEventDetailsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeEventDetailsForOrganizationResponseTypeDef]:
         """Returns detailed information about one or more specified events for one or
         more Amazon Web Services accounts in your organization. This information
         includes standard event data (such as the Amazon Web Services Region and
@@ -157,7 +157,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_event_types(
         self, **kwargs: Unpack[DescribeEventTypesRequestTypeDef]
-    ) -> RegionResults[DescribeEventTypesResponseTypeDef]:
+    ) -> TargetResults[DescribeEventTypesResponseTypeDef]:
         """Returns the event types that meet the specified filter criteria. You can
         use this API operation to find information about the Health event, such as
         the category, Amazon Web Services service, and event code. The metadata
@@ -169,7 +169,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Returns information about events that meet the specified filter criteria.
         Events are returned in a summary form and do not include the detailed
         description, any additional metadata that depends on the event type, or
@@ -182,7 +182,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_events_for_organization(
         self, **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeEventsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsForOrganizationResponseTypeDef]:
         """Returns information about events across your organization in
         Organizations. You can use thefilters parameter to specify the events that
         you want to return. Events are returned in a summary form and don't
@@ -196,7 +196,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def describe_health_service_status_for_organization(
         self,
-    ) -> RegionResults[DescribeHealthServiceStatusForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeHealthServiceStatusForOrganizationResponseTypeDef]:
         """This operation provides status information on enabling or disabling Health
         to work with your organization. To call this operation, you must use the
         organization's management account.
@@ -207,7 +207,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def disable_health_service_access_for_organization(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables Health from working with Organizations. To call this operation,
         you must sign in to the organization's management account. For more
         information, see Aggregating Health events in the Health User Guide.
@@ -218,7 +218,7 @@ class MultiRegionHealth(MultiRegionClient):
 
     def enable_health_service_access_for_organization(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables Health to work with Organizations. You can use the organizational
         view feature to aggregate events from all Amazon Web Services accounts in
         your organization in a centralized location.
@@ -234,7 +234,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAffectedAccountsForOrganizationRequestTypeDef],
-    ) -> RegionResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedAccountsForOrganizationResponseTypeDef]:
         """Every page of DescribeAffectedAccountsForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -259,7 +259,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAffectedEntitiesRequestTypeDef],
-    ) -> RegionResults[DescribeAffectedEntitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedEntitiesResponseTypeDef]:
         """Every page of DescribeAffectedEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -287,7 +287,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAffectedEntitiesForOrganizationRequestTypeDef],
-    ) -> RegionResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeAffectedEntitiesForOrganizationResponseTypeDef]:
         """Every page of DescribeAffectedEntitiesForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -316,7 +316,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventAggregatesRequestTypeDef],
-    ) -> RegionResults[DescribeEventAggregatesResponseTypeDef]:
+    ) -> TargetResults[DescribeEventAggregatesResponseTypeDef]:
         """Every page of DescribeEventAggregates in every target, merged per target
         (botocore's build_full_result).
 
@@ -341,7 +341,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventTypesRequestTypeDef],
-    ) -> RegionResults[DescribeEventTypesResponseTypeDef]:
+    ) -> TargetResults[DescribeEventTypesResponseTypeDef]:
         """Every page of DescribeEventTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -367,7 +367,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -394,7 +394,7 @@ class MultiRegionHealth(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsForOrganizationRequestTypeDef],
-    ) -> RegionResults[DescribeEventsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsForOrganizationResponseTypeDef]:
         """Every page of DescribeEventsForOrganization in every target, merged per
         target (botocore's build_full_result).
 

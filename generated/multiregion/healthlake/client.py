@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -53,7 +53,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def create_fhir_datastore(
         self, **kwargs: Unpack[CreateFHIRDatastoreRequestTypeDef]
-    ) -> RegionResults[CreateFHIRDatastoreResponseTypeDef]:
+    ) -> TargetResults[CreateFHIRDatastoreResponseTypeDef]:
         """Create a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/CreateFHIRDatastore
@@ -62,7 +62,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def delete_fhir_datastore(
         self, **kwargs: Unpack[DeleteFHIRDatastoreRequestTypeDef]
-    ) -> RegionResults[DeleteFHIRDatastoreResponseTypeDef]:
+    ) -> TargetResults[DeleteFHIRDatastoreResponseTypeDef]:
         """Delete a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DeleteFHIRDatastore
@@ -71,7 +71,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def describe_fhir_datastore(
         self, **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef]
-    ) -> RegionResults[DescribeFHIRDatastoreResponseTypeDef]:
+    ) -> TargetResults[DescribeFHIRDatastoreResponseTypeDef]:
         """Get properties for a FHIR-enabled data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
@@ -80,7 +80,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def describe_fhir_export_job(
         self, **kwargs: Unpack[DescribeFHIRExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeFHIRExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeFHIRExportJobResponseTypeDef]:
         """Get FHIR export job properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRExportJob
@@ -89,7 +89,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def describe_fhir_import_job(
         self, **kwargs: Unpack[DescribeFHIRImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeFHIRImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeFHIRImportJobResponseTypeDef]:
         """Get the import job properties to learn more about the job or job progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRImportJob
@@ -98,7 +98,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def list_fhir_datastores(
         self, **kwargs: Unpack[ListFHIRDatastoresRequestTypeDef]
-    ) -> RegionResults[ListFHIRDatastoresResponseTypeDef]:
+    ) -> TargetResults[ListFHIRDatastoresResponseTypeDef]:
         """List all FHIR-enabled data stores in a user’s account, regardless of data
         store status.
 
@@ -108,7 +108,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def list_fhir_export_jobs(
         self, **kwargs: Unpack[ListFHIRExportJobsRequestTypeDef]
-    ) -> RegionResults[ListFHIRExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListFHIRExportJobsResponseTypeDef]:
         """Lists all FHIR export jobs associated with an account and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListFHIRExportJobs
@@ -117,7 +117,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def list_fhir_import_jobs(
         self, **kwargs: Unpack[ListFHIRImportJobsRequestTypeDef]
-    ) -> RegionResults[ListFHIRImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListFHIRImportJobsResponseTypeDef]:
         """List all FHIR import jobs associated with an account and their statuses.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListFHIRImportJobs
@@ -126,7 +126,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of all existing tags associated with a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListTagsForResource
@@ -135,7 +135,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def start_fhir_export_job(
         self, **kwargs: Unpack[StartFHIRExportJobRequestTypeDef]
-    ) -> RegionResults[StartFHIRExportJobResponseTypeDef]:
+    ) -> TargetResults[StartFHIRExportJobResponseTypeDef]:
         """Start a FHIR export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/StartFHIRExportJob
@@ -144,7 +144,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def start_fhir_import_job(
         self, **kwargs: Unpack[StartFHIRImportJobRequestTypeDef]
-    ) -> RegionResults[StartFHIRImportJobResponseTypeDef]:
+    ) -> TargetResults[StartFHIRImportJobResponseTypeDef]:
         """Start importing bulk FHIR data into an ACTIVE data store. The import job
         imports FHIR data found in the InputDataConfig object and stores
         processing results in the JobOutputDataConfig object.
@@ -155,7 +155,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add a user-specifed key and value tag to a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/TagResource
@@ -164,7 +164,7 @@ class MultiRegionHealthLake(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove a user-specifed key and value tag from a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UntagResource
@@ -177,7 +177,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FHIRDatastoreActive.
 
         Polls DescribeFHIRDatastore in every target at once, every 60 seconds and
@@ -196,7 +196,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFHIRDatastoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FHIRDatastoreDeleted.
 
         Polls DescribeFHIRDatastore in every target at once, every 120 seconds and
@@ -215,7 +215,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFHIRExportJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FHIRExportJobCompleted.
 
         Polls DescribeFHIRExportJob in every target at once, every 120 seconds and
@@ -234,7 +234,7 @@ class MultiRegionHealthLake(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFHIRImportJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FHIRImportJobCompleted.
 
         Polls DescribeFHIRImportJob in every target at once, every 120 seconds and

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -302,7 +302,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def accept_delegation_request(
         self, **kwargs: Unpack[AcceptDelegationRequestRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Accepts a delegation request, granting the requested temporary access.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AcceptDelegationRequest
@@ -311,7 +311,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def add_client_id_to_open_id_connect_provider(
         self, **kwargs: Unpack[AddClientIDToOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a new client ID (also known as audience) to the list of client IDs
         already registered for the specified IAM OpenID Connect (OIDC) provider
         resource.
@@ -322,7 +322,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def add_role_to_instance_profile(
         self, **kwargs: Unpack[AddRoleToInstanceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds the specified IAM role to the specified instance profile. An instance
         profile can contain only one role, and this quota cannot be increased. You
         can remove the existing role and then add a different role to an instance
@@ -337,7 +337,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def add_user_to_group(
         self, **kwargs: Unpack[AddUserToGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds the specified user to the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AddUserToGroup
@@ -346,7 +346,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def associate_delegation_request(
         self, **kwargs: Unpack[AssociateDelegationRequestRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a delegation request with the current identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AssociateDelegationRequest
@@ -355,7 +355,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def attach_group_policy(
         self, **kwargs: Unpack[AttachGroupPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AttachGroupPolicy
@@ -364,7 +364,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def attach_role_policy(
         self, **kwargs: Unpack[AttachRolePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified IAM role. When you
         attach a managed policy to a role, the managed policy becomes part of the
         role's permission (access) policy.
@@ -375,7 +375,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def attach_user_policy(
         self, **kwargs: Unpack[AttachUserPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches the specified managed policy to the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AttachUserPolicy
@@ -384,7 +384,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def change_password(
         self, **kwargs: Unpack[ChangePasswordRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the password of the IAM user who is calling this operation. This
         operation can be performed using the CLI, the Amazon Web Services API, or
         the My Security Credentials page in the Amazon Web Services Management
@@ -397,7 +397,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_access_key(
         self, **kwargs: Unpack[CreateAccessKeyRequestTypeDef]
-    ) -> RegionResults[CreateAccessKeyResponseTypeDef]:
+    ) -> TargetResults[CreateAccessKeyResponseTypeDef]:
         """Creates a new Amazon Web Services secret access key and corresponding
         Amazon Web Services access key ID for the specified user. The default
         status for new keys is Active.
@@ -408,7 +408,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_account_alias(
         self, **kwargs: Unpack[CreateAccountAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates an alias for your Amazon Web Services account. For information
         about using an Amazon Web Services account alias, see Creating, deleting,
         and listing an Amazon Web Services account alias in the Amazon Web
@@ -420,7 +420,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_delegation_request(
         self, **kwargs: Unpack[CreateDelegationRequestRequestTypeDef]
-    ) -> RegionResults[CreateDelegationRequestResponseTypeDef]:
+    ) -> TargetResults[CreateDelegationRequestResponseTypeDef]:
         """Creates an IAM delegation request for temporary access delegation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateDelegationRequest
@@ -429,7 +429,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a new group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateGroup
@@ -438,7 +438,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_instance_profile(
         self, **kwargs: Unpack[CreateInstanceProfileRequestTypeDef]
-    ) -> RegionResults[CreateInstanceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateInstanceProfileResponseTypeDef]:
         """Creates a new instance profile. For information about instance profiles,
         see Using roles for applications on Amazon EC2 in the IAM User Guide, and
         Instance profiles in the Amazon EC2 User Guide.
@@ -449,7 +449,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_login_profile(
         self, **kwargs: Unpack[CreateLoginProfileRequestTypeDef]
-    ) -> RegionResults[CreateLoginProfileResponseTypeDef]:
+    ) -> TargetResults[CreateLoginProfileResponseTypeDef]:
         """Creates a password for the specified IAM user. A password allows an IAM
         user to access Amazon Web Services services through the Amazon Web
         Services Management Console.
@@ -460,7 +460,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_open_id_connect_provider(
         self, **kwargs: Unpack[CreateOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[CreateOpenIDConnectProviderResponseTypeDef]:
+    ) -> TargetResults[CreateOpenIDConnectProviderResponseTypeDef]:
         """Creates an IAM entity to describe an identity provider (IdP) that supports
         OpenID Connect (OIDC).
 
@@ -470,7 +470,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_policy(
         self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> RegionResults[CreatePolicyResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyResponseTypeDef]:
         """Creates a new managed policy for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreatePolicy
@@ -479,7 +479,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_policy_version(
         self, **kwargs: Unpack[CreatePolicyVersionRequestTypeDef]
-    ) -> RegionResults[CreatePolicyVersionResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyVersionResponseTypeDef]:
         """Creates a new version of the specified managed policy. To update a managed
         policy, you create a new policy version. A managed policy can have up to
         five versions. If the policy has five versions, you must delete an
@@ -492,7 +492,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_role(
         self, **kwargs: Unpack[CreateRoleRequestTypeDef]
-    ) -> RegionResults[CreateRoleResponseTypeDef]:
+    ) -> TargetResults[CreateRoleResponseTypeDef]:
         """Creates a new role for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateRole
@@ -501,7 +501,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_saml_provider(
         self, **kwargs: Unpack[CreateSAMLProviderRequestTypeDef]
-    ) -> RegionResults[CreateSAMLProviderResponseTypeDef]:
+    ) -> TargetResults[CreateSAMLProviderResponseTypeDef]:
         """Creates an IAM resource that describes an identity provider (IdP) that
         supports SAML 2.0.
 
@@ -511,7 +511,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_service_linked_role(
         self, **kwargs: Unpack[CreateServiceLinkedRoleRequestTypeDef]
-    ) -> RegionResults[CreateServiceLinkedRoleResponseTypeDef]:
+    ) -> TargetResults[CreateServiceLinkedRoleResponseTypeDef]:
         """Creates an IAM role that is linked to a specific Amazon Web Services
         service. The service controls the attached policies and when the role can
         be deleted. This helps ensure that the service is not broken by an
@@ -527,7 +527,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_service_specific_credential(
         self, **kwargs: Unpack[CreateServiceSpecificCredentialRequestTypeDef]
-    ) -> RegionResults[CreateServiceSpecificCredentialResponseTypeDef]:
+    ) -> TargetResults[CreateServiceSpecificCredentialResponseTypeDef]:
         """Generates a set of credentials consisting of a user name and password that
         can be used to access the service specified in the request. These
         credentials are generated by IAM, and can be used only for the specified
@@ -539,7 +539,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a new IAM user for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/CreateUser
@@ -548,7 +548,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def create_virtual_mfa_device(
         self, **kwargs: Unpack[CreateVirtualMFADeviceRequestTypeDef]
-    ) -> RegionResults[CreateVirtualMFADeviceResponseTypeDef]:
+    ) -> TargetResults[CreateVirtualMFADeviceResponseTypeDef]:
         """Creates a new virtual MFA device for the Amazon Web Services account.
         After creating the virtual MFA, use EnableMFADevice to attach the MFA
         device to an IAM user. For more information about creating and working
@@ -561,7 +561,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def deactivate_mfa_device(
         self, **kwargs: Unpack[DeactivateMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deactivates the specified MFA device and removes it from association with
         the user name for which it was originally enabled.
 
@@ -571,7 +571,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_access_key(
         self, **kwargs: Unpack[DeleteAccessKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the access key pair associated with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteAccessKey
@@ -580,7 +580,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_account_alias(
         self, **kwargs: Unpack[DeleteAccountAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Web Services account alias. For information
         about using an Amazon Web Services account alias, see Creating, deleting,
         and listing an Amazon Web Services account alias in the Amazon Web
@@ -592,7 +592,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_account_password_policy(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the password policy for the Amazon Web Services account. There are
         no parameters.
 
@@ -602,7 +602,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified IAM group. The group must not contain any users or
         have any attached policies.
 
@@ -612,7 +612,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_group_policy(
         self, **kwargs: Unpack[DeleteGroupPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         group.
 
@@ -622,7 +622,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_instance_profile(
         self, **kwargs: Unpack[DeleteInstanceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified instance profile. The instance profile must not have
         an associated role.
 
@@ -632,7 +632,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_login_profile(
         self, **kwargs: Unpack[DeleteLoginProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the password for the specified IAM user or root user, For more
         information, see Managing passwords for IAM users.
 
@@ -642,7 +642,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_open_id_connect_provider(
         self, **kwargs: Unpack[DeleteOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteOpenIDConnectProvider
@@ -651,7 +651,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified managed policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeletePolicy
@@ -660,7 +660,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_policy_version(
         self, **kwargs: Unpack[DeletePolicyVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified version from the specified managed policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeletePolicyVersion
@@ -669,7 +669,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_role(
         self, **kwargs: Unpack[DeleteRoleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified role. Unlike the Amazon Web Services Management
         Console, when you delete a role programmatically, you must delete the
         items attached to the role manually, or the deletion fails. For more
@@ -682,7 +682,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_role_permissions_boundary(
         self, **kwargs: Unpack[DeleteRolePermissionsBoundaryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the permissions boundary for the specified IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteRolePermissionsBoundary
@@ -691,7 +691,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_role_policy(
         self, **kwargs: Unpack[DeleteRolePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         role.
 
@@ -701,7 +701,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_saml_provider(
         self, **kwargs: Unpack[DeleteSAMLProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a SAML provider resource in IAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSAMLProvider
@@ -710,7 +710,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_server_certificate(
         self, **kwargs: Unpack[DeleteServerCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified server certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteServerCertificate
@@ -719,7 +719,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_service_linked_role(
         self, **kwargs: Unpack[DeleteServiceLinkedRoleRequestTypeDef]
-    ) -> RegionResults[DeleteServiceLinkedRoleResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceLinkedRoleResponseTypeDef]:
         """Submits a service-linked role deletion request and returns a
         DeletionTaskId, which you can use to check the status of the deletion.
         Before you call this operation, confirm that the role has no active
@@ -734,7 +734,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_service_specific_credential(
         self, **kwargs: Unpack[DeleteServiceSpecificCredentialRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified service-specific credential.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteServiceSpecificCredential
@@ -743,7 +743,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_signing_certificate(
         self, **kwargs: Unpack[DeleteSigningCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a signing certificate associated with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSigningCertificate
@@ -752,7 +752,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_ssh_public_key(
         self, **kwargs: Unpack[DeleteSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified SSH public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteSSHPublicKey
@@ -761,7 +761,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified IAM user. Unlike the Amazon Web Services Management
         Console, when you delete a user programmatically, you must delete the
         items attached to the user manually, or the deletion fails. For more
@@ -774,7 +774,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_user_permissions_boundary(
         self, **kwargs: Unpack[DeleteUserPermissionsBoundaryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the permissions boundary for the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteUserPermissionsBoundary
@@ -783,7 +783,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_user_policy(
         self, **kwargs: Unpack[DeleteUserPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified inline policy that is embedded in the specified IAM
         user.
 
@@ -793,7 +793,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def delete_virtual_mfa_device(
         self, **kwargs: Unpack[DeleteVirtualMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a virtual MFA device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteVirtualMFADevice
@@ -802,7 +802,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def detach_group_policy(
         self, **kwargs: Unpack[DetachGroupPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachGroupPolicy
@@ -811,7 +811,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def detach_role_policy(
         self, **kwargs: Unpack[DetachRolePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachRolePolicy
@@ -820,7 +820,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def detach_user_policy(
         self, **kwargs: Unpack[DetachUserPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified managed policy from the specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DetachUserPolicy
@@ -829,7 +829,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_organizations_root_credentials_management(
         self,
-    ) -> RegionResults[DisableOrganizationsRootCredentialsManagementResponseTypeDef]:
+    ) -> TargetResults[DisableOrganizationsRootCredentialsManagementResponseTypeDef]:
         """Disables the management of privileged root user credentials across member
         accounts in your organization. When you disable this feature, the
         management account and the delegated administrator for IAM can no longer
@@ -841,7 +841,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_organizations_root_sessions(
         self,
-    ) -> RegionResults[DisableOrganizationsRootSessionsResponseTypeDef]:
+    ) -> TargetResults[DisableOrganizationsRootSessionsResponseTypeDef]:
         """Disables root user sessions for privileged tasks across member accounts in
         your organization. When you disable this feature, the management account
         and the delegated administrator for IAM can no longer perform privileged
@@ -853,7 +853,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def disable_outbound_web_identity_federation(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the outbound identity federation feature for your Amazon Web
         Services account. When disabled, IAM principals in the account cannot use
         the GetWebIdentityToken API to obtain JSON Web Tokens (JWTs) for
@@ -866,7 +866,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_mfa_device(
         self, **kwargs: Unpack[EnableMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables the specified MFA device and associates it with the specified IAM
         user. When enabled, the MFA device is required for every subsequent login
         by the IAM user associated with the device.
@@ -877,7 +877,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_organizations_root_credentials_management(
         self,
-    ) -> RegionResults[EnableOrganizationsRootCredentialsManagementResponseTypeDef]:
+    ) -> TargetResults[EnableOrganizationsRootCredentialsManagementResponseTypeDef]:
         """Enables the management of privileged root user credentials across member
         accounts in your organization. When you enable root credentials management
         for centralized root access, the management account and the delegated
@@ -890,7 +890,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_organizations_root_sessions(
         self,
-    ) -> RegionResults[EnableOrganizationsRootSessionsResponseTypeDef]:
+    ) -> TargetResults[EnableOrganizationsRootSessionsResponseTypeDef]:
         """Allows the management account or delegated administrator to perform
         privileged tasks on member accounts in your organization. For more
         information, see Centrally manage root access for member accounts in the
@@ -902,7 +902,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def enable_outbound_web_identity_federation(
         self,
-    ) -> RegionResults[EnableOutboundWebIdentityFederationResponseTypeDef]:
+    ) -> TargetResults[EnableOutboundWebIdentityFederationResponseTypeDef]:
         """Enables the outbound identity federation feature for your Amazon Web
         Services account. When enabled, IAM principals in your account can use the
         GetWebIdentityToken API to obtain JSON Web Tokens (JWTs) for secure
@@ -915,7 +915,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def generate_credential_report(
         self,
-    ) -> RegionResults[GenerateCredentialReportResponseTypeDef]:
+    ) -> TargetResults[GenerateCredentialReportResponseTypeDef]:
         """Generates a credential report for the Amazon Web Services account. For
         more information about the credential report, see Getting credential
         reports in the IAM User Guide.
@@ -926,7 +926,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def generate_organizations_access_report(
         self, **kwargs: Unpack[GenerateOrganizationsAccessReportRequestTypeDef]
-    ) -> RegionResults[GenerateOrganizationsAccessReportResponseTypeDef]:
+    ) -> TargetResults[GenerateOrganizationsAccessReportResponseTypeDef]:
         """Generates a report for service last accessed data for Organizations. You
         can generate a report for any entities (organization root, organizational
         unit, or account) or policies in your organization.
@@ -937,7 +937,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def generate_service_last_accessed_details(
         self, **kwargs: Unpack[GenerateServiceLastAccessedDetailsRequestTypeDef]
-    ) -> RegionResults[GenerateServiceLastAccessedDetailsResponseTypeDef]:
+    ) -> TargetResults[GenerateServiceLastAccessedDetailsResponseTypeDef]:
         """Generates a report that includes details about when an IAM resource (user,
         group, role, or policy) was last used in an attempt to access Amazon Web
         Services services. Recent activity usually appears within four hours. IAM
@@ -953,7 +953,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_access_key_last_used(
         self, **kwargs: Unpack[GetAccessKeyLastUsedRequestTypeDef]
-    ) -> RegionResults[GetAccessKeyLastUsedResponseTypeDef]:
+    ) -> TargetResults[GetAccessKeyLastUsedResponseTypeDef]:
         """Retrieves information about when the specified access key was last used.
         The information includes the date and time of last use, along with the
         Amazon Web Services service and Region that were specified in the last
@@ -965,7 +965,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_account_authorization_details(
         self, **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef]
-    ) -> RegionResults[GetAccountAuthorizationDetailsResponseTypeDef]:
+    ) -> TargetResults[GetAccountAuthorizationDetailsResponseTypeDef]:
         """Retrieves information about all IAM users, groups, roles, and policies in
         your Amazon Web Services account, including their relationships to one
         another. Use this operation to obtain a snapshot of the configuration of
@@ -977,7 +977,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_account_password_policy(
         self,
-    ) -> RegionResults[GetAccountPasswordPolicyResponseTypeDef]:
+    ) -> TargetResults[GetAccountPasswordPolicyResponseTypeDef]:
         """Retrieves the password policy for the Amazon Web Services account. This
         tells you the complexity requirements and mandatory rotation periods for
         the IAM user passwords in your account. For more information about using a
@@ -987,7 +987,7 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("GetAccountPasswordPolicy", {})
 
-    def get_account_summary(self) -> RegionResults[GetAccountSummaryResponseTypeDef]:
+    def get_account_summary(self) -> TargetResults[GetAccountSummaryResponseTypeDef]:
         """Retrieves information about IAM entity usage and IAM quotas in the Amazon
         Web Services account.
 
@@ -997,7 +997,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_context_keys_for_custom_policy(
         self, **kwargs: Unpack[GetContextKeysForCustomPolicyRequestTypeDef]
-    ) -> RegionResults[GetContextKeysForPolicyResponseTypeDef]:
+    ) -> TargetResults[GetContextKeysForPolicyResponseTypeDef]:
         """Gets a list of all of the context keys referenced in the input policies.
         The policies are supplied as a list of one or more strings. To get the
         context keys from policies associated with an IAM user, group, or role,
@@ -1009,7 +1009,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_context_keys_for_principal_policy(
         self, **kwargs: Unpack[GetContextKeysForPrincipalPolicyRequestTypeDef]
-    ) -> RegionResults[GetContextKeysForPolicyResponseTypeDef]:
+    ) -> TargetResults[GetContextKeysForPolicyResponseTypeDef]:
         """Gets a list of all of the context keys referenced in all the IAM policies
         that are attached to the specified IAM entity. The entity can be an IAM
         user, group, or role. If you specify a user, then the request also
@@ -1022,7 +1022,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_credential_report(
         self,
-    ) -> RegionResults[GetCredentialReportResponseTypeDef]:
+    ) -> TargetResults[GetCredentialReportResponseTypeDef]:
         """Retrieves a credential report for the Amazon Web Services account. For
         more information about the credential report, see Getting credential
         reports in the IAM User Guide.
@@ -1033,7 +1033,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_delegation_request(
         self, **kwargs: Unpack[GetDelegationRequestRequestTypeDef]
-    ) -> RegionResults[GetDelegationRequestResponseTypeDef]:
+    ) -> TargetResults[GetDelegationRequestResponseTypeDef]:
         """Retrieves information about a specific delegation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetDelegationRequest
@@ -1042,7 +1042,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Returns a list of IAM users that are in the specified IAM group. You can
         paginate the results using the MaxItems and Marker parameters.
 
@@ -1052,7 +1052,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_group_policy(
         self, **kwargs: Unpack[GetGroupPolicyRequestTypeDef]
-    ) -> RegionResults[GetGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[GetGroupPolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded in the
         specified IAM group.
 
@@ -1062,7 +1062,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_human_readable_summary(
         self, **kwargs: Unpack[GetHumanReadableSummaryRequestTypeDef]
-    ) -> RegionResults[GetHumanReadableSummaryResponseTypeDef]:
+    ) -> TargetResults[GetHumanReadableSummaryResponseTypeDef]:
         """Retrieves a human readable summary for a given entity. At this time, the
         only supported entity type is delegation-request
 
@@ -1072,7 +1072,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_instance_profile(
         self, **kwargs: Unpack[GetInstanceProfileRequestTypeDef]
-    ) -> RegionResults[GetInstanceProfileResponseTypeDef]:
+    ) -> TargetResults[GetInstanceProfileResponseTypeDef]:
         """Retrieves information about the specified instance profile, including the
         instance profile's path, GUID, ARN, and role. For more information about
         instance profiles, see Using instance profiles in the IAM User Guide.
@@ -1083,7 +1083,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_login_profile(
         self, **kwargs: Unpack[GetLoginProfileRequestTypeDef]
-    ) -> RegionResults[GetLoginProfileResponseTypeDef]:
+    ) -> TargetResults[GetLoginProfileResponseTypeDef]:
         """Retrieves the user name for the specified IAM user. A login profile is
         created when you create a password for the user to access the Amazon Web
         Services Management Console. If the user does not exist or does not have a
@@ -1095,7 +1095,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_mfa_device(
         self, **kwargs: Unpack[GetMFADeviceRequestTypeDef]
-    ) -> RegionResults[GetMFADeviceResponseTypeDef]:
+    ) -> TargetResults[GetMFADeviceResponseTypeDef]:
         """Retrieves information about an MFA device for a specified user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetMFADevice
@@ -1104,7 +1104,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_open_id_connect_provider(
         self, **kwargs: Unpack[GetOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[GetOpenIDConnectProviderResponseTypeDef]:
+    ) -> TargetResults[GetOpenIDConnectProviderResponseTypeDef]:
         """Returns information about the specified OpenID Connect (OIDC) provider
         resource object in IAM.
 
@@ -1114,7 +1114,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_organizations_access_report(
         self, **kwargs: Unpack[GetOrganizationsAccessReportRequestTypeDef]
-    ) -> RegionResults[GetOrganizationsAccessReportResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationsAccessReportResponseTypeDef]:
         """Retrieves the service last accessed data report for Organizations that was
         previously generated using the GenerateOrganizationsAccessReport
         operation. This operation retrieves the status of your report job and the
@@ -1126,7 +1126,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_outbound_web_identity_federation_info(
         self,
-    ) -> RegionResults[GetOutboundWebIdentityFederationInfoResponseTypeDef]:
+    ) -> TargetResults[GetOutboundWebIdentityFederationInfoResponseTypeDef]:
         """Retrieves the configuration information for the outbound identity
         federation feature in your Amazon Web Services account. The response
         includes the unique issuer URL for your Amazon Web Services account and
@@ -1140,7 +1140,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Retrieves information about the specified managed policy, including the
         policy's default version and the total number of IAM users, groups, and
         roles to which the policy is attached. To retrieve the list of the
@@ -1155,7 +1155,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_policy_version(
         self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> RegionResults[GetPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
         """Retrieves information about the specified version of the specified managed
         policy, including the policy document.
 
@@ -1165,7 +1165,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_role(
         self, **kwargs: Unpack[GetRoleRequestTypeDef]
-    ) -> RegionResults[GetRoleResponseTypeDef]:
+    ) -> TargetResults[GetRoleResponseTypeDef]:
         """Retrieves information about the specified role, including the role's path,
         GUID, ARN, and the role's trust policy that grants permission to assume
         the role. For more information about roles, see IAM roles in the IAM User
@@ -1177,7 +1177,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_role_policy(
         self, **kwargs: Unpack[GetRolePolicyRequestTypeDef]
-    ) -> RegionResults[GetRolePolicyResponseTypeDef]:
+    ) -> TargetResults[GetRolePolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded with the
         specified IAM role.
 
@@ -1187,7 +1187,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_saml_provider(
         self, **kwargs: Unpack[GetSAMLProviderRequestTypeDef]
-    ) -> RegionResults[GetSAMLProviderResponseTypeDef]:
+    ) -> TargetResults[GetSAMLProviderResponseTypeDef]:
         """Returns the SAML provider metadocument that was uploaded when the IAM SAML
         provider resource object was created or updated.
 
@@ -1197,7 +1197,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_server_certificate(
         self, **kwargs: Unpack[GetServerCertificateRequestTypeDef]
-    ) -> RegionResults[GetServerCertificateResponseTypeDef]:
+    ) -> TargetResults[GetServerCertificateResponseTypeDef]:
         """Retrieves information about the specified server certificate stored in
         IAM.
 
@@ -1207,7 +1207,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_service_last_accessed_details(
         self, **kwargs: Unpack[GetServiceLastAccessedDetailsRequestTypeDef]
-    ) -> RegionResults[GetServiceLastAccessedDetailsResponseTypeDef]:
+    ) -> TargetResults[GetServiceLastAccessedDetailsResponseTypeDef]:
         """Retrieves a service last accessed report that was created using the
         GenerateServiceLastAccessedDetails operation. You can use the JobId
         parameter in GetServiceLastAccessedDetails to retrieve the status of your
@@ -1221,7 +1221,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_service_last_accessed_details_with_entities(
         self, **kwargs: Unpack[GetServiceLastAccessedDetailsWithEntitiesRequestTypeDef]
-    ) -> RegionResults[GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef]:
+    ) -> TargetResults[GetServiceLastAccessedDetailsWithEntitiesResponseTypeDef]:
         """After you generate a group or policy report using the
         GenerateServiceLastAccessedDetails operation, you can use the JobId
         parameter in GetServiceLastAccessedDetailsWithEntities. This operation
@@ -1234,7 +1234,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_service_linked_role_deletion_status(
         self, **kwargs: Unpack[GetServiceLinkedRoleDeletionStatusRequestTypeDef]
-    ) -> RegionResults[GetServiceLinkedRoleDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[GetServiceLinkedRoleDeletionStatusResponseTypeDef]:
         """Retrieves the status of your service-linked role deletion. After you use
         DeleteServiceLinkedRole to submit a service-linked role for deletion, you
         can use the DeletionTaskId parameter in GetServiceLinkedRoleDeletionStatus
@@ -1248,7 +1248,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_ssh_public_key(
         self, **kwargs: Unpack[GetSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[GetSSHPublicKeyResponseTypeDef]:
+    ) -> TargetResults[GetSSHPublicKeyResponseTypeDef]:
         """Retrieves the specified SSH public key, including metadata about the key.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetSSHPublicKey
@@ -1257,7 +1257,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Retrieves information about the specified IAM user, including the user's
         creation date, path, unique ID, and ARN.
 
@@ -1267,7 +1267,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def get_user_policy(
         self, **kwargs: Unpack[GetUserPolicyRequestTypeDef]
-    ) -> RegionResults[GetUserPolicyResponseTypeDef]:
+    ) -> TargetResults[GetUserPolicyResponseTypeDef]:
         """Retrieves the specified inline policy document that is embedded in the
         specified IAM user.
 
@@ -1277,7 +1277,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_access_keys(
         self, **kwargs: Unpack[ListAccessKeysRequestTypeDef]
-    ) -> RegionResults[ListAccessKeysResponseTypeDef]:
+    ) -> TargetResults[ListAccessKeysResponseTypeDef]:
         """Returns information about the access key IDs associated with the specified
         IAM user. If there is none, the operation returns an empty list.
 
@@ -1287,7 +1287,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_account_aliases(
         self, **kwargs: Unpack[ListAccountAliasesRequestTypeDef]
-    ) -> RegionResults[ListAccountAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAccountAliasesResponseTypeDef]:
         """Lists the account alias associated with the Amazon Web Services account
         (Note: you can have only one). For information about using an Amazon Web
         Services account alias, see Creating, deleting, and listing an Amazon Web
@@ -1299,7 +1299,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_attached_group_policies(
         self, **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAttachedGroupPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedGroupPoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedGroupPolicies
@@ -1308,7 +1308,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_attached_role_policies(
         self, **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef]
-    ) -> RegionResults[ListAttachedRolePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedRolePoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedRolePolicies
@@ -1317,7 +1317,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_attached_user_policies(
         self, **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAttachedUserPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedUserPoliciesResponseTypeDef]:
         """Lists all managed policies that are attached to the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListAttachedUserPolicies
@@ -1326,7 +1326,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_delegation_requests(
         self, **kwargs: Unpack[ListDelegationRequestsRequestTypeDef]
-    ) -> RegionResults[ListDelegationRequestsResponseTypeDef]:
+    ) -> TargetResults[ListDelegationRequestsResponseTypeDef]:
         """Lists delegation requests based on the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListDelegationRequests
@@ -1335,7 +1335,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_entities_for_policy(
         self, **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef]
-    ) -> RegionResults[ListEntitiesForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesForPolicyResponseTypeDef]:
         """Lists all IAM users, groups, and roles that the specified managed policy
         is attached to.
 
@@ -1345,7 +1345,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_group_policies(
         self, **kwargs: Unpack[ListGroupPoliciesRequestTypeDef]
-    ) -> RegionResults[ListGroupPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListGroupPoliciesResponseTypeDef]:
         """Lists the names of the inline policies that are embedded in the specified
         IAM group.
 
@@ -1355,7 +1355,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Lists the IAM groups that have the specified path prefix.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroups
@@ -1364,7 +1364,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_groups_for_user(
         self, **kwargs: Unpack[ListGroupsForUserRequestTypeDef]
-    ) -> RegionResults[ListGroupsForUserResponseTypeDef]:
+    ) -> TargetResults[ListGroupsForUserResponseTypeDef]:
         """Lists the IAM groups that the specified IAM user belongs to.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListGroupsForUser
@@ -1373,7 +1373,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_instance_profile_tags(
         self, **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef]
-    ) -> RegionResults[ListInstanceProfileTagsResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfileTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM instance profile.
         The returned list of tags is sorted by tag key. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
@@ -1384,7 +1384,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_instance_profiles(
         self, **kwargs: Unpack[ListInstanceProfilesRequestTypeDef]
-    ) -> RegionResults[ListInstanceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesResponseTypeDef]:
         """Lists the instance profiles that have the specified path prefix. If there
         are none, the operation returns an empty list. For more information about
         instance profiles, see Using instance profiles in the IAM User Guide.
@@ -1395,7 +1395,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_instance_profiles_for_role(
         self, **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef]
-    ) -> RegionResults[ListInstanceProfilesForRoleResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesForRoleResponseTypeDef]:
         """Lists the instance profiles that have the specified associated IAM role.
         If there are none, the operation returns an empty list. For more
         information about instance profiles, go to Using instance profiles in the
@@ -1407,7 +1407,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_mfa_device_tags(
         self, **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef]
-    ) -> RegionResults[ListMFADeviceTagsResponseTypeDef]:
+    ) -> TargetResults[ListMFADeviceTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM virtual multi-factor
         authentication (MFA) device. The returned list of tags is sorted by tag
         key. For more information about tagging, see Tagging IAM resources in the
@@ -1419,7 +1419,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_mfa_devices(
         self, **kwargs: Unpack[ListMFADevicesRequestTypeDef]
-    ) -> RegionResults[ListMFADevicesResponseTypeDef]:
+    ) -> TargetResults[ListMFADevicesResponseTypeDef]:
         """Lists the MFA devices for an IAM user. If the request includes a IAM user
         name, then this operation lists all the MFA devices associated with the
         specified user. If you do not specify a user name, IAM determines the user
@@ -1432,7 +1432,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_open_id_connect_provider_tags(
         self, **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef]
-    ) -> RegionResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
+    ) -> TargetResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified OpenID Connect
         (OIDC)-compatible identity provider. The returned list of tags is sorted
         by tag key. For more information, see About web identity federation.
@@ -1443,7 +1443,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_open_id_connect_providers(
         self,
-    ) -> RegionResults[ListOpenIDConnectProvidersResponseTypeDef]:
+    ) -> TargetResults[ListOpenIDConnectProvidersResponseTypeDef]:
         """Lists information about the IAM OpenID Connect (OIDC) provider resource
         objects defined in the Amazon Web Services account.
 
@@ -1453,7 +1453,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_organizations_features(
         self,
-    ) -> RegionResults[ListOrganizationsFeaturesResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationsFeaturesResponseTypeDef]:
         """Lists the centralized root access features enabled for your organization.
         For more information, see Centrally manage root access for member
         accounts.
@@ -1464,7 +1464,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Lists all the managed policies that are available in your Amazon Web
         Services account, including your own customer-defined managed policies and
         all Amazon Web Services managed policies.
@@ -1475,7 +1475,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_policies_granting_service_access(
         self, **kwargs: Unpack[ListPoliciesGrantingServiceAccessRequestTypeDef]
-    ) -> RegionResults[ListPoliciesGrantingServiceAccessResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesGrantingServiceAccessResponseTypeDef]:
         """Retrieves a list of policies that the IAM identity (user, group, or role)
         can use to access each specified service.
 
@@ -1485,7 +1485,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_policy_tags(
         self, **kwargs: Unpack[ListPolicyTagsRequestTypeDef]
-    ) -> RegionResults[ListPolicyTagsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM customer managed
         policy. The returned list of tags is sorted by tag key. For more
         information about tagging, see Tagging IAM resources in the IAM User
@@ -1497,7 +1497,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_policy_versions(
         self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
         """Lists information about the versions of the specified managed policy,
         including the version that is currently set as the policy's default
         version.
@@ -1508,7 +1508,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_role_policies(
         self, **kwargs: Unpack[ListRolePoliciesRequestTypeDef]
-    ) -> RegionResults[ListRolePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListRolePoliciesResponseTypeDef]:
         """Lists the names of the inline policies that are embedded in the specified
         IAM role.
 
@@ -1518,7 +1518,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_role_tags(
         self, **kwargs: Unpack[ListRoleTagsRequestTypeDef]
-    ) -> RegionResults[ListRoleTagsResponseTypeDef]:
+    ) -> TargetResults[ListRoleTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified role. The returned list
         of tags is sorted by tag key. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1529,7 +1529,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_roles(
         self, **kwargs: Unpack[ListRolesRequestTypeDef]
-    ) -> RegionResults[ListRolesResponseTypeDef]:
+    ) -> TargetResults[ListRolesResponseTypeDef]:
         """Lists the IAM roles that have the specified path prefix. If there are
         none, the operation returns an empty list. For more information about
         roles, see IAM roles in the IAM User Guide.
@@ -1540,7 +1540,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_saml_provider_tags(
         self, **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef]
-    ) -> RegionResults[ListSAMLProviderTagsResponseTypeDef]:
+    ) -> TargetResults[ListSAMLProviderTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified Security Assertion
         Markup Language (SAML) identity provider. The returned list of tags is
         sorted by tag key. For more information, see About SAML 2.0-based
@@ -1550,7 +1550,7 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("ListSAMLProviderTags", kwargs)
 
-    def list_saml_providers(self) -> RegionResults[ListSAMLProvidersResponseTypeDef]:
+    def list_saml_providers(self) -> TargetResults[ListSAMLProvidersResponseTypeDef]:
         """Lists the SAML provider resource objects defined in IAM in the account.
         IAM resource-listing operations return a subset of the available
         attributes for the resource. For example, this operation does not return
@@ -1563,7 +1563,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_server_certificate_tags(
         self, **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef]
-    ) -> RegionResults[ListServerCertificateTagsResponseTypeDef]:
+    ) -> TargetResults[ListServerCertificateTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM server certificate.
         The returned list of tags is sorted by tag key. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
@@ -1574,7 +1574,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_server_certificates(
         self, **kwargs: Unpack[ListServerCertificatesRequestTypeDef]
-    ) -> RegionResults[ListServerCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListServerCertificatesResponseTypeDef]:
         """Lists the server certificates stored in IAM that have the specified path
         prefix. If none exist, the operation returns an empty list.
 
@@ -1584,7 +1584,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_service_specific_credentials(
         self, **kwargs: Unpack[ListServiceSpecificCredentialsRequestTypeDef]
-    ) -> RegionResults[ListServiceSpecificCredentialsResponseTypeDef]:
+    ) -> TargetResults[ListServiceSpecificCredentialsResponseTypeDef]:
         """Returns information about the service-specific credentials associated with
         the specified IAM user. If none exists, the operation returns an empty
         list. The service-specific credentials returned by this operation are used
@@ -1599,7 +1599,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_signing_certificates(
         self, **kwargs: Unpack[ListSigningCertificatesRequestTypeDef]
-    ) -> RegionResults[ListSigningCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListSigningCertificatesResponseTypeDef]:
         """Returns information about the signing certificates associated with the
         specified IAM user. If none exists, the operation returns an empty list.
 
@@ -1609,7 +1609,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_ssh_public_keys(
         self, **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef]
-    ) -> RegionResults[ListSSHPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListSSHPublicKeysResponseTypeDef]:
         """Returns information about the SSH public keys associated with the
         specified IAM user. If none exists, the operation returns an empty list.
 
@@ -1619,7 +1619,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_user_policies(
         self, **kwargs: Unpack[ListUserPoliciesRequestTypeDef]
-    ) -> RegionResults[ListUserPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListUserPoliciesResponseTypeDef]:
         """Lists the names of the inline policies embedded in the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListUserPolicies
@@ -1628,7 +1628,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_user_tags(
         self, **kwargs: Unpack[ListUserTagsRequestTypeDef]
-    ) -> RegionResults[ListUserTagsResponseTypeDef]:
+    ) -> TargetResults[ListUserTagsResponseTypeDef]:
         """Lists the tags that are attached to the specified IAM user. The returned
         list of tags is sorted by tag key. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1639,7 +1639,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Lists the IAM users that have the specified path prefix. If no path prefix
         is specified, the operation returns all users in the Amazon Web Services
         account. If there are none, the operation returns an empty list.
@@ -1650,7 +1650,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def list_virtual_mfa_devices(
         self, **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef]
-    ) -> RegionResults[ListVirtualMFADevicesResponseTypeDef]:
+    ) -> TargetResults[ListVirtualMFADevicesResponseTypeDef]:
         """Lists the virtual MFA devices defined in the Amazon Web Services account
         by assignment status. If you do not specify an assignment status, the
         operation returns a list of all virtual MFA devices. Assignment status can
@@ -1662,7 +1662,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def put_group_policy(
         self, **kwargs: Unpack[PutGroupPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM group.
 
@@ -1672,7 +1672,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def put_role_permissions_boundary(
         self, **kwargs: Unpack[PutRolePermissionsBoundaryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates the policy that is specified as the IAM role's permissions
         boundary. You can use an Amazon Web Services managed policy or a customer
         managed policy to set the boundary for a role. Use the boundary to control
@@ -1686,7 +1686,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def put_role_policy(
         self, **kwargs: Unpack[PutRolePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM role.
 
@@ -1696,7 +1696,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def put_user_permissions_boundary(
         self, **kwargs: Unpack[PutUserPermissionsBoundaryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates the policy that is specified as the IAM user's permissions
         boundary. You can use an Amazon Web Services managed policy or a customer
         managed policy to set the boundary for a user. Use the boundary to control
@@ -1710,7 +1710,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def put_user_policy(
         self, **kwargs: Unpack[PutUserPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is embedded in the
         specified IAM user.
 
@@ -1720,7 +1720,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def reject_delegation_request(
         self, **kwargs: Unpack[RejectDelegationRequestRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Rejects a delegation request, denying the requested temporary access.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/RejectDelegationRequest
@@ -1729,7 +1729,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def remove_client_id_from_open_id_connect_provider(
         self, **kwargs: Unpack[RemoveClientIDFromOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified client ID (also known as audience) from the list of
         client IDs registered for the specified IAM OpenID Connect (OIDC) provider
         resource object.
@@ -1740,7 +1740,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def remove_role_from_instance_profile(
         self, **kwargs: Unpack[RemoveRoleFromInstanceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified IAM role from the specified Amazon EC2 instance
         profile.
 
@@ -1750,7 +1750,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def remove_user_from_group(
         self, **kwargs: Unpack[RemoveUserFromGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified user from the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/RemoveUserFromGroup
@@ -1759,7 +1759,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def reset_service_specific_credential(
         self, **kwargs: Unpack[ResetServiceSpecificCredentialRequestTypeDef]
-    ) -> RegionResults[ResetServiceSpecificCredentialResponseTypeDef]:
+    ) -> TargetResults[ResetServiceSpecificCredentialResponseTypeDef]:
         """Resets the password for a service-specific credential. The new password is
         Amazon Web Services generated and cryptographically strong. It cannot be
         configured by the user. Resetting the password immediately invalidates the
@@ -1771,7 +1771,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def resync_mfa_device(
         self, **kwargs: Unpack[ResyncMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Synchronizes the specified MFA device with its IAM resource object on the
         Amazon Web Services servers.
 
@@ -1781,7 +1781,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def send_delegation_token(
         self, **kwargs: Unpack[SendDelegationTokenRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends the exchange token for an accepted delegation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/SendDelegationToken
@@ -1790,7 +1790,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def set_default_policy_version(
         self, **kwargs: Unpack[SetDefaultPolicyVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the specified policy as the policy's default
         (operative) version.
 
@@ -1800,7 +1800,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def set_security_token_service_preferences(
         self, **kwargs: Unpack[SetSecurityTokenServicePreferencesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the global endpoint token as the token
         version used for the Amazon Web Services account.
 
@@ -1810,7 +1810,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def simulate_custom_policy(
         self, **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef]
-    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
         """Simulate how a set of IAM policies and optionally a resource-based policy
         works with a list of API operations and Amazon Web Services resources to
         determine the policies' effective permissions. The policies are provided
@@ -1822,7 +1822,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def simulate_principal_policy(
         self, **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef]
-    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
         """Simulate how a set of IAM policies attached to an IAM entity works with a
         list of API operations and Amazon Web Services resources to determine the
         policies' effective permissions. The entity can be an IAM user, group, or
@@ -1836,7 +1836,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_instance_profile(
         self, **kwargs: Unpack[TagInstanceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM instance profile. If a tag with the same
         key name already exists, then that tag is overwritten with the new value.
 
@@ -1846,7 +1846,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_mfa_device(
         self, **kwargs: Unpack[TagMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM virtual multi-factor authentication (MFA)
         device. If a tag with the same key name already exists, then that tag is
         overwritten with the new value.
@@ -1857,7 +1857,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_open_id_connect_provider(
         self, **kwargs: Unpack[TagOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an OpenID Connect (OIDC)-compatible identity
         provider. For more information about these providers, see About web
         identity federation. If a tag with the same key name already exists, then
@@ -1869,7 +1869,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_policy(
         self, **kwargs: Unpack[TagPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM customer managed policy. If a tag with the
         same key name already exists, then that tag is overwritten with the new
         value.
@@ -1880,7 +1880,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_role(
         self, **kwargs: Unpack[TagRoleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM role. The role can be a regular role or a
         service-linked role. If a tag with the same key name already exists, then
         that tag is overwritten with the new value.
@@ -1891,7 +1891,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_saml_provider(
         self, **kwargs: Unpack[TagSAMLProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to a Security Assertion Markup Language (SAML)
         identity provider. For more information about these providers, see About
         SAML 2.0-based federation . If a tag with the same key name already
@@ -1903,7 +1903,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_server_certificate(
         self, **kwargs: Unpack[TagServerCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM server certificate. If a tag with the same
         key name already exists, then that tag is overwritten with the new value.
 
@@ -1913,7 +1913,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def tag_user(
         self, **kwargs: Unpack[TagUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to an IAM user. If a tag with the same key name
         already exists, then that tag is overwritten with the new value.
 
@@ -1923,7 +1923,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_instance_profile(
         self, **kwargs: Unpack[UntagInstanceProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM instance profile. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -1934,7 +1934,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_mfa_device(
         self, **kwargs: Unpack[UntagMFADeviceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM virtual multi-factor
         authentication (MFA) device. For more information about tagging, see
         Tagging IAM resources in the IAM User Guide.
@@ -1945,7 +1945,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_open_id_connect_provider(
         self, **kwargs: Unpack[UntagOpenIDConnectProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified OpenID Connect
         (OIDC)-compatible identity provider in IAM. For more information about
         OIDC providers, see About web identity federation. For more information
@@ -1957,7 +1957,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_policy(
         self, **kwargs: Unpack[UntagPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the customer managed policy. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -1968,7 +1968,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_role(
         self, **kwargs: Unpack[UntagRoleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the role. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
 
@@ -1978,7 +1978,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_saml_provider(
         self, **kwargs: Unpack[UntagSAMLProviderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the specified Security Assertion Markup
         Language (SAML) identity provider in IAM. For more information about these
         providers, see About web identity federation. For more information about
@@ -1990,7 +1990,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_server_certificate(
         self, **kwargs: Unpack[UntagServerCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the IAM server certificate. For more
         information about tagging, see Tagging IAM resources in the IAM User
         Guide.
@@ -2001,7 +2001,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def untag_user(
         self, **kwargs: Unpack[UntagUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified tags from the user. For more information about
         tagging, see Tagging IAM resources in the IAM User Guide.
 
@@ -2011,7 +2011,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_access_key(
         self, **kwargs: Unpack[UpdateAccessKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the status of the specified access key from Active to Inactive, or
         vice versa. This operation can be used to disable a user's key as part of
         a key rotation workflow.
@@ -2022,7 +2022,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_account_password_policy(
         self, **kwargs: Unpack[UpdateAccountPasswordPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the password policy settings for the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateAccountPasswordPolicy
@@ -2031,7 +2031,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_assume_role_policy(
         self, **kwargs: Unpack[UpdateAssumeRolePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the policy that grants an IAM entity permission to assume a role.
         This is typically referred to as the "role trust policy". For more
         information about roles, see Using roles to delegate permissions and
@@ -2043,7 +2043,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_delegation_request(
         self, **kwargs: Unpack[UpdateDelegationRequestRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an existing delegation request with additional information. When
         the delegation request is updated, it reaches the PENDING_APPROVAL state.
 
@@ -2053,7 +2053,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified IAM group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateGroup
@@ -2062,7 +2062,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_login_profile(
         self, **kwargs: Unpack[UpdateLoginProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the password for the specified IAM user. You can use the CLI, the
         Amazon Web Services API, or the Users page in the IAM console to change
         the password for any IAM user. Use ChangePassword to change your own
@@ -2075,7 +2075,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_open_id_connect_provider_thumbprint(
         self, **kwargs: Unpack[UpdateOpenIDConnectProviderThumbprintRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Replaces the existing list of server certificate thumbprints associated
         with an OpenID Connect (OIDC) provider resource object with a new list of
         thumbprints.
@@ -2086,7 +2086,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_role(
         self, **kwargs: Unpack[UpdateRoleRequestTypeDef]
-    ) -> RegionResults[UpdateRoleResponseTypeDef]:
+    ) -> TargetResults[UpdateRoleResponseTypeDef]:
         """Updates the description or maximum session duration setting of a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateRole
@@ -2095,7 +2095,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_role_description(
         self, **kwargs: Unpack[UpdateRoleDescriptionRequestTypeDef]
-    ) -> RegionResults[UpdateRoleDescriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateRoleDescriptionResponseTypeDef]:
         """Use UpdateRole instead.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateRoleDescription
@@ -2104,7 +2104,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_saml_provider(
         self, **kwargs: Unpack[UpdateSAMLProviderRequestTypeDef]
-    ) -> RegionResults[UpdateSAMLProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateSAMLProviderResponseTypeDef]:
         """Updates the metadata document, SAML encryption settings, and private keys
         for an existing SAML provider. To rotate private keys, add your new
         private key and then remove the old key in a separate request.
@@ -2115,7 +2115,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_server_certificate(
         self, **kwargs: Unpack[UpdateServerCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified server certificate
         stored in IAM.
 
@@ -2125,7 +2125,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_service_specific_credential(
         self, **kwargs: Unpack[UpdateServiceSpecificCredentialRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the status of a service-specific credential to Active or Inactive.
         Service-specific credentials that are inactive cannot be used for
         authentication to the service. This operation can be used to disable a
@@ -2138,7 +2138,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_signing_certificate(
         self, **kwargs: Unpack[UpdateSigningCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the status of the specified user signing certificate from active
         to disabled, or vice versa. This operation can be used to disable an IAM
         user's signing certificate as part of a certificate rotation work flow.
@@ -2149,7 +2149,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_ssh_public_key(
         self, **kwargs: Unpack[UpdateSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the status of an IAM user's SSH public key to active or inactive. SSH
         public keys that are inactive cannot be used for authentication. This
         operation can be used to disable a user's SSH public key as part of a key
@@ -2161,7 +2161,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the name and/or the path of the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateUser
@@ -2170,7 +2170,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def upload_server_certificate(
         self, **kwargs: Unpack[UploadServerCertificateRequestTypeDef]
-    ) -> RegionResults[UploadServerCertificateResponseTypeDef]:
+    ) -> TargetResults[UploadServerCertificateResponseTypeDef]:
         """Uploads a server certificate entity for the Amazon Web Services account.
         The server certificate entity includes a public key certificate, a private
         key, and an optional certificate chain, which should all be PEM-encoded.
@@ -2181,7 +2181,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def upload_signing_certificate(
         self, **kwargs: Unpack[UploadSigningCertificateRequestTypeDef]
-    ) -> RegionResults[UploadSigningCertificateResponseTypeDef]:
+    ) -> TargetResults[UploadSigningCertificateResponseTypeDef]:
         """Uploads an X.509 signing certificate and associates it with the specified
         IAM user. Some Amazon Web Services services require you to use
         certificates to validate requests that are signed with a corresponding
@@ -2194,7 +2194,7 @@ class MultiRegionIAM(MultiRegionClient):
 
     def upload_ssh_public_key(
         self, **kwargs: Unpack[UploadSSHPublicKeyRequestTypeDef]
-    ) -> RegionResults[UploadSSHPublicKeyResponseTypeDef]:
+    ) -> TargetResults[UploadSSHPublicKeyResponseTypeDef]:
         """Uploads an SSH public key and associates it with the specified IAM user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UploadSSHPublicKey
@@ -2208,7 +2208,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAccountAuthorizationDetailsRequestTypeDef],
-    ) -> RegionResults[GetAccountAuthorizationDetailsResponseTypeDef]:
+    ) -> TargetResults[GetAccountAuthorizationDetailsResponseTypeDef]:
         """Every page of GetAccountAuthorizationDetails in every target, merged per
         target (botocore's build_full_result).
 
@@ -2234,7 +2234,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetGroupRequestTypeDef],
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Every page of GetGroup in every target, merged per target (botocore's
         build_full_result).
 
@@ -2258,7 +2258,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessKeysRequestTypeDef],
-    ) -> RegionResults[ListAccessKeysResponseTypeDef]:
+    ) -> TargetResults[ListAccessKeysResponseTypeDef]:
         """Every page of ListAccessKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2282,7 +2282,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAliasesRequestTypeDef],
-    ) -> RegionResults[ListAccountAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAccountAliasesResponseTypeDef]:
         """Every page of ListAccountAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -2308,7 +2308,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedGroupPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAttachedGroupPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedGroupPoliciesResponseTypeDef]:
         """Every page of ListAttachedGroupPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2331,7 +2331,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedRolePoliciesRequestTypeDef],
-    ) -> RegionResults[ListAttachedRolePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedRolePoliciesResponseTypeDef]:
         """Every page of ListAttachedRolePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2354,7 +2354,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedUserPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAttachedUserPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedUserPoliciesResponseTypeDef]:
         """Every page of ListAttachedUserPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2377,7 +2377,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitiesForPolicyRequestTypeDef],
-    ) -> RegionResults[ListEntitiesForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesForPolicyResponseTypeDef]:
         """Every page of ListEntitiesForPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -2401,7 +2401,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupPoliciesRequestTypeDef],
-    ) -> RegionResults[ListGroupPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListGroupPoliciesResponseTypeDef]:
         """Every page of ListGroupPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2425,7 +2425,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -2448,7 +2448,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsForUserRequestTypeDef],
-    ) -> RegionResults[ListGroupsForUserResponseTypeDef]:
+    ) -> TargetResults[ListGroupsForUserResponseTypeDef]:
         """Every page of ListGroupsForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -2471,7 +2471,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceProfileTagsRequestTypeDef],
-    ) -> RegionResults[ListInstanceProfileTagsResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfileTagsResponseTypeDef]:
         """Every page of ListInstanceProfileTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2496,7 +2496,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceProfilesRequestTypeDef],
-    ) -> RegionResults[ListInstanceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesResponseTypeDef]:
         """Every page of ListInstanceProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2521,7 +2521,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceProfilesForRoleRequestTypeDef],
-    ) -> RegionResults[ListInstanceProfilesForRoleResponseTypeDef]:
+    ) -> TargetResults[ListInstanceProfilesForRoleResponseTypeDef]:
         """Every page of ListInstanceProfilesForRole in every target, merged per
         target (botocore's build_full_result).
 
@@ -2547,7 +2547,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMFADeviceTagsRequestTypeDef],
-    ) -> RegionResults[ListMFADeviceTagsResponseTypeDef]:
+    ) -> TargetResults[ListMFADeviceTagsResponseTypeDef]:
         """Every page of ListMFADeviceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2573,7 +2573,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMFADevicesRequestTypeDef],
-    ) -> RegionResults[ListMFADevicesResponseTypeDef]:
+    ) -> TargetResults[ListMFADevicesResponseTypeDef]:
         """Every page of ListMFADevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -2600,7 +2600,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpenIDConnectProviderTagsRequestTypeDef],
-    ) -> RegionResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
+    ) -> TargetResults[ListOpenIDConnectProviderTagsResponseTypeDef]:
         """Every page of ListOpenIDConnectProviderTags in every target, merged per
         target (botocore's build_full_result).
 
@@ -2625,7 +2625,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -2650,7 +2650,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyTagsRequestTypeDef],
-    ) -> RegionResults[ListPolicyTagsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyTagsResponseTypeDef]:
         """Every page of ListPolicyTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2676,7 +2676,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
         """Every page of ListPolicyVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2701,7 +2701,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRolePoliciesRequestTypeDef],
-    ) -> RegionResults[ListRolePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListRolePoliciesResponseTypeDef]:
         """Every page of ListRolePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2725,7 +2725,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoleTagsRequestTypeDef],
-    ) -> RegionResults[ListRoleTagsResponseTypeDef]:
+    ) -> TargetResults[ListRoleTagsResponseTypeDef]:
         """Every page of ListRoleTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2750,7 +2750,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRolesRequestTypeDef],
-    ) -> RegionResults[ListRolesResponseTypeDef]:
+    ) -> TargetResults[ListRolesResponseTypeDef]:
         """Every page of ListRoles in every target, merged per target (botocore's
         build_full_result).
 
@@ -2775,7 +2775,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSAMLProviderTagsRequestTypeDef],
-    ) -> RegionResults[ListSAMLProviderTagsResponseTypeDef]:
+    ) -> TargetResults[ListSAMLProviderTagsResponseTypeDef]:
         """Every page of ListSAMLProviderTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2801,7 +2801,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServerCertificateTagsRequestTypeDef],
-    ) -> RegionResults[ListServerCertificateTagsResponseTypeDef]:
+    ) -> TargetResults[ListServerCertificateTagsResponseTypeDef]:
         """Every page of ListServerCertificateTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -2826,7 +2826,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServerCertificatesRequestTypeDef],
-    ) -> RegionResults[ListServerCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListServerCertificatesResponseTypeDef]:
         """Every page of ListServerCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2850,7 +2850,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSigningCertificatesRequestTypeDef],
-    ) -> RegionResults[ListSigningCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListSigningCertificatesResponseTypeDef]:
         """Every page of ListSigningCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2874,7 +2874,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSSHPublicKeysRequestTypeDef],
-    ) -> RegionResults[ListSSHPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListSSHPublicKeysResponseTypeDef]:
         """Every page of ListSSHPublicKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -2898,7 +2898,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserPoliciesRequestTypeDef],
-    ) -> RegionResults[ListUserPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListUserPoliciesResponseTypeDef]:
         """Every page of ListUserPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2921,7 +2921,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserTagsRequestTypeDef],
-    ) -> RegionResults[ListUserTagsResponseTypeDef]:
+    ) -> TargetResults[ListUserTagsResponseTypeDef]:
         """Every page of ListUserTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2946,7 +2946,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -2971,7 +2971,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVirtualMFADevicesRequestTypeDef],
-    ) -> RegionResults[ListVirtualMFADevicesResponseTypeDef]:
+    ) -> TargetResults[ListVirtualMFADevicesResponseTypeDef]:
         """Every page of ListVirtualMFADevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -2997,7 +2997,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SimulateCustomPolicyRequestTypeDef],
-    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
         """Every page of SimulateCustomPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -3023,7 +3023,7 @@ class MultiRegionIAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SimulatePrincipalPolicyRequestTypeDef],
-    ) -> RegionResults[SimulatePolicyResponseTypeDef]:
+    ) -> TargetResults[SimulatePolicyResponseTypeDef]:
         """Every page of SimulatePrincipalPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -3614,7 +3614,7 @@ class MultiRegionIAM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetInstanceProfileRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InstanceProfileExists.
 
         Polls GetInstanceProfile in every target at once, every 1 seconds and at
@@ -3633,7 +3633,7 @@ class MultiRegionIAM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPolicyRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PolicyExists.
 
         Polls GetPolicy in every target at once, every 1 seconds and at most 20
@@ -3652,7 +3652,7 @@ class MultiRegionIAM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRoleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until RoleExists.
 
         Polls GetRole in every target at once, every 1 seconds and at most 20
@@ -3669,7 +3669,7 @@ class MultiRegionIAM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetUserRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until UserExists.
 
         Polls GetUser in every target at once, every 1 seconds and at most 20

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,7 +72,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a group within the specified identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/CreateGroup
@@ -81,7 +81,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def create_group_membership(
         self, **kwargs: Unpack[CreateGroupMembershipRequestTypeDef]
-    ) -> RegionResults[CreateGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateGroupMembershipResponseTypeDef]:
         """Creates a relationship between a member and a group. The following
         identifiers must be specified: GroupId, IdentityStoreId, and MemberId.
 
@@ -91,7 +91,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user within the specified identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/CreateUser
@@ -100,7 +100,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Delete a group within an identity store given GroupId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteGroup
@@ -109,7 +109,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def delete_group_membership(
         self, **kwargs: Unpack[DeleteGroupMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupMembershipResponseTypeDef]:
         """Delete a membership within a group given MembershipId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteGroupMembership
@@ -118,7 +118,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes a user within an identity store given UserId.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DeleteUser
@@ -127,7 +127,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def describe_group(
         self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> RegionResults[DescribeGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupResponseTypeDef]:
         """Retrieves the group metadata and attributes from GroupId in an identity
         store.
 
@@ -137,7 +137,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def describe_group_membership(
         self, **kwargs: Unpack[DescribeGroupMembershipRequestTypeDef]
-    ) -> RegionResults[DescribeGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupMembershipResponseTypeDef]:
         """Retrieves membership metadata and attributes from MembershipId in an
         identity store.
 
@@ -147,7 +147,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Retrieves the user metadata and attributes from the UserId in an identity
         store.
 
@@ -157,7 +157,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def get_group_id(
         self, **kwargs: Unpack[GetGroupIdRequestTypeDef]
-    ) -> RegionResults[GetGroupIdResponseTypeDef]:
+    ) -> TargetResults[GetGroupIdResponseTypeDef]:
         """Retrieves GroupId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetGroupId
@@ -166,7 +166,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def get_group_membership_id(
         self, **kwargs: Unpack[GetGroupMembershipIdRequestTypeDef]
-    ) -> RegionResults[GetGroupMembershipIdResponseTypeDef]:
+    ) -> TargetResults[GetGroupMembershipIdResponseTypeDef]:
         """Retrieves the MembershipId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetGroupMembershipId
@@ -175,7 +175,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def get_user_id(
         self, **kwargs: Unpack[GetUserIdRequestTypeDef]
-    ) -> RegionResults[GetUserIdResponseTypeDef]:
+    ) -> TargetResults[GetUserIdResponseTypeDef]:
         """Retrieves the UserId in an identity store.
 
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/GetUserId
@@ -184,7 +184,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def is_member_in_groups(
         self, **kwargs: Unpack[IsMemberInGroupsRequestTypeDef]
-    ) -> RegionResults[IsMemberInGroupsResponseTypeDef]:
+    ) -> TargetResults[IsMemberInGroupsResponseTypeDef]:
         """Checks the user's membership in all requested groups and returns if the
         member exists in all queried groups.
 
@@ -194,7 +194,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def list_group_memberships(
         self, **kwargs: Unpack[ListGroupMembershipsRequestTypeDef]
-    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
         """For the specified group in the specified identity store, returns the list
         of all GroupMembership objects and returns results in paginated form.
 
@@ -204,7 +204,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def list_group_memberships_for_member(
         self, **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef]
-    ) -> RegionResults[ListGroupMembershipsForMemberResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsForMemberResponseTypeDef]:
         """For the specified member in the specified identity store, returns the list
         of all GroupMembership objects and returns results in paginated form.
 
@@ -214,7 +214,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Lists all groups in the identity store. Returns a paginated list of
         complete Group objects. Filtering for a Group by the DisplayName attribute
         is deprecated. Instead, use the GetGroupId API action.
@@ -227,7 +227,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Lists all users in the identity store. Returns a paginated list of
         complete User objects. Filtering for a User by the UserName attribute is
         deprecated. Instead, use the GetUserId API action.
@@ -240,7 +240,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupResponseTypeDef]:
         """Updates the specified group metadata and attributes in the specified
         identity store.
 
@@ -250,7 +250,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates the specified user metadata and attributes in the specified
         identity store.
 
@@ -265,7 +265,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
         """Every page of ListGroupMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,7 +289,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupMembershipsForMemberRequestTypeDef],
-    ) -> RegionResults[ListGroupMembershipsForMemberResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsForMemberResponseTypeDef]:
         """Every page of ListGroupMembershipsForMember in every target, merged per
         target (botocore's build_full_result).
 
@@ -313,7 +313,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -340,7 +340,7 @@ class MultiRegionIdentityStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -206,7 +206,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def cancel_image_creation(
         self, **kwargs: Unpack[CancelImageCreationRequestTypeDef]
-    ) -> RegionResults[CancelImageCreationResponseTypeDef]:
+    ) -> TargetResults[CancelImageCreationResponseTypeDef]:
         """CancelImageCreation cancels the creation of Image. This operation can only
         be used on images in a non-terminal state.
 
@@ -216,7 +216,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def cancel_lifecycle_execution(
         self, **kwargs: Unpack[CancelLifecycleExecutionRequestTypeDef]
-    ) -> RegionResults[CancelLifecycleExecutionResponseTypeDef]:
+    ) -> TargetResults[CancelLifecycleExecutionResponseTypeDef]:
         """Cancel a specific image lifecycle policy runtime instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CancelLifecycleExecution
@@ -225,7 +225,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_component(
         self, **kwargs: Unpack[CreateComponentRequestTypeDef]
-    ) -> RegionResults[CreateComponentResponseTypeDef]:
+    ) -> TargetResults[CreateComponentResponseTypeDef]:
         """Creates a new component that can be used to build, validate, test, and
         assess your image. The component is based on a YAML document that you
         specify using exactly one of the following methods:
@@ -236,7 +236,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_container_recipe(
         self, **kwargs: Unpack[CreateContainerRecipeRequestTypeDef]
-    ) -> RegionResults[CreateContainerRecipeResponseTypeDef]:
+    ) -> TargetResults[CreateContainerRecipeResponseTypeDef]:
         """Creates a new container recipe. Container recipes define how images are
         configured, tested, and assessed.
 
@@ -246,7 +246,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_distribution_configuration(
         self, **kwargs: Unpack[CreateDistributionConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateDistributionConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateDistributionConfigurationResponseTypeDef]:
         """Creates a new distribution configuration. Distribution configurations
         define and configure the outputs of your pipeline.
 
@@ -256,7 +256,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_image(
         self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> RegionResults[CreateImageResponseTypeDef]:
+    ) -> TargetResults[CreateImageResponseTypeDef]:
         """Creates a new image. This request will create a new image along with all
         of the configured output resources defined in the distribution
         configuration. You must specify exactly one recipe for your image, using
@@ -268,7 +268,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_image_pipeline(
         self, **kwargs: Unpack[CreateImagePipelineRequestTypeDef]
-    ) -> RegionResults[CreateImagePipelineResponseTypeDef]:
+    ) -> TargetResults[CreateImagePipelineResponseTypeDef]:
         """Creates a new image pipeline. Image pipelines enable you to automate the
         creation and distribution of images.
 
@@ -278,7 +278,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_image_recipe(
         self, **kwargs: Unpack[CreateImageRecipeRequestTypeDef]
-    ) -> RegionResults[CreateImageRecipeResponseTypeDef]:
+    ) -> TargetResults[CreateImageRecipeResponseTypeDef]:
         """Creates a new image recipe. Image recipes define how images are
         configured, tested, and assessed.
 
@@ -288,7 +288,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_infrastructure_configuration(
         self, **kwargs: Unpack[CreateInfrastructureConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateInfrastructureConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateInfrastructureConfigurationResponseTypeDef]:
         """Creates a new infrastructure configuration. An infrastructure
         configuration defines the environment in which your image will be built
         and tested.
@@ -299,7 +299,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_lifecycle_policy(
         self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[CreateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
         """Create a lifecycle policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateLifecyclePolicy
@@ -308,7 +308,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
         """Create a new workflow or a new version of an existing workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateWorkflow
@@ -317,7 +317,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_component(
         self, **kwargs: Unpack[DeleteComponentRequestTypeDef]
-    ) -> RegionResults[DeleteComponentResponseTypeDef]:
+    ) -> TargetResults[DeleteComponentResponseTypeDef]:
         """Deletes a component build version.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteComponent
@@ -326,7 +326,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_container_recipe(
         self, **kwargs: Unpack[DeleteContainerRecipeRequestTypeDef]
-    ) -> RegionResults[DeleteContainerRecipeResponseTypeDef]:
+    ) -> TargetResults[DeleteContainerRecipeResponseTypeDef]:
         """Deletes a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteContainerRecipe
@@ -335,7 +335,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_distribution_configuration(
         self, **kwargs: Unpack[DeleteDistributionConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteDistributionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteDistributionConfigurationResponseTypeDef]:
         """Deletes a distribution configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteDistributionConfiguration
@@ -344,7 +344,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_image(
         self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> RegionResults[DeleteImageResponseTypeDef]:
+    ) -> TargetResults[DeleteImageResponseTypeDef]:
         """Deletes an Image Builder image resource. This does not delete any EC2 AMIs
         or ECR container images that are created during the image build process.
         You must clean those up separately, using the appropriate Amazon EC2 or
@@ -356,7 +356,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_image_pipeline(
         self, **kwargs: Unpack[DeleteImagePipelineRequestTypeDef]
-    ) -> RegionResults[DeleteImagePipelineResponseTypeDef]:
+    ) -> TargetResults[DeleteImagePipelineResponseTypeDef]:
         """Deletes an image pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteImagePipeline
@@ -365,7 +365,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_image_recipe(
         self, **kwargs: Unpack[DeleteImageRecipeRequestTypeDef]
-    ) -> RegionResults[DeleteImageRecipeResponseTypeDef]:
+    ) -> TargetResults[DeleteImageRecipeResponseTypeDef]:
         """Deletes an image recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteImageRecipe
@@ -374,7 +374,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_infrastructure_configuration(
         self, **kwargs: Unpack[DeleteInfrastructureConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteInfrastructureConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteInfrastructureConfigurationResponseTypeDef]:
         """Deletes an infrastructure configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteInfrastructureConfiguration
@@ -383,7 +383,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
         """Delete the specified lifecycle policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteLifecyclePolicy
@@ -392,7 +392,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
         """Deletes a specific workflow resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteWorkflow
@@ -401,7 +401,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def distribute_image(
         self, **kwargs: Unpack[DistributeImageRequestTypeDef]
-    ) -> RegionResults[DistributeImageResponseTypeDef]:
+    ) -> TargetResults[DistributeImageResponseTypeDef]:
         """DistributeImage distributes existing AMIs to additional regions and
         accounts without rebuilding the image.
 
@@ -411,7 +411,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_component(
         self, **kwargs: Unpack[GetComponentRequestTypeDef]
-    ) -> RegionResults[GetComponentResponseTypeDef]:
+    ) -> TargetResults[GetComponentResponseTypeDef]:
         """Gets a component object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponent
@@ -420,7 +420,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_component_policy(
         self, **kwargs: Unpack[GetComponentPolicyRequestTypeDef]
-    ) -> RegionResults[GetComponentPolicyResponseTypeDef]:
+    ) -> TargetResults[GetComponentPolicyResponseTypeDef]:
         """Gets a component policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponentPolicy
@@ -429,7 +429,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_container_recipe(
         self, **kwargs: Unpack[GetContainerRecipeRequestTypeDef]
-    ) -> RegionResults[GetContainerRecipeResponseTypeDef]:
+    ) -> TargetResults[GetContainerRecipeResponseTypeDef]:
         """Retrieves a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetContainerRecipe
@@ -438,7 +438,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_container_recipe_policy(
         self, **kwargs: Unpack[GetContainerRecipePolicyRequestTypeDef]
-    ) -> RegionResults[GetContainerRecipePolicyResponseTypeDef]:
+    ) -> TargetResults[GetContainerRecipePolicyResponseTypeDef]:
         """Retrieves the policy for a container recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetContainerRecipePolicy
@@ -447,7 +447,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_distribution_configuration(
         self, **kwargs: Unpack[GetDistributionConfigurationRequestTypeDef]
-    ) -> RegionResults[GetDistributionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetDistributionConfigurationResponseTypeDef]:
         """Gets a distribution configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetDistributionConfiguration
@@ -456,7 +456,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_image(
         self, **kwargs: Unpack[GetImageRequestTypeDef]
-    ) -> RegionResults[GetImageResponseTypeDef]:
+    ) -> TargetResults[GetImageResponseTypeDef]:
         """Gets an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImage
@@ -465,7 +465,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_image_pipeline(
         self, **kwargs: Unpack[GetImagePipelineRequestTypeDef]
-    ) -> RegionResults[GetImagePipelineResponseTypeDef]:
+    ) -> TargetResults[GetImagePipelineResponseTypeDef]:
         """Gets an image pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePipeline
@@ -474,7 +474,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_image_policy(
         self, **kwargs: Unpack[GetImagePolicyRequestTypeDef]
-    ) -> RegionResults[GetImagePolicyResponseTypeDef]:
+    ) -> TargetResults[GetImagePolicyResponseTypeDef]:
         """Gets an image policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePolicy
@@ -483,7 +483,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_image_recipe(
         self, **kwargs: Unpack[GetImageRecipeRequestTypeDef]
-    ) -> RegionResults[GetImageRecipeResponseTypeDef]:
+    ) -> TargetResults[GetImageRecipeResponseTypeDef]:
         """Gets an image recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipe
@@ -492,7 +492,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_image_recipe_policy(
         self, **kwargs: Unpack[GetImageRecipePolicyRequestTypeDef]
-    ) -> RegionResults[GetImageRecipePolicyResponseTypeDef]:
+    ) -> TargetResults[GetImageRecipePolicyResponseTypeDef]:
         """Gets an image recipe policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipePolicy
@@ -501,7 +501,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_infrastructure_configuration(
         self, **kwargs: Unpack[GetInfrastructureConfigurationRequestTypeDef]
-    ) -> RegionResults[GetInfrastructureConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetInfrastructureConfigurationResponseTypeDef]:
         """Gets an infrastructure configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetInfrastructureConfiguration
@@ -510,7 +510,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_lifecycle_execution(
         self, **kwargs: Unpack[GetLifecycleExecutionRequestTypeDef]
-    ) -> RegionResults[GetLifecycleExecutionResponseTypeDef]:
+    ) -> TargetResults[GetLifecycleExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the lifecycle policy.
 
@@ -520,7 +520,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_lifecycle_policy(
         self, **kwargs: Unpack[GetLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[GetLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyResponseTypeDef]:
         """Get details for the specified image lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetLifecyclePolicy
@@ -529,7 +529,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_marketplace_resource(
         self, **kwargs: Unpack[GetMarketplaceResourceRequestTypeDef]
-    ) -> RegionResults[GetMarketplaceResourceResponseTypeDef]:
+    ) -> TargetResults[GetMarketplaceResourceResponseTypeDef]:
         """Verify the subscription and perform resource dependency checks on the
         requested Amazon Web Services Marketplace resource. For Amazon Web
         Services Marketplace components, the response contains fields to download
@@ -541,7 +541,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Get a workflow resource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetWorkflow
@@ -550,7 +550,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_workflow_execution(
         self, **kwargs: Unpack[GetWorkflowExecutionRequestTypeDef]
-    ) -> RegionResults[GetWorkflowExecutionResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the workflow.
 
@@ -560,7 +560,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def get_workflow_step_execution(
         self, **kwargs: Unpack[GetWorkflowStepExecutionRequestTypeDef]
-    ) -> RegionResults[GetWorkflowStepExecutionResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowStepExecutionResponseTypeDef]:
         """Get the runtime information that was logged for a specific runtime
         instance of the workflow step.
 
@@ -570,7 +570,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def import_component(
         self, **kwargs: Unpack[ImportComponentRequestTypeDef]
-    ) -> RegionResults[ImportComponentResponseTypeDef]:
+    ) -> TargetResults[ImportComponentResponseTypeDef]:
         """Imports a component and transforms its data into a component document.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportComponent
@@ -579,7 +579,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def import_disk_image(
         self, **kwargs: Unpack[ImportDiskImageRequestTypeDef]
-    ) -> RegionResults[ImportDiskImageResponseTypeDef]:
+    ) -> TargetResults[ImportDiskImageResponseTypeDef]:
         """Import a Windows operating system image from a verified Microsoft ISO disk
         file. The following disk images are supported:
 
@@ -589,7 +589,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def import_vm_image(
         self, **kwargs: Unpack[ImportVmImageRequestTypeDef]
-    ) -> RegionResults[ImportVmImageResponseTypeDef]:
+    ) -> TargetResults[ImportVmImageResponseTypeDef]:
         """When you export your virtual machine (VM) from its virtualization
         environment, that process creates a set of one or more disk container
         files that act as snapshots of your VM’s environment, settings, and data.
@@ -602,7 +602,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_component_build_versions(
         self, **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef]
-    ) -> RegionResults[ListComponentBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListComponentBuildVersionsResponseTypeDef]:
         """Returns the list of component build versions for the specified component
         version Amazon Resource Name (ARN).
 
@@ -612,7 +612,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Returns the list of components that can be filtered by name, or by using
         the listed filters to streamline results. Newly created components can
         take up to two minutes to appear in the ListComponents API Results.
@@ -623,7 +623,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_container_recipes(
         self, **kwargs: Unpack[ListContainerRecipesRequestTypeDef]
-    ) -> RegionResults[ListContainerRecipesResponseTypeDef]:
+    ) -> TargetResults[ListContainerRecipesResponseTypeDef]:
         """Returns a list of container recipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListContainerRecipes
@@ -632,7 +632,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_distribution_configurations(
         self, **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListDistributionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListDistributionConfigurationsResponseTypeDef]:
         """Returns a list of distribution configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListDistributionConfigurations
@@ -641,7 +641,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_build_versions(
         self, **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef]
-    ) -> RegionResults[ListImageBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageBuildVersionsResponseTypeDef]:
         """Returns a list of image build versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageBuildVersions
@@ -650,7 +650,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_packages(
         self, **kwargs: Unpack[ListImagePackagesRequestTypeDef]
-    ) -> RegionResults[ListImagePackagesResponseTypeDef]:
+    ) -> TargetResults[ListImagePackagesResponseTypeDef]:
         """List the Packages that are associated with an Image Build Version, as
         determined by Amazon Web Services Systems Manager Inventory at build time.
 
@@ -660,7 +660,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_pipeline_images(
         self, **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef]
-    ) -> RegionResults[ListImagePipelineImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagePipelineImagesResponseTypeDef]:
         """Returns a list of images created by the specified pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelineImages
@@ -669,7 +669,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_pipelines(
         self, **kwargs: Unpack[ListImagePipelinesRequestTypeDef]
-    ) -> RegionResults[ListImagePipelinesResponseTypeDef]:
+    ) -> TargetResults[ListImagePipelinesResponseTypeDef]:
         """Returns a list of image pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePipelines
@@ -678,7 +678,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_recipes(
         self, **kwargs: Unpack[ListImageRecipesRequestTypeDef]
-    ) -> RegionResults[ListImageRecipesResponseTypeDef]:
+    ) -> TargetResults[ListImageRecipesResponseTypeDef]:
         """Returns a list of image recipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageRecipes
@@ -687,7 +687,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_scan_finding_aggregations(
         self, **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef]
-    ) -> RegionResults[ListImageScanFindingAggregationsResponseTypeDef]:
+    ) -> TargetResults[ListImageScanFindingAggregationsResponseTypeDef]:
         """Returns a list of image scan aggregations for your account. You can filter
         by the type of key that Image Builder uses to group results. For example,
         if you want to get a list of findings by severity level for one of your
@@ -701,7 +701,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_image_scan_findings(
         self, **kwargs: Unpack[ListImageScanFindingsRequestTypeDef]
-    ) -> RegionResults[ListImageScanFindingsResponseTypeDef]:
+    ) -> TargetResults[ListImageScanFindingsResponseTypeDef]:
         """Returns a list of image scan findings for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
@@ -710,7 +710,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_images(
         self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Returns the list of images that you have access to. Newly created images
         can take up to two minutes to appear in the ListImages API Results.
 
@@ -720,7 +720,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_infrastructure_configurations(
         self, **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListInfrastructureConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListInfrastructureConfigurationsResponseTypeDef]:
         """Returns a list of infrastructure configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListInfrastructureConfigurations
@@ -729,7 +729,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_lifecycle_execution_resources(
         self, **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef]
-    ) -> RegionResults[ListLifecycleExecutionResourcesResponseTypeDef]:
+    ) -> TargetResults[ListLifecycleExecutionResourcesResponseTypeDef]:
         """List resources that the runtime instance of the image lifecycle identified
         for lifecycle actions.
 
@@ -739,7 +739,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_lifecycle_executions(
         self, **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef]
-    ) -> RegionResults[ListLifecycleExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListLifecycleExecutionsResponseTypeDef]:
         """Get the lifecycle runtime history for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
@@ -748,7 +748,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_lifecycle_policies(
         self, **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef]
-    ) -> RegionResults[ListLifecyclePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
         """Get a list of lifecycle policies in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
@@ -757,7 +757,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListTagsForResource
@@ -766,7 +766,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_waiting_workflow_steps(
         self, **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef]
-    ) -> RegionResults[ListWaitingWorkflowStepsResponseTypeDef]:
+    ) -> TargetResults[ListWaitingWorkflowStepsResponseTypeDef]:
         """Get a list of workflow steps that are waiting for action for workflows in
         your Amazon Web Services account.
 
@@ -776,7 +776,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_workflow_build_versions(
         self, **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowBuildVersionsResponseTypeDef]:
         """Returns a list of build versions for a specific workflow resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflowBuildVersions
@@ -785,7 +785,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_workflow_executions(
         self, **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowExecutionsResponseTypeDef]:
         """Returns a list of workflow runtime instance metadata objects for a
         specific image build version.
 
@@ -795,7 +795,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_workflow_step_executions(
         self, **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowStepExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepExecutionsResponseTypeDef]:
         """Returns runtime data for each step in a runtime instance of the workflow
         that you specify in the request.
 
@@ -805,7 +805,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Lists workflow build versions based on filtering parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
@@ -814,7 +814,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def put_component_policy(
         self, **kwargs: Unpack[PutComponentPolicyRequestTypeDef]
-    ) -> RegionResults[PutComponentPolicyResponseTypeDef]:
+    ) -> TargetResults[PutComponentPolicyResponseTypeDef]:
         """Applies a policy to a component. We recommend that you call the RAM API
         CreateResourceShare to share resources. If you call the Image Builder API
         PutComponentPolicy, you must also call the RAM API
@@ -827,7 +827,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def put_container_recipe_policy(
         self, **kwargs: Unpack[PutContainerRecipePolicyRequestTypeDef]
-    ) -> RegionResults[PutContainerRecipePolicyResponseTypeDef]:
+    ) -> TargetResults[PutContainerRecipePolicyResponseTypeDef]:
         """Applies a policy to a container image. We recommend that you call the RAM
         API CreateResourceShare
         (https://docs.aws.amazon.com//ram/latest/APIReference/API_CreateResourceShare.html)
@@ -844,7 +844,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def put_image_policy(
         self, **kwargs: Unpack[PutImagePolicyRequestTypeDef]
-    ) -> RegionResults[PutImagePolicyResponseTypeDef]:
+    ) -> TargetResults[PutImagePolicyResponseTypeDef]:
         """Applies a policy to an image. We recommend that you call the RAM API
         CreateResourceShare to share resources. If you call the Image Builder API
         PutImagePolicy, you must also call the RAM API
@@ -857,7 +857,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def put_image_recipe_policy(
         self, **kwargs: Unpack[PutImageRecipePolicyRequestTypeDef]
-    ) -> RegionResults[PutImageRecipePolicyResponseTypeDef]:
+    ) -> TargetResults[PutImageRecipePolicyResponseTypeDef]:
         """Applies a policy to an image recipe. We recommend that you call the RAM
         API CreateResourceShare to share resources. If you call the Image Builder
         API PutImageRecipePolicy, you must also call the RAM API
@@ -870,7 +870,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def retry_image(
         self, **kwargs: Unpack[RetryImageRequestTypeDef]
-    ) -> RegionResults[RetryImageResponseTypeDef]:
+    ) -> TargetResults[RetryImageResponseTypeDef]:
         """RetryImage retries an image distribution without rebuilding the image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/RetryImage
@@ -879,7 +879,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def send_workflow_step_action(
         self, **kwargs: Unpack[SendWorkflowStepActionRequestTypeDef]
-    ) -> RegionResults[SendWorkflowStepActionResponseTypeDef]:
+    ) -> TargetResults[SendWorkflowStepActionResponseTypeDef]:
         """Pauses or resumes image creation when the associated workflow runs a
         WaitForAction step.
 
@@ -889,7 +889,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def start_image_pipeline_execution(
         self, **kwargs: Unpack[StartImagePipelineExecutionRequestTypeDef]
-    ) -> RegionResults[StartImagePipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[StartImagePipelineExecutionResponseTypeDef]:
         """Manually triggers a pipeline to create an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/StartImagePipelineExecution
@@ -898,7 +898,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def start_resource_state_update(
         self, **kwargs: Unpack[StartResourceStateUpdateRequestTypeDef]
-    ) -> RegionResults[StartResourceStateUpdateResponseTypeDef]:
+    ) -> TargetResults[StartResourceStateUpdateResponseTypeDef]:
         """Begin asynchronous resource state update for lifecycle changes to the
         specified image resources.
 
@@ -908,7 +908,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/TagResource
@@ -917,7 +917,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UntagResource
@@ -926,7 +926,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def update_distribution_configuration(
         self, **kwargs: Unpack[UpdateDistributionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateDistributionConfigurationResponseTypeDef]:
         """Updates a new distribution configuration. Distribution configurations
         define and configure the outputs of your pipeline.
 
@@ -936,7 +936,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def update_image_pipeline(
         self, **kwargs: Unpack[UpdateImagePipelineRequestTypeDef]
-    ) -> RegionResults[UpdateImagePipelineResponseTypeDef]:
+    ) -> TargetResults[UpdateImagePipelineResponseTypeDef]:
         """Updates an image pipeline. Image pipelines enable you to automate the
         creation and distribution of images. You must specify exactly one recipe
         for your image, using either a containerRecipeArn or an imageRecipeArn.
@@ -947,7 +947,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def update_infrastructure_configuration(
         self, **kwargs: Unpack[UpdateInfrastructureConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateInfrastructureConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateInfrastructureConfigurationResponseTypeDef]:
         """Updates a new infrastructure configuration. An infrastructure
         configuration defines the environment in which your image will be built
         and tested.
@@ -958,7 +958,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
 
     def update_lifecycle_policy(
         self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[UpdateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
         """Update the specified lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateLifecyclePolicy
@@ -972,7 +972,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentBuildVersionsRequestTypeDef],
-    ) -> RegionResults[ListComponentBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListComponentBuildVersionsResponseTypeDef]:
         """Every page of ListComponentBuildVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -996,7 +996,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentsRequestTypeDef],
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1021,7 +1021,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainerRecipesRequestTypeDef],
-    ) -> RegionResults[ListContainerRecipesResponseTypeDef]:
+    ) -> TargetResults[ListContainerRecipesResponseTypeDef]:
         """Every page of ListContainerRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1044,7 +1044,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDistributionConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListDistributionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListDistributionConfigurationsResponseTypeDef]:
         """Every page of ListDistributionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1067,7 +1067,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageBuildVersionsRequestTypeDef],
-    ) -> RegionResults[ListImageBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageBuildVersionsResponseTypeDef]:
         """Every page of ListImageBuildVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1090,7 +1090,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagePackagesRequestTypeDef],
-    ) -> RegionResults[ListImagePackagesResponseTypeDef]:
+    ) -> TargetResults[ListImagePackagesResponseTypeDef]:
         """Every page of ListImagePackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1114,7 +1114,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagePipelineImagesRequestTypeDef],
-    ) -> RegionResults[ListImagePipelineImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagePipelineImagesResponseTypeDef]:
         """Every page of ListImagePipelineImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1137,7 +1137,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagePipelinesRequestTypeDef],
-    ) -> RegionResults[ListImagePipelinesResponseTypeDef]:
+    ) -> TargetResults[ListImagePipelinesResponseTypeDef]:
         """Every page of ListImagePipelines in every target, merged per target
         (botocore's build_full_result).
 
@@ -1160,7 +1160,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageRecipesRequestTypeDef],
-    ) -> RegionResults[ListImageRecipesResponseTypeDef]:
+    ) -> TargetResults[ListImageRecipesResponseTypeDef]:
         """Every page of ListImageRecipes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1183,7 +1183,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageScanFindingAggregationsRequestTypeDef],
-    ) -> RegionResults[ListImageScanFindingAggregationsResponseTypeDef]:
+    ) -> TargetResults[ListImageScanFindingAggregationsResponseTypeDef]:
         """Every page of ListImageScanFindingAggregations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1211,7 +1211,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageScanFindingsRequestTypeDef],
-    ) -> RegionResults[ListImageScanFindingsResponseTypeDef]:
+    ) -> TargetResults[ListImageScanFindingsResponseTypeDef]:
         """Every page of ListImageScanFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1234,7 +1234,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1258,7 +1258,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInfrastructureConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListInfrastructureConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListInfrastructureConfigurationsResponseTypeDef]:
         """Every page of ListInfrastructureConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1281,7 +1281,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLifecycleExecutionResourcesRequestTypeDef],
-    ) -> RegionResults[ListLifecycleExecutionResourcesResponseTypeDef]:
+    ) -> TargetResults[ListLifecycleExecutionResourcesResponseTypeDef]:
         """Every page of ListLifecycleExecutionResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -1305,7 +1305,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLifecycleExecutionsRequestTypeDef],
-    ) -> RegionResults[ListLifecycleExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListLifecycleExecutionsResponseTypeDef]:
         """Every page of ListLifecycleExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1328,7 +1328,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef],
-    ) -> RegionResults[ListLifecyclePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
         """Every page of ListLifecyclePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1351,7 +1351,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWaitingWorkflowStepsRequestTypeDef],
-    ) -> RegionResults[ListWaitingWorkflowStepsResponseTypeDef]:
+    ) -> TargetResults[ListWaitingWorkflowStepsResponseTypeDef]:
         """Every page of ListWaitingWorkflowSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -1375,7 +1375,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowBuildVersionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowBuildVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowBuildVersionsResponseTypeDef]:
         """Every page of ListWorkflowBuildVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1398,7 +1398,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowExecutionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowExecutionsResponseTypeDef]:
         """Every page of ListWorkflowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1422,7 +1422,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowStepExecutionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowStepExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepExecutionsResponseTypeDef]:
         """Every page of ListWorkflowStepExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1446,7 +1446,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 

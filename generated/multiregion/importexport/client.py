@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,7 +41,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobInputTypeDef]
-    ) -> RegionResults[CancelJobOutputTypeDef]:
+    ) -> TargetResults[CancelJobOutputTypeDef]:
         """This operation cancels a specified job. Only the job owner can cancel it.
         The operation fails if the job has already started or is complete.
 
@@ -51,7 +51,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobInputTypeDef]
-    ) -> RegionResults[CreateJobOutputTypeDef]:
+    ) -> TargetResults[CreateJobOutputTypeDef]:
         """This operation initiates the process of scheduling an upload or download
         of your data. You include in the request a manifest that describes the
         data transfer specifics. The response to the request includes a job ID,
@@ -65,7 +65,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def get_shipping_label(
         self, **kwargs: Unpack[GetShippingLabelInputTypeDef]
-    ) -> RegionResults[GetShippingLabelOutputTypeDef]:
+    ) -> TargetResults[GetShippingLabelOutputTypeDef]:
         """This operation generates a pre-paid UPS shipping label that you will use
         to ship your device to AWS for processing.
 
@@ -75,7 +75,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def get_status(
         self, **kwargs: Unpack[GetStatusInputTypeDef]
-    ) -> RegionResults[GetStatusOutputTypeDef]:
+    ) -> TargetResults[GetStatusOutputTypeDef]:
         """This operation returns information about a job, including where the job is
         in the processing pipeline, the status of the results, and the signature
         value associated with the job. You can only return information about jobs
@@ -87,7 +87,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsInputTypeDef]
-    ) -> RegionResults[ListJobsOutputTypeDef]:
+    ) -> TargetResults[ListJobsOutputTypeDef]:
         """This operation returns the jobs associated with the requester. AWS
         Import/Export lists the jobs in reverse chronological order based on the
         date of creation. For example if Job Test1 was created 2009Dec30 and Test2
@@ -100,7 +100,7 @@ class MultiRegionImportExport(MultiRegionClient):
 
     def update_job(
         self, **kwargs: Unpack[UpdateJobInputTypeDef]
-    ) -> RegionResults[UpdateJobOutputTypeDef]:
+    ) -> TargetResults[UpdateJobOutputTypeDef]:
         """You use this operation to change the parameters specified in the original
         manifest file by supplying a new manifest file. The manifest file attached
         to this request replaces the original manifest file. You can only use the
@@ -118,7 +118,7 @@ class MultiRegionImportExport(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsInputTypeDef],
-    ) -> RegionResults[ListJobsOutputTypeDef]:
+    ) -> TargetResults[ListJobsOutputTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -193,7 +193,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def associate_member(
         self, **kwargs: Unpack[AssociateMemberRequestTypeDef]
-    ) -> RegionResults[AssociateMemberResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberResponseTypeDef]:
         """Associates an Amazon Web Services account with an Amazon Inspector
         delegated administrator. An HTTP 200 response indicates the association
         was successfully started, but doesn’t indicate whether it was completed.
@@ -207,7 +207,7 @@ class MultiRegionInspector2(MultiRegionClient):
     def batch_associate_code_security_scan_configuration(
         self,
         **kwargs: Unpack[BatchAssociateCodeSecurityScanConfigurationRequestTypeDef],
-    ) -> RegionResults[BatchAssociateCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateCodeSecurityScanConfigurationResponseTypeDef]:
         """Associates multiple code repositories with an Amazon Inspector code
         security scan configuration.
 
@@ -218,7 +218,7 @@ class MultiRegionInspector2(MultiRegionClient):
     def batch_disassociate_code_security_scan_configuration(
         self,
         **kwargs: Unpack[BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef],
-    ) -> RegionResults[BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateCodeSecurityScanConfigurationResponseTypeDef]:
         """Disassociates multiple code repositories from an Amazon Inspector code
         security scan configuration.
 
@@ -228,7 +228,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_get_account_status(
         self, **kwargs: Unpack[BatchGetAccountStatusRequestTypeDef]
-    ) -> RegionResults[BatchGetAccountStatusResponseTypeDef]:
+    ) -> TargetResults[BatchGetAccountStatusResponseTypeDef]:
         """Retrieves the Amazon Inspector status of multiple Amazon Web Services
         accounts within your environment.
 
@@ -238,7 +238,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_get_code_snippet(
         self, **kwargs: Unpack[BatchGetCodeSnippetRequestTypeDef]
-    ) -> RegionResults[BatchGetCodeSnippetResponseTypeDef]:
+    ) -> TargetResults[BatchGetCodeSnippetResponseTypeDef]:
         """Retrieves code snippets from findings that Amazon Inspector detected code
         vulnerabilities in.
 
@@ -248,7 +248,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_get_finding_details(
         self, **kwargs: Unpack[BatchGetFindingDetailsRequestTypeDef]
-    ) -> RegionResults[BatchGetFindingDetailsResponseTypeDef]:
+    ) -> TargetResults[BatchGetFindingDetailsResponseTypeDef]:
         """Gets vulnerability details for findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/BatchGetFindingDetails
@@ -257,7 +257,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_get_free_trial_info(
         self, **kwargs: Unpack[BatchGetFreeTrialInfoRequestTypeDef]
-    ) -> RegionResults[BatchGetFreeTrialInfoResponseTypeDef]:
+    ) -> TargetResults[BatchGetFreeTrialInfoResponseTypeDef]:
         """Gets free trial status for multiple Amazon Web Services accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/BatchGetFreeTrialInfo
@@ -266,7 +266,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_get_member_ec2_deep_inspection_status(
         self, **kwargs: Unpack[BatchGetMemberEc2DeepInspectionStatusRequestTypeDef]
-    ) -> RegionResults[BatchGetMemberEc2DeepInspectionStatusResponseTypeDef]:
+    ) -> TargetResults[BatchGetMemberEc2DeepInspectionStatusResponseTypeDef]:
         """Retrieves Amazon Inspector deep inspection activation status of multiple
         member accounts within your organization. You must be the delegated
         administrator of an organization in Amazon Inspector to use this API.
@@ -277,7 +277,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def batch_update_member_ec2_deep_inspection_status(
         self, **kwargs: Unpack[BatchUpdateMemberEc2DeepInspectionStatusRequestTypeDef]
-    ) -> RegionResults[BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateMemberEc2DeepInspectionStatusResponseTypeDef]:
         """Activates or deactivates Amazon Inspector deep inspection for the provided
         member accounts in your organization. You must be the delegated
         administrator of an organization in Amazon Inspector to use this API.
@@ -288,7 +288,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def cancel_findings_report(
         self, **kwargs: Unpack[CancelFindingsReportRequestTypeDef]
-    ) -> RegionResults[CancelFindingsReportResponseTypeDef]:
+    ) -> TargetResults[CancelFindingsReportResponseTypeDef]:
         """Cancels the given findings report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CancelFindingsReport
@@ -297,7 +297,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def cancel_sbom_export(
         self, **kwargs: Unpack[CancelSbomExportRequestTypeDef]
-    ) -> RegionResults[CancelSbomExportResponseTypeDef]:
+    ) -> TargetResults[CancelSbomExportResponseTypeDef]:
         """Cancels a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CancelSbomExport
@@ -306,7 +306,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_cis_scan_configuration(
         self, **kwargs: Unpack[CreateCisScanConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateCisScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateCisScanConfigurationResponseTypeDef]:
         """Creates a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateCisScanConfiguration
@@ -315,7 +315,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_code_security_integration(
         self, **kwargs: Unpack[CreateCodeSecurityIntegrationRequestTypeDef]
-    ) -> RegionResults[CreateCodeSecurityIntegrationResponseTypeDef]:
+    ) -> TargetResults[CreateCodeSecurityIntegrationResponseTypeDef]:
         """Creates a code security integration with a source code repository
         provider.
 
@@ -325,7 +325,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_code_security_scan_configuration(
         self, **kwargs: Unpack[CreateCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateCodeSecurityScanConfigurationResponseTypeDef]:
         """Creates a scan configuration for code security scanning.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateCodeSecurityScanConfiguration
@@ -334,7 +334,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_filter(
         self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> RegionResults[CreateFilterResponseTypeDef]:
+    ) -> TargetResults[CreateFilterResponseTypeDef]:
         """Creates a filter resource using specified filter criteria. When the filter
         action is set to SUPPRESS this action creates a suppression rule.
 
@@ -344,7 +344,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_findings_report(
         self, **kwargs: Unpack[CreateFindingsReportRequestTypeDef]
-    ) -> RegionResults[CreateFindingsReportResponseTypeDef]:
+    ) -> TargetResults[CreateFindingsReportResponseTypeDef]:
         """Creates a finding report. By default only ACTIVE findings are returned in
         the report. To see SUPRESSED or CLOSED findings you must specify a value
         for the findingStatus filter criteria.
@@ -355,7 +355,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def create_sbom_export(
         self, **kwargs: Unpack[CreateSbomExportRequestTypeDef]
-    ) -> RegionResults[CreateSbomExportResponseTypeDef]:
+    ) -> TargetResults[CreateSbomExportResponseTypeDef]:
         """Creates a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateSbomExport
@@ -364,7 +364,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def delete_cis_scan_configuration(
         self, **kwargs: Unpack[DeleteCisScanConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteCisScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteCisScanConfigurationResponseTypeDef]:
         """Deletes a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCisScanConfiguration
@@ -373,7 +373,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def delete_code_security_integration(
         self, **kwargs: Unpack[DeleteCodeSecurityIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteCodeSecurityIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteCodeSecurityIntegrationResponseTypeDef]:
         """Deletes a code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCodeSecurityIntegration
@@ -382,7 +382,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def delete_code_security_scan_configuration(
         self, **kwargs: Unpack[DeleteCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteCodeSecurityScanConfigurationResponseTypeDef]:
         """Deletes a code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCodeSecurityScanConfiguration
@@ -391,7 +391,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def delete_filter(
         self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> RegionResults[DeleteFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteFilterResponseTypeDef]:
         """Deletes a filter resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteFilter
@@ -400,7 +400,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> RegionResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
         """Describe Amazon Inspector configuration settings for an Amazon Web
         Services organization.
 
@@ -410,7 +410,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def disable(
         self, **kwargs: Unpack[DisableRequestTypeDef]
-    ) -> RegionResults[DisableResponseTypeDef]:
+    ) -> TargetResults[DisableResponseTypeDef]:
         """Disables Amazon Inspector scans for one or more Amazon Web Services
         accounts. Disabling all scan types in an account disables the Amazon
         Inspector service.
@@ -421,7 +421,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def disable_delegated_admin_account(
         self, **kwargs: Unpack[DisableDelegatedAdminAccountRequestTypeDef]
-    ) -> RegionResults[DisableDelegatedAdminAccountResponseTypeDef]:
+    ) -> TargetResults[DisableDelegatedAdminAccountResponseTypeDef]:
         """Disables the Amazon Inspector delegated administrator for your
         organization.
 
@@ -431,7 +431,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def disassociate_member(
         self, **kwargs: Unpack[DisassociateMemberRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberResponseTypeDef]:
         """Disassociates a member account from an Amazon Inspector delegated
         administrator.
 
@@ -441,7 +441,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def enable(
         self, **kwargs: Unpack[EnableRequestTypeDef]
-    ) -> RegionResults[EnableResponseTypeDef]:
+    ) -> TargetResults[EnableResponseTypeDef]:
         """Enables Amazon Inspector scans for one or more Amazon Web Services
         accounts.
 
@@ -451,7 +451,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def enable_delegated_admin_account(
         self, **kwargs: Unpack[EnableDelegatedAdminAccountRequestTypeDef]
-    ) -> RegionResults[EnableDelegatedAdminAccountResponseTypeDef]:
+    ) -> TargetResults[EnableDelegatedAdminAccountResponseTypeDef]:
         """Enables the Amazon Inspector delegated administrator for your
         Organizations organization.
 
@@ -461,7 +461,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_cis_scan_report(
         self, **kwargs: Unpack[GetCisScanReportRequestTypeDef]
-    ) -> RegionResults[GetCisScanReportResponseTypeDef]:
+    ) -> TargetResults[GetCisScanReportResponseTypeDef]:
         """Retrieves a CIS scan report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanReport
@@ -470,7 +470,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_cis_scan_result_details(
         self, **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef]
-    ) -> RegionResults[GetCisScanResultDetailsResponseTypeDef]:
+    ) -> TargetResults[GetCisScanResultDetailsResponseTypeDef]:
         """Retrieves CIS scan result details.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCisScanResultDetails
@@ -479,7 +479,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_clusters_for_image(
         self, **kwargs: Unpack[GetClustersForImageRequestTypeDef]
-    ) -> RegionResults[GetClustersForImageResponseTypeDef]:
+    ) -> TargetResults[GetClustersForImageResponseTypeDef]:
         """Returns a list of clusters and metadata associated with an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetClustersForImage
@@ -488,7 +488,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_code_security_integration(
         self, **kwargs: Unpack[GetCodeSecurityIntegrationRequestTypeDef]
-    ) -> RegionResults[GetCodeSecurityIntegrationResponseTypeDef]:
+    ) -> TargetResults[GetCodeSecurityIntegrationResponseTypeDef]:
         """Retrieves information about a code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityIntegration
@@ -497,7 +497,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_code_security_scan(
         self, **kwargs: Unpack[GetCodeSecurityScanRequestTypeDef]
-    ) -> RegionResults[GetCodeSecurityScanResponseTypeDef]:
+    ) -> TargetResults[GetCodeSecurityScanResponseTypeDef]:
         """Retrieves information about a specific code security scan.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityScan
@@ -506,14 +506,14 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_code_security_scan_configuration(
         self, **kwargs: Unpack[GetCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> RegionResults[GetCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetCodeSecurityScanConfigurationResponseTypeDef]:
         """Retrieves information about a code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetCodeSecurityScanConfiguration
         """
         return self._call("GetCodeSecurityScanConfiguration", kwargs)
 
-    def get_configuration(self) -> RegionResults[GetConfigurationResponseTypeDef]:
+    def get_configuration(self) -> TargetResults[GetConfigurationResponseTypeDef]:
         """Retrieves setting configurations for Inspector scans.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetConfiguration
@@ -522,7 +522,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_delegated_admin_account(
         self,
-    ) -> RegionResults[GetDelegatedAdminAccountResponseTypeDef]:
+    ) -> TargetResults[GetDelegatedAdminAccountResponseTypeDef]:
         """Retrieves information about the Amazon Inspector delegated administrator
         for your organization.
 
@@ -532,7 +532,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_ec2_deep_inspection_configuration(
         self,
-    ) -> RegionResults[GetEc2DeepInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEc2DeepInspectionConfigurationResponseTypeDef]:
         """Retrieves the activation status of Amazon Inspector deep inspection and
         custom paths associated with your account.
 
@@ -542,7 +542,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_encryption_key(
         self, **kwargs: Unpack[GetEncryptionKeyRequestTypeDef]
-    ) -> RegionResults[GetEncryptionKeyResponseTypeDef]:
+    ) -> TargetResults[GetEncryptionKeyResponseTypeDef]:
         """Gets an encryption key.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetEncryptionKey
@@ -551,7 +551,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_findings_report_status(
         self, **kwargs: Unpack[GetFindingsReportStatusRequestTypeDef]
-    ) -> RegionResults[GetFindingsReportStatusResponseTypeDef]:
+    ) -> TargetResults[GetFindingsReportStatusResponseTypeDef]:
         """Gets the status of a findings report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetFindingsReportStatus
@@ -560,7 +560,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_member(
         self, **kwargs: Unpack[GetMemberRequestTypeDef]
-    ) -> RegionResults[GetMemberResponseTypeDef]:
+    ) -> TargetResults[GetMemberResponseTypeDef]:
         """Gets member information for your organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetMember
@@ -569,7 +569,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def get_sbom_export(
         self, **kwargs: Unpack[GetSbomExportRequestTypeDef]
-    ) -> RegionResults[GetSbomExportResponseTypeDef]:
+    ) -> TargetResults[GetSbomExportResponseTypeDef]:
         """Gets details of a software bill of materials (SBOM) report.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetSbomExport
@@ -578,7 +578,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_account_permissions(
         self, **kwargs: Unpack[ListAccountPermissionsRequestTypeDef]
-    ) -> RegionResults[ListAccountPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListAccountPermissionsResponseTypeDef]:
         """Lists the permissions an account has to configure Amazon Inspector. If the
         account is a member account or standalone account with resources managed
         by an Organizations policy, the operation returns fewer permissions.
@@ -589,7 +589,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_cis_scan_configurations(
         self, **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListCisScanConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListCisScanConfigurationsResponseTypeDef]:
         """Lists CIS scan configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanConfigurations
@@ -598,7 +598,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_cis_scan_results_aggregated_by_checks(
         self, **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef]
-    ) -> RegionResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
+    ) -> TargetResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
         """Lists scan results aggregated by checks.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByChecks
@@ -608,7 +608,7 @@ class MultiRegionInspector2(MultiRegionClient):
     def list_cis_scan_results_aggregated_by_target_resource(
         self,
         **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
-    ) -> RegionResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
+    ) -> TargetResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
         """Lists scan results aggregated by a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScanResultsAggregatedByTargetResource
@@ -617,7 +617,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_cis_scans(
         self, **kwargs: Unpack[ListCisScansRequestTypeDef]
-    ) -> RegionResults[ListCisScansResponseTypeDef]:
+    ) -> TargetResults[ListCisScansResponseTypeDef]:
         """Returns a CIS scan list.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCisScans
@@ -626,7 +626,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_code_security_integrations(
         self, **kwargs: Unpack[ListCodeSecurityIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListCodeSecurityIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListCodeSecurityIntegrationsResponseTypeDef]:
         """Lists all code security integrations in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCodeSecurityIntegrations
@@ -636,7 +636,7 @@ class MultiRegionInspector2(MultiRegionClient):
     def list_code_security_scan_configuration_associations(
         self,
         **kwargs: Unpack[ListCodeSecurityScanConfigurationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListCodeSecurityScanConfigurationAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCodeSecurityScanConfigurationAssociationsResponseTypeDef]:
         """Lists the associations between code repositories and Amazon Inspector code
         security scan configurations.
 
@@ -646,7 +646,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_code_security_scan_configurations(
         self, **kwargs: Unpack[ListCodeSecurityScanConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListCodeSecurityScanConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListCodeSecurityScanConfigurationsResponseTypeDef]:
         """Lists all code security scan configurations in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCodeSecurityScanConfigurations
@@ -655,7 +655,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_coverage(
         self, **kwargs: Unpack[ListCoverageRequestTypeDef]
-    ) -> RegionResults[ListCoverageResponseTypeDef]:
+    ) -> TargetResults[ListCoverageResponseTypeDef]:
         """Lists coverage details for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverage
@@ -664,7 +664,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_coverage_statistics(
         self, **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef]
-    ) -> RegionResults[ListCoverageStatisticsResponseTypeDef]:
+    ) -> TargetResults[ListCoverageStatisticsResponseTypeDef]:
         """Lists Amazon Inspector coverage statistics for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListCoverageStatistics
@@ -673,7 +673,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_delegated_admin_accounts(
         self, **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef]
-    ) -> RegionResults[ListDelegatedAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedAdminAccountsResponseTypeDef]:
         """Lists information about the Amazon Inspector delegated administrator of
         your organization.
 
@@ -683,7 +683,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_filters(
         self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Lists the filters associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFilters
@@ -692,7 +692,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_finding_aggregations(
         self, **kwargs: Unpack[ListFindingAggregationsRequestTypeDef]
-    ) -> RegionResults[ListFindingAggregationsResponseTypeDef]:
+    ) -> TargetResults[ListFindingAggregationsResponseTypeDef]:
         """Lists aggregated finding data for your environment based on specific
         criteria.
 
@@ -702,7 +702,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_findings(
         self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Lists findings for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListFindings
@@ -711,7 +711,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """List members associated with the Amazon Inspector delegated administrator
         for your organization.
 
@@ -721,7 +721,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags attached to a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListTagsForResource
@@ -730,7 +730,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def list_usage_totals(
         self, **kwargs: Unpack[ListUsageTotalsRequestTypeDef]
-    ) -> RegionResults[ListUsageTotalsResponseTypeDef]:
+    ) -> TargetResults[ListUsageTotalsResponseTypeDef]:
         """Lists the Amazon Inspector usage totals over the last 30 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListUsageTotals
@@ -739,7 +739,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def reset_encryption_key(
         self, **kwargs: Unpack[ResetEncryptionKeyRequestTypeDef]
-    ) -> RegionResults[ResetEncryptionKeyResponseTypeDef]:
+    ) -> TargetResults[ResetEncryptionKeyResponseTypeDef]:
         """Resets an encryption key. After the key is reset your resources will be
         encrypted by an Amazon Web Services owned key.
 
@@ -749,7 +749,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def search_vulnerabilities(
         self, **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef]
-    ) -> RegionResults[SearchVulnerabilitiesResponseTypeDef]:
+    ) -> TargetResults[SearchVulnerabilitiesResponseTypeDef]:
         """Lists Amazon Inspector coverage details for a specific vulnerability.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/SearchVulnerabilities
@@ -758,7 +758,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def send_cis_session_health(
         self, **kwargs: Unpack[SendCisSessionHealthRequestTypeDef]
-    ) -> RegionResults[SendCisSessionHealthResponseTypeDef]:
+    ) -> TargetResults[SendCisSessionHealthResponseTypeDef]:
         """Sends a CIS session health. This API is used by the Amazon Inspector SSM
         plugin to communicate with the Amazon Inspector service. The Amazon
         Inspector SSM plugin calls this API to start a CIS scan session for the
@@ -770,7 +770,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def send_cis_session_telemetry(
         self, **kwargs: Unpack[SendCisSessionTelemetryRequestTypeDef]
-    ) -> RegionResults[SendCisSessionTelemetryResponseTypeDef]:
+    ) -> TargetResults[SendCisSessionTelemetryResponseTypeDef]:
         """Sends a CIS session telemetry. This API is used by the Amazon Inspector
         SSM plugin to communicate with the Amazon Inspector service. The Amazon
         Inspector SSM plugin calls this API to start a CIS scan session for the
@@ -782,7 +782,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def start_cis_session(
         self, **kwargs: Unpack[StartCisSessionRequestTypeDef]
-    ) -> RegionResults[StartCisSessionResponseTypeDef]:
+    ) -> TargetResults[StartCisSessionResponseTypeDef]:
         """Starts a CIS session. This API is used by the Amazon Inspector SSM plugin
         to communicate with the Amazon Inspector service. The Amazon Inspector SSM
         plugin calls this API to start a CIS scan session for the scan ID supplied
@@ -794,7 +794,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def start_code_security_scan(
         self, **kwargs: Unpack[StartCodeSecurityScanRequestTypeDef]
-    ) -> RegionResults[StartCodeSecurityScanResponseTypeDef]:
+    ) -> TargetResults[StartCodeSecurityScanResponseTypeDef]:
         """Initiates a code security scan on a specified repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/StartCodeSecurityScan
@@ -803,7 +803,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def stop_cis_session(
         self, **kwargs: Unpack[StopCisSessionRequestTypeDef]
-    ) -> RegionResults[StopCisSessionResponseTypeDef]:
+    ) -> TargetResults[StopCisSessionResponseTypeDef]:
         """Stops a CIS session. This API is used by the Amazon Inspector SSM plugin
         to communicate with the Amazon Inspector service. The Amazon Inspector SSM
         plugin calls this API to stop a CIS scan session for the scan ID supplied
@@ -815,7 +815,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/TagResource
@@ -824,7 +824,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UntagResource
@@ -833,7 +833,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_cis_scan_configuration(
         self, **kwargs: Unpack[UpdateCisScanConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateCisScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateCisScanConfigurationResponseTypeDef]:
         """Updates a CIS scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCisScanConfiguration
@@ -842,7 +842,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_code_security_integration(
         self, **kwargs: Unpack[UpdateCodeSecurityIntegrationRequestTypeDef]
-    ) -> RegionResults[UpdateCodeSecurityIntegrationResponseTypeDef]:
+    ) -> TargetResults[UpdateCodeSecurityIntegrationResponseTypeDef]:
         """Updates an existing code security integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCodeSecurityIntegration
@@ -851,7 +851,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_code_security_scan_configuration(
         self, **kwargs: Unpack[UpdateCodeSecurityScanConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateCodeSecurityScanConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateCodeSecurityScanConfigurationResponseTypeDef]:
         """Updates an existing code security scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateCodeSecurityScanConfiguration
@@ -860,7 +860,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_configuration(
         self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
         """Updates setting configurations for your Amazon Inspector account. When you
         use this API as an Amazon Inspector delegated administrator this updates
         the setting for all accounts you manage. Member accounts in an
@@ -872,7 +872,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_ec2_deep_inspection_configuration(
         self, **kwargs: Unpack[UpdateEc2DeepInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateEc2DeepInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateEc2DeepInspectionConfigurationResponseTypeDef]:
         """Activates, deactivates Amazon Inspector deep inspection, or updates custom
         paths for your account.
 
@@ -882,7 +882,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_encryption_key(
         self, **kwargs: Unpack[UpdateEncryptionKeyRequestTypeDef]
-    ) -> RegionResults[UpdateEncryptionKeyResponseTypeDef]:
+    ) -> TargetResults[UpdateEncryptionKeyResponseTypeDef]:
         """Updates an encryption key. A ResourceNotFoundException means that an
         Amazon Web Services owned key is being used for encryption.
 
@@ -892,7 +892,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_filter(
         self, **kwargs: Unpack[UpdateFilterRequestTypeDef]
-    ) -> RegionResults[UpdateFilterResponseTypeDef]:
+    ) -> TargetResults[UpdateFilterResponseTypeDef]:
         """Specifies the action that is to be applied to the findings that match the
         filter.
 
@@ -902,7 +902,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_org_ec2_deep_inspection_configuration(
         self, **kwargs: Unpack[UpdateOrgEc2DeepInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateOrgEc2DeepInspectionConfigurationResponseTypeDef]:
         """Updates the Amazon Inspector deep inspection custom paths for your
         organization. You must be an Amazon Inspector delegated administrator to
         use this API.
@@ -913,7 +913,7 @@ class MultiRegionInspector2(MultiRegionClient):
 
     def update_organization_configuration(
         self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the configurations for your Amazon Inspector organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateOrganizationConfiguration
@@ -927,7 +927,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCisScanResultDetailsRequestTypeDef],
-    ) -> RegionResults[GetCisScanResultDetailsResponseTypeDef]:
+    ) -> TargetResults[GetCisScanResultDetailsResponseTypeDef]:
         """Every page of GetCisScanResultDetails in every target, merged per target
         (botocore's build_full_result).
 
@@ -950,7 +950,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetClustersForImageRequestTypeDef],
-    ) -> RegionResults[GetClustersForImageResponseTypeDef]:
+    ) -> TargetResults[GetClustersForImageResponseTypeDef]:
         """Every page of GetClustersForImage in every target, merged per target
         (botocore's build_full_result).
 
@@ -973,7 +973,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountPermissionsRequestTypeDef],
-    ) -> RegionResults[ListAccountPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListAccountPermissionsResponseTypeDef]:
         """Every page of ListAccountPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -998,7 +998,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCisScanConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListCisScanConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListCisScanConfigurationsResponseTypeDef]:
         """Every page of ListCisScanConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1021,7 +1021,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCisScanResultsAggregatedByChecksRequestTypeDef],
-    ) -> RegionResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
+    ) -> TargetResults[ListCisScanResultsAggregatedByChecksResponseTypeDef]:
         """Every page of ListCisScanResultsAggregatedByChecks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1044,7 +1044,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCisScanResultsAggregatedByTargetResourceRequestTypeDef],
-    ) -> RegionResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
+    ) -> TargetResults[ListCisScanResultsAggregatedByTargetResourceResponseTypeDef]:
         """Every page of ListCisScanResultsAggregatedByTargetResource in every
         target, merged per target (botocore's build_full_result).
 
@@ -1067,7 +1067,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCisScansRequestTypeDef],
-    ) -> RegionResults[ListCisScansResponseTypeDef]:
+    ) -> TargetResults[ListCisScansResponseTypeDef]:
         """Every page of ListCisScans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1090,7 +1090,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoverageRequestTypeDef],
-    ) -> RegionResults[ListCoverageResponseTypeDef]:
+    ) -> TargetResults[ListCoverageResponseTypeDef]:
         """Every page of ListCoverage in every target, merged per target (botocore's
         build_full_result).
 
@@ -1113,7 +1113,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoverageStatisticsRequestTypeDef],
-    ) -> RegionResults[ListCoverageStatisticsResponseTypeDef]:
+    ) -> TargetResults[ListCoverageStatisticsResponseTypeDef]:
         """Every page of ListCoverageStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -1136,7 +1136,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDelegatedAdminAccountsRequestTypeDef],
-    ) -> RegionResults[ListDelegatedAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedAdminAccountsResponseTypeDef]:
         """Every page of ListDelegatedAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1160,7 +1160,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1183,7 +1183,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingAggregationsRequestTypeDef],
-    ) -> RegionResults[ListFindingAggregationsResponseTypeDef]:
+    ) -> TargetResults[ListFindingAggregationsResponseTypeDef]:
         """Every page of ListFindingAggregations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1207,7 +1207,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1230,7 +1230,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1254,7 +1254,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsageTotalsRequestTypeDef],
-    ) -> RegionResults[ListUsageTotalsResponseTypeDef]:
+    ) -> TargetResults[ListUsageTotalsResponseTypeDef]:
         """Every page of ListUsageTotals in every target, merged per target
         (botocore's build_full_result).
 
@@ -1277,7 +1277,7 @@ class MultiRegionInspector2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchVulnerabilitiesRequestTypeDef],
-    ) -> RegionResults[SearchVulnerabilitiesResponseTypeDef]:
+    ) -> TargetResults[SearchVulnerabilitiesResponseTypeDef]:
         """Every page of SearchVulnerabilities in every target, merged per target
         (botocore's build_full_result).
 

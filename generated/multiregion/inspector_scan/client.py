@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -29,7 +29,7 @@ class MultiRegioninspectorscan(MultiRegionClient):
 
     def scan_sbom(
         self, **kwargs: Unpack[ScanSbomRequestTypeDef]
-    ) -> RegionResults[ScanSbomResponseTypeDef]:
+    ) -> TargetResults[ScanSbomResponseTypeDef]:
         """Scans a provided CycloneDX 1.5 SBOM and reports on any vulnerabilities
         discovered in that SBOM. You can generate compatible SBOMs for your
         resources using the Amazon Inspector SBOM generator.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,7 +59,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def accept_connection_proposal(
         self, **kwargs: Unpack[AcceptConnectionProposalRequestTypeDef]
-    ) -> RegionResults[AcceptConnectionProposalResponseTypeDef]:
+    ) -> TargetResults[AcceptConnectionProposalResponseTypeDef]:
         """Accepts a connection proposal which was generated at a supported partner's
         portal.
 
@@ -69,7 +69,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionResponseTypeDef]:
         """Initiates the process to create a Connection across the specified
         Environment.
 
@@ -79,7 +79,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Deletes an existing Connection with the supplied identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/DeleteConnection
@@ -88,7 +88,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def describe_connection_proposal(
         self, **kwargs: Unpack[DescribeConnectionProposalRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionProposalResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectionProposalResponseTypeDef]:
         """Describes the details of a connection proposal generated at a partner's
         portal.
 
@@ -98,7 +98,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> RegionResults[GetConnectionResponseTypeDef]:
+    ) -> TargetResults[GetConnectionResponseTypeDef]:
         """Describes the current state of a Connection resource as specified by the
         identifier.
 
@@ -108,7 +108,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Describes a specific Environment
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/GetEnvironment
@@ -117,7 +117,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def list_attach_points(
         self, **kwargs: Unpack[ListAttachPointsRequestTypeDef]
-    ) -> RegionResults[ListAttachPointsResponseTypeDef]:
+    ) -> TargetResults[ListAttachPointsResponseTypeDef]:
         """Lists all Attach Points the caller has access to that are valid for the
         specified Environment.
 
@@ -127,7 +127,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Lists all connection objects to which the caller has access.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/ListConnections
@@ -136,7 +136,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Lists all of the environments that can produce connections that will land
         in the called AWS region.
 
@@ -146,7 +146,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all current tags on the specified resource. Currently this supports
         Connection resources.
 
@@ -156,7 +156,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add new tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/TagResource
@@ -165,7 +165,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/interconnect-2022-07-26/UntagResource
@@ -174,7 +174,7 @@ class MultiRegionInterconnect(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
         """Modifies an existing connection. Currently we support modifications to the
         connection's description and/or bandwidth.
 
@@ -189,7 +189,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachPointsRequestTypeDef],
-    ) -> RegionResults[ListAttachPointsResponseTypeDef]:
+    ) -> TargetResults[ListAttachPointsResponseTypeDef]:
         """Every page of ListAttachPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -213,7 +213,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -236,7 +236,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -307,7 +307,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetConnectionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ConnectionAvailable.
 
         Polls GetConnection in every target at once, every 30 seconds and at most
@@ -326,7 +326,7 @@ class MultiRegionInterconnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetConnectionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ConnectionDeleted.
 
         Polls GetConnection in every target at once, every 30 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -74,7 +74,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def create_monitor(
         self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> RegionResults[CreateMonitorOutputTypeDef]:
+    ) -> TargetResults[CreateMonitorOutputTypeDef]:
         """Creates a monitor in Amazon CloudWatch Internet Monitor. A monitor is
         built based on information from the application resources that you add:
         VPCs, Network Load Balancers (NLBs), Amazon CloudFront distributions, and
@@ -91,7 +91,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def delete_monitor(
         self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> RegionResults[DeleteMonitorOutputTypeDef]:
+    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
         """Deletes a monitor in Amazon CloudWatch Internet Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/DeleteMonitor
@@ -100,7 +100,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def get_health_event(
         self, **kwargs: Unpack[GetHealthEventInputTypeDef]
-    ) -> RegionResults[GetHealthEventOutputTypeDef]:
+    ) -> TargetResults[GetHealthEventOutputTypeDef]:
         """Gets information that Amazon CloudWatch Internet Monitor has created and
         stored about a health event for a specified monitor. This information
         includes the impacted locations, and all the information related to the
@@ -112,7 +112,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def get_internet_event(
         self, **kwargs: Unpack[GetInternetEventInputTypeDef]
-    ) -> RegionResults[GetInternetEventOutputTypeDef]:
+    ) -> TargetResults[GetInternetEventOutputTypeDef]:
         """Gets information that Amazon CloudWatch Internet Monitor has generated
         about an internet event. Internet Monitor displays information about
         recent global health events, called internet events, on a global outages
@@ -124,7 +124,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def get_monitor(
         self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> RegionResults[GetMonitorOutputTypeDef]:
+    ) -> TargetResults[GetMonitorOutputTypeDef]:
         """Gets information about a monitor in Amazon CloudWatch Internet Monitor
         based on a monitor name. The information returned includes the Amazon
         Resource Name (ARN), create time, modified time, resources included in the
@@ -136,7 +136,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def get_query_results(
         self, **kwargs: Unpack[GetQueryResultsInputTypeDef]
-    ) -> RegionResults[GetQueryResultsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsOutputTypeDef]:
         """Return the data for a query with the Amazon CloudWatch Internet Monitor
         query interface. Specify the query that you want to return results for by
         providing a QueryId and a monitor name.
@@ -147,7 +147,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def get_query_status(
         self, **kwargs: Unpack[GetQueryStatusInputTypeDef]
-    ) -> RegionResults[GetQueryStatusOutputTypeDef]:
+    ) -> TargetResults[GetQueryStatusOutputTypeDef]:
         """Returns the current status of a query for the Amazon CloudWatch Internet
         Monitor query interface, for a specified query ID and monitor. When you
         run a query, check the status to make sure that the query has SUCCEEDED
@@ -159,7 +159,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def list_health_events(
         self, **kwargs: Unpack[ListHealthEventsInputTypeDef]
-    ) -> RegionResults[ListHealthEventsOutputTypeDef]:
+    ) -> TargetResults[ListHealthEventsOutputTypeDef]:
         """Lists all health events for a monitor in Amazon CloudWatch Internet
         Monitor. Returns information for health events including the event start
         and end times, and the status.
@@ -170,7 +170,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def list_internet_events(
         self, **kwargs: Unpack[ListInternetEventsInputTypeDef]
-    ) -> RegionResults[ListInternetEventsOutputTypeDef]:
+    ) -> TargetResults[ListInternetEventsOutputTypeDef]:
         """Lists internet events that cause performance or availability issues for
         client locations. Amazon CloudWatch Internet Monitor displays information
         about recent global health events, called internet events, on a global
@@ -182,7 +182,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def list_monitors(
         self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """Lists all of your monitors for Amazon CloudWatch Internet Monitor and
         their statuses, along with the Amazon Resource Name (ARN) and name of each
         monitor.
@@ -193,7 +193,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags for a resource. Tags are supported only for monitors in
         Amazon CloudWatch Internet Monitor.
 
@@ -203,7 +203,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def start_query(
         self, **kwargs: Unpack[StartQueryInputTypeDef]
-    ) -> RegionResults[StartQueryOutputTypeDef]:
+    ) -> TargetResults[StartQueryOutputTypeDef]:
         """Start a query to return data for a specific query type for the Amazon
         CloudWatch Internet Monitor query interface. Specify a time period for the
         data that you want returned by using StartTime and EndTime. You filter the
@@ -216,7 +216,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def stop_query(
         self, **kwargs: Unpack[StopQueryInputTypeDef]
-    ) -> RegionResults[StopQueryOutputTypeDef]:
+    ) -> TargetResults[StopQueryOutputTypeDef]:
         """Stop a query that is progress for a specific monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/StopQuery
@@ -225,7 +225,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds a tag to a resource. Tags are supported only for monitors in Amazon
         CloudWatch Internet Monitor. You can add a maximum of 50 tags in Internet
         Monitor.
@@ -236,7 +236,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/internetmonitor-2021-06-03/UntagResource
@@ -245,7 +245,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
 
     def update_monitor(
         self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> RegionResults[UpdateMonitorOutputTypeDef]:
+    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
         """Updates a monitor. You can update a monitor to change the percentage of
         traffic to monitor or the maximum number of city-networks (locations and
         ASNs), to add or remove resources, or to change the status of the monitor.
@@ -262,7 +262,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHealthEventsInputTypeDef],
-    ) -> RegionResults[ListHealthEventsOutputTypeDef]:
+    ) -> TargetResults[ListHealthEventsOutputTypeDef]:
         """Every page of ListHealthEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -287,7 +287,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInternetEventsInputTypeDef],
-    ) -> RegionResults[ListInternetEventsOutputTypeDef]:
+    ) -> TargetResults[ListInternetEventsOutputTypeDef]:
         """Every page of ListInternetEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -313,7 +313,7 @@ class MultiRegionCloudWatchInternetMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 

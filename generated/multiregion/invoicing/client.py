@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,7 +65,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def batch_get_invoice_profile(
         self, **kwargs: Unpack[BatchGetInvoiceProfileRequestTypeDef]
-    ) -> RegionResults[BatchGetInvoiceProfileResponseTypeDef]:
+    ) -> TargetResults[BatchGetInvoiceProfileResponseTypeDef]:
         """This gets the invoice profile associated with a set of accounts. The
         accounts must be linked accounts under the requester management account
         organization.
@@ -76,7 +76,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def create_invoice_unit(
         self, **kwargs: Unpack[CreateInvoiceUnitRequestTypeDef]
-    ) -> RegionResults[CreateInvoiceUnitResponseTypeDef]:
+    ) -> TargetResults[CreateInvoiceUnitResponseTypeDef]:
         """This creates a new invoice unit with the provided definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/CreateInvoiceUnit
@@ -85,7 +85,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def create_procurement_portal_preference(
         self, **kwargs: Unpack[CreateProcurementPortalPreferenceRequestTypeDef]
-    ) -> RegionResults[CreateProcurementPortalPreferenceResponseTypeDef]:
+    ) -> TargetResults[CreateProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -95,7 +95,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def delete_invoice_unit(
         self, **kwargs: Unpack[DeleteInvoiceUnitRequestTypeDef]
-    ) -> RegionResults[DeleteInvoiceUnitResponseTypeDef]:
+    ) -> TargetResults[DeleteInvoiceUnitResponseTypeDef]:
         """This deletes an invoice unit with the provided invoice unit ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/DeleteInvoiceUnit
@@ -104,7 +104,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def delete_procurement_portal_preference(
         self, **kwargs: Unpack[DeleteProcurementPortalPreferenceRequestTypeDef]
-    ) -> RegionResults[DeleteProcurementPortalPreferenceResponseTypeDef]:
+    ) -> TargetResults[DeleteProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -114,7 +114,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def get_invoice_pdf(
         self, **kwargs: Unpack[GetInvoicePDFRequestTypeDef]
-    ) -> RegionResults[GetInvoicePDFResponseTypeDef]:
+    ) -> TargetResults[GetInvoicePDFResponseTypeDef]:
         """Returns a URL to download the invoice document and supplemental documents
         associated with an invoice. The URLs are pre-signed and have expiration
         time. For special cases like Brazil, where Amazon Web Services generated
@@ -129,7 +129,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def get_invoice_unit(
         self, **kwargs: Unpack[GetInvoiceUnitRequestTypeDef]
-    ) -> RegionResults[GetInvoiceUnitResponseTypeDef]:
+    ) -> TargetResults[GetInvoiceUnitResponseTypeDef]:
         """This retrieves the invoice unit definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/GetInvoiceUnit
@@ -138,7 +138,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def get_procurement_portal_preference(
         self, **kwargs: Unpack[GetProcurementPortalPreferenceRequestTypeDef]
-    ) -> RegionResults[GetProcurementPortalPreferenceResponseTypeDef]:
+    ) -> TargetResults[GetProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -148,7 +148,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def list_invoice_summaries(
         self, **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef]
-    ) -> RegionResults[ListInvoiceSummariesResponseTypeDef]:
+    ) -> TargetResults[ListInvoiceSummariesResponseTypeDef]:
         """Retrieves your invoice details programmatically, without line item
         details.
 
@@ -158,7 +158,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def list_invoice_units(
         self, **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef]
-    ) -> RegionResults[ListInvoiceUnitsResponseTypeDef]:
+    ) -> TargetResults[ListInvoiceUnitsResponseTypeDef]:
         """This fetches a list of all invoice unit definitions for a given account,
         as of the provided AsOf date.
 
@@ -168,7 +168,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def list_procurement_portal_preferences(
         self, **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef]
-    ) -> RegionResults[ListProcurementPortalPreferencesResponseTypeDef]:
+    ) -> TargetResults[ListProcurementPortalPreferencesResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -178,7 +178,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListTagsForResource
@@ -187,7 +187,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def put_procurement_portal_preference(
         self, **kwargs: Unpack[PutProcurementPortalPreferenceRequestTypeDef]
-    ) -> RegionResults[PutProcurementPortalPreferenceResponseTypeDef]:
+    ) -> TargetResults[PutProcurementPortalPreferenceResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -197,7 +197,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/TagResource
@@ -206,7 +206,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/UntagResource
@@ -215,7 +215,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def update_invoice_unit(
         self, **kwargs: Unpack[UpdateInvoiceUnitRequestTypeDef]
-    ) -> RegionResults[UpdateInvoiceUnitResponseTypeDef]:
+    ) -> TargetResults[UpdateInvoiceUnitResponseTypeDef]:
         """You can update the invoice unit configuration at any time, and Amazon Web
         Services will use the latest configuration at the end of the month.
 
@@ -225,7 +225,7 @@ class MultiRegionInvoicing(MultiRegionClient):
 
     def update_procurement_portal_preference_status(
         self, **kwargs: Unpack[UpdateProcurementPortalPreferenceStatusRequestTypeDef]
-    ) -> RegionResults[UpdateProcurementPortalPreferenceStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateProcurementPortalPreferenceStatusResponseTypeDef]:
         """This feature API is subject to changing at any time. For more information,
         see the Amazon Web Services Service Terms (Betas and Previews).
 
@@ -240,7 +240,7 @@ class MultiRegionInvoicing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvoiceSummariesRequestTypeDef],
-    ) -> RegionResults[ListInvoiceSummariesResponseTypeDef]:
+    ) -> TargetResults[ListInvoiceSummariesResponseTypeDef]:
         """Every page of ListInvoiceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -264,7 +264,7 @@ class MultiRegionInvoicing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvoiceUnitsRequestTypeDef],
-    ) -> RegionResults[ListInvoiceUnitsResponseTypeDef]:
+    ) -> TargetResults[ListInvoiceUnitsResponseTypeDef]:
         """Every page of ListInvoiceUnits in every target, merged per target
         (botocore's build_full_result).
 
@@ -288,7 +288,7 @@ class MultiRegionInvoicing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProcurementPortalPreferencesRequestTypeDef],
-    ) -> RegionResults[ListProcurementPortalPreferencesResponseTypeDef]:
+    ) -> TargetResults[ListProcurementPortalPreferencesResponseTypeDef]:
         """Every page of ListProcurementPortalPreferences in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -582,7 +582,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def accept_certificate_transfer(
         self, **kwargs: Unpack[AcceptCertificateTransferRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Accepts a pending certificate transfer. The default state of the
         certificate is INACTIVE.
 
@@ -592,7 +592,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def add_thing_to_billing_group(
         self, **kwargs: Unpack[AddThingToBillingGroupRequestTypeDef]
-    ) -> RegionResults[AddThingToBillingGroupResponseTypeDef]:
+    ) -> TargetResults[AddThingToBillingGroupResponseTypeDef]:
         """Adds a thing to a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AddThingToBillingGroup
@@ -601,7 +601,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def add_thing_to_thing_group(
         self, **kwargs: Unpack[AddThingToThingGroupRequestTypeDef]
-    ) -> RegionResults[AddThingToThingGroupResponseTypeDef]:
+    ) -> TargetResults[AddThingToThingGroupResponseTypeDef]:
         """Adds a thing to a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AddThingToThingGroup
@@ -610,7 +610,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def associate_sbom_with_package_version(
         self, **kwargs: Unpack[AssociateSbomWithPackageVersionRequestTypeDef]
-    ) -> RegionResults[AssociateSbomWithPackageVersionResponseTypeDef]:
+    ) -> TargetResults[AssociateSbomWithPackageVersionResponseTypeDef]:
         """Associates the selected software bill of materials (SBOM) with a specific
         software package version.
 
@@ -620,7 +620,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def associate_targets_with_job(
         self, **kwargs: Unpack[AssociateTargetsWithJobRequestTypeDef]
-    ) -> RegionResults[AssociateTargetsWithJobResponseTypeDef]:
+    ) -> TargetResults[AssociateTargetsWithJobResponseTypeDef]:
         """Associates a group with a continuous job. The following criteria must be
         met:
 
@@ -630,7 +630,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def attach_policy(
         self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches the specified policy to the specified principal (certificate or
         other credential).
 
@@ -641,7 +641,7 @@ class MultiRegionIoT(MultiRegionClient):
     @deprecated("AttachPrincipalPolicy is deprecated.")
     def attach_principal_policy(
         self, **kwargs: Unpack[AttachPrincipalPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches the specified policy to the specified principal (certificate or
         other credential).
 
@@ -651,7 +651,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def attach_security_profile(
         self, **kwargs: Unpack[AttachSecurityProfileRequestTypeDef]
-    ) -> RegionResults[AttachSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[AttachSecurityProfileResponseTypeDef]:
         """Associates a Device Defender security profile with a thing group or this
         account. Each thing group or account can have up to five security profiles
         associated with it.
@@ -662,7 +662,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def attach_thing_principal(
         self, **kwargs: Unpack[AttachThingPrincipalRequestTypeDef]
-    ) -> RegionResults[AttachThingPrincipalResponseTypeDef]:
+    ) -> TargetResults[AttachThingPrincipalResponseTypeDef]:
         """Attaches the specified principal to the specified thing. A principal can
         be X.509 certificates, Amazon Cognito identities or federated identities.
 
@@ -672,7 +672,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_audit_mitigation_actions_task(
         self, **kwargs: Unpack[CancelAuditMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[CancelAuditMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[CancelAuditMitigationActionsTaskResponseTypeDef]:
         """Cancels a mitigation action task that is in progress. If the task is not
         in progress, an InvalidRequestException occurs.
 
@@ -682,7 +682,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_audit_task(
         self, **kwargs: Unpack[CancelAuditTaskRequestTypeDef]
-    ) -> RegionResults[CancelAuditTaskResponseTypeDef]:
+    ) -> TargetResults[CancelAuditTaskResponseTypeDef]:
         """Cancels an audit that is in progress. The audit can be either scheduled or
         on demand. If the audit isn't in progress, an "InvalidRequestException"
         occurs.
@@ -693,7 +693,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_certificate_transfer(
         self, **kwargs: Unpack[CancelCertificateTransferRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels a pending transfer for the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelCertificateTransfer
@@ -702,7 +702,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_detect_mitigation_actions_task(
         self, **kwargs: Unpack[CancelDetectMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[CancelDetectMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[CancelDetectMitigationActionsTaskResponseTypeDef]:
         """Cancels a Device Defender ML Detect mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelDetectMitigationActionsTask
@@ -711,7 +711,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResponseTypeDef]:
+    ) -> TargetResults[CancelJobResponseTypeDef]:
         """Cancels a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelJob
@@ -720,7 +720,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def cancel_job_execution(
         self, **kwargs: Unpack[CancelJobExecutionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels the execution of a job for a given thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelJobExecution
@@ -729,7 +729,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def clear_default_authorizer(
         self,
-    ) -> RegionResults[ClearDefaultAuthorizerResponseTypeDef]:
+    ) -> TargetResults[ClearDefaultAuthorizerResponseTypeDef]:
         """Clears the default authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ClearDefaultAuthorizer
@@ -738,7 +738,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def confirm_topic_rule_destination(
         self, **kwargs: Unpack[ConfirmTopicRuleDestinationRequestTypeDef]
-    ) -> RegionResults[ConfirmTopicRuleDestinationResponseTypeDef]:
+    ) -> TargetResults[ConfirmTopicRuleDestinationResponseTypeDef]:
         """Confirms a topic rule destination. When you create a rule requiring a
         destination, IoT sends a confirmation message to the endpoint or base
         address you specify. The message includes a token which you pass back when
@@ -751,7 +751,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_audit_suppression(
         self, **kwargs: Unpack[CreateAuditSuppressionRequestTypeDef]
-    ) -> RegionResults[CreateAuditSuppressionResponseTypeDef]:
+    ) -> TargetResults[CreateAuditSuppressionResponseTypeDef]:
         """Creates a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateAuditSuppression
@@ -760,7 +760,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_authorizer(
         self, **kwargs: Unpack[CreateAuthorizerRequestTypeDef]
-    ) -> RegionResults[CreateAuthorizerResponseTypeDef]:
+    ) -> TargetResults[CreateAuthorizerResponseTypeDef]:
         """Creates an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateAuthorizer
@@ -769,7 +769,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_billing_group(
         self, **kwargs: Unpack[CreateBillingGroupRequestTypeDef]
-    ) -> RegionResults[CreateBillingGroupResponseTypeDef]:
+    ) -> TargetResults[CreateBillingGroupResponseTypeDef]:
         """Creates a billing group. If this call is made multiple times using the
         same billing group name and configuration, the call will succeed. If this
         call is made with the same billing group name but different configuration
@@ -781,7 +781,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_certificate_from_csr(
         self, **kwargs: Unpack[CreateCertificateFromCsrRequestTypeDef]
-    ) -> RegionResults[CreateCertificateFromCsrResponseTypeDef]:
+    ) -> TargetResults[CreateCertificateFromCsrResponseTypeDef]:
         """Creates an X.509 certificate using the specified certificate signing
         request.
 
@@ -791,7 +791,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_certificate_provider(
         self, **kwargs: Unpack[CreateCertificateProviderRequestTypeDef]
-    ) -> RegionResults[CreateCertificateProviderResponseTypeDef]:
+    ) -> TargetResults[CreateCertificateProviderResponseTypeDef]:
         """Creates an Amazon Web Services IoT Core certificate provider. You can use
         Amazon Web Services IoT Core certificate provider to customize how to sign
         a certificate signing request (CSR) in IoT fleet provisioning. For more
@@ -805,7 +805,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_command(
         self, **kwargs: Unpack[CreateCommandRequestTypeDef]
-    ) -> RegionResults[CreateCommandResponseTypeDef]:
+    ) -> TargetResults[CreateCommandResponseTypeDef]:
         """Creates a command. A command contains reusable configurations that can be
         applied before they are sent to the devices.
 
@@ -815,7 +815,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_custom_metric(
         self, **kwargs: Unpack[CreateCustomMetricRequestTypeDef]
-    ) -> RegionResults[CreateCustomMetricResponseTypeDef]:
+    ) -> TargetResults[CreateCustomMetricResponseTypeDef]:
         """Use this API to define a Custom Metric published by your devices to Device
         Defender.
 
@@ -825,7 +825,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_dimension(
         self, **kwargs: Unpack[CreateDimensionRequestTypeDef]
-    ) -> RegionResults[CreateDimensionResponseTypeDef]:
+    ) -> TargetResults[CreateDimensionResponseTypeDef]:
         """Create a dimension that you can use to limit the scope of a metric used in
         a security profile for IoT Device Defender. For example, using a
         TOPIC_FILTER dimension, you can narrow down the scope of the metric only
@@ -837,7 +837,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_domain_configuration(
         self, **kwargs: Unpack[CreateDomainConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateDomainConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateDomainConfigurationResponseTypeDef]:
         """Creates a domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateDomainConfiguration
@@ -846,7 +846,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_dynamic_thing_group(
         self, **kwargs: Unpack[CreateDynamicThingGroupRequestTypeDef]
-    ) -> RegionResults[CreateDynamicThingGroupResponseTypeDef]:
+    ) -> TargetResults[CreateDynamicThingGroupResponseTypeDef]:
         """Creates a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateDynamicThingGroup
@@ -855,7 +855,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_fleet_metric(
         self, **kwargs: Unpack[CreateFleetMetricRequestTypeDef]
-    ) -> RegionResults[CreateFleetMetricResponseTypeDef]:
+    ) -> TargetResults[CreateFleetMetricResponseTypeDef]:
         """Creates a fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateFleetMetric
@@ -864,7 +864,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """Creates a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateJob
@@ -873,7 +873,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_job_template(
         self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> RegionResults[CreateJobTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
         """Creates a job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateJobTemplate
@@ -882,7 +882,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_keys_and_certificate(
         self, **kwargs: Unpack[CreateKeysAndCertificateRequestTypeDef]
-    ) -> RegionResults[CreateKeysAndCertificateResponseTypeDef]:
+    ) -> TargetResults[CreateKeysAndCertificateResponseTypeDef]:
         """Creates a 2048-bit RSA key pair and issues an X.509 certificate using the
         issued public key. You can also call CreateKeysAndCertificate over MQTT
         from a device, for more information, see Provisioning MQTT API.
@@ -893,7 +893,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_mitigation_action(
         self, **kwargs: Unpack[CreateMitigationActionRequestTypeDef]
-    ) -> RegionResults[CreateMitigationActionResponseTypeDef]:
+    ) -> TargetResults[CreateMitigationActionResponseTypeDef]:
         """Defines an action that can be applied to audit findings by using
         StartAuditMitigationActionsTask. Only certain types of mitigation actions
         can be applied to specific check names. For more information, see
@@ -906,7 +906,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_ota_update(
         self, **kwargs: Unpack[CreateOTAUpdateRequestTypeDef]
-    ) -> RegionResults[CreateOTAUpdateResponseTypeDef]:
+    ) -> TargetResults[CreateOTAUpdateResponseTypeDef]:
         """Creates an IoT OTA update on a target group of things or groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateOTAUpdate
@@ -915,7 +915,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_package(
         self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> RegionResults[CreatePackageResponseTypeDef]:
+    ) -> TargetResults[CreatePackageResponseTypeDef]:
         """Creates an IoT software package that can be deployed to your fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePackage
@@ -924,7 +924,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_package_version(
         self, **kwargs: Unpack[CreatePackageVersionRequestTypeDef]
-    ) -> RegionResults[CreatePackageVersionResponseTypeDef]:
+    ) -> TargetResults[CreatePackageVersionResponseTypeDef]:
         """Creates a new version for an existing IoT software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePackageVersion
@@ -933,7 +933,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_policy(
         self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> RegionResults[CreatePolicyResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyResponseTypeDef]:
         """Creates an IoT policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreatePolicy
@@ -942,7 +942,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_policy_version(
         self, **kwargs: Unpack[CreatePolicyVersionRequestTypeDef]
-    ) -> RegionResults[CreatePolicyVersionResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyVersionResponseTypeDef]:
         """Creates a new version of the specified IoT policy. To update a policy,
         create a new policy version. A managed policy can have up to five
         versions. If the policy has five versions, you must use
@@ -955,7 +955,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_provisioning_claim(
         self, **kwargs: Unpack[CreateProvisioningClaimRequestTypeDef]
-    ) -> RegionResults[CreateProvisioningClaimResponseTypeDef]:
+    ) -> TargetResults[CreateProvisioningClaimResponseTypeDef]:
         """Creates a provisioning claim.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningClaim
@@ -964,7 +964,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_provisioning_template(
         self, **kwargs: Unpack[CreateProvisioningTemplateRequestTypeDef]
-    ) -> RegionResults[CreateProvisioningTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateProvisioningTemplateResponseTypeDef]:
         """Creates a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningTemplate
@@ -973,7 +973,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_provisioning_template_version(
         self, **kwargs: Unpack[CreateProvisioningTemplateVersionRequestTypeDef]
-    ) -> RegionResults[CreateProvisioningTemplateVersionResponseTypeDef]:
+    ) -> TargetResults[CreateProvisioningTemplateVersionResponseTypeDef]:
         """Creates a new version of a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateProvisioningTemplateVersion
@@ -982,7 +982,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_role_alias(
         self, **kwargs: Unpack[CreateRoleAliasRequestTypeDef]
-    ) -> RegionResults[CreateRoleAliasResponseTypeDef]:
+    ) -> TargetResults[CreateRoleAliasResponseTypeDef]:
         """Creates a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateRoleAlias
@@ -991,7 +991,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_scheduled_audit(
         self, **kwargs: Unpack[CreateScheduledAuditRequestTypeDef]
-    ) -> RegionResults[CreateScheduledAuditResponseTypeDef]:
+    ) -> TargetResults[CreateScheduledAuditResponseTypeDef]:
         """Creates a scheduled audit that is run at a specified time interval.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateScheduledAudit
@@ -1000,7 +1000,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_security_profile(
         self, **kwargs: Unpack[CreateSecurityProfileRequestTypeDef]
-    ) -> RegionResults[CreateSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityProfileResponseTypeDef]:
         """Creates a Device Defender security profile.
 
         Deprecated parameters: additionalMetricsToRetain.
@@ -1011,7 +1011,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_stream(
         self, **kwargs: Unpack[CreateStreamRequestTypeDef]
-    ) -> RegionResults[CreateStreamResponseTypeDef]:
+    ) -> TargetResults[CreateStreamResponseTypeDef]:
         """Creates a stream for delivering one or more large files in chunks over
         MQTT. A stream transports data bytes in chunks or blocks packaged as MQTT
         messages from a source like S3. You can have one or more files associated
@@ -1023,7 +1023,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_thing(
         self, **kwargs: Unpack[CreateThingRequestTypeDef]
-    ) -> RegionResults[CreateThingResponseTypeDef]:
+    ) -> TargetResults[CreateThingResponseTypeDef]:
         """Creates a thing record in the registry. If this call is made multiple
         times using the same thing name and configuration, the call will succeed.
         If this call is made with the same thing name but different configuration
@@ -1035,7 +1035,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_thing_group(
         self, **kwargs: Unpack[CreateThingGroupRequestTypeDef]
-    ) -> RegionResults[CreateThingGroupResponseTypeDef]:
+    ) -> TargetResults[CreateThingGroupResponseTypeDef]:
         """Create a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateThingGroup
@@ -1044,7 +1044,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_thing_type(
         self, **kwargs: Unpack[CreateThingTypeRequestTypeDef]
-    ) -> RegionResults[CreateThingTypeResponseTypeDef]:
+    ) -> TargetResults[CreateThingTypeResponseTypeDef]:
         """Creates a new thing type. If this call is made multiple times using the
         same thing type name and configuration, the call will succeed. If this
         call is made with the same thing type name but different configuration a
@@ -1056,7 +1056,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_topic_rule(
         self, **kwargs: Unpack[CreateTopicRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a rule. Creating rules is an administrator-level action. Any user
         who has permission to create rules will be able to access data processed
         by the rule.
@@ -1067,7 +1067,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def create_topic_rule_destination(
         self, **kwargs: Unpack[CreateTopicRuleDestinationRequestTypeDef]
-    ) -> RegionResults[CreateTopicRuleDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateTopicRuleDestinationResponseTypeDef]:
         """Creates a topic rule destination. The destination must be confirmed prior
         to use.
 
@@ -1077,7 +1077,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_account_audit_configuration(
         self, **kwargs: Unpack[DeleteAccountAuditConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteAccountAuditConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountAuditConfigurationResponseTypeDef]:
         """Restores the default settings for Device Defender audits for this account.
         Any configuration data you entered is deleted and all audit checks are
         reset to disabled.
@@ -1088,7 +1088,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_audit_suppression(
         self, **kwargs: Unpack[DeleteAuditSuppressionRequestTypeDef]
-    ) -> RegionResults[DeleteAuditSuppressionResponseTypeDef]:
+    ) -> TargetResults[DeleteAuditSuppressionResponseTypeDef]:
         """Deletes a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteAuditSuppression
@@ -1097,7 +1097,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_authorizer(
         self, **kwargs: Unpack[DeleteAuthorizerRequestTypeDef]
-    ) -> RegionResults[DeleteAuthorizerResponseTypeDef]:
+    ) -> TargetResults[DeleteAuthorizerResponseTypeDef]:
         """Deletes an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteAuthorizer
@@ -1106,7 +1106,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_billing_group(
         self, **kwargs: Unpack[DeleteBillingGroupRequestTypeDef]
-    ) -> RegionResults[DeleteBillingGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteBillingGroupResponseTypeDef]:
         """Deletes the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteBillingGroup
@@ -1115,7 +1115,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_ca_certificate(
         self, **kwargs: Unpack[DeleteCACertificateRequestTypeDef]
-    ) -> RegionResults[DeleteCACertificateResponseTypeDef]:
+    ) -> TargetResults[DeleteCACertificateResponseTypeDef]:
         """Deletes a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCACertificate
@@ -1124,7 +1124,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_certificate(
         self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCertificate
@@ -1133,7 +1133,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_certificate_provider(
         self, **kwargs: Unpack[DeleteCertificateProviderRequestTypeDef]
-    ) -> RegionResults[DeleteCertificateProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteCertificateProviderResponseTypeDef]:
         """Deletes a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCertificateProvider
@@ -1142,7 +1142,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_command(
         self, **kwargs: Unpack[DeleteCommandRequestTypeDef]
-    ) -> RegionResults[DeleteCommandResponseTypeDef]:
+    ) -> TargetResults[DeleteCommandResponseTypeDef]:
         """Delete a command resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCommand
@@ -1151,7 +1151,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_command_execution(
         self, **kwargs: Unpack[DeleteCommandExecutionRequestTypeDef]
-    ) -> RegionResults[DeleteCommandExecutionResponseTypeDef]:
+    ) -> TargetResults[DeleteCommandExecutionResponseTypeDef]:
         """Delete a command execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCommandExecution
@@ -1160,7 +1160,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_custom_metric(
         self, **kwargs: Unpack[DeleteCustomMetricRequestTypeDef]
-    ) -> RegionResults[DeleteCustomMetricResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomMetricResponseTypeDef]:
         """Deletes a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCustomMetric
@@ -1169,7 +1169,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_dimension(
         self, **kwargs: Unpack[DeleteDimensionRequestTypeDef]
-    ) -> RegionResults[DeleteDimensionResponseTypeDef]:
+    ) -> TargetResults[DeleteDimensionResponseTypeDef]:
         """Removes the specified dimension from your Amazon Web Services accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDimension
@@ -1178,7 +1178,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_domain_configuration(
         self, **kwargs: Unpack[DeleteDomainConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteDomainConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainConfigurationResponseTypeDef]:
         """Deletes the specified domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDomainConfiguration
@@ -1187,7 +1187,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_dynamic_thing_group(
         self, **kwargs: Unpack[DeleteDynamicThingGroupRequestTypeDef]
-    ) -> RegionResults[DeleteDynamicThingGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteDynamicThingGroupResponseTypeDef]:
         """Deletes a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDynamicThingGroup
@@ -1196,7 +1196,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_fleet_metric(
         self, **kwargs: Unpack[DeleteFleetMetricRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified fleet metric. Returns successfully with no error if
         the deletion is successful or you specify a fleet metric that doesn't
         exist.
@@ -1207,7 +1207,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a job and its related job executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJob
@@ -1216,7 +1216,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_job_execution(
         self, **kwargs: Unpack[DeleteJobExecutionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJobExecution
@@ -1225,7 +1225,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_job_template(
         self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteJobTemplate
@@ -1234,7 +1234,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_mitigation_action(
         self, **kwargs: Unpack[DeleteMitigationActionRequestTypeDef]
-    ) -> RegionResults[DeleteMitigationActionResponseTypeDef]:
+    ) -> TargetResults[DeleteMitigationActionResponseTypeDef]:
         """Deletes a defined mitigation action from your Amazon Web Services
         accounts.
 
@@ -1244,7 +1244,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_ota_update(
         self, **kwargs: Unpack[DeleteOTAUpdateRequestTypeDef]
-    ) -> RegionResults[DeleteOTAUpdateResponseTypeDef]:
+    ) -> TargetResults[DeleteOTAUpdateResponseTypeDef]:
         """Delete an OTA update.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteOTAUpdate
@@ -1253,7 +1253,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_package(
         self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> RegionResults[DeletePackageResponseTypeDef]:
+    ) -> TargetResults[DeletePackageResponseTypeDef]:
         """Deletes a specific version from a software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePackage
@@ -1262,7 +1262,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_package_version(
         self, **kwargs: Unpack[DeletePackageVersionRequestTypeDef]
-    ) -> RegionResults[DeletePackageVersionResponseTypeDef]:
+    ) -> TargetResults[DeletePackageVersionResponseTypeDef]:
         """Deletes a specific version from a software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePackageVersion
@@ -1271,7 +1271,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeletePolicy
@@ -1280,7 +1280,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_policy_version(
         self, **kwargs: Unpack[DeletePolicyVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified version of the specified policy. You cannot delete
         the default version of a policy using this action. To delete the default
         version of a policy, use DeletePolicy. To find out which version of a
@@ -1292,7 +1292,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_provisioning_template(
         self, **kwargs: Unpack[DeleteProvisioningTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteProvisioningTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteProvisioningTemplateResponseTypeDef]:
         """Deletes a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteProvisioningTemplate
@@ -1301,7 +1301,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_provisioning_template_version(
         self, **kwargs: Unpack[DeleteProvisioningTemplateVersionRequestTypeDef]
-    ) -> RegionResults[DeleteProvisioningTemplateVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteProvisioningTemplateVersionResponseTypeDef]:
         """Deletes a provisioning template version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteProvisioningTemplateVersion
@@ -1310,7 +1310,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_registration_code(
         self,
-    ) -> RegionResults[DeleteRegistrationCodeResponseTypeDef]:
+    ) -> TargetResults[DeleteRegistrationCodeResponseTypeDef]:
         """Deletes a CA certificate registration code.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteRegistrationCode
@@ -1319,7 +1319,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_role_alias(
         self, **kwargs: Unpack[DeleteRoleAliasRequestTypeDef]
-    ) -> RegionResults[DeleteRoleAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteRoleAliasResponseTypeDef]:
         """Deletes a role alias
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteRoleAlias
@@ -1328,7 +1328,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_scheduled_audit(
         self, **kwargs: Unpack[DeleteScheduledAuditRequestTypeDef]
-    ) -> RegionResults[DeleteScheduledAuditResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduledAuditResponseTypeDef]:
         """Deletes a scheduled audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteScheduledAudit
@@ -1337,7 +1337,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_security_profile(
         self, **kwargs: Unpack[DeleteSecurityProfileRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteSecurityProfileResponseTypeDef]:
         """Deletes a Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteSecurityProfile
@@ -1346,7 +1346,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_stream(
         self, **kwargs: Unpack[DeleteStreamRequestTypeDef]
-    ) -> RegionResults[DeleteStreamResponseTypeDef]:
+    ) -> TargetResults[DeleteStreamResponseTypeDef]:
         """Deletes a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteStream
@@ -1355,7 +1355,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_thing(
         self, **kwargs: Unpack[DeleteThingRequestTypeDef]
-    ) -> RegionResults[DeleteThingResponseTypeDef]:
+    ) -> TargetResults[DeleteThingResponseTypeDef]:
         """Deletes the specified thing. Returns successfully with no error if the
         deletion is successful or you specify a thing that doesn't exist.
 
@@ -1365,7 +1365,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_thing_group(
         self, **kwargs: Unpack[DeleteThingGroupRequestTypeDef]
-    ) -> RegionResults[DeleteThingGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteThingGroupResponseTypeDef]:
         """Deletes a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteThingGroup
@@ -1374,7 +1374,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_thing_type(
         self, **kwargs: Unpack[DeleteThingTypeRequestTypeDef]
-    ) -> RegionResults[DeleteThingTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteThingTypeResponseTypeDef]:
         """Deletes the specified thing type. You cannot delete a thing type if it has
         things associated with it. To delete a thing type, first mark it as
         deprecated by calling DeprecateThingType, then remove any associated
@@ -1387,7 +1387,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_topic_rule(
         self, **kwargs: Unpack[DeleteTopicRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteTopicRule
@@ -1396,7 +1396,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_topic_rule_destination(
         self, **kwargs: Unpack[DeleteTopicRuleDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteTopicRuleDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteTopicRuleDestinationResponseTypeDef]:
         """Deletes a topic rule destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteTopicRuleDestination
@@ -1405,7 +1405,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def delete_v2_logging_level(
         self, **kwargs: Unpack[DeleteV2LoggingLevelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a logging level.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteV2LoggingLevel
@@ -1414,7 +1414,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def deprecate_thing_type(
         self, **kwargs: Unpack[DeprecateThingTypeRequestTypeDef]
-    ) -> RegionResults[DeprecateThingTypeResponseTypeDef]:
+    ) -> TargetResults[DeprecateThingTypeResponseTypeDef]:
         """Deprecates a thing type. You can not associate new things with deprecated
         thing type.
 
@@ -1424,7 +1424,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_account_audit_configuration(
         self,
-    ) -> RegionResults[DescribeAccountAuditConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountAuditConfigurationResponseTypeDef]:
         """Gets information about the Device Defender audit settings for this
         account. Settings include how audit notifications are sent and which audit
         checks are enabled or disabled.
@@ -1435,7 +1435,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_audit_finding(
         self, **kwargs: Unpack[DescribeAuditFindingRequestTypeDef]
-    ) -> RegionResults[DescribeAuditFindingResponseTypeDef]:
+    ) -> TargetResults[DescribeAuditFindingResponseTypeDef]:
         """Gets information about a single audit finding. Properties include the
         reason for noncompliance, the severity of the issue, and the start time
         when the audit that returned the finding.
@@ -1446,7 +1446,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_audit_mitigation_actions_task(
         self, **kwargs: Unpack[DescribeAuditMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[DescribeAuditMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeAuditMitigationActionsTaskResponseTypeDef]:
         """Gets information about an audit mitigation task that is used to apply
         mitigation actions to a set of audit findings. Properties include the
         actions being applied, the audit checks to which they're being applied,
@@ -1458,7 +1458,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_audit_suppression(
         self, **kwargs: Unpack[DescribeAuditSuppressionRequestTypeDef]
-    ) -> RegionResults[DescribeAuditSuppressionResponseTypeDef]:
+    ) -> TargetResults[DescribeAuditSuppressionResponseTypeDef]:
         """Gets information about a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuditSuppression
@@ -1467,7 +1467,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_audit_task(
         self, **kwargs: Unpack[DescribeAuditTaskRequestTypeDef]
-    ) -> RegionResults[DescribeAuditTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeAuditTaskResponseTypeDef]:
         """Gets information about a Device Defender audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuditTask
@@ -1476,7 +1476,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_authorizer(
         self, **kwargs: Unpack[DescribeAuthorizerRequestTypeDef]
-    ) -> RegionResults[DescribeAuthorizerResponseTypeDef]:
+    ) -> TargetResults[DescribeAuthorizerResponseTypeDef]:
         """Describes an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeAuthorizer
@@ -1485,7 +1485,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_billing_group(
         self, **kwargs: Unpack[DescribeBillingGroupRequestTypeDef]
-    ) -> RegionResults[DescribeBillingGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeBillingGroupResponseTypeDef]:
         """Returns information about a billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeBillingGroup
@@ -1494,7 +1494,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_ca_certificate(
         self, **kwargs: Unpack[DescribeCACertificateRequestTypeDef]
-    ) -> RegionResults[DescribeCACertificateResponseTypeDef]:
+    ) -> TargetResults[DescribeCACertificateResponseTypeDef]:
         """Describes a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCACertificate
@@ -1503,7 +1503,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_certificate(
         self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
         """Gets information about the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCertificate
@@ -1512,7 +1512,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_certificate_provider(
         self, **kwargs: Unpack[DescribeCertificateProviderRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateProviderResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateProviderResponseTypeDef]:
         """Describes a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCertificateProvider
@@ -1521,7 +1521,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_custom_metric(
         self, **kwargs: Unpack[DescribeCustomMetricRequestTypeDef]
-    ) -> RegionResults[DescribeCustomMetricResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomMetricResponseTypeDef]:
         """Gets information about a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCustomMetric
@@ -1530,7 +1530,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_default_authorizer(
         self,
-    ) -> RegionResults[DescribeDefaultAuthorizerResponseTypeDef]:
+    ) -> TargetResults[DescribeDefaultAuthorizerResponseTypeDef]:
         """Describes the default authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDefaultAuthorizer
@@ -1539,7 +1539,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_detect_mitigation_actions_task(
         self, **kwargs: Unpack[DescribeDetectMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[DescribeDetectMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeDetectMitigationActionsTaskResponseTypeDef]:
         """Gets information about a Device Defender ML Detect mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDetectMitigationActionsTask
@@ -1548,7 +1548,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_dimension(
         self, **kwargs: Unpack[DescribeDimensionRequestTypeDef]
-    ) -> RegionResults[DescribeDimensionResponseTypeDef]:
+    ) -> TargetResults[DescribeDimensionResponseTypeDef]:
         """Provides details about a dimension that is defined in your Amazon Web
         Services accounts.
 
@@ -1558,7 +1558,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_domain_configuration(
         self, **kwargs: Unpack[DescribeDomainConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeDomainConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainConfigurationResponseTypeDef]:
         """Gets summary information about a domain configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDomainConfiguration
@@ -1567,7 +1567,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_encryption_configuration(
         self,
-    ) -> RegionResults[DescribeEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeEncryptionConfigurationResponseTypeDef]:
         """Retrieves the encryption configuration for resources and data of your
         Amazon Web Services account in Amazon Web Services IoT Core. For more
         information, see Data encryption at rest in the Amazon Web Services IoT
@@ -1579,7 +1579,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_endpoint(
         self, **kwargs: Unpack[DescribeEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointResponseTypeDef]:
         """Returns or creates a unique endpoint specific to the Amazon Web Services
         account making the call.
 
@@ -1589,7 +1589,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_event_configurations(
         self,
-    ) -> RegionResults[DescribeEventConfigurationsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventConfigurationsResponseTypeDef]:
         """Describes event configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeEventConfigurations
@@ -1598,7 +1598,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_fleet_metric(
         self, **kwargs: Unpack[DescribeFleetMetricRequestTypeDef]
-    ) -> RegionResults[DescribeFleetMetricResponseTypeDef]:
+    ) -> TargetResults[DescribeFleetMetricResponseTypeDef]:
         """Gets information about the specified fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeFleetMetric
@@ -1607,7 +1607,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_index(
         self, **kwargs: Unpack[DescribeIndexRequestTypeDef]
-    ) -> RegionResults[DescribeIndexResponseTypeDef]:
+    ) -> TargetResults[DescribeIndexResponseTypeDef]:
         """Describes a search index.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeIndex
@@ -1616,7 +1616,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_job(
         self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> RegionResults[DescribeJobResponseTypeDef]:
+    ) -> TargetResults[DescribeJobResponseTypeDef]:
         """Describes a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJob
@@ -1625,7 +1625,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_job_execution(
         self, **kwargs: Unpack[DescribeJobExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeJobExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeJobExecutionResponseTypeDef]:
         """Describes a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJobExecution
@@ -1634,7 +1634,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_job_template(
         self, **kwargs: Unpack[DescribeJobTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeJobTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeJobTemplateResponseTypeDef]:
         """Returns information about a job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeJobTemplate
@@ -1643,7 +1643,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_managed_job_template(
         self, **kwargs: Unpack[DescribeManagedJobTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeManagedJobTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedJobTemplateResponseTypeDef]:
         """View details of a managed job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeManagedJobTemplate
@@ -1652,7 +1652,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_mitigation_action(
         self, **kwargs: Unpack[DescribeMitigationActionRequestTypeDef]
-    ) -> RegionResults[DescribeMitigationActionResponseTypeDef]:
+    ) -> TargetResults[DescribeMitigationActionResponseTypeDef]:
         """Gets information about a mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeMitigationAction
@@ -1661,7 +1661,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_provisioning_template(
         self, **kwargs: Unpack[DescribeProvisioningTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeProvisioningTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeProvisioningTemplateResponseTypeDef]:
         """Returns information about a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeProvisioningTemplate
@@ -1670,7 +1670,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_provisioning_template_version(
         self, **kwargs: Unpack[DescribeProvisioningTemplateVersionRequestTypeDef]
-    ) -> RegionResults[DescribeProvisioningTemplateVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeProvisioningTemplateVersionResponseTypeDef]:
         """Returns information about a provisioning template version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeProvisioningTemplateVersion
@@ -1679,7 +1679,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_role_alias(
         self, **kwargs: Unpack[DescribeRoleAliasRequestTypeDef]
-    ) -> RegionResults[DescribeRoleAliasResponseTypeDef]:
+    ) -> TargetResults[DescribeRoleAliasResponseTypeDef]:
         """Describes a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeRoleAlias
@@ -1688,7 +1688,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_scheduled_audit(
         self, **kwargs: Unpack[DescribeScheduledAuditRequestTypeDef]
-    ) -> RegionResults[DescribeScheduledAuditResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduledAuditResponseTypeDef]:
         """Gets information about a scheduled audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeScheduledAudit
@@ -1697,7 +1697,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_security_profile(
         self, **kwargs: Unpack[DescribeSecurityProfileRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeSecurityProfileResponseTypeDef]:
         """Gets information about a Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeSecurityProfile
@@ -1706,7 +1706,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_stream(
         self, **kwargs: Unpack[DescribeStreamRequestTypeDef]
-    ) -> RegionResults[DescribeStreamResponseTypeDef]:
+    ) -> TargetResults[DescribeStreamResponseTypeDef]:
         """Gets information about a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeStream
@@ -1715,7 +1715,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_thing(
         self, **kwargs: Unpack[DescribeThingRequestTypeDef]
-    ) -> RegionResults[DescribeThingResponseTypeDef]:
+    ) -> TargetResults[DescribeThingResponseTypeDef]:
         """Gets information about the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThing
@@ -1724,7 +1724,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_thing_group(
         self, **kwargs: Unpack[DescribeThingGroupRequestTypeDef]
-    ) -> RegionResults[DescribeThingGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeThingGroupResponseTypeDef]:
         """Describe a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingGroup
@@ -1733,7 +1733,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_thing_registration_task(
         self, **kwargs: Unpack[DescribeThingRegistrationTaskRequestTypeDef]
-    ) -> RegionResults[DescribeThingRegistrationTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeThingRegistrationTaskResponseTypeDef]:
         """Describes a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingRegistrationTask
@@ -1742,7 +1742,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def describe_thing_type(
         self, **kwargs: Unpack[DescribeThingTypeRequestTypeDef]
-    ) -> RegionResults[DescribeThingTypeResponseTypeDef]:
+    ) -> TargetResults[DescribeThingTypeResponseTypeDef]:
         """Gets information about the specified thing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeThingType
@@ -1751,7 +1751,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def detach_policy(
         self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a policy from the specified target.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DetachPolicy
@@ -1761,7 +1761,7 @@ class MultiRegionIoT(MultiRegionClient):
     @deprecated("DetachPrincipalPolicy is deprecated.")
     def detach_principal_policy(
         self, **kwargs: Unpack[DetachPrincipalPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified policy from the specified certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DetachPrincipalPolicy
@@ -1770,7 +1770,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def detach_security_profile(
         self, **kwargs: Unpack[DetachSecurityProfileRequestTypeDef]
-    ) -> RegionResults[DetachSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[DetachSecurityProfileResponseTypeDef]:
         """Disassociates a Device Defender security profile from a thing group or
         from this account.
 
@@ -1780,7 +1780,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def detach_thing_principal(
         self, **kwargs: Unpack[DetachThingPrincipalRequestTypeDef]
-    ) -> RegionResults[DetachThingPrincipalResponseTypeDef]:
+    ) -> TargetResults[DetachThingPrincipalResponseTypeDef]:
         """Detaches the specified principal from the specified thing. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -1791,7 +1791,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def disable_topic_rule(
         self, **kwargs: Unpack[DisableTopicRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DisableTopicRule
@@ -1800,7 +1800,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def disassociate_sbom_from_package_version(
         self, **kwargs: Unpack[DisassociateSbomFromPackageVersionRequestTypeDef]
-    ) -> RegionResults[DisassociateSbomFromPackageVersionResponseTypeDef]:
+    ) -> TargetResults[DisassociateSbomFromPackageVersionResponseTypeDef]:
         """Disassociates the selected software bill of materials (SBOM) from a
         specific software package version.
 
@@ -1810,7 +1810,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def enable_topic_rule(
         self, **kwargs: Unpack[EnableTopicRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/EnableTopicRule
@@ -1819,7 +1819,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_behavior_model_training_summaries(
         self, **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef]
-    ) -> RegionResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
+    ) -> TargetResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
         """Returns a Device Defender's ML Detect Security Profile training model's
         status.
 
@@ -1829,7 +1829,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_buckets_aggregation(
         self, **kwargs: Unpack[GetBucketsAggregationRequestTypeDef]
-    ) -> RegionResults[GetBucketsAggregationResponseTypeDef]:
+    ) -> TargetResults[GetBucketsAggregationResponseTypeDef]:
         """Aggregates on indexed data with search queries pertaining to particular
         fields.
 
@@ -1839,7 +1839,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_cardinality(
         self, **kwargs: Unpack[GetCardinalityRequestTypeDef]
-    ) -> RegionResults[GetCardinalityResponseTypeDef]:
+    ) -> TargetResults[GetCardinalityResponseTypeDef]:
         """Returns the approximate count of unique values that match the query.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCardinality
@@ -1848,7 +1848,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_command(
         self, **kwargs: Unpack[GetCommandRequestTypeDef]
-    ) -> RegionResults[GetCommandResponseTypeDef]:
+    ) -> TargetResults[GetCommandResponseTypeDef]:
         """Gets information about the specified command.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCommand
@@ -1857,7 +1857,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_command_execution(
         self, **kwargs: Unpack[GetCommandExecutionRequestTypeDef]
-    ) -> RegionResults[GetCommandExecutionResponseTypeDef]:
+    ) -> TargetResults[GetCommandExecutionResponseTypeDef]:
         """Gets information about the specific command execution on a single device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetCommandExecution
@@ -1866,7 +1866,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_effective_policies(
         self, **kwargs: Unpack[GetEffectivePoliciesRequestTypeDef]
-    ) -> RegionResults[GetEffectivePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetEffectivePoliciesResponseTypeDef]:
         """Gets a list of the policies that have an effect on the authorization
         behavior of the specified device when it connects to the IoT device
         gateway.
@@ -1877,7 +1877,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_indexing_configuration(
         self,
-    ) -> RegionResults[GetIndexingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetIndexingConfigurationResponseTypeDef]:
         """Gets the indexing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetIndexingConfiguration
@@ -1886,14 +1886,14 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_job_document(
         self, **kwargs: Unpack[GetJobDocumentRequestTypeDef]
-    ) -> RegionResults[GetJobDocumentResponseTypeDef]:
+    ) -> TargetResults[GetJobDocumentResponseTypeDef]:
         """Gets a job document.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetJobDocument
         """
         return self._call("GetJobDocument", kwargs)
 
-    def get_logging_options(self) -> RegionResults[GetLoggingOptionsResponseTypeDef]:
+    def get_logging_options(self) -> TargetResults[GetLoggingOptionsResponseTypeDef]:
         """Gets the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetLoggingOptions
@@ -1902,7 +1902,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_ota_update(
         self, **kwargs: Unpack[GetOTAUpdateRequestTypeDef]
-    ) -> RegionResults[GetOTAUpdateResponseTypeDef]:
+    ) -> TargetResults[GetOTAUpdateResponseTypeDef]:
         """Gets an OTA update.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetOTAUpdate
@@ -1911,7 +1911,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_package(
         self, **kwargs: Unpack[GetPackageRequestTypeDef]
-    ) -> RegionResults[GetPackageResponseTypeDef]:
+    ) -> TargetResults[GetPackageResponseTypeDef]:
         """Gets information about the specified software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackage
@@ -1920,7 +1920,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_package_configuration(
         self,
-    ) -> RegionResults[GetPackageConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetPackageConfigurationResponseTypeDef]:
         """Gets information about the specified software package's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackageConfiguration
@@ -1929,7 +1929,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_package_version(
         self, **kwargs: Unpack[GetPackageVersionRequestTypeDef]
-    ) -> RegionResults[GetPackageVersionResponseTypeDef]:
+    ) -> TargetResults[GetPackageVersionResponseTypeDef]:
         """Gets information about the specified package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPackageVersion
@@ -1938,7 +1938,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_percentiles(
         self, **kwargs: Unpack[GetPercentilesRequestTypeDef]
-    ) -> RegionResults[GetPercentilesResponseTypeDef]:
+    ) -> TargetResults[GetPercentilesResponseTypeDef]:
         """Groups the aggregated values that match the query into percentile
         groupings. The default percentile groupings are: 1,5,25,50,75,95,99,
         although you can specify your own when you call GetPercentiles. This
@@ -1957,7 +1957,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Gets information about the specified policy with the policy document of
         the default version.
 
@@ -1967,7 +1967,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_policy_version(
         self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> RegionResults[GetPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
         """Gets information about the specified policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetPolicyVersion
@@ -1976,7 +1976,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_registration_code(
         self,
-    ) -> RegionResults[GetRegistrationCodeResponseTypeDef]:
+    ) -> TargetResults[GetRegistrationCodeResponseTypeDef]:
         """Gets a registration code used to register a CA certificate with IoT.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetRegistrationCode
@@ -1985,7 +1985,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_statistics(
         self, **kwargs: Unpack[GetStatisticsRequestTypeDef]
-    ) -> RegionResults[GetStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetStatisticsResponseTypeDef]:
         """Returns the count, average, sum, minimum, maximum, sum of squares,
         variance, and standard deviation for the specified aggregated field. If
         the aggregation field is of type String, only the count statistic is
@@ -1997,7 +1997,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_thing_connectivity_data(
         self, **kwargs: Unpack[GetThingConnectivityDataRequestTypeDef]
-    ) -> RegionResults[GetThingConnectivityDataResponseTypeDef]:
+    ) -> TargetResults[GetThingConnectivityDataResponseTypeDef]:
         """Retrieves the live connectivity status per device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetThingConnectivityData
@@ -2006,7 +2006,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_topic_rule(
         self, **kwargs: Unpack[GetTopicRuleRequestTypeDef]
-    ) -> RegionResults[GetTopicRuleResponseTypeDef]:
+    ) -> TargetResults[GetTopicRuleResponseTypeDef]:
         """Gets information about the rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetTopicRule
@@ -2015,7 +2015,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_topic_rule_destination(
         self, **kwargs: Unpack[GetTopicRuleDestinationRequestTypeDef]
-    ) -> RegionResults[GetTopicRuleDestinationResponseTypeDef]:
+    ) -> TargetResults[GetTopicRuleDestinationResponseTypeDef]:
         """Gets information about a topic rule destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetTopicRuleDestination
@@ -2024,7 +2024,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def get_v2_logging_options(
         self, **kwargs: Unpack[GetV2LoggingOptionsRequestTypeDef]
-    ) -> RegionResults[GetV2LoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[GetV2LoggingOptionsResponseTypeDef]:
         """Gets the fine grained logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetV2LoggingOptions
@@ -2033,7 +2033,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_active_violations(
         self, **kwargs: Unpack[ListActiveViolationsRequestTypeDef]
-    ) -> RegionResults[ListActiveViolationsResponseTypeDef]:
+    ) -> TargetResults[ListActiveViolationsResponseTypeDef]:
         """Lists the active violations for a given Device Defender security profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
@@ -2042,7 +2042,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_attached_policies(
         self, **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAttachedPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedPoliciesResponseTypeDef]:
         """Lists the policies attached to the specified thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAttachedPolicies
@@ -2051,7 +2051,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_audit_findings(
         self, **kwargs: Unpack[ListAuditFindingsRequestTypeDef]
-    ) -> RegionResults[ListAuditFindingsResponseTypeDef]:
+    ) -> TargetResults[ListAuditFindingsResponseTypeDef]:
         """Lists the findings (results) of a Device Defender audit or of the audits
         performed during a specified time period. (Findings are retained for 90
         days.)
@@ -2062,7 +2062,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_audit_mitigation_actions_executions(
         self, **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef]
-    ) -> RegionResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
         """Gets the status of audit mitigation action tasks that were executed.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditMitigationActionsExecutions
@@ -2071,7 +2071,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_audit_mitigation_actions_tasks(
         self, **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef]
-    ) -> RegionResults[ListAuditMitigationActionsTasksResponseTypeDef]:
+    ) -> TargetResults[ListAuditMitigationActionsTasksResponseTypeDef]:
         """Gets a list of audit mitigation action tasks that match the specified
         filters.
 
@@ -2081,7 +2081,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_audit_suppressions(
         self, **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef]
-    ) -> RegionResults[ListAuditSuppressionsResponseTypeDef]:
+    ) -> TargetResults[ListAuditSuppressionsResponseTypeDef]:
         """Lists your Device Defender audit listings.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuditSuppressions
@@ -2090,7 +2090,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_audit_tasks(
         self, **kwargs: Unpack[ListAuditTasksRequestTypeDef]
-    ) -> RegionResults[ListAuditTasksResponseTypeDef]:
+    ) -> TargetResults[ListAuditTasksResponseTypeDef]:
         """Lists the Device Defender audits that have been performed during a given
         time period.
 
@@ -2100,7 +2100,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_authorizers(
         self, **kwargs: Unpack[ListAuthorizersRequestTypeDef]
-    ) -> RegionResults[ListAuthorizersResponseTypeDef]:
+    ) -> TargetResults[ListAuthorizersResponseTypeDef]:
         """Lists the authorizers registered in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListAuthorizers
@@ -2109,7 +2109,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_billing_groups(
         self, **kwargs: Unpack[ListBillingGroupsRequestTypeDef]
-    ) -> RegionResults[ListBillingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListBillingGroupsResponseTypeDef]:
         """Lists the billing groups you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListBillingGroups
@@ -2118,7 +2118,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_ca_certificates(
         self, **kwargs: Unpack[ListCACertificatesRequestTypeDef]
-    ) -> RegionResults[ListCACertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCACertificatesResponseTypeDef]:
         """Lists the CA certificates registered for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCACertificates
@@ -2127,7 +2127,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_certificate_providers(
         self, **kwargs: Unpack[ListCertificateProvidersRequestTypeDef]
-    ) -> RegionResults[ListCertificateProvidersResponseTypeDef]:
+    ) -> TargetResults[ListCertificateProvidersResponseTypeDef]:
         """Lists all your certificate providers in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificateProviders
@@ -2136,7 +2136,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_certificates(
         self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Lists the certificates registered in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificates
@@ -2145,7 +2145,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_certificates_by_ca(
         self, **kwargs: Unpack[ListCertificatesByCARequestTypeDef]
-    ) -> RegionResults[ListCertificatesByCAResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesByCAResponseTypeDef]:
         """List the device certificates signed by the specified CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCertificatesByCA
@@ -2154,7 +2154,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_command_executions(
         self, **kwargs: Unpack[ListCommandExecutionsRequestTypeDef]
-    ) -> RegionResults[ListCommandExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListCommandExecutionsResponseTypeDef]:
         """List all command executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommandExecutions
@@ -2163,7 +2163,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_commands(
         self, **kwargs: Unpack[ListCommandsRequestTypeDef]
-    ) -> RegionResults[ListCommandsResponseTypeDef]:
+    ) -> TargetResults[ListCommandsResponseTypeDef]:
         """List all commands in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCommands
@@ -2172,7 +2172,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_custom_metrics(
         self, **kwargs: Unpack[ListCustomMetricsRequestTypeDef]
-    ) -> RegionResults[ListCustomMetricsResponseTypeDef]:
+    ) -> TargetResults[ListCustomMetricsResponseTypeDef]:
         """Lists your Device Defender detect custom metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
@@ -2181,7 +2181,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_detect_mitigation_actions_executions(
         self, **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef]
-    ) -> RegionResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
         """Lists mitigation actions executions for a Device Defender ML Detect
         Security Profile.
 
@@ -2191,7 +2191,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_detect_mitigation_actions_tasks(
         self, **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef]
-    ) -> RegionResults[ListDetectMitigationActionsTasksResponseTypeDef]:
+    ) -> TargetResults[ListDetectMitigationActionsTasksResponseTypeDef]:
         """List of Device Defender ML Detect mitigation actions tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
@@ -2200,7 +2200,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_dimensions(
         self, **kwargs: Unpack[ListDimensionsRequestTypeDef]
-    ) -> RegionResults[ListDimensionsResponseTypeDef]:
+    ) -> TargetResults[ListDimensionsResponseTypeDef]:
         """List the set of dimensions that are defined for your Amazon Web Services
         accounts.
 
@@ -2210,7 +2210,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_domain_configurations(
         self, **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListDomainConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListDomainConfigurationsResponseTypeDef]:
         """Gets a list of domain configurations for the user. This list is sorted
         alphabetically by domain configuration name.
 
@@ -2220,7 +2220,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_fleet_metrics(
         self, **kwargs: Unpack[ListFleetMetricsRequestTypeDef]
-    ) -> RegionResults[ListFleetMetricsResponseTypeDef]:
+    ) -> TargetResults[ListFleetMetricsResponseTypeDef]:
         """Lists all your fleet metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListFleetMetrics
@@ -2229,7 +2229,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_indices(
         self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> RegionResults[ListIndicesResponseTypeDef]:
+    ) -> TargetResults[ListIndicesResponseTypeDef]:
         """Lists the search indices.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListIndices
@@ -2238,7 +2238,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_job_executions_for_job(
         self, **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef]
-    ) -> RegionResults[ListJobExecutionsForJobResponseTypeDef]:
+    ) -> TargetResults[ListJobExecutionsForJobResponseTypeDef]:
         """Lists the job executions for a job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForJob
@@ -2247,7 +2247,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_job_executions_for_thing(
         self, **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef]
-    ) -> RegionResults[ListJobExecutionsForThingResponseTypeDef]:
+    ) -> TargetResults[ListJobExecutionsForThingResponseTypeDef]:
         """Lists the job executions for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobExecutionsForThing
@@ -2256,7 +2256,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_job_templates(
         self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Returns a list of job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobTemplates
@@ -2265,7 +2265,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Lists jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListJobs
@@ -2274,7 +2274,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_managed_job_templates(
         self, **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef]
-    ) -> RegionResults[ListManagedJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListManagedJobTemplatesResponseTypeDef]:
         """Returns a list of managed job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListManagedJobTemplates
@@ -2283,7 +2283,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_metric_values(
         self, **kwargs: Unpack[ListMetricValuesRequestTypeDef]
-    ) -> RegionResults[ListMetricValuesResponseTypeDef]:
+    ) -> TargetResults[ListMetricValuesResponseTypeDef]:
         """Lists the values reported for an IoT Device Defender metric (device-side
         metric, cloud-side metric, or custom metric) by the given thing during the
         specified time period.
@@ -2294,7 +2294,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_mitigation_actions(
         self, **kwargs: Unpack[ListMitigationActionsRequestTypeDef]
-    ) -> RegionResults[ListMitigationActionsResponseTypeDef]:
+    ) -> TargetResults[ListMitigationActionsResponseTypeDef]:
         """Gets a list of all mitigation actions that match the specified filter
         criteria.
 
@@ -2304,7 +2304,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_ota_updates(
         self, **kwargs: Unpack[ListOTAUpdatesRequestTypeDef]
-    ) -> RegionResults[ListOTAUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListOTAUpdatesResponseTypeDef]:
         """Lists OTA updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOTAUpdates
@@ -2313,7 +2313,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_outgoing_certificates(
         self, **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef]
-    ) -> RegionResults[ListOutgoingCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListOutgoingCertificatesResponseTypeDef]:
         """Lists certificates that are being transferred but not yet accepted.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListOutgoingCertificates
@@ -2322,7 +2322,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_package_versions(
         self, **kwargs: Unpack[ListPackageVersionsRequestTypeDef]
-    ) -> RegionResults[ListPackageVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPackageVersionsResponseTypeDef]:
         """Lists the software package versions associated to the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackageVersions
@@ -2331,7 +2331,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_packages(
         self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> RegionResults[ListPackagesResponseTypeDef]:
+    ) -> TargetResults[ListPackagesResponseTypeDef]:
         """Lists the software packages associated to the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPackages
@@ -2340,7 +2340,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Lists your policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicies
@@ -2350,7 +2350,7 @@ class MultiRegionIoT(MultiRegionClient):
     @deprecated("ListPolicyPrincipals is deprecated.")
     def list_policy_principals(
         self, **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef]
-    ) -> RegionResults[ListPolicyPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyPrincipalsResponseTypeDef]:
         """Lists the principals associated with the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListPolicyPrincipals
@@ -2359,7 +2359,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_policy_versions(
         self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
         """Lists the versions of the specified policy and identifies the default
         version.
 
@@ -2370,7 +2370,7 @@ class MultiRegionIoT(MultiRegionClient):
     @deprecated("ListPrincipalPolicies is deprecated.")
     def list_principal_policies(
         self, **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPrincipalPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalPoliciesResponseTypeDef]:
         """Lists the policies attached to the specified principal. If you use an
         Cognito identity, the ID must be in AmazonCognito Identity format.
 
@@ -2380,7 +2380,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_principal_things(
         self, **kwargs: Unpack[ListPrincipalThingsRequestTypeDef]
-    ) -> RegionResults[ListPrincipalThingsResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalThingsResponseTypeDef]:
         """Lists the things associated with the specified principal. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -2391,7 +2391,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_principal_things_v2(
         self, **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef]
-    ) -> RegionResults[ListPrincipalThingsV2ResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalThingsV2ResponseTypeDef]:
         """Lists the things associated with the specified principal. A principal can
         be an X.509 certificate or an Amazon Cognito ID.
 
@@ -2401,7 +2401,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_provisioning_template_versions(
         self, **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[ListProvisioningTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningTemplateVersionsResponseTypeDef]:
         """A list of provisioning template versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplateVersions
@@ -2410,7 +2410,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_provisioning_templates(
         self, **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef]
-    ) -> RegionResults[ListProvisioningTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningTemplatesResponseTypeDef]:
         """Lists the provisioning templates in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListProvisioningTemplates
@@ -2419,7 +2419,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_related_resources_for_audit_finding(
         self, **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef]
-    ) -> RegionResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
+    ) -> TargetResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
         """The related resources of an Audit finding. The following resources can be
         returned from calling this API:
 
@@ -2429,7 +2429,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_role_aliases(
         self, **kwargs: Unpack[ListRoleAliasesRequestTypeDef]
-    ) -> RegionResults[ListRoleAliasesResponseTypeDef]:
+    ) -> TargetResults[ListRoleAliasesResponseTypeDef]:
         """Lists the role aliases registered in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListRoleAliases
@@ -2438,7 +2438,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_sbom_validation_results(
         self, **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef]
-    ) -> RegionResults[ListSbomValidationResultsResponseTypeDef]:
+    ) -> TargetResults[ListSbomValidationResultsResponseTypeDef]:
         """The validation results for all software bill of materials (SBOM) attached
         to a specific software package version.
 
@@ -2448,7 +2448,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_scheduled_audits(
         self, **kwargs: Unpack[ListScheduledAuditsRequestTypeDef]
-    ) -> RegionResults[ListScheduledAuditsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledAuditsResponseTypeDef]:
         """Lists all of your scheduled audits.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListScheduledAudits
@@ -2457,7 +2457,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_security_profiles(
         self, **kwargs: Unpack[ListSecurityProfilesRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
         """Lists the Device Defender security profiles you've created. You can filter
         security profiles by dimension or custom metric.
 
@@ -2467,7 +2467,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_security_profiles_for_target(
         self, **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef]
-    ) -> RegionResults[ListSecurityProfilesForTargetResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesForTargetResponseTypeDef]:
         """Lists the Device Defender security profiles attached to a target (thing
         group).
 
@@ -2477,7 +2477,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsRequestTypeDef]
-    ) -> RegionResults[ListStreamsResponseTypeDef]:
+    ) -> TargetResults[ListStreamsResponseTypeDef]:
         """Lists all of the streams in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListStreams
@@ -2486,7 +2486,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTagsForResource
@@ -2495,7 +2495,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_targets_for_policy(
         self, **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef]
-    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
         """List targets for the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForPolicy
@@ -2504,7 +2504,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_targets_for_security_profile(
         self, **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef]
-    ) -> RegionResults[ListTargetsForSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForSecurityProfileResponseTypeDef]:
         """Lists the targets (thing groups) associated with a given Device Defender
         security profile.
 
@@ -2514,7 +2514,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_groups(
         self, **kwargs: Unpack[ListThingGroupsRequestTypeDef]
-    ) -> RegionResults[ListThingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListThingGroupsResponseTypeDef]:
         """List the thing groups in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroups
@@ -2523,7 +2523,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_groups_for_thing(
         self, **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef]
-    ) -> RegionResults[ListThingGroupsForThingResponseTypeDef]:
+    ) -> TargetResults[ListThingGroupsForThingResponseTypeDef]:
         """List the thing groups to which the specified thing belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingGroupsForThing
@@ -2532,7 +2532,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_principals(
         self, **kwargs: Unpack[ListThingPrincipalsRequestTypeDef]
-    ) -> RegionResults[ListThingPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListThingPrincipalsResponseTypeDef]:
         """Lists the principals associated with the specified thing. A principal can
         be X.509 certificates, IAM users, groups, and roles, Amazon Cognito
         identities or federated identities.
@@ -2543,7 +2543,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_principals_v2(
         self, **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef]
-    ) -> RegionResults[ListThingPrincipalsV2ResponseTypeDef]:
+    ) -> TargetResults[ListThingPrincipalsV2ResponseTypeDef]:
         """Lists the principals associated with the specified thing. A principal can
         be an X.509 certificate or an Amazon Cognito ID.
 
@@ -2553,7 +2553,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_registration_task_reports(
         self, **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef]
-    ) -> RegionResults[ListThingRegistrationTaskReportsResponseTypeDef]:
+    ) -> TargetResults[ListThingRegistrationTaskReportsResponseTypeDef]:
         """Information about the thing registration tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTaskReports
@@ -2562,7 +2562,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_registration_tasks(
         self, **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef]
-    ) -> RegionResults[ListThingRegistrationTasksResponseTypeDef]:
+    ) -> TargetResults[ListThingRegistrationTasksResponseTypeDef]:
         """List bulk thing provisioning tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingRegistrationTasks
@@ -2571,7 +2571,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_thing_types(
         self, **kwargs: Unpack[ListThingTypesRequestTypeDef]
-    ) -> RegionResults[ListThingTypesResponseTypeDef]:
+    ) -> TargetResults[ListThingTypesResponseTypeDef]:
         """Lists the existing thing types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingTypes
@@ -2580,7 +2580,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_things(
         self, **kwargs: Unpack[ListThingsRequestTypeDef]
-    ) -> RegionResults[ListThingsResponseTypeDef]:
+    ) -> TargetResults[ListThingsResponseTypeDef]:
         """Lists your things. Use the attributeName and attributeValue parameters to
         filter your things. For example, calling ListThings with
         attributeName=Color and attributeValue=Red retrieves all things in the
@@ -2594,7 +2594,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_things_in_billing_group(
         self, **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef]
-    ) -> RegionResults[ListThingsInBillingGroupResponseTypeDef]:
+    ) -> TargetResults[ListThingsInBillingGroupResponseTypeDef]:
         """Lists the things you have added to the given billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInBillingGroup
@@ -2603,7 +2603,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_things_in_thing_group(
         self, **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef]
-    ) -> RegionResults[ListThingsInThingGroupResponseTypeDef]:
+    ) -> TargetResults[ListThingsInThingGroupResponseTypeDef]:
         """Lists the things in the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListThingsInThingGroup
@@ -2612,7 +2612,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_topic_rule_destinations(
         self, **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef]
-    ) -> RegionResults[ListTopicRuleDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListTopicRuleDestinationsResponseTypeDef]:
         """Lists all the topic rule destinations in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRuleDestinations
@@ -2621,7 +2621,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_topic_rules(
         self, **kwargs: Unpack[ListTopicRulesRequestTypeDef]
-    ) -> RegionResults[ListTopicRulesResponseTypeDef]:
+    ) -> TargetResults[ListTopicRulesResponseTypeDef]:
         """Lists the rules for the specific topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTopicRules
@@ -2630,7 +2630,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_v2_logging_levels(
         self, **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef]
-    ) -> RegionResults[ListV2LoggingLevelsResponseTypeDef]:
+    ) -> TargetResults[ListV2LoggingLevelsResponseTypeDef]:
         """Lists logging levels.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListV2LoggingLevels
@@ -2639,7 +2639,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def list_violation_events(
         self, **kwargs: Unpack[ListViolationEventsRequestTypeDef]
-    ) -> RegionResults[ListViolationEventsResponseTypeDef]:
+    ) -> TargetResults[ListViolationEventsResponseTypeDef]:
         """Lists the Device Defender security profile violations discovered during
         the given time period. You can use filters to limit the results to those
         alerts issued for a particular security profile, behavior, or thing
@@ -2651,7 +2651,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def put_verification_state_on_violation(
         self, **kwargs: Unpack[PutVerificationStateOnViolationRequestTypeDef]
-    ) -> RegionResults[PutVerificationStateOnViolationResponseTypeDef]:
+    ) -> TargetResults[PutVerificationStateOnViolationResponseTypeDef]:
         """Set a verification state and provide a description of that verification
         state on a violation (detect alarm).
 
@@ -2661,7 +2661,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def register_ca_certificate(
         self, **kwargs: Unpack[RegisterCACertificateRequestTypeDef]
-    ) -> RegionResults[RegisterCACertificateResponseTypeDef]:
+    ) -> TargetResults[RegisterCACertificateResponseTypeDef]:
         """Registers a CA certificate with Amazon Web Services IoT Core. There is no
         limit to the number of CA certificates you can register in your Amazon Web
         Services account. You can register up to 10 CA certificates with the same
@@ -2673,7 +2673,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def register_certificate(
         self, **kwargs: Unpack[RegisterCertificateRequestTypeDef]
-    ) -> RegionResults[RegisterCertificateResponseTypeDef]:
+    ) -> TargetResults[RegisterCertificateResponseTypeDef]:
         """Registers a device certificate with IoT in the same certificate mode as
         the signing CA. If you have more than one CA certificate that has the same
         subject field, you must specify the CA certificate that was used to sign
@@ -2687,7 +2687,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def register_certificate_without_ca(
         self, **kwargs: Unpack[RegisterCertificateWithoutCARequestTypeDef]
-    ) -> RegionResults[RegisterCertificateWithoutCAResponseTypeDef]:
+    ) -> TargetResults[RegisterCertificateWithoutCAResponseTypeDef]:
         """Register a certificate that does not have a certificate authority (CA).
         For supported certificates, consult Certificate signing algorithms
         supported by IoT.
@@ -2698,7 +2698,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def register_thing(
         self, **kwargs: Unpack[RegisterThingRequestTypeDef]
-    ) -> RegionResults[RegisterThingResponseTypeDef]:
+    ) -> TargetResults[RegisterThingResponseTypeDef]:
         """Provisions a thing in the device registry. RegisterThing calls other IoT
         control plane APIs. These calls might exceed your account level IoT
         Throttling Limits and cause throttle errors. Please contact Amazon Web
@@ -2710,7 +2710,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def reject_certificate_transfer(
         self, **kwargs: Unpack[RejectCertificateTransferRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Rejects a pending certificate transfer. After IoT rejects a certificate
         transfer, the certificate status changes from PENDING_TRANSFER to
         INACTIVE.
@@ -2721,7 +2721,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def remove_thing_from_billing_group(
         self, **kwargs: Unpack[RemoveThingFromBillingGroupRequestTypeDef]
-    ) -> RegionResults[RemoveThingFromBillingGroupResponseTypeDef]:
+    ) -> TargetResults[RemoveThingFromBillingGroupResponseTypeDef]:
         """Removes the given thing from the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/RemoveThingFromBillingGroup
@@ -2730,7 +2730,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def remove_thing_from_thing_group(
         self, **kwargs: Unpack[RemoveThingFromThingGroupRequestTypeDef]
-    ) -> RegionResults[RemoveThingFromThingGroupResponseTypeDef]:
+    ) -> TargetResults[RemoveThingFromThingGroupResponseTypeDef]:
         """Remove the specified thing from the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/RemoveThingFromThingGroup
@@ -2739,7 +2739,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def replace_topic_rule(
         self, **kwargs: Unpack[ReplaceTopicRuleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Replaces the rule. You must specify all parameters for the new rule.
         Creating rules is an administrator-level action. Any user who has
         permission to create rules will be able to access data processed by the
@@ -2751,7 +2751,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def search_index(
         self, **kwargs: Unpack[SearchIndexRequestTypeDef]
-    ) -> RegionResults[SearchIndexResponseTypeDef]:
+    ) -> TargetResults[SearchIndexResponseTypeDef]:
         """The query search index.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SearchIndex
@@ -2760,7 +2760,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def set_default_authorizer(
         self, **kwargs: Unpack[SetDefaultAuthorizerRequestTypeDef]
-    ) -> RegionResults[SetDefaultAuthorizerResponseTypeDef]:
+    ) -> TargetResults[SetDefaultAuthorizerResponseTypeDef]:
         """Sets the default authorizer. This will be used if a websocket connection
         is made without specifying an authorizer.
 
@@ -2770,7 +2770,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def set_default_policy_version(
         self, **kwargs: Unpack[SetDefaultPolicyVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the specified version of the specified policy as the policy's default
         (operative) version. This action affects all certificates to which the
         policy is attached. To list the principals the policy is attached to, use
@@ -2782,7 +2782,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def set_logging_options(
         self, **kwargs: Unpack[SetLoggingOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetLoggingOptions
@@ -2791,7 +2791,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def set_v2_logging_level(
         self, **kwargs: Unpack[SetV2LoggingLevelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the logging level.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetV2LoggingLevel
@@ -2800,7 +2800,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def set_v2_logging_options(
         self, **kwargs: Unpack[SetV2LoggingOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the logging options for the V2 logging service.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SetV2LoggingOptions
@@ -2809,7 +2809,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def start_audit_mitigation_actions_task(
         self, **kwargs: Unpack[StartAuditMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[StartAuditMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[StartAuditMitigationActionsTaskResponseTypeDef]:
         """Starts a task that applies a set of mitigation actions to the specified
         target.
 
@@ -2819,7 +2819,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def start_detect_mitigation_actions_task(
         self, **kwargs: Unpack[StartDetectMitigationActionsTaskRequestTypeDef]
-    ) -> RegionResults[StartDetectMitigationActionsTaskResponseTypeDef]:
+    ) -> TargetResults[StartDetectMitigationActionsTaskResponseTypeDef]:
         """Starts a Device Defender ML Detect mitigation actions task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartDetectMitigationActionsTask
@@ -2828,7 +2828,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def start_on_demand_audit_task(
         self, **kwargs: Unpack[StartOnDemandAuditTaskRequestTypeDef]
-    ) -> RegionResults[StartOnDemandAuditTaskResponseTypeDef]:
+    ) -> TargetResults[StartOnDemandAuditTaskResponseTypeDef]:
         """Starts an on-demand Device Defender audit.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartOnDemandAuditTask
@@ -2837,7 +2837,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def start_thing_registration_task(
         self, **kwargs: Unpack[StartThingRegistrationTaskRequestTypeDef]
-    ) -> RegionResults[StartThingRegistrationTaskResponseTypeDef]:
+    ) -> TargetResults[StartThingRegistrationTaskResponseTypeDef]:
         """Creates a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartThingRegistrationTask
@@ -2846,7 +2846,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def stop_thing_registration_task(
         self, **kwargs: Unpack[StopThingRegistrationTaskRequestTypeDef]
-    ) -> RegionResults[StopThingRegistrationTaskResponseTypeDef]:
+    ) -> TargetResults[StopThingRegistrationTaskResponseTypeDef]:
         """Cancels a bulk thing provisioning task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StopThingRegistrationTask
@@ -2855,7 +2855,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource.
 
@@ -2865,7 +2865,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def test_authorization(
         self, **kwargs: Unpack[TestAuthorizationRequestTypeDef]
-    ) -> RegionResults[TestAuthorizationResponseTypeDef]:
+    ) -> TargetResults[TestAuthorizationResponseTypeDef]:
         """Tests if a specified principal is authorized to perform an IoT action on a
         specified resource. Use this to test and debug the authorization behavior
         of devices that connect to the IoT device gateway.
@@ -2876,7 +2876,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def test_invoke_authorizer(
         self, **kwargs: Unpack[TestInvokeAuthorizerRequestTypeDef]
-    ) -> RegionResults[TestInvokeAuthorizerResponseTypeDef]:
+    ) -> TargetResults[TestInvokeAuthorizerResponseTypeDef]:
         """Tests a custom authorization behavior by invoking a specified custom
         authorizer. Use this to test and debug the custom authorization behavior
         of devices that connect to the IoT device gateway.
@@ -2887,7 +2887,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def transfer_certificate(
         self, **kwargs: Unpack[TransferCertificateRequestTypeDef]
-    ) -> RegionResults[TransferCertificateResponseTypeDef]:
+    ) -> TargetResults[TransferCertificateResponseTypeDef]:
         """Transfers the specified certificate to the specified Amazon Web Services
         account.
 
@@ -2897,7 +2897,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UntagResource
@@ -2906,7 +2906,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_account_audit_configuration(
         self, **kwargs: Unpack[UpdateAccountAuditConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAccountAuditConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountAuditConfigurationResponseTypeDef]:
         """Configures or reconfigures the Device Defender audit settings for this
         account. Settings include how audit notifications are sent and which audit
         checks are enabled or disabled.
@@ -2917,7 +2917,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_audit_suppression(
         self, **kwargs: Unpack[UpdateAuditSuppressionRequestTypeDef]
-    ) -> RegionResults[UpdateAuditSuppressionResponseTypeDef]:
+    ) -> TargetResults[UpdateAuditSuppressionResponseTypeDef]:
         """Updates a Device Defender audit suppression.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateAuditSuppression
@@ -2926,7 +2926,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_authorizer(
         self, **kwargs: Unpack[UpdateAuthorizerRequestTypeDef]
-    ) -> RegionResults[UpdateAuthorizerResponseTypeDef]:
+    ) -> TargetResults[UpdateAuthorizerResponseTypeDef]:
         """Updates an authorizer.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateAuthorizer
@@ -2935,7 +2935,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_billing_group(
         self, **kwargs: Unpack[UpdateBillingGroupRequestTypeDef]
-    ) -> RegionResults[UpdateBillingGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateBillingGroupResponseTypeDef]:
         """Updates information about the billing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateBillingGroup
@@ -2944,7 +2944,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_ca_certificate(
         self, **kwargs: Unpack[UpdateCACertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a registered CA certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCACertificate
@@ -2953,7 +2953,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_certificate(
         self, **kwargs: Unpack[UpdateCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the status of the specified certificate. This operation is
         idempotent.
 
@@ -2963,7 +2963,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_certificate_provider(
         self, **kwargs: Unpack[UpdateCertificateProviderRequestTypeDef]
-    ) -> RegionResults[UpdateCertificateProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateCertificateProviderResponseTypeDef]:
         """Updates a certificate provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCertificateProvider
@@ -2972,7 +2972,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_command(
         self, **kwargs: Unpack[UpdateCommandRequestTypeDef]
-    ) -> RegionResults[UpdateCommandResponseTypeDef]:
+    ) -> TargetResults[UpdateCommandResponseTypeDef]:
         """Update information about a command or mark a command for deprecation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCommand
@@ -2981,7 +2981,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_custom_metric(
         self, **kwargs: Unpack[UpdateCustomMetricRequestTypeDef]
-    ) -> RegionResults[UpdateCustomMetricResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomMetricResponseTypeDef]:
         """Updates a Device Defender detect custom metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCustomMetric
@@ -2990,7 +2990,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_dimension(
         self, **kwargs: Unpack[UpdateDimensionRequestTypeDef]
-    ) -> RegionResults[UpdateDimensionResponseTypeDef]:
+    ) -> TargetResults[UpdateDimensionResponseTypeDef]:
         """Updates the definition for a dimension. You cannot change the type of a
         dimension after it is created (you can delete it and recreate it).
 
@@ -3000,7 +3000,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_domain_configuration(
         self, **kwargs: Unpack[UpdateDomainConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateDomainConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainConfigurationResponseTypeDef]:
         """Updates values stored in the domain configuration. Domain configurations
         for default endpoints can't be updated.
 
@@ -3010,7 +3010,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_dynamic_thing_group(
         self, **kwargs: Unpack[UpdateDynamicThingGroupRequestTypeDef]
-    ) -> RegionResults[UpdateDynamicThingGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateDynamicThingGroupResponseTypeDef]:
         """Updates a dynamic thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateDynamicThingGroup
@@ -3019,7 +3019,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_encryption_configuration(
         self, **kwargs: Unpack[UpdateEncryptionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateEncryptionConfigurationResponseTypeDef]:
         """Updates the encryption configuration. By default, Amazon Web Services IoT
         Core encrypts your data at rest using Amazon Web Services owned keys.
         Amazon Web Services IoT Core also supports symmetric customer managed keys
@@ -3032,7 +3032,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_event_configurations(
         self, **kwargs: Unpack[UpdateEventConfigurationsRequestTypeDef]
-    ) -> RegionResults[UpdateEventConfigurationsResponseTypeDef]:
+    ) -> TargetResults[UpdateEventConfigurationsResponseTypeDef]:
         """Updates the event configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateEventConfigurations
@@ -3041,7 +3041,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_fleet_metric(
         self, **kwargs: Unpack[UpdateFleetMetricRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the data for a fleet metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateFleetMetric
@@ -3050,7 +3050,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_indexing_configuration(
         self, **kwargs: Unpack[UpdateIndexingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateIndexingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateIndexingConfigurationResponseTypeDef]:
         """Updates the search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateIndexingConfiguration
@@ -3059,7 +3059,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_job(
         self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates supported fields of the specified job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateJob
@@ -3068,7 +3068,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_mitigation_action(
         self, **kwargs: Unpack[UpdateMitigationActionRequestTypeDef]
-    ) -> RegionResults[UpdateMitigationActionResponseTypeDef]:
+    ) -> TargetResults[UpdateMitigationActionResponseTypeDef]:
         """Updates the definition for the specified mitigation action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateMitigationAction
@@ -3077,7 +3077,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_package(
         self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> RegionResults[UpdatePackageResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageResponseTypeDef]:
         """Updates the supported fields for a specific software package.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackage
@@ -3086,7 +3086,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_package_configuration(
         self, **kwargs: Unpack[UpdatePackageConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdatePackageConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageConfigurationResponseTypeDef]:
         """Updates the software package configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackageConfiguration
@@ -3095,7 +3095,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_package_version(
         self, **kwargs: Unpack[UpdatePackageVersionRequestTypeDef]
-    ) -> RegionResults[UpdatePackageVersionResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageVersionResponseTypeDef]:
         """Updates the supported fields for a specific package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdatePackageVersion
@@ -3104,7 +3104,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_provisioning_template(
         self, **kwargs: Unpack[UpdateProvisioningTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateProvisioningTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateProvisioningTemplateResponseTypeDef]:
         """Updates a provisioning template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateProvisioningTemplate
@@ -3113,7 +3113,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_role_alias(
         self, **kwargs: Unpack[UpdateRoleAliasRequestTypeDef]
-    ) -> RegionResults[UpdateRoleAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateRoleAliasResponseTypeDef]:
         """Updates a role alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateRoleAlias
@@ -3122,7 +3122,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_scheduled_audit(
         self, **kwargs: Unpack[UpdateScheduledAuditRequestTypeDef]
-    ) -> RegionResults[UpdateScheduledAuditResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduledAuditResponseTypeDef]:
         """Updates a scheduled audit, including which checks are performed and how
         often the audit takes place.
 
@@ -3132,7 +3132,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_security_profile(
         self, **kwargs: Unpack[UpdateSecurityProfileRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityProfileResponseTypeDef]:
         """Updates a Device Defender security profile.
 
         Deprecated parameters: additionalMetricsToRetain.
@@ -3143,7 +3143,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_stream(
         self, **kwargs: Unpack[UpdateStreamRequestTypeDef]
-    ) -> RegionResults[UpdateStreamResponseTypeDef]:
+    ) -> TargetResults[UpdateStreamResponseTypeDef]:
         """Updates an existing stream. The stream version will be incremented by one.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateStream
@@ -3152,7 +3152,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_thing(
         self, **kwargs: Unpack[UpdateThingRequestTypeDef]
-    ) -> RegionResults[UpdateThingResponseTypeDef]:
+    ) -> TargetResults[UpdateThingResponseTypeDef]:
         """Updates the data for a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThing
@@ -3161,7 +3161,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_thing_group(
         self, **kwargs: Unpack[UpdateThingGroupRequestTypeDef]
-    ) -> RegionResults[UpdateThingGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateThingGroupResponseTypeDef]:
         """Update a thing group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingGroup
@@ -3170,7 +3170,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_thing_groups_for_thing(
         self, **kwargs: Unpack[UpdateThingGroupsForThingRequestTypeDef]
-    ) -> RegionResults[UpdateThingGroupsForThingResponseTypeDef]:
+    ) -> TargetResults[UpdateThingGroupsForThingResponseTypeDef]:
         """Updates the groups to which the thing belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingGroupsForThing
@@ -3179,7 +3179,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_thing_type(
         self, **kwargs: Unpack[UpdateThingTypeRequestTypeDef]
-    ) -> RegionResults[UpdateThingTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateThingTypeResponseTypeDef]:
         """Updates a thing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateThingType
@@ -3188,7 +3188,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def update_topic_rule_destination(
         self, **kwargs: Unpack[UpdateTopicRuleDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateTopicRuleDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateTopicRuleDestinationResponseTypeDef]:
         """Updates a topic rule destination. You use this to change the status,
         endpoint URL, or confirmation URL of the destination.
 
@@ -3198,7 +3198,7 @@ class MultiRegionIoT(MultiRegionClient):
 
     def validate_security_profile_behaviors(
         self, **kwargs: Unpack[ValidateSecurityProfileBehaviorsRequestTypeDef]
-    ) -> RegionResults[ValidateSecurityProfileBehaviorsResponseTypeDef]:
+    ) -> TargetResults[ValidateSecurityProfileBehaviorsResponseTypeDef]:
         """Validates a Device Defender security profile behaviors specification.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ValidateSecurityProfileBehaviors
@@ -3212,7 +3212,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBehaviorModelTrainingSummariesRequestTypeDef],
-    ) -> RegionResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
+    ) -> TargetResults[GetBehaviorModelTrainingSummariesResponseTypeDef]:
         """Every page of GetBehaviorModelTrainingSummaries in every target, merged
         per target (botocore's build_full_result).
 
@@ -3236,7 +3236,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActiveViolationsRequestTypeDef],
-    ) -> RegionResults[ListActiveViolationsResponseTypeDef]:
+    ) -> TargetResults[ListActiveViolationsResponseTypeDef]:
         """Every page of ListActiveViolations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3259,7 +3259,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAttachedPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAttachedPoliciesResponseTypeDef]:
         """Every page of ListAttachedPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -3282,7 +3282,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuditFindingsRequestTypeDef],
-    ) -> RegionResults[ListAuditFindingsResponseTypeDef]:
+    ) -> TargetResults[ListAuditFindingsResponseTypeDef]:
         """Every page of ListAuditFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -3307,7 +3307,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuditMitigationActionsExecutionsRequestTypeDef],
-    ) -> RegionResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListAuditMitigationActionsExecutionsResponseTypeDef]:
         """Every page of ListAuditMitigationActionsExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -3330,7 +3330,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuditMitigationActionsTasksRequestTypeDef],
-    ) -> RegionResults[ListAuditMitigationActionsTasksResponseTypeDef]:
+    ) -> TargetResults[ListAuditMitigationActionsTasksResponseTypeDef]:
         """Every page of ListAuditMitigationActionsTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -3354,7 +3354,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuditSuppressionsRequestTypeDef],
-    ) -> RegionResults[ListAuditSuppressionsResponseTypeDef]:
+    ) -> TargetResults[ListAuditSuppressionsResponseTypeDef]:
         """Every page of ListAuditSuppressions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3377,7 +3377,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuditTasksRequestTypeDef],
-    ) -> RegionResults[ListAuditTasksResponseTypeDef]:
+    ) -> TargetResults[ListAuditTasksResponseTypeDef]:
         """Every page of ListAuditTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -3401,7 +3401,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAuthorizersRequestTypeDef],
-    ) -> RegionResults[ListAuthorizersResponseTypeDef]:
+    ) -> TargetResults[ListAuthorizersResponseTypeDef]:
         """Every page of ListAuthorizers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3424,7 +3424,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillingGroupsRequestTypeDef],
-    ) -> RegionResults[ListBillingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListBillingGroupsResponseTypeDef]:
         """Every page of ListBillingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -3447,7 +3447,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCACertificatesRequestTypeDef],
-    ) -> RegionResults[ListCACertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCACertificatesResponseTypeDef]:
         """Every page of ListCACertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3470,7 +3470,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3493,7 +3493,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificatesByCARequestTypeDef],
-    ) -> RegionResults[ListCertificatesByCAResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesByCAResponseTypeDef]:
         """Every page of ListCertificatesByCA in every target, merged per target
         (botocore's build_full_result).
 
@@ -3516,7 +3516,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommandExecutionsRequestTypeDef],
-    ) -> RegionResults[ListCommandExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListCommandExecutionsResponseTypeDef]:
         """Every page of ListCommandExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3539,7 +3539,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> RegionResults[ListCommandsResponseTypeDef]:
+    ) -> TargetResults[ListCommandsResponseTypeDef]:
         """Every page of ListCommands in every target, merged per target (botocore's
         build_full_result).
 
@@ -3562,7 +3562,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomMetricsRequestTypeDef],
-    ) -> RegionResults[ListCustomMetricsResponseTypeDef]:
+    ) -> TargetResults[ListCustomMetricsResponseTypeDef]:
         """Every page of ListCustomMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3585,7 +3585,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDetectMitigationActionsExecutionsRequestTypeDef],
-    ) -> RegionResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListDetectMitigationActionsExecutionsResponseTypeDef]:
         """Every page of ListDetectMitigationActionsExecutions in every target,
         merged per target (botocore's build_full_result).
 
@@ -3609,7 +3609,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDetectMitigationActionsTasksRequestTypeDef],
-    ) -> RegionResults[ListDetectMitigationActionsTasksResponseTypeDef]:
+    ) -> TargetResults[ListDetectMitigationActionsTasksResponseTypeDef]:
         """Every page of ListDetectMitigationActionsTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -3632,7 +3632,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDimensionsRequestTypeDef],
-    ) -> RegionResults[ListDimensionsResponseTypeDef]:
+    ) -> TargetResults[ListDimensionsResponseTypeDef]:
         """Every page of ListDimensions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3656,7 +3656,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListDomainConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListDomainConfigurationsResponseTypeDef]:
         """Every page of ListDomainConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3680,7 +3680,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetMetricsRequestTypeDef],
-    ) -> RegionResults[ListFleetMetricsResponseTypeDef]:
+    ) -> TargetResults[ListFleetMetricsResponseTypeDef]:
         """Every page of ListFleetMetrics in every target, merged per target
         (botocore's build_full_result).
 
@@ -3703,7 +3703,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndicesRequestTypeDef],
-    ) -> RegionResults[ListIndicesResponseTypeDef]:
+    ) -> TargetResults[ListIndicesResponseTypeDef]:
         """Every page of ListIndices in every target, merged per target (botocore's
         build_full_result).
 
@@ -3726,7 +3726,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobExecutionsForJobRequestTypeDef],
-    ) -> RegionResults[ListJobExecutionsForJobResponseTypeDef]:
+    ) -> TargetResults[ListJobExecutionsForJobResponseTypeDef]:
         """Every page of ListJobExecutionsForJob in every target, merged per target
         (botocore's build_full_result).
 
@@ -3749,7 +3749,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobExecutionsForThingRequestTypeDef],
-    ) -> RegionResults[ListJobExecutionsForThingResponseTypeDef]:
+    ) -> TargetResults[ListJobExecutionsForThingResponseTypeDef]:
         """Every page of ListJobExecutionsForThing in every target, merged per target
         (botocore's build_full_result).
 
@@ -3772,7 +3772,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3795,7 +3795,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -3818,7 +3818,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedJobTemplatesRequestTypeDef],
-    ) -> RegionResults[ListManagedJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListManagedJobTemplatesResponseTypeDef]:
         """Every page of ListManagedJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3841,7 +3841,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetricValuesRequestTypeDef],
-    ) -> RegionResults[ListMetricValuesResponseTypeDef]:
+    ) -> TargetResults[ListMetricValuesResponseTypeDef]:
         """Every page of ListMetricValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -3866,7 +3866,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMitigationActionsRequestTypeDef],
-    ) -> RegionResults[ListMitigationActionsResponseTypeDef]:
+    ) -> TargetResults[ListMitigationActionsResponseTypeDef]:
         """Every page of ListMitigationActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3890,7 +3890,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOTAUpdatesRequestTypeDef],
-    ) -> RegionResults[ListOTAUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListOTAUpdatesResponseTypeDef]:
         """Every page of ListOTAUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3913,7 +3913,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOutgoingCertificatesRequestTypeDef],
-    ) -> RegionResults[ListOutgoingCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListOutgoingCertificatesResponseTypeDef]:
         """Every page of ListOutgoingCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -3936,7 +3936,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackageVersionsRequestTypeDef],
-    ) -> RegionResults[ListPackageVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPackageVersionsResponseTypeDef]:
         """Every page of ListPackageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3959,7 +3959,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackagesRequestTypeDef],
-    ) -> RegionResults[ListPackagesResponseTypeDef]:
+    ) -> TargetResults[ListPackagesResponseTypeDef]:
         """Every page of ListPackages in every target, merged per target (botocore's
         build_full_result).
 
@@ -3982,7 +3982,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -4006,7 +4006,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyPrincipalsRequestTypeDef],
-    ) -> RegionResults[ListPolicyPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyPrincipalsResponseTypeDef]:
         """Every page of ListPolicyPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -4030,7 +4030,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrincipalPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPrincipalPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalPoliciesResponseTypeDef]:
         """Every page of ListPrincipalPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -4054,7 +4054,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrincipalThingsRequestTypeDef],
-    ) -> RegionResults[ListPrincipalThingsResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalThingsResponseTypeDef]:
         """Every page of ListPrincipalThings in every target, merged per target
         (botocore's build_full_result).
 
@@ -4079,7 +4079,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrincipalThingsV2RequestTypeDef],
-    ) -> RegionResults[ListPrincipalThingsV2ResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalThingsV2ResponseTypeDef]:
         """Every page of ListPrincipalThingsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -4103,7 +4103,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisioningTemplateVersionsRequestTypeDef],
-    ) -> RegionResults[ListProvisioningTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningTemplateVersionsResponseTypeDef]:
         """Every page of ListProvisioningTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -4126,7 +4126,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisioningTemplatesRequestTypeDef],
-    ) -> RegionResults[ListProvisioningTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningTemplatesResponseTypeDef]:
         """Every page of ListProvisioningTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -4149,7 +4149,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRelatedResourcesForAuditFindingRequestTypeDef],
-    ) -> RegionResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
+    ) -> TargetResults[ListRelatedResourcesForAuditFindingResponseTypeDef]:
         """Every page of ListRelatedResourcesForAuditFinding in every target, merged
         per target (botocore's build_full_result).
 
@@ -4173,7 +4173,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoleAliasesRequestTypeDef],
-    ) -> RegionResults[ListRoleAliasesResponseTypeDef]:
+    ) -> TargetResults[ListRoleAliasesResponseTypeDef]:
         """Every page of ListRoleAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -4196,7 +4196,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSbomValidationResultsRequestTypeDef],
-    ) -> RegionResults[ListSbomValidationResultsResponseTypeDef]:
+    ) -> TargetResults[ListSbomValidationResultsResponseTypeDef]:
         """Every page of ListSbomValidationResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -4220,7 +4220,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduledAuditsRequestTypeDef],
-    ) -> RegionResults[ListScheduledAuditsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledAuditsResponseTypeDef]:
         """Every page of ListScheduledAudits in every target, merged per target
         (botocore's build_full_result).
 
@@ -4243,7 +4243,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfilesRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesResponseTypeDef]:
         """Every page of ListSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -4267,7 +4267,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityProfilesForTargetRequestTypeDef],
-    ) -> RegionResults[ListSecurityProfilesForTargetResponseTypeDef]:
+    ) -> TargetResults[ListSecurityProfilesForTargetResponseTypeDef]:
         """Every page of ListSecurityProfilesForTarget in every target, merged per
         target (botocore's build_full_result).
 
@@ -4291,7 +4291,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> RegionResults[ListStreamsResponseTypeDef]:
+    ) -> TargetResults[ListStreamsResponseTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -4314,7 +4314,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -4337,7 +4337,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
-    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
         """Every page of ListTargetsForPolicy in every target, merged per target
         (botocore's build_full_result).
 
@@ -4360,7 +4360,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsForSecurityProfileRequestTypeDef],
-    ) -> RegionResults[ListTargetsForSecurityProfileResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForSecurityProfileResponseTypeDef]:
         """Every page of ListTargetsForSecurityProfile in every target, merged per
         target (botocore's build_full_result).
 
@@ -4384,7 +4384,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingGroupsRequestTypeDef],
-    ) -> RegionResults[ListThingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListThingGroupsResponseTypeDef]:
         """Every page of ListThingGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -4407,7 +4407,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingGroupsForThingRequestTypeDef],
-    ) -> RegionResults[ListThingGroupsForThingResponseTypeDef]:
+    ) -> TargetResults[ListThingGroupsForThingResponseTypeDef]:
         """Every page of ListThingGroupsForThing in every target, merged per target
         (botocore's build_full_result).
 
@@ -4430,7 +4430,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingPrincipalsRequestTypeDef],
-    ) -> RegionResults[ListThingPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListThingPrincipalsResponseTypeDef]:
         """Every page of ListThingPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -4455,7 +4455,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingPrincipalsV2RequestTypeDef],
-    ) -> RegionResults[ListThingPrincipalsV2ResponseTypeDef]:
+    ) -> TargetResults[ListThingPrincipalsV2ResponseTypeDef]:
         """Every page of ListThingPrincipalsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -4479,7 +4479,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingRegistrationTaskReportsRequestTypeDef],
-    ) -> RegionResults[ListThingRegistrationTaskReportsResponseTypeDef]:
+    ) -> TargetResults[ListThingRegistrationTaskReportsResponseTypeDef]:
         """Every page of ListThingRegistrationTaskReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -4502,7 +4502,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingRegistrationTasksRequestTypeDef],
-    ) -> RegionResults[ListThingRegistrationTasksResponseTypeDef]:
+    ) -> TargetResults[ListThingRegistrationTasksResponseTypeDef]:
         """Every page of ListThingRegistrationTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -4525,7 +4525,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingTypesRequestTypeDef],
-    ) -> RegionResults[ListThingTypesResponseTypeDef]:
+    ) -> TargetResults[ListThingTypesResponseTypeDef]:
         """Every page of ListThingTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -4548,7 +4548,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingsRequestTypeDef],
-    ) -> RegionResults[ListThingsResponseTypeDef]:
+    ) -> TargetResults[ListThingsResponseTypeDef]:
         """Every page of ListThings in every target, merged per target (botocore's
         build_full_result).
 
@@ -4576,7 +4576,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingsInBillingGroupRequestTypeDef],
-    ) -> RegionResults[ListThingsInBillingGroupResponseTypeDef]:
+    ) -> TargetResults[ListThingsInBillingGroupResponseTypeDef]:
         """Every page of ListThingsInBillingGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -4599,7 +4599,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThingsInThingGroupRequestTypeDef],
-    ) -> RegionResults[ListThingsInThingGroupResponseTypeDef]:
+    ) -> TargetResults[ListThingsInThingGroupResponseTypeDef]:
         """Every page of ListThingsInThingGroup in every target, merged per target
         (botocore's build_full_result).
 
@@ -4622,7 +4622,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTopicRuleDestinationsRequestTypeDef],
-    ) -> RegionResults[ListTopicRuleDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListTopicRuleDestinationsResponseTypeDef]:
         """Every page of ListTopicRuleDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -4645,7 +4645,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTopicRulesRequestTypeDef],
-    ) -> RegionResults[ListTopicRulesResponseTypeDef]:
+    ) -> TargetResults[ListTopicRulesResponseTypeDef]:
         """Every page of ListTopicRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -4668,7 +4668,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListV2LoggingLevelsRequestTypeDef],
-    ) -> RegionResults[ListV2LoggingLevelsResponseTypeDef]:
+    ) -> TargetResults[ListV2LoggingLevelsResponseTypeDef]:
         """Every page of ListV2LoggingLevels in every target, merged per target
         (botocore's build_full_result).
 
@@ -4691,7 +4691,7 @@ class MultiRegionIoT(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListViolationEventsRequestTypeDef],
-    ) -> RegionResults[ListViolationEventsResponseTypeDef]:
+    ) -> TargetResults[ListViolationEventsResponseTypeDef]:
         """Every page of ListViolationEvents in every target, merged per target
         (botocore's build_full_result).
 

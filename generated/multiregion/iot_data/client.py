@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -44,7 +44,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disconnects a connected MQTT client from Amazon Web Services IoT Core.
         When you disconnect a client, Amazon Web Services IoT Core closes the
         client's network connection and optionally cleans the session state.
@@ -55,7 +55,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def delete_thing_shadow(
         self, **kwargs: Unpack[DeleteThingShadowRequestTypeDef]
-    ) -> RegionResults[DeleteThingShadowResponseTypeDef]:
+    ) -> TargetResults[DeleteThingShadowResponseTypeDef]:
         """Deletes the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/DeleteThingShadow
@@ -64,7 +64,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def get_retained_message(
         self, **kwargs: Unpack[GetRetainedMessageRequestTypeDef]
-    ) -> RegionResults[GetRetainedMessageResponseTypeDef]:
+    ) -> TargetResults[GetRetainedMessageResponseTypeDef]:
         """Gets the details of a single retained message for the specified topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/GetRetainedMessage
@@ -73,7 +73,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def get_thing_shadow(
         self, **kwargs: Unpack[GetThingShadowRequestTypeDef]
-    ) -> RegionResults[GetThingShadowResponseTypeDef]:
+    ) -> TargetResults[GetThingShadowResponseTypeDef]:
         """Gets the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/GetThingShadow
@@ -82,7 +82,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def list_named_shadows_for_thing(
         self, **kwargs: Unpack[ListNamedShadowsForThingRequestTypeDef]
-    ) -> RegionResults[ListNamedShadowsForThingResponseTypeDef]:
+    ) -> TargetResults[ListNamedShadowsForThingResponseTypeDef]:
         """Lists the shadows for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListNamedShadowsForThing
@@ -91,7 +91,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def list_retained_messages(
         self, **kwargs: Unpack[ListRetainedMessagesRequestTypeDef]
-    ) -> RegionResults[ListRetainedMessagesResponseTypeDef]:
+    ) -> TargetResults[ListRetainedMessagesResponseTypeDef]:
         """Lists summary information about the retained messages stored for the
         account.
 
@@ -101,7 +101,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def publish(
         self, **kwargs: Unpack[PublishRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Publishes an MQTT message.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/Publish
@@ -110,7 +110,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
 
     def update_thing_shadow(
         self, **kwargs: Unpack[UpdateThingShadowRequestTypeDef]
-    ) -> RegionResults[UpdateThingShadowResponseTypeDef]:
+    ) -> TargetResults[UpdateThingShadowResponseTypeDef]:
         """Updates the shadow for the specified thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/UpdateThingShadow
@@ -124,7 +124,7 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRetainedMessagesRequestTypeDef],
-    ) -> RegionResults[ListRetainedMessagesResponseTypeDef]:
+    ) -> TargetResults[ListRetainedMessagesResponseTypeDef]:
         """Every page of ListRetainedMessages in every target, merged per target
         (botocore's build_full_result).
 

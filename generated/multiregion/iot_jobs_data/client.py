@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -40,7 +40,7 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
 
     def describe_job_execution(
         self, **kwargs: Unpack[DescribeJobExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeJobExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeJobExecutionResponseTypeDef]:
         """Gets details of a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/DescribeJobExecution
@@ -49,7 +49,7 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
 
     def get_pending_job_executions(
         self, **kwargs: Unpack[GetPendingJobExecutionsRequestTypeDef]
-    ) -> RegionResults[GetPendingJobExecutionsResponseTypeDef]:
+    ) -> TargetResults[GetPendingJobExecutionsResponseTypeDef]:
         """Gets the list of all jobs for a thing that are not in a terminal status.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/GetPendingJobExecutions
@@ -58,7 +58,7 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
 
     def start_command_execution(
         self, **kwargs: Unpack[StartCommandExecutionRequestTypeDef]
-    ) -> RegionResults[StartCommandExecutionResponseTypeDef]:
+    ) -> TargetResults[StartCommandExecutionResponseTypeDef]:
         """Using the command created with the CreateCommand API, start a command
         execution on a specific device.
 
@@ -68,7 +68,7 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
 
     def start_next_pending_job_execution(
         self, **kwargs: Unpack[StartNextPendingJobExecutionRequestTypeDef]
-    ) -> RegionResults[StartNextPendingJobExecutionResponseTypeDef]:
+    ) -> TargetResults[StartNextPendingJobExecutionResponseTypeDef]:
         """Gets and starts the next pending (status IN_PROGRESS or QUEUED) job
         execution for a thing.
 
@@ -78,7 +78,7 @@ class MultiRegionIoTJobsDataPlane(MultiRegionClient):
 
     def update_job_execution(
         self, **kwargs: Unpack[UpdateJobExecutionRequestTypeDef]
-    ) -> RegionResults[UpdateJobExecutionResponseTypeDef]:
+    ) -> TargetResults[UpdateJobExecutionResponseTypeDef]:
         """Updates the status of a job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-jobs-data-2017-09-29/UpdateJobExecution

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -192,7 +192,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_account_association(
         self, **kwargs: Unpack[CreateAccountAssociationRequestTypeDef]
-    ) -> RegionResults[CreateAccountAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateAccountAssociationResponseTypeDef]:
         """Creates a new account association via the destination id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateAccountAssociation
@@ -201,7 +201,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_cloud_connector(
         self, **kwargs: Unpack[CreateCloudConnectorRequestTypeDef]
-    ) -> RegionResults[CreateCloudConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateCloudConnectorResponseTypeDef]:
         """Creates a C2C (cloud-to-cloud) connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateCloudConnector
@@ -210,7 +210,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_connector_destination(
         self, **kwargs: Unpack[CreateConnectorDestinationRequestTypeDef]
-    ) -> RegionResults[CreateConnectorDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorDestinationResponseTypeDef]:
         """Create a connector destination for connecting a cloud-to-cloud (C2C)
         connector to the customer's Amazon Web Services account.
 
@@ -220,7 +220,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_credential_locker(
         self, **kwargs: Unpack[CreateCredentialLockerRequestTypeDef]
-    ) -> RegionResults[CreateCredentialLockerResponseTypeDef]:
+    ) -> TargetResults[CreateCredentialLockerResponseTypeDef]:
         """Create a credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateCredentialLocker
@@ -229,7 +229,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_destination(
         self, **kwargs: Unpack[CreateDestinationRequestTypeDef]
-    ) -> RegionResults[CreateDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateDestinationResponseTypeDef]:
         """Create a notification destination such as Kinesis Data Streams that
         receive events and notifications from Managed integrations. Managed
         integrations uses the destination to determine where to deliver
@@ -243,7 +243,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_event_log_configuration(
         self, **kwargs: Unpack[CreateEventLogConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateEventLogConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateEventLogConfigurationResponseTypeDef]:
         """Set the event log configuration for the account, resource type, or
         specific resource.
 
@@ -253,7 +253,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_managed_thing(
         self, **kwargs: Unpack[CreateManagedThingRequestTypeDef]
-    ) -> RegionResults[CreateManagedThingResponseTypeDef]:
+    ) -> TargetResults[CreateManagedThingResponseTypeDef]:
         """Creates a managed thing. A managed thing contains the device identifier,
         protocol supported, and capabilities of the device in a data model format
         defined by Managed integrations.
@@ -266,7 +266,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_notification_configuration(
         self, **kwargs: Unpack[CreateNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateNotificationConfigurationResponseTypeDef]:
         """Creates a notification configuration. A configuration is a connection
         between an event type and a destination that you have already created.
 
@@ -278,7 +278,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_ota_task(
         self, **kwargs: Unpack[CreateOtaTaskRequestTypeDef]
-    ) -> RegionResults[CreateOtaTaskResponseTypeDef]:
+    ) -> TargetResults[CreateOtaTaskResponseTypeDef]:
         """Create an over-the-air (OTA) task to target a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateOtaTask
@@ -287,7 +287,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_ota_task_configuration(
         self, **kwargs: Unpack[CreateOtaTaskConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateOtaTaskConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateOtaTaskConfigurationResponseTypeDef]:
         """Create a configuraiton for the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/CreateOtaTaskConfiguration
@@ -296,7 +296,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def create_provisioning_profile(
         self, **kwargs: Unpack[CreateProvisioningProfileRequestTypeDef]
-    ) -> RegionResults[CreateProvisioningProfileResponseTypeDef]:
+    ) -> TargetResults[CreateProvisioningProfileResponseTypeDef]:
         """Create a provisioning profile for executing device provisioning flows. The
         provisioning profile is a document that defines the set of resources and
         policies applied to a device during the provisioning process.
@@ -307,7 +307,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_account_association(
         self, **kwargs: Unpack[DeleteAccountAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove a third-party account association for an end user.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteAccountAssociation
@@ -316,7 +316,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_cloud_connector(
         self, **kwargs: Unpack[DeleteCloudConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteCloudConnector
@@ -325,7 +325,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_connector_destination(
         self, **kwargs: Unpack[DeleteConnectorDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a connector destination linked to a cloud-to-cloud (C2C) connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteConnectorDestination
@@ -334,7 +334,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_credential_locker(
         self, **kwargs: Unpack[DeleteCredentialLockerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteCredentialLocker
@@ -343,7 +343,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_destination(
         self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a notification destination specified by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteDestination
@@ -352,7 +352,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_event_log_configuration(
         self, **kwargs: Unpack[DeleteEventLogConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an event log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteEventLogConfiguration
@@ -361,7 +361,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_managed_thing(
         self, **kwargs: Unpack[DeleteManagedThingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a managed thing. For direct-connected and hub-connected devices
         connecting with Managed integrations via a controller, all of the devices
         connected to it will have their status changed to PENDING. It is not
@@ -373,7 +373,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_notification_configuration(
         self, **kwargs: Unpack[DeleteNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteNotificationConfiguration
@@ -382,7 +382,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_ota_task(
         self, **kwargs: Unpack[DeleteOtaTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteOtaTask
@@ -391,7 +391,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_ota_task_configuration(
         self, **kwargs: Unpack[DeleteOtaTaskConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the over-the-air (OTA) task configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteOtaTaskConfiguration
@@ -400,7 +400,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def delete_provisioning_profile(
         self, **kwargs: Unpack[DeleteProvisioningProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a provisioning profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeleteProvisioningProfile
@@ -409,7 +409,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def deregister_account_association(
         self, **kwargs: Unpack[DeregisterAccountAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deregister an account association from a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/DeregisterAccountAssociation
@@ -418,7 +418,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_account_association(
         self, **kwargs: Unpack[GetAccountAssociationRequestTypeDef]
-    ) -> RegionResults[GetAccountAssociationResponseTypeDef]:
+    ) -> TargetResults[GetAccountAssociationResponseTypeDef]:
         """Get an account association for an Amazon Web Services account linked to a
         customer-managed destination.
 
@@ -428,7 +428,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_cloud_connector(
         self, **kwargs: Unpack[GetCloudConnectorRequestTypeDef]
-    ) -> RegionResults[GetCloudConnectorResponseTypeDef]:
+    ) -> TargetResults[GetCloudConnectorResponseTypeDef]:
         """Get configuration details for a cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCloudConnector
@@ -437,7 +437,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_connector_destination(
         self, **kwargs: Unpack[GetConnectorDestinationRequestTypeDef]
-    ) -> RegionResults[GetConnectorDestinationResponseTypeDef]:
+    ) -> TargetResults[GetConnectorDestinationResponseTypeDef]:
         """Get connector destination details linked to a cloud-to-cloud (C2C)
         connector.
 
@@ -447,14 +447,14 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_credential_locker(
         self, **kwargs: Unpack[GetCredentialLockerRequestTypeDef]
-    ) -> RegionResults[GetCredentialLockerResponseTypeDef]:
+    ) -> TargetResults[GetCredentialLockerResponseTypeDef]:
         """Get information on an existing credential locker
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCredentialLocker
         """
         return self._call("GetCredentialLocker", kwargs)
 
-    def get_custom_endpoint(self) -> RegionResults[GetCustomEndpointResponseTypeDef]:
+    def get_custom_endpoint(self) -> TargetResults[GetCustomEndpointResponseTypeDef]:
         """Returns the IoT managed integrations custom endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetCustomEndpoint
@@ -463,7 +463,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_default_encryption_configuration(
         self,
-    ) -> RegionResults[GetDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetDefaultEncryptionConfigurationResponseTypeDef]:
         """Retrieves information about the default encryption configuration for the
         Amazon Web Services account in the default or specified region. For more
         information, see Key management in the AWS IoT SiteWise User Guide.
@@ -474,7 +474,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_destination(
         self, **kwargs: Unpack[GetDestinationRequestTypeDef]
-    ) -> RegionResults[GetDestinationResponseTypeDef]:
+    ) -> TargetResults[GetDestinationResponseTypeDef]:
         """Gets a destination by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetDestination
@@ -483,7 +483,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_device_discovery(
         self, **kwargs: Unpack[GetDeviceDiscoveryRequestTypeDef]
-    ) -> RegionResults[GetDeviceDiscoveryResponseTypeDef]:
+    ) -> TargetResults[GetDeviceDiscoveryResponseTypeDef]:
         """Get the current state of a device discovery.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetDeviceDiscovery
@@ -492,7 +492,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_event_log_configuration(
         self, **kwargs: Unpack[GetEventLogConfigurationRequestTypeDef]
-    ) -> RegionResults[GetEventLogConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEventLogConfigurationResponseTypeDef]:
         """Get an event log configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetEventLogConfiguration
@@ -501,7 +501,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_hub_configuration(
         self,
-    ) -> RegionResults[GetHubConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetHubConfigurationResponseTypeDef]:
         """Get a hub configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetHubConfiguration
@@ -510,7 +510,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing(
         self, **kwargs: Unpack[GetManagedThingRequestTypeDef]
-    ) -> RegionResults[GetManagedThingResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingResponseTypeDef]:
         """Get details of a managed thing including its attributes and capabilities.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThing
@@ -519,7 +519,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing_capabilities(
         self, **kwargs: Unpack[GetManagedThingCapabilitiesRequestTypeDef]
-    ) -> RegionResults[GetManagedThingCapabilitiesResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingCapabilitiesResponseTypeDef]:
         """Get the capabilities for a managed thing using the device ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingCapabilities
@@ -528,7 +528,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing_certificate(
         self, **kwargs: Unpack[GetManagedThingCertificateRequestTypeDef]
-    ) -> RegionResults[GetManagedThingCertificateResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingCertificateResponseTypeDef]:
         """Retrieves the certificate PEM for a managed IoT thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingCertificate
@@ -537,7 +537,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing_connectivity_data(
         self, **kwargs: Unpack[GetManagedThingConnectivityDataRequestTypeDef]
-    ) -> RegionResults[GetManagedThingConnectivityDataResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingConnectivityDataResponseTypeDef]:
         """Get the connectivity status of a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingConnectivityData
@@ -546,7 +546,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing_meta_data(
         self, **kwargs: Unpack[GetManagedThingMetaDataRequestTypeDef]
-    ) -> RegionResults[GetManagedThingMetaDataResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingMetaDataResponseTypeDef]:
         """Get the metadata information for a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingMetaData
@@ -555,7 +555,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_managed_thing_state(
         self, **kwargs: Unpack[GetManagedThingStateRequestTypeDef]
-    ) -> RegionResults[GetManagedThingStateResponseTypeDef]:
+    ) -> TargetResults[GetManagedThingStateResponseTypeDef]:
         """Returns the managed thing state for the given device Id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetManagedThingState
@@ -564,7 +564,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_notification_configuration(
         self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
         """Get a notification configuration for a specified event type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetNotificationConfiguration
@@ -573,7 +573,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_ota_task(
         self, **kwargs: Unpack[GetOtaTaskRequestTypeDef]
-    ) -> RegionResults[GetOtaTaskResponseTypeDef]:
+    ) -> TargetResults[GetOtaTaskResponseTypeDef]:
         """Get details of the over-the-air (OTA) task by its task id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetOtaTask
@@ -582,7 +582,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_ota_task_configuration(
         self, **kwargs: Unpack[GetOtaTaskConfigurationRequestTypeDef]
-    ) -> RegionResults[GetOtaTaskConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetOtaTaskConfigurationResponseTypeDef]:
         """Get a configuraiton for the over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetOtaTaskConfiguration
@@ -591,7 +591,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_provisioning_profile(
         self, **kwargs: Unpack[GetProvisioningProfileRequestTypeDef]
-    ) -> RegionResults[GetProvisioningProfileResponseTypeDef]:
+    ) -> TargetResults[GetProvisioningProfileResponseTypeDef]:
         """Get details of a provisioning profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetProvisioningProfile
@@ -600,7 +600,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_runtime_log_configuration(
         self, **kwargs: Unpack[GetRuntimeLogConfigurationRequestTypeDef]
-    ) -> RegionResults[GetRuntimeLogConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetRuntimeLogConfigurationResponseTypeDef]:
         """Get the runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetRuntimeLogConfiguration
@@ -609,7 +609,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def get_schema_version(
         self, **kwargs: Unpack[GetSchemaVersionRequestTypeDef]
-    ) -> RegionResults[GetSchemaVersionResponseTypeDef]:
+    ) -> TargetResults[GetSchemaVersionResponseTypeDef]:
         """Gets a schema version with the provided information.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/GetSchemaVersion
@@ -618,7 +618,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_account_associations(
         self, **kwargs: Unpack[ListAccountAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAccountAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssociationsResponseTypeDef]:
         """Lists all account associations, with optional filtering by connector
         destination ID.
 
@@ -628,7 +628,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_cloud_connectors(
         self, **kwargs: Unpack[ListCloudConnectorsRequestTypeDef]
-    ) -> RegionResults[ListCloudConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListCloudConnectorsResponseTypeDef]:
         """Returns a list of connectors filtered by its Lambda Amazon Resource Name
         (ARN) and type.
 
@@ -638,7 +638,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_connector_destinations(
         self, **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef]
-    ) -> RegionResults[ListConnectorDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDestinationsResponseTypeDef]:
         """Lists all connector destinations, with optional filtering by cloud
         connector ID.
 
@@ -648,7 +648,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_credential_lockers(
         self, **kwargs: Unpack[ListCredentialLockersRequestTypeDef]
-    ) -> RegionResults[ListCredentialLockersResponseTypeDef]:
+    ) -> TargetResults[ListCredentialLockersResponseTypeDef]:
         """List information on an existing credential locker.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListCredentialLockers
@@ -657,7 +657,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_destinations(
         self, **kwargs: Unpack[ListDestinationsRequestTypeDef]
-    ) -> RegionResults[ListDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListDestinationsResponseTypeDef]:
         """List all notification destinations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDestinations
@@ -666,7 +666,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_device_discoveries(
         self, **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef]
-    ) -> RegionResults[ListDeviceDiscoveriesResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDiscoveriesResponseTypeDef]:
         """Lists all device discovery tasks, with optional filtering by type and
         status.
 
@@ -676,7 +676,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_discovered_devices(
         self, **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef]
-    ) -> RegionResults[ListDiscoveredDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDiscoveredDevicesResponseTypeDef]:
         """Lists all devices discovered during a specific device discovery task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListDiscoveredDevices
@@ -685,7 +685,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_event_log_configurations(
         self, **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListEventLogConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListEventLogConfigurationsResponseTypeDef]:
         """List all event log configurations for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListEventLogConfigurations
@@ -694,7 +694,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_managed_thing_account_associations(
         self, **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef]
-    ) -> RegionResults[ListManagedThingAccountAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingAccountAssociationsResponseTypeDef]:
         """Lists all account associations for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingAccountAssociations
@@ -703,7 +703,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_managed_thing_schemas(
         self, **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef]
-    ) -> RegionResults[ListManagedThingSchemasResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingSchemasResponseTypeDef]:
         """List schemas associated with a managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListManagedThingSchemas
@@ -712,7 +712,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_managed_things(
         self, **kwargs: Unpack[ListManagedThingsRequestTypeDef]
-    ) -> RegionResults[ListManagedThingsResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingsResponseTypeDef]:
         """Listing all managed things with provision for filters.
 
         Deprecated parameters: ConnectorPolicyIdFilter.
@@ -723,7 +723,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_notification_configurations(
         self, **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
         """List all notification configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListNotificationConfigurations
@@ -732,7 +732,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_ota_task_configurations(
         self, **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListOtaTaskConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListOtaTaskConfigurationsResponseTypeDef]:
         """List all of the over-the-air (OTA) task configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskConfigurations
@@ -741,7 +741,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_ota_task_executions(
         self, **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef]
-    ) -> RegionResults[ListOtaTaskExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListOtaTaskExecutionsResponseTypeDef]:
         """List all of the over-the-air (OTA) task executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTaskExecutions
@@ -750,7 +750,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_ota_tasks(
         self, **kwargs: Unpack[ListOtaTasksRequestTypeDef]
-    ) -> RegionResults[ListOtaTasksResponseTypeDef]:
+    ) -> TargetResults[ListOtaTasksResponseTypeDef]:
         """List all of the over-the-air (OTA) tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListOtaTasks
@@ -759,7 +759,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_provisioning_profiles(
         self, **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef]
-    ) -> RegionResults[ListProvisioningProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningProfilesResponseTypeDef]:
         """List the provisioning profiles within the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListProvisioningProfiles
@@ -768,7 +768,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_schema_versions(
         self, **kwargs: Unpack[ListSchemaVersionsRequestTypeDef]
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Lists schema versions with the provided information.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListSchemaVersions
@@ -777,7 +777,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ListTagsForResource
@@ -786,7 +786,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def put_default_encryption_configuration(
         self, **kwargs: Unpack[PutDefaultEncryptionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
         """Sets the default encryption configuration for the Amazon Web Services
         account. For more information, see Key management in the AWS IoT SiteWise
         User Guide.
@@ -797,7 +797,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def put_hub_configuration(
         self, **kwargs: Unpack[PutHubConfigurationRequestTypeDef]
-    ) -> RegionResults[PutHubConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutHubConfigurationResponseTypeDef]:
         """Update a hub configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/PutHubConfiguration
@@ -806,7 +806,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def put_runtime_log_configuration(
         self, **kwargs: Unpack[PutRuntimeLogConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Set the runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/PutRuntimeLogConfiguration
@@ -815,7 +815,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def register_account_association(
         self, **kwargs: Unpack[RegisterAccountAssociationRequestTypeDef]
-    ) -> RegionResults[RegisterAccountAssociationResponseTypeDef]:
+    ) -> TargetResults[RegisterAccountAssociationResponseTypeDef]:
         """Registers an account association with a managed thing, establishing a
         connection between a device and a third-party account.
 
@@ -825,7 +825,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def register_custom_endpoint(
         self,
-    ) -> RegionResults[RegisterCustomEndpointResponseTypeDef]:
+    ) -> TargetResults[RegisterCustomEndpointResponseTypeDef]:
         """Customers can request IoT managed integrations to manage the server trust
         for them or bring their own external server trusts for the custom domain.
         Returns an IoT managed integrations endpoint.
@@ -836,7 +836,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def reset_runtime_log_configuration(
         self, **kwargs: Unpack[ResetRuntimeLogConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Reset a runtime log configuration for a specific managed thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/ResetRuntimeLogConfiguration
@@ -845,7 +845,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def send_connector_event(
         self, **kwargs: Unpack[SendConnectorEventRequestTypeDef]
-    ) -> RegionResults[SendConnectorEventResponseTypeDef]:
+    ) -> TargetResults[SendConnectorEventResponseTypeDef]:
         """Relays third-party device events for a connector such as a new device or a
         device state change event.
 
@@ -855,7 +855,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def send_managed_thing_command(
         self, **kwargs: Unpack[SendManagedThingCommandRequestTypeDef]
-    ) -> RegionResults[SendManagedThingCommandResponseTypeDef]:
+    ) -> TargetResults[SendManagedThingCommandResponseTypeDef]:
         """Send the command to the device represented by the managed thing.
 
         Deprecated parameters: ConnectorAssociationId.
@@ -866,7 +866,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def start_account_association_refresh(
         self, **kwargs: Unpack[StartAccountAssociationRefreshRequestTypeDef]
-    ) -> RegionResults[StartAccountAssociationRefreshResponseTypeDef]:
+    ) -> TargetResults[StartAccountAssociationRefreshResponseTypeDef]:
         """Initiates a refresh of an existing account association to update its
         authorization and connection status.
 
@@ -876,7 +876,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def start_device_discovery(
         self, **kwargs: Unpack[StartDeviceDiscoveryRequestTypeDef]
-    ) -> RegionResults[StartDeviceDiscoveryResponseTypeDef]:
+    ) -> TargetResults[StartDeviceDiscoveryResponseTypeDef]:
         """This API is used to start device discovery for hub-connected and
         third-party-connected devices. The authentication material (install code)
         is delivered as a message to the controller instructing it to start the
@@ -890,7 +890,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/TagResource
@@ -899,7 +899,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UntagResource
@@ -908,7 +908,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_account_association(
         self, **kwargs: Unpack[UpdateAccountAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the properties of an existing account association.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateAccountAssociation
@@ -917,7 +917,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_cloud_connector(
         self, **kwargs: Unpack[UpdateCloudConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update an existing cloud connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateCloudConnector
@@ -926,7 +926,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_connector_destination(
         self, **kwargs: Unpack[UpdateConnectorDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the properties of an existing connector destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateConnectorDestination
@@ -935,7 +935,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_destination(
         self, **kwargs: Unpack[UpdateDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update a destination specified by name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateDestination
@@ -944,7 +944,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_event_log_configuration(
         self, **kwargs: Unpack[UpdateEventLogConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update an event log configuration by log configuration ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateEventLogConfiguration
@@ -953,7 +953,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_managed_thing(
         self, **kwargs: Unpack[UpdateManagedThingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update the attributes and capabilities associated with a managed thing.
 
         Deprecated parameters: Capabilities.
@@ -964,7 +964,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_notification_configuration(
         self, **kwargs: Unpack[UpdateNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateNotificationConfiguration
@@ -973,7 +973,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
 
     def update_ota_task(
         self, **kwargs: Unpack[UpdateOtaTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update an over-the-air (OTA) task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-managed-integrations-2025-03-03/UpdateOtaTask
@@ -987,7 +987,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAccountAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssociationsResponseTypeDef]:
         """Every page of ListAccountAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1011,7 +1011,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudConnectorsRequestTypeDef],
-    ) -> RegionResults[ListCloudConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListCloudConnectorsResponseTypeDef]:
         """Every page of ListCloudConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1035,7 +1035,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorDestinationsRequestTypeDef],
-    ) -> RegionResults[ListConnectorDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorDestinationsResponseTypeDef]:
         """Every page of ListConnectorDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,7 +1059,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCredentialLockersRequestTypeDef],
-    ) -> RegionResults[ListCredentialLockersResponseTypeDef]:
+    ) -> TargetResults[ListCredentialLockersResponseTypeDef]:
         """Every page of ListCredentialLockers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1082,7 +1082,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDestinationsRequestTypeDef],
-    ) -> RegionResults[ListDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListDestinationsResponseTypeDef]:
         """Every page of ListDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1105,7 +1105,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceDiscoveriesRequestTypeDef],
-    ) -> RegionResults[ListDeviceDiscoveriesResponseTypeDef]:
+    ) -> TargetResults[ListDeviceDiscoveriesResponseTypeDef]:
         """Every page of ListDeviceDiscoveries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1129,7 +1129,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDiscoveredDevicesRequestTypeDef],
-    ) -> RegionResults[ListDiscoveredDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDiscoveredDevicesResponseTypeDef]:
         """Every page of ListDiscoveredDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1152,7 +1152,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventLogConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListEventLogConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListEventLogConfigurationsResponseTypeDef]:
         """Every page of ListEventLogConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1175,7 +1175,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedThingAccountAssociationsRequestTypeDef],
-    ) -> RegionResults[ListManagedThingAccountAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingAccountAssociationsResponseTypeDef]:
         """Every page of ListManagedThingAccountAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1198,7 +1198,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedThingSchemasRequestTypeDef],
-    ) -> RegionResults[ListManagedThingSchemasResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingSchemasResponseTypeDef]:
         """Every page of ListManagedThingSchemas in every target, merged per target
         (botocore's build_full_result).
 
@@ -1221,7 +1221,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedThingsRequestTypeDef],
-    ) -> RegionResults[ListManagedThingsResponseTypeDef]:
+    ) -> TargetResults[ListManagedThingsResponseTypeDef]:
         """Every page of ListManagedThings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1246,7 +1246,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
         """Every page of ListNotificationConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1269,7 +1269,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOtaTaskConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListOtaTaskConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListOtaTaskConfigurationsResponseTypeDef]:
         """Every page of ListOtaTaskConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1292,7 +1292,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOtaTaskExecutionsRequestTypeDef],
-    ) -> RegionResults[ListOtaTaskExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListOtaTaskExecutionsResponseTypeDef]:
         """Every page of ListOtaTaskExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1315,7 +1315,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOtaTasksRequestTypeDef],
-    ) -> RegionResults[ListOtaTasksResponseTypeDef]:
+    ) -> TargetResults[ListOtaTasksResponseTypeDef]:
         """Every page of ListOtaTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1338,7 +1338,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisioningProfilesRequestTypeDef],
-    ) -> RegionResults[ListProvisioningProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProvisioningProfilesResponseTypeDef]:
         """Every page of ListProvisioningProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1361,7 +1361,7 @@ class MultiRegionManagedintegrationsforIoTDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -64,7 +64,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def create_suite_definition(
         self, **kwargs: Unpack[CreateSuiteDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateSuiteDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateSuiteDefinitionResponseTypeDef]:
         """Creates a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/CreateSuiteDefinition
@@ -73,7 +73,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def delete_suite_definition(
         self, **kwargs: Unpack[DeleteSuiteDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteSuiteDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteSuiteDefinitionResponseTypeDef]:
         """Deletes a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/DeleteSuiteDefinition
@@ -82,7 +82,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def get_endpoint(
         self, **kwargs: Unpack[GetEndpointRequestTypeDef]
-    ) -> RegionResults[GetEndpointResponseTypeDef]:
+    ) -> TargetResults[GetEndpointResponseTypeDef]:
         """Gets information about an Device Advisor endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetEndpoint
@@ -91,7 +91,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def get_suite_definition(
         self, **kwargs: Unpack[GetSuiteDefinitionRequestTypeDef]
-    ) -> RegionResults[GetSuiteDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetSuiteDefinitionResponseTypeDef]:
         """Gets information about a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetSuiteDefinition
@@ -100,7 +100,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def get_suite_run(
         self, **kwargs: Unpack[GetSuiteRunRequestTypeDef]
-    ) -> RegionResults[GetSuiteRunResponseTypeDef]:
+    ) -> TargetResults[GetSuiteRunResponseTypeDef]:
         """Gets information about a Device Advisor test suite run.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/GetSuiteRun
@@ -109,7 +109,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def get_suite_run_report(
         self, **kwargs: Unpack[GetSuiteRunReportRequestTypeDef]
-    ) -> RegionResults[GetSuiteRunReportResponseTypeDef]:
+    ) -> TargetResults[GetSuiteRunReportResponseTypeDef]:
         """Gets a report download link for a successful Device Advisor qualifying
         test suite run.
 
@@ -119,7 +119,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def list_suite_definitions(
         self, **kwargs: Unpack[ListSuiteDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListSuiteDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSuiteDefinitionsResponseTypeDef]:
         """Lists the Device Advisor test suites you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/ListSuiteDefinitions
@@ -128,7 +128,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def list_suite_runs(
         self, **kwargs: Unpack[ListSuiteRunsRequestTypeDef]
-    ) -> RegionResults[ListSuiteRunsResponseTypeDef]:
+    ) -> TargetResults[ListSuiteRunsResponseTypeDef]:
         """Lists runs of the specified Device Advisor test suite. You can list all
         runs of the test suite, or the runs of a specific version of the test
         suite.
@@ -139,7 +139,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/ListTagsForResource
@@ -148,7 +148,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def start_suite_run(
         self, **kwargs: Unpack[StartSuiteRunRequestTypeDef]
-    ) -> RegionResults[StartSuiteRunResponseTypeDef]:
+    ) -> TargetResults[StartSuiteRunResponseTypeDef]:
         """Starts a Device Advisor test suite run.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/StartSuiteRun
@@ -157,7 +157,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def stop_suite_run(
         self, **kwargs: Unpack[StopSuiteRunRequestTypeDef]
-    ) -> RegionResults[StopSuiteRunResponseTypeDef]:
+    ) -> TargetResults[StopSuiteRunResponseTypeDef]:
         """Stops a Device Advisor test suite run that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/StopSuiteRun
@@ -166,7 +166,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds to and modifies existing tags of an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/TagResource
@@ -175,7 +175,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from an IoT Device Advisor resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/UntagResource
@@ -184,7 +184,7 @@ class MultiRegionIoTDeviceAdvisor(MultiRegionClient):
 
     def update_suite_definition(
         self, **kwargs: Unpack[UpdateSuiteDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateSuiteDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateSuiteDefinitionResponseTypeDef]:
         """Updates a Device Advisor test suite.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotdeviceadvisor-2020-09-18/UpdateSuiteDefinition

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -80,7 +80,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def create_alarm_model(
         self, **kwargs: Unpack[CreateAlarmModelRequestTypeDef]
-    ) -> RegionResults[CreateAlarmModelResponseTypeDef]:
+    ) -> TargetResults[CreateAlarmModelResponseTypeDef]:
         """Creates an alarm model to monitor an AWS IoT Events input attribute. You
         can use the alarm to get notified when the value is outside a specified
         range. For more information, see Create an alarm model in the AWS IoT
@@ -92,7 +92,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def create_detector_model(
         self, **kwargs: Unpack[CreateDetectorModelRequestTypeDef]
-    ) -> RegionResults[CreateDetectorModelResponseTypeDef]:
+    ) -> TargetResults[CreateDetectorModelResponseTypeDef]:
         """Creates a detector model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/CreateDetectorModel
@@ -101,7 +101,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def create_input(
         self, **kwargs: Unpack[CreateInputRequestTypeDef]
-    ) -> RegionResults[CreateInputResponseTypeDef]:
+    ) -> TargetResults[CreateInputResponseTypeDef]:
         """Creates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/CreateInput
@@ -110,7 +110,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def delete_alarm_model(
         self, **kwargs: Unpack[DeleteAlarmModelRequestTypeDef]
-    ) -> RegionResults[DeleteAlarmModelResponseTypeDef]:
+    ) -> TargetResults[DeleteAlarmModelResponseTypeDef]:
         """Deletes an alarm model. Any alarm instances that were created based on
         this alarm model are also deleted. This action can't be undone.
 
@@ -120,7 +120,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def delete_detector_model(
         self, **kwargs: Unpack[DeleteDetectorModelRequestTypeDef]
-    ) -> RegionResults[DeleteDetectorModelResponseTypeDef]:
+    ) -> TargetResults[DeleteDetectorModelResponseTypeDef]:
         """Deletes a detector model. Any active instances of the detector model are
         also deleted.
 
@@ -130,7 +130,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def delete_input(
         self, **kwargs: Unpack[DeleteInputRequestTypeDef]
-    ) -> RegionResults[DeleteInputResponseTypeDef]:
+    ) -> TargetResults[DeleteInputResponseTypeDef]:
         """Deletes an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DeleteInput
@@ -139,7 +139,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_alarm_model(
         self, **kwargs: Unpack[DescribeAlarmModelRequestTypeDef]
-    ) -> RegionResults[DescribeAlarmModelResponseTypeDef]:
+    ) -> TargetResults[DescribeAlarmModelResponseTypeDef]:
         """Retrieves information about an alarm model. If you don't specify a value
         for the alarmModelVersion parameter, the latest version is returned.
 
@@ -149,7 +149,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_detector_model(
         self, **kwargs: Unpack[DescribeDetectorModelRequestTypeDef]
-    ) -> RegionResults[DescribeDetectorModelResponseTypeDef]:
+    ) -> TargetResults[DescribeDetectorModelResponseTypeDef]:
         """Describes a detector model. If the version parameter is not specified,
         information about the latest version is returned.
 
@@ -159,7 +159,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_detector_model_analysis(
         self, **kwargs: Unpack[DescribeDetectorModelAnalysisRequestTypeDef]
-    ) -> RegionResults[DescribeDetectorModelAnalysisResponseTypeDef]:
+    ) -> TargetResults[DescribeDetectorModelAnalysisResponseTypeDef]:
         """Retrieves runtime information about a detector model analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeDetectorModelAnalysis
@@ -168,7 +168,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_input(
         self, **kwargs: Unpack[DescribeInputRequestTypeDef]
-    ) -> RegionResults[DescribeInputResponseTypeDef]:
+    ) -> TargetResults[DescribeInputResponseTypeDef]:
         """Describes an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeInput
@@ -177,7 +177,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def describe_logging_options(
         self,
-    ) -> RegionResults[DescribeLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeLoggingOptionsResponseTypeDef]:
         """Retrieves the current settings of the AWS IoT Events logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/DescribeLoggingOptions
@@ -186,7 +186,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def get_detector_model_analysis_results(
         self, **kwargs: Unpack[GetDetectorModelAnalysisResultsRequestTypeDef]
-    ) -> RegionResults[GetDetectorModelAnalysisResultsResponseTypeDef]:
+    ) -> TargetResults[GetDetectorModelAnalysisResultsResponseTypeDef]:
         """Retrieves one or more analysis results of the detector model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/GetDetectorModelAnalysisResults
@@ -195,7 +195,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_alarm_model_versions(
         self, **kwargs: Unpack[ListAlarmModelVersionsRequestTypeDef]
-    ) -> RegionResults[ListAlarmModelVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAlarmModelVersionsResponseTypeDef]:
         """Lists all the versions of an alarm model. The operation returns only the
         metadata associated with each alarm model version.
 
@@ -205,7 +205,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_alarm_models(
         self, **kwargs: Unpack[ListAlarmModelsRequestTypeDef]
-    ) -> RegionResults[ListAlarmModelsResponseTypeDef]:
+    ) -> TargetResults[ListAlarmModelsResponseTypeDef]:
         """Lists the alarm models that you created. The operation returns only the
         metadata associated with each alarm model.
 
@@ -215,7 +215,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_detector_model_versions(
         self, **kwargs: Unpack[ListDetectorModelVersionsRequestTypeDef]
-    ) -> RegionResults[ListDetectorModelVersionsResponseTypeDef]:
+    ) -> TargetResults[ListDetectorModelVersionsResponseTypeDef]:
         """Lists all the versions of a detector model. Only the metadata associated
         with each detector model version is returned.
 
@@ -225,7 +225,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_detector_models(
         self, **kwargs: Unpack[ListDetectorModelsRequestTypeDef]
-    ) -> RegionResults[ListDetectorModelsResponseTypeDef]:
+    ) -> TargetResults[ListDetectorModelsResponseTypeDef]:
         """Lists the detector models you have created. Only the metadata associated
         with each detector model is returned.
 
@@ -235,7 +235,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_input_routings(
         self, **kwargs: Unpack[ListInputRoutingsRequestTypeDef]
-    ) -> RegionResults[ListInputRoutingsResponseTypeDef]:
+    ) -> TargetResults[ListInputRoutingsResponseTypeDef]:
         """Lists one or more input routings.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListInputRoutings
@@ -244,7 +244,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_inputs(
         self, **kwargs: Unpack[ListInputsRequestTypeDef]
-    ) -> RegionResults[ListInputsResponseTypeDef]:
+    ) -> TargetResults[ListInputsResponseTypeDef]:
         """Lists the inputs you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListInputs
@@ -253,7 +253,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/ListTagsForResource
@@ -262,7 +262,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def put_logging_options(
         self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets or updates the AWS IoT Events logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/PutLoggingOptions
@@ -271,7 +271,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def start_detector_model_analysis(
         self, **kwargs: Unpack[StartDetectorModelAnalysisRequestTypeDef]
-    ) -> RegionResults[StartDetectorModelAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartDetectorModelAnalysisResponseTypeDef]:
         """Performs an analysis of your detector model. For more information, see
         Troubleshooting a detector model in the AWS IoT Events Developer Guide.
 
@@ -281,7 +281,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata that
         can be used to manage a resource.
 
@@ -291,7 +291,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/UntagResource
@@ -300,7 +300,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def update_alarm_model(
         self, **kwargs: Unpack[UpdateAlarmModelRequestTypeDef]
-    ) -> RegionResults[UpdateAlarmModelResponseTypeDef]:
+    ) -> TargetResults[UpdateAlarmModelResponseTypeDef]:
         """Updates an alarm model. Any alarms that were created based on the previous
         version are deleted and then created again as new data arrives.
 
@@ -310,7 +310,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def update_detector_model(
         self, **kwargs: Unpack[UpdateDetectorModelRequestTypeDef]
-    ) -> RegionResults[UpdateDetectorModelResponseTypeDef]:
+    ) -> TargetResults[UpdateDetectorModelResponseTypeDef]:
         """Updates a detector model. Detectors (instances) spawned by the previous
         version are deleted and then re-created as new inputs arrive.
 
@@ -320,7 +320,7 @@ class MultiRegionIoTEvents(MultiRegionClient):
 
     def update_input(
         self, **kwargs: Unpack[UpdateInputRequestTypeDef]
-    ) -> RegionResults[UpdateInputResponseTypeDef]:
+    ) -> TargetResults[UpdateInputResponseTypeDef]:
         """Updates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-2018-07-27/UpdateInput

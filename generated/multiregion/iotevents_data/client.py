@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -53,7 +53,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_acknowledge_alarm(
         self, **kwargs: Unpack[BatchAcknowledgeAlarmRequestTypeDef]
-    ) -> RegionResults[BatchAcknowledgeAlarmResponseTypeDef]:
+    ) -> TargetResults[BatchAcknowledgeAlarmResponseTypeDef]:
         """Acknowledges one or more alarms. The alarms change to the ACKNOWLEDGED
         state after you acknowledge them.
 
@@ -63,7 +63,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_delete_detector(
         self, **kwargs: Unpack[BatchDeleteDetectorRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDetectorResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDetectorResponseTypeDef]:
         """Deletes one or more detectors that were created. When a detector is
         deleted, its state will be cleared and the detector will be removed from
         the list of detectors. The deleted detector will no longer appear if
@@ -75,7 +75,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_disable_alarm(
         self, **kwargs: Unpack[BatchDisableAlarmRequestTypeDef]
-    ) -> RegionResults[BatchDisableAlarmResponseTypeDef]:
+    ) -> TargetResults[BatchDisableAlarmResponseTypeDef]:
         """Disables one or more alarms. The alarms change to the DISABLED state after
         you disable them.
 
@@ -85,7 +85,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_enable_alarm(
         self, **kwargs: Unpack[BatchEnableAlarmRequestTypeDef]
-    ) -> RegionResults[BatchEnableAlarmResponseTypeDef]:
+    ) -> TargetResults[BatchEnableAlarmResponseTypeDef]:
         """Enables one or more alarms. The alarms change to the NORMAL state after
         you enable them.
 
@@ -95,7 +95,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_put_message(
         self, **kwargs: Unpack[BatchPutMessageRequestTypeDef]
-    ) -> RegionResults[BatchPutMessageResponseTypeDef]:
+    ) -> TargetResults[BatchPutMessageResponseTypeDef]:
         """Sends a set of messages to the IoT Events system. Each message payload is
         transformed into the input you specify ("inputName") and ingested into any
         detectors that monitor that input. If multiple messages are sent, the
@@ -109,7 +109,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_reset_alarm(
         self, **kwargs: Unpack[BatchResetAlarmRequestTypeDef]
-    ) -> RegionResults[BatchResetAlarmResponseTypeDef]:
+    ) -> TargetResults[BatchResetAlarmResponseTypeDef]:
         """Resets one or more alarms. The alarms return to the NORMAL state after you
         reset them.
 
@@ -119,7 +119,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_snooze_alarm(
         self, **kwargs: Unpack[BatchSnoozeAlarmRequestTypeDef]
-    ) -> RegionResults[BatchSnoozeAlarmResponseTypeDef]:
+    ) -> TargetResults[BatchSnoozeAlarmResponseTypeDef]:
         """Changes one or more alarms to the snooze mode. The alarms change to the
         SNOOZE_DISABLED state after you set them to the snooze mode.
 
@@ -129,7 +129,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def batch_update_detector(
         self, **kwargs: Unpack[BatchUpdateDetectorRequestTypeDef]
-    ) -> RegionResults[BatchUpdateDetectorResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateDetectorResponseTypeDef]:
         """Updates the state, variable values, and timer settings of one or more
         detectors (instances) of a specified detector model.
 
@@ -139,7 +139,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def describe_alarm(
         self, **kwargs: Unpack[DescribeAlarmRequestTypeDef]
-    ) -> RegionResults[DescribeAlarmResponseTypeDef]:
+    ) -> TargetResults[DescribeAlarmResponseTypeDef]:
         """Retrieves information about an alarm.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/DescribeAlarm
@@ -148,7 +148,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def describe_detector(
         self, **kwargs: Unpack[DescribeDetectorRequestTypeDef]
-    ) -> RegionResults[DescribeDetectorResponseTypeDef]:
+    ) -> TargetResults[DescribeDetectorResponseTypeDef]:
         """Returns information about the specified detector (instance).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/DescribeDetector
@@ -157,7 +157,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def list_alarms(
         self, **kwargs: Unpack[ListAlarmsRequestTypeDef]
-    ) -> RegionResults[ListAlarmsResponseTypeDef]:
+    ) -> TargetResults[ListAlarmsResponseTypeDef]:
         """Lists one or more alarms. The operation returns only the metadata
         associated with each alarm.
 
@@ -167,7 +167,7 @@ class MultiRegionIoTEventsData(MultiRegionClient):
 
     def list_detectors(
         self, **kwargs: Unpack[ListDetectorsRequestTypeDef]
-    ) -> RegionResults[ListDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListDetectorsResponseTypeDef]:
         """Lists detectors (the instances of a detector model).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotevents-data-2018-10-23/ListDetectors

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -156,7 +156,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def associate_vehicle_fleet(
         self, **kwargs: Unpack[AssociateVehicleFleetRequestTypeDef]
-    ) -> RegionResults[AssociateVehicleFleetResponseTypeDef]:
+    ) -> TargetResults[AssociateVehicleFleetResponseTypeDef]:
         """Adds, or associates, a vehicle with a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/AssociateVehicleFleet
@@ -165,7 +165,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def batch_create_vehicle(
         self, **kwargs: Unpack[BatchCreateVehicleRequestTypeDef]
-    ) -> RegionResults[BatchCreateVehicleResponseTypeDef]:
+    ) -> TargetResults[BatchCreateVehicleResponseTypeDef]:
         """Creates a group, or batch, of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/BatchCreateVehicle
@@ -174,7 +174,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def batch_update_vehicle(
         self, **kwargs: Unpack[BatchUpdateVehicleRequestTypeDef]
-    ) -> RegionResults[BatchUpdateVehicleResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateVehicleResponseTypeDef]:
         """Updates a group, or batch, of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/BatchUpdateVehicle
@@ -183,7 +183,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_campaign(
         self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> RegionResults[CreateCampaignResponseTypeDef]:
+    ) -> TargetResults[CreateCampaignResponseTypeDef]:
         """Creates an orchestration of data collection rules. The Amazon Web Services
         IoT FleetWise Edge Agent software running in vehicles uses campaigns to
         decide how to collect and transfer data to the cloud. You create campaigns
@@ -198,7 +198,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_decoder_manifest(
         self, **kwargs: Unpack[CreateDecoderManifestRequestTypeDef]
-    ) -> RegionResults[CreateDecoderManifestResponseTypeDef]:
+    ) -> TargetResults[CreateDecoderManifestResponseTypeDef]:
         """Creates the decoder manifest associated with a model manifest. To create a
         decoder manifest, the following must be true:
 
@@ -208,7 +208,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_fleet(
         self, **kwargs: Unpack[CreateFleetRequestTypeDef]
-    ) -> RegionResults[CreateFleetResponseTypeDef]:
+    ) -> TargetResults[CreateFleetResponseTypeDef]:
         """Creates a fleet that represents a group of vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/CreateFleet
@@ -217,7 +217,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_model_manifest(
         self, **kwargs: Unpack[CreateModelManifestRequestTypeDef]
-    ) -> RegionResults[CreateModelManifestResponseTypeDef]:
+    ) -> TargetResults[CreateModelManifestResponseTypeDef]:
         """Creates a vehicle model (model manifest) that specifies signals
         (attributes, branches, sensors, and actuators).
 
@@ -227,7 +227,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_signal_catalog(
         self, **kwargs: Unpack[CreateSignalCatalogRequestTypeDef]
-    ) -> RegionResults[CreateSignalCatalogResponseTypeDef]:
+    ) -> TargetResults[CreateSignalCatalogResponseTypeDef]:
         """Creates a collection of standardized signals that can be reused to create
         vehicle models.
 
@@ -237,7 +237,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_state_template(
         self, **kwargs: Unpack[CreateStateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateStateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateStateTemplateResponseTypeDef]:
         """Creates a state template. State templates contain state properties, which
         are signals that belong to a signal catalog that is synchronized between
         the Amazon Web Services IoT FleetWise Edge and the Amazon Web Services
@@ -249,7 +249,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def create_vehicle(
         self, **kwargs: Unpack[CreateVehicleRequestTypeDef]
-    ) -> RegionResults[CreateVehicleResponseTypeDef]:
+    ) -> TargetResults[CreateVehicleResponseTypeDef]:
         """Creates a vehicle, which is an instance of a vehicle model (model
         manifest). Vehicles created from the same vehicle model consist of the
         same signals inherited from the vehicle model.
@@ -260,7 +260,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_campaign(
         self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> RegionResults[DeleteCampaignResponseTypeDef]:
+    ) -> TargetResults[DeleteCampaignResponseTypeDef]:
         """Deletes a data collection campaign. Deleting a campaign suspends all data
         collection and removes it from any vehicles.
 
@@ -270,7 +270,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_decoder_manifest(
         self, **kwargs: Unpack[DeleteDecoderManifestRequestTypeDef]
-    ) -> RegionResults[DeleteDecoderManifestResponseTypeDef]:
+    ) -> TargetResults[DeleteDecoderManifestResponseTypeDef]:
         """Deletes a decoder manifest. You can't delete a decoder manifest if it has
         vehicles associated with it.
 
@@ -280,7 +280,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_fleet(
         self, **kwargs: Unpack[DeleteFleetRequestTypeDef]
-    ) -> RegionResults[DeleteFleetResponseTypeDef]:
+    ) -> TargetResults[DeleteFleetResponseTypeDef]:
         """Deletes a fleet. Before you delete a fleet, all vehicles must be
         dissociated from the fleet. For more information, see Delete a fleet (AWS
         CLI) in the Amazon Web Services IoT FleetWise Developer Guide.
@@ -291,7 +291,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_model_manifest(
         self, **kwargs: Unpack[DeleteModelManifestRequestTypeDef]
-    ) -> RegionResults[DeleteModelManifestResponseTypeDef]:
+    ) -> TargetResults[DeleteModelManifestResponseTypeDef]:
         """Deletes a vehicle model (model manifest).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteModelManifest
@@ -300,7 +300,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_signal_catalog(
         self, **kwargs: Unpack[DeleteSignalCatalogRequestTypeDef]
-    ) -> RegionResults[DeleteSignalCatalogResponseTypeDef]:
+    ) -> TargetResults[DeleteSignalCatalogResponseTypeDef]:
         """Deletes a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteSignalCatalog
@@ -309,7 +309,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_state_template(
         self, **kwargs: Unpack[DeleteStateTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteStateTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteStateTemplateResponseTypeDef]:
         """Deletes a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteStateTemplate
@@ -318,7 +318,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def delete_vehicle(
         self, **kwargs: Unpack[DeleteVehicleRequestTypeDef]
-    ) -> RegionResults[DeleteVehicleResponseTypeDef]:
+    ) -> TargetResults[DeleteVehicleResponseTypeDef]:
         """Deletes a vehicle and removes it from any campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/DeleteVehicle
@@ -327,7 +327,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def disassociate_vehicle_fleet(
         self, **kwargs: Unpack[DisassociateVehicleFleetRequestTypeDef]
-    ) -> RegionResults[DisassociateVehicleFleetResponseTypeDef]:
+    ) -> TargetResults[DisassociateVehicleFleetResponseTypeDef]:
         """Removes, or disassociates, a vehicle from a fleet. Disassociating a
         vehicle from a fleet doesn't delete the vehicle.
 
@@ -337,7 +337,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_campaign(
         self, **kwargs: Unpack[GetCampaignRequestTypeDef]
-    ) -> RegionResults[GetCampaignResponseTypeDef]:
+    ) -> TargetResults[GetCampaignResponseTypeDef]:
         """Retrieves information about a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetCampaign
@@ -346,7 +346,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_decoder_manifest(
         self, **kwargs: Unpack[GetDecoderManifestRequestTypeDef]
-    ) -> RegionResults[GetDecoderManifestResponseTypeDef]:
+    ) -> TargetResults[GetDecoderManifestResponseTypeDef]:
         """Retrieves information about a created decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetDecoderManifest
@@ -355,7 +355,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_encryption_configuration(
         self,
-    ) -> RegionResults[GetEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEncryptionConfigurationResponseTypeDef]:
         """Retrieves the encryption configuration for resources and data in Amazon
         Web Services IoT FleetWise.
 
@@ -365,14 +365,14 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_fleet(
         self, **kwargs: Unpack[GetFleetRequestTypeDef]
-    ) -> RegionResults[GetFleetResponseTypeDef]:
+    ) -> TargetResults[GetFleetResponseTypeDef]:
         """Retrieves information about a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetFleet
         """
         return self._call("GetFleet", kwargs)
 
-    def get_logging_options(self) -> RegionResults[GetLoggingOptionsResponseTypeDef]:
+    def get_logging_options(self) -> TargetResults[GetLoggingOptionsResponseTypeDef]:
         """Retrieves the logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetLoggingOptions
@@ -381,7 +381,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_model_manifest(
         self, **kwargs: Unpack[GetModelManifestRequestTypeDef]
-    ) -> RegionResults[GetModelManifestResponseTypeDef]:
+    ) -> TargetResults[GetModelManifestResponseTypeDef]:
         """Retrieves information about a vehicle model (model manifest).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetModelManifest
@@ -390,7 +390,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_register_account_status(
         self,
-    ) -> RegionResults[GetRegisterAccountStatusResponseTypeDef]:
+    ) -> TargetResults[GetRegisterAccountStatusResponseTypeDef]:
         """Retrieves information about the status of registering your Amazon Web
         Services account, IAM, and Amazon Timestream resources so that Amazon Web
         Services IoT FleetWise can transfer your vehicle data to the Amazon Web
@@ -402,7 +402,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_signal_catalog(
         self, **kwargs: Unpack[GetSignalCatalogRequestTypeDef]
-    ) -> RegionResults[GetSignalCatalogResponseTypeDef]:
+    ) -> TargetResults[GetSignalCatalogResponseTypeDef]:
         """Retrieves information about a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetSignalCatalog
@@ -411,7 +411,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_state_template(
         self, **kwargs: Unpack[GetStateTemplateRequestTypeDef]
-    ) -> RegionResults[GetStateTemplateResponseTypeDef]:
+    ) -> TargetResults[GetStateTemplateResponseTypeDef]:
         """Retrieves information about a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetStateTemplate
@@ -420,7 +420,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_vehicle(
         self, **kwargs: Unpack[GetVehicleRequestTypeDef]
-    ) -> RegionResults[GetVehicleResponseTypeDef]:
+    ) -> TargetResults[GetVehicleResponseTypeDef]:
         """Retrieves information about a vehicle.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/GetVehicle
@@ -429,7 +429,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def get_vehicle_status(
         self, **kwargs: Unpack[GetVehicleStatusRequestTypeDef]
-    ) -> RegionResults[GetVehicleStatusResponseTypeDef]:
+    ) -> TargetResults[GetVehicleStatusResponseTypeDef]:
         """Retrieves information about the status of campaigns, decoder manifests, or
         state templates associated with a vehicle.
 
@@ -439,7 +439,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def import_decoder_manifest(
         self, **kwargs: Unpack[ImportDecoderManifestRequestTypeDef]
-    ) -> RegionResults[ImportDecoderManifestResponseTypeDef]:
+    ) -> TargetResults[ImportDecoderManifestResponseTypeDef]:
         """Creates a decoder manifest using your existing CAN DBC file from your
         local device.
 
@@ -449,7 +449,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def import_signal_catalog(
         self, **kwargs: Unpack[ImportSignalCatalogRequestTypeDef]
-    ) -> RegionResults[ImportSignalCatalogResponseTypeDef]:
+    ) -> TargetResults[ImportSignalCatalogResponseTypeDef]:
         """Creates a signal catalog using your existing VSS formatted content from
         your local device.
 
@@ -459,7 +459,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_campaigns(
         self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Lists information about created campaigns.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListCampaigns
@@ -468,7 +468,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_decoder_manifest_network_interfaces(
         self, **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef]
-    ) -> RegionResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
         """Lists the network interfaces specified in a decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifestNetworkInterfaces
@@ -477,7 +477,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_decoder_manifest_signals(
         self, **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef]
-    ) -> RegionResults[ListDecoderManifestSignalsResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestSignalsResponseTypeDef]:
         """A list of information about signal decoders specified in a decoder
         manifest.
 
@@ -487,7 +487,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_decoder_manifests(
         self, **kwargs: Unpack[ListDecoderManifestsRequestTypeDef]
-    ) -> RegionResults[ListDecoderManifestsResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestsResponseTypeDef]:
         """Lists decoder manifests.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListDecoderManifests
@@ -496,7 +496,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_fleets(
         self, **kwargs: Unpack[ListFleetsRequestTypeDef]
-    ) -> RegionResults[ListFleetsResponseTypeDef]:
+    ) -> TargetResults[ListFleetsResponseTypeDef]:
         """Retrieves information for each created fleet in an Amazon Web Services
         account.
 
@@ -506,7 +506,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_fleets_for_vehicle(
         self, **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef]
-    ) -> RegionResults[ListFleetsForVehicleResponseTypeDef]:
+    ) -> TargetResults[ListFleetsForVehicleResponseTypeDef]:
         """Retrieves a list of IDs for all fleets that the vehicle is associated
         with.
 
@@ -516,7 +516,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_model_manifest_nodes(
         self, **kwargs: Unpack[ListModelManifestNodesRequestTypeDef]
-    ) -> RegionResults[ListModelManifestNodesResponseTypeDef]:
+    ) -> TargetResults[ListModelManifestNodesResponseTypeDef]:
         """Lists information about nodes specified in a vehicle model (model
         manifest).
 
@@ -526,7 +526,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_model_manifests(
         self, **kwargs: Unpack[ListModelManifestsRequestTypeDef]
-    ) -> RegionResults[ListModelManifestsResponseTypeDef]:
+    ) -> TargetResults[ListModelManifestsResponseTypeDef]:
         """Retrieves a list of vehicle models (model manifests).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListModelManifests
@@ -535,7 +535,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_signal_catalog_nodes(
         self, **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef]
-    ) -> RegionResults[ListSignalCatalogNodesResponseTypeDef]:
+    ) -> TargetResults[ListSignalCatalogNodesResponseTypeDef]:
         """Lists of information about the signals (nodes) specified in a signal
         catalog.
 
@@ -545,7 +545,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_signal_catalogs(
         self, **kwargs: Unpack[ListSignalCatalogsRequestTypeDef]
-    ) -> RegionResults[ListSignalCatalogsResponseTypeDef]:
+    ) -> TargetResults[ListSignalCatalogsResponseTypeDef]:
         """Lists all the created signal catalogs in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListSignalCatalogs
@@ -554,7 +554,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_state_templates(
         self, **kwargs: Unpack[ListStateTemplatesRequestTypeDef]
-    ) -> RegionResults[ListStateTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListStateTemplatesResponseTypeDef]:
         """Lists information about created state templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListStateTemplates
@@ -563,7 +563,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListTagsForResource
@@ -572,7 +572,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_vehicles(
         self, **kwargs: Unpack[ListVehiclesRequestTypeDef]
-    ) -> RegionResults[ListVehiclesResponseTypeDef]:
+    ) -> TargetResults[ListVehiclesResponseTypeDef]:
         """Retrieves a list of summaries of created vehicles.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehicles
@@ -581,7 +581,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def list_vehicles_in_fleet(
         self, **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef]
-    ) -> RegionResults[ListVehiclesInFleetResponseTypeDef]:
+    ) -> TargetResults[ListVehiclesInFleetResponseTypeDef]:
         """Retrieves a list of summaries of all vehicles associated with a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/ListVehiclesInFleet
@@ -590,7 +590,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def put_encryption_configuration(
         self, **kwargs: Unpack[PutEncryptionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutEncryptionConfigurationResponseTypeDef]:
         """Creates or updates the encryption configuration. Amazon Web Services IoT
         FleetWise can encrypt your data and resources using an Amazon Web Services
         managed key. Or, you can use a KMS key that you own and manage. For more
@@ -603,7 +603,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def put_logging_options(
         self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> RegionResults[PutLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutLoggingOptionsResponseTypeDef]:
         """Creates or updates the logging option.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/PutLoggingOptions
@@ -612,7 +612,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def register_account(
         self, **kwargs: Unpack[RegisterAccountRequestTypeDef]
-    ) -> RegionResults[RegisterAccountResponseTypeDef]:
+    ) -> TargetResults[RegisterAccountResponseTypeDef]:
         """This API operation contains deprecated parameters. Register your account
         again without the Timestream resources parameter so that Amazon Web
         Services IoT FleetWise can remove the Timestream metadata stored. You
@@ -627,7 +627,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource.
 
@@ -637,7 +637,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the given tags (metadata) from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UntagResource
@@ -646,7 +646,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_campaign(
         self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> RegionResults[UpdateCampaignResponseTypeDef]:
+    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
         """Updates a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateCampaign
@@ -655,7 +655,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_decoder_manifest(
         self, **kwargs: Unpack[UpdateDecoderManifestRequestTypeDef]
-    ) -> RegionResults[UpdateDecoderManifestResponseTypeDef]:
+    ) -> TargetResults[UpdateDecoderManifestResponseTypeDef]:
         """Updates a decoder manifest.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateDecoderManifest
@@ -664,7 +664,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_fleet(
         self, **kwargs: Unpack[UpdateFleetRequestTypeDef]
-    ) -> RegionResults[UpdateFleetResponseTypeDef]:
+    ) -> TargetResults[UpdateFleetResponseTypeDef]:
         """Updates the description of an existing fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateFleet
@@ -673,7 +673,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_model_manifest(
         self, **kwargs: Unpack[UpdateModelManifestRequestTypeDef]
-    ) -> RegionResults[UpdateModelManifestResponseTypeDef]:
+    ) -> TargetResults[UpdateModelManifestResponseTypeDef]:
         """Updates a vehicle model (model manifest). If created vehicles are
         associated with a vehicle model, it can't be updated.
 
@@ -683,7 +683,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_signal_catalog(
         self, **kwargs: Unpack[UpdateSignalCatalogRequestTypeDef]
-    ) -> RegionResults[UpdateSignalCatalogResponseTypeDef]:
+    ) -> TargetResults[UpdateSignalCatalogResponseTypeDef]:
         """Updates a signal catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateSignalCatalog
@@ -692,7 +692,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_state_template(
         self, **kwargs: Unpack[UpdateStateTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateStateTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateStateTemplateResponseTypeDef]:
         """Updates a state template.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateStateTemplate
@@ -701,7 +701,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
 
     def update_vehicle(
         self, **kwargs: Unpack[UpdateVehicleRequestTypeDef]
-    ) -> RegionResults[UpdateVehicleResponseTypeDef]:
+    ) -> TargetResults[UpdateVehicleResponseTypeDef]:
         """Updates a vehicle.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotfleetwise-2021-06-17/UpdateVehicle
@@ -715,7 +715,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetVehicleStatusRequestTypeDef],
-    ) -> RegionResults[GetVehicleStatusResponseTypeDef]:
+    ) -> TargetResults[GetVehicleStatusResponseTypeDef]:
         """Every page of GetVehicleStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -739,7 +739,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -762,7 +762,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDecoderManifestNetworkInterfacesRequestTypeDef],
-    ) -> RegionResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestNetworkInterfacesResponseTypeDef]:
         """Every page of ListDecoderManifestNetworkInterfaces in every target, merged
         per target (botocore's build_full_result).
 
@@ -785,7 +785,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDecoderManifestSignalsRequestTypeDef],
-    ) -> RegionResults[ListDecoderManifestSignalsResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestSignalsResponseTypeDef]:
         """Every page of ListDecoderManifestSignals in every target, merged per
         target (botocore's build_full_result).
 
@@ -809,7 +809,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDecoderManifestsRequestTypeDef],
-    ) -> RegionResults[ListDecoderManifestsResponseTypeDef]:
+    ) -> TargetResults[ListDecoderManifestsResponseTypeDef]:
         """Every page of ListDecoderManifests in every target, merged per target
         (botocore's build_full_result).
 
@@ -832,7 +832,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetsRequestTypeDef],
-    ) -> RegionResults[ListFleetsResponseTypeDef]:
+    ) -> TargetResults[ListFleetsResponseTypeDef]:
         """Every page of ListFleets in every target, merged per target (botocore's
         build_full_result).
 
@@ -856,7 +856,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFleetsForVehicleRequestTypeDef],
-    ) -> RegionResults[ListFleetsForVehicleResponseTypeDef]:
+    ) -> TargetResults[ListFleetsForVehicleResponseTypeDef]:
         """Every page of ListFleetsForVehicle in every target, merged per target
         (botocore's build_full_result).
 
@@ -880,7 +880,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelManifestNodesRequestTypeDef],
-    ) -> RegionResults[ListModelManifestNodesResponseTypeDef]:
+    ) -> TargetResults[ListModelManifestNodesResponseTypeDef]:
         """Every page of ListModelManifestNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -904,7 +904,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelManifestsRequestTypeDef],
-    ) -> RegionResults[ListModelManifestsResponseTypeDef]:
+    ) -> TargetResults[ListModelManifestsResponseTypeDef]:
         """Every page of ListModelManifests in every target, merged per target
         (botocore's build_full_result).
 
@@ -927,7 +927,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSignalCatalogNodesRequestTypeDef],
-    ) -> RegionResults[ListSignalCatalogNodesResponseTypeDef]:
+    ) -> TargetResults[ListSignalCatalogNodesResponseTypeDef]:
         """Every page of ListSignalCatalogNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -951,7 +951,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSignalCatalogsRequestTypeDef],
-    ) -> RegionResults[ListSignalCatalogsResponseTypeDef]:
+    ) -> TargetResults[ListSignalCatalogsResponseTypeDef]:
         """Every page of ListSignalCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -974,7 +974,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStateTemplatesRequestTypeDef],
-    ) -> RegionResults[ListStateTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListStateTemplatesResponseTypeDef]:
         """Every page of ListStateTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -997,7 +997,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVehiclesRequestTypeDef],
-    ) -> RegionResults[ListVehiclesResponseTypeDef]:
+    ) -> TargetResults[ListVehiclesResponseTypeDef]:
         """Every page of ListVehicles in every target, merged per target (botocore's
         build_full_result).
 
@@ -1020,7 +1020,7 @@ class MultiRegionIoTFleetWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVehiclesInFleetRequestTypeDef],
-    ) -> RegionResults[ListVehiclesInFleetResponseTypeDef]:
+    ) -> TargetResults[ListVehiclesInFleetResponseTypeDef]:
         """Every page of ListVehiclesInFleet in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -41,7 +41,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def close_tunnel(
         self, **kwargs: Unpack[CloseTunnelRequestTypeDef]
-    ) -> RegionResults[CloseTunnelResponseTypeDef]:
+    ) -> TargetResults[CloseTunnelResponseTypeDef]:
         """Closes a tunnel identified by the unique tunnel id. When a CloseTunnel
         request is received, we close the WebSocket connections between the client
         and proxy server so no data can be transmitted.
@@ -52,7 +52,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def describe_tunnel(
         self, **kwargs: Unpack[DescribeTunnelRequestTypeDef]
-    ) -> RegionResults[DescribeTunnelResponseTypeDef]:
+    ) -> TargetResults[DescribeTunnelResponseTypeDef]:
         """Gets information about a tunnel identified by the unique tunnel id.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/DescribeTunnel
@@ -61,7 +61,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/ListTagsForResource
@@ -70,7 +70,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def list_tunnels(
         self, **kwargs: Unpack[ListTunnelsRequestTypeDef]
-    ) -> RegionResults[ListTunnelsResponseTypeDef]:
+    ) -> TargetResults[ListTunnelsResponseTypeDef]:
         """List all tunnels for an Amazon Web Services account. Tunnels are listed by
         creation time in descending order, newer tunnels will be listed before
         older tunnels.
@@ -81,7 +81,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def open_tunnel(
         self, **kwargs: Unpack[OpenTunnelRequestTypeDef]
-    ) -> RegionResults[OpenTunnelResponseTypeDef]:
+    ) -> TargetResults[OpenTunnelResponseTypeDef]:
         """Creates a new tunnel, and returns two client access tokens for clients to
         use to connect to the IoT Secure Tunneling proxy server.
 
@@ -91,7 +91,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def rotate_tunnel_access_token(
         self, **kwargs: Unpack[RotateTunnelAccessTokenRequestTypeDef]
-    ) -> RegionResults[RotateTunnelAccessTokenResponseTypeDef]:
+    ) -> TargetResults[RotateTunnelAccessTokenResponseTypeDef]:
         """Revokes the current client access token (CAT) and returns new CAT for
         clients to use when reconnecting to secure tunneling to access the same
         tunnel.
@@ -102,7 +102,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """A resource tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/TagResource
@@ -111,7 +111,7 @@ class MultiRegionIoTSecureTunneling(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsecuretunneling-2018-10-05/UntagResource

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -257,7 +257,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def associate_assets(
         self, **kwargs: Unpack[AssociateAssetsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a child asset with the given parent asset through a hierarchy
         defined in the parent asset's model. For more information, see Associating
         assets in the IoT SiteWise User Guide.
@@ -268,7 +268,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def associate_time_series_to_asset_property(
         self, **kwargs: Unpack[AssociateTimeSeriesToAssetPropertyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a time series (data stream) with an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/AssociateTimeSeriesToAssetProperty
@@ -277,7 +277,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_associate_project_assets(
         self, **kwargs: Unpack[BatchAssociateProjectAssetsRequestTypeDef]
-    ) -> RegionResults[BatchAssociateProjectAssetsResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateProjectAssetsResponseTypeDef]:
         """Associates a group (batch) of assets with an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchAssociateProjectAssets
@@ -286,7 +286,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_disassociate_project_assets(
         self, **kwargs: Unpack[BatchDisassociateProjectAssetsRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateProjectAssetsResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateProjectAssetsResponseTypeDef]:
         """Disassociates a group (batch) of assets from an IoT SiteWise Monitor
         project.
 
@@ -296,7 +296,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_get_asset_property_aggregates(
         self, **kwargs: Unpack[BatchGetAssetPropertyAggregatesRequestTypeDef]
-    ) -> RegionResults[BatchGetAssetPropertyAggregatesResponseTypeDef]:
+    ) -> TargetResults[BatchGetAssetPropertyAggregatesResponseTypeDef]:
         """Gets aggregated values (for example, average, minimum, and maximum) for
         one or more asset properties. For more information, see Querying
         aggregates in the IoT SiteWise User Guide.
@@ -307,7 +307,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_get_asset_property_value(
         self, **kwargs: Unpack[BatchGetAssetPropertyValueRequestTypeDef]
-    ) -> RegionResults[BatchGetAssetPropertyValueResponseTypeDef]:
+    ) -> TargetResults[BatchGetAssetPropertyValueResponseTypeDef]:
         """Gets the current value for one or more asset properties. For more
         information, see Querying current values in the IoT SiteWise User Guide.
 
@@ -317,7 +317,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_get_asset_property_value_history(
         self, **kwargs: Unpack[BatchGetAssetPropertyValueHistoryRequestTypeDef]
-    ) -> RegionResults[BatchGetAssetPropertyValueHistoryResponseTypeDef]:
+    ) -> TargetResults[BatchGetAssetPropertyValueHistoryResponseTypeDef]:
         """Gets the historical values for one or more asset properties. For more
         information, see Querying historical values in the IoT SiteWise User
         Guide.
@@ -328,7 +328,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def batch_put_asset_property_value(
         self, **kwargs: Unpack[BatchPutAssetPropertyValueRequestTypeDef]
-    ) -> RegionResults[BatchPutAssetPropertyValueResponseTypeDef]:
+    ) -> TargetResults[BatchPutAssetPropertyValueResponseTypeDef]:
         """Sends a list of asset property values to IoT SiteWise. Each value is a
         timestamp-quality-value (TQV) data point. For more information, see
         Ingesting data using the API in the IoT SiteWise User Guide.
@@ -339,7 +339,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_access_policy(
         self, **kwargs: Unpack[CreateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[CreateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateAccessPolicyResponseTypeDef]:
         """Creates an access policy that grants the specified identity (IAM Identity
         Center user, IAM Identity Center group, or IAM user) access to the
         specified IoT SiteWise Monitor portal or project resource.
@@ -350,7 +350,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_asset(
         self, **kwargs: Unpack[CreateAssetRequestTypeDef]
-    ) -> RegionResults[CreateAssetResponseTypeDef]:
+    ) -> TargetResults[CreateAssetResponseTypeDef]:
         """Creates an asset from an existing asset model. For more information, see
         Creating assets in the IoT SiteWise User Guide.
 
@@ -360,7 +360,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_asset_model(
         self, **kwargs: Unpack[CreateAssetModelRequestTypeDef]
-    ) -> RegionResults[CreateAssetModelResponseTypeDef]:
+    ) -> TargetResults[CreateAssetModelResponseTypeDef]:
         """Creates an asset model from specified property and hierarchy definitions.
         You create assets from asset models. With asset models, you can easily
         create assets of the same type that have standardized definitions. Each
@@ -374,7 +374,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_asset_model_composite_model(
         self, **kwargs: Unpack[CreateAssetModelCompositeModelRequestTypeDef]
-    ) -> RegionResults[CreateAssetModelCompositeModelResponseTypeDef]:
+    ) -> TargetResults[CreateAssetModelCompositeModelResponseTypeDef]:
         """Creates a custom composite model from specified property and hierarchy
         definitions. There are two types of custom composite models, inline and
         component-model-based.
@@ -385,7 +385,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_bulk_import_job(
         self, **kwargs: Unpack[CreateBulkImportJobRequestTypeDef]
-    ) -> RegionResults[CreateBulkImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateBulkImportJobResponseTypeDef]:
         """Defines a job to ingest data to IoT SiteWise from Amazon S3. For more
         information, see Create a bulk import job (CLI) in the Amazon Simple
         Storage Service User Guide.
@@ -396,7 +396,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_computation_model(
         self, **kwargs: Unpack[CreateComputationModelRequestTypeDef]
-    ) -> RegionResults[CreateComputationModelResponseTypeDef]:
+    ) -> TargetResults[CreateComputationModelResponseTypeDef]:
         """Create a computation model with a configuration and data binding.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateComputationModel
@@ -405,7 +405,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_dashboard(
         self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> RegionResults[CreateDashboardResponseTypeDef]:
+    ) -> TargetResults[CreateDashboardResponseTypeDef]:
         """Creates a dashboard in an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDashboard
@@ -414,7 +414,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates a dataset to connect an external datasource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDataset
@@ -423,7 +423,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_gateway(
         self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> RegionResults[CreateGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateGatewayResponseTypeDef]:
         """Creates a gateway, which is a virtual or edge device that delivers
         industrial data streams from local servers to IoT SiteWise. For more
         information, see Ingesting data using a gateway in the IoT SiteWise User
@@ -435,7 +435,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_portal(
         self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> RegionResults[CreatePortalResponseTypeDef]:
+    ) -> TargetResults[CreatePortalResponseTypeDef]:
         """Creates a portal, which can contain projects and dashboards. IoT SiteWise
         Monitor uses IAM Identity Center or IAM to authenticate portal users and
         manage user permissions.
@@ -446,7 +446,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> RegionResults[CreateProjectResponseTypeDef]:
+    ) -> TargetResults[CreateProjectResponseTypeDef]:
         """Creates a project in the specified portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateProject
@@ -455,7 +455,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_access_policy(
         self, **kwargs: Unpack[DeleteAccessPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessPolicyResponseTypeDef]:
         """Deletes an access policy that grants the specified identity access to the
         specified IoT SiteWise Monitor resource. You can use this operation to
         revoke access to an IoT SiteWise Monitor resource.
@@ -466,7 +466,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_asset(
         self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> RegionResults[DeleteAssetResponseTypeDef]:
+    ) -> TargetResults[DeleteAssetResponseTypeDef]:
         """Deletes an asset. This action can't be undone. For more information, see
         Deleting assets and models in the IoT SiteWise User Guide.
 
@@ -476,7 +476,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_asset_model(
         self, **kwargs: Unpack[DeleteAssetModelRequestTypeDef]
-    ) -> RegionResults[DeleteAssetModelResponseTypeDef]:
+    ) -> TargetResults[DeleteAssetModelResponseTypeDef]:
         """Deletes an asset model. This action can't be undone. You must delete all
         assets created from an asset model before you can delete the model. Also,
         you can't delete an asset model if a parent asset model exists that
@@ -490,7 +490,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_asset_model_composite_model(
         self, **kwargs: Unpack[DeleteAssetModelCompositeModelRequestTypeDef]
-    ) -> RegionResults[DeleteAssetModelCompositeModelResponseTypeDef]:
+    ) -> TargetResults[DeleteAssetModelCompositeModelResponseTypeDef]:
         """Deletes a composite model. This action can't be undone. You must delete
         all assets created from a composite model before you can delete the model.
         Also, you can't delete a composite model if a parent asset model exists
@@ -504,7 +504,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_asset_model_interface_relationship(
         self, **kwargs: Unpack[DeleteAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> RegionResults[DeleteAssetModelInterfaceRelationshipResponseTypeDef]:
+    ) -> TargetResults[DeleteAssetModelInterfaceRelationshipResponseTypeDef]:
         """Deletes an interface relationship between an asset model and an interface
         asset model.
 
@@ -514,7 +514,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_computation_model(
         self, **kwargs: Unpack[DeleteComputationModelRequestTypeDef]
-    ) -> RegionResults[DeleteComputationModelResponseTypeDef]:
+    ) -> TargetResults[DeleteComputationModelResponseTypeDef]:
         """Deletes a computation model. This action can't be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteComputationModel
@@ -523,7 +523,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_dashboard(
         self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> RegionResults[DeleteDashboardResponseTypeDef]:
+    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
         """Deletes a dashboard from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteDashboard
@@ -532,7 +532,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
         """Deletes a dataset. This cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteDataset
@@ -541,7 +541,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_gateway(
         self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a gateway from IoT SiteWise. When you delete a gateway, some of
         the gateway's files remain in your gateway's file system.
 
@@ -551,7 +551,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_portal(
         self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> RegionResults[DeletePortalResponseTypeDef]:
+    ) -> TargetResults[DeletePortalResponseTypeDef]:
         """Deletes a portal from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeletePortal
@@ -560,7 +560,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> RegionResults[DeleteProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectResponseTypeDef]:
         """Deletes a project from IoT SiteWise Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteProject
@@ -569,7 +569,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def delete_time_series(
         self, **kwargs: Unpack[DeleteTimeSeriesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a time series (data stream). If you delete a time series that's
         associated with an asset property, the asset property still exists, but
         the time series will no longer be associated with this asset property.
@@ -580,7 +580,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_access_policy(
         self, **kwargs: Unpack[DescribeAccessPolicyRequestTypeDef]
-    ) -> RegionResults[DescribeAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessPolicyResponseTypeDef]:
         """Describes an access policy, which specifies an identity's access to an IoT
         SiteWise Monitor portal or project.
 
@@ -590,7 +590,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_action(
         self, **kwargs: Unpack[DescribeActionRequestTypeDef]
-    ) -> RegionResults[DescribeActionResponseTypeDef]:
+    ) -> TargetResults[DescribeActionResponseTypeDef]:
         """Retrieves information about an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAction
@@ -599,7 +599,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset(
         self, **kwargs: Unpack[DescribeAssetRequestTypeDef]
-    ) -> RegionResults[DescribeAssetResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetResponseTypeDef]:
         """Retrieves information about an asset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAsset
@@ -608,7 +608,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset_composite_model(
         self, **kwargs: Unpack[DescribeAssetCompositeModelRequestTypeDef]
-    ) -> RegionResults[DescribeAssetCompositeModelResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetCompositeModelResponseTypeDef]:
         """Retrieves information about an asset composite model (also known as an
         asset component). An AssetCompositeModel is an instance of an
         AssetModelCompositeModel. If you want to see information about the model
@@ -620,7 +620,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset_model(
         self, **kwargs: Unpack[DescribeAssetModelRequestTypeDef]
-    ) -> RegionResults[DescribeAssetModelResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetModelResponseTypeDef]:
         """Retrieves information about an asset model. This includes details about
         the asset model's properties, hierarchies, composite models, and any
         interface relationships if the asset model implements interfaces.
@@ -631,7 +631,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset_model_composite_model(
         self, **kwargs: Unpack[DescribeAssetModelCompositeModelRequestTypeDef]
-    ) -> RegionResults[DescribeAssetModelCompositeModelResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetModelCompositeModelResponseTypeDef]:
         """Retrieves information about an asset model composite model (also known as
         an asset model component). For more information, see Custom composite
         models (Components) in the IoT SiteWise User Guide.
@@ -642,7 +642,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset_model_interface_relationship(
         self, **kwargs: Unpack[DescribeAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> RegionResults[DescribeAssetModelInterfaceRelationshipResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetModelInterfaceRelationshipResponseTypeDef]:
         """Retrieves information about an interface relationship between an asset
         model and an interface asset model.
 
@@ -652,7 +652,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_asset_property(
         self, **kwargs: Unpack[DescribeAssetPropertyRequestTypeDef]
-    ) -> RegionResults[DescribeAssetPropertyResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetPropertyResponseTypeDef]:
         """Retrieves information about an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAssetProperty
@@ -661,7 +661,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_bulk_import_job(
         self, **kwargs: Unpack[DescribeBulkImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeBulkImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeBulkImportJobResponseTypeDef]:
         """Retrieves information about a bulk import job request. For more
         information, see Describe a bulk import job (CLI) in the Amazon Simple
         Storage Service User Guide.
@@ -672,7 +672,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_computation_model(
         self, **kwargs: Unpack[DescribeComputationModelRequestTypeDef]
-    ) -> RegionResults[DescribeComputationModelResponseTypeDef]:
+    ) -> TargetResults[DescribeComputationModelResponseTypeDef]:
         """Retrieves information about a computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeComputationModel
@@ -681,7 +681,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_computation_model_execution_summary(
         self, **kwargs: Unpack[DescribeComputationModelExecutionSummaryRequestTypeDef]
-    ) -> RegionResults[DescribeComputationModelExecutionSummaryResponseTypeDef]:
+    ) -> TargetResults[DescribeComputationModelExecutionSummaryResponseTypeDef]:
         """Retrieves information about the execution summary of a computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeComputationModelExecutionSummary
@@ -690,7 +690,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_dashboard(
         self, **kwargs: Unpack[DescribeDashboardRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardResponseTypeDef]:
         """Retrieves information about a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDashboard
@@ -699,7 +699,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Retrieves information about a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDataset
@@ -708,7 +708,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_default_encryption_configuration(
         self,
-    ) -> RegionResults[DescribeDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeDefaultEncryptionConfigurationResponseTypeDef]:
         """Retrieves information about the default encryption configuration for the
         Amazon Web Services account in the default or specified Region. For more
         information, see Key management in the IoT SiteWise User Guide.
@@ -719,7 +719,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_execution(
         self, **kwargs: Unpack[DescribeExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeExecutionResponseTypeDef]:
         """Retrieves information about the execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeExecution
@@ -728,7 +728,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_gateway(
         self, **kwargs: Unpack[DescribeGatewayRequestTypeDef]
-    ) -> RegionResults[DescribeGatewayResponseTypeDef]:
+    ) -> TargetResults[DescribeGatewayResponseTypeDef]:
         """Retrieves information about a gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeGateway
@@ -737,7 +737,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_gateway_capability_configuration(
         self, **kwargs: Unpack[DescribeGatewayCapabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeGatewayCapabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeGatewayCapabilityConfigurationResponseTypeDef]:
         """Each gateway capability defines data sources for a gateway. This is the
         namespace of the gateway capability.
 
@@ -747,7 +747,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_logging_options(
         self,
-    ) -> RegionResults[DescribeLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeLoggingOptionsResponseTypeDef]:
         """Retrieves the current IoT SiteWise logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeLoggingOptions
@@ -756,7 +756,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_portal(
         self, **kwargs: Unpack[DescribePortalRequestTypeDef]
-    ) -> RegionResults[DescribePortalResponseTypeDef]:
+    ) -> TargetResults[DescribePortalResponseTypeDef]:
         """Retrieves information about a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePortal
@@ -765,7 +765,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_project(
         self, **kwargs: Unpack[DescribeProjectRequestTypeDef]
-    ) -> RegionResults[DescribeProjectResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectResponseTypeDef]:
         """Retrieves information about a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeProject
@@ -774,7 +774,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_storage_configuration(
         self,
-    ) -> RegionResults[DescribeStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeStorageConfigurationResponseTypeDef]:
         """Retrieves information about the storage configuration for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeStorageConfiguration
@@ -783,7 +783,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def describe_time_series(
         self, **kwargs: Unpack[DescribeTimeSeriesRequestTypeDef]
-    ) -> RegionResults[DescribeTimeSeriesResponseTypeDef]:
+    ) -> TargetResults[DescribeTimeSeriesResponseTypeDef]:
         """Retrieves information about a time series (data stream).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeTimeSeries
@@ -792,7 +792,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def disassociate_assets(
         self, **kwargs: Unpack[DisassociateAssetsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a child asset from the given parent asset through a
         hierarchy defined in the parent asset's model.
 
@@ -802,7 +802,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def disassociate_time_series_from_asset_property(
         self, **kwargs: Unpack[DisassociateTimeSeriesFromAssetPropertyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a time series (data stream) from an asset property.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DisassociateTimeSeriesFromAssetProperty
@@ -811,7 +811,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def execute_action(
         self, **kwargs: Unpack[ExecuteActionRequestTypeDef]
-    ) -> RegionResults[ExecuteActionResponseTypeDef]:
+    ) -> TargetResults[ExecuteActionResponseTypeDef]:
         """Executes an action on a target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ExecuteAction
@@ -820,7 +820,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def execute_query(
         self, **kwargs: Unpack[ExecuteQueryRequestTypeDef]
-    ) -> RegionResults[ExecuteQueryResponseTypeDef]:
+    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
         """Run SQL queries to retrieve metadata and time-series data from asset
         models, assets, measurements, metrics, transforms, and aggregates.
 
@@ -830,7 +830,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def get_asset_property_aggregates(
         self, **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef]
-    ) -> RegionResults[GetAssetPropertyAggregatesResponseTypeDef]:
+    ) -> TargetResults[GetAssetPropertyAggregatesResponseTypeDef]:
         """Gets aggregated values for an asset property. For more information, see
         Querying aggregates in the IoT SiteWise User Guide.
 
@@ -840,7 +840,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def get_asset_property_value(
         self, **kwargs: Unpack[GetAssetPropertyValueRequestTypeDef]
-    ) -> RegionResults[GetAssetPropertyValueResponseTypeDef]:
+    ) -> TargetResults[GetAssetPropertyValueResponseTypeDef]:
         """Gets an asset property's current value. For more information, see Querying
         current values in the IoT SiteWise User Guide.
 
@@ -850,7 +850,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def get_asset_property_value_history(
         self, **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef]
-    ) -> RegionResults[GetAssetPropertyValueHistoryResponseTypeDef]:
+    ) -> TargetResults[GetAssetPropertyValueHistoryResponseTypeDef]:
         """Gets the history of an asset property's values. For more information, see
         Querying historical values in the IoT SiteWise User Guide.
 
@@ -860,7 +860,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def get_interpolated_asset_property_values(
         self, **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef]
-    ) -> RegionResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
+    ) -> TargetResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
         """Get interpolated values for an asset property for a specified time
         interval, during a period of time. If your time series is missing data
         points during the specified time interval, you can use interpolation to
@@ -872,7 +872,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def invoke_assistant(
         self, **kwargs: Unpack[InvokeAssistantRequestTypeDef]
-    ) -> RegionResults[InvokeAssistantResponseTypeDef]:
+    ) -> TargetResults[InvokeAssistantResponseTypeDef]:
         """Invokes SiteWise Assistant to start or continue a conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/InvokeAssistant
@@ -881,7 +881,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_access_policies(
         self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
         """Retrieves a paginated list of access policies for an identity (an IAM
         Identity Center user, an IAM Identity Center group, or an IAM user) or an
         IoT SiteWise Monitor resource (a portal or project).
@@ -892,7 +892,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_actions(
         self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Retrieves a paginated list of actions for a specific target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListActions
@@ -901,7 +901,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_asset_model_composite_models(
         self, **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef]
-    ) -> RegionResults[ListAssetModelCompositeModelsResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelCompositeModelsResponseTypeDef]:
         """Retrieves a paginated list of composite models associated with the asset
         model
 
@@ -911,7 +911,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_asset_model_properties(
         self, **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef]
-    ) -> RegionResults[ListAssetModelPropertiesResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelPropertiesResponseTypeDef]:
         """Retrieves a paginated list of properties associated with an asset model.
         If you update properties associated with the model before you finish
         listing all the properties, you need to start all over again.
@@ -922,7 +922,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_asset_models(
         self, **kwargs: Unpack[ListAssetModelsRequestTypeDef]
-    ) -> RegionResults[ListAssetModelsResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all asset models.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssetModels
@@ -931,7 +931,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_asset_properties(
         self, **kwargs: Unpack[ListAssetPropertiesRequestTypeDef]
-    ) -> RegionResults[ListAssetPropertiesResponseTypeDef]:
+    ) -> TargetResults[ListAssetPropertiesResponseTypeDef]:
         """Retrieves a paginated list of properties associated with an asset. If you
         update properties associated with the model before you finish listing all
         the properties, you need to start all over again.
@@ -942,7 +942,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_asset_relationships(
         self, **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef]
-    ) -> RegionResults[ListAssetRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListAssetRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of asset relationships for an asset. You can
         use this operation to identify an asset's root asset and all associated
         assets between that asset and its root.
@@ -953,7 +953,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_assets(
         self, **kwargs: Unpack[ListAssetsRequestTypeDef]
-    ) -> RegionResults[ListAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssetsResponseTypeDef]:
         """Retrieves a paginated list of asset summaries.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssets
@@ -962,7 +962,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_associated_assets(
         self, **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef]
-    ) -> RegionResults[ListAssociatedAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAssetsResponseTypeDef]:
         """Retrieves a paginated list of associated assets.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListAssociatedAssets
@@ -971,7 +971,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_bulk_import_jobs(
         self, **kwargs: Unpack[ListBulkImportJobsRequestTypeDef]
-    ) -> RegionResults[ListBulkImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListBulkImportJobsResponseTypeDef]:
         """Retrieves a paginated list of bulk import job requests. For more
         information, see List bulk import jobs (CLI) in the IoT SiteWise User
         Guide.
@@ -982,7 +982,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_composition_relationships(
         self, **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef]
-    ) -> RegionResults[ListCompositionRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListCompositionRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of composition relationships for an asset model
         of type COMPONENT_MODEL.
 
@@ -992,7 +992,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_computation_model_data_binding_usages(
         self, **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef]
-    ) -> RegionResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
         """Lists all data binding usages for computation models. This allows to
         identify where specific data bindings are being utilized across the
         computation models. This track dependencies between data sources and
@@ -1004,7 +1004,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_computation_model_resolve_to_resources(
         self, **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef]
-    ) -> RegionResults[ListComputationModelResolveToResourcesResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelResolveToResourcesResponseTypeDef]:
         """Lists all distinct resources that are resolved from the executed actions
         of the computation model.
 
@@ -1014,7 +1014,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_computation_models(
         self, **kwargs: Unpack[ListComputationModelsRequestTypeDef]
-    ) -> RegionResults[ListComputationModelsResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all computation models.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListComputationModels
@@ -1023,7 +1023,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_dashboards(
         self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Retrieves a paginated list of dashboards for an IoT SiteWise Monitor
         project.
 
@@ -1033,7 +1033,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Retrieves a paginated list of datasets for a specific target resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasets
@@ -1042,7 +1042,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Retrieves a paginated list of summaries of all executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListExecutions
@@ -1051,7 +1051,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_gateways(
         self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Retrieves a paginated list of gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListGateways
@@ -1060,7 +1060,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_interface_relationships(
         self, **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef]
-    ) -> RegionResults[ListInterfaceRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListInterfaceRelationshipsResponseTypeDef]:
         """Retrieves a paginated list of asset models that have a specific interface
         asset model applied to them.
 
@@ -1070,7 +1070,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_portals(
         self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> RegionResults[ListPortalsResponseTypeDef]:
+    ) -> TargetResults[ListPortalsResponseTypeDef]:
         """Retrieves a paginated list of IoT SiteWise Monitor portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPortals
@@ -1079,7 +1079,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_project_assets(
         self, **kwargs: Unpack[ListProjectAssetsRequestTypeDef]
-    ) -> RegionResults[ListProjectAssetsResponseTypeDef]:
+    ) -> TargetResults[ListProjectAssetsResponseTypeDef]:
         """Retrieves a paginated list of assets associated with an IoT SiteWise
         Monitor project.
 
@@ -1089,7 +1089,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsRequestTypeDef]
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Retrieves a paginated list of projects for an IoT SiteWise Monitor portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListProjects
@@ -1098,7 +1098,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags for an IoT SiteWise resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTagsForResource
@@ -1107,7 +1107,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def list_time_series(
         self, **kwargs: Unpack[ListTimeSeriesRequestTypeDef]
-    ) -> RegionResults[ListTimeSeriesResponseTypeDef]:
+    ) -> TargetResults[ListTimeSeriesResponseTypeDef]:
         """Retrieves a paginated list of time series (data streams).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTimeSeries
@@ -1116,7 +1116,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def put_asset_model_interface_relationship(
         self, **kwargs: Unpack[PutAssetModelInterfaceRelationshipRequestTypeDef]
-    ) -> RegionResults[PutAssetModelInterfaceRelationshipResponseTypeDef]:
+    ) -> TargetResults[PutAssetModelInterfaceRelationshipResponseTypeDef]:
         """Creates or updates an interface relationship between an asset model and an
         interface asset model. This operation applies an interface to an asset
         model.
@@ -1127,7 +1127,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def put_default_encryption_configuration(
         self, **kwargs: Unpack[PutDefaultEncryptionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutDefaultEncryptionConfigurationResponseTypeDef]:
         """Sets the default encryption configuration for the Amazon Web Services
         account. For more information, see Key management in the IoT SiteWise User
         Guide.
@@ -1138,7 +1138,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def put_logging_options(
         self, **kwargs: Unpack[PutLoggingOptionsRequestTypeDef]
-    ) -> RegionResults[PutLoggingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutLoggingOptionsResponseTypeDef]:
         """Sets logging options for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/PutLoggingOptions
@@ -1147,7 +1147,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def put_storage_configuration(
         self, **kwargs: Unpack[PutStorageConfigurationRequestTypeDef]
-    ) -> RegionResults[PutStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutStorageConfigurationResponseTypeDef]:
         """Configures storage settings for IoT SiteWise.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/PutStorageConfiguration
@@ -1156,7 +1156,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to an IoT SiteWise resource. If a tag already exists for the
         resource, this operation updates the tag's value.
 
@@ -1166,7 +1166,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from an IoT SiteWise resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UntagResource
@@ -1175,7 +1175,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_access_policy(
         self, **kwargs: Unpack[UpdateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessPolicyResponseTypeDef]:
         """Updates an existing access policy that specifies an identity's access to
         an IoT SiteWise Monitor portal or project resource.
 
@@ -1185,7 +1185,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_asset(
         self, **kwargs: Unpack[UpdateAssetRequestTypeDef]
-    ) -> RegionResults[UpdateAssetResponseTypeDef]:
+    ) -> TargetResults[UpdateAssetResponseTypeDef]:
         """Updates an asset's name. For more information, see Updating assets and
         models in the IoT SiteWise User Guide.
 
@@ -1195,7 +1195,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_asset_model(
         self, **kwargs: Unpack[UpdateAssetModelRequestTypeDef]
-    ) -> RegionResults[UpdateAssetModelResponseTypeDef]:
+    ) -> TargetResults[UpdateAssetModelResponseTypeDef]:
         """Updates an asset model and all of the assets that were created from the
         model. Each asset created from the model inherits the updated asset
         model's property and hierarchy definitions. For more information, see
@@ -1207,7 +1207,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_asset_model_composite_model(
         self, **kwargs: Unpack[UpdateAssetModelCompositeModelRequestTypeDef]
-    ) -> RegionResults[UpdateAssetModelCompositeModelResponseTypeDef]:
+    ) -> TargetResults[UpdateAssetModelCompositeModelResponseTypeDef]:
         """Updates a composite model and all of the assets that were created from the
         model. Each asset created from the model inherits the updated asset
         model's property and hierarchy definitions. For more information, see
@@ -1219,7 +1219,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_asset_property(
         self, **kwargs: Unpack[UpdateAssetPropertyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an asset property's alias and notification state.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateAssetProperty
@@ -1228,7 +1228,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_computation_model(
         self, **kwargs: Unpack[UpdateComputationModelRequestTypeDef]
-    ) -> RegionResults[UpdateComputationModelResponseTypeDef]:
+    ) -> TargetResults[UpdateComputationModelResponseTypeDef]:
         """Updates the computation model.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateComputationModel
@@ -1237,7 +1237,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_dashboard(
         self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
         """Updates an IoT SiteWise Monitor dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateDashboard
@@ -1246,7 +1246,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_dataset(
         self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
         """Updates a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateDataset
@@ -1255,7 +1255,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_gateway(
         self, **kwargs: Unpack[UpdateGatewayRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a gateway's name.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateGateway
@@ -1264,7 +1264,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_gateway_capability_configuration(
         self, **kwargs: Unpack[UpdateGatewayCapabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateGatewayCapabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateGatewayCapabilityConfigurationResponseTypeDef]:
         """Updates a gateway capability configuration or defines a new capability
         configuration. Each gateway capability defines data sources for a gateway.
 
@@ -1274,7 +1274,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_portal(
         self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> RegionResults[UpdatePortalResponseTypeDef]:
+    ) -> TargetResults[UpdatePortalResponseTypeDef]:
         """Updates an IoT SiteWise Monitor portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdatePortal
@@ -1283,7 +1283,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectRequestTypeDef]
-    ) -> RegionResults[UpdateProjectResponseTypeDef]:
+    ) -> TargetResults[UpdateProjectResponseTypeDef]:
         """Updates an IoT SiteWise Monitor project.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateProject
@@ -1297,7 +1297,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ExecuteQueryRequestTypeDef],
-    ) -> RegionResults[ExecuteQueryResponseTypeDef]:
+    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
         """Every page of ExecuteQuery in every target, merged per target (botocore's
         build_full_result).
 
@@ -1321,7 +1321,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAssetPropertyAggregatesRequestTypeDef],
-    ) -> RegionResults[GetAssetPropertyAggregatesResponseTypeDef]:
+    ) -> TargetResults[GetAssetPropertyAggregatesResponseTypeDef]:
         """Every page of GetAssetPropertyAggregates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1345,7 +1345,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAssetPropertyValueHistoryRequestTypeDef],
-    ) -> RegionResults[GetAssetPropertyValueHistoryResponseTypeDef]:
+    ) -> TargetResults[GetAssetPropertyValueHistoryResponseTypeDef]:
         """Every page of GetAssetPropertyValueHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -1369,7 +1369,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInterpolatedAssetPropertyValuesRequestTypeDef],
-    ) -> RegionResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
+    ) -> TargetResults[GetInterpolatedAssetPropertyValuesResponseTypeDef]:
         """Every page of GetInterpolatedAssetPropertyValues in every target, merged
         per target (botocore's build_full_result).
 
@@ -1395,7 +1395,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessPoliciesRequestTypeDef],
-    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
         """Every page of ListAccessPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1420,7 +1420,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1443,7 +1443,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetModelCompositeModelsRequestTypeDef],
-    ) -> RegionResults[ListAssetModelCompositeModelsResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelCompositeModelsResponseTypeDef]:
         """Every page of ListAssetModelCompositeModels in every target, merged per
         target (botocore's build_full_result).
 
@@ -1467,7 +1467,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetModelPropertiesRequestTypeDef],
-    ) -> RegionResults[ListAssetModelPropertiesResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelPropertiesResponseTypeDef]:
         """Every page of ListAssetModelProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -1492,7 +1492,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetModelsRequestTypeDef],
-    ) -> RegionResults[ListAssetModelsResponseTypeDef]:
+    ) -> TargetResults[ListAssetModelsResponseTypeDef]:
         """Every page of ListAssetModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1515,7 +1515,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetPropertiesRequestTypeDef],
-    ) -> RegionResults[ListAssetPropertiesResponseTypeDef]:
+    ) -> TargetResults[ListAssetPropertiesResponseTypeDef]:
         """Every page of ListAssetProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -1540,7 +1540,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetRelationshipsRequestTypeDef],
-    ) -> RegionResults[ListAssetRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListAssetRelationshipsResponseTypeDef]:
         """Every page of ListAssetRelationships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1565,7 +1565,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> RegionResults[ListAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssetsResponseTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1588,7 +1588,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedAssetsRequestTypeDef],
-    ) -> RegionResults[ListAssociatedAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAssetsResponseTypeDef]:
         """Every page of ListAssociatedAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1611,7 +1611,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBulkImportJobsRequestTypeDef],
-    ) -> RegionResults[ListBulkImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListBulkImportJobsResponseTypeDef]:
         """Every page of ListBulkImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1636,7 +1636,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCompositionRelationshipsRequestTypeDef],
-    ) -> RegionResults[ListCompositionRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListCompositionRelationshipsResponseTypeDef]:
         """Every page of ListCompositionRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1660,7 +1660,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputationModelDataBindingUsagesRequestTypeDef],
-    ) -> RegionResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelDataBindingUsagesResponseTypeDef]:
         """Every page of ListComputationModelDataBindingUsages in every target,
         merged per target (botocore's build_full_result).
 
@@ -1686,7 +1686,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputationModelResolveToResourcesRequestTypeDef],
-    ) -> RegionResults[ListComputationModelResolveToResourcesResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelResolveToResourcesResponseTypeDef]:
         """Every page of ListComputationModelResolveToResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1710,7 +1710,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputationModelsRequestTypeDef],
-    ) -> RegionResults[ListComputationModelsResponseTypeDef]:
+    ) -> TargetResults[ListComputationModelsResponseTypeDef]:
         """Every page of ListComputationModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1733,7 +1733,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1757,7 +1757,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1780,7 +1780,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1803,7 +1803,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1826,7 +1826,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInterfaceRelationshipsRequestTypeDef],
-    ) -> RegionResults[ListInterfaceRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListInterfaceRelationshipsResponseTypeDef]:
         """Every page of ListInterfaceRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1850,7 +1850,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPortalsRequestTypeDef],
-    ) -> RegionResults[ListPortalsResponseTypeDef]:
+    ) -> TargetResults[ListPortalsResponseTypeDef]:
         """Every page of ListPortals in every target, merged per target (botocore's
         build_full_result).
 
@@ -1873,7 +1873,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectAssetsRequestTypeDef],
-    ) -> RegionResults[ListProjectAssetsResponseTypeDef]:
+    ) -> TargetResults[ListProjectAssetsResponseTypeDef]:
         """Every page of ListProjectAssets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1897,7 +1897,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectsRequestTypeDef],
-    ) -> RegionResults[ListProjectsResponseTypeDef]:
+    ) -> TargetResults[ListProjectsResponseTypeDef]:
         """Every page of ListProjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1920,7 +1920,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTimeSeriesRequestTypeDef],
-    ) -> RegionResults[ListTimeSeriesResponseTypeDef]:
+    ) -> TargetResults[ListTimeSeriesResponseTypeDef]:
         """Every page of ListTimeSeries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2410,7 +2410,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAssetRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AssetActive.
 
         Polls DescribeAsset in every target at once, every 3 seconds and at most
@@ -2427,7 +2427,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AssetModelActive.
 
         Polls DescribeAssetModel in every target at once, every 3 seconds and at
@@ -2446,7 +2446,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAssetModelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AssetModelNotExists.
 
         Polls DescribeAssetModel in every target at once, every 3 seconds and at
@@ -2465,7 +2465,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeAssetRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until AssetNotExists.
 
         Polls DescribeAsset in every target at once, every 3 seconds and at most
@@ -2484,7 +2484,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribePortalRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PortalActive.
 
         Polls DescribePortal in every target at once, every 3 seconds and at most
@@ -2503,7 +2503,7 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribePortalRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until PortalNotExists.
 
         Polls DescribePortal in every target at once, every 3 seconds and at most

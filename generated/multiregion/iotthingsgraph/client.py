@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("AssociateEntityToThing is deprecated. since: 2022-08-30")
     def associate_entity_to_thing(
         self, **kwargs: Unpack[AssociateEntityToThingRequestTypeDef]
-    ) -> RegionResults[AssociateEntityToThingResponseTypeDef]:
+    ) -> TargetResults[AssociateEntityToThingResponseTypeDef]:
         """Associates a device with a concrete thing that is in the user's registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/AssociateEntityToThing
@@ -116,7 +116,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("CreateFlowTemplate is deprecated. since: 2022-08-30")
     def create_flow_template(
         self, **kwargs: Unpack[CreateFlowTemplateRequestTypeDef]
-    ) -> RegionResults[CreateFlowTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateFlowTemplateResponseTypeDef]:
         """Creates a workflow template. Workflows can be created only in the user's
         namespace. (The public namespace contains only entities.) The workflow can
         contain only entities in the specified namespace. The workflow is
@@ -130,7 +130,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("CreateSystemInstance is deprecated. since: 2022-08-30")
     def create_system_instance(
         self, **kwargs: Unpack[CreateSystemInstanceRequestTypeDef]
-    ) -> RegionResults[CreateSystemInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateSystemInstanceResponseTypeDef]:
         """Creates a system instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/CreateSystemInstance
@@ -140,7 +140,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("CreateSystemTemplate is deprecated. since: 2022-08-30")
     def create_system_template(
         self, **kwargs: Unpack[CreateSystemTemplateRequestTypeDef]
-    ) -> RegionResults[CreateSystemTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateSystemTemplateResponseTypeDef]:
         """Creates a system. The system is validated against the entities in the
         latest version of the user's namespace unless another namespace version is
         specified in the request.
@@ -152,7 +152,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeleteFlowTemplate is deprecated. since: 2022-08-30")
     def delete_flow_template(
         self, **kwargs: Unpack[DeleteFlowTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteFlowTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowTemplateResponseTypeDef]:
         """Deletes a workflow. Any new system or deployment that contains this
         workflow will fail to update or deploy. Existing deployments that contain
         the workflow will continue to run (since they use a snapshot of the
@@ -163,7 +163,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         return self._call("DeleteFlowTemplate", kwargs)
 
     @deprecated("DeleteNamespace is deprecated. since: 2022-08-30")
-    def delete_namespace(self) -> RegionResults[DeleteNamespaceResponseTypeDef]:
+    def delete_namespace(self) -> TargetResults[DeleteNamespaceResponseTypeDef]:
         """Deletes the specified namespace. This action deletes all of the entities
         in the namespace. Delete the systems and flows that use entities in the
         namespace before performing this action. This action takes no request
@@ -176,7 +176,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeleteSystemInstance is deprecated. since: 2022-08-30")
     def delete_system_instance(
         self, **kwargs: Unpack[DeleteSystemInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteSystemInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteSystemInstanceResponseTypeDef]:
         """Deletes a system instance. Only system instances that have never been
         deployed, or that have been undeployed can be deleted.
 
@@ -187,7 +187,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeleteSystemTemplate is deprecated. since: 2022-08-30")
     def delete_system_template(
         self, **kwargs: Unpack[DeleteSystemTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteSystemTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteSystemTemplateResponseTypeDef]:
         """Deletes a system. New deployments can't contain the system after its
         deletion. Existing deployments that contain the system will continue to
         work because they use a snapshot of the system that is taken when it is
@@ -200,7 +200,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeploySystemInstance is deprecated. since: 2022-08-30")
     def deploy_system_instance(
         self, **kwargs: Unpack[DeploySystemInstanceRequestTypeDef]
-    ) -> RegionResults[DeploySystemInstanceResponseTypeDef]:
+    ) -> TargetResults[DeploySystemInstanceResponseTypeDef]:
         """Greengrass and Cloud Deployments
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/DeploySystemInstance
@@ -210,7 +210,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeprecateFlowTemplate is deprecated. since: 2022-08-30")
     def deprecate_flow_template(
         self, **kwargs: Unpack[DeprecateFlowTemplateRequestTypeDef]
-    ) -> RegionResults[DeprecateFlowTemplateResponseTypeDef]:
+    ) -> TargetResults[DeprecateFlowTemplateResponseTypeDef]:
         """Deprecates the specified workflow. This action marks the workflow for
         deletion. Deprecated flows can't be deployed, but existing deployments
         will continue to run.
@@ -222,7 +222,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DeprecateSystemTemplate is deprecated. since: 2022-08-30")
     def deprecate_system_template(
         self, **kwargs: Unpack[DeprecateSystemTemplateRequestTypeDef]
-    ) -> RegionResults[DeprecateSystemTemplateResponseTypeDef]:
+    ) -> TargetResults[DeprecateSystemTemplateResponseTypeDef]:
         """Deprecates the specified system.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/DeprecateSystemTemplate
@@ -232,7 +232,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DescribeNamespace is deprecated. since: 2022-08-30")
     def describe_namespace(
         self, **kwargs: Unpack[DescribeNamespaceRequestTypeDef]
-    ) -> RegionResults[DescribeNamespaceResponseTypeDef]:
+    ) -> TargetResults[DescribeNamespaceResponseTypeDef]:
         """Gets the latest version of the user's namespace and the public version
         that it is tracking.
 
@@ -243,7 +243,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("DissociateEntityFromThing is deprecated. since: 2022-08-30")
     def dissociate_entity_from_thing(
         self, **kwargs: Unpack[DissociateEntityFromThingRequestTypeDef]
-    ) -> RegionResults[DissociateEntityFromThingResponseTypeDef]:
+    ) -> TargetResults[DissociateEntityFromThingResponseTypeDef]:
         """Dissociates a device entity from a concrete thing. The action takes only
         the type of the entity that you need to dissociate because only one entity
         of a particular type can be associated with a thing.
@@ -255,7 +255,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetEntities is deprecated. since: 2022-08-30")
     def get_entities(
         self, **kwargs: Unpack[GetEntitiesRequestTypeDef]
-    ) -> RegionResults[GetEntitiesResponseTypeDef]:
+    ) -> TargetResults[GetEntitiesResponseTypeDef]:
         """Gets definitions of the specified entities. Uses the latest version of the
         user's namespace by default. This API returns the following TDM entities.
 
@@ -266,7 +266,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetFlowTemplate is deprecated. since: 2022-08-30")
     def get_flow_template(
         self, **kwargs: Unpack[GetFlowTemplateRequestTypeDef]
-    ) -> RegionResults[GetFlowTemplateResponseTypeDef]:
+    ) -> TargetResults[GetFlowTemplateResponseTypeDef]:
         """Gets the latest version of the DefinitionDocument and FlowTemplateSummary
         for the specified workflow.
 
@@ -277,7 +277,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetFlowTemplateRevisions is deprecated. since: 2022-08-30")
     def get_flow_template_revisions(
         self, **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef]
-    ) -> RegionResults[GetFlowTemplateRevisionsResponseTypeDef]:
+    ) -> TargetResults[GetFlowTemplateRevisionsResponseTypeDef]:
         """Gets revisions of the specified workflow. Only the last 100 revisions are
         stored. If the workflow has been deprecated, this action will return
         revisions that occurred before the deprecation. This action won't work for
@@ -290,7 +290,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetNamespaceDeletionStatus is deprecated. since: 2022-08-30")
     def get_namespace_deletion_status(
         self,
-    ) -> RegionResults[GetNamespaceDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[GetNamespaceDeletionStatusResponseTypeDef]:
         """Gets the status of a namespace deletion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetNamespaceDeletionStatus
@@ -300,7 +300,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetSystemInstance is deprecated. since: 2022-08-30")
     def get_system_instance(
         self, **kwargs: Unpack[GetSystemInstanceRequestTypeDef]
-    ) -> RegionResults[GetSystemInstanceResponseTypeDef]:
+    ) -> TargetResults[GetSystemInstanceResponseTypeDef]:
         """Gets a system instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemInstance
@@ -310,7 +310,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetSystemTemplate is deprecated. since: 2022-08-30")
     def get_system_template(
         self, **kwargs: Unpack[GetSystemTemplateRequestTypeDef]
-    ) -> RegionResults[GetSystemTemplateResponseTypeDef]:
+    ) -> TargetResults[GetSystemTemplateResponseTypeDef]:
         """Gets a system.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetSystemTemplate
@@ -320,7 +320,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetSystemTemplateRevisions is deprecated. since: 2022-08-30")
     def get_system_template_revisions(
         self, **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef]
-    ) -> RegionResults[GetSystemTemplateRevisionsResponseTypeDef]:
+    ) -> TargetResults[GetSystemTemplateRevisionsResponseTypeDef]:
         """Gets revisions made to the specified system template. Only the previous
         100 revisions are stored. If the system has been deprecated, this action
         will return the revisions that occurred before its deprecation. This
@@ -333,7 +333,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("GetUploadStatus is deprecated. since: 2022-08-30")
     def get_upload_status(
         self, **kwargs: Unpack[GetUploadStatusRequestTypeDef]
-    ) -> RegionResults[GetUploadStatusResponseTypeDef]:
+    ) -> TargetResults[GetUploadStatusResponseTypeDef]:
         """Gets the status of the specified upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/GetUploadStatus
@@ -343,7 +343,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("ListFlowExecutionMessages is deprecated. since: 2022-08-30")
     def list_flow_execution_messages(
         self, **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef]
-    ) -> RegionResults[ListFlowExecutionMessagesResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionMessagesResponseTypeDef]:
         """Returns a list of objects that contain information about events in a flow
         execution.
 
@@ -354,7 +354,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("ListTagsForResource is deprecated. since: 2022-08-30")
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags on an AWS IoT Things Graph resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/ListTagsForResource
@@ -364,7 +364,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchEntities is deprecated. since: 2022-08-30")
     def search_entities(
         self, **kwargs: Unpack[SearchEntitiesRequestTypeDef]
-    ) -> RegionResults[SearchEntitiesResponseTypeDef]:
+    ) -> TargetResults[SearchEntitiesResponseTypeDef]:
         """Searches for entities of the specified type. You can search for entities
         in your namespace and the public namespace that you're tracking.
 
@@ -375,7 +375,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchFlowExecutions is deprecated. since: 2022-08-30")
     def search_flow_executions(
         self, **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef]
-    ) -> RegionResults[SearchFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[SearchFlowExecutionsResponseTypeDef]:
         """Searches for AWS IoT Things Graph workflow execution instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowExecutions
@@ -385,7 +385,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchFlowTemplates is deprecated. since: 2022-08-30")
     def search_flow_templates(
         self, **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef]
-    ) -> RegionResults[SearchFlowTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchFlowTemplatesResponseTypeDef]:
         """Searches for summary information about workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchFlowTemplates
@@ -395,7 +395,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchSystemInstances is deprecated. since: 2022-08-30")
     def search_system_instances(
         self, **kwargs: Unpack[SearchSystemInstancesRequestTypeDef]
-    ) -> RegionResults[SearchSystemInstancesResponseTypeDef]:
+    ) -> TargetResults[SearchSystemInstancesResponseTypeDef]:
         """Searches for system instances in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/SearchSystemInstances
@@ -405,7 +405,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchSystemTemplates is deprecated. since: 2022-08-30")
     def search_system_templates(
         self, **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef]
-    ) -> RegionResults[SearchSystemTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchSystemTemplatesResponseTypeDef]:
         """Searches for summary information about systems in the user's account. You
         can filter by the ID of a workflow to return only systems that use the
         specified workflow.
@@ -417,7 +417,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("SearchThings is deprecated. since: 2022-08-30")
     def search_things(
         self, **kwargs: Unpack[SearchThingsRequestTypeDef]
-    ) -> RegionResults[SearchThingsResponseTypeDef]:
+    ) -> TargetResults[SearchThingsResponseTypeDef]:
         """Searches for things associated with the specified entity. You can search
         by both device and device model.
 
@@ -428,7 +428,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("TagResource is deprecated. since: 2022-08-30")
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Creates a tag for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/TagResource
@@ -438,7 +438,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("UndeploySystemInstance is deprecated. since: 2022-08-30")
     def undeploy_system_instance(
         self, **kwargs: Unpack[UndeploySystemInstanceRequestTypeDef]
-    ) -> RegionResults[UndeploySystemInstanceResponseTypeDef]:
+    ) -> TargetResults[UndeploySystemInstanceResponseTypeDef]:
         """Removes a system instance from its target (Cloud or Greengrass).
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/UndeploySystemInstance
@@ -448,7 +448,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("UntagResource is deprecated. since: 2022-08-30")
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotthingsgraph-2018-09-06/UntagResource
@@ -458,7 +458,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("UpdateFlowTemplate is deprecated. since: 2022-08-30")
     def update_flow_template(
         self, **kwargs: Unpack[UpdateFlowTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateFlowTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowTemplateResponseTypeDef]:
         """Updates the specified workflow. All deployed systems and system instances
         that use the workflow will see the changes in the flow when it is
         redeployed. If you don't want this behavior, copy the workflow (creating a
@@ -472,7 +472,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("UpdateSystemTemplate is deprecated. since: 2022-08-30")
     def update_system_template(
         self, **kwargs: Unpack[UpdateSystemTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateSystemTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateSystemTemplateResponseTypeDef]:
         """Updates the specified system. You don't need to run this action after
         updating a workflow. Any deployment that uses the system will see the
         changes in the system when it is redeployed.
@@ -484,7 +484,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
     @deprecated("UploadEntityDefinitions is deprecated. since: 2022-08-30")
     def upload_entity_definitions(
         self, **kwargs: Unpack[UploadEntityDefinitionsRequestTypeDef]
-    ) -> RegionResults[UploadEntityDefinitionsResponseTypeDef]:
+    ) -> TargetResults[UploadEntityDefinitionsResponseTypeDef]:
         """Asynchronously uploads one or more entity definitions to the user's
         namespace. The document parameter is required if syncWithPublicNamespace
         and deleteExistingEntites are false. If the syncWithPublicNamespace
@@ -505,7 +505,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFlowTemplateRevisionsRequestTypeDef],
-    ) -> RegionResults[GetFlowTemplateRevisionsResponseTypeDef]:
+    ) -> TargetResults[GetFlowTemplateRevisionsResponseTypeDef]:
         """Every page of GetFlowTemplateRevisions in every target, merged per target
         (botocore's build_full_result).
 
@@ -532,7 +532,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSystemTemplateRevisionsRequestTypeDef],
-    ) -> RegionResults[GetSystemTemplateRevisionsResponseTypeDef]:
+    ) -> TargetResults[GetSystemTemplateRevisionsResponseTypeDef]:
         """Every page of GetSystemTemplateRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,7 +559,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowExecutionMessagesRequestTypeDef],
-    ) -> RegionResults[ListFlowExecutionMessagesResponseTypeDef]:
+    ) -> TargetResults[ListFlowExecutionMessagesResponseTypeDef]:
         """Every page of ListFlowExecutionMessages in every target, merged per target
         (botocore's build_full_result).
 
@@ -584,7 +584,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,7 +608,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchEntitiesRequestTypeDef],
-    ) -> RegionResults[SearchEntitiesResponseTypeDef]:
+    ) -> TargetResults[SearchEntitiesResponseTypeDef]:
         """Every page of SearchEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,7 +633,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchFlowExecutionsRequestTypeDef],
-    ) -> RegionResults[SearchFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[SearchFlowExecutionsResponseTypeDef]:
         """Every page of SearchFlowExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -657,7 +657,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchFlowTemplatesRequestTypeDef],
-    ) -> RegionResults[SearchFlowTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchFlowTemplatesResponseTypeDef]:
         """Every page of SearchFlowTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -681,7 +681,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSystemInstancesRequestTypeDef],
-    ) -> RegionResults[SearchSystemInstancesResponseTypeDef]:
+    ) -> TargetResults[SearchSystemInstancesResponseTypeDef]:
         """Every page of SearchSystemInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -705,7 +705,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSystemTemplatesRequestTypeDef],
-    ) -> RegionResults[SearchSystemTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchSystemTemplatesResponseTypeDef]:
         """Every page of SearchSystemTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -731,7 +731,7 @@ class MultiRegionIoTThingsGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchThingsRequestTypeDef],
-    ) -> RegionResults[SearchThingsResponseTypeDef]:
+    ) -> TargetResults[SearchThingsResponseTypeDef]:
         """Every page of SearchThings in every target, merged per target (botocore's
         build_full_result).
 

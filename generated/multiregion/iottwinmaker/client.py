@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -110,7 +110,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def batch_put_property_values(
         self, **kwargs: Unpack[BatchPutPropertyValuesRequestTypeDef]
-    ) -> RegionResults[BatchPutPropertyValuesResponseTypeDef]:
+    ) -> TargetResults[BatchPutPropertyValuesResponseTypeDef]:
         """Sets values for multiple time series properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/BatchPutPropertyValues
@@ -119,7 +119,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def cancel_metadata_transfer_job(
         self, **kwargs: Unpack[CancelMetadataTransferJobRequestTypeDef]
-    ) -> RegionResults[CancelMetadataTransferJobResponseTypeDef]:
+    ) -> TargetResults[CancelMetadataTransferJobResponseTypeDef]:
         """Cancels the metadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CancelMetadataTransferJob
@@ -128,7 +128,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_component_type(
         self, **kwargs: Unpack[CreateComponentTypeRequestTypeDef]
-    ) -> RegionResults[CreateComponentTypeResponseTypeDef]:
+    ) -> TargetResults[CreateComponentTypeResponseTypeDef]:
         """Creates a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateComponentType
@@ -137,7 +137,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_entity(
         self, **kwargs: Unpack[CreateEntityRequestTypeDef]
-    ) -> RegionResults[CreateEntityResponseTypeDef]:
+    ) -> TargetResults[CreateEntityResponseTypeDef]:
         """Creates an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateEntity
@@ -146,7 +146,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_metadata_transfer_job(
         self, **kwargs: Unpack[CreateMetadataTransferJobRequestTypeDef]
-    ) -> RegionResults[CreateMetadataTransferJobResponseTypeDef]:
+    ) -> TargetResults[CreateMetadataTransferJobResponseTypeDef]:
         """Creates a new metadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateMetadataTransferJob
@@ -155,7 +155,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_scene(
         self, **kwargs: Unpack[CreateSceneRequestTypeDef]
-    ) -> RegionResults[CreateSceneResponseTypeDef]:
+    ) -> TargetResults[CreateSceneResponseTypeDef]:
         """Creates a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateScene
@@ -164,7 +164,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_sync_job(
         self, **kwargs: Unpack[CreateSyncJobRequestTypeDef]
-    ) -> RegionResults[CreateSyncJobResponseTypeDef]:
+    ) -> TargetResults[CreateSyncJobResponseTypeDef]:
         """This action creates a SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateSyncJob
@@ -173,7 +173,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def create_workspace(
         self, **kwargs: Unpack[CreateWorkspaceRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceResponseTypeDef]:
         """Creates a workplace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/CreateWorkspace
@@ -182,7 +182,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def delete_component_type(
         self, **kwargs: Unpack[DeleteComponentTypeRequestTypeDef]
-    ) -> RegionResults[DeleteComponentTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteComponentTypeResponseTypeDef]:
         """Deletes a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteComponentType
@@ -191,7 +191,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def delete_entity(
         self, **kwargs: Unpack[DeleteEntityRequestTypeDef]
-    ) -> RegionResults[DeleteEntityResponseTypeDef]:
+    ) -> TargetResults[DeleteEntityResponseTypeDef]:
         """Deletes an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteEntity
@@ -200,7 +200,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def delete_scene(
         self, **kwargs: Unpack[DeleteSceneRequestTypeDef]
-    ) -> RegionResults[DeleteSceneResponseTypeDef]:
+    ) -> TargetResults[DeleteSceneResponseTypeDef]:
         """Deletes a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteScene
@@ -209,7 +209,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def delete_sync_job(
         self, **kwargs: Unpack[DeleteSyncJobRequestTypeDef]
-    ) -> RegionResults[DeleteSyncJobResponseTypeDef]:
+    ) -> TargetResults[DeleteSyncJobResponseTypeDef]:
         """Delete the SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteSyncJob
@@ -218,7 +218,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def delete_workspace(
         self, **kwargs: Unpack[DeleteWorkspaceRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceResponseTypeDef]:
         """Deletes a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/DeleteWorkspace
@@ -227,7 +227,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def execute_query(
         self, **kwargs: Unpack[ExecuteQueryRequestTypeDef]
-    ) -> RegionResults[ExecuteQueryResponseTypeDef]:
+    ) -> TargetResults[ExecuteQueryResponseTypeDef]:
         """Run queries to access information from your knowledge graph of entities
         within individual workspaces.
 
@@ -237,7 +237,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_component_type(
         self, **kwargs: Unpack[GetComponentTypeRequestTypeDef]
-    ) -> RegionResults[GetComponentTypeResponseTypeDef]:
+    ) -> TargetResults[GetComponentTypeResponseTypeDef]:
         """Retrieves information about a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetComponentType
@@ -246,7 +246,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_entity(
         self, **kwargs: Unpack[GetEntityRequestTypeDef]
-    ) -> RegionResults[GetEntityResponseTypeDef]:
+    ) -> TargetResults[GetEntityResponseTypeDef]:
         """Retrieves information about an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetEntity
@@ -255,14 +255,14 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_metadata_transfer_job(
         self, **kwargs: Unpack[GetMetadataTransferJobRequestTypeDef]
-    ) -> RegionResults[GetMetadataTransferJobResponseTypeDef]:
+    ) -> TargetResults[GetMetadataTransferJobResponseTypeDef]:
         """Gets a nmetadata transfer job.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetMetadataTransferJob
         """
         return self._call("GetMetadataTransferJob", kwargs)
 
-    def get_pricing_plan(self) -> RegionResults[GetPricingPlanResponseTypeDef]:
+    def get_pricing_plan(self) -> TargetResults[GetPricingPlanResponseTypeDef]:
         """Gets the pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetPricingPlan
@@ -271,7 +271,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_property_value(
         self, **kwargs: Unpack[GetPropertyValueRequestTypeDef]
-    ) -> RegionResults[GetPropertyValueResponseTypeDef]:
+    ) -> TargetResults[GetPropertyValueResponseTypeDef]:
         """Gets the property values for a component, component type, entity, or
         workspace.
 
@@ -281,7 +281,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_property_value_history(
         self, **kwargs: Unpack[GetPropertyValueHistoryRequestTypeDef]
-    ) -> RegionResults[GetPropertyValueHistoryResponseTypeDef]:
+    ) -> TargetResults[GetPropertyValueHistoryResponseTypeDef]:
         """Retrieves information about the history of a time series property value
         for a component, component type, entity, or workspace.
 
@@ -293,7 +293,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_scene(
         self, **kwargs: Unpack[GetSceneRequestTypeDef]
-    ) -> RegionResults[GetSceneResponseTypeDef]:
+    ) -> TargetResults[GetSceneResponseTypeDef]:
         """Retrieves information about a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetScene
@@ -302,7 +302,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_sync_job(
         self, **kwargs: Unpack[GetSyncJobRequestTypeDef]
-    ) -> RegionResults[GetSyncJobResponseTypeDef]:
+    ) -> TargetResults[GetSyncJobResponseTypeDef]:
         """Gets the SyncJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetSyncJob
@@ -311,7 +311,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def get_workspace(
         self, **kwargs: Unpack[GetWorkspaceRequestTypeDef]
-    ) -> RegionResults[GetWorkspaceResponseTypeDef]:
+    ) -> TargetResults[GetWorkspaceResponseTypeDef]:
         """Retrieves information about a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/GetWorkspace
@@ -320,7 +320,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_component_types(
         self, **kwargs: Unpack[ListComponentTypesRequestTypeDef]
-    ) -> RegionResults[ListComponentTypesResponseTypeDef]:
+    ) -> TargetResults[ListComponentTypesResponseTypeDef]:
         """Lists all component types in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListComponentTypes
@@ -329,7 +329,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsRequestTypeDef]
-    ) -> RegionResults[ListComponentsResponseTypeDef]:
+    ) -> TargetResults[ListComponentsResponseTypeDef]:
         """This API lists the components of an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListComponents
@@ -338,7 +338,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_entities(
         self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesResponseTypeDef]:
         """Lists all entities in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListEntities
@@ -347,7 +347,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_metadata_transfer_jobs(
         self, **kwargs: Unpack[ListMetadataTransferJobsRequestTypeDef]
-    ) -> RegionResults[ListMetadataTransferJobsResponseTypeDef]:
+    ) -> TargetResults[ListMetadataTransferJobsResponseTypeDef]:
         """Lists the metadata transfer jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListMetadataTransferJobs
@@ -356,7 +356,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_properties(
         self, **kwargs: Unpack[ListPropertiesRequestTypeDef]
-    ) -> RegionResults[ListPropertiesResponseTypeDef]:
+    ) -> TargetResults[ListPropertiesResponseTypeDef]:
         """This API lists the properties of a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListProperties
@@ -365,7 +365,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_scenes(
         self, **kwargs: Unpack[ListScenesRequestTypeDef]
-    ) -> RegionResults[ListScenesResponseTypeDef]:
+    ) -> TargetResults[ListScenesResponseTypeDef]:
         """Lists all scenes in a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListScenes
@@ -374,7 +374,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_sync_jobs(
         self, **kwargs: Unpack[ListSyncJobsRequestTypeDef]
-    ) -> RegionResults[ListSyncJobsResponseTypeDef]:
+    ) -> TargetResults[ListSyncJobsResponseTypeDef]:
         """List all SyncJobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListSyncJobs
@@ -383,7 +383,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_sync_resources(
         self, **kwargs: Unpack[ListSyncResourcesRequestTypeDef]
-    ) -> RegionResults[ListSyncResourcesResponseTypeDef]:
+    ) -> TargetResults[ListSyncResourcesResponseTypeDef]:
         """Lists the sync resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListSyncResources
@@ -392,7 +392,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListTagsForResource
@@ -401,7 +401,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def list_workspaces(
         self, **kwargs: Unpack[ListWorkspacesRequestTypeDef]
-    ) -> RegionResults[ListWorkspacesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspacesResponseTypeDef]:
         """Retrieves information about workspaces in the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/ListWorkspaces
@@ -410,7 +410,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/TagResource
@@ -419,7 +419,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UntagResource
@@ -428,7 +428,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def update_component_type(
         self, **kwargs: Unpack[UpdateComponentTypeRequestTypeDef]
-    ) -> RegionResults[UpdateComponentTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateComponentTypeResponseTypeDef]:
         """Updates information in a component type.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateComponentType
@@ -437,7 +437,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def update_entity(
         self, **kwargs: Unpack[UpdateEntityRequestTypeDef]
-    ) -> RegionResults[UpdateEntityResponseTypeDef]:
+    ) -> TargetResults[UpdateEntityResponseTypeDef]:
         """Updates an entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateEntity
@@ -446,7 +446,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def update_pricing_plan(
         self, **kwargs: Unpack[UpdatePricingPlanRequestTypeDef]
-    ) -> RegionResults[UpdatePricingPlanResponseTypeDef]:
+    ) -> TargetResults[UpdatePricingPlanResponseTypeDef]:
         """Update the pricing plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdatePricingPlan
@@ -455,7 +455,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def update_scene(
         self, **kwargs: Unpack[UpdateSceneRequestTypeDef]
-    ) -> RegionResults[UpdateSceneResponseTypeDef]:
+    ) -> TargetResults[UpdateSceneResponseTypeDef]:
         """Updates a scene.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateScene
@@ -464,7 +464,7 @@ class MultiRegionIoTTwinMaker(MultiRegionClient):
 
     def update_workspace(
         self, **kwargs: Unpack[UpdateWorkspaceRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceResponseTypeDef]:
         """Updates a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iottwinmaker-2021-11-29/UpdateWorkspace

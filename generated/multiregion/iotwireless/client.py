@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_aws_account_with_partner_account(
         self, **kwargs: Unpack[AssociateAwsAccountWithPartnerAccountRequestTypeDef]
-    ) -> RegionResults[AssociateAwsAccountWithPartnerAccountResponseTypeDef]:
+    ) -> TargetResults[AssociateAwsAccountWithPartnerAccountResponseTypeDef]:
         """Associates a partner account with your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateAwsAccountWithPartnerAccount
@@ -260,7 +260,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_multicast_group_with_fuota_task(
         self, **kwargs: Unpack[AssociateMulticastGroupWithFuotaTaskRequestTypeDef]
-    ) -> RegionResults[AssociateMulticastGroupWithFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[AssociateMulticastGroupWithFuotaTaskResponseTypeDef]:
         """Associate a multicast group with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateMulticastGroupWithFuotaTask
@@ -269,7 +269,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_wireless_device_with_fuota_task(
         self, **kwargs: Unpack[AssociateWirelessDeviceWithFuotaTaskRequestTypeDef]
-    ) -> RegionResults[AssociateWirelessDeviceWithFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[AssociateWirelessDeviceWithFuotaTaskResponseTypeDef]:
         """Associate a wireless device with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithFuotaTask
@@ -278,7 +278,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_wireless_device_with_multicast_group(
         self, **kwargs: Unpack[AssociateWirelessDeviceWithMulticastGroupRequestTypeDef]
-    ) -> RegionResults[AssociateWirelessDeviceWithMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateWirelessDeviceWithMulticastGroupResponseTypeDef]:
         """Associates a wireless device with a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithMulticastGroup
@@ -287,7 +287,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_wireless_device_with_thing(
         self, **kwargs: Unpack[AssociateWirelessDeviceWithThingRequestTypeDef]
-    ) -> RegionResults[AssociateWirelessDeviceWithThingResponseTypeDef]:
+    ) -> TargetResults[AssociateWirelessDeviceWithThingResponseTypeDef]:
         """Associates a wireless device with a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessDeviceWithThing
@@ -296,7 +296,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_wireless_gateway_with_certificate(
         self, **kwargs: Unpack[AssociateWirelessGatewayWithCertificateRequestTypeDef]
-    ) -> RegionResults[AssociateWirelessGatewayWithCertificateResponseTypeDef]:
+    ) -> TargetResults[AssociateWirelessGatewayWithCertificateResponseTypeDef]:
         """Associates a wireless gateway with a certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessGatewayWithCertificate
@@ -305,7 +305,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def associate_wireless_gateway_with_thing(
         self, **kwargs: Unpack[AssociateWirelessGatewayWithThingRequestTypeDef]
-    ) -> RegionResults[AssociateWirelessGatewayWithThingResponseTypeDef]:
+    ) -> TargetResults[AssociateWirelessGatewayWithThingResponseTypeDef]:
         """Associates a wireless gateway with a thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/AssociateWirelessGatewayWithThing
@@ -314,7 +314,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def cancel_multicast_group_session(
         self, **kwargs: Unpack[CancelMulticastGroupSessionRequestTypeDef]
-    ) -> RegionResults[CancelMulticastGroupSessionResponseTypeDef]:
+    ) -> TargetResults[CancelMulticastGroupSessionResponseTypeDef]:
         """Cancels an existing multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CancelMulticastGroupSession
@@ -323,7 +323,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_destination(
         self, **kwargs: Unpack[CreateDestinationRequestTypeDef]
-    ) -> RegionResults[CreateDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateDestinationResponseTypeDef]:
         """Creates a new destination that maps a device message to an AWS IoT rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateDestination
@@ -332,7 +332,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_device_profile(
         self, **kwargs: Unpack[CreateDeviceProfileRequestTypeDef]
-    ) -> RegionResults[CreateDeviceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateDeviceProfileResponseTypeDef]:
         """Creates a new device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateDeviceProfile
@@ -341,7 +341,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_fuota_task(
         self, **kwargs: Unpack[CreateFuotaTaskRequestTypeDef]
-    ) -> RegionResults[CreateFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[CreateFuotaTaskResponseTypeDef]:
         """Creates a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateFuotaTask
@@ -350,7 +350,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_multicast_group(
         self, **kwargs: Unpack[CreateMulticastGroupRequestTypeDef]
-    ) -> RegionResults[CreateMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[CreateMulticastGroupResponseTypeDef]:
         """Creates a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateMulticastGroup
@@ -359,7 +359,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_network_analyzer_configuration(
         self, **kwargs: Unpack[CreateNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateNetworkAnalyzerConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateNetworkAnalyzerConfigurationResponseTypeDef]:
         """Creates a new network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateNetworkAnalyzerConfiguration
@@ -368,7 +368,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_service_profile(
         self, **kwargs: Unpack[CreateServiceProfileRequestTypeDef]
-    ) -> RegionResults[CreateServiceProfileResponseTypeDef]:
+    ) -> TargetResults[CreateServiceProfileResponseTypeDef]:
         """Creates a new service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateServiceProfile
@@ -377,7 +377,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_wireless_device(
         self, **kwargs: Unpack[CreateWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[CreateWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[CreateWirelessDeviceResponseTypeDef]:
         """Provisions a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessDevice
@@ -386,7 +386,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_wireless_gateway(
         self, **kwargs: Unpack[CreateWirelessGatewayRequestTypeDef]
-    ) -> RegionResults[CreateWirelessGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateWirelessGatewayResponseTypeDef]:
         """Provisions a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGateway
@@ -395,7 +395,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_wireless_gateway_task(
         self, **kwargs: Unpack[CreateWirelessGatewayTaskRequestTypeDef]
-    ) -> RegionResults[CreateWirelessGatewayTaskResponseTypeDef]:
+    ) -> TargetResults[CreateWirelessGatewayTaskResponseTypeDef]:
         """Creates a task for a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGatewayTask
@@ -404,7 +404,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def create_wireless_gateway_task_definition(
         self, **kwargs: Unpack[CreateWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateWirelessGatewayTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Creates a gateway task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/CreateWirelessGatewayTaskDefinition
@@ -413,7 +413,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_destination(
         self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteDestinationResponseTypeDef]:
         """Deletes a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteDestination
@@ -422,7 +422,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_device_profile(
         self, **kwargs: Unpack[DeleteDeviceProfileRequestTypeDef]
-    ) -> RegionResults[DeleteDeviceProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteDeviceProfileResponseTypeDef]:
         """Deletes a device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteDeviceProfile
@@ -431,7 +431,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_fuota_task(
         self, **kwargs: Unpack[DeleteFuotaTaskRequestTypeDef]
-    ) -> RegionResults[DeleteFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[DeleteFuotaTaskResponseTypeDef]:
         """Deletes a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteFuotaTask
@@ -440,7 +440,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_multicast_group(
         self, **kwargs: Unpack[DeleteMulticastGroupRequestTypeDef]
-    ) -> RegionResults[DeleteMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteMulticastGroupResponseTypeDef]:
         """Deletes a multicast group if it is not in use by a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteMulticastGroup
@@ -449,7 +449,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_network_analyzer_configuration(
         self, **kwargs: Unpack[DeleteNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkAnalyzerConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkAnalyzerConfigurationResponseTypeDef]:
         """Deletes a network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteNetworkAnalyzerConfiguration
@@ -458,7 +458,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_queued_messages(
         self, **kwargs: Unpack[DeleteQueuedMessagesRequestTypeDef]
-    ) -> RegionResults[DeleteQueuedMessagesResponseTypeDef]:
+    ) -> TargetResults[DeleteQueuedMessagesResponseTypeDef]:
         """Remove queued messages from the downlink queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteQueuedMessages
@@ -467,7 +467,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_service_profile(
         self, **kwargs: Unpack[DeleteServiceProfileRequestTypeDef]
-    ) -> RegionResults[DeleteServiceProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceProfileResponseTypeDef]:
         """Deletes a service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteServiceProfile
@@ -476,7 +476,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_wireless_device(
         self, **kwargs: Unpack[DeleteWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[DeleteWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[DeleteWirelessDeviceResponseTypeDef]:
         """Deletes a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessDevice
@@ -485,7 +485,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_wireless_device_import_task(
         self, **kwargs: Unpack[DeleteWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[DeleteWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[DeleteWirelessDeviceImportTaskResponseTypeDef]:
         """Delete an import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessDeviceImportTask
@@ -494,7 +494,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_wireless_gateway(
         self, **kwargs: Unpack[DeleteWirelessGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteWirelessGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteWirelessGatewayResponseTypeDef]:
         """Deletes a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessGateway
@@ -503,7 +503,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_wireless_gateway_task(
         self, **kwargs: Unpack[DeleteWirelessGatewayTaskRequestTypeDef]
-    ) -> RegionResults[DeleteWirelessGatewayTaskResponseTypeDef]:
+    ) -> TargetResults[DeleteWirelessGatewayTaskResponseTypeDef]:
         """Deletes a wireless gateway task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeleteWirelessGatewayTask
@@ -512,7 +512,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def delete_wireless_gateway_task_definition(
         self, **kwargs: Unpack[DeleteWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteWirelessGatewayTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Deletes a wireless gateway task definition. Deleting this task definition
         does not affect tasks that are currently in progress.
 
@@ -522,7 +522,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def deregister_wireless_device(
         self, **kwargs: Unpack[DeregisterWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[DeregisterWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[DeregisterWirelessDeviceResponseTypeDef]:
         """Deregister a wireless device from AWS IoT Wireless.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DeregisterWirelessDevice
@@ -531,7 +531,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_aws_account_from_partner_account(
         self, **kwargs: Unpack[DisassociateAwsAccountFromPartnerAccountRequestTypeDef]
-    ) -> RegionResults[DisassociateAwsAccountFromPartnerAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateAwsAccountFromPartnerAccountResponseTypeDef]:
         """Disassociates your AWS account from a partner account. If PartnerAccountId
         and PartnerType are null, disassociates your AWS account from all partner
         accounts.
@@ -542,7 +542,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_multicast_group_from_fuota_task(
         self, **kwargs: Unpack[DisassociateMulticastGroupFromFuotaTaskRequestTypeDef]
-    ) -> RegionResults[DisassociateMulticastGroupFromFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[DisassociateMulticastGroupFromFuotaTaskResponseTypeDef]:
         """Disassociates a multicast group from a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateMulticastGroupFromFuotaTask
@@ -551,7 +551,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_wireless_device_from_fuota_task(
         self, **kwargs: Unpack[DisassociateWirelessDeviceFromFuotaTaskRequestTypeDef]
-    ) -> RegionResults[DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[DisassociateWirelessDeviceFromFuotaTaskResponseTypeDef]:
         """Disassociates a wireless device from a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromFuotaTask
@@ -561,7 +561,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     def disassociate_wireless_device_from_multicast_group(
         self,
         **kwargs: Unpack[DisassociateWirelessDeviceFromMulticastGroupRequestTypeDef],
-    ) -> RegionResults[DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateWirelessDeviceFromMulticastGroupResponseTypeDef]:
         """Disassociates a wireless device from a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromMulticastGroup
@@ -570,7 +570,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_wireless_device_from_thing(
         self, **kwargs: Unpack[DisassociateWirelessDeviceFromThingRequestTypeDef]
-    ) -> RegionResults[DisassociateWirelessDeviceFromThingResponseTypeDef]:
+    ) -> TargetResults[DisassociateWirelessDeviceFromThingResponseTypeDef]:
         """Disassociates a wireless device from its currently associated thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessDeviceFromThing
@@ -579,7 +579,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_wireless_gateway_from_certificate(
         self, **kwargs: Unpack[DisassociateWirelessGatewayFromCertificateRequestTypeDef]
-    ) -> RegionResults[DisassociateWirelessGatewayFromCertificateResponseTypeDef]:
+    ) -> TargetResults[DisassociateWirelessGatewayFromCertificateResponseTypeDef]:
         """Disassociates a wireless gateway from its currently associated
         certificate.
 
@@ -589,7 +589,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def disassociate_wireless_gateway_from_thing(
         self, **kwargs: Unpack[DisassociateWirelessGatewayFromThingRequestTypeDef]
-    ) -> RegionResults[DisassociateWirelessGatewayFromThingResponseTypeDef]:
+    ) -> TargetResults[DisassociateWirelessGatewayFromThingResponseTypeDef]:
         """Disassociates a wireless gateway from its currently associated thing.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/DisassociateWirelessGatewayFromThing
@@ -598,7 +598,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_destination(
         self, **kwargs: Unpack[GetDestinationRequestTypeDef]
-    ) -> RegionResults[GetDestinationResponseTypeDef]:
+    ) -> TargetResults[GetDestinationResponseTypeDef]:
         """Gets information about a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetDestination
@@ -607,7 +607,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_device_profile(
         self, **kwargs: Unpack[GetDeviceProfileRequestTypeDef]
-    ) -> RegionResults[GetDeviceProfileResponseTypeDef]:
+    ) -> TargetResults[GetDeviceProfileResponseTypeDef]:
         """Gets information about a device profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetDeviceProfile
@@ -616,7 +616,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_event_configuration_by_resource_types(
         self,
-    ) -> RegionResults[GetEventConfigurationByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[GetEventConfigurationByResourceTypesResponseTypeDef]:
         """Get the event configuration based on resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetEventConfigurationByResourceTypes
@@ -625,7 +625,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_fuota_task(
         self, **kwargs: Unpack[GetFuotaTaskRequestTypeDef]
-    ) -> RegionResults[GetFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[GetFuotaTaskResponseTypeDef]:
         """Gets information about a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetFuotaTask
@@ -634,7 +634,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_log_levels_by_resource_types(
         self,
-    ) -> RegionResults[GetLogLevelsByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[GetLogLevelsByResourceTypesResponseTypeDef]:
         """Returns current default log levels or log levels by resource types. Based
         on the resource type, log levels can be returned for wireless device,
         wireless gateway, or FUOTA task log options.
@@ -645,7 +645,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_metric_configuration(
         self,
-    ) -> RegionResults[GetMetricConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetMetricConfigurationResponseTypeDef]:
         """Get the metric configuration status for this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMetricConfiguration
@@ -654,7 +654,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_metrics(
         self, **kwargs: Unpack[GetMetricsRequestTypeDef]
-    ) -> RegionResults[GetMetricsResponseTypeDef]:
+    ) -> TargetResults[GetMetricsResponseTypeDef]:
         """Get the summary metrics for this AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMetrics
@@ -663,7 +663,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_multicast_group(
         self, **kwargs: Unpack[GetMulticastGroupRequestTypeDef]
-    ) -> RegionResults[GetMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[GetMulticastGroupResponseTypeDef]:
         """Gets information about a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMulticastGroup
@@ -672,7 +672,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_multicast_group_session(
         self, **kwargs: Unpack[GetMulticastGroupSessionRequestTypeDef]
-    ) -> RegionResults[GetMulticastGroupSessionResponseTypeDef]:
+    ) -> TargetResults[GetMulticastGroupSessionResponseTypeDef]:
         """Gets information about a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetMulticastGroupSession
@@ -681,7 +681,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_network_analyzer_configuration(
         self, **kwargs: Unpack[GetNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> RegionResults[GetNetworkAnalyzerConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetNetworkAnalyzerConfigurationResponseTypeDef]:
         """Get network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetNetworkAnalyzerConfiguration
@@ -690,7 +690,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_partner_account(
         self, **kwargs: Unpack[GetPartnerAccountRequestTypeDef]
-    ) -> RegionResults[GetPartnerAccountResponseTypeDef]:
+    ) -> TargetResults[GetPartnerAccountResponseTypeDef]:
         """Gets information about a partner account. If PartnerAccountId and
         PartnerType are null, returns all partner accounts.
 
@@ -701,7 +701,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     @deprecated("GetPosition is deprecated. This operation is no longer supported.")
     def get_position(
         self, **kwargs: Unpack[GetPositionRequestTypeDef]
-    ) -> RegionResults[GetPositionResponseTypeDef]:
+    ) -> TargetResults[GetPositionResponseTypeDef]:
         """Get the position information for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetPosition
@@ -713,7 +713,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     )
     def get_position_configuration(
         self, **kwargs: Unpack[GetPositionConfigurationRequestTypeDef]
-    ) -> RegionResults[GetPositionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetPositionConfigurationResponseTypeDef]:
         """Get position configuration for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetPositionConfiguration
@@ -722,7 +722,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_position_estimate(
         self, **kwargs: Unpack[GetPositionEstimateRequestTypeDef]
-    ) -> RegionResults[GetPositionEstimateResponseTypeDef]:
+    ) -> TargetResults[GetPositionEstimateResponseTypeDef]:
         """Get estimated position information as a payload in GeoJSON format. The
         payload measurement data is resolved using solvers that are provided by
         third-party vendors.
@@ -733,7 +733,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_resource_event_configuration(
         self, **kwargs: Unpack[GetResourceEventConfigurationRequestTypeDef]
-    ) -> RegionResults[GetResourceEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetResourceEventConfigurationResponseTypeDef]:
         """Get the event configuration for a particular resource identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetResourceEventConfiguration
@@ -742,7 +742,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_resource_log_level(
         self, **kwargs: Unpack[GetResourceLogLevelRequestTypeDef]
-    ) -> RegionResults[GetResourceLogLevelResponseTypeDef]:
+    ) -> TargetResults[GetResourceLogLevelResponseTypeDef]:
         """Fetches the log-level override, if any, for a given resource ID and
         resource type..
 
@@ -752,7 +752,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_resource_position(
         self, **kwargs: Unpack[GetResourcePositionRequestTypeDef]
-    ) -> RegionResults[GetResourcePositionResponseTypeDef]:
+    ) -> TargetResults[GetResourcePositionResponseTypeDef]:
         """Get the position information for a given wireless device or a wireless
         gateway resource. The position information uses the World Geodetic System
         (WGS84).
@@ -763,7 +763,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_service_endpoint(
         self, **kwargs: Unpack[GetServiceEndpointRequestTypeDef]
-    ) -> RegionResults[GetServiceEndpointResponseTypeDef]:
+    ) -> TargetResults[GetServiceEndpointResponseTypeDef]:
         """Gets the account-specific endpoint for Configuration and Update Server
         (CUPS) protocol or LoRaWAN Network Server (LNS) connections.
 
@@ -773,7 +773,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_service_profile(
         self, **kwargs: Unpack[GetServiceProfileRequestTypeDef]
-    ) -> RegionResults[GetServiceProfileResponseTypeDef]:
+    ) -> TargetResults[GetServiceProfileResponseTypeDef]:
         """Gets information about a service profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetServiceProfile
@@ -782,7 +782,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_device(
         self, **kwargs: Unpack[GetWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[GetWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[GetWirelessDeviceResponseTypeDef]:
         """Gets information about a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessDevice
@@ -791,7 +791,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_device_import_task(
         self, **kwargs: Unpack[GetWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[GetWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[GetWirelessDeviceImportTaskResponseTypeDef]:
         """Get information about an import task and count of device onboarding
         summary information for the import task.
 
@@ -801,7 +801,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_device_statistics(
         self, **kwargs: Unpack[GetWirelessDeviceStatisticsRequestTypeDef]
-    ) -> RegionResults[GetWirelessDeviceStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetWirelessDeviceStatisticsResponseTypeDef]:
         """Gets operating information about a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessDeviceStatistics
@@ -810,7 +810,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway(
         self, **kwargs: Unpack[GetWirelessGatewayRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayResponseTypeDef]:
         """Gets information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGateway
@@ -819,7 +819,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway_certificate(
         self, **kwargs: Unpack[GetWirelessGatewayCertificateRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayCertificateResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayCertificateResponseTypeDef]:
         """Gets the ID of the certificate that is currently associated with a
         wireless gateway.
 
@@ -829,7 +829,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway_firmware_information(
         self, **kwargs: Unpack[GetWirelessGatewayFirmwareInformationRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayFirmwareInformationResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayFirmwareInformationResponseTypeDef]:
         """Gets the firmware version and other information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayFirmwareInformation
@@ -838,7 +838,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway_statistics(
         self, **kwargs: Unpack[GetWirelessGatewayStatisticsRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayStatisticsResponseTypeDef]:
         """Gets operating information about a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayStatistics
@@ -847,7 +847,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway_task(
         self, **kwargs: Unpack[GetWirelessGatewayTaskRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayTaskResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayTaskResponseTypeDef]:
         """Gets information about a wireless gateway task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayTask
@@ -856,7 +856,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def get_wireless_gateway_task_definition(
         self, **kwargs: Unpack[GetWirelessGatewayTaskDefinitionRequestTypeDef]
-    ) -> RegionResults[GetWirelessGatewayTaskDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetWirelessGatewayTaskDefinitionResponseTypeDef]:
         """Gets information about a wireless gateway task definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/GetWirelessGatewayTaskDefinition
@@ -865,7 +865,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_destinations(
         self, **kwargs: Unpack[ListDestinationsRequestTypeDef]
-    ) -> RegionResults[ListDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListDestinationsResponseTypeDef]:
         """Lists the destinations registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDestinations
@@ -874,7 +874,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_device_profiles(
         self, **kwargs: Unpack[ListDeviceProfilesRequestTypeDef]
-    ) -> RegionResults[ListDeviceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListDeviceProfilesResponseTypeDef]:
         """Lists the device profiles registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDeviceProfiles
@@ -883,7 +883,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_devices_for_wireless_device_import_task(
         self, **kwargs: Unpack[ListDevicesForWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[ListDevicesForWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[ListDevicesForWirelessDeviceImportTaskResponseTypeDef]:
         """List the Sidewalk devices in an import task and their onboarding status.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListDevicesForWirelessDeviceImportTask
@@ -892,7 +892,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_event_configurations(
         self, **kwargs: Unpack[ListEventConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListEventConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListEventConfigurationsResponseTypeDef]:
         """List event configurations where at least one event topic has been enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListEventConfigurations
@@ -901,7 +901,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_fuota_tasks(
         self, **kwargs: Unpack[ListFuotaTasksRequestTypeDef]
-    ) -> RegionResults[ListFuotaTasksResponseTypeDef]:
+    ) -> TargetResults[ListFuotaTasksResponseTypeDef]:
         """Lists the FUOTA tasks registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListFuotaTasks
@@ -910,7 +910,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_multicast_groups(
         self, **kwargs: Unpack[ListMulticastGroupsRequestTypeDef]
-    ) -> RegionResults[ListMulticastGroupsResponseTypeDef]:
+    ) -> TargetResults[ListMulticastGroupsResponseTypeDef]:
         """Lists the multicast groups registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListMulticastGroups
@@ -919,7 +919,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_multicast_groups_by_fuota_task(
         self, **kwargs: Unpack[ListMulticastGroupsByFuotaTaskRequestTypeDef]
-    ) -> RegionResults[ListMulticastGroupsByFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[ListMulticastGroupsByFuotaTaskResponseTypeDef]:
         """List all multicast groups associated with a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListMulticastGroupsByFuotaTask
@@ -928,7 +928,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_network_analyzer_configurations(
         self, **kwargs: Unpack[ListNetworkAnalyzerConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListNetworkAnalyzerConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkAnalyzerConfigurationsResponseTypeDef]:
         """Lists the network analyzer configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListNetworkAnalyzerConfigurations
@@ -937,7 +937,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_partner_accounts(
         self, **kwargs: Unpack[ListPartnerAccountsRequestTypeDef]
-    ) -> RegionResults[ListPartnerAccountsResponseTypeDef]:
+    ) -> TargetResults[ListPartnerAccountsResponseTypeDef]:
         """Lists the partner accounts associated with your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListPartnerAccounts
@@ -949,7 +949,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     )
     def list_position_configurations(
         self, **kwargs: Unpack[ListPositionConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListPositionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListPositionConfigurationsResponseTypeDef]:
         """List position configurations for a given resource, such as positioning
         solvers.
 
@@ -959,7 +959,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_queued_messages(
         self, **kwargs: Unpack[ListQueuedMessagesRequestTypeDef]
-    ) -> RegionResults[ListQueuedMessagesResponseTypeDef]:
+    ) -> TargetResults[ListQueuedMessagesResponseTypeDef]:
         """List queued messages in the downlink queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListQueuedMessages
@@ -968,7 +968,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_service_profiles(
         self, **kwargs: Unpack[ListServiceProfilesRequestTypeDef]
-    ) -> RegionResults[ListServiceProfilesResponseTypeDef]:
+    ) -> TargetResults[ListServiceProfilesResponseTypeDef]:
         """Lists the service profiles registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListServiceProfiles
@@ -977,7 +977,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags (metadata) you have assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListTagsForResource
@@ -986,7 +986,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_wireless_device_import_tasks(
         self, **kwargs: Unpack[ListWirelessDeviceImportTasksRequestTypeDef]
-    ) -> RegionResults[ListWirelessDeviceImportTasksResponseTypeDef]:
+    ) -> TargetResults[ListWirelessDeviceImportTasksResponseTypeDef]:
         """List of import tasks and summary information of onboarding status of
         devices in each import task.
 
@@ -996,7 +996,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_wireless_devices(
         self, **kwargs: Unpack[ListWirelessDevicesRequestTypeDef]
-    ) -> RegionResults[ListWirelessDevicesResponseTypeDef]:
+    ) -> TargetResults[ListWirelessDevicesResponseTypeDef]:
         """Lists the wireless devices registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListWirelessDevices
@@ -1005,7 +1005,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_wireless_gateway_task_definitions(
         self, **kwargs: Unpack[ListWirelessGatewayTaskDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListWirelessGatewayTaskDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListWirelessGatewayTaskDefinitionsResponseTypeDef]:
         """List the wireless gateway tasks definitions registered to your AWS
         account.
 
@@ -1015,7 +1015,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def list_wireless_gateways(
         self, **kwargs: Unpack[ListWirelessGatewaysRequestTypeDef]
-    ) -> RegionResults[ListWirelessGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListWirelessGatewaysResponseTypeDef]:
         """Lists the wireless gateways registered to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/ListWirelessGateways
@@ -1027,7 +1027,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     )
     def put_position_configuration(
         self, **kwargs: Unpack[PutPositionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutPositionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutPositionConfigurationResponseTypeDef]:
         """Put position configuration for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/PutPositionConfiguration
@@ -1036,7 +1036,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def put_resource_log_level(
         self, **kwargs: Unpack[PutResourceLogLevelRequestTypeDef]
-    ) -> RegionResults[PutResourceLogLevelResponseTypeDef]:
+    ) -> TargetResults[PutResourceLogLevelResponseTypeDef]:
         """Sets the log-level override for a resource ID and resource type. A limit
         of 200 log level override can be set per account.
 
@@ -1046,7 +1046,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def reset_all_resource_log_levels(
         self,
-    ) -> RegionResults[ResetAllResourceLogLevelsResponseTypeDef]:
+    ) -> TargetResults[ResetAllResourceLogLevelsResponseTypeDef]:
         """Removes the log-level overrides for all resources; wireless devices,
         wireless gateways, and FUOTA tasks.
 
@@ -1056,7 +1056,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def reset_resource_log_level(
         self, **kwargs: Unpack[ResetResourceLogLevelRequestTypeDef]
-    ) -> RegionResults[ResetResourceLogLevelResponseTypeDef]:
+    ) -> TargetResults[ResetResourceLogLevelResponseTypeDef]:
         """Removes the log-level override, if any, for a specific resource ID and
         resource type. It can be used for a wireless device, a wireless gateway,
         or a FUOTA task.
@@ -1067,7 +1067,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def send_data_to_multicast_group(
         self, **kwargs: Unpack[SendDataToMulticastGroupRequestTypeDef]
-    ) -> RegionResults[SendDataToMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[SendDataToMulticastGroupResponseTypeDef]:
         """Sends the specified data to a multicast group.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/SendDataToMulticastGroup
@@ -1076,7 +1076,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def send_data_to_wireless_device(
         self, **kwargs: Unpack[SendDataToWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[SendDataToWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[SendDataToWirelessDeviceResponseTypeDef]:
         """Sends a decrypted application data frame to a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/SendDataToWirelessDevice
@@ -1088,7 +1088,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
         **kwargs: Unpack[
             StartBulkAssociateWirelessDeviceWithMulticastGroupRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         StartBulkAssociateWirelessDeviceWithMulticastGroupResponseTypeDef
     ]:
         """Starts a bulk association of all qualifying wireless devices with a
@@ -1103,7 +1103,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
         **kwargs: Unpack[
             StartBulkDisassociateWirelessDeviceFromMulticastGroupRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         StartBulkDisassociateWirelessDeviceFromMulticastGroupResponseTypeDef
     ]:
         """Starts a bulk disassociatin of all qualifying wireless devices from a
@@ -1117,7 +1117,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def start_fuota_task(
         self, **kwargs: Unpack[StartFuotaTaskRequestTypeDef]
-    ) -> RegionResults[StartFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[StartFuotaTaskResponseTypeDef]:
         """Starts a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartFuotaTask
@@ -1126,7 +1126,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def start_multicast_group_session(
         self, **kwargs: Unpack[StartMulticastGroupSessionRequestTypeDef]
-    ) -> RegionResults[StartMulticastGroupSessionResponseTypeDef]:
+    ) -> TargetResults[StartMulticastGroupSessionResponseTypeDef]:
         """Starts a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartMulticastGroupSession
@@ -1135,7 +1135,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def start_single_wireless_device_import_task(
         self, **kwargs: Unpack[StartSingleWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[StartSingleWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[StartSingleWirelessDeviceImportTaskResponseTypeDef]:
         """Start import task for a single wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/StartSingleWirelessDeviceImportTask
@@ -1144,7 +1144,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def start_wireless_device_import_task(
         self, **kwargs: Unpack[StartWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[StartWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[StartWirelessDeviceImportTaskResponseTypeDef]:
         """Start import task for provisioning Sidewalk devices in bulk using an S3
         CSV file.
 
@@ -1154,7 +1154,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/TagResource
@@ -1163,7 +1163,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def test_wireless_device(
         self, **kwargs: Unpack[TestWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[TestWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[TestWirelessDeviceResponseTypeDef]:
         """Simulates a provisioned device by sending an uplink data payload of Hello.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/TestWirelessDevice
@@ -1172,7 +1172,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UntagResource
@@ -1181,7 +1181,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_destination(
         self, **kwargs: Unpack[UpdateDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateDestinationResponseTypeDef]:
         """Updates properties of a destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateDestination
@@ -1190,7 +1190,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_event_configuration_by_resource_types(
         self, **kwargs: Unpack[UpdateEventConfigurationByResourceTypesRequestTypeDef]
-    ) -> RegionResults[UpdateEventConfigurationByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[UpdateEventConfigurationByResourceTypesResponseTypeDef]:
         """Update the event configuration based on resource types.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateEventConfigurationByResourceTypes
@@ -1199,7 +1199,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_fuota_task(
         self, **kwargs: Unpack[UpdateFuotaTaskRequestTypeDef]
-    ) -> RegionResults[UpdateFuotaTaskResponseTypeDef]:
+    ) -> TargetResults[UpdateFuotaTaskResponseTypeDef]:
         """Updates properties of a FUOTA task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateFuotaTask
@@ -1208,7 +1208,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_log_levels_by_resource_types(
         self, **kwargs: Unpack[UpdateLogLevelsByResourceTypesRequestTypeDef]
-    ) -> RegionResults[UpdateLogLevelsByResourceTypesResponseTypeDef]:
+    ) -> TargetResults[UpdateLogLevelsByResourceTypesResponseTypeDef]:
         """Set default log level, or log levels by resource types. This can be for
         wireless device, wireless gateway, or FUOTA task log options, and is used
         to control the log messages that'll be displayed in CloudWatch.
@@ -1219,7 +1219,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_metric_configuration(
         self, **kwargs: Unpack[UpdateMetricConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateMetricConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateMetricConfigurationResponseTypeDef]:
         """Update the summary metric configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateMetricConfiguration
@@ -1228,7 +1228,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_multicast_group(
         self, **kwargs: Unpack[UpdateMulticastGroupRequestTypeDef]
-    ) -> RegionResults[UpdateMulticastGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateMulticastGroupResponseTypeDef]:
         """Updates properties of a multicast group session.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateMulticastGroup
@@ -1237,7 +1237,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_network_analyzer_configuration(
         self, **kwargs: Unpack[UpdateNetworkAnalyzerConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkAnalyzerConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkAnalyzerConfigurationResponseTypeDef]:
         """Update network analyzer configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateNetworkAnalyzerConfiguration
@@ -1246,7 +1246,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_partner_account(
         self, **kwargs: Unpack[UpdatePartnerAccountRequestTypeDef]
-    ) -> RegionResults[UpdatePartnerAccountResponseTypeDef]:
+    ) -> TargetResults[UpdatePartnerAccountResponseTypeDef]:
         """Updates properties of a partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdatePartnerAccount
@@ -1256,7 +1256,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
     @deprecated("UpdatePosition is deprecated. This operation is no longer supported.")
     def update_position(
         self, **kwargs: Unpack[UpdatePositionRequestTypeDef]
-    ) -> RegionResults[UpdatePositionResponseTypeDef]:
+    ) -> TargetResults[UpdatePositionResponseTypeDef]:
         """Update the position information of a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdatePosition
@@ -1265,7 +1265,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_resource_event_configuration(
         self, **kwargs: Unpack[UpdateResourceEventConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateResourceEventConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceEventConfigurationResponseTypeDef]:
         """Update the event configuration for a particular resource identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateResourceEventConfiguration
@@ -1274,7 +1274,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_resource_position(
         self, **kwargs: Unpack[UpdateResourcePositionRequestTypeDef]
-    ) -> RegionResults[UpdateResourcePositionResponseTypeDef]:
+    ) -> TargetResults[UpdateResourcePositionResponseTypeDef]:
         """Update the position information of a given wireless device or a wireless
         gateway resource. The position coordinates are based on the World Geodetic
         System (WGS84).
@@ -1285,7 +1285,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_wireless_device(
         self, **kwargs: Unpack[UpdateWirelessDeviceRequestTypeDef]
-    ) -> RegionResults[UpdateWirelessDeviceResponseTypeDef]:
+    ) -> TargetResults[UpdateWirelessDeviceResponseTypeDef]:
         """Updates properties of a wireless device.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessDevice
@@ -1294,7 +1294,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_wireless_device_import_task(
         self, **kwargs: Unpack[UpdateWirelessDeviceImportTaskRequestTypeDef]
-    ) -> RegionResults[UpdateWirelessDeviceImportTaskResponseTypeDef]:
+    ) -> TargetResults[UpdateWirelessDeviceImportTaskResponseTypeDef]:
         """Update an import task to add more devices to the task.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessDeviceImportTask
@@ -1303,7 +1303,7 @@ class MultiRegionIoTWireless(MultiRegionClient):
 
     def update_wireless_gateway(
         self, **kwargs: Unpack[UpdateWirelessGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateWirelessGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateWirelessGatewayResponseTypeDef]:
         """Updates properties of a wireless gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotwireless-2020-11-22/UpdateWirelessGateway

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -109,7 +109,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def batch_get_channel(
         self, **kwargs: Unpack[BatchGetChannelRequestTypeDef]
-    ) -> RegionResults[BatchGetChannelResponseTypeDef]:
+    ) -> TargetResults[BatchGetChannelResponseTypeDef]:
         """Performs GetChannel on multiple ARNs simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/BatchGetChannel
@@ -118,7 +118,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def batch_get_stream_key(
         self, **kwargs: Unpack[BatchGetStreamKeyRequestTypeDef]
-    ) -> RegionResults[BatchGetStreamKeyResponseTypeDef]:
+    ) -> TargetResults[BatchGetStreamKeyResponseTypeDef]:
         """Performs GetStreamKey on multiple ARNs simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/BatchGetStreamKey
@@ -127,7 +127,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def batch_start_viewer_session_revocation(
         self, **kwargs: Unpack[BatchStartViewerSessionRevocationRequestTypeDef]
-    ) -> RegionResults[BatchStartViewerSessionRevocationResponseTypeDef]:
+    ) -> TargetResults[BatchStartViewerSessionRevocationResponseTypeDef]:
         """Performs StartViewerSessionRevocation on multiple channel ARN and viewer
         ID pairs simultaneously.
 
@@ -137,7 +137,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def create_ad_configuration(
         self, **kwargs: Unpack[CreateAdConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateAdConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateAdConfigurationResponseTypeDef]:
         """Creates a new ad configuration to be used for server-side ad insertion.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/CreateAdConfiguration
@@ -146,7 +146,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a new channel and an associated stream key to start streaming.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/CreateChannel
@@ -155,7 +155,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def create_playback_restriction_policy(
         self, **kwargs: Unpack[CreatePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> RegionResults[CreatePlaybackRestrictionPolicyResponseTypeDef]:
+    ) -> TargetResults[CreatePlaybackRestrictionPolicyResponseTypeDef]:
         """Creates a new playback restriction policy, for constraining playback by
         countries and/or origins.
 
@@ -165,7 +165,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def create_recording_configuration(
         self, **kwargs: Unpack[CreateRecordingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateRecordingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateRecordingConfigurationResponseTypeDef]:
         """Creates a new recording configuration, used to enable recording to Amazon
         S3.
 
@@ -175,7 +175,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def create_stream_key(
         self, **kwargs: Unpack[CreateStreamKeyRequestTypeDef]
-    ) -> RegionResults[CreateStreamKeyResponseTypeDef]:
+    ) -> TargetResults[CreateStreamKeyResponseTypeDef]:
         """Creates a stream key, used to initiate a stream, for the specified channel
         ARN.
 
@@ -185,7 +185,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_ad_configuration(
         self, **kwargs: Unpack[DeleteAdConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified ad configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteAdConfiguration
@@ -194,7 +194,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified channel and its associated stream keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteChannel
@@ -203,7 +203,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_playback_key_pair(
         self, **kwargs: Unpack[DeletePlaybackKeyPairRequestTypeDef]
-    ) -> RegionResults[DeletePlaybackKeyPairResponseTypeDef]:
+    ) -> TargetResults[DeletePlaybackKeyPairResponseTypeDef]:
         """Deletes a specified authorization key pair. This invalidates future viewer
         tokens generated using the key pair’s privateKey. For more information,
         see Setting Up Private Channels in the Amazon IVS User Guide.
@@ -214,7 +214,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_playback_restriction_policy(
         self, **kwargs: Unpack[DeletePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeletePlaybackRestrictionPolicy
@@ -223,7 +223,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_recording_configuration(
         self, **kwargs: Unpack[DeleteRecordingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the recording configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteRecordingConfiguration
@@ -232,7 +232,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def delete_stream_key(
         self, **kwargs: Unpack[DeleteStreamKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the stream key for the specified ARN, so it can no longer be used
         to stream.
 
@@ -242,7 +242,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_ad_configuration(
         self, **kwargs: Unpack[GetAdConfigurationRequestTypeDef]
-    ) -> RegionResults[GetAdConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetAdConfigurationResponseTypeDef]:
         """Gets the ad configuration represented by the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetAdConfiguration
@@ -251,7 +251,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_channel(
         self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> RegionResults[GetChannelResponseTypeDef]:
+    ) -> TargetResults[GetChannelResponseTypeDef]:
         """Gets the channel configuration for the specified channel ARN. See also
         BatchGetChannel.
 
@@ -261,7 +261,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_playback_key_pair(
         self, **kwargs: Unpack[GetPlaybackKeyPairRequestTypeDef]
-    ) -> RegionResults[GetPlaybackKeyPairResponseTypeDef]:
+    ) -> TargetResults[GetPlaybackKeyPairResponseTypeDef]:
         """Gets a specified playback authorization key pair and returns the arn and
         fingerprint. The privateKey held by the caller can be used to generate
         viewer authorization tokens, to grant viewers access to private channels.
@@ -274,7 +274,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_playback_restriction_policy(
         self, **kwargs: Unpack[GetPlaybackRestrictionPolicyRequestTypeDef]
-    ) -> RegionResults[GetPlaybackRestrictionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPlaybackRestrictionPolicyResponseTypeDef]:
         """Gets the specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetPlaybackRestrictionPolicy
@@ -283,7 +283,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_recording_configuration(
         self, **kwargs: Unpack[GetRecordingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetRecordingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetRecordingConfigurationResponseTypeDef]:
         """Gets the recording configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetRecordingConfiguration
@@ -292,7 +292,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_stream(
         self, **kwargs: Unpack[GetStreamRequestTypeDef]
-    ) -> RegionResults[GetStreamResponseTypeDef]:
+    ) -> TargetResults[GetStreamResponseTypeDef]:
         """Gets information about the active (live) stream on a specified channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStream
@@ -301,7 +301,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_stream_key(
         self, **kwargs: Unpack[GetStreamKeyRequestTypeDef]
-    ) -> RegionResults[GetStreamKeyResponseTypeDef]:
+    ) -> TargetResults[GetStreamKeyResponseTypeDef]:
         """Gets stream-key information for a specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStreamKey
@@ -310,7 +310,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def get_stream_session(
         self, **kwargs: Unpack[GetStreamSessionRequestTypeDef]
-    ) -> RegionResults[GetStreamSessionResponseTypeDef]:
+    ) -> TargetResults[GetStreamSessionResponseTypeDef]:
         """Gets metadata on a specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetStreamSession
@@ -319,7 +319,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def import_playback_key_pair(
         self, **kwargs: Unpack[ImportPlaybackKeyPairRequestTypeDef]
-    ) -> RegionResults[ImportPlaybackKeyPairResponseTypeDef]:
+    ) -> TargetResults[ImportPlaybackKeyPairResponseTypeDef]:
         """Imports the public portion of a new key pair and returns its arn and
         fingerprint. The privateKey can then be used to generate viewer
         authorization tokens, to grant viewers access to private channels. For
@@ -332,7 +332,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def insert_ad_break(
         self, **kwargs: Unpack[InsertAdBreakRequestTypeDef]
-    ) -> RegionResults[InsertAdBreakResponseTypeDef]:
+    ) -> TargetResults[InsertAdBreakResponseTypeDef]:
         """Inserts an ad marker in the playlist for the specified channel and
         duration using the ad configuration associated with the channel.
 
@@ -342,7 +342,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_ad_configurations(
         self, **kwargs: Unpack[ListAdConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListAdConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAdConfigurationsResponseTypeDef]:
         """Gets summary information about all ad configurations in your account, in
         the AWS region where the API request is processed.
 
@@ -352,7 +352,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Gets summary information about all channels in your account, in the Amazon
         Web Services region where the API request is processed. This list can be
         filtered to match a specified name or recording-configuration ARN. Filters
@@ -365,7 +365,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_playback_key_pairs(
         self, **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef]
-    ) -> RegionResults[ListPlaybackKeyPairsResponseTypeDef]:
+    ) -> TargetResults[ListPlaybackKeyPairsResponseTypeDef]:
         """Gets summary information about playback key pairs. For more information,
         see Setting Up Private Channels in the Amazon IVS User Guide.
 
@@ -375,7 +375,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_playback_restriction_policies(
         self, **kwargs: Unpack[ListPlaybackRestrictionPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPlaybackRestrictionPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPlaybackRestrictionPoliciesResponseTypeDef]:
         """Gets summary information about playback restriction policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListPlaybackRestrictionPolicies
@@ -384,7 +384,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_recording_configurations(
         self, **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListRecordingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListRecordingConfigurationsResponseTypeDef]:
         """Gets summary information about all recording configurations in your
         account, in the Amazon Web Services region where the API request is
         processed.
@@ -395,7 +395,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_stream_keys(
         self, **kwargs: Unpack[ListStreamKeysRequestTypeDef]
-    ) -> RegionResults[ListStreamKeysResponseTypeDef]:
+    ) -> TargetResults[ListStreamKeysResponseTypeDef]:
         """Gets summary information about stream keys for the specified channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListStreamKeys
@@ -404,7 +404,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_stream_sessions(
         self, **kwargs: Unpack[ListStreamSessionsRequestTypeDef]
-    ) -> RegionResults[ListStreamSessionsResponseTypeDef]:
+    ) -> TargetResults[ListStreamSessionsResponseTypeDef]:
         """Gets a summary of current and previous streams for a specified channel in
         your account, in the AWS region where the API request is processed.
 
@@ -414,7 +414,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsRequestTypeDef]
-    ) -> RegionResults[ListStreamsResponseTypeDef]:
+    ) -> TargetResults[ListStreamsResponseTypeDef]:
         """Gets summary information about live streams in your account, in the Amazon
         Web Services region where the API request is processed.
 
@@ -424,7 +424,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets information about Amazon Web Services tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListTagsForResource
@@ -433,7 +433,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def put_metadata(
         self, **kwargs: Unpack[PutMetadataRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Inserts metadata into the active stream of the specified channel. At most
         5 requests per second per channel are allowed, each with a maximum 1 KB
         payload. (If 5 TPS is not sufficient for your needs, we recommend batching
@@ -447,7 +447,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def start_viewer_session_revocation(
         self, **kwargs: Unpack[StartViewerSessionRevocationRequestTypeDef]
-    ) -> RegionResults[StartViewerSessionRevocationResponseTypeDef]:
+    ) -> TargetResults[StartViewerSessionRevocationResponseTypeDef]:
         """Starts the process of revoking the viewer session associated with a
         specified channel ARN and viewer ID. Optionally, you can provide a version
         to revoke viewer sessions less than and including that version. For
@@ -460,7 +460,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def stop_stream(
         self, **kwargs: Unpack[StopStreamRequestTypeDef]
-    ) -> RegionResults[StopStreamResponseTypeDef]:
+    ) -> TargetResults[StopStreamResponseTypeDef]:
         """Disconnects the incoming RTMPS stream for the specified channel. Can be
         used in conjunction with DeleteStreamKey to prevent further streaming to a
         channel.
@@ -471,7 +471,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for the Amazon Web Services resource with the
         specified ARN.
 
@@ -481,7 +481,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UntagResource
@@ -490,7 +490,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Updates a channel's configuration. Live channels cannot be updated. You
         must stop the ongoing stream, update the channel, and restart the stream
         for the changes to take effect.
@@ -501,7 +501,7 @@ class MultiRegionIVS(MultiRegionClient):
 
     def update_playback_restriction_policy(
         self, **kwargs: Unpack[UpdatePlaybackRestrictionPolicyRequestTypeDef]
-    ) -> RegionResults[UpdatePlaybackRestrictionPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdatePlaybackRestrictionPolicyResponseTypeDef]:
         """Updates a specified playback restriction policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdatePlaybackRestrictionPolicy
@@ -515,7 +515,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListAdConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAdConfigurationsResponseTypeDef]:
         """Every page of ListAdConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -539,7 +539,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -566,7 +566,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlaybackKeyPairsRequestTypeDef],
-    ) -> RegionResults[ListPlaybackKeyPairsResponseTypeDef]:
+    ) -> TargetResults[ListPlaybackKeyPairsResponseTypeDef]:
         """Every page of ListPlaybackKeyPairs in every target, merged per target
         (botocore's build_full_result).
 
@@ -590,7 +590,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecordingConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListRecordingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListRecordingConfigurationsResponseTypeDef]:
         """Every page of ListRecordingConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -615,7 +615,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamKeysRequestTypeDef],
-    ) -> RegionResults[ListStreamKeysResponseTypeDef]:
+    ) -> TargetResults[ListStreamKeysResponseTypeDef]:
         """Every page of ListStreamKeys in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,7 +638,7 @@ class MultiRegionIVS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsRequestTypeDef],
-    ) -> RegionResults[ListStreamsResponseTypeDef]:
+    ) -> TargetResults[ListStreamsResponseTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,7 +112,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def create_encoder_configuration(
         self, **kwargs: Unpack[CreateEncoderConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateEncoderConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateEncoderConfigurationResponseTypeDef]:
         """Creates an EncoderConfiguration object.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/CreateEncoderConfiguration
@@ -121,7 +121,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def create_ingest_configuration(
         self, **kwargs: Unpack[CreateIngestConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateIngestConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateIngestConfigurationResponseTypeDef]:
         """Creates a new IngestConfiguration resource, used to specify the ingest
         protocol for a stage.
 
@@ -131,7 +131,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def create_participant_token(
         self, **kwargs: Unpack[CreateParticipantTokenRequestTypeDef]
-    ) -> RegionResults[CreateParticipantTokenResponseTypeDef]:
+    ) -> TargetResults[CreateParticipantTokenResponseTypeDef]:
         """Creates an additional token for a specified stage. This can be done after
         stage creation or when tokens expire. Tokens always are scoped to the
         stage for which they are created.
@@ -142,7 +142,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def create_stage(
         self, **kwargs: Unpack[CreateStageRequestTypeDef]
-    ) -> RegionResults[CreateStageResponseTypeDef]:
+    ) -> TargetResults[CreateStageResponseTypeDef]:
         """Creates a new stage (and optionally participant tokens).
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/CreateStage
@@ -151,7 +151,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def create_storage_configuration(
         self, **kwargs: Unpack[CreateStorageConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateStorageConfigurationResponseTypeDef]:
         """Creates a new storage configuration, used to enable recording to Amazon
         S3. When a StorageConfiguration is created, IVS will modify the S3
         bucketPolicy of the provided bucket. This will ensure that IVS has
@@ -163,7 +163,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def delete_encoder_configuration(
         self, **kwargs: Unpack[DeleteEncoderConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteEncoderConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteEncoderConfigurationResponseTypeDef]:
         """Deletes an EncoderConfiguration resource. Ensures that no Compositions are
         using this template; otherwise, returns an error.
 
@@ -173,7 +173,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def delete_ingest_configuration(
         self, **kwargs: Unpack[DeleteIngestConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteIngestConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteIngestConfigurationResponseTypeDef]:
         """Deletes a specified IngestConfiguration, so it can no longer be used to
         broadcast. An IngestConfiguration cannot be deleted if the publisher is
         actively streaming to a stage, unless force is set to true.
@@ -184,7 +184,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def delete_public_key(
         self, **kwargs: Unpack[DeletePublicKeyRequestTypeDef]
-    ) -> RegionResults[DeletePublicKeyResponseTypeDef]:
+    ) -> TargetResults[DeletePublicKeyResponseTypeDef]:
         """Deletes the specified public key used to sign stage participant tokens.
         This invalidates future participant tokens generated using the key pair’s
         private key.
@@ -195,7 +195,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def delete_stage(
         self, **kwargs: Unpack[DeleteStageRequestTypeDef]
-    ) -> RegionResults[DeleteStageResponseTypeDef]:
+    ) -> TargetResults[DeleteStageResponseTypeDef]:
         """Shuts down and deletes the specified stage (disconnecting all
         participants). This operation also removes the stageArn from the
         associated IngestConfiguration, if there are participants using the
@@ -207,7 +207,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def delete_storage_configuration(
         self, **kwargs: Unpack[DeleteStorageConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteStorageConfigurationResponseTypeDef]:
         """Deletes the storage configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/DeleteStorageConfiguration
@@ -216,7 +216,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def disconnect_participant(
         self, **kwargs: Unpack[DisconnectParticipantRequestTypeDef]
-    ) -> RegionResults[DisconnectParticipantResponseTypeDef]:
+    ) -> TargetResults[DisconnectParticipantResponseTypeDef]:
         """Disconnects a specified participant from a specified stage. If the
         participant is publishing using an IngestConfiguration,
         DisconnectParticipant also updates the stageArn in the IngestConfiguration
@@ -228,7 +228,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_composition(
         self, **kwargs: Unpack[GetCompositionRequestTypeDef]
-    ) -> RegionResults[GetCompositionResponseTypeDef]:
+    ) -> TargetResults[GetCompositionResponseTypeDef]:
         """Get information about the specified Composition resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetComposition
@@ -237,7 +237,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_encoder_configuration(
         self, **kwargs: Unpack[GetEncoderConfigurationRequestTypeDef]
-    ) -> RegionResults[GetEncoderConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetEncoderConfigurationResponseTypeDef]:
         """Gets information about the specified EncoderConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetEncoderConfiguration
@@ -246,7 +246,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_ingest_configuration(
         self, **kwargs: Unpack[GetIngestConfigurationRequestTypeDef]
-    ) -> RegionResults[GetIngestConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetIngestConfigurationResponseTypeDef]:
         """Gets information about the specified IngestConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetIngestConfiguration
@@ -255,7 +255,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_participant(
         self, **kwargs: Unpack[GetParticipantRequestTypeDef]
-    ) -> RegionResults[GetParticipantResponseTypeDef]:
+    ) -> TargetResults[GetParticipantResponseTypeDef]:
         """Gets information about the specified participant token.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetParticipant
@@ -264,7 +264,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_public_key(
         self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> RegionResults[GetPublicKeyResponseTypeDef]:
+    ) -> TargetResults[GetPublicKeyResponseTypeDef]:
         """Gets information for the specified public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetPublicKey
@@ -273,7 +273,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_stage(
         self, **kwargs: Unpack[GetStageRequestTypeDef]
-    ) -> RegionResults[GetStageResponseTypeDef]:
+    ) -> TargetResults[GetStageResponseTypeDef]:
         """Gets information for the specified stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStage
@@ -282,7 +282,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_stage_session(
         self, **kwargs: Unpack[GetStageSessionRequestTypeDef]
-    ) -> RegionResults[GetStageSessionResponseTypeDef]:
+    ) -> TargetResults[GetStageSessionResponseTypeDef]:
         """Gets information for the specified stage session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStageSession
@@ -291,7 +291,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def get_storage_configuration(
         self, **kwargs: Unpack[GetStorageConfigurationRequestTypeDef]
-    ) -> RegionResults[GetStorageConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetStorageConfigurationResponseTypeDef]:
         """Gets the storage configuration for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/GetStorageConfiguration
@@ -300,7 +300,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def import_public_key(
         self, **kwargs: Unpack[ImportPublicKeyRequestTypeDef]
-    ) -> RegionResults[ImportPublicKeyResponseTypeDef]:
+    ) -> TargetResults[ImportPublicKeyResponseTypeDef]:
         """Import a public key to be used for signing stage participant tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ImportPublicKey
@@ -309,7 +309,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_compositions(
         self, **kwargs: Unpack[ListCompositionsRequestTypeDef]
-    ) -> RegionResults[ListCompositionsResponseTypeDef]:
+    ) -> TargetResults[ListCompositionsResponseTypeDef]:
         """Gets summary information about all Compositions in your account, in the
         AWS region where the API request is processed.
 
@@ -319,7 +319,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_encoder_configurations(
         self, **kwargs: Unpack[ListEncoderConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListEncoderConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListEncoderConfigurationsResponseTypeDef]:
         """Gets summary information about all EncoderConfigurations in your account,
         in the AWS region where the API request is processed.
 
@@ -329,7 +329,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_ingest_configurations(
         self, **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListIngestConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListIngestConfigurationsResponseTypeDef]:
         """Lists all IngestConfigurations in your account, in the AWS region where
         the API request is processed.
 
@@ -339,7 +339,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_participant_events(
         self, **kwargs: Unpack[ListParticipantEventsRequestTypeDef]
-    ) -> RegionResults[ListParticipantEventsResponseTypeDef]:
+    ) -> TargetResults[ListParticipantEventsResponseTypeDef]:
         """Lists events for a specified participant that occurred during a specified
         stage session.
 
@@ -349,7 +349,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_participant_replicas(
         self, **kwargs: Unpack[ListParticipantReplicasRequestTypeDef]
-    ) -> RegionResults[ListParticipantReplicasResponseTypeDef]:
+    ) -> TargetResults[ListParticipantReplicasResponseTypeDef]:
         """Lists all the replicas for a participant from a source stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipantReplicas
@@ -358,7 +358,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_participants(
         self, **kwargs: Unpack[ListParticipantsRequestTypeDef]
-    ) -> RegionResults[ListParticipantsResponseTypeDef]:
+    ) -> TargetResults[ListParticipantsResponseTypeDef]:
         """Lists all participants in a specified stage session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListParticipants
@@ -367,7 +367,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_public_keys(
         self, **kwargs: Unpack[ListPublicKeysRequestTypeDef]
-    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
         """Gets summary information about all public keys in your account, in the AWS
         region where the API request is processed.
 
@@ -377,7 +377,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_stage_sessions(
         self, **kwargs: Unpack[ListStageSessionsRequestTypeDef]
-    ) -> RegionResults[ListStageSessionsResponseTypeDef]:
+    ) -> TargetResults[ListStageSessionsResponseTypeDef]:
         """Gets all sessions for a specified stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListStageSessions
@@ -386,7 +386,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_stages(
         self, **kwargs: Unpack[ListStagesRequestTypeDef]
-    ) -> RegionResults[ListStagesResponseTypeDef]:
+    ) -> TargetResults[ListStagesResponseTypeDef]:
         """Gets summary information about all stages in your account, in the AWS
         region where the API request is processed.
 
@@ -396,7 +396,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_storage_configurations(
         self, **kwargs: Unpack[ListStorageConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListStorageConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListStorageConfigurationsResponseTypeDef]:
         """Gets summary information about all storage configurations in your account,
         in the AWS region where the API request is processed.
 
@@ -406,7 +406,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets information about AWS tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/ListTagsForResource
@@ -415,7 +415,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def start_composition(
         self, **kwargs: Unpack[StartCompositionRequestTypeDef]
-    ) -> RegionResults[StartCompositionResponseTypeDef]:
+    ) -> TargetResults[StartCompositionResponseTypeDef]:
         """Starts a Composition from a stage based on the configuration provided in
         the request.
 
@@ -425,7 +425,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def start_participant_replication(
         self, **kwargs: Unpack[StartParticipantReplicationRequestTypeDef]
-    ) -> RegionResults[StartParticipantReplicationResponseTypeDef]:
+    ) -> TargetResults[StartParticipantReplicationResponseTypeDef]:
         """Starts replicating a publishing participant from a source stage to a
         destination stage.
 
@@ -435,7 +435,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def stop_composition(
         self, **kwargs: Unpack[StopCompositionRequestTypeDef]
-    ) -> RegionResults[StopCompositionResponseTypeDef]:
+    ) -> TargetResults[StopCompositionResponseTypeDef]:
         """Stops and deletes a Composition resource. Any broadcast from the
         Composition resource is stopped.
 
@@ -445,7 +445,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def stop_participant_replication(
         self, **kwargs: Unpack[StopParticipantReplicationRequestTypeDef]
-    ) -> RegionResults[StopParticipantReplicationResponseTypeDef]:
+    ) -> TargetResults[StopParticipantReplicationResponseTypeDef]:
         """Stops a replicated participant session.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/StopParticipantReplication
@@ -454,7 +454,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for the AWS resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/TagResource
@@ -463,7 +463,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/UntagResource
@@ -472,7 +472,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def update_ingest_configuration(
         self, **kwargs: Unpack[UpdateIngestConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateIngestConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateIngestConfigurationResponseTypeDef]:
         """Updates a specified IngestConfiguration. Only the stage ARN attached to
         the IngestConfiguration can be updated. An IngestConfiguration that is
         active cannot be updated.
@@ -483,7 +483,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
 
     def update_stage(
         self, **kwargs: Unpack[UpdateStageRequestTypeDef]
-    ) -> RegionResults[UpdateStageResponseTypeDef]:
+    ) -> TargetResults[UpdateStageResponseTypeDef]:
         """Updates a stage’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/UpdateStage
@@ -497,7 +497,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngestConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListIngestConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListIngestConfigurationsResponseTypeDef]:
         """Every page of ListIngestConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -521,7 +521,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListParticipantReplicasRequestTypeDef],
-    ) -> RegionResults[ListParticipantReplicasResponseTypeDef]:
+    ) -> TargetResults[ListParticipantReplicasResponseTypeDef]:
         """Every page of ListParticipantReplicas in every target, merged per target
         (botocore's build_full_result).
 
@@ -544,7 +544,7 @@ class MultiRegionivsrealtime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPublicKeysRequestTypeDef],
-    ) -> RegionResults[ListPublicKeysResponseTypeDef]:
+    ) -> TargetResults[ListPublicKeysResponseTypeDef]:
         """Every page of ListPublicKeys in every target, merged per target
         (botocore's build_full_result).
 

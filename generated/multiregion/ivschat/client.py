@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -58,7 +58,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def create_chat_token(
         self, **kwargs: Unpack[CreateChatTokenRequestTypeDef]
-    ) -> RegionResults[CreateChatTokenResponseTypeDef]:
+    ) -> TargetResults[CreateChatTokenResponseTypeDef]:
         """Creates an encrypted token that is used by a chat participant to establish
         an individual WebSocket chat connection to a room. When the token is used
         to connect to chat, the connection is valid for the session duration
@@ -71,7 +71,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def create_logging_configuration(
         self, **kwargs: Unpack[CreateLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateLoggingConfigurationResponseTypeDef]:
         """Creates a logging configuration that allows clients to store and record
         sent messages.
 
@@ -81,7 +81,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def create_room(
         self, **kwargs: Unpack[CreateRoomRequestTypeDef]
-    ) -> RegionResults[CreateRoomResponseTypeDef]:
+    ) -> TargetResults[CreateRoomResponseTypeDef]:
         """Creates a room that allows clients to connect and pass messages.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/CreateRoom
@@ -90,7 +90,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def delete_logging_configuration(
         self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/DeleteLoggingConfiguration
@@ -99,7 +99,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def delete_message(
         self, **kwargs: Unpack[DeleteMessageRequestTypeDef]
-    ) -> RegionResults[DeleteMessageResponseTypeDef]:
+    ) -> TargetResults[DeleteMessageResponseTypeDef]:
         """Sends an event to a specific room which directs clients to delete a
         specific message; that is, unrender it from view and delete it from the
         client’s chat history. This event’s EventName is aws:DELETE_MESSAGE. This
@@ -112,7 +112,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def delete_room(
         self, **kwargs: Unpack[DeleteRoomRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified room.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/DeleteRoom
@@ -121,7 +121,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def disconnect_user(
         self, **kwargs: Unpack[DisconnectUserRequestTypeDef]
-    ) -> RegionResults[DisconnectUserResponseTypeDef]:
+    ) -> TargetResults[DisconnectUserResponseTypeDef]:
         """Disconnects all connections using a specified user ID from a room. This
         replicates the DisconnectUser WebSocket operation in the Amazon IVS Chat
         Messaging API.
@@ -132,7 +132,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def get_logging_configuration(
         self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
         """Gets the specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/GetLoggingConfiguration
@@ -141,7 +141,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def get_room(
         self, **kwargs: Unpack[GetRoomRequestTypeDef]
-    ) -> RegionResults[GetRoomResponseTypeDef]:
+    ) -> TargetResults[GetRoomResponseTypeDef]:
         """Gets the specified room.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/GetRoom
@@ -150,7 +150,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def list_logging_configurations(
         self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
         """Gets summary information about all your logging configurations in the AWS
         region where the API request is processed.
 
@@ -160,7 +160,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def list_rooms(
         self, **kwargs: Unpack[ListRoomsRequestTypeDef]
-    ) -> RegionResults[ListRoomsResponseTypeDef]:
+    ) -> TargetResults[ListRoomsResponseTypeDef]:
         """Gets summary information about all your rooms in the AWS region where the
         API request is processed. Results are sorted in descending order of
         updateTime.
@@ -171,7 +171,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets information about AWS tags for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/ListTagsForResource
@@ -180,7 +180,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def send_event(
         self, **kwargs: Unpack[SendEventRequestTypeDef]
-    ) -> RegionResults[SendEventResponseTypeDef]:
+    ) -> TargetResults[SendEventResponseTypeDef]:
         """Sends an event to a room. Use this within your application’s business
         logic to send events to clients of a room; e.g., to notify clients to
         change the way the chat UI is rendered.
@@ -191,7 +191,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for the AWS resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/TagResource
@@ -200,7 +200,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the resource with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UntagResource
@@ -209,7 +209,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def update_logging_configuration(
         self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
         """Updates a specified logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UpdateLoggingConfiguration
@@ -218,7 +218,7 @@ class MultiRegionivschat(MultiRegionClient):
 
     def update_room(
         self, **kwargs: Unpack[UpdateRoomRequestTypeDef]
-    ) -> RegionResults[UpdateRoomResponseTypeDef]:
+    ) -> TargetResults[UpdateRoomResponseTypeDef]:
         """Updates a room’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ivschat-2020-07-14/UpdateRoom

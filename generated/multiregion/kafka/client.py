@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -158,7 +158,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def batch_associate_scram_secret(
         self, **kwargs: Unpack[BatchAssociateScramSecretRequestTypeDef]
-    ) -> RegionResults[BatchAssociateScramSecretResponseTypeDef]:
+    ) -> TargetResults[BatchAssociateScramSecretResponseTypeDef]:
         """Associates one or more Scram Secrets with an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/BatchAssociateScramSecret
@@ -167,7 +167,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def batch_disassociate_scram_secret(
         self, **kwargs: Unpack[BatchDisassociateScramSecretRequestTypeDef]
-    ) -> RegionResults[BatchDisassociateScramSecretResponseTypeDef]:
+    ) -> TargetResults[BatchDisassociateScramSecretResponseTypeDef]:
         """Disassociates one or more Scram Secrets from an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/BatchDisassociateScramSecret
@@ -176,7 +176,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a new MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateCluster
@@ -185,7 +185,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_cluster_v2(
         self, **kwargs: Unpack[CreateClusterV2RequestTypeDef]
-    ) -> RegionResults[CreateClusterV2ResponseTypeDef]:
+    ) -> TargetResults[CreateClusterV2ResponseTypeDef]:
         """Creates a new MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateClusterV2
@@ -194,7 +194,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_configuration(
         self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
         """Creates a new MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateConfiguration
@@ -203,7 +203,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_replicator(
         self, **kwargs: Unpack[CreateReplicatorRequestTypeDef]
-    ) -> RegionResults[CreateReplicatorResponseTypeDef]:
+    ) -> TargetResults[CreateReplicatorResponseTypeDef]:
         """Creates the replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateReplicator
@@ -212,7 +212,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_topic(
         self, **kwargs: Unpack[CreateTopicRequestTypeDef]
-    ) -> RegionResults[CreateTopicResponseTypeDef]:
+    ) -> TargetResults[CreateTopicResponseTypeDef]:
         """Creates a topic in the specified MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateTopic
@@ -221,7 +221,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def create_vpc_connection(
         self, **kwargs: Unpack[CreateVpcConnectionRequestTypeDef]
-    ) -> RegionResults[CreateVpcConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateVpcConnectionResponseTypeDef]:
         """Creates a new MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateVpcConnection
@@ -230,7 +230,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes the MSK cluster specified by the Amazon Resource Name (ARN) in the
         request.
 
@@ -240,7 +240,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_cluster_policy(
         self, **kwargs: Unpack[DeleteClusterPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteClusterPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterPolicyResponseTypeDef]:
         """Deletes the MSK cluster policy specified by the Amazon Resource Name (ARN)
         in the request.
 
@@ -250,7 +250,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_configuration(
         self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationResponseTypeDef]:
         """Deletes an MSK Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteConfiguration
@@ -259,7 +259,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_replicator(
         self, **kwargs: Unpack[DeleteReplicatorRequestTypeDef]
-    ) -> RegionResults[DeleteReplicatorResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicatorResponseTypeDef]:
         """Deletes a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteReplicator
@@ -268,7 +268,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_topic(
         self, **kwargs: Unpack[DeleteTopicRequestTypeDef]
-    ) -> RegionResults[DeleteTopicResponseTypeDef]:
+    ) -> TargetResults[DeleteTopicResponseTypeDef]:
         """Deletes a topic in the specified MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteTopic
@@ -277,7 +277,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def delete_vpc_connection(
         self, **kwargs: Unpack[DeleteVpcConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteVpcConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcConnectionResponseTypeDef]:
         """Deletes a MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteVpcConnection
@@ -286,7 +286,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterResponseTypeDef]:
         """Returns a description of the MSK cluster whose Amazon Resource Name (ARN)
         is specified in the request.
 
@@ -296,7 +296,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_cluster_operation(
         self, **kwargs: Unpack[DescribeClusterOperationRequestTypeDef]
-    ) -> RegionResults[DescribeClusterOperationResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterOperationResponseTypeDef]:
         """Returns a description of the cluster operation specified by the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeClusterOperation
@@ -305,7 +305,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_cluster_operation_v2(
         self, **kwargs: Unpack[DescribeClusterOperationV2RequestTypeDef]
-    ) -> RegionResults[DescribeClusterOperationV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterOperationV2ResponseTypeDef]:
         """Returns a description of the cluster operation specified by the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeClusterOperationV2
@@ -314,7 +314,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_cluster_v2(
         self, **kwargs: Unpack[DescribeClusterV2RequestTypeDef]
-    ) -> RegionResults[DescribeClusterV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterV2ResponseTypeDef]:
         """Returns a description of the MSK cluster whose Amazon Resource Name (ARN)
         is specified in the request.
 
@@ -324,7 +324,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_configuration(
         self, **kwargs: Unpack[DescribeConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationResponseTypeDef]:
         """Returns a description of this MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeConfiguration
@@ -333,7 +333,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_configuration_revision(
         self, **kwargs: Unpack[DescribeConfigurationRevisionRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationRevisionResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationRevisionResponseTypeDef]:
         """Returns a description of this revision of the configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeConfigurationRevision
@@ -342,7 +342,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_replicator(
         self, **kwargs: Unpack[DescribeReplicatorRequestTypeDef]
-    ) -> RegionResults[DescribeReplicatorResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicatorResponseTypeDef]:
         """Describes a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeReplicator
@@ -351,7 +351,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_topic(
         self, **kwargs: Unpack[DescribeTopicRequestTypeDef]
-    ) -> RegionResults[DescribeTopicResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicResponseTypeDef]:
         """Returns topic details of this topic on a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopic
@@ -360,7 +360,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_topic_partitions(
         self, **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef]
-    ) -> RegionResults[DescribeTopicPartitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicPartitionsResponseTypeDef]:
         """Returns partition details of this topic on a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopicPartitions
@@ -369,7 +369,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def describe_vpc_connection(
         self, **kwargs: Unpack[DescribeVpcConnectionRequestTypeDef]
-    ) -> RegionResults[DescribeVpcConnectionResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcConnectionResponseTypeDef]:
         """Returns a description of this MSK VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeVpcConnection
@@ -378,7 +378,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def get_bootstrap_brokers(
         self, **kwargs: Unpack[GetBootstrapBrokersRequestTypeDef]
-    ) -> RegionResults[GetBootstrapBrokersResponseTypeDef]:
+    ) -> TargetResults[GetBootstrapBrokersResponseTypeDef]:
         """A list of brokers that a client application can use to bootstrap. This
         list doesn't necessarily include all of the brokers in the cluster. The
         following Python 3.6 example shows how you can use the Amazon Resource
@@ -392,7 +392,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def get_cluster_policy(
         self, **kwargs: Unpack[GetClusterPolicyRequestTypeDef]
-    ) -> RegionResults[GetClusterPolicyResponseTypeDef]:
+    ) -> TargetResults[GetClusterPolicyResponseTypeDef]:
         """Get the MSK cluster policy specified by the Amazon Resource Name (ARN) in
         the request.
 
@@ -402,7 +402,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def get_compatible_kafka_versions(
         self, **kwargs: Unpack[GetCompatibleKafkaVersionsRequestTypeDef]
-    ) -> RegionResults[GetCompatibleKafkaVersionsResponseTypeDef]:
+    ) -> TargetResults[GetCompatibleKafkaVersionsResponseTypeDef]:
         """Gets the Apache Kafka versions to which you can update the MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/GetCompatibleKafkaVersions
@@ -411,7 +411,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_client_vpc_connections(
         self, **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef]
-    ) -> RegionResults[ListClientVpcConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListClientVpcConnectionsResponseTypeDef]:
         """Returns a list of all the VPC connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClientVpcConnections
@@ -420,7 +420,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_cluster_operations(
         self, **kwargs: Unpack[ListClusterOperationsRequestTypeDef]
-    ) -> RegionResults[ListClusterOperationsResponseTypeDef]:
+    ) -> TargetResults[ListClusterOperationsResponseTypeDef]:
         """Returns a list of all the operations that have been performed on the
         specified MSK cluster.
 
@@ -430,7 +430,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_cluster_operations_v2(
         self, **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef]
-    ) -> RegionResults[ListClusterOperationsV2ResponseTypeDef]:
+    ) -> TargetResults[ListClusterOperationsV2ResponseTypeDef]:
         """Returns a list of all the operations that have been performed on the
         specified MSK cluster.
 
@@ -440,7 +440,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Returns a list of all the MSK clusters in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClusters
@@ -449,7 +449,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_clusters_v2(
         self, **kwargs: Unpack[ListClustersV2RequestTypeDef]
-    ) -> RegionResults[ListClustersV2ResponseTypeDef]:
+    ) -> TargetResults[ListClustersV2ResponseTypeDef]:
         """Returns a list of all the MSK clusters in the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListClustersV2
@@ -458,7 +458,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_configuration_revisions(
         self, **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationRevisionsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
         """Returns a list of all the MSK configurations in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurationRevisions
@@ -467,7 +467,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_configurations(
         self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Returns a list of all the MSK configurations in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListConfigurations
@@ -476,7 +476,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_kafka_versions(
         self, **kwargs: Unpack[ListKafkaVersionsRequestTypeDef]
-    ) -> RegionResults[ListKafkaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListKafkaVersionsResponseTypeDef]:
         """Returns a list of Apache Kafka versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListKafkaVersions
@@ -485,7 +485,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_nodes(
         self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> RegionResults[ListNodesResponseTypeDef]:
+    ) -> TargetResults[ListNodesResponseTypeDef]:
         """Returns a list of the broker nodes in the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListNodes
@@ -494,7 +494,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_replicators(
         self, **kwargs: Unpack[ListReplicatorsRequestTypeDef]
-    ) -> RegionResults[ListReplicatorsResponseTypeDef]:
+    ) -> TargetResults[ListReplicatorsResponseTypeDef]:
         """Lists the replicators.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListReplicators
@@ -503,7 +503,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_scram_secrets(
         self, **kwargs: Unpack[ListScramSecretsRequestTypeDef]
-    ) -> RegionResults[ListScramSecretsResponseTypeDef]:
+    ) -> TargetResults[ListScramSecretsResponseTypeDef]:
         """Returns a list of the Scram Secrets associated with an Amazon MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListScramSecrets
@@ -512,7 +512,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTagsForResource
@@ -521,7 +521,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_topics(
         self, **kwargs: Unpack[ListTopicsRequestTypeDef]
-    ) -> RegionResults[ListTopicsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsResponseTypeDef]:
         """List topics in a MSK cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopics
@@ -530,7 +530,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def list_vpc_connections(
         self, **kwargs: Unpack[ListVpcConnectionsRequestTypeDef]
-    ) -> RegionResults[ListVpcConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListVpcConnectionsResponseTypeDef]:
         """Returns a list of all the VPC connections in this Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListVpcConnections
@@ -539,7 +539,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def put_cluster_policy(
         self, **kwargs: Unpack[PutClusterPolicyRequestTypeDef]
-    ) -> RegionResults[PutClusterPolicyResponseTypeDef]:
+    ) -> TargetResults[PutClusterPolicyResponseTypeDef]:
         """Creates or updates the MSK cluster policy specified by the cluster Amazon
         Resource Name (ARN) in the request.
 
@@ -549,7 +549,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def reboot_broker(
         self, **kwargs: Unpack[RebootBrokerRequestTypeDef]
-    ) -> RegionResults[RebootBrokerResponseTypeDef]:
+    ) -> TargetResults[RebootBrokerResponseTypeDef]:
         """Reboots brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/RebootBroker
@@ -558,7 +558,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def reject_client_vpc_connection(
         self, **kwargs: Unpack[RejectClientVpcConnectionRequestTypeDef]
-    ) -> RegionResults[RejectClientVpcConnectionResponseTypeDef]:
+    ) -> TargetResults[RejectClientVpcConnectionResponseTypeDef]:
         """Returns empty response.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/RejectClientVpcConnection
@@ -567,7 +567,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to the specified MSK resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/TagResource
@@ -576,7 +576,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the tags associated with the keys that are provided in the query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UntagResource
@@ -585,7 +585,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_broker_count(
         self, **kwargs: Unpack[UpdateBrokerCountRequestTypeDef]
-    ) -> RegionResults[UpdateBrokerCountResponseTypeDef]:
+    ) -> TargetResults[UpdateBrokerCountResponseTypeDef]:
         """Updates the number of broker nodes in the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerCount
@@ -594,7 +594,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_broker_storage(
         self, **kwargs: Unpack[UpdateBrokerStorageRequestTypeDef]
-    ) -> RegionResults[UpdateBrokerStorageResponseTypeDef]:
+    ) -> TargetResults[UpdateBrokerStorageResponseTypeDef]:
         """Updates the EBS storage associated with MSK brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerStorage
@@ -603,7 +603,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_broker_type(
         self, **kwargs: Unpack[UpdateBrokerTypeRequestTypeDef]
-    ) -> RegionResults[UpdateBrokerTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateBrokerTypeResponseTypeDef]:
         """Updates EC2 instance type.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerType
@@ -612,7 +612,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_cluster_configuration(
         self, **kwargs: Unpack[UpdateClusterConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateClusterConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterConfigurationResponseTypeDef]:
         """Updates the cluster with the configuration that is specified in the
         request body.
 
@@ -622,7 +622,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_cluster_kafka_version(
         self, **kwargs: Unpack[UpdateClusterKafkaVersionRequestTypeDef]
-    ) -> RegionResults[UpdateClusterKafkaVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterKafkaVersionResponseTypeDef]:
         """Updates the Apache Kafka version for the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateClusterKafkaVersion
@@ -631,7 +631,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_configuration(
         self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
         """Updates an MSK configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateConfiguration
@@ -640,7 +640,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_connectivity(
         self, **kwargs: Unpack[UpdateConnectivityRequestTypeDef]
-    ) -> RegionResults[UpdateConnectivityResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectivityResponseTypeDef]:
         """Updates the cluster's connectivity configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateConnectivity
@@ -649,7 +649,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_monitoring(
         self, **kwargs: Unpack[UpdateMonitoringRequestTypeDef]
-    ) -> RegionResults[UpdateMonitoringResponseTypeDef]:
+    ) -> TargetResults[UpdateMonitoringResponseTypeDef]:
         """Updates the monitoring settings for the cluster. You can use this
         operation to specify which Apache Kafka metrics you want Amazon MSK to
         send to Amazon CloudWatch. You can also specify settings for open
@@ -661,7 +661,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_rebalancing(
         self, **kwargs: Unpack[UpdateRebalancingRequestTypeDef]
-    ) -> RegionResults[UpdateRebalancingResponseTypeDef]:
+    ) -> TargetResults[UpdateRebalancingResponseTypeDef]:
         """Use this resource to update the intelligent rebalancing status of an
         Amazon MSK Provisioned cluster with Express brokers.
 
@@ -671,7 +671,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_replication_info(
         self, **kwargs: Unpack[UpdateReplicationInfoRequestTypeDef]
-    ) -> RegionResults[UpdateReplicationInfoResponseTypeDef]:
+    ) -> TargetResults[UpdateReplicationInfoResponseTypeDef]:
         """Updates replication info of a replicator.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateReplicationInfo
@@ -680,7 +680,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_security(
         self, **kwargs: Unpack[UpdateSecurityRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityResponseTypeDef]:
         """Updates the security settings for the cluster. You can use this operation
         to specify encryption and authentication on existing clusters.
 
@@ -690,7 +690,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_storage(
         self, **kwargs: Unpack[UpdateStorageRequestTypeDef]
-    ) -> RegionResults[UpdateStorageResponseTypeDef]:
+    ) -> TargetResults[UpdateStorageResponseTypeDef]:
         """Updates cluster broker volume size (or) sets cluster storage mode to
         TIERED.
 
@@ -700,7 +700,7 @@ class MultiRegionKafka(MultiRegionClient):
 
     def update_topic(
         self, **kwargs: Unpack[UpdateTopicRequestTypeDef]
-    ) -> RegionResults[UpdateTopicResponseTypeDef]:
+    ) -> TargetResults[UpdateTopicResponseTypeDef]:
         """Updates the configuration of the specified topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateTopic
@@ -714,7 +714,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTopicPartitionsRequestTypeDef],
-    ) -> RegionResults[DescribeTopicPartitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicPartitionsResponseTypeDef]:
         """Every page of DescribeTopicPartitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -737,7 +737,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClientVpcConnectionsRequestTypeDef],
-    ) -> RegionResults[ListClientVpcConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListClientVpcConnectionsResponseTypeDef]:
         """Every page of ListClientVpcConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -760,7 +760,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterOperationsRequestTypeDef],
-    ) -> RegionResults[ListClusterOperationsResponseTypeDef]:
+    ) -> TargetResults[ListClusterOperationsResponseTypeDef]:
         """Every page of ListClusterOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -784,7 +784,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterOperationsV2RequestTypeDef],
-    ) -> RegionResults[ListClusterOperationsV2ResponseTypeDef]:
+    ) -> TargetResults[ListClusterOperationsV2ResponseTypeDef]:
         """Every page of ListClusterOperationsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -808,7 +808,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -831,7 +831,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersV2RequestTypeDef],
-    ) -> RegionResults[ListClustersV2ResponseTypeDef]:
+    ) -> TargetResults[ListClustersV2ResponseTypeDef]:
         """Every page of ListClustersV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -854,7 +854,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationRevisionsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
         """Every page of ListConfigurationRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -877,7 +877,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -900,7 +900,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKafkaVersionsRequestTypeDef],
-    ) -> RegionResults[ListKafkaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListKafkaVersionsResponseTypeDef]:
         """Every page of ListKafkaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -923,7 +923,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> RegionResults[ListNodesResponseTypeDef]:
+    ) -> TargetResults[ListNodesResponseTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -946,7 +946,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReplicatorsRequestTypeDef],
-    ) -> RegionResults[ListReplicatorsResponseTypeDef]:
+    ) -> TargetResults[ListReplicatorsResponseTypeDef]:
         """Every page of ListReplicators in every target, merged per target
         (botocore's build_full_result).
 
@@ -969,7 +969,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScramSecretsRequestTypeDef],
-    ) -> RegionResults[ListScramSecretsResponseTypeDef]:
+    ) -> TargetResults[ListScramSecretsResponseTypeDef]:
         """Every page of ListScramSecrets in every target, merged per target
         (botocore's build_full_result).
 
@@ -992,7 +992,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTopicsRequestTypeDef],
-    ) -> RegionResults[ListTopicsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsResponseTypeDef]:
         """Every page of ListTopics in every target, merged per target (botocore's
         build_full_result).
 
@@ -1015,7 +1015,7 @@ class MultiRegionKafka(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVpcConnectionsRequestTypeDef],
-    ) -> RegionResults[ListVpcConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListVpcConnectionsResponseTypeDef]:
         """Every page of ListVpcConnections in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -68,7 +68,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def create_connector(
         self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> RegionResults[CreateConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorResponseTypeDef]:
         """Creates a connector using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateConnector
@@ -77,7 +77,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def create_custom_plugin(
         self, **kwargs: Unpack[CreateCustomPluginRequestTypeDef]
-    ) -> RegionResults[CreateCustomPluginResponseTypeDef]:
+    ) -> TargetResults[CreateCustomPluginResponseTypeDef]:
         """Creates a custom plugin using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateCustomPlugin
@@ -86,7 +86,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def create_worker_configuration(
         self, **kwargs: Unpack[CreateWorkerConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateWorkerConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateWorkerConfigurationResponseTypeDef]:
         """Creates a worker configuration using the specified properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/CreateWorkerConfiguration
@@ -95,7 +95,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def delete_connector(
         self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> RegionResults[DeleteConnectorResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectorResponseTypeDef]:
         """Deletes the specified connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteConnector
@@ -104,7 +104,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def delete_custom_plugin(
         self, **kwargs: Unpack[DeleteCustomPluginRequestTypeDef]
-    ) -> RegionResults[DeleteCustomPluginResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomPluginResponseTypeDef]:
         """Deletes a custom plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteCustomPlugin
@@ -113,7 +113,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def delete_worker_configuration(
         self, **kwargs: Unpack[DeleteWorkerConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteWorkerConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkerConfigurationResponseTypeDef]:
         """Deletes the specified worker configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DeleteWorkerConfiguration
@@ -122,7 +122,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def describe_connector(
         self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
         """Returns summary information about the connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeConnector
@@ -131,7 +131,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def describe_connector_operation(
         self, **kwargs: Unpack[DescribeConnectorOperationRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorOperationResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorOperationResponseTypeDef]:
         """Returns information about the specified connector's operations.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeConnectorOperation
@@ -140,7 +140,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def describe_custom_plugin(
         self, **kwargs: Unpack[DescribeCustomPluginRequestTypeDef]
-    ) -> RegionResults[DescribeCustomPluginResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomPluginResponseTypeDef]:
         """A summary description of the custom plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeCustomPlugin
@@ -149,7 +149,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def describe_worker_configuration(
         self, **kwargs: Unpack[DescribeWorkerConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeWorkerConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkerConfigurationResponseTypeDef]:
         """Returns information about a worker configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/DescribeWorkerConfiguration
@@ -158,7 +158,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def list_connector_operations(
         self, **kwargs: Unpack[ListConnectorOperationsRequestTypeDef]
-    ) -> RegionResults[ListConnectorOperationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorOperationsResponseTypeDef]:
         """Lists information about a connector's operation(s).
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListConnectorOperations
@@ -167,7 +167,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Returns a list of all the connectors in this account and Region. The list
         is limited to connectors whose name starts with the specified prefix. The
         response also includes a description of each of the listed connectors.
@@ -178,7 +178,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def list_custom_plugins(
         self, **kwargs: Unpack[ListCustomPluginsRequestTypeDef]
-    ) -> RegionResults[ListCustomPluginsResponseTypeDef]:
+    ) -> TargetResults[ListCustomPluginsResponseTypeDef]:
         """Returns a list of all of the custom plugins in this account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListCustomPlugins
@@ -187,7 +187,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all the tags attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ListTagsForResource
@@ -196,7 +196,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def list_worker_configurations(
         self, **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListWorkerConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListWorkerConfigurationsResponseTypeDef]:
         """Returns a list of all of the worker configurations in this account and
         Region.
 
@@ -206,7 +206,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Attaches tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/TagResource
@@ -215,7 +215,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/UntagResource
@@ -224,7 +224,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
 
     def update_connector(
         self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> RegionResults[UpdateConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorResponseTypeDef]:
         """Updates the specified connector. For request body, specify only one
         parameter: either capacity or connectorConfiguration.
 
@@ -239,7 +239,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorOperationsRequestTypeDef],
-    ) -> RegionResults[ListConnectorOperationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorOperationsResponseTypeDef]:
         """Every page of ListConnectorOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -262,7 +262,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -287,7 +287,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomPluginsRequestTypeDef],
-    ) -> RegionResults[ListCustomPluginsResponseTypeDef]:
+    ) -> TargetResults[ListCustomPluginsResponseTypeDef]:
         """Every page of ListCustomPlugins in every target, merged per target
         (botocore's build_full_result).
 
@@ -310,7 +310,7 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkerConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListWorkerConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListWorkerConfigurationsResponseTypeDef]:
         """Every page of ListWorkerConfigurations in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -142,7 +142,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def associate_entities_to_experience(
         self, **kwargs: Unpack[AssociateEntitiesToExperienceRequestTypeDef]
-    ) -> RegionResults[AssociateEntitiesToExperienceResponseTypeDef]:
+    ) -> TargetResults[AssociateEntitiesToExperienceResponseTypeDef]:
         """Grants users or groups in your IAM Identity Center identity source access
         to your Amazon Kendra experience. You can create an Amazon Kendra
         experience such as a search application. For more information on creating
@@ -155,7 +155,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def associate_personas_to_entities(
         self, **kwargs: Unpack[AssociatePersonasToEntitiesRequestTypeDef]
-    ) -> RegionResults[AssociatePersonasToEntitiesResponseTypeDef]:
+    ) -> TargetResults[AssociatePersonasToEntitiesResponseTypeDef]:
         """Defines the specific permissions of users or groups in your IAM Identity
         Center identity source with access to your Amazon Kendra experience. You
         can create an Amazon Kendra experience such as a search application. For
@@ -168,7 +168,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def batch_delete_document(
         self, **kwargs: Unpack[BatchDeleteDocumentRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDocumentResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDocumentResponseTypeDef]:
         """Removes one or more documents from an index. The documents must have been
         added with the BatchPutDocument API.
 
@@ -178,7 +178,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def batch_delete_featured_results_set(
         self, **kwargs: Unpack[BatchDeleteFeaturedResultsSetRequestTypeDef]
-    ) -> RegionResults[BatchDeleteFeaturedResultsSetResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteFeaturedResultsSetResponseTypeDef]:
         """Removes one or more sets of featured results. Features results are placed
         above all other results for certain queries. If there's an exact match of
         a query, then one or more specific documents are featured in the search
@@ -190,7 +190,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def batch_get_document_status(
         self, **kwargs: Unpack[BatchGetDocumentStatusRequestTypeDef]
-    ) -> RegionResults[BatchGetDocumentStatusResponseTypeDef]:
+    ) -> TargetResults[BatchGetDocumentStatusResponseTypeDef]:
         """Returns the indexing status for one or more documents submitted with the
         BatchPutDocument API.
 
@@ -200,7 +200,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def batch_put_document(
         self, **kwargs: Unpack[BatchPutDocumentRequestTypeDef]
-    ) -> RegionResults[BatchPutDocumentResponseTypeDef]:
+    ) -> TargetResults[BatchPutDocumentResponseTypeDef]:
         """Adds one or more documents to an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/BatchPutDocument
@@ -209,7 +209,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def clear_query_suggestions(
         self, **kwargs: Unpack[ClearQuerySuggestionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Clears existing query suggestions from an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ClearQuerySuggestions
@@ -218,7 +218,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_access_control_configuration(
         self, **kwargs: Unpack[CreateAccessControlConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateAccessControlConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateAccessControlConfigurationResponseTypeDef]:
         """Creates an access configuration for your documents. This includes user and
         group access information for your documents. This is useful for user
         context filtering, where search results are filtered based on the user or
@@ -230,7 +230,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> RegionResults[CreateDataSourceResponseTypeDef]:
+    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
         """Creates a data source connector that you want to use with an Amazon Kendra
         index.
 
@@ -240,7 +240,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_experience(
         self, **kwargs: Unpack[CreateExperienceRequestTypeDef]
-    ) -> RegionResults[CreateExperienceResponseTypeDef]:
+    ) -> TargetResults[CreateExperienceResponseTypeDef]:
         """Creates an Amazon Kendra experience such as a search application. For more
         information on creating a search application experience, including using
         the Python and Java SDKs, see Building a search experience with no code.
@@ -251,7 +251,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_faq(
         self, **kwargs: Unpack[CreateFaqRequestTypeDef]
-    ) -> RegionResults[CreateFaqResponseTypeDef]:
+    ) -> TargetResults[CreateFaqResponseTypeDef]:
         """Creates a set of frequently ask questions (FAQs) using a specified FAQ
         file stored in an Amazon S3 bucket.
 
@@ -261,7 +261,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_featured_results_set(
         self, **kwargs: Unpack[CreateFeaturedResultsSetRequestTypeDef]
-    ) -> RegionResults[CreateFeaturedResultsSetResponseTypeDef]:
+    ) -> TargetResults[CreateFeaturedResultsSetResponseTypeDef]:
         """Creates a set of featured results to display at the top of the search
         results page. Featured results are placed above all other results for
         certain queries. You map specific queries to specific documents for
@@ -274,7 +274,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> RegionResults[CreateIndexResponseTypeDef]:
+    ) -> TargetResults[CreateIndexResponseTypeDef]:
         """Creates an Amazon Kendra index. Index creation is an asynchronous API. To
         determine if index creation has completed, check the Status field returned
         from a call to DescribeIndex. The Status field is set to ACTIVE when the
@@ -286,7 +286,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_query_suggestions_block_list(
         self, **kwargs: Unpack[CreateQuerySuggestionsBlockListRequestTypeDef]
-    ) -> RegionResults[CreateQuerySuggestionsBlockListResponseTypeDef]:
+    ) -> TargetResults[CreateQuerySuggestionsBlockListResponseTypeDef]:
         """Creates a block list to exlcude certain queries from suggestions.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/CreateQuerySuggestionsBlockList
@@ -295,7 +295,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def create_thesaurus(
         self, **kwargs: Unpack[CreateThesaurusRequestTypeDef]
-    ) -> RegionResults[CreateThesaurusResponseTypeDef]:
+    ) -> TargetResults[CreateThesaurusResponseTypeDef]:
         """Creates a thesaurus for an index. The thesaurus contains a list of
         synonyms in Solr format.
 
@@ -305,7 +305,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_access_control_configuration(
         self, **kwargs: Unpack[DeleteAccessControlConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteAccessControlConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessControlConfigurationResponseTypeDef]:
         """Deletes an access control configuration that you created for your
         documents in an index. This includes user and group access information for
         your documents. This is useful for user context filtering, where search
@@ -317,7 +317,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra data source connector. An exception is not thrown
         if the data source is already being deleted. While the data source is
         being deleted, the Status field returned by a call to the
@@ -330,7 +330,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_experience(
         self, **kwargs: Unpack[DeleteExperienceRequestTypeDef]
-    ) -> RegionResults[DeleteExperienceResponseTypeDef]:
+    ) -> TargetResults[DeleteExperienceResponseTypeDef]:
         """Deletes your Amazon Kendra experience such as a search application. For
         more information on creating a search application experience, see Building
         a search experience with no code.
@@ -341,7 +341,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_faq(
         self, **kwargs: Unpack[DeleteFaqRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a FAQ from an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteFaq
@@ -350,7 +350,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra index. An exception is not thrown if the index is
         already being deleted. While the index is being deleted, the Status field
         returned by a call to the DescribeIndex API is set to DELETING.
@@ -361,7 +361,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_principal_mapping(
         self, **kwargs: Unpack[DeletePrincipalMappingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a group so that all users that belong to the group can no longer
         access documents only available to that group.
 
@@ -371,7 +371,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_query_suggestions_block_list(
         self, **kwargs: Unpack[DeleteQuerySuggestionsBlockListRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a block list used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteQuerySuggestionsBlockList
@@ -380,7 +380,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def delete_thesaurus(
         self, **kwargs: Unpack[DeleteThesaurusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Kendra thesaurus.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DeleteThesaurus
@@ -389,7 +389,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_access_control_configuration(
         self, **kwargs: Unpack[DescribeAccessControlConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeAccessControlConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessControlConfigurationResponseTypeDef]:
         """Gets information about an access control configuration that you created
         for your documents in an index. This includes user and group access
         information for your documents. This is useful for user context filtering,
@@ -402,7 +402,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_data_source(
         self, **kwargs: Unpack[DescribeDataSourceRequestTypeDef]
-    ) -> RegionResults[DescribeDataSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSourceResponseTypeDef]:
         """Gets information about an Amazon Kendra data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeDataSource
@@ -411,7 +411,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_experience(
         self, **kwargs: Unpack[DescribeExperienceRequestTypeDef]
-    ) -> RegionResults[DescribeExperienceResponseTypeDef]:
+    ) -> TargetResults[DescribeExperienceResponseTypeDef]:
         """Gets information about your Amazon Kendra experience such as a search
         application. For more information on creating a search application
         experience, see Building a search experience with no code.
@@ -422,7 +422,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_faq(
         self, **kwargs: Unpack[DescribeFaqRequestTypeDef]
-    ) -> RegionResults[DescribeFaqResponseTypeDef]:
+    ) -> TargetResults[DescribeFaqResponseTypeDef]:
         """Gets information about a FAQ.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeFaq
@@ -431,7 +431,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_featured_results_set(
         self, **kwargs: Unpack[DescribeFeaturedResultsSetRequestTypeDef]
-    ) -> RegionResults[DescribeFeaturedResultsSetResponseTypeDef]:
+    ) -> TargetResults[DescribeFeaturedResultsSetResponseTypeDef]:
         """Gets information about a set of featured results. Features results are
         placed above all other results for certain queries. If there's an exact
         match of a query, then one or more specific documents are featured in the
@@ -443,7 +443,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_index(
         self, **kwargs: Unpack[DescribeIndexRequestTypeDef]
-    ) -> RegionResults[DescribeIndexResponseTypeDef]:
+    ) -> TargetResults[DescribeIndexResponseTypeDef]:
         """Gets information about an Amazon Kendra index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeIndex
@@ -452,7 +452,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_principal_mapping(
         self, **kwargs: Unpack[DescribePrincipalMappingRequestTypeDef]
-    ) -> RegionResults[DescribePrincipalMappingResponseTypeDef]:
+    ) -> TargetResults[DescribePrincipalMappingResponseTypeDef]:
         """Describes the processing of PUT and DELETE actions for mapping users to
         their groups. This includes information on the status of actions currently
         processing or yet to be processed, when actions were last updated, when
@@ -466,7 +466,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_query_suggestions_block_list(
         self, **kwargs: Unpack[DescribeQuerySuggestionsBlockListRequestTypeDef]
-    ) -> RegionResults[DescribeQuerySuggestionsBlockListResponseTypeDef]:
+    ) -> TargetResults[DescribeQuerySuggestionsBlockListResponseTypeDef]:
         """Gets information about a block list used for query suggestions for an
         index.
 
@@ -476,7 +476,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_query_suggestions_config(
         self, **kwargs: Unpack[DescribeQuerySuggestionsConfigRequestTypeDef]
-    ) -> RegionResults[DescribeQuerySuggestionsConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeQuerySuggestionsConfigResponseTypeDef]:
         """Gets information on the settings of query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeQuerySuggestionsConfig
@@ -485,7 +485,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def describe_thesaurus(
         self, **kwargs: Unpack[DescribeThesaurusRequestTypeDef]
-    ) -> RegionResults[DescribeThesaurusResponseTypeDef]:
+    ) -> TargetResults[DescribeThesaurusResponseTypeDef]:
         """Gets information about an Amazon Kendra thesaurus.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/DescribeThesaurus
@@ -494,7 +494,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def disassociate_entities_from_experience(
         self, **kwargs: Unpack[DisassociateEntitiesFromExperienceRequestTypeDef]
-    ) -> RegionResults[DisassociateEntitiesFromExperienceResponseTypeDef]:
+    ) -> TargetResults[DisassociateEntitiesFromExperienceResponseTypeDef]:
         """Prevents users or groups in your IAM Identity Center identity source from
         accessing your Amazon Kendra experience. You can create an Amazon Kendra
         experience such as a search application. For more information on creating
@@ -507,7 +507,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def disassociate_personas_from_entities(
         self, **kwargs: Unpack[DisassociatePersonasFromEntitiesRequestTypeDef]
-    ) -> RegionResults[DisassociatePersonasFromEntitiesResponseTypeDef]:
+    ) -> TargetResults[DisassociatePersonasFromEntitiesResponseTypeDef]:
         """Removes the specific permissions of users or groups in your IAM Identity
         Center identity source with access to your Amazon Kendra experience. You
         can create an Amazon Kendra experience such as a search application. For
@@ -520,7 +520,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def get_query_suggestions(
         self, **kwargs: Unpack[GetQuerySuggestionsRequestTypeDef]
-    ) -> RegionResults[GetQuerySuggestionsResponseTypeDef]:
+    ) -> TargetResults[GetQuerySuggestionsResponseTypeDef]:
         """Fetches the queries that are suggested to your users.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/GetQuerySuggestions
@@ -529,7 +529,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def get_snapshots(
         self, **kwargs: Unpack[GetSnapshotsRequestTypeDef]
-    ) -> RegionResults[GetSnapshotsResponseTypeDef]:
+    ) -> TargetResults[GetSnapshotsResponseTypeDef]:
         """Retrieves search metrics data. The data provides a snapshot of how your
         users interact with your search application and how effective the
         application is.
@@ -540,7 +540,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_access_control_configurations(
         self, **kwargs: Unpack[ListAccessControlConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListAccessControlConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAccessControlConfigurationsResponseTypeDef]:
         """Lists one or more access control configurations for an index. This
         includes user and group access information for your documents. This is
         useful for user context filtering, where search results are filtered based
@@ -552,7 +552,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_data_source_sync_jobs(
         self, **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef]
-    ) -> RegionResults[ListDataSourceSyncJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
         """Gets statistics about synchronizing a data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListDataSourceSyncJobs
@@ -561,7 +561,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists the data source connectors that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListDataSources
@@ -570,7 +570,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_entity_personas(
         self, **kwargs: Unpack[ListEntityPersonasRequestTypeDef]
-    ) -> RegionResults[ListEntityPersonasResponseTypeDef]:
+    ) -> TargetResults[ListEntityPersonasResponseTypeDef]:
         """Lists specific permissions of users and groups with access to your Amazon
         Kendra experience.
 
@@ -580,7 +580,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_experience_entities(
         self, **kwargs: Unpack[ListExperienceEntitiesRequestTypeDef]
-    ) -> RegionResults[ListExperienceEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListExperienceEntitiesResponseTypeDef]:
         """Lists users or groups in your IAM Identity Center identity source that are
         granted access to your Amazon Kendra experience. You can create an Amazon
         Kendra experience such as a search application. For more information on
@@ -593,7 +593,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_experiences(
         self, **kwargs: Unpack[ListExperiencesRequestTypeDef]
-    ) -> RegionResults[ListExperiencesResponseTypeDef]:
+    ) -> TargetResults[ListExperiencesResponseTypeDef]:
         """Lists one or more Amazon Kendra experiences. You can create an Amazon
         Kendra experience such as a search application. For more information on
         creating a search application experience, see Building a search experience
@@ -605,7 +605,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_faqs(
         self, **kwargs: Unpack[ListFaqsRequestTypeDef]
-    ) -> RegionResults[ListFaqsResponseTypeDef]:
+    ) -> TargetResults[ListFaqsResponseTypeDef]:
         """Gets a list of FAQs associated with an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListFaqs
@@ -614,7 +614,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_featured_results_sets(
         self, **kwargs: Unpack[ListFeaturedResultsSetsRequestTypeDef]
-    ) -> RegionResults[ListFeaturedResultsSetsResponseTypeDef]:
+    ) -> TargetResults[ListFeaturedResultsSetsResponseTypeDef]:
         """Lists all your sets of featured results for a given index. Features
         results are placed above all other results for certain queries. If there's
         an exact match of a query, then one or more specific documents are
@@ -626,7 +626,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_groups_older_than_ordering_id(
         self, **kwargs: Unpack[ListGroupsOlderThanOrderingIdRequestTypeDef]
-    ) -> RegionResults[ListGroupsOlderThanOrderingIdResponseTypeDef]:
+    ) -> TargetResults[ListGroupsOlderThanOrderingIdResponseTypeDef]:
         """Provides a list of groups that are mapped to users before a given ordering
         or timestamp identifier.
 
@@ -636,7 +636,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_indices(
         self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> RegionResults[ListIndicesResponseTypeDef]:
+    ) -> TargetResults[ListIndicesResponseTypeDef]:
         """Lists the Amazon Kendra indexes that you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListIndices
@@ -645,7 +645,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_query_suggestions_block_lists(
         self, **kwargs: Unpack[ListQuerySuggestionsBlockListsRequestTypeDef]
-    ) -> RegionResults[ListQuerySuggestionsBlockListsResponseTypeDef]:
+    ) -> TargetResults[ListQuerySuggestionsBlockListsResponseTypeDef]:
         """Lists the block lists used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListQuerySuggestionsBlockLists
@@ -654,7 +654,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a resource. Indexes, FAQs, data
         sources, and other resources can have tags associated with them.
 
@@ -664,7 +664,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def list_thesauri(
         self, **kwargs: Unpack[ListThesauriRequestTypeDef]
-    ) -> RegionResults[ListThesauriResponseTypeDef]:
+    ) -> TargetResults[ListThesauriResponseTypeDef]:
         """Lists the thesauri for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/ListThesauri
@@ -673,7 +673,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def put_principal_mapping(
         self, **kwargs: Unpack[PutPrincipalMappingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Maps users to their groups so that you only need to provide the user ID
         when you issue the query.
 
@@ -683,7 +683,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def query(
         self, **kwargs: Unpack[QueryRequestTypeDef]
-    ) -> RegionResults[QueryResultTypeDef]:
+    ) -> TargetResults[QueryResultTypeDef]:
         """Searches an index given an input query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/Query
@@ -692,7 +692,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def retrieve(
         self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> RegionResults[RetrieveResultTypeDef]:
+    ) -> TargetResults[RetrieveResultTypeDef]:
         """Retrieves relevant passages or text excerpts given an input query.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/Retrieve
@@ -701,7 +701,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def start_data_source_sync_job(
         self, **kwargs: Unpack[StartDataSourceSyncJobRequestTypeDef]
-    ) -> RegionResults[StartDataSourceSyncJobResponseTypeDef]:
+    ) -> TargetResults[StartDataSourceSyncJobResponseTypeDef]:
         """Starts a synchronization job for a data source connector. If a
         synchronization job is already in progress, Amazon Kendra returns a
         ResourceInUseException exception.
@@ -712,7 +712,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def stop_data_source_sync_job(
         self, **kwargs: Unpack[StopDataSourceSyncJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a synchronization job that is currently running. You can't stop a
         scheduled synchronization job.
 
@@ -722,7 +722,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def submit_feedback(
         self, **kwargs: Unpack[SubmitFeedbackRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables you to provide feedback to Amazon Kendra to improve the
         performance of your index.
 
@@ -732,7 +732,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tag to the specified index, FAQ, data source, or other
         resource. If the tag already exists, the existing value is replaced with
         the new value.
@@ -743,7 +743,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from an index, FAQ, data source, or other resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UntagResource
@@ -752,7 +752,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_access_control_configuration(
         self, **kwargs: Unpack[UpdateAccessControlConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAccessControlConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessControlConfigurationResponseTypeDef]:
         """Updates an access control configuration for your documents in an index.
         This includes user and group access information for your documents. This
         is useful for user context filtering, where search results are filtered
@@ -764,7 +764,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an Amazon Kendra data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateDataSource
@@ -773,7 +773,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_experience(
         self, **kwargs: Unpack[UpdateExperienceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates your Amazon Kendra experience such as a search application. For
         more information on creating a search application experience, see Building
         a search experience with no code.
@@ -784,7 +784,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_featured_results_set(
         self, **kwargs: Unpack[UpdateFeaturedResultsSetRequestTypeDef]
-    ) -> RegionResults[UpdateFeaturedResultsSetResponseTypeDef]:
+    ) -> TargetResults[UpdateFeaturedResultsSetResponseTypeDef]:
         """Updates a set of featured results. Features results are placed above all
         other results for certain queries. You map specific queries to specific
         documents for featuring in the results. If a query contains an exact match
@@ -797,7 +797,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_index(
         self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an Amazon Kendra index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateIndex
@@ -806,7 +806,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_query_suggestions_block_list(
         self, **kwargs: Unpack[UpdateQuerySuggestionsBlockListRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a block list used for query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateQuerySuggestionsBlockList
@@ -815,7 +815,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_query_suggestions_config(
         self, **kwargs: Unpack[UpdateQuerySuggestionsConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the settings of query suggestions for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateQuerySuggestionsConfig
@@ -824,7 +824,7 @@ class MultiRegionkendra(MultiRegionClient):
 
     def update_thesaurus(
         self, **kwargs: Unpack[UpdateThesaurusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a thesaurus for an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/kendra-2019-02-03/UpdateThesaurus

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -44,7 +44,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def create_rescore_execution_plan(
         self, **kwargs: Unpack[CreateRescoreExecutionPlanRequestTypeDef]
-    ) -> RegionResults[CreateRescoreExecutionPlanResponseTypeDef]:
+    ) -> TargetResults[CreateRescoreExecutionPlanResponseTypeDef]:
         """Creates a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
         You set the number of capacity units that you require for Amazon Kendra
@@ -56,7 +56,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def delete_rescore_execution_plan(
         self, **kwargs: Unpack[DeleteRescoreExecutionPlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
 
@@ -66,7 +66,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def describe_rescore_execution_plan(
         self, **kwargs: Unpack[DescribeRescoreExecutionPlanRequestTypeDef]
-    ) -> RegionResults[DescribeRescoreExecutionPlanResponseTypeDef]:
+    ) -> TargetResults[DescribeRescoreExecutionPlanResponseTypeDef]:
         """Gets information about a rescore execution plan. A rescore execution plan
         is an Amazon Kendra Intelligent Ranking resource used for provisioning the
         Rescore API.
@@ -77,7 +77,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def list_rescore_execution_plans(
         self, **kwargs: Unpack[ListRescoreExecutionPlansRequestTypeDef]
-    ) -> RegionResults[ListRescoreExecutionPlansResponseTypeDef]:
+    ) -> TargetResults[ListRescoreExecutionPlansResponseTypeDef]:
         """Lists your rescore execution plans. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
 
@@ -87,7 +87,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a specified resource. A rescore
         execution plan is an example of a resource that can have tags associated
         with it.
@@ -98,7 +98,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def rescore(
         self, **kwargs: Unpack[RescoreRequestTypeDef]
-    ) -> RegionResults[RescoreResultTypeDef]:
+    ) -> TargetResults[RescoreResultTypeDef]:
         """Rescores or re-ranks search results from a search service such as
         OpenSearch (self managed). You use the semantic search capabilities of
         Amazon Kendra Intelligent Ranking to improve the search service's results.
@@ -109,7 +109,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a specified tag to a specified rescore execution plan. A rescore
         execution plan is an Amazon Kendra Intelligent Ranking resource used for
         provisioning the Rescore API. If the tag already exists, the existing
@@ -121,7 +121,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a rescore execution plan. A rescore execution plan is
         an Amazon Kendra Intelligent Ranking resource used for provisioning the
         Rescore operation.
@@ -132,7 +132,7 @@ class MultiRegionKendraRanking(MultiRegionClient):
 
     def update_rescore_execution_plan(
         self, **kwargs: Unpack[UpdateRescoreExecutionPlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a rescore execution plan. A rescore execution plan is an Amazon
         Kendra Intelligent Ranking resource used for provisioning the Rescore API.
         You can update the number of capacity units you require for Amazon Kendra

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -75,7 +75,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def create_keyspace(
         self, **kwargs: Unpack[CreateKeyspaceRequestTypeDef]
-    ) -> RegionResults[CreateKeyspaceResponseTypeDef]:
+    ) -> TargetResults[CreateKeyspaceResponseTypeDef]:
         """The CreateKeyspace operation adds a new keyspace to your account. In an
         Amazon Web Services account, keyspace names must be unique within each
         Region.
@@ -86,7 +86,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def create_table(
         self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> RegionResults[CreateTableResponseTypeDef]:
+    ) -> TargetResults[CreateTableResponseTypeDef]:
         """The CreateTable operation adds a new table to the specified keyspace.
         Within a keyspace, table names must be unique.
 
@@ -96,7 +96,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def create_type(
         self, **kwargs: Unpack[CreateTypeRequestTypeDef]
-    ) -> RegionResults[CreateTypeResponseTypeDef]:
+    ) -> TargetResults[CreateTypeResponseTypeDef]:
         """The CreateType operation creates a new user-defined type in the specified
         keyspace.
 
@@ -106,7 +106,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def delete_keyspace(
         self, **kwargs: Unpack[DeleteKeyspaceRequestTypeDef]
-    ) -> RegionResults[DeleteKeyspaceResponseTypeDef]:
+    ) -> TargetResults[DeleteKeyspaceResponseTypeDef]:
         """The DeleteKeyspace operation deletes a keyspace and all of its tables.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/DeleteKeyspace
@@ -115,7 +115,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def delete_table(
         self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> RegionResults[DeleteTableResponseTypeDef]:
+    ) -> TargetResults[DeleteTableResponseTypeDef]:
         """The DeleteTable operation deletes a table and all of its data. After a
         DeleteTable request is received, the specified table is in the DELETING
         state until Amazon Keyspaces completes the deletion. If the table is in
@@ -131,7 +131,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def delete_type(
         self, **kwargs: Unpack[DeleteTypeRequestTypeDef]
-    ) -> RegionResults[DeleteTypeResponseTypeDef]:
+    ) -> TargetResults[DeleteTypeResponseTypeDef]:
         """The DeleteType operation deletes a user-defined type (UDT). You can only
         delete a type that is not used in a table or another UDT.
 
@@ -141,7 +141,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def get_keyspace(
         self, **kwargs: Unpack[GetKeyspaceRequestTypeDef]
-    ) -> RegionResults[GetKeyspaceResponseTypeDef]:
+    ) -> TargetResults[GetKeyspaceResponseTypeDef]:
         """Returns the name of the specified keyspace, the Amazon Resource Name
         (ARN), the replication strategy, the Amazon Web Services Regions of a
         multi-Region keyspace, and the status of newly added Regions after an
@@ -153,7 +153,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def get_table(
         self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> RegionResults[GetTableResponseTypeDef]:
+    ) -> TargetResults[GetTableResponseTypeDef]:
         """Returns information about the table, including the table's name and
         current status, the keyspace name, configuration settings, and metadata.
 
@@ -163,7 +163,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def get_table_auto_scaling_settings(
         self, **kwargs: Unpack[GetTableAutoScalingSettingsRequestTypeDef]
-    ) -> RegionResults[GetTableAutoScalingSettingsResponseTypeDef]:
+    ) -> TargetResults[GetTableAutoScalingSettingsResponseTypeDef]:
         """Returns auto scaling related settings of the specified table in JSON
         format. If the table is a multi-Region table, the Amazon Web Services
         Region specific auto scaling settings of the table are included.
@@ -174,7 +174,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def get_type(
         self, **kwargs: Unpack[GetTypeRequestTypeDef]
-    ) -> RegionResults[GetTypeResponseTypeDef]:
+    ) -> TargetResults[GetTypeResponseTypeDef]:
         """The GetType operation returns information about the type, for example the
         field definitions, the timestamp when the type was last modified, the
         level of nesting, the status, and details about if the type is used in
@@ -186,7 +186,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def list_keyspaces(
         self, **kwargs: Unpack[ListKeyspacesRequestTypeDef]
-    ) -> RegionResults[ListKeyspacesResponseTypeDef]:
+    ) -> TargetResults[ListKeyspacesResponseTypeDef]:
         """The ListKeyspaces operation returns a list of keyspaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListKeyspaces
@@ -195,7 +195,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """The ListTables operation returns a list of tables for a specified
         keyspace.
 
@@ -205,7 +205,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags associated with the specified Amazon Keyspaces
         resource.
 
@@ -215,7 +215,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def list_types(
         self, **kwargs: Unpack[ListTypesRequestTypeDef]
-    ) -> RegionResults[ListTypesResponseTypeDef]:
+    ) -> TargetResults[ListTypesResponseTypeDef]:
         """The ListTypes operation returns a list of types for a specified keyspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/ListTypes
@@ -224,7 +224,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def restore_table(
         self, **kwargs: Unpack[RestoreTableRequestTypeDef]
-    ) -> RegionResults[RestoreTableResponseTypeDef]:
+    ) -> TargetResults[RestoreTableResponseTypeDef]:
         """Restores the table to the specified point in time within the
         earliest_restorable_timestamp and the current time. For more information
         about restore points, see Time window for PITR continuous backups in the
@@ -236,7 +236,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a set of tags with a Amazon Keyspaces resource. You can then
         activate these user-defined tags so that they appear on the Cost
         Management Console for cost allocation tracking. For more information, see
@@ -249,7 +249,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Amazon Keyspaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/keyspaces-2022-02-10/UntagResource
@@ -258,7 +258,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def update_keyspace(
         self, **kwargs: Unpack[UpdateKeyspaceRequestTypeDef]
-    ) -> RegionResults[UpdateKeyspaceResponseTypeDef]:
+    ) -> TargetResults[UpdateKeyspaceResponseTypeDef]:
         """Adds a new Amazon Web Services Region to the keyspace. You can add a new
         Region to a keyspace that is either a single or a multi-Region keyspace.
         Amazon Keyspaces is going to replicate all tables in the keyspace to the
@@ -275,7 +275,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
 
     def update_table(
         self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> RegionResults[UpdateTableResponseTypeDef]:
+    ) -> TargetResults[UpdateTableResponseTypeDef]:
         """Adds new columns to the table or updates one of the table's settings, for
         example capacity mode, auto scaling, encryption, point-in-time recovery,
         or ttl settings. Note that you can only update one specific table setting
@@ -292,7 +292,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeyspacesRequestTypeDef],
-    ) -> RegionResults[ListKeyspacesResponseTypeDef]:
+    ) -> TargetResults[ListKeyspacesResponseTypeDef]:
         """Every page of ListKeyspaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -315,7 +315,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 
@@ -339,7 +339,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -363,7 +363,7 @@ class MultiRegionKeyspaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTypesRequestTypeDef],
-    ) -> RegionResults[ListTypesResponseTypeDef]:
+    ) -> TargetResults[ListTypesResponseTypeDef]:
         """Every page of ListTypes in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,7 +43,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
 
     def get_records(
         self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> RegionResults[GetRecordsOutputTypeDef]:
+    ) -> TargetResults[GetRecordsOutputTypeDef]:
         """Retrieves data records from a specified shard in an Amazon Keyspaces data
         stream. This operation returns a collection of data records from the
         shard, including the primary key columns and information about
@@ -57,7 +57,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
 
     def get_shard_iterator(
         self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> RegionResults[GetShardIteratorOutputTypeDef]:
+    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
         """Returns a shard iterator that serves as a bookmark for reading data from a
         specific position in an Amazon Keyspaces data stream's shard. The shard
         iterator specifies the shard position from which to start reading data
@@ -71,7 +71,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
 
     def get_stream(
         self, **kwargs: Unpack[GetStreamInputTypeDef]
-    ) -> RegionResults[GetStreamOutputTypeDef]:
+    ) -> TargetResults[GetStreamOutputTypeDef]:
         """Returns detailed information about a specific data capture stream for an
         Amazon Keyspaces table. The information includes the stream's Amazon
         Resource Name (ARN), creation time, current status, retention period,
@@ -85,7 +85,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Returns a list of all data capture streams associated with your Amazon
         Keyspaces account or for a specific keyspace or table. The response
         includes information such as stream ARNs, table associations, creation
@@ -103,7 +103,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetStreamInputTypeDef],
-    ) -> RegionResults[GetStreamOutputTypeDef]:
+    ) -> TargetResults[GetStreamOutputTypeDef]:
         """Every page of GetStream in every target, merged per target (botocore's
         build_full_result).
 
@@ -131,7 +131,7 @@ class MultiRegionKeyspacesStreams(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +89,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def add_tags_to_stream(
         self, **kwargs: Unpack[AddTagsToStreamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for the specified Kinesis data stream. You can assign
         up to 50 tags to a data stream.
 
@@ -99,7 +99,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def create_stream(
         self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a Kinesis data stream. A stream captures and transports data
         records that are continuously emitted from different data sources or
         producers. Scale-out within a stream is explicitly supported by means of
@@ -111,7 +111,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def decrease_stream_retention_period(
         self, **kwargs: Unpack[DecreaseStreamRetentionPeriodInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Decreases the Kinesis data stream's retention period, which is the length
         of time data records are accessible after they are added to the stream.
         The minimum value of a stream's retention period is 24 hours.
@@ -122,7 +122,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a policy for the specified data stream or consumer. Request
         patterns can be one of the following:
 
@@ -132,7 +132,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def delete_stream(
         self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Kinesis data stream and all its shards and data. You must shut
         down any applications that are operating on the stream before you delete
         the stream. If an application attempts to operate on a deleted stream, it
@@ -144,7 +144,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def deregister_stream_consumer(
         self, **kwargs: Unpack[DeregisterStreamConsumerInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """To deregister a consumer, provide its ARN. Alternatively, you can provide
         the ARN of the data stream and the name you gave the consumer when you
         registered it. You may also provide all three parameters, as long as they
@@ -160,7 +160,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def describe_account_settings(
         self,
-    ) -> RegionResults[DescribeAccountSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeAccountSettingsOutputTypeDef]:
         """Describes the account-level settings for Amazon Kinesis Data Streams. This
         operation returns information about the minimum throughput billing
         commitments and other account-level configurations.
@@ -169,7 +169,7 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("DescribeAccountSettings", {})
 
-    def describe_limits(self) -> RegionResults[DescribeLimitsOutputTypeDef]:
+    def describe_limits(self) -> TargetResults[DescribeLimitsOutputTypeDef]:
         """Describes the shard limits and usage for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeLimits
@@ -178,7 +178,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def describe_stream(
         self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> RegionResults[DescribeStreamOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamOutputTypeDef]:
         """Describes the specified Kinesis data stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeStream
@@ -187,7 +187,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def describe_stream_consumer(
         self, **kwargs: Unpack[DescribeStreamConsumerInputTypeDef]
-    ) -> RegionResults[DescribeStreamConsumerOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamConsumerOutputTypeDef]:
         """To get the description of a registered consumer, provide the ARN of the
         consumer. Alternatively, you can provide the ARN of the data stream and
         the name you gave the consumer when you registered it. You may also
@@ -203,7 +203,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def describe_stream_summary(
         self, **kwargs: Unpack[DescribeStreamSummaryInputTypeDef]
-    ) -> RegionResults[DescribeStreamSummaryOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamSummaryOutputTypeDef]:
         """Provides a summarized description of the specified Kinesis data stream
         without the shard list.
 
@@ -213,7 +213,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def disable_enhanced_monitoring(
         self, **kwargs: Unpack[DisableEnhancedMonitoringInputTypeDef]
-    ) -> RegionResults[EnhancedMonitoringOutputTypeDef]:
+    ) -> TargetResults[EnhancedMonitoringOutputTypeDef]:
         """Disables enhanced monitoring.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DisableEnhancedMonitoring
@@ -222,7 +222,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def enable_enhanced_monitoring(
         self, **kwargs: Unpack[EnableEnhancedMonitoringInputTypeDef]
-    ) -> RegionResults[EnhancedMonitoringOutputTypeDef]:
+    ) -> TargetResults[EnhancedMonitoringOutputTypeDef]:
         """Enables enhanced Kinesis data stream monitoring for shard-level metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/EnableEnhancedMonitoring
@@ -231,7 +231,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def get_records(
         self, **kwargs: Unpack[GetRecordsInputTypeDef]
-    ) -> RegionResults[GetRecordsOutputTypeDef]:
+    ) -> TargetResults[GetRecordsOutputTypeDef]:
         """Gets data records from a Kinesis data stream's shard.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/GetRecords
@@ -240,7 +240,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> RegionResults[GetResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Returns a policy attached to the specified data stream or consumer.
         Request patterns can be one of the following:
 
@@ -250,7 +250,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def get_shard_iterator(
         self, **kwargs: Unpack[GetShardIteratorInputTypeDef]
-    ) -> RegionResults[GetShardIteratorOutputTypeDef]:
+    ) -> TargetResults[GetShardIteratorOutputTypeDef]:
         """Gets an Amazon Kinesis shard iterator. A shard iterator expires 5 minutes
         after it is returned to the requester.
 
@@ -260,7 +260,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def increase_stream_retention_period(
         self, **kwargs: Unpack[IncreaseStreamRetentionPeriodInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Increases the Kinesis data stream's retention period, which is the length
         of time data records are accessible after they are added to the stream.
         The maximum value of a stream's retention period is 8760 hours (365 days).
@@ -271,7 +271,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def list_shards(
         self, **kwargs: Unpack[ListShardsInputTypeDef]
-    ) -> RegionResults[ListShardsOutputTypeDef]:
+    ) -> TargetResults[ListShardsOutputTypeDef]:
         """Lists the shards in a stream and provides information about each shard.
         This operation has a limit of 1000 transactions per second per data
         stream.
@@ -282,7 +282,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def list_stream_consumers(
         self, **kwargs: Unpack[ListStreamConsumersInputTypeDef]
-    ) -> RegionResults[ListStreamConsumersOutputTypeDef]:
+    ) -> TargetResults[ListStreamConsumersOutputTypeDef]:
         """Lists the consumers registered to receive data from a stream using
         enhanced fan-out, and provides information about each consumer.
 
@@ -292,7 +292,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Lists your Kinesis data streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListStreams
@@ -301,7 +301,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List all tags added to the specified Kinesis resource. Each tag is a label
         consisting of a user-defined key and value. Tags can help you manage,
         identify, organize, search for, and filter resources.
@@ -312,7 +312,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def list_tags_for_stream(
         self, **kwargs: Unpack[ListTagsForStreamInputTypeDef]
-    ) -> RegionResults[ListTagsForStreamOutputTypeDef]:
+    ) -> TargetResults[ListTagsForStreamOutputTypeDef]:
         """Lists the tags for the specified Kinesis data stream. This operation has a
         limit of five transactions per second per account.
 
@@ -322,7 +322,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def merge_shards(
         self, **kwargs: Unpack[MergeShardsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Merges two adjacent shards in a Kinesis data stream and combines them into
         a single shard to reduce the stream's capacity to ingest and transport
         data. This API is only supported for the data streams with the provisioned
@@ -340,7 +340,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def put_record(
         self, **kwargs: Unpack[PutRecordInputTypeDef]
-    ) -> RegionResults[PutRecordOutputTypeDef]:
+    ) -> TargetResults[PutRecordOutputTypeDef]:
         """Writes a single data record into an Amazon Kinesis data stream. Call
         PutRecord to send data into the stream for real-time ingestion and
         subsequent processing, one record at a time. Each shard can support writes
@@ -353,7 +353,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def put_records(
         self, **kwargs: Unpack[PutRecordsInputTypeDef]
-    ) -> RegionResults[PutRecordsOutputTypeDef]:
+    ) -> TargetResults[PutRecordsOutputTypeDef]:
         """Writes multiple data records into a Kinesis data stream in a single call
         (also referred to as a PutRecords request). Use this operation to send
         data into the stream for data ingestion and processing.
@@ -364,7 +364,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a resource-based policy to a data stream or registered consumer.
         If you are using an identity other than the root user of the Amazon Web
         Services account that owns the resource, the calling identity must have
@@ -381,7 +381,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def register_stream_consumer(
         self, **kwargs: Unpack[RegisterStreamConsumerInputTypeDef]
-    ) -> RegionResults[RegisterStreamConsumerOutputTypeDef]:
+    ) -> TargetResults[RegisterStreamConsumerOutputTypeDef]:
         """Registers a consumer with a Kinesis data stream. When you use this
         operation, the consumer you register can then call SubscribeToShard to
         receive data from the stream using enhanced fan-out, at a rate of up to 2
@@ -394,7 +394,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def remove_tags_from_stream(
         self, **kwargs: Unpack[RemoveTagsFromStreamInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified Kinesis data stream. Removed tags are
         deleted and cannot be recovered after this operation successfully
         completes.
@@ -405,7 +405,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def split_shard(
         self, **kwargs: Unpack[SplitShardInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Splits a shard into two new shards in the Kinesis data stream, to increase
         the stream's capacity to ingest and transport data. SplitShard is called
         when there is a need to increase the overall capacity of a stream because
@@ -419,7 +419,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def start_stream_encryption(
         self, **kwargs: Unpack[StartStreamEncryptionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or updates server-side encryption using an Amazon Web Services KMS
         key for a specified stream.
 
@@ -429,7 +429,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def stop_stream_encryption(
         self, **kwargs: Unpack[StopStreamEncryptionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables server-side encryption for a specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/StopStreamEncryption
@@ -438,7 +438,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def subscribe_to_shard(
         self, **kwargs: Unpack[SubscribeToShardInputTypeDef]
-    ) -> RegionResults[SubscribeToShardOutputTypeDef]:
+    ) -> TargetResults[SubscribeToShardOutputTypeDef]:
         """This operation establishes an HTTP/2 connection between the consumer you
         specify in the ConsumerARN parameter and the shard you specify in the
         ShardId parameter. After the connection is successfully established,
@@ -452,7 +452,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for the specified Kinesis resource. Each tag is a
         label consisting of a user-defined key and value. Tags can help you
         manage, identify, organize, search for, and filter resources. You can
@@ -464,7 +464,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified Kinesis resource. Removed tags are deleted
         and can't be recovered after this operation completes successfully.
 
@@ -474,7 +474,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
         """Updates the account-level settings for Amazon Kinesis Data Streams.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateAccountSettings
@@ -483,7 +483,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def update_max_record_size(
         self, **kwargs: Unpack[UpdateMaxRecordSizeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This allows you to update the MaxRecordSize of a single record that you
         can write to, and read from a stream. You can ingest and digest single
         records up to 10240 KiB.
@@ -494,7 +494,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def update_shard_count(
         self, **kwargs: Unpack[UpdateShardCountInputTypeDef]
-    ) -> RegionResults[UpdateShardCountOutputTypeDef]:
+    ) -> TargetResults[UpdateShardCountOutputTypeDef]:
         """Updates the shard count of the specified stream to the specified number of
         shards. This API is only supported for the data streams with the
         provisioned capacity mode.
@@ -505,7 +505,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def update_stream_mode(
         self, **kwargs: Unpack[UpdateStreamModeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the capacity mode of the data stream. Currently, in Kinesis Data
         Streams, you can choose between an on-demand capacity mode and a
         provisioned capacity mode for your data stream.
@@ -516,7 +516,7 @@ class MultiRegionKinesis(MultiRegionClient):
 
     def update_stream_warm_throughput(
         self, **kwargs: Unpack[UpdateStreamWarmThroughputInputTypeDef]
-    ) -> RegionResults[UpdateStreamWarmThroughputOutputTypeDef]:
+    ) -> TargetResults[UpdateStreamWarmThroughputOutputTypeDef]:
         """Updates the warm throughput configuration for the specified Amazon Kinesis
         Data Streams on-demand data stream. This operation allows you to
         proactively scale your on-demand data stream to a specified throughput
@@ -533,7 +533,7 @@ class MultiRegionKinesis(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStreamInputTypeDef],
-    ) -> RegionResults[DescribeStreamOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamOutputTypeDef]:
         """Every page of DescribeStream in every target, merged per target
         (botocore's build_full_result).
 
@@ -556,7 +556,7 @@ class MultiRegionKinesis(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListShardsInputTypeDef],
-    ) -> RegionResults[ListShardsOutputTypeDef]:
+    ) -> TargetResults[ListShardsOutputTypeDef]:
         """Every page of ListShards in every target, merged per target (botocore's
         build_full_result).
 
@@ -581,7 +581,7 @@ class MultiRegionKinesis(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamConsumersInputTypeDef],
-    ) -> RegionResults[ListStreamConsumersOutputTypeDef]:
+    ) -> TargetResults[ListStreamConsumersOutputTypeDef]:
         """Every page of ListStreamConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -605,7 +605,7 @@ class MultiRegionKinesis(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 
@@ -691,7 +691,7 @@ class MultiRegionKinesis(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStreamInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until StreamExists.
 
         Polls DescribeStream in every target at once, every 10 seconds and at most
@@ -710,7 +710,7 @@ class MultiRegionKinesis(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeStreamInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until StreamNotExists.
 
         Polls DescribeStream in every target at once, every 10 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +42,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def get_clip(
         self, **kwargs: Unpack[GetClipInputTypeDef]
-    ) -> RegionResults[GetClipOutputTypeDef]:
+    ) -> TargetResults[GetClipOutputTypeDef]:
         """Downloads an MP4 file (clip) containing the archived, on-demand media from
         the specified video stream over the specified time range.
 
@@ -52,7 +52,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def get_dash_streaming_session_url(
         self, **kwargs: Unpack[GetDASHStreamingSessionURLInputTypeDef]
-    ) -> RegionResults[GetDASHStreamingSessionURLOutputTypeDef]:
+    ) -> TargetResults[GetDASHStreamingSessionURLOutputTypeDef]:
         """Retrieves an MPEG Dynamic Adaptive Streaming over HTTP (DASH) URL for the
         stream. You can then open the URL in a media player to view the stream
         contents.
@@ -63,7 +63,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def get_hls_streaming_session_url(
         self, **kwargs: Unpack[GetHLSStreamingSessionURLInputTypeDef]
-    ) -> RegionResults[GetHLSStreamingSessionURLOutputTypeDef]:
+    ) -> TargetResults[GetHLSStreamingSessionURLOutputTypeDef]:
         """Retrieves an HTTP Live Streaming (HLS) URL for the stream. You can then
         open the URL in a browser or media player to view the stream contents.
 
@@ -73,7 +73,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def get_images(
         self, **kwargs: Unpack[GetImagesInputTypeDef]
-    ) -> RegionResults[GetImagesOutputTypeDef]:
+    ) -> TargetResults[GetImagesOutputTypeDef]:
         """Retrieves a list of images corresponding to each timestamp for a given
         time range, sampling interval, and image format configuration.
 
@@ -83,7 +83,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def get_media_for_fragment_list(
         self, **kwargs: Unpack[GetMediaForFragmentListInputTypeDef]
-    ) -> RegionResults[GetMediaForFragmentListOutputTypeDef]:
+    ) -> TargetResults[GetMediaForFragmentListOutputTypeDef]:
         """Gets media for a list of fragments (specified by fragment number) from the
         archived data in an Amazon Kinesis video stream.
 
@@ -93,7 +93,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
 
     def list_fragments(
         self, **kwargs: Unpack[ListFragmentsInputTypeDef]
-    ) -> RegionResults[ListFragmentsOutputTypeDef]:
+    ) -> TargetResults[ListFragmentsOutputTypeDef]:
         """Returns a list of Fragment objects from the specified stream and timestamp
         range within the archived data.
 
@@ -108,7 +108,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetImagesInputTypeDef],
-    ) -> RegionResults[GetImagesOutputTypeDef]:
+    ) -> TargetResults[GetImagesOutputTypeDef]:
         """Every page of GetImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -132,7 +132,7 @@ class MultiRegionKinesisVideoArchivedMedia(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFragmentsInputTypeDef],
-    ) -> RegionResults[ListFragmentsOutputTypeDef]:
+    ) -> TargetResults[ListFragmentsOutputTypeDef]:
         """Every page of ListFragments in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -27,7 +27,7 @@ class MultiRegionKinesisVideoMedia(MultiRegionClient):
 
     def get_media(
         self, **kwargs: Unpack[GetMediaInputTypeDef]
-    ) -> RegionResults[GetMediaOutputTypeDef]:
+    ) -> TargetResults[GetMediaOutputTypeDef]:
         """Use this API to retrieve media content from a Kinesis video stream. In the
         request, you identify the stream name or stream Amazon Resource Name
         (ARN), and the starting chunk. Kinesis Video Streams then returns a stream

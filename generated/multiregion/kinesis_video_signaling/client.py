@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -33,7 +33,7 @@ class MultiRegionKinesisVideoSignalingChannels(MultiRegionClient):
 
     def get_ice_server_config(
         self, **kwargs: Unpack[GetIceServerConfigRequestTypeDef]
-    ) -> RegionResults[GetIceServerConfigResponseTypeDef]:
+    ) -> TargetResults[GetIceServerConfigResponseTypeDef]:
         """Gets the Interactive Connectivity Establishment (ICE) server configuration
         information, including URIs, username, and password which can be used to
         configure the WebRTC connection. The ICE component uses this configuration
@@ -46,7 +46,7 @@ class MultiRegionKinesisVideoSignalingChannels(MultiRegionClient):
 
     def send_alexa_offer_to_master(
         self, **kwargs: Unpack[SendAlexaOfferToMasterRequestTypeDef]
-    ) -> RegionResults[SendAlexaOfferToMasterResponseTypeDef]:
+    ) -> TargetResults[SendAlexaOfferToMasterResponseTypeDef]:
         """This API allows you to connect WebRTC-enabled devices with Alexa display
         devices. When invoked, it sends the Alexa Session Description Protocol
         (SDP) offer to the master peer. The offer is delivered as soon as the

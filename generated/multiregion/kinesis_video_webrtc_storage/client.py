@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -28,7 +28,7 @@ class MultiRegionKinesisVideoWebRTCStorage(MultiRegionClient):
 
     def join_storage_session(
         self, **kwargs: Unpack[JoinStorageSessionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Before using this API, you must call the GetSignalingChannelEndpoint API
         to request the WEBRTC endpoint. You then specify the endpoint and region
         in your JoinStorageSession API request.
@@ -39,7 +39,7 @@ class MultiRegionKinesisVideoWebRTCStorage(MultiRegionClient):
 
     def join_storage_session_as_viewer(
         self, **kwargs: Unpack[JoinStorageSessionAsViewerInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Join the ongoing one way-video and/or multi-way audio WebRTC session as a
         viewer for an input channel. If there’s no existing session for the
         channel, create a new streaming session and provide the Amazon Resource

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -65,7 +65,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def add_application_cloud_watch_logging_option(
         self, **kwargs: Unpack[AddApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> RegionResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
+    ) -> TargetResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -77,7 +77,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def add_application_input(
         self, **kwargs: Unpack[AddApplicationInputRequestTypeDef]
-    ) -> RegionResults[AddApplicationInputResponseTypeDef]:
+    ) -> TargetResults[AddApplicationInputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -89,7 +89,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def add_application_input_processing_configuration(
         self, **kwargs: Unpack[AddApplicationInputProcessingConfigurationRequestTypeDef]
-    ) -> RegionResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
+    ) -> TargetResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -101,7 +101,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def add_application_output(
         self, **kwargs: Unpack[AddApplicationOutputRequestTypeDef]
-    ) -> RegionResults[AddApplicationOutputResponseTypeDef]:
+    ) -> TargetResults[AddApplicationOutputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -113,7 +113,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def add_application_reference_data_source(
         self, **kwargs: Unpack[AddApplicationReferenceDataSourceRequestTypeDef]
-    ) -> RegionResults[AddApplicationReferenceDataSourceResponseTypeDef]:
+    ) -> TargetResults[AddApplicationReferenceDataSourceResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -125,7 +125,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -137,7 +137,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -149,7 +149,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def delete_application_cloud_watch_logging_option(
         self, **kwargs: Unpack[DeleteApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -162,7 +162,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
     def delete_application_input_processing_configuration(
         self,
         **kwargs: Unpack[DeleteApplicationInputProcessingConfigurationRequestTypeDef],
-    ) -> RegionResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -174,7 +174,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def delete_application_output(
         self, **kwargs: Unpack[DeleteApplicationOutputRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationOutputResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationOutputResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -186,7 +186,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def delete_application_reference_data_source(
         self, **kwargs: Unpack[DeleteApplicationReferenceDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -198,7 +198,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def describe_application(
         self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -210,7 +210,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def discover_input_schema(
         self, **kwargs: Unpack[DiscoverInputSchemaRequestTypeDef]
-    ) -> RegionResults[DiscoverInputSchemaResponseTypeDef]:
+    ) -> TargetResults[DiscoverInputSchemaResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -222,7 +222,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -234,7 +234,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of key-value tags assigned to the application. For more
         information, see Using Tagging.
 
@@ -244,7 +244,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def start_application(
         self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> RegionResults[StartApplicationResponseTypeDef]:
+    ) -> TargetResults[StartApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -256,7 +256,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def stop_application(
         self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> RegionResults[StopApplicationResponseTypeDef]:
+    ) -> TargetResults[StopApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see
@@ -268,7 +268,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to a Kinesis Analytics application. Note
         that the maximum number of application tags includes system tags. The
         maximum number of user-defined application tags is 50. For more
@@ -280,7 +280,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Kinesis Analytics application. For more
         information, see Using Tagging.
 
@@ -290,7 +290,7 @@ class MultiRegionKinesisAnalytics(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """This documentation is for version 1 of the Amazon Kinesis Data Analytics
         API, which only supports SQL applications. Version 2 of the API supports
         SQL and Java applications. For more information about version 2, see

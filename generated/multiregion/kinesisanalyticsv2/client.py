@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -100,7 +100,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_cloud_watch_logging_option(
         self, **kwargs: Unpack[AddApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> RegionResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
+    ) -> TargetResults[AddApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """Adds an Amazon CloudWatch log stream to monitor application configuration
         errors.
 
@@ -110,7 +110,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_input(
         self, **kwargs: Unpack[AddApplicationInputRequestTypeDef]
-    ) -> RegionResults[AddApplicationInputResponseTypeDef]:
+    ) -> TargetResults[AddApplicationInputResponseTypeDef]:
         """Adds a streaming source to your SQL-based Kinesis Data Analytics
         application.
 
@@ -120,7 +120,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_input_processing_configuration(
         self, **kwargs: Unpack[AddApplicationInputProcessingConfigurationRequestTypeDef]
-    ) -> RegionResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
+    ) -> TargetResults[AddApplicationInputProcessingConfigurationResponseTypeDef]:
         """Adds an InputProcessingConfiguration to a SQL-based Kinesis Data Analytics
         application. An input processor pre-processes records on the input stream
         before the application's SQL code executes. Currently, the only input
@@ -132,7 +132,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_output(
         self, **kwargs: Unpack[AddApplicationOutputRequestTypeDef]
-    ) -> RegionResults[AddApplicationOutputResponseTypeDef]:
+    ) -> TargetResults[AddApplicationOutputResponseTypeDef]:
         """Adds an external destination to your SQL-based Kinesis Data Analytics
         application.
 
@@ -142,7 +142,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_reference_data_source(
         self, **kwargs: Unpack[AddApplicationReferenceDataSourceRequestTypeDef]
-    ) -> RegionResults[AddApplicationReferenceDataSourceResponseTypeDef]:
+    ) -> TargetResults[AddApplicationReferenceDataSourceResponseTypeDef]:
         """Adds a reference data source to an existing SQL-based Kinesis Data
         Analytics application.
 
@@ -152,7 +152,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def add_application_vpc_configuration(
         self, **kwargs: Unpack[AddApplicationVpcConfigurationRequestTypeDef]
-    ) -> RegionResults[AddApplicationVpcConfigurationResponseTypeDef]:
+    ) -> TargetResults[AddApplicationVpcConfigurationResponseTypeDef]:
         """Adds a Virtual Private Cloud (VPC) configuration to the application.
         Applications can use VPCs to store and access resources securely.
 
@@ -162,7 +162,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates a Managed Service for Apache Flink application. For information
         about creating a Managed Service for Apache Flink application, see
         Creating an Application.
@@ -173,7 +173,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def create_application_presigned_url(
         self, **kwargs: Unpack[CreateApplicationPresignedUrlRequestTypeDef]
-    ) -> RegionResults[CreateApplicationPresignedUrlResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationPresignedUrlResponseTypeDef]:
         """Creates and returns a URL that you can use to connect to an application's
         extension.
 
@@ -183,7 +183,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def create_application_snapshot(
         self, **kwargs: Unpack[CreateApplicationSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateApplicationSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationSnapshotResponseTypeDef]:
         """Creates a snapshot of the application's state data.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/CreateApplicationSnapshot
@@ -192,7 +192,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes the specified application. Managed Service for Apache Flink halts
         application execution and deletes the application.
 
@@ -202,7 +202,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_cloud_watch_logging_option(
         self, **kwargs: Unpack[DeleteApplicationCloudWatchLoggingOptionRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationCloudWatchLoggingOptionResponseTypeDef]:
         """Deletes an Amazon CloudWatch log stream from an SQL-based Kinesis Data
         Analytics application.
 
@@ -213,7 +213,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
     def delete_application_input_processing_configuration(
         self,
         **kwargs: Unpack[DeleteApplicationInputProcessingConfigurationRequestTypeDef],
-    ) -> RegionResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationInputProcessingConfigurationResponseTypeDef]:
         """Deletes an InputProcessingConfiguration from an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DeleteApplicationInputProcessingConfiguration
@@ -222,7 +222,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_output(
         self, **kwargs: Unpack[DeleteApplicationOutputRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationOutputResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationOutputResponseTypeDef]:
         """Deletes the output destination configuration from your SQL-based Kinesis
         Data Analytics application's configuration. Kinesis Data Analytics will no
         longer write data from the corresponding in-application stream to the
@@ -234,7 +234,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_reference_data_source(
         self, **kwargs: Unpack[DeleteApplicationReferenceDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationReferenceDataSourceResponseTypeDef]:
         """Deletes a reference data source configuration from the specified SQL-based
         Kinesis Data Analytics application's configuration.
 
@@ -244,7 +244,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_snapshot(
         self, **kwargs: Unpack[DeleteApplicationSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationSnapshotResponseTypeDef]:
         """Deletes a snapshot of application state.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DeleteApplicationSnapshot
@@ -253,7 +253,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def delete_application_vpc_configuration(
         self, **kwargs: Unpack[DeleteApplicationVpcConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationVpcConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationVpcConfigurationResponseTypeDef]:
         """Removes a VPC configuration from a Managed Service for Apache Flink
         application.
 
@@ -263,7 +263,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def describe_application(
         self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
         """Returns information about a specific Managed Service for Apache Flink
         application.
 
@@ -273,7 +273,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def describe_application_operation(
         self, **kwargs: Unpack[DescribeApplicationOperationRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationOperationResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationOperationResponseTypeDef]:
         """Provides a detailed description of a specified application operation. To
         see a list of all the operations of an application, invoke the
         ListApplicationOperations operation.
@@ -284,7 +284,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def describe_application_snapshot(
         self, **kwargs: Unpack[DescribeApplicationSnapshotRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationSnapshotResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationSnapshotResponseTypeDef]:
         """Returns information about a snapshot of application state data.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DescribeApplicationSnapshot
@@ -293,7 +293,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def describe_application_version(
         self, **kwargs: Unpack[DescribeApplicationVersionRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationVersionResponseTypeDef]:
         """Provides a detailed description of a specified version of the application.
         To see a list of all the versions of an application, invoke the
         ListApplicationVersions operation.
@@ -304,7 +304,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def discover_input_schema(
         self, **kwargs: Unpack[DiscoverInputSchemaRequestTypeDef]
-    ) -> RegionResults[DiscoverInputSchemaResponseTypeDef]:
+    ) -> TargetResults[DiscoverInputSchemaResponseTypeDef]:
         """Infers a schema for a SQL-based Kinesis Data Analytics application by
         evaluating sample records on the specified streaming source (Kinesis data
         stream or Kinesis Data Firehose delivery stream) or Amazon S3 object. In
@@ -317,7 +317,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def list_application_operations(
         self, **kwargs: Unpack[ListApplicationOperationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationOperationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationOperationsResponseTypeDef]:
         """Lists all the operations performed for the specified application such as
         UpdateApplication, StartApplication etc. The response also includes a
         summary of the operation.
@@ -328,7 +328,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def list_application_snapshots(
         self, **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef]
-    ) -> RegionResults[ListApplicationSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationSnapshotsResponseTypeDef]:
         """Lists information about the current application snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplicationSnapshots
@@ -337,7 +337,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def list_application_versions(
         self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Lists all the versions for the specified application, including versions
         that were rolled back. The response also includes a summary of the
         configuration associated with each version.
@@ -348,7 +348,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Returns a list of Managed Service for Apache Flink applications in your
         account. For each application, the response includes the application name,
         Amazon Resource Name (ARN), and status.
@@ -359,7 +359,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of key-value tags assigned to the application. For more
         information, see Using Tagging.
 
@@ -369,7 +369,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def rollback_application(
         self, **kwargs: Unpack[RollbackApplicationRequestTypeDef]
-    ) -> RegionResults[RollbackApplicationResponseTypeDef]:
+    ) -> TargetResults[RollbackApplicationResponseTypeDef]:
         """Reverts the application to the previous running version. You can roll back
         an application if you suspect it is stuck in a transient status or in the
         running status.
@@ -380,7 +380,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def start_application(
         self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> RegionResults[StartApplicationResponseTypeDef]:
+    ) -> TargetResults[StartApplicationResponseTypeDef]:
         """Starts the specified Managed Service for Apache Flink application. After
         creating an application, you must exclusively call this operation to start
         your application.
@@ -391,7 +391,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def stop_application(
         self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> RegionResults[StopApplicationResponseTypeDef]:
+    ) -> TargetResults[StopApplicationResponseTypeDef]:
         """Stops the application from processing data. You can stop an application
         only if it is in the running status, unless you set the Force parameter to
         true.
@@ -402,7 +402,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to a Managed Service for Apache Flink
         application. Note that the maximum number of application tags includes
         system tags. The maximum number of user-defined application tags is 50.
@@ -414,7 +414,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a Managed Service for Apache Flink
         application. For more information, see Using Tagging.
 
@@ -424,7 +424,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates an existing Managed Service for Apache Flink application. Using
         this operation, you can update application code, input configuration, and
         output configuration.
@@ -435,7 +435,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
 
     def update_application_maintenance_configuration(
         self, **kwargs: Unpack[UpdateApplicationMaintenanceConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationMaintenanceConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationMaintenanceConfigurationResponseTypeDef]:
         """Updates the maintenance configuration of the Managed Service for Apache
         Flink application.
 
@@ -450,7 +450,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationOperationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationOperationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationOperationsResponseTypeDef]:
         """Every page of ListApplicationOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -475,7 +475,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationSnapshotsRequestTypeDef],
-    ) -> RegionResults[ListApplicationSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationSnapshotsResponseTypeDef]:
         """Every page of ListApplicationSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -498,7 +498,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -523,7 +523,7 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -96,7 +96,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def create_signaling_channel(
         self, **kwargs: Unpack[CreateSignalingChannelInputTypeDef]
-    ) -> RegionResults[CreateSignalingChannelOutputTypeDef]:
+    ) -> TargetResults[CreateSignalingChannelOutputTypeDef]:
         """Creates a signaling channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/CreateSignalingChannel
@@ -105,7 +105,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def create_stream(
         self, **kwargs: Unpack[CreateStreamInputTypeDef]
-    ) -> RegionResults[CreateStreamOutputTypeDef]:
+    ) -> TargetResults[CreateStreamOutputTypeDef]:
         """Creates a new Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/CreateStream
@@ -114,7 +114,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def delete_edge_configuration(
         self, **kwargs: Unpack[DeleteEdgeConfigurationInputTypeDef]
-    ) -> RegionResults[DeleteEdgeConfigurationOutputTypeDef]:
+    ) -> TargetResults[DeleteEdgeConfigurationOutputTypeDef]:
         """An asynchronous API that deletes a stream’s existing edge configuration,
         as well as the corresponding media from the Edge Agent.
 
@@ -124,7 +124,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def delete_signaling_channel(
         self, **kwargs: Unpack[DeleteSignalingChannelInputTypeDef]
-    ) -> RegionResults[DeleteSignalingChannelOutputTypeDef]:
+    ) -> TargetResults[DeleteSignalingChannelOutputTypeDef]:
         """Deletes a specified signaling channel. DeleteSignalingChannel is an
         asynchronous operation. If you don't specify the channel's current
         version, the most recent version is deleted.
@@ -135,7 +135,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def delete_stream(
         self, **kwargs: Unpack[DeleteStreamInputTypeDef]
-    ) -> RegionResults[DeleteStreamOutputTypeDef]:
+    ) -> TargetResults[DeleteStreamOutputTypeDef]:
         """Deletes a Kinesis video stream and the data contained in the stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DeleteStream
@@ -144,7 +144,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_edge_configuration(
         self, **kwargs: Unpack[DescribeEdgeConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeEdgeConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeEdgeConfigurationOutputTypeDef]:
         """Describes a stream’s edge configuration that was set using the
         StartEdgeConfigurationUpdate API and the latest status of the edge agent's
         recorder and uploader jobs. Use this API to get the status of the
@@ -157,7 +157,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_image_generation_configuration(
         self, **kwargs: Unpack[DescribeImageGenerationConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeImageGenerationConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeImageGenerationConfigurationOutputTypeDef]:
         """Gets the ImageGenerationConfiguration for a given Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeImageGenerationConfiguration
@@ -166,7 +166,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_mapped_resource_configuration(
         self, **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeMappedResourceConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeMappedResourceConfigurationOutputTypeDef]:
         """Returns the most current information about the stream. The streamName or
         streamARN should be provided in the input.
 
@@ -176,7 +176,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_media_storage_configuration(
         self, **kwargs: Unpack[DescribeMediaStorageConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeMediaStorageConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeMediaStorageConfigurationOutputTypeDef]:
         """Returns the most current information about the channel. Specify the
         ChannelName or ChannelARN in the input.
 
@@ -186,7 +186,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_notification_configuration(
         self, **kwargs: Unpack[DescribeNotificationConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeNotificationConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeNotificationConfigurationOutputTypeDef]:
         """Gets the NotificationConfiguration for a given Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/DescribeNotificationConfiguration
@@ -195,7 +195,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_signaling_channel(
         self, **kwargs: Unpack[DescribeSignalingChannelInputTypeDef]
-    ) -> RegionResults[DescribeSignalingChannelOutputTypeDef]:
+    ) -> TargetResults[DescribeSignalingChannelOutputTypeDef]:
         """Returns the most current information about the signaling channel. You must
         specify either the name or the Amazon Resource Name (ARN) of the channel
         that you want to describe.
@@ -206,7 +206,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_stream(
         self, **kwargs: Unpack[DescribeStreamInputTypeDef]
-    ) -> RegionResults[DescribeStreamOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamOutputTypeDef]:
         """Returns the most current information about the specified stream. You must
         specify either the StreamName or the StreamARN.
 
@@ -216,7 +216,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def describe_stream_storage_configuration(
         self, **kwargs: Unpack[DescribeStreamStorageConfigurationInputTypeDef]
-    ) -> RegionResults[DescribeStreamStorageConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeStreamStorageConfigurationOutputTypeDef]:
         """Retrieves the current storage configuration for the specified Kinesis
         video stream.
 
@@ -226,7 +226,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def get_data_endpoint(
         self, **kwargs: Unpack[GetDataEndpointInputTypeDef]
-    ) -> RegionResults[GetDataEndpointOutputTypeDef]:
+    ) -> TargetResults[GetDataEndpointOutputTypeDef]:
         """Gets an endpoint for a specified stream for either reading or writing. Use
         this endpoint in your application to read from the specified stream (using
         the GetMedia or GetMediaForFragmentList operations) or write to it (using
@@ -238,7 +238,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def get_signaling_channel_endpoint(
         self, **kwargs: Unpack[GetSignalingChannelEndpointInputTypeDef]
-    ) -> RegionResults[GetSignalingChannelEndpointOutputTypeDef]:
+    ) -> TargetResults[GetSignalingChannelEndpointOutputTypeDef]:
         """Provides an endpoint for the specified signaling channel to send and
         receive messages. This API uses the
         SingleMasterChannelEndpointConfiguration input parameter, which consists
@@ -250,7 +250,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def list_edge_agent_configurations(
         self, **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef]
-    ) -> RegionResults[ListEdgeAgentConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListEdgeAgentConfigurationsOutputTypeDef]:
         """Returns an array of edge configurations associated with the specified Edge
         Agent.
 
@@ -260,7 +260,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def list_signaling_channels(
         self, **kwargs: Unpack[ListSignalingChannelsInputTypeDef]
-    ) -> RegionResults[ListSignalingChannelsOutputTypeDef]:
+    ) -> TargetResults[ListSignalingChannelsOutputTypeDef]:
         """Returns an array of ChannelInfo objects. Each object describes a signaling
         channel. To retrieve only those channels that satisfy a specific
         condition, you can specify a ChannelNameCondition.
@@ -271,7 +271,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def list_streams(
         self, **kwargs: Unpack[ListStreamsInputTypeDef]
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Returns an array of StreamInfo objects. Each object describes a stream. To
         retrieve only streams that satisfy a specific condition, you can specify a
         StreamNameCondition.
@@ -282,7 +282,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags associated with the specified signaling channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListTagsForResource
@@ -291,7 +291,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def list_tags_for_stream(
         self, **kwargs: Unpack[ListTagsForStreamInputTypeDef]
-    ) -> RegionResults[ListTagsForStreamOutputTypeDef]:
+    ) -> TargetResults[ListTagsForStreamOutputTypeDef]:
         """Returns a list of tags associated with the specified stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/ListTagsForStream
@@ -300,7 +300,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def start_edge_configuration_update(
         self, **kwargs: Unpack[StartEdgeConfigurationUpdateInputTypeDef]
-    ) -> RegionResults[StartEdgeConfigurationUpdateOutputTypeDef]:
+    ) -> TargetResults[StartEdgeConfigurationUpdateOutputTypeDef]:
         """An asynchronous API that updates a stream’s existing edge configuration.
         The Kinesis Video Stream will sync the stream’s edge configuration with
         the Edge Agent IoT Greengrass component that runs on an IoT Hub Device,
@@ -314,7 +314,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds one or more tags to a signaling channel. A tag is a key-value pair
         (the value is optional) that you can define and assign to Amazon Web
         Services resources. If you specify a tag that already exists, the tag
@@ -328,7 +328,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def tag_stream(
         self, **kwargs: Unpack[TagStreamInputTypeDef]
-    ) -> RegionResults[TagStreamOutputTypeDef]:
+    ) -> TargetResults[TagStreamOutputTypeDef]:
         """Adds one or more tags to a stream. A tag is a key-value pair (the value is
         optional) that you can define and assign to Amazon Web Services resources.
         If you specify a tag that already exists, the tag value is replaced with
@@ -342,7 +342,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from a signaling channel. In the request, specify
         only a tag key or keys; don't specify the value. If you specify a tag key
         that does not exist, it's ignored.
@@ -353,7 +353,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def untag_stream(
         self, **kwargs: Unpack[UntagStreamInputTypeDef]
-    ) -> RegionResults[UntagStreamOutputTypeDef]:
+    ) -> TargetResults[UntagStreamOutputTypeDef]:
         """Removes one or more tags from a stream. In the request, specify only a tag
         key or keys; don't specify the value. If you specify a tag key that does
         not exist, it's ignored.
@@ -364,7 +364,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_data_retention(
         self, **kwargs: Unpack[UpdateDataRetentionInputTypeDef]
-    ) -> RegionResults[UpdateDataRetentionOutputTypeDef]:
+    ) -> TargetResults[UpdateDataRetentionOutputTypeDef]:
         """Increases or decreases the stream's data retention period by the value
         that you specify. To indicate whether you want to increase or decrease the
         data retention period, specify the Operation parameter in the request
@@ -377,7 +377,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_image_generation_configuration(
         self, **kwargs: Unpack[UpdateImageGenerationConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateImageGenerationConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateImageGenerationConfigurationOutputTypeDef]:
         """Updates the StreamInfo and ImageProcessingConfiguration fields.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateImageGenerationConfiguration
@@ -386,7 +386,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_media_storage_configuration(
         self, **kwargs: Unpack[UpdateMediaStorageConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateMediaStorageConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateMediaStorageConfigurationOutputTypeDef]:
         """Associates a SignalingChannel to a stream to store the media. There are
         two signaling modes that you can specify :
 
@@ -396,7 +396,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_notification_configuration(
         self, **kwargs: Unpack[UpdateNotificationConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateNotificationConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateNotificationConfigurationOutputTypeDef]:
         """Updates the notification information for a stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateNotificationConfiguration
@@ -405,7 +405,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_signaling_channel(
         self, **kwargs: Unpack[UpdateSignalingChannelInputTypeDef]
-    ) -> RegionResults[UpdateSignalingChannelOutputTypeDef]:
+    ) -> TargetResults[UpdateSignalingChannelOutputTypeDef]:
         """Updates the existing signaling channel. This is an asynchronous operation
         and takes time to complete.
 
@@ -415,7 +415,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_stream(
         self, **kwargs: Unpack[UpdateStreamInputTypeDef]
-    ) -> RegionResults[UpdateStreamOutputTypeDef]:
+    ) -> TargetResults[UpdateStreamOutputTypeDef]:
         """Updates stream metadata, such as the device name and media type.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateStream
@@ -424,7 +424,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
 
     def update_stream_storage_configuration(
         self, **kwargs: Unpack[UpdateStreamStorageConfigurationInputTypeDef]
-    ) -> RegionResults[UpdateStreamStorageConfigurationOutputTypeDef]:
+    ) -> TargetResults[UpdateStreamStorageConfigurationOutputTypeDef]:
         """Updates the storage configuration for an existing Kinesis video stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesisvideo-2017-09-30/UpdateStreamStorageConfiguration
@@ -438,7 +438,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMappedResourceConfigurationInputTypeDef],
-    ) -> RegionResults[DescribeMappedResourceConfigurationOutputTypeDef]:
+    ) -> TargetResults[DescribeMappedResourceConfigurationOutputTypeDef]:
         """Every page of DescribeMappedResourceConfiguration in every target, merged
         per target (botocore's build_full_result).
 
@@ -462,7 +462,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEdgeAgentConfigurationsInputTypeDef],
-    ) -> RegionResults[ListEdgeAgentConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListEdgeAgentConfigurationsOutputTypeDef]:
         """Every page of ListEdgeAgentConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSignalingChannelsInputTypeDef],
-    ) -> RegionResults[ListSignalingChannelsOutputTypeDef]:
+    ) -> TargetResults[ListSignalingChannelsOutputTypeDef]:
         """Every page of ListSignalingChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionKinesisVideo(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamsInputTypeDef],
-    ) -> RegionResults[ListStreamsOutputTypeDef]:
+    ) -> TargetResults[ListStreamsOutputTypeDef]:
         """Every page of ListStreams in every target, merged per target (botocore's
         build_full_result).
 

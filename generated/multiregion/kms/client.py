@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -128,7 +128,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def cancel_key_deletion(
         self, **kwargs: Unpack[CancelKeyDeletionRequestTypeDef]
-    ) -> RegionResults[CancelKeyDeletionResponseTypeDef]:
+    ) -> TargetResults[CancelKeyDeletionResponseTypeDef]:
         """Cancels the deletion of a KMS key. When this operation succeeds, the key
         state of the KMS key is Disabled. To enable the KMS key, use EnableKey.
 
@@ -138,7 +138,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def connect_custom_key_store(
         self, **kwargs: Unpack[ConnectCustomKeyStoreRequestTypeDef]
-    ) -> RegionResults[ConnectCustomKeyStoreResponseTypeDef]:
+    ) -> TargetResults[ConnectCustomKeyStoreResponseTypeDef]:
         """Connects or reconnects a custom key store to its backing key store. For an
         CloudHSM key store, ConnectCustomKeyStore connects the key store to its
         associated CloudHSM cluster. For an external key store,
@@ -151,7 +151,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a friendly name for a KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/CreateAlias
@@ -160,7 +160,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def create_custom_key_store(
         self, **kwargs: Unpack[CreateCustomKeyStoreRequestTypeDef]
-    ) -> RegionResults[CreateCustomKeyStoreResponseTypeDef]:
+    ) -> TargetResults[CreateCustomKeyStoreResponseTypeDef]:
         """Creates a custom key store backed by a key store that you own and manage.
         When you use a KMS key in a custom key store for a cryptographic
         operation, the cryptographic operation is actually performed in your key
@@ -174,7 +174,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def create_grant(
         self, **kwargs: Unpack[CreateGrantRequestTypeDef]
-    ) -> RegionResults[CreateGrantResponseTypeDef]:
+    ) -> TargetResults[CreateGrantResponseTypeDef]:
         """Adds a grant to a KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/CreateGrant
@@ -183,7 +183,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def create_key(
         self, **kwargs: Unpack[CreateKeyRequestTypeDef]
-    ) -> RegionResults[CreateKeyResponseTypeDef]:
+    ) -> TargetResults[CreateKeyResponseTypeDef]:
         """Creates a unique customer managed KMS key in your Amazon Web Services
         account and Region. You can use a KMS key in cryptographic operations,
         such as encryption and signing. Some Amazon Web Services services let you
@@ -197,7 +197,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def decrypt(
         self, **kwargs: Unpack[DecryptRequestTypeDef]
-    ) -> RegionResults[DecryptResponseTypeDef]:
+    ) -> TargetResults[DecryptResponseTypeDef]:
         """Decrypts ciphertext that was encrypted by a KMS key using any of the
         following operations:
 
@@ -207,7 +207,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def delete_alias(
         self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DeleteAlias
@@ -216,7 +216,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def delete_custom_key_store(
         self, **kwargs: Unpack[DeleteCustomKeyStoreRequestTypeDef]
-    ) -> RegionResults[DeleteCustomKeyStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomKeyStoreResponseTypeDef]:
         """Deletes a custom key store. This operation does not affect any backing
         elements of the custom key store. It does not delete the CloudHSM cluster
         that is associated with an CloudHSM key store, or affect any users or keys
@@ -229,7 +229,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def delete_imported_key_material(
         self, **kwargs: Unpack[DeleteImportedKeyMaterialRequestTypeDef]
-    ) -> RegionResults[DeleteImportedKeyMaterialResponseTypeDef]:
+    ) -> TargetResults[DeleteImportedKeyMaterialResponseTypeDef]:
         """Deletes key material that was previously imported. This operation makes
         the specified KMS key temporarily unusable. To restore the usability of
         the KMS key, reimport the same key material. For more information about
@@ -242,7 +242,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def derive_shared_secret(
         self, **kwargs: Unpack[DeriveSharedSecretRequestTypeDef]
-    ) -> RegionResults[DeriveSharedSecretResponseTypeDef]:
+    ) -> TargetResults[DeriveSharedSecretResponseTypeDef]:
         """Derives a shared secret using a key agreement algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DeriveSharedSecret
@@ -251,7 +251,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def describe_custom_key_stores(
         self, **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef]
-    ) -> RegionResults[DescribeCustomKeyStoresResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomKeyStoresResponseTypeDef]:
         """Gets information about custom key stores in the account and Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/DescribeCustomKeyStores
@@ -260,7 +260,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def describe_key(
         self, **kwargs: Unpack[DescribeKeyRequestTypeDef]
-    ) -> RegionResults[DescribeKeyResponseTypeDef]:
+    ) -> TargetResults[DescribeKeyResponseTypeDef]:
         """Provides detailed information about a KMS key. You can run DescribeKey on
         a customer managed key or an Amazon Web Services managed key.
 
@@ -270,7 +270,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def disable_key(
         self, **kwargs: Unpack[DisableKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the state of a KMS key to disabled. This change temporarily prevents
         use of the KMS key for cryptographic operations.
 
@@ -280,7 +280,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def disable_key_rotation(
         self, **kwargs: Unpack[DisableKeyRotationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables automatic rotation of the key material of the specified symmetric
         encryption KMS key.
 
@@ -290,7 +290,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def disconnect_custom_key_store(
         self, **kwargs: Unpack[DisconnectCustomKeyStoreRequestTypeDef]
-    ) -> RegionResults[DisconnectCustomKeyStoreResponseTypeDef]:
+    ) -> TargetResults[DisconnectCustomKeyStoreResponseTypeDef]:
         """Disconnects the custom key store from its backing key store. This
         operation disconnects an CloudHSM key store from its associated CloudHSM
         cluster or disconnects an external key store from the external key store
@@ -302,7 +302,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def enable_key(
         self, **kwargs: Unpack[EnableKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the key state of a KMS key to enabled. This allows you to use the KMS
         key for cryptographic operations.
 
@@ -312,7 +312,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def enable_key_rotation(
         self, **kwargs: Unpack[EnableKeyRotationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables automatic rotation of the key material of the specified symmetric
         encryption KMS key.
 
@@ -322,7 +322,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def encrypt(
         self, **kwargs: Unpack[EncryptRequestTypeDef]
-    ) -> RegionResults[EncryptResponseTypeDef]:
+    ) -> TargetResults[EncryptResponseTypeDef]:
         """Encrypts plaintext of up to 4,096 bytes using a KMS key. You can use a
         symmetric or asymmetric KMS key with a KeyUsage of ENCRYPT_DECRYPT.
 
@@ -332,7 +332,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_data_key(
         self, **kwargs: Unpack[GenerateDataKeyRequestTypeDef]
-    ) -> RegionResults[GenerateDataKeyResponseTypeDef]:
+    ) -> TargetResults[GenerateDataKeyResponseTypeDef]:
         """Returns a unique symmetric data key for use outside of KMS. This operation
         returns a plaintext copy of the data key and a copy that is encrypted
         under a symmetric encryption KMS key that you specify. The bytes in the
@@ -346,7 +346,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_data_key_pair(
         self, **kwargs: Unpack[GenerateDataKeyPairRequestTypeDef]
-    ) -> RegionResults[GenerateDataKeyPairResponseTypeDef]:
+    ) -> TargetResults[GenerateDataKeyPairResponseTypeDef]:
         """Returns a unique asymmetric data key pair for use outside of KMS. This
         operation returns a plaintext public key, a plaintext private key, and a
         copy of the private key that is encrypted under the symmetric encryption
@@ -361,7 +361,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_data_key_pair_without_plaintext(
         self, **kwargs: Unpack[GenerateDataKeyPairWithoutPlaintextRequestTypeDef]
-    ) -> RegionResults[GenerateDataKeyPairWithoutPlaintextResponseTypeDef]:
+    ) -> TargetResults[GenerateDataKeyPairWithoutPlaintextResponseTypeDef]:
         """Returns a unique asymmetric data key pair for use outside of KMS. This
         operation returns a plaintext public key and a copy of the private key
         that is encrypted under the symmetric encryption KMS key you specify.
@@ -375,7 +375,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_data_key_without_plaintext(
         self, **kwargs: Unpack[GenerateDataKeyWithoutPlaintextRequestTypeDef]
-    ) -> RegionResults[GenerateDataKeyWithoutPlaintextResponseTypeDef]:
+    ) -> TargetResults[GenerateDataKeyWithoutPlaintextResponseTypeDef]:
         """Returns a unique symmetric data key for use outside of KMS. This operation
         returns a data key that is encrypted under a symmetric encryption KMS key
         that you specify. The bytes in the key are random; they are not related to
@@ -387,7 +387,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_mac(
         self, **kwargs: Unpack[GenerateMacRequestTypeDef]
-    ) -> RegionResults[GenerateMacResponseTypeDef]:
+    ) -> TargetResults[GenerateMacResponseTypeDef]:
         """Generates a hash-based message authentication code (HMAC) for a message
         using an HMAC KMS key and a MAC algorithm that the key supports. HMAC KMS
         keys and the HMAC algorithms that KMS uses conform to industry standards
@@ -399,7 +399,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def generate_random(
         self, **kwargs: Unpack[GenerateRandomRequestTypeDef]
-    ) -> RegionResults[GenerateRandomResponseTypeDef]:
+    ) -> TargetResults[GenerateRandomResponseTypeDef]:
         """Returns a random byte string that is cryptographically secure.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/GenerateRandom
@@ -408,7 +408,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def get_key_last_usage(
         self, **kwargs: Unpack[GetKeyLastUsageRequestTypeDef]
-    ) -> RegionResults[GetKeyLastUsageResponseTypeDef]:
+    ) -> TargetResults[GetKeyLastUsageResponseTypeDef]:
         """Returns usage information about the last successful cryptographic
         operation performed with a specified KMS key, including the operation
         type, timestamp, and associated CloudTrail event ID.
@@ -419,7 +419,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def get_key_policy(
         self, **kwargs: Unpack[GetKeyPolicyRequestTypeDef]
-    ) -> RegionResults[GetKeyPolicyResponseTypeDef]:
+    ) -> TargetResults[GetKeyPolicyResponseTypeDef]:
         """Gets a key policy attached to the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/GetKeyPolicy
@@ -428,7 +428,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def get_key_rotation_status(
         self, **kwargs: Unpack[GetKeyRotationStatusRequestTypeDef]
-    ) -> RegionResults[GetKeyRotationStatusResponseTypeDef]:
+    ) -> TargetResults[GetKeyRotationStatusResponseTypeDef]:
         """Provides detailed information about the rotation status for a KMS key,
         including whether automatic rotation of the key material is enabled for
         the specified KMS key, the rotation period, and the next scheduled
@@ -440,7 +440,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def get_parameters_for_import(
         self, **kwargs: Unpack[GetParametersForImportRequestTypeDef]
-    ) -> RegionResults[GetParametersForImportResponseTypeDef]:
+    ) -> TargetResults[GetParametersForImportResponseTypeDef]:
         """Returns the public key and an import token you need to import or reimport
         key material for a KMS key.
 
@@ -450,7 +450,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def get_public_key(
         self, **kwargs: Unpack[GetPublicKeyRequestTypeDef]
-    ) -> RegionResults[GetPublicKeyResponseTypeDef]:
+    ) -> TargetResults[GetPublicKeyResponseTypeDef]:
         """Returns the public key of an asymmetric KMS key. Unlike the private key of
         a asymmetric KMS key, which never leaves KMS unencrypted, callers with
         kms:GetPublicKey permission can download the public key of an asymmetric
@@ -465,7 +465,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def import_key_material(
         self, **kwargs: Unpack[ImportKeyMaterialRequestTypeDef]
-    ) -> RegionResults[ImportKeyMaterialResponseTypeDef]:
+    ) -> TargetResults[ImportKeyMaterialResponseTypeDef]:
         """Imports or reimports key material into an existing KMS key that was
         created without key material. You can also use this operation to set or
         update the expiration model and expiration date of the imported key
@@ -477,7 +477,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Gets a list of aliases in the caller's Amazon Web Services account and
         region. For more information about aliases, see CreateAlias.
 
@@ -487,7 +487,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_grants(
         self, **kwargs: Unpack[ListGrantsRequestTypeDef]
-    ) -> RegionResults[ListGrantsResponseTypeDef]:
+    ) -> TargetResults[ListGrantsResponseTypeDef]:
         """Gets a list of all grants for the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListGrants
@@ -496,7 +496,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_key_policies(
         self, **kwargs: Unpack[ListKeyPoliciesRequestTypeDef]
-    ) -> RegionResults[ListKeyPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListKeyPoliciesResponseTypeDef]:
         """Gets the names of the key policies that are attached to a KMS key. This
         operation is designed to get policy names that you can use in a
         GetKeyPolicy operation. However, the only valid policy name is default.
@@ -507,7 +507,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_key_rotations(
         self, **kwargs: Unpack[ListKeyRotationsRequestTypeDef]
-    ) -> RegionResults[ListKeyRotationsResponseTypeDef]:
+    ) -> TargetResults[ListKeyRotationsResponseTypeDef]:
         """Returns information about the key materials associated with the specified
         KMS key. You can use the optional IncludeKeyMaterial parameter to control
         which key materials are included in the response.
@@ -518,7 +518,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_keys(
         self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Gets a list of all KMS keys in the caller's Amazon Web Services account
         and Region.
 
@@ -528,7 +528,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_resource_tags(
         self, **kwargs: Unpack[ListResourceTagsRequestTypeDef]
-    ) -> RegionResults[ListResourceTagsResponseTypeDef]:
+    ) -> TargetResults[ListResourceTagsResponseTypeDef]:
         """Returns all tags on the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListResourceTags
@@ -537,7 +537,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def list_retirable_grants(
         self, **kwargs: Unpack[ListRetirableGrantsRequestTypeDef]
-    ) -> RegionResults[ListGrantsResponseTypeDef]:
+    ) -> TargetResults[ListGrantsResponseTypeDef]:
         """Returns information about all grants in the Amazon Web Services account
         and Region that have the specified retiring principal.
 
@@ -547,7 +547,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def put_key_policy(
         self, **kwargs: Unpack[PutKeyPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a key policy to the specified KMS key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/PutKeyPolicy
@@ -556,7 +556,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def re_encrypt(
         self, **kwargs: Unpack[ReEncryptRequestTypeDef]
-    ) -> RegionResults[ReEncryptResponseTypeDef]:
+    ) -> TargetResults[ReEncryptResponseTypeDef]:
         """Decrypts ciphertext and then reencrypts it entirely within KMS. You can
         use this operation to change the KMS key under which data is encrypted,
         such as when you manually rotate a KMS key or change the KMS key that
@@ -570,7 +570,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def replicate_key(
         self, **kwargs: Unpack[ReplicateKeyRequestTypeDef]
-    ) -> RegionResults[ReplicateKeyResponseTypeDef]:
+    ) -> TargetResults[ReplicateKeyResponseTypeDef]:
         """Replicates a multi-Region key into the specified Region. This operation
         creates a multi-Region replica key based on a multi-Region primary key in
         a different Region of the same Amazon Web Services partition. You can
@@ -583,7 +583,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def retire_grant(
         self, **kwargs: Unpack[RetireGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a grant. Typically, you retire a grant when you no longer need its
         permissions. To identify the grant to retire, use a grant token, or both
         the grant ID and a key identifier (key ID or key ARN) of the KMS key. The
@@ -595,7 +595,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def revoke_grant(
         self, **kwargs: Unpack[RevokeGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified grant. You revoke a grant to terminate the
         permissions that the grant allows. For more information, see Retiring and
         revoking grants in the Key Management Service Developer Guide .
@@ -606,7 +606,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def rotate_key_on_demand(
         self, **kwargs: Unpack[RotateKeyOnDemandRequestTypeDef]
-    ) -> RegionResults[RotateKeyOnDemandResponseTypeDef]:
+    ) -> TargetResults[RotateKeyOnDemandResponseTypeDef]:
         """Immediately initiates rotation of the key material of the specified
         symmetric encryption KMS key.
 
@@ -616,7 +616,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def schedule_key_deletion(
         self, **kwargs: Unpack[ScheduleKeyDeletionRequestTypeDef]
-    ) -> RegionResults[ScheduleKeyDeletionResponseTypeDef]:
+    ) -> TargetResults[ScheduleKeyDeletionResponseTypeDef]:
         """Schedules the deletion of a KMS key. By default, KMS applies a waiting
         period of 30 days, but you can specify a waiting period of 7-30 days. When
         this operation is successful, the key state of the KMS key changes to
@@ -633,7 +633,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def sign(
         self, **kwargs: Unpack[SignRequestTypeDef]
-    ) -> RegionResults[SignResponseTypeDef]:
+    ) -> TargetResults[SignResponseTypeDef]:
         """Creates a digital signature for a message or message digest by using the
         private key in an asymmetric signing KMS key. To verify the signature, use
         the Verify operation, or use the public key in the same asymmetric KMS key
@@ -646,7 +646,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or edits tags on a customer managed key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/TagResource
@@ -655,7 +655,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes tags from a customer managed key. To delete a tag, specify the tag
         key and the KMS key.
 
@@ -665,7 +665,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def update_alias(
         self, **kwargs: Unpack[UpdateAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an existing KMS alias with a different KMS key. Each alias is
         associated with only one KMS key at a time, although a KMS key can have
         multiple aliases. The alias and the KMS key must be in the same Amazon Web
@@ -677,7 +677,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def update_custom_key_store(
         self, **kwargs: Unpack[UpdateCustomKeyStoreRequestTypeDef]
-    ) -> RegionResults[UpdateCustomKeyStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomKeyStoreResponseTypeDef]:
         """Changes the properties of a custom key store. You can use this operation
         to change the properties of an CloudHSM key store or an external key
         store.
@@ -688,7 +688,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def update_key_description(
         self, **kwargs: Unpack[UpdateKeyDescriptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the description of a KMS key. To see the description of a KMS key,
         use DescribeKey.
 
@@ -698,7 +698,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def update_primary_region(
         self, **kwargs: Unpack[UpdatePrimaryRegionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the primary key of a multi-Region key.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/UpdatePrimaryRegion
@@ -707,7 +707,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def verify(
         self, **kwargs: Unpack[VerifyRequestTypeDef]
-    ) -> RegionResults[VerifyResponseTypeDef]:
+    ) -> TargetResults[VerifyResponseTypeDef]:
         """Verifies a digital signature that was generated by the Sign operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/Verify
@@ -716,7 +716,7 @@ class MultiRegionKMS(MultiRegionClient):
 
     def verify_mac(
         self, **kwargs: Unpack[VerifyMacRequestTypeDef]
-    ) -> RegionResults[VerifyMacResponseTypeDef]:
+    ) -> TargetResults[VerifyMacResponseTypeDef]:
         """Verifies the hash-based message authentication code (HMAC) for a specified
         message, HMAC KMS key, and MAC algorithm. To verify the HMAC, VerifyMac
         computes an HMAC using the message, HMAC KMS key, and MAC algorithm that
@@ -737,7 +737,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCustomKeyStoresRequestTypeDef],
-    ) -> RegionResults[DescribeCustomKeyStoresResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomKeyStoresResponseTypeDef]:
         """Every page of DescribeCustomKeyStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -760,7 +760,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -784,7 +784,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGrantsRequestTypeDef],
-    ) -> RegionResults[ListGrantsResponseTypeDef]:
+    ) -> TargetResults[ListGrantsResponseTypeDef]:
         """Every page of ListGrants in every target, merged per target (botocore's
         build_full_result).
 
@@ -807,7 +807,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeyPoliciesRequestTypeDef],
-    ) -> RegionResults[ListKeyPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListKeyPoliciesResponseTypeDef]:
         """Every page of ListKeyPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -832,7 +832,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeyRotationsRequestTypeDef],
-    ) -> RegionResults[ListKeyRotationsResponseTypeDef]:
+    ) -> TargetResults[ListKeyRotationsResponseTypeDef]:
         """Every page of ListKeyRotations in every target, merged per target
         (botocore's build_full_result).
 
@@ -857,7 +857,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -881,7 +881,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceTagsRequestTypeDef],
-    ) -> RegionResults[ListResourceTagsResponseTypeDef]:
+    ) -> TargetResults[ListResourceTagsResponseTypeDef]:
         """Every page of ListResourceTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -904,7 +904,7 @@ class MultiRegionKMS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRetirableGrantsRequestTypeDef],
-    ) -> RegionResults[ListGrantsResponseTypeDef]:
+    ) -> TargetResults[ListGrantsResponseTypeDef]:
         """Every page of ListRetirableGrants in every target, merged per target
         (botocore's build_full_result).
 

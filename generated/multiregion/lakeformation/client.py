@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -155,7 +155,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def add_lf_tags_to_resource(
         self, **kwargs: Unpack[AddLFTagsToResourceRequestTypeDef]
-    ) -> RegionResults[AddLFTagsToResourceResponseTypeDef]:
+    ) -> TargetResults[AddLFTagsToResourceResponseTypeDef]:
         """Attaches one or more LF-tags to an existing resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/AddLFTagsToResource
@@ -164,7 +164,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def assume_decorated_role_with_saml(
         self, **kwargs: Unpack[AssumeDecoratedRoleWithSAMLRequestTypeDef]
-    ) -> RegionResults[AssumeDecoratedRoleWithSAMLResponseTypeDef]:
+    ) -> TargetResults[AssumeDecoratedRoleWithSAMLResponseTypeDef]:
         """Allows a caller to assume an IAM role decorated as the SAML user specified
         in the SAML assertion included in the request. This decoration allows Lake
         Formation to enforce access policies against the SAML users and groups.
@@ -180,7 +180,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def batch_grant_permissions(
         self, **kwargs: Unpack[BatchGrantPermissionsRequestTypeDef]
-    ) -> RegionResults[BatchGrantPermissionsResponseTypeDef]:
+    ) -> TargetResults[BatchGrantPermissionsResponseTypeDef]:
         """Batch operation to grant permissions to the principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/BatchGrantPermissions
@@ -189,7 +189,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def batch_revoke_permissions(
         self, **kwargs: Unpack[BatchRevokePermissionsRequestTypeDef]
-    ) -> RegionResults[BatchRevokePermissionsResponseTypeDef]:
+    ) -> TargetResults[BatchRevokePermissionsResponseTypeDef]:
         """Batch operation to revoke permissions from the principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/BatchRevokePermissions
@@ -198,7 +198,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def cancel_transaction(
         self, **kwargs: Unpack[CancelTransactionRequestTypeDef]
-    ) -> RegionResults[CancelTransactionResponseTypeDef]:
+    ) -> TargetResults[CancelTransactionResponseTypeDef]:
         """Attempts to cancel the specified transaction. Returns an exception if the
         transaction was previously committed.
 
@@ -208,7 +208,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def commit_transaction(
         self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> RegionResults[CommitTransactionResponseTypeDef]:
+    ) -> TargetResults[CommitTransactionResponseTypeDef]:
         """Attempts to commit the specified transaction. Returns an exception if the
         transaction was previously aborted. This API action is idempotent if
         called multiple times for the same transaction.
@@ -219,7 +219,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def create_data_cells_filter(
         self, **kwargs: Unpack[CreateDataCellsFilterRequestTypeDef]
-    ) -> RegionResults[CreateDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[CreateDataCellsFilterResponseTypeDef]:
         """Creates a data cell filter to allow one to grant access to certain columns
         on certain rows.
 
@@ -230,7 +230,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
     def create_lake_formation_identity_center_configuration(
         self,
         **kwargs: Unpack[CreateLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> RegionResults[CreateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
         """Creates an IAM Identity Center connection with Lake Formation to allow IAM
         Identity Center users and groups to access Data Catalog resources.
 
@@ -240,7 +240,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def create_lake_formation_opt_in(
         self, **kwargs: Unpack[CreateLakeFormationOptInRequestTypeDef]
-    ) -> RegionResults[CreateLakeFormationOptInResponseTypeDef]:
+    ) -> TargetResults[CreateLakeFormationOptInResponseTypeDef]:
         """Enforce Lake Formation permissions for the given databases, tables, and
         principals.
 
@@ -250,7 +250,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def create_lf_tag(
         self, **kwargs: Unpack[CreateLFTagRequestTypeDef]
-    ) -> RegionResults[CreateLFTagResponseTypeDef]:
+    ) -> TargetResults[CreateLFTagResponseTypeDef]:
         """Creates an LF-tag with the specified name and values.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/CreateLFTag
@@ -259,7 +259,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def create_lf_tag_expression(
         self, **kwargs: Unpack[CreateLFTagExpressionRequestTypeDef]
-    ) -> RegionResults[CreateLFTagExpressionResponseTypeDef]:
+    ) -> TargetResults[CreateLFTagExpressionResponseTypeDef]:
         """Creates a new LF-Tag expression with the provided name, description,
         catalog ID, and expression body. This call fails if a LF-Tag expression
         with the same name already exists in the caller’s account or if the
@@ -272,7 +272,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_data_cells_filter(
         self, **kwargs: Unpack[DeleteDataCellsFilterRequestTypeDef]
-    ) -> RegionResults[DeleteDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteDataCellsFilterResponseTypeDef]:
         """Deletes a data cell filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteDataCellsFilter
@@ -282,7 +282,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
     def delete_lake_formation_identity_center_configuration(
         self,
         **kwargs: Unpack[DeleteLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> RegionResults[DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteLakeFormationIdentityCenterConfigurationResponseTypeDef]:
         """Deletes an IAM Identity Center connection with Lake Formation.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteLakeFormationIdentityCenterConfiguration
@@ -291,7 +291,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_lake_formation_opt_in(
         self, **kwargs: Unpack[DeleteLakeFormationOptInRequestTypeDef]
-    ) -> RegionResults[DeleteLakeFormationOptInResponseTypeDef]:
+    ) -> TargetResults[DeleteLakeFormationOptInResponseTypeDef]:
         """Remove the Lake Formation permissions enforcement of the given databases,
         tables, and principals.
 
@@ -301,7 +301,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_lf_tag(
         self, **kwargs: Unpack[DeleteLFTagRequestTypeDef]
-    ) -> RegionResults[DeleteLFTagResponseTypeDef]:
+    ) -> TargetResults[DeleteLFTagResponseTypeDef]:
         """Deletes an LF-tag by its key name. The operation fails if the specified
         tag key doesn't exist. When you delete an LF-Tag:
 
@@ -311,7 +311,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_lf_tag_expression(
         self, **kwargs: Unpack[DeleteLFTagExpressionRequestTypeDef]
-    ) -> RegionResults[DeleteLFTagExpressionResponseTypeDef]:
+    ) -> TargetResults[DeleteLFTagExpressionResponseTypeDef]:
         """Deletes the LF-Tag expression. The caller must be a data lake admin or
         have DROP permissions on the LF-Tag expression. Deleting a LF-Tag
         expression will also delete all LFTagPolicy permissions referencing the
@@ -323,7 +323,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def delete_objects_on_cancel(
         self, **kwargs: Unpack[DeleteObjectsOnCancelRequestTypeDef]
-    ) -> RegionResults[DeleteObjectsOnCancelResponseTypeDef]:
+    ) -> TargetResults[DeleteObjectsOnCancelResponseTypeDef]:
         """For a specific governed table, provides a list of Amazon S3 objects that
         will be written during the current transaction and that can be
         automatically deleted if the transaction is canceled. Without this call,
@@ -335,7 +335,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def deregister_resource(
         self, **kwargs: Unpack[DeregisterResourceRequestTypeDef]
-    ) -> RegionResults[DeregisterResourceResponseTypeDef]:
+    ) -> TargetResults[DeregisterResourceResponseTypeDef]:
         """Deregisters the resource as managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeregisterResource
@@ -347,7 +347,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         **kwargs: Unpack[
             DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeLakeFormationIdentityCenterConfigurationResponseTypeDef]:
         """Retrieves the instance ARN and application ARN for the connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DescribeLakeFormationIdentityCenterConfiguration
@@ -356,7 +356,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def describe_resource(
         self, **kwargs: Unpack[DescribeResourceRequestTypeDef]
-    ) -> RegionResults[DescribeResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceResponseTypeDef]:
         """Retrieves the current data access role for the given resource registered
         in Lake Formation.
 
@@ -366,7 +366,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def describe_transaction(
         self, **kwargs: Unpack[DescribeTransactionRequestTypeDef]
-    ) -> RegionResults[DescribeTransactionResponseTypeDef]:
+    ) -> TargetResults[DescribeTransactionResponseTypeDef]:
         """Returns the details of a single transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DescribeTransaction
@@ -375,7 +375,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def extend_transaction(
         self, **kwargs: Unpack[ExtendTransactionRequestTypeDef]
-    ) -> RegionResults[ExtendTransactionResponseTypeDef]:
+    ) -> TargetResults[ExtendTransactionResponseTypeDef]:
         """Indicates to the service that the specified transaction is still active
         and should not be treated as idle and aborted.
 
@@ -385,7 +385,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_data_cells_filter(
         self, **kwargs: Unpack[GetDataCellsFilterRequestTypeDef]
-    ) -> RegionResults[GetDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[GetDataCellsFilterResponseTypeDef]:
         """Returns a data cells filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetDataCellsFilter
@@ -394,7 +394,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_data_lake_principal(
         self,
-    ) -> RegionResults[GetDataLakePrincipalResponseTypeDef]:
+    ) -> TargetResults[GetDataLakePrincipalResponseTypeDef]:
         """Returns the identity of the invoking principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetDataLakePrincipal
@@ -403,7 +403,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_data_lake_settings(
         self, **kwargs: Unpack[GetDataLakeSettingsRequestTypeDef]
-    ) -> RegionResults[GetDataLakeSettingsResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeSettingsResponseTypeDef]:
         """Retrieves the list of the data lake administrators of a Lake
         Formation-managed data lake.
 
@@ -413,7 +413,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_effective_permissions_for_path(
         self, **kwargs: Unpack[GetEffectivePermissionsForPathRequestTypeDef]
-    ) -> RegionResults[GetEffectivePermissionsForPathResponseTypeDef]:
+    ) -> TargetResults[GetEffectivePermissionsForPathResponseTypeDef]:
         """Returns the Lake Formation permissions for a specified table or database
         resource located at a path in Amazon S3. GetEffectivePermissionsForPath
         will not return databases and tables if the catalog is encrypted.
@@ -424,7 +424,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_lf_tag(
         self, **kwargs: Unpack[GetLFTagRequestTypeDef]
-    ) -> RegionResults[GetLFTagResponseTypeDef]:
+    ) -> TargetResults[GetLFTagResponseTypeDef]:
         """Returns an LF-tag definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetLFTag
@@ -433,7 +433,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_lf_tag_expression(
         self, **kwargs: Unpack[GetLFTagExpressionRequestTypeDef]
-    ) -> RegionResults[GetLFTagExpressionResponseTypeDef]:
+    ) -> TargetResults[GetLFTagExpressionResponseTypeDef]:
         """Returns the details about the LF-Tag expression. The caller must be a data
         lake admin or must have DESCRIBE permission on the LF-Tag expression
         resource.
@@ -444,7 +444,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_query_state(
         self, **kwargs: Unpack[GetQueryStateRequestTypeDef]
-    ) -> RegionResults[GetQueryStateResponseTypeDef]:
+    ) -> TargetResults[GetQueryStateResponseTypeDef]:
         """Returns the state of a query previously submitted. Clients are expected to
         poll GetQueryState to monitor the current state of the planning before
         retrieving the work units. A query state is only visible to the principal
@@ -456,7 +456,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_query_statistics(
         self, **kwargs: Unpack[GetQueryStatisticsRequestTypeDef]
-    ) -> RegionResults[GetQueryStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetQueryStatisticsResponseTypeDef]:
         """Retrieves statistics on the planning and execution of a query.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetQueryStatistics
@@ -465,7 +465,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_resource_lf_tags(
         self, **kwargs: Unpack[GetResourceLFTagsRequestTypeDef]
-    ) -> RegionResults[GetResourceLFTagsResponseTypeDef]:
+    ) -> TargetResults[GetResourceLFTagsResponseTypeDef]:
         """Returns the LF-tags applied to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetResourceLFTags
@@ -474,7 +474,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_table_objects(
         self, **kwargs: Unpack[GetTableObjectsRequestTypeDef]
-    ) -> RegionResults[GetTableObjectsResponseTypeDef]:
+    ) -> TargetResults[GetTableObjectsResponseTypeDef]:
         """Returns the set of Amazon S3 objects that make up the specified governed
         table. A transaction ID or timestamp can be specified for time-travel
         queries.
@@ -485,7 +485,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_temporary_data_location_credentials(
         self, **kwargs: Unpack[GetTemporaryDataLocationCredentialsRequestTypeDef]
-    ) -> RegionResults[GetTemporaryDataLocationCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetTemporaryDataLocationCredentialsResponseTypeDef]:
         """Allows a user or application in a secure environment to access data in a
         specific Amazon S3 location registered with Lake Formation by providing
         temporary scoped credentials that are limited to the requested data
@@ -497,7 +497,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_temporary_glue_partition_credentials(
         self, **kwargs: Unpack[GetTemporaryGluePartitionCredentialsRequestTypeDef]
-    ) -> RegionResults[GetTemporaryGluePartitionCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetTemporaryGluePartitionCredentialsResponseTypeDef]:
         """This API is identical to GetTemporaryTableCredentials except that this is
         used when the target Data Catalog resource is of type Partition. Lake
         Formation restricts the permission of the vended credentials with the same
@@ -509,7 +509,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_temporary_glue_table_credentials(
         self, **kwargs: Unpack[GetTemporaryGlueTableCredentialsRequestTypeDef]
-    ) -> RegionResults[GetTemporaryGlueTableCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetTemporaryGlueTableCredentialsResponseTypeDef]:
         """Allows a caller in a secure environment to assume a role with permission
         to access Amazon S3. In order to vend such credentials, Lake Formation
         assumes the role associated with a registered location, for example an
@@ -522,7 +522,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_work_unit_results(
         self, **kwargs: Unpack[GetWorkUnitResultsRequestTypeDef]
-    ) -> RegionResults[GetWorkUnitResultsResponseTypeDef]:
+    ) -> TargetResults[GetWorkUnitResultsResponseTypeDef]:
         """Returns the work units resulting from the query. Work units can be
         executed in any order and in parallel.
 
@@ -532,7 +532,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def get_work_units(
         self, **kwargs: Unpack[GetWorkUnitsRequestTypeDef]
-    ) -> RegionResults[GetWorkUnitsResponseTypeDef]:
+    ) -> TargetResults[GetWorkUnitsResponseTypeDef]:
         """Retrieves the work units generated by the StartQueryPlanning operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetWorkUnits
@@ -541,7 +541,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def grant_permissions(
         self, **kwargs: Unpack[GrantPermissionsRequestTypeDef]
-    ) -> RegionResults[GrantPermissionsResponseTypeDef]:
+    ) -> TargetResults[GrantPermissionsResponseTypeDef]:
         """Grants permissions to the principal to access metadata in the Data Catalog
         and data organized in underlying data storage such as Amazon S3.
 
@@ -551,7 +551,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_data_cells_filter(
         self, **kwargs: Unpack[ListDataCellsFilterRequestTypeDef]
-    ) -> RegionResults[ListDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[ListDataCellsFilterResponseTypeDef]:
         """Lists all the data cell filters on a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListDataCellsFilter
@@ -560,7 +560,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_lake_formation_opt_ins(
         self, **kwargs: Unpack[ListLakeFormationOptInsRequestTypeDef]
-    ) -> RegionResults[ListLakeFormationOptInsResponseTypeDef]:
+    ) -> TargetResults[ListLakeFormationOptInsResponseTypeDef]:
         """Retrieve the current list of resources and principals that are opt in to
         enforce Lake Formation permissions.
 
@@ -570,7 +570,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_lf_tag_expressions(
         self, **kwargs: Unpack[ListLFTagExpressionsRequestTypeDef]
-    ) -> RegionResults[ListLFTagExpressionsResponseTypeDef]:
+    ) -> TargetResults[ListLFTagExpressionsResponseTypeDef]:
         """Returns the LF-Tag expressions in caller’s account filtered based on
         caller's permissions. Data Lake and read only admins implicitly can see
         all tag expressions in their account, else caller needs DESCRIBE
@@ -582,7 +582,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_lf_tags(
         self, **kwargs: Unpack[ListLFTagsRequestTypeDef]
-    ) -> RegionResults[ListLFTagsResponseTypeDef]:
+    ) -> TargetResults[ListLFTagsResponseTypeDef]:
         """Lists LF-tags that the requester has permission to view.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListLFTags
@@ -591,7 +591,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_permissions(
         self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """Returns a list of the principal permissions on the resource, filtered by
         the permissions of the caller. For example, if you are granted an ALTER
         permission, you are able to see only the principal permissions for ALTER.
@@ -602,7 +602,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_resources(
         self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> RegionResults[ListResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourcesResponseTypeDef]:
         """Lists the resources registered to be managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListResources
@@ -611,7 +611,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_table_storage_optimizers(
         self, **kwargs: Unpack[ListTableStorageOptimizersRequestTypeDef]
-    ) -> RegionResults[ListTableStorageOptimizersResponseTypeDef]:
+    ) -> TargetResults[ListTableStorageOptimizersResponseTypeDef]:
         """Returns the configuration of all storage optimizers associated with a
         specified table.
 
@@ -621,7 +621,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def list_transactions(
         self, **kwargs: Unpack[ListTransactionsRequestTypeDef]
-    ) -> RegionResults[ListTransactionsResponseTypeDef]:
+    ) -> TargetResults[ListTransactionsResponseTypeDef]:
         """Returns metadata about transactions and their status. To prevent the
         response from growing indefinitely, only uncommitted transactions and
         those available for time-travel queries are returned.
@@ -632,7 +632,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def put_data_lake_settings(
         self, **kwargs: Unpack[PutDataLakeSettingsRequestTypeDef]
-    ) -> RegionResults[PutDataLakeSettingsResponseTypeDef]:
+    ) -> TargetResults[PutDataLakeSettingsResponseTypeDef]:
         """Sets the list of data lake administrators who have admin privileges on all
         resources managed by Lake Formation. For more information on admin
         privileges, see Granting Lake Formation Permissions.
@@ -643,7 +643,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def register_resource(
         self, **kwargs: Unpack[RegisterResourceRequestTypeDef]
-    ) -> RegionResults[RegisterResourceResponseTypeDef]:
+    ) -> TargetResults[RegisterResourceResponseTypeDef]:
         """Registers the resource as managed by the Data Catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/RegisterResource
@@ -652,7 +652,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def remove_lf_tags_from_resource(
         self, **kwargs: Unpack[RemoveLFTagsFromResourceRequestTypeDef]
-    ) -> RegionResults[RemoveLFTagsFromResourceResponseTypeDef]:
+    ) -> TargetResults[RemoveLFTagsFromResourceResponseTypeDef]:
         """Removes an LF-tag from the resource. Only database, table, or
         tableWithColumns resource are allowed. To tag columns, use the column
         inclusion list in tableWithColumns to specify column input.
@@ -663,7 +663,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def revoke_permissions(
         self, **kwargs: Unpack[RevokePermissionsRequestTypeDef]
-    ) -> RegionResults[RevokePermissionsResponseTypeDef]:
+    ) -> TargetResults[RevokePermissionsResponseTypeDef]:
         """Revokes permissions to the principal to access metadata in the Data
         Catalog and data organized in underlying data storage such as Amazon S3.
 
@@ -673,7 +673,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def search_databases_by_lf_tags(
         self, **kwargs: Unpack[SearchDatabasesByLFTagsRequestTypeDef]
-    ) -> RegionResults[SearchDatabasesByLFTagsResponseTypeDef]:
+    ) -> TargetResults[SearchDatabasesByLFTagsResponseTypeDef]:
         """This operation allows a search on DATABASE resources by TagCondition. This
         operation is used by admins who want to grant user permissions on certain
         TagConditions. Before making a grant, the admin can use
@@ -686,7 +686,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def search_tables_by_lf_tags(
         self, **kwargs: Unpack[SearchTablesByLFTagsRequestTypeDef]
-    ) -> RegionResults[SearchTablesByLFTagsResponseTypeDef]:
+    ) -> TargetResults[SearchTablesByLFTagsResponseTypeDef]:
         """This operation allows a search on TABLE resources by LFTags. This will be
         used by admins who want to grant user permissions on certain LF-tags.
         Before making a grant, the admin can use SearchTablesByLFTags to find all
@@ -699,7 +699,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def start_query_planning(
         self, **kwargs: Unpack[StartQueryPlanningRequestTypeDef]
-    ) -> RegionResults[StartQueryPlanningResponseTypeDef]:
+    ) -> TargetResults[StartQueryPlanningResponseTypeDef]:
         """Submits a request to process a query statement.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/StartQueryPlanning
@@ -708,7 +708,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def start_transaction(
         self, **kwargs: Unpack[StartTransactionRequestTypeDef]
-    ) -> RegionResults[StartTransactionResponseTypeDef]:
+    ) -> TargetResults[StartTransactionResponseTypeDef]:
         """Starts a new transaction and returns its transaction ID. Transaction IDs
         are opaque objects that you can use to identify a transaction.
 
@@ -718,7 +718,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_data_cells_filter(
         self, **kwargs: Unpack[UpdateDataCellsFilterRequestTypeDef]
-    ) -> RegionResults[UpdateDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[UpdateDataCellsFilterResponseTypeDef]:
         """Updates a data cell filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateDataCellsFilter
@@ -728,7 +728,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
     def update_lake_formation_identity_center_configuration(
         self,
         **kwargs: Unpack[UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef],
-    ) -> RegionResults[UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef]:
         """Updates the IAM Identity Center connection parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateLakeFormationIdentityCenterConfiguration
@@ -737,7 +737,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_lf_tag(
         self, **kwargs: Unpack[UpdateLFTagRequestTypeDef]
-    ) -> RegionResults[UpdateLFTagResponseTypeDef]:
+    ) -> TargetResults[UpdateLFTagResponseTypeDef]:
         """Updates the list of possible values for the specified LF-tag key. If the
         LF-tag does not exist, the operation throws an EntityNotFoundException.
         The values in the delete key values will be deleted from list of possible
@@ -751,7 +751,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_lf_tag_expression(
         self, **kwargs: Unpack[UpdateLFTagExpressionRequestTypeDef]
-    ) -> RegionResults[UpdateLFTagExpressionResponseTypeDef]:
+    ) -> TargetResults[UpdateLFTagExpressionResponseTypeDef]:
         """Updates the name of the LF-Tag expression to the new description and
         expression body provided. Updating a LF-Tag expression immediately changes
         the permission boundaries of all existing LFTagPolicy permission grants
@@ -763,7 +763,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_resource(
         self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> RegionResults[UpdateResourceResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceResponseTypeDef]:
         """Updates the data access role used for vending access to the given
         (registered) resource in Lake Formation.
 
@@ -773,7 +773,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_table_objects(
         self, **kwargs: Unpack[UpdateTableObjectsRequestTypeDef]
-    ) -> RegionResults[UpdateTableObjectsResponseTypeDef]:
+    ) -> TargetResults[UpdateTableObjectsResponseTypeDef]:
         """Updates the manifest of Amazon S3 objects that make up the specified
         governed table.
 
@@ -783,7 +783,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
 
     def update_table_storage_optimizer(
         self, **kwargs: Unpack[UpdateTableStorageOptimizerRequestTypeDef]
-    ) -> RegionResults[UpdateTableStorageOptimizerResponseTypeDef]:
+    ) -> TargetResults[UpdateTableStorageOptimizerResponseTypeDef]:
         """Updates the configuration of the storage optimizers for a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateTableStorageOptimizer
@@ -797,7 +797,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetWorkUnitsRequestTypeDef],
-    ) -> RegionResults[GetWorkUnitsResponseTypeDef]:
+    ) -> TargetResults[GetWorkUnitsResponseTypeDef]:
         """Every page of GetWorkUnits in every target, merged per target (botocore's
         build_full_result).
 
@@ -820,7 +820,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataCellsFilterRequestTypeDef],
-    ) -> RegionResults[ListDataCellsFilterResponseTypeDef]:
+    ) -> TargetResults[ListDataCellsFilterResponseTypeDef]:
         """Every page of ListDataCellsFilter in every target, merged per target
         (botocore's build_full_result).
 
@@ -843,7 +843,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLFTagExpressionsRequestTypeDef],
-    ) -> RegionResults[ListLFTagExpressionsResponseTypeDef]:
+    ) -> TargetResults[ListLFTagExpressionsResponseTypeDef]:
         """Every page of ListLFTagExpressions in every target, merged per target
         (botocore's build_full_result).
 
@@ -869,7 +869,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLFTagsRequestTypeDef],
-    ) -> RegionResults[ListLFTagsResponseTypeDef]:
+    ) -> TargetResults[ListLFTagsResponseTypeDef]:
         """Every page of ListLFTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -892,7 +892,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDatabasesByLFTagsRequestTypeDef],
-    ) -> RegionResults[SearchDatabasesByLFTagsResponseTypeDef]:
+    ) -> TargetResults[SearchDatabasesByLFTagsResponseTypeDef]:
         """Every page of SearchDatabasesByLFTags in every target, merged per target
         (botocore's build_full_result).
 
@@ -919,7 +919,7 @@ class MultiRegionLakeFormation(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTablesByLFTagsRequestTypeDef],
-    ) -> RegionResults[SearchTablesByLFTagsResponseTypeDef]:
+    ) -> TargetResults[SearchTablesByLFTagsResponseTypeDef]:
         """Every page of SearchTablesByLFTags in every target, merged per target
         (botocore's build_full_result).
 

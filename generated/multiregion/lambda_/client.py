@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def add_layer_version_permission(
         self, **kwargs: Unpack[AddLayerVersionPermissionRequestTypeDef]
-    ) -> RegionResults[AddLayerVersionPermissionResponseTypeDef]:
+    ) -> TargetResults[AddLayerVersionPermissionResponseTypeDef]:
         """Adds permissions to the resource-based policy of a version of an Lambda
         layer. Use this action to grant layer usage permission to other accounts.
         You can grant permission to a single account, all accounts in an
@@ -202,7 +202,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def add_permission(
         self, **kwargs: Unpack[AddPermissionRequestTypeDef]
-    ) -> RegionResults[AddPermissionResponseTypeDef]:
+    ) -> TargetResults[AddPermissionResponseTypeDef]:
         """Grants a principal permission to use a function. You can apply the policy
         at the function level, or specify a qualifier to restrict access to a
         single version or alias. If you use a qualifier, the invoker must use the
@@ -216,7 +216,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def checkpoint_durable_execution(
         self, **kwargs: Unpack[CheckpointDurableExecutionRequestTypeDef]
-    ) -> RegionResults[CheckpointDurableExecutionResponseTypeDef]:
+    ) -> TargetResults[CheckpointDurableExecutionResponseTypeDef]:
         """Saves the progress of a durable function execution during runtime. This
         API is used by the Lambda durable functions SDK to checkpoint completed
         steps and schedule asynchronous operations. You typically don't need to
@@ -228,7 +228,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> RegionResults[AliasConfigurationResponseTypeDef]:
+    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
         """Creates an alias for a Lambda function version. Use aliases to provide
         clients with a function identifier that you can update to invoke a
         different version.
@@ -239,7 +239,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_capacity_provider(
         self, **kwargs: Unpack[CreateCapacityProviderRequestTypeDef]
-    ) -> RegionResults[CreateCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[CreateCapacityProviderResponseTypeDef]:
         """Creates a capacity provider that manages compute resources for Lambda
         functions
 
@@ -249,7 +249,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_code_signing_config(
         self, **kwargs: Unpack[CreateCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[CreateCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[CreateCodeSigningConfigResponseTypeDef]:
         """Creates a code signing configuration. A code signing configuration defines
         a list of allowed signing profiles and defines the code-signing validation
         policy (action to be taken if deployment validation checks fail).
@@ -260,7 +260,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_event_source_mapping(
         self, **kwargs: Unpack[CreateEventSourceMappingRequestTypeDef]
-    ) -> RegionResults[EventSourceMappingConfigurationResponseTypeDef]:
+    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
         """Creates a mapping between an event source and an Lambda function. Lambda
         reads items from the event source and invokes the function.
 
@@ -270,7 +270,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_function(
         self, **kwargs: Unpack[CreateFunctionRequestTypeDef]
-    ) -> RegionResults[FunctionConfigurationResponseTypeDef]:
+    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
         """Creates a Lambda function. To create a function, you need a deployment
         package and an execution role. The deployment package is a .zip file
         archive or container image that contains your function code. The execution
@@ -284,7 +284,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def create_function_url_config(
         self, **kwargs: Unpack[CreateFunctionUrlConfigRequestTypeDef]
-    ) -> RegionResults[CreateFunctionUrlConfigResponseTypeDef]:
+    ) -> TargetResults[CreateFunctionUrlConfigResponseTypeDef]:
         """Creates a Lambda function URL with the specified configuration parameters.
         A function URL is a dedicated HTTP(S) endpoint that you can use to invoke
         your function.
@@ -295,7 +295,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_alias(
         self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteAlias
@@ -304,7 +304,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_capacity_provider(
         self, **kwargs: Unpack[DeleteCapacityProviderRequestTypeDef]
-    ) -> RegionResults[DeleteCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteCapacityProviderResponseTypeDef]:
         """Deletes a capacity provider. You cannot delete a capacity provider that is
         currently being used by Lambda functions.
 
@@ -314,7 +314,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_code_signing_config(
         self, **kwargs: Unpack[DeleteCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[DeleteCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteCodeSigningConfigResponseTypeDef]:
         """Deletes the code signing configuration. You can delete the code signing
         configuration only if no function is using it.
 
@@ -324,7 +324,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_event_source_mapping(
         self, **kwargs: Unpack[DeleteEventSourceMappingRequestTypeDef]
-    ) -> RegionResults[EventSourceMappingConfigurationResponseTypeDef]:
+    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
         """Deletes an event source mapping. You can get the identifier of a mapping
         from the output of ListEventSourceMappings.
 
@@ -334,7 +334,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_function(
         self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> RegionResults[DeleteFunctionResponseTypeDef]:
+    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
         """Deletes a Lambda function. To delete a specific function version, use the
         Qualifier parameter. Otherwise, all versions and aliases are deleted. This
         doesn't require the user to have explicit permissions for DeleteAlias.
@@ -345,7 +345,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_function_code_signing_config(
         self, **kwargs: Unpack[DeleteFunctionCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the code signing configuration from the function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunctionCodeSigningConfig
@@ -354,7 +354,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_function_concurrency(
         self, **kwargs: Unpack[DeleteFunctionConcurrencyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a concurrent execution limit from a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunctionConcurrency
@@ -363,7 +363,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_function_event_invoke_config(
         self, **kwargs: Unpack[DeleteFunctionEventInvokeConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -373,7 +373,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_function_url_config(
         self, **kwargs: Unpack[DeleteFunctionUrlConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Lambda function URL. When you delete a function URL, you can't
         recover it. Creating a new function URL results in a different URL
         address.
@@ -384,7 +384,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_layer_version(
         self, **kwargs: Unpack[DeleteLayerVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a version of an Lambda layer. Deleted versions can no longer be
         viewed or added to functions. To avoid breaking functions, a copy of the
         version remains in Lambda until no functions refer to it.
@@ -395,14 +395,14 @@ class MultiRegionLambda(MultiRegionClient):
 
     def delete_provisioned_concurrency_config(
         self, **kwargs: Unpack[DeleteProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the provisioned concurrency configuration for a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteProvisionedConcurrencyConfig
         """
         return self._call("DeleteProvisionedConcurrencyConfig", kwargs)
 
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
         """Retrieves details about your account's limits and usage in an Amazon Web
         Services Region.
 
@@ -412,7 +412,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_alias(
         self, **kwargs: Unpack[GetAliasRequestTypeDef]
-    ) -> RegionResults[AliasConfigurationResponseTypeDef]:
+    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
         """Returns details about a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetAlias
@@ -421,7 +421,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_capacity_provider(
         self, **kwargs: Unpack[GetCapacityProviderRequestTypeDef]
-    ) -> RegionResults[GetCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[GetCapacityProviderResponseTypeDef]:
         """Retrieves information about a specific capacity provider, including its
         configuration, state, and associated resources.
 
@@ -431,7 +431,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_code_signing_config(
         self, **kwargs: Unpack[GetCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[GetCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[GetCodeSigningConfigResponseTypeDef]:
         """Returns information about the specified code signing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetCodeSigningConfig
@@ -440,7 +440,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_durable_execution(
         self, **kwargs: Unpack[GetDurableExecutionRequestTypeDef]
-    ) -> RegionResults[GetDurableExecutionResponseTypeDef]:
+    ) -> TargetResults[GetDurableExecutionResponseTypeDef]:
         """Retrieves detailed information about a specific durable execution,
         including its current status, input payload, result or error information,
         and execution metadata such as start time and usage statistics.
@@ -451,7 +451,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_durable_execution_history(
         self, **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef]
-    ) -> RegionResults[GetDurableExecutionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetDurableExecutionHistoryResponseTypeDef]:
         """Retrieves the execution history for a durable execution, showing all the
         steps, callbacks, and events that occurred during the execution. This
         provides a detailed audit trail of the execution's progress over time.
@@ -462,7 +462,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_durable_execution_state(
         self, **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef]
-    ) -> RegionResults[GetDurableExecutionStateResponseTypeDef]:
+    ) -> TargetResults[GetDurableExecutionStateResponseTypeDef]:
         """Retrieves the current execution state required for the replay process
         during durable function execution. This API is used by the Lambda durable
         functions SDK to get state information needed for replay. You typically
@@ -475,7 +475,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_event_source_mapping(
         self, **kwargs: Unpack[GetEventSourceMappingRequestTypeDef]
-    ) -> RegionResults[EventSourceMappingConfigurationResponseTypeDef]:
+    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
         """Returns details about an event source mapping. You can get the identifier
         of a mapping from the output of ListEventSourceMappings.
 
@@ -485,7 +485,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function(
         self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> RegionResults[GetFunctionResponseTypeDef]:
+    ) -> TargetResults[GetFunctionResponseTypeDef]:
         """Returns information about the function or function version, with a link to
         download the deployment package that's valid for 10 minutes. If you
         specify a function version, only details that are specific to that version
@@ -497,7 +497,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_code_signing_config(
         self, **kwargs: Unpack[GetFunctionCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[GetFunctionCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[GetFunctionCodeSigningConfigResponseTypeDef]:
         """Returns the code signing configuration for the specified function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionCodeSigningConfig
@@ -506,7 +506,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_concurrency(
         self, **kwargs: Unpack[GetFunctionConcurrencyRequestTypeDef]
-    ) -> RegionResults[GetFunctionConcurrencyResponseTypeDef]:
+    ) -> TargetResults[GetFunctionConcurrencyResponseTypeDef]:
         """Returns details about the reserved concurrency configuration for a
         function. To set a concurrency limit for a function, use
         PutFunctionConcurrency.
@@ -517,7 +517,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_configuration(
         self, **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef]
-    ) -> RegionResults[FunctionConfigurationResponseTypeDef]:
+    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
         """Returns the version-specific settings of a Lambda function or version. The
         output includes only options that can vary between versions of a function.
         To modify these settings, use UpdateFunctionConfiguration.
@@ -528,7 +528,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_event_invoke_config(
         self, **kwargs: Unpack[GetFunctionEventInvokeConfigRequestTypeDef]
-    ) -> RegionResults[FunctionEventInvokeConfigResponseTypeDef]:
+    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
         """Retrieves the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -538,7 +538,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_recursion_config(
         self, **kwargs: Unpack[GetFunctionRecursionConfigRequestTypeDef]
-    ) -> RegionResults[GetFunctionRecursionConfigResponseTypeDef]:
+    ) -> TargetResults[GetFunctionRecursionConfigResponseTypeDef]:
         """Returns your function's recursive loop detection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionRecursionConfig
@@ -547,7 +547,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_scaling_config(
         self, **kwargs: Unpack[GetFunctionScalingConfigRequestTypeDef]
-    ) -> RegionResults[GetFunctionScalingConfigResponseTypeDef]:
+    ) -> TargetResults[GetFunctionScalingConfigResponseTypeDef]:
         """Retrieves the scaling configuration for a Lambda Managed Instances
         function.
 
@@ -557,7 +557,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_function_url_config(
         self, **kwargs: Unpack[GetFunctionUrlConfigRequestTypeDef]
-    ) -> RegionResults[GetFunctionUrlConfigResponseTypeDef]:
+    ) -> TargetResults[GetFunctionUrlConfigResponseTypeDef]:
         """Returns details about a Lambda function URL.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionUrlConfig
@@ -566,7 +566,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_layer_version(
         self, **kwargs: Unpack[GetLayerVersionRequestTypeDef]
-    ) -> RegionResults[GetLayerVersionResponseTypeDef]:
+    ) -> TargetResults[GetLayerVersionResponseTypeDef]:
         """Returns information about a version of an Lambda layer, with a link to
         download the layer archive that's valid for 10 minutes.
 
@@ -576,7 +576,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_layer_version_by_arn(
         self, **kwargs: Unpack[GetLayerVersionByArnRequestTypeDef]
-    ) -> RegionResults[GetLayerVersionResponseTypeDef]:
+    ) -> TargetResults[GetLayerVersionResponseTypeDef]:
         """Returns information about a version of an Lambda layer, with a link to
         download the layer archive that's valid for 10 minutes.
 
@@ -586,7 +586,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_layer_version_policy(
         self, **kwargs: Unpack[GetLayerVersionPolicyRequestTypeDef]
-    ) -> RegionResults[GetLayerVersionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetLayerVersionPolicyResponseTypeDef]:
         """Returns the permission policy for a version of an Lambda layer. For more
         information, see AddLayerVersionPermission.
 
@@ -596,7 +596,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Returns the resource-based IAM policy for a function, version, or alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetPolicy
@@ -605,7 +605,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_provisioned_concurrency_config(
         self, **kwargs: Unpack[GetProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> RegionResults[GetProvisionedConcurrencyConfigResponseTypeDef]:
+    ) -> TargetResults[GetProvisionedConcurrencyConfigResponseTypeDef]:
         """Retrieves the provisioned concurrency configuration for a function's alias
         or version.
 
@@ -615,7 +615,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def get_runtime_management_config(
         self, **kwargs: Unpack[GetRuntimeManagementConfigRequestTypeDef]
-    ) -> RegionResults[GetRuntimeManagementConfigResponseTypeDef]:
+    ) -> TargetResults[GetRuntimeManagementConfigResponseTypeDef]:
         """Retrieves the runtime management configuration for a function's version.
         If the runtime update mode is Manual, this includes the ARN of the runtime
         version and the runtime update mode. If the runtime update mode is Auto or
@@ -628,7 +628,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def invoke(
         self, **kwargs: Unpack[InvocationRequestTypeDef]
-    ) -> RegionResults[InvocationResponseTypeDef]:
+    ) -> TargetResults[InvocationResponseTypeDef]:
         """Invokes a Lambda function. You can invoke a function synchronously (and
         wait for the response), or asynchronously. By default, Lambda invokes your
         function synchronously (i.e. theInvocationType is RequestResponse). To
@@ -643,7 +643,7 @@ class MultiRegionLambda(MultiRegionClient):
     @deprecated("InvokeAsync is deprecated.")
     def invoke_async(
         self, **kwargs: Unpack[InvokeAsyncRequestTypeDef]
-    ) -> RegionResults[InvokeAsyncResponseTypeDef]:
+    ) -> TargetResults[InvokeAsyncResponseTypeDef]:
         """For asynchronous function invocation, use Invoke.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/InvokeAsync
@@ -652,7 +652,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def invoke_with_response_stream(
         self, **kwargs: Unpack[InvokeWithResponseStreamRequestTypeDef]
-    ) -> RegionResults[InvokeWithResponseStreamResponseTypeDef]:
+    ) -> TargetResults[InvokeWithResponseStreamResponseTypeDef]:
         """Configure your Lambda functions to stream response payloads back to
         clients. For more information, see Configuring a Lambda function to stream
         responses.
@@ -663,7 +663,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Returns a list of aliases for a Lambda function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
@@ -672,7 +672,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_capacity_providers(
         self, **kwargs: Unpack[ListCapacityProvidersRequestTypeDef]
-    ) -> RegionResults[ListCapacityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListCapacityProvidersResponseTypeDef]:
         """Returns a list of capacity providers in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListCapacityProviders
@@ -681,7 +681,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_code_signing_configs(
         self, **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef]
-    ) -> RegionResults[ListCodeSigningConfigsResponseTypeDef]:
+    ) -> TargetResults[ListCodeSigningConfigsResponseTypeDef]:
         """Returns a list of code signing configurations. A request returns up to
         10,000 configurations per call. You can use the MaxItems parameter to
         return fewer configurations per call.
@@ -692,7 +692,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_durable_executions_by_function(
         self, **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef]
-    ) -> RegionResults[ListDurableExecutionsByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListDurableExecutionsByFunctionResponseTypeDef]:
         """Returns a list of durable executions for a specified Lambda function. You
         can filter the results by execution name, status, and start time range.
         This API supports pagination for large result sets.
@@ -703,7 +703,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_event_source_mappings(
         self, **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef]
-    ) -> RegionResults[ListEventSourceMappingsResponseTypeDef]:
+    ) -> TargetResults[ListEventSourceMappingsResponseTypeDef]:
         """Lists event source mappings. Specify an EventSourceArn to show only event
         source mappings for a single event source.
 
@@ -713,7 +713,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_function_event_invoke_configs(
         self, **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef]
-    ) -> RegionResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
         """Retrieves a list of configurations for asynchronous invocation for a
         function.
 
@@ -723,7 +723,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_function_url_configs(
         self, **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef]
-    ) -> RegionResults[ListFunctionUrlConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionUrlConfigsResponseTypeDef]:
         """Returns a list of Lambda function URLs for the specified function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionUrlConfigs
@@ -732,7 +732,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_function_versions_by_capacity_provider(
         self, **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef]
-    ) -> RegionResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
         """Returns a list of function versions that are configured to use a specific
         capacity provider.
 
@@ -742,7 +742,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_functions(
         self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """Returns a list of Lambda functions, with the version-specific
         configuration of each. Lambda returns up to 50 functions per call.
 
@@ -752,7 +752,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_functions_by_code_signing_config(
         self, **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
         """List the functions that use the specified code signing configuration. You
         can use this method prior to deleting a code signing configuration, to
         verify that no functions are using it.
@@ -763,7 +763,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_layer_versions(
         self, **kwargs: Unpack[ListLayerVersionsRequestTypeDef]
-    ) -> RegionResults[ListLayerVersionsResponseTypeDef]:
+    ) -> TargetResults[ListLayerVersionsResponseTypeDef]:
         """Lists the versions of an Lambda layer. Versions that have been deleted
         aren't listed. Specify a runtime identifier to list only versions that
         indicate that they're compatible with that runtime. Specify a compatible
@@ -776,7 +776,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_layers(
         self, **kwargs: Unpack[ListLayersRequestTypeDef]
-    ) -> RegionResults[ListLayersResponseTypeDef]:
+    ) -> TargetResults[ListLayersResponseTypeDef]:
         """Lists Lambda layers and shows information about the latest version of
         each. Specify a runtime identifier to list only layers that indicate that
         they're compatible with that runtime. Specify a compatible architecture to
@@ -789,7 +789,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_provisioned_concurrency_configs(
         self, **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef]
-    ) -> RegionResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
+    ) -> TargetResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
         """Retrieves a list of provisioned concurrency configurations for a function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListProvisionedConcurrencyConfigs
@@ -798,7 +798,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Returns a function, event source mapping, or code signing configuration's
         tags. You can also view function tags with GetFunction.
 
@@ -808,7 +808,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def list_versions_by_function(
         self, **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef]
-    ) -> RegionResults[ListVersionsByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListVersionsByFunctionResponseTypeDef]:
         """Returns a list of versions, with the version-specific configuration of
         each. Lambda returns up to 50 versions per call.
 
@@ -818,7 +818,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def publish_layer_version(
         self, **kwargs: Unpack[PublishLayerVersionRequestTypeDef]
-    ) -> RegionResults[PublishLayerVersionResponseTypeDef]:
+    ) -> TargetResults[PublishLayerVersionResponseTypeDef]:
         """Creates an Lambda layer from a ZIP archive. Each time you call
         PublishLayerVersion with the same layer name, a new version is created.
 
@@ -828,7 +828,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def publish_version(
         self, **kwargs: Unpack[PublishVersionRequestTypeDef]
-    ) -> RegionResults[FunctionConfigurationResponseTypeDef]:
+    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
         """Creates a version from the current code and configuration of a function.
         Use versions to create a snapshot of your function code and configuration
         that doesn't change.
@@ -839,7 +839,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_function_code_signing_config(
         self, **kwargs: Unpack[PutFunctionCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[PutFunctionCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[PutFunctionCodeSigningConfigResponseTypeDef]:
         """Update the code signing configuration for the function. Changes to the
         code signing configuration take effect the next time a user tries to
         deploy a code package to the function.
@@ -850,7 +850,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_function_concurrency(
         self, **kwargs: Unpack[PutFunctionConcurrencyRequestTypeDef]
-    ) -> RegionResults[ConcurrencyResponseTypeDef]:
+    ) -> TargetResults[ConcurrencyResponseTypeDef]:
         """Sets the maximum number of simultaneous executions for a function, and
         reserves capacity for that concurrency level.
 
@@ -860,7 +860,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_function_event_invoke_config(
         self, **kwargs: Unpack[PutFunctionEventInvokeConfigRequestTypeDef]
-    ) -> RegionResults[FunctionEventInvokeConfigResponseTypeDef]:
+    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
         """Configures options for asynchronous invocation on a function, version, or
         alias. If a configuration already exists for a function, version, or
         alias, this operation overwrites it. If you exclude any settings, they are
@@ -873,7 +873,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_function_recursion_config(
         self, **kwargs: Unpack[PutFunctionRecursionConfigRequestTypeDef]
-    ) -> RegionResults[PutFunctionRecursionConfigResponseTypeDef]:
+    ) -> TargetResults[PutFunctionRecursionConfigResponseTypeDef]:
         """Sets your function's recursive loop detection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutFunctionRecursionConfig
@@ -882,7 +882,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_function_scaling_config(
         self, **kwargs: Unpack[PutFunctionScalingConfigRequestTypeDef]
-    ) -> RegionResults[PutFunctionScalingConfigResponseTypeDef]:
+    ) -> TargetResults[PutFunctionScalingConfigResponseTypeDef]:
         """Sets the scaling configuration for a Lambda Managed Instances function.
         The scaling configuration defines the minimum and maximum number of
         execution environments that can be provisioned for the function, allowing
@@ -894,7 +894,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_provisioned_concurrency_config(
         self, **kwargs: Unpack[PutProvisionedConcurrencyConfigRequestTypeDef]
-    ) -> RegionResults[PutProvisionedConcurrencyConfigResponseTypeDef]:
+    ) -> TargetResults[PutProvisionedConcurrencyConfigResponseTypeDef]:
         """Adds a provisioned concurrency configuration to a function's alias or
         version.
 
@@ -904,7 +904,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def put_runtime_management_config(
         self, **kwargs: Unpack[PutRuntimeManagementConfigRequestTypeDef]
-    ) -> RegionResults[PutRuntimeManagementConfigResponseTypeDef]:
+    ) -> TargetResults[PutRuntimeManagementConfigResponseTypeDef]:
         """Sets the runtime management configuration for a function's version. For
         more information, see Runtime updates.
 
@@ -914,7 +914,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def remove_layer_version_permission(
         self, **kwargs: Unpack[RemoveLayerVersionPermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a statement from the permissions policy for a version of an Lambda
         layer. For more information, see AddLayerVersionPermission.
 
@@ -924,7 +924,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def remove_permission(
         self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes function-use permission from an Amazon Web Services service or
         another Amazon Web Services account. You can get the ID of the statement
         from the output of GetPolicy.
@@ -935,7 +935,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def send_durable_execution_callback_failure(
         self, **kwargs: Unpack[SendDurableExecutionCallbackFailureRequestTypeDef]
-    ) -> RegionResults[SendDurableExecutionCallbackFailureResponseTypeDef]:
+    ) -> TargetResults[SendDurableExecutionCallbackFailureResponseTypeDef]:
         """Sends a failure response for a callback operation in a durable execution.
         Use this API when an external system cannot complete a callback operation
         successfully.
@@ -946,7 +946,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def send_durable_execution_callback_heartbeat(
         self, **kwargs: Unpack[SendDurableExecutionCallbackHeartbeatRequestTypeDef]
-    ) -> RegionResults[SendDurableExecutionCallbackHeartbeatResponseTypeDef]:
+    ) -> TargetResults[SendDurableExecutionCallbackHeartbeatResponseTypeDef]:
         """Sends a heartbeat signal for a long-running callback operation to prevent
         timeout. Use this API to extend the callback timeout period while the
         external operation is still in progress.
@@ -957,7 +957,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def send_durable_execution_callback_success(
         self, **kwargs: Unpack[SendDurableExecutionCallbackSuccessRequestTypeDef]
-    ) -> RegionResults[SendDurableExecutionCallbackSuccessResponseTypeDef]:
+    ) -> TargetResults[SendDurableExecutionCallbackSuccessResponseTypeDef]:
         """Sends a successful completion response for a callback operation in a
         durable execution. Use this API when an external system has successfully
         completed a callback operation.
@@ -968,7 +968,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def stop_durable_execution(
         self, **kwargs: Unpack[StopDurableExecutionRequestTypeDef]
-    ) -> RegionResults[StopDurableExecutionResponseTypeDef]:
+    ) -> TargetResults[StopDurableExecutionResponseTypeDef]:
         """Stops a running durable execution. The execution transitions to STOPPED
         status and cannot be resumed. Any in-progress operations are terminated.
 
@@ -978,7 +978,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to a function, event source mapping, or code signing
         configuration.
 
@@ -988,7 +988,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from a function, event source mapping, or code signing
         configuration.
 
@@ -998,7 +998,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_alias(
         self, **kwargs: Unpack[UpdateAliasRequestTypeDef]
-    ) -> RegionResults[AliasConfigurationResponseTypeDef]:
+    ) -> TargetResults[AliasConfigurationResponseTypeDef]:
         """Updates the configuration of a Lambda function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateAlias
@@ -1007,7 +1007,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_capacity_provider(
         self, **kwargs: Unpack[UpdateCapacityProviderRequestTypeDef]
-    ) -> RegionResults[UpdateCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateCapacityProviderResponseTypeDef]:
         """Updates the configuration of an existing capacity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateCapacityProvider
@@ -1016,7 +1016,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_code_signing_config(
         self, **kwargs: Unpack[UpdateCodeSigningConfigRequestTypeDef]
-    ) -> RegionResults[UpdateCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateCodeSigningConfigResponseTypeDef]:
         """Update the code signing configuration. Changes to the code signing
         configuration take effect the next time a user tries to deploy a code
         package to the function.
@@ -1027,7 +1027,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_event_source_mapping(
         self, **kwargs: Unpack[UpdateEventSourceMappingRequestTypeDef]
-    ) -> RegionResults[EventSourceMappingConfigurationResponseTypeDef]:
+    ) -> TargetResults[EventSourceMappingConfigurationResponseTypeDef]:
         """Updates an event source mapping. You can change the function that Lambda
         invokes, or pause invocation and resume later from the same location.
 
@@ -1037,7 +1037,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_function_code(
         self, **kwargs: Unpack[UpdateFunctionCodeRequestTypeDef]
-    ) -> RegionResults[FunctionConfigurationResponseTypeDef]:
+    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
         """Updates a Lambda function's code. If code signing is enabled for the
         function, the code package must be signed by a trusted publisher. For more
         information, see Configuring code signing for Lambda.
@@ -1048,7 +1048,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_function_configuration(
         self, **kwargs: Unpack[UpdateFunctionConfigurationRequestTypeDef]
-    ) -> RegionResults[FunctionConfigurationResponseTypeDef]:
+    ) -> TargetResults[FunctionConfigurationResponseTypeDef]:
         """Modify the version-specific settings of a Lambda function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration
@@ -1057,7 +1057,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_function_event_invoke_config(
         self, **kwargs: Unpack[UpdateFunctionEventInvokeConfigRequestTypeDef]
-    ) -> RegionResults[FunctionEventInvokeConfigResponseTypeDef]:
+    ) -> TargetResults[FunctionEventInvokeConfigResponseTypeDef]:
         """Updates the configuration for asynchronous invocation for a function,
         version, or alias.
 
@@ -1067,7 +1067,7 @@ class MultiRegionLambda(MultiRegionClient):
 
     def update_function_url_config(
         self, **kwargs: Unpack[UpdateFunctionUrlConfigRequestTypeDef]
-    ) -> RegionResults[UpdateFunctionUrlConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateFunctionUrlConfigResponseTypeDef]:
         """Updates the configuration for a Lambda function URL.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionUrlConfig
@@ -1081,7 +1081,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDurableExecutionHistoryRequestTypeDef],
-    ) -> RegionResults[GetDurableExecutionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetDurableExecutionHistoryResponseTypeDef]:
         """Every page of GetDurableExecutionHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -1106,7 +1106,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDurableExecutionStateRequestTypeDef],
-    ) -> RegionResults[GetDurableExecutionStateResponseTypeDef]:
+    ) -> TargetResults[GetDurableExecutionStateResponseTypeDef]:
         """Every page of GetDurableExecutionState in every target, merged per target
         (botocore's build_full_result).
 
@@ -1133,7 +1133,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1156,7 +1156,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCapacityProvidersRequestTypeDef],
-    ) -> RegionResults[ListCapacityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListCapacityProvidersResponseTypeDef]:
         """Every page of ListCapacityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1179,7 +1179,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeSigningConfigsRequestTypeDef],
-    ) -> RegionResults[ListCodeSigningConfigsResponseTypeDef]:
+    ) -> TargetResults[ListCodeSigningConfigsResponseTypeDef]:
         """Every page of ListCodeSigningConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1204,7 +1204,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDurableExecutionsByFunctionRequestTypeDef],
-    ) -> RegionResults[ListDurableExecutionsByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListDurableExecutionsByFunctionResponseTypeDef]:
         """Every page of ListDurableExecutionsByFunction in every target, merged per
         target (botocore's build_full_result).
 
@@ -1229,7 +1229,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventSourceMappingsRequestTypeDef],
-    ) -> RegionResults[ListEventSourceMappingsResponseTypeDef]:
+    ) -> TargetResults[ListEventSourceMappingsResponseTypeDef]:
         """Every page of ListEventSourceMappings in every target, merged per target
         (botocore's build_full_result).
 
@@ -1253,7 +1253,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionEventInvokeConfigsRequestTypeDef],
-    ) -> RegionResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionEventInvokeConfigsResponseTypeDef]:
         """Every page of ListFunctionEventInvokeConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1277,7 +1277,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionUrlConfigsRequestTypeDef],
-    ) -> RegionResults[ListFunctionUrlConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionUrlConfigsResponseTypeDef]:
         """Every page of ListFunctionUrlConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1300,7 +1300,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionVersionsByCapacityProviderRequestTypeDef],
-    ) -> RegionResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
+    ) -> TargetResults[ListFunctionVersionsByCapacityProviderResponseTypeDef]:
         """Every page of ListFunctionVersionsByCapacityProvider in every target,
         merged per target (botocore's build_full_result).
 
@@ -1324,7 +1324,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1348,7 +1348,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionsByCodeSigningConfigRequestTypeDef],
-    ) -> RegionResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsByCodeSigningConfigResponseTypeDef]:
         """Every page of ListFunctionsByCodeSigningConfig in every target, merged per
         target (botocore's build_full_result).
 
@@ -1373,7 +1373,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLayerVersionsRequestTypeDef],
-    ) -> RegionResults[ListLayerVersionsResponseTypeDef]:
+    ) -> TargetResults[ListLayerVersionsResponseTypeDef]:
         """Every page of ListLayerVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1400,7 +1400,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLayersRequestTypeDef],
-    ) -> RegionResults[ListLayersResponseTypeDef]:
+    ) -> TargetResults[ListLayersResponseTypeDef]:
         """Every page of ListLayers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1427,7 +1427,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisionedConcurrencyConfigsRequestTypeDef],
-    ) -> RegionResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
+    ) -> TargetResults[ListProvisionedConcurrencyConfigsResponseTypeDef]:
         """Every page of ListProvisionedConcurrencyConfigs in every target, merged
         per target (botocore's build_full_result).
 
@@ -1450,7 +1450,7 @@ class MultiRegionLambda(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVersionsByFunctionRequestTypeDef],
-    ) -> RegionResults[ListVersionsByFunctionResponseTypeDef]:
+    ) -> TargetResults[ListVersionsByFunctionResponseTypeDef]:
         """Every page of ListVersionsByFunction in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,7 +1755,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits for the function's State to be Active. This waiter uses
         GetFunctionConfiguration API. This should be used after new function
         creation.
@@ -1776,7 +1776,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits for the function's State to be Active. This waiter uses GetFunction
         API. This should be used after new function creation.
 
@@ -1796,7 +1796,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until FunctionExists.
 
         Polls GetFunction in every target at once, every 1 seconds and at most 20
@@ -1815,7 +1815,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits for the function's LastUpdateStatus to be Successful. This waiter
         uses GetFunctionConfiguration API. This should be used after function
         updates.
@@ -1836,7 +1836,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits for the function's LastUpdateStatus to be Successful. This waiter
         uses GetFunction API. This should be used after function updates.
 
@@ -1856,7 +1856,7 @@ class MultiRegionLambda(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetFunctionConfigurationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits for the published version's State to be Active. This waiter uses
         GetFunctionConfiguration API. This should be used after new version is
         published.

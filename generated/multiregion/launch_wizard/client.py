@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,7 +67,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentInputTypeDef]
-    ) -> RegionResults[CreateDeploymentOutputTypeDef]:
+    ) -> TargetResults[CreateDeploymentOutputTypeDef]:
         """Creates a deployment for the given workload. Deployments created by this
         operation are not available in the Launch Wizard console to use the Clone
         deployment action on.
@@ -78,7 +78,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def delete_deployment(
         self, **kwargs: Unpack[DeleteDeploymentInputTypeDef]
-    ) -> RegionResults[DeleteDeploymentOutputTypeDef]:
+    ) -> TargetResults[DeleteDeploymentOutputTypeDef]:
         """Deletes a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/DeleteDeployment
@@ -87,7 +87,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> RegionResults[GetDeploymentOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentOutputTypeDef]:
         """Returns information about the deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetDeployment
@@ -96,7 +96,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def get_deployment_pattern_version(
         self, **kwargs: Unpack[GetDeploymentPatternVersionInputTypeDef]
-    ) -> RegionResults[GetDeploymentPatternVersionOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentPatternVersionOutputTypeDef]:
         """Returns information about a deployment pattern version.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetDeploymentPatternVersion
@@ -105,7 +105,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def get_workload(
         self, **kwargs: Unpack[GetWorkloadInputTypeDef]
-    ) -> RegionResults[GetWorkloadOutputTypeDef]:
+    ) -> TargetResults[GetWorkloadOutputTypeDef]:
         """Returns information about a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/GetWorkload
@@ -114,7 +114,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def get_workload_deployment_pattern(
         self, **kwargs: Unpack[GetWorkloadDeploymentPatternInputTypeDef]
-    ) -> RegionResults[GetWorkloadDeploymentPatternOutputTypeDef]:
+    ) -> TargetResults[GetWorkloadDeploymentPatternOutputTypeDef]:
         """Returns details for a given workload and deployment pattern, including the
         available specifications. You can use the ListWorkloads operation to
         discover the available workload names and the
@@ -127,7 +127,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_deployment_events(
         self, **kwargs: Unpack[ListDeploymentEventsInputTypeDef]
-    ) -> RegionResults[ListDeploymentEventsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentEventsOutputTypeDef]:
         """Lists the events of a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentEvents
@@ -136,7 +136,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_deployment_pattern_versions(
         self, **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef]
-    ) -> RegionResults[ListDeploymentPatternVersionsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentPatternVersionsOutputTypeDef]:
         """Lists the deployment pattern versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeploymentPatternVersions
@@ -145,7 +145,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """Lists the deployments that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListDeployments
@@ -154,7 +154,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/ListTagsForResource
@@ -163,7 +163,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_workload_deployment_patterns(
         self, **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef]
-    ) -> RegionResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
         """Lists the workload deployment patterns for a given workload name. You can
         use the ListWorkloads operation to discover the available workload names.
 
@@ -173,7 +173,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def list_workloads(
         self, **kwargs: Unpack[ListWorkloadsInputTypeDef]
-    ) -> RegionResults[ListWorkloadsOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
         """Lists the available workload names. You can use the
         ListWorkloadDeploymentPatterns operation to discover the available
         deployment patterns for a given workload.
@@ -184,7 +184,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds the specified tags to the given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/TagResource
@@ -193,7 +193,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes the specified tags from the given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/UntagResource
@@ -202,7 +202,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
 
     def update_deployment(
         self, **kwargs: Unpack[UpdateDeploymentInputTypeDef]
-    ) -> RegionResults[UpdateDeploymentOutputTypeDef]:
+    ) -> TargetResults[UpdateDeploymentOutputTypeDef]:
         """Updates a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/launch-wizard-2018-05-10/UpdateDeployment
@@ -216,7 +216,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentEventsInputTypeDef],
-    ) -> RegionResults[ListDeploymentEventsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentEventsOutputTypeDef]:
         """Every page of ListDeploymentEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -239,7 +239,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentPatternVersionsInputTypeDef],
-    ) -> RegionResults[ListDeploymentPatternVersionsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentPatternVersionsOutputTypeDef]:
         """Every page of ListDeploymentPatternVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -262,7 +262,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -285,7 +285,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkloadDeploymentPatternsInputTypeDef],
-    ) -> RegionResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadDeploymentPatternsOutputTypeDef]:
         """Every page of ListWorkloadDeploymentPatterns in every target, merged per
         target (botocore's build_full_result).
 
@@ -309,7 +309,7 @@ class MultiRegionLaunchWizard(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkloadsInputTypeDef],
-    ) -> RegionResults[ListWorkloadsOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
         """Every page of ListWorkloads in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def create_bot_version(
         self, **kwargs: Unpack[CreateBotVersionRequestTypeDef]
-    ) -> RegionResults[CreateBotVersionResponseTypeDef]:
+    ) -> TargetResults[CreateBotVersionResponseTypeDef]:
         """Creates a new version of the bot based on the $LATEST version. If the
         $LATEST version of this resource hasn't changed since you created the last
         version, Amazon Lex doesn't create a new version. It returns the last
@@ -130,7 +130,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def create_intent_version(
         self, **kwargs: Unpack[CreateIntentVersionRequestTypeDef]
-    ) -> RegionResults[CreateIntentVersionResponseTypeDef]:
+    ) -> TargetResults[CreateIntentVersionResponseTypeDef]:
         """Creates a new version of an intent based on the $LATEST version of the
         intent. If the $LATEST version of this intent hasn't changed since you
         last updated it, Amazon Lex doesn't create a new version. It returns the
@@ -145,7 +145,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def create_slot_type_version(
         self, **kwargs: Unpack[CreateSlotTypeVersionRequestTypeDef]
-    ) -> RegionResults[CreateSlotTypeVersionResponseTypeDef]:
+    ) -> TargetResults[CreateSlotTypeVersionResponseTypeDef]:
         """Creates a new version of a slot type based on the $LATEST version of the
         specified slot type. If the $LATEST version of this resource has not
         changed since the last version that you created, Amazon Lex doesn't create
@@ -160,7 +160,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_bot(
         self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the bot, including the $LATEST version. To delete
         a specific version of the bot, use the DeleteBotVersion operation. The
         DeleteBot operation doesn't immediately remove the bot schema. Instead, it
@@ -175,7 +175,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_bot_alias(
         self, **kwargs: Unpack[DeleteBotAliasRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an alias for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/DeleteBotAlias
@@ -187,7 +187,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_bot_channel_association(
         self, **kwargs: Unpack[DeleteBotChannelAssociationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the association between an Amazon Lex bot and a messaging
         platform.
 
@@ -200,7 +200,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_bot_version(
         self, **kwargs: Unpack[DeleteBotVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a bot. To delete all versions of a bot, use
         the DeleteBot operation.
 
@@ -213,7 +213,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_intent(
         self, **kwargs: Unpack[DeleteIntentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the intent, including the $LATEST version. To
         delete a specific version of the intent, use the DeleteIntentVersion
         operation.
@@ -227,7 +227,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_intent_version(
         self, **kwargs: Unpack[DeleteIntentVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of an intent. To delete all versions of a
         intent, use the DeleteIntent operation.
 
@@ -240,7 +240,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_slot_type(
         self, **kwargs: Unpack[DeleteSlotTypeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes all versions of the slot type, including the $LATEST version. To
         delete a specific version of the slot type, use the DeleteSlotTypeVersion
         operation.
@@ -254,7 +254,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_slot_type_version(
         self, **kwargs: Unpack[DeleteSlotTypeVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a slot type. To delete all versions of a
         slot type, use the DeleteSlotType operation.
 
@@ -267,7 +267,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def delete_utterances(
         self, **kwargs: Unpack[DeleteUtterancesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes stored utterances.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/DeleteUtterances
@@ -279,7 +279,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot(
         self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> RegionResults[GetBotResponseTypeDef]:
+    ) -> TargetResults[GetBotResponseTypeDef]:
         """Returns metadata information for a specific bot. You must provide the bot
         name and the bot version or alias.
 
@@ -292,7 +292,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot_alias(
         self, **kwargs: Unpack[GetBotAliasRequestTypeDef]
-    ) -> RegionResults[GetBotAliasResponseTypeDef]:
+    ) -> TargetResults[GetBotAliasResponseTypeDef]:
         """Returns information about an Amazon Lex bot alias. For more information
         about aliases, see versioning-aliases.
 
@@ -305,7 +305,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot_aliases(
         self, **kwargs: Unpack[GetBotAliasesRequestTypeDef]
-    ) -> RegionResults[GetBotAliasesResponseTypeDef]:
+    ) -> TargetResults[GetBotAliasesResponseTypeDef]:
         """Returns a list of aliases for a specified Amazon Lex bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotAliases
@@ -317,7 +317,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot_channel_association(
         self, **kwargs: Unpack[GetBotChannelAssociationRequestTypeDef]
-    ) -> RegionResults[GetBotChannelAssociationResponseTypeDef]:
+    ) -> TargetResults[GetBotChannelAssociationResponseTypeDef]:
         """Returns information about the association between an Amazon Lex bot and a
         messaging platform.
 
@@ -330,7 +330,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot_channel_associations(
         self, **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef]
-    ) -> RegionResults[GetBotChannelAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetBotChannelAssociationsResponseTypeDef]:
         """Returns a list of all of the channels associated with the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotChannelAssociations
@@ -342,7 +342,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bot_versions(
         self, **kwargs: Unpack[GetBotVersionsRequestTypeDef]
-    ) -> RegionResults[GetBotVersionsResponseTypeDef]:
+    ) -> TargetResults[GetBotVersionsResponseTypeDef]:
         """Gets information about all of the versions of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBotVersions
@@ -354,7 +354,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_bots(
         self, **kwargs: Unpack[GetBotsRequestTypeDef]
-    ) -> RegionResults[GetBotsResponseTypeDef]:
+    ) -> TargetResults[GetBotsResponseTypeDef]:
         """Returns bot information as follows:
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBots
@@ -366,7 +366,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_builtin_intent(
         self, **kwargs: Unpack[GetBuiltinIntentRequestTypeDef]
-    ) -> RegionResults[GetBuiltinIntentResponseTypeDef]:
+    ) -> TargetResults[GetBuiltinIntentResponseTypeDef]:
         """Returns information about a built-in intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntent
@@ -378,7 +378,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_builtin_intents(
         self, **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef]
-    ) -> RegionResults[GetBuiltinIntentsResponseTypeDef]:
+    ) -> TargetResults[GetBuiltinIntentsResponseTypeDef]:
         """Gets a list of built-in intents that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinIntents
@@ -390,7 +390,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_builtin_slot_types(
         self, **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef]
-    ) -> RegionResults[GetBuiltinSlotTypesResponseTypeDef]:
+    ) -> TargetResults[GetBuiltinSlotTypesResponseTypeDef]:
         """Gets a list of built-in slot types that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetBuiltinSlotTypes
@@ -402,7 +402,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_export(
         self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> RegionResults[GetExportResponseTypeDef]:
+    ) -> TargetResults[GetExportResponseTypeDef]:
         """Exports the contents of a Amazon Lex resource in a specified format.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetExport
@@ -414,7 +414,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_import(
         self, **kwargs: Unpack[GetImportRequestTypeDef]
-    ) -> RegionResults[GetImportResponseTypeDef]:
+    ) -> TargetResults[GetImportResponseTypeDef]:
         """Gets information about an import job started with the StartImport
         operation.
 
@@ -427,7 +427,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_intent(
         self, **kwargs: Unpack[GetIntentRequestTypeDef]
-    ) -> RegionResults[GetIntentResponseTypeDef]:
+    ) -> TargetResults[GetIntentResponseTypeDef]:
         """Returns information about an intent. In addition to the intent name, you
         must specify the intent version.
 
@@ -440,7 +440,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_intent_versions(
         self, **kwargs: Unpack[GetIntentVersionsRequestTypeDef]
-    ) -> RegionResults[GetIntentVersionsResponseTypeDef]:
+    ) -> TargetResults[GetIntentVersionsResponseTypeDef]:
         """Gets information about all of the versions of an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntentVersions
@@ -452,7 +452,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_intents(
         self, **kwargs: Unpack[GetIntentsRequestTypeDef]
-    ) -> RegionResults[GetIntentsResponseTypeDef]:
+    ) -> TargetResults[GetIntentsResponseTypeDef]:
         """Returns intent information as follows:
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetIntents
@@ -464,7 +464,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_migration(
         self, **kwargs: Unpack[GetMigrationRequestTypeDef]
-    ) -> RegionResults[GetMigrationResponseTypeDef]:
+    ) -> TargetResults[GetMigrationResponseTypeDef]:
         """Provides details about an ongoing or complete migration from an Amazon Lex
         V1 bot to an Amazon Lex V2 bot. Use this operation to view the migration
         alerts and warnings related to the migration.
@@ -478,7 +478,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_migrations(
         self, **kwargs: Unpack[GetMigrationsRequestTypeDef]
-    ) -> RegionResults[GetMigrationsResponseTypeDef]:
+    ) -> TargetResults[GetMigrationsResponseTypeDef]:
         """Gets a list of migrations between Amazon Lex V1 and Amazon Lex V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetMigrations
@@ -490,7 +490,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_slot_type(
         self, **kwargs: Unpack[GetSlotTypeRequestTypeDef]
-    ) -> RegionResults[GetSlotTypeResponseTypeDef]:
+    ) -> TargetResults[GetSlotTypeResponseTypeDef]:
         """Returns information about a specific version of a slot type. In addition
         to specifying the slot type name, you must specify the slot type version.
 
@@ -503,7 +503,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_slot_type_versions(
         self, **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef]
-    ) -> RegionResults[GetSlotTypeVersionsResponseTypeDef]:
+    ) -> TargetResults[GetSlotTypeVersionsResponseTypeDef]:
         """Gets information about all versions of a slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypeVersions
@@ -515,7 +515,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_slot_types(
         self, **kwargs: Unpack[GetSlotTypesRequestTypeDef]
-    ) -> RegionResults[GetSlotTypesResponseTypeDef]:
+    ) -> TargetResults[GetSlotTypesResponseTypeDef]:
         """Returns slot type information as follows:
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/GetSlotTypes
@@ -527,7 +527,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def get_utterances_view(
         self, **kwargs: Unpack[GetUtterancesViewRequestTypeDef]
-    ) -> RegionResults[GetUtterancesViewResponseTypeDef]:
+    ) -> TargetResults[GetUtterancesViewResponseTypeDef]:
         """Use the GetUtterancesView operation to get information about the
         utterances that your users have made to your bot. You can use this list to
         tune the utterances that your bot responds to.
@@ -541,7 +541,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with the specified resource. Only bots, bot
         aliases, and bot channels can have tags associated with them.
 
@@ -554,7 +554,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def put_bot(
         self, **kwargs: Unpack[PutBotRequestTypeDef]
-    ) -> RegionResults[PutBotResponseTypeDef]:
+    ) -> TargetResults[PutBotResponseTypeDef]:
         """Creates an Amazon Lex conversational bot or replaces an existing bot. When
         you create or update a bot you are only required to specify a name, a
         locale, and whether the bot is directed toward children under age 13. You
@@ -573,7 +573,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def put_bot_alias(
         self, **kwargs: Unpack[PutBotAliasRequestTypeDef]
-    ) -> RegionResults[PutBotAliasResponseTypeDef]:
+    ) -> TargetResults[PutBotAliasResponseTypeDef]:
         """Creates an alias for the specified version of the bot or replaces an alias
         for the specified bot. To change the version of the bot that the alias
         points to, replace the alias. For more information about aliases, see
@@ -588,7 +588,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def put_intent(
         self, **kwargs: Unpack[PutIntentRequestTypeDef]
-    ) -> RegionResults[PutIntentResponseTypeDef]:
+    ) -> TargetResults[PutIntentResponseTypeDef]:
         """Creates an intent or replaces an existing intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/PutIntent
@@ -600,7 +600,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def put_slot_type(
         self, **kwargs: Unpack[PutSlotTypeRequestTypeDef]
-    ) -> RegionResults[PutSlotTypeResponseTypeDef]:
+    ) -> TargetResults[PutSlotTypeResponseTypeDef]:
         """Creates a custom slot type or replaces an existing custom slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/PutSlotType
@@ -612,7 +612,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def start_import(
         self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> RegionResults[StartImportResponseTypeDef]:
+    ) -> TargetResults[StartImportResponseTypeDef]:
         """Starts a job to import a resource to Amazon Lex.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/StartImport
@@ -624,7 +624,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def start_migration(
         self, **kwargs: Unpack[StartMigrationRequestTypeDef]
-    ) -> RegionResults[StartMigrationResponseTypeDef]:
+    ) -> TargetResults[StartMigrationResponseTypeDef]:
         """Starts migrating a bot from Amazon Lex V1 to Amazon Lex V2. Migrate your
         bot when you want to take advantage of the new features of Amazon Lex V2.
 
@@ -637,7 +637,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. If a tag key already
         exists, the existing value is replaced with the new value.
 
@@ -650,7 +650,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
     )
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a bot, bot alias or bot channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/lex-models-2017-04-19/UntagResource
@@ -667,7 +667,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBotAliasesRequestTypeDef],
-    ) -> RegionResults[GetBotAliasesResponseTypeDef]:
+    ) -> TargetResults[GetBotAliasesResponseTypeDef]:
         """Every page of GetBotAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -693,7 +693,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBotChannelAssociationsRequestTypeDef],
-    ) -> RegionResults[GetBotChannelAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetBotChannelAssociationsResponseTypeDef]:
         """Every page of GetBotChannelAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -719,7 +719,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBotVersionsRequestTypeDef],
-    ) -> RegionResults[GetBotVersionsResponseTypeDef]:
+    ) -> TargetResults[GetBotVersionsResponseTypeDef]:
         """Every page of GetBotVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -745,7 +745,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBotsRequestTypeDef],
-    ) -> RegionResults[GetBotsResponseTypeDef]:
+    ) -> TargetResults[GetBotsResponseTypeDef]:
         """Every page of GetBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -771,7 +771,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBuiltinIntentsRequestTypeDef],
-    ) -> RegionResults[GetBuiltinIntentsResponseTypeDef]:
+    ) -> TargetResults[GetBuiltinIntentsResponseTypeDef]:
         """Every page of GetBuiltinIntents in every target, merged per target
         (botocore's build_full_result).
 
@@ -797,7 +797,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBuiltinSlotTypesRequestTypeDef],
-    ) -> RegionResults[GetBuiltinSlotTypesResponseTypeDef]:
+    ) -> TargetResults[GetBuiltinSlotTypesResponseTypeDef]:
         """Every page of GetBuiltinSlotTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -823,7 +823,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIntentVersionsRequestTypeDef],
-    ) -> RegionResults[GetIntentVersionsResponseTypeDef]:
+    ) -> TargetResults[GetIntentVersionsResponseTypeDef]:
         """Every page of GetIntentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -849,7 +849,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetIntentsRequestTypeDef],
-    ) -> RegionResults[GetIntentsResponseTypeDef]:
+    ) -> TargetResults[GetIntentsResponseTypeDef]:
         """Every page of GetIntents in every target, merged per target (botocore's
         build_full_result).
 
@@ -875,7 +875,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSlotTypeVersionsRequestTypeDef],
-    ) -> RegionResults[GetSlotTypeVersionsResponseTypeDef]:
+    ) -> TargetResults[GetSlotTypeVersionsResponseTypeDef]:
         """Every page of GetSlotTypeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -901,7 +901,7 @@ class MultiRegionLexModelBuildingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSlotTypesRequestTypeDef],
-    ) -> RegionResults[GetSlotTypesResponseTypeDef]:
+    ) -> TargetResults[GetSlotTypesResponseTypeDef]:
         """Every page of GetSlotTypes in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -46,7 +46,7 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
 
     def delete_session(
         self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> RegionResults[DeleteSessionResponseTypeDef]:
+    ) -> TargetResults[DeleteSessionResponseTypeDef]:
         """Removes session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex-2016-11-28/DeleteSession
@@ -55,7 +55,7 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Returns session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex-2016-11-28/GetSession
@@ -64,7 +64,7 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
 
     def post_content(
         self, **kwargs: Unpack[PostContentRequestTypeDef]
-    ) -> RegionResults[PostContentResponseTypeDef]:
+    ) -> TargetResults[PostContentResponseTypeDef]:
         """Sends user input (text or speech) to Amazon Lex. Clients use this API to
         send text and audio requests to Amazon Lex at runtime. Amazon Lex
         interprets the user input using the machine learning model that it built
@@ -76,7 +76,7 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
 
     def post_text(
         self, **kwargs: Unpack[PostTextRequestTypeDef]
-    ) -> RegionResults[PostTextResponseTypeDef]:
+    ) -> TargetResults[PostTextResponseTypeDef]:
         """Sends user input to Amazon Lex. Client applications can use this API to
         send requests to Amazon Lex at runtime. Amazon Lex then interprets the
         user input using the machine learning model it built for the bot.
@@ -87,7 +87,7 @@ class MultiRegionLexRuntimeService(MultiRegionClient):
 
     def put_session(
         self, **kwargs: Unpack[PutSessionRequestTypeDef]
-    ) -> RegionResults[PutSessionResponseTypeDef]:
+    ) -> TargetResults[PutSessionResponseTypeDef]:
         """Creates a new session or modifies an existing session with an Amazon Lex
         bot. Use this operation to enable your application to set the state of the
         bot.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -242,7 +242,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def batch_create_custom_vocabulary_item(
         self, **kwargs: Unpack[BatchCreateCustomVocabularyItemRequestTypeDef]
-    ) -> RegionResults[BatchCreateCustomVocabularyItemResponseTypeDef]:
+    ) -> TargetResults[BatchCreateCustomVocabularyItemResponseTypeDef]:
         """Create a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -252,7 +252,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def batch_delete_custom_vocabulary_item(
         self, **kwargs: Unpack[BatchDeleteCustomVocabularyItemRequestTypeDef]
-    ) -> RegionResults[BatchDeleteCustomVocabularyItemResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteCustomVocabularyItemResponseTypeDef]:
         """Delete a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -262,7 +262,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def batch_update_custom_vocabulary_item(
         self, **kwargs: Unpack[BatchUpdateCustomVocabularyItemRequestTypeDef]
-    ) -> RegionResults[BatchUpdateCustomVocabularyItemResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateCustomVocabularyItemResponseTypeDef]:
         """Update a batch of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -272,7 +272,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def build_bot_locale(
         self, **kwargs: Unpack[BuildBotLocaleRequestTypeDef]
-    ) -> RegionResults[BuildBotLocaleResponseTypeDef]:
+    ) -> TargetResults[BuildBotLocaleResponseTypeDef]:
         """Builds a bot, its intents, and its slot types into a specific locale. A
         bot can be built into multiple locales. At runtime the locale is used to
         choose a specific build of the bot.
@@ -283,7 +283,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_bot(
         self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> RegionResults[CreateBotResponseTypeDef]:
+    ) -> TargetResults[CreateBotResponseTypeDef]:
         """Creates an Amazon Lex conversational bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateBot
@@ -292,7 +292,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_bot_alias(
         self, **kwargs: Unpack[CreateBotAliasRequestTypeDef]
-    ) -> RegionResults[CreateBotAliasResponseTypeDef]:
+    ) -> TargetResults[CreateBotAliasResponseTypeDef]:
         """Creates an alias for the specified version of a bot. Use an alias to
         enable you to change the version of a bot without updating applications
         that use the bot.
@@ -303,7 +303,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_bot_locale(
         self, **kwargs: Unpack[CreateBotLocaleRequestTypeDef]
-    ) -> RegionResults[CreateBotLocaleResponseTypeDef]:
+    ) -> TargetResults[CreateBotLocaleResponseTypeDef]:
         """Creates a locale in the bot. The locale contains the intents and slot
         types that the bot uses in conversations with users in the specified
         language and locale. You must add a locale to a bot before you can add
@@ -315,7 +315,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_bot_replica(
         self, **kwargs: Unpack[CreateBotReplicaRequestTypeDef]
-    ) -> RegionResults[CreateBotReplicaResponseTypeDef]:
+    ) -> TargetResults[CreateBotReplicaResponseTypeDef]:
         """Action to create a replication of the source bot in the secondary region.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateBotReplica
@@ -324,7 +324,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_bot_version(
         self, **kwargs: Unpack[CreateBotVersionRequestTypeDef]
-    ) -> RegionResults[CreateBotVersionResponseTypeDef]:
+    ) -> TargetResults[CreateBotVersionResponseTypeDef]:
         """Creates an immutable version of the bot. When you create the first version
         of a bot, Amazon Lex sets the version number to 1. Subsequent bot versions
         increase in an increment of 1. The version number will always represent
@@ -338,7 +338,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_export(
         self, **kwargs: Unpack[CreateExportRequestTypeDef]
-    ) -> RegionResults[CreateExportResponseTypeDef]:
+    ) -> TargetResults[CreateExportResponseTypeDef]:
         """Creates a zip archive containing the contents of a bot or a bot locale.
         The archive contains a directory structure that contains JSON files that
         define the bot.
@@ -349,7 +349,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_intent(
         self, **kwargs: Unpack[CreateIntentRequestTypeDef]
-    ) -> RegionResults[CreateIntentResponseTypeDef]:
+    ) -> TargetResults[CreateIntentResponseTypeDef]:
         """Creates an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateIntent
@@ -358,7 +358,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_resource_policy(
         self, **kwargs: Unpack[CreateResourcePolicyRequestTypeDef]
-    ) -> RegionResults[CreateResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[CreateResourcePolicyResponseTypeDef]:
         """Creates a new resource policy with the specified policy statements.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateResourcePolicy
@@ -367,7 +367,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_resource_policy_statement(
         self, **kwargs: Unpack[CreateResourcePolicyStatementRequestTypeDef]
-    ) -> RegionResults[CreateResourcePolicyStatementResponseTypeDef]:
+    ) -> TargetResults[CreateResourcePolicyStatementResponseTypeDef]:
         """Adds a new resource policy statement to a bot or bot alias. If a resource
         policy exists, the statement is added to the current resource policy. If a
         policy doesn't exist, a new policy is created.
@@ -378,7 +378,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_slot(
         self, **kwargs: Unpack[CreateSlotRequestTypeDef]
-    ) -> RegionResults[CreateSlotResponseTypeDef]:
+    ) -> TargetResults[CreateSlotResponseTypeDef]:
         """Creates a slot in an intent. A slot is a variable needed to fulfill an
         intent. For example, an OrderPizza intent might need slots for size,
         crust, and number of pizzas. For each slot, you define one or more
@@ -390,7 +390,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_slot_type(
         self, **kwargs: Unpack[CreateSlotTypeRequestTypeDef]
-    ) -> RegionResults[CreateSlotTypeResponseTypeDef]:
+    ) -> TargetResults[CreateSlotTypeResponseTypeDef]:
         """Creates a custom slot type
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/CreateSlotType
@@ -399,7 +399,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def create_test_set_discrepancy_report(
         self, **kwargs: Unpack[CreateTestSetDiscrepancyReportRequestTypeDef]
-    ) -> RegionResults[CreateTestSetDiscrepancyReportResponseTypeDef]:
+    ) -> TargetResults[CreateTestSetDiscrepancyReportResponseTypeDef]:
         """Create a report that describes the differences between the bot and the
         test set.
 
@@ -407,7 +407,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         """
         return self._call("CreateTestSetDiscrepancyReport", kwargs)
 
-    def create_upload_url(self) -> RegionResults[CreateUploadUrlResponseTypeDef]:
+    def create_upload_url(self) -> TargetResults[CreateUploadUrlResponseTypeDef]:
         """Gets a pre-signed S3 write URL that you use to upload the zip archive when
         importing a bot or a bot locale.
 
@@ -417,7 +417,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot(
         self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> RegionResults[DeleteBotResponseTypeDef]:
+    ) -> TargetResults[DeleteBotResponseTypeDef]:
         """Deletes all versions of a bot, including the Draft version. To delete a
         specific version, use the DeleteBotVersion operation.
 
@@ -427,7 +427,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot_alias(
         self, **kwargs: Unpack[DeleteBotAliasRequestTypeDef]
-    ) -> RegionResults[DeleteBotAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteBotAliasResponseTypeDef]:
         """Deletes the specified bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotAlias
@@ -436,7 +436,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot_analyzer_recommendation(
         self, **kwargs: Unpack[DeleteBotAnalyzerRecommendationRequestTypeDef]
-    ) -> RegionResults[DeleteBotAnalyzerRecommendationResponseTypeDef]:
+    ) -> TargetResults[DeleteBotAnalyzerRecommendationResponseTypeDef]:
         """Permanently deletes the recommendations and analysis results for a
         specific bot analysis request. This operation is provided for GDPR
         compliance and cannot be undone.
@@ -447,7 +447,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot_locale(
         self, **kwargs: Unpack[DeleteBotLocaleRequestTypeDef]
-    ) -> RegionResults[DeleteBotLocaleResponseTypeDef]:
+    ) -> TargetResults[DeleteBotLocaleResponseTypeDef]:
         """Removes a locale from a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotLocale
@@ -456,7 +456,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot_replica(
         self, **kwargs: Unpack[DeleteBotReplicaRequestTypeDef]
-    ) -> RegionResults[DeleteBotReplicaResponseTypeDef]:
+    ) -> TargetResults[DeleteBotReplicaResponseTypeDef]:
         """The action to delete the replicated bot in the secondary region.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteBotReplica
@@ -465,7 +465,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_bot_version(
         self, **kwargs: Unpack[DeleteBotVersionRequestTypeDef]
-    ) -> RegionResults[DeleteBotVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteBotVersionResponseTypeDef]:
         """Deletes a specific version of a bot. To delete all versions of a bot, use
         the DeleteBot operation.
 
@@ -475,7 +475,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_custom_vocabulary(
         self, **kwargs: Unpack[DeleteCustomVocabularyRequestTypeDef]
-    ) -> RegionResults[DeleteCustomVocabularyResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomVocabularyResponseTypeDef]:
         """Removes a custom vocabulary from the specified locale in the specified
         bot.
 
@@ -485,7 +485,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_export(
         self, **kwargs: Unpack[DeleteExportRequestTypeDef]
-    ) -> RegionResults[DeleteExportResponseTypeDef]:
+    ) -> TargetResults[DeleteExportResponseTypeDef]:
         """Removes a previous export and the associated files stored in an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteExport
@@ -494,7 +494,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_import(
         self, **kwargs: Unpack[DeleteImportRequestTypeDef]
-    ) -> RegionResults[DeleteImportResponseTypeDef]:
+    ) -> TargetResults[DeleteImportResponseTypeDef]:
         """Removes a previous import and the associated file stored in an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteImport
@@ -503,7 +503,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_intent(
         self, **kwargs: Unpack[DeleteIntentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteIntent
@@ -512,7 +512,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Removes an existing policy from a bot or bot alias. If the resource
         doesn't have a policy attached, Amazon Lex returns an exception.
 
@@ -522,7 +522,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_resource_policy_statement(
         self, **kwargs: Unpack[DeleteResourcePolicyStatementRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyStatementResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyStatementResponseTypeDef]:
         """Deletes a policy statement from a resource policy. If you delete the last
         statement from a policy, the policy is deleted. If you specify a statement
         ID that doesn't exist in the policy, or if the bot or bot alias doesn't
@@ -534,7 +534,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_slot(
         self, **kwargs: Unpack[DeleteSlotRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified slot from an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteSlot
@@ -543,7 +543,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_slot_type(
         self, **kwargs: Unpack[DeleteSlotTypeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a slot type from a bot locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteSlotType
@@ -552,7 +552,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_test_set(
         self, **kwargs: Unpack[DeleteTestSetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The action to delete the selected test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteTestSet
@@ -561,7 +561,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def delete_utterances(
         self, **kwargs: Unpack[DeleteUtterancesRequestTypeDef]
-    ) -> RegionResults[DeleteUtterancesResponseTypeDef]:
+    ) -> TargetResults[DeleteUtterancesResponseTypeDef]:
         """Deletes stored utterances.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DeleteUtterances
@@ -570,7 +570,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot(
         self, **kwargs: Unpack[DescribeBotRequestTypeDef]
-    ) -> RegionResults[DescribeBotResponseTypeDef]:
+    ) -> TargetResults[DescribeBotResponseTypeDef]:
         """Provides metadata information about a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBot
@@ -579,7 +579,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_alias(
         self, **kwargs: Unpack[DescribeBotAliasRequestTypeDef]
-    ) -> RegionResults[DescribeBotAliasResponseTypeDef]:
+    ) -> TargetResults[DescribeBotAliasResponseTypeDef]:
         """Get information about a specific bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotAlias
@@ -588,7 +588,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_analyzer_recommendation(
         self, **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef]
-    ) -> RegionResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
+    ) -> TargetResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
         """Retrieves the analysis results and recommendations for bot optimization.
         The analysis must be in Available status before recommendations can be
         retrieved.
@@ -599,7 +599,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_locale(
         self, **kwargs: Unpack[DescribeBotLocaleRequestTypeDef]
-    ) -> RegionResults[DescribeBotLocaleResponseTypeDef]:
+    ) -> TargetResults[DescribeBotLocaleResponseTypeDef]:
         """Describes the settings that a bot has for a specific locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotLocale
@@ -608,7 +608,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_recommendation(
         self, **kwargs: Unpack[DescribeBotRecommendationRequestTypeDef]
-    ) -> RegionResults[DescribeBotRecommendationResponseTypeDef]:
+    ) -> TargetResults[DescribeBotRecommendationResponseTypeDef]:
         """Provides metadata information about a bot recommendation. This information
         will enable you to get a description on the request inputs, to download
         associated transcripts after processing is complete, and to download
@@ -620,7 +620,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_replica(
         self, **kwargs: Unpack[DescribeBotReplicaRequestTypeDef]
-    ) -> RegionResults[DescribeBotReplicaResponseTypeDef]:
+    ) -> TargetResults[DescribeBotReplicaResponseTypeDef]:
         """Monitors the bot replication status through the UI console.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotReplica
@@ -629,7 +629,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_resource_generation(
         self, **kwargs: Unpack[DescribeBotResourceGenerationRequestTypeDef]
-    ) -> RegionResults[DescribeBotResourceGenerationResponseTypeDef]:
+    ) -> TargetResults[DescribeBotResourceGenerationResponseTypeDef]:
         """Returns information about a request to generate a bot through natural
         language description, made through the StartBotResource API. Use the
         generatedBotLocaleUrl to retrieve the Amazon S3 object containing the bot
@@ -641,7 +641,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_bot_version(
         self, **kwargs: Unpack[DescribeBotVersionRequestTypeDef]
-    ) -> RegionResults[DescribeBotVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeBotVersionResponseTypeDef]:
         """Provides metadata about a version of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeBotVersion
@@ -650,7 +650,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_custom_vocabulary_metadata(
         self, **kwargs: Unpack[DescribeCustomVocabularyMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeCustomVocabularyMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomVocabularyMetadataResponseTypeDef]:
         """Provides metadata information about a custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeCustomVocabularyMetadata
@@ -659,7 +659,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_export(
         self, **kwargs: Unpack[DescribeExportRequestTypeDef]
-    ) -> RegionResults[DescribeExportResponseTypeDef]:
+    ) -> TargetResults[DescribeExportResponseTypeDef]:
         """Gets information about a specific export.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeExport
@@ -668,7 +668,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_import(
         self, **kwargs: Unpack[DescribeImportRequestTypeDef]
-    ) -> RegionResults[DescribeImportResponseTypeDef]:
+    ) -> TargetResults[DescribeImportResponseTypeDef]:
         """Gets information about a specific import.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeImport
@@ -677,7 +677,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_intent(
         self, **kwargs: Unpack[DescribeIntentRequestTypeDef]
-    ) -> RegionResults[DescribeIntentResponseTypeDef]:
+    ) -> TargetResults[DescribeIntentResponseTypeDef]:
         """Returns metadata about an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeIntent
@@ -686,7 +686,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_resource_policy(
         self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Gets the resource policy and policy revision for a bot or bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeResourcePolicy
@@ -695,7 +695,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_slot(
         self, **kwargs: Unpack[DescribeSlotRequestTypeDef]
-    ) -> RegionResults[DescribeSlotResponseTypeDef]:
+    ) -> TargetResults[DescribeSlotResponseTypeDef]:
         """Gets metadata information about a slot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeSlot
@@ -704,7 +704,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_slot_type(
         self, **kwargs: Unpack[DescribeSlotTypeRequestTypeDef]
-    ) -> RegionResults[DescribeSlotTypeResponseTypeDef]:
+    ) -> TargetResults[DescribeSlotTypeResponseTypeDef]:
         """Gets metadata information about a slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeSlotType
@@ -713,7 +713,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_test_execution(
         self, **kwargs: Unpack[DescribeTestExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeTestExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeTestExecutionResponseTypeDef]:
         """Gets metadata information about the test execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestExecution
@@ -722,7 +722,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_test_set(
         self, **kwargs: Unpack[DescribeTestSetRequestTypeDef]
-    ) -> RegionResults[DescribeTestSetResponseTypeDef]:
+    ) -> TargetResults[DescribeTestSetResponseTypeDef]:
         """Gets metadata information about the test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSet
@@ -731,7 +731,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_test_set_discrepancy_report(
         self, **kwargs: Unpack[DescribeTestSetDiscrepancyReportRequestTypeDef]
-    ) -> RegionResults[DescribeTestSetDiscrepancyReportResponseTypeDef]:
+    ) -> TargetResults[DescribeTestSetDiscrepancyReportResponseTypeDef]:
         """Gets metadata information about the test set discrepancy report.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSetDiscrepancyReport
@@ -740,7 +740,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def describe_test_set_generation(
         self, **kwargs: Unpack[DescribeTestSetGenerationRequestTypeDef]
-    ) -> RegionResults[DescribeTestSetGenerationResponseTypeDef]:
+    ) -> TargetResults[DescribeTestSetGenerationResponseTypeDef]:
         """Gets metadata information about the test set generation.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/DescribeTestSetGeneration
@@ -749,7 +749,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def generate_bot_element(
         self, **kwargs: Unpack[GenerateBotElementRequestTypeDef]
-    ) -> RegionResults[GenerateBotElementResponseTypeDef]:
+    ) -> TargetResults[GenerateBotElementResponseTypeDef]:
         """Generates sample utterances for an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/GenerateBotElement
@@ -758,7 +758,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def get_test_execution_artifacts_url(
         self, **kwargs: Unpack[GetTestExecutionArtifactsUrlRequestTypeDef]
-    ) -> RegionResults[GetTestExecutionArtifactsUrlResponseTypeDef]:
+    ) -> TargetResults[GetTestExecutionArtifactsUrlResponseTypeDef]:
         """The pre-signed Amazon S3 URL to download the test execution result
         artifacts.
 
@@ -768,7 +768,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_aggregated_utterances(
         self, **kwargs: Unpack[ListAggregatedUtterancesRequestTypeDef]
-    ) -> RegionResults[ListAggregatedUtterancesResponseTypeDef]:
+    ) -> TargetResults[ListAggregatedUtterancesResponseTypeDef]:
         """Provides a list of utterances that users have sent to the bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListAggregatedUtterances
@@ -777,7 +777,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_alias_replicas(
         self, **kwargs: Unpack[ListBotAliasReplicasRequestTypeDef]
-    ) -> RegionResults[ListBotAliasReplicasResponseTypeDef]:
+    ) -> TargetResults[ListBotAliasReplicasResponseTypeDef]:
         """The action to list the replicated bots created from the source bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAliasReplicas
@@ -786,7 +786,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_aliases(
         self, **kwargs: Unpack[ListBotAliasesRequestTypeDef]
-    ) -> RegionResults[ListBotAliasesResponseTypeDef]:
+    ) -> TargetResults[ListBotAliasesResponseTypeDef]:
         """Gets a list of aliases for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotAliases
@@ -795,7 +795,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_analyzer_history(
         self, **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef]
-    ) -> RegionResults[ListBotAnalyzerHistoryResponseTypeDef]:
+    ) -> TargetResults[ListBotAnalyzerHistoryResponseTypeDef]:
         """Retrieves a list of historical bot analysis executions for a specific bot.
         You can filter the results by locale and bot version.
 
@@ -805,7 +805,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_locales(
         self, **kwargs: Unpack[ListBotLocalesRequestTypeDef]
-    ) -> RegionResults[ListBotLocalesResponseTypeDef]:
+    ) -> TargetResults[ListBotLocalesResponseTypeDef]:
         """Gets a list of locales for the specified bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotLocales
@@ -814,7 +814,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_recommendations(
         self, **kwargs: Unpack[ListBotRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListBotRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListBotRecommendationsResponseTypeDef]:
         """Get a list of bot recommendations that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotRecommendations
@@ -823,7 +823,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_replicas(
         self, **kwargs: Unpack[ListBotReplicasRequestTypeDef]
-    ) -> RegionResults[ListBotReplicasResponseTypeDef]:
+    ) -> TargetResults[ListBotReplicasResponseTypeDef]:
         """The action to list the replicated bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotReplicas
@@ -832,7 +832,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_resource_generations(
         self, **kwargs: Unpack[ListBotResourceGenerationsRequestTypeDef]
-    ) -> RegionResults[ListBotResourceGenerationsResponseTypeDef]:
+    ) -> TargetResults[ListBotResourceGenerationsResponseTypeDef]:
         """Lists the generation requests made for a bot locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotResourceGenerations
@@ -841,7 +841,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_version_replicas(
         self, **kwargs: Unpack[ListBotVersionReplicasRequestTypeDef]
-    ) -> RegionResults[ListBotVersionReplicasResponseTypeDef]:
+    ) -> TargetResults[ListBotVersionReplicasResponseTypeDef]:
         """Contains information about all the versions replication statuses
         applicable for Global Resiliency.
 
@@ -851,7 +851,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bot_versions(
         self, **kwargs: Unpack[ListBotVersionsRequestTypeDef]
-    ) -> RegionResults[ListBotVersionsResponseTypeDef]:
+    ) -> TargetResults[ListBotVersionsResponseTypeDef]:
         """Gets information about all of the versions of a bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBotVersions
@@ -860,7 +860,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_bots(
         self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """Gets a list of available bots.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBots
@@ -869,7 +869,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_built_in_intents(
         self, **kwargs: Unpack[ListBuiltInIntentsRequestTypeDef]
-    ) -> RegionResults[ListBuiltInIntentsResponseTypeDef]:
+    ) -> TargetResults[ListBuiltInIntentsResponseTypeDef]:
         """Gets a list of built-in intents provided by Amazon Lex that you can use in
         your bot.
 
@@ -879,7 +879,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_built_in_slot_types(
         self, **kwargs: Unpack[ListBuiltInSlotTypesRequestTypeDef]
-    ) -> RegionResults[ListBuiltInSlotTypesResponseTypeDef]:
+    ) -> TargetResults[ListBuiltInSlotTypesResponseTypeDef]:
         """Gets a list of built-in slot types that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListBuiltInSlotTypes
@@ -888,7 +888,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_custom_vocabulary_items(
         self, **kwargs: Unpack[ListCustomVocabularyItemsRequestTypeDef]
-    ) -> RegionResults[ListCustomVocabularyItemsResponseTypeDef]:
+    ) -> TargetResults[ListCustomVocabularyItemsResponseTypeDef]:
         """Paginated list of custom vocabulary items for a given bot locale's custom
         vocabulary.
 
@@ -898,7 +898,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Lists the exports for a bot, bot locale, or custom vocabulary. Exports are
         kept in the list for 7 days.
 
@@ -908,7 +908,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_imports(
         self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> RegionResults[ListImportsResponseTypeDef]:
+    ) -> TargetResults[ListImportsResponseTypeDef]:
         """Lists the imports for a bot, bot locale, or custom vocabulary. Imports are
         kept in the list for 7 days.
 
@@ -918,7 +918,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_intent_metrics(
         self, **kwargs: Unpack[ListIntentMetricsRequestTypeDef]
-    ) -> RegionResults[ListIntentMetricsResponseTypeDef]:
+    ) -> TargetResults[ListIntentMetricsResponseTypeDef]:
         """Retrieves summary metrics for the intents in your bot. The following
         fields are required:
 
@@ -928,7 +928,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_intent_paths(
         self, **kwargs: Unpack[ListIntentPathsRequestTypeDef]
-    ) -> RegionResults[ListIntentPathsResponseTypeDef]:
+    ) -> TargetResults[ListIntentPathsResponseTypeDef]:
         """Retrieves summary statistics for a path of intents that users take over
         sessions with your bot. The following fields are required:
 
@@ -938,7 +938,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_intent_stage_metrics(
         self, **kwargs: Unpack[ListIntentStageMetricsRequestTypeDef]
-    ) -> RegionResults[ListIntentStageMetricsResponseTypeDef]:
+    ) -> TargetResults[ListIntentStageMetricsResponseTypeDef]:
         """Retrieves summary metrics for the stages within intents in your bot. The
         following fields are required:
 
@@ -948,7 +948,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_intents(
         self, **kwargs: Unpack[ListIntentsRequestTypeDef]
-    ) -> RegionResults[ListIntentsResponseTypeDef]:
+    ) -> TargetResults[ListIntentsResponseTypeDef]:
         """Get a list of intents that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListIntents
@@ -957,7 +957,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_recommended_intents(
         self, **kwargs: Unpack[ListRecommendedIntentsRequestTypeDef]
-    ) -> RegionResults[ListRecommendedIntentsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendedIntentsResponseTypeDef]:
         """Gets a list of recommended intents provided by the bot recommendation that
         you can use in your bot. Intents in the response are ordered by relevance.
 
@@ -967,7 +967,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_session_analytics_data(
         self, **kwargs: Unpack[ListSessionAnalyticsDataRequestTypeDef]
-    ) -> RegionResults[ListSessionAnalyticsDataResponseTypeDef]:
+    ) -> TargetResults[ListSessionAnalyticsDataResponseTypeDef]:
         """Retrieves a list of metadata for individual user sessions with your bot.
         The startDateTime and endDateTime fields are required. These fields define
         a time range for which you want to retrieve results. Of the optional
@@ -979,7 +979,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_session_metrics(
         self, **kwargs: Unpack[ListSessionMetricsRequestTypeDef]
-    ) -> RegionResults[ListSessionMetricsResponseTypeDef]:
+    ) -> TargetResults[ListSessionMetricsResponseTypeDef]:
         """Retrieves summary metrics for the user sessions with your bot. The
         following fields are required:
 
@@ -989,7 +989,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_slot_types(
         self, **kwargs: Unpack[ListSlotTypesRequestTypeDef]
-    ) -> RegionResults[ListSlotTypesResponseTypeDef]:
+    ) -> TargetResults[ListSlotTypesResponseTypeDef]:
         """Gets a list of slot types that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSlotTypes
@@ -998,7 +998,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_slots(
         self, **kwargs: Unpack[ListSlotsRequestTypeDef]
-    ) -> RegionResults[ListSlotsResponseTypeDef]:
+    ) -> TargetResults[ListSlotsResponseTypeDef]:
         """Gets a list of slots that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListSlots
@@ -1007,7 +1007,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a resource. Only bots, bot aliases,
         and bot channels can have tags associated with them.
 
@@ -1017,7 +1017,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_test_execution_result_items(
         self, **kwargs: Unpack[ListTestExecutionResultItemsRequestTypeDef]
-    ) -> RegionResults[ListTestExecutionResultItemsResponseTypeDef]:
+    ) -> TargetResults[ListTestExecutionResultItemsResponseTypeDef]:
         """Gets a list of test execution result items.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestExecutionResultItems
@@ -1026,7 +1026,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_test_executions(
         self, **kwargs: Unpack[ListTestExecutionsRequestTypeDef]
-    ) -> RegionResults[ListTestExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListTestExecutionsResponseTypeDef]:
         """The list of test set executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestExecutions
@@ -1035,7 +1035,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_test_set_records(
         self, **kwargs: Unpack[ListTestSetRecordsRequestTypeDef]
-    ) -> RegionResults[ListTestSetRecordsResponseTypeDef]:
+    ) -> TargetResults[ListTestSetRecordsResponseTypeDef]:
         """The list of test set records.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestSetRecords
@@ -1044,7 +1044,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_test_sets(
         self, **kwargs: Unpack[ListTestSetsRequestTypeDef]
-    ) -> RegionResults[ListTestSetsResponseTypeDef]:
+    ) -> TargetResults[ListTestSetsResponseTypeDef]:
         """The list of the test sets
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/ListTestSets
@@ -1053,7 +1053,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_utterance_analytics_data(
         self, **kwargs: Unpack[ListUtteranceAnalyticsDataRequestTypeDef]
-    ) -> RegionResults[ListUtteranceAnalyticsDataResponseTypeDef]:
+    ) -> TargetResults[ListUtteranceAnalyticsDataResponseTypeDef]:
         """To use this API operation, your IAM role must have permissions to perform
         the ListAggregatedUtterances operation, which provides access to
         utterance-related analytics. See Viewing utterance statistics for the IAM
@@ -1065,7 +1065,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def list_utterance_metrics(
         self, **kwargs: Unpack[ListUtteranceMetricsRequestTypeDef]
-    ) -> RegionResults[ListUtteranceMetricsResponseTypeDef]:
+    ) -> TargetResults[ListUtteranceMetricsResponseTypeDef]:
         """To use this API operation, your IAM role must have permissions to perform
         the ListAggregatedUtterances operation, which provides access to
         utterance-related analytics. See Viewing utterance statistics for the IAM
@@ -1077,7 +1077,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def search_associated_transcripts(
         self, **kwargs: Unpack[SearchAssociatedTranscriptsRequestTypeDef]
-    ) -> RegionResults[SearchAssociatedTranscriptsResponseTypeDef]:
+    ) -> TargetResults[SearchAssociatedTranscriptsResponseTypeDef]:
         """Search for associated transcripts that meet the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/SearchAssociatedTranscripts
@@ -1086,7 +1086,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_bot_analyzer(
         self, **kwargs: Unpack[StartBotAnalyzerRequestTypeDef]
-    ) -> RegionResults[StartBotAnalyzerResponseTypeDef]:
+    ) -> TargetResults[StartBotAnalyzerResponseTypeDef]:
         """Initiates an asynchronous analysis of your bot configuration using
         AI-powered analysis to identify potential issues and recommend
         improvements based on AWS best practices.
@@ -1097,7 +1097,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_bot_recommendation(
         self, **kwargs: Unpack[StartBotRecommendationRequestTypeDef]
-    ) -> RegionResults[StartBotRecommendationResponseTypeDef]:
+    ) -> TargetResults[StartBotRecommendationResponseTypeDef]:
         """Use this to provide your transcript data, and to start the bot
         recommendation process.
 
@@ -1107,7 +1107,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_bot_resource_generation(
         self, **kwargs: Unpack[StartBotResourceGenerationRequestTypeDef]
-    ) -> RegionResults[StartBotResourceGenerationResponseTypeDef]:
+    ) -> TargetResults[StartBotResourceGenerationResponseTypeDef]:
         """Starts a request for the descriptive bot builder to generate a bot locale
         configuration based on the prompt you provide it. After you make this
         call, use the DescribeBotResourceGeneration operation to check on the
@@ -1122,7 +1122,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_import(
         self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> RegionResults[StartImportResponseTypeDef]:
+    ) -> TargetResults[StartImportResponseTypeDef]:
         """Starts importing a bot, bot locale, or custom vocabulary from a zip
         archive that you uploaded to an S3 bucket.
 
@@ -1132,7 +1132,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_test_execution(
         self, **kwargs: Unpack[StartTestExecutionRequestTypeDef]
-    ) -> RegionResults[StartTestExecutionResponseTypeDef]:
+    ) -> TargetResults[StartTestExecutionResponseTypeDef]:
         """The action to start test set execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StartTestExecution
@@ -1141,7 +1141,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def start_test_set_generation(
         self, **kwargs: Unpack[StartTestSetGenerationRequestTypeDef]
-    ) -> RegionResults[StartTestSetGenerationResponseTypeDef]:
+    ) -> TargetResults[StartTestSetGenerationResponseTypeDef]:
         """The action to start the generation of test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StartTestSetGeneration
@@ -1150,7 +1150,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def stop_bot_analyzer(
         self, **kwargs: Unpack[StopBotAnalyzerRequestTypeDef]
-    ) -> RegionResults[StopBotAnalyzerResponseTypeDef]:
+    ) -> TargetResults[StopBotAnalyzerResponseTypeDef]:
         """Cancels an ongoing bot analysis execution. Once stopped, the analysis
         cannot be resumed and no recommendations will be generated.
 
@@ -1160,7 +1160,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def stop_bot_recommendation(
         self, **kwargs: Unpack[StopBotRecommendationRequestTypeDef]
-    ) -> RegionResults[StopBotRecommendationResponseTypeDef]:
+    ) -> TargetResults[StopBotRecommendationResponseTypeDef]:
         """Stop an already running Bot Recommendation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/StopBotRecommendation
@@ -1169,7 +1169,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. If a tag key already
         exists, the existing value is replaced with the new value.
 
@@ -1179,7 +1179,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a bot, bot alias, or bot channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UntagResource
@@ -1188,7 +1188,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_bot(
         self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> RegionResults[UpdateBotResponseTypeDef]:
+    ) -> TargetResults[UpdateBotResponseTypeDef]:
         """Updates the configuration of an existing bot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBot
@@ -1197,7 +1197,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_bot_alias(
         self, **kwargs: Unpack[UpdateBotAliasRequestTypeDef]
-    ) -> RegionResults[UpdateBotAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateBotAliasResponseTypeDef]:
         """Updates the configuration of an existing bot alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotAlias
@@ -1206,7 +1206,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_bot_locale(
         self, **kwargs: Unpack[UpdateBotLocaleRequestTypeDef]
-    ) -> RegionResults[UpdateBotLocaleResponseTypeDef]:
+    ) -> TargetResults[UpdateBotLocaleResponseTypeDef]:
         """Updates the settings that a bot has for a specific locale.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotLocale
@@ -1215,7 +1215,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_bot_recommendation(
         self, **kwargs: Unpack[UpdateBotRecommendationRequestTypeDef]
-    ) -> RegionResults[UpdateBotRecommendationResponseTypeDef]:
+    ) -> TargetResults[UpdateBotRecommendationResponseTypeDef]:
         """Updates an existing bot recommendation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateBotRecommendation
@@ -1224,7 +1224,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_export(
         self, **kwargs: Unpack[UpdateExportRequestTypeDef]
-    ) -> RegionResults[UpdateExportResponseTypeDef]:
+    ) -> TargetResults[UpdateExportResponseTypeDef]:
         """Updates the password used to protect an export zip archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateExport
@@ -1233,7 +1233,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_intent(
         self, **kwargs: Unpack[UpdateIntentRequestTypeDef]
-    ) -> RegionResults[UpdateIntentResponseTypeDef]:
+    ) -> TargetResults[UpdateIntentResponseTypeDef]:
         """Updates the settings for an intent.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateIntent
@@ -1242,7 +1242,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_resource_policy(
         self, **kwargs: Unpack[UpdateResourcePolicyRequestTypeDef]
-    ) -> RegionResults[UpdateResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateResourcePolicyResponseTypeDef]:
         """Replaces the existing resource policy for a bot or bot alias with a new
         one. If the policy doesn't exist, Amazon Lex returns an exception.
 
@@ -1252,7 +1252,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_slot(
         self, **kwargs: Unpack[UpdateSlotRequestTypeDef]
-    ) -> RegionResults[UpdateSlotResponseTypeDef]:
+    ) -> TargetResults[UpdateSlotResponseTypeDef]:
         """Updates the settings for a slot.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateSlot
@@ -1261,7 +1261,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_slot_type(
         self, **kwargs: Unpack[UpdateSlotTypeRequestTypeDef]
-    ) -> RegionResults[UpdateSlotTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateSlotTypeResponseTypeDef]:
         """Updates the configuration of an existing slot type.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateSlotType
@@ -1270,7 +1270,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
 
     def update_test_set(
         self, **kwargs: Unpack[UpdateTestSetRequestTypeDef]
-    ) -> RegionResults[UpdateTestSetResponseTypeDef]:
+    ) -> TargetResults[UpdateTestSetResponseTypeDef]:
         """The action to update the test set.
 
         https://docs.aws.amazon.com/goto/WebAPI/models.lex.v2-2020-08-07/UpdateTestSet
@@ -1284,7 +1284,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBotAnalyzerRecommendationRequestTypeDef],
-    ) -> RegionResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
+    ) -> TargetResults[DescribeBotAnalyzerRecommendationResponseTypeDef]:
         """Every page of DescribeBotAnalyzerRecommendation in every target, merged
         per target (botocore's build_full_result).
 
@@ -1309,7 +1309,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBotAnalyzerHistoryRequestTypeDef],
-    ) -> RegionResults[ListBotAnalyzerHistoryResponseTypeDef]:
+    ) -> TargetResults[ListBotAnalyzerHistoryResponseTypeDef]:
         """Every page of ListBotAnalyzerHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1369,7 +1369,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotAliasRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot alias is available
 
         Polls DescribeBotAlias in every target at once, every 10 seconds and at
@@ -1388,7 +1388,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot is available
 
         Polls DescribeBot in every target at once, every 10 seconds and at most 35
@@ -1407,7 +1407,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeExportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot has been exported
 
         Polls DescribeExport in every target at once, every 10 seconds and at most
@@ -1426,7 +1426,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot has been imported
 
         Polls DescribeImport in every target at once, every 10 seconds and at most
@@ -1445,7 +1445,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot locale is built
 
         Polls DescribeBotLocale in every target at once, every 10 seconds and at
@@ -1464,7 +1464,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait unit a bot locale is created
 
         Polls DescribeBotLocale in every target at once, every 10 seconds and at
@@ -1483,7 +1483,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotLocaleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot locale build is ready for express testing
 
         Polls DescribeBotLocale in every target at once, every 10 seconds and at
@@ -1505,7 +1505,7 @@ class MultiRegionLexModelsV2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBotVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a bot version is available
 
         Polls DescribeBotVersion in every target at once, every 10 seconds and at

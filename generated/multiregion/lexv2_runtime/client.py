@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -39,7 +39,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def delete_session(
         self, **kwargs: Unpack[DeleteSessionRequestTypeDef]
-    ) -> RegionResults[DeleteSessionResponseTypeDef]:
+    ) -> TargetResults[DeleteSessionResponseTypeDef]:
         """Removes session information for a specified bot, alias, and user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex.v2-2020-08-07/DeleteSession
@@ -48,7 +48,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Returns session information for a specified bot, alias, and user.
 
         https://docs.aws.amazon.com/goto/WebAPI/runtime.lex.v2-2020-08-07/GetSession
@@ -57,7 +57,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def put_session(
         self, **kwargs: Unpack[PutSessionRequestTypeDef]
-    ) -> RegionResults[PutSessionResponseTypeDef]:
+    ) -> TargetResults[PutSessionResponseTypeDef]:
         """Creates a new session or modifies an existing session with an Amazon Lex
         V2 bot. Use this operation to enable your application to set the state of
         the bot.
@@ -68,7 +68,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def recognize_text(
         self, **kwargs: Unpack[RecognizeTextRequestTypeDef]
-    ) -> RegionResults[RecognizeTextResponseTypeDef]:
+    ) -> TargetResults[RecognizeTextResponseTypeDef]:
         """Sends user input to Amazon Lex V2. Client applications use this API to
         send requests to Amazon Lex V2 at runtime. Amazon Lex V2 then interprets
         the user input using the machine learning model that it build for the bot.
@@ -79,7 +79,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def recognize_utterance(
         self, **kwargs: Unpack[RecognizeUtteranceRequestTypeDef]
-    ) -> RegionResults[RecognizeUtteranceResponseTypeDef]:
+    ) -> TargetResults[RecognizeUtteranceResponseTypeDef]:
         """Sends user input to Amazon Lex V2. You can send text or speech. Clients
         use this API to send text and audio requests to Amazon Lex V2 at runtime.
         Amazon Lex V2 interprets the user input using the machine learning model
@@ -91,7 +91,7 @@ class MultiRegionLexRuntimeV2(MultiRegionClient):
 
     def start_conversation(
         self, **kwargs: Unpack[StartConversationRequestTypeDef]
-    ) -> RegionResults[StartConversationResponseTypeDef]:
+    ) -> TargetResults[StartConversationResponseTypeDef]:
         """Starts an HTTP/2 bidirectional event stream that enables you to send
         audio, text, or DTMF input in real time. After your application starts a
         conversation, users send input to Amazon Lex V2 as a stream of events.

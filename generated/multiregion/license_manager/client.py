@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -158,7 +158,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def accept_grant(
         self, **kwargs: Unpack[AcceptGrantRequestTypeDef]
-    ) -> RegionResults[AcceptGrantResponseTypeDef]:
+    ) -> TargetResults[AcceptGrantResponseTypeDef]:
         """Accepts the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/AcceptGrant
@@ -167,7 +167,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def check_in_license(
         self, **kwargs: Unpack[CheckInLicenseRequestTypeDef]
-    ) -> RegionResults[CheckInLicenseResponseTypeDef]:
+    ) -> TargetResults[CheckInLicenseResponseTypeDef]:
         """Checks in the specified license. Check in a license when it is no longer
         in use.
 
@@ -177,7 +177,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def checkout_borrow_license(
         self, **kwargs: Unpack[CheckoutBorrowLicenseRequestTypeDef]
-    ) -> RegionResults[CheckoutBorrowLicenseResponseTypeDef]:
+    ) -> TargetResults[CheckoutBorrowLicenseResponseTypeDef]:
         """Checks out the specified license for offline use.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CheckoutBorrowLicense
@@ -186,7 +186,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def checkout_license(
         self, **kwargs: Unpack[CheckoutLicenseRequestTypeDef]
-    ) -> RegionResults[CheckoutLicenseResponseTypeDef]:
+    ) -> TargetResults[CheckoutLicenseResponseTypeDef]:
         """Checks out the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CheckoutLicense
@@ -195,7 +195,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_grant(
         self, **kwargs: Unpack[CreateGrantRequestTypeDef]
-    ) -> RegionResults[CreateGrantResponseTypeDef]:
+    ) -> TargetResults[CreateGrantResponseTypeDef]:
         """Creates a grant for the specified license. A grant shares the use of
         license entitlements with a specific Amazon Web Services account, an
         organization, or an organizational unit (OU). For more information, see
@@ -207,7 +207,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_grant_version(
         self, **kwargs: Unpack[CreateGrantVersionRequestTypeDef]
-    ) -> RegionResults[CreateGrantVersionResponseTypeDef]:
+    ) -> TargetResults[CreateGrantVersionResponseTypeDef]:
         """Creates a new version of the specified grant. For more information, see
         Granted licenses in License Manager in the License Manager User Guide.
 
@@ -217,7 +217,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license(
         self, **kwargs: Unpack[CreateLicenseRequestTypeDef]
-    ) -> RegionResults[CreateLicenseResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseResponseTypeDef]:
         """Creates a license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicense
@@ -226,7 +226,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_asset_group(
         self, **kwargs: Unpack[CreateLicenseAssetGroupRequestTypeDef]
-    ) -> RegionResults[CreateLicenseAssetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseAssetGroupResponseTypeDef]:
         """Creates a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseAssetGroup
@@ -235,7 +235,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_asset_ruleset(
         self, **kwargs: Unpack[CreateLicenseAssetRulesetRequestTypeDef]
-    ) -> RegionResults[CreateLicenseAssetRulesetResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseAssetRulesetResponseTypeDef]:
         """Creates a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseAssetRuleset
@@ -244,7 +244,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_configuration(
         self, **kwargs: Unpack[CreateLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseConfigurationResponseTypeDef]:
         """Creates a license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseConfiguration
@@ -253,7 +253,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_conversion_task_for_resource(
         self, **kwargs: Unpack[CreateLicenseConversionTaskForResourceRequestTypeDef]
-    ) -> RegionResults[CreateLicenseConversionTaskForResourceResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseConversionTaskForResourceResponseTypeDef]:
         """Creates a new license conversion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseConversionTaskForResource
@@ -262,7 +262,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_manager_report_generator(
         self, **kwargs: Unpack[CreateLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> RegionResults[CreateLicenseManagerReportGeneratorResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseManagerReportGeneratorResponseTypeDef]:
         """Creates a report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseManagerReportGenerator
@@ -271,7 +271,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_license_version(
         self, **kwargs: Unpack[CreateLicenseVersionRequestTypeDef]
-    ) -> RegionResults[CreateLicenseVersionResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseVersionResponseTypeDef]:
         """Creates a new version of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateLicenseVersion
@@ -280,7 +280,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def create_token(
         self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> RegionResults[CreateTokenResponseTypeDef]:
+    ) -> TargetResults[CreateTokenResponseTypeDef]:
         """Creates a long-lived token.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/CreateToken
@@ -289,7 +289,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_grant(
         self, **kwargs: Unpack[DeleteGrantRequestTypeDef]
-    ) -> RegionResults[DeleteGrantResponseTypeDef]:
+    ) -> TargetResults[DeleteGrantResponseTypeDef]:
         """Deletes the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteGrant
@@ -298,7 +298,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_license(
         self, **kwargs: Unpack[DeleteLicenseRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseResponseTypeDef]:
         """Deletes the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicense
@@ -307,7 +307,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_license_asset_group(
         self, **kwargs: Unpack[DeleteLicenseAssetGroupRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseAssetGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseAssetGroupResponseTypeDef]:
         """Deletes a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseAssetGroup
@@ -316,7 +316,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_license_asset_ruleset(
         self, **kwargs: Unpack[DeleteLicenseAssetRulesetRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseAssetRulesetResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseAssetRulesetResponseTypeDef]:
         """Deletes a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseAssetRuleset
@@ -325,7 +325,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_license_configuration(
         self, **kwargs: Unpack[DeleteLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseConfigurationResponseTypeDef]:
         """Deletes the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseConfiguration
@@ -334,7 +334,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_license_manager_report_generator(
         self, **kwargs: Unpack[DeleteLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseManagerReportGeneratorResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseManagerReportGeneratorResponseTypeDef]:
         """Deletes the specified report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteLicenseManagerReportGenerator
@@ -343,7 +343,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def delete_token(
         self, **kwargs: Unpack[DeleteTokenRequestTypeDef]
-    ) -> RegionResults[DeleteTokenResponseTypeDef]:
+    ) -> TargetResults[DeleteTokenResponseTypeDef]:
         """Deletes the specified token. Must be called in the license home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/DeleteToken
@@ -352,7 +352,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def extend_license_consumption(
         self, **kwargs: Unpack[ExtendLicenseConsumptionRequestTypeDef]
-    ) -> RegionResults[ExtendLicenseConsumptionResponseTypeDef]:
+    ) -> TargetResults[ExtendLicenseConsumptionResponseTypeDef]:
         """Extends the expiration date for license consumption.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ExtendLicenseConsumption
@@ -361,7 +361,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_access_token(
         self, **kwargs: Unpack[GetAccessTokenRequestTypeDef]
-    ) -> RegionResults[GetAccessTokenResponseTypeDef]:
+    ) -> TargetResults[GetAccessTokenResponseTypeDef]:
         """Gets a temporary access token to use with AssumeRoleWithWebIdentity.
         Access tokens are valid for one hour.
 
@@ -371,7 +371,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_grant(
         self, **kwargs: Unpack[GetGrantRequestTypeDef]
-    ) -> RegionResults[GetGrantResponseTypeDef]:
+    ) -> TargetResults[GetGrantResponseTypeDef]:
         """Gets detailed information about the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetGrant
@@ -380,7 +380,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license(
         self, **kwargs: Unpack[GetLicenseRequestTypeDef]
-    ) -> RegionResults[GetLicenseResponseTypeDef]:
+    ) -> TargetResults[GetLicenseResponseTypeDef]:
         """Gets detailed information about the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicense
@@ -389,7 +389,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_asset_group(
         self, **kwargs: Unpack[GetLicenseAssetGroupRequestTypeDef]
-    ) -> RegionResults[GetLicenseAssetGroupResponseTypeDef]:
+    ) -> TargetResults[GetLicenseAssetGroupResponseTypeDef]:
         """Gets a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseAssetGroup
@@ -398,7 +398,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_asset_ruleset(
         self, **kwargs: Unpack[GetLicenseAssetRulesetRequestTypeDef]
-    ) -> RegionResults[GetLicenseAssetRulesetResponseTypeDef]:
+    ) -> TargetResults[GetLicenseAssetRulesetResponseTypeDef]:
         """Gets a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseAssetRuleset
@@ -407,7 +407,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_configuration(
         self, **kwargs: Unpack[GetLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLicenseConfigurationResponseTypeDef]:
         """Gets detailed information about the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseConfiguration
@@ -416,7 +416,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_conversion_task(
         self, **kwargs: Unpack[GetLicenseConversionTaskRequestTypeDef]
-    ) -> RegionResults[GetLicenseConversionTaskResponseTypeDef]:
+    ) -> TargetResults[GetLicenseConversionTaskResponseTypeDef]:
         """Gets information about the specified license type conversion task.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseConversionTask
@@ -425,7 +425,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_manager_report_generator(
         self, **kwargs: Unpack[GetLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> RegionResults[GetLicenseManagerReportGeneratorResponseTypeDef]:
+    ) -> TargetResults[GetLicenseManagerReportGeneratorResponseTypeDef]:
         """Gets information about the specified report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseManagerReportGenerator
@@ -434,14 +434,14 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def get_license_usage(
         self, **kwargs: Unpack[GetLicenseUsageRequestTypeDef]
-    ) -> RegionResults[GetLicenseUsageResponseTypeDef]:
+    ) -> TargetResults[GetLicenseUsageResponseTypeDef]:
         """Gets detailed information about the usage of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetLicenseUsage
         """
         return self._call("GetLicenseUsage", kwargs)
 
-    def get_service_settings(self) -> RegionResults[GetServiceSettingsResponseTypeDef]:
+    def get_service_settings(self) -> TargetResults[GetServiceSettingsResponseTypeDef]:
         """Gets the License Manager settings for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/GetServiceSettings
@@ -450,7 +450,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_assets_for_license_asset_group(
         self, **kwargs: Unpack[ListAssetsForLicenseAssetGroupRequestTypeDef]
-    ) -> RegionResults[ListAssetsForLicenseAssetGroupResponseTypeDef]:
+    ) -> TargetResults[ListAssetsForLicenseAssetGroupResponseTypeDef]:
         """Lists assets for a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssetsForLicenseAssetGroup
@@ -459,7 +459,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_associations_for_license_configuration(
         self, **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
         """Lists the resource associations for the specified license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListAssociationsForLicenseConfiguration
@@ -468,7 +468,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_distributed_grants(
         self, **kwargs: Unpack[ListDistributedGrantsRequestTypeDef]
-    ) -> RegionResults[ListDistributedGrantsResponseTypeDef]:
+    ) -> TargetResults[ListDistributedGrantsResponseTypeDef]:
         """Lists the grants distributed for the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListDistributedGrants
@@ -478,7 +478,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
     def list_failures_for_license_configuration_operations(
         self,
         **kwargs: Unpack[ListFailuresForLicenseConfigurationOperationsRequestTypeDef],
-    ) -> RegionResults[ListFailuresForLicenseConfigurationOperationsResponseTypeDef]:
+    ) -> TargetResults[ListFailuresForLicenseConfigurationOperationsResponseTypeDef]:
         """Lists the license configuration operations that failed.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListFailuresForLicenseConfigurationOperations
@@ -487,7 +487,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_asset_groups(
         self, **kwargs: Unpack[ListLicenseAssetGroupsRequestTypeDef]
-    ) -> RegionResults[ListLicenseAssetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseAssetGroupsResponseTypeDef]:
         """Lists license asset groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseAssetGroups
@@ -496,7 +496,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_asset_rulesets(
         self, **kwargs: Unpack[ListLicenseAssetRulesetsRequestTypeDef]
-    ) -> RegionResults[ListLicenseAssetRulesetsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseAssetRulesetsResponseTypeDef]:
         """Lists license asset rulesets.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseAssetRulesets
@@ -505,7 +505,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_configurations(
         self, **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListLicenseConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseConfigurationsResponseTypeDef]:
         """Lists the license configurations for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurations
@@ -514,7 +514,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_configurations_for_organization(
         self, **kwargs: Unpack[ListLicenseConfigurationsForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListLicenseConfigurationsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListLicenseConfigurationsForOrganizationResponseTypeDef]:
         """Lists license configurations for an organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConfigurationsForOrganization
@@ -523,7 +523,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_conversion_tasks(
         self, **kwargs: Unpack[ListLicenseConversionTasksRequestTypeDef]
-    ) -> RegionResults[ListLicenseConversionTasksResponseTypeDef]:
+    ) -> TargetResults[ListLicenseConversionTasksResponseTypeDef]:
         """Lists the license type conversion tasks for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseConversionTasks
@@ -532,7 +532,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_manager_report_generators(
         self, **kwargs: Unpack[ListLicenseManagerReportGeneratorsRequestTypeDef]
-    ) -> RegionResults[ListLicenseManagerReportGeneratorsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseManagerReportGeneratorsResponseTypeDef]:
         """Lists the report generators for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseManagerReportGenerators
@@ -541,7 +541,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_specifications_for_resource(
         self, **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef]
-    ) -> RegionResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
         """Describes the license configurations for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseSpecificationsForResource
@@ -550,7 +550,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_license_versions(
         self, **kwargs: Unpack[ListLicenseVersionsRequestTypeDef]
-    ) -> RegionResults[ListLicenseVersionsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseVersionsResponseTypeDef]:
         """Lists all versions of the specified license.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenseVersions
@@ -559,7 +559,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_licenses(
         self, **kwargs: Unpack[ListLicensesRequestTypeDef]
-    ) -> RegionResults[ListLicensesResponseTypeDef]:
+    ) -> TargetResults[ListLicensesResponseTypeDef]:
         """Lists the licenses for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListLicenses
@@ -568,7 +568,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_received_grants(
         self, **kwargs: Unpack[ListReceivedGrantsRequestTypeDef]
-    ) -> RegionResults[ListReceivedGrantsResponseTypeDef]:
+    ) -> TargetResults[ListReceivedGrantsResponseTypeDef]:
         """Lists grants that are received. Received grants are grants created while
         specifying the recipient as this Amazon Web Services account, your
         organization, or an organizational unit (OU) to which this member account
@@ -580,7 +580,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_received_grants_for_organization(
         self, **kwargs: Unpack[ListReceivedGrantsForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListReceivedGrantsForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListReceivedGrantsForOrganizationResponseTypeDef]:
         """Lists the grants received for all accounts in the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedGrantsForOrganization
@@ -589,7 +589,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_received_licenses(
         self, **kwargs: Unpack[ListReceivedLicensesRequestTypeDef]
-    ) -> RegionResults[ListReceivedLicensesResponseTypeDef]:
+    ) -> TargetResults[ListReceivedLicensesResponseTypeDef]:
         """Lists received licenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedLicenses
@@ -598,7 +598,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_received_licenses_for_organization(
         self, **kwargs: Unpack[ListReceivedLicensesForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListReceivedLicensesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListReceivedLicensesForOrganizationResponseTypeDef]:
         """Lists the licenses received for all accounts in the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListReceivedLicensesForOrganization
@@ -607,7 +607,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_resource_inventory(
         self, **kwargs: Unpack[ListResourceInventoryRequestTypeDef]
-    ) -> RegionResults[ListResourceInventoryResponseTypeDef]:
+    ) -> TargetResults[ListResourceInventoryResponseTypeDef]:
         """Lists resources managed using Systems Manager inventory.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListResourceInventory
@@ -616,7 +616,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource. For more information about
         tagging support in License Manager, see the TagResource operation.
 
@@ -626,7 +626,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_tokens(
         self, **kwargs: Unpack[ListTokensRequestTypeDef]
-    ) -> RegionResults[ListTokensResponseTypeDef]:
+    ) -> TargetResults[ListTokensResponseTypeDef]:
         """Lists your tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/ListTokens
@@ -635,7 +635,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def list_usage_for_license_configuration(
         self, **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[ListUsageForLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListUsageForLicenseConfigurationResponseTypeDef]:
         """Lists all license usage records for a license configuration, displaying
         license consumption details by resource at a selected point in time. Use
         this action to audit the current license consumption for any license
@@ -647,7 +647,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def reject_grant(
         self, **kwargs: Unpack[RejectGrantRequestTypeDef]
-    ) -> RegionResults[RejectGrantResponseTypeDef]:
+    ) -> TargetResults[RejectGrantResponseTypeDef]:
         """Rejects the specified grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/RejectGrant
@@ -656,7 +656,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. The following resources
         support tagging in License Manager:
 
@@ -666,7 +666,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UntagResource
@@ -675,7 +675,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_license_asset_group(
         self, **kwargs: Unpack[UpdateLicenseAssetGroupRequestTypeDef]
-    ) -> RegionResults[UpdateLicenseAssetGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateLicenseAssetGroupResponseTypeDef]:
         """Updates a license asset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseAssetGroup
@@ -684,7 +684,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_license_asset_ruleset(
         self, **kwargs: Unpack[UpdateLicenseAssetRulesetRequestTypeDef]
-    ) -> RegionResults[UpdateLicenseAssetRulesetResponseTypeDef]:
+    ) -> TargetResults[UpdateLicenseAssetRulesetResponseTypeDef]:
         """Updates a license asset ruleset.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseAssetRuleset
@@ -693,7 +693,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_license_configuration(
         self, **kwargs: Unpack[UpdateLicenseConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLicenseConfigurationResponseTypeDef]:
         """Modifies the attributes of an existing license configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseConfiguration
@@ -702,7 +702,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_license_manager_report_generator(
         self, **kwargs: Unpack[UpdateLicenseManagerReportGeneratorRequestTypeDef]
-    ) -> RegionResults[UpdateLicenseManagerReportGeneratorResponseTypeDef]:
+    ) -> TargetResults[UpdateLicenseManagerReportGeneratorResponseTypeDef]:
         """Updates a report generator.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateLicenseManagerReportGenerator
@@ -711,7 +711,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_license_specifications_for_resource(
         self, **kwargs: Unpack[UpdateLicenseSpecificationsForResourceRequestTypeDef]
-    ) -> RegionResults[UpdateLicenseSpecificationsForResourceResponseTypeDef]:
+    ) -> TargetResults[UpdateLicenseSpecificationsForResourceResponseTypeDef]:
         """Adds or removes the specified license configurations for the specified
         Amazon Web Services resource.
 
@@ -721,7 +721,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
 
     def update_service_settings(
         self, **kwargs: Unpack[UpdateServiceSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateServiceSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceSettingsResponseTypeDef]:
         """Updates License Manager settings for the current Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-2018-08-01/UpdateServiceSettings
@@ -735,7 +735,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationsForLicenseConfigurationRequestTypeDef],
-    ) -> RegionResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListAssociationsForLicenseConfigurationResponseTypeDef]:
         """Every page of ListAssociationsForLicenseConfiguration in every target,
         merged per target (botocore's build_full_result).
 
@@ -758,7 +758,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLicenseConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListLicenseConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseConfigurationsResponseTypeDef]:
         """Every page of ListLicenseConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -781,7 +781,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLicenseSpecificationsForResourceRequestTypeDef],
-    ) -> RegionResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListLicenseSpecificationsForResourceResponseTypeDef]:
         """Every page of ListLicenseSpecificationsForResource in every target, merged
         per target (botocore's build_full_result).
 
@@ -804,7 +804,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceInventoryRequestTypeDef],
-    ) -> RegionResults[ListResourceInventoryResponseTypeDef]:
+    ) -> TargetResults[ListResourceInventoryResponseTypeDef]:
         """Every page of ListResourceInventory in every target, merged per target
         (botocore's build_full_result).
 
@@ -827,7 +827,7 @@ class MultiRegionLicenseManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsageForLicenseConfigurationRequestTypeDef],
-    ) -> RegionResults[ListUsageForLicenseConfigurationResponseTypeDef]:
+    ) -> TargetResults[ListUsageForLicenseConfigurationResponseTypeDef]:
         """Every page of ListUsageForLicenseConfiguration in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +54,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def deregister_subscription_provider(
         self, **kwargs: Unpack[DeregisterSubscriptionProviderRequestTypeDef]
-    ) -> RegionResults[DeregisterSubscriptionProviderResponseTypeDef]:
+    ) -> TargetResults[DeregisterSubscriptionProviderResponseTypeDef]:
         """Remove a third-party subscription provider from the Bring Your Own License
         (BYOL) subscriptions registered to your account.
 
@@ -64,7 +64,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def get_registered_subscription_provider(
         self, **kwargs: Unpack[GetRegisteredSubscriptionProviderRequestTypeDef]
-    ) -> RegionResults[GetRegisteredSubscriptionProviderResponseTypeDef]:
+    ) -> TargetResults[GetRegisteredSubscriptionProviderResponseTypeDef]:
         """Get details for a Bring Your Own License (BYOL) subscription that's
         registered to your account.
 
@@ -72,7 +72,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         """
         return self._call("GetRegisteredSubscriptionProvider", kwargs)
 
-    def get_service_settings(self) -> RegionResults[GetServiceSettingsResponseTypeDef]:
+    def get_service_settings(self) -> TargetResults[GetServiceSettingsResponseTypeDef]:
         """Lists the Linux subscriptions service settings for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/GetServiceSettings
@@ -81,7 +81,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def list_linux_subscription_instances(
         self, **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef]
-    ) -> RegionResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
+    ) -> TargetResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
         """Lists the running Amazon EC2 instances that were discovered with
         commercial Linux subscriptions.
 
@@ -91,7 +91,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def list_linux_subscriptions(
         self, **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListLinuxSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListLinuxSubscriptionsResponseTypeDef]:
         """Lists the Linux subscriptions that have been discovered. If you have
         linked your organization, the returned results will include data
         aggregated across your accounts in Organizations.
@@ -102,7 +102,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def list_registered_subscription_providers(
         self, **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef]
-    ) -> RegionResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
+    ) -> TargetResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
         """List Bring Your Own License (BYOL) subscription registration resources for
         your account.
 
@@ -112,7 +112,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the metadata tags that are assigned to the specified Amazon Web
         Services resource.
 
@@ -122,7 +122,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def register_subscription_provider(
         self, **kwargs: Unpack[RegisterSubscriptionProviderRequestTypeDef]
-    ) -> RegionResults[RegisterSubscriptionProviderResponseTypeDef]:
+    ) -> TargetResults[RegisterSubscriptionProviderResponseTypeDef]:
         """Register the supported third-party subscription provider for your Bring
         Your Own License (BYOL) subscription.
 
@@ -132,7 +132,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add metadata tags to the specified Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/TagResource
@@ -141,7 +141,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more metadata tag from the specified Amazon Web Services
         resource.
 
@@ -151,7 +151,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
 
     def update_service_settings(
         self, **kwargs: Unpack[UpdateServiceSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateServiceSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceSettingsResponseTypeDef]:
         """Updates the service settings for Linux subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-linux-subscriptions-2018-05-10/UpdateServiceSettings
@@ -165,7 +165,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinuxSubscriptionInstancesRequestTypeDef],
-    ) -> RegionResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
+    ) -> TargetResults[ListLinuxSubscriptionInstancesResponseTypeDef]:
         """Every page of ListLinuxSubscriptionInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -189,7 +189,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinuxSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListLinuxSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListLinuxSubscriptionsResponseTypeDef]:
         """Every page of ListLinuxSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -214,7 +214,7 @@ class MultiRegionLicenseManagerLinuxSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegisteredSubscriptionProvidersRequestTypeDef],
-    ) -> RegionResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
+    ) -> TargetResults[ListRegisteredSubscriptionProvidersResponseTypeDef]:
         """Every page of ListRegisteredSubscriptionProviders in every target, merged
         per target (botocore's build_full_result).
 

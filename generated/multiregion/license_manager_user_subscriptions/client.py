@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def associate_user(
         self, **kwargs: Unpack[AssociateUserRequestTypeDef]
-    ) -> RegionResults[AssociateUserResponseTypeDef]:
+    ) -> TargetResults[AssociateUserResponseTypeDef]:
         """Associates the user to an EC2 instance to utilize user-based
         subscriptions.
 
@@ -79,7 +79,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def create_license_server_endpoint(
         self, **kwargs: Unpack[CreateLicenseServerEndpointRequestTypeDef]
-    ) -> RegionResults[CreateLicenseServerEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateLicenseServerEndpointResponseTypeDef]:
         """Creates a network endpoint for the Remote Desktop Services (RDS) license
         server.
 
@@ -89,7 +89,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def delete_license_server_endpoint(
         self, **kwargs: Unpack[DeleteLicenseServerEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteLicenseServerEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteLicenseServerEndpointResponseTypeDef]:
         """Deletes a LicenseServerEndpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/DeleteLicenseServerEndpoint
@@ -98,7 +98,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def deregister_identity_provider(
         self, **kwargs: Unpack[DeregisterIdentityProviderRequestTypeDef]
-    ) -> RegionResults[DeregisterIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[DeregisterIdentityProviderResponseTypeDef]:
         """Deregisters the Active Directory identity provider from License Manager
         user-based subscriptions.
 
@@ -108,7 +108,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def disassociate_user(
         self, **kwargs: Unpack[DisassociateUserRequestTypeDef]
-    ) -> RegionResults[DisassociateUserResponseTypeDef]:
+    ) -> TargetResults[DisassociateUserResponseTypeDef]:
         """Disassociates the user from an EC2 instance providing user-based
         subscriptions.
 
@@ -118,7 +118,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_identity_providers(
         self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
         """Lists the Active Directory identity providers for user-based
         subscriptions.
 
@@ -128,7 +128,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Lists the EC2 instances providing user-based subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListInstances
@@ -137,7 +137,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_license_server_endpoints(
         self, **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef]
-    ) -> RegionResults[ListLicenseServerEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseServerEndpointsResponseTypeDef]:
         """List the Remote Desktop Services (RDS) License Server endpoints
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListLicenseServerEndpoints
@@ -146,7 +146,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_product_subscriptions(
         self, **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListProductSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListProductSubscriptionsResponseTypeDef]:
         """Lists the user-based subscription products available from an identity
         provider.
 
@@ -156,7 +156,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the list of tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListTagsForResource
@@ -165,7 +165,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def list_user_associations(
         self, **kwargs: Unpack[ListUserAssociationsRequestTypeDef]
-    ) -> RegionResults[ListUserAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListUserAssociationsResponseTypeDef]:
         """Lists user associations for an identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/ListUserAssociations
@@ -174,7 +174,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def register_identity_provider(
         self, **kwargs: Unpack[RegisterIdentityProviderRequestTypeDef]
-    ) -> RegionResults[RegisterIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[RegisterIdentityProviderResponseTypeDef]:
         """Registers an identity provider for user-based subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/RegisterIdentityProvider
@@ -183,7 +183,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def start_product_subscription(
         self, **kwargs: Unpack[StartProductSubscriptionRequestTypeDef]
-    ) -> RegionResults[StartProductSubscriptionResponseTypeDef]:
+    ) -> TargetResults[StartProductSubscriptionResponseTypeDef]:
         """Starts a product subscription for a user with the specified identity
         provider.
 
@@ -193,7 +193,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def stop_product_subscription(
         self, **kwargs: Unpack[StopProductSubscriptionRequestTypeDef]
-    ) -> RegionResults[StopProductSubscriptionResponseTypeDef]:
+    ) -> TargetResults[StopProductSubscriptionResponseTypeDef]:
         """Stops a product subscription for a user with the specified identity
         provider.
 
@@ -203,7 +203,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/TagResource
@@ -212,7 +212,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/license-manager-user-subscriptions-2018-05-10/UntagResource
@@ -221,7 +221,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
 
     def update_identity_provider_settings(
         self, **kwargs: Unpack[UpdateIdentityProviderSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateIdentityProviderSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateIdentityProviderSettingsResponseTypeDef]:
         """Updates additional product configuration settings for the registered
         identity provider.
 
@@ -236,7 +236,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentityProvidersRequestTypeDef],
-    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
         """Every page of ListIdentityProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -260,7 +260,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -283,7 +283,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLicenseServerEndpointsRequestTypeDef],
-    ) -> RegionResults[ListLicenseServerEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListLicenseServerEndpointsResponseTypeDef]:
         """Every page of ListLicenseServerEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -306,7 +306,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProductSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListProductSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListProductSubscriptionsResponseTypeDef]:
         """Every page of ListProductSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -330,7 +330,7 @@ class MultiRegionLicenseManagerUserSubscriptions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserAssociationsRequestTypeDef],
-    ) -> RegionResults[ListUserAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListUserAssociationsResponseTypeDef]:
         """Every page of ListUserAssociations in every target, merged per target
         (botocore's build_full_result).
 

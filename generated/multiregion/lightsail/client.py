@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -369,7 +369,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def allocate_static_ip(
         self, **kwargs: Unpack[AllocateStaticIpRequestTypeDef]
-    ) -> RegionResults[AllocateStaticIpResultTypeDef]:
+    ) -> TargetResults[AllocateStaticIpResultTypeDef]:
         """Allocates a static IP address.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AllocateStaticIp
@@ -378,7 +378,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def attach_certificate_to_distribution(
         self, **kwargs: Unpack[AttachCertificateToDistributionRequestTypeDef]
-    ) -> RegionResults[AttachCertificateToDistributionResultTypeDef]:
+    ) -> TargetResults[AttachCertificateToDistributionResultTypeDef]:
         """Attaches an SSL/TLS certificate to your Amazon Lightsail content delivery
         network (CDN) distribution.
 
@@ -388,7 +388,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def attach_disk(
         self, **kwargs: Unpack[AttachDiskRequestTypeDef]
-    ) -> RegionResults[AttachDiskResultTypeDef]:
+    ) -> TargetResults[AttachDiskResultTypeDef]:
         """Attaches a block storage disk to a running or stopped Lightsail instance
         and exposes it to the instance with the specified disk name.
 
@@ -398,7 +398,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def attach_instances_to_load_balancer(
         self, **kwargs: Unpack[AttachInstancesToLoadBalancerRequestTypeDef]
-    ) -> RegionResults[AttachInstancesToLoadBalancerResultTypeDef]:
+    ) -> TargetResults[AttachInstancesToLoadBalancerResultTypeDef]:
         """Attaches one or more Lightsail instances to a load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AttachInstancesToLoadBalancer
@@ -407,7 +407,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def attach_load_balancer_tls_certificate(
         self, **kwargs: Unpack[AttachLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> RegionResults[AttachLoadBalancerTlsCertificateResultTypeDef]:
+    ) -> TargetResults[AttachLoadBalancerTlsCertificateResultTypeDef]:
         """Attaches a Transport Layer Security (TLS) certificate to your load
         balancer. TLS is just an updated, more secure version of Secure Socket
         Layer (SSL).
@@ -418,7 +418,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def attach_static_ip(
         self, **kwargs: Unpack[AttachStaticIpRequestTypeDef]
-    ) -> RegionResults[AttachStaticIpResultTypeDef]:
+    ) -> TargetResults[AttachStaticIpResultTypeDef]:
         """Attaches a static IP address to a specific Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/AttachStaticIp
@@ -427,7 +427,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def close_instance_public_ports(
         self, **kwargs: Unpack[CloseInstancePublicPortsRequestTypeDef]
-    ) -> RegionResults[CloseInstancePublicPortsResultTypeDef]:
+    ) -> TargetResults[CloseInstancePublicPortsResultTypeDef]:
         """Closes ports for a specific Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CloseInstancePublicPorts
@@ -436,7 +436,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def copy_snapshot(
         self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> RegionResults[CopySnapshotResultTypeDef]:
+    ) -> TargetResults[CopySnapshotResultTypeDef]:
         """Copies a manual snapshot of an instance or disk as another manual
         snapshot, or copies an automatic snapshot of an instance or disk as a
         manual snapshot. This operation can also be used to copy a manual or
@@ -449,7 +449,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_bucket(
         self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> RegionResults[CreateBucketResultTypeDef]:
+    ) -> TargetResults[CreateBucketResultTypeDef]:
         """Creates an Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateBucket
@@ -458,7 +458,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_bucket_access_key(
         self, **kwargs: Unpack[CreateBucketAccessKeyRequestTypeDef]
-    ) -> RegionResults[CreateBucketAccessKeyResultTypeDef]:
+    ) -> TargetResults[CreateBucketAccessKeyResultTypeDef]:
         """Creates a new access key for the specified Amazon Lightsail bucket. Access
         keys consist of an access key ID and corresponding secret access key.
 
@@ -468,7 +468,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_certificate(
         self, **kwargs: Unpack[CreateCertificateRequestTypeDef]
-    ) -> RegionResults[CreateCertificateResultTypeDef]:
+    ) -> TargetResults[CreateCertificateResultTypeDef]:
         """Creates an SSL/TLS certificate for an Amazon Lightsail content delivery
         network (CDN) distribution and a container service.
 
@@ -478,7 +478,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_cloud_formation_stack(
         self, **kwargs: Unpack[CreateCloudFormationStackRequestTypeDef]
-    ) -> RegionResults[CreateCloudFormationStackResultTypeDef]:
+    ) -> TargetResults[CreateCloudFormationStackResultTypeDef]:
         """Creates an AWS CloudFormation stack, which creates a new Amazon EC2
         instance from an exported Amazon Lightsail snapshot. This operation
         results in a CloudFormation stack record that can be used to track the AWS
@@ -491,7 +491,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_contact_method(
         self, **kwargs: Unpack[CreateContactMethodRequestTypeDef]
-    ) -> RegionResults[CreateContactMethodResultTypeDef]:
+    ) -> TargetResults[CreateContactMethodResultTypeDef]:
         """Creates an email or SMS text message contact method.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContactMethod
@@ -500,7 +500,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_container_service(
         self, **kwargs: Unpack[CreateContainerServiceRequestTypeDef]
-    ) -> RegionResults[CreateContainerServiceResultTypeDef]:
+    ) -> TargetResults[CreateContainerServiceResultTypeDef]:
         """Creates an Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContainerService
@@ -509,7 +509,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_container_service_deployment(
         self, **kwargs: Unpack[CreateContainerServiceDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateContainerServiceDeploymentResultTypeDef]:
+    ) -> TargetResults[CreateContainerServiceDeploymentResultTypeDef]:
         """Creates a deployment for your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateContainerServiceDeployment
@@ -518,7 +518,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_container_service_registry_login(
         self,
-    ) -> RegionResults[CreateContainerServiceRegistryLoginResultTypeDef]:
+    ) -> TargetResults[CreateContainerServiceRegistryLoginResultTypeDef]:
         """Creates a temporary set of log in credentials that you can use to log in
         to the Docker process on your local machine. After you're logged in, you
         can use the native Docker commands to push your local container images to
@@ -533,7 +533,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_disk(
         self, **kwargs: Unpack[CreateDiskRequestTypeDef]
-    ) -> RegionResults[CreateDiskResultTypeDef]:
+    ) -> TargetResults[CreateDiskResultTypeDef]:
         """Creates a block storage disk that can be attached to an Amazon Lightsail
         instance in the same Availability Zone (us-east-2a).
 
@@ -543,7 +543,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_disk_from_snapshot(
         self, **kwargs: Unpack[CreateDiskFromSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateDiskFromSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDiskFromSnapshotResultTypeDef]:
         """Creates a block storage disk from a manual or automatic snapshot of a
         disk. The resulting disk can be attached to an Amazon Lightsail instance
         in the same Availability Zone (us-east-2a).
@@ -554,7 +554,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_disk_snapshot(
         self, **kwargs: Unpack[CreateDiskSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateDiskSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDiskSnapshotResultTypeDef]:
         """Creates a snapshot of a block storage disk. You can use snapshots for
         backups, to make copies of disks, and to save data before shutting down a
         Lightsail instance.
@@ -565,7 +565,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_distribution(
         self, **kwargs: Unpack[CreateDistributionRequestTypeDef]
-    ) -> RegionResults[CreateDistributionResultTypeDef]:
+    ) -> TargetResults[CreateDistributionResultTypeDef]:
         """Creates an Amazon Lightsail content delivery network (CDN) distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateDistribution
@@ -574,7 +574,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResultTypeDef]:
+    ) -> TargetResults[CreateDomainResultTypeDef]:
         """Creates a domain resource for the specified domain (example.com).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateDomain
@@ -583,7 +583,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_domain_entry(
         self, **kwargs: Unpack[CreateDomainEntryRequestTypeDef]
-    ) -> RegionResults[CreateDomainEntryResultTypeDef]:
+    ) -> TargetResults[CreateDomainEntryResultTypeDef]:
         """Creates one of the following domain name system (DNS) records in a domain
         DNS zone: Address (A), canonical name (CNAME), mail exchanger (MX), name
         server (NS), start of authority (SOA), service locator (SRV), or text
@@ -595,7 +595,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_gui_session_access_details(
         self, **kwargs: Unpack[CreateGUISessionAccessDetailsRequestTypeDef]
-    ) -> RegionResults[CreateGUISessionAccessDetailsResultTypeDef]:
+    ) -> TargetResults[CreateGUISessionAccessDetailsResultTypeDef]:
         """Creates two URLs that are used to access a virtual computer’s graphical
         user interface (GUI) session. The primary URL initiates a web-based Amazon
         DCV session to the virtual computer's application. The secondary URL
@@ -608,7 +608,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_instance_snapshot(
         self, **kwargs: Unpack[CreateInstanceSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateInstanceSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateInstanceSnapshotResultTypeDef]:
         """Creates a snapshot of a specific virtual private server, or instance. You
         can use a snapshot to create a new instance that is based on that
         snapshot.
@@ -619,7 +619,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_instances(
         self, **kwargs: Unpack[CreateInstancesRequestTypeDef]
-    ) -> RegionResults[CreateInstancesResultTypeDef]:
+    ) -> TargetResults[CreateInstancesResultTypeDef]:
         """Creates one or more Amazon Lightsail instances.
 
         Deprecated parameters: customImageName.
@@ -630,7 +630,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_instances_from_snapshot(
         self, **kwargs: Unpack[CreateInstancesFromSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateInstancesFromSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateInstancesFromSnapshotResultTypeDef]:
         """Creates one or more new instances from a manual or automatic snapshot of
         an instance.
 
@@ -640,7 +640,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_key_pair(
         self, **kwargs: Unpack[CreateKeyPairRequestTypeDef]
-    ) -> RegionResults[CreateKeyPairResultTypeDef]:
+    ) -> TargetResults[CreateKeyPairResultTypeDef]:
         """Creates a custom SSH key pair that you can use with an Amazon Lightsail
         instance.
 
@@ -650,7 +650,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_load_balancer(
         self, **kwargs: Unpack[CreateLoadBalancerRequestTypeDef]
-    ) -> RegionResults[CreateLoadBalancerResultTypeDef]:
+    ) -> TargetResults[CreateLoadBalancerResultTypeDef]:
         """Creates a Lightsail load balancer. To learn more about deciding whether to
         load balance your application, see Configure your Lightsail instances for
         load balancing. You can create up to 10 load balancers per AWS Region in
@@ -662,7 +662,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_load_balancer_tls_certificate(
         self, **kwargs: Unpack[CreateLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> RegionResults[CreateLoadBalancerTlsCertificateResultTypeDef]:
+    ) -> TargetResults[CreateLoadBalancerTlsCertificateResultTypeDef]:
         """Creates an SSL/TLS certificate for an Amazon Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateLoadBalancerTlsCertificate
@@ -671,7 +671,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_relational_database(
         self, **kwargs: Unpack[CreateRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[CreateRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[CreateRelationalDatabaseResultTypeDef]:
         """Creates a new database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateRelationalDatabase
@@ -680,7 +680,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_relational_database_from_snapshot(
         self, **kwargs: Unpack[CreateRelationalDatabaseFromSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateRelationalDatabaseFromSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateRelationalDatabaseFromSnapshotResultTypeDef]:
         """Creates a new database from an existing database snapshot in Amazon
         Lightsail.
 
@@ -690,7 +690,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def create_relational_database_snapshot(
         self, **kwargs: Unpack[CreateRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateRelationalDatabaseSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateRelationalDatabaseSnapshotResultTypeDef]:
         """Creates a snapshot of your database in Amazon Lightsail. You can use
         snapshots for backups, to make copies of a database, and to save data
         before deleting a database.
@@ -701,7 +701,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_alarm(
         self, **kwargs: Unpack[DeleteAlarmRequestTypeDef]
-    ) -> RegionResults[DeleteAlarmResultTypeDef]:
+    ) -> TargetResults[DeleteAlarmResultTypeDef]:
         """Deletes an alarm.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteAlarm
@@ -710,7 +710,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_auto_snapshot(
         self, **kwargs: Unpack[DeleteAutoSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteAutoSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteAutoSnapshotResultTypeDef]:
         """Deletes an automatic snapshot of an instance or disk. For more
         information, see the Amazon Lightsail Developer Guide.
 
@@ -720,7 +720,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_bucket(
         self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> RegionResults[DeleteBucketResultTypeDef]:
+    ) -> TargetResults[DeleteBucketResultTypeDef]:
         """Deletes a Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteBucket
@@ -729,7 +729,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_bucket_access_key(
         self, **kwargs: Unpack[DeleteBucketAccessKeyRequestTypeDef]
-    ) -> RegionResults[DeleteBucketAccessKeyResultTypeDef]:
+    ) -> TargetResults[DeleteBucketAccessKeyResultTypeDef]:
         """Deletes an access key for the specified Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteBucketAccessKey
@@ -738,7 +738,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_certificate(
         self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> RegionResults[DeleteCertificateResultTypeDef]:
+    ) -> TargetResults[DeleteCertificateResultTypeDef]:
         """Deletes an SSL/TLS certificate for your Amazon Lightsail content delivery
         network (CDN) distribution.
 
@@ -748,7 +748,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_contact_method(
         self, **kwargs: Unpack[DeleteContactMethodRequestTypeDef]
-    ) -> RegionResults[DeleteContactMethodResultTypeDef]:
+    ) -> TargetResults[DeleteContactMethodResultTypeDef]:
         """Deletes a contact method.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteContactMethod
@@ -757,7 +757,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_container_image(
         self, **kwargs: Unpack[DeleteContainerImageRequestTypeDef]
-    ) -> RegionResults[DeleteContainerImageResultTypeDef]:
+    ) -> TargetResults[DeleteContainerImageResultTypeDef]:
         """Deletes a container image that is registered to your Amazon Lightsail
         container service.
 
@@ -767,7 +767,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_container_service(
         self, **kwargs: Unpack[DeleteContainerServiceRequestTypeDef]
-    ) -> RegionResults[DeleteContainerServiceResultTypeDef]:
+    ) -> TargetResults[DeleteContainerServiceResultTypeDef]:
         """Deletes your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteContainerService
@@ -776,7 +776,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_disk(
         self, **kwargs: Unpack[DeleteDiskRequestTypeDef]
-    ) -> RegionResults[DeleteDiskResultTypeDef]:
+    ) -> TargetResults[DeleteDiskResultTypeDef]:
         """Deletes the specified block storage disk. The disk must be in the
         available state (not attached to a Lightsail instance).
 
@@ -786,7 +786,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_disk_snapshot(
         self, **kwargs: Unpack[DeleteDiskSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteDiskSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteDiskSnapshotResultTypeDef]:
         """Deletes the specified disk snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDiskSnapshot
@@ -795,7 +795,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_distribution(
         self, **kwargs: Unpack[DeleteDistributionRequestTypeDef]
-    ) -> RegionResults[DeleteDistributionResultTypeDef]:
+    ) -> TargetResults[DeleteDistributionResultTypeDef]:
         """Deletes your Amazon Lightsail content delivery network (CDN) distribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDistribution
@@ -804,7 +804,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResultTypeDef]:
+    ) -> TargetResults[DeleteDomainResultTypeDef]:
         """Deletes the specified domain recordset and all of its domain records.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDomain
@@ -813,7 +813,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_domain_entry(
         self, **kwargs: Unpack[DeleteDomainEntryRequestTypeDef]
-    ) -> RegionResults[DeleteDomainEntryResultTypeDef]:
+    ) -> TargetResults[DeleteDomainEntryResultTypeDef]:
         """Deletes a specific domain entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteDomainEntry
@@ -822,7 +822,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_instance(
         self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceResultTypeDef]:
+    ) -> TargetResults[DeleteInstanceResultTypeDef]:
         """Deletes an Amazon Lightsail instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteInstance
@@ -831,7 +831,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_instance_snapshot(
         self, **kwargs: Unpack[DeleteInstanceSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteInstanceSnapshotResultTypeDef]:
         """Deletes a specific snapshot of a virtual private server (or instance).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteInstanceSnapshot
@@ -840,7 +840,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_key_pair(
         self, **kwargs: Unpack[DeleteKeyPairRequestTypeDef]
-    ) -> RegionResults[DeleteKeyPairResultTypeDef]:
+    ) -> TargetResults[DeleteKeyPairResultTypeDef]:
         """Deletes the specified key pair by removing the public key from Amazon
         Lightsail.
 
@@ -850,7 +850,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_known_host_keys(
         self, **kwargs: Unpack[DeleteKnownHostKeysRequestTypeDef]
-    ) -> RegionResults[DeleteKnownHostKeysResultTypeDef]:
+    ) -> TargetResults[DeleteKnownHostKeysResultTypeDef]:
         """Deletes the known host key or certificate used by the Amazon Lightsail
         browser-based SSH or RDP clients to authenticate an instance. This
         operation enables the Lightsail browser-based SSH or RDP clients to
@@ -862,7 +862,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_load_balancer(
         self, **kwargs: Unpack[DeleteLoadBalancerRequestTypeDef]
-    ) -> RegionResults[DeleteLoadBalancerResultTypeDef]:
+    ) -> TargetResults[DeleteLoadBalancerResultTypeDef]:
         """Deletes a Lightsail load balancer and all its associated SSL/TLS
         certificates. Once the load balancer is deleted, you will need to create a
         new load balancer, create a new certificate, and verify domain ownership
@@ -874,7 +874,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_load_balancer_tls_certificate(
         self, **kwargs: Unpack[DeleteLoadBalancerTlsCertificateRequestTypeDef]
-    ) -> RegionResults[DeleteLoadBalancerTlsCertificateResultTypeDef]:
+    ) -> TargetResults[DeleteLoadBalancerTlsCertificateResultTypeDef]:
         """Deletes an SSL/TLS certificate associated with a Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteLoadBalancerTlsCertificate
@@ -883,7 +883,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_relational_database(
         self, **kwargs: Unpack[DeleteRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[DeleteRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[DeleteRelationalDatabaseResultTypeDef]:
         """Deletes a database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteRelationalDatabase
@@ -892,7 +892,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def delete_relational_database_snapshot(
         self, **kwargs: Unpack[DeleteRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteRelationalDatabaseSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteRelationalDatabaseSnapshotResultTypeDef]:
         """Deletes a database snapshot in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteRelationalDatabaseSnapshot
@@ -901,7 +901,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def detach_certificate_from_distribution(
         self, **kwargs: Unpack[DetachCertificateFromDistributionRequestTypeDef]
-    ) -> RegionResults[DetachCertificateFromDistributionResultTypeDef]:
+    ) -> TargetResults[DetachCertificateFromDistributionResultTypeDef]:
         """Detaches an SSL/TLS certificate from your Amazon Lightsail content
         delivery network (CDN) distribution.
 
@@ -911,7 +911,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def detach_disk(
         self, **kwargs: Unpack[DetachDiskRequestTypeDef]
-    ) -> RegionResults[DetachDiskResultTypeDef]:
+    ) -> TargetResults[DetachDiskResultTypeDef]:
         """Detaches a stopped block storage disk from a Lightsail instance. Make sure
         to unmount any file systems on the device within your operating system
         before stopping the instance and detaching the disk.
@@ -922,7 +922,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def detach_instances_from_load_balancer(
         self, **kwargs: Unpack[DetachInstancesFromLoadBalancerRequestTypeDef]
-    ) -> RegionResults[DetachInstancesFromLoadBalancerResultTypeDef]:
+    ) -> TargetResults[DetachInstancesFromLoadBalancerResultTypeDef]:
         """Detaches the specified instances from a Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DetachInstancesFromLoadBalancer
@@ -931,7 +931,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def detach_static_ip(
         self, **kwargs: Unpack[DetachStaticIpRequestTypeDef]
-    ) -> RegionResults[DetachStaticIpResultTypeDef]:
+    ) -> TargetResults[DetachStaticIpResultTypeDef]:
         """Detaches a static IP from the Amazon Lightsail instance to which it is
         attached.
 
@@ -941,7 +941,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def disable_add_on(
         self, **kwargs: Unpack[DisableAddOnRequestTypeDef]
-    ) -> RegionResults[DisableAddOnResultTypeDef]:
+    ) -> TargetResults[DisableAddOnResultTypeDef]:
         """Disables an add-on for an Amazon Lightsail resource. For more information,
         see the Amazon Lightsail Developer Guide.
 
@@ -951,7 +951,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def download_default_key_pair(
         self,
-    ) -> RegionResults[DownloadDefaultKeyPairResultTypeDef]:
+    ) -> TargetResults[DownloadDefaultKeyPairResultTypeDef]:
         """Downloads the regional Amazon Lightsail default key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DownloadDefaultKeyPair
@@ -960,7 +960,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def enable_add_on(
         self, **kwargs: Unpack[EnableAddOnRequestTypeDef]
-    ) -> RegionResults[EnableAddOnResultTypeDef]:
+    ) -> TargetResults[EnableAddOnResultTypeDef]:
         """Enables or modifies an add-on for an Amazon Lightsail resource. For more
         information, see the Amazon Lightsail Developer Guide.
 
@@ -970,7 +970,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def export_snapshot(
         self, **kwargs: Unpack[ExportSnapshotRequestTypeDef]
-    ) -> RegionResults[ExportSnapshotResultTypeDef]:
+    ) -> TargetResults[ExportSnapshotResultTypeDef]:
         """Exports an Amazon Lightsail instance or block storage disk snapshot to
         Amazon Elastic Compute Cloud (Amazon EC2). This operation results in an
         export snapshot record that can be used with the create cloud formation
@@ -982,7 +982,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_active_names(
         self, **kwargs: Unpack[GetActiveNamesRequestTypeDef]
-    ) -> RegionResults[GetActiveNamesResultTypeDef]:
+    ) -> TargetResults[GetActiveNamesResultTypeDef]:
         """Returns the names of all active (not deleted) resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetActiveNames
@@ -991,7 +991,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_alarms(
         self, **kwargs: Unpack[GetAlarmsRequestTypeDef]
-    ) -> RegionResults[GetAlarmsResultTypeDef]:
+    ) -> TargetResults[GetAlarmsResultTypeDef]:
         """Returns information about the configured alarms. Specify an alarm name in
         your request to return information about a specific alarm, or specify a
         monitored resource name to return information about all alarms for a
@@ -1003,7 +1003,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_auto_snapshots(
         self, **kwargs: Unpack[GetAutoSnapshotsRequestTypeDef]
-    ) -> RegionResults[GetAutoSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetAutoSnapshotsResultTypeDef]:
         """Returns the available automatic snapshots for an instance or disk. For
         more information, see the Amazon Lightsail Developer Guide.
 
@@ -1013,7 +1013,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_blueprints(
         self, **kwargs: Unpack[GetBlueprintsRequestTypeDef]
-    ) -> RegionResults[GetBlueprintsResultTypeDef]:
+    ) -> TargetResults[GetBlueprintsResultTypeDef]:
         """Returns the list of available instance images, or blueprints. You can use
         a blueprint to create a new instance already running a specific operating
         system, as well as a preinstalled app or development stack. The software
@@ -1025,7 +1025,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_bucket_access_keys(
         self, **kwargs: Unpack[GetBucketAccessKeysRequestTypeDef]
-    ) -> RegionResults[GetBucketAccessKeysResultTypeDef]:
+    ) -> TargetResults[GetBucketAccessKeysResultTypeDef]:
         """Returns the existing access key IDs for the specified Amazon Lightsail
         bucket.
 
@@ -1035,7 +1035,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_bucket_bundles(
         self, **kwargs: Unpack[GetBucketBundlesRequestTypeDef]
-    ) -> RegionResults[GetBucketBundlesResultTypeDef]:
+    ) -> TargetResults[GetBucketBundlesResultTypeDef]:
         """Returns the bundles that you can apply to a Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetBucketBundles
@@ -1044,7 +1044,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_bucket_metric_data(
         self, **kwargs: Unpack[GetBucketMetricDataRequestTypeDef]
-    ) -> RegionResults[GetBucketMetricDataResultTypeDef]:
+    ) -> TargetResults[GetBucketMetricDataResultTypeDef]:
         """Returns the data points of a specific metric for an Amazon Lightsail
         bucket.
 
@@ -1054,7 +1054,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_buckets(
         self, **kwargs: Unpack[GetBucketsRequestTypeDef]
-    ) -> RegionResults[GetBucketsResultTypeDef]:
+    ) -> TargetResults[GetBucketsResultTypeDef]:
         """Returns information about one or more Amazon Lightsail buckets. The
         information returned includes the synchronization status of the Amazon
         Simple Storage Service (Amazon S3) account-level block public access
@@ -1066,7 +1066,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_bundles(
         self, **kwargs: Unpack[GetBundlesRequestTypeDef]
-    ) -> RegionResults[GetBundlesResultTypeDef]:
+    ) -> TargetResults[GetBundlesResultTypeDef]:
         """Returns the bundles that you can apply to an Amazon Lightsail instance
         when you create it.
 
@@ -1076,7 +1076,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_certificates(
         self, **kwargs: Unpack[GetCertificatesRequestTypeDef]
-    ) -> RegionResults[GetCertificatesResultTypeDef]:
+    ) -> TargetResults[GetCertificatesResultTypeDef]:
         """Returns information about one or more Amazon Lightsail SSL/TLS
         certificates.
 
@@ -1086,7 +1086,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_cloud_formation_stack_records(
         self, **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef]
-    ) -> RegionResults[GetCloudFormationStackRecordsResultTypeDef]:
+    ) -> TargetResults[GetCloudFormationStackRecordsResultTypeDef]:
         """Returns the CloudFormation stack record created as a result of the create
         cloud formation stack operation.
 
@@ -1096,7 +1096,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_contact_methods(
         self, **kwargs: Unpack[GetContactMethodsRequestTypeDef]
-    ) -> RegionResults[GetContactMethodsResultTypeDef]:
+    ) -> TargetResults[GetContactMethodsResultTypeDef]:
         """Returns information about the configured contact methods. Specify a
         protocol in your request to return information about a specific contact
         method.
@@ -1107,7 +1107,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_api_metadata(
         self,
-    ) -> RegionResults[GetContainerAPIMetadataResultTypeDef]:
+    ) -> TargetResults[GetContainerAPIMetadataResultTypeDef]:
         """Returns information about Amazon Lightsail containers, such as the current
         version of the Lightsail Control (lightsailctl) plugin.
 
@@ -1117,7 +1117,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_images(
         self, **kwargs: Unpack[GetContainerImagesRequestTypeDef]
-    ) -> RegionResults[GetContainerImagesResultTypeDef]:
+    ) -> TargetResults[GetContainerImagesResultTypeDef]:
         """Returns the container images that are registered to your Amazon Lightsail
         container service.
 
@@ -1127,7 +1127,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_log(
         self, **kwargs: Unpack[GetContainerLogRequestTypeDef]
-    ) -> RegionResults[GetContainerLogResultTypeDef]:
+    ) -> TargetResults[GetContainerLogResultTypeDef]:
         """Returns the log events of a container of your Amazon Lightsail container
         service.
 
@@ -1137,7 +1137,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_service_deployments(
         self, **kwargs: Unpack[GetContainerServiceDeploymentsRequestTypeDef]
-    ) -> RegionResults[GetContainerServiceDeploymentsResultTypeDef]:
+    ) -> TargetResults[GetContainerServiceDeploymentsResultTypeDef]:
         """Returns the deployments for your Amazon Lightsail container service
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetContainerServiceDeployments
@@ -1146,7 +1146,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_service_metric_data(
         self, **kwargs: Unpack[GetContainerServiceMetricDataRequestTypeDef]
-    ) -> RegionResults[GetContainerServiceMetricDataResultTypeDef]:
+    ) -> TargetResults[GetContainerServiceMetricDataResultTypeDef]:
         """Returns the data points of a specific metric of your Amazon Lightsail
         container service.
 
@@ -1156,7 +1156,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_service_powers(
         self,
-    ) -> RegionResults[GetContainerServicePowersResultTypeDef]:
+    ) -> TargetResults[GetContainerServicePowersResultTypeDef]:
         """Returns the list of powers that can be specified for your Amazon Lightsail
         container services.
 
@@ -1166,7 +1166,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_container_services(
         self, **kwargs: Unpack[GetContainerServicesRequestTypeDef]
-    ) -> RegionResults[ContainerServicesListResultTypeDef]:
+    ) -> TargetResults[ContainerServicesListResultTypeDef]:
         """Returns information about one or more of your Amazon Lightsail container
         services.
 
@@ -1176,7 +1176,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_cost_estimate(
         self, **kwargs: Unpack[GetCostEstimateRequestTypeDef]
-    ) -> RegionResults[GetCostEstimateResultTypeDef]:
+    ) -> TargetResults[GetCostEstimateResultTypeDef]:
         """Retrieves information about the cost estimate for a specified resource. A
         cost estimate will not generate for a resource that has been deleted.
 
@@ -1186,7 +1186,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_disk(
         self, **kwargs: Unpack[GetDiskRequestTypeDef]
-    ) -> RegionResults[GetDiskResultTypeDef]:
+    ) -> TargetResults[GetDiskResultTypeDef]:
         """Returns information about a specific block storage disk.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDisk
@@ -1195,7 +1195,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_disk_snapshot(
         self, **kwargs: Unpack[GetDiskSnapshotRequestTypeDef]
-    ) -> RegionResults[GetDiskSnapshotResultTypeDef]:
+    ) -> TargetResults[GetDiskSnapshotResultTypeDef]:
         """Returns information about a specific block storage disk snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDiskSnapshot
@@ -1204,7 +1204,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_disk_snapshots(
         self, **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef]
-    ) -> RegionResults[GetDiskSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetDiskSnapshotsResultTypeDef]:
         """Returns information about all block storage disk snapshots in your AWS
         account and region.
 
@@ -1214,7 +1214,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_disks(
         self, **kwargs: Unpack[GetDisksRequestTypeDef]
-    ) -> RegionResults[GetDisksResultTypeDef]:
+    ) -> TargetResults[GetDisksResultTypeDef]:
         """Returns information about all block storage disks in your AWS account and
         region.
 
@@ -1224,7 +1224,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_distribution_bundles(
         self,
-    ) -> RegionResults[GetDistributionBundlesResultTypeDef]:
+    ) -> TargetResults[GetDistributionBundlesResultTypeDef]:
         """Returns the bundles that can be applied to your Amazon Lightsail content
         delivery network (CDN) distributions.
 
@@ -1234,7 +1234,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_distribution_latest_cache_reset(
         self, **kwargs: Unpack[GetDistributionLatestCacheResetRequestTypeDef]
-    ) -> RegionResults[GetDistributionLatestCacheResetResultTypeDef]:
+    ) -> TargetResults[GetDistributionLatestCacheResetResultTypeDef]:
         """Returns the timestamp and status of the last cache reset of a specific
         Amazon Lightsail content delivery network (CDN) distribution.
 
@@ -1244,7 +1244,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_distribution_metric_data(
         self, **kwargs: Unpack[GetDistributionMetricDataRequestTypeDef]
-    ) -> RegionResults[GetDistributionMetricDataResultTypeDef]:
+    ) -> TargetResults[GetDistributionMetricDataResultTypeDef]:
         """Returns the data points of a specific metric for an Amazon Lightsail
         content delivery network (CDN) distribution.
 
@@ -1254,7 +1254,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_distributions(
         self, **kwargs: Unpack[GetDistributionsRequestTypeDef]
-    ) -> RegionResults[GetDistributionsResultTypeDef]:
+    ) -> TargetResults[GetDistributionsResultTypeDef]:
         """Returns information about one or more of your Amazon Lightsail content
         delivery network (CDN) distributions.
 
@@ -1264,7 +1264,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_domain(
         self, **kwargs: Unpack[GetDomainRequestTypeDef]
-    ) -> RegionResults[GetDomainResultTypeDef]:
+    ) -> TargetResults[GetDomainResultTypeDef]:
         """Returns information about a specific domain recordset.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomain
@@ -1273,7 +1273,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_domains(
         self, **kwargs: Unpack[GetDomainsRequestTypeDef]
-    ) -> RegionResults[GetDomainsResultTypeDef]:
+    ) -> TargetResults[GetDomainsResultTypeDef]:
         """Returns a list of all domains in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetDomains
@@ -1282,7 +1282,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_export_snapshot_records(
         self, **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef]
-    ) -> RegionResults[GetExportSnapshotRecordsResultTypeDef]:
+    ) -> TargetResults[GetExportSnapshotRecordsResultTypeDef]:
         """Returns all export snapshot records created as a result of the export
         snapshot operation.
 
@@ -1292,7 +1292,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance(
         self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> RegionResults[GetInstanceResultTypeDef]:
+    ) -> TargetResults[GetInstanceResultTypeDef]:
         """Returns information about a specific Amazon Lightsail instance, which is a
         virtual private server.
 
@@ -1302,7 +1302,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_access_details(
         self, **kwargs: Unpack[GetInstanceAccessDetailsRequestTypeDef]
-    ) -> RegionResults[GetInstanceAccessDetailsResultTypeDef]:
+    ) -> TargetResults[GetInstanceAccessDetailsResultTypeDef]:
         """Returns temporary SSH keys you can use to connect to a specific virtual
         private server, or instance.
 
@@ -1312,7 +1312,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_metric_data(
         self, **kwargs: Unpack[GetInstanceMetricDataRequestTypeDef]
-    ) -> RegionResults[GetInstanceMetricDataResultTypeDef]:
+    ) -> TargetResults[GetInstanceMetricDataResultTypeDef]:
         """Returns the data points for the specified Amazon Lightsail instance
         metric, given an instance name.
 
@@ -1322,7 +1322,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_port_states(
         self, **kwargs: Unpack[GetInstancePortStatesRequestTypeDef]
-    ) -> RegionResults[GetInstancePortStatesResultTypeDef]:
+    ) -> TargetResults[GetInstancePortStatesResultTypeDef]:
         """Returns the firewall port states for a specific Amazon Lightsail instance,
         the IP addresses allowed to connect to the instance through the ports, and
         the protocol.
@@ -1333,7 +1333,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_snapshot(
         self, **kwargs: Unpack[GetInstanceSnapshotRequestTypeDef]
-    ) -> RegionResults[GetInstanceSnapshotResultTypeDef]:
+    ) -> TargetResults[GetInstanceSnapshotResultTypeDef]:
         """Returns information about a specific instance snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshot
@@ -1342,7 +1342,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_snapshots(
         self, **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef]
-    ) -> RegionResults[GetInstanceSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetInstanceSnapshotsResultTypeDef]:
         """Returns all instance snapshots for the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceSnapshots
@@ -1351,7 +1351,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instance_state(
         self, **kwargs: Unpack[GetInstanceStateRequestTypeDef]
-    ) -> RegionResults[GetInstanceStateResultTypeDef]:
+    ) -> TargetResults[GetInstanceStateResultTypeDef]:
         """Returns the state of a specific instance. Works on one instance at a time.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetInstanceState
@@ -1360,7 +1360,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_instances(
         self, **kwargs: Unpack[GetInstancesRequestTypeDef]
-    ) -> RegionResults[GetInstancesResultTypeDef]:
+    ) -> TargetResults[GetInstancesResultTypeDef]:
         """Returns information about all Amazon Lightsail virtual private servers, or
         instances.
 
@@ -1370,7 +1370,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_key_pair(
         self, **kwargs: Unpack[GetKeyPairRequestTypeDef]
-    ) -> RegionResults[GetKeyPairResultTypeDef]:
+    ) -> TargetResults[GetKeyPairResultTypeDef]:
         """Returns information about a specific key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPair
@@ -1379,7 +1379,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_key_pairs(
         self, **kwargs: Unpack[GetKeyPairsRequestTypeDef]
-    ) -> RegionResults[GetKeyPairsResultTypeDef]:
+    ) -> TargetResults[GetKeyPairsResultTypeDef]:
         """Returns information about all key pairs in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetKeyPairs
@@ -1388,7 +1388,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_load_balancer(
         self, **kwargs: Unpack[GetLoadBalancerRequestTypeDef]
-    ) -> RegionResults[GetLoadBalancerResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancerResultTypeDef]:
         """Returns information about the specified Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancer
@@ -1397,7 +1397,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_load_balancer_metric_data(
         self, **kwargs: Unpack[GetLoadBalancerMetricDataRequestTypeDef]
-    ) -> RegionResults[GetLoadBalancerMetricDataResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancerMetricDataResultTypeDef]:
         """Returns information about health metrics for your Lightsail load balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancerMetricData
@@ -1406,7 +1406,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_load_balancer_tls_certificates(
         self, **kwargs: Unpack[GetLoadBalancerTlsCertificatesRequestTypeDef]
-    ) -> RegionResults[GetLoadBalancerTlsCertificatesResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancerTlsCertificatesResultTypeDef]:
         """Returns information about the TLS certificates that are associated with
         the specified Lightsail load balancer.
 
@@ -1416,7 +1416,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_load_balancer_tls_policies(
         self, **kwargs: Unpack[GetLoadBalancerTlsPoliciesRequestTypeDef]
-    ) -> RegionResults[GetLoadBalancerTlsPoliciesResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancerTlsPoliciesResultTypeDef]:
         """Returns a list of TLS security policies that you can apply to Lightsail
         load balancers.
 
@@ -1426,7 +1426,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_load_balancers(
         self, **kwargs: Unpack[GetLoadBalancersRequestTypeDef]
-    ) -> RegionResults[GetLoadBalancersResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancersResultTypeDef]:
         """Returns information about all load balancers in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetLoadBalancers
@@ -1435,7 +1435,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_operation(
         self, **kwargs: Unpack[GetOperationRequestTypeDef]
-    ) -> RegionResults[GetOperationResultTypeDef]:
+    ) -> TargetResults[GetOperationResultTypeDef]:
         """Returns information about a specific operation. Operations include events
         such as when you create an instance, allocate a static IP, attach a static
         IP, and so on.
@@ -1446,7 +1446,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_operations(
         self, **kwargs: Unpack[GetOperationsRequestTypeDef]
-    ) -> RegionResults[GetOperationsResultTypeDef]:
+    ) -> TargetResults[GetOperationsResultTypeDef]:
         """Returns information about all operations.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperations
@@ -1455,7 +1455,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_operations_for_resource(
         self, **kwargs: Unpack[GetOperationsForResourceRequestTypeDef]
-    ) -> RegionResults[GetOperationsForResourceResultTypeDef]:
+    ) -> TargetResults[GetOperationsForResourceResultTypeDef]:
         """Gets operations for a specific resource (an instance or a static IP).
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetOperationsForResource
@@ -1464,7 +1464,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_regions(
         self, **kwargs: Unpack[GetRegionsRequestTypeDef]
-    ) -> RegionResults[GetRegionsResultTypeDef]:
+    ) -> TargetResults[GetRegionsResultTypeDef]:
         """Returns a list of all valid regions for Amazon Lightsail. Use the include
         availability zones parameter to also return the Availability Zones in a
         region.
@@ -1475,7 +1475,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database(
         self, **kwargs: Unpack[GetRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseResultTypeDef]:
         """Returns information about a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabase
@@ -1484,7 +1484,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_blueprints(
         self, **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
         """Returns a list of available database blueprints in Amazon Lightsail. A
         blueprint describes the major engine version of a database.
 
@@ -1494,7 +1494,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_bundles(
         self, **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseBundlesResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseBundlesResultTypeDef]:
         """Returns the list of bundles that are available in Amazon Lightsail. A
         bundle describes the performance specifications for a database.
 
@@ -1504,7 +1504,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_events(
         self, **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseEventsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseEventsResultTypeDef]:
         """Returns a list of events for a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseEvents
@@ -1513,7 +1513,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_log_events(
         self, **kwargs: Unpack[GetRelationalDatabaseLogEventsRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseLogEventsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseLogEventsResultTypeDef]:
         """Returns a list of log events for a database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabaseLogEvents
@@ -1522,7 +1522,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_log_streams(
         self, **kwargs: Unpack[GetRelationalDatabaseLogStreamsRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseLogStreamsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseLogStreamsResultTypeDef]:
         """Returns a list of available log streams for a specific database in Amazon
         Lightsail.
 
@@ -1532,7 +1532,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_master_user_password(
         self, **kwargs: Unpack[GetRelationalDatabaseMasterUserPasswordRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseMasterUserPasswordResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseMasterUserPasswordResultTypeDef]:
         """Returns the current, previous, or pending versions of the master user
         password for a Lightsail database.
 
@@ -1542,7 +1542,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_metric_data(
         self, **kwargs: Unpack[GetRelationalDatabaseMetricDataRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseMetricDataResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseMetricDataResultTypeDef]:
         """Returns the data points of the specified metric for a database in Amazon
         Lightsail.
 
@@ -1552,7 +1552,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_parameters(
         self, **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseParametersResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseParametersResultTypeDef]:
         """Returns all of the runtime parameters offered by the underlying database
         software, or engine, for a specific database in Amazon Lightsail.
 
@@ -1562,7 +1562,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_snapshot(
         self, **kwargs: Unpack[GetRelationalDatabaseSnapshotRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseSnapshotResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseSnapshotResultTypeDef]:
         """Returns information about a specific database snapshot in Amazon
         Lightsail.
 
@@ -1572,7 +1572,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_database_snapshots(
         self, **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
         """Returns information about all of your database snapshots in Amazon
         Lightsail.
 
@@ -1582,7 +1582,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_relational_databases(
         self, **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef]
-    ) -> RegionResults[GetRelationalDatabasesResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabasesResultTypeDef]:
         """Returns information about all of your databases in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetRelationalDatabases
@@ -1591,7 +1591,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_setup_history(
         self, **kwargs: Unpack[GetSetupHistoryRequestTypeDef]
-    ) -> RegionResults[GetSetupHistoryResultTypeDef]:
+    ) -> TargetResults[GetSetupHistoryResultTypeDef]:
         """Returns detailed information for five of the most recent
         SetupInstanceHttps requests that were ran on the target instance.
 
@@ -1601,7 +1601,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_static_ip(
         self, **kwargs: Unpack[GetStaticIpRequestTypeDef]
-    ) -> RegionResults[GetStaticIpResultTypeDef]:
+    ) -> TargetResults[GetStaticIpResultTypeDef]:
         """Returns information about an Amazon Lightsail static IP.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIp
@@ -1610,7 +1610,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def get_static_ips(
         self, **kwargs: Unpack[GetStaticIpsRequestTypeDef]
-    ) -> RegionResults[GetStaticIpsResultTypeDef]:
+    ) -> TargetResults[GetStaticIpsResultTypeDef]:
         """Returns information about all static IPs in the user's account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIps
@@ -1619,14 +1619,14 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def import_key_pair(
         self, **kwargs: Unpack[ImportKeyPairRequestTypeDef]
-    ) -> RegionResults[ImportKeyPairResultTypeDef]:
+    ) -> TargetResults[ImportKeyPairResultTypeDef]:
         """Imports a public SSH key from a specific key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/ImportKeyPair
         """
         return self._call("ImportKeyPair", kwargs)
 
-    def is_vpc_peered(self) -> RegionResults[IsVpcPeeredResultTypeDef]:
+    def is_vpc_peered(self) -> TargetResults[IsVpcPeeredResultTypeDef]:
         """Returns a Boolean value indicating whether your Lightsail VPC is peered.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/IsVpcPeered
@@ -1635,7 +1635,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def open_instance_public_ports(
         self, **kwargs: Unpack[OpenInstancePublicPortsRequestTypeDef]
-    ) -> RegionResults[OpenInstancePublicPortsResultTypeDef]:
+    ) -> TargetResults[OpenInstancePublicPortsResultTypeDef]:
         """Opens ports for a specific Amazon Lightsail instance, and specifies the IP
         addresses allowed to connect to the instance through the ports, and the
         protocol.
@@ -1644,7 +1644,7 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("OpenInstancePublicPorts", kwargs)
 
-    def peer_vpc(self) -> RegionResults[PeerVpcResultTypeDef]:
+    def peer_vpc(self) -> TargetResults[PeerVpcResultTypeDef]:
         """Peers the Lightsail VPC with the user's default VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/PeerVpc
@@ -1653,7 +1653,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def put_alarm(
         self, **kwargs: Unpack[PutAlarmRequestTypeDef]
-    ) -> RegionResults[PutAlarmResultTypeDef]:
+    ) -> TargetResults[PutAlarmResultTypeDef]:
         """Creates or updates an alarm, and associates it with the specified metric.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/PutAlarm
@@ -1662,7 +1662,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def put_instance_public_ports(
         self, **kwargs: Unpack[PutInstancePublicPortsRequestTypeDef]
-    ) -> RegionResults[PutInstancePublicPortsResultTypeDef]:
+    ) -> TargetResults[PutInstancePublicPortsResultTypeDef]:
         """Opens ports for a specific Amazon Lightsail instance, and specifies the IP
         addresses allowed to connect to the instance through the ports, and the
         protocol. This action also closes all currently open ports that are not
@@ -1677,7 +1677,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def reboot_instance(
         self, **kwargs: Unpack[RebootInstanceRequestTypeDef]
-    ) -> RegionResults[RebootInstanceResultTypeDef]:
+    ) -> TargetResults[RebootInstanceResultTypeDef]:
         """Restarts a specific instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RebootInstance
@@ -1686,7 +1686,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def reboot_relational_database(
         self, **kwargs: Unpack[RebootRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[RebootRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[RebootRelationalDatabaseResultTypeDef]:
         """Restarts a specific database in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RebootRelationalDatabase
@@ -1695,7 +1695,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def register_container_image(
         self, **kwargs: Unpack[RegisterContainerImageRequestTypeDef]
-    ) -> RegionResults[RegisterContainerImageResultTypeDef]:
+    ) -> TargetResults[RegisterContainerImageResultTypeDef]:
         """Registers a container image to your Amazon Lightsail container service.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/RegisterContainerImage
@@ -1704,7 +1704,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def release_static_ip(
         self, **kwargs: Unpack[ReleaseStaticIpRequestTypeDef]
-    ) -> RegionResults[ReleaseStaticIpResultTypeDef]:
+    ) -> TargetResults[ReleaseStaticIpResultTypeDef]:
         """Deletes a specific static IP from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/ReleaseStaticIp
@@ -1713,7 +1713,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def reset_distribution_cache(
         self, **kwargs: Unpack[ResetDistributionCacheRequestTypeDef]
-    ) -> RegionResults[ResetDistributionCacheResultTypeDef]:
+    ) -> TargetResults[ResetDistributionCacheResultTypeDef]:
         """Deletes currently cached content from your Amazon Lightsail content
         delivery network (CDN) distribution.
 
@@ -1723,7 +1723,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def send_contact_method_verification(
         self, **kwargs: Unpack[SendContactMethodVerificationRequestTypeDef]
-    ) -> RegionResults[SendContactMethodVerificationResultTypeDef]:
+    ) -> TargetResults[SendContactMethodVerificationResultTypeDef]:
         """Sends a verification request to an email contact method to ensure it's
         owned by the requester. SMS contact methods don't need to be verified.
 
@@ -1733,7 +1733,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def set_ip_address_type(
         self, **kwargs: Unpack[SetIpAddressTypeRequestTypeDef]
-    ) -> RegionResults[SetIpAddressTypeResultTypeDef]:
+    ) -> TargetResults[SetIpAddressTypeResultTypeDef]:
         """Sets the IP address type for an Amazon Lightsail resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/SetIpAddressType
@@ -1742,7 +1742,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def set_resource_access_for_bucket(
         self, **kwargs: Unpack[SetResourceAccessForBucketRequestTypeDef]
-    ) -> RegionResults[SetResourceAccessForBucketResultTypeDef]:
+    ) -> TargetResults[SetResourceAccessForBucketResultTypeDef]:
         """Sets the Amazon Lightsail resources that can access the specified
         Lightsail bucket.
 
@@ -1752,7 +1752,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def setup_instance_https(
         self, **kwargs: Unpack[SetupInstanceHttpsRequestTypeDef]
-    ) -> RegionResults[SetupInstanceHttpsResultTypeDef]:
+    ) -> TargetResults[SetupInstanceHttpsResultTypeDef]:
         """Creates an SSL/TLS certificate that secures traffic for your website.
         After the certificate is created, it is installed on the specified
         Lightsail instance.
@@ -1763,7 +1763,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def start_gui_session(
         self, **kwargs: Unpack[StartGUISessionRequestTypeDef]
-    ) -> RegionResults[StartGUISessionResultTypeDef]:
+    ) -> TargetResults[StartGUISessionResultTypeDef]:
         """Initiates a graphical user interface (GUI) session that’s used to access a
         virtual computer’s operating system and application. The session will be
         active for 1 hour. Use this action to resume the session after it expires.
@@ -1774,7 +1774,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def start_instance(
         self, **kwargs: Unpack[StartInstanceRequestTypeDef]
-    ) -> RegionResults[StartInstanceResultTypeDef]:
+    ) -> TargetResults[StartInstanceResultTypeDef]:
         """Starts a specific Amazon Lightsail instance from a stopped state. To
         restart an instance, use the reboot instance operation.
 
@@ -1784,7 +1784,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def start_relational_database(
         self, **kwargs: Unpack[StartRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[StartRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[StartRelationalDatabaseResultTypeDef]:
         """Starts a specific database from a stopped state in Amazon Lightsail. To
         restart a database, use the reboot relational database operation.
 
@@ -1794,7 +1794,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def stop_gui_session(
         self, **kwargs: Unpack[StopGUISessionRequestTypeDef]
-    ) -> RegionResults[StopGUISessionResultTypeDef]:
+    ) -> TargetResults[StopGUISessionResultTypeDef]:
         """Terminates a web-based Amazon DCV session that’s used to access a virtual
         computer’s operating system or application. The session will close and any
         unsaved data will be lost.
@@ -1805,7 +1805,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def stop_instance(
         self, **kwargs: Unpack[StopInstanceRequestTypeDef]
-    ) -> RegionResults[StopInstanceResultTypeDef]:
+    ) -> TargetResults[StopInstanceResultTypeDef]:
         """Stops a specific Amazon Lightsail instance that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/StopInstance
@@ -1814,7 +1814,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def stop_relational_database(
         self, **kwargs: Unpack[StopRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[StopRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[StopRelationalDatabaseResultTypeDef]:
         """Stops a specific database that is currently running in Amazon Lightsail.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/StopRelationalDatabase
@@ -1823,7 +1823,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Adds one or more tags to the specified Amazon Lightsail resource. Each
         resource can have a maximum of 50 tags. Each tag consists of a key and an
         optional value. Tag keys must be unique per resource. For more information
@@ -1835,7 +1835,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def test_alarm(
         self, **kwargs: Unpack[TestAlarmRequestTypeDef]
-    ) -> RegionResults[TestAlarmResultTypeDef]:
+    ) -> TargetResults[TestAlarmResultTypeDef]:
         """Tests an alarm by displaying a banner on the Amazon Lightsail console. If
         a notification trigger is configured for the specified alarm, the test
         also sends a notification to the notification protocol (Email and/or SMS)
@@ -1845,7 +1845,7 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("TestAlarm", kwargs)
 
-    def unpeer_vpc(self) -> RegionResults[UnpeerVpcResultTypeDef]:
+    def unpeer_vpc(self) -> TargetResults[UnpeerVpcResultTypeDef]:
         """Unpeers the Lightsail VPC from the user's default VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UnpeerVpc
@@ -1854,7 +1854,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Deletes the specified set of tag keys and their values from the specified
         Amazon Lightsail resource.
 
@@ -1864,7 +1864,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_bucket(
         self, **kwargs: Unpack[UpdateBucketRequestTypeDef]
-    ) -> RegionResults[UpdateBucketResultTypeDef]:
+    ) -> TargetResults[UpdateBucketResultTypeDef]:
         """Updates an existing Amazon Lightsail bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateBucket
@@ -1873,7 +1873,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_bucket_bundle(
         self, **kwargs: Unpack[UpdateBucketBundleRequestTypeDef]
-    ) -> RegionResults[UpdateBucketBundleResultTypeDef]:
+    ) -> TargetResults[UpdateBucketBundleResultTypeDef]:
         """Updates the bundle, or storage plan, of an existing Amazon Lightsail
         bucket.
 
@@ -1883,7 +1883,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_container_service(
         self, **kwargs: Unpack[UpdateContainerServiceRequestTypeDef]
-    ) -> RegionResults[UpdateContainerServiceResultTypeDef]:
+    ) -> TargetResults[UpdateContainerServiceResultTypeDef]:
         """Updates the configuration of your Amazon Lightsail container service, such
         as its power, scale, and public domain names.
 
@@ -1893,7 +1893,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_distribution(
         self, **kwargs: Unpack[UpdateDistributionRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionResultTypeDef]:
+    ) -> TargetResults[UpdateDistributionResultTypeDef]:
         """Updates an existing Amazon Lightsail content delivery network (CDN)
         distribution.
 
@@ -1903,7 +1903,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_distribution_bundle(
         self, **kwargs: Unpack[UpdateDistributionBundleRequestTypeDef]
-    ) -> RegionResults[UpdateDistributionBundleResultTypeDef]:
+    ) -> TargetResults[UpdateDistributionBundleResultTypeDef]:
         """Updates the bundle of your Amazon Lightsail content delivery network (CDN)
         distribution.
 
@@ -1913,7 +1913,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_domain_entry(
         self, **kwargs: Unpack[UpdateDomainEntryRequestTypeDef]
-    ) -> RegionResults[UpdateDomainEntryResultTypeDef]:
+    ) -> TargetResults[UpdateDomainEntryResultTypeDef]:
         """Updates a domain recordset after it is created.
 
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateDomainEntry
@@ -1922,7 +1922,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_instance_metadata_options(
         self, **kwargs: Unpack[UpdateInstanceMetadataOptionsRequestTypeDef]
-    ) -> RegionResults[UpdateInstanceMetadataOptionsResultTypeDef]:
+    ) -> TargetResults[UpdateInstanceMetadataOptionsResultTypeDef]:
         """Modifies the Amazon Lightsail instance metadata parameters on a running or
         stopped instance. When you modify the parameters on a running instance,
         the GetInstance or GetInstances API operation initially responds with a
@@ -1937,7 +1937,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_load_balancer_attribute(
         self, **kwargs: Unpack[UpdateLoadBalancerAttributeRequestTypeDef]
-    ) -> RegionResults[UpdateLoadBalancerAttributeResultTypeDef]:
+    ) -> TargetResults[UpdateLoadBalancerAttributeResultTypeDef]:
         """Updates the specified attribute for a load balancer. You can only update
         one attribute at a time.
 
@@ -1947,7 +1947,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_relational_database(
         self, **kwargs: Unpack[UpdateRelationalDatabaseRequestTypeDef]
-    ) -> RegionResults[UpdateRelationalDatabaseResultTypeDef]:
+    ) -> TargetResults[UpdateRelationalDatabaseResultTypeDef]:
         """Allows the update of one or more attributes of a database in Amazon
         Lightsail.
 
@@ -1957,7 +1957,7 @@ class MultiRegionLightsail(MultiRegionClient):
 
     def update_relational_database_parameters(
         self, **kwargs: Unpack[UpdateRelationalDatabaseParametersRequestTypeDef]
-    ) -> RegionResults[UpdateRelationalDatabaseParametersResultTypeDef]:
+    ) -> TargetResults[UpdateRelationalDatabaseParametersResultTypeDef]:
         """Allows the update of one or more parameters of a database in Amazon
         Lightsail.
 
@@ -1972,7 +1972,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetActiveNamesRequestTypeDef],
-    ) -> RegionResults[GetActiveNamesResultTypeDef]:
+    ) -> TargetResults[GetActiveNamesResultTypeDef]:
         """Every page of GetActiveNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -1995,7 +1995,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBlueprintsRequestTypeDef],
-    ) -> RegionResults[GetBlueprintsResultTypeDef]:
+    ) -> TargetResults[GetBlueprintsResultTypeDef]:
         """Every page of GetBlueprints in every target, merged per target (botocore's
         build_full_result).
 
@@ -2021,7 +2021,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetBundlesRequestTypeDef],
-    ) -> RegionResults[GetBundlesResultTypeDef]:
+    ) -> TargetResults[GetBundlesResultTypeDef]:
         """Every page of GetBundles in every target, merged per target (botocore's
         build_full_result).
 
@@ -2045,7 +2045,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCloudFormationStackRecordsRequestTypeDef],
-    ) -> RegionResults[GetCloudFormationStackRecordsResultTypeDef]:
+    ) -> TargetResults[GetCloudFormationStackRecordsResultTypeDef]:
         """Every page of GetCloudFormationStackRecords in every target, merged per
         target (botocore's build_full_result).
 
@@ -2069,7 +2069,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDiskSnapshotsRequestTypeDef],
-    ) -> RegionResults[GetDiskSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetDiskSnapshotsResultTypeDef]:
         """Every page of GetDiskSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2093,7 +2093,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDisksRequestTypeDef],
-    ) -> RegionResults[GetDisksResultTypeDef]:
+    ) -> TargetResults[GetDisksResultTypeDef]:
         """Every page of GetDisks in every target, merged per target (botocore's
         build_full_result).
 
@@ -2117,7 +2117,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDomainsRequestTypeDef],
-    ) -> RegionResults[GetDomainsResultTypeDef]:
+    ) -> TargetResults[GetDomainsResultTypeDef]:
         """Every page of GetDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -2140,7 +2140,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetExportSnapshotRecordsRequestTypeDef],
-    ) -> RegionResults[GetExportSnapshotRecordsResultTypeDef]:
+    ) -> TargetResults[GetExportSnapshotRecordsResultTypeDef]:
         """Every page of GetExportSnapshotRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -2164,7 +2164,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInstanceSnapshotsRequestTypeDef],
-    ) -> RegionResults[GetInstanceSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetInstanceSnapshotsResultTypeDef]:
         """Every page of GetInstanceSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2187,7 +2187,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInstancesRequestTypeDef],
-    ) -> RegionResults[GetInstancesResultTypeDef]:
+    ) -> TargetResults[GetInstancesResultTypeDef]:
         """Every page of GetInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -2211,7 +2211,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetKeyPairsRequestTypeDef],
-    ) -> RegionResults[GetKeyPairsResultTypeDef]:
+    ) -> TargetResults[GetKeyPairsResultTypeDef]:
         """Every page of GetKeyPairs in every target, merged per target (botocore's
         build_full_result).
 
@@ -2234,7 +2234,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetLoadBalancersRequestTypeDef],
-    ) -> RegionResults[GetLoadBalancersResultTypeDef]:
+    ) -> TargetResults[GetLoadBalancersResultTypeDef]:
         """Every page of GetLoadBalancers in every target, merged per target
         (botocore's build_full_result).
 
@@ -2257,7 +2257,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOperationsRequestTypeDef],
-    ) -> RegionResults[GetOperationsResultTypeDef]:
+    ) -> TargetResults[GetOperationsResultTypeDef]:
         """Every page of GetOperations in every target, merged per target (botocore's
         build_full_result).
 
@@ -2280,7 +2280,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabaseBlueprintsRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseBlueprintsResultTypeDef]:
         """Every page of GetRelationalDatabaseBlueprints in every target, merged per
         target (botocore's build_full_result).
 
@@ -2304,7 +2304,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabaseBundlesRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabaseBundlesResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseBundlesResultTypeDef]:
         """Every page of GetRelationalDatabaseBundles in every target, merged per
         target (botocore's build_full_result).
 
@@ -2328,7 +2328,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabaseEventsRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabaseEventsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseEventsResultTypeDef]:
         """Every page of GetRelationalDatabaseEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -2351,7 +2351,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabaseParametersRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabaseParametersResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseParametersResultTypeDef]:
         """Every page of GetRelationalDatabaseParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2375,7 +2375,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabaseSnapshotsRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabaseSnapshotsResultTypeDef]:
         """Every page of GetRelationalDatabaseSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -2399,7 +2399,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRelationalDatabasesRequestTypeDef],
-    ) -> RegionResults[GetRelationalDatabasesResultTypeDef]:
+    ) -> TargetResults[GetRelationalDatabasesResultTypeDef]:
         """Every page of GetRelationalDatabases in every target, merged per target
         (botocore's build_full_result).
 
@@ -2422,7 +2422,7 @@ class MultiRegionLightsail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetStaticIpsRequestTypeDef],
-    ) -> RegionResults[GetStaticIpsResultTypeDef]:
+    ) -> TargetResults[GetStaticIpsResultTypeDef]:
         """Every page of GetStaticIps in every target, merged per target (botocore's
         build_full_result).
 

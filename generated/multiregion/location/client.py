@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -169,7 +169,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def associate_tracker_consumer(
         self, **kwargs: Unpack[AssociateTrackerConsumerRequestTypeDef]
-    ) -> RegionResults[AssociateTrackerConsumerResponseTypeDef]:
+    ) -> TargetResults[AssociateTrackerConsumerResponseTypeDef]:
         """Creates an association between a geofence collection and a tracker
         resource. This allows the tracker resource to communicate location data to
         the linked geofence collection.
@@ -180,7 +180,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_delete_device_position_history(
         self, **kwargs: Unpack[BatchDeleteDevicePositionHistoryRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDevicePositionHistoryResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDevicePositionHistoryResponseTypeDef]:
         """Deletes the position history of one or more devices from a tracker
         resource.
 
@@ -190,7 +190,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_delete_geofence(
         self, **kwargs: Unpack[BatchDeleteGeofenceRequestTypeDef]
-    ) -> RegionResults[BatchDeleteGeofenceResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteGeofenceResponseTypeDef]:
         """Deletes a batch of geofences from a geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/BatchDeleteGeofence
@@ -199,7 +199,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_evaluate_geofences(
         self, **kwargs: Unpack[BatchEvaluateGeofencesRequestTypeDef]
-    ) -> RegionResults[BatchEvaluateGeofencesResponseTypeDef]:
+    ) -> TargetResults[BatchEvaluateGeofencesResponseTypeDef]:
         """Evaluates device positions against the geofence geometries from a given
         geofence collection.
 
@@ -209,7 +209,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_get_device_position(
         self, **kwargs: Unpack[BatchGetDevicePositionRequestTypeDef]
-    ) -> RegionResults[BatchGetDevicePositionResponseTypeDef]:
+    ) -> TargetResults[BatchGetDevicePositionResponseTypeDef]:
         """Lists the latest device positions for requested devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/BatchGetDevicePosition
@@ -218,7 +218,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_put_geofence(
         self, **kwargs: Unpack[BatchPutGeofenceRequestTypeDef]
-    ) -> RegionResults[BatchPutGeofenceResponseTypeDef]:
+    ) -> TargetResults[BatchPutGeofenceResponseTypeDef]:
         """A batch request for storing geofence geometries into a given geofence
         collection, or updates the geometry of an existing geofence if a geofence
         ID is included in the request.
@@ -229,7 +229,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def batch_update_device_position(
         self, **kwargs: Unpack[BatchUpdateDevicePositionRequestTypeDef]
-    ) -> RegionResults[BatchUpdateDevicePositionResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateDevicePositionResponseTypeDef]:
         """Uploads position update data for one or more devices to a tracker resource
         (up to 10 devices per batch). Amazon Location uses the data when it
         reports the last known device position and position history. Amazon
@@ -241,7 +241,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def calculate_route(
         self, **kwargs: Unpack[CalculateRouteRequestTypeDef]
-    ) -> RegionResults[CalculateRouteResponseTypeDef]:
+    ) -> TargetResults[CalculateRouteResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to CalculateRoutes or CalculateIsolines unless
         you require Grab data.
@@ -252,7 +252,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def calculate_route_matrix(
         self, **kwargs: Unpack[CalculateRouteMatrixRequestTypeDef]
-    ) -> RegionResults[CalculateRouteMatrixResponseTypeDef]:
+    ) -> TargetResults[CalculateRouteMatrixResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the V2 CalculateRouteMatrix unless you require
         Grab data.
@@ -263,7 +263,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResponseTypeDef]:
+    ) -> TargetResults[CancelJobResponseTypeDef]:
         """CancelJob cancels a job that is currently running or pending. If the job
         is already in a terminal state (Completed, Failed, or Cancelled), the
         operation returns successfully with the current status.
@@ -274,7 +274,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_geofence_collection(
         self, **kwargs: Unpack[CreateGeofenceCollectionRequestTypeDef]
-    ) -> RegionResults[CreateGeofenceCollectionResponseTypeDef]:
+    ) -> TargetResults[CreateGeofenceCollectionResponseTypeDef]:
         """Creates a geofence collection, which manages and stores geofences.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -285,7 +285,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_key(
         self, **kwargs: Unpack[CreateKeyRequestTypeDef]
-    ) -> RegionResults[CreateKeyResponseTypeDef]:
+    ) -> TargetResults[CreateKeyResponseTypeDef]:
         """Creates an API key resource in your Amazon Web Services account, which
         lets you grant actions for Amazon Location resources to the API key
         bearer.
@@ -296,7 +296,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_map(
         self, **kwargs: Unpack[CreateMapRequestTypeDef]
-    ) -> RegionResults[CreateMapResponseTypeDef]:
+    ) -> TargetResults[CreateMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -308,7 +308,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_place_index(
         self, **kwargs: Unpack[CreatePlaceIndexRequestTypeDef]
-    ) -> RegionResults[CreatePlaceIndexResponseTypeDef]:
+    ) -> TargetResults[CreatePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -321,7 +321,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_route_calculator(
         self, **kwargs: Unpack[CreateRouteCalculatorRequestTypeDef]
-    ) -> RegionResults[CreateRouteCalculatorResponseTypeDef]:
+    ) -> TargetResults[CreateRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -334,7 +334,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def create_tracker(
         self, **kwargs: Unpack[CreateTrackerRequestTypeDef]
-    ) -> RegionResults[CreateTrackerResponseTypeDef]:
+    ) -> TargetResults[CreateTrackerResponseTypeDef]:
         """Creates a tracker resource in your Amazon Web Services account, which lets
         you retrieve current and historical location of devices.
 
@@ -346,7 +346,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_geofence_collection(
         self, **kwargs: Unpack[DeleteGeofenceCollectionRequestTypeDef]
-    ) -> RegionResults[DeleteGeofenceCollectionResponseTypeDef]:
+    ) -> TargetResults[DeleteGeofenceCollectionResponseTypeDef]:
         """Deletes a geofence collection from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DeleteGeofenceCollection
@@ -355,7 +355,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_key(
         self, **kwargs: Unpack[DeleteKeyRequestTypeDef]
-    ) -> RegionResults[DeleteKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteKeyResponseTypeDef]:
         """Deletes the specified API key. The API key must have been deactivated more
         than 90 days previously.
 
@@ -365,7 +365,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_map(
         self, **kwargs: Unpack[DeleteMapRequestTypeDef]
-    ) -> RegionResults[DeleteMapResponseTypeDef]:
+    ) -> TargetResults[DeleteMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -375,7 +375,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_place_index(
         self, **kwargs: Unpack[DeletePlaceIndexRequestTypeDef]
-    ) -> RegionResults[DeletePlaceIndexResponseTypeDef]:
+    ) -> TargetResults[DeletePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -386,7 +386,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_route_calculator(
         self, **kwargs: Unpack[DeleteRouteCalculatorRequestTypeDef]
-    ) -> RegionResults[DeleteRouteCalculatorResponseTypeDef]:
+    ) -> TargetResults[DeleteRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -397,7 +397,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def delete_tracker(
         self, **kwargs: Unpack[DeleteTrackerRequestTypeDef]
-    ) -> RegionResults[DeleteTrackerResponseTypeDef]:
+    ) -> TargetResults[DeleteTrackerResponseTypeDef]:
         """Deletes a tracker resource from your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DeleteTracker
@@ -406,7 +406,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_geofence_collection(
         self, **kwargs: Unpack[DescribeGeofenceCollectionRequestTypeDef]
-    ) -> RegionResults[DescribeGeofenceCollectionResponseTypeDef]:
+    ) -> TargetResults[DescribeGeofenceCollectionResponseTypeDef]:
         """Retrieves the geofence collection details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeGeofenceCollection
@@ -415,7 +415,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_key(
         self, **kwargs: Unpack[DescribeKeyRequestTypeDef]
-    ) -> RegionResults[DescribeKeyResponseTypeDef]:
+    ) -> TargetResults[DescribeKeyResponseTypeDef]:
         """Retrieves the API key resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeKey
@@ -424,7 +424,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_map(
         self, **kwargs: Unpack[DescribeMapRequestTypeDef]
-    ) -> RegionResults[DescribeMapResponseTypeDef]:
+    ) -> TargetResults[DescribeMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -434,7 +434,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_place_index(
         self, **kwargs: Unpack[DescribePlaceIndexRequestTypeDef]
-    ) -> RegionResults[DescribePlaceIndexResponseTypeDef]:
+    ) -> TargetResults[DescribePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -445,7 +445,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_route_calculator(
         self, **kwargs: Unpack[DescribeRouteCalculatorRequestTypeDef]
-    ) -> RegionResults[DescribeRouteCalculatorResponseTypeDef]:
+    ) -> TargetResults[DescribeRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -456,7 +456,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def describe_tracker(
         self, **kwargs: Unpack[DescribeTrackerRequestTypeDef]
-    ) -> RegionResults[DescribeTrackerResponseTypeDef]:
+    ) -> TargetResults[DescribeTrackerResponseTypeDef]:
         """Retrieves the tracker resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/DescribeTracker
@@ -465,7 +465,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def disassociate_tracker_consumer(
         self, **kwargs: Unpack[DisassociateTrackerConsumerRequestTypeDef]
-    ) -> RegionResults[DisassociateTrackerConsumerResponseTypeDef]:
+    ) -> TargetResults[DisassociateTrackerConsumerResponseTypeDef]:
         """Removes the association between a tracker resource and a geofence
         collection.
 
@@ -475,7 +475,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def forecast_geofence_events(
         self, **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef]
-    ) -> RegionResults[ForecastGeofenceEventsResponseTypeDef]:
+    ) -> TargetResults[ForecastGeofenceEventsResponseTypeDef]:
         """This action forecasts future geofence events that are likely to occur
         within a specified time horizon if a device continues moving at its
         current speed. Each forecasted event is associated with a geofence from a
@@ -488,7 +488,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_device_position(
         self, **kwargs: Unpack[GetDevicePositionRequestTypeDef]
-    ) -> RegionResults[GetDevicePositionResponseTypeDef]:
+    ) -> TargetResults[GetDevicePositionResponseTypeDef]:
         """Retrieves a device's most recent position according to its sample time.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetDevicePosition
@@ -497,7 +497,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_device_position_history(
         self, **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef]
-    ) -> RegionResults[GetDevicePositionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetDevicePositionHistoryResponseTypeDef]:
         """Retrieves the device position history from a tracker resource within a
         specified range of time.
 
@@ -507,7 +507,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_geofence(
         self, **kwargs: Unpack[GetGeofenceRequestTypeDef]
-    ) -> RegionResults[GetGeofenceResponseTypeDef]:
+    ) -> TargetResults[GetGeofenceResponseTypeDef]:
         """Retrieves the geofence details from a geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/GetGeofence
@@ -516,7 +516,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """GetJob retrieves detailed information about a specific job, including its
         current status, configuration, and error information if the job failed.
 
@@ -526,7 +526,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_map_glyphs(
         self, **kwargs: Unpack[GetMapGlyphsRequestTypeDef]
-    ) -> RegionResults[GetMapGlyphsResponseTypeDef]:
+    ) -> TargetResults[GetMapGlyphsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetGlyphs unless you require Grab data.
 
@@ -536,7 +536,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_map_sprites(
         self, **kwargs: Unpack[GetMapSpritesRequestTypeDef]
-    ) -> RegionResults[GetMapSpritesResponseTypeDef]:
+    ) -> TargetResults[GetMapSpritesResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetSprites unless you require Grab data.
 
@@ -546,7 +546,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_map_style_descriptor(
         self, **kwargs: Unpack[GetMapStyleDescriptorRequestTypeDef]
-    ) -> RegionResults[GetMapStyleDescriptorResponseTypeDef]:
+    ) -> TargetResults[GetMapStyleDescriptorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetStyleDescriptor unless you require Grab data.
 
@@ -556,7 +556,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_map_tile(
         self, **kwargs: Unpack[GetMapTileRequestTypeDef]
-    ) -> RegionResults[GetMapTileResponseTypeDef]:
+    ) -> TargetResults[GetMapTileResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to GetTile unless you require Grab data.
 
@@ -566,7 +566,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def get_place(
         self, **kwargs: Unpack[GetPlaceRequestTypeDef]
-    ) -> RegionResults[GetPlaceResponseTypeDef]:
+    ) -> TargetResults[GetPlaceResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the V2 GetPlace operation unless you require
         Grab data.
@@ -577,7 +577,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_device_positions(
         self, **kwargs: Unpack[ListDevicePositionsRequestTypeDef]
-    ) -> RegionResults[ListDevicePositionsResponseTypeDef]:
+    ) -> TargetResults[ListDevicePositionsResponseTypeDef]:
         """A batch request to retrieve all device positions.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListDevicePositions
@@ -586,7 +586,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_geofence_collections(
         self, **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef]
-    ) -> RegionResults[ListGeofenceCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListGeofenceCollectionsResponseTypeDef]:
         """Lists geofence collections in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofenceCollections
@@ -595,7 +595,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_geofences(
         self, **kwargs: Unpack[ListGeofencesRequestTypeDef]
-    ) -> RegionResults[ListGeofencesResponseTypeDef]:
+    ) -> TargetResults[ListGeofencesResponseTypeDef]:
         """Lists geofences stored in a given geofence collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListGeofences
@@ -604,7 +604,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """ListJobs retrieves a list of jobs with optional filtering and pagination
         support.
 
@@ -614,7 +614,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_keys(
         self, **kwargs: Unpack[ListKeysRequestTypeDef]
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Lists API key resources in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListKeys
@@ -623,7 +623,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_maps(
         self, **kwargs: Unpack[ListMapsRequestTypeDef]
-    ) -> RegionResults[ListMapsResponseTypeDef]:
+    ) -> TargetResults[ListMapsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -633,7 +633,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_place_indexes(
         self, **kwargs: Unpack[ListPlaceIndexesRequestTypeDef]
-    ) -> RegionResults[ListPlaceIndexesResponseTypeDef]:
+    ) -> TargetResults[ListPlaceIndexesResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -644,7 +644,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_route_calculators(
         self, **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef]
-    ) -> RegionResults[ListRouteCalculatorsResponseTypeDef]:
+    ) -> TargetResults[ListRouteCalculatorsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -655,7 +655,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags that are applied to the specified Amazon Location
         resource.
 
@@ -665,7 +665,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_tracker_consumers(
         self, **kwargs: Unpack[ListTrackerConsumersRequestTypeDef]
-    ) -> RegionResults[ListTrackerConsumersResponseTypeDef]:
+    ) -> TargetResults[ListTrackerConsumersResponseTypeDef]:
         """Lists geofence collections currently associated to the given tracker
         resource.
 
@@ -675,7 +675,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def list_trackers(
         self, **kwargs: Unpack[ListTrackersRequestTypeDef]
-    ) -> RegionResults[ListTrackersResponseTypeDef]:
+    ) -> TargetResults[ListTrackersResponseTypeDef]:
         """Lists tracker resources in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/ListTrackers
@@ -684,7 +684,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def put_geofence(
         self, **kwargs: Unpack[PutGeofenceRequestTypeDef]
-    ) -> RegionResults[PutGeofenceResponseTypeDef]:
+    ) -> TargetResults[PutGeofenceResponseTypeDef]:
         """Stores a geofence geometry in a given geofence collection, or updates the
         geometry of an existing geofence if a geofence ID is included in the
         request.
@@ -695,7 +695,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def search_place_index_for_position(
         self, **kwargs: Unpack[SearchPlaceIndexForPositionRequestTypeDef]
-    ) -> RegionResults[SearchPlaceIndexForPositionResponseTypeDef]:
+    ) -> TargetResults[SearchPlaceIndexForPositionResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to ReverseGeocode or SearchNearby unless you
         require Grab data.
@@ -706,7 +706,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def search_place_index_for_suggestions(
         self, **kwargs: Unpack[SearchPlaceIndexForSuggestionsRequestTypeDef]
-    ) -> RegionResults[SearchPlaceIndexForSuggestionsResponseTypeDef]:
+    ) -> TargetResults[SearchPlaceIndexForSuggestionsResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to Suggest or Autocomplete unless you require
         Grab data.
@@ -717,7 +717,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def search_place_index_for_text(
         self, **kwargs: Unpack[SearchPlaceIndexForTextRequestTypeDef]
-    ) -> RegionResults[SearchPlaceIndexForTextResponseTypeDef]:
+    ) -> TargetResults[SearchPlaceIndexForTextResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to Geocode or SearchText unless you require Grab
         data.
@@ -728,7 +728,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def start_job(
         self, **kwargs: Unpack[StartJobRequestTypeDef]
-    ) -> RegionResults[StartJobResponseTypeDef]:
+    ) -> TargetResults[StartJobResponseTypeDef]:
         """StartJob starts a new asynchronous bulk processing job. You specify the
         input data location in Amazon S3, the action to perform, and the output
         location where results are written.
@@ -739,7 +739,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon
         Location Service resource.
 
@@ -749,7 +749,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified Amazon Location resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/UntagResource
@@ -758,7 +758,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_geofence_collection(
         self, **kwargs: Unpack[UpdateGeofenceCollectionRequestTypeDef]
-    ) -> RegionResults[UpdateGeofenceCollectionResponseTypeDef]:
+    ) -> TargetResults[UpdateGeofenceCollectionResponseTypeDef]:
         """Updates the specified properties of a given geofence collection.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -769,7 +769,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_key(
         self, **kwargs: Unpack[UpdateKeyRequestTypeDef]
-    ) -> RegionResults[UpdateKeyResponseTypeDef]:
+    ) -> TargetResults[UpdateKeyResponseTypeDef]:
         """Updates the specified properties of a given API key resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/location-2020-11-19/UpdateKey
@@ -778,7 +778,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_map(
         self, **kwargs: Unpack[UpdateMapRequestTypeDef]
-    ) -> RegionResults[UpdateMapResponseTypeDef]:
+    ) -> TargetResults[UpdateMapResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend upgrading to the Maps API V2 unless you require Grab data.
 
@@ -790,7 +790,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_place_index(
         self, **kwargs: Unpack[UpdatePlaceIndexRequestTypeDef]
-    ) -> RegionResults[UpdatePlaceIndexResponseTypeDef]:
+    ) -> TargetResults[UpdatePlaceIndexResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Places API V2 unless you require Grab
         data.
@@ -803,7 +803,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_route_calculator(
         self, **kwargs: Unpack[UpdateRouteCalculatorRequestTypeDef]
-    ) -> RegionResults[UpdateRouteCalculatorResponseTypeDef]:
+    ) -> TargetResults[UpdateRouteCalculatorResponseTypeDef]:
         """This operation is no longer current and may be deprecated in the future.
         We recommend you upgrade to the Routes API V2 unless you require Grab
         data.
@@ -816,7 +816,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def update_tracker(
         self, **kwargs: Unpack[UpdateTrackerRequestTypeDef]
-    ) -> RegionResults[UpdateTrackerResponseTypeDef]:
+    ) -> TargetResults[UpdateTrackerResponseTypeDef]:
         """Updates the specified properties of a given tracker resource.
 
         Deprecated parameters: PricingPlan, PricingPlanDataSource.
@@ -827,7 +827,7 @@ class MultiRegionLocationService(MultiRegionClient):
 
     def verify_device_position(
         self, **kwargs: Unpack[VerifyDevicePositionRequestTypeDef]
-    ) -> RegionResults[VerifyDevicePositionResponseTypeDef]:
+    ) -> TargetResults[VerifyDevicePositionResponseTypeDef]:
         """Verifies the integrity of the device's position by determining if it was
         reported behind a proxy, and by comparing it to an inferred position
         estimated based on the device's state.
@@ -843,7 +843,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ForecastGeofenceEventsRequestTypeDef],
-    ) -> RegionResults[ForecastGeofenceEventsResponseTypeDef]:
+    ) -> TargetResults[ForecastGeofenceEventsResponseTypeDef]:
         """Every page of ForecastGeofenceEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -870,7 +870,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDevicePositionHistoryRequestTypeDef],
-    ) -> RegionResults[GetDevicePositionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetDevicePositionHistoryResponseTypeDef]:
         """Every page of GetDevicePositionHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -894,7 +894,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicePositionsRequestTypeDef],
-    ) -> RegionResults[ListDevicePositionsResponseTypeDef]:
+    ) -> TargetResults[ListDevicePositionsResponseTypeDef]:
         """Every page of ListDevicePositions in every target, merged per target
         (botocore's build_full_result).
 
@@ -917,7 +917,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGeofenceCollectionsRequestTypeDef],
-    ) -> RegionResults[ListGeofenceCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListGeofenceCollectionsResponseTypeDef]:
         """Every page of ListGeofenceCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -940,7 +940,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGeofencesRequestTypeDef],
-    ) -> RegionResults[ListGeofencesResponseTypeDef]:
+    ) -> TargetResults[ListGeofencesResponseTypeDef]:
         """Every page of ListGeofences in every target, merged per target (botocore's
         build_full_result).
 
@@ -963,7 +963,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -987,7 +987,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeysRequestTypeDef],
-    ) -> RegionResults[ListKeysResponseTypeDef]:
+    ) -> TargetResults[ListKeysResponseTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -1010,7 +1010,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMapsRequestTypeDef],
-    ) -> RegionResults[ListMapsResponseTypeDef]:
+    ) -> TargetResults[ListMapsResponseTypeDef]:
         """Every page of ListMaps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1034,7 +1034,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlaceIndexesRequestTypeDef],
-    ) -> RegionResults[ListPlaceIndexesResponseTypeDef]:
+    ) -> TargetResults[ListPlaceIndexesResponseTypeDef]:
         """Every page of ListPlaceIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1059,7 +1059,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRouteCalculatorsRequestTypeDef],
-    ) -> RegionResults[ListRouteCalculatorsResponseTypeDef]:
+    ) -> TargetResults[ListRouteCalculatorsResponseTypeDef]:
         """Every page of ListRouteCalculators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1084,7 +1084,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrackerConsumersRequestTypeDef],
-    ) -> RegionResults[ListTrackerConsumersResponseTypeDef]:
+    ) -> TargetResults[ListTrackerConsumersResponseTypeDef]:
         """Every page of ListTrackerConsumers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1108,7 +1108,7 @@ class MultiRegionLocationService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrackersRequestTypeDef],
-    ) -> RegionResults[ListTrackersResponseTypeDef]:
+    ) -> TargetResults[ListTrackersResponseTypeDef]:
         """Every page of ListTrackers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1316,7 +1316,7 @@ class MultiRegionLocationService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until JobCompleted.
 
         Polls GetJob in every target at once, every 60 seconds and at most 5 times

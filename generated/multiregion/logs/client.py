@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def associate_kms_key(
         self, **kwargs: Unpack[AssociateKmsKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates the specified KMS key with either one log group in the account,
         or with all stored CloudWatch Logs query insights results in the account.
 
@@ -256,7 +256,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def associate_source_to_s3_table_integration(
         self, **kwargs: Unpack[AssociateSourceToS3TableIntegrationRequestTypeDef]
-    ) -> RegionResults[AssociateSourceToS3TableIntegrationResponseTypeDef]:
+    ) -> TargetResults[AssociateSourceToS3TableIntegrationResponseTypeDef]:
         """Associates a data source with an S3 Table Integration for query access in
         the 'logs' namespace. This enables querying log data using analytics
         engines that support Iceberg such as Amazon Athena, Amazon Redshift, and
@@ -268,7 +268,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def cancel_export_task(
         self, **kwargs: Unpack[CancelExportTaskRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels the specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/CancelExportTask
@@ -277,7 +277,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def cancel_import_task(
         self, **kwargs: Unpack[CancelImportTaskRequestTypeDef]
-    ) -> RegionResults[CancelImportTaskResponseTypeDef]:
+    ) -> TargetResults[CancelImportTaskResponseTypeDef]:
         """Cancels an active import task and stops importing data from the CloudTrail
         Lake Event Data Store.
 
@@ -287,7 +287,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_delivery(
         self, **kwargs: Unpack[CreateDeliveryRequestTypeDef]
-    ) -> RegionResults[CreateDeliveryResponseTypeDef]:
+    ) -> TargetResults[CreateDeliveryResponseTypeDef]:
         """Creates a delivery. A delivery is a connection between a logical delivery
         source and a logical delivery destination that you have already created.
 
@@ -297,7 +297,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_export_task(
         self, **kwargs: Unpack[CreateExportTaskRequestTypeDef]
-    ) -> RegionResults[CreateExportTaskResponseTypeDef]:
+    ) -> TargetResults[CreateExportTaskResponseTypeDef]:
         """Creates an export task so that you can efficiently export data from a log
         group to an Amazon S3 bucket. When you perform a CreateExportTask
         operation, you must use credentials that have permission to write to the
@@ -309,7 +309,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_import_task(
         self, **kwargs: Unpack[CreateImportTaskRequestTypeDef]
-    ) -> RegionResults[CreateImportTaskResponseTypeDef]:
+    ) -> TargetResults[CreateImportTaskResponseTypeDef]:
         """Starts an import from a data source to CloudWatch Log and creates a
         managed log group as the destination for the imported data. Currently,
         CloudTrail Event Data Store is the only supported data source.
@@ -320,7 +320,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_log_anomaly_detector(
         self, **kwargs: Unpack[CreateLogAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[CreateLogAnomalyDetectorResponseTypeDef]:
+    ) -> TargetResults[CreateLogAnomalyDetectorResponseTypeDef]:
         """Creates an anomaly detector that regularly scans one or more log groups
         and look for patterns and anomalies in the logs.
 
@@ -330,7 +330,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_log_group(
         self, **kwargs: Unpack[CreateLogGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a log group with the specified name. You can create up to
         1,000,000 log groups per Region per account.
 
@@ -340,7 +340,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_log_stream(
         self, **kwargs: Unpack[CreateLogStreamRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a log stream for the specified log group. A log stream is a
         sequence of log events that originate from a single source, such as an
         application instance or a resource that is being monitored.
@@ -351,7 +351,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_lookup_table(
         self, **kwargs: Unpack[CreateLookupTableRequestTypeDef]
-    ) -> RegionResults[CreateLookupTableResponseTypeDef]:
+    ) -> TargetResults[CreateLookupTableResponseTypeDef]:
         """Creates a lookup table by uploading CSV data. You can use lookup tables to
         enrich log data in CloudWatch Logs Insights queries with reference data
         such as user details, application names, or error descriptions.
@@ -362,7 +362,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def create_scheduled_query(
         self, **kwargs: Unpack[CreateScheduledQueryRequestTypeDef]
-    ) -> RegionResults[CreateScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[CreateScheduledQueryResponseTypeDef]:
         """Creates a scheduled query that runs CloudWatch Logs Insights queries at
         regular intervals. Scheduled queries enable proactive monitoring by
         automatically executing queries to detect patterns and anomalies in your
@@ -375,7 +375,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_account_policy(
         self, **kwargs: Unpack[DeleteAccountPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a CloudWatch Logs account policy. This stops the account-wide
         policy from applying to log groups or data sources in the account. If you
         delete a data protection policy or subscription filter policy, any
@@ -389,7 +389,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_data_protection_policy(
         self, **kwargs: Unpack[DeleteDataProtectionPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the data protection policy from the specified log group.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteDataProtectionPolicy
@@ -398,7 +398,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_delivery(
         self, **kwargs: Unpack[DeleteDeliveryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a delivery. A delivery is a connection between a logical delivery
         source and a logical delivery destination. Deleting a delivery only
         deletes the connection between the delivery source and delivery
@@ -411,7 +411,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_delivery_destination(
         self, **kwargs: Unpack[DeleteDeliveryDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a delivery destination. A delivery is a connection between a
         logical delivery source and a logical delivery destination.
 
@@ -421,7 +421,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_delivery_destination_policy(
         self, **kwargs: Unpack[DeleteDeliveryDestinationPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a delivery destination policy. For more information about these
         policies, see PutDeliveryDestinationPolicy.
 
@@ -431,7 +431,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_delivery_source(
         self, **kwargs: Unpack[DeleteDeliverySourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a delivery source. A delivery is a connection between a logical
         delivery source and a logical delivery destination.
 
@@ -441,7 +441,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_destination(
         self, **kwargs: Unpack[DeleteDestinationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified destination, and eventually disables all the
         subscription filters that publish to it. This operation does not delete
         the physical resource encapsulated by the destination.
@@ -452,7 +452,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_index_policy(
         self, **kwargs: Unpack[DeleteIndexPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteIndexPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteIndexPolicyResponseTypeDef]:
         """Deletes a log-group level field index policy that was applied to a single
         log group. The indexing of the log events that happened before you delete
         the policy will still be used for as many as 30 days to improve CloudWatch
@@ -464,7 +464,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationRequestTypeDef]
-    ) -> RegionResults[DeleteIntegrationResponseTypeDef]:
+    ) -> TargetResults[DeleteIntegrationResponseTypeDef]:
         """Deletes the integration between CloudWatch Logs and OpenSearch Service. If
         your integration has active vended logs dashboards, you must specify true
         for the force parameter, otherwise the operation will fail. If you delete
@@ -478,7 +478,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_log_anomaly_detector(
         self, **kwargs: Unpack[DeleteLogAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified CloudWatch Logs anomaly detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteLogAnomalyDetector
@@ -487,7 +487,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_log_group(
         self, **kwargs: Unpack[DeleteLogGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified log group and permanently deletes all the archived
         log events associated with the log group.
 
@@ -497,7 +497,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_log_stream(
         self, **kwargs: Unpack[DeleteLogStreamRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified log stream and permanently deletes all the archived
         log events associated with the log stream.
 
@@ -507,7 +507,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_lookup_table(
         self, **kwargs: Unpack[DeleteLookupTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a lookup table permanently. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteLookupTable
@@ -516,7 +516,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_metric_filter(
         self, **kwargs: Unpack[DeleteMetricFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified metric filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteMetricFilter
@@ -525,7 +525,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_query_definition(
         self, **kwargs: Unpack[DeleteQueryDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteQueryDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteQueryDefinitionResponseTypeDef]:
         """Deletes a saved CloudWatch Logs Insights query definition. A query
         definition contains details about a saved CloudWatch Logs Insights query.
 
@@ -535,7 +535,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a resource policy from this account. This revokes the access of
         the identities in that policy to put log events to this account.
 
@@ -545,7 +545,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_retention_policy(
         self, **kwargs: Unpack[DeleteRetentionPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified retention policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteRetentionPolicy
@@ -554,7 +554,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_scheduled_query(
         self, **kwargs: Unpack[DeleteScheduledQueryRequestTypeDef]
-    ) -> RegionResults[DeleteScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduledQueryResponseTypeDef]:
         """Deletes a scheduled query and stops all future executions. This operation
         also removes any configured actions and associated resources.
 
@@ -564,7 +564,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_subscription_filter(
         self, **kwargs: Unpack[DeleteSubscriptionFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified subscription filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteSubscriptionFilter
@@ -573,7 +573,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_transformer(
         self, **kwargs: Unpack[DeleteTransformerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the log transformer for the specified log group. As soon as you do
         this, the transformation of incoming log events according to that
         transformer stops. If this account has an account-level transformer that
@@ -586,7 +586,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_account_policies(
         self, **kwargs: Unpack[DescribeAccountPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeAccountPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountPoliciesResponseTypeDef]:
         """Returns a list of all CloudWatch Logs account policies in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeAccountPolicies
@@ -595,7 +595,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_configuration_templates(
         self, **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationTemplatesResponseTypeDef]:
         """Use this operation to return the valid and default values that are used
         when creating delivery sources, delivery destinations, and deliveries. For
         more information about deliveries, see CreateDelivery.
@@ -606,7 +606,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_deliveries(
         self, **kwargs: Unpack[DescribeDeliveriesRequestTypeDef]
-    ) -> RegionResults[DescribeDeliveriesResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveriesResponseTypeDef]:
         """Retrieves a list of the deliveries that have been created in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeDeliveries
@@ -615,7 +615,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_delivery_destinations(
         self, **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef]
-    ) -> RegionResults[DescribeDeliveryDestinationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveryDestinationsResponseTypeDef]:
         """Retrieves a list of the delivery destinations that have been created in
         the account.
 
@@ -625,7 +625,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_delivery_sources(
         self, **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef]
-    ) -> RegionResults[DescribeDeliverySourcesResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliverySourcesResponseTypeDef]:
         """Retrieves a list of the delivery sources that have been created in the
         account.
 
@@ -635,7 +635,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_destinations(
         self, **kwargs: Unpack[DescribeDestinationsRequestTypeDef]
-    ) -> RegionResults[DescribeDestinationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDestinationsResponseTypeDef]:
         """Lists all your destinations. The results are ASCII-sorted by destination
         name.
 
@@ -645,7 +645,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_export_tasks(
         self, **kwargs: Unpack[DescribeExportTasksRequestTypeDef]
-    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
         """Lists the specified export tasks. You can list all your export tasks or
         filter the results based on task ID or task status.
 
@@ -655,7 +655,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_field_indexes(
         self, **kwargs: Unpack[DescribeFieldIndexesRequestTypeDef]
-    ) -> RegionResults[DescribeFieldIndexesResponseTypeDef]:
+    ) -> TargetResults[DescribeFieldIndexesResponseTypeDef]:
         """Returns a list of custom and default field indexes which are discovered in
         log data. For more information about field index policies, see
         PutIndexPolicy.
@@ -666,7 +666,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_import_task_batches(
         self, **kwargs: Unpack[DescribeImportTaskBatchesRequestTypeDef]
-    ) -> RegionResults[DescribeImportTaskBatchesResponseTypeDef]:
+    ) -> TargetResults[DescribeImportTaskBatchesResponseTypeDef]:
         """Gets detailed information about the individual batches within an import
         task, including their status and any error messages. For CloudTrail Event
         Data Store sources, a batch refers to a subset of stored events grouped by
@@ -678,7 +678,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_import_tasks(
         self, **kwargs: Unpack[DescribeImportTasksRequestTypeDef]
-    ) -> RegionResults[DescribeImportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeImportTasksResponseTypeDef]:
         """Lists and describes import tasks, with optional filtering by import status
         and source ARN.
 
@@ -688,7 +688,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_index_policies(
         self, **kwargs: Unpack[DescribeIndexPoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeIndexPoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeIndexPoliciesResponseTypeDef]:
         """Returns the field index policies of the specified log group. For more
         information about field index policies, see PutIndexPolicy.
 
@@ -698,7 +698,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_log_groups(
         self, **kwargs: Unpack[DescribeLogGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeLogGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeLogGroupsResponseTypeDef]:
         """Returns information about log groups, including data sources that ingest
         into each log group. You can return all your log groups or filter the
         results by prefix. The results are ASCII-sorted by log group name.
@@ -709,7 +709,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_log_streams(
         self, **kwargs: Unpack[DescribeLogStreamsRequestTypeDef]
-    ) -> RegionResults[DescribeLogStreamsResponseTypeDef]:
+    ) -> TargetResults[DescribeLogStreamsResponseTypeDef]:
         """Lists the log streams for the specified log group. You can list all the
         log streams or filter the results by prefix. You can also control how the
         results are ordered.
@@ -720,7 +720,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_lookup_tables(
         self, **kwargs: Unpack[DescribeLookupTablesRequestTypeDef]
-    ) -> RegionResults[DescribeLookupTablesResponseTypeDef]:
+    ) -> TargetResults[DescribeLookupTablesResponseTypeDef]:
         """Retrieves metadata about lookup tables in your account. You can optionally
         filter the results by table name prefix. Results are sorted by table name
         in ascending order.
@@ -731,7 +731,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_metric_filters(
         self, **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef]
-    ) -> RegionResults[DescribeMetricFiltersResponseTypeDef]:
+    ) -> TargetResults[DescribeMetricFiltersResponseTypeDef]:
         """Lists the specified metric filters. You can list all of the metric filters
         or filter the results by log name, prefix, metric name, or metric
         namespace. The results are ASCII-sorted by filter name.
@@ -742,7 +742,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_queries(
         self, **kwargs: Unpack[DescribeQueriesRequestTypeDef]
-    ) -> RegionResults[DescribeQueriesResponseTypeDef]:
+    ) -> TargetResults[DescribeQueriesResponseTypeDef]:
         """Returns a list of CloudWatch Logs Insights queries that are scheduled,
         running, or have been run recently in this account. You can request all
         queries or limit it to queries of a specific log group or queries with a
@@ -754,7 +754,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_query_definitions(
         self, **kwargs: Unpack[DescribeQueryDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeQueryDefinitionsResponseTypeDef]:
+    ) -> TargetResults[DescribeQueryDefinitionsResponseTypeDef]:
         """This operation returns a paginated list of your saved CloudWatch Logs
         Insights query definitions. You can retrieve query definitions from the
         current account or from a source account that is linked to the current
@@ -766,7 +766,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_resource_policies(
         self, **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePoliciesResponseTypeDef]:
         """Lists the resource policies in this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeResourcePolicies
@@ -775,7 +775,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def describe_subscription_filters(
         self, **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef]
-    ) -> RegionResults[DescribeSubscriptionFiltersResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscriptionFiltersResponseTypeDef]:
         """Lists the subscription filters for the specified log group. You can list
         all the subscription filters or filter the results by prefix. The results
         are ASCII-sorted by filter name.
@@ -786,7 +786,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def disassociate_kms_key(
         self, **kwargs: Unpack[DisassociateKmsKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates the specified KMS key from the specified log group or from
         all CloudWatch Logs Insights query results in the account.
 
@@ -796,7 +796,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def disassociate_source_from_s3_table_integration(
         self, **kwargs: Unpack[DisassociateSourceFromS3TableIntegrationRequestTypeDef]
-    ) -> RegionResults[DisassociateSourceFromS3TableIntegrationResponseTypeDef]:
+    ) -> TargetResults[DisassociateSourceFromS3TableIntegrationResponseTypeDef]:
         """Disassociates a data source from an S3 Table Integration, removing query
         access and deleting all associated data from the integration.
 
@@ -806,7 +806,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def filter_log_events(
         self, **kwargs: Unpack[FilterLogEventsRequestTypeDef]
-    ) -> RegionResults[FilterLogEventsResponseTypeDef]:
+    ) -> TargetResults[FilterLogEventsResponseTypeDef]:
         """Lists log events from the specified log group. You can list all the log
         events or filter the results using one or more of the following:
 
@@ -818,7 +818,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_data_protection_policy(
         self, **kwargs: Unpack[GetDataProtectionPolicyRequestTypeDef]
-    ) -> RegionResults[GetDataProtectionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetDataProtectionPolicyResponseTypeDef]:
         """Returns information about a log group data protection policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDataProtectionPolicy
@@ -827,7 +827,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_delivery(
         self, **kwargs: Unpack[GetDeliveryRequestTypeDef]
-    ) -> RegionResults[GetDeliveryResponseTypeDef]:
+    ) -> TargetResults[GetDeliveryResponseTypeDef]:
         """Returns complete information about one logical delivery. A delivery is a
         connection between a delivery source and a delivery destination .
 
@@ -837,7 +837,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_delivery_destination(
         self, **kwargs: Unpack[GetDeliveryDestinationRequestTypeDef]
-    ) -> RegionResults[GetDeliveryDestinationResponseTypeDef]:
+    ) -> TargetResults[GetDeliveryDestinationResponseTypeDef]:
         """Retrieves complete information about one delivery destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDeliveryDestination
@@ -846,7 +846,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_delivery_destination_policy(
         self, **kwargs: Unpack[GetDeliveryDestinationPolicyRequestTypeDef]
-    ) -> RegionResults[GetDeliveryDestinationPolicyResponseTypeDef]:
+    ) -> TargetResults[GetDeliveryDestinationPolicyResponseTypeDef]:
         """Retrieves the delivery destination policy assigned to the delivery
         destination that you specify. For more information about delivery
         destinations and their policies, see PutDeliveryDestinationPolicy.
@@ -857,7 +857,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_delivery_source(
         self, **kwargs: Unpack[GetDeliverySourceRequestTypeDef]
-    ) -> RegionResults[GetDeliverySourceResponseTypeDef]:
+    ) -> TargetResults[GetDeliverySourceResponseTypeDef]:
         """Retrieves complete information about one delivery source.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetDeliverySource
@@ -866,7 +866,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_integration(
         self, **kwargs: Unpack[GetIntegrationRequestTypeDef]
-    ) -> RegionResults[GetIntegrationResponseTypeDef]:
+    ) -> TargetResults[GetIntegrationResponseTypeDef]:
         """Returns information about one integration between CloudWatch Logs and
         OpenSearch Service.
 
@@ -876,7 +876,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_anomaly_detector(
         self, **kwargs: Unpack[GetLogAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[GetLogAnomalyDetectorResponseTypeDef]:
+    ) -> TargetResults[GetLogAnomalyDetectorResponseTypeDef]:
         """Retrieves information about the log anomaly detector that you specify. The
         KMS key ARN detected is valid.
 
@@ -886,7 +886,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_events(
         self, **kwargs: Unpack[GetLogEventsRequestTypeDef]
-    ) -> RegionResults[GetLogEventsResponseTypeDef]:
+    ) -> TargetResults[GetLogEventsResponseTypeDef]:
         """Lists log events from the specified log stream. You can list all of the
         log events or filter using a time range.
 
@@ -896,7 +896,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_fields(
         self, **kwargs: Unpack[GetLogFieldsRequestTypeDef]
-    ) -> RegionResults[GetLogFieldsResponseTypeDef]:
+    ) -> TargetResults[GetLogFieldsResponseTypeDef]:
         """Discovers available fields for a specific data source and type. The
         response includes any field modifications introduced through pipelines,
         such as new fields or changed field types.
@@ -907,7 +907,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_group_fields(
         self, **kwargs: Unpack[GetLogGroupFieldsRequestTypeDef]
-    ) -> RegionResults[GetLogGroupFieldsResponseTypeDef]:
+    ) -> TargetResults[GetLogGroupFieldsResponseTypeDef]:
         """Returns a list of the fields that are included in log events in the
         specified log group. Includes the percentage of log events that contain
         each field. The search is limited to a time period that you specify.
@@ -918,7 +918,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_object(
         self, **kwargs: Unpack[GetLogObjectRequestTypeDef]
-    ) -> RegionResults[GetLogObjectResponseTypeDef]:
+    ) -> TargetResults[GetLogObjectResponseTypeDef]:
         """Retrieves a large logging object (LLO) and streams it back. This API is
         used to fetch the content of large portions of log events that have been
         ingested through the PutOpenTelemetryLogs API. When log events contain
@@ -939,7 +939,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_log_record(
         self, **kwargs: Unpack[GetLogRecordRequestTypeDef]
-    ) -> RegionResults[GetLogRecordResponseTypeDef]:
+    ) -> TargetResults[GetLogRecordResponseTypeDef]:
         """Retrieves all of the fields and values of a single log event. All fields
         are retrieved, even if the original query that produced the
         logRecordPointer retrieved only a subset of fields. Fields are returned as
@@ -951,7 +951,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_lookup_table(
         self, **kwargs: Unpack[GetLookupTableRequestTypeDef]
-    ) -> RegionResults[GetLookupTableResponseTypeDef]:
+    ) -> TargetResults[GetLookupTableResponseTypeDef]:
         """Retrieves the full content of a lookup table, including the CSV data.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetLookupTable
@@ -960,7 +960,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_query_results(
         self, **kwargs: Unpack[GetQueryResultsRequestTypeDef]
-    ) -> RegionResults[GetQueryResultsResponseTypeDef]:
+    ) -> TargetResults[GetQueryResultsResponseTypeDef]:
         """Returns the results from the specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetQueryResults
@@ -969,7 +969,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_scheduled_query(
         self, **kwargs: Unpack[GetScheduledQueryRequestTypeDef]
-    ) -> RegionResults[GetScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[GetScheduledQueryResponseTypeDef]:
         """Retrieves details about a specific scheduled query, including its
         configuration, execution status, and metadata.
 
@@ -979,7 +979,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_scheduled_query_history(
         self, **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef]
-    ) -> RegionResults[GetScheduledQueryHistoryResponseTypeDef]:
+    ) -> TargetResults[GetScheduledQueryHistoryResponseTypeDef]:
         """Retrieves the execution history of a scheduled query within a specified
         time range, including query results and destination processing status.
 
@@ -989,7 +989,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def get_transformer(
         self, **kwargs: Unpack[GetTransformerRequestTypeDef]
-    ) -> RegionResults[GetTransformerResponseTypeDef]:
+    ) -> TargetResults[GetTransformerResponseTypeDef]:
         """Returns the information about the log transformer associated with this log
         group.
 
@@ -999,7 +999,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_aggregate_log_group_summaries(
         self, **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef]
-    ) -> RegionResults[ListAggregateLogGroupSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAggregateLogGroupSummariesResponseTypeDef]:
         """Returns an aggregate summary of all log groups in the Region grouped by
         specified data source characteristics. Supports optional filtering by log
         group class, name patterns, and data sources. If you perform this action
@@ -1015,7 +1015,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_anomalies(
         self, **kwargs: Unpack[ListAnomaliesRequestTypeDef]
-    ) -> RegionResults[ListAnomaliesResponseTypeDef]:
+    ) -> TargetResults[ListAnomaliesResponseTypeDef]:
         """Returns a list of anomalies that log anomaly detectors have found. For
         details about the structure format of each anomaly object that is
         returned, see the example in this section.
@@ -1026,7 +1026,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_integrations(
         self, **kwargs: Unpack[ListIntegrationsRequestTypeDef]
-    ) -> RegionResults[ListIntegrationsResponseTypeDef]:
+    ) -> TargetResults[ListIntegrationsResponseTypeDef]:
         """Returns a list of integrations between CloudWatch Logs and other services
         in this account. Currently, only one integration can be created in an
         account, and this integration must be with OpenSearch Service.
@@ -1037,7 +1037,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_log_anomaly_detectors(
         self, **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef]
-    ) -> RegionResults[ListLogAnomalyDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListLogAnomalyDetectorsResponseTypeDef]:
         """Retrieves a list of the log anomaly detectors in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListLogAnomalyDetectors
@@ -1046,7 +1046,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_log_groups(
         self, **kwargs: Unpack[ListLogGroupsRequestTypeDef]
-    ) -> RegionResults[ListLogGroupsResponseTypeDef]:
+    ) -> TargetResults[ListLogGroupsResponseTypeDef]:
         """Returns a list of log groups in the Region in your account. If you are
         performing this action in a monitoring account, you can choose to also
         return log groups from source accounts that are linked to the monitoring
@@ -1060,7 +1060,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_log_groups_for_query(
         self, **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef]
-    ) -> RegionResults[ListLogGroupsForQueryResponseTypeDef]:
+    ) -> TargetResults[ListLogGroupsForQueryResponseTypeDef]:
         """Returns a list of the log groups that were analyzed during a single
         CloudWatch Logs Insights query. This can be useful for queries that use
         log group name prefixes or the filterIndex command, because the log groups
@@ -1072,7 +1072,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_scheduled_queries(
         self, **kwargs: Unpack[ListScheduledQueriesRequestTypeDef]
-    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
         """Lists all scheduled queries in your account and region. You can filter
         results by state to show only enabled or disabled queries.
 
@@ -1082,7 +1082,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_sources_for_s3_table_integration(
         self, **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef]
-    ) -> RegionResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
+    ) -> TargetResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
         """Returns a list of data source associations for a specified S3 Table
         Integration, showing which data sources are currently associated for query
         access.
@@ -1093,7 +1093,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch Logs resource. Currently,
         log groups and destinations support tagging.
 
@@ -1106,7 +1106,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     )
     def list_tags_log_group(
         self, **kwargs: Unpack[ListTagsLogGroupRequestTypeDef]
-    ) -> RegionResults[ListTagsLogGroupResponseTypeDef]:
+    ) -> TargetResults[ListTagsLogGroupResponseTypeDef]:
         """The ListTagsLogGroup operation is on the path to deprecation. We recommend
         that you use ListTagsForResource instead.
 
@@ -1116,7 +1116,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_account_policy(
         self, **kwargs: Unpack[PutAccountPolicyRequestTypeDef]
-    ) -> RegionResults[PutAccountPolicyResponseTypeDef]:
+    ) -> TargetResults[PutAccountPolicyResponseTypeDef]:
         """Creates an account-level data protection policy, subscription filter
         policy, field index policy, transformer policy, or metric extraction
         policy that applies to all log groups, a subset of log groups, or a data
@@ -1128,7 +1128,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_bearer_token_authentication(
         self, **kwargs: Unpack[PutBearerTokenAuthenticationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables bearer token authentication for the specified log
         group. When enabled on a log group, bearer token authentication is enabled
         on operations until it is explicitly disabled.
@@ -1139,7 +1139,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_data_protection_policy(
         self, **kwargs: Unpack[PutDataProtectionPolicyRequestTypeDef]
-    ) -> RegionResults[PutDataProtectionPolicyResponseTypeDef]:
+    ) -> TargetResults[PutDataProtectionPolicyResponseTypeDef]:
         """Creates a data protection policy for the specified log group. A data
         protection policy can help safeguard sensitive data that's ingested by the
         log group by auditing and masking the sensitive log data.
@@ -1150,7 +1150,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_delivery_destination(
         self, **kwargs: Unpack[PutDeliveryDestinationRequestTypeDef]
-    ) -> RegionResults[PutDeliveryDestinationResponseTypeDef]:
+    ) -> TargetResults[PutDeliveryDestinationResponseTypeDef]:
         """Creates or updates a logical delivery destination. A delivery destination
         is an Amazon Web Services resource that represents an Amazon Web Services
         service that logs can be sent to. CloudWatch Logs, Amazon S3, and Firehose
@@ -1163,7 +1163,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_delivery_destination_policy(
         self, **kwargs: Unpack[PutDeliveryDestinationPolicyRequestTypeDef]
-    ) -> RegionResults[PutDeliveryDestinationPolicyResponseTypeDef]:
+    ) -> TargetResults[PutDeliveryDestinationPolicyResponseTypeDef]:
         """Creates and assigns an IAM policy that grants permissions to CloudWatch
         Logs to deliver logs cross-account to a specified destination in this
         account. To configure the delivery of logs from an Amazon Web Services
@@ -1176,7 +1176,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_delivery_source(
         self, **kwargs: Unpack[PutDeliverySourceRequestTypeDef]
-    ) -> RegionResults[PutDeliverySourceResponseTypeDef]:
+    ) -> TargetResults[PutDeliverySourceResponseTypeDef]:
         """Creates or updates a logical delivery source. A delivery source represents
         an Amazon Web Services resource that sends logs to an logs delivery
         destination. The destination can be CloudWatch Logs, Amazon S3, Firehose
@@ -1188,7 +1188,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_destination(
         self, **kwargs: Unpack[PutDestinationRequestTypeDef]
-    ) -> RegionResults[PutDestinationResponseTypeDef]:
+    ) -> TargetResults[PutDestinationResponseTypeDef]:
         """Creates or updates a destination. This operation is used only to create
         destinations for cross-account subscriptions.
 
@@ -1198,7 +1198,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_destination_policy(
         self, **kwargs: Unpack[PutDestinationPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates an access policy associated with an existing
         destination. An access policy is an IAM policy document that is used to
         authorize claims to register a subscription filter against a given
@@ -1210,7 +1210,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_index_policy(
         self, **kwargs: Unpack[PutIndexPolicyRequestTypeDef]
-    ) -> RegionResults[PutIndexPolicyResponseTypeDef]:
+    ) -> TargetResults[PutIndexPolicyResponseTypeDef]:
         """Creates or updates a field index policy for the specified log group. Only
         log groups in the Standard log class support field index policies. For
         more information about log classes, see Log classes.
@@ -1221,7 +1221,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_integration(
         self, **kwargs: Unpack[PutIntegrationRequestTypeDef]
-    ) -> RegionResults[PutIntegrationResponseTypeDef]:
+    ) -> TargetResults[PutIntegrationResponseTypeDef]:
         """Creates an integration between CloudWatch Logs and another service in this
         account. Currently, only integrations with OpenSearch Service are
         supported, and currently you can have only one integration in your
@@ -1233,7 +1233,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_log_events(
         self, **kwargs: Unpack[PutLogEventsRequestTypeDef]
-    ) -> RegionResults[PutLogEventsResponseTypeDef]:
+    ) -> TargetResults[PutLogEventsResponseTypeDef]:
         """Uploads a batch of log events to the specified log stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutLogEvents
@@ -1242,7 +1242,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_log_group_deletion_protection(
         self, **kwargs: Unpack[PutLogGroupDeletionProtectionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables deletion protection for the specified log group. When
         enabled on a log group, deletion protection blocks all deletion operations
         until it is explicitly disabled.
@@ -1253,7 +1253,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_metric_filter(
         self, **kwargs: Unpack[PutMetricFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a metric filter and associates it with the specified
         log group. With metric filters, you can configure rules to extract metric
         data from log events ingested through PutLogEvents.
@@ -1264,7 +1264,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_query_definition(
         self, **kwargs: Unpack[PutQueryDefinitionRequestTypeDef]
-    ) -> RegionResults[PutQueryDefinitionResponseTypeDef]:
+    ) -> TargetResults[PutQueryDefinitionResponseTypeDef]:
         """Creates or updates a query definition for CloudWatch Logs Insights. For
         more information, see Analyzing Log Data with CloudWatch Logs Insights.
 
@@ -1274,7 +1274,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy allowing other Amazon Web Services
         services to put log events to this account, such as Amazon Route 53. This
         API has the following restrictions:
@@ -1285,7 +1285,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_retention_policy(
         self, **kwargs: Unpack[PutRetentionPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the retention of the specified log group. With a retention policy,
         you can configure the number of days for which to retain log events in the
         specified log group.
@@ -1296,7 +1296,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_subscription_filter(
         self, **kwargs: Unpack[PutSubscriptionFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a subscription filter and associates it with the
         specified log group. With subscription filters, you can subscribe to a
         real-time stream of log events ingested through PutLogEvents and have them
@@ -1310,7 +1310,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def put_transformer(
         self, **kwargs: Unpack[PutTransformerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates a log transformer for a single log group. You use log
         transformers to transform log events into a different format, making them
         easier for you to process and analyze. You can also transform logs from
@@ -1323,7 +1323,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def start_live_tail(
         self, **kwargs: Unpack[StartLiveTailRequestTypeDef]
-    ) -> RegionResults[StartLiveTailResponseTypeDef]:
+    ) -> TargetResults[StartLiveTailResponseTypeDef]:
         """Starts a Live Tail streaming session for one or more log groups. A Live
         Tail session returns a stream of log events that have been recently
         ingested in the log groups. For more information, see Use Live Tail to
@@ -1335,7 +1335,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def start_query(
         self, **kwargs: Unpack[StartQueryRequestTypeDef]
-    ) -> RegionResults[StartQueryResponseTypeDef]:
+    ) -> TargetResults[StartQueryResponseTypeDef]:
         """Starts a query of one or more log groups or data sources using CloudWatch
         Logs Insights. You specify the log groups or data sources and time range
         to query and the query string to use. You can query up to 10 data sources
@@ -1347,7 +1347,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def stop_query(
         self, **kwargs: Unpack[StopQueryRequestTypeDef]
-    ) -> RegionResults[StopQueryResponseTypeDef]:
+    ) -> TargetResults[StopQueryResponseTypeDef]:
         """Stops a CloudWatch Logs Insights query that is in progress. If the query
         has already ended, the operation returns an error indicating that the
         specified query is not running.
@@ -1361,7 +1361,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     )
     def tag_log_group(
         self, **kwargs: Unpack[TagLogGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The TagLogGroup operation is on the path to deprecation. We recommend that
         you use TagResource instead.
 
@@ -1371,7 +1371,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch
         Logs resource. Currently, the only CloudWatch Logs resources that can be
         tagged are log groups and destinations.
@@ -1382,7 +1382,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def test_metric_filter(
         self, **kwargs: Unpack[TestMetricFilterRequestTypeDef]
-    ) -> RegionResults[TestMetricFilterResponseTypeDef]:
+    ) -> TargetResults[TestMetricFilterResponseTypeDef]:
         """Tests the filter pattern of a metric filter against a sample of log event
         messages. You can use this operation to validate the correctness of a
         metric filter pattern.
@@ -1393,7 +1393,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def test_transformer(
         self, **kwargs: Unpack[TestTransformerRequestTypeDef]
-    ) -> RegionResults[TestTransformerResponseTypeDef]:
+    ) -> TargetResults[TestTransformerResponseTypeDef]:
         """Use this operation to test a log transformer. You enter the transformer
         configuration and a set of log events to test with. The operation responds
         with an array that includes the original log events and the transformed
@@ -1408,7 +1408,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     )
     def untag_log_group(
         self, **kwargs: Unpack[UntagLogGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The UntagLogGroup operation is on the path to deprecation. We recommend
         that you use UntagResource instead.
 
@@ -1418,7 +1418,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UntagResource
@@ -1427,7 +1427,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def update_anomaly(
         self, **kwargs: Unpack[UpdateAnomalyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Use this operation to suppress anomaly detection for a specified anomaly
         or pattern. If you suppress an anomaly, CloudWatch Logs won't report new
         occurrences of that anomaly and won't update that anomaly with new data.
@@ -1440,7 +1440,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def update_delivery_configuration(
         self, **kwargs: Unpack[UpdateDeliveryConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateDeliveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateDeliveryConfigurationResponseTypeDef]:
         """Use this operation to update the configuration of a delivery to change
         either the S3 path pattern or the format of the delivered logs. You can't
         use this operation to change the source or destination of the delivery.
@@ -1451,7 +1451,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def update_log_anomaly_detector(
         self, **kwargs: Unpack[UpdateLogAnomalyDetectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an existing log anomaly detector.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UpdateLogAnomalyDetector
@@ -1460,7 +1460,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def update_lookup_table(
         self, **kwargs: Unpack[UpdateLookupTableRequestTypeDef]
-    ) -> RegionResults[UpdateLookupTableResponseTypeDef]:
+    ) -> TargetResults[UpdateLookupTableResponseTypeDef]:
         """Updates an existing lookup table by replacing all of its CSV content.
         After the update completes, queries that use this table will use the new
         data.
@@ -1471,7 +1471,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def update_scheduled_query(
         self, **kwargs: Unpack[UpdateScheduledQueryRequestTypeDef]
-    ) -> RegionResults[UpdateScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduledQueryResponseTypeDef]:
         """Updates an existing scheduled query with new configuration. This operation
         uses PUT semantics, allowing modification of query parameters, schedule,
         and destinations.
@@ -1487,7 +1487,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigurationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeConfigurationTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1512,7 +1512,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDeliveriesRequestTypeDef],
-    ) -> RegionResults[DescribeDeliveriesResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveriesResponseTypeDef]:
         """Every page of DescribeDeliveries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1535,7 +1535,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDeliveryDestinationsRequestTypeDef],
-    ) -> RegionResults[DescribeDeliveryDestinationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliveryDestinationsResponseTypeDef]:
         """Every page of DescribeDeliveryDestinations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1559,7 +1559,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDeliverySourcesRequestTypeDef],
-    ) -> RegionResults[DescribeDeliverySourcesResponseTypeDef]:
+    ) -> TargetResults[DescribeDeliverySourcesResponseTypeDef]:
         """Every page of DescribeDeliverySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1583,7 +1583,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDestinationsRequestTypeDef],
-    ) -> RegionResults[DescribeDestinationsResponseTypeDef]:
+    ) -> TargetResults[DescribeDestinationsResponseTypeDef]:
         """Every page of DescribeDestinations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1607,7 +1607,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeExportTasksRequestTypeDef],
-    ) -> RegionResults[DescribeExportTasksResponseTypeDef]:
+    ) -> TargetResults[DescribeExportTasksResponseTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1631,7 +1631,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLogGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeLogGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeLogGroupsResponseTypeDef]:
         """Every page of DescribeLogGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1656,7 +1656,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLogStreamsRequestTypeDef],
-    ) -> RegionResults[DescribeLogStreamsResponseTypeDef]:
+    ) -> TargetResults[DescribeLogStreamsResponseTypeDef]:
         """Every page of DescribeLogStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -1681,7 +1681,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMetricFiltersRequestTypeDef],
-    ) -> RegionResults[DescribeMetricFiltersResponseTypeDef]:
+    ) -> TargetResults[DescribeMetricFiltersResponseTypeDef]:
         """Every page of DescribeMetricFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1706,7 +1706,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeQueriesRequestTypeDef],
-    ) -> RegionResults[DescribeQueriesResponseTypeDef]:
+    ) -> TargetResults[DescribeQueriesResponseTypeDef]:
         """Every page of DescribeQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1732,7 +1732,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[DescribeResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePoliciesResponseTypeDef]:
         """Every page of DescribeResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1755,7 +1755,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSubscriptionFiltersRequestTypeDef],
-    ) -> RegionResults[DescribeSubscriptionFiltersResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscriptionFiltersResponseTypeDef]:
         """Every page of DescribeSubscriptionFilters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1780,7 +1780,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[FilterLogEventsRequestTypeDef],
-    ) -> RegionResults[FilterLogEventsResponseTypeDef]:
+    ) -> TargetResults[FilterLogEventsResponseTypeDef]:
         """Every page of FilterLogEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1806,7 +1806,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetScheduledQueryHistoryRequestTypeDef],
-    ) -> RegionResults[GetScheduledQueryHistoryResponseTypeDef]:
+    ) -> TargetResults[GetScheduledQueryHistoryResponseTypeDef]:
         """Every page of GetScheduledQueryHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1830,7 +1830,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAggregateLogGroupSummariesRequestTypeDef],
-    ) -> RegionResults[ListAggregateLogGroupSummariesResponseTypeDef]:
+    ) -> TargetResults[ListAggregateLogGroupSummariesResponseTypeDef]:
         """Every page of ListAggregateLogGroupSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -1860,7 +1860,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnomaliesRequestTypeDef],
-    ) -> RegionResults[ListAnomaliesResponseTypeDef]:
+    ) -> TargetResults[ListAnomaliesResponseTypeDef]:
         """Every page of ListAnomalies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1885,7 +1885,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLogAnomalyDetectorsRequestTypeDef],
-    ) -> RegionResults[ListLogAnomalyDetectorsResponseTypeDef]:
+    ) -> TargetResults[ListLogAnomalyDetectorsResponseTypeDef]:
         """Every page of ListLogAnomalyDetectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1908,7 +1908,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLogGroupsForQueryRequestTypeDef],
-    ) -> RegionResults[ListLogGroupsForQueryResponseTypeDef]:
+    ) -> TargetResults[ListLogGroupsForQueryResponseTypeDef]:
         """Every page of ListLogGroupsForQuery in every target, merged per target
         (botocore's build_full_result).
 
@@ -1934,7 +1934,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
         """Every page of ListScheduledQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1958,7 +1958,7 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourcesForS3TableIntegrationRequestTypeDef],
-    ) -> RegionResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
+    ) -> TargetResults[ListSourcesForS3TableIntegrationResponseTypeDef]:
         """Every page of ListSourcesForS3TableIntegration in every target, merged per
         target (botocore's build_full_result).
 

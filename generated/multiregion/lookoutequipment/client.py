@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -116,7 +116,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates a container for a collection of data being ingested for analysis.
         The dataset contains the metadata describing where the data is and what
         the data actually looks like. For example, it contains the location of the
@@ -129,7 +129,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_inference_scheduler(
         self, **kwargs: Unpack[CreateInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[CreateInferenceSchedulerResponseTypeDef]:
+    ) -> TargetResults[CreateInferenceSchedulerResponseTypeDef]:
         """Creates a scheduled inference. Scheduling an inference is setting up a
         continuous real-time inference plan to analyze new measurement data. When
         setting up the schedule, you provide an S3 bucket location for the input
@@ -143,7 +143,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_label(
         self, **kwargs: Unpack[CreateLabelRequestTypeDef]
-    ) -> RegionResults[CreateLabelResponseTypeDef]:
+    ) -> TargetResults[CreateLabelResponseTypeDef]:
         """Creates a label for an event.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateLabel
@@ -152,7 +152,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_label_group(
         self, **kwargs: Unpack[CreateLabelGroupRequestTypeDef]
-    ) -> RegionResults[CreateLabelGroupResponseTypeDef]:
+    ) -> TargetResults[CreateLabelGroupResponseTypeDef]:
         """Creates a group of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateLabelGroup
@@ -161,7 +161,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_model(
         self, **kwargs: Unpack[CreateModelRequestTypeDef]
-    ) -> RegionResults[CreateModelResponseTypeDef]:
+    ) -> TargetResults[CreateModelResponseTypeDef]:
         """Creates a machine learning model for data inference.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateModel
@@ -170,7 +170,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def create_retraining_scheduler(
         self, **kwargs: Unpack[CreateRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[CreateRetrainingSchedulerResponseTypeDef]:
+    ) -> TargetResults[CreateRetrainingSchedulerResponseTypeDef]:
         """Creates a retraining scheduler on the specified model.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/CreateRetrainingScheduler
@@ -179,7 +179,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a dataset and associated artifacts. The operation will check to
         see if any inference scheduler or data ingestion job is currently using
         the dataset, and if there isn't, the dataset, its metadata, and any
@@ -193,7 +193,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_inference_scheduler(
         self, **kwargs: Unpack[DeleteInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an inference scheduler that has been set up. Prior inference
         results will not be deleted.
 
@@ -203,7 +203,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_label(
         self, **kwargs: Unpack[DeleteLabelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a label.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteLabel
@@ -212,7 +212,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_label_group(
         self, **kwargs: Unpack[DeleteLabelGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a group of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteLabelGroup
@@ -221,7 +221,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_model(
         self, **kwargs: Unpack[DeleteModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a machine learning model currently available for Amazon Lookout
         for Equipment. This will prevent it from being used with an inference
         scheduler, even one that is already set up.
@@ -232,7 +232,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DeleteResourcePolicy
@@ -241,7 +241,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def delete_retraining_scheduler(
         self, **kwargs: Unpack[DeleteRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a retraining scheduler from a model. The retraining scheduler must
         be in the STOPPED status.
 
@@ -251,7 +251,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_data_ingestion_job(
         self, **kwargs: Unpack[DescribeDataIngestionJobRequestTypeDef]
-    ) -> RegionResults[DescribeDataIngestionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDataIngestionJobResponseTypeDef]:
         """Provides information on a specific data ingestion job such as creation
         time, dataset ARN, and status.
 
@@ -261,7 +261,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Provides a JSON description of the data in each time series dataset,
         including names, column names, and data types.
 
@@ -271,7 +271,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_inference_scheduler(
         self, **kwargs: Unpack[DescribeInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[DescribeInferenceSchedulerResponseTypeDef]:
+    ) -> TargetResults[DescribeInferenceSchedulerResponseTypeDef]:
         """Specifies information about the inference scheduler being used, including
         name, model, status, and associated metadata
 
@@ -281,7 +281,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_label(
         self, **kwargs: Unpack[DescribeLabelRequestTypeDef]
-    ) -> RegionResults[DescribeLabelResponseTypeDef]:
+    ) -> TargetResults[DescribeLabelResponseTypeDef]:
         """Returns the name of the label.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeLabel
@@ -290,7 +290,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_label_group(
         self, **kwargs: Unpack[DescribeLabelGroupRequestTypeDef]
-    ) -> RegionResults[DescribeLabelGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeLabelGroupResponseTypeDef]:
         """Returns information about the label group.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeLabelGroup
@@ -299,7 +299,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_model(
         self, **kwargs: Unpack[DescribeModelRequestTypeDef]
-    ) -> RegionResults[DescribeModelResponseTypeDef]:
+    ) -> TargetResults[DescribeModelResponseTypeDef]:
         """Provides a JSON containing the overall information about a specific
         machine learning model, including model name and ARN, dataset, training
         and evaluation information, status, and so on.
@@ -310,7 +310,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_model_version(
         self, **kwargs: Unpack[DescribeModelVersionRequestTypeDef]
-    ) -> RegionResults[DescribeModelVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeModelVersionResponseTypeDef]:
         """Retrieves information about a specific machine learning model version.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeModelVersion
@@ -319,7 +319,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_resource_policy(
         self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Provides the details of a resource policy attached to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/DescribeResourcePolicy
@@ -328,7 +328,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def describe_retraining_scheduler(
         self, **kwargs: Unpack[DescribeRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[DescribeRetrainingSchedulerResponseTypeDef]:
+    ) -> TargetResults[DescribeRetrainingSchedulerResponseTypeDef]:
         """Provides a description of the retraining scheduler, including information
         such as the model name and retraining parameters.
 
@@ -338,7 +338,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def import_dataset(
         self, **kwargs: Unpack[ImportDatasetRequestTypeDef]
-    ) -> RegionResults[ImportDatasetResponseTypeDef]:
+    ) -> TargetResults[ImportDatasetResponseTypeDef]:
         """Imports a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ImportDataset
@@ -347,7 +347,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def import_model_version(
         self, **kwargs: Unpack[ImportModelVersionRequestTypeDef]
-    ) -> RegionResults[ImportModelVersionResponseTypeDef]:
+    ) -> TargetResults[ImportModelVersionResponseTypeDef]:
         """Imports a model that has been trained successfully.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ImportModelVersion
@@ -356,7 +356,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_data_ingestion_jobs(
         self, **kwargs: Unpack[ListDataIngestionJobsRequestTypeDef]
-    ) -> RegionResults[ListDataIngestionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataIngestionJobsResponseTypeDef]:
         """Provides a list of all data ingestion jobs, including dataset name and
         ARN, S3 location of the input data, status, and so on.
 
@@ -366,7 +366,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Lists all datasets currently available in your account, filtering on the
         dataset name.
 
@@ -376,7 +376,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_inference_events(
         self, **kwargs: Unpack[ListInferenceEventsRequestTypeDef]
-    ) -> RegionResults[ListInferenceEventsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceEventsResponseTypeDef]:
         """Lists all inference events that have been found for the specified
         inference scheduler.
 
@@ -386,7 +386,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_inference_executions(
         self, **kwargs: Unpack[ListInferenceExecutionsRequestTypeDef]
-    ) -> RegionResults[ListInferenceExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceExecutionsResponseTypeDef]:
         """Lists all inference executions that have been performed by the specified
         inference scheduler.
 
@@ -396,7 +396,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_inference_schedulers(
         self, **kwargs: Unpack[ListInferenceSchedulersRequestTypeDef]
-    ) -> RegionResults[ListInferenceSchedulersResponseTypeDef]:
+    ) -> TargetResults[ListInferenceSchedulersResponseTypeDef]:
         """Retrieves a list of all inference schedulers currently available for your
         account.
 
@@ -406,7 +406,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_label_groups(
         self, **kwargs: Unpack[ListLabelGroupsRequestTypeDef]
-    ) -> RegionResults[ListLabelGroupsResponseTypeDef]:
+    ) -> TargetResults[ListLabelGroupsResponseTypeDef]:
         """Returns a list of the label groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListLabelGroups
@@ -415,7 +415,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_labels(
         self, **kwargs: Unpack[ListLabelsRequestTypeDef]
-    ) -> RegionResults[ListLabelsResponseTypeDef]:
+    ) -> TargetResults[ListLabelsResponseTypeDef]:
         """Provides a list of labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListLabels
@@ -424,7 +424,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_model_versions(
         self, **kwargs: Unpack[ListModelVersionsRequestTypeDef]
-    ) -> RegionResults[ListModelVersionsResponseTypeDef]:
+    ) -> TargetResults[ListModelVersionsResponseTypeDef]:
         """Generates a list of all model versions for a given model, including the
         model version, model version ARN, and status. To list a subset of
         versions, use the MaxModelVersion and MinModelVersion fields.
@@ -435,7 +435,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_models(
         self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> RegionResults[ListModelsResponseTypeDef]:
+    ) -> TargetResults[ListModelsResponseTypeDef]:
         """Generates a list of all models in the account, including model name and
         ARN, dataset, and status.
 
@@ -445,7 +445,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_retraining_schedulers(
         self, **kwargs: Unpack[ListRetrainingSchedulersRequestTypeDef]
-    ) -> RegionResults[ListRetrainingSchedulersResponseTypeDef]:
+    ) -> TargetResults[ListRetrainingSchedulersResponseTypeDef]:
         """Lists all retraining schedulers in your account, filtering by model name
         prefix and status.
 
@@ -455,7 +455,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_sensor_statistics(
         self, **kwargs: Unpack[ListSensorStatisticsRequestTypeDef]
-    ) -> RegionResults[ListSensorStatisticsResponseTypeDef]:
+    ) -> TargetResults[ListSensorStatisticsResponseTypeDef]:
         """Lists statistics about the data collected for each of the sensors that
         have been successfully ingested in the particular dataset. Can also be
         used to retreive Sensor Statistics for a previous ingestion job.
@@ -466,7 +466,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all the tags for a specified resource, including key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/ListTagsForResource
@@ -475,7 +475,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates a resource control policy for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/PutResourcePolicy
@@ -484,7 +484,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def start_data_ingestion_job(
         self, **kwargs: Unpack[StartDataIngestionJobRequestTypeDef]
-    ) -> RegionResults[StartDataIngestionJobResponseTypeDef]:
+    ) -> TargetResults[StartDataIngestionJobResponseTypeDef]:
         """Starts a data ingestion job. Amazon Lookout for Equipment returns the job
         status.
 
@@ -494,7 +494,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def start_inference_scheduler(
         self, **kwargs: Unpack[StartInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[StartInferenceSchedulerResponseTypeDef]:
+    ) -> TargetResults[StartInferenceSchedulerResponseTypeDef]:
         """Starts an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StartInferenceScheduler
@@ -503,7 +503,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def start_retraining_scheduler(
         self, **kwargs: Unpack[StartRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[StartRetrainingSchedulerResponseTypeDef]:
+    ) -> TargetResults[StartRetrainingSchedulerResponseTypeDef]:
         """Starts a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StartRetrainingScheduler
@@ -512,7 +512,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def stop_inference_scheduler(
         self, **kwargs: Unpack[StopInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[StopInferenceSchedulerResponseTypeDef]:
+    ) -> TargetResults[StopInferenceSchedulerResponseTypeDef]:
         """Stops an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StopInferenceScheduler
@@ -521,7 +521,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def stop_retraining_scheduler(
         self, **kwargs: Unpack[StopRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[StopRetrainingSchedulerResponseTypeDef]:
+    ) -> TargetResults[StopRetrainingSchedulerResponseTypeDef]:
         """Stops a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/StopRetrainingScheduler
@@ -530,7 +530,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a given tag to a resource in your account. A tag is a key-value
         pair which can be added to an Amazon Lookout for Equipment resource as
         metadata. Tags can be used for organizing your resources as well as
@@ -544,7 +544,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a specific tag from a given resource. The tag is specified by its
         key.
 
@@ -554,7 +554,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def update_active_model_version(
         self, **kwargs: Unpack[UpdateActiveModelVersionRequestTypeDef]
-    ) -> RegionResults[UpdateActiveModelVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateActiveModelVersionResponseTypeDef]:
         """Sets the active model version for a given machine learning model.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateActiveModelVersion
@@ -563,7 +563,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def update_inference_scheduler(
         self, **kwargs: Unpack[UpdateInferenceSchedulerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an inference scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateInferenceScheduler
@@ -572,7 +572,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def update_label_group(
         self, **kwargs: Unpack[UpdateLabelGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the label group.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateLabelGroup
@@ -581,7 +581,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def update_model(
         self, **kwargs: Unpack[UpdateModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a model in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateModel
@@ -590,7 +590,7 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
 
     def update_retraining_scheduler(
         self, **kwargs: Unpack[UpdateRetrainingSchedulerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a retraining scheduler.
 
         https://docs.aws.amazon.com/goto/WebAPI/lookoutequipment-2020-12-15/UpdateRetrainingScheduler

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -117,7 +117,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def cancel_batch_job_execution(
         self, **kwargs: Unpack[CancelBatchJobExecutionRequestTypeDef]
-    ) -> RegionResults[CancelBatchJobExecutionResponseTypeDef]:
+    ) -> TargetResults[CancelBatchJobExecutionResponseTypeDef]:
         """Cancels the running of a specific batch job execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CancelBatchJobExecution
@@ -126,7 +126,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates a new application with given parameters. Requires an existing
         runtime environment and application definition file.
 
@@ -136,7 +136,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def create_data_set_export_task(
         self, **kwargs: Unpack[CreateDataSetExportTaskRequestTypeDef]
-    ) -> RegionResults[CreateDataSetExportTaskResponseTypeDef]:
+    ) -> TargetResults[CreateDataSetExportTaskResponseTypeDef]:
         """Starts a data set export task for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateDataSetExportTask
@@ -145,7 +145,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def create_data_set_import_task(
         self, **kwargs: Unpack[CreateDataSetImportTaskRequestTypeDef]
-    ) -> RegionResults[CreateDataSetImportTaskResponseTypeDef]:
+    ) -> TargetResults[CreateDataSetImportTaskResponseTypeDef]:
         """Starts a data set import task for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateDataSetImportTask
@@ -154,7 +154,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def create_deployment(
         self, **kwargs: Unpack[CreateDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateDeploymentResponseTypeDef]:
         """Creates and starts a deployment to deploy an application into a runtime
         environment.
 
@@ -164,7 +164,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
         """Creates a runtime environment for a given runtime engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/CreateEnvironment
@@ -173,7 +173,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes a specific application. You cannot delete a running application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/DeleteApplication
@@ -182,7 +182,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def delete_application_from_environment(
         self, **kwargs: Unpack[DeleteApplicationFromEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationFromEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationFromEnvironmentResponseTypeDef]:
         """Deletes a specific application from the specific runtime environment where
         it was previously deployed. You cannot delete a runtime environment using
         DeleteEnvironment if any application has ever been deployed to it. This
@@ -195,7 +195,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
         """Deletes a specific runtime environment. The environment cannot contain
         deployed applications. If it does, you must delete those applications
         before you delete the environment.
@@ -206,7 +206,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Describes the details of a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetApplication
@@ -215,7 +215,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_application_version(
         self, **kwargs: Unpack[GetApplicationVersionRequestTypeDef]
-    ) -> RegionResults[GetApplicationVersionResponseTypeDef]:
+    ) -> TargetResults[GetApplicationVersionResponseTypeDef]:
         """Returns details about a specific version of a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetApplicationVersion
@@ -224,7 +224,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_batch_job_execution(
         self, **kwargs: Unpack[GetBatchJobExecutionRequestTypeDef]
-    ) -> RegionResults[GetBatchJobExecutionResponseTypeDef]:
+    ) -> TargetResults[GetBatchJobExecutionResponseTypeDef]:
         """Gets the details of a specific batch job execution for a specific
         application.
 
@@ -234,7 +234,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_data_set_details(
         self, **kwargs: Unpack[GetDataSetDetailsRequestTypeDef]
-    ) -> RegionResults[GetDataSetDetailsResponseTypeDef]:
+    ) -> TargetResults[GetDataSetDetailsResponseTypeDef]:
         """Gets the details of a specific data set.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetDataSetDetails
@@ -243,7 +243,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_data_set_export_task(
         self, **kwargs: Unpack[GetDataSetExportTaskRequestTypeDef]
-    ) -> RegionResults[GetDataSetExportTaskResponseTypeDef]:
+    ) -> TargetResults[GetDataSetExportTaskResponseTypeDef]:
         """Gets the status of a data set import task initiated with the
         CreateDataSetExportTask operation.
 
@@ -253,7 +253,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_data_set_import_task(
         self, **kwargs: Unpack[GetDataSetImportTaskRequestTypeDef]
-    ) -> RegionResults[GetDataSetImportTaskResponseTypeDef]:
+    ) -> TargetResults[GetDataSetImportTaskResponseTypeDef]:
         """Gets the status of a data set import task initiated with the
         CreateDataSetImportTask operation.
 
@@ -263,7 +263,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentRequestTypeDef]
-    ) -> RegionResults[GetDeploymentResponseTypeDef]:
+    ) -> TargetResults[GetDeploymentResponseTypeDef]:
         """Gets details of a specific deployment with a given deployment identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetDeployment
@@ -272,7 +272,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Describes a specific runtime environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetEnvironment
@@ -281,7 +281,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def get_signed_bluinsights_url(
         self,
-    ) -> RegionResults[GetSignedBluinsightsUrlResponseTypeDef]:
+    ) -> TargetResults[GetSignedBluinsightsUrlResponseTypeDef]:
         """Gets a single sign-on URL that can be used to connect to AWS Blu Insights.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/GetSignedBluinsightsUrl
@@ -290,7 +290,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_application_versions(
         self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Returns a list of the application versions for a specific application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListApplicationVersions
@@ -299,7 +299,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists the applications associated with a specific Amazon Web Services
         account. You can provide the unique identifier of a specific runtime
         environment in a query parameter to see all applications associated with
@@ -311,7 +311,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_batch_job_definitions(
         self, **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListBatchJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListBatchJobDefinitionsResponseTypeDef]:
         """Lists all the available batch job definitions based on the batch job
         resources uploaded during the application creation. You can use the batch
         job definitions in the list to start a batch job.
@@ -322,7 +322,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_batch_job_executions(
         self, **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef]
-    ) -> RegionResults[ListBatchJobExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListBatchJobExecutionsResponseTypeDef]:
         """Lists historical, current, and scheduled batch job executions for a
         specific application.
 
@@ -332,7 +332,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_batch_job_restart_points(
         self, **kwargs: Unpack[ListBatchJobRestartPointsRequestTypeDef]
-    ) -> RegionResults[ListBatchJobRestartPointsResponseTypeDef]:
+    ) -> TargetResults[ListBatchJobRestartPointsResponseTypeDef]:
         """Lists all the job steps for a JCL file to restart a batch job. This is
         only applicable for Micro Focus engine with versions 8.0.6 and above.
 
@@ -342,7 +342,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_data_set_export_history(
         self, **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef]
-    ) -> RegionResults[ListDataSetExportHistoryResponseTypeDef]:
+    ) -> TargetResults[ListDataSetExportHistoryResponseTypeDef]:
         """Lists the data set exports for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetExportHistory
@@ -351,7 +351,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_data_set_import_history(
         self, **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef]
-    ) -> RegionResults[ListDataSetImportHistoryResponseTypeDef]:
+    ) -> TargetResults[ListDataSetImportHistoryResponseTypeDef]:
         """Lists the data set imports for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListDataSetImportHistory
@@ -360,7 +360,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_data_sets(
         self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """Lists the data sets imported for a specific application. In Amazon Web
         Services Mainframe Modernization, data sets are associated with
         applications deployed on runtime environments. This is known as importing
@@ -373,7 +373,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Returns a list of all deployments of a specific application. A deployment
         is a combination of a specific application and a specific version of that
         application. Each deployment is mapped to a particular application
@@ -385,7 +385,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_engine_versions(
         self, **kwargs: Unpack[ListEngineVersionsRequestTypeDef]
-    ) -> RegionResults[ListEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[ListEngineVersionsResponseTypeDef]:
         """Lists the available engine versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEngineVersions
@@ -394,7 +394,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Lists the runtime environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListEnvironments
@@ -403,7 +403,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/ListTagsForResource
@@ -412,7 +412,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def start_application(
         self, **kwargs: Unpack[StartApplicationRequestTypeDef]
-    ) -> RegionResults[StartApplicationResponseTypeDef]:
+    ) -> TargetResults[StartApplicationResponseTypeDef]:
         """Starts an application that is currently stopped.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/StartApplication
@@ -421,7 +421,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def start_batch_job(
         self, **kwargs: Unpack[StartBatchJobRequestTypeDef]
-    ) -> RegionResults[StartBatchJobResponseTypeDef]:
+    ) -> TargetResults[StartBatchJobResponseTypeDef]:
         """Starts a batch job and returns the unique identifier of this execution of
         the batch job. The associated application must be running in order to
         start the batch job.
@@ -432,7 +432,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def stop_application(
         self, **kwargs: Unpack[StopApplicationRequestTypeDef]
-    ) -> RegionResults[StopApplicationResponseTypeDef]:
+    ) -> TargetResults[StopApplicationResponseTypeDef]:
         """Stops a running application.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/StopApplication
@@ -441,7 +441,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/TagResource
@@ -450,7 +450,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UntagResource
@@ -459,7 +459,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates an application and creates a new version.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UpdateApplication
@@ -468,7 +468,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
         """Updates the configuration details for a specific runtime environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/m2-2021-04-28/UpdateEnvironment
@@ -482,7 +482,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -505,7 +505,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,7 +531,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListBatchJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListBatchJobDefinitionsResponseTypeDef]:
         """Every page of ListBatchJobDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -556,7 +556,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchJobExecutionsRequestTypeDef],
-    ) -> RegionResults[ListBatchJobExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListBatchJobExecutionsResponseTypeDef]:
         """Every page of ListBatchJobExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -580,7 +580,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetExportHistoryRequestTypeDef],
-    ) -> RegionResults[ListDataSetExportHistoryResponseTypeDef]:
+    ) -> TargetResults[ListDataSetExportHistoryResponseTypeDef]:
         """Every page of ListDataSetExportHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,7 +603,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetImportHistoryRequestTypeDef],
-    ) -> RegionResults[ListDataSetImportHistoryResponseTypeDef]:
+    ) -> TargetResults[ListDataSetImportHistoryResponseTypeDef]:
         """Every page of ListDataSetImportHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -626,7 +626,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -653,7 +653,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListDeploymentsResponseTypeDef]:
+    ) -> TargetResults[ListDeploymentsResponseTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -679,7 +679,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngineVersionsRequestTypeDef],
-    ) -> RegionResults[ListEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[ListEngineVersionsResponseTypeDef]:
         """Every page of ListEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionMainframeModernization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 

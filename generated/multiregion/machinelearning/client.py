@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -88,7 +88,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds one or more tags to an object, up to a limit of 10. Each tag consists
         of a key and an optional value. If you add a tag using a key that is
         already associated with the ML object, AddTags updates the tag's value.
@@ -99,7 +99,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_batch_prediction(
         self, **kwargs: Unpack[CreateBatchPredictionInputTypeDef]
-    ) -> RegionResults[CreateBatchPredictionOutputTypeDef]:
+    ) -> TargetResults[CreateBatchPredictionOutputTypeDef]:
         """Generates predictions for a group of observations. The observations to
         process exist in one or more data files referenced by a DataSource. This
         operation creates a new BatchPrediction, and uses an MLModel and the data
@@ -111,7 +111,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_data_source_from_rds(
         self, **kwargs: Unpack[CreateDataSourceFromRDSInputTypeDef]
-    ) -> RegionResults[CreateDataSourceFromRDSOutputTypeDef]:
+    ) -> TargetResults[CreateDataSourceFromRDSOutputTypeDef]:
         """Creates a DataSource object from an Amazon Relational Database Service
         (Amazon RDS). A DataSource references data that can be used to perform
         CreateMLModel, CreateEvaluation, or CreateBatchPrediction operations.
@@ -122,7 +122,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_data_source_from_redshift(
         self, **kwargs: Unpack[CreateDataSourceFromRedshiftInputTypeDef]
-    ) -> RegionResults[CreateDataSourceFromRedshiftOutputTypeDef]:
+    ) -> TargetResults[CreateDataSourceFromRedshiftOutputTypeDef]:
         """Creates a DataSource from a database hosted on an Amazon Redshift cluster.
         A DataSource references data that can be used to perform either
         CreateMLModel, CreateEvaluation, or CreateBatchPrediction operations.
@@ -133,7 +133,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_data_source_from_s3(
         self, **kwargs: Unpack[CreateDataSourceFromS3InputTypeDef]
-    ) -> RegionResults[CreateDataSourceFromS3OutputTypeDef]:
+    ) -> TargetResults[CreateDataSourceFromS3OutputTypeDef]:
         """Creates a DataSource object. A DataSource references data that can be used
         to perform CreateMLModel, CreateEvaluation, or CreateBatchPrediction
         operations.
@@ -144,7 +144,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_evaluation(
         self, **kwargs: Unpack[CreateEvaluationInputTypeDef]
-    ) -> RegionResults[CreateEvaluationOutputTypeDef]:
+    ) -> TargetResults[CreateEvaluationOutputTypeDef]:
         """Creates a new Evaluation of an MLModel. An MLModel is evaluated on a set
         of observations associated to a DataSource. Like a DataSource for an
         MLModel, the DataSource for an Evaluation contains values for the Target
@@ -161,7 +161,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_ml_model(
         self, **kwargs: Unpack[CreateMLModelInputTypeDef]
-    ) -> RegionResults[CreateMLModelOutputTypeDef]:
+    ) -> TargetResults[CreateMLModelOutputTypeDef]:
         """Creates a new MLModel using the DataSource and the recipe as information
         sources.
 
@@ -171,7 +171,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def create_realtime_endpoint(
         self, **kwargs: Unpack[CreateRealtimeEndpointInputTypeDef]
-    ) -> RegionResults[CreateRealtimeEndpointOutputTypeDef]:
+    ) -> TargetResults[CreateRealtimeEndpointOutputTypeDef]:
         """Creates a real-time endpoint for the MLModel. The endpoint contains the
         URI of the MLModel; that is, the location to send real-time prediction
         requests for the specified MLModel.
@@ -182,7 +182,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_batch_prediction(
         self, **kwargs: Unpack[DeleteBatchPredictionInputTypeDef]
-    ) -> RegionResults[DeleteBatchPredictionOutputTypeDef]:
+    ) -> TargetResults[DeleteBatchPredictionOutputTypeDef]:
         """Assigns the DELETED status to a BatchPrediction, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteBatchPrediction
@@ -191,7 +191,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceInputTypeDef]
-    ) -> RegionResults[DeleteDataSourceOutputTypeDef]:
+    ) -> TargetResults[DeleteDataSourceOutputTypeDef]:
         """Assigns the DELETED status to a DataSource, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteDataSource
@@ -200,7 +200,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_evaluation(
         self, **kwargs: Unpack[DeleteEvaluationInputTypeDef]
-    ) -> RegionResults[DeleteEvaluationOutputTypeDef]:
+    ) -> TargetResults[DeleteEvaluationOutputTypeDef]:
         """Assigns the DELETED status to an Evaluation, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteEvaluation
@@ -209,7 +209,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_ml_model(
         self, **kwargs: Unpack[DeleteMLModelInputTypeDef]
-    ) -> RegionResults[DeleteMLModelOutputTypeDef]:
+    ) -> TargetResults[DeleteMLModelOutputTypeDef]:
         """Assigns the DELETED status to an MLModel, rendering it unusable.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteMLModel
@@ -218,7 +218,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_realtime_endpoint(
         self, **kwargs: Unpack[DeleteRealtimeEndpointInputTypeDef]
-    ) -> RegionResults[DeleteRealtimeEndpointOutputTypeDef]:
+    ) -> TargetResults[DeleteRealtimeEndpointOutputTypeDef]:
         """Deletes a real time endpoint of an MLModel.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DeleteRealtimeEndpoint
@@ -227,7 +227,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsInputTypeDef]
-    ) -> RegionResults[DeleteTagsOutputTypeDef]:
+    ) -> TargetResults[DeleteTagsOutputTypeDef]:
         """Deletes the specified tags associated with an ML object. After this
         operation is complete, you can't recover deleted tags.
 
@@ -237,7 +237,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def describe_batch_predictions(
         self, **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef]
-    ) -> RegionResults[DescribeBatchPredictionsOutputTypeDef]:
+    ) -> TargetResults[DescribeBatchPredictionsOutputTypeDef]:
         """Returns a list of BatchPrediction operations that match the search
         criteria in the request.
 
@@ -247,7 +247,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def describe_data_sources(
         self, **kwargs: Unpack[DescribeDataSourcesInputTypeDef]
-    ) -> RegionResults[DescribeDataSourcesOutputTypeDef]:
+    ) -> TargetResults[DescribeDataSourcesOutputTypeDef]:
         """Returns a list of DataSource that match the search criteria in the
         request.
 
@@ -257,7 +257,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def describe_evaluations(
         self, **kwargs: Unpack[DescribeEvaluationsInputTypeDef]
-    ) -> RegionResults[DescribeEvaluationsOutputTypeDef]:
+    ) -> TargetResults[DescribeEvaluationsOutputTypeDef]:
         """Returns a list of DescribeEvaluations that match the search criteria in
         the request.
 
@@ -267,7 +267,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def describe_ml_models(
         self, **kwargs: Unpack[DescribeMLModelsInputTypeDef]
-    ) -> RegionResults[DescribeMLModelsOutputTypeDef]:
+    ) -> TargetResults[DescribeMLModelsOutputTypeDef]:
         """Returns a list of MLModel that match the search criteria in the request.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeMLModels
@@ -276,7 +276,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsInputTypeDef]
-    ) -> RegionResults[DescribeTagsOutputTypeDef]:
+    ) -> TargetResults[DescribeTagsOutputTypeDef]:
         """Describes one or more of the tags for your Amazon ML object.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/DescribeTags
@@ -285,7 +285,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def get_batch_prediction(
         self, **kwargs: Unpack[GetBatchPredictionInputTypeDef]
-    ) -> RegionResults[GetBatchPredictionOutputTypeDef]:
+    ) -> TargetResults[GetBatchPredictionOutputTypeDef]:
         """Returns a BatchPrediction that includes detailed metadata, status, and
         data file information for a Batch Prediction request.
 
@@ -295,7 +295,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceInputTypeDef]
-    ) -> RegionResults[GetDataSourceOutputTypeDef]:
+    ) -> TargetResults[GetDataSourceOutputTypeDef]:
         """Returns a DataSource that includes metadata and data file information, as
         well as the current status of the DataSource.
 
@@ -305,7 +305,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def get_evaluation(
         self, **kwargs: Unpack[GetEvaluationInputTypeDef]
-    ) -> RegionResults[GetEvaluationOutputTypeDef]:
+    ) -> TargetResults[GetEvaluationOutputTypeDef]:
         """Returns an Evaluation that includes metadata as well as the current status
         of the Evaluation.
 
@@ -315,7 +315,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def get_ml_model(
         self, **kwargs: Unpack[GetMLModelInputTypeDef]
-    ) -> RegionResults[GetMLModelOutputTypeDef]:
+    ) -> TargetResults[GetMLModelOutputTypeDef]:
         """Returns an MLModel that includes detailed metadata, data source
         information, and the current status of the MLModel.
 
@@ -325,7 +325,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def predict(
         self, **kwargs: Unpack[PredictInputTypeDef]
-    ) -> RegionResults[PredictOutputTypeDef]:
+    ) -> TargetResults[PredictOutputTypeDef]:
         """Generates a prediction for the observation using the specified ML Model.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/Predict
@@ -334,7 +334,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def update_batch_prediction(
         self, **kwargs: Unpack[UpdateBatchPredictionInputTypeDef]
-    ) -> RegionResults[UpdateBatchPredictionOutputTypeDef]:
+    ) -> TargetResults[UpdateBatchPredictionOutputTypeDef]:
         """Updates the BatchPredictionName of a BatchPrediction.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateBatchPrediction
@@ -343,7 +343,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceInputTypeDef]
-    ) -> RegionResults[UpdateDataSourceOutputTypeDef]:
+    ) -> TargetResults[UpdateDataSourceOutputTypeDef]:
         """Updates the DataSourceName of a DataSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateDataSource
@@ -352,7 +352,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def update_evaluation(
         self, **kwargs: Unpack[UpdateEvaluationInputTypeDef]
-    ) -> RegionResults[UpdateEvaluationOutputTypeDef]:
+    ) -> TargetResults[UpdateEvaluationOutputTypeDef]:
         """Updates the EvaluationName of an Evaluation.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateEvaluation
@@ -361,7 +361,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
 
     def update_ml_model(
         self, **kwargs: Unpack[UpdateMLModelInputTypeDef]
-    ) -> RegionResults[UpdateMLModelOutputTypeDef]:
+    ) -> TargetResults[UpdateMLModelOutputTypeDef]:
         """Updates the MLModelName and the ScoreThreshold of an MLModel.
 
         https://docs.aws.amazon.com/goto/WebAPI/machinelearning-2014-12-12/UpdateMLModel
@@ -375,7 +375,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
-    ) -> RegionResults[DescribeBatchPredictionsOutputTypeDef]:
+    ) -> TargetResults[DescribeBatchPredictionsOutputTypeDef]:
         """Every page of DescribeBatchPredictions in every target, merged per target
         (botocore's build_full_result).
 
@@ -399,7 +399,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
-    ) -> RegionResults[DescribeDataSourcesOutputTypeDef]:
+    ) -> TargetResults[DescribeDataSourcesOutputTypeDef]:
         """Every page of DescribeDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -423,7 +423,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
-    ) -> RegionResults[DescribeEvaluationsOutputTypeDef]:
+    ) -> TargetResults[DescribeEvaluationsOutputTypeDef]:
         """Every page of DescribeEvaluations in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,7 +447,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMLModelsInputTypeDef],
-    ) -> RegionResults[DescribeMLModelsOutputTypeDef]:
+    ) -> TargetResults[DescribeMLModelsOutputTypeDef]:
         """Every page of DescribeMLModels in every target, merged per target
         (botocore's build_full_result).
 
@@ -533,7 +533,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeBatchPredictionsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until BatchPredictionAvailable.
 
         Polls DescribeBatchPredictions in every target at once, every 30 seconds
@@ -552,7 +552,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDataSourcesInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DataSourceAvailable.
 
         Polls DescribeDataSources in every target at once, every 30 seconds and at
@@ -571,7 +571,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEvaluationsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EvaluationAvailable.
 
         Polls DescribeEvaluations in every target at once, every 30 seconds and at
@@ -590,7 +590,7 @@ class MultiRegionMachineLearning(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMLModelsInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until MLModelAvailable.
 
         Polls DescribeMLModels in every target at once, every 30 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -194,7 +194,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def accept_invitation(
         self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
         """Accepts an Amazon Macie membership invitation that was received from a
         specific account.
 
@@ -204,7 +204,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def batch_get_custom_data_identifiers(
         self, **kwargs: Unpack[BatchGetCustomDataIdentifiersRequestTypeDef]
-    ) -> RegionResults[BatchGetCustomDataIdentifiersResponseTypeDef]:
+    ) -> TargetResults[BatchGetCustomDataIdentifiersResponseTypeDef]:
         """Retrieves information about one or more custom data identifiers.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/BatchGetCustomDataIdentifiers
@@ -213,7 +213,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def batch_update_automated_discovery_accounts(
         self, **kwargs: Unpack[BatchUpdateAutomatedDiscoveryAccountsRequestTypeDef]
-    ) -> RegionResults[BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateAutomatedDiscoveryAccountsResponseTypeDef]:
         """Changes the status of automated sensitive data discovery for one or more
         accounts.
 
@@ -223,7 +223,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_allow_list(
         self, **kwargs: Unpack[CreateAllowListRequestTypeDef]
-    ) -> RegionResults[CreateAllowListResponseTypeDef]:
+    ) -> TargetResults[CreateAllowListResponseTypeDef]:
         """Creates and defines the settings for an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateAllowList
@@ -232,7 +232,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_classification_job(
         self, **kwargs: Unpack[CreateClassificationJobRequestTypeDef]
-    ) -> RegionResults[CreateClassificationJobResponseTypeDef]:
+    ) -> TargetResults[CreateClassificationJobResponseTypeDef]:
         """Creates and defines the settings for a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateClassificationJob
@@ -241,7 +241,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_custom_data_identifier(
         self, **kwargs: Unpack[CreateCustomDataIdentifierRequestTypeDef]
-    ) -> RegionResults[CreateCustomDataIdentifierResponseTypeDef]:
+    ) -> TargetResults[CreateCustomDataIdentifierResponseTypeDef]:
         """Creates and defines the criteria and other settings for a custom data
         identifier.
 
@@ -251,7 +251,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_findings_filter(
         self, **kwargs: Unpack[CreateFindingsFilterRequestTypeDef]
-    ) -> RegionResults[CreateFindingsFilterResponseTypeDef]:
+    ) -> TargetResults[CreateFindingsFilterResponseTypeDef]:
         """Creates and defines the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateFindingsFilter
@@ -260,7 +260,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_invitations(
         self, **kwargs: Unpack[CreateInvitationsRequestTypeDef]
-    ) -> RegionResults[CreateInvitationsResponseTypeDef]:
+    ) -> TargetResults[CreateInvitationsResponseTypeDef]:
         """Sends an Amazon Macie membership invitation to one or more accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateInvitations
@@ -269,7 +269,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_member(
         self, **kwargs: Unpack[CreateMemberRequestTypeDef]
-    ) -> RegionResults[CreateMemberResponseTypeDef]:
+    ) -> TargetResults[CreateMemberResponseTypeDef]:
         """Associates an account with an Amazon Macie administrator account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateMember
@@ -278,7 +278,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def create_sample_findings(
         self, **kwargs: Unpack[CreateSampleFindingsRequestTypeDef]
-    ) -> RegionResults[CreateSampleFindingsResponseTypeDef]:
+    ) -> TargetResults[CreateSampleFindingsResponseTypeDef]:
         """Creates sample findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/CreateSampleFindings
@@ -287,7 +287,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def decline_invitations(
         self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> RegionResults[DeclineInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
         """Declines Amazon Macie membership invitations that were received from
         specific accounts.
 
@@ -297,7 +297,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def delete_allow_list(
         self, **kwargs: Unpack[DeleteAllowListRequestTypeDef]
-    ) -> RegionResults[DeleteAllowListResponseTypeDef]:
+    ) -> TargetResults[DeleteAllowListResponseTypeDef]:
         """Deletes an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteAllowList
@@ -306,7 +306,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def delete_custom_data_identifier(
         self, **kwargs: Unpack[DeleteCustomDataIdentifierRequestTypeDef]
-    ) -> RegionResults[DeleteCustomDataIdentifierResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomDataIdentifierResponseTypeDef]:
         """Soft deletes a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteCustomDataIdentifier
@@ -315,7 +315,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def delete_findings_filter(
         self, **kwargs: Unpack[DeleteFindingsFilterRequestTypeDef]
-    ) -> RegionResults[DeleteFindingsFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteFindingsFilterResponseTypeDef]:
         """Deletes a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DeleteFindingsFilter
@@ -324,7 +324,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def delete_invitations(
         self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> RegionResults[DeleteInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
         """Deletes Amazon Macie membership invitations that were received from
         specific accounts.
 
@@ -334,7 +334,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def delete_member(
         self, **kwargs: Unpack[DeleteMemberRequestTypeDef]
-    ) -> RegionResults[DeleteMemberResponseTypeDef]:
+    ) -> TargetResults[DeleteMemberResponseTypeDef]:
         """Deletes the association between an Amazon Macie administrator account and
         an account.
 
@@ -344,7 +344,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def describe_buckets(
         self, **kwargs: Unpack[DescribeBucketsRequestTypeDef]
-    ) -> RegionResults[DescribeBucketsResponseTypeDef]:
+    ) -> TargetResults[DescribeBucketsResponseTypeDef]:
         """Retrieves (queries) statistical data and other information about one or
         more S3 buckets that Amazon Macie monitors and analyzes for an account.
 
@@ -354,7 +354,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def describe_classification_job(
         self, **kwargs: Unpack[DescribeClassificationJobRequestTypeDef]
-    ) -> RegionResults[DescribeClassificationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeClassificationJobResponseTypeDef]:
         """Retrieves the status and settings for a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DescribeClassificationJob
@@ -363,7 +363,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> RegionResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
         """Retrieves the Amazon Macie configuration settings for an organization in
         Organizations.
 
@@ -371,7 +371,7 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("DescribeOrganizationConfiguration", {})
 
-    def disable_macie(self) -> RegionResults[DisableMacieResponseTypeDef]:
+    def disable_macie(self) -> TargetResults[DisableMacieResponseTypeDef]:
         """Disables Amazon Macie and deletes all settings and resources for a Macie
         account.
 
@@ -381,7 +381,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disable_organization_admin_account(
         self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[DisableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
         """Disables an account as the delegated Amazon Macie administrator account
         for an organization in Organizations.
 
@@ -391,7 +391,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disassociate_from_administrator_account(
         self,
-    ) -> RegionResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates a member account from its Amazon Macie administrator
         account.
 
@@ -401,7 +401,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disassociate_from_master_account(
         self,
-    ) -> RegionResults[DisassociateFromMasterAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
         """(Deprecated) Disassociates a member account from its Amazon Macie
         administrator account. This operation has been replaced by the
         DisassociateFromAdministratorAccount operation.
@@ -412,7 +412,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def disassociate_member(
         self, **kwargs: Unpack[DisassociateMemberRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberResponseTypeDef]:
         """Disassociates an Amazon Macie administrator account from a member account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/DisassociateMember
@@ -421,7 +421,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def enable_macie(
         self, **kwargs: Unpack[EnableMacieRequestTypeDef]
-    ) -> RegionResults[EnableMacieResponseTypeDef]:
+    ) -> TargetResults[EnableMacieResponseTypeDef]:
         """Enables Amazon Macie and specifies the configuration settings for a Macie
         account.
 
@@ -431,7 +431,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def enable_organization_admin_account(
         self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[EnableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates an account as the delegated Amazon Macie administrator account
         for an organization in Organizations.
 
@@ -441,7 +441,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_administrator_account(
         self,
-    ) -> RegionResults[GetAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
         """Retrieves information about the Amazon Macie administrator account for an
         account.
 
@@ -451,7 +451,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_allow_list(
         self, **kwargs: Unpack[GetAllowListRequestTypeDef]
-    ) -> RegionResults[GetAllowListResponseTypeDef]:
+    ) -> TargetResults[GetAllowListResponseTypeDef]:
         """Retrieves the settings and status of an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetAllowList
@@ -460,7 +460,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_automated_discovery_configuration(
         self,
-    ) -> RegionResults[GetAutomatedDiscoveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetAutomatedDiscoveryConfigurationResponseTypeDef]:
         """Retrieves the configuration settings and status of automated sensitive
         data discovery for an organization or standalone account.
 
@@ -470,7 +470,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_bucket_statistics(
         self, **kwargs: Unpack[GetBucketStatisticsRequestTypeDef]
-    ) -> RegionResults[GetBucketStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetBucketStatisticsResponseTypeDef]:
         """Retrieves (queries) aggregated statistical data about all the S3 buckets
         that Amazon Macie monitors and analyzes for an account.
 
@@ -480,7 +480,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_classification_export_configuration(
         self,
-    ) -> RegionResults[GetClassificationExportConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetClassificationExportConfigurationResponseTypeDef]:
         """Retrieves the configuration settings for storing data classification
         results.
 
@@ -490,7 +490,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_classification_scope(
         self, **kwargs: Unpack[GetClassificationScopeRequestTypeDef]
-    ) -> RegionResults[GetClassificationScopeResponseTypeDef]:
+    ) -> TargetResults[GetClassificationScopeResponseTypeDef]:
         """Retrieves the classification scope settings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetClassificationScope
@@ -499,7 +499,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_custom_data_identifier(
         self, **kwargs: Unpack[GetCustomDataIdentifierRequestTypeDef]
-    ) -> RegionResults[GetCustomDataIdentifierResponseTypeDef]:
+    ) -> TargetResults[GetCustomDataIdentifierResponseTypeDef]:
         """Retrieves the criteria and other settings for a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetCustomDataIdentifier
@@ -508,7 +508,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_finding_statistics(
         self, **kwargs: Unpack[GetFindingStatisticsRequestTypeDef]
-    ) -> RegionResults[GetFindingStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetFindingStatisticsResponseTypeDef]:
         """Retrieves (queries) aggregated statistical data about findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindingStatistics
@@ -517,7 +517,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_findings(
         self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> RegionResults[GetFindingsResponseTypeDef]:
+    ) -> TargetResults[GetFindingsResponseTypeDef]:
         """Retrieves the details of one or more findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindings
@@ -526,7 +526,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_findings_filter(
         self, **kwargs: Unpack[GetFindingsFilterRequestTypeDef]
-    ) -> RegionResults[GetFindingsFilterResponseTypeDef]:
+    ) -> TargetResults[GetFindingsFilterResponseTypeDef]:
         """Retrieves the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetFindingsFilter
@@ -535,7 +535,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_findings_publication_configuration(
         self,
-    ) -> RegionResults[GetFindingsPublicationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetFindingsPublicationConfigurationResponseTypeDef]:
         """Retrieves the configuration settings for publishing findings to Security
         Hub.
 
@@ -545,7 +545,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> RegionResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
         """Retrieves the count of Amazon Macie membership invitations that were
         received by an account.
 
@@ -553,7 +553,7 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("GetInvitationsCount", {})
 
-    def get_macie_session(self) -> RegionResults[GetMacieSessionResponseTypeDef]:
+    def get_macie_session(self) -> TargetResults[GetMacieSessionResponseTypeDef]:
         """Retrieves the status and configuration settings for an Amazon Macie
         account.
 
@@ -561,7 +561,7 @@ class MultiRegionMacie2(MultiRegionClient):
         """
         return self._call("GetMacieSession", {})
 
-    def get_master_account(self) -> RegionResults[GetMasterAccountResponseTypeDef]:
+    def get_master_account(self) -> TargetResults[GetMasterAccountResponseTypeDef]:
         """(Deprecated) Retrieves information about the Amazon Macie administrator
         account for an account. This operation has been replaced by the
         GetAdministratorAccount operation.
@@ -572,7 +572,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_member(
         self, **kwargs: Unpack[GetMemberRequestTypeDef]
-    ) -> RegionResults[GetMemberResponseTypeDef]:
+    ) -> TargetResults[GetMemberResponseTypeDef]:
         """Retrieves information about an account that's associated with an Amazon
         Macie administrator account.
 
@@ -582,7 +582,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_resource_profile(
         self, **kwargs: Unpack[GetResourceProfileRequestTypeDef]
-    ) -> RegionResults[GetResourceProfileResponseTypeDef]:
+    ) -> TargetResults[GetResourceProfileResponseTypeDef]:
         """Retrieves (queries) sensitive data discovery statistics and the
         sensitivity score for an S3 bucket.
 
@@ -592,7 +592,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_reveal_configuration(
         self,
-    ) -> RegionResults[GetRevealConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetRevealConfigurationResponseTypeDef]:
         """Retrieves the status and configuration settings for retrieving occurrences
         of sensitive data reported by findings.
 
@@ -602,7 +602,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_sensitive_data_occurrences(
         self, **kwargs: Unpack[GetSensitiveDataOccurrencesRequestTypeDef]
-    ) -> RegionResults[GetSensitiveDataOccurrencesResponseTypeDef]:
+    ) -> TargetResults[GetSensitiveDataOccurrencesResponseTypeDef]:
         """Retrieves occurrences of sensitive data reported by a finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetSensitiveDataOccurrences
@@ -611,7 +611,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_sensitive_data_occurrences_availability(
         self, **kwargs: Unpack[GetSensitiveDataOccurrencesAvailabilityRequestTypeDef]
-    ) -> RegionResults[GetSensitiveDataOccurrencesAvailabilityResponseTypeDef]:
+    ) -> TargetResults[GetSensitiveDataOccurrencesAvailabilityResponseTypeDef]:
         """Checks whether occurrences of sensitive data can be retrieved for a
         finding.
 
@@ -621,7 +621,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_sensitivity_inspection_template(
         self, **kwargs: Unpack[GetSensitivityInspectionTemplateRequestTypeDef]
-    ) -> RegionResults[GetSensitivityInspectionTemplateResponseTypeDef]:
+    ) -> TargetResults[GetSensitivityInspectionTemplateResponseTypeDef]:
         """Retrieves the settings for the sensitivity inspection template for an
         account.
 
@@ -631,7 +631,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_usage_statistics(
         self, **kwargs: Unpack[GetUsageStatisticsRequestTypeDef]
-    ) -> RegionResults[GetUsageStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
         """Retrieves (queries) quotas and aggregated usage data for one or more
         accounts.
 
@@ -641,7 +641,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def get_usage_totals(
         self, **kwargs: Unpack[GetUsageTotalsRequestTypeDef]
-    ) -> RegionResults[GetUsageTotalsResponseTypeDef]:
+    ) -> TargetResults[GetUsageTotalsResponseTypeDef]:
         """Retrieves (queries) aggregated usage data for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/GetUsageTotals
@@ -650,7 +650,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_allow_lists(
         self, **kwargs: Unpack[ListAllowListsRequestTypeDef]
-    ) -> RegionResults[ListAllowListsResponseTypeDef]:
+    ) -> TargetResults[ListAllowListsResponseTypeDef]:
         """Retrieves a subset of information about all the allow lists for an
         account.
 
@@ -660,7 +660,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_automated_discovery_accounts(
         self, **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef]
-    ) -> RegionResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
         """Retrieves the status of automated sensitive data discovery for one or more
         accounts.
 
@@ -670,7 +670,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_classification_jobs(
         self, **kwargs: Unpack[ListClassificationJobsRequestTypeDef]
-    ) -> RegionResults[ListClassificationJobsResponseTypeDef]:
+    ) -> TargetResults[ListClassificationJobsResponseTypeDef]:
         """Retrieves a subset of information about one or more classification jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListClassificationJobs
@@ -679,7 +679,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_classification_scopes(
         self, **kwargs: Unpack[ListClassificationScopesRequestTypeDef]
-    ) -> RegionResults[ListClassificationScopesResponseTypeDef]:
+    ) -> TargetResults[ListClassificationScopesResponseTypeDef]:
         """Retrieves a subset of information about the classification scope for an
         account.
 
@@ -689,7 +689,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_custom_data_identifiers(
         self, **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef]
-    ) -> RegionResults[ListCustomDataIdentifiersResponseTypeDef]:
+    ) -> TargetResults[ListCustomDataIdentifiersResponseTypeDef]:
         """Retrieves a subset of information about the custom data identifiers for an
         account.
 
@@ -699,7 +699,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_findings(
         self, **kwargs: Unpack[ListFindingsRequestTypeDef]
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Retrieves a subset of information about one or more findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/ListFindings
@@ -708,7 +708,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_findings_filters(
         self, **kwargs: Unpack[ListFindingsFiltersRequestTypeDef]
-    ) -> RegionResults[ListFindingsFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFindingsFiltersResponseTypeDef]:
         """Retrieves a subset of information about all the findings filters for an
         account.
 
@@ -718,7 +718,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_invitations(
         self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Retrieves information about Amazon Macie membership invitations that were
         received by an account.
 
@@ -728,7 +728,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_managed_data_identifiers(
         self, **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef]
-    ) -> RegionResults[ListManagedDataIdentifiersResponseTypeDef]:
+    ) -> TargetResults[ListManagedDataIdentifiersResponseTypeDef]:
         """Retrieves information about all the managed data identifiers that Amazon
         Macie currently provides.
 
@@ -738,7 +738,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Retrieves information about the accounts that are associated with an
         Amazon Macie administrator account.
 
@@ -748,7 +748,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_organization_admin_accounts(
         self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Retrieves information about the delegated Amazon Macie administrator
         account for an organization in Organizations.
 
@@ -758,7 +758,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_resource_profile_artifacts(
         self, **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef]
-    ) -> RegionResults[ListResourceProfileArtifactsResponseTypeDef]:
+    ) -> TargetResults[ListResourceProfileArtifactsResponseTypeDef]:
         """Retrieves information about objects that Amazon Macie selected from an S3
         bucket for automated sensitive data discovery.
 
@@ -768,7 +768,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_resource_profile_detections(
         self, **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef]
-    ) -> RegionResults[ListResourceProfileDetectionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceProfileDetectionsResponseTypeDef]:
         """Retrieves information about the types and amount of sensitive data that
         Amazon Macie found in an S3 bucket.
 
@@ -778,7 +778,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_sensitivity_inspection_templates(
         self, **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef]
-    ) -> RegionResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
         """Retrieves a subset of information about the sensitivity inspection
         template for an account.
 
@@ -788,7 +788,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags (keys and values) that are associated with an Amazon
         Macie resource.
 
@@ -798,7 +798,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def put_classification_export_configuration(
         self, **kwargs: Unpack[PutClassificationExportConfigurationRequestTypeDef]
-    ) -> RegionResults[PutClassificationExportConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutClassificationExportConfigurationResponseTypeDef]:
         """Adds or updates the configuration settings for storing data classification
         results.
 
@@ -808,7 +808,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def put_findings_publication_configuration(
         self, **kwargs: Unpack[PutFindingsPublicationConfigurationRequestTypeDef]
-    ) -> RegionResults[PutFindingsPublicationConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutFindingsPublicationConfigurationResponseTypeDef]:
         """Updates the configuration settings for publishing findings to Security
         Hub.
 
@@ -818,7 +818,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def search_resources(
         self, **kwargs: Unpack[SearchResourcesRequestTypeDef]
-    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+    ) -> TargetResults[SearchResourcesResponseTypeDef]:
         """Retrieves (queries) statistical data and other information about Amazon
         Web Services resources that Amazon Macie monitors and analyzes for an
         account.
@@ -829,7 +829,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates one or more tags (keys and values) that are associated
         with an Amazon Macie resource.
 
@@ -839,7 +839,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def test_custom_data_identifier(
         self, **kwargs: Unpack[TestCustomDataIdentifierRequestTypeDef]
-    ) -> RegionResults[TestCustomDataIdentifierResponseTypeDef]:
+    ) -> TargetResults[TestCustomDataIdentifierResponseTypeDef]:
         """Tests criteria for a custom data identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/TestCustomDataIdentifier
@@ -848,7 +848,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags (keys and values) from an Amazon Macie resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UntagResource
@@ -857,7 +857,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_allow_list(
         self, **kwargs: Unpack[UpdateAllowListRequestTypeDef]
-    ) -> RegionResults[UpdateAllowListResponseTypeDef]:
+    ) -> TargetResults[UpdateAllowListResponseTypeDef]:
         """Updates the settings for an allow list.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateAllowList
@@ -866,7 +866,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_automated_discovery_configuration(
         self, **kwargs: Unpack[UpdateAutomatedDiscoveryConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAutomatedDiscoveryConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomatedDiscoveryConfigurationResponseTypeDef]:
         """Changes the configuration settings and status of automated sensitive data
         discovery for an organization or standalone account.
 
@@ -876,7 +876,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_classification_job(
         self, **kwargs: Unpack[UpdateClassificationJobRequestTypeDef]
-    ) -> RegionResults[UpdateClassificationJobResponseTypeDef]:
+    ) -> TargetResults[UpdateClassificationJobResponseTypeDef]:
         """Changes the status of a classification job.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateClassificationJob
@@ -885,7 +885,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_classification_scope(
         self, **kwargs: Unpack[UpdateClassificationScopeRequestTypeDef]
-    ) -> RegionResults[UpdateClassificationScopeResponseTypeDef]:
+    ) -> TargetResults[UpdateClassificationScopeResponseTypeDef]:
         """Updates the classification scope settings for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateClassificationScope
@@ -894,7 +894,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_findings_filter(
         self, **kwargs: Unpack[UpdateFindingsFilterRequestTypeDef]
-    ) -> RegionResults[UpdateFindingsFilterResponseTypeDef]:
+    ) -> TargetResults[UpdateFindingsFilterResponseTypeDef]:
         """Updates the criteria and other settings for a findings filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateFindingsFilter
@@ -903,7 +903,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_macie_session(
         self, **kwargs: Unpack[UpdateMacieSessionRequestTypeDef]
-    ) -> RegionResults[UpdateMacieSessionResponseTypeDef]:
+    ) -> TargetResults[UpdateMacieSessionResponseTypeDef]:
         """Suspends or re-enables Amazon Macie, or updates the configuration settings
         for a Macie account.
 
@@ -913,7 +913,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_member_session(
         self, **kwargs: Unpack[UpdateMemberSessionRequestTypeDef]
-    ) -> RegionResults[UpdateMemberSessionResponseTypeDef]:
+    ) -> TargetResults[UpdateMemberSessionResponseTypeDef]:
         """Enables an Amazon Macie administrator to suspend or re-enable Macie for a
         member account.
 
@@ -923,7 +923,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_organization_configuration(
         self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the Amazon Macie configuration settings for an organization in
         Organizations.
 
@@ -933,7 +933,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_resource_profile(
         self, **kwargs: Unpack[UpdateResourceProfileRequestTypeDef]
-    ) -> RegionResults[UpdateResourceProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceProfileResponseTypeDef]:
         """Updates the sensitivity score for an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateResourceProfile
@@ -942,7 +942,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_resource_profile_detections(
         self, **kwargs: Unpack[UpdateResourceProfileDetectionsRequestTypeDef]
-    ) -> RegionResults[UpdateResourceProfileDetectionsResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceProfileDetectionsResponseTypeDef]:
         """Updates the sensitivity scoring settings for an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/macie2-2020-01-01/UpdateResourceProfileDetections
@@ -951,7 +951,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_reveal_configuration(
         self, **kwargs: Unpack[UpdateRevealConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateRevealConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateRevealConfigurationResponseTypeDef]:
         """Updates the status and configuration settings for retrieving occurrences
         of sensitive data reported by findings.
 
@@ -961,7 +961,7 @@ class MultiRegionMacie2(MultiRegionClient):
 
     def update_sensitivity_inspection_template(
         self, **kwargs: Unpack[UpdateSensitivityInspectionTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateSensitivityInspectionTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateSensitivityInspectionTemplateResponseTypeDef]:
         """Updates the settings for the sensitivity inspection template for an
         account.
 
@@ -976,7 +976,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBucketsRequestTypeDef],
-    ) -> RegionResults[DescribeBucketsResponseTypeDef]:
+    ) -> TargetResults[DescribeBucketsResponseTypeDef]:
         """Every page of DescribeBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,7 +1000,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetUsageStatisticsRequestTypeDef],
-    ) -> RegionResults[GetUsageStatisticsResponseTypeDef]:
+    ) -> TargetResults[GetUsageStatisticsResponseTypeDef]:
         """Every page of GetUsageStatistics in every target, merged per target
         (botocore's build_full_result).
 
@@ -1024,7 +1024,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAllowListsRequestTypeDef],
-    ) -> RegionResults[ListAllowListsResponseTypeDef]:
+    ) -> TargetResults[ListAllowListsResponseTypeDef]:
         """Every page of ListAllowLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -1048,7 +1048,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutomatedDiscoveryAccountsRequestTypeDef],
-    ) -> RegionResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAutomatedDiscoveryAccountsResponseTypeDef]:
         """Every page of ListAutomatedDiscoveryAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1072,7 +1072,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClassificationJobsRequestTypeDef],
-    ) -> RegionResults[ListClassificationJobsResponseTypeDef]:
+    ) -> TargetResults[ListClassificationJobsResponseTypeDef]:
         """Every page of ListClassificationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1095,7 +1095,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClassificationScopesRequestTypeDef],
-    ) -> RegionResults[ListClassificationScopesResponseTypeDef]:
+    ) -> TargetResults[ListClassificationScopesResponseTypeDef]:
         """Every page of ListClassificationScopes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1119,7 +1119,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomDataIdentifiersRequestTypeDef],
-    ) -> RegionResults[ListCustomDataIdentifiersResponseTypeDef]:
+    ) -> TargetResults[ListCustomDataIdentifiersResponseTypeDef]:
         """Every page of ListCustomDataIdentifiers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1143,7 +1143,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingsRequestTypeDef],
-    ) -> RegionResults[ListFindingsResponseTypeDef]:
+    ) -> TargetResults[ListFindingsResponseTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1166,7 +1166,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingsFiltersRequestTypeDef],
-    ) -> RegionResults[ListFindingsFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFindingsFiltersResponseTypeDef]:
         """Every page of ListFindingsFilters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1190,7 +1190,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1214,7 +1214,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedDataIdentifiersRequestTypeDef],
-    ) -> RegionResults[ListManagedDataIdentifiersResponseTypeDef]:
+    ) -> TargetResults[ListManagedDataIdentifiersResponseTypeDef]:
         """Every page of ListManagedDataIdentifiers in every target, merged per
         target (botocore's build_full_result).
 
@@ -1238,7 +1238,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1262,7 +1262,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1286,7 +1286,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceProfileArtifactsRequestTypeDef],
-    ) -> RegionResults[ListResourceProfileArtifactsResponseTypeDef]:
+    ) -> TargetResults[ListResourceProfileArtifactsResponseTypeDef]:
         """Every page of ListResourceProfileArtifacts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1310,7 +1310,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceProfileDetectionsRequestTypeDef],
-    ) -> RegionResults[ListResourceProfileDetectionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceProfileDetectionsResponseTypeDef]:
         """Every page of ListResourceProfileDetections in every target, merged per
         target (botocore's build_full_result).
 
@@ -1334,7 +1334,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSensitivityInspectionTemplatesRequestTypeDef],
-    ) -> RegionResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListSensitivityInspectionTemplatesResponseTypeDef]:
         """Every page of ListSensitivityInspectionTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1358,7 +1358,7 @@ class MultiRegionMacie2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+    ) -> TargetResults[SearchResourcesResponseTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1679,7 +1679,7 @@ class MultiRegionMacie2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSensitiveDataOccurrencesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the sensitive data occurrences are ready.
 
         Polls GetSensitiveDataOccurrences in every target at once, every 2 seconds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -160,7 +160,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_addon_instance(
         self, **kwargs: Unpack[CreateAddonInstanceRequestTypeDef]
-    ) -> RegionResults[CreateAddonInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateAddonInstanceResponseTypeDef]:
         """Creates an Add On instance for the subscription indicated in the request.
         The resulting Amazon Resource Name (ARN) can be used in a conditional
         statement for a rule set or traffic policy.
@@ -171,7 +171,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_addon_subscription(
         self, **kwargs: Unpack[CreateAddonSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateAddonSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateAddonSubscriptionResponseTypeDef]:
         """Creates a subscription for an Add On representing the acceptance of its
         terms of use and additional pricing. The subscription can then be used to
         create an instance for use in rule sets or traffic policies.
@@ -182,7 +182,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_address_list(
         self, **kwargs: Unpack[CreateAddressListRequestTypeDef]
-    ) -> RegionResults[CreateAddressListResponseTypeDef]:
+    ) -> TargetResults[CreateAddressListResponseTypeDef]:
         """Creates a new address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateAddressList
@@ -191,7 +191,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_address_list_import_job(
         self, **kwargs: Unpack[CreateAddressListImportJobRequestTypeDef]
-    ) -> RegionResults[CreateAddressListImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateAddressListImportJobResponseTypeDef]:
         """Creates an import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateAddressListImportJob
@@ -200,7 +200,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_archive(
         self, **kwargs: Unpack[CreateArchiveRequestTypeDef]
-    ) -> RegionResults[CreateArchiveResponseTypeDef]:
+    ) -> TargetResults[CreateArchiveResponseTypeDef]:
         """Creates a new email archive resource for storing and retaining emails.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateArchive
@@ -209,7 +209,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_ingress_point(
         self, **kwargs: Unpack[CreateIngressPointRequestTypeDef]
-    ) -> RegionResults[CreateIngressPointResponseTypeDef]:
+    ) -> TargetResults[CreateIngressPointResponseTypeDef]:
         """Provision a new ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateIngressPoint
@@ -218,7 +218,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_relay(
         self, **kwargs: Unpack[CreateRelayRequestTypeDef]
-    ) -> RegionResults[CreateRelayResponseTypeDef]:
+    ) -> TargetResults[CreateRelayResponseTypeDef]:
         """Creates a relay resource which can be used in rules to relay incoming
         emails to defined relay destinations.
 
@@ -228,7 +228,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_rule_set(
         self, **kwargs: Unpack[CreateRuleSetRequestTypeDef]
-    ) -> RegionResults[CreateRuleSetResponseTypeDef]:
+    ) -> TargetResults[CreateRuleSetResponseTypeDef]:
         """Provision a new rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateRuleSet
@@ -237,7 +237,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def create_traffic_policy(
         self, **kwargs: Unpack[CreateTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[CreateTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateTrafficPolicyResponseTypeDef]:
         """Provision a new traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/CreateTrafficPolicy
@@ -246,7 +246,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_addon_instance(
         self, **kwargs: Unpack[DeleteAddonInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteAddonInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteAddonInstanceResponseTypeDef]:
         """Deletes an Add On instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddonInstance
@@ -255,7 +255,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_addon_subscription(
         self, **kwargs: Unpack[DeleteAddonSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteAddonSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteAddonSubscriptionResponseTypeDef]:
         """Deletes an Add On subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddonSubscription
@@ -264,7 +264,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_address_list(
         self, **kwargs: Unpack[DeleteAddressListRequestTypeDef]
-    ) -> RegionResults[DeleteAddressListResponseTypeDef]:
+    ) -> TargetResults[DeleteAddressListResponseTypeDef]:
         """Deletes an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteAddressList
@@ -273,7 +273,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_archive(
         self, **kwargs: Unpack[DeleteArchiveRequestTypeDef]
-    ) -> RegionResults[DeleteArchiveResponseTypeDef]:
+    ) -> TargetResults[DeleteArchiveResponseTypeDef]:
         """Initiates deletion of an email archive. This changes the archive state to
         pending deletion. In this state, no new emails can be added, and existing
         archived emails become inaccessible (search, export, download). The
@@ -287,7 +287,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_ingress_point(
         self, **kwargs: Unpack[DeleteIngressPointRequestTypeDef]
-    ) -> RegionResults[DeleteIngressPointResponseTypeDef]:
+    ) -> TargetResults[DeleteIngressPointResponseTypeDef]:
         """Delete an ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteIngressPoint
@@ -296,7 +296,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_relay(
         self, **kwargs: Unpack[DeleteRelayRequestTypeDef]
-    ) -> RegionResults[DeleteRelayResponseTypeDef]:
+    ) -> TargetResults[DeleteRelayResponseTypeDef]:
         """Deletes an existing relay resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteRelay
@@ -305,7 +305,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_rule_set(
         self, **kwargs: Unpack[DeleteRuleSetRequestTypeDef]
-    ) -> RegionResults[DeleteRuleSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleSetResponseTypeDef]:
         """Delete a rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteRuleSet
@@ -314,7 +314,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def delete_traffic_policy(
         self, **kwargs: Unpack[DeleteTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteTrafficPolicyResponseTypeDef]:
         """Delete a traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeleteTrafficPolicy
@@ -323,7 +323,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def deregister_member_from_address_list(
         self, **kwargs: Unpack[DeregisterMemberFromAddressListRequestTypeDef]
-    ) -> RegionResults[DeregisterMemberFromAddressListResponseTypeDef]:
+    ) -> TargetResults[DeregisterMemberFromAddressListResponseTypeDef]:
         """Removes a member from an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/DeregisterMemberFromAddressList
@@ -332,7 +332,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_addon_instance(
         self, **kwargs: Unpack[GetAddonInstanceRequestTypeDef]
-    ) -> RegionResults[GetAddonInstanceResponseTypeDef]:
+    ) -> TargetResults[GetAddonInstanceResponseTypeDef]:
         """Gets detailed information about an Add On instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddonInstance
@@ -341,7 +341,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_addon_subscription(
         self, **kwargs: Unpack[GetAddonSubscriptionRequestTypeDef]
-    ) -> RegionResults[GetAddonSubscriptionResponseTypeDef]:
+    ) -> TargetResults[GetAddonSubscriptionResponseTypeDef]:
         """Gets detailed information about an Add On subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddonSubscription
@@ -350,7 +350,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_address_list(
         self, **kwargs: Unpack[GetAddressListRequestTypeDef]
-    ) -> RegionResults[GetAddressListResponseTypeDef]:
+    ) -> TargetResults[GetAddressListResponseTypeDef]:
         """Fetch attributes of an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddressList
@@ -359,7 +359,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_address_list_import_job(
         self, **kwargs: Unpack[GetAddressListImportJobRequestTypeDef]
-    ) -> RegionResults[GetAddressListImportJobResponseTypeDef]:
+    ) -> TargetResults[GetAddressListImportJobResponseTypeDef]:
         """Fetch attributes of an import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetAddressListImportJob
@@ -368,7 +368,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive(
         self, **kwargs: Unpack[GetArchiveRequestTypeDef]
-    ) -> RegionResults[GetArchiveResponseTypeDef]:
+    ) -> TargetResults[GetArchiveResponseTypeDef]:
         """Retrieves the full details and current state of a specified email archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetArchive
@@ -377,7 +377,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive_export(
         self, **kwargs: Unpack[GetArchiveExportRequestTypeDef]
-    ) -> RegionResults[GetArchiveExportResponseTypeDef]:
+    ) -> TargetResults[GetArchiveExportResponseTypeDef]:
         """Retrieves the details and current status of a specific email archive
         export job.
 
@@ -387,7 +387,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive_message(
         self, **kwargs: Unpack[GetArchiveMessageRequestTypeDef]
-    ) -> RegionResults[GetArchiveMessageResponseTypeDef]:
+    ) -> TargetResults[GetArchiveMessageResponseTypeDef]:
         """Returns a pre-signed URL that provides temporary download access to the
         specific email message stored in the archive.
 
@@ -397,7 +397,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive_message_content(
         self, **kwargs: Unpack[GetArchiveMessageContentRequestTypeDef]
-    ) -> RegionResults[GetArchiveMessageContentResponseTypeDef]:
+    ) -> TargetResults[GetArchiveMessageContentResponseTypeDef]:
         """Returns the textual content of a specific email message stored in the
         archive. Attachments are not included.
 
@@ -407,7 +407,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive_search(
         self, **kwargs: Unpack[GetArchiveSearchRequestTypeDef]
-    ) -> RegionResults[GetArchiveSearchResponseTypeDef]:
+    ) -> TargetResults[GetArchiveSearchResponseTypeDef]:
         """Retrieves the details and current status of a specific email archive
         search job.
 
@@ -417,7 +417,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_archive_search_results(
         self, **kwargs: Unpack[GetArchiveSearchResultsRequestTypeDef]
-    ) -> RegionResults[GetArchiveSearchResultsResponseTypeDef]:
+    ) -> TargetResults[GetArchiveSearchResultsResponseTypeDef]:
         """Returns the results of a completed email archive search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetArchiveSearchResults
@@ -426,7 +426,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_ingress_point(
         self, **kwargs: Unpack[GetIngressPointRequestTypeDef]
-    ) -> RegionResults[GetIngressPointResponseTypeDef]:
+    ) -> TargetResults[GetIngressPointResponseTypeDef]:
         """Fetch ingress endpoint resource attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetIngressPoint
@@ -435,7 +435,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_member_of_address_list(
         self, **kwargs: Unpack[GetMemberOfAddressListRequestTypeDef]
-    ) -> RegionResults[GetMemberOfAddressListResponseTypeDef]:
+    ) -> TargetResults[GetMemberOfAddressListResponseTypeDef]:
         """Fetch attributes of a member in an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetMemberOfAddressList
@@ -444,7 +444,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_relay(
         self, **kwargs: Unpack[GetRelayRequestTypeDef]
-    ) -> RegionResults[GetRelayResponseTypeDef]:
+    ) -> TargetResults[GetRelayResponseTypeDef]:
         """Fetch the relay resource and it's attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetRelay
@@ -453,7 +453,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_rule_set(
         self, **kwargs: Unpack[GetRuleSetRequestTypeDef]
-    ) -> RegionResults[GetRuleSetResponseTypeDef]:
+    ) -> TargetResults[GetRuleSetResponseTypeDef]:
         """Fetch attributes of a rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetRuleSet
@@ -462,7 +462,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def get_traffic_policy(
         self, **kwargs: Unpack[GetTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[GetTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[GetTrafficPolicyResponseTypeDef]:
         """Fetch attributes of a traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/GetTrafficPolicy
@@ -471,7 +471,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_addon_instances(
         self, **kwargs: Unpack[ListAddonInstancesRequestTypeDef]
-    ) -> RegionResults[ListAddonInstancesResponseTypeDef]:
+    ) -> TargetResults[ListAddonInstancesResponseTypeDef]:
         """Lists all Add On instances in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonInstances
@@ -480,7 +480,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_addon_subscriptions(
         self, **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListAddonSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListAddonSubscriptionsResponseTypeDef]:
         """Lists all Add On subscriptions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddonSubscriptions
@@ -489,7 +489,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_address_list_import_jobs(
         self, **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef]
-    ) -> RegionResults[ListAddressListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAddressListImportJobsResponseTypeDef]:
         """Lists jobs for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressListImportJobs
@@ -498,7 +498,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_address_lists(
         self, **kwargs: Unpack[ListAddressListsRequestTypeDef]
-    ) -> RegionResults[ListAddressListsResponseTypeDef]:
+    ) -> TargetResults[ListAddressListsResponseTypeDef]:
         """Lists address lists for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListAddressLists
@@ -507,7 +507,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_archive_exports(
         self, **kwargs: Unpack[ListArchiveExportsRequestTypeDef]
-    ) -> RegionResults[ListArchiveExportsResponseTypeDef]:
+    ) -> TargetResults[ListArchiveExportsResponseTypeDef]:
         """Returns a list of email archive export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveExports
@@ -516,7 +516,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_archive_searches(
         self, **kwargs: Unpack[ListArchiveSearchesRequestTypeDef]
-    ) -> RegionResults[ListArchiveSearchesResponseTypeDef]:
+    ) -> TargetResults[ListArchiveSearchesResponseTypeDef]:
         """Returns a list of email archive search jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchiveSearches
@@ -525,7 +525,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_archives(
         self, **kwargs: Unpack[ListArchivesRequestTypeDef]
-    ) -> RegionResults[ListArchivesResponseTypeDef]:
+    ) -> TargetResults[ListArchivesResponseTypeDef]:
         """Returns a list of all email archives in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListArchives
@@ -534,7 +534,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_ingress_points(
         self, **kwargs: Unpack[ListIngressPointsRequestTypeDef]
-    ) -> RegionResults[ListIngressPointsResponseTypeDef]:
+    ) -> TargetResults[ListIngressPointsResponseTypeDef]:
         """List all ingress endpoint resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListIngressPoints
@@ -543,7 +543,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_members_of_address_list(
         self, **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef]
-    ) -> RegionResults[ListMembersOfAddressListResponseTypeDef]:
+    ) -> TargetResults[ListMembersOfAddressListResponseTypeDef]:
         """Lists members of an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListMembersOfAddressList
@@ -552,7 +552,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_relays(
         self, **kwargs: Unpack[ListRelaysRequestTypeDef]
-    ) -> RegionResults[ListRelaysResponseTypeDef]:
+    ) -> TargetResults[ListRelaysResponseTypeDef]:
         """Lists all the existing relay resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRelays
@@ -561,7 +561,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_rule_sets(
         self, **kwargs: Unpack[ListRuleSetsRequestTypeDef]
-    ) -> RegionResults[ListRuleSetsResponseTypeDef]:
+    ) -> TargetResults[ListRuleSetsResponseTypeDef]:
         """List rule sets for this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListRuleSets
@@ -570,7 +570,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the list of tags (keys and values) assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTagsForResource
@@ -579,7 +579,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def list_traffic_policies(
         self, **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef]
-    ) -> RegionResults[ListTrafficPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
         """List traffic policy resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/ListTrafficPolicies
@@ -588,7 +588,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def register_member_to_address_list(
         self, **kwargs: Unpack[RegisterMemberToAddressListRequestTypeDef]
-    ) -> RegionResults[RegisterMemberToAddressListResponseTypeDef]:
+    ) -> TargetResults[RegisterMemberToAddressListResponseTypeDef]:
         """Adds a member to an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/RegisterMemberToAddressList
@@ -597,7 +597,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def start_address_list_import_job(
         self, **kwargs: Unpack[StartAddressListImportJobRequestTypeDef]
-    ) -> RegionResults[StartAddressListImportJobResponseTypeDef]:
+    ) -> TargetResults[StartAddressListImportJobResponseTypeDef]:
         """Starts an import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartAddressListImportJob
@@ -606,7 +606,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def start_archive_export(
         self, **kwargs: Unpack[StartArchiveExportRequestTypeDef]
-    ) -> RegionResults[StartArchiveExportResponseTypeDef]:
+    ) -> TargetResults[StartArchiveExportResponseTypeDef]:
         """Initiates an export of emails from the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartArchiveExport
@@ -615,7 +615,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def start_archive_search(
         self, **kwargs: Unpack[StartArchiveSearchRequestTypeDef]
-    ) -> RegionResults[StartArchiveSearchResponseTypeDef]:
+    ) -> TargetResults[StartArchiveSearchResponseTypeDef]:
         """Initiates a search across emails in the specified archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StartArchiveSearch
@@ -624,7 +624,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def stop_address_list_import_job(
         self, **kwargs: Unpack[StopAddressListImportJobRequestTypeDef]
-    ) -> RegionResults[StopAddressListImportJobResponseTypeDef]:
+    ) -> TargetResults[StopAddressListImportJobResponseTypeDef]:
         """Stops an ongoing import job for an address list.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopAddressListImportJob
@@ -633,7 +633,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def stop_archive_export(
         self, **kwargs: Unpack[StopArchiveExportRequestTypeDef]
-    ) -> RegionResults[StopArchiveExportResponseTypeDef]:
+    ) -> TargetResults[StopArchiveExportResponseTypeDef]:
         """Stops an in-progress export of emails from an archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopArchiveExport
@@ -642,7 +642,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def stop_archive_search(
         self, **kwargs: Unpack[StopArchiveSearchRequestTypeDef]
-    ) -> RegionResults[StopArchiveSearchResponseTypeDef]:
+    ) -> TargetResults[StopArchiveSearchResponseTypeDef]:
         """Stops an in-progress archive search job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/StopArchiveSearch
@@ -651,7 +651,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags (keys and values) to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/TagResource
@@ -660,7 +660,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UntagResource
@@ -669,7 +669,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def update_archive(
         self, **kwargs: Unpack[UpdateArchiveRequestTypeDef]
-    ) -> RegionResults[UpdateArchiveResponseTypeDef]:
+    ) -> TargetResults[UpdateArchiveResponseTypeDef]:
         """Updates the attributes of an existing email archive.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateArchive
@@ -678,7 +678,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def update_ingress_point(
         self, **kwargs: Unpack[UpdateIngressPointRequestTypeDef]
-    ) -> RegionResults[UpdateIngressPointResponseTypeDef]:
+    ) -> TargetResults[UpdateIngressPointResponseTypeDef]:
         """Update attributes of a provisioned ingress endpoint resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateIngressPoint
@@ -687,7 +687,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def update_relay(
         self, **kwargs: Unpack[UpdateRelayRequestTypeDef]
-    ) -> RegionResults[UpdateRelayResponseTypeDef]:
+    ) -> TargetResults[UpdateRelayResponseTypeDef]:
         """Updates the attributes of an existing relay resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateRelay
@@ -696,7 +696,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def update_rule_set(
         self, **kwargs: Unpack[UpdateRuleSetRequestTypeDef]
-    ) -> RegionResults[UpdateRuleSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleSetResponseTypeDef]:
         """Update attributes of an already provisioned rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateRuleSet
@@ -705,7 +705,7 @@ class MultiRegionMailManager(MultiRegionClient):
 
     def update_traffic_policy(
         self, **kwargs: Unpack[UpdateTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateTrafficPolicyResponseTypeDef]:
         """Update attributes of an already provisioned traffic policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mailmanager-2023-10-17/UpdateTrafficPolicy
@@ -719,7 +719,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAddonInstancesRequestTypeDef],
-    ) -> RegionResults[ListAddonInstancesResponseTypeDef]:
+    ) -> TargetResults[ListAddonInstancesResponseTypeDef]:
         """Every page of ListAddonInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -742,7 +742,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAddonSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListAddonSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListAddonSubscriptionsResponseTypeDef]:
         """Every page of ListAddonSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -765,7 +765,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAddressListImportJobsRequestTypeDef],
-    ) -> RegionResults[ListAddressListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAddressListImportJobsResponseTypeDef]:
         """Every page of ListAddressListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -788,7 +788,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAddressListsRequestTypeDef],
-    ) -> RegionResults[ListAddressListsResponseTypeDef]:
+    ) -> TargetResults[ListAddressListsResponseTypeDef]:
         """Every page of ListAddressLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -811,7 +811,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArchiveExportsRequestTypeDef],
-    ) -> RegionResults[ListArchiveExportsResponseTypeDef]:
+    ) -> TargetResults[ListArchiveExportsResponseTypeDef]:
         """Every page of ListArchiveExports in every target, merged per target
         (botocore's build_full_result).
 
@@ -834,7 +834,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArchiveSearchesRequestTypeDef],
-    ) -> RegionResults[ListArchiveSearchesResponseTypeDef]:
+    ) -> TargetResults[ListArchiveSearchesResponseTypeDef]:
         """Every page of ListArchiveSearches in every target, merged per target
         (botocore's build_full_result).
 
@@ -857,7 +857,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArchivesRequestTypeDef],
-    ) -> RegionResults[ListArchivesResponseTypeDef]:
+    ) -> TargetResults[ListArchivesResponseTypeDef]:
         """Every page of ListArchives in every target, merged per target (botocore's
         build_full_result).
 
@@ -880,7 +880,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngressPointsRequestTypeDef],
-    ) -> RegionResults[ListIngressPointsResponseTypeDef]:
+    ) -> TargetResults[ListIngressPointsResponseTypeDef]:
         """Every page of ListIngressPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -903,7 +903,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersOfAddressListRequestTypeDef],
-    ) -> RegionResults[ListMembersOfAddressListResponseTypeDef]:
+    ) -> TargetResults[ListMembersOfAddressListResponseTypeDef]:
         """Every page of ListMembersOfAddressList in every target, merged per target
         (botocore's build_full_result).
 
@@ -926,7 +926,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRelaysRequestTypeDef],
-    ) -> RegionResults[ListRelaysResponseTypeDef]:
+    ) -> TargetResults[ListRelaysResponseTypeDef]:
         """Every page of ListRelays in every target, merged per target (botocore's
         build_full_result).
 
@@ -949,7 +949,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleSetsRequestTypeDef],
-    ) -> RegionResults[ListRuleSetsResponseTypeDef]:
+    ) -> TargetResults[ListRuleSetsResponseTypeDef]:
         """Every page of ListRuleSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -972,7 +972,7 @@ class MultiRegionMailManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef],
-    ) -> RegionResults[ListTrafficPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
         """Every page of ListTrafficPolicies in every target, merged per target
         (botocore's build_full_result).
 

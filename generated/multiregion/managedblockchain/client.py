@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -87,7 +87,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def create_accessor(
         self, **kwargs: Unpack[CreateAccessorInputTypeDef]
-    ) -> RegionResults[CreateAccessorOutputTypeDef]:
+    ) -> TargetResults[CreateAccessorOutputTypeDef]:
         """Creates a new accessor for use with Amazon Managed Blockchain service that
         supports token based access. The accessor contains information required
         for token based access.
@@ -98,7 +98,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def create_member(
         self, **kwargs: Unpack[CreateMemberInputTypeDef]
-    ) -> RegionResults[CreateMemberOutputTypeDef]:
+    ) -> TargetResults[CreateMemberOutputTypeDef]:
         """Creates a member within a Managed Blockchain network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateMember
@@ -107,7 +107,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def create_network(
         self, **kwargs: Unpack[CreateNetworkInputTypeDef]
-    ) -> RegionResults[CreateNetworkOutputTypeDef]:
+    ) -> TargetResults[CreateNetworkOutputTypeDef]:
         """Creates a new blockchain network using Amazon Managed Blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateNetwork
@@ -116,7 +116,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def create_node(
         self, **kwargs: Unpack[CreateNodeInputTypeDef]
-    ) -> RegionResults[CreateNodeOutputTypeDef]:
+    ) -> TargetResults[CreateNodeOutputTypeDef]:
         """Creates a node on the specified blockchain network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/CreateNode
@@ -125,7 +125,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def create_proposal(
         self, **kwargs: Unpack[CreateProposalInputTypeDef]
-    ) -> RegionResults[CreateProposalOutputTypeDef]:
+    ) -> TargetResults[CreateProposalOutputTypeDef]:
         """Creates a proposal for a change to the network that other members of the
         network can vote on, for example, a proposal to add a new member to the
         network. Any member can create a proposal.
@@ -136,7 +136,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def delete_accessor(
         self, **kwargs: Unpack[DeleteAccessorInputTypeDef]
-    ) -> RegionResults[DeleteAccessorOutputTypeDef]:
+    ) -> TargetResults[DeleteAccessorOutputTypeDef]:
         """Deletes an accessor that your Amazon Web Services account owns. An
         accessor object is a container that has the information required for token
         based access to your Ethereum nodes including, the BILLING_TOKEN. After an
@@ -152,7 +152,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def delete_member(
         self, **kwargs: Unpack[DeleteMemberInputTypeDef]
-    ) -> RegionResults[DeleteMemberOutputTypeDef]:
+    ) -> TargetResults[DeleteMemberOutputTypeDef]:
         """Deletes a member. Deleting a member removes the member and all associated
         resources from the network. DeleteMember can only be called for a
         specified MemberId if the principal performing the action is associated
@@ -168,7 +168,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def delete_node(
         self, **kwargs: Unpack[DeleteNodeInputTypeDef]
-    ) -> RegionResults[DeleteNodeOutputTypeDef]:
+    ) -> TargetResults[DeleteNodeOutputTypeDef]:
         """Deletes a node that your Amazon Web Services account owns. All data on the
         node is lost and cannot be recovered.
 
@@ -178,7 +178,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def get_accessor(
         self, **kwargs: Unpack[GetAccessorInputTypeDef]
-    ) -> RegionResults[GetAccessorOutputTypeDef]:
+    ) -> TargetResults[GetAccessorOutputTypeDef]:
         """Returns detailed information about an accessor. An accessor object is a
         container that has the information required for token based access to your
         Ethereum nodes.
@@ -189,7 +189,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def get_member(
         self, **kwargs: Unpack[GetMemberInputTypeDef]
-    ) -> RegionResults[GetMemberOutputTypeDef]:
+    ) -> TargetResults[GetMemberOutputTypeDef]:
         """Returns detailed information about a member.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetMember
@@ -198,7 +198,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def get_network(
         self, **kwargs: Unpack[GetNetworkInputTypeDef]
-    ) -> RegionResults[GetNetworkOutputTypeDef]:
+    ) -> TargetResults[GetNetworkOutputTypeDef]:
         """Returns detailed information about a network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetNetwork
@@ -207,7 +207,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def get_node(
         self, **kwargs: Unpack[GetNodeInputTypeDef]
-    ) -> RegionResults[GetNodeOutputTypeDef]:
+    ) -> TargetResults[GetNodeOutputTypeDef]:
         """Returns detailed information about a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetNode
@@ -216,7 +216,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def get_proposal(
         self, **kwargs: Unpack[GetProposalInputTypeDef]
-    ) -> RegionResults[GetProposalOutputTypeDef]:
+    ) -> TargetResults[GetProposalOutputTypeDef]:
         """Returns detailed information about a proposal.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/GetProposal
@@ -225,7 +225,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_accessors(
         self, **kwargs: Unpack[ListAccessorsInputTypeDef]
-    ) -> RegionResults[ListAccessorsOutputTypeDef]:
+    ) -> TargetResults[ListAccessorsOutputTypeDef]:
         """Returns a list of the accessors and their properties. Accessor objects are
         containers that have the information required for token based access to
         your Ethereum nodes.
@@ -236,7 +236,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_invitations(
         self, **kwargs: Unpack[ListInvitationsInputTypeDef]
-    ) -> RegionResults[ListInvitationsOutputTypeDef]:
+    ) -> TargetResults[ListInvitationsOutputTypeDef]:
         """Returns a list of all invitations for the current Amazon Web Services
         account.
 
@@ -246,7 +246,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersInputTypeDef]
-    ) -> RegionResults[ListMembersOutputTypeDef]:
+    ) -> TargetResults[ListMembersOutputTypeDef]:
         """Returns a list of the members in a network and properties of their
         configurations.
 
@@ -256,7 +256,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_networks(
         self, **kwargs: Unpack[ListNetworksInputTypeDef]
-    ) -> RegionResults[ListNetworksOutputTypeDef]:
+    ) -> TargetResults[ListNetworksOutputTypeDef]:
         """Returns information about the networks in which the current Amazon Web
         Services account participates.
 
@@ -266,7 +266,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_nodes(
         self, **kwargs: Unpack[ListNodesInputTypeDef]
-    ) -> RegionResults[ListNodesOutputTypeDef]:
+    ) -> TargetResults[ListNodesOutputTypeDef]:
         """Returns information about the nodes within a network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListNodes
@@ -275,7 +275,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_proposal_votes(
         self, **kwargs: Unpack[ListProposalVotesInputTypeDef]
-    ) -> RegionResults[ListProposalVotesOutputTypeDef]:
+    ) -> TargetResults[ListProposalVotesOutputTypeDef]:
         """Returns the list of votes for a specified proposal, including the value of
         each vote and the unique identifier of the member that cast the vote.
 
@@ -285,7 +285,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_proposals(
         self, **kwargs: Unpack[ListProposalsInputTypeDef]
-    ) -> RegionResults[ListProposalsOutputTypeDef]:
+    ) -> TargetResults[ListProposalsOutputTypeDef]:
         """Returns a list of proposals for the network.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/ListProposals
@@ -294,7 +294,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for the specified resource. Each tag consists of a
         key and optional value.
 
@@ -304,7 +304,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def reject_invitation(
         self, **kwargs: Unpack[RejectInvitationInputTypeDef]
-    ) -> RegionResults[RejectInvitationOutputTypeDef]:
+    ) -> TargetResults[RejectInvitationOutputTypeDef]:
         """Rejects an invitation to join a network. This action can be called by a
         principal in an Amazon Web Services account that has received an
         invitation to create a member and join a network.
@@ -315,7 +315,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or overwrites the specified tags for the specified Amazon Managed
         Blockchain resource. Each tag consists of a key and optional value.
 
@@ -325,7 +325,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the Amazon Managed Blockchain resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UntagResource
@@ -334,7 +334,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def update_member(
         self, **kwargs: Unpack[UpdateMemberInputTypeDef]
-    ) -> RegionResults[UpdateMemberOutputTypeDef]:
+    ) -> TargetResults[UpdateMemberOutputTypeDef]:
         """Updates a member configuration with new parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UpdateMember
@@ -343,7 +343,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def update_node(
         self, **kwargs: Unpack[UpdateNodeInputTypeDef]
-    ) -> RegionResults[UpdateNodeOutputTypeDef]:
+    ) -> TargetResults[UpdateNodeOutputTypeDef]:
         """Updates a node configuration with new parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-2018-09-24/UpdateNode
@@ -352,7 +352,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
 
     def vote_on_proposal(
         self, **kwargs: Unpack[VoteOnProposalInputTypeDef]
-    ) -> RegionResults[VoteOnProposalOutputTypeDef]:
+    ) -> TargetResults[VoteOnProposalOutputTypeDef]:
         """Casts a vote for a specified ProposalId on behalf of a member. The member
         to vote as, specified by VoterMemberId, must be in the same Amazon Web
         Services account as the principal that calls the action.
@@ -368,7 +368,7 @@ class MultiRegionManagedBlockchain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessorsInputTypeDef],
-    ) -> RegionResults[ListAccessorsOutputTypeDef]:
+    ) -> TargetResults[ListAccessorsOutputTypeDef]:
         """Every page of ListAccessors in every target, merged per target (botocore's
         build_full_result).
 

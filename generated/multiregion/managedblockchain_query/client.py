@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,7 +59,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def batch_get_token_balance(
         self, **kwargs: Unpack[BatchGetTokenBalanceInputTypeDef]
-    ) -> RegionResults[BatchGetTokenBalanceOutputTypeDef]:
+    ) -> TargetResults[BatchGetTokenBalanceOutputTypeDef]:
         """Gets the token balance for a batch of tokens by using the
         BatchGetTokenBalance action for every token in the request.
 
@@ -69,7 +69,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def get_asset_contract(
         self, **kwargs: Unpack[GetAssetContractInputTypeDef]
-    ) -> RegionResults[GetAssetContractOutputTypeDef]:
+    ) -> TargetResults[GetAssetContractOutputTypeDef]:
         """Gets the information about a specific contract deployed on the blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/GetAssetContract
@@ -78,7 +78,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def get_token_balance(
         self, **kwargs: Unpack[GetTokenBalanceInputTypeDef]
-    ) -> RegionResults[GetTokenBalanceOutputTypeDef]:
+    ) -> TargetResults[GetTokenBalanceOutputTypeDef]:
         """Gets the balance of a specific token, including native tokens, for a given
         address (wallet or contract) on the blockchain.
 
@@ -88,7 +88,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def get_transaction(
         self, **kwargs: Unpack[GetTransactionInputTypeDef]
-    ) -> RegionResults[GetTransactionOutputTypeDef]:
+    ) -> TargetResults[GetTransactionOutputTypeDef]:
         """Gets the details of a transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/GetTransaction
@@ -97,7 +97,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def list_asset_contracts(
         self, **kwargs: Unpack[ListAssetContractsInputTypeDef]
-    ) -> RegionResults[ListAssetContractsOutputTypeDef]:
+    ) -> TargetResults[ListAssetContractsOutputTypeDef]:
         """Lists all the contracts for a given contract type deployed by an address
         (either a contract address or a wallet address).
 
@@ -107,7 +107,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def list_filtered_transaction_events(
         self, **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef]
-    ) -> RegionResults[ListFilteredTransactionEventsOutputTypeDef]:
+    ) -> TargetResults[ListFilteredTransactionEventsOutputTypeDef]:
         """Lists all the transaction events for an address on the blockchain.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListFilteredTransactionEvents
@@ -116,7 +116,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def list_token_balances(
         self, **kwargs: Unpack[ListTokenBalancesInputTypeDef]
-    ) -> RegionResults[ListTokenBalancesOutputTypeDef]:
+    ) -> TargetResults[ListTokenBalancesOutputTypeDef]:
         """This action returns the following for a given blockchain network:
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTokenBalances
@@ -125,7 +125,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def list_transaction_events(
         self, **kwargs: Unpack[ListTransactionEventsInputTypeDef]
-    ) -> RegionResults[ListTransactionEventsOutputTypeDef]:
+    ) -> TargetResults[ListTransactionEventsOutputTypeDef]:
         """Lists all the transaction events for a transaction
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactionEvents
@@ -134,7 +134,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
 
     def list_transactions(
         self, **kwargs: Unpack[ListTransactionsInputTypeDef]
-    ) -> RegionResults[ListTransactionsOutputTypeDef]:
+    ) -> TargetResults[ListTransactionsOutputTypeDef]:
         """Lists all the transaction events for a transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/managedblockchain-query-2023-05-04/ListTransactions
@@ -148,7 +148,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetContractsInputTypeDef],
-    ) -> RegionResults[ListAssetContractsOutputTypeDef]:
+    ) -> TargetResults[ListAssetContractsOutputTypeDef]:
         """Every page of ListAssetContracts in every target, merged per target
         (botocore's build_full_result).
 
@@ -172,7 +172,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFilteredTransactionEventsInputTypeDef],
-    ) -> RegionResults[ListFilteredTransactionEventsOutputTypeDef]:
+    ) -> TargetResults[ListFilteredTransactionEventsOutputTypeDef]:
         """Every page of ListFilteredTransactionEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -195,7 +195,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTokenBalancesInputTypeDef],
-    ) -> RegionResults[ListTokenBalancesOutputTypeDef]:
+    ) -> TargetResults[ListTokenBalancesOutputTypeDef]:
         """Every page of ListTokenBalances in every target, merged per target
         (botocore's build_full_result).
 
@@ -218,7 +218,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTransactionEventsInputTypeDef],
-    ) -> RegionResults[ListTransactionEventsOutputTypeDef]:
+    ) -> TargetResults[ListTransactionEventsOutputTypeDef]:
         """Every page of ListTransactionEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -241,7 +241,7 @@ class MultiRegionManagedBlockchainQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTransactionsInputTypeDef],
-    ) -> RegionResults[ListTransactionsOutputTypeDef]:
+    ) -> TargetResults[ListTransactionsOutputTypeDef]:
         """Every page of ListTransactions in every target, merged per target
         (botocore's build_full_result).
 

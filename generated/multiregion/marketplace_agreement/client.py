@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,7 +92,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def accept_agreement_cancellation_request(
         self, **kwargs: Unpack[AcceptAgreementCancellationRequestInputTypeDef]
-    ) -> RegionResults[AcceptAgreementCancellationRequestOutputTypeDef]:
+    ) -> TargetResults[AcceptAgreementCancellationRequestOutputTypeDef]:
         """Allows buyers (acceptors) to accept a cancellation request that is in
         PENDING_APPROVAL status. Once accepted, the cancellation request
         transitions to APPROVED status and the agreement cancellation will be
@@ -104,7 +104,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def accept_agreement_payment_request(
         self, **kwargs: Unpack[AcceptAgreementPaymentRequestInputTypeDef]
-    ) -> RegionResults[AcceptAgreementPaymentRequestOutputTypeDef]:
+    ) -> TargetResults[AcceptAgreementPaymentRequestOutputTypeDef]:
         """Allows buyers (acceptors) to accept a payment request that is in
         PENDING_APPROVAL status. Once accepted, the payment request transitions to
         APPROVED status and the charge will be processed. Buyers can optionally
@@ -116,7 +116,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def accept_agreement_request(
         self, **kwargs: Unpack[AcceptAgreementRequestInputTypeDef]
-    ) -> RegionResults[AcceptAgreementRequestOutputTypeDef]:
+    ) -> TargetResults[AcceptAgreementRequestOutputTypeDef]:
         """Accepts an agreement request to finalize the agreement. The acceptor can
         optionally provide purchase orders to associate with the agreement
         charges.
@@ -127,7 +127,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def batch_create_billing_adjustment_request(
         self, **kwargs: Unpack[BatchCreateBillingAdjustmentRequestInputTypeDef]
-    ) -> RegionResults[BatchCreateBillingAdjustmentRequestOutputTypeDef]:
+    ) -> TargetResults[BatchCreateBillingAdjustmentRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit billing adjustment requests for one
         or more invoices within an agreement. Each entry in the batch specifies an
         invoice and the adjustment amount. The operation returns successfully
@@ -140,7 +140,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def cancel_agreement(
         self, **kwargs: Unpack[CancelAgreementInputTypeDef]
-    ) -> RegionResults[CancelAgreementOutputTypeDef]:
+    ) -> TargetResults[CancelAgreementOutputTypeDef]:
         """Allows an acceptor to cancel an active agreement. Not all agreements are
         eligible for cancellation. Use the error response to determine why a
         cancellation request was rejected.
@@ -151,7 +151,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def cancel_agreement_cancellation_request(
         self, **kwargs: Unpack[CancelAgreementCancellationRequestInputTypeDef]
-    ) -> RegionResults[CancelAgreementCancellationRequestOutputTypeDef]:
+    ) -> TargetResults[CancelAgreementCancellationRequestOutputTypeDef]:
         """Allows sellers (proposers) to withdraw an existing agreement cancellation
         request that is in a pending state. Once cancelled, the cancellation
         request transitions to CANCELLED status and can no longer be approved or
@@ -163,7 +163,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def cancel_agreement_payment_request(
         self, **kwargs: Unpack[CancelAgreementPaymentRequestInputTypeDef]
-    ) -> RegionResults[CancelAgreementPaymentRequestOutputTypeDef]:
+    ) -> TargetResults[CancelAgreementPaymentRequestOutputTypeDef]:
         """Allows sellers (proposers) to cancel a payment request that is in
         PENDING_APPROVAL status. Once cancelled, the payment request transitions
         to CANCELLED status and can no longer be accepted or rejected by the
@@ -175,7 +175,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def create_agreement_request(
         self, **kwargs: Unpack[CreateAgreementRequestInputTypeDef]
-    ) -> RegionResults[CreateAgreementRequestOutputTypeDef]:
+    ) -> TargetResults[CreateAgreementRequestOutputTypeDef]:
         """Creates an agreement request that acts as a quote for the terms you want
         to accept. The agreement request captures the requested terms, calculates
         charges, and returns a summary. Use AcceptAgreementRequest with the
@@ -187,7 +187,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def describe_agreement(
         self, **kwargs: Unpack[DescribeAgreementInputTypeDef]
-    ) -> RegionResults[DescribeAgreementOutputTypeDef]:
+    ) -> TargetResults[DescribeAgreementOutputTypeDef]:
         """Provides details about an agreement, such as the proposer, acceptor, start
         date, and end date.
 
@@ -197,7 +197,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def get_agreement_cancellation_request(
         self, **kwargs: Unpack[GetAgreementCancellationRequestInputTypeDef]
-    ) -> RegionResults[GetAgreementCancellationRequestOutputTypeDef]:
+    ) -> TargetResults[GetAgreementCancellationRequestOutputTypeDef]:
         """Retrieves detailed information about a specific agreement cancellation
         request. Both sellers (proposers) and buyers (acceptors) can use this
         operation to view cancellation requests associated with their agreements.
@@ -208,7 +208,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def get_agreement_entitlements(
         self, **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef]
-    ) -> RegionResults[GetAgreementEntitlementsOutputTypeDef]:
+    ) -> TargetResults[GetAgreementEntitlementsOutputTypeDef]:
         """Obtains details about the entitlements of an agreement.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementEntitlements
@@ -217,7 +217,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def get_agreement_payment_request(
         self, **kwargs: Unpack[GetAgreementPaymentRequestInputTypeDef]
-    ) -> RegionResults[GetAgreementPaymentRequestOutputTypeDef]:
+    ) -> TargetResults[GetAgreementPaymentRequestOutputTypeDef]:
         """Retrieves detailed information about a specific payment request. Both
         sellers (proposers) and buyers (acceptors) can use this operation to view
         payment requests associated with their agreements. The response includes
@@ -230,7 +230,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def get_agreement_terms(
         self, **kwargs: Unpack[GetAgreementTermsInputTypeDef]
-    ) -> RegionResults[GetAgreementTermsOutputTypeDef]:
+    ) -> TargetResults[GetAgreementTermsOutputTypeDef]:
         """Obtains details about the terms in an agreement that you participated in
         as proposer or acceptor.
 
@@ -240,7 +240,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def get_billing_adjustment_request(
         self, **kwargs: Unpack[GetBillingAdjustmentRequestInputTypeDef]
-    ) -> RegionResults[GetBillingAdjustmentRequestOutputTypeDef]:
+    ) -> TargetResults[GetBillingAdjustmentRequestOutputTypeDef]:
         """Retrieves detailed information about a specific billing adjustment
         request. Sellers (proposers) can use this operation to view the status and
         details of a billing adjustment request they submitted.
@@ -251,7 +251,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def list_agreement_cancellation_requests(
         self, **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef]
-    ) -> RegionResults[ListAgreementCancellationRequestsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementCancellationRequestsOutputTypeDef]:
         """Lists agreement cancellation requests available to you as a seller or
         buyer. Both sellers (proposers) and buyers (acceptors) can use this
         operation to find cancellation requests by specifying their party type and
@@ -263,7 +263,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def list_agreement_charges(
         self, **kwargs: Unpack[ListAgreementChargesInputTypeDef]
-    ) -> RegionResults[ListAgreementChargesOutputTypeDef]:
+    ) -> TargetResults[ListAgreementChargesOutputTypeDef]:
         """Allows acceptors to view charges and purchase orders that are associated
         with an agreement. The response includes details about all charges
         regardless of whether a purchase order is linked to each charge.
@@ -274,7 +274,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def list_agreement_invoice_line_items(
         self, **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef]
-    ) -> RegionResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
         """Allows sellers (proposers) to retrieve aggregated billing data from AWS
         Marketplace agreements using flexible grouping. Supports invoice-level
         aggregation with filtering by billing period, invoice type, and issued
@@ -286,7 +286,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def list_agreement_payment_requests(
         self, **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef]
-    ) -> RegionResults[ListAgreementPaymentRequestsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementPaymentRequestsOutputTypeDef]:
         """Lists payment requests available to you as a seller or buyer. Both sellers
         (proposers) and buyers (acceptors) can use this operation to find payment
         requests by specifying their party type and applying optional parameters.
@@ -297,7 +297,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def list_billing_adjustment_requests(
         self, **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef]
-    ) -> RegionResults[ListBillingAdjustmentRequestsOutputTypeDef]:
+    ) -> TargetResults[ListBillingAdjustmentRequestsOutputTypeDef]:
         """Lists billing adjustment requests for a specific agreement. Sellers
         (proposers) can use this operation to view all billing adjustment requests
         associated with an agreement.
@@ -308,7 +308,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def reject_agreement_cancellation_request(
         self, **kwargs: Unpack[RejectAgreementCancellationRequestInputTypeDef]
-    ) -> RegionResults[RejectAgreementCancellationRequestOutputTypeDef]:
+    ) -> TargetResults[RejectAgreementCancellationRequestOutputTypeDef]:
         """Allows buyers (acceptors) to reject a cancellation request that is in
         PENDING_APPROVAL status. Once rejected, the cancellation request
         transitions to REJECTED status and the agreement remains active. Buyers
@@ -320,7 +320,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def reject_agreement_payment_request(
         self, **kwargs: Unpack[RejectAgreementPaymentRequestInputTypeDef]
-    ) -> RegionResults[RejectAgreementPaymentRequestOutputTypeDef]:
+    ) -> TargetResults[RejectAgreementPaymentRequestOutputTypeDef]:
         """Allows buyers (acceptors) to reject a payment request that is in
         PENDING_APPROVAL status. Once rejected, the payment request transitions to
         REJECTED status and cannot be accepted. Buyers can optionally provide a
@@ -332,7 +332,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def search_agreements(
         self, **kwargs: Unpack[SearchAgreementsInputTypeDef]
-    ) -> RegionResults[SearchAgreementsOutputTypeDef]:
+    ) -> TargetResults[SearchAgreementsOutputTypeDef]:
         """Searches across all agreements that a proposer or an acceptor has in AWS
         Marketplace. The search returns a list of agreements with basic agreement
         information.
@@ -343,7 +343,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def send_agreement_cancellation_request(
         self, **kwargs: Unpack[SendAgreementCancellationRequestInputTypeDef]
-    ) -> RegionResults[SendAgreementCancellationRequestOutputTypeDef]:
+    ) -> TargetResults[SendAgreementCancellationRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit a cancellation request for an active
         agreement. The cancellation request is created in PENDING_APPROVAL status,
         at which point the buyer can review it.
@@ -354,7 +354,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def send_agreement_payment_request(
         self, **kwargs: Unpack[SendAgreementPaymentRequestInputTypeDef]
-    ) -> RegionResults[SendAgreementPaymentRequestOutputTypeDef]:
+    ) -> TargetResults[SendAgreementPaymentRequestOutputTypeDef]:
         """Allows sellers (proposers) to submit a payment request to buyers
         (acceptors) for a specific charge amount for an agreement that includes a
         VariablePaymentTerm. The payment request is created in PENDING_APPROVAL
@@ -366,7 +366,7 @@ class MultiRegionAgreementService(MultiRegionClient):
 
     def update_purchase_orders(
         self, **kwargs: Unpack[UpdatePurchaseOrdersInputTypeDef]
-    ) -> RegionResults[UpdatePurchaseOrdersOutputTypeDef]:
+    ) -> TargetResults[UpdatePurchaseOrdersOutputTypeDef]:
         """Allows acceptors to associate purchase orders with agreement charges after
         an agreement is created.
 
@@ -381,7 +381,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAgreementEntitlementsInputTypeDef],
-    ) -> RegionResults[GetAgreementEntitlementsOutputTypeDef]:
+    ) -> TargetResults[GetAgreementEntitlementsOutputTypeDef]:
         """Every page of GetAgreementEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -404,7 +404,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAgreementTermsInputTypeDef],
-    ) -> RegionResults[GetAgreementTermsOutputTypeDef]:
+    ) -> TargetResults[GetAgreementTermsOutputTypeDef]:
         """Every page of GetAgreementTerms in every target, merged per target
         (botocore's build_full_result).
 
@@ -428,7 +428,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgreementCancellationRequestsInputTypeDef],
-    ) -> RegionResults[ListAgreementCancellationRequestsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementCancellationRequestsOutputTypeDef]:
         """Every page of ListAgreementCancellationRequests in every target, merged
         per target (botocore's build_full_result).
 
@@ -454,7 +454,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgreementChargesInputTypeDef],
-    ) -> RegionResults[ListAgreementChargesOutputTypeDef]:
+    ) -> TargetResults[ListAgreementChargesOutputTypeDef]:
         """Every page of ListAgreementCharges in every target, merged per target
         (botocore's build_full_result).
 
@@ -479,7 +479,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgreementInvoiceLineItemsInputTypeDef],
-    ) -> RegionResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementInvoiceLineItemsOutputTypeDef]:
         """Every page of ListAgreementInvoiceLineItems in every target, merged per
         target (botocore's build_full_result).
 
@@ -505,7 +505,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgreementPaymentRequestsInputTypeDef],
-    ) -> RegionResults[ListAgreementPaymentRequestsOutputTypeDef]:
+    ) -> TargetResults[ListAgreementPaymentRequestsOutputTypeDef]:
         """Every page of ListAgreementPaymentRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -530,7 +530,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBillingAdjustmentRequestsInputTypeDef],
-    ) -> RegionResults[ListBillingAdjustmentRequestsOutputTypeDef]:
+    ) -> TargetResults[ListBillingAdjustmentRequestsOutputTypeDef]:
         """Every page of ListBillingAdjustmentRequests in every target, merged per
         target (botocore's build_full_result).
 
@@ -555,7 +555,7 @@ class MultiRegionAgreementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchAgreementsInputTypeDef],
-    ) -> RegionResults[SearchAgreementsOutputTypeDef]:
+    ) -> TargetResults[SearchAgreementsOutputTypeDef]:
         """Every page of SearchAgreements in every target, merged per target
         (botocore's build_full_result).
 

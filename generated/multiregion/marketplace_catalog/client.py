@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,7 +59,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def batch_describe_entities(
         self, **kwargs: Unpack[BatchDescribeEntitiesRequestTypeDef]
-    ) -> RegionResults[BatchDescribeEntitiesResponseTypeDef]:
+    ) -> TargetResults[BatchDescribeEntitiesResponseTypeDef]:
         """Returns metadata and content for multiple entities. This is the Batch
         version of the DescribeEntity API and uses the same IAM permission action
         as DescribeEntity API.
@@ -70,7 +70,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def cancel_change_set(
         self, **kwargs: Unpack[CancelChangeSetRequestTypeDef]
-    ) -> RegionResults[CancelChangeSetResponseTypeDef]:
+    ) -> TargetResults[CancelChangeSetResponseTypeDef]:
         """Used to cancel an open change request. Must be sent before the status of
         the request changes to APPLYING, the final stage of completing your change
         request. You can describe a change during the 60-day request history
@@ -82,7 +82,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy on an entity that is identified by its
         resource ARN.
 
@@ -92,7 +92,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def describe_change_set(
         self, **kwargs: Unpack[DescribeChangeSetRequestTypeDef]
-    ) -> RegionResults[DescribeChangeSetResponseTypeDef]:
+    ) -> TargetResults[DescribeChangeSetResponseTypeDef]:
         """Provides information about a given change set.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeChangeSet
@@ -101,7 +101,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def describe_entity(
         self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> RegionResults[DescribeEntityResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityResponseTypeDef]:
         """Returns the metadata and content of the entity.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeEntity
@@ -110,7 +110,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Gets a resource-based policy of an entity that is identified by its
         resource ARN.
 
@@ -120,7 +120,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def list_change_sets(
         self, **kwargs: Unpack[ListChangeSetsRequestTypeDef]
-    ) -> RegionResults[ListChangeSetsResponseTypeDef]:
+    ) -> TargetResults[ListChangeSetsResponseTypeDef]:
         """Returns the list of change sets owned by the account being used to make
         the call. You can filter this list by providing any combination of
         entityId, ChangeSetName, and status. If you provide more than one filter,
@@ -132,7 +132,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def list_entities(
         self, **kwargs: Unpack[ListEntitiesRequestTypeDef]
-    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesResponseTypeDef]:
         """Provides the list of entities of a given type.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListEntities
@@ -141,7 +141,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags that have been added to a resource (either an entity or
         change set).
 
@@ -151,7 +151,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to an entity. Examples of an entity
         include: AmiProduct and ContainerProduct.
 
@@ -161,7 +161,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def start_change_set(
         self, **kwargs: Unpack[StartChangeSetRequestTypeDef]
-    ) -> RegionResults[StartChangeSetResponseTypeDef]:
+    ) -> TargetResults[StartChangeSetResponseTypeDef]:
         """Allows you to request changes for your entities. Within a single
         ChangeSet, you can't start the same change type against the same entity
         multiple times. Additionally, when a ChangeSet is running, all the
@@ -176,7 +176,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource (either an entity or change set).
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/TagResource
@@ -185,7 +185,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or list of tags from a resource (either an entity or change
         set).
 
@@ -200,7 +200,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChangeSetsRequestTypeDef],
-    ) -> RegionResults[ListChangeSetsResponseTypeDef]:
+    ) -> TargetResults[ListChangeSetsResponseTypeDef]:
         """Every page of ListChangeSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -226,7 +226,7 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitiesRequestTypeDef],
-    ) -> RegionResults[ListEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListEntitiesResponseTypeDef]:
         """Every page of ListEntities in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -40,7 +40,7 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags that have been added to a deployment parameter resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListTagsForResource
@@ -49,7 +49,7 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
 
     def put_deployment_parameter(
         self, **kwargs: Unpack[PutDeploymentParameterRequestTypeDef]
-    ) -> RegionResults[PutDeploymentParameterResponseTypeDef]:
+    ) -> TargetResults[PutDeploymentParameterResponseTypeDef]:
         """Creates or updates a deployment parameter and is targeted by catalog and
         agreementId.
 
@@ -59,7 +59,7 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/TagResource
@@ -68,7 +68,7 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or list of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/UntagResource

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +54,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def get_listing(
         self, **kwargs: Unpack[GetListingInputTypeDef]
-    ) -> RegionResults[GetListingOutputTypeDef]:
+    ) -> TargetResults[GetListingOutputTypeDef]:
         """Provides details about a listing, such as descriptions, badges,
         categories, pricing model summaries, reviews, and associated products and
         offers.
@@ -65,7 +65,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def get_offer(
         self, **kwargs: Unpack[GetOfferInputTypeDef]
-    ) -> RegionResults[GetOfferOutputTypeDef]:
+    ) -> TargetResults[GetOfferOutputTypeDef]:
         """Provides details about an offer, such as the pricing model, seller of
         record, availability dates, badges, and associated products.
 
@@ -75,7 +75,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def get_offer_set(
         self, **kwargs: Unpack[GetOfferSetInputTypeDef]
-    ) -> RegionResults[GetOfferSetOutputTypeDef]:
+    ) -> TargetResults[GetOfferSetOutputTypeDef]:
         """Provides details about an offer set, which is a bundle of offers across
         multiple products. Includes the seller, availability dates, buyer notes,
         and associated product-offer pairs.
@@ -86,7 +86,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def get_offer_terms(
         self, **kwargs: Unpack[GetOfferTermsInputTypeDef]
-    ) -> RegionResults[GetOfferTermsOutputTypeDef]:
+    ) -> TargetResults[GetOfferTermsOutputTypeDef]:
         """Returns the terms attached to an offer, such as pricing terms
         (usage-based, contract, BYOL, free trial), legal terms, payment schedules,
         validity terms, support terms, and renewal terms.
@@ -97,7 +97,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def get_product(
         self, **kwargs: Unpack[GetProductInputTypeDef]
-    ) -> RegionResults[GetProductOutputTypeDef]:
+    ) -> TargetResults[GetProductOutputTypeDef]:
         """Provides details about a product, such as descriptions, highlights,
         categories, fulfillment option summaries, promotional media, and seller
         engagement options.
@@ -108,7 +108,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def list_fulfillment_options(
         self, **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef]
-    ) -> RegionResults[ListFulfillmentOptionsOutputTypeDef]:
+    ) -> TargetResults[ListFulfillmentOptionsOutputTypeDef]:
         """Returns the fulfillment options available for a product, including
         deployment details such as version information, operating systems, usage
         instructions, and release notes.
@@ -119,7 +119,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def list_purchase_options(
         self, **kwargs: Unpack[ListPurchaseOptionsInputTypeDef]
-    ) -> RegionResults[ListPurchaseOptionsOutputTypeDef]:
+    ) -> TargetResults[ListPurchaseOptionsOutputTypeDef]:
         """Returns the purchase options (offers and offer sets) available to the
         buyer. You can filter results by product, seller, purchase option type,
         visibility scope, and availability status.
@@ -130,7 +130,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def search_facets(
         self, **kwargs: Unpack[SearchFacetsInputTypeDef]
-    ) -> RegionResults[SearchFacetsOutputTypeDef]:
+    ) -> TargetResults[SearchFacetsOutputTypeDef]:
         """Returns available facet values for filtering listings, such as categories,
         pricing models, fulfillment option types, publishers, and customer
         ratings. Each facet value includes a count of matching listings.
@@ -141,7 +141,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
 
     def search_listings(
         self, **kwargs: Unpack[SearchListingsInputTypeDef]
-    ) -> RegionResults[SearchListingsOutputTypeDef]:
+    ) -> TargetResults[SearchListingsOutputTypeDef]:
         """Returns a list of product listings based on search criteria and filters.
         You can search by keyword, filter by category, pricing model, fulfillment
         type, and other attributes, and sort results by relevance or customer
@@ -158,7 +158,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOfferTermsInputTypeDef],
-    ) -> RegionResults[GetOfferTermsOutputTypeDef]:
+    ) -> TargetResults[GetOfferTermsOutputTypeDef]:
         """Every page of GetOfferTerms in every target, merged per target (botocore's
         build_full_result).
 
@@ -183,7 +183,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFulfillmentOptionsInputTypeDef],
-    ) -> RegionResults[ListFulfillmentOptionsOutputTypeDef]:
+    ) -> TargetResults[ListFulfillmentOptionsOutputTypeDef]:
         """Every page of ListFulfillmentOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,7 +208,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPurchaseOptionsInputTypeDef],
-    ) -> RegionResults[ListPurchaseOptionsOutputTypeDef]:
+    ) -> TargetResults[ListPurchaseOptionsOutputTypeDef]:
         """Every page of ListPurchaseOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -233,7 +233,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchFacetsInputTypeDef],
-    ) -> RegionResults[SearchFacetsOutputTypeDef]:
+    ) -> TargetResults[SearchFacetsOutputTypeDef]:
         """Every page of SearchFacets in every target, merged per target (botocore's
         build_full_result).
 
@@ -258,7 +258,7 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchListingsInputTypeDef],
-    ) -> RegionResults[SearchListingsOutputTypeDef]:
+    ) -> TargetResults[SearchListingsOutputTypeDef]:
         """Every page of SearchListings in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,7 +31,7 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
 
     def get_entitlements(
         self, **kwargs: Unpack[GetEntitlementsRequestTypeDef]
-    ) -> RegionResults[GetEntitlementsResultTypeDef]:
+    ) -> TargetResults[GetEntitlementsResultTypeDef]:
         """GetEntitlements retrieves entitlement values for a given product. The
         results can be filtered based on customer identifier, AWS account ID,
         license ARN, or product dimensions.
@@ -47,7 +47,7 @@ class MultiRegionMarketplaceEntitlementService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetEntitlementsRequestTypeDef],
-    ) -> RegionResults[GetEntitlementsResultTypeDef]:
+    ) -> TargetResults[GetEntitlementsResultTypeDef]:
         """Every page of GetEntitlements in every target, merged per target
         (botocore's build_full_result).
 

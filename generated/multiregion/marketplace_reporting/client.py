@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionMarketplaceReportingService(MultiRegionClient):
 
     def get_buyer_dashboard(
         self, **kwargs: Unpack[GetBuyerDashboardInputTypeDef]
-    ) -> RegionResults[GetBuyerDashboardOutputTypeDef]:
+    ) -> TargetResults[GetBuyerDashboardOutputTypeDef]:
         """Generates an embedding URL for an Amazon QuickSight dashboard for an
         anonymous user.
 

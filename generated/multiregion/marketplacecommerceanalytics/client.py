@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class MultiRegionMarketplaceCommerceAnalytics(MultiRegionClient):
 
     def generate_data_set(
         self, **kwargs: Unpack[GenerateDataSetRequestTypeDef]
-    ) -> RegionResults[GenerateDataSetResultTypeDef]:
+    ) -> TargetResults[GenerateDataSetResultTypeDef]:
         """Given a data set type and data set publication date, asynchronously
         publishes the requested data set to the specified S3 bucket and notifies
         the specified SNS topic once the data is available. Returns a unique
@@ -53,7 +53,7 @@ class MultiRegionMarketplaceCommerceAnalytics(MultiRegionClient):
     )
     def start_support_data_export(
         self, **kwargs: Unpack[StartSupportDataExportRequestTypeDef]
-    ) -> RegionResults[StartSupportDataExportResultTypeDef]:
+    ) -> TargetResults[StartSupportDataExportResultTypeDef]:
         """This target has been deprecated. Given a data set type and a from date,
         asynchronously publishes the requested customer support data to the
         specified S3 bucket and notifies the specified SNS topic once the data is

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -199,7 +199,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_bridge_outputs(
         self, **kwargs: Unpack[AddBridgeOutputsRequestTypeDef]
-    ) -> RegionResults[AddBridgeOutputsResponseTypeDef]:
+    ) -> TargetResults[AddBridgeOutputsResponseTypeDef]:
         """Adds outputs to an existing bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddBridgeOutputs
@@ -208,7 +208,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_bridge_sources(
         self, **kwargs: Unpack[AddBridgeSourcesRequestTypeDef]
-    ) -> RegionResults[AddBridgeSourcesResponseTypeDef]:
+    ) -> TargetResults[AddBridgeSourcesResponseTypeDef]:
         """Adds sources to an existing bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddBridgeSources
@@ -217,7 +217,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_flow_media_streams(
         self, **kwargs: Unpack[AddFlowMediaStreamsRequestTypeDef]
-    ) -> RegionResults[AddFlowMediaStreamsResponseTypeDef]:
+    ) -> TargetResults[AddFlowMediaStreamsResponseTypeDef]:
         """Adds media streams to an existing flow. After you add a media stream to a
         flow, you can associate it with a source and/or an output that uses the ST
         2110 JPEG XS or CDI protocol.
@@ -228,7 +228,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_flow_outputs(
         self, **kwargs: Unpack[AddFlowOutputsRequestTypeDef]
-    ) -> RegionResults[AddFlowOutputsResponseTypeDef]:
+    ) -> TargetResults[AddFlowOutputsResponseTypeDef]:
         """Adds outputs to an existing flow. You can create up to 50 outputs per
         flow.
 
@@ -238,7 +238,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_flow_sources(
         self, **kwargs: Unpack[AddFlowSourcesRequestTypeDef]
-    ) -> RegionResults[AddFlowSourcesResponseTypeDef]:
+    ) -> TargetResults[AddFlowSourcesResponseTypeDef]:
         """Adds sources to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddFlowSources
@@ -247,7 +247,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def add_flow_vpc_interfaces(
         self, **kwargs: Unpack[AddFlowVpcInterfacesRequestTypeDef]
-    ) -> RegionResults[AddFlowVpcInterfacesResponseTypeDef]:
+    ) -> TargetResults[AddFlowVpcInterfacesResponseTypeDef]:
         """Adds VPC interfaces to a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/AddFlowVpcInterfaces
@@ -256,7 +256,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def batch_get_router_input(
         self, **kwargs: Unpack[BatchGetRouterInputRequestTypeDef]
-    ) -> RegionResults[BatchGetRouterInputResponseTypeDef]:
+    ) -> TargetResults[BatchGetRouterInputResponseTypeDef]:
         """Retrieves information about multiple router inputs in AWS Elemental
         MediaConnect.
 
@@ -266,7 +266,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def batch_get_router_network_interface(
         self, **kwargs: Unpack[BatchGetRouterNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[BatchGetRouterNetworkInterfaceResponseTypeDef]:
+    ) -> TargetResults[BatchGetRouterNetworkInterfaceResponseTypeDef]:
         """Retrieves information about multiple router network interfaces in AWS
         Elemental MediaConnect.
 
@@ -276,7 +276,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def batch_get_router_output(
         self, **kwargs: Unpack[BatchGetRouterOutputRequestTypeDef]
-    ) -> RegionResults[BatchGetRouterOutputResponseTypeDef]:
+    ) -> TargetResults[BatchGetRouterOutputResponseTypeDef]:
         """Retrieves information about multiple router outputs in AWS Elemental
         MediaConnect.
 
@@ -286,7 +286,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_bridge(
         self, **kwargs: Unpack[CreateBridgeRequestTypeDef]
-    ) -> RegionResults[CreateBridgeResponseTypeDef]:
+    ) -> TargetResults[CreateBridgeResponseTypeDef]:
         """Creates a new bridge. The request must include one source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateBridge
@@ -295,7 +295,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_flow(
         self, **kwargs: Unpack[CreateFlowRequestTypeDef]
-    ) -> RegionResults[CreateFlowResponseTypeDef]:
+    ) -> TargetResults[CreateFlowResponseTypeDef]:
         """Creates a new flow. The request must include one source. The request
         optionally can include outputs (up to 50) and entitlements (up to 50).
 
@@ -305,7 +305,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_gateway(
         self, **kwargs: Unpack[CreateGatewayRequestTypeDef]
-    ) -> RegionResults[CreateGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateGatewayResponseTypeDef]:
         """Creates a new gateway. The request must include at least one network (up
         to four).
 
@@ -315,7 +315,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_router_input(
         self, **kwargs: Unpack[CreateRouterInputRequestTypeDef]
-    ) -> RegionResults[CreateRouterInputResponseTypeDef]:
+    ) -> TargetResults[CreateRouterInputResponseTypeDef]:
         """Creates a new router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterInput
@@ -324,7 +324,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_router_network_interface(
         self, **kwargs: Unpack[CreateRouterNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[CreateRouterNetworkInterfaceResponseTypeDef]:
+    ) -> TargetResults[CreateRouterNetworkInterfaceResponseTypeDef]:
         """Creates a new router network interface in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterNetworkInterface
@@ -333,7 +333,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def create_router_output(
         self, **kwargs: Unpack[CreateRouterOutputRequestTypeDef]
-    ) -> RegionResults[CreateRouterOutputResponseTypeDef]:
+    ) -> TargetResults[CreateRouterOutputResponseTypeDef]:
         """Creates a new router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/CreateRouterOutput
@@ -342,7 +342,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_bridge(
         self, **kwargs: Unpack[DeleteBridgeRequestTypeDef]
-    ) -> RegionResults[DeleteBridgeResponseTypeDef]:
+    ) -> TargetResults[DeleteBridgeResponseTypeDef]:
         """Deletes a bridge. Before you can delete a bridge, you must stop the
         bridge.
 
@@ -352,7 +352,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_flow(
         self, **kwargs: Unpack[DeleteFlowRequestTypeDef]
-    ) -> RegionResults[DeleteFlowResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowResponseTypeDef]:
         """Deletes a flow. Before you can delete a flow, you must stop the flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteFlow
@@ -361,7 +361,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_gateway(
         self, **kwargs: Unpack[DeleteGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteGatewayResponseTypeDef]:
         """Deletes a gateway. Before you can delete a gateway, you must deregister
         its instances and delete its bridges.
 
@@ -371,7 +371,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_router_input(
         self, **kwargs: Unpack[DeleteRouterInputRequestTypeDef]
-    ) -> RegionResults[DeleteRouterInputResponseTypeDef]:
+    ) -> TargetResults[DeleteRouterInputResponseTypeDef]:
         """Deletes a router input from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterInput
@@ -380,7 +380,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_router_network_interface(
         self, **kwargs: Unpack[DeleteRouterNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[DeleteRouterNetworkInterfaceResponseTypeDef]:
+    ) -> TargetResults[DeleteRouterNetworkInterfaceResponseTypeDef]:
         """Deletes a router network interface from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterNetworkInterface
@@ -389,7 +389,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def delete_router_output(
         self, **kwargs: Unpack[DeleteRouterOutputRequestTypeDef]
-    ) -> RegionResults[DeleteRouterOutputResponseTypeDef]:
+    ) -> TargetResults[DeleteRouterOutputResponseTypeDef]:
         """Deletes a router output from AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeleteRouterOutput
@@ -398,7 +398,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def deregister_gateway_instance(
         self, **kwargs: Unpack[DeregisterGatewayInstanceRequestTypeDef]
-    ) -> RegionResults[DeregisterGatewayInstanceResponseTypeDef]:
+    ) -> TargetResults[DeregisterGatewayInstanceResponseTypeDef]:
         """Deregisters an instance. Before you deregister an instance, all bridges
         running on the instance must be stopped. If you want to deregister an
         instance without stopping the bridges, you must use the --force option.
@@ -409,7 +409,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_bridge(
         self, **kwargs: Unpack[DescribeBridgeRequestTypeDef]
-    ) -> RegionResults[DescribeBridgeResponseTypeDef]:
+    ) -> TargetResults[DescribeBridgeResponseTypeDef]:
         """Displays the details of a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeBridge
@@ -418,7 +418,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_flow(
         self, **kwargs: Unpack[DescribeFlowRequestTypeDef]
-    ) -> RegionResults[DescribeFlowResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowResponseTypeDef]:
         """Displays the details of a flow. The response includes the flow Amazon
         Resource Name (ARN), name, and Availability Zone, as well as details about
         the source, outputs, and entitlements.
@@ -429,7 +429,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_flow_source_metadata(
         self, **kwargs: Unpack[DescribeFlowSourceMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeFlowSourceMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowSourceMetadataResponseTypeDef]:
         """The DescribeFlowSourceMetadata API is used to view information about the
         flow's source transport stream and programs. This API displays status
         messages about the flow's source as well as details about the program's
@@ -441,7 +441,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_flow_source_thumbnail(
         self, **kwargs: Unpack[DescribeFlowSourceThumbnailRequestTypeDef]
-    ) -> RegionResults[DescribeFlowSourceThumbnailResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowSourceThumbnailResponseTypeDef]:
         """Describes the thumbnail for the flow source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeFlowSourceThumbnail
@@ -450,7 +450,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_gateway(
         self, **kwargs: Unpack[DescribeGatewayRequestTypeDef]
-    ) -> RegionResults[DescribeGatewayResponseTypeDef]:
+    ) -> TargetResults[DescribeGatewayResponseTypeDef]:
         """Displays the details of a gateway. The response includes the gateway
         Amazon Resource Name (ARN), name, and CIDR blocks, as well as details
         about the networks.
@@ -461,7 +461,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_gateway_instance(
         self, **kwargs: Unpack[DescribeGatewayInstanceRequestTypeDef]
-    ) -> RegionResults[DescribeGatewayInstanceResponseTypeDef]:
+    ) -> TargetResults[DescribeGatewayInstanceResponseTypeDef]:
         """Displays the details of an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DescribeGatewayInstance
@@ -470,7 +470,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_offering(
         self, **kwargs: Unpack[DescribeOfferingRequestTypeDef]
-    ) -> RegionResults[DescribeOfferingResponseTypeDef]:
+    ) -> TargetResults[DescribeOfferingResponseTypeDef]:
         """Displays the details of an offering. The response includes the offering
         description, duration, outbound bandwidth, price, and Amazon Resource Name
         (ARN).
@@ -481,7 +481,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def describe_reservation(
         self, **kwargs: Unpack[DescribeReservationRequestTypeDef]
-    ) -> RegionResults[DescribeReservationResponseTypeDef]:
+    ) -> TargetResults[DescribeReservationResponseTypeDef]:
         """Displays the details of a reservation. The response includes the
         reservation name, state, start date and time, and the details of the
         offering that make up the rest of the reservation (such as price,
@@ -493,7 +493,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def get_router_input(
         self, **kwargs: Unpack[GetRouterInputRequestTypeDef]
-    ) -> RegionResults[GetRouterInputResponseTypeDef]:
+    ) -> TargetResults[GetRouterInputResponseTypeDef]:
         """Retrieves information about a specific router input in AWS Elemental
         MediaConnect.
 
@@ -503,7 +503,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def get_router_input_source_metadata(
         self, **kwargs: Unpack[GetRouterInputSourceMetadataRequestTypeDef]
-    ) -> RegionResults[GetRouterInputSourceMetadataResponseTypeDef]:
+    ) -> TargetResults[GetRouterInputSourceMetadataResponseTypeDef]:
         """Retrieves detailed metadata information about a specific router input
         source, including stream details and connection state.
 
@@ -513,7 +513,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def get_router_input_thumbnail(
         self, **kwargs: Unpack[GetRouterInputThumbnailRequestTypeDef]
-    ) -> RegionResults[GetRouterInputThumbnailResponseTypeDef]:
+    ) -> TargetResults[GetRouterInputThumbnailResponseTypeDef]:
         """Retrieves the thumbnail for a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetRouterInputThumbnail
@@ -522,7 +522,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def get_router_network_interface(
         self, **kwargs: Unpack[GetRouterNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[GetRouterNetworkInterfaceResponseTypeDef]:
+    ) -> TargetResults[GetRouterNetworkInterfaceResponseTypeDef]:
         """Retrieves information about a specific router network interface in AWS
         Elemental MediaConnect.
 
@@ -532,7 +532,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def get_router_output(
         self, **kwargs: Unpack[GetRouterOutputRequestTypeDef]
-    ) -> RegionResults[GetRouterOutputResponseTypeDef]:
+    ) -> TargetResults[GetRouterOutputResponseTypeDef]:
         """Retrieves information about a specific router output in AWS Elemental
         MediaConnect.
 
@@ -542,7 +542,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def grant_flow_entitlements(
         self, **kwargs: Unpack[GrantFlowEntitlementsRequestTypeDef]
-    ) -> RegionResults[GrantFlowEntitlementsResponseTypeDef]:
+    ) -> TargetResults[GrantFlowEntitlementsResponseTypeDef]:
         """Grants entitlements to an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GrantFlowEntitlements
@@ -551,7 +551,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_bridges(
         self, **kwargs: Unpack[ListBridgesRequestTypeDef]
-    ) -> RegionResults[ListBridgesResponseTypeDef]:
+    ) -> TargetResults[ListBridgesResponseTypeDef]:
         """Displays a list of bridges that are associated with this account and an
         optionally specified Amazon Resource Name (ARN). This request returns a
         paginated result.
@@ -562,7 +562,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_entitlements(
         self, **kwargs: Unpack[ListEntitlementsRequestTypeDef]
-    ) -> RegionResults[ListEntitlementsResponseTypeDef]:
+    ) -> TargetResults[ListEntitlementsResponseTypeDef]:
         """Displays a list of all entitlements that have been granted to this
         account. This request returns 20 results per page.
 
@@ -572,7 +572,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_flows(
         self, **kwargs: Unpack[ListFlowsRequestTypeDef]
-    ) -> RegionResults[ListFlowsResponseTypeDef]:
+    ) -> TargetResults[ListFlowsResponseTypeDef]:
         """Displays a list of flows that are associated with this account. This
         request returns a paginated result.
 
@@ -582,7 +582,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_gateway_instances(
         self, **kwargs: Unpack[ListGatewayInstancesRequestTypeDef]
-    ) -> RegionResults[ListGatewayInstancesResponseTypeDef]:
+    ) -> TargetResults[ListGatewayInstancesResponseTypeDef]:
         """Displays a list of instances associated with the Amazon Web Services
         account. This request returns a paginated result. You can use the
         filterArn property to display only the instances associated with the
@@ -594,7 +594,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_gateways(
         self, **kwargs: Unpack[ListGatewaysRequestTypeDef]
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Displays a list of gateways that are associated with this account. This
         request returns a paginated result.
 
@@ -604,7 +604,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_offerings(
         self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListOfferingsResponseTypeDef]:
         """Displays a list of all offerings that are available to this account in the
         current Amazon Web Services Region. If you have an active reservation
         (which means you've purchased an offering that has already started and
@@ -616,7 +616,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_reservations(
         self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """Displays a list of all reservations that have been purchased by this
         account in the current Amazon Web Services Region. This list includes all
         reservations in all states (such as active and expired).
@@ -627,7 +627,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_router_inputs(
         self, **kwargs: Unpack[ListRouterInputsRequestTypeDef]
-    ) -> RegionResults[ListRouterInputsResponseTypeDef]:
+    ) -> TargetResults[ListRouterInputsResponseTypeDef]:
         """Retrieves a list of router inputs in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterInputs
@@ -636,7 +636,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_router_network_interfaces(
         self, **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef]
-    ) -> RegionResults[ListRouterNetworkInterfacesResponseTypeDef]:
+    ) -> TargetResults[ListRouterNetworkInterfacesResponseTypeDef]:
         """Retrieves a list of router network interfaces in AWS Elemental
         MediaConnect.
 
@@ -646,7 +646,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_router_outputs(
         self, **kwargs: Unpack[ListRouterOutputsRequestTypeDef]
-    ) -> RegionResults[ListRouterOutputsResponseTypeDef]:
+    ) -> TargetResults[ListRouterOutputsResponseTypeDef]:
         """Retrieves a list of router outputs in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListRouterOutputs
@@ -655,7 +655,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_tags_for_global_resource(
         self, **kwargs: Unpack[ListTagsForGlobalResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForGlobalResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForGlobalResourceResponseTypeDef]:
         """Lists the tags associated with a global resource in AWS Elemental
         MediaConnect. The API supports the following global resources: router
         inputs, router outputs and router network interfaces.
@@ -666,7 +666,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags on a MediaConnect resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListTagsForResource
@@ -675,7 +675,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def purchase_offering(
         self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseOfferingResponseTypeDef]:
+    ) -> TargetResults[PurchaseOfferingResponseTypeDef]:
         """Submits a request to purchase an offering. If you already have an active
         reservation, you can't purchase another offering.
 
@@ -685,7 +685,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_bridge_output(
         self, **kwargs: Unpack[RemoveBridgeOutputRequestTypeDef]
-    ) -> RegionResults[RemoveBridgeOutputResponseTypeDef]:
+    ) -> TargetResults[RemoveBridgeOutputResponseTypeDef]:
         """Removes an output from a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RemoveBridgeOutput
@@ -694,7 +694,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_bridge_source(
         self, **kwargs: Unpack[RemoveBridgeSourceRequestTypeDef]
-    ) -> RegionResults[RemoveBridgeSourceResponseTypeDef]:
+    ) -> TargetResults[RemoveBridgeSourceResponseTypeDef]:
         """Removes a source from a bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RemoveBridgeSource
@@ -703,7 +703,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_flow_media_stream(
         self, **kwargs: Unpack[RemoveFlowMediaStreamRequestTypeDef]
-    ) -> RegionResults[RemoveFlowMediaStreamResponseTypeDef]:
+    ) -> TargetResults[RemoveFlowMediaStreamResponseTypeDef]:
         """Removes a media stream from a flow. This action is only available if the
         media stream is not associated with a source or output.
 
@@ -713,7 +713,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_flow_output(
         self, **kwargs: Unpack[RemoveFlowOutputRequestTypeDef]
-    ) -> RegionResults[RemoveFlowOutputResponseTypeDef]:
+    ) -> TargetResults[RemoveFlowOutputResponseTypeDef]:
         """Removes an output from an existing flow. This request can be made only on
         an output that does not have an entitlement associated with it. If the
         output has an entitlement, you must revoke the entitlement instead. When
@@ -726,7 +726,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_flow_source(
         self, **kwargs: Unpack[RemoveFlowSourceRequestTypeDef]
-    ) -> RegionResults[RemoveFlowSourceResponseTypeDef]:
+    ) -> TargetResults[RemoveFlowSourceResponseTypeDef]:
         """Removes a source from an existing flow. This request can be made only if
         there is more than one source on the flow.
 
@@ -736,7 +736,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def remove_flow_vpc_interface(
         self, **kwargs: Unpack[RemoveFlowVpcInterfaceRequestTypeDef]
-    ) -> RegionResults[RemoveFlowVpcInterfaceResponseTypeDef]:
+    ) -> TargetResults[RemoveFlowVpcInterfaceResponseTypeDef]:
         """Removes a VPC Interface from an existing flow. This request can be made
         only on a VPC interface that does not have a Source or Output associated
         with it. If the VPC interface is referenced by a Source or Output, you
@@ -749,7 +749,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def restart_router_input(
         self, **kwargs: Unpack[RestartRouterInputRequestTypeDef]
-    ) -> RegionResults[RestartRouterInputResponseTypeDef]:
+    ) -> TargetResults[RestartRouterInputResponseTypeDef]:
         """Restarts a router input. This operation can be used to recover from errors
         or refresh the input state.
 
@@ -759,7 +759,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def restart_router_output(
         self, **kwargs: Unpack[RestartRouterOutputRequestTypeDef]
-    ) -> RegionResults[RestartRouterOutputResponseTypeDef]:
+    ) -> TargetResults[RestartRouterOutputResponseTypeDef]:
         """Restarts a router output. This operation can be used to recover from
         errors or refresh the output state.
 
@@ -769,7 +769,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def revoke_flow_entitlement(
         self, **kwargs: Unpack[RevokeFlowEntitlementRequestTypeDef]
-    ) -> RegionResults[RevokeFlowEntitlementResponseTypeDef]:
+    ) -> TargetResults[RevokeFlowEntitlementResponseTypeDef]:
         """Revokes an entitlement from a flow. Once an entitlement is revoked, the
         content becomes unavailable to the subscriber and the associated output is
         removed.
@@ -780,7 +780,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def start_flow(
         self, **kwargs: Unpack[StartFlowRequestTypeDef]
-    ) -> RegionResults[StartFlowResponseTypeDef]:
+    ) -> TargetResults[StartFlowResponseTypeDef]:
         """Starts a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartFlow
@@ -789,7 +789,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def start_router_input(
         self, **kwargs: Unpack[StartRouterInputRequestTypeDef]
-    ) -> RegionResults[StartRouterInputResponseTypeDef]:
+    ) -> TargetResults[StartRouterInputResponseTypeDef]:
         """Starts a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartRouterInput
@@ -798,7 +798,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def start_router_output(
         self, **kwargs: Unpack[StartRouterOutputRequestTypeDef]
-    ) -> RegionResults[StartRouterOutputResponseTypeDef]:
+    ) -> TargetResults[StartRouterOutputResponseTypeDef]:
         """Starts a router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StartRouterOutput
@@ -807,7 +807,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def stop_flow(
         self, **kwargs: Unpack[StopFlowRequestTypeDef]
-    ) -> RegionResults[StopFlowResponseTypeDef]:
+    ) -> TargetResults[StopFlowResponseTypeDef]:
         """Stops a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopFlow
@@ -816,7 +816,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def stop_router_input(
         self, **kwargs: Unpack[StopRouterInputRequestTypeDef]
-    ) -> RegionResults[StopRouterInputResponseTypeDef]:
+    ) -> TargetResults[StopRouterInputResponseTypeDef]:
         """Stops a router input in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopRouterInput
@@ -825,7 +825,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def stop_router_output(
         self, **kwargs: Unpack[StopRouterOutputRequestTypeDef]
-    ) -> RegionResults[StopRouterOutputResponseTypeDef]:
+    ) -> TargetResults[StopRouterOutputResponseTypeDef]:
         """Stops a router output in AWS Elemental MediaConnect.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/StopRouterOutput
@@ -834,7 +834,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def tag_global_resource(
         self, **kwargs: Unpack[TagGlobalResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to a global resource in AWS Elemental MediaConnect. The API
         supports the following global resources: router inputs, router outputs and
         router network interfaces.
@@ -845,7 +845,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates the specified tags to a resource with the specified resourceArn
         in the current region. If existing tags on a resource are not specified in
         the request parameters, they are not changed. When a resource is deleted,
@@ -857,7 +857,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def take_router_input(
         self, **kwargs: Unpack[TakeRouterInputRequestTypeDef]
-    ) -> RegionResults[TakeRouterInputResponseTypeDef]:
+    ) -> TargetResults[TakeRouterInputResponseTypeDef]:
         """Associates a router input with a router output in AWS Elemental
         MediaConnect.
 
@@ -867,7 +867,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def untag_global_resource(
         self, **kwargs: Unpack[UntagGlobalResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from a global resource in AWS Elemental MediaConnect. The API
         supports the following global resources: router inputs, router outputs and
         router network interfaces.
@@ -878,7 +878,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes specified tags from a resource in the current region.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UntagResource
@@ -887,7 +887,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_bridge(
         self, **kwargs: Unpack[UpdateBridgeRequestTypeDef]
-    ) -> RegionResults[UpdateBridgeResponseTypeDef]:
+    ) -> TargetResults[UpdateBridgeResponseTypeDef]:
         """Updates the bridge.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridge
@@ -896,7 +896,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_bridge_output(
         self, **kwargs: Unpack[UpdateBridgeOutputRequestTypeDef]
-    ) -> RegionResults[UpdateBridgeOutputResponseTypeDef]:
+    ) -> TargetResults[UpdateBridgeOutputResponseTypeDef]:
         """Updates an existing bridge output.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeOutput
@@ -905,7 +905,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_bridge_source(
         self, **kwargs: Unpack[UpdateBridgeSourceRequestTypeDef]
-    ) -> RegionResults[UpdateBridgeSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateBridgeSourceResponseTypeDef]:
         """Updates an existing bridge source.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeSource
@@ -914,7 +914,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_bridge_state(
         self, **kwargs: Unpack[UpdateBridgeStateRequestTypeDef]
-    ) -> RegionResults[UpdateBridgeStateResponseTypeDef]:
+    ) -> TargetResults[UpdateBridgeStateResponseTypeDef]:
         """Updates the bridge state.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateBridgeState
@@ -923,7 +923,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_flow(
         self, **kwargs: Unpack[UpdateFlowRequestTypeDef]
-    ) -> RegionResults[UpdateFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowResponseTypeDef]:
         """Updates an existing flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlow
@@ -932,7 +932,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_flow_entitlement(
         self, **kwargs: Unpack[UpdateFlowEntitlementRequestTypeDef]
-    ) -> RegionResults[UpdateFlowEntitlementResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowEntitlementResponseTypeDef]:
         """Updates an entitlement. You can change an entitlement's description,
         subscribers, and encryption. If you change the subscribers, the service
         will remove the outputs that are are used by the subscribers that are
@@ -944,7 +944,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_flow_media_stream(
         self, **kwargs: Unpack[UpdateFlowMediaStreamRequestTypeDef]
-    ) -> RegionResults[UpdateFlowMediaStreamResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowMediaStreamResponseTypeDef]:
         """Updates an existing media stream.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowMediaStream
@@ -953,7 +953,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_flow_output(
         self, **kwargs: Unpack[UpdateFlowOutputRequestTypeDef]
-    ) -> RegionResults[UpdateFlowOutputResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowOutputResponseTypeDef]:
         """Updates an existing flow output.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowOutput
@@ -962,7 +962,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_flow_source(
         self, **kwargs: Unpack[UpdateFlowSourceRequestTypeDef]
-    ) -> RegionResults[UpdateFlowSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateFlowSourceResponseTypeDef]:
         """Updates the source of a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateFlowSource
@@ -971,7 +971,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_gateway_instance(
         self, **kwargs: Unpack[UpdateGatewayInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateGatewayInstanceResponseTypeDef]:
+    ) -> TargetResults[UpdateGatewayInstanceResponseTypeDef]:
         """Updates an existing gateway instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateGatewayInstance
@@ -980,7 +980,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_router_input(
         self, **kwargs: Unpack[UpdateRouterInputRequestTypeDef]
-    ) -> RegionResults[UpdateRouterInputResponseTypeDef]:
+    ) -> TargetResults[UpdateRouterInputResponseTypeDef]:
         """Updates the configuration of an existing router input in AWS Elemental
         MediaConnect.
 
@@ -990,7 +990,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_router_network_interface(
         self, **kwargs: Unpack[UpdateRouterNetworkInterfaceRequestTypeDef]
-    ) -> RegionResults[UpdateRouterNetworkInterfaceResponseTypeDef]:
+    ) -> TargetResults[UpdateRouterNetworkInterfaceResponseTypeDef]:
         """Updates the configuration of an existing router network interface in AWS
         Elemental MediaConnect.
 
@@ -1000,7 +1000,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
 
     def update_router_output(
         self, **kwargs: Unpack[UpdateRouterOutputRequestTypeDef]
-    ) -> RegionResults[UpdateRouterOutputResponseTypeDef]:
+    ) -> TargetResults[UpdateRouterOutputResponseTypeDef]:
         """Updates the configuration of an existing router output in AWS Elemental
         MediaConnect.
 
@@ -1015,7 +1015,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBridgesRequestTypeDef],
-    ) -> RegionResults[ListBridgesResponseTypeDef]:
+    ) -> TargetResults[ListBridgesResponseTypeDef]:
         """Every page of ListBridges in every target, merged per target (botocore's
         build_full_result).
 
@@ -1040,7 +1040,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEntitlementsRequestTypeDef],
-    ) -> RegionResults[ListEntitlementsResponseTypeDef]:
+    ) -> TargetResults[ListEntitlementsResponseTypeDef]:
         """Every page of ListEntitlements in every target, merged per target
         (botocore's build_full_result).
 
@@ -1064,7 +1064,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowsRequestTypeDef],
-    ) -> RegionResults[ListFlowsResponseTypeDef]:
+    ) -> TargetResults[ListFlowsResponseTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1088,7 +1088,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewayInstancesRequestTypeDef],
-    ) -> RegionResults[ListGatewayInstancesResponseTypeDef]:
+    ) -> TargetResults[ListGatewayInstancesResponseTypeDef]:
         """Every page of ListGatewayInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1114,7 +1114,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewaysRequestTypeDef],
-    ) -> RegionResults[ListGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListGatewaysResponseTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1138,7 +1138,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListOfferingsResponseTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,7 +1164,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,7 +1189,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRouterInputsRequestTypeDef],
-    ) -> RegionResults[ListRouterInputsResponseTypeDef]:
+    ) -> TargetResults[ListRouterInputsResponseTypeDef]:
         """Every page of ListRouterInputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1212,7 +1212,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRouterNetworkInterfacesRequestTypeDef],
-    ) -> RegionResults[ListRouterNetworkInterfacesResponseTypeDef]:
+    ) -> TargetResults[ListRouterNetworkInterfacesResponseTypeDef]:
         """Every page of ListRouterNetworkInterfaces in every target, merged per
         target (botocore's build_full_result).
 
@@ -1236,7 +1236,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRouterOutputsRequestTypeDef],
-    ) -> RegionResults[ListRouterOutputsResponseTypeDef]:
+    ) -> TargetResults[ListRouterOutputsResponseTypeDef]:
         """Every page of ListRouterOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1422,7 +1422,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFlowRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a flow is active
 
         Polls DescribeFlow in every target at once, every 3 seconds and at most 40
@@ -1439,7 +1439,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFlowRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a flow is deleted
 
         Polls DescribeFlow in every target at once, every 3 seconds and at most 40
@@ -1456,7 +1456,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeFlowRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a flow is in standby mode
 
         Polls DescribeFlow in every target at once, every 3 seconds and at most 40
@@ -1473,7 +1473,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Input is ACTIVE
 
         Polls GetRouterInput in every target at once, every 3 seconds and at most
@@ -1490,7 +1490,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Input is deleted
 
         Polls GetRouterInput in every target at once, every 3 seconds and at most
@@ -1509,7 +1509,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Input is STANDBY
 
         Polls GetRouterInput in every target at once, every 3 seconds and at most
@@ -1528,7 +1528,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterOutputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Output is ACTIVE
 
         Polls GetRouterOutput in every target at once, every 3 seconds and at most
@@ -1547,7 +1547,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterOutputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Output is deleted
 
         Polls GetRouterOutput in every target at once, every 3 seconds and at most
@@ -1566,7 +1566,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterOutputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Output is ROUTED
 
         Polls GetRouterOutput in every target at once, every 3 seconds and at most
@@ -1585,7 +1585,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterOutputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Output is STANDBY
 
         Polls GetRouterOutput in every target at once, every 3 seconds and at most
@@ -1604,7 +1604,7 @@ class MultiRegionMediaConnect(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRouterOutputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the Output is UNROUTED
 
         Polls GetRouterOutput in every target at once, every 3 seconds and at most

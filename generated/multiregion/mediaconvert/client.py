@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def associate_certificate(
         self, **kwargs: Unpack[AssociateCertificateRequestTypeDef]
-    ) -> RegionResults[AssociateCertificateResponseTypeDef]:
+    ) -> TargetResults[AssociateCertificateResponseTypeDef]:
         """Associates an AWS Certificate Manager (ACM) Amazon Resource Name (ARN)
         with AWS Elemental MediaConvert.
 
@@ -111,7 +111,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResponseTypeDef]:
+    ) -> TargetResults[CancelJobResponseTypeDef]:
         """Permanently cancel a job. Once you have canceled a job, you can't start it
         again.
 
@@ -121,7 +121,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResponseTypeDef]:
+    ) -> TargetResults[CreateJobResponseTypeDef]:
         """Create a new transcoding job. For information about jobs and job settings,
         see the User Guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -132,7 +132,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def create_job_template(
         self, **kwargs: Unpack[CreateJobTemplateRequestTypeDef]
-    ) -> RegionResults[CreateJobTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateJobTemplateResponseTypeDef]:
         """Create a new job template. For information about job templates see the
         User Guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -143,7 +143,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def create_preset(
         self, **kwargs: Unpack[CreatePresetRequestTypeDef]
-    ) -> RegionResults[CreatePresetResponseTypeDef]:
+    ) -> TargetResults[CreatePresetResponseTypeDef]:
         """Create a new preset. For information about job templates see the User
         Guide at http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
 
@@ -153,7 +153,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def create_queue(
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> RegionResults[CreateQueueResponseTypeDef]:
+    ) -> TargetResults[CreateQueueResponseTypeDef]:
         """Create a new transcoding queue. For information about queues, see Working
         With Queues in the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/working-with-queues.html
@@ -164,7 +164,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def create_resource_share(
         self, **kwargs: Unpack[CreateResourceShareRequestTypeDef]
-    ) -> RegionResults[CreateResourceShareResponseTypeDef]:
+    ) -> TargetResults[CreateResourceShareResponseTypeDef]:
         """Create a new resource share request for MediaConvert resources with AWS
         Support.
 
@@ -174,14 +174,14 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def delete_job_template(
         self, **kwargs: Unpack[DeleteJobTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteJobTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteJobTemplateResponseTypeDef]:
         """Permanently delete a job template you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeleteJobTemplate
         """
         return self._call("DeleteJobTemplate", kwargs)
 
-    def delete_policy(self) -> RegionResults[DeletePolicyResponseTypeDef]:
+    def delete_policy(self) -> TargetResults[DeletePolicyResponseTypeDef]:
         """Permanently delete a policy that you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeletePolicy
@@ -190,7 +190,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def delete_preset(
         self, **kwargs: Unpack[DeletePresetRequestTypeDef]
-    ) -> RegionResults[DeletePresetResponseTypeDef]:
+    ) -> TargetResults[DeletePresetResponseTypeDef]:
         """Permanently delete a preset you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeletePreset
@@ -199,7 +199,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def delete_queue(
         self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> RegionResults[DeleteQueueResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueResponseTypeDef]:
         """Permanently delete a queue you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/DeleteQueue
@@ -211,7 +211,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
     )
     def describe_endpoints(
         self, **kwargs: Unpack[DescribeEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Send a request with an empty body to the regional API endpoint to get your
         account API endpoint. Note that DescribeEndpoints is no longer required.
         We recommend that you send your requests directly to the regional endpoint
@@ -225,7 +225,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def disassociate_certificate(
         self, **kwargs: Unpack[DisassociateCertificateRequestTypeDef]
-    ) -> RegionResults[DisassociateCertificateResponseTypeDef]:
+    ) -> TargetResults[DisassociateCertificateResponseTypeDef]:
         """Removes an association between the Amazon Resource Name (ARN) of an AWS
         Certificate Manager (ACM) certificate and an AWS Elemental MediaConvert
         resource.
@@ -236,7 +236,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def get_job(
         self, **kwargs: Unpack[GetJobRequestTypeDef]
-    ) -> RegionResults[GetJobResponseTypeDef]:
+    ) -> TargetResults[GetJobResponseTypeDef]:
         """Retrieve the JSON for a specific transcoding job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetJob
@@ -245,7 +245,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def get_job_template(
         self, **kwargs: Unpack[GetJobTemplateRequestTypeDef]
-    ) -> RegionResults[GetJobTemplateResponseTypeDef]:
+    ) -> TargetResults[GetJobTemplateResponseTypeDef]:
         """Retrieve the JSON for a specific job template.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetJobTemplate
@@ -254,7 +254,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def get_jobs_query_results(
         self, **kwargs: Unpack[GetJobsQueryResultsRequestTypeDef]
-    ) -> RegionResults[GetJobsQueryResultsResponseTypeDef]:
+    ) -> TargetResults[GetJobsQueryResultsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your most recent jobs matched by
         a jobs query.
 
@@ -262,7 +262,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         """
         return self._call("GetJobsQueryResults", kwargs)
 
-    def get_policy(self) -> RegionResults[GetPolicyResponseTypeDef]:
+    def get_policy(self) -> TargetResults[GetPolicyResponseTypeDef]:
         """Retrieve the JSON for your policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetPolicy
@@ -271,7 +271,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def get_preset(
         self, **kwargs: Unpack[GetPresetRequestTypeDef]
-    ) -> RegionResults[GetPresetResponseTypeDef]:
+    ) -> TargetResults[GetPresetResponseTypeDef]:
         """Retrieve the JSON for a specific preset.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetPreset
@@ -280,7 +280,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def get_queue(
         self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> RegionResults[GetQueueResponseTypeDef]:
+    ) -> TargetResults[GetQueueResponseTypeDef]:
         """Retrieve the JSON for a specific queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/GetQueue
@@ -289,7 +289,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_job_templates(
         self, **kwargs: Unpack[ListJobTemplatesRequestTypeDef]
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your job templates. This will
         return the templates themselves, not just a list of them. To retrieve the
         next twenty templates, use the nextToken string returned with the array
@@ -300,7 +300,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your most recently created jobs.
         This array includes in-process, completed, and errored jobs. This will
         return the jobs themselves, not just a list of the jobs. To retrieve the
@@ -313,7 +313,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_presets(
         self, **kwargs: Unpack[ListPresetsRequestTypeDef]
-    ) -> RegionResults[ListPresetsResponseTypeDef]:
+    ) -> TargetResults[ListPresetsResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your presets. This will return
         the presets themselves, not just a list of them. To retrieve the next
         twenty presets, use the nextToken string returned with the array.
@@ -324,7 +324,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_queues(
         self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Retrieve a JSON array of up to twenty of your queues. This will return the
         queues themselves, not just a list of them. To retrieve the next twenty
         queues, use the nextToken string returned with the array.
@@ -335,7 +335,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieve the tags for a MediaConvert resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/ListTagsForResource
@@ -344,7 +344,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def list_versions(
         self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> RegionResults[ListVersionsResponseTypeDef]:
+    ) -> TargetResults[ListVersionsResponseTypeDef]:
         """Retrieve a JSON array of all available Job engine versions and the date
         they expire.
 
@@ -354,7 +354,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def probe(
         self, **kwargs: Unpack[ProbeRequestTypeDef]
-    ) -> RegionResults[ProbeResponseTypeDef]:
+    ) -> TargetResults[ProbeResponseTypeDef]:
         """Use Probe to obtain detailed information about your input media files.
         Probe returns a JSON that includes container, codec, frame rate,
         resolution, track count, audio layout, captions, and more. You can use
@@ -367,7 +367,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def put_policy(
         self, **kwargs: Unpack[PutPolicyRequestTypeDef]
-    ) -> RegionResults[PutPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPolicyResponseTypeDef]:
         """Create or change your policy. For more information about policies, see the
         user guide at
         http://docs.aws.amazon.com/mediaconvert/latest/ug/what-is.html
@@ -378,7 +378,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def search_jobs(
         self, **kwargs: Unpack[SearchJobsRequestTypeDef]
-    ) -> RegionResults[SearchJobsResponseTypeDef]:
+    ) -> TargetResults[SearchJobsResponseTypeDef]:
         """Retrieve a JSON array that includes job details for up to twenty of your
         most recent jobs. Optionally filter results further according to input
         file, queue, or status. To retrieve the twenty next most recent jobs, use
@@ -390,7 +390,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def start_jobs_query(
         self, **kwargs: Unpack[StartJobsQueryRequestTypeDef]
-    ) -> RegionResults[StartJobsQueryResponseTypeDef]:
+    ) -> TargetResults[StartJobsQueryResponseTypeDef]:
         """Start an asynchronous jobs query using the provided filters. To receive
         the list of jobs that match your query, call the GetJobsQueryResults API
         using the query ID returned by this API.
@@ -401,7 +401,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add tags to a MediaConvert queue, preset, or job template. For information
         about tagging, see the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
@@ -412,7 +412,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from a MediaConvert queue, preset, or job template. For
         information about tagging, see the User Guide at
         https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
@@ -423,7 +423,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def update_job_template(
         self, **kwargs: Unpack[UpdateJobTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateJobTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateJobTemplateResponseTypeDef]:
         """Modify one of your existing job templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdateJobTemplate
@@ -432,7 +432,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def update_preset(
         self, **kwargs: Unpack[UpdatePresetRequestTypeDef]
-    ) -> RegionResults[UpdatePresetResponseTypeDef]:
+    ) -> TargetResults[UpdatePresetResponseTypeDef]:
         """Modify one of your existing presets.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdatePreset
@@ -441,7 +441,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
 
     def update_queue(
         self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> RegionResults[UpdateQueueResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueResponseTypeDef]:
         """Modify one of your existing queues.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UpdateQueue
@@ -458,7 +458,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Every page of DescribeEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobTemplatesRequestTypeDef],
-    ) -> RegionResults[ListJobTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListJobTemplatesResponseTypeDef]:
         """Every page of ListJobTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResponseTypeDef]:
+    ) -> TargetResults[ListJobsResponseTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -538,7 +538,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPresetsRequestTypeDef],
-    ) -> RegionResults[ListPresetsResponseTypeDef]:
+    ) -> TargetResults[ListPresetsResponseTypeDef]:
         """Every page of ListPresets in every target, merged per target (botocore's
         build_full_result).
 
@@ -563,7 +563,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 
@@ -588,7 +588,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVersionsRequestTypeDef],
-    ) -> RegionResults[ListVersionsResponseTypeDef]:
+    ) -> TargetResults[ListVersionsResponseTypeDef]:
         """Every page of ListVersions in every target, merged per target (botocore's
         build_full_result).
 
@@ -612,7 +612,7 @@ class MultiRegionMediaConvert(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchJobsRequestTypeDef],
-    ) -> RegionResults[SearchJobsResponseTypeDef]:
+    ) -> TargetResults[SearchJobsResponseTypeDef]:
         """Every page of SearchJobs in every target, merged per target (botocore's
         build_full_result).
 

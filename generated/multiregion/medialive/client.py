@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -289,7 +289,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def accept_input_device_transfer(
         self, **kwargs: Unpack[AcceptInputDeviceTransferRequestTypeDef]
-    ) -> RegionResults[AcceptInputDeviceTransferResponseTypeDef]:
+    ) -> TargetResults[AcceptInputDeviceTransferResponseTypeDef]:
         """Accept an incoming input device transfer. The ownership of the device will
         transfer to your AWS account.
 
@@ -299,7 +299,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def batch_delete(
         self, **kwargs: Unpack[BatchDeleteRequestTypeDef]
-    ) -> RegionResults[BatchDeleteResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteResponseTypeDef]:
         """Starts delete of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchDelete
@@ -308,7 +308,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def batch_start(
         self, **kwargs: Unpack[BatchStartRequestTypeDef]
-    ) -> RegionResults[BatchStartResponseTypeDef]:
+    ) -> TargetResults[BatchStartResponseTypeDef]:
         """Starts existing resources
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchStart
@@ -317,7 +317,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def batch_stop(
         self, **kwargs: Unpack[BatchStopRequestTypeDef]
-    ) -> RegionResults[BatchStopResponseTypeDef]:
+    ) -> TargetResults[BatchStopResponseTypeDef]:
         """Stops running resources
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchStop
@@ -326,7 +326,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def batch_update_schedule(
         self, **kwargs: Unpack[BatchUpdateScheduleRequestTypeDef]
-    ) -> RegionResults[BatchUpdateScheduleResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateScheduleResponseTypeDef]:
         """Update a channel schedule
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/BatchUpdateSchedule
@@ -335,7 +335,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def cancel_input_device_transfer(
         self, **kwargs: Unpack[CancelInputDeviceTransferRequestTypeDef]
-    ) -> RegionResults[CancelInputDeviceTransferResponseTypeDef]:
+    ) -> TargetResults[CancelInputDeviceTransferResponseTypeDef]:
         """Cancel an input device transfer that you have requested.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CancelInputDeviceTransfer
@@ -344,7 +344,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def claim_device(
         self, **kwargs: Unpack[ClaimDeviceRequestTypeDef]
-    ) -> RegionResults[ClaimDeviceResponseTypeDef]:
+    ) -> TargetResults[ClaimDeviceResponseTypeDef]:
         """Send a request to claim an AWS Elemental device that you have purchased
         from a third-party vendor. After the request succeeds, you will own the
         device.
@@ -355,7 +355,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a new channel
 
         Deprecated parameters: Reserved.
@@ -366,7 +366,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_channel_placement_group(
         self, **kwargs: Unpack[CreateChannelPlacementGroupRequestTypeDef]
-    ) -> RegionResults[CreateChannelPlacementGroupResponseTypeDef]:
+    ) -> TargetResults[CreateChannelPlacementGroupResponseTypeDef]:
         """Create a ChannelPlacementGroup in the specified Cluster. As part of the
         create operation, you specify the Nodes to attach the group to.After you
         create a ChannelPlacementGroup, you add Channels to the group (you do this
@@ -382,7 +382,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_cloud_watch_alarm_template(
         self, **kwargs: Unpack[CreateCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> RegionResults[CreateCloudWatchAlarmTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateCloudWatchAlarmTemplateResponseTypeDef]:
         """Creates a cloudwatch alarm template to dynamically generate cloudwatch
         metric alarms on targeted resource types.
 
@@ -392,7 +392,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_cloud_watch_alarm_template_group(
         self, **kwargs: Unpack[CreateCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> RegionResults[CreateCloudWatchAlarmTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Creates a cloudwatch alarm template group to group your cloudwatch alarm
         templates and to attach to signal maps for dynamically creating alarms.
 
@@ -402,7 +402,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Create a new Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateCluster
@@ -411,7 +411,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_event_bridge_rule_template(
         self, **kwargs: Unpack[CreateEventBridgeRuleTemplateRequestTypeDef]
-    ) -> RegionResults[CreateEventBridgeRuleTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateEventBridgeRuleTemplateResponseTypeDef]:
         """Creates an eventbridge rule template to monitor events and send
         notifications to your targeted resources.
 
@@ -421,7 +421,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_event_bridge_rule_template_group(
         self, **kwargs: Unpack[CreateEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> RegionResults[CreateEventBridgeRuleTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Creates an eventbridge rule template group to group your eventbridge rule
         templates and to attach to signal maps for dynamically creating
         notification rules.
@@ -432,7 +432,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_input(
         self, **kwargs: Unpack[CreateInputRequestTypeDef]
-    ) -> RegionResults[CreateInputResponseTypeDef]:
+    ) -> TargetResults[CreateInputResponseTypeDef]:
         """Create an input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateInput
@@ -441,7 +441,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_input_security_group(
         self, **kwargs: Unpack[CreateInputSecurityGroupRequestTypeDef]
-    ) -> RegionResults[CreateInputSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[CreateInputSecurityGroupResponseTypeDef]:
         """Creates a Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateInputSecurityGroup
@@ -450,7 +450,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_multiplex(
         self, **kwargs: Unpack[CreateMultiplexRequestTypeDef]
-    ) -> RegionResults[CreateMultiplexResponseTypeDef]:
+    ) -> TargetResults[CreateMultiplexResponseTypeDef]:
         """Create a new multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateMultiplex
@@ -459,7 +459,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_multiplex_program(
         self, **kwargs: Unpack[CreateMultiplexProgramRequestTypeDef]
-    ) -> RegionResults[CreateMultiplexProgramResponseTypeDef]:
+    ) -> TargetResults[CreateMultiplexProgramResponseTypeDef]:
         """Create a new program in the multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateMultiplexProgram
@@ -468,7 +468,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_network(
         self, **kwargs: Unpack[CreateNetworkRequestTypeDef]
-    ) -> RegionResults[CreateNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateNetworkResponseTypeDef]:
         """Create as many Networks as you need. You will associate one or more
         Clusters with each Network.Each Network provides MediaLive Anywhere with
         required information about the network in your organization that you are
@@ -480,7 +480,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_node(
         self, **kwargs: Unpack[CreateNodeRequestTypeDef]
-    ) -> RegionResults[CreateNodeResponseTypeDef]:
+    ) -> TargetResults[CreateNodeResponseTypeDef]:
         """Create a Node in the specified Cluster. You can also create Nodes using
         the CreateNodeRegistrationScript. Note that you can't move a Node to
         another Cluster.
@@ -491,7 +491,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_node_registration_script(
         self, **kwargs: Unpack[CreateNodeRegistrationScriptRequestTypeDef]
-    ) -> RegionResults[CreateNodeRegistrationScriptResponseTypeDef]:
+    ) -> TargetResults[CreateNodeRegistrationScriptResponseTypeDef]:
         """Create the Register Node script for all the nodes intended for a specific
         Cluster. You will then run the script on each hardware unit that is
         intended for that Cluster. The script creates a Node in the specified
@@ -504,7 +504,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_partner_input(
         self, **kwargs: Unpack[CreatePartnerInputRequestTypeDef]
-    ) -> RegionResults[CreatePartnerInputResponseTypeDef]:
+    ) -> TargetResults[CreatePartnerInputResponseTypeDef]:
         """Create a partner input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreatePartnerInput
@@ -513,7 +513,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_sdi_source(
         self, **kwargs: Unpack[CreateSdiSourceRequestTypeDef]
-    ) -> RegionResults[CreateSdiSourceResponseTypeDef]:
+    ) -> TargetResults[CreateSdiSourceResponseTypeDef]:
         """Create an SdiSource for each video source that uses the SDI protocol. You
         will reference the SdiSource when you create an SDI input in MediaLive.
         You will also reference it in an SdiSourceMapping, in order to create a
@@ -526,7 +526,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_signal_map(
         self, **kwargs: Unpack[CreateSignalMapRequestTypeDef]
-    ) -> RegionResults[CreateSignalMapResponseTypeDef]:
+    ) -> TargetResults[CreateSignalMapResponseTypeDef]:
         """Initiates the creation of a new signal map. Will discover a new
         mediaResourceMap based on the provided discoveryEntryPointArn.
 
@@ -536,7 +536,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Create tags for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/CreateTags
@@ -545,7 +545,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[DeleteChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelResponseTypeDef]:
         """Starts deletion of channel. The associated outputs are also deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteChannel
@@ -554,7 +554,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_channel_placement_group(
         self, **kwargs: Unpack[DeleteChannelPlacementGroupRequestTypeDef]
-    ) -> RegionResults[DeleteChannelPlacementGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelPlacementGroupResponseTypeDef]:
         """Delete the specified ChannelPlacementGroup that exists in the specified
         Cluster.
 
@@ -564,7 +564,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_cloud_watch_alarm_template(
         self, **kwargs: Unpack[DeleteCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteCloudWatchAlarmTemplate
@@ -573,7 +573,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_cloud_watch_alarm_template_group(
         self, **kwargs: Unpack[DeleteCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a cloudwatch alarm template group. You must detach this group from
         all signal maps and ensure its existing templates are moved to another
         group or deleted.
@@ -584,7 +584,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Delete a Cluster. The Cluster must be idle.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteCluster
@@ -593,7 +593,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_event_bridge_rule_template(
         self, **kwargs: Unpack[DeleteEventBridgeRuleTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteEventBridgeRuleTemplate
@@ -602,7 +602,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_event_bridge_rule_template_group(
         self, **kwargs: Unpack[DeleteEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an eventbridge rule template group. You must detach this group
         from all signal maps and ensure its existing templates are moved to
         another group or deleted.
@@ -613,7 +613,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_input(
         self, **kwargs: Unpack[DeleteInputRequestTypeDef]
-    ) -> RegionResults[DeleteInputResponseTypeDef]:
+    ) -> TargetResults[DeleteInputResponseTypeDef]:
         """Deletes the input end point
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteInput
@@ -622,7 +622,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_input_security_group(
         self, **kwargs: Unpack[DeleteInputSecurityGroupRequestTypeDef]
-    ) -> RegionResults[DeleteInputSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteInputSecurityGroupResponseTypeDef]:
         """Deletes an Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteInputSecurityGroup
@@ -631,7 +631,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_multiplex(
         self, **kwargs: Unpack[DeleteMultiplexRequestTypeDef]
-    ) -> RegionResults[DeleteMultiplexResponseTypeDef]:
+    ) -> TargetResults[DeleteMultiplexResponseTypeDef]:
         """Delete a multiplex. The multiplex must be idle.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteMultiplex
@@ -640,7 +640,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_multiplex_program(
         self, **kwargs: Unpack[DeleteMultiplexProgramRequestTypeDef]
-    ) -> RegionResults[DeleteMultiplexProgramResponseTypeDef]:
+    ) -> TargetResults[DeleteMultiplexProgramResponseTypeDef]:
         """Delete a program from a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteMultiplexProgram
@@ -649,7 +649,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_network(
         self, **kwargs: Unpack[DeleteNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkResponseTypeDef]:
         """Delete a Network. The Network must have no resources associated with it.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteNetwork
@@ -658,7 +658,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_node(
         self, **kwargs: Unpack[DeleteNodeRequestTypeDef]
-    ) -> RegionResults[DeleteNodeResponseTypeDef]:
+    ) -> TargetResults[DeleteNodeResponseTypeDef]:
         """Delete a Node. The Node must be IDLE.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteNode
@@ -667,7 +667,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_reservation(
         self, **kwargs: Unpack[DeleteReservationRequestTypeDef]
-    ) -> RegionResults[DeleteReservationResponseTypeDef]:
+    ) -> TargetResults[DeleteReservationResponseTypeDef]:
         """Delete an expired reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteReservation
@@ -676,7 +676,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_schedule(
         self, **kwargs: Unpack[DeleteScheduleRequestTypeDef]
-    ) -> RegionResults[DeleteScheduleResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduleResponseTypeDef]:
         """Delete all schedule actions on a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteSchedule
@@ -685,7 +685,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_sdi_source(
         self, **kwargs: Unpack[DeleteSdiSourceRequestTypeDef]
-    ) -> RegionResults[DeleteSdiSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteSdiSourceResponseTypeDef]:
         """Delete an SdiSource. The SdiSource must not be part of any
         SidSourceMapping and must not be attached to any input.
 
@@ -695,7 +695,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_signal_map(
         self, **kwargs: Unpack[DeleteSignalMapRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteSignalMap
@@ -704,7 +704,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteTags
@@ -713,7 +713,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_account_configuration(
         self,
-    ) -> RegionResults[DescribeAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountConfigurationResponseTypeDef]:
         """Describe account configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeAccountConfiguration
@@ -722,7 +722,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_channel(
         self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> RegionResults[DescribeChannelResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelResponseTypeDef]:
         """Gets details about a channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannel
@@ -731,7 +731,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_channel_placement_group(
         self, **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef]
-    ) -> RegionResults[DescribeChannelPlacementGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelPlacementGroupResponseTypeDef]:
         """Get details about a ChannelPlacementGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeChannelPlacementGroup
@@ -740,7 +740,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterResponseTypeDef]:
         """Get details about a Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeCluster
@@ -749,7 +749,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_input(
         self, **kwargs: Unpack[DescribeInputRequestTypeDef]
-    ) -> RegionResults[DescribeInputResponseTypeDef]:
+    ) -> TargetResults[DescribeInputResponseTypeDef]:
         """Produces details about an input
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInput
@@ -758,7 +758,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_input_device(
         self, **kwargs: Unpack[DescribeInputDeviceRequestTypeDef]
-    ) -> RegionResults[DescribeInputDeviceResponseTypeDef]:
+    ) -> TargetResults[DescribeInputDeviceResponseTypeDef]:
         """Gets the details for the input device
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputDevice
@@ -767,7 +767,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_input_device_thumbnail(
         self, **kwargs: Unpack[DescribeInputDeviceThumbnailRequestTypeDef]
-    ) -> RegionResults[DescribeInputDeviceThumbnailResponseTypeDef]:
+    ) -> TargetResults[DescribeInputDeviceThumbnailResponseTypeDef]:
         """Get the latest thumbnail data for the input device.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputDeviceThumbnail
@@ -776,7 +776,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_input_security_group(
         self, **kwargs: Unpack[DescribeInputSecurityGroupRequestTypeDef]
-    ) -> RegionResults[DescribeInputSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeInputSecurityGroupResponseTypeDef]:
         """Produces a summary of an Input Security Group
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeInputSecurityGroup
@@ -785,7 +785,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_multiplex(
         self, **kwargs: Unpack[DescribeMultiplexRequestTypeDef]
-    ) -> RegionResults[DescribeMultiplexResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiplexResponseTypeDef]:
         """Gets details about a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplex
@@ -794,7 +794,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_multiplex_program(
         self, **kwargs: Unpack[DescribeMultiplexProgramRequestTypeDef]
-    ) -> RegionResults[DescribeMultiplexProgramResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiplexProgramResponseTypeDef]:
         """Get the details for a program in a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeMultiplexProgram
@@ -803,7 +803,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_network(
         self, **kwargs: Unpack[DescribeNetworkRequestTypeDef]
-    ) -> RegionResults[DescribeNetworkResponseTypeDef]:
+    ) -> TargetResults[DescribeNetworkResponseTypeDef]:
         """Get details about a Network.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNetwork
@@ -812,7 +812,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_node(
         self, **kwargs: Unpack[DescribeNodeRequestTypeDef]
-    ) -> RegionResults[DescribeNodeResponseTypeDef]:
+    ) -> TargetResults[DescribeNodeResponseTypeDef]:
         """Get details about a Node in the specified Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeNode
@@ -821,7 +821,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_offering(
         self, **kwargs: Unpack[DescribeOfferingRequestTypeDef]
-    ) -> RegionResults[DescribeOfferingResponseTypeDef]:
+    ) -> TargetResults[DescribeOfferingResponseTypeDef]:
         """Get details for an offering.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeOffering
@@ -830,7 +830,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_reservation(
         self, **kwargs: Unpack[DescribeReservationRequestTypeDef]
-    ) -> RegionResults[DescribeReservationResponseTypeDef]:
+    ) -> TargetResults[DescribeReservationResponseTypeDef]:
         """Get details for a reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeReservation
@@ -839,7 +839,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_schedule(
         self, **kwargs: Unpack[DescribeScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
         """Get a channel schedule
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSchedule
@@ -848,7 +848,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_sdi_source(
         self, **kwargs: Unpack[DescribeSdiSourceRequestTypeDef]
-    ) -> RegionResults[DescribeSdiSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeSdiSourceResponseTypeDef]:
         """Gets details about a SdiSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeSdiSource
@@ -857,7 +857,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def describe_thumbnails(
         self, **kwargs: Unpack[DescribeThumbnailsRequestTypeDef]
-    ) -> RegionResults[DescribeThumbnailsResponseTypeDef]:
+    ) -> TargetResults[DescribeThumbnailsResponseTypeDef]:
         """Describe the latest thumbnails data.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DescribeThumbnails
@@ -866,7 +866,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def get_cloud_watch_alarm_template(
         self, **kwargs: Unpack[GetCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> RegionResults[GetCloudWatchAlarmTemplateResponseTypeDef]:
+    ) -> TargetResults[GetCloudWatchAlarmTemplateResponseTypeDef]:
         """Retrieves the specified cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetCloudWatchAlarmTemplate
@@ -875,7 +875,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def get_cloud_watch_alarm_template_group(
         self, **kwargs: Unpack[GetCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> RegionResults[GetCloudWatchAlarmTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[GetCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Retrieves the specified cloudwatch alarm template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetCloudWatchAlarmTemplateGroup
@@ -884,7 +884,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def get_event_bridge_rule_template(
         self, **kwargs: Unpack[GetEventBridgeRuleTemplateRequestTypeDef]
-    ) -> RegionResults[GetEventBridgeRuleTemplateResponseTypeDef]:
+    ) -> TargetResults[GetEventBridgeRuleTemplateResponseTypeDef]:
         """Retrieves the specified eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetEventBridgeRuleTemplate
@@ -893,7 +893,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def get_event_bridge_rule_template_group(
         self, **kwargs: Unpack[GetEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> RegionResults[GetEventBridgeRuleTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[GetEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Retrieves the specified eventbridge rule template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetEventBridgeRuleTemplateGroup
@@ -902,7 +902,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def get_signal_map(
         self, **kwargs: Unpack[GetSignalMapRequestTypeDef]
-    ) -> RegionResults[GetSignalMapResponseTypeDef]:
+    ) -> TargetResults[GetSignalMapResponseTypeDef]:
         """Retrieves the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/GetSignalMap
@@ -911,7 +911,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_alerts(
         self, **kwargs: Unpack[ListAlertsRequestTypeDef]
-    ) -> RegionResults[ListAlertsResponseTypeDef]:
+    ) -> TargetResults[ListAlertsResponseTypeDef]:
         """List the alerts for a channel with optional filtering based on alert
         state.
 
@@ -921,7 +921,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_channel_placement_groups(
         self, **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef]
-    ) -> RegionResults[ListChannelPlacementGroupsResponseTypeDef]:
+    ) -> TargetResults[ListChannelPlacementGroupsResponseTypeDef]:
         """Retrieve the list of ChannelPlacementGroups in the specified Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannelPlacementGroups
@@ -930,7 +930,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Produces list of channels that have been created
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListChannels
@@ -939,7 +939,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_cloud_watch_alarm_template_groups(
         self, **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef]
-    ) -> RegionResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
+    ) -> TargetResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
         """Lists cloudwatch alarm template groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplateGroups
@@ -948,7 +948,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_cloud_watch_alarm_templates(
         self, **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef]
-    ) -> RegionResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
         """Lists cloudwatch alarm templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListCloudWatchAlarmTemplates
@@ -957,7 +957,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_cluster_alerts(
         self, **kwargs: Unpack[ListClusterAlertsRequestTypeDef]
-    ) -> RegionResults[ListClusterAlertsResponseTypeDef]:
+    ) -> TargetResults[ListClusterAlertsResponseTypeDef]:
         """List the alerts for a cluster with optional filtering based on alert
         state.
 
@@ -967,7 +967,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Retrieve the list of Clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListClusters
@@ -976,7 +976,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_event_bridge_rule_template_groups(
         self, **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef]
-    ) -> RegionResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
+    ) -> TargetResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
         """Lists eventbridge rule template groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplateGroups
@@ -985,7 +985,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_event_bridge_rule_templates(
         self, **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef]
-    ) -> RegionResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
         """Lists eventbridge rule templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListEventBridgeRuleTemplates
@@ -994,7 +994,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_input_device_transfers(
         self, **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef]
-    ) -> RegionResults[ListInputDeviceTransfersResponseTypeDef]:
+    ) -> TargetResults[ListInputDeviceTransfersResponseTypeDef]:
         """List input devices that are currently being transferred. List input
         devices that you are transferring from your AWS account or input devices
         that another AWS account is transferring to you.
@@ -1005,7 +1005,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_input_devices(
         self, **kwargs: Unpack[ListInputDevicesRequestTypeDef]
-    ) -> RegionResults[ListInputDevicesResponseTypeDef]:
+    ) -> TargetResults[ListInputDevicesResponseTypeDef]:
         """List input devices
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputDevices
@@ -1014,7 +1014,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_input_security_groups(
         self, **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[ListInputSecurityGroupsResponseTypeDef]:
+    ) -> TargetResults[ListInputSecurityGroupsResponseTypeDef]:
         """Produces a list of Input Security Groups for an account
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputSecurityGroups
@@ -1023,7 +1023,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_inputs(
         self, **kwargs: Unpack[ListInputsRequestTypeDef]
-    ) -> RegionResults[ListInputsResponseTypeDef]:
+    ) -> TargetResults[ListInputsResponseTypeDef]:
         """Produces list of inputs that have been created
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListInputs
@@ -1032,7 +1032,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_multiplex_alerts(
         self, **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef]
-    ) -> RegionResults[ListMultiplexAlertsResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexAlertsResponseTypeDef]:
         """List the alerts for a multiplex with optional filtering based on alert
         state.
 
@@ -1042,7 +1042,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_multiplex_programs(
         self, **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef]
-    ) -> RegionResults[ListMultiplexProgramsResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexProgramsResponseTypeDef]:
         """List the programs that currently exist for a specific multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexPrograms
@@ -1051,7 +1051,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_multiplexes(
         self, **kwargs: Unpack[ListMultiplexesRequestTypeDef]
-    ) -> RegionResults[ListMultiplexesResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexesResponseTypeDef]:
         """Retrieve a list of the existing multiplexes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListMultiplexes
@@ -1060,7 +1060,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_networks(
         self, **kwargs: Unpack[ListNetworksRequestTypeDef]
-    ) -> RegionResults[ListNetworksResponseTypeDef]:
+    ) -> TargetResults[ListNetworksResponseTypeDef]:
         """Retrieve the list of Networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNetworks
@@ -1069,7 +1069,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_nodes(
         self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> RegionResults[ListNodesResponseTypeDef]:
+    ) -> TargetResults[ListNodesResponseTypeDef]:
         """Retrieve the list of Nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListNodes
@@ -1078,7 +1078,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_offerings(
         self, **kwargs: Unpack[ListOfferingsRequestTypeDef]
-    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListOfferingsResponseTypeDef]:
         """List offerings available for purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListOfferings
@@ -1087,7 +1087,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_reservations(
         self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """List purchased reservations.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListReservations
@@ -1096,7 +1096,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_sdi_sources(
         self, **kwargs: Unpack[ListSdiSourcesRequestTypeDef]
-    ) -> RegionResults[ListSdiSourcesResponseTypeDef]:
+    ) -> TargetResults[ListSdiSourcesResponseTypeDef]:
         """List all the SdiSources in the AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSdiSources
@@ -1105,7 +1105,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_signal_maps(
         self, **kwargs: Unpack[ListSignalMapsRequestTypeDef]
-    ) -> RegionResults[ListSignalMapsResponseTypeDef]:
+    ) -> TargetResults[ListSignalMapsResponseTypeDef]:
         """Lists signal maps.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListSignalMaps
@@ -1114,14 +1114,14 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Produces list of tags that have been created for a resource
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
 
-    def list_versions(self) -> RegionResults[ListVersionsResponseTypeDef]:
+    def list_versions(self) -> TargetResults[ListVersionsResponseTypeDef]:
         """Retrieves an array of all the encoder engine versions that are available
         in this AWS account.
 
@@ -1131,7 +1131,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def purchase_offering(
         self, **kwargs: Unpack[PurchaseOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseOfferingResponseTypeDef]:
+    ) -> TargetResults[PurchaseOfferingResponseTypeDef]:
         """Purchase an offering and create a reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/PurchaseOffering
@@ -1140,7 +1140,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def reboot_input_device(
         self, **kwargs: Unpack[RebootInputDeviceRequestTypeDef]
-    ) -> RegionResults[RebootInputDeviceResponseTypeDef]:
+    ) -> TargetResults[RebootInputDeviceResponseTypeDef]:
         """Send a reboot command to the specified input device. The device will begin
         rebooting within a few seconds of sending the command. When the reboot is
         complete, the device’s connection status will change to connected.
@@ -1151,7 +1151,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def reject_input_device_transfer(
         self, **kwargs: Unpack[RejectInputDeviceTransferRequestTypeDef]
-    ) -> RegionResults[RejectInputDeviceTransferResponseTypeDef]:
+    ) -> TargetResults[RejectInputDeviceTransferResponseTypeDef]:
         """Reject the transfer of the specified input device to your AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/RejectInputDeviceTransfer
@@ -1160,7 +1160,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def restart_channel_pipelines(
         self, **kwargs: Unpack[RestartChannelPipelinesRequestTypeDef]
-    ) -> RegionResults[RestartChannelPipelinesResponseTypeDef]:
+    ) -> TargetResults[RestartChannelPipelinesResponseTypeDef]:
         """Restart pipelines in one channel that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/RestartChannelPipelines
@@ -1169,7 +1169,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_channel(
         self, **kwargs: Unpack[StartChannelRequestTypeDef]
-    ) -> RegionResults[StartChannelResponseTypeDef]:
+    ) -> TargetResults[StartChannelResponseTypeDef]:
         """Starts an existing channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StartChannel
@@ -1178,7 +1178,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_delete_monitor_deployment(
         self, **kwargs: Unpack[StartDeleteMonitorDeploymentRequestTypeDef]
-    ) -> RegionResults[StartDeleteMonitorDeploymentResponseTypeDef]:
+    ) -> TargetResults[StartDeleteMonitorDeploymentResponseTypeDef]:
         """Initiates a deployment to delete the monitor of the specified signal map.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StartDeleteMonitorDeployment
@@ -1187,7 +1187,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_input_device(
         self, **kwargs: Unpack[StartInputDeviceRequestTypeDef]
-    ) -> RegionResults[StartInputDeviceResponseTypeDef]:
+    ) -> TargetResults[StartInputDeviceResponseTypeDef]:
         """Start an input device that is attached to a MediaConnect flow. (There is
         no need to start a device that is attached to a MediaLive input; MediaLive
         starts the device when the channel starts.)
@@ -1198,7 +1198,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_input_device_maintenance_window(
         self, **kwargs: Unpack[StartInputDeviceMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[StartInputDeviceMaintenanceWindowResponseTypeDef]:
+    ) -> TargetResults[StartInputDeviceMaintenanceWindowResponseTypeDef]:
         """Start a maintenance window for the specified input device. Starting a
         maintenance window will give the device up to two hours to install
         software. If the device was streaming prior to the maintenance, it will
@@ -1215,7 +1215,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_monitor_deployment(
         self, **kwargs: Unpack[StartMonitorDeploymentRequestTypeDef]
-    ) -> RegionResults[StartMonitorDeploymentResponseTypeDef]:
+    ) -> TargetResults[StartMonitorDeploymentResponseTypeDef]:
         """Initiates a deployment to deploy the latest monitor of the specified
         signal map.
 
@@ -1225,7 +1225,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_multiplex(
         self, **kwargs: Unpack[StartMultiplexRequestTypeDef]
-    ) -> RegionResults[StartMultiplexResponseTypeDef]:
+    ) -> TargetResults[StartMultiplexResponseTypeDef]:
         """Start (run) the multiplex. Starting the multiplex does not start the
         channels. You must explicitly start each channel.
 
@@ -1235,7 +1235,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def start_update_signal_map(
         self, **kwargs: Unpack[StartUpdateSignalMapRequestTypeDef]
-    ) -> RegionResults[StartUpdateSignalMapResponseTypeDef]:
+    ) -> TargetResults[StartUpdateSignalMapResponseTypeDef]:
         """Initiates an update for the specified signal map. Will discover a new
         signal map if a changed discoveryEntryPointArn is provided.
 
@@ -1245,7 +1245,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def stop_channel(
         self, **kwargs: Unpack[StopChannelRequestTypeDef]
-    ) -> RegionResults[StopChannelResponseTypeDef]:
+    ) -> TargetResults[StopChannelResponseTypeDef]:
         """Stops a running channel
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/StopChannel
@@ -1254,7 +1254,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def stop_input_device(
         self, **kwargs: Unpack[StopInputDeviceRequestTypeDef]
-    ) -> RegionResults[StopInputDeviceResponseTypeDef]:
+    ) -> TargetResults[StopInputDeviceResponseTypeDef]:
         """Stop an input device that is attached to a MediaConnect flow. (There is no
         need to stop a device that is attached to a MediaLive input; MediaLive
         automatically stops the device when the channel stops.)
@@ -1265,7 +1265,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def stop_multiplex(
         self, **kwargs: Unpack[StopMultiplexRequestTypeDef]
-    ) -> RegionResults[StopMultiplexResponseTypeDef]:
+    ) -> TargetResults[StopMultiplexResponseTypeDef]:
         """Stops a running multiplex. If the multiplex isn't running, this action has
         no effect.
 
@@ -1275,7 +1275,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def transfer_input_device(
         self, **kwargs: Unpack[TransferInputDeviceRequestTypeDef]
-    ) -> RegionResults[TransferInputDeviceResponseTypeDef]:
+    ) -> TargetResults[TransferInputDeviceResponseTypeDef]:
         """Start an input device transfer to another AWS account. After you make the
         request, the other account must accept or reject the transfer.
 
@@ -1285,7 +1285,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_account_configuration(
         self, **kwargs: Unpack[UpdateAccountConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAccountConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountConfigurationResponseTypeDef]:
         """Update account configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateAccountConfiguration
@@ -1294,7 +1294,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Updates a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannel
@@ -1303,7 +1303,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_channel_class(
         self, **kwargs: Unpack[UpdateChannelClassRequestTypeDef]
-    ) -> RegionResults[UpdateChannelClassResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelClassResponseTypeDef]:
         """Changes the class of the channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannelClass
@@ -1312,7 +1312,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_channel_placement_group(
         self, **kwargs: Unpack[UpdateChannelPlacementGroupRequestTypeDef]
-    ) -> RegionResults[UpdateChannelPlacementGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelPlacementGroupResponseTypeDef]:
         """Change the settings for a ChannelPlacementGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateChannelPlacementGroup
@@ -1321,7 +1321,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_cloud_watch_alarm_template(
         self, **kwargs: Unpack[UpdateCloudWatchAlarmTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateCloudWatchAlarmTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateCloudWatchAlarmTemplateResponseTypeDef]:
         """Updates the specified cloudwatch alarm template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCloudWatchAlarmTemplate
@@ -1330,7 +1330,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_cloud_watch_alarm_template_group(
         self, **kwargs: Unpack[UpdateCloudWatchAlarmTemplateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateCloudWatchAlarmTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateCloudWatchAlarmTemplateGroupResponseTypeDef]:
         """Updates the specified cloudwatch alarm template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCloudWatchAlarmTemplateGroup
@@ -1339,7 +1339,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Change the settings for a Cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateCluster
@@ -1348,7 +1348,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_event_bridge_rule_template(
         self, **kwargs: Unpack[UpdateEventBridgeRuleTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateEventBridgeRuleTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateEventBridgeRuleTemplateResponseTypeDef]:
         """Updates the specified eventbridge rule template.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateEventBridgeRuleTemplate
@@ -1357,7 +1357,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_event_bridge_rule_template_group(
         self, **kwargs: Unpack[UpdateEventBridgeRuleTemplateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateEventBridgeRuleTemplateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateEventBridgeRuleTemplateGroupResponseTypeDef]:
         """Updates the specified eventbridge rule template group.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateEventBridgeRuleTemplateGroup
@@ -1366,7 +1366,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_input(
         self, **kwargs: Unpack[UpdateInputRequestTypeDef]
-    ) -> RegionResults[UpdateInputResponseTypeDef]:
+    ) -> TargetResults[UpdateInputResponseTypeDef]:
         """Updates an input.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateInput
@@ -1375,7 +1375,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_input_device(
         self, **kwargs: Unpack[UpdateInputDeviceRequestTypeDef]
-    ) -> RegionResults[UpdateInputDeviceResponseTypeDef]:
+    ) -> TargetResults[UpdateInputDeviceResponseTypeDef]:
         """Updates the parameters for the input device.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateInputDevice
@@ -1384,7 +1384,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_input_security_group(
         self, **kwargs: Unpack[UpdateInputSecurityGroupRequestTypeDef]
-    ) -> RegionResults[UpdateInputSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateInputSecurityGroupResponseTypeDef]:
         """Update an Input Security Group's Whilelists.
 
         Deprecated parameters: Tags.
@@ -1395,7 +1395,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_multiplex(
         self, **kwargs: Unpack[UpdateMultiplexRequestTypeDef]
-    ) -> RegionResults[UpdateMultiplexResponseTypeDef]:
+    ) -> TargetResults[UpdateMultiplexResponseTypeDef]:
         """Updates a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateMultiplex
@@ -1404,7 +1404,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_multiplex_program(
         self, **kwargs: Unpack[UpdateMultiplexProgramRequestTypeDef]
-    ) -> RegionResults[UpdateMultiplexProgramResponseTypeDef]:
+    ) -> TargetResults[UpdateMultiplexProgramResponseTypeDef]:
         """Update a program in a multiplex.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateMultiplexProgram
@@ -1413,7 +1413,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_network(
         self, **kwargs: Unpack[UpdateNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkResponseTypeDef]:
         """Change the settings for a Network.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNetwork
@@ -1422,7 +1422,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_node(
         self, **kwargs: Unpack[UpdateNodeRequestTypeDef]
-    ) -> RegionResults[UpdateNodeResponseTypeDef]:
+    ) -> TargetResults[UpdateNodeResponseTypeDef]:
         """Change the settings for a Node.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNode
@@ -1431,7 +1431,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_node_state(
         self, **kwargs: Unpack[UpdateNodeStateRequestTypeDef]
-    ) -> RegionResults[UpdateNodeStateResponseTypeDef]:
+    ) -> TargetResults[UpdateNodeStateResponseTypeDef]:
         """Update the state of a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateNodeState
@@ -1440,7 +1440,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_reservation(
         self, **kwargs: Unpack[UpdateReservationRequestTypeDef]
-    ) -> RegionResults[UpdateReservationResponseTypeDef]:
+    ) -> TargetResults[UpdateReservationResponseTypeDef]:
         """Update reservation.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateReservation
@@ -1449,7 +1449,7 @@ class MultiRegionMediaLive(MultiRegionClient):
 
     def update_sdi_source(
         self, **kwargs: Unpack[UpdateSdiSourceRequestTypeDef]
-    ) -> RegionResults[UpdateSdiSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateSdiSourceResponseTypeDef]:
         """Change some of the settings in an SdiSource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/UpdateSdiSource
@@ -1463,7 +1463,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduleRequestTypeDef],
-    ) -> RegionResults[DescribeScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduleResponseTypeDef]:
         """Every page of DescribeSchedule in every target, merged per target
         (botocore's build_full_result).
 
@@ -1486,7 +1486,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> RegionResults[ListAlertsResponseTypeDef]:
+    ) -> TargetResults[ListAlertsResponseTypeDef]:
         """Every page of ListAlerts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1510,7 +1510,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelPlacementGroupsRequestTypeDef],
-    ) -> RegionResults[ListChannelPlacementGroupsResponseTypeDef]:
+    ) -> TargetResults[ListChannelPlacementGroupsResponseTypeDef]:
         """Every page of ListChannelPlacementGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1533,7 +1533,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1556,7 +1556,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudWatchAlarmTemplateGroupsRequestTypeDef],
-    ) -> RegionResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
+    ) -> TargetResults[ListCloudWatchAlarmTemplateGroupsResponseTypeDef]:
         """Every page of ListCloudWatchAlarmTemplateGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -1579,7 +1579,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudWatchAlarmTemplatesRequestTypeDef],
-    ) -> RegionResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListCloudWatchAlarmTemplatesResponseTypeDef]:
         """Every page of ListCloudWatchAlarmTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1602,7 +1602,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterAlertsRequestTypeDef],
-    ) -> RegionResults[ListClusterAlertsResponseTypeDef]:
+    ) -> TargetResults[ListClusterAlertsResponseTypeDef]:
         """Every page of ListClusterAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1626,7 +1626,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1649,7 +1649,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventBridgeRuleTemplateGroupsRequestTypeDef],
-    ) -> RegionResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
+    ) -> TargetResults[ListEventBridgeRuleTemplateGroupsResponseTypeDef]:
         """Every page of ListEventBridgeRuleTemplateGroups in every target, merged
         per target (botocore's build_full_result).
 
@@ -1672,7 +1672,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventBridgeRuleTemplatesRequestTypeDef],
-    ) -> RegionResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListEventBridgeRuleTemplatesResponseTypeDef]:
         """Every page of ListEventBridgeRuleTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -1695,7 +1695,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInputDeviceTransfersRequestTypeDef],
-    ) -> RegionResults[ListInputDeviceTransfersResponseTypeDef]:
+    ) -> TargetResults[ListInputDeviceTransfersResponseTypeDef]:
         """Every page of ListInputDeviceTransfers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1720,7 +1720,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInputDevicesRequestTypeDef],
-    ) -> RegionResults[ListInputDevicesResponseTypeDef]:
+    ) -> TargetResults[ListInputDevicesResponseTypeDef]:
         """Every page of ListInputDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1743,7 +1743,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInputSecurityGroupsRequestTypeDef],
-    ) -> RegionResults[ListInputSecurityGroupsResponseTypeDef]:
+    ) -> TargetResults[ListInputSecurityGroupsResponseTypeDef]:
         """Every page of ListInputSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1766,7 +1766,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInputsRequestTypeDef],
-    ) -> RegionResults[ListInputsResponseTypeDef]:
+    ) -> TargetResults[ListInputsResponseTypeDef]:
         """Every page of ListInputs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1789,7 +1789,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultiplexAlertsRequestTypeDef],
-    ) -> RegionResults[ListMultiplexAlertsResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexAlertsResponseTypeDef]:
         """Every page of ListMultiplexAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1813,7 +1813,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultiplexProgramsRequestTypeDef],
-    ) -> RegionResults[ListMultiplexProgramsResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexProgramsResponseTypeDef]:
         """Every page of ListMultiplexPrograms in every target, merged per target
         (botocore's build_full_result).
 
@@ -1836,7 +1836,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultiplexesRequestTypeDef],
-    ) -> RegionResults[ListMultiplexesResponseTypeDef]:
+    ) -> TargetResults[ListMultiplexesResponseTypeDef]:
         """Every page of ListMultiplexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1859,7 +1859,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> RegionResults[ListNetworksResponseTypeDef]:
+    ) -> TargetResults[ListNetworksResponseTypeDef]:
         """Every page of ListNetworks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1882,7 +1882,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> RegionResults[ListNodesResponseTypeDef]:
+    ) -> TargetResults[ListNodesResponseTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1905,7 +1905,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOfferingsRequestTypeDef],
-    ) -> RegionResults[ListOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListOfferingsResponseTypeDef]:
         """Every page of ListOfferings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1928,7 +1928,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1951,7 +1951,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSdiSourcesRequestTypeDef],
-    ) -> RegionResults[ListSdiSourcesResponseTypeDef]:
+    ) -> TargetResults[ListSdiSourcesResponseTypeDef]:
         """Every page of ListSdiSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1974,7 +1974,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSignalMapsRequestTypeDef],
-    ) -> RegionResults[ListSignalMapsResponseTypeDef]:
+    ) -> TargetResults[ListSignalMapsResponseTypeDef]:
         """Every page of ListSignalMaps in every target, merged per target
         (botocore's build_full_result).
 
@@ -2386,7 +2386,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a channel has been created
 
         Polls DescribeChannel in every target at once, every 3 seconds and at most
@@ -2405,7 +2405,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a channel has been deleted
 
         Polls DescribeChannel in every target at once, every 5 seconds and at most
@@ -2424,7 +2424,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the channel placement group has been assigned
 
         Polls DescribeChannelPlacementGroup in every target at once, every 3
@@ -2446,7 +2446,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the channel placement group has been deleted
 
         Polls DescribeChannelPlacementGroup in every target at once, every 5
@@ -2468,7 +2468,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelPlacementGroupRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the channel placement group has been unassigned
 
         Polls DescribeChannelPlacementGroup in every target at once, every 5
@@ -2490,7 +2490,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a channel is running
 
         Polls DescribeChannel in every target at once, every 5 seconds and at most
@@ -2509,7 +2509,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeChannelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a channel has is stopped
 
         Polls DescribeChannel in every target at once, every 5 seconds and at most
@@ -2528,7 +2528,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a cluster has been created
 
         Polls DescribeCluster in every target at once, every 3 seconds and at most
@@ -2547,7 +2547,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a cluster has been deleted
 
         Polls DescribeCluster in every target at once, every 5 seconds and at most
@@ -2566,7 +2566,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an input has been attached
 
         Polls DescribeInput in every target at once, every 5 seconds and at most
@@ -2585,7 +2585,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an input has been deleted
 
         Polls DescribeInput in every target at once, every 5 seconds and at most
@@ -2604,7 +2604,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeInputRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an input has been detached
 
         Polls DescribeInput in every target at once, every 5 seconds and at most
@@ -2623,7 +2623,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a multiplex has been created
 
         Polls DescribeMultiplex in every target at once, every 3 seconds and at
@@ -2642,7 +2642,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a multiplex has been deleted
 
         Polls DescribeMultiplex in every target at once, every 5 seconds and at
@@ -2661,7 +2661,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a multiplex is running
 
         Polls DescribeMultiplex in every target at once, every 5 seconds and at
@@ -2680,7 +2680,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeMultiplexRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a multiplex has is stopped
 
         Polls DescribeMultiplex in every target at once, every 5 seconds and at
@@ -2699,7 +2699,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNodeRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a node has been deregistered
 
         Polls DescribeNode in every target at once, every 5 seconds and at most 20
@@ -2718,7 +2718,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNodeRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a node has been registered
 
         Polls DescribeNode in every target at once, every 3 seconds and at most 5
@@ -2737,7 +2737,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSignalMapRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a signal map has been created
 
         Polls GetSignalMap in every target at once, every 5 seconds and at most 60
@@ -2756,7 +2756,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSignalMapRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a signal map's monitor has been deleted
 
         Polls GetSignalMap in every target at once, every 5 seconds and at most
@@ -2775,7 +2775,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSignalMapRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a signal map's monitor has been deployed
 
         Polls GetSignalMap in every target at once, every 5 seconds and at most
@@ -2794,7 +2794,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSignalMapRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a signal map has been updated
 
         Polls GetSignalMap in every target at once, every 5 seconds and at most 60

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def configure_logs(
         self, **kwargs: Unpack[ConfigureLogsRequestTypeDef]
-    ) -> RegionResults[ConfigureLogsResponseTypeDef]:
+    ) -> TargetResults[ConfigureLogsResponseTypeDef]:
         """Changes the Channel's properities to configure log subscription
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ConfigureLogs
@@ -78,7 +78,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a new Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateChannel
@@ -87,7 +87,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def create_harvest_job(
         self, **kwargs: Unpack[CreateHarvestJobRequestTypeDef]
-    ) -> RegionResults[CreateHarvestJobResponseTypeDef]:
+    ) -> TargetResults[CreateHarvestJobResponseTypeDef]:
         """Creates a new HarvestJob record.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateHarvestJob
@@ -96,7 +96,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def create_origin_endpoint(
         self, **kwargs: Unpack[CreateOriginEndpointRequestTypeDef]
-    ) -> RegionResults[CreateOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateOriginEndpointResponseTypeDef]:
         """Creates a new OriginEndpoint record.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/CreateOriginEndpoint
@@ -105,7 +105,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[DeleteChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelResponseTypeDef]:
         """Deletes an existing Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DeleteChannel
@@ -114,7 +114,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def delete_origin_endpoint(
         self, **kwargs: Unpack[DeleteOriginEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteOriginEndpointResponseTypeDef]:
         """Deletes an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DeleteOriginEndpoint
@@ -123,7 +123,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def describe_channel(
         self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> RegionResults[DescribeChannelResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelResponseTypeDef]:
         """Gets details about a Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeChannel
@@ -132,7 +132,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def describe_harvest_job(
         self, **kwargs: Unpack[DescribeHarvestJobRequestTypeDef]
-    ) -> RegionResults[DescribeHarvestJobResponseTypeDef]:
+    ) -> TargetResults[DescribeHarvestJobResponseTypeDef]:
         """Gets details about an existing HarvestJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeHarvestJob
@@ -141,7 +141,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def describe_origin_endpoint(
         self, **kwargs: Unpack[DescribeOriginEndpointRequestTypeDef]
-    ) -> RegionResults[DescribeOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[DescribeOriginEndpointResponseTypeDef]:
         """Gets details about an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/DescribeOriginEndpoint
@@ -150,7 +150,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Returns a collection of Channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListChannels
@@ -159,7 +159,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def list_harvest_jobs(
         self, **kwargs: Unpack[ListHarvestJobsRequestTypeDef]
-    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
         """Returns a collection of HarvestJob records.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListHarvestJobs
@@ -168,7 +168,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def list_origin_endpoints(
         self, **kwargs: Unpack[ListOriginEndpointsRequestTypeDef]
-    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
         """Returns a collection of OriginEndpoint records.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListOriginEndpoints
@@ -177,7 +177,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/ListTagsForResource"""
         return self._call("ListTagsForResource", kwargs)
 
@@ -186,7 +186,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
     )
     def rotate_channel_credentials(
         self, **kwargs: Unpack[RotateChannelCredentialsRequestTypeDef]
-    ) -> RegionResults[RotateChannelCredentialsResponseTypeDef]:
+    ) -> TargetResults[RotateChannelCredentialsResponseTypeDef]:
         """Changes the Channel's first IngestEndpoint's username and password.
         WARNING - This API is deprecated. Please use
         RotateIngestEndpointCredentials instead
@@ -197,7 +197,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def rotate_ingest_endpoint_credentials(
         self, **kwargs: Unpack[RotateIngestEndpointCredentialsRequestTypeDef]
-    ) -> RegionResults[RotateIngestEndpointCredentialsResponseTypeDef]:
+    ) -> TargetResults[RotateIngestEndpointCredentialsResponseTypeDef]:
         """Rotate the IngestEndpoint's username and password, as specified by the
         IngestEndpoint's id.
 
@@ -207,19 +207,19 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/TagResource"""
         return self._call("TagResource", kwargs)
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UntagResource"""
         return self._call("UntagResource", kwargs)
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Updates an existing Channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UpdateChannel
@@ -228,7 +228,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
 
     def update_origin_endpoint(
         self, **kwargs: Unpack[UpdateOriginEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateOriginEndpointResponseTypeDef]:
         """Updates an existing OriginEndpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-2017-10-12/UpdateOriginEndpoint
@@ -242,7 +242,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -265,7 +265,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
         """Every page of ListHarvestJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -288,7 +288,7 @@ class MultiRegionMediaPackage(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
         """Every page of ListOriginEndpoints in every target, merged per target
         (botocore's build_full_result).
 

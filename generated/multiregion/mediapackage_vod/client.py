@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,7 +64,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def configure_logs(
         self, **kwargs: Unpack[ConfigureLogsRequestTypeDef]
-    ) -> RegionResults[ConfigureLogsResponseTypeDef]:
+    ) -> TargetResults[ConfigureLogsResponseTypeDef]:
         """Changes the packaging group's properities to configure log subscription
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ConfigureLogs
@@ -73,7 +73,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def create_asset(
         self, **kwargs: Unpack[CreateAssetRequestTypeDef]
-    ) -> RegionResults[CreateAssetResponseTypeDef]:
+    ) -> TargetResults[CreateAssetResponseTypeDef]:
         """Creates a new MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreateAsset
@@ -82,7 +82,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def create_packaging_configuration(
         self, **kwargs: Unpack[CreatePackagingConfigurationRequestTypeDef]
-    ) -> RegionResults[CreatePackagingConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreatePackagingConfigurationResponseTypeDef]:
         """Creates a new MediaPackage VOD PackagingConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreatePackagingConfiguration
@@ -91,7 +91,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def create_packaging_group(
         self, **kwargs: Unpack[CreatePackagingGroupRequestTypeDef]
-    ) -> RegionResults[CreatePackagingGroupResponseTypeDef]:
+    ) -> TargetResults[CreatePackagingGroupResponseTypeDef]:
         """Creates a new MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/CreatePackagingGroup
@@ -100,7 +100,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def delete_asset(
         self, **kwargs: Unpack[DeleteAssetRequestTypeDef]
-    ) -> RegionResults[DeleteAssetResponseTypeDef]:
+    ) -> TargetResults[DeleteAssetResponseTypeDef]:
         """Deletes an existing MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeleteAsset
@@ -109,7 +109,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def delete_packaging_configuration(
         self, **kwargs: Unpack[DeletePackagingConfigurationRequestTypeDef]
-    ) -> RegionResults[DeletePackagingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeletePackagingConfigurationResponseTypeDef]:
         """Deletes a MediaPackage VOD PackagingConfiguration resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeletePackagingConfiguration
@@ -118,7 +118,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def delete_packaging_group(
         self, **kwargs: Unpack[DeletePackagingGroupRequestTypeDef]
-    ) -> RegionResults[DeletePackagingGroupResponseTypeDef]:
+    ) -> TargetResults[DeletePackagingGroupResponseTypeDef]:
         """Deletes a MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DeletePackagingGroup
@@ -127,7 +127,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def describe_asset(
         self, **kwargs: Unpack[DescribeAssetRequestTypeDef]
-    ) -> RegionResults[DescribeAssetResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetResponseTypeDef]:
         """Returns a description of a MediaPackage VOD Asset resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DescribeAsset
@@ -136,7 +136,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def describe_packaging_configuration(
         self, **kwargs: Unpack[DescribePackagingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribePackagingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribePackagingConfigurationResponseTypeDef]:
         """Returns a description of a MediaPackage VOD PackagingConfiguration
         resource.
 
@@ -146,7 +146,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def describe_packaging_group(
         self, **kwargs: Unpack[DescribePackagingGroupRequestTypeDef]
-    ) -> RegionResults[DescribePackagingGroupResponseTypeDef]:
+    ) -> TargetResults[DescribePackagingGroupResponseTypeDef]:
         """Returns a description of a MediaPackage VOD PackagingGroup resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/DescribePackagingGroup
@@ -155,7 +155,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def list_assets(
         self, **kwargs: Unpack[ListAssetsRequestTypeDef]
-    ) -> RegionResults[ListAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssetsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD Asset resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListAssets
@@ -164,7 +164,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def list_packaging_configurations(
         self, **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListPackagingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListPackagingConfigurationsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD PackagingConfiguration resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingConfigurations
@@ -173,7 +173,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def list_packaging_groups(
         self, **kwargs: Unpack[ListPackagingGroupsRequestTypeDef]
-    ) -> RegionResults[ListPackagingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListPackagingGroupsResponseTypeDef]:
         """Returns a collection of MediaPackage VOD PackagingGroup resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListPackagingGroups
@@ -182,7 +182,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags assigned to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackage-vod-2018-11-07/ListTagsForResource
@@ -191,7 +191,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to the specified resource. You can specify one or more tags to
         add.
 
@@ -201,7 +201,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified resource. You can specify one or more tags
         to remove.
 
@@ -211,7 +211,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
 
     def update_packaging_group(
         self, **kwargs: Unpack[UpdatePackagingGroupRequestTypeDef]
-    ) -> RegionResults[UpdatePackagingGroupResponseTypeDef]:
+    ) -> TargetResults[UpdatePackagingGroupResponseTypeDef]:
         """Updates a specific packaging group. You can't change the id attribute or
         any other system-generated attributes.
 
@@ -226,7 +226,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetsRequestTypeDef],
-    ) -> RegionResults[ListAssetsResponseTypeDef]:
+    ) -> TargetResults[ListAssetsResponseTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -249,7 +249,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackagingConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListPackagingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListPackagingConfigurationsResponseTypeDef]:
         """Every page of ListPackagingConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -272,7 +272,7 @@ class MultiRegionMediaPackageVod(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPackagingGroupsRequestTypeDef],
-    ) -> RegionResults[ListPackagingGroupsResponseTypeDef]:
+    ) -> TargetResults[ListPackagingGroupsResponseTypeDef]:
         """Every page of ListPackagingGroups in every target, merged per target
         (botocore's build_full_result).
 

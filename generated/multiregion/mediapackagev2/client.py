@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,7 +95,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def cancel_harvest_job(
         self, **kwargs: Unpack[CancelHarvestJobRequestTypeDef]
-    ) -> RegionResults[CancelHarvestJobResponseTypeDef]:
+    ) -> TargetResults[CancelHarvestJobResponseTypeDef]:
         """Cancels an in-progress harvest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/CancelHarvestJob
@@ -104,7 +104,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Create a channel to start receiving content streams. The channel
         represents the input to MediaPackage for incoming live content from an
         encoder such as AWS Elemental MediaLive. The channel receives content, and
@@ -120,7 +120,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def create_channel_group(
         self, **kwargs: Unpack[CreateChannelGroupRequestTypeDef]
-    ) -> RegionResults[CreateChannelGroupResponseTypeDef]:
+    ) -> TargetResults[CreateChannelGroupResponseTypeDef]:
         """Create a channel group to group your channels and origin endpoints. A
         channel group is the top-level resource that consists of channels and
         origin endpoints that are associated with it and that provides predictable
@@ -134,7 +134,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def create_harvest_job(
         self, **kwargs: Unpack[CreateHarvestJobRequestTypeDef]
-    ) -> RegionResults[CreateHarvestJobResponseTypeDef]:
+    ) -> TargetResults[CreateHarvestJobResponseTypeDef]:
         """Creates a new harvest job to export content from a MediaPackage v2 channel
         to an S3 bucket.
 
@@ -144,7 +144,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def create_origin_endpoint(
         self, **kwargs: Unpack[CreateOriginEndpointRequestTypeDef]
-    ) -> RegionResults[CreateOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateOriginEndpointResponseTypeDef]:
         """The endpoint is attached to a channel, and represents the output of the
         live content. You can associate multiple endpoints to a single channel.
         Each endpoint gives players and downstream CDNs (such as Amazon
@@ -158,7 +158,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[DeleteChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelResponseTypeDef]:
         """Delete a channel to stop AWS Elemental MediaPackage from receiving further
         content. You must delete the channel's origin endpoints before you can
         delete the channel.
@@ -169,7 +169,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def delete_channel_group(
         self, **kwargs: Unpack[DeleteChannelGroupRequestTypeDef]
-    ) -> RegionResults[DeleteChannelGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelGroupResponseTypeDef]:
         """Delete a channel group. You must delete the channel group's channels and
         origin endpoints before you can delete the channel group. If you delete a
         channel group, you'll lose access to the egress domain and will have to
@@ -181,7 +181,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def delete_channel_policy(
         self, **kwargs: Unpack[DeleteChannelPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelPolicyResponseTypeDef]:
         """Delete a channel policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/DeleteChannelPolicy
@@ -190,7 +190,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def delete_origin_endpoint(
         self, **kwargs: Unpack[DeleteOriginEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteOriginEndpointResponseTypeDef]:
         """Origin endpoints can serve content until they're deleted. Delete the
         endpoint if it should no longer respond to playback requests. You must
         delete all endpoints from a channel before you can delete the channel.
@@ -201,7 +201,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def delete_origin_endpoint_policy(
         self, **kwargs: Unpack[DeleteOriginEndpointPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteOriginEndpointPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteOriginEndpointPolicyResponseTypeDef]:
         """Delete an origin endpoint policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/DeleteOriginEndpointPolicy
@@ -210,7 +210,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_channel(
         self, **kwargs: Unpack[GetChannelRequestTypeDef]
-    ) -> RegionResults[GetChannelResponseTypeDef]:
+    ) -> TargetResults[GetChannelResponseTypeDef]:
         """Retrieves the specified channel that's configured in AWS Elemental
         MediaPackage.
 
@@ -220,7 +220,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_channel_group(
         self, **kwargs: Unpack[GetChannelGroupRequestTypeDef]
-    ) -> RegionResults[GetChannelGroupResponseTypeDef]:
+    ) -> TargetResults[GetChannelGroupResponseTypeDef]:
         """Retrieves the specified channel group that's configured in AWS Elemental
         MediaPackage.
 
@@ -230,7 +230,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_channel_policy(
         self, **kwargs: Unpack[GetChannelPolicyRequestTypeDef]
-    ) -> RegionResults[GetChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[GetChannelPolicyResponseTypeDef]:
         """Retrieves the specified channel policy that's configured in AWS Elemental
         MediaPackage. With policies, you can specify who has access to AWS
         resources and what actions they can perform on those resources.
@@ -241,7 +241,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_harvest_job(
         self, **kwargs: Unpack[GetHarvestJobRequestTypeDef]
-    ) -> RegionResults[GetHarvestJobResponseTypeDef]:
+    ) -> TargetResults[GetHarvestJobResponseTypeDef]:
         """Retrieves the details of a specific harvest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/GetHarvestJob
@@ -250,7 +250,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_origin_endpoint(
         self, **kwargs: Unpack[GetOriginEndpointRequestTypeDef]
-    ) -> RegionResults[GetOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[GetOriginEndpointResponseTypeDef]:
         """Retrieves the specified origin endpoint that's configured in AWS Elemental
         MediaPackage to obtain its playback URL and to view the packaging settings
         that it's currently using.
@@ -261,7 +261,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def get_origin_endpoint_policy(
         self, **kwargs: Unpack[GetOriginEndpointPolicyRequestTypeDef]
-    ) -> RegionResults[GetOriginEndpointPolicyResponseTypeDef]:
+    ) -> TargetResults[GetOriginEndpointPolicyResponseTypeDef]:
         """Retrieves the specified origin endpoint policy that's configured in AWS
         Elemental MediaPackage.
 
@@ -271,7 +271,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def list_channel_groups(
         self, **kwargs: Unpack[ListChannelGroupsRequestTypeDef]
-    ) -> RegionResults[ListChannelGroupsResponseTypeDef]:
+    ) -> TargetResults[ListChannelGroupsResponseTypeDef]:
         """Retrieves all channel groups that are configured in Elemental
         MediaPackage.
 
@@ -281,7 +281,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Retrieves all channels in a specific channel group that are configured in
         AWS Elemental MediaPackage.
 
@@ -291,7 +291,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def list_harvest_jobs(
         self, **kwargs: Unpack[ListHarvestJobsRequestTypeDef]
-    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
         """Retrieves a list of harvest jobs that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListHarvestJobs
@@ -300,7 +300,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def list_origin_endpoints(
         self, **kwargs: Unpack[ListOriginEndpointsRequestTypeDef]
-    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
         """Retrieves all origin endpoints in a specific channel that are configured
         in AWS Elemental MediaPackage.
 
@@ -310,7 +310,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/ListTagsForResource
@@ -319,7 +319,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def put_channel_policy(
         self, **kwargs: Unpack[PutChannelPolicyRequestTypeDef]
-    ) -> RegionResults[PutChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[PutChannelPolicyResponseTypeDef]:
         """Attaches an IAM policy to the specified channel. With policies, you can
         specify who has access to AWS resources and what actions they can perform
         on those resources. You can attach only one policy with each request.
@@ -330,7 +330,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def put_origin_endpoint_policy(
         self, **kwargs: Unpack[PutOriginEndpointPolicyRequestTypeDef]
-    ) -> RegionResults[PutOriginEndpointPolicyResponseTypeDef]:
+    ) -> TargetResults[PutOriginEndpointPolicyResponseTypeDef]:
         """Attaches an IAM policy to the specified origin endpoint. You can attach
         only one policy with each request.
 
@@ -340,7 +340,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def reset_channel_state(
         self, **kwargs: Unpack[ResetChannelStateRequestTypeDef]
-    ) -> RegionResults[ResetChannelStateResponseTypeDef]:
+    ) -> TargetResults[ResetChannelStateResponseTypeDef]:
         """Resetting the channel can help to clear errors from misconfigurations in
         the encoder. A reset refreshes the ingest stream and removes previous
         content.
@@ -351,7 +351,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def reset_origin_endpoint_state(
         self, **kwargs: Unpack[ResetOriginEndpointStateRequestTypeDef]
-    ) -> RegionResults[ResetOriginEndpointStateResponseTypeDef]:
+    ) -> TargetResults[ResetOriginEndpointStateResponseTypeDef]:
         """Resetting the origin endpoint can help to resolve unexpected behavior and
         other content packaging issues. It also helps to preserve special events
         when you don't want the previous content to be available for viewing. A
@@ -363,7 +363,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns one of more tags (key-value pairs) to the specified MediaPackage
         resource.
 
@@ -373,7 +373,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediapackagev2-2022-12-25/UntagResource
@@ -382,7 +382,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Update the specified channel. You can edit if MediaPackage sends ingest or
         egress access logs to the CloudWatch log group, if content will be
         encrypted, the description on a channel, and your channel's policy
@@ -395,7 +395,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def update_channel_group(
         self, **kwargs: Unpack[UpdateChannelGroupRequestTypeDef]
-    ) -> RegionResults[UpdateChannelGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelGroupResponseTypeDef]:
         """Update the specified channel group. You can edit the description on a
         channel group for easier identification later from the AWS Elemental
         MediaPackage console. You can't edit the name of the channel group.
@@ -406,7 +406,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
 
     def update_origin_endpoint(
         self, **kwargs: Unpack[UpdateOriginEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateOriginEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateOriginEndpointResponseTypeDef]:
         """Update the specified origin endpoint. Edit the packaging preferences on an
         endpoint to optimize the viewing experience. You can't edit the name of
         the endpoint.
@@ -422,7 +422,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelGroupsRequestTypeDef],
-    ) -> RegionResults[ListChannelGroupsResponseTypeDef]:
+    ) -> TargetResults[ListChannelGroupsResponseTypeDef]:
         """Every page of ListChannelGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -446,7 +446,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -470,7 +470,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHarvestJobsRequestTypeDef],
-    ) -> RegionResults[ListHarvestJobsResponseTypeDef]:
+    ) -> TargetResults[ListHarvestJobsResponseTypeDef]:
         """Every page of ListHarvestJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -493,7 +493,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOriginEndpointsRequestTypeDef],
-    ) -> RegionResults[ListOriginEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListOriginEndpointsResponseTypeDef]:
         """Every page of ListOriginEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -580,7 +580,7 @@ class MultiRegionmediapackagev2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetHarvestJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until HarvestJobFinished.
 
         Polls GetHarvestJob in every target at once, every 2 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,7 +73,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def create_container(
         self, **kwargs: Unpack[CreateContainerInputTypeDef]
-    ) -> RegionResults[CreateContainerOutputTypeDef]:
+    ) -> TargetResults[CreateContainerOutputTypeDef]:
         """Creates a storage container to hold objects. A container is similar to a
         bucket in the Amazon S3 service.
 
@@ -83,7 +83,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def delete_container(
         self, **kwargs: Unpack[DeleteContainerInputTypeDef]
-    ) -> RegionResults[DeleteContainerOutputTypeDef]:
+    ) -> TargetResults[DeleteContainerOutputTypeDef]:
         """Deletes the specified container. Before you make a DeleteContainer
         request, delete any objects in the container or in any folders in the
         container. You can delete only empty containers.
@@ -94,7 +94,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def delete_container_policy(
         self, **kwargs: Unpack[DeleteContainerPolicyInputTypeDef]
-    ) -> RegionResults[DeleteContainerPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteContainerPolicyOutputTypeDef]:
         """Deletes the access policy that is associated with the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/DeleteContainerPolicy
@@ -103,7 +103,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def delete_cors_policy(
         self, **kwargs: Unpack[DeleteCorsPolicyInputTypeDef]
-    ) -> RegionResults[DeleteCorsPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteCorsPolicyOutputTypeDef]:
         """Deletes the cross-origin resource sharing (CORS) configuration information
         that is set for the container.
 
@@ -113,7 +113,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[DeleteLifecyclePolicyInputTypeDef]
-    ) -> RegionResults[DeleteLifecyclePolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteLifecyclePolicyOutputTypeDef]:
         """Removes an object lifecycle policy from a container. It takes up to 20
         minutes for the change to take effect.
 
@@ -123,7 +123,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def delete_metric_policy(
         self, **kwargs: Unpack[DeleteMetricPolicyInputTypeDef]
-    ) -> RegionResults[DeleteMetricPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteMetricPolicyOutputTypeDef]:
         """Deletes the metric policy that is associated with the specified container.
         If there is no metric policy associated with the container, MediaStore
         doesn't send metrics to CloudWatch.
@@ -134,7 +134,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def describe_container(
         self, **kwargs: Unpack[DescribeContainerInputTypeDef]
-    ) -> RegionResults[DescribeContainerOutputTypeDef]:
+    ) -> TargetResults[DescribeContainerOutputTypeDef]:
         """Retrieves the properties of the requested container. This request is
         commonly used to retrieve the endpoint of a container. An endpoint is a
         value assigned by the service when a new container is created. A
@@ -149,7 +149,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def get_container_policy(
         self, **kwargs: Unpack[GetContainerPolicyInputTypeDef]
-    ) -> RegionResults[GetContainerPolicyOutputTypeDef]:
+    ) -> TargetResults[GetContainerPolicyOutputTypeDef]:
         """Retrieves the access policy for the specified container. For information
         about the data that is included in an access policy, see the AWS Identity
         and Access Management User Guide.
@@ -160,7 +160,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def get_cors_policy(
         self, **kwargs: Unpack[GetCorsPolicyInputTypeDef]
-    ) -> RegionResults[GetCorsPolicyOutputTypeDef]:
+    ) -> TargetResults[GetCorsPolicyOutputTypeDef]:
         """Returns the cross-origin resource sharing (CORS) configuration information
         that is set for the container.
 
@@ -170,7 +170,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def get_lifecycle_policy(
         self, **kwargs: Unpack[GetLifecyclePolicyInputTypeDef]
-    ) -> RegionResults[GetLifecyclePolicyOutputTypeDef]:
+    ) -> TargetResults[GetLifecyclePolicyOutputTypeDef]:
         """Retrieves the object lifecycle policy that is assigned to a container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/GetLifecyclePolicy
@@ -179,7 +179,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def get_metric_policy(
         self, **kwargs: Unpack[GetMetricPolicyInputTypeDef]
-    ) -> RegionResults[GetMetricPolicyOutputTypeDef]:
+    ) -> TargetResults[GetMetricPolicyOutputTypeDef]:
         """Returns the metric policy for the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/GetMetricPolicy
@@ -188,7 +188,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def list_containers(
         self, **kwargs: Unpack[ListContainersInputTypeDef]
-    ) -> RegionResults[ListContainersOutputTypeDef]:
+    ) -> TargetResults[ListContainersOutputTypeDef]:
         """Lists the properties of all containers in AWS Elemental MediaStore.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListContainers
@@ -197,7 +197,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns a list of the tags assigned to the specified container.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-2017-09-01/ListTagsForResource
@@ -206,7 +206,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def put_container_policy(
         self, **kwargs: Unpack[PutContainerPolicyInputTypeDef]
-    ) -> RegionResults[PutContainerPolicyOutputTypeDef]:
+    ) -> TargetResults[PutContainerPolicyOutputTypeDef]:
         """Creates an access policy for the specified container to restrict the users
         and clients that can access it. For information about the data that is
         included in an access policy, see the AWS Identity and Access Management
@@ -218,7 +218,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def put_cors_policy(
         self, **kwargs: Unpack[PutCorsPolicyInputTypeDef]
-    ) -> RegionResults[PutCorsPolicyOutputTypeDef]:
+    ) -> TargetResults[PutCorsPolicyOutputTypeDef]:
         """Sets the cross-origin resource sharing (CORS) configuration on a container
         so that the container can service cross-origin requests. For example, you
         might want to enable a request whose origin is http://www.example.com to
@@ -231,7 +231,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def put_lifecycle_policy(
         self, **kwargs: Unpack[PutLifecyclePolicyInputTypeDef]
-    ) -> RegionResults[PutLifecyclePolicyOutputTypeDef]:
+    ) -> TargetResults[PutLifecyclePolicyOutputTypeDef]:
         """Writes an object lifecycle policy to a container. If the container already
         has an object lifecycle policy, the service replaces the existing policy
         with the new policy. It takes up to 20 minutes for the change to take
@@ -243,7 +243,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def put_metric_policy(
         self, **kwargs: Unpack[PutMetricPolicyInputTypeDef]
-    ) -> RegionResults[PutMetricPolicyOutputTypeDef]:
+    ) -> TargetResults[PutMetricPolicyOutputTypeDef]:
         """The metric policy that you want to add to the container. A metric policy
         allows AWS Elemental MediaStore to send metrics to Amazon CloudWatch. It
         takes up to 20 minutes for the new policy to take effect.
@@ -254,7 +254,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def start_access_logging(
         self, **kwargs: Unpack[StartAccessLoggingInputTypeDef]
-    ) -> RegionResults[StartAccessLoggingOutputTypeDef]:
+    ) -> TargetResults[StartAccessLoggingOutputTypeDef]:
         """Starts access logging on the specified container. When you enable access
         logging on a container, MediaStore delivers access logs for objects stored
         in that container to Amazon CloudWatch Logs.
@@ -265,7 +265,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def stop_access_logging(
         self, **kwargs: Unpack[StopAccessLoggingInputTypeDef]
-    ) -> RegionResults[StopAccessLoggingOutputTypeDef]:
+    ) -> TargetResults[StopAccessLoggingOutputTypeDef]:
         """Stops access logging on the specified container. When you stop access
         logging on a container, MediaStore stops sending access logs to Amazon
         CloudWatch Logs. These access logs are not saved and are not retrievable.
@@ -276,7 +276,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds tags to the specified AWS Elemental MediaStore container. Tags are
         key:value pairs that you can associate with AWS resources. For example,
         the tag key might be "customer" and the tag value might be "companyA." You
@@ -290,7 +290,7 @@ class MultiRegionMediaStore(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from the specified container. You can specify one or more
         tags to remove.
 
@@ -305,7 +305,7 @@ class MultiRegionMediaStore(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContainersInputTypeDef],
-    ) -> RegionResults[ListContainersOutputTypeDef]:
+    ) -> TargetResults[ListContainersOutputTypeDef]:
         """Every page of ListContainers in every target, merged per target
         (botocore's build_full_result).
 

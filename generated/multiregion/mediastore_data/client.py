@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +42,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
 
     def delete_object(
         self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> RegionResults[DeleteObjectResponseTypeDef]:
+    ) -> TargetResults[DeleteObjectResponseTypeDef]:
         """Deletes an object at the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/DeleteObject
@@ -51,7 +51,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
 
     def describe_object(
         self, **kwargs: Unpack[DescribeObjectRequestTypeDef]
-    ) -> RegionResults[DescribeObjectResponseTypeDef]:
+    ) -> TargetResults[DescribeObjectResponseTypeDef]:
         """Gets the headers for an object at the specified path.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediastore-data-2017-09-01/DescribeObject
@@ -60,7 +60,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
 
     def get_object(
         self, **kwargs: Unpack[GetObjectRequestTypeDef]
-    ) -> RegionResults[GetObjectResponseTypeDef]:
+    ) -> TargetResults[GetObjectResponseTypeDef]:
         """Downloads the object at the specified path. If the object’s upload
         availability is set to streaming, AWS Elemental MediaStore downloads the
         object even if it’s still uploading the object.
@@ -71,7 +71,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
 
     def list_items(
         self, **kwargs: Unpack[ListItemsRequestTypeDef]
-    ) -> RegionResults[ListItemsResponseTypeDef]:
+    ) -> TargetResults[ListItemsResponseTypeDef]:
         """Provides a list of metadata entries about folders and objects in the
         specified folder.
 
@@ -81,7 +81,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
 
     def put_object(
         self, **kwargs: Unpack[PutObjectRequestTypeDef]
-    ) -> RegionResults[PutObjectResponseTypeDef]:
+    ) -> TargetResults[PutObjectResponseTypeDef]:
         """Uploads an object to the specified path. Object sizes are limited to 25 MB
         for standard upload availability and 10 MB for streaming upload
         availability.
@@ -97,7 +97,7 @@ class MultiRegionMediaStoreData(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListItemsRequestTypeDef],
-    ) -> RegionResults[ListItemsResponseTypeDef]:
+    ) -> TargetResults[ListItemsResponseTypeDef]:
         """Every page of ListItems in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -138,7 +138,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def configure_logs_for_channel(
         self, **kwargs: Unpack[ConfigureLogsForChannelRequestTypeDef]
-    ) -> RegionResults[ConfigureLogsForChannelResponseTypeDef]:
+    ) -> TargetResults[ConfigureLogsForChannelResponseTypeDef]:
         """Configures Amazon CloudWatch log settings for a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ConfigureLogsForChannel
@@ -147,7 +147,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def configure_logs_for_playback_configuration(
         self, **kwargs: Unpack[ConfigureLogsForPlaybackConfigurationRequestTypeDef]
-    ) -> RegionResults[ConfigureLogsForPlaybackConfigurationResponseTypeDef]:
+    ) -> TargetResults[ConfigureLogsForPlaybackConfigurationResponseTypeDef]:
         """Defines where AWS Elemental MediaTailor sends logs for the playback
         configuration.
 
@@ -157,7 +157,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelRequestTypeDef]
-    ) -> RegionResults[CreateChannelResponseTypeDef]:
+    ) -> TargetResults[CreateChannelResponseTypeDef]:
         """Creates a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -167,7 +167,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_live_source(
         self, **kwargs: Unpack[CreateLiveSourceRequestTypeDef]
-    ) -> RegionResults[CreateLiveSourceResponseTypeDef]:
+    ) -> TargetResults[CreateLiveSourceResponseTypeDef]:
         """The live source configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/CreateLiveSource
@@ -176,7 +176,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_prefetch_schedule(
         self, **kwargs: Unpack[CreatePrefetchScheduleRequestTypeDef]
-    ) -> RegionResults[CreatePrefetchScheduleResponseTypeDef]:
+    ) -> TargetResults[CreatePrefetchScheduleResponseTypeDef]:
         """Creates a prefetch schedule for a playback configuration. A prefetch
         schedule allows you to tell MediaTailor to fetch and prepare certain ads
         before an ad break happens. For more information about ad prefetching, see
@@ -188,7 +188,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_program(
         self, **kwargs: Unpack[CreateProgramRequestTypeDef]
-    ) -> RegionResults[CreateProgramResponseTypeDef]:
+    ) -> TargetResults[CreateProgramResponseTypeDef]:
         """Creates a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -198,7 +198,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_source_location(
         self, **kwargs: Unpack[CreateSourceLocationRequestTypeDef]
-    ) -> RegionResults[CreateSourceLocationResponseTypeDef]:
+    ) -> TargetResults[CreateSourceLocationResponseTypeDef]:
         """Creates a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -209,7 +209,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def create_vod_source(
         self, **kwargs: Unpack[CreateVodSourceRequestTypeDef]
-    ) -> RegionResults[CreateVodSourceResponseTypeDef]:
+    ) -> TargetResults[CreateVodSourceResponseTypeDef]:
         """The VOD source configuration parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/CreateVodSource
@@ -218,7 +218,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_channel(
         self, **kwargs: Unpack[DeleteChannelRequestTypeDef]
-    ) -> RegionResults[DeleteChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelResponseTypeDef]:
         """Deletes a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -228,7 +228,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_channel_policy(
         self, **kwargs: Unpack[DeleteChannelPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteChannelPolicyResponseTypeDef]:
         """The channel policy to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteChannelPolicy
@@ -237,7 +237,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_function(
         self, **kwargs: Unpack[DeleteFunctionRequestTypeDef]
-    ) -> RegionResults[DeleteFunctionResponseTypeDef]:
+    ) -> TargetResults[DeleteFunctionResponseTypeDef]:
         """Deletes a function. MediaTailor prevents deletion of a function that is
         still referenced by a playback configuration or by another function.
         Remove all references before deleting. For more information about
@@ -249,7 +249,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_live_source(
         self, **kwargs: Unpack[DeleteLiveSourceRequestTypeDef]
-    ) -> RegionResults[DeleteLiveSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteLiveSourceResponseTypeDef]:
         """The live source to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteLiveSource
@@ -258,7 +258,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_playback_configuration(
         self, **kwargs: Unpack[DeletePlaybackConfigurationRequestTypeDef]
-    ) -> RegionResults[DeletePlaybackConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeletePlaybackConfigurationResponseTypeDef]:
         """Deletes a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -269,7 +269,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_prefetch_schedule(
         self, **kwargs: Unpack[DeletePrefetchScheduleRequestTypeDef]
-    ) -> RegionResults[DeletePrefetchScheduleResponseTypeDef]:
+    ) -> TargetResults[DeletePrefetchScheduleResponseTypeDef]:
         """Deletes a prefetch schedule for a specific playback configuration. If you
         call DeletePrefetchSchedule on an expired prefetch schedule, MediaTailor
         returns an HTTP 404 status code. For more information about ad
@@ -281,7 +281,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_program(
         self, **kwargs: Unpack[DeleteProgramRequestTypeDef]
-    ) -> RegionResults[DeleteProgramResponseTypeDef]:
+    ) -> TargetResults[DeleteProgramResponseTypeDef]:
         """Deletes a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -291,7 +291,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_source_location(
         self, **kwargs: Unpack[DeleteSourceLocationRequestTypeDef]
-    ) -> RegionResults[DeleteSourceLocationResponseTypeDef]:
+    ) -> TargetResults[DeleteSourceLocationResponseTypeDef]:
         """Deletes a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -302,7 +302,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def delete_vod_source(
         self, **kwargs: Unpack[DeleteVodSourceRequestTypeDef]
-    ) -> RegionResults[DeleteVodSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteVodSourceResponseTypeDef]:
         """The video on demand (VOD) source to delete.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DeleteVodSource
@@ -311,7 +311,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def describe_channel(
         self, **kwargs: Unpack[DescribeChannelRequestTypeDef]
-    ) -> RegionResults[DescribeChannelResponseTypeDef]:
+    ) -> TargetResults[DescribeChannelResponseTypeDef]:
         """Describes a channel. For information about MediaTailor channels, see
         Working with channels in the MediaTailor User Guide.
 
@@ -321,7 +321,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def describe_live_source(
         self, **kwargs: Unpack[DescribeLiveSourceRequestTypeDef]
-    ) -> RegionResults[DescribeLiveSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeLiveSourceResponseTypeDef]:
         """The live source to describe.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/DescribeLiveSource
@@ -330,7 +330,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def describe_program(
         self, **kwargs: Unpack[DescribeProgramRequestTypeDef]
-    ) -> RegionResults[DescribeProgramResponseTypeDef]:
+    ) -> TargetResults[DescribeProgramResponseTypeDef]:
         """Describes a program within a channel. For information about programs, see
         Working with programs in the MediaTailor User Guide.
 
@@ -340,7 +340,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def describe_source_location(
         self, **kwargs: Unpack[DescribeSourceLocationRequestTypeDef]
-    ) -> RegionResults[DescribeSourceLocationResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceLocationResponseTypeDef]:
         """Describes a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -351,7 +351,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def describe_vod_source(
         self, **kwargs: Unpack[DescribeVodSourceRequestTypeDef]
-    ) -> RegionResults[DescribeVodSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeVodSourceResponseTypeDef]:
         """Provides details about a specific video on demand (VOD) source in a
         specific source location.
 
@@ -361,7 +361,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def get_channel_policy(
         self, **kwargs: Unpack[GetChannelPolicyRequestTypeDef]
-    ) -> RegionResults[GetChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[GetChannelPolicyResponseTypeDef]:
         """Returns the channel's IAM policy. IAM policies are used to control access
         to your channel.
 
@@ -371,7 +371,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def get_channel_schedule(
         self, **kwargs: Unpack[GetChannelScheduleRequestTypeDef]
-    ) -> RegionResults[GetChannelScheduleResponseTypeDef]:
+    ) -> TargetResults[GetChannelScheduleResponseTypeDef]:
         """Retrieves information about your channel's schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/GetChannelSchedule
@@ -380,7 +380,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def get_function(
         self, **kwargs: Unpack[GetFunctionRequestTypeDef]
-    ) -> RegionResults[GetFunctionResponseTypeDef]:
+    ) -> TargetResults[GetFunctionResponseTypeDef]:
         """Retrieves the configuration and metadata for a function. For more
         information about functions, see Working with functions in the MediaTailor
         User Guide.
@@ -391,7 +391,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def get_playback_configuration(
         self, **kwargs: Unpack[GetPlaybackConfigurationRequestTypeDef]
-    ) -> RegionResults[GetPlaybackConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetPlaybackConfigurationResponseTypeDef]:
         """Retrieves a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -402,7 +402,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def get_prefetch_schedule(
         self, **kwargs: Unpack[GetPrefetchScheduleRequestTypeDef]
-    ) -> RegionResults[GetPrefetchScheduleResponseTypeDef]:
+    ) -> TargetResults[GetPrefetchScheduleResponseTypeDef]:
         """Retrieves a prefetch schedule for a playback configuration. A prefetch
         schedule allows you to tell MediaTailor to fetch and prepare certain ads
         before an ad break happens. For more information about ad prefetching, see
@@ -414,7 +414,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_alerts(
         self, **kwargs: Unpack[ListAlertsRequestTypeDef]
-    ) -> RegionResults[ListAlertsResponseTypeDef]:
+    ) -> TargetResults[ListAlertsResponseTypeDef]:
         """Lists the alerts that are associated with a MediaTailor channel assembly
         resource.
 
@@ -424,7 +424,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Retrieves information about the channels that are associated with the
         current AWS account.
 
@@ -434,7 +434,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_functions(
         self, **kwargs: Unpack[ListFunctionsRequestTypeDef]
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """Retrieves all functions associated with your AWS account in the current
         Region. For more information about functions, see Working with functions
         in the MediaTailor User Guide.
@@ -445,7 +445,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_live_sources(
         self, **kwargs: Unpack[ListLiveSourcesRequestTypeDef]
-    ) -> RegionResults[ListLiveSourcesResponseTypeDef]:
+    ) -> TargetResults[ListLiveSourcesResponseTypeDef]:
         """Lists the live sources contained in a source location. A source represents
         a piece of content.
 
@@ -455,7 +455,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_playback_configurations(
         self, **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListPlaybackConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListPlaybackConfigurationsResponseTypeDef]:
         """Retrieves existing playback configurations. For information about
         MediaTailor configurations, see Working with Configurations in AWS
         Elemental MediaTailor.
@@ -466,7 +466,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_prefetch_schedules(
         self, **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef]
-    ) -> RegionResults[ListPrefetchSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListPrefetchSchedulesResponseTypeDef]:
         """Lists the prefetch schedules for a playback configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/ListPrefetchSchedules
@@ -475,7 +475,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_source_locations(
         self, **kwargs: Unpack[ListSourceLocationsRequestTypeDef]
-    ) -> RegionResults[ListSourceLocationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceLocationsResponseTypeDef]:
         """Lists the source locations for a channel. A source location defines the
         host server URL, and contains a list of sources.
 
@@ -485,7 +485,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """A list of tags that are associated with this resource. Tags are key-value
         pairs that you can associate with Amazon resources to help with
         organization, access control, and cost tracking. For more information, see
@@ -497,7 +497,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def list_vod_sources(
         self, **kwargs: Unpack[ListVodSourcesRequestTypeDef]
-    ) -> RegionResults[ListVodSourcesResponseTypeDef]:
+    ) -> TargetResults[ListVodSourcesResponseTypeDef]:
         """Lists the VOD sources contained in a source location. A source represents
         a piece of content.
 
@@ -507,7 +507,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def put_channel_policy(
         self, **kwargs: Unpack[PutChannelPolicyRequestTypeDef]
-    ) -> RegionResults[PutChannelPolicyResponseTypeDef]:
+    ) -> TargetResults[PutChannelPolicyResponseTypeDef]:
         """Creates an IAM policy for the channel. IAM policies are used to control
         access to your channel.
 
@@ -517,7 +517,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def put_function(
         self, **kwargs: Unpack[PutFunctionRequestTypeDef]
-    ) -> RegionResults[PutFunctionResponseTypeDef]:
+    ) -> TargetResults[PutFunctionResponseTypeDef]:
         """Creates or updates a function. A function defines reusable logic that
         MediaTailor executes at lifecycle hooks during ad insertion. For more
         information about functions, see Working with functions in the MediaTailor
@@ -529,7 +529,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def put_playback_configuration(
         self, **kwargs: Unpack[PutPlaybackConfigurationRequestTypeDef]
-    ) -> RegionResults[PutPlaybackConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutPlaybackConfigurationResponseTypeDef]:
         """Creates a playback configuration. For information about MediaTailor
         configurations, see Working with configurations in AWS Elemental
         MediaTailor.
@@ -540,7 +540,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def start_channel(
         self, **kwargs: Unpack[StartChannelRequestTypeDef]
-    ) -> RegionResults[StartChannelResponseTypeDef]:
+    ) -> TargetResults[StartChannelResponseTypeDef]:
         """Starts a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -550,7 +550,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def stop_channel(
         self, **kwargs: Unpack[StopChannelRequestTypeDef]
-    ) -> RegionResults[StopChannelResponseTypeDef]:
+    ) -> TargetResults[StopChannelResponseTypeDef]:
         """Stops a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -560,7 +560,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The resource to tag. Tags are key-value pairs that you can associate with
         Amazon resources to help with organization, access control, and cost
         tracking. For more information, see Tagging AWS Elemental MediaTailor
@@ -572,7 +572,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The resource to untag.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UntagResource
@@ -581,7 +581,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelRequestTypeDef]
-    ) -> RegionResults[UpdateChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateChannelResponseTypeDef]:
         """Updates a channel. For information about MediaTailor channels, see Working
         with channels in the MediaTailor User Guide.
 
@@ -591,7 +591,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def update_live_source(
         self, **kwargs: Unpack[UpdateLiveSourceRequestTypeDef]
-    ) -> RegionResults[UpdateLiveSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateLiveSourceResponseTypeDef]:
         """Updates a live source's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateLiveSource
@@ -600,7 +600,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def update_program(
         self, **kwargs: Unpack[UpdateProgramRequestTypeDef]
-    ) -> RegionResults[UpdateProgramResponseTypeDef]:
+    ) -> TargetResults[UpdateProgramResponseTypeDef]:
         """Updates a program within a channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateProgram
@@ -609,7 +609,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def update_source_location(
         self, **kwargs: Unpack[UpdateSourceLocationRequestTypeDef]
-    ) -> RegionResults[UpdateSourceLocationResponseTypeDef]:
+    ) -> TargetResults[UpdateSourceLocationResponseTypeDef]:
         """Updates a source location. A source location is a container for sources.
         For more information about source locations, see Working with source
         locations in the MediaTailor User Guide.
@@ -620,7 +620,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
 
     def update_vod_source(
         self, **kwargs: Unpack[UpdateVodSourceRequestTypeDef]
-    ) -> RegionResults[UpdateVodSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateVodSourceResponseTypeDef]:
         """Updates a VOD source's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediatailor-2018-04-23/UpdateVodSource
@@ -634,7 +634,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetChannelScheduleRequestTypeDef],
-    ) -> RegionResults[GetChannelScheduleResponseTypeDef]:
+    ) -> TargetResults[GetChannelScheduleResponseTypeDef]:
         """Every page of GetChannelSchedule in every target, merged per target
         (botocore's build_full_result).
 
@@ -657,7 +657,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAlertsRequestTypeDef],
-    ) -> RegionResults[ListAlertsResponseTypeDef]:
+    ) -> TargetResults[ListAlertsResponseTypeDef]:
         """Every page of ListAlerts in every target, merged per target (botocore's
         build_full_result).
 
@@ -681,7 +681,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,7 +705,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFunctionsRequestTypeDef],
-    ) -> RegionResults[ListFunctionsResponseTypeDef]:
+    ) -> TargetResults[ListFunctionsResponseTypeDef]:
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
@@ -730,7 +730,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLiveSourcesRequestTypeDef],
-    ) -> RegionResults[ListLiveSourcesResponseTypeDef]:
+    ) -> TargetResults[ListLiveSourcesResponseTypeDef]:
         """Every page of ListLiveSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -754,7 +754,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlaybackConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListPlaybackConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListPlaybackConfigurationsResponseTypeDef]:
         """Every page of ListPlaybackConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -779,7 +779,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrefetchSchedulesRequestTypeDef],
-    ) -> RegionResults[ListPrefetchSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListPrefetchSchedulesResponseTypeDef]:
         """Every page of ListPrefetchSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -802,7 +802,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceLocationsRequestTypeDef],
-    ) -> RegionResults[ListSourceLocationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceLocationsResponseTypeDef]:
         """Every page of ListSourceLocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -826,7 +826,7 @@ class MultiRegionMediaTailor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVodSourcesRequestTypeDef],
-    ) -> RegionResults[ListVodSourcesResponseTypeDef]:
+    ) -> TargetResults[ListVodSourcesResponseTypeDef]:
         """Every page of ListVodSources in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,7 +71,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def copy_image_set(
         self, **kwargs: Unpack[CopyImageSetRequestTypeDef]
-    ) -> RegionResults[CopyImageSetResponseTypeDef]:
+    ) -> TargetResults[CopyImageSetResponseTypeDef]:
         """Copy an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/CopyImageSet
@@ -80,7 +80,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def create_datastore(
         self, **kwargs: Unpack[CreateDatastoreRequestTypeDef]
-    ) -> RegionResults[CreateDatastoreResponseTypeDef]:
+    ) -> TargetResults[CreateDatastoreResponseTypeDef]:
         """Create a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/CreateDatastore
@@ -89,7 +89,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def delete_datastore(
         self, **kwargs: Unpack[DeleteDatastoreRequestTypeDef]
-    ) -> RegionResults[DeleteDatastoreResponseTypeDef]:
+    ) -> TargetResults[DeleteDatastoreResponseTypeDef]:
         """Delete a data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/DeleteDatastore
@@ -98,7 +98,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def delete_image_set(
         self, **kwargs: Unpack[DeleteImageSetRequestTypeDef]
-    ) -> RegionResults[DeleteImageSetResponseTypeDef]:
+    ) -> TargetResults[DeleteImageSetResponseTypeDef]:
         """Delete an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/DeleteImageSet
@@ -107,7 +107,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def get_datastore(
         self, **kwargs: Unpack[GetDatastoreRequestTypeDef]
-    ) -> RegionResults[GetDatastoreResponseTypeDef]:
+    ) -> TargetResults[GetDatastoreResponseTypeDef]:
         """Get data store properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetDatastore
@@ -116,7 +116,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def get_dicom_import_job(
         self, **kwargs: Unpack[GetDICOMImportJobRequestTypeDef]
-    ) -> RegionResults[GetDICOMImportJobResponseTypeDef]:
+    ) -> TargetResults[GetDICOMImportJobResponseTypeDef]:
         """Get the import job properties to learn more about the job or job progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetDICOMImportJob
@@ -125,7 +125,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def get_image_frame(
         self, **kwargs: Unpack[GetImageFrameRequestTypeDef]
-    ) -> RegionResults[GetImageFrameResponseTypeDef]:
+    ) -> TargetResults[GetImageFrameResponseTypeDef]:
         """Get an image frame (pixel data) for an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageFrame
@@ -134,7 +134,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def get_image_set(
         self, **kwargs: Unpack[GetImageSetRequestTypeDef]
-    ) -> RegionResults[GetImageSetResponseTypeDef]:
+    ) -> TargetResults[GetImageSetResponseTypeDef]:
         """Get image set properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageSet
@@ -143,7 +143,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def get_image_set_metadata(
         self, **kwargs: Unpack[GetImageSetMetadataRequestTypeDef]
-    ) -> RegionResults[GetImageSetMetadataResponseTypeDef]:
+    ) -> TargetResults[GetImageSetMetadataResponseTypeDef]:
         """Get metadata attributes for an image set.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/GetImageSetMetadata
@@ -152,7 +152,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def list_datastores(
         self, **kwargs: Unpack[ListDatastoresRequestTypeDef]
-    ) -> RegionResults[ListDatastoresResponseTypeDef]:
+    ) -> TargetResults[ListDatastoresResponseTypeDef]:
         """List data stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDatastores
@@ -161,7 +161,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def list_dicom_import_jobs(
         self, **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef]
-    ) -> RegionResults[ListDICOMImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDICOMImportJobsResponseTypeDef]:
         """List import jobs created for a specific data store.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListDICOMImportJobs
@@ -170,7 +170,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def list_image_set_versions(
         self, **kwargs: Unpack[ListImageSetVersionsRequestTypeDef]
-    ) -> RegionResults[ListImageSetVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageSetVersionsResponseTypeDef]:
         """List image set versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListImageSetVersions
@@ -179,7 +179,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/ListTagsForResource
@@ -188,7 +188,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def search_image_sets(
         self, **kwargs: Unpack[SearchImageSetsRequestTypeDef]
-    ) -> RegionResults[SearchImageSetsResponseTypeDef]:
+    ) -> TargetResults[SearchImageSetsResponseTypeDef]:
         """Search image sets based on defined input attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/SearchImageSets
@@ -197,7 +197,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def start_dicom_import_job(
         self, **kwargs: Unpack[StartDICOMImportJobRequestTypeDef]
-    ) -> RegionResults[StartDICOMImportJobResponseTypeDef]:
+    ) -> TargetResults[StartDICOMImportJobResponseTypeDef]:
         """Start importing bulk data into an ACTIVE data store. The import job
         imports DICOM P10 files or enhances existing DICOM files with JSON
         metadata. The importConfiguration parameter specifies the import type. The
@@ -211,7 +211,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a user-specifed key and value tag to a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/TagResource
@@ -220,7 +220,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a medical imaging resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/UntagResource
@@ -229,7 +229,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
 
     def update_image_set_metadata(
         self, **kwargs: Unpack[UpdateImageSetMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateImageSetMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateImageSetMetadataResponseTypeDef]:
         """Update image set metadata attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/medical-imaging-2023-07-19/UpdateImageSetMetadata
@@ -243,7 +243,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatastoresRequestTypeDef],
-    ) -> RegionResults[ListDatastoresResponseTypeDef]:
+    ) -> TargetResults[ListDatastoresResponseTypeDef]:
         """Every page of ListDatastores in every target, merged per target
         (botocore's build_full_result).
 
@@ -266,7 +266,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDICOMImportJobsRequestTypeDef],
-    ) -> RegionResults[ListDICOMImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDICOMImportJobsResponseTypeDef]:
         """Every page of ListDICOMImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,7 +289,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageSetVersionsRequestTypeDef],
-    ) -> RegionResults[ListImageSetVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageSetVersionsResponseTypeDef]:
         """Every page of ListImageSetVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -312,7 +312,7 @@ class MultiRegionHealthImaging(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchImageSetsRequestTypeDef],
-    ) -> RegionResults[SearchImageSetsResponseTypeDef]:
+    ) -> TargetResults[SearchImageSetsResponseTypeDef]:
         """Every page of SearchImageSets in every target, merged per target
         (botocore's build_full_result).
 

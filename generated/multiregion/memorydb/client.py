@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -138,7 +138,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def batch_update_cluster(
         self, **kwargs: Unpack[BatchUpdateClusterRequestTypeDef]
-    ) -> RegionResults[BatchUpdateClusterResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateClusterResponseTypeDef]:
         """Apply the service update to a list of clusters supplied. For more
         information on service updates and applying them, see Applying the service
         updates.
@@ -149,7 +149,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def copy_snapshot(
         self, **kwargs: Unpack[CopySnapshotRequestTypeDef]
-    ) -> RegionResults[CopySnapshotResponseTypeDef]:
+    ) -> TargetResults[CopySnapshotResponseTypeDef]:
         """Makes a copy of an existing snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CopySnapshot
@@ -158,7 +158,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_acl(
         self, **kwargs: Unpack[CreateACLRequestTypeDef]
-    ) -> RegionResults[CreateACLResponseTypeDef]:
+    ) -> TargetResults[CreateACLResponseTypeDef]:
         """Creates an Access Control List. For more information, see Authenticating
         users with Access Contol Lists (ACLs).
 
@@ -168,7 +168,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a cluster. All nodes in the cluster run the same
         protocol-compliant engine software.
 
@@ -178,7 +178,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_multi_region_cluster(
         self, **kwargs: Unpack[CreateMultiRegionClusterRequestTypeDef]
-    ) -> RegionResults[CreateMultiRegionClusterResponseTypeDef]:
+    ) -> TargetResults[CreateMultiRegionClusterResponseTypeDef]:
         """Creates a new multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CreateMultiRegionCluster
@@ -187,7 +187,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_parameter_group(
         self, **kwargs: Unpack[CreateParameterGroupRequestTypeDef]
-    ) -> RegionResults[CreateParameterGroupResponseTypeDef]:
+    ) -> TargetResults[CreateParameterGroupResponseTypeDef]:
         """Creates a new MemoryDB parameter group. A parameter group is a collection
         of parameters and their values that are applied to all of the nodes in any
         cluster. For more information, see Configuring engine parameters using
@@ -199,7 +199,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
         """Creates a copy of an entire cluster at a specific moment in time.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/CreateSnapshot
@@ -208,7 +208,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_subnet_group(
         self, **kwargs: Unpack[CreateSubnetGroupRequestTypeDef]
-    ) -> RegionResults[CreateSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateSubnetGroupResponseTypeDef]:
         """Creates a subnet group. A subnet group is a collection of subnets
         (typically private) that you can designate for your clusters running in an
         Amazon Virtual Private Cloud (VPC) environment. When you create a cluster
@@ -223,7 +223,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a MemoryDB user. For more information, see Authenticating users
         with Access Contol Lists (ACLs).
 
@@ -233,7 +233,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_acl(
         self, **kwargs: Unpack[DeleteACLRequestTypeDef]
-    ) -> RegionResults[DeleteACLResponseTypeDef]:
+    ) -> TargetResults[DeleteACLResponseTypeDef]:
         """Deletes an Access Control List. The ACL must first be disassociated from
         the cluster before it can be deleted. For more information, see
         Authenticating users with Access Contol Lists (ACLs).
@@ -244,7 +244,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes a cluster. It also deletes all associated nodes and node
         endpoints.
 
@@ -254,7 +254,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_multi_region_cluster(
         self, **kwargs: Unpack[DeleteMultiRegionClusterRequestTypeDef]
-    ) -> RegionResults[DeleteMultiRegionClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteMultiRegionClusterResponseTypeDef]:
         """Deletes an existing multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DeleteMultiRegionCluster
@@ -263,7 +263,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_parameter_group(
         self, **kwargs: Unpack[DeleteParameterGroupRequestTypeDef]
-    ) -> RegionResults[DeleteParameterGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteParameterGroupResponseTypeDef]:
         """Deletes the specified parameter group. You cannot delete a parameter group
         if it is associated with any clusters. You cannot delete the default
         parameter groups in your account.
@@ -274,7 +274,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
         """Deletes an existing snapshot. When you receive a successful response from
         this operation, MemoryDB immediately begins deleting the snapshot; you
         cannot cancel or revert this operation.
@@ -285,7 +285,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_subnet_group(
         self, **kwargs: Unpack[DeleteSubnetGroupRequestTypeDef]
-    ) -> RegionResults[DeleteSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteSubnetGroupResponseTypeDef]:
         """Deletes a subnet group. You cannot delete a default subnet group or one
         that is associated with any clusters.
 
@@ -295,7 +295,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes a user. The user will be removed from all ACLs and in turn removed
         from all clusters.
 
@@ -305,7 +305,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_acls(
         self, **kwargs: Unpack[DescribeACLsRequestTypeDef]
-    ) -> RegionResults[DescribeACLsResponseTypeDef]:
+    ) -> TargetResults[DescribeACLsResponseTypeDef]:
         """Returns a list of ACLs.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeACLs
@@ -314,7 +314,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_clusters(
         self, **kwargs: Unpack[DescribeClustersRequestTypeDef]
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Returns information about all provisioned clusters if no cluster
         identifier is specified, or about a specific cluster if a cluster name is
         supplied.
@@ -325,7 +325,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_engine_versions(
         self, **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
         """Returns a list of the available Redis OSS engine versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeEngineVersions
@@ -334,7 +334,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsRequestTypeDef]
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Returns events related to clusters, security groups, and parameter groups.
         You can obtain events specific to a particular cluster, security group, or
         parameter group by providing the name as a parameter. By default, only the
@@ -347,7 +347,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_multi_region_clusters(
         self, **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef]
-    ) -> RegionResults[DescribeMultiRegionClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiRegionClustersResponseTypeDef]:
         """Returns details about one or more multi-Region clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionClusters
@@ -356,7 +356,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_multi_region_parameter_groups(
         self, **kwargs: Unpack[DescribeMultiRegionParameterGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeMultiRegionParameterGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiRegionParameterGroupsResponseTypeDef]:
         """Returns a list of multi-region parameter groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeMultiRegionParameterGroups
@@ -365,7 +365,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_multi_region_parameters(
         self, **kwargs: Unpack[DescribeMultiRegionParametersRequestTypeDef]
-    ) -> RegionResults[DescribeMultiRegionParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiRegionParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular multi-region
         parameter group.
 
@@ -375,7 +375,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_parameter_groups(
         self, **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
         """Returns a list of parameter group descriptions. If a parameter group name
         is specified, the list contains only the descriptions for that group.
 
@@ -385,7 +385,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_parameters(
         self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeParametersResponseTypeDef]:
         """Returns the detailed parameter list for a particular parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeParameters
@@ -394,7 +394,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_reserved_nodes(
         self, **kwargs: Unpack[DescribeReservedNodesRequestTypeDef]
-    ) -> RegionResults[DescribeReservedNodesResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedNodesResponseTypeDef]:
         """Returns information about reserved nodes for this account, or about a
         specified reserved node.
 
@@ -404,7 +404,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_reserved_nodes_offerings(
         self, **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeReservedNodesOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedNodesOfferingsResponseTypeDef]:
         """Lists available reserved node offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeReservedNodesOfferings
@@ -413,7 +413,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_service_updates(
         self, **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef]
-    ) -> RegionResults[DescribeServiceUpdatesResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceUpdatesResponseTypeDef]:
         """Returns details of the service updates.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeServiceUpdates
@@ -422,7 +422,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_snapshots(
         self, **kwargs: Unpack[DescribeSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
         """Returns information about cluster snapshots. By default, DescribeSnapshots
         lists all of your snapshots; it can optionally describe a single snapshot,
         or just the snapshots associated with a particular cluster.
@@ -433,7 +433,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_subnet_groups(
         self, **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
         """Returns a list of subnet group descriptions. If a subnet group name is
         specified, the list contains only the description of that group.
 
@@ -443,7 +443,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def describe_users(
         self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+    ) -> TargetResults[DescribeUsersResponseTypeDef]:
         """Returns a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/DescribeUsers
@@ -452,7 +452,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def failover_shard(
         self, **kwargs: Unpack[FailoverShardRequestTypeDef]
-    ) -> RegionResults[FailoverShardResponseTypeDef]:
+    ) -> TargetResults[FailoverShardResponseTypeDef]:
         """Used to failover a shard. This API is designed for testing the behavior of
         your application in case of MemoryDB failover. It is not designed to be
         used as a production-level tool for initiating a failover to overcome a
@@ -465,7 +465,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def list_allowed_multi_region_cluster_updates(
         self, **kwargs: Unpack[ListAllowedMultiRegionClusterUpdatesRequestTypeDef]
-    ) -> RegionResults[ListAllowedMultiRegionClusterUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListAllowedMultiRegionClusterUpdatesResponseTypeDef]:
         """Lists the allowed updates for a multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/ListAllowedMultiRegionClusterUpdates
@@ -474,7 +474,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def list_allowed_node_type_updates(
         self, **kwargs: Unpack[ListAllowedNodeTypeUpdatesRequestTypeDef]
-    ) -> RegionResults[ListAllowedNodeTypeUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListAllowedNodeTypeUpdatesResponseTypeDef]:
         """Lists all available node types that you can scale to from your cluster's
         current node type. When you use the UpdateCluster operation to scale your
         cluster, the value of the NodeType parameter must be one of the node types
@@ -486,7 +486,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Lists all tags currently on a named resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track your MemoryDB resources. For more information, see Tagging your
@@ -498,7 +498,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def purchase_reserved_nodes_offering(
         self, **kwargs: Unpack[PurchaseReservedNodesOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseReservedNodesOfferingResponseTypeDef]:
+    ) -> TargetResults[PurchaseReservedNodesOfferingResponseTypeDef]:
         """Allows you to purchase a reserved node offering. Reserved nodes are not
         eligible for cancellation and are non-refundable.
 
@@ -508,7 +508,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def reset_parameter_group(
         self, **kwargs: Unpack[ResetParameterGroupRequestTypeDef]
-    ) -> RegionResults[ResetParameterGroupResponseTypeDef]:
+    ) -> TargetResults[ResetParameterGroupResponseTypeDef]:
         """Modifies the parameters of a parameter group to the engine or system
         default value. You can reset specific parameters by submitting a list of
         parameter names. To reset the entire parameter group, specify the
@@ -520,7 +520,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Use this operation to add tags to a resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track all your MemoryDB resources. For more information, see Tagging
@@ -532,7 +532,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Use this operation to remove tags on a resource. A tag is a key-value pair
         where the key and value are case-sensitive. You can use tags to categorize
         and track all your MemoryDB resources. For more information, see Tagging
@@ -544,7 +544,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_acl(
         self, **kwargs: Unpack[UpdateACLRequestTypeDef]
-    ) -> RegionResults[UpdateACLResponseTypeDef]:
+    ) -> TargetResults[UpdateACLResponseTypeDef]:
         """Changes the list of users that belong to the Access Control List.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateACL
@@ -553,7 +553,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Modifies the settings for a cluster. You can use this operation to change
         one or more cluster configuration settings by specifying the settings and
         the new values.
@@ -564,7 +564,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_multi_region_cluster(
         self, **kwargs: Unpack[UpdateMultiRegionClusterRequestTypeDef]
-    ) -> RegionResults[UpdateMultiRegionClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateMultiRegionClusterResponseTypeDef]:
         """Updates the configuration of an existing multi-Region cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateMultiRegionCluster
@@ -573,7 +573,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_parameter_group(
         self, **kwargs: Unpack[UpdateParameterGroupRequestTypeDef]
-    ) -> RegionResults[UpdateParameterGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateParameterGroupResponseTypeDef]:
         """Updates the parameters of a parameter group. You can modify up to 20
         parameters in a single request by submitting a list parameter name and
         value pairs.
@@ -584,7 +584,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_subnet_group(
         self, **kwargs: Unpack[UpdateSubnetGroupRequestTypeDef]
-    ) -> RegionResults[UpdateSubnetGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateSubnetGroupResponseTypeDef]:
         """Updates a subnet group. For more information, see Updating a subnet group
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateSubnetGroup
@@ -593,7 +593,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Changes user password(s) and/or access string.
 
         https://docs.aws.amazon.com/goto/WebAPI/memorydb-2021-01-01/UpdateUser
@@ -607,7 +607,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeACLsRequestTypeDef],
-    ) -> RegionResults[DescribeACLsResponseTypeDef]:
+    ) -> TargetResults[DescribeACLsResponseTypeDef]:
         """Every page of DescribeACLs in every target, merged per target (botocore's
         build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClustersRequestTypeDef],
-    ) -> RegionResults[DescribeClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeClustersResponseTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEngineVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeEngineVersionsResponseTypeDef]:
         """Every page of DescribeEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -678,7 +678,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsRequestTypeDef],
-    ) -> RegionResults[DescribeEventsResponseTypeDef]:
+    ) -> TargetResults[DescribeEventsResponseTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -705,7 +705,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMultiRegionClustersRequestTypeDef],
-    ) -> RegionResults[DescribeMultiRegionClustersResponseTypeDef]:
+    ) -> TargetResults[DescribeMultiRegionClustersResponseTypeDef]:
         """Every page of DescribeMultiRegionClusters in every target, merged per
         target (botocore's build_full_result).
 
@@ -728,7 +728,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeParameterGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeParameterGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeParameterGroupsResponseTypeDef]:
         """Every page of DescribeParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -752,7 +752,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> RegionResults[DescribeParametersResponseTypeDef]:
+    ) -> TargetResults[DescribeParametersResponseTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -775,7 +775,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedNodesRequestTypeDef],
-    ) -> RegionResults[DescribeReservedNodesResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedNodesResponseTypeDef]:
         """Every page of DescribeReservedNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -799,7 +799,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedNodesOfferingsRequestTypeDef],
-    ) -> RegionResults[DescribeReservedNodesOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedNodesOfferingsResponseTypeDef]:
         """Every page of DescribeReservedNodesOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -822,7 +822,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServiceUpdatesRequestTypeDef],
-    ) -> RegionResults[DescribeServiceUpdatesResponseTypeDef]:
+    ) -> TargetResults[DescribeServiceUpdatesResponseTypeDef]:
         """Every page of DescribeServiceUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,7 +845,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotsRequestTypeDef],
-    ) -> RegionResults[DescribeSnapshotsResponseTypeDef]:
+    ) -> TargetResults[DescribeSnapshotsResponseTypeDef]:
         """Every page of DescribeSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -870,7 +870,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSubnetGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeSubnetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeSubnetGroupsResponseTypeDef]:
         """Every page of DescribeSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -894,7 +894,7 @@ class MultiRegionMemoryDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+    ) -> TargetResults[DescribeUsersResponseTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 

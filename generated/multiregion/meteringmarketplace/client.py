@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -33,7 +33,7 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
 
     def batch_meter_usage(
         self, **kwargs: Unpack[BatchMeterUsageRequestTypeDef]
-    ) -> RegionResults[BatchMeterUsageResultTypeDef]:
+    ) -> TargetResults[BatchMeterUsageResultTypeDef]:
         """Amazon Web Services Marketplace is introducing Concurrent Agreements,
         enabling buyers to make multiple purchases per Amazon Web Services
         account. Starting June 1, 2026, new SaaS products must use
@@ -48,7 +48,7 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
 
     def meter_usage(
         self, **kwargs: Unpack[MeterUsageRequestTypeDef]
-    ) -> RegionResults[MeterUsageResultTypeDef]:
+    ) -> TargetResults[MeterUsageResultTypeDef]:
         """As a seller, your software hosted in the buyer's Amazon Web Services
         account uses this API action to emit metering records directly to Amazon
         Web Services Marketplace. You must use the following buyer Amazon Web
@@ -60,7 +60,7 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
 
     def register_usage(
         self, **kwargs: Unpack[RegisterUsageRequestTypeDef]
-    ) -> RegionResults[RegisterUsageResultTypeDef]:
+    ) -> TargetResults[RegisterUsageResultTypeDef]:
         """Paid container software products sold through Amazon Web Services
         Marketplace must integrate with the Amazon Web Services Marketplace
         Metering Service and call the RegisterUsage operation for software
@@ -76,7 +76,7 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
 
     def resolve_customer(
         self, **kwargs: Unpack[ResolveCustomerRequestTypeDef]
-    ) -> RegionResults[ResolveCustomerResultTypeDef]:
+    ) -> TargetResults[ResolveCustomerResultTypeDef]:
         """ResolveCustomer is called by a SaaS application during the registration
         process. When a buyer visits your website during the registration process,
         the buyer submits a registration token through their browser. The

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -80,7 +80,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def associate_created_artifact(
         self, **kwargs: Unpack[AssociateCreatedArtifactRequestTypeDef]
-    ) -> RegionResults[AssociateCreatedArtifactResultTypeDef]:
+    ) -> TargetResults[AssociateCreatedArtifactResultTypeDef]:
         """Associates a created artifact of an AWS cloud resource, the target
         receiving the migration, with the migration task performed by a migration
         tool. This API has the following traits:
@@ -91,7 +91,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def associate_discovered_resource(
         self, **kwargs: Unpack[AssociateDiscoveredResourceRequestTypeDef]
-    ) -> RegionResults[AssociateDiscoveredResourceResultTypeDef]:
+    ) -> TargetResults[AssociateDiscoveredResourceResultTypeDef]:
         """Associates a discovered resource ID from Application Discovery Service
         with a migration task.
 
@@ -101,7 +101,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def associate_source_resource(
         self, **kwargs: Unpack[AssociateSourceResourceRequestTypeDef]
-    ) -> RegionResults[AssociateSourceResourceResultTypeDef]:
+    ) -> TargetResults[AssociateSourceResourceResultTypeDef]:
         """Associates a source resource with a migration task. For example, the
         source resource can be a source server, an application, or a migration
         wave.
@@ -112,7 +112,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def create_progress_update_stream(
         self, **kwargs: Unpack[CreateProgressUpdateStreamRequestTypeDef]
-    ) -> RegionResults[CreateProgressUpdateStreamResultTypeDef]:
+    ) -> TargetResults[CreateProgressUpdateStreamResultTypeDef]:
         """Creates a progress update stream which is an AWS resource used for access
         control as well as a namespace for migration task names that is implicitly
         linked to your AWS account. It must uniquely identify the migration tool
@@ -125,7 +125,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def delete_progress_update_stream(
         self, **kwargs: Unpack[DeleteProgressUpdateStreamRequestTypeDef]
-    ) -> RegionResults[DeleteProgressUpdateStreamResultTypeDef]:
+    ) -> TargetResults[DeleteProgressUpdateStreamResultTypeDef]:
         """Deletes a progress update stream, including all of its tasks, which was
         previously created as an AWS resource used for access control. This API
         has the following traits:
@@ -136,7 +136,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def describe_application_state(
         self, **kwargs: Unpack[DescribeApplicationStateRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationStateResultTypeDef]:
+    ) -> TargetResults[DescribeApplicationStateResultTypeDef]:
         """Gets the migration status of an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DescribeApplicationState
@@ -145,7 +145,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def describe_migration_task(
         self, **kwargs: Unpack[DescribeMigrationTaskRequestTypeDef]
-    ) -> RegionResults[DescribeMigrationTaskResultTypeDef]:
+    ) -> TargetResults[DescribeMigrationTaskResultTypeDef]:
         """Retrieves a list of all attributes associated with a specific migration
         task.
 
@@ -155,7 +155,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def disassociate_created_artifact(
         self, **kwargs: Unpack[DisassociateCreatedArtifactRequestTypeDef]
-    ) -> RegionResults[DisassociateCreatedArtifactResultTypeDef]:
+    ) -> TargetResults[DisassociateCreatedArtifactResultTypeDef]:
         """Disassociates a created artifact of an AWS resource with a migration task
         performed by a migration tool that was previously associated. This API has
         the following traits:
@@ -166,7 +166,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def disassociate_discovered_resource(
         self, **kwargs: Unpack[DisassociateDiscoveredResourceRequestTypeDef]
-    ) -> RegionResults[DisassociateDiscoveredResourceResultTypeDef]:
+    ) -> TargetResults[DisassociateDiscoveredResourceResultTypeDef]:
         """Disassociate an Application Discovery Service discovered resource from a
         migration task.
 
@@ -176,7 +176,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def disassociate_source_resource(
         self, **kwargs: Unpack[DisassociateSourceResourceRequestTypeDef]
-    ) -> RegionResults[DisassociateSourceResourceResultTypeDef]:
+    ) -> TargetResults[DisassociateSourceResourceResultTypeDef]:
         """Removes the association between a source resource and a migration task.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/DisassociateSourceResource
@@ -185,7 +185,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def import_migration_task(
         self, **kwargs: Unpack[ImportMigrationTaskRequestTypeDef]
-    ) -> RegionResults[ImportMigrationTaskResultTypeDef]:
+    ) -> TargetResults[ImportMigrationTaskResultTypeDef]:
         """Registers a new migration task which represents a server, database, etc.,
         being migrated to AWS by a migration tool.
 
@@ -195,7 +195,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_application_states(
         self, **kwargs: Unpack[ListApplicationStatesRequestTypeDef]
-    ) -> RegionResults[ListApplicationStatesResultTypeDef]:
+    ) -> TargetResults[ListApplicationStatesResultTypeDef]:
         """Lists all the migration statuses for your applications. If you use the
         optional ApplicationIds parameter, only the migration statuses for those
         applications will be returned.
@@ -206,7 +206,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_created_artifacts(
         self, **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef]
-    ) -> RegionResults[ListCreatedArtifactsResultTypeDef]:
+    ) -> TargetResults[ListCreatedArtifactsResultTypeDef]:
         """Lists the created artifacts attached to a given migration task in an
         update stream. This API has the following traits:
 
@@ -216,7 +216,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_discovered_resources(
         self, **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef]
-    ) -> RegionResults[ListDiscoveredResourcesResultTypeDef]:
+    ) -> TargetResults[ListDiscoveredResourcesResultTypeDef]:
         """Lists discovered resources associated with the given MigrationTask.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWSMigrationHub-2017-05-31/ListDiscoveredResources
@@ -225,7 +225,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_migration_task_updates(
         self, **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef]
-    ) -> RegionResults[ListMigrationTaskUpdatesResultTypeDef]:
+    ) -> TargetResults[ListMigrationTaskUpdatesResultTypeDef]:
         """This is a paginated API that returns all the migration-task states for the
         specified MigrationTaskName and ProgressUpdateStream.
 
@@ -235,7 +235,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_migration_tasks(
         self, **kwargs: Unpack[ListMigrationTasksRequestTypeDef]
-    ) -> RegionResults[ListMigrationTasksResultTypeDef]:
+    ) -> TargetResults[ListMigrationTasksResultTypeDef]:
         """Lists all, or filtered by resource name, migration tasks associated with
         the user account making this call. This API has the following traits:
 
@@ -245,7 +245,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_progress_update_streams(
         self, **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef]
-    ) -> RegionResults[ListProgressUpdateStreamsResultTypeDef]:
+    ) -> TargetResults[ListProgressUpdateStreamsResultTypeDef]:
         """Lists progress update streams associated with the user account making this
         call.
 
@@ -255,7 +255,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def list_source_resources(
         self, **kwargs: Unpack[ListSourceResourcesRequestTypeDef]
-    ) -> RegionResults[ListSourceResourcesResultTypeDef]:
+    ) -> TargetResults[ListSourceResourcesResultTypeDef]:
         """Lists all the source resource that are associated with the specified
         MigrationTaskName and ProgressUpdateStream.
 
@@ -265,7 +265,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def notify_application_state(
         self, **kwargs: Unpack[NotifyApplicationStateRequestTypeDef]
-    ) -> RegionResults[NotifyApplicationStateResultTypeDef]:
+    ) -> TargetResults[NotifyApplicationStateResultTypeDef]:
         """Sets the migration state of an application. For a given application
         identified by the value passed to ApplicationId, its status is set or
         updated by passing one of three values to Status: NOT_STARTED |
@@ -277,7 +277,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def notify_migration_task_state(
         self, **kwargs: Unpack[NotifyMigrationTaskStateRequestTypeDef]
-    ) -> RegionResults[NotifyMigrationTaskStateResultTypeDef]:
+    ) -> TargetResults[NotifyMigrationTaskStateResultTypeDef]:
         """Notifies Migration Hub of the current status, progress, or other detail
         regarding a migration task. This API has the following traits:
 
@@ -287,7 +287,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
 
     def put_resource_attributes(
         self, **kwargs: Unpack[PutResourceAttributesRequestTypeDef]
-    ) -> RegionResults[PutResourceAttributesResultTypeDef]:
+    ) -> TargetResults[PutResourceAttributesResultTypeDef]:
         """Provides identifying details of the resource being migrated so that it can
         be associated in the Application Discovery Service repository. This
         association occurs asynchronously after PutResourceAttributes returns.
@@ -303,7 +303,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationStatesRequestTypeDef],
-    ) -> RegionResults[ListApplicationStatesResultTypeDef]:
+    ) -> TargetResults[ListApplicationStatesResultTypeDef]:
         """Every page of ListApplicationStates in every target, merged per target
         (botocore's build_full_result).
 
@@ -328,7 +328,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCreatedArtifactsRequestTypeDef],
-    ) -> RegionResults[ListCreatedArtifactsResultTypeDef]:
+    ) -> TargetResults[ListCreatedArtifactsResultTypeDef]:
         """Every page of ListCreatedArtifacts in every target, merged per target
         (botocore's build_full_result).
 
@@ -352,7 +352,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDiscoveredResourcesRequestTypeDef],
-    ) -> RegionResults[ListDiscoveredResourcesResultTypeDef]:
+    ) -> TargetResults[ListDiscoveredResourcesResultTypeDef]:
         """Every page of ListDiscoveredResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -375,7 +375,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMigrationTaskUpdatesRequestTypeDef],
-    ) -> RegionResults[ListMigrationTaskUpdatesResultTypeDef]:
+    ) -> TargetResults[ListMigrationTaskUpdatesResultTypeDef]:
         """Every page of ListMigrationTaskUpdates in every target, merged per target
         (botocore's build_full_result).
 
@@ -399,7 +399,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMigrationTasksRequestTypeDef],
-    ) -> RegionResults[ListMigrationTasksResultTypeDef]:
+    ) -> TargetResults[ListMigrationTasksResultTypeDef]:
         """Every page of ListMigrationTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -423,7 +423,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProgressUpdateStreamsRequestTypeDef],
-    ) -> RegionResults[ListProgressUpdateStreamsResultTypeDef]:
+    ) -> TargetResults[ListProgressUpdateStreamsResultTypeDef]:
         """Every page of ListProgressUpdateStreams in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,7 +447,7 @@ class MultiRegionMigrationHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceResourcesRequestTypeDef],
-    ) -> RegionResults[ListSourceResourcesResultTypeDef]:
+    ) -> TargetResults[ListSourceResourcesResultTypeDef]:
         """Every page of ListSourceResources in every target, merged per target
         (botocore's build_full_result).
 

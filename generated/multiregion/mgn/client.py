@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -220,7 +220,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def archive_application(
         self, **kwargs: Unpack[ArchiveApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Archive application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ArchiveApplication
@@ -229,7 +229,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def archive_wave(
         self, **kwargs: Unpack[ArchiveWaveRequestTypeDef]
-    ) -> RegionResults[WaveResponseTypeDef]:
+    ) -> TargetResults[WaveResponseTypeDef]:
         """Archive wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ArchiveWave
@@ -238,7 +238,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def associate_applications(
         self, **kwargs: Unpack[AssociateApplicationsRequestTypeDef]
-    ) -> RegionResults[AssociateApplicationsResponseTypeDef]:
+    ) -> TargetResults[AssociateApplicationsResponseTypeDef]:
         """Associate applications to wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/AssociateApplications
@@ -247,7 +247,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def associate_source_servers(
         self, **kwargs: Unpack[AssociateSourceServersRequestTypeDef]
-    ) -> RegionResults[AssociateSourceServersResponseTypeDef]:
+    ) -> TargetResults[AssociateSourceServersResponseTypeDef]:
         """Associate source servers to application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/AssociateSourceServers
@@ -256,7 +256,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def change_server_life_cycle_state(
         self, **kwargs: Unpack[ChangeServerLifeCycleStateRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Allows the user to set the SourceServer.LifeCycle.state property for
         specific Source Server IDs to one of the following: READY_FOR_TEST or
         READY_FOR_CUTOVER. This command only works if the Source Server is already
@@ -268,7 +268,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Create application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateApplication
@@ -277,7 +277,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_connector(
         self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> RegionResults[ConnectorResponseTypeDef]:
+    ) -> TargetResults[ConnectorResponseTypeDef]:
         """Create Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateConnector
@@ -286,7 +286,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_launch_configuration_template(
         self, **kwargs: Unpack[CreateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTemplateResponseTypeDef]:
         """Creates a new Launch Configuration Template.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateLaunchConfigurationTemplate
@@ -295,7 +295,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_network_migration_definition(
         self, **kwargs: Unpack[CreateNetworkMigrationDefinitionRequestTypeDef]
-    ) -> RegionResults[NetworkMigrationDefinitionTypeDef]:
+    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
         """Creates a new network migration definition that specifies the source and
         target network configuration for a migration.
 
@@ -305,7 +305,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_replication_configuration_template(
         self, **kwargs: Unpack[CreateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
         """Creates a new ReplicationConfigurationTemplate.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateReplicationConfigurationTemplate
@@ -314,7 +314,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def create_wave(
         self, **kwargs: Unpack[CreateWaveRequestTypeDef]
-    ) -> RegionResults[WaveResponseTypeDef]:
+    ) -> TargetResults[WaveResponseTypeDef]:
         """Create wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateWave
@@ -323,7 +323,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Delete application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteApplication
@@ -332,7 +332,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_connector(
         self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteConnector
@@ -341,7 +341,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_job(
         self, **kwargs: Unpack[DeleteJobRequestTypeDef]
-    ) -> RegionResults[DeleteJobResponseTypeDef]:
+    ) -> TargetResults[DeleteJobResponseTypeDef]:
         """Deletes a single Job by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteJob
@@ -350,7 +350,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_launch_configuration_template(
         self, **kwargs: Unpack[DeleteLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteLaunchConfigurationTemplateResponseTypeDef]:
         """Deletes a single Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteLaunchConfigurationTemplate
@@ -359,7 +359,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_network_migration_definition(
         self, **kwargs: Unpack[DeleteNetworkMigrationDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkMigrationDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkMigrationDefinitionResponseTypeDef]:
         """Deletes a network migration definition. This operation removes the
         migration definition and all associated metadata.
 
@@ -369,7 +369,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_replication_configuration_template(
         self, **kwargs: Unpack[DeleteReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteReplicationConfigurationTemplateResponseTypeDef]:
         """Deletes a single Replication Configuration Template by ID
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteReplicationConfigurationTemplate
@@ -378,7 +378,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_source_server(
         self, **kwargs: Unpack[DeleteSourceServerRequestTypeDef]
-    ) -> RegionResults[DeleteSourceServerResponseTypeDef]:
+    ) -> TargetResults[DeleteSourceServerResponseTypeDef]:
         """Deletes a single source server by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteSourceServer
@@ -387,7 +387,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_vcenter_client(
         self, **kwargs: Unpack[DeleteVcenterClientRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a given vCenter client by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteVcenterClient
@@ -396,7 +396,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def delete_wave(
         self, **kwargs: Unpack[DeleteWaveRequestTypeDef]
-    ) -> RegionResults[DeleteWaveResponseTypeDef]:
+    ) -> TargetResults[DeleteWaveResponseTypeDef]:
         """Delete wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteWave
@@ -405,7 +405,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_job_log_items(
         self, **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef]
-    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
         """Retrieves detailed job log items with paging.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeJobLogItems
@@ -414,7 +414,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_jobs(
         self, **kwargs: Unpack[DescribeJobsRequestTypeDef]
-    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobsResponseTypeDef]:
         """Returns a list of Jobs. Use the JobsID and fromDate and toData filters to
         limit which jobs are returned. The response is sorted by creationDataTime
         - latest date first. Jobs are normally created by the StartTest,
@@ -429,7 +429,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_launch_configuration_templates(
         self, **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Lists all Launch Configuration Templates, filtered by Launch Configuration
         Template IDs
 
@@ -439,7 +439,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_replication_configuration_templates(
         self, **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
         """Lists all ReplicationConfigurationTemplates, filtered by Source Server
         IDs.
 
@@ -449,7 +449,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_source_servers(
         self, **kwargs: Unpack[DescribeSourceServersRequestTypeDef]
-    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
         """Retrieves all SourceServers or multiple SourceServers by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeSourceServers
@@ -458,7 +458,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def describe_vcenter_clients(
         self, **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef]
-    ) -> RegionResults[DescribeVcenterClientsResponseTypeDef]:
+    ) -> TargetResults[DescribeVcenterClientsResponseTypeDef]:
         """Returns a list of the installed vCenter clients.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeVcenterClients
@@ -467,7 +467,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def disassociate_applications(
         self, **kwargs: Unpack[DisassociateApplicationsRequestTypeDef]
-    ) -> RegionResults[DisassociateApplicationsResponseTypeDef]:
+    ) -> TargetResults[DisassociateApplicationsResponseTypeDef]:
         """Disassociate applications from wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DisassociateApplications
@@ -476,7 +476,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def disassociate_source_servers(
         self, **kwargs: Unpack[DisassociateSourceServersRequestTypeDef]
-    ) -> RegionResults[DisassociateSourceServersResponseTypeDef]:
+    ) -> TargetResults[DisassociateSourceServersResponseTypeDef]:
         """Disassociate source servers from application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DisassociateSourceServers
@@ -485,7 +485,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def disconnect_from_service(
         self, **kwargs: Unpack[DisconnectFromServiceRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Disconnects specific Source Servers from Application Migration Service.
         Data replication is stopped immediately. All AWS resources created by
         Application Migration Service for enabling the replication of these source
@@ -506,7 +506,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def finalize_cutover(
         self, **kwargs: Unpack[FinalizeCutoverRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Finalizes the cutover immediately for specific Source Servers. All AWS
         resources created by Application Migration Service for enabling the
         replication of these source servers will be terminated / deleted within 90
@@ -526,7 +526,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def get_launch_configuration(
         self, **kwargs: Unpack[GetLaunchConfigurationRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTypeDef]:
         """Lists all LaunchConfigurations available, filtered by Source Server IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetLaunchConfiguration
@@ -535,7 +535,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def get_network_migration_definition(
         self, **kwargs: Unpack[GetNetworkMigrationDefinitionRequestTypeDef]
-    ) -> RegionResults[NetworkMigrationDefinitionTypeDef]:
+    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
         """Retrieves the details of a network migration definition including source
         and target configurations.
 
@@ -545,7 +545,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def get_network_migration_mapper_segment_construct(
         self, **kwargs: Unpack[GetNetworkMigrationMapperSegmentConstructRequestTypeDef]
-    ) -> RegionResults[GetNetworkMigrationMapperSegmentConstructResponseTypeDef]:
+    ) -> TargetResults[GetNetworkMigrationMapperSegmentConstructResponseTypeDef]:
         """Retrieves detailed information about a specific construct within a mapper
         segment, including its properties and configuration data.
 
@@ -555,14 +555,14 @@ class MultiRegionmgn(MultiRegionClient):
 
     def get_replication_configuration(
         self, **kwargs: Unpack[GetReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTypeDef]:
         """Lists all ReplicationConfigurations, filtered by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetReplicationConfiguration
         """
         return self._call("GetReplicationConfiguration", kwargs)
 
-    def initialize_service(self) -> RegionResults[InitializeServiceResponseTypeDef]:
+    def initialize_service(self) -> TargetResults[InitializeServiceResponseTypeDef]:
         """Initialize Application Migration Service.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/InitializeService
@@ -571,7 +571,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Retrieves all applications or multiple applications by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListApplications
@@ -580,7 +580,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """List Connectors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListConnectors
@@ -589,7 +589,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_export_errors(
         self, **kwargs: Unpack[ListExportErrorsRequestTypeDef]
-    ) -> RegionResults[ListExportErrorsResponseTypeDef]:
+    ) -> TargetResults[ListExportErrorsResponseTypeDef]:
         """List export errors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExportErrors
@@ -598,7 +598,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """List exports.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListExports
@@ -607,7 +607,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_import_errors(
         self, **kwargs: Unpack[ListImportErrorsRequestTypeDef]
-    ) -> RegionResults[ListImportErrorsResponseTypeDef]:
+    ) -> TargetResults[ListImportErrorsResponseTypeDef]:
         """List import errors.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportErrors
@@ -616,7 +616,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_import_file_enrichments(
         self, **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef]
-    ) -> RegionResults[ListImportFileEnrichmentsResponseTypeDef]:
+    ) -> TargetResults[ListImportFileEnrichmentsResponseTypeDef]:
         """Lists import file enrichment jobs with optional filtering by job IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImportFileEnrichments
@@ -625,7 +625,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_imports(
         self, **kwargs: Unpack[ListImportsRequestTypeDef]
-    ) -> RegionResults[ListImportsResponseTypeDef]:
+    ) -> TargetResults[ListImportsResponseTypeDef]:
         """List imports.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListImports
@@ -634,7 +634,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_managed_accounts(
         self, **kwargs: Unpack[ListManagedAccountsRequestTypeDef]
-    ) -> RegionResults[ListManagedAccountsResponseTypeDef]:
+    ) -> TargetResults[ListManagedAccountsResponseTypeDef]:
         """List Managed Accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListManagedAccounts
@@ -643,7 +643,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_analyses(
         self, **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationAnalysesResponseTypeDef]:
         """Lists network migration analysis jobs for a specified execution. Returns
         information about analysis job status and results.
 
@@ -653,7 +653,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_analysis_results(
         self, **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
         """Lists the results of network migration analyses, showing connectivity and
         compatibility findings for migrated resources.
 
@@ -663,7 +663,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_code_generation_segments(
         self, **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
         """Lists code generation segments, which represent individual infrastructure
         components generated as code templates.
 
@@ -673,7 +673,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_code_generations(
         self, **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
         """Lists network migration code generation jobs, which convert network
         mappings into infrastructure-as-code templates.
 
@@ -683,7 +683,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_definitions(
         self, **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
         """Lists all network migration definitions in the account, with optional
         filtering.
 
@@ -693,7 +693,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_deployed_stacks(
         self, **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
         """Lists CloudFormation stacks that have been deployed as part of the network
         migration.
 
@@ -703,7 +703,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_deployments(
         self, **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
         """Lists network migration deployment jobs and their current status.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationDeployments
@@ -712,7 +712,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_executions(
         self, **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationExecutionsResponseTypeDef]:
         """Lists network migration execution instances for a given definition,
         showing the status and progress of each execution.
 
@@ -723,7 +723,7 @@ class MultiRegionmgn(MultiRegionClient):
     def list_network_migration_mapper_segment_constructs(
         self,
         **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
         """Lists constructs within a mapper segment, representing individual
         infrastructure components like VPCs, subnets, or security groups.
 
@@ -733,7 +733,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_mapper_segments(
         self, **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
         """Lists mapper segments, which represent logical groupings of network
         resources to be migrated together.
 
@@ -743,7 +743,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_mapping_updates(
         self, **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
         """Lists mapping update jobs, which apply customer modifications to the
         generated network mappings.
 
@@ -753,7 +753,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_network_migration_mappings(
         self, **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef]
-    ) -> RegionResults[ListNetworkMigrationMappingsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMappingsResponseTypeDef]:
         """Lists network migration mapping jobs, which analyze and create
         relationships between source and target network resources.
 
@@ -763,7 +763,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_source_server_actions(
         self, **kwargs: Unpack[ListSourceServerActionsRequestTypeDef]
-    ) -> RegionResults[ListSourceServerActionsResponseTypeDef]:
+    ) -> TargetResults[ListSourceServerActionsResponseTypeDef]:
         """List source server post migration custom actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListSourceServerActions
@@ -772,7 +772,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags for your Application Migration Service resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTagsForResource
@@ -781,7 +781,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_template_actions(
         self, **kwargs: Unpack[ListTemplateActionsRequestTypeDef]
-    ) -> RegionResults[ListTemplateActionsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateActionsResponseTypeDef]:
         """List template post migration custom actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListTemplateActions
@@ -790,7 +790,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def list_waves(
         self, **kwargs: Unpack[ListWavesRequestTypeDef]
-    ) -> RegionResults[ListWavesResponseTypeDef]:
+    ) -> TargetResults[ListWavesResponseTypeDef]:
         """Retrieves all waves or multiple waves by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListWaves
@@ -799,7 +799,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def mark_as_archived(
         self, **kwargs: Unpack[MarkAsArchivedRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Archives specific Source Servers by setting the SourceServer.isArchived
         property to true for specified SourceServers by ID. This command only
         works for SourceServers with a lifecycle. state which equals DISCONNECTED
@@ -811,7 +811,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def pause_replication(
         self, **kwargs: Unpack[PauseReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Pause Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PauseReplication
@@ -820,7 +820,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def put_source_server_action(
         self, **kwargs: Unpack[PutSourceServerActionRequestTypeDef]
-    ) -> RegionResults[SourceServerActionDocumentResponseTypeDef]:
+    ) -> TargetResults[SourceServerActionDocumentResponseTypeDef]:
         """Put source server post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PutSourceServerAction
@@ -829,7 +829,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def put_template_action(
         self, **kwargs: Unpack[PutTemplateActionRequestTypeDef]
-    ) -> RegionResults[TemplateActionDocumentResponseTypeDef]:
+    ) -> TargetResults[TemplateActionDocumentResponseTypeDef]:
         """Put template post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/PutTemplateAction
@@ -838,7 +838,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def remove_source_server_action(
         self, **kwargs: Unpack[RemoveSourceServerActionRequestTypeDef]
-    ) -> RegionResults[RemoveSourceServerActionResponseTypeDef]:
+    ) -> TargetResults[RemoveSourceServerActionResponseTypeDef]:
         """Remove source server post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/RemoveSourceServerAction
@@ -847,7 +847,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def remove_template_action(
         self, **kwargs: Unpack[RemoveTemplateActionRequestTypeDef]
-    ) -> RegionResults[RemoveTemplateActionResponseTypeDef]:
+    ) -> TargetResults[RemoveTemplateActionResponseTypeDef]:
         """Remove template post migration custom action.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/RemoveTemplateAction
@@ -856,7 +856,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def resume_replication(
         self, **kwargs: Unpack[ResumeReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Resume Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ResumeReplication
@@ -865,7 +865,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def retry_data_replication(
         self, **kwargs: Unpack[RetryDataReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Causes the data replication initiation sequence to begin immediately upon
         next Handshake for specified SourceServer IDs, regardless of when the
         previous initiation started. This command will not work if the
@@ -877,7 +877,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_cutover(
         self, **kwargs: Unpack[StartCutoverRequestTypeDef]
-    ) -> RegionResults[StartCutoverResponseTypeDef]:
+    ) -> TargetResults[StartCutoverResponseTypeDef]:
         """Launches a Cutover Instance for specific Source Servers. This command
         starts a LAUNCH job whose initiatedBy property is StartCutover and changes
         the SourceServer.lifeCycle.state property to CUTTING_OVER.
@@ -888,7 +888,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_export(
         self, **kwargs: Unpack[StartExportRequestTypeDef]
-    ) -> RegionResults[StartExportResponseTypeDef]:
+    ) -> TargetResults[StartExportResponseTypeDef]:
         """Start export.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartExport
@@ -897,7 +897,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_import(
         self, **kwargs: Unpack[StartImportRequestTypeDef]
-    ) -> RegionResults[StartImportResponseTypeDef]:
+    ) -> TargetResults[StartImportResponseTypeDef]:
         """Start import.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartImport
@@ -906,7 +906,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_import_file_enrichment(
         self, **kwargs: Unpack[StartImportFileEnrichmentRequestTypeDef]
-    ) -> RegionResults[StartImportFileEnrichmentResponseTypeDef]:
+    ) -> TargetResults[StartImportFileEnrichmentResponseTypeDef]:
         """Starts an import file enrichment job to process and enrich network
         migration import files with additional metadata and IP assignment
         strategies.
@@ -917,7 +917,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_network_migration_analysis(
         self, **kwargs: Unpack[StartNetworkMigrationAnalysisRequestTypeDef]
-    ) -> RegionResults[StartNetworkMigrationAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartNetworkMigrationAnalysisResponseTypeDef]:
         """Starts a network migration analysis job to evaluate connectivity and
         compatibility of the migration mappings.
 
@@ -927,7 +927,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_network_migration_code_generation(
         self, **kwargs: Unpack[StartNetworkMigrationCodeGenerationRequestTypeDef]
-    ) -> RegionResults[StartNetworkMigrationCodeGenerationResponseTypeDef]:
+    ) -> TargetResults[StartNetworkMigrationCodeGenerationResponseTypeDef]:
         """Starts a code generation job to convert network migration mappings into
         infrastructure-as-code templates.
 
@@ -937,7 +937,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_network_migration_deployment(
         self, **kwargs: Unpack[StartNetworkMigrationDeploymentRequestTypeDef]
-    ) -> RegionResults[StartNetworkMigrationDeployerJobResponseTypeDef]:
+    ) -> TargetResults[StartNetworkMigrationDeployerJobResponseTypeDef]:
         """Starts a deployment job to create the target network infrastructure based
         on the generated code templates.
 
@@ -947,7 +947,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_network_migration_mapping(
         self, **kwargs: Unpack[StartNetworkMigrationMappingRequestTypeDef]
-    ) -> RegionResults[StartNetworkMigrationMappingResponseTypeDef]:
+    ) -> TargetResults[StartNetworkMigrationMappingResponseTypeDef]:
         """Starts the network migration mapping process for a given network migration
         execution.
 
@@ -957,7 +957,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_network_migration_mapping_update(
         self, **kwargs: Unpack[StartNetworkMigrationMappingUpdateRequestTypeDef]
-    ) -> RegionResults[StartNetworkMigrationMappingUpdateResponseTypeDef]:
+    ) -> TargetResults[StartNetworkMigrationMappingUpdateResponseTypeDef]:
         """Starts a job to apply customer modifications to network migration
         mappings, such as changing properties.
 
@@ -967,7 +967,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_replication(
         self, **kwargs: Unpack[StartReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Start replication for source server irrespective of its replication type.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartReplication
@@ -976,7 +976,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def start_test(
         self, **kwargs: Unpack[StartTestRequestTypeDef]
-    ) -> RegionResults[StartTestResponseTypeDef]:
+    ) -> TargetResults[StartTestResponseTypeDef]:
         """Launches a Test Instance for specific Source Servers. This command starts
         a LAUNCH job whose initiatedBy property is StartTest and changes the
         SourceServer.lifeCycle.state property to TESTING.
@@ -987,7 +987,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def stop_replication(
         self, **kwargs: Unpack[StopReplicationRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Stop Replication.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StopReplication
@@ -996,7 +996,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or overwrites only the specified tags for the specified Application
         Migration Service resource or resources. When you specify an existing tag
         key, the value is overwritten with the new value. Each resource can have a
@@ -1008,7 +1008,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def terminate_target_instances(
         self, **kwargs: Unpack[TerminateTargetInstancesRequestTypeDef]
-    ) -> RegionResults[TerminateTargetInstancesResponseTypeDef]:
+    ) -> TargetResults[TerminateTargetInstancesResponseTypeDef]:
         """Starts a job that terminates specific launched EC2 Test and Cutover
         instances. This command will not work for any Source Server with a
         lifecycle.state of TESTING, CUTTING_OVER, or CUTOVER.
@@ -1019,7 +1019,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def unarchive_application(
         self, **kwargs: Unpack[UnarchiveApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Unarchive application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UnarchiveApplication
@@ -1028,7 +1028,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def unarchive_wave(
         self, **kwargs: Unpack[UnarchiveWaveRequestTypeDef]
-    ) -> RegionResults[WaveResponseTypeDef]:
+    ) -> TargetResults[WaveResponseTypeDef]:
         """Unarchive wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UnarchiveWave
@@ -1037,7 +1037,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified set of tags from the specified set of Application
         Migration Service resources.
 
@@ -1047,7 +1047,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[ApplicationResponseTypeDef]:
+    ) -> TargetResults[ApplicationResponseTypeDef]:
         """Update application.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateApplication
@@ -1056,7 +1056,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_connector(
         self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> RegionResults[ConnectorResponseTypeDef]:
+    ) -> TargetResults[ConnectorResponseTypeDef]:
         """Update Connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateConnector
@@ -1065,7 +1065,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_launch_configuration(
         self, **kwargs: Unpack[UpdateLaunchConfigurationRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTypeDef]:
         """Updates multiple LaunchConfigurations by Source Server ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateLaunchConfiguration
@@ -1074,7 +1074,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_launch_configuration_template(
         self, **kwargs: Unpack[UpdateLaunchConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[LaunchConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[LaunchConfigurationTemplateResponseTypeDef]:
         """Updates an existing Launch Configuration Template by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateLaunchConfigurationTemplate
@@ -1083,7 +1083,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_network_migration_definition(
         self, **kwargs: Unpack[UpdateNetworkMigrationDefinitionRequestTypeDef]
-    ) -> RegionResults[NetworkMigrationDefinitionTypeDef]:
+    ) -> TargetResults[NetworkMigrationDefinitionTypeDef]:
         """Updates an existing network migration definition with new source or target
         configurations.
 
@@ -1093,7 +1093,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_network_migration_mapper_segment(
         self, **kwargs: Unpack[UpdateNetworkMigrationMapperSegmentRequestTypeDef]
-    ) -> RegionResults[NetworkMigrationMapperSegmentResponseTypeDef]:
+    ) -> TargetResults[NetworkMigrationMapperSegmentResponseTypeDef]:
         """Updates a mapper segment's configuration, such as changing its scope tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateNetworkMigrationMapperSegment
@@ -1102,7 +1102,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_replication_configuration(
         self, **kwargs: Unpack[UpdateReplicationConfigurationRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTypeDef]:
         """Allows you to update multiple ReplicationConfigurations by Source Server
         ID.
 
@@ -1112,7 +1112,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_replication_configuration_template(
         self, **kwargs: Unpack[UpdateReplicationConfigurationTemplateRequestTypeDef]
-    ) -> RegionResults[ReplicationConfigurationTemplateResponseTypeDef]:
+    ) -> TargetResults[ReplicationConfigurationTemplateResponseTypeDef]:
         """Updates multiple ReplicationConfigurationTemplates by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateReplicationConfigurationTemplate
@@ -1121,7 +1121,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_source_server(
         self, **kwargs: Unpack[UpdateSourceServerRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Update Source Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateSourceServer
@@ -1130,7 +1130,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_source_server_replication_type(
         self, **kwargs: Unpack[UpdateSourceServerReplicationTypeRequestTypeDef]
-    ) -> RegionResults[SourceServerResponseTypeDef]:
+    ) -> TargetResults[SourceServerResponseTypeDef]:
         """Allows you to change between the AGENT_BASED replication type and the
         SNAPSHOT_SHIPPING replication type.
 
@@ -1140,7 +1140,7 @@ class MultiRegionmgn(MultiRegionClient):
 
     def update_wave(
         self, **kwargs: Unpack[UpdateWaveRequestTypeDef]
-    ) -> RegionResults[WaveResponseTypeDef]:
+    ) -> TargetResults[WaveResponseTypeDef]:
         """Update wave.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateWave
@@ -1154,7 +1154,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobLogItemsRequestTypeDef],
-    ) -> RegionResults[DescribeJobLogItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobLogItemsResponseTypeDef]:
         """Every page of DescribeJobLogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -1177,7 +1177,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeJobsRequestTypeDef],
-    ) -> RegionResults[DescribeJobsResponseTypeDef]:
+    ) -> TargetResults[DescribeJobsResponseTypeDef]:
         """Every page of DescribeJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1206,7 +1206,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeLaunchConfigurationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeLaunchConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeLaunchConfigurationTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1230,7 +1230,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReplicationConfigurationTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
+    ) -> TargetResults[DescribeReplicationConfigurationTemplatesResponseTypeDef]:
         """Every page of DescribeReplicationConfigurationTemplates in every target,
         merged per target (botocore's build_full_result).
 
@@ -1254,7 +1254,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSourceServersRequestTypeDef],
-    ) -> RegionResults[DescribeSourceServersResponseTypeDef]:
+    ) -> TargetResults[DescribeSourceServersResponseTypeDef]:
         """Every page of DescribeSourceServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1277,7 +1277,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVcenterClientsRequestTypeDef],
-    ) -> RegionResults[DescribeVcenterClientsResponseTypeDef]:
+    ) -> TargetResults[DescribeVcenterClientsResponseTypeDef]:
         """Every page of DescribeVcenterClients in every target, merged per target
         (botocore's build_full_result).
 
@@ -1300,7 +1300,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1323,7 +1323,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1346,7 +1346,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportErrorsRequestTypeDef],
-    ) -> RegionResults[ListExportErrorsResponseTypeDef]:
+    ) -> TargetResults[ListExportErrorsResponseTypeDef]:
         """Every page of ListExportErrors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1369,7 +1369,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1392,7 +1392,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportErrorsRequestTypeDef],
-    ) -> RegionResults[ListImportErrorsResponseTypeDef]:
+    ) -> TargetResults[ListImportErrorsResponseTypeDef]:
         """Every page of ListImportErrors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1415,7 +1415,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportFileEnrichmentsRequestTypeDef],
-    ) -> RegionResults[ListImportFileEnrichmentsResponseTypeDef]:
+    ) -> TargetResults[ListImportFileEnrichmentsResponseTypeDef]:
         """Every page of ListImportFileEnrichments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1438,7 +1438,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportsRequestTypeDef],
-    ) -> RegionResults[ListImportsResponseTypeDef]:
+    ) -> TargetResults[ListImportsResponseTypeDef]:
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
@@ -1461,7 +1461,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedAccountsRequestTypeDef],
-    ) -> RegionResults[ListManagedAccountsResponseTypeDef]:
+    ) -> TargetResults[ListManagedAccountsResponseTypeDef]:
         """Every page of ListManagedAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1484,7 +1484,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationAnalysesRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationAnalysesResponseTypeDef]:
         """Every page of ListNetworkMigrationAnalyses in every target, merged per
         target (botocore's build_full_result).
 
@@ -1508,7 +1508,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationAnalysisResultsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationAnalysisResultsResponseTypeDef]:
         """Every page of ListNetworkMigrationAnalysisResults in every target, merged
         per target (botocore's build_full_result).
 
@@ -1532,7 +1532,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationCodeGenerationSegmentsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationCodeGenerationSegmentsResponseTypeDef]:
         """Every page of ListNetworkMigrationCodeGenerationSegments in every target,
         merged per target (botocore's build_full_result).
 
@@ -1556,7 +1556,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationCodeGenerationsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationCodeGenerationsResponseTypeDef]:
         """Every page of ListNetworkMigrationCodeGenerations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1580,7 +1580,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDefinitionsResponseTypeDef]:
         """Every page of ListNetworkMigrationDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1604,7 +1604,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationDeployedStacksRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDeployedStacksResponseTypeDef]:
         """Every page of ListNetworkMigrationDeployedStacks in every target, merged
         per target (botocore's build_full_result).
 
@@ -1628,7 +1628,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationDeploymentsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationDeployerJobResponseTypeDef]:
         """Every page of ListNetworkMigrationDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1651,7 +1651,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationExecutionsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationExecutionsResponseTypeDef]:
         """Every page of ListNetworkMigrationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1675,7 +1675,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationMapperSegmentConstructsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMapperSegmentConstructsResponseTypeDef]:
         """Every page of ListNetworkMigrationMapperSegmentConstructs in every target,
         merged per target (botocore's build_full_result).
 
@@ -1699,7 +1699,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationMapperSegmentsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMapperSegmentsResponseTypeDef]:
         """Every page of ListNetworkMigrationMapperSegments in every target, merged
         per target (botocore's build_full_result).
 
@@ -1723,7 +1723,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationMappingUpdatesRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMappingUpdatesResponseTypeDef]:
         """Every page of ListNetworkMigrationMappingUpdates in every target, merged
         per target (botocore's build_full_result).
 
@@ -1747,7 +1747,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworkMigrationMappingsRequestTypeDef],
-    ) -> RegionResults[ListNetworkMigrationMappingsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkMigrationMappingsResponseTypeDef]:
         """Every page of ListNetworkMigrationMappings in every target, merged per
         target (botocore's build_full_result).
 
@@ -1771,7 +1771,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceServerActionsRequestTypeDef],
-    ) -> RegionResults[ListSourceServerActionsResponseTypeDef]:
+    ) -> TargetResults[ListSourceServerActionsResponseTypeDef]:
         """Every page of ListSourceServerActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1794,7 +1794,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateActionsRequestTypeDef],
-    ) -> RegionResults[ListTemplateActionsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateActionsResponseTypeDef]:
         """Every page of ListTemplateActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1817,7 +1817,7 @@ class MultiRegionmgn(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWavesRequestTypeDef],
-    ) -> RegionResults[ListWavesResponseTypeDef]:
+    ) -> TargetResults[ListWavesResponseTypeDef]:
         """Every page of ListWaves in every target, merged per target (botocore's
         build_full_result).
 

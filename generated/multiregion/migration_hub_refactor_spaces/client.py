@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces application.
         The account that owns the environment also owns the applications created
         inside the environment, regardless of the account that creates the
@@ -95,7 +95,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces environment.
         The caller owns the environment resource, and all Refactor Spaces
         applications, services, and routes created within the environment. They
@@ -110,7 +110,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def create_route(
         self, **kwargs: Unpack[CreateRouteRequestTypeDef]
-    ) -> RegionResults[CreateRouteResponseTypeDef]:
+    ) -> TargetResults[CreateRouteResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces route. The
         account owner of the service resource is always the environment owner,
         regardless of which account creates the route. Routes target a service in
@@ -123,7 +123,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> RegionResults[CreateServiceResponseTypeDef]:
+    ) -> TargetResults[CreateServiceResponseTypeDef]:
         """Creates an Amazon Web Services Migration Hub Refactor Spaces service. The
         account owner of the service is always the environment owner, regardless
         of which account in the environment creates the service. Services have
@@ -136,7 +136,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces application.
         Before you can delete an application, you must first delete any services
         or routes within the application.
@@ -147,7 +147,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces environment.
         Before you can delete an environment, you must first delete any
         applications and services within the environment.
@@ -158,7 +158,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource policy set for the environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteResourcePolicy
@@ -167,7 +167,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def delete_route(
         self, **kwargs: Unpack[DeleteRouteRequestTypeDef]
-    ) -> RegionResults[DeleteRouteResponseTypeDef]:
+    ) -> TargetResults[DeleteRouteResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteRoute
@@ -176,7 +176,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> RegionResults[DeleteServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceResponseTypeDef]:
         """Deletes an Amazon Web Services Migration Hub Refactor Spaces service.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/DeleteService
@@ -185,7 +185,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces application.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetApplication
@@ -194,7 +194,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetEnvironment
@@ -203,7 +203,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Gets the resource-based permission policy that is set for the given
         environment.
 
@@ -213,7 +213,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def get_route(
         self, **kwargs: Unpack[GetRouteRequestTypeDef]
-    ) -> RegionResults[GetRouteResponseTypeDef]:
+    ) -> TargetResults[GetRouteResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetRoute
@@ -222,7 +222,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def get_service(
         self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> RegionResults[GetServiceResponseTypeDef]:
+    ) -> TargetResults[GetServiceResponseTypeDef]:
         """Gets an Amazon Web Services Migration Hub Refactor Spaces service.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/GetService
@@ -231,7 +231,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces
         applications within an environment.
 
@@ -241,7 +241,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_environment_vpcs(
         self, **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentVpcsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentVpcsResponseTypeDef]:
         """Lists all Amazon Web Services Migration Hub Refactor Spaces service
         virtual private clouds (VPCs) that are part of the environment.
 
@@ -251,7 +251,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Lists Amazon Web Services Migration Hub Refactor Spaces environments owned
         by a caller account or shared with the caller account.
 
@@ -261,7 +261,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_routes(
         self, **kwargs: Unpack[ListRoutesRequestTypeDef]
-    ) -> RegionResults[ListRoutesResponseTypeDef]:
+    ) -> TargetResults[ListRoutesResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces routes
         within an application.
 
@@ -271,7 +271,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Lists all the Amazon Web Services Migration Hub Refactor Spaces services
         within an application.
 
@@ -281,7 +281,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags of a resource. The caller account must be the same as the
         resource’s OwnerAccountId. Listing tags in other accounts is not
         supported.
@@ -292,7 +292,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to the Amazon Web Services
         Migration Hub Refactor Spaces environment. The policy must contain the
         same actions and condition statements as the
@@ -306,7 +306,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Removes the tags of a given resource. Tags are metadata which can be used
         to manage a resource. To tag a resource, the caller account must be the
         same as the resource’s OwnerAccountId. Tagging resources in other accounts
@@ -318,7 +318,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Adds to or modifies the tags of the given resource. Tags are metadata
         which can be used to manage a resource. To untag a resource, the caller
         account must be the same as the resource’s OwnerAccountId. Untagging
@@ -330,7 +330,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
 
     def update_route(
         self, **kwargs: Unpack[UpdateRouteRequestTypeDef]
-    ) -> RegionResults[UpdateRouteResponseTypeDef]:
+    ) -> TargetResults[UpdateRouteResponseTypeDef]:
         """Updates an Amazon Web Services Migration Hub Refactor Spaces route.
 
         https://docs.aws.amazon.com/goto/WebAPI/migration-hub-refactor-spaces-2021-10-26/UpdateRoute
@@ -344,7 +344,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -368,7 +368,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentVpcsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentVpcsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentVpcsResponseTypeDef]:
         """Every page of ListEnvironmentVpcs in every target, merged per target
         (botocore's build_full_result).
 
@@ -392,7 +392,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -416,7 +416,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutesRequestTypeDef],
-    ) -> RegionResults[ListRoutesResponseTypeDef]:
+    ) -> TargetResults[ListRoutesResponseTypeDef]:
         """Every page of ListRoutes in every target, merged per target (botocore's
         build_full_result).
 
@@ -440,7 +440,7 @@ class MultiRegionMigrationHubRefactorSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

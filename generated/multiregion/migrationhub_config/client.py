@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -36,7 +36,7 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
 
     def create_home_region_control(
         self, **kwargs: Unpack[CreateHomeRegionControlRequestTypeDef]
-    ) -> RegionResults[CreateHomeRegionControlResultTypeDef]:
+    ) -> TargetResults[CreateHomeRegionControlResultTypeDef]:
         """This API sets up the home region for the calling account only.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhub-config-2019-06-30/CreateHomeRegionControl
@@ -45,7 +45,7 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
 
     def delete_home_region_control(
         self, **kwargs: Unpack[DeleteHomeRegionControlRequestTypeDef]
-    ) -> RegionResults[DeleteHomeRegionControlResultTypeDef]:
+    ) -> TargetResults[DeleteHomeRegionControlResultTypeDef]:
         """This operation deletes the home region configuration for the calling
         account. The operation does not delete discovery or migration tracking
         data in the home region.
@@ -56,14 +56,14 @@ class MultiRegionMigrationHubConfig(MultiRegionClient):
 
     def describe_home_region_controls(
         self, **kwargs: Unpack[DescribeHomeRegionControlsRequestTypeDef]
-    ) -> RegionResults[DescribeHomeRegionControlsResultTypeDef]:
+    ) -> TargetResults[DescribeHomeRegionControlsResultTypeDef]:
         """This API permits filtering on the ControlId and HomeRegion fields.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhub-config-2019-06-30/DescribeHomeRegionControls
         """
         return self._call("DescribeHomeRegionControls", kwargs)
 
-    def get_home_region(self) -> RegionResults[GetHomeRegionResultTypeDef]:
+    def get_home_region(self) -> TargetResults[GetHomeRegionResultTypeDef]:
         """Returns the calling account’s home region, if configured. This API is used
         by other AWS services to determine the regional endpoint for calling AWS
         Application Discovery Service and Migration Hub. You must call

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -102,7 +102,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def create_template(
         self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateResponseTypeDef]:
         """Creates a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateTemplate
@@ -111,7 +111,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateMigrationWorkflowResponseTypeDef]:
         """Create a workflow to orchestrate your migrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflow
@@ -120,7 +120,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def create_workflow_step(
         self, **kwargs: Unpack[CreateWorkflowStepRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowStepResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowStepResponseTypeDef]:
         """Create a step in the migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflowStep
@@ -129,7 +129,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def create_workflow_step_group(
         self, **kwargs: Unpack[CreateWorkflowStepGroupRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowStepGroupResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowStepGroupResponseTypeDef]:
         """Create a step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/CreateWorkflowStepGroup
@@ -138,7 +138,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def delete_template(
         self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
         """Deletes a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/DeleteTemplate
@@ -147,7 +147,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[DeleteMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteMigrationWorkflowResponseTypeDef]:
         """Delete a migration workflow. You must pause a running workflow in
         Migration Hub Orchestrator console to delete it.
 
@@ -157,7 +157,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def delete_workflow_step(
         self, **kwargs: Unpack[DeleteWorkflowStepRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowStepResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowStepResponseTypeDef]:
         """Delete a step in a migration workflow. Pause the workflow to delete a
         running step.
 
@@ -167,7 +167,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def delete_workflow_step_group(
         self, **kwargs: Unpack[DeleteWorkflowStepGroupRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowStepGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowStepGroupResponseTypeDef]:
         """Delete a step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/DeleteWorkflowStepGroup
@@ -176,7 +176,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_template(
         self, **kwargs: Unpack[GetMigrationWorkflowTemplateRequestTypeDef]
-    ) -> RegionResults[GetMigrationWorkflowTemplateResponseTypeDef]:
+    ) -> TargetResults[GetMigrationWorkflowTemplateResponseTypeDef]:
         """Get the template you want to use for creating a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplate
@@ -185,7 +185,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_template_step(
         self, **kwargs: Unpack[GetTemplateStepRequestTypeDef]
-    ) -> RegionResults[GetTemplateStepResponseTypeDef]:
+    ) -> TargetResults[GetTemplateStepResponseTypeDef]:
         """Get a specific step in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplateStep
@@ -194,7 +194,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_template_step_group(
         self, **kwargs: Unpack[GetTemplateStepGroupRequestTypeDef]
-    ) -> RegionResults[GetTemplateStepGroupResponseTypeDef]:
+    ) -> TargetResults[GetTemplateStepGroupResponseTypeDef]:
         """Get a step group in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetTemplateStepGroup
@@ -203,7 +203,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[GetMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetMigrationWorkflowResponseTypeDef]:
         """Get migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflow
@@ -212,7 +212,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_workflow_step(
         self, **kwargs: Unpack[GetWorkflowStepRequestTypeDef]
-    ) -> RegionResults[GetWorkflowStepResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowStepResponseTypeDef]:
         """Get a step in the migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflowStep
@@ -221,7 +221,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def get_workflow_step_group(
         self, **kwargs: Unpack[GetWorkflowStepGroupRequestTypeDef]
-    ) -> RegionResults[GetWorkflowStepGroupResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowStepGroupResponseTypeDef]:
         """Get the step group of a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/GetWorkflowStepGroup
@@ -230,7 +230,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_plugins(
         self, **kwargs: Unpack[ListPluginsRequestTypeDef]
-    ) -> RegionResults[ListPluginsResponseTypeDef]:
+    ) -> TargetResults[ListPluginsResponseTypeDef]:
         """List AWS Migration Hub Orchestrator plugins.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListPlugins
@@ -239,7 +239,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List the tags added to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTagsForResource
@@ -248,7 +248,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_template_step_groups(
         self, **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef]
-    ) -> RegionResults[ListTemplateStepGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateStepGroupsResponseTypeDef]:
         """List the step groups in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateStepGroups
@@ -257,7 +257,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_template_steps(
         self, **kwargs: Unpack[ListTemplateStepsRequestTypeDef]
-    ) -> RegionResults[ListTemplateStepsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateStepsResponseTypeDef]:
         """List the steps in a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListTemplateSteps
@@ -266,7 +266,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef]
-    ) -> RegionResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
         """List the templates available in Migration Hub Orchestrator to create a
         migration workflow.
 
@@ -276,7 +276,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_workflow_step_groups(
         self, **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowStepGroupsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepGroupsResponseTypeDef]:
         """List the step groups in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowStepGroups
@@ -285,7 +285,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_workflow_steps(
         self, **kwargs: Unpack[ListWorkflowStepsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowStepsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepsResponseTypeDef]:
         """List the steps in a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflowSteps
@@ -294,7 +294,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListMigrationWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListMigrationWorkflowsResponseTypeDef]:
         """List the migration workflows.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/ListWorkflows
@@ -303,7 +303,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def retry_workflow_step(
         self, **kwargs: Unpack[RetryWorkflowStepRequestTypeDef]
-    ) -> RegionResults[RetryWorkflowStepResponseTypeDef]:
+    ) -> TargetResults[RetryWorkflowStepResponseTypeDef]:
         """Retry a failed step in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/RetryWorkflowStep
@@ -312,7 +312,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def start_workflow(
         self, **kwargs: Unpack[StartMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[StartMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[StartMigrationWorkflowResponseTypeDef]:
         """Start a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/StartWorkflow
@@ -321,7 +321,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def stop_workflow(
         self, **kwargs: Unpack[StopMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[StopMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[StopMigrationWorkflowResponseTypeDef]:
         """Stop an ongoing migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/StopWorkflow
@@ -330,7 +330,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tag a resource by specifying its Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/TagResource
@@ -339,7 +339,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UntagResource
@@ -348,7 +348,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def update_template(
         self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
         """Updates a migration workflow template.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateTemplate
@@ -357,7 +357,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def update_workflow(
         self, **kwargs: Unpack[UpdateMigrationWorkflowRequestTypeDef]
-    ) -> RegionResults[UpdateMigrationWorkflowResponseTypeDef]:
+    ) -> TargetResults[UpdateMigrationWorkflowResponseTypeDef]:
         """Update a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflow
@@ -366,7 +366,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def update_workflow_step(
         self, **kwargs: Unpack[UpdateWorkflowStepRequestTypeDef]
-    ) -> RegionResults[UpdateWorkflowStepResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkflowStepResponseTypeDef]:
         """Update a step in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflowStep
@@ -375,7 +375,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
 
     def update_workflow_step_group(
         self, **kwargs: Unpack[UpdateWorkflowStepGroupRequestTypeDef]
-    ) -> RegionResults[UpdateWorkflowStepGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkflowStepGroupResponseTypeDef]:
         """Update the step group in a migration workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhuborchestrator-2021-08-28/UpdateWorkflowStepGroup
@@ -389,7 +389,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> RegionResults[ListPluginsResponseTypeDef]:
+    ) -> TargetResults[ListPluginsResponseTypeDef]:
         """Every page of ListPlugins in every target, merged per target (botocore's
         build_full_result).
 
@@ -412,7 +412,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateStepGroupsRequestTypeDef],
-    ) -> RegionResults[ListTemplateStepGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateStepGroupsResponseTypeDef]:
         """Every page of ListTemplateStepGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -435,7 +435,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateStepsRequestTypeDef],
-    ) -> RegionResults[ListTemplateStepsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateStepsResponseTypeDef]:
         """Every page of ListTemplateSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -458,7 +458,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMigrationWorkflowTemplatesRequestTypeDef],
-    ) -> RegionResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListMigrationWorkflowTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -482,7 +482,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowStepGroupsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowStepGroupsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepGroupsResponseTypeDef]:
         """Every page of ListWorkflowStepGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -505,7 +505,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowStepsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowStepsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowStepsResponseTypeDef]:
         """Every page of ListWorkflowSteps in every target, merged per target
         (botocore's build_full_result).
 
@@ -528,7 +528,7 @@ class MultiRegionMigrationHubOrchestrator(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMigrationWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListMigrationWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListMigrationWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 

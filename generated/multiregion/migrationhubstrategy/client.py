@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -75,7 +75,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_application_component_details(
         self, **kwargs: Unpack[GetApplicationComponentDetailsRequestTypeDef]
-    ) -> RegionResults[GetApplicationComponentDetailsResponseTypeDef]:
+    ) -> TargetResults[GetApplicationComponentDetailsResponseTypeDef]:
         """Retrieves details about an application component.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetApplicationComponentDetails
@@ -84,7 +84,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_application_component_strategies(
         self, **kwargs: Unpack[GetApplicationComponentStrategiesRequestTypeDef]
-    ) -> RegionResults[GetApplicationComponentStrategiesResponseTypeDef]:
+    ) -> TargetResults[GetApplicationComponentStrategiesResponseTypeDef]:
         """Retrieves a list of all the recommended strategies and tools for an
         application component running on a server.
 
@@ -94,7 +94,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_assessment(
         self, **kwargs: Unpack[GetAssessmentRequestTypeDef]
-    ) -> RegionResults[GetAssessmentResponseTypeDef]:
+    ) -> TargetResults[GetAssessmentResponseTypeDef]:
         """Retrieves the status of an on-going assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetAssessment
@@ -103,7 +103,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_import_file_task(
         self, **kwargs: Unpack[GetImportFileTaskRequestTypeDef]
-    ) -> RegionResults[GetImportFileTaskResponseTypeDef]:
+    ) -> TargetResults[GetImportFileTaskResponseTypeDef]:
         """Retrieves the details about a specific import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetImportFileTask
@@ -112,7 +112,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_latest_assessment_id(
         self,
-    ) -> RegionResults[GetLatestAssessmentIdResponseTypeDef]:
+    ) -> TargetResults[GetLatestAssessmentIdResponseTypeDef]:
         """Retrieve the latest ID of a specific assessment task.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetLatestAssessmentId
@@ -121,7 +121,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_portfolio_preferences(
         self,
-    ) -> RegionResults[GetPortfolioPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetPortfolioPreferencesResponseTypeDef]:
         """Retrieves your migration and modernization preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetPortfolioPreferences
@@ -130,7 +130,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_portfolio_summary(
         self,
-    ) -> RegionResults[GetPortfolioSummaryResponseTypeDef]:
+    ) -> TargetResults[GetPortfolioSummaryResponseTypeDef]:
         """Retrieves overall summary including the number of servers to rehost and
         the overall number of anti-patterns.
 
@@ -140,7 +140,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_recommendation_report_details(
         self, **kwargs: Unpack[GetRecommendationReportDetailsRequestTypeDef]
-    ) -> RegionResults[GetRecommendationReportDetailsResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationReportDetailsResponseTypeDef]:
         """Retrieves detailed information about the specified recommendation report.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetRecommendationReportDetails
@@ -149,7 +149,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_server_details(
         self, **kwargs: Unpack[GetServerDetailsRequestTypeDef]
-    ) -> RegionResults[GetServerDetailsResponseTypeDef]:
+    ) -> TargetResults[GetServerDetailsResponseTypeDef]:
         """Retrieves detailed information about a specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerDetails
@@ -158,7 +158,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def get_server_strategies(
         self, **kwargs: Unpack[GetServerStrategiesRequestTypeDef]
-    ) -> RegionResults[GetServerStrategiesResponseTypeDef]:
+    ) -> TargetResults[GetServerStrategiesResponseTypeDef]:
         """Retrieves recommended strategies and tools for the specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/GetServerStrategies
@@ -167,7 +167,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def list_analyzable_servers(
         self, **kwargs: Unpack[ListAnalyzableServersRequestTypeDef]
-    ) -> RegionResults[ListAnalyzableServersResponseTypeDef]:
+    ) -> TargetResults[ListAnalyzableServersResponseTypeDef]:
         """Retrieves a list of all the servers fetched from customer vCenter using
         Strategy Recommendation Collector.
 
@@ -177,7 +177,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def list_application_components(
         self, **kwargs: Unpack[ListApplicationComponentsRequestTypeDef]
-    ) -> RegionResults[ListApplicationComponentsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationComponentsResponseTypeDef]:
         """Retrieves a list of all the application components (processes).
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListApplicationComponents
@@ -186,7 +186,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def list_collectors(
         self, **kwargs: Unpack[ListCollectorsRequestTypeDef]
-    ) -> RegionResults[ListCollectorsResponseTypeDef]:
+    ) -> TargetResults[ListCollectorsResponseTypeDef]:
         """Retrieves a list of all the installed collectors.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListCollectors
@@ -195,7 +195,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def list_import_file_task(
         self, **kwargs: Unpack[ListImportFileTaskRequestTypeDef]
-    ) -> RegionResults[ListImportFileTaskResponseTypeDef]:
+    ) -> TargetResults[ListImportFileTaskResponseTypeDef]:
         """Retrieves a list of all the imports performed.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListImportFileTask
@@ -204,7 +204,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def list_servers(
         self, **kwargs: Unpack[ListServersRequestTypeDef]
-    ) -> RegionResults[ListServersResponseTypeDef]:
+    ) -> TargetResults[ListServersResponseTypeDef]:
         """Returns a list of all the servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/ListServers
@@ -213,7 +213,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def put_portfolio_preferences(
         self, **kwargs: Unpack[PutPortfolioPreferencesRequestTypeDef]
-    ) -> RegionResults[PutPortfolioPreferencesResponseTypeDef]:
+    ) -> TargetResults[PutPortfolioPreferencesResponseTypeDef]:
         """Saves the specified migration and modernization preferences.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/PutPortfolioPreferences
@@ -222,7 +222,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def start_assessment(
         self, **kwargs: Unpack[StartAssessmentRequestTypeDef]
-    ) -> RegionResults[StartAssessmentResponseTypeDef]:
+    ) -> TargetResults[StartAssessmentResponseTypeDef]:
         """Starts the assessment of an on-premises environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartAssessment
@@ -231,7 +231,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def start_import_file_task(
         self, **kwargs: Unpack[StartImportFileTaskRequestTypeDef]
-    ) -> RegionResults[StartImportFileTaskResponseTypeDef]:
+    ) -> TargetResults[StartImportFileTaskResponseTypeDef]:
         """Starts a file import.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartImportFileTask
@@ -240,7 +240,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def start_recommendation_report_generation(
         self, **kwargs: Unpack[StartRecommendationReportGenerationRequestTypeDef]
-    ) -> RegionResults[StartRecommendationReportGenerationResponseTypeDef]:
+    ) -> TargetResults[StartRecommendationReportGenerationResponseTypeDef]:
         """Starts generating a recommendation report.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StartRecommendationReportGeneration
@@ -249,7 +249,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def stop_assessment(
         self, **kwargs: Unpack[StopAssessmentRequestTypeDef]
-    ) -> RegionResults[StopAssessmentResponseTypeDef]:
+    ) -> TargetResults[StopAssessmentResponseTypeDef]:
         """Stops the assessment of an on-premises environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/StopAssessment
@@ -258,7 +258,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def update_application_component_config(
         self, **kwargs: Unpack[UpdateApplicationComponentConfigRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationComponentConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationComponentConfigResponseTypeDef]:
         """Updates the configuration of an application component.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/UpdateApplicationComponentConfig
@@ -267,7 +267,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
 
     def update_server_config(
         self, **kwargs: Unpack[UpdateServerConfigRequestTypeDef]
-    ) -> RegionResults[UpdateServerConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateServerConfigResponseTypeDef]:
         """Updates the configuration of the specified server.
 
         https://docs.aws.amazon.com/goto/WebAPI/migrationhubstrategy-2020-02-19/UpdateServerConfig
@@ -281,7 +281,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetServerDetailsRequestTypeDef],
-    ) -> RegionResults[GetServerDetailsResponseTypeDef]:
+    ) -> TargetResults[GetServerDetailsResponseTypeDef]:
         """Every page of GetServerDetails in every target, merged per target
         (botocore's build_full_result).
 
@@ -304,7 +304,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnalyzableServersRequestTypeDef],
-    ) -> RegionResults[ListAnalyzableServersResponseTypeDef]:
+    ) -> TargetResults[ListAnalyzableServersResponseTypeDef]:
         """Every page of ListAnalyzableServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -328,7 +328,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationComponentsRequestTypeDef],
-    ) -> RegionResults[ListApplicationComponentsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationComponentsResponseTypeDef]:
         """Every page of ListApplicationComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -351,7 +351,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollectorsRequestTypeDef],
-    ) -> RegionResults[ListCollectorsResponseTypeDef]:
+    ) -> TargetResults[ListCollectorsResponseTypeDef]:
         """Every page of ListCollectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -374,7 +374,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportFileTaskRequestTypeDef],
-    ) -> RegionResults[ListImportFileTaskResponseTypeDef]:
+    ) -> TargetResults[ListImportFileTaskResponseTypeDef]:
         """Every page of ListImportFileTask in every target, merged per target
         (botocore's build_full_result).
 
@@ -397,7 +397,7 @@ class MultiRegionMigrationHubStrategyRecommendations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> RegionResults[ListServersResponseTypeDef]:
+    ) -> TargetResults[ListServersResponseTypeDef]:
         """Every page of ListServers in every target, merged per target (botocore's
         build_full_result).
 

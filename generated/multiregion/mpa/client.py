@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,7 +82,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def cancel_session(
         self, **kwargs: Unpack[CancelSessionRequestTypeDef]
-    ) -> RegionResults[CancelSessionResponseTypeDef]:
+    ) -> TargetResults[CancelSessionResponseTypeDef]:
         """Cancels an approval session. For more information, see Session in the
         Multi-party approval User Guide.
 
@@ -92,7 +92,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def create_approval_team(
         self, **kwargs: Unpack[CreateApprovalTeamRequestTypeDef]
-    ) -> RegionResults[CreateApprovalTeamResponseTypeDef]:
+    ) -> TargetResults[CreateApprovalTeamResponseTypeDef]:
         """Creates a new approval team. For more information, see Approval team in
         the Multi-party approval User Guide.
 
@@ -102,7 +102,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def create_identity_source(
         self, **kwargs: Unpack[CreateIdentitySourceRequestTypeDef]
-    ) -> RegionResults[CreateIdentitySourceResponseTypeDef]:
+    ) -> TargetResults[CreateIdentitySourceResponseTypeDef]:
         """Creates a new identity source. For more information, see Identity Source
         in the Multi-party approval User Guide.
 
@@ -112,7 +112,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def delete_identity_source(
         self, **kwargs: Unpack[DeleteIdentitySourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an identity source. For more information, see Identity Source in
         the Multi-party approval User Guide.
 
@@ -122,7 +122,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def delete_inactive_approval_team_version(
         self, **kwargs: Unpack[DeleteInactiveApprovalTeamVersionRequestTypeDef]
-    ) -> RegionResults[DeleteInactiveApprovalTeamVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteInactiveApprovalTeamVersionResponseTypeDef]:
         """Deletes an inactive approval team. For more information, see Team health
         in the Multi-party approval User Guide.
 
@@ -132,7 +132,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def get_approval_team(
         self, **kwargs: Unpack[GetApprovalTeamRequestTypeDef]
-    ) -> RegionResults[GetApprovalTeamResponseTypeDef]:
+    ) -> TargetResults[GetApprovalTeamResponseTypeDef]:
         """Returns details for an approval team.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/GetApprovalTeam
@@ -141,7 +141,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def get_identity_source(
         self, **kwargs: Unpack[GetIdentitySourceRequestTypeDef]
-    ) -> RegionResults[GetIdentitySourceResponseTypeDef]:
+    ) -> TargetResults[GetIdentitySourceResponseTypeDef]:
         """Returns details for an identity source. For more information, see Identity
         Source in the Multi-party approval User Guide.
 
@@ -151,7 +151,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def get_policy_version(
         self, **kwargs: Unpack[GetPolicyVersionRequestTypeDef]
-    ) -> RegionResults[GetPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[GetPolicyVersionResponseTypeDef]:
         """Returns details for the version of a policy. Policies define the
         permissions for team resources.
 
@@ -161,7 +161,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Returns details about a policy for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/GetResourcePolicy
@@ -170,7 +170,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Returns details for an approval session. For more information, see Session
         in the Multi-party approval User Guide.
 
@@ -180,7 +180,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_approval_teams(
         self, **kwargs: Unpack[ListApprovalTeamsRequestTypeDef]
-    ) -> RegionResults[ListApprovalTeamsResponseTypeDef]:
+    ) -> TargetResults[ListApprovalTeamsResponseTypeDef]:
         """Returns a list of approval teams.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListApprovalTeams
@@ -189,7 +189,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_identity_sources(
         self, **kwargs: Unpack[ListIdentitySourcesRequestTypeDef]
-    ) -> RegionResults[ListIdentitySourcesResponseTypeDef]:
+    ) -> TargetResults[ListIdentitySourcesResponseTypeDef]:
         """Returns a list of identity sources. For more information, see Identity
         Source in the Multi-party approval User Guide.
 
@@ -199,7 +199,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Returns a list of policies. Policies define the permissions for team
         resources.
 
@@ -209,7 +209,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_policy_versions(
         self, **kwargs: Unpack[ListPolicyVersionsRequestTypeDef]
-    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
         """Returns a list of the versions for policies. Policies define the
         permissions for team resources.
 
@@ -219,7 +219,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_resource_policies(
         self, **kwargs: Unpack[ListResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[ListResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListResourcePoliciesResponseTypeDef]:
         """Returns a list of policies for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListResourcePolicies
@@ -228,7 +228,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Returns a list of approval sessions. For more information, see Session in
         the Multi-party approval User Guide.
 
@@ -238,7 +238,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/ListTagsForResource
@@ -247,7 +247,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def start_active_approval_team_deletion(
         self, **kwargs: Unpack[StartActiveApprovalTeamDeletionRequestTypeDef]
-    ) -> RegionResults[StartActiveApprovalTeamDeletionResponseTypeDef]:
+    ) -> TargetResults[StartActiveApprovalTeamDeletionResponseTypeDef]:
         """Starts the deletion process for an active approval team.
 
         https://docs.aws.amazon.com/goto/WebAPI/mpa-2022-07-26/StartActiveApprovalTeamDeletion
@@ -256,7 +256,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def start_approval_team_baseline(
         self, **kwargs: Unpack[StartApprovalTeamBaselineRequestTypeDef]
-    ) -> RegionResults[StartApprovalTeamBaselineResponseTypeDef]:
+    ) -> TargetResults[StartApprovalTeamBaselineResponseTypeDef]:
         """Starts a baseline session for specified approvers on an ACTIVE approval
         team.
 
@@ -266,7 +266,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Creates or updates a resource tag. Each tag is a label consisting of a
         user-defined key and value. Tags can help you manage, identify, organize,
         search for, and filter resources.
@@ -277,7 +277,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a resource tag. Each tag is a label consisting of a user-defined
         key and value. Tags can help you manage, identify, organize, search for,
         and filter resources.
@@ -288,7 +288,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
 
     def update_approval_team(
         self, **kwargs: Unpack[UpdateApprovalTeamRequestTypeDef]
-    ) -> RegionResults[UpdateApprovalTeamResponseTypeDef]:
+    ) -> TargetResults[UpdateApprovalTeamResponseTypeDef]:
         """Updates an approval team. You can request to update the team description,
         approval threshold, and approvers in the team.
 
@@ -303,7 +303,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApprovalTeamsRequestTypeDef],
-    ) -> RegionResults[ListApprovalTeamsResponseTypeDef]:
+    ) -> TargetResults[ListApprovalTeamsResponseTypeDef]:
         """Every page of ListApprovalTeams in every target, merged per target
         (botocore's build_full_result).
 
@@ -326,7 +326,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentitySourcesRequestTypeDef],
-    ) -> RegionResults[ListIdentitySourcesResponseTypeDef]:
+    ) -> TargetResults[ListIdentitySourcesResponseTypeDef]:
         """Every page of ListIdentitySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -350,7 +350,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -374,7 +374,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyVersionsRequestTypeDef],
-    ) -> RegionResults[ListPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPolicyVersionsResponseTypeDef]:
         """Every page of ListPolicyVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -398,7 +398,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[ListResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListResourcePoliciesResponseTypeDef]:
         """Every page of ListResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -421,7 +421,7 @@ class MultiRegionMultipartyApproval(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 

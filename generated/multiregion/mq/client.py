@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def create_broker(
         self, **kwargs: Unpack[CreateBrokerRequestTypeDef]
-    ) -> RegionResults[CreateBrokerResponseTypeDef]:
+    ) -> TargetResults[CreateBrokerResponseTypeDef]:
         """Creates a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateBroker
@@ -90,7 +90,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def create_configuration(
         self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
         """Creates a new configuration for the specified configuration name. Amazon
         MQ uses the default configuration (the engine type and version).
 
@@ -100,7 +100,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateTags
@@ -109,7 +109,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/CreateUser
@@ -118,7 +118,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def delete_broker(
         self, **kwargs: Unpack[DeleteBrokerRequestTypeDef]
-    ) -> RegionResults[DeleteBrokerResponseTypeDef]:
+    ) -> TargetResults[DeleteBrokerResponseTypeDef]:
         """Deletes a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteBroker
@@ -127,7 +127,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def delete_configuration(
         self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationResponseTypeDef]:
         """Deletes the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteConfiguration
@@ -136,7 +136,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteTags
@@ -145,7 +145,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DeleteUser
@@ -154,7 +154,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_broker(
         self, **kwargs: Unpack[DescribeBrokerRequestTypeDef]
-    ) -> RegionResults[DescribeBrokerResponseTypeDef]:
+    ) -> TargetResults[DescribeBrokerResponseTypeDef]:
         """Returns information about the specified broker.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBroker
@@ -163,7 +163,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_broker_engine_types(
         self, **kwargs: Unpack[DescribeBrokerEngineTypesRequestTypeDef]
-    ) -> RegionResults[DescribeBrokerEngineTypesResponseTypeDef]:
+    ) -> TargetResults[DescribeBrokerEngineTypesResponseTypeDef]:
         """Describe available engine types and versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBrokerEngineTypes
@@ -172,7 +172,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_broker_instance_options(
         self, **kwargs: Unpack[DescribeBrokerInstanceOptionsRequestTypeDef]
-    ) -> RegionResults[DescribeBrokerInstanceOptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeBrokerInstanceOptionsResponseTypeDef]:
         """Describe available broker instance options.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeBrokerInstanceOptions
@@ -181,7 +181,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_configuration(
         self, **kwargs: Unpack[DescribeConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationResponseTypeDef]:
         """Returns information about the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeConfiguration
@@ -190,7 +190,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_configuration_revision(
         self, **kwargs: Unpack[DescribeConfigurationRevisionRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationRevisionResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationRevisionResponseTypeDef]:
         """Returns the specified configuration revision for the specified
         configuration.
 
@@ -200,7 +200,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Returns information about an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeUser
@@ -209,7 +209,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def list_brokers(
         self, **kwargs: Unpack[ListBrokersRequestTypeDef]
-    ) -> RegionResults[ListBrokersResponseTypeDef]:
+    ) -> TargetResults[ListBrokersResponseTypeDef]:
         """Returns a list of all brokers.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListBrokers
@@ -218,7 +218,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def list_configuration_revisions(
         self, **kwargs: Unpack[ListConfigurationRevisionsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationRevisionsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationRevisionsResponseTypeDef]:
         """Returns a list of all revisions for the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListConfigurationRevisions
@@ -227,7 +227,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def list_configurations(
         self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Returns a list of all configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListConfigurations
@@ -236,7 +236,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListTags
@@ -245,7 +245,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Returns a list of all ActiveMQ users.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/ListUsers
@@ -254,7 +254,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def promote(
         self, **kwargs: Unpack[PromoteRequestTypeDef]
-    ) -> RegionResults[PromoteResponseTypeDef]:
+    ) -> TargetResults[PromoteResponseTypeDef]:
         """Promotes a data replication replica broker to the primary broker role.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/Promote
@@ -263,7 +263,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def reboot_broker(
         self, **kwargs: Unpack[RebootBrokerRequestTypeDef]
-    ) -> RegionResults[RebootBrokerResponseTypeDef]:
+    ) -> TargetResults[RebootBrokerResponseTypeDef]:
         """Reboots a broker. Note: This API is asynchronous.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/RebootBroker
@@ -272,7 +272,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def update_broker(
         self, **kwargs: Unpack[UpdateBrokerRequestTypeDef]
-    ) -> RegionResults[UpdateBrokerResponseTypeDef]:
+    ) -> TargetResults[UpdateBrokerResponseTypeDef]:
         """Adds a pending configuration change to a broker.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateBroker
@@ -281,7 +281,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def update_configuration(
         self, **kwargs: Unpack[UpdateConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationResponseTypeDef]:
         """Updates the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateConfiguration
@@ -290,7 +290,7 @@ class MultiRegionMQ(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates the information for an ActiveMQ user.
 
         https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/UpdateUser
@@ -304,7 +304,7 @@ class MultiRegionMQ(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBrokersRequestTypeDef],
-    ) -> RegionResults[ListBrokersResponseTypeDef]:
+    ) -> TargetResults[ListBrokersResponseTypeDef]:
         """Every page of ListBrokers in every target, merged per target (botocore's
         build_full_result).
 

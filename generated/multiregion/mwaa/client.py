@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def create_cli_token(
         self, **kwargs: Unpack[CreateCliTokenRequestTypeDef]
-    ) -> RegionResults[CreateCliTokenResponseTypeDef]:
+    ) -> TargetResults[CreateCliTokenResponseTypeDef]:
         """Creates a CLI token for the Airflow CLI. To learn more, see Creating an
         Apache Airflow CLI token.
 
@@ -63,7 +63,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
         """Creates an Amazon Managed Workflows for Apache Airflow (Amazon MWAA)
         environment.
 
@@ -73,7 +73,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def create_web_login_token(
         self, **kwargs: Unpack[CreateWebLoginTokenRequestTypeDef]
-    ) -> RegionResults[CreateWebLoginTokenResponseTypeDef]:
+    ) -> TargetResults[CreateWebLoginTokenResponseTypeDef]:
         """Creates a web login token for the Airflow Web UI. To learn more, see
         Creating an Apache Airflow web login token.
 
@@ -83,7 +83,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentOutputTypeDef]:
         """Deletes an Amazon Managed Workflows for Apache Airflow (Amazon MWAA)
         environment.
 
@@ -93,7 +93,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> RegionResults[GetEnvironmentOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
         """Describes an Amazon Managed Workflows for Apache Airflow (MWAA)
         environment.
 
@@ -103,7 +103,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def invoke_rest_api(
         self, **kwargs: Unpack[InvokeRestApiRequestTypeDef]
-    ) -> RegionResults[InvokeRestApiResponseTypeDef]:
+    ) -> TargetResults[InvokeRestApiResponseTypeDef]:
         """Invokes the Apache Airflow REST API on the webserver with the specified
         inputs. To learn more, see Using the Apache Airflow REST API
 
@@ -113,7 +113,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """Lists the Amazon Managed Workflows for Apache Airflow (MWAA) environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/mwaa-2020-07-01/ListEnvironments
@@ -122,7 +122,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the key-value tag pairs associated to the Amazon Managed Workflows
         for Apache Airflow (MWAA) environment. For example, "Environment":
         "Staging".
@@ -136,7 +136,7 @@ class MultiRegionMWAA(MultiRegionClient):
     )
     def publish_metrics(
         self, **kwargs: Unpack[PublishMetricsInputTypeDef]
-    ) -> RegionResults[PublishMetricsOutputTypeDef]:
+    ) -> TargetResults[PublishMetricsOutputTypeDef]:
         """Internal only. Publishes environment health metrics to Amazon CloudWatch.
 
         Deprecated parameters: MetricData.
@@ -147,7 +147,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Associates key-value tag pairs to your Amazon Managed Workflows for Apache
         Airflow (MWAA) environment.
 
@@ -157,7 +157,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes key-value tag pairs associated to your Amazon Managed Workflows
         for Apache Airflow (MWAA) environment. For example, "Environment":
         "Staging".
@@ -168,7 +168,7 @@ class MultiRegionMWAA(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
         """Updates an Amazon Managed Workflows for Apache Airflow (MWAA) environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/mwaa-2020-07-01/UpdateEnvironment
@@ -182,7 +182,7 @@ class MultiRegionMWAA(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 

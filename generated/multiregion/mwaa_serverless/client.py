@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,7 +71,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
         """Creates a new workflow in Amazon Managed Workflows for Apache Airflow
         Serverless. This operation initializes a workflow with the specified
         configuration including the workflow definition, execution role, and
@@ -88,7 +88,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowResponseTypeDef]:
         """Deletes a workflow and all its versions. This operation permanently
         removes the workflow and cannot be undone. Amazon Managed Workflows for
         Apache Airflow Serverless ensures that all associated resources are
@@ -104,7 +104,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def get_task_instance(
         self, **kwargs: Unpack[GetTaskInstanceRequestTypeDef]
-    ) -> RegionResults[GetTaskInstanceResponseTypeDef]:
+    ) -> TargetResults[GetTaskInstanceResponseTypeDef]:
         """Retrieves detailed information about a specific task instance within a
         workflow run. Task instances represent individual tasks that are executed
         as part of a workflow in the Amazon Managed Workflows for Apache Airflow
@@ -119,7 +119,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Retrieves detailed information about a workflow, including its
         configuration, status, and metadata.
 
@@ -129,7 +129,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def get_workflow_run(
         self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
         """Retrieves detailed information about a specific workflow run, including
         its status, execution details, and task instances.
 
@@ -139,7 +139,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags that are associated with a specified Amazon Managed
         Workflows for Apache Airflow Serverless resource.
 
@@ -149,7 +149,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def list_task_instances(
         self, **kwargs: Unpack[ListTaskInstancesRequestTypeDef]
-    ) -> RegionResults[ListTaskInstancesResponseTypeDef]:
+    ) -> TargetResults[ListTaskInstancesResponseTypeDef]:
         """Lists all task instances for a specific workflow run, with optional
         pagination support.
 
@@ -159,7 +159,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def list_workflow_runs(
         self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Lists all runs for a specified workflow, with optional pagination and
         filtering support.
 
@@ -169,7 +169,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def list_workflow_versions(
         self, **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
         """Lists all versions of a specified workflow, with optional pagination
         support.
 
@@ -179,7 +179,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Lists all workflows in your account, with optional pagination support.
         This operation returns summary information for workflows, showing only the
         most recently created version of each workflow. Amazon Managed Workflows
@@ -195,7 +195,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def start_workflow_run(
         self, **kwargs: Unpack[StartWorkflowRunRequestTypeDef]
-    ) -> RegionResults[StartWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[StartWorkflowRunResponseTypeDef]:
         """Starts a new execution of a workflow. This operation creates a workflow
         run that executes the tasks that are defined in the workflow. Amazon
         Managed Workflows for Apache Airflow Serverless schedules the workflow
@@ -210,7 +210,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def stop_workflow_run(
         self, **kwargs: Unpack[StopWorkflowRunRequestTypeDef]
-    ) -> RegionResults[StopWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[StopWorkflowRunResponseTypeDef]:
         """Stops a running workflow execution. This operation terminates all running
         tasks and prevents new tasks from starting. Amazon Managed Workflows for
         Apache Airflow Serverless gracefully shuts down the workflow execution by
@@ -225,7 +225,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to an Amazon Managed Workflows for Apache Airflow Serverless
         resource. Tags are key-value pairs that help you organize and categorize
         your resources.
@@ -236,7 +236,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Managed Workflows for Apache Airflow
         Serverless resource. This operation removes the specified tags from the
         resource.
@@ -247,7 +247,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
 
     def update_workflow(
         self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> RegionResults[UpdateWorkflowResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkflowResponseTypeDef]:
         """Updates an existing workflow with new configuration settings. This
         operation allows you to modify the workflow definition, role, and other
         settings. When you update a workflow, Amazon Managed Workflows for Apache
@@ -268,7 +268,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaskInstancesRequestTypeDef],
-    ) -> RegionResults[ListTaskInstancesResponseTypeDef]:
+    ) -> TargetResults[ListTaskInstancesResponseTypeDef]:
         """Every page of ListTaskInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -292,7 +292,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 
@@ -316,7 +316,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
         """Every page of ListWorkflowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -340,7 +340,7 @@ class MultiRegionMWAAServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 

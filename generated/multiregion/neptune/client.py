@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -174,7 +174,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def add_role_to_db_cluster(
         self, **kwargs: Unpack[AddRoleToDBClusterMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an Identity and Access Management (IAM) role with an Neptune DB
         cluster.
 
@@ -184,7 +184,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def add_source_identifier_to_subscription(
         self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> RegionResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/AddSourceIdentifierToSubscription
@@ -193,7 +193,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon Neptune resource. These tags can also be
         used with cost allocation reporting to track cost associated with Amazon
         Neptune resources, or used in a Condition statement in an IAM policy for
@@ -205,7 +205,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def apply_pending_maintenance_action(
         self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> RegionResults[ApplyPendingMaintenanceActionResultTypeDef]:
+    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a DB
         instance).
 
@@ -215,7 +215,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def copy_db_cluster_parameter_group(
         self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBClusterParameterGroup
@@ -224,7 +224,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def copy_db_cluster_snapshot(
         self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBClusterSnapshot
@@ -233,7 +233,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def copy_db_parameter_group(
         self, **kwargs: Unpack[CopyDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[CopyDBParameterGroupResultTypeDef]:
+    ) -> TargetResults[CopyDBParameterGroupResultTypeDef]:
         """Copies the specified DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CopyDBParameterGroup
@@ -242,7 +242,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_cluster(
         self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterResultTypeDef]:
         """Creates a new Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBCluster
@@ -251,7 +251,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_cluster_endpoint(
         self, **kwargs: Unpack[CreateDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterEndpointOutputTypeDef]:
+    ) -> TargetResults[CreateDBClusterEndpointOutputTypeDef]:
         """Creates a new custom endpoint and associates it with an Amazon Neptune DB
         cluster.
 
@@ -261,7 +261,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_cluster_parameter_group(
         self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBClusterParameterGroup
@@ -270,7 +270,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_cluster_snapshot(
         self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBClusterSnapshot
@@ -279,7 +279,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_instance(
         self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> RegionResults[CreateDBInstanceResultTypeDef]:
+    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
         """Creates a new DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBInstance
@@ -288,7 +288,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_parameter_group(
         self, **kwargs: Unpack[CreateDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBParameterGroupResultTypeDef]:
         """Creates a new DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/CreateDBParameterGroup
@@ -297,7 +297,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_db_subnet_group(
         self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
         """Creates a new DB subnet group. DB subnet groups must contain at least one
         subnet in at least two AZs in the Amazon Region.
 
@@ -307,7 +307,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_event_subscription(
         self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[CreateEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
         """Creates an event notification subscription. This action requires a topic
         ARN (Amazon Resource Name) created by either the Neptune console, the SNS
         console, or the SNS API. To obtain an ARN with SNS, you must create a
@@ -320,7 +320,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def create_global_cluster(
         self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> RegionResults[CreateGlobalClusterResultTypeDef]:
+    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
         """Creates a Neptune global database spread across multiple Amazon Regions.
         The global database contains a single primary cluster with read-write
         capability, and read-only secondary clusters that receive data from the
@@ -333,7 +333,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_cluster(
         self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
         """The DeleteDBCluster action deletes a previously provisioned DB cluster.
         When you delete a DB cluster, all automated backups for that DB cluster
         are deleted and can't be recovered. Manual DB cluster snapshots of the
@@ -345,7 +345,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_cluster_endpoint(
         self, **kwargs: Unpack[DeleteDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterEndpointOutputTypeDef]:
+    ) -> TargetResults[DeleteDBClusterEndpointOutputTypeDef]:
         """Deletes a custom endpoint and removes it from an Amazon Neptune DB
         cluster.
 
@@ -355,7 +355,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_cluster_parameter_group(
         self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB cluster parameter group. The DB cluster parameter
         group to be deleted can't be associated with any DB clusters.
 
@@ -365,7 +365,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_cluster_snapshot(
         self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a DB cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -375,7 +375,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_instance(
         self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> RegionResults[DeleteDBInstanceResultTypeDef]:
+    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
         """The DeleteDBInstance action deletes a previously provisioned DB instance.
         When you delete a DB instance, all automated backups for that instance are
         deleted and can't be recovered. Manual DB snapshots of the DB instance to
@@ -387,7 +387,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_parameter_group(
         self, **kwargs: Unpack[DeleteDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified DBParameterGroup. The DBParameterGroup to be deleted
         can't be associated with any DB instances.
 
@@ -397,7 +397,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_db_subnet_group(
         self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a DB subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DeleteDBSubnetGroup
@@ -406,7 +406,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_event_subscription(
         self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[DeleteEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
         """Deletes an event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DeleteEventSubscription
@@ -415,7 +415,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def delete_global_cluster(
         self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> RegionResults[DeleteGlobalClusterResultTypeDef]:
+    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
         """Deletes a global database. The primary and all secondary clusters must
         already be detached or deleted first.
 
@@ -425,7 +425,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_cluster_endpoints(
         self, **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef]
-    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
         """Returns information about endpoints for an Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBClusterEndpoints
@@ -434,7 +434,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_cluster_parameter_groups(
         self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list will contain
         only the description of the specified DB cluster parameter group.
@@ -445,7 +445,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_cluster_parameters(
         self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB cluster parameter
         group.
 
@@ -455,7 +455,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_cluster_snapshot_attributes(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> RegionResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of DB cluster snapshot attribute names and values for a
         manual DB cluster snapshot.
 
@@ -465,7 +465,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_cluster_snapshots(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Returns information about DB cluster snapshots. This API action supports
         pagination.
 
@@ -475,7 +475,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_clusters(
         self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Returns information about provisioned DB clusters, and supports
         pagination.
 
@@ -485,7 +485,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_engine_versions(
         self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Returns a list of the available DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBEngineVersions
@@ -494,7 +494,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_instances(
         self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Returns information about provisioned instances, and supports pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBInstances
@@ -503,7 +503,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_parameter_groups(
         self, **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
         """Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
         is specified, the list will contain only the description of the specified
         DB parameter group.
@@ -514,7 +514,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_parameters(
         self, **kwargs: Unpack[DescribeDBParametersMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeDBParameters
@@ -523,7 +523,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_db_subnet_groups(
         self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -534,7 +534,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_engine_default_cluster_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -544,7 +544,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_engine_default_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified database engine.
 
@@ -554,7 +554,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_event_categories(
         self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> RegionResults[EventCategoriesMessageTypeDef]:
+    ) -> TargetResults[EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type.
 
@@ -564,7 +564,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_event_subscriptions(
         self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -575,7 +575,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Returns events related to DB instances, DB security groups, DB snapshots,
         and DB parameter groups for the past 14 days. Events specific to a
         particular DB instance, DB security group, database snapshot, or DB
@@ -588,7 +588,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_global_clusters(
         self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Returns information about Neptune global database clusters. This API
         supports pagination.
 
@@ -598,7 +598,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_orderable_db_instance_options(
         self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Returns a list of orderable DB instance options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -607,7 +607,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_pending_maintenance_actions(
         self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, DB instances) that have at least
         one pending maintenance action.
 
@@ -617,7 +617,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def describe_valid_db_instance_modifications(
         self, **kwargs: Unpack[DescribeValidDBInstanceModificationsMessageTypeDef]
-    ) -> RegionResults[DescribeValidDBInstanceModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeValidDBInstanceModificationsResultTypeDef]:
         """You can call DescribeValidDBInstanceModifications to learn what
         modifications you can make to your DB instance. You can use this
         information when you call ModifyDBInstance.
@@ -628,7 +628,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def failover_db_cluster(
         self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> RegionResults[FailoverDBClusterResultTypeDef]:
+    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
         """Forces a failover for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/FailoverDBCluster
@@ -637,7 +637,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def failover_global_cluster(
         self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[FailoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
         """Initiates the failover process for a Neptune global database.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/FailoverGlobalCluster
@@ -646,7 +646,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """Lists all tags on an Amazon Neptune resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/ListTagsForResource
@@ -655,7 +655,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_cluster(
         self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
         """Modify a setting for a DB cluster. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request.
@@ -666,7 +666,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_cluster_endpoint(
         self, **kwargs: Unpack[ModifyDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterEndpointOutputTypeDef]:
+    ) -> TargetResults[ModifyDBClusterEndpointOutputTypeDef]:
         """Modifies the properties of an endpoint in an Amazon Neptune DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/ModifyDBClusterEndpoint
@@ -675,7 +675,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_cluster_parameter_group(
         self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group. To modify more
         than one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -687,7 +687,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_cluster_snapshot_attribute(
         self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB cluster snapshot.
 
@@ -697,7 +697,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_instance(
         self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> RegionResults[ModifyDBInstanceResultTypeDef]:
+    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
         """Modifies settings for a DB instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request. To learn what modifications you can make to your DB
@@ -710,7 +710,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_parameter_group(
         self, **kwargs: Unpack[ModifyDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group. To modify more than one
         parameter, submit a list of the following: ParameterName, ParameterValue,
         and ApplyMethod. A maximum of 20 parameters can be modified in a single
@@ -722,7 +722,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_db_subnet_group(
         self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing DB subnet group. DB subnet groups must contain at
         least one subnet in at least two AZs in the Amazon Region.
 
@@ -732,7 +732,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_event_subscription(
         self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[ModifyEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing event notification subscription. Note that you can't
         modify the source identifiers using this call; to change source
         identifiers for a subscription, use the AddSourceIdentifierToSubscription
@@ -744,7 +744,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def modify_global_cluster(
         self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> RegionResults[ModifyGlobalClusterResultTypeDef]:
+    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
         """Modify a setting for an Amazon Neptune global cluster. You can change one
         or more database configuration parameters by specifying these parameters
         and their new values in the request.
@@ -755,7 +755,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def promote_read_replica_db_cluster(
         self, **kwargs: Unpack[PromoteReadReplicaDBClusterMessageTypeDef]
-    ) -> RegionResults[PromoteReadReplicaDBClusterResultTypeDef]:
+    ) -> TargetResults[PromoteReadReplicaDBClusterResultTypeDef]:
         """Not supported.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/PromoteReadReplicaDBCluster
@@ -764,7 +764,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def reboot_db_instance(
         self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> RegionResults[RebootDBInstanceResultTypeDef]:
+    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
         """You might need to reboot your DB instance, usually for maintenance
         reasons. For example, if you make certain modifications, or if you change
         the DB parameter group associated with the DB instance, you must reboot
@@ -776,7 +776,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def remove_from_global_cluster(
         self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> RegionResults[RemoveFromGlobalClusterResultTypeDef]:
+    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
         """Detaches a Neptune DB cluster from a Neptune global database. A secondary
         cluster becomes a normal standalone cluster with read-write capability
         instead of being read-only, and no longer receives data from the primary
@@ -788,7 +788,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def remove_role_from_db_cluster(
         self, **kwargs: Unpack[RemoveRoleFromDBClusterMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates an Identity and Access Management (IAM) role from a DB
         cluster.
 
@@ -798,7 +798,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def remove_source_identifier_from_subscription(
         self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> RegionResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing event notification
         subscription.
 
@@ -808,7 +808,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon Neptune resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/RemoveTagsFromResource
@@ -817,7 +817,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def reset_db_cluster_parameter_group(
         self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group to the default
         value. To reset specific parameters submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire DB cluster parameter
@@ -830,7 +830,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def reset_db_parameter_group(
         self, **kwargs: Unpack[ResetDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group to the engine/system
         default value. To reset specific parameters, provide a list of the
         following: ParameterName and ApplyMethod. To reset the entire DB parameter
@@ -845,7 +845,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def restore_db_cluster_from_snapshot(
         self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/RestoreDBClusterFromSnapshot
@@ -854,7 +854,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def restore_db_cluster_to_point_in_time(
         self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a DB cluster to an arbitrary point in time. Users can restore to
         any point in time before LatestRestorableTime for up to
         BackupRetentionPeriod days. The target DB cluster is created from the
@@ -868,7 +868,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def start_db_cluster(
         self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> RegionResults[StartDBClusterResultTypeDef]:
+    ) -> TargetResults[StartDBClusterResultTypeDef]:
         """Starts an Amazon Neptune DB cluster that was stopped using the Amazon
         console, the Amazon CLI stop-db-cluster command, or the StopDBCluster API.
 
@@ -878,7 +878,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def stop_db_cluster(
         self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> RegionResults[StopDBClusterResultTypeDef]:
+    ) -> TargetResults[StopDBClusterResultTypeDef]:
         """Stops an Amazon Neptune DB cluster. When you stop a DB cluster, Neptune
         retains the DB cluster's metadata, including its endpoints and DB
         parameter groups.
@@ -889,7 +889,7 @@ class MultiRegionNeptune(MultiRegionClient):
 
     def switchover_global_cluster(
         self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[SwitchoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary DB cluster to be the new primary DB
         cluster in the global database cluster. Switchover operations were
         previously called "managed planned failovers."
@@ -905,7 +905,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
         """Every page of DescribeDBClusterEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -928,7 +928,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -953,7 +953,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -977,7 +977,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -1001,7 +1001,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1025,7 +1025,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1048,7 +1048,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1071,7 +1071,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1096,7 +1096,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1119,7 +1119,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1144,7 +1144,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -1168,7 +1168,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1193,7 +1193,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1220,7 +1220,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1244,7 +1244,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1267,7 +1267,7 @@ class MultiRegionNeptune(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1582,7 +1582,7 @@ class MultiRegionNeptune(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at
@@ -1601,7 +1601,7 @@ class MultiRegionNeptune(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at

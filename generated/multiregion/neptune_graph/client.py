@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -105,7 +105,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def cancel_export_task(
         self, **kwargs: Unpack[CancelExportTaskInputTypeDef]
-    ) -> RegionResults[CancelExportTaskOutputTypeDef]:
+    ) -> TargetResults[CancelExportTaskOutputTypeDef]:
         """Cancel the specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelExportTask
@@ -114,7 +114,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def cancel_import_task(
         self, **kwargs: Unpack[CancelImportTaskInputTypeDef]
-    ) -> RegionResults[CancelImportTaskOutputTypeDef]:
+    ) -> TargetResults[CancelImportTaskOutputTypeDef]:
         """Deletes the specified import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelImportTask
@@ -123,7 +123,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def cancel_query(
         self, **kwargs: Unpack[CancelQueryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels a specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CancelQuery
@@ -132,7 +132,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def create_graph(
         self, **kwargs: Unpack[CreateGraphInputTypeDef]
-    ) -> RegionResults[CreateGraphOutputTypeDef]:
+    ) -> TargetResults[CreateGraphOutputTypeDef]:
         """Creates a new Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CreateGraph
@@ -141,7 +141,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def create_graph_snapshot(
         self, **kwargs: Unpack[CreateGraphSnapshotInputTypeDef]
-    ) -> RegionResults[CreateGraphSnapshotOutputTypeDef]:
+    ) -> TargetResults[CreateGraphSnapshotOutputTypeDef]:
         """Creates a snapshot of the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/CreateGraphSnapshot
@@ -150,7 +150,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def create_graph_using_import_task(
         self, **kwargs: Unpack[CreateGraphUsingImportTaskInputTypeDef]
-    ) -> RegionResults[CreateGraphUsingImportTaskOutputTypeDef]:
+    ) -> TargetResults[CreateGraphUsingImportTaskOutputTypeDef]:
         """Creates a new Neptune Analytics graph and imports data into it, either
         from Amazon Simple Storage Service (S3) or from a Neptune database or a
         Neptune database snapshot.
@@ -161,7 +161,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def create_private_graph_endpoint(
         self, **kwargs: Unpack[CreatePrivateGraphEndpointInputTypeDef]
-    ) -> RegionResults[CreatePrivateGraphEndpointOutputTypeDef]:
+    ) -> TargetResults[CreatePrivateGraphEndpointOutputTypeDef]:
         """Create a private graph endpoint to allow private access to the graph from
         within a VPC. You can attach security groups to the private graph
         endpoint.
@@ -172,7 +172,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def delete_graph(
         self, **kwargs: Unpack[DeleteGraphInputTypeDef]
-    ) -> RegionResults[DeleteGraphOutputTypeDef]:
+    ) -> TargetResults[DeleteGraphOutputTypeDef]:
         """Deletes the specified graph. Graphs cannot be deleted if delete-protection
         is enabled.
 
@@ -182,7 +182,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def delete_graph_snapshot(
         self, **kwargs: Unpack[DeleteGraphSnapshotInputTypeDef]
-    ) -> RegionResults[DeleteGraphSnapshotOutputTypeDef]:
+    ) -> TargetResults[DeleteGraphSnapshotOutputTypeDef]:
         """Deletes the specified graph snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/DeleteGraphSnapshot
@@ -191,7 +191,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def delete_private_graph_endpoint(
         self, **kwargs: Unpack[DeletePrivateGraphEndpointInputTypeDef]
-    ) -> RegionResults[DeletePrivateGraphEndpointOutputTypeDef]:
+    ) -> TargetResults[DeletePrivateGraphEndpointOutputTypeDef]:
         """Deletes a private graph endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/DeletePrivateGraphEndpoint
@@ -200,7 +200,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def execute_query(
         self, **kwargs: Unpack[ExecuteQueryInputTypeDef]
-    ) -> RegionResults[ExecuteQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteQueryOutputTypeDef]:
         """Execute an openCypher query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ExecuteQuery
@@ -209,7 +209,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_export_task(
         self, **kwargs: Unpack[GetExportTaskInputTypeDef]
-    ) -> RegionResults[GetExportTaskOutputTypeDef]:
+    ) -> TargetResults[GetExportTaskOutputTypeDef]:
         """Retrieves a specified export task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetExportTask
@@ -218,7 +218,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_graph(
         self, **kwargs: Unpack[GetGraphInputTypeDef]
-    ) -> RegionResults[GetGraphOutputTypeDef]:
+    ) -> TargetResults[GetGraphOutputTypeDef]:
         """Gets information about a specified graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraph
@@ -227,7 +227,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_graph_snapshot(
         self, **kwargs: Unpack[GetGraphSnapshotInputTypeDef]
-    ) -> RegionResults[GetGraphSnapshotOutputTypeDef]:
+    ) -> TargetResults[GetGraphSnapshotOutputTypeDef]:
         """Retrieves a specified graph snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSnapshot
@@ -236,7 +236,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_graph_summary(
         self, **kwargs: Unpack[GetGraphSummaryInputTypeDef]
-    ) -> RegionResults[GetGraphSummaryOutputTypeDef]:
+    ) -> TargetResults[GetGraphSummaryOutputTypeDef]:
         """Gets a graph summary for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetGraphSummary
@@ -245,7 +245,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_import_task(
         self, **kwargs: Unpack[GetImportTaskInputTypeDef]
-    ) -> RegionResults[GetImportTaskOutputTypeDef]:
+    ) -> TargetResults[GetImportTaskOutputTypeDef]:
         """Retrieves a specified import task.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetImportTask
@@ -254,7 +254,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_private_graph_endpoint(
         self, **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef]
-    ) -> RegionResults[GetPrivateGraphEndpointOutputTypeDef]:
+    ) -> TargetResults[GetPrivateGraphEndpointOutputTypeDef]:
         """Retrieves information about a specified private endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetPrivateGraphEndpoint
@@ -263,7 +263,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def get_query(
         self, **kwargs: Unpack[GetQueryInputTypeDef]
-    ) -> RegionResults[GetQueryOutputTypeDef]:
+    ) -> TargetResults[GetQueryOutputTypeDef]:
         """Retrieves the status of a specified query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/GetQuery
@@ -272,7 +272,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_export_tasks(
         self, **kwargs: Unpack[ListExportTasksInputTypeDef]
-    ) -> RegionResults[ListExportTasksOutputTypeDef]:
+    ) -> TargetResults[ListExportTasksOutputTypeDef]:
         """Retrieves a list of export tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListExportTasks
@@ -281,7 +281,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_graph_snapshots(
         self, **kwargs: Unpack[ListGraphSnapshotsInputTypeDef]
-    ) -> RegionResults[ListGraphSnapshotsOutputTypeDef]:
+    ) -> TargetResults[ListGraphSnapshotsOutputTypeDef]:
         """Lists available snapshots of a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphSnapshots
@@ -290,7 +290,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_graphs(
         self, **kwargs: Unpack[ListGraphsInputTypeDef]
-    ) -> RegionResults[ListGraphsOutputTypeDef]:
+    ) -> TargetResults[ListGraphsOutputTypeDef]:
         """Lists available Neptune Analytics graphs.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListGraphs
@@ -299,7 +299,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_import_tasks(
         self, **kwargs: Unpack[ListImportTasksInputTypeDef]
-    ) -> RegionResults[ListImportTasksOutputTypeDef]:
+    ) -> TargetResults[ListImportTasksOutputTypeDef]:
         """Lists import tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListImportTasks
@@ -308,7 +308,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_private_graph_endpoints(
         self, **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef]
-    ) -> RegionResults[ListPrivateGraphEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListPrivateGraphEndpointsOutputTypeDef]:
         """Lists private endpoints for a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListPrivateGraphEndpoints
@@ -317,7 +317,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_queries(
         self, **kwargs: Unpack[ListQueriesInputTypeDef]
-    ) -> RegionResults[ListQueriesOutputTypeDef]:
+    ) -> TargetResults[ListQueriesOutputTypeDef]:
         """Lists active openCypher queries.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListQueries
@@ -326,7 +326,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists tags associated with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ListTagsForResource
@@ -335,7 +335,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def reset_graph(
         self, **kwargs: Unpack[ResetGraphInputTypeDef]
-    ) -> RegionResults[ResetGraphOutputTypeDef]:
+    ) -> TargetResults[ResetGraphOutputTypeDef]:
         """Empties the data from a specified Neptune Analytics graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/ResetGraph
@@ -344,7 +344,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def restore_graph_from_snapshot(
         self, **kwargs: Unpack[RestoreGraphFromSnapshotInputTypeDef]
-    ) -> RegionResults[RestoreGraphFromSnapshotOutputTypeDef]:
+    ) -> TargetResults[RestoreGraphFromSnapshotOutputTypeDef]:
         """Restores a graph from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/RestoreGraphFromSnapshot
@@ -353,7 +353,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def start_export_task(
         self, **kwargs: Unpack[StartExportTaskInputTypeDef]
-    ) -> RegionResults[StartExportTaskOutputTypeDef]:
+    ) -> TargetResults[StartExportTaskOutputTypeDef]:
         """Export data from an existing Neptune Analytics graph to Amazon S3. The
         graph state should be AVAILABLE.
 
@@ -363,7 +363,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def start_graph(
         self, **kwargs: Unpack[StartGraphInputTypeDef]
-    ) -> RegionResults[StartGraphOutputTypeDef]:
+    ) -> TargetResults[StartGraphOutputTypeDef]:
         """Starts the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/StartGraph
@@ -372,7 +372,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def start_import_task(
         self, **kwargs: Unpack[StartImportTaskInputTypeDef]
-    ) -> RegionResults[StartImportTaskOutputTypeDef]:
+    ) -> TargetResults[StartImportTaskOutputTypeDef]:
         """Import data into existing Neptune Analytics graph from Amazon Simple
         Storage Service (S3). The graph needs to be empty and in the AVAILABLE
         state.
@@ -383,7 +383,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def stop_graph(
         self, **kwargs: Unpack[StopGraphInputTypeDef]
-    ) -> RegionResults[StopGraphOutputTypeDef]:
+    ) -> TargetResults[StopGraphOutputTypeDef]:
         """Stops the specific graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/StopGraph
@@ -392,7 +392,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/TagResource
@@ -401,7 +401,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/UntagResource
@@ -410,7 +410,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
 
     def update_graph(
         self, **kwargs: Unpack[UpdateGraphInputTypeDef]
-    ) -> RegionResults[UpdateGraphOutputTypeDef]:
+    ) -> TargetResults[UpdateGraphOutputTypeDef]:
         """Updates the configuration of a specified Neptune Analytics graph
 
         https://docs.aws.amazon.com/goto/WebAPI/neptune-graph-2023-11-29/UpdateGraph
@@ -424,7 +424,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportTasksInputTypeDef],
-    ) -> RegionResults[ListExportTasksOutputTypeDef]:
+    ) -> TargetResults[ListExportTasksOutputTypeDef]:
         """Every page of ListExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -447,7 +447,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGraphSnapshotsInputTypeDef],
-    ) -> RegionResults[ListGraphSnapshotsOutputTypeDef]:
+    ) -> TargetResults[ListGraphSnapshotsOutputTypeDef]:
         """Every page of ListGraphSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -470,7 +470,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGraphsInputTypeDef],
-    ) -> RegionResults[ListGraphsOutputTypeDef]:
+    ) -> TargetResults[ListGraphsOutputTypeDef]:
         """Every page of ListGraphs in every target, merged per target (botocore's
         build_full_result).
 
@@ -493,7 +493,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportTasksInputTypeDef],
-    ) -> RegionResults[ListImportTasksOutputTypeDef]:
+    ) -> TargetResults[ListImportTasksOutputTypeDef]:
         """Every page of ListImportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -516,7 +516,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrivateGraphEndpointsInputTypeDef],
-    ) -> RegionResults[ListPrivateGraphEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListPrivateGraphEndpointsOutputTypeDef]:
         """Every page of ListPrivateGraphEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -622,7 +622,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetExportTaskInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Export Task is Cancelled
 
         Polls GetExportTask in every target at once, every 60 seconds and at most
@@ -641,7 +641,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetExportTaskInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Export Task is Successful
 
         Polls GetExportTask in every target at once, every 60 seconds and at most
@@ -660,7 +660,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetGraphInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Graph is Available
 
         Polls GetGraph in every target at once, every 60 seconds and at most 480
@@ -679,7 +679,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetGraphInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Graph is Deleted
 
         Polls GetGraph in every target at once, every 60 seconds and at most 60
@@ -698,7 +698,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until GraphSnapshot is Available
 
         Polls GetGraphSnapshot in every target at once, every 60 seconds and at
@@ -717,7 +717,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetGraphSnapshotInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until GraphSnapshot is Deleted
 
         Polls GetGraphSnapshot in every target at once, every 60 seconds and at
@@ -736,7 +736,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetGraphInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Graph is Stopped
 
         Polls GetGraph in every target at once, every 20 seconds and at most 90
@@ -755,7 +755,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetImportTaskInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Import Task is Cancelled
 
         Polls GetImportTask in every target at once, every 60 seconds and at most
@@ -774,7 +774,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetImportTaskInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until Import Task is Successful
 
         Polls GetImportTask in every target at once, every 60 seconds and at most
@@ -793,7 +793,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until PrivateGraphEndpoint is Available
 
         Polls GetPrivateGraphEndpoint in every target at once, every 10 seconds
@@ -815,7 +815,7 @@ class MultiRegionNeptuneGraph(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetPrivateGraphEndpointInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until PrivateGraphEndpoint is Deleted
 
         Polls GetPrivateGraphEndpoint in every target at once, every 10 seconds

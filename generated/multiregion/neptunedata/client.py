@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -106,7 +106,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_gremlin_query(
         self, **kwargs: Unpack[CancelGremlinQueryInputTypeDef]
-    ) -> RegionResults[CancelGremlinQueryOutputTypeDef]:
+    ) -> TargetResults[CancelGremlinQueryOutputTypeDef]:
         """Cancels a Gremlin query. See Gremlin query cancellation for more
         information.
 
@@ -116,7 +116,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_loader_job(
         self, **kwargs: Unpack[CancelLoaderJobInputTypeDef]
-    ) -> RegionResults[CancelLoaderJobOutputTypeDef]:
+    ) -> TargetResults[CancelLoaderJobOutputTypeDef]:
         """Cancels a specified load job. This is an HTTP DELETE request. See Neptune
         Loader Get-Status API for more information.
 
@@ -126,7 +126,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_ml_data_processing_job(
         self, **kwargs: Unpack[CancelMLDataProcessingJobInputTypeDef]
-    ) -> RegionResults[CancelMLDataProcessingJobOutputTypeDef]:
+    ) -> TargetResults[CancelMLDataProcessingJobOutputTypeDef]:
         """Cancels a Neptune ML data processing job. See The dataprocessing command.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/CancelMLDataProcessingJob
@@ -135,7 +135,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_ml_model_training_job(
         self, **kwargs: Unpack[CancelMLModelTrainingJobInputTypeDef]
-    ) -> RegionResults[CancelMLModelTrainingJobOutputTypeDef]:
+    ) -> TargetResults[CancelMLModelTrainingJobOutputTypeDef]:
         """Cancels a Neptune ML model training job. See Model training using the
         modeltraining command.
 
@@ -145,7 +145,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_ml_model_transform_job(
         self, **kwargs: Unpack[CancelMLModelTransformJobInputTypeDef]
-    ) -> RegionResults[CancelMLModelTransformJobOutputTypeDef]:
+    ) -> TargetResults[CancelMLModelTransformJobOutputTypeDef]:
         """Cancels a specified model transform job. See Use a trained model to
         generate new model artifacts.
 
@@ -155,7 +155,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def cancel_open_cypher_query(
         self, **kwargs: Unpack[CancelOpenCypherQueryInputTypeDef]
-    ) -> RegionResults[CancelOpenCypherQueryOutputTypeDef]:
+    ) -> TargetResults[CancelOpenCypherQueryOutputTypeDef]:
         """Cancels a specified openCypher query. See Neptune openCypher status
         endpoint for more information.
 
@@ -165,7 +165,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def create_ml_endpoint(
         self, **kwargs: Unpack[CreateMLEndpointInputTypeDef]
-    ) -> RegionResults[CreateMLEndpointOutputTypeDef]:
+    ) -> TargetResults[CreateMLEndpointOutputTypeDef]:
         """Creates a new Neptune ML inference endpoint that lets you query one
         specific model that the model-training process constructed. See Managing
         inference endpoints using the endpoints command.
@@ -176,7 +176,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def delete_ml_endpoint(
         self, **kwargs: Unpack[DeleteMLEndpointInputTypeDef]
-    ) -> RegionResults[DeleteMLEndpointOutputTypeDef]:
+    ) -> TargetResults[DeleteMLEndpointOutputTypeDef]:
         """Cancels the creation of a Neptune ML inference endpoint. See Managing
         inference endpoints using the endpoints command.
 
@@ -186,7 +186,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def delete_propertygraph_statistics(
         self,
-    ) -> RegionResults[DeletePropertygraphStatisticsOutputTypeDef]:
+    ) -> TargetResults[DeletePropertygraphStatisticsOutputTypeDef]:
         """Deletes statistics for Gremlin and openCypher (property graph) data.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/DeletePropertygraphStatistics
@@ -195,7 +195,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def delete_sparql_statistics(
         self,
-    ) -> RegionResults[DeleteSparqlStatisticsOutputTypeDef]:
+    ) -> TargetResults[DeleteSparqlStatisticsOutputTypeDef]:
         """Deletes SPARQL statistics
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/DeleteSparqlStatistics
@@ -204,7 +204,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_fast_reset(
         self, **kwargs: Unpack[ExecuteFastResetInputTypeDef]
-    ) -> RegionResults[ExecuteFastResetOutputTypeDef]:
+    ) -> TargetResults[ExecuteFastResetOutputTypeDef]:
         """The fast reset REST API lets you reset a Neptune graph quicky and easily,
         removing all of its data.
 
@@ -214,7 +214,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_gremlin_explain_query(
         self, **kwargs: Unpack[ExecuteGremlinExplainQueryInputTypeDef]
-    ) -> RegionResults[ExecuteGremlinExplainQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteGremlinExplainQueryOutputTypeDef]:
         """Executes a Gremlin Explain query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ExecuteGremlinExplainQuery
@@ -223,7 +223,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_gremlin_profile_query(
         self, **kwargs: Unpack[ExecuteGremlinProfileQueryInputTypeDef]
-    ) -> RegionResults[ExecuteGremlinProfileQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteGremlinProfileQueryOutputTypeDef]:
         """Executes a Gremlin Profile query, which runs a specified traversal,
         collects various metrics about the run, and produces a profile report as
         output. See Gremlin profile API in Neptune for details.
@@ -234,7 +234,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_gremlin_query(
         self, **kwargs: Unpack[ExecuteGremlinQueryInputTypeDef]
-    ) -> RegionResults[ExecuteGremlinQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteGremlinQueryOutputTypeDef]:
         """This commands executes a Gremlin query. Amazon Neptune is compatible with
         Apache TinkerPop3 and Gremlin, so you can use the Gremlin traversal
         language to query the graph, as described under The Graph in the Apache
@@ -247,7 +247,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_open_cypher_explain_query(
         self, **kwargs: Unpack[ExecuteOpenCypherExplainQueryInputTypeDef]
-    ) -> RegionResults[ExecuteOpenCypherExplainQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteOpenCypherExplainQueryOutputTypeDef]:
         """Executes an openCypher explain request. See The openCypher explain feature
         for more information.
 
@@ -257,7 +257,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def execute_open_cypher_query(
         self, **kwargs: Unpack[ExecuteOpenCypherQueryInputTypeDef]
-    ) -> RegionResults[ExecuteOpenCypherQueryOutputTypeDef]:
+    ) -> TargetResults[ExecuteOpenCypherQueryOutputTypeDef]:
         """Executes an openCypher query. See Accessing the Neptune Graph with
         openCypher for more information.
 
@@ -265,7 +265,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
         """
         return self._call("ExecuteOpenCypherQuery", kwargs)
 
-    def get_engine_status(self) -> RegionResults[GetEngineStatusOutputTypeDef]:
+    def get_engine_status(self) -> TargetResults[GetEngineStatusOutputTypeDef]:
         """Retrieves the status of the graph database on the host.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetEngineStatus
@@ -274,7 +274,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_gremlin_query_status(
         self, **kwargs: Unpack[GetGremlinQueryStatusInputTypeDef]
-    ) -> RegionResults[GetGremlinQueryStatusOutputTypeDef]:
+    ) -> TargetResults[GetGremlinQueryStatusOutputTypeDef]:
         """Gets the status of a specified Gremlin query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetGremlinQueryStatus
@@ -283,7 +283,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_loader_job_status(
         self, **kwargs: Unpack[GetLoaderJobStatusInputTypeDef]
-    ) -> RegionResults[GetLoaderJobStatusOutputTypeDef]:
+    ) -> TargetResults[GetLoaderJobStatusOutputTypeDef]:
         """Gets status information about a specified load job. Neptune keeps track of
         the most recent 1,024 bulk load jobs, and stores the last 10,000 error
         details per job.
@@ -294,7 +294,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_ml_data_processing_job(
         self, **kwargs: Unpack[GetMLDataProcessingJobInputTypeDef]
-    ) -> RegionResults[GetMLDataProcessingJobOutputTypeDef]:
+    ) -> TargetResults[GetMLDataProcessingJobOutputTypeDef]:
         """Retrieves information about a specified data processing job. See The
         dataprocessing command.
 
@@ -304,7 +304,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_ml_endpoint(
         self, **kwargs: Unpack[GetMLEndpointInputTypeDef]
-    ) -> RegionResults[GetMLEndpointOutputTypeDef]:
+    ) -> TargetResults[GetMLEndpointOutputTypeDef]:
         """Retrieves details about an inference endpoint. See Managing inference
         endpoints using the endpoints command.
 
@@ -314,7 +314,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_ml_model_training_job(
         self, **kwargs: Unpack[GetMLModelTrainingJobInputTypeDef]
-    ) -> RegionResults[GetMLModelTrainingJobOutputTypeDef]:
+    ) -> TargetResults[GetMLModelTrainingJobOutputTypeDef]:
         """Retrieves information about a Neptune ML model training job. See Model
         training using the modeltraining command.
 
@@ -324,7 +324,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_ml_model_transform_job(
         self, **kwargs: Unpack[GetMLModelTransformJobInputTypeDef]
-    ) -> RegionResults[GetMLModelTransformJobOutputTypeDef]:
+    ) -> TargetResults[GetMLModelTransformJobOutputTypeDef]:
         """Gets information about a specified model transform job. See Use a trained
         model to generate new model artifacts.
 
@@ -334,7 +334,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_open_cypher_query_status(
         self, **kwargs: Unpack[GetOpenCypherQueryStatusInputTypeDef]
-    ) -> RegionResults[GetOpenCypherQueryStatusOutputTypeDef]:
+    ) -> TargetResults[GetOpenCypherQueryStatusOutputTypeDef]:
         """Retrieves the status of a specified openCypher query.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetOpenCypherQueryStatus
@@ -343,7 +343,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_propertygraph_statistics(
         self,
-    ) -> RegionResults[GetPropertygraphStatisticsOutputTypeDef]:
+    ) -> TargetResults[GetPropertygraphStatisticsOutputTypeDef]:
         """Gets property graph statistics (Gremlin and openCypher).
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphStatistics
@@ -352,7 +352,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_propertygraph_stream(
         self, **kwargs: Unpack[GetPropertygraphStreamInputTypeDef]
-    ) -> RegionResults[GetPropertygraphStreamOutputTypeDef]:
+    ) -> TargetResults[GetPropertygraphStreamOutputTypeDef]:
         """Gets a stream for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphStream
@@ -361,7 +361,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_propertygraph_summary(
         self, **kwargs: Unpack[GetPropertygraphSummaryInputTypeDef]
-    ) -> RegionResults[GetPropertygraphSummaryOutputTypeDef]:
+    ) -> TargetResults[GetPropertygraphSummaryOutputTypeDef]:
         """Gets a graph summary for a property graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetPropertygraphSummary
@@ -370,14 +370,14 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_rdf_graph_summary(
         self, **kwargs: Unpack[GetRDFGraphSummaryInputTypeDef]
-    ) -> RegionResults[GetRDFGraphSummaryOutputTypeDef]:
+    ) -> TargetResults[GetRDFGraphSummaryOutputTypeDef]:
         """Gets a graph summary for an RDF graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetRDFGraphSummary
         """
         return self._call("GetRDFGraphSummary", kwargs)
 
-    def get_sparql_statistics(self) -> RegionResults[GetSparqlStatisticsOutputTypeDef]:
+    def get_sparql_statistics(self) -> TargetResults[GetSparqlStatisticsOutputTypeDef]:
         """Gets RDF statistics (SPARQL).
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetSparqlStatistics
@@ -386,7 +386,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def get_sparql_stream(
         self, **kwargs: Unpack[GetSparqlStreamInputTypeDef]
-    ) -> RegionResults[GetSparqlStreamOutputTypeDef]:
+    ) -> TargetResults[GetSparqlStreamOutputTypeDef]:
         """Gets a stream for an RDF graph.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetSparqlStream
@@ -395,7 +395,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_gremlin_queries(
         self, **kwargs: Unpack[ListGremlinQueriesInputTypeDef]
-    ) -> RegionResults[ListGremlinQueriesOutputTypeDef]:
+    ) -> TargetResults[ListGremlinQueriesOutputTypeDef]:
         """Lists active Gremlin queries. See Gremlin query status API for details
         about the output.
 
@@ -405,7 +405,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_loader_jobs(
         self, **kwargs: Unpack[ListLoaderJobsInputTypeDef]
-    ) -> RegionResults[ListLoaderJobsOutputTypeDef]:
+    ) -> TargetResults[ListLoaderJobsOutputTypeDef]:
         """Retrieves a list of the loadIds for all active loader jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ListLoaderJobs
@@ -414,7 +414,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_ml_data_processing_jobs(
         self, **kwargs: Unpack[ListMLDataProcessingJobsInputTypeDef]
-    ) -> RegionResults[ListMLDataProcessingJobsOutputTypeDef]:
+    ) -> TargetResults[ListMLDataProcessingJobsOutputTypeDef]:
         """Returns a list of Neptune ML data processing jobs. See Listing active
         data-processing jobs using the Neptune ML dataprocessing command.
 
@@ -424,7 +424,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_ml_endpoints(
         self, **kwargs: Unpack[ListMLEndpointsInputTypeDef]
-    ) -> RegionResults[ListMLEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListMLEndpointsOutputTypeDef]:
         """Lists existing inference endpoints. See Managing inference endpoints using
         the endpoints command.
 
@@ -434,7 +434,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_ml_model_training_jobs(
         self, **kwargs: Unpack[ListMLModelTrainingJobsInputTypeDef]
-    ) -> RegionResults[ListMLModelTrainingJobsOutputTypeDef]:
+    ) -> TargetResults[ListMLModelTrainingJobsOutputTypeDef]:
         """Lists Neptune ML model-training jobs. See Model training using the
         modeltraining command.
 
@@ -444,7 +444,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_ml_model_transform_jobs(
         self, **kwargs: Unpack[ListMLModelTransformJobsInputTypeDef]
-    ) -> RegionResults[ListMLModelTransformJobsOutputTypeDef]:
+    ) -> TargetResults[ListMLModelTransformJobsOutputTypeDef]:
         """Returns a list of model transform job IDs. See Use a trained model to
         generate new model artifacts.
 
@@ -454,7 +454,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def list_open_cypher_queries(
         self, **kwargs: Unpack[ListOpenCypherQueriesInputTypeDef]
-    ) -> RegionResults[ListOpenCypherQueriesOutputTypeDef]:
+    ) -> TargetResults[ListOpenCypherQueriesOutputTypeDef]:
         """Lists active openCypher queries. See Neptune openCypher status endpoint
         for more information.
 
@@ -464,7 +464,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def manage_propertygraph_statistics(
         self, **kwargs: Unpack[ManagePropertygraphStatisticsInputTypeDef]
-    ) -> RegionResults[ManagePropertygraphStatisticsOutputTypeDef]:
+    ) -> TargetResults[ManagePropertygraphStatisticsOutputTypeDef]:
         """Manages the generation and use of property graph statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ManagePropertygraphStatistics
@@ -473,7 +473,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def manage_sparql_statistics(
         self, **kwargs: Unpack[ManageSparqlStatisticsInputTypeDef]
-    ) -> RegionResults[ManageSparqlStatisticsOutputTypeDef]:
+    ) -> TargetResults[ManageSparqlStatisticsOutputTypeDef]:
         """Manages the generation and use of RDF graph statistics.
 
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ManageSparqlStatistics
@@ -482,7 +482,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def start_loader_job(
         self, **kwargs: Unpack[StartLoaderJobInputTypeDef]
-    ) -> RegionResults[StartLoaderJobOutputTypeDef]:
+    ) -> TargetResults[StartLoaderJobOutputTypeDef]:
         """Starts a Neptune bulk loader job to load data from an Amazon S3 bucket
         into a Neptune DB instance. See Using the Amazon Neptune Bulk Loader to
         Ingest Data.
@@ -493,7 +493,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def start_ml_data_processing_job(
         self, **kwargs: Unpack[StartMLDataProcessingJobInputTypeDef]
-    ) -> RegionResults[StartMLDataProcessingJobOutputTypeDef]:
+    ) -> TargetResults[StartMLDataProcessingJobOutputTypeDef]:
         """Creates a new Neptune ML data processing job for processing the graph data
         exported from Neptune for training. See The dataprocessing command.
 
@@ -503,7 +503,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def start_ml_model_training_job(
         self, **kwargs: Unpack[StartMLModelTrainingJobInputTypeDef]
-    ) -> RegionResults[StartMLModelTrainingJobOutputTypeDef]:
+    ) -> TargetResults[StartMLModelTrainingJobOutputTypeDef]:
         """Creates a new Neptune ML model training job. See Model training using the
         modeltraining command.
 
@@ -513,7 +513,7 @@ class MultiRegionNeptuneData(MultiRegionClient):
 
     def start_ml_model_transform_job(
         self, **kwargs: Unpack[StartMLModelTransformJobInputTypeDef]
-    ) -> RegionResults[StartMLModelTransformJobOutputTypeDef]:
+    ) -> TargetResults[StartMLModelTransformJobOutputTypeDef]:
         """Creates a new model transform job. See Use a trained model to generate new
         model artifacts.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -203,7 +203,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
     def accept_network_firewall_transit_gateway_attachment(
         self,
         **kwargs: Unpack[AcceptNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> RegionResults[AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
         """Accepts a transit gateway attachment request for Network Firewall. When
         you accept the attachment request, Network Firewall creates the necessary
         routing components to enable traffic flow between the transit gateway and
@@ -215,7 +215,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def associate_availability_zones(
         self, **kwargs: Unpack[AssociateAvailabilityZonesRequestTypeDef]
-    ) -> RegionResults[AssociateAvailabilityZonesResponseTypeDef]:
+    ) -> TargetResults[AssociateAvailabilityZonesResponseTypeDef]:
         """Associates the specified Availability Zones with a transit
         gateway-attached firewall. For each Availability Zone, Network Firewall
         creates a firewall endpoint to process traffic. You can specify one or
@@ -227,7 +227,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def associate_firewall_policy(
         self, **kwargs: Unpack[AssociateFirewallPolicyRequestTypeDef]
-    ) -> RegionResults[AssociateFirewallPolicyResponseTypeDef]:
+    ) -> TargetResults[AssociateFirewallPolicyResponseTypeDef]:
         """Associates a FirewallPolicy to a Firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/AssociateFirewallPolicy
@@ -236,7 +236,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def associate_subnets(
         self, **kwargs: Unpack[AssociateSubnetsRequestTypeDef]
-    ) -> RegionResults[AssociateSubnetsResponseTypeDef]:
+    ) -> TargetResults[AssociateSubnetsResponseTypeDef]:
         """Associates the specified subnets in the Amazon VPC to the firewall. You
         can specify one subnet for each of the Availability Zones that the VPC
         spans.
@@ -247,7 +247,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def attach_rule_groups_to_proxy_configuration(
         self, **kwargs: Unpack[AttachRuleGroupsToProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[AttachRuleGroupsToProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[AttachRuleGroupsToProxyConfigurationResponseTypeDef]:
         """Attaches ProxyRuleGroup resources to a ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/AttachRuleGroupsToProxyConfiguration
@@ -256,7 +256,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_firewall(
         self, **kwargs: Unpack[CreateFirewallRequestTypeDef]
-    ) -> RegionResults[CreateFirewallResponseTypeDef]:
+    ) -> TargetResults[CreateFirewallResponseTypeDef]:
         """Creates an Network Firewall Firewall and accompanying FirewallStatus for a
         VPC.
 
@@ -266,7 +266,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_firewall_policy(
         self, **kwargs: Unpack[CreateFirewallPolicyRequestTypeDef]
-    ) -> RegionResults[CreateFirewallPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateFirewallPolicyResponseTypeDef]:
         """Creates the firewall policy for the firewall according to the
         specifications.
 
@@ -276,7 +276,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_proxy(
         self, **kwargs: Unpack[CreateProxyRequestTypeDef]
-    ) -> RegionResults[CreateProxyResponseTypeDef]:
+    ) -> TargetResults[CreateProxyResponseTypeDef]:
         """Creates an Network Firewall Proxy
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxy
@@ -285,7 +285,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_proxy_configuration(
         self, **kwargs: Unpack[CreateProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateProxyConfigurationResponseTypeDef]:
         """Creates an Network Firewall ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyConfiguration
@@ -294,7 +294,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_proxy_rule_group(
         self, **kwargs: Unpack[CreateProxyRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateProxyRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateProxyRuleGroupResponseTypeDef]:
         """Creates an Network Firewall ProxyRuleGroup
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRuleGroup
@@ -303,7 +303,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_proxy_rules(
         self, **kwargs: Unpack[CreateProxyRulesRequestTypeDef]
-    ) -> RegionResults[CreateProxyRulesResponseTypeDef]:
+    ) -> TargetResults[CreateProxyRulesResponseTypeDef]:
         """Creates Network Firewall ProxyRule resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRules
@@ -312,7 +312,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_rule_group(
         self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
         """Creates the specified stateless or stateful rule group, which includes the
         rules for network traffic inspection, a capacity setting, and tags.
 
@@ -322,7 +322,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_tls_inspection_configuration(
         self, **kwargs: Unpack[CreateTLSInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateTLSInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateTLSInspectionConfigurationResponseTypeDef]:
         """Creates an Network Firewall TLS inspection configuration. Network Firewall
         uses TLS inspection configurations to decrypt your firewall's inbound and
         outbound SSL/TLS traffic. After decryption, Network Firewall inspects the
@@ -340,7 +340,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def create_vpc_endpoint_association(
         self, **kwargs: Unpack[CreateVpcEndpointAssociationRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointAssociationResponseTypeDef]:
         """Creates a firewall endpoint for an Network Firewall firewall. This type of
         firewall endpoint is independent of the firewall endpoints that you
         specify in the Firewall itself, and you define it in addition to those
@@ -354,7 +354,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_firewall(
         self, **kwargs: Unpack[DeleteFirewallRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallResponseTypeDef]:
         """Deletes the specified Firewall and its FirewallStatus. This operation
         requires the firewall's DeleteProtection flag to be FALSE. You can't
         revert this operation.
@@ -365,7 +365,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_firewall_policy(
         self, **kwargs: Unpack[DeleteFirewallPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallPolicyResponseTypeDef]:
         """Deletes the specified FirewallPolicy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteFirewallPolicy
@@ -375,7 +375,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
     def delete_network_firewall_transit_gateway_attachment(
         self,
         **kwargs: Unpack[DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> RegionResults[DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
         """Deletes a transit gateway attachment from a Network Firewall. Either the
         firewall owner or the transit gateway owner can delete the attachment.
 
@@ -385,7 +385,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_proxy(
         self, **kwargs: Unpack[DeleteProxyRequestTypeDef]
-    ) -> RegionResults[DeleteProxyResponseTypeDef]:
+    ) -> TargetResults[DeleteProxyResponseTypeDef]:
         """Deletes the specified Proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxy
@@ -394,7 +394,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_proxy_configuration(
         self, **kwargs: Unpack[DeleteProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteProxyConfigurationResponseTypeDef]:
         """Deletes the specified ProxyConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyConfiguration
@@ -403,7 +403,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_proxy_rule_group(
         self, **kwargs: Unpack[DeleteProxyRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteProxyRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteProxyRuleGroupResponseTypeDef]:
         """Deletes the specified ProxyRuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRuleGroup
@@ -412,7 +412,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_proxy_rules(
         self, **kwargs: Unpack[DeleteProxyRulesRequestTypeDef]
-    ) -> RegionResults[DeleteProxyRulesResponseTypeDef]:
+    ) -> TargetResults[DeleteProxyRulesResponseTypeDef]:
         """Deletes the specified ProxyRule(s). currently attached to a ProxyRuleGroup
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRules
@@ -421,7 +421,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource policy that you created in a PutResourcePolicy request.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteResourcePolicy
@@ -430,7 +430,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_rule_group(
         self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
         """Deletes the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteRuleGroup
@@ -439,7 +439,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_tls_inspection_configuration(
         self, **kwargs: Unpack[DeleteTLSInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteTLSInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteTLSInspectionConfigurationResponseTypeDef]:
         """Deletes the specified TLSInspectionConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteTLSInspectionConfiguration
@@ -448,7 +448,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def delete_vpc_endpoint_association(
         self, **kwargs: Unpack[DeleteVpcEndpointAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointAssociationResponseTypeDef]:
         """Deletes the specified VpcEndpointAssociation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteVpcEndpointAssociation
@@ -457,7 +457,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_firewall(
         self, **kwargs: Unpack[DescribeFirewallRequestTypeDef]
-    ) -> RegionResults[DescribeFirewallResponseTypeDef]:
+    ) -> TargetResults[DescribeFirewallResponseTypeDef]:
         """Returns the data objects for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewall
@@ -466,7 +466,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_firewall_metadata(
         self, **kwargs: Unpack[DescribeFirewallMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeFirewallMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeFirewallMetadataResponseTypeDef]:
         """Returns the high-level information about a firewall, including the
         Availability Zones where the Firewall is currently in use.
 
@@ -476,7 +476,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_firewall_policy(
         self, **kwargs: Unpack[DescribeFirewallPolicyRequestTypeDef]
-    ) -> RegionResults[DescribeFirewallPolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeFirewallPolicyResponseTypeDef]:
         """Returns the data objects for the specified firewall policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewallPolicy
@@ -485,7 +485,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_flow_operation(
         self, **kwargs: Unpack[DescribeFlowOperationRequestTypeDef]
-    ) -> RegionResults[DescribeFlowOperationResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowOperationResponseTypeDef]:
         """Returns key information about a specific flow operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFlowOperation
@@ -494,7 +494,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_logging_configuration(
         self, **kwargs: Unpack[DescribeLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeLoggingConfigurationResponseTypeDef]:
         """Returns the logging configuration for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeLoggingConfiguration
@@ -503,7 +503,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_proxy(
         self, **kwargs: Unpack[DescribeProxyRequestTypeDef]
-    ) -> RegionResults[DescribeProxyResponseTypeDef]:
+    ) -> TargetResults[DescribeProxyResponseTypeDef]:
         """Returns the data objects for the specified proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxy
@@ -512,7 +512,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_proxy_configuration(
         self, **kwargs: Unpack[DescribeProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeProxyConfigurationResponseTypeDef]:
         """Returns the data objects for the specified proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyConfiguration
@@ -521,7 +521,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_proxy_rule(
         self, **kwargs: Unpack[DescribeProxyRuleRequestTypeDef]
-    ) -> RegionResults[DescribeProxyRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeProxyRuleResponseTypeDef]:
         """Returns the data objects for the specified proxy configuration for the
         specified proxy rule group.
 
@@ -531,7 +531,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_proxy_rule_group(
         self, **kwargs: Unpack[DescribeProxyRuleGroupRequestTypeDef]
-    ) -> RegionResults[DescribeProxyRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeProxyRuleGroupResponseTypeDef]:
         """Returns the data objects for the specified proxy rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyRuleGroup
@@ -540,7 +540,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_resource_policy(
         self, **kwargs: Unpack[DescribeResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Retrieves a resource policy that you created in a PutResourcePolicy
         request.
 
@@ -550,7 +550,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_rule_group(
         self, **kwargs: Unpack[DescribeRuleGroupRequestTypeDef]
-    ) -> RegionResults[DescribeRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleGroupResponseTypeDef]:
         """Returns the data objects for the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeRuleGroup
@@ -559,7 +559,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_rule_group_metadata(
         self, **kwargs: Unpack[DescribeRuleGroupMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeRuleGroupMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleGroupMetadataResponseTypeDef]:
         """High-level information about a rule group, returned by operations like
         create and describe. You can use the information provided in the metadata
         to retrieve and manage a rule group. You can retrieve all objects for a
@@ -571,7 +571,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_rule_group_summary(
         self, **kwargs: Unpack[DescribeRuleGroupSummaryRequestTypeDef]
-    ) -> RegionResults[DescribeRuleGroupSummaryResponseTypeDef]:
+    ) -> TargetResults[DescribeRuleGroupSummaryResponseTypeDef]:
         """Returns detailed information for a stateful rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeRuleGroupSummary
@@ -580,7 +580,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_tls_inspection_configuration(
         self, **kwargs: Unpack[DescribeTLSInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeTLSInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeTLSInspectionConfigurationResponseTypeDef]:
         """Returns the data objects for the specified TLS inspection configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeTLSInspectionConfiguration
@@ -589,7 +589,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def describe_vpc_endpoint_association(
         self, **kwargs: Unpack[DescribeVpcEndpointAssociationRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointAssociationResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointAssociationResponseTypeDef]:
         """Returns the data object for the specified VPC endpoint association.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeVpcEndpointAssociation
@@ -598,7 +598,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def detach_rule_groups_from_proxy_configuration(
         self, **kwargs: Unpack[DetachRuleGroupsFromProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[DetachRuleGroupsFromProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[DetachRuleGroupsFromProxyConfigurationResponseTypeDef]:
         """Detaches ProxyRuleGroup resources from a ProxyConfiguration
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DetachRuleGroupsFromProxyConfiguration
@@ -607,7 +607,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def disassociate_availability_zones(
         self, **kwargs: Unpack[DisassociateAvailabilityZonesRequestTypeDef]
-    ) -> RegionResults[DisassociateAvailabilityZonesResponseTypeDef]:
+    ) -> TargetResults[DisassociateAvailabilityZonesResponseTypeDef]:
         """Removes the specified Availability Zone associations from a transit
         gateway-attached firewall. This removes the firewall endpoints from these
         Availability Zones and stops traffic filtering in those zones. Before
@@ -620,7 +620,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def disassociate_subnets(
         self, **kwargs: Unpack[DisassociateSubnetsRequestTypeDef]
-    ) -> RegionResults[DisassociateSubnetsResponseTypeDef]:
+    ) -> TargetResults[DisassociateSubnetsResponseTypeDef]:
         """Removes the specified subnet associations from the firewall. This removes
         the firewall endpoints from the subnets and removes any network filtering
         protections that the endpoints were providing.
@@ -631,7 +631,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def get_analysis_report_results(
         self, **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef]
-    ) -> RegionResults[GetAnalysisReportResultsResponseTypeDef]:
+    ) -> TargetResults[GetAnalysisReportResultsResponseTypeDef]:
         """The results of a COMPLETED analysis report generated with
         StartAnalysisReport.
 
@@ -641,7 +641,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_analysis_reports(
         self, **kwargs: Unpack[ListAnalysisReportsRequestTypeDef]
-    ) -> RegionResults[ListAnalysisReportsResponseTypeDef]:
+    ) -> TargetResults[ListAnalysisReportsResponseTypeDef]:
         """Returns a list of all traffic analysis reports generated within the last
         30 days.
 
@@ -651,7 +651,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_firewall_policies(
         self, **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef]
-    ) -> RegionResults[ListFirewallPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListFirewallPoliciesResponseTypeDef]:
         """Retrieves the metadata for the firewall policies that you have defined.
         Depending on your setting for max results and the number of firewall
         policies, a single call might not return the full list.
@@ -662,7 +662,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_firewalls(
         self, **kwargs: Unpack[ListFirewallsRequestTypeDef]
-    ) -> RegionResults[ListFirewallsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallsResponseTypeDef]:
         """Retrieves the metadata for the firewalls that you have defined. If you
         provide VPC identifiers in your request, this returns only the firewalls
         for those VPCs.
@@ -673,7 +673,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_flow_operation_results(
         self, **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef]
-    ) -> RegionResults[ListFlowOperationResultsResponseTypeDef]:
+    ) -> TargetResults[ListFlowOperationResultsResponseTypeDef]:
         """Returns the results of a specific flow operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFlowOperationResults
@@ -682,7 +682,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_flow_operations(
         self, **kwargs: Unpack[ListFlowOperationsRequestTypeDef]
-    ) -> RegionResults[ListFlowOperationsResponseTypeDef]:
+    ) -> TargetResults[ListFlowOperationsResponseTypeDef]:
         """Returns a list of all flow operations ran in a specific firewall. You can
         optionally narrow the request scope by specifying the operation type or
         Availability Zone associated with a firewall's flow operations.
@@ -693,7 +693,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_proxies(
         self, **kwargs: Unpack[ListProxiesRequestTypeDef]
-    ) -> RegionResults[ListProxiesResponseTypeDef]:
+    ) -> TargetResults[ListProxiesResponseTypeDef]:
         """Retrieves the metadata for the proxies that you have defined. Depending on
         your setting for max results and the number of proxies, a single call
         might not return the full list.
@@ -704,7 +704,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_proxy_configurations(
         self, **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListProxyConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListProxyConfigurationsResponseTypeDef]:
         """Retrieves the metadata for the proxy configuration that you have defined.
         Depending on your setting for max results and the number of proxy
         configurations, a single call might not return the full list.
@@ -715,7 +715,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_proxy_rule_groups(
         self, **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListProxyRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListProxyRuleGroupsResponseTypeDef]:
         """Retrieves the metadata for the proxy rule groups that you have defined.
         Depending on your setting for max results and the number of proxy rule
         groups, a single call might not return the full list.
@@ -726,7 +726,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_rule_groups(
         self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """Retrieves the metadata for the rule groups that you have defined.
         Depending on your setting for max results and the number of rule groups, a
         single call might not return the full list.
@@ -737,7 +737,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags associated with the specified resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -751,7 +751,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_tls_inspection_configurations(
         self, **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListTLSInspectionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListTLSInspectionConfigurationsResponseTypeDef]:
         """Retrieves the metadata for the TLS inspection configurations that you have
         defined. Depending on your setting for max results and the number of TLS
         inspection configurations, a single call might not return the full list.
@@ -762,7 +762,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def list_vpc_endpoint_associations(
         self, **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointAssociationsResponseTypeDef]:
         """Retrieves the metadata for the VPC endpoint associations that you have
         defined. If you specify a fireawll, this returns only the endpoint
         associations for that firewall.
@@ -773,7 +773,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates an IAM policy for your rule group, firewall policy, or
         firewall. Use this to share these resources between accounts. This
         operation works in conjunction with the Amazon Web Services Resource
@@ -787,7 +787,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
     def reject_network_firewall_transit_gateway_attachment(
         self,
         **kwargs: Unpack[RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef],
-    ) -> RegionResults[RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef]:
         """Rejects a transit gateway attachment request for Network Firewall. When
         you reject the attachment request, Network Firewall cancels the creation
         of routing components between the transit gateway and firewall endpoints.
@@ -798,7 +798,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def start_analysis_report(
         self, **kwargs: Unpack[StartAnalysisReportRequestTypeDef]
-    ) -> RegionResults[StartAnalysisReportResponseTypeDef]:
+    ) -> TargetResults[StartAnalysisReportResponseTypeDef]:
         """Generates a traffic analysis report for the timeframe and traffic type you
         specify.
 
@@ -808,7 +808,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def start_flow_capture(
         self, **kwargs: Unpack[StartFlowCaptureRequestTypeDef]
-    ) -> RegionResults[StartFlowCaptureResponseTypeDef]:
+    ) -> TargetResults[StartFlowCaptureResponseTypeDef]:
         """Begins capturing the flows in a firewall, according to the filters you
         define. Captures are similar, but not identical to snapshots. Capture
         operations provide visibility into flows that are not closed and are
@@ -821,7 +821,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def start_flow_flush(
         self, **kwargs: Unpack[StartFlowFlushRequestTypeDef]
-    ) -> RegionResults[StartFlowFlushResponseTypeDef]:
+    ) -> TargetResults[StartFlowFlushResponseTypeDef]:
         """Begins the flushing of traffic from the firewall, according to the filters
         you define. When the operation starts, impacted flows are temporarily
         marked as timed out before the Suricata engine prunes, or flushes, the
@@ -833,7 +833,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource. Tags are key:value
         pairs that you can use to categorize and manage your resources, for
         purposes like billing. For example, you might set the tag key to
@@ -847,7 +847,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the tags with the specified keys from the specified resource. Tags
         are key:value pairs that you can use to categorize and manage your
         resources, for purposes like billing. For example, you might set the tag
@@ -861,7 +861,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_availability_zone_change_protection(
         self, **kwargs: Unpack[UpdateAvailabilityZoneChangeProtectionRequestTypeDef]
-    ) -> RegionResults[UpdateAvailabilityZoneChangeProtectionResponseTypeDef]:
+    ) -> TargetResults[UpdateAvailabilityZoneChangeProtectionResponseTypeDef]:
         """Modifies the AvailabilityZoneChangeProtection setting for a transit
         gateway-attached firewall. When enabled, this setting prevents accidental
         changes to the firewall's Availability Zone configuration. This helps
@@ -873,7 +873,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_analysis_settings(
         self, **kwargs: Unpack[UpdateFirewallAnalysisSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallAnalysisSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallAnalysisSettingsResponseTypeDef]:
         """Enables specific types of firewall analysis on a specific firewall you
         define.
 
@@ -883,7 +883,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_delete_protection(
         self, **kwargs: Unpack[UpdateFirewallDeleteProtectionRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallDeleteProtectionResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallDeleteProtectionResponseTypeDef]:
         """Modifies the flag, DeleteProtection, which indicates whether it is
         possible to delete the firewall. If the flag is set to TRUE, the firewall
         is protected against deletion. This setting helps protect against
@@ -895,7 +895,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_description(
         self, **kwargs: Unpack[UpdateFirewallDescriptionRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallDescriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallDescriptionResponseTypeDef]:
         """Modifies the description for the specified firewall. Use the description
         to help you identify the firewall when you're working with it.
 
@@ -905,7 +905,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_encryption_configuration(
         self, **kwargs: Unpack[UpdateFirewallEncryptionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallEncryptionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallEncryptionConfigurationResponseTypeDef]:
         """A complex type that contains settings for encryption of your firewall
         resources.
 
@@ -915,7 +915,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_policy(
         self, **kwargs: Unpack[UpdateFirewallPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallPolicyResponseTypeDef]:
         """Updates the properties of the specified firewall policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateFirewallPolicy
@@ -924,7 +924,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_firewall_policy_change_protection(
         self, **kwargs: Unpack[UpdateFirewallPolicyChangeProtectionRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallPolicyChangeProtectionResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallPolicyChangeProtectionResponseTypeDef]:
         """Modifies the flag, ChangeProtection, which indicates whether it is
         possible to change the firewall. If the flag is set to TRUE, the firewall
         is protected from changes. This setting helps protect against accidentally
@@ -936,7 +936,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_logging_configuration(
         self, **kwargs: Unpack[UpdateLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLoggingConfigurationResponseTypeDef]:
         """Sets the logging configuration for the specified firewall.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateLoggingConfiguration
@@ -945,7 +945,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_proxy(
         self, **kwargs: Unpack[UpdateProxyRequestTypeDef]
-    ) -> RegionResults[UpdateProxyResponseTypeDef]:
+    ) -> TargetResults[UpdateProxyResponseTypeDef]:
         """Updates the properties of the specified proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxy
@@ -954,7 +954,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_proxy_configuration(
         self, **kwargs: Unpack[UpdateProxyConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateProxyConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateProxyConfigurationResponseTypeDef]:
         """Updates the properties of the specified proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyConfiguration
@@ -963,7 +963,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_proxy_rule(
         self, **kwargs: Unpack[UpdateProxyRuleRequestTypeDef]
-    ) -> RegionResults[UpdateProxyRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateProxyRuleResponseTypeDef]:
         """Updates the properties of the specified proxy rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRule
@@ -972,7 +972,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_proxy_rule_group_priorities(
         self, **kwargs: Unpack[UpdateProxyRuleGroupPrioritiesRequestTypeDef]
-    ) -> RegionResults[UpdateProxyRuleGroupPrioritiesResponseTypeDef]:
+    ) -> TargetResults[UpdateProxyRuleGroupPrioritiesResponseTypeDef]:
         """Updates proxy rule group priorities within a proxy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRuleGroupPriorities
@@ -981,7 +981,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_proxy_rule_priorities(
         self, **kwargs: Unpack[UpdateProxyRulePrioritiesRequestTypeDef]
-    ) -> RegionResults[UpdateProxyRulePrioritiesResponseTypeDef]:
+    ) -> TargetResults[UpdateProxyRulePrioritiesResponseTypeDef]:
         """Updates proxy rule priorities within a proxy rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRulePriorities
@@ -990,7 +990,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_rule_group(
         self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
         """Updates the rule settings for the specified rule group. You use a rule
         group by reference in one or more firewall policies. When you modify a
         rule group, you modify all firewall policies that use the rule group.
@@ -1001,13 +1001,13 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
 
     def update_subnet_change_protection(
         self, **kwargs: Unpack[UpdateSubnetChangeProtectionRequestTypeDef]
-    ) -> RegionResults[UpdateSubnetChangeProtectionResponseTypeDef]:
+    ) -> TargetResults[UpdateSubnetChangeProtectionResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateSubnetChangeProtection"""
         return self._call("UpdateSubnetChangeProtection", kwargs)
 
     def update_tls_inspection_configuration(
         self, **kwargs: Unpack[UpdateTLSInspectionConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateTLSInspectionConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateTLSInspectionConfigurationResponseTypeDef]:
         """Updates the TLS inspection configuration settings for the specified TLS
         inspection configuration. You use a TLS inspection configuration by
         referencing it in one or more firewall policies. When you modify a TLS
@@ -1025,7 +1025,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAnalysisReportResultsRequestTypeDef],
-    ) -> RegionResults[GetAnalysisReportResultsResponseTypeDef]:
+    ) -> TargetResults[GetAnalysisReportResultsResponseTypeDef]:
         """Every page of GetAnalysisReportResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1049,7 +1049,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnalysisReportsRequestTypeDef],
-    ) -> RegionResults[ListAnalysisReportsResponseTypeDef]:
+    ) -> TargetResults[ListAnalysisReportsResponseTypeDef]:
         """Every page of ListAnalysisReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1073,7 +1073,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallPoliciesRequestTypeDef],
-    ) -> RegionResults[ListFirewallPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListFirewallPoliciesResponseTypeDef]:
         """Every page of ListFirewallPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1098,7 +1098,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallsRequestTypeDef],
-    ) -> RegionResults[ListFirewallsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallsResponseTypeDef]:
         """Every page of ListFirewalls in every target, merged per target (botocore's
         build_full_result).
 
@@ -1123,7 +1123,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowOperationResultsRequestTypeDef],
-    ) -> RegionResults[ListFlowOperationResultsResponseTypeDef]:
+    ) -> TargetResults[ListFlowOperationResultsResponseTypeDef]:
         """Every page of ListFlowOperationResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1146,7 +1146,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowOperationsRequestTypeDef],
-    ) -> RegionResults[ListFlowOperationsResponseTypeDef]:
+    ) -> TargetResults[ListFlowOperationsResponseTypeDef]:
         """Every page of ListFlowOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1171,7 +1171,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProxiesRequestTypeDef],
-    ) -> RegionResults[ListProxiesResponseTypeDef]:
+    ) -> TargetResults[ListProxiesResponseTypeDef]:
         """Every page of ListProxies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1196,7 +1196,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProxyConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListProxyConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListProxyConfigurationsResponseTypeDef]:
         """Every page of ListProxyConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1221,7 +1221,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProxyRuleGroupsRequestTypeDef],
-    ) -> RegionResults[ListProxyRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListProxyRuleGroupsResponseTypeDef]:
         """Every page of ListProxyRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1246,7 +1246,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """Every page of ListRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1271,7 +1271,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1299,7 +1299,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTLSInspectionConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListTLSInspectionConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListTLSInspectionConfigurationsResponseTypeDef]:
         """Every page of ListTLSInspectionConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1324,7 +1324,7 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVpcEndpointAssociationsRequestTypeDef],
-    ) -> RegionResults[ListVpcEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointAssociationsResponseTypeDef]:
         """Every page of ListVpcEndpointAssociations in every target, merged per
         target (botocore's build_full_result).
 

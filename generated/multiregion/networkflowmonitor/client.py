@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,7 +91,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def create_monitor(
         self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> RegionResults[CreateMonitorOutputTypeDef]:
+    ) -> TargetResults[CreateMonitorOutputTypeDef]:
         """Create a monitor for specific network flows between local and remote
         resources, so that you can monitor network performance for one or several
         of your workloads. For each monitor, Network Flow Monitor publishes
@@ -106,7 +106,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def create_scope(
         self, **kwargs: Unpack[CreateScopeInputTypeDef]
-    ) -> RegionResults[CreateScopeOutputTypeDef]:
+    ) -> TargetResults[CreateScopeOutputTypeDef]:
         """In Network Flow Monitor, you specify a scope for the service to generate
         metrics for. By using the scope, Network Flow Monitor can generate a
         topology of all the resources to measure performance metrics for. When you
@@ -118,7 +118,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def delete_monitor(
         self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> RegionResults[DeleteMonitorOutputTypeDef]:
+    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
         """Deletes a monitor in Network Flow Monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeleteMonitor
@@ -127,7 +127,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def delete_scope(
         self, **kwargs: Unpack[DeleteScopeInputTypeDef]
-    ) -> RegionResults[DeleteScopeOutputTypeDef]:
+    ) -> TargetResults[DeleteScopeOutputTypeDef]:
         """Deletes a scope that has been defined.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeleteScope
@@ -136,7 +136,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_monitor(
         self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> RegionResults[GetMonitorOutputTypeDef]:
+    ) -> TargetResults[GetMonitorOutputTypeDef]:
         """Gets information about a monitor in Network Flow Monitor based on a
         monitor name. The information returned includes the Amazon Resource Name
         (ARN), create time, modified time, resources included in the monitor, and
@@ -148,7 +148,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_query_results_monitor_top_contributors(
         self, **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef]
-    ) -> RegionResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
         """Return the data for a query with the Network Flow Monitor query interface.
         You specify the query that you want to return results for by providing a
         query ID and a monitor name. This query returns the top contributors for a
@@ -161,7 +161,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     def get_query_results_workload_insights_top_contributors(
         self,
         **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
         """Return the data for a query with the Network Flow Monitor query interface.
         You specify the query that you want to return results for by providing a
         query ID and a monitor name.
@@ -175,7 +175,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         **kwargs: Unpack[
             GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
         ],
-    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
         """Return the data for a query with the Network Flow Monitor query interface.
         Specify the query that you want to return results for by providing a query
         ID and a scope ID.
@@ -186,7 +186,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_query_status_monitor_top_contributors(
         self, **kwargs: Unpack[GetQueryStatusMonitorTopContributorsInputTypeDef]
-    ) -> RegionResults[GetQueryStatusMonitorTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryStatusMonitorTopContributorsOutputTypeDef]:
         """Returns the current status of a query for the Network Flow Monitor query
         interface, for a specified query ID and monitor. This call returns the
         query status for the top contributors for a monitor.
@@ -198,7 +198,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     def get_query_status_workload_insights_top_contributors(
         self,
         **kwargs: Unpack[GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> RegionResults[GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryStatusWorkloadInsightsTopContributorsOutputTypeDef]:
         """Return the data for a query with the Network Flow Monitor query interface.
         Specify the query that you want to return results for by providing a query
         ID and a monitor name. This query returns the top contributors for
@@ -211,7 +211,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     def get_query_status_workload_insights_top_contributors_data(
         self,
         **kwargs: Unpack[GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef],
-    ) -> RegionResults[GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef]:
         """Returns the current status of a query for the Network Flow Monitor query
         interface, for a specified query ID and monitor. This call returns the
         query status for the top contributors data for workload insights.
@@ -222,7 +222,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def get_scope(
         self, **kwargs: Unpack[GetScopeInputTypeDef]
-    ) -> RegionResults[GetScopeOutputTypeDef]:
+    ) -> TargetResults[GetScopeOutputTypeDef]:
         """Gets information about a scope, including the name, status, tags, and
         target details. The scope in Network Flow Monitor is an account.
 
@@ -232,7 +232,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def list_monitors(
         self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """List all monitors in an account. Optionally, you can list only monitors
         that have a specific status, by using the STATUS parameter.
 
@@ -242,7 +242,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def list_scopes(
         self, **kwargs: Unpack[ListScopesInputTypeDef]
-    ) -> RegionResults[ListScopesOutputTypeDef]:
+    ) -> TargetResults[ListScopesOutputTypeDef]:
         """List all the scopes for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListScopes
@@ -251,7 +251,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns all the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListTagsForResource
@@ -260,7 +260,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def start_query_monitor_top_contributors(
         self, **kwargs: Unpack[StartQueryMonitorTopContributorsInputTypeDef]
-    ) -> RegionResults[StartQueryMonitorTopContributorsOutputTypeDef]:
+    ) -> TargetResults[StartQueryMonitorTopContributorsOutputTypeDef]:
         """Create a query that you can use with the Network Flow Monitor query
         interface to return the top contributors for a monitor. Specify the
         monitor that you want to create the query for.
@@ -271,7 +271,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def start_query_workload_insights_top_contributors(
         self, **kwargs: Unpack[StartQueryWorkloadInsightsTopContributorsInputTypeDef]
-    ) -> RegionResults[StartQueryWorkloadInsightsTopContributorsOutputTypeDef]:
+    ) -> TargetResults[StartQueryWorkloadInsightsTopContributorsOutputTypeDef]:
         """Create a query with the Network Flow Monitor query interface that you can
         run to return workload insights top contributors. Specify the scope that
         you want to create a query for.
@@ -283,7 +283,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
     def start_query_workload_insights_top_contributors_data(
         self,
         **kwargs: Unpack[StartQueryWorkloadInsightsTopContributorsDataInputTypeDef],
-    ) -> RegionResults[StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
         """Create a query with the Network Flow Monitor query interface that you can
         run to return data for workload insights top contributors. Specify the
         scope that you want to create a query for.
@@ -294,7 +294,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def stop_query_monitor_top_contributors(
         self, **kwargs: Unpack[StopQueryMonitorTopContributorsInputTypeDef]
-    ) -> RegionResults[StopQueryMonitorTopContributorsOutputTypeDef]:
+    ) -> TargetResults[StopQueryMonitorTopContributorsOutputTypeDef]:
         """Stop a top contributors query for a monitor. Specify the query that you
         want to stop by providing a query ID and a monitor name.
 
@@ -304,7 +304,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def stop_query_workload_insights_top_contributors(
         self, **kwargs: Unpack[StopQueryWorkloadInsightsTopContributorsInputTypeDef]
-    ) -> RegionResults[StopQueryWorkloadInsightsTopContributorsOutputTypeDef]:
+    ) -> TargetResults[StopQueryWorkloadInsightsTopContributorsOutputTypeDef]:
         """Stop a top contributors query for workload insights. Specify the query
         that you want to stop by providing a query ID and a scope ID.
 
@@ -314,7 +314,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def stop_query_workload_insights_top_contributors_data(
         self, **kwargs: Unpack[StopQueryWorkloadInsightsTopContributorsDataInputTypeDef]
-    ) -> RegionResults[StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef]:
         """Stop a top contributors data query for workload insights. Specify the
         query that you want to stop by providing a query ID and a scope ID.
 
@@ -324,7 +324,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/TagResource
@@ -333,7 +333,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UntagResource
@@ -342,7 +342,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def update_monitor(
         self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> RegionResults[UpdateMonitorOutputTypeDef]:
+    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
         """Update a monitor to add or remove local or remote resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UpdateMonitor
@@ -351,7 +351,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
 
     def update_scope(
         self, **kwargs: Unpack[UpdateScopeInputTypeDef]
-    ) -> RegionResults[UpdateScopeOutputTypeDef]:
+    ) -> TargetResults[UpdateScopeOutputTypeDef]:
         """Update a scope to add or remove resources that you want to be available
         for Network Flow Monitor to generate metrics for, when you have active
         agents on those resources sending metrics reports to the Network Flow
@@ -368,7 +368,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetQueryResultsMonitorTopContributorsInputTypeDef],
-    ) -> RegionResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsMonitorTopContributorsOutputTypeDef]:
         """Every page of GetQueryResultsMonitorTopContributors in every target,
         merged per target (botocore's build_full_result).
 
@@ -394,7 +394,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef],
-    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef]:
         """Every page of GetQueryResultsWorkloadInsightsTopContributors in every
         target, merged per target (botocore's build_full_result).
 
@@ -421,7 +421,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         **kwargs: Unpack[
             GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef
         ],
-    ) -> RegionResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
+    ) -> TargetResults[GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef]:
         """Every page of GetQueryResultsWorkloadInsightsTopContributorsData in every
         target, merged per target (botocore's build_full_result).
 
@@ -446,7 +446,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 
@@ -470,7 +470,7 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScopesInputTypeDef],
-    ) -> RegionResults[ListScopesOutputTypeDef]:
+    ) -> TargetResults[ListScopesOutputTypeDef]:
         """Every page of ListScopes in every target, merged per target (botocore's
         build_full_result).
 

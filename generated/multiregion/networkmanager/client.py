@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -245,7 +245,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def accept_attachment(
         self, **kwargs: Unpack[AcceptAttachmentRequestTypeDef]
-    ) -> RegionResults[AcceptAttachmentResponseTypeDef]:
+    ) -> TargetResults[AcceptAttachmentResponseTypeDef]:
         """Accepts a core network attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/AcceptAttachment
@@ -254,7 +254,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def associate_connect_peer(
         self, **kwargs: Unpack[AssociateConnectPeerRequestTypeDef]
-    ) -> RegionResults[AssociateConnectPeerResponseTypeDef]:
+    ) -> TargetResults[AssociateConnectPeerResponseTypeDef]:
         """Associates a core network Connect peer with a device and optionally, with
         a link.
 
@@ -264,7 +264,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def associate_customer_gateway(
         self, **kwargs: Unpack[AssociateCustomerGatewayRequestTypeDef]
-    ) -> RegionResults[AssociateCustomerGatewayResponseTypeDef]:
+    ) -> TargetResults[AssociateCustomerGatewayResponseTypeDef]:
         """Associates a customer gateway with a device and optionally, with a link.
         If you specify a link, it must be associated with the specified device.
 
@@ -274,7 +274,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def associate_link(
         self, **kwargs: Unpack[AssociateLinkRequestTypeDef]
-    ) -> RegionResults[AssociateLinkResponseTypeDef]:
+    ) -> TargetResults[AssociateLinkResponseTypeDef]:
         """Associates a link to a device. A device can be associated to multiple
         links and a link can be associated to multiple devices. The device and
         link must be in the same global network and the same site.
@@ -285,7 +285,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def associate_transit_gateway_connect_peer(
         self, **kwargs: Unpack[AssociateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> RegionResults[AssociateTransitGatewayConnectPeerResponseTypeDef]:
+    ) -> TargetResults[AssociateTransitGatewayConnectPeerResponseTypeDef]:
         """Associates a transit gateway Connect peer with a device, and optionally,
         with a link. If you specify a link, it must be associated with the
         specified device.
@@ -296,7 +296,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_connect_attachment(
         self, **kwargs: Unpack[CreateConnectAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateConnectAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateConnectAttachmentResponseTypeDef]:
         """Creates a core network Connect attachment from a specified core network
         attachment.
 
@@ -306,7 +306,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_connect_peer(
         self, **kwargs: Unpack[CreateConnectPeerRequestTypeDef]
-    ) -> RegionResults[CreateConnectPeerResponseTypeDef]:
+    ) -> TargetResults[CreateConnectPeerResponseTypeDef]:
         """Creates a core network Connect peer for a specified core network connect
         attachment between a core network and an appliance. The peer address and
         transit gateway address must be the same IP address family (IPv4 or IPv6).
@@ -317,7 +317,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_connection(
         self, **kwargs: Unpack[CreateConnectionRequestTypeDef]
-    ) -> RegionResults[CreateConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionResponseTypeDef]:
         """Creates a connection between two devices. The devices can be a physical or
         virtual appliance that connects to a third-party appliance in a VPC, or a
         physical appliance that connects to another physical appliance in an
@@ -329,7 +329,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_core_network(
         self, **kwargs: Unpack[CreateCoreNetworkRequestTypeDef]
-    ) -> RegionResults[CreateCoreNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateCoreNetworkResponseTypeDef]:
         """Creates a core network as part of your global network, and optionally,
         with a core network policy.
 
@@ -339,7 +339,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_core_network_prefix_list_association(
         self, **kwargs: Unpack[CreateCoreNetworkPrefixListAssociationRequestTypeDef]
-    ) -> RegionResults[CreateCoreNetworkPrefixListAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateCoreNetworkPrefixListAssociationResponseTypeDef]:
         """Creates an association between a core network and a prefix list for
         routing control.
 
@@ -349,7 +349,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_device(
         self, **kwargs: Unpack[CreateDeviceRequestTypeDef]
-    ) -> RegionResults[CreateDeviceResponseTypeDef]:
+    ) -> TargetResults[CreateDeviceResponseTypeDef]:
         """Creates a new device in a global network. If you specify both a site ID
         and a location, the location of the site is used for visualization in the
         Network Manager console.
@@ -360,7 +360,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_direct_connect_gateway_attachment(
         self, **kwargs: Unpack[CreateDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateDirectConnectGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateDirectConnectGatewayAttachmentResponseTypeDef]:
         """Creates an Amazon Web Services Direct Connect gateway attachment
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateDirectConnectGatewayAttachment
@@ -369,7 +369,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_global_network(
         self, **kwargs: Unpack[CreateGlobalNetworkRequestTypeDef]
-    ) -> RegionResults[CreateGlobalNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateGlobalNetworkResponseTypeDef]:
         """Creates a new, empty global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateGlobalNetwork
@@ -378,7 +378,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_link(
         self, **kwargs: Unpack[CreateLinkRequestTypeDef]
-    ) -> RegionResults[CreateLinkResponseTypeDef]:
+    ) -> TargetResults[CreateLinkResponseTypeDef]:
         """Creates a new link for a specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateLink
@@ -387,7 +387,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_site(
         self, **kwargs: Unpack[CreateSiteRequestTypeDef]
-    ) -> RegionResults[CreateSiteResponseTypeDef]:
+    ) -> TargetResults[CreateSiteResponseTypeDef]:
         """Creates a new site in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateSite
@@ -396,7 +396,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_site_to_site_vpn_attachment(
         self, **kwargs: Unpack[CreateSiteToSiteVpnAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateSiteToSiteVpnAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateSiteToSiteVpnAttachmentResponseTypeDef]:
         """Creates an Amazon Web Services site-to-site VPN attachment on an edge
         location of a core network.
 
@@ -406,7 +406,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_transit_gateway_peering(
         self, **kwargs: Unpack[CreateTransitGatewayPeeringRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayPeeringResponseTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayPeeringResponseTypeDef]:
         """Creates a transit gateway peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateTransitGatewayPeering
@@ -415,7 +415,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_transit_gateway_route_table_attachment(
         self, **kwargs: Unpack[CreateTransitGatewayRouteTableAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateTransitGatewayRouteTableAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateTransitGatewayRouteTableAttachmentResponseTypeDef]:
         """Creates a transit gateway route table attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateTransitGatewayRouteTableAttachment
@@ -424,7 +424,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def create_vpc_attachment(
         self, **kwargs: Unpack[CreateVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateVpcAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateVpcAttachmentResponseTypeDef]:
         """Creates a VPC attachment on an edge location of a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateVpcAttachment
@@ -433,7 +433,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_attachment(
         self, **kwargs: Unpack[DeleteAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteAttachmentResponseTypeDef]:
+    ) -> TargetResults[DeleteAttachmentResponseTypeDef]:
         """Deletes an attachment. Supports all attachment types.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteAttachment
@@ -442,7 +442,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_connect_peer(
         self, **kwargs: Unpack[DeleteConnectPeerRequestTypeDef]
-    ) -> RegionResults[DeleteConnectPeerResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectPeerResponseTypeDef]:
         """Deletes a Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteConnectPeer
@@ -451,7 +451,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_connection(
         self, **kwargs: Unpack[DeleteConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionResponseTypeDef]:
         """Deletes the specified connection in your global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteConnection
@@ -460,7 +460,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_core_network(
         self, **kwargs: Unpack[DeleteCoreNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteCoreNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteCoreNetworkResponseTypeDef]:
         """Deletes a core network along with all core network policies. This can only
         be done if there are no attachments on a core network.
 
@@ -470,7 +470,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_core_network_policy_version(
         self, **kwargs: Unpack[DeleteCoreNetworkPolicyVersionRequestTypeDef]
-    ) -> RegionResults[DeleteCoreNetworkPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteCoreNetworkPolicyVersionResponseTypeDef]:
         """Deletes a policy version from a core network. You can't delete the current
         LIVE policy.
 
@@ -480,7 +480,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_core_network_prefix_list_association(
         self, **kwargs: Unpack[DeleteCoreNetworkPrefixListAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteCoreNetworkPrefixListAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteCoreNetworkPrefixListAssociationResponseTypeDef]:
         """Deletes an association between a core network and a prefix list.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteCoreNetworkPrefixListAssociation
@@ -489,7 +489,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_device(
         self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> RegionResults[DeleteDeviceResponseTypeDef]:
+    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
         """Deletes an existing device. You must first disassociate the device from
         any links and customer gateways.
 
@@ -499,7 +499,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_global_network(
         self, **kwargs: Unpack[DeleteGlobalNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteGlobalNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteGlobalNetworkResponseTypeDef]:
         """Deletes an existing global network. You must first delete all global
         network objects (devices, links, and sites), deregister all transit
         gateways, and delete any core networks.
@@ -510,7 +510,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_link(
         self, **kwargs: Unpack[DeleteLinkRequestTypeDef]
-    ) -> RegionResults[DeleteLinkResponseTypeDef]:
+    ) -> TargetResults[DeleteLinkResponseTypeDef]:
         """Deletes an existing link. You must first disassociate the link from any
         devices and customer gateways.
 
@@ -520,7 +520,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_peering(
         self, **kwargs: Unpack[DeletePeeringRequestTypeDef]
-    ) -> RegionResults[DeletePeeringResponseTypeDef]:
+    ) -> TargetResults[DeletePeeringResponseTypeDef]:
         """Deletes an existing peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeletePeering
@@ -529,7 +529,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource policy for the specified resource. This revokes the
         access of the principals specified in the resource policy.
 
@@ -539,7 +539,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def delete_site(
         self, **kwargs: Unpack[DeleteSiteRequestTypeDef]
-    ) -> RegionResults[DeleteSiteResponseTypeDef]:
+    ) -> TargetResults[DeleteSiteResponseTypeDef]:
         """Deletes an existing site. The site cannot be associated with any device or
         link.
 
@@ -549,7 +549,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def deregister_transit_gateway(
         self, **kwargs: Unpack[DeregisterTransitGatewayRequestTypeDef]
-    ) -> RegionResults[DeregisterTransitGatewayResponseTypeDef]:
+    ) -> TargetResults[DeregisterTransitGatewayResponseTypeDef]:
         """Deregisters a transit gateway from your global network. This action does
         not delete your transit gateway, or modify any of its attachments. This
         action removes any customer gateway associations.
@@ -560,7 +560,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def describe_global_networks(
         self, **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef]
-    ) -> RegionResults[DescribeGlobalNetworksResponseTypeDef]:
+    ) -> TargetResults[DescribeGlobalNetworksResponseTypeDef]:
         """Describes one or more global networks. By default, all global networks are
         described. To describe the objects in your global network, you must use
         the appropriate Get* action. For example, to list the transit gateways in
@@ -572,7 +572,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def disassociate_connect_peer(
         self, **kwargs: Unpack[DisassociateConnectPeerRequestTypeDef]
-    ) -> RegionResults[DisassociateConnectPeerResponseTypeDef]:
+    ) -> TargetResults[DisassociateConnectPeerResponseTypeDef]:
         """Disassociates a core network Connect peer from a device and a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateConnectPeer
@@ -581,7 +581,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def disassociate_customer_gateway(
         self, **kwargs: Unpack[DisassociateCustomerGatewayRequestTypeDef]
-    ) -> RegionResults[DisassociateCustomerGatewayResponseTypeDef]:
+    ) -> TargetResults[DisassociateCustomerGatewayResponseTypeDef]:
         """Disassociates a customer gateway from a device and a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateCustomerGateway
@@ -590,7 +590,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def disassociate_link(
         self, **kwargs: Unpack[DisassociateLinkRequestTypeDef]
-    ) -> RegionResults[DisassociateLinkResponseTypeDef]:
+    ) -> TargetResults[DisassociateLinkResponseTypeDef]:
         """Disassociates an existing device from a link. You must first disassociate
         any customer gateways that are associated with the link.
 
@@ -600,7 +600,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def disassociate_transit_gateway_connect_peer(
         self, **kwargs: Unpack[DisassociateTransitGatewayConnectPeerRequestTypeDef]
-    ) -> RegionResults[DisassociateTransitGatewayConnectPeerResponseTypeDef]:
+    ) -> TargetResults[DisassociateTransitGatewayConnectPeerResponseTypeDef]:
         """Disassociates a transit gateway Connect peer from a device and link.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateTransitGatewayConnectPeer
@@ -609,7 +609,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def execute_core_network_change_set(
         self, **kwargs: Unpack[ExecuteCoreNetworkChangeSetRequestTypeDef]
-    ) -> RegionResults[ExecuteCoreNetworkChangeSetResponseTypeDef]:
+    ) -> TargetResults[ExecuteCoreNetworkChangeSetResponseTypeDef]:
         """Executes a change set on your core network. Deploys changes globally based
         on the policy submitted..
 
@@ -619,7 +619,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_connect_attachment(
         self, **kwargs: Unpack[GetConnectAttachmentRequestTypeDef]
-    ) -> RegionResults[GetConnectAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetConnectAttachmentResponseTypeDef]:
         """Returns information about a core network Connect attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectAttachment
@@ -628,7 +628,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_connect_peer(
         self, **kwargs: Unpack[GetConnectPeerRequestTypeDef]
-    ) -> RegionResults[GetConnectPeerResponseTypeDef]:
+    ) -> TargetResults[GetConnectPeerResponseTypeDef]:
         """Returns information about a core network Connect peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeer
@@ -637,7 +637,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_connect_peer_associations(
         self, **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef]
-    ) -> RegionResults[GetConnectPeerAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetConnectPeerAssociationsResponseTypeDef]:
         """Returns information about a core network Connect peer associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnectPeerAssociations
@@ -646,7 +646,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_connections(
         self, **kwargs: Unpack[GetConnectionsRequestTypeDef]
-    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+    ) -> TargetResults[GetConnectionsResponseTypeDef]:
         """Gets information about one or more of your connections in a global
         network.
 
@@ -656,7 +656,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_core_network(
         self, **kwargs: Unpack[GetCoreNetworkRequestTypeDef]
-    ) -> RegionResults[GetCoreNetworkResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkResponseTypeDef]:
         """Returns information about the LIVE policy for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetwork
@@ -665,7 +665,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_core_network_change_events(
         self, **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef]
-    ) -> RegionResults[GetCoreNetworkChangeEventsResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkChangeEventsResponseTypeDef]:
         """Returns information about a core network change event.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetCoreNetworkChangeEvents
@@ -674,7 +674,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_core_network_change_set(
         self, **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef]
-    ) -> RegionResults[GetCoreNetworkChangeSetResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkChangeSetResponseTypeDef]:
         """Returns a change set between the LIVE core network policy and a submitted
         policy.
 
@@ -684,7 +684,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_core_network_policy(
         self, **kwargs: Unpack[GetCoreNetworkPolicyRequestTypeDef]
-    ) -> RegionResults[GetCoreNetworkPolicyResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkPolicyResponseTypeDef]:
         """Returns details about a core network policy. You can get details about
         your current live policy or any previous policy version.
 
@@ -694,7 +694,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_customer_gateway_associations(
         self, **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef]
-    ) -> RegionResults[GetCustomerGatewayAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetCustomerGatewayAssociationsResponseTypeDef]:
         """Gets the association information for customer gateways that are associated
         with devices and links in your global network.
 
@@ -704,7 +704,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_devices(
         self, **kwargs: Unpack[GetDevicesRequestTypeDef]
-    ) -> RegionResults[GetDevicesResponseTypeDef]:
+    ) -> TargetResults[GetDevicesResponseTypeDef]:
         """Gets information about one or more of your devices in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetDevices
@@ -713,7 +713,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_direct_connect_gateway_attachment(
         self, **kwargs: Unpack[GetDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> RegionResults[GetDirectConnectGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetDirectConnectGatewayAttachmentResponseTypeDef]:
         """Returns information about a specific Amazon Web Services Direct Connect
         gateway attachment.
 
@@ -723,7 +723,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_link_associations(
         self, **kwargs: Unpack[GetLinkAssociationsRequestTypeDef]
-    ) -> RegionResults[GetLinkAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetLinkAssociationsResponseTypeDef]:
         """Gets the link associations for a device or a link. Either the device ID or
         the link ID must be specified.
 
@@ -733,7 +733,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_links(
         self, **kwargs: Unpack[GetLinksRequestTypeDef]
-    ) -> RegionResults[GetLinksResponseTypeDef]:
+    ) -> TargetResults[GetLinksResponseTypeDef]:
         """Gets information about one or more links in a specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetLinks
@@ -742,7 +742,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_network_resource_counts(
         self, **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef]
-    ) -> RegionResults[GetNetworkResourceCountsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourceCountsResponseTypeDef]:
         """Gets the count of network resources, by resource type, for the specified
         global network.
 
@@ -752,7 +752,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_network_resource_relationships(
         self, **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef]
-    ) -> RegionResults[GetNetworkResourceRelationshipsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourceRelationshipsResponseTypeDef]:
         """Gets the network resource relationships for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResourceRelationships
@@ -761,7 +761,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_network_resources(
         self, **kwargs: Unpack[GetNetworkResourcesRequestTypeDef]
-    ) -> RegionResults[GetNetworkResourcesResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourcesResponseTypeDef]:
         """Describes the network resources for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkResources
@@ -770,7 +770,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_network_routes(
         self, **kwargs: Unpack[GetNetworkRoutesRequestTypeDef]
-    ) -> RegionResults[GetNetworkRoutesResponseTypeDef]:
+    ) -> TargetResults[GetNetworkRoutesResponseTypeDef]:
         """Gets the network routes of the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkRoutes
@@ -779,7 +779,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_network_telemetry(
         self, **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef]
-    ) -> RegionResults[GetNetworkTelemetryResponseTypeDef]:
+    ) -> TargetResults[GetNetworkTelemetryResponseTypeDef]:
         """Gets the network telemetry of the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkTelemetry
@@ -788,7 +788,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Returns information about a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetResourcePolicy
@@ -797,7 +797,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_route_analysis(
         self, **kwargs: Unpack[GetRouteAnalysisRequestTypeDef]
-    ) -> RegionResults[GetRouteAnalysisResponseTypeDef]:
+    ) -> TargetResults[GetRouteAnalysisResponseTypeDef]:
         """Gets information about the specified route analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetRouteAnalysis
@@ -806,7 +806,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_site_to_site_vpn_attachment(
         self, **kwargs: Unpack[GetSiteToSiteVpnAttachmentRequestTypeDef]
-    ) -> RegionResults[GetSiteToSiteVpnAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetSiteToSiteVpnAttachmentResponseTypeDef]:
         """Returns information about a site-to-site VPN attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSiteToSiteVpnAttachment
@@ -815,7 +815,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_sites(
         self, **kwargs: Unpack[GetSitesRequestTypeDef]
-    ) -> RegionResults[GetSitesResponseTypeDef]:
+    ) -> TargetResults[GetSitesResponseTypeDef]:
         """Gets information about one or more of your sites in a global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetSites
@@ -824,7 +824,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_transit_gateway_connect_peer_associations(
         self, **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
         """Gets information about one or more of your transit gateway Connect peer
         associations in a global network.
 
@@ -834,7 +834,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_transit_gateway_peering(
         self, **kwargs: Unpack[GetTransitGatewayPeeringRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayPeeringResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayPeeringResponseTypeDef]:
         """Returns information about a transit gateway peer.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayPeering
@@ -843,7 +843,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_transit_gateway_registrations(
         self, **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayRegistrationsResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRegistrationsResponseTypeDef]:
         """Gets information about the transit gateway registrations in a specified
         global network.
 
@@ -853,7 +853,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_transit_gateway_route_table_attachment(
         self, **kwargs: Unpack[GetTransitGatewayRouteTableAttachmentRequestTypeDef]
-    ) -> RegionResults[GetTransitGatewayRouteTableAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRouteTableAttachmentResponseTypeDef]:
         """Returns information about a transit gateway route table attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetTransitGatewayRouteTableAttachment
@@ -862,7 +862,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def get_vpc_attachment(
         self, **kwargs: Unpack[GetVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[GetVpcAttachmentResponseTypeDef]:
+    ) -> TargetResults[GetVpcAttachmentResponseTypeDef]:
         """Returns information about a VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetVpcAttachment
@@ -871,7 +871,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_attachment_routing_policy_associations(
         self, **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
         """Lists the routing policy associations for attachments in a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentRoutingPolicyAssociations
@@ -880,7 +880,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_attachments(
         self, **kwargs: Unpack[ListAttachmentsRequestTypeDef]
-    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
         """Returns a list of core network attachments.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachments
@@ -889,7 +889,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_connect_peers(
         self, **kwargs: Unpack[ListConnectPeersRequestTypeDef]
-    ) -> RegionResults[ListConnectPeersResponseTypeDef]:
+    ) -> TargetResults[ListConnectPeersResponseTypeDef]:
         """Returns a list of core network Connect peers.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListConnectPeers
@@ -898,7 +898,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_core_network_policy_versions(
         self, **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef]
-    ) -> RegionResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
         """Returns a list of core network policy versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPolicyVersions
@@ -907,7 +907,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_core_network_prefix_list_associations(
         self, **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef]
-    ) -> RegionResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
         """Lists the prefix list associations for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworkPrefixListAssociations
@@ -916,7 +916,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_core_network_routing_information(
         self, **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef]
-    ) -> RegionResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
         """Lists routing information for a core network, including routes and their
         attributes.
 
@@ -926,7 +926,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_core_networks(
         self, **kwargs: Unpack[ListCoreNetworksRequestTypeDef]
-    ) -> RegionResults[ListCoreNetworksResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworksResponseTypeDef]:
         """Returns a list of owned and shared core networks.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListCoreNetworks
@@ -935,7 +935,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_organization_service_access_status(
         self, **kwargs: Unpack[ListOrganizationServiceAccessStatusRequestTypeDef]
-    ) -> RegionResults[ListOrganizationServiceAccessStatusResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationServiceAccessStatusResponseTypeDef]:
         """Gets the status of the Service Linked Role (SLR) deployment for the
         accounts in a given Amazon Web Services Organization.
 
@@ -945,7 +945,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_peerings(
         self, **kwargs: Unpack[ListPeeringsRequestTypeDef]
-    ) -> RegionResults[ListPeeringsResponseTypeDef]:
+    ) -> TargetResults[ListPeeringsResponseTypeDef]:
         """Lists the peerings for a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListPeerings
@@ -954,7 +954,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListTagsForResource
@@ -963,7 +963,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def put_attachment_routing_policy_label(
         self, **kwargs: Unpack[PutAttachmentRoutingPolicyLabelRequestTypeDef]
-    ) -> RegionResults[PutAttachmentRoutingPolicyLabelResponseTypeDef]:
+    ) -> TargetResults[PutAttachmentRoutingPolicyLabelResponseTypeDef]:
         """Applies a routing policy label to an attachment for traffic routing
         decisions.
 
@@ -973,7 +973,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def put_core_network_policy(
         self, **kwargs: Unpack[PutCoreNetworkPolicyRequestTypeDef]
-    ) -> RegionResults[PutCoreNetworkPolicyResponseTypeDef]:
+    ) -> TargetResults[PutCoreNetworkPolicyResponseTypeDef]:
         """Creates a new, immutable version of a core network policy. A subsequent
         change set is created showing the differences between the LIVE policy and
         the submitted policy.
@@ -984,7 +984,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/PutResourcePolicy
@@ -993,7 +993,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def register_transit_gateway(
         self, **kwargs: Unpack[RegisterTransitGatewayRequestTypeDef]
-    ) -> RegionResults[RegisterTransitGatewayResponseTypeDef]:
+    ) -> TargetResults[RegisterTransitGatewayResponseTypeDef]:
         """Registers a transit gateway in your global network. Not all Regions
         support transit gateways for global networks. For a list of the supported
         Regions, see Region Availability in the Amazon Web Services Transit
@@ -1008,7 +1008,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def reject_attachment(
         self, **kwargs: Unpack[RejectAttachmentRequestTypeDef]
-    ) -> RegionResults[RejectAttachmentResponseTypeDef]:
+    ) -> TargetResults[RejectAttachmentResponseTypeDef]:
         """Rejects a core network attachment request.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/RejectAttachment
@@ -1017,7 +1017,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def remove_attachment_routing_policy_label(
         self, **kwargs: Unpack[RemoveAttachmentRoutingPolicyLabelRequestTypeDef]
-    ) -> RegionResults[RemoveAttachmentRoutingPolicyLabelResponseTypeDef]:
+    ) -> TargetResults[RemoveAttachmentRoutingPolicyLabelResponseTypeDef]:
         """Removes a routing policy label from an attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/RemoveAttachmentRoutingPolicyLabel
@@ -1026,7 +1026,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def restore_core_network_policy_version(
         self, **kwargs: Unpack[RestoreCoreNetworkPolicyVersionRequestTypeDef]
-    ) -> RegionResults[RestoreCoreNetworkPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[RestoreCoreNetworkPolicyVersionResponseTypeDef]:
         """Restores a previous policy version as a new, immutable version of a core
         network policy. A subsequent change set is created showing the differences
         between the LIVE policy and restored policy.
@@ -1037,7 +1037,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def start_organization_service_access_update(
         self, **kwargs: Unpack[StartOrganizationServiceAccessUpdateRequestTypeDef]
-    ) -> RegionResults[StartOrganizationServiceAccessUpdateResponseTypeDef]:
+    ) -> TargetResults[StartOrganizationServiceAccessUpdateResponseTypeDef]:
         """Enables the Network Manager service for an Amazon Web Services
         Organization. This can only be called by a management account within the
         organization.
@@ -1048,7 +1048,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def start_route_analysis(
         self, **kwargs: Unpack[StartRouteAnalysisRequestTypeDef]
-    ) -> RegionResults[StartRouteAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartRouteAnalysisResponseTypeDef]:
         """Starts analyzing the routing path between the specified source and
         destination. For more information, see Route Analyzer.
 
@@ -1058,7 +1058,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/TagResource
@@ -1067,7 +1067,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UntagResource
@@ -1076,7 +1076,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_connection(
         self, **kwargs: Unpack[UpdateConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionResponseTypeDef]:
         """Updates the information for an existing connection. To remove information
         for any of the parameters, specify an empty string.
 
@@ -1086,7 +1086,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_core_network(
         self, **kwargs: Unpack[UpdateCoreNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateCoreNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateCoreNetworkResponseTypeDef]:
         """Updates the description of a core network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateCoreNetwork
@@ -1095,7 +1095,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_device(
         self, **kwargs: Unpack[UpdateDeviceRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceResponseTypeDef]:
+    ) -> TargetResults[UpdateDeviceResponseTypeDef]:
         """Updates the details for an existing device. To remove information for any
         of the parameters, specify an empty string.
 
@@ -1105,7 +1105,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_direct_connect_gateway_attachment(
         self, **kwargs: Unpack[UpdateDirectConnectGatewayAttachmentRequestTypeDef]
-    ) -> RegionResults[UpdateDirectConnectGatewayAttachmentResponseTypeDef]:
+    ) -> TargetResults[UpdateDirectConnectGatewayAttachmentResponseTypeDef]:
         """Updates the edge locations associated with an Amazon Web Services Direct
         Connect gateway attachment.
 
@@ -1115,7 +1115,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_global_network(
         self, **kwargs: Unpack[UpdateGlobalNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateGlobalNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateGlobalNetworkResponseTypeDef]:
         """Updates an existing global network. To remove information for any of the
         parameters, specify an empty string.
 
@@ -1125,7 +1125,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_link(
         self, **kwargs: Unpack[UpdateLinkRequestTypeDef]
-    ) -> RegionResults[UpdateLinkResponseTypeDef]:
+    ) -> TargetResults[UpdateLinkResponseTypeDef]:
         """Updates the details for an existing link. To remove information for any of
         the parameters, specify an empty string.
 
@@ -1135,7 +1135,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_network_resource_metadata(
         self, **kwargs: Unpack[UpdateNetworkResourceMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkResourceMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkResourceMetadataResponseTypeDef]:
         """Updates the resource metadata for the specified global network.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateNetworkResourceMetadata
@@ -1144,7 +1144,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_site(
         self, **kwargs: Unpack[UpdateSiteRequestTypeDef]
-    ) -> RegionResults[UpdateSiteResponseTypeDef]:
+    ) -> TargetResults[UpdateSiteResponseTypeDef]:
         """Updates the information for an existing site. To remove information for
         any of the parameters, specify an empty string.
 
@@ -1154,7 +1154,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
 
     def update_vpc_attachment(
         self, **kwargs: Unpack[UpdateVpcAttachmentRequestTypeDef]
-    ) -> RegionResults[UpdateVpcAttachmentResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcAttachmentResponseTypeDef]:
         """Updates a VPC attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateVpcAttachment
@@ -1168,7 +1168,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGlobalNetworksRequestTypeDef],
-    ) -> RegionResults[DescribeGlobalNetworksResponseTypeDef]:
+    ) -> TargetResults[DescribeGlobalNetworksResponseTypeDef]:
         """Every page of DescribeGlobalNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1194,7 +1194,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetConnectPeerAssociationsRequestTypeDef],
-    ) -> RegionResults[GetConnectPeerAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetConnectPeerAssociationsResponseTypeDef]:
         """Every page of GetConnectPeerAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1217,7 +1217,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetConnectionsRequestTypeDef],
-    ) -> RegionResults[GetConnectionsResponseTypeDef]:
+    ) -> TargetResults[GetConnectionsResponseTypeDef]:
         """Every page of GetConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1241,7 +1241,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCoreNetworkChangeEventsRequestTypeDef],
-    ) -> RegionResults[GetCoreNetworkChangeEventsResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkChangeEventsResponseTypeDef]:
         """Every page of GetCoreNetworkChangeEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -1264,7 +1264,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCoreNetworkChangeSetRequestTypeDef],
-    ) -> RegionResults[GetCoreNetworkChangeSetResponseTypeDef]:
+    ) -> TargetResults[GetCoreNetworkChangeSetResponseTypeDef]:
         """Every page of GetCoreNetworkChangeSet in every target, merged per target
         (botocore's build_full_result).
 
@@ -1288,7 +1288,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCustomerGatewayAssociationsRequestTypeDef],
-    ) -> RegionResults[GetCustomerGatewayAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetCustomerGatewayAssociationsResponseTypeDef]:
         """Every page of GetCustomerGatewayAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1312,7 +1312,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDevicesRequestTypeDef],
-    ) -> RegionResults[GetDevicesResponseTypeDef]:
+    ) -> TargetResults[GetDevicesResponseTypeDef]:
         """Every page of GetDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1335,7 +1335,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetLinkAssociationsRequestTypeDef],
-    ) -> RegionResults[GetLinkAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetLinkAssociationsResponseTypeDef]:
         """Every page of GetLinkAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1359,7 +1359,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetLinksRequestTypeDef],
-    ) -> RegionResults[GetLinksResponseTypeDef]:
+    ) -> TargetResults[GetLinksResponseTypeDef]:
         """Every page of GetLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1382,7 +1382,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetNetworkResourceCountsRequestTypeDef],
-    ) -> RegionResults[GetNetworkResourceCountsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourceCountsResponseTypeDef]:
         """Every page of GetNetworkResourceCounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1406,7 +1406,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetNetworkResourceRelationshipsRequestTypeDef],
-    ) -> RegionResults[GetNetworkResourceRelationshipsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourceRelationshipsResponseTypeDef]:
         """Every page of GetNetworkResourceRelationships in every target, merged per
         target (botocore's build_full_result).
 
@@ -1429,7 +1429,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetNetworkResourcesRequestTypeDef],
-    ) -> RegionResults[GetNetworkResourcesResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResourcesResponseTypeDef]:
         """Every page of GetNetworkResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1452,7 +1452,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetNetworkTelemetryRequestTypeDef],
-    ) -> RegionResults[GetNetworkTelemetryResponseTypeDef]:
+    ) -> TargetResults[GetNetworkTelemetryResponseTypeDef]:
         """Every page of GetNetworkTelemetry in every target, merged per target
         (botocore's build_full_result).
 
@@ -1475,7 +1475,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSitesRequestTypeDef],
-    ) -> RegionResults[GetSitesResponseTypeDef]:
+    ) -> TargetResults[GetSitesResponseTypeDef]:
         """Every page of GetSites in every target, merged per target (botocore's
         build_full_result).
 
@@ -1498,7 +1498,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayConnectPeerAssociationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayConnectPeerAssociationsResponseTypeDef]:
         """Every page of GetTransitGatewayConnectPeerAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1522,7 +1522,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTransitGatewayRegistrationsRequestTypeDef],
-    ) -> RegionResults[GetTransitGatewayRegistrationsResponseTypeDef]:
+    ) -> TargetResults[GetTransitGatewayRegistrationsResponseTypeDef]:
         """Every page of GetTransitGatewayRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1546,7 +1546,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachmentRoutingPolicyAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentRoutingPolicyAssociationsResponseTypeDef]:
         """Every page of ListAttachmentRoutingPolicyAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1569,7 +1569,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
         """Every page of ListAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1592,7 +1592,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectPeersRequestTypeDef],
-    ) -> RegionResults[ListConnectPeersResponseTypeDef]:
+    ) -> TargetResults[ListConnectPeersResponseTypeDef]:
         """Every page of ListConnectPeers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,7 +1615,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreNetworkPolicyVersionsRequestTypeDef],
-    ) -> RegionResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkPolicyVersionsResponseTypeDef]:
         """Every page of ListCoreNetworkPolicyVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1638,7 +1638,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreNetworkPrefixListAssociationsRequestTypeDef],
-    ) -> RegionResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkPrefixListAssociationsResponseTypeDef]:
         """Every page of ListCoreNetworkPrefixListAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1661,7 +1661,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreNetworkRoutingInformationRequestTypeDef],
-    ) -> RegionResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworkRoutingInformationResponseTypeDef]:
         """Every page of ListCoreNetworkRoutingInformation in every target, merged
         per target (botocore's build_full_result).
 
@@ -1685,7 +1685,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCoreNetworksRequestTypeDef],
-    ) -> RegionResults[ListCoreNetworksResponseTypeDef]:
+    ) -> TargetResults[ListCoreNetworksResponseTypeDef]:
         """Every page of ListCoreNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1708,7 +1708,7 @@ class MultiRegionNetworkManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPeeringsRequestTypeDef],
-    ) -> RegionResults[ListPeeringsResponseTypeDef]:
+    ) -> TargetResults[ListPeeringsResponseTypeDef]:
         """Every page of ListPeerings in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -63,7 +63,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def create_monitor(
         self, **kwargs: Unpack[CreateMonitorInputTypeDef]
-    ) -> RegionResults[CreateMonitorOutputTypeDef]:
+    ) -> TargetResults[CreateMonitorOutputTypeDef]:
         """Creates a monitor between a source subnet and destination IP address.
         Within a monitor you'll create one or more probes that monitor network
         traffic between your source Amazon Web Services VPC subnets and your
@@ -76,7 +76,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def create_probe(
         self, **kwargs: Unpack[CreateProbeInputTypeDef]
-    ) -> RegionResults[CreateProbeOutputTypeDef]:
+    ) -> TargetResults[CreateProbeOutputTypeDef]:
         """Create a probe within a monitor. Once you create a probe, and it begins
         monitoring your network traffic, you'll incur billing charges for that
         probe. This action requires the monitorName parameter. Run ListMonitors to
@@ -89,7 +89,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def delete_monitor(
         self, **kwargs: Unpack[DeleteMonitorInputTypeDef]
-    ) -> RegionResults[DeleteMonitorOutputTypeDef]:
+    ) -> TargetResults[DeleteMonitorOutputTypeDef]:
         """Deletes a specified monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/DeleteMonitor
@@ -98,7 +98,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def delete_probe(
         self, **kwargs: Unpack[DeleteProbeInputTypeDef]
-    ) -> RegionResults[DeleteProbeOutputTypeDef]:
+    ) -> TargetResults[DeleteProbeOutputTypeDef]:
         """Deletes the specified probe. Once a probe is deleted you'll no longer
         incur any billing fees for that probe.
 
@@ -108,7 +108,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def get_monitor(
         self, **kwargs: Unpack[GetMonitorInputTypeDef]
-    ) -> RegionResults[GetMonitorOutputTypeDef]:
+    ) -> TargetResults[GetMonitorOutputTypeDef]:
         """Returns details about a specific monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/GetMonitor
@@ -117,7 +117,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def get_probe(
         self, **kwargs: Unpack[GetProbeInputTypeDef]
-    ) -> RegionResults[GetProbeOutputTypeDef]:
+    ) -> TargetResults[GetProbeOutputTypeDef]:
         """Returns the details about a probe. This action requires both the
         monitorName and probeId parameters. Run ListMonitors to get a list of
         monitor names. Run GetMonitor to get a list of probes and probe IDs.
@@ -128,7 +128,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def list_monitors(
         self, **kwargs: Unpack[ListMonitorsInputTypeDef]
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """Returns a list of all of your monitors.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListMonitors
@@ -137,7 +137,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags assigned to this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/ListTagsForResource
@@ -146,7 +146,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds key-value pairs to a monitor or probe.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/TagResource
@@ -155,7 +155,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes a key-value pair from a monitor or probe.
 
         https://docs.aws.amazon.com/goto/WebAPI/networkmonitor-2023-08-01/UntagResource
@@ -164,7 +164,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def update_monitor(
         self, **kwargs: Unpack[UpdateMonitorInputTypeDef]
-    ) -> RegionResults[UpdateMonitorOutputTypeDef]:
+    ) -> TargetResults[UpdateMonitorOutputTypeDef]:
         """Updates the aggregationPeriod for a monitor. Monitors support an
         aggregationPeriod of either 30 or 60 seconds. This action requires the
         monitorName and probeId parameter. Run ListMonitors to get a list of
@@ -176,7 +176,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
 
     def update_probe(
         self, **kwargs: Unpack[UpdateProbeInputTypeDef]
-    ) -> RegionResults[UpdateProbeOutputTypeDef]:
+    ) -> TargetResults[UpdateProbeOutputTypeDef]:
         """Updates a monitor probe. This action requires both the monitorName and
         probeId parameters. Run ListMonitors to get a list of monitor names. Run
         GetMonitor to get a list of probes and probe IDs.
@@ -192,7 +192,7 @@ class MultiRegionCloudWatchNetworkMonitor(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitorsInputTypeDef],
-    ) -> RegionResults[ListMonitorsOutputTypeDef]:
+    ) -> TargetResults[ListMonitorsOutputTypeDef]:
         """Every page of ListMonitors in every target, merged per target (botocore's
         build_full_result).
 

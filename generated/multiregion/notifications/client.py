@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,7 +115,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def associate_channel(
         self, **kwargs: Unpack[AssociateChannelRequestTypeDef]
-    ) -> RegionResults[AssociateChannelResponseTypeDef]:
+    ) -> TargetResults[AssociateChannelResponseTypeDef]:
         """Associates a delivery Channel with a particular NotificationConfiguration.
         Supported Channels include Amazon Q Developer in chat applications, the
         Console Mobile Application, and emails (notifications-contacts).
@@ -126,7 +126,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def associate_managed_notification_account_contact(
         self, **kwargs: Unpack[AssociateManagedNotificationAccountContactRequestTypeDef]
-    ) -> RegionResults[AssociateManagedNotificationAccountContactResponseTypeDef]:
+    ) -> TargetResults[AssociateManagedNotificationAccountContactResponseTypeDef]:
         """Associates an Account Contact with a particular
         ManagedNotificationConfiguration.
 
@@ -137,7 +137,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
     def associate_managed_notification_additional_channel(
         self,
         **kwargs: Unpack[AssociateManagedNotificationAdditionalChannelRequestTypeDef],
-    ) -> RegionResults[AssociateManagedNotificationAdditionalChannelResponseTypeDef]:
+    ) -> TargetResults[AssociateManagedNotificationAdditionalChannelResponseTypeDef]:
         """Associates an additional Channel with a particular
         ManagedNotificationConfiguration.
 
@@ -147,7 +147,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def associate_organizational_unit(
         self, **kwargs: Unpack[AssociateOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[AssociateOrganizationalUnitResponseTypeDef]:
+    ) -> TargetResults[AssociateOrganizationalUnitResponseTypeDef]:
         """Associates an organizational unit with a notification configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/AssociateOrganizationalUnit
@@ -156,7 +156,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def create_event_rule(
         self, **kwargs: Unpack[CreateEventRuleRequestTypeDef]
-    ) -> RegionResults[CreateEventRuleResponseTypeDef]:
+    ) -> TargetResults[CreateEventRuleResponseTypeDef]:
         """Creates an EventRule that is associated with a specified
         NotificationConfiguration.
 
@@ -166,7 +166,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def create_notification_configuration(
         self, **kwargs: Unpack[CreateNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateNotificationConfigurationResponseTypeDef]:
         """Creates a new NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/CreateNotificationConfiguration
@@ -175,7 +175,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def delete_event_rule(
         self, **kwargs: Unpack[DeleteEventRuleRequestTypeDef]
-    ) -> RegionResults[DeleteEventRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteEventRuleResponseTypeDef]:
         """Deletes an EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeleteEventRule
@@ -184,7 +184,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def delete_notification_configuration(
         self, **kwargs: Unpack[DeleteNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteNotificationConfigurationResponseTypeDef]:
         """Deletes a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeleteNotificationConfiguration
@@ -193,7 +193,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def deregister_notification_hub(
         self, **kwargs: Unpack[DeregisterNotificationHubRequestTypeDef]
-    ) -> RegionResults[DeregisterNotificationHubResponseTypeDef]:
+    ) -> TargetResults[DeregisterNotificationHubResponseTypeDef]:
         """Deregisters a NotificationConfiguration in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeregisterNotificationHub
@@ -202,7 +202,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def disable_notifications_access_for_organization(
         self,
-    ) -> RegionResults[DisableNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[DisableNotificationsAccessForOrganizationResponseTypeDef]:
         """Disables service trust between User Notifications and Amazon Web Services
         Organizations.
 
@@ -212,7 +212,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def disassociate_channel(
         self, **kwargs: Unpack[DisassociateChannelRequestTypeDef]
-    ) -> RegionResults[DisassociateChannelResponseTypeDef]:
+    ) -> TargetResults[DisassociateChannelResponseTypeDef]:
         """Disassociates a Channel from a specified NotificationConfiguration.
         Supported Channels include Amazon Q Developer in chat applications, the
         Console Mobile Application, and emails (notifications-contacts).
@@ -224,7 +224,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
     def disassociate_managed_notification_account_contact(
         self,
         **kwargs: Unpack[DisassociateManagedNotificationAccountContactRequestTypeDef],
-    ) -> RegionResults[DisassociateManagedNotificationAccountContactResponseTypeDef]:
+    ) -> TargetResults[DisassociateManagedNotificationAccountContactResponseTypeDef]:
         """Disassociates an Account Contact with a particular
         ManagedNotificationConfiguration.
 
@@ -237,7 +237,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         **kwargs: Unpack[
             DisassociateManagedNotificationAdditionalChannelRequestTypeDef
         ],
-    ) -> RegionResults[DisassociateManagedNotificationAdditionalChannelResponseTypeDef]:
+    ) -> TargetResults[DisassociateManagedNotificationAdditionalChannelResponseTypeDef]:
         """Disassociates an additional Channel from a particular
         ManagedNotificationConfiguration.
 
@@ -247,7 +247,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def disassociate_organizational_unit(
         self, **kwargs: Unpack[DisassociateOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[DisassociateOrganizationalUnitResponseTypeDef]:
+    ) -> TargetResults[DisassociateOrganizationalUnitResponseTypeDef]:
         """Removes the association between an organizational unit and a notification
         configuration.
 
@@ -257,7 +257,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def enable_notifications_access_for_organization(
         self,
-    ) -> RegionResults[EnableNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[EnableNotificationsAccessForOrganizationResponseTypeDef]:
         """Enables service trust between User Notifications and Amazon Web Services
         Organizations.
 
@@ -267,7 +267,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_event_rule(
         self, **kwargs: Unpack[GetEventRuleRequestTypeDef]
-    ) -> RegionResults[GetEventRuleResponseTypeDef]:
+    ) -> TargetResults[GetEventRuleResponseTypeDef]:
         """Returns a specified EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetEventRule
@@ -276,7 +276,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_managed_notification_child_event(
         self, **kwargs: Unpack[GetManagedNotificationChildEventRequestTypeDef]
-    ) -> RegionResults[GetManagedNotificationChildEventResponseTypeDef]:
+    ) -> TargetResults[GetManagedNotificationChildEventResponseTypeDef]:
         """Returns the child event of a specific given ManagedNotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationChildEvent
@@ -285,7 +285,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_managed_notification_configuration(
         self, **kwargs: Unpack[GetManagedNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetManagedNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetManagedNotificationConfigurationResponseTypeDef]:
         """Returns a specified ManagedNotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationConfiguration
@@ -294,7 +294,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_managed_notification_event(
         self, **kwargs: Unpack[GetManagedNotificationEventRequestTypeDef]
-    ) -> RegionResults[GetManagedNotificationEventResponseTypeDef]:
+    ) -> TargetResults[GetManagedNotificationEventResponseTypeDef]:
         """Returns a specified ManagedNotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetManagedNotificationEvent
@@ -303,7 +303,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_notification_configuration(
         self, **kwargs: Unpack[GetNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetNotificationConfigurationResponseTypeDef]:
         """Returns a specified NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetNotificationConfiguration
@@ -312,7 +312,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_notification_event(
         self, **kwargs: Unpack[GetNotificationEventRequestTypeDef]
-    ) -> RegionResults[GetNotificationEventResponseTypeDef]:
+    ) -> TargetResults[GetNotificationEventResponseTypeDef]:
         """Returns a specified NotificationEvent.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/GetNotificationEvent
@@ -321,7 +321,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def get_notifications_access_for_organization(
         self,
-    ) -> RegionResults[GetNotificationsAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[GetNotificationsAccessForOrganizationResponseTypeDef]:
         """Returns the AccessStatus of Service Trust Enablement for User
         Notifications and Amazon Web Services Organizations.
 
@@ -331,7 +331,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsRequestTypeDef]
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Returns a list of Channels for a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListChannels
@@ -340,7 +340,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_event_rules(
         self, **kwargs: Unpack[ListEventRulesRequestTypeDef]
-    ) -> RegionResults[ListEventRulesResponseTypeDef]:
+    ) -> TargetResults[ListEventRulesResponseTypeDef]:
         """Returns a list of EventRules according to specified filters, in reverse
         chronological order (newest first).
 
@@ -350,7 +350,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_managed_notification_channel_associations(
         self, **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef]
-    ) -> RegionResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
         """Returns a list of Account contacts and Channels associated with a
         ManagedNotificationConfiguration, in paginated format.
 
@@ -360,7 +360,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_managed_notification_child_events(
         self, **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef]
-    ) -> RegionResults[ListManagedNotificationChildEventsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationChildEventsResponseTypeDef]:
         """Returns a list of ManagedNotificationChildEvents for a specified aggregate
         ManagedNotificationEvent, ordered by creation time in reverse
         chronological order (newest first).
@@ -371,7 +371,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_managed_notification_configurations(
         self, **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListManagedNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationConfigurationsResponseTypeDef]:
         """Returns a list of Managed Notification Configurations according to
         specified filters, ordered by creation time in reverse chronological order
         (newest first).
@@ -382,7 +382,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_managed_notification_events(
         self, **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef]
-    ) -> RegionResults[ListManagedNotificationEventsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationEventsResponseTypeDef]:
         """Returns a list of Managed Notification Events according to specified
         filters, ordered by creation time in reverse chronological order (newest
         first).
@@ -393,7 +393,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_member_accounts(
         self, **kwargs: Unpack[ListMemberAccountsRequestTypeDef]
-    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
         """Returns a list of member accounts associated with a notification
         configuration.
 
@@ -403,7 +403,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_notification_configurations(
         self, **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
         """Returns a list of abbreviated NotificationConfigurations according to
         specified filters, in reverse chronological order (newest first).
 
@@ -413,7 +413,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_notification_events(
         self, **kwargs: Unpack[ListNotificationEventsRequestTypeDef]
-    ) -> RegionResults[ListNotificationEventsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationEventsResponseTypeDef]:
         """Returns a list of NotificationEvents according to specified filters, in
         reverse chronological order (newest first).
 
@@ -423,7 +423,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_notification_hubs(
         self, **kwargs: Unpack[ListNotificationHubsRequestTypeDef]
-    ) -> RegionResults[ListNotificationHubsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationHubsResponseTypeDef]:
         """Returns a list of NotificationHubs.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListNotificationHubs
@@ -432,7 +432,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_organizational_units(
         self, **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationalUnitsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationalUnitsResponseTypeDef]:
         """Returns a list of organizational units associated with a notification
         configuration.
 
@@ -442,7 +442,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/ListTagsForResource
@@ -451,7 +451,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def register_notification_hub(
         self, **kwargs: Unpack[RegisterNotificationHubRequestTypeDef]
-    ) -> RegionResults[RegisterNotificationHubResponseTypeDef]:
+    ) -> TargetResults[RegisterNotificationHubResponseTypeDef]:
         """Registers a NotificationConfiguration in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/RegisterNotificationHub
@@ -460,7 +460,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags the resource with a tag key and value.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/TagResource
@@ -469,7 +469,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags a resource with a specified Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UntagResource
@@ -478,7 +478,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def update_event_rule(
         self, **kwargs: Unpack[UpdateEventRuleRequestTypeDef]
-    ) -> RegionResults[UpdateEventRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateEventRuleResponseTypeDef]:
         """Updates an existing EventRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateEventRule
@@ -487,7 +487,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
 
     def update_notification_configuration(
         self, **kwargs: Unpack[UpdateNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateNotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateNotificationConfigurationResponseTypeDef]:
         """Updates a NotificationConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateNotificationConfiguration
@@ -501,7 +501,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsRequestTypeDef],
-    ) -> RegionResults[ListChannelsResponseTypeDef]:
+    ) -> TargetResults[ListChannelsResponseTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -524,7 +524,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventRulesRequestTypeDef],
-    ) -> RegionResults[ListEventRulesResponseTypeDef]:
+    ) -> TargetResults[ListEventRulesResponseTypeDef]:
         """Every page of ListEventRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -548,7 +548,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedNotificationChannelAssociationsRequestTypeDef],
-    ) -> RegionResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationChannelAssociationsResponseTypeDef]:
         """Every page of ListManagedNotificationChannelAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -572,7 +572,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedNotificationChildEventsRequestTypeDef],
-    ) -> RegionResults[ListManagedNotificationChildEventsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationChildEventsResponseTypeDef]:
         """Every page of ListManagedNotificationChildEvents in every target, merged
         per target (botocore's build_full_result).
 
@@ -597,7 +597,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedNotificationConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListManagedNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationConfigurationsResponseTypeDef]:
         """Every page of ListManagedNotificationConfigurations in every target,
         merged per target (botocore's build_full_result).
 
@@ -622,7 +622,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedNotificationEventsRequestTypeDef],
-    ) -> RegionResults[ListManagedNotificationEventsResponseTypeDef]:
+    ) -> TargetResults[ListManagedNotificationEventsResponseTypeDef]:
         """Every page of ListManagedNotificationEvents in every target, merged per
         target (botocore's build_full_result).
 
@@ -647,7 +647,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMemberAccountsRequestTypeDef],
-    ) -> RegionResults[ListMemberAccountsResponseTypeDef]:
+    ) -> TargetResults[ListMemberAccountsResponseTypeDef]:
         """Every page of ListMemberAccounts in every target, merged per target
         (botocore's build_full_result).
 
@@ -671,7 +671,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListNotificationConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationConfigurationsResponseTypeDef]:
         """Every page of ListNotificationConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -695,7 +695,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationEventsRequestTypeDef],
-    ) -> RegionResults[ListNotificationEventsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationEventsResponseTypeDef]:
         """Every page of ListNotificationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -719,7 +719,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotificationHubsRequestTypeDef],
-    ) -> RegionResults[ListNotificationHubsResponseTypeDef]:
+    ) -> TargetResults[ListNotificationHubsResponseTypeDef]:
         """Every page of ListNotificationHubs in every target, merged per target
         (botocore's build_full_result).
 
@@ -742,7 +742,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationalUnitsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationalUnitsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationalUnitsResponseTypeDef]:
         """Every page of ListOrganizationalUnits in every target, merged per target
         (botocore's build_full_result).
 

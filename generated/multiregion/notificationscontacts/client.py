@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def activate_email_contact(
         self, **kwargs: Unpack[ActivateEmailContactRequestTypeDef]
-    ) -> RegionResults[ActivateEmailContactResponseTypeDef]:
+    ) -> TargetResults[ActivateEmailContactResponseTypeDef]:
         """Activates an email contact using an activation code. This code is in the
         activation email sent to the email address associated with this email
         contact.
@@ -62,7 +62,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def create_email_contact(
         self, **kwargs: Unpack[CreateEmailContactRequestTypeDef]
-    ) -> RegionResults[CreateEmailContactResponseTypeDef]:
+    ) -> TargetResults[CreateEmailContactResponseTypeDef]:
         """Creates an email contact for the provided email address.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/CreateEmailContact
@@ -71,7 +71,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def delete_email_contact(
         self, **kwargs: Unpack[DeleteEmailContactRequestTypeDef]
-    ) -> RegionResults[DeleteEmailContactResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailContactResponseTypeDef]:
         """Deletes an email contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/DeleteEmailContact
@@ -80,7 +80,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def get_email_contact(
         self, **kwargs: Unpack[GetEmailContactRequestTypeDef]
-    ) -> RegionResults[GetEmailContactResponseTypeDef]:
+    ) -> TargetResults[GetEmailContactResponseTypeDef]:
         """Returns an email contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/GetEmailContact
@@ -89,7 +89,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def list_email_contacts(
         self, **kwargs: Unpack[ListEmailContactsRequestTypeDef]
-    ) -> RegionResults[ListEmailContactsResponseTypeDef]:
+    ) -> TargetResults[ListEmailContactsResponseTypeDef]:
         """Lists all email contacts created under the Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/notificationscontacts-2018-05-10/ListEmailContacts
@@ -98,7 +98,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -108,7 +108,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def send_activation_code(
         self, **kwargs: Unpack[SendActivationCodeRequestTypeDef]
-    ) -> RegionResults[SendActivationCodeResponseTypeDef]:
+    ) -> TargetResults[SendActivationCodeResponseTypeDef]:
         """Sends an activation email to the email address associated with the
         specified email contact.
 
@@ -118,7 +118,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Taggable resources in AWS User Notifications Contacts
         include email contacts.
@@ -129,7 +129,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Taggable resources in AWS User Notifications Contacts
         include email contacts..
@@ -145,7 +145,7 @@ class MultiRegionUserNotificationsContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEmailContactsRequestTypeDef],
-    ) -> RegionResults[ListEmailContactsResponseTypeDef]:
+    ) -> TargetResults[ListEmailContactsResponseTypeDef]:
         """Every page of ListEmailContacts in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -68,7 +68,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def create_act(
         self, **kwargs: Unpack[CreateActRequestTypeDef]
-    ) -> RegionResults[CreateActResponseTypeDef]:
+    ) -> TargetResults[CreateActResponseTypeDef]:
         """Creates a new AI task (act) within a session that can interact with tools
         and perform specific actions.
 
@@ -78,7 +78,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionResponseTypeDef]:
+    ) -> TargetResults[CreateSessionResponseTypeDef]:
         """Creates a new session context within a workflow run to manage conversation
         state and acts.
 
@@ -88,7 +88,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def create_workflow_definition(
         self, **kwargs: Unpack[CreateWorkflowDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowDefinitionResponseTypeDef]:
         """Creates a new workflow definition template that can be used to execute
         multiple workflow runs.
 
@@ -98,7 +98,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def create_workflow_run(
         self, **kwargs: Unpack[CreateWorkflowRunRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowRunResponseTypeDef]:
         """Creates a new execution instance of a workflow definition with specified
         parameters.
 
@@ -108,7 +108,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def delete_workflow_definition(
         self, **kwargs: Unpack[DeleteWorkflowDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowDefinitionResponseTypeDef]:
         """Deletes a workflow definition and all associated resources. This operation
         cannot be undone.
 
@@ -118,7 +118,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def delete_workflow_run(
         self, **kwargs: Unpack[DeleteWorkflowRunRequestTypeDef]
-    ) -> RegionResults[DeleteWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkflowRunResponseTypeDef]:
         """Terminates and cleans up a workflow run, stopping all associated acts and
         sessions.
 
@@ -128,7 +128,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def get_workflow_definition(
         self, **kwargs: Unpack[GetWorkflowDefinitionRequestTypeDef]
-    ) -> RegionResults[GetWorkflowDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowDefinitionResponseTypeDef]:
         """Retrieves the details and configuration of a specific workflow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/GetWorkflowDefinition
@@ -137,7 +137,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def get_workflow_run(
         self, **kwargs: Unpack[GetWorkflowRunRequestTypeDef]
-    ) -> RegionResults[GetWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowRunResponseTypeDef]:
         """Retrieves the current state, configuration, and execution details of a
         workflow run.
 
@@ -147,7 +147,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def invoke_act_step(
         self, **kwargs: Unpack[InvokeActStepRequestTypeDef]
-    ) -> RegionResults[InvokeActStepResponseTypeDef]:
+    ) -> TargetResults[InvokeActStepResponseTypeDef]:
         """Executes the next step of an act, processing tool call results and
         returning new tool calls if needed.
 
@@ -157,7 +157,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def list_acts(
         self, **kwargs: Unpack[ListActsRequestTypeDef]
-    ) -> RegionResults[ListActsResponseTypeDef]:
+    ) -> TargetResults[ListActsResponseTypeDef]:
         """Lists all acts within a specific session with their current status and
         execution details.
 
@@ -167,7 +167,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def list_models(
         self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> RegionResults[ListModelsResponseTypeDef]:
+    ) -> TargetResults[ListModelsResponseTypeDef]:
         """Lists all available AI models that can be used for workflow execution,
         including their status and compatibility information.
 
@@ -177,7 +177,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists all sessions within a specific workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/ListSessions
@@ -186,7 +186,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def list_workflow_definitions(
         self, **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowDefinitionsResponseTypeDef]:
         """Lists all workflow definitions in your account with optional filtering and
         pagination.
 
@@ -196,7 +196,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def list_workflow_runs(
         self, **kwargs: Unpack[ListWorkflowRunsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Lists all workflow runs for a specific workflow definition with optional
         filtering and pagination.
 
@@ -206,7 +206,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def update_act(
         self, **kwargs: Unpack[UpdateActRequestTypeDef]
-    ) -> RegionResults[UpdateActResponseTypeDef]:
+    ) -> TargetResults[UpdateActResponseTypeDef]:
         """Updates an existing act's configuration, status, or error information.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/UpdateAct
@@ -215,7 +215,7 @@ class MultiRegionNovaActService(MultiRegionClient):
 
     def update_workflow_run(
         self, **kwargs: Unpack[UpdateWorkflowRunRequestTypeDef]
-    ) -> RegionResults[UpdateWorkflowRunResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkflowRunResponseTypeDef]:
         """Updates the configuration or state of an active workflow run.
 
         https://docs.aws.amazon.com/goto/WebAPI/nova-act-2025-08-22/UpdateWorkflowRun
@@ -229,7 +229,7 @@ class MultiRegionNovaActService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActsRequestTypeDef],
-    ) -> RegionResults[ListActsResponseTypeDef]:
+    ) -> TargetResults[ListActsResponseTypeDef]:
         """Every page of ListActs in every target, merged per target (botocore's
         build_full_result).
 
@@ -253,7 +253,7 @@ class MultiRegionNovaActService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 
@@ -276,7 +276,7 @@ class MultiRegionNovaActService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowDefinitionsResponseTypeDef]:
         """Every page of ListWorkflowDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -300,7 +300,7 @@ class MultiRegionNovaActService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowRunsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowRunsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowRunsResponseTypeDef]:
         """Every page of ListWorkflowRuns in every target, merged per target
         (botocore's build_full_result).
 

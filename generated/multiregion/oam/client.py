@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def create_link(
         self, **kwargs: Unpack[CreateLinkInputTypeDef]
-    ) -> RegionResults[CreateLinkOutputTypeDef]:
+    ) -> TargetResults[CreateLinkOutputTypeDef]:
         """Creates a link between a source account and a sink that you have created
         in a monitoring account. After the link is created, data is sent from the
         source account to the monitoring account. When you create a link, you can
@@ -82,7 +82,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def create_sink(
         self, **kwargs: Unpack[CreateSinkInputTypeDef]
-    ) -> RegionResults[CreateSinkOutputTypeDef]:
+    ) -> TargetResults[CreateSinkOutputTypeDef]:
         """Use this to create a sink in the current account, so that it can be used
         as a monitoring account in CloudWatch cross-account observability. A sink
         is a resource that represents an attachment point in a monitoring account.
@@ -94,7 +94,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def delete_link(
         self, **kwargs: Unpack[DeleteLinkInputTypeDef]
-    ) -> RegionResults[DeleteLinkOutputTypeDef]:
+    ) -> TargetResults[DeleteLinkOutputTypeDef]:
         """Deletes a link between a monitoring account sink and a source account. You
         must run this operation in the source account.
 
@@ -104,7 +104,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def delete_sink(
         self, **kwargs: Unpack[DeleteSinkInputTypeDef]
-    ) -> RegionResults[DeleteSinkOutputTypeDef]:
+    ) -> TargetResults[DeleteSinkOutputTypeDef]:
         """Deletes a sink. You must delete all links to a sink before you can delete
         that sink.
 
@@ -114,7 +114,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def get_link(
         self, **kwargs: Unpack[GetLinkInputTypeDef]
-    ) -> RegionResults[GetLinkOutputTypeDef]:
+    ) -> TargetResults[GetLinkOutputTypeDef]:
         """Returns complete information about one link.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/GetLink
@@ -123,7 +123,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def get_sink(
         self, **kwargs: Unpack[GetSinkInputTypeDef]
-    ) -> RegionResults[GetSinkOutputTypeDef]:
+    ) -> TargetResults[GetSinkOutputTypeDef]:
         """Returns complete information about one monitoring account sink.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/GetSink
@@ -132,7 +132,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def get_sink_policy(
         self, **kwargs: Unpack[GetSinkPolicyInputTypeDef]
-    ) -> RegionResults[GetSinkPolicyOutputTypeDef]:
+    ) -> TargetResults[GetSinkPolicyOutputTypeDef]:
         """Returns the current sink policy attached to this sink. The sink policy
         specifies what accounts can attach to this sink as source accounts, and
         what types of data they can share.
@@ -143,7 +143,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def list_attached_links(
         self, **kwargs: Unpack[ListAttachedLinksInputTypeDef]
-    ) -> RegionResults[ListAttachedLinksOutputTypeDef]:
+    ) -> TargetResults[ListAttachedLinksOutputTypeDef]:
         """Returns a list of source account links that are linked to this monitoring
         account sink.
 
@@ -153,7 +153,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def list_links(
         self, **kwargs: Unpack[ListLinksInputTypeDef]
-    ) -> RegionResults[ListLinksOutputTypeDef]:
+    ) -> TargetResults[ListLinksOutputTypeDef]:
         """Use this operation in a source account to return a list of links to
         monitoring account sinks that this source account has.
 
@@ -163,7 +163,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def list_sinks(
         self, **kwargs: Unpack[ListSinksInputTypeDef]
-    ) -> RegionResults[ListSinksOutputTypeDef]:
+    ) -> TargetResults[ListSinksOutputTypeDef]:
         """Use this operation in a monitoring account to return the list of sinks
         created in that account.
 
@@ -173,7 +173,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Displays the tags associated with a resource. Both sinks and links support
         tagging.
 
@@ -183,7 +183,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def put_sink_policy(
         self, **kwargs: Unpack[PutSinkPolicyInputTypeDef]
-    ) -> RegionResults[PutSinkPolicyOutputTypeDef]:
+    ) -> TargetResults[PutSinkPolicyOutputTypeDef]:
         """Creates or updates the resource policy that grants permissions to source
         accounts to link to the monitoring account sink. When you create a sink
         policy, you can grant permissions to all accounts in an organization or to
@@ -195,7 +195,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource. Both
         sinks and links can be tagged.
 
@@ -205,7 +205,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/oam-2022-06-10/UntagResource
@@ -214,7 +214,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
 
     def update_link(
         self, **kwargs: Unpack[UpdateLinkInputTypeDef]
-    ) -> RegionResults[UpdateLinkOutputTypeDef]:
+    ) -> TargetResults[UpdateLinkOutputTypeDef]:
         """Use this operation to change what types of data are shared from a source
         account to its linked monitoring account sink. You can't change the sink
         or change the monitoring account with this operation.
@@ -230,7 +230,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachedLinksInputTypeDef],
-    ) -> RegionResults[ListAttachedLinksOutputTypeDef]:
+    ) -> TargetResults[ListAttachedLinksOutputTypeDef]:
         """Every page of ListAttachedLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -254,7 +254,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinksInputTypeDef],
-    ) -> RegionResults[ListLinksOutputTypeDef]:
+    ) -> TargetResults[ListLinksOutputTypeDef]:
         """Every page of ListLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -278,7 +278,7 @@ class MultiRegionCloudWatchObservabilityAccessManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSinksInputTypeDef],
-    ) -> RegionResults[ListSinksOutputTypeDef]:
+    ) -> TargetResults[ListSinksOutputTypeDef]:
         """Every page of ListSinks in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -106,7 +106,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def create_centralization_rule_for_organization(
         self, **kwargs: Unpack[CreateCentralizationRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[CreateCentralizationRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[CreateCentralizationRuleForOrganizationOutputTypeDef]:
         """Creates a centralization rule that applies across an Amazon Web Services
         Organization. This operation can only be called by the organization's
         management account or a delegated administrator account.
@@ -117,7 +117,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def create_s3_table_integration(
         self, **kwargs: Unpack[CreateS3TableIntegrationInputTypeDef]
-    ) -> RegionResults[CreateS3TableIntegrationOutputTypeDef]:
+    ) -> TargetResults[CreateS3TableIntegrationOutputTypeDef]:
         """Creates an integration between CloudWatch and S3 Tables for analytics.
         This integration enables querying CloudWatch telemetry data using
         analytics engines like Amazon Athena, Amazon Redshift, and Apache Spark.
@@ -128,7 +128,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def create_telemetry_pipeline(
         self, **kwargs: Unpack[CreateTelemetryPipelineInputTypeDef]
-    ) -> RegionResults[CreateTelemetryPipelineOutputTypeDef]:
+    ) -> TargetResults[CreateTelemetryPipelineOutputTypeDef]:
         """Creates a telemetry pipeline for processing and transforming telemetry
         data. The pipeline defines how data flows from sources through processors
         to destinations, enabling data transformation and delivering capabilities.
@@ -139,7 +139,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def create_telemetry_rule(
         self, **kwargs: Unpack[CreateTelemetryRuleInputTypeDef]
-    ) -> RegionResults[CreateTelemetryRuleOutputTypeDef]:
+    ) -> TargetResults[CreateTelemetryRuleOutputTypeDef]:
         """Creates a telemetry rule that defines how telemetry should be configured
         for Amazon Web Services resources in your account. The rule specifies
         which resources should have telemetry enabled and how that telemetry data
@@ -152,7 +152,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def create_telemetry_rule_for_organization(
         self, **kwargs: Unpack[CreateTelemetryRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[CreateTelemetryRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[CreateTelemetryRuleForOrganizationOutputTypeDef]:
         """Creates a telemetry rule that applies across an Amazon Web Services
         Organization. This operation can only be called by the organization's
         management account or a delegated administrator account.
@@ -163,7 +163,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def delete_centralization_rule_for_organization(
         self, **kwargs: Unpack[DeleteCentralizationRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an organization-wide centralization rule. This operation can only
         be called by the organization's management account or a delegated
         administrator account.
@@ -174,7 +174,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def delete_s3_table_integration(
         self, **kwargs: Unpack[DeleteS3TableIntegrationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Table integration and its associated data. This operation
         removes the connection between CloudWatch Observability Admin and S3
         Tables.
@@ -185,7 +185,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def delete_telemetry_pipeline(
         self, **kwargs: Unpack[DeleteTelemetryPipelineInputTypeDef]
-    ) -> RegionResults[DeleteTelemetryPipelineOutputTypeDef]:
+    ) -> TargetResults[DeleteTelemetryPipelineOutputTypeDef]:
         """Deletes a telemetry pipeline and its associated resources. This operation
         stops data processing and removes the pipeline configuration.
 
@@ -195,7 +195,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def delete_telemetry_rule(
         self, **kwargs: Unpack[DeleteTelemetryRuleInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a telemetry rule from your account. Any telemetry configurations
         previously created by the rule will remain but no new resources will be
         configured by this rule.
@@ -206,7 +206,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def delete_telemetry_rule_for_organization(
         self, **kwargs: Unpack[DeleteTelemetryRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an organization-wide telemetry rule. This operation can only be
         called by the organization's management account or a delegated
         administrator account.
@@ -217,7 +217,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_centralization_rule_for_organization(
         self, **kwargs: Unpack[GetCentralizationRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[GetCentralizationRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[GetCentralizationRuleForOrganizationOutputTypeDef]:
         """Retrieves the details of a specific organization centralization rule. This
         operation can only be called by the organization's management account or a
         delegated administrator account.
@@ -228,7 +228,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_s3_table_integration(
         self, **kwargs: Unpack[GetS3TableIntegrationInputTypeDef]
-    ) -> RegionResults[GetS3TableIntegrationOutputTypeDef]:
+    ) -> TargetResults[GetS3TableIntegrationOutputTypeDef]:
         """Retrieves information about a specific S3 Table integration, including its
         configuration, status, and metadata.
 
@@ -238,7 +238,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_enrichment_status(
         self,
-    ) -> RegionResults[GetTelemetryEnrichmentStatusOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryEnrichmentStatusOutputTypeDef]:
         """Returns the current status of the resource tags for telemetry feature,
         which enhances telemetry data with additional resource metadata from
         Resource Explorer.
@@ -249,7 +249,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_evaluation_status(
         self,
-    ) -> RegionResults[GetTelemetryEvaluationStatusOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryEvaluationStatusOutputTypeDef]:
         """Returns the current onboarding status of the telemetry config feature,
         including the status of the feature and reason the feature failed to start
         or stop.
@@ -260,7 +260,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_evaluation_status_for_organization(
         self,
-    ) -> RegionResults[GetTelemetryEvaluationStatusForOrganizationOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryEvaluationStatusForOrganizationOutputTypeDef]:
         """This returns the onboarding status of the telemetry configuration feature
         for the organization. It can only be called by a Management Account of an
         Amazon Web Services Organization or an assigned Delegated Admin Account of
@@ -272,7 +272,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_pipeline(
         self, **kwargs: Unpack[GetTelemetryPipelineInputTypeDef]
-    ) -> RegionResults[GetTelemetryPipelineOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryPipelineOutputTypeDef]:
         """Retrieves information about a specific telemetry pipeline, including its
         configuration, status, and metadata.
 
@@ -282,7 +282,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_rule(
         self, **kwargs: Unpack[GetTelemetryRuleInputTypeDef]
-    ) -> RegionResults[GetTelemetryRuleOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryRuleOutputTypeDef]:
         """Retrieves the details of a specific telemetry rule in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetTelemetryRule
@@ -291,7 +291,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def get_telemetry_rule_for_organization(
         self, **kwargs: Unpack[GetTelemetryRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[GetTelemetryRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[GetTelemetryRuleForOrganizationOutputTypeDef]:
         """Retrieves the details of a specific organization telemetry rule. This
         operation can only be called by the organization's management account or a
         delegated administrator account.
@@ -302,7 +302,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_centralization_rules_for_organization(
         self, **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef]
-    ) -> RegionResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
         """Lists all centralization rules in your organization. This operation can
         only be called by the organization's management account or a delegated
         administrator account.
@@ -313,7 +313,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_resource_telemetry(
         self, **kwargs: Unpack[ListResourceTelemetryInputTypeDef]
-    ) -> RegionResults[ListResourceTelemetryOutputTypeDef]:
+    ) -> TargetResults[ListResourceTelemetryOutputTypeDef]:
         """Returns a list of telemetry configurations for Amazon Web Services
         resources supported by telemetry config. For more information, see
         Auditing CloudWatch telemetry configurations.
@@ -324,7 +324,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_resource_telemetry_for_organization(
         self, **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef]
-    ) -> RegionResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
         """Returns a list of telemetry configurations for Amazon Web Services
         resources supported by telemetry config in the organization.
 
@@ -334,7 +334,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_s3_table_integrations(
         self, **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef]
-    ) -> RegionResults[ListS3TableIntegrationsOutputTypeDef]:
+    ) -> TargetResults[ListS3TableIntegrationsOutputTypeDef]:
         """Lists all S3 Table integrations in your account. We recommend using
         pagination to ensure that the operation returns quickly and successfully.
 
@@ -344,7 +344,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists all tags attached to the specified resource. Supports telemetry rule
         resources and telemetry pipeline resources.
 
@@ -354,7 +354,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_telemetry_pipelines(
         self, **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef]
-    ) -> RegionResults[ListTelemetryPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryPipelinesOutputTypeDef]:
         """Returns a list of telemetry pipelines in your account. Returns up to 100
         results. If more than 100 telemetry pipelines exist, include the NextToken
         value from the response to retrieve the next set of results.
@@ -365,7 +365,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_telemetry_rules(
         self, **kwargs: Unpack[ListTelemetryRulesInputTypeDef]
-    ) -> RegionResults[ListTelemetryRulesOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryRulesOutputTypeDef]:
         """Lists all telemetry rules in your account. You can filter the results by
         specifying a rule name prefix.
 
@@ -375,7 +375,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def list_telemetry_rules_for_organization(
         self, **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef]
-    ) -> RegionResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
         """Lists all telemetry rules in your organization. This operation can only be
         called by the organization's management account or a delegated
         administrator account.
@@ -386,7 +386,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def start_telemetry_enrichment(
         self,
-    ) -> RegionResults[StartTelemetryEnrichmentOutputTypeDef]:
+    ) -> TargetResults[StartTelemetryEnrichmentOutputTypeDef]:
         """Enables the resource tags for telemetry feature for your account, which
         enhances telemetry data with additional resource metadata from Resource
         Explorer to provide richer context for monitoring and observability.
@@ -397,7 +397,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def start_telemetry_evaluation(
         self, **kwargs: Unpack[StartTelemetryEvaluationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action begins onboarding the caller Amazon Web Services account to
         the telemetry config feature.
 
@@ -407,7 +407,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def start_telemetry_evaluation_for_organization(
         self, **kwargs: Unpack[StartTelemetryEvaluationForOrganizationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This actions begins onboarding the organization and all member accounts to
         the telemetry config feature.
 
@@ -417,7 +417,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def stop_telemetry_enrichment(
         self,
-    ) -> RegionResults[StopTelemetryEnrichmentOutputTypeDef]:
+    ) -> TargetResults[StopTelemetryEnrichmentOutputTypeDef]:
         """Disables the resource tags for telemetry feature for your account,
         stopping the enhancement of telemetry data with additional resource
         metadata.
@@ -426,7 +426,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("StopTelemetryEnrichment", {})
 
-    def stop_telemetry_evaluation(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def stop_telemetry_evaluation(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action begins offboarding the caller Amazon Web Services account from
         the telemetry config feature.
 
@@ -436,7 +436,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def stop_telemetry_evaluation_for_organization(
         self,
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action offboards the Organization of the caller Amazon Web Services
         account from the telemetry config feature.
 
@@ -446,7 +446,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates tags for a resource. Supports telemetry rule resources and
         telemetry pipeline resources.
 
@@ -456,7 +456,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def test_telemetry_pipeline(
         self, **kwargs: Unpack[TestTelemetryPipelineInputTypeDef]
-    ) -> RegionResults[TestTelemetryPipelineOutputTypeDef]:
+    ) -> TargetResults[TestTelemetryPipelineOutputTypeDef]:
         """Tests a pipeline configuration with sample records to validate data
         processing before deployment. This operation helps ensure your pipeline
         configuration works as expected.
@@ -467,7 +467,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource. Supports telemetry rule resources and
         telemetry pipeline resources.
 
@@ -477,7 +477,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def update_centralization_rule_for_organization(
         self, **kwargs: Unpack[UpdateCentralizationRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[UpdateCentralizationRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[UpdateCentralizationRuleForOrganizationOutputTypeDef]:
         """Updates an existing centralization rule that applies across an Amazon Web
         Services Organization. This operation can only be called by the
         organization's management account or a delegated administrator account.
@@ -488,7 +488,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def update_telemetry_pipeline(
         self, **kwargs: Unpack[UpdateTelemetryPipelineInputTypeDef]
-    ) -> RegionResults[UpdateTelemetryPipelineOutputTypeDef]:
+    ) -> TargetResults[UpdateTelemetryPipelineOutputTypeDef]:
         """Updates the configuration of an existing telemetry pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/UpdateTelemetryPipeline
@@ -497,7 +497,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def update_telemetry_rule(
         self, **kwargs: Unpack[UpdateTelemetryRuleInputTypeDef]
-    ) -> RegionResults[UpdateTelemetryRuleOutputTypeDef]:
+    ) -> TargetResults[UpdateTelemetryRuleOutputTypeDef]:
         """Updates an existing telemetry rule in your account. If multiple users
         attempt to modify the same telemetry rule simultaneously, a
         ConflictException is returned to provide specific error information for
@@ -509,7 +509,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def update_telemetry_rule_for_organization(
         self, **kwargs: Unpack[UpdateTelemetryRuleForOrganizationInputTypeDef]
-    ) -> RegionResults[UpdateTelemetryRuleForOrganizationOutputTypeDef]:
+    ) -> TargetResults[UpdateTelemetryRuleForOrganizationOutputTypeDef]:
         """Updates an existing telemetry rule that applies across an Amazon Web
         Services Organization. This operation can only be called by the
         organization's management account or a delegated administrator account.
@@ -520,7 +520,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
 
     def validate_telemetry_pipeline_configuration(
         self, **kwargs: Unpack[ValidateTelemetryPipelineConfigurationInputTypeDef]
-    ) -> RegionResults[ValidateTelemetryPipelineConfigurationOutputTypeDef]:
+    ) -> TargetResults[ValidateTelemetryPipelineConfigurationOutputTypeDef]:
         """Validates a pipeline configuration without creating the pipeline. This
         operation checks the configuration for syntax errors and compatibility
         issues.
@@ -536,7 +536,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCentralizationRulesForOrganizationInputTypeDef],
-    ) -> RegionResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListCentralizationRulesForOrganizationOutputTypeDef]:
         """Every page of ListCentralizationRulesForOrganization in every target,
         merged per target (botocore's build_full_result).
 
@@ -561,7 +561,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceTelemetryInputTypeDef],
-    ) -> RegionResults[ListResourceTelemetryOutputTypeDef]:
+    ) -> TargetResults[ListResourceTelemetryOutputTypeDef]:
         """Every page of ListResourceTelemetry in every target, merged per target
         (botocore's build_full_result).
 
@@ -586,7 +586,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceTelemetryForOrganizationInputTypeDef],
-    ) -> RegionResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListResourceTelemetryForOrganizationOutputTypeDef]:
         """Every page of ListResourceTelemetryForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -610,7 +610,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListS3TableIntegrationsInputTypeDef],
-    ) -> RegionResults[ListS3TableIntegrationsOutputTypeDef]:
+    ) -> TargetResults[ListS3TableIntegrationsOutputTypeDef]:
         """Every page of ListS3TableIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -634,7 +634,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTelemetryPipelinesInputTypeDef],
-    ) -> RegionResults[ListTelemetryPipelinesOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryPipelinesOutputTypeDef]:
         """Every page of ListTelemetryPipelines in every target, merged per target
         (botocore's build_full_result).
 
@@ -659,7 +659,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTelemetryRulesInputTypeDef],
-    ) -> RegionResults[ListTelemetryRulesOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryRulesOutputTypeDef]:
         """Every page of ListTelemetryRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -683,7 +683,7 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTelemetryRulesForOrganizationInputTypeDef],
-    ) -> RegionResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
+    ) -> TargetResults[ListTelemetryRulesForOrganizationOutputTypeDef]:
         """Every page of ListTelemetryRulesForOrganization in every target, merged
         per target (botocore's build_full_result).
 

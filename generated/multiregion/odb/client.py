@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -133,7 +133,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def accept_marketplace_registration(
         self, **kwargs: Unpack[AcceptMarketplaceRegistrationInputTypeDef]
-    ) -> RegionResults[AcceptMarketplaceRegistrationOutputTypeDef]:
+    ) -> TargetResults[AcceptMarketplaceRegistrationOutputTypeDef]:
         """Registers the Amazon Web Services Marketplace token for your Amazon Web
         Services account to activate your Oracle Database@Amazon Web Services
         subscription.
@@ -144,7 +144,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def associate_iam_role_to_resource(
         self, **kwargs: Unpack[AssociateIamRoleToResourceInputTypeDef]
-    ) -> RegionResults[AssociateIamRoleToResourceOutputTypeDef]:
+    ) -> TargetResults[AssociateIamRoleToResourceOutputTypeDef]:
         """Associates an Amazon Web Services Identity and Access Management (IAM)
         service role with a specified resource to enable Amazon Web Services
         service integration.
@@ -155,7 +155,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def create_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[CreateCloudAutonomousVmClusterInputTypeDef]
-    ) -> RegionResults[CreateCloudAutonomousVmClusterOutputTypeDef]:
+    ) -> TargetResults[CreateCloudAutonomousVmClusterOutputTypeDef]:
         """Creates a new Autonomous VM cluster in the specified Exadata
         infrastructure.
 
@@ -165,7 +165,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def create_cloud_exadata_infrastructure(
         self, **kwargs: Unpack[CreateCloudExadataInfrastructureInputTypeDef]
-    ) -> RegionResults[CreateCloudExadataInfrastructureOutputTypeDef]:
+    ) -> TargetResults[CreateCloudExadataInfrastructureOutputTypeDef]:
         """Creates an Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateCloudExadataInfrastructure
@@ -174,7 +174,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def create_cloud_vm_cluster(
         self, **kwargs: Unpack[CreateCloudVmClusterInputTypeDef]
-    ) -> RegionResults[CreateCloudVmClusterOutputTypeDef]:
+    ) -> TargetResults[CreateCloudVmClusterOutputTypeDef]:
         """Creates a VM cluster on the specified Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateCloudVmCluster
@@ -183,7 +183,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def create_odb_network(
         self, **kwargs: Unpack[CreateOdbNetworkInputTypeDef]
-    ) -> RegionResults[CreateOdbNetworkOutputTypeDef]:
+    ) -> TargetResults[CreateOdbNetworkOutputTypeDef]:
         """Creates an ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateOdbNetwork
@@ -192,7 +192,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def create_odb_peering_connection(
         self, **kwargs: Unpack[CreateOdbPeeringConnectionInputTypeDef]
-    ) -> RegionResults[CreateOdbPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateOdbPeeringConnectionOutputTypeDef]:
         """Creates a peering connection between an ODB network and a VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateOdbPeeringConnection
@@ -201,7 +201,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def delete_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[DeleteCloudAutonomousVmClusterInputTypeDef]
-    ) -> RegionResults[DeleteCloudAutonomousVmClusterOutputTypeDef]:
+    ) -> TargetResults[DeleteCloudAutonomousVmClusterOutputTypeDef]:
         """Deletes an Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteCloudAutonomousVmCluster
@@ -210,7 +210,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def delete_cloud_exadata_infrastructure(
         self, **kwargs: Unpack[DeleteCloudExadataInfrastructureInputTypeDef]
-    ) -> RegionResults[DeleteCloudExadataInfrastructureOutputTypeDef]:
+    ) -> TargetResults[DeleteCloudExadataInfrastructureOutputTypeDef]:
         """Deletes the specified Exadata infrastructure. Before you use this
         operation, make sure to delete all of the VM clusters that are hosted on
         this Exadata infrastructure.
@@ -221,7 +221,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def delete_cloud_vm_cluster(
         self, **kwargs: Unpack[DeleteCloudVmClusterInputTypeDef]
-    ) -> RegionResults[DeleteCloudVmClusterOutputTypeDef]:
+    ) -> TargetResults[DeleteCloudVmClusterOutputTypeDef]:
         """Deletes the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteCloudVmCluster
@@ -230,7 +230,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def delete_odb_network(
         self, **kwargs: Unpack[DeleteOdbNetworkInputTypeDef]
-    ) -> RegionResults[DeleteOdbNetworkOutputTypeDef]:
+    ) -> TargetResults[DeleteOdbNetworkOutputTypeDef]:
         """Deletes the specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteOdbNetwork
@@ -239,7 +239,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def delete_odb_peering_connection(
         self, **kwargs: Unpack[DeleteOdbPeeringConnectionInputTypeDef]
-    ) -> RegionResults[DeleteOdbPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[DeleteOdbPeeringConnectionOutputTypeDef]:
         """Deletes an ODB peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteOdbPeeringConnection
@@ -248,7 +248,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def disassociate_iam_role_from_resource(
         self, **kwargs: Unpack[DisassociateIamRoleFromResourceInputTypeDef]
-    ) -> RegionResults[DisassociateIamRoleFromResourceOutputTypeDef]:
+    ) -> TargetResults[DisassociateIamRoleFromResourceOutputTypeDef]:
         """Disassociates an Amazon Web Services Identity and Access Management (IAM)
         service role from a specified resource to disable Amazon Web Services
         service integration.
@@ -259,7 +259,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[GetCloudAutonomousVmClusterInputTypeDef]
-    ) -> RegionResults[GetCloudAutonomousVmClusterOutputTypeDef]:
+    ) -> TargetResults[GetCloudAutonomousVmClusterOutputTypeDef]:
         """Gets information about a specific Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudAutonomousVmCluster
@@ -268,7 +268,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_cloud_exadata_infrastructure(
         self, **kwargs: Unpack[GetCloudExadataInfrastructureInputTypeDef]
-    ) -> RegionResults[GetCloudExadataInfrastructureOutputTypeDef]:
+    ) -> TargetResults[GetCloudExadataInfrastructureOutputTypeDef]:
         """Returns information about the specified Exadata infrastructure.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudExadataInfrastructure
@@ -278,7 +278,7 @@ class MultiRegionodb(MultiRegionClient):
     def get_cloud_exadata_infrastructure_unallocated_resources(
         self,
         **kwargs: Unpack[GetCloudExadataInfrastructureUnallocatedResourcesInputTypeDef],
-    ) -> RegionResults[GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef]:
+    ) -> TargetResults[GetCloudExadataInfrastructureUnallocatedResourcesOutputTypeDef]:
         """Retrieves information about unallocated resources in a specified Cloud
         Exadata Infrastructure.
 
@@ -288,7 +288,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_cloud_vm_cluster(
         self, **kwargs: Unpack[GetCloudVmClusterInputTypeDef]
-    ) -> RegionResults[GetCloudVmClusterOutputTypeDef]:
+    ) -> TargetResults[GetCloudVmClusterOutputTypeDef]:
         """Returns information about the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetCloudVmCluster
@@ -297,7 +297,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_db_node(
         self, **kwargs: Unpack[GetDbNodeInputTypeDef]
-    ) -> RegionResults[GetDbNodeOutputTypeDef]:
+    ) -> TargetResults[GetDbNodeOutputTypeDef]:
         """Returns information about the specified DB node.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetDbNode
@@ -306,7 +306,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_db_server(
         self, **kwargs: Unpack[GetDbServerInputTypeDef]
-    ) -> RegionResults[GetDbServerOutputTypeDef]:
+    ) -> TargetResults[GetDbServerOutputTypeDef]:
         """Returns information about the specified database server.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetDbServer
@@ -315,7 +315,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_oci_onboarding_status(
         self,
-    ) -> RegionResults[GetOciOnboardingStatusOutputTypeDef]:
+    ) -> TargetResults[GetOciOnboardingStatusOutputTypeDef]:
         """Returns the tenancy activation link and onboarding status for your Amazon
         Web Services account.
 
@@ -325,7 +325,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_odb_network(
         self, **kwargs: Unpack[GetOdbNetworkInputTypeDef]
-    ) -> RegionResults[GetOdbNetworkOutputTypeDef]:
+    ) -> TargetResults[GetOdbNetworkOutputTypeDef]:
         """Returns information about the specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetOdbNetwork
@@ -334,7 +334,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def get_odb_peering_connection(
         self, **kwargs: Unpack[GetOdbPeeringConnectionInputTypeDef]
-    ) -> RegionResults[GetOdbPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[GetOdbPeeringConnectionOutputTypeDef]:
         """Retrieves information about an ODB peering connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetOdbPeeringConnection
@@ -343,7 +343,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def initialize_service(
         self, **kwargs: Unpack[InitializeServiceInputTypeDef]
-    ) -> RegionResults[InitializeServiceOutputTypeDef]:
+    ) -> TargetResults[InitializeServiceOutputTypeDef]:
         """Initializes the ODB service for the first time in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/InitializeService
@@ -352,7 +352,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_autonomous_virtual_machines(
         self, **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef]
-    ) -> RegionResults[ListAutonomousVirtualMachinesOutputTypeDef]:
+    ) -> TargetResults[ListAutonomousVirtualMachinesOutputTypeDef]:
         """Lists all Autonomous VMs in an Autonomous VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousVirtualMachines
@@ -361,7 +361,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_cloud_autonomous_vm_clusters(
         self, **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef]
-    ) -> RegionResults[ListCloudAutonomousVmClustersOutputTypeDef]:
+    ) -> TargetResults[ListCloudAutonomousVmClustersOutputTypeDef]:
         """Lists all Autonomous VM clusters in a specified Cloud Exadata
         infrastructure.
 
@@ -371,7 +371,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_cloud_exadata_infrastructures(
         self, **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef]
-    ) -> RegionResults[ListCloudExadataInfrastructuresOutputTypeDef]:
+    ) -> TargetResults[ListCloudExadataInfrastructuresOutputTypeDef]:
         """Returns information about the Exadata infrastructures owned by your Amazon
         Web Services account.
 
@@ -381,7 +381,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_cloud_vm_clusters(
         self, **kwargs: Unpack[ListCloudVmClustersInputTypeDef]
-    ) -> RegionResults[ListCloudVmClustersOutputTypeDef]:
+    ) -> TargetResults[ListCloudVmClustersOutputTypeDef]:
         """Returns information about the VM clusters owned by your Amazon Web
         Services account or only the ones on the specified Exadata infrastructure.
 
@@ -391,7 +391,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_db_nodes(
         self, **kwargs: Unpack[ListDbNodesInputTypeDef]
-    ) -> RegionResults[ListDbNodesOutputTypeDef]:
+    ) -> TargetResults[ListDbNodesOutputTypeDef]:
         """Returns information about the DB nodes for the specified VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListDbNodes
@@ -400,7 +400,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_db_servers(
         self, **kwargs: Unpack[ListDbServersInputTypeDef]
-    ) -> RegionResults[ListDbServersOutputTypeDef]:
+    ) -> TargetResults[ListDbServersOutputTypeDef]:
         """Returns information about the database servers that belong to the
         specified Exadata infrastructure.
 
@@ -410,7 +410,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_db_system_shapes(
         self, **kwargs: Unpack[ListDbSystemShapesInputTypeDef]
-    ) -> RegionResults[ListDbSystemShapesOutputTypeDef]:
+    ) -> TargetResults[ListDbSystemShapesOutputTypeDef]:
         """Returns information about the shapes that are available for an Exadata
         infrastructure.
 
@@ -420,7 +420,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_gi_versions(
         self, **kwargs: Unpack[ListGiVersionsInputTypeDef]
-    ) -> RegionResults[ListGiVersionsOutputTypeDef]:
+    ) -> TargetResults[ListGiVersionsOutputTypeDef]:
         """Returns information about Oracle Grid Infrastructure (GI) software
         versions that are available for a VM cluster for the specified shape.
 
@@ -430,7 +430,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_odb_networks(
         self, **kwargs: Unpack[ListOdbNetworksInputTypeDef]
-    ) -> RegionResults[ListOdbNetworksOutputTypeDef]:
+    ) -> TargetResults[ListOdbNetworksOutputTypeDef]:
         """Returns information about the ODB networks owned by your Amazon Web
         Services account.
 
@@ -440,7 +440,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_odb_peering_connections(
         self, **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef]
-    ) -> RegionResults[ListOdbPeeringConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListOdbPeeringConnectionsOutputTypeDef]:
         """Lists all ODB peering connections or those associated with a specific ODB
         network.
 
@@ -450,7 +450,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_system_versions(
         self, **kwargs: Unpack[ListSystemVersionsInputTypeDef]
-    ) -> RegionResults[ListSystemVersionsOutputTypeDef]:
+    ) -> TargetResults[ListSystemVersionsOutputTypeDef]:
         """Returns information about the system versions that are available for a VM
         cluster for the specified giVersion and shape.
 
@@ -460,7 +460,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns information about the tags applied to this resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListTagsForResource
@@ -469,7 +469,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def reboot_db_node(
         self, **kwargs: Unpack[RebootDbNodeInputTypeDef]
-    ) -> RegionResults[RebootDbNodeOutputTypeDef]:
+    ) -> TargetResults[RebootDbNodeOutputTypeDef]:
         """Reboots the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/RebootDbNode
@@ -478,7 +478,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def start_db_node(
         self, **kwargs: Unpack[StartDbNodeInputTypeDef]
-    ) -> RegionResults[StartDbNodeOutputTypeDef]:
+    ) -> TargetResults[StartDbNodeOutputTypeDef]:
         """Starts the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StartDbNode
@@ -487,7 +487,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def stop_db_node(
         self, **kwargs: Unpack[StopDbNodeInputTypeDef]
-    ) -> RegionResults[StopDbNodeOutputTypeDef]:
+    ) -> TargetResults[StopDbNodeOutputTypeDef]:
         """Stops the specified DB node in a VM cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StopDbNode
@@ -496,7 +496,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/TagResource
@@ -505,7 +505,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UntagResource
@@ -514,7 +514,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def update_cloud_exadata_infrastructure(
         self, **kwargs: Unpack[UpdateCloudExadataInfrastructureInputTypeDef]
-    ) -> RegionResults[UpdateCloudExadataInfrastructureOutputTypeDef]:
+    ) -> TargetResults[UpdateCloudExadataInfrastructureOutputTypeDef]:
         """Updates the properties of an Exadata infrastructure resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudExadataInfrastructure
@@ -523,7 +523,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def update_odb_network(
         self, **kwargs: Unpack[UpdateOdbNetworkInputTypeDef]
-    ) -> RegionResults[UpdateOdbNetworkOutputTypeDef]:
+    ) -> TargetResults[UpdateOdbNetworkOutputTypeDef]:
         """Updates properties of a specified ODB network.
 
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateOdbNetwork
@@ -532,7 +532,7 @@ class MultiRegionodb(MultiRegionClient):
 
     def update_odb_peering_connection(
         self, **kwargs: Unpack[UpdateOdbPeeringConnectionInputTypeDef]
-    ) -> RegionResults[UpdateOdbPeeringConnectionOutputTypeDef]:
+    ) -> TargetResults[UpdateOdbPeeringConnectionOutputTypeDef]:
         """Modifies the settings of an Oracle Database@Amazon Web Services peering
         connection. You can update the display name and add or remove CIDR blocks
         from the peering connection.
@@ -548,7 +548,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutonomousVirtualMachinesInputTypeDef],
-    ) -> RegionResults[ListAutonomousVirtualMachinesOutputTypeDef]:
+    ) -> TargetResults[ListAutonomousVirtualMachinesOutputTypeDef]:
         """Every page of ListAutonomousVirtualMachines in every target, merged per
         target (botocore's build_full_result).
 
@@ -571,7 +571,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudAutonomousVmClustersInputTypeDef],
-    ) -> RegionResults[ListCloudAutonomousVmClustersOutputTypeDef]:
+    ) -> TargetResults[ListCloudAutonomousVmClustersOutputTypeDef]:
         """Every page of ListCloudAutonomousVmClusters in every target, merged per
         target (botocore's build_full_result).
 
@@ -595,7 +595,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudExadataInfrastructuresInputTypeDef],
-    ) -> RegionResults[ListCloudExadataInfrastructuresOutputTypeDef]:
+    ) -> TargetResults[ListCloudExadataInfrastructuresOutputTypeDef]:
         """Every page of ListCloudExadataInfrastructures in every target, merged per
         target (botocore's build_full_result).
 
@@ -619,7 +619,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCloudVmClustersInputTypeDef],
-    ) -> RegionResults[ListCloudVmClustersOutputTypeDef]:
+    ) -> TargetResults[ListCloudVmClustersOutputTypeDef]:
         """Every page of ListCloudVmClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -643,7 +643,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbNodesInputTypeDef],
-    ) -> RegionResults[ListDbNodesOutputTypeDef]:
+    ) -> TargetResults[ListDbNodesOutputTypeDef]:
         """Every page of ListDbNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -666,7 +666,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbServersInputTypeDef],
-    ) -> RegionResults[ListDbServersOutputTypeDef]:
+    ) -> TargetResults[ListDbServersOutputTypeDef]:
         """Every page of ListDbServers in every target, merged per target (botocore's
         build_full_result).
 
@@ -690,7 +690,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbSystemShapesInputTypeDef],
-    ) -> RegionResults[ListDbSystemShapesOutputTypeDef]:
+    ) -> TargetResults[ListDbSystemShapesOutputTypeDef]:
         """Every page of ListDbSystemShapes in every target, merged per target
         (botocore's build_full_result).
 
@@ -714,7 +714,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGiVersionsInputTypeDef],
-    ) -> RegionResults[ListGiVersionsOutputTypeDef]:
+    ) -> TargetResults[ListGiVersionsOutputTypeDef]:
         """Every page of ListGiVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,7 +738,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOdbNetworksInputTypeDef],
-    ) -> RegionResults[ListOdbNetworksOutputTypeDef]:
+    ) -> TargetResults[ListOdbNetworksOutputTypeDef]:
         """Every page of ListOdbNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,7 +762,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOdbPeeringConnectionsInputTypeDef],
-    ) -> RegionResults[ListOdbPeeringConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListOdbPeeringConnectionsOutputTypeDef]:
         """Every page of ListOdbPeeringConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -786,7 +786,7 @@ class MultiRegionodb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSystemVersionsInputTypeDef],
-    ) -> RegionResults[ListSystemVersionsOutputTypeDef]:
+    ) -> TargetResults[ListSystemVersionsOutputTypeDef]:
         """Every page of ListSystemVersions in every target, merged per target
         (botocore's build_full_result).
 

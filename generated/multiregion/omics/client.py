@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -261,7 +261,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def abort_multipart_read_set_upload(
         self, **kwargs: Unpack[AbortMultipartReadSetUploadRequestTypeDef]
-    ) -> RegionResults[AbortMultipartReadSetUploadResponseTypeDef]:
+    ) -> TargetResults[AbortMultipartReadSetUploadResponseTypeDef]:
         """Stops a multipart read set upload into a sequence store and returns a
         response with no body if the operation is successful. To confirm that a
         multipart read set upload has been stopped, use the
@@ -274,7 +274,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def accept_share(
         self, **kwargs: Unpack[AcceptShareRequestTypeDef]
-    ) -> RegionResults[AcceptShareResponseTypeDef]:
+    ) -> TargetResults[AcceptShareResponseTypeDef]:
         """Accept a resource share request.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/AcceptShare
@@ -283,7 +283,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def batch_delete_read_set(
         self, **kwargs: Unpack[BatchDeleteReadSetRequestTypeDef]
-    ) -> RegionResults[BatchDeleteReadSetResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteReadSetResponseTypeDef]:
         """Deletes one or more read sets. If the operation is successful, it returns
         a response with no body. If there is an error with deleting one of the
         read sets, the operation returns an error list. If the operation
@@ -297,7 +297,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def cancel_annotation_import_job(
         self, **kwargs: Unpack[CancelAnnotationImportRequestTypeDef]
-    ) -> RegionResults[CancelAnnotationImportResponseTypeDef]:
+    ) -> TargetResults[CancelAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -309,7 +309,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def cancel_run(
         self, **kwargs: Unpack[CancelRunRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels a run using its ID and returns a response with no body if the
         operation is successful. To confirm that the run has been cancelled, use
         the ListRuns API operation to check that it is no longer listed.
@@ -320,7 +320,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def cancel_run_batch(
         self, **kwargs: Unpack[CancelRunBatchRequestTypeDef]
-    ) -> RegionResults[CancelRunBatchResponseTypeDef]:
+    ) -> TargetResults[CancelRunBatchResponseTypeDef]:
         """Cancels all runs within a specified batch. This operation prevents
         not-yet-submitted runs from starting and submits CancelRun requests for
         runs that have already started.
@@ -331,7 +331,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def cancel_variant_import_job(
         self, **kwargs: Unpack[CancelVariantImportRequestTypeDef]
-    ) -> RegionResults[CancelVariantImportResponseTypeDef]:
+    ) -> TargetResults[CancelVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -343,7 +343,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def complete_multipart_read_set_upload(
         self, **kwargs: Unpack[CompleteMultipartReadSetUploadRequestTypeDef]
-    ) -> RegionResults[CompleteMultipartReadSetUploadResponseTypeDef]:
+    ) -> TargetResults[CompleteMultipartReadSetUploadResponseTypeDef]:
         """Completes a multipart read set upload into a sequence store after you have
         initiated the upload process with CreateMultipartReadSetUpload and
         uploaded all read set parts using UploadReadSetPart. You must specify the
@@ -356,7 +356,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_annotation_store(
         self, **kwargs: Unpack[CreateAnnotationStoreRequestTypeDef]
-    ) -> RegionResults[CreateAnnotationStoreResponseTypeDef]:
+    ) -> TargetResults[CreateAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -368,7 +368,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_annotation_store_version(
         self, **kwargs: Unpack[CreateAnnotationStoreVersionRequestTypeDef]
-    ) -> RegionResults[CreateAnnotationStoreVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAnnotationStoreVersionResponseTypeDef]:
         """Creates a new version of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateAnnotationStoreVersion
@@ -377,7 +377,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_configuration(
         self, **kwargs: Unpack[CreateConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationResponseTypeDef]:
         """Create a new configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateConfiguration
@@ -386,7 +386,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_multipart_read_set_upload(
         self, **kwargs: Unpack[CreateMultipartReadSetUploadRequestTypeDef]
-    ) -> RegionResults[CreateMultipartReadSetUploadResponseTypeDef]:
+    ) -> TargetResults[CreateMultipartReadSetUploadResponseTypeDef]:
         """Initiates a multipart read set upload for uploading partitioned source
         files into a sequence store. You can directly import source files from an
         EC2 instance and other local compute, or from an S3 bucket. To separate
@@ -401,7 +401,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_reference_store(
         self, **kwargs: Unpack[CreateReferenceStoreRequestTypeDef]
-    ) -> RegionResults[CreateReferenceStoreResponseTypeDef]:
+    ) -> TargetResults[CreateReferenceStoreResponseTypeDef]:
         """Creates a reference store and returns metadata in JSON format. Reference
         stores are used to store reference genomes in FASTA format. A reference
         store is created when the first reference genome is imported. To import
@@ -414,7 +414,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_run_cache(
         self, **kwargs: Unpack[CreateRunCacheRequestTypeDef]
-    ) -> RegionResults[CreateRunCacheResponseTypeDef]:
+    ) -> TargetResults[CreateRunCacheResponseTypeDef]:
         """Creates a run cache to store and reference task outputs from completed
         private runs. Specify an Amazon S3 location where Amazon Web Services
         HealthOmics saves the cached data. This data must be immediately
@@ -428,7 +428,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_run_group(
         self, **kwargs: Unpack[CreateRunGroupRequestTypeDef]
-    ) -> RegionResults[CreateRunGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRunGroupResponseTypeDef]:
         """Creates a run group to limit the compute resources for the runs that are
         added to the group. Returns an ARN, ID, and tags for the run group.
 
@@ -438,7 +438,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_sequence_store(
         self, **kwargs: Unpack[CreateSequenceStoreRequestTypeDef]
-    ) -> RegionResults[CreateSequenceStoreResponseTypeDef]:
+    ) -> TargetResults[CreateSequenceStoreResponseTypeDef]:
         """Creates a sequence store and returns its metadata. Sequence stores are
         used to store sequence data files called read sets that are saved in
         FASTQ, BAM, uBAM, or CRAM formats. For aligned formats (BAM and CRAM), a
@@ -452,7 +452,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_share(
         self, **kwargs: Unpack[CreateShareRequestTypeDef]
-    ) -> RegionResults[CreateShareResponseTypeDef]:
+    ) -> TargetResults[CreateShareResponseTypeDef]:
         """Creates a cross-account shared resource. The resource owner makes an offer
         to share the resource with the principal subscriber (an AWS user with a
         different account than the resource owner).
@@ -463,7 +463,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_variant_store(
         self, **kwargs: Unpack[CreateVariantStoreRequestTypeDef]
-    ) -> RegionResults[CreateVariantStoreResponseTypeDef]:
+    ) -> TargetResults[CreateVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -475,7 +475,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
         """Creates a private workflow. Before you create a private workflow, you must
         create and configure these required resources:
 
@@ -485,7 +485,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def create_workflow_version(
         self, **kwargs: Unpack[CreateWorkflowVersionRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowVersionResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowVersionResponseTypeDef]:
         """Creates a new workflow version for the workflow that you specify with the
         workflowId parameter.
 
@@ -495,7 +495,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_annotation_store(
         self, **kwargs: Unpack[DeleteAnnotationStoreRequestTypeDef]
-    ) -> RegionResults[DeleteAnnotationStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -507,7 +507,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_annotation_store_versions(
         self, **kwargs: Unpack[DeleteAnnotationStoreVersionsRequestTypeDef]
-    ) -> RegionResults[DeleteAnnotationStoreVersionsResponseTypeDef]:
+    ) -> TargetResults[DeleteAnnotationStoreVersionsResponseTypeDef]:
         """Deletes one or multiple versions of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteAnnotationStoreVersions
@@ -516,7 +516,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_batch(
         self, **kwargs: Unpack[DeleteBatchRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a run batch resource and its associated metadata. This operation
         does not delete the individual workflow runs. To delete the runs, call
         DeleteRunBatch before calling DeleteBatch.
@@ -527,7 +527,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_configuration(
         self, **kwargs: Unpack[DeleteConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an existing configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteConfiguration
@@ -536,7 +536,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_reference(
         self, **kwargs: Unpack[DeleteReferenceRequestTypeDef]
-    ) -> RegionResults[DeleteReferenceResponseTypeDef]:
+    ) -> TargetResults[DeleteReferenceResponseTypeDef]:
         """Deletes a reference genome and returns a response with no body if the
         operation is successful. The read set associated with the reference genome
         must first be deleted before deleting the reference genome. After the
@@ -549,7 +549,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_reference_store(
         self, **kwargs: Unpack[DeleteReferenceStoreRequestTypeDef]
-    ) -> RegionResults[DeleteReferenceStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteReferenceStoreResponseTypeDef]:
         """Deletes a reference store and returns a response with no body if the
         operation is successful. You can only delete a reference store when it
         does not contain any reference genomes. To empty a reference store, use
@@ -561,7 +561,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_run(
         self, **kwargs: Unpack[DeleteRunRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a run and returns a response with no body if the operation is
         successful. You can only delete a run that has reached a COMPLETED,
         FAILED, or CANCELLED stage. A completed run has delivered an output, or
@@ -575,7 +575,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_run_batch(
         self, **kwargs: Unpack[DeleteRunBatchRequestTypeDef]
-    ) -> RegionResults[DeleteRunBatchResponseTypeDef]:
+    ) -> TargetResults[DeleteRunBatchResponseTypeDef]:
         """Deletes the individual workflow runs within a batch. This operation is
         separate from DeleteBatch, which removes the batch metadata.
 
@@ -585,7 +585,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_run_cache(
         self, **kwargs: Unpack[DeleteRunCacheRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a run cache and returns a response with no body if the operation
         is successful. This action removes the cache metadata stored in the
         service account, but does not delete the data in Amazon S3. You can access
@@ -598,7 +598,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_run_group(
         self, **kwargs: Unpack[DeleteRunGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a run group and returns a response with no body if the operation
         is successful.
 
@@ -608,7 +608,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_s3_access_policy(
         self, **kwargs: Unpack[DeleteS3AccessPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteS3AccessPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteS3AccessPolicyResponseTypeDef]:
         """Deletes an access policy for the specified store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/DeleteS3AccessPolicy
@@ -617,7 +617,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_sequence_store(
         self, **kwargs: Unpack[DeleteSequenceStoreRequestTypeDef]
-    ) -> RegionResults[DeleteSequenceStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteSequenceStoreResponseTypeDef]:
         """Deletes a sequence store and returns a response with no body if the
         operation is successful. You can only delete a sequence store when it does
         not contain any read sets.
@@ -628,7 +628,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_share(
         self, **kwargs: Unpack[DeleteShareRequestTypeDef]
-    ) -> RegionResults[DeleteShareResponseTypeDef]:
+    ) -> TargetResults[DeleteShareResponseTypeDef]:
         """Deletes a resource share. If you are the resource owner, the subscriber
         will no longer have access to the shared resource. If you are the
         subscriber, this operation deletes your access to the share.
@@ -639,7 +639,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_variant_store(
         self, **kwargs: Unpack[DeleteVariantStoreRequestTypeDef]
-    ) -> RegionResults[DeleteVariantStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -651,7 +651,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a workflow by specifying its ID. This operation returns a response
         with no body if the deletion is successful.
 
@@ -661,7 +661,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def delete_workflow_version(
         self, **kwargs: Unpack[DeleteWorkflowVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a workflow version. Deleting a workflow version doesn't affect any
         ongoing runs that are using the workflow version.
 
@@ -671,7 +671,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_annotation_import_job(
         self, **kwargs: Unpack[GetAnnotationImportRequestTypeDef]
-    ) -> RegionResults[GetAnnotationImportResponseTypeDef]:
+    ) -> TargetResults[GetAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -683,7 +683,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_annotation_store(
         self, **kwargs: Unpack[GetAnnotationStoreRequestTypeDef]
-    ) -> RegionResults[GetAnnotationStoreResponseTypeDef]:
+    ) -> TargetResults[GetAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -695,7 +695,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_annotation_store_version(
         self, **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef]
-    ) -> RegionResults[GetAnnotationStoreVersionResponseTypeDef]:
+    ) -> TargetResults[GetAnnotationStoreVersionResponseTypeDef]:
         """Retrieves the metadata for an annotation store version.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetAnnotationStoreVersion
@@ -704,7 +704,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_batch(
         self, **kwargs: Unpack[GetBatchRequestTypeDef]
-    ) -> RegionResults[GetBatchResponseTypeDef]:
+    ) -> TargetResults[GetBatchResponseTypeDef]:
         """Retrieves details and current status for a specific run batch, including
         submission progress and run execution counts.
 
@@ -714,7 +714,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_configuration(
         self, **kwargs: Unpack[GetConfigurationRequestTypeDef]
-    ) -> RegionResults[GetConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationResponseTypeDef]:
         """Retrieve configuration details for specified name.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetConfiguration
@@ -723,7 +723,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_read_set(
         self, **kwargs: Unpack[GetReadSetRequestTypeDef]
-    ) -> RegionResults[GetReadSetResponseTypeDef]:
+    ) -> TargetResults[GetReadSetResponseTypeDef]:
         """Retrieves detailed information from parts of a read set and returns the
         read set in the same format that it was uploaded. You must have read sets
         uploaded to your sequence store in order to run this operation.
@@ -734,7 +734,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_read_set_activation_job(
         self, **kwargs: Unpack[GetReadSetActivationJobRequestTypeDef]
-    ) -> RegionResults[GetReadSetActivationJobResponseTypeDef]:
+    ) -> TargetResults[GetReadSetActivationJobResponseTypeDef]:
         """Returns detailed information about the status of a read set activation job
         in JSON format.
 
@@ -744,7 +744,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_read_set_export_job(
         self, **kwargs: Unpack[GetReadSetExportJobRequestTypeDef]
-    ) -> RegionResults[GetReadSetExportJobResponseTypeDef]:
+    ) -> TargetResults[GetReadSetExportJobResponseTypeDef]:
         """Retrieves status information about a read set export job and returns the
         data in JSON format. Use this operation to actively monitor the progress
         of an export job.
@@ -755,7 +755,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_read_set_import_job(
         self, **kwargs: Unpack[GetReadSetImportJobRequestTypeDef]
-    ) -> RegionResults[GetReadSetImportJobResponseTypeDef]:
+    ) -> TargetResults[GetReadSetImportJobResponseTypeDef]:
         """Gets detailed and status information about a read set import job and
         returns the data in JSON format.
 
@@ -765,7 +765,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_read_set_metadata(
         self, **kwargs: Unpack[GetReadSetMetadataRequestTypeDef]
-    ) -> RegionResults[GetReadSetMetadataResponseTypeDef]:
+    ) -> TargetResults[GetReadSetMetadataResponseTypeDef]:
         """Retrieves the metadata for a read set from a sequence store in JSON
         format. This operation does not return tags. To retrieve the list of tags
         for a read set, use the ListTagsForResource API operation.
@@ -776,7 +776,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_reference(
         self, **kwargs: Unpack[GetReferenceRequestTypeDef]
-    ) -> RegionResults[GetReferenceResponseTypeDef]:
+    ) -> TargetResults[GetReferenceResponseTypeDef]:
         """Downloads parts of data from a reference genome and returns the reference
         file in the same format that it was uploaded.
 
@@ -786,7 +786,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_reference_import_job(
         self, **kwargs: Unpack[GetReferenceImportJobRequestTypeDef]
-    ) -> RegionResults[GetReferenceImportJobResponseTypeDef]:
+    ) -> TargetResults[GetReferenceImportJobResponseTypeDef]:
         """Monitors the status of a reference import job. This operation can be
         called after calling the StartReferenceImportJob operation.
 
@@ -796,7 +796,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_reference_metadata(
         self, **kwargs: Unpack[GetReferenceMetadataRequestTypeDef]
-    ) -> RegionResults[GetReferenceMetadataResponseTypeDef]:
+    ) -> TargetResults[GetReferenceMetadataResponseTypeDef]:
         """Retrieves metadata for a reference genome. This operation returns the
         number of parts, part size, and MD5 of an entire file. This operation does
         not return tags. To retrieve the list of tags for a read set, use the
@@ -808,7 +808,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_reference_store(
         self, **kwargs: Unpack[GetReferenceStoreRequestTypeDef]
-    ) -> RegionResults[GetReferenceStoreResponseTypeDef]:
+    ) -> TargetResults[GetReferenceStoreResponseTypeDef]:
         """Gets information about a reference store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetReferenceStore
@@ -817,7 +817,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_run(
         self, **kwargs: Unpack[GetRunRequestTypeDef]
-    ) -> RegionResults[GetRunResponseTypeDef]:
+    ) -> TargetResults[GetRunResponseTypeDef]:
         """Gets detailed information about a specific run using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRun
@@ -826,7 +826,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_run_cache(
         self, **kwargs: Unpack[GetRunCacheRequestTypeDef]
-    ) -> RegionResults[GetRunCacheResponseTypeDef]:
+    ) -> TargetResults[GetRunCacheResponseTypeDef]:
         """Retrieves detailed information about the specified run cache using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunCache
@@ -835,7 +835,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_run_group(
         self, **kwargs: Unpack[GetRunGroupRequestTypeDef]
-    ) -> RegionResults[GetRunGroupResponseTypeDef]:
+    ) -> TargetResults[GetRunGroupResponseTypeDef]:
         """Gets information about a run group and returns its metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunGroup
@@ -844,7 +844,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_run_task(
         self, **kwargs: Unpack[GetRunTaskRequestTypeDef]
-    ) -> RegionResults[GetRunTaskResponseTypeDef]:
+    ) -> TargetResults[GetRunTaskResponseTypeDef]:
         """Gets detailed information about a run task using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetRunTask
@@ -853,7 +853,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_s3_access_policy(
         self, **kwargs: Unpack[GetS3AccessPolicyRequestTypeDef]
-    ) -> RegionResults[GetS3AccessPolicyResponseTypeDef]:
+    ) -> TargetResults[GetS3AccessPolicyResponseTypeDef]:
         """Retrieves details about an access policy on a given store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetS3AccessPolicy
@@ -862,7 +862,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_sequence_store(
         self, **kwargs: Unpack[GetSequenceStoreRequestTypeDef]
-    ) -> RegionResults[GetSequenceStoreResponseTypeDef]:
+    ) -> TargetResults[GetSequenceStoreResponseTypeDef]:
         """Retrieves metadata for a sequence store using its ID and returns it in
         JSON format.
 
@@ -872,7 +872,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_share(
         self, **kwargs: Unpack[GetShareRequestTypeDef]
-    ) -> RegionResults[GetShareResponseTypeDef]:
+    ) -> TargetResults[GetShareResponseTypeDef]:
         """Retrieves the metadata for the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetShare
@@ -881,7 +881,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_variant_import_job(
         self, **kwargs: Unpack[GetVariantImportRequestTypeDef]
-    ) -> RegionResults[GetVariantImportResponseTypeDef]:
+    ) -> TargetResults[GetVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -893,7 +893,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_variant_store(
         self, **kwargs: Unpack[GetVariantStoreRequestTypeDef]
-    ) -> RegionResults[GetVariantStoreResponseTypeDef]:
+    ) -> TargetResults[GetVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -905,7 +905,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_workflow(
         self, **kwargs: Unpack[GetWorkflowRequestTypeDef]
-    ) -> RegionResults[GetWorkflowResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowResponseTypeDef]:
         """Gets all information about a workflow using its ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/GetWorkflow
@@ -914,7 +914,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def get_workflow_version(
         self, **kwargs: Unpack[GetWorkflowVersionRequestTypeDef]
-    ) -> RegionResults[GetWorkflowVersionResponseTypeDef]:
+    ) -> TargetResults[GetWorkflowVersionResponseTypeDef]:
         """Gets information about a workflow version. For more information, see
         Workflow versioning in Amazon Web Services HealthOmics in the Amazon Web
         Services HealthOmics User Guide.
@@ -925,7 +925,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_annotation_import_jobs(
         self, **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef]
-    ) -> RegionResults[ListAnnotationImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationImportJobsResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -937,7 +937,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_annotation_store_versions(
         self, **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef]
-    ) -> RegionResults[ListAnnotationStoreVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationStoreVersionsResponseTypeDef]:
         """Lists the versions of an annotation store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListAnnotationStoreVersions
@@ -946,7 +946,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_annotation_stores(
         self, **kwargs: Unpack[ListAnnotationStoresRequestTypeDef]
-    ) -> RegionResults[ListAnnotationStoresResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationStoresResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -958,7 +958,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_batch(
         self, **kwargs: Unpack[ListBatchRequestTypeDef]
-    ) -> RegionResults[ListBatchResponseTypeDef]:
+    ) -> TargetResults[ListBatchResponseTypeDef]:
         """Returns a list of run batches in your account, with optional filtering by
         status, name, or run group. Results are paginated. Only one filter per
         call is supported.
@@ -969,7 +969,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_configurations(
         self, **kwargs: Unpack[ListConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """List all configurations for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListConfigurations
@@ -978,7 +978,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_multipart_read_set_uploads(
         self, **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef]
-    ) -> RegionResults[ListMultipartReadSetUploadsResponseTypeDef]:
+    ) -> TargetResults[ListMultipartReadSetUploadsResponseTypeDef]:
         """Lists in-progress multipart read set uploads for a sequence store and
         returns it in a JSON formatted output. Multipart read set uploads are
         initiated by the CreateMultipartReadSetUploads API operation. This
@@ -990,7 +990,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_read_set_activation_jobs(
         self, **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef]
-    ) -> RegionResults[ListReadSetActivationJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetActivationJobsResponseTypeDef]:
         """Retrieves a list of read set activation jobs and returns the metadata in a
         JSON formatted output. To extract metadata from a read set activation job,
         use the GetReadSetActivationJob API operation.
@@ -1001,7 +1001,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_read_set_export_jobs(
         self, **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef]
-    ) -> RegionResults[ListReadSetExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetExportJobsResponseTypeDef]:
         """Retrieves a list of read set export jobs in a JSON formatted response.
         This API operation is used to check the status of a read set export job
         initiated by the StartReadSetExportJob API operation.
@@ -1012,7 +1012,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_read_set_import_jobs(
         self, **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef]
-    ) -> RegionResults[ListReadSetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetImportJobsResponseTypeDef]:
         """Retrieves a list of read set import jobs and returns the data in JSON
         format.
 
@@ -1022,7 +1022,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_read_set_upload_parts(
         self, **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef]
-    ) -> RegionResults[ListReadSetUploadPartsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetUploadPartsResponseTypeDef]:
         """Lists all parts in a multipart read set upload for a sequence store and
         returns the metadata in a JSON formatted output.
 
@@ -1032,7 +1032,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_read_sets(
         self, **kwargs: Unpack[ListReadSetsRequestTypeDef]
-    ) -> RegionResults[ListReadSetsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetsResponseTypeDef]:
         """Retrieves a list of read sets from a sequence store ID and returns the
         metadata in JSON format.
 
@@ -1042,7 +1042,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_reference_import_jobs(
         self, **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef]
-    ) -> RegionResults[ListReferenceImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReferenceImportJobsResponseTypeDef]:
         """Retrieves the metadata of one or more reference import jobs for a
         reference store.
 
@@ -1052,7 +1052,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_reference_stores(
         self, **kwargs: Unpack[ListReferenceStoresRequestTypeDef]
-    ) -> RegionResults[ListReferenceStoresResponseTypeDef]:
+    ) -> TargetResults[ListReferenceStoresResponseTypeDef]:
         """Retrieves a list of reference stores linked to your account and returns
         their metadata in JSON format.
 
@@ -1062,7 +1062,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_references(
         self, **kwargs: Unpack[ListReferencesRequestTypeDef]
-    ) -> RegionResults[ListReferencesResponseTypeDef]:
+    ) -> TargetResults[ListReferencesResponseTypeDef]:
         """Retrieves the metadata of one or more reference genomes in a reference
         store.
 
@@ -1072,7 +1072,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_run_caches(
         self, **kwargs: Unpack[ListRunCachesRequestTypeDef]
-    ) -> RegionResults[ListRunCachesResponseTypeDef]:
+    ) -> TargetResults[ListRunCachesResponseTypeDef]:
         """Retrieves a list of your run caches and the metadata for each cache.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRunCaches
@@ -1081,7 +1081,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_run_groups(
         self, **kwargs: Unpack[ListRunGroupsRequestTypeDef]
-    ) -> RegionResults[ListRunGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRunGroupsResponseTypeDef]:
         """Retrieves a list of all run groups and returns the metadata for each run
         group.
 
@@ -1091,7 +1091,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_run_tasks(
         self, **kwargs: Unpack[ListRunTasksRequestTypeDef]
-    ) -> RegionResults[ListRunTasksResponseTypeDef]:
+    ) -> TargetResults[ListRunTasksResponseTypeDef]:
         """Returns a list of tasks and status information within their specified run.
         Use this operation to monitor runs and to identify which specific tasks
         have failed.
@@ -1102,7 +1102,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_runs(
         self, **kwargs: Unpack[ListRunsRequestTypeDef]
-    ) -> RegionResults[ListRunsResponseTypeDef]:
+    ) -> TargetResults[ListRunsResponseTypeDef]:
         """Retrieves a list of runs and returns each run's metadata and status.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListRuns
@@ -1111,7 +1111,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_runs_in_batch(
         self, **kwargs: Unpack[ListRunsInBatchRequestTypeDef]
-    ) -> RegionResults[ListRunsInBatchResponseTypeDef]:
+    ) -> TargetResults[ListRunsInBatchResponseTypeDef]:
         """Returns a paginated list of individual workflow runs within a specific
         batch. Use this operation to map each runSettingId to its
         HealthOmics-generated runId, and to check the submission status of each
@@ -1123,7 +1123,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_sequence_stores(
         self, **kwargs: Unpack[ListSequenceStoresRequestTypeDef]
-    ) -> RegionResults[ListSequenceStoresResponseTypeDef]:
+    ) -> TargetResults[ListSequenceStoresResponseTypeDef]:
         """Retrieves a list of sequence stores and returns each sequence store's
         metadata.
 
@@ -1133,7 +1133,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_shares(
         self, **kwargs: Unpack[ListSharesRequestTypeDef]
-    ) -> RegionResults[ListSharesResponseTypeDef]:
+    ) -> TargetResults[ListSharesResponseTypeDef]:
         """Retrieves the resource shares associated with an account. Use the filter
         parameter to retrieve a specific subset of the shares.
 
@@ -1143,7 +1143,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/ListTagsForResource
@@ -1152,7 +1152,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_variant_import_jobs(
         self, **kwargs: Unpack[ListVariantImportJobsRequestTypeDef]
-    ) -> RegionResults[ListVariantImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListVariantImportJobsResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1164,7 +1164,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_variant_stores(
         self, **kwargs: Unpack[ListVariantStoresRequestTypeDef]
-    ) -> RegionResults[ListVariantStoresResponseTypeDef]:
+    ) -> TargetResults[ListVariantStoresResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1176,7 +1176,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_workflow_versions(
         self, **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
         """Lists the workflow versions for the specified workflow. For more
         information, see Workflow versioning in Amazon Web Services HealthOmics in
         the Amazon Web Services HealthOmics User Guide.
@@ -1187,7 +1187,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Retrieves a list of existing workflows. You can filter for specific
         workflows by their name and type. Using the type parameter, specify
         PRIVATE to retrieve a list of private workflows or specify READY2RUN for a
@@ -1200,7 +1200,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def put_s3_access_policy(
         self, **kwargs: Unpack[PutS3AccessPolicyRequestTypeDef]
-    ) -> RegionResults[PutS3AccessPolicyResponseTypeDef]:
+    ) -> TargetResults[PutS3AccessPolicyResponseTypeDef]:
         """Adds an access policy to the specified store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/PutS3AccessPolicy
@@ -1209,7 +1209,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_annotation_import_job(
         self, **kwargs: Unpack[StartAnnotationImportRequestTypeDef]
-    ) -> RegionResults[StartAnnotationImportResponseTypeDef]:
+    ) -> TargetResults[StartAnnotationImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1221,7 +1221,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_read_set_activation_job(
         self, **kwargs: Unpack[StartReadSetActivationJobRequestTypeDef]
-    ) -> RegionResults[StartReadSetActivationJobResponseTypeDef]:
+    ) -> TargetResults[StartReadSetActivationJobResponseTypeDef]:
         """Activates an archived read set and returns its metadata in a JSON
         formatted output. AWS HealthOmics automatically archives unused read sets
         after 30 days. To monitor the status of your read set activation job, use
@@ -1233,7 +1233,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_read_set_export_job(
         self, **kwargs: Unpack[StartReadSetExportJobRequestTypeDef]
-    ) -> RegionResults[StartReadSetExportJobResponseTypeDef]:
+    ) -> TargetResults[StartReadSetExportJobResponseTypeDef]:
         """Starts a read set export job. When the export job is finished, the read
         set is exported to an Amazon S3 bucket which can be retrieved using the
         GetReadSetExportJob API operation.
@@ -1244,7 +1244,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_read_set_import_job(
         self, **kwargs: Unpack[StartReadSetImportJobRequestTypeDef]
-    ) -> RegionResults[StartReadSetImportJobResponseTypeDef]:
+    ) -> TargetResults[StartReadSetImportJobResponseTypeDef]:
         """Imports a read set from the sequence store. Read set import jobs support a
         maximum of 100 read sets of different types. Monitor the progress of your
         read set import job by calling the GetReadSetImportJob API operation.
@@ -1255,7 +1255,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_reference_import_job(
         self, **kwargs: Unpack[StartReferenceImportJobRequestTypeDef]
-    ) -> RegionResults[StartReferenceImportJobResponseTypeDef]:
+    ) -> TargetResults[StartReferenceImportJobResponseTypeDef]:
         """Imports a reference genome from Amazon S3 into a specified reference
         store. You can have multiple reference genomes in a reference store. You
         can only import reference genomes one at a time into each reference store.
@@ -1268,7 +1268,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_run(
         self, **kwargs: Unpack[StartRunRequestTypeDef]
-    ) -> RegionResults[StartRunResponseTypeDef]:
+    ) -> TargetResults[StartRunResponseTypeDef]:
         """Starts a new run and returns details about the run, or duplicates an
         existing run. A run is a single invocation of a workflow. If you provide
         request IDs, Amazon Web Services HealthOmics identifies duplicate requests
@@ -1281,7 +1281,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_run_batch(
         self, **kwargs: Unpack[StartRunBatchRequestTypeDef]
-    ) -> RegionResults[StartRunBatchResponseTypeDef]:
+    ) -> TargetResults[StartRunBatchResponseTypeDef]:
         """Starts a batch of workflow runs. You can group up to 100,000 runs into a
         single batch that share a common configuration defined in
         defaultRunSetting. Per-run overrides can be provided either inline via
@@ -1294,7 +1294,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def start_variant_import_job(
         self, **kwargs: Unpack[StartVariantImportRequestTypeDef]
-    ) -> RegionResults[StartVariantImportResponseTypeDef]:
+    ) -> TargetResults[StartVariantImportResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1306,7 +1306,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/TagResource
@@ -1315,7 +1315,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UntagResource
@@ -1324,7 +1324,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_annotation_store(
         self, **kwargs: Unpack[UpdateAnnotationStoreRequestTypeDef]
-    ) -> RegionResults[UpdateAnnotationStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateAnnotationStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1336,7 +1336,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_annotation_store_version(
         self, **kwargs: Unpack[UpdateAnnotationStoreVersionRequestTypeDef]
-    ) -> RegionResults[UpdateAnnotationStoreVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateAnnotationStoreVersionResponseTypeDef]:
         """Updates the description of an annotation store version.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateAnnotationStoreVersion
@@ -1345,7 +1345,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_run_cache(
         self, **kwargs: Unpack[UpdateRunCacheRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a run cache using its ID and returns a response with no body if
         the operation is successful. You can update the run cache description,
         name, or the default run cache behavior with CACHE_ON_FAILURE or
@@ -1358,7 +1358,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_run_group(
         self, **kwargs: Unpack[UpdateRunGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the settings of a run group and returns a response with no body if
         the operation is successful.
 
@@ -1368,7 +1368,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_sequence_store(
         self, **kwargs: Unpack[UpdateSequenceStoreRequestTypeDef]
-    ) -> RegionResults[UpdateSequenceStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateSequenceStoreResponseTypeDef]:
         """Update one or more parameters for the sequence store.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateSequenceStore
@@ -1377,7 +1377,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_variant_store(
         self, **kwargs: Unpack[UpdateVariantStoreRequestTypeDef]
-    ) -> RegionResults[UpdateVariantStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateVariantStoreResponseTypeDef]:
         """Amazon Web Services HealthOmics variant stores and annotation stores are
         no longer open to new customers. Existing customers can continue to use
         the service as normal. For more information, see Amazon Web Services
@@ -1389,7 +1389,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_workflow(
         self, **kwargs: Unpack[UpdateWorkflowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates information about a workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/UpdateWorkflow
@@ -1398,7 +1398,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def update_workflow_version(
         self, **kwargs: Unpack[UpdateWorkflowVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates information about the workflow version. For more information, see
         Workflow versioning in Amazon Web Services HealthOmics in the Amazon Web
         Services HealthOmics User Guide.
@@ -1409,7 +1409,7 @@ class MultiRegionOmics(MultiRegionClient):
 
     def upload_read_set_part(
         self, **kwargs: Unpack[UploadReadSetPartRequestTypeDef]
-    ) -> RegionResults[UploadReadSetPartResponseTypeDef]:
+    ) -> TargetResults[UploadReadSetPartResponseTypeDef]:
         """Uploads a specific part of a read set into a sequence store. When you a
         upload a read set part with a part number that already exists, the new
         part replaces the existing one. This operation returns a JSON formatted
@@ -1427,7 +1427,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnnotationImportJobsRequestTypeDef],
-    ) -> RegionResults[ListAnnotationImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationImportJobsResponseTypeDef]:
         """Every page of ListAnnotationImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1453,7 +1453,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnnotationStoreVersionsRequestTypeDef],
-    ) -> RegionResults[ListAnnotationStoreVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationStoreVersionsResponseTypeDef]:
         """Every page of ListAnnotationStoreVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1476,7 +1476,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnnotationStoresRequestTypeDef],
-    ) -> RegionResults[ListAnnotationStoresResponseTypeDef]:
+    ) -> TargetResults[ListAnnotationStoresResponseTypeDef]:
         """Every page of ListAnnotationStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1502,7 +1502,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchRequestTypeDef],
-    ) -> RegionResults[ListBatchResponseTypeDef]:
+    ) -> TargetResults[ListBatchResponseTypeDef]:
         """Every page of ListBatch in every target, merged per target (botocore's
         build_full_result).
 
@@ -1527,7 +1527,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationsResponseTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1550,7 +1550,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultipartReadSetUploadsRequestTypeDef],
-    ) -> RegionResults[ListMultipartReadSetUploadsResponseTypeDef]:
+    ) -> TargetResults[ListMultipartReadSetUploadsResponseTypeDef]:
         """Every page of ListMultipartReadSetUploads in every target, merged per
         target (botocore's build_full_result).
 
@@ -1576,7 +1576,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadSetActivationJobsRequestTypeDef],
-    ) -> RegionResults[ListReadSetActivationJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetActivationJobsResponseTypeDef]:
         """Every page of ListReadSetActivationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1601,7 +1601,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadSetExportJobsRequestTypeDef],
-    ) -> RegionResults[ListReadSetExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetExportJobsResponseTypeDef]:
         """Every page of ListReadSetExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1626,7 +1626,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadSetImportJobsRequestTypeDef],
-    ) -> RegionResults[ListReadSetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetImportJobsResponseTypeDef]:
         """Every page of ListReadSetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1650,7 +1650,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadSetUploadPartsRequestTypeDef],
-    ) -> RegionResults[ListReadSetUploadPartsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetUploadPartsResponseTypeDef]:
         """Every page of ListReadSetUploadParts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1674,7 +1674,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadSetsRequestTypeDef],
-    ) -> RegionResults[ListReadSetsResponseTypeDef]:
+    ) -> TargetResults[ListReadSetsResponseTypeDef]:
         """Every page of ListReadSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1698,7 +1698,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReferenceImportJobsRequestTypeDef],
-    ) -> RegionResults[ListReferenceImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListReferenceImportJobsResponseTypeDef]:
         """Every page of ListReferenceImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1722,7 +1722,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReferenceStoresRequestTypeDef],
-    ) -> RegionResults[ListReferenceStoresResponseTypeDef]:
+    ) -> TargetResults[ListReferenceStoresResponseTypeDef]:
         """Every page of ListReferenceStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1746,7 +1746,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReferencesRequestTypeDef],
-    ) -> RegionResults[ListReferencesResponseTypeDef]:
+    ) -> TargetResults[ListReferencesResponseTypeDef]:
         """Every page of ListReferences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1770,7 +1770,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunCachesRequestTypeDef],
-    ) -> RegionResults[ListRunCachesResponseTypeDef]:
+    ) -> TargetResults[ListRunCachesResponseTypeDef]:
         """Every page of ListRunCaches in every target, merged per target (botocore's
         build_full_result).
 
@@ -1793,7 +1793,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunGroupsRequestTypeDef],
-    ) -> RegionResults[ListRunGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRunGroupsResponseTypeDef]:
         """Every page of ListRunGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1817,7 +1817,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunTasksRequestTypeDef],
-    ) -> RegionResults[ListRunTasksResponseTypeDef]:
+    ) -> TargetResults[ListRunTasksResponseTypeDef]:
         """Every page of ListRunTasks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1842,7 +1842,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunsRequestTypeDef],
-    ) -> RegionResults[ListRunsResponseTypeDef]:
+    ) -> TargetResults[ListRunsResponseTypeDef]:
         """Every page of ListRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1865,7 +1865,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRunsInBatchRequestTypeDef],
-    ) -> RegionResults[ListRunsInBatchResponseTypeDef]:
+    ) -> TargetResults[ListRunsInBatchResponseTypeDef]:
         """Every page of ListRunsInBatch in every target, merged per target
         (botocore's build_full_result).
 
@@ -1891,7 +1891,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSequenceStoresRequestTypeDef],
-    ) -> RegionResults[ListSequenceStoresResponseTypeDef]:
+    ) -> TargetResults[ListSequenceStoresResponseTypeDef]:
         """Every page of ListSequenceStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1915,7 +1915,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSharesRequestTypeDef],
-    ) -> RegionResults[ListSharesResponseTypeDef]:
+    ) -> TargetResults[ListSharesResponseTypeDef]:
         """Every page of ListShares in every target, merged per target (botocore's
         build_full_result).
 
@@ -1939,7 +1939,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVariantImportJobsRequestTypeDef],
-    ) -> RegionResults[ListVariantImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListVariantImportJobsResponseTypeDef]:
         """Every page of ListVariantImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1965,7 +1965,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVariantStoresRequestTypeDef],
-    ) -> RegionResults[ListVariantStoresResponseTypeDef]:
+    ) -> TargetResults[ListVariantStoresResponseTypeDef]:
         """Every page of ListVariantStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -1991,7 +1991,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowVersionsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowVersionsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowVersionsResponseTypeDef]:
         """Every page of ListWorkflowVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2016,7 +2016,7 @@ class MultiRegionOmics(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -2451,7 +2451,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAnnotationImportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an annotation import is completed
 
         Polls GetAnnotationImportJob in every target at once, every 30 seconds and
@@ -2470,7 +2470,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an annotation store is created
 
         Polls GetAnnotationStore in every target at once, every 30 seconds and at
@@ -2489,7 +2489,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAnnotationStoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an annotation store is deleted.
 
         Polls GetAnnotationStore in every target at once, every 30 seconds and at
@@ -2508,7 +2508,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an annotation store version is created
 
         Polls GetAnnotationStoreVersion in every target at once, every 30 seconds
@@ -2530,7 +2530,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetAnnotationStoreVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an annotation store version is deleted.
 
         Polls GetAnnotationStoreVersion in every target at once, every 30 seconds
@@ -2552,7 +2552,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReadSetActivationJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job is completed.
 
         Polls GetReadSetActivationJob in every target at once, every 30 seconds
@@ -2574,7 +2574,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReadSetExportJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job is completed.
 
         Polls GetReadSetExportJob in every target at once, every 30 seconds and at
@@ -2593,7 +2593,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReadSetImportJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job is completed.
 
         Polls GetReadSetImportJob in every target at once, every 30 seconds and at
@@ -2612,7 +2612,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReferenceImportJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a job is completed.
 
         Polls GetReferenceImportJob in every target at once, every 30 seconds and
@@ -2634,7 +2634,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRunRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a run is completed.
 
         Polls GetRun in every target at once, every 30 seconds and at most 20
@@ -2653,7 +2653,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRunRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a run is running.
 
         Polls GetRun in every target at once, every 30 seconds and at most 20
@@ -2670,7 +2670,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRunTaskRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a task is completed.
 
         Polls GetRunTask in every target at once, every 30 seconds and at most 20
@@ -2689,7 +2689,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRunTaskRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a task is running.
 
         Polls GetRunTask in every target at once, every 30 seconds and at most 20
@@ -2706,7 +2706,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetVariantImportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until variant import is completed
 
         Polls GetVariantImportJob in every target at once, every 30 seconds and at
@@ -2725,7 +2725,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetVariantStoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a variant store is created
 
         Polls GetVariantStore in every target at once, every 30 seconds and at
@@ -2744,7 +2744,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetVariantStoreRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a variant store is deleted.
 
         Polls GetVariantStore in every target at once, every 30 seconds and at
@@ -2763,7 +2763,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetWorkflowRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a workflow is active.
 
         Polls GetWorkflow in every target at once, every 3 seconds and at most 10
@@ -2782,7 +2782,7 @@ class MultiRegionOmics(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetWorkflowVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a workflow version is active.
 
         Polls GetWorkflowVersion in every target at once, every 3 seconds and at

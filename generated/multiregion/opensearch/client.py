@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -207,7 +207,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def accept_inbound_connection(
         self, **kwargs: Unpack[AcceptInboundConnectionRequestTypeDef]
-    ) -> RegionResults[AcceptInboundConnectionResponseTypeDef]:
+    ) -> TargetResults[AcceptInboundConnectionResponseTypeDef]:
         """Allows the destination Amazon OpenSearch Service domain owner to accept an
         inbound cross-cluster search connection request. For more information, see
         Cross-cluster search for Amazon OpenSearch Service.
@@ -218,7 +218,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def add_data_source(
         self, **kwargs: Unpack[AddDataSourceRequestTypeDef]
-    ) -> RegionResults[AddDataSourceResponseTypeDef]:
+    ) -> TargetResults[AddDataSourceResponseTypeDef]:
         """Creates a new direct-query data source to the specified domain. For more
         information, see Creating Amazon OpenSearch Service data source
         integrations with Amazon S3.
@@ -229,7 +229,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def add_direct_query_data_source(
         self, **kwargs: Unpack[AddDirectQueryDataSourceRequestTypeDef]
-    ) -> RegionResults[AddDirectQueryDataSourceResponseTypeDef]:
+    ) -> TargetResults[AddDirectQueryDataSourceResponseTypeDef]:
         """Adds a new data source in Amazon OpenSearch Service so that you can
         perform direct queries on external data.
 
@@ -239,7 +239,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches tags to an existing Amazon OpenSearch Service domain, data
         source, or application.
 
@@ -249,7 +249,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def associate_package(
         self, **kwargs: Unpack[AssociatePackageRequestTypeDef]
-    ) -> RegionResults[AssociatePackageResponseTypeDef]:
+    ) -> TargetResults[AssociatePackageResponseTypeDef]:
         """Associates a package with an Amazon OpenSearch Service domain. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -259,7 +259,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def associate_packages(
         self, **kwargs: Unpack[AssociatePackagesRequestTypeDef]
-    ) -> RegionResults[AssociatePackagesResponseTypeDef]:
+    ) -> TargetResults[AssociatePackagesResponseTypeDef]:
         """Operation in the Amazon OpenSearch Service API for associating multiple
         packages with a domain simultaneously.
 
@@ -269,7 +269,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def authorize_vpc_endpoint_access(
         self, **kwargs: Unpack[AuthorizeVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[AuthorizeVpcEndpointAccessResponseTypeDef]:
         """Provides access to an Amazon OpenSearch Service domain through the use of
         an interface VPC endpoint.
 
@@ -279,7 +279,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def cancel_domain_config_change(
         self, **kwargs: Unpack[CancelDomainConfigChangeRequestTypeDef]
-    ) -> RegionResults[CancelDomainConfigChangeResponseTypeDef]:
+    ) -> TargetResults[CancelDomainConfigChangeResponseTypeDef]:
         """Cancels a pending configuration change on an Amazon OpenSearch Service
         domain.
 
@@ -289,7 +289,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def cancel_service_software_update(
         self, **kwargs: Unpack[CancelServiceSoftwareUpdateRequestTypeDef]
-    ) -> RegionResults[CancelServiceSoftwareUpdateResponseTypeDef]:
+    ) -> TargetResults[CancelServiceSoftwareUpdateResponseTypeDef]:
         """Cancels a scheduled service software update for an Amazon OpenSearch
         Service domain. You can only perform this operation before the
         AutomatedUpdateDate and when the domain's UpdateStatus is PENDING_UPDATE.
@@ -302,7 +302,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an OpenSearch UI application. For more information, see Using the
         OpenSearch user interface in Amazon OpenSearch Service.
 
@@ -312,7 +312,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates an Amazon OpenSearch Service domain. For more information, see
         Creating and managing Amazon OpenSearch Service domains.
 
@@ -322,7 +322,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> RegionResults[CreateIndexResponseTypeDef]:
+    ) -> TargetResults[CreateIndexResponseTypeDef]:
         """Creates an OpenSearch index with optional automatic semantic enrichment
         for specified text fields. Automatic semantic enrichment enables semantic
         search capabilities without requiring machine learning expertise,
@@ -338,7 +338,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_outbound_connection(
         self, **kwargs: Unpack[CreateOutboundConnectionRequestTypeDef]
-    ) -> RegionResults[CreateOutboundConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateOutboundConnectionResponseTypeDef]:
         """Creates a new cross-cluster search connection from a source Amazon
         OpenSearch Service domain to a destination domain. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -349,7 +349,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_package(
         self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> RegionResults[CreatePackageResponseTypeDef]:
+    ) -> TargetResults[CreatePackageResponseTypeDef]:
         """Creates a package for use with Amazon OpenSearch Service domains. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -359,7 +359,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def create_vpc_endpoint(
         self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
         """Creates an Amazon OpenSearch Service-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/CreateVpcEndpoint
@@ -368,7 +368,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes a specified OpenSearch application.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DeleteApplication
@@ -377,7 +377,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
         """Deletes a direct-query data source. For more information, see Deleting an
         Amazon OpenSearch Service data source with Amazon S3.
 
@@ -387,7 +387,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_direct_query_data_source(
         self, **kwargs: Unpack[DeleteDirectQueryDataSourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a previously configured direct query data source from Amazon
         OpenSearch Service.
 
@@ -397,7 +397,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service domain and all of its data. You can't
         recover a domain after you delete it.
 
@@ -407,7 +407,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_inbound_connection(
         self, **kwargs: Unpack[DeleteInboundConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteInboundConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteInboundConnectionResponseTypeDef]:
         """Allows the destination Amazon OpenSearch Service domain owner to delete an
         existing inbound cross-cluster search connection. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -418,7 +418,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> RegionResults[DeleteIndexResponseTypeDef]:
+    ) -> TargetResults[DeleteIndexResponseTypeDef]:
         """Deletes an OpenSearch index. This operation permanently removes the index
         and cannot be undone.
 
@@ -428,7 +428,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_outbound_connection(
         self, **kwargs: Unpack[DeleteOutboundConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteOutboundConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteOutboundConnectionResponseTypeDef]:
         """Allows the source Amazon OpenSearch Service domain owner to delete an
         existing outbound cross-cluster search connection. For more information,
         see Cross-cluster search for Amazon OpenSearch Service.
@@ -439,7 +439,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_package(
         self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> RegionResults[DeletePackageResponseTypeDef]:
+    ) -> TargetResults[DeletePackageResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service package. For more information, see
         Custom packages for Amazon OpenSearch Service.
 
@@ -449,7 +449,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def delete_vpc_endpoint(
         self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
         """Deletes an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DeleteVpcEndpoint
@@ -458,7 +458,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def deregister_capability(
         self, **kwargs: Unpack[DeregisterCapabilityRequestTypeDef]
-    ) -> RegionResults[DeregisterCapabilityResponseTypeDef]:
+    ) -> TargetResults[DeregisterCapabilityResponseTypeDef]:
         """Deregisters a capability from an OpenSearch UI application. This operation
         removes the capability and its associated configuration.
 
@@ -468,7 +468,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain(
         self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> RegionResults[DescribeDomainResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainResponseTypeDef]:
         """Describes the domain configuration for the specified Amazon OpenSearch
         Service domain, including the domain ID, domain service endpoint, and
         domain ARN.
@@ -479,7 +479,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain_auto_tunes(
         self, **kwargs: Unpack[DescribeDomainAutoTunesRequestTypeDef]
-    ) -> RegionResults[DescribeDomainAutoTunesResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainAutoTunesResponseTypeDef]:
         """Returns the list of optimizations that Auto-Tune has made to an Amazon
         OpenSearch Service domain. For more information, see Auto-Tune for Amazon
         OpenSearch Service.
@@ -490,7 +490,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain_change_progress(
         self, **kwargs: Unpack[DescribeDomainChangeProgressRequestTypeDef]
-    ) -> RegionResults[DescribeDomainChangeProgressResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainChangeProgressResponseTypeDef]:
         """Returns information about the current blue/green deployment happening on
         an Amazon OpenSearch Service domain. For more information, see Making
         configuration changes in Amazon OpenSearch Service.
@@ -501,7 +501,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain_config(
         self, **kwargs: Unpack[DescribeDomainConfigRequestTypeDef]
-    ) -> RegionResults[DescribeDomainConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainConfigResponseTypeDef]:
         """Returns the configuration of an Amazon OpenSearch Service domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeDomainConfig
@@ -510,7 +510,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain_health(
         self, **kwargs: Unpack[DescribeDomainHealthRequestTypeDef]
-    ) -> RegionResults[DescribeDomainHealthResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainHealthResponseTypeDef]:
         """Returns information about domain and node health, the standby Availability
         Zone, number of nodes per Availability Zone, and shard count per node.
 
@@ -520,7 +520,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domain_nodes(
         self, **kwargs: Unpack[DescribeDomainNodesRequestTypeDef]
-    ) -> RegionResults[DescribeDomainNodesResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainNodesResponseTypeDef]:
         """Returns information about domain and nodes, including data nodes, master
         nodes, ultrawarm nodes, Availability Zone(s), standby nodes, node
         configurations, and node states.
@@ -531,7 +531,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_domains(
         self, **kwargs: Unpack[DescribeDomainsRequestTypeDef]
-    ) -> RegionResults[DescribeDomainsResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainsResponseTypeDef]:
         """Returns domain configuration information about the specified Amazon
         OpenSearch Service domains.
 
@@ -541,7 +541,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_dry_run_progress(
         self, **kwargs: Unpack[DescribeDryRunProgressRequestTypeDef]
-    ) -> RegionResults[DescribeDryRunProgressResponseTypeDef]:
+    ) -> TargetResults[DescribeDryRunProgressResponseTypeDef]:
         """Describes the progress of a pre-update dry run analysis on an Amazon
         OpenSearch Service domain. For more information, see Determining whether a
         change will cause a blue/green deployment.
@@ -552,7 +552,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_inbound_connections(
         self, **kwargs: Unpack[DescribeInboundConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeInboundConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeInboundConnectionsResponseTypeDef]:
         """Lists all the inbound cross-cluster search connections for a destination
         (remote) Amazon OpenSearch Service domain. For more information, see
         Cross-cluster search for Amazon OpenSearch Service.
@@ -563,7 +563,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_insight_details(
         self, **kwargs: Unpack[DescribeInsightDetailsRequestTypeDef]
-    ) -> RegionResults[DescribeInsightDetailsResponseTypeDef]:
+    ) -> TargetResults[DescribeInsightDetailsResponseTypeDef]:
         """Describes the details of an existing insight for an Amazon OpenSearch
         Service domain. Returns detailed fields associated with the specified
         insight, such as text descriptions and metric data.
@@ -574,7 +574,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_instance_type_limits(
         self, **kwargs: Unpack[DescribeInstanceTypeLimitsRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceTypeLimitsResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceTypeLimitsResponseTypeDef]:
         """Describes the instance count, storage, and master node limits for a given
         OpenSearch or Elasticsearch version and instance type.
 
@@ -584,7 +584,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_outbound_connections(
         self, **kwargs: Unpack[DescribeOutboundConnectionsRequestTypeDef]
-    ) -> RegionResults[DescribeOutboundConnectionsResponseTypeDef]:
+    ) -> TargetResults[DescribeOutboundConnectionsResponseTypeDef]:
         """Lists all the outbound cross-cluster connections for a local (source)
         Amazon OpenSearch Service domain. For more information, see Cross-cluster
         search for Amazon OpenSearch Service.
@@ -595,7 +595,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_packages(
         self, **kwargs: Unpack[DescribePackagesRequestTypeDef]
-    ) -> RegionResults[DescribePackagesResponseTypeDef]:
+    ) -> TargetResults[DescribePackagesResponseTypeDef]:
         """Describes all packages available to OpenSearch Service. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -605,7 +605,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_reserved_instance_offerings(
         self, **kwargs: Unpack[DescribeReservedInstanceOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstanceOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedInstanceOfferingsResponseTypeDef]:
         """Describes the available Amazon OpenSearch Service Reserved Instance
         offerings for a given Region. For more information, see Reserved Instances
         in Amazon OpenSearch Service.
@@ -616,7 +616,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_reserved_instances(
         self, **kwargs: Unpack[DescribeReservedInstancesRequestTypeDef]
-    ) -> RegionResults[DescribeReservedInstancesResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedInstancesResponseTypeDef]:
         """Describes the Amazon OpenSearch Service instances that you have reserved
         in a given Region. For more information, see Reserved Instances in Amazon
         OpenSearch Service.
@@ -627,7 +627,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def describe_vpc_endpoints(
         self, **kwargs: Unpack[DescribeVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeVpcEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeVpcEndpointsResponseTypeDef]:
         """Describes one or more Amazon OpenSearch Service-managed VPC endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeVpcEndpoints
@@ -636,7 +636,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def dissociate_package(
         self, **kwargs: Unpack[DissociatePackageRequestTypeDef]
-    ) -> RegionResults[DissociatePackageResponseTypeDef]:
+    ) -> TargetResults[DissociatePackageResponseTypeDef]:
         """Removes a package from the specified Amazon OpenSearch Service domain. The
         package can't be in use with any OpenSearch index for the dissociation to
         succeed. The package is still available in OpenSearch Service for
@@ -649,7 +649,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def dissociate_packages(
         self, **kwargs: Unpack[DissociatePackagesRequestTypeDef]
-    ) -> RegionResults[DissociatePackagesResponseTypeDef]:
+    ) -> TargetResults[DissociatePackagesResponseTypeDef]:
         """Dissociates multiple packages from a domain simultaneously.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DissociatePackages
@@ -658,7 +658,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Retrieves the configuration and status of an existing OpenSearch
         application.
 
@@ -668,7 +668,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_capability(
         self, **kwargs: Unpack[GetCapabilityRequestTypeDef]
-    ) -> RegionResults[GetCapabilityResponseTypeDef]:
+    ) -> TargetResults[GetCapabilityResponseTypeDef]:
         """Retrieves information about a registered capability for an OpenSearch UI
         application, including its configuration and current status.
 
@@ -678,7 +678,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_compatible_versions(
         self, **kwargs: Unpack[GetCompatibleVersionsRequestTypeDef]
-    ) -> RegionResults[GetCompatibleVersionsResponseTypeDef]:
+    ) -> TargetResults[GetCompatibleVersionsResponseTypeDef]:
         """Returns a map of OpenSearch or Elasticsearch versions and the versions you
         can upgrade them to.
 
@@ -688,7 +688,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> RegionResults[GetDataSourceResponseTypeDef]:
+    ) -> TargetResults[GetDataSourceResponseTypeDef]:
         """Retrieves information about a direct query data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDataSource
@@ -697,7 +697,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_default_application_setting(
         self,
-    ) -> RegionResults[GetDefaultApplicationSettingResponseTypeDef]:
+    ) -> TargetResults[GetDefaultApplicationSettingResponseTypeDef]:
         """Gets the ARN of the current default application.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDefaultApplicationSetting
@@ -706,7 +706,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_direct_query_data_source(
         self, **kwargs: Unpack[GetDirectQueryDataSourceRequestTypeDef]
-    ) -> RegionResults[GetDirectQueryDataSourceResponseTypeDef]:
+    ) -> TargetResults[GetDirectQueryDataSourceResponseTypeDef]:
         """Returns detailed configuration information for a specific direct query
         data source in Amazon OpenSearch Service.
 
@@ -716,7 +716,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_domain_maintenance_status(
         self, **kwargs: Unpack[GetDomainMaintenanceStatusRequestTypeDef]
-    ) -> RegionResults[GetDomainMaintenanceStatusResponseTypeDef]:
+    ) -> TargetResults[GetDomainMaintenanceStatusResponseTypeDef]:
         """The status of the maintenance action.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetDomainMaintenanceStatus
@@ -725,7 +725,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_index(
         self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> RegionResults[GetIndexResponseTypeDef]:
+    ) -> TargetResults[GetIndexResponseTypeDef]:
         """Retrieves information about an OpenSearch index including its schema and
         semantic enrichment configuration. Use this operation to view the current
         index structure and semantic search settings.
@@ -736,7 +736,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_package_version_history(
         self, **kwargs: Unpack[GetPackageVersionHistoryRequestTypeDef]
-    ) -> RegionResults[GetPackageVersionHistoryResponseTypeDef]:
+    ) -> TargetResults[GetPackageVersionHistoryResponseTypeDef]:
         """Returns a list of Amazon OpenSearch Service package versions, along with
         their creation time, commit message, and plugin properties (if the package
         is a zip plugin package). For more information, see Custom packages for
@@ -748,7 +748,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_upgrade_history(
         self, **kwargs: Unpack[GetUpgradeHistoryRequestTypeDef]
-    ) -> RegionResults[GetUpgradeHistoryResponseTypeDef]:
+    ) -> TargetResults[GetUpgradeHistoryResponseTypeDef]:
         """Retrieves the complete history of the last 10 upgrades performed on an
         Amazon OpenSearch Service domain.
 
@@ -758,7 +758,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def get_upgrade_status(
         self, **kwargs: Unpack[GetUpgradeStatusRequestTypeDef]
-    ) -> RegionResults[GetUpgradeStatusResponseTypeDef]:
+    ) -> TargetResults[GetUpgradeStatusResponseTypeDef]:
         """Returns the most recent status of the last upgrade or upgrade eligibility
         check performed on an Amazon OpenSearch Service domain.
 
@@ -768,7 +768,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists all OpenSearch applications under your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListApplications
@@ -777,7 +777,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists direct-query data sources for a specific domain. For more
         information, see For more information, see Working with Amazon OpenSearch
         Service direct queries with Amazon S3.
@@ -788,7 +788,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_direct_query_data_sources(
         self, **kwargs: Unpack[ListDirectQueryDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDirectQueryDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDirectQueryDataSourcesResponseTypeDef]:
         """Lists an inventory of all the direct query data sources that you have
         configured within Amazon OpenSearch Service.
 
@@ -798,7 +798,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_domain_maintenances(
         self, **kwargs: Unpack[ListDomainMaintenancesRequestTypeDef]
-    ) -> RegionResults[ListDomainMaintenancesResponseTypeDef]:
+    ) -> TargetResults[ListDomainMaintenancesResponseTypeDef]:
         """A list of maintenance actions for the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListDomainMaintenances
@@ -807,7 +807,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_domain_names(
         self, **kwargs: Unpack[ListDomainNamesRequestTypeDef]
-    ) -> RegionResults[ListDomainNamesResponseTypeDef]:
+    ) -> TargetResults[ListDomainNamesResponseTypeDef]:
         """Returns the names of all Amazon OpenSearch Service domains owned by the
         current user in the active Region.
 
@@ -817,7 +817,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_domains_for_package(
         self, **kwargs: Unpack[ListDomainsForPackageRequestTypeDef]
-    ) -> RegionResults[ListDomainsForPackageResponseTypeDef]:
+    ) -> TargetResults[ListDomainsForPackageResponseTypeDef]:
         """Lists all Amazon OpenSearch Service domains associated with a given
         package. For more information, see Custom packages for Amazon OpenSearch
         Service.
@@ -828,7 +828,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_insights(
         self, **kwargs: Unpack[ListInsightsRequestTypeDef]
-    ) -> RegionResults[ListInsightsResponseTypeDef]:
+    ) -> TargetResults[ListInsightsResponseTypeDef]:
         """Lists insights for an Amazon OpenSearch Service domain or Amazon Web
         Services account. Returns a paginated list of insights based on the
         specified entity, filters, time range, and sort order.
@@ -839,7 +839,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_instance_type_details(
         self, **kwargs: Unpack[ListInstanceTypeDetailsRequestTypeDef]
-    ) -> RegionResults[ListInstanceTypeDetailsResponseTypeDef]:
+    ) -> TargetResults[ListInstanceTypeDetailsResponseTypeDef]:
         """Lists all instance types and available features for a given OpenSearch or
         Elasticsearch version.
 
@@ -849,7 +849,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_packages_for_domain(
         self, **kwargs: Unpack[ListPackagesForDomainRequestTypeDef]
-    ) -> RegionResults[ListPackagesForDomainResponseTypeDef]:
+    ) -> TargetResults[ListPackagesForDomainResponseTypeDef]:
         """Lists all packages associated with an Amazon OpenSearch Service domain.
         For more information, see Custom packages for Amazon OpenSearch Service.
 
@@ -859,7 +859,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_scheduled_actions(
         self, **kwargs: Unpack[ListScheduledActionsRequestTypeDef]
-    ) -> RegionResults[ListScheduledActionsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
         """Retrieves a list of configuration changes that are scheduled for a domain.
         These changes can be service software updates or blue/green Auto-Tune
         enhancements.
@@ -870,7 +870,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsRequestTypeDef]
-    ) -> RegionResults[ListTagsResponseTypeDef]:
+    ) -> TargetResults[ListTagsResponseTypeDef]:
         """Returns all resource tags for an Amazon OpenSearch Service domain, data
         source, or application. For more information, see Tagging Amazon
         OpenSearch Service resources.
@@ -881,7 +881,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_versions(
         self, **kwargs: Unpack[ListVersionsRequestTypeDef]
-    ) -> RegionResults[ListVersionsResponseTypeDef]:
+    ) -> TargetResults[ListVersionsResponseTypeDef]:
         """Lists all versions of OpenSearch and Elasticsearch that Amazon OpenSearch
         Service supports.
 
@@ -891,7 +891,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_vpc_endpoint_access(
         self, **kwargs: Unpack[ListVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointAccessResponseTypeDef]:
         """Retrieves information about each Amazon Web Services principal that is
         allowed to access a given Amazon OpenSearch Service domain through the use
         of an interface VPC endpoint.
@@ -902,7 +902,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_vpc_endpoints(
         self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints in the
         current Amazon Web Services account and Region.
 
@@ -912,7 +912,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def list_vpc_endpoints_for_domain(
         self, **kwargs: Unpack[ListVpcEndpointsForDomainRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointsForDomainResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointsForDomainResponseTypeDef]:
         """Retrieves all Amazon OpenSearch Service-managed VPC endpoints associated
         with a particular domain.
 
@@ -922,7 +922,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def purchase_reserved_instance_offering(
         self, **kwargs: Unpack[PurchaseReservedInstanceOfferingRequestTypeDef]
-    ) -> RegionResults[PurchaseReservedInstanceOfferingResponseTypeDef]:
+    ) -> TargetResults[PurchaseReservedInstanceOfferingResponseTypeDef]:
         """Allows you to purchase Amazon OpenSearch Service Reserved Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/PurchaseReservedInstanceOffering
@@ -931,7 +931,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def put_default_application_setting(
         self, **kwargs: Unpack[PutDefaultApplicationSettingRequestTypeDef]
-    ) -> RegionResults[PutDefaultApplicationSettingResponseTypeDef]:
+    ) -> TargetResults[PutDefaultApplicationSettingResponseTypeDef]:
         """Sets the default application to the application with the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/PutDefaultApplicationSetting
@@ -940,7 +940,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def register_capability(
         self, **kwargs: Unpack[RegisterCapabilityRequestTypeDef]
-    ) -> RegionResults[RegisterCapabilityResponseTypeDef]:
+    ) -> TargetResults[RegisterCapabilityResponseTypeDef]:
         """Registers a capability for an OpenSearch UI application. Use this
         operation to enable specific capabilities, such as AI features, for a
         given application. The capability configuration defines the type and
@@ -953,7 +953,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def reject_inbound_connection(
         self, **kwargs: Unpack[RejectInboundConnectionRequestTypeDef]
-    ) -> RegionResults[RejectInboundConnectionResponseTypeDef]:
+    ) -> TargetResults[RejectInboundConnectionResponseTypeDef]:
         """Allows the remote Amazon OpenSearch Service domain owner to reject an
         inbound cross-cluster connection request.
 
@@ -963,7 +963,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def remove_tags(
         self, **kwargs: Unpack[RemoveTagsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified set of tags from an Amazon OpenSearch Service
         domain, data source, or application. For more information, see Tagging
         Amazon OpenSearch Service resources.
@@ -974,7 +974,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def revoke_vpc_endpoint_access(
         self, **kwargs: Unpack[RevokeVpcEndpointAccessRequestTypeDef]
-    ) -> RegionResults[RevokeVpcEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[RevokeVpcEndpointAccessResponseTypeDef]:
         """Revokes access to an Amazon OpenSearch Service domain that was provided
         through an interface VPC endpoint.
 
@@ -984,7 +984,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def rollback_service_software_update(
         self, **kwargs: Unpack[RollbackServiceSoftwareUpdateRequestTypeDef]
-    ) -> RegionResults[RollbackServiceSoftwareUpdateResponseTypeDef]:
+    ) -> TargetResults[RollbackServiceSoftwareUpdateResponseTypeDef]:
         """Rolls back a service software update for a domain to the previous version.
         For more information, see Service software updates in Amazon OpenSearch
         Service.
@@ -995,7 +995,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def start_domain_maintenance(
         self, **kwargs: Unpack[StartDomainMaintenanceRequestTypeDef]
-    ) -> RegionResults[StartDomainMaintenanceResponseTypeDef]:
+    ) -> TargetResults[StartDomainMaintenanceResponseTypeDef]:
         """Starts the node maintenance process on the data node. These processes can
         include a node reboot, an Opensearch or Elasticsearch process restart, or
         a Dashboard or Kibana restart.
@@ -1006,7 +1006,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def start_service_software_update(
         self, **kwargs: Unpack[StartServiceSoftwareUpdateRequestTypeDef]
-    ) -> RegionResults[StartServiceSoftwareUpdateResponseTypeDef]:
+    ) -> TargetResults[StartServiceSoftwareUpdateResponseTypeDef]:
         """Schedules a service software update for an Amazon OpenSearch Service
         domain. For more information, see Service software updates in Amazon
         OpenSearch Service.
@@ -1017,7 +1017,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates the configuration and settings of an existing OpenSearch
         application.
 
@@ -1027,7 +1027,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
         """Updates a direct-query data source. For more information, see Working with
         Amazon OpenSearch Service data source integrations with Amazon S3.
 
@@ -1037,7 +1037,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_direct_query_data_source(
         self, **kwargs: Unpack[UpdateDirectQueryDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDirectQueryDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDirectQueryDataSourceResponseTypeDef]:
         """Updates the configuration or properties of an existing direct query data
         source in Amazon OpenSearch Service.
 
@@ -1047,7 +1047,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_domain_config(
         self, **kwargs: Unpack[UpdateDomainConfigRequestTypeDef]
-    ) -> RegionResults[UpdateDomainConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainConfigResponseTypeDef]:
         """Modifies the cluster configuration of the specified Amazon OpenSearch
         Service domain.
 
@@ -1057,7 +1057,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_index(
         self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> RegionResults[UpdateIndexResponseTypeDef]:
+    ) -> TargetResults[UpdateIndexResponseTypeDef]:
         """Updates an existing OpenSearch index schema and semantic enrichment
         configuration. This operation allows modification of field mappings and
         semantic search settings for text fields. Changes to semantic enrichment
@@ -1069,7 +1069,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_package(
         self, **kwargs: Unpack[UpdatePackageRequestTypeDef]
-    ) -> RegionResults[UpdatePackageResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageResponseTypeDef]:
         """Updates a package for use with Amazon OpenSearch Service domains. For more
         information, see Custom packages for Amazon OpenSearch Service.
 
@@ -1079,7 +1079,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_package_scope(
         self, **kwargs: Unpack[UpdatePackageScopeRequestTypeDef]
-    ) -> RegionResults[UpdatePackageScopeResponseTypeDef]:
+    ) -> TargetResults[UpdatePackageScopeResponseTypeDef]:
         """Updates the scope of a package. Scope of the package defines users who can
         view and associate a package.
 
@@ -1089,7 +1089,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_scheduled_action(
         self, **kwargs: Unpack[UpdateScheduledActionRequestTypeDef]
-    ) -> RegionResults[UpdateScheduledActionResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduledActionResponseTypeDef]:
         """Reschedules a planned domain configuration change for a later time. This
         change can be a scheduled service software update or a blue/green
         Auto-Tune enhancement.
@@ -1100,7 +1100,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def update_vpc_endpoint(
         self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
         """Modifies an Amazon OpenSearch Service-managed interface VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/UpdateVpcEndpoint
@@ -1109,7 +1109,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
 
     def upgrade_domain(
         self, **kwargs: Unpack[UpgradeDomainRequestTypeDef]
-    ) -> RegionResults[UpgradeDomainResponseTypeDef]:
+    ) -> TargetResults[UpgradeDomainResponseTypeDef]:
         """Allows you to either upgrade your Amazon OpenSearch Service domain or
         perform an upgrade eligibility check to a compatible version of OpenSearch
         or Elasticsearch.
@@ -1125,7 +1125,7 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 

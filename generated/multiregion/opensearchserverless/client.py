@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -117,7 +117,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def batch_get_collection(
         self, **kwargs: Unpack[BatchGetCollectionRequestTypeDef]
-    ) -> RegionResults[BatchGetCollectionResponseTypeDef]:
+    ) -> TargetResults[BatchGetCollectionResponseTypeDef]:
         """Returns attributes for one or more collections, including the collection
         endpoint, the OpenSearch Dashboards endpoint, and FIPS-compliant
         endpoints. For more information, see Creating and managing Amazon
@@ -129,7 +129,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def batch_get_collection_group(
         self, **kwargs: Unpack[BatchGetCollectionGroupRequestTypeDef]
-    ) -> RegionResults[BatchGetCollectionGroupResponseTypeDef]:
+    ) -> TargetResults[BatchGetCollectionGroupResponseTypeDef]:
         """Returns attributes for one or more collection groups, including capacity
         limits and the number of collections in each group. For more information,
         see Creating and managing Amazon OpenSearch Serverless collections.
@@ -140,7 +140,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def batch_get_effective_lifecycle_policy(
         self, **kwargs: Unpack[BatchGetEffectiveLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[BatchGetEffectiveLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[BatchGetEffectiveLifecyclePolicyResponseTypeDef]:
         """Returns a list of successful and failed retrievals for the OpenSearch
         Serverless indexes. For more information, see Viewing data lifecycle
         policies.
@@ -151,7 +151,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def batch_get_lifecycle_policy(
         self, **kwargs: Unpack[BatchGetLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[BatchGetLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[BatchGetLifecyclePolicyResponseTypeDef]:
         """Returns one or more configured OpenSearch Serverless lifecycle policies.
         For more information, see Viewing data lifecycle policies.
 
@@ -161,7 +161,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def batch_get_vpc_endpoint(
         self, **kwargs: Unpack[BatchGetVpcEndpointRequestTypeDef]
-    ) -> RegionResults[BatchGetVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[BatchGetVpcEndpointResponseTypeDef]:
         """Returns attributes for one or more VPC endpoints associated with the
         current account. For more information, see Access Amazon OpenSearch
         Serverless using an interface endpoint.
@@ -172,7 +172,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_access_policy(
         self, **kwargs: Unpack[CreateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[CreateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateAccessPolicyResponseTypeDef]:
         """Creates a data access policy for OpenSearch Serverless. Access policies
         limit access to collections and the resources within them, and allow a
         user to access that data irrespective of the access mechanism or network
@@ -185,7 +185,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_collection(
         self, **kwargs: Unpack[CreateCollectionRequestTypeDef]
-    ) -> RegionResults[CreateCollectionResponseTypeDef]:
+    ) -> TargetResults[CreateCollectionResponseTypeDef]:
         """Creates a new OpenSearch Serverless collection. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -195,7 +195,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_collection_group(
         self, **kwargs: Unpack[CreateCollectionGroupRequestTypeDef]
-    ) -> RegionResults[CreateCollectionGroupResponseTypeDef]:
+    ) -> TargetResults[CreateCollectionGroupResponseTypeDef]:
         """Creates a collection group within OpenSearch Serverless. Collection groups
         let you manage OpenSearch Compute Units (OCUs) at a group level, with
         multiple collections sharing the group's capacity limits.
@@ -206,7 +206,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> RegionResults[CreateIndexResponseTypeDef]:
+    ) -> TargetResults[CreateIndexResponseTypeDef]:
         """Creates an index within an OpenSearch Serverless collection. Unlike other
         OpenSearch indexes, indexes created by this API are automatically
         configured to conduct automatic semantic enrichment ingestion and search.
@@ -219,7 +219,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_lifecycle_policy(
         self, **kwargs: Unpack[CreateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[CreateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[CreateLifecyclePolicyResponseTypeDef]:
         """Creates a lifecyle policy to be applied to OpenSearch Serverless indexes.
         Lifecycle policies define the number of days or hours to retain the data
         on an OpenSearch Serverless index. For more information, see Creating data
@@ -231,7 +231,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_security_config(
         self, **kwargs: Unpack[CreateSecurityConfigRequestTypeDef]
-    ) -> RegionResults[CreateSecurityConfigResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityConfigResponseTypeDef]:
         """Specifies a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -241,7 +241,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_security_policy(
         self, **kwargs: Unpack[CreateSecurityPolicyRequestTypeDef]
-    ) -> RegionResults[CreateSecurityPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityPolicyResponseTypeDef]:
         """Creates a security policy to be used by one or more OpenSearch Serverless
         collections. Security policies provide access to a collection and its
         OpenSearch Dashboards endpoint from public networks or specific VPC
@@ -256,7 +256,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def create_vpc_endpoint(
         self, **kwargs: Unpack[CreateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[CreateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateVpcEndpointResponseTypeDef]:
         """Creates an OpenSearch Serverless-managed interface VPC endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.
@@ -267,7 +267,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_access_policy(
         self, **kwargs: Unpack[DeleteAccessPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessPolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -277,7 +277,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_collection(
         self, **kwargs: Unpack[DeleteCollectionRequestTypeDef]
-    ) -> RegionResults[DeleteCollectionResponseTypeDef]:
+    ) -> TargetResults[DeleteCollectionResponseTypeDef]:
         """Deletes an OpenSearch Serverless collection. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -287,7 +287,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_collection_group(
         self, **kwargs: Unpack[DeleteCollectionGroupRequestTypeDef]
-    ) -> RegionResults[DeleteCollectionGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteCollectionGroupResponseTypeDef]:
         """Deletes a collection group. You can only delete empty collection groups
         that contain no collections. For more information, see Creating and
         managing Amazon OpenSearch Serverless collections.
@@ -298,7 +298,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> RegionResults[DeleteIndexResponseTypeDef]:
+    ) -> TargetResults[DeleteIndexResponseTypeDef]:
         """Deletes an index from an OpenSearch Serverless collection. Be aware that
         the index might be configured to conduct automatic semantic enrichment
         ingestion and search. For more information, see About automatic semantic
@@ -310,7 +310,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[DeleteLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteLifecyclePolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless lifecycle policy. For more information,
         see Deleting data lifecycle policies.
 
@@ -320,7 +320,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_security_config(
         self, **kwargs: Unpack[DeleteSecurityConfigRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteSecurityConfigResponseTypeDef]:
         """Deletes a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -330,7 +330,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_security_policy(
         self, **kwargs: Unpack[DeleteSecurityPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteSecurityPolicyResponseTypeDef]:
         """Deletes an OpenSearch Serverless security policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/DeleteSecurityPolicy
@@ -339,7 +339,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def delete_vpc_endpoint(
         self, **kwargs: Unpack[DeleteVpcEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteVpcEndpointResponseTypeDef]:
         """Deletes an OpenSearch Serverless-managed interface endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.
@@ -350,7 +350,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def get_access_policy(
         self, **kwargs: Unpack[GetAccessPolicyRequestTypeDef]
-    ) -> RegionResults[GetAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[GetAccessPolicyResponseTypeDef]:
         """Returns an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -358,7 +358,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("GetAccessPolicy", kwargs)
 
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsResponseTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsResponseTypeDef]:
         """Returns account-level settings related to OpenSearch Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/GetAccountSettings
@@ -367,7 +367,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def get_index(
         self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> RegionResults[GetIndexResponseTypeDef]:
+    ) -> TargetResults[GetIndexResponseTypeDef]:
         """Retrieves information about an index in an OpenSearch Serverless
         collection, including its schema definition. The index might be configured
         to conduct automatic semantic enrichment ingestion and search. For more
@@ -377,7 +377,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("GetIndex", kwargs)
 
-    def get_policies_stats(self) -> RegionResults[GetPoliciesStatsResponseTypeDef]:
+    def get_policies_stats(self) -> TargetResults[GetPoliciesStatsResponseTypeDef]:
         """Returns statistical information about your OpenSearch Serverless access
         policies, security configurations, and security policies.
 
@@ -387,7 +387,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def get_security_config(
         self, **kwargs: Unpack[GetSecurityConfigRequestTypeDef]
-    ) -> RegionResults[GetSecurityConfigResponseTypeDef]:
+    ) -> TargetResults[GetSecurityConfigResponseTypeDef]:
         """Returns information about an OpenSearch Serverless security configuration.
         For more information, see SAML authentication for Amazon OpenSearch
         Serverless.
@@ -398,7 +398,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def get_security_policy(
         self, **kwargs: Unpack[GetSecurityPolicyRequestTypeDef]
-    ) -> RegionResults[GetSecurityPolicyResponseTypeDef]:
+    ) -> TargetResults[GetSecurityPolicyResponseTypeDef]:
         """Returns information about a configured OpenSearch Serverless security
         policy. For more information, see Network access for Amazon OpenSearch
         Serverless and Encryption at rest for Amazon OpenSearch Serverless.
@@ -409,7 +409,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_access_policies(
         self, **kwargs: Unpack[ListAccessPoliciesRequestTypeDef]
-    ) -> RegionResults[ListAccessPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListAccessPoliciesResponseTypeDef]:
         """Returns information about a list of OpenSearch Serverless access policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListAccessPolicies
@@ -418,7 +418,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_collection_groups(
         self, **kwargs: Unpack[ListCollectionGroupsRequestTypeDef]
-    ) -> RegionResults[ListCollectionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListCollectionGroupsResponseTypeDef]:
         """Returns a list of collection groups. For more information, see Creating
         and managing Amazon OpenSearch Serverless collections.
 
@@ -428,7 +428,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_collections(
         self, **kwargs: Unpack[ListCollectionsRequestTypeDef]
-    ) -> RegionResults[ListCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListCollectionsResponseTypeDef]:
         """Lists all OpenSearch Serverless collections. For more information, see
         Creating and managing Amazon OpenSearch Serverless collections.
 
@@ -438,7 +438,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_lifecycle_policies(
         self, **kwargs: Unpack[ListLifecyclePoliciesRequestTypeDef]
-    ) -> RegionResults[ListLifecyclePoliciesResponseTypeDef]:
+    ) -> TargetResults[ListLifecyclePoliciesResponseTypeDef]:
         """Returns a list of OpenSearch Serverless lifecycle policies. For more
         information, see Viewing data lifecycle policies.
 
@@ -448,7 +448,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_security_configs(
         self, **kwargs: Unpack[ListSecurityConfigsRequestTypeDef]
-    ) -> RegionResults[ListSecurityConfigsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityConfigsResponseTypeDef]:
         """Returns information about configured OpenSearch Serverless security
         configurations. For more information, see SAML authentication for Amazon
         OpenSearch Serverless.
@@ -459,7 +459,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_security_policies(
         self, **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef]
-    ) -> RegionResults[ListSecurityPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
         """Returns information about configured OpenSearch Serverless security
         policies.
 
@@ -469,7 +469,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the tags for an OpenSearch Serverless resource. For more
         information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -479,7 +479,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def list_vpc_endpoints(
         self, **kwargs: Unpack[ListVpcEndpointsRequestTypeDef]
-    ) -> RegionResults[ListVpcEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListVpcEndpointsResponseTypeDef]:
         """Returns the OpenSearch Serverless-managed interface VPC endpoints
         associated with the current account. For more information, see Access
         Amazon OpenSearch Serverless using an interface endpoint.
@@ -490,7 +490,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates tags with an OpenSearch Serverless resource. For more
         information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -500,7 +500,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or set of tags from an OpenSearch Serverless resource. For
         more information, see Tagging Amazon OpenSearch Serverless collections.
 
@@ -510,7 +510,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_access_policy(
         self, **kwargs: Unpack[UpdateAccessPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateAccessPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessPolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless access policy. For more information, see
         Data access control for Amazon OpenSearch Serverless.
 
@@ -520,7 +520,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
         """Update the OpenSearch Serverless settings for the current Amazon Web
         Services account. For more information, see Managing capacity limits for
         Amazon OpenSearch Serverless.
@@ -531,7 +531,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_collection(
         self, **kwargs: Unpack[UpdateCollectionRequestTypeDef]
-    ) -> RegionResults[UpdateCollectionResponseTypeDef]:
+    ) -> TargetResults[UpdateCollectionResponseTypeDef]:
         """Updates an OpenSearch Serverless collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/UpdateCollection
@@ -540,7 +540,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_collection_group(
         self, **kwargs: Unpack[UpdateCollectionGroupRequestTypeDef]
-    ) -> RegionResults[UpdateCollectionGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateCollectionGroupResponseTypeDef]:
         """Updates the description and capacity limits of a collection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/UpdateCollectionGroup
@@ -549,7 +549,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_index(
         self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> RegionResults[UpdateIndexResponseTypeDef]:
+    ) -> TargetResults[UpdateIndexResponseTypeDef]:
         """Updates an existing index in an OpenSearch Serverless collection. This
         operation allows you to modify the index schema, including adding new
         fields or changing field mappings. You can also enable automatic semantic
@@ -562,7 +562,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_lifecycle_policy(
         self, **kwargs: Unpack[UpdateLifecyclePolicyRequestTypeDef]
-    ) -> RegionResults[UpdateLifecyclePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateLifecyclePolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless access policy. For more information, see
         Updating data lifecycle policies.
 
@@ -572,7 +572,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_security_config(
         self, **kwargs: Unpack[UpdateSecurityConfigRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityConfigResponseTypeDef]:
         """Updates a security configuration for OpenSearch Serverless. For more
         information, see SAML authentication for Amazon OpenSearch Serverless.
 
@@ -582,7 +582,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_security_policy(
         self, **kwargs: Unpack[UpdateSecurityPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityPolicyResponseTypeDef]:
         """Updates an OpenSearch Serverless security policy. For more information,
         see Network access for Amazon OpenSearch Serverless and Encryption at rest
         for Amazon OpenSearch Serverless.
@@ -593,7 +593,7 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
 
     def update_vpc_endpoint(
         self, **kwargs: Unpack[UpdateVpcEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateVpcEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateVpcEndpointResponseTypeDef]:
         """Updates an OpenSearch Serverless-managed interface endpoint. For more
         information, see Access Amazon OpenSearch Serverless using an interface
         endpoint.

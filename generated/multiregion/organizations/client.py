@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,7 +150,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def accept_handshake(
         self, **kwargs: Unpack[AcceptHandshakeRequestTypeDef]
-    ) -> RegionResults[AcceptHandshakeResponseTypeDef]:
+    ) -> TargetResults[AcceptHandshakeResponseTypeDef]:
         """Accepts a handshake by sending an ACCEPTED response to the sender. You can
         view accepted handshakes in API responses for 30 days before they are
         deleted.
@@ -161,7 +161,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def attach_policy(
         self, **kwargs: Unpack[AttachPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a policy to a root, an organizational unit (OU), or an individual
         account. How the policy affects accounts depends on the type of policy.
         Refer to the Organizations User Guide for information about each policy
@@ -173,7 +173,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def cancel_handshake(
         self, **kwargs: Unpack[CancelHandshakeRequestTypeDef]
-    ) -> RegionResults[CancelHandshakeResponseTypeDef]:
+    ) -> TargetResults[CancelHandshakeResponseTypeDef]:
         """Cancels a Handshake.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CancelHandshake
@@ -182,7 +182,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def close_account(
         self, **kwargs: Unpack[CloseAccountRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Closes an Amazon Web Services member account within an organization. You
         can close an account when all features are enabled . You can't close the
         management account with this API. This is an asynchronous request that
@@ -198,7 +198,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def create_account(
         self, **kwargs: Unpack[CreateAccountRequestTypeDef]
-    ) -> RegionResults[CreateAccountResponseTypeDef]:
+    ) -> TargetResults[CreateAccountResponseTypeDef]:
         """Creates an Amazon Web Services account that is automatically a member of
         the organization whose credentials made the request. This is an
         asynchronous request that Amazon Web Services performs in the background.
@@ -214,7 +214,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def create_gov_cloud_account(
         self, **kwargs: Unpack[CreateGovCloudAccountRequestTypeDef]
-    ) -> RegionResults[CreateGovCloudAccountResponseTypeDef]:
+    ) -> TargetResults[CreateGovCloudAccountResponseTypeDef]:
         """This action is available if all of the following are true:
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/CreateGovCloudAccount
@@ -223,7 +223,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def create_organization(
         self, **kwargs: Unpack[CreateOrganizationRequestTypeDef]
-    ) -> RegionResults[CreateOrganizationResponseTypeDef]:
+    ) -> TargetResults[CreateOrganizationResponseTypeDef]:
         """Creates an Amazon Web Services organization. The account whose user is
         calling the CreateOrganization operation automatically becomes the
         management account of the new organization.
@@ -234,7 +234,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def create_organizational_unit(
         self, **kwargs: Unpack[CreateOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[CreateOrganizationalUnitResponseTypeDef]:
+    ) -> TargetResults[CreateOrganizationalUnitResponseTypeDef]:
         """Creates an organizational unit (OU) within a root or parent OU. An OU is a
         container for accounts that enables you to organize your accounts to apply
         policies according to your business requirements. The number of levels
@@ -247,7 +247,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def create_policy(
         self, **kwargs: Unpack[CreatePolicyRequestTypeDef]
-    ) -> RegionResults[CreatePolicyResponseTypeDef]:
+    ) -> TargetResults[CreatePolicyResponseTypeDef]:
         """Creates a policy of a specified type that you can attach to a root, an
         organizational unit (OU), or an individual Amazon Web Services account.
 
@@ -257,14 +257,14 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def decline_handshake(
         self, **kwargs: Unpack[DeclineHandshakeRequestTypeDef]
-    ) -> RegionResults[DeclineHandshakeResponseTypeDef]:
+    ) -> TargetResults[DeclineHandshakeResponseTypeDef]:
         """Declines a Handshake.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DeclineHandshake
         """
         return self._call("DeclineHandshake", kwargs)
 
-    def delete_organization(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def delete_organization(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the organization. You can delete an organization only by using
         credentials from the management account. The organization must be empty of
         member accounts.
@@ -275,7 +275,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def delete_organizational_unit(
         self, **kwargs: Unpack[DeleteOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an organizational unit (OU) from a root or another OU. You must
         first remove all accounts and child OUs from the OU that you want to
         delete.
@@ -286,7 +286,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified policy from your organization. Before you perform
         this operation, you must first detach the policy from all organizational
         units (OUs), roots, and accounts.
@@ -295,7 +295,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("DeletePolicy", kwargs)
 
-    def delete_resource_policy(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def delete_resource_policy(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy from your organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DeleteResourcePolicy
@@ -304,7 +304,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def deregister_delegated_administrator(
         self, **kwargs: Unpack[DeregisterDelegatedAdministratorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified member Amazon Web Services account as a delegated
         administrator for the specified Amazon Web Services service.
 
@@ -314,7 +314,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_account(
         self, **kwargs: Unpack[DescribeAccountRequestTypeDef]
-    ) -> RegionResults[DescribeAccountResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountResponseTypeDef]:
         """Retrieves Organizations-related information about the specified account.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeAccount
@@ -323,7 +323,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_create_account_status(
         self, **kwargs: Unpack[DescribeCreateAccountStatusRequestTypeDef]
-    ) -> RegionResults[DescribeCreateAccountStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeCreateAccountStatusResponseTypeDef]:
         """Retrieves the current status of an asynchronous request to create an
         account.
 
@@ -333,7 +333,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_effective_policy(
         self, **kwargs: Unpack[DescribeEffectivePolicyRequestTypeDef]
-    ) -> RegionResults[DescribeEffectivePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeEffectivePolicyResponseTypeDef]:
         """Returns the contents of the effective policy for specified policy type and
         account. The effective policy is the aggregation of any policies of the
         specified type that the account inherits, plus any policy of that type
@@ -345,7 +345,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_handshake(
         self, **kwargs: Unpack[DescribeHandshakeRequestTypeDef]
-    ) -> RegionResults[DescribeHandshakeResponseTypeDef]:
+    ) -> TargetResults[DescribeHandshakeResponseTypeDef]:
         """Returns details for a handshake. A handshake is the secure exchange of
         information between two Amazon Web Services accounts: a sender and a
         recipient.
@@ -356,7 +356,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_organization(
         self,
-    ) -> RegionResults[DescribeOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationResponseTypeDef]:
         """Retrieves information about the organization that the user's account
         belongs to.
 
@@ -366,7 +366,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_organizational_unit(
         self, **kwargs: Unpack[DescribeOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationalUnitResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationalUnitResponseTypeDef]:
         """Retrieves information about an organizational unit (OU).
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeOrganizationalUnit
@@ -375,7 +375,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_policy(
         self, **kwargs: Unpack[DescribePolicyRequestTypeDef]
-    ) -> RegionResults[DescribePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribePolicyResponseTypeDef]:
         """Retrieves information about a policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribePolicy
@@ -384,7 +384,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_resource_policy(
         self,
-    ) -> RegionResults[DescribeResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePolicyResponseTypeDef]:
         """Retrieves information about a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/DescribeResourcePolicy
@@ -393,7 +393,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def describe_responsibility_transfer(
         self, **kwargs: Unpack[DescribeResponsibilityTransferRequestTypeDef]
-    ) -> RegionResults[DescribeResponsibilityTransferResponseTypeDef]:
+    ) -> TargetResults[DescribeResponsibilityTransferResponseTypeDef]:
         """Returns details for a transfer. A transfer is an arrangement between two
         management accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -404,7 +404,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def detach_policy(
         self, **kwargs: Unpack[DetachPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a policy from a target root, organizational unit (OU), or
         account.
 
@@ -414,7 +414,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def disable_aws_service_access(
         self, **kwargs: Unpack[DisableAWSServiceAccessRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disables the integration of an Amazon Web Services service (the service
         that is specified by ServicePrincipal) with Organizations. When you
         disable integration, the specified service no longer can create a
@@ -429,7 +429,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def disable_policy_type(
         self, **kwargs: Unpack[DisablePolicyTypeRequestTypeDef]
-    ) -> RegionResults[DisablePolicyTypeResponseTypeDef]:
+    ) -> TargetResults[DisablePolicyTypeResponseTypeDef]:
         """Disables an organizational policy type in a root. A policy of a certain
         type can be attached to entities in a root only if that type is enabled in
         the root. After you perform this operation, you no longer can attach
@@ -441,7 +441,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("DisablePolicyType", kwargs)
 
-    def enable_all_features(self) -> RegionResults[EnableAllFeaturesResponseTypeDef]:
+    def enable_all_features(self) -> TargetResults[EnableAllFeaturesResponseTypeDef]:
         """Enables all features in an organization. This enables the use of
         organization policies that can restrict the services and actions that can
         be called in each account. Until you enable all features, you have access
@@ -456,7 +456,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def enable_aws_service_access(
         self, **kwargs: Unpack[EnableAWSServiceAccessRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Provides an Amazon Web Services service (the service that is specified by
         ServicePrincipal) with permissions to view the structure of an
         organization, create a service-linked role in all the accounts in the
@@ -471,7 +471,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def enable_policy_type(
         self, **kwargs: Unpack[EnablePolicyTypeRequestTypeDef]
-    ) -> RegionResults[EnablePolicyTypeResponseTypeDef]:
+    ) -> TargetResults[EnablePolicyTypeResponseTypeDef]:
         """Enables a policy type in a root. After you enable a policy type in a root,
         you can attach policies of that type to the root, any organizational unit
         (OU), or account in that root. You can undo this by using the
@@ -483,7 +483,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def invite_account_to_organization(
         self, **kwargs: Unpack[InviteAccountToOrganizationRequestTypeDef]
-    ) -> RegionResults[InviteAccountToOrganizationResponseTypeDef]:
+    ) -> TargetResults[InviteAccountToOrganizationResponseTypeDef]:
         """Sends an invitation to another account to join your organization as a
         member account. Organizations sends email on your behalf to the email
         address that is associated with the other account's owner. The invitation
@@ -495,7 +495,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def invite_organization_to_transfer_responsibility(
         self, **kwargs: Unpack[InviteOrganizationToTransferResponsibilityRequestTypeDef]
-    ) -> RegionResults[InviteOrganizationToTransferResponsibilityResponseTypeDef]:
+    ) -> TargetResults[InviteOrganizationToTransferResponsibilityResponseTypeDef]:
         """Sends an invitation to another organization's management account to
         designate your account with the specified responsibilities for their
         organization. The invitation is implemented as a Handshake whose details
@@ -505,7 +505,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         """
         return self._call("InviteOrganizationToTransferResponsibility", kwargs)
 
-    def leave_organization(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def leave_organization(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a member account from its parent organization. This version of the
         operation is performed by the account that wants to leave. To remove a
         member account as a user in the management account, use
@@ -517,7 +517,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_accounts(
         self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Lists all the accounts in the organization. To request only the accounts
         in a specified root or organizational unit (OU), use the
         ListAccountsForParent operation instead.
@@ -528,7 +528,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_accounts_for_parent(
         self, **kwargs: Unpack[ListAccountsForParentRequestTypeDef]
-    ) -> RegionResults[ListAccountsForParentResponseTypeDef]:
+    ) -> TargetResults[ListAccountsForParentResponseTypeDef]:
         """Lists the accounts in an organization that are contained by the specified
         target root or organizational unit (OU). If you specify the root, you get
         a list of all the accounts that aren't in any OU. If you specify an OU,
@@ -542,7 +542,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_accounts_with_invalid_effective_policy(
         self, **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef]
-    ) -> RegionResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
+    ) -> TargetResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
         """Lists all the accounts in an organization that have invalid effective
         policies. An invalid effective policy is an effective policy that fails
         validation checks, resulting in the effective policy not being fully
@@ -554,7 +554,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_aws_service_access_for_organization(
         self, **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
         """Returns a list of the Amazon Web Services services that you enabled to
         integrate with your organization. After a service on this list creates the
         resources that it requires for the integration, it can perform operations
@@ -566,7 +566,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_children(
         self, **kwargs: Unpack[ListChildrenRequestTypeDef]
-    ) -> RegionResults[ListChildrenResponseTypeDef]:
+    ) -> TargetResults[ListChildrenResponseTypeDef]:
         """Lists all of the organizational units (OUs) or accounts that are contained
         in the specified parent OU or root. This operation, along with ListParents
         enables you to traverse the tree structure that makes up this root.
@@ -577,7 +577,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_create_account_status(
         self, **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef]
-    ) -> RegionResults[ListCreateAccountStatusResponseTypeDef]:
+    ) -> TargetResults[ListCreateAccountStatusResponseTypeDef]:
         """Lists the account creation requests that match the specified status that
         is currently being tracked for the organization.
 
@@ -587,7 +587,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_delegated_administrators(
         self, **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef]
-    ) -> RegionResults[ListDelegatedAdministratorsResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedAdministratorsResponseTypeDef]:
         """Lists the Amazon Web Services accounts that are designated as delegated
         administrators in this organization.
 
@@ -597,7 +597,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_delegated_services_for_account(
         self, **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef]
-    ) -> RegionResults[ListDelegatedServicesForAccountResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedServicesForAccountResponseTypeDef]:
         """List the Amazon Web Services services for which the specified account is a
         delegated administrator.
 
@@ -607,7 +607,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_effective_policy_validation_errors(
         self, **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef]
-    ) -> RegionResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
+    ) -> TargetResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
         """Lists all the validation errors on an effective policy for a specified
         account and policy type.
 
@@ -617,7 +617,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_handshakes_for_account(
         self, **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef]
-    ) -> RegionResults[ListHandshakesForAccountResponseTypeDef]:
+    ) -> TargetResults[ListHandshakesForAccountResponseTypeDef]:
         """Lists the recent handshakes that you have received.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForAccount
@@ -626,7 +626,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_handshakes_for_organization(
         self, **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef]
-    ) -> RegionResults[ListHandshakesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListHandshakesForOrganizationResponseTypeDef]:
         """Lists the recent handshakes that you have sent.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListHandshakesForOrganization
@@ -635,7 +635,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_inbound_responsibility_transfers(
         self, **kwargs: Unpack[ListInboundResponsibilityTransfersRequestTypeDef]
-    ) -> RegionResults[ListInboundResponsibilityTransfersResponseTypeDef]:
+    ) -> TargetResults[ListInboundResponsibilityTransfersResponseTypeDef]:
         """Lists transfers that allow you to manage the specified responsibilities
         for another organization. This operation returns both transfer invitations
         and transfers.
@@ -646,7 +646,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_organizational_units_for_parent(
         self, **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef]
-    ) -> RegionResults[ListOrganizationalUnitsForParentResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationalUnitsForParentResponseTypeDef]:
         """Lists the organizational units (OUs) in a parent organizational unit or
         root.
 
@@ -656,7 +656,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_outbound_responsibility_transfers(
         self, **kwargs: Unpack[ListOutboundResponsibilityTransfersRequestTypeDef]
-    ) -> RegionResults[ListOutboundResponsibilityTransfersResponseTypeDef]:
+    ) -> TargetResults[ListOutboundResponsibilityTransfersResponseTypeDef]:
         """Lists transfers that allow an account outside your organization to manage
         the specified responsibilities for your organization. This operation
         returns both transfer invitations and transfers.
@@ -667,7 +667,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_parents(
         self, **kwargs: Unpack[ListParentsRequestTypeDef]
-    ) -> RegionResults[ListParentsResponseTypeDef]:
+    ) -> TargetResults[ListParentsResponseTypeDef]:
         """Lists the root or organizational units (OUs) that serve as the immediate
         parent of the specified child OU or account. This operation, along with
         ListChildren enables you to traverse the tree structure that makes up this
@@ -679,7 +679,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesRequestTypeDef]
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Retrieves the list of all policies in an organization of a specified type.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListPolicies
@@ -688,7 +688,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_policies_for_target(
         self, **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef]
-    ) -> RegionResults[ListPoliciesForTargetResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesForTargetResponseTypeDef]:
         """Lists the policies that are directly attached to the specified target
         root, organizational unit (OU), or account. You must specify the policy
         type that you want included in the returned list.
@@ -699,7 +699,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_roots(
         self, **kwargs: Unpack[ListRootsRequestTypeDef]
-    ) -> RegionResults[ListRootsResponseTypeDef]:
+    ) -> TargetResults[ListRootsResponseTypeDef]:
         """Lists the roots that are defined in the current organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListRoots
@@ -708,7 +708,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags that are attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/ListTagsForResource
@@ -717,7 +717,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def list_targets_for_policy(
         self, **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef]
-    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
         """Lists all the roots, organizational units (OUs), and accounts that the
         specified policy is attached to.
 
@@ -727,7 +727,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def move_account(
         self, **kwargs: Unpack[MoveAccountRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Moves an account from its current source parent root or organizational
         unit (OU) to the specified destination parent root or OU.
 
@@ -737,7 +737,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/PutResourcePolicy
@@ -746,7 +746,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def register_delegated_administrator(
         self, **kwargs: Unpack[RegisterDelegatedAdministratorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables the specified member account to administer the Organizations
         features of the specified Amazon Web Services service. It grants read-only
         access to Organizations service data. The account still requires IAM
@@ -758,7 +758,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def remove_account_from_organization(
         self, **kwargs: Unpack[RemoveAccountFromOrganizationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified account from the organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/RemoveAccountFromOrganization
@@ -767,7 +767,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/TagResource
@@ -776,7 +776,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def terminate_responsibility_transfer(
         self, **kwargs: Unpack[TerminateResponsibilityTransferRequestTypeDef]
-    ) -> RegionResults[TerminateResponsibilityTransferResponseTypeDef]:
+    ) -> TargetResults[TerminateResponsibilityTransferResponseTypeDef]:
         """Ends a transfer. A transfer is an arrangement between two management
         accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -787,7 +787,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes any tags with the specified keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/organizations-2016-11-28/UntagResource
@@ -796,7 +796,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def update_organizational_unit(
         self, **kwargs: Unpack[UpdateOrganizationalUnitRequestTypeDef]
-    ) -> RegionResults[UpdateOrganizationalUnitResponseTypeDef]:
+    ) -> TargetResults[UpdateOrganizationalUnitResponseTypeDef]:
         """Renames the specified organizational unit (OU). The ID and ARN don't
         change. The child OUs and accounts remain in place, and any attached
         policies of the OU remain attached.
@@ -807,7 +807,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def update_policy(
         self, **kwargs: Unpack[UpdatePolicyRequestTypeDef]
-    ) -> RegionResults[UpdatePolicyResponseTypeDef]:
+    ) -> TargetResults[UpdatePolicyResponseTypeDef]:
         """Updates an existing policy with a new name, description, or content. If
         you don't supply any parameter, that value remains unchanged. You can't
         change a policy's type.
@@ -818,7 +818,7 @@ class MultiRegionOrganizations(MultiRegionClient):
 
     def update_responsibility_transfer(
         self, **kwargs: Unpack[UpdateResponsibilityTransferRequestTypeDef]
-    ) -> RegionResults[UpdateResponsibilityTransferResponseTypeDef]:
+    ) -> TargetResults[UpdateResponsibilityTransferResponseTypeDef]:
         """Updates a transfer. A transfer is the arrangement between two management
         accounts where one account designates the other with specified
         responsibilities for their organization.
@@ -834,7 +834,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 
@@ -859,7 +859,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsForParentRequestTypeDef],
-    ) -> RegionResults[ListAccountsForParentResponseTypeDef]:
+    ) -> TargetResults[ListAccountsForParentResponseTypeDef]:
         """Every page of ListAccountsForParent in every target, merged per target
         (botocore's build_full_result).
 
@@ -887,7 +887,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsWithInvalidEffectivePolicyRequestTypeDef],
-    ) -> RegionResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
+    ) -> TargetResults[ListAccountsWithInvalidEffectivePolicyResponseTypeDef]:
         """Every page of ListAccountsWithInvalidEffectivePolicy in every target,
         merged per target (botocore's build_full_result).
 
@@ -913,7 +913,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAWSServiceAccessForOrganizationRequestTypeDef],
-    ) -> RegionResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListAWSServiceAccessForOrganizationResponseTypeDef]:
         """Every page of ListAWSServiceAccessForOrganization in every target, merged
         per target (botocore's build_full_result).
 
@@ -939,7 +939,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChildrenRequestTypeDef],
-    ) -> RegionResults[ListChildrenResponseTypeDef]:
+    ) -> TargetResults[ListChildrenResponseTypeDef]:
         """Every page of ListChildren in every target, merged per target (botocore's
         build_full_result).
 
@@ -964,7 +964,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCreateAccountStatusRequestTypeDef],
-    ) -> RegionResults[ListCreateAccountStatusResponseTypeDef]:
+    ) -> TargetResults[ListCreateAccountStatusResponseTypeDef]:
         """Every page of ListCreateAccountStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -988,7 +988,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDelegatedAdministratorsRequestTypeDef],
-    ) -> RegionResults[ListDelegatedAdministratorsResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedAdministratorsResponseTypeDef]:
         """Every page of ListDelegatedAdministrators in every target, merged per
         target (botocore's build_full_result).
 
@@ -1012,7 +1012,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDelegatedServicesForAccountRequestTypeDef],
-    ) -> RegionResults[ListDelegatedServicesForAccountResponseTypeDef]:
+    ) -> TargetResults[ListDelegatedServicesForAccountResponseTypeDef]:
         """Every page of ListDelegatedServicesForAccount in every target, merged per
         target (botocore's build_full_result).
 
@@ -1036,7 +1036,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEffectivePolicyValidationErrorsRequestTypeDef],
-    ) -> RegionResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
+    ) -> TargetResults[ListEffectivePolicyValidationErrorsResponseTypeDef]:
         """Every page of ListEffectivePolicyValidationErrors in every target, merged
         per target (botocore's build_full_result).
 
@@ -1060,7 +1060,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHandshakesForAccountRequestTypeDef],
-    ) -> RegionResults[ListHandshakesForAccountResponseTypeDef]:
+    ) -> TargetResults[ListHandshakesForAccountResponseTypeDef]:
         """Every page of ListHandshakesForAccount in every target, merged per target
         (botocore's build_full_result).
 
@@ -1083,7 +1083,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHandshakesForOrganizationRequestTypeDef],
-    ) -> RegionResults[ListHandshakesForOrganizationResponseTypeDef]:
+    ) -> TargetResults[ListHandshakesForOrganizationResponseTypeDef]:
         """Every page of ListHandshakesForOrganization in every target, merged per
         target (botocore's build_full_result).
 
@@ -1106,7 +1106,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationalUnitsForParentRequestTypeDef],
-    ) -> RegionResults[ListOrganizationalUnitsForParentResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationalUnitsForParentResponseTypeDef]:
         """Every page of ListOrganizationalUnitsForParent in every target, merged per
         target (botocore's build_full_result).
 
@@ -1130,7 +1130,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListParentsRequestTypeDef],
-    ) -> RegionResults[ListParentsResponseTypeDef]:
+    ) -> TargetResults[ListParentsResponseTypeDef]:
         """Every page of ListParents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1156,7 +1156,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesRequestTypeDef],
-    ) -> RegionResults[ListPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesResponseTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -1179,7 +1179,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesForTargetRequestTypeDef],
-    ) -> RegionResults[ListPoliciesForTargetResponseTypeDef]:
+    ) -> TargetResults[ListPoliciesForTargetResponseTypeDef]:
         """Every page of ListPoliciesForTarget in every target, merged per target
         (botocore's build_full_result).
 
@@ -1204,7 +1204,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRootsRequestTypeDef],
-    ) -> RegionResults[ListRootsResponseTypeDef]:
+    ) -> TargetResults[ListRootsResponseTypeDef]:
         """Every page of ListRoots in every target, merged per target (botocore's
         build_full_result).
 
@@ -1227,7 +1227,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1250,7 +1250,7 @@ class MultiRegionOrganizations(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsForPolicyRequestTypeDef],
-    ) -> RegionResults[ListTargetsForPolicyResponseTypeDef]:
+    ) -> TargetResults[ListTargetsForPolicyResponseTypeDef]:
         """Every page of ListTargetsForPolicy in every target, merged per target
         (botocore's build_full_result).
 

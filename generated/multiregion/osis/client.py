@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,7 +77,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def create_pipeline(
         self, **kwargs: Unpack[CreatePipelineRequestTypeDef]
-    ) -> RegionResults[CreatePipelineResponseTypeDef]:
+    ) -> TargetResults[CreatePipelineResponseTypeDef]:
         """Creates an OpenSearch Ingestion pipeline. For more information, see
         Creating Amazon OpenSearch Ingestion pipelines.
 
@@ -87,7 +87,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def create_pipeline_endpoint(
         self, **kwargs: Unpack[CreatePipelineEndpointRequestTypeDef]
-    ) -> RegionResults[CreatePipelineEndpointResponseTypeDef]:
+    ) -> TargetResults[CreatePipelineEndpointResponseTypeDef]:
         """Creates a VPC endpoint for an OpenSearch Ingestion pipeline. Pipeline
         endpoints allow you to ingest data from your VPC into pipelines that you
         have access to.
@@ -98,7 +98,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def delete_pipeline(
         self, **kwargs: Unpack[DeletePipelineRequestTypeDef]
-    ) -> RegionResults[DeletePipelineResponseTypeDef]:
+    ) -> TargetResults[DeletePipelineResponseTypeDef]:
         """Deletes an OpenSearch Ingestion pipeline. For more information, see
         Deleting Amazon OpenSearch Ingestion pipelines.
 
@@ -108,7 +108,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def delete_pipeline_endpoint(
         self, **kwargs: Unpack[DeletePipelineEndpointRequestTypeDef]
-    ) -> RegionResults[DeletePipelineEndpointResponseTypeDef]:
+    ) -> TargetResults[DeletePipelineEndpointResponseTypeDef]:
         """Deletes a VPC endpoint for an OpenSearch Ingestion pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/DeletePipelineEndpoint
@@ -117,7 +117,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a resource-based policy from an OpenSearch Ingestion resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/DeleteResourcePolicy
@@ -126,7 +126,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def get_pipeline(
         self, **kwargs: Unpack[GetPipelineRequestTypeDef]
-    ) -> RegionResults[GetPipelineResponseTypeDef]:
+    ) -> TargetResults[GetPipelineResponseTypeDef]:
         """Retrieves information about an OpenSearch Ingestion pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/GetPipeline
@@ -135,7 +135,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def get_pipeline_blueprint(
         self, **kwargs: Unpack[GetPipelineBlueprintRequestTypeDef]
-    ) -> RegionResults[GetPipelineBlueprintResponseTypeDef]:
+    ) -> TargetResults[GetPipelineBlueprintResponseTypeDef]:
         """Retrieves information about a specific blueprint for OpenSearch Ingestion.
         Blueprints are templates for the configuration needed for a CreatePipeline
         request. For more information, see Using blueprints to create a pipeline.
@@ -146,7 +146,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def get_pipeline_change_progress(
         self, **kwargs: Unpack[GetPipelineChangeProgressRequestTypeDef]
-    ) -> RegionResults[GetPipelineChangeProgressResponseTypeDef]:
+    ) -> TargetResults[GetPipelineChangeProgressResponseTypeDef]:
         """Returns progress information for the current change happening on an
         OpenSearch Ingestion pipeline. Currently, this operation only returns
         information when a pipeline is being created.
@@ -157,7 +157,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to an OpenSearch Ingestion
         resource.
 
@@ -167,7 +167,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_pipeline_blueprints(
         self,
-    ) -> RegionResults[ListPipelineBlueprintsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineBlueprintsResponseTypeDef]:
         """Retrieves a list of all available blueprints for Data Prepper. For more
         information, see Using blueprints to create a pipeline.
 
@@ -177,7 +177,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_pipeline_endpoint_connections(
         self, **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef]
-    ) -> RegionResults[ListPipelineEndpointConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineEndpointConnectionsResponseTypeDef]:
         """Lists the pipeline endpoints connected to pipelines in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpointConnections
@@ -186,7 +186,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_pipeline_endpoints(
         self, **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef]
-    ) -> RegionResults[ListPipelineEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineEndpointsResponseTypeDef]:
         """Lists all pipeline endpoints in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/ListPipelineEndpoints
@@ -195,7 +195,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_pipelines(
         self, **kwargs: Unpack[ListPipelinesRequestTypeDef]
-    ) -> RegionResults[ListPipelinesResponseTypeDef]:
+    ) -> TargetResults[ListPipelinesResponseTypeDef]:
         """Lists all OpenSearch Ingestion pipelines in the current Amazon Web
         Services account and Region. For more information, see Viewing Amazon
         OpenSearch Ingestion pipelines.
@@ -206,7 +206,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all resource tags associated with an OpenSearch Ingestion pipeline.
         For more information, see Tagging Amazon OpenSearch Ingestion pipelines.
 
@@ -216,7 +216,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based policy to an OpenSearch Ingestion resource.
         Resource-based policies grant permissions to principals to perform actions
         on the resource.
@@ -227,7 +227,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def revoke_pipeline_endpoint_connections(
         self, **kwargs: Unpack[RevokePipelineEndpointConnectionsRequestTypeDef]
-    ) -> RegionResults[RevokePipelineEndpointConnectionsResponseTypeDef]:
+    ) -> TargetResults[RevokePipelineEndpointConnectionsResponseTypeDef]:
         """Revokes pipeline endpoints from specified endpoint IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/osis-2022-01-01/RevokePipelineEndpointConnections
@@ -236,7 +236,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def start_pipeline(
         self, **kwargs: Unpack[StartPipelineRequestTypeDef]
-    ) -> RegionResults[StartPipelineResponseTypeDef]:
+    ) -> TargetResults[StartPipelineResponseTypeDef]:
         """Starts an OpenSearch Ingestion pipeline. For more information, see
         Starting an OpenSearch Ingestion pipeline.
 
@@ -246,7 +246,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def stop_pipeline(
         self, **kwargs: Unpack[StopPipelineRequestTypeDef]
-    ) -> RegionResults[StopPipelineResponseTypeDef]:
+    ) -> TargetResults[StopPipelineResponseTypeDef]:
         """Stops an OpenSearch Ingestion pipeline. For more information, see Stopping
         an OpenSearch Ingestion pipeline.
 
@@ -256,7 +256,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags an OpenSearch Ingestion pipeline. For more information, see Tagging
         Amazon OpenSearch Ingestion pipelines.
 
@@ -266,7 +266,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from an OpenSearch Ingestion pipeline. For more
         information, see Tagging Amazon OpenSearch Ingestion pipelines.
 
@@ -276,7 +276,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def update_pipeline(
         self, **kwargs: Unpack[UpdatePipelineRequestTypeDef]
-    ) -> RegionResults[UpdatePipelineResponseTypeDef]:
+    ) -> TargetResults[UpdatePipelineResponseTypeDef]:
         """Updates an OpenSearch Ingestion pipeline. For more information, see
         Updating Amazon OpenSearch Ingestion pipelines.
 
@@ -286,7 +286,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
 
     def validate_pipeline(
         self, **kwargs: Unpack[ValidatePipelineRequestTypeDef]
-    ) -> RegionResults[ValidatePipelineResponseTypeDef]:
+    ) -> TargetResults[ValidatePipelineResponseTypeDef]:
         """Checks whether an OpenSearch Ingestion pipeline configuration is valid
         prior to creation. For more information, see Creating Amazon OpenSearch
         Ingestion pipelines.
@@ -302,7 +302,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineEndpointConnectionsRequestTypeDef],
-    ) -> RegionResults[ListPipelineEndpointConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineEndpointConnectionsResponseTypeDef]:
         """Every page of ListPipelineEndpointConnections in every target, merged per
         target (botocore's build_full_result).
 
@@ -325,7 +325,7 @@ class MultiRegionOpenSearchIngestion(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineEndpointsRequestTypeDef],
-    ) -> RegionResults[ListPipelineEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineEndpointsResponseTypeDef]:
         """Every page of ListPipelineEndpoints in every target, merged per target
         (botocore's build_full_result).
 

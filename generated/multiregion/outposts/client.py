@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,7 +119,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def cancel_capacity_task(
         self, **kwargs: Unpack[CancelCapacityTaskInputTypeDef]
-    ) -> RegionResults[CancelCapacityTaskOutputTypeDef]:
+    ) -> TargetResults[CancelCapacityTaskOutputTypeDef]:
         """Cancels the capacity task.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CancelCapacityTask
@@ -128,7 +128,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def cancel_order(
         self, **kwargs: Unpack[CancelOrderInputTypeDef]
-    ) -> RegionResults[CancelOrderOutputTypeDef]:
+    ) -> TargetResults[CancelOrderOutputTypeDef]:
         """Cancels the specified order for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CancelOrder
@@ -137,7 +137,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def create_order(
         self, **kwargs: Unpack[CreateOrderInputTypeDef]
-    ) -> RegionResults[CreateOrderOutputTypeDef]:
+    ) -> TargetResults[CreateOrderOutputTypeDef]:
         """Creates an order for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateOrder
@@ -146,7 +146,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def create_outpost(
         self, **kwargs: Unpack[CreateOutpostInputTypeDef]
-    ) -> RegionResults[CreateOutpostOutputTypeDef]:
+    ) -> TargetResults[CreateOutpostOutputTypeDef]:
         """Creates an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateOutpost
@@ -155,7 +155,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def create_renewal(
         self, **kwargs: Unpack[CreateRenewalInputTypeDef]
-    ) -> RegionResults[CreateRenewalOutputTypeDef]:
+    ) -> TargetResults[CreateRenewalOutputTypeDef]:
         """Creates a renewal contract for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateRenewal
@@ -164,7 +164,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def create_site(
         self, **kwargs: Unpack[CreateSiteInputTypeDef]
-    ) -> RegionResults[CreateSiteOutputTypeDef]:
+    ) -> TargetResults[CreateSiteOutputTypeDef]:
         """Creates a site for an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateSite
@@ -173,7 +173,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def delete_outpost(
         self, **kwargs: Unpack[DeleteOutpostInputTypeDef]
-    ) -> RegionResults[DeleteOutpostOutputTypeDef]:
+    ) -> TargetResults[DeleteOutpostOutputTypeDef]:
         """Deletes the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteOutpost
@@ -182,7 +182,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def delete_site(
         self, **kwargs: Unpack[DeleteSiteInputTypeDef]
-    ) -> RegionResults[DeleteSiteOutputTypeDef]:
+    ) -> TargetResults[DeleteSiteOutputTypeDef]:
         """Deletes the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteSite
@@ -191,7 +191,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_capacity_task(
         self, **kwargs: Unpack[GetCapacityTaskInputTypeDef]
-    ) -> RegionResults[GetCapacityTaskOutputTypeDef]:
+    ) -> TargetResults[GetCapacityTaskOutputTypeDef]:
         """Gets details of the specified capacity task.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetCapacityTask
@@ -200,7 +200,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_catalog_item(
         self, **kwargs: Unpack[GetCatalogItemInputTypeDef]
-    ) -> RegionResults[GetCatalogItemOutputTypeDef]:
+    ) -> TargetResults[GetCatalogItemOutputTypeDef]:
         """Gets information about the specified catalog item.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetCatalogItem
@@ -209,7 +209,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> RegionResults[GetConnectionResponseTypeDef]:
+    ) -> TargetResults[GetConnectionResponseTypeDef]:
         """Amazon Web Services uses this action to install Outpost servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetConnection
@@ -218,7 +218,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_order(
         self, **kwargs: Unpack[GetOrderInputTypeDef]
-    ) -> RegionResults[GetOrderOutputTypeDef]:
+    ) -> TargetResults[GetOrderOutputTypeDef]:
         """Gets information about the specified order.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOrder
@@ -227,7 +227,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_outpost(
         self, **kwargs: Unpack[GetOutpostInputTypeDef]
-    ) -> RegionResults[GetOutpostOutputTypeDef]:
+    ) -> TargetResults[GetOutpostOutputTypeDef]:
         """Gets information about the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpost
@@ -236,7 +236,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_outpost_billing_information(
         self, **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef]
-    ) -> RegionResults[GetOutpostBillingInformationOutputTypeDef]:
+    ) -> TargetResults[GetOutpostBillingInformationOutputTypeDef]:
         """Gets current and historical billing information about the specified
         Outpost.
 
@@ -246,7 +246,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_outpost_instance_types(
         self, **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef]
-    ) -> RegionResults[GetOutpostInstanceTypesOutputTypeDef]:
+    ) -> TargetResults[GetOutpostInstanceTypesOutputTypeDef]:
         """Gets the instance types for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetOutpostInstanceTypes
@@ -255,7 +255,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_outpost_supported_instance_types(
         self, **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef]
-    ) -> RegionResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
+    ) -> TargetResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
         """Gets the instance types that an Outpost can support in
         InstanceTypeCapacity. This will generally include instance types that are
         not currently configured and therefore cannot be launched with the current
@@ -267,7 +267,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_renewal_pricing(
         self, **kwargs: Unpack[GetRenewalPricingInputTypeDef]
-    ) -> RegionResults[GetRenewalPricingOutputTypeDef]:
+    ) -> TargetResults[GetRenewalPricingOutputTypeDef]:
         """Gets all available renewal pricing options for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetRenewalPricing
@@ -276,7 +276,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_site(
         self, **kwargs: Unpack[GetSiteInputTypeDef]
-    ) -> RegionResults[GetSiteOutputTypeDef]:
+    ) -> TargetResults[GetSiteOutputTypeDef]:
         """Gets information about the specified Outpost site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetSite
@@ -285,7 +285,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def get_site_address(
         self, **kwargs: Unpack[GetSiteAddressInputTypeDef]
-    ) -> RegionResults[GetSiteAddressOutputTypeDef]:
+    ) -> TargetResults[GetSiteAddressOutputTypeDef]:
         """Gets the site address of the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetSiteAddress
@@ -294,7 +294,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_asset_instances(
         self, **kwargs: Unpack[ListAssetInstancesInputTypeDef]
-    ) -> RegionResults[ListAssetInstancesOutputTypeDef]:
+    ) -> TargetResults[ListAssetInstancesOutputTypeDef]:
         """A list of Amazon EC2 instances, belonging to all accounts, running on the
         specified Outpost. Does not include Amazon EBS or Amazon S3 instances.
 
@@ -304,7 +304,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_assets(
         self, **kwargs: Unpack[ListAssetsInputTypeDef]
-    ) -> RegionResults[ListAssetsOutputTypeDef]:
+    ) -> TargetResults[ListAssetsOutputTypeDef]:
         """Lists the hardware assets for the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListAssets
@@ -313,7 +313,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_blocking_instances_for_capacity_task(
         self, **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef]
-    ) -> RegionResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
+    ) -> TargetResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
         """A list of Amazon EC2 instances running on the Outpost and belonging to the
         account that initiated the capacity task. Use this list to specify the
         instances you cannot stop to free up capacity to run the capacity task.
@@ -324,7 +324,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_capacity_tasks(
         self, **kwargs: Unpack[ListCapacityTasksInputTypeDef]
-    ) -> RegionResults[ListCapacityTasksOutputTypeDef]:
+    ) -> TargetResults[ListCapacityTasksOutputTypeDef]:
         """Lists the capacity tasks for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCapacityTasks
@@ -333,7 +333,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_catalog_items(
         self, **kwargs: Unpack[ListCatalogItemsInputTypeDef]
-    ) -> RegionResults[ListCatalogItemsOutputTypeDef]:
+    ) -> TargetResults[ListCatalogItemsOutputTypeDef]:
         """Lists the items in the catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListCatalogItems
@@ -342,7 +342,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_orders(
         self, **kwargs: Unpack[ListOrdersInputTypeDef]
-    ) -> RegionResults[ListOrdersOutputTypeDef]:
+    ) -> TargetResults[ListOrdersOutputTypeDef]:
         """Lists the Outpost orders for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrders
@@ -351,7 +351,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_outposts(
         self, **kwargs: Unpack[ListOutpostsInputTypeDef]
-    ) -> RegionResults[ListOutpostsOutputTypeDef]:
+    ) -> TargetResults[ListOutpostsOutputTypeDef]:
         """Lists the Outposts for your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOutposts
@@ -360,7 +360,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_sites(
         self, **kwargs: Unpack[ListSitesInputTypeDef]
-    ) -> RegionResults[ListSitesOutputTypeDef]:
+    ) -> TargetResults[ListSitesOutputTypeDef]:
         """Lists the Outpost sites for your Amazon Web Services account. Use filters
         to return specific results.
 
@@ -370,7 +370,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListTagsForResource
@@ -379,7 +379,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def start_capacity_task(
         self, **kwargs: Unpack[StartCapacityTaskInputTypeDef]
-    ) -> RegionResults[StartCapacityTaskOutputTypeDef]:
+    ) -> TargetResults[StartCapacityTaskOutputTypeDef]:
         """Starts the specified capacity task. You can have one active capacity task
         for each order and each Outpost.
 
@@ -389,7 +389,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def start_connection(
         self, **kwargs: Unpack[StartConnectionRequestTypeDef]
-    ) -> RegionResults[StartConnectionResponseTypeDef]:
+    ) -> TargetResults[StartConnectionResponseTypeDef]:
         """Amazon Web Services uses this action to install Outpost servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/StartConnection
@@ -398,7 +398,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def start_outpost_decommission(
         self, **kwargs: Unpack[StartOutpostDecommissionInputTypeDef]
-    ) -> RegionResults[StartOutpostDecommissionOutputTypeDef]:
+    ) -> TargetResults[StartOutpostDecommissionOutputTypeDef]:
         """Starts the decommission process to return the Outposts racks or servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/StartOutpostDecommission
@@ -407,7 +407,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/TagResource
@@ -416,7 +416,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UntagResource
@@ -425,7 +425,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def update_outpost(
         self, **kwargs: Unpack[UpdateOutpostInputTypeDef]
-    ) -> RegionResults[UpdateOutpostOutputTypeDef]:
+    ) -> TargetResults[UpdateOutpostOutputTypeDef]:
         """Updates an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateOutpost
@@ -434,7 +434,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def update_site(
         self, **kwargs: Unpack[UpdateSiteInputTypeDef]
-    ) -> RegionResults[UpdateSiteOutputTypeDef]:
+    ) -> TargetResults[UpdateSiteOutputTypeDef]:
         """Updates the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateSite
@@ -443,7 +443,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def update_site_address(
         self, **kwargs: Unpack[UpdateSiteAddressInputTypeDef]
-    ) -> RegionResults[UpdateSiteAddressOutputTypeDef]:
+    ) -> TargetResults[UpdateSiteAddressOutputTypeDef]:
         """Updates the address of the specified site.
 
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateSiteAddress
@@ -452,7 +452,7 @@ class MultiRegionOutposts(MultiRegionClient):
 
     def update_site_rack_physical_properties(
         self, **kwargs: Unpack[UpdateSiteRackPhysicalPropertiesInputTypeDef]
-    ) -> RegionResults[UpdateSiteRackPhysicalPropertiesOutputTypeDef]:
+    ) -> TargetResults[UpdateSiteRackPhysicalPropertiesOutputTypeDef]:
         """Update the physical and logistical details for a rack at a site. For more
         information about hardware requirements for racks, see Network readiness
         checklist in the Amazon Web Services Outposts User Guide.
@@ -468,7 +468,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOutpostBillingInformationInputTypeDef],
-    ) -> RegionResults[GetOutpostBillingInformationOutputTypeDef]:
+    ) -> TargetResults[GetOutpostBillingInformationOutputTypeDef]:
         """Every page of GetOutpostBillingInformation in every target, merged per
         target (botocore's build_full_result).
 
@@ -492,7 +492,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOutpostInstanceTypesInputTypeDef],
-    ) -> RegionResults[GetOutpostInstanceTypesOutputTypeDef]:
+    ) -> TargetResults[GetOutpostInstanceTypesOutputTypeDef]:
         """Every page of GetOutpostInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -515,7 +515,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOutpostSupportedInstanceTypesInputTypeDef],
-    ) -> RegionResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
+    ) -> TargetResults[GetOutpostSupportedInstanceTypesOutputTypeDef]:
         """Every page of GetOutpostSupportedInstanceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -541,7 +541,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetInstancesInputTypeDef],
-    ) -> RegionResults[ListAssetInstancesOutputTypeDef]:
+    ) -> TargetResults[ListAssetInstancesOutputTypeDef]:
         """Every page of ListAssetInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -565,7 +565,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetsInputTypeDef],
-    ) -> RegionResults[ListAssetsOutputTypeDef]:
+    ) -> TargetResults[ListAssetsOutputTypeDef]:
         """Every page of ListAssets in every target, merged per target (botocore's
         build_full_result).
 
@@ -588,7 +588,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBlockingInstancesForCapacityTaskInputTypeDef],
-    ) -> RegionResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
+    ) -> TargetResults[ListBlockingInstancesForCapacityTaskOutputTypeDef]:
         """Every page of ListBlockingInstancesForCapacityTask in every target, merged
         per target (botocore's build_full_result).
 
@@ -613,7 +613,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCapacityTasksInputTypeDef],
-    ) -> RegionResults[ListCapacityTasksOutputTypeDef]:
+    ) -> TargetResults[ListCapacityTasksOutputTypeDef]:
         """Every page of ListCapacityTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -636,7 +636,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCatalogItemsInputTypeDef],
-    ) -> RegionResults[ListCatalogItemsOutputTypeDef]:
+    ) -> TargetResults[ListCatalogItemsOutputTypeDef]:
         """Every page of ListCatalogItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -659,7 +659,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrdersInputTypeDef],
-    ) -> RegionResults[ListOrdersOutputTypeDef]:
+    ) -> TargetResults[ListOrdersOutputTypeDef]:
         """Every page of ListOrders in every target, merged per target (botocore's
         build_full_result).
 
@@ -682,7 +682,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOutpostsInputTypeDef],
-    ) -> RegionResults[ListOutpostsOutputTypeDef]:
+    ) -> TargetResults[ListOutpostsOutputTypeDef]:
         """Every page of ListOutposts in every target, merged per target (botocore's
         build_full_result).
 
@@ -705,7 +705,7 @@ class MultiRegionOutposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSitesInputTypeDef],
-    ) -> RegionResults[ListSitesOutputTypeDef]:
+    ) -> TargetResults[ListSitesOutputTypeDef]:
         """Every page of ListSites in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -93,7 +93,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def create_application_instance(
         self, **kwargs: Unpack[CreateApplicationInstanceRequestTypeDef]
-    ) -> RegionResults[CreateApplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationInstanceResponseTypeDef]:
         """Creates an application instance and deploys it to a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreateApplicationInstance
@@ -102,7 +102,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def create_job_for_devices(
         self, **kwargs: Unpack[CreateJobForDevicesRequestTypeDef]
-    ) -> RegionResults[CreateJobForDevicesResponseTypeDef]:
+    ) -> TargetResults[CreateJobForDevicesResponseTypeDef]:
         """Creates a job to run on a device. A job can update a device's software or
         reboot it.
 
@@ -112,7 +112,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def create_node_from_template_job(
         self, **kwargs: Unpack[CreateNodeFromTemplateJobRequestTypeDef]
-    ) -> RegionResults[CreateNodeFromTemplateJobResponseTypeDef]:
+    ) -> TargetResults[CreateNodeFromTemplateJobResponseTypeDef]:
         """Creates a camera stream node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreateNodeFromTemplateJob
@@ -121,7 +121,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def create_package(
         self, **kwargs: Unpack[CreatePackageRequestTypeDef]
-    ) -> RegionResults[CreatePackageResponseTypeDef]:
+    ) -> TargetResults[CreatePackageResponseTypeDef]:
         """Creates a package and storage location in an Amazon S3 access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreatePackage
@@ -130,7 +130,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def create_package_import_job(
         self, **kwargs: Unpack[CreatePackageImportJobRequestTypeDef]
-    ) -> RegionResults[CreatePackageImportJobResponseTypeDef]:
+    ) -> TargetResults[CreatePackageImportJobResponseTypeDef]:
         """Imports a node package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/CreatePackageImportJob
@@ -139,7 +139,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def delete_device(
         self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> RegionResults[DeleteDeviceResponseTypeDef]:
+    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
         """Deletes a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeleteDevice
@@ -148,7 +148,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def delete_package(
         self, **kwargs: Unpack[DeletePackageRequestTypeDef]
-    ) -> RegionResults[DeletePackageResponseTypeDef]:
+    ) -> TargetResults[DeletePackageResponseTypeDef]:
         """Deletes a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeletePackage
@@ -157,7 +157,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def deregister_package_version(
         self, **kwargs: Unpack[DeregisterPackageVersionRequestTypeDef]
-    ) -> RegionResults[DeregisterPackageVersionResponseTypeDef]:
+    ) -> TargetResults[DeregisterPackageVersionResponseTypeDef]:
         """Deregisters a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DeregisterPackageVersion
@@ -166,7 +166,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_application_instance(
         self, **kwargs: Unpack[DescribeApplicationInstanceRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationInstanceResponseTypeDef]:
         """Returns information about an application instance on a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeApplicationInstance
@@ -175,7 +175,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_application_instance_details(
         self, **kwargs: Unpack[DescribeApplicationInstanceDetailsRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationInstanceDetailsResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationInstanceDetailsResponseTypeDef]:
         """Returns information about an application instance's configuration
         manifest.
 
@@ -185,7 +185,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_device(
         self, **kwargs: Unpack[DescribeDeviceRequestTypeDef]
-    ) -> RegionResults[DescribeDeviceResponseTypeDef]:
+    ) -> TargetResults[DescribeDeviceResponseTypeDef]:
         """Returns information about a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeDevice
@@ -194,7 +194,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_device_job(
         self, **kwargs: Unpack[DescribeDeviceJobRequestTypeDef]
-    ) -> RegionResults[DescribeDeviceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDeviceJobResponseTypeDef]:
         """Returns information about a device job.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeDeviceJob
@@ -203,7 +203,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_node(
         self, **kwargs: Unpack[DescribeNodeRequestTypeDef]
-    ) -> RegionResults[DescribeNodeResponseTypeDef]:
+    ) -> TargetResults[DescribeNodeResponseTypeDef]:
         """Returns information about a node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeNode
@@ -212,7 +212,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_node_from_template_job(
         self, **kwargs: Unpack[DescribeNodeFromTemplateJobRequestTypeDef]
-    ) -> RegionResults[DescribeNodeFromTemplateJobResponseTypeDef]:
+    ) -> TargetResults[DescribeNodeFromTemplateJobResponseTypeDef]:
         """Returns information about a job to create a camera stream node.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribeNodeFromTemplateJob
@@ -221,7 +221,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_package(
         self, **kwargs: Unpack[DescribePackageRequestTypeDef]
-    ) -> RegionResults[DescribePackageResponseTypeDef]:
+    ) -> TargetResults[DescribePackageResponseTypeDef]:
         """Returns information about a package.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackage
@@ -230,7 +230,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_package_import_job(
         self, **kwargs: Unpack[DescribePackageImportJobRequestTypeDef]
-    ) -> RegionResults[DescribePackageImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribePackageImportJobResponseTypeDef]:
         """Returns information about a package import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackageImportJob
@@ -239,7 +239,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def describe_package_version(
         self, **kwargs: Unpack[DescribePackageVersionRequestTypeDef]
-    ) -> RegionResults[DescribePackageVersionResponseTypeDef]:
+    ) -> TargetResults[DescribePackageVersionResponseTypeDef]:
         """Returns information about a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/DescribePackageVersion
@@ -248,7 +248,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_application_instance_dependencies(
         self, **kwargs: Unpack[ListApplicationInstanceDependenciesRequestTypeDef]
-    ) -> RegionResults[ListApplicationInstanceDependenciesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationInstanceDependenciesResponseTypeDef]:
         """Returns a list of application instance dependencies.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstanceDependencies
@@ -257,7 +257,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_application_instance_node_instances(
         self, **kwargs: Unpack[ListApplicationInstanceNodeInstancesRequestTypeDef]
-    ) -> RegionResults[ListApplicationInstanceNodeInstancesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationInstanceNodeInstancesResponseTypeDef]:
         """Returns a list of application node instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstanceNodeInstances
@@ -266,7 +266,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_application_instances(
         self, **kwargs: Unpack[ListApplicationInstancesRequestTypeDef]
-    ) -> RegionResults[ListApplicationInstancesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationInstancesResponseTypeDef]:
         """Returns a list of application instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListApplicationInstances
@@ -275,7 +275,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """Returns a list of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListDevices
@@ -284,7 +284,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_devices_jobs(
         self, **kwargs: Unpack[ListDevicesJobsRequestTypeDef]
-    ) -> RegionResults[ListDevicesJobsResponseTypeDef]:
+    ) -> TargetResults[ListDevicesJobsResponseTypeDef]:
         """Returns a list of jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListDevicesJobs
@@ -293,7 +293,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_node_from_template_jobs(
         self, **kwargs: Unpack[ListNodeFromTemplateJobsRequestTypeDef]
-    ) -> RegionResults[ListNodeFromTemplateJobsResponseTypeDef]:
+    ) -> TargetResults[ListNodeFromTemplateJobsResponseTypeDef]:
         """Returns a list of camera stream node jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListNodeFromTemplateJobs
@@ -302,7 +302,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_nodes(
         self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> RegionResults[ListNodesResponseTypeDef]:
+    ) -> TargetResults[ListNodesResponseTypeDef]:
         """Returns a list of nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListNodes
@@ -311,7 +311,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_package_import_jobs(
         self, **kwargs: Unpack[ListPackageImportJobsRequestTypeDef]
-    ) -> RegionResults[ListPackageImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListPackageImportJobsResponseTypeDef]:
         """Returns a list of package import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListPackageImportJobs
@@ -320,7 +320,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_packages(
         self, **kwargs: Unpack[ListPackagesRequestTypeDef]
-    ) -> RegionResults[ListPackagesResponseTypeDef]:
+    ) -> TargetResults[ListPackagesResponseTypeDef]:
         """Returns a list of packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListPackages
@@ -329,7 +329,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/ListTagsForResource
@@ -338,7 +338,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def provision_device(
         self, **kwargs: Unpack[ProvisionDeviceRequestTypeDef]
-    ) -> RegionResults[ProvisionDeviceResponseTypeDef]:
+    ) -> TargetResults[ProvisionDeviceResponseTypeDef]:
         """Creates a device and returns a configuration archive. The configuration
         archive is a ZIP file that contains a provisioning certificate that is
         valid for 5 minutes. Name the configuration archive
@@ -352,7 +352,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def register_package_version(
         self, **kwargs: Unpack[RegisterPackageVersionRequestTypeDef]
-    ) -> RegionResults[RegisterPackageVersionResponseTypeDef]:
+    ) -> TargetResults[RegisterPackageVersionResponseTypeDef]:
         """Registers a package version.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/RegisterPackageVersion
@@ -361,7 +361,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def remove_application_instance(
         self, **kwargs: Unpack[RemoveApplicationInstanceRequestTypeDef]
-    ) -> RegionResults[RemoveApplicationInstanceResponseTypeDef]:
+    ) -> TargetResults[RemoveApplicationInstanceResponseTypeDef]:
         """Removes an application instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/RemoveApplicationInstance
@@ -370,7 +370,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def signal_application_instance_node_instances(
         self, **kwargs: Unpack[SignalApplicationInstanceNodeInstancesRequestTypeDef]
-    ) -> RegionResults[SignalApplicationInstanceNodeInstancesResponseTypeDef]:
+    ) -> TargetResults[SignalApplicationInstanceNodeInstancesResponseTypeDef]:
         """Signal camera nodes to stop or resume.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/SignalApplicationInstanceNodeInstances
@@ -379,7 +379,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/TagResource
@@ -388,7 +388,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/UntagResource
@@ -397,7 +397,7 @@ class MultiRegionPanorama(MultiRegionClient):
 
     def update_device_metadata(
         self, **kwargs: Unpack[UpdateDeviceMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateDeviceMetadataResponseTypeDef]:
         """Updates a device's metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/panorama-2019-07-24/UpdateDeviceMetadata

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -94,7 +94,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def accept_connection_invitation(
         self, **kwargs: Unpack[AcceptConnectionInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptConnectionInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptConnectionInvitationResponseTypeDef]:
         """Accepts a connection invitation from another partner, establishing a
         formal partnership connection between the two parties.
 
@@ -105,7 +105,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
     def associate_aws_training_certification_email_domain(
         self,
         **kwargs: Unpack[AssociateAwsTrainingCertificationEmailDomainRequestTypeDef],
-    ) -> RegionResults[AssociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
+    ) -> TargetResults[AssociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
         """Associates an email domain with AWS training and certification for the
         partner account, enabling automatic verification of employee
         certifications.
@@ -116,7 +116,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def cancel_connection(
         self, **kwargs: Unpack[CancelConnectionRequestTypeDef]
-    ) -> RegionResults[CancelConnectionResponseTypeDef]:
+    ) -> TargetResults[CancelConnectionResponseTypeDef]:
         """Cancels an existing connection between partners, terminating the
         partnership relationship.
 
@@ -126,7 +126,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def cancel_connection_invitation(
         self, **kwargs: Unpack[CancelConnectionInvitationRequestTypeDef]
-    ) -> RegionResults[CancelConnectionInvitationResponseTypeDef]:
+    ) -> TargetResults[CancelConnectionInvitationResponseTypeDef]:
         """Cancels a pending connection invitation before it has been accepted or
         rejected.
 
@@ -136,7 +136,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def cancel_profile_update_task(
         self, **kwargs: Unpack[CancelProfileUpdateTaskRequestTypeDef]
-    ) -> RegionResults[CancelProfileUpdateTaskResponseTypeDef]:
+    ) -> TargetResults[CancelProfileUpdateTaskResponseTypeDef]:
         """Cancels an in-progress profile update task, stopping any pending changes
         to the partner profile.
 
@@ -146,7 +146,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def create_connection_invitation(
         self, **kwargs: Unpack[CreateConnectionInvitationRequestTypeDef]
-    ) -> RegionResults[CreateConnectionInvitationResponseTypeDef]:
+    ) -> TargetResults[CreateConnectionInvitationResponseTypeDef]:
         """Creates a new connection invitation to establish a partnership with
         another organization.
 
@@ -156,7 +156,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def create_partner(
         self, **kwargs: Unpack[CreatePartnerRequestTypeDef]
-    ) -> RegionResults[CreatePartnerResponseTypeDef]:
+    ) -> TargetResults[CreatePartnerResponseTypeDef]:
         """Creates a new partner account in the AWS Partner Network with the
         specified details and configuration.
 
@@ -167,7 +167,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
     def disassociate_aws_training_certification_email_domain(
         self,
         **kwargs: Unpack[DisassociateAwsTrainingCertificationEmailDomainRequestTypeDef],
-    ) -> RegionResults[DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
+    ) -> TargetResults[DisassociateAwsTrainingCertificationEmailDomainResponseTypeDef]:
         """Removes the association between an email domain and AWS training and
         certification for the partner account.
 
@@ -177,7 +177,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_alliance_lead_contact(
         self, **kwargs: Unpack[GetAllianceLeadContactRequestTypeDef]
-    ) -> RegionResults[GetAllianceLeadContactResponseTypeDef]:
+    ) -> TargetResults[GetAllianceLeadContactResponseTypeDef]:
         """Retrieves the alliance lead contact information for a partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetAllianceLeadContact
@@ -186,7 +186,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_connection(
         self, **kwargs: Unpack[GetConnectionRequestTypeDef]
-    ) -> RegionResults[GetConnectionResponseTypeDef]:
+    ) -> TargetResults[GetConnectionResponseTypeDef]:
         """Retrieves detailed information about a specific connection between
         partners.
 
@@ -196,7 +196,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_connection_invitation(
         self, **kwargs: Unpack[GetConnectionInvitationRequestTypeDef]
-    ) -> RegionResults[GetConnectionInvitationResponseTypeDef]:
+    ) -> TargetResults[GetConnectionInvitationResponseTypeDef]:
         """Retrieves detailed information about a specific connection invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetConnectionInvitation
@@ -205,7 +205,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_connection_preferences(
         self, **kwargs: Unpack[GetConnectionPreferencesRequestTypeDef]
-    ) -> RegionResults[GetConnectionPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetConnectionPreferencesResponseTypeDef]:
         """Retrieves the connection preferences for a partner account, including
         access settings and exclusions.
 
@@ -215,7 +215,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_partner(
         self, **kwargs: Unpack[GetPartnerRequestTypeDef]
-    ) -> RegionResults[GetPartnerResponseTypeDef]:
+    ) -> TargetResults[GetPartnerResponseTypeDef]:
         """Retrieves detailed information about a specific partner account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetPartner
@@ -224,7 +224,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_profile_update_task(
         self, **kwargs: Unpack[GetProfileUpdateTaskRequestTypeDef]
-    ) -> RegionResults[GetProfileUpdateTaskResponseTypeDef]:
+    ) -> TargetResults[GetProfileUpdateTaskResponseTypeDef]:
         """Retrieves information about a specific profile update task.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetProfileUpdateTask
@@ -233,7 +233,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_profile_visibility(
         self, **kwargs: Unpack[GetProfileVisibilityRequestTypeDef]
-    ) -> RegionResults[GetProfileVisibilityResponseTypeDef]:
+    ) -> TargetResults[GetProfileVisibilityResponseTypeDef]:
         """Retrieves the visibility settings for a partner profile, determining who
         can see the profile information.
 
@@ -243,7 +243,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def get_verification(
         self, **kwargs: Unpack[GetVerificationRequestTypeDef]
-    ) -> RegionResults[GetVerificationResponseTypeDef]:
+    ) -> TargetResults[GetVerificationResponseTypeDef]:
         """Retrieves the current status and details of a verification process for a
         partner account. This operation allows partners to check the progress and
         results of business or registrant verification processes.
@@ -254,7 +254,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def list_connection_invitations(
         self, **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef]
-    ) -> RegionResults[ListConnectionInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionInvitationsResponseTypeDef]:
         """Lists connection invitations for the partner account, with optional
         filtering by status, type, and other criteria.
 
@@ -264,7 +264,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def list_connections(
         self, **kwargs: Unpack[ListConnectionsRequestTypeDef]
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Lists active connections for the partner account, with optional filtering
         by connection type and participant.
 
@@ -274,7 +274,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def list_partners(
         self, **kwargs: Unpack[ListPartnersRequestTypeDef]
-    ) -> RegionResults[ListPartnersResponseTypeDef]:
+    ) -> TargetResults[ListPartnersResponseTypeDef]:
         """Lists partner accounts in the catalog, providing a summary view of all
         partners.
 
@@ -284,7 +284,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specific AWS Partner Central Account
         resource.
 
@@ -294,7 +294,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def put_alliance_lead_contact(
         self, **kwargs: Unpack[PutAllianceLeadContactRequestTypeDef]
-    ) -> RegionResults[PutAllianceLeadContactResponseTypeDef]:
+    ) -> TargetResults[PutAllianceLeadContactResponseTypeDef]:
         """Creates or updates the alliance lead contact information for a partner
         account.
 
@@ -304,7 +304,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def put_profile_visibility(
         self, **kwargs: Unpack[PutProfileVisibilityRequestTypeDef]
-    ) -> RegionResults[PutProfileVisibilityResponseTypeDef]:
+    ) -> TargetResults[PutProfileVisibilityResponseTypeDef]:
         """Sets the visibility level for a partner profile, controlling who can view
         the profile information.
 
@@ -314,7 +314,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def reject_connection_invitation(
         self, **kwargs: Unpack[RejectConnectionInvitationRequestTypeDef]
-    ) -> RegionResults[RejectConnectionInvitationResponseTypeDef]:
+    ) -> TargetResults[RejectConnectionInvitationResponseTypeDef]:
         """Rejects a connection invitation from another partner, declining the
         partnership request.
 
@@ -324,7 +324,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def send_email_verification_code(
         self, **kwargs: Unpack[SendEmailVerificationCodeRequestTypeDef]
-    ) -> RegionResults[SendEmailVerificationCodeResponseTypeDef]:
+    ) -> TargetResults[SendEmailVerificationCodeResponseTypeDef]:
         """Sends an email verification code to the specified email address for
         account verification purposes.
 
@@ -334,7 +334,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def start_profile_update_task(
         self, **kwargs: Unpack[StartProfileUpdateTaskRequestTypeDef]
-    ) -> RegionResults[StartProfileUpdateTaskResponseTypeDef]:
+    ) -> TargetResults[StartProfileUpdateTaskResponseTypeDef]:
         """Initiates a profile update task to modify partner profile information
         asynchronously.
 
@@ -344,7 +344,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def start_verification(
         self, **kwargs: Unpack[StartVerificationRequestTypeDef]
-    ) -> RegionResults[StartVerificationResponseTypeDef]:
+    ) -> TargetResults[StartVerificationResponseTypeDef]:
         """Initiates a new verification process for a partner account. This operation
         begins the verification workflow for either business registration or
         individual registrant identity verification as required by AWS Partner
@@ -356,7 +356,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified AWS Partner Central Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/TagResource
@@ -365,7 +365,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes specified tags from an AWS Partner Central Account resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/UntagResource
@@ -374,7 +374,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
 
     def update_connection_preferences(
         self, **kwargs: Unpack[UpdateConnectionPreferencesRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionPreferencesResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionPreferencesResponseTypeDef]:
         """Updates the connection preferences for a partner account, modifying access
         settings and exclusions.
 
@@ -389,7 +389,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionInvitationsRequestTypeDef],
-    ) -> RegionResults[ListConnectionInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionInvitationsResponseTypeDef]:
         """Every page of ListConnectionInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -413,7 +413,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectionsRequestTypeDef],
-    ) -> RegionResults[ListConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListConnectionsResponseTypeDef]:
         """Every page of ListConnections in every target, merged per target
         (botocore's build_full_result).
 
@@ -437,7 +437,7 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPartnersRequestTypeDef],
-    ) -> RegionResults[ListPartnersResponseTypeDef]:
+    ) -> TargetResults[ListPartnersResponseTypeDef]:
         """Every page of ListPartners in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -68,7 +68,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def amend_benefit_application(
         self, **kwargs: Unpack[AmendBenefitApplicationInputTypeDef]
-    ) -> RegionResults[AmendBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[AmendBenefitApplicationOutputTypeDef]:
         """Modifies an existing benefit application by applying amendments to
         specific fields while maintaining revision control.
 
@@ -78,7 +78,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def associate_benefit_application_resource(
         self, **kwargs: Unpack[AssociateBenefitApplicationResourceInputTypeDef]
-    ) -> RegionResults[AssociateBenefitApplicationResourceOutputTypeDef]:
+    ) -> TargetResults[AssociateBenefitApplicationResourceOutputTypeDef]:
         """Links an AWS resource to an existing benefit application for tracking and
         management purposes.
 
@@ -88,7 +88,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def cancel_benefit_application(
         self, **kwargs: Unpack[CancelBenefitApplicationInputTypeDef]
-    ) -> RegionResults[CancelBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[CancelBenefitApplicationOutputTypeDef]:
         """Cancels a benefit application that is currently in progress, preventing
         further processing.
 
@@ -98,7 +98,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def create_benefit_application(
         self, **kwargs: Unpack[CreateBenefitApplicationInputTypeDef]
-    ) -> RegionResults[CreateBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[CreateBenefitApplicationOutputTypeDef]:
         """Creates a new benefit application for a partner to request access to AWS
         benefits and programs.
 
@@ -108,7 +108,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def disassociate_benefit_application_resource(
         self, **kwargs: Unpack[DisassociateBenefitApplicationResourceInputTypeDef]
-    ) -> RegionResults[DisassociateBenefitApplicationResourceOutputTypeDef]:
+    ) -> TargetResults[DisassociateBenefitApplicationResourceOutputTypeDef]:
         """Removes the association between an AWS resource and a benefit application.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/DisassociateBenefitApplicationResource
@@ -117,7 +117,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def get_benefit(
         self, **kwargs: Unpack[GetBenefitInputTypeDef]
-    ) -> RegionResults[GetBenefitOutputTypeDef]:
+    ) -> TargetResults[GetBenefitOutputTypeDef]:
         """Retrieves detailed information about a specific benefit available in the
         partner catalog.
 
@@ -127,7 +127,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def get_benefit_allocation(
         self, **kwargs: Unpack[GetBenefitAllocationInputTypeDef]
-    ) -> RegionResults[GetBenefitAllocationOutputTypeDef]:
+    ) -> TargetResults[GetBenefitAllocationOutputTypeDef]:
         """Retrieves detailed information about a specific benefit allocation that
         has been granted to a partner.
 
@@ -137,7 +137,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def get_benefit_application(
         self, **kwargs: Unpack[GetBenefitApplicationInputTypeDef]
-    ) -> RegionResults[GetBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[GetBenefitApplicationOutputTypeDef]:
         """Retrieves detailed information about a specific benefit application.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/GetBenefitApplication
@@ -146,7 +146,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def list_benefit_allocations(
         self, **kwargs: Unpack[ListBenefitAllocationsInputTypeDef]
-    ) -> RegionResults[ListBenefitAllocationsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitAllocationsOutputTypeDef]:
         """Retrieves a paginated list of benefit allocations based on specified
         filter criteria.
 
@@ -156,7 +156,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def list_benefit_applications(
         self, **kwargs: Unpack[ListBenefitApplicationsInputTypeDef]
-    ) -> RegionResults[ListBenefitApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitApplicationsOutputTypeDef]:
         """Retrieves a paginated list of benefit applications based on specified
         filter criteria.
 
@@ -168,7 +168,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def list_benefits(
         self, **kwargs: Unpack[ListBenefitsInputTypeDef]
-    ) -> RegionResults[ListBenefitsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitsOutputTypeDef]:
         """Retrieves a paginated list of available benefits based on specified filter
         criteria.
 
@@ -178,7 +178,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves all tags associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/ListTagsForResource
@@ -187,7 +187,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def recall_benefit_application(
         self, **kwargs: Unpack[RecallBenefitApplicationInputTypeDef]
-    ) -> RegionResults[RecallBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[RecallBenefitApplicationOutputTypeDef]:
         """Recalls a submitted benefit application, returning it to draft status for
         further modifications.
 
@@ -197,7 +197,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def submit_benefit_application(
         self, **kwargs: Unpack[SubmitBenefitApplicationInputTypeDef]
-    ) -> RegionResults[SubmitBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[SubmitBenefitApplicationOutputTypeDef]:
         """Submits a benefit application for review and processing by AWS.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/SubmitBenefitApplication
@@ -206,7 +206,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/TagResource
@@ -215,7 +215,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-benefits-2018-05-10/UntagResource
@@ -224,7 +224,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
 
     def update_benefit_application(
         self, **kwargs: Unpack[UpdateBenefitApplicationInputTypeDef]
-    ) -> RegionResults[UpdateBenefitApplicationOutputTypeDef]:
+    ) -> TargetResults[UpdateBenefitApplicationOutputTypeDef]:
         """Updates an existing benefit application with new information while
         maintaining revision control.
 
@@ -239,7 +239,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBenefitAllocationsInputTypeDef],
-    ) -> RegionResults[ListBenefitAllocationsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitAllocationsOutputTypeDef]:
         """Every page of ListBenefitAllocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -263,7 +263,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBenefitApplicationsInputTypeDef],
-    ) -> RegionResults[ListBenefitApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitApplicationsOutputTypeDef]:
         """Every page of ListBenefitApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -289,7 +289,7 @@ class MultiRegionPartnerCentralBenefits(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBenefitsInputTypeDef],
-    ) -> RegionResults[ListBenefitsOutputTypeDef]:
+    ) -> TargetResults[ListBenefitsOutputTypeDef]:
         """Every page of ListBenefits in every target, merged per target (botocore's
         build_full_result).
 

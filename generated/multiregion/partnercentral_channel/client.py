@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,7 +67,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def accept_channel_handshake(
         self, **kwargs: Unpack[AcceptChannelHandshakeRequestTypeDef]
-    ) -> RegionResults[AcceptChannelHandshakeResponseTypeDef]:
+    ) -> TargetResults[AcceptChannelHandshakeResponseTypeDef]:
         """Accepts a pending channel handshake request from another AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/AcceptChannelHandshake
@@ -76,7 +76,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def cancel_channel_handshake(
         self, **kwargs: Unpack[CancelChannelHandshakeRequestTypeDef]
-    ) -> RegionResults[CancelChannelHandshakeResponseTypeDef]:
+    ) -> TargetResults[CancelChannelHandshakeResponseTypeDef]:
         """Cancels a pending channel handshake request.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CancelChannelHandshake
@@ -85,7 +85,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def create_channel_handshake(
         self, **kwargs: Unpack[CreateChannelHandshakeRequestTypeDef]
-    ) -> RegionResults[CreateChannelHandshakeResponseTypeDef]:
+    ) -> TargetResults[CreateChannelHandshakeResponseTypeDef]:
         """Creates a new channel handshake request to establish a partnership with
         another AWS account.
 
@@ -95,7 +95,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def create_program_management_account(
         self, **kwargs: Unpack[CreateProgramManagementAccountRequestTypeDef]
-    ) -> RegionResults[CreateProgramManagementAccountResponseTypeDef]:
+    ) -> TargetResults[CreateProgramManagementAccountResponseTypeDef]:
         """Creates a new program management account for managing partner
         relationships.
 
@@ -105,7 +105,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def create_relationship(
         self, **kwargs: Unpack[CreateRelationshipRequestTypeDef]
-    ) -> RegionResults[CreateRelationshipResponseTypeDef]:
+    ) -> TargetResults[CreateRelationshipResponseTypeDef]:
         """Creates a new partner relationship between accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CreateRelationship
@@ -114,7 +114,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def delete_program_management_account(
         self, **kwargs: Unpack[DeleteProgramManagementAccountRequestTypeDef]
-    ) -> RegionResults[DeleteProgramManagementAccountResponseTypeDef]:
+    ) -> TargetResults[DeleteProgramManagementAccountResponseTypeDef]:
         """Deletes a program management account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/DeleteProgramManagementAccount
@@ -123,7 +123,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def delete_relationship(
         self, **kwargs: Unpack[DeleteRelationshipRequestTypeDef]
-    ) -> RegionResults[DeleteRelationshipResponseTypeDef]:
+    ) -> TargetResults[DeleteRelationshipResponseTypeDef]:
         """Deletes a partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/DeleteRelationship
@@ -132,7 +132,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def get_relationship(
         self, **kwargs: Unpack[GetRelationshipRequestTypeDef]
-    ) -> RegionResults[GetRelationshipResponseTypeDef]:
+    ) -> TargetResults[GetRelationshipResponseTypeDef]:
         """Retrieves details of a specific partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/GetRelationship
@@ -141,7 +141,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def list_channel_handshakes(
         self, **kwargs: Unpack[ListChannelHandshakesRequestTypeDef]
-    ) -> RegionResults[ListChannelHandshakesResponseTypeDef]:
+    ) -> TargetResults[ListChannelHandshakesResponseTypeDef]:
         """Lists channel handshakes based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelHandshakes
@@ -150,7 +150,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def list_program_management_accounts(
         self, **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef]
-    ) -> RegionResults[ListProgramManagementAccountsResponseTypeDef]:
+    ) -> TargetResults[ListProgramManagementAccountsResponseTypeDef]:
         """Lists program management accounts based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListProgramManagementAccounts
@@ -159,7 +159,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def list_relationships(
         self, **kwargs: Unpack[ListRelationshipsRequestTypeDef]
-    ) -> RegionResults[ListRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListRelationshipsResponseTypeDef]:
         """Lists partner relationships based on specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListRelationships
@@ -168,7 +168,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListTagsForResource
@@ -177,7 +177,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def reject_channel_handshake(
         self, **kwargs: Unpack[RejectChannelHandshakeRequestTypeDef]
-    ) -> RegionResults[RejectChannelHandshakeResponseTypeDef]:
+    ) -> TargetResults[RejectChannelHandshakeResponseTypeDef]:
         """Rejects a pending channel handshake request.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/RejectChannelHandshake
@@ -186,7 +186,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/TagResource
@@ -195,7 +195,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UntagResource
@@ -204,7 +204,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def update_program_management_account(
         self, **kwargs: Unpack[UpdateProgramManagementAccountRequestTypeDef]
-    ) -> RegionResults[UpdateProgramManagementAccountResponseTypeDef]:
+    ) -> TargetResults[UpdateProgramManagementAccountResponseTypeDef]:
         """Updates the properties of a program management account.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UpdateProgramManagementAccount
@@ -213,7 +213,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
 
     def update_relationship(
         self, **kwargs: Unpack[UpdateRelationshipRequestTypeDef]
-    ) -> RegionResults[UpdateRelationshipResponseTypeDef]:
+    ) -> TargetResults[UpdateRelationshipResponseTypeDef]:
         """Updates the properties of a partner relationship.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/UpdateRelationship
@@ -227,7 +227,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelHandshakesRequestTypeDef],
-    ) -> RegionResults[ListChannelHandshakesResponseTypeDef]:
+    ) -> TargetResults[ListChannelHandshakesResponseTypeDef]:
         """Every page of ListChannelHandshakes in every target, merged per target
         (botocore's build_full_result).
 
@@ -250,7 +250,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProgramManagementAccountsRequestTypeDef],
-    ) -> RegionResults[ListProgramManagementAccountsResponseTypeDef]:
+    ) -> TargetResults[ListProgramManagementAccountsResponseTypeDef]:
         """Every page of ListProgramManagementAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -273,7 +273,7 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRelationshipsRequestTypeDef],
-    ) -> RegionResults[ListRelationshipsResponseTypeDef]:
+    ) -> TargetResults[ListRelationshipsResponseTypeDef]:
         """Every page of ListRelationships in every target, merged per target
         (botocore's build_full_result).
 

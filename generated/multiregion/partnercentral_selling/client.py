@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,7 +115,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def accept_engagement_invitation(
         self, **kwargs: Unpack[AcceptEngagementInvitationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Use the AcceptEngagementInvitation action to accept an engagement
         invitation shared by AWS. Accepting the invitation indicates your
         willingness to participate in the engagement, granting you access to all
@@ -127,7 +127,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def assign_opportunity(
         self, **kwargs: Unpack[AssignOpportunityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables you to reassign an existing Opportunity to another user within
         your Partner Central account. The specified user receives the opportunity,
         and it appears on their Partner Central dashboard, allowing them to take
@@ -139,7 +139,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def associate_opportunity(
         self, **kwargs: Unpack[AssociateOpportunityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables you to create a formal association between an Opportunity and
         various related entities, enriching the context and details of the
         opportunity for better collaboration and decision making. You can
@@ -151,7 +151,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_engagement(
         self, **kwargs: Unpack[CreateEngagementRequestTypeDef]
-    ) -> RegionResults[CreateEngagementResponseTypeDef]:
+    ) -> TargetResults[CreateEngagementResponseTypeDef]:
         """The CreateEngagement action allows you to create an Engagement, which
         serves as a collaborative space between different parties such as AWS
         Partners and AWS Sellers. This action automatically adds the caller's AWS
@@ -163,7 +163,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_engagement_context(
         self, **kwargs: Unpack[CreateEngagementContextRequestTypeDef]
-    ) -> RegionResults[CreateEngagementContextResponseTypeDef]:
+    ) -> TargetResults[CreateEngagementContextResponseTypeDef]:
         """Creates a new context within an existing engagement. This action allows
         you to add contextual information such as customer projects or documents
         to an engagement, providing additional details that help facilitate
@@ -175,7 +175,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_engagement_invitation(
         self, **kwargs: Unpack[CreateEngagementInvitationRequestTypeDef]
-    ) -> RegionResults[CreateEngagementInvitationResponseTypeDef]:
+    ) -> TargetResults[CreateEngagementInvitationResponseTypeDef]:
         """This action creates an invitation from a sender to a single receiver to
         join an engagement.
 
@@ -185,7 +185,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_opportunity(
         self, **kwargs: Unpack[CreateOpportunityRequestTypeDef]
-    ) -> RegionResults[CreateOpportunityResponseTypeDef]:
+    ) -> TargetResults[CreateOpportunityResponseTypeDef]:
         """Creates an Opportunity record in Partner Central. Use this operation to
         create a potential business opportunity for submission to Amazon Web
         Services. Creating an opportunity sets Lifecycle.ReviewStatus to Pending
@@ -197,7 +197,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_resource_snapshot(
         self, **kwargs: Unpack[CreateResourceSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateResourceSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateResourceSnapshotResponseTypeDef]:
         """This action allows you to create an immutable snapshot of a specific
         resource, such as an opportunity, within the context of an engagement. The
         snapshot captures a subset of the resource's data based on the schema
@@ -209,7 +209,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def create_resource_snapshot_job(
         self, **kwargs: Unpack[CreateResourceSnapshotJobRequestTypeDef]
-    ) -> RegionResults[CreateResourceSnapshotJobResponseTypeDef]:
+    ) -> TargetResults[CreateResourceSnapshotJobResponseTypeDef]:
         """Use this action to create a job to generate a snapshot of the specified
         resource within an engagement. It initiates an asynchronous process to
         create a resource snapshot. The job creates a new snapshot only if the
@@ -222,7 +222,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def delete_resource_snapshot_job(
         self, **kwargs: Unpack[DeleteResourceSnapshotJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Use this action to deletes a previously created resource snapshot job. The
         job must be in a stopped state before it can be deleted.
 
@@ -232,7 +232,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def disassociate_opportunity(
         self, **kwargs: Unpack[DisassociateOpportunityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Allows you to remove an existing association between an Opportunity and
         related entities, such as a Partner Solution, Amazon Web Services product,
         or an Amazon Web Services Marketplace offer. This operation is the
@@ -245,7 +245,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_aws_opportunity_summary(
         self, **kwargs: Unpack[GetAwsOpportunitySummaryRequestTypeDef]
-    ) -> RegionResults[GetAwsOpportunitySummaryResponseTypeDef]:
+    ) -> TargetResults[GetAwsOpportunitySummaryResponseTypeDef]:
         """Retrieves a summary of an AWS Opportunity. This summary includes
         high-level details about the opportunity sourced from AWS, such as
         lifecycle information, customer details, and involvement type. It is
@@ -258,7 +258,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_engagement(
         self, **kwargs: Unpack[GetEngagementRequestTypeDef]
-    ) -> RegionResults[GetEngagementResponseTypeDef]:
+    ) -> TargetResults[GetEngagementResponseTypeDef]:
         """Use this action to retrieve the engagement record for a given
         EngagementIdentifier.
 
@@ -268,7 +268,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_engagement_invitation(
         self, **kwargs: Unpack[GetEngagementInvitationRequestTypeDef]
-    ) -> RegionResults[GetEngagementInvitationResponseTypeDef]:
+    ) -> TargetResults[GetEngagementInvitationResponseTypeDef]:
         """Retrieves the details of an engagement invitation shared by AWS with a
         partner. The information includes aspects such as customer, project
         details, and lifecycle information. To connect an engagement invitation
@@ -281,7 +281,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_opportunity(
         self, **kwargs: Unpack[GetOpportunityRequestTypeDef]
-    ) -> RegionResults[GetOpportunityResponseTypeDef]:
+    ) -> TargetResults[GetOpportunityResponseTypeDef]:
         """Fetches the Opportunity record from Partner Central by a given Identifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetOpportunity
@@ -290,7 +290,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_resource_snapshot(
         self, **kwargs: Unpack[GetResourceSnapshotRequestTypeDef]
-    ) -> RegionResults[GetResourceSnapshotResponseTypeDef]:
+    ) -> TargetResults[GetResourceSnapshotResponseTypeDef]:
         """Use this action to retrieve a specific snapshot record.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetResourceSnapshot
@@ -299,7 +299,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_resource_snapshot_job(
         self, **kwargs: Unpack[GetResourceSnapshotJobRequestTypeDef]
-    ) -> RegionResults[GetResourceSnapshotJobResponseTypeDef]:
+    ) -> TargetResults[GetResourceSnapshotJobResponseTypeDef]:
         """Use this action to retrieves information about a specific resource
         snapshot job.
 
@@ -309,7 +309,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def get_selling_system_settings(
         self, **kwargs: Unpack[GetSellingSystemSettingsRequestTypeDef]
-    ) -> RegionResults[GetSellingSystemSettingsResponseTypeDef]:
+    ) -> TargetResults[GetSellingSystemSettingsResponseTypeDef]:
         """Retrieves the currently set system settings, which include the IAM Role
         used for resource snapshot jobs.
 
@@ -319,7 +319,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagement_by_accepting_invitation_tasks(
         self, **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef]
-    ) -> RegionResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
+    ) -> TargetResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
         """Lists all in-progress, completed, or failed
         StartEngagementByAcceptingInvitationTask tasks that were initiated by the
         caller's account.
@@ -330,7 +330,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagement_from_opportunity_tasks(
         self, **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef]
-    ) -> RegionResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
+    ) -> TargetResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
         """Lists all in-progress, completed, or failed EngagementFromOpportunity
         tasks that were initiated by the caller's account.
 
@@ -340,7 +340,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagement_invitations(
         self, **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef]
-    ) -> RegionResults[ListEngagementInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementInvitationsResponseTypeDef]:
         """Retrieves a list of engagement invitations sent to the partner. This
         allows partners to view all pending or past engagement invitations,
         helping them track opportunities shared by AWS.
@@ -351,7 +351,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagement_members(
         self, **kwargs: Unpack[ListEngagementMembersRequestTypeDef]
-    ) -> RegionResults[ListEngagementMembersResponseTypeDef]:
+    ) -> TargetResults[ListEngagementMembersResponseTypeDef]:
         """Retrieves the details of member partners in an Engagement. This operation
         can only be invoked by members of the Engagement. The
         ListEngagementMembers operation allows you to fetch information about the
@@ -364,7 +364,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagement_resource_associations(
         self, **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListEngagementResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementResourceAssociationsResponseTypeDef]:
         """Lists the associations between resources and engagements where the caller
         is a member and has at least one snapshot in the engagement.
 
@@ -374,7 +374,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_engagements(
         self, **kwargs: Unpack[ListEngagementsRequestTypeDef]
-    ) -> RegionResults[ListEngagementsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementsResponseTypeDef]:
         """This action allows users to retrieve a list of Engagement records from
         Partner Central. This action can be used to manage and track various
         engagements across different stages of the partner selling process.
@@ -385,7 +385,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_opportunities(
         self, **kwargs: Unpack[ListOpportunitiesRequestTypeDef]
-    ) -> RegionResults[ListOpportunitiesResponseTypeDef]:
+    ) -> TargetResults[ListOpportunitiesResponseTypeDef]:
         """This request accepts a list of filters that retrieve opportunity subsets
         as well as sort options. This feature is available to partners from
         Partner Central using the ListOpportunities API action.
@@ -396,7 +396,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_opportunity_from_engagement_tasks(
         self, **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef]
-    ) -> RegionResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
+    ) -> TargetResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
         """Lists all in-progress, completed, or failed opportunity creation tasks
         from engagements that were initiated by the caller's account.
 
@@ -406,7 +406,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_resource_snapshot_jobs(
         self, **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef]
-    ) -> RegionResults[ListResourceSnapshotJobsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSnapshotJobsResponseTypeDef]:
         """Lists resource snapshot jobs owned by the customer. This operation
         supports various filtering scenarios, including listing all jobs owned by
         the caller, jobs for a specific engagement, jobs with a specific status,
@@ -418,7 +418,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_resource_snapshots(
         self, **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef]
-    ) -> RegionResults[ListResourceSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSnapshotsResponseTypeDef]:
         """Retrieves a list of resource view snapshots based on specified criteria.
         This operation supports various use cases, including:
 
@@ -428,7 +428,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_solutions(
         self, **kwargs: Unpack[ListSolutionsRequestTypeDef]
-    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionsResponseTypeDef]:
         """Retrieves a list of Partner Solutions that the partner registered on
         Partner Central. This API is used to generate a list of solutions that an
         end user selects from for association with an opportunity.
@@ -439,7 +439,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListTagsForResource
@@ -448,7 +448,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def put_selling_system_settings(
         self, **kwargs: Unpack[PutSellingSystemSettingsRequestTypeDef]
-    ) -> RegionResults[PutSellingSystemSettingsResponseTypeDef]:
+    ) -> TargetResults[PutSellingSystemSettingsResponseTypeDef]:
         """Updates the currently set system settings, which include the IAM Role used
         for resource snapshot jobs.
 
@@ -458,7 +458,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def reject_engagement_invitation(
         self, **kwargs: Unpack[RejectEngagementInvitationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action rejects an EngagementInvitation that AWS shared. Rejecting an
         invitation indicates that the partner doesn't want to pursue the
         opportunity, and all related data will become inaccessible thereafter.
@@ -469,7 +469,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def start_engagement_by_accepting_invitation_task(
         self, **kwargs: Unpack[StartEngagementByAcceptingInvitationTaskRequestTypeDef]
-    ) -> RegionResults[StartEngagementByAcceptingInvitationTaskResponseTypeDef]:
+    ) -> TargetResults[StartEngagementByAcceptingInvitationTaskResponseTypeDef]:
         """This action starts the engagement by accepting an EngagementInvitation.
         The task is asynchronous and involves the following steps: accepting the
         invitation, creating an opportunity in the partner’s account from the AWS
@@ -483,7 +483,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def start_engagement_from_opportunity_task(
         self, **kwargs: Unpack[StartEngagementFromOpportunityTaskRequestTypeDef]
-    ) -> RegionResults[StartEngagementFromOpportunityTaskResponseTypeDef]:
+    ) -> TargetResults[StartEngagementFromOpportunityTaskResponseTypeDef]:
         """Similar to StartEngagementByAcceptingInvitationTask, this action is
         asynchronous and performs multiple steps before completion. This action
         orchestrates a comprehensive workflow that combines multiple API
@@ -500,7 +500,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def start_opportunity_from_engagement_task(
         self, **kwargs: Unpack[StartOpportunityFromEngagementTaskRequestTypeDef]
-    ) -> RegionResults[StartOpportunityFromEngagementTaskResponseTypeDef]:
+    ) -> TargetResults[StartOpportunityFromEngagementTaskResponseTypeDef]:
         """This action creates an opportunity from an existing engagement context.
         The task is asynchronous and orchestrates the process of converting
         engagement contextual information into a structured opportunity record
@@ -512,7 +512,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def start_resource_snapshot_job(
         self, **kwargs: Unpack[StartResourceSnapshotJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a resource snapshot job that has been previously created.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartResourceSnapshotJob
@@ -521,7 +521,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def stop_resource_snapshot_job(
         self, **kwargs: Unpack[StopResourceSnapshotJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a resource snapshot job. The job must be started prior to being
         stopped.
 
@@ -531,7 +531,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def submit_opportunity(
         self, **kwargs: Unpack[SubmitOpportunityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Use this action to submit an Opportunity that was previously created by
         partner for AWS review. After you perform this action, the Opportunity
         becomes non-editable until it is reviewed by AWS and has
@@ -543,7 +543,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/TagResource
@@ -552,7 +552,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/UntagResource
@@ -561,7 +561,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def update_engagement_context(
         self, **kwargs: Unpack[UpdateEngagementContextRequestTypeDef]
-    ) -> RegionResults[UpdateEngagementContextResponseTypeDef]:
+    ) -> TargetResults[UpdateEngagementContextResponseTypeDef]:
         """Updates the context information for an existing engagement with new or
         modified data.
 
@@ -571,7 +571,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
 
     def update_opportunity(
         self, **kwargs: Unpack[UpdateOpportunityRequestTypeDef]
-    ) -> RegionResults[UpdateOpportunityResponseTypeDef]:
+    ) -> TargetResults[UpdateOpportunityResponseTypeDef]:
         """Updates the Opportunity record identified by a given Identifier. This
         operation allows you to modify the details of an existing opportunity to
         reflect the latest information and progress. Use this action to keep the
@@ -588,7 +588,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementByAcceptingInvitationTasksRequestTypeDef],
-    ) -> RegionResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
+    ) -> TargetResults[ListEngagementByAcceptingInvitationTasksResponseTypeDef]:
         """Every page of ListEngagementByAcceptingInvitationTasks in every target,
         merged per target (botocore's build_full_result).
 
@@ -613,7 +613,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementFromOpportunityTasksRequestTypeDef],
-    ) -> RegionResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
+    ) -> TargetResults[ListEngagementFromOpportunityTasksResponseTypeDef]:
         """Every page of ListEngagementFromOpportunityTasks in every target, merged
         per target (botocore's build_full_result).
 
@@ -637,7 +637,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementInvitationsRequestTypeDef],
-    ) -> RegionResults[ListEngagementInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementInvitationsResponseTypeDef]:
         """Every page of ListEngagementInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -662,7 +662,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementMembersRequestTypeDef],
-    ) -> RegionResults[ListEngagementMembersResponseTypeDef]:
+    ) -> TargetResults[ListEngagementMembersResponseTypeDef]:
         """Every page of ListEngagementMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,7 +689,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementResourceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListEngagementResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementResourceAssociationsResponseTypeDef]:
         """Every page of ListEngagementResourceAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -713,7 +713,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> RegionResults[ListEngagementsResponseTypeDef]:
+    ) -> TargetResults[ListEngagementsResponseTypeDef]:
         """Every page of ListEngagements in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,7 +738,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpportunitiesRequestTypeDef],
-    ) -> RegionResults[ListOpportunitiesResponseTypeDef]:
+    ) -> TargetResults[ListOpportunitiesResponseTypeDef]:
         """Every page of ListOpportunities in every target, merged per target
         (botocore's build_full_result).
 
@@ -763,7 +763,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpportunityFromEngagementTasksRequestTypeDef],
-    ) -> RegionResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
+    ) -> TargetResults[ListOpportunityFromEngagementTasksResponseTypeDef]:
         """Every page of ListOpportunityFromEngagementTasks in every target, merged
         per target (botocore's build_full_result).
 
@@ -787,7 +787,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceSnapshotJobsRequestTypeDef],
-    ) -> RegionResults[ListResourceSnapshotJobsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSnapshotJobsResponseTypeDef]:
         """Every page of ListResourceSnapshotJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -813,7 +813,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceSnapshotsRequestTypeDef],
-    ) -> RegionResults[ListResourceSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSnapshotsResponseTypeDef]:
         """Every page of ListResourceSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -837,7 +837,7 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionsResponseTypeDef]:
         """Every page of ListSolutions in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -100,7 +100,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def add_key_replication_regions(
         self, **kwargs: Unpack[AddKeyReplicationRegionsInputTypeDef]
-    ) -> RegionResults[AddKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[AddKeyReplicationRegionsOutputTypeDef]:
         """Adds replication Amazon Web Services Regions to an existing Amazon Web
         Services Payment Cryptography key, enabling the key to be used for
         cryptographic operations in additional Amazon Web Services Regions.
@@ -111,7 +111,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def associate_mpa_team(
         self, **kwargs: Unpack[AssociateMpaTeamInputTypeDef]
-    ) -> RegionResults[AssociateMpaTeamOutputTypeDef]:
+    ) -> TargetResults[AssociateMpaTeamOutputTypeDef]:
         """Associates a Multi-Party Approval (MPA) team with a protected operation.
         For more information, see Multi-Party Approval in the Amazon Web Services
         Payment Cryptography User Guide.
@@ -122,7 +122,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasInputTypeDef]
-    ) -> RegionResults[CreateAliasOutputTypeDef]:
+    ) -> TargetResults[CreateAliasOutputTypeDef]:
         """Creates an alias, or a friendly name, for an Amazon Web Services Payment
         Cryptography key. You can use an alias to identify a key in the console
         and when you call cryptographic operations such as EncryptData or
@@ -134,7 +134,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def create_key(
         self, **kwargs: Unpack[CreateKeyInputTypeDef]
-    ) -> RegionResults[CreateKeyOutputTypeDef]:
+    ) -> TargetResults[CreateKeyOutputTypeDef]:
         """Creates an Amazon Web Services Payment Cryptography key, a logical
         representation of a cryptographic key, that is unique in your account and
         Amazon Web Services Region. You use keys for cryptographic functions such
@@ -146,7 +146,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def delete_alias(
         self, **kwargs: Unpack[DeleteAliasInputTypeDef]
-    ) -> RegionResults[DeleteAliasOutputTypeDef]:
+    ) -> TargetResults[DeleteAliasOutputTypeDef]:
         """Deletes the alias, but doesn't affect the underlying key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/DeleteAlias
@@ -155,7 +155,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def delete_key(
         self, **kwargs: Unpack[DeleteKeyInputTypeDef]
-    ) -> RegionResults[DeleteKeyOutputTypeDef]:
+    ) -> TargetResults[DeleteKeyOutputTypeDef]:
         """Deletes the key material and metadata associated with Amazon Web Services
         Payment Cryptography key.
 
@@ -165,7 +165,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
         """Removes the resource-based policy attached to an Amazon Web Services
         Payment Cryptography key.
 
@@ -175,7 +175,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def disable_default_key_replication_regions(
         self, **kwargs: Unpack[DisableDefaultKeyReplicationRegionsInputTypeDef]
-    ) -> RegionResults[DisableDefaultKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[DisableDefaultKeyReplicationRegionsOutputTypeDef]:
         """Disables Multi-Region key replication settings for the specified Amazon
         Web Services Regions in your Amazon Web Services account, preventing new
         keys from being automatically replicated to those regions.
@@ -186,7 +186,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def disassociate_mpa_team(
         self, **kwargs: Unpack[DisassociateMpaTeamInputTypeDef]
-    ) -> RegionResults[DisassociateMpaTeamOutputTypeDef]:
+    ) -> TargetResults[DisassociateMpaTeamOutputTypeDef]:
         """Removes the association between a Multi-Party Approval (MPA) team and a
         protected operation.
 
@@ -196,7 +196,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def enable_default_key_replication_regions(
         self, **kwargs: Unpack[EnableDefaultKeyReplicationRegionsInputTypeDef]
-    ) -> RegionResults[EnableDefaultKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[EnableDefaultKeyReplicationRegionsOutputTypeDef]:
         """Enables Multi-Region key replication settings for your Amazon Web Services
         account, causing new keys to be automatically replicated to the specified
         Amazon Web Services Regions when created.
@@ -207,7 +207,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def export_key(
         self, **kwargs: Unpack[ExportKeyInputTypeDef]
-    ) -> RegionResults[ExportKeyOutputTypeDef]:
+    ) -> TargetResults[ExportKeyOutputTypeDef]:
         """Exports a key from Amazon Web Services Payment Cryptography.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ExportKey
@@ -216,7 +216,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_alias(
         self, **kwargs: Unpack[GetAliasInputTypeDef]
-    ) -> RegionResults[GetAliasOutputTypeDef]:
+    ) -> TargetResults[GetAliasOutputTypeDef]:
         """Gets the Amazon Web Services Payment Cryptography key associated with the
         alias.
 
@@ -226,7 +226,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_certificate_signing_request(
         self, **kwargs: Unpack[GetCertificateSigningRequestInputTypeDef]
-    ) -> RegionResults[GetCertificateSigningRequestOutputTypeDef]:
+    ) -> TargetResults[GetCertificateSigningRequestOutputTypeDef]:
         """Creates a certificate signing request (CSR) from a key pair.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/GetCertificateSigningRequest
@@ -235,7 +235,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_default_key_replication_regions(
         self,
-    ) -> RegionResults[GetDefaultKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[GetDefaultKeyReplicationRegionsOutputTypeDef]:
         """Retrieves the list of Amazon Web Services Regions where Multi-Region key
         replication is currently enabled for your Amazon Web Services account.
 
@@ -245,7 +245,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_key(
         self, **kwargs: Unpack[GetKeyInputTypeDef]
-    ) -> RegionResults[GetKeyOutputTypeDef]:
+    ) -> TargetResults[GetKeyOutputTypeDef]:
         """Gets the key metadata for an Amazon Web Services Payment Cryptography key,
         including the immutable and mutable attributes specified when the key was
         created. Returns key metadata including attributes, state, and timestamps,
@@ -257,7 +257,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_mpa_team_association(
         self, **kwargs: Unpack[GetMpaTeamAssociationInputTypeDef]
-    ) -> RegionResults[GetMpaTeamAssociationOutputTypeDef]:
+    ) -> TargetResults[GetMpaTeamAssociationOutputTypeDef]:
         """Returns the Multi-Party Approval (MPA) team association for a protected
         operation.
 
@@ -267,7 +267,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_parameters_for_export(
         self, **kwargs: Unpack[GetParametersForExportInputTypeDef]
-    ) -> RegionResults[GetParametersForExportOutputTypeDef]:
+    ) -> TargetResults[GetParametersForExportOutputTypeDef]:
         """Gets the export token and the signing key certificate to initiate a TR-34
         key export from Amazon Web Services Payment Cryptography.
 
@@ -277,7 +277,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_parameters_for_import(
         self, **kwargs: Unpack[GetParametersForImportInputTypeDef]
-    ) -> RegionResults[GetParametersForImportOutputTypeDef]:
+    ) -> TargetResults[GetParametersForImportOutputTypeDef]:
         """Gets the import token and the wrapping key certificate in PEM format
         (base64 encoded) to initiate a TR-34 WrappedKeyBlock or a RSA
         WrappedKeyCryptogram import into Amazon Web Services Payment Cryptography.
@@ -288,7 +288,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_public_key_certificate(
         self, **kwargs: Unpack[GetPublicKeyCertificateInputTypeDef]
-    ) -> RegionResults[GetPublicKeyCertificateOutputTypeDef]:
+    ) -> TargetResults[GetPublicKeyCertificateOutputTypeDef]:
         """Gets the public key certificate of the asymmetric key pair that exists
         within Amazon Web Services Payment Cryptography.
 
@@ -298,7 +298,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyInputTypeDef]
-    ) -> RegionResults[GetResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[GetResourcePolicyOutputTypeDef]:
         """Returns the resource-based policy attached to an Amazon Web Services
         Payment Cryptography key.
 
@@ -308,7 +308,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def import_key(
         self, **kwargs: Unpack[ImportKeyInputTypeDef]
-    ) -> RegionResults[ImportKeyOutputTypeDef]:
+    ) -> TargetResults[ImportKeyOutputTypeDef]:
         """Imports symmetric keys and public key certificates in PEM format (base64
         encoded) into Amazon Web Services Payment Cryptography.
 
@@ -318,7 +318,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesInputTypeDef]
-    ) -> RegionResults[ListAliasesOutputTypeDef]:
+    ) -> TargetResults[ListAliasesOutputTypeDef]:
         """Lists the aliases for all keys in the caller's Amazon Web Services account
         and Amazon Web Services Region. You can filter the aliases by keyARN. For
         more information, see Using aliases in the Amazon Web Services Payment
@@ -330,7 +330,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def list_keys(
         self, **kwargs: Unpack[ListKeysInputTypeDef]
-    ) -> RegionResults[ListKeysOutputTypeDef]:
+    ) -> TargetResults[ListKeysOutputTypeDef]:
         """Lists the keys in the caller's Amazon Web Services account and Amazon Web
         Services Region. You can filter the list of keys.
 
@@ -340,7 +340,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags for an Amazon Web Services resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/ListTagsForResource
@@ -349,7 +349,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> RegionResults[PutResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
         """Attaches or replaces a resource-based policy on an Amazon Web Services
         Payment Cryptography key. A resource-based policy can grant cross-account
         access to your key.
@@ -360,7 +360,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def remove_key_replication_regions(
         self, **kwargs: Unpack[RemoveKeyReplicationRegionsInputTypeDef]
-    ) -> RegionResults[RemoveKeyReplicationRegionsOutputTypeDef]:
+    ) -> TargetResults[RemoveKeyReplicationRegionsOutputTypeDef]:
         """Removes Replication Regions from an existing Amazon Web Services Payment
         Cryptography key, disabling the key's availability for cryptographic
         operations in the specified Amazon Web Services Regions.
@@ -371,7 +371,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def restore_key(
         self, **kwargs: Unpack[RestoreKeyInputTypeDef]
-    ) -> RegionResults[RestoreKeyOutputTypeDef]:
+    ) -> TargetResults[RestoreKeyOutputTypeDef]:
         """Cancels a scheduled key deletion during the waiting period. Use this
         operation to restore a Key that is scheduled for deletion.
 
@@ -381,7 +381,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def start_key_usage(
         self, **kwargs: Unpack[StartKeyUsageInputTypeDef]
-    ) -> RegionResults[StartKeyUsageOutputTypeDef]:
+    ) -> TargetResults[StartKeyUsageOutputTypeDef]:
         """Enables an Amazon Web Services Payment Cryptography key, which makes it
         active for cryptographic operations within Amazon Web Services Payment
         Cryptography
@@ -392,7 +392,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def stop_key_usage(
         self, **kwargs: Unpack[StopKeyUsageInputTypeDef]
-    ) -> RegionResults[StopKeyUsageOutputTypeDef]:
+    ) -> TargetResults[StopKeyUsageOutputTypeDef]:
         """Disables an Amazon Web Services Payment Cryptography key, which makes it
         inactive within Amazon Web Services Payment Cryptography.
 
@@ -402,7 +402,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds or edits tags on an Amazon Web Services Payment Cryptography key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/TagResource
@@ -411,7 +411,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Deletes a tag from an Amazon Web Services Payment Cryptography key.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-2021-09-14/UntagResource
@@ -420,7 +420,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
 
     def update_alias(
         self, **kwargs: Unpack[UpdateAliasInputTypeDef]
-    ) -> RegionResults[UpdateAliasOutputTypeDef]:
+    ) -> TargetResults[UpdateAliasOutputTypeDef]:
         """Associates an existing Amazon Web Services Payment Cryptography alias with
         a different key. Each alias is associated with only one Amazon Web
         Services Payment Cryptography key at a time, although a key can have
@@ -439,7 +439,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesInputTypeDef],
-    ) -> RegionResults[ListAliasesOutputTypeDef]:
+    ) -> TargetResults[ListAliasesOutputTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -465,7 +465,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKeysInputTypeDef],
-    ) -> RegionResults[ListKeysOutputTypeDef]:
+    ) -> TargetResults[ListKeysOutputTypeDef]:
         """Every page of ListKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -489,7 +489,7 @@ class MultiRegionPaymentCryptographyControlPlane(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -59,7 +59,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def decrypt_data(
         self, **kwargs: Unpack[DecryptDataInputTypeDef]
-    ) -> RegionResults[DecryptDataOutputTypeDef]:
+    ) -> TargetResults[DecryptDataOutputTypeDef]:
         """Decrypts ciphertext data to plaintext using a symmetric (TDES, AES),
         asymmetric (RSA), or derived (DUKPT or EMV) encryption key scheme. For
         more information, see Decrypt data in the Amazon Web Services Payment
@@ -71,7 +71,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def encrypt_data(
         self, **kwargs: Unpack[EncryptDataInputTypeDef]
-    ) -> RegionResults[EncryptDataOutputTypeDef]:
+    ) -> TargetResults[EncryptDataOutputTypeDef]:
         """Encrypts plaintext data to ciphertext using a symmetric (TDES, AES),
         asymmetric (RSA), or derived (DUKPT or EMV) encryption key scheme. For
         more information, see Encrypt data in the Amazon Web Services Payment
@@ -83,7 +83,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def generate_as2805_kek_validation(
         self, **kwargs: Unpack[GenerateAs2805KekValidationInputTypeDef]
-    ) -> RegionResults[GenerateAs2805KekValidationOutputTypeDef]:
+    ) -> TargetResults[GenerateAs2805KekValidationOutputTypeDef]:
         """Establishes node-to-node initialization between payment processing nodes
         such as an acquirer, issuer or payment network using Australian Standard
         2805 (AS2805).
@@ -94,7 +94,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def generate_card_validation_data(
         self, **kwargs: Unpack[GenerateCardValidationDataInputTypeDef]
-    ) -> RegionResults[GenerateCardValidationDataOutputTypeDef]:
+    ) -> TargetResults[GenerateCardValidationDataOutputTypeDef]:
         """Generates card-related validation data using algorithms such as Card
         Verification Values (CVV/CVV2), Dynamic Card Verification Values
         (dCVV/dCVV2), or Card Security Codes (CSC). For more information, see
@@ -107,7 +107,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def generate_mac(
         self, **kwargs: Unpack[GenerateMacInputTypeDef]
-    ) -> RegionResults[GenerateMacOutputTypeDef]:
+    ) -> TargetResults[GenerateMacOutputTypeDef]:
         """Generates a Message Authentication Code (MAC) cryptogram within Amazon Web
         Services Payment Cryptography.
 
@@ -117,7 +117,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def generate_mac_emv_pin_change(
         self, **kwargs: Unpack[GenerateMacEmvPinChangeInputTypeDef]
-    ) -> RegionResults[GenerateMacEmvPinChangeOutputTypeDef]:
+    ) -> TargetResults[GenerateMacEmvPinChangeOutputTypeDef]:
         """Generates an issuer script mac for EMV payment cards that use offline PINs
         as the cardholder verification method (CVM).
 
@@ -127,7 +127,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def generate_pin_data(
         self, **kwargs: Unpack[GeneratePinDataInputTypeDef]
-    ) -> RegionResults[GeneratePinDataOutputTypeDef]:
+    ) -> TargetResults[GeneratePinDataOutputTypeDef]:
         """Generates pin-related data such as PIN, PIN Verification Value (PVV), PIN
         Block, and PIN Offset during new card issuance or reissuance. For more
         information, see Generate PIN data in the Amazon Web Services Payment
@@ -139,7 +139,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def re_encrypt_data(
         self, **kwargs: Unpack[ReEncryptDataInputTypeDef]
-    ) -> RegionResults[ReEncryptDataOutputTypeDef]:
+    ) -> TargetResults[ReEncryptDataOutputTypeDef]:
         """Re-encrypt ciphertext using DUKPT or Symmetric data encryption keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/ReEncryptData
@@ -148,7 +148,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def translate_key_material(
         self, **kwargs: Unpack[TranslateKeyMaterialInputTypeDef]
-    ) -> RegionResults[TranslateKeyMaterialOutputTypeDef]:
+    ) -> TargetResults[TranslateKeyMaterialOutputTypeDef]:
         """Translates an cryptographic key between different wrapping keys without
         importing the key into Amazon Web Services Payment Cryptography.
 
@@ -158,7 +158,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def translate_pin_data(
         self, **kwargs: Unpack[TranslatePinDataInputTypeDef]
-    ) -> RegionResults[TranslatePinDataOutputTypeDef]:
+    ) -> TargetResults[TranslatePinDataOutputTypeDef]:
         """Translates encrypted PIN block from and to ISO 9564 formats 0,1,3,4. For
         more information, see Translate PIN data in the Amazon Web Services
         Payment Cryptography User Guide.
@@ -169,7 +169,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def verify_auth_request_cryptogram(
         self, **kwargs: Unpack[VerifyAuthRequestCryptogramInputTypeDef]
-    ) -> RegionResults[VerifyAuthRequestCryptogramOutputTypeDef]:
+    ) -> TargetResults[VerifyAuthRequestCryptogramOutputTypeDef]:
         """Verifies Authorization Request Cryptogram (ARQC) for a EMV chip payment
         card authorization. For more information, see Verify auth request
         cryptogram in the Amazon Web Services Payment Cryptography User Guide.
@@ -180,7 +180,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def verify_card_validation_data(
         self, **kwargs: Unpack[VerifyCardValidationDataInputTypeDef]
-    ) -> RegionResults[VerifyCardValidationDataOutputTypeDef]:
+    ) -> TargetResults[VerifyCardValidationDataOutputTypeDef]:
         """Verifies card-related validation data using algorithms such as Card
         Verification Values (CVV/CVV2), Dynamic Card Verification Values
         (dCVV/dCVV2) and Card Security Codes (CSC). For more information, see
@@ -193,7 +193,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def verify_mac(
         self, **kwargs: Unpack[VerifyMacInputTypeDef]
-    ) -> RegionResults[VerifyMacOutputTypeDef]:
+    ) -> TargetResults[VerifyMacOutputTypeDef]:
         """Verifies a Message Authentication Code (MAC).
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/VerifyMac
@@ -202,7 +202,7 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
 
     def verify_pin_data(
         self, **kwargs: Unpack[VerifyPinDataInputTypeDef]
-    ) -> RegionResults[VerifyPinDataOutputTypeDef]:
+    ) -> TargetResults[VerifyPinDataOutputTypeDef]:
         """Verifies pin-related data such as PIN and PIN Offset using algorithms
         including VISA PVV and IBM3624. For more information, see Verify PIN data
         in the Amazon Web Services Payment Cryptography User Guide.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,7 +78,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def create_connector(
         self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> RegionResults[CreateConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorResponseTypeDef]:
         """Creates a connector between Amazon Web Services Private CA and an Active
         Directory. You must specify the private CA, directory ID, and security
         groups.
@@ -89,7 +89,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def create_directory_registration(
         self, **kwargs: Unpack[CreateDirectoryRegistrationRequestTypeDef]
-    ) -> RegionResults[CreateDirectoryRegistrationResponseTypeDef]:
+    ) -> TargetResults[CreateDirectoryRegistrationResponseTypeDef]:
         """Creates a directory registration that authorizes communication between
         Amazon Web Services Private CA and an Active Directory
 
@@ -99,7 +99,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def create_service_principal_name(
         self, **kwargs: Unpack[CreateServicePrincipalNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a service principal name (SPN) for the service account in Active
         Directory. Kerberos authentication uses SPNs to associate a service
         instance with a service sign-in account.
@@ -110,7 +110,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def create_template(
         self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateResponseTypeDef]:
         """Creates an Active Directory compatible certificate template. The
         connectors issues certificates using these templates based on the
         requester’s Active Directory group membership.
@@ -121,7 +121,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def create_template_group_access_control_entry(
         self, **kwargs: Unpack[CreateTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Create a group access control entry. Allow or deny Active Directory groups
         from enrolling and/or autoenrolling with the template based on the group
         security identifiers (SIDs).
@@ -132,7 +132,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def delete_connector(
         self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a connector for Active Directory. You must provide the Amazon
         Resource Name (ARN) of the connector that you want to delete. You can find
         the ARN by calling the
@@ -149,7 +149,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def delete_directory_registration(
         self, **kwargs: Unpack[DeleteDirectoryRegistrationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a directory registration. Deleting a directory registration
         deauthorizes Amazon Web Services Private CA with the directory.
 
@@ -159,7 +159,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def delete_service_principal_name(
         self, **kwargs: Unpack[DeleteServicePrincipalNameRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the service principal name (SPN) used by a connector to
         authenticate with your Active Directory.
 
@@ -169,7 +169,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def delete_template(
         self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a template. Certificates issued using the template are still valid
         until they are revoked or expired.
 
@@ -179,7 +179,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def delete_template_group_access_control_entry(
         self, **kwargs: Unpack[DeleteTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a group access control entry.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/DeleteTemplateGroupAccessControlEntry
@@ -188,7 +188,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def get_connector(
         self, **kwargs: Unpack[GetConnectorRequestTypeDef]
-    ) -> RegionResults[GetConnectorResponseTypeDef]:
+    ) -> TargetResults[GetConnectorResponseTypeDef]:
         """Lists information about your connector. You specify the connector on input
         by its ARN (Amazon Resource Name).
 
@@ -198,7 +198,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def get_directory_registration(
         self, **kwargs: Unpack[GetDirectoryRegistrationRequestTypeDef]
-    ) -> RegionResults[GetDirectoryRegistrationResponseTypeDef]:
+    ) -> TargetResults[GetDirectoryRegistrationResponseTypeDef]:
         """A structure that contains information about your directory registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/GetDirectoryRegistration
@@ -207,7 +207,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def get_service_principal_name(
         self, **kwargs: Unpack[GetServicePrincipalNameRequestTypeDef]
-    ) -> RegionResults[GetServicePrincipalNameResponseTypeDef]:
+    ) -> TargetResults[GetServicePrincipalNameResponseTypeDef]:
         """Lists the service principal name that the connector uses to authenticate
         with Active Directory.
 
@@ -217,7 +217,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def get_template(
         self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> RegionResults[GetTemplateResponseTypeDef]:
+    ) -> TargetResults[GetTemplateResponseTypeDef]:
         """Retrieves a certificate template that the connector uses to issue
         certificates from a private CA.
 
@@ -227,7 +227,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def get_template_group_access_control_entry(
         self, **kwargs: Unpack[GetTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> RegionResults[GetTemplateGroupAccessControlEntryResponseTypeDef]:
+    ) -> TargetResults[GetTemplateGroupAccessControlEntryResponseTypeDef]:
         """Retrieves the group access control entries for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/GetTemplateGroupAccessControlEntry
@@ -236,7 +236,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Lists the connectors that you created by using the
         https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateConnector
         action.
@@ -247,7 +247,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_directory_registrations(
         self, **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef]
-    ) -> RegionResults[ListDirectoryRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListDirectoryRegistrationsResponseTypeDef]:
         """Lists the directory registrations that you created by using the
         https://docs.aws.amazon.com/pca-connector-ad/latest/APIReference/API_CreateDirectoryRegistration
         action.
@@ -258,7 +258,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_service_principal_names(
         self, **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef]
-    ) -> RegionResults[ListServicePrincipalNamesResponseTypeDef]:
+    ) -> TargetResults[ListServicePrincipalNamesResponseTypeDef]:
         """Lists the service principal names that the connector uses to authenticate
         with Active Directory.
 
@@ -268,7 +268,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags, if any, that are associated with your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTagsForResource
@@ -277,7 +277,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_template_group_access_control_entries(
         self, **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef]
-    ) -> RegionResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
+    ) -> TargetResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
         """Lists group access control entries you created.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplateGroupAccessControlEntries
@@ -286,7 +286,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Lists the templates, if any, that are associated with a connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/ListTemplates
@@ -295,7 +295,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/TagResource
@@ -304,7 +304,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-ad-2018-05-10/UntagResource
@@ -313,7 +313,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def update_template(
         self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update template configuration to define the information included in
         certificates.
 
@@ -323,7 +323,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
 
     def update_template_group_access_control_entry(
         self, **kwargs: Unpack[UpdateTemplateGroupAccessControlEntryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update a group access control entry you created using
         CreateTemplateGroupAccessControlEntry.
 
@@ -338,7 +338,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -363,7 +363,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDirectoryRegistrationsRequestTypeDef],
-    ) -> RegionResults[ListDirectoryRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListDirectoryRegistrationsResponseTypeDef]:
         """Every page of ListDirectoryRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -388,7 +388,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicePrincipalNamesRequestTypeDef],
-    ) -> RegionResults[ListServicePrincipalNamesResponseTypeDef]:
+    ) -> TargetResults[ListServicePrincipalNamesResponseTypeDef]:
         """Every page of ListServicePrincipalNames in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,7 +412,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateGroupAccessControlEntriesRequestTypeDef],
-    ) -> RegionResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
+    ) -> TargetResults[ListTemplateGroupAccessControlEntriesResponseTypeDef]:
         """Every page of ListTemplateGroupAccessControlEntries in every target,
         merged per target (botocore's build_full_result).
 
@@ -435,7 +435,7 @@ class MultiRegionPcaConnectorAd(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 

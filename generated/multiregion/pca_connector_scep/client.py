@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +54,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def create_challenge(
         self, **kwargs: Unpack[CreateChallengeRequestTypeDef]
-    ) -> RegionResults[CreateChallengeResponseTypeDef]:
+    ) -> TargetResults[CreateChallengeResponseTypeDef]:
         """For general-purpose connectors. Creates a challenge password for the
         specified connector. The SCEP protocol uses a challenge password to
         authenticate a request before issuing a certificate from a certificate
@@ -69,7 +69,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def create_connector(
         self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> RegionResults[CreateConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorResponseTypeDef]:
         """Creates a SCEP connector. A SCEP connector links Amazon Web Services
         Private Certificate Authority to your SCEP-compatible devices and mobile
         device management (MDM) systems. Before you create a connector, you must
@@ -83,7 +83,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def delete_challenge(
         self, **kwargs: Unpack[DeleteChallengeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/DeleteChallenge
@@ -92,7 +92,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def delete_connector(
         self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Connector. This operation also deletes any
         challenges associated with the connector.
 
@@ -102,7 +102,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def get_challenge_metadata(
         self, **kwargs: Unpack[GetChallengeMetadataRequestTypeDef]
-    ) -> RegionResults[GetChallengeMetadataResponseTypeDef]:
+    ) -> TargetResults[GetChallengeMetadataResponseTypeDef]:
         """Retrieves the metadata for the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/GetChallengeMetadata
@@ -111,7 +111,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def get_challenge_password(
         self, **kwargs: Unpack[GetChallengePasswordRequestTypeDef]
-    ) -> RegionResults[GetChallengePasswordResponseTypeDef]:
+    ) -> TargetResults[GetChallengePasswordResponseTypeDef]:
         """Retrieves the challenge password for the specified Challenge.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/GetChallengePassword
@@ -120,7 +120,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def get_connector(
         self, **kwargs: Unpack[GetConnectorRequestTypeDef]
-    ) -> RegionResults[GetConnectorResponseTypeDef]:
+    ) -> TargetResults[GetConnectorResponseTypeDef]:
         """Retrieves details about the specified Connector. Calling this action
         returns important details about the connector, such as the public SCEP URL
         where your clients can request certificates.
@@ -131,7 +131,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def list_challenge_metadata(
         self, **kwargs: Unpack[ListChallengeMetadataRequestTypeDef]
-    ) -> RegionResults[ListChallengeMetadataResponseTypeDef]:
+    ) -> TargetResults[ListChallengeMetadataResponseTypeDef]:
         """Retrieves the challenge metadata for the specified ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListChallengeMetadata
@@ -140,7 +140,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Lists the connectors belonging to your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/ListConnectors
@@ -149,7 +149,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags associated with the specified resource. Tags are
         key-value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -163,7 +163,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags to your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/TagResource
@@ -172,7 +172,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags from your resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pca-connector-scep-2018-05-10/UntagResource
@@ -186,7 +186,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChallengeMetadataRequestTypeDef],
-    ) -> RegionResults[ListChallengeMetadataResponseTypeDef]:
+    ) -> TargetResults[ListChallengeMetadataResponseTypeDef]:
         """Every page of ListChallengeMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -209,7 +209,7 @@ class MultiRegionPrivateCAConnectorforSCEP(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -73,7 +73,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates a cluster in your account. PCS creates the cluster controller in a
         service-owned account. The cluster controller communicates with the
         cluster resources in your account. The subnets and security groups for the
@@ -85,7 +85,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def create_compute_node_group(
         self, **kwargs: Unpack[CreateComputeNodeGroupRequestTypeDef]
-    ) -> RegionResults[CreateComputeNodeGroupResponseTypeDef]:
+    ) -> TargetResults[CreateComputeNodeGroupResponseTypeDef]:
         """Creates a managed set of compute nodes. You associate a compute node group
         with a cluster through 1 or more PCS queues or as part of the login fleet.
         A compute node group includes the definition of the compute properties and
@@ -103,7 +103,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def create_queue(
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> RegionResults[CreateQueueResponseTypeDef]:
+    ) -> TargetResults[CreateQueueResponseTypeDef]:
         """Creates a job queue. You must associate 1 or more compute node groups with
         the queue. You can associate 1 compute node group with multiple queues.
 
@@ -113,7 +113,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Deletes a cluster and all its linked resources. You must delete all queues
         and compute node groups associated with the cluster before you can delete
         the cluster.
@@ -124,7 +124,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def delete_compute_node_group(
         self, **kwargs: Unpack[DeleteComputeNodeGroupRequestTypeDef]
-    ) -> RegionResults[DeleteComputeNodeGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteComputeNodeGroupResponseTypeDef]:
         """Deletes a compute node group. You must delete all queues associated with
         the compute node group first.
 
@@ -134,7 +134,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def delete_queue(
         self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> RegionResults[DeleteQueueResponseTypeDef]:
+    ) -> TargetResults[DeleteQueueResponseTypeDef]:
         """Deletes a job queue. If the compute node group associated with this queue
         isn't associated with any other queues, PCS terminates all the compute
         nodes for this queue.
@@ -145,7 +145,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def get_cluster(
         self, **kwargs: Unpack[GetClusterRequestTypeDef]
-    ) -> RegionResults[GetClusterResponseTypeDef]:
+    ) -> TargetResults[GetClusterResponseTypeDef]:
         """Returns detailed information about a running cluster in your account. This
         API action provides networking information, endpoint information for
         communication with the scheduler, and provisioning status.
@@ -156,7 +156,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def get_compute_node_group(
         self, **kwargs: Unpack[GetComputeNodeGroupRequestTypeDef]
-    ) -> RegionResults[GetComputeNodeGroupResponseTypeDef]:
+    ) -> TargetResults[GetComputeNodeGroupResponseTypeDef]:
         """Returns detailed information about a compute node group. This API action
         provides networking information, EC2 instance type, compute node group
         status, and scheduler (such as Slurm) configuration.
@@ -167,7 +167,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def get_queue(
         self, **kwargs: Unpack[GetQueueRequestTypeDef]
-    ) -> RegionResults[GetQueueResponseTypeDef]:
+    ) -> TargetResults[GetQueueResponseTypeDef]:
         """Returns detailed information about a queue. The information includes the
         compute node groups that the queue uses to schedule jobs.
 
@@ -177,7 +177,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Returns a list of running clusters in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListClusters
@@ -186,7 +186,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def list_compute_node_groups(
         self, **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef]
-    ) -> RegionResults[ListComputeNodeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListComputeNodeGroupsResponseTypeDef]:
         """Returns a list of all compute node groups associated with a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListComputeNodeGroups
@@ -195,7 +195,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def list_queues(
         self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Returns a list of all queues associated with a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListQueues
@@ -204,7 +204,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of all tags on an PCS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/ListTagsForResource
@@ -213,7 +213,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def register_compute_node_group_instance(
         self, **kwargs: Unpack[RegisterComputeNodeGroupInstanceRequestTypeDef]
-    ) -> RegionResults[RegisterComputeNodeGroupInstanceResponseTypeDef]:
+    ) -> TargetResults[RegisterComputeNodeGroupInstanceResponseTypeDef]:
         """This API action isn't intended for you to use.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/RegisterComputeNodeGroupInstance
@@ -222,7 +222,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or edits tags on an PCS resource. Each tag consists of a tag key and
         a tag value. The tag key and tag value are case-sensitive strings. The tag
         value can be an empty (null) string. To add a tag, specify a new tag key
@@ -235,7 +235,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes tags from an PCS resource. To delete a tag, specify the tag key
         and the Amazon Resource Name (ARN) of the PCS resource.
 
@@ -245,7 +245,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Updates a cluster configuration. You can modify Slurm scheduler settings,
         accounting configuration, and security groups for an existing cluster.
 
@@ -255,7 +255,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def update_compute_node_group(
         self, **kwargs: Unpack[UpdateComputeNodeGroupRequestTypeDef]
-    ) -> RegionResults[UpdateComputeNodeGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateComputeNodeGroupResponseTypeDef]:
         """Updates a compute node group. You can update many of the fields related to
         your compute node group including the configurations for networking,
         compute nodes, and settings specific to your scheduler (such as Slurm).
@@ -266,7 +266,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
 
     def update_queue(
         self, **kwargs: Unpack[UpdateQueueRequestTypeDef]
-    ) -> RegionResults[UpdateQueueResponseTypeDef]:
+    ) -> TargetResults[UpdateQueueResponseTypeDef]:
         """Updates the compute node group configuration of a queue. Use this API to
         change the compute node groups that the queue can send jobs to.
 
@@ -281,7 +281,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -304,7 +304,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputeNodeGroupsRequestTypeDef],
-    ) -> RegionResults[ListComputeNodeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListComputeNodeGroupsResponseTypeDef]:
         """Every page of ListComputeNodeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -327,7 +327,7 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> RegionResults[ListQueuesResponseTypeDef]:
+    ) -> TargetResults[ListQueuesResponseTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 

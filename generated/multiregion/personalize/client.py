@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -179,7 +179,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_batch_inference_job(
         self, **kwargs: Unpack[CreateBatchInferenceJobRequestTypeDef]
-    ) -> RegionResults[CreateBatchInferenceJobResponseTypeDef]:
+    ) -> TargetResults[CreateBatchInferenceJobResponseTypeDef]:
         """Generates batch recommendations based on a list of items or users stored
         in Amazon S3 and exports the recommendations to an Amazon S3 bucket.
 
@@ -189,7 +189,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_batch_segment_job(
         self, **kwargs: Unpack[CreateBatchSegmentJobRequestTypeDef]
-    ) -> RegionResults[CreateBatchSegmentJobResponseTypeDef]:
+    ) -> TargetResults[CreateBatchSegmentJobResponseTypeDef]:
         """Creates a batch segment job. The operation can handle up to 50 million
         records and the input file must be in JSON format. For more information,
         see Getting batch recommendations and user segments.
@@ -200,7 +200,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_campaign(
         self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> RegionResults[CreateCampaignResponseTypeDef]:
+    ) -> TargetResults[CreateCampaignResponseTypeDef]:
         """You incur campaign costs while it is active. To avoid unnecessary costs,
         make sure to delete the campaign when you are finished. For information
         about campaign costs, see Amazon Personalize pricing.
@@ -211,7 +211,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_data_deletion_job(
         self, **kwargs: Unpack[CreateDataDeletionJobRequestTypeDef]
-    ) -> RegionResults[CreateDataDeletionJobResponseTypeDef]:
+    ) -> TargetResults[CreateDataDeletionJobResponseTypeDef]:
         """Creates a batch job that deletes all references to specific users from an
         Amazon Personalize dataset group in batches. You specify the users to
         delete in a CSV file of userIds in an Amazon S3 bucket. After a job
@@ -225,7 +225,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """Creates an empty dataset and adds it to the specified dataset group. Use
         CreateDatasetImportJob to import your training data to a dataset.
 
@@ -235,7 +235,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_dataset_export_job(
         self, **kwargs: Unpack[CreateDatasetExportJobRequestTypeDef]
-    ) -> RegionResults[CreateDatasetExportJobResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetExportJobResponseTypeDef]:
         """Creates a job that exports data from your dataset to an Amazon S3 bucket.
         To allow Amazon Personalize to export the training data, you must specify
         an service-linked IAM role that gives Amazon Personalize PutObject
@@ -248,7 +248,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_dataset_group(
         self, **kwargs: Unpack[CreateDatasetGroupRequestTypeDef]
-    ) -> RegionResults[CreateDatasetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetGroupResponseTypeDef]:
         """Creates an empty dataset group. A dataset group is a container for Amazon
         Personalize resources. A dataset group can contain at most three datasets,
         one for each type of dataset:
@@ -259,7 +259,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_dataset_import_job(
         self, **kwargs: Unpack[CreateDatasetImportJobRequestTypeDef]
-    ) -> RegionResults[CreateDatasetImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetImportJobResponseTypeDef]:
         """Creates a job that imports training data from your data source (an Amazon
         S3 bucket) to an Amazon Personalize dataset. To allow Amazon Personalize
         to import the training data, you must specify an IAM service role that has
@@ -274,7 +274,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_event_tracker(
         self, **kwargs: Unpack[CreateEventTrackerRequestTypeDef]
-    ) -> RegionResults[CreateEventTrackerResponseTypeDef]:
+    ) -> TargetResults[CreateEventTrackerResponseTypeDef]:
         """Creates an event tracker that you use when adding event data to a
         specified dataset group using the PutEvents API.
 
@@ -284,7 +284,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_filter(
         self, **kwargs: Unpack[CreateFilterRequestTypeDef]
-    ) -> RegionResults[CreateFilterResponseTypeDef]:
+    ) -> TargetResults[CreateFilterResponseTypeDef]:
         """Creates a recommendation filter. For more information, see Filtering
         recommendations and user segments.
 
@@ -294,7 +294,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_metric_attribution(
         self, **kwargs: Unpack[CreateMetricAttributionRequestTypeDef]
-    ) -> RegionResults[CreateMetricAttributionResponseTypeDef]:
+    ) -> TargetResults[CreateMetricAttributionResponseTypeDef]:
         """Creates a metric attribution. A metric attribution creates reports on the
         data that you import into Amazon Personalize. Depending on how you
         imported the data, you can view reports in Amazon CloudWatch or Amazon S3.
@@ -306,7 +306,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_recommender(
         self, **kwargs: Unpack[CreateRecommenderRequestTypeDef]
-    ) -> RegionResults[CreateRecommenderResponseTypeDef]:
+    ) -> TargetResults[CreateRecommenderResponseTypeDef]:
         """Creates a recommender with the recipe (a Domain dataset group use case)
         you specify. You create recommenders for a Domain dataset group and
         specify the recommender's Amazon Resource Name (ARN) when you make a
@@ -318,7 +318,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_schema(
         self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> RegionResults[CreateSchemaResponseTypeDef]:
+    ) -> TargetResults[CreateSchemaResponseTypeDef]:
         """Creates an Amazon Personalize schema from the specified schema string. The
         schema you create must be in Avro JSON format.
 
@@ -328,7 +328,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_solution(
         self, **kwargs: Unpack[CreateSolutionRequestTypeDef]
-    ) -> RegionResults[CreateSolutionResponseTypeDef]:
+    ) -> TargetResults[CreateSolutionResponseTypeDef]:
         """By default, all new solutions use automatic training. With automatic
         training, you incur training costs while your solution is active. To avoid
         unnecessary costs, when you are finished you can update the solution to
@@ -341,7 +341,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def create_solution_version(
         self, **kwargs: Unpack[CreateSolutionVersionRequestTypeDef]
-    ) -> RegionResults[CreateSolutionVersionResponseTypeDef]:
+    ) -> TargetResults[CreateSolutionVersionResponseTypeDef]:
         """Trains or retrains an active solution in a Custom dataset group. A
         solution is created using the CreateSolution operation and must be in the
         ACTIVE state before calling CreateSolutionVersion. A new version of the
@@ -353,7 +353,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_campaign(
         self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a campaign by deleting the solution deployment. The solution that
         the campaign is based on is not deleted and can be redeployed when needed.
         A deleted campaign can no longer be specified in a GetRecommendations
@@ -365,7 +365,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a dataset. You can't delete a dataset if an associated
         DatasetImportJob or SolutionVersion is in the CREATE PENDING or IN
         PROGRESS state. For more information about deleting datasets, see Deleting
@@ -377,7 +377,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_dataset_group(
         self, **kwargs: Unpack[DeleteDatasetGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a dataset group. Before you delete a dataset group, you must
         delete the following:
 
@@ -387,7 +387,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_event_tracker(
         self, **kwargs: Unpack[DeleteEventTrackerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the event tracker. Does not delete the dataset from the dataset
         group. For more information on event trackers, see CreateEventTracker.
 
@@ -397,7 +397,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_filter(
         self, **kwargs: Unpack[DeleteFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteFilter
@@ -406,7 +406,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_metric_attribution(
         self, **kwargs: Unpack[DeleteMetricAttributionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DeleteMetricAttribution
@@ -415,7 +415,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_recommender(
         self, **kwargs: Unpack[DeleteRecommenderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deactivates and removes a recommender. A deleted recommender can no longer
         be specified in a GetRecommendations request.
 
@@ -425,7 +425,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_schema(
         self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a schema. Before deleting a schema, you must delete all datasets
         referencing the schema. For more information on schemas, see CreateSchema.
 
@@ -435,7 +435,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def delete_solution(
         self, **kwargs: Unpack[DeleteSolutionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes all versions of a solution and the Solution object itself. Before
         deleting a solution, you must delete all campaigns based on the solution.
         To determine what campaigns are using the solution, call ListCampaigns and
@@ -449,7 +449,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_algorithm(
         self, **kwargs: Unpack[DescribeAlgorithmRequestTypeDef]
-    ) -> RegionResults[DescribeAlgorithmResponseTypeDef]:
+    ) -> TargetResults[DescribeAlgorithmResponseTypeDef]:
         """Describes the given algorithm.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeAlgorithm
@@ -458,7 +458,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_batch_inference_job(
         self, **kwargs: Unpack[DescribeBatchInferenceJobRequestTypeDef]
-    ) -> RegionResults[DescribeBatchInferenceJobResponseTypeDef]:
+    ) -> TargetResults[DescribeBatchInferenceJobResponseTypeDef]:
         """Gets the properties of a batch inference job including name, Amazon
         Resource Name (ARN), status, input and output configurations, and the ARN
         of the solution version used to generate the recommendations.
@@ -469,7 +469,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_batch_segment_job(
         self, **kwargs: Unpack[DescribeBatchSegmentJobRequestTypeDef]
-    ) -> RegionResults[DescribeBatchSegmentJobResponseTypeDef]:
+    ) -> TargetResults[DescribeBatchSegmentJobResponseTypeDef]:
         """Gets the properties of a batch segment job including name, Amazon Resource
         Name (ARN), status, input and output configurations, and the ARN of the
         solution version used to generate segments.
@@ -480,7 +480,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_campaign(
         self, **kwargs: Unpack[DescribeCampaignRequestTypeDef]
-    ) -> RegionResults[DescribeCampaignResponseTypeDef]:
+    ) -> TargetResults[DescribeCampaignResponseTypeDef]:
         """Describes the given campaign, including its status.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeCampaign
@@ -489,7 +489,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_data_deletion_job(
         self, **kwargs: Unpack[DescribeDataDeletionJobRequestTypeDef]
-    ) -> RegionResults[DescribeDataDeletionJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDataDeletionJobResponseTypeDef]:
         """Describes the data deletion job created by CreateDataDeletionJob,
         including the job status.
 
@@ -499,7 +499,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """Describes the given dataset. For more information on datasets, see
         CreateDataset.
 
@@ -509,7 +509,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_dataset_export_job(
         self, **kwargs: Unpack[DescribeDatasetExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetExportJobResponseTypeDef]:
         """Describes the dataset export job created by CreateDatasetExportJob,
         including the export job status.
 
@@ -519,7 +519,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_dataset_group(
         self, **kwargs: Unpack[DescribeDatasetGroupRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetGroupResponseTypeDef]:
         """Describes the given dataset group. For more information on dataset groups,
         see CreateDatasetGroup.
 
@@ -529,7 +529,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_dataset_import_job(
         self, **kwargs: Unpack[DescribeDatasetImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetImportJobResponseTypeDef]:
         """Describes the dataset import job created by CreateDatasetImportJob,
         including the import job status.
 
@@ -539,7 +539,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_event_tracker(
         self, **kwargs: Unpack[DescribeEventTrackerRequestTypeDef]
-    ) -> RegionResults[DescribeEventTrackerResponseTypeDef]:
+    ) -> TargetResults[DescribeEventTrackerResponseTypeDef]:
         """Describes an event tracker. The response includes the trackingId and
         status of the event tracker. For more information on event trackers, see
         CreateEventTracker.
@@ -550,7 +550,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_feature_transformation(
         self, **kwargs: Unpack[DescribeFeatureTransformationRequestTypeDef]
-    ) -> RegionResults[DescribeFeatureTransformationResponseTypeDef]:
+    ) -> TargetResults[DescribeFeatureTransformationResponseTypeDef]:
         """Describes the given feature transformation.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeFeatureTransformation
@@ -559,7 +559,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_filter(
         self, **kwargs: Unpack[DescribeFilterRequestTypeDef]
-    ) -> RegionResults[DescribeFilterResponseTypeDef]:
+    ) -> TargetResults[DescribeFilterResponseTypeDef]:
         """Describes a filter's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeFilter
@@ -568,7 +568,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_metric_attribution(
         self, **kwargs: Unpack[DescribeMetricAttributionRequestTypeDef]
-    ) -> RegionResults[DescribeMetricAttributionResponseTypeDef]:
+    ) -> TargetResults[DescribeMetricAttributionResponseTypeDef]:
         """Describes a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeMetricAttribution
@@ -577,7 +577,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_recipe(
         self, **kwargs: Unpack[DescribeRecipeRequestTypeDef]
-    ) -> RegionResults[DescribeRecipeResponseTypeDef]:
+    ) -> TargetResults[DescribeRecipeResponseTypeDef]:
         """Describes a recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeRecipe
@@ -586,7 +586,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_recommender(
         self, **kwargs: Unpack[DescribeRecommenderRequestTypeDef]
-    ) -> RegionResults[DescribeRecommenderResponseTypeDef]:
+    ) -> TargetResults[DescribeRecommenderResponseTypeDef]:
         """Describes the given recommender, including its status.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeRecommender
@@ -595,7 +595,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_schema(
         self, **kwargs: Unpack[DescribeSchemaRequestTypeDef]
-    ) -> RegionResults[DescribeSchemaResponseTypeDef]:
+    ) -> TargetResults[DescribeSchemaResponseTypeDef]:
         """Describes a schema. For more information on schemas, see CreateSchema.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/DescribeSchema
@@ -604,7 +604,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_solution(
         self, **kwargs: Unpack[DescribeSolutionRequestTypeDef]
-    ) -> RegionResults[DescribeSolutionResponseTypeDef]:
+    ) -> TargetResults[DescribeSolutionResponseTypeDef]:
         """Describes a solution. For more information on solutions, see
         CreateSolution.
 
@@ -614,7 +614,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def describe_solution_version(
         self, **kwargs: Unpack[DescribeSolutionVersionRequestTypeDef]
-    ) -> RegionResults[DescribeSolutionVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeSolutionVersionResponseTypeDef]:
         """Describes a specific version of a solution. For more information on
         solutions, see CreateSolution
 
@@ -624,7 +624,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def get_solution_metrics(
         self, **kwargs: Unpack[GetSolutionMetricsRequestTypeDef]
-    ) -> RegionResults[GetSolutionMetricsResponseTypeDef]:
+    ) -> TargetResults[GetSolutionMetricsResponseTypeDef]:
         """Gets the metrics for the specified solution version.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/GetSolutionMetrics
@@ -633,7 +633,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_batch_inference_jobs(
         self, **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef]
-    ) -> RegionResults[ListBatchInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListBatchInferenceJobsResponseTypeDef]:
         """Gets a list of the batch inference jobs that have been performed off of a
         solution version.
 
@@ -643,7 +643,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_batch_segment_jobs(
         self, **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef]
-    ) -> RegionResults[ListBatchSegmentJobsResponseTypeDef]:
+    ) -> TargetResults[ListBatchSegmentJobsResponseTypeDef]:
         """Gets a list of the batch segment jobs that have been performed off of a
         solution version that you specify.
 
@@ -653,7 +653,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_campaigns(
         self, **kwargs: Unpack[ListCampaignsRequestTypeDef]
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Returns a list of campaigns that use the given solution. When a solution
         is not specified, all the campaigns associated with the account are
         listed. The response provides the properties for each campaign, including
@@ -666,7 +666,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_data_deletion_jobs(
         self, **kwargs: Unpack[ListDataDeletionJobsRequestTypeDef]
-    ) -> RegionResults[ListDataDeletionJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataDeletionJobsResponseTypeDef]:
         """Returns a list of data deletion jobs for a dataset group ordered by
         creation time, with the most recent first. When a dataset group is not
         specified, all the data deletion jobs associated with the account are
@@ -680,7 +680,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_dataset_export_jobs(
         self, **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef]
-    ) -> RegionResults[ListDatasetExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetExportJobsResponseTypeDef]:
         """Returns a list of dataset export jobs that use the given dataset. When a
         dataset is not specified, all the dataset export jobs associated with the
         account are listed. The response provides the properties for each dataset
@@ -694,7 +694,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_dataset_groups(
         self, **kwargs: Unpack[ListDatasetGroupsRequestTypeDef]
-    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
         """Returns a list of dataset groups. The response provides the properties for
         each dataset group, including the Amazon Resource Name (ARN). For more
         information on dataset groups, see CreateDatasetGroup.
@@ -705,7 +705,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_dataset_import_jobs(
         self, **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef]
-    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
         """Returns a list of dataset import jobs that use the given dataset. When a
         dataset is not specified, all the dataset import jobs associated with the
         account are listed. The response provides the properties for each dataset
@@ -719,7 +719,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_datasets(
         self, **kwargs: Unpack[ListDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Returns the list of datasets contained in the given dataset group. The
         response provides the properties for each dataset, including the Amazon
         Resource Name (ARN). For more information on datasets, see CreateDataset.
@@ -730,7 +730,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_event_trackers(
         self, **kwargs: Unpack[ListEventTrackersRequestTypeDef]
-    ) -> RegionResults[ListEventTrackersResponseTypeDef]:
+    ) -> TargetResults[ListEventTrackersResponseTypeDef]:
         """Returns the list of event trackers associated with the account. The
         response provides the properties for each event tracker, including the
         Amazon Resource Name (ARN) and tracking ID. For more information on event
@@ -742,7 +742,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_filters(
         self, **kwargs: Unpack[ListFiltersRequestTypeDef]
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Lists all filters that belong to a given dataset group.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListFilters
@@ -751,7 +751,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_metric_attribution_metrics(
         self, **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef]
-    ) -> RegionResults[ListMetricAttributionMetricsResponseTypeDef]:
+    ) -> TargetResults[ListMetricAttributionMetricsResponseTypeDef]:
         """Lists the metrics for the metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributionMetrics
@@ -760,7 +760,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_metric_attributions(
         self, **kwargs: Unpack[ListMetricAttributionsRequestTypeDef]
-    ) -> RegionResults[ListMetricAttributionsResponseTypeDef]:
+    ) -> TargetResults[ListMetricAttributionsResponseTypeDef]:
         """Lists metric attributions.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListMetricAttributions
@@ -769,7 +769,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_recipes(
         self, **kwargs: Unpack[ListRecipesRequestTypeDef]
-    ) -> RegionResults[ListRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecipesResponseTypeDef]:
         """Returns a list of available recipes. The response provides the properties
         for each recipe, including the recipe's Amazon Resource Name (ARN).
 
@@ -779,7 +779,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_recommenders(
         self, **kwargs: Unpack[ListRecommendersRequestTypeDef]
-    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+    ) -> TargetResults[ListRecommendersResponseTypeDef]:
         """Returns a list of recommenders in a given Domain dataset group. When a
         Domain dataset group is not specified, all the recommenders associated
         with the account are listed. The response provides the properties for each
@@ -792,7 +792,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_schemas(
         self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Returns the list of schemas associated with the account. The response
         provides the properties for each schema, including the Amazon Resource
         Name (ARN). For more information on schemas, see CreateSchema.
@@ -803,7 +803,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_solution_versions(
         self, **kwargs: Unpack[ListSolutionVersionsRequestTypeDef]
-    ) -> RegionResults[ListSolutionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionVersionsResponseTypeDef]:
         """Returns a list of solution versions for the given solution. When a
         solution is not specified, all the solution versions associated with the
         account are listed. The response provides the properties for each solution
@@ -815,7 +815,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_solutions(
         self, **kwargs: Unpack[ListSolutionsRequestTypeDef]
-    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionsResponseTypeDef]:
         """Returns a list of solutions in a given dataset group. When a dataset group
         is not specified, all the solutions associated with the account are
         listed. The response provides the properties for each solution, including
@@ -828,7 +828,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Get a list of tags attached to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/ListTagsForResource
@@ -837,7 +837,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def start_recommender(
         self, **kwargs: Unpack[StartRecommenderRequestTypeDef]
-    ) -> RegionResults[StartRecommenderResponseTypeDef]:
+    ) -> TargetResults[StartRecommenderResponseTypeDef]:
         """Starts a recommender that is INACTIVE. Starting a recommender does not
         create any new models, but resumes billing and automatic retraining for
         the recommender.
@@ -848,7 +848,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def stop_recommender(
         self, **kwargs: Unpack[StopRecommenderRequestTypeDef]
-    ) -> RegionResults[StopRecommenderResponseTypeDef]:
+    ) -> TargetResults[StopRecommenderResponseTypeDef]:
         """Stops a recommender that is ACTIVE. Stopping a recommender halts billing
         and automatic retraining for the recommender.
 
@@ -858,7 +858,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def stop_solution_version_creation(
         self, **kwargs: Unpack[StopSolutionVersionCreationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops creating a solution version that is in a state of CREATE_PENDING or
         CREATE IN_PROGRESS.
 
@@ -868,7 +868,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add a list of tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/TagResource
@@ -877,7 +877,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags that are attached to a resource. For more
         information, see Removing tags from Amazon Personalize resources.
 
@@ -887,7 +887,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def update_campaign(
         self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> RegionResults[UpdateCampaignResponseTypeDef]:
+    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
         """Updates a campaign to deploy a retrained solution version with an existing
         campaign, change your campaign's minProvisionedTPS, or modify your
         campaign's configuration. For example, you can set
@@ -899,7 +899,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def update_dataset(
         self, **kwargs: Unpack[UpdateDatasetRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetResponseTypeDef]:
         """Update a dataset to replace its schema with a new or existing one. For
         more information, see Replacing a dataset's schema.
 
@@ -909,7 +909,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def update_metric_attribution(
         self, **kwargs: Unpack[UpdateMetricAttributionRequestTypeDef]
-    ) -> RegionResults[UpdateMetricAttributionResponseTypeDef]:
+    ) -> TargetResults[UpdateMetricAttributionResponseTypeDef]:
         """Updates a metric attribution.
 
         https://docs.aws.amazon.com/goto/WebAPI/personalize-2018-05-22/UpdateMetricAttribution
@@ -918,7 +918,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def update_recommender(
         self, **kwargs: Unpack[UpdateRecommenderRequestTypeDef]
-    ) -> RegionResults[UpdateRecommenderResponseTypeDef]:
+    ) -> TargetResults[UpdateRecommenderResponseTypeDef]:
         """Updates the recommender to modify the recommender configuration. If you
         update the recommender to modify the columns used in training, Amazon
         Personalize automatically starts a full retraining of the models backing
@@ -934,7 +934,7 @@ class MultiRegionPersonalize(MultiRegionClient):
 
     def update_solution(
         self, **kwargs: Unpack[UpdateSolutionRequestTypeDef]
-    ) -> RegionResults[UpdateSolutionResponseTypeDef]:
+    ) -> TargetResults[UpdateSolutionResponseTypeDef]:
         """Updates an Amazon Personalize solution to use a different automatic
         training configuration. When you update a solution, you can change whether
         the solution uses automatic training, and you can change the training
@@ -952,7 +952,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchInferenceJobsRequestTypeDef],
-    ) -> RegionResults[ListBatchInferenceJobsResponseTypeDef]:
+    ) -> TargetResults[ListBatchInferenceJobsResponseTypeDef]:
         """Every page of ListBatchInferenceJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -976,7 +976,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBatchSegmentJobsRequestTypeDef],
-    ) -> RegionResults[ListBatchSegmentJobsResponseTypeDef]:
+    ) -> TargetResults[ListBatchSegmentJobsResponseTypeDef]:
         """Every page of ListBatchSegmentJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1000,7 +1000,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCampaignsRequestTypeDef],
-    ) -> RegionResults[ListCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListCampaignsResponseTypeDef]:
         """Every page of ListCampaigns in every target, merged per target (botocore's
         build_full_result).
 
@@ -1027,7 +1027,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetExportJobsRequestTypeDef],
-    ) -> RegionResults[ListDatasetExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetExportJobsResponseTypeDef]:
         """Every page of ListDatasetExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1055,7 +1055,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetGroupsRequestTypeDef],
-    ) -> RegionResults[ListDatasetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetGroupsResponseTypeDef]:
         """Every page of ListDatasetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1080,7 +1080,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetImportJobsRequestTypeDef],
-    ) -> RegionResults[ListDatasetImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetImportJobsResponseTypeDef]:
         """Every page of ListDatasetImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1108,7 +1108,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetsResponseTypeDef]:
         """Every page of ListDatasets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1133,7 +1133,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEventTrackersRequestTypeDef],
-    ) -> RegionResults[ListEventTrackersResponseTypeDef]:
+    ) -> TargetResults[ListEventTrackersResponseTypeDef]:
         """Every page of ListEventTrackers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1159,7 +1159,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFiltersRequestTypeDef],
-    ) -> RegionResults[ListFiltersResponseTypeDef]:
+    ) -> TargetResults[ListFiltersResponseTypeDef]:
         """Every page of ListFilters in every target, merged per target (botocore's
         build_full_result).
 
@@ -1182,7 +1182,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetricAttributionMetricsRequestTypeDef],
-    ) -> RegionResults[ListMetricAttributionMetricsResponseTypeDef]:
+    ) -> TargetResults[ListMetricAttributionMetricsResponseTypeDef]:
         """Every page of ListMetricAttributionMetrics in every target, merged per
         target (botocore's build_full_result).
 
@@ -1205,7 +1205,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetricAttributionsRequestTypeDef],
-    ) -> RegionResults[ListMetricAttributionsResponseTypeDef]:
+    ) -> TargetResults[ListMetricAttributionsResponseTypeDef]:
         """Every page of ListMetricAttributions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1228,7 +1228,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecipesRequestTypeDef],
-    ) -> RegionResults[ListRecipesResponseTypeDef]:
+    ) -> TargetResults[ListRecipesResponseTypeDef]:
         """Every page of ListRecipes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1252,7 +1252,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendersRequestTypeDef],
-    ) -> RegionResults[ListRecommendersResponseTypeDef]:
+    ) -> TargetResults[ListRecommendersResponseTypeDef]:
         """Every page of ListRecommenders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1279,7 +1279,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -1304,7 +1304,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolutionVersionsRequestTypeDef],
-    ) -> RegionResults[ListSolutionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionVersionsResponseTypeDef]:
         """Every page of ListSolutionVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1330,7 +1330,7 @@ class MultiRegionPersonalize(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolutionsRequestTypeDef],
-    ) -> RegionResults[ListSolutionsResponseTypeDef]:
+    ) -> TargetResults[ListSolutionsResponseTypeDef]:
         """Every page of ListSolutions in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -34,7 +34,7 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
 
     def put_action_interactions(
         self, **kwargs: Unpack[PutActionInteractionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records action interaction event data. An action interaction event is an
         interaction between a user and an action. For example, a user taking an
         action, such a enrolling in a membership program or downloading your app.
@@ -45,7 +45,7 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
 
     def put_actions(
         self, **kwargs: Unpack[PutActionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more actions to an Actions dataset. For more information see
         Importing actions individually.
 
@@ -55,7 +55,7 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
 
     def put_events(
         self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records item interaction event data. For more information see Recording
         item interaction events.
 
@@ -65,7 +65,7 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
 
     def put_items(
         self, **kwargs: Unpack[PutItemsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more items to an Items dataset. For more information see
         Importing items individually.
 
@@ -75,7 +75,7 @@ class MultiRegionPersonalizeEvents(MultiRegionClient):
 
     def put_users(
         self, **kwargs: Unpack[PutUsersRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more users to a Users dataset. For more information see
         Importing users individually.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
 
     def get_action_recommendations(
         self, **kwargs: Unpack[GetActionRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetActionRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetActionRecommendationsResponseTypeDef]:
         """Returns a list of recommended actions in sorted in descending order by
         prediction score. Use the GetActionRecommendations API if you have a
         custom campaign that deploys a solution version trained with a
@@ -43,7 +43,7 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
 
     def get_personalized_ranking(
         self, **kwargs: Unpack[GetPersonalizedRankingRequestTypeDef]
-    ) -> RegionResults[GetPersonalizedRankingResponseTypeDef]:
+    ) -> TargetResults[GetPersonalizedRankingResponseTypeDef]:
         """Re-ranks a list of recommended items for the given user. The first item in
         the list is deemed the most likely item to be of interest to the user.
 
@@ -53,7 +53,7 @@ class MultiRegionPersonalizeRuntime(MultiRegionClient):
 
     def get_recommendations(
         self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
         """Returns a list of recommended items. For campaigns, the campaign's Amazon
         Resource Name (ARN) is required and the required user and item input
         depends on the recipe type used to create the solution backing the

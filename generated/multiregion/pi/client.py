@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -51,7 +51,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def create_performance_analysis_report(
         self, **kwargs: Unpack[CreatePerformanceAnalysisReportRequestTypeDef]
-    ) -> RegionResults[CreatePerformanceAnalysisReportResponseTypeDef]:
+    ) -> TargetResults[CreatePerformanceAnalysisReportResponseTypeDef]:
         """Creates a new performance analysis report for a specific time period for
         the DB instance.
 
@@ -61,7 +61,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def delete_performance_analysis_report(
         self, **kwargs: Unpack[DeletePerformanceAnalysisReportRequestTypeDef]
-    ) -> RegionResults[DeletePerformanceAnalysisReportResponseTypeDef]:
+    ) -> TargetResults[DeletePerformanceAnalysisReportResponseTypeDef]:
         """Deletes a performance analysis report.
 
         https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/DeletePerformanceAnalysisReport
@@ -70,7 +70,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def describe_dimension_keys(
         self, **kwargs: Unpack[DescribeDimensionKeysRequestTypeDef]
-    ) -> RegionResults[DescribeDimensionKeysResponseTypeDef]:
+    ) -> TargetResults[DescribeDimensionKeysResponseTypeDef]:
         """For a specific time period, retrieve the top N dimension keys for a
         metric.
 
@@ -80,7 +80,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def get_dimension_key_details(
         self, **kwargs: Unpack[GetDimensionKeyDetailsRequestTypeDef]
-    ) -> RegionResults[GetDimensionKeyDetailsResponseTypeDef]:
+    ) -> TargetResults[GetDimensionKeyDetailsResponseTypeDef]:
         """Get the attributes of the specified dimension group for a DB instance or
         data source. For example, if you specify a SQL ID, GetDimensionKeyDetails
         retrieves the full text of the dimension db.sql.statement associated with
@@ -94,7 +94,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def get_performance_analysis_report(
         self, **kwargs: Unpack[GetPerformanceAnalysisReportRequestTypeDef]
-    ) -> RegionResults[GetPerformanceAnalysisReportResponseTypeDef]:
+    ) -> TargetResults[GetPerformanceAnalysisReportResponseTypeDef]:
         """Retrieves the report including the report ID, status, time details, and
         the insights with recommendations. The report status can be RUNNING,
         SUCCEEDED, or FAILED. The insights include the description and
@@ -106,7 +106,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def get_resource_metadata(
         self, **kwargs: Unpack[GetResourceMetadataRequestTypeDef]
-    ) -> RegionResults[GetResourceMetadataResponseTypeDef]:
+    ) -> TargetResults[GetResourceMetadataResponseTypeDef]:
         """Retrieve the metadata for different features. For example, the metadata
         might indicate that a feature is turned on or off on a specific DB
         instance.
@@ -117,7 +117,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def get_resource_metrics(
         self, **kwargs: Unpack[GetResourceMetricsRequestTypeDef]
-    ) -> RegionResults[GetResourceMetricsResponseTypeDef]:
+    ) -> TargetResults[GetResourceMetricsResponseTypeDef]:
         """Retrieve Performance Insights metrics for a set of data sources over a
         time period. You can provide specific dimension groups and dimensions, and
         provide filtering criteria for each group. You must specify an aggregate
@@ -129,7 +129,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def list_available_resource_dimensions(
         self, **kwargs: Unpack[ListAvailableResourceDimensionsRequestTypeDef]
-    ) -> RegionResults[ListAvailableResourceDimensionsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableResourceDimensionsResponseTypeDef]:
         """Retrieve the dimensions that can be queried for each specified metric type
         on a specified DB instance.
 
@@ -139,7 +139,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def list_available_resource_metrics(
         self, **kwargs: Unpack[ListAvailableResourceMetricsRequestTypeDef]
-    ) -> RegionResults[ListAvailableResourceMetricsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableResourceMetricsResponseTypeDef]:
         """Retrieve metrics of the specified types that can be queried for a
         specified DB instance.
 
@@ -149,7 +149,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def list_performance_analysis_reports(
         self, **kwargs: Unpack[ListPerformanceAnalysisReportsRequestTypeDef]
-    ) -> RegionResults[ListPerformanceAnalysisReportsResponseTypeDef]:
+    ) -> TargetResults[ListPerformanceAnalysisReportsResponseTypeDef]:
         """Lists all the analysis reports created for the DB instance. The reports
         are sorted based on the start time of each report.
 
@@ -159,7 +159,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves all the metadata tags associated with Amazon RDS Performance
         Insights resource.
 
@@ -169,7 +169,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds metadata tags to the Amazon RDS Performance Insights resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/TagResource
@@ -178,7 +178,7 @@ class MultiRegionPI(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Deletes the metadata tags from the Amazon RDS Performance Insights
         resource.
 

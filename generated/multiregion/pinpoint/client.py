@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -268,7 +268,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_app(
         self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> RegionResults[CreateAppResponseTypeDef]:
+    ) -> TargetResults[CreateAppResponseTypeDef]:
         """Creates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateApp
@@ -277,7 +277,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_campaign(
         self, **kwargs: Unpack[CreateCampaignRequestTypeDef]
-    ) -> RegionResults[CreateCampaignResponseTypeDef]:
+    ) -> TargetResults[CreateCampaignResponseTypeDef]:
         """Creates a new campaign for an application or updates the settings of an
         existing campaign for an application.
 
@@ -287,7 +287,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_email_template(
         self, **kwargs: Unpack[CreateEmailTemplateRequestTypeDef]
-    ) -> RegionResults[CreateEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateEmailTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the email
         channel.
 
@@ -297,7 +297,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_export_job(
         self, **kwargs: Unpack[CreateExportJobRequestTypeDef]
-    ) -> RegionResults[CreateExportJobResponseTypeDef]:
+    ) -> TargetResults[CreateExportJobResponseTypeDef]:
         """Creates an export job for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateExportJob
@@ -306,7 +306,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_import_job(
         self, **kwargs: Unpack[CreateImportJobRequestTypeDef]
-    ) -> RegionResults[CreateImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateImportJobResponseTypeDef]:
         """Creates an import job for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateImportJob
@@ -315,7 +315,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_in_app_template(
         self, **kwargs: Unpack[CreateInAppTemplateRequestTypeDef]
-    ) -> RegionResults[CreateInAppTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateInAppTemplateResponseTypeDef]:
         """Creates a new message template for messages using the in-app message
         channel.
 
@@ -325,7 +325,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_journey(
         self, **kwargs: Unpack[CreateJourneyRequestTypeDef]
-    ) -> RegionResults[CreateJourneyResponseTypeDef]:
+    ) -> TargetResults[CreateJourneyResponseTypeDef]:
         """Creates a journey for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateJourney
@@ -334,7 +334,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_push_template(
         self, **kwargs: Unpack[CreatePushTemplateRequestTypeDef]
-    ) -> RegionResults[CreatePushTemplateResponseTypeDef]:
+    ) -> TargetResults[CreatePushTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through a push
         notification channel.
 
@@ -344,7 +344,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_recommender_configuration(
         self, **kwargs: Unpack[CreateRecommenderConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateRecommenderConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateRecommenderConfigurationResponseTypeDef]:
         """Creates an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/CreateRecommenderConfiguration
@@ -353,7 +353,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_segment(
         self, **kwargs: Unpack[CreateSegmentRequestTypeDef]
-    ) -> RegionResults[CreateSegmentResponseTypeDef]:
+    ) -> TargetResults[CreateSegmentResponseTypeDef]:
         """Creates a new segment for an application or updates the configuration,
         dimension, and other settings for an existing segment that's associated
         with an application.
@@ -364,7 +364,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_sms_template(
         self, **kwargs: Unpack[CreateSmsTemplateRequestTypeDef]
-    ) -> RegionResults[CreateSmsTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateSmsTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the SMS
         channel.
 
@@ -374,7 +374,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def create_voice_template(
         self, **kwargs: Unpack[CreateVoiceTemplateRequestTypeDef]
-    ) -> RegionResults[CreateVoiceTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateVoiceTemplateResponseTypeDef]:
         """Creates a message template for messages that are sent through the voice
         channel.
 
@@ -384,7 +384,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_adm_channel(
         self, **kwargs: Unpack[DeleteAdmChannelRequestTypeDef]
-    ) -> RegionResults[DeleteAdmChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteAdmChannelResponseTypeDef]:
         """Disables the ADM channel for an application and deletes any existing
         settings for the channel.
 
@@ -394,7 +394,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_apns_channel(
         self, **kwargs: Unpack[DeleteApnsChannelRequestTypeDef]
-    ) -> RegionResults[DeleteApnsChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteApnsChannelResponseTypeDef]:
         """Disables the APNs channel for an application and deletes any existing
         settings for the channel.
 
@@ -404,7 +404,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_apns_sandbox_channel(
         self, **kwargs: Unpack[DeleteApnsSandboxChannelRequestTypeDef]
-    ) -> RegionResults[DeleteApnsSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteApnsSandboxChannelResponseTypeDef]:
         """Disables the APNs sandbox channel for an application and deletes any
         existing settings for the channel.
 
@@ -414,7 +414,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_apns_voip_channel(
         self, **kwargs: Unpack[DeleteApnsVoipChannelRequestTypeDef]
-    ) -> RegionResults[DeleteApnsVoipChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteApnsVoipChannelResponseTypeDef]:
         """Disables the APNs VoIP channel for an application and deletes any existing
         settings for the channel.
 
@@ -424,7 +424,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_apns_voip_sandbox_channel(
         self, **kwargs: Unpack[DeleteApnsVoipSandboxChannelRequestTypeDef]
-    ) -> RegionResults[DeleteApnsVoipSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteApnsVoipSandboxChannelResponseTypeDef]:
         """Disables the APNs VoIP sandbox channel for an application and deletes any
         existing settings for the channel.
 
@@ -434,7 +434,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_app(
         self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> RegionResults[DeleteAppResponseTypeDef]:
+    ) -> TargetResults[DeleteAppResponseTypeDef]:
         """Deletes an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteApp
@@ -443,7 +443,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_baidu_channel(
         self, **kwargs: Unpack[DeleteBaiduChannelRequestTypeDef]
-    ) -> RegionResults[DeleteBaiduChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteBaiduChannelResponseTypeDef]:
         """Disables the Baidu channel for an application and deletes any existing
         settings for the channel.
 
@@ -453,7 +453,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_campaign(
         self, **kwargs: Unpack[DeleteCampaignRequestTypeDef]
-    ) -> RegionResults[DeleteCampaignResponseTypeDef]:
+    ) -> TargetResults[DeleteCampaignResponseTypeDef]:
         """Deletes a campaign from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteCampaign
@@ -462,7 +462,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_email_channel(
         self, **kwargs: Unpack[DeleteEmailChannelRequestTypeDef]
-    ) -> RegionResults[DeleteEmailChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailChannelResponseTypeDef]:
         """Disables the email channel for an application and deletes any existing
         settings for the channel.
 
@@ -472,7 +472,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_email_template(
         self, **kwargs: Unpack[DeleteEmailTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the email
         channel.
 
@@ -482,7 +482,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteEndpointResponseTypeDef]:
         """Deletes an endpoint from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteEndpoint
@@ -491,7 +491,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_event_stream(
         self, **kwargs: Unpack[DeleteEventStreamRequestTypeDef]
-    ) -> RegionResults[DeleteEventStreamResponseTypeDef]:
+    ) -> TargetResults[DeleteEventStreamResponseTypeDef]:
         """Deletes the event stream for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteEventStream
@@ -500,7 +500,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_gcm_channel(
         self, **kwargs: Unpack[DeleteGcmChannelRequestTypeDef]
-    ) -> RegionResults[DeleteGcmChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteGcmChannelResponseTypeDef]:
         """Disables the GCM channel for an application and deletes any existing
         settings for the channel.
 
@@ -510,7 +510,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_in_app_template(
         self, **kwargs: Unpack[DeleteInAppTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteInAppTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteInAppTemplateResponseTypeDef]:
         """Deletes a message template for messages sent using the in-app message
         channel.
 
@@ -520,7 +520,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_journey(
         self, **kwargs: Unpack[DeleteJourneyRequestTypeDef]
-    ) -> RegionResults[DeleteJourneyResponseTypeDef]:
+    ) -> TargetResults[DeleteJourneyResponseTypeDef]:
         """Deletes a journey from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteJourney
@@ -529,7 +529,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_push_template(
         self, **kwargs: Unpack[DeletePushTemplateRequestTypeDef]
-    ) -> RegionResults[DeletePushTemplateResponseTypeDef]:
+    ) -> TargetResults[DeletePushTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through a push
         notification channel.
 
@@ -539,7 +539,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_recommender_configuration(
         self, **kwargs: Unpack[DeleteRecommenderConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteRecommenderConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommenderConfigurationResponseTypeDef]:
         """Deletes an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteRecommenderConfiguration
@@ -548,7 +548,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_segment(
         self, **kwargs: Unpack[DeleteSegmentRequestTypeDef]
-    ) -> RegionResults[DeleteSegmentResponseTypeDef]:
+    ) -> TargetResults[DeleteSegmentResponseTypeDef]:
         """Deletes a segment from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteSegment
@@ -557,7 +557,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_sms_channel(
         self, **kwargs: Unpack[DeleteSmsChannelRequestTypeDef]
-    ) -> RegionResults[DeleteSmsChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteSmsChannelResponseTypeDef]:
         """Disables the SMS channel for an application and deletes any existing
         settings for the channel.
 
@@ -567,7 +567,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_sms_template(
         self, **kwargs: Unpack[DeleteSmsTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteSmsTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteSmsTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the SMS
         channel.
 
@@ -577,7 +577,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_user_endpoints(
         self, **kwargs: Unpack[DeleteUserEndpointsRequestTypeDef]
-    ) -> RegionResults[DeleteUserEndpointsResponseTypeDef]:
+    ) -> TargetResults[DeleteUserEndpointsResponseTypeDef]:
         """Deletes all the endpoints that are associated with a specific user ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/DeleteUserEndpoints
@@ -586,7 +586,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_voice_channel(
         self, **kwargs: Unpack[DeleteVoiceChannelRequestTypeDef]
-    ) -> RegionResults[DeleteVoiceChannelResponseTypeDef]:
+    ) -> TargetResults[DeleteVoiceChannelResponseTypeDef]:
         """Disables the voice channel for an application and deletes any existing
         settings for the channel.
 
@@ -596,7 +596,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def delete_voice_template(
         self, **kwargs: Unpack[DeleteVoiceTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteVoiceTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteVoiceTemplateResponseTypeDef]:
         """Deletes a message template for messages that were sent through the voice
         channel.
 
@@ -606,7 +606,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_adm_channel(
         self, **kwargs: Unpack[GetAdmChannelRequestTypeDef]
-    ) -> RegionResults[GetAdmChannelResponseTypeDef]:
+    ) -> TargetResults[GetAdmChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the ADM channel for
         an application.
 
@@ -616,7 +616,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_apns_channel(
         self, **kwargs: Unpack[GetApnsChannelRequestTypeDef]
-    ) -> RegionResults[GetApnsChannelResponseTypeDef]:
+    ) -> TargetResults[GetApnsChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs channel
         for an application.
 
@@ -626,7 +626,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_apns_sandbox_channel(
         self, **kwargs: Unpack[GetApnsSandboxChannelRequestTypeDef]
-    ) -> RegionResults[GetApnsSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[GetApnsSandboxChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs sandbox
         channel for an application.
 
@@ -636,7 +636,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_apns_voip_channel(
         self, **kwargs: Unpack[GetApnsVoipChannelRequestTypeDef]
-    ) -> RegionResults[GetApnsVoipChannelResponseTypeDef]:
+    ) -> TargetResults[GetApnsVoipChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs VoIP
         channel for an application.
 
@@ -646,7 +646,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_apns_voip_sandbox_channel(
         self, **kwargs: Unpack[GetApnsVoipSandboxChannelRequestTypeDef]
-    ) -> RegionResults[GetApnsVoipSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[GetApnsVoipSandboxChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the APNs VoIP
         sandbox channel for an application.
 
@@ -656,7 +656,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_app(
         self, **kwargs: Unpack[GetAppRequestTypeDef]
-    ) -> RegionResults[GetAppResponseTypeDef]:
+    ) -> TargetResults[GetAppResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetApp
@@ -665,7 +665,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_application_date_range_kpi(
         self, **kwargs: Unpack[GetApplicationDateRangeKpiRequestTypeDef]
-    ) -> RegionResults[GetApplicationDateRangeKpiResponseTypeDef]:
+    ) -> TargetResults[GetApplicationDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard metric that applies
         to an application.
 
@@ -675,7 +675,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_application_settings(
         self, **kwargs: Unpack[GetApplicationSettingsRequestTypeDef]
-    ) -> RegionResults[GetApplicationSettingsResponseTypeDef]:
+    ) -> TargetResults[GetApplicationSettingsResponseTypeDef]:
         """Retrieves information about the settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetApplicationSettings
@@ -684,7 +684,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_apps(
         self, **kwargs: Unpack[GetAppsRequestTypeDef]
-    ) -> RegionResults[GetAppsResponseTypeDef]:
+    ) -> TargetResults[GetAppsResponseTypeDef]:
         """Retrieves information about all the applications that are associated with
         your Amazon Pinpoint account.
 
@@ -694,7 +694,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_baidu_channel(
         self, **kwargs: Unpack[GetBaiduChannelRequestTypeDef]
-    ) -> RegionResults[GetBaiduChannelResponseTypeDef]:
+    ) -> TargetResults[GetBaiduChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the Baidu channel
         for an application.
 
@@ -704,7 +704,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaign(
         self, **kwargs: Unpack[GetCampaignRequestTypeDef]
-    ) -> RegionResults[GetCampaignResponseTypeDef]:
+    ) -> TargetResults[GetCampaignResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a campaign.
 
@@ -714,7 +714,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaign_activities(
         self, **kwargs: Unpack[GetCampaignActivitiesRequestTypeDef]
-    ) -> RegionResults[GetCampaignActivitiesResponseTypeDef]:
+    ) -> TargetResults[GetCampaignActivitiesResponseTypeDef]:
         """Retrieves information about all the activities for a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetCampaignActivities
@@ -723,7 +723,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaign_date_range_kpi(
         self, **kwargs: Unpack[GetCampaignDateRangeKpiRequestTypeDef]
-    ) -> RegionResults[GetCampaignDateRangeKpiResponseTypeDef]:
+    ) -> TargetResults[GetCampaignDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard metric that applies
         to a campaign.
 
@@ -733,7 +733,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaign_version(
         self, **kwargs: Unpack[GetCampaignVersionRequestTypeDef]
-    ) -> RegionResults[GetCampaignVersionResponseTypeDef]:
+    ) -> TargetResults[GetCampaignVersionResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a specific version of a campaign.
 
@@ -743,7 +743,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaign_versions(
         self, **kwargs: Unpack[GetCampaignVersionsRequestTypeDef]
-    ) -> RegionResults[GetCampaignVersionsResponseTypeDef]:
+    ) -> TargetResults[GetCampaignVersionsResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all versions of a campaign.
 
@@ -753,7 +753,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_campaigns(
         self, **kwargs: Unpack[GetCampaignsRequestTypeDef]
-    ) -> RegionResults[GetCampaignsResponseTypeDef]:
+    ) -> TargetResults[GetCampaignsResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all the campaigns that are associated with an application.
 
@@ -763,7 +763,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_channels(
         self, **kwargs: Unpack[GetChannelsRequestTypeDef]
-    ) -> RegionResults[GetChannelsResponseTypeDef]:
+    ) -> TargetResults[GetChannelsResponseTypeDef]:
         """Retrieves information about the history and status of each channel for an
         application.
 
@@ -773,7 +773,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_email_channel(
         self, **kwargs: Unpack[GetEmailChannelRequestTypeDef]
-    ) -> RegionResults[GetEmailChannelResponseTypeDef]:
+    ) -> TargetResults[GetEmailChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the email channel
         for an application.
 
@@ -783,7 +783,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_email_template(
         self, **kwargs: Unpack[GetEmailTemplateRequestTypeDef]
-    ) -> RegionResults[GetEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[GetEmailTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the email channel.
 
@@ -793,7 +793,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_endpoint(
         self, **kwargs: Unpack[GetEndpointRequestTypeDef]
-    ) -> RegionResults[GetEndpointResponseTypeDef]:
+    ) -> TargetResults[GetEndpointResponseTypeDef]:
         """Retrieves information about the settings and attributes of a specific
         endpoint for an application.
 
@@ -803,7 +803,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_event_stream(
         self, **kwargs: Unpack[GetEventStreamRequestTypeDef]
-    ) -> RegionResults[GetEventStreamResponseTypeDef]:
+    ) -> TargetResults[GetEventStreamResponseTypeDef]:
         """Retrieves information about the event stream settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetEventStream
@@ -812,7 +812,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_export_job(
         self, **kwargs: Unpack[GetExportJobRequestTypeDef]
-    ) -> RegionResults[GetExportJobResponseTypeDef]:
+    ) -> TargetResults[GetExportJobResponseTypeDef]:
         """Retrieves information about the status and settings of a specific export
         job for an application.
 
@@ -822,7 +822,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_export_jobs(
         self, **kwargs: Unpack[GetExportJobsRequestTypeDef]
-    ) -> RegionResults[GetExportJobsResponseTypeDef]:
+    ) -> TargetResults[GetExportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of all the export jobs
         for an application.
 
@@ -832,7 +832,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_gcm_channel(
         self, **kwargs: Unpack[GetGcmChannelRequestTypeDef]
-    ) -> RegionResults[GetGcmChannelResponseTypeDef]:
+    ) -> TargetResults[GetGcmChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the GCM channel for
         an application.
 
@@ -842,7 +842,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_import_job(
         self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> RegionResults[GetImportJobResponseTypeDef]:
+    ) -> TargetResults[GetImportJobResponseTypeDef]:
         """Retrieves information about the status and settings of a specific import
         job for an application.
 
@@ -852,7 +852,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_import_jobs(
         self, **kwargs: Unpack[GetImportJobsRequestTypeDef]
-    ) -> RegionResults[GetImportJobsResponseTypeDef]:
+    ) -> TargetResults[GetImportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of all the import jobs
         for an application.
 
@@ -862,7 +862,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_in_app_messages(
         self, **kwargs: Unpack[GetInAppMessagesRequestTypeDef]
-    ) -> RegionResults[GetInAppMessagesResponseTypeDef]:
+    ) -> TargetResults[GetInAppMessagesResponseTypeDef]:
         """Retrieves the in-app messages targeted for the provided endpoint ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetInAppMessages
@@ -871,7 +871,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_in_app_template(
         self, **kwargs: Unpack[GetInAppTemplateRequestTypeDef]
-    ) -> RegionResults[GetInAppTemplateResponseTypeDef]:
+    ) -> TargetResults[GetInAppTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages sent
         through the in-app channel.
 
@@ -881,7 +881,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey(
         self, **kwargs: Unpack[GetJourneyRequestTypeDef]
-    ) -> RegionResults[GetJourneyResponseTypeDef]:
+    ) -> TargetResults[GetJourneyResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for a journey.
 
@@ -891,7 +891,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_date_range_kpi(
         self, **kwargs: Unpack[GetJourneyDateRangeKpiRequestTypeDef]
-    ) -> RegionResults[GetJourneyDateRangeKpiResponseTypeDef]:
+    ) -> TargetResults[GetJourneyDateRangeKpiResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard engagement metric
         that applies to a journey.
 
@@ -901,7 +901,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_execution_activity_metrics(
         self, **kwargs: Unpack[GetJourneyExecutionActivityMetricsRequestTypeDef]
-    ) -> RegionResults[GetJourneyExecutionActivityMetricsResponseTypeDef]:
+    ) -> TargetResults[GetJourneyExecutionActivityMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard execution metric
         that applies to a journey activity.
 
@@ -911,7 +911,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_execution_metrics(
         self, **kwargs: Unpack[GetJourneyExecutionMetricsRequestTypeDef]
-    ) -> RegionResults[GetJourneyExecutionMetricsResponseTypeDef]:
+    ) -> TargetResults[GetJourneyExecutionMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard execution metric
         that applies to a journey.
 
@@ -921,7 +921,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_run_execution_activity_metrics(
         self, **kwargs: Unpack[GetJourneyRunExecutionActivityMetricsRequestTypeDef]
-    ) -> RegionResults[GetJourneyRunExecutionActivityMetricsResponseTypeDef]:
+    ) -> TargetResults[GetJourneyRunExecutionActivityMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard run execution
         metric that applies to a journey activity.
 
@@ -931,7 +931,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_run_execution_metrics(
         self, **kwargs: Unpack[GetJourneyRunExecutionMetricsRequestTypeDef]
-    ) -> RegionResults[GetJourneyRunExecutionMetricsResponseTypeDef]:
+    ) -> TargetResults[GetJourneyRunExecutionMetricsResponseTypeDef]:
         """Retrieves (queries) pre-aggregated data for a standard run execution
         metric that applies to a journey.
 
@@ -941,7 +941,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_journey_runs(
         self, **kwargs: Unpack[GetJourneyRunsRequestTypeDef]
-    ) -> RegionResults[GetJourneyRunsResponseTypeDef]:
+    ) -> TargetResults[GetJourneyRunsResponseTypeDef]:
         """Provides information about the runs of a journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/GetJourneyRuns
@@ -950,7 +950,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_push_template(
         self, **kwargs: Unpack[GetPushTemplateRequestTypeDef]
-    ) -> RegionResults[GetPushTemplateResponseTypeDef]:
+    ) -> TargetResults[GetPushTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through a push notification channel.
 
@@ -960,7 +960,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_recommender_configuration(
         self, **kwargs: Unpack[GetRecommenderConfigurationRequestTypeDef]
-    ) -> RegionResults[GetRecommenderConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetRecommenderConfigurationResponseTypeDef]:
         """Retrieves information about an Amazon Pinpoint configuration for a
         recommender model.
 
@@ -970,7 +970,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_recommender_configurations(
         self, **kwargs: Unpack[GetRecommenderConfigurationsRequestTypeDef]
-    ) -> RegionResults[GetRecommenderConfigurationsResponseTypeDef]:
+    ) -> TargetResults[GetRecommenderConfigurationsResponseTypeDef]:
         """Retrieves information about all the recommender model configurations that
         are associated with your Amazon Pinpoint account.
 
@@ -980,7 +980,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segment(
         self, **kwargs: Unpack[GetSegmentRequestTypeDef]
-    ) -> RegionResults[GetSegmentResponseTypeDef]:
+    ) -> TargetResults[GetSegmentResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for a specific segment that's associated with an application.
 
@@ -990,7 +990,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segment_export_jobs(
         self, **kwargs: Unpack[GetSegmentExportJobsRequestTypeDef]
-    ) -> RegionResults[GetSegmentExportJobsResponseTypeDef]:
+    ) -> TargetResults[GetSegmentExportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of the export jobs for
         a segment.
 
@@ -1000,7 +1000,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segment_import_jobs(
         self, **kwargs: Unpack[GetSegmentImportJobsRequestTypeDef]
-    ) -> RegionResults[GetSegmentImportJobsResponseTypeDef]:
+    ) -> TargetResults[GetSegmentImportJobsResponseTypeDef]:
         """Retrieves information about the status and settings of the import jobs for
         a segment.
 
@@ -1010,7 +1010,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segment_version(
         self, **kwargs: Unpack[GetSegmentVersionRequestTypeDef]
-    ) -> RegionResults[GetSegmentVersionResponseTypeDef]:
+    ) -> TargetResults[GetSegmentVersionResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for a specific version of a segment that's associated with an
         application.
@@ -1021,7 +1021,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segment_versions(
         self, **kwargs: Unpack[GetSegmentVersionsRequestTypeDef]
-    ) -> RegionResults[GetSegmentVersionsResponseTypeDef]:
+    ) -> TargetResults[GetSegmentVersionsResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for all the versions of a specific segment that's associated with
         an application.
@@ -1032,7 +1032,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_segments(
         self, **kwargs: Unpack[GetSegmentsRequestTypeDef]
-    ) -> RegionResults[GetSegmentsResponseTypeDef]:
+    ) -> TargetResults[GetSegmentsResponseTypeDef]:
         """Retrieves information about the configuration, dimension, and other
         settings for all the segments that are associated with an application.
 
@@ -1042,7 +1042,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_sms_channel(
         self, **kwargs: Unpack[GetSmsChannelRequestTypeDef]
-    ) -> RegionResults[GetSmsChannelResponseTypeDef]:
+    ) -> TargetResults[GetSmsChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the SMS channel for
         an application.
 
@@ -1052,7 +1052,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_sms_template(
         self, **kwargs: Unpack[GetSmsTemplateRequestTypeDef]
-    ) -> RegionResults[GetSmsTemplateResponseTypeDef]:
+    ) -> TargetResults[GetSmsTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the SMS channel.
 
@@ -1062,7 +1062,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_user_endpoints(
         self, **kwargs: Unpack[GetUserEndpointsRequestTypeDef]
-    ) -> RegionResults[GetUserEndpointsResponseTypeDef]:
+    ) -> TargetResults[GetUserEndpointsResponseTypeDef]:
         """Retrieves information about all the endpoints that are associated with a
         specific user ID.
 
@@ -1072,7 +1072,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_voice_channel(
         self, **kwargs: Unpack[GetVoiceChannelRequestTypeDef]
-    ) -> RegionResults[GetVoiceChannelResponseTypeDef]:
+    ) -> TargetResults[GetVoiceChannelResponseTypeDef]:
         """Retrieves information about the status and settings of the voice channel
         for an application.
 
@@ -1082,7 +1082,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def get_voice_template(
         self, **kwargs: Unpack[GetVoiceTemplateRequestTypeDef]
-    ) -> RegionResults[GetVoiceTemplateResponseTypeDef]:
+    ) -> TargetResults[GetVoiceTemplateResponseTypeDef]:
         """Retrieves the content and settings of a message template for messages that
         are sent through the voice channel.
 
@@ -1092,7 +1092,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def list_journeys(
         self, **kwargs: Unpack[ListJourneysRequestTypeDef]
-    ) -> RegionResults[ListJourneysResponseTypeDef]:
+    ) -> TargetResults[ListJourneysResponseTypeDef]:
         """Retrieves information about the status, configuration, and other settings
         for all the journeys that are associated with an application.
 
@@ -1102,7 +1102,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves all the tags (keys and values) that are associated with an
         application, campaign, message template, or segment.
 
@@ -1112,7 +1112,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def list_template_versions(
         self, **kwargs: Unpack[ListTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[ListTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
         """Retrieves information about all the versions of a specific message
         template.
 
@@ -1122,7 +1122,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Retrieves information about all the message templates that are associated
         with your Amazon Pinpoint account.
 
@@ -1132,7 +1132,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def phone_number_validate(
         self, **kwargs: Unpack[PhoneNumberValidateRequestTypeDef]
-    ) -> RegionResults[PhoneNumberValidateResponseTypeDef]:
+    ) -> TargetResults[PhoneNumberValidateResponseTypeDef]:
         """Retrieves information about a phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/PhoneNumberValidate
@@ -1141,7 +1141,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def put_event_stream(
         self, **kwargs: Unpack[PutEventStreamRequestTypeDef]
-    ) -> RegionResults[PutEventStreamResponseTypeDef]:
+    ) -> TargetResults[PutEventStreamResponseTypeDef]:
         """Creates a new event stream for an application or updates the settings of
         an existing event stream for an application.
 
@@ -1151,7 +1151,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def put_events(
         self, **kwargs: Unpack[PutEventsRequestTypeDef]
-    ) -> RegionResults[PutEventsResponseTypeDef]:
+    ) -> TargetResults[PutEventsResponseTypeDef]:
         """Creates a new event to record for endpoints, or creates or updates
         endpoint data that existing events are associated with.
 
@@ -1161,7 +1161,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def remove_attributes(
         self, **kwargs: Unpack[RemoveAttributesRequestTypeDef]
-    ) -> RegionResults[RemoveAttributesResponseTypeDef]:
+    ) -> TargetResults[RemoveAttributesResponseTypeDef]:
         """Removes one or more custom attributes, of the same attribute type, from
         the application. Existing endpoints still have the attributes but Amazon
         Pinpoint will stop capturing new or changed values for these attributes.
@@ -1172,7 +1172,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def send_messages(
         self, **kwargs: Unpack[SendMessagesRequestTypeDef]
-    ) -> RegionResults[SendMessagesResponseTypeDef]:
+    ) -> TargetResults[SendMessagesResponseTypeDef]:
         """Creates and sends a direct message.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendMessages
@@ -1181,7 +1181,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def send_otp_message(
         self, **kwargs: Unpack[SendOTPMessageRequestTypeDef]
-    ) -> RegionResults[SendOTPMessageResponseTypeDef]:
+    ) -> TargetResults[SendOTPMessageResponseTypeDef]:
         """Send an OTP message
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendOTPMessage
@@ -1190,7 +1190,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def send_users_messages(
         self, **kwargs: Unpack[SendUsersMessagesRequestTypeDef]
-    ) -> RegionResults[SendUsersMessagesResponseTypeDef]:
+    ) -> TargetResults[SendUsersMessagesResponseTypeDef]:
         """Creates and sends a message to a list of users.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/SendUsersMessages
@@ -1199,7 +1199,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds one or more tags (keys and values) to an application, campaign,
         message template, or segment.
 
@@ -1209,7 +1209,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes one or more tags (keys and values) from an application, campaign,
         message template, or segment.
 
@@ -1219,7 +1219,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_adm_channel(
         self, **kwargs: Unpack[UpdateAdmChannelRequestTypeDef]
-    ) -> RegionResults[UpdateAdmChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateAdmChannelResponseTypeDef]:
         """Enables the ADM channel for an application or updates the status and
         settings of the ADM channel for an application.
 
@@ -1229,7 +1229,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_apns_channel(
         self, **kwargs: Unpack[UpdateApnsChannelRequestTypeDef]
-    ) -> RegionResults[UpdateApnsChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateApnsChannelResponseTypeDef]:
         """Enables the APNs channel for an application or updates the status and
         settings of the APNs channel for an application.
 
@@ -1239,7 +1239,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_apns_sandbox_channel(
         self, **kwargs: Unpack[UpdateApnsSandboxChannelRequestTypeDef]
-    ) -> RegionResults[UpdateApnsSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateApnsSandboxChannelResponseTypeDef]:
         """Enables the APNs sandbox channel for an application or updates the status
         and settings of the APNs sandbox channel for an application.
 
@@ -1249,7 +1249,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_apns_voip_channel(
         self, **kwargs: Unpack[UpdateApnsVoipChannelRequestTypeDef]
-    ) -> RegionResults[UpdateApnsVoipChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateApnsVoipChannelResponseTypeDef]:
         """Enables the APNs VoIP channel for an application or updates the status and
         settings of the APNs VoIP channel for an application.
 
@@ -1259,7 +1259,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_apns_voip_sandbox_channel(
         self, **kwargs: Unpack[UpdateApnsVoipSandboxChannelRequestTypeDef]
-    ) -> RegionResults[UpdateApnsVoipSandboxChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateApnsVoipSandboxChannelResponseTypeDef]:
         """Enables the APNs VoIP sandbox channel for an application or updates the
         status and settings of the APNs VoIP sandbox channel for an application.
 
@@ -1269,7 +1269,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_application_settings(
         self, **kwargs: Unpack[UpdateApplicationSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationSettingsResponseTypeDef]:
         """Updates the settings for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateApplicationSettings
@@ -1278,7 +1278,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_baidu_channel(
         self, **kwargs: Unpack[UpdateBaiduChannelRequestTypeDef]
-    ) -> RegionResults[UpdateBaiduChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateBaiduChannelResponseTypeDef]:
         """Enables the Baidu channel for an application or updates the status and
         settings of the Baidu channel for an application.
 
@@ -1288,7 +1288,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_campaign(
         self, **kwargs: Unpack[UpdateCampaignRequestTypeDef]
-    ) -> RegionResults[UpdateCampaignResponseTypeDef]:
+    ) -> TargetResults[UpdateCampaignResponseTypeDef]:
         """Updates the configuration and other settings for a campaign.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateCampaign
@@ -1297,7 +1297,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_email_channel(
         self, **kwargs: Unpack[UpdateEmailChannelRequestTypeDef]
-    ) -> RegionResults[UpdateEmailChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateEmailChannelResponseTypeDef]:
         """Enables the email channel for an application or updates the status and
         settings of the email channel for an application.
 
@@ -1307,7 +1307,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_email_template(
         self, **kwargs: Unpack[UpdateEmailTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateEmailTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the email channel.
 
@@ -1317,7 +1317,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_endpoint(
         self, **kwargs: Unpack[UpdateEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointResponseTypeDef]:
         """Creates a new endpoint for an application or updates the settings and
         attributes of an existing endpoint for an application. You can also use
         this operation to define custom attributes for an endpoint. If an update
@@ -1330,7 +1330,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_endpoints_batch(
         self, **kwargs: Unpack[UpdateEndpointsBatchRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointsBatchResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointsBatchResponseTypeDef]:
         """Creates a new batch of endpoints for an application or updates the
         settings and attributes of a batch of existing endpoints for an
         application. You can also use this operation to define custom attributes
@@ -1344,7 +1344,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_gcm_channel(
         self, **kwargs: Unpack[UpdateGcmChannelRequestTypeDef]
-    ) -> RegionResults[UpdateGcmChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateGcmChannelResponseTypeDef]:
         """Enables the GCM channel for an application or updates the status and
         settings of the GCM channel for an application.
 
@@ -1354,7 +1354,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_in_app_template(
         self, **kwargs: Unpack[UpdateInAppTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateInAppTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateInAppTemplateResponseTypeDef]:
         """Updates an existing message template for messages sent through the in-app
         message channel.
 
@@ -1364,7 +1364,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_journey(
         self, **kwargs: Unpack[UpdateJourneyRequestTypeDef]
-    ) -> RegionResults[UpdateJourneyResponseTypeDef]:
+    ) -> TargetResults[UpdateJourneyResponseTypeDef]:
         """Updates the configuration and other settings for a journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateJourney
@@ -1373,7 +1373,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_journey_state(
         self, **kwargs: Unpack[UpdateJourneyStateRequestTypeDef]
-    ) -> RegionResults[UpdateJourneyStateResponseTypeDef]:
+    ) -> TargetResults[UpdateJourneyStateResponseTypeDef]:
         """Cancels (stops) an active journey.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateJourneyState
@@ -1382,7 +1382,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_push_template(
         self, **kwargs: Unpack[UpdatePushTemplateRequestTypeDef]
-    ) -> RegionResults[UpdatePushTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdatePushTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through a
         push notification channel.
 
@@ -1392,7 +1392,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_recommender_configuration(
         self, **kwargs: Unpack[UpdateRecommenderConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateRecommenderConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateRecommenderConfigurationResponseTypeDef]:
         """Updates an Amazon Pinpoint configuration for a recommender model.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateRecommenderConfiguration
@@ -1401,7 +1401,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_segment(
         self, **kwargs: Unpack[UpdateSegmentRequestTypeDef]
-    ) -> RegionResults[UpdateSegmentResponseTypeDef]:
+    ) -> TargetResults[UpdateSegmentResponseTypeDef]:
         """Creates a new segment for an application or updates the configuration,
         dimension, and other settings for an existing segment that's associated
         with an application.
@@ -1412,7 +1412,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_sms_channel(
         self, **kwargs: Unpack[UpdateSmsChannelRequestTypeDef]
-    ) -> RegionResults[UpdateSmsChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateSmsChannelResponseTypeDef]:
         """Enables the SMS channel for an application or updates the status and
         settings of the SMS channel for an application.
 
@@ -1422,7 +1422,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_sms_template(
         self, **kwargs: Unpack[UpdateSmsTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateSmsTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateSmsTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the SMS channel.
 
@@ -1432,7 +1432,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_template_active_version(
         self, **kwargs: Unpack[UpdateTemplateActiveVersionRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateActiveVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateActiveVersionResponseTypeDef]:
         """Changes the status of a specific version of a message template to active.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/UpdateTemplateActiveVersion
@@ -1441,7 +1441,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_voice_channel(
         self, **kwargs: Unpack[UpdateVoiceChannelRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceChannelResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceChannelResponseTypeDef]:
         """Enables the voice channel for an application or updates the status and
         settings of the voice channel for an application.
 
@@ -1451,7 +1451,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def update_voice_template(
         self, **kwargs: Unpack[UpdateVoiceTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateVoiceTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateVoiceTemplateResponseTypeDef]:
         """Updates an existing message template for messages that are sent through
         the voice channel.
 
@@ -1461,7 +1461,7 @@ class MultiRegionPinpoint(MultiRegionClient):
 
     def verify_otp_message(
         self, **kwargs: Unpack[VerifyOTPMessageRequestTypeDef]
-    ) -> RegionResults[VerifyOTPMessageResponseTypeDef]:
+    ) -> TargetResults[VerifyOTPMessageResponseTypeDef]:
         """Verify an OTP
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-2016-12-01/VerifyOTPMessage

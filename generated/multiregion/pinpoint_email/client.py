@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -113,7 +113,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def create_configuration_set(
         self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
         """Create a configuration set. Configuration sets are groups of rules that
         you can apply to the emails you send using Amazon Pinpoint. You apply a
         configuration set to an email by including a reference to the
@@ -127,7 +127,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def create_configuration_set_event_destination(
         self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create an event destination. In Amazon Pinpoint, events include message
         sends, deliveries, opens, clicks, bounces, and complaints. Event
         destinations are places that you can send information about these events
@@ -142,7 +142,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def create_dedicated_ip_pool(
         self, **kwargs: Unpack[CreateDedicatedIpPoolRequestTypeDef]
-    ) -> RegionResults[CreateDedicatedIpPoolResponseTypeDef]:
+    ) -> TargetResults[CreateDedicatedIpPoolResponseTypeDef]:
         """Create a new pool of dedicated IP addresses. A pool can include one or
         more dedicated IP addresses that are associated with your Amazon Pinpoint
         account. You can associate a pool with a configuration set. When you send
@@ -155,7 +155,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def create_deliverability_test_report(
         self, **kwargs: Unpack[CreateDeliverabilityTestReportRequestTypeDef]
-    ) -> RegionResults[CreateDeliverabilityTestReportResponseTypeDef]:
+    ) -> TargetResults[CreateDeliverabilityTestReportResponseTypeDef]:
         """Create a new predictive inbox placement test. Predictive inbox placement
         tests can help you predict how your messages will be handled by various
         email providers around the world. When you perform a predictive inbox
@@ -171,7 +171,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def create_email_identity(
         self, **kwargs: Unpack[CreateEmailIdentityRequestTypeDef]
-    ) -> RegionResults[CreateEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[CreateEmailIdentityResponseTypeDef]:
         """Verifies an email identity for use with Amazon Pinpoint. In Amazon
         Pinpoint, an identity is an email address or domain that you use when you
         send email. Before you can use an identity to send email with Amazon
@@ -185,7 +185,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def delete_configuration_set(
         self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
         """Delete an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteConfigurationSet
@@ -194,7 +194,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def delete_configuration_set_event_destination(
         self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Delete an event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteConfigurationSetEventDestination
@@ -203,7 +203,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def delete_dedicated_ip_pool(
         self, **kwargs: Unpack[DeleteDedicatedIpPoolRequestTypeDef]
-    ) -> RegionResults[DeleteDedicatedIpPoolResponseTypeDef]:
+    ) -> TargetResults[DeleteDedicatedIpPoolResponseTypeDef]:
         """Delete a dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/DeleteDedicatedIpPool
@@ -212,7 +212,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def delete_email_identity(
         self, **kwargs: Unpack[DeleteEmailIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailIdentityResponseTypeDef]:
         """Deletes an email identity that you previously verified for use with Amazon
         Pinpoint. An identity can be either an email address or a domain name.
 
@@ -220,7 +220,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         """
         return self._call("DeleteEmailIdentity", kwargs)
 
-    def get_account(self) -> RegionResults[GetAccountResponseTypeDef]:
+    def get_account(self) -> TargetResults[GetAccountResponseTypeDef]:
         """Obtain information about the email-sending status and capabilities of your
         Amazon Pinpoint account in the current AWS Region.
 
@@ -230,7 +230,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_blacklist_reports(
         self, **kwargs: Unpack[GetBlacklistReportsRequestTypeDef]
-    ) -> RegionResults[GetBlacklistReportsResponseTypeDef]:
+    ) -> TargetResults[GetBlacklistReportsResponseTypeDef]:
         """Retrieve a list of the blacklists that your dedicated IP addresses appear
         on.
 
@@ -240,7 +240,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_configuration_set(
         self, **kwargs: Unpack[GetConfigurationSetRequestTypeDef]
-    ) -> RegionResults[GetConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationSetResponseTypeDef]:
         """Get information about an existing configuration set, including the
         dedicated IP pool that it's associated with, whether or not it's enabled
         for sending email, and more.
@@ -251,7 +251,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_configuration_set_event_destinations(
         self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> RegionResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Retrieve a list of event destinations that are associated with a
         configuration set.
 
@@ -261,7 +261,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_dedicated_ip(
         self, **kwargs: Unpack[GetDedicatedIpRequestTypeDef]
-    ) -> RegionResults[GetDedicatedIpResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpResponseTypeDef]:
         """Get information about a dedicated IP address, including the name of the
         dedicated IP pool that it's associated with, as well information about the
         automatic warm-up process for the address.
@@ -272,7 +272,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_dedicated_ips(
         self, **kwargs: Unpack[GetDedicatedIpsRequestTypeDef]
-    ) -> RegionResults[GetDedicatedIpsResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
         """List the dedicated IP addresses that are associated with your Amazon
         Pinpoint account.
 
@@ -282,7 +282,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_deliverability_dashboard_options(
         self,
-    ) -> RegionResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
+    ) -> TargetResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
         """Retrieve information about the status of the Deliverability dashboard for
         your Amazon Pinpoint account. When the Deliverability dashboard is
         enabled, you gain access to reputation, deliverability, and other metrics
@@ -295,7 +295,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_deliverability_test_report(
         self, **kwargs: Unpack[GetDeliverabilityTestReportRequestTypeDef]
-    ) -> RegionResults[GetDeliverabilityTestReportResponseTypeDef]:
+    ) -> TargetResults[GetDeliverabilityTestReportResponseTypeDef]:
         """Retrieve the results of a predictive inbox placement test.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/GetDeliverabilityTestReport
@@ -304,7 +304,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_domain_deliverability_campaign(
         self, **kwargs: Unpack[GetDomainDeliverabilityCampaignRequestTypeDef]
-    ) -> RegionResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
+    ) -> TargetResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
         """Retrieve all the deliverability data for a specific campaign. This data is
         available for a campaign only if the campaign sent email by using a domain
         that the Deliverability dashboard is enabled for
@@ -316,7 +316,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_domain_statistics_report(
         self, **kwargs: Unpack[GetDomainStatisticsReportRequestTypeDef]
-    ) -> RegionResults[GetDomainStatisticsReportResponseTypeDef]:
+    ) -> TargetResults[GetDomainStatisticsReportResponseTypeDef]:
         """Retrieve inbox placement and engagement rates for the domains that you use
         to send email.
 
@@ -326,7 +326,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def get_email_identity(
         self, **kwargs: Unpack[GetEmailIdentityRequestTypeDef]
-    ) -> RegionResults[GetEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[GetEmailIdentityResponseTypeDef]:
         """Provides information about a specific identity associated with your Amazon
         Pinpoint account, including the identity's verification status, its DKIM
         authentication status, and its custom Mail-From settings.
@@ -337,7 +337,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_configuration_sets(
         self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your Amazon Pinpoint
         account in the current region.
 
@@ -347,7 +347,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_dedicated_ip_pools(
         self, **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef]
-    ) -> RegionResults[ListDedicatedIpPoolsResponseTypeDef]:
+    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
         """List all of the dedicated IP pools that exist in your Amazon Pinpoint
         account in the current AWS Region.
 
@@ -357,7 +357,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_deliverability_test_reports(
         self, **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef]
-    ) -> RegionResults[ListDeliverabilityTestReportsResponseTypeDef]:
+    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
         """Show a list of the predictive inbox placement tests that you've performed,
         regardless of their statuses. For predictive inbox placement tests that
         are complete, you can use the GetDeliverabilityTestReport operation to
@@ -369,7 +369,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_domain_deliverability_campaigns(
         self, **kwargs: Unpack[ListDomainDeliverabilityCampaignsRequestTypeDef]
-    ) -> RegionResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
         """Retrieve deliverability data for all the campaigns that used a specific
         domain to send email during a specified time range. This data is available
         for a domain only if you enabled the Deliverability dashboard
@@ -381,7 +381,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_email_identities(
         self, **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListEmailIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
         """Returns a list of all of the email identities that are associated with
         your Amazon Pinpoint account. An identity can be either an email address
         or a domain. This operation returns identities that are verified as well
@@ -393,7 +393,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified resource. A tag is a label that you optionally define and
         associate with a resource in Amazon Pinpoint. Each tag consists of a
@@ -407,7 +407,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_account_dedicated_ip_warmup_attributes(
         self, **kwargs: Unpack[PutAccountDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
         """Enable or disable the automatic warm-up feature for dedicated IP
         addresses.
 
@@ -417,7 +417,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_account_sending_attributes(
         self, **kwargs: Unpack[PutAccountSendingAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountSendingAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountSendingAttributesResponseTypeDef]:
         """Enable or disable the ability of your account to send email.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutAccountSendingAttributes
@@ -426,7 +426,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_configuration_set_delivery_options(
         self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Associate a configuration set with a dedicated IP pool. You can use
         dedicated IP pools to create groups of dedicated IP addresses for sending
         specific types of email.
@@ -437,7 +437,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_configuration_set_reputation_options(
         self, **kwargs: Unpack[PutConfigurationSetReputationOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
         """Enable or disable collection of reputation metrics for emails that you
         send using a particular configuration set in a specific AWS Region.
 
@@ -447,7 +447,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_configuration_set_sending_options(
         self, **kwargs: Unpack[PutConfigurationSetSendingOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
         """Enable or disable email sending for messages that use a particular
         configuration set in a specific AWS Region.
 
@@ -457,7 +457,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_configuration_set_tracking_options(
         self, **kwargs: Unpack[PutConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
         """Specify a custom domain to use for open and click tracking elements in
         email that you send using Amazon Pinpoint.
 
@@ -467,7 +467,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_dedicated_ip_in_pool(
         self, **kwargs: Unpack[PutDedicatedIpInPoolRequestTypeDef]
-    ) -> RegionResults[PutDedicatedIpInPoolResponseTypeDef]:
+    ) -> TargetResults[PutDedicatedIpInPoolResponseTypeDef]:
         """Move a dedicated IP address to an existing dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutDedicatedIpInPool
@@ -476,13 +476,13 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_dedicated_ip_warmup_attributes(
         self, **kwargs: Unpack[PutDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> RegionResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
+    ) -> TargetResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutDedicatedIpWarmupAttributes"""
         return self._call("PutDedicatedIpWarmupAttributes", kwargs)
 
     def put_deliverability_dashboard_option(
         self, **kwargs: Unpack[PutDeliverabilityDashboardOptionRequestTypeDef]
-    ) -> RegionResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
+    ) -> TargetResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
         """Enable or disable the Deliverability dashboard for your Amazon Pinpoint
         account. When you enable the Deliverability dashboard, you gain access to
         reputation, deliverability, and other metrics for the domains that you use
@@ -495,7 +495,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_email_identity_dkim_attributes(
         self, **kwargs: Unpack[PutEmailIdentityDkimAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
         """Used to enable or disable DKIM authentication for an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/PutEmailIdentityDkimAttributes
@@ -504,7 +504,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_email_identity_feedback_attributes(
         self, **kwargs: Unpack[PutEmailIdentityFeedbackAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
         """Used to enable or disable feedback forwarding for an identity. This
         setting determines what happens when an identity is used to send an email
         that results in a bounce or complaint event.
@@ -515,7 +515,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def put_email_identity_mail_from_attributes(
         self, **kwargs: Unpack[PutEmailIdentityMailFromAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
         """Used to enable or disable the custom Mail-From domain configuration for an
         email identity.
 
@@ -525,7 +525,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> RegionResults[SendEmailResponseTypeDef]:
+    ) -> TargetResults[SendEmailResponseTypeDef]:
         """Sends an email message. You can use the Amazon Pinpoint Email API to send
         two types of messages:
 
@@ -535,7 +535,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified resource. A tag is a
         label that you optionally define and associate with a resource in Amazon
         Pinpoint. Tags can help you categorize and manage resources in different
@@ -548,7 +548,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/UntagResource
@@ -557,7 +557,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
 
     def update_configuration_set_event_destination(
         self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update the configuration of an event destination for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-email-2018-07-26/UpdateConfigurationSetEventDestination
@@ -571,7 +571,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDedicatedIpsRequestTypeDef],
-    ) -> RegionResults[GetDedicatedIpsResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
         """Every page of GetDedicatedIps in every target, merged per target
         (botocore's build_full_result).
 
@@ -595,7 +595,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """Every page of ListConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -619,7 +619,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef],
-    ) -> RegionResults[ListDedicatedIpPoolsResponseTypeDef]:
+    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
         """Every page of ListDedicatedIpPools in every target, merged per target
         (botocore's build_full_result).
 
@@ -643,7 +643,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef],
-    ) -> RegionResults[ListDeliverabilityTestReportsResponseTypeDef]:
+    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
         """Every page of ListDeliverabilityTestReports in every target, merged per
         target (botocore's build_full_result).
 
@@ -669,7 +669,7 @@ class MultiRegionPinpointEmail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListEmailIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
         """Every page of ListEmailIdentities in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -265,7 +265,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def associate_origination_identity(
         self, **kwargs: Unpack[AssociateOriginationIdentityRequestTypeDef]
-    ) -> RegionResults[AssociateOriginationIdentityResultTypeDef]:
+    ) -> TargetResults[AssociateOriginationIdentityResultTypeDef]:
         """Associates the specified origination identity with a pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/AssociateOriginationIdentity
@@ -274,7 +274,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def associate_protect_configuration(
         self, **kwargs: Unpack[AssociateProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[AssociateProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[AssociateProtectConfigurationResultTypeDef]:
         """Associate a protect configuration with a configuration set. This replaces
         the configuration sets current protect configuration. A configuration set
         can only be associated with one protect configuration at a time. A protect
@@ -286,7 +286,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def carrier_lookup(
         self, **kwargs: Unpack[CarrierLookupRequestTypeDef]
-    ) -> RegionResults[CarrierLookupResultTypeDef]:
+    ) -> TargetResults[CarrierLookupResultTypeDef]:
         """Returns information about a destination phone number, including whether
         the number type and whether it is valid, the carrier, and more.
 
@@ -296,7 +296,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_configuration_set(
         self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetResultTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetResultTypeDef]:
         """Creates a new configuration set. After you create the configuration set,
         you can add one or more event destinations to it.
 
@@ -306,7 +306,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_event_destination(
         self, **kwargs: Unpack[CreateEventDestinationRequestTypeDef]
-    ) -> RegionResults[CreateEventDestinationResultTypeDef]:
+    ) -> TargetResults[CreateEventDestinationResultTypeDef]:
         """Creates a new event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateEventDestination
@@ -315,7 +315,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_notify_configuration(
         self, **kwargs: Unpack[CreateNotifyConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateNotifyConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateNotifyConfigurationResultTypeDef]:
         """Creates a new notify configuration for managed messaging. A notify
         configuration defines the settings for sending templated messages,
         including the display name, use case, enabled channels, and enabled
@@ -327,7 +327,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_opt_out_list(
         self, **kwargs: Unpack[CreateOptOutListRequestTypeDef]
-    ) -> RegionResults[CreateOptOutListResultTypeDef]:
+    ) -> TargetResults[CreateOptOutListResultTypeDef]:
         """Creates a new opt-out list.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateOptOutList
@@ -336,7 +336,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_pool(
         self, **kwargs: Unpack[CreatePoolRequestTypeDef]
-    ) -> RegionResults[CreatePoolResultTypeDef]:
+    ) -> TargetResults[CreatePoolResultTypeDef]:
         """Creates a new pool and associates the specified origination identity to
         the pool. A pool can include one or more phone numbers and SenderIds that
         are associated with your Amazon Web Services account.
@@ -347,7 +347,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_protect_configuration(
         self, **kwargs: Unpack[CreateProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateProtectConfigurationResultTypeDef]:
         """Create a new protect configuration. By default all country rule sets for
         each capability are set to ALLOW. Update the country rule sets using
         UpdateProtectConfigurationCountryRuleSet. A protect configurations name is
@@ -360,7 +360,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_rcs_agent(
         self, **kwargs: Unpack[CreateRcsAgentRequestTypeDef]
-    ) -> RegionResults[CreateRcsAgentResultTypeDef]:
+    ) -> TargetResults[CreateRcsAgentResultTypeDef]:
         """Creates a new RCS agent for sending rich messages through the RCS channel.
         The RCS agent serves as an origination identity for sending RCS messages
         to your recipients.
@@ -371,7 +371,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_registration(
         self, **kwargs: Unpack[CreateRegistrationRequestTypeDef]
-    ) -> RegionResults[CreateRegistrationResultTypeDef]:
+    ) -> TargetResults[CreateRegistrationResultTypeDef]:
         """Creates a new registration based on the RegistrationType field.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateRegistration
@@ -380,7 +380,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_registration_association(
         self, **kwargs: Unpack[CreateRegistrationAssociationRequestTypeDef]
-    ) -> RegionResults[CreateRegistrationAssociationResultTypeDef]:
+    ) -> TargetResults[CreateRegistrationAssociationResultTypeDef]:
         """Associate the registration with an origination identity such as a phone
         number or sender ID.
 
@@ -390,7 +390,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_registration_attachment(
         self, **kwargs: Unpack[CreateRegistrationAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateRegistrationAttachmentResultTypeDef]:
+    ) -> TargetResults[CreateRegistrationAttachmentResultTypeDef]:
         """Create a new registration attachment to use for uploading a file or a URL
         to a file. The maximum file size is 500KB and valid file extensions are
         PDF, JPEG and PNG. For example, many sender ID registrations require a
@@ -402,7 +402,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_registration_version(
         self, **kwargs: Unpack[CreateRegistrationVersionRequestTypeDef]
-    ) -> RegionResults[CreateRegistrationVersionResultTypeDef]:
+    ) -> TargetResults[CreateRegistrationVersionResultTypeDef]:
         """Create a new version of the registration and increase the VersionNumber.
         The previous version of the registration becomes read-only.
 
@@ -412,7 +412,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def create_verified_destination_number(
         self, **kwargs: Unpack[CreateVerifiedDestinationNumberRequestTypeDef]
-    ) -> RegionResults[CreateVerifiedDestinationNumberResultTypeDef]:
+    ) -> TargetResults[CreateVerifiedDestinationNumberResultTypeDef]:
         """You can only send messages to verified destination numbers when your
         account is in the sandbox. You can add up to 10 verified destination
         numbers.
@@ -423,7 +423,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_account_default_protect_configuration(
         self,
-    ) -> RegionResults[DeleteAccountDefaultProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteAccountDefaultProtectConfigurationResultTypeDef]:
         """Removes the current account default protect configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteAccountDefaultProtectConfiguration
@@ -432,7 +432,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_configuration_set(
         self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetResultTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetResultTypeDef]:
         """Deletes an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteConfigurationSet
@@ -441,7 +441,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_default_message_type(
         self, **kwargs: Unpack[DeleteDefaultMessageTypeRequestTypeDef]
-    ) -> RegionResults[DeleteDefaultMessageTypeResultTypeDef]:
+    ) -> TargetResults[DeleteDefaultMessageTypeResultTypeDef]:
         """Deletes an existing default message type on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteDefaultMessageType
@@ -450,7 +450,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_default_sender_id(
         self, **kwargs: Unpack[DeleteDefaultSenderIdRequestTypeDef]
-    ) -> RegionResults[DeleteDefaultSenderIdResultTypeDef]:
+    ) -> TargetResults[DeleteDefaultSenderIdResultTypeDef]:
         """Deletes an existing default sender ID on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteDefaultSenderId
@@ -459,7 +459,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_event_destination(
         self, **kwargs: Unpack[DeleteEventDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteEventDestinationResultTypeDef]:
+    ) -> TargetResults[DeleteEventDestinationResultTypeDef]:
         """Deletes an existing event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteEventDestination
@@ -468,7 +468,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_keyword(
         self, **kwargs: Unpack[DeleteKeywordRequestTypeDef]
-    ) -> RegionResults[DeleteKeywordResultTypeDef]:
+    ) -> TargetResults[DeleteKeywordResultTypeDef]:
         """Deletes an existing keyword from an origination phone number or pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteKeyword
@@ -477,7 +477,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_media_message_spend_limit_override(
         self,
-    ) -> RegionResults[DeleteMediaMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteMediaMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending
         multimedia messages (MMS). Deleting a spend limit override will set the
         EnforcedLimit to equal the MaxLimit, which is controlled by Amazon Web
@@ -490,7 +490,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_notify_configuration(
         self, **kwargs: Unpack[DeleteNotifyConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteNotifyConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteNotifyConfigurationResultTypeDef]:
         """Deletes an existing notify configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteNotifyConfiguration
@@ -499,7 +499,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_notify_message_spend_limit_override(
         self,
-    ) -> RegionResults[DeleteNotifyMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteNotifyMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending
         notify messages. Deleting a spend limit override will set the
         EnforcedLimit to equal the MaxLimit, which is controlled by Amazon Web
@@ -512,7 +512,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_opt_out_list(
         self, **kwargs: Unpack[DeleteOptOutListRequestTypeDef]
-    ) -> RegionResults[DeleteOptOutListResultTypeDef]:
+    ) -> TargetResults[DeleteOptOutListResultTypeDef]:
         """Deletes an existing opt-out list. All opted out phone numbers in the
         opt-out list are deleted.
 
@@ -522,7 +522,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_opted_out_number(
         self, **kwargs: Unpack[DeleteOptedOutNumberRequestTypeDef]
-    ) -> RegionResults[DeleteOptedOutNumberResultTypeDef]:
+    ) -> TargetResults[DeleteOptedOutNumberResultTypeDef]:
         """Deletes an existing opted out destination phone number from the specified
         opt-out list.
 
@@ -532,7 +532,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_pool(
         self, **kwargs: Unpack[DeletePoolRequestTypeDef]
-    ) -> RegionResults[DeletePoolResultTypeDef]:
+    ) -> TargetResults[DeletePoolResultTypeDef]:
         """Deletes an existing pool. Deleting a pool disassociates all origination
         identities from that pool.
 
@@ -542,7 +542,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_protect_configuration(
         self, **kwargs: Unpack[DeleteProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteProtectConfigurationResultTypeDef]:
         """Permanently delete the protect configuration. The protect configuration
         must have deletion protection disabled and must not be associated as the
         account default protect configuration or associated with a configuration
@@ -555,7 +555,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
     def delete_protect_configuration_rule_set_number_override(
         self,
         **kwargs: Unpack[DeleteProtectConfigurationRuleSetNumberOverrideRequestTypeDef],
-    ) -> RegionResults[DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
         """Permanently delete the protect configuration rule set number override.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteProtectConfigurationRuleSetNumberOverride
@@ -564,7 +564,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_rcs_agent(
         self, **kwargs: Unpack[DeleteRcsAgentRequestTypeDef]
-    ) -> RegionResults[DeleteRcsAgentResultTypeDef]:
+    ) -> TargetResults[DeleteRcsAgentResultTypeDef]:
         """Deletes an existing RCS agent. If deletion protection is enabled, an error
         is returned.
 
@@ -574,7 +574,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_registration(
         self, **kwargs: Unpack[DeleteRegistrationRequestTypeDef]
-    ) -> RegionResults[DeleteRegistrationResultTypeDef]:
+    ) -> TargetResults[DeleteRegistrationResultTypeDef]:
         """Permanently delete an existing registration from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistration
@@ -583,7 +583,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_registration_attachment(
         self, **kwargs: Unpack[DeleteRegistrationAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteRegistrationAttachmentResultTypeDef]:
+    ) -> TargetResults[DeleteRegistrationAttachmentResultTypeDef]:
         """Permanently delete the specified registration attachment.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistrationAttachment
@@ -592,7 +592,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_registration_field_value(
         self, **kwargs: Unpack[DeleteRegistrationFieldValueRequestTypeDef]
-    ) -> RegionResults[DeleteRegistrationFieldValueResultTypeDef]:
+    ) -> TargetResults[DeleteRegistrationFieldValueResultTypeDef]:
         """Delete the value in a registration form field.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRegistrationFieldValue
@@ -601,7 +601,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResultTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResultTypeDef]:
         """Deletes the resource-based policy document attached to the End User
         Messaging SMS resource. A shared resource can be a Pool, Opt-out list,
         Sender Id, or Phone number.
@@ -612,7 +612,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_text_message_spend_limit_override(
         self,
-    ) -> RegionResults[DeleteTextMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteTextMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account-level monthly spending limit override for sending text
         messages. Deleting a spend limit override will set the EnforcedLimit to
         equal the MaxLimit, which is controlled by Amazon Web Services. For more
@@ -625,7 +625,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_verified_destination_number(
         self, **kwargs: Unpack[DeleteVerifiedDestinationNumberRequestTypeDef]
-    ) -> RegionResults[DeleteVerifiedDestinationNumberResultTypeDef]:
+    ) -> TargetResults[DeleteVerifiedDestinationNumberResultTypeDef]:
         """Delete a verified destination phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteVerifiedDestinationNumber
@@ -634,7 +634,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def delete_voice_message_spend_limit_override(
         self,
-    ) -> RegionResults[DeleteVoiceMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteVoiceMessageSpendLimitOverrideResultTypeDef]:
         """Deletes an account level monthly spend limit override for sending voice
         messages. Deleting a spend limit override sets the EnforcedLimit equal to
         the MaxLimit, which is controlled by Amazon Web Services. For more
@@ -647,7 +647,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_account_attributes(
         self, **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef]
-    ) -> RegionResults[DescribeAccountAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
         """Describes attributes of your Amazon Web Services account. The supported
         account attributes include account tier, which indicates whether your
         account is in the sandbox or production environment. When you're ready to
@@ -660,7 +660,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_account_limits(
         self, **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef]
-    ) -> RegionResults[DescribeAccountLimitsResultTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsResultTypeDef]:
         """Describes the current End User Messaging SMS SMS Voice V2 resource quotas
         for your account. The description for a quota includes the quota name,
         current usage toward that quota, and the quota's maximum value.
@@ -671,7 +671,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_configuration_sets(
         self, **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationSetsResultTypeDef]:
+    ) -> TargetResults[DescribeConfigurationSetsResultTypeDef]:
         """Describes the specified configuration sets or all in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeConfigurationSets
@@ -680,7 +680,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_keywords(
         self, **kwargs: Unpack[DescribeKeywordsRequestTypeDef]
-    ) -> RegionResults[DescribeKeywordsResultTypeDef]:
+    ) -> TargetResults[DescribeKeywordsResultTypeDef]:
         """Describes the specified keywords or all keywords on your origination phone
         number or pool.
 
@@ -690,7 +690,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_notify_configurations(
         self, **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeNotifyConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeNotifyConfigurationsResultTypeDef]:
         """Describes the specified notify configurations or all notify configurations
         in your account.
 
@@ -700,7 +700,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_notify_templates(
         self, **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef]
-    ) -> RegionResults[DescribeNotifyTemplatesResultTypeDef]:
+    ) -> TargetResults[DescribeNotifyTemplatesResultTypeDef]:
         """Describes the specified notify templates or all notify templates in your
         account.
 
@@ -710,7 +710,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_opt_out_lists(
         self, **kwargs: Unpack[DescribeOptOutListsRequestTypeDef]
-    ) -> RegionResults[DescribeOptOutListsResultTypeDef]:
+    ) -> TargetResults[DescribeOptOutListsResultTypeDef]:
         """Describes the specified opt-out list or all opt-out lists in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeOptOutLists
@@ -719,7 +719,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_opted_out_numbers(
         self, **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef]
-    ) -> RegionResults[DescribeOptedOutNumbersResultTypeDef]:
+    ) -> TargetResults[DescribeOptedOutNumbersResultTypeDef]:
         """Describes the specified opted out destination numbers or all opted out
         destination numbers in an opt-out list.
 
@@ -729,7 +729,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_phone_numbers(
         self, **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef]
-    ) -> RegionResults[DescribePhoneNumbersResultTypeDef]:
+    ) -> TargetResults[DescribePhoneNumbersResultTypeDef]:
         """Describes the specified origination phone number, or all the phone numbers
         in your account.
 
@@ -739,7 +739,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_pools(
         self, **kwargs: Unpack[DescribePoolsRequestTypeDef]
-    ) -> RegionResults[DescribePoolsResultTypeDef]:
+    ) -> TargetResults[DescribePoolsResultTypeDef]:
         """Retrieves the specified pools or all pools associated with your Amazon Web
         Services account.
 
@@ -749,7 +749,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_protect_configurations(
         self, **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef]
-    ) -> RegionResults[DescribeProtectConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeProtectConfigurationsResultTypeDef]:
         """Retrieves the protect configurations that match any of filters. If a
         filter isn’t provided then all protect configurations are returned.
 
@@ -759,7 +759,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_rcs_agent_country_launch_status(
         self, **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef]
-    ) -> RegionResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
+    ) -> TargetResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
         """Retrieves the per-country launch status of an RCS agent, including
         carrier-level details for each country.
 
@@ -769,7 +769,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_rcs_agents(
         self, **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef]
-    ) -> RegionResults[DescribeRcsAgentsResultTypeDef]:
+    ) -> TargetResults[DescribeRcsAgentsResultTypeDef]:
         """Retrieves the specified RCS agents or all RCS agents associated with your
         Amazon Web Services account.
 
@@ -779,7 +779,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_attachments(
         self, **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationAttachmentsResultTypeDef]:
         """Retrieves the specified registration attachments or all registration
         attachments associated with your Amazon Web Services account.
 
@@ -789,7 +789,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_field_definitions(
         self, **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
         """Retrieves the specified registration type field definitions. You can use
         DescribeRegistrationFieldDefinitions to view the requirements for
         creating, filling out, and submitting each registration type.
@@ -800,7 +800,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_field_values(
         self, **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationFieldValuesResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationFieldValuesResultTypeDef]:
         """Retrieves the specified registration field values.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationFieldValues
@@ -809,7 +809,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_section_definitions(
         self, **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
         """Retrieves the specified registration section definitions. You can use
         DescribeRegistrationSectionDefinitions to view the requirements for
         creating, filling out, and submitting each registration type.
@@ -820,7 +820,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_type_definitions(
         self, **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
         """Retrieves the specified registration type definitions. You can use
         DescribeRegistrationTypeDefinitions to view the requirements for creating,
         filling out, and submitting each registration type.
@@ -831,7 +831,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registration_versions(
         self, **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationVersionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationVersionsResultTypeDef]:
         """Retrieves the specified registration version.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrationVersions
@@ -840,7 +840,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_registrations(
         self, **kwargs: Unpack[DescribeRegistrationsRequestTypeDef]
-    ) -> RegionResults[DescribeRegistrationsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationsResultTypeDef]:
         """Retrieves the specified registrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeRegistrations
@@ -849,7 +849,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_sender_ids(
         self, **kwargs: Unpack[DescribeSenderIdsRequestTypeDef]
-    ) -> RegionResults[DescribeSenderIdsResultTypeDef]:
+    ) -> TargetResults[DescribeSenderIdsResultTypeDef]:
         """Describes the specified SenderIds or all SenderIds associated with your
         Amazon Web Services account.
 
@@ -859,7 +859,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_spend_limits(
         self, **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef]
-    ) -> RegionResults[DescribeSpendLimitsResultTypeDef]:
+    ) -> TargetResults[DescribeSpendLimitsResultTypeDef]:
         """Describes the current monthly spend limits for sending voice and text
         messages.
 
@@ -869,7 +869,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def describe_verified_destination_numbers(
         self, **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef]
-    ) -> RegionResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
         """Retrieves the specified verified destination numbers.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DescribeVerifiedDestinationNumbers
@@ -878,7 +878,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def disassociate_origination_identity(
         self, **kwargs: Unpack[DisassociateOriginationIdentityRequestTypeDef]
-    ) -> RegionResults[DisassociateOriginationIdentityResultTypeDef]:
+    ) -> TargetResults[DisassociateOriginationIdentityResultTypeDef]:
         """Removes the specified origination identity from an existing pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DisassociateOriginationIdentity
@@ -887,7 +887,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def disassociate_protect_configuration(
         self, **kwargs: Unpack[DisassociateProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[DisassociateProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[DisassociateProtectConfigurationResultTypeDef]:
         """Disassociate a protect configuration from a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DisassociateProtectConfiguration
@@ -896,7 +896,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def discard_registration_version(
         self, **kwargs: Unpack[DiscardRegistrationVersionRequestTypeDef]
-    ) -> RegionResults[DiscardRegistrationVersionResultTypeDef]:
+    ) -> TargetResults[DiscardRegistrationVersionResultTypeDef]:
         """Discard the current version of the registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DiscardRegistrationVersion
@@ -905,7 +905,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def get_protect_configuration_country_rule_set(
         self, **kwargs: Unpack[GetProtectConfigurationCountryRuleSetRequestTypeDef]
-    ) -> RegionResults[GetProtectConfigurationCountryRuleSetResultTypeDef]:
+    ) -> TargetResults[GetProtectConfigurationCountryRuleSetResultTypeDef]:
         """Retrieve the CountryRuleSet for the specified NumberCapability from a
         protect configuration.
 
@@ -915,7 +915,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResultTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the End User Messaging SMS resource. A shared resource can be a Pool,
         Opt-out list, Sender Id, or Phone number.
@@ -926,7 +926,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def list_notify_countries(
         self, **kwargs: Unpack[ListNotifyCountriesRequestTypeDef]
-    ) -> RegionResults[ListNotifyCountriesResultTypeDef]:
+    ) -> TargetResults[ListNotifyCountriesResultTypeDef]:
         """Lists countries that support notify messaging. You can optionally filter
         by channel, use case, or tier.
 
@@ -936,7 +936,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def list_pool_origination_identities(
         self, **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListPoolOriginationIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListPoolOriginationIdentitiesResultTypeDef]:
         """Lists all associated origination identities in your pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListPoolOriginationIdentities
@@ -946,7 +946,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
     def list_protect_configuration_rule_set_number_overrides(
         self,
         **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
-    ) -> RegionResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
+    ) -> TargetResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
         """Retrieve all of the protect configuration rule set number overrides that
         match the filters.
 
@@ -956,7 +956,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def list_registration_associations(
         self, **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef]
-    ) -> RegionResults[ListRegistrationAssociationsResultTypeDef]:
+    ) -> TargetResults[ListRegistrationAssociationsResultTypeDef]:
         """Retrieve all of the origination identities that are associated with a
         registration.
 
@@ -966,7 +966,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """List all tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListTagsForResource
@@ -975,7 +975,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_keyword(
         self, **kwargs: Unpack[PutKeywordRequestTypeDef]
-    ) -> RegionResults[PutKeywordResultTypeDef]:
+    ) -> TargetResults[PutKeywordResultTypeDef]:
         """Creates or updates a keyword configuration on an origination phone number
         or pool.
 
@@ -985,7 +985,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_message_feedback(
         self, **kwargs: Unpack[PutMessageFeedbackRequestTypeDef]
-    ) -> RegionResults[PutMessageFeedbackResultTypeDef]:
+    ) -> TargetResults[PutMessageFeedbackResultTypeDef]:
         """Set the MessageFeedbackStatus as RECEIVED or FAILED for the passed in
         MessageId.
 
@@ -995,7 +995,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_opted_out_number(
         self, **kwargs: Unpack[PutOptedOutNumberRequestTypeDef]
-    ) -> RegionResults[PutOptedOutNumberResultTypeDef]:
+    ) -> TargetResults[PutOptedOutNumberResultTypeDef]:
         """Creates an opted out destination phone number in the opt-out list.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/PutOptedOutNumber
@@ -1005,7 +1005,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
     def put_protect_configuration_rule_set_number_override(
         self,
         **kwargs: Unpack[PutProtectConfigurationRuleSetNumberOverrideRequestTypeDef],
-    ) -> RegionResults[PutProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
+    ) -> TargetResults[PutProtectConfigurationRuleSetNumberOverrideResultTypeDef]:
         """Create or update a phone number rule override and associate it with a
         protect configuration.
 
@@ -1015,7 +1015,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_registration_field_value(
         self, **kwargs: Unpack[PutRegistrationFieldValueRequestTypeDef]
-    ) -> RegionResults[PutRegistrationFieldValueResultTypeDef]:
+    ) -> TargetResults[PutRegistrationFieldValueResultTypeDef]:
         """Creates or updates a field value for a registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/PutRegistrationFieldValue
@@ -1024,7 +1024,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResultTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
         """Attaches a resource-based policy to a End User Messaging SMS
         resource(phone number, sender Id, phone poll, or opt-out list) that is
         used for sharing the resource. A shared resource can be a Pool, Opt-out
@@ -1038,7 +1038,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def release_phone_number(
         self, **kwargs: Unpack[ReleasePhoneNumberRequestTypeDef]
-    ) -> RegionResults[ReleasePhoneNumberResultTypeDef]:
+    ) -> TargetResults[ReleasePhoneNumberResultTypeDef]:
         """Releases an existing origination phone number in your account. Once
         released, a phone number is no longer available for sending messages.
 
@@ -1048,7 +1048,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def release_sender_id(
         self, **kwargs: Unpack[ReleaseSenderIdRequestTypeDef]
-    ) -> RegionResults[ReleaseSenderIdResultTypeDef]:
+    ) -> TargetResults[ReleaseSenderIdResultTypeDef]:
         """Releases an existing sender ID in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ReleaseSenderId
@@ -1057,7 +1057,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def request_phone_number(
         self, **kwargs: Unpack[RequestPhoneNumberRequestTypeDef]
-    ) -> RegionResults[RequestPhoneNumberResultTypeDef]:
+    ) -> TargetResults[RequestPhoneNumberResultTypeDef]:
         """Request an origination phone number for use in your account. For more
         information on phone number request see Request a phone number in the End
         User Messaging SMS User Guide.
@@ -1068,7 +1068,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def request_sender_id(
         self, **kwargs: Unpack[RequestSenderIdRequestTypeDef]
-    ) -> RegionResults[RequestSenderIdResultTypeDef]:
+    ) -> TargetResults[RequestSenderIdResultTypeDef]:
         """Request a new sender ID that doesn't require registration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/RequestSenderId
@@ -1077,7 +1077,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_destination_number_verification_code(
         self, **kwargs: Unpack[SendDestinationNumberVerificationCodeRequestTypeDef]
-    ) -> RegionResults[SendDestinationNumberVerificationCodeResultTypeDef]:
+    ) -> TargetResults[SendDestinationNumberVerificationCodeResultTypeDef]:
         """Before you can send test messages to a verified destination phone number
         you need to opt-in the verified destination phone number. Creates a new
         text message with a verification code and send it to a verified
@@ -1091,7 +1091,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_media_message(
         self, **kwargs: Unpack[SendMediaMessageRequestTypeDef]
-    ) -> RegionResults[SendMediaMessageResultTypeDef]:
+    ) -> TargetResults[SendMediaMessageResultTypeDef]:
         """Creates a new multimedia message (MMS) and sends it to a recipient's phone
         number.
 
@@ -1101,7 +1101,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_notify_text_message(
         self, **kwargs: Unpack[SendNotifyTextMessageRequestTypeDef]
-    ) -> RegionResults[SendNotifyTextMessageResultTypeDef]:
+    ) -> TargetResults[SendNotifyTextMessageResultTypeDef]:
         """Sends a templated text message through a notify configuration to a
         recipient's phone number.
 
@@ -1111,7 +1111,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_notify_voice_message(
         self, **kwargs: Unpack[SendNotifyVoiceMessageRequestTypeDef]
-    ) -> RegionResults[SendNotifyVoiceMessageResultTypeDef]:
+    ) -> TargetResults[SendNotifyVoiceMessageResultTypeDef]:
         """Sends a templated voice message through a notify configuration to a
         recipient's phone number.
 
@@ -1121,7 +1121,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_text_message(
         self, **kwargs: Unpack[SendTextMessageRequestTypeDef]
-    ) -> RegionResults[SendTextMessageResultTypeDef]:
+    ) -> TargetResults[SendTextMessageResultTypeDef]:
         """Creates a new text message and sends it to a recipient's phone number.
         SendTextMessage only sends an SMS message to one recipient each time it is
         invoked.
@@ -1132,7 +1132,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def send_voice_message(
         self, **kwargs: Unpack[SendVoiceMessageRequestTypeDef]
-    ) -> RegionResults[SendVoiceMessageResultTypeDef]:
+    ) -> TargetResults[SendVoiceMessageResultTypeDef]:
         """Allows you to send a request that sends a voice message. This operation
         uses Amazon Polly to convert a text script into a voice message.
 
@@ -1142,7 +1142,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_account_default_protect_configuration(
         self, **kwargs: Unpack[SetAccountDefaultProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[SetAccountDefaultProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[SetAccountDefaultProtectConfigurationResultTypeDef]:
         """Set a protect configuration as your account default. You can only have one
         account default protect configuration at a time. The current account
         default protect configuration is replaced with the provided protect
@@ -1154,7 +1154,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_default_message_feedback_enabled(
         self, **kwargs: Unpack[SetDefaultMessageFeedbackEnabledRequestTypeDef]
-    ) -> RegionResults[SetDefaultMessageFeedbackEnabledResultTypeDef]:
+    ) -> TargetResults[SetDefaultMessageFeedbackEnabledResultTypeDef]:
         """Sets a configuration set's default for message feedback.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultMessageFeedbackEnabled
@@ -1163,7 +1163,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_default_message_type(
         self, **kwargs: Unpack[SetDefaultMessageTypeRequestTypeDef]
-    ) -> RegionResults[SetDefaultMessageTypeResultTypeDef]:
+    ) -> TargetResults[SetDefaultMessageTypeResultTypeDef]:
         """Sets the default message type on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultMessageType
@@ -1172,7 +1172,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_default_sender_id(
         self, **kwargs: Unpack[SetDefaultSenderIdRequestTypeDef]
-    ) -> RegionResults[SetDefaultSenderIdResultTypeDef]:
+    ) -> TargetResults[SetDefaultSenderIdResultTypeDef]:
         """Sets default sender ID on a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetDefaultSenderId
@@ -1181,7 +1181,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_media_message_spend_limit_override(
         self, **kwargs: Unpack[SetMediaMessageSpendLimitOverrideRequestTypeDef]
-    ) -> RegionResults[SetMediaMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[SetMediaMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending MMS
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1192,7 +1192,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_notify_message_spend_limit_override(
         self, **kwargs: Unpack[SetNotifyMessageSpendLimitOverrideRequestTypeDef]
-    ) -> RegionResults[SetNotifyMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[SetNotifyMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending notify
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1203,7 +1203,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_text_message_spend_limit_override(
         self, **kwargs: Unpack[SetTextMessageSpendLimitOverrideRequestTypeDef]
-    ) -> RegionResults[SetTextMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[SetTextMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending text
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1214,7 +1214,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def set_voice_message_spend_limit_override(
         self, **kwargs: Unpack[SetVoiceMessageSpendLimitOverrideRequestTypeDef]
-    ) -> RegionResults[SetVoiceMessageSpendLimitOverrideResultTypeDef]:
+    ) -> TargetResults[SetVoiceMessageSpendLimitOverrideResultTypeDef]:
         """Sets an account level monthly spend limit override for sending voice
         messages. The requested spend limit must be less than or equal to the
         MaxLimit, which is set by Amazon Web Services.
@@ -1225,7 +1225,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def submit_registration_version(
         self, **kwargs: Unpack[SubmitRegistrationVersionRequestTypeDef]
-    ) -> RegionResults[SubmitRegistrationVersionResultTypeDef]:
+    ) -> TargetResults[SubmitRegistrationVersionResultTypeDef]:
         """Submit the specified registration for review and approval.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SubmitRegistrationVersion
@@ -1234,7 +1234,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Adds or overwrites only the specified tags for the specified resource.
         When you specify an existing tag key, the value is overwritten with the
         new value. Each tag consists of a key and an optional value. Tag keys must
@@ -1247,7 +1247,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Removes the association of the specified tags from a resource. For more
         information on tags see Tags in the End User Messaging SMS User Guide.
 
@@ -1257,7 +1257,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_event_destination(
         self, **kwargs: Unpack[UpdateEventDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateEventDestinationResultTypeDef]:
+    ) -> TargetResults[UpdateEventDestinationResultTypeDef]:
         """Updates an existing event destination in a configuration set. You can
         update the IAM role ARN for CloudWatch Logs and Firehose. You can also
         enable or disable the event destination.
@@ -1268,7 +1268,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_notify_configuration(
         self, **kwargs: Unpack[UpdateNotifyConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateNotifyConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateNotifyConfigurationResultTypeDef]:
         """Updates an existing notify configuration. You can update the default
         template, pool association, enabled channels, enabled countries, and
         deletion protection settings.
@@ -1279,7 +1279,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_phone_number(
         self, **kwargs: Unpack[UpdatePhoneNumberRequestTypeDef]
-    ) -> RegionResults[UpdatePhoneNumberResultTypeDef]:
+    ) -> TargetResults[UpdatePhoneNumberResultTypeDef]:
         """Updates the configuration of an existing origination phone number. You can
         update the opt-out list, enable or disable two-way messaging, change the
         TwoWayChannelArn, enable or disable self-managed opt-outs, and enable or
@@ -1291,7 +1291,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_pool(
         self, **kwargs: Unpack[UpdatePoolRequestTypeDef]
-    ) -> RegionResults[UpdatePoolResultTypeDef]:
+    ) -> TargetResults[UpdatePoolResultTypeDef]:
         """Updates the configuration of an existing pool. You can update the opt-out
         list, enable or disable two-way messaging, change the TwoWayChannelArn,
         enable or disable self-managed opt-outs, enable or disable deletion
@@ -1303,7 +1303,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_protect_configuration(
         self, **kwargs: Unpack[UpdateProtectConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateProtectConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateProtectConfigurationResultTypeDef]:
         """Update the setting for an existing protect configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/UpdateProtectConfiguration
@@ -1312,7 +1312,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_protect_configuration_country_rule_set(
         self, **kwargs: Unpack[UpdateProtectConfigurationCountryRuleSetRequestTypeDef]
-    ) -> RegionResults[UpdateProtectConfigurationCountryRuleSetResultTypeDef]:
+    ) -> TargetResults[UpdateProtectConfigurationCountryRuleSetResultTypeDef]:
         """Update a country rule set to ALLOW, BLOCK, MONITOR, or FILTER messages to
         be sent to the specified destination counties. You can update one or
         multiple countries at a time. The updates are only applied to the
@@ -1324,7 +1324,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_rcs_agent(
         self, **kwargs: Unpack[UpdateRcsAgentRequestTypeDef]
-    ) -> RegionResults[UpdateRcsAgentResultTypeDef]:
+    ) -> TargetResults[UpdateRcsAgentResultTypeDef]:
         """Updates the configuration of an existing RCS agent. You can update the
         opt-out list, deletion protection, two-way messaging settings, and
         self-managed opt-outs configuration.
@@ -1335,7 +1335,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def update_sender_id(
         self, **kwargs: Unpack[UpdateSenderIdRequestTypeDef]
-    ) -> RegionResults[UpdateSenderIdResultTypeDef]:
+    ) -> TargetResults[UpdateSenderIdResultTypeDef]:
         """Updates the configuration of an existing sender ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/UpdateSenderId
@@ -1344,7 +1344,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
 
     def verify_destination_number(
         self, **kwargs: Unpack[VerifyDestinationNumberRequestTypeDef]
-    ) -> RegionResults[VerifyDestinationNumberResultTypeDef]:
+    ) -> TargetResults[VerifyDestinationNumberResultTypeDef]:
         """Use the verification code that was received by the verified destination
         phone number to opt-in the verified destination phone number to receive
         more messages.
@@ -1360,7 +1360,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountAttributesRequestTypeDef],
-    ) -> RegionResults[DescribeAccountAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeAccountAttributesResultTypeDef]:
         """Every page of DescribeAccountAttributes in every target, merged per target
         (botocore's build_full_result).
 
@@ -1387,7 +1387,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountLimitsRequestTypeDef],
-    ) -> RegionResults[DescribeAccountLimitsResultTypeDef]:
+    ) -> TargetResults[DescribeAccountLimitsResultTypeDef]:
         """Every page of DescribeAccountLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1412,7 +1412,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeConfigurationSetsRequestTypeDef],
-    ) -> RegionResults[DescribeConfigurationSetsResultTypeDef]:
+    ) -> TargetResults[DescribeConfigurationSetsResultTypeDef]:
         """Every page of DescribeConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1435,7 +1435,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeKeywordsRequestTypeDef],
-    ) -> RegionResults[DescribeKeywordsResultTypeDef]:
+    ) -> TargetResults[DescribeKeywordsResultTypeDef]:
         """Every page of DescribeKeywords in every target, merged per target
         (botocore's build_full_result).
 
@@ -1459,7 +1459,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNotifyConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeNotifyConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeNotifyConfigurationsResultTypeDef]:
         """Every page of DescribeNotifyConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1483,7 +1483,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNotifyTemplatesRequestTypeDef],
-    ) -> RegionResults[DescribeNotifyTemplatesResultTypeDef]:
+    ) -> TargetResults[DescribeNotifyTemplatesResultTypeDef]:
         """Every page of DescribeNotifyTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1507,7 +1507,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOptOutListsRequestTypeDef],
-    ) -> RegionResults[DescribeOptOutListsResultTypeDef]:
+    ) -> TargetResults[DescribeOptOutListsResultTypeDef]:
         """Every page of DescribeOptOutLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -1530,7 +1530,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOptedOutNumbersRequestTypeDef],
-    ) -> RegionResults[DescribeOptedOutNumbersResultTypeDef]:
+    ) -> TargetResults[DescribeOptedOutNumbersResultTypeDef]:
         """Every page of DescribeOptedOutNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1554,7 +1554,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePhoneNumbersRequestTypeDef],
-    ) -> RegionResults[DescribePhoneNumbersResultTypeDef]:
+    ) -> TargetResults[DescribePhoneNumbersResultTypeDef]:
         """Every page of DescribePhoneNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1578,7 +1578,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePoolsRequestTypeDef],
-    ) -> RegionResults[DescribePoolsResultTypeDef]:
+    ) -> TargetResults[DescribePoolsResultTypeDef]:
         """Every page of DescribePools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1602,7 +1602,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeProtectConfigurationsRequestTypeDef],
-    ) -> RegionResults[DescribeProtectConfigurationsResultTypeDef]:
+    ) -> TargetResults[DescribeProtectConfigurationsResultTypeDef]:
         """Every page of DescribeProtectConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1626,7 +1626,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRcsAgentCountryLaunchStatusRequestTypeDef],
-    ) -> RegionResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
+    ) -> TargetResults[DescribeRcsAgentCountryLaunchStatusResultTypeDef]:
         """Every page of DescribeRcsAgentCountryLaunchStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1650,7 +1650,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRcsAgentsRequestTypeDef],
-    ) -> RegionResults[DescribeRcsAgentsResultTypeDef]:
+    ) -> TargetResults[DescribeRcsAgentsResultTypeDef]:
         """Every page of DescribeRcsAgents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1674,7 +1674,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationAttachmentsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationAttachmentsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationAttachmentsResultTypeDef]:
         """Every page of DescribeRegistrationAttachments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1698,7 +1698,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationFieldDefinitionsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationFieldDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationFieldDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1723,7 +1723,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationFieldValuesRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationFieldValuesResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationFieldValuesResultTypeDef]:
         """Every page of DescribeRegistrationFieldValues in every target, merged per
         target (botocore's build_full_result).
 
@@ -1746,7 +1746,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationSectionDefinitionsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationSectionDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationSectionDefinitions in every target,
         merged per target (botocore's build_full_result).
 
@@ -1771,7 +1771,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationTypeDefinitionsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationTypeDefinitionsResultTypeDef]:
         """Every page of DescribeRegistrationTypeDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -1796,7 +1796,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationVersionsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationVersionsResultTypeDef]:
         """Every page of DescribeRegistrationVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1819,7 +1819,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRegistrationsRequestTypeDef],
-    ) -> RegionResults[DescribeRegistrationsResultTypeDef]:
+    ) -> TargetResults[DescribeRegistrationsResultTypeDef]:
         """Every page of DescribeRegistrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1842,7 +1842,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSenderIdsRequestTypeDef],
-    ) -> RegionResults[DescribeSenderIdsResultTypeDef]:
+    ) -> TargetResults[DescribeSenderIdsResultTypeDef]:
         """Every page of DescribeSenderIds in every target, merged per target
         (botocore's build_full_result).
 
@@ -1866,7 +1866,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSpendLimitsRequestTypeDef],
-    ) -> RegionResults[DescribeSpendLimitsResultTypeDef]:
+    ) -> TargetResults[DescribeSpendLimitsResultTypeDef]:
         """Every page of DescribeSpendLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1890,7 +1890,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVerifiedDestinationNumbersRequestTypeDef],
-    ) -> RegionResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
+    ) -> TargetResults[DescribeVerifiedDestinationNumbersResultTypeDef]:
         """Every page of DescribeVerifiedDestinationNumbers in every target, merged
         per target (botocore's build_full_result).
 
@@ -1913,7 +1913,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotifyCountriesRequestTypeDef],
-    ) -> RegionResults[ListNotifyCountriesResultTypeDef]:
+    ) -> TargetResults[ListNotifyCountriesResultTypeDef]:
         """Every page of ListNotifyCountries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1937,7 +1937,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoolOriginationIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListPoolOriginationIdentitiesResultTypeDef]:
+    ) -> TargetResults[ListPoolOriginationIdentitiesResultTypeDef]:
         """Every page of ListPoolOriginationIdentities in every target, merged per
         target (botocore's build_full_result).
 
@@ -1960,7 +1960,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectConfigurationRuleSetNumberOverridesRequestTypeDef],
-    ) -> RegionResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
+    ) -> TargetResults[ListProtectConfigurationRuleSetNumberOverridesResultTypeDef]:
         """Every page of ListProtectConfigurationRuleSetNumberOverrides in every
         target, merged per target (botocore's build_full_result).
 
@@ -1984,7 +1984,7 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegistrationAssociationsRequestTypeDef],
-    ) -> RegionResults[ListRegistrationAssociationsResultTypeDef]:
+    ) -> TargetResults[ListRegistrationAssociationsResultTypeDef]:
         """Every page of ListRegistrationAssociations in every target, merged per
         target (botocore's build_full_result).
 

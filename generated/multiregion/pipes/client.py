@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,7 +55,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def create_pipe(
         self, **kwargs: Unpack[CreatePipeRequestTypeDef]
-    ) -> RegionResults[CreatePipeResponseTypeDef]:
+    ) -> TargetResults[CreatePipeResponseTypeDef]:
         """Create a pipe. Amazon EventBridge Pipes connect event sources to targets
         and reduces the need for specialized knowledge and integration code.
 
@@ -65,7 +65,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def delete_pipe(
         self, **kwargs: Unpack[DeletePipeRequestTypeDef]
-    ) -> RegionResults[DeletePipeResponseTypeDef]:
+    ) -> TargetResults[DeletePipeResponseTypeDef]:
         """Delete an existing pipe. For more information about pipes, see Amazon
         EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -75,7 +75,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def describe_pipe(
         self, **kwargs: Unpack[DescribePipeRequestTypeDef]
-    ) -> RegionResults[DescribePipeResponseTypeDef]:
+    ) -> TargetResults[DescribePipeResponseTypeDef]:
         """Get the information about an existing pipe. For more information about
         pipes, see Amazon EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -85,7 +85,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def list_pipes(
         self, **kwargs: Unpack[ListPipesRequestTypeDef]
-    ) -> RegionResults[ListPipesResponseTypeDef]:
+    ) -> TargetResults[ListPipesResponseTypeDef]:
         """Get the pipes associated with this account. For more information about
         pipes, see Amazon EventBridge Pipes in the Amazon EventBridge User Guide.
 
@@ -95,7 +95,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/ListTagsForResource
@@ -104,7 +104,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def start_pipe(
         self, **kwargs: Unpack[StartPipeRequestTypeDef]
-    ) -> RegionResults[StartPipeResponseTypeDef]:
+    ) -> TargetResults[StartPipeResponseTypeDef]:
         """Start an existing pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/StartPipe
@@ -113,7 +113,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def stop_pipe(
         self, **kwargs: Unpack[StopPipeRequestTypeDef]
-    ) -> RegionResults[StopPipeResponseTypeDef]:
+    ) -> TargetResults[StopPipeResponseTypeDef]:
         """Stop an existing pipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/StopPipe
@@ -122,7 +122,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified pipe. Tags can
         help you organize and categorize your resources. You can also use them to
         scope user permissions by granting a user permission to access or change
@@ -134,7 +134,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified pipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/pipes-2015-10-07/UntagResource
@@ -143,7 +143,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
 
     def update_pipe(
         self, **kwargs: Unpack[UpdatePipeRequestTypeDef]
-    ) -> RegionResults[UpdatePipeResponseTypeDef]:
+    ) -> TargetResults[UpdatePipeResponseTypeDef]:
         """Update an existing pipe. When you call UpdatePipe, EventBridge only the
         updates fields you have specified in the request; the rest remain
         unchanged. The exception to this is if you modify any Amazon Web
@@ -166,7 +166,7 @@ class MultiRegionEventBridgePipes(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipesRequestTypeDef],
-    ) -> RegionResults[ListPipesResponseTypeDef]:
+    ) -> TargetResults[ListPipesResponseTypeDef]:
         """Every page of ListPipes in every target, merged per target (botocore's
         build_full_result).
 

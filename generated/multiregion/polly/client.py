@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -53,7 +53,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def delete_lexicon(
         self, **kwargs: Unpack[DeleteLexiconInputTypeDef]
-    ) -> RegionResults[DeleteLexiconOutputTypeDef]:
+    ) -> TargetResults[DeleteLexiconOutputTypeDef]:
         """Deletes the specified pronunciation lexicon stored in an Amazon Web
         Services Region. A lexicon which has been deleted is not available for
         speech synthesis, nor is it possible to retrieve it using either the
@@ -65,7 +65,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def describe_voices(
         self, **kwargs: Unpack[DescribeVoicesInputTypeDef]
-    ) -> RegionResults[DescribeVoicesOutputTypeDef]:
+    ) -> TargetResults[DescribeVoicesOutputTypeDef]:
         """Returns the list of voices that are available for use when requesting
         speech synthesis. Each voice speaks a specified language, is either male
         or female, and is identified by an ID, which is the ASCII version of the
@@ -77,7 +77,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def get_lexicon(
         self, **kwargs: Unpack[GetLexiconInputTypeDef]
-    ) -> RegionResults[GetLexiconOutputTypeDef]:
+    ) -> TargetResults[GetLexiconOutputTypeDef]:
         """Returns the content of the specified pronunciation lexicon stored in an
         Amazon Web Services Region. For more information, see Managing Lexicons.
 
@@ -87,7 +87,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def get_speech_synthesis_task(
         self, **kwargs: Unpack[GetSpeechSynthesisTaskInputTypeDef]
-    ) -> RegionResults[GetSpeechSynthesisTaskOutputTypeDef]:
+    ) -> TargetResults[GetSpeechSynthesisTaskOutputTypeDef]:
         """Retrieves a specific SpeechSynthesisTask object based on its TaskID. This
         object contains information about the given speech synthesis task,
         including the status of the task, and a link to the S3 bucket containing
@@ -99,7 +99,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def list_lexicons(
         self, **kwargs: Unpack[ListLexiconsInputTypeDef]
-    ) -> RegionResults[ListLexiconsOutputTypeDef]:
+    ) -> TargetResults[ListLexiconsOutputTypeDef]:
         """Returns a list of pronunciation lexicons stored in an Amazon Web Services
         Region. For more information, see Managing Lexicons.
 
@@ -109,7 +109,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def list_speech_synthesis_tasks(
         self, **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef]
-    ) -> RegionResults[ListSpeechSynthesisTasksOutputTypeDef]:
+    ) -> TargetResults[ListSpeechSynthesisTasksOutputTypeDef]:
         """Returns a list of SpeechSynthesisTask objects ordered by their creation
         date. This operation can filter the tasks by their status, for example,
         allowing users to list only tasks that are completed.
@@ -120,7 +120,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def put_lexicon(
         self, **kwargs: Unpack[PutLexiconInputTypeDef]
-    ) -> RegionResults[PutLexiconOutputTypeDef]:
+    ) -> TargetResults[PutLexiconOutputTypeDef]:
         """Stores a pronunciation lexicon in an Amazon Web Services Region. If a
         lexicon with the same name already exists in the region, it is overwritten
         by the new lexicon. Lexicon operations have eventual consistency,
@@ -133,7 +133,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def start_speech_synthesis_stream(
         self, **kwargs: Unpack[StartSpeechSynthesisStreamInputTypeDef]
-    ) -> RegionResults[StartSpeechSynthesisStreamOutputTypeDef]:
+    ) -> TargetResults[StartSpeechSynthesisStreamOutputTypeDef]:
         """Synthesizes UTF-8 input, plain text, or SSML over a bidirectional
         streaming connection. Specify synthesis parameters in HTTP/2 headers, send
         text incrementally as events on the input stream, and receive synthesized
@@ -145,7 +145,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def start_speech_synthesis_task(
         self, **kwargs: Unpack[StartSpeechSynthesisTaskInputTypeDef]
-    ) -> RegionResults[StartSpeechSynthesisTaskOutputTypeDef]:
+    ) -> TargetResults[StartSpeechSynthesisTaskOutputTypeDef]:
         """Allows the creation of an asynchronous synthesis task, by starting a new
         SpeechSynthesisTask. This operation requires all the standard information
         needed for speech synthesis, plus the name of an Amazon S3 bucket for the
@@ -162,7 +162,7 @@ class MultiRegionPolly(MultiRegionClient):
 
     def synthesize_speech(
         self, **kwargs: Unpack[SynthesizeSpeechInputTypeDef]
-    ) -> RegionResults[SynthesizeSpeechOutputTypeDef]:
+    ) -> TargetResults[SynthesizeSpeechOutputTypeDef]:
         """Synthesizes UTF-8 input, plain text or SSML, to a stream of bytes. SSML
         input must be valid, well-formed SSML. Some alphabets might not be
         available with all the voices (for example, Cyrillic might not be read at
@@ -180,7 +180,7 @@ class MultiRegionPolly(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVoicesInputTypeDef],
-    ) -> RegionResults[DescribeVoicesOutputTypeDef]:
+    ) -> TargetResults[DescribeVoicesOutputTypeDef]:
         """Every page of DescribeVoices in every target, merged per target
         (botocore's build_full_result).
 
@@ -206,7 +206,7 @@ class MultiRegionPolly(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLexiconsInputTypeDef],
-    ) -> RegionResults[ListLexiconsOutputTypeDef]:
+    ) -> TargetResults[ListLexiconsOutputTypeDef]:
         """Every page of ListLexicons in every target, merged per target (botocore's
         build_full_result).
 
@@ -230,7 +230,7 @@ class MultiRegionPolly(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpeechSynthesisTasksInputTypeDef],
-    ) -> RegionResults[ListSpeechSynthesisTasksOutputTypeDef]:
+    ) -> TargetResults[ListSpeechSynthesisTasksOutputTypeDef]:
         """Every page of ListSpeechSynthesisTasks in every target, merged per target
         (botocore's build_full_result).
 

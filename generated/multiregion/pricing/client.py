@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,7 +48,7 @@ class MultiRegionPricing(MultiRegionClient):
 
     def describe_services(
         self, **kwargs: Unpack[DescribeServicesRequestTypeDef]
-    ) -> RegionResults[DescribeServicesResponseTypeDef]:
+    ) -> TargetResults[DescribeServicesResponseTypeDef]:
         """Returns the metadata for one service or a list of the metadata for all
         services. Use this without a service code to get the service codes for all
         services. Use it with a service code, such as AmazonEC2, to get
@@ -63,7 +63,7 @@ class MultiRegionPricing(MultiRegionClient):
 
     def get_attribute_values(
         self, **kwargs: Unpack[GetAttributeValuesRequestTypeDef]
-    ) -> RegionResults[GetAttributeValuesResponseTypeDef]:
+    ) -> TargetResults[GetAttributeValuesResponseTypeDef]:
         """Returns a list of attribute values. Attributes are similar to the details
         in a Price List API offer file. For a list of available attributes, see
         Offer File Definitions in the Billing and Cost Management User Guide.
@@ -74,7 +74,7 @@ class MultiRegionPricing(MultiRegionClient):
 
     def get_price_list_file_url(
         self, **kwargs: Unpack[GetPriceListFileUrlRequestTypeDef]
-    ) -> RegionResults[GetPriceListFileUrlResponseTypeDef]:
+    ) -> TargetResults[GetPriceListFileUrlResponseTypeDef]:
         """This feature is in preview release and is subject to change. Your use of
         Amazon Web Services Price List API is subject to the Beta Service
         Participation terms of the Amazon Web Services Service Terms (Section
@@ -86,7 +86,7 @@ class MultiRegionPricing(MultiRegionClient):
 
     def get_products(
         self, **kwargs: Unpack[GetProductsRequestTypeDef]
-    ) -> RegionResults[GetProductsResponseTypeDef]:
+    ) -> TargetResults[GetProductsResponseTypeDef]:
         """Returns a list of all products that match the filter criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/pricing-2017-10-15/GetProducts
@@ -95,7 +95,7 @@ class MultiRegionPricing(MultiRegionClient):
 
     def list_price_lists(
         self, **kwargs: Unpack[ListPriceListsRequestTypeDef]
-    ) -> RegionResults[ListPriceListsResponseTypeDef]:
+    ) -> TargetResults[ListPriceListsResponseTypeDef]:
         """This feature is in preview release and is subject to change. Your use of
         Amazon Web Services Price List API is subject to the Beta Service
         Participation terms of the Amazon Web Services Service Terms (Section
@@ -112,7 +112,7 @@ class MultiRegionPricing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServicesRequestTypeDef],
-    ) -> RegionResults[DescribeServicesResponseTypeDef]:
+    ) -> TargetResults[DescribeServicesResponseTypeDef]:
         """Every page of DescribeServices in every target, merged per target
         (botocore's build_full_result).
 
@@ -141,7 +141,7 @@ class MultiRegionPricing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAttributeValuesRequestTypeDef],
-    ) -> RegionResults[GetAttributeValuesResponseTypeDef]:
+    ) -> TargetResults[GetAttributeValuesResponseTypeDef]:
         """Every page of GetAttributeValues in every target, merged per target
         (botocore's build_full_result).
 
@@ -166,7 +166,7 @@ class MultiRegionPricing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetProductsRequestTypeDef],
-    ) -> RegionResults[GetProductsResponseTypeDef]:
+    ) -> TargetResults[GetProductsResponseTypeDef]:
         """Every page of GetProducts in every target, merged per target (botocore's
         build_full_result).
 
@@ -189,7 +189,7 @@ class MultiRegionPricing(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPriceListsRequestTypeDef],
-    ) -> RegionResults[ListPriceListsResponseTypeDef]:
+    ) -> TargetResults[ListPriceListsResponseTypeDef]:
         """Every page of ListPriceLists in every target, merged per target
         (botocore's build_full_result).
 

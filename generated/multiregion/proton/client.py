@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def accept_environment_account_connection(
         self, **kwargs: Unpack[AcceptEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[AcceptEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[AcceptEnvironmentAccountConnectionOutputTypeDef]:
         """In a management account, an environment account connection request is
         accepted. When the environment account connection request is accepted,
         Proton can use the associated IAM role to provision environment
@@ -236,7 +236,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def cancel_component_deployment(
         self, **kwargs: Unpack[CancelComponentDeploymentInputTypeDef]
-    ) -> RegionResults[CancelComponentDeploymentOutputTypeDef]:
+    ) -> TargetResults[CancelComponentDeploymentOutputTypeDef]:
         """Attempts to cancel a component deployment (for a component that is in the
         IN_PROGRESS deployment status).
 
@@ -249,7 +249,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def cancel_environment_deployment(
         self, **kwargs: Unpack[CancelEnvironmentDeploymentInputTypeDef]
-    ) -> RegionResults[CancelEnvironmentDeploymentOutputTypeDef]:
+    ) -> TargetResults[CancelEnvironmentDeploymentOutputTypeDef]:
         """Attempts to cancel an environment deployment on an UpdateEnvironment
         action, if the deployment is IN_PROGRESS. For more information, see Update
         an environment in the Proton User guide.
@@ -263,7 +263,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def cancel_service_instance_deployment(
         self, **kwargs: Unpack[CancelServiceInstanceDeploymentInputTypeDef]
-    ) -> RegionResults[CancelServiceInstanceDeploymentOutputTypeDef]:
+    ) -> TargetResults[CancelServiceInstanceDeploymentOutputTypeDef]:
         """Attempts to cancel a service instance deployment on an
         UpdateServiceInstance action, if the deployment is IN_PROGRESS. For more
         information, see Update a service instance in the Proton User guide.
@@ -277,7 +277,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def cancel_service_pipeline_deployment(
         self, **kwargs: Unpack[CancelServicePipelineDeploymentInputTypeDef]
-    ) -> RegionResults[CancelServicePipelineDeploymentOutputTypeDef]:
+    ) -> TargetResults[CancelServicePipelineDeploymentOutputTypeDef]:
         """Attempts to cancel a service pipeline deployment on an
         UpdateServicePipeline action, if the deployment is IN_PROGRESS. For more
         information, see Update a service pipeline in the Proton User guide.
@@ -291,7 +291,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_component(
         self, **kwargs: Unpack[CreateComponentInputTypeDef]
-    ) -> RegionResults[CreateComponentOutputTypeDef]:
+    ) -> TargetResults[CreateComponentOutputTypeDef]:
         """Create an Proton component. A component is an infrastructure extension for
         a service instance.
 
@@ -304,7 +304,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentOutputTypeDef]:
         """Deploy a new environment. An Proton environment is created from an
         environment template that defines infrastructure and resources that can be
         shared across services.
@@ -318,7 +318,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_environment_account_connection(
         self, **kwargs: Unpack[CreateEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentAccountConnectionOutputTypeDef]:
         """Create an environment account connection in an environment account so that
         environment infrastructure resources can be provisioned in the environment
         account from a management account.
@@ -332,7 +332,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_environment_template(
         self, **kwargs: Unpack[CreateEnvironmentTemplateInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentTemplateOutputTypeDef]:
         """Create an environment template for Proton. For more information, see
         Environment Templates in the Proton User Guide.
 
@@ -345,7 +345,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_environment_template_version(
         self, **kwargs: Unpack[CreateEnvironmentTemplateVersionInputTypeDef]
-    ) -> RegionResults[CreateEnvironmentTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[CreateEnvironmentTemplateVersionOutputTypeDef]:
         """Create a new major or minor version of an environment template. A major
         version of an environment template is a version that isn't backwards
         compatible. A minor version of an environment template is a version that's
@@ -360,7 +360,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_repository(
         self, **kwargs: Unpack[CreateRepositoryInputTypeDef]
-    ) -> RegionResults[CreateRepositoryOutputTypeDef]:
+    ) -> TargetResults[CreateRepositoryOutputTypeDef]:
         """Create and register a link to a repository. Proton uses the link to
         repeatedly access the repository, to either push to it (self-managed
         provisioning) or pull from it (template sync). You can share a linked
@@ -377,7 +377,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_service(
         self, **kwargs: Unpack[CreateServiceInputTypeDef]
-    ) -> RegionResults[CreateServiceOutputTypeDef]:
+    ) -> TargetResults[CreateServiceOutputTypeDef]:
         """Create an Proton service. An Proton service is an instantiation of a
         service template and often includes several service instances and
         pipeline. For more information, see Services in the Proton User Guide.
@@ -391,7 +391,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_service_instance(
         self, **kwargs: Unpack[CreateServiceInstanceInputTypeDef]
-    ) -> RegionResults[CreateServiceInstanceOutputTypeDef]:
+    ) -> TargetResults[CreateServiceInstanceOutputTypeDef]:
         """Create a service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/CreateServiceInstance
@@ -403,7 +403,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_service_sync_config(
         self, **kwargs: Unpack[CreateServiceSyncConfigInputTypeDef]
-    ) -> RegionResults[CreateServiceSyncConfigOutputTypeDef]:
+    ) -> TargetResults[CreateServiceSyncConfigOutputTypeDef]:
         """Create the Proton Ops configuration file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/CreateServiceSyncConfig
@@ -415,7 +415,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_service_template(
         self, **kwargs: Unpack[CreateServiceTemplateInputTypeDef]
-    ) -> RegionResults[CreateServiceTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateServiceTemplateOutputTypeDef]:
         """Create a service template. The administrator creates a service template to
         define standardized infrastructure and an optional CI/CD service pipeline.
         Developers, in turn, select the service template from Proton. If the
@@ -433,7 +433,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_service_template_version(
         self, **kwargs: Unpack[CreateServiceTemplateVersionInputTypeDef]
-    ) -> RegionResults[CreateServiceTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[CreateServiceTemplateVersionOutputTypeDef]:
         """Create a new major or minor version of a service template. A major version
         of a service template is a version that isn't backward compatible. A minor
         version of a service template is a version that's backward compatible
@@ -448,7 +448,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def create_template_sync_config(
         self, **kwargs: Unpack[CreateTemplateSyncConfigInputTypeDef]
-    ) -> RegionResults[CreateTemplateSyncConfigOutputTypeDef]:
+    ) -> TargetResults[CreateTemplateSyncConfigOutputTypeDef]:
         """Set up a template to create new template versions automatically by
         tracking a linked repository. A linked repository is a repository that has
         been registered with Proton. For more information, see CreateRepository.
@@ -462,7 +462,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_component(
         self, **kwargs: Unpack[DeleteComponentInputTypeDef]
-    ) -> RegionResults[DeleteComponentOutputTypeDef]:
+    ) -> TargetResults[DeleteComponentOutputTypeDef]:
         """Delete an Proton component resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteComponent
@@ -474,7 +474,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_deployment(
         self, **kwargs: Unpack[DeleteDeploymentInputTypeDef]
-    ) -> RegionResults[DeleteDeploymentOutputTypeDef]:
+    ) -> TargetResults[DeleteDeploymentOutputTypeDef]:
         """Delete the deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteDeployment
@@ -486,7 +486,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentOutputTypeDef]:
         """Delete an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteEnvironment
@@ -498,7 +498,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_environment_account_connection(
         self, **kwargs: Unpack[DeleteEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, delete an environment account connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteEnvironmentAccountConnection
@@ -510,7 +510,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_environment_template(
         self, **kwargs: Unpack[DeleteEnvironmentTemplateInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentTemplateOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentTemplateOutputTypeDef]:
         """If no other major or minor versions of an environment template exist,
         delete the environment template.
 
@@ -523,7 +523,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_environment_template_version(
         self, **kwargs: Unpack[DeleteEnvironmentTemplateVersionInputTypeDef]
-    ) -> RegionResults[DeleteEnvironmentTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentTemplateVersionOutputTypeDef]:
         """If no other minor versions of an environment template exist, delete a
         major version of the environment template if it's not the Recommended
         version. Delete the Recommended version of the environment template if no
@@ -540,7 +540,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_repository(
         self, **kwargs: Unpack[DeleteRepositoryInputTypeDef]
-    ) -> RegionResults[DeleteRepositoryOutputTypeDef]:
+    ) -> TargetResults[DeleteRepositoryOutputTypeDef]:
         """De-register and unlink your repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteRepository
@@ -552,7 +552,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceInputTypeDef]
-    ) -> RegionResults[DeleteServiceOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceOutputTypeDef]:
         """Delete a service, with its instances and pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteService
@@ -564,7 +564,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_service_sync_config(
         self, **kwargs: Unpack[DeleteServiceSyncConfigInputTypeDef]
-    ) -> RegionResults[DeleteServiceSyncConfigOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceSyncConfigOutputTypeDef]:
         """Delete the Proton Ops file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteServiceSyncConfig
@@ -576,7 +576,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_service_template(
         self, **kwargs: Unpack[DeleteServiceTemplateInputTypeDef]
-    ) -> RegionResults[DeleteServiceTemplateOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceTemplateOutputTypeDef]:
         """If no other major or minor versions of the service template exist, delete
         the service template.
 
@@ -589,7 +589,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_service_template_version(
         self, **kwargs: Unpack[DeleteServiceTemplateVersionInputTypeDef]
-    ) -> RegionResults[DeleteServiceTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceTemplateVersionOutputTypeDef]:
         """If no other minor versions of a service template exist, delete a major
         version of the service template if it's not the Recommended version.
         Delete the Recommended version of the service template if no other major
@@ -605,7 +605,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def delete_template_sync_config(
         self, **kwargs: Unpack[DeleteTemplateSyncConfigInputTypeDef]
-    ) -> RegionResults[DeleteTemplateSyncConfigOutputTypeDef]:
+    ) -> TargetResults[DeleteTemplateSyncConfigOutputTypeDef]:
         """Delete a template sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/DeleteTemplateSyncConfig
@@ -615,7 +615,7 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated(
         "GetAccountSettings is deprecated. AWS Proton is not accepting new customers."
     )
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsOutputTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsOutputTypeDef]:
         """Get detail data for Proton account-wide settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetAccountSettings
@@ -627,7 +627,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_component(
         self, **kwargs: Unpack[GetComponentInputTypeDef]
-    ) -> RegionResults[GetComponentOutputTypeDef]:
+    ) -> TargetResults[GetComponentOutputTypeDef]:
         """Get detailed data for a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetComponent
@@ -639,7 +639,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_deployment(
         self, **kwargs: Unpack[GetDeploymentInputTypeDef]
-    ) -> RegionResults[GetDeploymentOutputTypeDef]:
+    ) -> TargetResults[GetDeploymentOutputTypeDef]:
         """Get detailed data for a deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetDeployment
@@ -651,7 +651,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentInputTypeDef]
-    ) -> RegionResults[GetEnvironmentOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentOutputTypeDef]:
         """Get detailed data for an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironment
@@ -663,7 +663,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_environment_account_connection(
         self, **kwargs: Unpack[GetEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[GetEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, get the detailed data for an environment
         account connection.
 
@@ -676,7 +676,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_environment_template(
         self, **kwargs: Unpack[GetEnvironmentTemplateInputTypeDef]
-    ) -> RegionResults[GetEnvironmentTemplateOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentTemplateOutputTypeDef]:
         """Get detailed data for an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironmentTemplate
@@ -688,7 +688,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_environment_template_version(
         self, **kwargs: Unpack[GetEnvironmentTemplateVersionInputTypeDef]
-    ) -> RegionResults[GetEnvironmentTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[GetEnvironmentTemplateVersionOutputTypeDef]:
         """Get detailed data for a major or minor version of an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetEnvironmentTemplateVersion
@@ -700,7 +700,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_repository(
         self, **kwargs: Unpack[GetRepositoryInputTypeDef]
-    ) -> RegionResults[GetRepositoryOutputTypeDef]:
+    ) -> TargetResults[GetRepositoryOutputTypeDef]:
         """Get detail data for a linked repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetRepository
@@ -712,7 +712,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_repository_sync_status(
         self, **kwargs: Unpack[GetRepositorySyncStatusInputTypeDef]
-    ) -> RegionResults[GetRepositorySyncStatusOutputTypeDef]:
+    ) -> TargetResults[GetRepositorySyncStatusOutputTypeDef]:
         """Get the sync status of a repository used for Proton template sync. For
         more information about template sync, see .
 
@@ -723,7 +723,7 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated(
         "GetResourcesSummary is deprecated. AWS Proton is not accepting new customers."
     )
-    def get_resources_summary(self) -> RegionResults[GetResourcesSummaryOutputTypeDef]:
+    def get_resources_summary(self) -> TargetResults[GetResourcesSummaryOutputTypeDef]:
         """Get counts of Proton resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetResourcesSummary
@@ -733,7 +733,7 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated("GetService is deprecated. AWS Proton is not accepting new customers.")
     def get_service(
         self, **kwargs: Unpack[GetServiceInputTypeDef]
-    ) -> RegionResults[GetServiceOutputTypeDef]:
+    ) -> TargetResults[GetServiceOutputTypeDef]:
         """Get detailed data for a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetService
@@ -745,7 +745,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_instance(
         self, **kwargs: Unpack[GetServiceInstanceInputTypeDef]
-    ) -> RegionResults[GetServiceInstanceOutputTypeDef]:
+    ) -> TargetResults[GetServiceInstanceOutputTypeDef]:
         """Get detailed data for a service instance. A service instance is an
         instantiation of service template and it runs in a specific environment.
 
@@ -758,7 +758,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_instance_sync_status(
         self, **kwargs: Unpack[GetServiceInstanceSyncStatusInputTypeDef]
-    ) -> RegionResults[GetServiceInstanceSyncStatusOutputTypeDef]:
+    ) -> TargetResults[GetServiceInstanceSyncStatusOutputTypeDef]:
         """Get the status of the synced service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceInstanceSyncStatus
@@ -770,7 +770,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_sync_blocker_summary(
         self, **kwargs: Unpack[GetServiceSyncBlockerSummaryInputTypeDef]
-    ) -> RegionResults[GetServiceSyncBlockerSummaryOutputTypeDef]:
+    ) -> TargetResults[GetServiceSyncBlockerSummaryOutputTypeDef]:
         """Get detailed data for the service sync blocker summary.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceSyncBlockerSummary
@@ -782,7 +782,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_sync_config(
         self, **kwargs: Unpack[GetServiceSyncConfigInputTypeDef]
-    ) -> RegionResults[GetServiceSyncConfigOutputTypeDef]:
+    ) -> TargetResults[GetServiceSyncConfigOutputTypeDef]:
         """Get detailed information for the service sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceSyncConfig
@@ -794,7 +794,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_template(
         self, **kwargs: Unpack[GetServiceTemplateInputTypeDef]
-    ) -> RegionResults[GetServiceTemplateOutputTypeDef]:
+    ) -> TargetResults[GetServiceTemplateOutputTypeDef]:
         """Get detailed data for a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceTemplate
@@ -806,7 +806,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_service_template_version(
         self, **kwargs: Unpack[GetServiceTemplateVersionInputTypeDef]
-    ) -> RegionResults[GetServiceTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[GetServiceTemplateVersionOutputTypeDef]:
         """Get detailed data for a major or minor version of a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetServiceTemplateVersion
@@ -818,7 +818,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_template_sync_config(
         self, **kwargs: Unpack[GetTemplateSyncConfigInputTypeDef]
-    ) -> RegionResults[GetTemplateSyncConfigOutputTypeDef]:
+    ) -> TargetResults[GetTemplateSyncConfigOutputTypeDef]:
         """Get detail data for a template sync configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetTemplateSyncConfig
@@ -830,7 +830,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def get_template_sync_status(
         self, **kwargs: Unpack[GetTemplateSyncStatusInputTypeDef]
-    ) -> RegionResults[GetTemplateSyncStatusOutputTypeDef]:
+    ) -> TargetResults[GetTemplateSyncStatusOutputTypeDef]:
         """Get the status of a template sync.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/GetTemplateSyncStatus
@@ -842,7 +842,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_component_outputs(
         self, **kwargs: Unpack[ListComponentOutputsInputTypeDef]
-    ) -> RegionResults[ListComponentOutputsOutputTypeDef]:
+    ) -> TargetResults[ListComponentOutputsOutputTypeDef]:
         """Get a list of component Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentOutputs
@@ -854,7 +854,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_component_provisioned_resources(
         self, **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef]
-    ) -> RegionResults[ListComponentProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListComponentProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a component with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListComponentProvisionedResources
@@ -866,7 +866,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_components(
         self, **kwargs: Unpack[ListComponentsInputTypeDef]
-    ) -> RegionResults[ListComponentsOutputTypeDef]:
+    ) -> TargetResults[ListComponentsOutputTypeDef]:
         """List components with summary data. You can filter the result list by
         environment, service, or a single service instance.
 
@@ -879,7 +879,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_deployments(
         self, **kwargs: Unpack[ListDeploymentsInputTypeDef]
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """List deployments. You can filter the result list by environment, service,
         or a single service instance.
 
@@ -892,7 +892,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environment_account_connections(
         self, **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
         """View a list of environment account connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentAccountConnections
@@ -904,7 +904,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environment_outputs(
         self, **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentOutputsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentOutputsOutputTypeDef]:
         """List the infrastructure as code outputs for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentOutputs
@@ -916,7 +916,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environment_provisioned_resources(
         self, **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef]
-    ) -> RegionResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
         """List the provisioned resources for your environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentProvisionedResources
@@ -928,7 +928,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environment_template_versions(
         self, **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
         """List major or minor versions of an environment template with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplateVersions
@@ -940,7 +940,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environment_templates(
         self, **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef]
-    ) -> RegionResults[ListEnvironmentTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentTemplatesOutputTypeDef]:
         """List environment templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironmentTemplates
@@ -952,7 +952,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsInputTypeDef]
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """List environments with detail data summaries.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListEnvironments
@@ -964,7 +964,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_repositories(
         self, **kwargs: Unpack[ListRepositoriesInputTypeDef]
-    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
         """List linked repositories with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositories
@@ -976,7 +976,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_repository_sync_definitions(
         self, **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef]
-    ) -> RegionResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
         """List repository sync definitions with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListRepositorySyncDefinitions
@@ -988,7 +988,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_instance_outputs(
         self, **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef]
-    ) -> RegionResults[ListServiceInstanceOutputsOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstanceOutputsOutputTypeDef]:
         """Get a list service of instance Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceOutputs
@@ -1000,7 +1000,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_instance_provisioned_resources(
         self, **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef]
-    ) -> RegionResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a service instance with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceInstanceProvisionedResources
@@ -1012,7 +1012,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_instances(
         self, **kwargs: Unpack[ListServiceInstancesInputTypeDef]
-    ) -> RegionResults[ListServiceInstancesOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstancesOutputTypeDef]:
         """List service instances with summary data. This action lists service
         instances of all services in the Amazon Web Services account.
 
@@ -1025,7 +1025,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_pipeline_outputs(
         self, **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef]
-    ) -> RegionResults[ListServicePipelineOutputsOutputTypeDef]:
+    ) -> TargetResults[ListServicePipelineOutputsOutputTypeDef]:
         """Get a list of service pipeline Infrastructure as Code (IaC) outputs.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineOutputs
@@ -1037,7 +1037,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_pipeline_provisioned_resources(
         self, **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef]
-    ) -> RegionResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
         """List provisioned resources for a service and pipeline with details.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServicePipelineProvisionedResources
@@ -1049,7 +1049,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_template_versions(
         self, **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef]
-    ) -> RegionResults[ListServiceTemplateVersionsOutputTypeDef]:
+    ) -> TargetResults[ListServiceTemplateVersionsOutputTypeDef]:
         """List major or minor versions of a service template with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplateVersions
@@ -1061,7 +1061,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_service_templates(
         self, **kwargs: Unpack[ListServiceTemplatesInputTypeDef]
-    ) -> RegionResults[ListServiceTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListServiceTemplatesOutputTypeDef]:
         """List service templates with detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServiceTemplates
@@ -1073,7 +1073,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_services(
         self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """List services with summaries of detail data.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/ListServices
@@ -1085,7 +1085,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List tags for a resource. For more information, see Proton resources and
         tagging in the Proton User Guide.
 
@@ -1098,7 +1098,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def notify_resource_deployment_status_change(
         self, **kwargs: Unpack[NotifyResourceDeploymentStatusChangeInputTypeDef]
-    ) -> RegionResults[NotifyResourceDeploymentStatusChangeOutputTypeDef]:
+    ) -> TargetResults[NotifyResourceDeploymentStatusChangeOutputTypeDef]:
         """Notify Proton of status changes to a provisioned resource when you use
         self-managed provisioning.
 
@@ -1111,7 +1111,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def reject_environment_account_connection(
         self, **kwargs: Unpack[RejectEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[RejectEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[RejectEnvironmentAccountConnectionOutputTypeDef]:
         """In a management account, reject an environment account connection from
         another environment account.
 
@@ -1122,7 +1122,7 @@ class MultiRegionProton(MultiRegionClient):
     @deprecated("TagResource is deprecated. AWS Proton is not accepting new customers.")
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Tag a resource. A tag is a key-value pair of metadata that you associate
         with an Proton resource.
 
@@ -1135,7 +1135,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Remove a customer tag from a resource. A tag is a key-value pair of
         metadata associated with an Proton resource.
 
@@ -1148,7 +1148,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
         """Update Proton settings that are used for multiple services in the Amazon
         Web Services account.
 
@@ -1161,7 +1161,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_component(
         self, **kwargs: Unpack[UpdateComponentInputTypeDef]
-    ) -> RegionResults[UpdateComponentOutputTypeDef]:
+    ) -> TargetResults[UpdateComponentOutputTypeDef]:
         """Update a component.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateComponent
@@ -1173,7 +1173,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentOutputTypeDef]:
         """Update an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironment
@@ -1185,7 +1185,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_environment_account_connection(
         self, **kwargs: Unpack[UpdateEnvironmentAccountConnectionInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentAccountConnectionOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentAccountConnectionOutputTypeDef]:
         """In an environment account, update an environment account connection to use
         a new IAM role.
 
@@ -1198,7 +1198,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_environment_template(
         self, **kwargs: Unpack[UpdateEnvironmentTemplateInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentTemplateOutputTypeDef]:
         """Update an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironmentTemplate
@@ -1210,7 +1210,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_environment_template_version(
         self, **kwargs: Unpack[UpdateEnvironmentTemplateVersionInputTypeDef]
-    ) -> RegionResults[UpdateEnvironmentTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentTemplateVersionOutputTypeDef]:
         """Update a major or minor version of an environment template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateEnvironmentTemplateVersion
@@ -1222,7 +1222,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service(
         self, **kwargs: Unpack[UpdateServiceInputTypeDef]
-    ) -> RegionResults[UpdateServiceOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceOutputTypeDef]:
         """Edit a service description or use a spec to add and delete service
         instances.
 
@@ -1235,7 +1235,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_instance(
         self, **kwargs: Unpack[UpdateServiceInstanceInputTypeDef]
-    ) -> RegionResults[UpdateServiceInstanceOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceInstanceOutputTypeDef]:
         """Update a service instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceInstance
@@ -1247,7 +1247,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_pipeline(
         self, **kwargs: Unpack[UpdateServicePipelineInputTypeDef]
-    ) -> RegionResults[UpdateServicePipelineOutputTypeDef]:
+    ) -> TargetResults[UpdateServicePipelineOutputTypeDef]:
         """Update the service pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServicePipeline
@@ -1259,7 +1259,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_sync_blocker(
         self, **kwargs: Unpack[UpdateServiceSyncBlockerInputTypeDef]
-    ) -> RegionResults[UpdateServiceSyncBlockerOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceSyncBlockerOutputTypeDef]:
         """Update the service sync blocker by resolving it.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceSyncBlocker
@@ -1271,7 +1271,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_sync_config(
         self, **kwargs: Unpack[UpdateServiceSyncConfigInputTypeDef]
-    ) -> RegionResults[UpdateServiceSyncConfigOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceSyncConfigOutputTypeDef]:
         """Update the Proton Ops config file.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceSyncConfig
@@ -1283,7 +1283,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_template(
         self, **kwargs: Unpack[UpdateServiceTemplateInputTypeDef]
-    ) -> RegionResults[UpdateServiceTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceTemplateOutputTypeDef]:
         """Update a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceTemplate
@@ -1295,7 +1295,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_service_template_version(
         self, **kwargs: Unpack[UpdateServiceTemplateVersionInputTypeDef]
-    ) -> RegionResults[UpdateServiceTemplateVersionOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceTemplateVersionOutputTypeDef]:
         """Update a major or minor version of a service template.
 
         https://docs.aws.amazon.com/goto/WebAPI/proton-2020-07-20/UpdateServiceTemplateVersion
@@ -1307,7 +1307,7 @@ class MultiRegionProton(MultiRegionClient):
     )
     def update_template_sync_config(
         self, **kwargs: Unpack[UpdateTemplateSyncConfigInputTypeDef]
-    ) -> RegionResults[UpdateTemplateSyncConfigOutputTypeDef]:
+    ) -> TargetResults[UpdateTemplateSyncConfigOutputTypeDef]:
         """Update template sync configuration parameters, except for the templateName
         and templateType. Repository details (branch, name, and provider) should
         be of a linked repository. A linked repository is a repository that has
@@ -1327,7 +1327,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentOutputsInputTypeDef],
-    ) -> RegionResults[ListComponentOutputsOutputTypeDef]:
+    ) -> TargetResults[ListComponentOutputsOutputTypeDef]:
         """Every page of ListComponentOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1353,7 +1353,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentProvisionedResourcesInputTypeDef],
-    ) -> RegionResults[ListComponentProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListComponentProvisionedResourcesOutputTypeDef]:
         """Every page of ListComponentProvisionedResources in every target, merged
         per target (botocore's build_full_result).
 
@@ -1379,7 +1379,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> RegionResults[ListComponentsOutputTypeDef]:
+    ) -> TargetResults[ListComponentsOutputTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -1406,7 +1406,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeploymentsInputTypeDef],
-    ) -> RegionResults[ListDeploymentsOutputTypeDef]:
+    ) -> TargetResults[ListDeploymentsOutputTypeDef]:
         """Every page of ListDeployments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1433,7 +1433,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentAccountConnectionsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentAccountConnectionsOutputTypeDef]:
         """Every page of ListEnvironmentAccountConnections in every target, merged
         per target (botocore's build_full_result).
 
@@ -1459,7 +1459,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentOutputsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentOutputsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentOutputsOutputTypeDef]:
         """Every page of ListEnvironmentOutputs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1485,7 +1485,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentProvisionedResourcesInputTypeDef],
-    ) -> RegionResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentProvisionedResourcesOutputTypeDef]:
         """Every page of ListEnvironmentProvisionedResources in every target, merged
         per target (botocore's build_full_result).
 
@@ -1511,7 +1511,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentTemplateVersionsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentTemplateVersionsOutputTypeDef]:
         """Every page of ListEnvironmentTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1537,7 +1537,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentTemplatesInputTypeDef],
-    ) -> RegionResults[ListEnvironmentTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentTemplatesOutputTypeDef]:
         """Every page of ListEnvironmentTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1563,7 +1563,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsInputTypeDef],
-    ) -> RegionResults[ListEnvironmentsOutputTypeDef]:
+    ) -> TargetResults[ListEnvironmentsOutputTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1589,7 +1589,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositoriesInputTypeDef],
-    ) -> RegionResults[ListRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListRepositoriesOutputTypeDef]:
         """Every page of ListRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -1615,7 +1615,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRepositorySyncDefinitionsInputTypeDef],
-    ) -> RegionResults[ListRepositorySyncDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListRepositorySyncDefinitionsOutputTypeDef]:
         """Every page of ListRepositorySyncDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1641,7 +1641,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceInstanceOutputsInputTypeDef],
-    ) -> RegionResults[ListServiceInstanceOutputsOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstanceOutputsOutputTypeDef]:
         """Every page of ListServiceInstanceOutputs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1667,7 +1667,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceInstanceProvisionedResourcesInputTypeDef],
-    ) -> RegionResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstanceProvisionedResourcesOutputTypeDef]:
         """Every page of ListServiceInstanceProvisionedResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1693,7 +1693,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceInstancesInputTypeDef],
-    ) -> RegionResults[ListServiceInstancesOutputTypeDef]:
+    ) -> TargetResults[ListServiceInstancesOutputTypeDef]:
         """Every page of ListServiceInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -1720,7 +1720,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicePipelineOutputsInputTypeDef],
-    ) -> RegionResults[ListServicePipelineOutputsOutputTypeDef]:
+    ) -> TargetResults[ListServicePipelineOutputsOutputTypeDef]:
         """Every page of ListServicePipelineOutputs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1746,7 +1746,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicePipelineProvisionedResourcesInputTypeDef],
-    ) -> RegionResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListServicePipelineProvisionedResourcesOutputTypeDef]:
         """Every page of ListServicePipelineProvisionedResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -1772,7 +1772,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceTemplateVersionsInputTypeDef],
-    ) -> RegionResults[ListServiceTemplateVersionsOutputTypeDef]:
+    ) -> TargetResults[ListServiceTemplateVersionsOutputTypeDef]:
         """Every page of ListServiceTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1798,7 +1798,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceTemplatesInputTypeDef],
-    ) -> RegionResults[ListServiceTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListServiceTemplatesOutputTypeDef]:
         """Every page of ListServiceTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1824,7 +1824,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1850,7 +1850,7 @@ class MultiRegionProton(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -2313,7 +2313,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetComponentInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Component is deleted. Use this after invoking DeleteComponent
 
         Polls GetComponent in every target at once, every 5 seconds and at most
@@ -2335,7 +2335,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetComponentInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Component is deployed. Use this after invoking
         CreateComponent or UpdateComponent
 
@@ -2358,7 +2358,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetEnvironmentInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an Environment is deployed. Use this after invoking
         CreateEnvironment or UpdateEnvironment
 
@@ -2381,7 +2381,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetEnvironmentTemplateVersionInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an EnvironmentTemplateVersion is registered. Use this after
         invoking CreateEnvironmentTemplateVersion
 
@@ -2405,7 +2405,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an Service has deployed its instances and possibly pipeline.
         Use this after invoking CreateService
 
@@ -2426,7 +2426,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Service, its instances, and possibly pipeline have been
         deleted after DeleteService is invoked
 
@@ -2449,7 +2449,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceInstanceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a ServiceInstance is deployed. Use this after invoking
         CreateService or UpdateServiceInstance
 
@@ -2470,7 +2470,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until an ServicePipeline is deployed. Use this after invoking
         CreateService or UpdateServicePipeline
 
@@ -2493,7 +2493,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceTemplateVersionInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a ServiceTemplateVersion is registered. Use this after invoking
         CreateServiceTemplateVersion
 
@@ -2517,7 +2517,7 @@ class MultiRegionProton(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetServiceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a Service, its instances, and possibly pipeline have been
         deployed after UpdateService is invoked
 

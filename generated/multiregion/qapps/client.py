@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -98,7 +98,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def associate_library_item_review(
         self, **kwargs: Unpack[AssociateLibraryItemReviewInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a rating or review for a library item with the user submitting
         the request. This increments the rating count for the specified library
         item.
@@ -109,7 +109,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def associate_q_app_with_user(
         self, **kwargs: Unpack[AssociateQAppWithUserInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation creates a link between the user's identity calling the
         operation and a specific Q App. This is useful to mark the Q App as a
         favorite for the user if the user doesn't own the Amazon Q App so they can
@@ -121,7 +121,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def batch_create_category(
         self, **kwargs: Unpack[BatchCreateCategoryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -132,7 +132,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def batch_delete_category(
         self, **kwargs: Unpack[BatchDeleteCategoryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -143,7 +143,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def batch_update_category(
         self, **kwargs: Unpack[BatchUpdateCategoryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates Categories for the Amazon Q Business application environment
         instance. Web experience users use Categories to tag and filter library
         items. For more information, see Custom labels for Amazon Q Apps.
@@ -154,7 +154,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def create_library_item(
         self, **kwargs: Unpack[CreateLibraryItemInputTypeDef]
-    ) -> RegionResults[CreateLibraryItemOutputTypeDef]:
+    ) -> TargetResults[CreateLibraryItemOutputTypeDef]:
         """Creates a new library item for an Amazon Q App, allowing it to be
         discovered and used by other allowed users.
 
@@ -164,7 +164,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def create_presigned_url(
         self, **kwargs: Unpack[CreatePresignedUrlInputTypeDef]
-    ) -> RegionResults[CreatePresignedUrlOutputTypeDef]:
+    ) -> TargetResults[CreatePresignedUrlOutputTypeDef]:
         """Creates a presigned URL for an S3 POST operation to upload a file. You can
         use this URL to set a default file for a FileUploadCard in a Q App
         definition or to provide a file for a single Q App run. The scope
@@ -177,7 +177,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def create_q_app(
         self, **kwargs: Unpack[CreateQAppInputTypeDef]
-    ) -> RegionResults[CreateQAppOutputTypeDef]:
+    ) -> TargetResults[CreateQAppOutputTypeDef]:
         """Creates a new Amazon Q App based on the provided definition. The Q App
         definition specifies the cards and flow of the Q App. This operation also
         calculates the dependencies between the cards by inspecting the references
@@ -189,7 +189,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def delete_library_item(
         self, **kwargs: Unpack[DeleteLibraryItemInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a library item for an Amazon Q App, removing it from the library
         so it can no longer be discovered or used by other users.
 
@@ -199,7 +199,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def delete_q_app(
         self, **kwargs: Unpack[DeleteQAppInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Q App owned by the user. If the Q App was previously
         published to the library, it is also removed from the library.
 
@@ -209,7 +209,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def describe_q_app_permissions(
         self, **kwargs: Unpack[DescribeQAppPermissionsInputTypeDef]
-    ) -> RegionResults[DescribeQAppPermissionsOutputTypeDef]:
+    ) -> TargetResults[DescribeQAppPermissionsOutputTypeDef]:
         """Describes read permissions for a Amazon Q App in Amazon Q Business
         application environment instance.
 
@@ -219,7 +219,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def disassociate_library_item_review(
         self, **kwargs: Unpack[DisassociateLibraryItemReviewInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a rating or review previously submitted by the user for a library
         item.
 
@@ -229,7 +229,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def disassociate_q_app_from_user(
         self, **kwargs: Unpack[DisassociateQAppFromUserInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates a Q App from a user removing the user's access to run the Q
         App.
 
@@ -239,7 +239,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def export_q_app_session_data(
         self, **kwargs: Unpack[ExportQAppSessionDataInputTypeDef]
-    ) -> RegionResults[ExportQAppSessionDataOutputTypeDef]:
+    ) -> TargetResults[ExportQAppSessionDataOutputTypeDef]:
         """Exports the collected data of a Q App data collection session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ExportQAppSessionData
@@ -248,7 +248,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def get_library_item(
         self, **kwargs: Unpack[GetLibraryItemInputTypeDef]
-    ) -> RegionResults[GetLibraryItemOutputTypeDef]:
+    ) -> TargetResults[GetLibraryItemOutputTypeDef]:
         """Retrieves details about a library item for an Amazon Q App, including its
         metadata, categories, ratings, and usage statistics.
 
@@ -258,7 +258,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def get_q_app(
         self, **kwargs: Unpack[GetQAppInputTypeDef]
-    ) -> RegionResults[GetQAppOutputTypeDef]:
+    ) -> TargetResults[GetQAppOutputTypeDef]:
         """Retrieves the full details of an Q App, including its definition
         specifying the cards and flow.
 
@@ -268,7 +268,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def get_q_app_session(
         self, **kwargs: Unpack[GetQAppSessionInputTypeDef]
-    ) -> RegionResults[GetQAppSessionOutputTypeDef]:
+    ) -> TargetResults[GetQAppSessionOutputTypeDef]:
         """Retrieves the current state and results for an active session of an Amazon
         Q App.
 
@@ -278,7 +278,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def get_q_app_session_metadata(
         self, **kwargs: Unpack[GetQAppSessionMetadataInputTypeDef]
-    ) -> RegionResults[GetQAppSessionMetadataOutputTypeDef]:
+    ) -> TargetResults[GetQAppSessionMetadataOutputTypeDef]:
         """Retrieves the current configuration of a Q App session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/GetQAppSessionMetadata
@@ -287,7 +287,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def import_document(
         self, **kwargs: Unpack[ImportDocumentInputTypeDef]
-    ) -> RegionResults[ImportDocumentOutputTypeDef]:
+    ) -> TargetResults[ImportDocumentOutputTypeDef]:
         """Uploads a file that can then be used either as a default in a
         FileUploadCard from Q App definition or as a file that is used inside a
         single Q App run. The purpose of the document is determined by a scope
@@ -300,7 +300,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def list_categories(
         self, **kwargs: Unpack[ListCategoriesInputTypeDef]
-    ) -> RegionResults[ListCategoriesOutputTypeDef]:
+    ) -> TargetResults[ListCategoriesOutputTypeDef]:
         """Lists the categories of a Amazon Q Business application environment
         instance. For more information, see Custom labels for Amazon Q Apps.
 
@@ -310,7 +310,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def list_library_items(
         self, **kwargs: Unpack[ListLibraryItemsInputTypeDef]
-    ) -> RegionResults[ListLibraryItemsOutputTypeDef]:
+    ) -> TargetResults[ListLibraryItemsOutputTypeDef]:
         """Lists the library items for Amazon Q Apps that are published and available
         for users in your Amazon Web Services account.
 
@@ -320,7 +320,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def list_q_app_session_data(
         self, **kwargs: Unpack[ListQAppSessionDataInputTypeDef]
-    ) -> RegionResults[ListQAppSessionDataOutputTypeDef]:
+    ) -> TargetResults[ListQAppSessionDataOutputTypeDef]:
         """Lists the collected data of a Q App data collection session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListQAppSessionData
@@ -329,7 +329,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def list_q_apps(
         self, **kwargs: Unpack[ListQAppsInputTypeDef]
-    ) -> RegionResults[ListQAppsOutputTypeDef]:
+    ) -> TargetResults[ListQAppsOutputTypeDef]:
         """Lists the Amazon Q Apps owned by or associated with the user either
         because they created it or because they used it from the library in the
         past. The user identity is extracted from the credentials used to invoke
@@ -341,7 +341,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/ListTagsForResource
@@ -350,7 +350,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def predict_q_app(
         self, **kwargs: Unpack[PredictQAppInputTypeDef]
-    ) -> RegionResults[PredictQAppOutputTypeDef]:
+    ) -> TargetResults[PredictQAppOutputTypeDef]:
         """Generates an Amazon Q App definition based on either a conversation or a
         problem statement provided as input.The resulting app definition can be
         used to call CreateQApp. This API doesn't create Amazon Q Apps directly.
@@ -361,7 +361,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def start_q_app_session(
         self, **kwargs: Unpack[StartQAppSessionInputTypeDef]
-    ) -> RegionResults[StartQAppSessionOutputTypeDef]:
+    ) -> TargetResults[StartQAppSessionOutputTypeDef]:
         """Starts a new session for an Amazon Q App, allowing inputs to be provided
         and the app to be run.
 
@@ -371,7 +371,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def stop_q_app_session(
         self, **kwargs: Unpack[StopQAppSessionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops an active session for an Amazon Q App.This deletes all data related
         to the session and makes it invalid for future uses. The results of the
         session will be persisted as part of the conversation.
@@ -382,7 +382,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates tags with an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/TagResource
@@ -391,7 +391,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Disassociates tags from an Amazon Q Apps resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UntagResource
@@ -400,7 +400,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_library_item(
         self, **kwargs: Unpack[UpdateLibraryItemInputTypeDef]
-    ) -> RegionResults[UpdateLibraryItemOutputTypeDef]:
+    ) -> TargetResults[UpdateLibraryItemOutputTypeDef]:
         """Updates the library item for an Amazon Q App.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UpdateLibraryItem
@@ -409,7 +409,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_library_item_metadata(
         self, **kwargs: Unpack[UpdateLibraryItemMetadataInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the verification status of a library item for an Amazon Q App.
 
         https://docs.aws.amazon.com/goto/WebAPI/qapps-2023-11-27/UpdateLibraryItemMetadata
@@ -418,7 +418,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_q_app(
         self, **kwargs: Unpack[UpdateQAppInputTypeDef]
-    ) -> RegionResults[UpdateQAppOutputTypeDef]:
+    ) -> TargetResults[UpdateQAppOutputTypeDef]:
         """Updates an existing Amazon Q App, allowing modifications to its title,
         description, and definition.
 
@@ -428,7 +428,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_q_app_permissions(
         self, **kwargs: Unpack[UpdateQAppPermissionsInputTypeDef]
-    ) -> RegionResults[UpdateQAppPermissionsOutputTypeDef]:
+    ) -> TargetResults[UpdateQAppPermissionsOutputTypeDef]:
         """Updates read permissions for a Amazon Q App in Amazon Q Business
         application environment instance.
 
@@ -438,7 +438,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_q_app_session(
         self, **kwargs: Unpack[UpdateQAppSessionInputTypeDef]
-    ) -> RegionResults[UpdateQAppSessionOutputTypeDef]:
+    ) -> TargetResults[UpdateQAppSessionOutputTypeDef]:
         """Updates the session for a given Q App sessionId. This is only valid when
         at least one card of the session is in the WAITING state. Data for each
         WAITING card can be provided as input. If inputs are not provided, the
@@ -451,7 +451,7 @@ class MultiRegionQApps(MultiRegionClient):
 
     def update_q_app_session_metadata(
         self, **kwargs: Unpack[UpdateQAppSessionMetadataInputTypeDef]
-    ) -> RegionResults[UpdateQAppSessionMetadataOutputTypeDef]:
+    ) -> TargetResults[UpdateQAppSessionMetadataOutputTypeDef]:
         """Updates the configuration metadata of a session for a given Q App
         sessionId.
 
@@ -466,7 +466,7 @@ class MultiRegionQApps(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLibraryItemsInputTypeDef],
-    ) -> RegionResults[ListLibraryItemsOutputTypeDef]:
+    ) -> TargetResults[ListLibraryItemsOutputTypeDef]:
         """Every page of ListLibraryItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -490,7 +490,7 @@ class MultiRegionQApps(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQAppsInputTypeDef],
-    ) -> RegionResults[ListQAppsOutputTypeDef]:
+    ) -> TargetResults[ListQAppsOutputTypeDef]:
         """Every page of ListQApps in every target, merged per target (botocore's
         build_full_result).
 

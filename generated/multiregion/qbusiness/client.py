@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -221,7 +221,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def associate_permission(
         self, **kwargs: Unpack[AssociatePermissionRequestTypeDef]
-    ) -> RegionResults[AssociatePermissionResponseTypeDef]:
+    ) -> TargetResults[AssociatePermissionResponseTypeDef]:
         """Adds or updates a permission policy for a Amazon Q Business application,
         allowing cross-account access for an ISV. This operation creates a new
         policy statement for the specified Amazon Q Business application. The
@@ -234,7 +234,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def batch_delete_document(
         self, **kwargs: Unpack[BatchDeleteDocumentRequestTypeDef]
-    ) -> RegionResults[BatchDeleteDocumentResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteDocumentResponseTypeDef]:
         """Asynchronously deletes one or more documents added using the
         BatchPutDocument API from an Amazon Q Business index.
 
@@ -244,7 +244,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def batch_put_document(
         self, **kwargs: Unpack[BatchPutDocumentRequestTypeDef]
-    ) -> RegionResults[BatchPutDocumentResponseTypeDef]:
+    ) -> TargetResults[BatchPutDocumentResponseTypeDef]:
         """Adds one or more documents to an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/BatchPutDocument
@@ -253,7 +253,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def cancel_subscription(
         self, **kwargs: Unpack[CancelSubscriptionRequestTypeDef]
-    ) -> RegionResults[CancelSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CancelSubscriptionResponseTypeDef]:
         """Unsubscribes a user or a group from their pricing tier in an Amazon Q
         Business application. An unsubscribed user or group loses all Amazon Q
         Business feature access at the start of next month.
@@ -264,7 +264,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def chat(
         self, **kwargs: Unpack[ChatInputTypeDef]
-    ) -> RegionResults[ChatOutputTypeDef]:
+    ) -> TargetResults[ChatOutputTypeDef]:
         """Starts or continues a streaming Amazon Q Business conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/Chat
@@ -273,7 +273,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def chat_sync(
         self, **kwargs: Unpack[ChatSyncInputTypeDef]
-    ) -> RegionResults[ChatSyncOutputTypeDef]:
+    ) -> TargetResults[ChatSyncOutputTypeDef]:
         """Starts or continues a non-streaming Amazon Q Business conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ChatSync
@@ -282,7 +282,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def check_document_access(
         self, **kwargs: Unpack[CheckDocumentAccessRequestTypeDef]
-    ) -> RegionResults[CheckDocumentAccessResponseTypeDef]:
+    ) -> TargetResults[CheckDocumentAccessResponseTypeDef]:
         """Verifies if a user has access permissions for a specified document and
         returns the actual ACL attached to the document. Resolves user access on
         the document via user aliases and groups when verifying user access.
@@ -293,7 +293,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_anonymous_web_experience_url(
         self, **kwargs: Unpack[CreateAnonymousWebExperienceUrlRequestTypeDef]
-    ) -> RegionResults[CreateAnonymousWebExperienceUrlResponseTypeDef]:
+    ) -> TargetResults[CreateAnonymousWebExperienceUrlResponseTypeDef]:
         """Creates a unique URL for anonymous Amazon Q Business web experience. This
         URL can only be used once and must be used within 5 minutes after it's
         generated.
@@ -304,7 +304,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateApplication
@@ -313,7 +313,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_chat_response_configuration(
         self, **kwargs: Unpack[CreateChatResponseConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateChatResponseConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateChatResponseConfigurationResponseTypeDef]:
         """Creates a new chat response configuration for an Amazon Q Business
         application. This operation establishes a set of parameters that define
         how the system generates and formats responses to user queries in chat
@@ -325,7 +325,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_data_accessor(
         self, **kwargs: Unpack[CreateDataAccessorRequestTypeDef]
-    ) -> RegionResults[CreateDataAccessorResponseTypeDef]:
+    ) -> TargetResults[CreateDataAccessorResponseTypeDef]:
         """Creates a new data accessor for an ISV to access data from a Amazon Q
         Business application. The data accessor is an entity that represents the
         ISV's access to the Amazon Q Business application's data. It includes the
@@ -342,7 +342,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> RegionResults[CreateDataSourceResponseTypeDef]:
+    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
         """Creates a data source connector for an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateDataSource
@@ -351,7 +351,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexRequestTypeDef]
-    ) -> RegionResults[CreateIndexResponseTypeDef]:
+    ) -> TargetResults[CreateIndexResponseTypeDef]:
         """Creates an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateIndex
@@ -360,7 +360,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_plugin(
         self, **kwargs: Unpack[CreatePluginRequestTypeDef]
-    ) -> RegionResults[CreatePluginResponseTypeDef]:
+    ) -> TargetResults[CreatePluginResponseTypeDef]:
         """Creates an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreatePlugin
@@ -369,7 +369,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_retriever(
         self, **kwargs: Unpack[CreateRetrieverRequestTypeDef]
-    ) -> RegionResults[CreateRetrieverResponseTypeDef]:
+    ) -> TargetResults[CreateRetrieverResponseTypeDef]:
         """Adds a retriever to your Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateRetriever
@@ -378,7 +378,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_subscription(
         self, **kwargs: Unpack[CreateSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriptionResponseTypeDef]:
         """Subscribes an IAM Identity Center user or a group to a pricing tier for an
         Amazon Q Business application.
 
@@ -388,7 +388,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a universally unique identifier (UUID) mapped to a list of local
         user ids within an application.
 
@@ -398,7 +398,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def create_web_experience(
         self, **kwargs: Unpack[CreateWebExperienceRequestTypeDef]
-    ) -> RegionResults[CreateWebExperienceResponseTypeDef]:
+    ) -> TargetResults[CreateWebExperienceResponseTypeDef]:
         """Creates an Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/CreateWebExperience
@@ -407,7 +407,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteApplication
@@ -416,7 +416,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_attachment(
         self, **kwargs: Unpack[DeleteAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteAttachmentResponseTypeDef]:
+    ) -> TargetResults[DeleteAttachmentResponseTypeDef]:
         """Deletes an attachment associated with a specific Amazon Q Business
         conversation.
 
@@ -426,7 +426,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_chat_controls_configuration(
         self, **kwargs: Unpack[DeleteChatControlsConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteChatControlsConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteChatControlsConfigurationResponseTypeDef]:
         """Deletes chat controls configured for an existing Amazon Q Business
         application.
 
@@ -436,7 +436,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_chat_response_configuration(
         self, **kwargs: Unpack[DeleteChatResponseConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteChatResponseConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteChatResponseConfigurationResponseTypeDef]:
         """Deletes a specified chat response configuration from an Amazon Q Business
         application.
 
@@ -446,7 +446,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_conversation(
         self, **kwargs: Unpack[DeleteConversationRequestTypeDef]
-    ) -> RegionResults[DeleteConversationResponseTypeDef]:
+    ) -> TargetResults[DeleteConversationResponseTypeDef]:
         """Deletes an Amazon Q Business web experience conversation.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteConversation
@@ -455,7 +455,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_data_accessor(
         self, **kwargs: Unpack[DeleteDataAccessorRequestTypeDef]
-    ) -> RegionResults[DeleteDataAccessorResponseTypeDef]:
+    ) -> TargetResults[DeleteDataAccessorResponseTypeDef]:
         """Deletes a specified data accessor. This operation permanently removes the
         data accessor and its associated IAM Identity Center application. Any
         access granted to the ISV through this data accessor will be revoked.
@@ -466,7 +466,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
         """Deletes an Amazon Q Business data source connector. While the data source
         is being deleted, the Status field returned by a call to the
         DescribeDataSource API is set to DELETING.
@@ -477,7 +477,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Deletes a group so that all users and sub groups that belong to the group
         can no longer access documents only available to that group. For example,
         after deleting the group "Summer Interns", all interns who belonged to
@@ -489,7 +489,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexRequestTypeDef]
-    ) -> RegionResults[DeleteIndexResponseTypeDef]:
+    ) -> TargetResults[DeleteIndexResponseTypeDef]:
         """Deletes an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteIndex
@@ -498,7 +498,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_plugin(
         self, **kwargs: Unpack[DeletePluginRequestTypeDef]
-    ) -> RegionResults[DeletePluginResponseTypeDef]:
+    ) -> TargetResults[DeletePluginResponseTypeDef]:
         """Deletes an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeletePlugin
@@ -507,7 +507,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_retriever(
         self, **kwargs: Unpack[DeleteRetrieverRequestTypeDef]
-    ) -> RegionResults[DeleteRetrieverResponseTypeDef]:
+    ) -> TargetResults[DeleteRetrieverResponseTypeDef]:
         """Deletes the retriever used by an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteRetriever
@@ -516,7 +516,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes a user by email id.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteUser
@@ -525,7 +525,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def delete_web_experience(
         self, **kwargs: Unpack[DeleteWebExperienceRequestTypeDef]
-    ) -> RegionResults[DeleteWebExperienceResponseTypeDef]:
+    ) -> TargetResults[DeleteWebExperienceResponseTypeDef]:
         """Deletes an Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/DeleteWebExperience
@@ -534,7 +534,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def disassociate_permission(
         self, **kwargs: Unpack[DisassociatePermissionRequestTypeDef]
-    ) -> RegionResults[DisassociatePermissionResponseTypeDef]:
+    ) -> TargetResults[DisassociatePermissionResponseTypeDef]:
         """Removes a permission policy from a Amazon Q Business application, revoking
         the cross-account access that was previously granted to an ISV. This
         operation deletes the specified policy statement from the application's
@@ -546,7 +546,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Gets information about an existing Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetApplication
@@ -555,7 +555,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_chat_controls_configuration(
         self, **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef]
-    ) -> RegionResults[GetChatControlsConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetChatControlsConfigurationResponseTypeDef]:
         """Gets information about chat controls configured for an existing Amazon Q
         Business application.
 
@@ -565,7 +565,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_chat_response_configuration(
         self, **kwargs: Unpack[GetChatResponseConfigurationRequestTypeDef]
-    ) -> RegionResults[GetChatResponseConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetChatResponseConfigurationResponseTypeDef]:
         """Retrieves detailed information about a specific chat response
         configuration from an Amazon Q Business application. This operation
         returns the complete configuration settings and metadata.
@@ -576,7 +576,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_data_accessor(
         self, **kwargs: Unpack[GetDataAccessorRequestTypeDef]
-    ) -> RegionResults[GetDataAccessorResponseTypeDef]:
+    ) -> TargetResults[GetDataAccessorResponseTypeDef]:
         """Retrieves information about a specified data accessor. This operation
         returns details about the data accessor, including its display name,
         unique identifier, Amazon Resource Name (ARN), the associated Amazon Q
@@ -590,7 +590,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_data_source(
         self, **kwargs: Unpack[GetDataSourceRequestTypeDef]
-    ) -> RegionResults[GetDataSourceResponseTypeDef]:
+    ) -> TargetResults[GetDataSourceResponseTypeDef]:
         """Gets information about an existing Amazon Q Business data source
         connector.
 
@@ -600,7 +600,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_document_content(
         self, **kwargs: Unpack[GetDocumentContentRequestTypeDef]
-    ) -> RegionResults[GetDocumentContentResponseTypeDef]:
+    ) -> TargetResults[GetDocumentContentResponseTypeDef]:
         """Retrieves the content of a document that was ingested into Amazon Q
         Business. This API validates user authorization against document ACLs
         before returning a pre-signed URL for secure document access. You can
@@ -613,7 +613,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Describes a group by group name.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetGroup
@@ -622,7 +622,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_index(
         self, **kwargs: Unpack[GetIndexRequestTypeDef]
-    ) -> RegionResults[GetIndexResponseTypeDef]:
+    ) -> TargetResults[GetIndexResponseTypeDef]:
         """Gets information about an existing Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetIndex
@@ -631,7 +631,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_media(
         self, **kwargs: Unpack[GetMediaRequestTypeDef]
-    ) -> RegionResults[GetMediaResponseTypeDef]:
+    ) -> TargetResults[GetMediaResponseTypeDef]:
         """Returns the image bytes corresponding to a media object. If you have
         implemented your own application with the Chat and ChatSync APIs, and have
         enabled content extraction from visual data in Amazon Q Business, you use
@@ -644,7 +644,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_plugin(
         self, **kwargs: Unpack[GetPluginRequestTypeDef]
-    ) -> RegionResults[GetPluginResponseTypeDef]:
+    ) -> TargetResults[GetPluginResponseTypeDef]:
         """Gets information about an existing Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetPlugin
@@ -653,7 +653,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyRequestTypeDef]
-    ) -> RegionResults[GetPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPolicyResponseTypeDef]:
         """Retrieves the current permission policy for a Amazon Q Business
         application. The policy is returned as a JSON-formatted string and defines
         the IAM actions that are allowed or denied for the application's
@@ -665,7 +665,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_retriever(
         self, **kwargs: Unpack[GetRetrieverRequestTypeDef]
-    ) -> RegionResults[GetRetrieverResponseTypeDef]:
+    ) -> TargetResults[GetRetrieverResponseTypeDef]:
         """Gets information about an existing retriever used by an Amazon Q Business
         application.
 
@@ -675,7 +675,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Describes the universally unique identifier (UUID) associated with a local
         user in a data source.
 
@@ -685,7 +685,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def get_web_experience(
         self, **kwargs: Unpack[GetWebExperienceRequestTypeDef]
-    ) -> RegionResults[GetWebExperienceResponseTypeDef]:
+    ) -> TargetResults[GetWebExperienceResponseTypeDef]:
         """Gets information about an existing Amazon Q Business web experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/GetWebExperience
@@ -694,7 +694,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists Amazon Q Business applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListApplications
@@ -703,7 +703,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_attachments(
         self, **kwargs: Unpack[ListAttachmentsRequestTypeDef]
-    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
         """Gets a list of attachments associated with an Amazon Q Business web
         experience or a list of attachements associated with a specific Amazon Q
         Business conversation.
@@ -714,7 +714,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_chat_response_configurations(
         self, **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListChatResponseConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListChatResponseConfigurationsResponseTypeDef]:
         """Retrieves a list of all chat response configurations available in a
         specified Amazon Q Business application. This operation returns summary
         information about each configuration to help administrators manage and
@@ -726,7 +726,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_conversations(
         self, **kwargs: Unpack[ListConversationsRequestTypeDef]
-    ) -> RegionResults[ListConversationsResponseTypeDef]:
+    ) -> TargetResults[ListConversationsResponseTypeDef]:
         """Lists one or more Amazon Q Business conversations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListConversations
@@ -735,7 +735,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_data_accessors(
         self, **kwargs: Unpack[ListDataAccessorsRequestTypeDef]
-    ) -> RegionResults[ListDataAccessorsResponseTypeDef]:
+    ) -> TargetResults[ListDataAccessorsResponseTypeDef]:
         """Lists the data accessors for a Amazon Q Business application. This
         operation returns a paginated list of data accessor summaries, including
         the friendly name, unique identifier, ARN, associated IAM role, and
@@ -747,7 +747,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_data_source_sync_jobs(
         self, **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef]
-    ) -> RegionResults[ListDataSourceSyncJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
         """Get information about an Amazon Q Business data source connector
         synchronization.
 
@@ -757,7 +757,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists the Amazon Q Business data source connectors that you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDataSources
@@ -766,7 +766,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_documents(
         self, **kwargs: Unpack[ListDocumentsRequestTypeDef]
-    ) -> RegionResults[ListDocumentsResponseTypeDef]:
+    ) -> TargetResults[ListDocumentsResponseTypeDef]:
         """A list of documents attached to an index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListDocuments
@@ -775,7 +775,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Provides a list of groups that are mapped to users.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListGroups
@@ -784,7 +784,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_indices(
         self, **kwargs: Unpack[ListIndicesRequestTypeDef]
-    ) -> RegionResults[ListIndicesResponseTypeDef]:
+    ) -> TargetResults[ListIndicesResponseTypeDef]:
         """Lists the Amazon Q Business indices you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListIndices
@@ -793,7 +793,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_messages(
         self, **kwargs: Unpack[ListMessagesRequestTypeDef]
-    ) -> RegionResults[ListMessagesResponseTypeDef]:
+    ) -> TargetResults[ListMessagesResponseTypeDef]:
         """Gets a list of messages associated with an Amazon Q Business web
         experience.
 
@@ -803,7 +803,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_plugin_actions(
         self, **kwargs: Unpack[ListPluginActionsRequestTypeDef]
-    ) -> RegionResults[ListPluginActionsResponseTypeDef]:
+    ) -> TargetResults[ListPluginActionsResponseTypeDef]:
         """Lists configured Amazon Q Business actions for a specific plugin in an
         Amazon Q Business application.
 
@@ -813,7 +813,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_plugin_type_actions(
         self, **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef]
-    ) -> RegionResults[ListPluginTypeActionsResponseTypeDef]:
+    ) -> TargetResults[ListPluginTypeActionsResponseTypeDef]:
         """Lists configured Amazon Q Business actions for any plugin type—both
         built-in and custom.
 
@@ -823,7 +823,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_plugin_type_metadata(
         self, **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef]
-    ) -> RegionResults[ListPluginTypeMetadataResponseTypeDef]:
+    ) -> TargetResults[ListPluginTypeMetadataResponseTypeDef]:
         """Lists metadata for all Amazon Q Business plugin types.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPluginTypeMetadata
@@ -832,7 +832,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_plugins(
         self, **kwargs: Unpack[ListPluginsRequestTypeDef]
-    ) -> RegionResults[ListPluginsResponseTypeDef]:
+    ) -> TargetResults[ListPluginsResponseTypeDef]:
         """Lists configured Amazon Q Business plugins.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListPlugins
@@ -841,7 +841,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_retrievers(
         self, **kwargs: Unpack[ListRetrieversRequestTypeDef]
-    ) -> RegionResults[ListRetrieversResponseTypeDef]:
+    ) -> TargetResults[ListRetrieversResponseTypeDef]:
         """Lists the retriever used by an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListRetrievers
@@ -850,7 +850,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_subscriptions(
         self, **kwargs: Unpack[ListSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
         """Lists all subscriptions created in an Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListSubscriptions
@@ -859,7 +859,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets a list of tags associated with a specified resource. Amazon Q
         Business applications and data sources can have tags associated with them.
 
@@ -869,7 +869,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def list_web_experiences(
         self, **kwargs: Unpack[ListWebExperiencesRequestTypeDef]
-    ) -> RegionResults[ListWebExperiencesResponseTypeDef]:
+    ) -> TargetResults[ListWebExperiencesResponseTypeDef]:
         """Lists one or more Amazon Q Business Web Experiences.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/ListWebExperiences
@@ -878,7 +878,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def put_feedback(
         self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables your end user to provide feedback on their Amazon Q Business
         generated chat responses.
 
@@ -888,7 +888,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def put_group(
         self, **kwargs: Unpack[PutGroupRequestTypeDef]
-    ) -> RegionResults[PutGroupResponseTypeDef]:
+    ) -> TargetResults[PutGroupResponseTypeDef]:
         """Create, or updates, a mapping of users—who have access to a document—to
         groups.
 
@@ -898,7 +898,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def search_relevant_content(
         self, **kwargs: Unpack[SearchRelevantContentRequestTypeDef]
-    ) -> RegionResults[SearchRelevantContentResponseTypeDef]:
+    ) -> TargetResults[SearchRelevantContentResponseTypeDef]:
         """Searches for relevant content in a Amazon Q Business application based on
         a query. This operation takes a search query text, the Amazon Q Business
         application identifier, and optional filters (such as content source and
@@ -913,7 +913,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def start_data_source_sync_job(
         self, **kwargs: Unpack[StartDataSourceSyncJobRequestTypeDef]
-    ) -> RegionResults[StartDataSourceSyncJobResponseTypeDef]:
+    ) -> TargetResults[StartDataSourceSyncJobResponseTypeDef]:
         """Starts a data source connector synchronization job. If a synchronization
         job is already in progress, Amazon Q Business returns a ConflictException.
 
@@ -923,7 +923,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def stop_data_source_sync_job(
         self, **kwargs: Unpack[StopDataSourceSyncJobRequestTypeDef]
-    ) -> RegionResults[StopDataSourceSyncJobResponseTypeDef]:
+    ) -> TargetResults[StopDataSourceSyncJobResponseTypeDef]:
         """Stops an Amazon Q Business data source connector synchronization job
         already in progress.
 
@@ -933,7 +933,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tag to the specified Amazon Q Business application or
         data source resource. If the tag already exists, the existing value is
         replaced with the new value.
@@ -944,7 +944,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from an Amazon Q Business application or a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UntagResource
@@ -953,7 +953,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates an existing Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateApplication
@@ -962,7 +962,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_chat_controls_configuration(
         self, **kwargs: Unpack[UpdateChatControlsConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateChatControlsConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateChatControlsConfigurationResponseTypeDef]:
         """Updates a set of chat controls configured for an existing Amazon Q
         Business application.
 
@@ -972,7 +972,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_chat_response_configuration(
         self, **kwargs: Unpack[UpdateChatResponseConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateChatResponseConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateChatResponseConfigurationResponseTypeDef]:
         """Updates an existing chat response configuration in an Amazon Q Business
         application. This operation allows administrators to modify configuration
         settings, display name, and response parameters to refine how the system
@@ -984,7 +984,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_data_accessor(
         self, **kwargs: Unpack[UpdateDataAccessorRequestTypeDef]
-    ) -> RegionResults[UpdateDataAccessorResponseTypeDef]:
+    ) -> TargetResults[UpdateDataAccessorResponseTypeDef]:
         """Updates an existing data accessor. This operation allows modifying the
         action configurations (the allowed actions and associated filters) and the
         display name of the data accessor. It does not allow changing the IAM role
@@ -997,7 +997,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
         """Updates an existing Amazon Q Business data source connector.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateDataSource
@@ -1006,7 +1006,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_index(
         self, **kwargs: Unpack[UpdateIndexRequestTypeDef]
-    ) -> RegionResults[UpdateIndexResponseTypeDef]:
+    ) -> TargetResults[UpdateIndexResponseTypeDef]:
         """Updates an Amazon Q Business index.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateIndex
@@ -1015,7 +1015,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_plugin(
         self, **kwargs: Unpack[UpdatePluginRequestTypeDef]
-    ) -> RegionResults[UpdatePluginResponseTypeDef]:
+    ) -> TargetResults[UpdatePluginResponseTypeDef]:
         """Updates an Amazon Q Business plugin.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdatePlugin
@@ -1024,7 +1024,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_retriever(
         self, **kwargs: Unpack[UpdateRetrieverRequestTypeDef]
-    ) -> RegionResults[UpdateRetrieverResponseTypeDef]:
+    ) -> TargetResults[UpdateRetrieverResponseTypeDef]:
         """Updates the retriever used for your Amazon Q Business application.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateRetriever
@@ -1033,7 +1033,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_subscription(
         self, **kwargs: Unpack[UpdateSubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionResponseTypeDef]:
         """Updates the pricing tier for an Amazon Q Business subscription. Upgrades
         are instant. Downgrades apply at the start of the next month. Subscription
         tier determines feature access for the user. For more information on
@@ -1045,7 +1045,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates a information associated with a user id.
 
         https://docs.aws.amazon.com/goto/WebAPI/qbusiness-2023-11-27/UpdateUser
@@ -1054,7 +1054,7 @@ class MultiRegionQBusiness(MultiRegionClient):
 
     def update_web_experience(
         self, **kwargs: Unpack[UpdateWebExperienceRequestTypeDef]
-    ) -> RegionResults[UpdateWebExperienceResponseTypeDef]:
+    ) -> TargetResults[UpdateWebExperienceResponseTypeDef]:
         """Updates an Amazon Q Business web experience.
 
         Deprecated parameters: authenticationConfiguration.
@@ -1070,7 +1070,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetChatControlsConfigurationRequestTypeDef],
-    ) -> RegionResults[GetChatControlsConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetChatControlsConfigurationResponseTypeDef]:
         """Every page of GetChatControlsConfiguration in every target, merged per
         target (botocore's build_full_result).
 
@@ -1094,7 +1094,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1117,7 +1117,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttachmentsRequestTypeDef],
-    ) -> RegionResults[ListAttachmentsResponseTypeDef]:
+    ) -> TargetResults[ListAttachmentsResponseTypeDef]:
         """Every page of ListAttachments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1142,7 +1142,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChatResponseConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListChatResponseConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListChatResponseConfigurationsResponseTypeDef]:
         """Every page of ListChatResponseConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1168,7 +1168,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConversationsRequestTypeDef],
-    ) -> RegionResults[ListConversationsResponseTypeDef]:
+    ) -> TargetResults[ListConversationsResponseTypeDef]:
         """Every page of ListConversations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1191,7 +1191,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataAccessorsRequestTypeDef],
-    ) -> RegionResults[ListDataAccessorsResponseTypeDef]:
+    ) -> TargetResults[ListDataAccessorsResponseTypeDef]:
         """Every page of ListDataAccessors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1217,7 +1217,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourceSyncJobsRequestTypeDef],
-    ) -> RegionResults[ListDataSourceSyncJobsResponseTypeDef]:
+    ) -> TargetResults[ListDataSourceSyncJobsResponseTypeDef]:
         """Every page of ListDataSourceSyncJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1241,7 +1241,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1264,7 +1264,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> RegionResults[ListDocumentsResponseTypeDef]:
+    ) -> TargetResults[ListDocumentsResponseTypeDef]:
         """Every page of ListDocuments in every target, merged per target (botocore's
         build_full_result).
 
@@ -1287,7 +1287,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1310,7 +1310,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndicesRequestTypeDef],
-    ) -> RegionResults[ListIndicesResponseTypeDef]:
+    ) -> TargetResults[ListIndicesResponseTypeDef]:
         """Every page of ListIndices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1333,7 +1333,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> RegionResults[ListMessagesResponseTypeDef]:
+    ) -> TargetResults[ListMessagesResponseTypeDef]:
         """Every page of ListMessages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1357,7 +1357,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPluginActionsRequestTypeDef],
-    ) -> RegionResults[ListPluginActionsResponseTypeDef]:
+    ) -> TargetResults[ListPluginActionsResponseTypeDef]:
         """Every page of ListPluginActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1381,7 +1381,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPluginTypeActionsRequestTypeDef],
-    ) -> RegionResults[ListPluginTypeActionsResponseTypeDef]:
+    ) -> TargetResults[ListPluginTypeActionsResponseTypeDef]:
         """Every page of ListPluginTypeActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1405,7 +1405,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPluginTypeMetadataRequestTypeDef],
-    ) -> RegionResults[ListPluginTypeMetadataResponseTypeDef]:
+    ) -> TargetResults[ListPluginTypeMetadataResponseTypeDef]:
         """Every page of ListPluginTypeMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -1428,7 +1428,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPluginsRequestTypeDef],
-    ) -> RegionResults[ListPluginsResponseTypeDef]:
+    ) -> TargetResults[ListPluginsResponseTypeDef]:
         """Every page of ListPlugins in every target, merged per target (botocore's
         build_full_result).
 
@@ -1451,7 +1451,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRetrieversRequestTypeDef],
-    ) -> RegionResults[ListRetrieversResponseTypeDef]:
+    ) -> TargetResults[ListRetrieversResponseTypeDef]:
         """Every page of ListRetrievers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1474,7 +1474,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1497,7 +1497,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWebExperiencesRequestTypeDef],
-    ) -> RegionResults[ListWebExperiencesResponseTypeDef]:
+    ) -> TargetResults[ListWebExperiencesResponseTypeDef]:
         """Every page of ListWebExperiences in every target, merged per target
         (botocore's build_full_result).
 
@@ -1520,7 +1520,7 @@ class MultiRegionQBusiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchRelevantContentRequestTypeDef],
-    ) -> RegionResults[SearchRelevantContentResponseTypeDef]:
+    ) -> TargetResults[SearchRelevantContentResponseTypeDef]:
         """Every page of SearchRelevantContent in every target, merged per target
         (botocore's build_full_result).
 

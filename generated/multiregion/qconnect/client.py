@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def activate_message_template(
         self, **kwargs: Unpack[ActivateMessageTemplateRequestTypeDef]
-    ) -> RegionResults[ActivateMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[ActivateMessageTemplateResponseTypeDef]:
         """Activates a specific version of the Amazon Q in Connect message template.
         After the version is activated, the previous active version will be
         deactivated automatically. You can use the $ACTIVE_VERSION qualifier later
@@ -251,7 +251,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_agent(
         self, **kwargs: Unpack[CreateAIAgentRequestTypeDef]
-    ) -> RegionResults[CreateAIAgentResponseTypeDef]:
+    ) -> TargetResults[CreateAIAgentResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIAgent
@@ -260,7 +260,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_agent_version(
         self, **kwargs: Unpack[CreateAIAgentVersionRequestTypeDef]
-    ) -> RegionResults[CreateAIAgentVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAIAgentVersionResponseTypeDef]:
         """Creates and Amazon Q in Connect AI Agent version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIAgentVersion
@@ -269,7 +269,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_guardrail(
         self, **kwargs: Unpack[CreateAIGuardrailRequestTypeDef]
-    ) -> RegionResults[CreateAIGuardrailResponseTypeDef]:
+    ) -> TargetResults[CreateAIGuardrailResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIGuardrail
@@ -278,7 +278,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_guardrail_version(
         self, **kwargs: Unpack[CreateAIGuardrailVersionRequestTypeDef]
-    ) -> RegionResults[CreateAIGuardrailVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAIGuardrailVersionResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Guardrail version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIGuardrailVersion
@@ -287,7 +287,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_prompt(
         self, **kwargs: Unpack[CreateAIPromptRequestTypeDef]
-    ) -> RegionResults[CreateAIPromptResponseTypeDef]:
+    ) -> TargetResults[CreateAIPromptResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIPrompt
@@ -296,7 +296,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_ai_prompt_version(
         self, **kwargs: Unpack[CreateAIPromptVersionRequestTypeDef]
-    ) -> RegionResults[CreateAIPromptVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAIPromptVersionResponseTypeDef]:
         """Creates an Amazon Q in Connect AI Prompt version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAIPromptVersion
@@ -305,7 +305,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_assistant(
         self, **kwargs: Unpack[CreateAssistantRequestTypeDef]
-    ) -> RegionResults[CreateAssistantResponseTypeDef]:
+    ) -> TargetResults[CreateAssistantResponseTypeDef]:
         """Creates an Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateAssistant
@@ -314,7 +314,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_assistant_association(
         self, **kwargs: Unpack[CreateAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[CreateAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateAssistantAssociationResponseTypeDef]:
         """Creates an association between an Amazon Q in Connect assistant and
         another resource. Currently, the only supported association is with a
         knowledge base. An assistant can have only a single association.
@@ -325,7 +325,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_content(
         self, **kwargs: Unpack[CreateContentRequestTypeDef]
-    ) -> RegionResults[CreateContentResponseTypeDef]:
+    ) -> TargetResults[CreateContentResponseTypeDef]:
         """Creates Amazon Q in Connect content. Before to calling this API, use
         StartContentUpload to upload an asset.
 
@@ -335,7 +335,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_content_association(
         self, **kwargs: Unpack[CreateContentAssociationRequestTypeDef]
-    ) -> RegionResults[CreateContentAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateContentAssociationResponseTypeDef]:
         """Creates an association between a content resource in a knowledge base and
         step-by-step guides. Step-by-step guides offer instructions to agents for
         resolving common customer issues. You create a content association to
@@ -347,7 +347,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_knowledge_base(
         self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[CreateKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateKnowledgeBase
@@ -356,7 +356,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_message_template(
         self, **kwargs: Unpack[CreateMessageTemplateRequestTypeDef]
-    ) -> RegionResults[CreateMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateMessageTemplateResponseTypeDef]:
         """Creates an Amazon Q in Connect message template. The name of the message
         template has to be unique for each knowledge base. The channel subtype of
         the message template is immutable and cannot be modified after creation.
@@ -369,7 +369,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_message_template_attachment(
         self, **kwargs: Unpack[CreateMessageTemplateAttachmentRequestTypeDef]
-    ) -> RegionResults[CreateMessageTemplateAttachmentResponseTypeDef]:
+    ) -> TargetResults[CreateMessageTemplateAttachmentResponseTypeDef]:
         """Uploads an attachment file to the specified Amazon Q in Connect message
         template. The name of the message template attachment has to be unique for
         each message template referenced by the $LATEST qualifier. The body of the
@@ -383,7 +383,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_message_template_version(
         self, **kwargs: Unpack[CreateMessageTemplateVersionRequestTypeDef]
-    ) -> RegionResults[CreateMessageTemplateVersionResponseTypeDef]:
+    ) -> TargetResults[CreateMessageTemplateVersionResponseTypeDef]:
         """Creates a new Amazon Q in Connect message template version from the
         current content and configuration of a message template. Versions are
         immutable and monotonically increasing. Once a version is created, you can
@@ -402,7 +402,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_quick_response(
         self, **kwargs: Unpack[CreateQuickResponseRequestTypeDef]
-    ) -> RegionResults[CreateQuickResponseResponseTypeDef]:
+    ) -> TargetResults[CreateQuickResponseResponseTypeDef]:
         """Creates an Amazon Q in Connect quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateQuickResponse
@@ -411,7 +411,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionResponseTypeDef]:
+    ) -> TargetResults[CreateSessionResponseTypeDef]:
         """Creates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect creates a new Amazon Q in Connect session
         for each contact on which Amazon Q in Connect is enabled.
@@ -422,7 +422,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def deactivate_message_template(
         self, **kwargs: Unpack[DeactivateMessageTemplateRequestTypeDef]
-    ) -> RegionResults[DeactivateMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[DeactivateMessageTemplateResponseTypeDef]:
         """Deactivates a specific version of the Amazon Q in Connect message template
         . After the version is deactivated, you can no longer use the
         $ACTIVE_VERSION qualifier to reference the version in active status.
@@ -433,7 +433,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_agent(
         self, **kwargs: Unpack[DeleteAIAgentRequestTypeDef]
-    ) -> RegionResults[DeleteAIAgentResponseTypeDef]:
+    ) -> TargetResults[DeleteAIAgentResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIAgent
@@ -442,7 +442,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_agent_version(
         self, **kwargs: Unpack[DeleteAIAgentVersionRequestTypeDef]
-    ) -> RegionResults[DeleteAIAgentVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteAIAgentVersionResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Agent Version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIAgentVersion
@@ -451,7 +451,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_guardrail(
         self, **kwargs: Unpack[DeleteAIGuardrailRequestTypeDef]
-    ) -> RegionResults[DeleteAIGuardrailResponseTypeDef]:
+    ) -> TargetResults[DeleteAIGuardrailResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIGuardrail
@@ -460,7 +460,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_guardrail_version(
         self, **kwargs: Unpack[DeleteAIGuardrailVersionRequestTypeDef]
-    ) -> RegionResults[DeleteAIGuardrailVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteAIGuardrailVersionResponseTypeDef]:
         """Delete and Amazon Q in Connect AI Guardrail version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIGuardrailVersion
@@ -469,7 +469,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_prompt(
         self, **kwargs: Unpack[DeleteAIPromptRequestTypeDef]
-    ) -> RegionResults[DeleteAIPromptResponseTypeDef]:
+    ) -> TargetResults[DeleteAIPromptResponseTypeDef]:
         """Deletes an Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIPrompt
@@ -478,7 +478,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_ai_prompt_version(
         self, **kwargs: Unpack[DeleteAIPromptVersionRequestTypeDef]
-    ) -> RegionResults[DeleteAIPromptVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteAIPromptVersionResponseTypeDef]:
         """Delete and Amazon Q in Connect AI Prompt version.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAIPromptVersion
@@ -487,7 +487,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_assistant(
         self, **kwargs: Unpack[DeleteAssistantRequestTypeDef]
-    ) -> RegionResults[DeleteAssistantResponseTypeDef]:
+    ) -> TargetResults[DeleteAssistantResponseTypeDef]:
         """Deletes an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAssistant
@@ -496,7 +496,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_assistant_association(
         self, **kwargs: Unpack[DeleteAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteAssistantAssociationResponseTypeDef]:
         """Deletes an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteAssistantAssociation
@@ -505,7 +505,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_content(
         self, **kwargs: Unpack[DeleteContentRequestTypeDef]
-    ) -> RegionResults[DeleteContentResponseTypeDef]:
+    ) -> TargetResults[DeleteContentResponseTypeDef]:
         """Deletes the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteContent
@@ -514,7 +514,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_content_association(
         self, **kwargs: Unpack[DeleteContentAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteContentAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteContentAssociationResponseTypeDef]:
         """Deletes the content association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteContentAssociation
@@ -523,7 +523,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_import_job(
         self, **kwargs: Unpack[DeleteImportJobRequestTypeDef]
-    ) -> RegionResults[DeleteImportJobResponseTypeDef]:
+    ) -> TargetResults[DeleteImportJobResponseTypeDef]:
         """Deletes the quick response import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteImportJob
@@ -532,7 +532,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_knowledge_base(
         self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[DeleteKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteKnowledgeBase
@@ -541,7 +541,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_message_template(
         self, **kwargs: Unpack[DeleteMessageTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteMessageTemplateResponseTypeDef]:
         """Deletes an Amazon Q in Connect message template entirely or a specific
         version of the message template if version is supplied in the request. You
         can provide the message template identifier as
@@ -555,7 +555,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_message_template_attachment(
         self, **kwargs: Unpack[DeleteMessageTemplateAttachmentRequestTypeDef]
-    ) -> RegionResults[DeleteMessageTemplateAttachmentResponseTypeDef]:
+    ) -> TargetResults[DeleteMessageTemplateAttachmentResponseTypeDef]:
         """Deletes the attachment file from the Amazon Q in Connect message template
         that is referenced by $LATEST qualifier. Attachments on available message
         template versions will remain unchanged.
@@ -566,7 +566,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def delete_quick_response(
         self, **kwargs: Unpack[DeleteQuickResponseRequestTypeDef]
-    ) -> RegionResults[DeleteQuickResponseResponseTypeDef]:
+    ) -> TargetResults[DeleteQuickResponseResponseTypeDef]:
         """Deletes a quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/DeleteQuickResponse
@@ -575,7 +575,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_ai_agent(
         self, **kwargs: Unpack[GetAIAgentRequestTypeDef]
-    ) -> RegionResults[GetAIAgentResponseTypeDef]:
+    ) -> TargetResults[GetAIAgentResponseTypeDef]:
         """Gets an Amazon Q in Connect AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIAgent
@@ -584,7 +584,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_ai_guardrail(
         self, **kwargs: Unpack[GetAIGuardrailRequestTypeDef]
-    ) -> RegionResults[GetAIGuardrailResponseTypeDef]:
+    ) -> TargetResults[GetAIGuardrailResponseTypeDef]:
         """Gets the Amazon Q in Connect AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIGuardrail
@@ -593,7 +593,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_ai_prompt(
         self, **kwargs: Unpack[GetAIPromptRequestTypeDef]
-    ) -> RegionResults[GetAIPromptResponseTypeDef]:
+    ) -> TargetResults[GetAIPromptResponseTypeDef]:
         """Gets and Amazon Q in Connect AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAIPrompt
@@ -602,7 +602,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_assistant(
         self, **kwargs: Unpack[GetAssistantRequestTypeDef]
-    ) -> RegionResults[GetAssistantResponseTypeDef]:
+    ) -> TargetResults[GetAssistantResponseTypeDef]:
         """Retrieves information about an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAssistant
@@ -611,7 +611,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_assistant_association(
         self, **kwargs: Unpack[GetAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[GetAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[GetAssistantAssociationResponseTypeDef]:
         """Retrieves information about an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetAssistantAssociation
@@ -620,7 +620,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_content(
         self, **kwargs: Unpack[GetContentRequestTypeDef]
-    ) -> RegionResults[GetContentResponseTypeDef]:
+    ) -> TargetResults[GetContentResponseTypeDef]:
         """Retrieves content, including a pre-signed URL to download the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContent
@@ -629,7 +629,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_content_association(
         self, **kwargs: Unpack[GetContentAssociationRequestTypeDef]
-    ) -> RegionResults[GetContentAssociationResponseTypeDef]:
+    ) -> TargetResults[GetContentAssociationResponseTypeDef]:
         """Returns the content association.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContentAssociation
@@ -638,7 +638,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_content_summary(
         self, **kwargs: Unpack[GetContentSummaryRequestTypeDef]
-    ) -> RegionResults[GetContentSummaryResponseTypeDef]:
+    ) -> TargetResults[GetContentSummaryResponseTypeDef]:
         """Retrieves summary information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetContentSummary
@@ -647,7 +647,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_import_job(
         self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> RegionResults[GetImportJobResponseTypeDef]:
+    ) -> TargetResults[GetImportJobResponseTypeDef]:
         """Retrieves the started import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetImportJob
@@ -656,7 +656,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_knowledge_base(
         self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[GetKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
         """Retrieves information about the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetKnowledgeBase
@@ -665,7 +665,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_message_template(
         self, **kwargs: Unpack[GetMessageTemplateRequestTypeDef]
-    ) -> RegionResults[GetMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[GetMessageTemplateResponseTypeDef]:
         """Retrieves the Amazon Q in Connect message template. The message template
         identifier can contain an optional qualifier, for example,
         <message-template-id>:<qualifier>, which is either an actual version
@@ -678,7 +678,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_next_message(
         self, **kwargs: Unpack[GetNextMessageRequestTypeDef]
-    ) -> RegionResults[GetNextMessageResponseTypeDef]:
+    ) -> TargetResults[GetNextMessageResponseTypeDef]:
         """Retrieves next message on an Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetNextMessage
@@ -687,7 +687,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_quick_response(
         self, **kwargs: Unpack[GetQuickResponseRequestTypeDef]
-    ) -> RegionResults[GetQuickResponseResponseTypeDef]:
+    ) -> TargetResults[GetQuickResponseResponseTypeDef]:
         """Retrieves the quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetQuickResponse
@@ -699,7 +699,7 @@ class MultiRegionQConnect(MultiRegionClient):
     )
     def get_recommendations(
         self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
         the Amazon Connect console and integrate the Amazon Q in Connect
@@ -711,7 +711,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Retrieves information for a specified session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetSession
@@ -720,7 +720,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_agent_versions(
         self, **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef]
-    ) -> RegionResults[ListAIAgentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIAgentVersionsResponseTypeDef]:
         """List AI Agent versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgentVersions
@@ -729,7 +729,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_agents(
         self, **kwargs: Unpack[ListAIAgentsRequestTypeDef]
-    ) -> RegionResults[ListAIAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAIAgentsResponseTypeDef]:
         """Lists AI Agents.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIAgents
@@ -738,7 +738,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_guardrail_versions(
         self, **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef]
-    ) -> RegionResults[ListAIGuardrailVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIGuardrailVersionsResponseTypeDef]:
         """Lists AI Guardrail versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrailVersions
@@ -747,7 +747,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_guardrails(
         self, **kwargs: Unpack[ListAIGuardrailsRequestTypeDef]
-    ) -> RegionResults[ListAIGuardrailsResponseTypeDef]:
+    ) -> TargetResults[ListAIGuardrailsResponseTypeDef]:
         """Lists the AI Guardrails available on the Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIGuardrails
@@ -756,7 +756,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_prompt_versions(
         self, **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef]
-    ) -> RegionResults[ListAIPromptVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIPromptVersionsResponseTypeDef]:
         """Lists AI Prompt versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPromptVersions
@@ -765,7 +765,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_ai_prompts(
         self, **kwargs: Unpack[ListAIPromptsRequestTypeDef]
-    ) -> RegionResults[ListAIPromptsResponseTypeDef]:
+    ) -> TargetResults[ListAIPromptsResponseTypeDef]:
         """Lists the AI Prompts available on the Amazon Q in Connect assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAIPrompts
@@ -774,7 +774,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_assistant_associations(
         self, **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
         """Lists information about assistant associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistantAssociations
@@ -783,7 +783,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_assistants(
         self, **kwargs: Unpack[ListAssistantsRequestTypeDef]
-    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantsResponseTypeDef]:
         """Lists information about assistants.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListAssistants
@@ -792,7 +792,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_content_associations(
         self, **kwargs: Unpack[ListContentAssociationsRequestTypeDef]
-    ) -> RegionResults[ListContentAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListContentAssociationsResponseTypeDef]:
         """Lists the content associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContentAssociations
@@ -801,7 +801,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_contents(
         self, **kwargs: Unpack[ListContentsRequestTypeDef]
-    ) -> RegionResults[ListContentsResponseTypeDef]:
+    ) -> TargetResults[ListContentsResponseTypeDef]:
         """Lists the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListContents
@@ -810,7 +810,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_import_jobs(
         self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListImportJobsResponseTypeDef]:
         """Lists information about import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListImportJobs
@@ -819,7 +819,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_knowledge_bases(
         self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListKnowledgeBases
@@ -828,7 +828,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_message_template_versions(
         self, **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[ListMessageTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListMessageTemplateVersionsResponseTypeDef]:
         """Lists all the available versions for the specified Amazon Q in Connect
         message template.
 
@@ -838,7 +838,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_message_templates(
         self, **kwargs: Unpack[ListMessageTemplatesRequestTypeDef]
-    ) -> RegionResults[ListMessageTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListMessageTemplatesResponseTypeDef]:
         """Lists all the available Amazon Q in Connect message templates for the
         specified knowledge base.
 
@@ -848,7 +848,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_messages(
         self, **kwargs: Unpack[ListMessagesRequestTypeDef]
-    ) -> RegionResults[ListMessagesResponseTypeDef]:
+    ) -> TargetResults[ListMessagesResponseTypeDef]:
         """Lists messages on an Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListMessages
@@ -857,7 +857,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_models(
         self, **kwargs: Unpack[ListModelsRequestTypeDef]
-    ) -> RegionResults[ListModelsResponseTypeDef]:
+    ) -> TargetResults[ListModelsResponseTypeDef]:
         """Lists the models available to an Amazon Q in Connect assistant in the
         assistant's Amazon Web Services Region. The available models are
         determined by the region of the specified assistant.
@@ -868,7 +868,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_quick_responses(
         self, **kwargs: Unpack[ListQuickResponsesRequestTypeDef]
-    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
         """Lists information about quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListQuickResponses
@@ -877,7 +877,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_spans(
         self, **kwargs: Unpack[ListSpansRequestTypeDef]
-    ) -> RegionResults[ListSpansResponseTypeDef]:
+    ) -> TargetResults[ListSpansResponseTypeDef]:
         """Retrieves AI agent execution traces for a session, providing granular
         visibility into agent orchestration flows, LLM interactions, and tool
         invocations.
@@ -888,7 +888,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/ListTagsForResource
@@ -897,7 +897,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def notify_recommendations_received(
         self, **kwargs: Unpack[NotifyRecommendationsReceivedRequestTypeDef]
-    ) -> RegionResults[NotifyRecommendationsReceivedResponseTypeDef]:
+    ) -> TargetResults[NotifyRecommendationsReceivedResponseTypeDef]:
         """Removes the specified recommendations from the specified assistant's queue
         of newly available recommendations. You can use this API in conjunction
         with GetRecommendations and a waitTimeSeconds input for long-polling
@@ -909,7 +909,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def put_feedback(
         self, **kwargs: Unpack[PutFeedbackRequestTypeDef]
-    ) -> RegionResults[PutFeedbackResponseTypeDef]:
+    ) -> TargetResults[PutFeedbackResponseTypeDef]:
         """Provides feedback against the specified assistant for the specified
         target. This API only supports generative targets.
 
@@ -922,7 +922,7 @@ class MultiRegionQConnect(MultiRegionClient):
     )
     def query_assistant(
         self, **kwargs: Unpack[QueryAssistantRequestTypeDef]
-    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+    ) -> TargetResults[QueryAssistantResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
         the Amazon Connect console and integrate the Amazon Q in Connect
@@ -934,7 +934,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def remove_assistant_ai_agent(
         self, **kwargs: Unpack[RemoveAssistantAIAgentRequestTypeDef]
-    ) -> RegionResults[RemoveAssistantAIAgentResponseTypeDef]:
+    ) -> TargetResults[RemoveAssistantAIAgentResponseTypeDef]:
         """Removes the AI Agent that is set for use by default on an Amazon Q in
         Connect Assistant.
 
@@ -944,7 +944,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def remove_knowledge_base_template_uri(
         self, **kwargs: Unpack[RemoveKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> RegionResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
+    ) -> TargetResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
         """Removes a URI template from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/RemoveKnowledgeBaseTemplateUri
@@ -953,7 +953,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def render_message_template(
         self, **kwargs: Unpack[RenderMessageTemplateRequestTypeDef]
-    ) -> RegionResults[RenderMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[RenderMessageTemplateResponseTypeDef]:
         """Renders the Amazon Q in Connect message template based on the attribute
         values provided and generates the message content. For any variable
         present in the message template, if the attribute value is neither
@@ -967,7 +967,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def retrieve(
         self, **kwargs: Unpack[RetrieveRequestTypeDef]
-    ) -> RegionResults[RetrieveResponseTypeDef]:
+    ) -> TargetResults[RetrieveResponseTypeDef]:
         """Retrieves content from knowledge sources based on a query.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/Retrieve
@@ -976,7 +976,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def search_content(
         self, **kwargs: Unpack[SearchContentRequestTypeDef]
-    ) -> RegionResults[SearchContentResponseTypeDef]:
+    ) -> TargetResults[SearchContentResponseTypeDef]:
         """Searches for content in a specified knowledge base. Can be used to get a
         specific content resource by its name.
 
@@ -986,7 +986,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def search_message_templates(
         self, **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef]
-    ) -> RegionResults[SearchMessageTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchMessageTemplatesResponseTypeDef]:
         """Searches for Amazon Q in Connect message templates in the specified
         knowledge base.
 
@@ -996,7 +996,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def search_quick_responses(
         self, **kwargs: Unpack[SearchQuickResponsesRequestTypeDef]
-    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
         """Searches existing Amazon Q in Connect quick responses in an Amazon Q in
         Connect knowledge base.
 
@@ -1006,7 +1006,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def search_sessions(
         self, **kwargs: Unpack[SearchSessionsRequestTypeDef]
-    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+    ) -> TargetResults[SearchSessionsResponseTypeDef]:
         """Searches for sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SearchSessions
@@ -1015,7 +1015,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def send_message(
         self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> RegionResults[SendMessageResponseTypeDef]:
+    ) -> TargetResults[SendMessageResponseTypeDef]:
         """Submits a message to the Amazon Q in Connect session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/SendMessage
@@ -1024,7 +1024,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def start_content_upload(
         self, **kwargs: Unpack[StartContentUploadRequestTypeDef]
-    ) -> RegionResults[StartContentUploadResponseTypeDef]:
+    ) -> TargetResults[StartContentUploadResponseTypeDef]:
         """Get a URL to upload content to a knowledge base. To upload content, first
         make a PUT request to the returned URL with your file, making sure to
         include the required headers. Then use CreateContent to finalize the
@@ -1037,7 +1037,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def start_import_job(
         self, **kwargs: Unpack[StartImportJobRequestTypeDef]
-    ) -> RegionResults[StartImportJobResponseTypeDef]:
+    ) -> TargetResults[StartImportJobResponseTypeDef]:
         """Start an asynchronous job to import Amazon Q in Connect resources from an
         uploaded source file. Before calling this API, use StartContentUpload to
         upload an asset that contains the resource data.
@@ -1048,7 +1048,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/TagResource
@@ -1057,7 +1057,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UntagResource
@@ -1066,7 +1066,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_ai_agent(
         self, **kwargs: Unpack[UpdateAIAgentRequestTypeDef]
-    ) -> RegionResults[UpdateAIAgentResponseTypeDef]:
+    ) -> TargetResults[UpdateAIAgentResponseTypeDef]:
         """Updates an AI Agent.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIAgent
@@ -1075,7 +1075,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_ai_guardrail(
         self, **kwargs: Unpack[UpdateAIGuardrailRequestTypeDef]
-    ) -> RegionResults[UpdateAIGuardrailResponseTypeDef]:
+    ) -> TargetResults[UpdateAIGuardrailResponseTypeDef]:
         """Updates an AI Guardrail.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIGuardrail
@@ -1084,7 +1084,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_ai_prompt(
         self, **kwargs: Unpack[UpdateAIPromptRequestTypeDef]
-    ) -> RegionResults[UpdateAIPromptResponseTypeDef]:
+    ) -> TargetResults[UpdateAIPromptResponseTypeDef]:
         """Updates an AI Prompt.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateAIPrompt
@@ -1093,7 +1093,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_assistant_ai_agent(
         self, **kwargs: Unpack[UpdateAssistantAIAgentRequestTypeDef]
-    ) -> RegionResults[UpdateAssistantAIAgentResponseTypeDef]:
+    ) -> TargetResults[UpdateAssistantAIAgentResponseTypeDef]:
         """Updates the AI Agent that is set for use by default on an Amazon Q in
         Connect Assistant.
 
@@ -1103,7 +1103,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_content(
         self, **kwargs: Unpack[UpdateContentRequestTypeDef]
-    ) -> RegionResults[UpdateContentResponseTypeDef]:
+    ) -> TargetResults[UpdateContentResponseTypeDef]:
         """Updates information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateContent
@@ -1112,7 +1112,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_knowledge_base_template_uri(
         self, **kwargs: Unpack[UpdateKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> RegionResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
+    ) -> TargetResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
         """Updates the template URI of a knowledge base. This is only supported for
         knowledge bases of type EXTERNAL. Include a single variable in ${variable}
         format; this interpolated by Amazon Q in Connect using ingested content.
@@ -1126,7 +1126,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_message_template(
         self, **kwargs: Unpack[UpdateMessageTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateMessageTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateMessageTemplateResponseTypeDef]:
         """Updates the Amazon Q in Connect message template. Partial update is
         supported. If any field is not supplied, it will remain unchanged for the
         message template that is referenced by the $LATEST qualifier. Any
@@ -1140,7 +1140,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_message_template_metadata(
         self, **kwargs: Unpack[UpdateMessageTemplateMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateMessageTemplateMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateMessageTemplateMetadataResponseTypeDef]:
         """Updates the Amazon Q in Connect message template metadata. Note that any
         modification to the message template’s name, description and grouping
         configuration will applied to the message template pointed by the $LATEST
@@ -1153,7 +1153,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_quick_response(
         self, **kwargs: Unpack[UpdateQuickResponseRequestTypeDef]
-    ) -> RegionResults[UpdateQuickResponseResponseTypeDef]:
+    ) -> TargetResults[UpdateQuickResponseResponseTypeDef]:
         """Updates an existing Amazon Q in Connect quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateQuickResponse
@@ -1162,7 +1162,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_session(
         self, **kwargs: Unpack[UpdateSessionRequestTypeDef]
-    ) -> RegionResults[UpdateSessionResponseTypeDef]:
+    ) -> TargetResults[UpdateSessionResponseTypeDef]:
         """Updates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect updates the existing Amazon Q in Connect
         session for each contact on which Amazon Q in Connect is enabled.
@@ -1173,7 +1173,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
     def update_session_data(
         self, **kwargs: Unpack[UpdateSessionDataRequestTypeDef]
-    ) -> RegionResults[UpdateSessionDataResponseTypeDef]:
+    ) -> TargetResults[UpdateSessionDataResponseTypeDef]:
         """Updates the data stored on an Amazon Q in Connect Session.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateSessionData
@@ -1187,7 +1187,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIAgentVersionsRequestTypeDef],
-    ) -> RegionResults[ListAIAgentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIAgentVersionsResponseTypeDef]:
         """Every page of ListAIAgentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1210,7 +1210,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIAgentsRequestTypeDef],
-    ) -> RegionResults[ListAIAgentsResponseTypeDef]:
+    ) -> TargetResults[ListAIAgentsResponseTypeDef]:
         """Every page of ListAIAgents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1233,7 +1233,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIGuardrailVersionsRequestTypeDef],
-    ) -> RegionResults[ListAIGuardrailVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIGuardrailVersionsResponseTypeDef]:
         """Every page of ListAIGuardrailVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1256,7 +1256,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIGuardrailsRequestTypeDef],
-    ) -> RegionResults[ListAIGuardrailsResponseTypeDef]:
+    ) -> TargetResults[ListAIGuardrailsResponseTypeDef]:
         """Every page of ListAIGuardrails in every target, merged per target
         (botocore's build_full_result).
 
@@ -1279,7 +1279,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIPromptVersionsRequestTypeDef],
-    ) -> RegionResults[ListAIPromptVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAIPromptVersionsResponseTypeDef]:
         """Every page of ListAIPromptVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1302,7 +1302,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIPromptsRequestTypeDef],
-    ) -> RegionResults[ListAIPromptsResponseTypeDef]:
+    ) -> TargetResults[ListAIPromptsResponseTypeDef]:
         """Every page of ListAIPrompts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1325,7 +1325,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
         """Every page of ListAssistantAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1348,7 +1348,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantsResponseTypeDef]:
         """Every page of ListAssistants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1371,7 +1371,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContentAssociationsRequestTypeDef],
-    ) -> RegionResults[ListContentAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListContentAssociationsResponseTypeDef]:
         """Every page of ListContentAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1394,7 +1394,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> RegionResults[ListContentsResponseTypeDef]:
+    ) -> TargetResults[ListContentsResponseTypeDef]:
         """Every page of ListContents in every target, merged per target (botocore's
         build_full_result).
 
@@ -1417,7 +1417,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListImportJobsResponseTypeDef]:
         """Every page of ListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1440,7 +1440,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -1463,7 +1463,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMessageTemplateVersionsRequestTypeDef],
-    ) -> RegionResults[ListMessageTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListMessageTemplateVersionsResponseTypeDef]:
         """Every page of ListMessageTemplateVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1487,7 +1487,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMessageTemplatesRequestTypeDef],
-    ) -> RegionResults[ListMessageTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListMessageTemplatesResponseTypeDef]:
         """Every page of ListMessageTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1511,7 +1511,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMessagesRequestTypeDef],
-    ) -> RegionResults[ListMessagesResponseTypeDef]:
+    ) -> TargetResults[ListMessagesResponseTypeDef]:
         """Every page of ListMessages in every target, merged per target (botocore's
         build_full_result).
 
@@ -1534,7 +1534,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelsRequestTypeDef],
-    ) -> RegionResults[ListModelsResponseTypeDef]:
+    ) -> TargetResults[ListModelsResponseTypeDef]:
         """Every page of ListModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -1559,7 +1559,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
         """Every page of ListQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1582,7 +1582,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpansRequestTypeDef],
-    ) -> RegionResults[ListSpansResponseTypeDef]:
+    ) -> TargetResults[ListSpansResponseTypeDef]:
         """Every page of ListSpans in every target, merged per target (botocore's
         build_full_result).
 
@@ -1610,7 +1610,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+    ) -> TargetResults[QueryAssistantResponseTypeDef]:
         """Every page of QueryAssistant in every target, merged per target
         (botocore's build_full_result).
 
@@ -1636,7 +1636,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> RegionResults[SearchContentResponseTypeDef]:
+    ) -> TargetResults[SearchContentResponseTypeDef]:
         """Every page of SearchContent in every target, merged per target (botocore's
         build_full_result).
 
@@ -1660,7 +1660,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchMessageTemplatesRequestTypeDef],
-    ) -> RegionResults[SearchMessageTemplatesResponseTypeDef]:
+    ) -> TargetResults[SearchMessageTemplatesResponseTypeDef]:
         """Every page of SearchMessageTemplates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1684,7 +1684,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
         """Every page of SearchQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -1708,7 +1708,7 @@ class MultiRegionQConnect(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+    ) -> TargetResults[SearchSessionsResponseTypeDef]:
         """Every page of SearchSessions in every target, merged per target
         (botocore's build_full_result).
 

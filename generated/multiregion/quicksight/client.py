@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -520,7 +520,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def batch_create_topic_reviewed_answer(
         self, **kwargs: Unpack[BatchCreateTopicReviewedAnswerRequestTypeDef]
-    ) -> RegionResults[BatchCreateTopicReviewedAnswerResponseTypeDef]:
+    ) -> TargetResults[BatchCreateTopicReviewedAnswerResponseTypeDef]:
         """Creates new reviewed answers for a Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchCreateTopicReviewedAnswer
@@ -529,7 +529,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def batch_delete_topic_reviewed_answer(
         self, **kwargs: Unpack[BatchDeleteTopicReviewedAnswerRequestTypeDef]
-    ) -> RegionResults[BatchDeleteTopicReviewedAnswerResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteTopicReviewedAnswerResponseTypeDef]:
         """Deletes reviewed answers for Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchDeleteTopicReviewedAnswer
@@ -538,7 +538,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def cancel_ingestion(
         self, **kwargs: Unpack[CancelIngestionRequestTypeDef]
-    ) -> RegionResults[CancelIngestionResponseTypeDef]:
+    ) -> TargetResults[CancelIngestionResponseTypeDef]:
         """Cancels an ongoing ingestion of data into SPICE.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CancelIngestion
@@ -547,7 +547,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_account_customization(
         self, **kwargs: Unpack[CreateAccountCustomizationRequestTypeDef]
-    ) -> RegionResults[CreateAccountCustomizationResponseTypeDef]:
+    ) -> TargetResults[CreateAccountCustomizationResponseTypeDef]:
         """Creates Amazon Quick Sight customizations. Currently, you can add a custom
         default theme by using the CreateAccountCustomization or
         UpdateAccountCustomization API operation. To further customize Amazon
@@ -561,7 +561,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_account_subscription(
         self, **kwargs: Unpack[CreateAccountSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateAccountSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateAccountSubscriptionResponseTypeDef]:
         """Creates an Amazon Quick Sight account, or subscribes to Amazon Quick Sight
         Q.
 
@@ -571,7 +571,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_action_connector(
         self, **kwargs: Unpack[CreateActionConnectorRequestTypeDef]
-    ) -> RegionResults[CreateActionConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateActionConnectorResponseTypeDef]:
         """Creates an action connector that enables Amazon Quick Sight to connect to
         external services and perform actions. Action connectors support various
         authentication methods and can be configured with specific actions from
@@ -583,7 +583,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_analysis(
         self, **kwargs: Unpack[CreateAnalysisRequestTypeDef]
-    ) -> RegionResults[CreateAnalysisResponseTypeDef]:
+    ) -> TargetResults[CreateAnalysisResponseTypeDef]:
         """Creates an analysis in Amazon Quick Sight. Analyses can be created either
         from a template or from an AnalysisDefinition.
 
@@ -593,7 +593,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_brand(
         self, **kwargs: Unpack[CreateBrandRequestTypeDef]
-    ) -> RegionResults[CreateBrandResponseTypeDef]:
+    ) -> TargetResults[CreateBrandResponseTypeDef]:
         """Creates an Quick Sight brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateBrand
@@ -602,7 +602,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_custom_permissions(
         self, **kwargs: Unpack[CreateCustomPermissionsRequestTypeDef]
-    ) -> RegionResults[CreateCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[CreateCustomPermissionsResponseTypeDef]:
         """Creates a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateCustomPermissions
@@ -611,7 +611,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_dashboard(
         self, **kwargs: Unpack[CreateDashboardRequestTypeDef]
-    ) -> RegionResults[CreateDashboardResponseTypeDef]:
+    ) -> TargetResults[CreateDashboardResponseTypeDef]:
         """Creates a dashboard from either a template or directly with a
         DashboardDefinition. To first create a template, see the CreateTemplate
         API operation.
@@ -622,7 +622,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_data_set(
         self, **kwargs: Unpack[CreateDataSetRequestTypeDef]
-    ) -> RegionResults[CreateDataSetResponseTypeDef]:
+    ) -> TargetResults[CreateDataSetResponseTypeDef]:
         """Creates a dataset. This operation doesn't support datasets that include
         uploaded files as a source.
 
@@ -635,7 +635,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_data_source(
         self, **kwargs: Unpack[CreateDataSourceRequestTypeDef]
-    ) -> RegionResults[CreateDataSourceResponseTypeDef]:
+    ) -> TargetResults[CreateDataSourceResponseTypeDef]:
         """Creates a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateDataSource
@@ -644,7 +644,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_folder(
         self, **kwargs: Unpack[CreateFolderRequestTypeDef]
-    ) -> RegionResults[CreateFolderResponseTypeDef]:
+    ) -> TargetResults[CreateFolderResponseTypeDef]:
         """Creates an empty shared folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateFolder
@@ -653,7 +653,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_folder_membership(
         self, **kwargs: Unpack[CreateFolderMembershipRequestTypeDef]
-    ) -> RegionResults[CreateFolderMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateFolderMembershipResponseTypeDef]:
         """Adds an asset, such as a dashboard, analysis, or dataset into a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateFolderMembership
@@ -662,7 +662,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Use the CreateGroup operation to create a group in Quick Sight. You can
         create up to 10,000 groups in a namespace. If you want to create more than
         10,000 groups in a namespace, contact Amazon Web Services Support.
@@ -673,7 +673,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_group_membership(
         self, **kwargs: Unpack[CreateGroupMembershipRequestTypeDef]
-    ) -> RegionResults[CreateGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateGroupMembershipResponseTypeDef]:
         """Adds an Amazon Quick Sight user to an Amazon Quick Sight group.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateGroupMembership
@@ -682,7 +682,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_iam_policy_assignment(
         self, **kwargs: Unpack[CreateIAMPolicyAssignmentRequestTypeDef]
-    ) -> RegionResults[CreateIAMPolicyAssignmentResponseTypeDef]:
+    ) -> TargetResults[CreateIAMPolicyAssignmentResponseTypeDef]:
         """Creates an assignment with one specified IAM policy, identified by its
         Amazon Resource Name (ARN). This policy assignment is attached to the
         specified groups or users of Amazon Quick Sight. Assignment names are
@@ -695,7 +695,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_ingestion(
         self, **kwargs: Unpack[CreateIngestionRequestTypeDef]
-    ) -> RegionResults[CreateIngestionResponseTypeDef]:
+    ) -> TargetResults[CreateIngestionResponseTypeDef]:
         """Creates and starts a new SPICE ingestion for a dataset. You can manually
         refresh datasets in an Enterprise edition account 32 times in a 24-hour
         period. You can manually refresh datasets in a Standard edition account 8
@@ -708,7 +708,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_namespace(
         self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
         """(Enterprise edition only) Creates a new namespace for you to use with
         Amazon Quick Sight.
 
@@ -718,7 +718,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_refresh_schedule(
         self, **kwargs: Unpack[CreateRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[CreateRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[CreateRefreshScheduleResponseTypeDef]:
         """Creates a refresh schedule for a dataset. You can create up to 5 different
         schedules for a single dataset.
 
@@ -728,7 +728,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_role_membership(
         self, **kwargs: Unpack[CreateRoleMembershipRequestTypeDef]
-    ) -> RegionResults[CreateRoleMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateRoleMembershipResponseTypeDef]:
         """Use CreateRoleMembership to add an existing Quick Sight group to an
         existing role.
 
@@ -738,7 +738,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_template(
         self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateResponseTypeDef]:
         """Creates a template either from a TemplateDefinition or from an existing
         Quick Sight analysis or template. You can use the resulting template to
         create additional dashboards, templates, or analyses.
@@ -749,7 +749,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_template_alias(
         self, **kwargs: Unpack[CreateTemplateAliasRequestTypeDef]
-    ) -> RegionResults[CreateTemplateAliasResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateAliasResponseTypeDef]:
         """Creates a template alias for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTemplateAlias
@@ -758,7 +758,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_theme(
         self, **kwargs: Unpack[CreateThemeRequestTypeDef]
-    ) -> RegionResults[CreateThemeResponseTypeDef]:
+    ) -> TargetResults[CreateThemeResponseTypeDef]:
         """Creates a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTheme
@@ -767,7 +767,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_theme_alias(
         self, **kwargs: Unpack[CreateThemeAliasRequestTypeDef]
-    ) -> RegionResults[CreateThemeAliasResponseTypeDef]:
+    ) -> TargetResults[CreateThemeAliasResponseTypeDef]:
         """Creates a theme alias for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateThemeAlias
@@ -776,7 +776,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_topic(
         self, **kwargs: Unpack[CreateTopicRequestTypeDef]
-    ) -> RegionResults[CreateTopicResponseTypeDef]:
+    ) -> TargetResults[CreateTopicResponseTypeDef]:
         """Creates a new Q topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopic
@@ -785,7 +785,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_topic_refresh_schedule(
         self, **kwargs: Unpack[CreateTopicRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[CreateTopicRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[CreateTopicRefreshScheduleResponseTypeDef]:
         """Creates a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopicRefreshSchedule
@@ -794,7 +794,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def create_vpc_connection(
         self, **kwargs: Unpack[CreateVPCConnectionRequestTypeDef]
-    ) -> RegionResults[CreateVPCConnectionResponseTypeDef]:
+    ) -> TargetResults[CreateVPCConnectionResponseTypeDef]:
         """Creates a new VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateVPCConnection
@@ -803,7 +803,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_account_custom_permission(
         self, **kwargs: Unpack[DeleteAccountCustomPermissionRequestTypeDef]
-    ) -> RegionResults[DeleteAccountCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountCustomPermissionResponseTypeDef]:
         """Unapplies a custom permissions profile from an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAccountCustomPermission
@@ -812,7 +812,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_account_customization(
         self, **kwargs: Unpack[DeleteAccountCustomizationRequestTypeDef]
-    ) -> RegionResults[DeleteAccountCustomizationResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountCustomizationResponseTypeDef]:
         """This API permanently deletes all Quick Sight customizations for the
         specified Amazon Web Services account and namespace. When you delete
         account customizations:
@@ -823,7 +823,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_account_subscription(
         self, **kwargs: Unpack[DeleteAccountSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteAccountSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountSubscriptionResponseTypeDef]:
         """Deleting your Quick Sight account subscription has permanent, irreversible
         consequences across all Amazon Web Services regions:
 
@@ -833,7 +833,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_action_connector(
         self, **kwargs: Unpack[DeleteActionConnectorRequestTypeDef]
-    ) -> RegionResults[DeleteActionConnectorResponseTypeDef]:
+    ) -> TargetResults[DeleteActionConnectorResponseTypeDef]:
         """Hard deletes an action connector, making it unrecoverable. This operation
         removes the connector and all its associated configurations. Any resources
         currently using this action connector will no longer be able to perform
@@ -845,7 +845,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_analysis(
         self, **kwargs: Unpack[DeleteAnalysisRequestTypeDef]
-    ) -> RegionResults[DeleteAnalysisResponseTypeDef]:
+    ) -> TargetResults[DeleteAnalysisResponseTypeDef]:
         """Deletes an analysis from Amazon Quick Sight. You can optionally include a
         recovery window during which you can restore the analysis. If you don't
         specify a recovery window value, the operation defaults to 30 days. Amazon
@@ -859,7 +859,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_brand(
         self, **kwargs: Unpack[DeleteBrandRequestTypeDef]
-    ) -> RegionResults[DeleteBrandResponseTypeDef]:
+    ) -> TargetResults[DeleteBrandResponseTypeDef]:
         """This API permanently deletes the specified Quick Sight brand. When you
         delete a brand:
 
@@ -869,7 +869,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_brand_assignment(
         self, **kwargs: Unpack[DeleteBrandAssignmentRequestTypeDef]
-    ) -> RegionResults[DeleteBrandAssignmentResponseTypeDef]:
+    ) -> TargetResults[DeleteBrandAssignmentResponseTypeDef]:
         """Deletes a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteBrandAssignment
@@ -878,7 +878,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_custom_permissions(
         self, **kwargs: Unpack[DeleteCustomPermissionsRequestTypeDef]
-    ) -> RegionResults[DeleteCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomPermissionsResponseTypeDef]:
         """Deletes a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteCustomPermissions
@@ -887,7 +887,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_dashboard(
         self, **kwargs: Unpack[DeleteDashboardRequestTypeDef]
-    ) -> RegionResults[DeleteDashboardResponseTypeDef]:
+    ) -> TargetResults[DeleteDashboardResponseTypeDef]:
         """Deletes a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDashboard
@@ -896,7 +896,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_data_set(
         self, **kwargs: Unpack[DeleteDataSetRequestTypeDef]
-    ) -> RegionResults[DeleteDataSetResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSetResponseTypeDef]:
         """Deletes a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDataSet
@@ -905,7 +905,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_data_set_refresh_properties(
         self, **kwargs: Unpack[DeleteDataSetRefreshPropertiesRequestTypeDef]
-    ) -> RegionResults[DeleteDataSetRefreshPropertiesResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSetRefreshPropertiesResponseTypeDef]:
         """Deletes the dataset refresh properties of the dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDataSetRefreshProperties
@@ -914,7 +914,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_data_source(
         self, **kwargs: Unpack[DeleteDataSourceRequestTypeDef]
-    ) -> RegionResults[DeleteDataSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataSourceResponseTypeDef]:
         """Deletes the data source permanently. This operation breaks all the
         datasets that reference the deleted data source.
 
@@ -924,7 +924,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_default_q_business_application(
         self, **kwargs: Unpack[DeleteDefaultQBusinessApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteDefaultQBusinessApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteDefaultQBusinessApplicationResponseTypeDef]:
         """Deletes a linked Amazon Q Business application from an Quick Sight account
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDefaultQBusinessApplication
@@ -933,7 +933,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_folder(
         self, **kwargs: Unpack[DeleteFolderRequestTypeDef]
-    ) -> RegionResults[DeleteFolderResponseTypeDef]:
+    ) -> TargetResults[DeleteFolderResponseTypeDef]:
         """Deletes an empty folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteFolder
@@ -942,7 +942,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_folder_membership(
         self, **kwargs: Unpack[DeleteFolderMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteFolderMembershipResponseTypeDef]:
+    ) -> TargetResults[DeleteFolderMembershipResponseTypeDef]:
         """Removes an asset, such as a dashboard, analysis, or dataset, from a
         folder.
 
@@ -952,7 +952,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Removes a user group from Amazon Quick Sight.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteGroup
@@ -961,7 +961,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_group_membership(
         self, **kwargs: Unpack[DeleteGroupMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupMembershipResponseTypeDef]:
         """Removes a user from a group so that the user is no longer a member of the
         group.
 
@@ -971,7 +971,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_iam_policy_assignment(
         self, **kwargs: Unpack[DeleteIAMPolicyAssignmentRequestTypeDef]
-    ) -> RegionResults[DeleteIAMPolicyAssignmentResponseTypeDef]:
+    ) -> TargetResults[DeleteIAMPolicyAssignmentResponseTypeDef]:
         """Deletes an existing IAM policy assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteIAMPolicyAssignment
@@ -980,7 +980,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_identity_propagation_config(
         self, **kwargs: Unpack[DeleteIdentityPropagationConfigRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityPropagationConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityPropagationConfigResponseTypeDef]:
         """Deletes all access scopes and authorized targets that are associated with
         a service from the Quick Sight IAM Identity Center application.
 
@@ -990,7 +990,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_namespace(
         self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> RegionResults[DeleteNamespaceResponseTypeDef]:
+    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace and the users and groups that are associated with the
         namespace. This is an asynchronous process. Assets including dashboards,
         analyses, datasets and data sources are not deleted. To delete these
@@ -1002,7 +1002,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_refresh_schedule(
         self, **kwargs: Unpack[DeleteRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[DeleteRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[DeleteRefreshScheduleResponseTypeDef]:
         """Deletes a refresh schedule from a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRefreshSchedule
@@ -1011,7 +1011,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_role_custom_permission(
         self, **kwargs: Unpack[DeleteRoleCustomPermissionRequestTypeDef]
-    ) -> RegionResults[DeleteRoleCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[DeleteRoleCustomPermissionResponseTypeDef]:
         """Removes custom permissions from the role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRoleCustomPermission
@@ -1020,7 +1020,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_role_membership(
         self, **kwargs: Unpack[DeleteRoleMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteRoleMembershipResponseTypeDef]:
+    ) -> TargetResults[DeleteRoleMembershipResponseTypeDef]:
         """Removes a group from a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRoleMembership
@@ -1029,7 +1029,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_template(
         self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
         """Deletes a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTemplate
@@ -1038,7 +1038,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_template_alias(
         self, **kwargs: Unpack[DeleteTemplateAliasRequestTypeDef]
-    ) -> RegionResults[DeleteTemplateAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteTemplateAliasResponseTypeDef]:
         """Deletes the item that the specified template alias points to. If you
         provide a specific alias, you delete the version of the template that the
         alias points to.
@@ -1049,7 +1049,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_theme(
         self, **kwargs: Unpack[DeleteThemeRequestTypeDef]
-    ) -> RegionResults[DeleteThemeResponseTypeDef]:
+    ) -> TargetResults[DeleteThemeResponseTypeDef]:
         """Deletes a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTheme
@@ -1058,7 +1058,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_theme_alias(
         self, **kwargs: Unpack[DeleteThemeAliasRequestTypeDef]
-    ) -> RegionResults[DeleteThemeAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteThemeAliasResponseTypeDef]:
         """Deletes the version of the theme that the specified theme alias points to.
         If you provide a specific alias, you delete the version of the theme that
         the alias points to.
@@ -1069,7 +1069,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_topic(
         self, **kwargs: Unpack[DeleteTopicRequestTypeDef]
-    ) -> RegionResults[DeleteTopicResponseTypeDef]:
+    ) -> TargetResults[DeleteTopicResponseTypeDef]:
         """Deletes a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopic
@@ -1078,7 +1078,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_topic_refresh_schedule(
         self, **kwargs: Unpack[DeleteTopicRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[DeleteTopicRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[DeleteTopicRefreshScheduleResponseTypeDef]:
         """Deletes a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopicRefreshSchedule
@@ -1087,7 +1087,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes the Amazon Quick Sight user that is associated with the identity
         of the IAM user or role that's making the call. The IAM user isn't deleted
         as a result of this call.
@@ -1098,7 +1098,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_user_by_principal_id(
         self, **kwargs: Unpack[DeleteUserByPrincipalIdRequestTypeDef]
-    ) -> RegionResults[DeleteUserByPrincipalIdResponseTypeDef]:
+    ) -> TargetResults[DeleteUserByPrincipalIdResponseTypeDef]:
         """Deletes a user identified by its principal ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteUserByPrincipalId
@@ -1107,7 +1107,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_user_custom_permission(
         self, **kwargs: Unpack[DeleteUserCustomPermissionRequestTypeDef]
-    ) -> RegionResults[DeleteUserCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[DeleteUserCustomPermissionResponseTypeDef]:
         """Deletes a custom permissions profile from a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteUserCustomPermission
@@ -1116,7 +1116,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def delete_vpc_connection(
         self, **kwargs: Unpack[DeleteVPCConnectionRequestTypeDef]
-    ) -> RegionResults[DeleteVPCConnectionResponseTypeDef]:
+    ) -> TargetResults[DeleteVPCConnectionResponseTypeDef]:
         """Deletes a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteVPCConnection
@@ -1125,7 +1125,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_account_custom_permission(
         self, **kwargs: Unpack[DescribeAccountCustomPermissionRequestTypeDef]
-    ) -> RegionResults[DescribeAccountCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountCustomPermissionResponseTypeDef]:
         """Describes the custom permissions profile that is applied to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAccountCustomPermission
@@ -1134,7 +1134,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_account_customization(
         self, **kwargs: Unpack[DescribeAccountCustomizationRequestTypeDef]
-    ) -> RegionResults[DescribeAccountCustomizationResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountCustomizationResponseTypeDef]:
         """Describes the customizations associated with the provided Amazon Web
         Services account and Amazon Quick Sight namespace. The Quick Sight console
         evaluates which customizations to apply by running this API operation with
@@ -1146,7 +1146,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_account_settings(
         self, **kwargs: Unpack[DescribeAccountSettingsRequestTypeDef]
-    ) -> RegionResults[DescribeAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountSettingsResponseTypeDef]:
         """Describes the settings that were used when your Quick Sight subscription
         was first created in this Amazon Web Services account.
 
@@ -1156,7 +1156,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_account_subscription(
         self, **kwargs: Unpack[DescribeAccountSubscriptionRequestTypeDef]
-    ) -> RegionResults[DescribeAccountSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountSubscriptionResponseTypeDef]:
         """Use the DescribeAccountSubscription operation to receive a description of
         an Quick Sight account's subscription. A successful API call returns an
         AccountInfo object that includes an account's name, subscription status,
@@ -1168,7 +1168,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_action_connector(
         self, **kwargs: Unpack[DescribeActionConnectorRequestTypeDef]
-    ) -> RegionResults[DescribeActionConnectorResponseTypeDef]:
+    ) -> TargetResults[DescribeActionConnectorResponseTypeDef]:
         """Retrieves detailed information about an action connector, including its
         configuration, authentication settings, enabled actions, and current
         status.
@@ -1179,7 +1179,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_action_connector_permissions(
         self, **kwargs: Unpack[DescribeActionConnectorPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeActionConnectorPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeActionConnectorPermissionsResponseTypeDef]:
         """Retrieves the permissions configuration for an action connector, showing
         which users, groups, and namespaces have access and what operations they
         can perform.
@@ -1190,7 +1190,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_analysis(
         self, **kwargs: Unpack[DescribeAnalysisRequestTypeDef]
-    ) -> RegionResults[DescribeAnalysisResponseTypeDef]:
+    ) -> TargetResults[DescribeAnalysisResponseTypeDef]:
         """Provides a summary of the metadata for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysis
@@ -1199,7 +1199,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_analysis_definition(
         self, **kwargs: Unpack[DescribeAnalysisDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeAnalysisDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeAnalysisDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysisDefinition
@@ -1208,7 +1208,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_analysis_permissions(
         self, **kwargs: Unpack[DescribeAnalysisPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeAnalysisPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeAnalysisPermissionsResponseTypeDef]:
         """Provides the read and write permissions for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysisPermissions
@@ -1217,7 +1217,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_asset_bundle_export_job(
         self, **kwargs: Unpack[DescribeAssetBundleExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeAssetBundleExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetBundleExportJobResponseTypeDef]:
         """Describes an existing export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAssetBundleExportJob
@@ -1226,7 +1226,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_asset_bundle_import_job(
         self, **kwargs: Unpack[DescribeAssetBundleImportJobRequestTypeDef]
-    ) -> RegionResults[DescribeAssetBundleImportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAssetBundleImportJobResponseTypeDef]:
         """Describes an existing import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAssetBundleImportJob
@@ -1235,7 +1235,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_automation_job(
         self, **kwargs: Unpack[DescribeAutomationJobRequestTypeDef]
-    ) -> RegionResults[DescribeAutomationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAutomationJobResponseTypeDef]:
         """Retrieves the status and details of a specified automation job, including
         its status and outputs.
 
@@ -1245,7 +1245,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_brand(
         self, **kwargs: Unpack[DescribeBrandRequestTypeDef]
-    ) -> RegionResults[DescribeBrandResponseTypeDef]:
+    ) -> TargetResults[DescribeBrandResponseTypeDef]:
         """Describes a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrand
@@ -1254,7 +1254,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_brand_assignment(
         self, **kwargs: Unpack[DescribeBrandAssignmentRequestTypeDef]
-    ) -> RegionResults[DescribeBrandAssignmentResponseTypeDef]:
+    ) -> TargetResults[DescribeBrandAssignmentResponseTypeDef]:
         """Describes a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrandAssignment
@@ -1263,7 +1263,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_brand_published_version(
         self, **kwargs: Unpack[DescribeBrandPublishedVersionRequestTypeDef]
-    ) -> RegionResults[DescribeBrandPublishedVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeBrandPublishedVersionResponseTypeDef]:
         """Describes the published version of the brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeBrandPublishedVersion
@@ -1272,7 +1272,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_custom_permissions(
         self, **kwargs: Unpack[DescribeCustomPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeCustomPermissionsResponseTypeDef]:
         """Describes a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeCustomPermissions
@@ -1281,7 +1281,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboard(
         self, **kwargs: Unpack[DescribeDashboardRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardResponseTypeDef]:
         """Provides a summary for a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboard
@@ -1290,7 +1290,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboard_definition(
         self, **kwargs: Unpack[DescribeDashboardDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardDefinition
@@ -1299,7 +1299,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboard_permissions(
         self, **kwargs: Unpack[DescribeDashboardPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardPermissionsResponseTypeDef]:
         """Describes read and write permissions for a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardPermissions
@@ -1308,7 +1308,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboard_snapshot_job(
         self, **kwargs: Unpack[DescribeDashboardSnapshotJobRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardSnapshotJobResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardSnapshotJobResponseTypeDef]:
         """Describes an existing snapshot job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardSnapshotJob
@@ -1317,7 +1317,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboard_snapshot_job_result(
         self, **kwargs: Unpack[DescribeDashboardSnapshotJobResultRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardSnapshotJobResultResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardSnapshotJobResultResponseTypeDef]:
         """Describes the result of an existing snapshot job that has finished
         running.
 
@@ -1327,7 +1327,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_dashboards_qa_configuration(
         self, **kwargs: Unpack[DescribeDashboardsQAConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeDashboardsQAConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeDashboardsQAConfigurationResponseTypeDef]:
         """Describes an existing dashboard QA configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDashboardsQAConfiguration
@@ -1336,7 +1336,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_data_set(
         self, **kwargs: Unpack[DescribeDataSetRequestTypeDef]
-    ) -> RegionResults[DescribeDataSetResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSetResponseTypeDef]:
         """Describes a dataset. This operation doesn't support datasets that include
         uploaded files as a source.
 
@@ -1346,7 +1346,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_data_set_permissions(
         self, **kwargs: Unpack[DescribeDataSetPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeDataSetPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSetPermissionsResponseTypeDef]:
         """Describes the permissions on a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSetPermissions
@@ -1355,7 +1355,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_data_set_refresh_properties(
         self, **kwargs: Unpack[DescribeDataSetRefreshPropertiesRequestTypeDef]
-    ) -> RegionResults[DescribeDataSetRefreshPropertiesResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSetRefreshPropertiesResponseTypeDef]:
         """Describes the refresh properties of a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSetRefreshProperties
@@ -1364,7 +1364,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_data_source(
         self, **kwargs: Unpack[DescribeDataSourceRequestTypeDef]
-    ) -> RegionResults[DescribeDataSourceResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSourceResponseTypeDef]:
         """Describes a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSource
@@ -1373,7 +1373,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_data_source_permissions(
         self, **kwargs: Unpack[DescribeDataSourcePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeDataSourcePermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDataSourcePermissionsResponseTypeDef]:
         """Describes the resource permissions for a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSourcePermissions
@@ -1382,7 +1382,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_default_q_business_application(
         self, **kwargs: Unpack[DescribeDefaultQBusinessApplicationRequestTypeDef]
-    ) -> RegionResults[DescribeDefaultQBusinessApplicationResponseTypeDef]:
+    ) -> TargetResults[DescribeDefaultQBusinessApplicationResponseTypeDef]:
         """Describes a Amazon Q Business application that is linked to an Quick Sight
         account.
 
@@ -1392,7 +1392,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_folder(
         self, **kwargs: Unpack[DescribeFolderRequestTypeDef]
-    ) -> RegionResults[DescribeFolderResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderResponseTypeDef]:
         """Describes a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolder
@@ -1401,7 +1401,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_folder_permissions(
         self, **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeFolderPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderPermissionsResponseTypeDef]:
         """Describes permissions for a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFolderPermissions
@@ -1410,7 +1410,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_folder_resolved_permissions(
         self, **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
         """Describes the folder resolved permissions. Permissions consists of both
         folder direct permissions and the inherited permissions from the ancestor
         folders.
@@ -1421,7 +1421,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_group(
         self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> RegionResults[DescribeGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupResponseTypeDef]:
         """Returns an Amazon Quick Sight group's description and Amazon Resource Name
         (ARN).
 
@@ -1431,7 +1431,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_group_membership(
         self, **kwargs: Unpack[DescribeGroupMembershipRequestTypeDef]
-    ) -> RegionResults[DescribeGroupMembershipResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupMembershipResponseTypeDef]:
         """Use the DescribeGroupMembership operation to determine if a user is a
         member of the specified group. If the user exists and is a member of the
         specified group, an associated GroupMember object is returned.
@@ -1442,7 +1442,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_iam_policy_assignment(
         self, **kwargs: Unpack[DescribeIAMPolicyAssignmentRequestTypeDef]
-    ) -> RegionResults[DescribeIAMPolicyAssignmentResponseTypeDef]:
+    ) -> TargetResults[DescribeIAMPolicyAssignmentResponseTypeDef]:
         """Describes an existing IAM policy assignment, as specified by the
         assignment name.
 
@@ -1452,7 +1452,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_ingestion(
         self, **kwargs: Unpack[DescribeIngestionRequestTypeDef]
-    ) -> RegionResults[DescribeIngestionResponseTypeDef]:
+    ) -> TargetResults[DescribeIngestionResponseTypeDef]:
         """Describes a SPICE ingestion.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeIngestion
@@ -1461,7 +1461,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_ip_restriction(
         self, **kwargs: Unpack[DescribeIpRestrictionRequestTypeDef]
-    ) -> RegionResults[DescribeIpRestrictionResponseTypeDef]:
+    ) -> TargetResults[DescribeIpRestrictionResponseTypeDef]:
         """Provides a summary and status of IP rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeIpRestriction
@@ -1470,7 +1470,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_key_registration(
         self, **kwargs: Unpack[DescribeKeyRegistrationRequestTypeDef]
-    ) -> RegionResults[DescribeKeyRegistrationResponseTypeDef]:
+    ) -> TargetResults[DescribeKeyRegistrationResponseTypeDef]:
         """Describes all customer managed key registrations in a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeKeyRegistration
@@ -1479,7 +1479,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_namespace(
         self, **kwargs: Unpack[DescribeNamespaceRequestTypeDef]
-    ) -> RegionResults[DescribeNamespaceResponseTypeDef]:
+    ) -> TargetResults[DescribeNamespaceResponseTypeDef]:
         """Describes the current namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeNamespace
@@ -1488,7 +1488,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_q_personalization_configuration(
         self, **kwargs: Unpack[DescribeQPersonalizationConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeQPersonalizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeQPersonalizationConfigurationResponseTypeDef]:
         """Describes a personalization configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeQPersonalizationConfiguration
@@ -1497,7 +1497,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_quick_sight_q_search_configuration(
         self, **kwargs: Unpack[DescribeQuickSightQSearchConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeQuickSightQSearchConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeQuickSightQSearchConfigurationResponseTypeDef]:
         """Describes the state of a Quick Sight Q Search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeQuickSightQSearchConfiguration
@@ -1506,7 +1506,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_refresh_schedule(
         self, **kwargs: Unpack[DescribeRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeRefreshScheduleResponseTypeDef]:
         """Provides a summary of a refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeRefreshSchedule
@@ -1515,7 +1515,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_role_custom_permission(
         self, **kwargs: Unpack[DescribeRoleCustomPermissionRequestTypeDef]
-    ) -> RegionResults[DescribeRoleCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[DescribeRoleCustomPermissionResponseTypeDef]:
         """Describes all custom permissions that are mapped to a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeRoleCustomPermission
@@ -1524,7 +1524,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_self_upgrade_configuration(
         self, **kwargs: Unpack[DescribeSelfUpgradeConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeSelfUpgradeConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeSelfUpgradeConfigurationResponseTypeDef]:
         """Describes the self-upgrade configuration for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeSelfUpgradeConfiguration
@@ -1533,7 +1533,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_template(
         self, **kwargs: Unpack[DescribeTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeTemplateResponseTypeDef]:
         """Describes a template's metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplate
@@ -1542,7 +1542,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_template_alias(
         self, **kwargs: Unpack[DescribeTemplateAliasRequestTypeDef]
-    ) -> RegionResults[DescribeTemplateAliasResponseTypeDef]:
+    ) -> TargetResults[DescribeTemplateAliasResponseTypeDef]:
         """Describes the template alias for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplateAlias
@@ -1551,7 +1551,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_template_definition(
         self, **kwargs: Unpack[DescribeTemplateDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeTemplateDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeTemplateDefinitionResponseTypeDef]:
         """Provides a detailed description of the definition of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplateDefinition
@@ -1560,7 +1560,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_template_permissions(
         self, **kwargs: Unpack[DescribeTemplatePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeTemplatePermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeTemplatePermissionsResponseTypeDef]:
         """Describes read and write permissions on a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTemplatePermissions
@@ -1569,7 +1569,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_theme(
         self, **kwargs: Unpack[DescribeThemeRequestTypeDef]
-    ) -> RegionResults[DescribeThemeResponseTypeDef]:
+    ) -> TargetResults[DescribeThemeResponseTypeDef]:
         """Describes a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTheme
@@ -1578,7 +1578,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_theme_alias(
         self, **kwargs: Unpack[DescribeThemeAliasRequestTypeDef]
-    ) -> RegionResults[DescribeThemeAliasResponseTypeDef]:
+    ) -> TargetResults[DescribeThemeAliasResponseTypeDef]:
         """Describes the alias for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeThemeAlias
@@ -1587,7 +1587,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_theme_permissions(
         self, **kwargs: Unpack[DescribeThemePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeThemePermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeThemePermissionsResponseTypeDef]:
         """Describes the read and write permissions for a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeThemePermissions
@@ -1596,7 +1596,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_topic(
         self, **kwargs: Unpack[DescribeTopicRequestTypeDef]
-    ) -> RegionResults[DescribeTopicResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicResponseTypeDef]:
         """Describes a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopic
@@ -1605,7 +1605,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_topic_permissions(
         self, **kwargs: Unpack[DescribeTopicPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeTopicPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicPermissionsResponseTypeDef]:
         """Describes the permissions of a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicPermissions
@@ -1614,7 +1614,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_topic_refresh(
         self, **kwargs: Unpack[DescribeTopicRefreshRequestTypeDef]
-    ) -> RegionResults[DescribeTopicRefreshResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicRefreshResponseTypeDef]:
         """Describes the status of a topic refresh.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicRefresh
@@ -1623,7 +1623,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_topic_refresh_schedule(
         self, **kwargs: Unpack[DescribeTopicRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeTopicRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeTopicRefreshScheduleResponseTypeDef]:
         """Deletes a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicRefreshSchedule
@@ -1632,7 +1632,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Returns information about a user, given the user name.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeUser
@@ -1641,7 +1641,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def describe_vpc_connection(
         self, **kwargs: Unpack[DescribeVPCConnectionRequestTypeDef]
-    ) -> RegionResults[DescribeVPCConnectionResponseTypeDef]:
+    ) -> TargetResults[DescribeVPCConnectionResponseTypeDef]:
         """Describes a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeVPCConnection
@@ -1650,7 +1650,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def generate_embed_url_for_anonymous_user(
         self, **kwargs: Unpack[GenerateEmbedUrlForAnonymousUserRequestTypeDef]
-    ) -> RegionResults[GenerateEmbedUrlForAnonymousUserResponseTypeDef]:
+    ) -> TargetResults[GenerateEmbedUrlForAnonymousUserResponseTypeDef]:
         """Generates an embed URL that you can use to embed an Amazon Quick dashboard
         or visual in your website, without having to register any reader users.
         Before you use this action, make sure that you have configured the
@@ -1662,7 +1662,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def generate_embed_url_for_registered_user(
         self, **kwargs: Unpack[GenerateEmbedUrlForRegisteredUserRequestTypeDef]
-    ) -> RegionResults[GenerateEmbedUrlForRegisteredUserResponseTypeDef]:
+    ) -> TargetResults[GenerateEmbedUrlForRegisteredUserResponseTypeDef]:
         """Generates an embed URL that you can use to embed an Amazon Quick
         experience in your website. This action can be used for any type of user
         registered in an Amazon Quick account. Before you use this action, make
@@ -1676,7 +1676,7 @@ class MultiRegionQuickSight(MultiRegionClient):
     def generate_embed_url_for_registered_user_with_identity(
         self,
         **kwargs: Unpack[GenerateEmbedUrlForRegisteredUserWithIdentityRequestTypeDef],
-    ) -> RegionResults[GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef]:
+    ) -> TargetResults[GenerateEmbedUrlForRegisteredUserWithIdentityResponseTypeDef]:
         """Generates an embed URL that you can use to embed an Amazon Quick Sight
         experience in your website. This action can be used for any type of user
         that is registered in an Amazon Quick Sight account that uses IAM Identity
@@ -1689,7 +1689,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def get_dashboard_embed_url(
         self, **kwargs: Unpack[GetDashboardEmbedUrlRequestTypeDef]
-    ) -> RegionResults[GetDashboardEmbedUrlResponseTypeDef]:
+    ) -> TargetResults[GetDashboardEmbedUrlResponseTypeDef]:
         """Generates a temporary session URL and authorization code(bearer token)
         that you can use to embed an Amazon Quick Sight read-only dashboard in
         your website or application. Before you use this command, make sure that
@@ -1701,7 +1701,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def get_flow_metadata(
         self, **kwargs: Unpack[GetFlowMetadataInputTypeDef]
-    ) -> RegionResults[GetFlowMetadataOutputTypeDef]:
+    ) -> TargetResults[GetFlowMetadataOutputTypeDef]:
         """Retrieves the metadata of a flow, not including its definition specifying
         the steps.
 
@@ -1711,7 +1711,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def get_flow_permissions(
         self, **kwargs: Unpack[GetFlowPermissionsInputTypeDef]
-    ) -> RegionResults[GetFlowPermissionsOutputTypeDef]:
+    ) -> TargetResults[GetFlowPermissionsOutputTypeDef]:
         """Get permissions for a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/GetFlowPermissions
@@ -1720,7 +1720,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def get_identity_context(
         self, **kwargs: Unpack[GetIdentityContextRequestTypeDef]
-    ) -> RegionResults[GetIdentityContextResponseTypeDef]:
+    ) -> TargetResults[GetIdentityContextResponseTypeDef]:
         """Retrieves the identity context for a Quick Sight user in a specified
         namespace, allowing you to obtain identity tokens that can be used with
         identity-enhanced IAM role sessions to call identity-aware APIs.
@@ -1731,7 +1731,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def get_session_embed_url(
         self, **kwargs: Unpack[GetSessionEmbedUrlRequestTypeDef]
-    ) -> RegionResults[GetSessionEmbedUrlResponseTypeDef]:
+    ) -> TargetResults[GetSessionEmbedUrlResponseTypeDef]:
         """Generates a session URL and authorization code that you can use to embed
         the Amazon Amazon Quick Sight console in your web server code. Use
         GetSessionEmbedUrl where you want to provide an authoring portal that
@@ -1749,7 +1749,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_action_connectors(
         self, **kwargs: Unpack[ListActionConnectorsRequestTypeDef]
-    ) -> RegionResults[ListActionConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListActionConnectorsResponseTypeDef]:
         """Lists all action connectors in the specified Amazon Web Services account.
         Returns summary information for each connector including its name, type,
         creation time, and status.
@@ -1760,7 +1760,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_analyses(
         self, **kwargs: Unpack[ListAnalysesRequestTypeDef]
-    ) -> RegionResults[ListAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListAnalysesResponseTypeDef]:
         """Lists Amazon Quick Sight analyses that exist in the specified Amazon Web
         Services account.
 
@@ -1770,7 +1770,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_asset_bundle_export_jobs(
         self, **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef]
-    ) -> RegionResults[ListAssetBundleExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAssetBundleExportJobsResponseTypeDef]:
         """Lists all asset bundle export jobs that have been taken place in the last
         14 days. Jobs created more than 14 days ago are deleted forever and are
         not returned. If you are using the same job ID for multiple jobs,
@@ -1783,7 +1783,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_asset_bundle_import_jobs(
         self, **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef]
-    ) -> RegionResults[ListAssetBundleImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAssetBundleImportJobsResponseTypeDef]:
         """Lists all asset bundle import jobs that have taken place in the last 14
         days. Jobs created more than 14 days ago are deleted forever and are not
         returned. If you are using the same job ID for multiple jobs,
@@ -1796,7 +1796,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_brands(
         self, **kwargs: Unpack[ListBrandsRequestTypeDef]
-    ) -> RegionResults[ListBrandsResponseTypeDef]:
+    ) -> TargetResults[ListBrandsResponseTypeDef]:
         """Lists all brands in an Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListBrands
@@ -1805,7 +1805,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_custom_permissions(
         self, **kwargs: Unpack[ListCustomPermissionsRequestTypeDef]
-    ) -> RegionResults[ListCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListCustomPermissionsResponseTypeDef]:
         """Returns a list of all the custom permissions profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListCustomPermissions
@@ -1814,7 +1814,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_dashboard_versions(
         self, **kwargs: Unpack[ListDashboardVersionsRequestTypeDef]
-    ) -> RegionResults[ListDashboardVersionsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardVersionsResponseTypeDef]:
         """Lists all the versions of the dashboards in the Amazon Quick Sight
         subscription.
 
@@ -1824,7 +1824,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_dashboards(
         self, **kwargs: Unpack[ListDashboardsRequestTypeDef]
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Lists dashboards in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDashboards
@@ -1833,7 +1833,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_data_sets(
         self, **kwargs: Unpack[ListDataSetsRequestTypeDef]
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """Lists all of the datasets belonging to the current Amazon Web Services
         account in an Amazon Web Services Region.
 
@@ -1843,7 +1843,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_data_sources(
         self, **kwargs: Unpack[ListDataSourcesRequestTypeDef]
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Lists data sources in current Amazon Web Services Region that belong to
         this Amazon Web Services account.
 
@@ -1853,7 +1853,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_flows(
         self, **kwargs: Unpack[ListFlowsInputTypeDef]
-    ) -> RegionResults[ListFlowsOutputTypeDef]:
+    ) -> TargetResults[ListFlowsOutputTypeDef]:
         """Lists flows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFlows
@@ -1862,7 +1862,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_folder_members(
         self, **kwargs: Unpack[ListFolderMembersRequestTypeDef]
-    ) -> RegionResults[ListFolderMembersResponseTypeDef]:
+    ) -> TargetResults[ListFolderMembersResponseTypeDef]:
         """List all assets (DASHBOARD, ANALYSIS, and DATASET) in a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolderMembers
@@ -1871,7 +1871,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_folders(
         self, **kwargs: Unpack[ListFoldersRequestTypeDef]
-    ) -> RegionResults[ListFoldersResponseTypeDef]:
+    ) -> TargetResults[ListFoldersResponseTypeDef]:
         """Lists all folders in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFolders
@@ -1880,7 +1880,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_folders_for_resource(
         self, **kwargs: Unpack[ListFoldersForResourceRequestTypeDef]
-    ) -> RegionResults[ListFoldersForResourceResponseTypeDef]:
+    ) -> TargetResults[ListFoldersForResourceResponseTypeDef]:
         """List all folders that a resource is a member of.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListFoldersForResource
@@ -1889,7 +1889,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_group_memberships(
         self, **kwargs: Unpack[ListGroupMembershipsRequestTypeDef]
-    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
         """Lists member users in a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroupMemberships
@@ -1898,7 +1898,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Lists all user groups in Amazon Quick Sight.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListGroups
@@ -1907,7 +1907,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_iam_policy_assignments(
         self, **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef]
-    ) -> RegionResults[ListIAMPolicyAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListIAMPolicyAssignmentsResponseTypeDef]:
         """Lists the IAM policy assignments in the current Amazon Quick Sight
         account.
 
@@ -1917,7 +1917,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_iam_policy_assignments_for_user(
         self, **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef]
-    ) -> RegionResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
+    ) -> TargetResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
         """Lists all of the IAM policy assignments, including the Amazon Resource
         Names (ARNs), for the IAM policies assigned to the specified user and
         group, or groups that the user belongs to.
@@ -1928,7 +1928,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_identity_propagation_configs(
         self, **kwargs: Unpack[ListIdentityPropagationConfigsRequestTypeDef]
-    ) -> RegionResults[ListIdentityPropagationConfigsResponseTypeDef]:
+    ) -> TargetResults[ListIdentityPropagationConfigsResponseTypeDef]:
         """Lists all services and authorized targets that the Quick Sight IAM
         Identity Center application can access.
 
@@ -1938,7 +1938,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_ingestions(
         self, **kwargs: Unpack[ListIngestionsRequestTypeDef]
-    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionsResponseTypeDef]:
         """Lists the history of SPICE ingestions for a dataset. Limited to 5 TPS per
         user and 25 TPS per account.
 
@@ -1948,7 +1948,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_namespaces(
         self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Lists the namespaces for the specified Amazon Web Services account. This
         operation doesn't list deleted namespaces.
 
@@ -1958,7 +1958,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_refresh_schedules(
         self, **kwargs: Unpack[ListRefreshSchedulesRequestTypeDef]
-    ) -> RegionResults[ListRefreshSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListRefreshSchedulesResponseTypeDef]:
         """Lists the refresh schedules of a dataset. Each dataset can have up to 5
         schedules.
 
@@ -1968,7 +1968,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_role_memberships(
         self, **kwargs: Unpack[ListRoleMembershipsRequestTypeDef]
-    ) -> RegionResults[ListRoleMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListRoleMembershipsResponseTypeDef]:
         """Lists all groups that are associated with a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListRoleMemberships
@@ -1977,7 +1977,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_self_upgrades(
         self, **kwargs: Unpack[ListSelfUpgradesRequestTypeDef]
-    ) -> RegionResults[ListSelfUpgradesResponseTypeDef]:
+    ) -> TargetResults[ListSelfUpgradesResponseTypeDef]:
         """Lists all self-upgrade requests for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListSelfUpgrades
@@ -1986,7 +1986,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTagsForResource
@@ -1995,7 +1995,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_template_aliases(
         self, **kwargs: Unpack[ListTemplateAliasesRequestTypeDef]
-    ) -> RegionResults[ListTemplateAliasesResponseTypeDef]:
+    ) -> TargetResults[ListTemplateAliasesResponseTypeDef]:
         """Lists all the aliases of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplateAliases
@@ -2004,7 +2004,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_template_versions(
         self, **kwargs: Unpack[ListTemplateVersionsRequestTypeDef]
-    ) -> RegionResults[ListTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
         """Lists all the versions of the templates in the current Amazon Quick Sight
         account.
 
@@ -2014,7 +2014,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Lists all the templates in the current Amazon Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTemplates
@@ -2023,7 +2023,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_theme_aliases(
         self, **kwargs: Unpack[ListThemeAliasesRequestTypeDef]
-    ) -> RegionResults[ListThemeAliasesResponseTypeDef]:
+    ) -> TargetResults[ListThemeAliasesResponseTypeDef]:
         """Lists all the aliases of a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemeAliases
@@ -2032,7 +2032,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_theme_versions(
         self, **kwargs: Unpack[ListThemeVersionsRequestTypeDef]
-    ) -> RegionResults[ListThemeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListThemeVersionsResponseTypeDef]:
         """Lists all the versions of the themes in the current Amazon Web Services
         account.
 
@@ -2042,7 +2042,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_themes(
         self, **kwargs: Unpack[ListThemesRequestTypeDef]
-    ) -> RegionResults[ListThemesResponseTypeDef]:
+    ) -> TargetResults[ListThemesResponseTypeDef]:
         """Lists all the themes in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListThemes
@@ -2051,7 +2051,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_topic_refresh_schedules(
         self, **kwargs: Unpack[ListTopicRefreshSchedulesRequestTypeDef]
-    ) -> RegionResults[ListTopicRefreshSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListTopicRefreshSchedulesResponseTypeDef]:
         """Lists all of the refresh schedules for a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicRefreshSchedules
@@ -2060,7 +2060,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_topic_reviewed_answers(
         self, **kwargs: Unpack[ListTopicReviewedAnswersRequestTypeDef]
-    ) -> RegionResults[ListTopicReviewedAnswersResponseTypeDef]:
+    ) -> TargetResults[ListTopicReviewedAnswersResponseTypeDef]:
         """Lists all reviewed answers for a Q Topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicReviewedAnswers
@@ -2069,7 +2069,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_topics(
         self, **kwargs: Unpack[ListTopicsRequestTypeDef]
-    ) -> RegionResults[ListTopicsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsResponseTypeDef]:
         """Lists all of the topics within an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopics
@@ -2078,7 +2078,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_user_groups(
         self, **kwargs: Unpack[ListUserGroupsRequestTypeDef]
-    ) -> RegionResults[ListUserGroupsResponseTypeDef]:
+    ) -> TargetResults[ListUserGroupsResponseTypeDef]:
         """Lists the Amazon Quick Sight groups that an Amazon Quick Sight user is a
         member of.
 
@@ -2088,7 +2088,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Returns a list of all of the Amazon Quick Sight users belonging to this
         account.
 
@@ -2098,7 +2098,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def list_vpc_connections(
         self, **kwargs: Unpack[ListVPCConnectionsRequestTypeDef]
-    ) -> RegionResults[ListVPCConnectionsResponseTypeDef]:
+    ) -> TargetResults[ListVPCConnectionsResponseTypeDef]:
         """Lists all of the VPC connections in the current set Amazon Web Services
         Region of an Amazon Web Services account.
 
@@ -2108,7 +2108,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def predict_qa_results(
         self, **kwargs: Unpack[PredictQAResultsRequestTypeDef]
-    ) -> RegionResults[PredictQAResultsResponseTypeDef]:
+    ) -> TargetResults[PredictQAResultsResponseTypeDef]:
         """Predicts existing visuals or generates new visuals to answer a given
         query.
 
@@ -2118,7 +2118,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def put_data_set_refresh_properties(
         self, **kwargs: Unpack[PutDataSetRefreshPropertiesRequestTypeDef]
-    ) -> RegionResults[PutDataSetRefreshPropertiesResponseTypeDef]:
+    ) -> TargetResults[PutDataSetRefreshPropertiesResponseTypeDef]:
         """Creates or updates the dataset refresh properties for the dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/PutDataSetRefreshProperties
@@ -2127,7 +2127,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def register_user(
         self, **kwargs: Unpack[RegisterUserRequestTypeDef]
-    ) -> RegionResults[RegisterUserResponseTypeDef]:
+    ) -> TargetResults[RegisterUserResponseTypeDef]:
         """Creates an Amazon Quick Sight user whose identity is associated with the
         Identity and Access Management (IAM) identity or role specified in the
         request. When you register a new user from the Quick Sight API, Quick
@@ -2144,7 +2144,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def restore_analysis(
         self, **kwargs: Unpack[RestoreAnalysisRequestTypeDef]
-    ) -> RegionResults[RestoreAnalysisResponseTypeDef]:
+    ) -> TargetResults[RestoreAnalysisResponseTypeDef]:
         """Restores an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/RestoreAnalysis
@@ -2153,7 +2153,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_action_connectors(
         self, **kwargs: Unpack[SearchActionConnectorsRequestTypeDef]
-    ) -> RegionResults[SearchActionConnectorsResponseTypeDef]:
+    ) -> TargetResults[SearchActionConnectorsResponseTypeDef]:
         """Searches for action connectors in the specified Amazon Web Services
         account using filters. You can search by connector name, type, or user
         permissions.
@@ -2164,7 +2164,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_analyses(
         self, **kwargs: Unpack[SearchAnalysesRequestTypeDef]
-    ) -> RegionResults[SearchAnalysesResponseTypeDef]:
+    ) -> TargetResults[SearchAnalysesResponseTypeDef]:
         """Searches for analyses that belong to the user specified in the filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAnalyses
@@ -2173,7 +2173,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_dashboards(
         self, **kwargs: Unpack[SearchDashboardsRequestTypeDef]
-    ) -> RegionResults[SearchDashboardsResponseTypeDef]:
+    ) -> TargetResults[SearchDashboardsResponseTypeDef]:
         """Searches for dashboards that belong to a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchDashboards
@@ -2182,7 +2182,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_data_sets(
         self, **kwargs: Unpack[SearchDataSetsRequestTypeDef]
-    ) -> RegionResults[SearchDataSetsResponseTypeDef]:
+    ) -> TargetResults[SearchDataSetsResponseTypeDef]:
         """Use the SearchDataSets operation to search for datasets that belong to an
         account.
 
@@ -2192,7 +2192,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_data_sources(
         self, **kwargs: Unpack[SearchDataSourcesRequestTypeDef]
-    ) -> RegionResults[SearchDataSourcesResponseTypeDef]:
+    ) -> TargetResults[SearchDataSourcesResponseTypeDef]:
         """Use the SearchDataSources operation to search for data sources that belong
         to an account.
 
@@ -2202,7 +2202,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_flows(
         self, **kwargs: Unpack[SearchFlowsInputTypeDef]
-    ) -> RegionResults[SearchFlowsOutputTypeDef]:
+    ) -> TargetResults[SearchFlowsOutputTypeDef]:
         """Search for the flows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFlows
@@ -2211,7 +2211,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_folders(
         self, **kwargs: Unpack[SearchFoldersRequestTypeDef]
-    ) -> RegionResults[SearchFoldersResponseTypeDef]:
+    ) -> TargetResults[SearchFoldersResponseTypeDef]:
         """Searches the subfolders in a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchFolders
@@ -2220,7 +2220,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_groups(
         self, **kwargs: Unpack[SearchGroupsRequestTypeDef]
-    ) -> RegionResults[SearchGroupsResponseTypeDef]:
+    ) -> TargetResults[SearchGroupsResponseTypeDef]:
         """Use the SearchGroups operation to search groups in a specified Quick Sight
         namespace using the supplied filters.
 
@@ -2230,7 +2230,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def search_topics(
         self, **kwargs: Unpack[SearchTopicsRequestTypeDef]
-    ) -> RegionResults[SearchTopicsResponseTypeDef]:
+    ) -> TargetResults[SearchTopicsResponseTypeDef]:
         """Searches for any Q topic that exists in an Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopics
@@ -2239,7 +2239,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def start_asset_bundle_export_job(
         self, **kwargs: Unpack[StartAssetBundleExportJobRequestTypeDef]
-    ) -> RegionResults[StartAssetBundleExportJobResponseTypeDef]:
+    ) -> TargetResults[StartAssetBundleExportJobResponseTypeDef]:
         """Starts an Asset Bundle export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/StartAssetBundleExportJob
@@ -2248,7 +2248,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def start_asset_bundle_import_job(
         self, **kwargs: Unpack[StartAssetBundleImportJobRequestTypeDef]
-    ) -> RegionResults[StartAssetBundleImportJobResponseTypeDef]:
+    ) -> TargetResults[StartAssetBundleImportJobResponseTypeDef]:
         """Starts an Asset Bundle import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/StartAssetBundleImportJob
@@ -2257,7 +2257,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def start_automation_job(
         self, **kwargs: Unpack[StartAutomationJobRequestTypeDef]
-    ) -> RegionResults[StartAutomationJobResponseTypeDef]:
+    ) -> TargetResults[StartAutomationJobResponseTypeDef]:
         """Starts a new job for a specified automation. The job runs the automation
         with the provided input payload.
 
@@ -2267,7 +2267,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def start_dashboard_snapshot_job(
         self, **kwargs: Unpack[StartDashboardSnapshotJobRequestTypeDef]
-    ) -> RegionResults[StartDashboardSnapshotJobResponseTypeDef]:
+    ) -> TargetResults[StartDashboardSnapshotJobResponseTypeDef]:
         """Starts an asynchronous job that generates a snapshot of a dashboard's
         output. You can request one or several of the following format
         configurations in each API call.
@@ -2278,7 +2278,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def start_dashboard_snapshot_job_schedule(
         self, **kwargs: Unpack[StartDashboardSnapshotJobScheduleRequestTypeDef]
-    ) -> RegionResults[StartDashboardSnapshotJobScheduleResponseTypeDef]:
+    ) -> TargetResults[StartDashboardSnapshotJobScheduleResponseTypeDef]:
         """Starts an asynchronous job that runs an existing dashboard schedule and
         sends the dashboard snapshot through email.
 
@@ -2288,7 +2288,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon Quick
         Sight resource.
 
@@ -2298,7 +2298,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UntagResource
@@ -2307,7 +2307,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_account_custom_permission(
         self, **kwargs: Unpack[UpdateAccountCustomPermissionRequestTypeDef]
-    ) -> RegionResults[UpdateAccountCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountCustomPermissionResponseTypeDef]:
         """Applies a custom permissions profile to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAccountCustomPermission
@@ -2316,7 +2316,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_account_customization(
         self, **kwargs: Unpack[UpdateAccountCustomizationRequestTypeDef]
-    ) -> RegionResults[UpdateAccountCustomizationResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountCustomizationResponseTypeDef]:
         """Updates Amazon Quick Sight customizations. Currently, the only
         customization that you can use is a theme.
 
@@ -2326,7 +2326,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
         """Updates the Amazon Quick Sight settings in your Amazon Web Services
         account.
 
@@ -2336,7 +2336,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_action_connector(
         self, **kwargs: Unpack[UpdateActionConnectorRequestTypeDef]
-    ) -> RegionResults[UpdateActionConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdateActionConnectorResponseTypeDef]:
         """Updates an existing action connector with new configuration details,
         authentication settings, or enabled actions. You can modify the
         connector's name, description, authentication configuration, and which
@@ -2349,7 +2349,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_action_connector_permissions(
         self, **kwargs: Unpack[UpdateActionConnectorPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateActionConnectorPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateActionConnectorPermissionsResponseTypeDef]:
         """Updates the permissions for an action connector by granting or revoking
         access for specific users and groups. You can control who can view, use,
         or manage the action connector.
@@ -2360,7 +2360,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_analysis(
         self, **kwargs: Unpack[UpdateAnalysisRequestTypeDef]
-    ) -> RegionResults[UpdateAnalysisResponseTypeDef]:
+    ) -> TargetResults[UpdateAnalysisResponseTypeDef]:
         """Updates an analysis in Amazon Quick Sight
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAnalysis
@@ -2369,7 +2369,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_analysis_permissions(
         self, **kwargs: Unpack[UpdateAnalysisPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateAnalysisPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateAnalysisPermissionsResponseTypeDef]:
         """Updates the read and write permissions for an analysis.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAnalysisPermissions
@@ -2378,7 +2378,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_application_with_token_exchange_grant(
         self, **kwargs: Unpack[UpdateApplicationWithTokenExchangeGrantRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationWithTokenExchangeGrantResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationWithTokenExchangeGrantResponseTypeDef]:
         """Updates an Quick application with a token exchange grant. This operation
         only supports Quick applications that are registered with IAM Identity
         Center.
@@ -2389,7 +2389,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_brand(
         self, **kwargs: Unpack[UpdateBrandRequestTypeDef]
-    ) -> RegionResults[UpdateBrandResponseTypeDef]:
+    ) -> TargetResults[UpdateBrandResponseTypeDef]:
         """Updates a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrand
@@ -2398,7 +2398,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_brand_assignment(
         self, **kwargs: Unpack[UpdateBrandAssignmentRequestTypeDef]
-    ) -> RegionResults[UpdateBrandAssignmentResponseTypeDef]:
+    ) -> TargetResults[UpdateBrandAssignmentResponseTypeDef]:
         """Updates a brand assignment.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrandAssignment
@@ -2407,7 +2407,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_brand_published_version(
         self, **kwargs: Unpack[UpdateBrandPublishedVersionRequestTypeDef]
-    ) -> RegionResults[UpdateBrandPublishedVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateBrandPublishedVersionResponseTypeDef]:
         """Updates the published version of a brand.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateBrandPublishedVersion
@@ -2416,7 +2416,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_custom_permissions(
         self, **kwargs: Unpack[UpdateCustomPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomPermissionsResponseTypeDef]:
         """Updates a custom permissions profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateCustomPermissions
@@ -2425,7 +2425,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_dashboard(
         self, **kwargs: Unpack[UpdateDashboardRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardResponseTypeDef]:
         """Updates a dashboard in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboard
@@ -2434,7 +2434,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_dashboard_links(
         self, **kwargs: Unpack[UpdateDashboardLinksRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardLinksResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardLinksResponseTypeDef]:
         """Updates the linked analyses on a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardLinks
@@ -2443,7 +2443,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_dashboard_permissions(
         self, **kwargs: Unpack[UpdateDashboardPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardPermissionsResponseTypeDef]:
         """Updates read and write permissions on a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardPermissions
@@ -2452,7 +2452,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_dashboard_published_version(
         self, **kwargs: Unpack[UpdateDashboardPublishedVersionRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardPublishedVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardPublishedVersionResponseTypeDef]:
         """Updates the published version of a dashboard.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardPublishedVersion
@@ -2461,7 +2461,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_dashboards_qa_configuration(
         self, **kwargs: Unpack[UpdateDashboardsQAConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateDashboardsQAConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateDashboardsQAConfigurationResponseTypeDef]:
         """Updates a Dashboard QA configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDashboardsQAConfiguration
@@ -2470,7 +2470,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_data_set(
         self, **kwargs: Unpack[UpdateDataSetRequestTypeDef]
-    ) -> RegionResults[UpdateDataSetResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSetResponseTypeDef]:
         """Updates a dataset. This operation doesn't support datasets that include
         uploaded files as a source. Partial updates are not supported by this
         operation.
@@ -2484,7 +2484,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_data_set_permissions(
         self, **kwargs: Unpack[UpdateDataSetPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateDataSetPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSetPermissionsResponseTypeDef]:
         """Updates the permissions on a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSetPermissions
@@ -2493,7 +2493,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_data_source(
         self, **kwargs: Unpack[UpdateDataSourceRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourceResponseTypeDef]:
         """Updates a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSource
@@ -2502,7 +2502,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_data_source_permissions(
         self, **kwargs: Unpack[UpdateDataSourcePermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateDataSourcePermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateDataSourcePermissionsResponseTypeDef]:
         """Updates the permissions to a data source.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDataSourcePermissions
@@ -2511,7 +2511,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_default_q_business_application(
         self, **kwargs: Unpack[UpdateDefaultQBusinessApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateDefaultQBusinessApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateDefaultQBusinessApplicationResponseTypeDef]:
         """Updates a Amazon Q Business application that is linked to a Quick Sight
         account.
 
@@ -2521,7 +2521,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_flow_permissions(
         self, **kwargs: Unpack[UpdateFlowPermissionsInputTypeDef]
-    ) -> RegionResults[UpdateFlowPermissionsOutputTypeDef]:
+    ) -> TargetResults[UpdateFlowPermissionsOutputTypeDef]:
         """Updates permissions against principals on a flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFlowPermissions
@@ -2530,7 +2530,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_folder(
         self, **kwargs: Unpack[UpdateFolderRequestTypeDef]
-    ) -> RegionResults[UpdateFolderResponseTypeDef]:
+    ) -> TargetResults[UpdateFolderResponseTypeDef]:
         """Updates the name of a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFolder
@@ -2539,7 +2539,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_folder_permissions(
         self, **kwargs: Unpack[UpdateFolderPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateFolderPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateFolderPermissionsResponseTypeDef]:
         """Updates permissions of a folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFolderPermissions
@@ -2548,7 +2548,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupResponseTypeDef]:
         """Changes a group description.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateGroup
@@ -2557,7 +2557,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_iam_policy_assignment(
         self, **kwargs: Unpack[UpdateIAMPolicyAssignmentRequestTypeDef]
-    ) -> RegionResults[UpdateIAMPolicyAssignmentResponseTypeDef]:
+    ) -> TargetResults[UpdateIAMPolicyAssignmentResponseTypeDef]:
         """Updates an existing IAM policy assignment. This operation updates only the
         optional parameter or parameters that are specified in the request. This
         overwrites all of the users included in Identities.
@@ -2568,7 +2568,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_identity_propagation_config(
         self, **kwargs: Unpack[UpdateIdentityPropagationConfigRequestTypeDef]
-    ) -> RegionResults[UpdateIdentityPropagationConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateIdentityPropagationConfigResponseTypeDef]:
         """Adds or updates services and authorized targets to configure what the
         Quick Sight IAM Identity Center application can access.
 
@@ -2578,7 +2578,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_ip_restriction(
         self, **kwargs: Unpack[UpdateIpRestrictionRequestTypeDef]
-    ) -> RegionResults[UpdateIpRestrictionResponseTypeDef]:
+    ) -> TargetResults[UpdateIpRestrictionResponseTypeDef]:
         """Updates the content and status of IP rules. Traffic from a source is
         allowed when the source satisfies either the IpRestrictionRule,
         VpcIdRestrictionRule, or VpcEndpointIdRestrictionRule. To use this
@@ -2591,7 +2591,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_key_registration(
         self, **kwargs: Unpack[UpdateKeyRegistrationRequestTypeDef]
-    ) -> RegionResults[UpdateKeyRegistrationResponseTypeDef]:
+    ) -> TargetResults[UpdateKeyRegistrationResponseTypeDef]:
         """Updates a customer managed key in a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateKeyRegistration
@@ -2600,7 +2600,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_public_sharing_settings(
         self, **kwargs: Unpack[UpdatePublicSharingSettingsRequestTypeDef]
-    ) -> RegionResults[UpdatePublicSharingSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdatePublicSharingSettingsResponseTypeDef]:
         """This API controls public sharing settings for your entire Quick Sight
         account, affecting data security and access. When you enable public
         sharing:
@@ -2611,7 +2611,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_q_personalization_configuration(
         self, **kwargs: Unpack[UpdateQPersonalizationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateQPersonalizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateQPersonalizationConfigurationResponseTypeDef]:
         """Updates a personalization configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateQPersonalizationConfiguration
@@ -2620,7 +2620,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_quick_sight_q_search_configuration(
         self, **kwargs: Unpack[UpdateQuickSightQSearchConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateQuickSightQSearchConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateQuickSightQSearchConfigurationResponseTypeDef]:
         """Updates the state of a Quick Sight Q Search configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateQuickSightQSearchConfiguration
@@ -2629,7 +2629,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_refresh_schedule(
         self, **kwargs: Unpack[UpdateRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateRefreshScheduleResponseTypeDef]:
         """Updates a refresh schedule for a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateRefreshSchedule
@@ -2638,7 +2638,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_role_custom_permission(
         self, **kwargs: Unpack[UpdateRoleCustomPermissionRequestTypeDef]
-    ) -> RegionResults[UpdateRoleCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[UpdateRoleCustomPermissionResponseTypeDef]:
         """Updates the custom permissions that are associated with a role.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateRoleCustomPermission
@@ -2647,7 +2647,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_self_upgrade(
         self, **kwargs: Unpack[UpdateSelfUpgradeRequestTypeDef]
-    ) -> RegionResults[UpdateSelfUpgradeResponseTypeDef]:
+    ) -> TargetResults[UpdateSelfUpgradeResponseTypeDef]:
         """Updates a self-upgrade request for a Quick user by approving, denying, or
         verifying the request.
 
@@ -2657,7 +2657,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_self_upgrade_configuration(
         self, **kwargs: Unpack[UpdateSelfUpgradeConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSelfUpgradeConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateSelfUpgradeConfigurationResponseTypeDef]:
         """Updates the self-upgrade configuration for a Quick account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSelfUpgradeConfiguration
@@ -2666,7 +2666,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_spice_capacity_configuration(
         self, **kwargs: Unpack[UpdateSPICECapacityConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSPICECapacityConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateSPICECapacityConfigurationResponseTypeDef]:
         """Updates the SPICE capacity configuration for a Quick Sight account.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSPICECapacityConfiguration
@@ -2675,7 +2675,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_template(
         self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
         """Updates a template from an existing Amazon Quick Sight analysis or another
         template.
 
@@ -2685,7 +2685,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_template_alias(
         self, **kwargs: Unpack[UpdateTemplateAliasRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateAliasResponseTypeDef]:
         """Updates the template alias of a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTemplateAlias
@@ -2694,7 +2694,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_template_permissions(
         self, **kwargs: Unpack[UpdateTemplatePermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateTemplatePermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplatePermissionsResponseTypeDef]:
         """Updates the resource permissions for a template.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTemplatePermissions
@@ -2703,7 +2703,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_theme(
         self, **kwargs: Unpack[UpdateThemeRequestTypeDef]
-    ) -> RegionResults[UpdateThemeResponseTypeDef]:
+    ) -> TargetResults[UpdateThemeResponseTypeDef]:
         """Updates a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTheme
@@ -2712,7 +2712,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_theme_alias(
         self, **kwargs: Unpack[UpdateThemeAliasRequestTypeDef]
-    ) -> RegionResults[UpdateThemeAliasResponseTypeDef]:
+    ) -> TargetResults[UpdateThemeAliasResponseTypeDef]:
         """Updates an alias of a theme.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateThemeAlias
@@ -2721,7 +2721,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_theme_permissions(
         self, **kwargs: Unpack[UpdateThemePermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateThemePermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateThemePermissionsResponseTypeDef]:
         """Updates the resource permissions for a theme. Permissions apply to the
         action to grant or revoke permissions on, for example
         "quicksight:DescribeTheme".
@@ -2732,7 +2732,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_topic(
         self, **kwargs: Unpack[UpdateTopicRequestTypeDef]
-    ) -> RegionResults[UpdateTopicResponseTypeDef]:
+    ) -> TargetResults[UpdateTopicResponseTypeDef]:
         """Updates a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopic
@@ -2741,7 +2741,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_topic_permissions(
         self, **kwargs: Unpack[UpdateTopicPermissionsRequestTypeDef]
-    ) -> RegionResults[UpdateTopicPermissionsResponseTypeDef]:
+    ) -> TargetResults[UpdateTopicPermissionsResponseTypeDef]:
         """Updates the permissions of a topic.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicPermissions
@@ -2750,7 +2750,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_topic_refresh_schedule(
         self, **kwargs: Unpack[UpdateTopicRefreshScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateTopicRefreshScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateTopicRefreshScheduleResponseTypeDef]:
         """Updates a topic refresh schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicRefreshSchedule
@@ -2759,7 +2759,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates an Amazon Quick Sight user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateUser
@@ -2768,7 +2768,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_user_custom_permission(
         self, **kwargs: Unpack[UpdateUserCustomPermissionRequestTypeDef]
-    ) -> RegionResults[UpdateUserCustomPermissionResponseTypeDef]:
+    ) -> TargetResults[UpdateUserCustomPermissionResponseTypeDef]:
         """Updates a custom permissions profile for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateUserCustomPermission
@@ -2777,7 +2777,7 @@ class MultiRegionQuickSight(MultiRegionClient):
 
     def update_vpc_connection(
         self, **kwargs: Unpack[UpdateVPCConnectionRequestTypeDef]
-    ) -> RegionResults[UpdateVPCConnectionResponseTypeDef]:
+    ) -> TargetResults[UpdateVPCConnectionResponseTypeDef]:
         """Updates a VPC connection.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateVPCConnection
@@ -2791,7 +2791,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFolderPermissionsRequestTypeDef],
-    ) -> RegionResults[DescribeFolderPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderPermissionsResponseTypeDef]:
         """Every page of DescribeFolderPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2814,7 +2814,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFolderResolvedPermissionsRequestTypeDef],
-    ) -> RegionResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderResolvedPermissionsResponseTypeDef]:
         """Every page of DescribeFolderResolvedPermissions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2839,7 +2839,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionConnectorsRequestTypeDef],
-    ) -> RegionResults[ListActionConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListActionConnectorsResponseTypeDef]:
         """Every page of ListActionConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -2864,7 +2864,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAnalysesRequestTypeDef],
-    ) -> RegionResults[ListAnalysesResponseTypeDef]:
+    ) -> TargetResults[ListAnalysesResponseTypeDef]:
         """Every page of ListAnalyses in every target, merged per target (botocore's
         build_full_result).
 
@@ -2888,7 +2888,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetBundleExportJobsRequestTypeDef],
-    ) -> RegionResults[ListAssetBundleExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAssetBundleExportJobsResponseTypeDef]:
         """Every page of ListAssetBundleExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -2915,7 +2915,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssetBundleImportJobsRequestTypeDef],
-    ) -> RegionResults[ListAssetBundleImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListAssetBundleImportJobsResponseTypeDef]:
         """Every page of ListAssetBundleImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -2942,7 +2942,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBrandsRequestTypeDef],
-    ) -> RegionResults[ListBrandsResponseTypeDef]:
+    ) -> TargetResults[ListBrandsResponseTypeDef]:
         """Every page of ListBrands in every target, merged per target (botocore's
         build_full_result).
 
@@ -2965,7 +2965,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomPermissionsRequestTypeDef],
-    ) -> RegionResults[ListCustomPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListCustomPermissionsResponseTypeDef]:
         """Every page of ListCustomPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2988,7 +2988,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDashboardVersionsRequestTypeDef],
-    ) -> RegionResults[ListDashboardVersionsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardVersionsResponseTypeDef]:
         """Every page of ListDashboardVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3012,7 +3012,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDashboardsRequestTypeDef],
-    ) -> RegionResults[ListDashboardsResponseTypeDef]:
+    ) -> TargetResults[ListDashboardsResponseTypeDef]:
         """Every page of ListDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -3035,7 +3035,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSetsRequestTypeDef],
-    ) -> RegionResults[ListDataSetsResponseTypeDef]:
+    ) -> TargetResults[ListDataSetsResponseTypeDef]:
         """Every page of ListDataSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -3059,7 +3059,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataSourcesRequestTypeDef],
-    ) -> RegionResults[ListDataSourcesResponseTypeDef]:
+    ) -> TargetResults[ListDataSourcesResponseTypeDef]:
         """Every page of ListDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -3083,7 +3083,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowsInputTypeDef],
-    ) -> RegionResults[ListFlowsOutputTypeDef]:
+    ) -> TargetResults[ListFlowsOutputTypeDef]:
         """Every page of ListFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -3106,7 +3106,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFolderMembersRequestTypeDef],
-    ) -> RegionResults[ListFolderMembersResponseTypeDef]:
+    ) -> TargetResults[ListFolderMembersResponseTypeDef]:
         """Every page of ListFolderMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -3129,7 +3129,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFoldersRequestTypeDef],
-    ) -> RegionResults[ListFoldersResponseTypeDef]:
+    ) -> TargetResults[ListFoldersResponseTypeDef]:
         """Every page of ListFolders in every target, merged per target (botocore's
         build_full_result).
 
@@ -3152,7 +3152,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFoldersForResourceRequestTypeDef],
-    ) -> RegionResults[ListFoldersForResourceResponseTypeDef]:
+    ) -> TargetResults[ListFoldersForResourceResponseTypeDef]:
         """Every page of ListFoldersForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -3175,7 +3175,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupMembershipsRequestTypeDef],
-    ) -> RegionResults[ListGroupMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembershipsResponseTypeDef]:
         """Every page of ListGroupMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -3198,7 +3198,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -3221,7 +3221,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIAMPolicyAssignmentsRequestTypeDef],
-    ) -> RegionResults[ListIAMPolicyAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListIAMPolicyAssignmentsResponseTypeDef]:
         """Every page of ListIAMPolicyAssignments in every target, merged per target
         (botocore's build_full_result).
 
@@ -3245,7 +3245,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIAMPolicyAssignmentsForUserRequestTypeDef],
-    ) -> RegionResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
+    ) -> TargetResults[ListIAMPolicyAssignmentsForUserResponseTypeDef]:
         """Every page of ListIAMPolicyAssignmentsForUser in every target, merged per
         target (botocore's build_full_result).
 
@@ -3270,7 +3270,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIngestionsRequestTypeDef],
-    ) -> RegionResults[ListIngestionsResponseTypeDef]:
+    ) -> TargetResults[ListIngestionsResponseTypeDef]:
         """Every page of ListIngestions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3294,7 +3294,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -3318,7 +3318,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoleMembershipsRequestTypeDef],
-    ) -> RegionResults[ListRoleMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListRoleMembershipsResponseTypeDef]:
         """Every page of ListRoleMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -3341,7 +3341,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateAliasesRequestTypeDef],
-    ) -> RegionResults[ListTemplateAliasesResponseTypeDef]:
+    ) -> TargetResults[ListTemplateAliasesResponseTypeDef]:
         """Every page of ListTemplateAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -3364,7 +3364,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplateVersionsRequestTypeDef],
-    ) -> RegionResults[ListTemplateVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTemplateVersionsResponseTypeDef]:
         """Every page of ListTemplateVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3388,7 +3388,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -3411,7 +3411,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThemeVersionsRequestTypeDef],
-    ) -> RegionResults[ListThemeVersionsResponseTypeDef]:
+    ) -> TargetResults[ListThemeVersionsResponseTypeDef]:
         """Every page of ListThemeVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3435,7 +3435,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListThemesRequestTypeDef],
-    ) -> RegionResults[ListThemesResponseTypeDef]:
+    ) -> TargetResults[ListThemesResponseTypeDef]:
         """Every page of ListThemes in every target, merged per target (botocore's
         build_full_result).
 
@@ -3458,7 +3458,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserGroupsRequestTypeDef],
-    ) -> RegionResults[ListUserGroupsResponseTypeDef]:
+    ) -> TargetResults[ListUserGroupsResponseTypeDef]:
         """Every page of ListUserGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -3482,7 +3482,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -3506,7 +3506,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchActionConnectorsRequestTypeDef],
-    ) -> RegionResults[SearchActionConnectorsResponseTypeDef]:
+    ) -> TargetResults[SearchActionConnectorsResponseTypeDef]:
         """Every page of SearchActionConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -3531,7 +3531,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchAnalysesRequestTypeDef],
-    ) -> RegionResults[SearchAnalysesResponseTypeDef]:
+    ) -> TargetResults[SearchAnalysesResponseTypeDef]:
         """Every page of SearchAnalyses in every target, merged per target
         (botocore's build_full_result).
 
@@ -3554,7 +3554,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDashboardsRequestTypeDef],
-    ) -> RegionResults[SearchDashboardsResponseTypeDef]:
+    ) -> TargetResults[SearchDashboardsResponseTypeDef]:
         """Every page of SearchDashboards in every target, merged per target
         (botocore's build_full_result).
 
@@ -3577,7 +3577,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDataSetsRequestTypeDef],
-    ) -> RegionResults[SearchDataSetsResponseTypeDef]:
+    ) -> TargetResults[SearchDataSetsResponseTypeDef]:
         """Every page of SearchDataSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -3601,7 +3601,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchDataSourcesRequestTypeDef],
-    ) -> RegionResults[SearchDataSourcesResponseTypeDef]:
+    ) -> TargetResults[SearchDataSourcesResponseTypeDef]:
         """Every page of SearchDataSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -3625,7 +3625,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchFlowsInputTypeDef],
-    ) -> RegionResults[SearchFlowsOutputTypeDef]:
+    ) -> TargetResults[SearchFlowsOutputTypeDef]:
         """Every page of SearchFlows in every target, merged per target (botocore's
         build_full_result).
 
@@ -3648,7 +3648,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchFoldersRequestTypeDef],
-    ) -> RegionResults[SearchFoldersResponseTypeDef]:
+    ) -> TargetResults[SearchFoldersResponseTypeDef]:
         """Every page of SearchFolders in every target, merged per target (botocore's
         build_full_result).
 
@@ -3671,7 +3671,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchGroupsRequestTypeDef],
-    ) -> RegionResults[SearchGroupsResponseTypeDef]:
+    ) -> TargetResults[SearchGroupsResponseTypeDef]:
         """Every page of SearchGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -3695,7 +3695,7 @@ class MultiRegionQuickSight(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchTopicsRequestTypeDef],
-    ) -> RegionResults[SearchTopicsResponseTypeDef]:
+    ) -> TargetResults[SearchTopicsResponseTypeDef]:
         """Every page of SearchTopics in every target, merged per target (botocore's
         build_full_result).
 

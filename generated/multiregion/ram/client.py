@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,7 +111,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def accept_resource_share_invitation(
         self, **kwargs: Unpack[AcceptResourceShareInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptResourceShareInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptResourceShareInvitationResponseTypeDef]:
         """Accepts an invitation to a resource share from another Amazon Web Services
         account. After you accept the invitation, the resources included in the
         resource share are available to interact with in the relevant Amazon Web
@@ -123,7 +123,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def associate_resource_share(
         self, **kwargs: Unpack[AssociateResourceShareRequestTypeDef]
-    ) -> RegionResults[AssociateResourceShareResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceShareResponseTypeDef]:
         """Adds the specified list of principals, resources, and source constraints
         to a resource share. Principals that already have access to this resource
         share immediately receive access to the added resources. Newly added
@@ -136,7 +136,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def associate_resource_share_permission(
         self, **kwargs: Unpack[AssociateResourceSharePermissionRequestTypeDef]
-    ) -> RegionResults[AssociateResourceSharePermissionResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceSharePermissionResponseTypeDef]:
         """Adds or replaces the RAM permission for a resource type included in a
         resource share. You can have exactly one permission associated with each
         resource type in the resource share. You can add a new RAM permission only
@@ -149,7 +149,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def create_permission(
         self, **kwargs: Unpack[CreatePermissionRequestTypeDef]
-    ) -> RegionResults[CreatePermissionResponseTypeDef]:
+    ) -> TargetResults[CreatePermissionResponseTypeDef]:
         """Creates a customer managed permission for a specified resource type that
         you can attach to resource shares. It is created in the Amazon Web
         Services Region in which you call the operation.
@@ -160,7 +160,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def create_permission_version(
         self, **kwargs: Unpack[CreatePermissionVersionRequestTypeDef]
-    ) -> RegionResults[CreatePermissionVersionResponseTypeDef]:
+    ) -> TargetResults[CreatePermissionVersionResponseTypeDef]:
         """Creates a new version of the specified customer managed permission. The
         new version is automatically set as the default version of the customer
         managed permission. New resource shares automatically use the default
@@ -174,7 +174,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def create_resource_share(
         self, **kwargs: Unpack[CreateResourceShareRequestTypeDef]
-    ) -> RegionResults[CreateResourceShareResponseTypeDef]:
+    ) -> TargetResults[CreateResourceShareResponseTypeDef]:
         """Creates a resource share. You can provide a list of the Amazon Resource
         Names (ARNs) for the resources that you want to share, a list of
         principals you want to share the resources with, the permissions to grant
@@ -187,7 +187,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def delete_permission(
         self, **kwargs: Unpack[DeletePermissionRequestTypeDef]
-    ) -> RegionResults[DeletePermissionResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionResponseTypeDef]:
         """Deletes the specified customer managed permission in the Amazon Web
         Services Region in which you call this operation. You can delete a
         customer managed permission only if it isn't attached to any resource
@@ -200,7 +200,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def delete_permission_version(
         self, **kwargs: Unpack[DeletePermissionVersionRequestTypeDef]
-    ) -> RegionResults[DeletePermissionVersionResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionVersionResponseTypeDef]:
         """Deletes one version of a customer managed permission. The version you
         specify must not be attached to any resource share and must not be the
         default version for the permission.
@@ -211,7 +211,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def delete_resource_share(
         self, **kwargs: Unpack[DeleteResourceShareRequestTypeDef]
-    ) -> RegionResults[DeleteResourceShareResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceShareResponseTypeDef]:
         """Deletes the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/DeleteResourceShare
@@ -220,7 +220,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def disassociate_resource_share(
         self, **kwargs: Unpack[DisassociateResourceShareRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceShareResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceShareResponseTypeDef]:
         """Removes the specified principals, resources, or source constraints from
         participating in the specified resource share.
 
@@ -230,7 +230,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def disassociate_resource_share_permission(
         self, **kwargs: Unpack[DisassociateResourceSharePermissionRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceSharePermissionResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceSharePermissionResponseTypeDef]:
         """Removes a managed permission from a resource share. Permission changes
         take effect immediately. You can remove a managed permission from a
         resource share only if there are currently no resources of the relevant
@@ -242,7 +242,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def enable_sharing_with_aws_organization(
         self,
-    ) -> RegionResults[EnableSharingWithAwsOrganizationResponseTypeDef]:
+    ) -> TargetResults[EnableSharingWithAwsOrganizationResponseTypeDef]:
         """Enables resource sharing within your organization in Organizations. This
         operation creates a service-linked role called
         AWSServiceRoleForResourceAccessManager that has the IAM managed policy
@@ -261,7 +261,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def get_permission(
         self, **kwargs: Unpack[GetPermissionRequestTypeDef]
-    ) -> RegionResults[GetPermissionResponseTypeDef]:
+    ) -> TargetResults[GetPermissionResponseTypeDef]:
         """Retrieves the contents of a managed permission in JSON format.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/GetPermission
@@ -270,7 +270,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def get_resource_policies(
         self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Retrieves the resource policies for the specified resources that you own
         and have shared.
 
@@ -280,7 +280,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def get_resource_share_associations(
         self, **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef]
-    ) -> RegionResults[GetResourceShareAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetResourceShareAssociationsResponseTypeDef]:
         """Retrieves the lists of resources and principals that associated for
         resource shares that you own.
 
@@ -290,7 +290,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def get_resource_share_invitations(
         self, **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef]
-    ) -> RegionResults[GetResourceShareInvitationsResponseTypeDef]:
+    ) -> TargetResults[GetResourceShareInvitationsResponseTypeDef]:
         """Retrieves details about invitations that you have received for resource
         shares.
 
@@ -300,7 +300,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def get_resource_shares(
         self, **kwargs: Unpack[GetResourceSharesRequestTypeDef]
-    ) -> RegionResults[GetResourceSharesResponseTypeDef]:
+    ) -> TargetResults[GetResourceSharesResponseTypeDef]:
         """Retrieves details about the resource shares that you own or that are
         shared with you.
 
@@ -310,7 +310,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_pending_invitation_resources(
         self, **kwargs: Unpack[ListPendingInvitationResourcesRequestTypeDef]
-    ) -> RegionResults[ListPendingInvitationResourcesResponseTypeDef]:
+    ) -> TargetResults[ListPendingInvitationResourcesResponseTypeDef]:
         """Lists the resources in a resource share that is shared with you but for
         which the invitation is still PENDING. That means that you haven't
         accepted or rejected the invitation and the invitation hasn't expired.
@@ -321,7 +321,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_permission_associations(
         self, **kwargs: Unpack[ListPermissionAssociationsRequestTypeDef]
-    ) -> RegionResults[ListPermissionAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionAssociationsResponseTypeDef]:
         """Lists information about the managed permission and its associations to any
         resource shares that use this managed permission. This lets you see which
         resource shares use which versions of the specified managed permission.
@@ -332,7 +332,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_permission_versions(
         self, **kwargs: Unpack[ListPermissionVersionsRequestTypeDef]
-    ) -> RegionResults[ListPermissionVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionVersionsResponseTypeDef]:
         """Lists the available versions of the specified RAM permission.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListPermissionVersions
@@ -341,7 +341,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_permissions(
         self, **kwargs: Unpack[ListPermissionsRequestTypeDef]
-    ) -> RegionResults[ListPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionsResponseTypeDef]:
         """Retrieves a list of available RAM permissions that you can use for the
         supported resource types.
 
@@ -351,7 +351,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_principals(
         self, **kwargs: Unpack[ListPrincipalsRequestTypeDef]
-    ) -> RegionResults[ListPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalsResponseTypeDef]:
         """Lists the principals that you are sharing resources with or that are
         sharing resources with you.
 
@@ -361,7 +361,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_replace_permission_associations_work(
         self, **kwargs: Unpack[ListReplacePermissionAssociationsWorkRequestTypeDef]
-    ) -> RegionResults[ListReplacePermissionAssociationsWorkResponseTypeDef]:
+    ) -> TargetResults[ListReplacePermissionAssociationsWorkResponseTypeDef]:
         """Retrieves the current status of the asynchronous tasks performed by RAM
         when you perform the ReplacePermissionAssociationsWork operation.
 
@@ -371,7 +371,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_resource_share_permissions(
         self, **kwargs: Unpack[ListResourceSharePermissionsRequestTypeDef]
-    ) -> RegionResults[ListResourceSharePermissionsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSharePermissionsResponseTypeDef]:
         """Lists the RAM permissions that are associated with a resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResourceSharePermissions
@@ -380,7 +380,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_resource_types(
         self, **kwargs: Unpack[ListResourceTypesRequestTypeDef]
-    ) -> RegionResults[ListResourceTypesResponseTypeDef]:
+    ) -> TargetResults[ListResourceTypesResponseTypeDef]:
         """Lists the resource types that can be shared by RAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/ListResourceTypes
@@ -389,7 +389,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_resources(
         self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> RegionResults[ListResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourcesResponseTypeDef]:
         """Lists the resources that you added to a resource share or the resources
         that are shared with you.
 
@@ -399,7 +399,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def list_source_associations(
         self, **kwargs: Unpack[ListSourceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListSourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceAssociationsResponseTypeDef]:
         """Lists source associations for resource shares. Source associations control
         which sources can be used with service principals in resource shares. This
         operation provides visibility into source associations for resource share
@@ -411,7 +411,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def promote_permission_created_from_policy(
         self, **kwargs: Unpack[PromotePermissionCreatedFromPolicyRequestTypeDef]
-    ) -> RegionResults[PromotePermissionCreatedFromPolicyResponseTypeDef]:
+    ) -> TargetResults[PromotePermissionCreatedFromPolicyResponseTypeDef]:
         """When you attach a resource-based policy to a resource, RAM automatically
         creates a resource share of featureSet=CREATED_FROM_POLICY with a managed
         permission that has the same IAM permissions as the original
@@ -425,7 +425,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def promote_resource_share_created_from_policy(
         self, **kwargs: Unpack[PromoteResourceShareCreatedFromPolicyRequestTypeDef]
-    ) -> RegionResults[PromoteResourceShareCreatedFromPolicyResponseTypeDef]:
+    ) -> TargetResults[PromoteResourceShareCreatedFromPolicyResponseTypeDef]:
         """When you attach a resource-based policy to a resource, RAM automatically
         creates a resource share of featureSet=CREATED_FROM_POLICY with a managed
         permission that has the same IAM permissions as the original
@@ -439,7 +439,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def reject_resource_share_invitation(
         self, **kwargs: Unpack[RejectResourceShareInvitationRequestTypeDef]
-    ) -> RegionResults[RejectResourceShareInvitationResponseTypeDef]:
+    ) -> TargetResults[RejectResourceShareInvitationResponseTypeDef]:
         """Rejects an invitation to a resource share from another Amazon Web Services
         account.
 
@@ -449,7 +449,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def replace_permission_associations(
         self, **kwargs: Unpack[ReplacePermissionAssociationsRequestTypeDef]
-    ) -> RegionResults[ReplacePermissionAssociationsResponseTypeDef]:
+    ) -> TargetResults[ReplacePermissionAssociationsResponseTypeDef]:
         """Updates all resource shares that use a managed permission to a different
         managed permission. This operation always applies the default version of
         the target managed permission. You can optionally specify that the update
@@ -463,7 +463,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def set_default_permission_version(
         self, **kwargs: Unpack[SetDefaultPermissionVersionRequestTypeDef]
-    ) -> RegionResults[SetDefaultPermissionVersionResponseTypeDef]:
+    ) -> TargetResults[SetDefaultPermissionVersionResponseTypeDef]:
         """Designates the specified version number as the default version for the
         specified customer managed permission. New resource shares automatically
         use this new default permission. Existing resource shares continue to use
@@ -476,7 +476,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tag keys and values to a resource share or managed
         permission. If you choose a resource share, the tags are attached to only
         the resource share, not to the resources that are in the resource share.
@@ -487,7 +487,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tag key and value pairs from the specified resource
         share or managed permission.
 
@@ -497,7 +497,7 @@ class MultiRegionRAM(MultiRegionClient):
 
     def update_resource_share(
         self, **kwargs: Unpack[UpdateResourceShareRequestTypeDef]
-    ) -> RegionResults[UpdateResourceShareResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceShareResponseTypeDef]:
         """Modifies some of the properties of the specified resource share.
 
         https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/UpdateResourceShare
@@ -511,7 +511,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -535,7 +535,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceShareAssociationsRequestTypeDef],
-    ) -> RegionResults[GetResourceShareAssociationsResponseTypeDef]:
+    ) -> TargetResults[GetResourceShareAssociationsResponseTypeDef]:
         """Every page of GetResourceShareAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,7 +559,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceShareInvitationsRequestTypeDef],
-    ) -> RegionResults[GetResourceShareInvitationsResponseTypeDef]:
+    ) -> TargetResults[GetResourceShareInvitationsResponseTypeDef]:
         """Every page of GetResourceShareInvitations in every target, merged per
         target (botocore's build_full_result).
 
@@ -583,7 +583,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceSharesRequestTypeDef],
-    ) -> RegionResults[GetResourceSharesResponseTypeDef]:
+    ) -> TargetResults[GetResourceSharesResponseTypeDef]:
         """Every page of GetResourceShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -607,7 +607,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrincipalsRequestTypeDef],
-    ) -> RegionResults[ListPrincipalsResponseTypeDef]:
+    ) -> TargetResults[ListPrincipalsResponseTypeDef]:
         """Every page of ListPrincipals in every target, merged per target
         (botocore's build_full_result).
 
@@ -631,7 +631,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> RegionResults[ListResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourcesResponseTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -655,7 +655,7 @@ class MultiRegionRAM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSourceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListSourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListSourceAssociationsResponseTypeDef]:
         """Every page of ListSourceAssociations in every target, merged per target
         (botocore's build_full_result).
 

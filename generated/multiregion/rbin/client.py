@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRuleResponseTypeDef]:
         """Creates a Recycle Bin retention rule. You can create two types of
         retention rules:
 
@@ -61,7 +61,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleResponseTypeDef]:
         """Deletes a Recycle Bin retention rule. For more information, see Delete
         Recycle Bin retention rules in the Amazon Elastic Compute Cloud User
         Guide.
@@ -72,7 +72,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def get_rule(
         self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> RegionResults[GetRuleResponseTypeDef]:
+    ) -> TargetResults[GetRuleResponseTypeDef]:
         """Gets information about a Recycle Bin retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/GetRule
@@ -81,7 +81,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Lists the Recycle Bin retention rules in the Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListRules
@@ -90,7 +90,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/ListTagsForResource
@@ -99,7 +99,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def lock_rule(
         self, **kwargs: Unpack[LockRuleRequestTypeDef]
-    ) -> RegionResults[LockRuleResponseTypeDef]:
+    ) -> TargetResults[LockRuleResponseTypeDef]:
         """Locks a Region-level retention rule. A locked retention rule can't be
         modified or deleted.
 
@@ -109,7 +109,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns tags to the specified retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/TagResource
@@ -118,7 +118,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def unlock_rule(
         self, **kwargs: Unpack[UnlockRuleRequestTypeDef]
-    ) -> RegionResults[UnlockRuleResponseTypeDef]:
+    ) -> TargetResults[UnlockRuleResponseTypeDef]:
         """Unlocks a retention rule. After a retention rule is unlocked, it can be
         modified or deleted only after the unlock delay period expires.
 
@@ -128,7 +128,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Unassigns a tag from a retention rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/rbin-2021-06-15/UntagResource
@@ -137,7 +137,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleResponseTypeDef]:
         """Updates an existing Recycle Bin retention rule. You can update a retention
         rule's description, resource tags, and retention period at any time after
         creation. You can't update a retention rule's resource type after
@@ -155,7 +155,7 @@ class MultiRegionRecycleBin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -371,7 +371,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def add_role_to_db_cluster(
         self, **kwargs: Unpack[AddRoleToDBClusterMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an Identity and Access Management (IAM) role with a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/AddRoleToDBCluster
@@ -380,7 +380,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def add_role_to_db_instance(
         self, **kwargs: Unpack[AddRoleToDBInstanceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an Amazon Web Services Identity and Access Management (IAM)
         role with a DB instance.
 
@@ -390,7 +390,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def add_source_identifier_to_subscription(
         self, **kwargs: Unpack[AddSourceIdentifierToSubscriptionMessageTypeDef]
-    ) -> RegionResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
+    ) -> TargetResults[AddSourceIdentifierToSubscriptionResultTypeDef]:
         """Adds a source identifier to an existing RDS event notification
         subscription.
 
@@ -400,7 +400,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds metadata tags to an Amazon RDS resource. These tags can also be used
         with cost allocation reporting to track cost associated with Amazon RDS
         resources, or used in a Condition statement in an IAM policy for Amazon
@@ -412,7 +412,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def apply_pending_maintenance_action(
         self, **kwargs: Unpack[ApplyPendingMaintenanceActionMessageTypeDef]
-    ) -> RegionResults[ApplyPendingMaintenanceActionResultTypeDef]:
+    ) -> TargetResults[ApplyPendingMaintenanceActionResultTypeDef]:
         """Applies a pending maintenance action to a resource (for example, to a DB
         instance).
 
@@ -422,7 +422,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def authorize_db_security_group_ingress(
         self, **kwargs: Unpack[AuthorizeDBSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[AuthorizeDBSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[AuthorizeDBSecurityGroupIngressResultTypeDef]:
         """Enables ingress to a DBSecurityGroup using one of two forms of
         authorization. First, EC2 or VPC security groups can be added to the
         DBSecurityGroup if the application using the database is running on EC2 or
@@ -438,7 +438,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def backtrack_db_cluster(
         self, **kwargs: Unpack[BacktrackDBClusterMessageTypeDef]
-    ) -> RegionResults[DBClusterBacktrackResponseTypeDef]:
+    ) -> TargetResults[DBClusterBacktrackResponseTypeDef]:
         """Backtracks a DB cluster to a specific time, without creating a new DB
         cluster.
 
@@ -448,7 +448,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def cancel_export_task(
         self, **kwargs: Unpack[CancelExportTaskMessageTypeDef]
-    ) -> RegionResults[ExportTaskResponseTypeDef]:
+    ) -> TargetResults[ExportTaskResponseTypeDef]:
         """Cancels an export task in progress that is exporting a snapshot or cluster
         to Amazon S3. Any data that has already been written to the S3 bucket
         isn't removed.
@@ -459,7 +459,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def copy_db_cluster_parameter_group(
         self, **kwargs: Unpack[CopyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterParameterGroupResultTypeDef]:
         """Copies the specified DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBClusterParameterGroup
@@ -468,7 +468,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def copy_db_cluster_snapshot(
         self, **kwargs: Unpack[CopyDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CopyDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CopyDBClusterSnapshotResultTypeDef]:
         """Copies a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBClusterSnapshot
@@ -477,7 +477,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def copy_db_parameter_group(
         self, **kwargs: Unpack[CopyDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[CopyDBParameterGroupResultTypeDef]:
+    ) -> TargetResults[CopyDBParameterGroupResultTypeDef]:
         """Copies the specified DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyDBParameterGroup
@@ -486,7 +486,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def copy_db_snapshot(
         self, **kwargs: Unpack[CopyDBSnapshotMessageTypeDef]
-    ) -> RegionResults[CopyDBSnapshotResultTypeDef]:
+    ) -> TargetResults[CopyDBSnapshotResultTypeDef]:
         """Copies the specified DB snapshot. The source DB snapshot must be in the
         available state.
 
@@ -496,7 +496,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def copy_option_group(
         self, **kwargs: Unpack[CopyOptionGroupMessageTypeDef]
-    ) -> RegionResults[CopyOptionGroupResultTypeDef]:
+    ) -> TargetResults[CopyOptionGroupResultTypeDef]:
         """Copies the specified option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CopyOptionGroup
@@ -505,7 +505,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_blue_green_deployment(
         self, **kwargs: Unpack[CreateBlueGreenDeploymentRequestTypeDef]
-    ) -> RegionResults[CreateBlueGreenDeploymentResponseTypeDef]:
+    ) -> TargetResults[CreateBlueGreenDeploymentResponseTypeDef]:
         """Creates a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateBlueGreenDeployment
@@ -514,7 +514,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_custom_db_engine_version(
         self, **kwargs: Unpack[CreateCustomDBEngineVersionMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionResponseTypeDef]:
+    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
         """Creates a custom DB engine version (CEV).
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateCustomDBEngineVersion
@@ -523,7 +523,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_cluster(
         self, **kwargs: Unpack[CreateDBClusterMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterResultTypeDef]:
         """Creates a new Amazon Aurora DB cluster or Multi-AZ DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBCluster
@@ -532,7 +532,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_cluster_endpoint(
         self, **kwargs: Unpack[CreateDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[DBClusterEndpointResponseTypeDef]:
+    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
         """Creates a new custom endpoint and associates it with an Amazon Aurora DB
         cluster.
 
@@ -542,7 +542,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_cluster_parameter_group(
         self, **kwargs: Unpack[CreateDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterParameterGroupResultTypeDef]:
         """Creates a new DB cluster parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBClusterParameterGroup
@@ -551,7 +551,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_cluster_snapshot(
         self, **kwargs: Unpack[CreateDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDBClusterSnapshotResultTypeDef]:
         """Creates a snapshot of a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBClusterSnapshot
@@ -560,7 +560,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_instance(
         self, **kwargs: Unpack[CreateDBInstanceMessageTypeDef]
-    ) -> RegionResults[CreateDBInstanceResultTypeDef]:
+    ) -> TargetResults[CreateDBInstanceResultTypeDef]:
         """Creates a new DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBInstance
@@ -569,7 +569,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_instance_read_replica(
         self, **kwargs: Unpack[CreateDBInstanceReadReplicaMessageTypeDef]
-    ) -> RegionResults[CreateDBInstanceReadReplicaResultTypeDef]:
+    ) -> TargetResults[CreateDBInstanceReadReplicaResultTypeDef]:
         """Creates a new DB instance that acts as a read replica for an existing
         source DB instance or Multi-AZ DB cluster. You can create a read replica
         for a DB instance running Db2, MariaDB, MySQL, Oracle, PostgreSQL, or SQL
@@ -584,7 +584,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_parameter_group(
         self, **kwargs: Unpack[CreateDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBParameterGroupResultTypeDef]:
         """Creates a new DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBParameterGroup
@@ -593,7 +593,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_proxy(
         self, **kwargs: Unpack[CreateDBProxyRequestTypeDef]
-    ) -> RegionResults[CreateDBProxyResponseTypeDef]:
+    ) -> TargetResults[CreateDBProxyResponseTypeDef]:
         """Creates a new DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBProxy
@@ -602,7 +602,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_proxy_endpoint(
         self, **kwargs: Unpack[CreateDBProxyEndpointRequestTypeDef]
-    ) -> RegionResults[CreateDBProxyEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateDBProxyEndpointResponseTypeDef]:
         """Creates a DBProxyEndpoint. Only applies to proxies that are associated
         with Aurora DB clusters. You can use DB proxy endpoints to specify
         read/write or read-only access to the DB cluster. You can also use DB
@@ -615,7 +615,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_security_group(
         self, **kwargs: Unpack[CreateDBSecurityGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBSecurityGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBSecurityGroupResultTypeDef]:
         """Creates a new DB security group. DB security groups control access to a DB
         instance.
 
@@ -625,7 +625,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_shard_group(
         self, **kwargs: Unpack[CreateDBShardGroupMessageTypeDef]
-    ) -> RegionResults[DBShardGroupResponseTypeDef]:
+    ) -> TargetResults[DBShardGroupResponseTypeDef]:
         """Creates a new DB shard group for Aurora Limitless Database. You must
         enable Aurora Limitless Database to create a DB shard group.
 
@@ -635,7 +635,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_snapshot(
         self, **kwargs: Unpack[CreateDBSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateDBSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateDBSnapshotResultTypeDef]:
         """Creates a snapshot of a DB instance. The source DB instance must be in the
         available or storage-optimization state.
 
@@ -645,7 +645,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_db_subnet_group(
         self, **kwargs: Unpack[CreateDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[CreateDBSubnetGroupResultTypeDef]:
         """Creates a new DB subnet group. DB subnet groups must contain at least one
         subnet in at least two AZs in the Amazon Web Services Region.
 
@@ -655,7 +655,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_event_subscription(
         self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[CreateEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
         """Creates an RDS event notification subscription. This operation requires a
         topic Amazon Resource Name (ARN) created by either the RDS console, the
         SNS console, or the SNS API. To obtain an ARN with SNS, you must create a
@@ -668,7 +668,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_global_cluster(
         self, **kwargs: Unpack[CreateGlobalClusterMessageTypeDef]
-    ) -> RegionResults[CreateGlobalClusterResultTypeDef]:
+    ) -> TargetResults[CreateGlobalClusterResultTypeDef]:
         """Creates an Aurora global database spread across multiple Amazon Web
         Services Regions. The global database contains a single primary cluster
         with read-write capability, and a read-only secondary cluster that
@@ -681,7 +681,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_integration(
         self, **kwargs: Unpack[CreateIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Creates a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateIntegration
@@ -690,7 +690,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_option_group(
         self, **kwargs: Unpack[CreateOptionGroupMessageTypeDef]
-    ) -> RegionResults[CreateOptionGroupResultTypeDef]:
+    ) -> TargetResults[CreateOptionGroupResultTypeDef]:
         """Creates a new option group. You can create up to 20 option groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateOptionGroup
@@ -699,7 +699,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def create_tenant_database(
         self, **kwargs: Unpack[CreateTenantDatabaseMessageTypeDef]
-    ) -> RegionResults[CreateTenantDatabaseResultTypeDef]:
+    ) -> TargetResults[CreateTenantDatabaseResultTypeDef]:
         """Creates a tenant database in a DB instance that uses the multi-tenant
         configuration. Only RDS for Oracle container database (CDB) instances are
         supported.
@@ -710,7 +710,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_blue_green_deployment(
         self, **kwargs: Unpack[DeleteBlueGreenDeploymentRequestTypeDef]
-    ) -> RegionResults[DeleteBlueGreenDeploymentResponseTypeDef]:
+    ) -> TargetResults[DeleteBlueGreenDeploymentResponseTypeDef]:
         """Deletes a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteBlueGreenDeployment
@@ -719,7 +719,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_custom_db_engine_version(
         self, **kwargs: Unpack[DeleteCustomDBEngineVersionMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionResponseTypeDef]:
+    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
         """Deletes a custom engine version. To run this command, make sure you meet
         the following prerequisites:
 
@@ -729,7 +729,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_cluster(
         self, **kwargs: Unpack[DeleteDBClusterMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterResultTypeDef]:
         """The DeleteDBCluster action deletes a previously provisioned DB cluster.
         When you delete a DB cluster, all automated backups for that DB cluster
         are deleted and can't be recovered. Manual DB cluster snapshots of the
@@ -741,7 +741,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_cluster_automated_backup(
         self, **kwargs: Unpack[DeleteDBClusterAutomatedBackupMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterAutomatedBackupResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterAutomatedBackupResultTypeDef]:
         """Deletes automated backups using the DbClusterResourceId value of the
         source DB cluster or the Amazon Resource Name (ARN) of the automated
         backups.
@@ -752,7 +752,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_cluster_endpoint(
         self, **kwargs: Unpack[DeleteDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[DBClusterEndpointResponseTypeDef]:
+    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
         """Deletes a custom endpoint and removes it from an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBClusterEndpoint
@@ -761,7 +761,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_cluster_parameter_group(
         self, **kwargs: Unpack[DeleteDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB cluster parameter group. The DB cluster parameter
         group to be deleted can't be associated with any DB clusters.
 
@@ -771,7 +771,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_cluster_snapshot(
         self, **kwargs: Unpack[DeleteDBClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteDBClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteDBClusterSnapshotResultTypeDef]:
         """Deletes a DB cluster snapshot. If the snapshot is being copied, the copy
         operation is terminated.
 
@@ -781,7 +781,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_instance(
         self, **kwargs: Unpack[DeleteDBInstanceMessageTypeDef]
-    ) -> RegionResults[DeleteDBInstanceResultTypeDef]:
+    ) -> TargetResults[DeleteDBInstanceResultTypeDef]:
         """Deletes a previously provisioned DB instance. When you delete a DB
         instance, all automated backups for that instance are deleted and can't be
         recovered. However, manual DB snapshots of the DB instance aren't deleted.
@@ -792,7 +792,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_instance_automated_backup(
         self, **kwargs: Unpack[DeleteDBInstanceAutomatedBackupMessageTypeDef]
-    ) -> RegionResults[DeleteDBInstanceAutomatedBackupResultTypeDef]:
+    ) -> TargetResults[DeleteDBInstanceAutomatedBackupResultTypeDef]:
         """Deletes automated backups using the DbiResourceId value of the source DB
         instance or the Amazon Resource Name (ARN) of the automated backups.
 
@@ -802,7 +802,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_parameter_group(
         self, **kwargs: Unpack[DeleteDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified DB parameter group. The DB parameter group to be
         deleted can't be associated with any DB instances.
 
@@ -812,7 +812,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_proxy(
         self, **kwargs: Unpack[DeleteDBProxyRequestTypeDef]
-    ) -> RegionResults[DeleteDBProxyResponseTypeDef]:
+    ) -> TargetResults[DeleteDBProxyResponseTypeDef]:
         """Deletes an existing DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBProxy
@@ -821,7 +821,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_proxy_endpoint(
         self, **kwargs: Unpack[DeleteDBProxyEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteDBProxyEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteDBProxyEndpointResponseTypeDef]:
         """Deletes a DBProxyEndpoint. Doing so removes the ability to access the DB
         proxy using the endpoint that you defined. The endpoint that you delete
         might have provided capabilities such as read/write or read-only
@@ -833,7 +833,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_security_group(
         self, **kwargs: Unpack[DeleteDBSecurityGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a DB security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBSecurityGroup
@@ -842,7 +842,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_shard_group(
         self, **kwargs: Unpack[DeleteDBShardGroupMessageTypeDef]
-    ) -> RegionResults[DBShardGroupResponseTypeDef]:
+    ) -> TargetResults[DBShardGroupResponseTypeDef]:
         """Deletes an Aurora Limitless Database DB shard group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBShardGroup
@@ -851,7 +851,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_snapshot(
         self, **kwargs: Unpack[DeleteDBSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteDBSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteDBSnapshotResultTypeDef]:
         """Deletes a DB snapshot. If the snapshot is being copied, the copy operation
         is terminated.
 
@@ -861,7 +861,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_db_subnet_group(
         self, **kwargs: Unpack[DeleteDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a DB subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteDBSubnetGroup
@@ -870,7 +870,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_event_subscription(
         self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[DeleteEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[DeleteEventSubscriptionResultTypeDef]:
         """Deletes an RDS event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteEventSubscription
@@ -879,7 +879,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_global_cluster(
         self, **kwargs: Unpack[DeleteGlobalClusterMessageTypeDef]
-    ) -> RegionResults[DeleteGlobalClusterResultTypeDef]:
+    ) -> TargetResults[DeleteGlobalClusterResultTypeDef]:
         """Deletes a global database cluster. The primary and secondary clusters must
         already be detached or destroyed first.
 
@@ -889,7 +889,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Deletes a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteIntegration
@@ -898,7 +898,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_option_group(
         self, **kwargs: Unpack[DeleteOptionGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DeleteOptionGroup
@@ -907,7 +907,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def delete_tenant_database(
         self, **kwargs: Unpack[DeleteTenantDatabaseMessageTypeDef]
-    ) -> RegionResults[DeleteTenantDatabaseResultTypeDef]:
+    ) -> TargetResults[DeleteTenantDatabaseResultTypeDef]:
         """Deletes a tenant database from your DB instance. This command only applies
         to RDS for Oracle container database (CDB) instances.
 
@@ -917,7 +917,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def deregister_db_proxy_targets(
         self, **kwargs: Unpack[DeregisterDBProxyTargetsRequestTypeDef]
-    ) -> RegionResults[DeregisterDBProxyTargetsResponseTypeDef]:
+    ) -> TargetResults[DeregisterDBProxyTargetsResponseTypeDef]:
         """Remove the association between one or more DBProxyTarget data structures
         and a DBProxyTargetGroup.
 
@@ -927,7 +927,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_account_attributes(
         self,
-    ) -> RegionResults[AccountAttributesMessageTypeDef]:
+    ) -> TargetResults[AccountAttributesMessageTypeDef]:
         """Lists all of the attributes for a customer account. The attributes include
         Amazon RDS quotas for the account, such as the number of DB instances
         allowed. The description for a quota includes the quota name, current
@@ -939,7 +939,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_blue_green_deployments(
         self, **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef]
-    ) -> RegionResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
+    ) -> TargetResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
         """Describes one or more blue/green deployments.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeBlueGreenDeployments
@@ -948,7 +948,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_certificates(
         self, **kwargs: Unpack[DescribeCertificatesMessageTypeDef]
-    ) -> RegionResults[CertificateMessageTypeDef]:
+    ) -> TargetResults[CertificateMessageTypeDef]:
         """Lists the set of certificate authority (CA) certificates provided by
         Amazon RDS for this Amazon Web Services account.
 
@@ -958,7 +958,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_automated_backups(
         self, **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef]
-    ) -> RegionResults[DBClusterAutomatedBackupMessageTypeDef]:
+    ) -> TargetResults[DBClusterAutomatedBackupMessageTypeDef]:
         """Displays backups for both current and deleted DB clusters. For example,
         use this operation to find details about automated backups for previously
         deleted clusters. Current clusters are returned for both the
@@ -970,7 +970,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_backtracks(
         self, **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef]
-    ) -> RegionResults[DBClusterBacktrackMessageTypeDef]:
+    ) -> TargetResults[DBClusterBacktrackMessageTypeDef]:
         """Returns information about backtracks for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterBacktracks
@@ -979,7 +979,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_endpoints(
         self, **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef]
-    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
         """Returns information about endpoints for an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBClusterEndpoints
@@ -988,7 +988,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_parameter_groups(
         self, **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Returns a list of DBClusterParameterGroup descriptions. If a
         DBClusterParameterGroupName parameter is specified, the list will contain
         only the description of the specified DB cluster parameter group.
@@ -999,7 +999,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_parameters(
         self, **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB cluster parameter
         group.
 
@@ -1009,7 +1009,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_snapshot_attributes(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotAttributesMessageTypeDef]
-    ) -> RegionResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeDBClusterSnapshotAttributesResultTypeDef]:
         """Returns a list of DB cluster snapshot attribute names and values for a
         manual DB cluster snapshot.
 
@@ -1019,7 +1019,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_cluster_snapshots(
         self, **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef]
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Returns information about DB cluster snapshots. This API action supports
         pagination.
 
@@ -1029,7 +1029,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_clusters(
         self, **kwargs: Unpack[DescribeDBClustersMessageTypeDef]
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Describes existing Amazon Aurora DB clusters and Multi-AZ DB clusters.
         This API supports pagination.
 
@@ -1039,7 +1039,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_engine_versions(
         self, **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Describes the properties of specific versions of DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBEngineVersions
@@ -1048,7 +1048,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_instance_automated_backups(
         self, **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef]
-    ) -> RegionResults[DBInstanceAutomatedBackupMessageTypeDef]:
+    ) -> TargetResults[DBInstanceAutomatedBackupMessageTypeDef]:
         """Displays backups for both current and deleted instances. For example, use
         this operation to find details about automated backups for previously
         deleted instances. Current instances with retention periods greater than
@@ -1061,7 +1061,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_instances(
         self, **kwargs: Unpack[DescribeDBInstancesMessageTypeDef]
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Describes provisioned RDS instances. This API supports pagination.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBInstances
@@ -1070,7 +1070,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_log_files(
         self, **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef]
-    ) -> RegionResults[DescribeDBLogFilesResponseTypeDef]:
+    ) -> TargetResults[DescribeDBLogFilesResponseTypeDef]:
         """Returns a list of DB log files for the DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBLogFiles
@@ -1079,7 +1079,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_major_engine_versions(
         self, **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
         """Describes the properties of specific major versions of DB engines.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBMajorEngineVersions
@@ -1088,7 +1088,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_parameter_groups(
         self, **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
         """Returns a list of DBParameterGroup descriptions. If a DBParameterGroupName
         is specified, the list will contain only the description of the specified
         DB parameter group.
@@ -1099,7 +1099,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_parameters(
         self, **kwargs: Unpack[DescribeDBParametersMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
         """Returns the detailed parameter list for a particular DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBParameters
@@ -1108,7 +1108,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_proxies(
         self, **kwargs: Unpack[DescribeDBProxiesRequestTypeDef]
-    ) -> RegionResults[DescribeDBProxiesResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxiesResponseTypeDef]:
         """Returns information about DB proxies.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxies
@@ -1117,7 +1117,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_proxy_endpoints(
         self, **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef]
-    ) -> RegionResults[DescribeDBProxyEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyEndpointsResponseTypeDef]:
         """Returns information about DB proxy endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBProxyEndpoints
@@ -1126,7 +1126,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_proxy_target_groups(
         self, **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
         """Returns information about DB proxy target groups, represented by
         DBProxyTargetGroup data structures.
 
@@ -1136,7 +1136,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_proxy_targets(
         self, **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeDBProxyTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyTargetsResponseTypeDef]:
         """Returns information about DBProxyTarget objects. This API supports
         pagination.
 
@@ -1146,7 +1146,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_recommendations(
         self, **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef]
-    ) -> RegionResults[DBRecommendationsMessageTypeDef]:
+    ) -> TargetResults[DBRecommendationsMessageTypeDef]:
         """Describes the recommendations to resolve the issues for your DB instances,
         DB clusters, and DB parameter groups.
 
@@ -1156,7 +1156,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_security_groups(
         self, **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef]
-    ) -> RegionResults[DBSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[DBSecurityGroupMessageTypeDef]:
         """Returns a list of DBSecurityGroup descriptions. If a DBSecurityGroupName
         is specified, the list will contain only the descriptions of the specified
         DB security group.
@@ -1167,7 +1167,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_shard_groups(
         self, **kwargs: Unpack[DescribeDBShardGroupsMessageTypeDef]
-    ) -> RegionResults[DescribeDBShardGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBShardGroupsResponseTypeDef]:
         """Describes existing Aurora Limitless Database DB shard groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBShardGroups
@@ -1176,7 +1176,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_snapshot_attributes(
         self, **kwargs: Unpack[DescribeDBSnapshotAttributesMessageTypeDef]
-    ) -> RegionResults[DescribeDBSnapshotAttributesResultTypeDef]:
+    ) -> TargetResults[DescribeDBSnapshotAttributesResultTypeDef]:
         """Returns a list of DB snapshot attribute names and values for a manual DB
         snapshot.
 
@@ -1186,7 +1186,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_snapshot_tenant_databases(
         self, **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef]
-    ) -> RegionResults[DBSnapshotTenantDatabasesMessageTypeDef]:
+    ) -> TargetResults[DBSnapshotTenantDatabasesMessageTypeDef]:
         """Describes the tenant databases that exist in a DB snapshot. This command
         only applies to RDS for Oracle DB instances in the multi-tenant
         configuration.
@@ -1197,7 +1197,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_snapshots(
         self, **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef]
-    ) -> RegionResults[DBSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBSnapshotMessageTypeDef]:
         """Returns information about DB snapshots. This API action supports
         pagination.
 
@@ -1207,7 +1207,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_db_subnet_groups(
         self, **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Returns a list of DBSubnetGroup descriptions. If a DBSubnetGroupName is
         specified, the list will contain only the descriptions of the specified
         DBSubnetGroup.
@@ -1218,7 +1218,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_engine_default_cluster_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         cluster database engine.
 
@@ -1228,7 +1228,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_engine_default_parameters(
         self, **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef]
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Returns the default engine and system parameter information for the
         specified database engine.
 
@@ -1238,7 +1238,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_event_categories(
         self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> RegionResults[EventCategoriesMessageTypeDef]:
+    ) -> TargetResults[EventCategoriesMessageTypeDef]:
         """Displays a list of categories for all event source types, or, if
         specified, for a specified source type. You can also see this list in the
         "Amazon RDS event categories and event messages" section of the Amazon RDS
@@ -1250,7 +1250,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_event_subscriptions(
         self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Lists all the subscription descriptions for a customer account. The
         description for a subscription includes SubscriptionName, SNSTopicARN,
         CustomerID, SourceType, SourceID, CreationTime, and Status.
@@ -1261,7 +1261,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Returns events related to DB instances, DB clusters, DB parameter groups,
         DB security groups, DB snapshots, DB cluster snapshots, and RDS Proxies
         for the past 14 days. Events specific to a particular DB instance, DB
@@ -1275,7 +1275,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_export_tasks(
         self, **kwargs: Unpack[DescribeExportTasksMessageTypeDef]
-    ) -> RegionResults[ExportTasksMessageTypeDef]:
+    ) -> TargetResults[ExportTasksMessageTypeDef]:
         """Returns information about a snapshot or cluster export to Amazon S3. This
         API operation supports pagination.
 
@@ -1285,7 +1285,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_global_clusters(
         self, **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef]
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Returns information about Aurora global database clusters. This API
         supports pagination.
 
@@ -1295,7 +1295,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_integrations(
         self, **kwargs: Unpack[DescribeIntegrationsMessageTypeDef]
-    ) -> RegionResults[DescribeIntegrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
         """Describe one or more zero-ETL integrations with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeIntegrations
@@ -1304,7 +1304,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_option_group_options(
         self, **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef]
-    ) -> RegionResults[OptionGroupOptionsMessageTypeDef]:
+    ) -> TargetResults[OptionGroupOptionsMessageTypeDef]:
         """Describes all available options for the specified engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroupOptions
@@ -1313,7 +1313,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_option_groups(
         self, **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef]
-    ) -> RegionResults[OptionGroupsTypeDef]:
+    ) -> TargetResults[OptionGroupsTypeDef]:
         """Describes the available option groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOptionGroups
@@ -1322,7 +1322,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_orderable_db_instance_options(
         self, **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef]
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Describes the orderable DB instance options for a specified DB engine.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeOrderableDBInstanceOptions
@@ -1331,7 +1331,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_pending_maintenance_actions(
         self, **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef]
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Returns a list of resources (for example, DB instances) that have at least
         one pending maintenance action.
 
@@ -1341,7 +1341,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_reserved_db_instances(
         self, **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef]
-    ) -> RegionResults[ReservedDBInstanceMessageTypeDef]:
+    ) -> TargetResults[ReservedDBInstanceMessageTypeDef]:
         """Returns information about reserved DB instances for this account, or about
         a specified reserved DB instance.
 
@@ -1351,7 +1351,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_reserved_db_instances_offerings(
         self, **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef]
-    ) -> RegionResults[ReservedDBInstancesOfferingMessageTypeDef]:
+    ) -> TargetResults[ReservedDBInstancesOfferingMessageTypeDef]:
         """Lists available reserved DB instance offerings.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeReservedDBInstancesOfferings
@@ -1360,7 +1360,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_serverless_v2_platform_versions(
         self, **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef]
-    ) -> RegionResults[ServerlessV2PlatformVersionsMessageTypeDef]:
+    ) -> TargetResults[ServerlessV2PlatformVersionsMessageTypeDef]:
         """Describes the properties of specific platform versions for Aurora
         Serverless v2.
 
@@ -1370,7 +1370,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_source_regions(
         self, **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef]
-    ) -> RegionResults[SourceRegionMessageTypeDef]:
+    ) -> TargetResults[SourceRegionMessageTypeDef]:
         """Returns a list of the source Amazon Web Services Regions where the current
         Amazon Web Services Region can create a read replica, copy a DB snapshot
         from, or replicate automated backups from.
@@ -1381,7 +1381,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_tenant_databases(
         self, **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef]
-    ) -> RegionResults[TenantDatabasesMessageTypeDef]:
+    ) -> TargetResults[TenantDatabasesMessageTypeDef]:
         """Describes the tenant databases in a DB instance that uses the multi-tenant
         configuration. Only RDS for Oracle CDB instances are supported.
 
@@ -1391,7 +1391,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def describe_valid_db_instance_modifications(
         self, **kwargs: Unpack[DescribeValidDBInstanceModificationsMessageTypeDef]
-    ) -> RegionResults[DescribeValidDBInstanceModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeValidDBInstanceModificationsResultTypeDef]:
         """You can call DescribeValidDBInstanceModifications to learn what
         modifications you can make to your DB instance. You can use this
         information when you call ModifyDBInstance.
@@ -1402,7 +1402,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def disable_http_endpoint(
         self, **kwargs: Unpack[DisableHttpEndpointRequestTypeDef]
-    ) -> RegionResults[DisableHttpEndpointResponseTypeDef]:
+    ) -> TargetResults[DisableHttpEndpointResponseTypeDef]:
         """Disables the HTTP endpoint for the specified DB cluster. Disabling this
         endpoint disables RDS Data API.
 
@@ -1412,7 +1412,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def download_db_log_file_portion(
         self, **kwargs: Unpack[DownloadDBLogFilePortionMessageTypeDef]
-    ) -> RegionResults[DownloadDBLogFilePortionDetailsTypeDef]:
+    ) -> TargetResults[DownloadDBLogFilePortionDetailsTypeDef]:
         """Downloads all or a portion of the specified log file, up to 1 MB in size.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DownloadDBLogFilePortion
@@ -1421,7 +1421,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def enable_http_endpoint(
         self, **kwargs: Unpack[EnableHttpEndpointRequestTypeDef]
-    ) -> RegionResults[EnableHttpEndpointResponseTypeDef]:
+    ) -> TargetResults[EnableHttpEndpointResponseTypeDef]:
         """Enables the HTTP endpoint for the DB cluster. By default, the HTTP
         endpoint isn't enabled.
 
@@ -1431,7 +1431,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def failover_db_cluster(
         self, **kwargs: Unpack[FailoverDBClusterMessageTypeDef]
-    ) -> RegionResults[FailoverDBClusterResultTypeDef]:
+    ) -> TargetResults[FailoverDBClusterResultTypeDef]:
         """Forces a failover for a DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/FailoverDBCluster
@@ -1440,7 +1440,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def failover_global_cluster(
         self, **kwargs: Unpack[FailoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[FailoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[FailoverGlobalClusterResultTypeDef]:
         """Promotes the specified secondary DB cluster to be the primary DB cluster
         in the global database cluster to fail over or switch over a global
         database. Switchover operations were previously called "managed planned
@@ -1452,7 +1452,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceMessageTypeDef]
-    ) -> RegionResults[TagListMessageTypeDef]:
+    ) -> TargetResults[TagListMessageTypeDef]:
         """Lists all tags on an Amazon RDS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ListTagsForResource
@@ -1461,7 +1461,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_activity_stream(
         self, **kwargs: Unpack[ModifyActivityStreamRequestTypeDef]
-    ) -> RegionResults[ModifyActivityStreamResponseTypeDef]:
+    ) -> TargetResults[ModifyActivityStreamResponseTypeDef]:
         """Changes the audit policy state of a database activity stream to either
         locked (default) or unlocked. A locked policy is read-only, whereas an
         unlocked policy is read/write. If your activity stream is started and
@@ -1476,7 +1476,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_certificates(
         self, **kwargs: Unpack[ModifyCertificatesMessageTypeDef]
-    ) -> RegionResults[ModifyCertificatesResultTypeDef]:
+    ) -> TargetResults[ModifyCertificatesResultTypeDef]:
         """Override the system-default Secure Sockets Layer/Transport Layer Security
         (SSL/TLS) certificate for Amazon RDS for new DB instances, or remove the
         override.
@@ -1487,7 +1487,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_current_db_cluster_capacity(
         self, **kwargs: Unpack[ModifyCurrentDBClusterCapacityMessageTypeDef]
-    ) -> RegionResults[DBClusterCapacityInfoTypeDef]:
+    ) -> TargetResults[DBClusterCapacityInfoTypeDef]:
         """Set the capacity of an Aurora Serverless v1 DB cluster to a specific
         value.
 
@@ -1497,7 +1497,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_custom_db_engine_version(
         self, **kwargs: Unpack[ModifyCustomDBEngineVersionMessageTypeDef]
-    ) -> RegionResults[DBEngineVersionResponseTypeDef]:
+    ) -> TargetResults[DBEngineVersionResponseTypeDef]:
         """Modifies the status of a custom engine version (CEV). You can find CEVs to
         modify by calling DescribeDBEngineVersions.
 
@@ -1507,7 +1507,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_cluster(
         self, **kwargs: Unpack[ModifyDBClusterMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterResultTypeDef]:
         """Modifies the settings of an Amazon Aurora DB cluster or a Multi-AZ DB
         cluster. You can change one or more settings by specifying these
         parameters and the new values in the request.
@@ -1518,7 +1518,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_cluster_endpoint(
         self, **kwargs: Unpack[ModifyDBClusterEndpointMessageTypeDef]
-    ) -> RegionResults[DBClusterEndpointResponseTypeDef]:
+    ) -> TargetResults[DBClusterEndpointResponseTypeDef]:
         """Modifies the properties of an endpoint in an Amazon Aurora DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBClusterEndpoint
@@ -1527,7 +1527,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_cluster_parameter_group(
         self, **kwargs: Unpack[ModifyDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group. To modify more
         than one parameter, submit a list of the following: ParameterName,
         ParameterValue, and ApplyMethod. A maximum of 20 parameters can be
@@ -1539,7 +1539,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_cluster_snapshot_attribute(
         self, **kwargs: Unpack[ModifyDBClusterSnapshotAttributeMessageTypeDef]
-    ) -> RegionResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyDBClusterSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB cluster snapshot.
 
@@ -1549,7 +1549,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_instance(
         self, **kwargs: Unpack[ModifyDBInstanceMessageTypeDef]
-    ) -> RegionResults[ModifyDBInstanceResultTypeDef]:
+    ) -> TargetResults[ModifyDBInstanceResultTypeDef]:
         """Modifies settings for a DB instance. You can change one or more database
         configuration parameters by specifying these parameters and the new values
         in the request. To learn what modifications you can make to your DB
@@ -1562,7 +1562,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_parameter_group(
         self, **kwargs: Unpack[ModifyDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group. To modify more than one
         parameter, submit a list of the following: ParameterName, ParameterValue,
         and ApplyMethod. A maximum of 20 parameters can be modified in a single
@@ -1574,7 +1574,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_proxy(
         self, **kwargs: Unpack[ModifyDBProxyRequestTypeDef]
-    ) -> RegionResults[ModifyDBProxyResponseTypeDef]:
+    ) -> TargetResults[ModifyDBProxyResponseTypeDef]:
         """Changes the settings for an existing DB proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxy
@@ -1583,7 +1583,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_proxy_endpoint(
         self, **kwargs: Unpack[ModifyDBProxyEndpointRequestTypeDef]
-    ) -> RegionResults[ModifyDBProxyEndpointResponseTypeDef]:
+    ) -> TargetResults[ModifyDBProxyEndpointResponseTypeDef]:
         """Changes the settings for an existing DB proxy endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxyEndpoint
@@ -1592,7 +1592,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_proxy_target_group(
         self, **kwargs: Unpack[ModifyDBProxyTargetGroupRequestTypeDef]
-    ) -> RegionResults[ModifyDBProxyTargetGroupResponseTypeDef]:
+    ) -> TargetResults[ModifyDBProxyTargetGroupResponseTypeDef]:
         """Modifies the properties of a DBProxyTargetGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBProxyTargetGroup
@@ -1601,7 +1601,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_recommendation(
         self, **kwargs: Unpack[ModifyDBRecommendationMessageTypeDef]
-    ) -> RegionResults[DBRecommendationMessageTypeDef]:
+    ) -> TargetResults[DBRecommendationMessageTypeDef]:
         """Updates the recommendation status and recommended action status for the
         specified recommendation.
 
@@ -1611,7 +1611,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_shard_group(
         self, **kwargs: Unpack[ModifyDBShardGroupMessageTypeDef]
-    ) -> RegionResults[DBShardGroupResponseTypeDef]:
+    ) -> TargetResults[DBShardGroupResponseTypeDef]:
         """Modifies the settings of an Aurora Limitless Database DB shard group. You
         can change one or more settings by specifying these parameters and the new
         values in the request.
@@ -1622,7 +1622,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_snapshot(
         self, **kwargs: Unpack[ModifyDBSnapshotMessageTypeDef]
-    ) -> RegionResults[ModifyDBSnapshotResultTypeDef]:
+    ) -> TargetResults[ModifyDBSnapshotResultTypeDef]:
         """Updates a manual DB snapshot with a new engine version. The snapshot can
         be encrypted or unencrypted, but not shared or public.
 
@@ -1632,7 +1632,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_snapshot_attribute(
         self, **kwargs: Unpack[ModifyDBSnapshotAttributeMessageTypeDef]
-    ) -> RegionResults[ModifyDBSnapshotAttributeResultTypeDef]:
+    ) -> TargetResults[ModifyDBSnapshotAttributeResultTypeDef]:
         """Adds an attribute and values to, or removes an attribute and values from,
         a manual DB snapshot.
 
@@ -1642,7 +1642,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_db_subnet_group(
         self, **kwargs: Unpack[ModifyDBSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyDBSubnetGroupResultTypeDef]:
+    ) -> TargetResults[ModifyDBSubnetGroupResultTypeDef]:
         """Modifies an existing DB subnet group. DB subnet groups must contain at
         least one subnet in at least two AZs in the Amazon Web Services Region.
 
@@ -1652,7 +1652,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_event_subscription(
         self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[ModifyEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing RDS event notification subscription. You can't modify
         the source identifiers using this call. To change source identifiers for a
         subscription, use the AddSourceIdentifierToSubscription and
@@ -1664,7 +1664,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_global_cluster(
         self, **kwargs: Unpack[ModifyGlobalClusterMessageTypeDef]
-    ) -> RegionResults[ModifyGlobalClusterResultTypeDef]:
+    ) -> TargetResults[ModifyGlobalClusterResultTypeDef]:
         """Modifies a setting for an Amazon Aurora global database cluster. You can
         change one or more database configuration parameters by specifying these
         parameters and the new values in the request. For more information on
@@ -1676,7 +1676,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_integration(
         self, **kwargs: Unpack[ModifyIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Modifies a zero-ETL integration with Amazon Redshift.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyIntegration
@@ -1685,7 +1685,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_option_group(
         self, **kwargs: Unpack[ModifyOptionGroupMessageTypeDef]
-    ) -> RegionResults[ModifyOptionGroupResultTypeDef]:
+    ) -> TargetResults[ModifyOptionGroupResultTypeDef]:
         """Modifies an existing option group.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyOptionGroup
@@ -1694,7 +1694,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def modify_tenant_database(
         self, **kwargs: Unpack[ModifyTenantDatabaseMessageTypeDef]
-    ) -> RegionResults[ModifyTenantDatabaseResultTypeDef]:
+    ) -> TargetResults[ModifyTenantDatabaseResultTypeDef]:
         """Modifies an existing tenant database in a DB instance. You can change the
         tenant database name or the master user password. This operation is
         supported only for RDS for Oracle CDB instances using the multi-tenant
@@ -1706,7 +1706,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def promote_read_replica(
         self, **kwargs: Unpack[PromoteReadReplicaMessageTypeDef]
-    ) -> RegionResults[PromoteReadReplicaResultTypeDef]:
+    ) -> TargetResults[PromoteReadReplicaResultTypeDef]:
         """Promotes a read replica DB instance to a standalone DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PromoteReadReplica
@@ -1715,7 +1715,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def promote_read_replica_db_cluster(
         self, **kwargs: Unpack[PromoteReadReplicaDBClusterMessageTypeDef]
-    ) -> RegionResults[PromoteReadReplicaDBClusterResultTypeDef]:
+    ) -> TargetResults[PromoteReadReplicaDBClusterResultTypeDef]:
         """Promotes a read replica DB cluster to a standalone DB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PromoteReadReplicaDBCluster
@@ -1724,7 +1724,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def purchase_reserved_db_instances_offering(
         self, **kwargs: Unpack[PurchaseReservedDBInstancesOfferingMessageTypeDef]
-    ) -> RegionResults[PurchaseReservedDBInstancesOfferingResultTypeDef]:
+    ) -> TargetResults[PurchaseReservedDBInstancesOfferingResultTypeDef]:
         """Purchases a reserved DB instance offering.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/PurchaseReservedDBInstancesOffering
@@ -1733,7 +1733,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def reboot_db_cluster(
         self, **kwargs: Unpack[RebootDBClusterMessageTypeDef]
-    ) -> RegionResults[RebootDBClusterResultTypeDef]:
+    ) -> TargetResults[RebootDBClusterResultTypeDef]:
         """You might need to reboot your DB cluster, usually for maintenance reasons.
         For example, if you make certain modifications, or if you change the DB
         cluster parameter group associated with the DB cluster, reboot the DB
@@ -1745,7 +1745,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def reboot_db_instance(
         self, **kwargs: Unpack[RebootDBInstanceMessageTypeDef]
-    ) -> RegionResults[RebootDBInstanceResultTypeDef]:
+    ) -> TargetResults[RebootDBInstanceResultTypeDef]:
         """You might need to reboot your DB instance, usually for maintenance
         reasons. For example, if you make certain modifications, or if you change
         the DB parameter group associated with the DB instance, you must reboot
@@ -1757,7 +1757,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def reboot_db_shard_group(
         self, **kwargs: Unpack[RebootDBShardGroupMessageTypeDef]
-    ) -> RegionResults[DBShardGroupResponseTypeDef]:
+    ) -> TargetResults[DBShardGroupResponseTypeDef]:
         """You might need to reboot your DB shard group, usually for maintenance
         reasons. For example, if you make certain modifications, reboot the DB
         shard group for the changes to take effect.
@@ -1768,7 +1768,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def register_db_proxy_targets(
         self, **kwargs: Unpack[RegisterDBProxyTargetsRequestTypeDef]
-    ) -> RegionResults[RegisterDBProxyTargetsResponseTypeDef]:
+    ) -> TargetResults[RegisterDBProxyTargetsResponseTypeDef]:
         """Associate one or more DBProxyTarget data structures with a
         DBProxyTargetGroup.
 
@@ -1778,7 +1778,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def remove_from_global_cluster(
         self, **kwargs: Unpack[RemoveFromGlobalClusterMessageTypeDef]
-    ) -> RegionResults[RemoveFromGlobalClusterResultTypeDef]:
+    ) -> TargetResults[RemoveFromGlobalClusterResultTypeDef]:
         """Detaches an Aurora secondary cluster from an Aurora global database
         cluster. The cluster becomes a standalone cluster with read-write
         capability instead of being read-only and receiving data from a primary
@@ -1790,7 +1790,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def remove_role_from_db_cluster(
         self, **kwargs: Unpack[RemoveRoleFromDBClusterMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the asssociation of an Amazon Web Services Identity and Access
         Management (IAM) role from a DB cluster.
 
@@ -1800,7 +1800,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def remove_role_from_db_instance(
         self, **kwargs: Unpack[RemoveRoleFromDBInstanceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociates an Amazon Web Services Identity and Access Management (IAM)
         role from a DB instance.
 
@@ -1810,7 +1810,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def remove_source_identifier_from_subscription(
         self, **kwargs: Unpack[RemoveSourceIdentifierFromSubscriptionMessageTypeDef]
-    ) -> RegionResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
+    ) -> TargetResults[RemoveSourceIdentifierFromSubscriptionResultTypeDef]:
         """Removes a source identifier from an existing RDS event notification
         subscription.
 
@@ -1820,7 +1820,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes metadata tags from an Amazon RDS resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/RemoveTagsFromResource
@@ -1829,7 +1829,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def reset_db_cluster_parameter_group(
         self, **kwargs: Unpack[ResetDBClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB cluster parameter group to the default
         value. To reset specific parameters submit a list of the following:
         ParameterName and ApplyMethod. To reset the entire DB cluster parameter
@@ -1842,7 +1842,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def reset_db_parameter_group(
         self, **kwargs: Unpack[ResetDBParameterGroupMessageTypeDef]
-    ) -> RegionResults[DBParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a DB parameter group to the engine/system
         default value. To reset specific parameters, provide a list of the
         following: ParameterName and ApplyMethod. To reset the entire DB parameter
@@ -1857,7 +1857,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_cluster_from_s3(
         self, **kwargs: Unpack[RestoreDBClusterFromS3MessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterFromS3ResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterFromS3ResultTypeDef]:
         """Creates an Amazon Aurora DB cluster from MySQL data stored in an Amazon S3
         bucket. Amazon RDS must be authorized to access the Amazon S3 bucket and
         the data must be created using the Percona XtraBackup utility as described
@@ -1870,7 +1870,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_cluster_from_snapshot(
         self, **kwargs: Unpack[RestoreDBClusterFromSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterFromSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterFromSnapshotResultTypeDef]:
         """Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/RestoreDBClusterFromSnapshot
@@ -1879,7 +1879,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_cluster_to_point_in_time(
         self, **kwargs: Unpack[RestoreDBClusterToPointInTimeMessageTypeDef]
-    ) -> RegionResults[RestoreDBClusterToPointInTimeResultTypeDef]:
+    ) -> TargetResults[RestoreDBClusterToPointInTimeResultTypeDef]:
         """Restores a DB cluster to an arbitrary point in time. Users can restore to
         any point in time before LatestRestorableTime for up to
         BackupRetentionPeriod days. The target DB cluster is created from the
@@ -1896,7 +1896,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_instance_from_db_snapshot(
         self, **kwargs: Unpack[RestoreDBInstanceFromDBSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreDBInstanceFromDBSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreDBInstanceFromDBSnapshotResultTypeDef]:
         """Creates a new DB instance from a DB snapshot. The target database is
         created from the source database restore point with most of the source's
         original configuration, including the default security group and DB
@@ -1911,7 +1911,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_instance_from_s3(
         self, **kwargs: Unpack[RestoreDBInstanceFromS3MessageTypeDef]
-    ) -> RegionResults[RestoreDBInstanceFromS3ResultTypeDef]:
+    ) -> TargetResults[RestoreDBInstanceFromS3ResultTypeDef]:
         """Amazon Relational Database Service (Amazon RDS) supports importing MySQL
         databases by using backup files. You can create a backup of your
         on-premises database, store it on Amazon Simple Storage Service (Amazon
@@ -1925,7 +1925,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def restore_db_instance_to_point_in_time(
         self, **kwargs: Unpack[RestoreDBInstanceToPointInTimeMessageTypeDef]
-    ) -> RegionResults[RestoreDBInstanceToPointInTimeResultTypeDef]:
+    ) -> TargetResults[RestoreDBInstanceToPointInTimeResultTypeDef]:
         """Restores a DB instance to an arbitrary point in time. You can restore to
         any point in time before the time identified by the LatestRestorableTime
         property. You can restore to a point up to the number of days specified by
@@ -1937,7 +1937,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def revoke_db_security_group_ingress(
         self, **kwargs: Unpack[RevokeDBSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[RevokeDBSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[RevokeDBSecurityGroupIngressResultTypeDef]:
         """Revokes ingress from a DBSecurityGroup for previously authorized IP ranges
         or EC2 or VPC security groups. Required parameters for this API are one of
         CIDRIP, EC2SecurityGroupId for VPC, or (EC2SecurityGroupOwnerId and either
@@ -1949,7 +1949,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def start_activity_stream(
         self, **kwargs: Unpack[StartActivityStreamRequestTypeDef]
-    ) -> RegionResults[StartActivityStreamResponseTypeDef]:
+    ) -> TargetResults[StartActivityStreamResponseTypeDef]:
         """Starts a database activity stream to monitor activity on the database. For
         more information, see Monitoring Amazon Aurora with Database Activity
         Streams in the Amazon Aurora User Guide or Monitoring Amazon RDS with
@@ -1961,7 +1961,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def start_db_cluster(
         self, **kwargs: Unpack[StartDBClusterMessageTypeDef]
-    ) -> RegionResults[StartDBClusterResultTypeDef]:
+    ) -> TargetResults[StartDBClusterResultTypeDef]:
         """Starts an Amazon Aurora DB cluster that was stopped using the Amazon Web
         Services console, the stop-db-cluster CLI command, or the StopDBCluster
         operation.
@@ -1972,7 +1972,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def start_db_instance(
         self, **kwargs: Unpack[StartDBInstanceMessageTypeDef]
-    ) -> RegionResults[StartDBInstanceResultTypeDef]:
+    ) -> TargetResults[StartDBInstanceResultTypeDef]:
         """Starts an Amazon RDS DB instance that was stopped using the Amazon Web
         Services console, the stop-db-instance CLI command, or the StopDBInstance
         operation.
@@ -1983,7 +1983,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def start_db_instance_automated_backups_replication(
         self, **kwargs: Unpack[StartDBInstanceAutomatedBackupsReplicationMessageTypeDef]
-    ) -> RegionResults[StartDBInstanceAutomatedBackupsReplicationResultTypeDef]:
+    ) -> TargetResults[StartDBInstanceAutomatedBackupsReplicationResultTypeDef]:
         """Enables replication of automated backups to a different Amazon Web
         Services Region.
 
@@ -1993,7 +1993,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def start_export_task(
         self, **kwargs: Unpack[StartExportTaskMessageTypeDef]
-    ) -> RegionResults[ExportTaskResponseTypeDef]:
+    ) -> TargetResults[ExportTaskResponseTypeDef]:
         """Starts an export of DB snapshot or DB cluster data to Amazon S3. The
         provided IAM role must have access to the S3 bucket.
 
@@ -2003,7 +2003,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def stop_activity_stream(
         self, **kwargs: Unpack[StopActivityStreamRequestTypeDef]
-    ) -> RegionResults[StopActivityStreamResponseTypeDef]:
+    ) -> TargetResults[StopActivityStreamResponseTypeDef]:
         """Stops a database activity stream that was started using the Amazon Web
         Services console, the start-activity-stream CLI command, or the
         StartActivityStream operation.
@@ -2014,7 +2014,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def stop_db_cluster(
         self, **kwargs: Unpack[StopDBClusterMessageTypeDef]
-    ) -> RegionResults[StopDBClusterResultTypeDef]:
+    ) -> TargetResults[StopDBClusterResultTypeDef]:
         """Stops an Amazon Aurora DB cluster. When you stop a DB cluster, Aurora
         retains the DB cluster's metadata, including its endpoints and DB
         parameter groups. Aurora also retains the transaction logs so you can do a
@@ -2026,7 +2026,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def stop_db_instance(
         self, **kwargs: Unpack[StopDBInstanceMessageTypeDef]
-    ) -> RegionResults[StopDBInstanceResultTypeDef]:
+    ) -> TargetResults[StopDBInstanceResultTypeDef]:
         """Stops an Amazon RDS DB instance temporarily. When you stop a DB instance,
         Amazon RDS retains the DB instance's metadata, including its endpoint, DB
         parameter group, and option group membership. Amazon RDS also retains the
@@ -2039,7 +2039,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def stop_db_instance_automated_backups_replication(
         self, **kwargs: Unpack[StopDBInstanceAutomatedBackupsReplicationMessageTypeDef]
-    ) -> RegionResults[StopDBInstanceAutomatedBackupsReplicationResultTypeDef]:
+    ) -> TargetResults[StopDBInstanceAutomatedBackupsReplicationResultTypeDef]:
         """Stops automated backup replication for a DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/StopDBInstanceAutomatedBackupsReplication
@@ -2048,7 +2048,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def switchover_blue_green_deployment(
         self, **kwargs: Unpack[SwitchoverBlueGreenDeploymentRequestTypeDef]
-    ) -> RegionResults[SwitchoverBlueGreenDeploymentResponseTypeDef]:
+    ) -> TargetResults[SwitchoverBlueGreenDeploymentResponseTypeDef]:
         """Switches over a blue/green deployment.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/SwitchoverBlueGreenDeployment
@@ -2057,7 +2057,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def switchover_global_cluster(
         self, **kwargs: Unpack[SwitchoverGlobalClusterMessageTypeDef]
-    ) -> RegionResults[SwitchoverGlobalClusterResultTypeDef]:
+    ) -> TargetResults[SwitchoverGlobalClusterResultTypeDef]:
         """Switches over the specified secondary DB cluster to be the new primary DB
         cluster in the global database cluster. Switchover operations were
         previously called "managed planned failovers."
@@ -2068,7 +2068,7 @@ class MultiRegionRDS(MultiRegionClient):
 
     def switchover_read_replica(
         self, **kwargs: Unpack[SwitchoverReadReplicaMessageTypeDef]
-    ) -> RegionResults[SwitchoverReadReplicaResultTypeDef]:
+    ) -> TargetResults[SwitchoverReadReplicaResultTypeDef]:
         """Switches over an Oracle standby database in an Oracle Data Guard
         environment, making it the new primary database. Issue this command in the
         Region that hosts the current standby database.
@@ -2084,7 +2084,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeBlueGreenDeploymentsRequestTypeDef],
-    ) -> RegionResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
+    ) -> TargetResults[DescribeBlueGreenDeploymentsResponseTypeDef]:
         """Every page of DescribeBlueGreenDeployments in every target, merged per
         target (botocore's build_full_result).
 
@@ -2107,7 +2107,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCertificatesMessageTypeDef],
-    ) -> RegionResults[CertificateMessageTypeDef]:
+    ) -> TargetResults[CertificateMessageTypeDef]:
         """Every page of DescribeCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -2131,7 +2131,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterAutomatedBackupsMessageTypeDef],
-    ) -> RegionResults[DBClusterAutomatedBackupMessageTypeDef]:
+    ) -> TargetResults[DBClusterAutomatedBackupMessageTypeDef]:
         """Every page of DescribeDBClusterAutomatedBackups in every target, merged
         per target (botocore's build_full_result).
 
@@ -2157,7 +2157,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterBacktracksMessageTypeDef],
-    ) -> RegionResults[DBClusterBacktrackMessageTypeDef]:
+    ) -> TargetResults[DBClusterBacktrackMessageTypeDef]:
         """Every page of DescribeDBClusterBacktracks in every target, merged per
         target (botocore's build_full_result).
 
@@ -2180,7 +2180,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterEndpointsMessageTypeDef],
-    ) -> RegionResults[DBClusterEndpointMessageTypeDef]:
+    ) -> TargetResults[DBClusterEndpointMessageTypeDef]:
         """Every page of DescribeDBClusterEndpoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -2203,7 +2203,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParameterGroupsMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -2228,7 +2228,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterParametersMessageTypeDef],
-    ) -> RegionResults[DBClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2252,7 +2252,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[DBClusterSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBClusterSnapshotMessageTypeDef]:
         """Every page of DescribeDBClusterSnapshots in every target, merged per
         target (botocore's build_full_result).
 
@@ -2276,7 +2276,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> RegionResults[DBClusterMessageTypeDef]:
+    ) -> TargetResults[DBClusterMessageTypeDef]:
         """Every page of DescribeDBClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2300,7 +2300,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBEngineVersionsMessageTypeDef],
-    ) -> RegionResults[DBEngineVersionMessageTypeDef]:
+    ) -> TargetResults[DBEngineVersionMessageTypeDef]:
         """Every page of DescribeDBEngineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2323,7 +2323,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBInstanceAutomatedBackupsMessageTypeDef],
-    ) -> RegionResults[DBInstanceAutomatedBackupMessageTypeDef]:
+    ) -> TargetResults[DBInstanceAutomatedBackupMessageTypeDef]:
         """Every page of DescribeDBInstanceAutomatedBackups in every target, merged
         per target (botocore's build_full_result).
 
@@ -2350,7 +2350,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[DBInstanceMessageTypeDef]:
+    ) -> TargetResults[DBInstanceMessageTypeDef]:
         """Every page of DescribeDBInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -2373,7 +2373,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBLogFilesMessageTypeDef],
-    ) -> RegionResults[DescribeDBLogFilesResponseTypeDef]:
+    ) -> TargetResults[DescribeDBLogFilesResponseTypeDef]:
         """Every page of DescribeDBLogFiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -2396,7 +2396,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBMajorEngineVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBMajorEngineVersionsResponseTypeDef]:
         """Every page of DescribeDBMajorEngineVersions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2419,7 +2419,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBParameterGroupsMessageTypeDef],
-    ) -> RegionResults[DBParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[DBParameterGroupsMessageTypeDef]:
         """Every page of DescribeDBParameterGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2444,7 +2444,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBParametersMessageTypeDef],
-    ) -> RegionResults[DBParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[DBParameterGroupDetailsTypeDef]:
         """Every page of DescribeDBParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2467,7 +2467,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBProxiesRequestTypeDef],
-    ) -> RegionResults[DescribeDBProxiesResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxiesResponseTypeDef]:
         """Every page of DescribeDBProxies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2490,7 +2490,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBProxyEndpointsRequestTypeDef],
-    ) -> RegionResults[DescribeDBProxyEndpointsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyEndpointsResponseTypeDef]:
         """Every page of DescribeDBProxyEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -2513,7 +2513,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBProxyTargetGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyTargetGroupsResponseTypeDef]:
         """Every page of DescribeDBProxyTargetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -2537,7 +2537,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBProxyTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeDBProxyTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeDBProxyTargetsResponseTypeDef]:
         """Every page of DescribeDBProxyTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -2561,7 +2561,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBRecommendationsMessageTypeDef],
-    ) -> RegionResults[DBRecommendationsMessageTypeDef]:
+    ) -> TargetResults[DBRecommendationsMessageTypeDef]:
         """Every page of DescribeDBRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2585,7 +2585,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSecurityGroupsMessageTypeDef],
-    ) -> RegionResults[DBSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[DBSecurityGroupMessageTypeDef]:
         """Every page of DescribeDBSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2610,7 +2610,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSnapshotTenantDatabasesMessageTypeDef],
-    ) -> RegionResults[DBSnapshotTenantDatabasesMessageTypeDef]:
+    ) -> TargetResults[DBSnapshotTenantDatabasesMessageTypeDef]:
         """Every page of DescribeDBSnapshotTenantDatabases in every target, merged
         per target (botocore's build_full_result).
 
@@ -2635,7 +2635,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> RegionResults[DBSnapshotMessageTypeDef]:
+    ) -> TargetResults[DBSnapshotMessageTypeDef]:
         """Every page of DescribeDBSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -2659,7 +2659,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDBSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[DBSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[DBSubnetGroupMessageTypeDef]:
         """Every page of DescribeDBSubnetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2684,7 +2684,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEngineDefaultClusterParametersMessageTypeDef],
-    ) -> RegionResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultClusterParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultClusterParameters in every target,
         merged per target (botocore's build_full_result).
 
@@ -2708,7 +2708,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEngineDefaultParametersMessageTypeDef],
-    ) -> RegionResults[DescribeEngineDefaultParametersResultTypeDef]:
+    ) -> TargetResults[DescribeEngineDefaultParametersResultTypeDef]:
         """Every page of DescribeEngineDefaultParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2732,7 +2732,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2757,7 +2757,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2785,7 +2785,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeExportTasksMessageTypeDef],
-    ) -> RegionResults[ExportTasksMessageTypeDef]:
+    ) -> TargetResults[ExportTasksMessageTypeDef]:
         """Every page of DescribeExportTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -2809,7 +2809,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGlobalClustersMessageTypeDef],
-    ) -> RegionResults[GlobalClustersMessageTypeDef]:
+    ) -> TargetResults[GlobalClustersMessageTypeDef]:
         """Every page of DescribeGlobalClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2833,7 +2833,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> RegionResults[DescribeIntegrationsResponseTypeDef]:
+    ) -> TargetResults[DescribeIntegrationsResponseTypeDef]:
         """Every page of DescribeIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2856,7 +2856,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOptionGroupOptionsMessageTypeDef],
-    ) -> RegionResults[OptionGroupOptionsMessageTypeDef]:
+    ) -> TargetResults[OptionGroupOptionsMessageTypeDef]:
         """Every page of DescribeOptionGroupOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2879,7 +2879,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOptionGroupsMessageTypeDef],
-    ) -> RegionResults[OptionGroupsTypeDef]:
+    ) -> TargetResults[OptionGroupsTypeDef]:
         """Every page of DescribeOptionGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2902,7 +2902,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrderableDBInstanceOptionsMessageTypeDef],
-    ) -> RegionResults[OrderableDBInstanceOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableDBInstanceOptionsMessageTypeDef]:
         """Every page of DescribeOrderableDBInstanceOptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2925,7 +2925,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePendingMaintenanceActionsMessageTypeDef],
-    ) -> RegionResults[PendingMaintenanceActionsMessageTypeDef]:
+    ) -> TargetResults[PendingMaintenanceActionsMessageTypeDef]:
         """Every page of DescribePendingMaintenanceActions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2949,7 +2949,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedDBInstancesMessageTypeDef],
-    ) -> RegionResults[ReservedDBInstanceMessageTypeDef]:
+    ) -> TargetResults[ReservedDBInstanceMessageTypeDef]:
         """Every page of DescribeReservedDBInstances in every target, merged per
         target (botocore's build_full_result).
 
@@ -2973,7 +2973,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedDBInstancesOfferingsMessageTypeDef],
-    ) -> RegionResults[ReservedDBInstancesOfferingMessageTypeDef]:
+    ) -> TargetResults[ReservedDBInstancesOfferingMessageTypeDef]:
         """Every page of DescribeReservedDBInstancesOfferings in every target, merged
         per target (botocore's build_full_result).
 
@@ -2996,7 +2996,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeServerlessV2PlatformVersionsMessageTypeDef],
-    ) -> RegionResults[ServerlessV2PlatformVersionsMessageTypeDef]:
+    ) -> TargetResults[ServerlessV2PlatformVersionsMessageTypeDef]:
         """Every page of DescribeServerlessV2PlatformVersions in every target, merged
         per target (botocore's build_full_result).
 
@@ -3020,7 +3020,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSourceRegionsMessageTypeDef],
-    ) -> RegionResults[SourceRegionMessageTypeDef]:
+    ) -> TargetResults[SourceRegionMessageTypeDef]:
         """Every page of DescribeSourceRegions in every target, merged per target
         (botocore's build_full_result).
 
@@ -3045,7 +3045,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
-    ) -> RegionResults[TenantDatabasesMessageTypeDef]:
+    ) -> TargetResults[TenantDatabasesMessageTypeDef]:
         """Every page of DescribeTenantDatabases in every target, merged per target
         (botocore's build_full_result).
 
@@ -3069,7 +3069,7 @@ class MultiRegionRDS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DownloadDBLogFilePortionMessageTypeDef],
-    ) -> RegionResults[DownloadDBLogFilePortionDetailsTypeDef]:
+    ) -> TargetResults[DownloadDBLogFilePortionDetailsTypeDef]:
         """Every page of DownloadDBLogFilePortion in every target, merged per target
         (botocore's build_full_result).
 
@@ -3836,7 +3836,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBClusterAvailable.
 
         Polls DescribeDBClusters in every target at once, every 30 seconds and at
@@ -3855,7 +3855,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBClusterDeleted.
 
         Polls DescribeDBClusters in every target at once, every 30 seconds and at
@@ -3874,7 +3874,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBClusterSnapshotAvailable.
 
         Polls DescribeDBClusterSnapshots in every target at once, every 30 seconds
@@ -3893,7 +3893,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBClusterSnapshotDeleted.
 
         Polls DescribeDBClusterSnapshots in every target at once, every 30 seconds
@@ -3912,7 +3912,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceAvailable.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at
@@ -3931,7 +3931,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBInstancesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBInstanceDeleted.
 
         Polls DescribeDBInstances in every target at once, every 30 seconds and at
@@ -3950,7 +3950,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBSnapshotAvailable.
 
         Polls DescribeDBSnapshots in every target at once, every 30 seconds and at
@@ -3969,7 +3969,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBSnapshotCompleted.
 
         Polls DescribeDBSnapshots in every target at once, every 15 seconds and at
@@ -3988,7 +3988,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeDBSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until DBSnapshotDeleted.
 
         Polls DescribeDBSnapshots in every target at once, every 30 seconds and at
@@ -4007,7 +4007,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TenantDatabaseAvailable.
 
         Polls DescribeTenantDatabases in every target at once, every 30 seconds
@@ -4026,7 +4026,7 @@ class MultiRegionRDS(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTenantDatabasesMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TenantDatabaseDeleted.
 
         Polls DescribeTenantDatabases in every target at once, every 30 seconds

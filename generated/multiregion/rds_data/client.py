@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
 
     def batch_execute_statement(
         self, **kwargs: Unpack[BatchExecuteStatementRequestTypeDef]
-    ) -> RegionResults[BatchExecuteStatementResponseTypeDef]:
+    ) -> TargetResults[BatchExecuteStatementResponseTypeDef]:
         """Runs a batch SQL statement over an array of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/BatchExecuteStatement
@@ -47,7 +47,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
 
     def begin_transaction(
         self, **kwargs: Unpack[BeginTransactionRequestTypeDef]
-    ) -> RegionResults[BeginTransactionResponseTypeDef]:
+    ) -> TargetResults[BeginTransactionResponseTypeDef]:
         """Starts a SQL transaction.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/BeginTransaction
@@ -56,7 +56,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
 
     def commit_transaction(
         self, **kwargs: Unpack[CommitTransactionRequestTypeDef]
-    ) -> RegionResults[CommitTransactionResponseTypeDef]:
+    ) -> TargetResults[CommitTransactionResponseTypeDef]:
         """Ends a SQL transaction started with the BeginTransaction operation and
         commits the changes.
 
@@ -69,7 +69,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
     )
     def execute_sql(
         self, **kwargs: Unpack[ExecuteSqlRequestTypeDef]
-    ) -> RegionResults[ExecuteSqlResponseTypeDef]:
+    ) -> TargetResults[ExecuteSqlResponseTypeDef]:
         """Runs one or more SQL statements.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/ExecuteSql
@@ -78,7 +78,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
 
     def execute_statement(
         self, **kwargs: Unpack[ExecuteStatementRequestTypeDef]
-    ) -> RegionResults[ExecuteStatementResponseTypeDef]:
+    ) -> TargetResults[ExecuteStatementResponseTypeDef]:
         """Runs a SQL statement against a database.
 
         https://docs.aws.amazon.com/goto/WebAPI/rds-data-2018-08-01/ExecuteStatement
@@ -87,7 +87,7 @@ class MultiRegionRDSDataService(MultiRegionClient):
 
     def rollback_transaction(
         self, **kwargs: Unpack[RollbackTransactionRequestTypeDef]
-    ) -> RegionResults[RollbackTransactionResponseTypeDef]:
+    ) -> TargetResults[RollbackTransactionResponseTypeDef]:
         """Performs a rollback of a transaction. Rolling back a transaction cancels
         its changes.
 

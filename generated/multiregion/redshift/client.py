@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -308,7 +308,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def accept_reserved_node_exchange(
         self, **kwargs: Unpack[AcceptReservedNodeExchangeInputMessageTypeDef]
-    ) -> RegionResults[AcceptReservedNodeExchangeOutputMessageTypeDef]:
+    ) -> TargetResults[AcceptReservedNodeExchangeOutputMessageTypeDef]:
         """Exchanges a DC1 Reserved Node for a DC2 Reserved Node with no changes to
         the configuration (term, payment type, or number of nodes) and no
         additional costs.
@@ -319,7 +319,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def add_partner(
         self, **kwargs: Unpack[PartnerIntegrationInputMessageTypeDef]
-    ) -> RegionResults[PartnerIntegrationOutputMessageTypeDef]:
+    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
         """Adds a partner integration to a cluster. This operation authorizes a
         partner to push status updates for the specified database. To complete the
         integration, you also set up the integration on the partner website.
@@ -330,7 +330,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def associate_data_share_consumer(
         self, **kwargs: Unpack[AssociateDataShareConsumerMessageTypeDef]
-    ) -> RegionResults[DataShareResponseTypeDef]:
+    ) -> TargetResults[DataShareResponseTypeDef]:
         """From a datashare consumer account, associates a datashare with the account
         (AssociateEntireAccount) or the specified namespace (ConsumerArn). If you
         make this association, the consumer can consume the datashare.
@@ -341,7 +341,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def authorize_cluster_security_group_ingress(
         self, **kwargs: Unpack[AuthorizeClusterSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[AuthorizeClusterSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[AuthorizeClusterSecurityGroupIngressResultTypeDef]:
         """Adds an inbound (ingress) rule to an Amazon Redshift security group.
         Depending on whether the application accessing your cluster is running on
         the Internet or an Amazon EC2 instance, you can authorize inbound access
@@ -355,7 +355,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def authorize_data_share(
         self, **kwargs: Unpack[AuthorizeDataShareMessageTypeDef]
-    ) -> RegionResults[DataShareResponseTypeDef]:
+    ) -> TargetResults[DataShareResponseTypeDef]:
         """From a data producer account, authorizes the sharing of a datashare with
         one or more consumer accounts or managing entities. To authorize a
         datashare for a data consumer, the producer account must have the correct
@@ -367,7 +367,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def authorize_endpoint_access(
         self, **kwargs: Unpack[AuthorizeEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAuthorizationResponseTypeDef]:
+    ) -> TargetResults[EndpointAuthorizationResponseTypeDef]:
         """Grants access to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/AuthorizeEndpointAccess
@@ -376,7 +376,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def authorize_snapshot_access(
         self, **kwargs: Unpack[AuthorizeSnapshotAccessMessageTypeDef]
-    ) -> RegionResults[AuthorizeSnapshotAccessResultTypeDef]:
+    ) -> TargetResults[AuthorizeSnapshotAccessResultTypeDef]:
         """Authorizes the specified Amazon Web Services account to restore the
         specified snapshot.
 
@@ -386,7 +386,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def batch_delete_cluster_snapshots(
         self, **kwargs: Unpack[BatchDeleteClusterSnapshotsRequestTypeDef]
-    ) -> RegionResults[BatchDeleteClusterSnapshotsResultTypeDef]:
+    ) -> TargetResults[BatchDeleteClusterSnapshotsResultTypeDef]:
         """Deletes a set of cluster snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/BatchDeleteClusterSnapshots
@@ -395,7 +395,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def batch_modify_cluster_snapshots(
         self, **kwargs: Unpack[BatchModifyClusterSnapshotsMessageTypeDef]
-    ) -> RegionResults[BatchModifyClusterSnapshotsOutputMessageTypeDef]:
+    ) -> TargetResults[BatchModifyClusterSnapshotsOutputMessageTypeDef]:
         """Modifies the settings for a set of cluster snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/BatchModifyClusterSnapshots
@@ -404,7 +404,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def cancel_resize(
         self, **kwargs: Unpack[CancelResizeMessageTypeDef]
-    ) -> RegionResults[ResizeProgressMessageTypeDef]:
+    ) -> TargetResults[ResizeProgressMessageTypeDef]:
         """Cancels a resize operation for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CancelResize
@@ -413,7 +413,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def copy_cluster_snapshot(
         self, **kwargs: Unpack[CopyClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CopyClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CopyClusterSnapshotResultTypeDef]:
         """Copies the specified automated cluster snapshot to a new manual cluster
         snapshot. The source must be an automated snapshot and it must be in the
         available state.
@@ -424,7 +424,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_authentication_profile(
         self, **kwargs: Unpack[CreateAuthenticationProfileMessageTypeDef]
-    ) -> RegionResults[CreateAuthenticationProfileResultTypeDef]:
+    ) -> TargetResults[CreateAuthenticationProfileResultTypeDef]:
         """Creates an authentication profile with the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateAuthenticationProfile
@@ -433,7 +433,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterMessageTypeDef]
-    ) -> RegionResults[CreateClusterResultTypeDef]:
+    ) -> TargetResults[CreateClusterResultTypeDef]:
         """Creates a new cluster with the specified parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateCluster
@@ -442,7 +442,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_cluster_parameter_group(
         self, **kwargs: Unpack[CreateClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[CreateClusterParameterGroupResultTypeDef]:
+    ) -> TargetResults[CreateClusterParameterGroupResultTypeDef]:
         """Creates an Amazon Redshift parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateClusterParameterGroup
@@ -451,7 +451,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_cluster_security_group(
         self, **kwargs: Unpack[CreateClusterSecurityGroupMessageTypeDef]
-    ) -> RegionResults[CreateClusterSecurityGroupResultTypeDef]:
+    ) -> TargetResults[CreateClusterSecurityGroupResultTypeDef]:
         """Creates a new Amazon Redshift security group. You use security groups to
         control access to non-VPC clusters.
 
@@ -461,7 +461,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_cluster_snapshot(
         self, **kwargs: Unpack[CreateClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[CreateClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[CreateClusterSnapshotResultTypeDef]:
         """Creates a manual snapshot of the specified cluster. The cluster must be in
         the available state.
 
@@ -471,7 +471,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_cluster_subnet_group(
         self, **kwargs: Unpack[CreateClusterSubnetGroupMessageTypeDef]
-    ) -> RegionResults[CreateClusterSubnetGroupResultTypeDef]:
+    ) -> TargetResults[CreateClusterSubnetGroupResultTypeDef]:
         """Creates a new Amazon Redshift subnet group. You must provide a list of one
         or more subnets in your existing Amazon Virtual Private Cloud (Amazon VPC)
         when creating Amazon Redshift subnet group.
@@ -482,7 +482,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_custom_domain_association(
         self, **kwargs: Unpack[CreateCustomDomainAssociationMessageTypeDef]
-    ) -> RegionResults[CreateCustomDomainAssociationResultTypeDef]:
+    ) -> TargetResults[CreateCustomDomainAssociationResultTypeDef]:
         """Used to create a custom domain name for a cluster. Properties include the
         custom domain name, the cluster the custom domain is associated with, and
         the certificate Amazon Resource Name (ARN).
@@ -493,7 +493,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_endpoint_access(
         self, **kwargs: Unpack[CreateEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAccessResponseTypeDef]:
+    ) -> TargetResults[EndpointAccessResponseTypeDef]:
         """Creates a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateEndpointAccess
@@ -502,7 +502,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_event_subscription(
         self, **kwargs: Unpack[CreateEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[CreateEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[CreateEventSubscriptionResultTypeDef]:
         """Creates an Amazon Redshift event notification subscription. This action
         requires an ARN (Amazon Resource Name) of an Amazon SNS topic created by
         either the Amazon Redshift console, the Amazon SNS console, or the Amazon
@@ -516,7 +516,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_hsm_client_certificate(
         self, **kwargs: Unpack[CreateHsmClientCertificateMessageTypeDef]
-    ) -> RegionResults[CreateHsmClientCertificateResultTypeDef]:
+    ) -> TargetResults[CreateHsmClientCertificateResultTypeDef]:
         """Creates an HSM client certificate that an Amazon Redshift cluster will use
         to connect to the client's HSM in order to store and retrieve the keys
         used to encrypt the cluster databases.
@@ -527,7 +527,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_hsm_configuration(
         self, **kwargs: Unpack[CreateHsmConfigurationMessageTypeDef]
-    ) -> RegionResults[CreateHsmConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateHsmConfigurationResultTypeDef]:
         """Creates an HSM configuration that contains the information required by an
         Amazon Redshift cluster to store and use database encryption keys in a
         Hardware Security Module (HSM). After creating the HSM configuration, you
@@ -540,7 +540,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_integration(
         self, **kwargs: Unpack[CreateIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Creates a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -550,7 +550,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_redshift_idc_application(
         self, **kwargs: Unpack[CreateRedshiftIdcApplicationMessageTypeDef]
-    ) -> RegionResults[CreateRedshiftIdcApplicationResultTypeDef]:
+    ) -> TargetResults[CreateRedshiftIdcApplicationResultTypeDef]:
         """Creates an Amazon Redshift application for use with IAM Identity Center.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateRedshiftIdcApplication
@@ -559,7 +559,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_scheduled_action(
         self, **kwargs: Unpack[CreateScheduledActionMessageTypeDef]
-    ) -> RegionResults[ScheduledActionResponseTypeDef]:
+    ) -> TargetResults[ScheduledActionResponseTypeDef]:
         """Creates a scheduled action. A scheduled action contains a schedule and an
         Amazon Redshift API action. For example, you can create a schedule of when
         to run the ResizeCluster API operation.
@@ -570,7 +570,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_snapshot_copy_grant(
         self, **kwargs: Unpack[CreateSnapshotCopyGrantMessageTypeDef]
-    ) -> RegionResults[CreateSnapshotCopyGrantResultTypeDef]:
+    ) -> TargetResults[CreateSnapshotCopyGrantResultTypeDef]:
         """Creates a snapshot copy grant that permits Amazon Redshift to use an
         encrypted symmetric key from Key Management Service (KMS) to encrypt
         copied snapshots in a destination region.
@@ -581,7 +581,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_snapshot_schedule(
         self, **kwargs: Unpack[CreateSnapshotScheduleMessageTypeDef]
-    ) -> RegionResults[SnapshotScheduleResponseTypeDef]:
+    ) -> TargetResults[SnapshotScheduleResponseTypeDef]:
         """Create a snapshot schedule that can be associated to a cluster and which
         overrides the default system backup schedule.
 
@@ -591,7 +591,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds tags to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateTags
@@ -600,7 +600,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def create_usage_limit(
         self, **kwargs: Unpack[CreateUsageLimitMessageTypeDef]
-    ) -> RegionResults[UsageLimitResponseTypeDef]:
+    ) -> TargetResults[UsageLimitResponseTypeDef]:
         """Creates a usage limit for a specified Amazon Redshift feature on a
         cluster. The usage limit is identified by the returned usage limit
         identifier.
@@ -611,7 +611,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def deauthorize_data_share(
         self, **kwargs: Unpack[DeauthorizeDataShareMessageTypeDef]
-    ) -> RegionResults[DataShareResponseTypeDef]:
+    ) -> TargetResults[DataShareResponseTypeDef]:
         """From a datashare producer account, removes authorization from the
         specified datashare.
 
@@ -621,7 +621,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_authentication_profile(
         self, **kwargs: Unpack[DeleteAuthenticationProfileMessageTypeDef]
-    ) -> RegionResults[DeleteAuthenticationProfileResultTypeDef]:
+    ) -> TargetResults[DeleteAuthenticationProfileResultTypeDef]:
         """Deletes an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteAuthenticationProfile
@@ -630,7 +630,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterMessageTypeDef]
-    ) -> RegionResults[DeleteClusterResultTypeDef]:
+    ) -> TargetResults[DeleteClusterResultTypeDef]:
         """Deletes a previously provisioned cluster without its final snapshot being
         created. A successful response from the web service indicates that the
         request was received correctly. Use DescribeClusters to monitor the status
@@ -644,7 +644,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_cluster_parameter_group(
         self, **kwargs: Unpack[DeleteClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specified Amazon Redshift parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterParameterGroup
@@ -653,7 +653,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_cluster_security_group(
         self, **kwargs: Unpack[DeleteClusterSecurityGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift security group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterSecurityGroup
@@ -662,7 +662,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_cluster_snapshot(
         self, **kwargs: Unpack[DeleteClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[DeleteClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[DeleteClusterSnapshotResultTypeDef]:
         """Deletes the specified manual snapshot. The snapshot must be in the
         available state, with no other users authorized to access the snapshot.
 
@@ -672,7 +672,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_cluster_subnet_group(
         self, **kwargs: Unpack[DeleteClusterSubnetGroupMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified cluster subnet group.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteClusterSubnetGroup
@@ -681,7 +681,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_custom_domain_association(
         self, **kwargs: Unpack[DeleteCustomDomainAssociationMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Contains information about deleting a custom domain association for a
         cluster.
 
@@ -691,7 +691,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_endpoint_access(
         self, **kwargs: Unpack[DeleteEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAccessResponseTypeDef]:
+    ) -> TargetResults[EndpointAccessResponseTypeDef]:
         """Deletes a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteEndpointAccess
@@ -700,7 +700,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_event_subscription(
         self, **kwargs: Unpack[DeleteEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteEventSubscription
@@ -709,7 +709,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_hsm_client_certificate(
         self, **kwargs: Unpack[DeleteHsmClientCertificateMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified HSM client certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteHsmClientCertificate
@@ -718,7 +718,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_hsm_configuration(
         self, **kwargs: Unpack[DeleteHsmConfigurationMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Amazon Redshift HSM configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteHsmConfiguration
@@ -727,7 +727,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Deletes a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -737,7 +737,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_partner(
         self, **kwargs: Unpack[PartnerIntegrationInputMessageTypeDef]
-    ) -> RegionResults[PartnerIntegrationOutputMessageTypeDef]:
+    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
         """Deletes a partner integration from a cluster. Data can still flow to the
         cluster until the integration is deleted at the partner's website.
 
@@ -747,7 +747,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_redshift_idc_application(
         self, **kwargs: Unpack[DeleteRedshiftIdcApplicationMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon Redshift IAM Identity Center application.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteRedshiftIdcApplication
@@ -756,7 +756,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteResourcePolicy
@@ -765,7 +765,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_scheduled_action(
         self, **kwargs: Unpack[DeleteScheduledActionMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteScheduledAction
@@ -774,7 +774,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_snapshot_copy_grant(
         self, **kwargs: Unpack[DeleteSnapshotCopyGrantMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified snapshot copy grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteSnapshotCopyGrant
@@ -783,7 +783,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_snapshot_schedule(
         self, **kwargs: Unpack[DeleteSnapshotScheduleMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a snapshot schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteSnapshotSchedule
@@ -792,7 +792,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes tags from a resource. You must provide the ARN of the resource
         from which you want to delete the tag or tags.
 
@@ -802,7 +802,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def delete_usage_limit(
         self, **kwargs: Unpack[DeleteUsageLimitMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a usage limit from a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteUsageLimit
@@ -811,7 +811,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def deregister_namespace(
         self, **kwargs: Unpack[DeregisterNamespaceInputMessageTypeDef]
-    ) -> RegionResults[DeregisterNamespaceOutputMessageTypeDef]:
+    ) -> TargetResults[DeregisterNamespaceOutputMessageTypeDef]:
         """Deregisters a cluster or serverless namespace from the Amazon Web Services
         Glue Data Catalog.
 
@@ -821,7 +821,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_account_attributes(
         self, **kwargs: Unpack[DescribeAccountAttributesMessageTypeDef]
-    ) -> RegionResults[AccountAttributeListTypeDef]:
+    ) -> TargetResults[AccountAttributeListTypeDef]:
         """Returns a list of attributes attached to an account
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeAccountAttributes
@@ -830,7 +830,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_authentication_profiles(
         self, **kwargs: Unpack[DescribeAuthenticationProfilesMessageTypeDef]
-    ) -> RegionResults[DescribeAuthenticationProfilesResultTypeDef]:
+    ) -> TargetResults[DescribeAuthenticationProfilesResultTypeDef]:
         """Describes an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeAuthenticationProfiles
@@ -839,7 +839,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_db_revisions(
         self, **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef]
-    ) -> RegionResults[ClusterDbRevisionsMessageTypeDef]:
+    ) -> TargetResults[ClusterDbRevisionsMessageTypeDef]:
         """Returns an array of ClusterDbRevision objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterDbRevisions
@@ -848,7 +848,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_parameter_groups(
         self, **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef]
-    ) -> RegionResults[ClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupsMessageTypeDef]:
         """Returns a list of Amazon Redshift parameter groups, including parameter
         groups you created and the default parameter group. For each parameter
         group, the response includes the parameter group name, description, and
@@ -861,7 +861,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_parameters(
         self, **kwargs: Unpack[DescribeClusterParametersMessageTypeDef]
-    ) -> RegionResults[ClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupDetailsTypeDef]:
         """Returns a detailed list of parameters contained within the specified
         Amazon Redshift parameter group. For each parameter the response includes
         information such as parameter name, description, data type, value, whether
@@ -873,7 +873,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_security_groups(
         self, **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef]
-    ) -> RegionResults[ClusterSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[ClusterSecurityGroupMessageTypeDef]:
         """Returns information about Amazon Redshift security groups. If the name of
         a security group is specified, the response will contain only information
         about only that security group.
@@ -884,7 +884,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_snapshots(
         self, **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef]
-    ) -> RegionResults[SnapshotMessageTypeDef]:
+    ) -> TargetResults[SnapshotMessageTypeDef]:
         """Returns one or more snapshot objects, which contain metadata about your
         cluster snapshots. By default, this operation returns information about
         all snapshots of all clusters that are owned by your Amazon Web Services
@@ -897,7 +897,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_subnet_groups(
         self, **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef]
-    ) -> RegionResults[ClusterSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[ClusterSubnetGroupMessageTypeDef]:
         """Returns one or more cluster subnet group objects, which contain metadata
         about your cluster subnet groups. By default, this operation returns
         information about all cluster subnet groups that are defined in your
@@ -909,7 +909,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_tracks(
         self, **kwargs: Unpack[DescribeClusterTracksMessageTypeDef]
-    ) -> RegionResults[TrackListMessageTypeDef]:
+    ) -> TargetResults[TrackListMessageTypeDef]:
         """Returns a list of all the available maintenance tracks.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeClusterTracks
@@ -918,7 +918,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_cluster_versions(
         self, **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef]
-    ) -> RegionResults[ClusterVersionsMessageTypeDef]:
+    ) -> TargetResults[ClusterVersionsMessageTypeDef]:
         """Returns descriptions of the available Amazon Redshift cluster versions.
         You can call this operation even before creating any clusters to learn
         more about the Amazon Redshift versions. For more information about
@@ -931,7 +931,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_clusters(
         self, **kwargs: Unpack[DescribeClustersMessageTypeDef]
-    ) -> RegionResults[ClustersMessageTypeDef]:
+    ) -> TargetResults[ClustersMessageTypeDef]:
         """Returns properties of provisioned clusters including general cluster
         properties, cluster database properties, maintenance and backup
         properties, and security and access properties. This operation supports
@@ -944,7 +944,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_custom_domain_associations(
         self, **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef]
-    ) -> RegionResults[CustomDomainAssociationsMessageTypeDef]:
+    ) -> TargetResults[CustomDomainAssociationsMessageTypeDef]:
         """Contains information about custom domain associations for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeCustomDomainAssociations
@@ -953,7 +953,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_data_shares(
         self, **kwargs: Unpack[DescribeDataSharesMessageTypeDef]
-    ) -> RegionResults[DescribeDataSharesResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesResultTypeDef]:
         """Shows the status of any inbound or outbound datashares available in the
         specified account.
 
@@ -963,7 +963,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_data_shares_for_consumer(
         self, **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef]
-    ) -> RegionResults[DescribeDataSharesForConsumerResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesForConsumerResultTypeDef]:
         """Returns a list of datashares where the account identifier being called is
         a consumer account identifier.
 
@@ -973,7 +973,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_data_shares_for_producer(
         self, **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef]
-    ) -> RegionResults[DescribeDataSharesForProducerResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesForProducerResultTypeDef]:
         """Returns a list of datashares when the account identifier being called is a
         producer account identifier.
 
@@ -983,7 +983,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_default_cluster_parameters(
         self, **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef]
-    ) -> RegionResults[DescribeDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeDefaultClusterParametersResultTypeDef]:
         """Returns a list of parameter settings for the specified parameter group
         family.
 
@@ -993,7 +993,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_endpoint_access(
         self, **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAccessListTypeDef]:
+    ) -> TargetResults[EndpointAccessListTypeDef]:
         """Describes a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAccess
@@ -1002,7 +1002,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_endpoint_authorization(
         self, **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef]
-    ) -> RegionResults[EndpointAuthorizationListTypeDef]:
+    ) -> TargetResults[EndpointAuthorizationListTypeDef]:
         """Describes an endpoint authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeEndpointAuthorization
@@ -1011,7 +1011,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_event_categories(
         self, **kwargs: Unpack[DescribeEventCategoriesMessageTypeDef]
-    ) -> RegionResults[EventCategoriesMessageTypeDef]:
+    ) -> TargetResults[EventCategoriesMessageTypeDef]:
         """Displays a list of event categories for all event source types, or for a
         specified source type. For a list of the event categories and source
         types, go to Amazon Redshift Event Notifications.
@@ -1022,7 +1022,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_event_subscriptions(
         self, **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef]
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Lists descriptions of all the Amazon Redshift event notification
         subscriptions for a customer account. If you specify a subscription name,
         lists the description for that subscription.
@@ -1033,7 +1033,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_events(
         self, **kwargs: Unpack[DescribeEventsMessageTypeDef]
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Returns events related to clusters, security groups, snapshots, and
         parameter groups for the past 14 days. Events specific to a particular
         cluster, security group, snapshot or parameter group can be obtained by
@@ -1046,7 +1046,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_hsm_client_certificates(
         self, **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef]
-    ) -> RegionResults[HsmClientCertificateMessageTypeDef]:
+    ) -> TargetResults[HsmClientCertificateMessageTypeDef]:
         """Returns information about the specified HSM client certificate. If no
         certificate ID is specified, returns information about all the HSM
         certificates owned by your Amazon Web Services account.
@@ -1057,7 +1057,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_hsm_configurations(
         self, **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef]
-    ) -> RegionResults[HsmConfigurationMessageTypeDef]:
+    ) -> TargetResults[HsmConfigurationMessageTypeDef]:
         """Returns information about the specified Amazon Redshift HSM configuration.
         If no configuration ID is specified, returns information about all the HSM
         configurations owned by your Amazon Web Services account.
@@ -1068,7 +1068,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_inbound_integrations(
         self, **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef]
-    ) -> RegionResults[InboundIntegrationsMessageTypeDef]:
+    ) -> TargetResults[InboundIntegrationsMessageTypeDef]:
         """Returns a list of inbound integrations.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeInboundIntegrations
@@ -1077,7 +1077,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_integrations(
         self, **kwargs: Unpack[DescribeIntegrationsMessageTypeDef]
-    ) -> RegionResults[IntegrationsMessageTypeDef]:
+    ) -> TargetResults[IntegrationsMessageTypeDef]:
         """Describes one or more zero-ETL or S3 event integrations with Amazon
         Redshift.
 
@@ -1087,7 +1087,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_logging_status(
         self, **kwargs: Unpack[DescribeLoggingStatusMessageTypeDef]
-    ) -> RegionResults[LoggingStatusTypeDef]:
+    ) -> TargetResults[LoggingStatusTypeDef]:
         """Describes whether information, such as queries and connection attempts, is
         being logged for the specified Amazon Redshift cluster.
 
@@ -1097,7 +1097,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_node_configuration_options(
         self, **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef]
-    ) -> RegionResults[NodeConfigurationOptionsMessageTypeDef]:
+    ) -> TargetResults[NodeConfigurationOptionsMessageTypeDef]:
         """Returns properties of possible node configurations such as node type,
         number of nodes, and disk usage for the specified action type.
 
@@ -1107,7 +1107,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_orderable_cluster_options(
         self, **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef]
-    ) -> RegionResults[OrderableClusterOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableClusterOptionsMessageTypeDef]:
         """Returns a list of orderable cluster options. Before you create a new
         cluster you can use this operation to find what options are available,
         such as the EC2 Availability Zones (AZ) in the specific Amazon Web
@@ -1124,7 +1124,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_partners(
         self, **kwargs: Unpack[DescribePartnersInputMessageTypeDef]
-    ) -> RegionResults[DescribePartnersOutputMessageTypeDef]:
+    ) -> TargetResults[DescribePartnersOutputMessageTypeDef]:
         """Returns information about the partner integrations defined for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribePartners
@@ -1133,7 +1133,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_redshift_idc_applications(
         self, **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef]
-    ) -> RegionResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
+    ) -> TargetResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
         """Lists the Amazon Redshift IAM Identity Center applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeRedshiftIdcApplications
@@ -1142,7 +1142,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_reserved_node_exchange_status(
         self, **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef]
-    ) -> RegionResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
+    ) -> TargetResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
         """Returns exchange status details and associated metadata for a
         reserved-node exchange. Statuses include such values as in progress and
         requested.
@@ -1153,7 +1153,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_reserved_node_offerings(
         self, **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef]
-    ) -> RegionResults[ReservedNodeOfferingsMessageTypeDef]:
+    ) -> TargetResults[ReservedNodeOfferingsMessageTypeDef]:
         """Returns a list of the available reserved node offerings by Amazon Redshift
         with their descriptions including the node type, the fixed and recurring
         costs of reserving the node and duration the node will be reserved for
@@ -1168,7 +1168,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_reserved_nodes(
         self, **kwargs: Unpack[DescribeReservedNodesMessageTypeDef]
-    ) -> RegionResults[ReservedNodesMessageTypeDef]:
+    ) -> TargetResults[ReservedNodesMessageTypeDef]:
         """Returns the descriptions of the reserved nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeReservedNodes
@@ -1177,7 +1177,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_resize(
         self, **kwargs: Unpack[DescribeResizeMessageTypeDef]
-    ) -> RegionResults[ResizeProgressMessageTypeDef]:
+    ) -> TargetResults[ResizeProgressMessageTypeDef]:
         """Returns information about the last resize operation for the specified
         cluster. If no resize operation has ever been initiated for the specified
         cluster, a HTTP 404 error is returned. If a resize operation was initiated
@@ -1190,7 +1190,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_scheduled_actions(
         self, **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef]
-    ) -> RegionResults[ScheduledActionsMessageTypeDef]:
+    ) -> TargetResults[ScheduledActionsMessageTypeDef]:
         """Describes properties of scheduled actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeScheduledActions
@@ -1199,7 +1199,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_snapshot_copy_grants(
         self, **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef]
-    ) -> RegionResults[SnapshotCopyGrantMessageTypeDef]:
+    ) -> TargetResults[SnapshotCopyGrantMessageTypeDef]:
         """Returns a list of snapshot copy grants owned by the Amazon Web Services
         account in the destination region.
 
@@ -1209,14 +1209,14 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_snapshot_schedules(
         self, **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef]
-    ) -> RegionResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
+    ) -> TargetResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
         """Returns a list of snapshot schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeSnapshotSchedules
         """
         return self._call("DescribeSnapshotSchedules", kwargs)
 
-    def describe_storage(self) -> RegionResults[CustomerStorageMessageTypeDef]:
+    def describe_storage(self) -> TargetResults[CustomerStorageMessageTypeDef]:
         """Returns account level backups storage size and provisional storage.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeStorage
@@ -1225,7 +1225,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_table_restore_status(
         self, **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef]
-    ) -> RegionResults[TableRestoreStatusMessageTypeDef]:
+    ) -> TargetResults[TableRestoreStatusMessageTypeDef]:
         """Lists the status of one or more table restore requests made using the
         RestoreTableFromClusterSnapshot API action. If you don't specify a value
         for the TableRestoreRequestId parameter, then DescribeTableRestoreStatus
@@ -1240,7 +1240,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsMessageTypeDef]
-    ) -> RegionResults[TaggedResourceListMessageTypeDef]:
+    ) -> TargetResults[TaggedResourceListMessageTypeDef]:
         """Returns a list of tags. You can return tags from a specific resource by
         specifying an ARN, or you can return all tags for a given type of
         resource, such as clusters, snapshots, and so on.
@@ -1251,7 +1251,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def describe_usage_limits(
         self, **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef]
-    ) -> RegionResults[UsageLimitListTypeDef]:
+    ) -> TargetResults[UsageLimitListTypeDef]:
         """Shows usage limits on a cluster. Results are filtered based on the
         combination of input usage limit identifier, cluster identifier, and
         feature type parameters:
@@ -1262,7 +1262,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def disable_logging(
         self, **kwargs: Unpack[DisableLoggingMessageTypeDef]
-    ) -> RegionResults[LoggingStatusTypeDef]:
+    ) -> TargetResults[LoggingStatusTypeDef]:
         """Stops logging information, such as queries and connection attempts, for
         the specified Amazon Redshift cluster.
 
@@ -1272,7 +1272,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def disable_snapshot_copy(
         self, **kwargs: Unpack[DisableSnapshotCopyMessageTypeDef]
-    ) -> RegionResults[DisableSnapshotCopyResultTypeDef]:
+    ) -> TargetResults[DisableSnapshotCopyResultTypeDef]:
         """Disables the automatic copying of snapshots from one region to another
         region for a specified cluster.
 
@@ -1282,7 +1282,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def disassociate_data_share_consumer(
         self, **kwargs: Unpack[DisassociateDataShareConsumerMessageTypeDef]
-    ) -> RegionResults[DataShareResponseTypeDef]:
+    ) -> TargetResults[DataShareResponseTypeDef]:
         """From a datashare consumer account, remove association for the specified
         datashare.
 
@@ -1292,7 +1292,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def enable_logging(
         self, **kwargs: Unpack[EnableLoggingMessageTypeDef]
-    ) -> RegionResults[LoggingStatusTypeDef]:
+    ) -> TargetResults[LoggingStatusTypeDef]:
         """Starts logging information, such as queries and connection attempts, for
         the specified Amazon Redshift cluster.
 
@@ -1302,7 +1302,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def enable_snapshot_copy(
         self, **kwargs: Unpack[EnableSnapshotCopyMessageTypeDef]
-    ) -> RegionResults[EnableSnapshotCopyResultTypeDef]:
+    ) -> TargetResults[EnableSnapshotCopyResultTypeDef]:
         """Enables the automatic copy of snapshots from one region to another region
         for a specified cluster.
 
@@ -1312,7 +1312,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def failover_primary_compute(
         self, **kwargs: Unpack[FailoverPrimaryComputeInputMessageTypeDef]
-    ) -> RegionResults[FailoverPrimaryComputeResultTypeDef]:
+    ) -> TargetResults[FailoverPrimaryComputeResultTypeDef]:
         """Fails over the primary compute unit of the specified Multi-AZ cluster to
         another Availability Zone.
 
@@ -1322,7 +1322,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def get_cluster_credentials(
         self, **kwargs: Unpack[GetClusterCredentialsMessageTypeDef]
-    ) -> RegionResults[ClusterCredentialsTypeDef]:
+    ) -> TargetResults[ClusterCredentialsTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log on to an Amazon Redshift database. The action returns
         the database user name prefixed with IAM: if AutoCreate is False or IAMA:
@@ -1339,7 +1339,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def get_cluster_credentials_with_iam(
         self, **kwargs: Unpack[GetClusterCredentialsWithIAMMessageTypeDef]
-    ) -> RegionResults[ClusterExtendedCredentialsTypeDef]:
+    ) -> TargetResults[ClusterExtendedCredentialsTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log in to an Amazon Redshift database. The database user
         is mapped 1:1 to the source Identity and Access Management (IAM) identity.
@@ -1353,7 +1353,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def get_identity_center_auth_token(
         self, **kwargs: Unpack[GetIdentityCenterAuthTokenRequestTypeDef]
-    ) -> RegionResults[GetIdentityCenterAuthTokenResponseTypeDef]:
+    ) -> TargetResults[GetIdentityCenterAuthTokenResponseTypeDef]:
         """Generates an encrypted authentication token that propagates the caller's
         Amazon Web Services IAM Identity Center identity to Amazon Redshift
         clusters. This API extracts the Amazon Web Services IAM Identity Center
@@ -1369,7 +1369,7 @@ class MultiRegionRedshift(MultiRegionClient):
         **kwargs: Unpack[
             GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
         ],
-    ) -> RegionResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
+    ) -> TargetResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
         """Gets the configuration options for the reserved-node exchange. These
         options include information about the source reserved node and target
         reserved node offering. Details include the node type, the price, the node
@@ -1381,7 +1381,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def get_reserved_node_exchange_offerings(
         self, **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef]
-    ) -> RegionResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
+    ) -> TargetResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
         """Returns an array of DC2 ReservedNodeOfferings that matches the payment
         type, term, and usage price of the given DC1 reserved node.
 
@@ -1391,7 +1391,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyMessageTypeDef]
-    ) -> RegionResults[GetResourcePolicyResultTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResultTypeDef]:
         """Get the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/GetResourcePolicy
@@ -1400,7 +1400,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsMessageTypeDef]
-    ) -> RegionResults[ListRecommendationsResultTypeDef]:
+    ) -> TargetResults[ListRecommendationsResultTypeDef]:
         """List the Amazon Redshift Advisor recommendations for one or multiple
         Amazon Redshift clusters in an Amazon Web Services account.
 
@@ -1410,7 +1410,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_aqua_configuration(
         self, **kwargs: Unpack[ModifyAquaInputMessageTypeDef]
-    ) -> RegionResults[ModifyAquaOutputMessageTypeDef]:
+    ) -> TargetResults[ModifyAquaOutputMessageTypeDef]:
         """This operation is retired. Calling this operation does not change AQUA
         configuration. Amazon Redshift automatically determines whether to use
         AQUA (Advanced Query Accelerator).
@@ -1421,7 +1421,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_authentication_profile(
         self, **kwargs: Unpack[ModifyAuthenticationProfileMessageTypeDef]
-    ) -> RegionResults[ModifyAuthenticationProfileResultTypeDef]:
+    ) -> TargetResults[ModifyAuthenticationProfileResultTypeDef]:
         """Modifies an authentication profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyAuthenticationProfile
@@ -1430,7 +1430,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster(
         self, **kwargs: Unpack[ModifyClusterMessageTypeDef]
-    ) -> RegionResults[ModifyClusterResultTypeDef]:
+    ) -> TargetResults[ModifyClusterResultTypeDef]:
         """Modifies the settings for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyCluster
@@ -1439,7 +1439,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_db_revision(
         self, **kwargs: Unpack[ModifyClusterDbRevisionMessageTypeDef]
-    ) -> RegionResults[ModifyClusterDbRevisionResultTypeDef]:
+    ) -> TargetResults[ModifyClusterDbRevisionResultTypeDef]:
         """Modifies the database revision of a cluster. The database revision is a
         unique revision of the database running in a cluster.
 
@@ -1449,7 +1449,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_iam_roles(
         self, **kwargs: Unpack[ModifyClusterIamRolesMessageTypeDef]
-    ) -> RegionResults[ModifyClusterIamRolesResultTypeDef]:
+    ) -> TargetResults[ModifyClusterIamRolesResultTypeDef]:
         """Modifies the list of Identity and Access Management (IAM) roles that can
         be used by the cluster to access other Amazon Web Services services.
 
@@ -1459,7 +1459,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_maintenance(
         self, **kwargs: Unpack[ModifyClusterMaintenanceMessageTypeDef]
-    ) -> RegionResults[ModifyClusterMaintenanceResultTypeDef]:
+    ) -> TargetResults[ModifyClusterMaintenanceResultTypeDef]:
         """Modifies the maintenance settings of a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterMaintenance
@@ -1468,7 +1468,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_parameter_group(
         self, **kwargs: Unpack[ModifyClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[ClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupNameMessageTypeDef]:
         """Modifies the parameters of a parameter group. For the parameters
         parameter, it can't contain ASCII characters.
 
@@ -1478,7 +1478,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_snapshot(
         self, **kwargs: Unpack[ModifyClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[ModifyClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[ModifyClusterSnapshotResultTypeDef]:
         """Modifies the settings for a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterSnapshot
@@ -1487,7 +1487,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_snapshot_schedule(
         self, **kwargs: Unpack[ModifyClusterSnapshotScheduleMessageTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies a snapshot schedule for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyClusterSnapshotSchedule
@@ -1496,7 +1496,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_cluster_subnet_group(
         self, **kwargs: Unpack[ModifyClusterSubnetGroupMessageTypeDef]
-    ) -> RegionResults[ModifyClusterSubnetGroupResultTypeDef]:
+    ) -> TargetResults[ModifyClusterSubnetGroupResultTypeDef]:
         """Modifies a cluster subnet group to include the specified list of VPC
         subnets. The operation replaces the existing list of subnets with the new
         list of subnets.
@@ -1507,7 +1507,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_custom_domain_association(
         self, **kwargs: Unpack[ModifyCustomDomainAssociationMessageTypeDef]
-    ) -> RegionResults[ModifyCustomDomainAssociationResultTypeDef]:
+    ) -> TargetResults[ModifyCustomDomainAssociationResultTypeDef]:
         """Contains information for changing a custom domain association.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyCustomDomainAssociation
@@ -1516,7 +1516,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_endpoint_access(
         self, **kwargs: Unpack[ModifyEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAccessResponseTypeDef]:
+    ) -> TargetResults[EndpointAccessResponseTypeDef]:
         """Modifies a Redshift-managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyEndpointAccess
@@ -1525,7 +1525,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_event_subscription(
         self, **kwargs: Unpack[ModifyEventSubscriptionMessageTypeDef]
-    ) -> RegionResults[ModifyEventSubscriptionResultTypeDef]:
+    ) -> TargetResults[ModifyEventSubscriptionResultTypeDef]:
         """Modifies an existing Amazon Redshift event notification subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyEventSubscription
@@ -1534,7 +1534,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_integration(
         self, **kwargs: Unpack[ModifyIntegrationMessageTypeDef]
-    ) -> RegionResults[IntegrationResponseTypeDef]:
+    ) -> TargetResults[IntegrationResponseTypeDef]:
         """Modifies a zero-ETL integration or S3 event integration with Amazon
         Redshift.
 
@@ -1544,7 +1544,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_lakehouse_configuration(
         self, **kwargs: Unpack[ModifyLakehouseConfigurationMessageTypeDef]
-    ) -> RegionResults[LakehouseConfigurationTypeDef]:
+    ) -> TargetResults[LakehouseConfigurationTypeDef]:
         """Modifies the lakehouse configuration for a cluster. This operation allows
         you to manage Amazon Redshift federated permissions and Amazon Web
         Services IAM Identity Center trusted identity propagation.
@@ -1555,7 +1555,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_redshift_idc_application(
         self, **kwargs: Unpack[ModifyRedshiftIdcApplicationMessageTypeDef]
-    ) -> RegionResults[ModifyRedshiftIdcApplicationResultTypeDef]:
+    ) -> TargetResults[ModifyRedshiftIdcApplicationResultTypeDef]:
         """Changes an existing Amazon Redshift IAM Identity Center application.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyRedshiftIdcApplication
@@ -1564,7 +1564,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_scheduled_action(
         self, **kwargs: Unpack[ModifyScheduledActionMessageTypeDef]
-    ) -> RegionResults[ScheduledActionResponseTypeDef]:
+    ) -> TargetResults[ScheduledActionResponseTypeDef]:
         """Modifies a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyScheduledAction
@@ -1573,7 +1573,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_snapshot_copy_retention_period(
         self, **kwargs: Unpack[ModifySnapshotCopyRetentionPeriodMessageTypeDef]
-    ) -> RegionResults[ModifySnapshotCopyRetentionPeriodResultTypeDef]:
+    ) -> TargetResults[ModifySnapshotCopyRetentionPeriodResultTypeDef]:
         """Modifies the number of days to retain snapshots in the destination Amazon
         Web Services Region after they are copied from the source Amazon Web
         Services Region. By default, this operation only changes the retention
@@ -1589,7 +1589,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_snapshot_schedule(
         self, **kwargs: Unpack[ModifySnapshotScheduleMessageTypeDef]
-    ) -> RegionResults[SnapshotScheduleResponseTypeDef]:
+    ) -> TargetResults[SnapshotScheduleResponseTypeDef]:
         """Modifies a snapshot schedule. Any schedule associated with a cluster is
         modified asynchronously.
 
@@ -1599,7 +1599,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def modify_usage_limit(
         self, **kwargs: Unpack[ModifyUsageLimitMessageTypeDef]
-    ) -> RegionResults[UsageLimitResponseTypeDef]:
+    ) -> TargetResults[UsageLimitResponseTypeDef]:
         """Modifies a usage limit in a cluster. You can't modify the feature type or
         period of a usage limit.
 
@@ -1609,7 +1609,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def pause_cluster(
         self, **kwargs: Unpack[PauseClusterMessageTypeDef]
-    ) -> RegionResults[PauseClusterResultTypeDef]:
+    ) -> TargetResults[PauseClusterResultTypeDef]:
         """Pauses a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/PauseCluster
@@ -1618,7 +1618,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def purchase_reserved_node_offering(
         self, **kwargs: Unpack[PurchaseReservedNodeOfferingMessageTypeDef]
-    ) -> RegionResults[PurchaseReservedNodeOfferingResultTypeDef]:
+    ) -> TargetResults[PurchaseReservedNodeOfferingResultTypeDef]:
         """Allows you to purchase reserved nodes. Amazon Redshift offers a predefined
         set of reserved node offerings. You can purchase one or more of the
         offerings. You can call the DescribeReservedNodeOfferings API to obtain
@@ -1632,7 +1632,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyMessageTypeDef]
-    ) -> RegionResults[PutResourcePolicyResultTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
         """Updates the resource policy for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/PutResourcePolicy
@@ -1641,7 +1641,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def reboot_cluster(
         self, **kwargs: Unpack[RebootClusterMessageTypeDef]
-    ) -> RegionResults[RebootClusterResultTypeDef]:
+    ) -> TargetResults[RebootClusterResultTypeDef]:
         """Reboots a cluster. This action is taken as soon as possible. It results in
         a momentary outage to the cluster, during which the cluster status is set
         to rebooting. A cluster event is created when the reboot is completed. Any
@@ -1655,7 +1655,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def register_namespace(
         self, **kwargs: Unpack[RegisterNamespaceInputMessageTypeDef]
-    ) -> RegionResults[RegisterNamespaceOutputMessageTypeDef]:
+    ) -> TargetResults[RegisterNamespaceOutputMessageTypeDef]:
         """Registers a cluster or serverless namespace to the Amazon Web Services
         Glue Data Catalog.
 
@@ -1665,7 +1665,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def reject_data_share(
         self, **kwargs: Unpack[RejectDataShareMessageTypeDef]
-    ) -> RegionResults[DataShareResponseTypeDef]:
+    ) -> TargetResults[DataShareResponseTypeDef]:
         """From a datashare consumer account, rejects the specified datashare.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RejectDataShare
@@ -1674,7 +1674,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def reset_cluster_parameter_group(
         self, **kwargs: Unpack[ResetClusterParameterGroupMessageTypeDef]
-    ) -> RegionResults[ClusterParameterGroupNameMessageTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupNameMessageTypeDef]:
         """Sets one or more parameters of the specified parameter group to their
         default values and sets the source values of the parameters to
         "engine-default". To reset the entire parameter group specify the
@@ -1687,7 +1687,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def resize_cluster(
         self, **kwargs: Unpack[ResizeClusterMessageTypeDef]
-    ) -> RegionResults[ResizeClusterResultTypeDef]:
+    ) -> TargetResults[ResizeClusterResultTypeDef]:
         """Changes the size of the cluster. You can change the cluster's type, or
         change the number or type of nodes. The default behavior is to use the
         elastic resize method. With an elastic resize, your cluster is available
@@ -1700,7 +1700,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def restore_from_cluster_snapshot(
         self, **kwargs: Unpack[RestoreFromClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreFromClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreFromClusterSnapshotResultTypeDef]:
         """Creates a new cluster from a snapshot. By default, Amazon Redshift creates
         the resulting cluster with the same configuration as the original cluster
         from which the snapshot was created, except that the new cluster is
@@ -1716,7 +1716,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def restore_table_from_cluster_snapshot(
         self, **kwargs: Unpack[RestoreTableFromClusterSnapshotMessageTypeDef]
-    ) -> RegionResults[RestoreTableFromClusterSnapshotResultTypeDef]:
+    ) -> TargetResults[RestoreTableFromClusterSnapshotResultTypeDef]:
         """Creates a new table from a table in an Amazon Redshift cluster snapshot.
         You must create the new table within the Amazon Redshift cluster that the
         snapshot was taken from.
@@ -1727,7 +1727,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def resume_cluster(
         self, **kwargs: Unpack[ResumeClusterMessageTypeDef]
-    ) -> RegionResults[ResumeClusterResultTypeDef]:
+    ) -> TargetResults[ResumeClusterResultTypeDef]:
         """Resumes a paused cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ResumeCluster
@@ -1736,7 +1736,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def revoke_cluster_security_group_ingress(
         self, **kwargs: Unpack[RevokeClusterSecurityGroupIngressMessageTypeDef]
-    ) -> RegionResults[RevokeClusterSecurityGroupIngressResultTypeDef]:
+    ) -> TargetResults[RevokeClusterSecurityGroupIngressResultTypeDef]:
         """Revokes an ingress rule in an Amazon Redshift security group for a
         previously authorized IP range or Amazon EC2 security group. To add an
         ingress rule, see AuthorizeClusterSecurityGroupIngress. For information
@@ -1749,7 +1749,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def revoke_endpoint_access(
         self, **kwargs: Unpack[RevokeEndpointAccessMessageTypeDef]
-    ) -> RegionResults[EndpointAuthorizationResponseTypeDef]:
+    ) -> TargetResults[EndpointAuthorizationResponseTypeDef]:
         """Revokes access to a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RevokeEndpointAccess
@@ -1758,7 +1758,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def revoke_snapshot_access(
         self, **kwargs: Unpack[RevokeSnapshotAccessMessageTypeDef]
-    ) -> RegionResults[RevokeSnapshotAccessResultTypeDef]:
+    ) -> TargetResults[RevokeSnapshotAccessResultTypeDef]:
         """Removes the ability of the specified Amazon Web Services account to
         restore the specified snapshot. If the account is currently restoring the
         snapshot, the restore will run to completion.
@@ -1769,7 +1769,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def rotate_encryption_key(
         self, **kwargs: Unpack[RotateEncryptionKeyMessageTypeDef]
-    ) -> RegionResults[RotateEncryptionKeyResultTypeDef]:
+    ) -> TargetResults[RotateEncryptionKeyResultTypeDef]:
         """Rotates the encryption keys for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/RotateEncryptionKey
@@ -1778,7 +1778,7 @@ class MultiRegionRedshift(MultiRegionClient):
 
     def update_partner_status(
         self, **kwargs: Unpack[UpdatePartnerStatusInputMessageTypeDef]
-    ) -> RegionResults[PartnerIntegrationOutputMessageTypeDef]:
+    ) -> TargetResults[PartnerIntegrationOutputMessageTypeDef]:
         """Updates the status of a partner integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/UpdatePartnerStatus
@@ -1792,7 +1792,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterDbRevisionsMessageTypeDef],
-    ) -> RegionResults[ClusterDbRevisionsMessageTypeDef]:
+    ) -> TargetResults[ClusterDbRevisionsMessageTypeDef]:
         """Every page of DescribeClusterDbRevisions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1815,7 +1815,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterParameterGroupsMessageTypeDef],
-    ) -> RegionResults[ClusterParameterGroupsMessageTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupsMessageTypeDef]:
         """Every page of DescribeClusterParameterGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1842,7 +1842,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterParametersMessageTypeDef],
-    ) -> RegionResults[ClusterParameterGroupDetailsTypeDef]:
+    ) -> TargetResults[ClusterParameterGroupDetailsTypeDef]:
         """Every page of DescribeClusterParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -1868,7 +1868,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterSecurityGroupsMessageTypeDef],
-    ) -> RegionResults[ClusterSecurityGroupMessageTypeDef]:
+    ) -> TargetResults[ClusterSecurityGroupMessageTypeDef]:
         """Every page of DescribeClusterSecurityGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1893,7 +1893,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[SnapshotMessageTypeDef]:
+    ) -> TargetResults[SnapshotMessageTypeDef]:
         """Every page of DescribeClusterSnapshots in every target, merged per target
         (botocore's build_full_result).
 
@@ -1920,7 +1920,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterSubnetGroupsMessageTypeDef],
-    ) -> RegionResults[ClusterSubnetGroupMessageTypeDef]:
+    ) -> TargetResults[ClusterSubnetGroupMessageTypeDef]:
         """Every page of DescribeClusterSubnetGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -1946,7 +1946,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterTracksMessageTypeDef],
-    ) -> RegionResults[TrackListMessageTypeDef]:
+    ) -> TargetResults[TrackListMessageTypeDef]:
         """Every page of DescribeClusterTracks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1969,7 +1969,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClusterVersionsMessageTypeDef],
-    ) -> RegionResults[ClusterVersionsMessageTypeDef]:
+    ) -> TargetResults[ClusterVersionsMessageTypeDef]:
         """Every page of DescribeClusterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1996,7 +1996,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> RegionResults[ClustersMessageTypeDef]:
+    ) -> TargetResults[ClustersMessageTypeDef]:
         """Every page of DescribeClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2023,7 +2023,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCustomDomainAssociationsMessageTypeDef],
-    ) -> RegionResults[CustomDomainAssociationsMessageTypeDef]:
+    ) -> TargetResults[CustomDomainAssociationsMessageTypeDef]:
         """Every page of DescribeCustomDomainAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -2046,7 +2046,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDataSharesMessageTypeDef],
-    ) -> RegionResults[DescribeDataSharesResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesResultTypeDef]:
         """Every page of DescribeDataShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -2070,7 +2070,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDataSharesForConsumerMessageTypeDef],
-    ) -> RegionResults[DescribeDataSharesForConsumerResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesForConsumerResultTypeDef]:
         """Every page of DescribeDataSharesForConsumer in every target, merged per
         target (botocore's build_full_result).
 
@@ -2094,7 +2094,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDataSharesForProducerMessageTypeDef],
-    ) -> RegionResults[DescribeDataSharesForProducerResultTypeDef]:
+    ) -> TargetResults[DescribeDataSharesForProducerResultTypeDef]:
         """Every page of DescribeDataSharesForProducer in every target, merged per
         target (botocore's build_full_result).
 
@@ -2118,7 +2118,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDefaultClusterParametersMessageTypeDef],
-    ) -> RegionResults[DescribeDefaultClusterParametersResultTypeDef]:
+    ) -> TargetResults[DescribeDefaultClusterParametersResultTypeDef]:
         """Every page of DescribeDefaultClusterParameters in every target, merged per
         target (botocore's build_full_result).
 
@@ -2142,7 +2142,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEndpointAccessMessageTypeDef],
-    ) -> RegionResults[EndpointAccessListTypeDef]:
+    ) -> TargetResults[EndpointAccessListTypeDef]:
         """Every page of DescribeEndpointAccess in every target, merged per target
         (botocore's build_full_result).
 
@@ -2165,7 +2165,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEndpointAuthorizationMessageTypeDef],
-    ) -> RegionResults[EndpointAuthorizationListTypeDef]:
+    ) -> TargetResults[EndpointAuthorizationListTypeDef]:
         """Every page of DescribeEndpointAuthorization in every target, merged per
         target (botocore's build_full_result).
 
@@ -2188,7 +2188,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventSubscriptionsMessageTypeDef],
-    ) -> RegionResults[EventSubscriptionsMessageTypeDef]:
+    ) -> TargetResults[EventSubscriptionsMessageTypeDef]:
         """Every page of DescribeEventSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2213,7 +2213,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEventsMessageTypeDef],
-    ) -> RegionResults[EventsMessageTypeDef]:
+    ) -> TargetResults[EventsMessageTypeDef]:
         """Every page of DescribeEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -2240,7 +2240,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeHsmClientCertificatesMessageTypeDef],
-    ) -> RegionResults[HsmClientCertificateMessageTypeDef]:
+    ) -> TargetResults[HsmClientCertificateMessageTypeDef]:
         """Every page of DescribeHsmClientCertificates in every target, merged per
         target (botocore's build_full_result).
 
@@ -2265,7 +2265,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeHsmConfigurationsMessageTypeDef],
-    ) -> RegionResults[HsmConfigurationMessageTypeDef]:
+    ) -> TargetResults[HsmConfigurationMessageTypeDef]:
         """Every page of DescribeHsmConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2290,7 +2290,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInboundIntegrationsMessageTypeDef],
-    ) -> RegionResults[InboundIntegrationsMessageTypeDef]:
+    ) -> TargetResults[InboundIntegrationsMessageTypeDef]:
         """Every page of DescribeInboundIntegrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -2313,7 +2313,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIntegrationsMessageTypeDef],
-    ) -> RegionResults[IntegrationsMessageTypeDef]:
+    ) -> TargetResults[IntegrationsMessageTypeDef]:
         """Every page of DescribeIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2337,7 +2337,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNodeConfigurationOptionsMessageTypeDef],
-    ) -> RegionResults[NodeConfigurationOptionsMessageTypeDef]:
+    ) -> TargetResults[NodeConfigurationOptionsMessageTypeDef]:
         """Every page of DescribeNodeConfigurationOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2361,7 +2361,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOrderableClusterOptionsMessageTypeDef],
-    ) -> RegionResults[OrderableClusterOptionsMessageTypeDef]:
+    ) -> TargetResults[OrderableClusterOptionsMessageTypeDef]:
         """Every page of DescribeOrderableClusterOptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2392,7 +2392,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRedshiftIdcApplicationsMessageTypeDef],
-    ) -> RegionResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
+    ) -> TargetResults[DescribeRedshiftIdcApplicationsResultTypeDef]:
         """Every page of DescribeRedshiftIdcApplications in every target, merged per
         target (botocore's build_full_result).
 
@@ -2415,7 +2415,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedNodeExchangeStatusInputMessageTypeDef],
-    ) -> RegionResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
+    ) -> TargetResults[DescribeReservedNodeExchangeStatusOutputMessageTypeDef]:
         """Every page of DescribeReservedNodeExchangeStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -2440,7 +2440,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedNodeOfferingsMessageTypeDef],
-    ) -> RegionResults[ReservedNodeOfferingsMessageTypeDef]:
+    ) -> TargetResults[ReservedNodeOfferingsMessageTypeDef]:
         """Every page of DescribeReservedNodeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -2469,7 +2469,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeReservedNodesMessageTypeDef],
-    ) -> RegionResults[ReservedNodesMessageTypeDef]:
+    ) -> TargetResults[ReservedNodesMessageTypeDef]:
         """Every page of DescribeReservedNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -2492,7 +2492,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeScheduledActionsMessageTypeDef],
-    ) -> RegionResults[ScheduledActionsMessageTypeDef]:
+    ) -> TargetResults[ScheduledActionsMessageTypeDef]:
         """Every page of DescribeScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2515,7 +2515,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotCopyGrantsMessageTypeDef],
-    ) -> RegionResults[SnapshotCopyGrantMessageTypeDef]:
+    ) -> TargetResults[SnapshotCopyGrantMessageTypeDef]:
         """Every page of DescribeSnapshotCopyGrants in every target, merged per
         target (botocore's build_full_result).
 
@@ -2539,7 +2539,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSnapshotSchedulesMessageTypeDef],
-    ) -> RegionResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
+    ) -> TargetResults[DescribeSnapshotSchedulesOutputMessageTypeDef]:
         """Every page of DescribeSnapshotSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -2562,7 +2562,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTableRestoreStatusMessageTypeDef],
-    ) -> RegionResults[TableRestoreStatusMessageTypeDef]:
+    ) -> TargetResults[TableRestoreStatusMessageTypeDef]:
         """Every page of DescribeTableRestoreStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -2591,7 +2591,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTagsMessageTypeDef],
-    ) -> RegionResults[TaggedResourceListMessageTypeDef]:
+    ) -> TargetResults[TaggedResourceListMessageTypeDef]:
         """Every page of DescribeTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -2616,7 +2616,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUsageLimitsMessageTypeDef],
-    ) -> RegionResults[UsageLimitListTypeDef]:
+    ) -> TargetResults[UsageLimitListTypeDef]:
         """Every page of DescribeUsageLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -2643,7 +2643,7 @@ class MultiRegionRedshift(MultiRegionClient):
         **kwargs: Unpack[
             GetReservedNodeExchangeConfigurationOptionsInputMessageTypeDef
         ],
-    ) -> RegionResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
+    ) -> TargetResults[GetReservedNodeExchangeConfigurationOptionsOutputMessageTypeDef]:
         """Every page of GetReservedNodeExchangeConfigurationOptions in every target,
         merged per target (botocore's build_full_result).
 
@@ -2669,7 +2669,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetReservedNodeExchangeOfferingsInputMessageTypeDef],
-    ) -> RegionResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
+    ) -> TargetResults[GetReservedNodeExchangeOfferingsOutputMessageTypeDef]:
         """Every page of GetReservedNodeExchangeOfferings in every target, merged per
         target (botocore's build_full_result).
 
@@ -2693,7 +2693,7 @@ class MultiRegionRedshift(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationsMessageTypeDef],
-    ) -> RegionResults[ListRecommendationsResultTypeDef]:
+    ) -> TargetResults[ListRecommendationsResultTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 
@@ -3405,7 +3405,7 @@ class MultiRegionRedshift(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterAvailable.
 
         Polls DescribeClusters in every target at once, every 60 seconds and at
@@ -3424,7 +3424,7 @@ class MultiRegionRedshift(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterDeleted.
 
         Polls DescribeClusters in every target at once, every 60 seconds and at
@@ -3443,7 +3443,7 @@ class MultiRegionRedshift(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClustersMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ClusterRestored.
 
         Polls DescribeClusters in every target at once, every 60 seconds and at
@@ -3462,7 +3462,7 @@ class MultiRegionRedshift(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterSnapshotsMessageTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SnapshotAvailable.
 
         Polls DescribeClusterSnapshots in every target at once, every 15 seconds

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,7 +58,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def batch_execute_statement(
         self, **kwargs: Unpack[BatchExecuteStatementInputTypeDef]
-    ) -> RegionResults[BatchExecuteStatementOutputTypeDef]:
+    ) -> TargetResults[BatchExecuteStatementOutputTypeDef]:
         """Runs one or more SQL statements, which can be data manipulation language
         (DML) or data definition language (DDL). Depending on the authorization
         method, use one of the following combinations of request parameters:
@@ -69,7 +69,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def cancel_statement(
         self, **kwargs: Unpack[CancelStatementRequestTypeDef]
-    ) -> RegionResults[CancelStatementResponseTypeDef]:
+    ) -> TargetResults[CancelStatementResponseTypeDef]:
         """Cancels a running query. To be canceled, a query must be running.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/CancelStatement
@@ -78,7 +78,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def describe_statement(
         self, **kwargs: Unpack[DescribeStatementRequestTypeDef]
-    ) -> RegionResults[DescribeStatementResponseTypeDef]:
+    ) -> TargetResults[DescribeStatementResponseTypeDef]:
         """Describes the details about a specific instance when a query was run by
         the Amazon Redshift Data API. The information includes when the query
         started, when it finished, the query status, the number of rows returned,
@@ -90,7 +90,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def describe_table(
         self, **kwargs: Unpack[DescribeTableRequestTypeDef]
-    ) -> RegionResults[DescribeTableResponseTypeDef]:
+    ) -> TargetResults[DescribeTableResponseTypeDef]:
         """Describes the detailed information about a table from metadata in the
         cluster. The information includes its columns. A token is returned to page
         through the column list. Depending on the authorization method, use one of
@@ -102,7 +102,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def execute_statement(
         self, **kwargs: Unpack[ExecuteStatementInputTypeDef]
-    ) -> RegionResults[ExecuteStatementOutputTypeDef]:
+    ) -> TargetResults[ExecuteStatementOutputTypeDef]:
         """Runs an SQL statement, which can be data manipulation language (DML) or
         data definition language (DDL). This statement must be a single SQL
         statement. Depending on the authorization method, use one of the following
@@ -114,7 +114,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def get_statement_result(
         self, **kwargs: Unpack[GetStatementResultRequestTypeDef]
-    ) -> RegionResults[GetStatementResultResponseTypeDef]:
+    ) -> TargetResults[GetStatementResultResponseTypeDef]:
         """Fetches the temporarily cached result of an SQL statement in JSON format.
         The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
         statement must have specified ResultFormat as JSON , or let the format
@@ -127,7 +127,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def get_statement_result_v2(
         self, **kwargs: Unpack[GetStatementResultV2RequestTypeDef]
-    ) -> RegionResults[GetStatementResultV2ResponseTypeDef]:
+    ) -> TargetResults[GetStatementResultV2ResponseTypeDef]:
         """Fetches the temporarily cached result of an SQL statement in CSV format.
         The ExecuteStatement or BatchExecuteStatement operation that ran the SQL
         statement must have specified ResultFormat as CSV. A token is returned to
@@ -139,7 +139,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def list_databases(
         self, **kwargs: Unpack[ListDatabasesRequestTypeDef]
-    ) -> RegionResults[ListDatabasesResponseTypeDef]:
+    ) -> TargetResults[ListDatabasesResponseTypeDef]:
         """List the databases in a cluster. A token is returned to page through the
         database list. Depending on the authorization method, use one of the
         following combinations of request parameters:
@@ -150,7 +150,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def list_schemas(
         self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Lists the schemas in a database. A token is returned to page through the
         schema list. Depending on the authorization method, use one of the
         following combinations of request parameters:
@@ -161,7 +161,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def list_statements(
         self, **kwargs: Unpack[ListStatementsRequestTypeDef]
-    ) -> RegionResults[ListStatementsResponseTypeDef]:
+    ) -> TargetResults[ListStatementsResponseTypeDef]:
         """List of SQL statements. By default, only finished statements are shown. A
         token is returned to page through the statement list.
 
@@ -171,7 +171,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """List the tables in a database. If neither SchemaPattern nor TablePattern
         are specified, then all tables in the database are returned. A token is
         returned to page through the table list. Depending on the authorization
@@ -188,7 +188,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTableRequestTypeDef],
-    ) -> RegionResults[DescribeTableResponseTypeDef]:
+    ) -> TargetResults[DescribeTableResponseTypeDef]:
         """Every page of DescribeTable in every target, merged per target (botocore's
         build_full_result).
 
@@ -214,7 +214,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetStatementResultRequestTypeDef],
-    ) -> RegionResults[GetStatementResultResponseTypeDef]:
+    ) -> TargetResults[GetStatementResultResponseTypeDef]:
         """Every page of GetStatementResult in every target, merged per target
         (botocore's build_full_result).
 
@@ -241,7 +241,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetStatementResultV2RequestTypeDef],
-    ) -> RegionResults[GetStatementResultV2ResponseTypeDef]:
+    ) -> TargetResults[GetStatementResultV2ResponseTypeDef]:
         """Every page of GetStatementResultV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -267,7 +267,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatabasesRequestTypeDef],
-    ) -> RegionResults[ListDatabasesResponseTypeDef]:
+    ) -> TargetResults[ListDatabasesResponseTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -292,7 +292,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -317,7 +317,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStatementsRequestTypeDef],
-    ) -> RegionResults[ListStatementsResponseTypeDef]:
+    ) -> TargetResults[ListStatementsResponseTypeDef]:
         """Every page of ListStatements in every target, merged per target
         (botocore's build_full_result).
 
@@ -341,7 +341,7 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -175,7 +175,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def convert_recovery_point_to_snapshot(
         self, **kwargs: Unpack[ConvertRecoveryPointToSnapshotRequestTypeDef]
-    ) -> RegionResults[ConvertRecoveryPointToSnapshotResponseTypeDef]:
+    ) -> TargetResults[ConvertRecoveryPointToSnapshotResponseTypeDef]:
         """Converts a recovery point to a snapshot. For more information about
         recovery points and snapshots, see Working with snapshots and recovery
         points.
@@ -186,7 +186,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_custom_domain_association(
         self, **kwargs: Unpack[CreateCustomDomainAssociationRequestTypeDef]
-    ) -> RegionResults[CreateCustomDomainAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateCustomDomainAssociationResponseTypeDef]:
         """Creates a custom domain association for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateCustomDomainAssociation
@@ -195,7 +195,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_endpoint_access(
         self, **kwargs: Unpack[CreateEndpointAccessRequestTypeDef]
-    ) -> RegionResults[CreateEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointAccessResponseTypeDef]:
         """Creates an Amazon Redshift Serverless managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateEndpointAccess
@@ -204,7 +204,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_namespace(
         self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
         """Creates a namespace in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateNamespace
@@ -213,7 +213,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_reservation(
         self, **kwargs: Unpack[CreateReservationRequestTypeDef]
-    ) -> RegionResults[CreateReservationResponseTypeDef]:
+    ) -> TargetResults[CreateReservationResponseTypeDef]:
         """Creates an Amazon Redshift Serverless reservation, which gives you the
         option to commit to a specified number of Redshift Processing Units (RPUs)
         for a year at a discount from Serverless on-demand (OD) rates.
@@ -224,7 +224,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_scheduled_action(
         self, **kwargs: Unpack[CreateScheduledActionRequestTypeDef]
-    ) -> RegionResults[CreateScheduledActionResponseTypeDef]:
+    ) -> TargetResults[CreateScheduledActionResponseTypeDef]:
         """Creates a scheduled action. A scheduled action contains a schedule and an
         Amazon Redshift API action. For example, you can create a schedule of when
         to run the CreateSnapshot API operation.
@@ -235,7 +235,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotResponseTypeDef]:
+    ) -> TargetResults[CreateSnapshotResponseTypeDef]:
         """Creates a snapshot of all databases in a namespace. For more information
         about snapshots, see Working with snapshots and recovery points.
 
@@ -245,7 +245,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_snapshot_copy_configuration(
         self, **kwargs: Unpack[CreateSnapshotCopyConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateSnapshotCopyConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateSnapshotCopyConfigurationResponseTypeDef]:
         """Creates a snapshot copy configuration that lets you copy snapshots to
         another Amazon Web Services Region.
 
@@ -255,7 +255,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_usage_limit(
         self, **kwargs: Unpack[CreateUsageLimitRequestTypeDef]
-    ) -> RegionResults[CreateUsageLimitResponseTypeDef]:
+    ) -> TargetResults[CreateUsageLimitResponseTypeDef]:
         """Creates a usage limit for a specified Amazon Redshift Serverless usage
         type. The usage limit is identified by the returned usage limit
         identifier.
@@ -266,7 +266,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def create_workgroup(
         self, **kwargs: Unpack[CreateWorkgroupRequestTypeDef]
-    ) -> RegionResults[CreateWorkgroupResponseTypeDef]:
+    ) -> TargetResults[CreateWorkgroupResponseTypeDef]:
         """Creates an workgroup in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/CreateWorkgroup
@@ -275,7 +275,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_custom_domain_association(
         self, **kwargs: Unpack[DeleteCustomDomainAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteCustomDomainAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomDomainAssociationResponseTypeDef]:
         """Deletes a custom domain association for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteCustomDomainAssociation
@@ -284,7 +284,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_endpoint_access(
         self, **kwargs: Unpack[DeleteEndpointAccessRequestTypeDef]
-    ) -> RegionResults[DeleteEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[DeleteEndpointAccessResponseTypeDef]:
         """Deletes an Amazon Redshift Serverless managed VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteEndpointAccess
@@ -293,7 +293,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_namespace(
         self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> RegionResults[DeleteNamespaceResponseTypeDef]:
+    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace from Amazon Redshift Serverless. Before you delete the
         namespace, you can create a final snapshot that has all of the data within
         the namespace.
@@ -304,7 +304,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteResourcePolicy
@@ -313,7 +313,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_scheduled_action(
         self, **kwargs: Unpack[DeleteScheduledActionRequestTypeDef]
-    ) -> RegionResults[DeleteScheduledActionResponseTypeDef]:
+    ) -> TargetResults[DeleteScheduledActionResponseTypeDef]:
         """Deletes a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteScheduledAction
@@ -322,7 +322,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_snapshot(
         self, **kwargs: Unpack[DeleteSnapshotRequestTypeDef]
-    ) -> RegionResults[DeleteSnapshotResponseTypeDef]:
+    ) -> TargetResults[DeleteSnapshotResponseTypeDef]:
         """Deletes a snapshot from Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteSnapshot
@@ -331,7 +331,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_snapshot_copy_configuration(
         self, **kwargs: Unpack[DeleteSnapshotCopyConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteSnapshotCopyConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteSnapshotCopyConfigurationResponseTypeDef]:
         """Deletes a snapshot copy configuration
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteSnapshotCopyConfiguration
@@ -340,7 +340,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_usage_limit(
         self, **kwargs: Unpack[DeleteUsageLimitRequestTypeDef]
-    ) -> RegionResults[DeleteUsageLimitResponseTypeDef]:
+    ) -> TargetResults[DeleteUsageLimitResponseTypeDef]:
         """Deletes a usage limit from Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteUsageLimit
@@ -349,7 +349,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def delete_workgroup(
         self, **kwargs: Unpack[DeleteWorkgroupRequestTypeDef]
-    ) -> RegionResults[DeleteWorkgroupResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkgroupResponseTypeDef]:
         """Deletes a workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/DeleteWorkgroup
@@ -358,7 +358,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_credentials(
         self, **kwargs: Unpack[GetCredentialsRequestTypeDef]
-    ) -> RegionResults[GetCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetCredentialsResponseTypeDef]:
         """Returns a database user name and temporary password with temporary
         authorization to log in to Amazon Redshift Serverless.
 
@@ -368,7 +368,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_custom_domain_association(
         self, **kwargs: Unpack[GetCustomDomainAssociationRequestTypeDef]
-    ) -> RegionResults[GetCustomDomainAssociationResponseTypeDef]:
+    ) -> TargetResults[GetCustomDomainAssociationResponseTypeDef]:
         """Gets information about a specific custom domain association.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetCustomDomainAssociation
@@ -377,7 +377,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_endpoint_access(
         self, **kwargs: Unpack[GetEndpointAccessRequestTypeDef]
-    ) -> RegionResults[GetEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[GetEndpointAccessResponseTypeDef]:
         """Returns information, such as the name, about a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetEndpointAccess
@@ -386,7 +386,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_identity_center_auth_token(
         self, **kwargs: Unpack[GetIdentityCenterAuthTokenRequestTypeDef]
-    ) -> RegionResults[GetIdentityCenterAuthTokenResponseTypeDef]:
+    ) -> TargetResults[GetIdentityCenterAuthTokenResponseTypeDef]:
         """Returns an Identity Center authentication token for accessing Amazon
         Redshift Serverless workgroups.
 
@@ -396,7 +396,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_namespace(
         self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> RegionResults[GetNamespaceResponseTypeDef]:
+    ) -> TargetResults[GetNamespaceResponseTypeDef]:
         """Returns information about a namespace in Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetNamespace
@@ -405,7 +405,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_recovery_point(
         self, **kwargs: Unpack[GetRecoveryPointRequestTypeDef]
-    ) -> RegionResults[GetRecoveryPointResponseTypeDef]:
+    ) -> TargetResults[GetRecoveryPointResponseTypeDef]:
         """Returns information about a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetRecoveryPoint
@@ -414,7 +414,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_reservation(
         self, **kwargs: Unpack[GetReservationRequestTypeDef]
-    ) -> RegionResults[GetReservationResponseTypeDef]:
+    ) -> TargetResults[GetReservationResponseTypeDef]:
         """Gets an Amazon Redshift Serverless reservation. A reservation gives you
         the option to commit to a specified number of Redshift Processing Units
         (RPUs) for a year at a discount from Serverless on-demand (OD) rates.
@@ -425,7 +425,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_reservation_offering(
         self, **kwargs: Unpack[GetReservationOfferingRequestTypeDef]
-    ) -> RegionResults[GetReservationOfferingResponseTypeDef]:
+    ) -> TargetResults[GetReservationOfferingResponseTypeDef]:
         """Returns the reservation offering. The offering determines the payment
         schedule for the reservation.
 
@@ -435,7 +435,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Returns a resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetResourcePolicy
@@ -444,7 +444,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_scheduled_action(
         self, **kwargs: Unpack[GetScheduledActionRequestTypeDef]
-    ) -> RegionResults[GetScheduledActionResponseTypeDef]:
+    ) -> TargetResults[GetScheduledActionResponseTypeDef]:
         """Returns information about a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetScheduledAction
@@ -453,7 +453,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_snapshot(
         self, **kwargs: Unpack[GetSnapshotRequestTypeDef]
-    ) -> RegionResults[GetSnapshotResponseTypeDef]:
+    ) -> TargetResults[GetSnapshotResponseTypeDef]:
         """Returns information about a specific snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetSnapshot
@@ -462,7 +462,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_table_restore_status(
         self, **kwargs: Unpack[GetTableRestoreStatusRequestTypeDef]
-    ) -> RegionResults[GetTableRestoreStatusResponseTypeDef]:
+    ) -> TargetResults[GetTableRestoreStatusResponseTypeDef]:
         """Returns information about a TableRestoreStatus object.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetTableRestoreStatus
@@ -471,7 +471,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_track(
         self, **kwargs: Unpack[GetTrackRequestTypeDef]
-    ) -> RegionResults[GetTrackResponseTypeDef]:
+    ) -> TargetResults[GetTrackResponseTypeDef]:
         """Get the Redshift Serverless version for a specified track.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetTrack
@@ -480,7 +480,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_usage_limit(
         self, **kwargs: Unpack[GetUsageLimitRequestTypeDef]
-    ) -> RegionResults[GetUsageLimitResponseTypeDef]:
+    ) -> TargetResults[GetUsageLimitResponseTypeDef]:
         """Returns information about a usage limit.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetUsageLimit
@@ -489,7 +489,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def get_workgroup(
         self, **kwargs: Unpack[GetWorkgroupRequestTypeDef]
-    ) -> RegionResults[GetWorkgroupResponseTypeDef]:
+    ) -> TargetResults[GetWorkgroupResponseTypeDef]:
         """Returns information about a specific workgroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/GetWorkgroup
@@ -498,7 +498,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_custom_domain_associations(
         self, **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef]
-    ) -> RegionResults[ListCustomDomainAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCustomDomainAssociationsResponseTypeDef]:
         """Lists custom domain associations for Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListCustomDomainAssociations
@@ -507,7 +507,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_endpoint_access(
         self, **kwargs: Unpack[ListEndpointAccessRequestTypeDef]
-    ) -> RegionResults[ListEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[ListEndpointAccessResponseTypeDef]:
         """Returns an array of EndpointAccess objects and relevant information.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListEndpointAccess
@@ -516,7 +516,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_managed_workgroups(
         self, **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef]
-    ) -> RegionResults[ListManagedWorkgroupsResponseTypeDef]:
+    ) -> TargetResults[ListManagedWorkgroupsResponseTypeDef]:
         """Returns information about a list of specified managed workgroups in your
         account.
 
@@ -526,7 +526,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_namespaces(
         self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Returns information about a list of specified namespaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListNamespaces
@@ -535,7 +535,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_recovery_points(
         self, **kwargs: Unpack[ListRecoveryPointsRequestTypeDef]
-    ) -> RegionResults[ListRecoveryPointsResponseTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsResponseTypeDef]:
         """Returns an array of recovery points.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListRecoveryPoints
@@ -544,7 +544,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_reservation_offerings(
         self, **kwargs: Unpack[ListReservationOfferingsRequestTypeDef]
-    ) -> RegionResults[ListReservationOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListReservationOfferingsResponseTypeDef]:
         """Returns the current reservation offerings in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservationOfferings
@@ -553,7 +553,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_reservations(
         self, **kwargs: Unpack[ListReservationsRequestTypeDef]
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """Returns a list of Reservation objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListReservations
@@ -562,7 +562,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_scheduled_actions(
         self, **kwargs: Unpack[ListScheduledActionsRequestTypeDef]
-    ) -> RegionResults[ListScheduledActionsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
         """Returns a list of scheduled actions. You can use the flags to filter the
         list of returned scheduled actions.
 
@@ -572,7 +572,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_snapshot_copy_configurations(
         self, **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
         """Returns a list of snapshot copy configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshotCopyConfigurations
@@ -581,7 +581,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_snapshots(
         self, **kwargs: Unpack[ListSnapshotsRequestTypeDef]
-    ) -> RegionResults[ListSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListSnapshotsResponseTypeDef]:
         """Returns a list of snapshots.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListSnapshots
@@ -590,7 +590,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_table_restore_status(
         self, **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef]
-    ) -> RegionResults[ListTableRestoreStatusResponseTypeDef]:
+    ) -> TargetResults[ListTableRestoreStatusResponseTypeDef]:
         """Returns information about an array of TableRestoreStatus objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTableRestoreStatus
@@ -599,7 +599,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags assigned to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTagsForResource
@@ -608,7 +608,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_tracks(
         self, **kwargs: Unpack[ListTracksRequestTypeDef]
-    ) -> RegionResults[ListTracksResponseTypeDef]:
+    ) -> TargetResults[ListTracksResponseTypeDef]:
         """List the Amazon Redshift Serverless versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListTracks
@@ -617,7 +617,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_usage_limits(
         self, **kwargs: Unpack[ListUsageLimitsRequestTypeDef]
-    ) -> RegionResults[ListUsageLimitsResponseTypeDef]:
+    ) -> TargetResults[ListUsageLimitsResponseTypeDef]:
         """Lists all usage limits within Amazon Redshift Serverless.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListUsageLimits
@@ -626,7 +626,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def list_workgroups(
         self, **kwargs: Unpack[ListWorkgroupsRequestTypeDef]
-    ) -> RegionResults[ListWorkgroupsResponseTypeDef]:
+    ) -> TargetResults[ListWorkgroupsResponseTypeDef]:
         """Returns information about a list of specified workgroups.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/ListWorkgroups
@@ -635,7 +635,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a resource policy. Currently, you can use policies to
         share snapshots across Amazon Web Services accounts.
 
@@ -645,7 +645,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def restore_from_recovery_point(
         self, **kwargs: Unpack[RestoreFromRecoveryPointRequestTypeDef]
-    ) -> RegionResults[RestoreFromRecoveryPointResponseTypeDef]:
+    ) -> TargetResults[RestoreFromRecoveryPointResponseTypeDef]:
         """Restore the data from a recovery point.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/RestoreFromRecoveryPoint
@@ -654,7 +654,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def restore_from_snapshot(
         self, **kwargs: Unpack[RestoreFromSnapshotRequestTypeDef]
-    ) -> RegionResults[RestoreFromSnapshotResponseTypeDef]:
+    ) -> TargetResults[RestoreFromSnapshotResponseTypeDef]:
         """Restores a namespace from a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/RestoreFromSnapshot
@@ -663,7 +663,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def restore_table_from_recovery_point(
         self, **kwargs: Unpack[RestoreTableFromRecoveryPointRequestTypeDef]
-    ) -> RegionResults[RestoreTableFromRecoveryPointResponseTypeDef]:
+    ) -> TargetResults[RestoreTableFromRecoveryPointResponseTypeDef]:
         """Restores a table from a recovery point to your Amazon Redshift Serverless
         instance. You can't use this operation to restore tables with interleaved
         sort keys.
@@ -674,7 +674,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def restore_table_from_snapshot(
         self, **kwargs: Unpack[RestoreTableFromSnapshotRequestTypeDef]
-    ) -> RegionResults[RestoreTableFromSnapshotResponseTypeDef]:
+    ) -> TargetResults[RestoreTableFromSnapshotResponseTypeDef]:
         """Restores a table from a snapshot to your Amazon Redshift Serverless
         instance. You can't use this operation to restore tables with interleaved
         sort keys.
@@ -685,7 +685,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/TagResource
@@ -694,7 +694,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or set of tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UntagResource
@@ -703,7 +703,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_custom_domain_association(
         self, **kwargs: Unpack[UpdateCustomDomainAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateCustomDomainAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomDomainAssociationResponseTypeDef]:
         """Updates an Amazon Redshift Serverless certificate associated with a custom
         domain.
 
@@ -713,7 +713,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_endpoint_access(
         self, **kwargs: Unpack[UpdateEndpointAccessRequestTypeDef]
-    ) -> RegionResults[UpdateEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[UpdateEndpointAccessResponseTypeDef]:
         """Updates an Amazon Redshift Serverless managed endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateEndpointAccess
@@ -722,7 +722,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_lakehouse_configuration(
         self, **kwargs: Unpack[UpdateLakehouseConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateLakehouseConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateLakehouseConfigurationResponseTypeDef]:
         """Modifies the lakehouse configuration for a namespace. This operation
         allows you to manage Amazon Redshift federated permissions and Amazon Web
         Services IAM Identity Center trusted identity propagation.
@@ -733,7 +733,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_namespace(
         self, **kwargs: Unpack[UpdateNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdateNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdateNamespaceResponseTypeDef]:
         """Updates a namespace with the specified settings. Unless required, you
         can't update multiple parameters in one request. For example, you must
         specify both adminUsername and adminUserPassword to update either field,
@@ -745,7 +745,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_scheduled_action(
         self, **kwargs: Unpack[UpdateScheduledActionRequestTypeDef]
-    ) -> RegionResults[UpdateScheduledActionResponseTypeDef]:
+    ) -> TargetResults[UpdateScheduledActionResponseTypeDef]:
         """Updates a scheduled action.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateScheduledAction
@@ -754,7 +754,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_snapshot(
         self, **kwargs: Unpack[UpdateSnapshotRequestTypeDef]
-    ) -> RegionResults[UpdateSnapshotResponseTypeDef]:
+    ) -> TargetResults[UpdateSnapshotResponseTypeDef]:
         """Updates a snapshot.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateSnapshot
@@ -763,7 +763,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_snapshot_copy_configuration(
         self, **kwargs: Unpack[UpdateSnapshotCopyConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSnapshotCopyConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateSnapshotCopyConfigurationResponseTypeDef]:
         """Updates a snapshot copy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/redshift-serverless-2021-04-21/UpdateSnapshotCopyConfiguration
@@ -772,7 +772,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_usage_limit(
         self, **kwargs: Unpack[UpdateUsageLimitRequestTypeDef]
-    ) -> RegionResults[UpdateUsageLimitResponseTypeDef]:
+    ) -> TargetResults[UpdateUsageLimitResponseTypeDef]:
         """Update a usage limit in Amazon Redshift Serverless. You can't update the
         usage type or period of a usage limit.
 
@@ -782,7 +782,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
 
     def update_workgroup(
         self, **kwargs: Unpack[UpdateWorkgroupRequestTypeDef]
-    ) -> RegionResults[UpdateWorkgroupResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkgroupResponseTypeDef]:
         """Updates a workgroup with the specified configuration settings. You can't
         update multiple parameters in one request. For example, you can update
         baseCapacity or port in a single request, but you can't update both in the
@@ -799,7 +799,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomDomainAssociationsRequestTypeDef],
-    ) -> RegionResults[ListCustomDomainAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCustomDomainAssociationsResponseTypeDef]:
         """Every page of ListCustomDomainAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -822,7 +822,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointAccessRequestTypeDef],
-    ) -> RegionResults[ListEndpointAccessResponseTypeDef]:
+    ) -> TargetResults[ListEndpointAccessResponseTypeDef]:
         """Every page of ListEndpointAccess in every target, merged per target
         (botocore's build_full_result).
 
@@ -845,7 +845,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedWorkgroupsRequestTypeDef],
-    ) -> RegionResults[ListManagedWorkgroupsResponseTypeDef]:
+    ) -> TargetResults[ListManagedWorkgroupsResponseTypeDef]:
         """Every page of ListManagedWorkgroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -869,7 +869,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -892,7 +892,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecoveryPointsRequestTypeDef],
-    ) -> RegionResults[ListRecoveryPointsResponseTypeDef]:
+    ) -> TargetResults[ListRecoveryPointsResponseTypeDef]:
         """Every page of ListRecoveryPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -915,7 +915,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReservationOfferingsRequestTypeDef],
-    ) -> RegionResults[ListReservationOfferingsResponseTypeDef]:
+    ) -> TargetResults[ListReservationOfferingsResponseTypeDef]:
         """Every page of ListReservationOfferings in every target, merged per target
         (botocore's build_full_result).
 
@@ -938,7 +938,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReservationsRequestTypeDef],
-    ) -> RegionResults[ListReservationsResponseTypeDef]:
+    ) -> TargetResults[ListReservationsResponseTypeDef]:
         """Every page of ListReservations in every target, merged per target
         (botocore's build_full_result).
 
@@ -961,7 +961,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduledActionsRequestTypeDef],
-    ) -> RegionResults[ListScheduledActionsResponseTypeDef]:
+    ) -> TargetResults[ListScheduledActionsResponseTypeDef]:
         """Every page of ListScheduledActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -985,7 +985,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSnapshotCopyConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListSnapshotCopyConfigurationsResponseTypeDef]:
         """Every page of ListSnapshotCopyConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1008,7 +1008,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSnapshotsRequestTypeDef],
-    ) -> RegionResults[ListSnapshotsResponseTypeDef]:
+    ) -> TargetResults[ListSnapshotsResponseTypeDef]:
         """Every page of ListSnapshots in every target, merged per target (botocore's
         build_full_result).
 
@@ -1031,7 +1031,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTableRestoreStatusRequestTypeDef],
-    ) -> RegionResults[ListTableRestoreStatusResponseTypeDef]:
+    ) -> TargetResults[ListTableRestoreStatusResponseTypeDef]:
         """Every page of ListTableRestoreStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -1054,7 +1054,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTracksRequestTypeDef],
-    ) -> RegionResults[ListTracksResponseTypeDef]:
+    ) -> TargetResults[ListTracksResponseTypeDef]:
         """Every page of ListTracks in every target, merged per target (botocore's
         build_full_result).
 
@@ -1077,7 +1077,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsageLimitsRequestTypeDef],
-    ) -> RegionResults[ListUsageLimitsResponseTypeDef]:
+    ) -> TargetResults[ListUsageLimitsResponseTypeDef]:
         """Every page of ListUsageLimits in every target, merged per target
         (botocore's build_full_result).
 
@@ -1100,7 +1100,7 @@ class MultiRegionRedshiftServerless(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkgroupsRequestTypeDef],
-    ) -> RegionResults[ListWorkgroupsResponseTypeDef]:
+    ) -> TargetResults[ListWorkgroupsResponseTypeDef]:
         """Every page of ListWorkgroups in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -189,7 +189,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def associate_faces(
         self, **kwargs: Unpack[AssociateFacesRequestTypeDef]
-    ) -> RegionResults[AssociateFacesResponseTypeDef]:
+    ) -> TargetResults[AssociateFacesResponseTypeDef]:
         """Associates one or more faces with an existing UserID. Takes an array of
         FaceIds. Each FaceId that are present in the FaceIds list is associated
         with the provided UserID. The number of FaceIds that can be used as input
@@ -201,7 +201,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def compare_faces(
         self, **kwargs: Unpack[CompareFacesRequestTypeDef]
-    ) -> RegionResults[CompareFacesResponseTypeDef]:
+    ) -> TargetResults[CompareFacesResponseTypeDef]:
         """Compares a face in the source input image with each of the 100 largest
         faces detected in the target input image.
 
@@ -211,7 +211,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def copy_project_version(
         self, **kwargs: Unpack[CopyProjectVersionRequestTypeDef]
-    ) -> RegionResults[CopyProjectVersionResponseTypeDef]:
+    ) -> TargetResults[CopyProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/CopyProjectVersion
@@ -220,7 +220,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_collection(
         self, **kwargs: Unpack[CreateCollectionRequestTypeDef]
-    ) -> RegionResults[CreateCollectionResponseTypeDef]:
+    ) -> TargetResults[CreateCollectionResponseTypeDef]:
         """Creates a collection in an AWS Region. You can add faces to the collection
         using the IndexFaces operation.
 
@@ -230,7 +230,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_dataset(
         self, **kwargs: Unpack[CreateDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/CreateDataset
@@ -239,7 +239,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_face_liveness_session(
         self, **kwargs: Unpack[CreateFaceLivenessSessionRequestTypeDef]
-    ) -> RegionResults[CreateFaceLivenessSessionResponseTypeDef]:
+    ) -> TargetResults[CreateFaceLivenessSessionResponseTypeDef]:
         """This API operation initiates a Face Liveness session. It returns a
         SessionId, which you can use to start streaming Face Liveness video and
         get the results for a Face Liveness session.
@@ -250,7 +250,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectRequestTypeDef]
-    ) -> RegionResults[CreateProjectResponseTypeDef]:
+    ) -> TargetResults[CreateProjectResponseTypeDef]:
         """Creates a new Amazon Rekognition project. A project is a group of
         resources (datasets, model versions) that you use to create and manage a
         Amazon Rekognition Custom Labels Model or custom adapter. You can specify
@@ -266,7 +266,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_project_version(
         self, **kwargs: Unpack[CreateProjectVersionRequestTypeDef]
-    ) -> RegionResults[CreateProjectVersionResponseTypeDef]:
+    ) -> TargetResults[CreateProjectVersionResponseTypeDef]:
         """Creates a new version of Amazon Rekognition project (like a Custom Labels
         model or a custom adapter) and begins training. Models and adapters are
         managed as part of a Rekognition project. The response from
@@ -279,7 +279,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_stream_processor(
         self, **kwargs: Unpack[CreateStreamProcessorRequestTypeDef]
-    ) -> RegionResults[CreateStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[CreateStreamProcessorResponseTypeDef]:
         """Creates an Amazon Rekognition stream processor that you can use to detect
         and recognize faces or to detect labels in a streaming video.
 
@@ -289,7 +289,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a new User within a collection specified by CollectionId. Takes
         UserId as a parameter, which is a user provided ID which should be unique
         within the collection. The provided UserId will alias the system generated
@@ -301,7 +301,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_collection(
         self, **kwargs: Unpack[DeleteCollectionRequestTypeDef]
-    ) -> RegionResults[DeleteCollectionResponseTypeDef]:
+    ) -> TargetResults[DeleteCollectionResponseTypeDef]:
         """Deletes the specified collection. Note that this operation removes all
         faces in the collection. For an example, see Deleting a collection.
 
@@ -311,7 +311,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_dataset(
         self, **kwargs: Unpack[DeleteDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DeleteDataset
@@ -320,7 +320,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_faces(
         self, **kwargs: Unpack[DeleteFacesRequestTypeDef]
-    ) -> RegionResults[DeleteFacesResponseTypeDef]:
+    ) -> TargetResults[DeleteFacesResponseTypeDef]:
         """Deletes faces from a collection. You specify a collection ID and an array
         of face IDs to remove from the collection.
 
@@ -330,7 +330,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectRequestTypeDef]
-    ) -> RegionResults[DeleteProjectResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectResponseTypeDef]:
         """Deletes a Amazon Rekognition project. To delete a project you must first
         delete all models or adapters associated with the project. To delete a
         model or adapter, see DeleteProjectVersion.
@@ -341,7 +341,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_project_policy(
         self, **kwargs: Unpack[DeleteProjectPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteProjectPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectPolicyResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DeleteProjectPolicy
@@ -350,7 +350,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_project_version(
         self, **kwargs: Unpack[DeleteProjectVersionRequestTypeDef]
-    ) -> RegionResults[DeleteProjectVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteProjectVersionResponseTypeDef]:
         """Deletes a Rekognition project model or project version, like a Amazon
         Rekognition Custom Labels model or a custom adapter.
 
@@ -360,7 +360,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_stream_processor(
         self, **kwargs: Unpack[DeleteStreamProcessorRequestTypeDef]
-    ) -> RegionResults[DeleteStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[DeleteStreamProcessorResponseTypeDef]:
         """Deletes the stream processor identified by Name. You assign the value for
         Name when you create the stream processor with CreateStreamProcessor. You
         might not be able to use the same name for a stream processor for a few
@@ -372,7 +372,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes the specified UserID within the collection. Faces that are
         associated with the UserID are disassociated from the UserID before
         deleting the specified UserID. If the specified Collection or UserID is
@@ -386,7 +386,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def describe_collection(
         self, **kwargs: Unpack[DescribeCollectionRequestTypeDef]
-    ) -> RegionResults[DescribeCollectionResponseTypeDef]:
+    ) -> TargetResults[DescribeCollectionResponseTypeDef]:
         """Describes the specified collection. You can use DescribeCollection to get
         information, such as the number of faces indexed into a collection and the
         version of the model used by the collection for face detection.
@@ -397,7 +397,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def describe_dataset(
         self, **kwargs: Unpack[DescribeDatasetRequestTypeDef]
-    ) -> RegionResults[DescribeDatasetResponseTypeDef]:
+    ) -> TargetResults[DescribeDatasetResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeDataset
@@ -406,7 +406,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def describe_project_versions(
         self, **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeProjectVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectVersionsResponseTypeDef]:
         """Lists and describes the versions of an Amazon Rekognition project. You can
         specify up to 10 model or adapter versions in ProjectVersionArns. If you
         don't specify a value, descriptions for all model/adapter versions in the
@@ -418,7 +418,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def describe_projects(
         self, **kwargs: Unpack[DescribeProjectsRequestTypeDef]
-    ) -> RegionResults[DescribeProjectsResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectsResponseTypeDef]:
         """Gets information about your Rekognition projects.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeProjects
@@ -427,7 +427,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def describe_stream_processor(
         self, **kwargs: Unpack[DescribeStreamProcessorRequestTypeDef]
-    ) -> RegionResults[DescribeStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[DescribeStreamProcessorResponseTypeDef]:
         """Provides information about a stream processor created by
         CreateStreamProcessor. You can get information about the input and output
         streams, the input parameters for the face recognition being performed,
@@ -439,7 +439,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_custom_labels(
         self, **kwargs: Unpack[DetectCustomLabelsRequestTypeDef]
-    ) -> RegionResults[DetectCustomLabelsResponseTypeDef]:
+    ) -> TargetResults[DetectCustomLabelsResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DetectCustomLabels
@@ -448,7 +448,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_faces(
         self, **kwargs: Unpack[DetectFacesRequestTypeDef]
-    ) -> RegionResults[DetectFacesResponseTypeDef]:
+    ) -> TargetResults[DetectFacesResponseTypeDef]:
         """Detects faces within an image that is provided as input.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DetectFaces
@@ -457,7 +457,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_labels(
         self, **kwargs: Unpack[DetectLabelsRequestTypeDef]
-    ) -> RegionResults[DetectLabelsResponseTypeDef]:
+    ) -> TargetResults[DetectLabelsResponseTypeDef]:
         """Detects instances of real-world entities within an image (JPEG or PNG)
         provided as input. This includes objects like flower, tree, and table;
         events like wedding, graduation, and birthday party; and concepts like
@@ -469,7 +469,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_moderation_labels(
         self, **kwargs: Unpack[DetectModerationLabelsRequestTypeDef]
-    ) -> RegionResults[DetectModerationLabelsResponseTypeDef]:
+    ) -> TargetResults[DetectModerationLabelsResponseTypeDef]:
         """Detects unsafe content in a specified JPEG or PNG format image. Use
         DetectModerationLabels to moderate images depending on your requirements.
         For example, you might want to filter images that contain nudity, but not
@@ -481,7 +481,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_protective_equipment(
         self, **kwargs: Unpack[DetectProtectiveEquipmentRequestTypeDef]
-    ) -> RegionResults[DetectProtectiveEquipmentResponseTypeDef]:
+    ) -> TargetResults[DetectProtectiveEquipmentResponseTypeDef]:
         """Detects Personal Protective Equipment (PPE) worn by people detected in an
         image. Amazon Rekognition can detect the following types of PPE.
 
@@ -491,7 +491,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def detect_text(
         self, **kwargs: Unpack[DetectTextRequestTypeDef]
-    ) -> RegionResults[DetectTextResponseTypeDef]:
+    ) -> TargetResults[DetectTextResponseTypeDef]:
         """Detects text in the input image and converts it into machine-readable
         text.
 
@@ -501,7 +501,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def disassociate_faces(
         self, **kwargs: Unpack[DisassociateFacesRequestTypeDef]
-    ) -> RegionResults[DisassociateFacesResponseTypeDef]:
+    ) -> TargetResults[DisassociateFacesResponseTypeDef]:
         """Removes the association between a Face supplied in an array of FaceIds and
         the User. If the User is not present already, then a ResourceNotFound
         exception is thrown. If successful, an array of faces that are
@@ -518,7 +518,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def distribute_dataset_entries(
         self, **kwargs: Unpack[DistributeDatasetEntriesRequestTypeDef]
-    ) -> RegionResults[DistributeDatasetEntriesResponseTypeDef]:
+    ) -> TargetResults[DistributeDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DistributeDatasetEntries
@@ -527,7 +527,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_celebrity_info(
         self, **kwargs: Unpack[GetCelebrityInfoRequestTypeDef]
-    ) -> RegionResults[GetCelebrityInfoResponseTypeDef]:
+    ) -> TargetResults[GetCelebrityInfoResponseTypeDef]:
         """Gets the name and additional information about a celebrity based on their
         Amazon Rekognition ID. The additional information is returned as an array
         of URLs. If there is no additional information about the celebrity, this
@@ -539,7 +539,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_celebrity_recognition(
         self, **kwargs: Unpack[GetCelebrityRecognitionRequestTypeDef]
-    ) -> RegionResults[GetCelebrityRecognitionResponseTypeDef]:
+    ) -> TargetResults[GetCelebrityRecognitionResponseTypeDef]:
         """Gets the celebrity recognition results for a Amazon Rekognition Video
         analysis started by StartCelebrityRecognition.
 
@@ -549,7 +549,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_content_moderation(
         self, **kwargs: Unpack[GetContentModerationRequestTypeDef]
-    ) -> RegionResults[GetContentModerationResponseTypeDef]:
+    ) -> TargetResults[GetContentModerationResponseTypeDef]:
         """Gets the inappropriate, unwanted, or offensive content analysis results
         for a Amazon Rekognition Video analysis started by StartContentModeration.
         For a list of moderation labels in Amazon Rekognition, see Using the image
@@ -561,7 +561,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_face_detection(
         self, **kwargs: Unpack[GetFaceDetectionRequestTypeDef]
-    ) -> RegionResults[GetFaceDetectionResponseTypeDef]:
+    ) -> TargetResults[GetFaceDetectionResponseTypeDef]:
         """Gets face detection results for a Amazon Rekognition Video analysis
         started by StartFaceDetection.
 
@@ -571,7 +571,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_face_liveness_session_results(
         self, **kwargs: Unpack[GetFaceLivenessSessionResultsRequestTypeDef]
-    ) -> RegionResults[GetFaceLivenessSessionResultsResponseTypeDef]:
+    ) -> TargetResults[GetFaceLivenessSessionResultsResponseTypeDef]:
         """Retrieves the results of a specific Face Liveness session. It requires the
         sessionId as input, which was created using CreateFaceLivenessSession.
         Returns the corresponding Face Liveness confidence score, a reference
@@ -585,7 +585,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_face_search(
         self, **kwargs: Unpack[GetFaceSearchRequestTypeDef]
-    ) -> RegionResults[GetFaceSearchResponseTypeDef]:
+    ) -> TargetResults[GetFaceSearchResponseTypeDef]:
         """Gets the face search results for Amazon Rekognition Video face search
         started by StartFaceSearch. The search returns faces in a collection that
         match the faces of persons detected in a video. It also includes the
@@ -597,7 +597,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_label_detection(
         self, **kwargs: Unpack[GetLabelDetectionRequestTypeDef]
-    ) -> RegionResults[GetLabelDetectionResponseTypeDef]:
+    ) -> TargetResults[GetLabelDetectionResponseTypeDef]:
         """Gets the label detection results of a Amazon Rekognition Video analysis
         started by StartLabelDetection.
 
@@ -607,7 +607,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_media_analysis_job(
         self, **kwargs: Unpack[GetMediaAnalysisJobRequestTypeDef]
-    ) -> RegionResults[GetMediaAnalysisJobResponseTypeDef]:
+    ) -> TargetResults[GetMediaAnalysisJobResponseTypeDef]:
         """Retrieves the results for a given media analysis job. Takes a JobId
         returned by StartMediaAnalysisJob.
 
@@ -617,7 +617,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_person_tracking(
         self, **kwargs: Unpack[GetPersonTrackingRequestTypeDef]
-    ) -> RegionResults[GetPersonTrackingResponseTypeDef]:
+    ) -> TargetResults[GetPersonTrackingResponseTypeDef]:
         """End of support notice: On October 31, 2025, AWS will discontinue support
         for Amazon Rekognition People Pathing. After October 31, 2025, you will no
         longer be able to use the Rekognition People Pathing capability. For more
@@ -629,7 +629,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_segment_detection(
         self, **kwargs: Unpack[GetSegmentDetectionRequestTypeDef]
-    ) -> RegionResults[GetSegmentDetectionResponseTypeDef]:
+    ) -> TargetResults[GetSegmentDetectionResponseTypeDef]:
         """Gets the segment detection results of a Amazon Rekognition Video analysis
         started by StartSegmentDetection.
 
@@ -639,7 +639,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def get_text_detection(
         self, **kwargs: Unpack[GetTextDetectionRequestTypeDef]
-    ) -> RegionResults[GetTextDetectionResponseTypeDef]:
+    ) -> TargetResults[GetTextDetectionResponseTypeDef]:
         """Gets the text detection results of a Amazon Rekognition Video analysis
         started by StartTextDetection.
 
@@ -649,7 +649,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def index_faces(
         self, **kwargs: Unpack[IndexFacesRequestTypeDef]
-    ) -> RegionResults[IndexFacesResponseTypeDef]:
+    ) -> TargetResults[IndexFacesResponseTypeDef]:
         """Detects faces in the input image and adds them to the specified
         collection.
 
@@ -659,7 +659,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_collections(
         self, **kwargs: Unpack[ListCollectionsRequestTypeDef]
-    ) -> RegionResults[ListCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListCollectionsResponseTypeDef]:
         """Returns list of collection IDs in your account. If the result is
         truncated, the response also provides a NextToken that you can use in the
         subsequent request to fetch the next set of collection IDs.
@@ -670,7 +670,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_dataset_entries(
         self, **kwargs: Unpack[ListDatasetEntriesRequestTypeDef]
-    ) -> RegionResults[ListDatasetEntriesResponseTypeDef]:
+    ) -> TargetResults[ListDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetEntries
@@ -679,7 +679,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_dataset_labels(
         self, **kwargs: Unpack[ListDatasetLabelsRequestTypeDef]
-    ) -> RegionResults[ListDatasetLabelsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetLabelsResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListDatasetLabels
@@ -688,7 +688,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_faces(
         self, **kwargs: Unpack[ListFacesRequestTypeDef]
-    ) -> RegionResults[ListFacesResponseTypeDef]:
+    ) -> TargetResults[ListFacesResponseTypeDef]:
         """Returns metadata for faces in the specified collection. This metadata
         includes information such as the bounding box coordinates, the confidence
         (that the bounding box contains a face), and face ID. For an example, see
@@ -700,7 +700,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_media_analysis_jobs(
         self, **kwargs: Unpack[ListMediaAnalysisJobsRequestTypeDef]
-    ) -> RegionResults[ListMediaAnalysisJobsResponseTypeDef]:
+    ) -> TargetResults[ListMediaAnalysisJobsResponseTypeDef]:
         """Returns a list of media analysis jobs. Results are sorted by
         CreationTimestamp in descending order.
 
@@ -710,7 +710,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_project_policies(
         self, **kwargs: Unpack[ListProjectPoliciesRequestTypeDef]
-    ) -> RegionResults[ListProjectPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListProjectPoliciesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListProjectPolicies
@@ -719,7 +719,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_stream_processors(
         self, **kwargs: Unpack[ListStreamProcessorsRequestTypeDef]
-    ) -> RegionResults[ListStreamProcessorsResponseTypeDef]:
+    ) -> TargetResults[ListStreamProcessorsResponseTypeDef]:
         """Gets a list of stream processors that you have created with
         CreateStreamProcessor.
 
@@ -729,7 +729,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags in an Amazon Rekognition collection, stream
         processor, or Custom Labels model.
 
@@ -739,7 +739,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Returns metadata of the User such as UserID in the specified collection.
         Anonymous User (to reserve faces without any identity) is not returned as
         part of this request. The results are sorted by system generated primary
@@ -753,7 +753,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def put_project_policy(
         self, **kwargs: Unpack[PutProjectPolicyRequestTypeDef]
-    ) -> RegionResults[PutProjectPolicyResponseTypeDef]:
+    ) -> TargetResults[PutProjectPolicyResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/PutProjectPolicy
@@ -762,7 +762,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def recognize_celebrities(
         self, **kwargs: Unpack[RecognizeCelebritiesRequestTypeDef]
-    ) -> RegionResults[RecognizeCelebritiesResponseTypeDef]:
+    ) -> TargetResults[RecognizeCelebritiesResponseTypeDef]:
         """Returns an array of celebrities recognized in the input image. For more
         information, see Recognizing celebrities in the Amazon Rekognition
         Developer Guide.
@@ -773,7 +773,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def search_faces(
         self, **kwargs: Unpack[SearchFacesRequestTypeDef]
-    ) -> RegionResults[SearchFacesResponseTypeDef]:
+    ) -> TargetResults[SearchFacesResponseTypeDef]:
         """For a given input face ID, searches for matching faces in the collection
         the face belongs to. You get a face ID when you add a face to the
         collection using the IndexFaces operation. The operation compares the
@@ -785,7 +785,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def search_faces_by_image(
         self, **kwargs: Unpack[SearchFacesByImageRequestTypeDef]
-    ) -> RegionResults[SearchFacesByImageResponseTypeDef]:
+    ) -> TargetResults[SearchFacesByImageResponseTypeDef]:
         """For a given input image, first detects the largest face in the image, and
         then searches the specified collection for matching faces. The operation
         compares the features of the input face with faces in the specified
@@ -797,7 +797,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def search_users(
         self, **kwargs: Unpack[SearchUsersRequestTypeDef]
-    ) -> RegionResults[SearchUsersResponseTypeDef]:
+    ) -> TargetResults[SearchUsersResponseTypeDef]:
         """Searches for UserIDs within a collection based on a FaceId or UserId. This
         API can be used to find the closest UserID (with a highest similarity) to
         associate a face. The request must be provided with either FaceId or
@@ -810,7 +810,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def search_users_by_image(
         self, **kwargs: Unpack[SearchUsersByImageRequestTypeDef]
-    ) -> RegionResults[SearchUsersByImageResponseTypeDef]:
+    ) -> TargetResults[SearchUsersByImageResponseTypeDef]:
         """Searches for UserIDs using a supplied image. It first detects the largest
         face in the image, and then searches a specified collection for matching
         UserIDs.
@@ -821,7 +821,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_celebrity_recognition(
         self, **kwargs: Unpack[StartCelebrityRecognitionRequestTypeDef]
-    ) -> RegionResults[StartCelebrityRecognitionResponseTypeDef]:
+    ) -> TargetResults[StartCelebrityRecognitionResponseTypeDef]:
         """Starts asynchronous recognition of celebrities in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartCelebrityRecognition
@@ -830,7 +830,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_content_moderation(
         self, **kwargs: Unpack[StartContentModerationRequestTypeDef]
-    ) -> RegionResults[StartContentModerationResponseTypeDef]:
+    ) -> TargetResults[StartContentModerationResponseTypeDef]:
         """Starts asynchronous detection of inappropriate, unwanted, or offensive
         content in a stored video. For a list of moderation labels in Amazon
         Rekognition, see Using the image and video moderation APIs.
@@ -841,7 +841,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_face_detection(
         self, **kwargs: Unpack[StartFaceDetectionRequestTypeDef]
-    ) -> RegionResults[StartFaceDetectionResponseTypeDef]:
+    ) -> TargetResults[StartFaceDetectionResponseTypeDef]:
         """Starts asynchronous detection of faces in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartFaceDetection
@@ -850,7 +850,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_face_search(
         self, **kwargs: Unpack[StartFaceSearchRequestTypeDef]
-    ) -> RegionResults[StartFaceSearchResponseTypeDef]:
+    ) -> TargetResults[StartFaceSearchResponseTypeDef]:
         """Starts the asynchronous search for faces in a collection that match the
         faces of persons detected in a stored video.
 
@@ -860,7 +860,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_label_detection(
         self, **kwargs: Unpack[StartLabelDetectionRequestTypeDef]
-    ) -> RegionResults[StartLabelDetectionResponseTypeDef]:
+    ) -> TargetResults[StartLabelDetectionResponseTypeDef]:
         """Starts asynchronous detection of labels in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartLabelDetection
@@ -869,7 +869,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_media_analysis_job(
         self, **kwargs: Unpack[StartMediaAnalysisJobRequestTypeDef]
-    ) -> RegionResults[StartMediaAnalysisJobResponseTypeDef]:
+    ) -> TargetResults[StartMediaAnalysisJobResponseTypeDef]:
         """Initiates a new media analysis job. Accepts a manifest file in an Amazon
         S3 bucket. The output is a manifest file and a summary of the manifest
         stored in the Amazon S3 bucket.
@@ -880,7 +880,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_person_tracking(
         self, **kwargs: Unpack[StartPersonTrackingRequestTypeDef]
-    ) -> RegionResults[StartPersonTrackingResponseTypeDef]:
+    ) -> TargetResults[StartPersonTrackingResponseTypeDef]:
         """End of support notice: On October 31, 2025, AWS will discontinue support
         for Amazon Rekognition People Pathing. After October 31, 2025, you will no
         longer be able to use the Rekognition People Pathing capability. For more
@@ -892,7 +892,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_project_version(
         self, **kwargs: Unpack[StartProjectVersionRequestTypeDef]
-    ) -> RegionResults[StartProjectVersionResponseTypeDef]:
+    ) -> TargetResults[StartProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartProjectVersion
@@ -901,7 +901,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_segment_detection(
         self, **kwargs: Unpack[StartSegmentDetectionRequestTypeDef]
-    ) -> RegionResults[StartSegmentDetectionResponseTypeDef]:
+    ) -> TargetResults[StartSegmentDetectionResponseTypeDef]:
         """Starts asynchronous detection of segment detection in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartSegmentDetection
@@ -910,7 +910,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_stream_processor(
         self, **kwargs: Unpack[StartStreamProcessorRequestTypeDef]
-    ) -> RegionResults[StartStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[StartStreamProcessorResponseTypeDef]:
         """Starts processing a stream processor. You create a stream processor by
         calling CreateStreamProcessor. To tell StartStreamProcessor which stream
         processor to start, use the value of the Name field specified in the call
@@ -922,7 +922,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def start_text_detection(
         self, **kwargs: Unpack[StartTextDetectionRequestTypeDef]
-    ) -> RegionResults[StartTextDetectionResponseTypeDef]:
+    ) -> TargetResults[StartTextDetectionResponseTypeDef]:
         """Starts asynchronous detection of text in a stored video.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartTextDetection
@@ -931,7 +931,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def stop_project_version(
         self, **kwargs: Unpack[StopProjectVersionRequestTypeDef]
-    ) -> RegionResults[StopProjectVersionResponseTypeDef]:
+    ) -> TargetResults[StopProjectVersionResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StopProjectVersion
@@ -940,7 +940,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def stop_stream_processor(
         self, **kwargs: Unpack[StopStreamProcessorRequestTypeDef]
-    ) -> RegionResults[StopStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[StopStreamProcessorResponseTypeDef]:
         """Stops a running stream processor that was created by
         CreateStreamProcessor.
 
@@ -950,7 +950,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more key-value tags to an Amazon Rekognition collection,
         stream processor, or Custom Labels model. For more information, see
         Tagging AWS Resources.
@@ -961,7 +961,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from an Amazon Rekognition collection, stream
         processor, or Custom Labels model.
 
@@ -971,7 +971,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def update_dataset_entries(
         self, **kwargs: Unpack[UpdateDatasetEntriesRequestTypeDef]
-    ) -> RegionResults[UpdateDatasetEntriesResponseTypeDef]:
+    ) -> TargetResults[UpdateDatasetEntriesResponseTypeDef]:
         """This operation applies only to Amazon Rekognition Custom Labels.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/UpdateDatasetEntries
@@ -980,7 +980,7 @@ class MultiRegionRekognition(MultiRegionClient):
 
     def update_stream_processor(
         self, **kwargs: Unpack[UpdateStreamProcessorRequestTypeDef]
-    ) -> RegionResults[UpdateStreamProcessorResponseTypeDef]:
+    ) -> TargetResults[UpdateStreamProcessorResponseTypeDef]:
         """Allows you to update a stream processor. You can change some settings and
         regions of interest and delete certain parameters.
 
@@ -995,7 +995,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeProjectVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectVersionsResponseTypeDef]:
         """Every page of DescribeProjectVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1021,7 +1021,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeProjectsRequestTypeDef],
-    ) -> RegionResults[DescribeProjectsResponseTypeDef]:
+    ) -> TargetResults[DescribeProjectsResponseTypeDef]:
         """Every page of DescribeProjects in every target, merged per target
         (botocore's build_full_result).
 
@@ -1044,7 +1044,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCollectionsRequestTypeDef],
-    ) -> RegionResults[ListCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListCollectionsResponseTypeDef]:
         """Every page of ListCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -1069,7 +1069,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetEntriesRequestTypeDef],
-    ) -> RegionResults[ListDatasetEntriesResponseTypeDef]:
+    ) -> TargetResults[ListDatasetEntriesResponseTypeDef]:
         """Every page of ListDatasetEntries in every target, merged per target
         (botocore's build_full_result).
 
@@ -1092,7 +1092,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatasetLabelsRequestTypeDef],
-    ) -> RegionResults[ListDatasetLabelsResponseTypeDef]:
+    ) -> TargetResults[ListDatasetLabelsResponseTypeDef]:
         """Every page of ListDatasetLabels in every target, merged per target
         (botocore's build_full_result).
 
@@ -1115,7 +1115,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFacesRequestTypeDef],
-    ) -> RegionResults[ListFacesResponseTypeDef]:
+    ) -> TargetResults[ListFacesResponseTypeDef]:
         """Every page of ListFaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -1141,7 +1141,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProjectPoliciesRequestTypeDef],
-    ) -> RegionResults[ListProjectPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListProjectPoliciesResponseTypeDef]:
         """Every page of ListProjectPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1164,7 +1164,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamProcessorsRequestTypeDef],
-    ) -> RegionResults[ListStreamProcessorsResponseTypeDef]:
+    ) -> TargetResults[ListStreamProcessorsResponseTypeDef]:
         """Every page of ListStreamProcessors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1188,7 +1188,7 @@ class MultiRegionRekognition(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1361,7 +1361,7 @@ class MultiRegionRekognition(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the ProjectVersion is running.
 
         Polls DescribeProjectVersions in every target at once, every 30 seconds
@@ -1380,7 +1380,7 @@ class MultiRegionRekognition(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeProjectVersionsRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until the ProjectVersion training completes.
 
         Polls DescribeProjectVersions in every target at once, every 120 seconds

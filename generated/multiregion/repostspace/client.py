@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -74,7 +74,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def batch_add_channel_role_to_accessors(
         self, **kwargs: Unpack[BatchAddChannelRoleToAccessorsInputTypeDef]
-    ) -> RegionResults[BatchAddChannelRoleToAccessorsOutputTypeDef]:
+    ) -> TargetResults[BatchAddChannelRoleToAccessorsOutputTypeDef]:
         """Add role to multiple users or groups in a private re:Post channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchAddChannelRoleToAccessors
@@ -83,7 +83,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def batch_add_role(
         self, **kwargs: Unpack[BatchAddRoleInputTypeDef]
-    ) -> RegionResults[BatchAddRoleOutputTypeDef]:
+    ) -> TargetResults[BatchAddRoleOutputTypeDef]:
         """Add a role to multiple users or groups in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchAddRole
@@ -92,7 +92,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def batch_remove_channel_role_from_accessors(
         self, **kwargs: Unpack[BatchRemoveChannelRoleFromAccessorsInputTypeDef]
-    ) -> RegionResults[BatchRemoveChannelRoleFromAccessorsOutputTypeDef]:
+    ) -> TargetResults[BatchRemoveChannelRoleFromAccessorsOutputTypeDef]:
         """Remove a role from multiple users or groups in a private re:Post channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchRemoveChannelRoleFromAccessors
@@ -101,7 +101,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def batch_remove_role(
         self, **kwargs: Unpack[BatchRemoveRoleInputTypeDef]
-    ) -> RegionResults[BatchRemoveRoleOutputTypeDef]:
+    ) -> TargetResults[BatchRemoveRoleOutputTypeDef]:
         """Remove a role from multiple users or groups in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/BatchRemoveRole
@@ -110,7 +110,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def create_channel(
         self, **kwargs: Unpack[CreateChannelInputTypeDef]
-    ) -> RegionResults[CreateChannelOutputTypeDef]:
+    ) -> TargetResults[CreateChannelOutputTypeDef]:
         """Creates a channel in an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/CreateChannel
@@ -119,7 +119,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def create_space(
         self, **kwargs: Unpack[CreateSpaceInputTypeDef]
-    ) -> RegionResults[CreateSpaceOutputTypeDef]:
+    ) -> TargetResults[CreateSpaceOutputTypeDef]:
         """Creates an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/CreateSpace
@@ -128,7 +128,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def delete_space(
         self, **kwargs: Unpack[DeleteSpaceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/DeleteSpace
@@ -137,7 +137,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def deregister_admin(
         self, **kwargs: Unpack[DeregisterAdminInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the user or group from the list of administrators of the private
         re:Post.
 
@@ -147,7 +147,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def get_channel(
         self, **kwargs: Unpack[GetChannelInputTypeDef]
-    ) -> RegionResults[GetChannelOutputTypeDef]:
+    ) -> TargetResults[GetChannelOutputTypeDef]:
         """Displays information about a channel in a private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetChannel
@@ -156,7 +156,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def get_space(
         self, **kwargs: Unpack[GetSpaceInputTypeDef]
-    ) -> RegionResults[GetSpaceOutputTypeDef]:
+    ) -> TargetResults[GetSpaceOutputTypeDef]:
         """Displays information about the AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/GetSpace
@@ -165,7 +165,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def list_channels(
         self, **kwargs: Unpack[ListChannelsInputTypeDef]
-    ) -> RegionResults[ListChannelsOutputTypeDef]:
+    ) -> TargetResults[ListChannelsOutputTypeDef]:
         """Returns the list of channel within a private re:Post with some information
         about each channel.
 
@@ -175,7 +175,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def list_spaces(
         self, **kwargs: Unpack[ListSpacesInputTypeDef]
-    ) -> RegionResults[ListSpacesOutputTypeDef]:
+    ) -> TargetResults[ListSpacesOutputTypeDef]:
         """Returns a list of AWS re:Post Private private re:Posts in the account with
         some information about each private re:Post.
 
@@ -185,7 +185,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns the tags that are associated with the AWS re:Post Private resource
         specified by the resourceArn. The only resource that can be tagged is a
         private re:Post.
@@ -196,7 +196,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def register_admin(
         self, **kwargs: Unpack[RegisterAdminInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a user or group to the list of administrators of the private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/RegisterAdmin
@@ -205,7 +205,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def send_invites(
         self, **kwargs: Unpack[SendInvitesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sends an invitation email to selected users and groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/SendInvites
@@ -214,7 +214,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates tags with an AWS re:Post Private resource. Currently, the only
         resource that can be tagged is the private re:Post. If you specify a new
         tag key for the resource, the tag is appended to the list of tags that are
@@ -228,7 +228,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the association of the tag with the AWS re:Post Private resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UntagResource
@@ -237,7 +237,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def update_channel(
         self, **kwargs: Unpack[UpdateChannelInputTypeDef]
-    ) -> RegionResults[UpdateChannelOutputTypeDef]:
+    ) -> TargetResults[UpdateChannelOutputTypeDef]:
         """Modifies an existing channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UpdateChannel
@@ -246,7 +246,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
 
     def update_space(
         self, **kwargs: Unpack[UpdateSpaceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Modifies an existing AWS re:Post Private private re:Post.
 
         https://docs.aws.amazon.com/goto/WebAPI/repostspace-2022-05-13/UpdateSpace
@@ -260,7 +260,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChannelsInputTypeDef],
-    ) -> RegionResults[ListChannelsOutputTypeDef]:
+    ) -> TargetResults[ListChannelsOutputTypeDef]:
         """Every page of ListChannels in every target, merged per target (botocore's
         build_full_result).
 
@@ -284,7 +284,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpacesInputTypeDef],
-    ) -> RegionResults[ListSpacesOutputTypeDef]:
+    ) -> TargetResults[ListSpacesOutputTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -339,7 +339,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetChannelInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ChannelCreated.
 
         Polls GetChannel in every target at once, every 2 seconds and at most 60
@@ -358,7 +358,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetChannelInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ChannelDeleted.
 
         Polls GetChannel in every target at once, every 2 seconds and at most 60
@@ -377,7 +377,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSpaceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SpaceCreated.
 
         Polls GetSpace in every target at once, every 300 seconds and at most 24
@@ -396,7 +396,7 @@ class MultiRegionrePostPrivate(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetSpaceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SpaceDeleted.
 
         Polls GetSpace in every target at once, every 300 seconds and at most 24

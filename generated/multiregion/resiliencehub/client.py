@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -163,7 +163,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def accept_resource_grouping_recommendations(
         self, **kwargs: Unpack[AcceptResourceGroupingRecommendationsRequestTypeDef]
-    ) -> RegionResults[AcceptResourceGroupingRecommendationsResponseTypeDef]:
+    ) -> TargetResults[AcceptResourceGroupingRecommendationsResponseTypeDef]:
         """Accepts the resource grouping recommendations suggested by Resilience Hub
         for your application.
 
@@ -173,7 +173,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def add_draft_app_version_resource_mappings(
         self, **kwargs: Unpack[AddDraftAppVersionResourceMappingsRequestTypeDef]
-    ) -> RegionResults[AddDraftAppVersionResourceMappingsResponseTypeDef]:
+    ) -> TargetResults[AddDraftAppVersionResourceMappingsResponseTypeDef]:
         """Adds the source of resource-maps to the draft version of an application.
         During assessment, Resilience Hub will use these resource-maps to resolve
         the latest physical ID for each resource in the application template. For
@@ -187,7 +187,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def batch_update_recommendation_status(
         self, **kwargs: Unpack[BatchUpdateRecommendationStatusRequestTypeDef]
-    ) -> RegionResults[BatchUpdateRecommendationStatusResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateRecommendationStatusResponseTypeDef]:
         """Enables you to include or exclude one or more operational recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/BatchUpdateRecommendationStatus
@@ -196,7 +196,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def create_app(
         self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> RegionResults[CreateAppResponseTypeDef]:
+    ) -> TargetResults[CreateAppResponseTypeDef]:
         """Creates an Resilience Hub application. An Resilience Hub application is a
         collection of Amazon Web Services resources structured to prevent and
         recover Amazon Web Services application disruptions. To describe a
@@ -214,7 +214,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def create_app_version_app_component(
         self, **kwargs: Unpack[CreateAppVersionAppComponentRequestTypeDef]
-    ) -> RegionResults[CreateAppVersionAppComponentResponseTypeDef]:
+    ) -> TargetResults[CreateAppVersionAppComponentResponseTypeDef]:
         """Creates a new Application Component in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateAppVersionAppComponent
@@ -223,7 +223,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def create_app_version_resource(
         self, **kwargs: Unpack[CreateAppVersionResourceRequestTypeDef]
-    ) -> RegionResults[CreateAppVersionResourceResponseTypeDef]:
+    ) -> TargetResults[CreateAppVersionResourceResponseTypeDef]:
         """Adds a resource to the Resilience Hub application and assigns it to the
         specified Application Components. If you specify a new Application
         Component, Resilience Hub will automatically create the Application
@@ -235,7 +235,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def create_recommendation_template(
         self, **kwargs: Unpack[CreateRecommendationTemplateRequestTypeDef]
-    ) -> RegionResults[CreateRecommendationTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateRecommendationTemplateResponseTypeDef]:
         """Creates a new recommendation template for the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateRecommendationTemplate
@@ -244,7 +244,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def create_resiliency_policy(
         self, **kwargs: Unpack[CreateResiliencyPolicyRequestTypeDef]
-    ) -> RegionResults[CreateResiliencyPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateResiliencyPolicyResponseTypeDef]:
         """Creates a resiliency policy for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/CreateResiliencyPolicy
@@ -253,7 +253,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_app(
         self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> RegionResults[DeleteAppResponseTypeDef]:
+    ) -> TargetResults[DeleteAppResponseTypeDef]:
         """Deletes an Resilience Hub application. This is a destructive action that
         can't be undone.
 
@@ -263,7 +263,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_app_assessment(
         self, **kwargs: Unpack[DeleteAppAssessmentRequestTypeDef]
-    ) -> RegionResults[DeleteAppAssessmentResponseTypeDef]:
+    ) -> TargetResults[DeleteAppAssessmentResponseTypeDef]:
         """Deletes an Resilience Hub application assessment. This is a destructive
         action that can't be undone.
 
@@ -273,7 +273,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_app_input_source(
         self, **kwargs: Unpack[DeleteAppInputSourceRequestTypeDef]
-    ) -> RegionResults[DeleteAppInputSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteAppInputSourceResponseTypeDef]:
         """Deletes the input source and all of its imported resources from the
         Resilience Hub application.
 
@@ -283,7 +283,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_app_version_app_component(
         self, **kwargs: Unpack[DeleteAppVersionAppComponentRequestTypeDef]
-    ) -> RegionResults[DeleteAppVersionAppComponentResponseTypeDef]:
+    ) -> TargetResults[DeleteAppVersionAppComponentResponseTypeDef]:
         """Deletes an Application Component from the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DeleteAppVersionAppComponent
@@ -292,7 +292,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_app_version_resource(
         self, **kwargs: Unpack[DeleteAppVersionResourceRequestTypeDef]
-    ) -> RegionResults[DeleteAppVersionResourceResponseTypeDef]:
+    ) -> TargetResults[DeleteAppVersionResourceResponseTypeDef]:
         """Deletes a resource from the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DeleteAppVersionResource
@@ -301,7 +301,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_recommendation_template(
         self, **kwargs: Unpack[DeleteRecommendationTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteRecommendationTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteRecommendationTemplateResponseTypeDef]:
         """Deletes a recommendation template. This is a destructive action that can't
         be undone.
 
@@ -311,7 +311,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def delete_resiliency_policy(
         self, **kwargs: Unpack[DeleteResiliencyPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResiliencyPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResiliencyPolicyResponseTypeDef]:
         """Deletes a resiliency policy. This is a destructive action that can't be
         undone.
 
@@ -321,7 +321,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app(
         self, **kwargs: Unpack[DescribeAppRequestTypeDef]
-    ) -> RegionResults[DescribeAppResponseTypeDef]:
+    ) -> TargetResults[DescribeAppResponseTypeDef]:
         """Describes an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeApp
@@ -330,7 +330,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_assessment(
         self, **kwargs: Unpack[DescribeAppAssessmentRequestTypeDef]
-    ) -> RegionResults[DescribeAppAssessmentResponseTypeDef]:
+    ) -> TargetResults[DescribeAppAssessmentResponseTypeDef]:
         """Describes an assessment for an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppAssessment
@@ -339,7 +339,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_version(
         self, **kwargs: Unpack[DescribeAppVersionRequestTypeDef]
-    ) -> RegionResults[DescribeAppVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeAppVersionResponseTypeDef]:
         """Describes the Resilience Hub application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersion
@@ -348,7 +348,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_version_app_component(
         self, **kwargs: Unpack[DescribeAppVersionAppComponentRequestTypeDef]
-    ) -> RegionResults[DescribeAppVersionAppComponentResponseTypeDef]:
+    ) -> TargetResults[DescribeAppVersionAppComponentResponseTypeDef]:
         """Describes an Application Component in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionAppComponent
@@ -357,7 +357,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_version_resource(
         self, **kwargs: Unpack[DescribeAppVersionResourceRequestTypeDef]
-    ) -> RegionResults[DescribeAppVersionResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeAppVersionResourceResponseTypeDef]:
         """Describes a resource of the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionResource
@@ -367,7 +367,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
     def describe_app_version_resources_resolution_status(
         self,
         **kwargs: Unpack[DescribeAppVersionResourcesResolutionStatusRequestTypeDef],
-    ) -> RegionResults[DescribeAppVersionResourcesResolutionStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeAppVersionResourcesResolutionStatusResponseTypeDef]:
         """Returns the resolution status for the specified resolution identifier for
         an application version. If resolutionId is not specified, the current
         resolution status is returned.
@@ -378,7 +378,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_app_version_template(
         self, **kwargs: Unpack[DescribeAppVersionTemplateRequestTypeDef]
-    ) -> RegionResults[DescribeAppVersionTemplateResponseTypeDef]:
+    ) -> TargetResults[DescribeAppVersionTemplateResponseTypeDef]:
         """Describes details about an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeAppVersionTemplate
@@ -388,7 +388,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
     def describe_draft_app_version_resources_import_status(
         self,
         **kwargs: Unpack[DescribeDraftAppVersionResourcesImportStatusRequestTypeDef],
-    ) -> RegionResults[DescribeDraftAppVersionResourcesImportStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeDraftAppVersionResourcesImportStatusResponseTypeDef]:
         """Describes the status of importing resources to an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeDraftAppVersionResourcesImportStatus
@@ -397,7 +397,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_metrics_export(
         self, **kwargs: Unpack[DescribeMetricsExportRequestTypeDef]
-    ) -> RegionResults[DescribeMetricsExportResponseTypeDef]:
+    ) -> TargetResults[DescribeMetricsExportResponseTypeDef]:
         """Describes the metrics of the application configuration being exported.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/DescribeMetricsExport
@@ -406,7 +406,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_resiliency_policy(
         self, **kwargs: Unpack[DescribeResiliencyPolicyRequestTypeDef]
-    ) -> RegionResults[DescribeResiliencyPolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeResiliencyPolicyResponseTypeDef]:
         """Describes a specified resiliency policy for an Resilience Hub application.
         The returned policy object includes creation time, data location
         constraints, the Amazon Resource Name (ARN) for the policy, tags, tier,
@@ -418,7 +418,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def describe_resource_grouping_recommendation_task(
         self, **kwargs: Unpack[DescribeResourceGroupingRecommendationTaskRequestTypeDef]
-    ) -> RegionResults[DescribeResourceGroupingRecommendationTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceGroupingRecommendationTaskResponseTypeDef]:
         """Describes the resource grouping recommendation tasks run by Resilience Hub
         for your application.
 
@@ -428,7 +428,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def import_resources_to_draft_app_version(
         self, **kwargs: Unpack[ImportResourcesToDraftAppVersionRequestTypeDef]
-    ) -> RegionResults[ImportResourcesToDraftAppVersionResponseTypeDef]:
+    ) -> TargetResults[ImportResourcesToDraftAppVersionResponseTypeDef]:
         """Imports resources to Resilience Hub application draft version from
         different input sources. For more information about the input sources
         supported by Resilience Hub, see Discover the structure and describe your
@@ -440,7 +440,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_alarm_recommendations(
         self, **kwargs: Unpack[ListAlarmRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListAlarmRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListAlarmRecommendationsResponseTypeDef]:
         """Lists the alarm recommendations for an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAlarmRecommendations
@@ -449,7 +449,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_assessment_compliance_drifts(
         self, **kwargs: Unpack[ListAppAssessmentComplianceDriftsRequestTypeDef]
-    ) -> RegionResults[ListAppAssessmentComplianceDriftsResponseTypeDef]:
+    ) -> TargetResults[ListAppAssessmentComplianceDriftsResponseTypeDef]:
         """List of compliance drifts that were detected while running an assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentComplianceDrifts
@@ -458,7 +458,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_assessment_resource_drifts(
         self, **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef]
-    ) -> RegionResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
+    ) -> TargetResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
         """List of resource drifts that were detected while running an assessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppAssessmentResourceDrifts
@@ -467,7 +467,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_assessments(
         self, **kwargs: Unpack[ListAppAssessmentsRequestTypeDef]
-    ) -> RegionResults[ListAppAssessmentsResponseTypeDef]:
+    ) -> TargetResults[ListAppAssessmentsResponseTypeDef]:
         """Lists the assessments for an Resilience Hub application. You can use
         request parameters to refine the results for the response object.
 
@@ -477,7 +477,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_component_compliances(
         self, **kwargs: Unpack[ListAppComponentCompliancesRequestTypeDef]
-    ) -> RegionResults[ListAppComponentCompliancesResponseTypeDef]:
+    ) -> TargetResults[ListAppComponentCompliancesResponseTypeDef]:
         """Lists the compliances for an Resilience Hub Application Component.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppComponentCompliances
@@ -486,7 +486,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_component_recommendations(
         self, **kwargs: Unpack[ListAppComponentRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListAppComponentRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListAppComponentRecommendationsResponseTypeDef]:
         """Lists the recommendations for an Resilience Hub Application Component.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppComponentRecommendations
@@ -495,7 +495,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_input_sources(
         self, **kwargs: Unpack[ListAppInputSourcesRequestTypeDef]
-    ) -> RegionResults[ListAppInputSourcesResponseTypeDef]:
+    ) -> TargetResults[ListAppInputSourcesResponseTypeDef]:
         """Lists all the input sources of the Resilience Hub application. For more
         information about the input sources supported by Resilience Hub, see
         Discover the structure and describe your Resilience Hub application.
@@ -506,7 +506,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_version_app_components(
         self, **kwargs: Unpack[ListAppVersionAppComponentsRequestTypeDef]
-    ) -> RegionResults[ListAppVersionAppComponentsResponseTypeDef]:
+    ) -> TargetResults[ListAppVersionAppComponentsResponseTypeDef]:
         """Lists all the Application Components in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersionAppComponents
@@ -515,7 +515,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_version_resource_mappings(
         self, **kwargs: Unpack[ListAppVersionResourceMappingsRequestTypeDef]
-    ) -> RegionResults[ListAppVersionResourceMappingsResponseTypeDef]:
+    ) -> TargetResults[ListAppVersionResourceMappingsResponseTypeDef]:
         """Lists how the resources in an application version are mapped/sourced from.
         Mappings can be physical resource identifiers, CloudFormation stacks,
         resource-groups, or an application registry app.
@@ -526,7 +526,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_version_resources(
         self, **kwargs: Unpack[ListAppVersionResourcesRequestTypeDef]
-    ) -> RegionResults[ListAppVersionResourcesResponseTypeDef]:
+    ) -> TargetResults[ListAppVersionResourcesResponseTypeDef]:
         """Lists all the resources in an Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersionResources
@@ -535,7 +535,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_app_versions(
         self, **kwargs: Unpack[ListAppVersionsRequestTypeDef]
-    ) -> RegionResults[ListAppVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAppVersionsResponseTypeDef]:
         """Lists the different versions for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListAppVersions
@@ -544,7 +544,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_apps(
         self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> RegionResults[ListAppsResponseTypeDef]:
+    ) -> TargetResults[ListAppsResponseTypeDef]:
         """Lists your Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListApps
@@ -553,7 +553,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_metrics(
         self, **kwargs: Unpack[ListMetricsRequestTypeDef]
-    ) -> RegionResults[ListMetricsResponseTypeDef]:
+    ) -> TargetResults[ListMetricsResponseTypeDef]:
         """Lists the metrics that can be exported.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListMetrics
@@ -562,7 +562,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_recommendation_templates(
         self, **kwargs: Unpack[ListRecommendationTemplatesRequestTypeDef]
-    ) -> RegionResults[ListRecommendationTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationTemplatesResponseTypeDef]:
         """Lists the recommendation templates for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListRecommendationTemplates
@@ -571,7 +571,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_resiliency_policies(
         self, **kwargs: Unpack[ListResiliencyPoliciesRequestTypeDef]
-    ) -> RegionResults[ListResiliencyPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListResiliencyPoliciesResponseTypeDef]:
         """Lists the resiliency policies for the Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListResiliencyPolicies
@@ -580,7 +580,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_resource_grouping_recommendations(
         self, **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListResourceGroupingRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceGroupingRecommendationsResponseTypeDef]:
         """Lists the resource grouping recommendations suggested by Resilience Hub
         for your application.
 
@@ -590,7 +590,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_sop_recommendations(
         self, **kwargs: Unpack[ListSopRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListSopRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListSopRecommendationsResponseTypeDef]:
         """Lists the standard operating procedure (SOP) recommendations for the
         Resilience Hub applications.
 
@@ -600,7 +600,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_suggested_resiliency_policies(
         self, **kwargs: Unpack[ListSuggestedResiliencyPoliciesRequestTypeDef]
-    ) -> RegionResults[ListSuggestedResiliencyPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSuggestedResiliencyPoliciesResponseTypeDef]:
         """Lists the suggested resiliency policies for the Resilience Hub
         applications.
 
@@ -610,7 +610,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for your resources in your Resilience Hub applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListTagsForResource
@@ -619,7 +619,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_test_recommendations(
         self, **kwargs: Unpack[ListTestRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListTestRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListTestRecommendationsResponseTypeDef]:
         """Lists the test recommendations for the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ListTestRecommendations
@@ -628,7 +628,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def list_unsupported_app_version_resources(
         self, **kwargs: Unpack[ListUnsupportedAppVersionResourcesRequestTypeDef]
-    ) -> RegionResults[ListUnsupportedAppVersionResourcesResponseTypeDef]:
+    ) -> TargetResults[ListUnsupportedAppVersionResourcesResponseTypeDef]:
         """Lists the resources that are not currently supported in Resilience Hub. An
         unsupported resource is a resource that exists in the object that was used
         to create an app, but is not supported by Resilience Hub.
@@ -639,7 +639,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def publish_app_version(
         self, **kwargs: Unpack[PublishAppVersionRequestTypeDef]
-    ) -> RegionResults[PublishAppVersionResponseTypeDef]:
+    ) -> TargetResults[PublishAppVersionResponseTypeDef]:
         """Publishes a new version of a specific Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/PublishAppVersion
@@ -648,7 +648,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def put_draft_app_version_template(
         self, **kwargs: Unpack[PutDraftAppVersionTemplateRequestTypeDef]
-    ) -> RegionResults[PutDraftAppVersionTemplateResponseTypeDef]:
+    ) -> TargetResults[PutDraftAppVersionTemplateResponseTypeDef]:
         """Adds or updates the app template for an Resilience Hub application draft
         version.
 
@@ -658,7 +658,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def reject_resource_grouping_recommendations(
         self, **kwargs: Unpack[RejectResourceGroupingRecommendationsRequestTypeDef]
-    ) -> RegionResults[RejectResourceGroupingRecommendationsResponseTypeDef]:
+    ) -> TargetResults[RejectResourceGroupingRecommendationsResponseTypeDef]:
         """Rejects resource grouping recommendations.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/RejectResourceGroupingRecommendations
@@ -667,7 +667,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def remove_draft_app_version_resource_mappings(
         self, **kwargs: Unpack[RemoveDraftAppVersionResourceMappingsRequestTypeDef]
-    ) -> RegionResults[RemoveDraftAppVersionResourceMappingsResponseTypeDef]:
+    ) -> TargetResults[RemoveDraftAppVersionResourceMappingsResponseTypeDef]:
         """Removes resource mappings from a draft application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/RemoveDraftAppVersionResourceMappings
@@ -676,7 +676,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def resolve_app_version_resources(
         self, **kwargs: Unpack[ResolveAppVersionResourcesRequestTypeDef]
-    ) -> RegionResults[ResolveAppVersionResourcesResponseTypeDef]:
+    ) -> TargetResults[ResolveAppVersionResourcesResponseTypeDef]:
         """Resolves the resources for an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/ResolveAppVersionResources
@@ -685,7 +685,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def start_app_assessment(
         self, **kwargs: Unpack[StartAppAssessmentRequestTypeDef]
-    ) -> RegionResults[StartAppAssessmentResponseTypeDef]:
+    ) -> TargetResults[StartAppAssessmentResponseTypeDef]:
         """Creates a new application assessment for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartAppAssessment
@@ -694,7 +694,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def start_metrics_export(
         self, **kwargs: Unpack[StartMetricsExportRequestTypeDef]
-    ) -> RegionResults[StartMetricsExportResponseTypeDef]:
+    ) -> TargetResults[StartMetricsExportResponseTypeDef]:
         """Initiates the export task of metrics.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartMetricsExport
@@ -703,7 +703,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def start_resource_grouping_recommendation_task(
         self, **kwargs: Unpack[StartResourceGroupingRecommendationTaskRequestTypeDef]
-    ) -> RegionResults[StartResourceGroupingRecommendationTaskResponseTypeDef]:
+    ) -> TargetResults[StartResourceGroupingRecommendationTaskResponseTypeDef]:
         """Starts grouping recommendation task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/StartResourceGroupingRecommendationTask
@@ -712,7 +712,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/TagResource
@@ -721,7 +721,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UntagResource
@@ -730,7 +730,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def update_app(
         self, **kwargs: Unpack[UpdateAppRequestTypeDef]
-    ) -> RegionResults[UpdateAppResponseTypeDef]:
+    ) -> TargetResults[UpdateAppResponseTypeDef]:
         """Updates an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateApp
@@ -739,7 +739,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def update_app_version(
         self, **kwargs: Unpack[UpdateAppVersionRequestTypeDef]
-    ) -> RegionResults[UpdateAppVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateAppVersionResponseTypeDef]:
         """Updates the Resilience Hub application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateAppVersion
@@ -748,7 +748,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def update_app_version_app_component(
         self, **kwargs: Unpack[UpdateAppVersionAppComponentRequestTypeDef]
-    ) -> RegionResults[UpdateAppVersionAppComponentResponseTypeDef]:
+    ) -> TargetResults[UpdateAppVersionAppComponentResponseTypeDef]:
         """Updates an existing Application Component in the Resilience Hub
         application.
 
@@ -758,7 +758,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def update_app_version_resource(
         self, **kwargs: Unpack[UpdateAppVersionResourceRequestTypeDef]
-    ) -> RegionResults[UpdateAppVersionResourceResponseTypeDef]:
+    ) -> TargetResults[UpdateAppVersionResourceResponseTypeDef]:
         """Updates the resource details in the Resilience Hub application.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateAppVersionResource
@@ -767,7 +767,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
 
     def update_resiliency_policy(
         self, **kwargs: Unpack[UpdateResiliencyPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateResiliencyPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateResiliencyPolicyResponseTypeDef]:
         """Updates a resiliency policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/resiliencehub-2020-04-30/UpdateResiliencyPolicy
@@ -781,7 +781,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppAssessmentResourceDriftsRequestTypeDef],
-    ) -> RegionResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
+    ) -> TargetResults[ListAppAssessmentResourceDriftsResponseTypeDef]:
         """Every page of ListAppAssessmentResourceDrifts in every target, merged per
         target (botocore's build_full_result).
 
@@ -804,7 +804,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMetricsRequestTypeDef],
-    ) -> RegionResults[ListMetricsResponseTypeDef]:
+    ) -> TargetResults[ListMetricsResponseTypeDef]:
         """Every page of ListMetrics in every target, merged per target (botocore's
         build_full_result).
 
@@ -827,7 +827,7 @@ class MultiRegionResilienceHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceGroupingRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListResourceGroupingRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceGroupingRecommendationsResponseTypeDef]:
         """Every page of ListResourceGroupingRecommendations in every target, merged
         per target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -102,7 +102,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def associate_default_view(
         self, **kwargs: Unpack[AssociateDefaultViewInputTypeDef]
-    ) -> RegionResults[AssociateDefaultViewOutputTypeDef]:
+    ) -> TargetResults[AssociateDefaultViewOutputTypeDef]:
         """Sets the specified view as the default for the Amazon Web Services Region
         in which you call this operation. When a user performs a Search that
         doesn't explicitly specify which view to use, then Amazon Web Services
@@ -115,7 +115,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def batch_get_view(
         self, **kwargs: Unpack[BatchGetViewInputTypeDef]
-    ) -> RegionResults[BatchGetViewOutputTypeDef]:
+    ) -> TargetResults[BatchGetViewOutputTypeDef]:
         """Retrieves details about a list of views.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/BatchGetView
@@ -124,7 +124,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexInputTypeDef]
-    ) -> RegionResults[CreateIndexOutputTypeDef]:
+    ) -> TargetResults[CreateIndexOutputTypeDef]:
         """Turns on Amazon Web Services Resource Explorer in the Amazon Web Services
         Region in which you called this operation by creating an index. Resource
         Explorer begins discovering the resources in this Region and stores the
@@ -137,7 +137,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def create_resource_explorer_setup(
         self, **kwargs: Unpack[CreateResourceExplorerSetupInputTypeDef]
-    ) -> RegionResults[CreateResourceExplorerSetupOutputTypeDef]:
+    ) -> TargetResults[CreateResourceExplorerSetupOutputTypeDef]:
         """Creates a Resource Explorer setup configuration across multiple Amazon Web
         Services Regions. This operation sets up indexes and views in the
         specified Regions. This operation can also be used to set an aggregator
@@ -149,7 +149,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def create_view(
         self, **kwargs: Unpack[CreateViewInputTypeDef]
-    ) -> RegionResults[CreateViewOutputTypeDef]:
+    ) -> TargetResults[CreateViewOutputTypeDef]:
         """Creates a view that users can query by using the Search operation. Results
         from queries that you make using this view include only resources that
         match the view's Filters. For more information about Amazon Web Services
@@ -162,7 +162,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexInputTypeDef]
-    ) -> RegionResults[DeleteIndexOutputTypeDef]:
+    ) -> TargetResults[DeleteIndexOutputTypeDef]:
         """Deletes the specified index and turns off Amazon Web Services Resource
         Explorer in the specified Amazon Web Services Region. When you delete an
         index, Resource Explorer stops discovering and indexing resources in that
@@ -177,7 +177,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def delete_resource_explorer_setup(
         self, **kwargs: Unpack[DeleteResourceExplorerSetupInputTypeDef]
-    ) -> RegionResults[DeleteResourceExplorerSetupOutputTypeDef]:
+    ) -> TargetResults[DeleteResourceExplorerSetupOutputTypeDef]:
         """Deletes a Resource Explorer setup configuration. This operation removes
         indexes and views from the specified Regions or all Regions where Resource
         Explorer is configured.
@@ -188,14 +188,14 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def delete_view(
         self, **kwargs: Unpack[DeleteViewInputTypeDef]
-    ) -> RegionResults[DeleteViewOutputTypeDef]:
+    ) -> TargetResults[DeleteViewOutputTypeDef]:
         """Deletes the specified view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/DeleteView
         """
         return self._call("DeleteView", kwargs)
 
-    def disassociate_default_view(self) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    def disassociate_default_view(self) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """After you call this operation, the affected Amazon Web Services Region no
         longer has a default view. All Search operations in that Region must
         explicitly specify a view or the operation fails. You can configure a new
@@ -207,7 +207,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_account_level_service_configuration(
         self,
-    ) -> RegionResults[GetAccountLevelServiceConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetAccountLevelServiceConfigurationOutputTypeDef]:
         """Retrieves the status of your account's Amazon Web Services service access,
         and validates the service linked role required to access the multi-account
         search feature. Only the management account can invoke this API call.
@@ -216,7 +216,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetAccountLevelServiceConfiguration", {})
 
-    def get_default_view(self) -> RegionResults[GetDefaultViewOutputTypeDef]:
+    def get_default_view(self) -> TargetResults[GetDefaultViewOutputTypeDef]:
         """Retrieves the Amazon Resource Name (ARN) of the view that is the default
         for the Amazon Web Services Region in which you call this operation. You
         can then call GetView to retrieve the details of that view.
@@ -225,7 +225,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetDefaultView", {})
 
-    def get_index(self) -> RegionResults[GetIndexOutputTypeDef]:
+    def get_index(self) -> TargetResults[GetIndexOutputTypeDef]:
         """Retrieves details about the Amazon Web Services Resource Explorer index in
         the Amazon Web Services Region in which you invoked the operation.
 
@@ -235,7 +235,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_managed_view(
         self, **kwargs: Unpack[GetManagedViewInputTypeDef]
-    ) -> RegionResults[GetManagedViewOutputTypeDef]:
+    ) -> TargetResults[GetManagedViewOutputTypeDef]:
         """Retrieves details of the specified Amazon Web Services-managed view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetManagedView
@@ -244,7 +244,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_resource_explorer_setup(
         self, **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef]
-    ) -> RegionResults[GetResourceExplorerSetupOutputTypeDef]:
+    ) -> TargetResults[GetResourceExplorerSetupOutputTypeDef]:
         """Retrieves the status and details of a Resource Explorer setup operation.
         This operation returns information about the progress of creating or
         deleting Resource Explorer configurations across Regions.
@@ -253,7 +253,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         """
         return self._call("GetResourceExplorerSetup", kwargs)
 
-    def get_service_index(self) -> RegionResults[GetServiceIndexOutputTypeDef]:
+    def get_service_index(self) -> TargetResults[GetServiceIndexOutputTypeDef]:
         """Retrieves information about the Resource Explorer index in the current
         Amazon Web Services Region. This operation returns the ARN and type of the
         index if one exists.
@@ -264,7 +264,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_service_view(
         self, **kwargs: Unpack[GetServiceViewInputTypeDef]
-    ) -> RegionResults[GetServiceViewOutputTypeDef]:
+    ) -> TargetResults[GetServiceViewOutputTypeDef]:
         """Retrieves details about a specific Resource Explorer service view. This
         operation returns the configuration and properties of the specified view.
 
@@ -274,7 +274,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def get_view(
         self, **kwargs: Unpack[GetViewInputTypeDef]
-    ) -> RegionResults[GetViewOutputTypeDef]:
+    ) -> TargetResults[GetViewOutputTypeDef]:
         """Retrieves details of the specified view.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/GetView
@@ -283,7 +283,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_indexes(
         self, **kwargs: Unpack[ListIndexesInputTypeDef]
-    ) -> RegionResults[ListIndexesOutputTypeDef]:
+    ) -> TargetResults[ListIndexesOutputTypeDef]:
         """Retrieves a list of all of the indexes in Amazon Web Services Regions that
         are currently collecting resource information for Amazon Web Services
         Resource Explorer.
@@ -294,7 +294,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_indexes_for_members(
         self, **kwargs: Unpack[ListIndexesForMembersInputTypeDef]
-    ) -> RegionResults[ListIndexesForMembersOutputTypeDef]:
+    ) -> TargetResults[ListIndexesForMembersOutputTypeDef]:
         """Retrieves a list of a member's indexes in all Amazon Web Services Regions
         that are currently collecting resource information for Amazon Web Services
         Resource Explorer. Only the management account or a delegated
@@ -306,7 +306,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_managed_views(
         self, **kwargs: Unpack[ListManagedViewsInputTypeDef]
-    ) -> RegionResults[ListManagedViewsOutputTypeDef]:
+    ) -> TargetResults[ListManagedViewsOutputTypeDef]:
         """Lists the Amazon resource names (ARNs) of the Amazon Web Services-managed
         views available in the Amazon Web Services Region in which you call this
         operation.
@@ -317,7 +317,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_resources(
         self, **kwargs: Unpack[ListResourcesInputTypeDef]
-    ) -> RegionResults[ListResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourcesOutputTypeDef]:
         """Returns a list of resources and their details that match the specified
         criteria. This query must use a view. If you don’t explicitly specify a
         view, then Resource Explorer uses the default view for the Amazon Web
@@ -329,7 +329,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_service_indexes(
         self, **kwargs: Unpack[ListServiceIndexesInputTypeDef]
-    ) -> RegionResults[ListServiceIndexesOutputTypeDef]:
+    ) -> TargetResults[ListServiceIndexesOutputTypeDef]:
         """Lists all Resource Explorer indexes across the specified Amazon Web
         Services Regions. This operation returns information about indexes
         including their ARNs, types, and Regions.
@@ -340,7 +340,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_service_views(
         self, **kwargs: Unpack[ListServiceViewsInputTypeDef]
-    ) -> RegionResults[ListServiceViewsOutputTypeDef]:
+    ) -> TargetResults[ListServiceViewsOutputTypeDef]:
         """Lists all Resource Explorer service views available in the current Amazon
         Web Services account. This operation returns the ARNs of available service
         views.
@@ -351,7 +351,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_streaming_access_for_services(
         self, **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef]
-    ) -> RegionResults[ListStreamingAccessForServicesOutputTypeDef]:
+    ) -> TargetResults[ListStreamingAccessForServicesOutputTypeDef]:
         """Returns a list of Amazon Web Services services that have been granted
         streaming access to your Resource Explorer data. Streaming access allows
         Amazon Web Services services to receive real-time updates about your
@@ -363,7 +363,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_supported_resource_types(
         self, **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef]
-    ) -> RegionResults[ListSupportedResourceTypesOutputTypeDef]:
+    ) -> TargetResults[ListSupportedResourceTypesOutputTypeDef]:
         """Retrieves a list of all resource types currently supported by Amazon Web
         Services Resource Explorer.
 
@@ -373,7 +373,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags that are attached to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-explorer-2-2022-07-28/ListTagsForResource
@@ -382,7 +382,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def list_views(
         self, **kwargs: Unpack[ListViewsInputTypeDef]
-    ) -> RegionResults[ListViewsOutputTypeDef]:
+    ) -> TargetResults[ListViewsOutputTypeDef]:
         """Lists the Amazon resource names (ARNs) of the views available in the
         Amazon Web Services Region in which you call this operation.
 
@@ -392,7 +392,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def search(
         self, **kwargs: Unpack[SearchInputTypeDef]
-    ) -> RegionResults[SearchOutputTypeDef]:
+    ) -> TargetResults[SearchOutputTypeDef]:
         """Searches for resources and displays details about all resources that match
         the specified criteria. You must specify a query string.
 
@@ -402,7 +402,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds one or more tag key and value pairs to an Amazon Web Services
         Resource Explorer view or index.
 
@@ -412,7 +412,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tag key and value pairs from an Amazon Web Services
         Resource Explorer view or index.
 
@@ -422,7 +422,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def update_index_type(
         self, **kwargs: Unpack[UpdateIndexTypeInputTypeDef]
-    ) -> RegionResults[UpdateIndexTypeOutputTypeDef]:
+    ) -> TargetResults[UpdateIndexTypeOutputTypeDef]:
         """Changes the type of the index from one of the following types to the
         other. For more information about indexes and the role they perform in
         Amazon Web Services Resource Explorer, see Turning on cross-Region search
@@ -435,7 +435,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
 
     def update_view(
         self, **kwargs: Unpack[UpdateViewInputTypeDef]
-    ) -> RegionResults[UpdateViewOutputTypeDef]:
+    ) -> TargetResults[UpdateViewOutputTypeDef]:
         """Modifies some of the details of a view. You can change the filter string
         and the list of included properties. You can't change the name of the
         view.
@@ -451,7 +451,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourceExplorerSetupInputTypeDef],
-    ) -> RegionResults[GetResourceExplorerSetupOutputTypeDef]:
+    ) -> TargetResults[GetResourceExplorerSetupOutputTypeDef]:
         """Every page of GetResourceExplorerSetup in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,7 +476,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> RegionResults[ListIndexesOutputTypeDef]:
+    ) -> TargetResults[ListIndexesOutputTypeDef]:
         """Every page of ListIndexes in every target, merged per target (botocore's
         build_full_result).
 
@@ -501,7 +501,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndexesForMembersInputTypeDef],
-    ) -> RegionResults[ListIndexesForMembersOutputTypeDef]:
+    ) -> TargetResults[ListIndexesForMembersOutputTypeDef]:
         """Every page of ListIndexesForMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -527,7 +527,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedViewsInputTypeDef],
-    ) -> RegionResults[ListManagedViewsOutputTypeDef]:
+    ) -> TargetResults[ListManagedViewsOutputTypeDef]:
         """Every page of ListManagedViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -552,7 +552,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesInputTypeDef],
-    ) -> RegionResults[ListResourcesOutputTypeDef]:
+    ) -> TargetResults[ListResourcesOutputTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -578,7 +578,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceIndexesInputTypeDef],
-    ) -> RegionResults[ListServiceIndexesOutputTypeDef]:
+    ) -> TargetResults[ListServiceIndexesOutputTypeDef]:
         """Every page of ListServiceIndexes in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,7 +603,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceViewsInputTypeDef],
-    ) -> RegionResults[ListServiceViewsOutputTypeDef]:
+    ) -> TargetResults[ListServiceViewsOutputTypeDef]:
         """Every page of ListServiceViews in every target, merged per target
         (botocore's build_full_result).
 
@@ -628,7 +628,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStreamingAccessForServicesInputTypeDef],
-    ) -> RegionResults[ListStreamingAccessForServicesOutputTypeDef]:
+    ) -> TargetResults[ListStreamingAccessForServicesOutputTypeDef]:
         """Every page of ListStreamingAccessForServices in every target, merged per
         target (botocore's build_full_result).
 
@@ -654,7 +654,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSupportedResourceTypesInputTypeDef],
-    ) -> RegionResults[ListSupportedResourceTypesOutputTypeDef]:
+    ) -> TargetResults[ListSupportedResourceTypesOutputTypeDef]:
         """Every page of ListSupportedResourceTypes in every target, merged per
         target (botocore's build_full_result).
 
@@ -678,7 +678,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListViewsInputTypeDef],
-    ) -> RegionResults[ListViewsOutputTypeDef]:
+    ) -> TargetResults[ListViewsOutputTypeDef]:
         """Every page of ListViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionResourceExplorer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchInputTypeDef],
-    ) -> RegionResults[SearchOutputTypeDef]:
+    ) -> TargetResults[SearchOutputTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 

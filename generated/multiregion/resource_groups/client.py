@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,7 +90,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def cancel_tag_sync_task(
         self, **kwargs: Unpack[CancelTagSyncTaskInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels the specified tag-sync task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/CancelTagSyncTask
@@ -99,7 +99,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupInputTypeDef]
-    ) -> RegionResults[CreateGroupOutputTypeDef]:
+    ) -> TargetResults[CreateGroupOutputTypeDef]:
         """Creates a resource group with the specified name and description. You can
         optionally include either a resource query or a service configuration. For
         more information about constructing a resource query, see Build queries
@@ -113,7 +113,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupInputTypeDef]
-    ) -> RegionResults[DeleteGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteGroupOutputTypeDef]:
         """Deletes the specified resource group. Deleting a resource group does not
         delete any resources that are members of the group; it only deletes the
         group structure.
@@ -124,7 +124,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         """
         return self._call("DeleteGroup", kwargs)
 
-    def get_account_settings(self) -> RegionResults[GetAccountSettingsOutputTypeDef]:
+    def get_account_settings(self) -> TargetResults[GetAccountSettingsOutputTypeDef]:
         """Retrieves the current status of optional features in Resource Groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GetAccountSettings
@@ -133,7 +133,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupInputTypeDef]
-    ) -> RegionResults[GetGroupOutputTypeDef]:
+    ) -> TargetResults[GetGroupOutputTypeDef]:
         """Returns information about a specified resource group.
 
         Deprecated parameters: GroupName.
@@ -144,7 +144,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def get_group_configuration(
         self, **kwargs: Unpack[GetGroupConfigurationInputTypeDef]
-    ) -> RegionResults[GetGroupConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetGroupConfigurationOutputTypeDef]:
         """Retrieves the service configuration associated with the specified resource
         group. For details about the service configuration syntax, see Service
         configurations for Resource Groups.
@@ -155,7 +155,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def get_group_query(
         self, **kwargs: Unpack[GetGroupQueryInputTypeDef]
-    ) -> RegionResults[GetGroupQueryOutputTypeDef]:
+    ) -> TargetResults[GetGroupQueryOutputTypeDef]:
         """Retrieves the resource query associated with the specified resource group.
         For more information about resource queries, see Create a tag-based group
         in Resource Groups.
@@ -168,7 +168,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def get_tag_sync_task(
         self, **kwargs: Unpack[GetTagSyncTaskInputTypeDef]
-    ) -> RegionResults[GetTagSyncTaskOutputTypeDef]:
+    ) -> TargetResults[GetTagSyncTaskOutputTypeDef]:
         """Returns information about a specified tag-sync task.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GetTagSyncTask
@@ -177,7 +177,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def get_tags(
         self, **kwargs: Unpack[GetTagsInputTypeDef]
-    ) -> RegionResults[GetTagsOutputTypeDef]:
+    ) -> TargetResults[GetTagsOutputTypeDef]:
         """Returns a list of tags that are associated with a resource group,
         specified by an Amazon resource name (ARN).
 
@@ -187,7 +187,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def group_resources(
         self, **kwargs: Unpack[GroupResourcesInputTypeDef]
-    ) -> RegionResults[GroupResourcesOutputTypeDef]:
+    ) -> TargetResults[GroupResourcesOutputTypeDef]:
         """Adds the specified resources to the specified group.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/GroupResources
@@ -196,7 +196,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def list_group_resources(
         self, **kwargs: Unpack[ListGroupResourcesInputTypeDef]
-    ) -> RegionResults[ListGroupResourcesOutputTypeDef]:
+    ) -> TargetResults[ListGroupResourcesOutputTypeDef]:
         """Returns a list of Amazon resource names (ARNs) of the resources that are
         members of a specified resource group.
 
@@ -208,7 +208,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def list_grouping_statuses(
         self, **kwargs: Unpack[ListGroupingStatusesInputTypeDef]
-    ) -> RegionResults[ListGroupingStatusesOutputTypeDef]:
+    ) -> TargetResults[ListGroupingStatusesOutputTypeDef]:
         """Returns the status of the last grouping or ungrouping action for each
         resource in the specified application group.
 
@@ -218,7 +218,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsInputTypeDef]
-    ) -> RegionResults[ListGroupsOutputTypeDef]:
+    ) -> TargetResults[ListGroupsOutputTypeDef]:
         """Returns a list of existing Resource Groups in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListGroups
@@ -227,7 +227,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def list_tag_sync_tasks(
         self, **kwargs: Unpack[ListTagSyncTasksInputTypeDef]
-    ) -> RegionResults[ListTagSyncTasksOutputTypeDef]:
+    ) -> TargetResults[ListTagSyncTasksOutputTypeDef]:
         """Returns a list of tag-sync tasks.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/ListTagSyncTasks
@@ -236,7 +236,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def put_group_configuration(
         self, **kwargs: Unpack[PutGroupConfigurationInputTypeDef]
-    ) -> RegionResults[PutGroupConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutGroupConfigurationOutputTypeDef]:
         """Attaches a service configuration to the specified group. This occurs
         asynchronously, and can take time to complete. You can use
         GetGroupConfiguration to check the status of the update.
@@ -247,7 +247,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def search_resources(
         self, **kwargs: Unpack[SearchResourcesInputTypeDef]
-    ) -> RegionResults[SearchResourcesOutputTypeDef]:
+    ) -> TargetResults[SearchResourcesOutputTypeDef]:
         """Returns a list of Amazon Web Services resource identifiers that matches
         the specified query. The query uses the same format as a resource query in
         a CreateGroup or UpdateGroupQuery operation.
@@ -258,7 +258,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def start_tag_sync_task(
         self, **kwargs: Unpack[StartTagSyncTaskInputTypeDef]
-    ) -> RegionResults[StartTagSyncTaskOutputTypeDef]:
+    ) -> TargetResults[StartTagSyncTaskOutputTypeDef]:
         """Creates a new tag-sync task to onboard and sync resources tagged with a
         specific tag key-value pair to an application. To start a tag-sync task,
         you need a resource tagging role. The resource tagging role grants
@@ -270,7 +270,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         """
         return self._call("StartTagSyncTask", kwargs)
 
-    def tag(self, **kwargs: Unpack[TagInputTypeDef]) -> RegionResults[TagOutputTypeDef]:
+    def tag(self, **kwargs: Unpack[TagInputTypeDef]) -> TargetResults[TagOutputTypeDef]:
         """Adds tags to a resource group with the specified Amazon resource name
         (ARN). Existing tags on a resource group are not changed if they are not
         specified in the request parameters.
@@ -281,7 +281,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def ungroup_resources(
         self, **kwargs: Unpack[UngroupResourcesInputTypeDef]
-    ) -> RegionResults[UngroupResourcesOutputTypeDef]:
+    ) -> TargetResults[UngroupResourcesOutputTypeDef]:
         """Removes the specified resources from the specified group. This operation
         works only with static groups that you populated using the GroupResources
         operation. It doesn't work with any resource groups that are automatically
@@ -293,7 +293,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def untag(
         self, **kwargs: Unpack[UntagInputTypeDef]
-    ) -> RegionResults[UntagOutputTypeDef]:
+    ) -> TargetResults[UntagOutputTypeDef]:
         """Deletes tags from a specified resource group.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/Untag
@@ -302,7 +302,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsInputTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsOutputTypeDef]:
         """Turns on or turns off optional features in Resource Groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/resource-groups-2017-11-27/UpdateAccountSettings
@@ -311,7 +311,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupInputTypeDef]
-    ) -> RegionResults[UpdateGroupOutputTypeDef]:
+    ) -> TargetResults[UpdateGroupOutputTypeDef]:
         """Updates the description for an existing group. You cannot update the name
         of a resource group.
 
@@ -323,7 +323,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
 
     def update_group_query(
         self, **kwargs: Unpack[UpdateGroupQueryInputTypeDef]
-    ) -> RegionResults[UpdateGroupQueryOutputTypeDef]:
+    ) -> TargetResults[UpdateGroupQueryOutputTypeDef]:
         """Updates the resource query of a group. For more information about resource
         queries, see Create a tag-based group in Resource Groups.
 
@@ -340,7 +340,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupResourcesInputTypeDef],
-    ) -> RegionResults[ListGroupResourcesOutputTypeDef]:
+    ) -> TargetResults[ListGroupResourcesOutputTypeDef]:
         """Every page of ListGroupResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -366,7 +366,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupingStatusesInputTypeDef],
-    ) -> RegionResults[ListGroupingStatusesOutputTypeDef]:
+    ) -> TargetResults[ListGroupingStatusesOutputTypeDef]:
         """Every page of ListGroupingStatuses in every target, merged per target
         (botocore's build_full_result).
 
@@ -390,7 +390,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsInputTypeDef],
-    ) -> RegionResults[ListGroupsOutputTypeDef]:
+    ) -> TargetResults[ListGroupsOutputTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -413,7 +413,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagSyncTasksInputTypeDef],
-    ) -> RegionResults[ListTagSyncTasksOutputTypeDef]:
+    ) -> TargetResults[ListTagSyncTasksOutputTypeDef]:
         """Every page of ListTagSyncTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -436,7 +436,7 @@ class MultiRegionResourceGroups(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchResourcesInputTypeDef],
-    ) -> RegionResults[SearchResourcesOutputTypeDef]:
+    ) -> TargetResults[SearchResourcesOutputTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 

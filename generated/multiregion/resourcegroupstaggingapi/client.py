@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,7 +48,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def describe_report_creation(
         self,
-    ) -> RegionResults[DescribeReportCreationOutputTypeDef]:
+    ) -> TargetResults[DescribeReportCreationOutputTypeDef]:
         """Describes the status of the StartReportCreation operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/DescribeReportCreation
@@ -57,7 +57,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def get_compliance_summary(
         self, **kwargs: Unpack[GetComplianceSummaryInputTypeDef]
-    ) -> RegionResults[GetComplianceSummaryOutputTypeDef]:
+    ) -> TargetResults[GetComplianceSummaryOutputTypeDef]:
         """Returns a table that shows counts of resources that are noncompliant with
         their tag policies.
 
@@ -67,7 +67,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def get_resources(
         self, **kwargs: Unpack[GetResourcesInputTypeDef]
-    ) -> RegionResults[GetResourcesOutputTypeDef]:
+    ) -> TargetResults[GetResourcesOutputTypeDef]:
         """Returns all the tagged or previously tagged resources that are located in
         the specified Amazon Web Services Region for the account.
 
@@ -77,7 +77,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def get_tag_keys(
         self, **kwargs: Unpack[GetTagKeysInputTypeDef]
-    ) -> RegionResults[GetTagKeysOutputTypeDef]:
+    ) -> TargetResults[GetTagKeysOutputTypeDef]:
         """Returns all tag keys currently in use in the specified Amazon Web Services
         Region for the calling account.
 
@@ -87,7 +87,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def get_tag_values(
         self, **kwargs: Unpack[GetTagValuesInputTypeDef]
-    ) -> RegionResults[GetTagValuesOutputTypeDef]:
+    ) -> TargetResults[GetTagValuesOutputTypeDef]:
         """Returns all tag values for the specified key that are used in the
         specified Amazon Web Services Region for the calling account.
 
@@ -97,7 +97,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def list_required_tags(
         self, **kwargs: Unpack[ListRequiredTagsInputTypeDef]
-    ) -> RegionResults[ListRequiredTagsOutputTypeDef]:
+    ) -> TargetResults[ListRequiredTagsOutputTypeDef]:
         """Lists the required tags for supported resource types in an Amazon Web
         Services account.
 
@@ -107,7 +107,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def start_report_creation(
         self, **kwargs: Unpack[StartReportCreationInputTypeDef]
-    ) -> RegionResults[StartReportCreationOutputTypeDef]:
+    ) -> TargetResults[StartReportCreationOutputTypeDef]:
         """Generates a report that lists all tagged resources in the accounts across
         your organization and tells whether each resource is compliant with the
         effective tag policy. Compliance data is refreshed daily. The report is
@@ -119,7 +119,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def tag_resources(
         self, **kwargs: Unpack[TagResourcesInputTypeDef]
-    ) -> RegionResults[TagResourcesOutputTypeDef]:
+    ) -> TargetResults[TagResourcesOutputTypeDef]:
         """Applies one or more tags to the specified resources. Note the following:
 
         https://docs.aws.amazon.com/goto/WebAPI/resourcegroupstaggingapi-2017-01-26/TagResources
@@ -128,7 +128,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
 
     def untag_resources(
         self, **kwargs: Unpack[UntagResourcesInputTypeDef]
-    ) -> RegionResults[UntagResourcesOutputTypeDef]:
+    ) -> TargetResults[UntagResourcesOutputTypeDef]:
         """Removes the specified tags from the specified resources. When you specify
         a tag key, the action removes both that key and its associated value. The
         operation succeeds even if you attempt to remove tags from a resource that
@@ -145,7 +145,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetComplianceSummaryInputTypeDef],
-    ) -> RegionResults[GetComplianceSummaryOutputTypeDef]:
+    ) -> TargetResults[GetComplianceSummaryOutputTypeDef]:
         """Every page of GetComplianceSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -169,7 +169,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcesInputTypeDef],
-    ) -> RegionResults[GetResourcesOutputTypeDef]:
+    ) -> TargetResults[GetResourcesOutputTypeDef]:
         """Every page of GetResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -193,7 +193,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTagKeysInputTypeDef],
-    ) -> RegionResults[GetTagKeysOutputTypeDef]:
+    ) -> TargetResults[GetTagKeysOutputTypeDef]:
         """Every page of GetTagKeys in every target, merged per target (botocore's
         build_full_result).
 
@@ -217,7 +217,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTagValuesInputTypeDef],
-    ) -> RegionResults[GetTagValuesOutputTypeDef]:
+    ) -> TargetResults[GetTagValuesOutputTypeDef]:
         """Every page of GetTagValues in every target, merged per target (botocore's
         build_full_result).
 
@@ -241,7 +241,7 @@ class MultiRegionResourceGroupsTaggingAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequiredTagsInputTypeDef],
-    ) -> RegionResults[ListRequiredTagsOutputTypeDef]:
+    ) -> TargetResults[ListRequiredTagsOutputTypeDef]:
         """Every page of ListRequiredTags in every target, merged per target
         (botocore's build_full_result).
 

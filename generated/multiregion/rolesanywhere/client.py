@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,7 +72,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Creates a profile, a list of the roles that Roles Anywhere service is
         trusted to assume. You use profiles to intersect permissions with IAM
         managed policies.
@@ -83,7 +83,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def create_trust_anchor(
         self, **kwargs: Unpack[CreateTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Creates a trust anchor to establish trust between IAM Roles Anywhere and
         your certificate authority (CA). You can define a trust anchor as a
         reference to an Private Certificate Authority (Private CA) or by uploading
@@ -97,7 +97,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def delete_attribute_mapping(
         self, **kwargs: Unpack[DeleteAttributeMappingRequestTypeDef]
-    ) -> RegionResults[DeleteAttributeMappingResponseTypeDef]:
+    ) -> TargetResults[DeleteAttributeMappingResponseTypeDef]:
         """Delete an entry from the attribute mapping rules enforced by a given
         profile.
 
@@ -107,7 +107,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def delete_crl(
         self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Deletes a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteCrl
@@ -116,7 +116,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Deletes a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteProfile
@@ -125,7 +125,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def delete_trust_anchor(
         self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Deletes a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DeleteTrustAnchor
@@ -134,7 +134,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def disable_crl(
         self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Disables a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/DisableCrl
@@ -143,7 +143,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def disable_profile(
         self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Disables a profile. When disabled, temporary credential requests with this
         profile fail.
 
@@ -153,7 +153,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def disable_trust_anchor(
         self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Disables a trust anchor. When disabled, temporary credential requests
         specifying this trust anchor are unauthorized.
 
@@ -163,7 +163,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def enable_crl(
         self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Enables a certificate revocation list (CRL). When enabled, certificates
         stored in the CRL are unauthorized to receive session credentials.
 
@@ -173,7 +173,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def enable_profile(
         self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Enables temporary credential requests for a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/EnableProfile
@@ -182,7 +182,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def enable_trust_anchor(
         self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Enables a trust anchor. When enabled, certificates in the trust anchor
         chain are authorized for trust validation.
 
@@ -192,7 +192,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def get_crl(
         self, **kwargs: Unpack[ScalarCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Gets a certificate revocation list (CRL).
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetCrl
@@ -201,7 +201,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def get_profile(
         self, **kwargs: Unpack[ScalarProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Gets a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetProfile
@@ -210,7 +210,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def get_subject(
         self, **kwargs: Unpack[ScalarSubjectRequestTypeDef]
-    ) -> RegionResults[SubjectDetailResponseTypeDef]:
+    ) -> TargetResults[SubjectDetailResponseTypeDef]:
         """Gets a subject, which associates a certificate identity with
         authentication attempts. The subject stores auditing information such as
         the status of the last authentication attempt, the certificate data used
@@ -223,7 +223,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def get_trust_anchor(
         self, **kwargs: Unpack[ScalarTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Gets a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/GetTrustAnchor
@@ -232,7 +232,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def import_crl(
         self, **kwargs: Unpack[ImportCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Imports the certificate revocation list (CRL). A CRL is a list of
         certificates that have been revoked by the issuing certificate Authority
         (CA).In order to be properly imported, a CRL must be in PEM format. IAM
@@ -244,7 +244,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def list_crls(
         self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> RegionResults[ListCrlsResponseTypeDef]:
+    ) -> TargetResults[ListCrlsResponseTypeDef]:
         """Lists all certificate revocation lists (CRL) in the authenticated account
         and Amazon Web Services Region.
 
@@ -254,7 +254,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def list_profiles(
         self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Lists all profiles in the authenticated account and Amazon Web Services
         Region.
 
@@ -264,7 +264,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def list_subjects(
         self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> RegionResults[ListSubjectsResponseTypeDef]:
+    ) -> TargetResults[ListSubjectsResponseTypeDef]:
         """Lists the subjects in the authenticated account and Amazon Web Services
         Region.
 
@@ -274,7 +274,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/ListTagsForResource
@@ -283,7 +283,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def list_trust_anchors(
         self, **kwargs: Unpack[ListRequestTypeDef]
-    ) -> RegionResults[ListTrustAnchorsResponseTypeDef]:
+    ) -> TargetResults[ListTrustAnchorsResponseTypeDef]:
         """Lists the trust anchors in the authenticated account and Amazon Web
         Services Region.
 
@@ -293,7 +293,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def put_attribute_mapping(
         self, **kwargs: Unpack[PutAttributeMappingRequestTypeDef]
-    ) -> RegionResults[PutAttributeMappingResponseTypeDef]:
+    ) -> TargetResults[PutAttributeMappingResponseTypeDef]:
         """Put an entry in the attribute mapping rules that will be enforced by a
         given profile. A mapping specifies a certificate field and one or more
         specifiers that have contextual meanings.
@@ -304,7 +304,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def put_notification_settings(
         self, **kwargs: Unpack[PutNotificationSettingsRequestTypeDef]
-    ) -> RegionResults[PutNotificationSettingsResponseTypeDef]:
+    ) -> TargetResults[PutNotificationSettingsResponseTypeDef]:
         """Attaches a list of notification settings to a trust anchor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/PutNotificationSettings
@@ -313,7 +313,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def reset_notification_settings(
         self, **kwargs: Unpack[ResetNotificationSettingsRequestTypeDef]
-    ) -> RegionResults[ResetNotificationSettingsResponseTypeDef]:
+    ) -> TargetResults[ResetNotificationSettingsResponseTypeDef]:
         """Resets the custom notification setting to IAM Roles Anywhere default
         setting.
 
@@ -323,7 +323,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Attaches tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/TagResource
@@ -332,7 +332,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rolesanywhere-2018-05-10/UntagResource
@@ -341,7 +341,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def update_crl(
         self, **kwargs: Unpack[UpdateCrlRequestTypeDef]
-    ) -> RegionResults[CrlDetailResponseTypeDef]:
+    ) -> TargetResults[CrlDetailResponseTypeDef]:
         """Updates the certificate revocation list (CRL). A CRL is a list of
         certificates that have been revoked by the issuing certificate authority
         (CA). IAM Roles Anywhere validates against the CRL before issuing
@@ -353,7 +353,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def update_profile(
         self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> RegionResults[ProfileDetailResponseTypeDef]:
+    ) -> TargetResults[ProfileDetailResponseTypeDef]:
         """Updates a profile, a list of the roles that IAM Roles Anywhere service is
         trusted to assume. You use profiles to intersect permissions with IAM
         managed policies.
@@ -364,7 +364,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
 
     def update_trust_anchor(
         self, **kwargs: Unpack[UpdateTrustAnchorRequestTypeDef]
-    ) -> RegionResults[TrustAnchorDetailResponseTypeDef]:
+    ) -> TargetResults[TrustAnchorDetailResponseTypeDef]:
         """Updates a trust anchor. You establish trust between IAM Roles Anywhere and
         your certificate authority (CA) by configuring a trust anchor. You can
         define a trust anchor as a reference to an Private Certificate Authority
@@ -383,7 +383,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestTypeDef],
-    ) -> RegionResults[ListCrlsResponseTypeDef]:
+    ) -> TargetResults[ListCrlsResponseTypeDef]:
         """Every page of ListCrls in every target, merged per target (botocore's
         build_full_result).
 
@@ -407,7 +407,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestTypeDef],
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -431,7 +431,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestTypeDef],
-    ) -> RegionResults[ListSubjectsResponseTypeDef]:
+    ) -> TargetResults[ListSubjectsResponseTypeDef]:
         """Every page of ListSubjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -455,7 +455,7 @@ class MultiRegionIAMRolesAnywhere(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestTypeDef],
-    ) -> RegionResults[ListTrustAnchorsResponseTypeDef]:
+    ) -> TargetResults[ListTrustAnchorsResponseTypeDef]:
         """Every page of ListTrustAnchors in every target, merged per target
         (botocore's build_full_result).
 

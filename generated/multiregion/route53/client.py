@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -176,7 +176,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def activate_key_signing_key(
         self, **kwargs: Unpack[ActivateKeySigningKeyRequestTypeDef]
-    ) -> RegionResults[ActivateKeySigningKeyResponseTypeDef]:
+    ) -> TargetResults[ActivateKeySigningKeyResponseTypeDef]:
         """Activates a key-signing key (KSK) so that it can be used for signing by
         DNSSEC. This operation changes the KSK status to ACTIVE.
 
@@ -186,7 +186,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def associate_vpc_with_hosted_zone(
         self, **kwargs: Unpack[AssociateVPCWithHostedZoneRequestTypeDef]
-    ) -> RegionResults[AssociateVPCWithHostedZoneResponseTypeDef]:
+    ) -> TargetResults[AssociateVPCWithHostedZoneResponseTypeDef]:
         """Associates an Amazon VPC with a private hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/AssociateVPCWithHostedZone
@@ -195,7 +195,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def change_cidr_collection(
         self, **kwargs: Unpack[ChangeCidrCollectionRequestTypeDef]
-    ) -> RegionResults[ChangeCidrCollectionResponseTypeDef]:
+    ) -> TargetResults[ChangeCidrCollectionResponseTypeDef]:
         """Creates, changes, or deletes CIDR blocks within a collection. Contains
         authoritative IP information mapping blocks to one or multiple locations.
 
@@ -205,7 +205,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def change_resource_record_sets(
         self, **kwargs: Unpack[ChangeResourceRecordSetsRequestTypeDef]
-    ) -> RegionResults[ChangeResourceRecordSetsResponseTypeDef]:
+    ) -> TargetResults[ChangeResourceRecordSetsResponseTypeDef]:
         """Creates, changes, or deletes a resource record set, which contains
         authoritative DNS information for a specified domain name or subdomain
         name. For example, you can use ChangeResourceRecordSets to create a
@@ -218,7 +218,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def change_tags_for_resource(
         self, **kwargs: Unpack[ChangeTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ChangeTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ChangeTagsForResourceResponseTypeDef]:
         """Adds, edits, or deletes tags for a health check or a hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ChangeTagsForResource
@@ -227,7 +227,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_cidr_collection(
         self, **kwargs: Unpack[CreateCidrCollectionRequestTypeDef]
-    ) -> RegionResults[CreateCidrCollectionResponseTypeDef]:
+    ) -> TargetResults[CreateCidrCollectionResponseTypeDef]:
         """Creates a CIDR collection in the current Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateCidrCollection
@@ -236,7 +236,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_health_check(
         self, **kwargs: Unpack[CreateHealthCheckRequestTypeDef]
-    ) -> RegionResults[CreateHealthCheckResponseTypeDef]:
+    ) -> TargetResults[CreateHealthCheckResponseTypeDef]:
         """Creates a new health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateHealthCheck
@@ -245,7 +245,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_hosted_zone(
         self, **kwargs: Unpack[CreateHostedZoneRequestTypeDef]
-    ) -> RegionResults[CreateHostedZoneResponseTypeDef]:
+    ) -> TargetResults[CreateHostedZoneResponseTypeDef]:
         """Creates a new public or private hosted zone. You create records in a
         public hosted zone to define how you want to route traffic on the internet
         for a domain, such as example.com, and its subdomains (apex.example.com,
@@ -259,7 +259,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_key_signing_key(
         self, **kwargs: Unpack[CreateKeySigningKeyRequestTypeDef]
-    ) -> RegionResults[CreateKeySigningKeyResponseTypeDef]:
+    ) -> TargetResults[CreateKeySigningKeyResponseTypeDef]:
         """Creates a new key-signing key (KSK) associated with a hosted zone. You can
         only have two KSKs per hosted zone.
 
@@ -269,7 +269,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_query_logging_config(
         self, **kwargs: Unpack[CreateQueryLoggingConfigRequestTypeDef]
-    ) -> RegionResults[CreateQueryLoggingConfigResponseTypeDef]:
+    ) -> TargetResults[CreateQueryLoggingConfigResponseTypeDef]:
         """Creates a configuration for DNS query logging. After you create a query
         logging configuration, Amazon Route 53 begins to publish log data to an
         Amazon CloudWatch Logs log group.
@@ -280,7 +280,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_reusable_delegation_set(
         self, **kwargs: Unpack[CreateReusableDelegationSetRequestTypeDef]
-    ) -> RegionResults[CreateReusableDelegationSetResponseTypeDef]:
+    ) -> TargetResults[CreateReusableDelegationSetResponseTypeDef]:
         """Creates a delegation set (a group of four name servers) that can be reused
         by multiple hosted zones that were created by the same Amazon Web Services
         account.
@@ -291,7 +291,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_traffic_policy(
         self, **kwargs: Unpack[CreateTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[CreateTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateTrafficPolicyResponseTypeDef]:
         """Creates a traffic policy, which you use to create multiple DNS resource
         record sets for one domain name (such as example.com) or one subdomain
         name (such as www.example.com).
@@ -302,7 +302,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_traffic_policy_instance(
         self, **kwargs: Unpack[CreateTrafficPolicyInstanceRequestTypeDef]
-    ) -> RegionResults[CreateTrafficPolicyInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateTrafficPolicyInstanceResponseTypeDef]:
         """Creates resource record sets in a specified hosted zone based on the
         settings in a specified traffic policy version. In addition,
         CreateTrafficPolicyInstance associates the resource record sets with a
@@ -317,7 +317,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_traffic_policy_version(
         self, **kwargs: Unpack[CreateTrafficPolicyVersionRequestTypeDef]
-    ) -> RegionResults[CreateTrafficPolicyVersionResponseTypeDef]:
+    ) -> TargetResults[CreateTrafficPolicyVersionResponseTypeDef]:
         """Creates a new version of an existing traffic policy. When you create a new
         version of a traffic policy, you specify the ID of the traffic policy that
         you want to update and a JSON-formatted document that describes the new
@@ -333,7 +333,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def create_vpc_association_authorization(
         self, **kwargs: Unpack[CreateVPCAssociationAuthorizationRequestTypeDef]
-    ) -> RegionResults[CreateVPCAssociationAuthorizationResponseTypeDef]:
+    ) -> TargetResults[CreateVPCAssociationAuthorizationResponseTypeDef]:
         """Authorizes the Amazon Web Services account that created a specified VPC to
         submit an AssociateVPCWithHostedZone request to associate the VPC with a
         specified hosted zone that was created by a different account. To submit a
@@ -348,7 +348,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def deactivate_key_signing_key(
         self, **kwargs: Unpack[DeactivateKeySigningKeyRequestTypeDef]
-    ) -> RegionResults[DeactivateKeySigningKeyResponseTypeDef]:
+    ) -> TargetResults[DeactivateKeySigningKeyResponseTypeDef]:
         """Deactivates a key-signing key (KSK) so that it will not be used for
         signing by DNSSEC. This operation changes the KSK status to INACTIVE.
 
@@ -358,7 +358,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_cidr_collection(
         self, **kwargs: Unpack[DeleteCidrCollectionRequestTypeDef]
-    ) -> RegionResults[DeleteCidrCollectionResponseTypeDef]:
+    ) -> TargetResults[DeleteCidrCollectionResponseTypeDef]:
         """Deletes a CIDR collection in the current Amazon Web Services account. The
         collection must be empty before it can be deleted.
 
@@ -368,7 +368,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_health_check(
         self, **kwargs: Unpack[DeleteHealthCheckRequestTypeDef]
-    ) -> RegionResults[DeleteHealthCheckResponseTypeDef]:
+    ) -> TargetResults[DeleteHealthCheckResponseTypeDef]:
         """Deletes a health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteHealthCheck
@@ -377,7 +377,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_hosted_zone(
         self, **kwargs: Unpack[DeleteHostedZoneRequestTypeDef]
-    ) -> RegionResults[DeleteHostedZoneResponseTypeDef]:
+    ) -> TargetResults[DeleteHostedZoneResponseTypeDef]:
         """Deletes a hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteHostedZone
@@ -386,7 +386,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_key_signing_key(
         self, **kwargs: Unpack[DeleteKeySigningKeyRequestTypeDef]
-    ) -> RegionResults[DeleteKeySigningKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteKeySigningKeyResponseTypeDef]:
         """Deletes a key-signing key (KSK). Before you can delete a KSK, you must
         deactivate it. The KSK must be deactivated before you can delete it
         regardless of whether the hosted zone is enabled for DNSSEC signing.
@@ -397,7 +397,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_query_logging_config(
         self, **kwargs: Unpack[DeleteQueryLoggingConfigRequestTypeDef]
-    ) -> RegionResults[DeleteQueryLoggingConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteQueryLoggingConfigResponseTypeDef]:
         """Deletes a configuration for DNS query logging. If you delete a
         configuration, Amazon Route 53 stops sending query logs to CloudWatch
         Logs. Route 53 doesn't delete any logs that are already in CloudWatch
@@ -409,7 +409,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_reusable_delegation_set(
         self, **kwargs: Unpack[DeleteReusableDelegationSetRequestTypeDef]
-    ) -> RegionResults[DeleteReusableDelegationSetResponseTypeDef]:
+    ) -> TargetResults[DeleteReusableDelegationSetResponseTypeDef]:
         """Deletes a reusable delegation set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteReusableDelegationSet
@@ -418,7 +418,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_traffic_policy(
         self, **kwargs: Unpack[DeleteTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteTrafficPolicyResponseTypeDef]:
         """Deletes a traffic policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteTrafficPolicy
@@ -427,7 +427,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_traffic_policy_instance(
         self, **kwargs: Unpack[DeleteTrafficPolicyInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteTrafficPolicyInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteTrafficPolicyInstanceResponseTypeDef]:
         """Deletes a traffic policy instance and all of the resource record sets that
         Amazon Route 53 created when you created the instance.
 
@@ -437,7 +437,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def delete_vpc_association_authorization(
         self, **kwargs: Unpack[DeleteVPCAssociationAuthorizationRequestTypeDef]
-    ) -> RegionResults[DeleteVPCAssociationAuthorizationResponseTypeDef]:
+    ) -> TargetResults[DeleteVPCAssociationAuthorizationResponseTypeDef]:
         """Removes authorization to submit an AssociateVPCWithHostedZone request to
         associate a specified VPC with a hosted zone that was created by a
         different account. You must use the account that created the hosted zone
@@ -449,7 +449,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def disable_hosted_zone_dnssec(
         self, **kwargs: Unpack[DisableHostedZoneDNSSECRequestTypeDef]
-    ) -> RegionResults[DisableHostedZoneDNSSECResponseTypeDef]:
+    ) -> TargetResults[DisableHostedZoneDNSSECResponseTypeDef]:
         """Disables DNSSEC signing in a specific hosted zone. This action does not
         deactivate any key-signing keys (KSKs) that are active in the hosted zone.
 
@@ -459,7 +459,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def disassociate_vpc_from_hosted_zone(
         self, **kwargs: Unpack[DisassociateVPCFromHostedZoneRequestTypeDef]
-    ) -> RegionResults[DisassociateVPCFromHostedZoneResponseTypeDef]:
+    ) -> TargetResults[DisassociateVPCFromHostedZoneResponseTypeDef]:
         """Disassociates an Amazon Virtual Private Cloud (Amazon VPC) from an Amazon
         Route 53 private hosted zone. Note the following:
 
@@ -469,7 +469,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def enable_hosted_zone_dnssec(
         self, **kwargs: Unpack[EnableHostedZoneDNSSECRequestTypeDef]
-    ) -> RegionResults[EnableHostedZoneDNSSECResponseTypeDef]:
+    ) -> TargetResults[EnableHostedZoneDNSSECResponseTypeDef]:
         """Enables DNSSEC signing in a specific hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/EnableHostedZoneDNSSEC
@@ -478,7 +478,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_account_limit(
         self, **kwargs: Unpack[GetAccountLimitRequestTypeDef]
-    ) -> RegionResults[GetAccountLimitResponseTypeDef]:
+    ) -> TargetResults[GetAccountLimitResponseTypeDef]:
         """Gets the specified limit for the current account, for example, the maximum
         number of health checks that you can create using the account.
 
@@ -488,7 +488,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_change(
         self, **kwargs: Unpack[GetChangeRequestTypeDef]
-    ) -> RegionResults[GetChangeResponseTypeDef]:
+    ) -> TargetResults[GetChangeResponseTypeDef]:
         """Returns the current status of a change batch request. The status is one of
         the following values:
 
@@ -496,7 +496,7 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("GetChange", kwargs)
 
-    def get_checker_ip_ranges(self) -> RegionResults[GetCheckerIpRangesResponseTypeDef]:
+    def get_checker_ip_ranges(self) -> TargetResults[GetCheckerIpRangesResponseTypeDef]:
         """Route 53 does not perform authorization for this API because it retrieves
         information that is already available to the public.
 
@@ -506,7 +506,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_dnssec(
         self, **kwargs: Unpack[GetDNSSECRequestTypeDef]
-    ) -> RegionResults[GetDNSSECResponseTypeDef]:
+    ) -> TargetResults[GetDNSSECResponseTypeDef]:
         """Returns information about DNSSEC for a specific hosted zone, including the
         key-signing keys (KSKs) in the hosted zone.
 
@@ -516,7 +516,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_geo_location(
         self, **kwargs: Unpack[GetGeoLocationRequestTypeDef]
-    ) -> RegionResults[GetGeoLocationResponseTypeDef]:
+    ) -> TargetResults[GetGeoLocationResponseTypeDef]:
         """Gets information about whether a specified geographic location is
         supported for Amazon Route 53 geolocation resource record sets.
 
@@ -526,7 +526,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_health_check(
         self, **kwargs: Unpack[GetHealthCheckRequestTypeDef]
-    ) -> RegionResults[GetHealthCheckResponseTypeDef]:
+    ) -> TargetResults[GetHealthCheckResponseTypeDef]:
         """Gets information about a specified health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheck
@@ -535,7 +535,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_health_check_count(
         self,
-    ) -> RegionResults[GetHealthCheckCountResponseTypeDef]:
+    ) -> TargetResults[GetHealthCheckCountResponseTypeDef]:
         """Retrieves the number of health checks that are associated with the current
         Amazon Web Services account.
 
@@ -545,7 +545,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_health_check_last_failure_reason(
         self, **kwargs: Unpack[GetHealthCheckLastFailureReasonRequestTypeDef]
-    ) -> RegionResults[GetHealthCheckLastFailureReasonResponseTypeDef]:
+    ) -> TargetResults[GetHealthCheckLastFailureReasonResponseTypeDef]:
         """Gets the reason that a specified health check failed most recently.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckLastFailureReason
@@ -554,7 +554,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_health_check_status(
         self, **kwargs: Unpack[GetHealthCheckStatusRequestTypeDef]
-    ) -> RegionResults[GetHealthCheckStatusResponseTypeDef]:
+    ) -> TargetResults[GetHealthCheckStatusResponseTypeDef]:
         """Gets status of a specified health check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckStatus
@@ -563,7 +563,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_hosted_zone(
         self, **kwargs: Unpack[GetHostedZoneRequestTypeDef]
-    ) -> RegionResults[GetHostedZoneResponseTypeDef]:
+    ) -> TargetResults[GetHostedZoneResponseTypeDef]:
         """Gets information about a specified hosted zone including the four name
         servers assigned to the hosted zone.
 
@@ -571,7 +571,7 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("GetHostedZone", kwargs)
 
-    def get_hosted_zone_count(self) -> RegionResults[GetHostedZoneCountResponseTypeDef]:
+    def get_hosted_zone_count(self) -> TargetResults[GetHostedZoneCountResponseTypeDef]:
         """Retrieves the number of hosted zones that are associated with the current
         Amazon Web Services account.
 
@@ -581,7 +581,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_hosted_zone_limit(
         self, **kwargs: Unpack[GetHostedZoneLimitRequestTypeDef]
-    ) -> RegionResults[GetHostedZoneLimitResponseTypeDef]:
+    ) -> TargetResults[GetHostedZoneLimitResponseTypeDef]:
         """Gets the specified limit for a specified hosted zone, for example, the
         maximum number of records that you can create in the hosted zone.
 
@@ -591,7 +591,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_query_logging_config(
         self, **kwargs: Unpack[GetQueryLoggingConfigRequestTypeDef]
-    ) -> RegionResults[GetQueryLoggingConfigResponseTypeDef]:
+    ) -> TargetResults[GetQueryLoggingConfigResponseTypeDef]:
         """Gets information about a specified configuration for DNS query logging.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetQueryLoggingConfig
@@ -600,7 +600,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_reusable_delegation_set(
         self, **kwargs: Unpack[GetReusableDelegationSetRequestTypeDef]
-    ) -> RegionResults[GetReusableDelegationSetResponseTypeDef]:
+    ) -> TargetResults[GetReusableDelegationSetResponseTypeDef]:
         """Retrieves information about a specified reusable delegation set, including
         the four name servers that are assigned to the delegation set.
 
@@ -610,7 +610,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_reusable_delegation_set_limit(
         self, **kwargs: Unpack[GetReusableDelegationSetLimitRequestTypeDef]
-    ) -> RegionResults[GetReusableDelegationSetLimitResponseTypeDef]:
+    ) -> TargetResults[GetReusableDelegationSetLimitResponseTypeDef]:
         """Gets the maximum number of hosted zones that you can associate with the
         specified reusable delegation set.
 
@@ -620,7 +620,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_traffic_policy(
         self, **kwargs: Unpack[GetTrafficPolicyRequestTypeDef]
-    ) -> RegionResults[GetTrafficPolicyResponseTypeDef]:
+    ) -> TargetResults[GetTrafficPolicyResponseTypeDef]:
         """Gets information about a specific traffic policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetTrafficPolicy
@@ -629,7 +629,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_traffic_policy_instance(
         self, **kwargs: Unpack[GetTrafficPolicyInstanceRequestTypeDef]
-    ) -> RegionResults[GetTrafficPolicyInstanceResponseTypeDef]:
+    ) -> TargetResults[GetTrafficPolicyInstanceResponseTypeDef]:
         """Gets information about a specified traffic policy instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetTrafficPolicyInstance
@@ -638,7 +638,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def get_traffic_policy_instance_count(
         self,
-    ) -> RegionResults[GetTrafficPolicyInstanceCountResponseTypeDef]:
+    ) -> TargetResults[GetTrafficPolicyInstanceCountResponseTypeDef]:
         """Gets the number of traffic policy instances that are associated with the
         current Amazon Web Services account.
 
@@ -648,7 +648,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_cidr_blocks(
         self, **kwargs: Unpack[ListCidrBlocksRequestTypeDef]
-    ) -> RegionResults[ListCidrBlocksResponseTypeDef]:
+    ) -> TargetResults[ListCidrBlocksResponseTypeDef]:
         """Returns a paginated list of location objects and their CIDR blocks.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListCidrBlocks
@@ -657,7 +657,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_cidr_collections(
         self, **kwargs: Unpack[ListCidrCollectionsRequestTypeDef]
-    ) -> RegionResults[ListCidrCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListCidrCollectionsResponseTypeDef]:
         """Returns a paginated list of CIDR collections in the Amazon Web Services
         account (metadata only).
 
@@ -667,7 +667,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_cidr_locations(
         self, **kwargs: Unpack[ListCidrLocationsRequestTypeDef]
-    ) -> RegionResults[ListCidrLocationsResponseTypeDef]:
+    ) -> TargetResults[ListCidrLocationsResponseTypeDef]:
         """Returns a paginated list of CIDR locations for the given collection
         (metadata only, does not include CIDR blocks).
 
@@ -677,7 +677,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_geo_locations(
         self, **kwargs: Unpack[ListGeoLocationsRequestTypeDef]
-    ) -> RegionResults[ListGeoLocationsResponseTypeDef]:
+    ) -> TargetResults[ListGeoLocationsResponseTypeDef]:
         """Retrieves a list of supported geographic locations.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListGeoLocations
@@ -686,7 +686,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_health_checks(
         self, **kwargs: Unpack[ListHealthChecksRequestTypeDef]
-    ) -> RegionResults[ListHealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListHealthChecksResponseTypeDef]:
         """Retrieve a list of the health checks that are associated with the current
         Amazon Web Services account.
 
@@ -696,7 +696,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_hosted_zones(
         self, **kwargs: Unpack[ListHostedZonesRequestTypeDef]
-    ) -> RegionResults[ListHostedZonesResponseTypeDef]:
+    ) -> TargetResults[ListHostedZonesResponseTypeDef]:
         """Retrieves a list of the public and private hosted zones that are
         associated with the current Amazon Web Services account. The response
         includes a HostedZones child element for each hosted zone.
@@ -707,7 +707,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_hosted_zones_by_name(
         self, **kwargs: Unpack[ListHostedZonesByNameRequestTypeDef]
-    ) -> RegionResults[ListHostedZonesByNameResponseTypeDef]:
+    ) -> TargetResults[ListHostedZonesByNameResponseTypeDef]:
         """Retrieves a list of your hosted zones in lexicographic order. The response
         includes a HostedZones child element for each hosted zone created by the
         current Amazon Web Services account.
@@ -718,7 +718,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_hosted_zones_by_vpc(
         self, **kwargs: Unpack[ListHostedZonesByVPCRequestTypeDef]
-    ) -> RegionResults[ListHostedZonesByVPCResponseTypeDef]:
+    ) -> TargetResults[ListHostedZonesByVPCResponseTypeDef]:
         """Lists all the private hosted zones that a specified VPC is associated
         with, regardless of which Amazon Web Services account or Amazon Web
         Services service owns the hosted zones. The HostedZoneOwner structure in
@@ -730,7 +730,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_query_logging_configs(
         self, **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef]
-    ) -> RegionResults[ListQueryLoggingConfigsResponseTypeDef]:
+    ) -> TargetResults[ListQueryLoggingConfigsResponseTypeDef]:
         """Lists the configurations for DNS query logging that are associated with
         the current Amazon Web Services account or the configuration that is
         associated with a specified hosted zone.
@@ -741,7 +741,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_resource_record_sets(
         self, **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef]
-    ) -> RegionResults[ListResourceRecordSetsResponseTypeDef]:
+    ) -> TargetResults[ListResourceRecordSetsResponseTypeDef]:
         """Lists the resource record sets in a specified hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSets
@@ -750,7 +750,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_reusable_delegation_sets(
         self, **kwargs: Unpack[ListReusableDelegationSetsRequestTypeDef]
-    ) -> RegionResults[ListReusableDelegationSetsResponseTypeDef]:
+    ) -> TargetResults[ListReusableDelegationSetsResponseTypeDef]:
         """Retrieves a list of the reusable delegation sets that are associated with
         the current Amazon Web Services account.
 
@@ -760,7 +760,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for one health check or hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTagsForResource
@@ -769,7 +769,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_tags_for_resources(
         self, **kwargs: Unpack[ListTagsForResourcesRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourcesResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourcesResponseTypeDef]:
         """Lists tags for up to 10 health checks or hosted zones.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTagsForResources
@@ -778,7 +778,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_traffic_policies(
         self, **kwargs: Unpack[ListTrafficPoliciesRequestTypeDef]
-    ) -> RegionResults[ListTrafficPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPoliciesResponseTypeDef]:
         """Gets information about the latest version for every traffic policy that is
         associated with the current Amazon Web Services account. Policies are
         listed in the order that they were created in.
@@ -789,7 +789,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_traffic_policy_instances(
         self, **kwargs: Unpack[ListTrafficPolicyInstancesRequestTypeDef]
-    ) -> RegionResults[ListTrafficPolicyInstancesResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPolicyInstancesResponseTypeDef]:
         """Gets information about the traffic policy instances that you created by
         using the current Amazon Web Services account.
 
@@ -799,7 +799,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_traffic_policy_instances_by_hosted_zone(
         self, **kwargs: Unpack[ListTrafficPolicyInstancesByHostedZoneRequestTypeDef]
-    ) -> RegionResults[ListTrafficPolicyInstancesByHostedZoneResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPolicyInstancesByHostedZoneResponseTypeDef]:
         """Gets information about the traffic policy instances that you created in a
         specified hosted zone.
 
@@ -809,7 +809,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_traffic_policy_instances_by_policy(
         self, **kwargs: Unpack[ListTrafficPolicyInstancesByPolicyRequestTypeDef]
-    ) -> RegionResults[ListTrafficPolicyInstancesByPolicyResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPolicyInstancesByPolicyResponseTypeDef]:
         """Gets information about the traffic policy instances that you created by
         using a specify traffic policy version.
 
@@ -819,7 +819,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_traffic_policy_versions(
         self, **kwargs: Unpack[ListTrafficPolicyVersionsRequestTypeDef]
-    ) -> RegionResults[ListTrafficPolicyVersionsResponseTypeDef]:
+    ) -> TargetResults[ListTrafficPolicyVersionsResponseTypeDef]:
         """Gets information about all of the versions for a specified traffic policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListTrafficPolicyVersions
@@ -828,7 +828,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def list_vpc_association_authorizations(
         self, **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef]
-    ) -> RegionResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
         """Gets a list of the VPCs that were created by other accounts and that can
         be associated with a specified hosted zone because you've submitted one or
         more CreateVPCAssociationAuthorization requests.
@@ -839,7 +839,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def test_dns_answer(
         self, **kwargs: Unpack[TestDNSAnswerRequestTypeDef]
-    ) -> RegionResults[TestDNSAnswerResponseTypeDef]:
+    ) -> TargetResults[TestDNSAnswerResponseTypeDef]:
         """Gets the value that Amazon Route 53 returns in response to a DNS request
         for a specified record name and type. You can optionally specify the IP
         address of a DNS resolver, an EDNS0 client subnet IP address, and a subnet
@@ -851,7 +851,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def update_health_check(
         self, **kwargs: Unpack[UpdateHealthCheckRequestTypeDef]
-    ) -> RegionResults[UpdateHealthCheckResponseTypeDef]:
+    ) -> TargetResults[UpdateHealthCheckResponseTypeDef]:
         """Updates an existing health check. Note that some values can't be updated.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHealthCheck
@@ -860,7 +860,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def update_hosted_zone_comment(
         self, **kwargs: Unpack[UpdateHostedZoneCommentRequestTypeDef]
-    ) -> RegionResults[UpdateHostedZoneCommentResponseTypeDef]:
+    ) -> TargetResults[UpdateHostedZoneCommentResponseTypeDef]:
         """Updates the comment for a specified hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHostedZoneComment
@@ -869,7 +869,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def update_hosted_zone_features(
         self, **kwargs: Unpack[UpdateHostedZoneFeaturesRequestTypeDef]
-    ) -> RegionResults[UpdateHostedZoneFeaturesResponseTypeDef]:
+    ) -> TargetResults[UpdateHostedZoneFeaturesResponseTypeDef]:
         """Updates the features configuration for a hosted zone. This operation
         allows you to enable or disable specific features for your hosted zone,
         such as accelerated recovery.
@@ -880,7 +880,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def update_traffic_policy_comment(
         self, **kwargs: Unpack[UpdateTrafficPolicyCommentRequestTypeDef]
-    ) -> RegionResults[UpdateTrafficPolicyCommentResponseTypeDef]:
+    ) -> TargetResults[UpdateTrafficPolicyCommentResponseTypeDef]:
         """Updates the comment for a specified traffic policy version.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateTrafficPolicyComment
@@ -889,7 +889,7 @@ class MultiRegionRoute53(MultiRegionClient):
 
     def update_traffic_policy_instance(
         self, **kwargs: Unpack[UpdateTrafficPolicyInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateTrafficPolicyInstanceResponseTypeDef]:
+    ) -> TargetResults[UpdateTrafficPolicyInstanceResponseTypeDef]:
         """After you submit a UpdateTrafficPolicyInstance request, there's a brief
         delay while Route 53 creates the resource record sets that are specified
         in the traffic policy definition. Use GetTrafficPolicyInstance with the id
@@ -908,7 +908,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCidrBlocksRequestTypeDef],
-    ) -> RegionResults[ListCidrBlocksResponseTypeDef]:
+    ) -> TargetResults[ListCidrBlocksResponseTypeDef]:
         """Every page of ListCidrBlocks in every target, merged per target
         (botocore's build_full_result).
 
@@ -931,7 +931,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCidrCollectionsRequestTypeDef],
-    ) -> RegionResults[ListCidrCollectionsResponseTypeDef]:
+    ) -> TargetResults[ListCidrCollectionsResponseTypeDef]:
         """Every page of ListCidrCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -955,7 +955,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCidrLocationsRequestTypeDef],
-    ) -> RegionResults[ListCidrLocationsResponseTypeDef]:
+    ) -> TargetResults[ListCidrLocationsResponseTypeDef]:
         """Every page of ListCidrLocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -979,7 +979,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHealthChecksRequestTypeDef],
-    ) -> RegionResults[ListHealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListHealthChecksResponseTypeDef]:
         """Every page of ListHealthChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1003,7 +1003,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHostedZonesRequestTypeDef],
-    ) -> RegionResults[ListHostedZonesResponseTypeDef]:
+    ) -> TargetResults[ListHostedZonesResponseTypeDef]:
         """Every page of ListHostedZones in every target, merged per target
         (botocore's build_full_result).
 
@@ -1028,7 +1028,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueryLoggingConfigsRequestTypeDef],
-    ) -> RegionResults[ListQueryLoggingConfigsResponseTypeDef]:
+    ) -> TargetResults[ListQueryLoggingConfigsResponseTypeDef]:
         """Every page of ListQueryLoggingConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1053,7 +1053,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceRecordSetsRequestTypeDef],
-    ) -> RegionResults[ListResourceRecordSetsResponseTypeDef]:
+    ) -> TargetResults[ListResourceRecordSetsResponseTypeDef]:
         """Every page of ListResourceRecordSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1076,7 +1076,7 @@ class MultiRegionRoute53(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVPCAssociationAuthorizationsRequestTypeDef],
-    ) -> RegionResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListVPCAssociationAuthorizationsResponseTypeDef]:
         """Every page of ListVPCAssociationAuthorizations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1233,7 +1233,7 @@ class MultiRegionRoute53(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetChangeRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ResourceRecordSetsChanged.
 
         Polls GetChange in every target at once, every 30 seconds and at most 60

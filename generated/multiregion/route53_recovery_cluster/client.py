@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,7 +39,7 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
 
     def get_routing_control_state(
         self, **kwargs: Unpack[GetRoutingControlStateRequestTypeDef]
-    ) -> RegionResults[GetRoutingControlStateResponseTypeDef]:
+    ) -> TargetResults[GetRoutingControlStateResponseTypeDef]:
         """Get the state for a routing control. A routing control is a simple on/off
         switch that you can use to route traffic to cells. When a routing control
         state is set to ON, traffic flows to a cell. When the state is set to OFF,
@@ -51,7 +51,7 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
 
     def list_routing_controls(
         self, **kwargs: Unpack[ListRoutingControlsRequestTypeDef]
-    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
         """List routing control names and Amazon Resource Names (ARNs), as well as
         the routing control state for each routing control, along with the control
         panel name and control panel ARN for the routing controls. If you specify
@@ -64,7 +64,7 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
 
     def update_routing_control_state(
         self, **kwargs: Unpack[UpdateRoutingControlStateRequestTypeDef]
-    ) -> RegionResults[UpdateRoutingControlStateResponseTypeDef]:
+    ) -> TargetResults[UpdateRoutingControlStateResponseTypeDef]:
         """Set the state of the routing control to reroute traffic. You can set the
         value to ON or OFF. When the state is ON, traffic flows to a cell. When
         the state is OFF, traffic does not flow.
@@ -75,7 +75,7 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
 
     def update_routing_control_states(
         self, **kwargs: Unpack[UpdateRoutingControlStatesRequestTypeDef]
-    ) -> RegionResults[UpdateRoutingControlStatesResponseTypeDef]:
+    ) -> TargetResults[UpdateRoutingControlStatesResponseTypeDef]:
         """Set multiple routing control states. You can set the value for each state
         to be ON or OFF. When the state is ON, traffic flows to a cell. When it's
         OFF, traffic does not flow.
@@ -91,7 +91,7 @@ class MultiRegionRoute53RecoveryCluster(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
         """Every page of ListRoutingControls in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -84,7 +84,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Create a new cluster. A cluster is a set of redundant Regional endpoints
         against which you can run API calls to update or get the state of one or
         more routing controls. Each cluster has a name, status, Amazon Resource
@@ -98,7 +98,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def create_control_panel(
         self, **kwargs: Unpack[CreateControlPanelRequestTypeDef]
-    ) -> RegionResults[CreateControlPanelResponseTypeDef]:
+    ) -> TargetResults[CreateControlPanelResponseTypeDef]:
         """Creates a new control panel. A control panel represents a group of routing
         controls that can be changed together in a single transaction. You can use
         a control panel to centrally view the operational status of applications
@@ -112,7 +112,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def create_routing_control(
         self, **kwargs: Unpack[CreateRoutingControlRequestTypeDef]
-    ) -> RegionResults[CreateRoutingControlResponseTypeDef]:
+    ) -> TargetResults[CreateRoutingControlResponseTypeDef]:
         """Creates a new routing control.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/CreateRoutingControl
@@ -121,7 +121,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def create_safety_rule(
         self, **kwargs: Unpack[CreateSafetyRuleRequestTypeDef]
-    ) -> RegionResults[CreateSafetyRuleResponseTypeDef]:
+    ) -> TargetResults[CreateSafetyRuleResponseTypeDef]:
         """Creates a safety rule in a control panel. Safety rules let you add
         safeguards around changing routing control states, and for enabling and
         disabling routing controls, to help prevent unexpected outcomes.
@@ -132,7 +132,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Delete a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteCluster
@@ -141,7 +141,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def delete_control_panel(
         self, **kwargs: Unpack[DeleteControlPanelRequestTypeDef]
-    ) -> RegionResults[DeleteControlPanelResponseTypeDef]:
+    ) -> TargetResults[DeleteControlPanelResponseTypeDef]:
         """Deletes a control panel.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteControlPanel
@@ -150,7 +150,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def delete_routing_control(
         self, **kwargs: Unpack[DeleteRoutingControlRequestTypeDef]
-    ) -> RegionResults[DeleteRoutingControlResponseTypeDef]:
+    ) -> TargetResults[DeleteRoutingControlResponseTypeDef]:
         """Deletes a routing control.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteRoutingControl
@@ -159,7 +159,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def delete_safety_rule(
         self, **kwargs: Unpack[DeleteSafetyRuleRequestTypeDef]
-    ) -> RegionResults[DeleteSafetyRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteSafetyRuleResponseTypeDef]:
         """Deletes a safety rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DeleteSafetyRule
@@ -168,7 +168,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterResponseTypeDef]:
         """Display the details about a cluster. The response includes the cluster
         name, endpoints, status, and Amazon Resource Name (ARN).
 
@@ -178,7 +178,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def describe_control_panel(
         self, **kwargs: Unpack[DescribeControlPanelRequestTypeDef]
-    ) -> RegionResults[DescribeControlPanelResponseTypeDef]:
+    ) -> TargetResults[DescribeControlPanelResponseTypeDef]:
         """Displays details about a control panel.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeControlPanel
@@ -187,7 +187,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def describe_routing_control(
         self, **kwargs: Unpack[DescribeRoutingControlRequestTypeDef]
-    ) -> RegionResults[DescribeRoutingControlResponseTypeDef]:
+    ) -> TargetResults[DescribeRoutingControlResponseTypeDef]:
         """Displays details about a routing control. A routing control has one of two
         states: ON and OFF. You can map the routing control state to the state of
         an Amazon Route 53 health check, which can be used to control routing.
@@ -198,7 +198,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def describe_safety_rule(
         self, **kwargs: Unpack[DescribeSafetyRuleRequestTypeDef]
-    ) -> RegionResults[DescribeSafetyRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeSafetyRuleResponseTypeDef]:
         """Returns information about a safety rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/DescribeSafetyRule
@@ -207,7 +207,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Get information about the resource policy for a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/GetResourcePolicy
@@ -216,7 +216,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_associated_route53_health_checks(
         self, **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef]
-    ) -> RegionResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
         """Returns an array of all Amazon Route 53 health checks associated with a
         specific routing control.
 
@@ -226,7 +226,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Returns an array of all the clusters in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListClusters
@@ -235,7 +235,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_control_panels(
         self, **kwargs: Unpack[ListControlPanelsRequestTypeDef]
-    ) -> RegionResults[ListControlPanelsResponseTypeDef]:
+    ) -> TargetResults[ListControlPanelsResponseTypeDef]:
         """Returns an array of control panels in an account or in a cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListControlPanels
@@ -244,7 +244,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_routing_controls(
         self, **kwargs: Unpack[ListRoutingControlsRequestTypeDef]
-    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
         """Returns an array of routing controls for a control panel. A routing
         control is an Amazon Route 53 Application Recovery Controller construct
         that has one of two states: ON and OFF. You can map the routing control
@@ -257,7 +257,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_safety_rules(
         self, **kwargs: Unpack[ListSafetyRulesRequestTypeDef]
-    ) -> RegionResults[ListSafetyRulesResponseTypeDef]:
+    ) -> TargetResults[ListSafetyRulesResponseTypeDef]:
         """List the safety rules (the assertion rules and gating rules) that you've
         defined for the routing controls in a control panel.
 
@@ -267,7 +267,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/ListTagsForResource
@@ -276,7 +276,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/TagResource
@@ -285,7 +285,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-control-config-2020-11-02/UntagResource
@@ -294,7 +294,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Updates an existing cluster. You can only update the network type of a
         cluster.
 
@@ -304,7 +304,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def update_control_panel(
         self, **kwargs: Unpack[UpdateControlPanelRequestTypeDef]
-    ) -> RegionResults[UpdateControlPanelResponseTypeDef]:
+    ) -> TargetResults[UpdateControlPanelResponseTypeDef]:
         """Updates a control panel. The only update you can make to a control panel
         is to change the name of the control panel.
 
@@ -314,7 +314,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def update_routing_control(
         self, **kwargs: Unpack[UpdateRoutingControlRequestTypeDef]
-    ) -> RegionResults[UpdateRoutingControlResponseTypeDef]:
+    ) -> TargetResults[UpdateRoutingControlResponseTypeDef]:
         """Updates a routing control. You can only update the name of the routing
         control. To get or update the routing control state, see the Recovery
         Cluster (data plane) API actions for Amazon Route 53 Application Recovery
@@ -326,7 +326,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
 
     def update_safety_rule(
         self, **kwargs: Unpack[UpdateSafetyRuleRequestTypeDef]
-    ) -> RegionResults[UpdateSafetyRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateSafetyRuleResponseTypeDef]:
         """Update a safety rule (an assertion rule or gating rule). You can only
         update the name and the waiting period for a safety rule. To make other
         updates, delete the safety rule and create a new one.
@@ -342,7 +342,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedRoute53HealthChecksRequestTypeDef],
-    ) -> RegionResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedRoute53HealthChecksResponseTypeDef]:
         """Every page of ListAssociatedRoute53HealthChecks in every target, merged
         per target (botocore's build_full_result).
 
@@ -366,7 +366,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -389,7 +389,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListControlPanelsRequestTypeDef],
-    ) -> RegionResults[ListControlPanelsResponseTypeDef]:
+    ) -> TargetResults[ListControlPanelsResponseTypeDef]:
         """Every page of ListControlPanels in every target, merged per target
         (botocore's build_full_result).
 
@@ -412,7 +412,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRoutingControlsRequestTypeDef],
-    ) -> RegionResults[ListRoutingControlsResponseTypeDef]:
+    ) -> TargetResults[ListRoutingControlsResponseTypeDef]:
         """Every page of ListRoutingControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -439,7 +439,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSafetyRulesRequestTypeDef],
-    ) -> RegionResults[ListSafetyRulesResponseTypeDef]:
+    ) -> TargetResults[ListSafetyRulesResponseTypeDef]:
         """Every page of ListSafetyRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -546,7 +546,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a cluster is created
 
         Polls DescribeCluster in every target at once, every 5 seconds and at most
@@ -565,7 +565,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeClusterRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait for a cluster to be deleted
 
         Polls DescribeCluster in every target at once, every 5 seconds and at most
@@ -584,7 +584,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a control panel is created
 
         Polls DescribeControlPanel in every target at once, every 5 seconds and at
@@ -603,7 +603,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeControlPanelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a control panel is deleted
 
         Polls DescribeControlPanel in every target at once, every 5 seconds and at
@@ -622,7 +622,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until a routing control is created
 
         Polls DescribeRoutingControl in every target at once, every 5 seconds and
@@ -641,7 +641,7 @@ class MultiRegionRoute53RecoveryControlConfig(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeRoutingControlRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait for a routing control to be deleted
 
         Polls DescribeRoutingControl in every target at once, every 5 seconds and

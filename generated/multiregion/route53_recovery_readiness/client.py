@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -96,7 +96,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def create_cell(
         self, **kwargs: Unpack[CreateCellRequestTypeDef]
-    ) -> RegionResults[CreateCellResponseTypeDef]:
+    ) -> TargetResults[CreateCellResponseTypeDef]:
         """Creates a cell in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/CreateCell
@@ -105,7 +105,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def create_cross_account_authorization(
         self, **kwargs: Unpack[CreateCrossAccountAuthorizationRequestTypeDef]
-    ) -> RegionResults[CreateCrossAccountAuthorizationResponseTypeDef]:
+    ) -> TargetResults[CreateCrossAccountAuthorizationResponseTypeDef]:
         """Creates a cross-account readiness authorization. This lets you authorize
         another account to work with Route 53 Application Recovery Controller, for
         example, to check the readiness status of resources in a separate account.
@@ -116,7 +116,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def create_readiness_check(
         self, **kwargs: Unpack[CreateReadinessCheckRequestTypeDef]
-    ) -> RegionResults[CreateReadinessCheckResponseTypeDef]:
+    ) -> TargetResults[CreateReadinessCheckResponseTypeDef]:
         """Creates a readiness check in an account. A readiness check monitors a
         resource set in your application, such as a set of Amazon Aurora
         instances, that Application Recovery Controller is auditing recovery
@@ -129,7 +129,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def create_recovery_group(
         self, **kwargs: Unpack[CreateRecoveryGroupRequestTypeDef]
-    ) -> RegionResults[CreateRecoveryGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRecoveryGroupResponseTypeDef]:
         """Creates a recovery group in an account. A recovery group corresponds to an
         application and includes a list of the cells that make up the application.
 
@@ -139,7 +139,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def create_resource_set(
         self, **kwargs: Unpack[CreateResourceSetRequestTypeDef]
-    ) -> RegionResults[CreateResourceSetResponseTypeDef]:
+    ) -> TargetResults[CreateResourceSetResponseTypeDef]:
         """Creates a resource set. A resource set is a set of resources of one type
         that span multiple cells. You can associate a resource set with a
         readiness check to monitor the resources for failover readiness.
@@ -150,7 +150,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def delete_cell(
         self, **kwargs: Unpack[DeleteCellRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a cell. When successful, the response code is 204, with no response
         body.
 
@@ -160,7 +160,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def delete_cross_account_authorization(
         self, **kwargs: Unpack[DeleteCrossAccountAuthorizationRequestTypeDef]
-    ) -> RegionResults[DeleteCrossAccountAuthorizationResponseTypeDef]:
+    ) -> TargetResults[DeleteCrossAccountAuthorizationResponseTypeDef]:
         """Deletes cross account readiness authorization.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteCrossAccountAuthorization
@@ -169,7 +169,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def delete_readiness_check(
         self, **kwargs: Unpack[DeleteReadinessCheckRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteReadinessCheck
@@ -178,7 +178,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def delete_recovery_group(
         self, **kwargs: Unpack[DeleteRecoveryGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a recovery group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteRecoveryGroup
@@ -187,7 +187,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def delete_resource_set(
         self, **kwargs: Unpack[DeleteResourceSetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/DeleteResourceSet
@@ -196,7 +196,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_architecture_recommendations(
         self, **kwargs: Unpack[GetArchitectureRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetArchitectureRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetArchitectureRecommendationsResponseTypeDef]:
         """Gets recommendations about architecture designs for improving resiliency
         for an application, based on a recovery group.
 
@@ -206,7 +206,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_cell(
         self, **kwargs: Unpack[GetCellRequestTypeDef]
-    ) -> RegionResults[GetCellResponseTypeDef]:
+    ) -> TargetResults[GetCellResponseTypeDef]:
         """Gets information about a cell including cell name, cell Amazon Resource
         Name (ARN), ARNs of nested cells for this cell, and a list of those cell
         ARNs with their associated recovery group ARNs.
@@ -217,7 +217,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_cell_readiness_summary(
         self, **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef]
-    ) -> RegionResults[GetCellReadinessSummaryResponseTypeDef]:
+    ) -> TargetResults[GetCellReadinessSummaryResponseTypeDef]:
         """Gets readiness for a cell. Aggregates the readiness of all the resources
         that are associated with the cell into a single value.
 
@@ -227,7 +227,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_readiness_check(
         self, **kwargs: Unpack[GetReadinessCheckRequestTypeDef]
-    ) -> RegionResults[GetReadinessCheckResponseTypeDef]:
+    ) -> TargetResults[GetReadinessCheckResponseTypeDef]:
         """Gets details about a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/GetReadinessCheck
@@ -236,7 +236,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_readiness_check_resource_status(
         self, **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef]
-    ) -> RegionResults[GetReadinessCheckResourceStatusResponseTypeDef]:
+    ) -> TargetResults[GetReadinessCheckResourceStatusResponseTypeDef]:
         """Gets individual readiness status for a readiness check. To see the overall
         readiness status for a recovery group, that considers the readiness status
         for all the readiness checks in the recovery group, use
@@ -248,7 +248,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_readiness_check_status(
         self, **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef]
-    ) -> RegionResults[GetReadinessCheckStatusResponseTypeDef]:
+    ) -> TargetResults[GetReadinessCheckStatusResponseTypeDef]:
         """Gets the readiness status for an individual readiness check. To see the
         overall readiness status for a recovery group, that considers the
         readiness status for all the readiness checks in a recovery group, use
@@ -260,7 +260,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_recovery_group(
         self, **kwargs: Unpack[GetRecoveryGroupRequestTypeDef]
-    ) -> RegionResults[GetRecoveryGroupResponseTypeDef]:
+    ) -> TargetResults[GetRecoveryGroupResponseTypeDef]:
         """Gets details about a recovery group, including a list of the cells that
         are included in it.
 
@@ -270,7 +270,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_recovery_group_readiness_summary(
         self, **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef]
-    ) -> RegionResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
+    ) -> TargetResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
         """Displays a summary of information about a recovery group's readiness
         status. Includes the readiness checks for resources in the recovery group
         and the readiness status of each one.
@@ -281,7 +281,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def get_resource_set(
         self, **kwargs: Unpack[GetResourceSetRequestTypeDef]
-    ) -> RegionResults[GetResourceSetResponseTypeDef]:
+    ) -> TargetResults[GetResourceSetResponseTypeDef]:
         """Displays the details about a resource set, including a list of the
         resources in the set.
 
@@ -291,7 +291,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_cells(
         self, **kwargs: Unpack[ListCellsRequestTypeDef]
-    ) -> RegionResults[ListCellsResponseTypeDef]:
+    ) -> TargetResults[ListCellsResponseTypeDef]:
         """Lists the cells for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListCells
@@ -300,7 +300,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_cross_account_authorizations(
         self, **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef]
-    ) -> RegionResults[ListCrossAccountAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountAuthorizationsResponseTypeDef]:
         """Lists the cross-account readiness authorizations that are in place for an
         account.
 
@@ -310,7 +310,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_readiness_checks(
         self, **kwargs: Unpack[ListReadinessChecksRequestTypeDef]
-    ) -> RegionResults[ListReadinessChecksResponseTypeDef]:
+    ) -> TargetResults[ListReadinessChecksResponseTypeDef]:
         """Lists the readiness checks for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListReadinessChecks
@@ -319,7 +319,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_recovery_groups(
         self, **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef]
-    ) -> RegionResults[ListRecoveryGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRecoveryGroupsResponseTypeDef]:
         """Lists the recovery groups in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListRecoveryGroups
@@ -328,7 +328,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_resource_sets(
         self, **kwargs: Unpack[ListResourceSetsRequestTypeDef]
-    ) -> RegionResults[ListResourceSetsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
         """Lists the resource sets in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListResourceSets
@@ -337,7 +337,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Lists all readiness rules, or lists the readiness rules for a specific
         resource type.
 
@@ -347,7 +347,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def list_tags_for_resources(
         self, **kwargs: Unpack[ListTagsForResourcesRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourcesResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourcesResponseTypeDef]:
         """Lists the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/ListTagsForResources
@@ -356,7 +356,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/TagResource
@@ -365,7 +365,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UntagResource
@@ -374,7 +374,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def update_cell(
         self, **kwargs: Unpack[UpdateCellRequestTypeDef]
-    ) -> RegionResults[UpdateCellResponseTypeDef]:
+    ) -> TargetResults[UpdateCellResponseTypeDef]:
         """Updates a cell to replace the list of nested cells with a new list of
         nested cells.
 
@@ -384,7 +384,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def update_readiness_check(
         self, **kwargs: Unpack[UpdateReadinessCheckRequestTypeDef]
-    ) -> RegionResults[UpdateReadinessCheckResponseTypeDef]:
+    ) -> TargetResults[UpdateReadinessCheckResponseTypeDef]:
         """Updates a readiness check.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateReadinessCheck
@@ -393,7 +393,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def update_recovery_group(
         self, **kwargs: Unpack[UpdateRecoveryGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRecoveryGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateRecoveryGroupResponseTypeDef]:
         """Updates a recovery group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateRecoveryGroup
@@ -402,7 +402,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
 
     def update_resource_set(
         self, **kwargs: Unpack[UpdateResourceSetRequestTypeDef]
-    ) -> RegionResults[UpdateResourceSetResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceSetResponseTypeDef]:
         """Updates a resource set.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-recovery-readiness-2019-12-02/UpdateResourceSet
@@ -416,7 +416,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetCellReadinessSummaryRequestTypeDef],
-    ) -> RegionResults[GetCellReadinessSummaryResponseTypeDef]:
+    ) -> TargetResults[GetCellReadinessSummaryResponseTypeDef]:
         """Every page of GetCellReadinessSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -440,7 +440,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetReadinessCheckResourceStatusRequestTypeDef],
-    ) -> RegionResults[GetReadinessCheckResourceStatusResponseTypeDef]:
+    ) -> TargetResults[GetReadinessCheckResourceStatusResponseTypeDef]:
         """Every page of GetReadinessCheckResourceStatus in every target, merged per
         target (botocore's build_full_result).
 
@@ -466,7 +466,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetReadinessCheckStatusRequestTypeDef],
-    ) -> RegionResults[GetReadinessCheckStatusResponseTypeDef]:
+    ) -> TargetResults[GetReadinessCheckStatusResponseTypeDef]:
         """Every page of GetReadinessCheckStatus in every target, merged per target
         (botocore's build_full_result).
 
@@ -492,7 +492,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRecoveryGroupReadinessSummaryRequestTypeDef],
-    ) -> RegionResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
+    ) -> TargetResults[GetRecoveryGroupReadinessSummaryResponseTypeDef]:
         """Every page of GetRecoveryGroupReadinessSummary in every target, merged per
         target (botocore's build_full_result).
 
@@ -517,7 +517,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCellsRequestTypeDef],
-    ) -> RegionResults[ListCellsResponseTypeDef]:
+    ) -> TargetResults[ListCellsResponseTypeDef]:
         """Every page of ListCells in every target, merged per target (botocore's
         build_full_result).
 
@@ -540,7 +540,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCrossAccountAuthorizationsRequestTypeDef],
-    ) -> RegionResults[ListCrossAccountAuthorizationsResponseTypeDef]:
+    ) -> TargetResults[ListCrossAccountAuthorizationsResponseTypeDef]:
         """Every page of ListCrossAccountAuthorizations in every target, merged per
         target (botocore's build_full_result).
 
@@ -564,7 +564,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReadinessChecksRequestTypeDef],
-    ) -> RegionResults[ListReadinessChecksResponseTypeDef]:
+    ) -> TargetResults[ListReadinessChecksResponseTypeDef]:
         """Every page of ListReadinessChecks in every target, merged per target
         (botocore's build_full_result).
 
@@ -587,7 +587,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecoveryGroupsRequestTypeDef],
-    ) -> RegionResults[ListRecoveryGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRecoveryGroupsResponseTypeDef]:
         """Every page of ListRecoveryGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -610,7 +610,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceSetsRequestTypeDef],
-    ) -> RegionResults[ListResourceSetsResponseTypeDef]:
+    ) -> TargetResults[ListResourceSetsResponseTypeDef]:
         """Every page of ListResourceSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -633,7 +633,7 @@ class MultiRegionRoute53RecoveryReadiness(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -101,7 +101,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def accept_domain_transfer_from_another_aws_account(
         self, **kwargs: Unpack[AcceptDomainTransferFromAnotherAwsAccountRequestTypeDef]
-    ) -> RegionResults[AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef]:
+    ) -> TargetResults[AcceptDomainTransferFromAnotherAwsAccountResponseTypeDef]:
         """Accepts the transfer of a domain from another Amazon Web Services account
         to the currentAmazon Web Services account. You initiate a transfer between
         Amazon Web Services accounts using TransferDomainToAnotherAwsAccount.
@@ -112,7 +112,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def associate_delegation_signer_to_domain(
         self, **kwargs: Unpack[AssociateDelegationSignerToDomainRequestTypeDef]
-    ) -> RegionResults[AssociateDelegationSignerToDomainResponseTypeDef]:
+    ) -> TargetResults[AssociateDelegationSignerToDomainResponseTypeDef]:
         """Creates a delegation signer (DS) record in the registry zone for this
         domain name.
 
@@ -122,7 +122,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def cancel_domain_transfer_to_another_aws_account(
         self, **kwargs: Unpack[CancelDomainTransferToAnotherAwsAccountRequestTypeDef]
-    ) -> RegionResults[CancelDomainTransferToAnotherAwsAccountResponseTypeDef]:
+    ) -> TargetResults[CancelDomainTransferToAnotherAwsAccountResponseTypeDef]:
         """Cancels the transfer of a domain from the current Amazon Web Services
         account to another Amazon Web Services account. You initiate a transfer
         betweenAmazon Web Services accounts using
@@ -134,7 +134,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def check_domain_availability(
         self, **kwargs: Unpack[CheckDomainAvailabilityRequestTypeDef]
-    ) -> RegionResults[CheckDomainAvailabilityResponseTypeDef]:
+    ) -> TargetResults[CheckDomainAvailabilityResponseTypeDef]:
         """This operation checks the availability of one domain name. Note that if
         the availability status of a domain is pending, you must submit another
         request to determine the availability of the domain name.
@@ -145,7 +145,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def check_domain_transferability(
         self, **kwargs: Unpack[CheckDomainTransferabilityRequestTypeDef]
-    ) -> RegionResults[CheckDomainTransferabilityResponseTypeDef]:
+    ) -> TargetResults[CheckDomainTransferabilityResponseTypeDef]:
         """Checks whether a domain name can be transferred to Amazon Route 53.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/CheckDomainTransferability
@@ -154,7 +154,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[DeleteDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainResponseTypeDef]:
         """This operation deletes the specified domain. This action is permanent. For
         more information, see Deleting a domain name registration.
 
@@ -164,7 +164,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def delete_tags_for_domain(
         self, **kwargs: Unpack[DeleteTagsForDomainRequestTypeDef]
-    ) -> RegionResults[DeleteTagsForDomainResponseTypeDef]:
+    ) -> TargetResults[DeleteTagsForDomainResponseTypeDef]:
         """This operation deletes the specified tags for a domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/DeleteTagsForDomain
@@ -173,7 +173,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def disable_domain_auto_renew(
         self, **kwargs: Unpack[DisableDomainAutoRenewRequestTypeDef]
-    ) -> RegionResults[DisableDomainAutoRenewResponseTypeDef]:
+    ) -> TargetResults[DisableDomainAutoRenewResponseTypeDef]:
         """This operation disables automatic renewal of domain registration for the
         specified domain.
 
@@ -183,7 +183,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def disable_domain_transfer_lock(
         self, **kwargs: Unpack[DisableDomainTransferLockRequestTypeDef]
-    ) -> RegionResults[DisableDomainTransferLockResponseTypeDef]:
+    ) -> TargetResults[DisableDomainTransferLockResponseTypeDef]:
         """This operation removes the transfer lock on the domain (specifically the
         clientTransferProhibited status) to allow domain transfers. We recommend
         you refrain from performing this action unless you intend to transfer the
@@ -198,7 +198,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def disassociate_delegation_signer_from_domain(
         self, **kwargs: Unpack[DisassociateDelegationSignerFromDomainRequestTypeDef]
-    ) -> RegionResults[DisassociateDelegationSignerFromDomainResponseTypeDef]:
+    ) -> TargetResults[DisassociateDelegationSignerFromDomainResponseTypeDef]:
         """Deletes a delegation signer (DS) record in the registry zone for this
         domain name.
 
@@ -208,7 +208,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def enable_domain_auto_renew(
         self, **kwargs: Unpack[EnableDomainAutoRenewRequestTypeDef]
-    ) -> RegionResults[EnableDomainAutoRenewResponseTypeDef]:
+    ) -> TargetResults[EnableDomainAutoRenewResponseTypeDef]:
         """This operation configures Amazon Route 53 to automatically renew the
         specified domain before the domain registration expires. The cost of
         renewing your domain registration is billed to your Amazon Web Services
@@ -220,7 +220,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def enable_domain_transfer_lock(
         self, **kwargs: Unpack[EnableDomainTransferLockRequestTypeDef]
-    ) -> RegionResults[EnableDomainTransferLockResponseTypeDef]:
+    ) -> TargetResults[EnableDomainTransferLockResponseTypeDef]:
         """This operation sets the transfer lock on the domain (specifically the
         clientTransferProhibited status) to prevent domain transfers. Successful
         submission returns an operation ID that you can use to track the progress
@@ -233,7 +233,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def get_contact_reachability_status(
         self, **kwargs: Unpack[GetContactReachabilityStatusRequestTypeDef]
-    ) -> RegionResults[GetContactReachabilityStatusResponseTypeDef]:
+    ) -> TargetResults[GetContactReachabilityStatusResponseTypeDef]:
         """For operations that require confirmation that the email address for the
         registrant contact is valid, such as registering a new domain, this
         operation returns information about whether the registrant contact has
@@ -245,7 +245,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def get_domain_detail(
         self, **kwargs: Unpack[GetDomainDetailRequestTypeDef]
-    ) -> RegionResults[GetDomainDetailResponseTypeDef]:
+    ) -> TargetResults[GetDomainDetailResponseTypeDef]:
         """This operation returns detailed information about a specified domain that
         is associated with the current Amazon Web Services account. Contact
         information for the domain is also returned as part of the output.
@@ -256,7 +256,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def get_domain_suggestions(
         self, **kwargs: Unpack[GetDomainSuggestionsRequestTypeDef]
-    ) -> RegionResults[GetDomainSuggestionsResponseTypeDef]:
+    ) -> TargetResults[GetDomainSuggestionsResponseTypeDef]:
         """The GetDomainSuggestions operation returns a list of suggested domain
         names.
 
@@ -266,7 +266,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def get_operation_detail(
         self, **kwargs: Unpack[GetOperationDetailRequestTypeDef]
-    ) -> RegionResults[GetOperationDetailResponseTypeDef]:
+    ) -> TargetResults[GetOperationDetailResponseTypeDef]:
         """This operation returns the current status of an operation that is not
         completed.
 
@@ -276,7 +276,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """This operation returns all the domain names registered with Amazon Route
         53 for the current Amazon Web Services account if no filtering conditions
         are used.
@@ -287,7 +287,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def list_operations(
         self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> RegionResults[ListOperationsResponseTypeDef]:
+    ) -> TargetResults[ListOperationsResponseTypeDef]:
         """Returns information about all of the operations that return an operation
         ID and that have ever been performed on domains that were registered by
         the current account.
@@ -298,7 +298,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def list_prices(
         self, **kwargs: Unpack[ListPricesRequestTypeDef]
-    ) -> RegionResults[ListPricesResponseTypeDef]:
+    ) -> TargetResults[ListPricesResponseTypeDef]:
         """Lists the following prices for either all the TLDs supported by Route 53,
         or the specified TLD:
 
@@ -308,7 +308,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def list_tags_for_domain(
         self, **kwargs: Unpack[ListTagsForDomainRequestTypeDef]
-    ) -> RegionResults[ListTagsForDomainResponseTypeDef]:
+    ) -> TargetResults[ListTagsForDomainResponseTypeDef]:
         """This operation returns all of the tags that are associated with the
         specified domain.
 
@@ -318,7 +318,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def push_domain(
         self, **kwargs: Unpack[PushDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Moves a domain from Amazon Web Services to another registrar.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/PushDomain
@@ -327,7 +327,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def register_domain(
         self, **kwargs: Unpack[RegisterDomainRequestTypeDef]
-    ) -> RegionResults[RegisterDomainResponseTypeDef]:
+    ) -> TargetResults[RegisterDomainResponseTypeDef]:
         """This operation registers a domain. For some top-level domains (TLDs), this
         operation requires extra parameters.
 
@@ -337,7 +337,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def reject_domain_transfer_from_another_aws_account(
         self, **kwargs: Unpack[RejectDomainTransferFromAnotherAwsAccountRequestTypeDef]
-    ) -> RegionResults[RejectDomainTransferFromAnotherAwsAccountResponseTypeDef]:
+    ) -> TargetResults[RejectDomainTransferFromAnotherAwsAccountResponseTypeDef]:
         """Rejects the transfer of a domain from another Amazon Web Services account
         to the current Amazon Web Services account. You initiate a transfer
         betweenAmazon Web Services accounts using
@@ -349,7 +349,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def renew_domain(
         self, **kwargs: Unpack[RenewDomainRequestTypeDef]
-    ) -> RegionResults[RenewDomainResponseTypeDef]:
+    ) -> TargetResults[RenewDomainResponseTypeDef]:
         """This operation renews a domain for the specified number of years. The cost
         of renewing your domain is billed to your Amazon Web Services account.
 
@@ -359,7 +359,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def resend_contact_reachability_email(
         self, **kwargs: Unpack[ResendContactReachabilityEmailRequestTypeDef]
-    ) -> RegionResults[ResendContactReachabilityEmailResponseTypeDef]:
+    ) -> TargetResults[ResendContactReachabilityEmailResponseTypeDef]:
         """For operations that require confirmation that the email address for the
         registrant contact is valid, such as registering a new domain, this
         operation resends the confirmation email to the current email address for
@@ -371,7 +371,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def resend_operation_authorization(
         self, **kwargs: Unpack[ResendOperationAuthorizationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Resend the form of authorization email for this operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ResendOperationAuthorization
@@ -380,7 +380,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def retrieve_domain_auth_code(
         self, **kwargs: Unpack[RetrieveDomainAuthCodeRequestTypeDef]
-    ) -> RegionResults[RetrieveDomainAuthCodeResponseTypeDef]:
+    ) -> TargetResults[RetrieveDomainAuthCodeResponseTypeDef]:
         """This operation returns the authorization code for the domain. To transfer
         a domain to another registrar, you provide this value to the new
         registrar.
@@ -391,7 +391,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def transfer_domain(
         self, **kwargs: Unpack[TransferDomainRequestTypeDef]
-    ) -> RegionResults[TransferDomainResponseTypeDef]:
+    ) -> TargetResults[TransferDomainResponseTypeDef]:
         """Transfers a domain from another registrar to Amazon Route 53.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/TransferDomain
@@ -400,7 +400,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def transfer_domain_to_another_aws_account(
         self, **kwargs: Unpack[TransferDomainToAnotherAwsAccountRequestTypeDef]
-    ) -> RegionResults[TransferDomainToAnotherAwsAccountResponseTypeDef]:
+    ) -> TargetResults[TransferDomainToAnotherAwsAccountResponseTypeDef]:
         """Transfers a domain from the current Amazon Web Services account to another
         Amazon Web Services account. Note the following:
 
@@ -410,7 +410,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def update_domain_contact(
         self, **kwargs: Unpack[UpdateDomainContactRequestTypeDef]
-    ) -> RegionResults[UpdateDomainContactResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainContactResponseTypeDef]:
         """This operation updates the contact information for a particular domain.
         You must specify information for at least one contact: registrant,
         administrator, or technical.
@@ -421,7 +421,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def update_domain_contact_privacy(
         self, **kwargs: Unpack[UpdateDomainContactPrivacyRequestTypeDef]
-    ) -> RegionResults[UpdateDomainContactPrivacyResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainContactPrivacyResponseTypeDef]:
         """This operation updates the specified domain contact's privacy setting.
         When privacy protection is enabled, your contact information is replaced
         with contact information for the registrar or with the phrase "REDACTED
@@ -433,7 +433,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def update_domain_nameservers(
         self, **kwargs: Unpack[UpdateDomainNameserversRequestTypeDef]
-    ) -> RegionResults[UpdateDomainNameserversResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainNameserversResponseTypeDef]:
         """This operation replaces the current set of name servers for the domain
         with the specified set of name servers. If you use Amazon Route 53 as your
         DNS service, specify the four name servers in the delegation set for the
@@ -447,7 +447,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def update_tags_for_domain(
         self, **kwargs: Unpack[UpdateTagsForDomainRequestTypeDef]
-    ) -> RegionResults[UpdateTagsForDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateTagsForDomainResponseTypeDef]:
         """This operation adds or updates tags for a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/UpdateTagsForDomain
@@ -456,7 +456,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
 
     def view_billing(
         self, **kwargs: Unpack[ViewBillingRequestTypeDef]
-    ) -> RegionResults[ViewBillingResponseTypeDef]:
+    ) -> TargetResults[ViewBillingResponseTypeDef]:
         """Returns all the domain-related billing records for the current Amazon Web
         Services account for a specified period
 
@@ -471,7 +471,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -496,7 +496,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> RegionResults[ListOperationsResponseTypeDef]:
+    ) -> TargetResults[ListOperationsResponseTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -521,7 +521,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPricesRequestTypeDef],
-    ) -> RegionResults[ListPricesResponseTypeDef]:
+    ) -> TargetResults[ListPricesResponseTypeDef]:
         """Every page of ListPrices in every target, merged per target (botocore's
         build_full_result).
 
@@ -545,7 +545,7 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ViewBillingRequestTypeDef],
-    ) -> RegionResults[ViewBillingResponseTypeDef]:
+    ) -> TargetResults[ViewBillingResponseTypeDef]:
         """Every page of ViewBilling in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -136,7 +136,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def associate_hosted_zone(
         self, **kwargs: Unpack[AssociateHostedZoneInputTypeDef]
-    ) -> RegionResults[AssociateHostedZoneOutputTypeDef]:
+    ) -> TargetResults[AssociateHostedZoneOutputTypeDef]:
         """Associates a Route 53 private hosted zone with a Route 53 Global Resolver
         resource. This allows the resolver to resolve DNS queries for the private
         hosted zone from anywhere globally.
@@ -147,7 +147,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def batch_create_firewall_rule(
         self, **kwargs: Unpack[BatchCreateFirewallRuleInputTypeDef]
-    ) -> RegionResults[BatchCreateFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[BatchCreateFirewallRuleOutputTypeDef]:
         """Creates multiple DNS firewall rules in a single operation. This is more
         efficient than creating rules individually when you need to set up
         multiple rules at once.
@@ -158,7 +158,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def batch_delete_firewall_rule(
         self, **kwargs: Unpack[BatchDeleteFirewallRuleInputTypeDef]
-    ) -> RegionResults[BatchDeleteFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[BatchDeleteFirewallRuleOutputTypeDef]:
         """Deletes multiple DNS firewall rules in a single operation. This is more
         efficient than deleting rules individually.
 
@@ -168,7 +168,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def batch_update_firewall_rule(
         self, **kwargs: Unpack[BatchUpdateFirewallRuleInputTypeDef]
-    ) -> RegionResults[BatchUpdateFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[BatchUpdateFirewallRuleOutputTypeDef]:
         """Updates multiple DNS firewall rules in a single operation. This is more
         efficient than updating rules individually.
 
@@ -178,7 +178,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_access_source(
         self, **kwargs: Unpack[CreateAccessSourceInputTypeDef]
-    ) -> RegionResults[CreateAccessSourceOutputTypeDef]:
+    ) -> TargetResults[CreateAccessSourceOutputTypeDef]:
         """Creates an access source for a DNS view. Access sources define IP
         addresses or CIDR ranges that are allowed to send DNS queries to the Route
         53 Global Resolver, along with the permitted DNS protocols.
@@ -189,7 +189,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_access_token(
         self, **kwargs: Unpack[CreateAccessTokenInputTypeDef]
-    ) -> RegionResults[CreateAccessTokenOutputTypeDef]:
+    ) -> TargetResults[CreateAccessTokenOutputTypeDef]:
         """Creates an access token for a DNS view. Access tokens provide token-based
         authentication for DNS-over-HTTPS (DoH) and DNS-over-TLS (DoT) connections
         to the Route 53 Global Resolver.
@@ -200,7 +200,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_dns_view(
         self, **kwargs: Unpack[CreateDNSViewInputTypeDef]
-    ) -> RegionResults[CreateDNSViewOutputTypeDef]:
+    ) -> TargetResults[CreateDNSViewOutputTypeDef]:
         """Creates a DNS view within a Route 53 Global Resolver. A DNS view models
         end users, user groups, networks, and devices, and serves as a parent
         resource that holds configurations controlling access, authorization, DNS
@@ -212,7 +212,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_firewall_domain_list(
         self, **kwargs: Unpack[CreateFirewallDomainListInputTypeDef]
-    ) -> RegionResults[CreateFirewallDomainListOutputTypeDef]:
+    ) -> TargetResults[CreateFirewallDomainListOutputTypeDef]:
         """Creates a firewall domain list. Domain lists are reusable sets of domain
         specifications that you use in DNS firewall rules to allow, block, or
         alert on DNS queries to specific domains.
@@ -223,7 +223,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_firewall_rule(
         self, **kwargs: Unpack[CreateFirewallRuleInputTypeDef]
-    ) -> RegionResults[CreateFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[CreateFirewallRuleOutputTypeDef]:
         """Creates a DNS firewall rule. Firewall rules define actions (ALLOW, BLOCK,
         or ALERT) to take on DNS queries that match specified domain lists,
         managed domain lists, or advanced threat protections.
@@ -234,7 +234,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def create_global_resolver(
         self, **kwargs: Unpack[CreateGlobalResolverInputTypeDef]
-    ) -> RegionResults[CreateGlobalResolverOutputTypeDef]:
+    ) -> TargetResults[CreateGlobalResolverOutputTypeDef]:
         """Creates a new Route 53 Global Resolver instance. A Route 53 Global
         Resolver is a global, internet-accessible DNS resolver that provides
         secure DNS resolution for both public and private domains through global
@@ -246,7 +246,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_access_source(
         self, **kwargs: Unpack[DeleteAccessSourceInputTypeDef]
-    ) -> RegionResults[DeleteAccessSourceOutputTypeDef]:
+    ) -> TargetResults[DeleteAccessSourceOutputTypeDef]:
         """Deletes an access source. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteAccessSource
@@ -255,7 +255,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_access_token(
         self, **kwargs: Unpack[DeleteAccessTokenInputTypeDef]
-    ) -> RegionResults[DeleteAccessTokenOutputTypeDef]:
+    ) -> TargetResults[DeleteAccessTokenOutputTypeDef]:
         """Deletes an access token. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteAccessToken
@@ -264,7 +264,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_dns_view(
         self, **kwargs: Unpack[DeleteDNSViewInputTypeDef]
-    ) -> RegionResults[DeleteDNSViewOutputTypeDef]:
+    ) -> TargetResults[DeleteDNSViewOutputTypeDef]:
         """Deletes a DNS view. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteDNSView
@@ -273,7 +273,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_firewall_domain_list(
         self, **kwargs: Unpack[DeleteFirewallDomainListInputTypeDef]
-    ) -> RegionResults[DeleteFirewallDomainListOutputTypeDef]:
+    ) -> TargetResults[DeleteFirewallDomainListOutputTypeDef]:
         """Deletes a firewall domain list. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteFirewallDomainList
@@ -282,7 +282,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_firewall_rule(
         self, **kwargs: Unpack[DeleteFirewallRuleInputTypeDef]
-    ) -> RegionResults[DeleteFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[DeleteFirewallRuleOutputTypeDef]:
         """Deletes a DNS firewall rule. This operation cannot be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteFirewallRule
@@ -291,7 +291,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def delete_global_resolver(
         self, **kwargs: Unpack[DeleteGlobalResolverInputTypeDef]
-    ) -> RegionResults[DeleteGlobalResolverOutputTypeDef]:
+    ) -> TargetResults[DeleteGlobalResolverOutputTypeDef]:
         """Deletes a Route 53 Global Resolver instance. This operation cannot be
         undone. All associated DNS views, access sources, tokens, and firewall
         rules are also deleted.
@@ -302,7 +302,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def disable_dns_view(
         self, **kwargs: Unpack[DisableDNSViewInputTypeDef]
-    ) -> RegionResults[DisableDNSViewOutputTypeDef]:
+    ) -> TargetResults[DisableDNSViewOutputTypeDef]:
         """Disables a DNS view, preventing it from serving DNS queries.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DisableDNSView
@@ -311,7 +311,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def disassociate_hosted_zone(
         self, **kwargs: Unpack[DisassociateHostedZoneInputTypeDef]
-    ) -> RegionResults[DisassociateHostedZoneOutputTypeDef]:
+    ) -> TargetResults[DisassociateHostedZoneOutputTypeDef]:
         """Disassociates a Route 53 private hosted zone from a Route 53 Global
         Resolver resource.
 
@@ -321,7 +321,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def enable_dns_view(
         self, **kwargs: Unpack[EnableDNSViewInputTypeDef]
-    ) -> RegionResults[EnableDNSViewOutputTypeDef]:
+    ) -> TargetResults[EnableDNSViewOutputTypeDef]:
         """Enables a disabled DNS view, allowing it to serve DNS queries again.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/EnableDNSView
@@ -330,7 +330,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_access_source(
         self, **kwargs: Unpack[GetAccessSourceInputTypeDef]
-    ) -> RegionResults[GetAccessSourceOutputTypeDef]:
+    ) -> TargetResults[GetAccessSourceOutputTypeDef]:
         """Retrieves information about an access source.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetAccessSource
@@ -339,7 +339,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_access_token(
         self, **kwargs: Unpack[GetAccessTokenInputTypeDef]
-    ) -> RegionResults[GetAccessTokenOutputTypeDef]:
+    ) -> TargetResults[GetAccessTokenOutputTypeDef]:
         """Retrieves information about an access token.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetAccessToken
@@ -348,7 +348,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_dns_view(
         self, **kwargs: Unpack[GetDNSViewInputTypeDef]
-    ) -> RegionResults[GetDNSViewOutputTypeDef]:
+    ) -> TargetResults[GetDNSViewOutputTypeDef]:
         """Retrieves information about a DNS view.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetDNSView
@@ -357,7 +357,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_firewall_domain_list(
         self, **kwargs: Unpack[GetFirewallDomainListInputTypeDef]
-    ) -> RegionResults[GetFirewallDomainListOutputTypeDef]:
+    ) -> TargetResults[GetFirewallDomainListOutputTypeDef]:
         """Retrieves information about a firewall domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetFirewallDomainList
@@ -366,7 +366,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_firewall_rule(
         self, **kwargs: Unpack[GetFirewallRuleInputTypeDef]
-    ) -> RegionResults[GetFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[GetFirewallRuleOutputTypeDef]:
         """Retrieves information about a DNS firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetFirewallRule
@@ -375,7 +375,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_global_resolver(
         self, **kwargs: Unpack[GetGlobalResolverInputTypeDef]
-    ) -> RegionResults[GetGlobalResolverOutputTypeDef]:
+    ) -> TargetResults[GetGlobalResolverOutputTypeDef]:
         """Retrieves information about a Route 53 Global Resolver instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetGlobalResolver
@@ -384,7 +384,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_hosted_zone_association(
         self, **kwargs: Unpack[GetHostedZoneAssociationInputTypeDef]
-    ) -> RegionResults[GetHostedZoneAssociationOutputTypeDef]:
+    ) -> TargetResults[GetHostedZoneAssociationOutputTypeDef]:
         """Retrieves information about a hosted zone association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetHostedZoneAssociation
@@ -393,7 +393,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def get_managed_firewall_domain_list(
         self, **kwargs: Unpack[GetManagedFirewallDomainListInputTypeDef]
-    ) -> RegionResults[GetManagedFirewallDomainListOutputTypeDef]:
+    ) -> TargetResults[GetManagedFirewallDomainListOutputTypeDef]:
         """Retrieves information about an Amazon Web Services-managed firewall domain
         list. Managed domain lists contain domains associated with malicious
         activity, content categories, or specific threats.
@@ -404,7 +404,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def import_firewall_domains(
         self, **kwargs: Unpack[ImportFirewallDomainsInputTypeDef]
-    ) -> RegionResults[ImportFirewallDomainsOutputTypeDef]:
+    ) -> TargetResults[ImportFirewallDomainsOutputTypeDef]:
         """Imports a list of domains from an Amazon S3 file into a firewall domain
         list. The file should contain one domain per line.
 
@@ -414,7 +414,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_access_sources(
         self, **kwargs: Unpack[ListAccessSourcesInputTypeDef]
-    ) -> RegionResults[ListAccessSourcesOutputTypeDef]:
+    ) -> TargetResults[ListAccessSourcesOutputTypeDef]:
         """Lists all access sources with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessSources
@@ -423,7 +423,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_access_tokens(
         self, **kwargs: Unpack[ListAccessTokensInputTypeDef]
-    ) -> RegionResults[ListAccessTokensOutputTypeDef]:
+    ) -> TargetResults[ListAccessTokensOutputTypeDef]:
         """Lists all access tokens for a DNS view with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListAccessTokens
@@ -432,7 +432,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_dns_views(
         self, **kwargs: Unpack[ListDNSViewsInputTypeDef]
-    ) -> RegionResults[ListDNSViewsOutputTypeDef]:
+    ) -> TargetResults[ListDNSViewsOutputTypeDef]:
         """Lists all DNS views for a Route 53 Global Resolver with pagination
         support.
 
@@ -442,7 +442,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_firewall_domain_lists(
         self, **kwargs: Unpack[ListFirewallDomainListsInputTypeDef]
-    ) -> RegionResults[ListFirewallDomainListsOutputTypeDef]:
+    ) -> TargetResults[ListFirewallDomainListsOutputTypeDef]:
         """Lists all firewall domain lists for a Route 53 Global Resolver with
         pagination support.
 
@@ -452,7 +452,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_firewall_domains(
         self, **kwargs: Unpack[ListFirewallDomainsInputTypeDef]
-    ) -> RegionResults[ListFirewallDomainsOutputTypeDef]:
+    ) -> TargetResults[ListFirewallDomainsOutputTypeDef]:
         """Lists all the domains in DNS Firewall domain list you have created.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallDomains
@@ -461,7 +461,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_firewall_rules(
         self, **kwargs: Unpack[ListFirewallRulesInputTypeDef]
-    ) -> RegionResults[ListFirewallRulesOutputTypeDef]:
+    ) -> TargetResults[ListFirewallRulesOutputTypeDef]:
         """Lists all DNS firewall rules for a DNS view with pagination support.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListFirewallRules
@@ -470,7 +470,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_global_resolvers(
         self, **kwargs: Unpack[ListGlobalResolversInputTypeDef]
-    ) -> RegionResults[ListGlobalResolversOutputTypeDef]:
+    ) -> TargetResults[ListGlobalResolversOutputTypeDef]:
         """Lists all Route 53 Global Resolver instances in your account with
         pagination support.
 
@@ -480,7 +480,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_hosted_zone_associations(
         self, **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef]
-    ) -> RegionResults[ListHostedZoneAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListHostedZoneAssociationsOutputTypeDef]:
         """Lists all hosted zone associations for a Route 53 Global Resolver resource
         with pagination support.
 
@@ -490,7 +490,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_managed_firewall_domain_lists(
         self, **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef]
-    ) -> RegionResults[ListManagedFirewallDomainListsOutputTypeDef]:
+    ) -> TargetResults[ListManagedFirewallDomainListsOutputTypeDef]:
         """Returns a paginated list of the Amazon Web Services Managed DNS Lists and
         the categories for DNS Firewall. The categories are either THREAT or
         CONTENT.
@@ -501,7 +501,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags associated with a Route 53 Global Resolver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListTagsForResource
@@ -510,7 +510,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a Route 53 Global Resolver resource. Tags are
         key-value pairs that help you organize and identify your resources.
 
@@ -520,7 +520,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a Route 53 Global Resolver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UntagResource
@@ -529,7 +529,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_access_source(
         self, **kwargs: Unpack[UpdateAccessSourceInputTypeDef]
-    ) -> RegionResults[UpdateAccessSourceOutputTypeDef]:
+    ) -> TargetResults[UpdateAccessSourceOutputTypeDef]:
         """Updates the configuration of an access source.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateAccessSource
@@ -538,7 +538,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_access_token(
         self, **kwargs: Unpack[UpdateAccessTokenInputTypeDef]
-    ) -> RegionResults[UpdateAccessTokenOutputTypeDef]:
+    ) -> TargetResults[UpdateAccessTokenOutputTypeDef]:
         """Updates the configuration of an access token.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateAccessToken
@@ -547,7 +547,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_dns_view(
         self, **kwargs: Unpack[UpdateDNSViewInputTypeDef]
-    ) -> RegionResults[UpdateDNSViewOutputTypeDef]:
+    ) -> TargetResults[UpdateDNSViewOutputTypeDef]:
         """Updates the configuration of a DNS view.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateDNSView
@@ -556,7 +556,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_firewall_domains(
         self, **kwargs: Unpack[UpdateFirewallDomainsInputTypeDef]
-    ) -> RegionResults[UpdateFirewallDomainsOutputTypeDef]:
+    ) -> TargetResults[UpdateFirewallDomainsOutputTypeDef]:
         """Updates a DNS Firewall domain list from an array of specified domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateFirewallDomains
@@ -565,7 +565,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_firewall_rule(
         self, **kwargs: Unpack[UpdateFirewallRuleInputTypeDef]
-    ) -> RegionResults[UpdateFirewallRuleOutputTypeDef]:
+    ) -> TargetResults[UpdateFirewallRuleOutputTypeDef]:
         """Updates the configuration of a DNS firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateFirewallRule
@@ -574,7 +574,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_global_resolver(
         self, **kwargs: Unpack[UpdateGlobalResolverInputTypeDef]
-    ) -> RegionResults[UpdateGlobalResolverOutputTypeDef]:
+    ) -> TargetResults[UpdateGlobalResolverOutputTypeDef]:
         """Updates the configuration of a Route 53 Global Resolver instance. You can
         modify the name, description, and observability Region.
 
@@ -584,7 +584,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
 
     def update_hosted_zone_association(
         self, **kwargs: Unpack[UpdateHostedZoneAssociationInputTypeDef]
-    ) -> RegionResults[UpdateHostedZoneAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateHostedZoneAssociationOutputTypeDef]:
         """Updates the configuration of a hosted zone association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateHostedZoneAssociation
@@ -598,7 +598,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessSourcesInputTypeDef],
-    ) -> RegionResults[ListAccessSourcesOutputTypeDef]:
+    ) -> TargetResults[ListAccessSourcesOutputTypeDef]:
         """Every page of ListAccessSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -621,7 +621,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessTokensInputTypeDef],
-    ) -> RegionResults[ListAccessTokensOutputTypeDef]:
+    ) -> TargetResults[ListAccessTokensOutputTypeDef]:
         """Every page of ListAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -644,7 +644,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDNSViewsInputTypeDef],
-    ) -> RegionResults[ListDNSViewsOutputTypeDef]:
+    ) -> TargetResults[ListDNSViewsOutputTypeDef]:
         """Every page of ListDNSViews in every target, merged per target (botocore's
         build_full_result).
 
@@ -668,7 +668,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallDomainListsInputTypeDef],
-    ) -> RegionResults[ListFirewallDomainListsOutputTypeDef]:
+    ) -> TargetResults[ListFirewallDomainListsOutputTypeDef]:
         """Every page of ListFirewallDomainLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -692,7 +692,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallDomainsInputTypeDef],
-    ) -> RegionResults[ListFirewallDomainsOutputTypeDef]:
+    ) -> TargetResults[ListFirewallDomainsOutputTypeDef]:
         """Every page of ListFirewallDomains in every target, merged per target
         (botocore's build_full_result).
 
@@ -715,7 +715,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallRulesInputTypeDef],
-    ) -> RegionResults[ListFirewallRulesOutputTypeDef]:
+    ) -> TargetResults[ListFirewallRulesOutputTypeDef]:
         """Every page of ListFirewallRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,7 +738,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGlobalResolversInputTypeDef],
-    ) -> RegionResults[ListGlobalResolversOutputTypeDef]:
+    ) -> TargetResults[ListGlobalResolversOutputTypeDef]:
         """Every page of ListGlobalResolvers in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,7 +762,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHostedZoneAssociationsInputTypeDef],
-    ) -> RegionResults[ListHostedZoneAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListHostedZoneAssociationsOutputTypeDef]:
         """Every page of ListHostedZoneAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -786,7 +786,7 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedFirewallDomainListsInputTypeDef],
-    ) -> RegionResults[ListManagedFirewallDomainListsOutputTypeDef]:
+    ) -> TargetResults[ListManagedFirewallDomainListsOutputTypeDef]:
         """Every page of ListManagedFirewallDomainLists in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,7 +65,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def associate_profile(
         self, **kwargs: Unpack[AssociateProfileRequestTypeDef]
-    ) -> RegionResults[AssociateProfileResponseTypeDef]:
+    ) -> TargetResults[AssociateProfileResponseTypeDef]:
         """Associates a Route 53 Profiles profile with a VPC. A VPC can have only one
         Profile associated with it, but a Profile can be associated with 1000 of
         VPCs (and you can request a higher quota). For more information, see
@@ -77,7 +77,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def associate_resource_to_profile(
         self, **kwargs: Unpack[AssociateResourceToProfileRequestTypeDef]
-    ) -> RegionResults[AssociateResourceToProfileResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceToProfileResponseTypeDef]:
         """Associates a DNS reource configuration to a Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/AssociateResourceToProfile
@@ -86,7 +86,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> RegionResults[CreateProfileResponseTypeDef]:
+    ) -> TargetResults[CreateProfileResponseTypeDef]:
         """Creates an empty Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/CreateProfile
@@ -95,7 +95,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> RegionResults[DeleteProfileResponseTypeDef]:
+    ) -> TargetResults[DeleteProfileResponseTypeDef]:
         """Deletes the specified Route 53 Profile. Before you can delete a profile,
         you must first disassociate it from all VPCs.
 
@@ -105,7 +105,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def disassociate_profile(
         self, **kwargs: Unpack[DisassociateProfileRequestTypeDef]
-    ) -> RegionResults[DisassociateProfileResponseTypeDef]:
+    ) -> TargetResults[DisassociateProfileResponseTypeDef]:
         """Dissociates a specified Route 53 Profile from the specified VPC.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/DisassociateProfile
@@ -114,7 +114,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def disassociate_resource_from_profile(
         self, **kwargs: Unpack[DisassociateResourceFromProfileRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceFromProfileResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceFromProfileResponseTypeDef]:
         """Dissoaciated a specified resource, from the Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/DisassociateResourceFromProfile
@@ -123,7 +123,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def get_profile(
         self, **kwargs: Unpack[GetProfileRequestTypeDef]
-    ) -> RegionResults[GetProfileResponseTypeDef]:
+    ) -> TargetResults[GetProfileResponseTypeDef]:
         """Returns information about a specified Route 53 Profile, such as whether
         whether the Profile is shared, and the current status of the Profile.
 
@@ -133,7 +133,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def get_profile_association(
         self, **kwargs: Unpack[GetProfileAssociationRequestTypeDef]
-    ) -> RegionResults[GetProfileAssociationResponseTypeDef]:
+    ) -> TargetResults[GetProfileAssociationResponseTypeDef]:
         """Retrieves a Route 53 Profile association for a VPC. A VPC can have only
         one Profile association, but a Profile can be associated with up to 5000
         VPCs.
@@ -144,7 +144,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def get_profile_resource_association(
         self, **kwargs: Unpack[GetProfileResourceAssociationRequestTypeDef]
-    ) -> RegionResults[GetProfileResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[GetProfileResourceAssociationResponseTypeDef]:
         """Returns information about a specified Route 53 Profile resource
         association.
 
@@ -154,7 +154,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def list_profile_associations(
         self, **kwargs: Unpack[ListProfileAssociationsRequestTypeDef]
-    ) -> RegionResults[ListProfileAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListProfileAssociationsResponseTypeDef]:
         """Lists all the VPCs that the specified Route 53 Profile is associated with.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileAssociations
@@ -163,7 +163,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def list_profile_resource_associations(
         self, **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListProfileResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListProfileResourceAssociationsResponseTypeDef]:
         """Lists all the resource associations for the specified Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListProfileResourceAssociations
@@ -172,7 +172,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def list_profiles(
         self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Lists all the Route 53 Profiles associated with your Amazon Web Services
         account.
 
@@ -182,7 +182,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that you associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/ListTagsForResource
@@ -191,7 +191,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/TagResource
@@ -200,7 +200,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UntagResource
@@ -209,7 +209,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
 
     def update_profile_resource_association(
         self, **kwargs: Unpack[UpdateProfileResourceAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateProfileResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateProfileResourceAssociationResponseTypeDef]:
         """Updates the specified Route 53 Profile resourse association.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UpdateProfileResourceAssociation
@@ -223,7 +223,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfileAssociationsRequestTypeDef],
-    ) -> RegionResults[ListProfileAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListProfileAssociationsResponseTypeDef]:
         """Every page of ListProfileAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -246,7 +246,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfileResourceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListProfileResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListProfileResourceAssociationsResponseTypeDef]:
         """Every page of ListProfileResourceAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -269,7 +269,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -184,7 +184,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def associate_firewall_rule_group(
         self, **kwargs: Unpack[AssociateFirewallRuleGroupRequestTypeDef]
-    ) -> RegionResults[AssociateFirewallRuleGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateFirewallRuleGroupResponseTypeDef]:
         """Associates a FirewallRuleGroup with a VPC, to provide DNS filtering for
         the VPC.
 
@@ -194,7 +194,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def associate_resolver_endpoint_ip_address(
         self, **kwargs: Unpack[AssociateResolverEndpointIpAddressRequestTypeDef]
-    ) -> RegionResults[AssociateResolverEndpointIpAddressResponseTypeDef]:
+    ) -> TargetResults[AssociateResolverEndpointIpAddressResponseTypeDef]:
         """Adds IP addresses to an inbound or an outbound Resolver endpoint. If you
         want to add more than one IP address, submit one
         AssociateResolverEndpointIpAddress request for each IP address.
@@ -205,7 +205,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def associate_resolver_query_log_config(
         self, **kwargs: Unpack[AssociateResolverQueryLogConfigRequestTypeDef]
-    ) -> RegionResults[AssociateResolverQueryLogConfigResponseTypeDef]:
+    ) -> TargetResults[AssociateResolverQueryLogConfigResponseTypeDef]:
         """Associates an Amazon VPC with a specified query logging configuration.
         Route 53 Resolver logs DNS queries that originate in all of the Amazon
         VPCs that are associated with a specified query logging configuration. To
@@ -218,7 +218,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def associate_resolver_rule(
         self, **kwargs: Unpack[AssociateResolverRuleRequestTypeDef]
-    ) -> RegionResults[AssociateResolverRuleResponseTypeDef]:
+    ) -> TargetResults[AssociateResolverRuleResponseTypeDef]:
         """Associates a Resolver rule with a VPC. When you associate a rule with a
         VPC, Resolver forwards all DNS queries for the domain name that is
         specified in the rule and that originate in the VPC. The queries are
@@ -231,7 +231,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_firewall_domain_list(
         self, **kwargs: Unpack[CreateFirewallDomainListRequestTypeDef]
-    ) -> RegionResults[CreateFirewallDomainListResponseTypeDef]:
+    ) -> TargetResults[CreateFirewallDomainListResponseTypeDef]:
         """Creates an empty firewall domain list for use in DNS Firewall rules. You
         can populate the domains for the new list with a file, using
         ImportFirewallDomains, or with domain strings, using
@@ -243,7 +243,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_firewall_rule(
         self, **kwargs: Unpack[CreateFirewallRuleRequestTypeDef]
-    ) -> RegionResults[CreateFirewallRuleResponseTypeDef]:
+    ) -> TargetResults[CreateFirewallRuleResponseTypeDef]:
         """Creates a single DNS Firewall rule in the specified rule group, using the
         specified domain list.
 
@@ -253,7 +253,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_firewall_rule_group(
         self, **kwargs: Unpack[CreateFirewallRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateFirewallRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateFirewallRuleGroupResponseTypeDef]:
         """Creates an empty DNS Firewall rule group for filtering DNS network traffic
         in a VPC. You can add rules to the new rule group by calling
         CreateFirewallRule.
@@ -264,7 +264,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_outpost_resolver(
         self, **kwargs: Unpack[CreateOutpostResolverRequestTypeDef]
-    ) -> RegionResults[CreateOutpostResolverResponseTypeDef]:
+    ) -> TargetResults[CreateOutpostResolverResponseTypeDef]:
         """Creates a Route 53 Resolver on an Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/CreateOutpostResolver
@@ -273,7 +273,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_resolver_endpoint(
         self, **kwargs: Unpack[CreateResolverEndpointRequestTypeDef]
-    ) -> RegionResults[CreateResolverEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateResolverEndpointResponseTypeDef]:
         """Creates a Resolver endpoint. There are two types of Resolver endpoints,
         inbound and outbound:
 
@@ -283,7 +283,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_resolver_query_log_config(
         self, **kwargs: Unpack[CreateResolverQueryLogConfigRequestTypeDef]
-    ) -> RegionResults[CreateResolverQueryLogConfigResponseTypeDef]:
+    ) -> TargetResults[CreateResolverQueryLogConfigResponseTypeDef]:
         """Creates a Resolver query logging configuration, which defines where you
         want Resolver to save DNS query logs that originate in your VPCs. Resolver
         can log queries only for VPCs that are in the same Region as the query
@@ -295,7 +295,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def create_resolver_rule(
         self, **kwargs: Unpack[CreateResolverRuleRequestTypeDef]
-    ) -> RegionResults[CreateResolverRuleResponseTypeDef]:
+    ) -> TargetResults[CreateResolverRuleResponseTypeDef]:
         """For DNS queries that originate in your VPCs, specifies which Resolver
         endpoint the queries pass through, one domain name that you want to
         forward to your network, and the IP addresses of the DNS resolvers in your
@@ -307,7 +307,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_firewall_domain_list(
         self, **kwargs: Unpack[DeleteFirewallDomainListRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallDomainListResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallDomainListResponseTypeDef]:
         """Deletes the specified domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallDomainList
@@ -316,7 +316,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_firewall_rule(
         self, **kwargs: Unpack[DeleteFirewallRuleRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallRuleResponseTypeDef]:
         """Deletes the specified firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallRule
@@ -325,7 +325,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_firewall_rule_group(
         self, **kwargs: Unpack[DeleteFirewallRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallRuleGroupResponseTypeDef]:
         """Deletes the specified firewall rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallRuleGroup
@@ -334,7 +334,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_outpost_resolver(
         self, **kwargs: Unpack[DeleteOutpostResolverRequestTypeDef]
-    ) -> RegionResults[DeleteOutpostResolverResponseTypeDef]:
+    ) -> TargetResults[DeleteOutpostResolverResponseTypeDef]:
         """Deletes a Resolver on the Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteOutpostResolver
@@ -343,7 +343,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_resolver_endpoint(
         self, **kwargs: Unpack[DeleteResolverEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteResolverEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteResolverEndpointResponseTypeDef]:
         """Deletes a Resolver endpoint. The effect of deleting a Resolver endpoint
         depends on whether it's an inbound or an outbound Resolver endpoint:
 
@@ -353,7 +353,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_resolver_query_log_config(
         self, **kwargs: Unpack[DeleteResolverQueryLogConfigRequestTypeDef]
-    ) -> RegionResults[DeleteResolverQueryLogConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteResolverQueryLogConfigResponseTypeDef]:
         """Deletes a query logging configuration. When you delete a configuration,
         Resolver stops logging DNS queries for all of the Amazon VPCs that are
         associated with the configuration. This also applies if the query logging
@@ -366,7 +366,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def delete_resolver_rule(
         self, **kwargs: Unpack[DeleteResolverRuleRequestTypeDef]
-    ) -> RegionResults[DeleteResolverRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteResolverRuleResponseTypeDef]:
         """Deletes a Resolver rule. Before you can delete a Resolver rule, you must
         disassociate it from all the VPCs that you associated the Resolver rule
         with. For more information, see DisassociateResolverRule.
@@ -377,7 +377,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def disassociate_firewall_rule_group(
         self, **kwargs: Unpack[DisassociateFirewallRuleGroupRequestTypeDef]
-    ) -> RegionResults[DisassociateFirewallRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateFirewallRuleGroupResponseTypeDef]:
         """Disassociates a FirewallRuleGroup from a VPC, to remove DNS filtering from
         the VPC.
 
@@ -387,7 +387,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def disassociate_resolver_endpoint_ip_address(
         self, **kwargs: Unpack[DisassociateResolverEndpointIpAddressRequestTypeDef]
-    ) -> RegionResults[DisassociateResolverEndpointIpAddressResponseTypeDef]:
+    ) -> TargetResults[DisassociateResolverEndpointIpAddressResponseTypeDef]:
         """Removes IP addresses from an inbound or an outbound Resolver endpoint. If
         you want to remove more than one IP address, submit one
         DisassociateResolverEndpointIpAddress request for each IP address.
@@ -398,7 +398,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def disassociate_resolver_query_log_config(
         self, **kwargs: Unpack[DisassociateResolverQueryLogConfigRequestTypeDef]
-    ) -> RegionResults[DisassociateResolverQueryLogConfigResponseTypeDef]:
+    ) -> TargetResults[DisassociateResolverQueryLogConfigResponseTypeDef]:
         """Disassociates a VPC from a query logging configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DisassociateResolverQueryLogConfig
@@ -407,7 +407,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def disassociate_resolver_rule(
         self, **kwargs: Unpack[DisassociateResolverRuleRequestTypeDef]
-    ) -> RegionResults[DisassociateResolverRuleResponseTypeDef]:
+    ) -> TargetResults[DisassociateResolverRuleResponseTypeDef]:
         """Removes the association between a specified Resolver rule and a specified
         VPC.
 
@@ -417,7 +417,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_firewall_config(
         self, **kwargs: Unpack[GetFirewallConfigRequestTypeDef]
-    ) -> RegionResults[GetFirewallConfigResponseTypeDef]:
+    ) -> TargetResults[GetFirewallConfigResponseTypeDef]:
         """Retrieves the configuration of the firewall behavior provided by DNS
         Firewall for a single VPC from Amazon Virtual Private Cloud (Amazon VPC).
 
@@ -427,7 +427,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_firewall_domain_list(
         self, **kwargs: Unpack[GetFirewallDomainListRequestTypeDef]
-    ) -> RegionResults[GetFirewallDomainListResponseTypeDef]:
+    ) -> TargetResults[GetFirewallDomainListResponseTypeDef]:
         """Retrieves the specified firewall domain list.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetFirewallDomainList
@@ -436,7 +436,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_firewall_rule_group(
         self, **kwargs: Unpack[GetFirewallRuleGroupRequestTypeDef]
-    ) -> RegionResults[GetFirewallRuleGroupResponseTypeDef]:
+    ) -> TargetResults[GetFirewallRuleGroupResponseTypeDef]:
         """Retrieves the specified firewall rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetFirewallRuleGroup
@@ -445,7 +445,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_firewall_rule_group_association(
         self, **kwargs: Unpack[GetFirewallRuleGroupAssociationRequestTypeDef]
-    ) -> RegionResults[GetFirewallRuleGroupAssociationResponseTypeDef]:
+    ) -> TargetResults[GetFirewallRuleGroupAssociationResponseTypeDef]:
         """Retrieves a firewall rule group association, which enables DNS filtering
         for a VPC with one rule group. A VPC can have more than one firewall rule
         group association, and a rule group can be associated with more than one
@@ -457,7 +457,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_firewall_rule_group_policy(
         self, **kwargs: Unpack[GetFirewallRuleGroupPolicyRequestTypeDef]
-    ) -> RegionResults[GetFirewallRuleGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[GetFirewallRuleGroupPolicyResponseTypeDef]:
         """Returns the Identity and Access Management (Amazon Web Services IAM)
         policy for sharing the specified rule group. You can use the policy to
         share the rule group using Resource Access Manager (RAM).
@@ -468,7 +468,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_outpost_resolver(
         self, **kwargs: Unpack[GetOutpostResolverRequestTypeDef]
-    ) -> RegionResults[GetOutpostResolverResponseTypeDef]:
+    ) -> TargetResults[GetOutpostResolverResponseTypeDef]:
         """Gets information about a specified Resolver on the Outpost, such as its
         instance count and type, name, and the current status of the Resolver.
 
@@ -478,7 +478,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_config(
         self, **kwargs: Unpack[GetResolverConfigRequestTypeDef]
-    ) -> RegionResults[GetResolverConfigResponseTypeDef]:
+    ) -> TargetResults[GetResolverConfigResponseTypeDef]:
         """Retrieves the behavior configuration of Route 53 Resolver behavior for a
         single VPC from Amazon Virtual Private Cloud.
 
@@ -488,7 +488,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_dnssec_config(
         self, **kwargs: Unpack[GetResolverDnssecConfigRequestTypeDef]
-    ) -> RegionResults[GetResolverDnssecConfigResponseTypeDef]:
+    ) -> TargetResults[GetResolverDnssecConfigResponseTypeDef]:
         """Gets DNSSEC validation information for a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/GetResolverDnssecConfig
@@ -497,7 +497,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_endpoint(
         self, **kwargs: Unpack[GetResolverEndpointRequestTypeDef]
-    ) -> RegionResults[GetResolverEndpointResponseTypeDef]:
+    ) -> TargetResults[GetResolverEndpointResponseTypeDef]:
         """Gets information about a specified Resolver endpoint, such as whether it's
         an inbound or an outbound Resolver endpoint, and the current status of the
         endpoint.
@@ -508,7 +508,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_query_log_config(
         self, **kwargs: Unpack[GetResolverQueryLogConfigRequestTypeDef]
-    ) -> RegionResults[GetResolverQueryLogConfigResponseTypeDef]:
+    ) -> TargetResults[GetResolverQueryLogConfigResponseTypeDef]:
         """Gets information about a specified Resolver query logging configuration,
         such as the number of VPCs that the configuration is logging queries for
         and the location that logs are sent to.
@@ -519,7 +519,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_query_log_config_association(
         self, **kwargs: Unpack[GetResolverQueryLogConfigAssociationRequestTypeDef]
-    ) -> RegionResults[GetResolverQueryLogConfigAssociationResponseTypeDef]:
+    ) -> TargetResults[GetResolverQueryLogConfigAssociationResponseTypeDef]:
         """Gets information about a specified association between a Resolver query
         logging configuration and an Amazon VPC. When you associate a VPC with a
         query logging configuration, Resolver logs DNS queries that originate in
@@ -531,7 +531,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_query_log_config_policy(
         self, **kwargs: Unpack[GetResolverQueryLogConfigPolicyRequestTypeDef]
-    ) -> RegionResults[GetResolverQueryLogConfigPolicyResponseTypeDef]:
+    ) -> TargetResults[GetResolverQueryLogConfigPolicyResponseTypeDef]:
         """Gets information about a query logging policy. A query logging policy
         specifies the Resolver query logging operations and resources that you
         want to allow another Amazon Web Services account to be able to use.
@@ -542,7 +542,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_rule(
         self, **kwargs: Unpack[GetResolverRuleRequestTypeDef]
-    ) -> RegionResults[GetResolverRuleResponseTypeDef]:
+    ) -> TargetResults[GetResolverRuleResponseTypeDef]:
         """Gets information about a specified Resolver rule, such as the domain name
         that the rule forwards DNS queries for and the ID of the outbound Resolver
         endpoint that the rule is associated with.
@@ -553,7 +553,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_rule_association(
         self, **kwargs: Unpack[GetResolverRuleAssociationRequestTypeDef]
-    ) -> RegionResults[GetResolverRuleAssociationResponseTypeDef]:
+    ) -> TargetResults[GetResolverRuleAssociationResponseTypeDef]:
         """Gets information about an association between a specified Resolver rule
         and a VPC. You associate a Resolver rule and a VPC using
         AssociateResolverRule.
@@ -564,7 +564,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def get_resolver_rule_policy(
         self, **kwargs: Unpack[GetResolverRulePolicyRequestTypeDef]
-    ) -> RegionResults[GetResolverRulePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResolverRulePolicyResponseTypeDef]:
         """Gets information about the Resolver rule policy for a specified rule. A
         Resolver rule policy includes the rule that you want to share with another
         account, the account that you want to share the rule with, and the
@@ -576,7 +576,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def import_firewall_domains(
         self, **kwargs: Unpack[ImportFirewallDomainsRequestTypeDef]
-    ) -> RegionResults[ImportFirewallDomainsResponseTypeDef]:
+    ) -> TargetResults[ImportFirewallDomainsResponseTypeDef]:
         """Imports domain names from a file into a domain list, for use in a DNS
         firewall rule group.
 
@@ -586,7 +586,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_configs(
         self, **kwargs: Unpack[ListFirewallConfigsRequestTypeDef]
-    ) -> RegionResults[ListFirewallConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallConfigsResponseTypeDef]:
         """Retrieves the firewall configurations that you have defined. DNS Firewall
         uses the configurations to manage firewall behavior for your VPCs.
 
@@ -596,7 +596,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_domain_lists(
         self, **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef]
-    ) -> RegionResults[ListFirewallDomainListsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallDomainListsResponseTypeDef]:
         """Retrieves the firewall domain lists that you have defined. For each
         firewall domain list, you can retrieve the domains that are defined for a
         list by calling ListFirewallDomains.
@@ -607,7 +607,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_domains(
         self, **kwargs: Unpack[ListFirewallDomainsRequestTypeDef]
-    ) -> RegionResults[ListFirewallDomainsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallDomainsResponseTypeDef]:
         """Retrieves the domains that you have defined for the specified firewall
         domain list.
 
@@ -617,7 +617,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_rule_group_associations(
         self, **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef]
-    ) -> RegionResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
         """Retrieves the firewall rule group associations that you have defined. Each
         association enables DNS filtering for a VPC with one rule group.
 
@@ -627,7 +627,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_rule_groups(
         self, **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListFirewallRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRuleGroupsResponseTypeDef]:
         """Retrieves the minimal high-level information for the rule groups that you
         have defined.
 
@@ -637,7 +637,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_firewall_rules(
         self, **kwargs: Unpack[ListFirewallRulesRequestTypeDef]
-    ) -> RegionResults[ListFirewallRulesResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRulesResponseTypeDef]:
         """Retrieves the firewall rules that you have defined for the specified
         firewall rule group. DNS Firewall uses the rules in a rule group to filter
         DNS network traffic for a VPC.
@@ -648,7 +648,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_outpost_resolvers(
         self, **kwargs: Unpack[ListOutpostResolversRequestTypeDef]
-    ) -> RegionResults[ListOutpostResolversResponseTypeDef]:
+    ) -> TargetResults[ListOutpostResolversResponseTypeDef]:
         """Lists all the Resolvers on Outposts that were created using the current
         Amazon Web Services account.
 
@@ -658,7 +658,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_configs(
         self, **kwargs: Unpack[ListResolverConfigsRequestTypeDef]
-    ) -> RegionResults[ListResolverConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverConfigsResponseTypeDef]:
         """Retrieves the Resolver configurations that you have defined. Route 53
         Resolver uses the configurations to manage DNS resolution behavior for
         your VPCs.
@@ -669,7 +669,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_dnssec_configs(
         self, **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef]
-    ) -> RegionResults[ListResolverDnssecConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverDnssecConfigsResponseTypeDef]:
         """Lists the configurations for DNSSEC validation that are associated with
         the current Amazon Web Services account.
 
@@ -679,7 +679,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_endpoint_ip_addresses(
         self, **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef]
-    ) -> RegionResults[ListResolverEndpointIpAddressesResponseTypeDef]:
+    ) -> TargetResults[ListResolverEndpointIpAddressesResponseTypeDef]:
         """Gets the IP addresses for a specified Resolver endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListResolverEndpointIpAddresses
@@ -688,7 +688,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_endpoints(
         self, **kwargs: Unpack[ListResolverEndpointsRequestTypeDef]
-    ) -> RegionResults[ListResolverEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListResolverEndpointsResponseTypeDef]:
         """Lists all the Resolver endpoints that were created using the current
         Amazon Web Services account.
 
@@ -698,7 +698,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_query_log_config_associations(
         self, **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef]
-    ) -> RegionResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
         """Lists information about associations between Amazon VPCs and query logging
         configurations.
 
@@ -708,7 +708,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_query_log_configs(
         self, **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef]
-    ) -> RegionResults[ListResolverQueryLogConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverQueryLogConfigsResponseTypeDef]:
         """Lists information about the specified query logging configurations. Each
         configuration defines where you want Resolver to save DNS query logs and
         specifies the VPCs that you want to log queries for.
@@ -719,7 +719,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_rule_associations(
         self, **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef]
-    ) -> RegionResults[ListResolverRuleAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResolverRuleAssociationsResponseTypeDef]:
         """Lists the associations that were created between Resolver rules and VPCs
         using the current Amazon Web Services account.
 
@@ -729,7 +729,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_resolver_rules(
         self, **kwargs: Unpack[ListResolverRulesRequestTypeDef]
-    ) -> RegionResults[ListResolverRulesResponseTypeDef]:
+    ) -> TargetResults[ListResolverRulesResponseTypeDef]:
         """Lists the Resolver rules that were created using the current Amazon Web
         Services account.
 
@@ -739,7 +739,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that you associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListTagsForResource
@@ -748,7 +748,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def put_firewall_rule_group_policy(
         self, **kwargs: Unpack[PutFirewallRuleGroupPolicyRequestTypeDef]
-    ) -> RegionResults[PutFirewallRuleGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[PutFirewallRuleGroupPolicyResponseTypeDef]:
         """Attaches an Identity and Access Management (Amazon Web Services IAM)
         policy for sharing the rule group. You can use the policy to share the
         rule group using Resource Access Manager (RAM).
@@ -759,7 +759,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def put_resolver_query_log_config_policy(
         self, **kwargs: Unpack[PutResolverQueryLogConfigPolicyRequestTypeDef]
-    ) -> RegionResults[PutResolverQueryLogConfigPolicyResponseTypeDef]:
+    ) -> TargetResults[PutResolverQueryLogConfigPolicyResponseTypeDef]:
         """Specifies an Amazon Web Services account that you want to share a query
         logging configuration with, the query logging configuration that you want
         to share, and the operations that you want the account to be able to
@@ -771,7 +771,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def put_resolver_rule_policy(
         self, **kwargs: Unpack[PutResolverRulePolicyRequestTypeDef]
-    ) -> RegionResults[PutResolverRulePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResolverRulePolicyResponseTypeDef]:
         """Specifies an Amazon Web Services rule that you want to share with another
         account, the account that you want to share the rule with, and the
         operations that you want the account to be able to perform on the rule.
@@ -782,7 +782,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/TagResource
@@ -791,7 +791,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UntagResource
@@ -800,7 +800,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_firewall_config(
         self, **kwargs: Unpack[UpdateFirewallConfigRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallConfigResponseTypeDef]:
         """Updates the configuration of the firewall behavior provided by DNS
         Firewall for a single VPC from Amazon Virtual Private Cloud (Amazon VPC).
 
@@ -810,7 +810,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_firewall_domains(
         self, **kwargs: Unpack[UpdateFirewallDomainsRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallDomainsResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallDomainsResponseTypeDef]:
         """Updates the firewall domain list from an array of domain specifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateFirewallDomains
@@ -819,7 +819,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_firewall_rule(
         self, **kwargs: Unpack[UpdateFirewallRuleRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallRuleResponseTypeDef]:
         """Updates the specified firewall rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateFirewallRule
@@ -828,7 +828,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_firewall_rule_group_association(
         self, **kwargs: Unpack[UpdateFirewallRuleGroupAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateFirewallRuleGroupAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateFirewallRuleGroupAssociationResponseTypeDef]:
         """Changes the association of a FirewallRuleGroup with a VPC. The association
         enables DNS filtering for the VPC.
 
@@ -838,7 +838,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_outpost_resolver(
         self, **kwargs: Unpack[UpdateOutpostResolverRequestTypeDef]
-    ) -> RegionResults[UpdateOutpostResolverResponseTypeDef]:
+    ) -> TargetResults[UpdateOutpostResolverResponseTypeDef]:
         """You can use UpdateOutpostResolver to update the instance count, type, or
         name of a Resolver on an Outpost.
 
@@ -848,7 +848,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_resolver_config(
         self, **kwargs: Unpack[UpdateResolverConfigRequestTypeDef]
-    ) -> RegionResults[UpdateResolverConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverConfigResponseTypeDef]:
         """Updates the behavior configuration of Route 53 Resolver behavior for a
         single VPC from Amazon Virtual Private Cloud.
 
@@ -858,7 +858,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_resolver_dnssec_config(
         self, **kwargs: Unpack[UpdateResolverDnssecConfigRequestTypeDef]
-    ) -> RegionResults[UpdateResolverDnssecConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverDnssecConfigResponseTypeDef]:
         """Updates an existing DNSSEC validation configuration. If there is no
         existing DNSSEC validation configuration, one is created.
 
@@ -868,7 +868,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_resolver_endpoint(
         self, **kwargs: Unpack[UpdateResolverEndpointRequestTypeDef]
-    ) -> RegionResults[UpdateResolverEndpointResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverEndpointResponseTypeDef]:
         """Updates the name, or endpoint type for an inbound or an outbound Resolver
         endpoint. You can only update between IPV4 and DUALSTACK, IPV6 endpoint
         type can't be updated to other type.
@@ -879,7 +879,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
 
     def update_resolver_rule(
         self, **kwargs: Unpack[UpdateResolverRuleRequestTypeDef]
-    ) -> RegionResults[UpdateResolverRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverRuleResponseTypeDef]:
         """Updates settings for a specified Resolver rule. ResolverRuleId is
         required, and all other parameters are optional. If you don't specify a
         parameter, it retains its current value.
@@ -895,7 +895,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallConfigsRequestTypeDef],
-    ) -> RegionResults[ListFirewallConfigsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallConfigsResponseTypeDef]:
         """Every page of ListFirewallConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -919,7 +919,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallDomainListsRequestTypeDef],
-    ) -> RegionResults[ListFirewallDomainListsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallDomainListsResponseTypeDef]:
         """Every page of ListFirewallDomainLists in every target, merged per target
         (botocore's build_full_result).
 
@@ -944,7 +944,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallDomainsRequestTypeDef],
-    ) -> RegionResults[ListFirewallDomainsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallDomainsResponseTypeDef]:
         """Every page of ListFirewallDomains in every target, merged per target
         (botocore's build_full_result).
 
@@ -968,7 +968,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallRuleGroupAssociationsRequestTypeDef],
-    ) -> RegionResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRuleGroupAssociationsResponseTypeDef]:
         """Every page of ListFirewallRuleGroupAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -992,7 +992,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallRuleGroupsRequestTypeDef],
-    ) -> RegionResults[ListFirewallRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRuleGroupsResponseTypeDef]:
         """Every page of ListFirewallRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1016,7 +1016,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFirewallRulesRequestTypeDef],
-    ) -> RegionResults[ListFirewallRulesResponseTypeDef]:
+    ) -> TargetResults[ListFirewallRulesResponseTypeDef]:
         """Every page of ListFirewallRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1041,7 +1041,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOutpostResolversRequestTypeDef],
-    ) -> RegionResults[ListOutpostResolversResponseTypeDef]:
+    ) -> TargetResults[ListOutpostResolversResponseTypeDef]:
         """Every page of ListOutpostResolvers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1065,7 +1065,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverConfigsRequestTypeDef],
-    ) -> RegionResults[ListResolverConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverConfigsResponseTypeDef]:
         """Every page of ListResolverConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1090,7 +1090,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverDnssecConfigsRequestTypeDef],
-    ) -> RegionResults[ListResolverDnssecConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverDnssecConfigsResponseTypeDef]:
         """Every page of ListResolverDnssecConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -1114,7 +1114,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverEndpointIpAddressesRequestTypeDef],
-    ) -> RegionResults[ListResolverEndpointIpAddressesResponseTypeDef]:
+    ) -> TargetResults[ListResolverEndpointIpAddressesResponseTypeDef]:
         """Every page of ListResolverEndpointIpAddresses in every target, merged per
         target (botocore's build_full_result).
 
@@ -1137,7 +1137,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverEndpointsRequestTypeDef],
-    ) -> RegionResults[ListResolverEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListResolverEndpointsResponseTypeDef]:
         """Every page of ListResolverEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1161,7 +1161,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverQueryLogConfigAssociationsRequestTypeDef],
-    ) -> RegionResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResolverQueryLogConfigAssociationsResponseTypeDef]:
         """Every page of ListResolverQueryLogConfigAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1185,7 +1185,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverQueryLogConfigsRequestTypeDef],
-    ) -> RegionResults[ListResolverQueryLogConfigsResponseTypeDef]:
+    ) -> TargetResults[ListResolverQueryLogConfigsResponseTypeDef]:
         """Every page of ListResolverQueryLogConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -1210,7 +1210,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverRuleAssociationsRequestTypeDef],
-    ) -> RegionResults[ListResolverRuleAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResolverRuleAssociationsResponseTypeDef]:
         """Every page of ListResolverRuleAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1234,7 +1234,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResolverRulesRequestTypeDef],
-    ) -> RegionResults[ListResolverRulesResponseTypeDef]:
+    ) -> TargetResults[ListResolverRulesResponseTypeDef]:
         """Every page of ListResolverRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1258,7 +1258,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -110,7 +110,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def accept_link(
         self, **kwargs: Unpack[AcceptLinkRequestTypeDef]
-    ) -> RegionResults[AcceptLinkResponseTypeDef]:
+    ) -> TargetResults[AcceptLinkResponseTypeDef]:
         """Accepts a link request between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/AcceptLink
@@ -119,7 +119,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def associate_certificate(
         self, **kwargs: Unpack[AssociateCertificateRequestTypeDef]
-    ) -> RegionResults[AssociateCertificateResponseTypeDef]:
+    ) -> TargetResults[AssociateCertificateResponseTypeDef]:
         """Associates an ACM certificate with a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/AssociateCertificate
@@ -128,7 +128,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_inbound_external_link(
         self, **kwargs: Unpack[CreateInboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[CreateInboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[CreateInboundExternalLinkResponseTypeDef]:
         """Creates an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateInboundExternalLink
@@ -137,7 +137,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_link(
         self, **kwargs: Unpack[CreateLinkRequestTypeDef]
-    ) -> RegionResults[CreateLinkResponseTypeDef]:
+    ) -> TargetResults[CreateLinkResponseTypeDef]:
         """Creates a new link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateLink
@@ -146,7 +146,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_link_routing_rule(
         self, **kwargs: Unpack[CreateLinkRoutingRuleRequestTypeDef]
-    ) -> RegionResults[CreateLinkRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[CreateLinkRoutingRuleResponseTypeDef]:
         """Creates a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateLinkRoutingRule
@@ -155,7 +155,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_outbound_external_link(
         self, **kwargs: Unpack[CreateOutboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[CreateOutboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[CreateOutboundExternalLinkResponseTypeDef]:
         """Creates an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateOutboundExternalLink
@@ -164,7 +164,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_requester_gateway(
         self, **kwargs: Unpack[CreateRequesterGatewayRequestTypeDef]
-    ) -> RegionResults[CreateRequesterGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateRequesterGatewayResponseTypeDef]:
         """Creates a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateRequesterGateway
@@ -173,7 +173,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def create_responder_gateway(
         self, **kwargs: Unpack[CreateResponderGatewayRequestTypeDef]
-    ) -> RegionResults[CreateResponderGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateResponderGatewayResponseTypeDef]:
         """Creates a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/CreateResponderGateway
@@ -182,7 +182,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_inbound_external_link(
         self, **kwargs: Unpack[DeleteInboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[DeleteInboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[DeleteInboundExternalLinkResponseTypeDef]:
         """Deletes an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteInboundExternalLink
@@ -191,7 +191,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_link(
         self, **kwargs: Unpack[DeleteLinkRequestTypeDef]
-    ) -> RegionResults[DeleteLinkResponseTypeDef]:
+    ) -> TargetResults[DeleteLinkResponseTypeDef]:
         """Deletes a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteLink
@@ -200,7 +200,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_link_routing_rule(
         self, **kwargs: Unpack[DeleteLinkRoutingRuleRequestTypeDef]
-    ) -> RegionResults[DeleteLinkRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteLinkRoutingRuleResponseTypeDef]:
         """Deletes a routing rule from a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteLinkRoutingRule
@@ -209,7 +209,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_outbound_external_link(
         self, **kwargs: Unpack[DeleteOutboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[DeleteOutboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[DeleteOutboundExternalLinkResponseTypeDef]:
         """Deletes an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteOutboundExternalLink
@@ -218,7 +218,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_requester_gateway(
         self, **kwargs: Unpack[DeleteRequesterGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteRequesterGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteRequesterGatewayResponseTypeDef]:
         """Deletes a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteRequesterGateway
@@ -227,7 +227,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def delete_responder_gateway(
         self, **kwargs: Unpack[DeleteResponderGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteResponderGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteResponderGatewayResponseTypeDef]:
         """Deletes a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DeleteResponderGateway
@@ -236,7 +236,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def disassociate_certificate(
         self, **kwargs: Unpack[DisassociateCertificateRequestTypeDef]
-    ) -> RegionResults[DisassociateCertificateResponseTypeDef]:
+    ) -> TargetResults[DisassociateCertificateResponseTypeDef]:
         """Removes a certificate association from a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/DisassociateCertificate
@@ -245,7 +245,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_certificate_association(
         self, **kwargs: Unpack[GetCertificateAssociationRequestTypeDef]
-    ) -> RegionResults[GetCertificateAssociationResponseTypeDef]:
+    ) -> TargetResults[GetCertificateAssociationResponseTypeDef]:
         """Retrieves the details of a certificate association with a responder
         gateway.
 
@@ -255,7 +255,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_inbound_external_link(
         self, **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[GetInboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[GetInboundExternalLinkResponseTypeDef]:
         """Retrieves information about an inbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetInboundExternalLink
@@ -264,7 +264,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_link(
         self, **kwargs: Unpack[GetLinkRequestTypeDef]
-    ) -> RegionResults[GetLinkResponseTypeDef]:
+    ) -> TargetResults[GetLinkResponseTypeDef]:
         """Retrieves information about a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLink
@@ -273,7 +273,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_link_routing_rule(
         self, **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef]
-    ) -> RegionResults[GetLinkRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[GetLinkRoutingRuleResponseTypeDef]:
         """Retrieves the details of a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetLinkRoutingRule
@@ -282,7 +282,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_outbound_external_link(
         self, **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef]
-    ) -> RegionResults[GetOutboundExternalLinkResponseTypeDef]:
+    ) -> TargetResults[GetOutboundExternalLinkResponseTypeDef]:
         """Retrieves information about an outbound external link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetOutboundExternalLink
@@ -291,7 +291,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_requester_gateway(
         self, **kwargs: Unpack[GetRequesterGatewayRequestTypeDef]
-    ) -> RegionResults[GetRequesterGatewayResponseTypeDef]:
+    ) -> TargetResults[GetRequesterGatewayResponseTypeDef]:
         """Retrieves information about a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetRequesterGateway
@@ -300,7 +300,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def get_responder_gateway(
         self, **kwargs: Unpack[GetResponderGatewayRequestTypeDef]
-    ) -> RegionResults[GetResponderGatewayResponseTypeDef]:
+    ) -> TargetResults[GetResponderGatewayResponseTypeDef]:
         """Retrieves information about a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetResponderGateway
@@ -309,7 +309,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_certificate_associations(
         self, **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef]
-    ) -> RegionResults[ListCertificateAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCertificateAssociationsResponseTypeDef]:
         """Lists the certificate associations for a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListCertificateAssociations
@@ -318,7 +318,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_link_routing_rules(
         self, **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef]
-    ) -> RegionResults[ListLinkRoutingRulesResponseTypeDef]:
+    ) -> TargetResults[ListLinkRoutingRulesResponseTypeDef]:
         """Lists the routing rules for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinkRoutingRules
@@ -327,7 +327,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_links(
         self, **kwargs: Unpack[ListLinksRequestTypeDef]
-    ) -> RegionResults[ListLinksResponseTypeDef]:
+    ) -> TargetResults[ListLinksResponseTypeDef]:
         """Lists links associated with gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListLinks
@@ -336,7 +336,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_requester_gateways(
         self, **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef]
-    ) -> RegionResults[ListRequesterGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListRequesterGatewaysResponseTypeDef]:
         """Lists requester gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListRequesterGateways
@@ -345,7 +345,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_responder_gateways(
         self, **kwargs: Unpack[ListResponderGatewaysRequestTypeDef]
-    ) -> RegionResults[ListResponderGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListResponderGatewaysResponseTypeDef]:
         """Lists reponder gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListResponderGateways
@@ -354,7 +354,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListTagsForResource
@@ -363,7 +363,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def reject_link(
         self, **kwargs: Unpack[RejectLinkRequestTypeDef]
-    ) -> RegionResults[RejectLinkResponseTypeDef]:
+    ) -> TargetResults[RejectLinkResponseTypeDef]:
         """Rejects a link request between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/RejectLink
@@ -372,7 +372,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/TagResource
@@ -381,7 +381,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UntagResource
@@ -390,7 +390,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def update_link(
         self, **kwargs: Unpack[UpdateLinkRequestTypeDef]
-    ) -> RegionResults[UpdateLinkResponseTypeDef]:
+    ) -> TargetResults[UpdateLinkResponseTypeDef]:
         """Updates the configuration of a link between gateways.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLink
@@ -399,7 +399,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def update_link_module_flow(
         self, **kwargs: Unpack[UpdateLinkModuleFlowRequestTypeDef]
-    ) -> RegionResults[UpdateLinkModuleFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateLinkModuleFlowResponseTypeDef]:
         """Updates a link module flow.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLinkModuleFlow
@@ -408,7 +408,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def update_link_routing_rule(
         self, **kwargs: Unpack[UpdateLinkRoutingRuleRequestTypeDef]
-    ) -> RegionResults[UpdateLinkRoutingRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateLinkRoutingRuleResponseTypeDef]:
         """Updates a routing rule for a link.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateLinkRoutingRule
@@ -417,7 +417,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def update_requester_gateway(
         self, **kwargs: Unpack[UpdateRequesterGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateRequesterGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateRequesterGatewayResponseTypeDef]:
         """Updates a requester gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateRequesterGateway
@@ -426,7 +426,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
 
     def update_responder_gateway(
         self, **kwargs: Unpack[UpdateResponderGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateResponderGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateResponderGatewayResponseTypeDef]:
         """Updates a responder gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateResponderGateway
@@ -440,7 +440,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificateAssociationsRequestTypeDef],
-    ) -> RegionResults[ListCertificateAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListCertificateAssociationsResponseTypeDef]:
         """Every page of ListCertificateAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -463,7 +463,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinkRoutingRulesRequestTypeDef],
-    ) -> RegionResults[ListLinkRoutingRulesResponseTypeDef]:
+    ) -> TargetResults[ListLinkRoutingRulesResponseTypeDef]:
         """Every page of ListLinkRoutingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -486,7 +486,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinksRequestTypeDef],
-    ) -> RegionResults[ListLinksResponseTypeDef]:
+    ) -> TargetResults[ListLinksResponseTypeDef]:
         """Every page of ListLinks in every target, merged per target (botocore's
         build_full_result).
 
@@ -509,7 +509,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequesterGatewaysRequestTypeDef],
-    ) -> RegionResults[ListRequesterGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListRequesterGatewaysResponseTypeDef]:
         """Every page of ListRequesterGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -532,7 +532,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResponderGatewaysRequestTypeDef],
-    ) -> RegionResults[ListResponderGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListResponderGatewaysResponseTypeDef]:
         """Every page of ListResponderGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -638,7 +638,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CertificateAssociated.
 
         Polls GetCertificateAssociation in every target at once, every 15 seconds
@@ -657,7 +657,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCertificateAssociationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CertificateDisassociated.
 
         Polls GetCertificateAssociation in every target at once, every 15 seconds
@@ -676,7 +676,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InboundExternalLinkActive.
 
         Polls GetInboundExternalLink in every target at once, every 30 seconds and
@@ -695,7 +695,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetInboundExternalLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until InboundExternalLinkDeleted.
 
         Polls GetInboundExternalLink in every target at once, every 30 seconds and
@@ -714,7 +714,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LinkAccepted.
 
         Polls GetLink in every target at once, every 30 seconds and at most 5
@@ -733,7 +733,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LinkActive.
 
         Polls GetLink in every target at once, every 30 seconds and at most 5
@@ -750,7 +750,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LinkDeleted.
 
         Polls GetLink in every target at once, every 30 seconds and at most 5
@@ -767,7 +767,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LinkRoutingRuleActive.
 
         Polls GetLinkRoutingRule in every target at once, every 5 seconds and at
@@ -786,7 +786,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetLinkRoutingRuleRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LinkRoutingRuleDeleted.
 
         Polls GetLinkRoutingRule in every target at once, every 5 seconds and at
@@ -805,7 +805,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until OutboundExternalLinkActive.
 
         Polls GetOutboundExternalLink in every target at once, every 30 seconds
@@ -824,7 +824,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetOutboundExternalLinkRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until OutboundExternalLinkDeleted.
 
         Polls GetOutboundExternalLink in every target at once, every 30 seconds
@@ -846,7 +846,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until RequesterGatewayActive.
 
         Polls GetRequesterGateway in every target at once, every 30 seconds and at
@@ -865,7 +865,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetRequesterGatewayRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until RequesterGatewayDeleted.
 
         Polls GetRequesterGateway in every target at once, every 30 seconds and at
@@ -884,7 +884,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ResponderGatewayActive.
 
         Polls GetResponderGateway in every target at once, every 30 seconds and at
@@ -903,7 +903,7 @@ class MultiRegionRTBFabric(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetResponderGatewayRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ResponderGatewayDeleted.
 
         Polls GetResponderGateway in every target at once, every 30 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,7 +77,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def batch_create_rum_metric_definitions(
         self, **kwargs: Unpack[BatchCreateRumMetricDefinitionsRequestTypeDef]
-    ) -> RegionResults[BatchCreateRumMetricDefinitionsResponseTypeDef]:
+    ) -> TargetResults[BatchCreateRumMetricDefinitionsResponseTypeDef]:
         """Specifies the extended metrics and custom metrics that you want a
         CloudWatch RUM app monitor to send to a destination. Valid destinations
         include CloudWatch and Evidently.
@@ -88,7 +88,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def batch_delete_rum_metric_definitions(
         self, **kwargs: Unpack[BatchDeleteRumMetricDefinitionsRequestTypeDef]
-    ) -> RegionResults[BatchDeleteRumMetricDefinitionsResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteRumMetricDefinitionsResponseTypeDef]:
         """Removes the specified metrics from being sent to an extended metrics
         destination.
 
@@ -98,7 +98,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def batch_get_rum_metric_definitions(
         self, **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef]
-    ) -> RegionResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
+    ) -> TargetResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
         """Retrieves the list of metrics and dimensions that a RUM app monitor is
         sending to a single destination.
 
@@ -108,7 +108,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def create_app_monitor(
         self, **kwargs: Unpack[CreateAppMonitorRequestTypeDef]
-    ) -> RegionResults[CreateAppMonitorResponseTypeDef]:
+    ) -> TargetResults[CreateAppMonitorResponseTypeDef]:
         """Creates a Amazon CloudWatch RUM app monitor, which collects telemetry data
         from your application and sends that data to RUM. The data includes
         performance and reliability information such as page load time,
@@ -120,7 +120,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def delete_app_monitor(
         self, **kwargs: Unpack[DeleteAppMonitorRequestTypeDef]
-    ) -> RegionResults[DeleteAppMonitorResponseTypeDef]:
+    ) -> TargetResults[DeleteAppMonitorResponseTypeDef]:
         """Deletes an existing app monitor. This immediately stops the collection of
         data.
 
@@ -130,7 +130,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Removes the association of a resource-based policy from an app monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/DeleteResourcePolicy
@@ -139,7 +139,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def delete_rum_metrics_destination(
         self, **kwargs: Unpack[DeleteRumMetricsDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteRumMetricsDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteRumMetricsDestinationResponseTypeDef]:
         """Deletes a destination for CloudWatch RUM extended metrics, so that the
         specified app monitor stops sending extended metrics to that destination.
 
@@ -149,7 +149,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def get_app_monitor(
         self, **kwargs: Unpack[GetAppMonitorRequestTypeDef]
-    ) -> RegionResults[GetAppMonitorResponseTypeDef]:
+    ) -> TargetResults[GetAppMonitorResponseTypeDef]:
         """Retrieves the complete configuration information for one app monitor.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/GetAppMonitor
@@ -158,7 +158,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def get_app_monitor_data(
         self, **kwargs: Unpack[GetAppMonitorDataRequestTypeDef]
-    ) -> RegionResults[GetAppMonitorDataResponseTypeDef]:
+    ) -> TargetResults[GetAppMonitorDataResponseTypeDef]:
         """Retrieves the raw performance events that RUM has collected from your web
         application, so that you can do your own processing or analysis of this
         data.
@@ -169,7 +169,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Use this operation to retrieve information about a resource-based policy
         that is attached to an app monitor.
 
@@ -179,7 +179,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def list_app_monitors(
         self, **kwargs: Unpack[ListAppMonitorsRequestTypeDef]
-    ) -> RegionResults[ListAppMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListAppMonitorsResponseTypeDef]:
         """Returns a list of the Amazon CloudWatch RUM app monitors in the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListAppMonitors
@@ -188,7 +188,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def list_rum_metrics_destinations(
         self, **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef]
-    ) -> RegionResults[ListRumMetricsDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListRumMetricsDestinationsResponseTypeDef]:
         """Returns a list of destinations that you have created to receive RUM
         extended metrics, for the specified app monitor.
 
@@ -198,7 +198,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a CloudWatch RUM resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/ListTagsForResource
@@ -207,7 +207,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Use this operation to assign a resource-based policy to a CloudWatch RUM
         app monitor to control access to it. Each app monitor can have one
         resource-based policy. The maximum size of the policy is 4 KB. To learn
@@ -220,7 +220,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def put_rum_events(
         self, **kwargs: Unpack[PutRumEventsRequestTypeDef]
-    ) -> RegionResults[PutRumEventsResponseTypeDef]:
+    ) -> TargetResults[PutRumEventsResponseTypeDef]:
         """Sends telemetry events about your application performance and user
         behavior to CloudWatch RUM. The code snippet that RUM generates for you to
         add to your application includes PutRumEvents operations to send this data
@@ -232,7 +232,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def put_rum_metrics_destination(
         self, **kwargs: Unpack[PutRumMetricsDestinationRequestTypeDef]
-    ) -> RegionResults[PutRumMetricsDestinationResponseTypeDef]:
+    ) -> TargetResults[PutRumMetricsDestinationResponseTypeDef]:
         """Creates or updates a destination to receive extended metrics from
         CloudWatch RUM. You can send extended metrics to CloudWatch or to a
         CloudWatch Evidently experiment.
@@ -243,7 +243,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified CloudWatch RUM
         resource. Currently, the only resources that can be tagged app monitors.
 
@@ -253,7 +253,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/rum-2018-05-10/UntagResource
@@ -262,7 +262,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def update_app_monitor(
         self, **kwargs: Unpack[UpdateAppMonitorRequestTypeDef]
-    ) -> RegionResults[UpdateAppMonitorResponseTypeDef]:
+    ) -> TargetResults[UpdateAppMonitorResponseTypeDef]:
         """Updates the configuration of an existing app monitor. When you use this
         operation, only the parts of the app monitor configuration that you
         specify in this operation are changed. For any parameters that you omit,
@@ -274,7 +274,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
 
     def update_rum_metric_definition(
         self, **kwargs: Unpack[UpdateRumMetricDefinitionRequestTypeDef]
-    ) -> RegionResults[UpdateRumMetricDefinitionResponseTypeDef]:
+    ) -> TargetResults[UpdateRumMetricDefinitionResponseTypeDef]:
         """Modifies one existing metric definition for CloudWatch RUM extended
         metrics. For more information about extended metrics, see
         BatchCreateRumMetricsDefinitions.
@@ -290,7 +290,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[BatchGetRumMetricDefinitionsRequestTypeDef],
-    ) -> RegionResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
+    ) -> TargetResults[BatchGetRumMetricDefinitionsResponseTypeDef]:
         """Every page of BatchGetRumMetricDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -314,7 +314,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetAppMonitorDataRequestTypeDef],
-    ) -> RegionResults[GetAppMonitorDataResponseTypeDef]:
+    ) -> TargetResults[GetAppMonitorDataResponseTypeDef]:
         """Every page of GetAppMonitorData in every target, merged per target
         (botocore's build_full_result).
 
@@ -339,7 +339,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppMonitorsRequestTypeDef],
-    ) -> RegionResults[ListAppMonitorsResponseTypeDef]:
+    ) -> TargetResults[ListAppMonitorsResponseTypeDef]:
         """Every page of ListAppMonitors in every target, merged per target
         (botocore's build_full_result).
 
@@ -362,7 +362,7 @@ class MultiRegionCloudWatchRUM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRumMetricsDestinationsRequestTypeDef],
-    ) -> RegionResults[ListRumMetricsDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListRumMetricsDestinationsResponseTypeDef]:
         """Every page of ListRumMetricsDestinations in every target, merged per
         target (botocore's build_full_result).
 

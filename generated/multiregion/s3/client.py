@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def abort_multipart_upload(
         self, **kwargs: Unpack[AbortMultipartUploadRequestTypeDef]
-    ) -> RegionResults[AbortMultipartUploadOutputTypeDef]:
+    ) -> TargetResults[AbortMultipartUploadOutputTypeDef]:
         """This operation aborts a multipart upload. After a multipart upload is
         aborted, no additional parts can be uploaded using that upload ID. The
         storage consumed by any previously uploaded parts will be freed. However,
@@ -229,7 +229,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def complete_multipart_upload(
         self, **kwargs: Unpack[CompleteMultipartUploadRequestTypeDef]
-    ) -> RegionResults[CompleteMultipartUploadOutputTypeDef]:
+    ) -> TargetResults[CompleteMultipartUploadOutputTypeDef]:
         """Completes a multipart upload by assembling previously uploaded parts.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/CompleteMultipartUpload
@@ -238,7 +238,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def copy_object(
         self, **kwargs: Unpack[CopyObjectRequestTypeDef]
-    ) -> RegionResults[CopyObjectOutputTypeDef]:
+    ) -> TargetResults[CopyObjectOutputTypeDef]:
         """Creates a copy of an object that is already stored in Amazon S3.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/CopyObject
@@ -247,7 +247,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def create_bucket(
         self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> RegionResults[CreateBucketOutputTypeDef]:
+    ) -> TargetResults[CreateBucketOutputTypeDef]:
         """This action creates an Amazon S3 bucket. To create an Amazon S3 on
         Outposts bucket, see CreateBucket .
 
@@ -257,7 +257,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def create_bucket_metadata_configuration(
         self, **kwargs: Unpack[CreateBucketMetadataConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates an S3 Metadata V2 metadata configuration for a general purpose
         bucket. For more information, see Accelerating data discovery with S3
         Metadata in the Amazon S3 User Guide.
@@ -268,7 +268,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def create_bucket_metadata_table_configuration(
         self, **kwargs: Unpack[CreateBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """We recommend that you create your S3 Metadata configurations by using the
         V2 CreateBucketMetadataConfiguration API operation. We no longer recommend
         using the V1 CreateBucketMetadataTableConfiguration API operation.
@@ -279,7 +279,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def create_multipart_upload(
         self, **kwargs: Unpack[CreateMultipartUploadRequestTypeDef]
-    ) -> RegionResults[CreateMultipartUploadOutputTypeDef]:
+    ) -> TargetResults[CreateMultipartUploadOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -291,7 +291,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionOutputTypeDef]:
+    ) -> TargetResults[CreateSessionOutputTypeDef]:
         """Creates a session that establishes temporary security credentials to
         support fast authentication and authorization for the Zonal endpoint API
         operations on directory buckets. For more information about Zonal endpoint
@@ -304,7 +304,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket(
         self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the S3 bucket. All objects (including all object versions and
         delete markers) in the bucket must be deleted before the bucket itself can
         be deleted.
@@ -315,7 +315,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_analytics_configuration(
         self, **kwargs: Unpack[DeleteBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketAnalyticsConfiguration
@@ -324,7 +324,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_cors(
         self, **kwargs: Unpack[DeleteBucketCorsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketCors
@@ -333,7 +333,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_encryption(
         self, **kwargs: Unpack[DeleteBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This implementation of the DELETE action resets the default encryption for
         the bucket as server-side encryption with Amazon S3 managed keys (SSE-S3).
 
@@ -344,7 +344,7 @@ class MultiRegionS3(MultiRegionClient):
     def delete_bucket_intelligent_tiering_configuration(
         self,
         **kwargs: Unpack[DeleteBucketIntelligentTieringConfigurationRequestTypeDef],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketIntelligentTieringConfiguration
@@ -353,7 +353,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_inventory_configuration(
         self, **kwargs: Unpack[DeleteBucketInventoryConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Inventory configuration (identified by the inventory ID)
         from the bucket.
 
@@ -363,7 +363,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_lifecycle(
         self, **kwargs: Unpack[DeleteBucketLifecycleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the lifecycle configuration from the specified bucket. Amazon S3
         removes all the lifecycle configuration rules in the lifecycle subresource
         associated with the bucket. Your objects never expire, and Amazon S3 no
@@ -376,7 +376,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_metadata_configuration(
         self, **kwargs: Unpack[DeleteBucketMetadataConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an S3 Metadata configuration from a general purpose bucket. For
         more information, see Accelerating data discovery with S3 Metadata in the
         Amazon S3 User Guide.
@@ -387,7 +387,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_metadata_table_configuration(
         self, **kwargs: Unpack[DeleteBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """We recommend that you delete your S3 Metadata configurations by using the
         V2 DeleteBucketMetadataTableConfiguration API operation. We no longer
         recommend using the V1 DeleteBucketMetadataTableConfiguration API
@@ -399,7 +399,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_metrics_configuration(
         self, **kwargs: Unpack[DeleteBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a metrics configuration for the Amazon CloudWatch request metrics
         (specified by the metrics configuration ID) from the bucket. Note that
         this doesn't include the daily storage metrics.
@@ -410,7 +410,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_ownership_controls(
         self, **kwargs: Unpack[DeleteBucketOwnershipControlsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketOwnershipControls
@@ -419,7 +419,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_policy(
         self, **kwargs: Unpack[DeleteBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the policy of a specified bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketPolicy
@@ -428,7 +428,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_replication(
         self, **kwargs: Unpack[DeleteBucketReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketReplication
@@ -437,7 +437,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_tagging(
         self, **kwargs: Unpack[DeleteBucketTaggingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketTagging
@@ -446,7 +446,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_bucket_website(
         self, **kwargs: Unpack[DeleteBucketWebsiteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketWebsite
@@ -455,7 +455,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_object(
         self, **kwargs: Unpack[DeleteObjectRequestTypeDef]
-    ) -> RegionResults[DeleteObjectOutputTypeDef]:
+    ) -> TargetResults[DeleteObjectOutputTypeDef]:
         """Removes an object from a bucket. The behavior depends on the bucket's
         versioning state:
 
@@ -465,7 +465,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_object_tagging(
         self, **kwargs: Unpack[DeleteObjectTaggingRequestTypeDef]
-    ) -> RegionResults[DeleteObjectTaggingOutputTypeDef]:
+    ) -> TargetResults[DeleteObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObjectTagging
@@ -474,7 +474,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_objects(
         self, **kwargs: Unpack[DeleteObjectsRequestTypeDef]
-    ) -> RegionResults[DeleteObjectsOutputTypeDef]:
+    ) -> TargetResults[DeleteObjectsOutputTypeDef]:
         """This operation enables you to delete multiple objects from a bucket using
         a single HTTP request. If you know the object keys that you want to
         delete, then this operation provides a suitable alternative to sending
@@ -486,7 +486,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def delete_public_access_block(
         self, **kwargs: Unpack[DeletePublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeletePublicAccessBlock
@@ -495,7 +495,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_abac(
         self, **kwargs: Unpack[GetBucketAbacRequestTypeDef]
-    ) -> RegionResults[GetBucketAbacOutputTypeDef]:
+    ) -> TargetResults[GetBucketAbacOutputTypeDef]:
         """Returns the attribute-based access control (ABAC) property of the general
         purpose bucket. If ABAC is enabled on your bucket, you can use tags on the
         bucket for access control. For more information, see Enabling ABAC in
@@ -507,7 +507,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_accelerate_configuration(
         self, **kwargs: Unpack[GetBucketAccelerateConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketAccelerateConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketAccelerateConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAccelerateConfiguration
@@ -516,7 +516,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_acl(
         self, **kwargs: Unpack[GetBucketAclRequestTypeDef]
-    ) -> RegionResults[GetBucketAclOutputTypeDef]:
+    ) -> TargetResults[GetBucketAclOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAcl
@@ -525,7 +525,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_analytics_configuration(
         self, **kwargs: Unpack[GetBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketAnalyticsConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketAnalyticsConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketAnalyticsConfiguration
@@ -534,7 +534,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_cors(
         self, **kwargs: Unpack[GetBucketCorsRequestTypeDef]
-    ) -> RegionResults[GetBucketCorsOutputTypeDef]:
+    ) -> TargetResults[GetBucketCorsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketCors
@@ -543,7 +543,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_encryption(
         self, **kwargs: Unpack[GetBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[GetBucketEncryptionOutputTypeDef]:
+    ) -> TargetResults[GetBucketEncryptionOutputTypeDef]:
         """Returns the default encryption configuration for an Amazon S3 bucket. By
         default, all buckets have a default encryption configuration that uses
         server-side encryption with Amazon S3 managed keys (SSE-S3). This
@@ -556,7 +556,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_intelligent_tiering_configuration(
         self, **kwargs: Unpack[GetBucketIntelligentTieringConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketIntelligentTieringConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketIntelligentTieringConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketIntelligentTieringConfiguration
@@ -565,7 +565,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_inventory_configuration(
         self, **kwargs: Unpack[GetBucketInventoryConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketInventoryConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketInventoryConfigurationOutputTypeDef]:
         """Returns an S3 Inventory configuration (identified by the inventory
         configuration ID) from the bucket.
 
@@ -576,7 +576,7 @@ class MultiRegionS3(MultiRegionClient):
     @deprecated("GetBucketLifecycle is deprecated.")
     def get_bucket_lifecycle(
         self, **kwargs: Unpack[GetBucketLifecycleRequestTypeDef]
-    ) -> RegionResults[GetBucketLifecycleOutputTypeDef]:
+    ) -> TargetResults[GetBucketLifecycleOutputTypeDef]:
         """For an updated version of this API, see GetBucketLifecycleConfiguration.
         If you configured a bucket lifecycle using the filter element, you should
         see the updated version of this topic. This topic is provided for backward
@@ -588,7 +588,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_lifecycle_configuration(
         self, **kwargs: Unpack[GetBucketLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketLifecycleConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketLifecycleConfigurationOutputTypeDef]:
         """Returns the lifecycle configuration information set on the bucket. For
         information about lifecycle configuration, see Object Lifecycle
         Management.
@@ -599,7 +599,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_location(
         self, **kwargs: Unpack[GetBucketLocationRequestTypeDef]
-    ) -> RegionResults[GetBucketLocationOutputTypeDef]:
+    ) -> TargetResults[GetBucketLocationOutputTypeDef]:
         """Using the GetBucketLocation operation is no longer a best practice. To
         return the Region that a bucket resides in, we recommend that you use the
         HeadBucket operation instead. For backward compatibility, Amazon S3
@@ -611,7 +611,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_logging(
         self, **kwargs: Unpack[GetBucketLoggingRequestTypeDef]
-    ) -> RegionResults[GetBucketLoggingOutputTypeDef]:
+    ) -> TargetResults[GetBucketLoggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketLogging
@@ -620,7 +620,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_metadata_configuration(
         self, **kwargs: Unpack[GetBucketMetadataConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketMetadataConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketMetadataConfigurationOutputTypeDef]:
         """Retrieves the S3 Metadata configuration for a general purpose bucket. For
         more information, see Accelerating data discovery with S3 Metadata in the
         Amazon S3 User Guide.
@@ -631,7 +631,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_metadata_table_configuration(
         self, **kwargs: Unpack[GetBucketMetadataTableConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketMetadataTableConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketMetadataTableConfigurationOutputTypeDef]:
         """We recommend that you retrieve your S3 Metadata configurations by using
         the V2 GetBucketMetadataTableConfiguration API operation. We no longer
         recommend using the V1 GetBucketMetadataTableConfiguration API operation.
@@ -642,7 +642,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_metrics_configuration(
         self, **kwargs: Unpack[GetBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketMetricsConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetBucketMetricsConfigurationOutputTypeDef]:
         """Gets a metrics configuration (specified by the metrics configuration ID)
         from the bucket. Note that this doesn't include the daily storage metrics.
 
@@ -653,7 +653,7 @@ class MultiRegionS3(MultiRegionClient):
     @deprecated("GetBucketNotification is deprecated.")
     def get_bucket_notification(
         self, **kwargs: Unpack[GetBucketNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[NotificationConfigurationDeprecatedResponseTypeDef]:
+    ) -> TargetResults[NotificationConfigurationDeprecatedResponseTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketNotification
@@ -662,7 +662,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_notification_configuration(
         self, **kwargs: Unpack[GetBucketNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[NotificationConfigurationResponseTypeDef]:
+    ) -> TargetResults[NotificationConfigurationResponseTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketNotificationConfiguration
@@ -671,7 +671,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_ownership_controls(
         self, **kwargs: Unpack[GetBucketOwnershipControlsRequestTypeDef]
-    ) -> RegionResults[GetBucketOwnershipControlsOutputTypeDef]:
+    ) -> TargetResults[GetBucketOwnershipControlsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketOwnershipControls
@@ -680,7 +680,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_policy(
         self, **kwargs: Unpack[GetBucketPolicyRequestTypeDef]
-    ) -> RegionResults[GetBucketPolicyOutputTypeDef]:
+    ) -> TargetResults[GetBucketPolicyOutputTypeDef]:
         """Returns the policy of a specified bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketPolicy
@@ -689,7 +689,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_policy_status(
         self, **kwargs: Unpack[GetBucketPolicyStatusRequestTypeDef]
-    ) -> RegionResults[GetBucketPolicyStatusOutputTypeDef]:
+    ) -> TargetResults[GetBucketPolicyStatusOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketPolicyStatus
@@ -698,7 +698,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_replication(
         self, **kwargs: Unpack[GetBucketReplicationRequestTypeDef]
-    ) -> RegionResults[GetBucketReplicationOutputTypeDef]:
+    ) -> TargetResults[GetBucketReplicationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketReplication
@@ -707,7 +707,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_request_payment(
         self, **kwargs: Unpack[GetBucketRequestPaymentRequestTypeDef]
-    ) -> RegionResults[GetBucketRequestPaymentOutputTypeDef]:
+    ) -> TargetResults[GetBucketRequestPaymentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketRequestPayment
@@ -716,7 +716,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_tagging(
         self, **kwargs: Unpack[GetBucketTaggingRequestTypeDef]
-    ) -> RegionResults[GetBucketTaggingOutputTypeDef]:
+    ) -> TargetResults[GetBucketTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketTagging
@@ -725,7 +725,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_versioning(
         self, **kwargs: Unpack[GetBucketVersioningRequestTypeDef]
-    ) -> RegionResults[GetBucketVersioningOutputTypeDef]:
+    ) -> TargetResults[GetBucketVersioningOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketVersioning
@@ -734,7 +734,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_bucket_website(
         self, **kwargs: Unpack[GetBucketWebsiteRequestTypeDef]
-    ) -> RegionResults[GetBucketWebsiteOutputTypeDef]:
+    ) -> TargetResults[GetBucketWebsiteOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketWebsite
@@ -743,7 +743,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object(
         self, **kwargs: Unpack[GetObjectRequestTypeDef]
-    ) -> RegionResults[GetObjectOutputTypeDef]:
+    ) -> TargetResults[GetObjectOutputTypeDef]:
         """Retrieves an object from Amazon S3.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObject
@@ -752,7 +752,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_acl(
         self, **kwargs: Unpack[GetObjectAclRequestTypeDef]
-    ) -> RegionResults[GetObjectAclOutputTypeDef]:
+    ) -> TargetResults[GetObjectAclOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectAcl
@@ -761,7 +761,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_attributes(
         self, **kwargs: Unpack[GetObjectAttributesRequestTypeDef]
-    ) -> RegionResults[GetObjectAttributesOutputTypeDef]:
+    ) -> TargetResults[GetObjectAttributesOutputTypeDef]:
         """Retrieves all of the metadata from an object without returning the object
         itself. This operation is useful if you're interested only in an object's
         metadata.
@@ -772,7 +772,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_legal_hold(
         self, **kwargs: Unpack[GetObjectLegalHoldRequestTypeDef]
-    ) -> RegionResults[GetObjectLegalHoldOutputTypeDef]:
+    ) -> TargetResults[GetObjectLegalHoldOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectLegalHold
@@ -781,7 +781,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_lock_configuration(
         self, **kwargs: Unpack[GetObjectLockConfigurationRequestTypeDef]
-    ) -> RegionResults[GetObjectLockConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetObjectLockConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectLockConfiguration
@@ -790,7 +790,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_retention(
         self, **kwargs: Unpack[GetObjectRetentionRequestTypeDef]
-    ) -> RegionResults[GetObjectRetentionOutputTypeDef]:
+    ) -> TargetResults[GetObjectRetentionOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectRetention
@@ -799,7 +799,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_tagging(
         self, **kwargs: Unpack[GetObjectTaggingRequestTypeDef]
-    ) -> RegionResults[GetObjectTaggingOutputTypeDef]:
+    ) -> TargetResults[GetObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectTagging
@@ -808,7 +808,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_object_torrent(
         self, **kwargs: Unpack[GetObjectTorrentRequestTypeDef]
-    ) -> RegionResults[GetObjectTorrentOutputTypeDef]:
+    ) -> TargetResults[GetObjectTorrentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectTorrent
@@ -817,7 +817,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def get_public_access_block(
         self, **kwargs: Unpack[GetPublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[GetPublicAccessBlockOutputTypeDef]:
+    ) -> TargetResults[GetPublicAccessBlockOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetPublicAccessBlock
@@ -826,7 +826,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def head_bucket(
         self, **kwargs: Unpack[HeadBucketRequestTypeDef]
-    ) -> RegionResults[HeadBucketOutputTypeDef]:
+    ) -> TargetResults[HeadBucketOutputTypeDef]:
         """You can use this operation to determine if a bucket exists and if you have
         permission to access it. The action returns a 200 OK HTTP status code if
         the bucket exists and you have permission to access it. You can make a
@@ -841,7 +841,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def head_object(
         self, **kwargs: Unpack[HeadObjectRequestTypeDef]
-    ) -> RegionResults[HeadObjectOutputTypeDef]:
+    ) -> TargetResults[HeadObjectOutputTypeDef]:
         """The HEAD operation retrieves metadata from an object without returning the
         object itself. This operation is useful if you're interested only in an
         object's metadata.
@@ -852,7 +852,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_bucket_analytics_configurations(
         self, **kwargs: Unpack[ListBucketAnalyticsConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListBucketAnalyticsConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListBucketAnalyticsConfigurationsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBucketAnalyticsConfigurations
@@ -861,7 +861,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_bucket_intelligent_tiering_configurations(
         self, **kwargs: Unpack[ListBucketIntelligentTieringConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListBucketIntelligentTieringConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListBucketIntelligentTieringConfigurationsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBucketIntelligentTieringConfigurations
@@ -870,7 +870,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_bucket_inventory_configurations(
         self, **kwargs: Unpack[ListBucketInventoryConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListBucketInventoryConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListBucketInventoryConfigurationsOutputTypeDef]:
         """Returns a list of S3 Inventory configurations for the bucket. You can have
         up to 1,000 inventory configurations per bucket.
 
@@ -880,7 +880,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_bucket_metrics_configurations(
         self, **kwargs: Unpack[ListBucketMetricsConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListBucketMetricsConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListBucketMetricsConfigurationsOutputTypeDef]:
         """Lists the metrics configurations for the bucket. The metrics
         configurations are only for the request metrics of the bucket and do not
         provide information on daily storage metrics. You can have up to 1,000
@@ -892,7 +892,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_buckets(
         self, **kwargs: Unpack[ListBucketsRequestTypeDef]
-    ) -> RegionResults[ListBucketsOutputTypeDef]:
+    ) -> TargetResults[ListBucketsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListBuckets
@@ -901,7 +901,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_directory_buckets(
         self, **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef]
-    ) -> RegionResults[ListDirectoryBucketsOutputTypeDef]:
+    ) -> TargetResults[ListDirectoryBucketsOutputTypeDef]:
         """Returns a list of all Amazon S3 directory buckets owned by the
         authenticated sender of the request. For more information about directory
         buckets, see Directory buckets in the Amazon S3 User Guide.
@@ -912,7 +912,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_multipart_uploads(
         self, **kwargs: Unpack[ListMultipartUploadsRequestTypeDef]
-    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
         """This operation lists in-progress multipart uploads in a bucket. An
         in-progress multipart upload is a multipart upload that has been initiated
         by the CreateMultipartUpload request, but has not yet been completed or
@@ -924,7 +924,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_object_versions(
         self, **kwargs: Unpack[ListObjectVersionsRequestTypeDef]
-    ) -> RegionResults[ListObjectVersionsOutputTypeDef]:
+    ) -> TargetResults[ListObjectVersionsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectVersions
@@ -933,7 +933,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_objects(
         self, **kwargs: Unpack[ListObjectsRequestTypeDef]
-    ) -> RegionResults[ListObjectsOutputTypeDef]:
+    ) -> TargetResults[ListObjectsOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjects
@@ -942,7 +942,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_objects_v2(
         self, **kwargs: Unpack[ListObjectsV2RequestTypeDef]
-    ) -> RegionResults[ListObjectsV2OutputTypeDef]:
+    ) -> TargetResults[ListObjectsV2OutputTypeDef]:
         """Returns some or all (up to 1,000) of the objects in a bucket with each
         request. You can use the request parameters as selection criteria to
         return a subset of the objects in a bucket. A 200 OK response can contain
@@ -957,7 +957,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def list_parts(
         self, **kwargs: Unpack[ListPartsRequestTypeDef]
-    ) -> RegionResults[ListPartsOutputTypeDef]:
+    ) -> TargetResults[ListPartsOutputTypeDef]:
         """Lists the parts that have been uploaded for a specific multipart upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListParts
@@ -966,7 +966,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_abac(
         self, **kwargs: Unpack[PutBucketAbacRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the attribute-based access control (ABAC) property of the general
         purpose bucket. You must have s3:PutBucketABAC permission to perform this
         action. When you enable ABAC, you can use tags for access control on your
@@ -982,7 +982,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_accelerate_configuration(
         self, **kwargs: Unpack[PutBucketAccelerateConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketAccelerateConfiguration
@@ -991,7 +991,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_acl(
         self, **kwargs: Unpack[PutBucketAclRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1003,7 +1003,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_analytics_configuration(
         self, **kwargs: Unpack[PutBucketAnalyticsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketAnalyticsConfiguration
@@ -1012,7 +1012,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_cors(
         self, **kwargs: Unpack[PutBucketCorsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketCors
@@ -1021,7 +1021,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_encryption(
         self, **kwargs: Unpack[PutBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation configures default encryption and Amazon S3 Bucket Keys for
         an existing bucket. You can also block encryption types using this
         operation.
@@ -1032,7 +1032,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_intelligent_tiering_configuration(
         self, **kwargs: Unpack[PutBucketIntelligentTieringConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketIntelligentTieringConfiguration
@@ -1041,7 +1041,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_inventory_configuration(
         self, **kwargs: Unpack[PutBucketInventoryConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This implementation of the PUT action adds an S3 Inventory configuration
         (identified by the inventory ID) to the bucket. You can have up to 1,000
         inventory configurations per bucket.
@@ -1053,7 +1053,7 @@ class MultiRegionS3(MultiRegionClient):
     @deprecated("PutBucketLifecycle is deprecated.")
     def put_bucket_lifecycle(
         self, **kwargs: Unpack[PutBucketLifecycleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketLifecycle
@@ -1062,7 +1062,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_lifecycle_configuration(
         self, **kwargs: Unpack[PutBucketLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[PutBucketLifecycleConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutBucketLifecycleConfigurationOutputTypeDef]:
         """Creates a new lifecycle configuration for the bucket or replaces an
         existing lifecycle configuration. Keep in mind that this will overwrite an
         existing lifecycle configuration, so if you want to retain any
@@ -1076,7 +1076,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_logging(
         self, **kwargs: Unpack[PutBucketLoggingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1088,7 +1088,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_metrics_configuration(
         self, **kwargs: Unpack[PutBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets a metrics configuration (specified by the metrics configuration ID)
         for the bucket. You can have up to 1,000 metrics configurations per
         bucket. If you're updating an existing metrics configuration, note that
@@ -1102,7 +1102,7 @@ class MultiRegionS3(MultiRegionClient):
     @deprecated("PutBucketNotification is deprecated.")
     def put_bucket_notification(
         self, **kwargs: Unpack[PutBucketNotificationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketNotification
@@ -1111,7 +1111,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_notification_configuration(
         self, **kwargs: Unpack[PutBucketNotificationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketNotificationConfiguration
@@ -1120,7 +1120,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_ownership_controls(
         self, **kwargs: Unpack[PutBucketOwnershipControlsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketOwnershipControls
@@ -1129,7 +1129,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_policy(
         self, **kwargs: Unpack[PutBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Applies an Amazon S3 bucket policy to an Amazon S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketPolicy
@@ -1138,7 +1138,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_replication(
         self, **kwargs: Unpack[PutBucketReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketReplication
@@ -1147,7 +1147,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_request_payment(
         self, **kwargs: Unpack[PutBucketRequestPaymentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketRequestPayment
@@ -1156,7 +1156,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_tagging(
         self, **kwargs: Unpack[PutBucketTaggingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketTagging
@@ -1165,7 +1165,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_versioning(
         self, **kwargs: Unpack[PutBucketVersioningRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketVersioning
@@ -1174,7 +1174,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_bucket_website(
         self, **kwargs: Unpack[PutBucketWebsiteRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutBucketWebsite
@@ -1183,7 +1183,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object(
         self, **kwargs: Unpack[PutObjectRequestTypeDef]
-    ) -> RegionResults[PutObjectOutputTypeDef]:
+    ) -> TargetResults[PutObjectOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1195,7 +1195,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object_acl(
         self, **kwargs: Unpack[PutObjectAclRequestTypeDef]
-    ) -> RegionResults[PutObjectAclOutputTypeDef]:
+    ) -> TargetResults[PutObjectAclOutputTypeDef]:
         """End of support notice: As of October 1, 2025, Amazon S3 has discontinued
         support for Email Grantee Access Control Lists (ACLs). If you attempt to
         use an Email Grantee ACL in a request after October 1, 2025, the request
@@ -1207,7 +1207,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object_legal_hold(
         self, **kwargs: Unpack[PutObjectLegalHoldRequestTypeDef]
-    ) -> RegionResults[PutObjectLegalHoldOutputTypeDef]:
+    ) -> TargetResults[PutObjectLegalHoldOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectLegalHold
@@ -1216,7 +1216,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object_lock_configuration(
         self, **kwargs: Unpack[PutObjectLockConfigurationRequestTypeDef]
-    ) -> RegionResults[PutObjectLockConfigurationOutputTypeDef]:
+    ) -> TargetResults[PutObjectLockConfigurationOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectLockConfiguration
@@ -1225,7 +1225,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object_retention(
         self, **kwargs: Unpack[PutObjectRetentionRequestTypeDef]
-    ) -> RegionResults[PutObjectRetentionOutputTypeDef]:
+    ) -> TargetResults[PutObjectRetentionOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectRetention
@@ -1234,7 +1234,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_object_tagging(
         self, **kwargs: Unpack[PutObjectTaggingRequestTypeDef]
-    ) -> RegionResults[PutObjectTaggingOutputTypeDef]:
+    ) -> TargetResults[PutObjectTaggingOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectTagging
@@ -1243,7 +1243,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def put_public_access_block(
         self, **kwargs: Unpack[PutPublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutPublicAccessBlock
@@ -1252,7 +1252,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def rename_object(
         self, **kwargs: Unpack[RenameObjectRequestTypeDef]
-    ) -> RegionResults[RenameObjectOutputTypeDef]:
+    ) -> TargetResults[RenameObjectOutputTypeDef]:
         """Renames an existing object in a directory bucket that uses the S3 Express
         One Zone storage class. You can use RenameObject by specifying an existing
         object’s name as the source and the new name of the object as the
@@ -1264,7 +1264,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def restore_object(
         self, **kwargs: Unpack[RestoreObjectRequestTypeDef]
-    ) -> RegionResults[RestoreObjectOutputTypeDef]:
+    ) -> TargetResults[RestoreObjectOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/RestoreObject
@@ -1273,7 +1273,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def select_object_content(
         self, **kwargs: Unpack[SelectObjectContentRequestTypeDef]
-    ) -> RegionResults[SelectObjectContentOutputTypeDef]:
+    ) -> TargetResults[SelectObjectContentOutputTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/SelectObjectContent
@@ -1283,7 +1283,7 @@ class MultiRegionS3(MultiRegionClient):
     def update_bucket_metadata_inventory_table_configuration(
         self,
         **kwargs: Unpack[UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables a live inventory table for an S3 Metadata
         configuration on a general purpose bucket. For more information, see
         Accelerating data discovery with S3 Metadata in the Amazon S3 User Guide.
@@ -1295,7 +1295,7 @@ class MultiRegionS3(MultiRegionClient):
     def update_bucket_metadata_journal_table_configuration(
         self,
         **kwargs: Unpack[UpdateBucketMetadataJournalTableConfigurationRequestTypeDef],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables journal table record expiration for an S3 Metadata
         configuration on a general purpose bucket. For more information, see
         Accelerating data discovery with S3 Metadata in the Amazon S3 User Guide.
@@ -1306,7 +1306,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def update_object_encryption(
         self, **kwargs: Unpack[UpdateObjectEncryptionRequestTypeDef]
-    ) -> RegionResults[UpdateObjectEncryptionResponseTypeDef]:
+    ) -> TargetResults[UpdateObjectEncryptionResponseTypeDef]:
         """This operation is not supported for directory buckets or Amazon S3 on
         Outposts buckets.
 
@@ -1316,7 +1316,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def upload_part(
         self, **kwargs: Unpack[UploadPartRequestTypeDef]
-    ) -> RegionResults[UploadPartOutputTypeDef]:
+    ) -> TargetResults[UploadPartOutputTypeDef]:
         """Uploads a part in a multipart upload.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/UploadPart
@@ -1325,7 +1325,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def upload_part_copy(
         self, **kwargs: Unpack[UploadPartCopyRequestTypeDef]
-    ) -> RegionResults[UploadPartCopyOutputTypeDef]:
+    ) -> TargetResults[UploadPartCopyOutputTypeDef]:
         """Uploads a part by copying data from an existing object as data source. To
         specify the data source, you add the request header x-amz-copy-source in
         your request. To specify a byte range, you add the request header
@@ -1337,7 +1337,7 @@ class MultiRegionS3(MultiRegionClient):
 
     def write_get_object_response(
         self, **kwargs: Unpack[WriteGetObjectResponseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported for directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/WriteGetObjectResponse
@@ -1351,7 +1351,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBucketsRequestTypeDef],
-    ) -> RegionResults[ListBucketsOutputTypeDef]:
+    ) -> TargetResults[ListBucketsOutputTypeDef]:
         """Every page of ListBuckets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1374,7 +1374,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDirectoryBucketsRequestTypeDef],
-    ) -> RegionResults[ListDirectoryBucketsOutputTypeDef]:
+    ) -> TargetResults[ListDirectoryBucketsOutputTypeDef]:
         """Every page of ListDirectoryBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1399,7 +1399,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultipartUploadsRequestTypeDef],
-    ) -> RegionResults[ListMultipartUploadsOutputTypeDef]:
+    ) -> TargetResults[ListMultipartUploadsOutputTypeDef]:
         """Every page of ListMultipartUploads in every target, merged per target
         (botocore's build_full_result).
 
@@ -1425,7 +1425,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectVersionsRequestTypeDef],
-    ) -> RegionResults[ListObjectVersionsOutputTypeDef]:
+    ) -> TargetResults[ListObjectVersionsOutputTypeDef]:
         """Every page of ListObjectVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1448,7 +1448,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectsRequestTypeDef],
-    ) -> RegionResults[ListObjectsOutputTypeDef]:
+    ) -> TargetResults[ListObjectsOutputTypeDef]:
         """Every page of ListObjects in every target, merged per target (botocore's
         build_full_result).
 
@@ -1471,7 +1471,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListObjectsV2RequestTypeDef],
-    ) -> RegionResults[ListObjectsV2OutputTypeDef]:
+    ) -> TargetResults[ListObjectsV2OutputTypeDef]:
         """Every page of ListObjectsV2 in every target, merged per target (botocore's
         build_full_result).
 
@@ -1500,7 +1500,7 @@ class MultiRegionS3(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPartsRequestTypeDef],
-    ) -> RegionResults[ListPartsOutputTypeDef]:
+    ) -> TargetResults[ListPartsOutputTypeDef]:
         """Every page of ListParts in every target, merged per target (botocore's
         build_full_result).
 
@@ -1634,7 +1634,7 @@ class MultiRegionS3(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[HeadBucketRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until BucketExists.
 
         Polls HeadBucket in every target at once, every 5 seconds and at most 20
@@ -1653,7 +1653,7 @@ class MultiRegionS3(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[HeadBucketRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until BucketNotExists.
 
         Polls HeadBucket in every target at once, every 5 seconds and at most 20
@@ -1672,7 +1672,7 @@ class MultiRegionS3(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[HeadObjectRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ObjectExists.
 
         Polls HeadObject in every target at once, every 5 seconds and at most 20
@@ -1691,7 +1691,7 @@ class MultiRegionS3(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[HeadObjectRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ObjectNotExists.
 
         Polls HeadObject in every target at once, every 5 seconds and at most 20

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -196,7 +196,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def associate_access_grants_identity_center(
         self, **kwargs: Unpack[AssociateAccessGrantsIdentityCenterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associate your S3 Access Grants instance with an Amazon Web Services IAM
         Identity Center instance. Use this action if you want to create access
         grants for users or groups from your corporate identity directory. First,
@@ -210,7 +210,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_access_grant(
         self, **kwargs: Unpack[CreateAccessGrantRequestTypeDef]
-    ) -> RegionResults[CreateAccessGrantResultTypeDef]:
+    ) -> TargetResults[CreateAccessGrantResultTypeDef]:
         """Creates an access grant that gives a grantee access to your S3 data. The
         grantee can be an IAM user or role or a directory user, or group. Before
         you can create a grant, you must have an S3 Access Grants instance in the
@@ -225,7 +225,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_access_grants_instance(
         self, **kwargs: Unpack[CreateAccessGrantsInstanceRequestTypeDef]
-    ) -> RegionResults[CreateAccessGrantsInstanceResultTypeDef]:
+    ) -> TargetResults[CreateAccessGrantsInstanceResultTypeDef]:
         """Creates an S3 Access Grants instance, which serves as a logical grouping
         for access grants. You can create one S3 Access Grants instance per Region
         per account.
@@ -236,7 +236,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_access_grants_location(
         self, **kwargs: Unpack[CreateAccessGrantsLocationRequestTypeDef]
-    ) -> RegionResults[CreateAccessGrantsLocationResultTypeDef]:
+    ) -> TargetResults[CreateAccessGrantsLocationResultTypeDef]:
         """The S3 data location that you would like to register in your S3 Access
         Grants instance. Your S3 data must be in the same Region as your S3 Access
         Grants instance. The location can be one of the following:
@@ -247,7 +247,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_access_point(
         self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> RegionResults[CreateAccessPointResultTypeDef]:
+    ) -> TargetResults[CreateAccessPointResultTypeDef]:
         """Creates an access point and associates it to a specified bucket. For more
         information, see Managing access to shared datasets with access points or
         Managing access to shared datasets in directory buckets with access points
@@ -259,7 +259,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_access_point_for_object_lambda(
         self, **kwargs: Unpack[CreateAccessPointForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[CreateAccessPointForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[CreateAccessPointForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateAccessPointForObjectLambda
@@ -268,7 +268,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_bucket(
         self, **kwargs: Unpack[CreateBucketRequestTypeDef]
-    ) -> RegionResults[CreateBucketResultTypeDef]:
+    ) -> TargetResults[CreateBucketResultTypeDef]:
         """This action creates an Amazon S3 on Outposts bucket. To create an S3
         bucket, see Create Bucket in the Amazon S3 API Reference.
 
@@ -278,7 +278,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResultTypeDef]:
+    ) -> TargetResults[CreateJobResultTypeDef]:
         """This operation creates an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateJob
@@ -287,7 +287,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_multi_region_access_point(
         self, **kwargs: Unpack[CreateMultiRegionAccessPointRequestTypeDef]
-    ) -> RegionResults[CreateMultiRegionAccessPointResultTypeDef]:
+    ) -> TargetResults[CreateMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/CreateMultiRegionAccessPoint
@@ -296,7 +296,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def create_storage_lens_group(
         self, **kwargs: Unpack[CreateStorageLensGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new S3 Storage Lens group and associates it with the specified
         Amazon Web Services account ID. An S3 Storage Lens group is a custom
         grouping of objects based on prefix, suffix, object tags, object size,
@@ -311,7 +311,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_grant(
         self, **kwargs: Unpack[DeleteAccessGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the access grant from the S3 Access Grants instance. You cannot
         undo an access grant deletion and the grantee will no longer have access
         to the S3 data.
@@ -322,7 +322,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_grants_instance(
         self, **kwargs: Unpack[DeleteAccessGrantsInstanceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes your S3 Access Grants instance. You must first delete the access
         grants and locations before S3 Access Grants can delete the instance. See
         DeleteAccessGrant and DeleteAccessGrantsLocation. If you have associated
@@ -338,7 +338,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_grants_instance_resource_policy(
         self, **kwargs: Unpack[DeleteAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the resource policy of the S3 Access Grants instance. The resource
         policy is used to manage cross-account access to your S3 Access Grants
         instance. By deleting the resource policy, you delete any cross-account
@@ -350,7 +350,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_grants_location(
         self, **kwargs: Unpack[DeleteAccessGrantsLocationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deregisters a location from your S3 Access Grants instance. You can only
         delete a location registration from an S3 Access Grants instance if there
         are no grants associated with this location. See Delete a grant for
@@ -364,7 +364,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_point(
         self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPoint
@@ -373,7 +373,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_point_for_object_lambda(
         self, **kwargs: Unpack[DeleteAccessPointForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointForObjectLambda
@@ -382,7 +382,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_point_policy(
         self, **kwargs: Unpack[DeleteAccessPointPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the access point policy for the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointPolicy
@@ -391,7 +391,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_point_policy_for_object_lambda(
         self, **kwargs: Unpack[DeleteAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointPolicyForObjectLambda
@@ -400,7 +400,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_access_point_scope(
         self, **kwargs: Unpack[DeleteAccessPointScopeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing access point scope for a directory bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteAccessPointScope
@@ -409,7 +409,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_bucket(
         self, **kwargs: Unpack[DeleteBucketRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket. To delete an S3
         bucket, see DeleteBucket in the Amazon S3 API Reference.
 
@@ -419,7 +419,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_bucket_lifecycle_configuration(
         self, **kwargs: Unpack[DeleteBucketLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket's lifecycle
         configuration. To delete an S3 bucket's lifecycle configuration, see
         DeleteBucketLifecycle in the Amazon S3 API Reference.
@@ -430,7 +430,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_bucket_policy(
         self, **kwargs: Unpack[DeleteBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket policy. To delete an
         S3 bucket policy, see DeleteBucketPolicy in the Amazon S3 API Reference.
 
@@ -440,7 +440,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_bucket_replication(
         self, **kwargs: Unpack[DeleteBucketReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation deletes an Amazon S3 on Outposts bucket's replication
         configuration. To delete an S3 bucket's replication configuration, see
         DeleteBucketReplication in the Amazon S3 API Reference.
@@ -451,7 +451,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_bucket_tagging(
         self, **kwargs: Unpack[DeleteBucketTaggingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action deletes an Amazon S3 on Outposts bucket's tags. To delete an
         S3 bucket tags, see DeleteBucketTagging in the Amazon S3 API Reference.
 
@@ -461,7 +461,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_job_tagging(
         self, **kwargs: Unpack[DeleteJobTaggingRequestTypeDef]
-    ) -> RegionResults[DeleteJobTaggingResultTypeDef]:
+    ) -> TargetResults[DeleteJobTaggingResultTypeDef]:
         """Removes the entire tag set from the specified S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteJobTagging
@@ -470,7 +470,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_multi_region_access_point(
         self, **kwargs: Unpack[DeleteMultiRegionAccessPointRequestTypeDef]
-    ) -> RegionResults[DeleteMultiRegionAccessPointResultTypeDef]:
+    ) -> TargetResults[DeleteMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteMultiRegionAccessPoint
@@ -479,7 +479,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_public_access_block(
         self, **kwargs: Unpack[DeletePublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeletePublicAccessBlock
@@ -488,7 +488,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_storage_lens_configuration(
         self, **kwargs: Unpack[DeleteStorageLensConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensConfiguration
@@ -497,7 +497,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_storage_lens_configuration_tagging(
         self, **kwargs: Unpack[DeleteStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> RegionResults[DeleteStorageLensConfigurationTaggingResultTypeDef]:
+    ) -> TargetResults[DeleteStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensConfigurationTagging
@@ -506,7 +506,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def delete_storage_lens_group(
         self, **kwargs: Unpack[DeleteStorageLensGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing S3 Storage Lens group.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DeleteStorageLensGroup
@@ -515,7 +515,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def describe_job(
         self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> RegionResults[DescribeJobResultTypeDef]:
+    ) -> TargetResults[DescribeJobResultTypeDef]:
         """Retrieves the configuration parameters and status for a Batch Operations
         job. For more information, see S3 Batch Operations in the Amazon S3 User
         Guide.
@@ -526,7 +526,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def describe_multi_region_access_point_operation(
         self, **kwargs: Unpack[DescribeMultiRegionAccessPointOperationRequestTypeDef]
-    ) -> RegionResults[DescribeMultiRegionAccessPointOperationResultTypeDef]:
+    ) -> TargetResults[DescribeMultiRegionAccessPointOperationResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/DescribeMultiRegionAccessPointOperation
@@ -535,7 +535,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def dissociate_access_grants_identity_center(
         self, **kwargs: Unpack[DissociateAccessGrantsIdentityCenterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Dissociates the Amazon Web Services IAM Identity Center instance from the
         S3 Access Grants instance.
 
@@ -545,7 +545,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_grant(
         self, **kwargs: Unpack[GetAccessGrantRequestTypeDef]
-    ) -> RegionResults[GetAccessGrantResultTypeDef]:
+    ) -> TargetResults[GetAccessGrantResultTypeDef]:
         """Get the details of an access grant from your S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrant
@@ -554,7 +554,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_grants_instance(
         self, **kwargs: Unpack[GetAccessGrantsInstanceRequestTypeDef]
-    ) -> RegionResults[GetAccessGrantsInstanceResultTypeDef]:
+    ) -> TargetResults[GetAccessGrantsInstanceResultTypeDef]:
         """Retrieves the S3 Access Grants instance for a Region in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstance
@@ -563,7 +563,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_grants_instance_for_prefix(
         self, **kwargs: Unpack[GetAccessGrantsInstanceForPrefixRequestTypeDef]
-    ) -> RegionResults[GetAccessGrantsInstanceForPrefixResultTypeDef]:
+    ) -> TargetResults[GetAccessGrantsInstanceForPrefixResultTypeDef]:
         """Retrieve the S3 Access Grants instance that contains a particular prefix.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstanceForPrefix
@@ -572,7 +572,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_grants_instance_resource_policy(
         self, **kwargs: Unpack[GetAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetAccessGrantsInstanceResourcePolicyResultTypeDef]:
+    ) -> TargetResults[GetAccessGrantsInstanceResourcePolicyResultTypeDef]:
         """Returns the resource policy of the S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessGrantsInstanceResourcePolicy
@@ -581,7 +581,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_grants_location(
         self, **kwargs: Unpack[GetAccessGrantsLocationRequestTypeDef]
-    ) -> RegionResults[GetAccessGrantsLocationResultTypeDef]:
+    ) -> TargetResults[GetAccessGrantsLocationResultTypeDef]:
         """Retrieves the details of a particular location registered in your S3
         Access Grants instance.
 
@@ -591,7 +591,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point(
         self, **kwargs: Unpack[GetAccessPointRequestTypeDef]
-    ) -> RegionResults[GetAccessPointResultTypeDef]:
+    ) -> TargetResults[GetAccessPointResultTypeDef]:
         """Returns configuration information about the specified access point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPoint
@@ -600,7 +600,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_configuration_for_object_lambda(
         self, **kwargs: Unpack[GetAccessPointConfigurationForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[GetAccessPointConfigurationForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[GetAccessPointConfigurationForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointConfigurationForObjectLambda
@@ -609,7 +609,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_for_object_lambda(
         self, **kwargs: Unpack[GetAccessPointForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[GetAccessPointForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[GetAccessPointForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointForObjectLambda
@@ -618,7 +618,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_policy(
         self, **kwargs: Unpack[GetAccessPointPolicyRequestTypeDef]
-    ) -> RegionResults[GetAccessPointPolicyResultTypeDef]:
+    ) -> TargetResults[GetAccessPointPolicyResultTypeDef]:
         """Returns the access point policy associated with the specified access
         point.
 
@@ -628,7 +628,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_policy_for_object_lambda(
         self, **kwargs: Unpack[GetAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[GetAccessPointPolicyForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[GetAccessPointPolicyForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyForObjectLambda
@@ -637,7 +637,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_policy_status(
         self, **kwargs: Unpack[GetAccessPointPolicyStatusRequestTypeDef]
-    ) -> RegionResults[GetAccessPointPolicyStatusResultTypeDef]:
+    ) -> TargetResults[GetAccessPointPolicyStatusResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyStatus
@@ -646,7 +646,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_policy_status_for_object_lambda(
         self, **kwargs: Unpack[GetAccessPointPolicyStatusForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[GetAccessPointPolicyStatusForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[GetAccessPointPolicyStatusForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointPolicyStatusForObjectLambda
@@ -655,7 +655,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_access_point_scope(
         self, **kwargs: Unpack[GetAccessPointScopeRequestTypeDef]
-    ) -> RegionResults[GetAccessPointScopeResultTypeDef]:
+    ) -> TargetResults[GetAccessPointScopeResultTypeDef]:
         """Returns the access point scope for a directory bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetAccessPointScope
@@ -664,7 +664,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket(
         self, **kwargs: Unpack[GetBucketRequestTypeDef]
-    ) -> RegionResults[GetBucketResultTypeDef]:
+    ) -> TargetResults[GetBucketResultTypeDef]:
         """Gets an Amazon S3 on Outposts bucket. For more information, see Using
         Amazon S3 on Outposts in the Amazon S3 User Guide.
 
@@ -674,7 +674,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket_lifecycle_configuration(
         self, **kwargs: Unpack[GetBucketLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[GetBucketLifecycleConfigurationResultTypeDef]:
+    ) -> TargetResults[GetBucketLifecycleConfigurationResultTypeDef]:
         """This action gets an Amazon S3 on Outposts bucket's lifecycle
         configuration. To get an S3 bucket's lifecycle configuration, see
         GetBucketLifecycleConfiguration in the Amazon S3 API Reference.
@@ -685,7 +685,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket_policy(
         self, **kwargs: Unpack[GetBucketPolicyRequestTypeDef]
-    ) -> RegionResults[GetBucketPolicyResultTypeDef]:
+    ) -> TargetResults[GetBucketPolicyResultTypeDef]:
         """This action gets a bucket policy for an Amazon S3 on Outposts bucket. To
         get a policy for an S3 bucket, see GetBucketPolicy in the Amazon S3 API
         Reference.
@@ -696,7 +696,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket_replication(
         self, **kwargs: Unpack[GetBucketReplicationRequestTypeDef]
-    ) -> RegionResults[GetBucketReplicationResultTypeDef]:
+    ) -> TargetResults[GetBucketReplicationResultTypeDef]:
         """This operation gets an Amazon S3 on Outposts bucket's replication
         configuration. To get an S3 bucket's replication configuration, see
         GetBucketReplication in the Amazon S3 API Reference.
@@ -707,7 +707,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket_tagging(
         self, **kwargs: Unpack[GetBucketTaggingRequestTypeDef]
-    ) -> RegionResults[GetBucketTaggingResultTypeDef]:
+    ) -> TargetResults[GetBucketTaggingResultTypeDef]:
         """This action gets an Amazon S3 on Outposts bucket's tags. To get an S3
         bucket tags, see GetBucketTagging in the Amazon S3 API Reference.
 
@@ -717,7 +717,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_bucket_versioning(
         self, **kwargs: Unpack[GetBucketVersioningRequestTypeDef]
-    ) -> RegionResults[GetBucketVersioningResultTypeDef]:
+    ) -> TargetResults[GetBucketVersioningResultTypeDef]:
         """This operation returns the versioning state for S3 on Outposts buckets
         only. To return the versioning state for an S3 bucket, see
         GetBucketVersioning in the Amazon S3 API Reference.
@@ -728,7 +728,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_data_access(
         self, **kwargs: Unpack[GetDataAccessRequestTypeDef]
-    ) -> RegionResults[GetDataAccessResultTypeDef]:
+    ) -> TargetResults[GetDataAccessResultTypeDef]:
         """Returns a temporary access credential from S3 Access Grants to the grantee
         or client application. The temporary credential is an Amazon Web Services
         STS token that grants them access to the S3 data.
@@ -739,7 +739,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_job_tagging(
         self, **kwargs: Unpack[GetJobTaggingRequestTypeDef]
-    ) -> RegionResults[GetJobTaggingResultTypeDef]:
+    ) -> TargetResults[GetJobTaggingResultTypeDef]:
         """Returns the tags on an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetJobTagging
@@ -748,7 +748,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_multi_region_access_point(
         self, **kwargs: Unpack[GetMultiRegionAccessPointRequestTypeDef]
-    ) -> RegionResults[GetMultiRegionAccessPointResultTypeDef]:
+    ) -> TargetResults[GetMultiRegionAccessPointResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPoint
@@ -757,7 +757,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_multi_region_access_point_policy(
         self, **kwargs: Unpack[GetMultiRegionAccessPointPolicyRequestTypeDef]
-    ) -> RegionResults[GetMultiRegionAccessPointPolicyResultTypeDef]:
+    ) -> TargetResults[GetMultiRegionAccessPointPolicyResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointPolicy
@@ -766,7 +766,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_multi_region_access_point_policy_status(
         self, **kwargs: Unpack[GetMultiRegionAccessPointPolicyStatusRequestTypeDef]
-    ) -> RegionResults[GetMultiRegionAccessPointPolicyStatusResultTypeDef]:
+    ) -> TargetResults[GetMultiRegionAccessPointPolicyStatusResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointPolicyStatus
@@ -775,7 +775,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_multi_region_access_point_routes(
         self, **kwargs: Unpack[GetMultiRegionAccessPointRoutesRequestTypeDef]
-    ) -> RegionResults[GetMultiRegionAccessPointRoutesResultTypeDef]:
+    ) -> TargetResults[GetMultiRegionAccessPointRoutesResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetMultiRegionAccessPointRoutes
@@ -784,7 +784,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_public_access_block(
         self, **kwargs: Unpack[GetPublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[GetPublicAccessBlockOutputTypeDef]:
+    ) -> TargetResults[GetPublicAccessBlockOutputTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetPublicAccessBlock
@@ -793,7 +793,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_storage_lens_configuration(
         self, **kwargs: Unpack[GetStorageLensConfigurationRequestTypeDef]
-    ) -> RegionResults[GetStorageLensConfigurationResultTypeDef]:
+    ) -> TargetResults[GetStorageLensConfigurationResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensConfiguration
@@ -802,7 +802,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_storage_lens_configuration_tagging(
         self, **kwargs: Unpack[GetStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> RegionResults[GetStorageLensConfigurationTaggingResultTypeDef]:
+    ) -> TargetResults[GetStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensConfigurationTagging
@@ -811,7 +811,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def get_storage_lens_group(
         self, **kwargs: Unpack[GetStorageLensGroupRequestTypeDef]
-    ) -> RegionResults[GetStorageLensGroupResultTypeDef]:
+    ) -> TargetResults[GetStorageLensGroupResultTypeDef]:
         """Retrieves the Storage Lens group configuration details.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetStorageLensGroup
@@ -820,7 +820,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_grants(
         self, **kwargs: Unpack[ListAccessGrantsRequestTypeDef]
-    ) -> RegionResults[ListAccessGrantsResultTypeDef]:
+    ) -> TargetResults[ListAccessGrantsResultTypeDef]:
         """Returns the list of access grants in your S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessGrants
@@ -829,7 +829,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_grants_instances(
         self, **kwargs: Unpack[ListAccessGrantsInstancesRequestTypeDef]
-    ) -> RegionResults[ListAccessGrantsInstancesResultTypeDef]:
+    ) -> TargetResults[ListAccessGrantsInstancesResultTypeDef]:
         """Returns a list of S3 Access Grants instances. An S3 Access Grants instance
         serves as a logical grouping for your individual access grants. You can
         only have one S3 Access Grants instance per Region per account.
@@ -840,7 +840,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_grants_locations(
         self, **kwargs: Unpack[ListAccessGrantsLocationsRequestTypeDef]
-    ) -> RegionResults[ListAccessGrantsLocationsResultTypeDef]:
+    ) -> TargetResults[ListAccessGrantsLocationsResultTypeDef]:
         """Returns a list of the locations registered in your S3 Access Grants
         instance.
 
@@ -850,7 +850,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_points(
         self, **kwargs: Unpack[ListAccessPointsRequestTypeDef]
-    ) -> RegionResults[ListAccessPointsResultTypeDef]:
+    ) -> TargetResults[ListAccessPointsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPoints
@@ -859,7 +859,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_points_for_directory_buckets(
         self, **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef]
-    ) -> RegionResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
+    ) -> TargetResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
         """Returns a list of the access points that are owned by the Amazon Web
         Services account and that are associated with the specified directory
         bucket.
@@ -870,7 +870,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_access_points_for_object_lambda(
         self, **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[ListAccessPointsForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[ListAccessPointsForObjectLambdaResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListAccessPointsForObjectLambda
@@ -879,7 +879,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_caller_access_grants(
         self, **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef]
-    ) -> RegionResults[ListCallerAccessGrantsResultTypeDef]:
+    ) -> TargetResults[ListCallerAccessGrantsResultTypeDef]:
         """Use this API to list the access grants that grant the caller access to
         Amazon S3 data through S3 Access Grants. The caller (grantee) can be an
         Identity and Access Management (IAM) identity or Amazon Web Services
@@ -900,7 +900,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Lists current S3 Batch Operations jobs as well as the jobs that have ended
         within the last 90 days for the Amazon Web Services account making the
         request. For more information, see S3 Batch Operations in the Amazon S3
@@ -912,7 +912,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_multi_region_access_points(
         self, **kwargs: Unpack[ListMultiRegionAccessPointsRequestTypeDef]
-    ) -> RegionResults[ListMultiRegionAccessPointsResultTypeDef]:
+    ) -> TargetResults[ListMultiRegionAccessPointsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListMultiRegionAccessPoints
@@ -921,7 +921,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_regional_buckets(
         self, **kwargs: Unpack[ListRegionalBucketsRequestTypeDef]
-    ) -> RegionResults[ListRegionalBucketsResultTypeDef]:
+    ) -> TargetResults[ListRegionalBucketsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListRegionalBuckets
@@ -930,7 +930,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_storage_lens_configurations(
         self, **kwargs: Unpack[ListStorageLensConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListStorageLensConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListStorageLensConfigurationsResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListStorageLensConfigurations
@@ -939,7 +939,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_storage_lens_groups(
         self, **kwargs: Unpack[ListStorageLensGroupsRequestTypeDef]
-    ) -> RegionResults[ListStorageLensGroupsResultTypeDef]:
+    ) -> TargetResults[ListStorageLensGroupsResultTypeDef]:
         """Lists all the Storage Lens groups in the specified home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/ListStorageLensGroups
@@ -948,7 +948,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """This operation allows you to list all of the tags for a specified
         resource. Each tag is a label consisting of a key and value. Tags can help
         you organize, track costs for, and control access to resources.
@@ -959,7 +959,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_access_grants_instance_resource_policy(
         self, **kwargs: Unpack[PutAccessGrantsInstanceResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutAccessGrantsInstanceResourcePolicyResultTypeDef]:
+    ) -> TargetResults[PutAccessGrantsInstanceResourcePolicyResultTypeDef]:
         """Updates the resource policy of the S3 Access Grants instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessGrantsInstanceResourcePolicy
@@ -968,7 +968,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_access_point_configuration_for_object_lambda(
         self, **kwargs: Unpack[PutAccessPointConfigurationForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessPointConfigurationForObjectLambda
@@ -977,7 +977,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_access_point_policy(
         self, **kwargs: Unpack[PutAccessPointPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates an access policy with the specified access point. Each access
         point can have only one policy, so a request made to this API replaces any
         existing policy associated with the specified access point.
@@ -988,7 +988,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_access_point_policy_for_object_lambda(
         self, **kwargs: Unpack[PutAccessPointPolicyForObjectLambdaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutAccessPointPolicyForObjectLambda
@@ -997,7 +997,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_access_point_scope(
         self, **kwargs: Unpack[PutAccessPointScopeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or replaces the access point scope for a directory bucket. You can
         use the access point scope to restrict access to specific prefixes, API
         operations, or a combination of both.
@@ -1008,7 +1008,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_bucket_lifecycle_configuration(
         self, **kwargs: Unpack[PutBucketLifecycleConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action puts a lifecycle configuration to an Amazon S3 on Outposts
         bucket. To put a lifecycle configuration to an S3 bucket, see
         PutBucketLifecycleConfiguration in the Amazon S3 API Reference.
@@ -1019,7 +1019,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_bucket_policy(
         self, **kwargs: Unpack[PutBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action puts a bucket policy to an Amazon S3 on Outposts bucket. To
         put a policy on an S3 bucket, see PutBucketPolicy in the Amazon S3 API
         Reference.
@@ -1030,7 +1030,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_bucket_replication(
         self, **kwargs: Unpack[PutBucketReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action creates an Amazon S3 on Outposts bucket's replication
         configuration. To create an S3 bucket's replication configuration, see
         PutBucketReplication in the Amazon S3 API Reference.
@@ -1041,7 +1041,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_bucket_tagging(
         self, **kwargs: Unpack[PutBucketTaggingRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This action puts tags on an Amazon S3 on Outposts bucket. To put tags on
         an S3 bucket, see PutBucketTagging in the Amazon S3 API Reference.
 
@@ -1051,7 +1051,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_bucket_versioning(
         self, **kwargs: Unpack[PutBucketVersioningRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation sets the versioning state for S3 on Outposts buckets only.
         To set the versioning state for an S3 bucket, see PutBucketVersioning in
         the Amazon S3 API Reference.
@@ -1062,7 +1062,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_job_tagging(
         self, **kwargs: Unpack[PutJobTaggingRequestTypeDef]
-    ) -> RegionResults[PutJobTaggingResultTypeDef]:
+    ) -> TargetResults[PutJobTaggingResultTypeDef]:
         """Sets the supplied tag-set on an S3 Batch Operations job.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutJobTagging
@@ -1071,7 +1071,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_multi_region_access_point_policy(
         self, **kwargs: Unpack[PutMultiRegionAccessPointPolicyRequestTypeDef]
-    ) -> RegionResults[PutMultiRegionAccessPointPolicyResultTypeDef]:
+    ) -> TargetResults[PutMultiRegionAccessPointPolicyResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutMultiRegionAccessPointPolicy
@@ -1080,7 +1080,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_public_access_block(
         self, **kwargs: Unpack[PutPublicAccessBlockRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutPublicAccessBlock
@@ -1089,7 +1089,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_storage_lens_configuration(
         self, **kwargs: Unpack[PutStorageLensConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutStorageLensConfiguration
@@ -1098,7 +1098,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def put_storage_lens_configuration_tagging(
         self, **kwargs: Unpack[PutStorageLensConfigurationTaggingRequestTypeDef]
-    ) -> RegionResults[PutStorageLensConfigurationTaggingResultTypeDef]:
+    ) -> TargetResults[PutStorageLensConfigurationTaggingResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/PutStorageLensConfigurationTagging
@@ -1107,7 +1107,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def submit_multi_region_access_point_routes(
         self, **kwargs: Unpack[SubmitMultiRegionAccessPointRoutesRequestTypeDef]
-    ) -> RegionResults[SubmitMultiRegionAccessPointRoutesResultTypeDef]:
+    ) -> TargetResults[SubmitMultiRegionAccessPointRoutesResultTypeDef]:
         """This operation is not supported by directory buckets.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/SubmitMultiRegionAccessPointRoutes
@@ -1116,7 +1116,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Creates a new user-defined tag or updates an existing tag. Each tag is a
         label consisting of a key and value that is applied to your resource. Tags
         can help you organize, track costs for, and control access to your
@@ -1129,7 +1129,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """This operation removes the specified user-defined tags from an S3
         resource. You can pass one or more tag keys.
 
@@ -1139,7 +1139,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def update_access_grants_location(
         self, **kwargs: Unpack[UpdateAccessGrantsLocationRequestTypeDef]
-    ) -> RegionResults[UpdateAccessGrantsLocationResultTypeDef]:
+    ) -> TargetResults[UpdateAccessGrantsLocationResultTypeDef]:
         """Updates the IAM role of a registered location in your S3 Access Grants
         instance.
 
@@ -1149,7 +1149,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def update_job_priority(
         self, **kwargs: Unpack[UpdateJobPriorityRequestTypeDef]
-    ) -> RegionResults[UpdateJobPriorityResultTypeDef]:
+    ) -> TargetResults[UpdateJobPriorityResultTypeDef]:
         """Updates an existing S3 Batch Operations job's priority. For more
         information, see S3 Batch Operations in the Amazon S3 User Guide.
 
@@ -1159,7 +1159,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def update_job_status(
         self, **kwargs: Unpack[UpdateJobStatusRequestTypeDef]
-    ) -> RegionResults[UpdateJobStatusResultTypeDef]:
+    ) -> TargetResults[UpdateJobStatusResultTypeDef]:
         """Updates the status for the specified job. Use this operation to confirm
         that you want to run a job or to cancel an existing job. For more
         information, see S3 Batch Operations in the Amazon S3 User Guide.
@@ -1170,7 +1170,7 @@ class MultiRegionS3Control(MultiRegionClient):
 
     def update_storage_lens_group(
         self, **kwargs: Unpack[UpdateStorageLensGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the existing Storage Lens group.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/UpdateStorageLensGroup
@@ -1184,7 +1184,7 @@ class MultiRegionS3Control(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessPointsForDirectoryBucketsRequestTypeDef],
-    ) -> RegionResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
+    ) -> TargetResults[ListAccessPointsForDirectoryBucketsResultTypeDef]:
         """Every page of ListAccessPointsForDirectoryBuckets in every target, merged
         per target (botocore's build_full_result).
 
@@ -1209,7 +1209,7 @@ class MultiRegionS3Control(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessPointsForObjectLambdaRequestTypeDef],
-    ) -> RegionResults[ListAccessPointsForObjectLambdaResultTypeDef]:
+    ) -> TargetResults[ListAccessPointsForObjectLambdaResultTypeDef]:
         """Every page of ListAccessPointsForObjectLambda in every target, merged per
         target (botocore's build_full_result).
 
@@ -1232,7 +1232,7 @@ class MultiRegionS3Control(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCallerAccessGrantsRequestTypeDef],
-    ) -> RegionResults[ListCallerAccessGrantsResultTypeDef]:
+    ) -> TargetResults[ListCallerAccessGrantsResultTypeDef]:
         """Every page of ListCallerAccessGrants in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -74,7 +74,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def create_access_point(
         self, **kwargs: Unpack[CreateAccessPointRequestTypeDef]
-    ) -> RegionResults[CreateAccessPointResponseTypeDef]:
+    ) -> TargetResults[CreateAccessPointResponseTypeDef]:
         """Creates an S3 File System Access Point for application-specific access
         with POSIX user identity and root directory enforcement. Access points
         provide a way to manage access to shared datasets in multi-tenant
@@ -86,7 +86,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def create_file_system(
         self, **kwargs: Unpack[CreateFileSystemRequestTypeDef]
-    ) -> RegionResults[CreateFileSystemResponseTypeDef]:
+    ) -> TargetResults[CreateFileSystemResponseTypeDef]:
         """Creates an S3 File System resource scoped to a bucket or prefix within a
         bucket, enabling file system access to S3 data. To create a file system,
         you need an S3 bucket and an IAM role that grants the service permission
@@ -98,7 +98,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def create_mount_target(
         self, **kwargs: Unpack[CreateMountTargetRequestTypeDef]
-    ) -> RegionResults[CreateMountTargetResponseTypeDef]:
+    ) -> TargetResults[CreateMountTargetResponseTypeDef]:
         """Creates a mount target resource as an endpoint for mounting the S3 File
         System from compute resources in a specific Availability Zone and VPC.
         Mount targets provide network access to the file system.
@@ -109,7 +109,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def delete_access_point(
         self, **kwargs: Unpack[DeleteAccessPointRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an S3 File System Access Point. This operation is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteAccessPoint
@@ -118,7 +118,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def delete_file_system(
         self, **kwargs: Unpack[DeleteFileSystemRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an S3 File System. You can optionally force deletion of a file
         system that has pending export data.
 
@@ -128,7 +128,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def delete_file_system_policy(
         self, **kwargs: Unpack[DeleteFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the IAM resource policy of an S3 File System.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteFileSystemPolicy
@@ -137,7 +137,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def delete_mount_target(
         self, **kwargs: Unpack[DeleteMountTargetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified mount target. This operation is irreversible.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/DeleteMountTarget
@@ -146,7 +146,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def get_access_point(
         self, **kwargs: Unpack[GetAccessPointRequestTypeDef]
-    ) -> RegionResults[GetAccessPointResponseTypeDef]:
+    ) -> TargetResults[GetAccessPointResponseTypeDef]:
         """Returns resource information for an S3 File System Access Point.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/GetAccessPoint
@@ -155,7 +155,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def get_file_system(
         self, **kwargs: Unpack[GetFileSystemRequestTypeDef]
-    ) -> RegionResults[GetFileSystemResponseTypeDef]:
+    ) -> TargetResults[GetFileSystemResponseTypeDef]:
         """Returns resource information for the specified S3 File System including
         status, configuration, and metadata.
 
@@ -165,7 +165,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def get_file_system_policy(
         self, **kwargs: Unpack[GetFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[GetFileSystemPolicyResponseTypeDef]:
+    ) -> TargetResults[GetFileSystemPolicyResponseTypeDef]:
         """Returns the IAM resource policy of an S3 File System.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/GetFileSystemPolicy
@@ -174,7 +174,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def get_mount_target(
         self, **kwargs: Unpack[GetMountTargetRequestTypeDef]
-    ) -> RegionResults[GetMountTargetResponseTypeDef]:
+    ) -> TargetResults[GetMountTargetResponseTypeDef]:
         """Returns detailed resource information for the specified mount target
         including network configuration.
 
@@ -184,7 +184,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def get_synchronization_configuration(
         self, **kwargs: Unpack[GetSynchronizationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetSynchronizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetSynchronizationConfigurationResponseTypeDef]:
         """Returns the synchronization configuration for the specified S3 File
         System, including import data rules and expiration data rules.
 
@@ -194,7 +194,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def list_access_points(
         self, **kwargs: Unpack[ListAccessPointsRequestTypeDef]
-    ) -> RegionResults[ListAccessPointsResponseTypeDef]:
+    ) -> TargetResults[ListAccessPointsResponseTypeDef]:
         """Returns resource information for all S3 File System Access Points
         associated with the specified S3 File System.
 
@@ -204,7 +204,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def list_file_systems(
         self, **kwargs: Unpack[ListFileSystemsRequestTypeDef]
-    ) -> RegionResults[ListFileSystemsResponseTypeDef]:
+    ) -> TargetResults[ListFileSystemsResponseTypeDef]:
         """Returns a list of all S3 File Systems owned by the account with optional
         filtering by bucket.
 
@@ -214,7 +214,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def list_mount_targets(
         self, **kwargs: Unpack[ListMountTargetsRequestTypeDef]
-    ) -> RegionResults[ListMountTargetsResponseTypeDef]:
+    ) -> TargetResults[ListMountTargetsResponseTypeDef]:
         """Returns resource information for all mount targets with optional filtering
         by file system, access point, and VPC.
 
@@ -224,7 +224,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags for S3 Files resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/ListTagsForResource
@@ -233,7 +233,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def put_file_system_policy(
         self, **kwargs: Unpack[PutFileSystemPolicyRequestTypeDef]
-    ) -> RegionResults[PutFileSystemPolicyResponseTypeDef]:
+    ) -> TargetResults[PutFileSystemPolicyResponseTypeDef]:
         """Creates or replaces the IAM resource policy for an S3 File System to
         control access permissions.
 
@@ -243,7 +243,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def put_synchronization_configuration(
         self, **kwargs: Unpack[PutSynchronizationConfigurationRequestTypeDef]
-    ) -> RegionResults[PutSynchronizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutSynchronizationConfigurationResponseTypeDef]:
         """Creates or updates the synchronization configuration for the specified S3
         File System, including import data rules and expiration data rules.
 
@@ -253,7 +253,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates tags for S3 Files resources using standard Amazon Web Services
         tagging APIs.
 
@@ -263,7 +263,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from S3 Files resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3files-2025-05-05/UntagResource
@@ -272,7 +272,7 @@ class MultiRegionS3Files(MultiRegionClient):
 
     def update_mount_target(
         self, **kwargs: Unpack[UpdateMountTargetRequestTypeDef]
-    ) -> RegionResults[UpdateMountTargetResponseTypeDef]:
+    ) -> TargetResults[UpdateMountTargetResponseTypeDef]:
         """Updates the mount target resource, specifically security group
         configurations.
 
@@ -287,7 +287,7 @@ class MultiRegionS3Files(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessPointsRequestTypeDef],
-    ) -> RegionResults[ListAccessPointsResponseTypeDef]:
+    ) -> TargetResults[ListAccessPointsResponseTypeDef]:
         """Every page of ListAccessPoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -311,7 +311,7 @@ class MultiRegionS3Files(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFileSystemsRequestTypeDef],
-    ) -> RegionResults[ListFileSystemsResponseTypeDef]:
+    ) -> TargetResults[ListFileSystemsResponseTypeDef]:
         """Every page of ListFileSystems in every target, merged per target
         (botocore's build_full_result).
 
@@ -335,7 +335,7 @@ class MultiRegionS3Files(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMountTargetsRequestTypeDef],
-    ) -> RegionResults[ListMountTargetsResponseTypeDef]:
+    ) -> TargetResults[ListMountTargetsResponseTypeDef]:
         """Every page of ListMountTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -359,7 +359,7 @@ class MultiRegionS3Files(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,7 +40,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
 
     def create_endpoint(
         self, **kwargs: Unpack[CreateEndpointRequestTypeDef]
-    ) -> RegionResults[CreateEndpointResultTypeDef]:
+    ) -> TargetResults[CreateEndpointResultTypeDef]:
         """Creates an endpoint and associates it with the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/CreateEndpoint
@@ -49,7 +49,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/DeleteEndpoint
@@ -58,7 +58,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
 
     def list_endpoints(
         self, **kwargs: Unpack[ListEndpointsRequestTypeDef]
-    ) -> RegionResults[ListEndpointsResultTypeDef]:
+    ) -> TargetResults[ListEndpointsResultTypeDef]:
         """Lists endpoints associated with the specified Outpost.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3outposts-2017-07-25/ListEndpoints
@@ -67,7 +67,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
 
     def list_outposts_with_s3(
         self, **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef]
-    ) -> RegionResults[ListOutpostsWithS3ResultTypeDef]:
+    ) -> TargetResults[ListOutpostsWithS3ResultTypeDef]:
         """Lists the Outposts with S3 on Outposts capacity for your Amazon Web
         Services account. Includes S3 on Outposts that you have access to as the
         Outposts owner, or as a shared user from Resource Access Manager (RAM).
@@ -78,7 +78,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
 
     def list_shared_endpoints(
         self, **kwargs: Unpack[ListSharedEndpointsRequestTypeDef]
-    ) -> RegionResults[ListSharedEndpointsResultTypeDef]:
+    ) -> TargetResults[ListSharedEndpointsResultTypeDef]:
         """Lists all endpoints associated with an Outpost that has been shared by
         Amazon Web Services Resource Access Manager (RAM).
 
@@ -93,7 +93,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointsRequestTypeDef],
-    ) -> RegionResults[ListEndpointsResultTypeDef]:
+    ) -> TargetResults[ListEndpointsResultTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -116,7 +116,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOutpostsWithS3RequestTypeDef],
-    ) -> RegionResults[ListOutpostsWithS3ResultTypeDef]:
+    ) -> TargetResults[ListOutpostsWithS3ResultTypeDef]:
         """Every page of ListOutpostsWithS3 in every target, merged per target
         (botocore's build_full_result).
 
@@ -141,7 +141,7 @@ class MultiRegionS3Outposts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSharedEndpointsRequestTypeDef],
-    ) -> RegionResults[ListSharedEndpointsResultTypeDef]:
+    ) -> TargetResults[ListSharedEndpointsResultTypeDef]:
         """Every page of ListSharedEndpoints in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -120,7 +120,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def create_namespace(
         self, **kwargs: Unpack[CreateNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateNamespaceResponseTypeDef]:
         """Creates a namespace. A namespace is a logical grouping of tables within
         your table bucket, which you can use to organize tables. For more
         information, see Create a namespace in the Amazon Simple Storage Service
@@ -132,7 +132,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def create_table(
         self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> RegionResults[CreateTableResponseTypeDef]:
+    ) -> TargetResults[CreateTableResponseTypeDef]:
         """Creates a new table associated with the given namespace in a table bucket.
         For more information, see Creating an Amazon S3 table in the Amazon Simple
         Storage Service User Guide.
@@ -143,7 +143,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def create_table_bucket(
         self, **kwargs: Unpack[CreateTableBucketRequestTypeDef]
-    ) -> RegionResults[CreateTableBucketResponseTypeDef]:
+    ) -> TargetResults[CreateTableBucketResponseTypeDef]:
         """Creates a table bucket. For more information, see Creating a table bucket
         in the Amazon Simple Storage Service User Guide.
 
@@ -153,7 +153,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_namespace(
         self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a namespace. For more information, see Delete a namespace in the
         Amazon Simple Storage Service User Guide.
 
@@ -163,7 +163,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table(
         self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a table. For more information, see Deleting an Amazon S3 table in
         the Amazon Simple Storage Service User Guide.
 
@@ -173,7 +173,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_bucket(
         self, **kwargs: Unpack[DeleteTableBucketRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a table bucket. For more information, see Deleting a table bucket
         in the Amazon Simple Storage Service User Guide.
 
@@ -183,7 +183,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_bucket_encryption(
         self, **kwargs: Unpack[DeleteTableBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/DeleteTableBucketEncryption
@@ -192,7 +192,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_bucket_metrics_configuration(
         self, **kwargs: Unpack[DeleteTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/DeleteTableBucketMetricsConfiguration
@@ -201,7 +201,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_bucket_policy(
         self, **kwargs: Unpack[DeleteTableBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a table bucket policy. For more information, see Deleting a table
         bucket policy in the Amazon Simple Storage Service User Guide.
 
@@ -211,7 +211,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_bucket_replication(
         self, **kwargs: Unpack[DeleteTableBucketReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the replication configuration for a table bucket. After deletion,
         new table updates will no longer be replicated to destination buckets,
         though existing replicated tables will remain in destination buckets.
@@ -222,7 +222,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_policy(
         self, **kwargs: Unpack[DeleteTablePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a table policy. For more information, see Deleting a table policy
         in the Amazon Simple Storage Service User Guide.
 
@@ -232,7 +232,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def delete_table_replication(
         self, **kwargs: Unpack[DeleteTableReplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the replication configuration for a specific table. After
         deletion, new updates to this table will no longer be replicated to
         destination tables, though existing replicated copies will remain in
@@ -244,7 +244,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_namespace(
         self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> RegionResults[GetNamespaceResponseTypeDef]:
+    ) -> TargetResults[GetNamespaceResponseTypeDef]:
         """Gets details about a namespace. For more information, see Table namespaces
         in the Amazon Simple Storage Service User Guide.
 
@@ -254,7 +254,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table(
         self, **kwargs: Unpack[GetTableRequestTypeDef]
-    ) -> RegionResults[GetTableResponseTypeDef]:
+    ) -> TargetResults[GetTableResponseTypeDef]:
         """Gets details about a table. For more information, see S3 Tables in the
         Amazon Simple Storage Service User Guide.
 
@@ -264,7 +264,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket(
         self, **kwargs: Unpack[GetTableBucketRequestTypeDef]
-    ) -> RegionResults[GetTableBucketResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketResponseTypeDef]:
         """Gets details on a table bucket. For more information, see Viewing details
         about an Amazon S3 table bucket in the Amazon Simple Storage Service User
         Guide.
@@ -275,7 +275,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_encryption(
         self, **kwargs: Unpack[GetTableBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[GetTableBucketEncryptionResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketEncryptionResponseTypeDef]:
         """Gets the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketEncryption
@@ -284,7 +284,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_maintenance_configuration(
         self, **kwargs: Unpack[GetTableBucketMaintenanceConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTableBucketMaintenanceConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketMaintenanceConfigurationResponseTypeDef]:
         """Gets details about a maintenance configuration for a given table bucket.
         For more information, see Amazon S3 table bucket maintenance in the Amazon
         Simple Storage Service User Guide.
@@ -295,7 +295,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_metrics_configuration(
         self, **kwargs: Unpack[GetTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTableBucketMetricsConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketMetricsConfigurationResponseTypeDef]:
         """Gets the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketMetricsConfiguration
@@ -304,7 +304,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_policy(
         self, **kwargs: Unpack[GetTableBucketPolicyRequestTypeDef]
-    ) -> RegionResults[GetTableBucketPolicyResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketPolicyResponseTypeDef]:
         """Gets details about a table bucket policy. For more information, see
         Viewing a table bucket policy in the Amazon Simple Storage Service User
         Guide.
@@ -315,7 +315,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_replication(
         self, **kwargs: Unpack[GetTableBucketReplicationRequestTypeDef]
-    ) -> RegionResults[GetTableBucketReplicationResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketReplicationResponseTypeDef]:
         """Retrieves the replication configuration for a table bucket.This operation
         returns the IAM role, versionToken, and replication rules that define how
         tables in this bucket are replicated to other buckets.
@@ -326,7 +326,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_bucket_storage_class(
         self, **kwargs: Unpack[GetTableBucketStorageClassRequestTypeDef]
-    ) -> RegionResults[GetTableBucketStorageClassResponseTypeDef]:
+    ) -> TargetResults[GetTableBucketStorageClassResponseTypeDef]:
         """Retrieves the storage class configuration for a specific table. This
         allows you to view the storage class settings that apply to an individual
         table, which may differ from the table bucket's default configuration.
@@ -337,7 +337,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_encryption(
         self, **kwargs: Unpack[GetTableEncryptionRequestTypeDef]
-    ) -> RegionResults[GetTableEncryptionResponseTypeDef]:
+    ) -> TargetResults[GetTableEncryptionResponseTypeDef]:
         """Gets the encryption configuration for a table.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableEncryption
@@ -346,7 +346,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_maintenance_configuration(
         self, **kwargs: Unpack[GetTableMaintenanceConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTableMaintenanceConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetTableMaintenanceConfigurationResponseTypeDef]:
         """Gets details about the maintenance configuration of a table. For more
         information, see S3 Tables maintenance in the Amazon Simple Storage
         Service User Guide.
@@ -357,7 +357,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_maintenance_job_status(
         self, **kwargs: Unpack[GetTableMaintenanceJobStatusRequestTypeDef]
-    ) -> RegionResults[GetTableMaintenanceJobStatusResponseTypeDef]:
+    ) -> TargetResults[GetTableMaintenanceJobStatusResponseTypeDef]:
         """Gets the status of a maintenance job for a table. For more information,
         see S3 Tables maintenance in the Amazon Simple Storage Service User Guide.
 
@@ -367,7 +367,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_metadata_location(
         self, **kwargs: Unpack[GetTableMetadataLocationRequestTypeDef]
-    ) -> RegionResults[GetTableMetadataLocationResponseTypeDef]:
+    ) -> TargetResults[GetTableMetadataLocationResponseTypeDef]:
         """Gets the location of the table metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableMetadataLocation
@@ -376,7 +376,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_policy(
         self, **kwargs: Unpack[GetTablePolicyRequestTypeDef]
-    ) -> RegionResults[GetTablePolicyResponseTypeDef]:
+    ) -> TargetResults[GetTablePolicyResponseTypeDef]:
         """Gets details about a table policy. For more information, see Viewing a
         table policy in the Amazon Simple Storage Service User Guide.
 
@@ -386,7 +386,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_record_expiration_configuration(
         self, **kwargs: Unpack[GetTableRecordExpirationConfigurationRequestTypeDef]
-    ) -> RegionResults[GetTableRecordExpirationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetTableRecordExpirationConfigurationResponseTypeDef]:
         """Retrieves the expiration configuration settings for records in a table,
         and the status of the configuration. If the status of the configuration is
         enabled, records expire and are automatically removed from the table after
@@ -398,7 +398,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_record_expiration_job_status(
         self, **kwargs: Unpack[GetTableRecordExpirationJobStatusRequestTypeDef]
-    ) -> RegionResults[GetTableRecordExpirationJobStatusResponseTypeDef]:
+    ) -> TargetResults[GetTableRecordExpirationJobStatusResponseTypeDef]:
         """Retrieves the status, metrics, and details of the latest record expiration
         job for a table. This includes when the job ran, and whether it succeeded
         or failed. If the job ran successfully, this also includes statistics
@@ -410,7 +410,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_replication(
         self, **kwargs: Unpack[GetTableReplicationRequestTypeDef]
-    ) -> RegionResults[GetTableReplicationResponseTypeDef]:
+    ) -> TargetResults[GetTableReplicationResponseTypeDef]:
         """Retrieves the replication configuration for a specific table.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableReplication
@@ -419,7 +419,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_replication_status(
         self, **kwargs: Unpack[GetTableReplicationStatusRequestTypeDef]
-    ) -> RegionResults[GetTableReplicationStatusResponseTypeDef]:
+    ) -> TargetResults[GetTableReplicationStatusResponseTypeDef]:
         """Retrieves the replication status for a table, including the status of
         replication to each destination. This operation provides visibility into
         replication health and progress.
@@ -430,7 +430,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def get_table_storage_class(
         self, **kwargs: Unpack[GetTableStorageClassRequestTypeDef]
-    ) -> RegionResults[GetTableStorageClassResponseTypeDef]:
+    ) -> TargetResults[GetTableStorageClassResponseTypeDef]:
         """Retrieves the storage class configuration for a specific table. This
         allows you to view the storage class settings that apply to an individual
         table, which may differ from the table bucket's default configuration.
@@ -441,7 +441,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def list_namespaces(
         self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Lists the namespaces within a table bucket. For more information, see
         Table namespaces in the Amazon Simple Storage Service User Guide.
 
@@ -451,7 +451,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def list_table_buckets(
         self, **kwargs: Unpack[ListTableBucketsRequestTypeDef]
-    ) -> RegionResults[ListTableBucketsResponseTypeDef]:
+    ) -> TargetResults[ListTableBucketsResponseTypeDef]:
         """Lists table buckets for your account. For more information, see S3 Table
         buckets in the Amazon Simple Storage Service User Guide.
 
@@ -461,7 +461,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """List tables in the given table bucket. For more information, see S3 Tables
         in the Amazon Simple Storage Service User Guide.
 
@@ -471,7 +471,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags applied to a specified Amazon S3 Tables resource.
         Each tag is a label consisting of a key and value pair. Tags can help you
         organize, track costs for, and control access to resources.
@@ -482,7 +482,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_encryption(
         self, **kwargs: Unpack[PutTableBucketEncryptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the encryption configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketEncryption
@@ -491,7 +491,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_maintenance_configuration(
         self, **kwargs: Unpack[PutTableBucketMaintenanceConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new maintenance configuration or replaces an existing
         maintenance configuration for a table bucket. For more information, see
         Amazon S3 table bucket maintenance in the Amazon Simple Storage Service
@@ -503,7 +503,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_metrics_configuration(
         self, **kwargs: Unpack[PutTableBucketMetricsConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the metrics configuration for a table bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketMetricsConfiguration
@@ -512,7 +512,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_policy(
         self, **kwargs: Unpack[PutTableBucketPolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new table bucket policy or replaces an existing table bucket
         policy for a table bucket. For more information, see Adding a table bucket
         policy in the Amazon Simple Storage Service User Guide.
@@ -523,7 +523,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_replication(
         self, **kwargs: Unpack[PutTableBucketReplicationRequestTypeDef]
-    ) -> RegionResults[PutTableBucketReplicationResponseTypeDef]:
+    ) -> TargetResults[PutTableBucketReplicationResponseTypeDef]:
         """Creates or updates the replication configuration for a table bucket. This
         operation defines how tables in the source bucket are replicated to
         destination buckets. Replication helps ensure data availability and
@@ -535,7 +535,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_bucket_storage_class(
         self, **kwargs: Unpack[PutTableBucketStorageClassRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets or updates the storage class configuration for a table bucket. This
         configuration serves as the default storage class for all new tables
         created in the bucket, allowing you to optimize storage costs at the
@@ -547,7 +547,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_maintenance_configuration(
         self, **kwargs: Unpack[PutTableMaintenanceConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new maintenance configuration or replaces an existing
         maintenance configuration for a table. For more information, see S3 Tables
         maintenance in the Amazon Simple Storage Service User Guide.
@@ -558,7 +558,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_policy(
         self, **kwargs: Unpack[PutTablePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new table policy or replaces an existing table policy for a
         table. For more information, see Adding a table policy in the Amazon
         Simple Storage Service User Guide.
@@ -569,7 +569,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_record_expiration_configuration(
         self, **kwargs: Unpack[PutTableRecordExpirationConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates or updates the expiration configuration settings for records in a
         table, including the status of the configuration. If you enable record
         expiration for a table, records expire and are automatically removed from
@@ -581,7 +581,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def put_table_replication(
         self, **kwargs: Unpack[PutTableReplicationRequestTypeDef]
-    ) -> RegionResults[PutTableReplicationResponseTypeDef]:
+    ) -> TargetResults[PutTableReplicationResponseTypeDef]:
         """Creates or updates the replication configuration for a specific table.
         This operation allows you to define table-level replication independently
         of bucket-level replication, providing granular control over which tables
@@ -593,7 +593,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def rename_table(
         self, **kwargs: Unpack[RenameTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Renames a table or a namespace. For more information, see S3 Tables in the
         Amazon Simple Storage Service User Guide.
 
@@ -603,7 +603,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies one or more user-defined tags to an Amazon S3 Tables resource or
         updates existing tags. Each tag is a label consisting of a key and value
         pair. Tags can help you organize, track costs for, and control access to
@@ -615,7 +615,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified user-defined tags from an Amazon S3 Tables resource.
         You can pass one or more tag keys.
 
@@ -625,7 +625,7 @@ class MultiRegionS3Tables(MultiRegionClient):
 
     def update_table_metadata_location(
         self, **kwargs: Unpack[UpdateTableMetadataLocationRequestTypeDef]
-    ) -> RegionResults[UpdateTableMetadataLocationResponseTypeDef]:
+    ) -> TargetResults[UpdateTableMetadataLocationResponseTypeDef]:
         """Updates the metadata location for a table. The metadata location of a
         table must be an S3 URI that begins with the table's warehouse location.
         The metadata location for an Apache Iceberg table must end with
@@ -643,7 +643,7 @@ class MultiRegionS3Tables(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -667,7 +667,7 @@ class MultiRegionS3Tables(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTableBucketsRequestTypeDef],
-    ) -> RegionResults[ListTableBucketsResponseTypeDef]:
+    ) -> TargetResults[ListTableBucketsResponseTypeDef]:
         """Every page of ListTableBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -691,7 +691,7 @@ class MultiRegionS3Tables(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTablesRequestTypeDef],
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Every page of ListTables in every target, merged per target (botocore's
         build_full_result).
 

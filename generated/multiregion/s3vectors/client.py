@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -77,7 +77,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def create_index(
         self, **kwargs: Unpack[CreateIndexInputTypeDef]
-    ) -> RegionResults[CreateIndexOutputTypeDef]:
+    ) -> TargetResults[CreateIndexOutputTypeDef]:
         """Creates a vector index within a vector bucket. To specify the vector
         bucket, you must use either the vector bucket name or the vector bucket
         Amazon Resource Name (ARN).
@@ -88,7 +88,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def create_vector_bucket(
         self, **kwargs: Unpack[CreateVectorBucketInputTypeDef]
-    ) -> RegionResults[CreateVectorBucketOutputTypeDef]:
+    ) -> TargetResults[CreateVectorBucketOutputTypeDef]:
         """Creates a vector bucket in the Amazon Web Services Region that you want
         your bucket to be in.
 
@@ -98,7 +98,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def delete_index(
         self, **kwargs: Unpack[DeleteIndexInputTypeDef]
-    ) -> RegionResults[DeleteIndexOutputTypeDef]:
+    ) -> TargetResults[DeleteIndexOutputTypeDef]:
         """Deletes a vector index. To specify the vector index, you can either use
         both the vector bucket name and vector index name, or use the vector index
         Amazon Resource Name (ARN).
@@ -109,7 +109,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def delete_vector_bucket(
         self, **kwargs: Unpack[DeleteVectorBucketInputTypeDef]
-    ) -> RegionResults[DeleteVectorBucketOutputTypeDef]:
+    ) -> TargetResults[DeleteVectorBucketOutputTypeDef]:
         """Deletes a vector bucket. All vector indexes in the vector bucket must be
         deleted before the vector bucket can be deleted. To perform this
         operation, you must use either the vector bucket name or the vector bucket
@@ -121,7 +121,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def delete_vector_bucket_policy(
         self, **kwargs: Unpack[DeleteVectorBucketPolicyInputTypeDef]
-    ) -> RegionResults[DeleteVectorBucketPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteVectorBucketPolicyOutputTypeDef]:
         """Deletes a vector bucket policy. To specify the bucket, you must use either
         the vector bucket name or the vector bucket Amazon Resource Name (ARN).
 
@@ -131,7 +131,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def delete_vectors(
         self, **kwargs: Unpack[DeleteVectorsInputTypeDef]
-    ) -> RegionResults[DeleteVectorsOutputTypeDef]:
+    ) -> TargetResults[DeleteVectorsOutputTypeDef]:
         """Deletes one or more vectors in a vector index. To specify the vector
         index, you can either use both the vector bucket name and vector index
         name, or use the vector index Amazon Resource Name (ARN).
@@ -142,7 +142,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def get_index(
         self, **kwargs: Unpack[GetIndexInputTypeDef]
-    ) -> RegionResults[GetIndexOutputTypeDef]:
+    ) -> TargetResults[GetIndexOutputTypeDef]:
         """Returns vector index attributes. To specify the vector index, you can
         either use both the vector bucket name and the vector index name, or use
         the vector index Amazon Resource Name (ARN).
@@ -153,7 +153,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def get_vector_bucket(
         self, **kwargs: Unpack[GetVectorBucketInputTypeDef]
-    ) -> RegionResults[GetVectorBucketOutputTypeDef]:
+    ) -> TargetResults[GetVectorBucketOutputTypeDef]:
         """Returns vector bucket attributes. To specify the bucket, you must use
         either the vector bucket name or the vector bucket Amazon Resource Name
         (ARN).
@@ -164,7 +164,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def get_vector_bucket_policy(
         self, **kwargs: Unpack[GetVectorBucketPolicyInputTypeDef]
-    ) -> RegionResults[GetVectorBucketPolicyOutputTypeDef]:
+    ) -> TargetResults[GetVectorBucketPolicyOutputTypeDef]:
         """Gets details about a vector bucket policy. To specify the bucket, you must
         use either the vector bucket name or the vector bucket Amazon Resource
         Name (ARN).
@@ -175,7 +175,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def get_vectors(
         self, **kwargs: Unpack[GetVectorsInputTypeDef]
-    ) -> RegionResults[GetVectorsOutputTypeDef]:
+    ) -> TargetResults[GetVectorsOutputTypeDef]:
         """Returns vector attributes. To specify the vector index, you can either use
         both the vector bucket name and the vector index name, or use the vector
         index Amazon Resource Name (ARN).
@@ -186,7 +186,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def list_indexes(
         self, **kwargs: Unpack[ListIndexesInputTypeDef]
-    ) -> RegionResults[ListIndexesOutputTypeDef]:
+    ) -> TargetResults[ListIndexesOutputTypeDef]:
         """Returns a list of all the vector indexes within the specified vector
         bucket. To specify the bucket, you must use either the vector bucket name
         or the vector bucket Amazon Resource Name (ARN).
@@ -197,7 +197,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists all of the tags applied to a specified Amazon S3 Vectors resource.
         Each tag is a label consisting of a key and value pair. Tags can help you
         organize, track costs for, and control access to resources.
@@ -208,7 +208,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def list_vector_buckets(
         self, **kwargs: Unpack[ListVectorBucketsInputTypeDef]
-    ) -> RegionResults[ListVectorBucketsOutputTypeDef]:
+    ) -> TargetResults[ListVectorBucketsOutputTypeDef]:
         """Returns a list of all the vector buckets that are owned by the
         authenticated sender of the request.
 
@@ -218,7 +218,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def list_vectors(
         self, **kwargs: Unpack[ListVectorsInputTypeDef]
-    ) -> RegionResults[ListVectorsOutputTypeDef]:
+    ) -> TargetResults[ListVectorsOutputTypeDef]:
         """List vectors in the specified vector index. To specify the vector index,
         you can either use both the vector bucket name and the vector index name,
         or use the vector index Amazon Resource Name (ARN).
@@ -229,7 +229,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def put_vector_bucket_policy(
         self, **kwargs: Unpack[PutVectorBucketPolicyInputTypeDef]
-    ) -> RegionResults[PutVectorBucketPolicyOutputTypeDef]:
+    ) -> TargetResults[PutVectorBucketPolicyOutputTypeDef]:
         """Creates a bucket policy for a vector bucket. To specify the bucket, you
         must use either the vector bucket name or the vector bucket Amazon
         Resource Name (ARN).
@@ -240,7 +240,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def put_vectors(
         self, **kwargs: Unpack[PutVectorsInputTypeDef]
-    ) -> RegionResults[PutVectorsOutputTypeDef]:
+    ) -> TargetResults[PutVectorsOutputTypeDef]:
         """Adds one or more vectors to a vector index. To specify the vector index,
         you can either use both the vector bucket name and the vector index name,
         or use the vector index Amazon Resource Name (ARN).
@@ -251,7 +251,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def query_vectors(
         self, **kwargs: Unpack[QueryVectorsInputTypeDef]
-    ) -> RegionResults[QueryVectorsOutputTypeDef]:
+    ) -> TargetResults[QueryVectorsOutputTypeDef]:
         """Performs an approximate nearest neighbor search query in a vector index
         using a query vector. By default, it returns the keys of approximate
         nearest neighbors. You can optionally include the computed distance
@@ -264,7 +264,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Applies one or more user-defined tags to an Amazon S3 Vectors resource or
         updates existing tags. Each tag is a label consisting of a key and value
         pair. Tags can help you organize, track costs for, and control access to
@@ -276,7 +276,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes the specified user-defined tags from an Amazon S3 Vectors
         resource. You can pass one or more tag keys.
 
@@ -291,7 +291,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIndexesInputTypeDef],
-    ) -> RegionResults[ListIndexesOutputTypeDef]:
+    ) -> TargetResults[ListIndexesOutputTypeDef]:
         """Every page of ListIndexes in every target, merged per target (botocore's
         build_full_result).
 
@@ -316,7 +316,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVectorBucketsInputTypeDef],
-    ) -> RegionResults[ListVectorBucketsOutputTypeDef]:
+    ) -> TargetResults[ListVectorBucketsOutputTypeDef]:
         """Every page of ListVectorBuckets in every target, merged per target
         (botocore's build_full_result).
 
@@ -340,7 +340,7 @@ class MultiRegionS3Vectors(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVectorsInputTypeDef],
-    ) -> RegionResults[ListVectorsOutputTypeDef]:
+    ) -> TargetResults[ListVectorsOutputTypeDef]:
         """Every page of ListVectors in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -839,7 +839,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def add_association(
         self, **kwargs: Unpack[AddAssociationRequestTypeDef]
-    ) -> RegionResults[AddAssociationResponseTypeDef]:
+    ) -> TargetResults[AddAssociationResponseTypeDef]:
         """Creates an association between the source and the destination. A source
         can be associated with multiple destinations, and a destination can be
         associated with multiple sources. An association is a lineage tracking
@@ -851,7 +851,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def add_tags(
         self, **kwargs: Unpack[AddTagsInputTypeDef]
-    ) -> RegionResults[AddTagsOutputTypeDef]:
+    ) -> TargetResults[AddTagsOutputTypeDef]:
         """Adds or overwrites one or more tags for the specified SageMaker resource.
         You can add tags to notebook instances, training jobs, hyperparameter
         tuning jobs, batch transform jobs, models, labeling jobs, work teams,
@@ -863,7 +863,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def associate_trial_component(
         self, **kwargs: Unpack[AssociateTrialComponentRequestTypeDef]
-    ) -> RegionResults[AssociateTrialComponentResponseTypeDef]:
+    ) -> TargetResults[AssociateTrialComponentResponseTypeDef]:
         """Associates a trial component with a trial. A trial component can be
         associated with multiple trials. To disassociate a trial component from a
         trial, call the DisassociateTrialComponent API.
@@ -874,7 +874,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def attach_cluster_node_volume(
         self, **kwargs: Unpack[AttachClusterNodeVolumeRequestTypeDef]
-    ) -> RegionResults[AttachClusterNodeVolumeResponseTypeDef]:
+    ) -> TargetResults[AttachClusterNodeVolumeResponseTypeDef]:
         """Attaches your Amazon Elastic Block Store (Amazon EBS) volume to a node in
         your EKS orchestrated HyperPod cluster.
 
@@ -884,7 +884,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def batch_add_cluster_nodes(
         self, **kwargs: Unpack[BatchAddClusterNodesRequestTypeDef]
-    ) -> RegionResults[BatchAddClusterNodesResponseTypeDef]:
+    ) -> TargetResults[BatchAddClusterNodesResponseTypeDef]:
         """Adds nodes to a HyperPod cluster by incrementing the target count for one
         or more instance groups. This operation returns a unique NodeLogicalId for
         each node being added, which can be used to track the provisioning status
@@ -897,7 +897,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def batch_delete_cluster_nodes(
         self, **kwargs: Unpack[BatchDeleteClusterNodesRequestTypeDef]
-    ) -> RegionResults[BatchDeleteClusterNodesResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteClusterNodesResponseTypeDef]:
         """Deletes specific nodes within a SageMaker HyperPod cluster.
         BatchDeleteClusterNodes accepts a cluster name and a list of node IDs.
 
@@ -907,7 +907,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def batch_describe_model_package(
         self, **kwargs: Unpack[BatchDescribeModelPackageInputTypeDef]
-    ) -> RegionResults[BatchDescribeModelPackageOutputTypeDef]:
+    ) -> TargetResults[BatchDescribeModelPackageOutputTypeDef]:
         """This action batch describes a list of versioned model packages
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/BatchDescribeModelPackage
@@ -916,7 +916,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def batch_reboot_cluster_nodes(
         self, **kwargs: Unpack[BatchRebootClusterNodesRequestTypeDef]
-    ) -> RegionResults[BatchRebootClusterNodesResponseTypeDef]:
+    ) -> TargetResults[BatchRebootClusterNodesResponseTypeDef]:
         """Reboots specific nodes within a SageMaker HyperPod cluster using a soft
         recovery mechanism. BatchRebootClusterNodes performs a graceful reboot of
         the specified nodes by calling the Amazon Elastic Compute Cloud
@@ -929,7 +929,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def batch_replace_cluster_nodes(
         self, **kwargs: Unpack[BatchReplaceClusterNodesRequestTypeDef]
-    ) -> RegionResults[BatchReplaceClusterNodesResponseTypeDef]:
+    ) -> TargetResults[BatchReplaceClusterNodesResponseTypeDef]:
         """Replaces specific nodes within a SageMaker HyperPod cluster with new
         hardware. BatchReplaceClusterNodes terminates the specified instances and
         provisions new replacement instances with the same configuration but fresh
@@ -942,7 +942,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_action(
         self, **kwargs: Unpack[CreateActionRequestTypeDef]
-    ) -> RegionResults[CreateActionResponseTypeDef]:
+    ) -> TargetResults[CreateActionResponseTypeDef]:
         """Creates an action. An action is a lineage tracking entity that represents
         an action or activity. For example, a model deployment or an HPO job.
         Generally, an action involves at least one input or output artifact. For
@@ -954,7 +954,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_ai_benchmark_job(
         self, **kwargs: Unpack[CreateAIBenchmarkJobRequestTypeDef]
-    ) -> RegionResults[CreateAIBenchmarkJobResponseTypeDef]:
+    ) -> TargetResults[CreateAIBenchmarkJobResponseTypeDef]:
         """Creates a benchmark job that runs performance benchmarks against inference
         infrastructure using a predefined AI workload configuration. The benchmark
         job measures metrics such as latency, throughput, and cost for your
@@ -966,7 +966,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_ai_recommendation_job(
         self, **kwargs: Unpack[CreateAIRecommendationJobRequestTypeDef]
-    ) -> RegionResults[CreateAIRecommendationJobResponseTypeDef]:
+    ) -> TargetResults[CreateAIRecommendationJobResponseTypeDef]:
         """Creates a recommendation job that generates intelligent optimization
         recommendations for generative AI inference deployments. The job analyzes
         your model, workload configuration, and performance targets to recommend
@@ -979,7 +979,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_ai_workload_config(
         self, **kwargs: Unpack[CreateAIWorkloadConfigRequestTypeDef]
-    ) -> RegionResults[CreateAIWorkloadConfigResponseTypeDef]:
+    ) -> TargetResults[CreateAIWorkloadConfigResponseTypeDef]:
         """Creates a reusable AI workload configuration that defines datasets, data
         sources, and benchmark tool settings for consistent performance testing of
         generative AI inference deployments on Amazon SageMaker AI.
@@ -990,7 +990,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_algorithm(
         self, **kwargs: Unpack[CreateAlgorithmInputTypeDef]
-    ) -> RegionResults[CreateAlgorithmOutputTypeDef]:
+    ) -> TargetResults[CreateAlgorithmOutputTypeDef]:
         """Create a machine learning algorithm that you can use in SageMaker and list
         in the Amazon Web Services Marketplace.
 
@@ -1000,7 +1000,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_app(
         self, **kwargs: Unpack[CreateAppRequestTypeDef]
-    ) -> RegionResults[CreateAppResponseTypeDef]:
+    ) -> TargetResults[CreateAppResponseTypeDef]:
         """Creates a running app for the specified UserProfile. This operation is
         automatically invoked by Amazon SageMaker AI upon access to the associated
         Domain, and when new kernel configurations are selected by the user. A
@@ -1012,7 +1012,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_app_image_config(
         self, **kwargs: Unpack[CreateAppImageConfigRequestTypeDef]
-    ) -> RegionResults[CreateAppImageConfigResponseTypeDef]:
+    ) -> TargetResults[CreateAppImageConfigResponseTypeDef]:
         """Creates a configuration for running a SageMaker AI image as a
         KernelGateway app. The configuration specifies the Amazon Elastic File
         System storage volume on the image, and a list of the kernels in the
@@ -1024,7 +1024,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_artifact(
         self, **kwargs: Unpack[CreateArtifactRequestTypeDef]
-    ) -> RegionResults[CreateArtifactResponseTypeDef]:
+    ) -> TargetResults[CreateArtifactResponseTypeDef]:
         """Creates an artifact. An artifact is a lineage tracking entity that
         represents a URI addressable object or data. Some examples are the S3 URI
         of a dataset and the ECR registry path of an image. For more information,
@@ -1036,7 +1036,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_auto_ml_job(
         self, **kwargs: Unpack[CreateAutoMLJobRequestTypeDef]
-    ) -> RegionResults[CreateAutoMLJobResponseTypeDef]:
+    ) -> TargetResults[CreateAutoMLJobResponseTypeDef]:
         """Creates an Autopilot job also referred to as Autopilot experiment or
         AutoML job.
 
@@ -1046,7 +1046,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_auto_ml_job_v2(
         self, **kwargs: Unpack[CreateAutoMLJobV2RequestTypeDef]
-    ) -> RegionResults[CreateAutoMLJobV2ResponseTypeDef]:
+    ) -> TargetResults[CreateAutoMLJobV2ResponseTypeDef]:
         """Creates an Autopilot job also referred to as Autopilot experiment or
         AutoML job V2.
 
@@ -1056,7 +1056,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResponseTypeDef]:
+    ) -> TargetResults[CreateClusterResponseTypeDef]:
         """Creates an Amazon SageMaker HyperPod cluster. SageMaker HyperPod is a
         capability of SageMaker for creating and managing persistent clusters for
         developing large machine learning models, such as large language models
@@ -1069,7 +1069,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_cluster_scheduler_config(
         self, **kwargs: Unpack[CreateClusterSchedulerConfigRequestTypeDef]
-    ) -> RegionResults[CreateClusterSchedulerConfigResponseTypeDef]:
+    ) -> TargetResults[CreateClusterSchedulerConfigResponseTypeDef]:
         """Create cluster policy configuration. This policy is used for task
         prioritization and fair-share allocation of idle compute. This helps
         prioritize critical workloads and distributes idle compute across
@@ -1081,7 +1081,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_code_repository(
         self, **kwargs: Unpack[CreateCodeRepositoryInputTypeDef]
-    ) -> RegionResults[CreateCodeRepositoryOutputTypeDef]:
+    ) -> TargetResults[CreateCodeRepositoryOutputTypeDef]:
         """Creates a Git repository as a resource in your SageMaker AI account. You
         can associate the repository with notebook instances so that you can use
         Git source control for the notebooks you create. The Git repository is a
@@ -1095,7 +1095,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_compilation_job(
         self, **kwargs: Unpack[CreateCompilationJobRequestTypeDef]
-    ) -> RegionResults[CreateCompilationJobResponseTypeDef]:
+    ) -> TargetResults[CreateCompilationJobResponseTypeDef]:
         """Starts a model compilation job. After the model has been compiled, Amazon
         SageMaker AI saves the resulting model artifacts to an Amazon Simple
         Storage Service (Amazon S3) bucket that you specify.
@@ -1106,7 +1106,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_compute_quota(
         self, **kwargs: Unpack[CreateComputeQuotaRequestTypeDef]
-    ) -> RegionResults[CreateComputeQuotaResponseTypeDef]:
+    ) -> TargetResults[CreateComputeQuotaResponseTypeDef]:
         """Create compute allocation definition. This defines how compute is
         allocated, shared, and borrowed for specified entities. Specifically, how
         to lend and borrow idle compute and assign a fair-share weight to the
@@ -1118,7 +1118,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_context(
         self, **kwargs: Unpack[CreateContextRequestTypeDef]
-    ) -> RegionResults[CreateContextResponseTypeDef]:
+    ) -> TargetResults[CreateContextResponseTypeDef]:
         """Creates a context. A context is a lineage tracking entity that represents
         a logical grouping of other tracking or experiment entities. Some examples
         are an endpoint and a model package. For more information, see Amazon
@@ -1130,7 +1130,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_data_quality_job_definition(
         self, **kwargs: Unpack[CreateDataQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateDataQualityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateDataQualityJobDefinitionResponseTypeDef]:
         """Creates a definition for a job that monitors data quality and drift. For
         information about model monitor, see Amazon SageMaker AI Model Monitor.
 
@@ -1140,7 +1140,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_device_fleet(
         self, **kwargs: Unpack[CreateDeviceFleetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a device fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateDeviceFleet
@@ -1149,7 +1149,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates a Domain. A domain consists of an associated Amazon Elastic File
         System volume, a list of authorized users, and a variety of security,
         application, policy, and Amazon Virtual Private Cloud (VPC)
@@ -1164,7 +1164,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_edge_deployment_plan(
         self, **kwargs: Unpack[CreateEdgeDeploymentPlanRequestTypeDef]
-    ) -> RegionResults[CreateEdgeDeploymentPlanResponseTypeDef]:
+    ) -> TargetResults[CreateEdgeDeploymentPlanResponseTypeDef]:
         """Creates an edge deployment plan, consisting of multiple stages. Each stage
         may have a different deployment configuration and devices.
 
@@ -1174,7 +1174,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_edge_deployment_stage(
         self, **kwargs: Unpack[CreateEdgeDeploymentStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new stage in an existing edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateEdgeDeploymentStage
@@ -1183,7 +1183,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_edge_packaging_job(
         self, **kwargs: Unpack[CreateEdgePackagingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a SageMaker Edge Manager model packaging job. Edge Manager will use
         the model artifacts from the Amazon Simple Storage Service bucket that you
         specify. After the model has been packaged, Amazon SageMaker saves the
@@ -1195,7 +1195,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_endpoint(
         self, **kwargs: Unpack[CreateEndpointInputTypeDef]
-    ) -> RegionResults[CreateEndpointOutputTypeDef]:
+    ) -> TargetResults[CreateEndpointOutputTypeDef]:
         """Creates an endpoint using the endpoint configuration specified in the
         request. SageMaker uses the endpoint to provision resources and deploy
         models. You create the endpoint configuration with the
@@ -1207,7 +1207,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_endpoint_config(
         self, **kwargs: Unpack[CreateEndpointConfigInputTypeDef]
-    ) -> RegionResults[CreateEndpointConfigOutputTypeDef]:
+    ) -> TargetResults[CreateEndpointConfigOutputTypeDef]:
         """Creates an endpoint configuration that SageMaker hosting services uses to
         deploy models. In the configuration, you identify one or more models,
         created using the CreateModel API, to deploy and the resources that you
@@ -1219,7 +1219,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_experiment(
         self, **kwargs: Unpack[CreateExperimentRequestTypeDef]
-    ) -> RegionResults[CreateExperimentResponseTypeDef]:
+    ) -> TargetResults[CreateExperimentResponseTypeDef]:
         """Creates a SageMaker experiment. An experiment is a collection of trials
         that are observed, compared and evaluated as a group. A trial is a set of
         steps, called trial components, that produce a machine learning model.
@@ -1230,7 +1230,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_feature_group(
         self, **kwargs: Unpack[CreateFeatureGroupRequestTypeDef]
-    ) -> RegionResults[CreateFeatureGroupResponseTypeDef]:
+    ) -> TargetResults[CreateFeatureGroupResponseTypeDef]:
         """Create a new FeatureGroup. A FeatureGroup is a group of Features defined
         in the FeatureStore to describe a Record.
 
@@ -1240,7 +1240,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_flow_definition(
         self, **kwargs: Unpack[CreateFlowDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateFlowDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateFlowDefinitionResponseTypeDef]:
         """Creates a flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateFlowDefinition
@@ -1249,7 +1249,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_hub(
         self, **kwargs: Unpack[CreateHubRequestTypeDef]
-    ) -> RegionResults[CreateHubResponseTypeDef]:
+    ) -> TargetResults[CreateHubResponseTypeDef]:
         """Create a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateHub
@@ -1258,7 +1258,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_hub_content_presigned_urls(
         self, **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef]
-    ) -> RegionResults[CreateHubContentPresignedUrlsResponseTypeDef]:
+    ) -> TargetResults[CreateHubContentPresignedUrlsResponseTypeDef]:
         """Creates presigned URLs for accessing hub content artifacts. This operation
         generates time-limited, secure URLs that allow direct download of model
         artifacts and associated files from Amazon SageMaker hub content,
@@ -1270,7 +1270,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_hub_content_reference(
         self, **kwargs: Unpack[CreateHubContentReferenceRequestTypeDef]
-    ) -> RegionResults[CreateHubContentReferenceResponseTypeDef]:
+    ) -> TargetResults[CreateHubContentReferenceResponseTypeDef]:
         """Create a hub content reference in order to add a model in the JumpStart
         public hub to a private hub.
 
@@ -1280,7 +1280,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_human_task_ui(
         self, **kwargs: Unpack[CreateHumanTaskUiRequestTypeDef]
-    ) -> RegionResults[CreateHumanTaskUiResponseTypeDef]:
+    ) -> TargetResults[CreateHumanTaskUiResponseTypeDef]:
         """Defines the settings you will use for the human review workflow user
         interface. Reviewers will see a three-panel interface with an instruction
         area, the item to review, and an input area.
@@ -1291,7 +1291,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_hyper_parameter_tuning_job(
         self, **kwargs: Unpack[CreateHyperParameterTuningJobRequestTypeDef]
-    ) -> RegionResults[CreateHyperParameterTuningJobResponseTypeDef]:
+    ) -> TargetResults[CreateHyperParameterTuningJobResponseTypeDef]:
         """Starts a hyperparameter tuning job. A hyperparameter tuning job finds the
         best version of a model by running many training jobs on your dataset
         using the algorithm you choose and values for hyperparameters within
@@ -1305,7 +1305,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_image(
         self, **kwargs: Unpack[CreateImageRequestTypeDef]
-    ) -> RegionResults[CreateImageResponseTypeDef]:
+    ) -> TargetResults[CreateImageResponseTypeDef]:
         """Creates a custom SageMaker AI image. A SageMaker AI image is a set of
         image versions. Each image version represents a container image stored in
         Amazon ECR. For more information, see Bring your own SageMaker AI image.
@@ -1316,7 +1316,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_image_version(
         self, **kwargs: Unpack[CreateImageVersionRequestTypeDef]
-    ) -> RegionResults[CreateImageVersionResponseTypeDef]:
+    ) -> TargetResults[CreateImageVersionResponseTypeDef]:
         """Creates a version of the SageMaker AI image specified by ImageName. The
         version represents the Amazon ECR container image specified by BaseImage.
 
@@ -1326,7 +1326,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_inference_component(
         self, **kwargs: Unpack[CreateInferenceComponentInputTypeDef]
-    ) -> RegionResults[CreateInferenceComponentOutputTypeDef]:
+    ) -> TargetResults[CreateInferenceComponentOutputTypeDef]:
         """Creates an inference component, which is a SageMaker AI hosting object
         that you can use to deploy a model to an endpoint. In the inference
         component settings, you specify the model, the endpoint, and how the model
@@ -1344,7 +1344,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_inference_experiment(
         self, **kwargs: Unpack[CreateInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[CreateInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[CreateInferenceExperimentResponseTypeDef]:
         """Creates an inference experiment using the configurations specified in the
         request.
 
@@ -1354,7 +1354,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_inference_recommendations_job(
         self, **kwargs: Unpack[CreateInferenceRecommendationsJobRequestTypeDef]
-    ) -> RegionResults[CreateInferenceRecommendationsJobResponseTypeDef]:
+    ) -> TargetResults[CreateInferenceRecommendationsJobResponseTypeDef]:
         """Starts a recommendation job. You can create either an instance
         recommendation or load test job.
 
@@ -1364,7 +1364,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_labeling_job(
         self, **kwargs: Unpack[CreateLabelingJobRequestTypeDef]
-    ) -> RegionResults[CreateLabelingJobResponseTypeDef]:
+    ) -> TargetResults[CreateLabelingJobResponseTypeDef]:
         """Creates a job that uses workers to label the data objects in your input
         dataset. You can use the labeled data to train machine learning models.
 
@@ -1374,7 +1374,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_mlflow_app(
         self, **kwargs: Unpack[CreateMlflowAppRequestTypeDef]
-    ) -> RegionResults[CreateMlflowAppResponseTypeDef]:
+    ) -> TargetResults[CreateMlflowAppResponseTypeDef]:
         """Creates an MLflow Tracking Server using a general purpose Amazon S3 bucket
         as the artifact store.
 
@@ -1384,7 +1384,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_mlflow_tracking_server(
         self, **kwargs: Unpack[CreateMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[CreateMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[CreateMlflowTrackingServerResponseTypeDef]:
         """Creates an MLflow Tracking Server using a general purpose Amazon S3 bucket
         as the artifact store. For more information, see Create an MLflow Tracking
         Server.
@@ -1395,7 +1395,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model(
         self, **kwargs: Unpack[CreateModelInputTypeDef]
-    ) -> RegionResults[CreateModelOutputTypeDef]:
+    ) -> TargetResults[CreateModelOutputTypeDef]:
         """Creates a model in SageMaker. In the request, you name the model and
         describe a primary container. For the primary container, you specify the
         Docker image that contains inference code, artifacts (from prior
@@ -1408,7 +1408,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_bias_job_definition(
         self, **kwargs: Unpack[CreateModelBiasJobDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateModelBiasJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateModelBiasJobDefinitionResponseTypeDef]:
         """Creates the definition for a model bias job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelBiasJobDefinition
@@ -1417,7 +1417,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_card(
         self, **kwargs: Unpack[CreateModelCardRequestTypeDef]
-    ) -> RegionResults[CreateModelCardResponseTypeDef]:
+    ) -> TargetResults[CreateModelCardResponseTypeDef]:
         """Creates an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelCard
@@ -1426,7 +1426,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_card_export_job(
         self, **kwargs: Unpack[CreateModelCardExportJobRequestTypeDef]
-    ) -> RegionResults[CreateModelCardExportJobResponseTypeDef]:
+    ) -> TargetResults[CreateModelCardExportJobResponseTypeDef]:
         """Creates an Amazon SageMaker Model Card export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelCardExportJob
@@ -1435,7 +1435,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_explainability_job_definition(
         self, **kwargs: Unpack[CreateModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateModelExplainabilityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateModelExplainabilityJobDefinitionResponseTypeDef]:
         """Creates the definition for a model explainability job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelExplainabilityJobDefinition
@@ -1444,7 +1444,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_package(
         self, **kwargs: Unpack[CreateModelPackageInputTypeDef]
-    ) -> RegionResults[CreateModelPackageOutputTypeDef]:
+    ) -> TargetResults[CreateModelPackageOutputTypeDef]:
         """Creates a model package that you can use to create SageMaker models or
         list on Amazon Web Services Marketplace, or a versioned model that is part
         of a model group. Buyers can subscribe to model packages listed on Amazon
@@ -1456,7 +1456,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_package_group(
         self, **kwargs: Unpack[CreateModelPackageGroupInputTypeDef]
-    ) -> RegionResults[CreateModelPackageGroupOutputTypeDef]:
+    ) -> TargetResults[CreateModelPackageGroupOutputTypeDef]:
         """Creates a model group. A model group contains a group of model versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateModelPackageGroup
@@ -1465,7 +1465,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_model_quality_job_definition(
         self, **kwargs: Unpack[CreateModelQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[CreateModelQualityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[CreateModelQualityJobDefinitionResponseTypeDef]:
         """Creates a definition for a job that monitors model quality and drift. For
         information about model monitor, see Amazon SageMaker AI Model Monitor.
 
@@ -1475,7 +1475,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_monitoring_schedule(
         self, **kwargs: Unpack[CreateMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[CreateMonitoringScheduleResponseTypeDef]:
+    ) -> TargetResults[CreateMonitoringScheduleResponseTypeDef]:
         """Creates a schedule that regularly starts Amazon SageMaker AI Processing
         Jobs to monitor the data captured for an Amazon SageMaker AI Endpoint.
 
@@ -1485,7 +1485,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_notebook_instance(
         self, **kwargs: Unpack[CreateNotebookInstanceInputTypeDef]
-    ) -> RegionResults[CreateNotebookInstanceOutputTypeDef]:
+    ) -> TargetResults[CreateNotebookInstanceOutputTypeDef]:
         """Creates an SageMaker AI notebook instance. A notebook instance is a
         machine learning (ML) compute instance running on a Jupyter notebook.
 
@@ -1495,7 +1495,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_notebook_instance_lifecycle_config(
         self, **kwargs: Unpack[CreateNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> RegionResults[CreateNotebookInstanceLifecycleConfigOutputTypeDef]:
+    ) -> TargetResults[CreateNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Creates a lifecycle configuration that you can associate with a notebook
         instance. A lifecycle configuration is a collection of shell scripts that
         run when you create or start a notebook instance.
@@ -1506,7 +1506,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_optimization_job(
         self, **kwargs: Unpack[CreateOptimizationJobRequestTypeDef]
-    ) -> RegionResults[CreateOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[CreateOptimizationJobResponseTypeDef]:
         """Creates a job that optimizes a model for inference performance. To create
         the job, you provide the location of a source model, and you provide the
         settings for the optimization techniques that you want the job to apply.
@@ -1519,7 +1519,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_partner_app(
         self, **kwargs: Unpack[CreatePartnerAppRequestTypeDef]
-    ) -> RegionResults[CreatePartnerAppResponseTypeDef]:
+    ) -> TargetResults[CreatePartnerAppResponseTypeDef]:
         """Creates an Amazon SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePartnerApp
@@ -1528,7 +1528,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_partner_app_presigned_url(
         self, **kwargs: Unpack[CreatePartnerAppPresignedUrlRequestTypeDef]
-    ) -> RegionResults[CreatePartnerAppPresignedUrlResponseTypeDef]:
+    ) -> TargetResults[CreatePartnerAppPresignedUrlResponseTypeDef]:
         """Creates a presigned URL to access an Amazon SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePartnerAppPresignedUrl
@@ -1537,7 +1537,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_pipeline(
         self, **kwargs: Unpack[CreatePipelineRequestTypeDef]
-    ) -> RegionResults[CreatePipelineResponseTypeDef]:
+    ) -> TargetResults[CreatePipelineResponseTypeDef]:
         """Creates a pipeline using a JSON pipeline definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreatePipeline
@@ -1546,7 +1546,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_presigned_domain_url(
         self, **kwargs: Unpack[CreatePresignedDomainUrlRequestTypeDef]
-    ) -> RegionResults[CreatePresignedDomainUrlResponseTypeDef]:
+    ) -> TargetResults[CreatePresignedDomainUrlResponseTypeDef]:
         """Creates a URL for a specified UserProfile in a Domain. When accessed in a
         web browser, the user will be automatically signed in to the domain, and
         granted access to all of the Apps and files associated with the Domain's
@@ -1559,7 +1559,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_presigned_mlflow_app_url(
         self, **kwargs: Unpack[CreatePresignedMlflowAppUrlRequestTypeDef]
-    ) -> RegionResults[CreatePresignedMlflowAppUrlResponseTypeDef]:
+    ) -> TargetResults[CreatePresignedMlflowAppUrlResponseTypeDef]:
         """Returns a presigned URL that you can use to connect to the MLflow UI
         attached to your MLflow App. For more information, see Launch the MLflow
         UI using a presigned URL.
@@ -1570,7 +1570,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_presigned_mlflow_tracking_server_url(
         self, **kwargs: Unpack[CreatePresignedMlflowTrackingServerUrlRequestTypeDef]
-    ) -> RegionResults[CreatePresignedMlflowTrackingServerUrlResponseTypeDef]:
+    ) -> TargetResults[CreatePresignedMlflowTrackingServerUrlResponseTypeDef]:
         """Returns a presigned URL that you can use to connect to the MLflow UI
         attached to your tracking server. For more information, see Launch the
         MLflow UI using a presigned URL.
@@ -1581,7 +1581,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_presigned_notebook_instance_url(
         self, **kwargs: Unpack[CreatePresignedNotebookInstanceUrlInputTypeDef]
-    ) -> RegionResults[CreatePresignedNotebookInstanceUrlOutputTypeDef]:
+    ) -> TargetResults[CreatePresignedNotebookInstanceUrlOutputTypeDef]:
         """Returns a URL that you can use to connect to the Jupyter server from a
         notebook instance. In the SageMaker AI console, when you choose Open next
         to a notebook instance, SageMaker AI opens a new tab showing the Jupyter
@@ -1594,7 +1594,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_processing_job(
         self, **kwargs: Unpack[CreateProcessingJobRequestTypeDef]
-    ) -> RegionResults[CreateProcessingJobResponseTypeDef]:
+    ) -> TargetResults[CreateProcessingJobResponseTypeDef]:
         """Creates a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateProcessingJob
@@ -1603,7 +1603,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_project(
         self, **kwargs: Unpack[CreateProjectInputTypeDef]
-    ) -> RegionResults[CreateProjectOutputTypeDef]:
+    ) -> TargetResults[CreateProjectOutputTypeDef]:
         """Creates a machine learning (ML) project that can contain one or more
         templates that set up an ML pipeline from training to deploying an
         approved model.
@@ -1614,7 +1614,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_space(
         self, **kwargs: Unpack[CreateSpaceRequestTypeDef]
-    ) -> RegionResults[CreateSpaceResponseTypeDef]:
+    ) -> TargetResults[CreateSpaceResponseTypeDef]:
         """Creates a private space or a space used for real time collaboration in a
         domain.
 
@@ -1624,7 +1624,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_studio_lifecycle_config(
         self, **kwargs: Unpack[CreateStudioLifecycleConfigRequestTypeDef]
-    ) -> RegionResults[CreateStudioLifecycleConfigResponseTypeDef]:
+    ) -> TargetResults[CreateStudioLifecycleConfigResponseTypeDef]:
         """Creates a new Amazon SageMaker AI Studio Lifecycle Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateStudioLifecycleConfig
@@ -1633,7 +1633,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_training_job(
         self, **kwargs: Unpack[CreateTrainingJobRequestTypeDef]
-    ) -> RegionResults[CreateTrainingJobResponseTypeDef]:
+    ) -> TargetResults[CreateTrainingJobResponseTypeDef]:
         """Starts a model training job. After training completes, SageMaker saves the
         resulting model artifacts to an Amazon S3 location that you specify.
 
@@ -1643,7 +1643,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_training_plan(
         self, **kwargs: Unpack[CreateTrainingPlanRequestTypeDef]
-    ) -> RegionResults[CreateTrainingPlanResponseTypeDef]:
+    ) -> TargetResults[CreateTrainingPlanResponseTypeDef]:
         """Creates a new training plan in SageMaker to reserve compute capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateTrainingPlan
@@ -1652,7 +1652,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_transform_job(
         self, **kwargs: Unpack[CreateTransformJobRequestTypeDef]
-    ) -> RegionResults[CreateTransformJobResponseTypeDef]:
+    ) -> TargetResults[CreateTransformJobResponseTypeDef]:
         """Starts a transform job. A transform job uses a trained model to get
         inferences on a dataset and saves these results to an Amazon S3 location
         that you specify.
@@ -1663,7 +1663,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_trial(
         self, **kwargs: Unpack[CreateTrialRequestTypeDef]
-    ) -> RegionResults[CreateTrialResponseTypeDef]:
+    ) -> TargetResults[CreateTrialResponseTypeDef]:
         """Creates an SageMaker trial. A trial is a set of steps called trial
         components that produce a machine learning model. A trial is part of a
         single SageMaker experiment.
@@ -1674,7 +1674,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_trial_component(
         self, **kwargs: Unpack[CreateTrialComponentRequestTypeDef]
-    ) -> RegionResults[CreateTrialComponentResponseTypeDef]:
+    ) -> TargetResults[CreateTrialComponentResponseTypeDef]:
         """Creates a trial component, which is a stage of a machine learning trial. A
         trial is composed of one or more trial components. A trial component can
         be used in multiple trials.
@@ -1685,7 +1685,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_user_profile(
         self, **kwargs: Unpack[CreateUserProfileRequestTypeDef]
-    ) -> RegionResults[CreateUserProfileResponseTypeDef]:
+    ) -> TargetResults[CreateUserProfileResponseTypeDef]:
         """Creates a user profile. A user profile represents a single user within a
         domain, and is the main way to reference a "person" for the purposes of
         sharing, reporting, and other user-oriented features. This entity is
@@ -1701,7 +1701,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_workforce(
         self, **kwargs: Unpack[CreateWorkforceRequestTypeDef]
-    ) -> RegionResults[CreateWorkforceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkforceResponseTypeDef]:
         """Use this operation to create a workforce. This operation will return an
         error if a workforce already exists in the Amazon Web Services Region that
         you specify. You can only create one workforce in each Amazon Web Services
@@ -1713,7 +1713,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def create_workteam(
         self, **kwargs: Unpack[CreateWorkteamRequestTypeDef]
-    ) -> RegionResults[CreateWorkteamResponseTypeDef]:
+    ) -> TargetResults[CreateWorkteamResponseTypeDef]:
         """Creates a new work team for labeling your data. A work team is defined by
         one or more Amazon Cognito user pools. You must first create the user
         pools before you can create a work team.
@@ -1724,7 +1724,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_action(
         self, **kwargs: Unpack[DeleteActionRequestTypeDef]
-    ) -> RegionResults[DeleteActionResponseTypeDef]:
+    ) -> TargetResults[DeleteActionResponseTypeDef]:
         """Deletes an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAction
@@ -1733,7 +1733,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_ai_benchmark_job(
         self, **kwargs: Unpack[DeleteAIBenchmarkJobRequestTypeDef]
-    ) -> RegionResults[DeleteAIBenchmarkJobResponseTypeDef]:
+    ) -> TargetResults[DeleteAIBenchmarkJobResponseTypeDef]:
         """Deletes the specified AI benchmark job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAIBenchmarkJob
@@ -1742,7 +1742,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_ai_recommendation_job(
         self, **kwargs: Unpack[DeleteAIRecommendationJobRequestTypeDef]
-    ) -> RegionResults[DeleteAIRecommendationJobResponseTypeDef]:
+    ) -> TargetResults[DeleteAIRecommendationJobResponseTypeDef]:
         """Deletes the specified AI recommendation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAIRecommendationJob
@@ -1751,7 +1751,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_ai_workload_config(
         self, **kwargs: Unpack[DeleteAIWorkloadConfigRequestTypeDef]
-    ) -> RegionResults[DeleteAIWorkloadConfigResponseTypeDef]:
+    ) -> TargetResults[DeleteAIWorkloadConfigResponseTypeDef]:
         """Deletes the specified AI workload configuration. You cannot delete a
         configuration that is referenced by an active benchmark job.
 
@@ -1761,7 +1761,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_algorithm(
         self, **kwargs: Unpack[DeleteAlgorithmInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the specified algorithm from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAlgorithm
@@ -1770,7 +1770,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_app(
         self, **kwargs: Unpack[DeleteAppRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used to stop and delete an app.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteApp
@@ -1779,7 +1779,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_app_image_config(
         self, **kwargs: Unpack[DeleteAppImageConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAppImageConfig
@@ -1788,7 +1788,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_artifact(
         self, **kwargs: Unpack[DeleteArtifactRequestTypeDef]
-    ) -> RegionResults[DeleteArtifactResponseTypeDef]:
+    ) -> TargetResults[DeleteArtifactResponseTypeDef]:
         """Deletes an artifact. Either ArtifactArn or Source must be specified.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteArtifact
@@ -1797,7 +1797,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_association(
         self, **kwargs: Unpack[DeleteAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteAssociationResponseTypeDef]:
         """Deletes an association.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteAssociation
@@ -1806,7 +1806,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_cluster(
         self, **kwargs: Unpack[DeleteClusterRequestTypeDef]
-    ) -> RegionResults[DeleteClusterResponseTypeDef]:
+    ) -> TargetResults[DeleteClusterResponseTypeDef]:
         """Delete a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteCluster
@@ -1815,7 +1815,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_cluster_scheduler_config(
         self, **kwargs: Unpack[DeleteClusterSchedulerConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the cluster policy of the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteClusterSchedulerConfig
@@ -1824,7 +1824,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_code_repository(
         self, **kwargs: Unpack[DeleteCodeRepositoryInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified Git repository from your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteCodeRepository
@@ -1833,7 +1833,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_compilation_job(
         self, **kwargs: Unpack[DeleteCompilationJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified compilation job. This action deletes only the
         compilation job resource in Amazon SageMaker AI. It doesn't delete other
         resources that are related to that job, such as the model artifacts that
@@ -1846,7 +1846,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_compute_quota(
         self, **kwargs: Unpack[DeleteComputeQuotaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the compute allocation from the cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteComputeQuota
@@ -1855,7 +1855,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_context(
         self, **kwargs: Unpack[DeleteContextRequestTypeDef]
-    ) -> RegionResults[DeleteContextResponseTypeDef]:
+    ) -> TargetResults[DeleteContextResponseTypeDef]:
         """Deletes an context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteContext
@@ -1864,7 +1864,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_data_quality_job_definition(
         self, **kwargs: Unpack[DeleteDataQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a data quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteDataQualityJobDefinition
@@ -1873,7 +1873,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_device_fleet(
         self, **kwargs: Unpack[DeleteDeviceFleetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteDeviceFleet
@@ -1882,7 +1882,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used to delete a domain. If you onboarded with IAM mode, you will need to
         delete your domain to onboard again using IAM Identity Center. Use with
         caution. All of the members of the domain will lose access to their EFS
@@ -1894,7 +1894,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_edge_deployment_plan(
         self, **kwargs: Unpack[DeleteEdgeDeploymentPlanRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an edge deployment plan if (and only if) all the stages in the
         plan are inactive or there are no stages in the plan.
 
@@ -1904,7 +1904,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_edge_deployment_stage(
         self, **kwargs: Unpack[DeleteEdgeDeploymentStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a stage in an edge deployment plan if (and only if) the stage is
         inactive.
 
@@ -1914,7 +1914,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint. SageMaker frees up all of the resources that were
         deployed when the endpoint was created.
 
@@ -1924,7 +1924,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_endpoint_config(
         self, **kwargs: Unpack[DeleteEndpointConfigInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an endpoint configuration. The DeleteEndpointConfig API deletes
         only the specified configuration. It does not delete endpoints created
         using the configuration.
@@ -1935,7 +1935,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_experiment(
         self, **kwargs: Unpack[DeleteExperimentRequestTypeDef]
-    ) -> RegionResults[DeleteExperimentResponseTypeDef]:
+    ) -> TargetResults[DeleteExperimentResponseTypeDef]:
         """Deletes an SageMaker experiment. All trials associated with the experiment
         must be deleted first. Use the ListTrials API to get a list of the trials
         associated with the experiment.
@@ -1946,7 +1946,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_feature_group(
         self, **kwargs: Unpack[DeleteFeatureGroupRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the FeatureGroup and any data that was written to the OnlineStore
         of the FeatureGroup. Data cannot be accessed from the OnlineStore
         immediately after DeleteFeatureGroup is called.
@@ -1957,7 +1957,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_flow_definition(
         self, **kwargs: Unpack[DeleteFlowDefinitionRequestTypeDef]
-    ) -> RegionResults[DeleteFlowDefinitionResponseTypeDef]:
+    ) -> TargetResults[DeleteFlowDefinitionResponseTypeDef]:
         """Deletes the specified flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteFlowDefinition
@@ -1966,7 +1966,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_hub(
         self, **kwargs: Unpack[DeleteHubRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteHub
@@ -1975,7 +1975,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_hub_content(
         self, **kwargs: Unpack[DeleteHubContentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the contents of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteHubContent
@@ -1984,7 +1984,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_hub_content_reference(
         self, **kwargs: Unpack[DeleteHubContentReferenceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a hub content reference in order to remove a model from a private
         hub.
 
@@ -1994,7 +1994,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_human_task_ui(
         self, **kwargs: Unpack[DeleteHumanTaskUiRequestTypeDef]
-    ) -> RegionResults[DeleteHumanTaskUiResponseTypeDef]:
+    ) -> TargetResults[DeleteHumanTaskUiResponseTypeDef]:
         """Use this operation to delete a human task user interface (worker task
         template).
 
@@ -2004,7 +2004,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_hyper_parameter_tuning_job(
         self, **kwargs: Unpack[DeleteHyperParameterTuningJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a hyperparameter tuning job. The DeleteHyperParameterTuningJob API
         deletes only the tuning job entry that was created in SageMaker when you
         called the CreateHyperParameterTuningJob API. It does not delete training
@@ -2017,7 +2017,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_image(
         self, **kwargs: Unpack[DeleteImageRequestTypeDef]
-    ) -> RegionResults[DeleteImageResponseTypeDef]:
+    ) -> TargetResults[DeleteImageResponseTypeDef]:
         """Deletes a SageMaker AI image and all versions of the image. The container
         images aren't deleted.
 
@@ -2027,7 +2027,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_image_version(
         self, **kwargs: Unpack[DeleteImageVersionRequestTypeDef]
-    ) -> RegionResults[DeleteImageVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteImageVersionResponseTypeDef]:
         """Deletes a version of a SageMaker AI image. The container image the version
         represents isn't deleted.
 
@@ -2037,7 +2037,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_inference_component(
         self, **kwargs: Unpack[DeleteInferenceComponentInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceComponent
@@ -2046,7 +2046,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_inference_experiment(
         self, **kwargs: Unpack[DeleteInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[DeleteInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[DeleteInferenceExperimentResponseTypeDef]:
         """Deletes an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceExperiment
@@ -2055,7 +2055,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_mlflow_app(
         self, **kwargs: Unpack[DeleteMlflowAppRequestTypeDef]
-    ) -> RegionResults[DeleteMlflowAppResponseTypeDef]:
+    ) -> TargetResults[DeleteMlflowAppResponseTypeDef]:
         """Deletes an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteMlflowApp
@@ -2064,7 +2064,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_mlflow_tracking_server(
         self, **kwargs: Unpack[DeleteMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[DeleteMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[DeleteMlflowTrackingServerResponseTypeDef]:
         """Deletes an MLflow Tracking Server. For more information, see Clean up
         MLflow resources.
 
@@ -2074,7 +2074,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model(
         self, **kwargs: Unpack[DeleteModelInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a model. The DeleteModel API deletes only the model entry that was
         created in SageMaker when you called the CreateModel API. It does not
         delete model artifacts, inference code, or the IAM role that you specified
@@ -2086,7 +2086,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_bias_job_definition(
         self, **kwargs: Unpack[DeleteModelBiasJobDefinitionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker AI model bias job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelBiasJobDefinition
@@ -2095,7 +2095,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_card(
         self, **kwargs: Unpack[DeleteModelCardRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelCard
@@ -2104,7 +2104,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_explainability_job_definition(
         self, **kwargs: Unpack[DeleteModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an Amazon SageMaker AI model explainability job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelExplainabilityJobDefinition
@@ -2113,7 +2113,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_package(
         self, **kwargs: Unpack[DeleteModelPackageInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a model package.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackage
@@ -2122,7 +2122,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_package_group(
         self, **kwargs: Unpack[DeleteModelPackageGroupInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified model group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackageGroup
@@ -2131,7 +2131,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_package_group_policy(
         self, **kwargs: Unpack[DeleteModelPackageGroupPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a model group resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelPackageGroupPolicy
@@ -2140,7 +2140,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_model_quality_job_definition(
         self, **kwargs: Unpack[DeleteModelQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the secified model quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteModelQualityJobDefinition
@@ -2149,7 +2149,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_monitoring_schedule(
         self, **kwargs: Unpack[DeleteMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a monitoring schedule. Also stops the schedule had not already
         been stopped. This does not delete the job execution history of the
         monitoring schedule.
@@ -2160,7 +2160,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_notebook_instance(
         self, **kwargs: Unpack[DeleteNotebookInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an SageMaker AI notebook instance. Before you can delete a
         notebook instance, you must call the StopNotebookInstance API.
 
@@ -2170,7 +2170,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_notebook_instance_lifecycle_config(
         self, **kwargs: Unpack[DeleteNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a notebook instance lifecycle configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteNotebookInstanceLifecycleConfig
@@ -2179,7 +2179,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_optimization_job(
         self, **kwargs: Unpack[DeleteOptimizationJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteOptimizationJob
@@ -2188,7 +2188,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_partner_app(
         self, **kwargs: Unpack[DeletePartnerAppRequestTypeDef]
-    ) -> RegionResults[DeletePartnerAppResponseTypeDef]:
+    ) -> TargetResults[DeletePartnerAppResponseTypeDef]:
         """Deletes a SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeletePartnerApp
@@ -2197,7 +2197,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_pipeline(
         self, **kwargs: Unpack[DeletePipelineRequestTypeDef]
-    ) -> RegionResults[DeletePipelineResponseTypeDef]:
+    ) -> TargetResults[DeletePipelineResponseTypeDef]:
         """Deletes a pipeline if there are no running instances of the pipeline. To
         delete a pipeline, you must stop all running instances of the pipeline
         using the StopPipelineExecution API. When you delete a pipeline, all
@@ -2209,7 +2209,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_processing_job(
         self, **kwargs: Unpack[DeleteProcessingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a processing job. After Amazon SageMaker deletes a processing job,
         all of the metadata for the processing job is lost. You can delete only
         processing jobs that are in a terminal state (Stopped, Failed, or
@@ -2223,7 +2223,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_project(
         self, **kwargs: Unpack[DeleteProjectInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the specified project.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteProject
@@ -2232,7 +2232,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_space(
         self, **kwargs: Unpack[DeleteSpaceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used to delete a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteSpace
@@ -2241,7 +2241,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_studio_lifecycle_config(
         self, **kwargs: Unpack[DeleteStudioLifecycleConfigRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the Amazon SageMaker AI Studio Lifecycle Configuration. In order
         to delete the Lifecycle Configuration, there must be no running apps using
         the Lifecycle Configuration. You must also remove the Lifecycle
@@ -2253,7 +2253,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsInputTypeDef]
-    ) -> RegionResults[DeleteTagsOutputTypeDef]:
+    ) -> TargetResults[DeleteTagsOutputTypeDef]:
         """Deletes the specified tags from an SageMaker resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteTags
@@ -2262,7 +2262,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_training_job(
         self, **kwargs: Unpack[DeleteTrainingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a training job. After SageMaker deletes a training job, all of the
         metadata for the training job is lost. You can delete only training jobs
         that are in a terminal state (Stopped, Failed, or Completed) and don't
@@ -2276,7 +2276,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_trial(
         self, **kwargs: Unpack[DeleteTrialRequestTypeDef]
-    ) -> RegionResults[DeleteTrialResponseTypeDef]:
+    ) -> TargetResults[DeleteTrialResponseTypeDef]:
         """Deletes the specified trial. All trial components that make up the trial
         must be deleted first. Use the DescribeTrialComponent API to get the list
         of trial components.
@@ -2287,7 +2287,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_trial_component(
         self, **kwargs: Unpack[DeleteTrialComponentRequestTypeDef]
-    ) -> RegionResults[DeleteTrialComponentResponseTypeDef]:
+    ) -> TargetResults[DeleteTrialComponentResponseTypeDef]:
         """Deletes the specified trial component. A trial component must be
         disassociated from all trials before the trial component can be deleted.
         To disassociate a trial component from a trial, call the
@@ -2299,7 +2299,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_user_profile(
         self, **kwargs: Unpack[DeleteUserProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user profile. When a user profile is deleted, the user loses
         access to their EFS volume, including data, notebooks, and other
         artifacts.
@@ -2310,7 +2310,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_workforce(
         self, **kwargs: Unpack[DeleteWorkforceRequestTypeDef]
-    ) -> RegionResults[DeleteWorkforceResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkforceResponseTypeDef]:
         """Use this operation to delete a workforce.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteWorkforce
@@ -2319,7 +2319,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def delete_workteam(
         self, **kwargs: Unpack[DeleteWorkteamRequestTypeDef]
-    ) -> RegionResults[DeleteWorkteamResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkteamResponseTypeDef]:
         """Deletes an existing work team. This operation can't be undone.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteWorkteam
@@ -2328,7 +2328,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def deregister_devices(
         self, **kwargs: Unpack[DeregisterDevicesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deregisters the specified devices. After you deregister a device, you will
         need to re-register the devices.
 
@@ -2338,7 +2338,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_action(
         self, **kwargs: Unpack[DescribeActionRequestTypeDef]
-    ) -> RegionResults[DescribeActionResponseTypeDef]:
+    ) -> TargetResults[DescribeActionResponseTypeDef]:
         """Describes an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAction
@@ -2347,7 +2347,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_ai_benchmark_job(
         self, **kwargs: Unpack[DescribeAIBenchmarkJobRequestTypeDef]
-    ) -> RegionResults[DescribeAIBenchmarkJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAIBenchmarkJobResponseTypeDef]:
         """Returns details of an AI benchmark job, including its status,
         configuration, target endpoint, and timing information.
 
@@ -2357,7 +2357,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_ai_recommendation_job(
         self, **kwargs: Unpack[DescribeAIRecommendationJobRequestTypeDef]
-    ) -> RegionResults[DescribeAIRecommendationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAIRecommendationJobResponseTypeDef]:
         """Returns details of an AI recommendation job, including its status, model
         source, performance targets, optimization recommendations, and deployment
         configurations.
@@ -2368,7 +2368,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_ai_workload_config(
         self, **kwargs: Unpack[DescribeAIWorkloadConfigRequestTypeDef]
-    ) -> RegionResults[DescribeAIWorkloadConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeAIWorkloadConfigResponseTypeDef]:
         """Returns details of an AI workload configuration, including the dataset
         configuration, benchmark tool settings, tags, and creation time.
 
@@ -2378,7 +2378,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_algorithm(
         self, **kwargs: Unpack[DescribeAlgorithmInputTypeDef]
-    ) -> RegionResults[DescribeAlgorithmOutputTypeDef]:
+    ) -> TargetResults[DescribeAlgorithmOutputTypeDef]:
         """Returns a description of the specified algorithm that is in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAlgorithm
@@ -2387,7 +2387,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_app(
         self, **kwargs: Unpack[DescribeAppRequestTypeDef]
-    ) -> RegionResults[DescribeAppResponseTypeDef]:
+    ) -> TargetResults[DescribeAppResponseTypeDef]:
         """Describes the app.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeApp
@@ -2396,7 +2396,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_app_image_config(
         self, **kwargs: Unpack[DescribeAppImageConfigRequestTypeDef]
-    ) -> RegionResults[DescribeAppImageConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeAppImageConfigResponseTypeDef]:
         """Describes an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeAppImageConfig
@@ -2405,7 +2405,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_artifact(
         self, **kwargs: Unpack[DescribeArtifactRequestTypeDef]
-    ) -> RegionResults[DescribeArtifactResponseTypeDef]:
+    ) -> TargetResults[DescribeArtifactResponseTypeDef]:
         """Describes an artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeArtifact
@@ -2414,7 +2414,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_auto_ml_job(
         self, **kwargs: Unpack[DescribeAutoMLJobRequestTypeDef]
-    ) -> RegionResults[DescribeAutoMLJobResponseTypeDef]:
+    ) -> TargetResults[DescribeAutoMLJobResponseTypeDef]:
         """Returns information about an AutoML job created by calling
         CreateAutoMLJob.
 
@@ -2424,7 +2424,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_auto_ml_job_v2(
         self, **kwargs: Unpack[DescribeAutoMLJobV2RequestTypeDef]
-    ) -> RegionResults[DescribeAutoMLJobV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeAutoMLJobV2ResponseTypeDef]:
         """Returns information about an AutoML job created by calling
         CreateAutoMLJobV2 or CreateAutoMLJob.
 
@@ -2434,7 +2434,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterResponseTypeDef]:
         """Retrieves information of a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCluster
@@ -2443,7 +2443,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_cluster_event(
         self, **kwargs: Unpack[DescribeClusterEventRequestTypeDef]
-    ) -> RegionResults[DescribeClusterEventResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterEventResponseTypeDef]:
         """Retrieves detailed information about a specific event for a given HyperPod
         cluster. This functionality is only supported when the
         NodeProvisioningMode is set to Continuous.
@@ -2454,7 +2454,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_cluster_node(
         self, **kwargs: Unpack[DescribeClusterNodeRequestTypeDef]
-    ) -> RegionResults[DescribeClusterNodeResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterNodeResponseTypeDef]:
         """Retrieves information of a node (also called a instance interchangeably)
         of a SageMaker HyperPod cluster.
 
@@ -2464,7 +2464,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_cluster_scheduler_config(
         self, **kwargs: Unpack[DescribeClusterSchedulerConfigRequestTypeDef]
-    ) -> RegionResults[DescribeClusterSchedulerConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeClusterSchedulerConfigResponseTypeDef]:
         """Description of the cluster policy. This policy is used for task
         prioritization and fair-share allocation. This helps prioritize critical
         workloads and distributes idle compute across entities.
@@ -2475,7 +2475,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_code_repository(
         self, **kwargs: Unpack[DescribeCodeRepositoryInputTypeDef]
-    ) -> RegionResults[DescribeCodeRepositoryOutputTypeDef]:
+    ) -> TargetResults[DescribeCodeRepositoryOutputTypeDef]:
         """Gets details about the specified Git repository.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCodeRepository
@@ -2484,7 +2484,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_compilation_job(
         self, **kwargs: Unpack[DescribeCompilationJobRequestTypeDef]
-    ) -> RegionResults[DescribeCompilationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeCompilationJobResponseTypeDef]:
         """Returns information about a model compilation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeCompilationJob
@@ -2493,7 +2493,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_compute_quota(
         self, **kwargs: Unpack[DescribeComputeQuotaRequestTypeDef]
-    ) -> RegionResults[DescribeComputeQuotaResponseTypeDef]:
+    ) -> TargetResults[DescribeComputeQuotaResponseTypeDef]:
         """Description of the compute allocation definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeComputeQuota
@@ -2502,7 +2502,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_context(
         self, **kwargs: Unpack[DescribeContextRequestTypeDef]
-    ) -> RegionResults[DescribeContextResponseTypeDef]:
+    ) -> TargetResults[DescribeContextResponseTypeDef]:
         """Describes a context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeContext
@@ -2511,7 +2511,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_data_quality_job_definition(
         self, **kwargs: Unpack[DescribeDataQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeDataQualityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeDataQualityJobDefinitionResponseTypeDef]:
         """Gets the details of a data quality monitoring job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDataQualityJobDefinition
@@ -2520,7 +2520,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_device(
         self, **kwargs: Unpack[DescribeDeviceRequestTypeDef]
-    ) -> RegionResults[DescribeDeviceResponseTypeDef]:
+    ) -> TargetResults[DescribeDeviceResponseTypeDef]:
         """Describes the device.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDevice
@@ -2529,7 +2529,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_device_fleet(
         self, **kwargs: Unpack[DescribeDeviceFleetRequestTypeDef]
-    ) -> RegionResults[DescribeDeviceFleetResponseTypeDef]:
+    ) -> TargetResults[DescribeDeviceFleetResponseTypeDef]:
         """A description of the fleet the device belongs to.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDeviceFleet
@@ -2538,7 +2538,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_domain(
         self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> RegionResults[DescribeDomainResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainResponseTypeDef]:
         """The description of the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeDomain
@@ -2547,7 +2547,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_edge_deployment_plan(
         self, **kwargs: Unpack[DescribeEdgeDeploymentPlanRequestTypeDef]
-    ) -> RegionResults[DescribeEdgeDeploymentPlanResponseTypeDef]:
+    ) -> TargetResults[DescribeEdgeDeploymentPlanResponseTypeDef]:
         """Describes an edge deployment plan with deployment status per stage.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEdgeDeploymentPlan
@@ -2556,7 +2556,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_edge_packaging_job(
         self, **kwargs: Unpack[DescribeEdgePackagingJobRequestTypeDef]
-    ) -> RegionResults[DescribeEdgePackagingJobResponseTypeDef]:
+    ) -> TargetResults[DescribeEdgePackagingJobResponseTypeDef]:
         """A description of edge packaging jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEdgePackagingJob
@@ -2565,7 +2565,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_endpoint(
         self, **kwargs: Unpack[DescribeEndpointInputTypeDef]
-    ) -> RegionResults[DescribeEndpointOutputTypeDef]:
+    ) -> TargetResults[DescribeEndpointOutputTypeDef]:
         """Returns the description of an endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeEndpoint
@@ -2574,7 +2574,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_endpoint_config(
         self, **kwargs: Unpack[DescribeEndpointConfigInputTypeDef]
-    ) -> RegionResults[DescribeEndpointConfigOutputTypeDef]:
+    ) -> TargetResults[DescribeEndpointConfigOutputTypeDef]:
         """Returns the description of an endpoint configuration created using the
         CreateEndpointConfig API.
 
@@ -2584,7 +2584,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_experiment(
         self, **kwargs: Unpack[DescribeExperimentRequestTypeDef]
-    ) -> RegionResults[DescribeExperimentResponseTypeDef]:
+    ) -> TargetResults[DescribeExperimentResponseTypeDef]:
         """Provides a list of an experiment's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeExperiment
@@ -2593,7 +2593,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_feature_group(
         self, **kwargs: Unpack[DescribeFeatureGroupRequestTypeDef]
-    ) -> RegionResults[DescribeFeatureGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeFeatureGroupResponseTypeDef]:
         """Use this operation to describe a FeatureGroup. The response includes
         information on the creation time, FeatureGroup name, the unique identifier
         for each FeatureGroup, and more.
@@ -2604,7 +2604,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_feature_metadata(
         self, **kwargs: Unpack[DescribeFeatureMetadataRequestTypeDef]
-    ) -> RegionResults[DescribeFeatureMetadataResponseTypeDef]:
+    ) -> TargetResults[DescribeFeatureMetadataResponseTypeDef]:
         """Shows the metadata for a feature within a feature group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeFeatureMetadata
@@ -2613,7 +2613,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_flow_definition(
         self, **kwargs: Unpack[DescribeFlowDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeFlowDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeFlowDefinitionResponseTypeDef]:
         """Returns information about the specified flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeFlowDefinition
@@ -2622,7 +2622,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_hub(
         self, **kwargs: Unpack[DescribeHubRequestTypeDef]
-    ) -> RegionResults[DescribeHubResponseTypeDef]:
+    ) -> TargetResults[DescribeHubResponseTypeDef]:
         """Describes a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeHub
@@ -2631,7 +2631,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_hub_content(
         self, **kwargs: Unpack[DescribeHubContentRequestTypeDef]
-    ) -> RegionResults[DescribeHubContentResponseTypeDef]:
+    ) -> TargetResults[DescribeHubContentResponseTypeDef]:
         """Describe the content of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeHubContent
@@ -2640,7 +2640,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_human_task_ui(
         self, **kwargs: Unpack[DescribeHumanTaskUiRequestTypeDef]
-    ) -> RegionResults[DescribeHumanTaskUiResponseTypeDef]:
+    ) -> TargetResults[DescribeHumanTaskUiResponseTypeDef]:
         """Returns information about the requested human task user interface (worker
         task template).
 
@@ -2650,7 +2650,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_hyper_parameter_tuning_job(
         self, **kwargs: Unpack[DescribeHyperParameterTuningJobRequestTypeDef]
-    ) -> RegionResults[DescribeHyperParameterTuningJobResponseTypeDef]:
+    ) -> TargetResults[DescribeHyperParameterTuningJobResponseTypeDef]:
         """Returns a description of a hyperparameter tuning job, depending on the
         fields selected. These fields can include the name, Amazon Resource Name
         (ARN), job status of your tuning job and more.
@@ -2661,7 +2661,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_image(
         self, **kwargs: Unpack[DescribeImageRequestTypeDef]
-    ) -> RegionResults[DescribeImageResponseTypeDef]:
+    ) -> TargetResults[DescribeImageResponseTypeDef]:
         """Describes a SageMaker AI image.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImage
@@ -2670,7 +2670,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_image_version(
         self, **kwargs: Unpack[DescribeImageVersionRequestTypeDef]
-    ) -> RegionResults[DescribeImageVersionResponseTypeDef]:
+    ) -> TargetResults[DescribeImageVersionResponseTypeDef]:
         """Describes a version of a SageMaker AI image.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeImageVersion
@@ -2679,7 +2679,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_inference_component(
         self, **kwargs: Unpack[DescribeInferenceComponentInputTypeDef]
-    ) -> RegionResults[DescribeInferenceComponentOutputTypeDef]:
+    ) -> TargetResults[DescribeInferenceComponentOutputTypeDef]:
         """Returns information about an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceComponent
@@ -2688,7 +2688,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_inference_experiment(
         self, **kwargs: Unpack[DescribeInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[DescribeInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[DescribeInferenceExperimentResponseTypeDef]:
         """Returns details about an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceExperiment
@@ -2697,7 +2697,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_inference_recommendations_job(
         self, **kwargs: Unpack[DescribeInferenceRecommendationsJobRequestTypeDef]
-    ) -> RegionResults[DescribeInferenceRecommendationsJobResponseTypeDef]:
+    ) -> TargetResults[DescribeInferenceRecommendationsJobResponseTypeDef]:
         """Provides the results of the Inference Recommender job. One or more
         recommendation jobs are returned.
 
@@ -2707,7 +2707,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_labeling_job(
         self, **kwargs: Unpack[DescribeLabelingJobRequestTypeDef]
-    ) -> RegionResults[DescribeLabelingJobResponseTypeDef]:
+    ) -> TargetResults[DescribeLabelingJobResponseTypeDef]:
         """Gets information about a labeling job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeLabelingJob
@@ -2716,7 +2716,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_lineage_group(
         self, **kwargs: Unpack[DescribeLineageGroupRequestTypeDef]
-    ) -> RegionResults[DescribeLineageGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeLineageGroupResponseTypeDef]:
         """Provides a list of properties for the requested lineage group. For more
         information, see Cross-Account Lineage Tracking in the Amazon SageMaker
         Developer Guide.
@@ -2727,7 +2727,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_mlflow_app(
         self, **kwargs: Unpack[DescribeMlflowAppRequestTypeDef]
-    ) -> RegionResults[DescribeMlflowAppResponseTypeDef]:
+    ) -> TargetResults[DescribeMlflowAppResponseTypeDef]:
         """Returns information about an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMlflowApp
@@ -2736,7 +2736,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_mlflow_tracking_server(
         self, **kwargs: Unpack[DescribeMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[DescribeMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[DescribeMlflowTrackingServerResponseTypeDef]:
         """Returns information about an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMlflowTrackingServer
@@ -2745,7 +2745,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model(
         self, **kwargs: Unpack[DescribeModelInputTypeDef]
-    ) -> RegionResults[DescribeModelOutputTypeDef]:
+    ) -> TargetResults[DescribeModelOutputTypeDef]:
         """Describes a model that you created using the CreateModel API.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModel
@@ -2754,7 +2754,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_bias_job_definition(
         self, **kwargs: Unpack[DescribeModelBiasJobDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeModelBiasJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeModelBiasJobDefinitionResponseTypeDef]:
         """Returns a description of a model bias job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelBiasJobDefinition
@@ -2763,7 +2763,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_card(
         self, **kwargs: Unpack[DescribeModelCardRequestTypeDef]
-    ) -> RegionResults[DescribeModelCardResponseTypeDef]:
+    ) -> TargetResults[DescribeModelCardResponseTypeDef]:
         """Describes the content, creation time, and security configuration of an
         Amazon SageMaker Model Card.
 
@@ -2773,7 +2773,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_card_export_job(
         self, **kwargs: Unpack[DescribeModelCardExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeModelCardExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeModelCardExportJobResponseTypeDef]:
         """Describes an Amazon SageMaker Model Card export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelCardExportJob
@@ -2782,7 +2782,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_explainability_job_definition(
         self, **kwargs: Unpack[DescribeModelExplainabilityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeModelExplainabilityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeModelExplainabilityJobDefinitionResponseTypeDef]:
         """Returns a description of a model explainability job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelExplainabilityJobDefinition
@@ -2791,7 +2791,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_package(
         self, **kwargs: Unpack[DescribeModelPackageInputTypeDef]
-    ) -> RegionResults[DescribeModelPackageOutputTypeDef]:
+    ) -> TargetResults[DescribeModelPackageOutputTypeDef]:
         """Returns a description of the specified model package, which is used to
         create SageMaker models or list them on Amazon Web Services Marketplace.
 
@@ -2801,7 +2801,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_package_group(
         self, **kwargs: Unpack[DescribeModelPackageGroupInputTypeDef]
-    ) -> RegionResults[DescribeModelPackageGroupOutputTypeDef]:
+    ) -> TargetResults[DescribeModelPackageGroupOutputTypeDef]:
         """Gets a description for the specified model group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelPackageGroup
@@ -2810,7 +2810,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_model_quality_job_definition(
         self, **kwargs: Unpack[DescribeModelQualityJobDefinitionRequestTypeDef]
-    ) -> RegionResults[DescribeModelQualityJobDefinitionResponseTypeDef]:
+    ) -> TargetResults[DescribeModelQualityJobDefinitionResponseTypeDef]:
         """Returns a description of a model quality job definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeModelQualityJobDefinition
@@ -2819,7 +2819,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_monitoring_schedule(
         self, **kwargs: Unpack[DescribeMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeMonitoringScheduleResponseTypeDef]:
+    ) -> TargetResults[DescribeMonitoringScheduleResponseTypeDef]:
         """Describes the schedule for a monitoring job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeMonitoringSchedule
@@ -2828,7 +2828,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_notebook_instance(
         self, **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef]
-    ) -> RegionResults[DescribeNotebookInstanceOutputTypeDef]:
+    ) -> TargetResults[DescribeNotebookInstanceOutputTypeDef]:
         """Returns information about a notebook instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstance
@@ -2837,7 +2837,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_notebook_instance_lifecycle_config(
         self, **kwargs: Unpack[DescribeNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> RegionResults[DescribeNotebookInstanceLifecycleConfigOutputTypeDef]:
+    ) -> TargetResults[DescribeNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Returns a description of a notebook instance lifecycle configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeNotebookInstanceLifecycleConfig
@@ -2846,7 +2846,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_optimization_job(
         self, **kwargs: Unpack[DescribeOptimizationJobRequestTypeDef]
-    ) -> RegionResults[DescribeOptimizationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeOptimizationJobResponseTypeDef]:
         """Provides the properties of the specified optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeOptimizationJob
@@ -2855,7 +2855,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_partner_app(
         self, **kwargs: Unpack[DescribePartnerAppRequestTypeDef]
-    ) -> RegionResults[DescribePartnerAppResponseTypeDef]:
+    ) -> TargetResults[DescribePartnerAppResponseTypeDef]:
         """Gets information about a SageMaker Partner AI App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePartnerApp
@@ -2864,7 +2864,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_pipeline(
         self, **kwargs: Unpack[DescribePipelineRequestTypeDef]
-    ) -> RegionResults[DescribePipelineResponseTypeDef]:
+    ) -> TargetResults[DescribePipelineResponseTypeDef]:
         """Describes the details of a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipeline
@@ -2873,7 +2873,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_pipeline_definition_for_execution(
         self, **kwargs: Unpack[DescribePipelineDefinitionForExecutionRequestTypeDef]
-    ) -> RegionResults[DescribePipelineDefinitionForExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribePipelineDefinitionForExecutionResponseTypeDef]:
         """Describes the details of an execution's pipeline definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipelineDefinitionForExecution
@@ -2882,7 +2882,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_pipeline_execution(
         self, **kwargs: Unpack[DescribePipelineExecutionRequestTypeDef]
-    ) -> RegionResults[DescribePipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribePipelineExecutionResponseTypeDef]:
         """Describes the details of a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribePipelineExecution
@@ -2891,7 +2891,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_processing_job(
         self, **kwargs: Unpack[DescribeProcessingJobRequestTypeDef]
-    ) -> RegionResults[DescribeProcessingJobResponseTypeDef]:
+    ) -> TargetResults[DescribeProcessingJobResponseTypeDef]:
         """Returns a description of a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeProcessingJob
@@ -2900,7 +2900,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_project(
         self, **kwargs: Unpack[DescribeProjectInputTypeDef]
-    ) -> RegionResults[DescribeProjectOutputTypeDef]:
+    ) -> TargetResults[DescribeProjectOutputTypeDef]:
         """Describes the details of a project.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeProject
@@ -2909,7 +2909,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_reserved_capacity(
         self, **kwargs: Unpack[DescribeReservedCapacityRequestTypeDef]
-    ) -> RegionResults[DescribeReservedCapacityResponseTypeDef]:
+    ) -> TargetResults[DescribeReservedCapacityResponseTypeDef]:
         """Retrieves details about a reserved capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeReservedCapacity
@@ -2918,7 +2918,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_space(
         self, **kwargs: Unpack[DescribeSpaceRequestTypeDef]
-    ) -> RegionResults[DescribeSpaceResponseTypeDef]:
+    ) -> TargetResults[DescribeSpaceResponseTypeDef]:
         """Describes the space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeSpace
@@ -2927,7 +2927,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_studio_lifecycle_config(
         self, **kwargs: Unpack[DescribeStudioLifecycleConfigRequestTypeDef]
-    ) -> RegionResults[DescribeStudioLifecycleConfigResponseTypeDef]:
+    ) -> TargetResults[DescribeStudioLifecycleConfigResponseTypeDef]:
         """Describes the Amazon SageMaker AI Studio Lifecycle Configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeStudioLifecycleConfig
@@ -2936,7 +2936,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_subscribed_workteam(
         self, **kwargs: Unpack[DescribeSubscribedWorkteamRequestTypeDef]
-    ) -> RegionResults[DescribeSubscribedWorkteamResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscribedWorkteamResponseTypeDef]:
         """Gets information about a work team provided by a vendor. It returns
         details about the subscription with a vendor in the Amazon Web Services
         Marketplace.
@@ -2947,7 +2947,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_training_job(
         self, **kwargs: Unpack[DescribeTrainingJobRequestTypeDef]
-    ) -> RegionResults[DescribeTrainingJobResponseTypeDef]:
+    ) -> TargetResults[DescribeTrainingJobResponseTypeDef]:
         """Returns information about a training job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingJob
@@ -2956,7 +2956,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_training_plan(
         self, **kwargs: Unpack[DescribeTrainingPlanRequestTypeDef]
-    ) -> RegionResults[DescribeTrainingPlanResponseTypeDef]:
+    ) -> TargetResults[DescribeTrainingPlanResponseTypeDef]:
         """Retrieves detailed information about a specific training plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingPlan
@@ -2965,7 +2965,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_training_plan_extension_history(
         self, **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef]
-    ) -> RegionResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
+    ) -> TargetResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
         """Retrieves the extension history for a specified training plan. The
         response includes details about each extension, such as the offering ID,
         start and end dates, status, payment status, and cost information.
@@ -2976,7 +2976,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_transform_job(
         self, **kwargs: Unpack[DescribeTransformJobRequestTypeDef]
-    ) -> RegionResults[DescribeTransformJobResponseTypeDef]:
+    ) -> TargetResults[DescribeTransformJobResponseTypeDef]:
         """Returns information about a transform job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTransformJob
@@ -2985,7 +2985,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_trial(
         self, **kwargs: Unpack[DescribeTrialRequestTypeDef]
-    ) -> RegionResults[DescribeTrialResponseTypeDef]:
+    ) -> TargetResults[DescribeTrialResponseTypeDef]:
         """Provides a list of a trial's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrial
@@ -2994,7 +2994,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_trial_component(
         self, **kwargs: Unpack[DescribeTrialComponentRequestTypeDef]
-    ) -> RegionResults[DescribeTrialComponentResponseTypeDef]:
+    ) -> TargetResults[DescribeTrialComponentResponseTypeDef]:
         """Provides a list of a trials component's properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrialComponent
@@ -3003,7 +3003,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_user_profile(
         self, **kwargs: Unpack[DescribeUserProfileRequestTypeDef]
-    ) -> RegionResults[DescribeUserProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeUserProfileResponseTypeDef]:
         """Describes a user profile. For more information, see CreateUserProfile.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeUserProfile
@@ -3012,7 +3012,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_workforce(
         self, **kwargs: Unpack[DescribeWorkforceRequestTypeDef]
-    ) -> RegionResults[DescribeWorkforceResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkforceResponseTypeDef]:
         """Lists private workforce information, including workforce name, Amazon
         Resource Name (ARN), and, if applicable, allowed IP address ranges
         (CIDRs). Allowable IP address ranges are the IP addresses that workers can
@@ -3024,7 +3024,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def describe_workteam(
         self, **kwargs: Unpack[DescribeWorkteamRequestTypeDef]
-    ) -> RegionResults[DescribeWorkteamResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkteamResponseTypeDef]:
         """Gets information about a specific work team. You can see information such
         as the creation date, the last updated date, membership information, and
         the work team's Amazon Resource Name (ARN).
@@ -3035,7 +3035,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def detach_cluster_node_volume(
         self, **kwargs: Unpack[DetachClusterNodeVolumeRequestTypeDef]
-    ) -> RegionResults[DetachClusterNodeVolumeResponseTypeDef]:
+    ) -> TargetResults[DetachClusterNodeVolumeResponseTypeDef]:
         """Detaches your Amazon Elastic Block Store (Amazon EBS) volume from a node
         in your EKS orchestrated SageMaker HyperPod cluster.
 
@@ -3045,7 +3045,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def disable_sagemaker_servicecatalog_portfolio(
         self,
-    ) -> RegionResults[DisableSagemakerServicecatalogPortfolioOutputTypeDef]:
+    ) -> TargetResults[DisableSagemakerServicecatalogPortfolioOutputTypeDef]:
         """Disables using Service Catalog in SageMaker. Service Catalog is used to
         create SageMaker projects.
 
@@ -3055,7 +3055,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def disassociate_trial_component(
         self, **kwargs: Unpack[DisassociateTrialComponentRequestTypeDef]
-    ) -> RegionResults[DisassociateTrialComponentResponseTypeDef]:
+    ) -> TargetResults[DisassociateTrialComponentResponseTypeDef]:
         """Disassociates a trial component from a trial. This doesn't effect other
         trials the component is associated with. Before you can delete a
         component, you must disassociate the component from all trials it is
@@ -3068,7 +3068,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def enable_sagemaker_servicecatalog_portfolio(
         self,
-    ) -> RegionResults[EnableSagemakerServicecatalogPortfolioOutputTypeDef]:
+    ) -> TargetResults[EnableSagemakerServicecatalogPortfolioOutputTypeDef]:
         """Enables using Service Catalog in SageMaker. Service Catalog is used to
         create SageMaker projects.
 
@@ -3078,7 +3078,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def extend_training_plan(
         self, **kwargs: Unpack[ExtendTrainingPlanRequestTypeDef]
-    ) -> RegionResults[ExtendTrainingPlanResponseTypeDef]:
+    ) -> TargetResults[ExtendTrainingPlanResponseTypeDef]:
         """Extends an existing training plan by purchasing an extension offering.
         This allows you to add additional compute capacity time to your training
         plan without creating a new plan or reconfiguring your workloads.
@@ -3089,7 +3089,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_device_fleet_report(
         self, **kwargs: Unpack[GetDeviceFleetReportRequestTypeDef]
-    ) -> RegionResults[GetDeviceFleetReportResponseTypeDef]:
+    ) -> TargetResults[GetDeviceFleetReportResponseTypeDef]:
         """Describes a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetDeviceFleetReport
@@ -3098,7 +3098,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_lineage_group_policy(
         self, **kwargs: Unpack[GetLineageGroupPolicyRequestTypeDef]
-    ) -> RegionResults[GetLineageGroupPolicyResponseTypeDef]:
+    ) -> TargetResults[GetLineageGroupPolicyResponseTypeDef]:
         """The resource policy for the lineage group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetLineageGroupPolicy
@@ -3107,7 +3107,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_model_package_group_policy(
         self, **kwargs: Unpack[GetModelPackageGroupPolicyInputTypeDef]
-    ) -> RegionResults[GetModelPackageGroupPolicyOutputTypeDef]:
+    ) -> TargetResults[GetModelPackageGroupPolicyOutputTypeDef]:
         """Gets a resource policy that manages access for a model group. For
         information about resource policies, see Identity-based policies and
         resource-based policies in the Amazon Web Services Identity and Access
@@ -3119,7 +3119,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_sagemaker_servicecatalog_portfolio_status(
         self,
-    ) -> RegionResults[GetSagemakerServicecatalogPortfolioStatusOutputTypeDef]:
+    ) -> TargetResults[GetSagemakerServicecatalogPortfolioStatusOutputTypeDef]:
         """Gets the status of Service Catalog in SageMaker. Service Catalog is used
         to create SageMaker projects.
 
@@ -3129,7 +3129,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_scaling_configuration_recommendation(
         self, **kwargs: Unpack[GetScalingConfigurationRecommendationRequestTypeDef]
-    ) -> RegionResults[GetScalingConfigurationRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetScalingConfigurationRecommendationResponseTypeDef]:
         """Starts an Amazon SageMaker Inference Recommender autoscaling
         recommendation job. Returns recommendations for autoscaling policies that
         you can apply to your SageMaker endpoint.
@@ -3140,7 +3140,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def get_search_suggestions(
         self, **kwargs: Unpack[GetSearchSuggestionsRequestTypeDef]
-    ) -> RegionResults[GetSearchSuggestionsResponseTypeDef]:
+    ) -> TargetResults[GetSearchSuggestionsResponseTypeDef]:
         """An auto-complete API for the search functionality in the SageMaker
         console. It returns suggestions of possible matches for the property name
         to use in Search queries. Provides suggestions for HyperParameters, Tags,
@@ -3152,7 +3152,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def import_hub_content(
         self, **kwargs: Unpack[ImportHubContentRequestTypeDef]
-    ) -> RegionResults[ImportHubContentResponseTypeDef]:
+    ) -> TargetResults[ImportHubContentResponseTypeDef]:
         """Import hub content.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ImportHubContent
@@ -3161,7 +3161,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_actions(
         self, **kwargs: Unpack[ListActionsRequestTypeDef]
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Lists the actions in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListActions
@@ -3170,7 +3170,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_ai_benchmark_jobs(
         self, **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef]
-    ) -> RegionResults[ListAIBenchmarkJobsResponseTypeDef]:
+    ) -> TargetResults[ListAIBenchmarkJobsResponseTypeDef]:
         """Returns a list of AI benchmark jobs in your account. You can filter the
         results by name, status, and creation time, and sort the results. The
         response is paginated.
@@ -3181,7 +3181,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_ai_recommendation_jobs(
         self, **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef]
-    ) -> RegionResults[ListAIRecommendationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAIRecommendationJobsResponseTypeDef]:
         """Returns a list of AI recommendation jobs in your account. You can filter
         the results by name, status, and creation time, and sort the results. The
         response is paginated.
@@ -3192,7 +3192,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_ai_workload_configs(
         self, **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef]
-    ) -> RegionResults[ListAIWorkloadConfigsResponseTypeDef]:
+    ) -> TargetResults[ListAIWorkloadConfigsResponseTypeDef]:
         """Returns a list of AI workload configurations in your account. You can
         filter the results by name and creation time, and sort the results. The
         response is paginated.
@@ -3203,7 +3203,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_algorithms(
         self, **kwargs: Unpack[ListAlgorithmsInputTypeDef]
-    ) -> RegionResults[ListAlgorithmsOutputTypeDef]:
+    ) -> TargetResults[ListAlgorithmsOutputTypeDef]:
         """Lists the machine learning algorithms that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAlgorithms
@@ -3212,7 +3212,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Lists the aliases of a specified image or image version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAliases
@@ -3221,7 +3221,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_app_image_configs(
         self, **kwargs: Unpack[ListAppImageConfigsRequestTypeDef]
-    ) -> RegionResults[ListAppImageConfigsResponseTypeDef]:
+    ) -> TargetResults[ListAppImageConfigsResponseTypeDef]:
         """Lists the AppImageConfigs in your account and their properties. The list
         can be filtered by creation time or modified time, and whether the
         AppImageConfig name contains a specified string.
@@ -3232,7 +3232,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_apps(
         self, **kwargs: Unpack[ListAppsRequestTypeDef]
-    ) -> RegionResults[ListAppsResponseTypeDef]:
+    ) -> TargetResults[ListAppsResponseTypeDef]:
         """Lists apps.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListApps
@@ -3241,7 +3241,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_artifacts(
         self, **kwargs: Unpack[ListArtifactsRequestTypeDef]
-    ) -> RegionResults[ListArtifactsResponseTypeDef]:
+    ) -> TargetResults[ListArtifactsResponseTypeDef]:
         """Lists the artifacts in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListArtifacts
@@ -3250,7 +3250,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_associations(
         self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssociationsResponseTypeDef]:
         """Lists the associations in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAssociations
@@ -3259,7 +3259,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_auto_ml_jobs(
         self, **kwargs: Unpack[ListAutoMLJobsRequestTypeDef]
-    ) -> RegionResults[ListAutoMLJobsResponseTypeDef]:
+    ) -> TargetResults[ListAutoMLJobsResponseTypeDef]:
         """Request a list of jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListAutoMLJobs
@@ -3268,7 +3268,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_candidates_for_auto_ml_job(
         self, **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef]
-    ) -> RegionResults[ListCandidatesForAutoMLJobResponseTypeDef]:
+    ) -> TargetResults[ListCandidatesForAutoMLJobResponseTypeDef]:
         """List the candidates created for the job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCandidatesForAutoMLJob
@@ -3277,7 +3277,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_cluster_events(
         self, **kwargs: Unpack[ListClusterEventsRequestTypeDef]
-    ) -> RegionResults[ListClusterEventsResponseTypeDef]:
+    ) -> TargetResults[ListClusterEventsResponseTypeDef]:
         """Retrieves a list of event summaries for a specified HyperPod cluster. The
         operation supports filtering, sorting, and pagination of results. This
         functionality is only supported when the NodeProvisioningMode is set to
@@ -3289,7 +3289,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_cluster_nodes(
         self, **kwargs: Unpack[ListClusterNodesRequestTypeDef]
-    ) -> RegionResults[ListClusterNodesResponseTypeDef]:
+    ) -> TargetResults[ListClusterNodesResponseTypeDef]:
         """Retrieves the list of instances (also called nodes interchangeably) in a
         SageMaker HyperPod cluster.
 
@@ -3299,7 +3299,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_cluster_scheduler_configs(
         self, **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef]
-    ) -> RegionResults[ListClusterSchedulerConfigsResponseTypeDef]:
+    ) -> TargetResults[ListClusterSchedulerConfigsResponseTypeDef]:
         """List the cluster policy configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterSchedulerConfigs
@@ -3308,7 +3308,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Retrieves the list of SageMaker HyperPod clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusters
@@ -3317,7 +3317,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_code_repositories(
         self, **kwargs: Unpack[ListCodeRepositoriesInputTypeDef]
-    ) -> RegionResults[ListCodeRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListCodeRepositoriesOutputTypeDef]:
         """Gets a list of the Git repositories in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCodeRepositories
@@ -3326,7 +3326,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_compilation_jobs(
         self, **kwargs: Unpack[ListCompilationJobsRequestTypeDef]
-    ) -> RegionResults[ListCompilationJobsResponseTypeDef]:
+    ) -> TargetResults[ListCompilationJobsResponseTypeDef]:
         """Lists model compilation jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListCompilationJobs
@@ -3335,7 +3335,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_compute_quotas(
         self, **kwargs: Unpack[ListComputeQuotasRequestTypeDef]
-    ) -> RegionResults[ListComputeQuotasResponseTypeDef]:
+    ) -> TargetResults[ListComputeQuotasResponseTypeDef]:
         """List the resource allocation definitions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListComputeQuotas
@@ -3344,7 +3344,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_contexts(
         self, **kwargs: Unpack[ListContextsRequestTypeDef]
-    ) -> RegionResults[ListContextsResponseTypeDef]:
+    ) -> TargetResults[ListContextsResponseTypeDef]:
         """Lists the contexts in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListContexts
@@ -3353,7 +3353,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_data_quality_job_definitions(
         self, **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListDataQualityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityJobDefinitionsResponseTypeDef]:
         """Lists the data quality job definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDataQualityJobDefinitions
@@ -3362,7 +3362,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_device_fleets(
         self, **kwargs: Unpack[ListDeviceFleetsRequestTypeDef]
-    ) -> RegionResults[ListDeviceFleetsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceFleetsResponseTypeDef]:
         """Returns a list of devices in the fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDeviceFleets
@@ -3371,7 +3371,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """A list of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDevices
@@ -3380,7 +3380,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Lists the domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListDomains
@@ -3389,7 +3389,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_edge_deployment_plans(
         self, **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef]
-    ) -> RegionResults[ListEdgeDeploymentPlansResponseTypeDef]:
+    ) -> TargetResults[ListEdgeDeploymentPlansResponseTypeDef]:
         """Lists all edge deployment plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgeDeploymentPlans
@@ -3398,7 +3398,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_edge_packaging_jobs(
         self, **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef]
-    ) -> RegionResults[ListEdgePackagingJobsResponseTypeDef]:
+    ) -> TargetResults[ListEdgePackagingJobsResponseTypeDef]:
         """Returns a list of edge packaging jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEdgePackagingJobs
@@ -3407,7 +3407,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_endpoint_configs(
         self, **kwargs: Unpack[ListEndpointConfigsInputTypeDef]
-    ) -> RegionResults[ListEndpointConfigsOutputTypeDef]:
+    ) -> TargetResults[ListEndpointConfigsOutputTypeDef]:
         """Lists endpoint configurations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpointConfigs
@@ -3416,7 +3416,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_endpoints(
         self, **kwargs: Unpack[ListEndpointsInputTypeDef]
-    ) -> RegionResults[ListEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListEndpointsOutputTypeDef]:
         """Lists endpoints.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListEndpoints
@@ -3425,7 +3425,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_experiments(
         self, **kwargs: Unpack[ListExperimentsRequestTypeDef]
-    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentsResponseTypeDef]:
         """Lists all the experiments in your account. The list can be filtered to
         show only experiments that were created in a specific time range. The list
         can be sorted by experiment name or creation time.
@@ -3436,7 +3436,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_feature_groups(
         self, **kwargs: Unpack[ListFeatureGroupsRequestTypeDef]
-    ) -> RegionResults[ListFeatureGroupsResponseTypeDef]:
+    ) -> TargetResults[ListFeatureGroupsResponseTypeDef]:
         """List FeatureGroups based on given filter and order.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFeatureGroups
@@ -3445,7 +3445,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_flow_definitions(
         self, **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListFlowDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowDefinitionsResponseTypeDef]:
         """Returns information about the flow definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListFlowDefinitions
@@ -3454,7 +3454,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_hub_content_versions(
         self, **kwargs: Unpack[ListHubContentVersionsRequestTypeDef]
-    ) -> RegionResults[ListHubContentVersionsResponseTypeDef]:
+    ) -> TargetResults[ListHubContentVersionsResponseTypeDef]:
         """List hub content versions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubContentVersions
@@ -3463,7 +3463,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_hub_contents(
         self, **kwargs: Unpack[ListHubContentsRequestTypeDef]
-    ) -> RegionResults[ListHubContentsResponseTypeDef]:
+    ) -> TargetResults[ListHubContentsResponseTypeDef]:
         """List the contents of a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubContents
@@ -3472,7 +3472,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_hubs(
         self, **kwargs: Unpack[ListHubsRequestTypeDef]
-    ) -> RegionResults[ListHubsResponseTypeDef]:
+    ) -> TargetResults[ListHubsResponseTypeDef]:
         """List all existing hubs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHubs
@@ -3481,7 +3481,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_human_task_uis(
         self, **kwargs: Unpack[ListHumanTaskUisRequestTypeDef]
-    ) -> RegionResults[ListHumanTaskUisResponseTypeDef]:
+    ) -> TargetResults[ListHumanTaskUisResponseTypeDef]:
         """Returns information about the human task user interfaces in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListHumanTaskUis
@@ -3490,7 +3490,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_hyper_parameter_tuning_jobs(
         self, **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef]
-    ) -> RegionResults[ListHyperParameterTuningJobsResponseTypeDef]:
+    ) -> TargetResults[ListHyperParameterTuningJobsResponseTypeDef]:
         """Gets a list of HyperParameterTuningJobSummary objects that describe the
         hyperparameter tuning jobs launched in your account.
 
@@ -3500,7 +3500,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_image_versions(
         self, **kwargs: Unpack[ListImageVersionsRequestTypeDef]
-    ) -> RegionResults[ListImageVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageVersionsResponseTypeDef]:
         """Lists the versions of a specified image and their properties. The list can
         be filtered by creation time or modified time.
 
@@ -3510,7 +3510,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_images(
         self, **kwargs: Unpack[ListImagesRequestTypeDef]
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Lists the images in your account and their properties. The list can be
         filtered by creation time or modified time, and whether the image name
         contains a specified string.
@@ -3521,7 +3521,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_inference_components(
         self, **kwargs: Unpack[ListInferenceComponentsInputTypeDef]
-    ) -> RegionResults[ListInferenceComponentsOutputTypeDef]:
+    ) -> TargetResults[ListInferenceComponentsOutputTypeDef]:
         """Lists the inference components in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceComponents
@@ -3530,7 +3530,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_inference_experiments(
         self, **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef]
-    ) -> RegionResults[ListInferenceExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceExperimentsResponseTypeDef]:
         """Returns the list of all inference experiments.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceExperiments
@@ -3539,7 +3539,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_inference_recommendations_job_steps(
         self, **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef]
-    ) -> RegionResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
         """Returns a list of the subtasks for an Inference Recommender job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobSteps
@@ -3548,7 +3548,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_inference_recommendations_jobs(
         self, **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef]
-    ) -> RegionResults[ListInferenceRecommendationsJobsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceRecommendationsJobsResponseTypeDef]:
         """Lists recommendation jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobs
@@ -3557,7 +3557,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_labeling_jobs(
         self, **kwargs: Unpack[ListLabelingJobsRequestTypeDef]
-    ) -> RegionResults[ListLabelingJobsResponseTypeDef]:
+    ) -> TargetResults[ListLabelingJobsResponseTypeDef]:
         """Gets a list of labeling jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobs
@@ -3566,7 +3566,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_labeling_jobs_for_workteam(
         self, **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef]
-    ) -> RegionResults[ListLabelingJobsForWorkteamResponseTypeDef]:
+    ) -> TargetResults[ListLabelingJobsForWorkteamResponseTypeDef]:
         """Gets a list of labeling jobs assigned to a specified work team.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListLabelingJobsForWorkteam
@@ -3575,7 +3575,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_lineage_groups(
         self, **kwargs: Unpack[ListLineageGroupsRequestTypeDef]
-    ) -> RegionResults[ListLineageGroupsResponseTypeDef]:
+    ) -> TargetResults[ListLineageGroupsResponseTypeDef]:
         """A list of lineage groups shared with your Amazon Web Services account. For
         more information, see Cross-Account Lineage Tracking in the Amazon
         SageMaker Developer Guide.
@@ -3586,7 +3586,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_mlflow_apps(
         self, **kwargs: Unpack[ListMlflowAppsRequestTypeDef]
-    ) -> RegionResults[ListMlflowAppsResponseTypeDef]:
+    ) -> TargetResults[ListMlflowAppsResponseTypeDef]:
         """Lists all MLflow Apps
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowApps
@@ -3595,7 +3595,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_mlflow_tracking_servers(
         self, **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef]
-    ) -> RegionResults[ListMlflowTrackingServersResponseTypeDef]:
+    ) -> TargetResults[ListMlflowTrackingServersResponseTypeDef]:
         """Lists all MLflow Tracking Servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMlflowTrackingServers
@@ -3604,7 +3604,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_bias_job_definitions(
         self, **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListModelBiasJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelBiasJobDefinitionsResponseTypeDef]:
         """Lists model bias jobs definitions that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelBiasJobDefinitions
@@ -3613,7 +3613,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_card_export_jobs(
         self, **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef]
-    ) -> RegionResults[ListModelCardExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardExportJobsResponseTypeDef]:
         """List the export jobs for the Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardExportJobs
@@ -3622,7 +3622,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_card_versions(
         self, **kwargs: Unpack[ListModelCardVersionsRequestTypeDef]
-    ) -> RegionResults[ListModelCardVersionsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardVersionsResponseTypeDef]:
         """List existing versions of an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCardVersions
@@ -3631,7 +3631,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_cards(
         self, **kwargs: Unpack[ListModelCardsRequestTypeDef]
-    ) -> RegionResults[ListModelCardsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardsResponseTypeDef]:
         """List existing model cards.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelCards
@@ -3640,7 +3640,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_explainability_job_definitions(
         self, **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
         """Lists model explainability job definitions that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelExplainabilityJobDefinitions
@@ -3649,7 +3649,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_metadata(
         self, **kwargs: Unpack[ListModelMetadataRequestTypeDef]
-    ) -> RegionResults[ListModelMetadataResponseTypeDef]:
+    ) -> TargetResults[ListModelMetadataResponseTypeDef]:
         """Lists the domain, framework, task, and model name of standard machine
         learning models found in common model zoos.
 
@@ -3659,7 +3659,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_package_groups(
         self, **kwargs: Unpack[ListModelPackageGroupsInputTypeDef]
-    ) -> RegionResults[ListModelPackageGroupsOutputTypeDef]:
+    ) -> TargetResults[ListModelPackageGroupsOutputTypeDef]:
         """Gets a list of the model groups in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackageGroups
@@ -3668,7 +3668,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_packages(
         self, **kwargs: Unpack[ListModelPackagesInputTypeDef]
-    ) -> RegionResults[ListModelPackagesOutputTypeDef]:
+    ) -> TargetResults[ListModelPackagesOutputTypeDef]:
         """Lists the model packages that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelPackages
@@ -3677,7 +3677,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_model_quality_job_definitions(
         self, **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListModelQualityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelQualityJobDefinitionsResponseTypeDef]:
         """Gets a list of model quality monitoring job definitions in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModelQualityJobDefinitions
@@ -3686,7 +3686,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_models(
         self, **kwargs: Unpack[ListModelsInputTypeDef]
-    ) -> RegionResults[ListModelsOutputTypeDef]:
+    ) -> TargetResults[ListModelsOutputTypeDef]:
         """Lists models created with the CreateModel API.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListModels
@@ -3695,7 +3695,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_monitoring_alert_history(
         self, **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef]
-    ) -> RegionResults[ListMonitoringAlertHistoryResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringAlertHistoryResponseTypeDef]:
         """Gets a list of past alerts in a model monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlertHistory
@@ -3704,7 +3704,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_monitoring_alerts(
         self, **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef]
-    ) -> RegionResults[ListMonitoringAlertsResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringAlertsResponseTypeDef]:
         """Gets the alerts for a single monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringAlerts
@@ -3713,7 +3713,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_monitoring_executions(
         self, **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef]
-    ) -> RegionResults[ListMonitoringExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringExecutionsResponseTypeDef]:
         """Returns list of all monitoring job executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringExecutions
@@ -3722,7 +3722,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_monitoring_schedules(
         self, **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef]
-    ) -> RegionResults[ListMonitoringSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringSchedulesResponseTypeDef]:
         """Returns list of all monitoring schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListMonitoringSchedules
@@ -3731,7 +3731,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_notebook_instance_lifecycle_configs(
         self, **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef]
-    ) -> RegionResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
         """Lists notebook instance lifestyle configurations created with the
         CreateNotebookInstanceLifecycleConfig API.
 
@@ -3741,7 +3741,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_notebook_instances(
         self, **kwargs: Unpack[ListNotebookInstancesInputTypeDef]
-    ) -> RegionResults[ListNotebookInstancesOutputTypeDef]:
+    ) -> TargetResults[ListNotebookInstancesOutputTypeDef]:
         """Returns a list of the SageMaker AI notebook instances in the requester's
         account in an Amazon Web Services Region.
 
@@ -3751,7 +3751,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_optimization_jobs(
         self, **kwargs: Unpack[ListOptimizationJobsRequestTypeDef]
-    ) -> RegionResults[ListOptimizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListOptimizationJobsResponseTypeDef]:
         """Lists the optimization jobs in your account and their properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListOptimizationJobs
@@ -3760,7 +3760,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_partner_apps(
         self, **kwargs: Unpack[ListPartnerAppsRequestTypeDef]
-    ) -> RegionResults[ListPartnerAppsResponseTypeDef]:
+    ) -> TargetResults[ListPartnerAppsResponseTypeDef]:
         """Lists all of the SageMaker Partner AI Apps in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPartnerApps
@@ -3769,7 +3769,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_pipeline_execution_steps(
         self, **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef]
-    ) -> RegionResults[ListPipelineExecutionStepsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionStepsResponseTypeDef]:
         """Gets a list of PipeLineExecutionStep objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutionSteps
@@ -3778,7 +3778,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_pipeline_executions(
         self, **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef]
-    ) -> RegionResults[ListPipelineExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionsResponseTypeDef]:
         """Gets a list of the pipeline executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineExecutions
@@ -3787,7 +3787,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_pipeline_parameters_for_execution(
         self, **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef]
-    ) -> RegionResults[ListPipelineParametersForExecutionResponseTypeDef]:
+    ) -> TargetResults[ListPipelineParametersForExecutionResponseTypeDef]:
         """Gets a list of parameters for a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineParametersForExecution
@@ -3796,7 +3796,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_pipeline_versions(
         self, **kwargs: Unpack[ListPipelineVersionsRequestTypeDef]
-    ) -> RegionResults[ListPipelineVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineVersionsResponseTypeDef]:
         """Gets a list of all versions of the pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelineVersions
@@ -3805,7 +3805,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_pipelines(
         self, **kwargs: Unpack[ListPipelinesRequestTypeDef]
-    ) -> RegionResults[ListPipelinesResponseTypeDef]:
+    ) -> TargetResults[ListPipelinesResponseTypeDef]:
         """Gets a list of pipelines.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListPipelines
@@ -3814,7 +3814,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_processing_jobs(
         self, **kwargs: Unpack[ListProcessingJobsRequestTypeDef]
-    ) -> RegionResults[ListProcessingJobsResponseTypeDef]:
+    ) -> TargetResults[ListProcessingJobsResponseTypeDef]:
         """Lists processing jobs that satisfy various filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProcessingJobs
@@ -3823,7 +3823,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_projects(
         self, **kwargs: Unpack[ListProjectsInputTypeDef]
-    ) -> RegionResults[ListProjectsOutputTypeDef]:
+    ) -> TargetResults[ListProjectsOutputTypeDef]:
         """Gets a list of the projects in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProjects
@@ -3832,7 +3832,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_resource_catalogs(
         self, **kwargs: Unpack[ListResourceCatalogsRequestTypeDef]
-    ) -> RegionResults[ListResourceCatalogsResponseTypeDef]:
+    ) -> TargetResults[ListResourceCatalogsResponseTypeDef]:
         """Lists Amazon SageMaker Catalogs based on given filters and orders. The
         maximum number of ResourceCatalogs viewable is 1000.
 
@@ -3842,7 +3842,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_spaces(
         self, **kwargs: Unpack[ListSpacesRequestTypeDef]
-    ) -> RegionResults[ListSpacesResponseTypeDef]:
+    ) -> TargetResults[ListSpacesResponseTypeDef]:
         """Lists spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListSpaces
@@ -3851,7 +3851,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_stage_devices(
         self, **kwargs: Unpack[ListStageDevicesRequestTypeDef]
-    ) -> RegionResults[ListStageDevicesResponseTypeDef]:
+    ) -> TargetResults[ListStageDevicesResponseTypeDef]:
         """Lists devices allocated to the stage, containing detailed device
         information and deployment status.
 
@@ -3861,7 +3861,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_studio_lifecycle_configs(
         self, **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef]
-    ) -> RegionResults[ListStudioLifecycleConfigsResponseTypeDef]:
+    ) -> TargetResults[ListStudioLifecycleConfigsResponseTypeDef]:
         """Lists the Amazon SageMaker AI Studio Lifecycle Configurations in your
         Amazon Web Services Account.
 
@@ -3871,7 +3871,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_subscribed_workteams(
         self, **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef]
-    ) -> RegionResults[ListSubscribedWorkteamsResponseTypeDef]:
+    ) -> TargetResults[ListSubscribedWorkteamsResponseTypeDef]:
         """Gets a list of the work teams that you are subscribed to in the Amazon Web
         Services Marketplace. The list may be empty if no work team satisfies the
         filter specified in the NameContains parameter.
@@ -3882,7 +3882,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_tags(
         self, **kwargs: Unpack[ListTagsInputTypeDef]
-    ) -> RegionResults[ListTagsOutputTypeDef]:
+    ) -> TargetResults[ListTagsOutputTypeDef]:
         """Returns the tags for the specified SageMaker resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTags
@@ -3891,7 +3891,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_training_jobs(
         self, **kwargs: Unpack[ListTrainingJobsRequestTypeDef]
-    ) -> RegionResults[ListTrainingJobsResponseTypeDef]:
+    ) -> TargetResults[ListTrainingJobsResponseTypeDef]:
         """Lists training jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingJobs
@@ -3900,7 +3900,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_training_jobs_for_hyper_parameter_tuning_job(
         self, **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef]
-    ) -> RegionResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
+    ) -> TargetResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
         """Gets a list of TrainingJobSummary objects that describe the training jobs
         that a hyperparameter tuning job launched.
 
@@ -3910,7 +3910,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_training_plans(
         self, **kwargs: Unpack[ListTrainingPlansRequestTypeDef]
-    ) -> RegionResults[ListTrainingPlansResponseTypeDef]:
+    ) -> TargetResults[ListTrainingPlansResponseTypeDef]:
         """Retrieves a list of training plans for the current account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingPlans
@@ -3919,7 +3919,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_transform_jobs(
         self, **kwargs: Unpack[ListTransformJobsRequestTypeDef]
-    ) -> RegionResults[ListTransformJobsResponseTypeDef]:
+    ) -> TargetResults[ListTransformJobsResponseTypeDef]:
         """Lists transform jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTransformJobs
@@ -3928,7 +3928,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_trial_components(
         self, **kwargs: Unpack[ListTrialComponentsRequestTypeDef]
-    ) -> RegionResults[ListTrialComponentsResponseTypeDef]:
+    ) -> TargetResults[ListTrialComponentsResponseTypeDef]:
         """Lists the trial components in your account. You can sort the list by trial
         component name or creation time. You can filter the list to show only
         components that were created in a specific time range. You can also filter
@@ -3940,7 +3940,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_trials(
         self, **kwargs: Unpack[ListTrialsRequestTypeDef]
-    ) -> RegionResults[ListTrialsResponseTypeDef]:
+    ) -> TargetResults[ListTrialsResponseTypeDef]:
         """Lists the trials in your account. Specify an experiment name to limit the
         list to the trials that are part of that experiment. Specify a trial
         component name to limit the list to the trials that associated with that
@@ -3954,7 +3954,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_ultra_servers_by_reserved_capacity(
         self, **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef]
-    ) -> RegionResults[ListUltraServersByReservedCapacityResponseTypeDef]:
+    ) -> TargetResults[ListUltraServersByReservedCapacityResponseTypeDef]:
         """Lists all UltraServers that are part of a specified reserved capacity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUltraServersByReservedCapacity
@@ -3963,7 +3963,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_user_profiles(
         self, **kwargs: Unpack[ListUserProfilesRequestTypeDef]
-    ) -> RegionResults[ListUserProfilesResponseTypeDef]:
+    ) -> TargetResults[ListUserProfilesResponseTypeDef]:
         """Lists user profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListUserProfiles
@@ -3972,7 +3972,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_workforces(
         self, **kwargs: Unpack[ListWorkforcesRequestTypeDef]
-    ) -> RegionResults[ListWorkforcesResponseTypeDef]:
+    ) -> TargetResults[ListWorkforcesResponseTypeDef]:
         """Use this operation to list all private and vendor workforces in an Amazon
         Web Services Region. Note that you can only have one private workforce per
         Amazon Web Services Region.
@@ -3983,7 +3983,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def list_workteams(
         self, **kwargs: Unpack[ListWorkteamsRequestTypeDef]
-    ) -> RegionResults[ListWorkteamsResponseTypeDef]:
+    ) -> TargetResults[ListWorkteamsResponseTypeDef]:
         """Gets a list of private work teams that you have defined in a region. The
         list may be empty if no work team satisfies the filter specified in the
         NameContains parameter.
@@ -3994,7 +3994,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def put_model_package_group_policy(
         self, **kwargs: Unpack[PutModelPackageGroupPolicyInputTypeDef]
-    ) -> RegionResults[PutModelPackageGroupPolicyOutputTypeDef]:
+    ) -> TargetResults[PutModelPackageGroupPolicyOutputTypeDef]:
         """Adds a resouce policy to control access to a model group. For information
         about resoure policies, see Identity-based policies and resource-based
         policies in the Amazon Web Services Identity and Access Management User
@@ -4006,7 +4006,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def query_lineage(
         self, **kwargs: Unpack[QueryLineageRequestTypeDef]
-    ) -> RegionResults[QueryLineageResponseTypeDef]:
+    ) -> TargetResults[QueryLineageResponseTypeDef]:
         """Use this action to inspect your lineage and discover relationships between
         entities. For more information, see Querying Lineage Entities in the
         Amazon SageMaker Developer Guide.
@@ -4017,7 +4017,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def register_devices(
         self, **kwargs: Unpack[RegisterDevicesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Register devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RegisterDevices
@@ -4026,7 +4026,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def render_ui_template(
         self, **kwargs: Unpack[RenderUiTemplateRequestTypeDef]
-    ) -> RegionResults[RenderUiTemplateResponseTypeDef]:
+    ) -> TargetResults[RenderUiTemplateResponseTypeDef]:
         """Renders the UI template so that you can preview the worker's experience.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RenderUiTemplate
@@ -4035,7 +4035,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def retry_pipeline_execution(
         self, **kwargs: Unpack[RetryPipelineExecutionRequestTypeDef]
-    ) -> RegionResults[RetryPipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[RetryPipelineExecutionResponseTypeDef]:
         """Retry the execution of the pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RetryPipelineExecution
@@ -4044,7 +4044,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def search(
         self, **kwargs: Unpack[SearchRequestTypeDef]
-    ) -> RegionResults[SearchResponseTypeDef]:
+    ) -> TargetResults[SearchResponseTypeDef]:
         """Finds SageMaker resources that match a search query. Matching resources
         are returned as a list of SearchRecord objects in the response. You can
         sort the search results by any resource property in a ascending or
@@ -4056,7 +4056,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def search_training_plan_offerings(
         self, **kwargs: Unpack[SearchTrainingPlanOfferingsRequestTypeDef]
-    ) -> RegionResults[SearchTrainingPlanOfferingsResponseTypeDef]:
+    ) -> TargetResults[SearchTrainingPlanOfferingsResponseTypeDef]:
         """Searches for available training plan offerings based on specified
         criteria.
 
@@ -4066,7 +4066,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def send_pipeline_execution_step_failure(
         self, **kwargs: Unpack[SendPipelineExecutionStepFailureRequestTypeDef]
-    ) -> RegionResults[SendPipelineExecutionStepFailureResponseTypeDef]:
+    ) -> TargetResults[SendPipelineExecutionStepFailureResponseTypeDef]:
         """Notifies the pipeline that the execution of a callback step failed, along
         with a message describing why. When a callback step is run, the pipeline
         generates a callback token and includes the token in a message sent to
@@ -4078,7 +4078,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def send_pipeline_execution_step_success(
         self, **kwargs: Unpack[SendPipelineExecutionStepSuccessRequestTypeDef]
-    ) -> RegionResults[SendPipelineExecutionStepSuccessResponseTypeDef]:
+    ) -> TargetResults[SendPipelineExecutionStepSuccessResponseTypeDef]:
         """Notifies the pipeline that the execution of a callback step succeeded and
         provides a list of the step's output parameters. When a callback step is
         run, the pipeline generates a callback token and includes the token in a
@@ -4090,7 +4090,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_cluster_health_check(
         self, **kwargs: Unpack[StartClusterHealthCheckRequestTypeDef]
-    ) -> RegionResults[StartClusterHealthCheckResponseTypeDef]:
+    ) -> TargetResults[StartClusterHealthCheckResponseTypeDef]:
         """Start deep health checks for a SageMaker HyperPod cluster. You can use
         DescribeClusterNode API to track progress of the deep health checks. The
         unhealthy nodes will be automatically rebooted or replaced. Please see
@@ -4102,7 +4102,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_edge_deployment_stage(
         self, **kwargs: Unpack[StartEdgeDeploymentStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a stage in an edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartEdgeDeploymentStage
@@ -4111,7 +4111,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_inference_experiment(
         self, **kwargs: Unpack[StartInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[StartInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[StartInferenceExperimentResponseTypeDef]:
         """Starts an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartInferenceExperiment
@@ -4120,7 +4120,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_mlflow_tracking_server(
         self, **kwargs: Unpack[StartMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[StartMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[StartMlflowTrackingServerResponseTypeDef]:
         """Programmatically start an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartMlflowTrackingServer
@@ -4129,7 +4129,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_monitoring_schedule(
         self, **kwargs: Unpack[StartMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Starts a previously stopped monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartMonitoringSchedule
@@ -4138,7 +4138,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_notebook_instance(
         self, **kwargs: Unpack[StartNotebookInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Launches an ML compute instance with the latest version of the libraries
         and attaches your ML storage volume. After configuring the notebook
         instance, SageMaker AI sets the notebook instance status to InService. A
@@ -4151,7 +4151,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_pipeline_execution(
         self, **kwargs: Unpack[StartPipelineExecutionRequestTypeDef]
-    ) -> RegionResults[StartPipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[StartPipelineExecutionResponseTypeDef]:
         """Starts a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StartPipelineExecution
@@ -4160,7 +4160,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def start_session(
         self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> RegionResults[StartSessionResponseTypeDef]:
+    ) -> TargetResults[StartSessionResponseTypeDef]:
         """Initiates a remote connection session between a local integrated
         development environments (IDEs) and a remote SageMaker space.
 
@@ -4170,7 +4170,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_ai_benchmark_job(
         self, **kwargs: Unpack[StopAIBenchmarkJobRequestTypeDef]
-    ) -> RegionResults[StopAIBenchmarkJobResponseTypeDef]:
+    ) -> TargetResults[StopAIBenchmarkJobResponseTypeDef]:
         """Stops a running AI benchmark job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAIBenchmarkJob
@@ -4179,7 +4179,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_ai_recommendation_job(
         self, **kwargs: Unpack[StopAIRecommendationJobRequestTypeDef]
-    ) -> RegionResults[StopAIRecommendationJobResponseTypeDef]:
+    ) -> TargetResults[StopAIRecommendationJobResponseTypeDef]:
         """Stops a running AI recommendation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAIRecommendationJob
@@ -4188,7 +4188,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_auto_ml_job(
         self, **kwargs: Unpack[StopAutoMLJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """A method for forcing a running job to shut down.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopAutoMLJob
@@ -4197,7 +4197,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_compilation_job(
         self, **kwargs: Unpack[StopCompilationJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a model compilation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopCompilationJob
@@ -4206,7 +4206,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_edge_deployment_stage(
         self, **kwargs: Unpack[StopEdgeDeploymentStageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a stage in an edge deployment plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopEdgeDeploymentStage
@@ -4215,7 +4215,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_edge_packaging_job(
         self, **kwargs: Unpack[StopEdgePackagingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Request to stop an edge packaging job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopEdgePackagingJob
@@ -4224,7 +4224,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_hyper_parameter_tuning_job(
         self, **kwargs: Unpack[StopHyperParameterTuningJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a running hyperparameter tuning job and all running training jobs
         that the tuning job launched.
 
@@ -4234,7 +4234,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_inference_experiment(
         self, **kwargs: Unpack[StopInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[StopInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[StopInferenceExperimentResponseTypeDef]:
         """Stops an inference experiment.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopInferenceExperiment
@@ -4243,7 +4243,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_inference_recommendations_job(
         self, **kwargs: Unpack[StopInferenceRecommendationsJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops an Inference Recommender job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopInferenceRecommendationsJob
@@ -4252,7 +4252,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_labeling_job(
         self, **kwargs: Unpack[StopLabelingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a running labeling job. A job that is stopped cannot be restarted.
         Any results obtained before the job is stopped are placed in the Amazon S3
         output bucket.
@@ -4263,7 +4263,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_mlflow_tracking_server(
         self, **kwargs: Unpack[StopMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[StopMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[StopMlflowTrackingServerResponseTypeDef]:
         """Programmatically stop an MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopMlflowTrackingServer
@@ -4272,7 +4272,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_monitoring_schedule(
         self, **kwargs: Unpack[StopMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a previously started monitoring schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopMonitoringSchedule
@@ -4281,7 +4281,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_notebook_instance(
         self, **kwargs: Unpack[StopNotebookInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Terminates the ML compute instance. Before terminating the instance,
         SageMaker AI disconnects the ML storage volume from it. SageMaker AI
         preserves the ML storage volume. SageMaker AI stops charging you for the
@@ -4293,7 +4293,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_optimization_job(
         self, **kwargs: Unpack[StopOptimizationJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Ends a running inference optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopOptimizationJob
@@ -4302,7 +4302,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_pipeline_execution(
         self, **kwargs: Unpack[StopPipelineExecutionRequestTypeDef]
-    ) -> RegionResults[StopPipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[StopPipelineExecutionResponseTypeDef]:
         """Stops a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopPipelineExecution
@@ -4311,7 +4311,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_processing_job(
         self, **kwargs: Unpack[StopProcessingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a processing job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopProcessingJob
@@ -4320,7 +4320,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_training_job(
         self, **kwargs: Unpack[StopTrainingJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a training job. To stop a job, SageMaker sends the algorithm the
         SIGTERM signal, which delays job termination for 120 seconds. Algorithms
         might use this 120-second window to save the model artifacts, so the
@@ -4332,7 +4332,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def stop_transform_job(
         self, **kwargs: Unpack[StopTransformJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Stops a batch transform job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopTransformJob
@@ -4341,7 +4341,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_action(
         self, **kwargs: Unpack[UpdateActionRequestTypeDef]
-    ) -> RegionResults[UpdateActionResponseTypeDef]:
+    ) -> TargetResults[UpdateActionResponseTypeDef]:
         """Updates an action.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateAction
@@ -4350,7 +4350,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_app_image_config(
         self, **kwargs: Unpack[UpdateAppImageConfigRequestTypeDef]
-    ) -> RegionResults[UpdateAppImageConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateAppImageConfigResponseTypeDef]:
         """Updates the properties of an AppImageConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateAppImageConfig
@@ -4359,7 +4359,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_artifact(
         self, **kwargs: Unpack[UpdateArtifactRequestTypeDef]
-    ) -> RegionResults[UpdateArtifactResponseTypeDef]:
+    ) -> TargetResults[UpdateArtifactResponseTypeDef]:
         """Updates an artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateArtifact
@@ -4368,7 +4368,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterResponseTypeDef]:
         """Updates a SageMaker HyperPod cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateCluster
@@ -4377,7 +4377,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_cluster_scheduler_config(
         self, **kwargs: Unpack[UpdateClusterSchedulerConfigRequestTypeDef]
-    ) -> RegionResults[UpdateClusterSchedulerConfigResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterSchedulerConfigResponseTypeDef]:
         """Update the cluster policy configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateClusterSchedulerConfig
@@ -4386,7 +4386,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_cluster_software(
         self, **kwargs: Unpack[UpdateClusterSoftwareRequestTypeDef]
-    ) -> RegionResults[UpdateClusterSoftwareResponseTypeDef]:
+    ) -> TargetResults[UpdateClusterSoftwareResponseTypeDef]:
         """Updates the platform software of a SageMaker HyperPod cluster for security
         patching. To learn how to use this API, see Update the SageMaker HyperPod
         platform software of a cluster.
@@ -4397,7 +4397,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_code_repository(
         self, **kwargs: Unpack[UpdateCodeRepositoryInputTypeDef]
-    ) -> RegionResults[UpdateCodeRepositoryOutputTypeDef]:
+    ) -> TargetResults[UpdateCodeRepositoryOutputTypeDef]:
         """Updates the specified Git repository with the specified values.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateCodeRepository
@@ -4406,7 +4406,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_compute_quota(
         self, **kwargs: Unpack[UpdateComputeQuotaRequestTypeDef]
-    ) -> RegionResults[UpdateComputeQuotaResponseTypeDef]:
+    ) -> TargetResults[UpdateComputeQuotaResponseTypeDef]:
         """Update the compute allocation definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateComputeQuota
@@ -4415,7 +4415,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_context(
         self, **kwargs: Unpack[UpdateContextRequestTypeDef]
-    ) -> RegionResults[UpdateContextResponseTypeDef]:
+    ) -> TargetResults[UpdateContextResponseTypeDef]:
         """Updates a context.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateContext
@@ -4424,7 +4424,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_device_fleet(
         self, **kwargs: Unpack[UpdateDeviceFleetRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a fleet of devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDeviceFleet
@@ -4433,7 +4433,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_devices(
         self, **kwargs: Unpack[UpdateDevicesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates one or more devices in a fleet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDevices
@@ -4442,7 +4442,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_domain(
         self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> RegionResults[UpdateDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainResponseTypeDef]:
         """Updates the default settings for new user profiles in the domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateDomain
@@ -4451,7 +4451,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_endpoint(
         self, **kwargs: Unpack[UpdateEndpointInputTypeDef]
-    ) -> RegionResults[UpdateEndpointOutputTypeDef]:
+    ) -> TargetResults[UpdateEndpointOutputTypeDef]:
         """Deploys the EndpointConfig specified in the request to a new fleet of
         instances. SageMaker shifts endpoint traffic to the new instances with the
         updated endpoint configuration and then deletes the old instances using
@@ -4465,7 +4465,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_endpoint_weights_and_capacities(
         self, **kwargs: Unpack[UpdateEndpointWeightsAndCapacitiesInputTypeDef]
-    ) -> RegionResults[UpdateEndpointWeightsAndCapacitiesOutputTypeDef]:
+    ) -> TargetResults[UpdateEndpointWeightsAndCapacitiesOutputTypeDef]:
         """Updates variant weight of one or more variants associated with an existing
         endpoint, or capacity of one variant associated with an existing endpoint.
         When it receives the request, SageMaker sets the endpoint status to
@@ -4478,7 +4478,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_experiment(
         self, **kwargs: Unpack[UpdateExperimentRequestTypeDef]
-    ) -> RegionResults[UpdateExperimentResponseTypeDef]:
+    ) -> TargetResults[UpdateExperimentResponseTypeDef]:
         """Adds, updates, or removes the description of an experiment. Updates the
         display name of an experiment.
 
@@ -4488,7 +4488,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_feature_group(
         self, **kwargs: Unpack[UpdateFeatureGroupRequestTypeDef]
-    ) -> RegionResults[UpdateFeatureGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateFeatureGroupResponseTypeDef]:
         """Updates the feature group by either adding features or updating the online
         store configuration. Use one of the following request parameters at a time
         while using the UpdateFeatureGroup API.
@@ -4499,7 +4499,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_feature_metadata(
         self, **kwargs: Unpack[UpdateFeatureMetadataRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the description and parameters of the feature group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateFeatureMetadata
@@ -4508,7 +4508,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_hub(
         self, **kwargs: Unpack[UpdateHubRequestTypeDef]
-    ) -> RegionResults[UpdateHubResponseTypeDef]:
+    ) -> TargetResults[UpdateHubResponseTypeDef]:
         """Update a hub.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateHub
@@ -4517,7 +4517,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_hub_content(
         self, **kwargs: Unpack[UpdateHubContentRequestTypeDef]
-    ) -> RegionResults[UpdateHubContentResponseTypeDef]:
+    ) -> TargetResults[UpdateHubContentResponseTypeDef]:
         """Updates SageMaker hub content (either a Model or Notebook resource).
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateHubContent
@@ -4526,7 +4526,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_hub_content_reference(
         self, **kwargs: Unpack[UpdateHubContentReferenceRequestTypeDef]
-    ) -> RegionResults[UpdateHubContentReferenceResponseTypeDef]:
+    ) -> TargetResults[UpdateHubContentReferenceResponseTypeDef]:
         """Updates the contents of a SageMaker hub for a ModelReference resource. A
         ModelReference allows you to access public SageMaker JumpStart models from
         within your private hub.
@@ -4537,7 +4537,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_image(
         self, **kwargs: Unpack[UpdateImageRequestTypeDef]
-    ) -> RegionResults[UpdateImageResponseTypeDef]:
+    ) -> TargetResults[UpdateImageResponseTypeDef]:
         """Updates the properties of a SageMaker AI image. To change the image's
         tags, use the AddTags and DeleteTags APIs.
 
@@ -4547,7 +4547,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_image_version(
         self, **kwargs: Unpack[UpdateImageVersionRequestTypeDef]
-    ) -> RegionResults[UpdateImageVersionResponseTypeDef]:
+    ) -> TargetResults[UpdateImageVersionResponseTypeDef]:
         """Updates the properties of a SageMaker AI image version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateImageVersion
@@ -4556,7 +4556,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_inference_component(
         self, **kwargs: Unpack[UpdateInferenceComponentInputTypeDef]
-    ) -> RegionResults[UpdateInferenceComponentOutputTypeDef]:
+    ) -> TargetResults[UpdateInferenceComponentOutputTypeDef]:
         """Updates an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceComponent
@@ -4565,7 +4565,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_inference_component_runtime_config(
         self, **kwargs: Unpack[UpdateInferenceComponentRuntimeConfigInputTypeDef]
-    ) -> RegionResults[UpdateInferenceComponentRuntimeConfigOutputTypeDef]:
+    ) -> TargetResults[UpdateInferenceComponentRuntimeConfigOutputTypeDef]:
         """Runtime settings for a model that is deployed with an inference component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceComponentRuntimeConfig
@@ -4574,7 +4574,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_inference_experiment(
         self, **kwargs: Unpack[UpdateInferenceExperimentRequestTypeDef]
-    ) -> RegionResults[UpdateInferenceExperimentResponseTypeDef]:
+    ) -> TargetResults[UpdateInferenceExperimentResponseTypeDef]:
         """Updates an inference experiment that you created. The status of the
         inference experiment has to be either Created, Running. For more
         information on the status of an inference experiment, see
@@ -4586,7 +4586,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_mlflow_app(
         self, **kwargs: Unpack[UpdateMlflowAppRequestTypeDef]
-    ) -> RegionResults[UpdateMlflowAppResponseTypeDef]:
+    ) -> TargetResults[UpdateMlflowAppResponseTypeDef]:
         """Updates an MLflow App.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMlflowApp
@@ -4595,7 +4595,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_mlflow_tracking_server(
         self, **kwargs: Unpack[UpdateMlflowTrackingServerRequestTypeDef]
-    ) -> RegionResults[UpdateMlflowTrackingServerResponseTypeDef]:
+    ) -> TargetResults[UpdateMlflowTrackingServerResponseTypeDef]:
         """Updates properties of an existing MLflow Tracking Server.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMlflowTrackingServer
@@ -4604,7 +4604,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_model_card(
         self, **kwargs: Unpack[UpdateModelCardRequestTypeDef]
-    ) -> RegionResults[UpdateModelCardResponseTypeDef]:
+    ) -> TargetResults[UpdateModelCardResponseTypeDef]:
         """Update an Amazon SageMaker Model Card.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateModelCard
@@ -4613,7 +4613,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_model_package(
         self, **kwargs: Unpack[UpdateModelPackageInputTypeDef]
-    ) -> RegionResults[UpdateModelPackageOutputTypeDef]:
+    ) -> TargetResults[UpdateModelPackageOutputTypeDef]:
         """Updates a versioned model.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateModelPackage
@@ -4622,7 +4622,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_monitoring_alert(
         self, **kwargs: Unpack[UpdateMonitoringAlertRequestTypeDef]
-    ) -> RegionResults[UpdateMonitoringAlertResponseTypeDef]:
+    ) -> TargetResults[UpdateMonitoringAlertResponseTypeDef]:
         """Update the parameters of a model monitor alert.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMonitoringAlert
@@ -4631,7 +4631,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_monitoring_schedule(
         self, **kwargs: Unpack[UpdateMonitoringScheduleRequestTypeDef]
-    ) -> RegionResults[UpdateMonitoringScheduleResponseTypeDef]:
+    ) -> TargetResults[UpdateMonitoringScheduleResponseTypeDef]:
         """Updates a previously created schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateMonitoringSchedule
@@ -4640,7 +4640,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_notebook_instance(
         self, **kwargs: Unpack[UpdateNotebookInstanceInputTypeDef]
-    ) -> RegionResults[UpdateNotebookInstanceOutputTypeDef]:
+    ) -> TargetResults[UpdateNotebookInstanceOutputTypeDef]:
         """Updates a notebook instance. NotebookInstance updates include upgrading or
         downgrading the ML compute instance used for your notebook instance to
         accommodate changes in your workload requirements.
@@ -4651,7 +4651,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_notebook_instance_lifecycle_config(
         self, **kwargs: Unpack[UpdateNotebookInstanceLifecycleConfigInputTypeDef]
-    ) -> RegionResults[UpdateNotebookInstanceLifecycleConfigOutputTypeDef]:
+    ) -> TargetResults[UpdateNotebookInstanceLifecycleConfigOutputTypeDef]:
         """Updates a notebook instance lifecycle configuration created with the
         CreateNotebookInstanceLifecycleConfig API.
 
@@ -4661,7 +4661,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_partner_app(
         self, **kwargs: Unpack[UpdatePartnerAppRequestTypeDef]
-    ) -> RegionResults[UpdatePartnerAppResponseTypeDef]:
+    ) -> TargetResults[UpdatePartnerAppResponseTypeDef]:
         """Updates all of the SageMaker Partner AI Apps in an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePartnerApp
@@ -4670,7 +4670,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_pipeline(
         self, **kwargs: Unpack[UpdatePipelineRequestTypeDef]
-    ) -> RegionResults[UpdatePipelineResponseTypeDef]:
+    ) -> TargetResults[UpdatePipelineResponseTypeDef]:
         """Updates a pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipeline
@@ -4679,7 +4679,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_pipeline_execution(
         self, **kwargs: Unpack[UpdatePipelineExecutionRequestTypeDef]
-    ) -> RegionResults[UpdatePipelineExecutionResponseTypeDef]:
+    ) -> TargetResults[UpdatePipelineExecutionResponseTypeDef]:
         """Updates a pipeline execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipelineExecution
@@ -4688,7 +4688,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_pipeline_version(
         self, **kwargs: Unpack[UpdatePipelineVersionRequestTypeDef]
-    ) -> RegionResults[UpdatePipelineVersionResponseTypeDef]:
+    ) -> TargetResults[UpdatePipelineVersionResponseTypeDef]:
         """Updates a pipeline version.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdatePipelineVersion
@@ -4697,7 +4697,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_project(
         self, **kwargs: Unpack[UpdateProjectInputTypeDef]
-    ) -> RegionResults[UpdateProjectOutputTypeDef]:
+    ) -> TargetResults[UpdateProjectOutputTypeDef]:
         """Updates a machine learning (ML) project that is created from a template
         that sets up an ML pipeline from training to deploying an approved model.
 
@@ -4707,7 +4707,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_space(
         self, **kwargs: Unpack[UpdateSpaceRequestTypeDef]
-    ) -> RegionResults[UpdateSpaceResponseTypeDef]:
+    ) -> TargetResults[UpdateSpaceResponseTypeDef]:
         """Updates the settings of a space.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateSpace
@@ -4716,7 +4716,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_training_job(
         self, **kwargs: Unpack[UpdateTrainingJobRequestTypeDef]
-    ) -> RegionResults[UpdateTrainingJobResponseTypeDef]:
+    ) -> TargetResults[UpdateTrainingJobResponseTypeDef]:
         """Update a model training job to request a new Debugger profiling
         configuration or to change warm pool retention length.
 
@@ -4726,7 +4726,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_trial(
         self, **kwargs: Unpack[UpdateTrialRequestTypeDef]
-    ) -> RegionResults[UpdateTrialResponseTypeDef]:
+    ) -> TargetResults[UpdateTrialResponseTypeDef]:
         """Updates the display name of a trial.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateTrial
@@ -4735,7 +4735,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_trial_component(
         self, **kwargs: Unpack[UpdateTrialComponentRequestTypeDef]
-    ) -> RegionResults[UpdateTrialComponentResponseTypeDef]:
+    ) -> TargetResults[UpdateTrialComponentResponseTypeDef]:
         """Updates one or more properties of a trial component.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateTrialComponent
@@ -4744,7 +4744,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_user_profile(
         self, **kwargs: Unpack[UpdateUserProfileRequestTypeDef]
-    ) -> RegionResults[UpdateUserProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateUserProfileResponseTypeDef]:
         """Updates a user profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateUserProfile
@@ -4753,7 +4753,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_workforce(
         self, **kwargs: Unpack[UpdateWorkforceRequestTypeDef]
-    ) -> RegionResults[UpdateWorkforceResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkforceResponseTypeDef]:
         """Use this operation to update your workforce. You can use this operation to
         require that workers use specific IP addresses to work on tasks and to
         update your OpenID Connect (OIDC) Identity Provider (IdP) workforce
@@ -4765,7 +4765,7 @@ class MultiRegionSageMaker(MultiRegionClient):
 
     def update_workteam(
         self, **kwargs: Unpack[UpdateWorkteamRequestTypeDef]
-    ) -> RegionResults[UpdateWorkteamResponseTypeDef]:
+    ) -> TargetResults[UpdateWorkteamResponseTypeDef]:
         """Updates an existing work team with new member definitions or description.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateWorkteam
@@ -4779,7 +4779,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[CreateHubContentPresignedUrlsRequestTypeDef],
-    ) -> RegionResults[CreateHubContentPresignedUrlsResponseTypeDef]:
+    ) -> TargetResults[CreateHubContentPresignedUrlsResponseTypeDef]:
         """Every page of CreateHubContentPresignedUrls in every target, merged per
         target (botocore's build_full_result).
 
@@ -4805,7 +4805,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTrainingPlanExtensionHistoryRequestTypeDef],
-    ) -> RegionResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
+    ) -> TargetResults[DescribeTrainingPlanExtensionHistoryResponseTypeDef]:
         """Every page of DescribeTrainingPlanExtensionHistory in every target, merged
         per target (botocore's build_full_result).
 
@@ -4830,7 +4830,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActionsRequestTypeDef],
-    ) -> RegionResults[ListActionsResponseTypeDef]:
+    ) -> TargetResults[ListActionsResponseTypeDef]:
         """Every page of ListActions in every target, merged per target (botocore's
         build_full_result).
 
@@ -4853,7 +4853,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIBenchmarkJobsRequestTypeDef],
-    ) -> RegionResults[ListAIBenchmarkJobsResponseTypeDef]:
+    ) -> TargetResults[ListAIBenchmarkJobsResponseTypeDef]:
         """Every page of ListAIBenchmarkJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4878,7 +4878,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIRecommendationJobsRequestTypeDef],
-    ) -> RegionResults[ListAIRecommendationJobsResponseTypeDef]:
+    ) -> TargetResults[ListAIRecommendationJobsResponseTypeDef]:
         """Every page of ListAIRecommendationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4903,7 +4903,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAIWorkloadConfigsRequestTypeDef],
-    ) -> RegionResults[ListAIWorkloadConfigsResponseTypeDef]:
+    ) -> TargetResults[ListAIWorkloadConfigsResponseTypeDef]:
         """Every page of ListAIWorkloadConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4928,7 +4928,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAlgorithmsInputTypeDef],
-    ) -> RegionResults[ListAlgorithmsOutputTypeDef]:
+    ) -> TargetResults[ListAlgorithmsOutputTypeDef]:
         """Every page of ListAlgorithms in every target, merged per target
         (botocore's build_full_result).
 
@@ -4951,7 +4951,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -4974,7 +4974,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppImageConfigsRequestTypeDef],
-    ) -> RegionResults[ListAppImageConfigsResponseTypeDef]:
+    ) -> TargetResults[ListAppImageConfigsResponseTypeDef]:
         """Every page of ListAppImageConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -4999,7 +4999,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAppsRequestTypeDef],
-    ) -> RegionResults[ListAppsResponseTypeDef]:
+    ) -> TargetResults[ListAppsResponseTypeDef]:
         """Every page of ListApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -5022,7 +5022,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArtifactsRequestTypeDef],
-    ) -> RegionResults[ListArtifactsResponseTypeDef]:
+    ) -> TargetResults[ListArtifactsResponseTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5045,7 +5045,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssociationsResponseTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -5068,7 +5068,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAutoMLJobsRequestTypeDef],
-    ) -> RegionResults[ListAutoMLJobsResponseTypeDef]:
+    ) -> TargetResults[ListAutoMLJobsResponseTypeDef]:
         """Every page of ListAutoMLJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5091,7 +5091,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCandidatesForAutoMLJobRequestTypeDef],
-    ) -> RegionResults[ListCandidatesForAutoMLJobResponseTypeDef]:
+    ) -> TargetResults[ListCandidatesForAutoMLJobResponseTypeDef]:
         """Every page of ListCandidatesForAutoMLJob in every target, merged per
         target (botocore's build_full_result).
 
@@ -5114,7 +5114,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterEventsRequestTypeDef],
-    ) -> RegionResults[ListClusterEventsResponseTypeDef]:
+    ) -> TargetResults[ListClusterEventsResponseTypeDef]:
         """Every page of ListClusterEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -5140,7 +5140,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterNodesRequestTypeDef],
-    ) -> RegionResults[ListClusterNodesResponseTypeDef]:
+    ) -> TargetResults[ListClusterNodesResponseTypeDef]:
         """Every page of ListClusterNodes in every target, merged per target
         (botocore's build_full_result).
 
@@ -5164,7 +5164,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterSchedulerConfigsRequestTypeDef],
-    ) -> RegionResults[ListClusterSchedulerConfigsResponseTypeDef]:
+    ) -> TargetResults[ListClusterSchedulerConfigsResponseTypeDef]:
         """Every page of ListClusterSchedulerConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5187,7 +5187,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResponseTypeDef]:
+    ) -> TargetResults[ListClustersResponseTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -5210,7 +5210,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeRepositoriesInputTypeDef],
-    ) -> RegionResults[ListCodeRepositoriesOutputTypeDef]:
+    ) -> TargetResults[ListCodeRepositoriesOutputTypeDef]:
         """Every page of ListCodeRepositories in every target, merged per target
         (botocore's build_full_result).
 
@@ -5233,7 +5233,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCompilationJobsRequestTypeDef],
-    ) -> RegionResults[ListCompilationJobsResponseTypeDef]:
+    ) -> TargetResults[ListCompilationJobsResponseTypeDef]:
         """Every page of ListCompilationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5256,7 +5256,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComputeQuotasRequestTypeDef],
-    ) -> RegionResults[ListComputeQuotasResponseTypeDef]:
+    ) -> TargetResults[ListComputeQuotasResponseTypeDef]:
         """Every page of ListComputeQuotas in every target, merged per target
         (botocore's build_full_result).
 
@@ -5279,7 +5279,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContextsRequestTypeDef],
-    ) -> RegionResults[ListContextsResponseTypeDef]:
+    ) -> TargetResults[ListContextsResponseTypeDef]:
         """Every page of ListContexts in every target, merged per target (botocore's
         build_full_result).
 
@@ -5302,7 +5302,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataQualityJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListDataQualityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListDataQualityJobDefinitionsResponseTypeDef]:
         """Every page of ListDataQualityJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5325,7 +5325,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceFleetsRequestTypeDef],
-    ) -> RegionResults[ListDeviceFleetsResponseTypeDef]:
+    ) -> TargetResults[ListDeviceFleetsResponseTypeDef]:
         """Every page of ListDeviceFleets in every target, merged per target
         (botocore's build_full_result).
 
@@ -5348,7 +5348,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -5371,7 +5371,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -5394,7 +5394,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEdgeDeploymentPlansRequestTypeDef],
-    ) -> RegionResults[ListEdgeDeploymentPlansResponseTypeDef]:
+    ) -> TargetResults[ListEdgeDeploymentPlansResponseTypeDef]:
         """Every page of ListEdgeDeploymentPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -5417,7 +5417,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEdgePackagingJobsRequestTypeDef],
-    ) -> RegionResults[ListEdgePackagingJobsResponseTypeDef]:
+    ) -> TargetResults[ListEdgePackagingJobsResponseTypeDef]:
         """Every page of ListEdgePackagingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5440,7 +5440,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointConfigsInputTypeDef],
-    ) -> RegionResults[ListEndpointConfigsOutputTypeDef]:
+    ) -> TargetResults[ListEndpointConfigsOutputTypeDef]:
         """Every page of ListEndpointConfigs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5463,7 +5463,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointsInputTypeDef],
-    ) -> RegionResults[ListEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListEndpointsOutputTypeDef]:
         """Every page of ListEndpoints in every target, merged per target (botocore's
         build_full_result).
 
@@ -5486,7 +5486,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExperimentsRequestTypeDef],
-    ) -> RegionResults[ListExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListExperimentsResponseTypeDef]:
         """Every page of ListExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -5511,7 +5511,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFeatureGroupsRequestTypeDef],
-    ) -> RegionResults[ListFeatureGroupsResponseTypeDef]:
+    ) -> TargetResults[ListFeatureGroupsResponseTypeDef]:
         """Every page of ListFeatureGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5534,7 +5534,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFlowDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListFlowDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListFlowDefinitionsResponseTypeDef]:
         """Every page of ListFlowDefinitions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5557,7 +5557,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHumanTaskUisRequestTypeDef],
-    ) -> RegionResults[ListHumanTaskUisResponseTypeDef]:
+    ) -> TargetResults[ListHumanTaskUisResponseTypeDef]:
         """Every page of ListHumanTaskUis in every target, merged per target
         (botocore's build_full_result).
 
@@ -5580,7 +5580,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHyperParameterTuningJobsRequestTypeDef],
-    ) -> RegionResults[ListHyperParameterTuningJobsResponseTypeDef]:
+    ) -> TargetResults[ListHyperParameterTuningJobsResponseTypeDef]:
         """Every page of ListHyperParameterTuningJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5604,7 +5604,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImageVersionsRequestTypeDef],
-    ) -> RegionResults[ListImageVersionsResponseTypeDef]:
+    ) -> TargetResults[ListImageVersionsResponseTypeDef]:
         """Every page of ListImageVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5628,7 +5628,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImagesRequestTypeDef],
-    ) -> RegionResults[ListImagesResponseTypeDef]:
+    ) -> TargetResults[ListImagesResponseTypeDef]:
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
@@ -5653,7 +5653,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInferenceComponentsInputTypeDef],
-    ) -> RegionResults[ListInferenceComponentsOutputTypeDef]:
+    ) -> TargetResults[ListInferenceComponentsOutputTypeDef]:
         """Every page of ListInferenceComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -5676,7 +5676,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInferenceExperimentsRequestTypeDef],
-    ) -> RegionResults[ListInferenceExperimentsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceExperimentsResponseTypeDef]:
         """Every page of ListInferenceExperiments in every target, merged per target
         (botocore's build_full_result).
 
@@ -5699,7 +5699,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInferenceRecommendationsJobStepsRequestTypeDef],
-    ) -> RegionResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceRecommendationsJobStepsResponseTypeDef]:
         """Every page of ListInferenceRecommendationsJobSteps in every target, merged
         per target (botocore's build_full_result).
 
@@ -5722,7 +5722,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInferenceRecommendationsJobsRequestTypeDef],
-    ) -> RegionResults[ListInferenceRecommendationsJobsResponseTypeDef]:
+    ) -> TargetResults[ListInferenceRecommendationsJobsResponseTypeDef]:
         """Every page of ListInferenceRecommendationsJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -5745,7 +5745,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLabelingJobsRequestTypeDef],
-    ) -> RegionResults[ListLabelingJobsResponseTypeDef]:
+    ) -> TargetResults[ListLabelingJobsResponseTypeDef]:
         """Every page of ListLabelingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5768,7 +5768,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLabelingJobsForWorkteamRequestTypeDef],
-    ) -> RegionResults[ListLabelingJobsForWorkteamResponseTypeDef]:
+    ) -> TargetResults[ListLabelingJobsForWorkteamResponseTypeDef]:
         """Every page of ListLabelingJobsForWorkteam in every target, merged per
         target (botocore's build_full_result).
 
@@ -5791,7 +5791,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLineageGroupsRequestTypeDef],
-    ) -> RegionResults[ListLineageGroupsResponseTypeDef]:
+    ) -> TargetResults[ListLineageGroupsResponseTypeDef]:
         """Every page of ListLineageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -5816,7 +5816,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMlflowAppsRequestTypeDef],
-    ) -> RegionResults[ListMlflowAppsResponseTypeDef]:
+    ) -> TargetResults[ListMlflowAppsResponseTypeDef]:
         """Every page of ListMlflowApps in every target, merged per target
         (botocore's build_full_result).
 
@@ -5839,7 +5839,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMlflowTrackingServersRequestTypeDef],
-    ) -> RegionResults[ListMlflowTrackingServersResponseTypeDef]:
+    ) -> TargetResults[ListMlflowTrackingServersResponseTypeDef]:
         """Every page of ListMlflowTrackingServers in every target, merged per target
         (botocore's build_full_result).
 
@@ -5862,7 +5862,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelBiasJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListModelBiasJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelBiasJobDefinitionsResponseTypeDef]:
         """Every page of ListModelBiasJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -5885,7 +5885,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelCardExportJobsRequestTypeDef],
-    ) -> RegionResults[ListModelCardExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardExportJobsResponseTypeDef]:
         """Every page of ListModelCardExportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -5908,7 +5908,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelCardVersionsRequestTypeDef],
-    ) -> RegionResults[ListModelCardVersionsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardVersionsResponseTypeDef]:
         """Every page of ListModelCardVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -5931,7 +5931,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelCardsRequestTypeDef],
-    ) -> RegionResults[ListModelCardsResponseTypeDef]:
+    ) -> TargetResults[ListModelCardsResponseTypeDef]:
         """Every page of ListModelCards in every target, merged per target
         (botocore's build_full_result).
 
@@ -5954,7 +5954,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelExplainabilityJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelExplainabilityJobDefinitionsResponseTypeDef]:
         """Every page of ListModelExplainabilityJobDefinitions in every target,
         merged per target (botocore's build_full_result).
 
@@ -5977,7 +5977,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelMetadataRequestTypeDef],
-    ) -> RegionResults[ListModelMetadataResponseTypeDef]:
+    ) -> TargetResults[ListModelMetadataResponseTypeDef]:
         """Every page of ListModelMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -6001,7 +6001,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelPackageGroupsInputTypeDef],
-    ) -> RegionResults[ListModelPackageGroupsOutputTypeDef]:
+    ) -> TargetResults[ListModelPackageGroupsOutputTypeDef]:
         """Every page of ListModelPackageGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -6024,7 +6024,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelPackagesInputTypeDef],
-    ) -> RegionResults[ListModelPackagesOutputTypeDef]:
+    ) -> TargetResults[ListModelPackagesOutputTypeDef]:
         """Every page of ListModelPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -6047,7 +6047,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelQualityJobDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListModelQualityJobDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListModelQualityJobDefinitionsResponseTypeDef]:
         """Every page of ListModelQualityJobDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -6070,7 +6070,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListModelsInputTypeDef],
-    ) -> RegionResults[ListModelsOutputTypeDef]:
+    ) -> TargetResults[ListModelsOutputTypeDef]:
         """Every page of ListModels in every target, merged per target (botocore's
         build_full_result).
 
@@ -6093,7 +6093,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitoringAlertHistoryRequestTypeDef],
-    ) -> RegionResults[ListMonitoringAlertHistoryResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringAlertHistoryResponseTypeDef]:
         """Every page of ListMonitoringAlertHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -6116,7 +6116,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitoringAlertsRequestTypeDef],
-    ) -> RegionResults[ListMonitoringAlertsResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringAlertsResponseTypeDef]:
         """Every page of ListMonitoringAlerts in every target, merged per target
         (botocore's build_full_result).
 
@@ -6139,7 +6139,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitoringExecutionsRequestTypeDef],
-    ) -> RegionResults[ListMonitoringExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringExecutionsResponseTypeDef]:
         """Every page of ListMonitoringExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6162,7 +6162,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMonitoringSchedulesRequestTypeDef],
-    ) -> RegionResults[ListMonitoringSchedulesResponseTypeDef]:
+    ) -> TargetResults[ListMonitoringSchedulesResponseTypeDef]:
         """Every page of ListMonitoringSchedules in every target, merged per target
         (botocore's build_full_result).
 
@@ -6185,7 +6185,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotebookInstanceLifecycleConfigsInputTypeDef],
-    ) -> RegionResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
+    ) -> TargetResults[ListNotebookInstanceLifecycleConfigsOutputTypeDef]:
         """Every page of ListNotebookInstanceLifecycleConfigs in every target, merged
         per target (botocore's build_full_result).
 
@@ -6209,7 +6209,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNotebookInstancesInputTypeDef],
-    ) -> RegionResults[ListNotebookInstancesOutputTypeDef]:
+    ) -> TargetResults[ListNotebookInstancesOutputTypeDef]:
         """Every page of ListNotebookInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -6233,7 +6233,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOptimizationJobsRequestTypeDef],
-    ) -> RegionResults[ListOptimizationJobsResponseTypeDef]:
+    ) -> TargetResults[ListOptimizationJobsResponseTypeDef]:
         """Every page of ListOptimizationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6256,7 +6256,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPartnerAppsRequestTypeDef],
-    ) -> RegionResults[ListPartnerAppsResponseTypeDef]:
+    ) -> TargetResults[ListPartnerAppsResponseTypeDef]:
         """Every page of ListPartnerApps in every target, merged per target
         (botocore's build_full_result).
 
@@ -6279,7 +6279,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineExecutionStepsRequestTypeDef],
-    ) -> RegionResults[ListPipelineExecutionStepsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionStepsResponseTypeDef]:
         """Every page of ListPipelineExecutionSteps in every target, merged per
         target (botocore's build_full_result).
 
@@ -6302,7 +6302,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineExecutionsRequestTypeDef],
-    ) -> RegionResults[ListPipelineExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineExecutionsResponseTypeDef]:
         """Every page of ListPipelineExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6325,7 +6325,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineParametersForExecutionRequestTypeDef],
-    ) -> RegionResults[ListPipelineParametersForExecutionResponseTypeDef]:
+    ) -> TargetResults[ListPipelineParametersForExecutionResponseTypeDef]:
         """Every page of ListPipelineParametersForExecution in every target, merged
         per target (botocore's build_full_result).
 
@@ -6348,7 +6348,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelineVersionsRequestTypeDef],
-    ) -> RegionResults[ListPipelineVersionsResponseTypeDef]:
+    ) -> TargetResults[ListPipelineVersionsResponseTypeDef]:
         """Every page of ListPipelineVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -6371,7 +6371,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPipelinesRequestTypeDef],
-    ) -> RegionResults[ListPipelinesResponseTypeDef]:
+    ) -> TargetResults[ListPipelinesResponseTypeDef]:
         """Every page of ListPipelines in every target, merged per target (botocore's
         build_full_result).
 
@@ -6394,7 +6394,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProcessingJobsRequestTypeDef],
-    ) -> RegionResults[ListProcessingJobsResponseTypeDef]:
+    ) -> TargetResults[ListProcessingJobsResponseTypeDef]:
         """Every page of ListProcessingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6417,7 +6417,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceCatalogsRequestTypeDef],
-    ) -> RegionResults[ListResourceCatalogsResponseTypeDef]:
+    ) -> TargetResults[ListResourceCatalogsResponseTypeDef]:
         """Every page of ListResourceCatalogs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6441,7 +6441,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpacesRequestTypeDef],
-    ) -> RegionResults[ListSpacesResponseTypeDef]:
+    ) -> TargetResults[ListSpacesResponseTypeDef]:
         """Every page of ListSpaces in every target, merged per target (botocore's
         build_full_result).
 
@@ -6464,7 +6464,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStageDevicesRequestTypeDef],
-    ) -> RegionResults[ListStageDevicesResponseTypeDef]:
+    ) -> TargetResults[ListStageDevicesResponseTypeDef]:
         """Every page of ListStageDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -6488,7 +6488,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStudioLifecycleConfigsRequestTypeDef],
-    ) -> RegionResults[ListStudioLifecycleConfigsResponseTypeDef]:
+    ) -> TargetResults[ListStudioLifecycleConfigsResponseTypeDef]:
         """Every page of ListStudioLifecycleConfigs in every target, merged per
         target (botocore's build_full_result).
 
@@ -6512,7 +6512,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscribedWorkteamsRequestTypeDef],
-    ) -> RegionResults[ListSubscribedWorkteamsResponseTypeDef]:
+    ) -> TargetResults[ListSubscribedWorkteamsResponseTypeDef]:
         """Every page of ListSubscribedWorkteams in every target, merged per target
         (botocore's build_full_result).
 
@@ -6537,7 +6537,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsInputTypeDef],
-    ) -> RegionResults[ListTagsOutputTypeDef]:
+    ) -> TargetResults[ListTagsOutputTypeDef]:
         """Every page of ListTags in every target, merged per target (botocore's
         build_full_result).
 
@@ -6560,7 +6560,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainingJobsRequestTypeDef],
-    ) -> RegionResults[ListTrainingJobsResponseTypeDef]:
+    ) -> TargetResults[ListTrainingJobsResponseTypeDef]:
         """Every page of ListTrainingJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6583,7 +6583,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainingJobsForHyperParameterTuningJobRequestTypeDef],
-    ) -> RegionResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
+    ) -> TargetResults[ListTrainingJobsForHyperParameterTuningJobResponseTypeDef]:
         """Every page of ListTrainingJobsForHyperParameterTuningJob in every target,
         merged per target (botocore's build_full_result).
 
@@ -6607,7 +6607,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrainingPlansRequestTypeDef],
-    ) -> RegionResults[ListTrainingPlansResponseTypeDef]:
+    ) -> TargetResults[ListTrainingPlansResponseTypeDef]:
         """Every page of ListTrainingPlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -6630,7 +6630,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTransformJobsRequestTypeDef],
-    ) -> RegionResults[ListTransformJobsResponseTypeDef]:
+    ) -> TargetResults[ListTransformJobsResponseTypeDef]:
         """Every page of ListTransformJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -6653,7 +6653,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrialComponentsRequestTypeDef],
-    ) -> RegionResults[ListTrialComponentsResponseTypeDef]:
+    ) -> TargetResults[ListTrialComponentsResponseTypeDef]:
         """Every page of ListTrialComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -6679,7 +6679,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrialsRequestTypeDef],
-    ) -> RegionResults[ListTrialsResponseTypeDef]:
+    ) -> TargetResults[ListTrialsResponseTypeDef]:
         """Every page of ListTrials in every target, merged per target (botocore's
         build_full_result).
 
@@ -6707,7 +6707,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUltraServersByReservedCapacityRequestTypeDef],
-    ) -> RegionResults[ListUltraServersByReservedCapacityResponseTypeDef]:
+    ) -> TargetResults[ListUltraServersByReservedCapacityResponseTypeDef]:
         """Every page of ListUltraServersByReservedCapacity in every target, merged
         per target (botocore's build_full_result).
 
@@ -6730,7 +6730,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUserProfilesRequestTypeDef],
-    ) -> RegionResults[ListUserProfilesResponseTypeDef]:
+    ) -> TargetResults[ListUserProfilesResponseTypeDef]:
         """Every page of ListUserProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -6753,7 +6753,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkforcesRequestTypeDef],
-    ) -> RegionResults[ListWorkforcesResponseTypeDef]:
+    ) -> TargetResults[ListWorkforcesResponseTypeDef]:
         """Every page of ListWorkforces in every target, merged per target
         (botocore's build_full_result).
 
@@ -6778,7 +6778,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkteamsRequestTypeDef],
-    ) -> RegionResults[ListWorkteamsResponseTypeDef]:
+    ) -> TargetResults[ListWorkteamsResponseTypeDef]:
         """Every page of ListWorkteams in every target, merged per target (botocore's
         build_full_result).
 
@@ -6803,7 +6803,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchRequestTypeDef],
-    ) -> RegionResults[SearchResponseTypeDef]:
+    ) -> TargetResults[SearchResponseTypeDef]:
         """Every page of Search in every target, merged per target (botocore's
         build_full_result).
 
@@ -8315,7 +8315,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndpointInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EndpointDeleted.
 
         Polls DescribeEndpoint in every target at once, every 30 seconds and at
@@ -8334,7 +8334,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeEndpointInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until EndpointInService.
 
         Polls DescribeEndpoint in every target at once, every 30 seconds and at
@@ -8353,7 +8353,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageCreated.
 
         Polls DescribeImage in every target at once, every 60 seconds and at most
@@ -8372,7 +8372,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageDeleted.
 
         Polls DescribeImage in every target at once, every 60 seconds and at most
@@ -8391,7 +8391,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageUpdated.
 
         Polls DescribeImage in every target at once, every 60 seconds and at most
@@ -8410,7 +8410,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageVersionCreated.
 
         Polls DescribeImageVersion in every target at once, every 60 seconds and
@@ -8429,7 +8429,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeImageVersionRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ImageVersionDeleted.
 
         Polls DescribeImageVersion in every target at once, every 60 seconds and
@@ -8448,7 +8448,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NotebookInstanceDeleted.
 
         Polls DescribeNotebookInstance in every target at once, every 30 seconds
@@ -8467,7 +8467,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NotebookInstanceInService.
 
         Polls DescribeNotebookInstance in every target at once, every 30 seconds
@@ -8486,7 +8486,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeNotebookInstanceInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until NotebookInstanceStopped.
 
         Polls DescribeNotebookInstance in every target at once, every 30 seconds
@@ -8505,7 +8505,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeProcessingJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ProcessingJobCompletedOrStopped.
 
         Polls DescribeProcessingJob in every target at once, every 60 seconds and
@@ -8527,7 +8527,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTrainingJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TrainingJobCompletedOrStopped.
 
         Polls DescribeTrainingJob in every target at once, every 120 seconds and
@@ -8549,7 +8549,7 @@ class MultiRegionSageMaker(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeTransformJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TransformJobCompletedOrStopped.
 
         Polls DescribeTransformJob in every target at once, every 60 seconds and

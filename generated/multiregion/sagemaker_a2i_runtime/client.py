@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,7 +45,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
 
     def delete_human_loop(
         self, **kwargs: Unpack[DeleteHumanLoopRequestTypeDef]
-    ) -> RegionResults[DeleteHumanLoopResponseTypeDef]:
+    ) -> TargetResults[DeleteHumanLoopResponseTypeDef]:
         """Deletes the specified human loop for a flow definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/DeleteHumanLoop
@@ -54,7 +54,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
 
     def describe_human_loop(
         self, **kwargs: Unpack[DescribeHumanLoopRequestTypeDef]
-    ) -> RegionResults[DescribeHumanLoopResponseTypeDef]:
+    ) -> TargetResults[DescribeHumanLoopResponseTypeDef]:
         """Returns information about the specified human loop. If the human loop was
         deleted, this operation will return a ResourceNotFoundException error.
 
@@ -64,7 +64,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
 
     def list_human_loops(
         self, **kwargs: Unpack[ListHumanLoopsRequestTypeDef]
-    ) -> RegionResults[ListHumanLoopsResponseTypeDef]:
+    ) -> TargetResults[ListHumanLoopsResponseTypeDef]:
         """Returns information about human loops, given the specified parameters. If
         a human loop was deleted, it will not be included.
 
@@ -74,7 +74,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
 
     def start_human_loop(
         self, **kwargs: Unpack[StartHumanLoopRequestTypeDef]
-    ) -> RegionResults[StartHumanLoopResponseTypeDef]:
+    ) -> TargetResults[StartHumanLoopResponseTypeDef]:
         """Starts a human loop, provided that at least one activation condition is
         met.
 
@@ -84,7 +84,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
 
     def stop_human_loop(
         self, **kwargs: Unpack[StopHumanLoopRequestTypeDef]
-    ) -> RegionResults[StopHumanLoopResponseTypeDef]:
+    ) -> TargetResults[StopHumanLoopResponseTypeDef]:
         """Stops the specified human loop.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-a2i-runtime-2019-11-07/StopHumanLoop
@@ -98,7 +98,7 @@ class MultiRegionAugmentedAIRuntime(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListHumanLoopsRequestTypeDef],
-    ) -> RegionResults[ListHumanLoopsResponseTypeDef]:
+    ) -> TargetResults[ListHumanLoopsResponseTypeDef]:
         """Every page of ListHumanLoops in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
 
     def get_deployments(
         self, **kwargs: Unpack[GetDeploymentsRequestTypeDef]
-    ) -> RegionResults[GetDeploymentsResultTypeDef]:
+    ) -> TargetResults[GetDeploymentsResultTypeDef]:
         """Use to get the active deployments from a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-edge-2020-09-23/GetDeployments
@@ -40,7 +40,7 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
 
     def get_device_registration(
         self, **kwargs: Unpack[GetDeviceRegistrationRequestTypeDef]
-    ) -> RegionResults[GetDeviceRegistrationResultTypeDef]:
+    ) -> TargetResults[GetDeviceRegistrationResultTypeDef]:
         """Use to check if a device is registered with SageMaker Edge Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-edge-2020-09-23/GetDeviceRegistration
@@ -49,7 +49,7 @@ class MultiRegionSagemakerEdgeManager(MultiRegionClient):
 
     def send_heartbeat(
         self, **kwargs: Unpack[SendHeartbeatRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Use to get the current status of devices registered on SageMaker Edge
         Manager.
 

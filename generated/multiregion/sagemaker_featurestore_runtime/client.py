@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -35,7 +35,7 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
 
     def batch_get_record(
         self, **kwargs: Unpack[BatchGetRecordRequestTypeDef]
-    ) -> RegionResults[BatchGetRecordResponseTypeDef]:
+    ) -> TargetResults[BatchGetRecordResponseTypeDef]:
         """Retrieves a batch of Records from a FeatureGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/BatchGetRecord
@@ -44,7 +44,7 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
 
     def delete_record(
         self, **kwargs: Unpack[DeleteRecordRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Record from a FeatureGroup in the OnlineStore. Feature Store
         supports both SoftDelete and HardDelete. For SoftDelete (default), feature
         columns are set to null and the record is no longer retrievable by
@@ -61,7 +61,7 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
 
     def get_record(
         self, **kwargs: Unpack[GetRecordRequestTypeDef]
-    ) -> RegionResults[GetRecordResponseTypeDef]:
+    ) -> TargetResults[GetRecordResponseTypeDef]:
         """Use for OnlineStore serving from a FeatureStore. Only the latest records
         stored in the OnlineStore can be retrieved. If no Record with
         RecordIdentifierValue is found, then an empty result is returned.
@@ -72,7 +72,7 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
 
     def put_record(
         self, **kwargs: Unpack[PutRecordRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The PutRecord API is used to ingest a list of Records into your feature
         group.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def delete_earth_observation_job(
         self, **kwargs: Unpack[DeleteEarthObservationJobInputTypeDef]
-    ) -> RegionResults[DeleteEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[DeleteEarthObservationJobOutputTypeDef]:
         """Use this operation to delete an Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/DeleteEarthObservationJob
@@ -78,7 +78,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def delete_vector_enrichment_job(
         self, **kwargs: Unpack[DeleteVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[DeleteVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[DeleteVectorEnrichmentJobOutputTypeDef]:
         """Use this operation to delete a Vector Enrichment job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/DeleteVectorEnrichmentJob
@@ -87,7 +87,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def export_earth_observation_job(
         self, **kwargs: Unpack[ExportEarthObservationJobInputTypeDef]
-    ) -> RegionResults[ExportEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[ExportEarthObservationJobOutputTypeDef]:
         """Use this operation to export results of an Earth Observation job and
         optionally source images used as input to the EOJ to an Amazon S3
         location.
@@ -98,7 +98,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def export_vector_enrichment_job(
         self, **kwargs: Unpack[ExportVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[ExportVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[ExportVectorEnrichmentJobOutputTypeDef]:
         """Use this operation to copy results of a Vector Enrichment job to an Amazon
         S3 location.
 
@@ -108,7 +108,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def get_earth_observation_job(
         self, **kwargs: Unpack[GetEarthObservationJobInputTypeDef]
-    ) -> RegionResults[GetEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[GetEarthObservationJobOutputTypeDef]:
         """Get the details for a previously initiated Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetEarthObservationJob
@@ -117,7 +117,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def get_raster_data_collection(
         self, **kwargs: Unpack[GetRasterDataCollectionInputTypeDef]
-    ) -> RegionResults[GetRasterDataCollectionOutputTypeDef]:
+    ) -> TargetResults[GetRasterDataCollectionOutputTypeDef]:
         """Use this operation to get details of a specific raster data collection.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetRasterDataCollection
@@ -126,7 +126,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def get_tile(
         self, **kwargs: Unpack[GetTileInputTypeDef]
-    ) -> RegionResults[GetTileOutputTypeDef]:
+    ) -> TargetResults[GetTileOutputTypeDef]:
         """Gets a web mercator tile for the given Earth Observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/GetTile
@@ -135,7 +135,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def get_vector_enrichment_job(
         self, **kwargs: Unpack[GetVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[GetVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[GetVectorEnrichmentJobOutputTypeDef]:
         """Retrieves details of a Vector Enrichment Job for a given job Amazon
         Resource Name (ARN).
 
@@ -145,7 +145,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def list_earth_observation_jobs(
         self, **kwargs: Unpack[ListEarthObservationJobInputTypeDef]
-    ) -> RegionResults[ListEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[ListEarthObservationJobOutputTypeDef]:
         """Use this operation to get a list of the Earth Observation jobs associated
         with the calling Amazon Web Services account.
 
@@ -155,7 +155,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def list_raster_data_collections(
         self, **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef]
-    ) -> RegionResults[ListRasterDataCollectionsOutputTypeDef]:
+    ) -> TargetResults[ListRasterDataCollectionsOutputTypeDef]:
         """Use this operation to get raster data collections.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListRasterDataCollections
@@ -164,7 +164,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags attached to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListTagsForResource
@@ -173,7 +173,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def list_vector_enrichment_jobs(
         self, **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[ListVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[ListVectorEnrichmentJobOutputTypeDef]:
         """Retrieves a list of vector enrichment jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/ListVectorEnrichmentJobs
@@ -182,7 +182,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def search_raster_data_collection(
         self, **kwargs: Unpack[SearchRasterDataCollectionInputTypeDef]
-    ) -> RegionResults[SearchRasterDataCollectionOutputTypeDef]:
+    ) -> TargetResults[SearchRasterDataCollectionOutputTypeDef]:
         """Allows you run image query on a specific raster data collection to get a
         list of the satellite imagery matching the selected filters.
 
@@ -192,7 +192,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def start_earth_observation_job(
         self, **kwargs: Unpack[StartEarthObservationJobInputTypeDef]
-    ) -> RegionResults[StartEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[StartEarthObservationJobOutputTypeDef]:
         """Use this operation to create an Earth observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StartEarthObservationJob
@@ -201,7 +201,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def start_vector_enrichment_job(
         self, **kwargs: Unpack[StartVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[StartVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[StartVectorEnrichmentJobOutputTypeDef]:
         """Creates a Vector Enrichment job for the supplied job type. Currently,
         there are two supported job types: reverse geocoding and map matching.
 
@@ -211,7 +211,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def stop_earth_observation_job(
         self, **kwargs: Unpack[StopEarthObservationJobInputTypeDef]
-    ) -> RegionResults[StopEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[StopEarthObservationJobOutputTypeDef]:
         """Use this operation to stop an existing earth observation job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StopEarthObservationJob
@@ -220,7 +220,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def stop_vector_enrichment_job(
         self, **kwargs: Unpack[StopVectorEnrichmentJobInputTypeDef]
-    ) -> RegionResults[StopVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[StopVectorEnrichmentJobOutputTypeDef]:
         """Stops the Vector Enrichment job for a given job ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/StopVectorEnrichmentJob
@@ -229,7 +229,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """The resource you want to tag.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/TagResource
@@ -238,7 +238,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """The resource you want to untag.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-geospatial-2020-05-27/UntagResource
@@ -252,7 +252,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEarthObservationJobInputTypeDef],
-    ) -> RegionResults[ListEarthObservationJobOutputTypeDef]:
+    ) -> TargetResults[ListEarthObservationJobOutputTypeDef]:
         """Every page of ListEarthObservationJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -276,7 +276,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRasterDataCollectionsInputTypeDef],
-    ) -> RegionResults[ListRasterDataCollectionsOutputTypeDef]:
+    ) -> TargetResults[ListRasterDataCollectionsOutputTypeDef]:
         """Every page of ListRasterDataCollections in every target, merged per target
         (botocore's build_full_result).
 
@@ -299,7 +299,7 @@ class MultiRegionSageMakergeospatialcapabilities(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVectorEnrichmentJobInputTypeDef],
-    ) -> RegionResults[ListVectorEnrichmentJobOutputTypeDef]:
+    ) -> TargetResults[ListVectorEnrichmentJobOutputTypeDef]:
         """Every page of ListVectorEnrichmentJobs in every target, merged per target
         (botocore's build_full_result).
 

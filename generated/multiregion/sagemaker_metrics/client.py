@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -32,7 +32,7 @@ class MultiRegionSageMakerMetrics(MultiRegionClient):
 
     def batch_get_metrics(
         self, **kwargs: Unpack[BatchGetMetricsRequestTypeDef]
-    ) -> RegionResults[BatchGetMetricsResponseTypeDef]:
+    ) -> TargetResults[BatchGetMetricsResponseTypeDef]:
         """Used to retrieve training metrics from SageMaker.
 
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-metrics-2022-09-30/BatchGetMetrics
@@ -41,7 +41,7 @@ class MultiRegionSageMakerMetrics(MultiRegionClient):
 
     def batch_put_metrics(
         self, **kwargs: Unpack[BatchPutMetricsRequestTypeDef]
-    ) -> RegionResults[BatchPutMetricsResponseTypeDef]:
+    ) -> TargetResults[BatchPutMetricsResponseTypeDef]:
         """Used to ingest training metrics into SageMaker. These metrics can be
         visualized in SageMaker Studio.
 

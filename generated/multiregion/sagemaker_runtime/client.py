@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
 
     def invoke_endpoint(
         self, **kwargs: Unpack[InvokeEndpointInputTypeDef]
-    ) -> RegionResults[InvokeEndpointOutputTypeDef]:
+    ) -> TargetResults[InvokeEndpointOutputTypeDef]:
         """After you deploy a model into production using Amazon SageMaker AI hosting
         services, your client applications use this API to get inferences from the
         model hosted at the specified endpoint.
@@ -42,7 +42,7 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
 
     def invoke_endpoint_async(
         self, **kwargs: Unpack[InvokeEndpointAsyncInputTypeDef]
-    ) -> RegionResults[InvokeEndpointAsyncOutputTypeDef]:
+    ) -> TargetResults[InvokeEndpointAsyncOutputTypeDef]:
         """After you deploy a model into production using Amazon SageMaker AI hosting
         services, your client applications use this API to get inferences from the
         model hosted at the specified endpoint in an asynchronous manner.
@@ -53,7 +53,7 @@ class MultiRegionSageMakerRuntime(MultiRegionClient):
 
     def invoke_endpoint_with_response_stream(
         self, **kwargs: Unpack[InvokeEndpointWithResponseStreamInputTypeDef]
-    ) -> RegionResults[InvokeEndpointWithResponseStreamOutputTypeDef]:
+    ) -> TargetResults[InvokeEndpointWithResponseStreamOutputTypeDef]:
         """Invokes a model at the specified endpoint to return the inference response
         as a stream. The inference stream provides the response payload
         incrementally as a series of parts. Before you can get an inference

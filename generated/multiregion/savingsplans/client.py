@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -50,7 +50,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def create_savings_plan(
         self, **kwargs: Unpack[CreateSavingsPlanRequestTypeDef]
-    ) -> RegionResults[CreateSavingsPlanResponseTypeDef]:
+    ) -> TargetResults[CreateSavingsPlanResponseTypeDef]:
         """Creates a Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/CreateSavingsPlan
@@ -59,7 +59,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def delete_queued_savings_plan(
         self, **kwargs: Unpack[DeleteQueuedSavingsPlanRequestTypeDef]
-    ) -> RegionResults[DeleteQueuedSavingsPlanResponseTypeDef]:
+    ) -> TargetResults[DeleteQueuedSavingsPlanResponseTypeDef]:
         """Deletes the queued purchase for the specified Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DeleteQueuedSavingsPlan
@@ -68,7 +68,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def describe_savings_plan_rates(
         self, **kwargs: Unpack[DescribeSavingsPlanRatesRequestTypeDef]
-    ) -> RegionResults[DescribeSavingsPlanRatesResponseTypeDef]:
+    ) -> TargetResults[DescribeSavingsPlanRatesResponseTypeDef]:
         """Describes the rates for a specific, existing Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlanRates
@@ -77,7 +77,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def describe_savings_plans(
         self, **kwargs: Unpack[DescribeSavingsPlansRequestTypeDef]
-    ) -> RegionResults[DescribeSavingsPlansResponseTypeDef]:
+    ) -> TargetResults[DescribeSavingsPlansResponseTypeDef]:
         """Describes the specified Savings Plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlans
@@ -86,7 +86,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def describe_savings_plans_offering_rates(
         self, **kwargs: Unpack[DescribeSavingsPlansOfferingRatesRequestTypeDef]
-    ) -> RegionResults[DescribeSavingsPlansOfferingRatesResponseTypeDef]:
+    ) -> TargetResults[DescribeSavingsPlansOfferingRatesResponseTypeDef]:
         """Describes the offering rates for Savings Plans you might want to purchase.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlansOfferingRates
@@ -95,7 +95,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def describe_savings_plans_offerings(
         self, **kwargs: Unpack[DescribeSavingsPlansOfferingsRequestTypeDef]
-    ) -> RegionResults[DescribeSavingsPlansOfferingsResponseTypeDef]:
+    ) -> TargetResults[DescribeSavingsPlansOfferingsResponseTypeDef]:
         """Describes the offerings for the specified Savings Plans.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/DescribeSavingsPlansOfferings
@@ -104,7 +104,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/ListTagsForResource
@@ -113,7 +113,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def return_savings_plan(
         self, **kwargs: Unpack[ReturnSavingsPlanRequestTypeDef]
-    ) -> RegionResults[ReturnSavingsPlanResponseTypeDef]:
+    ) -> TargetResults[ReturnSavingsPlanResponseTypeDef]:
         """Returns the specified Savings Plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/ReturnSavingsPlan
@@ -122,7 +122,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/TagResource
@@ -131,7 +131,7 @@ class MultiRegionSavingsPlans(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/savingsplans-2019-06-28/UntagResource

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,7 +60,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def create_schedule(
         self, **kwargs: Unpack[CreateScheduleInputTypeDef]
-    ) -> RegionResults[CreateScheduleOutputTypeDef]:
+    ) -> TargetResults[CreateScheduleOutputTypeDef]:
         """Creates the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/CreateSchedule
@@ -69,7 +69,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def create_schedule_group(
         self, **kwargs: Unpack[CreateScheduleGroupInputTypeDef]
-    ) -> RegionResults[CreateScheduleGroupOutputTypeDef]:
+    ) -> TargetResults[CreateScheduleGroupOutputTypeDef]:
         """Creates the specified schedule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/CreateScheduleGroup
@@ -78,7 +78,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def delete_schedule(
         self, **kwargs: Unpack[DeleteScheduleInputTypeDef]
-    ) -> RegionResults[DeleteScheduleOutputTypeDef]:
+    ) -> TargetResults[DeleteScheduleOutputTypeDef]:
         """Deletes the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/DeleteSchedule
@@ -87,7 +87,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def delete_schedule_group(
         self, **kwargs: Unpack[DeleteScheduleGroupInputTypeDef]
-    ) -> RegionResults[DeleteScheduleGroupOutputTypeDef]:
+    ) -> TargetResults[DeleteScheduleGroupOutputTypeDef]:
         """Deletes the specified schedule group. Deleting a schedule group results in
         EventBridge Scheduler deleting all schedules associated with the group.
         When you delete a group, it remains in a DELETING state until all of its
@@ -102,7 +102,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def get_schedule(
         self, **kwargs: Unpack[GetScheduleInputTypeDef]
-    ) -> RegionResults[GetScheduleOutputTypeDef]:
+    ) -> TargetResults[GetScheduleOutputTypeDef]:
         """Retrieves the specified schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/GetSchedule
@@ -111,7 +111,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def get_schedule_group(
         self, **kwargs: Unpack[GetScheduleGroupInputTypeDef]
-    ) -> RegionResults[GetScheduleGroupOutputTypeDef]:
+    ) -> TargetResults[GetScheduleGroupOutputTypeDef]:
         """Retrieves the specified schedule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/GetScheduleGroup
@@ -120,7 +120,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def list_schedule_groups(
         self, **kwargs: Unpack[ListScheduleGroupsInputTypeDef]
-    ) -> RegionResults[ListScheduleGroupsOutputTypeDef]:
+    ) -> TargetResults[ListScheduleGroupsOutputTypeDef]:
         """Returns a paginated list of your schedule groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListScheduleGroups
@@ -129,7 +129,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def list_schedules(
         self, **kwargs: Unpack[ListSchedulesInputTypeDef]
-    ) -> RegionResults[ListSchedulesOutputTypeDef]:
+    ) -> TargetResults[ListSchedulesOutputTypeDef]:
         """Returns a paginated list of your EventBridge Scheduler schedules.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListSchedules
@@ -138,7 +138,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags associated with the Scheduler resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/scheduler-2021-06-30/ListTagsForResource
@@ -147,7 +147,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified EventBridge
         Scheduler resource. You can only assign tags to schedule groups.
 
@@ -157,7 +157,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified EventBridge Scheduler schedule
         group.
 
@@ -167,7 +167,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
 
     def update_schedule(
         self, **kwargs: Unpack[UpdateScheduleInputTypeDef]
-    ) -> RegionResults[UpdateScheduleOutputTypeDef]:
+    ) -> TargetResults[UpdateScheduleOutputTypeDef]:
         """Updates the specified schedule. When you call UpdateSchedule, EventBridge
         Scheduler uses all values, including empty values, specified in the
         request and overrides the existing schedule. This is by design. This means
@@ -185,7 +185,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduleGroupsInputTypeDef],
-    ) -> RegionResults[ListScheduleGroupsOutputTypeDef]:
+    ) -> TargetResults[ListScheduleGroupsOutputTypeDef]:
         """Every page of ListScheduleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,7 +208,7 @@ class MultiRegionEventBridgeScheduler(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchedulesInputTypeDef],
-    ) -> RegionResults[ListSchedulesOutputTypeDef]:
+    ) -> TargetResults[ListSchedulesOutputTypeDef]:
         """Every page of ListSchedules in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +89,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def create_discoverer(
         self, **kwargs: Unpack[CreateDiscovererRequestTypeDef]
-    ) -> RegionResults[CreateDiscovererResponseTypeDef]:
+    ) -> TargetResults[CreateDiscovererResponseTypeDef]:
         """Creates a discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateDiscoverer
@@ -98,7 +98,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def create_registry(
         self, **kwargs: Unpack[CreateRegistryRequestTypeDef]
-    ) -> RegionResults[CreateRegistryResponseTypeDef]:
+    ) -> TargetResults[CreateRegistryResponseTypeDef]:
         """Creates a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateRegistry
@@ -107,7 +107,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def create_schema(
         self, **kwargs: Unpack[CreateSchemaRequestTypeDef]
-    ) -> RegionResults[CreateSchemaResponseTypeDef]:
+    ) -> TargetResults[CreateSchemaResponseTypeDef]:
         """Creates a schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/CreateSchema
@@ -116,7 +116,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def delete_discoverer(
         self, **kwargs: Unpack[DeleteDiscovererRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteDiscoverer
@@ -125,7 +125,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def delete_registry(
         self, **kwargs: Unpack[DeleteRegistryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteRegistry
@@ -134,7 +134,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the resource-based policy attached to the specified registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteResourcePolicy
@@ -143,7 +143,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def delete_schema(
         self, **kwargs: Unpack[DeleteSchemaRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteSchema
@@ -152,7 +152,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def delete_schema_version(
         self, **kwargs: Unpack[DeleteSchemaVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the schema version definition
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DeleteSchemaVersion
@@ -161,7 +161,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def describe_code_binding(
         self, **kwargs: Unpack[DescribeCodeBindingRequestTypeDef]
-    ) -> RegionResults[DescribeCodeBindingResponseTypeDef]:
+    ) -> TargetResults[DescribeCodeBindingResponseTypeDef]:
         """Describe the code binding URI.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeCodeBinding
@@ -170,7 +170,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def describe_discoverer(
         self, **kwargs: Unpack[DescribeDiscovererRequestTypeDef]
-    ) -> RegionResults[DescribeDiscovererResponseTypeDef]:
+    ) -> TargetResults[DescribeDiscovererResponseTypeDef]:
         """Describes the discoverer.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeDiscoverer
@@ -179,7 +179,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def describe_registry(
         self, **kwargs: Unpack[DescribeRegistryRequestTypeDef]
-    ) -> RegionResults[DescribeRegistryResponseTypeDef]:
+    ) -> TargetResults[DescribeRegistryResponseTypeDef]:
         """Describes the registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeRegistry
@@ -188,7 +188,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def describe_schema(
         self, **kwargs: Unpack[DescribeSchemaRequestTypeDef]
-    ) -> RegionResults[DescribeSchemaResponseTypeDef]:
+    ) -> TargetResults[DescribeSchemaResponseTypeDef]:
         """Retrieve the schema definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/DescribeSchema
@@ -197,13 +197,13 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def export_schema(
         self, **kwargs: Unpack[ExportSchemaRequestTypeDef]
-    ) -> RegionResults[ExportSchemaResponseTypeDef]:
+    ) -> TargetResults[ExportSchemaResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ExportSchema"""
         return self._call("ExportSchema", kwargs)
 
     def get_code_binding_source(
         self, **kwargs: Unpack[GetCodeBindingSourceRequestTypeDef]
-    ) -> RegionResults[GetCodeBindingSourceResponseTypeDef]:
+    ) -> TargetResults[GetCodeBindingSourceResponseTypeDef]:
         """Get the code binding source URI.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetCodeBindingSource
@@ -212,7 +212,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def get_discovered_schema(
         self, **kwargs: Unpack[GetDiscoveredSchemaRequestTypeDef]
-    ) -> RegionResults[GetDiscoveredSchemaResponseTypeDef]:
+    ) -> TargetResults[GetDiscoveredSchemaResponseTypeDef]:
         """Get the discovered schema that was generated based on sampled events.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetDiscoveredSchema
@@ -221,7 +221,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the resource-based policy attached to a given registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/GetResourcePolicy
@@ -230,7 +230,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def list_discoverers(
         self, **kwargs: Unpack[ListDiscoverersRequestTypeDef]
-    ) -> RegionResults[ListDiscoverersResponseTypeDef]:
+    ) -> TargetResults[ListDiscoverersResponseTypeDef]:
         """List the discoverers.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListDiscoverers
@@ -239,7 +239,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def list_registries(
         self, **kwargs: Unpack[ListRegistriesRequestTypeDef]
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """List the registries.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListRegistries
@@ -248,7 +248,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def list_schema_versions(
         self, **kwargs: Unpack[ListSchemaVersionsRequestTypeDef]
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Provides a list of the schema versions and related information.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemaVersions
@@ -257,7 +257,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def list_schemas(
         self, **kwargs: Unpack[ListSchemasRequestTypeDef]
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """List the schemas.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListSchemas
@@ -266,7 +266,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Get tags for resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/ListTagsForResource
@@ -275,7 +275,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def put_code_binding(
         self, **kwargs: Unpack[PutCodeBindingRequestTypeDef]
-    ) -> RegionResults[PutCodeBindingResponseTypeDef]:
+    ) -> TargetResults[PutCodeBindingResponseTypeDef]:
         """Put code binding URI
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/PutCodeBinding
@@ -284,7 +284,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """The name of the policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/PutResourcePolicy
@@ -293,7 +293,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def search_schemas(
         self, **kwargs: Unpack[SearchSchemasRequestTypeDef]
-    ) -> RegionResults[SearchSchemasResponseTypeDef]:
+    ) -> TargetResults[SearchSchemasResponseTypeDef]:
         """Search the schemas
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/SearchSchemas
@@ -302,7 +302,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def start_discoverer(
         self, **kwargs: Unpack[StartDiscovererRequestTypeDef]
-    ) -> RegionResults[StartDiscovererResponseTypeDef]:
+    ) -> TargetResults[StartDiscovererResponseTypeDef]:
         """Starts the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/StartDiscoverer
@@ -311,7 +311,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def stop_discoverer(
         self, **kwargs: Unpack[StopDiscovererRequestTypeDef]
-    ) -> RegionResults[StopDiscovererResponseTypeDef]:
+    ) -> TargetResults[StopDiscovererResponseTypeDef]:
         """Stops the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/StopDiscoverer
@@ -320,7 +320,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/TagResource
@@ -329,7 +329,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UntagResource
@@ -338,7 +338,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def update_discoverer(
         self, **kwargs: Unpack[UpdateDiscovererRequestTypeDef]
-    ) -> RegionResults[UpdateDiscovererResponseTypeDef]:
+    ) -> TargetResults[UpdateDiscovererResponseTypeDef]:
         """Updates the discoverer
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateDiscoverer
@@ -347,7 +347,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def update_registry(
         self, **kwargs: Unpack[UpdateRegistryRequestTypeDef]
-    ) -> RegionResults[UpdateRegistryResponseTypeDef]:
+    ) -> TargetResults[UpdateRegistryResponseTypeDef]:
         """Updates a registry.
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateRegistry
@@ -356,7 +356,7 @@ class MultiRegionSchemas(MultiRegionClient):
 
     def update_schema(
         self, **kwargs: Unpack[UpdateSchemaRequestTypeDef]
-    ) -> RegionResults[UpdateSchemaResponseTypeDef]:
+    ) -> TargetResults[UpdateSchemaResponseTypeDef]:
         """Updates the schema definition
 
         https://docs.aws.amazon.com/goto/WebAPI/schemas-2019-12-02/UpdateSchema
@@ -370,7 +370,7 @@ class MultiRegionSchemas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDiscoverersRequestTypeDef],
-    ) -> RegionResults[ListDiscoverersResponseTypeDef]:
+    ) -> TargetResults[ListDiscoverersResponseTypeDef]:
         """Every page of ListDiscoverers in every target, merged per target
         (botocore's build_full_result).
 
@@ -393,7 +393,7 @@ class MultiRegionSchemas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegistriesRequestTypeDef],
-    ) -> RegionResults[ListRegistriesResponseTypeDef]:
+    ) -> TargetResults[ListRegistriesResponseTypeDef]:
         """Every page of ListRegistries in every target, merged per target
         (botocore's build_full_result).
 
@@ -416,7 +416,7 @@ class MultiRegionSchemas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemaVersionsRequestTypeDef],
-    ) -> RegionResults[ListSchemaVersionsResponseTypeDef]:
+    ) -> TargetResults[ListSchemaVersionsResponseTypeDef]:
         """Every page of ListSchemaVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -439,7 +439,7 @@ class MultiRegionSchemas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSchemasRequestTypeDef],
-    ) -> RegionResults[ListSchemasResponseTypeDef]:
+    ) -> TargetResults[ListSchemasResponseTypeDef]:
         """Every page of ListSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -462,7 +462,7 @@ class MultiRegionSchemas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSchemasRequestTypeDef],
-    ) -> RegionResults[SearchSchemasResponseTypeDef]:
+    ) -> TargetResults[SearchSchemasResponseTypeDef]:
         """Every page of SearchSchemas in every target, merged per target (botocore's
         build_full_result).
 
@@ -564,7 +564,7 @@ class MultiRegionSchemas(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeCodeBindingRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait until code binding is generated
 
         Polls DescribeCodeBinding in every target at once, every 2 seconds and at

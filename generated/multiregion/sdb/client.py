@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -48,7 +48,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def batch_delete_attributes(
         self, **kwargs: Unpack[BatchDeleteAttributesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Performs multiple DeleteAttributes operations in a single call, which
         reduces round trips and latencies. This enables Amazon SimpleDB to
         optimize requests, which generally yields better throughput.
@@ -59,7 +59,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def batch_put_attributes(
         self, **kwargs: Unpack[BatchPutAttributesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The BatchPutAttributes operation creates or replaces attributes within one
         or more items. By using this operation, the client can perform multiple
         PutAttribute operation with a single call. This helps yield savings in
@@ -72,7 +72,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The CreateDomain operation creates a new domain. The domain name should be
         unique among the domains associated with the Access Key ID provided in the
         request. The CreateDomain operation may take 10 or more seconds to
@@ -84,7 +84,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def delete_attributes(
         self, **kwargs: Unpack[DeleteAttributesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes one or more attributes associated with an item. If all attributes
         of the item are deleted, the item is deleted.
 
@@ -94,7 +94,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The DeleteDomain operation deletes a domain. Any items (and their
         attributes) in the domain are deleted as well. The DeleteDomain operation
         might take 10 or more seconds to complete.
@@ -105,7 +105,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def domain_metadata(
         self, **kwargs: Unpack[DomainMetadataRequestTypeDef]
-    ) -> RegionResults[DomainMetadataResultTypeDef]:
+    ) -> TargetResults[DomainMetadataResultTypeDef]:
         """Returns information about the domain, including when the domain was
         created, the number of items and attributes in the domain, and the size of
         the attribute names and values.
@@ -116,7 +116,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def get_attributes(
         self, **kwargs: Unpack[GetAttributesRequestTypeDef]
-    ) -> RegionResults[GetAttributesResultTypeDef]:
+    ) -> TargetResults[GetAttributesResultTypeDef]:
         """Returns all of the attributes associated with the specified item.
         Optionally, the attributes returned can be limited to one or more
         attributes by specifying an attribute name parameter.
@@ -127,7 +127,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResultTypeDef]:
+    ) -> TargetResults[ListDomainsResultTypeDef]:
         """The ListDomains operation lists all domains associated with the Access Key
         ID. It returns domain names up to the limit set by MaxNumberOfDomains. A
         NextToken is returned if there are more than MaxNumberOfDomains domains.
@@ -141,7 +141,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def put_attributes(
         self, **kwargs: Unpack[PutAttributesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """The PutAttributes operation creates or replaces attributes in an item. The
         client may specify new attributes using a combination of the
         Attribute.X.Name and Attribute.X.Value parameters. The client specifies
@@ -155,7 +155,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
 
     def select(
         self, **kwargs: Unpack[SelectRequestTypeDef]
-    ) -> RegionResults[SelectResultTypeDef]:
+    ) -> TargetResults[SelectResultTypeDef]:
         """The Select operation returns a set of attributes for ItemNames that match
         the select expression. Select is similar to the standard SQL SELECT
         statement.
@@ -171,7 +171,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResultTypeDef]:
+    ) -> TargetResults[ListDomainsResultTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -199,7 +199,7 @@ class MultiRegionSimpleDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SelectRequestTypeDef],
-    ) -> RegionResults[SelectResultTypeDef]:
+    ) -> TargetResults[SelectResultTypeDef]:
         """Every page of Select in every target, merged per target (botocore's
         build_full_result).
 

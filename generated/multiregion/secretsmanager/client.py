@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -74,7 +74,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def batch_get_secret_value(
         self, **kwargs: Unpack[BatchGetSecretValueRequestTypeDef]
-    ) -> RegionResults[BatchGetSecretValueResponseTypeDef]:
+    ) -> TargetResults[BatchGetSecretValueResponseTypeDef]:
         """Retrieves the contents of the encrypted fields SecretString or
         SecretBinary for up to 20 secrets. To retrieve a single secret, call
         GetSecretValue.
@@ -85,7 +85,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def cancel_rotate_secret(
         self, **kwargs: Unpack[CancelRotateSecretRequestTypeDef]
-    ) -> RegionResults[CancelRotateSecretResponseTypeDef]:
+    ) -> TargetResults[CancelRotateSecretResponseTypeDef]:
         """Turns off automatic rotation, and if a rotation is currently in progress,
         cancels the rotation.
 
@@ -95,7 +95,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def create_secret(
         self, **kwargs: Unpack[CreateSecretRequestTypeDef]
-    ) -> RegionResults[CreateSecretResponseTypeDef]:
+    ) -> TargetResults[CreateSecretResponseTypeDef]:
         """Creates a new secret. A secret can be a password, a set of credentials
         such as a user name and password, an OAuth token, or other secret
         information that you store in an encrypted form in Secrets Manager. The
@@ -110,7 +110,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the resource-based permission policy attached to the secret. To
         attach a policy to a secret, use PutResourcePolicy.
 
@@ -120,7 +120,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def delete_secret(
         self, **kwargs: Unpack[DeleteSecretRequestTypeDef]
-    ) -> RegionResults[DeleteSecretResponseTypeDef]:
+    ) -> TargetResults[DeleteSecretResponseTypeDef]:
         """Deletes a secret and all of its versions. You can specify a recovery
         window during which you can restore the secret. The minimum recovery
         window is 7 days. The default recovery window is 30 days. Secrets Manager
@@ -134,7 +134,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def describe_secret(
         self, **kwargs: Unpack[DescribeSecretRequestTypeDef]
-    ) -> RegionResults[DescribeSecretResponseTypeDef]:
+    ) -> TargetResults[DescribeSecretResponseTypeDef]:
         """Retrieves the details of a secret. It does not include the encrypted
         secret value. Secrets Manager only returns fields that have a value in the
         response.
@@ -145,7 +145,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def get_random_password(
         self, **kwargs: Unpack[GetRandomPasswordRequestTypeDef]
-    ) -> RegionResults[GetRandomPasswordResponseTypeDef]:
+    ) -> TargetResults[GetRandomPasswordResponseTypeDef]:
         """Generates a random password. We recommend that you specify the maximum
         length and include every character type that the system you are generating
         a password for can support. By default, Secrets Manager uses uppercase and
@@ -158,7 +158,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves the JSON text of the resource-based policy document attached to
         the secret. For more information about permissions policies attached to a
         secret, see Permissions policies attached to a secret.
@@ -169,7 +169,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def get_secret_value(
         self, **kwargs: Unpack[GetSecretValueRequestTypeDef]
-    ) -> RegionResults[GetSecretValueResponseTypeDef]:
+    ) -> TargetResults[GetSecretValueResponseTypeDef]:
         """Retrieves the contents of the encrypted fields SecretString or
         SecretBinary from the specified version of a secret, whichever contains
         content.
@@ -180,7 +180,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def list_secret_version_ids(
         self, **kwargs: Unpack[ListSecretVersionIdsRequestTypeDef]
-    ) -> RegionResults[ListSecretVersionIdsResponseTypeDef]:
+    ) -> TargetResults[ListSecretVersionIdsResponseTypeDef]:
         """Lists the versions of a secret. Secrets Manager uses staging labels to
         indicate the different versions of a secret. For more information, see
         Secrets Manager concepts: Versions.
@@ -191,7 +191,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def list_secrets(
         self, **kwargs: Unpack[ListSecretsRequestTypeDef]
-    ) -> RegionResults[ListSecretsResponseTypeDef]:
+    ) -> TargetResults[ListSecretsResponseTypeDef]:
         """Lists the secrets that are stored by Secrets Manager in the Amazon Web
         Services account, not including secrets that are marked for deletion. To
         see secrets marked for deletion, use the Secrets Manager console.
@@ -202,7 +202,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a secret. A resource-based
         policy is optional. For more information, see Authentication and access
         control for Secrets Manager
@@ -213,7 +213,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def put_secret_value(
         self, **kwargs: Unpack[PutSecretValueRequestTypeDef]
-    ) -> RegionResults[PutSecretValueResponseTypeDef]:
+    ) -> TargetResults[PutSecretValueResponseTypeDef]:
         """Creates a new version of your secret by creating a new encrypted value and
         attaching it to the secret. version can contain a new SecretString value
         or a new SecretBinary value.
@@ -224,7 +224,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def remove_regions_from_replication(
         self, **kwargs: Unpack[RemoveRegionsFromReplicationRequestTypeDef]
-    ) -> RegionResults[RemoveRegionsFromReplicationResponseTypeDef]:
+    ) -> TargetResults[RemoveRegionsFromReplicationResponseTypeDef]:
         """For a secret that is replicated to other Regions, deletes the secret
         replicas from the Regions you specify.
 
@@ -234,7 +234,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def replicate_secret_to_regions(
         self, **kwargs: Unpack[ReplicateSecretToRegionsRequestTypeDef]
-    ) -> RegionResults[ReplicateSecretToRegionsResponseTypeDef]:
+    ) -> TargetResults[ReplicateSecretToRegionsResponseTypeDef]:
         """Replicates the secret to a new Regions. See Multi-Region secrets.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ReplicateSecretToRegions
@@ -243,7 +243,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def restore_secret(
         self, **kwargs: Unpack[RestoreSecretRequestTypeDef]
-    ) -> RegionResults[RestoreSecretResponseTypeDef]:
+    ) -> TargetResults[RestoreSecretResponseTypeDef]:
         """Cancels the scheduled deletion of a secret by removing the DeletedDate
         time stamp. You can access a secret again after it has been restored.
 
@@ -253,7 +253,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def rotate_secret(
         self, **kwargs: Unpack[RotateSecretRequestTypeDef]
-    ) -> RegionResults[RotateSecretResponseTypeDef]:
+    ) -> TargetResults[RotateSecretResponseTypeDef]:
         """Configures and starts the asynchronous process of rotating the secret. For
         information about rotation, see Rotate secrets in the Secrets Manager User
         Guide. If you include the configuration parameters, the operation sets the
@@ -267,7 +267,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def stop_replication_to_replica(
         self, **kwargs: Unpack[StopReplicationToReplicaRequestTypeDef]
-    ) -> RegionResults[StopReplicationToReplicaResponseTypeDef]:
+    ) -> TargetResults[StopReplicationToReplicaResponseTypeDef]:
         """Removes the link between the replica secret and the primary secret and
         promotes the replica to a primary secret in the replica Region.
 
@@ -277,7 +277,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches tags to a secret. Tags consist of a key name and a value. Tags
         are part of the secret's metadata. They are not associated with specific
         versions of the secret. This operation appends tags to the existing list
@@ -289,7 +289,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes specific tags from a secret.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/UntagResource
@@ -298,7 +298,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def update_secret(
         self, **kwargs: Unpack[UpdateSecretRequestTypeDef]
-    ) -> RegionResults[UpdateSecretResponseTypeDef]:
+    ) -> TargetResults[UpdateSecretResponseTypeDef]:
         """Modifies the details of a secret, including metadata and the secret value.
         To change the secret value, you can also use PutSecretValue.
 
@@ -308,7 +308,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def update_secret_version_stage(
         self, **kwargs: Unpack[UpdateSecretVersionStageRequestTypeDef]
-    ) -> RegionResults[UpdateSecretVersionStageResponseTypeDef]:
+    ) -> TargetResults[UpdateSecretVersionStageResponseTypeDef]:
         """Modifies the staging labels attached to a version of a secret. Secrets
         Manager uses staging labels to track a version as it progresses through
         the secret rotation process. Each staging label can be attached to only
@@ -323,7 +323,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
 
     def validate_resource_policy(
         self, **kwargs: Unpack[ValidateResourcePolicyRequestTypeDef]
-    ) -> RegionResults[ValidateResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[ValidateResourcePolicyResponseTypeDef]:
         """Validates that a resource policy does not grant a wide range of principals
         access to your secret. A resource-based policy is optional for secrets.
 
@@ -338,7 +338,7 @@ class MultiRegionSecretsManager(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecretsRequestTypeDef],
-    ) -> RegionResults[ListSecretsResponseTypeDef]:
+    ) -> TargetResults[ListSecretsResponseTypeDef]:
         """Every page of ListSecrets in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -81,7 +81,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def batch_get_member_account_details(
         self, **kwargs: Unpack[BatchGetMemberAccountDetailsRequestTypeDef]
-    ) -> RegionResults[BatchGetMemberAccountDetailsResponseTypeDef]:
+    ) -> TargetResults[BatchGetMemberAccountDetailsResponseTypeDef]:
         """Provides information on whether the supplied account IDs are associated
         with a membership.
 
@@ -91,7 +91,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def cancel_membership(
         self, **kwargs: Unpack[CancelMembershipRequestTypeDef]
-    ) -> RegionResults[CancelMembershipResponseTypeDef]:
+    ) -> TargetResults[CancelMembershipResponseTypeDef]:
         """Cancels an existing membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CancelMembership
@@ -100,7 +100,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def close_case(
         self, **kwargs: Unpack[CloseCaseRequestTypeDef]
-    ) -> RegionResults[CloseCaseResponseTypeDef]:
+    ) -> TargetResults[CloseCaseResponseTypeDef]:
         """Closes an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CloseCase
@@ -109,7 +109,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def create_case(
         self, **kwargs: Unpack[CreateCaseRequestTypeDef]
-    ) -> RegionResults[CreateCaseResponseTypeDef]:
+    ) -> TargetResults[CreateCaseResponseTypeDef]:
         """Creates a new case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateCase
@@ -118,7 +118,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def create_case_comment(
         self, **kwargs: Unpack[CreateCaseCommentRequestTypeDef]
-    ) -> RegionResults[CreateCaseCommentResponseTypeDef]:
+    ) -> TargetResults[CreateCaseCommentResponseTypeDef]:
         """Adds a comment to an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateCaseComment
@@ -127,7 +127,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def create_membership(
         self, **kwargs: Unpack[CreateMembershipRequestTypeDef]
-    ) -> RegionResults[CreateMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateMembershipResponseTypeDef]:
         """Creates a new membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/CreateMembership
@@ -136,7 +136,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def get_case(
         self, **kwargs: Unpack[GetCaseRequestTypeDef]
-    ) -> RegionResults[GetCaseResponseTypeDef]:
+    ) -> TargetResults[GetCaseResponseTypeDef]:
         """Returns the attributes of a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCase
@@ -145,7 +145,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def get_case_attachment_download_url(
         self, **kwargs: Unpack[GetCaseAttachmentDownloadUrlRequestTypeDef]
-    ) -> RegionResults[GetCaseAttachmentDownloadUrlResponseTypeDef]:
+    ) -> TargetResults[GetCaseAttachmentDownloadUrlResponseTypeDef]:
         """Returns a Pre-Signed URL for uploading attachments into a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCaseAttachmentDownloadUrl
@@ -154,7 +154,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def get_case_attachment_upload_url(
         self, **kwargs: Unpack[GetCaseAttachmentUploadUrlRequestTypeDef]
-    ) -> RegionResults[GetCaseAttachmentUploadUrlResponseTypeDef]:
+    ) -> TargetResults[GetCaseAttachmentUploadUrlResponseTypeDef]:
         """Uploads an attachment to a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetCaseAttachmentUploadUrl
@@ -163,7 +163,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def get_membership(
         self, **kwargs: Unpack[GetMembershipRequestTypeDef]
-    ) -> RegionResults[GetMembershipResponseTypeDef]:
+    ) -> TargetResults[GetMembershipResponseTypeDef]:
         """Returns the attributes of a membership.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetMembership
@@ -172,7 +172,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_case_edits(
         self, **kwargs: Unpack[ListCaseEditsRequestTypeDef]
-    ) -> RegionResults[ListCaseEditsResponseTypeDef]:
+    ) -> TargetResults[ListCaseEditsResponseTypeDef]:
         """Views the case history for edits made to a designated case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCaseEdits
@@ -181,7 +181,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_cases(
         self, **kwargs: Unpack[ListCasesRequestTypeDef]
-    ) -> RegionResults[ListCasesResponseTypeDef]:
+    ) -> TargetResults[ListCasesResponseTypeDef]:
         """Lists all cases the requester has access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListCases
@@ -190,7 +190,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_comments(
         self, **kwargs: Unpack[ListCommentsRequestTypeDef]
-    ) -> RegionResults[ListCommentsResponseTypeDef]:
+    ) -> TargetResults[ListCommentsResponseTypeDef]:
         """Returns comments for a designated case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListComments
@@ -199,7 +199,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_investigations(
         self, **kwargs: Unpack[ListInvestigationsRequestTypeDef]
-    ) -> RegionResults[ListInvestigationsResponseTypeDef]:
+    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
         """Investigation performed by an agent for a security incident...
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListInvestigations
@@ -208,7 +208,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_memberships(
         self, **kwargs: Unpack[ListMembershipsRequestTypeDef]
-    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListMembershipsResponseTypeDef]:
         """Returns the memberships that the calling principal can access.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListMemberships
@@ -217,7 +217,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns currently configured tags on a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/ListTagsForResource
@@ -226,7 +226,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def send_feedback(
         self, **kwargs: Unpack[SendFeedbackRequestTypeDef]
-    ) -> RegionResults[SendFeedbackResponseTypeDef]:
+    ) -> TargetResults[SendFeedbackResponseTypeDef]:
         """Send feedback based on response investigation action
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/SendFeedback
@@ -235,7 +235,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds a tag(s) to a designated resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/TagResource
@@ -244,7 +244,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes a tag(s) from a designate resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UntagResource
@@ -253,7 +253,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def update_case(
         self, **kwargs: Unpack[UpdateCaseRequestTypeDef]
-    ) -> RegionResults[UpdateCaseResponseTypeDef]:
+    ) -> TargetResults[UpdateCaseResponseTypeDef]:
         """Updates an existing case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCase
@@ -262,7 +262,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def update_case_comment(
         self, **kwargs: Unpack[UpdateCaseCommentRequestTypeDef]
-    ) -> RegionResults[UpdateCaseCommentResponseTypeDef]:
+    ) -> TargetResults[UpdateCaseCommentResponseTypeDef]:
         """Updates an existing case comment.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCaseComment
@@ -271,7 +271,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def update_case_status(
         self, **kwargs: Unpack[UpdateCaseStatusRequestTypeDef]
-    ) -> RegionResults[UpdateCaseStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateCaseStatusResponseTypeDef]:
         """Updates the state transitions for a designated cases.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateCaseStatus
@@ -280,7 +280,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def update_membership(
         self, **kwargs: Unpack[UpdateMembershipRequestTypeDef]
-    ) -> RegionResults[UpdateMembershipResponseTypeDef]:
+    ) -> TargetResults[UpdateMembershipResponseTypeDef]:
         """Updates membership configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateMembership
@@ -289,7 +289,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
 
     def update_resolver_type(
         self, **kwargs: Unpack[UpdateResolverTypeRequestTypeDef]
-    ) -> RegionResults[UpdateResolverTypeResponseTypeDef]:
+    ) -> TargetResults[UpdateResolverTypeResponseTypeDef]:
         """Updates the resolver type for a case.
 
         https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/UpdateResolverType
@@ -303,7 +303,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCaseEditsRequestTypeDef],
-    ) -> RegionResults[ListCaseEditsResponseTypeDef]:
+    ) -> TargetResults[ListCaseEditsResponseTypeDef]:
         """Every page of ListCaseEdits in every target, merged per target (botocore's
         build_full_result).
 
@@ -326,7 +326,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCasesRequestTypeDef],
-    ) -> RegionResults[ListCasesResponseTypeDef]:
+    ) -> TargetResults[ListCasesResponseTypeDef]:
         """Every page of ListCases in every target, merged per target (botocore's
         build_full_result).
 
@@ -349,7 +349,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommentsRequestTypeDef],
-    ) -> RegionResults[ListCommentsResponseTypeDef]:
+    ) -> TargetResults[ListCommentsResponseTypeDef]:
         """Every page of ListComments in every target, merged per target (botocore's
         build_full_result).
 
@@ -372,7 +372,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvestigationsRequestTypeDef],
-    ) -> RegionResults[ListInvestigationsResponseTypeDef]:
+    ) -> TargetResults[ListInvestigationsResponseTypeDef]:
         """Every page of ListInvestigations in every target, merged per target
         (botocore's build_full_result).
 
@@ -395,7 +395,7 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListMembershipsResponseTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -176,7 +176,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def add_artifact(
         self, **kwargs: Unpack[AddArtifactInputTypeDef]
-    ) -> RegionResults[AddArtifactOutputTypeDef]:
+    ) -> TargetResults[AddArtifactOutputTypeDef]:
         """Uploads an artifact to an agent space. Artifacts provide additional
         context for security testing, such as architecture diagrams, API
         specifications, or configuration files.
@@ -187,7 +187,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_delete_code_reviews(
         self, **kwargs: Unpack[BatchDeleteCodeReviewsInputTypeDef]
-    ) -> RegionResults[BatchDeleteCodeReviewsOutputTypeDef]:
+    ) -> TargetResults[BatchDeleteCodeReviewsOutputTypeDef]:
         """Deletes one or more code reviews from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeleteCodeReviews
@@ -196,7 +196,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_delete_pentests(
         self, **kwargs: Unpack[BatchDeletePentestsInputTypeDef]
-    ) -> RegionResults[BatchDeletePentestsOutputTypeDef]:
+    ) -> TargetResults[BatchDeletePentestsOutputTypeDef]:
         """Deletes one or more pentests from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeletePentests
@@ -205,7 +205,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_agent_spaces(
         self, **kwargs: Unpack[BatchGetAgentSpacesInputTypeDef]
-    ) -> RegionResults[BatchGetAgentSpacesOutputTypeDef]:
+    ) -> TargetResults[BatchGetAgentSpacesOutputTypeDef]:
         """Retrieves information about one or more agent spaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetAgentSpaces
@@ -214,7 +214,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_artifact_metadata(
         self, **kwargs: Unpack[BatchGetArtifactMetadataInputTypeDef]
-    ) -> RegionResults[BatchGetArtifactMetadataOutputTypeDef]:
+    ) -> TargetResults[BatchGetArtifactMetadataOutputTypeDef]:
         """Retrieves metadata for one or more artifacts in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetArtifactMetadata
@@ -223,7 +223,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_code_review_job_tasks(
         self, **kwargs: Unpack[BatchGetCodeReviewJobTasksInputTypeDef]
-    ) -> RegionResults[BatchGetCodeReviewJobTasksOutputTypeDef]:
+    ) -> TargetResults[BatchGetCodeReviewJobTasksOutputTypeDef]:
         """Retrieves information about one or more tasks within a code review job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetCodeReviewJobTasks
@@ -232,7 +232,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_code_review_jobs(
         self, **kwargs: Unpack[BatchGetCodeReviewJobsInputTypeDef]
-    ) -> RegionResults[BatchGetCodeReviewJobsOutputTypeDef]:
+    ) -> TargetResults[BatchGetCodeReviewJobsOutputTypeDef]:
         """Retrieves information about one or more code review jobs in an agent
         space.
 
@@ -242,7 +242,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_code_reviews(
         self, **kwargs: Unpack[BatchGetCodeReviewsInputTypeDef]
-    ) -> RegionResults[BatchGetCodeReviewsOutputTypeDef]:
+    ) -> TargetResults[BatchGetCodeReviewsOutputTypeDef]:
         """Retrieves information about one or more code reviews in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetCodeReviews
@@ -251,7 +251,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_findings(
         self, **kwargs: Unpack[BatchGetFindingsInputTypeDef]
-    ) -> RegionResults[BatchGetFindingsOutputTypeDef]:
+    ) -> TargetResults[BatchGetFindingsOutputTypeDef]:
         """Retrieves information about one or more security findings in an agent
         space.
 
@@ -261,7 +261,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_pentest_job_tasks(
         self, **kwargs: Unpack[BatchGetPentestJobTasksInputTypeDef]
-    ) -> RegionResults[BatchGetPentestJobTasksOutputTypeDef]:
+    ) -> TargetResults[BatchGetPentestJobTasksOutputTypeDef]:
         """Retrieves information about one or more tasks within a pentest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentestJobTasks
@@ -270,7 +270,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_pentest_jobs(
         self, **kwargs: Unpack[BatchGetPentestJobsInputTypeDef]
-    ) -> RegionResults[BatchGetPentestJobsOutputTypeDef]:
+    ) -> TargetResults[BatchGetPentestJobsOutputTypeDef]:
         """Retrieves information about one or more pentest jobs in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentestJobs
@@ -279,7 +279,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_pentests(
         self, **kwargs: Unpack[BatchGetPentestsInputTypeDef]
-    ) -> RegionResults[BatchGetPentestsOutputTypeDef]:
+    ) -> TargetResults[BatchGetPentestsOutputTypeDef]:
         """Retrieves information about one or more pentests in an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetPentests
@@ -288,7 +288,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def batch_get_target_domains(
         self, **kwargs: Unpack[BatchGetTargetDomainsInputTypeDef]
-    ) -> RegionResults[BatchGetTargetDomainsOutputTypeDef]:
+    ) -> TargetResults[BatchGetTargetDomainsOutputTypeDef]:
         """Retrieves information about one or more target domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetTargetDomains
@@ -297,7 +297,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_agent_space(
         self, **kwargs: Unpack[CreateAgentSpaceInputTypeDef]
-    ) -> RegionResults[CreateAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[CreateAgentSpaceOutputTypeDef]:
         """Creates a new agent space. An agent space is a dedicated workspace for
         securing a specific application.
 
@@ -307,7 +307,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates a new application. An application is the top-level organizational
         unit that supports IAM Identity Center integration.
 
@@ -317,7 +317,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_code_review(
         self, **kwargs: Unpack[CreateCodeReviewInputTypeDef]
-    ) -> RegionResults[CreateCodeReviewOutputTypeDef]:
+    ) -> TargetResults[CreateCodeReviewOutputTypeDef]:
         """Creates a new code review configuration in an agent space. A code review
         defines the parameters for automated security-focused code analysis.
 
@@ -327,7 +327,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_integration(
         self, **kwargs: Unpack[CreateIntegrationInputTypeDef]
-    ) -> RegionResults[CreateIntegrationOutputTypeDef]:
+    ) -> TargetResults[CreateIntegrationOutputTypeDef]:
         """Creates a new integration with a third-party provider, such as GitHub, for
         code review and remediation.
 
@@ -337,7 +337,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_membership(
         self, **kwargs: Unpack[CreateMembershipRequestTypeDef]
-    ) -> RegionResults[CreateMembershipResponseTypeDef]:
+    ) -> TargetResults[CreateMembershipResponseTypeDef]:
         """Creates a new membership, granting a user access to an agent space within
         an application.
 
@@ -347,7 +347,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_pentest(
         self, **kwargs: Unpack[CreatePentestInputTypeDef]
-    ) -> RegionResults[CreatePentestOutputTypeDef]:
+    ) -> TargetResults[CreatePentestOutputTypeDef]:
         """Creates a new pentest configuration in an agent space. A pentest defines
         the security test parameters, including target assets, risk type
         exclusions, and logging configuration.
@@ -358,7 +358,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def create_target_domain(
         self, **kwargs: Unpack[CreateTargetDomainInputTypeDef]
-    ) -> RegionResults[CreateTargetDomainOutputTypeDef]:
+    ) -> TargetResults[CreateTargetDomainOutputTypeDef]:
         """Creates a new target domain for penetration testing. A target domain is a
         web domain that must be registered and verified before it can be tested.
 
@@ -368,7 +368,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_agent_space(
         self, **kwargs: Unpack[DeleteAgentSpaceInputTypeDef]
-    ) -> RegionResults[DeleteAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[DeleteAgentSpaceOutputTypeDef]:
         """Deletes an agent space and all of its associated resources, including
         pentests, findings, and artifacts.
 
@@ -378,7 +378,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an application and its associated configuration, including IAM
         Identity Center settings.
 
@@ -388,7 +388,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_artifact(
         self, **kwargs: Unpack[DeleteArtifactInputTypeDef]
-    ) -> RegionResults[DeleteArtifactOutputTypeDef]:
+    ) -> TargetResults[DeleteArtifactOutputTypeDef]:
         """Deletes an artifact from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteArtifact
@@ -397,7 +397,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_integration(
         self, **kwargs: Unpack[DeleteIntegrationInputTypeDef]
-    ) -> RegionResults[DeleteIntegrationOutputTypeDef]:
+    ) -> TargetResults[DeleteIntegrationOutputTypeDef]:
         """Deletes an integration with a third-party provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteIntegration
@@ -406,7 +406,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_membership(
         self, **kwargs: Unpack[DeleteMembershipRequestTypeDef]
-    ) -> RegionResults[DeleteMembershipResponseTypeDef]:
+    ) -> TargetResults[DeleteMembershipResponseTypeDef]:
         """Deletes a membership, revoking a user's access to an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteMembership
@@ -415,7 +415,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def delete_target_domain(
         self, **kwargs: Unpack[DeleteTargetDomainInputTypeDef]
-    ) -> RegionResults[DeleteTargetDomainOutputTypeDef]:
+    ) -> TargetResults[DeleteTargetDomainOutputTypeDef]:
         """Deletes a target domain registration. After deletion, the domain can no
         longer be used for penetration testing.
 
@@ -425,7 +425,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Retrieves information about an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetApplication
@@ -434,7 +434,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def get_artifact(
         self, **kwargs: Unpack[GetArtifactInputTypeDef]
-    ) -> RegionResults[GetArtifactOutputTypeDef]:
+    ) -> TargetResults[GetArtifactOutputTypeDef]:
         """Retrieves an artifact from an agent space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetArtifact
@@ -443,7 +443,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def get_integration(
         self, **kwargs: Unpack[GetIntegrationInputTypeDef]
-    ) -> RegionResults[GetIntegrationOutputTypeDef]:
+    ) -> TargetResults[GetIntegrationOutputTypeDef]:
         """Retrieves information about an integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetIntegration
@@ -452,7 +452,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def initiate_provider_registration(
         self, **kwargs: Unpack[InitiateProviderRegistrationInputTypeDef]
-    ) -> RegionResults[InitiateProviderRegistrationOutputTypeDef]:
+    ) -> TargetResults[InitiateProviderRegistrationOutputTypeDef]:
         """Initiates the OAuth registration flow with a third-party provider. Returns
         a redirect URL and CSRF state token for completing the authorization.
 
@@ -462,7 +462,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_agent_spaces(
         self, **kwargs: Unpack[ListAgentSpacesInputTypeDef]
-    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
         """Returns a paginated list of agent space summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListAgentSpaces
@@ -471,7 +471,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Returns a paginated list of application summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListApplications
@@ -480,7 +480,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_artifacts(
         self, **kwargs: Unpack[ListArtifactsInputTypeDef]
-    ) -> RegionResults[ListArtifactsOutputTypeDef]:
+    ) -> TargetResults[ListArtifactsOutputTypeDef]:
         """Returns a paginated list of artifact summaries for the specified agent
         space.
 
@@ -490,7 +490,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_code_review_job_tasks(
         self, **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef]
-    ) -> RegionResults[ListCodeReviewJobTasksOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewJobTasksOutputTypeDef]:
         """Returns a paginated list of task summaries for the specified code review
         job, optionally filtered by step name or category.
 
@@ -500,7 +500,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_code_review_jobs_for_code_review(
         self, **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef]
-    ) -> RegionResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
         """Returns a paginated list of code review job summaries for the specified
         code review configuration.
 
@@ -510,7 +510,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_code_reviews(
         self, **kwargs: Unpack[ListCodeReviewsInputTypeDef]
-    ) -> RegionResults[ListCodeReviewsOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewsOutputTypeDef]:
         """Returns a paginated list of code review summaries for the specified agent
         space.
 
@@ -520,7 +520,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_discovered_endpoints(
         self, **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef]
-    ) -> RegionResults[ListDiscoveredEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListDiscoveredEndpointsOutputTypeDef]:
         """Returns a paginated list of endpoints discovered during a pentest job
         execution.
 
@@ -530,7 +530,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_findings(
         self, **kwargs: Unpack[ListFindingsInputTypeDef]
-    ) -> RegionResults[ListFindingsOutputTypeDef]:
+    ) -> TargetResults[ListFindingsOutputTypeDef]:
         """Lists the security findings for a pentest job.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListFindings
@@ -539,7 +539,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_integrated_resources(
         self, **kwargs: Unpack[ListIntegratedResourcesInputTypeDef]
-    ) -> RegionResults[ListIntegratedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListIntegratedResourcesOutputTypeDef]:
         """Lists the integrated resources for an agent space, optionally filtered by
         integration or resource type.
 
@@ -549,7 +549,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_integrations(
         self, **kwargs: Unpack[ListIntegrationsInputTypeDef]
-    ) -> RegionResults[ListIntegrationsOutputTypeDef]:
+    ) -> TargetResults[ListIntegrationsOutputTypeDef]:
         """Lists the integrations in your account, optionally filtered by provider or
         provider type.
 
@@ -559,7 +559,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_memberships(
         self, **kwargs: Unpack[ListMembershipsRequestTypeDef]
-    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListMembershipsResponseTypeDef]:
         """Returns a paginated list of membership summaries for the specified agent
         space within an application.
 
@@ -569,7 +569,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_pentest_job_tasks(
         self, **kwargs: Unpack[ListPentestJobTasksInputTypeDef]
-    ) -> RegionResults[ListPentestJobTasksOutputTypeDef]:
+    ) -> TargetResults[ListPentestJobTasksOutputTypeDef]:
         """Returns a paginated list of task summaries for the specified pentest job,
         optionally filtered by step name or category.
 
@@ -579,7 +579,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_pentest_jobs_for_pentest(
         self, **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef]
-    ) -> RegionResults[ListPentestJobsForPentestOutputTypeDef]:
+    ) -> TargetResults[ListPentestJobsForPentestOutputTypeDef]:
         """Returns a paginated list of pentest job summaries for the specified
         pentest configuration.
 
@@ -589,7 +589,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_pentests(
         self, **kwargs: Unpack[ListPentestsInputTypeDef]
-    ) -> RegionResults[ListPentestsOutputTypeDef]:
+    ) -> TargetResults[ListPentestsOutputTypeDef]:
         """Returns a paginated list of pentest summaries for the specified agent
         space.
 
@@ -599,7 +599,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns the tags associated with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTagsForResource
@@ -608,7 +608,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def list_target_domains(
         self, **kwargs: Unpack[ListTargetDomainsInputTypeDef]
-    ) -> RegionResults[ListTargetDomainsOutputTypeDef]:
+    ) -> TargetResults[ListTargetDomainsOutputTypeDef]:
         """Returns a paginated list of target domain summaries in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTargetDomains
@@ -617,7 +617,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def start_code_remediation(
         self, **kwargs: Unpack[StartCodeRemediationInputTypeDef]
-    ) -> RegionResults[StartCodeRemediationOutputTypeDef]:
+    ) -> TargetResults[StartCodeRemediationOutputTypeDef]:
         """Initiates code remediation for one or more security findings. This creates
         pull requests in integrated repositories to fix the identified
         vulnerabilities.
@@ -628,7 +628,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def start_code_review_job(
         self, **kwargs: Unpack[StartCodeReviewJobInputTypeDef]
-    ) -> RegionResults[StartCodeReviewJobOutputTypeDef]:
+    ) -> TargetResults[StartCodeReviewJobOutputTypeDef]:
         """Starts a new code review job for a code review configuration. The job
         executes the security-focused code analysis defined in the code review.
 
@@ -638,7 +638,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def start_pentest_job(
         self, **kwargs: Unpack[StartPentestJobInputTypeDef]
-    ) -> RegionResults[StartPentestJobOutputTypeDef]:
+    ) -> TargetResults[StartPentestJobOutputTypeDef]:
         """Starts a new pentest job for a pentest configuration. The job executes the
         security tests defined in the pentest.
 
@@ -648,7 +648,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def stop_code_review_job(
         self, **kwargs: Unpack[StopCodeReviewJobInputTypeDef]
-    ) -> RegionResults[StopCodeReviewJobOutputTypeDef]:
+    ) -> TargetResults[StopCodeReviewJobOutputTypeDef]:
         """Stops a running code review job. The job transitions to a stopping state
         and then to stopped after cleanup completes.
 
@@ -658,7 +658,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def stop_pentest_job(
         self, **kwargs: Unpack[StopPentestJobInputTypeDef]
-    ) -> RegionResults[StopPentestJobOutputTypeDef]:
+    ) -> TargetResults[StopPentestJobOutputTypeDef]:
         """Stops a running pentest job. The job transitions to a stopping state and
         then to stopped after cleanup completes.
 
@@ -668,7 +668,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/TagResource
@@ -677,7 +677,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UntagResource
@@ -686,7 +686,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_agent_space(
         self, **kwargs: Unpack[UpdateAgentSpaceInputTypeDef]
-    ) -> RegionResults[UpdateAgentSpaceOutputTypeDef]:
+    ) -> TargetResults[UpdateAgentSpaceOutputTypeDef]:
         """Updates the configuration of an existing agent space, including its name,
         description, AWS resources, target domains, and code review settings.
 
@@ -696,7 +696,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates the configuration of an existing application, including the IAM
         role and default KMS key.
 
@@ -706,7 +706,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_code_review(
         self, **kwargs: Unpack[UpdateCodeReviewInputTypeDef]
-    ) -> RegionResults[UpdateCodeReviewOutputTypeDef]:
+    ) -> TargetResults[UpdateCodeReviewOutputTypeDef]:
         """Updates an existing code review configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateCodeReview
@@ -715,7 +715,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_finding(
         self, **kwargs: Unpack[UpdateFindingInputTypeDef]
-    ) -> RegionResults[UpdateFindingOutputTypeDef]:
+    ) -> TargetResults[UpdateFindingOutputTypeDef]:
         """Updates the status or risk level of a security finding.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateFinding
@@ -724,7 +724,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_integrated_resources(
         self, **kwargs: Unpack[UpdateIntegratedResourcesInputTypeDef]
-    ) -> RegionResults[UpdateIntegratedResourcesOutputTypeDef]:
+    ) -> TargetResults[UpdateIntegratedResourcesOutputTypeDef]:
         """Updates the integrated resources for an agent space, including their
         capabilities.
 
@@ -734,7 +734,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_pentest(
         self, **kwargs: Unpack[UpdatePentestInputTypeDef]
-    ) -> RegionResults[UpdatePentestOutputTypeDef]:
+    ) -> TargetResults[UpdatePentestOutputTypeDef]:
         """Updates an existing pentest configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdatePentest
@@ -743,7 +743,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def update_target_domain(
         self, **kwargs: Unpack[UpdateTargetDomainInputTypeDef]
-    ) -> RegionResults[UpdateTargetDomainOutputTypeDef]:
+    ) -> TargetResults[UpdateTargetDomainOutputTypeDef]:
         """Updates the verification method for a target domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateTargetDomain
@@ -752,7 +752,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
 
     def verify_target_domain(
         self, **kwargs: Unpack[VerifyTargetDomainInputTypeDef]
-    ) -> RegionResults[VerifyTargetDomainOutputTypeDef]:
+    ) -> TargetResults[VerifyTargetDomainOutputTypeDef]:
         """Initiates verification of a target domain. This checks whether the domain
         ownership verification token has been properly configured.
 
@@ -767,7 +767,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgentSpacesInputTypeDef],
-    ) -> RegionResults[ListAgentSpacesOutputTypeDef]:
+    ) -> TargetResults[ListAgentSpacesOutputTypeDef]:
         """Every page of ListAgentSpaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -790,7 +790,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -813,7 +813,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListArtifactsInputTypeDef],
-    ) -> RegionResults[ListArtifactsOutputTypeDef]:
+    ) -> TargetResults[ListArtifactsOutputTypeDef]:
         """Every page of ListArtifacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -837,7 +837,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeReviewJobTasksInputTypeDef],
-    ) -> RegionResults[ListCodeReviewJobTasksOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewJobTasksOutputTypeDef]:
         """Every page of ListCodeReviewJobTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -861,7 +861,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeReviewJobsForCodeReviewInputTypeDef],
-    ) -> RegionResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewJobsForCodeReviewOutputTypeDef]:
         """Every page of ListCodeReviewJobsForCodeReview in every target, merged per
         target (botocore's build_full_result).
 
@@ -885,7 +885,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCodeReviewsInputTypeDef],
-    ) -> RegionResults[ListCodeReviewsOutputTypeDef]:
+    ) -> TargetResults[ListCodeReviewsOutputTypeDef]:
         """Every page of ListCodeReviews in every target, merged per target
         (botocore's build_full_result).
 
@@ -909,7 +909,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDiscoveredEndpointsInputTypeDef],
-    ) -> RegionResults[ListDiscoveredEndpointsOutputTypeDef]:
+    ) -> TargetResults[ListDiscoveredEndpointsOutputTypeDef]:
         """Every page of ListDiscoveredEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -933,7 +933,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingsInputTypeDef],
-    ) -> RegionResults[ListFindingsOutputTypeDef]:
+    ) -> TargetResults[ListFindingsOutputTypeDef]:
         """Every page of ListFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -956,7 +956,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIntegratedResourcesInputTypeDef],
-    ) -> RegionResults[ListIntegratedResourcesOutputTypeDef]:
+    ) -> TargetResults[ListIntegratedResourcesOutputTypeDef]:
         """Every page of ListIntegratedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,7 +980,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIntegrationsInputTypeDef],
-    ) -> RegionResults[ListIntegrationsOutputTypeDef]:
+    ) -> TargetResults[ListIntegrationsOutputTypeDef]:
         """Every page of ListIntegrations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1004,7 +1004,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembershipsRequestTypeDef],
-    ) -> RegionResults[ListMembershipsResponseTypeDef]:
+    ) -> TargetResults[ListMembershipsResponseTypeDef]:
         """Every page of ListMemberships in every target, merged per target
         (botocore's build_full_result).
 
@@ -1028,7 +1028,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPentestJobTasksInputTypeDef],
-    ) -> RegionResults[ListPentestJobTasksOutputTypeDef]:
+    ) -> TargetResults[ListPentestJobTasksOutputTypeDef]:
         """Every page of ListPentestJobTasks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1052,7 +1052,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPentestJobsForPentestInputTypeDef],
-    ) -> RegionResults[ListPentestJobsForPentestOutputTypeDef]:
+    ) -> TargetResults[ListPentestJobsForPentestOutputTypeDef]:
         """Every page of ListPentestJobsForPentest in every target, merged per target
         (botocore's build_full_result).
 
@@ -1076,7 +1076,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPentestsInputTypeDef],
-    ) -> RegionResults[ListPentestsOutputTypeDef]:
+    ) -> TargetResults[ListPentestsOutputTypeDef]:
         """Every page of ListPentests in every target, merged per target (botocore's
         build_full_result).
 
@@ -1100,7 +1100,7 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetDomainsInputTypeDef],
-    ) -> RegionResults[ListTargetDomainsOutputTypeDef]:
+    ) -> TargetResults[ListTargetDomainsOutputTypeDef]:
         """Every page of ListTargetDomains in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def accept_administrator_invitation(
         self, **kwargs: Unpack[AcceptAdministratorInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptAdministratorInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptAdministratorInvitationResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -279,7 +279,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
     )
     def accept_invitation(
         self, **kwargs: Unpack[AcceptInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptInvitationResponseTypeDef]:
+    ) -> TargetResults[AcceptInvitationResponseTypeDef]:
         """This method is deprecated. Instead, use AcceptAdministratorInvitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/AcceptInvitation
@@ -288,7 +288,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_delete_automation_rules(
         self, **kwargs: Unpack[BatchDeleteAutomationRulesRequestTypeDef]
-    ) -> RegionResults[BatchDeleteAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteAutomationRulesResponseTypeDef]:
         """Deletes one or more automation rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/BatchDeleteAutomationRules
@@ -297,7 +297,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_disable_standards(
         self, **kwargs: Unpack[BatchDisableStandardsRequestTypeDef]
-    ) -> RegionResults[BatchDisableStandardsResponseTypeDef]:
+    ) -> TargetResults[BatchDisableStandardsResponseTypeDef]:
         """Disables the standards specified by the provided
         StandardsSubscriptionArns.
 
@@ -307,7 +307,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_enable_standards(
         self, **kwargs: Unpack[BatchEnableStandardsRequestTypeDef]
-    ) -> RegionResults[BatchEnableStandardsResponseTypeDef]:
+    ) -> TargetResults[BatchEnableStandardsResponseTypeDef]:
         """Enables the standards specified by the provided StandardsArn. To obtain
         the ARN for a standard, use the DescribeStandards operation.
 
@@ -317,7 +317,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_get_automation_rules(
         self, **kwargs: Unpack[BatchGetAutomationRulesRequestTypeDef]
-    ) -> RegionResults[BatchGetAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[BatchGetAutomationRulesResponseTypeDef]:
         """Retrieves a list of details for automation rules based on rule Amazon
         Resource Names (ARNs).
 
@@ -327,7 +327,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_get_configuration_policy_associations(
         self, **kwargs: Unpack[BatchGetConfigurationPolicyAssociationsRequestTypeDef]
-    ) -> RegionResults[BatchGetConfigurationPolicyAssociationsResponseTypeDef]:
+    ) -> TargetResults[BatchGetConfigurationPolicyAssociationsResponseTypeDef]:
         """Returns associations between an Security Hub CSPM configuration and a
         batch of target accounts, organizational units, or the root. Only the
         Security Hub CSPM delegated administrator can invoke this operation from
@@ -340,7 +340,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_get_security_controls(
         self, **kwargs: Unpack[BatchGetSecurityControlsRequestTypeDef]
-    ) -> RegionResults[BatchGetSecurityControlsResponseTypeDef]:
+    ) -> TargetResults[BatchGetSecurityControlsResponseTypeDef]:
         """Provides details about a batch of security controls for the current Amazon
         Web Services account and Amazon Web Services Region.
 
@@ -350,7 +350,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_get_standards_control_associations(
         self, **kwargs: Unpack[BatchGetStandardsControlAssociationsRequestTypeDef]
-    ) -> RegionResults[BatchGetStandardsControlAssociationsResponseTypeDef]:
+    ) -> TargetResults[BatchGetStandardsControlAssociationsResponseTypeDef]:
         """For a batch of security controls and standards, identifies whether each
         control is currently enabled or disabled in a standard.
 
@@ -360,7 +360,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_import_findings(
         self, **kwargs: Unpack[BatchImportFindingsRequestTypeDef]
-    ) -> RegionResults[BatchImportFindingsResponseTypeDef]:
+    ) -> TargetResults[BatchImportFindingsResponseTypeDef]:
         """Imports security findings generated by a finding provider into Security
         Hub CSPM. This action is requested by the finding provider to import its
         findings into Security Hub CSPM.
@@ -371,7 +371,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_update_automation_rules(
         self, **kwargs: Unpack[BatchUpdateAutomationRulesRequestTypeDef]
-    ) -> RegionResults[BatchUpdateAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateAutomationRulesResponseTypeDef]:
         """Updates one or more automation rules based on rule Amazon Resource Names
         (ARNs) and input parameters.
 
@@ -381,7 +381,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_update_findings(
         self, **kwargs: Unpack[BatchUpdateFindingsRequestTypeDef]
-    ) -> RegionResults[BatchUpdateFindingsResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateFindingsResponseTypeDef]:
         """Used by Security Hub CSPM customers to update information about their
         investigation into one or more findings. Requested by administrator
         accounts or member accounts. Administrator accounts can update findings
@@ -396,7 +396,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_update_findings_v2(
         self, **kwargs: Unpack[BatchUpdateFindingsV2RequestTypeDef]
-    ) -> RegionResults[BatchUpdateFindingsV2ResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateFindingsV2ResponseTypeDef]:
         """Updates information about a customer's investigation into a finding.
         Delegated administrator accounts can update findings for their account and
         their member accounts. Member accounts can update findings for their own
@@ -408,7 +408,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def batch_update_standards_control_associations(
         self, **kwargs: Unpack[BatchUpdateStandardsControlAssociationsRequestTypeDef]
-    ) -> RegionResults[BatchUpdateStandardsControlAssociationsResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateStandardsControlAssociationsResponseTypeDef]:
         """For a batch of security controls and standards, this operation updates the
         enablement status of a control in a standard.
 
@@ -418,7 +418,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_action_target(
         self, **kwargs: Unpack[CreateActionTargetRequestTypeDef]
-    ) -> RegionResults[CreateActionTargetResponseTypeDef]:
+    ) -> TargetResults[CreateActionTargetResponseTypeDef]:
         """Creates a custom action target in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateActionTarget
@@ -427,7 +427,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_aggregator_v2(
         self, **kwargs: Unpack[CreateAggregatorV2RequestTypeDef]
-    ) -> RegionResults[CreateAggregatorV2ResponseTypeDef]:
+    ) -> TargetResults[CreateAggregatorV2ResponseTypeDef]:
         """Enables aggregation across Amazon Web Services Regions.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAggregatorV2
@@ -436,7 +436,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_automation_rule(
         self, **kwargs: Unpack[CreateAutomationRuleRequestTypeDef]
-    ) -> RegionResults[CreateAutomationRuleResponseTypeDef]:
+    ) -> TargetResults[CreateAutomationRuleResponseTypeDef]:
         """Creates an automation rule based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAutomationRule
@@ -445,7 +445,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_automation_rule_v2(
         self, **kwargs: Unpack[CreateAutomationRuleV2RequestTypeDef]
-    ) -> RegionResults[CreateAutomationRuleV2ResponseTypeDef]:
+    ) -> TargetResults[CreateAutomationRuleV2ResponseTypeDef]:
         """Creates a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateAutomationRuleV2
@@ -454,7 +454,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_configuration_policy(
         self, **kwargs: Unpack[CreateConfigurationPolicyRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationPolicyResponseTypeDef]:
         """Creates a configuration policy with the defined configuration. Only the
         Security Hub CSPM delegated administrator can invoke this operation from
         the home Region.
@@ -465,7 +465,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_connector_v2(
         self, **kwargs: Unpack[CreateConnectorV2RequestTypeDef]
-    ) -> RegionResults[CreateConnectorV2ResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorV2ResponseTypeDef]:
         """Grants permission to create a connectorV2 based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateConnectorV2
@@ -474,7 +474,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_finding_aggregator(
         self, **kwargs: Unpack[CreateFindingAggregatorRequestTypeDef]
-    ) -> RegionResults[CreateFindingAggregatorResponseTypeDef]:
+    ) -> TargetResults[CreateFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateFindingAggregator
@@ -483,7 +483,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_insight(
         self, **kwargs: Unpack[CreateInsightRequestTypeDef]
-    ) -> RegionResults[CreateInsightResponseTypeDef]:
+    ) -> TargetResults[CreateInsightResponseTypeDef]:
         """Creates a custom insight in Security Hub CSPM. An insight is a
         consolidation of findings that relate to a security issue that requires
         attention or remediation.
@@ -494,7 +494,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_members(
         self, **kwargs: Unpack[CreateMembersRequestTypeDef]
-    ) -> RegionResults[CreateMembersResponseTypeDef]:
+    ) -> TargetResults[CreateMembersResponseTypeDef]:
         """Creates a member association in Security Hub CSPM between the specified
         accounts and the account used to make the request, which is the
         administrator account. If you are integrated with Organizations, then the
@@ -507,7 +507,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def create_ticket_v2(
         self, **kwargs: Unpack[CreateTicketV2RequestTypeDef]
-    ) -> RegionResults[CreateTicketV2ResponseTypeDef]:
+    ) -> TargetResults[CreateTicketV2ResponseTypeDef]:
         """Grants permission to create a ticket in the chosen ITSM based on finding
         information for the provided finding metadata UID.
 
@@ -517,7 +517,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def decline_invitations(
         self, **kwargs: Unpack[DeclineInvitationsRequestTypeDef]
-    ) -> RegionResults[DeclineInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeclineInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -529,7 +529,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_action_target(
         self, **kwargs: Unpack[DeleteActionTargetRequestTypeDef]
-    ) -> RegionResults[DeleteActionTargetResponseTypeDef]:
+    ) -> TargetResults[DeleteActionTargetResponseTypeDef]:
         """Deletes a custom action target from Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteActionTarget
@@ -538,7 +538,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_aggregator_v2(
         self, **kwargs: Unpack[DeleteAggregatorV2RequestTypeDef]
-    ) -> RegionResults[DeleteAggregatorV2ResponseTypeDef]:
+    ) -> TargetResults[DeleteAggregatorV2ResponseTypeDef]:
         """Deletes the Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteAggregatorV2
@@ -547,7 +547,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_automation_rule_v2(
         self, **kwargs: Unpack[DeleteAutomationRuleV2RequestTypeDef]
-    ) -> RegionResults[DeleteAutomationRuleV2ResponseTypeDef]:
+    ) -> TargetResults[DeleteAutomationRuleV2ResponseTypeDef]:
         """Deletes a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteAutomationRuleV2
@@ -556,7 +556,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_configuration_policy(
         self, **kwargs: Unpack[DeleteConfigurationPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationPolicyResponseTypeDef]:
         """Deletes a configuration policy. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region. For the
         deletion to succeed, you must first disassociate a configuration policy
@@ -569,7 +569,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_connector_v2(
         self, **kwargs: Unpack[DeleteConnectorV2RequestTypeDef]
-    ) -> RegionResults[DeleteConnectorV2ResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectorV2ResponseTypeDef]:
         """Grants permission to delete a connectorV2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteConnectorV2
@@ -578,7 +578,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_finding_aggregator(
         self, **kwargs: Unpack[DeleteFindingAggregatorRequestTypeDef]
-    ) -> RegionResults[DeleteFindingAggregatorResponseTypeDef]:
+    ) -> TargetResults[DeleteFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteFindingAggregator
@@ -587,7 +587,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_insight(
         self, **kwargs: Unpack[DeleteInsightRequestTypeDef]
-    ) -> RegionResults[DeleteInsightResponseTypeDef]:
+    ) -> TargetResults[DeleteInsightResponseTypeDef]:
         """Deletes the insight specified by the InsightArn.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteInsight
@@ -596,7 +596,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_invitations(
         self, **kwargs: Unpack[DeleteInvitationsRequestTypeDef]
-    ) -> RegionResults[DeleteInvitationsResponseTypeDef]:
+    ) -> TargetResults[DeleteInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -608,7 +608,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def delete_members(
         self, **kwargs: Unpack[DeleteMembersRequestTypeDef]
-    ) -> RegionResults[DeleteMembersResponseTypeDef]:
+    ) -> TargetResults[DeleteMembersResponseTypeDef]:
         """Deletes the specified member accounts from Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteMembers
@@ -617,7 +617,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_action_targets(
         self, **kwargs: Unpack[DescribeActionTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeActionTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeActionTargetsResponseTypeDef]:
         """Returns a list of the custom action targets in Security Hub CSPM in your
         account.
 
@@ -627,7 +627,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_hub(
         self, **kwargs: Unpack[DescribeHubRequestTypeDef]
-    ) -> RegionResults[DescribeHubResponseTypeDef]:
+    ) -> TargetResults[DescribeHubResponseTypeDef]:
         """Returns details about the Hub resource in your account, including the
         HubArn and the time when you enabled Security Hub CSPM.
 
@@ -637,7 +637,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_organization_configuration(
         self,
-    ) -> RegionResults[DescribeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationConfigurationResponseTypeDef]:
         """Returns information about the way your organization is configured in
         Security Hub CSPM. Only the Security Hub CSPM administrator account can
         invoke this operation.
@@ -648,7 +648,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_products(
         self, **kwargs: Unpack[DescribeProductsRequestTypeDef]
-    ) -> RegionResults[DescribeProductsResponseTypeDef]:
+    ) -> TargetResults[DescribeProductsResponseTypeDef]:
         """Returns information about product integrations in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProducts
@@ -657,7 +657,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_products_v2(
         self, **kwargs: Unpack[DescribeProductsV2RequestTypeDef]
-    ) -> RegionResults[DescribeProductsV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeProductsV2ResponseTypeDef]:
         """Gets information about the product integration.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeProductsV2
@@ -666,7 +666,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_security_hub_v2(
         self,
-    ) -> RegionResults[DescribeSecurityHubV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeSecurityHubV2ResponseTypeDef]:
         """Returns details about the service resource in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeSecurityHubV2
@@ -675,7 +675,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_standards(
         self, **kwargs: Unpack[DescribeStandardsRequestTypeDef]
-    ) -> RegionResults[DescribeStandardsResponseTypeDef]:
+    ) -> TargetResults[DescribeStandardsResponseTypeDef]:
         """Returns a list of the available standards in Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandards
@@ -684,7 +684,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def describe_standards_controls(
         self, **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef]
-    ) -> RegionResults[DescribeStandardsControlsResponseTypeDef]:
+    ) -> TargetResults[DescribeStandardsControlsResponseTypeDef]:
         """Returns a list of security standards controls.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DescribeStandardsControls
@@ -693,7 +693,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disable_import_findings_for_product(
         self, **kwargs: Unpack[DisableImportFindingsForProductRequestTypeDef]
-    ) -> RegionResults[DisableImportFindingsForProductResponseTypeDef]:
+    ) -> TargetResults[DisableImportFindingsForProductResponseTypeDef]:
         """Disables the integration of the specified product with Security Hub CSPM.
         After the integration is disabled, findings from that product are no
         longer sent to Security Hub CSPM.
@@ -704,7 +704,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disable_organization_admin_account(
         self, **kwargs: Unpack[DisableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[DisableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[DisableOrganizationAdminAccountResponseTypeDef]:
         """Disables a Security Hub CSPM administrator account. Can only be called by
         the organization management account.
 
@@ -712,7 +712,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("DisableOrganizationAdminAccount", kwargs)
 
-    def disable_security_hub(self) -> RegionResults[DisableSecurityHubResponseTypeDef]:
+    def disable_security_hub(self) -> TargetResults[DisableSecurityHubResponseTypeDef]:
         """Disables Security Hub CSPM in your account only in the current Amazon Web
         Services Region. To disable Security Hub CSPM in all Regions, you must
         submit one request per Region where you have enabled Security Hub CSPM.
@@ -723,7 +723,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disable_security_hub_v2(
         self,
-    ) -> RegionResults[DisableSecurityHubV2ResponseTypeDef]:
+    ) -> TargetResults[DisableSecurityHubV2ResponseTypeDef]:
         """Disable the service for the current Amazon Web Services Region or
         specified Amazon Web Services Region.
 
@@ -733,7 +733,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disassociate_from_administrator_account(
         self,
-    ) -> RegionResults[DisassociateFromAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromAdministratorAccountResponseTypeDef]:
         """Disassociates the current Security Hub CSPM member account from the
         associated administrator account.
 
@@ -746,7 +746,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
     )
     def disassociate_from_master_account(
         self,
-    ) -> RegionResults[DisassociateFromMasterAccountResponseTypeDef]:
+    ) -> TargetResults[DisassociateFromMasterAccountResponseTypeDef]:
         """This method is deprecated. Instead, use
         DisassociateFromAdministratorAccount.
 
@@ -756,7 +756,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def disassociate_members(
         self, **kwargs: Unpack[DisassociateMembersRequestTypeDef]
-    ) -> RegionResults[DisassociateMembersResponseTypeDef]:
+    ) -> TargetResults[DisassociateMembersResponseTypeDef]:
         """Disassociates the specified member accounts from the associated
         administrator account.
 
@@ -766,7 +766,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def enable_import_findings_for_product(
         self, **kwargs: Unpack[EnableImportFindingsForProductRequestTypeDef]
-    ) -> RegionResults[EnableImportFindingsForProductResponseTypeDef]:
+    ) -> TargetResults[EnableImportFindingsForProductResponseTypeDef]:
         """Enables the integration of a partner product with Security Hub CSPM.
         Integrated products send findings to Security Hub CSPM.
 
@@ -776,7 +776,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def enable_organization_admin_account(
         self, **kwargs: Unpack[EnableOrganizationAdminAccountRequestTypeDef]
-    ) -> RegionResults[EnableOrganizationAdminAccountResponseTypeDef]:
+    ) -> TargetResults[EnableOrganizationAdminAccountResponseTypeDef]:
         """Designates the Security Hub CSPM administrator account for an
         organization. Can only be called by the organization management account.
 
@@ -786,7 +786,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def enable_security_hub(
         self, **kwargs: Unpack[EnableSecurityHubRequestTypeDef]
-    ) -> RegionResults[EnableSecurityHubResponseTypeDef]:
+    ) -> TargetResults[EnableSecurityHubResponseTypeDef]:
         """Enables Security Hub CSPM for your account in the current Region or the
         Region you specify in the request.
 
@@ -796,7 +796,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def enable_security_hub_v2(
         self, **kwargs: Unpack[EnableSecurityHubV2RequestTypeDef]
-    ) -> RegionResults[EnableSecurityHubV2ResponseTypeDef]:
+    ) -> TargetResults[EnableSecurityHubV2ResponseTypeDef]:
         """Enables the service in account for the current Amazon Web Services Region
         or specified Amazon Web Services Region.
 
@@ -806,7 +806,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def generate_recommended_policy_v2(
         self, **kwargs: Unpack[GenerateRecommendedPolicyV2RequestTypeDef]
-    ) -> RegionResults[GenerateRecommendedPolicyV2ResponseTypeDef]:
+    ) -> TargetResults[GenerateRecommendedPolicyV2ResponseTypeDef]:
         """Begins the recommended policy generation to remediate a Security Hub
         finding. GenerateRecommendedPolicyV2 only supports findings for unused
         permissions.
@@ -817,7 +817,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_administrator_account(
         self,
-    ) -> RegionResults[GetAdministratorAccountResponseTypeDef]:
+    ) -> TargetResults[GetAdministratorAccountResponseTypeDef]:
         """Provides the details for the Security Hub CSPM administrator account for
         the current member account.
 
@@ -827,7 +827,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_aggregator_v2(
         self, **kwargs: Unpack[GetAggregatorV2RequestTypeDef]
-    ) -> RegionResults[GetAggregatorV2ResponseTypeDef]:
+    ) -> TargetResults[GetAggregatorV2ResponseTypeDef]:
         """Returns the configuration of the specified Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetAggregatorV2
@@ -836,7 +836,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_automation_rule_v2(
         self, **kwargs: Unpack[GetAutomationRuleV2RequestTypeDef]
-    ) -> RegionResults[GetAutomationRuleV2ResponseTypeDef]:
+    ) -> TargetResults[GetAutomationRuleV2ResponseTypeDef]:
         """Returns an automation rule for the V2 service.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetAutomationRuleV2
@@ -845,7 +845,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_configuration_policy(
         self, **kwargs: Unpack[GetConfigurationPolicyRequestTypeDef]
-    ) -> RegionResults[GetConfigurationPolicyResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationPolicyResponseTypeDef]:
         """Provides information about a configuration policy. Only the Security Hub
         CSPM delegated administrator can invoke this operation from the home
         Region.
@@ -856,7 +856,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_configuration_policy_association(
         self, **kwargs: Unpack[GetConfigurationPolicyAssociationRequestTypeDef]
-    ) -> RegionResults[GetConfigurationPolicyAssociationResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationPolicyAssociationResponseTypeDef]:
         """Returns the association between a configuration and a target account,
         organizational unit, or the root. The configuration can be a configuration
         policy or self-managed behavior. Only the Security Hub CSPM delegated
@@ -868,7 +868,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_connector_v2(
         self, **kwargs: Unpack[GetConnectorV2RequestTypeDef]
-    ) -> RegionResults[GetConnectorV2ResponseTypeDef]:
+    ) -> TargetResults[GetConnectorV2ResponseTypeDef]:
         """Grants permission to retrieve details for a connectorV2 based on connector
         id.
 
@@ -878,7 +878,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_enabled_standards(
         self, **kwargs: Unpack[GetEnabledStandardsRequestTypeDef]
-    ) -> RegionResults[GetEnabledStandardsResponseTypeDef]:
+    ) -> TargetResults[GetEnabledStandardsResponseTypeDef]:
         """Returns a list of the standards that are currently enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetEnabledStandards
@@ -887,7 +887,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_finding_aggregator(
         self, **kwargs: Unpack[GetFindingAggregatorRequestTypeDef]
-    ) -> RegionResults[GetFindingAggregatorResponseTypeDef]:
+    ) -> TargetResults[GetFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingAggregator
@@ -896,7 +896,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_finding_history(
         self, **kwargs: Unpack[GetFindingHistoryRequestTypeDef]
-    ) -> RegionResults[GetFindingHistoryResponseTypeDef]:
+    ) -> TargetResults[GetFindingHistoryResponseTypeDef]:
         """Returns the history of a Security Hub CSPM finding. The history includes
         changes made to any fields in the Amazon Web Services Security Finding
         Format (ASFF) except top-level timestamp fields, such as the CreatedAt and
@@ -908,7 +908,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_finding_statistics_v2(
         self, **kwargs: Unpack[GetFindingStatisticsV2RequestTypeDef]
-    ) -> RegionResults[GetFindingStatisticsV2ResponseTypeDef]:
+    ) -> TargetResults[GetFindingStatisticsV2ResponseTypeDef]:
         """Returns aggregated statistical data about findings.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingStatisticsV2
@@ -917,7 +917,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_findings(
         self, **kwargs: Unpack[GetFindingsRequestTypeDef]
-    ) -> RegionResults[GetFindingsResponseTypeDef]:
+    ) -> TargetResults[GetFindingsResponseTypeDef]:
         """Returns a list of findings that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindings
@@ -926,7 +926,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_findings_trends_v2(
         self, **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef]
-    ) -> RegionResults[GetFindingsTrendsV2ResponseTypeDef]:
+    ) -> TargetResults[GetFindingsTrendsV2ResponseTypeDef]:
         """Returns findings trend data based on the specified criteria. This
         operation helps you analyze patterns and changes in findings over time.
 
@@ -936,7 +936,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_findings_v2(
         self, **kwargs: Unpack[GetFindingsV2RequestTypeDef]
-    ) -> RegionResults[GetFindingsV2ResponseTypeDef]:
+    ) -> TargetResults[GetFindingsV2ResponseTypeDef]:
         """Returns a list of findings that match the specified criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetFindingsV2
@@ -945,7 +945,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_insight_results(
         self, **kwargs: Unpack[GetInsightResultsRequestTypeDef]
-    ) -> RegionResults[GetInsightResultsResponseTypeDef]:
+    ) -> TargetResults[GetInsightResultsResponseTypeDef]:
         """Lists the results of the Security Hub CSPM insight specified by the
         insight ARN.
 
@@ -955,7 +955,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_insights(
         self, **kwargs: Unpack[GetInsightsRequestTypeDef]
-    ) -> RegionResults[GetInsightsResponseTypeDef]:
+    ) -> TargetResults[GetInsightsResponseTypeDef]:
         """Lists and describes insights for the specified insight ARNs.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetInsights
@@ -964,7 +964,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_invitations_count(
         self,
-    ) -> RegionResults[GetInvitationsCountResponseTypeDef]:
+    ) -> TargetResults[GetInvitationsCountResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -977,7 +977,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
     @deprecated(
         "GetMasterAccount is deprecated. This API has been deprecated, use GetAdministratorAccount API instead."
     )
-    def get_master_account(self) -> RegionResults[GetMasterAccountResponseTypeDef]:
+    def get_master_account(self) -> TargetResults[GetMasterAccountResponseTypeDef]:
         """This method is deprecated. Instead, use GetAdministratorAccount.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetMasterAccount
@@ -986,7 +986,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_members(
         self, **kwargs: Unpack[GetMembersRequestTypeDef]
-    ) -> RegionResults[GetMembersResponseTypeDef]:
+    ) -> TargetResults[GetMembersResponseTypeDef]:
         """Returns the details for the Security Hub CSPM member accounts for the
         specified account IDs.
 
@@ -996,7 +996,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_recommended_policy_v2(
         self, **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef]
-    ) -> RegionResults[GetRecommendedPolicyV2ResponseTypeDef]:
+    ) -> TargetResults[GetRecommendedPolicyV2ResponseTypeDef]:
         """Retrieves the recommended policy to remediate a Security Hub finding.
         GetRecommendedPolicyV2 only supports findings for unused permissions.
 
@@ -1006,7 +1006,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_resources_statistics_v2(
         self, **kwargs: Unpack[GetResourcesStatisticsV2RequestTypeDef]
-    ) -> RegionResults[GetResourcesStatisticsV2ResponseTypeDef]:
+    ) -> TargetResults[GetResourcesStatisticsV2ResponseTypeDef]:
         """Retrieves statistical information about Amazon Web Services resources and
         their associated security findings.
 
@@ -1016,7 +1016,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_resources_trends_v2(
         self, **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef]
-    ) -> RegionResults[GetResourcesTrendsV2ResponseTypeDef]:
+    ) -> TargetResults[GetResourcesTrendsV2ResponseTypeDef]:
         """Returns resource trend data based on the specified criteria. This
         operation helps you analyze patterns and changes in resource compliance
         over time.
@@ -1027,7 +1027,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_resources_v2(
         self, **kwargs: Unpack[GetResourcesV2RequestTypeDef]
-    ) -> RegionResults[GetResourcesV2ResponseTypeDef]:
+    ) -> TargetResults[GetResourcesV2ResponseTypeDef]:
         """Returns a list of resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetResourcesV2
@@ -1036,7 +1036,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def get_security_control_definition(
         self, **kwargs: Unpack[GetSecurityControlDefinitionRequestTypeDef]
-    ) -> RegionResults[GetSecurityControlDefinitionResponseTypeDef]:
+    ) -> TargetResults[GetSecurityControlDefinitionResponseTypeDef]:
         """Retrieves the definition of a security control. The definition includes
         the control title, description, Region availability, parameter
         definitions, and other details.
@@ -1047,7 +1047,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def invite_members(
         self, **kwargs: Unpack[InviteMembersRequestTypeDef]
-    ) -> RegionResults[InviteMembersResponseTypeDef]:
+    ) -> TargetResults[InviteMembersResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -1059,7 +1059,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_aggregators_v2(
         self, **kwargs: Unpack[ListAggregatorsV2RequestTypeDef]
-    ) -> RegionResults[ListAggregatorsV2ResponseTypeDef]:
+    ) -> TargetResults[ListAggregatorsV2ResponseTypeDef]:
         """Retrieves a list of V2 aggregators.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAggregatorsV2
@@ -1068,7 +1068,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_automation_rules(
         self, **kwargs: Unpack[ListAutomationRulesRequestTypeDef]
-    ) -> RegionResults[ListAutomationRulesResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulesResponseTypeDef]:
         """A list of automation rules and their metadata for the calling account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAutomationRules
@@ -1077,7 +1077,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_automation_rules_v2(
         self, **kwargs: Unpack[ListAutomationRulesV2RequestTypeDef]
-    ) -> RegionResults[ListAutomationRulesV2ResponseTypeDef]:
+    ) -> TargetResults[ListAutomationRulesV2ResponseTypeDef]:
         """Returns a list of automation rules and metadata for the calling account.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListAutomationRulesV2
@@ -1086,7 +1086,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_configuration_policies(
         self, **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef]
-    ) -> RegionResults[ListConfigurationPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationPoliciesResponseTypeDef]:
         """Lists the configuration policies that the Security Hub CSPM delegated
         administrator has created for your organization. Only the delegated
         administrator can invoke this operation from the home Region.
@@ -1097,7 +1097,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_configuration_policy_associations(
         self, **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
         """Provides information about the associations for your configuration
         policies and self-managed behavior. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region.
@@ -1108,7 +1108,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_connectors_v2(
         self, **kwargs: Unpack[ListConnectorsV2RequestTypeDef]
-    ) -> RegionResults[ListConnectorsV2ResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsV2ResponseTypeDef]:
         """Grants permission to retrieve a list of connectorsV2 and their metadata
         for the calling account.
 
@@ -1118,7 +1118,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_enabled_products_for_import(
         self, **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef]
-    ) -> RegionResults[ListEnabledProductsForImportResponseTypeDef]:
+    ) -> TargetResults[ListEnabledProductsForImportResponseTypeDef]:
         """Lists all findings-generating solutions (products) that you are subscribed
         to receive findings from in Security Hub CSPM.
 
@@ -1128,7 +1128,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_finding_aggregators(
         self, **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef]
-    ) -> RegionResults[ListFindingAggregatorsResponseTypeDef]:
+    ) -> TargetResults[ListFindingAggregatorsResponseTypeDef]:
         """If cross-Region aggregation is enabled, then ListFindingAggregators
         returns the Amazon Resource Name (ARN) of the finding aggregator. You can
         run this operation from any Amazon Web Services Region.
@@ -1139,7 +1139,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_invitations(
         self, **kwargs: Unpack[ListInvitationsRequestTypeDef]
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """We recommend using Organizations instead of Security Hub CSPM invitations
         to manage your member accounts. For information, see Managing Security Hub
         CSPM administrator and member accounts with Organizations in the Security
@@ -1151,7 +1151,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_members(
         self, **kwargs: Unpack[ListMembersRequestTypeDef]
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Lists details about all member accounts for the current Security Hub CSPM
         administrator account.
 
@@ -1161,7 +1161,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_organization_admin_accounts(
         self, **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Lists the Security Hub CSPM administrator accounts. Can only be called by
         the organization management account.
 
@@ -1171,7 +1171,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_security_control_definitions(
         self, **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef]
-    ) -> RegionResults[ListSecurityControlDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityControlDefinitionsResponseTypeDef]:
         """Lists all of the security controls that apply to a specified standard.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListSecurityControlDefinitions
@@ -1180,7 +1180,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_standards_control_associations(
         self, **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef]
-    ) -> RegionResults[ListStandardsControlAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListStandardsControlAssociationsResponseTypeDef]:
         """Specifies whether a control is currently enabled or disabled in each
         enabled standard in the calling account.
 
@@ -1190,7 +1190,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags associated with a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListTagsForResource
@@ -1199,7 +1199,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def register_connector_v2(
         self, **kwargs: Unpack[RegisterConnectorV2RequestTypeDef]
-    ) -> RegionResults[RegisterConnectorV2ResponseTypeDef]:
+    ) -> TargetResults[RegisterConnectorV2ResponseTypeDef]:
         """Grants permission to complete the authorization based on input parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/RegisterConnectorV2
@@ -1208,7 +1208,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def start_configuration_policy_association(
         self, **kwargs: Unpack[StartConfigurationPolicyAssociationRequestTypeDef]
-    ) -> RegionResults[StartConfigurationPolicyAssociationResponseTypeDef]:
+    ) -> TargetResults[StartConfigurationPolicyAssociationResponseTypeDef]:
         """Associates a target account, organizational unit, or the root with a
         specified configuration. The target can be associated with a configuration
         policy or self-managed behavior. Only the Security Hub CSPM delegated
@@ -1220,7 +1220,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def start_configuration_policy_disassociation(
         self, **kwargs: Unpack[StartConfigurationPolicyDisassociationRequestTypeDef]
-    ) -> RegionResults[StartConfigurationPolicyDisassociationResponseTypeDef]:
+    ) -> TargetResults[StartConfigurationPolicyDisassociationResponseTypeDef]:
         """Disassociates a target account, organizational unit, or the root from a
         specified configuration. When you disassociate a configuration from its
         target, the target inherits the configuration of the closest parent. If
@@ -1235,7 +1235,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/TagResource
@@ -1244,7 +1244,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UntagResource
@@ -1253,7 +1253,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_action_target(
         self, **kwargs: Unpack[UpdateActionTargetRequestTypeDef]
-    ) -> RegionResults[UpdateActionTargetResponseTypeDef]:
+    ) -> TargetResults[UpdateActionTargetResponseTypeDef]:
         """Updates the name and description of a custom action target in Security Hub
         CSPM.
 
@@ -1263,7 +1263,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_aggregator_v2(
         self, **kwargs: Unpack[UpdateAggregatorV2RequestTypeDef]
-    ) -> RegionResults[UpdateAggregatorV2ResponseTypeDef]:
+    ) -> TargetResults[UpdateAggregatorV2ResponseTypeDef]:
         """Udpates the configuration for the Aggregator V2.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateAggregatorV2
@@ -1272,7 +1272,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_automation_rule_v2(
         self, **kwargs: Unpack[UpdateAutomationRuleV2RequestTypeDef]
-    ) -> RegionResults[UpdateAutomationRuleV2ResponseTypeDef]:
+    ) -> TargetResults[UpdateAutomationRuleV2ResponseTypeDef]:
         """Updates a V2 automation rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateAutomationRuleV2
@@ -1281,7 +1281,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_configuration_policy(
         self, **kwargs: Unpack[UpdateConfigurationPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationPolicyResponseTypeDef]:
         """Updates a configuration policy. Only the Security Hub CSPM delegated
         administrator can invoke this operation from the home Region.
 
@@ -1291,7 +1291,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_connector_v2(
         self, **kwargs: Unpack[UpdateConnectorV2RequestTypeDef]
-    ) -> RegionResults[UpdateConnectorV2ResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorV2ResponseTypeDef]:
         """Grants permission to update a connectorV2 based on its id and input
         parameters.
 
@@ -1301,7 +1301,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_finding_aggregator(
         self, **kwargs: Unpack[UpdateFindingAggregatorRequestTypeDef]
-    ) -> RegionResults[UpdateFindingAggregatorResponseTypeDef]:
+    ) -> TargetResults[UpdateFindingAggregatorResponseTypeDef]:
         """The aggregation Region is now called the home Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateFindingAggregator
@@ -1310,7 +1310,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_findings(
         self, **kwargs: Unpack[UpdateFindingsRequestTypeDef]
-    ) -> RegionResults[UpdateFindingsResponseTypeDef]:
+    ) -> TargetResults[UpdateFindingsResponseTypeDef]:
         """UpdateFindings is a deprecated operation. Instead of UpdateFindings, use
         the BatchUpdateFindings operation.
 
@@ -1320,7 +1320,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_insight(
         self, **kwargs: Unpack[UpdateInsightRequestTypeDef]
-    ) -> RegionResults[UpdateInsightResponseTypeDef]:
+    ) -> TargetResults[UpdateInsightResponseTypeDef]:
         """Updates the Security Hub CSPM insight identified by the specified insight
         ARN.
 
@@ -1330,7 +1330,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_organization_configuration(
         self, **kwargs: Unpack[UpdateOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateOrganizationConfigurationResponseTypeDef]:
         """Updates the configuration of your organization in Security Hub CSPM. Only
         the Security Hub CSPM administrator account can invoke this operation.
 
@@ -1340,7 +1340,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_security_control(
         self, **kwargs: Unpack[UpdateSecurityControlRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityControlResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityControlResponseTypeDef]:
         """Updates the properties of a security control.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateSecurityControl
@@ -1349,7 +1349,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_security_hub_configuration(
         self, **kwargs: Unpack[UpdateSecurityHubConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityHubConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityHubConfigurationResponseTypeDef]:
         """Updates configuration options for Security Hub CSPM.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateSecurityHubConfiguration
@@ -1358,7 +1358,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
 
     def update_standards_control(
         self, **kwargs: Unpack[UpdateStandardsControlRequestTypeDef]
-    ) -> RegionResults[UpdateStandardsControlResponseTypeDef]:
+    ) -> TargetResults[UpdateStandardsControlResponseTypeDef]:
         """Used to control whether an individual security standard control is enabled
         or disabled.
 
@@ -1373,7 +1373,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeActionTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeActionTargetsResponseTypeDef]:
+    ) -> TargetResults[DescribeActionTargetsResponseTypeDef]:
         """Every page of DescribeActionTargets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1397,7 +1397,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeProductsRequestTypeDef],
-    ) -> RegionResults[DescribeProductsResponseTypeDef]:
+    ) -> TargetResults[DescribeProductsResponseTypeDef]:
         """Every page of DescribeProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1420,7 +1420,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeProductsV2RequestTypeDef],
-    ) -> RegionResults[DescribeProductsV2ResponseTypeDef]:
+    ) -> TargetResults[DescribeProductsV2ResponseTypeDef]:
         """Every page of DescribeProductsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1443,7 +1443,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStandardsRequestTypeDef],
-    ) -> RegionResults[DescribeStandardsResponseTypeDef]:
+    ) -> TargetResults[DescribeStandardsResponseTypeDef]:
         """Every page of DescribeStandards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1466,7 +1466,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeStandardsControlsRequestTypeDef],
-    ) -> RegionResults[DescribeStandardsControlsResponseTypeDef]:
+    ) -> TargetResults[DescribeStandardsControlsResponseTypeDef]:
         """Every page of DescribeStandardsControls in every target, merged per target
         (botocore's build_full_result).
 
@@ -1489,7 +1489,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetEnabledStandardsRequestTypeDef],
-    ) -> RegionResults[GetEnabledStandardsResponseTypeDef]:
+    ) -> TargetResults[GetEnabledStandardsResponseTypeDef]:
         """Every page of GetEnabledStandards in every target, merged per target
         (botocore's build_full_result).
 
@@ -1512,7 +1512,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFindingHistoryRequestTypeDef],
-    ) -> RegionResults[GetFindingHistoryResponseTypeDef]:
+    ) -> TargetResults[GetFindingHistoryResponseTypeDef]:
         """Every page of GetFindingHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1538,7 +1538,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFindingsRequestTypeDef],
-    ) -> RegionResults[GetFindingsResponseTypeDef]:
+    ) -> TargetResults[GetFindingsResponseTypeDef]:
         """Every page of GetFindings in every target, merged per target (botocore's
         build_full_result).
 
@@ -1561,7 +1561,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFindingsTrendsV2RequestTypeDef],
-    ) -> RegionResults[GetFindingsTrendsV2ResponseTypeDef]:
+    ) -> TargetResults[GetFindingsTrendsV2ResponseTypeDef]:
         """Every page of GetFindingsTrendsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1585,7 +1585,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetFindingsV2RequestTypeDef],
-    ) -> RegionResults[GetFindingsV2ResponseTypeDef]:
+    ) -> TargetResults[GetFindingsV2ResponseTypeDef]:
         """Every page of GetFindingsV2 in every target, merged per target (botocore's
         build_full_result).
 
@@ -1608,7 +1608,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInsightsRequestTypeDef],
-    ) -> RegionResults[GetInsightsResponseTypeDef]:
+    ) -> TargetResults[GetInsightsResponseTypeDef]:
         """Every page of GetInsights in every target, merged per target (botocore's
         build_full_result).
 
@@ -1631,7 +1631,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRecommendedPolicyV2RequestTypeDef],
-    ) -> RegionResults[GetRecommendedPolicyV2ResponseTypeDef]:
+    ) -> TargetResults[GetRecommendedPolicyV2ResponseTypeDef]:
         """Every page of GetRecommendedPolicyV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1655,7 +1655,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcesTrendsV2RequestTypeDef],
-    ) -> RegionResults[GetResourcesTrendsV2ResponseTypeDef]:
+    ) -> TargetResults[GetResourcesTrendsV2ResponseTypeDef]:
         """Every page of GetResourcesTrendsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1680,7 +1680,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcesV2RequestTypeDef],
-    ) -> RegionResults[GetResourcesV2ResponseTypeDef]:
+    ) -> TargetResults[GetResourcesV2ResponseTypeDef]:
         """Every page of GetResourcesV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1703,7 +1703,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAggregatorsV2RequestTypeDef],
-    ) -> RegionResults[ListAggregatorsV2ResponseTypeDef]:
+    ) -> TargetResults[ListAggregatorsV2ResponseTypeDef]:
         """Every page of ListAggregatorsV2 in every target, merged per target
         (botocore's build_full_result).
 
@@ -1726,7 +1726,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationPoliciesRequestTypeDef],
-    ) -> RegionResults[ListConfigurationPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationPoliciesResponseTypeDef]:
         """Every page of ListConfigurationPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1751,7 +1751,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationPolicyAssociationsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationPolicyAssociationsResponseTypeDef]:
         """Every page of ListConfigurationPolicyAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1776,7 +1776,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnabledProductsForImportRequestTypeDef],
-    ) -> RegionResults[ListEnabledProductsForImportResponseTypeDef]:
+    ) -> TargetResults[ListEnabledProductsForImportResponseTypeDef]:
         """Every page of ListEnabledProductsForImport in every target, merged per
         target (botocore's build_full_result).
 
@@ -1800,7 +1800,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFindingAggregatorsRequestTypeDef],
-    ) -> RegionResults[ListFindingAggregatorsResponseTypeDef]:
+    ) -> TargetResults[ListFindingAggregatorsResponseTypeDef]:
         """Every page of ListFindingAggregators in every target, merged per target
         (botocore's build_full_result).
 
@@ -1825,7 +1825,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInvitationsRequestTypeDef],
-    ) -> RegionResults[ListInvitationsResponseTypeDef]:
+    ) -> TargetResults[ListInvitationsResponseTypeDef]:
         """Every page of ListInvitations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1851,7 +1851,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMembersRequestTypeDef],
-    ) -> RegionResults[ListMembersResponseTypeDef]:
+    ) -> TargetResults[ListMembersResponseTypeDef]:
         """Every page of ListMembers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1875,7 +1875,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationAdminAccountsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationAdminAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationAdminAccountsResponseTypeDef]:
         """Every page of ListOrganizationAdminAccounts in every target, merged per
         target (botocore's build_full_result).
 
@@ -1899,7 +1899,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityControlDefinitionsRequestTypeDef],
-    ) -> RegionResults[ListSecurityControlDefinitionsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityControlDefinitionsResponseTypeDef]:
         """Every page of ListSecurityControlDefinitions in every target, merged per
         target (botocore's build_full_result).
 
@@ -1922,7 +1922,7 @@ class MultiRegionSecurityHub(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStandardsControlAssociationsRequestTypeDef],
-    ) -> RegionResults[ListStandardsControlAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListStandardsControlAssociationsResponseTypeDef]:
         """Every page of ListStandardsControlAssociations in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -101,7 +101,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_aws_log_source(
         self, **kwargs: Unpack[CreateAwsLogSourceRequestTypeDef]
-    ) -> RegionResults[CreateAwsLogSourceResponseTypeDef]:
+    ) -> TargetResults[CreateAwsLogSourceResponseTypeDef]:
         """Adds a natively supported Amazon Web Services service as an Amazon
         Security Lake source. Enables source types for member accounts in required
         Amazon Web Services Regions, based on the parameters you specify. You can
@@ -116,7 +116,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_custom_log_source(
         self, **kwargs: Unpack[CreateCustomLogSourceRequestTypeDef]
-    ) -> RegionResults[CreateCustomLogSourceResponseTypeDef]:
+    ) -> TargetResults[CreateCustomLogSourceResponseTypeDef]:
         """Adds a third-party custom source in Amazon Security Lake, from the Amazon
         Web Services Region where you want to create a custom source. Security
         Lake can collect logs and events from third-party custom sources. After
@@ -132,7 +132,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_data_lake(
         self, **kwargs: Unpack[CreateDataLakeRequestTypeDef]
-    ) -> RegionResults[CreateDataLakeResponseTypeDef]:
+    ) -> TargetResults[CreateDataLakeResponseTypeDef]:
         """Initializes an Amazon Security Lake instance with the provided (or
         default) configuration. You can enable Security Lake in Amazon Web
         Services Regions with customized settings before enabling log collection
@@ -149,7 +149,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_data_lake_exception_subscription(
         self, **kwargs: Unpack[CreateDataLakeExceptionSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateDataLakeExceptionSubscriptionResponseTypeDef]:
         """Creates the specified notification subscription in Amazon Security Lake
         for the organization you specify. The notification subscription is created
         for exceptions that cannot be resolved by Security Lake automatically.
@@ -160,7 +160,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_data_lake_organization_configuration(
         self, **kwargs: Unpack[CreateDataLakeOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateDataLakeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateDataLakeOrganizationConfigurationResponseTypeDef]:
         """Automatically enables Amazon Security Lake for new member accounts in your
         organization. Security Lake is not automatically enabled for any existing
         member accounts in your organization.
@@ -171,7 +171,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_subscriber(
         self, **kwargs: Unpack[CreateSubscriberRequestTypeDef]
-    ) -> RegionResults[CreateSubscriberResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriberResponseTypeDef]:
         """Creates a subscriber for accounts that are already enabled in Amazon
         Security Lake. You can create a subscriber with access to data in the
         current Amazon Web Services Region.
@@ -182,7 +182,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def create_subscriber_notification(
         self, **kwargs: Unpack[CreateSubscriberNotificationRequestTypeDef]
-    ) -> RegionResults[CreateSubscriberNotificationResponseTypeDef]:
+    ) -> TargetResults[CreateSubscriberNotificationResponseTypeDef]:
         """Notifies the subscriber when new data is written to the data lake for the
         sources that the subscriber consumes in Security Lake. You can create only
         one subscriber notification per subscriber.
@@ -193,7 +193,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_aws_log_source(
         self, **kwargs: Unpack[DeleteAwsLogSourceRequestTypeDef]
-    ) -> RegionResults[DeleteAwsLogSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteAwsLogSourceResponseTypeDef]:
         """Removes a natively supported Amazon Web Services service as an Amazon
         Security Lake source. You can remove a source for one or more Regions.
         When you remove the source, Security Lake stops collecting data from that
@@ -207,7 +207,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_custom_log_source(
         self, **kwargs: Unpack[DeleteCustomLogSourceRequestTypeDef]
-    ) -> RegionResults[DeleteCustomLogSourceResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomLogSourceResponseTypeDef]:
         """Removes a custom log source from Amazon Security Lake, to stop sending
         data from the custom source to Security Lake.
 
@@ -217,7 +217,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_data_lake(
         self, **kwargs: Unpack[DeleteDataLakeRequestTypeDef]
-    ) -> RegionResults[DeleteDataLakeResponseTypeDef]:
+    ) -> TargetResults[DeleteDataLakeResponseTypeDef]:
         """When you disable Amazon Security Lake from your account, Security Lake is
         disabled in all Amazon Web Services Regions and it stops collecting data
         from your sources. Also, this API automatically takes steps to remove the
@@ -231,7 +231,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_data_lake_exception_subscription(
         self,
-    ) -> RegionResults[DeleteDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteDataLakeExceptionSubscriptionResponseTypeDef]:
         """Deletes the specified notification subscription in Amazon Security Lake
         for the organization you specify.
 
@@ -241,7 +241,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_data_lake_organization_configuration(
         self, **kwargs: Unpack[DeleteDataLakeOrganizationConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteDataLakeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteDataLakeOrganizationConfigurationResponseTypeDef]:
         """Turns off automatic enablement of Amazon Security Lake for member accounts
         that are added to an organization in Organizations. Only the delegated
         Security Lake administrator for an organization can perform this
@@ -255,7 +255,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_subscriber(
         self, **kwargs: Unpack[DeleteSubscriberRequestTypeDef]
-    ) -> RegionResults[DeleteSubscriberResponseTypeDef]:
+    ) -> TargetResults[DeleteSubscriberResponseTypeDef]:
         """Deletes the subscription permission and all notification settings for
         accounts that are already enabled in Amazon Security Lake. When you run
         DeleteSubscriber, the subscriber will no longer consume data from Security
@@ -268,7 +268,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def delete_subscriber_notification(
         self, **kwargs: Unpack[DeleteSubscriberNotificationRequestTypeDef]
-    ) -> RegionResults[DeleteSubscriberNotificationResponseTypeDef]:
+    ) -> TargetResults[DeleteSubscriberNotificationResponseTypeDef]:
         """Deletes the specified subscription notification in Amazon Security Lake
         for the organization you specify.
 
@@ -278,7 +278,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def deregister_data_lake_delegated_administrator(
         self,
-    ) -> RegionResults[DeregisterDataLakeDelegatedAdministratorResponseTypeDef]:
+    ) -> TargetResults[DeregisterDataLakeDelegatedAdministratorResponseTypeDef]:
         """Deletes the Amazon Security Lake delegated administrator account for the
         organization. This API can only be called by the organization management
         account. The organization management account cannot be the delegated
@@ -290,7 +290,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_data_lake_exception_subscription(
         self,
-    ) -> RegionResults[GetDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeExceptionSubscriptionResponseTypeDef]:
         """Retrieves the protocol and endpoint that were provided when subscribing to
         Amazon SNS topics for exception notifications.
 
@@ -300,7 +300,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_data_lake_organization_configuration(
         self,
-    ) -> RegionResults[GetDataLakeOrganizationConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeOrganizationConfigurationResponseTypeDef]:
         """Retrieves the configuration that will be automatically set up for accounts
         added to the organization after the organization has onboarded to Amazon
         Security Lake. This API does not take input parameters.
@@ -311,7 +311,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_data_lake_sources(
         self, **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef]
-    ) -> RegionResults[GetDataLakeSourcesResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeSourcesResponseTypeDef]:
         """Retrieves a snapshot of the current Region, including whether Amazon
         Security Lake is enabled for those accounts and which sources Security
         Lake is collecting data from.
@@ -322,7 +322,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def get_subscriber(
         self, **kwargs: Unpack[GetSubscriberRequestTypeDef]
-    ) -> RegionResults[GetSubscriberResponseTypeDef]:
+    ) -> TargetResults[GetSubscriberResponseTypeDef]:
         """Retrieves the subscription information for the specified subscription ID.
         You can get information about a specific subscriber.
 
@@ -332,7 +332,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def list_data_lake_exceptions(
         self, **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef]
-    ) -> RegionResults[ListDataLakeExceptionsResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeExceptionsResponseTypeDef]:
         """Lists the Amazon Security Lake exceptions that you can use to find the
         source of problems and fix them.
 
@@ -342,7 +342,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def list_data_lakes(
         self, **kwargs: Unpack[ListDataLakesRequestTypeDef]
-    ) -> RegionResults[ListDataLakesResponseTypeDef]:
+    ) -> TargetResults[ListDataLakesResponseTypeDef]:
         """Retrieves the Amazon Security Lake configuration object for the specified
         Amazon Web Services Regions. You can use this operation to determine
         whether Security Lake is enabled for a Region.
@@ -353,7 +353,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def list_log_sources(
         self, **kwargs: Unpack[ListLogSourcesRequestTypeDef]
-    ) -> RegionResults[ListLogSourcesResponseTypeDef]:
+    ) -> TargetResults[ListLogSourcesResponseTypeDef]:
         """Retrieves the log sources.
 
         https://docs.aws.amazon.com/goto/WebAPI/securitylake-2018-05-10/ListLogSources
@@ -362,7 +362,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def list_subscribers(
         self, **kwargs: Unpack[ListSubscribersRequestTypeDef]
-    ) -> RegionResults[ListSubscribersResponseTypeDef]:
+    ) -> TargetResults[ListSubscribersResponseTypeDef]:
         """Lists all subscribers for the specific Amazon Security Lake account ID.
         You can retrieve a list of subscriptions associated with a specific
         organization or Amazon Web Services account.
@@ -373,7 +373,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the tags (keys and values) that are associated with an Amazon
         Security Lake resource: a subscriber, or the data lake configuration for
         your Amazon Web Services account in a particular Amazon Web Services
@@ -385,7 +385,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def register_data_lake_delegated_administrator(
         self, **kwargs: Unpack[RegisterDataLakeDelegatedAdministratorRequestTypeDef]
-    ) -> RegionResults[RegisterDataLakeDelegatedAdministratorResponseTypeDef]:
+    ) -> TargetResults[RegisterDataLakeDelegatedAdministratorResponseTypeDef]:
         """Designates the Amazon Security Lake delegated administrator account for
         the organization. This API can only be called by the organization
         management account. The organization management account cannot be the
@@ -397,7 +397,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates one or more tags that are associated with an Amazon
         Security Lake resource: a subscriber, or the data lake configuration for
         your Amazon Web Services account in a particular Amazon Web Services
@@ -416,7 +416,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags (keys and values) from an Amazon Security Lake
         resource: a subscriber, or the data lake configuration for your Amazon Web
         Services account in a particular Amazon Web Services Region.
@@ -427,7 +427,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def update_data_lake(
         self, **kwargs: Unpack[UpdateDataLakeRequestTypeDef]
-    ) -> RegionResults[UpdateDataLakeResponseTypeDef]:
+    ) -> TargetResults[UpdateDataLakeResponseTypeDef]:
         """You can use UpdateDataLake to specify where to store your security data,
         how it should be encrypted at rest and for how long. You can add a Rollup
         Region to consolidate data from multiple Amazon Web Services Regions,
@@ -445,7 +445,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def update_data_lake_exception_subscription(
         self, **kwargs: Unpack[UpdateDataLakeExceptionSubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateDataLakeExceptionSubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateDataLakeExceptionSubscriptionResponseTypeDef]:
         """Updates the specified notification subscription in Amazon Security Lake
         for the organization you specify.
 
@@ -455,7 +455,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def update_subscriber(
         self, **kwargs: Unpack[UpdateSubscriberRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriberResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriberResponseTypeDef]:
         """Updates an existing subscription for the given Amazon Security Lake
         account ID. You can update a subscriber by changing the sources that the
         subscriber consumes data from.
@@ -466,7 +466,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
 
     def update_subscriber_notification(
         self, **kwargs: Unpack[UpdateSubscriberNotificationRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriberNotificationResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriberNotificationResponseTypeDef]:
         """Updates an existing notification method for the subscription (SQS or HTTPs
         endpoint) or switches the notification subscription endpoint for a
         subscriber.
@@ -482,7 +482,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetDataLakeSourcesRequestTypeDef],
-    ) -> RegionResults[GetDataLakeSourcesResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeSourcesResponseTypeDef]:
         """Every page of GetDataLakeSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -507,7 +507,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataLakeExceptionsRequestTypeDef],
-    ) -> RegionResults[ListDataLakeExceptionsResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeExceptionsResponseTypeDef]:
         """Every page of ListDataLakeExceptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -531,7 +531,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLogSourcesRequestTypeDef],
-    ) -> RegionResults[ListLogSourcesResponseTypeDef]:
+    ) -> TargetResults[ListLogSourcesResponseTypeDef]:
         """Every page of ListLogSources in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,7 +554,7 @@ class MultiRegionSecurityLake(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscribersRequestTypeDef],
-    ) -> RegionResults[ListSubscribersResponseTypeDef]:
+    ) -> TargetResults[ListSubscribersResponseTypeDef]:
         """Every page of ListSubscribers in every target, merged per target
         (botocore's build_full_result).
 

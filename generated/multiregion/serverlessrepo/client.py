@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -62,7 +62,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an application, optionally including an AWS SAM file to create the
         first application version in the same call.
 
@@ -72,7 +72,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def create_application_version(
         self, **kwargs: Unpack[CreateApplicationVersionRequestTypeDef]
-    ) -> RegionResults[CreateApplicationVersionResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationVersionResponseTypeDef]:
         """Creates an application version.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateApplicationVersion
@@ -81,7 +81,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def create_cloud_formation_change_set(
         self, **kwargs: Unpack[CreateCloudFormationChangeSetRequestTypeDef]
-    ) -> RegionResults[CreateCloudFormationChangeSetResponseTypeDef]:
+    ) -> TargetResults[CreateCloudFormationChangeSetResponseTypeDef]:
         """Creates an AWS CloudFormation change set for the given application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateCloudFormationChangeSet
@@ -90,7 +90,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def create_cloud_formation_template(
         self, **kwargs: Unpack[CreateCloudFormationTemplateRequestTypeDef]
-    ) -> RegionResults[CreateCloudFormationTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateCloudFormationTemplateResponseTypeDef]:
         """Creates an AWS CloudFormation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/CreateCloudFormationTemplate
@@ -99,7 +99,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/DeleteApplication
@@ -108,7 +108,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Gets the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetApplication
@@ -117,7 +117,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def get_application_policy(
         self, **kwargs: Unpack[GetApplicationPolicyRequestTypeDef]
-    ) -> RegionResults[GetApplicationPolicyResponseTypeDef]:
+    ) -> TargetResults[GetApplicationPolicyResponseTypeDef]:
         """Retrieves the policy for the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetApplicationPolicy
@@ -126,7 +126,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def get_cloud_formation_template(
         self, **kwargs: Unpack[GetCloudFormationTemplateRequestTypeDef]
-    ) -> RegionResults[GetCloudFormationTemplateResponseTypeDef]:
+    ) -> TargetResults[GetCloudFormationTemplateResponseTypeDef]:
         """Gets the specified AWS CloudFormation template.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/GetCloudFormationTemplate
@@ -135,7 +135,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def list_application_dependencies(
         self, **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef]
-    ) -> RegionResults[ListApplicationDependenciesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationDependenciesResponseTypeDef]:
         """Retrieves the list of applications nested in the containing application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationDependencies
@@ -144,7 +144,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def list_application_versions(
         self, **kwargs: Unpack[ListApplicationVersionsRequestTypeDef]
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Lists versions for the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplicationVersions
@@ -153,7 +153,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists applications owned by the requester.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/ListApplications
@@ -162,7 +162,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def put_application_policy(
         self, **kwargs: Unpack[PutApplicationPolicyRequestTypeDef]
-    ) -> RegionResults[PutApplicationPolicyResponseTypeDef]:
+    ) -> TargetResults[PutApplicationPolicyResponseTypeDef]:
         """Sets the permission policy for an application. For the list of actions
         supported for this operation, see Application Permissions .
 
@@ -172,7 +172,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def unshare_application(
         self, **kwargs: Unpack[UnshareApplicationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Unshares an application from an AWS Organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/UnshareApplication
@@ -181,7 +181,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates the specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/serverlessrepo-2017-09-08/UpdateApplication
@@ -195,7 +195,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationDependenciesRequestTypeDef],
-    ) -> RegionResults[ListApplicationDependenciesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationDependenciesResponseTypeDef]:
         """Every page of ListApplicationDependencies in every target, merged per
         target (botocore's build_full_result).
 
@@ -218,7 +218,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationVersionsRequestTypeDef],
-    ) -> RegionResults[ListApplicationVersionsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationVersionsResponseTypeDef]:
         """Every page of ListApplicationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -241,7 +241,7 @@ class MultiRegionServerlessApplicationRepository(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 

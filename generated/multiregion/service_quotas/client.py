@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,7 +82,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def associate_service_quota_template(
         self,
-    ) -> RegionResults[AssociateServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[AssociateServiceQuotaTemplateResponseTypeDef]:
         """Associates your quota request template with your organization. When a new
         Amazon Web Services account is created in your organization, the quota
         increase requests in the template are automatically applied to the
@@ -95,7 +95,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def create_support_case(
         self, **kwargs: Unpack[CreateSupportCaseRequestTypeDef]
-    ) -> RegionResults[CreateSupportCaseResponseTypeDef]:
+    ) -> TargetResults[CreateSupportCaseResponseTypeDef]:
         """Creates a Support case for an existing quota increase request. This call
         only creates a Support case if the request has a Pending status.
 
@@ -106,7 +106,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
     def delete_service_quota_increase_request_from_template(
         self,
         **kwargs: Unpack[DeleteServiceQuotaIncreaseRequestFromTemplateRequestTypeDef],
-    ) -> RegionResults[DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
         """Deletes the quota increase request for the specified quota from your quota
         request template.
 
@@ -116,7 +116,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def disassociate_service_quota_template(
         self,
-    ) -> RegionResults[DisassociateServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[DisassociateServiceQuotaTemplateResponseTypeDef]:
         """Disables your quota request template. After a template is disabled, the
         quota increase requests in the template are not applied to new Amazon Web
         Services accounts in your organization. Disabling a quota request template
@@ -128,7 +128,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_association_for_service_quota_template(
         self,
-    ) -> RegionResults[GetAssociationForServiceQuotaTemplateResponseTypeDef]:
+    ) -> TargetResults[GetAssociationForServiceQuotaTemplateResponseTypeDef]:
         """Retrieves the status of the association for the quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/GetAssociationForServiceQuotaTemplate
@@ -137,7 +137,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_auto_management_configuration(
         self,
-    ) -> RegionResults[GetAutoManagementConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetAutoManagementConfigurationResponseTypeDef]:
         """Retrieves information about your Service Quotas Automatic Management
         configuration. Automatic Management monitors your Service Quotas
         utilization and notifies you before you run out of your allocated quotas.
@@ -148,7 +148,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_aws_default_service_quota(
         self, **kwargs: Unpack[GetAWSDefaultServiceQuotaRequestTypeDef]
-    ) -> RegionResults[GetAWSDefaultServiceQuotaResponseTypeDef]:
+    ) -> TargetResults[GetAWSDefaultServiceQuotaResponseTypeDef]:
         """Retrieves the default value for the specified quota. The default value
         does not reflect any quota increases.
 
@@ -158,7 +158,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_quota_utilization_report(
         self, **kwargs: Unpack[GetQuotaUtilizationReportRequestTypeDef]
-    ) -> RegionResults[GetQuotaUtilizationReportResponseTypeDef]:
+    ) -> TargetResults[GetQuotaUtilizationReportResponseTypeDef]:
         """Retrieves the quota utilization report for your Amazon Web Services
         account. This operation returns paginated results showing your quota usage
         across all Amazon Web Services services, sorted by utilization percentage
@@ -170,7 +170,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_requested_service_quota_change(
         self, **kwargs: Unpack[GetRequestedServiceQuotaChangeRequestTypeDef]
-    ) -> RegionResults[GetRequestedServiceQuotaChangeResponseTypeDef]:
+    ) -> TargetResults[GetRequestedServiceQuotaChangeResponseTypeDef]:
         """Retrieves information about the specified quota increase request.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/GetRequestedServiceQuotaChange
@@ -179,7 +179,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_service_quota(
         self, **kwargs: Unpack[GetServiceQuotaRequestTypeDef]
-    ) -> RegionResults[GetServiceQuotaResponseTypeDef]:
+    ) -> TargetResults[GetServiceQuotaResponseTypeDef]:
         """Retrieves the applied quota value for the specified account-level or
         resource-level quota. For some quotas, only the default values are
         available. If the applied quota value is not available for a quota, the
@@ -191,7 +191,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def get_service_quota_increase_request_from_template(
         self, **kwargs: Unpack[GetServiceQuotaIncreaseRequestFromTemplateRequestTypeDef]
-    ) -> RegionResults[GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
+    ) -> TargetResults[GetServiceQuotaIncreaseRequestFromTemplateResponseTypeDef]:
         """Retrieves information about the specified quota increase request in your
         quota request template.
 
@@ -201,7 +201,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_aws_default_service_quotas(
         self, **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef]
-    ) -> RegionResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
+    ) -> TargetResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
         """Lists the default values for the quotas for the specified Amazon Web
         Services service. A default value does not reflect any quota increases.
 
@@ -211,7 +211,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_requested_service_quota_change_history(
         self, **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef]
-    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
+    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
         """Retrieves the quota increase requests for the specified Amazon Web
         Services service. Filter responses to return quota requests at either the
         account level, resource level, or all levels. Responses include any open
@@ -224,7 +224,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
     def list_requested_service_quota_change_history_by_quota(
         self,
         **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
-    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
+    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
         """Retrieves the quota increase requests for the specified quota. Filter
         responses to return quota requests at either the account level, resource
         level, or all levels.
@@ -235,7 +235,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_service_quota_increase_requests_in_template(
         self, **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef]
-    ) -> RegionResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
+    ) -> TargetResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
         """Lists the quota increase requests in the specified quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListServiceQuotaIncreaseRequestsInTemplate
@@ -244,7 +244,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_service_quotas(
         self, **kwargs: Unpack[ListServiceQuotasRequestTypeDef]
-    ) -> RegionResults[ListServiceQuotasResponseTypeDef]:
+    ) -> TargetResults[ListServiceQuotasResponseTypeDef]:
         """Lists the applied quota values for the specified Amazon Web Services
         service. For some quotas, only the default values are available. If the
         applied quota value is not available for a quota, the quota is not
@@ -257,7 +257,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Lists the names and codes for the Amazon Web Services services integrated
         with Service Quotas.
 
@@ -267,7 +267,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags assigned to the specified applied quota.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/ListTagsForResource
@@ -276,7 +276,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def put_service_quota_increase_request_into_template(
         self, **kwargs: Unpack[PutServiceQuotaIncreaseRequestIntoTemplateRequestTypeDef]
-    ) -> RegionResults[PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef]:
+    ) -> TargetResults[PutServiceQuotaIncreaseRequestIntoTemplateResponseTypeDef]:
         """Adds a quota increase request to your quota request template.
 
         https://docs.aws.amazon.com/goto/WebAPI/service-quotas-2019-06-24/PutServiceQuotaIncreaseRequestIntoTemplate
@@ -285,7 +285,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def request_service_quota_increase(
         self, **kwargs: Unpack[RequestServiceQuotaIncreaseRequestTypeDef]
-    ) -> RegionResults[RequestServiceQuotaIncreaseResponseTypeDef]:
+    ) -> TargetResults[RequestServiceQuotaIncreaseResponseTypeDef]:
         """Submits a quota increase request for the specified quota at the account or
         resource level.
 
@@ -295,7 +295,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def start_auto_management(
         self, **kwargs: Unpack[StartAutoManagementRequestTypeDef]
-    ) -> RegionResults[StartAutoManagementResponseTypeDef]:
+    ) -> TargetResults[StartAutoManagementResponseTypeDef]:
         """Starts Service Quotas Automatic Management for an Amazon Web Services
         account, including notification preferences and excluded quotas
         configurations. Automatic Management monitors your Service Quotas
@@ -307,7 +307,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def start_quota_utilization_report(
         self,
-    ) -> RegionResults[StartQuotaUtilizationReportResponseTypeDef]:
+    ) -> TargetResults[StartQuotaUtilizationReportResponseTypeDef]:
         """Initiates the generation of a quota utilization report for your Amazon Web
         Services account. This asynchronous operation analyzes your quota usage
         across all Amazon Web Services services and returns a unique report
@@ -317,7 +317,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         """
         return self._call("StartQuotaUtilizationReport", {})
 
-    def stop_auto_management(self) -> RegionResults[StopAutoManagementResponseTypeDef]:
+    def stop_auto_management(self) -> TargetResults[StopAutoManagementResponseTypeDef]:
         """Stops Service Quotas Automatic Management for an Amazon Web Services
         account and removes all associated configurations. Automatic Management
         monitors your Service Quotas utilization and notifies you before you run
@@ -329,7 +329,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to the specified applied quota. You can include one or more tags
         to add to the quota.
 
@@ -339,7 +339,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from the specified applied quota. You can specify one or more
         tags to remove.
 
@@ -349,7 +349,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
 
     def update_auto_management(
         self, **kwargs: Unpack[UpdateAutoManagementRequestTypeDef]
-    ) -> RegionResults[UpdateAutoManagementResponseTypeDef]:
+    ) -> TargetResults[UpdateAutoManagementResponseTypeDef]:
         """Updates your Service Quotas Automatic Management configuration, including
         notification preferences and excluded quotas. Automatic Management
         monitors your Service Quotas utilization and notifies you before you run
@@ -366,7 +366,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAWSDefaultServiceQuotasRequestTypeDef],
-    ) -> RegionResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
+    ) -> TargetResults[ListAWSDefaultServiceQuotasResponseTypeDef]:
         """Every page of ListAWSDefaultServiceQuotas in every target, merged per
         target (botocore's build_full_result).
 
@@ -390,7 +390,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryRequestTypeDef],
-    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
+    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryResponseTypeDef]:
         """Every page of ListRequestedServiceQuotaChangeHistory in every target,
         merged per target (botocore's build_full_result).
 
@@ -416,7 +416,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRequestedServiceQuotaChangeHistoryByQuotaRequestTypeDef],
-    ) -> RegionResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
+    ) -> TargetResults[ListRequestedServiceQuotaChangeHistoryByQuotaResponseTypeDef]:
         """Every page of ListRequestedServiceQuotaChangeHistoryByQuota in every
         target, merged per target (botocore's build_full_result).
 
@@ -441,7 +441,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceQuotaIncreaseRequestsInTemplateRequestTypeDef],
-    ) -> RegionResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
+    ) -> TargetResults[ListServiceQuotaIncreaseRequestsInTemplateResponseTypeDef]:
         """Every page of ListServiceQuotaIncreaseRequestsInTemplate in every target,
         merged per target (botocore's build_full_result).
 
@@ -464,7 +464,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceQuotasRequestTypeDef],
-    ) -> RegionResults[ListServiceQuotasResponseTypeDef]:
+    ) -> TargetResults[ListServiceQuotasResponseTypeDef]:
         """Every page of ListServiceQuotas in every target, merged per target
         (botocore's build_full_result).
 
@@ -491,7 +491,7 @@ class MultiRegionServiceQuotas(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

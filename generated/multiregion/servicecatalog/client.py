@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -218,7 +218,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def accept_portfolio_share(
         self, **kwargs: Unpack[AcceptPortfolioShareInputTypeDef]
-    ) -> RegionResults[AcceptPortfolioShareOutputTypeDef]:
+    ) -> TargetResults[AcceptPortfolioShareOutputTypeDef]:
         """Accepts an offer to share the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AcceptPortfolioShare
@@ -227,7 +227,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def associate_budget_with_resource(
         self, **kwargs: Unpack[AssociateBudgetWithResourceInputTypeDef]
-    ) -> RegionResults[AssociateBudgetWithResourceOutputTypeDef]:
+    ) -> TargetResults[AssociateBudgetWithResourceOutputTypeDef]:
         """Associates the specified budget with the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateBudgetWithResource
@@ -236,7 +236,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def associate_principal_with_portfolio(
         self, **kwargs: Unpack[AssociatePrincipalWithPortfolioInputTypeDef]
-    ) -> RegionResults[AssociatePrincipalWithPortfolioOutputTypeDef]:
+    ) -> TargetResults[AssociatePrincipalWithPortfolioOutputTypeDef]:
         """Associates the specified principal ARN with the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociatePrincipalWithPortfolio
@@ -245,7 +245,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def associate_product_with_portfolio(
         self, **kwargs: Unpack[AssociateProductWithPortfolioInputTypeDef]
-    ) -> RegionResults[AssociateProductWithPortfolioOutputTypeDef]:
+    ) -> TargetResults[AssociateProductWithPortfolioOutputTypeDef]:
         """Associates the specified product with the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateProductWithPortfolio
@@ -255,7 +255,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def associate_service_action_with_provisioning_artifact(
         self,
         **kwargs: Unpack[AssociateServiceActionWithProvisioningArtifactInputTypeDef],
-    ) -> RegionResults[AssociateServiceActionWithProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[AssociateServiceActionWithProvisioningArtifactOutputTypeDef]:
         """Associates a self-service action with a provisioning artifact.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateServiceActionWithProvisioningArtifact
@@ -264,7 +264,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def associate_tag_option_with_resource(
         self, **kwargs: Unpack[AssociateTagOptionWithResourceInputTypeDef]
-    ) -> RegionResults[AssociateTagOptionWithResourceOutputTypeDef]:
+    ) -> TargetResults[AssociateTagOptionWithResourceOutputTypeDef]:
         """Associate the specified TagOption with the specified portfolio or product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/AssociateTagOptionWithResource
@@ -276,7 +276,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         **kwargs: Unpack[
             BatchAssociateServiceActionWithProvisioningArtifactInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         BatchAssociateServiceActionWithProvisioningArtifactOutputTypeDef
     ]:
         """Associates multiple self-service actions with provisioning artifacts.
@@ -290,7 +290,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         **kwargs: Unpack[
             BatchDisassociateServiceActionFromProvisioningArtifactInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         BatchDisassociateServiceActionFromProvisioningArtifactOutputTypeDef
     ]:
         """Disassociates a batch of self-service actions from the specified
@@ -304,7 +304,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def copy_product(
         self, **kwargs: Unpack[CopyProductInputTypeDef]
-    ) -> RegionResults[CopyProductOutputTypeDef]:
+    ) -> TargetResults[CopyProductOutputTypeDef]:
         """Copies the specified source product to the specified target product or a
         new product.
 
@@ -314,7 +314,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_constraint(
         self, **kwargs: Unpack[CreateConstraintInputTypeDef]
-    ) -> RegionResults[CreateConstraintOutputTypeDef]:
+    ) -> TargetResults[CreateConstraintOutputTypeDef]:
         """Creates a constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateConstraint
@@ -323,7 +323,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_portfolio(
         self, **kwargs: Unpack[CreatePortfolioInputTypeDef]
-    ) -> RegionResults[CreatePortfolioOutputTypeDef]:
+    ) -> TargetResults[CreatePortfolioOutputTypeDef]:
         """Creates a portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreatePortfolio
@@ -332,7 +332,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_portfolio_share(
         self, **kwargs: Unpack[CreatePortfolioShareInputTypeDef]
-    ) -> RegionResults[CreatePortfolioShareOutputTypeDef]:
+    ) -> TargetResults[CreatePortfolioShareOutputTypeDef]:
         """Shares the specified portfolio with the specified account or organization
         node. Shares to an organization node can only be created by the management
         account of an organization or by a delegated administrator. You can share
@@ -345,7 +345,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_product(
         self, **kwargs: Unpack[CreateProductInputTypeDef]
-    ) -> RegionResults[CreateProductOutputTypeDef]:
+    ) -> TargetResults[CreateProductOutputTypeDef]:
         """Creates a product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateProduct
@@ -354,7 +354,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_provisioned_product_plan(
         self, **kwargs: Unpack[CreateProvisionedProductPlanInputTypeDef]
-    ) -> RegionResults[CreateProvisionedProductPlanOutputTypeDef]:
+    ) -> TargetResults[CreateProvisionedProductPlanOutputTypeDef]:
         """Creates a plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateProvisionedProductPlan
@@ -363,7 +363,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_provisioning_artifact(
         self, **kwargs: Unpack[CreateProvisioningArtifactInputTypeDef]
-    ) -> RegionResults[CreateProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[CreateProvisioningArtifactOutputTypeDef]:
         """Creates a provisioning artifact (also known as a version) for the
         specified product.
 
@@ -373,7 +373,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_service_action(
         self, **kwargs: Unpack[CreateServiceActionInputTypeDef]
-    ) -> RegionResults[CreateServiceActionOutputTypeDef]:
+    ) -> TargetResults[CreateServiceActionOutputTypeDef]:
         """Creates a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateServiceAction
@@ -382,7 +382,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def create_tag_option(
         self, **kwargs: Unpack[CreateTagOptionInputTypeDef]
-    ) -> RegionResults[CreateTagOptionOutputTypeDef]:
+    ) -> TargetResults[CreateTagOptionOutputTypeDef]:
         """Creates a TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/CreateTagOption
@@ -391,7 +391,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_constraint(
         self, **kwargs: Unpack[DeleteConstraintInputTypeDef]
-    ) -> RegionResults[DeleteConstraintOutputTypeDef]:
+    ) -> TargetResults[DeleteConstraintOutputTypeDef]:
         """Deletes the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteConstraint
@@ -400,7 +400,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_portfolio(
         self, **kwargs: Unpack[DeletePortfolioInputTypeDef]
-    ) -> RegionResults[DeletePortfolioOutputTypeDef]:
+    ) -> TargetResults[DeletePortfolioOutputTypeDef]:
         """Deletes the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeletePortfolio
@@ -409,7 +409,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_portfolio_share(
         self, **kwargs: Unpack[DeletePortfolioShareInputTypeDef]
-    ) -> RegionResults[DeletePortfolioShareOutputTypeDef]:
+    ) -> TargetResults[DeletePortfolioShareOutputTypeDef]:
         """Stops sharing the specified portfolio with the specified account or
         organization node. Shares to an organization node can only be deleted by
         the management account of an organization or by a delegated administrator.
@@ -420,7 +420,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_product(
         self, **kwargs: Unpack[DeleteProductInputTypeDef]
-    ) -> RegionResults[DeleteProductOutputTypeDef]:
+    ) -> TargetResults[DeleteProductOutputTypeDef]:
         """Deletes the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteProduct
@@ -429,7 +429,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_provisioned_product_plan(
         self, **kwargs: Unpack[DeleteProvisionedProductPlanInputTypeDef]
-    ) -> RegionResults[DeleteProvisionedProductPlanOutputTypeDef]:
+    ) -> TargetResults[DeleteProvisionedProductPlanOutputTypeDef]:
         """Deletes the specified plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteProvisionedProductPlan
@@ -438,7 +438,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_provisioning_artifact(
         self, **kwargs: Unpack[DeleteProvisioningArtifactInputTypeDef]
-    ) -> RegionResults[DeleteProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[DeleteProvisioningArtifactOutputTypeDef]:
         """Deletes the specified provisioning artifact (also known as a version) for
         the specified product.
 
@@ -448,7 +448,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_service_action(
         self, **kwargs: Unpack[DeleteServiceActionInputTypeDef]
-    ) -> RegionResults[DeleteServiceActionOutputTypeDef]:
+    ) -> TargetResults[DeleteServiceActionOutputTypeDef]:
         """Deletes a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteServiceAction
@@ -457,7 +457,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def delete_tag_option(
         self, **kwargs: Unpack[DeleteTagOptionInputTypeDef]
-    ) -> RegionResults[DeleteTagOptionOutputTypeDef]:
+    ) -> TargetResults[DeleteTagOptionOutputTypeDef]:
         """Deletes the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DeleteTagOption
@@ -466,7 +466,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_constraint(
         self, **kwargs: Unpack[DescribeConstraintInputTypeDef]
-    ) -> RegionResults[DescribeConstraintOutputTypeDef]:
+    ) -> TargetResults[DescribeConstraintOutputTypeDef]:
         """Gets information about the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeConstraint
@@ -475,7 +475,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_copy_product_status(
         self, **kwargs: Unpack[DescribeCopyProductStatusInputTypeDef]
-    ) -> RegionResults[DescribeCopyProductStatusOutputTypeDef]:
+    ) -> TargetResults[DescribeCopyProductStatusOutputTypeDef]:
         """Gets the status of the specified copy product operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeCopyProductStatus
@@ -484,7 +484,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_portfolio(
         self, **kwargs: Unpack[DescribePortfolioInputTypeDef]
-    ) -> RegionResults[DescribePortfolioOutputTypeDef]:
+    ) -> TargetResults[DescribePortfolioOutputTypeDef]:
         """Gets information about the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribePortfolio
@@ -493,7 +493,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_portfolio_share_status(
         self, **kwargs: Unpack[DescribePortfolioShareStatusInputTypeDef]
-    ) -> RegionResults[DescribePortfolioShareStatusOutputTypeDef]:
+    ) -> TargetResults[DescribePortfolioShareStatusOutputTypeDef]:
         """Gets the status of the specified portfolio share operation. This API can
         only be called by the management account in the organization or by a
         delegated admin.
@@ -504,7 +504,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_portfolio_shares(
         self, **kwargs: Unpack[DescribePortfolioSharesInputTypeDef]
-    ) -> RegionResults[DescribePortfolioSharesOutputTypeDef]:
+    ) -> TargetResults[DescribePortfolioSharesOutputTypeDef]:
         """Returns a summary of each of the portfolio shares that were created for
         the specified portfolio.
 
@@ -514,7 +514,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_product(
         self, **kwargs: Unpack[DescribeProductInputTypeDef]
-    ) -> RegionResults[DescribeProductOutputTypeDef]:
+    ) -> TargetResults[DescribeProductOutputTypeDef]:
         """Gets information about the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProduct
@@ -523,7 +523,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_product_as_admin(
         self, **kwargs: Unpack[DescribeProductAsAdminInputTypeDef]
-    ) -> RegionResults[DescribeProductAsAdminOutputTypeDef]:
+    ) -> TargetResults[DescribeProductAsAdminOutputTypeDef]:
         """Gets information about the specified product. This operation is run with
         administrator access.
 
@@ -533,7 +533,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_product_view(
         self, **kwargs: Unpack[DescribeProductViewInputTypeDef]
-    ) -> RegionResults[DescribeProductViewOutputTypeDef]:
+    ) -> TargetResults[DescribeProductViewOutputTypeDef]:
         """Gets information about the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProductView
@@ -542,7 +542,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_provisioned_product(
         self, **kwargs: Unpack[DescribeProvisionedProductInputTypeDef]
-    ) -> RegionResults[DescribeProvisionedProductOutputTypeDef]:
+    ) -> TargetResults[DescribeProvisionedProductOutputTypeDef]:
         """Gets information about the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProvisionedProduct
@@ -551,7 +551,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_provisioned_product_plan(
         self, **kwargs: Unpack[DescribeProvisionedProductPlanInputTypeDef]
-    ) -> RegionResults[DescribeProvisionedProductPlanOutputTypeDef]:
+    ) -> TargetResults[DescribeProvisionedProductPlanOutputTypeDef]:
         """Gets information about the resource changes for the specified plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeProvisionedProductPlan
@@ -560,7 +560,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_provisioning_artifact(
         self, **kwargs: Unpack[DescribeProvisioningArtifactInputTypeDef]
-    ) -> RegionResults[DescribeProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[DescribeProvisioningArtifactOutputTypeDef]:
         """Gets information about the specified provisioning artifact (also known as
         a version) for the specified product.
 
@@ -570,7 +570,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_provisioning_parameters(
         self, **kwargs: Unpack[DescribeProvisioningParametersInputTypeDef]
-    ) -> RegionResults[DescribeProvisioningParametersOutputTypeDef]:
+    ) -> TargetResults[DescribeProvisioningParametersOutputTypeDef]:
         """Gets information about the configuration required to provision the
         specified product using the specified provisioning artifact.
 
@@ -580,7 +580,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_record(
         self, **kwargs: Unpack[DescribeRecordInputTypeDef]
-    ) -> RegionResults[DescribeRecordOutputTypeDef]:
+    ) -> TargetResults[DescribeRecordOutputTypeDef]:
         """Gets information about the specified request operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeRecord
@@ -589,7 +589,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_service_action(
         self, **kwargs: Unpack[DescribeServiceActionInputTypeDef]
-    ) -> RegionResults[DescribeServiceActionOutputTypeDef]:
+    ) -> TargetResults[DescribeServiceActionOutputTypeDef]:
         """Describes a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeServiceAction
@@ -598,7 +598,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_service_action_execution_parameters(
         self, **kwargs: Unpack[DescribeServiceActionExecutionParametersInputTypeDef]
-    ) -> RegionResults[DescribeServiceActionExecutionParametersOutputTypeDef]:
+    ) -> TargetResults[DescribeServiceActionExecutionParametersOutputTypeDef]:
         """Finds the default parameters for a specific self-service action on a
         specific provisioned product and returns a map of the results to the user.
 
@@ -608,7 +608,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def describe_tag_option(
         self, **kwargs: Unpack[DescribeTagOptionInputTypeDef]
-    ) -> RegionResults[DescribeTagOptionOutputTypeDef]:
+    ) -> TargetResults[DescribeTagOptionOutputTypeDef]:
         """Gets information about the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DescribeTagOption
@@ -617,7 +617,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disable_aws_organizations_access(
         self,
-    ) -> RegionResults[DisableAWSOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[DisableAWSOrganizationsAccessOutputTypeDef]:
         """Disable portfolio sharing through the Organizations service. This command
         will not delete your current shares, but prevents you from creating new
         shares throughout your organization. Current shares are not kept in sync
@@ -631,7 +631,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disassociate_budget_from_resource(
         self, **kwargs: Unpack[DisassociateBudgetFromResourceInputTypeDef]
-    ) -> RegionResults[DisassociateBudgetFromResourceOutputTypeDef]:
+    ) -> TargetResults[DisassociateBudgetFromResourceOutputTypeDef]:
         """Disassociates the specified budget from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateBudgetFromResource
@@ -640,7 +640,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disassociate_principal_from_portfolio(
         self, **kwargs: Unpack[DisassociatePrincipalFromPortfolioInputTypeDef]
-    ) -> RegionResults[DisassociatePrincipalFromPortfolioOutputTypeDef]:
+    ) -> TargetResults[DisassociatePrincipalFromPortfolioOutputTypeDef]:
         """Disassociates a previously associated principal ARN from a specified
         portfolio.
 
@@ -650,7 +650,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disassociate_product_from_portfolio(
         self, **kwargs: Unpack[DisassociateProductFromPortfolioInputTypeDef]
-    ) -> RegionResults[DisassociateProductFromPortfolioOutputTypeDef]:
+    ) -> TargetResults[DisassociateProductFromPortfolioOutputTypeDef]:
         """Disassociates the specified product from the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateProductFromPortfolio
@@ -660,7 +660,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
     def disassociate_service_action_from_provisioning_artifact(
         self,
         **kwargs: Unpack[DisassociateServiceActionFromProvisioningArtifactInputTypeDef],
-    ) -> RegionResults[DisassociateServiceActionFromProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[DisassociateServiceActionFromProvisioningArtifactOutputTypeDef]:
         """Disassociates the specified self-service action association from the
         specified provisioning artifact.
 
@@ -670,7 +670,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def disassociate_tag_option_from_resource(
         self, **kwargs: Unpack[DisassociateTagOptionFromResourceInputTypeDef]
-    ) -> RegionResults[DisassociateTagOptionFromResourceOutputTypeDef]:
+    ) -> TargetResults[DisassociateTagOptionFromResourceOutputTypeDef]:
         """Disassociates the specified TagOption from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/DisassociateTagOptionFromResource
@@ -679,7 +679,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def enable_aws_organizations_access(
         self,
-    ) -> RegionResults[EnableAWSOrganizationsAccessOutputTypeDef]:
+    ) -> TargetResults[EnableAWSOrganizationsAccessOutputTypeDef]:
         """Enable portfolio sharing feature through Organizations. This API will
         allow Service Catalog to receive updates on your organization in order to
         sync your shares with the current structure. This API can only be called
@@ -691,7 +691,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def execute_provisioned_product_plan(
         self, **kwargs: Unpack[ExecuteProvisionedProductPlanInputTypeDef]
-    ) -> RegionResults[ExecuteProvisionedProductPlanOutputTypeDef]:
+    ) -> TargetResults[ExecuteProvisionedProductPlanOutputTypeDef]:
         """Provisions or modifies a product based on the resource changes for the
         specified plan.
 
@@ -701,7 +701,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def execute_provisioned_product_service_action(
         self, **kwargs: Unpack[ExecuteProvisionedProductServiceActionInputTypeDef]
-    ) -> RegionResults[ExecuteProvisionedProductServiceActionOutputTypeDef]:
+    ) -> TargetResults[ExecuteProvisionedProductServiceActionOutputTypeDef]:
         """Executes a self-service action against a provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ExecuteProvisionedProductServiceAction
@@ -710,7 +710,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def get_aws_organizations_access_status(
         self,
-    ) -> RegionResults[GetAWSOrganizationsAccessStatusOutputTypeDef]:
+    ) -> TargetResults[GetAWSOrganizationsAccessStatusOutputTypeDef]:
         """Get the Access Status for Organizations portfolio share feature. This API
         can only be called by the management account in the organization or by a
         delegated admin.
@@ -721,7 +721,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def get_provisioned_product_outputs(
         self, **kwargs: Unpack[GetProvisionedProductOutputsInputTypeDef]
-    ) -> RegionResults[GetProvisionedProductOutputsOutputTypeDef]:
+    ) -> TargetResults[GetProvisionedProductOutputsOutputTypeDef]:
         """This API takes either a ProvisonedProductId or a ProvisionedProductName,
         along with a list of one or more output keys, and responds with the
         key/value pairs of those outputs.
@@ -732,7 +732,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def import_as_provisioned_product(
         self, **kwargs: Unpack[ImportAsProvisionedProductInputTypeDef]
-    ) -> RegionResults[ImportAsProvisionedProductOutputTypeDef]:
+    ) -> TargetResults[ImportAsProvisionedProductOutputTypeDef]:
         """Requests the import of a resource as an Service Catalog provisioned
         product that is associated to an Service Catalog product and provisioning
         artifact. Once imported, all supported governance actions are supported on
@@ -744,7 +744,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_accepted_portfolio_shares(
         self, **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef]
-    ) -> RegionResults[ListAcceptedPortfolioSharesOutputTypeDef]:
+    ) -> TargetResults[ListAcceptedPortfolioSharesOutputTypeDef]:
         """Lists all imported portfolios for which account-to-account shares were
         accepted by this account. By specifying the PortfolioShareType, you can
         list portfolios for which organizational shares were accepted by this
@@ -756,7 +756,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_budgets_for_resource(
         self, **kwargs: Unpack[ListBudgetsForResourceInputTypeDef]
-    ) -> RegionResults[ListBudgetsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListBudgetsForResourceOutputTypeDef]:
         """Lists all the budgets associated to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListBudgetsForResource
@@ -765,7 +765,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_constraints_for_portfolio(
         self, **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef]
-    ) -> RegionResults[ListConstraintsForPortfolioOutputTypeDef]:
+    ) -> TargetResults[ListConstraintsForPortfolioOutputTypeDef]:
         """Lists the constraints for the specified portfolio and product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListConstraintsForPortfolio
@@ -774,7 +774,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_launch_paths(
         self, **kwargs: Unpack[ListLaunchPathsInputTypeDef]
-    ) -> RegionResults[ListLaunchPathsOutputTypeDef]:
+    ) -> TargetResults[ListLaunchPathsOutputTypeDef]:
         """Lists the paths to the specified product. A path describes how the user
         gets access to a specified product and is necessary when provisioning a
         product. A path also determines the constraints that are put on a product.
@@ -786,7 +786,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_organization_portfolio_access(
         self, **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef]
-    ) -> RegionResults[ListOrganizationPortfolioAccessOutputTypeDef]:
+    ) -> TargetResults[ListOrganizationPortfolioAccessOutputTypeDef]:
         """Lists the organization nodes that have access to the specified portfolio.
         This API can only be called by the management account in the organization
         or by a delegated admin.
@@ -797,7 +797,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_portfolio_access(
         self, **kwargs: Unpack[ListPortfolioAccessInputTypeDef]
-    ) -> RegionResults[ListPortfolioAccessOutputTypeDef]:
+    ) -> TargetResults[ListPortfolioAccessOutputTypeDef]:
         """Lists the account IDs that have access to the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolioAccess
@@ -806,7 +806,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_portfolios(
         self, **kwargs: Unpack[ListPortfoliosInputTypeDef]
-    ) -> RegionResults[ListPortfoliosOutputTypeDef]:
+    ) -> TargetResults[ListPortfoliosOutputTypeDef]:
         """Lists all portfolios in the catalog.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfolios
@@ -815,7 +815,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_portfolios_for_product(
         self, **kwargs: Unpack[ListPortfoliosForProductInputTypeDef]
-    ) -> RegionResults[ListPortfoliosForProductOutputTypeDef]:
+    ) -> TargetResults[ListPortfoliosForProductOutputTypeDef]:
         """Lists all portfolios that the specified product is associated with.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListPortfoliosForProduct
@@ -824,7 +824,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_principals_for_portfolio(
         self, **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef]
-    ) -> RegionResults[ListPrincipalsForPortfolioOutputTypeDef]:
+    ) -> TargetResults[ListPrincipalsForPortfolioOutputTypeDef]:
         """Lists all PrincipalARNs and corresponding PrincipalTypes associated with
         the specified portfolio.
 
@@ -834,7 +834,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_provisioned_product_plans(
         self, **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef]
-    ) -> RegionResults[ListProvisionedProductPlansOutputTypeDef]:
+    ) -> TargetResults[ListProvisionedProductPlansOutputTypeDef]:
         """Lists the plans for the specified provisioned product or all plans to
         which the user has access.
 
@@ -844,7 +844,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_provisioning_artifacts(
         self, **kwargs: Unpack[ListProvisioningArtifactsInputTypeDef]
-    ) -> RegionResults[ListProvisioningArtifactsOutputTypeDef]:
+    ) -> TargetResults[ListProvisioningArtifactsOutputTypeDef]:
         """Lists all provisioning artifacts (also known as versions) for the
         specified product.
 
@@ -854,7 +854,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_provisioning_artifacts_for_service_action(
         self, **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef]
-    ) -> RegionResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
+    ) -> TargetResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
         """Lists all provisioning artifacts (also known as versions) for the
         specified self-service action.
 
@@ -864,7 +864,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_record_history(
         self, **kwargs: Unpack[ListRecordHistoryInputTypeDef]
-    ) -> RegionResults[ListRecordHistoryOutputTypeDef]:
+    ) -> TargetResults[ListRecordHistoryOutputTypeDef]:
         """Lists the specified requests or all performed requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListRecordHistory
@@ -873,7 +873,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_resources_for_tag_option(
         self, **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef]
-    ) -> RegionResults[ListResourcesForTagOptionOutputTypeDef]:
+    ) -> TargetResults[ListResourcesForTagOptionOutputTypeDef]:
         """Lists the resources associated with the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListResourcesForTagOption
@@ -882,7 +882,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_service_actions(
         self, **kwargs: Unpack[ListServiceActionsInputTypeDef]
-    ) -> RegionResults[ListServiceActionsOutputTypeDef]:
+    ) -> TargetResults[ListServiceActionsOutputTypeDef]:
         """Lists all self-service actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListServiceActions
@@ -891,7 +891,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_service_actions_for_provisioning_artifact(
         self, **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef]
-    ) -> RegionResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
         """Returns a paginated list of self-service actions associated with the
         specified Product ID and Provisioning Artifact ID.
 
@@ -901,7 +901,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_stack_instances_for_provisioned_product(
         self, **kwargs: Unpack[ListStackInstancesForProvisionedProductInputTypeDef]
-    ) -> RegionResults[ListStackInstancesForProvisionedProductOutputTypeDef]:
+    ) -> TargetResults[ListStackInstancesForProvisionedProductOutputTypeDef]:
         """Returns summary information about stack instances that are associated with
         the specified CFN_STACKSET type provisioned product. You can filter for
         stack instances that are associated with a specific Amazon Web Services
@@ -913,7 +913,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def list_tag_options(
         self, **kwargs: Unpack[ListTagOptionsInputTypeDef]
-    ) -> RegionResults[ListTagOptionsOutputTypeDef]:
+    ) -> TargetResults[ListTagOptionsOutputTypeDef]:
         """Lists the specified TagOptions or all TagOptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListTagOptions
@@ -922,7 +922,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def notify_provision_product_engine_workflow_result(
         self, **kwargs: Unpack[NotifyProvisionProductEngineWorkflowResultInputTypeDef]
-    ) -> RegionResults[NotifyProvisionProductEngineWorkflowResultOutputTypeDef]:
+    ) -> TargetResults[NotifyProvisionProductEngineWorkflowResultOutputTypeDef]:
         """Notifies the result of the provisioning engine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/NotifyProvisionProductEngineWorkflowResult
@@ -934,7 +934,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         **kwargs: Unpack[
             NotifyTerminateProvisionedProductEngineWorkflowResultInputTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         NotifyTerminateProvisionedProductEngineWorkflowResultOutputTypeDef
     ]:
         """Notifies the result of the terminate engine execution.
@@ -950,7 +950,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         **kwargs: Unpack[
             NotifyUpdateProvisionedProductEngineWorkflowResultInputTypeDef
         ],
-    ) -> RegionResults[NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef]:
+    ) -> TargetResults[NotifyUpdateProvisionedProductEngineWorkflowResultOutputTypeDef]:
         """Notifies the result of the update engine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/NotifyUpdateProvisionedProductEngineWorkflowResult
@@ -959,7 +959,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def provision_product(
         self, **kwargs: Unpack[ProvisionProductInputTypeDef]
-    ) -> RegionResults[ProvisionProductOutputTypeDef]:
+    ) -> TargetResults[ProvisionProductOutputTypeDef]:
         """Provisions the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ProvisionProduct
@@ -968,7 +968,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def reject_portfolio_share(
         self, **kwargs: Unpack[RejectPortfolioShareInputTypeDef]
-    ) -> RegionResults[RejectPortfolioShareOutputTypeDef]:
+    ) -> TargetResults[RejectPortfolioShareOutputTypeDef]:
         """Rejects an offer to share the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/RejectPortfolioShare
@@ -977,7 +977,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def scan_provisioned_products(
         self, **kwargs: Unpack[ScanProvisionedProductsInputTypeDef]
-    ) -> RegionResults[ScanProvisionedProductsOutputTypeDef]:
+    ) -> TargetResults[ScanProvisionedProductsOutputTypeDef]:
         """Lists the provisioned products that are available (not terminated).
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ScanProvisionedProducts
@@ -986,7 +986,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def search_products(
         self, **kwargs: Unpack[SearchProductsInputTypeDef]
-    ) -> RegionResults[SearchProductsOutputTypeDef]:
+    ) -> TargetResults[SearchProductsOutputTypeDef]:
         """Gets information about the products to which the caller has access.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/SearchProducts
@@ -995,7 +995,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def search_products_as_admin(
         self, **kwargs: Unpack[SearchProductsAsAdminInputTypeDef]
-    ) -> RegionResults[SearchProductsAsAdminOutputTypeDef]:
+    ) -> TargetResults[SearchProductsAsAdminOutputTypeDef]:
         """Gets information about the products for the specified portfolio or all
         products.
 
@@ -1005,7 +1005,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def search_provisioned_products(
         self, **kwargs: Unpack[SearchProvisionedProductsInputTypeDef]
-    ) -> RegionResults[SearchProvisionedProductsOutputTypeDef]:
+    ) -> TargetResults[SearchProvisionedProductsOutputTypeDef]:
         """Gets information about the provisioned products that meet the specified
         criteria.
 
@@ -1015,7 +1015,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def terminate_provisioned_product(
         self, **kwargs: Unpack[TerminateProvisionedProductInputTypeDef]
-    ) -> RegionResults[TerminateProvisionedProductOutputTypeDef]:
+    ) -> TargetResults[TerminateProvisionedProductOutputTypeDef]:
         """Terminates the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/TerminateProvisionedProduct
@@ -1024,7 +1024,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_constraint(
         self, **kwargs: Unpack[UpdateConstraintInputTypeDef]
-    ) -> RegionResults[UpdateConstraintOutputTypeDef]:
+    ) -> TargetResults[UpdateConstraintOutputTypeDef]:
         """Updates the specified constraint.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateConstraint
@@ -1033,7 +1033,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_portfolio(
         self, **kwargs: Unpack[UpdatePortfolioInputTypeDef]
-    ) -> RegionResults[UpdatePortfolioOutputTypeDef]:
+    ) -> TargetResults[UpdatePortfolioOutputTypeDef]:
         """Updates the specified portfolio.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdatePortfolio
@@ -1042,7 +1042,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_portfolio_share(
         self, **kwargs: Unpack[UpdatePortfolioShareInputTypeDef]
-    ) -> RegionResults[UpdatePortfolioShareOutputTypeDef]:
+    ) -> TargetResults[UpdatePortfolioShareOutputTypeDef]:
         """Updates the specified portfolio share. You can use this API to enable or
         disable TagOptions sharing or Principal sharing for an existing portfolio
         share.
@@ -1053,7 +1053,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_product(
         self, **kwargs: Unpack[UpdateProductInputTypeDef]
-    ) -> RegionResults[UpdateProductOutputTypeDef]:
+    ) -> TargetResults[UpdateProductOutputTypeDef]:
         """Updates the specified product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateProduct
@@ -1062,7 +1062,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_provisioned_product(
         self, **kwargs: Unpack[UpdateProvisionedProductInputTypeDef]
-    ) -> RegionResults[UpdateProvisionedProductOutputTypeDef]:
+    ) -> TargetResults[UpdateProvisionedProductOutputTypeDef]:
         """Requests updates to the configuration of the specified provisioned
         product.
 
@@ -1072,7 +1072,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_provisioned_product_properties(
         self, **kwargs: Unpack[UpdateProvisionedProductPropertiesInputTypeDef]
-    ) -> RegionResults[UpdateProvisionedProductPropertiesOutputTypeDef]:
+    ) -> TargetResults[UpdateProvisionedProductPropertiesOutputTypeDef]:
         """Requests updates to the properties of the specified provisioned product.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateProvisionedProductProperties
@@ -1081,7 +1081,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_provisioning_artifact(
         self, **kwargs: Unpack[UpdateProvisioningArtifactInputTypeDef]
-    ) -> RegionResults[UpdateProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[UpdateProvisioningArtifactOutputTypeDef]:
         """Updates the specified provisioning artifact (also known as a version) for
         the specified product.
 
@@ -1091,7 +1091,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_service_action(
         self, **kwargs: Unpack[UpdateServiceActionInputTypeDef]
-    ) -> RegionResults[UpdateServiceActionOutputTypeDef]:
+    ) -> TargetResults[UpdateServiceActionOutputTypeDef]:
         """Updates a self-service action.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateServiceAction
@@ -1100,7 +1100,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
 
     def update_tag_option(
         self, **kwargs: Unpack[UpdateTagOptionInputTypeDef]
-    ) -> RegionResults[UpdateTagOptionOutputTypeDef]:
+    ) -> TargetResults[UpdateTagOptionOutputTypeDef]:
         """Updates the specified TagOption.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/UpdateTagOption
@@ -1114,7 +1114,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAcceptedPortfolioSharesInputTypeDef],
-    ) -> RegionResults[ListAcceptedPortfolioSharesOutputTypeDef]:
+    ) -> TargetResults[ListAcceptedPortfolioSharesOutputTypeDef]:
         """Every page of ListAcceptedPortfolioShares in every target, merged per
         target (botocore's build_full_result).
 
@@ -1140,7 +1140,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConstraintsForPortfolioInputTypeDef],
-    ) -> RegionResults[ListConstraintsForPortfolioOutputTypeDef]:
+    ) -> TargetResults[ListConstraintsForPortfolioOutputTypeDef]:
         """Every page of ListConstraintsForPortfolio in every target, merged per
         target (botocore's build_full_result).
 
@@ -1163,7 +1163,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLaunchPathsInputTypeDef],
-    ) -> RegionResults[ListLaunchPathsOutputTypeDef]:
+    ) -> TargetResults[ListLaunchPathsOutputTypeDef]:
         """Every page of ListLaunchPaths in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,7 +1189,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationPortfolioAccessInputTypeDef],
-    ) -> RegionResults[ListOrganizationPortfolioAccessOutputTypeDef]:
+    ) -> TargetResults[ListOrganizationPortfolioAccessOutputTypeDef]:
         """Every page of ListOrganizationPortfolioAccess in every target, merged per
         target (botocore's build_full_result).
 
@@ -1214,7 +1214,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPortfoliosInputTypeDef],
-    ) -> RegionResults[ListPortfoliosOutputTypeDef]:
+    ) -> TargetResults[ListPortfoliosOutputTypeDef]:
         """Every page of ListPortfolios in every target, merged per target
         (botocore's build_full_result).
 
@@ -1237,7 +1237,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPortfoliosForProductInputTypeDef],
-    ) -> RegionResults[ListPortfoliosForProductOutputTypeDef]:
+    ) -> TargetResults[ListPortfoliosForProductOutputTypeDef]:
         """Every page of ListPortfoliosForProduct in every target, merged per target
         (botocore's build_full_result).
 
@@ -1260,7 +1260,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPrincipalsForPortfolioInputTypeDef],
-    ) -> RegionResults[ListPrincipalsForPortfolioOutputTypeDef]:
+    ) -> TargetResults[ListPrincipalsForPortfolioOutputTypeDef]:
         """Every page of ListPrincipalsForPortfolio in every target, merged per
         target (botocore's build_full_result).
 
@@ -1284,7 +1284,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisionedProductPlansInputTypeDef],
-    ) -> RegionResults[ListProvisionedProductPlansOutputTypeDef]:
+    ) -> TargetResults[ListProvisionedProductPlansOutputTypeDef]:
         """Every page of ListProvisionedProductPlans in every target, merged per
         target (botocore's build_full_result).
 
@@ -1308,7 +1308,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProvisioningArtifactsForServiceActionInputTypeDef],
-    ) -> RegionResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
+    ) -> TargetResults[ListProvisioningArtifactsForServiceActionOutputTypeDef]:
         """Every page of ListProvisioningArtifactsForServiceAction in every target,
         merged per target (botocore's build_full_result).
 
@@ -1332,7 +1332,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecordHistoryInputTypeDef],
-    ) -> RegionResults[ListRecordHistoryOutputTypeDef]:
+    ) -> TargetResults[ListRecordHistoryOutputTypeDef]:
         """Every page of ListRecordHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -1355,7 +1355,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesForTagOptionInputTypeDef],
-    ) -> RegionResults[ListResourcesForTagOptionOutputTypeDef]:
+    ) -> TargetResults[ListResourcesForTagOptionOutputTypeDef]:
         """Every page of ListResourcesForTagOption in every target, merged per target
         (botocore's build_full_result).
 
@@ -1378,7 +1378,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceActionsInputTypeDef],
-    ) -> RegionResults[ListServiceActionsOutputTypeDef]:
+    ) -> TargetResults[ListServiceActionsOutputTypeDef]:
         """Every page of ListServiceActions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1401,7 +1401,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceActionsForProvisioningArtifactInputTypeDef],
-    ) -> RegionResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
+    ) -> TargetResults[ListServiceActionsForProvisioningArtifactOutputTypeDef]:
         """Every page of ListServiceActionsForProvisioningArtifact in every target,
         merged per target (botocore's build_full_result).
 
@@ -1425,7 +1425,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagOptionsInputTypeDef],
-    ) -> RegionResults[ListTagOptionsOutputTypeDef]:
+    ) -> TargetResults[ListTagOptionsOutputTypeDef]:
         """Every page of ListTagOptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1448,7 +1448,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ScanProvisionedProductsInputTypeDef],
-    ) -> RegionResults[ScanProvisionedProductsOutputTypeDef]:
+    ) -> TargetResults[ScanProvisionedProductsOutputTypeDef]:
         """Every page of ScanProvisionedProducts in every target, merged per target
         (botocore's build_full_result).
 
@@ -1471,7 +1471,7 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchProductsAsAdminInputTypeDef],
-    ) -> RegionResults[SearchProductsAsAdminOutputTypeDef]:
+    ) -> TargetResults[SearchProductsAsAdminOutputTypeDef]:
         """Every page of SearchProductsAsAdmin in every target, merged per target
         (botocore's build_full_result).
 

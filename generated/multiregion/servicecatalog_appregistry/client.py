@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,7 +83,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def associate_attribute_group(
         self, **kwargs: Unpack[AssociateAttributeGroupRequestTypeDef]
-    ) -> RegionResults[AssociateAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateAttributeGroupResponseTypeDef]:
         """Associates an attribute group with an application to augment the
         application's metadata with the group's attributes. This feature enables
         applications to be described with user-defined details that are
@@ -95,7 +95,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def associate_resource(
         self, **kwargs: Unpack[AssociateResourceRequestTypeDef]
-    ) -> RegionResults[AssociateResourceResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceResponseTypeDef]:
         """Associates a resource with an application. The resource can be specified
         by its ARN or name. The application can be specified by ARN, ID, or name.
 
@@ -105,7 +105,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates a new application that is the top-level node in a hierarchy of
         related cloud resource abstractions.
 
@@ -115,7 +115,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def create_attribute_group(
         self, **kwargs: Unpack[CreateAttributeGroupRequestTypeDef]
-    ) -> RegionResults[CreateAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[CreateAttributeGroupResponseTypeDef]:
         """Creates a new attribute group as a container for user-defined attributes.
         This feature enables users to have full control over their cloud
         application's metadata in a rich machine-readable format to facilitate
@@ -127,7 +127,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes an application that is specified either by its application ID,
         name, or ARN. All associated attribute groups and resources must be
         disassociated from it before deleting an application.
@@ -138,7 +138,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def delete_attribute_group(
         self, **kwargs: Unpack[DeleteAttributeGroupRequestTypeDef]
-    ) -> RegionResults[DeleteAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteAttributeGroupResponseTypeDef]:
         """Deletes an attribute group, specified either by its attribute group ID,
         name, or ARN.
 
@@ -148,7 +148,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def disassociate_attribute_group(
         self, **kwargs: Unpack[DisassociateAttributeGroupRequestTypeDef]
-    ) -> RegionResults[DisassociateAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateAttributeGroupResponseTypeDef]:
         """Disassociates an attribute group from an application to remove the extra
         attributes contained in the attribute group from the application's
         metadata. This operation reverts AssociateAttributeGroup.
@@ -159,7 +159,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def disassociate_resource(
         self, **kwargs: Unpack[DisassociateResourceRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceResponseTypeDef]:
         """Disassociates a resource from application. Both the resource and the
         application can be specified either by ID or name.
 
@@ -169,7 +169,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationRequestTypeDef]
-    ) -> RegionResults[GetApplicationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationResponseTypeDef]:
         """Retrieves metadata information about one of your applications. The
         application can be specified by its ARN, ID, or name (which is unique
         within one account in one region at a given point in time). Specify by ARN
@@ -183,7 +183,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def get_associated_resource(
         self, **kwargs: Unpack[GetAssociatedResourceRequestTypeDef]
-    ) -> RegionResults[GetAssociatedResourceResponseTypeDef]:
+    ) -> TargetResults[GetAssociatedResourceResponseTypeDef]:
         """Gets the resource associated with the application.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/GetAssociatedResource
@@ -192,7 +192,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def get_attribute_group(
         self, **kwargs: Unpack[GetAttributeGroupRequestTypeDef]
-    ) -> RegionResults[GetAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[GetAttributeGroupResponseTypeDef]:
         """Retrieves an attribute group by its ARN, ID, or name. The attribute group
         can be specified by its ARN, ID, or name.
 
@@ -200,7 +200,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         """
         return self._call("GetAttributeGroup", kwargs)
 
-    def get_configuration(self) -> RegionResults[GetConfigurationResponseTypeDef]:
+    def get_configuration(self) -> TargetResults[GetConfigurationResponseTypeDef]:
         """Retrieves a TagKey configuration from an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/GetConfiguration
@@ -209,7 +209,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Retrieves a list of all of your applications. Results are paginated.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListApplications
@@ -218,7 +218,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_associated_attribute_groups(
         self, **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef]
-    ) -> RegionResults[ListAssociatedAttributeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAttributeGroupsResponseTypeDef]:
         """Lists all attribute groups that are associated with specified application.
         Results are paginated.
 
@@ -228,7 +228,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_associated_resources(
         self, **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef]
-    ) -> RegionResults[ListAssociatedResourcesResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedResourcesResponseTypeDef]:
         """Lists all of the resources that are associated with the specified
         application. Results are paginated.
 
@@ -238,7 +238,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_attribute_groups(
         self, **kwargs: Unpack[ListAttributeGroupsRequestTypeDef]
-    ) -> RegionResults[ListAttributeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAttributeGroupsResponseTypeDef]:
         """Lists all attribute groups which you have access to. Results are
         paginated.
 
@@ -248,7 +248,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_attribute_groups_for_application(
         self, **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef]
-    ) -> RegionResults[ListAttributeGroupsForApplicationResponseTypeDef]:
+    ) -> TargetResults[ListAttributeGroupsForApplicationResponseTypeDef]:
         """Lists the details of all attribute groups associated with a specific
         application. The results display in pages.
 
@@ -258,7 +258,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags on the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/ListTagsForResource
@@ -267,7 +267,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def put_configuration(
         self, **kwargs: Unpack[PutConfigurationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associates a TagKey configuration to an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/PutConfiguration
@@ -276,7 +276,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def sync_resource(
         self, **kwargs: Unpack[SyncResourceRequestTypeDef]
-    ) -> RegionResults[SyncResourceResponseTypeDef]:
+    ) -> TargetResults[SyncResourceResponseTypeDef]:
         """Syncs the resource with current AppRegistry records.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/SyncResource
@@ -285,7 +285,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/TagResource
@@ -294,7 +294,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/AWS242AppRegistry-2020-06-24/UntagResource
@@ -303,7 +303,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates an existing application with new attributes.
 
         Deprecated parameters: name.
@@ -314,7 +314,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
 
     def update_attribute_group(
         self, **kwargs: Unpack[UpdateAttributeGroupRequestTypeDef]
-    ) -> RegionResults[UpdateAttributeGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateAttributeGroupResponseTypeDef]:
         """Updates an existing attribute group with new details.
 
         Deprecated parameters: name.
@@ -330,7 +330,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -353,7 +353,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedAttributeGroupsRequestTypeDef],
-    ) -> RegionResults[ListAssociatedAttributeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedAttributeGroupsResponseTypeDef]:
         """Every page of ListAssociatedAttributeGroups in every target, merged per
         target (botocore's build_full_result).
 
@@ -377,7 +377,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociatedResourcesRequestTypeDef],
-    ) -> RegionResults[ListAssociatedResourcesResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedResourcesResponseTypeDef]:
         """Every page of ListAssociatedResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -401,7 +401,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttributeGroupsRequestTypeDef],
-    ) -> RegionResults[ListAttributeGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAttributeGroupsResponseTypeDef]:
         """Every page of ListAttributeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -425,7 +425,7 @@ class MultiRegionAppRegistry(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttributeGroupsForApplicationRequestTypeDef],
-    ) -> RegionResults[ListAttributeGroupsForApplicationResponseTypeDef]:
+    ) -> TargetResults[ListAttributeGroupsForApplicationResponseTypeDef]:
         """Every page of ListAttributeGroupsForApplication in every target, merged
         per target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,7 +92,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def create_http_namespace(
         self, **kwargs: Unpack[CreateHttpNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateHttpNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateHttpNamespaceResponseTypeDef]:
         """Creates an HTTP namespace. Service instances registered using an HTTP
         namespace can be discovered using a DiscoverInstances request but can't be
         discovered using DNS.
@@ -103,7 +103,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def create_private_dns_namespace(
         self, **kwargs: Unpack[CreatePrivateDnsNamespaceRequestTypeDef]
-    ) -> RegionResults[CreatePrivateDnsNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreatePrivateDnsNamespaceResponseTypeDef]:
         """Creates a private namespace based on DNS, which is visible only inside a
         specified Amazon VPC. The namespace defines your service naming scheme.
         For example, if you name your namespace example.com and name your service
@@ -120,7 +120,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def create_public_dns_namespace(
         self, **kwargs: Unpack[CreatePublicDnsNamespaceRequestTypeDef]
-    ) -> RegionResults[CreatePublicDnsNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreatePublicDnsNamespaceResponseTypeDef]:
         """Creates a public namespace based on DNS, which is visible on the internet.
         The namespace defines your service naming scheme. For example, if you name
         your namespace example.com and name your service backend, the resulting
@@ -136,7 +136,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> RegionResults[CreateServiceResponseTypeDef]:
+    ) -> TargetResults[CreateServiceResponseTypeDef]:
         """Creates a service. This action defines the configuration for the following
         entities:
 
@@ -146,7 +146,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def delete_namespace(
         self, **kwargs: Unpack[DeleteNamespaceRequestTypeDef]
-    ) -> RegionResults[DeleteNamespaceResponseTypeDef]:
+    ) -> TargetResults[DeleteNamespaceResponseTypeDef]:
         """Deletes a namespace from the current account. If the namespace still
         contains one or more services, the request fails.
 
@@ -156,7 +156,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> RegionResults[DeleteServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceResponseTypeDef]:
         """Deletes a specified service and all associated service attributes. If the
         service still contains one or more registered instances, the request
         fails.
@@ -167,7 +167,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def delete_service_attributes(
         self, **kwargs: Unpack[DeleteServiceAttributesRequestTypeDef]
-    ) -> RegionResults[DeleteServiceAttributesResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceAttributesResponseTypeDef]:
         """Deletes specific attributes associated with a service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/DeleteServiceAttributes
@@ -176,7 +176,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def deregister_instance(
         self, **kwargs: Unpack[DeregisterInstanceRequestTypeDef]
-    ) -> RegionResults[DeregisterInstanceResponseTypeDef]:
+    ) -> TargetResults[DeregisterInstanceResponseTypeDef]:
         """Deletes the Amazon Route 53 DNS records and health check, if any, that
         Cloud Map created for the specified instance.
 
@@ -186,7 +186,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def discover_instances(
         self, **kwargs: Unpack[DiscoverInstancesRequestTypeDef]
-    ) -> RegionResults[DiscoverInstancesResponseTypeDef]:
+    ) -> TargetResults[DiscoverInstancesResponseTypeDef]:
         """Discovers registered instances for a specified namespace and service. You
         can use DiscoverInstances to discover instances for any type of namespace.
         DiscoverInstances returns a randomized list of instances allowing
@@ -200,7 +200,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def discover_instances_revision(
         self, **kwargs: Unpack[DiscoverInstancesRevisionRequestTypeDef]
-    ) -> RegionResults[DiscoverInstancesRevisionResponseTypeDef]:
+    ) -> TargetResults[DiscoverInstancesRevisionResponseTypeDef]:
         """Discovers the increasing revision associated with an instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/DiscoverInstancesRevision
@@ -209,7 +209,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_instance(
         self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> RegionResults[GetInstanceResponseTypeDef]:
+    ) -> TargetResults[GetInstanceResponseTypeDef]:
         """Gets information about a specified instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetInstance
@@ -218,7 +218,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_instances_health_status(
         self, **kwargs: Unpack[GetInstancesHealthStatusRequestTypeDef]
-    ) -> RegionResults[GetInstancesHealthStatusResponseTypeDef]:
+    ) -> TargetResults[GetInstancesHealthStatusResponseTypeDef]:
         """Gets the current health status (Healthy, Unhealthy, or Unknown) of one or
         more instances that are associated with a specified service.
 
@@ -228,7 +228,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_namespace(
         self, **kwargs: Unpack[GetNamespaceRequestTypeDef]
-    ) -> RegionResults[GetNamespaceResponseTypeDef]:
+    ) -> TargetResults[GetNamespaceResponseTypeDef]:
         """Gets information about a namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetNamespace
@@ -237,7 +237,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_operation(
         self, **kwargs: Unpack[GetOperationRequestTypeDef]
-    ) -> RegionResults[GetOperationResponseTypeDef]:
+    ) -> TargetResults[GetOperationResponseTypeDef]:
         """Gets information about any operation that returns an operation ID in the
         response, such as a CreateHttpNamespace request.
 
@@ -247,7 +247,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_service(
         self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> RegionResults[GetServiceResponseTypeDef]:
+    ) -> TargetResults[GetServiceResponseTypeDef]:
         """Gets the settings for a specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetService
@@ -256,7 +256,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def get_service_attributes(
         self, **kwargs: Unpack[GetServiceAttributesRequestTypeDef]
-    ) -> RegionResults[GetServiceAttributesResponseTypeDef]:
+    ) -> TargetResults[GetServiceAttributesResponseTypeDef]:
         """Returns the attributes associated with a specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/GetServiceAttributes
@@ -265,7 +265,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Lists summary information about the instances that you registered by using
         a specified service.
 
@@ -275,7 +275,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def list_namespaces(
         self, **kwargs: Unpack[ListNamespacesRequestTypeDef]
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Lists summary information about the namespaces that were created by the
         current Amazon Web Services account and shared with the current Amazon Web
         Services account.
@@ -286,7 +286,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def list_operations(
         self, **kwargs: Unpack[ListOperationsRequestTypeDef]
-    ) -> RegionResults[ListOperationsResponseTypeDef]:
+    ) -> TargetResults[ListOperationsResponseTypeDef]:
         """Lists operations that match the criteria that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListOperations
@@ -295,7 +295,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Lists summary information for all the services that are associated with
         one or more namespaces.
 
@@ -305,7 +305,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/ListTagsForResource
@@ -314,7 +314,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def register_instance(
         self, **kwargs: Unpack[RegisterInstanceRequestTypeDef]
-    ) -> RegionResults[RegisterInstanceResponseTypeDef]:
+    ) -> TargetResults[RegisterInstanceResponseTypeDef]:
         """Creates or updates one or more records and, optionally, creates a health
         check based on the settings in a specified service. When you submit a
         RegisterInstance request, the following occurs:
@@ -325,7 +325,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/TagResource
@@ -334,7 +334,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UntagResource
@@ -343,7 +343,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_http_namespace(
         self, **kwargs: Unpack[UpdateHttpNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdateHttpNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdateHttpNamespaceResponseTypeDef]:
         """Updates an HTTP namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdateHttpNamespace
@@ -352,7 +352,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_instance_custom_health_status(
         self, **kwargs: Unpack[UpdateInstanceCustomHealthStatusRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Submits a request to change the health status of a custom health check to
         healthy or unhealthy.
 
@@ -362,7 +362,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_private_dns_namespace(
         self, **kwargs: Unpack[UpdatePrivateDnsNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdatePrivateDnsNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdatePrivateDnsNamespaceResponseTypeDef]:
         """Updates a private DNS namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdatePrivateDnsNamespace
@@ -371,7 +371,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_public_dns_namespace(
         self, **kwargs: Unpack[UpdatePublicDnsNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdatePublicDnsNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdatePublicDnsNamespaceResponseTypeDef]:
         """Updates a public DNS namespace.
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdatePublicDnsNamespace
@@ -380,7 +380,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_service(
         self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> RegionResults[UpdateServiceResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceResponseTypeDef]:
         """Submits a request to perform the following operations:
 
         https://docs.aws.amazon.com/goto/WebAPI/servicediscovery-2017-03-14/UpdateService
@@ -389,7 +389,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
 
     def update_service_attributes(
         self, **kwargs: Unpack[UpdateServiceAttributesRequestTypeDef]
-    ) -> RegionResults[UpdateServiceAttributesResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceAttributesResponseTypeDef]:
         """Submits a request to update a specified service to add service-level
         attributes.
 
@@ -404,7 +404,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -428,7 +428,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNamespacesRequestTypeDef],
-    ) -> RegionResults[ListNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListNamespacesResponseTypeDef]:
         """Every page of ListNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -453,7 +453,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOperationsRequestTypeDef],
-    ) -> RegionResults[ListOperationsResponseTypeDef]:
+    ) -> TargetResults[ListOperationsResponseTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,7 +476,7 @@ class MultiRegionServiceDiscovery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -161,7 +161,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def clone_receipt_rule_set(
         self, **kwargs: Unpack[CloneReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[CloneReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[CloneReceiptRuleSetResponseTypeDef]:
         """Creates a receipt rule set by cloning an existing one. All receipt rules
         and configurations are copied to the new receipt rule set and are
         completely independent of the source rule set.
@@ -172,7 +172,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_configuration_set(
         self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
         """Creates a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateConfigurationSet
@@ -181,7 +181,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_configuration_set_event_destination(
         self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Creates a configuration set event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateConfigurationSetEventDestination
@@ -190,7 +190,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_configuration_set_tracking_options(
         self, **kwargs: Unpack[CreateConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetTrackingOptionsResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetTrackingOptionsResponseTypeDef]:
         """Creates an association between a configuration set and a custom domain for
         open and click event tracking.
 
@@ -200,7 +200,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_custom_verification_email_template(
         self, **kwargs: Unpack[CreateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a new custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateCustomVerificationEmailTemplate
@@ -209,7 +209,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_receipt_filter(
         self, **kwargs: Unpack[CreateReceiptFilterRequestTypeDef]
-    ) -> RegionResults[CreateReceiptFilterResponseTypeDef]:
+    ) -> TargetResults[CreateReceiptFilterResponseTypeDef]:
         """Creates a new IP address filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptFilter
@@ -218,7 +218,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_receipt_rule(
         self, **kwargs: Unpack[CreateReceiptRuleRequestTypeDef]
-    ) -> RegionResults[CreateReceiptRuleResponseTypeDef]:
+    ) -> TargetResults[CreateReceiptRuleResponseTypeDef]:
         """Creates a receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptRule
@@ -227,7 +227,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_receipt_rule_set(
         self, **kwargs: Unpack[CreateReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[CreateReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[CreateReceiptRuleSetResponseTypeDef]:
         """Creates an empty receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/CreateReceiptRuleSet
@@ -236,7 +236,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def create_template(
         self, **kwargs: Unpack[CreateTemplateRequestTypeDef]
-    ) -> RegionResults[CreateTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateTemplateResponseTypeDef]:
         """Creates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single operation. For more
         information, see the Amazon SES Developer Guide.
@@ -247,7 +247,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_configuration_set(
         self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
         """Deletes a configuration set. Configuration sets enable you to publish
         email sending events. For information about using configuration sets, see
         the Amazon SES Developer Guide.
@@ -258,7 +258,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_configuration_set_event_destination(
         self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Deletes a configuration set event destination. Configuration set event
         destinations are associated with configuration sets, which enable you to
         publish email sending events. For information about using configuration
@@ -270,7 +270,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_configuration_set_tracking_options(
         self, **kwargs: Unpack[DeleteConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetTrackingOptionsResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetTrackingOptionsResponseTypeDef]:
         """Deletes an association between a configuration set and a custom domain for
         open and click event tracking.
 
@@ -280,7 +280,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_custom_verification_email_template(
         self, **kwargs: Unpack[DeleteCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteCustomVerificationEmailTemplate
@@ -289,7 +289,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_identity(
         self, **kwargs: Unpack[DeleteIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityResponseTypeDef]:
         """Deletes the specified identity (an email address or a domain) from the
         list of verified identities.
 
@@ -299,7 +299,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_identity_policy(
         self, **kwargs: Unpack[DeleteIdentityPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityPolicyResponseTypeDef]:
         """Deletes the specified sending authorization policy for the given identity
         (an email address or a domain). This operation returns successfully even
         if a policy with the specified name does not exist.
@@ -310,7 +310,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_receipt_filter(
         self, **kwargs: Unpack[DeleteReceiptFilterRequestTypeDef]
-    ) -> RegionResults[DeleteReceiptFilterResponseTypeDef]:
+    ) -> TargetResults[DeleteReceiptFilterResponseTypeDef]:
         """Deletes the specified IP address filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteReceiptFilter
@@ -319,7 +319,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_receipt_rule(
         self, **kwargs: Unpack[DeleteReceiptRuleRequestTypeDef]
-    ) -> RegionResults[DeleteReceiptRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteReceiptRuleResponseTypeDef]:
         """Deletes the specified receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteReceiptRule
@@ -328,7 +328,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_receipt_rule_set(
         self, **kwargs: Unpack[DeleteReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[DeleteReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[DeleteReceiptRuleSetResponseTypeDef]:
         """Deletes the specified receipt rule set and all of the receipt rules it
         contains.
 
@@ -338,7 +338,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_template(
         self, **kwargs: Unpack[DeleteTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteTemplateResponseTypeDef]:
         """Deletes an email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DeleteTemplate
@@ -347,7 +347,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def delete_verified_email_address(
         self, **kwargs: Unpack[DeleteVerifiedEmailAddressRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deprecated. Use the DeleteIdentity operation to delete email addresses and
         domains.
 
@@ -357,7 +357,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def describe_active_receipt_rule_set(
         self,
-    ) -> RegionResults[DescribeActiveReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[DescribeActiveReceiptRuleSetResponseTypeDef]:
         """Returns the metadata and receipt rules for the receipt rule set that is
         currently active.
 
@@ -367,7 +367,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def describe_configuration_set(
         self, **kwargs: Unpack[DescribeConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DescribeConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[DescribeConfigurationSetResponseTypeDef]:
         """Returns the details of the specified configuration set. For information
         about using configuration sets, see the Amazon SES Developer Guide.
 
@@ -377,7 +377,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def describe_receipt_rule(
         self, **kwargs: Unpack[DescribeReceiptRuleRequestTypeDef]
-    ) -> RegionResults[DescribeReceiptRuleResponseTypeDef]:
+    ) -> TargetResults[DescribeReceiptRuleResponseTypeDef]:
         """Returns the details of the specified receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DescribeReceiptRule
@@ -386,7 +386,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def describe_receipt_rule_set(
         self, **kwargs: Unpack[DescribeReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[DescribeReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[DescribeReceiptRuleSetResponseTypeDef]:
         """Returns the details of the specified receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/DescribeReceiptRuleSet
@@ -395,7 +395,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_account_sending_enabled(
         self,
-    ) -> RegionResults[GetAccountSendingEnabledResponseTypeDef]:
+    ) -> TargetResults[GetAccountSendingEnabledResponseTypeDef]:
         """Returns the email sending status of the Amazon SES account for the current
         Region.
 
@@ -405,7 +405,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_custom_verification_email_template(
         self, **kwargs: Unpack[GetCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
         """Returns the custom email verification template for the template name you
         specify.
 
@@ -415,7 +415,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_identity_dkim_attributes(
         self, **kwargs: Unpack[GetIdentityDkimAttributesRequestTypeDef]
-    ) -> RegionResults[GetIdentityDkimAttributesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityDkimAttributesResponseTypeDef]:
         """Returns the current status of Easy DKIM signing for an entity. For domain
         name identities, this operation also returns the DKIM tokens that are
         required for Easy DKIM signing, and whether Amazon SES has successfully
@@ -427,7 +427,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_identity_mail_from_domain_attributes(
         self, **kwargs: Unpack[GetIdentityMailFromDomainAttributesRequestTypeDef]
-    ) -> RegionResults[GetIdentityMailFromDomainAttributesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityMailFromDomainAttributesResponseTypeDef]:
         """Returns the custom MAIL FROM attributes for a list of identities (email
         addresses : domains).
 
@@ -437,7 +437,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_identity_notification_attributes(
         self, **kwargs: Unpack[GetIdentityNotificationAttributesRequestTypeDef]
-    ) -> RegionResults[GetIdentityNotificationAttributesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityNotificationAttributesResponseTypeDef]:
         """Given a list of verified identities (email addresses and/or domains),
         returns a structure describing identity notification attributes.
 
@@ -447,7 +447,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_identity_policies(
         self, **kwargs: Unpack[GetIdentityPoliciesRequestTypeDef]
-    ) -> RegionResults[GetIdentityPoliciesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityPoliciesResponseTypeDef]:
         """Returns the requested sending authorization policies for the given
         identity (an email address or a domain). The policies are returned as a
         map of policy names to policy contents. You can retrieve a maximum of 20
@@ -459,7 +459,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_identity_verification_attributes(
         self, **kwargs: Unpack[GetIdentityVerificationAttributesRequestTypeDef]
-    ) -> RegionResults[GetIdentityVerificationAttributesResponseTypeDef]:
+    ) -> TargetResults[GetIdentityVerificationAttributesResponseTypeDef]:
         """Given a list of identities (email addresses and/or domains), returns the
         verification status and (for domain identities) the verification token for
         each identity.
@@ -468,14 +468,14 @@ class MultiRegionSES(MultiRegionClient):
         """
         return self._call("GetIdentityVerificationAttributes", kwargs)
 
-    def get_send_quota(self) -> RegionResults[GetSendQuotaResponseTypeDef]:
+    def get_send_quota(self) -> TargetResults[GetSendQuotaResponseTypeDef]:
         """Provides the sending limits for the Amazon SES account.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/GetSendQuota
         """
         return self._call("GetSendQuota", {})
 
-    def get_send_statistics(self) -> RegionResults[GetSendStatisticsResponseTypeDef]:
+    def get_send_statistics(self) -> TargetResults[GetSendStatisticsResponseTypeDef]:
         """Provides sending statistics for the current Amazon Web Services Region.
         The result is a list of data points, representing the last two weeks of
         sending activity. Each data point in the list contains statistics for a
@@ -487,7 +487,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def get_template(
         self, **kwargs: Unpack[GetTemplateRequestTypeDef]
-    ) -> RegionResults[GetTemplateResponseTypeDef]:
+    ) -> TargetResults[GetTemplateResponseTypeDef]:
         """Displays the template object (which includes the Subject line, HTML part
         and text part) for the template you specify.
 
@@ -497,7 +497,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_configuration_sets(
         self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """Provides a list of the configuration sets associated with your Amazon SES
         account in the current Amazon Web Services Region. For information about
         using configuration sets, see Monitoring Your Amazon SES Sending Activity
@@ -509,7 +509,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_custom_verification_email_templates(
         self, **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef]
-    ) -> RegionResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Lists the existing custom verification email templates for your account in
         the current Amazon Web Services Region.
 
@@ -519,7 +519,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_identities(
         self, **kwargs: Unpack[ListIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
         """Returns a list containing all of the identities (email addresses and
         domains) for your Amazon Web Services account in the current Amazon Web
         Services Region, regardless of verification status.
@@ -530,7 +530,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_identity_policies(
         self, **kwargs: Unpack[ListIdentityPoliciesRequestTypeDef]
-    ) -> RegionResults[ListIdentityPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListIdentityPoliciesResponseTypeDef]:
         """Returns a list of sending authorization policies that are attached to the
         given identity (an email address or a domain). This operation returns only
         a list. To get the actual policy content, use GetIdentityPolicies.
@@ -539,7 +539,7 @@ class MultiRegionSES(MultiRegionClient):
         """
         return self._call("ListIdentityPolicies", kwargs)
 
-    def list_receipt_filters(self) -> RegionResults[ListReceiptFiltersResponseTypeDef]:
+    def list_receipt_filters(self) -> TargetResults[ListReceiptFiltersResponseTypeDef]:
         """Lists the IP address filters associated with your Amazon Web Services
         account in the current Amazon Web Services Region.
 
@@ -549,7 +549,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_receipt_rule_sets(
         self, **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef]
-    ) -> RegionResults[ListReceiptRuleSetsResponseTypeDef]:
+    ) -> TargetResults[ListReceiptRuleSetsResponseTypeDef]:
         """Lists the receipt rule sets that exist under your Amazon Web Services
         account in the current Amazon Web Services Region. If there are additional
         receipt rule sets to be retrieved, you receive a NextToken that you can
@@ -562,7 +562,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_templates(
         self, **kwargs: Unpack[ListTemplatesRequestTypeDef]
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Lists the email templates present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -572,7 +572,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def list_verified_email_addresses(
         self,
-    ) -> RegionResults[ListVerifiedEmailAddressesResponseTypeDef]:
+    ) -> TargetResults[ListVerifiedEmailAddressesResponseTypeDef]:
         """Deprecated. Use the ListIdentities operation to list the email addresses
         and domains associated with your account.
 
@@ -582,7 +582,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def put_configuration_set_delivery_options(
         self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Adds or updates the delivery options for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/PutConfigurationSetDeliveryOptions
@@ -591,7 +591,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def put_identity_policy(
         self, **kwargs: Unpack[PutIdentityPolicyRequestTypeDef]
-    ) -> RegionResults[PutIdentityPolicyResponseTypeDef]:
+    ) -> TargetResults[PutIdentityPolicyResponseTypeDef]:
         """Adds or updates a sending authorization policy for the specified identity
         (an email address or a domain).
 
@@ -601,7 +601,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def reorder_receipt_rule_set(
         self, **kwargs: Unpack[ReorderReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[ReorderReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[ReorderReceiptRuleSetResponseTypeDef]:
         """Reorders the receipt rules within a receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/ReorderReceiptRuleSet
@@ -610,7 +610,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_bounce(
         self, **kwargs: Unpack[SendBounceRequestTypeDef]
-    ) -> RegionResults[SendBounceResponseTypeDef]:
+    ) -> TargetResults[SendBounceResponseTypeDef]:
         """Generates and sends a bounce message to the sender of an email you
         received through Amazon SES. You can only use this operation on an email
         up to 24 hours after you receive it.
@@ -621,7 +621,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_bulk_templated_email(
         self, **kwargs: Unpack[SendBulkTemplatedEmailRequestTypeDef]
-    ) -> RegionResults[SendBulkTemplatedEmailResponseTypeDef]:
+    ) -> TargetResults[SendBulkTemplatedEmailResponseTypeDef]:
         """Composes an email message to multiple destinations. The message body is
         created using an email template.
 
@@ -631,7 +631,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_custom_verification_email(
         self, **kwargs: Unpack[SendCustomVerificationEmailRequestTypeDef]
-    ) -> RegionResults[SendCustomVerificationEmailResponseTypeDef]:
+    ) -> TargetResults[SendCustomVerificationEmailResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a customized verification
@@ -643,7 +643,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> RegionResults[SendEmailResponseTypeDef]:
+    ) -> TargetResults[SendEmailResponseTypeDef]:
         """Composes an email message and immediately queues it for sending. To send
         email using this operation, your message must meet the following
         requirements:
@@ -654,7 +654,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_raw_email(
         self, **kwargs: Unpack[SendRawEmailRequestTypeDef]
-    ) -> RegionResults[SendRawEmailResponseTypeDef]:
+    ) -> TargetResults[SendRawEmailResponseTypeDef]:
         """Composes an email message and immediately queues it for sending.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SendRawEmail
@@ -663,7 +663,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def send_templated_email(
         self, **kwargs: Unpack[SendTemplatedEmailRequestTypeDef]
-    ) -> RegionResults[SendTemplatedEmailResponseTypeDef]:
+    ) -> TargetResults[SendTemplatedEmailResponseTypeDef]:
         """Composes an email message using an email template and immediately queues
         it for sending.
 
@@ -673,7 +673,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_active_receipt_rule_set(
         self, **kwargs: Unpack[SetActiveReceiptRuleSetRequestTypeDef]
-    ) -> RegionResults[SetActiveReceiptRuleSetResponseTypeDef]:
+    ) -> TargetResults[SetActiveReceiptRuleSetResponseTypeDef]:
         """Sets the specified receipt rule set as the active receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SetActiveReceiptRuleSet
@@ -682,7 +682,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_identity_dkim_enabled(
         self, **kwargs: Unpack[SetIdentityDkimEnabledRequestTypeDef]
-    ) -> RegionResults[SetIdentityDkimEnabledResponseTypeDef]:
+    ) -> TargetResults[SetIdentityDkimEnabledResponseTypeDef]:
         """Enables or disables Easy DKIM signing of email sent from an identity. If
         Easy DKIM signing is enabled for a domain, then Amazon SES uses DKIM to
         sign all email that it sends from addresses on that domain. If Easy DKIM
@@ -695,7 +695,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_identity_feedback_forwarding_enabled(
         self, **kwargs: Unpack[SetIdentityFeedbackForwardingEnabledRequestTypeDef]
-    ) -> RegionResults[SetIdentityFeedbackForwardingEnabledResponseTypeDef]:
+    ) -> TargetResults[SetIdentityFeedbackForwardingEnabledResponseTypeDef]:
         """Given an identity (an email address or a domain), enables or disables
         whether Amazon SES forwards bounce and complaint notifications as email.
         Feedback forwarding can only be disabled when Amazon Simple Notification
@@ -707,7 +707,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_identity_headers_in_notifications_enabled(
         self, **kwargs: Unpack[SetIdentityHeadersInNotificationsEnabledRequestTypeDef]
-    ) -> RegionResults[SetIdentityHeadersInNotificationsEnabledResponseTypeDef]:
+    ) -> TargetResults[SetIdentityHeadersInNotificationsEnabledResponseTypeDef]:
         """Given an identity (an email address or a domain), sets whether Amazon SES
         includes the original email headers in the Amazon Simple Notification
         Service (Amazon SNS) notifications of a specified type.
@@ -718,7 +718,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_identity_mail_from_domain(
         self, **kwargs: Unpack[SetIdentityMailFromDomainRequestTypeDef]
-    ) -> RegionResults[SetIdentityMailFromDomainResponseTypeDef]:
+    ) -> TargetResults[SetIdentityMailFromDomainResponseTypeDef]:
         """Enables or disables the custom MAIL FROM domain setup for a verified
         identity (an email address or a domain).
 
@@ -728,7 +728,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_identity_notification_topic(
         self, **kwargs: Unpack[SetIdentityNotificationTopicRequestTypeDef]
-    ) -> RegionResults[SetIdentityNotificationTopicResponseTypeDef]:
+    ) -> TargetResults[SetIdentityNotificationTopicResponseTypeDef]:
         """Sets an Amazon Simple Notification Service (Amazon SNS) topic to use when
         delivering notifications. When you use this operation, you specify a
         verified identity, such as an email address or domain. When you send an
@@ -743,7 +743,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def set_receipt_rule_position(
         self, **kwargs: Unpack[SetReceiptRulePositionRequestTypeDef]
-    ) -> RegionResults[SetReceiptRulePositionResponseTypeDef]:
+    ) -> TargetResults[SetReceiptRulePositionResponseTypeDef]:
         """Sets the position of the specified receipt rule in the receipt rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/SetReceiptRulePosition
@@ -752,7 +752,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def test_render_template(
         self, **kwargs: Unpack[TestRenderTemplateRequestTypeDef]
-    ) -> RegionResults[TestRenderTemplateResponseTypeDef]:
+    ) -> TargetResults[TestRenderTemplateResponseTypeDef]:
         """Creates a preview of the MIME content of an email when provided with a
         template and a set of replacement data.
 
@@ -762,7 +762,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_account_sending_enabled(
         self, **kwargs: Unpack[UpdateAccountSendingEnabledRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables email sending across your entire Amazon SES account in
         the current Amazon Web Services Region. You can use this operation in
         conjunction with Amazon CloudWatch alarms to temporarily pause email
@@ -776,7 +776,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_configuration_set_event_destination(
         self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Updates the event destination of a configuration set. Event destinations
         are associated with configuration sets, which enable you to publish email
         sending events to Amazon CloudWatch, Amazon Kinesis Firehose, or Amazon
@@ -791,7 +791,7 @@ class MultiRegionSES(MultiRegionClient):
     def update_configuration_set_reputation_metrics_enabled(
         self,
         **kwargs: Unpack[UpdateConfigurationSetReputationMetricsEnabledRequestTypeDef],
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables the publishing of reputation metrics for emails sent
         using a specific configuration set in a given Amazon Web Services Region.
         Reputation metrics include bounce and complaint rates. These metrics are
@@ -804,7 +804,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_configuration_set_sending_enabled(
         self, **kwargs: Unpack[UpdateConfigurationSetSendingEnabledRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Enables or disables email sending for messages sent using a specific
         configuration set in a given Amazon Web Services Region. You can use this
         operation in conjunction with Amazon CloudWatch alarms to temporarily
@@ -818,7 +818,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_configuration_set_tracking_options(
         self, **kwargs: Unpack[UpdateConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationSetTrackingOptionsResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationSetTrackingOptionsResponseTypeDef]:
         """Modifies an association between a configuration set and a custom domain
         for open and click event tracking.
 
@@ -828,7 +828,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_custom_verification_email_template(
         self, **kwargs: Unpack[UpdateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/UpdateCustomVerificationEmailTemplate
@@ -837,7 +837,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_receipt_rule(
         self, **kwargs: Unpack[UpdateReceiptRuleRequestTypeDef]
-    ) -> RegionResults[UpdateReceiptRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateReceiptRuleResponseTypeDef]:
         """Updates a receipt rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/UpdateReceiptRule
@@ -846,7 +846,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def update_template(
         self, **kwargs: Unpack[UpdateTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateTemplateResponseTypeDef]:
         """Updates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single operation. For more
         information, see the Amazon SES Developer Guide.
@@ -857,7 +857,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def verify_domain_dkim(
         self, **kwargs: Unpack[VerifyDomainDkimRequestTypeDef]
-    ) -> RegionResults[VerifyDomainDkimResponseTypeDef]:
+    ) -> TargetResults[VerifyDomainDkimResponseTypeDef]:
         """Returns a set of DKIM tokens for a domain identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/email-2010-12-01/VerifyDomainDkim
@@ -866,7 +866,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def verify_domain_identity(
         self, **kwargs: Unpack[VerifyDomainIdentityRequestTypeDef]
-    ) -> RegionResults[VerifyDomainIdentityResponseTypeDef]:
+    ) -> TargetResults[VerifyDomainIdentityResponseTypeDef]:
         """Adds a domain to the list of identities for your Amazon SES account in the
         current Amazon Web Services Region and attempts to verify it. For more
         information about verifying domains, see Verifying Email Addresses and
@@ -878,7 +878,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def verify_email_address(
         self, **kwargs: Unpack[VerifyEmailAddressRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deprecated. Use the VerifyEmailIdentity operation to verify a new email
         address.
 
@@ -888,7 +888,7 @@ class MultiRegionSES(MultiRegionClient):
 
     def verify_email_identity(
         self, **kwargs: Unpack[VerifyEmailIdentityRequestTypeDef]
-    ) -> RegionResults[VerifyEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[VerifyEmailIdentityResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a verification email is sent
@@ -905,7 +905,7 @@ class MultiRegionSES(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationSetsRequestTypeDef],
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """Every page of ListConfigurationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -931,7 +931,7 @@ class MultiRegionSES(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef],
-    ) -> RegionResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Every page of ListCustomVerificationEmailTemplates in every target, merged
         per target (botocore's build_full_result).
 
@@ -955,7 +955,7 @@ class MultiRegionSES(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentitiesRequestTypeDef],
-    ) -> RegionResults[ListIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListIdentitiesResponseTypeDef]:
         """Every page of ListIdentities in every target, merged per target
         (botocore's build_full_result).
 
@@ -980,7 +980,7 @@ class MultiRegionSES(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReceiptRuleSetsRequestTypeDef],
-    ) -> RegionResults[ListReceiptRuleSetsResponseTypeDef]:
+    ) -> TargetResults[ListReceiptRuleSetsResponseTypeDef]:
         """Every page of ListReceiptRuleSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1007,7 +1007,7 @@ class MultiRegionSES(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTemplatesRequestTypeDef],
-    ) -> RegionResults[ListTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListTemplatesResponseTypeDef]:
         """Every page of ListTemplates in every target, merged per target (botocore's
         build_full_result).
 
@@ -1114,7 +1114,7 @@ class MultiRegionSES(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetIdentityVerificationAttributesRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until IdentityExists.
 
         Polls GetIdentityVerificationAttributes in every target at once, every 3

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -251,7 +251,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def batch_get_metric_data(
         self, **kwargs: Unpack[BatchGetMetricDataRequestTypeDef]
-    ) -> RegionResults[BatchGetMetricDataResponseTypeDef]:
+    ) -> TargetResults[BatchGetMetricDataResponseTypeDef]:
         """Retrieves batches of metric data collected based on your sending activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/BatchGetMetricData
@@ -260,7 +260,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def cancel_export_job(
         self, **kwargs: Unpack[CancelExportJobRequestTypeDef]
-    ) -> RegionResults[CancelExportJobResponseTypeDef]:
+    ) -> TargetResults[CancelExportJobResponseTypeDef]:
         """Cancels an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CancelExportJob
@@ -269,7 +269,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_configuration_set(
         self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
         """Create a configuration set. Configuration sets are groups of rules that
         you can apply to the emails that you send. You apply a configuration set
         to an email by specifying the name of the configuration set when you call
@@ -282,7 +282,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_configuration_set_event_destination(
         self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create an event destination. Events include message sends, deliveries,
         opens, clicks, bounces, and complaints. Event destinations are places that
         you can send information about these events to. For example, you can send
@@ -295,7 +295,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_contact(
         self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> RegionResults[CreateContactResponseTypeDef]:
+    ) -> TargetResults[CreateContactResponseTypeDef]:
         """Creates a contact, which is an end-user who is receiving the email, and
         adds them to a contact list.
 
@@ -305,7 +305,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_contact_list(
         self, **kwargs: Unpack[CreateContactListRequestTypeDef]
-    ) -> RegionResults[CreateContactListResponseTypeDef]:
+    ) -> TargetResults[CreateContactListResponseTypeDef]:
         """Creates a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateContactList
@@ -314,7 +314,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_custom_verification_email_template(
         self, **kwargs: Unpack[CreateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[CreateCustomVerificationEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateCustomVerificationEmailTemplateResponseTypeDef]:
         """Creates a new custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateCustomVerificationEmailTemplate
@@ -323,7 +323,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_dedicated_ip_pool(
         self, **kwargs: Unpack[CreateDedicatedIpPoolRequestTypeDef]
-    ) -> RegionResults[CreateDedicatedIpPoolResponseTypeDef]:
+    ) -> TargetResults[CreateDedicatedIpPoolResponseTypeDef]:
         """Create a new pool of dedicated IP addresses. A pool can include one or
         more dedicated IP addresses that are associated with your Amazon Web
         Services account. You can associate a pool with a configuration set. When
@@ -336,7 +336,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_deliverability_test_report(
         self, **kwargs: Unpack[CreateDeliverabilityTestReportRequestTypeDef]
-    ) -> RegionResults[CreateDeliverabilityTestReportResponseTypeDef]:
+    ) -> TargetResults[CreateDeliverabilityTestReportResponseTypeDef]:
         """Create a new predictive inbox placement test. Predictive inbox placement
         tests can help you predict how your messages will be handled by various
         email providers around the world. When you perform a predictive inbox
@@ -352,7 +352,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_email_identity(
         self, **kwargs: Unpack[CreateEmailIdentityRequestTypeDef]
-    ) -> RegionResults[CreateEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[CreateEmailIdentityResponseTypeDef]:
         """Starts the process of verifying an email identity. An identity is an email
         address or domain that you use when you send email. Before you can use an
         identity to send email, you first have to verify it. By verifying an
@@ -365,7 +365,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_email_identity_policy(
         self, **kwargs: Unpack[CreateEmailIdentityPolicyRequestTypeDef]
-    ) -> RegionResults[CreateEmailIdentityPolicyResponseTypeDef]:
+    ) -> TargetResults[CreateEmailIdentityPolicyResponseTypeDef]:
         """Creates the specified sending authorization policy for the given identity
         (an email address or a domain).
 
@@ -375,7 +375,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_email_template(
         self, **kwargs: Unpack[CreateEmailTemplateRequestTypeDef]
-    ) -> RegionResults[CreateEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[CreateEmailTemplateResponseTypeDef]:
         """Creates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single API operation. For more
         information, see the Amazon SES Developer Guide.
@@ -386,7 +386,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_export_job(
         self, **kwargs: Unpack[CreateExportJobRequestTypeDef]
-    ) -> RegionResults[CreateExportJobResponseTypeDef]:
+    ) -> TargetResults[CreateExportJobResponseTypeDef]:
         """Creates an export job for a data source and destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateExportJob
@@ -395,7 +395,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_import_job(
         self, **kwargs: Unpack[CreateImportJobRequestTypeDef]
-    ) -> RegionResults[CreateImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateImportJobResponseTypeDef]:
         """Creates an import job for a data destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateImportJob
@@ -404,7 +404,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_multi_region_endpoint(
         self, **kwargs: Unpack[CreateMultiRegionEndpointRequestTypeDef]
-    ) -> RegionResults[CreateMultiRegionEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateMultiRegionEndpointResponseTypeDef]:
         """Creates a multi-region endpoint (global-endpoint).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateMultiRegionEndpoint
@@ -413,7 +413,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_tenant(
         self, **kwargs: Unpack[CreateTenantRequestTypeDef]
-    ) -> RegionResults[CreateTenantResponseTypeDef]:
+    ) -> TargetResults[CreateTenantResponseTypeDef]:
         """Create a tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateTenant
@@ -422,7 +422,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def create_tenant_resource_association(
         self, **kwargs: Unpack[CreateTenantResourceAssociationRequestTypeDef]
-    ) -> RegionResults[CreateTenantResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateTenantResourceAssociationResponseTypeDef]:
         """Associate a resource with a tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/CreateTenantResourceAssociation
@@ -431,7 +431,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_configuration_set(
         self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
         """Delete an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteConfigurationSet
@@ -440,7 +440,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_configuration_set_event_destination(
         self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Delete an event destination.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteConfigurationSetEventDestination
@@ -449,7 +449,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_contact(
         self, **kwargs: Unpack[DeleteContactRequestTypeDef]
-    ) -> RegionResults[DeleteContactResponseTypeDef]:
+    ) -> TargetResults[DeleteContactResponseTypeDef]:
         """Removes a contact from a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteContact
@@ -458,7 +458,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_contact_list(
         self, **kwargs: Unpack[DeleteContactListRequestTypeDef]
-    ) -> RegionResults[DeleteContactListResponseTypeDef]:
+    ) -> TargetResults[DeleteContactListResponseTypeDef]:
         """Deletes a contact list and all of the contacts on that list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteContactList
@@ -467,7 +467,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_custom_verification_email_template(
         self, **kwargs: Unpack[DeleteCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteCustomVerificationEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomVerificationEmailTemplateResponseTypeDef]:
         """Deletes an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteCustomVerificationEmailTemplate
@@ -476,7 +476,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_dedicated_ip_pool(
         self, **kwargs: Unpack[DeleteDedicatedIpPoolRequestTypeDef]
-    ) -> RegionResults[DeleteDedicatedIpPoolResponseTypeDef]:
+    ) -> TargetResults[DeleteDedicatedIpPoolResponseTypeDef]:
         """Delete a dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteDedicatedIpPool
@@ -485,7 +485,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_email_identity(
         self, **kwargs: Unpack[DeleteEmailIdentityRequestTypeDef]
-    ) -> RegionResults[DeleteEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailIdentityResponseTypeDef]:
         """Deletes an email identity. An identity can be either an email address or a
         domain name.
 
@@ -495,7 +495,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_email_identity_policy(
         self, **kwargs: Unpack[DeleteEmailIdentityPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteEmailIdentityPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailIdentityPolicyResponseTypeDef]:
         """Deletes the specified sending authorization policy for the given identity
         (an email address or a domain). This API returns successfully even if a
         policy with the specified name does not exist.
@@ -506,7 +506,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_email_template(
         self, **kwargs: Unpack[DeleteEmailTemplateRequestTypeDef]
-    ) -> RegionResults[DeleteEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailTemplateResponseTypeDef]:
         """Deletes an email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteEmailTemplate
@@ -515,7 +515,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_multi_region_endpoint(
         self, **kwargs: Unpack[DeleteMultiRegionEndpointRequestTypeDef]
-    ) -> RegionResults[DeleteMultiRegionEndpointResponseTypeDef]:
+    ) -> TargetResults[DeleteMultiRegionEndpointResponseTypeDef]:
         """Deletes a multi-region endpoint (global-endpoint).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteMultiRegionEndpoint
@@ -524,7 +524,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_suppressed_destination(
         self, **kwargs: Unpack[DeleteSuppressedDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteSuppressedDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteSuppressedDestinationResponseTypeDef]:
         """Removes an email address from the suppression list for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteSuppressedDestination
@@ -533,7 +533,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_tenant(
         self, **kwargs: Unpack[DeleteTenantRequestTypeDef]
-    ) -> RegionResults[DeleteTenantResponseTypeDef]:
+    ) -> TargetResults[DeleteTenantResponseTypeDef]:
         """Delete an existing tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteTenant
@@ -542,14 +542,14 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def delete_tenant_resource_association(
         self, **kwargs: Unpack[DeleteTenantResourceAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteTenantResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteTenantResourceAssociationResponseTypeDef]:
         """Delete an association between a tenant and a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteTenantResourceAssociation
         """
         return self._call("DeleteTenantResourceAssociation", kwargs)
 
-    def get_account(self) -> RegionResults[GetAccountResponseTypeDef]:
+    def get_account(self) -> TargetResults[GetAccountResponseTypeDef]:
         """Obtain information about the email-sending status and capabilities of your
         Amazon SES account in the current Amazon Web Services Region.
 
@@ -559,7 +559,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_blacklist_reports(
         self, **kwargs: Unpack[GetBlacklistReportsRequestTypeDef]
-    ) -> RegionResults[GetBlacklistReportsResponseTypeDef]:
+    ) -> TargetResults[GetBlacklistReportsResponseTypeDef]:
         """Retrieve a list of the blacklists that your dedicated IP addresses appear
         on.
 
@@ -569,7 +569,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_configuration_set(
         self, **kwargs: Unpack[GetConfigurationSetRequestTypeDef]
-    ) -> RegionResults[GetConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationSetResponseTypeDef]:
         """Get information about an existing configuration set, including the
         dedicated IP pool that it's associated with, whether or not it's enabled
         for sending email, and more.
@@ -580,7 +580,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_configuration_set_event_destinations(
         self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> RegionResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Retrieve a list of event destinations that are associated with a
         configuration set.
 
@@ -590,7 +590,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_contact(
         self, **kwargs: Unpack[GetContactRequestTypeDef]
-    ) -> RegionResults[GetContactResponseTypeDef]:
+    ) -> TargetResults[GetContactResponseTypeDef]:
         """Returns a contact from a contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetContact
@@ -599,7 +599,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_contact_list(
         self, **kwargs: Unpack[GetContactListRequestTypeDef]
-    ) -> RegionResults[GetContactListResponseTypeDef]:
+    ) -> TargetResults[GetContactListResponseTypeDef]:
         """Returns contact list metadata. It does not return any information about
         the contacts present in the list.
 
@@ -609,7 +609,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_custom_verification_email_template(
         self, **kwargs: Unpack[GetCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[GetCustomVerificationEmailTemplateResponseTypeDef]:
         """Returns the custom email verification template for the template name you
         specify.
 
@@ -619,7 +619,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_dedicated_ip(
         self, **kwargs: Unpack[GetDedicatedIpRequestTypeDef]
-    ) -> RegionResults[GetDedicatedIpResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpResponseTypeDef]:
         """Get information about a dedicated IP address, including the name of the
         dedicated IP pool that it's associated with, as well information about the
         automatic warm-up process for the address.
@@ -630,7 +630,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_dedicated_ip_pool(
         self, **kwargs: Unpack[GetDedicatedIpPoolRequestTypeDef]
-    ) -> RegionResults[GetDedicatedIpPoolResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpPoolResponseTypeDef]:
         """Retrieve information about the dedicated pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetDedicatedIpPool
@@ -639,7 +639,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_dedicated_ips(
         self, **kwargs: Unpack[GetDedicatedIpsRequestTypeDef]
-    ) -> RegionResults[GetDedicatedIpsResponseTypeDef]:
+    ) -> TargetResults[GetDedicatedIpsResponseTypeDef]:
         """List the dedicated IP addresses that are associated with your Amazon Web
         Services account.
 
@@ -649,7 +649,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_deliverability_dashboard_options(
         self,
-    ) -> RegionResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
+    ) -> TargetResults[GetDeliverabilityDashboardOptionsResponseTypeDef]:
         """Retrieve information about the status of the Deliverability dashboard for
         your account. When the Deliverability dashboard is enabled, you gain
         access to reputation, deliverability, and other metrics for the domains
@@ -662,7 +662,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_deliverability_test_report(
         self, **kwargs: Unpack[GetDeliverabilityTestReportRequestTypeDef]
-    ) -> RegionResults[GetDeliverabilityTestReportResponseTypeDef]:
+    ) -> TargetResults[GetDeliverabilityTestReportResponseTypeDef]:
         """Retrieve the results of a predictive inbox placement test.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetDeliverabilityTestReport
@@ -671,7 +671,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_domain_deliverability_campaign(
         self, **kwargs: Unpack[GetDomainDeliverabilityCampaignRequestTypeDef]
-    ) -> RegionResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
+    ) -> TargetResults[GetDomainDeliverabilityCampaignResponseTypeDef]:
         """Retrieve all the deliverability data for a specific campaign. This data is
         available for a campaign only if the campaign sent email by using a domain
         that the Deliverability dashboard is enabled for.
@@ -682,7 +682,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_domain_statistics_report(
         self, **kwargs: Unpack[GetDomainStatisticsReportRequestTypeDef]
-    ) -> RegionResults[GetDomainStatisticsReportResponseTypeDef]:
+    ) -> TargetResults[GetDomainStatisticsReportResponseTypeDef]:
         """Retrieve inbox placement and engagement rates for the domains that you use
         to send email.
 
@@ -692,7 +692,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_email_address_insights(
         self, **kwargs: Unpack[GetEmailAddressInsightsRequestTypeDef]
-    ) -> RegionResults[GetEmailAddressInsightsResponseTypeDef]:
+    ) -> TargetResults[GetEmailAddressInsightsResponseTypeDef]:
         """Provides validation insights about a specific email address, including
         syntax validation, DNS record checks, mailbox existence, and other
         deliverability factors.
@@ -703,7 +703,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_email_identity(
         self, **kwargs: Unpack[GetEmailIdentityRequestTypeDef]
-    ) -> RegionResults[GetEmailIdentityResponseTypeDef]:
+    ) -> TargetResults[GetEmailIdentityResponseTypeDef]:
         """Provides information about a specific identity, including the identity's
         verification status, sending authorization policies, its DKIM
         authentication status, and its custom Mail-From settings.
@@ -714,7 +714,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_email_identity_policies(
         self, **kwargs: Unpack[GetEmailIdentityPoliciesRequestTypeDef]
-    ) -> RegionResults[GetEmailIdentityPoliciesResponseTypeDef]:
+    ) -> TargetResults[GetEmailIdentityPoliciesResponseTypeDef]:
         """Returns the requested sending authorization policies for the given
         identity (an email address or a domain). The policies are returned as a
         map of policy names to policy contents. You can retrieve a maximum of 20
@@ -726,7 +726,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_email_template(
         self, **kwargs: Unpack[GetEmailTemplateRequestTypeDef]
-    ) -> RegionResults[GetEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[GetEmailTemplateResponseTypeDef]:
         """Displays the template object (which includes the subject line, HTML part
         and text part) for the template you specify.
 
@@ -736,7 +736,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_export_job(
         self, **kwargs: Unpack[GetExportJobRequestTypeDef]
-    ) -> RegionResults[GetExportJobResponseTypeDef]:
+    ) -> TargetResults[GetExportJobResponseTypeDef]:
         """Provides information about an export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetExportJob
@@ -745,7 +745,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_import_job(
         self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> RegionResults[GetImportJobResponseTypeDef]:
+    ) -> TargetResults[GetImportJobResponseTypeDef]:
         """Provides information about an import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetImportJob
@@ -754,7 +754,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_message_insights(
         self, **kwargs: Unpack[GetMessageInsightsRequestTypeDef]
-    ) -> RegionResults[GetMessageInsightsResponseTypeDef]:
+    ) -> TargetResults[GetMessageInsightsResponseTypeDef]:
         """Provides information about a specific message, including the from address,
         the subject, the recipient address, email tags, as well as events
         associated with the message.
@@ -765,7 +765,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_multi_region_endpoint(
         self, **kwargs: Unpack[GetMultiRegionEndpointRequestTypeDef]
-    ) -> RegionResults[GetMultiRegionEndpointResponseTypeDef]:
+    ) -> TargetResults[GetMultiRegionEndpointResponseTypeDef]:
         """Displays the multi-region endpoint (global-endpoint) configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetMultiRegionEndpoint
@@ -774,7 +774,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_reputation_entity(
         self, **kwargs: Unpack[GetReputationEntityRequestTypeDef]
-    ) -> RegionResults[GetReputationEntityResponseTypeDef]:
+    ) -> TargetResults[GetReputationEntityResponseTypeDef]:
         """Retrieve information about a specific reputation entity, including its
         reputation management policy, customer-managed status, Amazon Web Services
         Amazon SES-managed status, and aggregate sending status.
@@ -785,7 +785,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_suppressed_destination(
         self, **kwargs: Unpack[GetSuppressedDestinationRequestTypeDef]
-    ) -> RegionResults[GetSuppressedDestinationResponseTypeDef]:
+    ) -> TargetResults[GetSuppressedDestinationResponseTypeDef]:
         """Retrieves information about a specific email address that's on the
         suppression list for your account.
 
@@ -795,7 +795,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def get_tenant(
         self, **kwargs: Unpack[GetTenantRequestTypeDef]
-    ) -> RegionResults[GetTenantResponseTypeDef]:
+    ) -> TargetResults[GetTenantResponseTypeDef]:
         """Get information about a specific tenant, including the tenant's name, ID,
         ARN, creation timestamp, tags, and sending status.
 
@@ -805,7 +805,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_configuration_sets(
         self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your account in the
         current region.
 
@@ -815,7 +815,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_contact_lists(
         self, **kwargs: Unpack[ListContactListsRequestTypeDef]
-    ) -> RegionResults[ListContactListsResponseTypeDef]:
+    ) -> TargetResults[ListContactListsResponseTypeDef]:
         """Lists all of the contact lists available.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListContactLists
@@ -824,7 +824,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_contacts(
         self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> RegionResults[ListContactsResponseTypeDef]:
+    ) -> TargetResults[ListContactsResponseTypeDef]:
         """Lists the contacts present in a specific contact list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListContacts
@@ -833,7 +833,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_custom_verification_email_templates(
         self, **kwargs: Unpack[ListCustomVerificationEmailTemplatesRequestTypeDef]
-    ) -> RegionResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListCustomVerificationEmailTemplatesResponseTypeDef]:
         """Lists the existing custom verification email templates for your account in
         the current Amazon Web Services Region.
 
@@ -843,7 +843,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_dedicated_ip_pools(
         self, **kwargs: Unpack[ListDedicatedIpPoolsRequestTypeDef]
-    ) -> RegionResults[ListDedicatedIpPoolsResponseTypeDef]:
+    ) -> TargetResults[ListDedicatedIpPoolsResponseTypeDef]:
         """List all of the dedicated IP pools that exist in your Amazon Web Services
         account in the current Region.
 
@@ -853,7 +853,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_deliverability_test_reports(
         self, **kwargs: Unpack[ListDeliverabilityTestReportsRequestTypeDef]
-    ) -> RegionResults[ListDeliverabilityTestReportsResponseTypeDef]:
+    ) -> TargetResults[ListDeliverabilityTestReportsResponseTypeDef]:
         """Show a list of the predictive inbox placement tests that you've performed,
         regardless of their statuses. For predictive inbox placement tests that
         are complete, you can use the GetDeliverabilityTestReport operation to
@@ -865,7 +865,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_domain_deliverability_campaigns(
         self, **kwargs: Unpack[ListDomainDeliverabilityCampaignsRequestTypeDef]
-    ) -> RegionResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
+    ) -> TargetResults[ListDomainDeliverabilityCampaignsResponseTypeDef]:
         """Retrieve deliverability data for all the campaigns that used a specific
         domain to send email during a specified time range. This data is available
         for a domain only if you enabled the Deliverability dashboard for the
@@ -877,7 +877,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_email_identities(
         self, **kwargs: Unpack[ListEmailIdentitiesRequestTypeDef]
-    ) -> RegionResults[ListEmailIdentitiesResponseTypeDef]:
+    ) -> TargetResults[ListEmailIdentitiesResponseTypeDef]:
         """Returns a list of all of the email identities that are associated with
         your Amazon Web Services account. An identity can be either an email
         address or a domain. This operation returns identities that are verified
@@ -890,7 +890,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_email_templates(
         self, **kwargs: Unpack[ListEmailTemplatesRequestTypeDef]
-    ) -> RegionResults[ListEmailTemplatesResponseTypeDef]:
+    ) -> TargetResults[ListEmailTemplatesResponseTypeDef]:
         """Lists the email templates present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -900,7 +900,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_export_jobs(
         self, **kwargs: Unpack[ListExportJobsRequestTypeDef]
-    ) -> RegionResults[ListExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListExportJobsResponseTypeDef]:
         """Lists all of the export jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListExportJobs
@@ -909,7 +909,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_import_jobs(
         self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListImportJobsResponseTypeDef]:
         """Lists all of the import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListImportJobs
@@ -918,7 +918,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_multi_region_endpoints(
         self, **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef]
-    ) -> RegionResults[ListMultiRegionEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListMultiRegionEndpointsResponseTypeDef]:
         """List the multi-region endpoints (global-endpoints).
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListMultiRegionEndpoints
@@ -927,7 +927,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Lists the recommendations present in your Amazon SES account in the
         current Amazon Web Services Region.
 
@@ -937,7 +937,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_reputation_entities(
         self, **kwargs: Unpack[ListReputationEntitiesRequestTypeDef]
-    ) -> RegionResults[ListReputationEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListReputationEntitiesResponseTypeDef]:
         """List reputation entities in your Amazon SES account in the current Amazon
         Web Services Region. You can filter the results by entity type, reputation
         impact, sending status, or entity reference prefix.
@@ -948,7 +948,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_resource_tenants(
         self, **kwargs: Unpack[ListResourceTenantsRequestTypeDef]
-    ) -> RegionResults[ListResourceTenantsResponseTypeDef]:
+    ) -> TargetResults[ListResourceTenantsResponseTypeDef]:
         """List all tenants associated with a specific resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListResourceTenants
@@ -957,7 +957,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_suppressed_destinations(
         self, **kwargs: Unpack[ListSuppressedDestinationsRequestTypeDef]
-    ) -> RegionResults[ListSuppressedDestinationsResponseTypeDef]:
+    ) -> TargetResults[ListSuppressedDestinationsResponseTypeDef]:
         """Retrieves a list of email addresses that are on the suppression list for
         your account.
 
@@ -967,7 +967,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieve a list of the tags (keys and values) that are associated with a
         specified resource. A tag is a label that you optionally define and
         associate with a resource. Each tag consists of a required tag key and an
@@ -981,7 +981,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_tenant_resources(
         self, **kwargs: Unpack[ListTenantResourcesRequestTypeDef]
-    ) -> RegionResults[ListTenantResourcesResponseTypeDef]:
+    ) -> TargetResults[ListTenantResourcesResponseTypeDef]:
         """List all resources associated with a specific tenant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListTenantResources
@@ -990,7 +990,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def list_tenants(
         self, **kwargs: Unpack[ListTenantsRequestTypeDef]
-    ) -> RegionResults[ListTenantsResponseTypeDef]:
+    ) -> TargetResults[ListTenantsResponseTypeDef]:
         """List all tenants associated with your account in the current Amazon Web
         Services Region.
 
@@ -1000,7 +1000,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_account_dedicated_ip_warmup_attributes(
         self, **kwargs: Unpack[PutAccountDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountDedicatedIpWarmupAttributesResponseTypeDef]:
         """Enable or disable the automatic warm-up feature for dedicated IP
         addresses.
 
@@ -1010,7 +1010,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_account_details(
         self, **kwargs: Unpack[PutAccountDetailsRequestTypeDef]
-    ) -> RegionResults[PutAccountDetailsResponseTypeDef]:
+    ) -> TargetResults[PutAccountDetailsResponseTypeDef]:
         """Update your Amazon SES account details.
 
         Deprecated parameters: UseCaseDescription.
@@ -1021,7 +1021,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_account_sending_attributes(
         self, **kwargs: Unpack[PutAccountSendingAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountSendingAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountSendingAttributesResponseTypeDef]:
         """Enable or disable the ability of your account to send email.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountSendingAttributes
@@ -1030,7 +1030,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_account_suppression_attributes(
         self, **kwargs: Unpack[PutAccountSuppressionAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountSuppressionAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountSuppressionAttributesResponseTypeDef]:
         """Change the settings for the account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountSuppressionAttributes
@@ -1039,7 +1039,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_account_vdm_attributes(
         self, **kwargs: Unpack[PutAccountVdmAttributesRequestTypeDef]
-    ) -> RegionResults[PutAccountVdmAttributesResponseTypeDef]:
+    ) -> TargetResults[PutAccountVdmAttributesResponseTypeDef]:
         """Update your Amazon SES account VDM attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountVdmAttributes
@@ -1048,7 +1048,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_archiving_options(
         self, **kwargs: Unpack[PutConfigurationSetArchivingOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetArchivingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetArchivingOptionsResponseTypeDef]:
         """Associate the configuration set with a MailManager archive. When you send
         email using the SendEmail or SendBulkEmail operations the message as it
         will be given to the receiving SMTP server will be archived, along with
@@ -1060,7 +1060,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_delivery_options(
         self, **kwargs: Unpack[PutConfigurationSetDeliveryOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetDeliveryOptionsResponseTypeDef]:
         """Associate a configuration set with a dedicated IP pool. You can use
         dedicated IP pools to create groups of dedicated IP addresses for sending
         specific types of email.
@@ -1071,7 +1071,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_reputation_options(
         self, **kwargs: Unpack[PutConfigurationSetReputationOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetReputationOptionsResponseTypeDef]:
         """Enable or disable collection of reputation metrics for emails that you
         send using a particular configuration set in a specific Amazon Web
         Services Region.
@@ -1082,7 +1082,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_sending_options(
         self, **kwargs: Unpack[PutConfigurationSetSendingOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetSendingOptionsResponseTypeDef]:
         """Enable or disable email sending for messages that use a particular
         configuration set in a specific Amazon Web Services Region.
 
@@ -1092,7 +1092,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_suppression_options(
         self, **kwargs: Unpack[PutConfigurationSetSuppressionOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetSuppressionOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetSuppressionOptionsResponseTypeDef]:
         """Specify the account suppression list preferences for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutConfigurationSetSuppressionOptions
@@ -1101,7 +1101,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_tracking_options(
         self, **kwargs: Unpack[PutConfigurationSetTrackingOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetTrackingOptionsResponseTypeDef]:
         """Specify a custom domain to use for open and click tracking elements in
         email that you send.
 
@@ -1111,7 +1111,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_configuration_set_vdm_options(
         self, **kwargs: Unpack[PutConfigurationSetVdmOptionsRequestTypeDef]
-    ) -> RegionResults[PutConfigurationSetVdmOptionsResponseTypeDef]:
+    ) -> TargetResults[PutConfigurationSetVdmOptionsResponseTypeDef]:
         """Specify VDM preferences for email that you send using the configuration
         set.
 
@@ -1121,7 +1121,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_dedicated_ip_in_pool(
         self, **kwargs: Unpack[PutDedicatedIpInPoolRequestTypeDef]
-    ) -> RegionResults[PutDedicatedIpInPoolResponseTypeDef]:
+    ) -> TargetResults[PutDedicatedIpInPoolResponseTypeDef]:
         """Move a dedicated IP address to an existing dedicated IP pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpInPool
@@ -1130,7 +1130,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_dedicated_ip_pool_scaling_attributes(
         self, **kwargs: Unpack[PutDedicatedIpPoolScalingAttributesRequestTypeDef]
-    ) -> RegionResults[PutDedicatedIpPoolScalingAttributesResponseTypeDef]:
+    ) -> TargetResults[PutDedicatedIpPoolScalingAttributesResponseTypeDef]:
         """Used to convert a dedicated IP pool to a different scaling mode.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpPoolScalingAttributes
@@ -1139,13 +1139,13 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_dedicated_ip_warmup_attributes(
         self, **kwargs: Unpack[PutDedicatedIpWarmupAttributesRequestTypeDef]
-    ) -> RegionResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
+    ) -> TargetResults[PutDedicatedIpWarmupAttributesResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutDedicatedIpWarmupAttributes"""
         return self._call("PutDedicatedIpWarmupAttributes", kwargs)
 
     def put_deliverability_dashboard_option(
         self, **kwargs: Unpack[PutDeliverabilityDashboardOptionRequestTypeDef]
-    ) -> RegionResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
+    ) -> TargetResults[PutDeliverabilityDashboardOptionResponseTypeDef]:
         """Enable or disable the Deliverability dashboard. When you enable the
         Deliverability dashboard, you gain access to reputation, deliverability,
         and other metrics for the domains that you use to send email. You also
@@ -1157,7 +1157,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_email_identity_configuration_set_attributes(
         self, **kwargs: Unpack[PutEmailIdentityConfigurationSetAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityConfigurationSetAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityConfigurationSetAttributesResponseTypeDef]:
         """Used to associate a configuration set with an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutEmailIdentityConfigurationSetAttributes
@@ -1166,7 +1166,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_email_identity_dkim_attributes(
         self, **kwargs: Unpack[PutEmailIdentityDkimAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityDkimAttributesResponseTypeDef]:
         """Used to enable or disable DKIM authentication for an email identity.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutEmailIdentityDkimAttributes
@@ -1175,7 +1175,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_email_identity_dkim_signing_attributes(
         self, **kwargs: Unpack[PutEmailIdentityDkimSigningAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityDkimSigningAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityDkimSigningAttributesResponseTypeDef]:
         """Used to configure or change the DKIM authentication settings for an email
         domain identity. You can use this operation to do any of the following:
 
@@ -1185,7 +1185,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_email_identity_feedback_attributes(
         self, **kwargs: Unpack[PutEmailIdentityFeedbackAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityFeedbackAttributesResponseTypeDef]:
         """Used to enable or disable feedback forwarding for an identity. This
         setting determines what happens when an identity is used to send an email
         that results in a bounce or complaint event.
@@ -1196,7 +1196,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_email_identity_mail_from_attributes(
         self, **kwargs: Unpack[PutEmailIdentityMailFromAttributesRequestTypeDef]
-    ) -> RegionResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
+    ) -> TargetResults[PutEmailIdentityMailFromAttributesResponseTypeDef]:
         """Used to enable or disable the custom Mail-From domain configuration for an
         email identity.
 
@@ -1206,7 +1206,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def put_suppressed_destination(
         self, **kwargs: Unpack[PutSuppressedDestinationRequestTypeDef]
-    ) -> RegionResults[PutSuppressedDestinationResponseTypeDef]:
+    ) -> TargetResults[PutSuppressedDestinationResponseTypeDef]:
         """Adds an email address to the suppression list for your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutSuppressedDestination
@@ -1215,7 +1215,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def send_bulk_email(
         self, **kwargs: Unpack[SendBulkEmailRequestTypeDef]
-    ) -> RegionResults[SendBulkEmailResponseTypeDef]:
+    ) -> TargetResults[SendBulkEmailResponseTypeDef]:
         """Composes an email message to multiple destinations.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/SendBulkEmail
@@ -1224,7 +1224,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def send_custom_verification_email(
         self, **kwargs: Unpack[SendCustomVerificationEmailRequestTypeDef]
-    ) -> RegionResults[SendCustomVerificationEmailResponseTypeDef]:
+    ) -> TargetResults[SendCustomVerificationEmailResponseTypeDef]:
         """Adds an email address to the list of identities for your Amazon SES
         account in the current Amazon Web Services Region and attempts to verify
         it. As a result of executing this operation, a customized verification
@@ -1236,7 +1236,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def send_email(
         self, **kwargs: Unpack[SendEmailRequestTypeDef]
-    ) -> RegionResults[SendEmailResponseTypeDef]:
+    ) -> TargetResults[SendEmailResponseTypeDef]:
         """Sends an email message. You can use the Amazon SES API v2 to send the
         following types of messages:
 
@@ -1246,7 +1246,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add one or more tags (keys and values) to a specified resource. A tag is a
         label that you optionally define and associate with a resource. Tags can
         help you categorize and manage resources in different ways, such as by
@@ -1259,7 +1259,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def test_render_email_template(
         self, **kwargs: Unpack[TestRenderEmailTemplateRequestTypeDef]
-    ) -> RegionResults[TestRenderEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[TestRenderEmailTemplateResponseTypeDef]:
         """Creates a preview of the MIME content of an email when provided with a
         template and a set of replacement data.
 
@@ -1269,7 +1269,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove one or more tags (keys and values) from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UntagResource
@@ -1278,7 +1278,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_configuration_set_event_destination(
         self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update the configuration of an event destination for a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateConfigurationSetEventDestination
@@ -1287,7 +1287,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_contact(
         self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> RegionResults[UpdateContactResponseTypeDef]:
+    ) -> TargetResults[UpdateContactResponseTypeDef]:
         """Updates a contact's preferences for a list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateContact
@@ -1296,7 +1296,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_contact_list(
         self, **kwargs: Unpack[UpdateContactListRequestTypeDef]
-    ) -> RegionResults[UpdateContactListResponseTypeDef]:
+    ) -> TargetResults[UpdateContactListResponseTypeDef]:
         """Updates contact list metadata. This operation does a complete replacement.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateContactList
@@ -1305,7 +1305,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_custom_verification_email_template(
         self, **kwargs: Unpack[UpdateCustomVerificationEmailTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateCustomVerificationEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateCustomVerificationEmailTemplateResponseTypeDef]:
         """Updates an existing custom verification email template.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateCustomVerificationEmailTemplate
@@ -1314,7 +1314,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_email_identity_policy(
         self, **kwargs: Unpack[UpdateEmailIdentityPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateEmailIdentityPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateEmailIdentityPolicyResponseTypeDef]:
         """Updates the specified sending authorization policy for the given identity
         (an email address or a domain). This API returns successfully even if a
         policy with the specified name does not exist.
@@ -1325,7 +1325,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_email_template(
         self, **kwargs: Unpack[UpdateEmailTemplateRequestTypeDef]
-    ) -> RegionResults[UpdateEmailTemplateResponseTypeDef]:
+    ) -> TargetResults[UpdateEmailTemplateResponseTypeDef]:
         """Updates an email template. Email templates enable you to send personalized
         email to one or more destinations in a single API operation. For more
         information, see the Amazon SES Developer Guide.
@@ -1337,7 +1337,7 @@ class MultiRegionSESV2(MultiRegionClient):
     def update_reputation_entity_customer_managed_status(
         self,
         **kwargs: Unpack[UpdateReputationEntityCustomerManagedStatusRequestTypeDef],
-    ) -> RegionResults[UpdateReputationEntityCustomerManagedStatusResponseTypeDef]:
+    ) -> TargetResults[UpdateReputationEntityCustomerManagedStatusResponseTypeDef]:
         """Update the customer-managed sending status for a reputation entity. This
         allows you to enable, disable, or reinstate sending for the entity.
 
@@ -1347,7 +1347,7 @@ class MultiRegionSESV2(MultiRegionClient):
 
     def update_reputation_entity_policy(
         self, **kwargs: Unpack[UpdateReputationEntityPolicyRequestTypeDef]
-    ) -> RegionResults[UpdateReputationEntityPolicyResponseTypeDef]:
+    ) -> TargetResults[UpdateReputationEntityPolicyResponseTypeDef]:
         """Update the reputation management policy for a reputation entity. The
         policy determines how the entity responds to reputation findings, such as
         automatically pausing sending when certain thresholds are exceeded.
@@ -1363,7 +1363,7 @@ class MultiRegionSESV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMultiRegionEndpointsRequestTypeDef],
-    ) -> RegionResults[ListMultiRegionEndpointsResponseTypeDef]:
+    ) -> TargetResults[ListMultiRegionEndpointsResponseTypeDef]:
         """Every page of ListMultiRegionEndpoints in every target, merged per target
         (botocore's build_full_result).
 
@@ -1386,7 +1386,7 @@ class MultiRegionSESV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReputationEntitiesRequestTypeDef],
-    ) -> RegionResults[ListReputationEntitiesResponseTypeDef]:
+    ) -> TargetResults[ListReputationEntitiesResponseTypeDef]:
         """Every page of ListReputationEntities in every target, merged per target
         (botocore's build_full_result).
 
@@ -1411,7 +1411,7 @@ class MultiRegionSESV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceTenantsRequestTypeDef],
-    ) -> RegionResults[ListResourceTenantsResponseTypeDef]:
+    ) -> TargetResults[ListResourceTenantsResponseTypeDef]:
         """Every page of ListResourceTenants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1434,7 +1434,7 @@ class MultiRegionSESV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTenantResourcesRequestTypeDef],
-    ) -> RegionResults[ListTenantResourcesResponseTypeDef]:
+    ) -> TargetResults[ListTenantResourcesResponseTypeDef]:
         """Every page of ListTenantResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -1457,7 +1457,7 @@ class MultiRegionSESV2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTenantsRequestTypeDef],
-    ) -> RegionResults[ListTenantsResponseTypeDef]:
+    ) -> TargetResults[ListTenantsResponseTypeDef]:
         """Every page of ListTenants in every target, merged per target (botocore's
         build_full_result).
 

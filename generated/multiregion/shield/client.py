@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def associate_drt_log_bucket(
         self, **kwargs: Unpack[AssociateDRTLogBucketRequestTypeDef]
-    ) -> RegionResults[AssociateDRTLogBucketResponseTypeDef]:
+    ) -> TargetResults[AssociateDRTLogBucketResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) to access the specified Amazon
         S3 bucket containing log data such as Application Load Balancer access
         logs, CloudFront logs, or logs from third party sources. You can associate
@@ -105,7 +105,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def associate_drt_role(
         self, **kwargs: Unpack[AssociateDRTRoleRequestTypeDef]
-    ) -> RegionResults[AssociateDRTRoleResponseTypeDef]:
+    ) -> TargetResults[AssociateDRTRoleResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) using the specified role, to
         access your Amazon Web Services account to assist with DDoS attack
         mitigation during potential attacks. This enables the SRT to inspect your
@@ -117,7 +117,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def associate_health_check(
         self, **kwargs: Unpack[AssociateHealthCheckRequestTypeDef]
-    ) -> RegionResults[AssociateHealthCheckResponseTypeDef]:
+    ) -> TargetResults[AssociateHealthCheckResponseTypeDef]:
         """Adds health-based detection to the Shield Advanced protection for a
         resource. Shield Advanced health-based detection uses the health of your
         Amazon Web Services resource to improve responsiveness and accuracy in
@@ -129,7 +129,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def associate_proactive_engagement_details(
         self, **kwargs: Unpack[AssociateProactiveEngagementDetailsRequestTypeDef]
-    ) -> RegionResults[AssociateProactiveEngagementDetailsResponseTypeDef]:
+    ) -> TargetResults[AssociateProactiveEngagementDetailsResponseTypeDef]:
         """Initializes proactive engagement and sets the list of contacts for the
         Shield Response Team (SRT) to use. You must provide at least one phone
         number in the emergency contact list.
@@ -140,7 +140,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def create_protection(
         self, **kwargs: Unpack[CreateProtectionRequestTypeDef]
-    ) -> RegionResults[CreateProtectionResponseTypeDef]:
+    ) -> TargetResults[CreateProtectionResponseTypeDef]:
         """Enables Shield Advanced for a specific Amazon Web Services resource. The
         resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted
         zone, Global Accelerator standard accelerator, Elastic IP Address,
@@ -154,7 +154,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def create_protection_group(
         self, **kwargs: Unpack[CreateProtectionGroupRequestTypeDef]
-    ) -> RegionResults[CreateProtectionGroupResponseTypeDef]:
+    ) -> TargetResults[CreateProtectionGroupResponseTypeDef]:
         """Creates a grouping of protected resources so they can be handled as a
         collective. This resource grouping improves the accuracy of detection and
         reduces false positives.
@@ -163,7 +163,7 @@ class MultiRegionShield(MultiRegionClient):
         """
         return self._call("CreateProtectionGroup", kwargs)
 
-    def create_subscription(self) -> RegionResults[CreateSubscriptionResponseTypeDef]:
+    def create_subscription(self) -> TargetResults[CreateSubscriptionResponseTypeDef]:
         """Activates Shield Advanced for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/CreateSubscription
@@ -172,7 +172,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def delete_protection(
         self, **kwargs: Unpack[DeleteProtectionRequestTypeDef]
-    ) -> RegionResults[DeleteProtectionResponseTypeDef]:
+    ) -> TargetResults[DeleteProtectionResponseTypeDef]:
         """Deletes an Shield Advanced Protection.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DeleteProtection
@@ -181,7 +181,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def delete_protection_group(
         self, **kwargs: Unpack[DeleteProtectionGroupRequestTypeDef]
-    ) -> RegionResults[DeleteProtectionGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteProtectionGroupResponseTypeDef]:
         """Removes the specified protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DeleteProtectionGroup
@@ -189,7 +189,7 @@ class MultiRegionShield(MultiRegionClient):
         return self._call("DeleteProtectionGroup", kwargs)
 
     @deprecated("DeleteSubscription is deprecated.")
-    def delete_subscription(self) -> RegionResults[DeleteSubscriptionResponseTypeDef]:
+    def delete_subscription(self) -> TargetResults[DeleteSubscriptionResponseTypeDef]:
         """Removes Shield Advanced from an account. Shield Advanced requires a 1-year
         subscription commitment. You cannot delete a subscription prior to the
         completion of that commitment.
@@ -200,7 +200,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_attack(
         self, **kwargs: Unpack[DescribeAttackRequestTypeDef]
-    ) -> RegionResults[DescribeAttackResponseTypeDef]:
+    ) -> TargetResults[DescribeAttackResponseTypeDef]:
         """Describes the details of a DDoS attack.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeAttack
@@ -209,7 +209,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_attack_statistics(
         self,
-    ) -> RegionResults[DescribeAttackStatisticsResponseTypeDef]:
+    ) -> TargetResults[DescribeAttackStatisticsResponseTypeDef]:
         """Provides information about the number and type of attacks Shield has
         detected in the last year for all resources that belong to your account,
         regardless of whether you've defined Shield protections for them. This
@@ -220,7 +220,7 @@ class MultiRegionShield(MultiRegionClient):
         """
         return self._call("DescribeAttackStatistics", {})
 
-    def describe_drt_access(self) -> RegionResults[DescribeDRTAccessResponseTypeDef]:
+    def describe_drt_access(self) -> TargetResults[DescribeDRTAccessResponseTypeDef]:
         """Returns the current role and list of Amazon S3 log buckets used by the
         Shield Response Team (SRT) to access your Amazon Web Services account
         while assisting with attack mitigation.
@@ -231,7 +231,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_emergency_contact_settings(
         self,
-    ) -> RegionResults[DescribeEmergencyContactSettingsResponseTypeDef]:
+    ) -> TargetResults[DescribeEmergencyContactSettingsResponseTypeDef]:
         """A list of email addresses and phone numbers that the Shield Response Team
         (SRT) can use to contact you if you have proactive engagement enabled, for
         escalations to the SRT and to initiate proactive customer support.
@@ -242,7 +242,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_protection(
         self, **kwargs: Unpack[DescribeProtectionRequestTypeDef]
-    ) -> RegionResults[DescribeProtectionResponseTypeDef]:
+    ) -> TargetResults[DescribeProtectionResponseTypeDef]:
         """Lists the details of a Protection object.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeProtection
@@ -251,7 +251,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_protection_group(
         self, **kwargs: Unpack[DescribeProtectionGroupRequestTypeDef]
-    ) -> RegionResults[DescribeProtectionGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeProtectionGroupResponseTypeDef]:
         """Returns the specification for the specified protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeProtectionGroup
@@ -260,7 +260,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def describe_subscription(
         self,
-    ) -> RegionResults[DescribeSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DescribeSubscriptionResponseTypeDef]:
         """Provides details about the Shield Advanced subscription for an account.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/DescribeSubscription
@@ -269,7 +269,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disable_application_layer_automatic_response(
         self, **kwargs: Unpack[DisableApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> RegionResults[DisableApplicationLayerAutomaticResponseResponseTypeDef]:
+    ) -> TargetResults[DisableApplicationLayerAutomaticResponseResponseTypeDef]:
         """Disable the Shield Advanced automatic application layer DDoS mitigation
         feature for the protected resource. This stops Shield Advanced from
         creating, verifying, and applying WAF rules for attacks that it detects
@@ -281,7 +281,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disable_proactive_engagement(
         self,
-    ) -> RegionResults[DisableProactiveEngagementResponseTypeDef]:
+    ) -> TargetResults[DisableProactiveEngagementResponseTypeDef]:
         """Removes authorization from the Shield Response Team (SRT) to notify
         contacts about escalations to the SRT and to initiate proactive customer
         support.
@@ -292,7 +292,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disassociate_drt_log_bucket(
         self, **kwargs: Unpack[DisassociateDRTLogBucketRequestTypeDef]
-    ) -> RegionResults[DisassociateDRTLogBucketResponseTypeDef]:
+    ) -> TargetResults[DisassociateDRTLogBucketResponseTypeDef]:
         """Removes the Shield Response Team's (SRT) access to the specified Amazon S3
         bucket containing the logs that you shared previously.
 
@@ -302,7 +302,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disassociate_drt_role(
         self,
-    ) -> RegionResults[DisassociateDRTRoleResponseTypeDef]:
+    ) -> TargetResults[DisassociateDRTRoleResponseTypeDef]:
         """Removes the Shield Response Team's (SRT) access to your Amazon Web
         Services account.
 
@@ -312,7 +312,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def disassociate_health_check(
         self, **kwargs: Unpack[DisassociateHealthCheckRequestTypeDef]
-    ) -> RegionResults[DisassociateHealthCheckResponseTypeDef]:
+    ) -> TargetResults[DisassociateHealthCheckResponseTypeDef]:
         """Removes health-based detection from the Shield Advanced protection for a
         resource. Shield Advanced health-based detection uses the health of your
         Amazon Web Services resource to improve responsiveness and accuracy in
@@ -324,7 +324,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def enable_application_layer_automatic_response(
         self, **kwargs: Unpack[EnableApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> RegionResults[EnableApplicationLayerAutomaticResponseResponseTypeDef]:
+    ) -> TargetResults[EnableApplicationLayerAutomaticResponseResponseTypeDef]:
         """Enable the Shield Advanced automatic application layer DDoS mitigation for
         the protected resource.
 
@@ -334,7 +334,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def enable_proactive_engagement(
         self,
-    ) -> RegionResults[EnableProactiveEngagementResponseTypeDef]:
+    ) -> TargetResults[EnableProactiveEngagementResponseTypeDef]:
         """Authorizes the Shield Response Team (SRT) to use email and phone to notify
         contacts about escalations to the SRT and to initiate proactive customer
         support.
@@ -345,7 +345,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def get_subscription_state(
         self,
-    ) -> RegionResults[GetSubscriptionStateResponseTypeDef]:
+    ) -> TargetResults[GetSubscriptionStateResponseTypeDef]:
         """Returns the SubscriptionState, either Active or Inactive.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/GetSubscriptionState
@@ -354,7 +354,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def list_attacks(
         self, **kwargs: Unpack[ListAttacksRequestTypeDef]
-    ) -> RegionResults[ListAttacksResponseTypeDef]:
+    ) -> TargetResults[ListAttacksResponseTypeDef]:
         """Returns all ongoing DDoS attacks or all DDoS attacks during a specified
         time period.
 
@@ -364,7 +364,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def list_protection_groups(
         self, **kwargs: Unpack[ListProtectionGroupsRequestTypeDef]
-    ) -> RegionResults[ListProtectionGroupsResponseTypeDef]:
+    ) -> TargetResults[ListProtectionGroupsResponseTypeDef]:
         """Retrieves ProtectionGroup objects for the account. You can retrieve all
         protection groups or you can provide filtering criteria and retrieve just
         the subset of protection groups that match the criteria.
@@ -375,7 +375,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def list_protections(
         self, **kwargs: Unpack[ListProtectionsRequestTypeDef]
-    ) -> RegionResults[ListProtectionsResponseTypeDef]:
+    ) -> TargetResults[ListProtectionsResponseTypeDef]:
         """Retrieves Protection objects for the account. You can retrieve all
         protections or you can provide filtering criteria and retrieve just the
         subset of protections that match the criteria.
@@ -386,7 +386,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def list_resources_in_protection_group(
         self, **kwargs: Unpack[ListResourcesInProtectionGroupRequestTypeDef]
-    ) -> RegionResults[ListResourcesInProtectionGroupResponseTypeDef]:
+    ) -> TargetResults[ListResourcesInProtectionGroupResponseTypeDef]:
         """Retrieves the resources that are included in the protection group.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/ListResourcesInProtectionGroup
@@ -395,7 +395,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Gets information about Amazon Web Services tags for a specified Amazon
         Resource Name (ARN) in Shield.
 
@@ -405,7 +405,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or updates tags for a resource in Shield.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/TagResource
@@ -414,7 +414,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a resource in Shield.
 
         https://docs.aws.amazon.com/goto/WebAPI/shield-2016-06-02/UntagResource
@@ -423,7 +423,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def update_application_layer_automatic_response(
         self, **kwargs: Unpack[UpdateApplicationLayerAutomaticResponseRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationLayerAutomaticResponseResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationLayerAutomaticResponseResponseTypeDef]:
         """Updates an existing Shield Advanced automatic application layer DDoS
         mitigation configuration for the specified resource.
 
@@ -433,7 +433,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def update_emergency_contact_settings(
         self, **kwargs: Unpack[UpdateEmergencyContactSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateEmergencyContactSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateEmergencyContactSettingsResponseTypeDef]:
         """Updates the details of the list of email addresses and phone numbers that
         the Shield Response Team (SRT) can use to contact you if you have
         proactive engagement enabled, for escalations to the SRT and to initiate
@@ -445,7 +445,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def update_protection_group(
         self, **kwargs: Unpack[UpdateProtectionGroupRequestTypeDef]
-    ) -> RegionResults[UpdateProtectionGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateProtectionGroupResponseTypeDef]:
         """Updates an existing protection group. A protection group is a grouping of
         protected resources so they can be handled as a collective. This resource
         grouping improves the accuracy of detection and reduces false positives.
@@ -456,7 +456,7 @@ class MultiRegionShield(MultiRegionClient):
 
     def update_subscription(
         self, **kwargs: Unpack[UpdateSubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateSubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateSubscriptionResponseTypeDef]:
         """Updates the details of an existing subscription. Only enter values for
         parameters you want to change. Empty parameters are not updated.
 
@@ -471,7 +471,7 @@ class MultiRegionShield(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAttacksRequestTypeDef],
-    ) -> RegionResults[ListAttacksResponseTypeDef]:
+    ) -> TargetResults[ListAttacksResponseTypeDef]:
         """Every page of ListAttacks in every target, merged per target (botocore's
         build_full_result).
 
@@ -495,7 +495,7 @@ class MultiRegionShield(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProtectionsRequestTypeDef],
-    ) -> RegionResults[ListProtectionsResponseTypeDef]:
+    ) -> TargetResults[ListProtectionsResponseTypeDef]:
         """Every page of ListProtections in every target, merged per target
         (botocore's build_full_result).
 

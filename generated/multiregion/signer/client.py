@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def add_profile_permission(
         self, **kwargs: Unpack[AddProfilePermissionRequestTypeDef]
-    ) -> RegionResults[AddProfilePermissionResponseTypeDef]:
+    ) -> TargetResults[AddProfilePermissionResponseTypeDef]:
         """Adds cross-account permissions to a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/AddProfilePermission
@@ -78,7 +78,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def cancel_signing_profile(
         self, **kwargs: Unpack[CancelSigningProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the state of an ACTIVE signing profile to CANCELED. A canceled
         profile is still viewable with the ListSigningProfiles operation, but it
         cannot perform new signing jobs. See Data Retention for more information
@@ -90,7 +90,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def describe_signing_job(
         self, **kwargs: Unpack[DescribeSigningJobRequestTypeDef]
-    ) -> RegionResults[DescribeSigningJobResponseTypeDef]:
+    ) -> TargetResults[DescribeSigningJobResponseTypeDef]:
         """Returns information about a specific code signing job. You specify the job
         by using the jobId value that is returned by the StartSigningJob
         operation.
@@ -101,7 +101,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def get_revocation_status(
         self, **kwargs: Unpack[GetRevocationStatusRequestTypeDef]
-    ) -> RegionResults[GetRevocationStatusResponseTypeDef]:
+    ) -> TargetResults[GetRevocationStatusResponseTypeDef]:
         """Retrieves the revocation status of one or more of the signing profile,
         signing job, and signing certificate.
 
@@ -111,7 +111,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def get_signing_platform(
         self, **kwargs: Unpack[GetSigningPlatformRequestTypeDef]
-    ) -> RegionResults[GetSigningPlatformResponseTypeDef]:
+    ) -> TargetResults[GetSigningPlatformResponseTypeDef]:
         """Returns information on a specific signing platform.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/GetSigningPlatform
@@ -120,7 +120,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def get_signing_profile(
         self, **kwargs: Unpack[GetSigningProfileRequestTypeDef]
-    ) -> RegionResults[GetSigningProfileResponseTypeDef]:
+    ) -> TargetResults[GetSigningProfileResponseTypeDef]:
         """Returns information on a specific signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/GetSigningProfile
@@ -129,7 +129,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def list_profile_permissions(
         self, **kwargs: Unpack[ListProfilePermissionsRequestTypeDef]
-    ) -> RegionResults[ListProfilePermissionsResponseTypeDef]:
+    ) -> TargetResults[ListProfilePermissionsResponseTypeDef]:
         """Lists the cross-account permissions associated with a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListProfilePermissions
@@ -138,7 +138,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def list_signing_jobs(
         self, **kwargs: Unpack[ListSigningJobsRequestTypeDef]
-    ) -> RegionResults[ListSigningJobsResponseTypeDef]:
+    ) -> TargetResults[ListSigningJobsResponseTypeDef]:
         """Lists all your signing jobs. You can use the maxResults parameter to limit
         the number of signing jobs that are returned in the response. If
         additional jobs remain to be listed, AWS Signer returns a nextToken value.
@@ -153,7 +153,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def list_signing_platforms(
         self, **kwargs: Unpack[ListSigningPlatformsRequestTypeDef]
-    ) -> RegionResults[ListSigningPlatformsResponseTypeDef]:
+    ) -> TargetResults[ListSigningPlatformsResponseTypeDef]:
         """Lists all signing platforms available in AWS Signer that match the request
         parameters. If additional jobs remain to be listed, Signer returns a
         nextToken value. Use this value in subsequent calls to ListSigningJobs to
@@ -167,7 +167,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def list_signing_profiles(
         self, **kwargs: Unpack[ListSigningProfilesRequestTypeDef]
-    ) -> RegionResults[ListSigningProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSigningProfilesResponseTypeDef]:
         """Lists all available signing profiles in your AWS account. Returns only
         profiles with an ACTIVE status unless the includeCanceled request field is
         set to true. If additional jobs remain to be listed, AWS Signer returns a
@@ -182,7 +182,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of the tags associated with a signing profile resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/ListTagsForResource
@@ -191,7 +191,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def put_signing_profile(
         self, **kwargs: Unpack[PutSigningProfileRequestTypeDef]
-    ) -> RegionResults[PutSigningProfileResponseTypeDef]:
+    ) -> TargetResults[PutSigningProfileResponseTypeDef]:
         """Creates a signing profile. A signing profile is a code-signing template
         that can be used to carry out a pre-defined signing job.
 
@@ -201,7 +201,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def remove_profile_permission(
         self, **kwargs: Unpack[RemoveProfilePermissionRequestTypeDef]
-    ) -> RegionResults[RemoveProfilePermissionResponseTypeDef]:
+    ) -> TargetResults[RemoveProfilePermissionResponseTypeDef]:
         """Removes cross-account permissions from a signing profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/RemoveProfilePermission
@@ -210,7 +210,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def revoke_signature(
         self, **kwargs: Unpack[RevokeSignatureRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the state of a signing job to REVOKED. This indicates that the
         signature is no longer valid.
 
@@ -220,7 +220,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def revoke_signing_profile(
         self, **kwargs: Unpack[RevokeSigningProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the state of a signing profile to REVOKED. This indicates that
         signatures generated using the signing profile after an effective start
         date are no longer valid. A revoked profile is still viewable with the
@@ -234,7 +234,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def sign_payload(
         self, **kwargs: Unpack[SignPayloadRequestTypeDef]
-    ) -> RegionResults[SignPayloadResponseTypeDef]:
+    ) -> TargetResults[SignPayloadResponseTypeDef]:
         """Signs a binary payload and returns a signature envelope.
 
         https://docs.aws.amazon.com/goto/WebAPI/signer-2017-08-25/SignPayload
@@ -243,7 +243,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def start_signing_job(
         self, **kwargs: Unpack[StartSigningJobRequestTypeDef]
-    ) -> RegionResults[StartSigningJobResponseTypeDef]:
+    ) -> TargetResults[StartSigningJobResponseTypeDef]:
         """Initiates a signing job to be performed on the code provided. Signing jobs
         are viewable by the ListSigningJobs operation. Note the following
         requirements:
@@ -254,7 +254,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to a signing profile. Tags are labels that you can
         use to identify and organize your AWS resources. Each tag consists of a
         key and an optional value. To specify the signing profile, use its Amazon
@@ -266,7 +266,7 @@ class MultiRegionsigner(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from a signing profile. To remove the tags,
         specify a list of tag keys.
 
@@ -281,7 +281,7 @@ class MultiRegionsigner(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSigningJobsRequestTypeDef],
-    ) -> RegionResults[ListSigningJobsResponseTypeDef]:
+    ) -> TargetResults[ListSigningJobsResponseTypeDef]:
         """Every page of ListSigningJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -310,7 +310,7 @@ class MultiRegionsigner(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSigningPlatformsRequestTypeDef],
-    ) -> RegionResults[ListSigningPlatformsResponseTypeDef]:
+    ) -> TargetResults[ListSigningPlatformsResponseTypeDef]:
         """Every page of ListSigningPlatforms in every target, merged per target
         (botocore's build_full_result).
 
@@ -338,7 +338,7 @@ class MultiRegionsigner(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSigningProfilesRequestTypeDef],
-    ) -> RegionResults[ListSigningProfilesResponseTypeDef]:
+    ) -> TargetResults[ListSigningProfilesResponseTypeDef]:
         """Every page of ListSigningProfiles in every target, merged per target
         (botocore's build_full_result).
 
@@ -414,7 +414,7 @@ class MultiRegionsigner(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeSigningJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until SuccessfulSigningJob.
 
         Polls DescribeSigningJob in every target at once, every 20 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -29,7 +29,7 @@ class MultiRegionSignerDataPlane(MultiRegionClient):
 
     def get_revocation_status(
         self, **kwargs: Unpack[GetRevocationStatusRequestTypeDef]
-    ) -> RegionResults[GetRevocationStatusResponseTypeDef]:
+    ) -> TargetResults[GetRevocationStatusResponseTypeDef]:
         """Retrieves the revocation status for a signed artifact by checking if the
         signing profile, job, or certificate has been revoked.
 

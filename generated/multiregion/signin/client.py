@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -30,7 +30,7 @@ class MultiRegionSignInService(MultiRegionClient):
 
     def create_o_auth2_token(
         self, **kwargs: Unpack[CreateOAuth2TokenRequestTypeDef]
-    ) -> RegionResults[CreateOAuth2TokenResponseTypeDef]:
+    ) -> TargetResults[CreateOAuth2TokenResponseTypeDef]:
         """CreateOAuth2Token API
 
         https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateOAuth2Token

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,7 +39,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
 
     def get_export(
         self, **kwargs: Unpack[GetExportRequestTypeDef]
-    ) -> RegionResults[GetExportResponseTypeDef]:
+    ) -> TargetResults[GetExportResponseTypeDef]:
         """Returns information for an existing domain export.
 
         https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/GetExport
@@ -48,7 +48,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
 
     def list_exports(
         self, **kwargs: Unpack[ListExportsRequestTypeDef]
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Lists all exports that were created. The results are paginated and can be
         filtered by domain name.
 
@@ -58,7 +58,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
 
     def start_domain_export(
         self, **kwargs: Unpack[StartDomainExportRequestTypeDef]
-    ) -> RegionResults[StartDomainExportResponseTypeDef]:
+    ) -> TargetResults[StartDomainExportResponseTypeDef]:
         """Initiates the export of a SimpleDB domain to an S3 bucket.
 
         https://docs.aws.amazon.com/goto/WebAPI/simpledbv2-2025-09-26/StartDomainExport
@@ -72,7 +72,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExportsRequestTypeDef],
-    ) -> RegionResults[ListExportsResponseTypeDef]:
+    ) -> TargetResults[ListExportsResponseTypeDef]:
         """Every page of ListExports in every target, merged per target (botocore's
         build_full_result).
 
@@ -111,7 +111,7 @@ class MultiRegionSimpleDBv2(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetExportRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ExportSucceeded.
 
         Polls GetExport in every target at once, every 30 seconds and at most 5

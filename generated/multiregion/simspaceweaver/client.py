@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -62,7 +62,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotInputTypeDef]
-    ) -> RegionResults[CreateSnapshotOutputTypeDef]:
+    ) -> TargetResults[CreateSnapshotOutputTypeDef]:
         """Creates a snapshot of the specified simulation. A snapshot is a file that
         contains simulation state data at a specific time. The state data saved in
         a snapshot includes entity data from the State Fabric, the simulation
@@ -76,7 +76,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def delete_app(
         self, **kwargs: Unpack[DeleteAppInputTypeDef]
-    ) -> RegionResults[DeleteAppOutputTypeDef]:
+    ) -> TargetResults[DeleteAppOutputTypeDef]:
         """Deletes the instance of the given custom app.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DeleteApp
@@ -85,7 +85,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def delete_simulation(
         self, **kwargs: Unpack[DeleteSimulationInputTypeDef]
-    ) -> RegionResults[DeleteSimulationOutputTypeDef]:
+    ) -> TargetResults[DeleteSimulationOutputTypeDef]:
         """Deletes all SimSpace Weaver resources assigned to the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DeleteSimulation
@@ -94,7 +94,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def describe_app(
         self, **kwargs: Unpack[DescribeAppInputTypeDef]
-    ) -> RegionResults[DescribeAppOutputTypeDef]:
+    ) -> TargetResults[DescribeAppOutputTypeDef]:
         """Returns the state of the given custom app.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DescribeApp
@@ -103,7 +103,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def describe_simulation(
         self, **kwargs: Unpack[DescribeSimulationInputTypeDef]
-    ) -> RegionResults[DescribeSimulationOutputTypeDef]:
+    ) -> TargetResults[DescribeSimulationOutputTypeDef]:
         """Returns the current state of the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/DescribeSimulation
@@ -112,7 +112,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def list_apps(
         self, **kwargs: Unpack[ListAppsInputTypeDef]
-    ) -> RegionResults[ListAppsOutputTypeDef]:
+    ) -> TargetResults[ListAppsOutputTypeDef]:
         """Lists all custom apps or service apps for the given simulation and domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/ListApps
@@ -121,7 +121,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def list_simulations(
         self, **kwargs: Unpack[ListSimulationsInputTypeDef]
-    ) -> RegionResults[ListSimulationsOutputTypeDef]:
+    ) -> TargetResults[ListSimulationsOutputTypeDef]:
         """Lists the SimSpace Weaver simulations in the Amazon Web Services account
         used to make the API call.
 
@@ -131,7 +131,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists all tags on a SimSpace Weaver resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/ListTagsForResource
@@ -140,7 +140,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def start_app(
         self, **kwargs: Unpack[StartAppInputTypeDef]
-    ) -> RegionResults[StartAppOutputTypeDef]:
+    ) -> TargetResults[StartAppOutputTypeDef]:
         """Starts a custom app with the configuration specified in the simulation
         schema.
 
@@ -150,7 +150,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def start_clock(
         self, **kwargs: Unpack[StartClockInputTypeDef]
-    ) -> RegionResults[StartClockOutputTypeDef]:
+    ) -> TargetResults[StartClockOutputTypeDef]:
         """Starts the simulation clock.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StartClock
@@ -159,7 +159,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def start_simulation(
         self, **kwargs: Unpack[StartSimulationInputTypeDef]
-    ) -> RegionResults[StartSimulationOutputTypeDef]:
+    ) -> TargetResults[StartSimulationOutputTypeDef]:
         """Starts a simulation with the given name. You must choose to start your
         simulation from a schema or from a snapshot. For more information about
         the schema, see the schema reference in the SimSpace Weaver User Guide.
@@ -172,7 +172,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def stop_app(
         self, **kwargs: Unpack[StopAppInputTypeDef]
-    ) -> RegionResults[StopAppOutputTypeDef]:
+    ) -> TargetResults[StopAppOutputTypeDef]:
         """Stops the given custom app and shuts down all of its allocated compute
         resources.
 
@@ -182,7 +182,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def stop_clock(
         self, **kwargs: Unpack[StopClockInputTypeDef]
-    ) -> RegionResults[StopClockOutputTypeDef]:
+    ) -> TargetResults[StopClockOutputTypeDef]:
         """Stops the simulation clock.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StopClock
@@ -191,7 +191,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def stop_simulation(
         self, **kwargs: Unpack[StopSimulationInputTypeDef]
-    ) -> RegionResults[StopSimulationOutputTypeDef]:
+    ) -> TargetResults[StopSimulationOutputTypeDef]:
         """Stops the given simulation.
 
         https://docs.aws.amazon.com/goto/WebAPI/simspaceweaver-2022-10-28/StopSimulation
@@ -200,7 +200,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds tags to a SimSpace Weaver resource. For more information about tags,
         see Tagging Amazon Web Services resources in the Amazon Web Services
         General Reference.
@@ -211,7 +211,7 @@ class MultiRegionSimSpaceWeaver(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes tags from a SimSpace Weaver resource. For more information about
         tags, see Tagging Amazon Web Services resources in the Amazon Web Services
         General Reference.

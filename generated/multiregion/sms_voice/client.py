@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -41,7 +41,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def create_configuration_set(
         self, **kwargs: Unpack[CreateConfigurationSetRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetResponseTypeDef]:
         """Create a new configuration set. After you create the configuration set,
         you can add one or more event destinations to it.
 
@@ -51,7 +51,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def create_configuration_set_event_destination(
         self, **kwargs: Unpack[CreateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[CreateConfigurationSetEventDestinationResponseTypeDef]:
         """Create a new event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/CreateConfigurationSetEventDestination
@@ -60,7 +60,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def delete_configuration_set(
         self, **kwargs: Unpack[DeleteConfigurationSetRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetResponseTypeDef]:
         """Deletes an existing configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/DeleteConfigurationSet
@@ -69,7 +69,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def delete_configuration_set_event_destination(
         self, **kwargs: Unpack[DeleteConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[DeleteConfigurationSetEventDestinationResponseTypeDef]:
         """Deletes an event destination in a configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/DeleteConfigurationSetEventDestination
@@ -78,7 +78,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def get_configuration_set_event_destinations(
         self, **kwargs: Unpack[GetConfigurationSetEventDestinationsRequestTypeDef]
-    ) -> RegionResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
+    ) -> TargetResults[GetConfigurationSetEventDestinationsResponseTypeDef]:
         """Obtain information about an event destination, including the types of
         events it reports, the Amazon Resource Name (ARN) of the destination, and
         the name of the event destination.
@@ -89,7 +89,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def list_configuration_sets(
         self, **kwargs: Unpack[ListConfigurationSetsRequestTypeDef]
-    ) -> RegionResults[ListConfigurationSetsResponseTypeDef]:
+    ) -> TargetResults[ListConfigurationSetsResponseTypeDef]:
         """List all of the configuration sets associated with your Amazon Pinpoint
         account in the current region.
 
@@ -99,7 +99,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def send_voice_message(
         self, **kwargs: Unpack[SendVoiceMessageRequestTypeDef]
-    ) -> RegionResults[SendVoiceMessageResponseTypeDef]:
+    ) -> TargetResults[SendVoiceMessageResponseTypeDef]:
         """Create a new voice message and send it to a recipient's phone number.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-2018-09-05/SendVoiceMessage
@@ -108,7 +108,7 @@ class MultiRegionPinpointSMSVoice(MultiRegionClient):
 
     def update_configuration_set_event_destination(
         self, **kwargs: Unpack[UpdateConfigurationSetEventDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
+    ) -> TargetResults[UpdateConfigurationSetEventDestinationResponseTypeDef]:
         """Update an event destination in a configuration set. An event destination
         is a location that you publish information about your voice calls to. For
         example, you can log an event to an Amazon CloudWatch destination when a

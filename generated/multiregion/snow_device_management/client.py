@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,7 +57,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def cancel_task(
         self, **kwargs: Unpack[CancelTaskInputTypeDef]
-    ) -> RegionResults[CancelTaskOutputTypeDef]:
+    ) -> TargetResults[CancelTaskOutputTypeDef]:
         """Sends a cancel request for a specified task. You can cancel a task only if
         it's still in a QUEUED state. Tasks that are already running can't be
         cancelled.
@@ -68,7 +68,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def create_task(
         self, **kwargs: Unpack[CreateTaskInputTypeDef]
-    ) -> RegionResults[CreateTaskOutputTypeDef]:
+    ) -> TargetResults[CreateTaskOutputTypeDef]:
         """Instructs one or more devices to start a task, such as unlocking or
         rebooting.
 
@@ -78,7 +78,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def describe_device(
         self, **kwargs: Unpack[DescribeDeviceInputTypeDef]
-    ) -> RegionResults[DescribeDeviceOutputTypeDef]:
+    ) -> TargetResults[DescribeDeviceOutputTypeDef]:
         """Checks device-specific information, such as the device type, software
         version, IP addresses, and lock status.
 
@@ -88,7 +88,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def describe_device_ec2_instances(
         self, **kwargs: Unpack[DescribeDeviceEc2InputTypeDef]
-    ) -> RegionResults[DescribeDeviceEc2OutputTypeDef]:
+    ) -> TargetResults[DescribeDeviceEc2OutputTypeDef]:
         """Checks the current state of the Amazon EC2 instances. The output is
         similar to describeDevice, but the results are sourced from the device
         cache in the Amazon Web Services Cloud and include a subset of the
@@ -100,7 +100,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def describe_execution(
         self, **kwargs: Unpack[DescribeExecutionInputTypeDef]
-    ) -> RegionResults[DescribeExecutionOutputTypeDef]:
+    ) -> TargetResults[DescribeExecutionOutputTypeDef]:
         """Checks the status of a remote task running on one or more target devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/DescribeExecution
@@ -109,7 +109,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def describe_task(
         self, **kwargs: Unpack[DescribeTaskInputTypeDef]
-    ) -> RegionResults[DescribeTaskOutputTypeDef]:
+    ) -> TargetResults[DescribeTaskOutputTypeDef]:
         """Checks the metadata for a given task on a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/DescribeTask
@@ -118,7 +118,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def list_device_resources(
         self, **kwargs: Unpack[ListDeviceResourcesInputTypeDef]
-    ) -> RegionResults[ListDeviceResourcesOutputTypeDef]:
+    ) -> TargetResults[ListDeviceResourcesOutputTypeDef]:
         """Returns a list of the Amazon Web Services resources available for a
         device. Currently, Amazon EC2 instances are the only supported resource
         type.
@@ -129,7 +129,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesInputTypeDef]
-    ) -> RegionResults[ListDevicesOutputTypeDef]:
+    ) -> TargetResults[ListDevicesOutputTypeDef]:
         """Returns a list of all devices on your Amazon Web Services account that
         have Amazon Web Services Snow Device Management enabled in the Amazon Web
         Services Region where the command is run.
@@ -140,7 +140,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsInputTypeDef]
-    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListExecutionsOutputTypeDef]:
         """Returns the status of tasks for one or more target devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListExecutions
@@ -149,7 +149,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns a list of tags for a managed device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTagsForResource
@@ -158,7 +158,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def list_tasks(
         self, **kwargs: Unpack[ListTasksInputTypeDef]
-    ) -> RegionResults[ListTasksOutputTypeDef]:
+    ) -> TargetResults[ListTasksOutputTypeDef]:
         """Returns a list of tasks that can be filtered by state.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/ListTasks
@@ -167,7 +167,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or replaces tags on a device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/TagResource
@@ -176,7 +176,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a tag from a device or task.
 
         https://docs.aws.amazon.com/goto/WebAPI/snow-device-management-2021-08-04/UntagResource
@@ -190,7 +190,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeviceResourcesInputTypeDef],
-    ) -> RegionResults[ListDeviceResourcesOutputTypeDef]:
+    ) -> TargetResults[ListDeviceResourcesOutputTypeDef]:
         """Every page of ListDeviceResources in every target, merged per target
         (botocore's build_full_result).
 
@@ -215,7 +215,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicesInputTypeDef],
-    ) -> RegionResults[ListDevicesOutputTypeDef]:
+    ) -> TargetResults[ListDevicesOutputTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -240,7 +240,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListExecutionsOutputTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -263,7 +263,7 @@ class MultiRegionSnowDeviceManagement(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTasksInputTypeDef],
-    ) -> RegionResults[ListTasksOutputTypeDef]:
+    ) -> TargetResults[ListTasksOutputTypeDef]:
         """Every page of ListTasks in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,7 +95,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def cancel_cluster(
         self, **kwargs: Unpack[CancelClusterRequestTypeDef]
-    ) -> RegionResults[CancelClusterResultTypeDef]:
+    ) -> TargetResults[CancelClusterResultTypeDef]:
         """Cancels a cluster job. You can only cancel a cluster job while it's in the
         AwaitingQuorum status. You'll have at least an hour after creating a
         cluster job to cancel it.
@@ -106,7 +106,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def cancel_job(
         self, **kwargs: Unpack[CancelJobRequestTypeDef]
-    ) -> RegionResults[CancelJobResultTypeDef]:
+    ) -> TargetResults[CancelJobResultTypeDef]:
         """Cancels the specified job. You can only cancel a job before its JobState
         value changes to PreparingAppliance. Requesting the ListJobs or
         DescribeJob action returns a job's JobState as part of the response
@@ -118,7 +118,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def create_address(
         self, **kwargs: Unpack[CreateAddressRequestTypeDef]
-    ) -> RegionResults[CreateAddressResultTypeDef]:
+    ) -> TargetResults[CreateAddressResultTypeDef]:
         """Creates an address for a Snow device to be shipped to. In most regions,
         addresses are validated at the time of creation. The address you provide
         must be located within the serviceable area of your region. If the address
@@ -132,7 +132,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def create_cluster(
         self, **kwargs: Unpack[CreateClusterRequestTypeDef]
-    ) -> RegionResults[CreateClusterResultTypeDef]:
+    ) -> TargetResults[CreateClusterResultTypeDef]:
         """Creates an empty cluster. Each cluster supports five nodes. You use the
         CreateJob action separately to create the jobs for each of these nodes.
         The cluster does not ship until these five node jobs have been created.
@@ -143,7 +143,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def create_job(
         self, **kwargs: Unpack[CreateJobRequestTypeDef]
-    ) -> RegionResults[CreateJobResultTypeDef]:
+    ) -> TargetResults[CreateJobResultTypeDef]:
         """Creates a job to import or export data between Amazon S3 and your
         on-premises data center. Your Amazon Web Services account must have the
         right trust policies and permissions in place to create a job for a Snow
@@ -157,7 +157,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def create_long_term_pricing(
         self, **kwargs: Unpack[CreateLongTermPricingRequestTypeDef]
-    ) -> RegionResults[CreateLongTermPricingResultTypeDef]:
+    ) -> TargetResults[CreateLongTermPricingResultTypeDef]:
         """Creates a job with the long-term usage option for a device. The long-term
         usage is a 1-year or 3-year long-term pricing type for the device. You are
         billed upfront, and Amazon Web Services provides discounts for long-term
@@ -169,7 +169,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def create_return_shipping_label(
         self, **kwargs: Unpack[CreateReturnShippingLabelRequestTypeDef]
-    ) -> RegionResults[CreateReturnShippingLabelResultTypeDef]:
+    ) -> TargetResults[CreateReturnShippingLabelResultTypeDef]:
         """Creates a shipping label that will be used to return the Snow device to
         Amazon Web Services.
 
@@ -179,7 +179,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def describe_address(
         self, **kwargs: Unpack[DescribeAddressRequestTypeDef]
-    ) -> RegionResults[DescribeAddressResultTypeDef]:
+    ) -> TargetResults[DescribeAddressResultTypeDef]:
         """Takes an AddressId and returns specific details about that address in the
         form of an Address object.
 
@@ -189,7 +189,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def describe_addresses(
         self, **kwargs: Unpack[DescribeAddressesRequestTypeDef]
-    ) -> RegionResults[DescribeAddressesResultTypeDef]:
+    ) -> TargetResults[DescribeAddressesResultTypeDef]:
         """Returns a specified number of ADDRESS objects. Calling this API in one of
         the US regions will return addresses from the list of all addresses
         associated with this account in all US regions.
@@ -200,7 +200,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def describe_cluster(
         self, **kwargs: Unpack[DescribeClusterRequestTypeDef]
-    ) -> RegionResults[DescribeClusterResultTypeDef]:
+    ) -> TargetResults[DescribeClusterResultTypeDef]:
         """Returns information about a specific cluster including shipping
         information, cluster status, and other important metadata.
 
@@ -210,7 +210,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def describe_job(
         self, **kwargs: Unpack[DescribeJobRequestTypeDef]
-    ) -> RegionResults[DescribeJobResultTypeDef]:
+    ) -> TargetResults[DescribeJobResultTypeDef]:
         """Returns information about a specific job including shipping information,
         job status, and other important metadata.
 
@@ -220,7 +220,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def describe_return_shipping_label(
         self, **kwargs: Unpack[DescribeReturnShippingLabelRequestTypeDef]
-    ) -> RegionResults[DescribeReturnShippingLabelResultTypeDef]:
+    ) -> TargetResults[DescribeReturnShippingLabelResultTypeDef]:
         """Information on the shipping label of a Snow device that is being returned
         to Amazon Web Services.
 
@@ -230,7 +230,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def get_job_manifest(
         self, **kwargs: Unpack[GetJobManifestRequestTypeDef]
-    ) -> RegionResults[GetJobManifestResultTypeDef]:
+    ) -> TargetResults[GetJobManifestResultTypeDef]:
         """Returns a link to an Amazon S3 presigned URL for the manifest file
         associated with the specified JobId value. You can access the manifest
         file for up to 60 minutes after this request has been made. To access the
@@ -243,7 +243,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def get_job_unlock_code(
         self, **kwargs: Unpack[GetJobUnlockCodeRequestTypeDef]
-    ) -> RegionResults[GetJobUnlockCodeResultTypeDef]:
+    ) -> TargetResults[GetJobUnlockCodeResultTypeDef]:
         """Returns the UnlockCode code value for the specified job. A particular
         UnlockCode value can be accessed for up to 360 days after the associated
         job has been created.
@@ -252,7 +252,7 @@ class MultiRegionSnowball(MultiRegionClient):
         """
         return self._call("GetJobUnlockCode", kwargs)
 
-    def get_snowball_usage(self) -> RegionResults[GetSnowballUsageResultTypeDef]:
+    def get_snowball_usage(self) -> TargetResults[GetSnowballUsageResultTypeDef]:
         """Returns information about the Snow Family service limit for your account,
         and also the number of Snow devices your account has in use.
 
@@ -262,7 +262,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def get_software_updates(
         self, **kwargs: Unpack[GetSoftwareUpdatesRequestTypeDef]
-    ) -> RegionResults[GetSoftwareUpdatesResultTypeDef]:
+    ) -> TargetResults[GetSoftwareUpdatesResultTypeDef]:
         """Returns an Amazon S3 presigned URL for an update file associated with a
         specified JobId.
 
@@ -272,7 +272,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_cluster_jobs(
         self, **kwargs: Unpack[ListClusterJobsRequestTypeDef]
-    ) -> RegionResults[ListClusterJobsResultTypeDef]:
+    ) -> TargetResults[ListClusterJobsResultTypeDef]:
         """Returns an array of JobListEntry objects of the specified length. Each
         JobListEntry object is for a job in the specified cluster and contains a
         job's state, a job's ID, and other information.
@@ -283,7 +283,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_clusters(
         self, **kwargs: Unpack[ListClustersRequestTypeDef]
-    ) -> RegionResults[ListClustersResultTypeDef]:
+    ) -> TargetResults[ListClustersResultTypeDef]:
         """Returns an array of ClusterListEntry objects of the specified length. Each
         ClusterListEntry object contains a cluster's state, a cluster's ID, and
         other important status information.
@@ -294,7 +294,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_compatible_images(
         self, **kwargs: Unpack[ListCompatibleImagesRequestTypeDef]
-    ) -> RegionResults[ListCompatibleImagesResultTypeDef]:
+    ) -> TargetResults[ListCompatibleImagesResultTypeDef]:
         """This action returns a list of the different Amazon EC2-compatible Amazon
         Machine Images (AMIs) that are owned by your Amazon Web Services
         accountthat would be supported for use on a Snow device. Currently,
@@ -310,7 +310,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_jobs(
         self, **kwargs: Unpack[ListJobsRequestTypeDef]
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Returns an array of JobListEntry objects of the specified length. Each
         JobListEntry object contains a job's state, a job's ID, and a value that
         indicates whether the job is a job part, in the case of export jobs.
@@ -323,7 +323,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_long_term_pricing(
         self, **kwargs: Unpack[ListLongTermPricingRequestTypeDef]
-    ) -> RegionResults[ListLongTermPricingResultTypeDef]:
+    ) -> TargetResults[ListLongTermPricingResultTypeDef]:
         """Lists all long-term pricing types.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListLongTermPricing
@@ -332,7 +332,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_pickup_locations(
         self, **kwargs: Unpack[ListPickupLocationsRequestTypeDef]
-    ) -> RegionResults[ListPickupLocationsResultTypeDef]:
+    ) -> TargetResults[ListPickupLocationsResultTypeDef]:
         """A list of locations from which the customer can choose to pickup a device.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/ListPickupLocations
@@ -341,7 +341,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def list_service_versions(
         self, **kwargs: Unpack[ListServiceVersionsRequestTypeDef]
-    ) -> RegionResults[ListServiceVersionsResultTypeDef]:
+    ) -> TargetResults[ListServiceVersionsResultTypeDef]:
         """Lists all supported versions for Snow on-device services. Returns an array
         of ServiceVersion object containing the supported versions for a
         particular service.
@@ -352,7 +352,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def update_cluster(
         self, **kwargs: Unpack[UpdateClusterRequestTypeDef]
-    ) -> RegionResults[UpdateClusterResultTypeDef]:
+    ) -> TargetResults[UpdateClusterResultTypeDef]:
         """While a cluster's ClusterState value is in the AwaitingQuorum state, you
         can update some of the information associated with a cluster. Once the
         cluster changes to a different job state, usually 60 minutes after the
@@ -364,7 +364,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def update_job(
         self, **kwargs: Unpack[UpdateJobRequestTypeDef]
-    ) -> RegionResults[UpdateJobResultTypeDef]:
+    ) -> TargetResults[UpdateJobResultTypeDef]:
         """While a job's JobState value is New, you can update some of the
         information associated with a job. Once the job changes to a different job
         state, usually within 60 minutes of the job being created, this action is
@@ -376,7 +376,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def update_job_shipment_state(
         self, **kwargs: Unpack[UpdateJobShipmentStateRequestTypeDef]
-    ) -> RegionResults[UpdateJobShipmentStateResultTypeDef]:
+    ) -> TargetResults[UpdateJobShipmentStateResultTypeDef]:
         """Updates the state when a shipment state changes to a different state.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/UpdateJobShipmentState
@@ -385,7 +385,7 @@ class MultiRegionSnowball(MultiRegionClient):
 
     def update_long_term_pricing(
         self, **kwargs: Unpack[UpdateLongTermPricingRequestTypeDef]
-    ) -> RegionResults[UpdateLongTermPricingResultTypeDef]:
+    ) -> TargetResults[UpdateLongTermPricingResultTypeDef]:
         """Updates the long-term pricing type.
 
         https://docs.aws.amazon.com/goto/WebAPI/snowball-2016-06-30/UpdateLongTermPricing
@@ -399,7 +399,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAddressesRequestTypeDef],
-    ) -> RegionResults[DescribeAddressesResultTypeDef]:
+    ) -> TargetResults[DescribeAddressesResultTypeDef]:
         """Every page of DescribeAddresses in every target, merged per target
         (botocore's build_full_result).
 
@@ -424,7 +424,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClusterJobsRequestTypeDef],
-    ) -> RegionResults[ListClusterJobsResultTypeDef]:
+    ) -> TargetResults[ListClusterJobsResultTypeDef]:
         """Every page of ListClusterJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -449,7 +449,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClustersRequestTypeDef],
-    ) -> RegionResults[ListClustersResultTypeDef]:
+    ) -> TargetResults[ListClustersResultTypeDef]:
         """Every page of ListClusters in every target, merged per target (botocore's
         build_full_result).
 
@@ -474,7 +474,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCompatibleImagesRequestTypeDef],
-    ) -> RegionResults[ListCompatibleImagesResultTypeDef]:
+    ) -> TargetResults[ListCompatibleImagesResultTypeDef]:
         """Every page of ListCompatibleImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -504,7 +504,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListJobsRequestTypeDef],
-    ) -> RegionResults[ListJobsResultTypeDef]:
+    ) -> TargetResults[ListJobsResultTypeDef]:
         """Every page of ListJobs in every target, merged per target (botocore's
         build_full_result).
 
@@ -531,7 +531,7 @@ class MultiRegionSnowball(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLongTermPricingRequestTypeDef],
-    ) -> RegionResults[ListLongTermPricingResultTypeDef]:
+    ) -> TargetResults[ListLongTermPricingResultTypeDef]:
         """Every page of ListLongTermPricing in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,7 +107,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def add_permission(
         self, **kwargs: Unpack[AddPermissionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a statement to a topic's access control policy, granting access for
         the specified Amazon Web Services accounts to the specified actions.
 
@@ -117,7 +117,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def check_if_phone_number_is_opted_out(
         self, **kwargs: Unpack[CheckIfPhoneNumberIsOptedOutInputTypeDef]
-    ) -> RegionResults[CheckIfPhoneNumberIsOptedOutResponseTypeDef]:
+    ) -> TargetResults[CheckIfPhoneNumberIsOptedOutResponseTypeDef]:
         """Accepts a phone number and indicates whether the phone holder has opted
         out of receiving SMS messages from your Amazon Web Services account. You
         cannot send SMS messages to a number that is opted out.
@@ -128,7 +128,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def confirm_subscription(
         self, **kwargs: Unpack[ConfirmSubscriptionInputTypeDef]
-    ) -> RegionResults[ConfirmSubscriptionResponseTypeDef]:
+    ) -> TargetResults[ConfirmSubscriptionResponseTypeDef]:
         """Verifies an endpoint owner's intent to receive messages by validating the
         token sent to the endpoint by an earlier Subscribe action. If the token is
         valid, the action creates a new subscription and returns its Amazon
@@ -141,7 +141,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def create_platform_application(
         self, **kwargs: Unpack[CreatePlatformApplicationInputTypeDef]
-    ) -> RegionResults[CreatePlatformApplicationResponseTypeDef]:
+    ) -> TargetResults[CreatePlatformApplicationResponseTypeDef]:
         """Creates a platform application object for one of the supported push
         notification services, such as APNS and GCM (Firebase Cloud Messaging), to
         which devices and mobile apps may register. You must specify
@@ -154,7 +154,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def create_platform_endpoint(
         self, **kwargs: Unpack[CreatePlatformEndpointInputTypeDef]
-    ) -> RegionResults[CreateEndpointResponseTypeDef]:
+    ) -> TargetResults[CreateEndpointResponseTypeDef]:
         """Creates an endpoint for a device and mobile app on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. CreatePlatformEndpoint requires the PlatformApplicationArn that is
@@ -172,7 +172,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def create_sms_sandbox_phone_number(
         self, **kwargs: Unpack[CreateSMSSandboxPhoneNumberInputTypeDef]
-    ) -> RegionResults[CreateSMSSandboxPhoneNumberResultTypeDef]:
+    ) -> TargetResults[CreateSMSSandboxPhoneNumberResultTypeDef]:
         """Adds a destination phone number to an Amazon Web Services account in the
         SMS sandbox and sends a one-time password (OTP) to that phone number.
 
@@ -182,7 +182,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def create_topic(
         self, **kwargs: Unpack[CreateTopicInputTypeDef]
-    ) -> RegionResults[CreateTopicResponseTypeDef]:
+    ) -> TargetResults[CreateTopicResponseTypeDef]:
         """Creates a topic to which notifications can be published. Users can create
         at most 100,000 standard topics (at most 1,000 FIFO topics). For more
         information, see Creating an Amazon SNS topic in the Amazon SNS Developer
@@ -196,7 +196,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def delete_endpoint(
         self, **kwargs: Unpack[DeleteEndpointInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the endpoint for a device and mobile app from Amazon SNS. This
         action is idempotent. For more information, see Using Amazon SNS Mobile
         Push Notifications.
@@ -207,7 +207,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def delete_platform_application(
         self, **kwargs: Unpack[DeletePlatformApplicationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a platform application object for one of the supported push
         notification services, such as APNS and GCM (Firebase Cloud Messaging).
         For more information, see Using Amazon SNS Mobile Push Notifications.
@@ -218,7 +218,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def delete_sms_sandbox_phone_number(
         self, **kwargs: Unpack[DeleteSMSSandboxPhoneNumberInputTypeDef]
-    ) -> RegionResults[DeleteSMSSandboxPhoneNumberResultTypeDef]:
+    ) -> TargetResults[DeleteSMSSandboxPhoneNumberResultTypeDef]:
         """Deletes an Amazon Web Services account's verified or pending phone number
         from the SMS sandbox.
 
@@ -228,7 +228,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def delete_topic(
         self, **kwargs: Unpack[DeleteTopicInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a topic and all its subscriptions. Deleting a topic might prevent
         some messages previously sent to the topic from being delivered to
         subscribers. This action is idempotent, so deleting a topic that does not
@@ -240,7 +240,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_data_protection_policy(
         self, **kwargs: Unpack[GetDataProtectionPolicyInputTypeDef]
-    ) -> RegionResults[GetDataProtectionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetDataProtectionPolicyResponseTypeDef]:
         """Retrieves the specified inline DataProtectionPolicy document that is
         stored in the specified Amazon SNS topic.
 
@@ -250,7 +250,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_endpoint_attributes(
         self, **kwargs: Unpack[GetEndpointAttributesInputTypeDef]
-    ) -> RegionResults[GetEndpointAttributesResponseTypeDef]:
+    ) -> TargetResults[GetEndpointAttributesResponseTypeDef]:
         """Retrieves the endpoint attributes for a device on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. For more information, see Using Amazon SNS Mobile Push
@@ -262,7 +262,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_platform_application_attributes(
         self, **kwargs: Unpack[GetPlatformApplicationAttributesInputTypeDef]
-    ) -> RegionResults[GetPlatformApplicationAttributesResponseTypeDef]:
+    ) -> TargetResults[GetPlatformApplicationAttributesResponseTypeDef]:
         """Retrieves the attributes of the platform application object for the
         supported push notification services, such as APNS and GCM (Firebase Cloud
         Messaging). For more information, see Using Amazon SNS Mobile Push
@@ -274,7 +274,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_sms_attributes(
         self, **kwargs: Unpack[GetSMSAttributesInputTypeDef]
-    ) -> RegionResults[GetSMSAttributesResponseTypeDef]:
+    ) -> TargetResults[GetSMSAttributesResponseTypeDef]:
         """Returns the settings for sending SMS messages from your Amazon Web
         Services account.
 
@@ -284,7 +284,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_sms_sandbox_account_status(
         self,
-    ) -> RegionResults[GetSMSSandboxAccountStatusResultTypeDef]:
+    ) -> TargetResults[GetSMSSandboxAccountStatusResultTypeDef]:
         """Retrieves the SMS sandbox status for the calling Amazon Web Services
         account in the target Amazon Web Services Region.
 
@@ -294,7 +294,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_subscription_attributes(
         self, **kwargs: Unpack[GetSubscriptionAttributesInputTypeDef]
-    ) -> RegionResults[GetSubscriptionAttributesResponseTypeDef]:
+    ) -> TargetResults[GetSubscriptionAttributesResponseTypeDef]:
         """Returns all of the properties of a subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/GetSubscriptionAttributes
@@ -303,7 +303,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def get_topic_attributes(
         self, **kwargs: Unpack[GetTopicAttributesInputTypeDef]
-    ) -> RegionResults[GetTopicAttributesResponseTypeDef]:
+    ) -> TargetResults[GetTopicAttributesResponseTypeDef]:
         """Returns all of the properties of a topic. Topic properties returned might
         differ based on the authorization of the user.
 
@@ -313,7 +313,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_endpoints_by_platform_application(
         self, **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef]
-    ) -> RegionResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
+    ) -> TargetResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
         """Lists the endpoints and endpoint attributes for devices in a supported
         push notification service, such as GCM (Firebase Cloud Messaging) and
         APNS. The results for ListEndpointsByPlatformApplication are paginated and
@@ -331,7 +331,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_origination_numbers(
         self, **kwargs: Unpack[ListOriginationNumbersRequestTypeDef]
-    ) -> RegionResults[ListOriginationNumbersResultTypeDef]:
+    ) -> TargetResults[ListOriginationNumbersResultTypeDef]:
         """Lists the calling Amazon Web Services account's dedicated origination
         numbers and their metadata. For more information about origination
         numbers, see Origination numbers in the Amazon SNS Developer Guide.
@@ -342,7 +342,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_phone_numbers_opted_out(
         self, **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef]
-    ) -> RegionResults[ListPhoneNumbersOptedOutResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersOptedOutResponseTypeDef]:
         """Returns a list of phone numbers that are opted out, meaning you cannot
         send SMS messages to them.
 
@@ -352,7 +352,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_platform_applications(
         self, **kwargs: Unpack[ListPlatformApplicationsInputTypeDef]
-    ) -> RegionResults[ListPlatformApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListPlatformApplicationsResponseTypeDef]:
         """Lists the platform application objects for the supported push notification
         services, such as APNS and GCM (Firebase Cloud Messaging). The results for
         ListPlatformApplications are paginated and return a limited list of
@@ -369,7 +369,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_sms_sandbox_phone_numbers(
         self, **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef]
-    ) -> RegionResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
+    ) -> TargetResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
         """Lists the calling Amazon Web Services account's current verified and
         pending destination phone numbers in the SMS sandbox.
 
@@ -379,7 +379,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_subscriptions(
         self, **kwargs: Unpack[ListSubscriptionsInputTypeDef]
-    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
         """Returns a list of the requester's subscriptions. Each call returns a
         limited list of subscriptions, up to 100. If there are more subscriptions,
         a NextToken is also returned. Use the NextToken parameter in a new
@@ -391,7 +391,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_subscriptions_by_topic(
         self, **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef]
-    ) -> RegionResults[ListSubscriptionsByTopicResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsByTopicResponseTypeDef]:
         """Returns a list of the subscriptions to a specific topic. Each call returns
         a limited list of subscriptions, up to 100. If there are more
         subscriptions, a NextToken is also returned. Use the NextToken parameter
@@ -403,7 +403,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags added to the specified Amazon SNS topic. For an overview,
         see Amazon SNS Tags in the Amazon Simple Notification Service Developer
         Guide.
@@ -414,7 +414,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def list_topics(
         self, **kwargs: Unpack[ListTopicsInputTypeDef]
-    ) -> RegionResults[ListTopicsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsResponseTypeDef]:
         """Returns a list of the requester's topics. Each call returns a limited list
         of topics, up to 100. If there are more topics, a NextToken is also
         returned. Use the NextToken parameter in a new ListTopics call to get
@@ -426,7 +426,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def opt_in_phone_number(
         self, **kwargs: Unpack[OptInPhoneNumberInputTypeDef]
-    ) -> RegionResults[OptInPhoneNumberResponseTypeDef]:
+    ) -> TargetResults[OptInPhoneNumberResponseTypeDef]:
         """Use this request to opt in a phone number that is opted out, which enables
         you to resume sending SMS messages to the number.
 
@@ -436,7 +436,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def publish(
         self, **kwargs: Unpack[PublishInputTypeDef]
-    ) -> RegionResults[PublishResponseTypeDef]:
+    ) -> TargetResults[PublishResponseTypeDef]:
         """Sends a message to an Amazon SNS topic, a text message (SMS message)
         directly to a phone number, or a message to a mobile platform endpoint
         (when you specify the TargetArn).
@@ -447,7 +447,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def publish_batch(
         self, **kwargs: Unpack[PublishBatchInputTypeDef]
-    ) -> RegionResults[PublishBatchResponseTypeDef]:
+    ) -> TargetResults[PublishBatchResponseTypeDef]:
         """Publishes up to 10 messages to the specified topic in a single batch. This
         is a batch version of the Publish API. If you try to send more than 10
         messages in a single batch request, you will receive a
@@ -459,7 +459,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def put_data_protection_policy(
         self, **kwargs: Unpack[PutDataProtectionPolicyInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an inline policy document that is stored in the specified
         Amazon SNS topic.
 
@@ -469,7 +469,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def remove_permission(
         self, **kwargs: Unpack[RemovePermissionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes a statement from a topic's access control policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/RemovePermission
@@ -478,7 +478,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def set_endpoint_attributes(
         self, **kwargs: Unpack[SetEndpointAttributesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the attributes for an endpoint for a device on one of the supported
         push notification services, such as GCM (Firebase Cloud Messaging) and
         APNS. For more information, see Using Amazon SNS Mobile Push
@@ -490,7 +490,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def set_platform_application_attributes(
         self, **kwargs: Unpack[SetPlatformApplicationAttributesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the attributes of the platform application object for the supported
         push notification services, such as APNS and GCM (Firebase Cloud
         Messaging). For more information, see Using Amazon SNS Mobile Push
@@ -504,7 +504,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def set_sms_attributes(
         self, **kwargs: Unpack[SetSMSAttributesInputTypeDef]
-    ) -> RegionResults[SetSMSAttributesResponseTypeDef]:
+    ) -> TargetResults[SetSMSAttributesResponseTypeDef]:
         """Use this request to set the default settings for sending SMS messages and
         receiving daily SMS usage reports.
 
@@ -514,7 +514,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def set_subscription_attributes(
         self, **kwargs: Unpack[SetSubscriptionAttributesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Allows a subscription owner to set an attribute of the subscription to a
         new value.
 
@@ -524,7 +524,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def set_topic_attributes(
         self, **kwargs: Unpack[SetTopicAttributesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Allows a topic owner to set an attribute of the topic to a new value.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/SetTopicAttributes
@@ -533,7 +533,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def subscribe(
         self, **kwargs: Unpack[SubscribeInputTypeDef]
-    ) -> RegionResults[SubscribeResponseTypeDef]:
+    ) -> TargetResults[SubscribeResponseTypeDef]:
         """Subscribes an endpoint to an Amazon SNS topic. If the endpoint type is
         HTTP/S or email, or if the endpoint and the topic are not in the same
         Amazon Web Services account, the endpoint owner must run the
@@ -545,7 +545,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Add tags to the specified Amazon SNS topic. For an overview, see Amazon
         SNS Tags in the Amazon SNS Developer Guide.
 
@@ -555,7 +555,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def unsubscribe(
         self, **kwargs: Unpack[UnsubscribeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a subscription. If the subscription requires authentication for
         deletion, only the owner of the subscription or the topic's owner can
         unsubscribe, and an Amazon Web Services signature is required. If the
@@ -570,7 +570,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Remove tags from the specified Amazon SNS topic. For an overview, see
         Amazon SNS Tags in the Amazon SNS Developer Guide.
 
@@ -580,7 +580,7 @@ class MultiRegionSNS(MultiRegionClient):
 
     def verify_sms_sandbox_phone_number(
         self, **kwargs: Unpack[VerifySMSSandboxPhoneNumberInputTypeDef]
-    ) -> RegionResults[VerifySMSSandboxPhoneNumberResultTypeDef]:
+    ) -> TargetResults[VerifySMSSandboxPhoneNumberResultTypeDef]:
         """Verifies a destination phone number with a one-time password (OTP) for the
         calling Amazon Web Services account.
 
@@ -595,7 +595,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEndpointsByPlatformApplicationInputTypeDef],
-    ) -> RegionResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
+    ) -> TargetResults[ListEndpointsByPlatformApplicationResponseTypeDef]:
         """Every page of ListEndpointsByPlatformApplication in every target, merged
         per target (botocore's build_full_result).
 
@@ -627,7 +627,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOriginationNumbersRequestTypeDef],
-    ) -> RegionResults[ListOriginationNumbersResultTypeDef]:
+    ) -> TargetResults[ListOriginationNumbersResultTypeDef]:
         """Every page of ListOriginationNumbers in every target, merged per target
         (botocore's build_full_result).
 
@@ -652,7 +652,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPhoneNumbersOptedOutInputTypeDef],
-    ) -> RegionResults[ListPhoneNumbersOptedOutResponseTypeDef]:
+    ) -> TargetResults[ListPhoneNumbersOptedOutResponseTypeDef]:
         """Every page of ListPhoneNumbersOptedOut in every target, merged per target
         (botocore's build_full_result).
 
@@ -676,7 +676,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPlatformApplicationsInputTypeDef],
-    ) -> RegionResults[ListPlatformApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListPlatformApplicationsResponseTypeDef]:
         """Every page of ListPlatformApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -707,7 +707,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSMSSandboxPhoneNumbersInputTypeDef],
-    ) -> RegionResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
+    ) -> TargetResults[ListSMSSandboxPhoneNumbersResultTypeDef]:
         """Every page of ListSMSSandboxPhoneNumbers in every target, merged per
         target (botocore's build_full_result).
 
@@ -731,7 +731,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionsInputTypeDef],
-    ) -> RegionResults[ListSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsResponseTypeDef]:
         """Every page of ListSubscriptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -757,7 +757,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscriptionsByTopicInputTypeDef],
-    ) -> RegionResults[ListSubscriptionsByTopicResponseTypeDef]:
+    ) -> TargetResults[ListSubscriptionsByTopicResponseTypeDef]:
         """Every page of ListSubscriptionsByTopic in every target, merged per target
         (botocore's build_full_result).
 
@@ -783,7 +783,7 @@ class MultiRegionSNS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTopicsInputTypeDef],
-    ) -> RegionResults[ListTopicsResponseTypeDef]:
+    ) -> TargetResults[ListTopicsResponseTypeDef]:
         """Every page of ListTopics in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -79,7 +79,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def associate_whatsapp_business_account(
         self, **kwargs: Unpack[AssociateWhatsAppBusinessAccountInputTypeDef]
-    ) -> RegionResults[AssociateWhatsAppBusinessAccountOutputTypeDef]:
+    ) -> TargetResults[AssociateWhatsAppBusinessAccountOutputTypeDef]:
         """This is only used through the Amazon Web Services console during sign-up
         to associate your WhatsApp Business Account to your Amazon Web Services
         account.
@@ -90,7 +90,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def create_whatsapp_message_template(
         self, **kwargs: Unpack[CreateWhatsAppMessageTemplateInputTypeDef]
-    ) -> RegionResults[CreateWhatsAppMessageTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateWhatsAppMessageTemplateOutputTypeDef]:
         """Creates a new WhatsApp message template from a custom definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppMessageTemplate
@@ -99,7 +99,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def create_whatsapp_message_template_from_library(
         self, **kwargs: Unpack[CreateWhatsAppMessageTemplateFromLibraryInputTypeDef]
-    ) -> RegionResults[CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef]:
+    ) -> TargetResults[CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef]:
         """Creates a new WhatsApp message template using a template from Meta's
         template library.
 
@@ -109,7 +109,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def create_whatsapp_message_template_media(
         self, **kwargs: Unpack[CreateWhatsAppMessageTemplateMediaInputTypeDef]
-    ) -> RegionResults[CreateWhatsAppMessageTemplateMediaOutputTypeDef]:
+    ) -> TargetResults[CreateWhatsAppMessageTemplateMediaOutputTypeDef]:
         """Uploads media for use in a WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppMessageTemplateMedia
@@ -118,7 +118,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def delete_whatsapp_message_media(
         self, **kwargs: Unpack[DeleteWhatsAppMessageMediaInputTypeDef]
-    ) -> RegionResults[DeleteWhatsAppMessageMediaOutputTypeDef]:
+    ) -> TargetResults[DeleteWhatsAppMessageMediaOutputTypeDef]:
         """Delete a media object from the WhatsApp service. If the object is still in
         an Amazon S3 bucket you should delete it from there too.
 
@@ -128,7 +128,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def delete_whatsapp_message_template(
         self, **kwargs: Unpack[DeleteWhatsAppMessageTemplateInputTypeDef]
-    ) -> RegionResults[DeleteWhatsAppMessageTemplateOutputTypeDef]:
+    ) -> TargetResults[DeleteWhatsAppMessageTemplateOutputTypeDef]:
         """Deletes a WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/DeleteWhatsAppMessageTemplate
@@ -137,7 +137,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def disassociate_whatsapp_business_account(
         self, **kwargs: Unpack[DisassociateWhatsAppBusinessAccountInputTypeDef]
-    ) -> RegionResults[DisassociateWhatsAppBusinessAccountOutputTypeDef]:
+    ) -> TargetResults[DisassociateWhatsAppBusinessAccountOutputTypeDef]:
         """Disassociate a WhatsApp Business Account (WABA) from your Amazon Web
         Services account.
 
@@ -147,7 +147,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def get_linked_whatsapp_business_account(
         self, **kwargs: Unpack[GetLinkedWhatsAppBusinessAccountInputTypeDef]
-    ) -> RegionResults[GetLinkedWhatsAppBusinessAccountOutputTypeDef]:
+    ) -> TargetResults[GetLinkedWhatsAppBusinessAccountOutputTypeDef]:
         """Get the details of your linked WhatsApp Business Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetLinkedWhatsAppBusinessAccount
@@ -156,7 +156,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def get_linked_whatsapp_business_account_phone_number(
         self, **kwargs: Unpack[GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef]
-    ) -> RegionResults[GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef]:
+    ) -> TargetResults[GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef]:
         """Retrieve the WABA account id and phone number details of a WhatsApp
         business account phone number.
 
@@ -166,7 +166,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def get_whatsapp_message_media(
         self, **kwargs: Unpack[GetWhatsAppMessageMediaInputTypeDef]
-    ) -> RegionResults[GetWhatsAppMessageMediaOutputTypeDef]:
+    ) -> TargetResults[GetWhatsAppMessageMediaOutputTypeDef]:
         """Get a media file from the WhatsApp service. On successful completion the
         media file is retrieved from Meta and stored in the specified Amazon S3
         bucket. Use either destinationS3File or destinationS3PresignedUrl for the
@@ -179,7 +179,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def get_whatsapp_message_template(
         self, **kwargs: Unpack[GetWhatsAppMessageTemplateInputTypeDef]
-    ) -> RegionResults[GetWhatsAppMessageTemplateOutputTypeDef]:
+    ) -> TargetResults[GetWhatsAppMessageTemplateOutputTypeDef]:
         """Retrieves a specific WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppMessageTemplate
@@ -188,7 +188,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def list_linked_whatsapp_business_accounts(
         self, **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef]
-    ) -> RegionResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
+    ) -> TargetResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
         """List all WhatsApp Business Accounts linked to your Amazon Web Services
         account.
 
@@ -198,7 +198,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List all tags associated with a resource, such as a phone number or WABA.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListTagsForResource
@@ -207,7 +207,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def list_whatsapp_message_templates(
         self, **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef]
-    ) -> RegionResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
         """Lists WhatsApp message templates for a specific WhatsApp Business Account.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppMessageTemplates
@@ -216,7 +216,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def list_whatsapp_template_library(
         self, **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef]
-    ) -> RegionResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
+    ) -> TargetResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
         """Lists templates available in Meta's template library for WhatsApp
         messaging.
 
@@ -226,7 +226,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def post_whatsapp_message_media(
         self, **kwargs: Unpack[PostWhatsAppMessageMediaInputTypeDef]
-    ) -> RegionResults[PostWhatsAppMessageMediaOutputTypeDef]:
+    ) -> TargetResults[PostWhatsAppMessageMediaOutputTypeDef]:
         """Upload a media file to the WhatsApp service. Only the specified
         originationPhoneNumberId has the permissions to send the media file when
         using SendWhatsAppMessage. You must use either sourceS3File or
@@ -239,7 +239,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def put_whatsapp_business_account_event_destinations(
         self, **kwargs: Unpack[PutWhatsAppBusinessAccountEventDestinationsInputTypeDef]
-    ) -> RegionResults[PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef]:
+    ) -> TargetResults[PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef]:
         """Add an event destination to log event data from WhatsApp for a WhatsApp
         Business Account (WABA). A WABA can only have one event destination at a
         time. All resources associated with the WABA use the same event
@@ -251,7 +251,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def send_whatsapp_message(
         self, **kwargs: Unpack[SendWhatsAppMessageInputTypeDef]
-    ) -> RegionResults[SendWhatsAppMessageOutputTypeDef]:
+    ) -> TargetResults[SendWhatsAppMessageOutputTypeDef]:
         """Send a WhatsApp message. For examples of sending a message using the
         Amazon Web Services CLI, see Sending messages in the Amazon Web Services
         End User Messaging Social User Guide .
@@ -262,7 +262,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds or overwrites only the specified tags for the specified resource.
         When you specify an existing tag key, the value is overwritten with the
         new value.
@@ -273,7 +273,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes the specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UntagResource
@@ -282,7 +282,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
 
     def update_whatsapp_message_template(
         self, **kwargs: Unpack[UpdateWhatsAppMessageTemplateInputTypeDef]
-    ) -> RegionResults[UpdateWhatsAppMessageTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateWhatsAppMessageTemplateOutputTypeDef]:
         """Updates an existing WhatsApp message template.
 
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateWhatsAppMessageTemplate
@@ -296,7 +296,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLinkedWhatsAppBusinessAccountsInputTypeDef],
-    ) -> RegionResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
+    ) -> TargetResults[ListLinkedWhatsAppBusinessAccountsOutputTypeDef]:
         """Every page of ListLinkedWhatsAppBusinessAccounts in every target, merged
         per target (botocore's build_full_result).
 
@@ -320,7 +320,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWhatsAppMessageTemplatesInputTypeDef],
-    ) -> RegionResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListWhatsAppMessageTemplatesOutputTypeDef]:
         """Every page of ListWhatsAppMessageTemplates in every target, merged per
         target (botocore's build_full_result).
 
@@ -343,7 +343,7 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWhatsAppTemplateLibraryInputTypeDef],
-    ) -> RegionResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
+    ) -> TargetResults[ListWhatsAppTemplateLibraryOutputTypeDef]:
         """Every page of ListWhatsAppTemplateLibrary in every target, merged per
         target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,7 +66,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def add_permission(
         self, **kwargs: Unpack[AddPermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds a permission to a queue for a specific principal. This allows sharing
         access to the queue.
 
@@ -76,7 +76,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def cancel_message_move_task(
         self, **kwargs: Unpack[CancelMessageMoveTaskRequestTypeDef]
-    ) -> RegionResults[CancelMessageMoveTaskResultTypeDef]:
+    ) -> TargetResults[CancelMessageMoveTaskResultTypeDef]:
         """Cancels a specified message movement task. A message movement can only be
         cancelled when the current status is RUNNING. Cancelling a message
         movement task does not revert the messages that have already been moved.
@@ -88,7 +88,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def change_message_visibility(
         self, **kwargs: Unpack[ChangeMessageVisibilityRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the visibility timeout of a specified message in a queue to a new
         value. The default visibility timeout for a message is 30 seconds. The
         minimum is 0 seconds. The maximum is 12 hours. For more information, see
@@ -100,7 +100,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def change_message_visibility_batch(
         self, **kwargs: Unpack[ChangeMessageVisibilityBatchRequestTypeDef]
-    ) -> RegionResults[ChangeMessageVisibilityBatchResultTypeDef]:
+    ) -> TargetResults[ChangeMessageVisibilityBatchResultTypeDef]:
         """Changes the visibility timeout of multiple messages. This is a batch
         version of ChangeMessageVisibility. The result of the action on each
         message is reported individually in the response. You can send up to 10
@@ -113,7 +113,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def create_queue(
         self, **kwargs: Unpack[CreateQueueRequestTypeDef]
-    ) -> RegionResults[CreateQueueResultTypeDef]:
+    ) -> TargetResults[CreateQueueResultTypeDef]:
         """Creates a new standard or FIFO queue. You can pass one or more attributes
         in the request. Keep the following in mind:
 
@@ -123,7 +123,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def delete_message(
         self, **kwargs: Unpack[DeleteMessageRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified message from the specified queue. To select the
         message to delete, use the ReceiptHandle of the message (not the MessageId
         which you receive when you send the message). Amazon SQS can delete a
@@ -138,7 +138,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def delete_message_batch(
         self, **kwargs: Unpack[DeleteMessageBatchRequestTypeDef]
-    ) -> RegionResults[DeleteMessageBatchResultTypeDef]:
+    ) -> TargetResults[DeleteMessageBatchResultTypeDef]:
         """Deletes up to ten messages from the specified queue. This is a batch
         version of DeleteMessage. The result of the action on each message is
         reported individually in the response.
@@ -149,7 +149,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def delete_queue(
         self, **kwargs: Unpack[DeleteQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the queue specified by the QueueUrl, regardless of the queue's
         contents.
 
@@ -159,7 +159,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def get_queue_attributes(
         self, **kwargs: Unpack[GetQueueAttributesRequestTypeDef]
-    ) -> RegionResults[GetQueueAttributesResultTypeDef]:
+    ) -> TargetResults[GetQueueAttributesResultTypeDef]:
         """Gets attributes for the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/GetQueueAttributes
@@ -168,7 +168,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def get_queue_url(
         self, **kwargs: Unpack[GetQueueUrlRequestTypeDef]
-    ) -> RegionResults[GetQueueUrlResultTypeDef]:
+    ) -> TargetResults[GetQueueUrlResultTypeDef]:
         """The GetQueueUrl API returns the URL of an existing Amazon SQS queue. This
         is useful when you know the queue's name but need to retrieve its URL for
         further operations.
@@ -179,7 +179,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def list_dead_letter_source_queues(
         self, **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef]
-    ) -> RegionResults[ListDeadLetterSourceQueuesResultTypeDef]:
+    ) -> TargetResults[ListDeadLetterSourceQueuesResultTypeDef]:
         """Returns a list of your queues that have the RedrivePolicy queue attribute
         configured with a dead-letter queue.
 
@@ -189,7 +189,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def list_message_move_tasks(
         self, **kwargs: Unpack[ListMessageMoveTasksRequestTypeDef]
-    ) -> RegionResults[ListMessageMoveTasksResultTypeDef]:
+    ) -> TargetResults[ListMessageMoveTasksResultTypeDef]:
         """Gets the most recent message movement tasks (up to 10) under a specific
         source queue.
 
@@ -199,7 +199,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def list_queue_tags(
         self, **kwargs: Unpack[ListQueueTagsRequestTypeDef]
-    ) -> RegionResults[ListQueueTagsResultTypeDef]:
+    ) -> TargetResults[ListQueueTagsResultTypeDef]:
         """List all cost allocation tags added to the specified Amazon SQS queue. For
         an overview, see Tagging Your Amazon SQS Queues in the Amazon SQS
         Developer Guide.
@@ -210,7 +210,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def list_queues(
         self, **kwargs: Unpack[ListQueuesRequestTypeDef]
-    ) -> RegionResults[ListQueuesResultTypeDef]:
+    ) -> TargetResults[ListQueuesResultTypeDef]:
         """Returns a list of your queues in the current region. The response includes
         a maximum of 1,000 results. If you specify a value for the optional
         QueueNamePrefix parameter, only queues with a name that begins with the
@@ -222,7 +222,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def purge_queue(
         self, **kwargs: Unpack[PurgeQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes available messages in a queue (including in-flight messages)
         specified by the QueueURL parameter.
 
@@ -232,7 +232,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def receive_message(
         self, **kwargs: Unpack[ReceiveMessageRequestTypeDef]
-    ) -> RegionResults[ReceiveMessageResultTypeDef]:
+    ) -> TargetResults[ReceiveMessageResultTypeDef]:
         """Retrieves one or more messages (up to 10), from the specified queue. Using
         the WaitTimeSeconds parameter enables long-poll support. For more
         information, see Amazon SQS Long Polling in the Amazon SQS Developer
@@ -246,7 +246,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def remove_permission(
         self, **kwargs: Unpack[RemovePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Revokes any permissions in the queue policy that matches the specified
         Label parameter.
 
@@ -256,7 +256,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def send_message(
         self, **kwargs: Unpack[SendMessageRequestTypeDef]
-    ) -> RegionResults[SendMessageResultTypeDef]:
+    ) -> TargetResults[SendMessageResultTypeDef]:
         """Delivers a message to the specified queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/sqs-2012-11-05/SendMessage
@@ -265,7 +265,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def send_message_batch(
         self, **kwargs: Unpack[SendMessageBatchRequestTypeDef]
-    ) -> RegionResults[SendMessageBatchResultTypeDef]:
+    ) -> TargetResults[SendMessageBatchResultTypeDef]:
         """You can use SendMessageBatch to send up to 10 messages to the specified
         queue by assigning either identical or different values to each message
         (or by not assigning values at all). This is a batch version of
@@ -278,7 +278,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def set_queue_attributes(
         self, **kwargs: Unpack[SetQueueAttributesRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Sets the value of one or more queue attributes, like a policy. When you
         change a queue's attributes, the change can take up to 60 seconds for most
         of the attributes to propagate throughout the Amazon SQS system. Changes
@@ -293,7 +293,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def start_message_move_task(
         self, **kwargs: Unpack[StartMessageMoveTaskRequestTypeDef]
-    ) -> RegionResults[StartMessageMoveTaskResultTypeDef]:
+    ) -> TargetResults[StartMessageMoveTaskResultTypeDef]:
         """Starts an asynchronous task to move messages from a specified source queue
         to a specified destination queue.
 
@@ -303,7 +303,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def tag_queue(
         self, **kwargs: Unpack[TagQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add cost allocation tags to the specified Amazon SQS queue. For an
         overview, see Tagging Your Amazon SQS Queues in the Amazon SQS Developer
         Guide.
@@ -314,7 +314,7 @@ class MultiRegionSQS(MultiRegionClient):
 
     def untag_queue(
         self, **kwargs: Unpack[UntagQueueRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove cost allocation tags from the specified Amazon SQS queue. For an
         overview, see Tagging Your Amazon SQS Queues in the Amazon SQS Developer
         Guide.
@@ -330,7 +330,7 @@ class MultiRegionSQS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDeadLetterSourceQueuesRequestTypeDef],
-    ) -> RegionResults[ListDeadLetterSourceQueuesResultTypeDef]:
+    ) -> TargetResults[ListDeadLetterSourceQueuesResultTypeDef]:
         """Every page of ListDeadLetterSourceQueues in every target, merged per
         target (botocore's build_full_result).
 
@@ -354,7 +354,7 @@ class MultiRegionSQS(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQueuesRequestTypeDef],
-    ) -> RegionResults[ListQueuesResultTypeDef]:
+    ) -> TargetResults[ListQueuesResultTypeDef]:
         """Every page of ListQueues in every target, merged per target (botocore's
         build_full_result).
 

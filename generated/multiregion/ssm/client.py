@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -371,7 +371,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceRequestTypeDef]
-    ) -> RegionResults[AddTagsToResourceResultTypeDef]:
+    ) -> TargetResults[AddTagsToResourceResultTypeDef]:
         """Adds or overwrites one or more tags for the specified resource. Tags are
         metadata that you can assign to your automations, documents, managed
         nodes, maintenance windows, Parameter Store parameters, and patch
@@ -387,7 +387,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def associate_ops_item_related_item(
         self, **kwargs: Unpack[AssociateOpsItemRelatedItemRequestTypeDef]
-    ) -> RegionResults[AssociateOpsItemRelatedItemResponseTypeDef]:
+    ) -> TargetResults[AssociateOpsItemRelatedItemResponseTypeDef]:
         """Associates a related item to a Systems Manager OpsCenter OpsItem. For
         example, you can associate an Incident Manager incident or analysis with
         an OpsItem. Incident Manager and OpsCenter are tools in Amazon Web
@@ -399,7 +399,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def cancel_command(
         self, **kwargs: Unpack[CancelCommandRequestTypeDef]
-    ) -> RegionResults[CancelCommandResultTypeDef]:
+    ) -> TargetResults[CancelCommandResultTypeDef]:
         """Attempts to cancel the command specified by the Command ID. There is no
         guarantee that the command will be terminated and the underlying process
         stopped.
@@ -410,7 +410,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def cancel_maintenance_window_execution(
         self, **kwargs: Unpack[CancelMaintenanceWindowExecutionRequestTypeDef]
-    ) -> RegionResults[CancelMaintenanceWindowExecutionResultTypeDef]:
+    ) -> TargetResults[CancelMaintenanceWindowExecutionResultTypeDef]:
         """Stops a maintenance window execution that is already in progress and
         cancels any tasks in the window that haven't already starting running.
         Tasks already in progress will continue to completion.
@@ -421,7 +421,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_activation(
         self, **kwargs: Unpack[CreateActivationRequestTypeDef]
-    ) -> RegionResults[CreateActivationResultTypeDef]:
+    ) -> TargetResults[CreateActivationResultTypeDef]:
         """Generates an activation code and activation ID you can use to register
         your on-premises servers, edge devices, or virtual machine (VM) with
         Amazon Web Services Systems Manager. Registering these machines with
@@ -438,7 +438,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_association(
         self, **kwargs: Unpack[CreateAssociationRequestTypeDef]
-    ) -> RegionResults[CreateAssociationResultTypeDef]:
+    ) -> TargetResults[CreateAssociationResultTypeDef]:
         """A State Manager association defines the state that you want to maintain on
         your managed nodes. For example, an association can specify that
         anti-virus software must be installed and running on your managed nodes,
@@ -459,7 +459,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_association_batch(
         self, **kwargs: Unpack[CreateAssociationBatchRequestTypeDef]
-    ) -> RegionResults[CreateAssociationBatchResultTypeDef]:
+    ) -> TargetResults[CreateAssociationBatchResultTypeDef]:
         """Associates the specified Amazon Web Services Systems Manager document (SSM
         document) with the specified managed nodes or targets.
 
@@ -469,7 +469,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_document(
         self, **kwargs: Unpack[CreateDocumentRequestTypeDef]
-    ) -> RegionResults[CreateDocumentResultTypeDef]:
+    ) -> TargetResults[CreateDocumentResultTypeDef]:
         """Creates a Amazon Web Services Systems Manager (SSM document). An SSM
         document defines the actions that Systems Manager performs on your managed
         nodes. For more information about SSM documents, including information
@@ -483,7 +483,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_maintenance_window(
         self, **kwargs: Unpack[CreateMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[CreateMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[CreateMaintenanceWindowResultTypeDef]:
         """Creates a new maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/CreateMaintenanceWindow
@@ -492,7 +492,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_ops_item(
         self, **kwargs: Unpack[CreateOpsItemRequestTypeDef]
-    ) -> RegionResults[CreateOpsItemResponseTypeDef]:
+    ) -> TargetResults[CreateOpsItemResponseTypeDef]:
         """Creates a new OpsItem. You must have permission in Identity and Access
         Management (IAM) to create a new OpsItem. For more information, see Set up
         OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -503,7 +503,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_ops_metadata(
         self, **kwargs: Unpack[CreateOpsMetadataRequestTypeDef]
-    ) -> RegionResults[CreateOpsMetadataResultTypeDef]:
+    ) -> TargetResults[CreateOpsMetadataResultTypeDef]:
         """If you create a new application in Application Manager, Amazon Web
         Services Systems Manager calls this API operation to specify information
         about the new application, including the application type.
@@ -514,7 +514,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_patch_baseline(
         self, **kwargs: Unpack[CreatePatchBaselineRequestTypeDef]
-    ) -> RegionResults[CreatePatchBaselineResultTypeDef]:
+    ) -> TargetResults[CreatePatchBaselineResultTypeDef]:
         """Creates a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/CreatePatchBaseline
@@ -523,7 +523,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def create_resource_data_sync(
         self, **kwargs: Unpack[CreateResourceDataSyncRequestTypeDef]
-    ) -> RegionResults[CreateResourceDataSyncResultTypeDef]:
+    ) -> TargetResults[CreateResourceDataSyncResultTypeDef]:
         """A resource data sync helps you view data from multiple sources in a single
         location. Amazon Web Services Systems Manager offers two types of resource
         data sync: SyncToDestination and SyncFromSource.
@@ -534,7 +534,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_activation(
         self, **kwargs: Unpack[DeleteActivationRequestTypeDef]
-    ) -> RegionResults[DeleteActivationResultTypeDef]:
+    ) -> TargetResults[DeleteActivationResultTypeDef]:
         """Deletes an activation. You aren't required to delete an activation. If you
         delete an activation, you can no longer use it to register additional
         managed nodes. Deleting an activation doesn't de-register managed nodes.
@@ -546,7 +546,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_association(
         self, **kwargs: Unpack[DeleteAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteAssociationResultTypeDef]:
+    ) -> TargetResults[DeleteAssociationResultTypeDef]:
         """Disassociates the specified Amazon Web Services Systems Manager document
         (SSM document) from the specified managed node. If you created the
         association by using the Targets parameter, then you must delete the
@@ -558,7 +558,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_document(
         self, **kwargs: Unpack[DeleteDocumentRequestTypeDef]
-    ) -> RegionResults[DeleteDocumentResultTypeDef]:
+    ) -> TargetResults[DeleteDocumentResultTypeDef]:
         """Deletes the Amazon Web Services Systems Manager document (SSM document)
         and all managed node associations to the document.
 
@@ -568,7 +568,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_inventory(
         self, **kwargs: Unpack[DeleteInventoryRequestTypeDef]
-    ) -> RegionResults[DeleteInventoryResultTypeDef]:
+    ) -> TargetResults[DeleteInventoryResultTypeDef]:
         """Delete a custom inventory type or the data associated with a custom
         Inventory type. Deleting a custom inventory type is also referred to as
         deleting a custom inventory schema.
@@ -579,7 +579,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_maintenance_window(
         self, **kwargs: Unpack[DeleteMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[DeleteMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[DeleteMaintenanceWindowResultTypeDef]:
         """Deletes a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteMaintenanceWindow
@@ -588,7 +588,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_ops_item(
         self, **kwargs: Unpack[DeleteOpsItemRequestTypeDef]
-    ) -> RegionResults[DeleteOpsItemResponseTypeDef]:
+    ) -> TargetResults[DeleteOpsItemResponseTypeDef]:
         """Delete an OpsItem. You must have permission in Identity and Access
         Management (IAM) to delete an OpsItem.
 
@@ -598,7 +598,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_ops_metadata(
         self, **kwargs: Unpack[DeleteOpsMetadataRequestTypeDef]
-    ) -> RegionResults[DeleteOpsMetadataResultTypeDef]:
+    ) -> TargetResults[DeleteOpsMetadataResultTypeDef]:
         """Delete OpsMetadata related to an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteOpsMetadata
@@ -607,7 +607,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_parameter(
         self, **kwargs: Unpack[DeleteParameterRequestTypeDef]
-    ) -> RegionResults[DeleteParameterResultTypeDef]:
+    ) -> TargetResults[DeleteParameterResultTypeDef]:
         """Delete a parameter from the system. After deleting a parameter, wait for
         at least 30 seconds to create a parameter with the same name.
 
@@ -617,7 +617,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_parameters(
         self, **kwargs: Unpack[DeleteParametersRequestTypeDef]
-    ) -> RegionResults[DeleteParametersResultTypeDef]:
+    ) -> TargetResults[DeleteParametersResultTypeDef]:
         """Delete a list of parameters. After deleting a parameter, wait for at least
         30 seconds to create a parameter with the same name.
 
@@ -627,7 +627,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_patch_baseline(
         self, **kwargs: Unpack[DeletePatchBaselineRequestTypeDef]
-    ) -> RegionResults[DeletePatchBaselineResultTypeDef]:
+    ) -> TargetResults[DeletePatchBaselineResultTypeDef]:
         """Deletes a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeletePatchBaseline
@@ -636,7 +636,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_resource_data_sync(
         self, **kwargs: Unpack[DeleteResourceDataSyncRequestTypeDef]
-    ) -> RegionResults[DeleteResourceDataSyncResultTypeDef]:
+    ) -> TargetResults[DeleteResourceDataSyncResultTypeDef]:
         """Deletes a resource data sync configuration. After the configuration is
         deleted, changes to data on managed nodes are no longer synced to or from
         the target. Deleting a sync configuration doesn't delete data.
@@ -647,7 +647,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes a Systems Manager resource policy. A resource policy helps you to
         define the IAM entity (for example, an Amazon Web Services account) that
         can manage your Systems Manager resources. The following resources support
@@ -659,7 +659,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def deregister_managed_instance(
         self, **kwargs: Unpack[DeregisterManagedInstanceRequestTypeDef]
-    ) -> RegionResults[DeregisterManagedInstanceResultTypeDef]:
+    ) -> TargetResults[DeregisterManagedInstanceResultTypeDef]:
         """Removes the server or virtual machine from the list of registered servers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterManagedInstance
@@ -668,7 +668,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def deregister_patch_baseline_for_patch_group(
         self, **kwargs: Unpack[DeregisterPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> RegionResults[DeregisterPatchBaselineForPatchGroupResultTypeDef]:
+    ) -> TargetResults[DeregisterPatchBaselineForPatchGroupResultTypeDef]:
         """Removes a patch group from a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterPatchBaselineForPatchGroup
@@ -677,7 +677,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def deregister_target_from_maintenance_window(
         self, **kwargs: Unpack[DeregisterTargetFromMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[DeregisterTargetFromMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[DeregisterTargetFromMaintenanceWindowResultTypeDef]:
         """Removes a target from a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterTargetFromMaintenanceWindow
@@ -686,7 +686,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def deregister_task_from_maintenance_window(
         self, **kwargs: Unpack[DeregisterTaskFromMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[DeregisterTaskFromMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[DeregisterTaskFromMaintenanceWindowResultTypeDef]:
         """Removes a task from a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterTaskFromMaintenanceWindow
@@ -695,7 +695,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_activations(
         self, **kwargs: Unpack[DescribeActivationsRequestTypeDef]
-    ) -> RegionResults[DescribeActivationsResultTypeDef]:
+    ) -> TargetResults[DescribeActivationsResultTypeDef]:
         """Describes details about the activation, such as the date and time the
         activation was created, its expiration date, the Identity and Access
         Management (IAM) role assigned to the managed nodes in the activation, and
@@ -707,7 +707,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_association(
         self, **kwargs: Unpack[DescribeAssociationRequestTypeDef]
-    ) -> RegionResults[DescribeAssociationResultTypeDef]:
+    ) -> TargetResults[DescribeAssociationResultTypeDef]:
         """Describes the association for the specified target or managed node. If you
         created the association by using the Targets parameter, then you must
         retrieve the association by using the association ID.
@@ -718,7 +718,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_association_execution_targets(
         self, **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeAssociationExecutionTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeAssociationExecutionTargetsResultTypeDef]:
         """Views information about a specific execution of a specific association.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutionTargets
@@ -727,7 +727,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_association_executions(
         self, **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef]
-    ) -> RegionResults[DescribeAssociationExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAssociationExecutionsResultTypeDef]:
         """Views all executions for a specific association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAssociationExecutions
@@ -736,7 +736,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_automation_executions(
         self, **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef]
-    ) -> RegionResults[DescribeAutomationExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAutomationExecutionsResultTypeDef]:
         """Provides details about all active and terminated Automation executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAutomationExecutions
@@ -745,7 +745,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_automation_step_executions(
         self, **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef]
-    ) -> RegionResults[DescribeAutomationStepExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAutomationStepExecutionsResultTypeDef]:
         """Information about all active and terminated step executions in an
         Automation workflow.
 
@@ -755,7 +755,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_available_patches(
         self, **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef]
-    ) -> RegionResults[DescribeAvailablePatchesResultTypeDef]:
+    ) -> TargetResults[DescribeAvailablePatchesResultTypeDef]:
         """Lists all patches eligible to be included in a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeAvailablePatches
@@ -764,7 +764,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_document(
         self, **kwargs: Unpack[DescribeDocumentRequestTypeDef]
-    ) -> RegionResults[DescribeDocumentResultTypeDef]:
+    ) -> TargetResults[DescribeDocumentResultTypeDef]:
         """Describes the specified Amazon Web Services Systems Manager document (SSM
         document).
 
@@ -774,7 +774,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_document_permission(
         self, **kwargs: Unpack[DescribeDocumentPermissionRequestTypeDef]
-    ) -> RegionResults[DescribeDocumentPermissionResponseTypeDef]:
+    ) -> TargetResults[DescribeDocumentPermissionResponseTypeDef]:
         """Describes the permissions for a Amazon Web Services Systems Manager
         document (SSM document). If you created the document, you are the owner.
         If a document is shared, it can either be shared privately (by specifying
@@ -786,7 +786,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_effective_instance_associations(
         self, **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
         """All associations for the managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeEffectiveInstanceAssociations
@@ -795,7 +795,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_effective_patches_for_patch_baseline(
         self, **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef]
-    ) -> RegionResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
+    ) -> TargetResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
         """Retrieves the current effective patches (the patch and the approval state)
         for the specified patch baseline. Applies to patch baselines for Windows
         only.
@@ -806,7 +806,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_associations_status(
         self, **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceAssociationsStatusResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceAssociationsStatusResultTypeDef]:
         """The status of the associations for the managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstanceAssociationsStatus
@@ -815,7 +815,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_information(
         self, **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceInformationResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceInformationResultTypeDef]:
         """Provides information about one or more of your managed nodes, including
         the operating system platform, SSM Agent version, association status, and
         IP address. This operation does not return information for nodes that are
@@ -827,7 +827,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_patch_states(
         self, **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef]
-    ) -> RegionResults[DescribeInstancePatchStatesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchStatesResultTypeDef]:
         """Retrieves the high-level patch state of one or more managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInstancePatchStates
@@ -836,7 +836,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_patch_states_for_patch_group(
         self, **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef]
-    ) -> RegionResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
         """Retrieves the high-level patch state for the managed nodes in the
         specified patch group.
 
@@ -846,7 +846,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_patches(
         self, **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef]
-    ) -> RegionResults[DescribeInstancePatchesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchesResultTypeDef]:
         """Retrieves information about the patches on the specified managed node and
         their state relative to the patch baseline being used for the node.
 
@@ -856,7 +856,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_instance_properties(
         self, **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef]
-    ) -> RegionResults[DescribeInstancePropertiesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePropertiesResultTypeDef]:
         """An API operation used by the Systems Manager console to display
         information about Systems Manager managed nodes.
 
@@ -866,7 +866,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_inventory_deletions(
         self, **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef]
-    ) -> RegionResults[DescribeInventoryDeletionsResultTypeDef]:
+    ) -> TargetResults[DescribeInventoryDeletionsResultTypeDef]:
         """Describes a specific delete inventory operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeInventoryDeletions
@@ -878,7 +878,7 @@ class MultiRegionSSM(MultiRegionClient):
         **kwargs: Unpack[
             DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
         ],
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
         """Retrieves the individual task executions (one per target) for a particular
         task run as part of a maintenance window execution.
 
@@ -888,7 +888,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_window_execution_tasks(
         self, **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
         """For a given maintenance window execution, lists the tasks that were run.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowExecutionTasks
@@ -897,7 +897,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_window_executions(
         self, **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
         """Lists the executions of a maintenance window. This includes information
         about when the maintenance window was scheduled to be active, and
         information about tasks registered and run with the maintenance window.
@@ -908,7 +908,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_window_schedule(
         self, **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
         """Retrieves information about upcoming executions of a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowSchedule
@@ -917,7 +917,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_window_targets(
         self, **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
         """Lists the targets registered with the maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTargets
@@ -926,7 +926,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_window_tasks(
         self, **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowTasksResultTypeDef]:
         """Lists the tasks in a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindowTasks
@@ -935,7 +935,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_windows(
         self, **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowsResultTypeDef]:
         """Retrieves the maintenance windows in an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribeMaintenanceWindows
@@ -944,7 +944,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_maintenance_windows_for_target(
         self, **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef]
-    ) -> RegionResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
         """Retrieves information about the maintenance window targets or tasks that a
         managed node is associated with.
 
@@ -954,7 +954,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_ops_items(
         self, **kwargs: Unpack[DescribeOpsItemsRequestTypeDef]
-    ) -> RegionResults[DescribeOpsItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeOpsItemsResponseTypeDef]:
         """Query a set of OpsItems. You must have permission in Identity and Access
         Management (IAM) to query a list of OpsItems. For more information, see
         Set up OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -965,7 +965,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_parameters(
         self, **kwargs: Unpack[DescribeParametersRequestTypeDef]
-    ) -> RegionResults[DescribeParametersResultTypeDef]:
+    ) -> TargetResults[DescribeParametersResultTypeDef]:
         """Lists the parameters in your Amazon Web Services account or the parameters
         shared with you when you enable the Shared option.
 
@@ -975,7 +975,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_patch_baselines(
         self, **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef]
-    ) -> RegionResults[DescribePatchBaselinesResultTypeDef]:
+    ) -> TargetResults[DescribePatchBaselinesResultTypeDef]:
         """Lists the patch baselines in your Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchBaselines
@@ -984,7 +984,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_patch_group_state(
         self, **kwargs: Unpack[DescribePatchGroupStateRequestTypeDef]
-    ) -> RegionResults[DescribePatchGroupStateResultTypeDef]:
+    ) -> TargetResults[DescribePatchGroupStateResultTypeDef]:
         """Returns high-level aggregated patch compliance state information for a
         patch group.
 
@@ -994,7 +994,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_patch_groups(
         self, **kwargs: Unpack[DescribePatchGroupsRequestTypeDef]
-    ) -> RegionResults[DescribePatchGroupsResultTypeDef]:
+    ) -> TargetResults[DescribePatchGroupsResultTypeDef]:
         """Lists all patch groups that have been registered with patch baselines.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DescribePatchGroups
@@ -1003,7 +1003,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_patch_properties(
         self, **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef]
-    ) -> RegionResults[DescribePatchPropertiesResultTypeDef]:
+    ) -> TargetResults[DescribePatchPropertiesResultTypeDef]:
         """Lists the properties of available patches organized by product, product
         family, classification, severity, and other properties of available
         patches. You can use the reported properties in the filters you specify in
@@ -1016,7 +1016,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def describe_sessions(
         self, **kwargs: Unpack[DescribeSessionsRequestTypeDef]
-    ) -> RegionResults[DescribeSessionsResponseTypeDef]:
+    ) -> TargetResults[DescribeSessionsResponseTypeDef]:
         """Retrieves a list of all active sessions (both connected and disconnected)
         or terminated sessions from the past 30 days.
 
@@ -1026,7 +1026,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def disassociate_ops_item_related_item(
         self, **kwargs: Unpack[DisassociateOpsItemRelatedItemRequestTypeDef]
-    ) -> RegionResults[DisassociateOpsItemRelatedItemResponseTypeDef]:
+    ) -> TargetResults[DisassociateOpsItemRelatedItemResponseTypeDef]:
         """Deletes the association between an OpsItem and a related item. For
         example, this API operation can delete an Incident Manager incident from
         an OpsItem. Incident Manager is a tool in Amazon Web Services Systems
@@ -1038,7 +1038,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_access_token(
         self, **kwargs: Unpack[GetAccessTokenRequestTypeDef]
-    ) -> RegionResults[GetAccessTokenResponseTypeDef]:
+    ) -> TargetResults[GetAccessTokenResponseTypeDef]:
         """Returns a credentials set to be used with just-in-time node access.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetAccessToken
@@ -1047,7 +1047,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_automation_execution(
         self, **kwargs: Unpack[GetAutomationExecutionRequestTypeDef]
-    ) -> RegionResults[GetAutomationExecutionResultTypeDef]:
+    ) -> TargetResults[GetAutomationExecutionResultTypeDef]:
         """Get detailed information about a particular Automation execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetAutomationExecution
@@ -1056,7 +1056,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_calendar_state(
         self, **kwargs: Unpack[GetCalendarStateRequestTypeDef]
-    ) -> RegionResults[GetCalendarStateResponseTypeDef]:
+    ) -> TargetResults[GetCalendarStateResponseTypeDef]:
         """Gets the state of a Amazon Web Services Systems Manager change calendar at
         the current time or a specified time. If you specify a time,
         GetCalendarState returns the state of the calendar at that specific time,
@@ -1070,7 +1070,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_command_invocation(
         self, **kwargs: Unpack[GetCommandInvocationRequestTypeDef]
-    ) -> RegionResults[GetCommandInvocationResultTypeDef]:
+    ) -> TargetResults[GetCommandInvocationResultTypeDef]:
         """Returns detailed information about command execution for an invocation or
         plugin. The Run Command API follows an eventual consistency model, due to
         the distributed nature of the system supporting the API. This means that
@@ -1085,7 +1085,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_connection_status(
         self, **kwargs: Unpack[GetConnectionStatusRequestTypeDef]
-    ) -> RegionResults[GetConnectionStatusResponseTypeDef]:
+    ) -> TargetResults[GetConnectionStatusResponseTypeDef]:
         """Retrieves the Session Manager connection status for a managed node to
         determine whether it is running and ready to receive Session Manager
         connections.
@@ -1096,7 +1096,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_default_patch_baseline(
         self, **kwargs: Unpack[GetDefaultPatchBaselineRequestTypeDef]
-    ) -> RegionResults[GetDefaultPatchBaselineResultTypeDef]:
+    ) -> TargetResults[GetDefaultPatchBaselineResultTypeDef]:
         """Retrieves the default patch baseline. Amazon Web Services Systems Manager
         supports creating multiple default patch baselines. For example, you can
         create a default patch baseline for each operating system.
@@ -1107,7 +1107,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_deployable_patch_snapshot_for_instance(
         self, **kwargs: Unpack[GetDeployablePatchSnapshotForInstanceRequestTypeDef]
-    ) -> RegionResults[GetDeployablePatchSnapshotForInstanceResultTypeDef]:
+    ) -> TargetResults[GetDeployablePatchSnapshotForInstanceResultTypeDef]:
         """Retrieves the current snapshot for the patch baseline the managed node
         uses. This API is primarily used by the AWS-RunPatchBaseline Systems
         Manager document (SSM document).
@@ -1118,7 +1118,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_document(
         self, **kwargs: Unpack[GetDocumentRequestTypeDef]
-    ) -> RegionResults[GetDocumentResultTypeDef]:
+    ) -> TargetResults[GetDocumentResultTypeDef]:
         """Gets the contents of the specified Amazon Web Services Systems Manager
         document (SSM document).
 
@@ -1128,7 +1128,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_execution_preview(
         self, **kwargs: Unpack[GetExecutionPreviewRequestTypeDef]
-    ) -> RegionResults[GetExecutionPreviewResponseTypeDef]:
+    ) -> TargetResults[GetExecutionPreviewResponseTypeDef]:
         """Initiates the process of retrieving an existing preview that shows the
         effects that running a specified Automation runbook would have on the
         targeted resources.
@@ -1139,7 +1139,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_inventory(
         self, **kwargs: Unpack[GetInventoryRequestTypeDef]
-    ) -> RegionResults[GetInventoryResultTypeDef]:
+    ) -> TargetResults[GetInventoryResultTypeDef]:
         """Query inventory information. This includes managed node status, such as
         Stopped or Terminated.
 
@@ -1149,7 +1149,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_inventory_schema(
         self, **kwargs: Unpack[GetInventorySchemaRequestTypeDef]
-    ) -> RegionResults[GetInventorySchemaResultTypeDef]:
+    ) -> TargetResults[GetInventorySchemaResultTypeDef]:
         """Return a list of inventory type names for the account, or return a list of
         attribute names for a specific Inventory item type.
 
@@ -1159,7 +1159,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_maintenance_window(
         self, **kwargs: Unpack[GetMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[GetMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[GetMaintenanceWindowResultTypeDef]:
         """Retrieves a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindow
@@ -1168,7 +1168,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_maintenance_window_execution(
         self, **kwargs: Unpack[GetMaintenanceWindowExecutionRequestTypeDef]
-    ) -> RegionResults[GetMaintenanceWindowExecutionResultTypeDef]:
+    ) -> TargetResults[GetMaintenanceWindowExecutionResultTypeDef]:
         """Retrieves details about a specific a maintenance window execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowExecution
@@ -1177,7 +1177,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_maintenance_window_execution_task(
         self, **kwargs: Unpack[GetMaintenanceWindowExecutionTaskRequestTypeDef]
-    ) -> RegionResults[GetMaintenanceWindowExecutionTaskResultTypeDef]:
+    ) -> TargetResults[GetMaintenanceWindowExecutionTaskResultTypeDef]:
         """Retrieves the details about a specific task run as part of a maintenance
         window execution.
 
@@ -1188,7 +1188,7 @@ class MultiRegionSSM(MultiRegionClient):
     def get_maintenance_window_execution_task_invocation(
         self,
         **kwargs: Unpack[GetMaintenanceWindowExecutionTaskInvocationRequestTypeDef],
-    ) -> RegionResults[GetMaintenanceWindowExecutionTaskInvocationResultTypeDef]:
+    ) -> TargetResults[GetMaintenanceWindowExecutionTaskInvocationResultTypeDef]:
         """Retrieves information about a specific task running on a specific target.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowExecutionTaskInvocation
@@ -1197,7 +1197,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_maintenance_window_task(
         self, **kwargs: Unpack[GetMaintenanceWindowTaskRequestTypeDef]
-    ) -> RegionResults[GetMaintenanceWindowTaskResultTypeDef]:
+    ) -> TargetResults[GetMaintenanceWindowTaskResultTypeDef]:
         """Retrieves the details of a maintenance window task.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetMaintenanceWindowTask
@@ -1206,7 +1206,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_ops_item(
         self, **kwargs: Unpack[GetOpsItemRequestTypeDef]
-    ) -> RegionResults[GetOpsItemResponseTypeDef]:
+    ) -> TargetResults[GetOpsItemResponseTypeDef]:
         """Get information about an OpsItem by using the ID. You must have permission
         in Identity and Access Management (IAM) to view information about an
         OpsItem. For more information, see Set up OpsCenter in the Amazon Web
@@ -1218,7 +1218,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_ops_metadata(
         self, **kwargs: Unpack[GetOpsMetadataRequestTypeDef]
-    ) -> RegionResults[GetOpsMetadataResultTypeDef]:
+    ) -> TargetResults[GetOpsMetadataResultTypeDef]:
         """View operational metadata related to an application in Application
         Manager.
 
@@ -1228,7 +1228,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_ops_summary(
         self, **kwargs: Unpack[GetOpsSummaryRequestTypeDef]
-    ) -> RegionResults[GetOpsSummaryResultTypeDef]:
+    ) -> TargetResults[GetOpsSummaryResultTypeDef]:
         """View a summary of operations metadata (OpsData) based on specified filters
         and aggregators. OpsData can include information about Amazon Web Services
         Systems Manager OpsCenter operational workitems (OpsItems) as well as
@@ -1241,7 +1241,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_parameter(
         self, **kwargs: Unpack[GetParameterRequestTypeDef]
-    ) -> RegionResults[GetParameterResultTypeDef]:
+    ) -> TargetResults[GetParameterResultTypeDef]:
         """Get information about a single parameter by specifying the parameter name.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameter
@@ -1250,7 +1250,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_parameter_history(
         self, **kwargs: Unpack[GetParameterHistoryRequestTypeDef]
-    ) -> RegionResults[GetParameterHistoryResultTypeDef]:
+    ) -> TargetResults[GetParameterHistoryResultTypeDef]:
         """Retrieves the history of all changes to a parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetParameterHistory
@@ -1259,7 +1259,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_parameters(
         self, **kwargs: Unpack[GetParametersRequestTypeDef]
-    ) -> RegionResults[GetParametersResultTypeDef]:
+    ) -> TargetResults[GetParametersResultTypeDef]:
         """Get information about one or more parameters by specifying multiple
         parameter names.
 
@@ -1269,7 +1269,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_parameters_by_path(
         self, **kwargs: Unpack[GetParametersByPathRequestTypeDef]
-    ) -> RegionResults[GetParametersByPathResultTypeDef]:
+    ) -> TargetResults[GetParametersByPathResultTypeDef]:
         """Retrieve information about one or more parameters under a specified level
         in a hierarchy.
 
@@ -1279,7 +1279,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_patch_baseline(
         self, **kwargs: Unpack[GetPatchBaselineRequestTypeDef]
-    ) -> RegionResults[GetPatchBaselineResultTypeDef]:
+    ) -> TargetResults[GetPatchBaselineResultTypeDef]:
         """Retrieves information about a patch baseline.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetPatchBaseline
@@ -1288,7 +1288,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_patch_baseline_for_patch_group(
         self, **kwargs: Unpack[GetPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> RegionResults[GetPatchBaselineForPatchGroupResultTypeDef]:
+    ) -> TargetResults[GetPatchBaselineForPatchGroupResultTypeDef]:
         """Retrieves the patch baseline that should be used for the specified patch
         group.
 
@@ -1298,7 +1298,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_resource_policies(
         self, **kwargs: Unpack[GetResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Returns an array of the Policy object.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetResourcePolicies
@@ -1307,7 +1307,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def get_service_setting(
         self, **kwargs: Unpack[GetServiceSettingRequestTypeDef]
-    ) -> RegionResults[GetServiceSettingResultTypeDef]:
+    ) -> TargetResults[GetServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1322,7 +1322,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def label_parameter_version(
         self, **kwargs: Unpack[LabelParameterVersionRequestTypeDef]
-    ) -> RegionResults[LabelParameterVersionResultTypeDef]:
+    ) -> TargetResults[LabelParameterVersionResultTypeDef]:
         """A parameter label is a user-defined alias to help you manage different
         versions of a parameter. When you modify a parameter, Amazon Web Services
         Systems Manager automatically saves a new version and increments the
@@ -1335,7 +1335,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_association_versions(
         self, **kwargs: Unpack[ListAssociationVersionsRequestTypeDef]
-    ) -> RegionResults[ListAssociationVersionsResultTypeDef]:
+    ) -> TargetResults[ListAssociationVersionsResultTypeDef]:
         """Retrieves all versions of an association for a specific association ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListAssociationVersions
@@ -1344,7 +1344,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_associations(
         self, **kwargs: Unpack[ListAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAssociationsResultTypeDef]:
+    ) -> TargetResults[ListAssociationsResultTypeDef]:
         """Returns all State Manager associations in the current Amazon Web Services
         account and Amazon Web Services Region. You can limit the results to a
         specific State Manager association document or managed node by specifying
@@ -1356,7 +1356,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_command_invocations(
         self, **kwargs: Unpack[ListCommandInvocationsRequestTypeDef]
-    ) -> RegionResults[ListCommandInvocationsResultTypeDef]:
+    ) -> TargetResults[ListCommandInvocationsResultTypeDef]:
         """An invocation is copy of a command sent to a specific managed node. A
         command can apply to one or more managed nodes. A command invocation
         applies to one managed node. For example, if a user runs SendCommand
@@ -1370,7 +1370,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_commands(
         self, **kwargs: Unpack[ListCommandsRequestTypeDef]
-    ) -> RegionResults[ListCommandsResultTypeDef]:
+    ) -> TargetResults[ListCommandsResultTypeDef]:
         """Lists the commands requested by users of the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCommands
@@ -1379,7 +1379,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_compliance_items(
         self, **kwargs: Unpack[ListComplianceItemsRequestTypeDef]
-    ) -> RegionResults[ListComplianceItemsResultTypeDef]:
+    ) -> TargetResults[ListComplianceItemsResultTypeDef]:
         """For a specified resource ID, this API operation returns a list of
         compliance statuses for different resource types. Currently, you can only
         specify one resource ID per call. List results depend on the criteria
@@ -1391,7 +1391,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_compliance_summaries(
         self, **kwargs: Unpack[ListComplianceSummariesRequestTypeDef]
-    ) -> RegionResults[ListComplianceSummariesResultTypeDef]:
+    ) -> TargetResults[ListComplianceSummariesResultTypeDef]:
         """Returns a summary count of compliant and non-compliant resources for a
         compliance type. For example, this call can return State Manager
         associations, patches, or custom compliance types according to the filter
@@ -1403,7 +1403,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_document_metadata_history(
         self, **kwargs: Unpack[ListDocumentMetadataHistoryRequestTypeDef]
-    ) -> RegionResults[ListDocumentMetadataHistoryResponseTypeDef]:
+    ) -> TargetResults[ListDocumentMetadataHistoryResponseTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1415,7 +1415,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_document_versions(
         self, **kwargs: Unpack[ListDocumentVersionsRequestTypeDef]
-    ) -> RegionResults[ListDocumentVersionsResultTypeDef]:
+    ) -> TargetResults[ListDocumentVersionsResultTypeDef]:
         """List all versions for a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListDocumentVersions
@@ -1424,7 +1424,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_documents(
         self, **kwargs: Unpack[ListDocumentsRequestTypeDef]
-    ) -> RegionResults[ListDocumentsResultTypeDef]:
+    ) -> TargetResults[ListDocumentsResultTypeDef]:
         """Returns all Systems Manager (SSM) documents in the current Amazon Web
         Services account and Amazon Web Services Region. You can limit the results
         of this request by using a filter.
@@ -1435,7 +1435,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_inventory_entries(
         self, **kwargs: Unpack[ListInventoryEntriesRequestTypeDef]
-    ) -> RegionResults[ListInventoryEntriesResultTypeDef]:
+    ) -> TargetResults[ListInventoryEntriesResultTypeDef]:
         """A list of inventory items returned by the request.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListInventoryEntries
@@ -1444,7 +1444,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_nodes(
         self, **kwargs: Unpack[ListNodesRequestTypeDef]
-    ) -> RegionResults[ListNodesResultTypeDef]:
+    ) -> TargetResults[ListNodesResultTypeDef]:
         """Takes in filters and returns a list of managed nodes matching the filter
         criteria.
 
@@ -1454,7 +1454,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_nodes_summary(
         self, **kwargs: Unpack[ListNodesSummaryRequestTypeDef]
-    ) -> RegionResults[ListNodesSummaryResultTypeDef]:
+    ) -> TargetResults[ListNodesSummaryResultTypeDef]:
         """Generates a summary of managed instance/node metadata based on the filters
         and aggregators you specify. Results are grouped by the input aggregator
         you specify.
@@ -1465,7 +1465,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_ops_item_events(
         self, **kwargs: Unpack[ListOpsItemEventsRequestTypeDef]
-    ) -> RegionResults[ListOpsItemEventsResponseTypeDef]:
+    ) -> TargetResults[ListOpsItemEventsResponseTypeDef]:
         """Returns a list of all OpsItem events in the current Amazon Web Services
         Region and Amazon Web Services account. You can limit the results to
         events associated with specific OpsItems by specifying a filter.
@@ -1476,7 +1476,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_ops_item_related_items(
         self, **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef]
-    ) -> RegionResults[ListOpsItemRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[ListOpsItemRelatedItemsResponseTypeDef]:
         """Lists all related-item resources associated with a Systems Manager
         OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems
         Manager.
@@ -1487,7 +1487,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_ops_metadata(
         self, **kwargs: Unpack[ListOpsMetadataRequestTypeDef]
-    ) -> RegionResults[ListOpsMetadataResultTypeDef]:
+    ) -> TargetResults[ListOpsMetadataResultTypeDef]:
         """Amazon Web Services Systems Manager calls this API operation when
         displaying all Application Manager OpsMetadata objects or blobs.
 
@@ -1497,7 +1497,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_resource_compliance_summaries(
         self, **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef]
-    ) -> RegionResults[ListResourceComplianceSummariesResultTypeDef]:
+    ) -> TargetResults[ListResourceComplianceSummariesResultTypeDef]:
         """Returns a resource-level summary count. The summary includes information
         about compliant and non-compliant statuses and detailed compliance-item
         severity counts, according to the filter criteria you specify.
@@ -1508,7 +1508,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_resource_data_sync(
         self, **kwargs: Unpack[ListResourceDataSyncRequestTypeDef]
-    ) -> RegionResults[ListResourceDataSyncResultTypeDef]:
+    ) -> TargetResults[ListResourceDataSyncResultTypeDef]:
         """Lists your resource data sync configurations. Includes information about
         the last time a sync attempted to start, the last sync status, and the
         last time a sync successfully completed.
@@ -1519,7 +1519,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Returns a list of the tags assigned to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListTagsForResource
@@ -1528,7 +1528,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def modify_document_permission(
         self, **kwargs: Unpack[ModifyDocumentPermissionRequestTypeDef]
-    ) -> RegionResults[ModifyDocumentPermissionResponseTypeDef]:
+    ) -> TargetResults[ModifyDocumentPermissionResponseTypeDef]:
         """Shares a Amazon Web Services Systems Manager document (SSM
         document)publicly or privately. If you share a document privately, you
         must specify the Amazon Web Services user IDs for those people who can use
@@ -1541,7 +1541,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def put_compliance_items(
         self, **kwargs: Unpack[PutComplianceItemsRequestTypeDef]
-    ) -> RegionResults[PutComplianceItemsResultTypeDef]:
+    ) -> TargetResults[PutComplianceItemsResultTypeDef]:
         """Registers a compliance type and other compliance details on a designated
         resource. This operation lets you register custom compliance details with
         a resource. This call overwrites existing compliance information on the
@@ -1554,7 +1554,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def put_inventory(
         self, **kwargs: Unpack[PutInventoryRequestTypeDef]
-    ) -> RegionResults[PutInventoryResultTypeDef]:
+    ) -> TargetResults[PutInventoryResultTypeDef]:
         """Bulk update custom inventory items on one or more managed nodes. The
         request adds an inventory item, if it doesn't already exist, or updates an
         inventory item, if it does exist.
@@ -1565,7 +1565,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def put_parameter(
         self, **kwargs: Unpack[PutParameterRequestTypeDef]
-    ) -> RegionResults[PutParameterResultTypeDef]:
+    ) -> TargetResults[PutParameterResultTypeDef]:
         """Create or update a parameter in Parameter Store.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/PutParameter
@@ -1574,7 +1574,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Creates or updates a Systems Manager resource policy. A resource policy
         helps you to define the IAM entity (for example, an Amazon Web Services
         account) that can manage your Systems Manager resources. The following
@@ -1586,7 +1586,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def register_default_patch_baseline(
         self, **kwargs: Unpack[RegisterDefaultPatchBaselineRequestTypeDef]
-    ) -> RegionResults[RegisterDefaultPatchBaselineResultTypeDef]:
+    ) -> TargetResults[RegisterDefaultPatchBaselineResultTypeDef]:
         """Defines the default patch baseline for the relevant operating system.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterDefaultPatchBaseline
@@ -1595,7 +1595,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def register_patch_baseline_for_patch_group(
         self, **kwargs: Unpack[RegisterPatchBaselineForPatchGroupRequestTypeDef]
-    ) -> RegionResults[RegisterPatchBaselineForPatchGroupResultTypeDef]:
+    ) -> TargetResults[RegisterPatchBaselineForPatchGroupResultTypeDef]:
         """Registers a patch baseline for a patch group.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterPatchBaselineForPatchGroup
@@ -1604,7 +1604,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def register_target_with_maintenance_window(
         self, **kwargs: Unpack[RegisterTargetWithMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[RegisterTargetWithMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[RegisterTargetWithMaintenanceWindowResultTypeDef]:
         """Registers a target with a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterTargetWithMaintenanceWindow
@@ -1613,7 +1613,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def register_task_with_maintenance_window(
         self, **kwargs: Unpack[RegisterTaskWithMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[RegisterTaskWithMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[RegisterTaskWithMaintenanceWindowResultTypeDef]:
         """Adds a new task to a maintenance window.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterTaskWithMaintenanceWindow
@@ -1622,7 +1622,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceRequestTypeDef]
-    ) -> RegionResults[RemoveTagsFromResourceResultTypeDef]:
+    ) -> TargetResults[RemoveTagsFromResourceResultTypeDef]:
         """Removes tag keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RemoveTagsFromResource
@@ -1631,7 +1631,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def reset_service_setting(
         self, **kwargs: Unpack[ResetServiceSettingRequestTypeDef]
-    ) -> RegionResults[ResetServiceSettingResultTypeDef]:
+    ) -> TargetResults[ResetServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1646,7 +1646,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def resume_session(
         self, **kwargs: Unpack[ResumeSessionRequestTypeDef]
-    ) -> RegionResults[ResumeSessionResponseTypeDef]:
+    ) -> TargetResults[ResumeSessionResponseTypeDef]:
         """Reconnects a session to a managed node after it has been disconnected.
         Connections can be resumed for disconnected sessions, but not terminated
         sessions.
@@ -1657,7 +1657,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def send_automation_signal(
         self, **kwargs: Unpack[SendAutomationSignalRequestTypeDef]
-    ) -> RegionResults[SendAutomationSignalResultTypeDef]:
+    ) -> TargetResults[SendAutomationSignalResultTypeDef]:
         """Sends a signal to an Automation execution to change the current behavior
         or status of the execution.
 
@@ -1667,7 +1667,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def send_command(
         self, **kwargs: Unpack[SendCommandRequestTypeDef]
-    ) -> RegionResults[SendCommandResultTypeDef]:
+    ) -> TargetResults[SendCommandResultTypeDef]:
         """Runs commands on one or more managed nodes.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/SendCommand
@@ -1676,7 +1676,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_access_request(
         self, **kwargs: Unpack[StartAccessRequestRequestTypeDef]
-    ) -> RegionResults[StartAccessRequestResponseTypeDef]:
+    ) -> TargetResults[StartAccessRequestResponseTypeDef]:
         """Starts the workflow for just-in-time node access sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StartAccessRequest
@@ -1685,7 +1685,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_associations_once(
         self, **kwargs: Unpack[StartAssociationsOnceRequestTypeDef]
-    ) -> RegionResults[StartAssociationsOnceResultTypeDef]:
+    ) -> TargetResults[StartAssociationsOnceResultTypeDef]:
         """Runs an association immediately and only one time. This operation can be
         helpful when troubleshooting associations.
 
@@ -1695,7 +1695,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_automation_execution(
         self, **kwargs: Unpack[StartAutomationExecutionRequestTypeDef]
-    ) -> RegionResults[StartAutomationExecutionResultTypeDef]:
+    ) -> TargetResults[StartAutomationExecutionResultTypeDef]:
         """Initiates execution of an Automation runbook.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StartAutomationExecution
@@ -1704,7 +1704,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_change_request_execution(
         self, **kwargs: Unpack[StartChangeRequestExecutionRequestTypeDef]
-    ) -> RegionResults[StartChangeRequestExecutionResultTypeDef]:
+    ) -> TargetResults[StartChangeRequestExecutionResultTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1716,7 +1716,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_execution_preview(
         self, **kwargs: Unpack[StartExecutionPreviewRequestTypeDef]
-    ) -> RegionResults[StartExecutionPreviewResponseTypeDef]:
+    ) -> TargetResults[StartExecutionPreviewResponseTypeDef]:
         """Initiates the process of creating a preview showing the effects that
         running a specified Automation runbook would have on the targeted
         resources.
@@ -1727,7 +1727,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def start_session(
         self, **kwargs: Unpack[StartSessionRequestTypeDef]
-    ) -> RegionResults[StartSessionResponseTypeDef]:
+    ) -> TargetResults[StartSessionResponseTypeDef]:
         """Initiates a connection to a target (for example, a managed node) for a
         Session Manager session. Returns a URL and token that can be used to open
         a WebSocket connection for sending input and receiving outputs.
@@ -1738,7 +1738,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def stop_automation_execution(
         self, **kwargs: Unpack[StopAutomationExecutionRequestTypeDef]
-    ) -> RegionResults[StopAutomationExecutionResultTypeDef]:
+    ) -> TargetResults[StopAutomationExecutionResultTypeDef]:
         """Stop an Automation that is currently running.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/StopAutomationExecution
@@ -1747,7 +1747,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def terminate_session(
         self, **kwargs: Unpack[TerminateSessionRequestTypeDef]
-    ) -> RegionResults[TerminateSessionResponseTypeDef]:
+    ) -> TargetResults[TerminateSessionResponseTypeDef]:
         """Permanently ends a session and closes the data connection between the
         Session Manager client and SSM Agent on the managed node. A terminated
         session can't be resumed.
@@ -1758,7 +1758,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def unlabel_parameter_version(
         self, **kwargs: Unpack[UnlabelParameterVersionRequestTypeDef]
-    ) -> RegionResults[UnlabelParameterVersionResultTypeDef]:
+    ) -> TargetResults[UnlabelParameterVersionResultTypeDef]:
         """Remove a label or labels from a parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UnlabelParameterVersion
@@ -1767,7 +1767,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_association(
         self, **kwargs: Unpack[UpdateAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateAssociationResultTypeDef]:
+    ) -> TargetResults[UpdateAssociationResultTypeDef]:
         """Updates an association. You can update the association name and version,
         the document version, schedule, parameters, and Amazon Simple Storage
         Service (Amazon S3) output. When you call UpdateAssociation, the system
@@ -1785,7 +1785,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_association_status(
         self, **kwargs: Unpack[UpdateAssociationStatusRequestTypeDef]
-    ) -> RegionResults[UpdateAssociationStatusResultTypeDef]:
+    ) -> TargetResults[UpdateAssociationStatusResultTypeDef]:
         """Updates the status of the Amazon Web Services Systems Manager document
         (SSM document) associated with the specified managed node.
 
@@ -1795,7 +1795,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_document(
         self, **kwargs: Unpack[UpdateDocumentRequestTypeDef]
-    ) -> RegionResults[UpdateDocumentResultTypeDef]:
+    ) -> TargetResults[UpdateDocumentResultTypeDef]:
         """Updates one or more values for an SSM document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateDocument
@@ -1804,7 +1804,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_document_default_version(
         self, **kwargs: Unpack[UpdateDocumentDefaultVersionRequestTypeDef]
-    ) -> RegionResults[UpdateDocumentDefaultVersionResultTypeDef]:
+    ) -> TargetResults[UpdateDocumentDefaultVersionResultTypeDef]:
         """Set the default version of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateDocumentDefaultVersion
@@ -1813,7 +1813,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_document_metadata(
         self, **kwargs: Unpack[UpdateDocumentMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateDocumentMetadataResponseTypeDef]:
+    ) -> TargetResults[UpdateDocumentMetadataResponseTypeDef]:
         """Amazon Web Services Systems Manager Change Manager is no longer open to
         new customers. Existing customers can continue to use the service as
         normal. For more information, see Amazon Web Services Systems Manager
@@ -1825,7 +1825,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_maintenance_window(
         self, **kwargs: Unpack[UpdateMaintenanceWindowRequestTypeDef]
-    ) -> RegionResults[UpdateMaintenanceWindowResultTypeDef]:
+    ) -> TargetResults[UpdateMaintenanceWindowResultTypeDef]:
         """Updates an existing maintenance window. Only specified parameters are
         modified.
 
@@ -1835,7 +1835,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_maintenance_window_target(
         self, **kwargs: Unpack[UpdateMaintenanceWindowTargetRequestTypeDef]
-    ) -> RegionResults[UpdateMaintenanceWindowTargetResultTypeDef]:
+    ) -> TargetResults[UpdateMaintenanceWindowTargetResultTypeDef]:
         """Modifies the target of an existing maintenance window. You can change the
         following:
 
@@ -1845,7 +1845,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_maintenance_window_task(
         self, **kwargs: Unpack[UpdateMaintenanceWindowTaskRequestTypeDef]
-    ) -> RegionResults[UpdateMaintenanceWindowTaskResultTypeDef]:
+    ) -> TargetResults[UpdateMaintenanceWindowTaskResultTypeDef]:
         """Modifies a task assigned to a maintenance window. You can't change the
         task type, but you can change the following values:
 
@@ -1855,7 +1855,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_managed_instance_role(
         self, **kwargs: Unpack[UpdateManagedInstanceRoleRequestTypeDef]
-    ) -> RegionResults[UpdateManagedInstanceRoleResultTypeDef]:
+    ) -> TargetResults[UpdateManagedInstanceRoleResultTypeDef]:
         """Changes the Identity and Access Management (IAM) role that is assigned to
         the on-premises server, edge device, or virtual machines (VM). IAM roles
         are first assigned to these hybrid nodes during the activation process.
@@ -1867,7 +1867,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_ops_item(
         self, **kwargs: Unpack[UpdateOpsItemRequestTypeDef]
-    ) -> RegionResults[UpdateOpsItemResponseTypeDef]:
+    ) -> TargetResults[UpdateOpsItemResponseTypeDef]:
         """Edit or change an OpsItem. You must have permission in Identity and Access
         Management (IAM) to update an OpsItem. For more information, see Set up
         OpsCenter in the Amazon Web Services Systems Manager User Guide.
@@ -1878,7 +1878,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_ops_metadata(
         self, **kwargs: Unpack[UpdateOpsMetadataRequestTypeDef]
-    ) -> RegionResults[UpdateOpsMetadataResultTypeDef]:
+    ) -> TargetResults[UpdateOpsMetadataResultTypeDef]:
         """Amazon Web Services Systems Manager calls this API operation when you edit
         OpsMetadata in Application Manager.
 
@@ -1888,7 +1888,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_patch_baseline(
         self, **kwargs: Unpack[UpdatePatchBaselineRequestTypeDef]
-    ) -> RegionResults[UpdatePatchBaselineResultTypeDef]:
+    ) -> TargetResults[UpdatePatchBaselineResultTypeDef]:
         """Modifies an existing patch baseline. Fields not specified in the request
         are left unchanged.
 
@@ -1898,7 +1898,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_resource_data_sync(
         self, **kwargs: Unpack[UpdateResourceDataSyncRequestTypeDef]
-    ) -> RegionResults[UpdateResourceDataSyncResultTypeDef]:
+    ) -> TargetResults[UpdateResourceDataSyncResultTypeDef]:
         """Update a resource data sync. After you create a resource data sync for a
         Region, you can't change the account options for that sync. For example,
         if you create a sync in the us-east-2 (Ohio) Region and you choose the
@@ -1913,7 +1913,7 @@ class MultiRegionSSM(MultiRegionClient):
 
     def update_service_setting(
         self, **kwargs: Unpack[UpdateServiceSettingRequestTypeDef]
-    ) -> RegionResults[UpdateServiceSettingResultTypeDef]:
+    ) -> TargetResults[UpdateServiceSettingResultTypeDef]:
         """ServiceSetting is an account-level setting for an Amazon Web Services
         service. This setting defines how a user interacts with or uses a service
         or a feature of a service. For example, if an Amazon Web Services service
@@ -1933,7 +1933,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeActivationsRequestTypeDef],
-    ) -> RegionResults[DescribeActivationsResultTypeDef]:
+    ) -> TargetResults[DescribeActivationsResultTypeDef]:
         """Every page of DescribeActivations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1959,7 +1959,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAssociationExecutionTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeAssociationExecutionTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeAssociationExecutionTargetsResultTypeDef]:
         """Every page of DescribeAssociationExecutionTargets in every target, merged
         per target (botocore's build_full_result).
 
@@ -1982,7 +1982,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAssociationExecutionsRequestTypeDef],
-    ) -> RegionResults[DescribeAssociationExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAssociationExecutionsResultTypeDef]:
         """Every page of DescribeAssociationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2005,7 +2005,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAutomationExecutionsRequestTypeDef],
-    ) -> RegionResults[DescribeAutomationExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAutomationExecutionsResultTypeDef]:
         """Every page of DescribeAutomationExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2028,7 +2028,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAutomationStepExecutionsRequestTypeDef],
-    ) -> RegionResults[DescribeAutomationStepExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeAutomationStepExecutionsResultTypeDef]:
         """Every page of DescribeAutomationStepExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2052,7 +2052,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAvailablePatchesRequestTypeDef],
-    ) -> RegionResults[DescribeAvailablePatchesResultTypeDef]:
+    ) -> TargetResults[DescribeAvailablePatchesResultTypeDef]:
         """Every page of DescribeAvailablePatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -2075,7 +2075,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEffectiveInstanceAssociationsRequestTypeDef],
-    ) -> RegionResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeEffectiveInstanceAssociationsResultTypeDef]:
         """Every page of DescribeEffectiveInstanceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -2098,7 +2098,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeEffectivePatchesForPatchBaselineRequestTypeDef],
-    ) -> RegionResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
+    ) -> TargetResults[DescribeEffectivePatchesForPatchBaselineResultTypeDef]:
         """Every page of DescribeEffectivePatchesForPatchBaseline in every target,
         merged per target (botocore's build_full_result).
 
@@ -2123,7 +2123,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceAssociationsStatusRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceAssociationsStatusResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceAssociationsStatusResultTypeDef]:
         """Every page of DescribeInstanceAssociationsStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -2146,7 +2146,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstanceInformationRequestTypeDef],
-    ) -> RegionResults[DescribeInstanceInformationResultTypeDef]:
+    ) -> TargetResults[DescribeInstanceInformationResultTypeDef]:
         """Every page of DescribeInstanceInformation in every target, merged per
         target (botocore's build_full_result).
 
@@ -2172,7 +2172,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancePatchStatesRequestTypeDef],
-    ) -> RegionResults[DescribeInstancePatchStatesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchStatesResultTypeDef]:
         """Every page of DescribeInstancePatchStates in every target, merged per
         target (botocore's build_full_result).
 
@@ -2195,7 +2195,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancePatchStatesForPatchGroupRequestTypeDef],
-    ) -> RegionResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchStatesForPatchGroupResultTypeDef]:
         """Every page of DescribeInstancePatchStatesForPatchGroup in every target,
         merged per target (botocore's build_full_result).
 
@@ -2219,7 +2219,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancePatchesRequestTypeDef],
-    ) -> RegionResults[DescribeInstancePatchesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePatchesResultTypeDef]:
         """Every page of DescribeInstancePatches in every target, merged per target
         (botocore's build_full_result).
 
@@ -2243,7 +2243,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInstancePropertiesRequestTypeDef],
-    ) -> RegionResults[DescribeInstancePropertiesResultTypeDef]:
+    ) -> TargetResults[DescribeInstancePropertiesResultTypeDef]:
         """Every page of DescribeInstanceProperties in every target, merged per
         target (botocore's build_full_result).
 
@@ -2267,7 +2267,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeInventoryDeletionsRequestTypeDef],
-    ) -> RegionResults[DescribeInventoryDeletionsResultTypeDef]:
+    ) -> TargetResults[DescribeInventoryDeletionsResultTypeDef]:
         """Every page of DescribeInventoryDeletions in every target, merged per
         target (botocore's build_full_result).
 
@@ -2292,7 +2292,7 @@ class MultiRegionSSM(MultiRegionClient):
         **kwargs: Unpack[
             DescribeMaintenanceWindowExecutionTaskInvocationsRequestTypeDef
         ],
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionTaskInvocationsResultTypeDef]:
         """Every page of DescribeMaintenanceWindowExecutionTaskInvocations in every
         target, merged per target (botocore's build_full_result).
 
@@ -2316,7 +2316,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowExecutionTasksRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionTasksResultTypeDef]:
         """Every page of DescribeMaintenanceWindowExecutionTasks in every target,
         merged per target (botocore's build_full_result).
 
@@ -2339,7 +2339,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowExecutionsRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowExecutionsResultTypeDef]:
         """Every page of DescribeMaintenanceWindowExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -2364,7 +2364,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowScheduleRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowScheduleResultTypeDef]:
         """Every page of DescribeMaintenanceWindowSchedule in every target, merged
         per target (botocore's build_full_result).
 
@@ -2387,7 +2387,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowTargetsRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowTargetsResultTypeDef]:
         """Every page of DescribeMaintenanceWindowTargets in every target, merged per
         target (botocore's build_full_result).
 
@@ -2410,7 +2410,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowTasksRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowTasksResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowTasksResultTypeDef]:
         """Every page of DescribeMaintenanceWindowTasks in every target, merged per
         target (botocore's build_full_result).
 
@@ -2433,7 +2433,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowsRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowsResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowsResultTypeDef]:
         """Every page of DescribeMaintenanceWindows in every target, merged per
         target (botocore's build_full_result).
 
@@ -2456,7 +2456,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeMaintenanceWindowsForTargetRequestTypeDef],
-    ) -> RegionResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceWindowsForTargetResultTypeDef]:
         """Every page of DescribeMaintenanceWindowsForTarget in every target, merged
         per target (botocore's build_full_result).
 
@@ -2480,7 +2480,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeOpsItemsRequestTypeDef],
-    ) -> RegionResults[DescribeOpsItemsResponseTypeDef]:
+    ) -> TargetResults[DescribeOpsItemsResponseTypeDef]:
         """Every page of DescribeOpsItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -2505,7 +2505,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeParametersRequestTypeDef],
-    ) -> RegionResults[DescribeParametersResultTypeDef]:
+    ) -> TargetResults[DescribeParametersResultTypeDef]:
         """Every page of DescribeParameters in every target, merged per target
         (botocore's build_full_result).
 
@@ -2529,7 +2529,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePatchBaselinesRequestTypeDef],
-    ) -> RegionResults[DescribePatchBaselinesResultTypeDef]:
+    ) -> TargetResults[DescribePatchBaselinesResultTypeDef]:
         """Every page of DescribePatchBaselines in every target, merged per target
         (botocore's build_full_result).
 
@@ -2552,7 +2552,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePatchGroupsRequestTypeDef],
-    ) -> RegionResults[DescribePatchGroupsResultTypeDef]:
+    ) -> TargetResults[DescribePatchGroupsResultTypeDef]:
         """Every page of DescribePatchGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -2575,7 +2575,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribePatchPropertiesRequestTypeDef],
-    ) -> RegionResults[DescribePatchPropertiesResultTypeDef]:
+    ) -> TargetResults[DescribePatchPropertiesResultTypeDef]:
         """Every page of DescribePatchProperties in every target, merged per target
         (botocore's build_full_result).
 
@@ -2602,7 +2602,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeSessionsRequestTypeDef],
-    ) -> RegionResults[DescribeSessionsResponseTypeDef]:
+    ) -> TargetResults[DescribeSessionsResponseTypeDef]:
         """Every page of DescribeSessions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2626,7 +2626,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInventoryRequestTypeDef],
-    ) -> RegionResults[GetInventoryResultTypeDef]:
+    ) -> TargetResults[GetInventoryResultTypeDef]:
         """Every page of GetInventory in every target, merged per target (botocore's
         build_full_result).
 
@@ -2650,7 +2650,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetInventorySchemaRequestTypeDef],
-    ) -> RegionResults[GetInventorySchemaResultTypeDef]:
+    ) -> TargetResults[GetInventorySchemaResultTypeDef]:
         """Every page of GetInventorySchema in every target, merged per target
         (botocore's build_full_result).
 
@@ -2674,7 +2674,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetOpsSummaryRequestTypeDef],
-    ) -> RegionResults[GetOpsSummaryResultTypeDef]:
+    ) -> TargetResults[GetOpsSummaryResultTypeDef]:
         """Every page of GetOpsSummary in every target, merged per target (botocore's
         build_full_result).
 
@@ -2701,7 +2701,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetParameterHistoryRequestTypeDef],
-    ) -> RegionResults[GetParameterHistoryResultTypeDef]:
+    ) -> TargetResults[GetParameterHistoryResultTypeDef]:
         """Every page of GetParameterHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -2724,7 +2724,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetParametersByPathRequestTypeDef],
-    ) -> RegionResults[GetParametersByPathResultTypeDef]:
+    ) -> TargetResults[GetParametersByPathResultTypeDef]:
         """Every page of GetParametersByPath in every target, merged per target
         (botocore's build_full_result).
 
@@ -2748,7 +2748,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[GetResourcePoliciesResponseTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesResponseTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -2771,7 +2771,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationVersionsRequestTypeDef],
-    ) -> RegionResults[ListAssociationVersionsResultTypeDef]:
+    ) -> TargetResults[ListAssociationVersionsResultTypeDef]:
         """Every page of ListAssociationVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2794,7 +2794,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAssociationsResultTypeDef]:
+    ) -> TargetResults[ListAssociationsResultTypeDef]:
         """Every page of ListAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2820,7 +2820,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommandInvocationsRequestTypeDef],
-    ) -> RegionResults[ListCommandInvocationsResultTypeDef]:
+    ) -> TargetResults[ListCommandInvocationsResultTypeDef]:
         """Every page of ListCommandInvocations in every target, merged per target
         (botocore's build_full_result).
 
@@ -2848,7 +2848,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCommandsRequestTypeDef],
-    ) -> RegionResults[ListCommandsResultTypeDef]:
+    ) -> TargetResults[ListCommandsResultTypeDef]:
         """Every page of ListCommands in every target, merged per target (botocore's
         build_full_result).
 
@@ -2871,7 +2871,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComplianceItemsRequestTypeDef],
-    ) -> RegionResults[ListComplianceItemsResultTypeDef]:
+    ) -> TargetResults[ListComplianceItemsResultTypeDef]:
         """Every page of ListComplianceItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -2897,7 +2897,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComplianceSummariesRequestTypeDef],
-    ) -> RegionResults[ListComplianceSummariesResultTypeDef]:
+    ) -> TargetResults[ListComplianceSummariesResultTypeDef]:
         """Every page of ListComplianceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -2923,7 +2923,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDocumentVersionsRequestTypeDef],
-    ) -> RegionResults[ListDocumentVersionsResultTypeDef]:
+    ) -> TargetResults[ListDocumentVersionsResultTypeDef]:
         """Every page of ListDocumentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -2946,7 +2946,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDocumentsRequestTypeDef],
-    ) -> RegionResults[ListDocumentsResultTypeDef]:
+    ) -> TargetResults[ListDocumentsResultTypeDef]:
         """Every page of ListDocuments in every target, merged per target (botocore's
         build_full_result).
 
@@ -2971,7 +2971,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNodesRequestTypeDef],
-    ) -> RegionResults[ListNodesResultTypeDef]:
+    ) -> TargetResults[ListNodesResultTypeDef]:
         """Every page of ListNodes in every target, merged per target (botocore's
         build_full_result).
 
@@ -2995,7 +2995,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNodesSummaryRequestTypeDef],
-    ) -> RegionResults[ListNodesSummaryResultTypeDef]:
+    ) -> TargetResults[ListNodesSummaryResultTypeDef]:
         """Every page of ListNodesSummary in every target, merged per target
         (botocore's build_full_result).
 
@@ -3020,7 +3020,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpsItemEventsRequestTypeDef],
-    ) -> RegionResults[ListOpsItemEventsResponseTypeDef]:
+    ) -> TargetResults[ListOpsItemEventsResponseTypeDef]:
         """Every page of ListOpsItemEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -3045,7 +3045,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpsItemRelatedItemsRequestTypeDef],
-    ) -> RegionResults[ListOpsItemRelatedItemsResponseTypeDef]:
+    ) -> TargetResults[ListOpsItemRelatedItemsResponseTypeDef]:
         """Every page of ListOpsItemRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -3070,7 +3070,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpsMetadataRequestTypeDef],
-    ) -> RegionResults[ListOpsMetadataResultTypeDef]:
+    ) -> TargetResults[ListOpsMetadataResultTypeDef]:
         """Every page of ListOpsMetadata in every target, merged per target
         (botocore's build_full_result).
 
@@ -3094,7 +3094,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceComplianceSummariesRequestTypeDef],
-    ) -> RegionResults[ListResourceComplianceSummariesResultTypeDef]:
+    ) -> TargetResults[ListResourceComplianceSummariesResultTypeDef]:
         """Every page of ListResourceComplianceSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -3119,7 +3119,7 @@ class MultiRegionSSM(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceDataSyncRequestTypeDef],
-    ) -> RegionResults[ListResourceDataSyncResultTypeDef]:
+    ) -> TargetResults[ListResourceDataSyncResultTypeDef]:
         """Every page of ListResourceDataSync in every target, merged per target
         (botocore's build_full_result).
 
@@ -4032,7 +4032,7 @@ class MultiRegionSSM(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCommandInvocationRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CommandExecuted.
 
         Polls GetCommandInvocation in every target at once, every 5 seconds and at

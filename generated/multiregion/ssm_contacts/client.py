@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,7 +119,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def accept_page(
         self, **kwargs: Unpack[AcceptPageRequestTypeDef]
-    ) -> RegionResults[AcceptPageResultTypeDef]:
+    ) -> TargetResults[AcceptPageResultTypeDef]:
         """Used to acknowledge an engagement to a contact channel during an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/AcceptPage
@@ -128,7 +128,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def activate_contact_channel(
         self, **kwargs: Unpack[ActivateContactChannelRequestTypeDef]
-    ) -> RegionResults[ActivateContactChannelResultTypeDef]:
+    ) -> TargetResults[ActivateContactChannelResultTypeDef]:
         """Activates a contact's contact channel. Incident Manager can't engage a
         contact until the contact channel has been activated.
 
@@ -138,7 +138,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def create_contact(
         self, **kwargs: Unpack[CreateContactRequestTypeDef]
-    ) -> RegionResults[CreateContactResultTypeDef]:
+    ) -> TargetResults[CreateContactResultTypeDef]:
         """Contacts are either the contacts that Incident Manager engages during an
         incident or the escalation plans that Incident Manager uses to engage
         contacts in phases during an incident.
@@ -149,7 +149,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def create_contact_channel(
         self, **kwargs: Unpack[CreateContactChannelRequestTypeDef]
-    ) -> RegionResults[CreateContactChannelResultTypeDef]:
+    ) -> TargetResults[CreateContactChannelResultTypeDef]:
         """A contact channel is the method that Incident Manager uses to engage your
         contact.
 
@@ -159,7 +159,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def create_rotation(
         self, **kwargs: Unpack[CreateRotationRequestTypeDef]
-    ) -> RegionResults[CreateRotationResultTypeDef]:
+    ) -> TargetResults[CreateRotationResultTypeDef]:
         """Creates a rotation in an on-call schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/CreateRotation
@@ -168,7 +168,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def create_rotation_override(
         self, **kwargs: Unpack[CreateRotationOverrideRequestTypeDef]
-    ) -> RegionResults[CreateRotationOverrideResultTypeDef]:
+    ) -> TargetResults[CreateRotationOverrideResultTypeDef]:
         """Creates an override for a rotation in an on-call schedule.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/CreateRotationOverride
@@ -177,7 +177,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def deactivate_contact_channel(
         self, **kwargs: Unpack[DeactivateContactChannelRequestTypeDef]
-    ) -> RegionResults[DeactivateContactChannelResultTypeDef]:
+    ) -> TargetResults[DeactivateContactChannelResultTypeDef]:
         """To no longer receive Incident Manager engagements to a contact channel,
         you can deactivate the channel.
 
@@ -187,7 +187,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def delete_contact(
         self, **kwargs: Unpack[DeleteContactRequestTypeDef]
-    ) -> RegionResults[DeleteContactResultTypeDef]:
+    ) -> TargetResults[DeleteContactResultTypeDef]:
         """To remove a contact from Incident Manager, you can delete the contact.
         However, deleting a contact does not remove it from escalation plans and
         related response plans. Deleting an escalation plan also does not remove
@@ -201,7 +201,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def delete_contact_channel(
         self, **kwargs: Unpack[DeleteContactChannelRequestTypeDef]
-    ) -> RegionResults[DeleteContactChannelResultTypeDef]:
+    ) -> TargetResults[DeleteContactChannelResultTypeDef]:
         """To stop receiving engagements on a contact channel, you can delete the
         channel from a contact. Deleting the contact channel does not remove it
         from the contact's engagement plan, but the stage that includes the
@@ -215,7 +215,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def delete_rotation(
         self, **kwargs: Unpack[DeleteRotationRequestTypeDef]
-    ) -> RegionResults[DeleteRotationResultTypeDef]:
+    ) -> TargetResults[DeleteRotationResultTypeDef]:
         """Deletes a rotation from the system. If a rotation belongs to more than one
         on-call schedule, this operation deletes it from all of them.
 
@@ -225,7 +225,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def delete_rotation_override(
         self, **kwargs: Unpack[DeleteRotationOverrideRequestTypeDef]
-    ) -> RegionResults[DeleteRotationOverrideResultTypeDef]:
+    ) -> TargetResults[DeleteRotationOverrideResultTypeDef]:
         """Deletes an existing override for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/DeleteRotationOverride
@@ -234,7 +234,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def describe_engagement(
         self, **kwargs: Unpack[DescribeEngagementRequestTypeDef]
-    ) -> RegionResults[DescribeEngagementResultTypeDef]:
+    ) -> TargetResults[DescribeEngagementResultTypeDef]:
         """Incident Manager uses engagements to engage contacts and escalation plans
         during an incident. Use this command to describe the engagement that
         occurred during an incident.
@@ -245,7 +245,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def describe_page(
         self, **kwargs: Unpack[DescribePageRequestTypeDef]
-    ) -> RegionResults[DescribePageResultTypeDef]:
+    ) -> TargetResults[DescribePageResultTypeDef]:
         """Lists details of the engagement to a contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/DescribePage
@@ -254,7 +254,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def get_contact(
         self, **kwargs: Unpack[GetContactRequestTypeDef]
-    ) -> RegionResults[GetContactResultTypeDef]:
+    ) -> TargetResults[GetContactResultTypeDef]:
         """Retrieves information about the specified contact or escalation plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetContact
@@ -263,7 +263,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def get_contact_channel(
         self, **kwargs: Unpack[GetContactChannelRequestTypeDef]
-    ) -> RegionResults[GetContactChannelResultTypeDef]:
+    ) -> TargetResults[GetContactChannelResultTypeDef]:
         """List details about a specific contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetContactChannel
@@ -272,7 +272,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def get_contact_policy(
         self, **kwargs: Unpack[GetContactPolicyRequestTypeDef]
-    ) -> RegionResults[GetContactPolicyResultTypeDef]:
+    ) -> TargetResults[GetContactPolicyResultTypeDef]:
         """Retrieves the resource policies attached to the specified contact or
         escalation plan.
 
@@ -282,7 +282,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def get_rotation(
         self, **kwargs: Unpack[GetRotationRequestTypeDef]
-    ) -> RegionResults[GetRotationResultTypeDef]:
+    ) -> TargetResults[GetRotationResultTypeDef]:
         """Retrieves information about an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetRotation
@@ -291,7 +291,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def get_rotation_override(
         self, **kwargs: Unpack[GetRotationOverrideRequestTypeDef]
-    ) -> RegionResults[GetRotationOverrideResultTypeDef]:
+    ) -> TargetResults[GetRotationOverrideResultTypeDef]:
         """Retrieves information about an override to an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/GetRotationOverride
@@ -300,7 +300,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_contact_channels(
         self, **kwargs: Unpack[ListContactChannelsRequestTypeDef]
-    ) -> RegionResults[ListContactChannelsResultTypeDef]:
+    ) -> TargetResults[ListContactChannelsResultTypeDef]:
         """Lists all contact channels for the specified contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContactChannels
@@ -309,7 +309,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_contacts(
         self, **kwargs: Unpack[ListContactsRequestTypeDef]
-    ) -> RegionResults[ListContactsResultTypeDef]:
+    ) -> TargetResults[ListContactsResultTypeDef]:
         """Lists all contacts and escalation plans in Incident Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListContacts
@@ -318,7 +318,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_engagements(
         self, **kwargs: Unpack[ListEngagementsRequestTypeDef]
-    ) -> RegionResults[ListEngagementsResultTypeDef]:
+    ) -> TargetResults[ListEngagementsResultTypeDef]:
         """Lists all engagements that have happened in an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListEngagements
@@ -327,7 +327,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_page_receipts(
         self, **kwargs: Unpack[ListPageReceiptsRequestTypeDef]
-    ) -> RegionResults[ListPageReceiptsResultTypeDef]:
+    ) -> TargetResults[ListPageReceiptsResultTypeDef]:
         """Lists all of the engagements to contact channels that have been
         acknowledged.
 
@@ -337,7 +337,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_page_resolutions(
         self, **kwargs: Unpack[ListPageResolutionsRequestTypeDef]
-    ) -> RegionResults[ListPageResolutionsResultTypeDef]:
+    ) -> TargetResults[ListPageResolutionsResultTypeDef]:
         """Returns the resolution path of an engagement. For example, the escalation
         plan engaged in an incident might target an on-call schedule that includes
         several contacts in a rotation, but just one contact on-call when the
@@ -350,7 +350,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_pages_by_contact(
         self, **kwargs: Unpack[ListPagesByContactRequestTypeDef]
-    ) -> RegionResults[ListPagesByContactResultTypeDef]:
+    ) -> TargetResults[ListPagesByContactResultTypeDef]:
         """Lists the engagements to a contact's contact channels.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPagesByContact
@@ -359,7 +359,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_pages_by_engagement(
         self, **kwargs: Unpack[ListPagesByEngagementRequestTypeDef]
-    ) -> RegionResults[ListPagesByEngagementResultTypeDef]:
+    ) -> TargetResults[ListPagesByEngagementResultTypeDef]:
         """Lists the engagements to contact channels that occurred by engaging a
         contact.
 
@@ -369,7 +369,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_preview_rotation_shifts(
         self, **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef]
-    ) -> RegionResults[ListPreviewRotationShiftsResultTypeDef]:
+    ) -> TargetResults[ListPreviewRotationShiftsResultTypeDef]:
         """Returns a list of shifts based on rotation configuration parameters.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListPreviewRotationShifts
@@ -378,7 +378,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_rotation_overrides(
         self, **kwargs: Unpack[ListRotationOverridesRequestTypeDef]
-    ) -> RegionResults[ListRotationOverridesResultTypeDef]:
+    ) -> TargetResults[ListRotationOverridesResultTypeDef]:
         """Retrieves a list of overrides currently specified for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationOverrides
@@ -387,7 +387,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_rotation_shifts(
         self, **kwargs: Unpack[ListRotationShiftsRequestTypeDef]
-    ) -> RegionResults[ListRotationShiftsResultTypeDef]:
+    ) -> TargetResults[ListRotationShiftsResultTypeDef]:
         """Returns a list of shifts generated by an existing rotation in the system.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotationShifts
@@ -396,7 +396,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_rotations(
         self, **kwargs: Unpack[ListRotationsRequestTypeDef]
-    ) -> RegionResults[ListRotationsResultTypeDef]:
+    ) -> TargetResults[ListRotationsResultTypeDef]:
         """Retrieves a list of on-call rotations.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/ListRotations
@@ -405,7 +405,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResultTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResultTypeDef]:
         """Lists the tags of a contact, escalation plan, rotation, or on-call
         schedule.
 
@@ -415,7 +415,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def put_contact_policy(
         self, **kwargs: Unpack[PutContactPolicyRequestTypeDef]
-    ) -> RegionResults[PutContactPolicyResultTypeDef]:
+    ) -> TargetResults[PutContactPolicyResultTypeDef]:
         """Adds a resource policy to the specified contact or escalation plan. The
         resource policy is used to share the contact or escalation plan using
         Resource Access Manager (RAM). For more information about cross-account
@@ -427,7 +427,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def send_activation_code(
         self, **kwargs: Unpack[SendActivationCodeRequestTypeDef]
-    ) -> RegionResults[SendActivationCodeResultTypeDef]:
+    ) -> TargetResults[SendActivationCodeResultTypeDef]:
         """Sends an activation code to a contact channel. The contact can use this
         code to activate the contact channel in the console or with the
         ActivateChannel operation. Incident Manager can't engage a contact channel
@@ -439,7 +439,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def start_engagement(
         self, **kwargs: Unpack[StartEngagementRequestTypeDef]
-    ) -> RegionResults[StartEngagementResultTypeDef]:
+    ) -> TargetResults[StartEngagementResultTypeDef]:
         """Starts an engagement to a contact or escalation plan. The engagement
         engages each contact specified in the incident.
 
@@ -449,7 +449,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def stop_engagement(
         self, **kwargs: Unpack[StopEngagementRequestTypeDef]
-    ) -> RegionResults[StopEngagementResultTypeDef]:
+    ) -> TargetResults[StopEngagementResultTypeDef]:
         """Stops an engagement before it finishes the final stage of the escalation
         plan or engagement plan. Further contacts aren't engaged.
 
@@ -459,7 +459,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResultTypeDef]:
+    ) -> TargetResults[TagResourceResultTypeDef]:
         """Tags a contact or escalation plan. You can tag only contacts and
         escalation plans in the first region of your replication set.
 
@@ -469,7 +469,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResultTypeDef]:
+    ) -> TargetResults[UntagResourceResultTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UntagResource
@@ -478,7 +478,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def update_contact(
         self, **kwargs: Unpack[UpdateContactRequestTypeDef]
-    ) -> RegionResults[UpdateContactResultTypeDef]:
+    ) -> TargetResults[UpdateContactResultTypeDef]:
         """Updates the contact or escalation plan specified.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateContact
@@ -487,7 +487,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def update_contact_channel(
         self, **kwargs: Unpack[UpdateContactChannelRequestTypeDef]
-    ) -> RegionResults[UpdateContactChannelResultTypeDef]:
+    ) -> TargetResults[UpdateContactChannelResultTypeDef]:
         """Updates a contact's contact channel.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateContactChannel
@@ -496,7 +496,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
 
     def update_rotation(
         self, **kwargs: Unpack[UpdateRotationRequestTypeDef]
-    ) -> RegionResults[UpdateRotationResultTypeDef]:
+    ) -> TargetResults[UpdateRotationResultTypeDef]:
         """Updates the information specified for an on-call rotation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-contacts-2021-05-03/UpdateRotation
@@ -510,7 +510,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactChannelsRequestTypeDef],
-    ) -> RegionResults[ListContactChannelsResultTypeDef]:
+    ) -> TargetResults[ListContactChannelsResultTypeDef]:
         """Every page of ListContactChannels in every target, merged per target
         (botocore's build_full_result).
 
@@ -533,7 +533,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContactsRequestTypeDef],
-    ) -> RegionResults[ListContactsResultTypeDef]:
+    ) -> TargetResults[ListContactsResultTypeDef]:
         """Every page of ListContacts in every target, merged per target (botocore's
         build_full_result).
 
@@ -556,7 +556,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEngagementsRequestTypeDef],
-    ) -> RegionResults[ListEngagementsResultTypeDef]:
+    ) -> TargetResults[ListEngagementsResultTypeDef]:
         """Every page of ListEngagements in every target, merged per target
         (botocore's build_full_result).
 
@@ -579,7 +579,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPageReceiptsRequestTypeDef],
-    ) -> RegionResults[ListPageReceiptsResultTypeDef]:
+    ) -> TargetResults[ListPageReceiptsResultTypeDef]:
         """Every page of ListPageReceipts in every target, merged per target
         (botocore's build_full_result).
 
@@ -603,7 +603,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPageResolutionsRequestTypeDef],
-    ) -> RegionResults[ListPageResolutionsResultTypeDef]:
+    ) -> TargetResults[ListPageResolutionsResultTypeDef]:
         """Every page of ListPageResolutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -630,7 +630,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPagesByContactRequestTypeDef],
-    ) -> RegionResults[ListPagesByContactResultTypeDef]:
+    ) -> TargetResults[ListPagesByContactResultTypeDef]:
         """Every page of ListPagesByContact in every target, merged per target
         (botocore's build_full_result).
 
@@ -653,7 +653,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPagesByEngagementRequestTypeDef],
-    ) -> RegionResults[ListPagesByEngagementResultTypeDef]:
+    ) -> TargetResults[ListPagesByEngagementResultTypeDef]:
         """Every page of ListPagesByEngagement in every target, merged per target
         (botocore's build_full_result).
 
@@ -677,7 +677,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPreviewRotationShiftsRequestTypeDef],
-    ) -> RegionResults[ListPreviewRotationShiftsResultTypeDef]:
+    ) -> TargetResults[ListPreviewRotationShiftsResultTypeDef]:
         """Every page of ListPreviewRotationShifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -700,7 +700,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRotationOverridesRequestTypeDef],
-    ) -> RegionResults[ListRotationOverridesResultTypeDef]:
+    ) -> TargetResults[ListRotationOverridesResultTypeDef]:
         """Every page of ListRotationOverrides in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRotationShiftsRequestTypeDef],
-    ) -> RegionResults[ListRotationShiftsResultTypeDef]:
+    ) -> TargetResults[ListRotationShiftsResultTypeDef]:
         """Every page of ListRotationShifts in every target, merged per target
         (botocore's build_full_result).
 
@@ -746,7 +746,7 @@ class MultiRegionSSMContacts(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRotationsRequestTypeDef],
-    ) -> RegionResults[ListRotationsResultTypeDef]:
+    ) -> TargetResults[ListRotationsResultTypeDef]:
         """Every page of ListRotations in every target, merged per target (botocore's
         build_full_result).
 

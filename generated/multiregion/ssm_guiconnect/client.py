@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -30,7 +30,7 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
 
     def delete_connection_recording_preferences(
         self, **kwargs: Unpack[DeleteConnectionRecordingPreferencesRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionRecordingPreferencesResponseTypeDef]:
+    ) -> TargetResults[DeleteConnectionRecordingPreferencesResponseTypeDef]:
         """Deletes the preferences for recording RDP connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-guiconnect-2021-05-01/DeleteConnectionRecordingPreferences
@@ -39,7 +39,7 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
 
     def get_connection_recording_preferences(
         self,
-    ) -> RegionResults[GetConnectionRecordingPreferencesResponseTypeDef]:
+    ) -> TargetResults[GetConnectionRecordingPreferencesResponseTypeDef]:
         """Returns the preferences specified for recording RDP connections in the
         requesting Amazon Web Services account and Amazon Web Services Region.
 
@@ -49,7 +49,7 @@ class MultiRegionSSMGUIConnect(MultiRegionClient):
 
     def update_connection_recording_preferences(
         self, **kwargs: Unpack[UpdateConnectionRecordingPreferencesRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionRecordingPreferencesResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectionRecordingPreferencesResponseTypeDef]:
         """Updates the preferences for recording RDP connections.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-guiconnect-2021-05-01/UpdateConnectionRecordingPreferences

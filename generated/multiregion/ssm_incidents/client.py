@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -100,7 +100,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def batch_get_incident_findings(
         self, **kwargs: Unpack[BatchGetIncidentFindingsInputTypeDef]
-    ) -> RegionResults[BatchGetIncidentFindingsOutputTypeDef]:
+    ) -> TargetResults[BatchGetIncidentFindingsOutputTypeDef]:
         """Retrieves details about all specified findings for an incident, including
         descriptive details about each finding. A finding represents a recent
         application environment change made by an CodeDeploy deployment or an
@@ -113,7 +113,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def create_replication_set(
         self, **kwargs: Unpack[CreateReplicationSetInputTypeDef]
-    ) -> RegionResults[CreateReplicationSetOutputTypeDef]:
+    ) -> TargetResults[CreateReplicationSetOutputTypeDef]:
         """A replication set replicates and encrypts your data to the provided
         Regions with the provided KMS key.
 
@@ -123,7 +123,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def create_response_plan(
         self, **kwargs: Unpack[CreateResponsePlanInputTypeDef]
-    ) -> RegionResults[CreateResponsePlanOutputTypeDef]:
+    ) -> TargetResults[CreateResponsePlanOutputTypeDef]:
         """Creates a response plan that automates the initial response to incidents.
         A response plan engages contacts, starts chat channel collaboration, and
         initiates runbooks at the beginning of an incident.
@@ -134,7 +134,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def create_timeline_event(
         self, **kwargs: Unpack[CreateTimelineEventInputTypeDef]
-    ) -> RegionResults[CreateTimelineEventOutputTypeDef]:
+    ) -> TargetResults[CreateTimelineEventOutputTypeDef]:
         """Creates a custom timeline event on the incident details page of an
         incident record. Incident Manager automatically creates timeline events
         that mark key moments during an incident. You can create custom timeline
@@ -147,7 +147,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def delete_incident_record(
         self, **kwargs: Unpack[DeleteIncidentRecordInputTypeDef]
-    ) -> RegionResults[DeleteIncidentRecordOutputTypeDef]:
+    ) -> TargetResults[DeleteIncidentRecordOutputTypeDef]:
         """Delete an incident record from Incident Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/DeleteIncidentRecord
@@ -156,7 +156,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def delete_replication_set(
         self, **kwargs: Unpack[DeleteReplicationSetInputTypeDef]
-    ) -> RegionResults[DeleteReplicationSetOutputTypeDef]:
+    ) -> TargetResults[DeleteReplicationSetOutputTypeDef]:
         """Deletes all Regions in your replication set. Deleting the replication set
         deletes all Incident Manager data.
 
@@ -166,7 +166,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyInputTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyOutputTypeDef]:
         """Deletes the resource policy that Resource Access Manager uses to share
         your Incident Manager resource.
 
@@ -176,7 +176,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def delete_response_plan(
         self, **kwargs: Unpack[DeleteResponsePlanInputTypeDef]
-    ) -> RegionResults[DeleteResponsePlanOutputTypeDef]:
+    ) -> TargetResults[DeleteResponsePlanOutputTypeDef]:
         """Deletes the specified response plan. Deleting a response plan stops all
         linked CloudWatch alarms and EventBridge events from creating an incident
         with this response plan.
@@ -187,7 +187,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def delete_timeline_event(
         self, **kwargs: Unpack[DeleteTimelineEventInputTypeDef]
-    ) -> RegionResults[DeleteTimelineEventOutputTypeDef]:
+    ) -> TargetResults[DeleteTimelineEventOutputTypeDef]:
         """Deletes a timeline event from an incident.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/DeleteTimelineEvent
@@ -196,7 +196,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def get_incident_record(
         self, **kwargs: Unpack[GetIncidentRecordInputTypeDef]
-    ) -> RegionResults[GetIncidentRecordOutputTypeDef]:
+    ) -> TargetResults[GetIncidentRecordOutputTypeDef]:
         """Returns the details for the specified incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetIncidentRecord
@@ -205,7 +205,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def get_replication_set(
         self, **kwargs: Unpack[GetReplicationSetInputTypeDef]
-    ) -> RegionResults[GetReplicationSetOutputTypeDef]:
+    ) -> TargetResults[GetReplicationSetOutputTypeDef]:
         """Retrieve your Incident Manager replication set.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetReplicationSet
@@ -214,7 +214,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def get_resource_policies(
         self, **kwargs: Unpack[GetResourcePoliciesInputTypeDef]
-    ) -> RegionResults[GetResourcePoliciesOutputTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesOutputTypeDef]:
         """Retrieves the resource policies attached to the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResourcePolicies
@@ -223,7 +223,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def get_response_plan(
         self, **kwargs: Unpack[GetResponsePlanInputTypeDef]
-    ) -> RegionResults[GetResponsePlanOutputTypeDef]:
+    ) -> TargetResults[GetResponsePlanOutputTypeDef]:
         """Retrieves the details of the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetResponsePlan
@@ -232,7 +232,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def get_timeline_event(
         self, **kwargs: Unpack[GetTimelineEventInputTypeDef]
-    ) -> RegionResults[GetTimelineEventOutputTypeDef]:
+    ) -> TargetResults[GetTimelineEventOutputTypeDef]:
         """Retrieves a timeline event based on its ID and incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/GetTimelineEvent
@@ -241,7 +241,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_incident_findings(
         self, **kwargs: Unpack[ListIncidentFindingsInputTypeDef]
-    ) -> RegionResults[ListIncidentFindingsOutputTypeDef]:
+    ) -> TargetResults[ListIncidentFindingsOutputTypeDef]:
         """Retrieves a list of the IDs of findings, plus their last modified times,
         that have been identified for a specified incident. A finding represents a
         recent application environment change made by an CloudFormation stack
@@ -254,7 +254,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_incident_records(
         self, **kwargs: Unpack[ListIncidentRecordsInputTypeDef]
-    ) -> RegionResults[ListIncidentRecordsOutputTypeDef]:
+    ) -> TargetResults[ListIncidentRecordsOutputTypeDef]:
         """Lists all incident records in your account. Use this command to retrieve
         the Amazon Resource Name (ARN) of the incident record you want to update.
 
@@ -264,7 +264,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_related_items(
         self, **kwargs: Unpack[ListRelatedItemsInputTypeDef]
-    ) -> RegionResults[ListRelatedItemsOutputTypeDef]:
+    ) -> TargetResults[ListRelatedItemsOutputTypeDef]:
         """List all related items for an incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListRelatedItems
@@ -273,7 +273,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_replication_sets(
         self, **kwargs: Unpack[ListReplicationSetsInputTypeDef]
-    ) -> RegionResults[ListReplicationSetsOutputTypeDef]:
+    ) -> TargetResults[ListReplicationSetsOutputTypeDef]:
         """Lists details about the replication set configured in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListReplicationSets
@@ -282,7 +282,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_response_plans(
         self, **kwargs: Unpack[ListResponsePlansInputTypeDef]
-    ) -> RegionResults[ListResponsePlansOutputTypeDef]:
+    ) -> TargetResults[ListResponsePlansOutputTypeDef]:
         """Lists all response plans in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListResponsePlans
@@ -291,7 +291,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are attached to the specified response plan or
         incident.
 
@@ -301,7 +301,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def list_timeline_events(
         self, **kwargs: Unpack[ListTimelineEventsInputTypeDef]
-    ) -> RegionResults[ListTimelineEventsOutputTypeDef]:
+    ) -> TargetResults[ListTimelineEventsOutputTypeDef]:
         """Lists timeline events for the specified incident record.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/ListTimelineEvents
@@ -310,7 +310,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyInputTypeDef]
-    ) -> RegionResults[PutResourcePolicyOutputTypeDef]:
+    ) -> TargetResults[PutResourcePolicyOutputTypeDef]:
         """Adds a resource policy to the specified response plan. The resource policy
         is used to share the response plan using Resource Access Manager (RAM).
         For more information about cross-account sharing, see Cross-Region and
@@ -322,7 +322,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def start_incident(
         self, **kwargs: Unpack[StartIncidentInputTypeDef]
-    ) -> RegionResults[StartIncidentOutputTypeDef]:
+    ) -> TargetResults[StartIncidentOutputTypeDef]:
         """Used to start an incident from CloudWatch alarms, EventBridge events, or
         manually.
 
@@ -332,7 +332,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds a tag to a response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/TagResource
@@ -341,7 +341,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UntagResource
@@ -350,7 +350,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_deletion_protection(
         self, **kwargs: Unpack[UpdateDeletionProtectionInputTypeDef]
-    ) -> RegionResults[UpdateDeletionProtectionOutputTypeDef]:
+    ) -> TargetResults[UpdateDeletionProtectionOutputTypeDef]:
         """Update deletion protection to either allow or deny deletion of the final
         Region in a replication set.
 
@@ -360,7 +360,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_incident_record(
         self, **kwargs: Unpack[UpdateIncidentRecordInputTypeDef]
-    ) -> RegionResults[UpdateIncidentRecordOutputTypeDef]:
+    ) -> TargetResults[UpdateIncidentRecordOutputTypeDef]:
         """Update the details of an incident record. You can use this operation to
         update an incident record from the defined chat channel. For more
         information about using actions in chat channels, see Interacting through
@@ -372,7 +372,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_related_items(
         self, **kwargs: Unpack[UpdateRelatedItemsInputTypeDef]
-    ) -> RegionResults[UpdateRelatedItemsOutputTypeDef]:
+    ) -> TargetResults[UpdateRelatedItemsOutputTypeDef]:
         """Add or remove related items from the related items tab of an incident
         record.
 
@@ -382,7 +382,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_replication_set(
         self, **kwargs: Unpack[UpdateReplicationSetInputTypeDef]
-    ) -> RegionResults[UpdateReplicationSetOutputTypeDef]:
+    ) -> TargetResults[UpdateReplicationSetOutputTypeDef]:
         """Add or delete Regions from your replication set.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateReplicationSet
@@ -391,7 +391,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_response_plan(
         self, **kwargs: Unpack[UpdateResponsePlanInputTypeDef]
-    ) -> RegionResults[UpdateResponsePlanOutputTypeDef]:
+    ) -> TargetResults[UpdateResponsePlanOutputTypeDef]:
         """Updates the specified response plan.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateResponsePlan
@@ -400,7 +400,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
 
     def update_timeline_event(
         self, **kwargs: Unpack[UpdateTimelineEventInputTypeDef]
-    ) -> RegionResults[UpdateTimelineEventOutputTypeDef]:
+    ) -> TargetResults[UpdateTimelineEventOutputTypeDef]:
         """Updates a timeline event. You can update events of type Custom Event.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-incidents-2018-05-10/UpdateTimelineEvent
@@ -414,7 +414,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetResourcePoliciesInputTypeDef],
-    ) -> RegionResults[GetResourcePoliciesOutputTypeDef]:
+    ) -> TargetResults[GetResourcePoliciesOutputTypeDef]:
         """Every page of GetResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -437,7 +437,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIncidentFindingsInputTypeDef],
-    ) -> RegionResults[ListIncidentFindingsOutputTypeDef]:
+    ) -> TargetResults[ListIncidentFindingsOutputTypeDef]:
         """Every page of ListIncidentFindings in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,7 +464,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIncidentRecordsInputTypeDef],
-    ) -> RegionResults[ListIncidentRecordsOutputTypeDef]:
+    ) -> TargetResults[ListIncidentRecordsOutputTypeDef]:
         """Every page of ListIncidentRecords in every target, merged per target
         (botocore's build_full_result).
 
@@ -488,7 +488,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRelatedItemsInputTypeDef],
-    ) -> RegionResults[ListRelatedItemsOutputTypeDef]:
+    ) -> TargetResults[ListRelatedItemsOutputTypeDef]:
         """Every page of ListRelatedItems in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListReplicationSetsInputTypeDef],
-    ) -> RegionResults[ListReplicationSetsOutputTypeDef]:
+    ) -> TargetResults[ListReplicationSetsOutputTypeDef]:
         """Every page of ListReplicationSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -534,7 +534,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResponsePlansInputTypeDef],
-    ) -> RegionResults[ListResponsePlansOutputTypeDef]:
+    ) -> TargetResults[ListResponsePlansOutputTypeDef]:
         """Every page of ListResponsePlans in every target, merged per target
         (botocore's build_full_result).
 
@@ -557,7 +557,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTimelineEventsInputTypeDef],
-    ) -> RegionResults[ListTimelineEventsOutputTypeDef]:
+    ) -> TargetResults[ListTimelineEventsOutputTypeDef]:
         """Every page of ListTimelineEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -692,7 +692,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReplicationSetInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait for a replication set to become ACTIVE
 
         Polls GetReplicationSet in every target at once, every 30 seconds and at
@@ -714,7 +714,7 @@ class MultiRegionSSMIncidents(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetReplicationSetInputTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Wait for a replication set to be deleted
 
         Polls GetReplicationSet in every target at once, every 30 seconds and at

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -54,7 +54,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def create_configuration_manager(
         self, **kwargs: Unpack[CreateConfigurationManagerInputTypeDef]
-    ) -> RegionResults[CreateConfigurationManagerOutputTypeDef]:
+    ) -> TargetResults[CreateConfigurationManagerOutputTypeDef]:
         """Creates a Quick Setup configuration manager resource. This object is a
         collection of desired state configurations for multiple configuration
         definitions and summaries describing the deployments of those definitions.
@@ -65,7 +65,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def delete_configuration_manager(
         self, **kwargs: Unpack[DeleteConfigurationManagerInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/DeleteConfigurationManager
@@ -74,7 +74,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def get_configuration(
         self, **kwargs: Unpack[GetConfigurationInputTypeDef]
-    ) -> RegionResults[GetConfigurationOutputTypeDef]:
+    ) -> TargetResults[GetConfigurationOutputTypeDef]:
         """Returns details about the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/GetConfiguration
@@ -83,14 +83,14 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def get_configuration_manager(
         self, **kwargs: Unpack[GetConfigurationManagerInputTypeDef]
-    ) -> RegionResults[GetConfigurationManagerOutputTypeDef]:
+    ) -> TargetResults[GetConfigurationManagerOutputTypeDef]:
         """Returns a configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/GetConfigurationManager
         """
         return self._call("GetConfigurationManager", kwargs)
 
-    def get_service_settings(self) -> RegionResults[GetServiceSettingsOutputTypeDef]:
+    def get_service_settings(self) -> TargetResults[GetServiceSettingsOutputTypeDef]:
         """Returns settings configured for Quick Setup in the requesting Amazon Web
         Services account and Amazon Web Services Region.
 
@@ -100,7 +100,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def list_configuration_managers(
         self, **kwargs: Unpack[ListConfigurationManagersInputTypeDef]
-    ) -> RegionResults[ListConfigurationManagersOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationManagersOutputTypeDef]:
         """Returns Quick Setup configuration managers.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListConfigurationManagers
@@ -109,7 +109,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def list_configurations(
         self, **kwargs: Unpack[ListConfigurationsInputTypeDef]
-    ) -> RegionResults[ListConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationsOutputTypeDef]:
         """Returns configurations deployed by Quick Setup in the requesting Amazon
         Web Services account and Amazon Web Services Region.
 
@@ -117,7 +117,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         """
         return self._call("ListConfigurations", kwargs)
 
-    def list_quick_setup_types(self) -> RegionResults[ListQuickSetupTypesOutputTypeDef]:
+    def list_quick_setup_types(self) -> TargetResults[ListQuickSetupTypesOutputTypeDef]:
         """Returns the available Quick Setup types.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListQuickSetupTypes
@@ -126,7 +126,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns tags assigned to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/ListTagsForResource
@@ -135,7 +135,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Assigns key-value pairs of metadata to Amazon Web Services resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/TagResource
@@ -144,7 +144,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UntagResource
@@ -153,7 +153,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def update_configuration_definition(
         self, **kwargs: Unpack[UpdateConfigurationDefinitionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a Quick Setup configuration definition.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateConfigurationDefinition
@@ -162,7 +162,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def update_configuration_manager(
         self, **kwargs: Unpack[UpdateConfigurationManagerInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates a Quick Setup configuration manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateConfigurationManager
@@ -171,7 +171,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
 
     def update_service_settings(
         self, **kwargs: Unpack[UpdateServiceSettingsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates settings configured for Quick Setup.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-quicksetup-2018-05-10/UpdateServiceSettings
@@ -185,7 +185,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationManagersInputTypeDef],
-    ) -> RegionResults[ListConfigurationManagersOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationManagersOutputTypeDef]:
         """Every page of ListConfigurationManagers in every target, merged per target
         (botocore's build_full_result).
 
@@ -208,7 +208,7 @@ class MultiRegionSystemsManagerQuickSetup(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationsInputTypeDef],
-    ) -> RegionResults[ListConfigurationsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationsOutputTypeDef]:
         """Every page of ListConfigurations in every target, merged per target
         (botocore's build_full_result).
 

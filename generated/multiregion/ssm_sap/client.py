@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -94,7 +94,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def delete_resource_permission(
         self, **kwargs: Unpack[DeleteResourcePermissionInputTypeDef]
-    ) -> RegionResults[DeleteResourcePermissionOutputTypeDef]:
+    ) -> TargetResults[DeleteResourcePermissionOutputTypeDef]:
         """Removes permissions associated with the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/DeleteResourcePermission
@@ -103,7 +103,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def deregister_application(
         self, **kwargs: Unpack[DeregisterApplicationInputTypeDef]
-    ) -> RegionResults[DeregisterApplicationOutputTypeDef]:
+    ) -> TargetResults[DeregisterApplicationOutputTypeDef]:
         """Deregister an SAP application with AWS Systems Manager for SAP. This
         action does not aﬀect the existing setup of your SAP workloads on Amazon
         EC2.
@@ -114,7 +114,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_application(
         self, **kwargs: Unpack[GetApplicationInputTypeDef]
-    ) -> RegionResults[GetApplicationOutputTypeDef]:
+    ) -> TargetResults[GetApplicationOutputTypeDef]:
         """Gets an application registered with AWS Systems Manager for SAP. It also
         returns the components of the application.
 
@@ -124,7 +124,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_component(
         self, **kwargs: Unpack[GetComponentInputTypeDef]
-    ) -> RegionResults[GetComponentOutputTypeDef]:
+    ) -> TargetResults[GetComponentOutputTypeDef]:
         """Gets the component of an application registered with AWS Systems Manager
         for SAP.
 
@@ -134,7 +134,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_configuration_check_operation(
         self, **kwargs: Unpack[GetConfigurationCheckOperationInputTypeDef]
-    ) -> RegionResults[GetConfigurationCheckOperationOutputTypeDef]:
+    ) -> TargetResults[GetConfigurationCheckOperationOutputTypeDef]:
         """Gets the details of a configuration check operation by specifying the
         operation ID.
 
@@ -144,7 +144,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_database(
         self, **kwargs: Unpack[GetDatabaseInputTypeDef]
-    ) -> RegionResults[GetDatabaseOutputTypeDef]:
+    ) -> TargetResults[GetDatabaseOutputTypeDef]:
         """Gets the SAP HANA database of an application registered with AWS Systems
         Manager for SAP.
 
@@ -154,7 +154,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_operation(
         self, **kwargs: Unpack[GetOperationInputTypeDef]
-    ) -> RegionResults[GetOperationOutputTypeDef]:
+    ) -> TargetResults[GetOperationOutputTypeDef]:
         """Gets the details of an operation by specifying the operation ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/GetOperation
@@ -163,7 +163,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def get_resource_permission(
         self, **kwargs: Unpack[GetResourcePermissionInputTypeDef]
-    ) -> RegionResults[GetResourcePermissionOutputTypeDef]:
+    ) -> TargetResults[GetResourcePermissionOutputTypeDef]:
         """Gets permissions associated with the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/GetResourcePermission
@@ -172,7 +172,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsInputTypeDef]
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Lists all the applications registered with AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListApplications
@@ -181,7 +181,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_components(
         self, **kwargs: Unpack[ListComponentsInputTypeDef]
-    ) -> RegionResults[ListComponentsOutputTypeDef]:
+    ) -> TargetResults[ListComponentsOutputTypeDef]:
         """Lists all the components registered with AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListComponents
@@ -190,7 +190,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_configuration_check_definitions(
         self, **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef]
-    ) -> RegionResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
         """Lists all configuration check types supported by AWS Systems Manager for
         SAP.
 
@@ -200,7 +200,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_configuration_check_operations(
         self, **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef]
-    ) -> RegionResults[ListConfigurationCheckOperationsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationCheckOperationsOutputTypeDef]:
         """Lists the configuration check operations performed by AWS Systems Manager
         for SAP.
 
@@ -210,7 +210,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_databases(
         self, **kwargs: Unpack[ListDatabasesInputTypeDef]
-    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+    ) -> TargetResults[ListDatabasesOutputTypeDef]:
         """Lists the SAP HANA databases of an application registered with AWS Systems
         Manager for SAP.
 
@@ -220,7 +220,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_operation_events(
         self, **kwargs: Unpack[ListOperationEventsInputTypeDef]
-    ) -> RegionResults[ListOperationEventsOutputTypeDef]:
+    ) -> TargetResults[ListOperationEventsOutputTypeDef]:
         """Returns a list of operations events.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperationEvents
@@ -229,7 +229,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_operations(
         self, **kwargs: Unpack[ListOperationsInputTypeDef]
-    ) -> RegionResults[ListOperationsOutputTypeDef]:
+    ) -> TargetResults[ListOperationsOutputTypeDef]:
         """Lists the operations performed by AWS Systems Manager for SAP.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListOperations
@@ -238,7 +238,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_sub_check_results(
         self, **kwargs: Unpack[ListSubCheckResultsInputTypeDef]
-    ) -> RegionResults[ListSubCheckResultsOutputTypeDef]:
+    ) -> TargetResults[ListSubCheckResultsOutputTypeDef]:
         """Lists the sub-check results of a specified configuration check operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/ListSubCheckResults
@@ -247,7 +247,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_sub_check_rule_results(
         self, **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef]
-    ) -> RegionResults[ListSubCheckRuleResultsOutputTypeDef]:
+    ) -> TargetResults[ListSubCheckRuleResultsOutputTypeDef]:
         """Lists the rules of a specified sub-check belonging to a configuration
         check operation.
 
@@ -257,7 +257,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags on an SAP HANA application and/or database registered with
         AWS Systems Manager for SAP.
 
@@ -267,7 +267,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def put_resource_permission(
         self, **kwargs: Unpack[PutResourcePermissionInputTypeDef]
-    ) -> RegionResults[PutResourcePermissionOutputTypeDef]:
+    ) -> TargetResults[PutResourcePermissionOutputTypeDef]:
         """Adds permissions to the target database.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/PutResourcePermission
@@ -276,7 +276,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def register_application(
         self, **kwargs: Unpack[RegisterApplicationInputTypeDef]
-    ) -> RegionResults[RegisterApplicationOutputTypeDef]:
+    ) -> TargetResults[RegisterApplicationOutputTypeDef]:
         """Register an SAP application with AWS Systems Manager for SAP. You must
         meet the following requirements before registering.
 
@@ -286,7 +286,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def start_application(
         self, **kwargs: Unpack[StartApplicationInputTypeDef]
-    ) -> RegionResults[StartApplicationOutputTypeDef]:
+    ) -> TargetResults[StartApplicationOutputTypeDef]:
         """Request is an operation which starts an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartApplication
@@ -295,7 +295,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def start_application_refresh(
         self, **kwargs: Unpack[StartApplicationRefreshInputTypeDef]
-    ) -> RegionResults[StartApplicationRefreshOutputTypeDef]:
+    ) -> TargetResults[StartApplicationRefreshOutputTypeDef]:
         """Refreshes a registered application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartApplicationRefresh
@@ -304,7 +304,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def start_configuration_checks(
         self, **kwargs: Unpack[StartConfigurationChecksInputTypeDef]
-    ) -> RegionResults[StartConfigurationChecksOutputTypeDef]:
+    ) -> TargetResults[StartConfigurationChecksOutputTypeDef]:
         """Initiates configuration check operations against a specified application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StartConfigurationChecks
@@ -313,7 +313,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def stop_application(
         self, **kwargs: Unpack[StopApplicationInputTypeDef]
-    ) -> RegionResults[StopApplicationOutputTypeDef]:
+    ) -> TargetResults[StopApplicationOutputTypeDef]:
         """Request is an operation to stop an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/StopApplication
@@ -322,7 +322,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Creates tag for a resource by specifying the ARN.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/TagResource
@@ -331,7 +331,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Delete the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/ssm-sap-2018-05-10/UntagResource
@@ -340,7 +340,7 @@ class MultiRegionSsmSap(MultiRegionClient):
 
     def update_application_settings(
         self, **kwargs: Unpack[UpdateApplicationSettingsInputTypeDef]
-    ) -> RegionResults[UpdateApplicationSettingsOutputTypeDef]:
+    ) -> TargetResults[UpdateApplicationSettingsOutputTypeDef]:
         """Updates the settings of an application registered with AWS Systems Manager
         for SAP.
 
@@ -355,7 +355,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsInputTypeDef],
-    ) -> RegionResults[ListApplicationsOutputTypeDef]:
+    ) -> TargetResults[ListApplicationsOutputTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -378,7 +378,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListComponentsInputTypeDef],
-    ) -> RegionResults[ListComponentsOutputTypeDef]:
+    ) -> TargetResults[ListComponentsOutputTypeDef]:
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
@@ -401,7 +401,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationCheckDefinitionsInputTypeDef],
-    ) -> RegionResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationCheckDefinitionsOutputTypeDef]:
         """Every page of ListConfigurationCheckDefinitions in every target, merged
         per target (botocore's build_full_result).
 
@@ -425,7 +425,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConfigurationCheckOperationsInputTypeDef],
-    ) -> RegionResults[ListConfigurationCheckOperationsOutputTypeDef]:
+    ) -> TargetResults[ListConfigurationCheckOperationsOutputTypeDef]:
         """Every page of ListConfigurationCheckOperations in every target, merged per
         target (botocore's build_full_result).
 
@@ -449,7 +449,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDatabasesInputTypeDef],
-    ) -> RegionResults[ListDatabasesOutputTypeDef]:
+    ) -> TargetResults[ListDatabasesOutputTypeDef]:
         """Every page of ListDatabases in every target, merged per target (botocore's
         build_full_result).
 
@@ -473,7 +473,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOperationEventsInputTypeDef],
-    ) -> RegionResults[ListOperationEventsOutputTypeDef]:
+    ) -> TargetResults[ListOperationEventsOutputTypeDef]:
         """Every page of ListOperationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -496,7 +496,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOperationsInputTypeDef],
-    ) -> RegionResults[ListOperationsOutputTypeDef]:
+    ) -> TargetResults[ListOperationsOutputTypeDef]:
         """Every page of ListOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -519,7 +519,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubCheckResultsInputTypeDef],
-    ) -> RegionResults[ListSubCheckResultsOutputTypeDef]:
+    ) -> TargetResults[ListSubCheckResultsOutputTypeDef]:
         """Every page of ListSubCheckResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -542,7 +542,7 @@ class MultiRegionSsmSap(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubCheckRuleResultsInputTypeDef],
-    ) -> RegionResults[ListSubCheckRuleResultsOutputTypeDef]:
+    ) -> TargetResults[ListSubCheckRuleResultsOutputTypeDef]:
         """Every page of ListSubCheckRuleResults in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,7 +43,7 @@ class MultiRegionSSO(MultiRegionClient):
 
     def get_role_credentials(
         self, **kwargs: Unpack[GetRoleCredentialsRequestTypeDef]
-    ) -> RegionResults[GetRoleCredentialsResponseTypeDef]:
+    ) -> TargetResults[GetRoleCredentialsResponseTypeDef]:
         """Returns the STS short-term credentials for a given role name that is
         assigned to the user.
 
@@ -53,7 +53,7 @@ class MultiRegionSSO(MultiRegionClient):
 
     def list_account_roles(
         self, **kwargs: Unpack[ListAccountRolesRequestTypeDef]
-    ) -> RegionResults[ListAccountRolesResponseTypeDef]:
+    ) -> TargetResults[ListAccountRolesResponseTypeDef]:
         """Lists all roles that are assigned to the user for a given AWS account.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-2019-06-10/ListAccountRoles
@@ -62,7 +62,7 @@ class MultiRegionSSO(MultiRegionClient):
 
     def list_accounts(
         self, **kwargs: Unpack[ListAccountsRequestTypeDef]
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Lists all AWS accounts assigned to the user. These AWS accounts are
         assigned by the administrator of the account. For more information, see
         Assign User Access in the IAM Identity Center User Guide. This operation
@@ -74,7 +74,7 @@ class MultiRegionSSO(MultiRegionClient):
 
     def logout(
         self, **kwargs: Unpack[LogoutRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the locally stored SSO tokens from the client-side cache and sends
         an API call to the IAM Identity Center service to invalidate the
         corresponding server-side IAM Identity Center sign in session.
@@ -90,7 +90,7 @@ class MultiRegionSSO(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountRolesRequestTypeDef],
-    ) -> RegionResults[ListAccountRolesResponseTypeDef]:
+    ) -> TargetResults[ListAccountRolesResponseTypeDef]:
         """Every page of ListAccountRoles in every target, merged per target
         (botocore's build_full_result).
 
@@ -113,7 +113,7 @@ class MultiRegionSSO(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsRequestTypeDef],
-    ) -> RegionResults[ListAccountsResponseTypeDef]:
+    ) -> TargetResults[ListAccountsResponseTypeDef]:
         """Every page of ListAccounts in every target, merged per target (botocore's
         build_full_result).
 

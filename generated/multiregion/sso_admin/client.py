@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -204,7 +204,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def add_region(
         self, **kwargs: Unpack[AddRegionRequestTypeDef]
-    ) -> RegionResults[AddRegionResponseTypeDef]:
+    ) -> TargetResults[AddRegionResponseTypeDef]:
         """Adds a Region to an IAM Identity Center instance. This operation initiates
         an asynchronous workflow to replicate the IAM Identity Center instance to
         the target Region. The Region status is set to ADDING at first and changes
@@ -219,7 +219,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             AttachCustomerManagedPolicyReferenceToPermissionSetRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         AttachCustomerManagedPolicyReferenceToPermissionSetResponseTypeDef
     ]:
         """Attaches the specified customer managed policy to the specified
@@ -231,7 +231,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def attach_managed_policy_to_permission_set(
         self, **kwargs: Unpack[AttachManagedPolicyToPermissionSetRequestTypeDef]
-    ) -> RegionResults[AttachManagedPolicyToPermissionSetResponseTypeDef]:
+    ) -> TargetResults[AttachManagedPolicyToPermissionSetResponseTypeDef]:
         """Attaches an Amazon Web Services managed policy ARN to a permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/AttachManagedPolicyToPermissionSet
@@ -240,7 +240,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_account_assignment(
         self, **kwargs: Unpack[CreateAccountAssignmentRequestTypeDef]
-    ) -> RegionResults[CreateAccountAssignmentResponseTypeDef]:
+    ) -> TargetResults[CreateAccountAssignmentResponseTypeDef]:
         """Assigns access to a principal for a specified Amazon Web Services account
         using a specified permission set.
 
@@ -250,7 +250,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_application(
         self, **kwargs: Unpack[CreateApplicationRequestTypeDef]
-    ) -> RegionResults[CreateApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationResponseTypeDef]:
         """Creates an OAuth 2.0 customer managed application in IAM Identity Center
         for the given application provider.
 
@@ -260,7 +260,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_application_assignment(
         self, **kwargs: Unpack[CreateApplicationAssignmentRequestTypeDef]
-    ) -> RegionResults[CreateApplicationAssignmentResponseTypeDef]:
+    ) -> TargetResults[CreateApplicationAssignmentResponseTypeDef]:
         """Grant application access to a user or group.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/CreateApplicationAssignment
@@ -269,7 +269,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_instance(
         self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> RegionResults[CreateInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateInstanceResponseTypeDef]:
         """Creates an instance of IAM Identity Center for a standalone Amazon Web
         Services account that is not managed by Organizations or a member Amazon
         Web Services account in an organization. You can create only one instance
@@ -284,7 +284,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             CreateInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         CreateInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Enables the attributes-based access control (ABAC) feature for the
@@ -299,7 +299,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_permission_set(
         self, **kwargs: Unpack[CreatePermissionSetRequestTypeDef]
-    ) -> RegionResults[CreatePermissionSetResponseTypeDef]:
+    ) -> TargetResults[CreatePermissionSetResponseTypeDef]:
         """Creates a permission set within a specified IAM Identity Center instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/CreatePermissionSet
@@ -308,7 +308,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def create_trusted_token_issuer(
         self, **kwargs: Unpack[CreateTrustedTokenIssuerRequestTypeDef]
-    ) -> RegionResults[CreateTrustedTokenIssuerResponseTypeDef]:
+    ) -> TargetResults[CreateTrustedTokenIssuerResponseTypeDef]:
         """Creates a connection to a trusted token issuer in an instance of IAM
         Identity Center. A trusted token issuer enables trusted identity
         propagation to be used with applications that authenticate outside of
@@ -320,7 +320,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_account_assignment(
         self, **kwargs: Unpack[DeleteAccountAssignmentRequestTypeDef]
-    ) -> RegionResults[DeleteAccountAssignmentResponseTypeDef]:
+    ) -> TargetResults[DeleteAccountAssignmentResponseTypeDef]:
         """Deletes a principal's access from a specified Amazon Web Services account
         using a specified permission set.
 
@@ -330,7 +330,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_application(
         self, **kwargs: Unpack[DeleteApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationResponseTypeDef]:
         """Deletes the association with the application. The connected service
         resource still exists.
 
@@ -340,7 +340,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_application_access_scope(
         self, **kwargs: Unpack[DeleteApplicationAccessScopeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an IAM Identity Center access scope from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationAccessScope
@@ -349,7 +349,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_application_assignment(
         self, **kwargs: Unpack[DeleteApplicationAssignmentRequestTypeDef]
-    ) -> RegionResults[DeleteApplicationAssignmentResponseTypeDef]:
+    ) -> TargetResults[DeleteApplicationAssignmentResponseTypeDef]:
         """Revoke application access to an application by deleting application
         assignments for a user or group.
 
@@ -359,7 +359,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_application_authentication_method(
         self, **kwargs: Unpack[DeleteApplicationAuthenticationMethodRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes an authentication method from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationAuthenticationMethod
@@ -368,7 +368,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_application_grant(
         self, **kwargs: Unpack[DeleteApplicationGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a grant from an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteApplicationGrant
@@ -377,7 +377,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_inline_policy_from_permission_set(
         self, **kwargs: Unpack[DeleteInlinePolicyFromPermissionSetRequestTypeDef]
-    ) -> RegionResults[DeleteInlinePolicyFromPermissionSetResponseTypeDef]:
+    ) -> TargetResults[DeleteInlinePolicyFromPermissionSetResponseTypeDef]:
         """Deletes the inline policy from a specified permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeleteInlinePolicyFromPermissionSet
@@ -386,7 +386,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_instance(
         self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteInstanceResponseTypeDef]:
         """Deletes the instance of IAM Identity Center. Only the account that owns
         the instance can call this API. Neither the delegated administrator nor
         member account can delete the organization instance, but those roles can
@@ -401,7 +401,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             DeleteInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DeleteInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Disables the attributes-based access control (ABAC) feature for the
@@ -417,7 +417,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_permission_set(
         self, **kwargs: Unpack[DeletePermissionSetRequestTypeDef]
-    ) -> RegionResults[DeletePermissionSetResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionSetResponseTypeDef]:
         """Deletes the specified permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeletePermissionSet
@@ -426,7 +426,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_permissions_boundary_from_permission_set(
         self, **kwargs: Unpack[DeletePermissionsBoundaryFromPermissionSetRequestTypeDef]
-    ) -> RegionResults[DeletePermissionsBoundaryFromPermissionSetResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionsBoundaryFromPermissionSetResponseTypeDef]:
         """Deletes the permissions boundary from a specified PermissionSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DeletePermissionsBoundaryFromPermissionSet
@@ -435,7 +435,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def delete_trusted_token_issuer(
         self, **kwargs: Unpack[DeleteTrustedTokenIssuerRequestTypeDef]
-    ) -> RegionResults[DeleteTrustedTokenIssuerResponseTypeDef]:
+    ) -> TargetResults[DeleteTrustedTokenIssuerResponseTypeDef]:
         """Deletes a trusted token issuer configuration from an instance of IAM
         Identity Center.
 
@@ -445,7 +445,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_account_assignment_creation_status(
         self, **kwargs: Unpack[DescribeAccountAssignmentCreationStatusRequestTypeDef]
-    ) -> RegionResults[DescribeAccountAssignmentCreationStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountAssignmentCreationStatusResponseTypeDef]:
         """Describes the status of the assignment creation request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeAccountAssignmentCreationStatus
@@ -454,7 +454,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_account_assignment_deletion_status(
         self, **kwargs: Unpack[DescribeAccountAssignmentDeletionStatusRequestTypeDef]
-    ) -> RegionResults[DescribeAccountAssignmentDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountAssignmentDeletionStatusResponseTypeDef]:
         """Describes the status of the assignment deletion request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribeAccountAssignmentDeletionStatus
@@ -463,7 +463,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_application(
         self, **kwargs: Unpack[DescribeApplicationRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationResponseTypeDef]:
         """Retrieves the details of an application associated with an instance of IAM
         Identity Center.
 
@@ -473,7 +473,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_application_assignment(
         self, **kwargs: Unpack[DescribeApplicationAssignmentRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationAssignmentResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationAssignmentResponseTypeDef]:
         """Retrieves a direct assignment of a user or group to an application. If the
         user doesn’t have a direct assignment to the application, the user may
         still have access to the application through a group. Therefore, don’t use
@@ -486,7 +486,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_application_provider(
         self, **kwargs: Unpack[DescribeApplicationProviderRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationProviderResponseTypeDef]:
+    ) -> TargetResults[DescribeApplicationProviderResponseTypeDef]:
         """Retrieves details about a provider that can be used to connect an Amazon
         Web Services managed application or customer managed application to IAM
         Identity Center.
@@ -497,7 +497,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_instance(
         self, **kwargs: Unpack[DescribeInstanceRequestTypeDef]
-    ) -> RegionResults[DescribeInstanceResponseTypeDef]:
+    ) -> TargetResults[DescribeInstanceResponseTypeDef]:
         """Returns the details of an instance of IAM Identity Center. The status can
         be one of the following:
 
@@ -510,7 +510,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             DescribeInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DescribeInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Returns the list of IAM Identity Center identity store attributes that
@@ -526,7 +526,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_permission_set(
         self, **kwargs: Unpack[DescribePermissionSetRequestTypeDef]
-    ) -> RegionResults[DescribePermissionSetResponseTypeDef]:
+    ) -> TargetResults[DescribePermissionSetResponseTypeDef]:
         """Gets the details of the permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribePermissionSet
@@ -535,7 +535,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_permission_set_provisioning_status(
         self, **kwargs: Unpack[DescribePermissionSetProvisioningStatusRequestTypeDef]
-    ) -> RegionResults[DescribePermissionSetProvisioningStatusResponseTypeDef]:
+    ) -> TargetResults[DescribePermissionSetProvisioningStatusResponseTypeDef]:
         """Describes the status for the given permission set provisioning request.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/DescribePermissionSetProvisioningStatus
@@ -544,7 +544,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_region(
         self, **kwargs: Unpack[DescribeRegionRequestTypeDef]
-    ) -> RegionResults[DescribeRegionResponseTypeDef]:
+    ) -> TargetResults[DescribeRegionResponseTypeDef]:
         """Retrieves details about a specific Region enabled in an IAM Identity
         Center instance. Details include the Region name, current status (ACTIVE,
         ADDING, or REMOVING), the date when the Region was added, and whether it
@@ -557,7 +557,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def describe_trusted_token_issuer(
         self, **kwargs: Unpack[DescribeTrustedTokenIssuerRequestTypeDef]
-    ) -> RegionResults[DescribeTrustedTokenIssuerResponseTypeDef]:
+    ) -> TargetResults[DescribeTrustedTokenIssuerResponseTypeDef]:
         """Retrieves details about a trusted token issuer configuration stored in an
         instance of IAM Identity Center. Details include the name of the trusted
         token issuer, the issuer URL, and the path of the source attribute and the
@@ -572,7 +572,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             DetachCustomerManagedPolicyReferenceFromPermissionSetRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         DetachCustomerManagedPolicyReferenceFromPermissionSetResponseTypeDef
     ]:
         """Detaches the specified customer managed policy from the specified
@@ -586,7 +586,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def detach_managed_policy_from_permission_set(
         self, **kwargs: Unpack[DetachManagedPolicyFromPermissionSetRequestTypeDef]
-    ) -> RegionResults[DetachManagedPolicyFromPermissionSetResponseTypeDef]:
+    ) -> TargetResults[DetachManagedPolicyFromPermissionSetResponseTypeDef]:
         """Detaches the attached Amazon Web Services managed policy ARN from the
         specified permission set.
 
@@ -596,7 +596,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_application_access_scope(
         self, **kwargs: Unpack[GetApplicationAccessScopeRequestTypeDef]
-    ) -> RegionResults[GetApplicationAccessScopeResponseTypeDef]:
+    ) -> TargetResults[GetApplicationAccessScopeResponseTypeDef]:
         """Retrieves the authorized targets for an IAM Identity Center access scope
         for an application.
 
@@ -606,7 +606,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_application_assignment_configuration(
         self, **kwargs: Unpack[GetApplicationAssignmentConfigurationRequestTypeDef]
-    ) -> RegionResults[GetApplicationAssignmentConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationAssignmentConfigurationResponseTypeDef]:
         """Retrieves the configuration of PutApplicationAssignmentConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationAssignmentConfiguration
@@ -615,7 +615,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_application_authentication_method(
         self, **kwargs: Unpack[GetApplicationAuthenticationMethodRequestTypeDef]
-    ) -> RegionResults[GetApplicationAuthenticationMethodResponseTypeDef]:
+    ) -> TargetResults[GetApplicationAuthenticationMethodResponseTypeDef]:
         """Retrieves details about an authentication method used by an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationAuthenticationMethod
@@ -624,7 +624,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_application_grant(
         self, **kwargs: Unpack[GetApplicationGrantRequestTypeDef]
-    ) -> RegionResults[GetApplicationGrantResponseTypeDef]:
+    ) -> TargetResults[GetApplicationGrantResponseTypeDef]:
         """Retrieves details about an application grant.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetApplicationGrant
@@ -633,7 +633,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_application_session_configuration(
         self, **kwargs: Unpack[GetApplicationSessionConfigurationRequestTypeDef]
-    ) -> RegionResults[GetApplicationSessionConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetApplicationSessionConfigurationResponseTypeDef]:
         """Retrieves the session configuration for an application in IAM Identity
         Center.
 
@@ -643,7 +643,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_inline_policy_for_permission_set(
         self, **kwargs: Unpack[GetInlinePolicyForPermissionSetRequestTypeDef]
-    ) -> RegionResults[GetInlinePolicyForPermissionSetResponseTypeDef]:
+    ) -> TargetResults[GetInlinePolicyForPermissionSetResponseTypeDef]:
         """Obtains the inline policy assigned to the permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetInlinePolicyForPermissionSet
@@ -652,7 +652,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def get_permissions_boundary_for_permission_set(
         self, **kwargs: Unpack[GetPermissionsBoundaryForPermissionSetRequestTypeDef]
-    ) -> RegionResults[GetPermissionsBoundaryForPermissionSetResponseTypeDef]:
+    ) -> TargetResults[GetPermissionsBoundaryForPermissionSetResponseTypeDef]:
         """Obtains the permissions boundary for a specified PermissionSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/GetPermissionsBoundaryForPermissionSet
@@ -661,7 +661,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_account_assignment_creation_status(
         self, **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef]
-    ) -> RegionResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
         """Lists the status of the Amazon Web Services account assignment creation
         requests for a specified IAM Identity Center instance.
 
@@ -671,7 +671,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_account_assignment_deletion_status(
         self, **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef]
-    ) -> RegionResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
         """Lists the status of the Amazon Web Services account assignment deletion
         requests for a specified IAM Identity Center instance.
 
@@ -681,7 +681,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_account_assignments(
         self, **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef]
-    ) -> RegionResults[ListAccountAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentsResponseTypeDef]:
         """Lists the assignee of the specified Amazon Web Services account with the
         specified permission set.
 
@@ -691,7 +691,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_account_assignments_for_principal(
         self, **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef]
-    ) -> RegionResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
         """Retrieves a list of the IAM Identity Center associated Amazon Web Services
         accounts that the principal has access to. This action must be called from
         the management account containing your organization instance of IAM
@@ -704,7 +704,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_accounts_for_provisioned_permission_set(
         self, **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef]
-    ) -> RegionResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
+    ) -> TargetResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
         """Lists all the Amazon Web Services accounts where the specified permission
         set is provisioned.
 
@@ -714,7 +714,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_access_scopes(
         self, **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef]
-    ) -> RegionResults[ListApplicationAccessScopesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAccessScopesResponseTypeDef]:
         """Lists the access scopes and authorized targets associated with an
         application.
 
@@ -724,7 +724,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_assignments(
         self, **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef]
-    ) -> RegionResults[ListApplicationAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssignmentsResponseTypeDef]:
         """Lists Amazon Web Services account users that are assigned to an
         application.
 
@@ -734,7 +734,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_assignments_for_principal(
         self, **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef]
-    ) -> RegionResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
         """Lists the applications to which a specified principal is assigned. You
         must provide a filter when calling this action from a member account
         against your organization instance of IAM Identity Center. A filter is not
@@ -748,7 +748,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_authentication_methods(
         self, **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef]
-    ) -> RegionResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
         """Lists all of the authentication methods supported by the specified
         application.
 
@@ -758,7 +758,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_grants(
         self, **kwargs: Unpack[ListApplicationGrantsRequestTypeDef]
-    ) -> RegionResults[ListApplicationGrantsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationGrantsResponseTypeDef]:
         """List the grants associated with an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListApplicationGrants
@@ -767,7 +767,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_application_providers(
         self, **kwargs: Unpack[ListApplicationProvidersRequestTypeDef]
-    ) -> RegionResults[ListApplicationProvidersResponseTypeDef]:
+    ) -> TargetResults[ListApplicationProvidersResponseTypeDef]:
         """Lists the application providers configured in the IAM Identity Center
         identity store.
 
@@ -777,7 +777,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_applications(
         self, **kwargs: Unpack[ListApplicationsRequestTypeDef]
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Lists all applications associated with the instance of IAM Identity
         Center. When listing applications for an organization instance in the
         management account, member accounts must use the applicationAccount
@@ -794,7 +794,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
     ]:
         """Lists all customer managed policies attached to a specified PermissionSet.
@@ -805,7 +805,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Lists the details of the organization and account instances of IAM
         Identity Center that were created in or visible to the account calling
         this API.
@@ -816,7 +816,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_managed_policies_in_permission_set(
         self, **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef]
-    ) -> RegionResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
+    ) -> TargetResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
         """Lists the Amazon Web Services managed policy that is attached to a
         specified permission set.
 
@@ -826,7 +826,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_permission_set_provisioning_status(
         self, **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef]
-    ) -> RegionResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
         """Lists the status of the permission set provisioning requests for a
         specified IAM Identity Center instance.
 
@@ -836,7 +836,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_permission_sets(
         self, **kwargs: Unpack[ListPermissionSetsRequestTypeDef]
-    ) -> RegionResults[ListPermissionSetsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetsResponseTypeDef]:
         """Lists the PermissionSets in an IAM Identity Center instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListPermissionSets
@@ -845,7 +845,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_permission_sets_provisioned_to_account(
         self, **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef]
-    ) -> RegionResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
         """Lists all the permission sets that are provisioned to a specified Amazon
         Web Services account.
 
@@ -855,7 +855,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_regions(
         self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Lists all enabled Regions of an IAM Identity Center instance, including
         those that are being added or removed. This operation returns Regions with
         ACTIVE, ADDING, or REMOVING status.
@@ -866,7 +866,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags that are attached to a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/ListTagsForResource
@@ -875,7 +875,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def list_trusted_token_issuers(
         self, **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef]
-    ) -> RegionResults[ListTrustedTokenIssuersResponseTypeDef]:
+    ) -> TargetResults[ListTrustedTokenIssuersResponseTypeDef]:
         """Lists all the trusted token issuers configured in an instance of IAM
         Identity Center.
 
@@ -885,7 +885,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def provision_permission_set(
         self, **kwargs: Unpack[ProvisionPermissionSetRequestTypeDef]
-    ) -> RegionResults[ProvisionPermissionSetResponseTypeDef]:
+    ) -> TargetResults[ProvisionPermissionSetResponseTypeDef]:
         """The process by which a specified permission set is provisioned to the
         specified target.
 
@@ -895,7 +895,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_application_access_scope(
         self, **kwargs: Unpack[PutApplicationAccessScopeRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates the list of authorized targets for an IAM Identity Center
         access scope for an application.
 
@@ -905,7 +905,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_application_assignment_configuration(
         self, **kwargs: Unpack[PutApplicationAssignmentConfigurationRequestTypeDef]
-    ) -> RegionResults[PutApplicationAssignmentConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutApplicationAssignmentConfigurationResponseTypeDef]:
         """Configure how users gain access to an application. If AssignmentsRequired
         is true (default value), users don’t have access to the application unless
         an assignment is created using the CreateApplicationAssignment API. If
@@ -919,7 +919,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_application_authentication_method(
         self, **kwargs: Unpack[PutApplicationAuthenticationMethodRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Adds or updates an authentication method for an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/PutApplicationAuthenticationMethod
@@ -928,7 +928,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_application_grant(
         self, **kwargs: Unpack[PutApplicationGrantRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Creates a configuration for an application to use grants. Conceptually
         grants are authorization to request actions related to tokens. This
         configuration will be used when parties are requesting and receiving
@@ -942,7 +942,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_application_session_configuration(
         self, **kwargs: Unpack[PutApplicationSessionConfigurationRequestTypeDef]
-    ) -> RegionResults[PutApplicationSessionConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutApplicationSessionConfigurationResponseTypeDef]:
         """Updates the session configuration for an application in IAM Identity
         Center.
 
@@ -952,7 +952,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_inline_policy_to_permission_set(
         self, **kwargs: Unpack[PutInlinePolicyToPermissionSetRequestTypeDef]
-    ) -> RegionResults[PutInlinePolicyToPermissionSetResponseTypeDef]:
+    ) -> TargetResults[PutInlinePolicyToPermissionSetResponseTypeDef]:
         """Attaches an inline policy to a permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/PutInlinePolicyToPermissionSet
@@ -961,7 +961,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def put_permissions_boundary_to_permission_set(
         self, **kwargs: Unpack[PutPermissionsBoundaryToPermissionSetRequestTypeDef]
-    ) -> RegionResults[PutPermissionsBoundaryToPermissionSetResponseTypeDef]:
+    ) -> TargetResults[PutPermissionsBoundaryToPermissionSetResponseTypeDef]:
         """Attaches an Amazon Web Services managed or customer managed policy to the
         specified PermissionSet as a permissions boundary.
 
@@ -971,7 +971,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def remove_region(
         self, **kwargs: Unpack[RemoveRegionRequestTypeDef]
-    ) -> RegionResults[RemoveRegionResponseTypeDef]:
+    ) -> TargetResults[RemoveRegionResponseTypeDef]:
         """Removes an additional Region from an IAM Identity Center instance. This
         operation initiates an asynchronous workflow to clean up IAM Identity
         Center resources in the specified additional Region. The Region status is
@@ -986,7 +986,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a set of tags with a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/TagResource
@@ -995,7 +995,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Disassociates a set of tags from a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UntagResource
@@ -1004,7 +1004,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def update_application(
         self, **kwargs: Unpack[UpdateApplicationRequestTypeDef]
-    ) -> RegionResults[UpdateApplicationResponseTypeDef]:
+    ) -> TargetResults[UpdateApplicationResponseTypeDef]:
         """Updates application properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UpdateApplication
@@ -1013,7 +1013,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def update_instance(
         self, **kwargs: Unpack[UpdateInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateInstanceResponseTypeDef]:
+    ) -> TargetResults[UpdateInstanceResponseTypeDef]:
         """Update the details for the instance of IAM Identity Center that is owned
         by the Amazon Web Services account.
 
@@ -1026,7 +1026,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             UpdateInstanceAccessControlAttributeConfigurationRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         UpdateInstanceAccessControlAttributeConfigurationResponseTypeDef
     ]:
         """Updates the IAM Identity Center identity store attributes that you can use
@@ -1045,7 +1045,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def update_permission_set(
         self, **kwargs: Unpack[UpdatePermissionSetRequestTypeDef]
-    ) -> RegionResults[UpdatePermissionSetResponseTypeDef]:
+    ) -> TargetResults[UpdatePermissionSetResponseTypeDef]:
         """Updates an existing permission set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sso-admin-2020-07-20/UpdatePermissionSet
@@ -1054,7 +1054,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
 
     def update_trusted_token_issuer(
         self, **kwargs: Unpack[UpdateTrustedTokenIssuerRequestTypeDef]
-    ) -> RegionResults[UpdateTrustedTokenIssuerResponseTypeDef]:
+    ) -> TargetResults[UpdateTrustedTokenIssuerResponseTypeDef]:
         """Updates the name of the trusted token issuer, or the path of a source
         attribute or destination attribute for a trusted token issuer
         configuration.
@@ -1070,7 +1070,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssignmentCreationStatusRequestTypeDef],
-    ) -> RegionResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentCreationStatusResponseTypeDef]:
         """Every page of ListAccountAssignmentCreationStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1094,7 +1094,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssignmentDeletionStatusRequestTypeDef],
-    ) -> RegionResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentDeletionStatusResponseTypeDef]:
         """Every page of ListAccountAssignmentDeletionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1118,7 +1118,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssignmentsRequestTypeDef],
-    ) -> RegionResults[ListAccountAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentsResponseTypeDef]:
         """Every page of ListAccountAssignments in every target, merged per target
         (botocore's build_full_result).
 
@@ -1142,7 +1142,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountAssignmentsForPrincipalRequestTypeDef],
-    ) -> RegionResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
+    ) -> TargetResults[ListAccountAssignmentsForPrincipalResponseTypeDef]:
         """Every page of ListAccountAssignmentsForPrincipal in every target, merged
         per target (botocore's build_full_result).
 
@@ -1169,7 +1169,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountsForProvisionedPermissionSetRequestTypeDef],
-    ) -> RegionResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
+    ) -> TargetResults[ListAccountsForProvisionedPermissionSetResponseTypeDef]:
         """Every page of ListAccountsForProvisionedPermissionSet in every target,
         merged per target (botocore's build_full_result).
 
@@ -1193,7 +1193,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationAccessScopesRequestTypeDef],
-    ) -> RegionResults[ListApplicationAccessScopesResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAccessScopesResponseTypeDef]:
         """Every page of ListApplicationAccessScopes in every target, merged per
         target (botocore's build_full_result).
 
@@ -1217,7 +1217,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationAssignmentsRequestTypeDef],
-    ) -> RegionResults[ListApplicationAssignmentsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssignmentsResponseTypeDef]:
         """Every page of ListApplicationAssignments in every target, merged per
         target (botocore's build_full_result).
 
@@ -1241,7 +1241,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationAssignmentsForPrincipalRequestTypeDef],
-    ) -> RegionResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAssignmentsForPrincipalResponseTypeDef]:
         """Every page of ListApplicationAssignmentsForPrincipal in every target,
         merged per target (botocore's build_full_result).
 
@@ -1269,7 +1269,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationAuthenticationMethodsRequestTypeDef],
-    ) -> RegionResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationAuthenticationMethodsResponseTypeDef]:
         """Every page of ListApplicationAuthenticationMethods in every target, merged
         per target (botocore's build_full_result).
 
@@ -1293,7 +1293,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationGrantsRequestTypeDef],
-    ) -> RegionResults[ListApplicationGrantsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationGrantsResponseTypeDef]:
         """Every page of ListApplicationGrants in every target, merged per target
         (botocore's build_full_result).
 
@@ -1316,7 +1316,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationProvidersRequestTypeDef],
-    ) -> RegionResults[ListApplicationProvidersResponseTypeDef]:
+    ) -> TargetResults[ListApplicationProvidersResponseTypeDef]:
         """Every page of ListApplicationProviders in every target, merged per target
         (botocore's build_full_result).
 
@@ -1340,7 +1340,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListApplicationsRequestTypeDef],
-    ) -> RegionResults[ListApplicationsResponseTypeDef]:
+    ) -> TargetResults[ListApplicationsResponseTypeDef]:
         """Every page of ListApplications in every target, merged per target
         (botocore's build_full_result).
 
@@ -1370,7 +1370,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         **kwargs: Unpack[
             ListCustomerManagedPolicyReferencesInPermissionSetRequestTypeDef
         ],
-    ) -> RegionResults[
+    ) -> TargetResults[
         ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef
     ]:
         """Every page of ListCustomerManagedPolicyReferencesInPermissionSet in every
@@ -1395,7 +1395,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 
@@ -1420,7 +1420,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListManagedPoliciesInPermissionSetRequestTypeDef],
-    ) -> RegionResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
+    ) -> TargetResults[ListManagedPoliciesInPermissionSetResponseTypeDef]:
         """Every page of ListManagedPoliciesInPermissionSet in every target, merged
         per target (botocore's build_full_result).
 
@@ -1444,7 +1444,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionSetProvisioningStatusRequestTypeDef],
-    ) -> RegionResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetProvisioningStatusResponseTypeDef]:
         """Every page of ListPermissionSetProvisioningStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1468,7 +1468,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionSetsRequestTypeDef],
-    ) -> RegionResults[ListPermissionSetsResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetsResponseTypeDef]:
         """Every page of ListPermissionSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1491,7 +1491,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPermissionSetsProvisionedToAccountRequestTypeDef],
-    ) -> RegionResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
+    ) -> TargetResults[ListPermissionSetsProvisionedToAccountResponseTypeDef]:
         """Every page of ListPermissionSetsProvisionedToAccount in every target,
         merged per target (botocore's build_full_result).
 
@@ -1515,7 +1515,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 
@@ -1540,7 +1540,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1563,7 +1563,7 @@ class MultiRegionSSOAdmin(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTrustedTokenIssuersRequestTypeDef],
-    ) -> RegionResults[ListTrustedTokenIssuersResponseTypeDef]:
+    ) -> TargetResults[ListTrustedTokenIssuersResponseTypeDef]:
         """Every page of ListTrustedTokenIssuers in every target, merged per target
         (botocore's build_full_result).
 

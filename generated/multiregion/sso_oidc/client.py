@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,7 +37,7 @@ class MultiRegionSSOOIDC(MultiRegionClient):
 
     def create_token(
         self, **kwargs: Unpack[CreateTokenRequestTypeDef]
-    ) -> RegionResults[CreateTokenResponseTypeDef]:
+    ) -> TargetResults[CreateTokenResponseTypeDef]:
         """Creates and returns access and refresh tokens for clients that are
         authenticated using client secrets. The access token can be used to fetch
         short-lived credentials for the assigned AWS accounts or to access
@@ -49,7 +49,7 @@ class MultiRegionSSOOIDC(MultiRegionClient):
 
     def create_token_with_iam(
         self, **kwargs: Unpack[CreateTokenWithIAMRequestTypeDef]
-    ) -> RegionResults[CreateTokenWithIAMResponseTypeDef]:
+    ) -> TargetResults[CreateTokenWithIAMResponseTypeDef]:
         """Creates and returns access and refresh tokens for authorized client
         applications that are authenticated using any IAM entity, such as a
         service role or user. These tokens might contain defined scopes that
@@ -67,7 +67,7 @@ class MultiRegionSSOOIDC(MultiRegionClient):
 
     def register_client(
         self, **kwargs: Unpack[RegisterClientRequestTypeDef]
-    ) -> RegionResults[RegisterClientResponseTypeDef]:
+    ) -> TargetResults[RegisterClientResponseTypeDef]:
         """Registers a public client with IAM Identity Center. This allows clients to
         perform authorization using the authorization code grant with Proof Key
         for Code Exchange (PKCE) or the device code grant.
@@ -78,7 +78,7 @@ class MultiRegionSSOOIDC(MultiRegionClient):
 
     def start_device_authorization(
         self, **kwargs: Unpack[StartDeviceAuthorizationRequestTypeDef]
-    ) -> RegionResults[StartDeviceAuthorizationResponseTypeDef]:
+    ) -> TargetResults[StartDeviceAuthorizationResponseTypeDef]:
         """Initiates device authorization by requesting a pair of verification codes
         from the authorization service.
 

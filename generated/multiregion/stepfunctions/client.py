@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -107,7 +107,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def create_activity(
         self, **kwargs: Unpack[CreateActivityInputTypeDef]
-    ) -> RegionResults[CreateActivityOutputTypeDef]:
+    ) -> TargetResults[CreateActivityOutputTypeDef]:
         """Creates an activity. An activity is a task that you write in any
         programming language and host on any machine that has access to Step
         Functions. Activities must poll Step Functions using the GetActivityTask
@@ -121,7 +121,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def create_state_machine(
         self, **kwargs: Unpack[CreateStateMachineInputTypeDef]
-    ) -> RegionResults[CreateStateMachineOutputTypeDef]:
+    ) -> TargetResults[CreateStateMachineOutputTypeDef]:
         """Creates a state machine. A state machine consists of a collection of
         states that can do work (Task states), determine to which states to
         transition next (Choice states), stop an execution with an error (Fail
@@ -135,7 +135,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def create_state_machine_alias(
         self, **kwargs: Unpack[CreateStateMachineAliasInputTypeDef]
-    ) -> RegionResults[CreateStateMachineAliasOutputTypeDef]:
+    ) -> TargetResults[CreateStateMachineAliasOutputTypeDef]:
         """Creates an alias for a state machine that points to one or two versions of
         the same state machine. You can set your application to call
         StartExecution with an alias and update the version the alias uses without
@@ -147,7 +147,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def delete_activity(
         self, **kwargs: Unpack[DeleteActivityInputTypeDef]
-    ) -> RegionResults[DeleteActivityOutputTypeDef]:
+    ) -> TargetResults[DeleteActivityOutputTypeDef]:
         """Deletes an activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DeleteActivity
@@ -156,7 +156,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def delete_state_machine(
         self, **kwargs: Unpack[DeleteStateMachineInputTypeDef]
-    ) -> RegionResults[DeleteStateMachineOutputTypeDef]:
+    ) -> TargetResults[DeleteStateMachineOutputTypeDef]:
         """Deletes a state machine. This is an asynchronous operation. It sets the
         state machine's status to DELETING and begins the deletion process. A
         state machine is deleted only when all its executions are completed. On
@@ -168,7 +168,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def delete_state_machine_alias(
         self, **kwargs: Unpack[DeleteStateMachineAliasInputTypeDef]
-    ) -> RegionResults[DeleteStateMachineAliasOutputTypeDef]:
+    ) -> TargetResults[DeleteStateMachineAliasOutputTypeDef]:
         """Deletes a state machine alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DeleteStateMachineAlias
@@ -177,7 +177,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def delete_state_machine_version(
         self, **kwargs: Unpack[DeleteStateMachineVersionInputTypeDef]
-    ) -> RegionResults[DeleteStateMachineVersionOutputTypeDef]:
+    ) -> TargetResults[DeleteStateMachineVersionOutputTypeDef]:
         """Deletes a state machine version. After you delete a version, you can't
         call StartExecution using that version's ARN or use the version with a
         state machine alias.
@@ -188,7 +188,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_activity(
         self, **kwargs: Unpack[DescribeActivityInputTypeDef]
-    ) -> RegionResults[DescribeActivityOutputTypeDef]:
+    ) -> TargetResults[DescribeActivityOutputTypeDef]:
         """Describes an activity.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DescribeActivity
@@ -197,7 +197,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_execution(
         self, **kwargs: Unpack[DescribeExecutionInputTypeDef]
-    ) -> RegionResults[DescribeExecutionOutputTypeDef]:
+    ) -> TargetResults[DescribeExecutionOutputTypeDef]:
         """Provides information about a state machine execution, such as the state
         machine associated with the execution, the execution input and output, and
         relevant execution metadata. If you've redriven an execution, you can use
@@ -211,7 +211,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_map_run(
         self, **kwargs: Unpack[DescribeMapRunInputTypeDef]
-    ) -> RegionResults[DescribeMapRunOutputTypeDef]:
+    ) -> TargetResults[DescribeMapRunOutputTypeDef]:
         """Provides information about a Map Run's configuration, progress, and
         results. If you've redriven a Map Run, this API action also returns
         information about the redrives of that Map Run. For more information, see
@@ -223,7 +223,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_state_machine(
         self, **kwargs: Unpack[DescribeStateMachineInputTypeDef]
-    ) -> RegionResults[DescribeStateMachineOutputTypeDef]:
+    ) -> TargetResults[DescribeStateMachineOutputTypeDef]:
         """Provides information about a state machine's definition, its IAM role
         Amazon Resource Name (ARN), and configuration.
 
@@ -233,7 +233,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_state_machine_alias(
         self, **kwargs: Unpack[DescribeStateMachineAliasInputTypeDef]
-    ) -> RegionResults[DescribeStateMachineAliasOutputTypeDef]:
+    ) -> TargetResults[DescribeStateMachineAliasOutputTypeDef]:
         """Returns details about a state machine alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/DescribeStateMachineAlias
@@ -242,7 +242,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def describe_state_machine_for_execution(
         self, **kwargs: Unpack[DescribeStateMachineForExecutionInputTypeDef]
-    ) -> RegionResults[DescribeStateMachineForExecutionOutputTypeDef]:
+    ) -> TargetResults[DescribeStateMachineForExecutionOutputTypeDef]:
         """Provides information about a state machine's definition, its execution
         role ARN, and configuration. If a Map Run dispatched the execution, this
         action returns the Map Run Amazon Resource Name (ARN) in the response. The
@@ -254,7 +254,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def get_activity_task(
         self, **kwargs: Unpack[GetActivityTaskInputTypeDef]
-    ) -> RegionResults[GetActivityTaskOutputTypeDef]:
+    ) -> TargetResults[GetActivityTaskOutputTypeDef]:
         """Used by workers to retrieve a task (with the specified activity ARN) which
         has been scheduled for execution by a running state machine. This
         initiates a long poll, where the service holds the HTTP connection open
@@ -269,7 +269,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def get_execution_history(
         self, **kwargs: Unpack[GetExecutionHistoryInputTypeDef]
-    ) -> RegionResults[GetExecutionHistoryOutputTypeDef]:
+    ) -> TargetResults[GetExecutionHistoryOutputTypeDef]:
         """Returns the history of the specified execution as a list of events. By
         default, the results are returned in ascending order of the timeStamp of
         the events. Use the reverseOrder parameter to get the latest events first.
@@ -280,7 +280,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_activities(
         self, **kwargs: Unpack[ListActivitiesInputTypeDef]
-    ) -> RegionResults[ListActivitiesOutputTypeDef]:
+    ) -> TargetResults[ListActivitiesOutputTypeDef]:
         """Lists the existing activities.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListActivities
@@ -289,7 +289,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsInputTypeDef]
-    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListExecutionsOutputTypeDef]:
         """Lists all executions of a state machine or a Map Run. You can list all
         executions related to a state machine by specifying a state machine Amazon
         Resource Name (ARN), or those related to a Map Run by specifying a Map Run
@@ -301,7 +301,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_map_runs(
         self, **kwargs: Unpack[ListMapRunsInputTypeDef]
-    ) -> RegionResults[ListMapRunsOutputTypeDef]:
+    ) -> TargetResults[ListMapRunsOutputTypeDef]:
         """Lists all Map Runs that were started by a given state machine execution.
         Use this API action to obtain Map Run ARNs, and then call DescribeMapRun
         to obtain more information, if needed.
@@ -312,7 +312,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_state_machine_aliases(
         self, **kwargs: Unpack[ListStateMachineAliasesInputTypeDef]
-    ) -> RegionResults[ListStateMachineAliasesOutputTypeDef]:
+    ) -> TargetResults[ListStateMachineAliasesOutputTypeDef]:
         """Lists aliases for a specified state machine ARN. Results are sorted by
         time, with the most recently created aliases listed first.
 
@@ -322,7 +322,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_state_machine_versions(
         self, **kwargs: Unpack[ListStateMachineVersionsInputTypeDef]
-    ) -> RegionResults[ListStateMachineVersionsOutputTypeDef]:
+    ) -> TargetResults[ListStateMachineVersionsOutputTypeDef]:
         """Lists versions for the specified state machine Amazon Resource Name (ARN).
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachineVersions
@@ -331,7 +331,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_state_machines(
         self, **kwargs: Unpack[ListStateMachinesInputTypeDef]
-    ) -> RegionResults[ListStateMachinesOutputTypeDef]:
+    ) -> TargetResults[ListStateMachinesOutputTypeDef]:
         """Lists the existing state machines.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListStateMachines
@@ -340,7 +340,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List tags for a given resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/ListTagsForResource
@@ -349,7 +349,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def publish_state_machine_version(
         self, **kwargs: Unpack[PublishStateMachineVersionInputTypeDef]
-    ) -> RegionResults[PublishStateMachineVersionOutputTypeDef]:
+    ) -> TargetResults[PublishStateMachineVersionOutputTypeDef]:
         """Creates a version from the current revision of a state machine. Use
         versions to create immutable snapshots of your state machine. You can
         start executions from versions either directly or with an alias. To create
@@ -361,7 +361,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def redrive_execution(
         self, **kwargs: Unpack[RedriveExecutionInputTypeDef]
-    ) -> RegionResults[RedriveExecutionOutputTypeDef]:
+    ) -> TargetResults[RedriveExecutionOutputTypeDef]:
         """Restarts unsuccessful executions of Standard workflows that didn't
         complete successfully in the last 14 days. These include failed, aborted,
         or timed out executions. When you redrive an execution, it continues the
@@ -377,7 +377,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def send_task_failure(
         self, **kwargs: Unpack[SendTaskFailureInputTypeDef]
-    ) -> RegionResults[SendTaskFailureOutputTypeDef]:
+    ) -> TargetResults[SendTaskFailureOutputTypeDef]:
         """Used by activity workers, Task states using the callback pattern, and
         optionally Task states using the job run pattern to report that the task
         identified by the taskToken failed.
@@ -388,7 +388,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def send_task_heartbeat(
         self, **kwargs: Unpack[SendTaskHeartbeatInputTypeDef]
-    ) -> RegionResults[SendTaskHeartbeatOutputTypeDef]:
+    ) -> TargetResults[SendTaskHeartbeatOutputTypeDef]:
         """Used by activity workers and Task states using the callback pattern, and
         optionally Task states using the job run pattern to report to Step
         Functions that the task represented by the specified taskToken is still
@@ -405,7 +405,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def send_task_success(
         self, **kwargs: Unpack[SendTaskSuccessInputTypeDef]
-    ) -> RegionResults[SendTaskSuccessOutputTypeDef]:
+    ) -> TargetResults[SendTaskSuccessOutputTypeDef]:
         """Used by activity workers, Task states using the callback pattern, and
         optionally Task states using the job run pattern to report that the task
         identified by the taskToken completed successfully.
@@ -416,7 +416,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def start_execution(
         self, **kwargs: Unpack[StartExecutionInputTypeDef]
-    ) -> RegionResults[StartExecutionOutputTypeDef]:
+    ) -> TargetResults[StartExecutionOutputTypeDef]:
         """Starts a state machine execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/StartExecution
@@ -425,7 +425,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def start_sync_execution(
         self, **kwargs: Unpack[StartSyncExecutionInputTypeDef]
-    ) -> RegionResults[StartSyncExecutionOutputTypeDef]:
+    ) -> TargetResults[StartSyncExecutionOutputTypeDef]:
         """Starts a Synchronous Express state machine execution. StartSyncExecution
         is not available for STANDARD workflows.
 
@@ -435,7 +435,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def stop_execution(
         self, **kwargs: Unpack[StopExecutionInputTypeDef]
-    ) -> RegionResults[StopExecutionOutputTypeDef]:
+    ) -> TargetResults[StopExecutionOutputTypeDef]:
         """Stops an execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/StopExecution
@@ -444,7 +444,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Add a tag to a Step Functions resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/TagResource
@@ -453,7 +453,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def test_state(
         self, **kwargs: Unpack[TestStateInputTypeDef]
-    ) -> RegionResults[TestStateOutputTypeDef]:
+    ) -> TargetResults[TestStateOutputTypeDef]:
         """Accepts the definition of a single state and executes it. You can test a
         state without creating a state machine or updating an existing state
         machine. Using this API, you can test the following:
@@ -464,7 +464,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Remove a tag from a Step Functions resource
 
         https://docs.aws.amazon.com/goto/WebAPI/states-2016-11-23/UntagResource
@@ -473,7 +473,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def update_map_run(
         self, **kwargs: Unpack[UpdateMapRunInputTypeDef]
-    ) -> RegionResults[UpdateMapRunOutputTypeDef]:
+    ) -> TargetResults[UpdateMapRunOutputTypeDef]:
         """Updates an in-progress Map Run's configuration to include changes to the
         settings that control maximum concurrency and Map Run failure.
 
@@ -483,7 +483,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def update_state_machine(
         self, **kwargs: Unpack[UpdateStateMachineInputTypeDef]
-    ) -> RegionResults[UpdateStateMachineOutputTypeDef]:
+    ) -> TargetResults[UpdateStateMachineOutputTypeDef]:
         """Updates an existing state machine by modifying its definition, roleArn,
         loggingConfiguration, or EncryptionConfiguration. Running executions will
         continue to use the previous definition and roleArn. You must include at
@@ -496,7 +496,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def update_state_machine_alias(
         self, **kwargs: Unpack[UpdateStateMachineAliasInputTypeDef]
-    ) -> RegionResults[UpdateStateMachineAliasOutputTypeDef]:
+    ) -> TargetResults[UpdateStateMachineAliasOutputTypeDef]:
         """Updates the configuration of an existing state machine alias by modifying
         its description or routingConfiguration.
 
@@ -506,7 +506,7 @@ class MultiRegionSFN(MultiRegionClient):
 
     def validate_state_machine_definition(
         self, **kwargs: Unpack[ValidateStateMachineDefinitionInputTypeDef]
-    ) -> RegionResults[ValidateStateMachineDefinitionOutputTypeDef]:
+    ) -> TargetResults[ValidateStateMachineDefinitionOutputTypeDef]:
         """Validates the syntax of a state machine definition specified in Amazon
         States Language (ASL), a JSON-based, structured language.
 
@@ -521,7 +521,7 @@ class MultiRegionSFN(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetExecutionHistoryInputTypeDef],
-    ) -> RegionResults[GetExecutionHistoryOutputTypeDef]:
+    ) -> TargetResults[GetExecutionHistoryOutputTypeDef]:
         """Every page of GetExecutionHistory in every target, merged per target
         (botocore's build_full_result).
 
@@ -546,7 +546,7 @@ class MultiRegionSFN(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActivitiesInputTypeDef],
-    ) -> RegionResults[ListActivitiesOutputTypeDef]:
+    ) -> TargetResults[ListActivitiesOutputTypeDef]:
         """Every page of ListActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -569,7 +569,7 @@ class MultiRegionSFN(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsInputTypeDef],
-    ) -> RegionResults[ListExecutionsOutputTypeDef]:
+    ) -> TargetResults[ListExecutionsOutputTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -595,7 +595,7 @@ class MultiRegionSFN(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMapRunsInputTypeDef],
-    ) -> RegionResults[ListMapRunsOutputTypeDef]:
+    ) -> TargetResults[ListMapRunsOutputTypeDef]:
         """Every page of ListMapRuns in every target, merged per target (botocore's
         build_full_result).
 
@@ -620,7 +620,7 @@ class MultiRegionSFN(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListStateMachinesInputTypeDef],
-    ) -> RegionResults[ListStateMachinesOutputTypeDef]:
+    ) -> TargetResults[ListStateMachinesOutputTypeDef]:
         """Every page of ListStateMachines in every target, merged per target
         (botocore's build_full_result).
 

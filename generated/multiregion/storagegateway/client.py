@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -232,7 +232,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def activate_gateway(
         self, **kwargs: Unpack[ActivateGatewayInputTypeDef]
-    ) -> RegionResults[ActivateGatewayOutputTypeDef]:
+    ) -> TargetResults[ActivateGatewayOutputTypeDef]:
         """Activates the gateway you previously deployed on your host. In the
         activation process, you specify information such as the Amazon Web
         Services Region that you want to use for storing snapshots or tapes, the
@@ -247,7 +247,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def add_cache(
         self, **kwargs: Unpack[AddCacheInputTypeDef]
-    ) -> RegionResults[AddCacheOutputTypeDef]:
+    ) -> TargetResults[AddCacheOutputTypeDef]:
         """Configures one or more gateway local disks as cache for a gateway. This
         operation is only supported in the cached volume, tape, and file gateway
         type (see How Storage Gateway works (architecture).
@@ -258,7 +258,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def add_tags_to_resource(
         self, **kwargs: Unpack[AddTagsToResourceInputTypeDef]
-    ) -> RegionResults[AddTagsToResourceOutputTypeDef]:
+    ) -> TargetResults[AddTagsToResourceOutputTypeDef]:
         """Adds one or more tags to the specified resource. You use tags to add
         metadata to resources, which you can use to categorize these resources.
         For example, you can categorize resources by purpose, owner, environment,
@@ -271,7 +271,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def add_upload_buffer(
         self, **kwargs: Unpack[AddUploadBufferInputTypeDef]
-    ) -> RegionResults[AddUploadBufferOutputTypeDef]:
+    ) -> TargetResults[AddUploadBufferOutputTypeDef]:
         """Configures one or more gateway local disks as upload buffer for a
         specified gateway. This operation is supported for the stored volume,
         cached volume, and tape gateway types.
@@ -282,7 +282,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def add_working_storage(
         self, **kwargs: Unpack[AddWorkingStorageInputTypeDef]
-    ) -> RegionResults[AddWorkingStorageOutputTypeDef]:
+    ) -> TargetResults[AddWorkingStorageOutputTypeDef]:
         """Configures one or more gateway local disks as working storage for a
         gateway. This operation is only supported in the stored volume gateway
         type. This operation is deprecated in cached volume API version 20120630.
@@ -294,7 +294,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def assign_tape_pool(
         self, **kwargs: Unpack[AssignTapePoolInputTypeDef]
-    ) -> RegionResults[AssignTapePoolOutputTypeDef]:
+    ) -> TargetResults[AssignTapePoolOutputTypeDef]:
         """Assigns a tape to a tape pool for archiving. The tape assigned to a pool
         is archived in the S3 storage class that is associated with the pool. When
         you use your backup application to eject the tape, the tape is archived
@@ -307,7 +307,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def associate_file_system(
         self, **kwargs: Unpack[AssociateFileSystemInputTypeDef]
-    ) -> RegionResults[AssociateFileSystemOutputTypeDef]:
+    ) -> TargetResults[AssociateFileSystemOutputTypeDef]:
         """Associate an Amazon FSx file system with the FSx File Gateway. After the
         association process is complete, the file shares on the Amazon FSx file
         system are available for access through the gateway. This operation only
@@ -319,7 +319,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def attach_volume(
         self, **kwargs: Unpack[AttachVolumeInputTypeDef]
-    ) -> RegionResults[AttachVolumeOutputTypeDef]:
+    ) -> TargetResults[AttachVolumeOutputTypeDef]:
         """Connects a volume to an iSCSI connection and then attaches the volume to
         the specified gateway. Detaching and attaching a volume enables you to
         recover your data from one gateway to a different gateway without creating
@@ -332,7 +332,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def cancel_archival(
         self, **kwargs: Unpack[CancelArchivalInputTypeDef]
-    ) -> RegionResults[CancelArchivalOutputTypeDef]:
+    ) -> TargetResults[CancelArchivalOutputTypeDef]:
         """Cancels archiving of a virtual tape to the virtual tape shelf (VTS) after
         the archiving process is initiated. This operation is only supported in
         the tape gateway type.
@@ -343,7 +343,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def cancel_cache_report(
         self, **kwargs: Unpack[CancelCacheReportInputTypeDef]
-    ) -> RegionResults[CancelCacheReportOutputTypeDef]:
+    ) -> TargetResults[CancelCacheReportOutputTypeDef]:
         """Cancels generation of a specified cache report. You can use this operation
         to manually cancel an IN-PROGRESS report for any reason. This action
         changes the report status from IN-PROGRESS to CANCELLED. You can only
@@ -356,7 +356,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def cancel_retrieval(
         self, **kwargs: Unpack[CancelRetrievalInputTypeDef]
-    ) -> RegionResults[CancelRetrievalOutputTypeDef]:
+    ) -> TargetResults[CancelRetrievalOutputTypeDef]:
         """Cancels retrieval of a virtual tape from the virtual tape shelf (VTS) to a
         gateway after the retrieval process is initiated. The virtual tape is
         returned to the VTS. This operation is only supported in the tape gateway
@@ -368,7 +368,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_cached_iscsi_volume(
         self, **kwargs: Unpack[CreateCachediSCSIVolumeInputTypeDef]
-    ) -> RegionResults[CreateCachediSCSIVolumeOutputTypeDef]:
+    ) -> TargetResults[CreateCachediSCSIVolumeOutputTypeDef]:
         """Creates a cached volume on a specified cached volume gateway. This
         operation is only supported in the cached volume gateway type.
 
@@ -378,7 +378,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_nfs_file_share(
         self, **kwargs: Unpack[CreateNFSFileShareInputTypeDef]
-    ) -> RegionResults[CreateNFSFileShareOutputTypeDef]:
+    ) -> TargetResults[CreateNFSFileShareOutputTypeDef]:
         """Creates a Network File System (NFS) file share on an existing S3 File
         Gateway. In Storage Gateway, a file share is a file system mount point
         backed by Amazon S3 cloud storage. Storage Gateway exposes file shares
@@ -393,7 +393,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_smb_file_share(
         self, **kwargs: Unpack[CreateSMBFileShareInputTypeDef]
-    ) -> RegionResults[CreateSMBFileShareOutputTypeDef]:
+    ) -> TargetResults[CreateSMBFileShareOutputTypeDef]:
         """Creates a Server Message Block (SMB) file share on an existing S3 File
         Gateway. In Storage Gateway, a file share is a file system mount point
         backed by Amazon S3 cloud storage. Storage Gateway exposes file shares
@@ -408,7 +408,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_snapshot(
         self, **kwargs: Unpack[CreateSnapshotInputTypeDef]
-    ) -> RegionResults[CreateSnapshotOutputTypeDef]:
+    ) -> TargetResults[CreateSnapshotOutputTypeDef]:
         """Initiates a snapshot of a volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/CreateSnapshot
@@ -417,7 +417,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_snapshot_from_volume_recovery_point(
         self, **kwargs: Unpack[CreateSnapshotFromVolumeRecoveryPointInputTypeDef]
-    ) -> RegionResults[CreateSnapshotFromVolumeRecoveryPointOutputTypeDef]:
+    ) -> TargetResults[CreateSnapshotFromVolumeRecoveryPointOutputTypeDef]:
         """Initiates a snapshot of a gateway from a volume recovery point. This
         operation is only supported in the cached volume gateway type.
 
@@ -427,7 +427,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_stored_iscsi_volume(
         self, **kwargs: Unpack[CreateStorediSCSIVolumeInputTypeDef]
-    ) -> RegionResults[CreateStorediSCSIVolumeOutputTypeDef]:
+    ) -> TargetResults[CreateStorediSCSIVolumeOutputTypeDef]:
         """Creates a volume on a specified gateway. This operation is only supported
         in the stored volume gateway type.
 
@@ -437,7 +437,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_tape_pool(
         self, **kwargs: Unpack[CreateTapePoolInputTypeDef]
-    ) -> RegionResults[CreateTapePoolOutputTypeDef]:
+    ) -> TargetResults[CreateTapePoolOutputTypeDef]:
         """Creates a new custom tape pool. You can use custom tape pool to enable
         tape retention lock on tapes that are archived in the custom pool.
 
@@ -447,7 +447,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_tape_with_barcode(
         self, **kwargs: Unpack[CreateTapeWithBarcodeInputTypeDef]
-    ) -> RegionResults[CreateTapeWithBarcodeOutputTypeDef]:
+    ) -> TargetResults[CreateTapeWithBarcodeOutputTypeDef]:
         """Creates a virtual tape by using your own barcode. You write data to the
         virtual tape and then archive the tape. A barcode is unique and cannot be
         reused if it has already been used on a tape. This applies to barcodes
@@ -460,7 +460,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def create_tapes(
         self, **kwargs: Unpack[CreateTapesInputTypeDef]
-    ) -> RegionResults[CreateTapesOutputTypeDef]:
+    ) -> TargetResults[CreateTapesOutputTypeDef]:
         """Creates one or more virtual tapes. You write data to the virtual tapes and
         then archive the tapes. This operation is only supported in the tape
         gateway type.
@@ -471,7 +471,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_automatic_tape_creation_policy(
         self, **kwargs: Unpack[DeleteAutomaticTapeCreationPolicyInputTypeDef]
-    ) -> RegionResults[DeleteAutomaticTapeCreationPolicyOutputTypeDef]:
+    ) -> TargetResults[DeleteAutomaticTapeCreationPolicyOutputTypeDef]:
         """Deletes the automatic tape creation policy of a gateway. If you delete
         this policy, new virtual tapes must be created manually. Use the Amazon
         Resource Name (ARN) of the gateway in your request to remove the policy.
@@ -482,7 +482,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_bandwidth_rate_limit(
         self, **kwargs: Unpack[DeleteBandwidthRateLimitInputTypeDef]
-    ) -> RegionResults[DeleteBandwidthRateLimitOutputTypeDef]:
+    ) -> TargetResults[DeleteBandwidthRateLimitOutputTypeDef]:
         """Deletes the bandwidth rate limits of a gateway. You can delete either the
         upload and download bandwidth rate limit, or you can delete both. If you
         delete only one of the limits, the other limit remains unchanged. To
@@ -496,7 +496,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_cache_report(
         self, **kwargs: Unpack[DeleteCacheReportInputTypeDef]
-    ) -> RegionResults[DeleteCacheReportOutputTypeDef]:
+    ) -> TargetResults[DeleteCacheReportOutputTypeDef]:
         """Deletes the specified cache report and any associated tags from the
         Storage Gateway database. You can only delete completed reports. If the
         status of the report you attempt to delete still IN-PROGRESS, the delete
@@ -509,7 +509,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_chap_credentials(
         self, **kwargs: Unpack[DeleteChapCredentialsInputTypeDef]
-    ) -> RegionResults[DeleteChapCredentialsOutputTypeDef]:
+    ) -> TargetResults[DeleteChapCredentialsOutputTypeDef]:
         """Deletes Challenge-Handshake Authentication Protocol (CHAP) credentials for
         a specified iSCSI target and initiator pair. This operation is supported
         in volume and tape gateway types.
@@ -520,7 +520,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_file_share(
         self, **kwargs: Unpack[DeleteFileShareInputTypeDef]
-    ) -> RegionResults[DeleteFileShareOutputTypeDef]:
+    ) -> TargetResults[DeleteFileShareOutputTypeDef]:
         """Deletes a file share from an S3 File Gateway. This operation is only
         supported for S3 File Gateways.
 
@@ -530,7 +530,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_gateway(
         self, **kwargs: Unpack[DeleteGatewayInputTypeDef]
-    ) -> RegionResults[DeleteGatewayOutputTypeDef]:
+    ) -> TargetResults[DeleteGatewayOutputTypeDef]:
         """Deletes a gateway. To specify which gateway to delete, use the Amazon
         Resource Name (ARN) of the gateway in your request. The operation deletes
         the gateway; however, it does not delete the gateway virtual machine (VM)
@@ -542,7 +542,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_snapshot_schedule(
         self, **kwargs: Unpack[DeleteSnapshotScheduleInputTypeDef]
-    ) -> RegionResults[DeleteSnapshotScheduleOutputTypeDef]:
+    ) -> TargetResults[DeleteSnapshotScheduleOutputTypeDef]:
         """Deletes a snapshot of a volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/storagegateway-2013-06-30/DeleteSnapshotSchedule
@@ -551,7 +551,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_tape(
         self, **kwargs: Unpack[DeleteTapeInputTypeDef]
-    ) -> RegionResults[DeleteTapeOutputTypeDef]:
+    ) -> TargetResults[DeleteTapeOutputTypeDef]:
         """Deletes the specified virtual tape. This operation is only supported in
         the tape gateway type.
 
@@ -561,7 +561,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_tape_archive(
         self, **kwargs: Unpack[DeleteTapeArchiveInputTypeDef]
-    ) -> RegionResults[DeleteTapeArchiveOutputTypeDef]:
+    ) -> TargetResults[DeleteTapeArchiveOutputTypeDef]:
         """Deletes the specified virtual tape from the virtual tape shelf (VTS). This
         operation is only supported in the tape gateway type.
 
@@ -571,7 +571,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_tape_pool(
         self, **kwargs: Unpack[DeleteTapePoolInputTypeDef]
-    ) -> RegionResults[DeleteTapePoolOutputTypeDef]:
+    ) -> TargetResults[DeleteTapePoolOutputTypeDef]:
         """Delete a custom tape pool. A custom tape pool can only be deleted if there
         are no tapes in the pool and if there are no automatic tape creation
         policies that reference the custom tape pool.
@@ -582,7 +582,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def delete_volume(
         self, **kwargs: Unpack[DeleteVolumeInputTypeDef]
-    ) -> RegionResults[DeleteVolumeOutputTypeDef]:
+    ) -> TargetResults[DeleteVolumeOutputTypeDef]:
         """Deletes the specified storage volume that you previously created using the
         CreateCachediSCSIVolume or CreateStorediSCSIVolume API. This operation is
         only supported in the cached volume and stored volume types. For stored
@@ -596,7 +596,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_availability_monitor_test(
         self, **kwargs: Unpack[DescribeAvailabilityMonitorTestInputTypeDef]
-    ) -> RegionResults[DescribeAvailabilityMonitorTestOutputTypeDef]:
+    ) -> TargetResults[DescribeAvailabilityMonitorTestOutputTypeDef]:
         """Returns information about the most recent high availability monitoring
         test that was performed on the host in a cluster. If a test isn't
         performed, the status and start time in the response would be null.
@@ -607,7 +607,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_bandwidth_rate_limit(
         self, **kwargs: Unpack[DescribeBandwidthRateLimitInputTypeDef]
-    ) -> RegionResults[DescribeBandwidthRateLimitOutputTypeDef]:
+    ) -> TargetResults[DescribeBandwidthRateLimitOutputTypeDef]:
         """Returns the bandwidth rate limits of a gateway. By default, these limits
         are not set, which means no bandwidth rate limiting is in effect. This
         operation is supported only for the stored volume, cached volume, and tape
@@ -620,7 +620,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_bandwidth_rate_limit_schedule(
         self, **kwargs: Unpack[DescribeBandwidthRateLimitScheduleInputTypeDef]
-    ) -> RegionResults[DescribeBandwidthRateLimitScheduleOutputTypeDef]:
+    ) -> TargetResults[DescribeBandwidthRateLimitScheduleOutputTypeDef]:
         """Returns information about the bandwidth rate limit schedule of a gateway.
         By default, gateways do not have bandwidth rate limit schedules, which
         means no bandwidth rate limiting is in effect. This operation is supported
@@ -633,7 +633,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_cache(
         self, **kwargs: Unpack[DescribeCacheInputTypeDef]
-    ) -> RegionResults[DescribeCacheOutputTypeDef]:
+    ) -> TargetResults[DescribeCacheOutputTypeDef]:
         """Returns information about the cache of a gateway. This operation is only
         supported in the cached volume, tape, and file gateway types.
 
@@ -643,7 +643,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_cache_report(
         self, **kwargs: Unpack[DescribeCacheReportInputTypeDef]
-    ) -> RegionResults[DescribeCacheReportOutputTypeDef]:
+    ) -> TargetResults[DescribeCacheReportOutputTypeDef]:
         """Returns information about the specified cache report, including completion
         status and generation progress.
 
@@ -653,7 +653,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_cached_iscsi_volumes(
         self, **kwargs: Unpack[DescribeCachediSCSIVolumesInputTypeDef]
-    ) -> RegionResults[DescribeCachediSCSIVolumesOutputTypeDef]:
+    ) -> TargetResults[DescribeCachediSCSIVolumesOutputTypeDef]:
         """Returns a description of the gateway volumes specified in the request.
         This operation is only supported in the cached volume gateway types.
 
@@ -663,7 +663,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_chap_credentials(
         self, **kwargs: Unpack[DescribeChapCredentialsInputTypeDef]
-    ) -> RegionResults[DescribeChapCredentialsOutputTypeDef]:
+    ) -> TargetResults[DescribeChapCredentialsOutputTypeDef]:
         """Returns an array of Challenge-Handshake Authentication Protocol (CHAP)
         credentials information for a specified iSCSI target, one for each
         target-initiator pair. This operation is supported in the volume and tape
@@ -675,7 +675,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_file_system_associations(
         self, **kwargs: Unpack[DescribeFileSystemAssociationsInputTypeDef]
-    ) -> RegionResults[DescribeFileSystemAssociationsOutputTypeDef]:
+    ) -> TargetResults[DescribeFileSystemAssociationsOutputTypeDef]:
         """Gets the file system association information. This operation is only
         supported for FSx File Gateways.
 
@@ -685,7 +685,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_gateway_information(
         self, **kwargs: Unpack[DescribeGatewayInformationInputTypeDef]
-    ) -> RegionResults[DescribeGatewayInformationOutputTypeDef]:
+    ) -> TargetResults[DescribeGatewayInformationOutputTypeDef]:
         """Returns metadata about a gateway such as its name, network interfaces,
         time zone, status, and software version. To specify which gateway to
         describe, use the Amazon Resource Name (ARN) of the gateway in your
@@ -697,7 +697,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_maintenance_start_time(
         self, **kwargs: Unpack[DescribeMaintenanceStartTimeInputTypeDef]
-    ) -> RegionResults[DescribeMaintenanceStartTimeOutputTypeDef]:
+    ) -> TargetResults[DescribeMaintenanceStartTimeOutputTypeDef]:
         """Returns your gateway's maintenance window schedule information, with
         values for monthly or weekly cadence, specific day and time to begin
         maintenance, and which types of updates to apply. Time values returned are
@@ -709,7 +709,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_nfs_file_shares(
         self, **kwargs: Unpack[DescribeNFSFileSharesInputTypeDef]
-    ) -> RegionResults[DescribeNFSFileSharesOutputTypeDef]:
+    ) -> TargetResults[DescribeNFSFileSharesOutputTypeDef]:
         """Gets a description for one or more Network File System (NFS) file shares
         from an S3 File Gateway. This operation is only supported for S3 File
         Gateways.
@@ -720,7 +720,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_smb_file_shares(
         self, **kwargs: Unpack[DescribeSMBFileSharesInputTypeDef]
-    ) -> RegionResults[DescribeSMBFileSharesOutputTypeDef]:
+    ) -> TargetResults[DescribeSMBFileSharesOutputTypeDef]:
         """Gets a description for one or more Server Message Block (SMB) file shares
         from a S3 File Gateway. This operation is only supported for S3 File
         Gateways.
@@ -731,7 +731,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_smb_settings(
         self, **kwargs: Unpack[DescribeSMBSettingsInputTypeDef]
-    ) -> RegionResults[DescribeSMBSettingsOutputTypeDef]:
+    ) -> TargetResults[DescribeSMBSettingsOutputTypeDef]:
         """Gets a description of a Server Message Block (SMB) file share settings
         from a file gateway. This operation is only supported for file gateways.
 
@@ -741,7 +741,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_snapshot_schedule(
         self, **kwargs: Unpack[DescribeSnapshotScheduleInputTypeDef]
-    ) -> RegionResults[DescribeSnapshotScheduleOutputTypeDef]:
+    ) -> TargetResults[DescribeSnapshotScheduleOutputTypeDef]:
         """Describes the snapshot schedule for the specified gateway volume. The
         snapshot schedule information includes intervals at which snapshots are
         automatically initiated on the volume. This operation is only supported in
@@ -753,7 +753,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_stored_iscsi_volumes(
         self, **kwargs: Unpack[DescribeStorediSCSIVolumesInputTypeDef]
-    ) -> RegionResults[DescribeStorediSCSIVolumesOutputTypeDef]:
+    ) -> TargetResults[DescribeStorediSCSIVolumesOutputTypeDef]:
         """Returns the description of the gateway volumes specified in the request.
         The list of gateway volumes in the request must be from one gateway. In
         the response, Storage Gateway returns volume information sorted by volume
@@ -765,7 +765,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_tape_archives(
         self, **kwargs: Unpack[DescribeTapeArchivesInputTypeDef]
-    ) -> RegionResults[DescribeTapeArchivesOutputTypeDef]:
+    ) -> TargetResults[DescribeTapeArchivesOutputTypeDef]:
         """Returns a description of specified virtual tapes in the virtual tape shelf
         (VTS). This operation is only supported in the tape gateway type.
 
@@ -775,7 +775,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_tape_recovery_points(
         self, **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef]
-    ) -> RegionResults[DescribeTapeRecoveryPointsOutputTypeDef]:
+    ) -> TargetResults[DescribeTapeRecoveryPointsOutputTypeDef]:
         """Returns a list of virtual tape recovery points that are available for the
         specified tape gateway.
 
@@ -785,7 +785,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_tapes(
         self, **kwargs: Unpack[DescribeTapesInputTypeDef]
-    ) -> RegionResults[DescribeTapesOutputTypeDef]:
+    ) -> TargetResults[DescribeTapesOutputTypeDef]:
         """Returns a description of virtual tapes that correspond to the specified
         Amazon Resource Names (ARNs). If TapeARN is not specified, returns a
         description of the virtual tapes associated with the specified gateway.
@@ -797,7 +797,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_upload_buffer(
         self, **kwargs: Unpack[DescribeUploadBufferInputTypeDef]
-    ) -> RegionResults[DescribeUploadBufferOutputTypeDef]:
+    ) -> TargetResults[DescribeUploadBufferOutputTypeDef]:
         """Returns information about the upload buffer of a gateway. This operation
         is supported for the stored volume, cached volume, and tape gateway types.
 
@@ -807,7 +807,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_vtl_devices(
         self, **kwargs: Unpack[DescribeVTLDevicesInputTypeDef]
-    ) -> RegionResults[DescribeVTLDevicesOutputTypeDef]:
+    ) -> TargetResults[DescribeVTLDevicesOutputTypeDef]:
         """Returns a description of virtual tape library (VTL) devices for the
         specified tape gateway. In the response, Storage Gateway returns VTL
         device information.
@@ -818,7 +818,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def describe_working_storage(
         self, **kwargs: Unpack[DescribeWorkingStorageInputTypeDef]
-    ) -> RegionResults[DescribeWorkingStorageOutputTypeDef]:
+    ) -> TargetResults[DescribeWorkingStorageOutputTypeDef]:
         """Returns information about the working storage of a gateway. This operation
         is only supported in the stored volumes gateway type. This operation is
         deprecated in cached volumes API version (20120630). Use
@@ -830,7 +830,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def detach_volume(
         self, **kwargs: Unpack[DetachVolumeInputTypeDef]
-    ) -> RegionResults[DetachVolumeOutputTypeDef]:
+    ) -> TargetResults[DetachVolumeOutputTypeDef]:
         """Disconnects a volume from an iSCSI connection and then detaches the volume
         from the specified gateway. Detaching and attaching a volume enables you
         to recover your data from one gateway to a different gateway without
@@ -844,7 +844,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def disable_gateway(
         self, **kwargs: Unpack[DisableGatewayInputTypeDef]
-    ) -> RegionResults[DisableGatewayOutputTypeDef]:
+    ) -> TargetResults[DisableGatewayOutputTypeDef]:
         """Disables a tape gateway when the gateway is no longer functioning. For
         example, if your gateway VM is damaged, you can disable the gateway so you
         can recover virtual tapes.
@@ -855,7 +855,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def disassociate_file_system(
         self, **kwargs: Unpack[DisassociateFileSystemInputTypeDef]
-    ) -> RegionResults[DisassociateFileSystemOutputTypeDef]:
+    ) -> TargetResults[DisassociateFileSystemOutputTypeDef]:
         """Disassociates an Amazon FSx file system from the specified gateway. After
         the disassociation process finishes, the gateway can no longer access the
         Amazon FSx file system. This operation is only supported in the FSx File
@@ -867,7 +867,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def evict_files_failing_upload(
         self, **kwargs: Unpack[EvictFilesFailingUploadInputTypeDef]
-    ) -> RegionResults[EvictFilesFailingUploadOutputTypeDef]:
+    ) -> TargetResults[EvictFilesFailingUploadOutputTypeDef]:
         """Starts a process that cleans the specified file share's cache of file
         entries that are failing upload to Amazon S3. This API operation reports
         success if the request is received with valid arguments, and there are no
@@ -882,7 +882,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def join_domain(
         self, **kwargs: Unpack[JoinDomainInputTypeDef]
-    ) -> RegionResults[JoinDomainOutputTypeDef]:
+    ) -> TargetResults[JoinDomainOutputTypeDef]:
         """Adds a file gateway to an Active Directory domain. This operation is only
         supported for file gateways that support the SMB file protocol.
 
@@ -892,7 +892,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_automatic_tape_creation_policies(
         self, **kwargs: Unpack[ListAutomaticTapeCreationPoliciesInputTypeDef]
-    ) -> RegionResults[ListAutomaticTapeCreationPoliciesOutputTypeDef]:
+    ) -> TargetResults[ListAutomaticTapeCreationPoliciesOutputTypeDef]:
         """Lists the automatic tape creation policies for a gateway. If there are no
         automatic tape creation policies for the gateway, it returns an empty
         list.
@@ -903,7 +903,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_cache_reports(
         self, **kwargs: Unpack[ListCacheReportsInputTypeDef]
-    ) -> RegionResults[ListCacheReportsOutputTypeDef]:
+    ) -> TargetResults[ListCacheReportsOutputTypeDef]:
         """Returns a list of existing cache reports for all file shares associated
         with your Amazon Web Services account. This list includes all information
         provided by the DescribeCacheReport action, such as report name, status,
@@ -915,7 +915,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_file_shares(
         self, **kwargs: Unpack[ListFileSharesInputTypeDef]
-    ) -> RegionResults[ListFileSharesOutputTypeDef]:
+    ) -> TargetResults[ListFileSharesOutputTypeDef]:
         """Gets a list of the file shares for a specific S3 File Gateway, or the list
         of file shares that belong to the calling Amazon Web Services account.
         This operation is only supported for S3 File Gateways.
@@ -926,7 +926,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_file_system_associations(
         self, **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef]
-    ) -> RegionResults[ListFileSystemAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListFileSystemAssociationsOutputTypeDef]:
         """Gets a list of FileSystemAssociationSummary objects. Each object contains
         a summary of a file system association. This operation is only supported
         for FSx File Gateways.
@@ -937,7 +937,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_gateways(
         self, **kwargs: Unpack[ListGatewaysInputTypeDef]
-    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListGatewaysOutputTypeDef]:
         """Lists gateways owned by an Amazon Web Services account in an Amazon Web
         Services Region specified in the request. The returned list is ordered by
         gateway Amazon Resource Name (ARN).
@@ -948,7 +948,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_local_disks(
         self, **kwargs: Unpack[ListLocalDisksInputTypeDef]
-    ) -> RegionResults[ListLocalDisksOutputTypeDef]:
+    ) -> TargetResults[ListLocalDisksOutputTypeDef]:
         """Returns a list of the gateway's local disks. To specify which gateway to
         describe, you use the Amazon Resource Name (ARN) of the gateway in the
         body of the request.
@@ -959,7 +959,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists the tags that have been added to the specified resource. This
         operation is supported in storage gateways of all types.
 
@@ -969,7 +969,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_tape_pools(
         self, **kwargs: Unpack[ListTapePoolsInputTypeDef]
-    ) -> RegionResults[ListTapePoolsOutputTypeDef]:
+    ) -> TargetResults[ListTapePoolsOutputTypeDef]:
         """Lists custom tape pools. You specify custom tape pools to list by
         specifying one or more custom tape pool Amazon Resource Names (ARNs). If
         you don't specify a custom tape pool ARN, the operation lists all custom
@@ -981,7 +981,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_tapes(
         self, **kwargs: Unpack[ListTapesInputTypeDef]
-    ) -> RegionResults[ListTapesOutputTypeDef]:
+    ) -> TargetResults[ListTapesOutputTypeDef]:
         """Lists virtual tapes in your virtual tape library (VTL) and your virtual
         tape shelf (VTS). You specify the tapes to list by specifying one or more
         tape Amazon Resource Names (ARNs). If you don't specify a tape ARN, the
@@ -993,7 +993,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_volume_initiators(
         self, **kwargs: Unpack[ListVolumeInitiatorsInputTypeDef]
-    ) -> RegionResults[ListVolumeInitiatorsOutputTypeDef]:
+    ) -> TargetResults[ListVolumeInitiatorsOutputTypeDef]:
         """Lists iSCSI initiators that are connected to a volume. You can use this
         operation to determine whether a volume is being used or not. This
         operation is only supported in the cached volume and stored volume gateway
@@ -1005,7 +1005,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_volume_recovery_points(
         self, **kwargs: Unpack[ListVolumeRecoveryPointsInputTypeDef]
-    ) -> RegionResults[ListVolumeRecoveryPointsOutputTypeDef]:
+    ) -> TargetResults[ListVolumeRecoveryPointsOutputTypeDef]:
         """Lists the recovery points for a specified gateway. This operation is only
         supported in the cached volume gateway type.
 
@@ -1015,7 +1015,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def list_volumes(
         self, **kwargs: Unpack[ListVolumesInputTypeDef]
-    ) -> RegionResults[ListVolumesOutputTypeDef]:
+    ) -> TargetResults[ListVolumesOutputTypeDef]:
         """Lists the iSCSI stored volumes of a gateway. Results are sorted by volume
         ARN. The response includes only the volume ARNs. If you want additional
         volume information, use the DescribeStorediSCSIVolumes or the
@@ -1027,7 +1027,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def notify_when_uploaded(
         self, **kwargs: Unpack[NotifyWhenUploadedInputTypeDef]
-    ) -> RegionResults[NotifyWhenUploadedOutputTypeDef]:
+    ) -> TargetResults[NotifyWhenUploadedOutputTypeDef]:
         """Sends you notification through Amazon EventBridge when all files written
         to your file share have been uploaded to Amazon S3.
 
@@ -1037,7 +1037,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def refresh_cache(
         self, **kwargs: Unpack[RefreshCacheInputTypeDef]
-    ) -> RegionResults[RefreshCacheOutputTypeDef]:
+    ) -> TargetResults[RefreshCacheOutputTypeDef]:
         """Refreshes the cached inventory of objects for the specified file share.
         This operation finds objects in the Amazon S3 bucket that were added,
         removed, or replaced since the gateway last listed the bucket's contents
@@ -1052,7 +1052,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def remove_tags_from_resource(
         self, **kwargs: Unpack[RemoveTagsFromResourceInputTypeDef]
-    ) -> RegionResults[RemoveTagsFromResourceOutputTypeDef]:
+    ) -> TargetResults[RemoveTagsFromResourceOutputTypeDef]:
         """Removes one or more tags from the specified resource. This operation is
         supported in storage gateways of all types.
 
@@ -1062,7 +1062,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def reset_cache(
         self, **kwargs: Unpack[ResetCacheInputTypeDef]
-    ) -> RegionResults[ResetCacheOutputTypeDef]:
+    ) -> TargetResults[ResetCacheOutputTypeDef]:
         """Resets all cache disks that have encountered an error and makes the disks
         available for reconfiguration as cache storage. If your cache disk
         encounters an error, the gateway prevents read and write operations on
@@ -1078,7 +1078,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def retrieve_tape_archive(
         self, **kwargs: Unpack[RetrieveTapeArchiveInputTypeDef]
-    ) -> RegionResults[RetrieveTapeArchiveOutputTypeDef]:
+    ) -> TargetResults[RetrieveTapeArchiveOutputTypeDef]:
         """Retrieves an archived virtual tape from the virtual tape shelf (VTS) to a
         tape gateway. Virtual tapes archived in the VTS are not associated with
         any gateway. However after a tape is retrieved, it is associated with a
@@ -1091,7 +1091,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def retrieve_tape_recovery_point(
         self, **kwargs: Unpack[RetrieveTapeRecoveryPointInputTypeDef]
-    ) -> RegionResults[RetrieveTapeRecoveryPointOutputTypeDef]:
+    ) -> TargetResults[RetrieveTapeRecoveryPointOutputTypeDef]:
         """Retrieves the recovery point for the specified virtual tape. This
         operation is only supported in the tape gateway type.
 
@@ -1101,7 +1101,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def set_local_console_password(
         self, **kwargs: Unpack[SetLocalConsolePasswordInputTypeDef]
-    ) -> RegionResults[SetLocalConsolePasswordOutputTypeDef]:
+    ) -> TargetResults[SetLocalConsolePasswordOutputTypeDef]:
         """Sets the password for your VM local console. When you log in to the local
         console for the first time, you log in to the VM with the default
         credentials. We recommend that you set a new password. You don't need to
@@ -1113,7 +1113,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def set_smb_guest_password(
         self, **kwargs: Unpack[SetSMBGuestPasswordInputTypeDef]
-    ) -> RegionResults[SetSMBGuestPasswordOutputTypeDef]:
+    ) -> TargetResults[SetSMBGuestPasswordOutputTypeDef]:
         """Sets the password for the guest user smbguest. The smbguest user is the
         user when the authentication method for the file share is set to
         GuestAccess. This operation only supported for S3 File Gateways
@@ -1124,7 +1124,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def shutdown_gateway(
         self, **kwargs: Unpack[ShutdownGatewayInputTypeDef]
-    ) -> RegionResults[ShutdownGatewayOutputTypeDef]:
+    ) -> TargetResults[ShutdownGatewayOutputTypeDef]:
         """Shuts down a Tape Gateway or Volume Gateway. To specify which gateway to
         shut down, use the Amazon Resource Name (ARN) of the gateway in the body
         of your request.
@@ -1135,7 +1135,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def start_availability_monitor_test(
         self, **kwargs: Unpack[StartAvailabilityMonitorTestInputTypeDef]
-    ) -> RegionResults[StartAvailabilityMonitorTestOutputTypeDef]:
+    ) -> TargetResults[StartAvailabilityMonitorTestOutputTypeDef]:
         """Start a test that verifies that the specified gateway is configured for
         High Availability monitoring in your host environment. This request only
         initiates the test and that a successful response only indicates that the
@@ -1148,7 +1148,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def start_cache_report(
         self, **kwargs: Unpack[StartCacheReportInputTypeDef]
-    ) -> RegionResults[StartCacheReportOutputTypeDef]:
+    ) -> TargetResults[StartCacheReportOutputTypeDef]:
         """Starts generating a report of the file metadata currently cached by an S3
         File Gateway for a specific file share. You can use this report to
         identify and resolve issues if you have files failing upload from your
@@ -1161,7 +1161,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def start_gateway(
         self, **kwargs: Unpack[StartGatewayInputTypeDef]
-    ) -> RegionResults[StartGatewayOutputTypeDef]:
+    ) -> TargetResults[StartGatewayOutputTypeDef]:
         """Starts a gateway that you previously shut down (see ShutdownGateway).
         After the gateway starts, you can then make other API calls, your
         applications can read from or write to the gateway's storage volumes and
@@ -1173,7 +1173,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_automatic_tape_creation_policy(
         self, **kwargs: Unpack[UpdateAutomaticTapeCreationPolicyInputTypeDef]
-    ) -> RegionResults[UpdateAutomaticTapeCreationPolicyOutputTypeDef]:
+    ) -> TargetResults[UpdateAutomaticTapeCreationPolicyOutputTypeDef]:
         """Updates the automatic tape creation policy of a gateway. Use this to
         update the policy with a new set of automatic tape creation rules. This is
         only supported for tape gateways.
@@ -1184,7 +1184,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_bandwidth_rate_limit(
         self, **kwargs: Unpack[UpdateBandwidthRateLimitInputTypeDef]
-    ) -> RegionResults[UpdateBandwidthRateLimitOutputTypeDef]:
+    ) -> TargetResults[UpdateBandwidthRateLimitOutputTypeDef]:
         """Updates the bandwidth rate limits of a gateway. You can update both the
         upload and download bandwidth rate limit or specify only one of the two.
         If you don't set a bandwidth rate limit, the existing rate limit remains.
@@ -1198,7 +1198,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_bandwidth_rate_limit_schedule(
         self, **kwargs: Unpack[UpdateBandwidthRateLimitScheduleInputTypeDef]
-    ) -> RegionResults[UpdateBandwidthRateLimitScheduleOutputTypeDef]:
+    ) -> TargetResults[UpdateBandwidthRateLimitScheduleOutputTypeDef]:
         """Updates the bandwidth rate limit schedule for a specified gateway. By
         default, gateways do not have bandwidth rate limit schedules, which means
         no bandwidth rate limiting is in effect. Use this to initiate or update a
@@ -1213,7 +1213,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_chap_credentials(
         self, **kwargs: Unpack[UpdateChapCredentialsInputTypeDef]
-    ) -> RegionResults[UpdateChapCredentialsOutputTypeDef]:
+    ) -> TargetResults[UpdateChapCredentialsOutputTypeDef]:
         """Updates the Challenge-Handshake Authentication Protocol (CHAP) credentials
         for a specified iSCSI target. By default, a gateway does not have CHAP
         enabled; however, for added security, you might use it. This operation is
@@ -1225,7 +1225,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_file_system_association(
         self, **kwargs: Unpack[UpdateFileSystemAssociationInputTypeDef]
-    ) -> RegionResults[UpdateFileSystemAssociationOutputTypeDef]:
+    ) -> TargetResults[UpdateFileSystemAssociationOutputTypeDef]:
         """Updates a file system association. This operation is only supported in the
         FSx File Gateways.
 
@@ -1235,7 +1235,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_gateway_information(
         self, **kwargs: Unpack[UpdateGatewayInformationInputTypeDef]
-    ) -> RegionResults[UpdateGatewayInformationOutputTypeDef]:
+    ) -> TargetResults[UpdateGatewayInformationOutputTypeDef]:
         """Updates a gateway's metadata, which includes the gateway's name, time
         zone, and metadata cache size. To specify which gateway to update, use the
         Amazon Resource Name (ARN) of the gateway in your request.
@@ -1246,7 +1246,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_gateway_software_now(
         self, **kwargs: Unpack[UpdateGatewaySoftwareNowInputTypeDef]
-    ) -> RegionResults[UpdateGatewaySoftwareNowOutputTypeDef]:
+    ) -> TargetResults[UpdateGatewaySoftwareNowOutputTypeDef]:
         """Updates the gateway virtual machine (VM) software. The request immediately
         triggers the software update.
 
@@ -1256,7 +1256,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_maintenance_start_time(
         self, **kwargs: Unpack[UpdateMaintenanceStartTimeInputTypeDef]
-    ) -> RegionResults[UpdateMaintenanceStartTimeOutputTypeDef]:
+    ) -> TargetResults[UpdateMaintenanceStartTimeOutputTypeDef]:
         """Updates a gateway's maintenance window schedule, with settings for monthly
         or weekly cadence, specific day and time to begin maintenance, and which
         types of updates to apply. Time configuration uses the gateway's time
@@ -1272,7 +1272,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_nfs_file_share(
         self, **kwargs: Unpack[UpdateNFSFileShareInputTypeDef]
-    ) -> RegionResults[UpdateNFSFileShareOutputTypeDef]:
+    ) -> TargetResults[UpdateNFSFileShareOutputTypeDef]:
         """Updates a Network File System (NFS) file share. This operation is only
         supported in S3 File Gateways.
 
@@ -1284,7 +1284,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_smb_file_share(
         self, **kwargs: Unpack[UpdateSMBFileShareInputTypeDef]
-    ) -> RegionResults[UpdateSMBFileShareOutputTypeDef]:
+    ) -> TargetResults[UpdateSMBFileShareOutputTypeDef]:
         """Updates a Server Message Block (SMB) file share. This operation is only
         supported for S3 File Gateways.
 
@@ -1296,7 +1296,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_smb_file_share_visibility(
         self, **kwargs: Unpack[UpdateSMBFileShareVisibilityInputTypeDef]
-    ) -> RegionResults[UpdateSMBFileShareVisibilityOutputTypeDef]:
+    ) -> TargetResults[UpdateSMBFileShareVisibilityOutputTypeDef]:
         """Controls whether the shares on an S3 File Gateway are visible in a net
         view or browse list. The operation is only supported for S3 File Gateways.
 
@@ -1306,7 +1306,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_smb_local_groups(
         self, **kwargs: Unpack[UpdateSMBLocalGroupsInputTypeDef]
-    ) -> RegionResults[UpdateSMBLocalGroupsOutputTypeDef]:
+    ) -> TargetResults[UpdateSMBLocalGroupsOutputTypeDef]:
         """Updates the list of Active Directory users and groups that have special
         permissions for SMB file shares on the gateway.
 
@@ -1316,7 +1316,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_smb_security_strategy(
         self, **kwargs: Unpack[UpdateSMBSecurityStrategyInputTypeDef]
-    ) -> RegionResults[UpdateSMBSecurityStrategyOutputTypeDef]:
+    ) -> TargetResults[UpdateSMBSecurityStrategyOutputTypeDef]:
         """Updates the SMB security strategy level for an Amazon S3 file gateway.
         This action is only supported for Amazon S3 file gateways.
 
@@ -1326,7 +1326,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_snapshot_schedule(
         self, **kwargs: Unpack[UpdateSnapshotScheduleInputTypeDef]
-    ) -> RegionResults[UpdateSnapshotScheduleOutputTypeDef]:
+    ) -> TargetResults[UpdateSnapshotScheduleOutputTypeDef]:
         """Updates a snapshot schedule configured for a gateway volume. This
         operation is only supported in the cached volume and stored volume gateway
         types.
@@ -1337,7 +1337,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
 
     def update_vtl_device_type(
         self, **kwargs: Unpack[UpdateVTLDeviceTypeInputTypeDef]
-    ) -> RegionResults[UpdateVTLDeviceTypeOutputTypeDef]:
+    ) -> TargetResults[UpdateVTLDeviceTypeOutputTypeDef]:
         """Updates the type of medium changer in a tape gateway. When you activate a
         tape gateway, you select a medium changer type for the tape gateway. This
         operation enables you to select a different type of medium changer after a
@@ -1355,7 +1355,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTapeArchivesInputTypeDef],
-    ) -> RegionResults[DescribeTapeArchivesOutputTypeDef]:
+    ) -> TargetResults[DescribeTapeArchivesOutputTypeDef]:
         """Every page of DescribeTapeArchives in every target, merged per target
         (botocore's build_full_result).
 
@@ -1379,7 +1379,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTapeRecoveryPointsInputTypeDef],
-    ) -> RegionResults[DescribeTapeRecoveryPointsOutputTypeDef]:
+    ) -> TargetResults[DescribeTapeRecoveryPointsOutputTypeDef]:
         """Every page of DescribeTapeRecoveryPoints in every target, merged per
         target (botocore's build_full_result).
 
@@ -1403,7 +1403,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeTapesInputTypeDef],
-    ) -> RegionResults[DescribeTapesOutputTypeDef]:
+    ) -> TargetResults[DescribeTapesOutputTypeDef]:
         """Every page of DescribeTapes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1429,7 +1429,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeVTLDevicesInputTypeDef],
-    ) -> RegionResults[DescribeVTLDevicesOutputTypeDef]:
+    ) -> TargetResults[DescribeVTLDevicesOutputTypeDef]:
         """Every page of DescribeVTLDevices in every target, merged per target
         (botocore's build_full_result).
 
@@ -1454,7 +1454,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCacheReportsInputTypeDef],
-    ) -> RegionResults[ListCacheReportsOutputTypeDef]:
+    ) -> TargetResults[ListCacheReportsOutputTypeDef]:
         """Every page of ListCacheReports in every target, merged per target
         (botocore's build_full_result).
 
@@ -1480,7 +1480,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFileSharesInputTypeDef],
-    ) -> RegionResults[ListFileSharesOutputTypeDef]:
+    ) -> TargetResults[ListFileSharesOutputTypeDef]:
         """Every page of ListFileShares in every target, merged per target
         (botocore's build_full_result).
 
@@ -1505,7 +1505,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFileSystemAssociationsInputTypeDef],
-    ) -> RegionResults[ListFileSystemAssociationsOutputTypeDef]:
+    ) -> TargetResults[ListFileSystemAssociationsOutputTypeDef]:
         """Every page of ListFileSystemAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1530,7 +1530,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGatewaysInputTypeDef],
-    ) -> RegionResults[ListGatewaysOutputTypeDef]:
+    ) -> TargetResults[ListGatewaysOutputTypeDef]:
         """Every page of ListGateways in every target, merged per target (botocore's
         build_full_result).
 
@@ -1555,7 +1555,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceInputTypeDef],
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1579,7 +1579,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTapePoolsInputTypeDef],
-    ) -> RegionResults[ListTapePoolsOutputTypeDef]:
+    ) -> TargetResults[ListTapePoolsOutputTypeDef]:
         """Every page of ListTapePools in every target, merged per target (botocore's
         build_full_result).
 
@@ -1605,7 +1605,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTapesInputTypeDef],
-    ) -> RegionResults[ListTapesOutputTypeDef]:
+    ) -> TargetResults[ListTapesOutputTypeDef]:
         """Every page of ListTapes in every target, merged per target (botocore's
         build_full_result).
 
@@ -1631,7 +1631,7 @@ class MultiRegionStorageGateway(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListVolumesInputTypeDef],
-    ) -> RegionResults[ListVolumesOutputTypeDef]:
+    ) -> TargetResults[ListVolumesOutputTypeDef]:
         """Every page of ListVolumes in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -46,7 +46,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def assume_role(
         self, **kwargs: Unpack[AssumeRoleRequestTypeDef]
-    ) -> RegionResults[AssumeRoleResponseTypeDef]:
+    ) -> TargetResults[AssumeRoleResponseTypeDef]:
         """Returns a set of temporary security credentials that you can use to access
         Amazon Web Services resources. These temporary credentials consist of an
         access key ID, a secret access key, and a security token. Typically, you
@@ -61,7 +61,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def assume_role_with_saml(
         self, **kwargs: Unpack[AssumeRoleWithSAMLRequestTypeDef]
-    ) -> RegionResults[AssumeRoleWithSAMLResponseTypeDef]:
+    ) -> TargetResults[AssumeRoleWithSAMLResponseTypeDef]:
         """Returns a set of temporary security credentials for users who have been
         authenticated via a SAML authentication response. This operation provides
         a mechanism for tying an enterprise identity store or directory to
@@ -76,7 +76,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def assume_role_with_web_identity(
         self, **kwargs: Unpack[AssumeRoleWithWebIdentityRequestTypeDef]
-    ) -> RegionResults[AssumeRoleWithWebIdentityResponseTypeDef]:
+    ) -> TargetResults[AssumeRoleWithWebIdentityResponseTypeDef]:
         """Returns a set of temporary security credentials for users who have been
         authenticated in a mobile or web application with a web identity provider.
         Example providers include the OAuth 2.0 providers Login with Amazon and
@@ -89,7 +89,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def assume_root(
         self, **kwargs: Unpack[AssumeRootRequestTypeDef]
-    ) -> RegionResults[AssumeRootResponseTypeDef]:
+    ) -> TargetResults[AssumeRootResponseTypeDef]:
         """Returns a set of short term credentials you can use to perform privileged
         tasks on a member account in your organization. You must use credentials
         from an Organizations management account or a delegated administrator
@@ -102,7 +102,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def decode_authorization_message(
         self, **kwargs: Unpack[DecodeAuthorizationMessageRequestTypeDef]
-    ) -> RegionResults[DecodeAuthorizationMessageResponseTypeDef]:
+    ) -> TargetResults[DecodeAuthorizationMessageResponseTypeDef]:
         """Decodes additional information about the authorization status of a request
         from an encoded message returned in response to an Amazon Web Services
         request.
@@ -113,14 +113,14 @@ class MultiRegionSTS(MultiRegionClient):
 
     def get_access_key_info(
         self, **kwargs: Unpack[GetAccessKeyInfoRequestTypeDef]
-    ) -> RegionResults[GetAccessKeyInfoResponseTypeDef]:
+    ) -> TargetResults[GetAccessKeyInfoResponseTypeDef]:
         """Returns the account identifier for the specified access key ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/sts-2011-06-15/GetAccessKeyInfo
         """
         return self._call("GetAccessKeyInfo", kwargs)
 
-    def get_caller_identity(self) -> RegionResults[GetCallerIdentityResponseTypeDef]:
+    def get_caller_identity(self) -> TargetResults[GetCallerIdentityResponseTypeDef]:
         """Returns details about the IAM user or role whose credentials are used to
         call the operation.
 
@@ -130,7 +130,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def get_delegated_access_token(
         self, **kwargs: Unpack[GetDelegatedAccessTokenRequestTypeDef]
-    ) -> RegionResults[GetDelegatedAccessTokenResponseTypeDef]:
+    ) -> TargetResults[GetDelegatedAccessTokenResponseTypeDef]:
         """Exchanges a trade-in token for temporary Amazon Web Services credentials
         with the permissions associated with the assumed principal. This operation
         allows you to obtain credentials for a specific principal based on a
@@ -143,7 +143,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def get_federation_token(
         self, **kwargs: Unpack[GetFederationTokenRequestTypeDef]
-    ) -> RegionResults[GetFederationTokenResponseTypeDef]:
+    ) -> TargetResults[GetFederationTokenResponseTypeDef]:
         """Returns a set of temporary security credentials (consisting of an access
         key ID, a secret access key, and a security token) for a user. A typical
         use is in a proxy application that gets temporary security credentials on
@@ -155,7 +155,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def get_session_token(
         self, **kwargs: Unpack[GetSessionTokenRequestTypeDef]
-    ) -> RegionResults[GetSessionTokenResponseTypeDef]:
+    ) -> TargetResults[GetSessionTokenResponseTypeDef]:
         """Returns a set of temporary credentials for an Amazon Web Services account
         or IAM user. The credentials consist of an access key ID, a secret access
         key, and a security token. Typically, you use GetSessionToken if you want
@@ -168,7 +168,7 @@ class MultiRegionSTS(MultiRegionClient):
 
     def get_web_identity_token(
         self, **kwargs: Unpack[GetWebIdentityTokenRequestTypeDef]
-    ) -> RegionResults[GetWebIdentityTokenResponseTypeDef]:
+    ) -> TargetResults[GetWebIdentityTokenResponseTypeDef]:
         """Returns a signed JSON Web Token (JWT) that represents the calling Amazon
         Web Services identity. The returned JWT can be used to authenticate with
         external services that support OIDC discovery. The token is signed by

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -98,7 +98,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def create_bill_of_materials_import_job(
         self, **kwargs: Unpack[CreateBillOfMaterialsImportJobRequestTypeDef]
-    ) -> RegionResults[CreateBillOfMaterialsImportJobResponseTypeDef]:
+    ) -> TargetResults[CreateBillOfMaterialsImportJobResponseTypeDef]:
         """CreateBillOfMaterialsImportJob creates an import job for the Product Bill
         Of Materials (BOM) entity. For information on the product_bom entity, see
         the AWS Supply Chain User Guide.
@@ -109,7 +109,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def create_data_integration_flow(
         self, **kwargs: Unpack[CreateDataIntegrationFlowRequestTypeDef]
-    ) -> RegionResults[CreateDataIntegrationFlowResponseTypeDef]:
+    ) -> TargetResults[CreateDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically create a data pipeline to ingest data from
         source systems such as Amazon S3 buckets, to a predefined Amazon Web
         Services Supply Chain dataset (product, inbound_order) or a temporary
@@ -121,7 +121,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def create_data_lake_dataset(
         self, **kwargs: Unpack[CreateDataLakeDatasetRequestTypeDef]
-    ) -> RegionResults[CreateDataLakeDatasetResponseTypeDef]:
+    ) -> TargetResults[CreateDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         data lake dataset. Developers can create the datasets using their
         pre-defined or custom schema for a given instance ID, namespace, and
@@ -133,7 +133,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def create_data_lake_namespace(
         self, **kwargs: Unpack[CreateDataLakeNamespaceRequestTypeDef]
-    ) -> RegionResults[CreateDataLakeNamespaceResponseTypeDef]:
+    ) -> TargetResults[CreateDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         data lake namespace. Developers can create the namespaces for a given
         instance ID.
@@ -144,7 +144,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def create_instance(
         self, **kwargs: Unpack[CreateInstanceRequestTypeDef]
-    ) -> RegionResults[CreateInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateInstanceResponseTypeDef]:
         """Enables you to programmatically create an Amazon Web Services Supply Chain
         instance by applying KMS keys and relevant information associated with the
         API without using the Amazon Web Services console.
@@ -155,7 +155,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def delete_data_integration_flow(
         self, **kwargs: Unpack[DeleteDataIntegrationFlowRequestTypeDef]
-    ) -> RegionResults[DeleteDataIntegrationFlowResponseTypeDef]:
+    ) -> TargetResults[DeleteDataIntegrationFlowResponseTypeDef]:
         """Enable you to programmatically delete an existing data pipeline for the
         provided Amazon Web Services Supply Chain instance and DataIntegrationFlow
         name.
@@ -166,7 +166,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def delete_data_lake_dataset(
         self, **kwargs: Unpack[DeleteDataLakeDatasetRequestTypeDef]
-    ) -> RegionResults[DeleteDataLakeDatasetResponseTypeDef]:
+    ) -> TargetResults[DeleteDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         data lake dataset. Developers can delete the existing datasets for a given
         instance ID, namespace, and instance name.
@@ -177,7 +177,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def delete_data_lake_namespace(
         self, **kwargs: Unpack[DeleteDataLakeNamespaceRequestTypeDef]
-    ) -> RegionResults[DeleteDataLakeNamespaceResponseTypeDef]:
+    ) -> TargetResults[DeleteDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         data lake namespace and its underling datasets. Developers can delete the
         existing namespaces for a given instance ID and namespace name.
@@ -188,7 +188,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def delete_instance(
         self, **kwargs: Unpack[DeleteInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteInstanceResponseTypeDef]:
         """Enables you to programmatically delete an Amazon Web Services Supply Chain
         instance by deleting the KMS keys and relevant information associated with
         the API without using the Amazon Web Services console.
@@ -199,7 +199,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_bill_of_materials_import_job(
         self, **kwargs: Unpack[GetBillOfMaterialsImportJobRequestTypeDef]
-    ) -> RegionResults[GetBillOfMaterialsImportJobResponseTypeDef]:
+    ) -> TargetResults[GetBillOfMaterialsImportJobResponseTypeDef]:
         """Get status and details of a BillOfMaterialsImportJob.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/GetBillOfMaterialsImportJob
@@ -208,7 +208,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_data_integration_event(
         self, **kwargs: Unpack[GetDataIntegrationEventRequestTypeDef]
-    ) -> RegionResults[GetDataIntegrationEventResponseTypeDef]:
+    ) -> TargetResults[GetDataIntegrationEventResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         Data Integration Event. Developers can view the eventType, eventGroupId,
         eventTimestamp, datasetTarget, datasetLoadExecution.
@@ -219,7 +219,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_data_integration_flow(
         self, **kwargs: Unpack[GetDataIntegrationFlowRequestTypeDef]
-    ) -> RegionResults[GetDataIntegrationFlowResponseTypeDef]:
+    ) -> TargetResults[GetDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically view a specific data pipeline for the
         provided Amazon Web Services Supply Chain instance and DataIntegrationFlow
         name.
@@ -230,7 +230,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_data_integration_flow_execution(
         self, **kwargs: Unpack[GetDataIntegrationFlowExecutionRequestTypeDef]
-    ) -> RegionResults[GetDataIntegrationFlowExecutionResponseTypeDef]:
+    ) -> TargetResults[GetDataIntegrationFlowExecutionResponseTypeDef]:
         """Get the flow execution.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/GetDataIntegrationFlowExecution
@@ -239,7 +239,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_data_lake_dataset(
         self, **kwargs: Unpack[GetDataLakeDatasetRequestTypeDef]
-    ) -> RegionResults[GetDataLakeDatasetResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         data lake dataset. Developers can view the data lake dataset information
         such as namespace, schema, and so on for a given instance ID, namespace,
@@ -251,7 +251,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_data_lake_namespace(
         self, **kwargs: Unpack[GetDataLakeNamespaceRequestTypeDef]
-    ) -> RegionResults[GetDataLakeNamespaceResponseTypeDef]:
+    ) -> TargetResults[GetDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically view an Amazon Web Services Supply Chain
         data lake namespace. Developers can view the data lake namespace
         information such as description for a given instance ID and namespace
@@ -263,7 +263,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def get_instance(
         self, **kwargs: Unpack[GetInstanceRequestTypeDef]
-    ) -> RegionResults[GetInstanceResponseTypeDef]:
+    ) -> TargetResults[GetInstanceResponseTypeDef]:
         """Enables you to programmatically retrieve the information related to an
         Amazon Web Services Supply Chain instance ID.
 
@@ -273,7 +273,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_data_integration_events(
         self, **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef]
-    ) -> RegionResults[ListDataIntegrationEventsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationEventsResponseTypeDef]:
         """Enables you to programmatically list all data integration events for the
         provided Amazon Web Services Supply Chain instance.
 
@@ -283,7 +283,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_data_integration_flow_executions(
         self, **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef]
-    ) -> RegionResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
         """List flow executions.
 
         https://docs.aws.amazon.com/goto/WebAPI/supplychain-2024-01-01/ListDataIntegrationFlowExecutions
@@ -292,7 +292,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_data_integration_flows(
         self, **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef]
-    ) -> RegionResults[ListDataIntegrationFlowsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationFlowsResponseTypeDef]:
         """Enables you to programmatically list all data pipelines for the provided
         Amazon Web Services Supply Chain instance.
 
@@ -302,7 +302,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_data_lake_datasets(
         self, **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef]
-    ) -> RegionResults[ListDataLakeDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeDatasetsResponseTypeDef]:
         """Enables you to programmatically view the list of Amazon Web Services
         Supply Chain data lake datasets. Developers can view the datasets and the
         corresponding information such as namespace, schema, and so on for a given
@@ -314,7 +314,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_data_lake_namespaces(
         self, **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef]
-    ) -> RegionResults[ListDataLakeNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeNamespacesResponseTypeDef]:
         """Enables you to programmatically view the list of Amazon Web Services
         Supply Chain data lake namespaces. Developers can view the namespaces and
         the corresponding information such as description for a given instance ID.
@@ -327,7 +327,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_instances(
         self, **kwargs: Unpack[ListInstancesRequestTypeDef]
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """List all Amazon Web Services Supply Chain instances for a specific
         account. Enables you to programmatically list all Amazon Web Services
         Supply Chain instances based on their account ID, instance name, and state
@@ -339,7 +339,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all the tags for an Amazon Web ServicesSupply Chain resource. You can
         list all the tags added to a resource. By listing the tags, developers can
         view the tag level information on a resource and perform actions such as,
@@ -351,7 +351,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def send_data_integration_event(
         self, **kwargs: Unpack[SendDataIntegrationEventRequestTypeDef]
-    ) -> RegionResults[SendDataIntegrationEventResponseTypeDef]:
+    ) -> TargetResults[SendDataIntegrationEventResponseTypeDef]:
         """Send the data payload for the event with real-time data for analysis or
         monitoring. The real-time data events are stored in an Amazon Web Services
         service before being processed and stored in data lake.
@@ -362,7 +362,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """You can create tags during or after creating a resource such as instance,
         data flow, or dataset in AWS Supply chain. During the data ingestion
         process, you can add tags such as dev, test, or prod to data flows created
@@ -376,7 +376,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """You can delete tags for an Amazon Web Services Supply chain resource such
         as instance, data flow, or dataset in AWS Supply Chain. During the data
         ingestion process, you can delete tags such as dev, test, or prod to data
@@ -389,7 +389,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def update_data_integration_flow(
         self, **kwargs: Unpack[UpdateDataIntegrationFlowRequestTypeDef]
-    ) -> RegionResults[UpdateDataIntegrationFlowResponseTypeDef]:
+    ) -> TargetResults[UpdateDataIntegrationFlowResponseTypeDef]:
         """Enables you to programmatically update an existing data pipeline to ingest
         data from the source systems such as, Amazon S3 buckets, to a predefined
         Amazon Web Services Supply Chain dataset (product, inbound_order) or a
@@ -402,7 +402,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def update_data_lake_dataset(
         self, **kwargs: Unpack[UpdateDataLakeDatasetRequestTypeDef]
-    ) -> RegionResults[UpdateDataLakeDatasetResponseTypeDef]:
+    ) -> TargetResults[UpdateDataLakeDatasetResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         data lake dataset. Developers can update the description of a data lake
         dataset for a given instance ID, namespace, and dataset name.
@@ -413,7 +413,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def update_data_lake_namespace(
         self, **kwargs: Unpack[UpdateDataLakeNamespaceRequestTypeDef]
-    ) -> RegionResults[UpdateDataLakeNamespaceResponseTypeDef]:
+    ) -> TargetResults[UpdateDataLakeNamespaceResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         data lake namespace. Developers can update the description of a data lake
         namespace for a given instance ID and namespace name.
@@ -424,7 +424,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
 
     def update_instance(
         self, **kwargs: Unpack[UpdateInstanceRequestTypeDef]
-    ) -> RegionResults[UpdateInstanceResponseTypeDef]:
+    ) -> TargetResults[UpdateInstanceResponseTypeDef]:
         """Enables you to programmatically update an Amazon Web Services Supply Chain
         instance description by providing all the relevant information such as
         account ID, instance ID and so on without using the AWS console.
@@ -440,7 +440,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataIntegrationEventsRequestTypeDef],
-    ) -> RegionResults[ListDataIntegrationEventsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationEventsResponseTypeDef]:
         """Every page of ListDataIntegrationEvents in every target, merged per target
         (botocore's build_full_result).
 
@@ -464,7 +464,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataIntegrationFlowExecutionsRequestTypeDef],
-    ) -> RegionResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationFlowExecutionsResponseTypeDef]:
         """Every page of ListDataIntegrationFlowExecutions in every target, merged
         per target (botocore's build_full_result).
 
@@ -487,7 +487,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataIntegrationFlowsRequestTypeDef],
-    ) -> RegionResults[ListDataIntegrationFlowsResponseTypeDef]:
+    ) -> TargetResults[ListDataIntegrationFlowsResponseTypeDef]:
         """Every page of ListDataIntegrationFlows in every target, merged per target
         (botocore's build_full_result).
 
@@ -511,7 +511,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataLakeDatasetsRequestTypeDef],
-    ) -> RegionResults[ListDataLakeDatasetsResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeDatasetsResponseTypeDef]:
         """Every page of ListDataLakeDatasets in every target, merged per target
         (botocore's build_full_result).
 
@@ -537,7 +537,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataLakeNamespacesRequestTypeDef],
-    ) -> RegionResults[ListDataLakeNamespacesResponseTypeDef]:
+    ) -> TargetResults[ListDataLakeNamespacesResponseTypeDef]:
         """Every page of ListDataLakeNamespaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -564,7 +564,7 @@ class MultiRegionSupplyChain(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstancesRequestTypeDef],
-    ) -> RegionResults[ListInstancesResponseTypeDef]:
+    ) -> TargetResults[ListInstancesResponseTypeDef]:
         """Every page of ListInstances in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -43,7 +43,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def create_slack_channel_configuration(
         self, **kwargs: Unpack[CreateSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[CreateSlackChannelConfigurationResultTypeDef]:
         """Creates a Slack channel configuration for your Amazon Web Services
         account.
 
@@ -51,7 +51,7 @@ class MultiRegionSupportApp(MultiRegionClient):
         """
         return self._call("CreateSlackChannelConfiguration", kwargs)
 
-    def delete_account_alias(self) -> RegionResults[DeleteAccountAliasResultTypeDef]:
+    def delete_account_alias(self) -> TargetResults[DeleteAccountAliasResultTypeDef]:
         """Deletes an alias for an Amazon Web Services account ID. The alias appears
         in the Amazon Web Services Support App page of the Amazon Web Services
         Support Center. The alias also appears in Slack messages from the Amazon
@@ -63,7 +63,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def delete_slack_channel_configuration(
         self, **kwargs: Unpack[DeleteSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteSlackChannelConfigurationResultTypeDef]:
         """Deletes a Slack channel configuration from your Amazon Web Services
         account. This operation doesn't delete your Slack channel.
 
@@ -73,7 +73,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def delete_slack_workspace_configuration(
         self, **kwargs: Unpack[DeleteSlackWorkspaceConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteSlackWorkspaceConfigurationResultTypeDef]:
+    ) -> TargetResults[DeleteSlackWorkspaceConfigurationResultTypeDef]:
         """Deletes a Slack workspace configuration from your Amazon Web Services
         account. This operation doesn't delete your Slack workspace.
 
@@ -81,7 +81,7 @@ class MultiRegionSupportApp(MultiRegionClient):
         """
         return self._call("DeleteSlackWorkspaceConfiguration", kwargs)
 
-    def get_account_alias(self) -> RegionResults[GetAccountAliasResultTypeDef]:
+    def get_account_alias(self) -> TargetResults[GetAccountAliasResultTypeDef]:
         """Retrieves the alias from an Amazon Web Services account ID. The alias
         appears in the Amazon Web Services Support App page of the Amazon Web
         Services Support Center. The alias also appears in Slack messages from the
@@ -93,7 +93,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def list_slack_channel_configurations(
         self, **kwargs: Unpack[ListSlackChannelConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListSlackChannelConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListSlackChannelConfigurationsResultTypeDef]:
         """Lists the Slack channel configurations for an Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/support-app-2021-08-20/ListSlackChannelConfigurations
@@ -102,7 +102,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def list_slack_workspace_configurations(
         self, **kwargs: Unpack[ListSlackWorkspaceConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListSlackWorkspaceConfigurationsResultTypeDef]:
+    ) -> TargetResults[ListSlackWorkspaceConfigurationsResultTypeDef]:
         """Lists the Slack workspace configurations for an Amazon Web Services
         account.
 
@@ -112,7 +112,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def put_account_alias(
         self, **kwargs: Unpack[PutAccountAliasRequestTypeDef]
-    ) -> RegionResults[PutAccountAliasResultTypeDef]:
+    ) -> TargetResults[PutAccountAliasResultTypeDef]:
         """Creates or updates an individual alias for each Amazon Web Services
         account ID. The alias appears in the Amazon Web Services Support App page
         of the Amazon Web Services Support Center. The alias also appears in Slack
@@ -124,7 +124,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def register_slack_workspace_for_organization(
         self, **kwargs: Unpack[RegisterSlackWorkspaceForOrganizationRequestTypeDef]
-    ) -> RegionResults[RegisterSlackWorkspaceForOrganizationResultTypeDef]:
+    ) -> TargetResults[RegisterSlackWorkspaceForOrganizationResultTypeDef]:
         """Registers a Slack workspace for your Amazon Web Services account. To call
         this API, your account must be part of an organization in Organizations.
 
@@ -134,7 +134,7 @@ class MultiRegionSupportApp(MultiRegionClient):
 
     def update_slack_channel_configuration(
         self, **kwargs: Unpack[UpdateSlackChannelConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateSlackChannelConfigurationResultTypeDef]:
+    ) -> TargetResults[UpdateSlackChannelConfigurationResultTypeDef]:
         """Updates the configuration for a Slack channel, such as case update
         notifications.
 

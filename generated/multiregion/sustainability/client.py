@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +38,7 @@ class MultiRegionSustainability(MultiRegionClient):
 
     def get_estimated_carbon_emissions(
         self, **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef]
-    ) -> RegionResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
+    ) -> TargetResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
         """Returns estimated carbon emission values based on customer grouping and
         filtering parameters. We recommend using pagination to ensure that the
         operation returns quickly and successfully.
@@ -49,7 +49,7 @@ class MultiRegionSustainability(MultiRegionClient):
 
     def get_estimated_carbon_emissions_dimension_values(
         self, **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef]
-    ) -> RegionResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
+    ) -> TargetResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
         """Returns the possible dimension values available for a customer's account.
         We recommend using pagination to ensure that the operation returns quickly
         and successfully.
@@ -65,7 +65,7 @@ class MultiRegionSustainability(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetEstimatedCarbonEmissionsRequestTypeDef],
-    ) -> RegionResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
+    ) -> TargetResults[GetEstimatedCarbonEmissionsResponseTypeDef]:
         """Every page of GetEstimatedCarbonEmissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -90,7 +90,7 @@ class MultiRegionSustainability(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef],
-    ) -> RegionResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
+    ) -> TargetResults[GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef]:
         """Every page of GetEstimatedCarbonEmissionsDimensionValues in every target,
         merged per target (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +89,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def count_closed_workflow_executions(
         self, **kwargs: Unpack[CountClosedWorkflowExecutionsInputTypeDef]
-    ) -> RegionResults[WorkflowExecutionCountTypeDef]:
+    ) -> TargetResults[WorkflowExecutionCountTypeDef]:
         """Returns the number of closed workflow executions within the given domain
         that meet the specified filtering criteria.
 
@@ -99,7 +99,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def count_open_workflow_executions(
         self, **kwargs: Unpack[CountOpenWorkflowExecutionsInputTypeDef]
-    ) -> RegionResults[WorkflowExecutionCountTypeDef]:
+    ) -> TargetResults[WorkflowExecutionCountTypeDef]:
         """Returns the number of open workflow executions within the given domain
         that meet the specified filtering criteria.
 
@@ -109,7 +109,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def count_pending_activity_tasks(
         self, **kwargs: Unpack[CountPendingActivityTasksInputTypeDef]
-    ) -> RegionResults[PendingTaskCountTypeDef]:
+    ) -> TargetResults[PendingTaskCountTypeDef]:
         """Returns the estimated number of activity tasks in the specified task list.
         The count returned is an approximation and isn't guaranteed to be exact.
         If you specify a task list that no activity task was ever scheduled in
@@ -121,7 +121,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def count_pending_decision_tasks(
         self, **kwargs: Unpack[CountPendingDecisionTasksInputTypeDef]
-    ) -> RegionResults[PendingTaskCountTypeDef]:
+    ) -> TargetResults[PendingTaskCountTypeDef]:
         """Returns the estimated number of decision tasks in the specified task list.
         The count returned is an approximation and isn't guaranteed to be exact.
         If you specify a task list that no decision task was ever scheduled in
@@ -133,7 +133,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def delete_activity_type(
         self, **kwargs: Unpack[DeleteActivityTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified activity type.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/DeleteActivityType
@@ -142,7 +142,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def delete_workflow_type(
         self, **kwargs: Unpack[DeleteWorkflowTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified workflow type.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/DeleteWorkflowType
@@ -151,7 +151,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def deprecate_activity_type(
         self, **kwargs: Unpack[DeprecateActivityTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deprecates the specified activity type. After an activity type has been
         deprecated, you cannot create new tasks of that activity type. Tasks of
         this type that were scheduled before the type was deprecated continue to
@@ -163,7 +163,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def deprecate_domain(
         self, **kwargs: Unpack[DeprecateDomainInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deprecates the specified domain. After a domain has been deprecated it
         cannot be used to create new workflow executions or register new types.
         However, you can still use visibility actions on this domain. Deprecating
@@ -177,7 +177,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def deprecate_workflow_type(
         self, **kwargs: Unpack[DeprecateWorkflowTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deprecates the specified workflow type. After a workflow type has been
         deprecated, you cannot create new executions of that type. Executions that
         were started before the type was deprecated continues to run. A deprecated
@@ -189,7 +189,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def describe_activity_type(
         self, **kwargs: Unpack[DescribeActivityTypeInputTypeDef]
-    ) -> RegionResults[ActivityTypeDetailTypeDef]:
+    ) -> TargetResults[ActivityTypeDetailTypeDef]:
         """Returns information about the specified activity type. This includes
         configuration settings provided when the type was registered and other
         general information about the type.
@@ -200,7 +200,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def describe_domain(
         self, **kwargs: Unpack[DescribeDomainInputTypeDef]
-    ) -> RegionResults[DomainDetailTypeDef]:
+    ) -> TargetResults[DomainDetailTypeDef]:
         """Returns information about the specified domain, including description and
         status.
 
@@ -210,7 +210,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def describe_workflow_execution(
         self, **kwargs: Unpack[DescribeWorkflowExecutionInputTypeDef]
-    ) -> RegionResults[WorkflowExecutionDetailTypeDef]:
+    ) -> TargetResults[WorkflowExecutionDetailTypeDef]:
         """Returns information about the specified workflow execution including its
         type and some statistics.
 
@@ -220,7 +220,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def describe_workflow_type(
         self, **kwargs: Unpack[DescribeWorkflowTypeInputTypeDef]
-    ) -> RegionResults[WorkflowTypeDetailTypeDef]:
+    ) -> TargetResults[WorkflowTypeDetailTypeDef]:
         """Returns information about the specified workflow type. This includes
         configuration settings specified when the type was registered and other
         information such as creation date, current status, etc.
@@ -231,7 +231,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def get_workflow_execution_history(
         self, **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef]
-    ) -> RegionResults[HistoryTypeDef]:
+    ) -> TargetResults[HistoryTypeDef]:
         """Returns the history of the specified workflow execution. The results may
         be split into multiple pages. To retrieve subsequent pages, make the call
         again using the nextPageToken returned by the initial call.
@@ -242,7 +242,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_activity_types(
         self, **kwargs: Unpack[ListActivityTypesInputTypeDef]
-    ) -> RegionResults[ActivityTypeInfosTypeDef]:
+    ) -> TargetResults[ActivityTypeInfosTypeDef]:
         """Returns information about all activities registered in the specified
         domain that match the specified name and registration status. The result
         includes information like creation date, current status of the activity,
@@ -256,7 +256,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_closed_workflow_executions(
         self, **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef]
-    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
         """Returns a list of closed workflow executions in the specified domain that
         meet the filtering criteria. The results may be split into multiple pages.
         To retrieve subsequent pages, make the call again using the nextPageToken
@@ -268,7 +268,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsInputTypeDef]
-    ) -> RegionResults[DomainInfosTypeDef]:
+    ) -> TargetResults[DomainInfosTypeDef]:
         """Returns the list of domains registered in the account. The results may be
         split into multiple pages. To retrieve subsequent pages, make the call
         again using the nextPageToken returned by the initial call.
@@ -279,7 +279,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_open_workflow_executions(
         self, **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef]
-    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
         """Returns a list of open workflow executions in the specified domain that
         meet the filtering criteria. The results may be split into multiple pages.
         To retrieve subsequent pages, make the call again using the nextPageToken
@@ -291,7 +291,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List tags for a given domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/ListTagsForResource
@@ -300,7 +300,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def list_workflow_types(
         self, **kwargs: Unpack[ListWorkflowTypesInputTypeDef]
-    ) -> RegionResults[WorkflowTypeInfosTypeDef]:
+    ) -> TargetResults[WorkflowTypeInfosTypeDef]:
         """Returns information about workflow types in the specified domain. The
         results may be split into multiple pages that can be retrieved by making
         the call repeatedly.
@@ -311,7 +311,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def poll_for_activity_task(
         self, **kwargs: Unpack[PollForActivityTaskInputTypeDef]
-    ) -> RegionResults[ActivityTaskTypeDef]:
+    ) -> TargetResults[ActivityTaskTypeDef]:
         """Used by workers to get an ActivityTask from the specified activity
         taskList. This initiates a long poll, where the service holds the HTTP
         connection open and responds as soon as a task becomes available. The
@@ -328,7 +328,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def poll_for_decision_task(
         self, **kwargs: Unpack[PollForDecisionTaskInputTypeDef]
-    ) -> RegionResults[DecisionTaskTypeDef]:
+    ) -> TargetResults[DecisionTaskTypeDef]:
         """Used by deciders to get a DecisionTask from the specified decision
         taskList. A decision task may be returned for any open workflow execution
         that is using the specified task list. The task includes a paginated view
@@ -342,7 +342,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def record_activity_task_heartbeat(
         self, **kwargs: Unpack[RecordActivityTaskHeartbeatInputTypeDef]
-    ) -> RegionResults[ActivityTaskStatusTypeDef]:
+    ) -> TargetResults[ActivityTaskStatusTypeDef]:
         """Used by activity workers to report to the service that the ActivityTask
         represented by the specified taskToken is still making progress. The
         worker can also specify details of the progress, for example percent
@@ -358,7 +358,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def register_activity_type(
         self, **kwargs: Unpack[RegisterActivityTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Registers a new activity type along with its configuration settings in the
         specified domain.
 
@@ -368,7 +368,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def register_domain(
         self, **kwargs: Unpack[RegisterDomainInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Registers a new domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/RegisterDomain
@@ -377,7 +377,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def register_workflow_type(
         self, **kwargs: Unpack[RegisterWorkflowTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Registers a new workflow type and its configuration settings in the
         specified domain.
 
@@ -387,7 +387,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def request_cancel_workflow_execution(
         self, **kwargs: Unpack[RequestCancelWorkflowExecutionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionCancelRequested event in the currently running
         workflow execution identified by the given domain, workflowId, and runId.
         This logically requests the cancellation of the workflow execution as a
@@ -400,7 +400,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def respond_activity_task_canceled(
         self, **kwargs: Unpack[RespondActivityTaskCanceledInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken was successfully canceled. Additional details can be
         provided using the details argument.
@@ -411,7 +411,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def respond_activity_task_completed(
         self, **kwargs: Unpack[RespondActivityTaskCompletedInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken completed successfully with a result (if provided). The
         result appears in the ActivityTaskCompleted event in the workflow history.
@@ -422,7 +422,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def respond_activity_task_failed(
         self, **kwargs: Unpack[RespondActivityTaskFailedInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used by workers to tell the service that the ActivityTask identified by
         the taskToken has failed with reason (if specified). The reason and
         details appear in the ActivityTaskFailed event added to the workflow
@@ -434,7 +434,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def respond_decision_task_completed(
         self, **kwargs: Unpack[RespondDecisionTaskCompletedInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Used by deciders to tell the service that the DecisionTask identified by
         the taskToken has successfully completed. The decisions argument specifies
         the list of decisions made while processing the task.
@@ -445,7 +445,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def signal_workflow_execution(
         self, **kwargs: Unpack[SignalWorkflowExecutionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionSignaled event in the workflow execution
         history and creates a decision task for the workflow execution identified
         by the given domain, workflowId and runId. The event is recorded with the
@@ -457,7 +457,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def start_workflow_execution(
         self, **kwargs: Unpack[StartWorkflowExecutionInputTypeDef]
-    ) -> RegionResults[RunTypeDef]:
+    ) -> TargetResults[RunTypeDef]:
         """Starts an execution of the workflow type in the specified domain using the
         provided workflowId and input data.
 
@@ -467,7 +467,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Add a tag to a Amazon SWF domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/TagResource
@@ -476,7 +476,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def terminate_workflow_execution(
         self, **kwargs: Unpack[TerminateWorkflowExecutionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Records a WorkflowExecutionTerminated event and forces closure of the
         workflow execution identified by the given domain, runId, and workflowId.
         The child policy, registered with the workflow type or specified when
@@ -489,7 +489,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def undeprecate_activity_type(
         self, **kwargs: Unpack[UndeprecateActivityTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated activity type. After an activity type
         has been undeprecated, you can create new tasks of that activity type.
 
@@ -499,7 +499,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def undeprecate_domain(
         self, **kwargs: Unpack[UndeprecateDomainInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated domain. After a domain has been
         undeprecated it can be used to create new workflow executions or register
         new types.
@@ -510,7 +510,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def undeprecate_workflow_type(
         self, **kwargs: Unpack[UndeprecateWorkflowTypeInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Undeprecates a previously deprecated workflow type. After a workflow type
         has been undeprecated, you can create new executions of that type.
 
@@ -520,7 +520,7 @@ class MultiRegionSWF(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Remove a tag from a Amazon SWF domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/swf-2012-01-25/UntagResource
@@ -534,7 +534,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetWorkflowExecutionHistoryInputTypeDef],
-    ) -> RegionResults[HistoryTypeDef]:
+    ) -> TargetResults[HistoryTypeDef]:
         """Every page of GetWorkflowExecutionHistory in every target, merged per
         target (botocore's build_full_result).
 
@@ -559,7 +559,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActivityTypesInputTypeDef],
-    ) -> RegionResults[ActivityTypeInfosTypeDef]:
+    ) -> TargetResults[ActivityTypeInfosTypeDef]:
         """Every page of ListActivityTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -587,7 +587,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListClosedWorkflowExecutionsInputTypeDef],
-    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
         """Every page of ListClosedWorkflowExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -613,7 +613,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsInputTypeDef],
-    ) -> RegionResults[DomainInfosTypeDef]:
+    ) -> TargetResults[DomainInfosTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -638,7 +638,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOpenWorkflowExecutionsInputTypeDef],
-    ) -> RegionResults[WorkflowExecutionInfosTypeDef]:
+    ) -> TargetResults[WorkflowExecutionInfosTypeDef]:
         """Every page of ListOpenWorkflowExecutions in every target, merged per
         target (botocore's build_full_result).
 
@@ -664,7 +664,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowTypesInputTypeDef],
-    ) -> RegionResults[WorkflowTypeInfosTypeDef]:
+    ) -> TargetResults[WorkflowTypeInfosTypeDef]:
         """Every page of ListWorkflowTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,7 +689,7 @@ class MultiRegionSWF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[PollForDecisionTaskInputTypeDef],
-    ) -> RegionResults[DecisionTaskTypeDef]:
+    ) -> TargetResults[DecisionTaskTypeDef]:
         """Every page of PollForDecisionTask in every target, merged per target
         (botocore's build_full_result).
 

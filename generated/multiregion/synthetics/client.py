@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -69,7 +69,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def associate_resource(
         self, **kwargs: Unpack[AssociateResourceRequestTypeDef]
-    ) -> RegionResults[AssociateResourceResponseTypeDef]:
+    ) -> TargetResults[AssociateResourceResponseTypeDef]:
         """Associates a canary with a group. Using groups can help you with managing
         and automating your canaries, and you can also view aggregated run results
         and statistics for all canaries in a group.
@@ -80,7 +80,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def create_canary(
         self, **kwargs: Unpack[CreateCanaryRequestTypeDef]
-    ) -> RegionResults[CreateCanaryResponseTypeDef]:
+    ) -> TargetResults[CreateCanaryResponseTypeDef]:
         """Creates a canary. Canaries are scripts that monitor your endpoints and
         APIs from the outside-in. Canaries help you check the availability and
         latency of your web services and troubleshoot anomalies by investigating
@@ -93,7 +93,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a group which you can use to associate canaries with each other,
         including cross-Region canaries. Using groups can help you with managing
         and automating your canaries, and you can also view aggregated run results
@@ -105,7 +105,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def delete_canary(
         self, **kwargs: Unpack[DeleteCanaryRequestTypeDef]
-    ) -> RegionResults[DeleteCanaryResponseTypeDef]:
+    ) -> TargetResults[DeleteCanaryResponseTypeDef]:
         """Permanently deletes the specified canary.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/DeleteCanary
@@ -114,7 +114,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Deletes a group. The group doesn't need to be empty to be deleted. If
         there are canaries in the group, they are not deleted when you delete the
         group.
@@ -125,7 +125,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def describe_canaries(
         self, **kwargs: Unpack[DescribeCanariesRequestTypeDef]
-    ) -> RegionResults[DescribeCanariesResponseTypeDef]:
+    ) -> TargetResults[DescribeCanariesResponseTypeDef]:
         """This operation returns a list of the canaries in your account, along with
         full details about each canary.
 
@@ -135,7 +135,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def describe_canaries_last_run(
         self, **kwargs: Unpack[DescribeCanariesLastRunRequestTypeDef]
-    ) -> RegionResults[DescribeCanariesLastRunResponseTypeDef]:
+    ) -> TargetResults[DescribeCanariesLastRunResponseTypeDef]:
         """Use this operation to see information from the most recent run of each
         canary that you have created.
 
@@ -145,7 +145,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def describe_runtime_versions(
         self, **kwargs: Unpack[DescribeRuntimeVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeRuntimeVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeRuntimeVersionsResponseTypeDef]:
         """Returns a list of Synthetics canary runtime versions. For more
         information, see Canary Runtime Versions.
 
@@ -155,7 +155,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def disassociate_resource(
         self, **kwargs: Unpack[DisassociateResourceRequestTypeDef]
-    ) -> RegionResults[DisassociateResourceResponseTypeDef]:
+    ) -> TargetResults[DisassociateResourceResponseTypeDef]:
         """Removes a canary from a group. You must run this operation in the Region
         where the canary exists.
 
@@ -165,7 +165,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def get_canary(
         self, **kwargs: Unpack[GetCanaryRequestTypeDef]
-    ) -> RegionResults[GetCanaryResponseTypeDef]:
+    ) -> TargetResults[GetCanaryResponseTypeDef]:
         """Retrieves complete information about one canary. You must specify the name
         of the canary that you want. To get a list of canaries and their names,
         use DescribeCanaries.
@@ -176,7 +176,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def get_canary_runs(
         self, **kwargs: Unpack[GetCanaryRunsRequestTypeDef]
-    ) -> RegionResults[GetCanaryRunsResponseTypeDef]:
+    ) -> TargetResults[GetCanaryRunsResponseTypeDef]:
         """Retrieves a list of runs for a specified canary.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/GetCanaryRuns
@@ -185,7 +185,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResponseTypeDef]:
+    ) -> TargetResults[GetGroupResponseTypeDef]:
         """Returns information about one group. Groups are a global resource, so you
         can use this operation from any Region.
 
@@ -195,7 +195,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def list_associated_groups(
         self, **kwargs: Unpack[ListAssociatedGroupsRequestTypeDef]
-    ) -> RegionResults[ListAssociatedGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAssociatedGroupsResponseTypeDef]:
         """Returns a list of the groups that the specified canary is associated with.
         The canary that you specify must be in the current Region.
 
@@ -205,7 +205,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def list_group_resources(
         self, **kwargs: Unpack[ListGroupResourcesRequestTypeDef]
-    ) -> RegionResults[ListGroupResourcesResponseTypeDef]:
+    ) -> TargetResults[ListGroupResourcesResponseTypeDef]:
         """This operation returns a list of the ARNs of the canaries that are
         associated with the specified group.
 
@@ -215,7 +215,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Returns a list of all groups in the account, displaying their names,
         unique IDs, and ARNs. The groups from all Regions are returned.
 
@@ -225,7 +225,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Displays the tags associated with a canary or group.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/ListTagsForResource
@@ -234,7 +234,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def start_canary(
         self, **kwargs: Unpack[StartCanaryRequestTypeDef]
-    ) -> RegionResults[StartCanaryResponseTypeDef]:
+    ) -> TargetResults[StartCanaryResponseTypeDef]:
         """Use this operation to run a canary that has already been created. The
         frequency of the canary runs is determined by the value of the canary's
         Schedule. To see a canary's schedule, use GetCanary.
@@ -245,7 +245,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def start_canary_dry_run(
         self, **kwargs: Unpack[StartCanaryDryRunRequestTypeDef]
-    ) -> RegionResults[StartCanaryDryRunResponseTypeDef]:
+    ) -> TargetResults[StartCanaryDryRunResponseTypeDef]:
         """Use this operation to start a dry run for a canary that has already been
         created
 
@@ -255,7 +255,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def stop_canary(
         self, **kwargs: Unpack[StopCanaryRequestTypeDef]
-    ) -> RegionResults[StopCanaryResponseTypeDef]:
+    ) -> TargetResults[StopCanaryResponseTypeDef]:
         """Stops the canary to prevent all future runs. If the canary is currently
         running,the run that is in progress completes on its own, publishes
         metrics, and uploads artifacts, but it is not recorded in Synthetics as a
@@ -267,7 +267,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified canary or
         group.
 
@@ -277,7 +277,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/UntagResource
@@ -286,7 +286,7 @@ class MultiRegionSynthetics(MultiRegionClient):
 
     def update_canary(
         self, **kwargs: Unpack[UpdateCanaryRequestTypeDef]
-    ) -> RegionResults[UpdateCanaryResponseTypeDef]:
+    ) -> TargetResults[UpdateCanaryResponseTypeDef]:
         """Updates the configuration of a canary that has already been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/synthetics-2017-10-11/UpdateCanary

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,7 +64,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def batch_delete_tax_registration(
         self, **kwargs: Unpack[BatchDeleteTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[BatchDeleteTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteTaxRegistrationResponseTypeDef]:
         """Deletes tax registration for multiple accounts in batch. This can be used
         to delete tax registrations for up to five accounts in one batch.
 
@@ -74,7 +74,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def batch_get_tax_exemptions(
         self, **kwargs: Unpack[BatchGetTaxExemptionsRequestTypeDef]
-    ) -> RegionResults[BatchGetTaxExemptionsResponseTypeDef]:
+    ) -> TargetResults[BatchGetTaxExemptionsResponseTypeDef]:
         """Get the active tax exemptions for a given list of accounts. The IAM action
         is tax:GetExemptions.
 
@@ -84,7 +84,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def batch_put_tax_registration(
         self, **kwargs: Unpack[BatchPutTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[BatchPutTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[BatchPutTaxRegistrationResponseTypeDef]:
         """Adds or updates tax registration for multiple accounts in batch. This can
         be used to add or update tax registrations for up to five accounts in one
         batch. You can't set a TRN if there's a pending TRN. You'll need to delete
@@ -96,7 +96,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def delete_supplemental_tax_registration(
         self, **kwargs: Unpack[DeleteSupplementalTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[DeleteSupplementalTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[DeleteSupplementalTaxRegistrationResponseTypeDef]:
         """Deletes a supplemental tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/DeleteSupplementalTaxRegistration
@@ -105,7 +105,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def delete_tax_registration(
         self, **kwargs: Unpack[DeleteTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[DeleteTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[DeleteTaxRegistrationResponseTypeDef]:
         """Deletes tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/DeleteTaxRegistration
@@ -114,14 +114,14 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def get_tax_exemption_types(
         self,
-    ) -> RegionResults[GetTaxExemptionTypesResponseTypeDef]:
+    ) -> TargetResults[GetTaxExemptionTypesResponseTypeDef]:
         """Get supported tax exemption types. The IAM action is tax:GetExemptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxExemptionTypes
         """
         return self._call("GetTaxExemptionTypes", {})
 
-    def get_tax_inheritance(self) -> RegionResults[GetTaxInheritanceResponseTypeDef]:
+    def get_tax_inheritance(self) -> TargetResults[GetTaxInheritanceResponseTypeDef]:
         """The get account tax inheritance status.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxInheritance
@@ -130,7 +130,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def get_tax_registration(
         self, **kwargs: Unpack[GetTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[GetTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[GetTaxRegistrationResponseTypeDef]:
         """Retrieves tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/GetTaxRegistration
@@ -139,7 +139,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def get_tax_registration_document(
         self, **kwargs: Unpack[GetTaxRegistrationDocumentRequestTypeDef]
-    ) -> RegionResults[GetTaxRegistrationDocumentResponseTypeDef]:
+    ) -> TargetResults[GetTaxRegistrationDocumentResponseTypeDef]:
         """Downloads your tax documents to the Amazon S3 bucket that you specify in
         your request.
 
@@ -149,7 +149,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def list_supplemental_tax_registrations(
         self, **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef]
-    ) -> RegionResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
         """Retrieves supplemental tax registrations for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/ListSupplementalTaxRegistrations
@@ -158,7 +158,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def list_tax_exemptions(
         self, **kwargs: Unpack[ListTaxExemptionsRequestTypeDef]
-    ) -> RegionResults[ListTaxExemptionsResponseTypeDef]:
+    ) -> TargetResults[ListTaxExemptionsResponseTypeDef]:
         """Retrieves the tax exemption of accounts listed in a consolidated billing
         family. The IAM action is tax:GetExemptions.
 
@@ -168,7 +168,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def list_tax_registrations(
         self, **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef]
-    ) -> RegionResults[ListTaxRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListTaxRegistrationsResponseTypeDef]:
         """Retrieves the tax registration of accounts listed in a consolidated
         billing family. This can be used to retrieve up to 100 accounts' tax
         registrations in one call (default 50).
@@ -179,7 +179,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def put_supplemental_tax_registration(
         self, **kwargs: Unpack[PutSupplementalTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[PutSupplementalTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[PutSupplementalTaxRegistrationResponseTypeDef]:
         """Stores supplemental tax registration for a single account.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/PutSupplementalTaxRegistration
@@ -188,7 +188,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def put_tax_exemption(
         self, **kwargs: Unpack[PutTaxExemptionRequestTypeDef]
-    ) -> RegionResults[PutTaxExemptionResponseTypeDef]:
+    ) -> TargetResults[PutTaxExemptionResponseTypeDef]:
         """Adds the tax exemption for a single account or all accounts listed in a
         consolidated billing family. The IAM action is tax:UpdateExemptions.
 
@@ -198,7 +198,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def put_tax_inheritance(
         self, **kwargs: Unpack[PutTaxInheritanceRequestTypeDef]
-    ) -> RegionResults[PutTaxInheritanceResponseTypeDef]:
+    ) -> TargetResults[PutTaxInheritanceResponseTypeDef]:
         """The updated tax inheritance status.
 
         https://docs.aws.amazon.com/goto/WebAPI/taxsettings-2018-05-10/PutTaxInheritance
@@ -207,7 +207,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
 
     def put_tax_registration(
         self, **kwargs: Unpack[PutTaxRegistrationRequestTypeDef]
-    ) -> RegionResults[PutTaxRegistrationResponseTypeDef]:
+    ) -> TargetResults[PutTaxRegistrationResponseTypeDef]:
         """Adds or updates tax registration for a single account. You can't set a TRN
         if there's a pending TRN. You'll need to delete the pending TRN first.
 
@@ -222,7 +222,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSupplementalTaxRegistrationsRequestTypeDef],
-    ) -> RegionResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListSupplementalTaxRegistrationsResponseTypeDef]:
         """Every page of ListSupplementalTaxRegistrations in every target, merged per
         target (botocore's build_full_result).
 
@@ -245,7 +245,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaxExemptionsRequestTypeDef],
-    ) -> RegionResults[ListTaxExemptionsResponseTypeDef]:
+    ) -> TargetResults[ListTaxExemptionsResponseTypeDef]:
         """Every page of ListTaxExemptions in every target, merged per target
         (botocore's build_full_result).
 
@@ -269,7 +269,7 @@ class MultiRegionTaxSettings(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTaxRegistrationsRequestTypeDef],
-    ) -> RegionResults[ListTaxRegistrationsResponseTypeDef]:
+    ) -> TargetResults[ListTaxRegistrationsResponseTypeDef]:
         """Every page of ListTaxRegistrations in every target, merged per target
         (botocore's build_full_result).
 

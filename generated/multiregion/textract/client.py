@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,7 +83,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def analyze_document(
         self, **kwargs: Unpack[AnalyzeDocumentRequestTypeDef]
-    ) -> RegionResults[AnalyzeDocumentResponseTypeDef]:
+    ) -> TargetResults[AnalyzeDocumentResponseTypeDef]:
         """Analyzes an input document for relationships between detected items.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/AnalyzeDocument
@@ -92,7 +92,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def analyze_expense(
         self, **kwargs: Unpack[AnalyzeExpenseRequestTypeDef]
-    ) -> RegionResults[AnalyzeExpenseResponseTypeDef]:
+    ) -> TargetResults[AnalyzeExpenseResponseTypeDef]:
         """AnalyzeExpense synchronously analyzes an input document for financially
         related relationships between text.
 
@@ -102,7 +102,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def analyze_id(
         self, **kwargs: Unpack[AnalyzeIDRequestTypeDef]
-    ) -> RegionResults[AnalyzeIDResponseTypeDef]:
+    ) -> TargetResults[AnalyzeIDResponseTypeDef]:
         """Analyzes identity documents for relevant information. This information is
         extracted and returned as IdentityDocumentFields, which records both the
         normalized field and value of the extracted text. Unlike other Amazon
@@ -114,7 +114,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def create_adapter(
         self, **kwargs: Unpack[CreateAdapterRequestTypeDef]
-    ) -> RegionResults[CreateAdapterResponseTypeDef]:
+    ) -> TargetResults[CreateAdapterResponseTypeDef]:
         """Creates an adapter, which can be fine-tuned for enhanced performance on
         user provided documents. Takes an AdapterName and FeatureType. Currently
         the only supported feature type is QUERIES. You can also provide a
@@ -128,7 +128,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def create_adapter_version(
         self, **kwargs: Unpack[CreateAdapterVersionRequestTypeDef]
-    ) -> RegionResults[CreateAdapterVersionResponseTypeDef]:
+    ) -> TargetResults[CreateAdapterVersionResponseTypeDef]:
         """Creates a new version of an adapter. Operates on a provided AdapterId and
         a specified dataset provided via the DatasetConfig argument. Requires that
         you specify an Amazon S3 bucket with the OutputConfig argument. You can
@@ -141,7 +141,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def delete_adapter(
         self, **kwargs: Unpack[DeleteAdapterRequestTypeDef]
-    ) -> RegionResults[DeleteAdapterResponseTypeDef]:
+    ) -> TargetResults[DeleteAdapterResponseTypeDef]:
         """Deletes an Amazon Textract adapter. Takes an AdapterId and deletes the
         adapter specified by the ID.
 
@@ -151,7 +151,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def delete_adapter_version(
         self, **kwargs: Unpack[DeleteAdapterVersionRequestTypeDef]
-    ) -> RegionResults[DeleteAdapterVersionResponseTypeDef]:
+    ) -> TargetResults[DeleteAdapterVersionResponseTypeDef]:
         """Deletes an Amazon Textract adapter version. Requires that you specify both
         an AdapterId and a AdapterVersion. Deletes the adapter version specified
         by the AdapterId and the AdapterVersion.
@@ -162,7 +162,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def detect_document_text(
         self, **kwargs: Unpack[DetectDocumentTextRequestTypeDef]
-    ) -> RegionResults[DetectDocumentTextResponseTypeDef]:
+    ) -> TargetResults[DetectDocumentTextResponseTypeDef]:
         """Detects text in the input document. Amazon Textract can detect lines of
         text and the words that make up a line of text. The input document must be
         in one of the following image formats: JPEG, PNG, PDF, or TIFF.
@@ -174,7 +174,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_adapter(
         self, **kwargs: Unpack[GetAdapterRequestTypeDef]
-    ) -> RegionResults[GetAdapterResponseTypeDef]:
+    ) -> TargetResults[GetAdapterResponseTypeDef]:
         """Gets configuration information for an adapter specified by an AdapterId,
         returning information on AdapterName, Description, CreationTime,
         AutoUpdate status, and FeatureTypes.
@@ -185,7 +185,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_adapter_version(
         self, **kwargs: Unpack[GetAdapterVersionRequestTypeDef]
-    ) -> RegionResults[GetAdapterVersionResponseTypeDef]:
+    ) -> TargetResults[GetAdapterVersionResponseTypeDef]:
         """Gets configuration information for the specified adapter version,
         including: AdapterId, AdapterVersion, FeatureTypes, Status, StatusMessage,
         DatasetConfig, KMSKeyId, OutputConfig, Tags and EvaluationMetrics.
@@ -196,7 +196,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_document_analysis(
         self, **kwargs: Unpack[GetDocumentAnalysisRequestTypeDef]
-    ) -> RegionResults[GetDocumentAnalysisResponseTypeDef]:
+    ) -> TargetResults[GetDocumentAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes text in a document.
 
@@ -206,7 +206,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_document_text_detection(
         self, **kwargs: Unpack[GetDocumentTextDetectionRequestTypeDef]
-    ) -> RegionResults[GetDocumentTextDetectionResponseTypeDef]:
+    ) -> TargetResults[GetDocumentTextDetectionResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         detects text in a document. Amazon Textract can detect lines of text and
         the words that make up a line of text.
@@ -217,7 +217,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_expense_analysis(
         self, **kwargs: Unpack[GetExpenseAnalysisRequestTypeDef]
-    ) -> RegionResults[GetExpenseAnalysisResponseTypeDef]:
+    ) -> TargetResults[GetExpenseAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes invoices and receipts. Amazon Textract finds contact information,
         items purchased, and vendor name, from input invoices and receipts.
@@ -228,7 +228,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_lending_analysis(
         self, **kwargs: Unpack[GetLendingAnalysisRequestTypeDef]
-    ) -> RegionResults[GetLendingAnalysisResponseTypeDef]:
+    ) -> TargetResults[GetLendingAnalysisResponseTypeDef]:
         """Gets the results for an Amazon Textract asynchronous operation that
         analyzes text in a lending document.
 
@@ -238,7 +238,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def get_lending_analysis_summary(
         self, **kwargs: Unpack[GetLendingAnalysisSummaryRequestTypeDef]
-    ) -> RegionResults[GetLendingAnalysisSummaryResponseTypeDef]:
+    ) -> TargetResults[GetLendingAnalysisSummaryResponseTypeDef]:
         """Gets summarized results for the StartLendingAnalysis operation, which
         analyzes text in a lending document. The returned summary consists of
         information about documents grouped together by a common document type.
@@ -251,7 +251,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def list_adapter_versions(
         self, **kwargs: Unpack[ListAdapterVersionsRequestTypeDef]
-    ) -> RegionResults[ListAdapterVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAdapterVersionsResponseTypeDef]:
         """List all version of an adapter that meet the specified filtration
         criteria.
 
@@ -261,7 +261,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def list_adapters(
         self, **kwargs: Unpack[ListAdaptersRequestTypeDef]
-    ) -> RegionResults[ListAdaptersResponseTypeDef]:
+    ) -> TargetResults[ListAdaptersResponseTypeDef]:
         """Lists all adapters that match the specified filtration criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapters
@@ -270,7 +270,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags for an Amazon Textract resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListTagsForResource
@@ -279,7 +279,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def start_document_analysis(
         self, **kwargs: Unpack[StartDocumentAnalysisRequestTypeDef]
-    ) -> RegionResults[StartDocumentAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartDocumentAnalysisResponseTypeDef]:
         """Starts the asynchronous analysis of an input document for relationships
         between detected items such as key-value pairs, tables, and selection
         elements.
@@ -290,7 +290,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def start_document_text_detection(
         self, **kwargs: Unpack[StartDocumentTextDetectionRequestTypeDef]
-    ) -> RegionResults[StartDocumentTextDetectionResponseTypeDef]:
+    ) -> TargetResults[StartDocumentTextDetectionResponseTypeDef]:
         """Starts the asynchronous detection of text in a document. Amazon Textract
         can detect lines of text and the words that make up a line of text.
 
@@ -300,7 +300,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def start_expense_analysis(
         self, **kwargs: Unpack[StartExpenseAnalysisRequestTypeDef]
-    ) -> RegionResults[StartExpenseAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartExpenseAnalysisResponseTypeDef]:
         """Starts the asynchronous analysis of invoices or receipts for data like
         contact information, items purchased, and vendor names.
 
@@ -310,7 +310,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def start_lending_analysis(
         self, **kwargs: Unpack[StartLendingAnalysisRequestTypeDef]
-    ) -> RegionResults[StartLendingAnalysisResponseTypeDef]:
+    ) -> TargetResults[StartLendingAnalysisResponseTypeDef]:
         """Starts the classification and analysis of an input document.
         StartLendingAnalysis initiates the classification and analysis of a packet
         of lending documents. StartLendingAnalysis operates on a document file
@@ -322,7 +322,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/TagResource
@@ -331,7 +331,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes any tags with the specified keys from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/UntagResource
@@ -340,7 +340,7 @@ class MultiRegionTextract(MultiRegionClient):
 
     def update_adapter(
         self, **kwargs: Unpack[UpdateAdapterRequestTypeDef]
-    ) -> RegionResults[UpdateAdapterResponseTypeDef]:
+    ) -> TargetResults[UpdateAdapterResponseTypeDef]:
         """Update the configuration for an adapter. FeatureTypes configurations
         cannot be updated. At least one new parameter must be specified as an
         argument.
@@ -356,7 +356,7 @@ class MultiRegionTextract(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdapterVersionsRequestTypeDef],
-    ) -> RegionResults[ListAdapterVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAdapterVersionsResponseTypeDef]:
         """Every page of ListAdapterVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -380,7 +380,7 @@ class MultiRegionTextract(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAdaptersRequestTypeDef],
-    ) -> RegionResults[ListAdaptersResponseTypeDef]:
+    ) -> TargetResults[ListAdaptersResponseTypeDef]:
         """Every page of ListAdapters in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -75,7 +75,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def create_db_cluster(
         self, **kwargs: Unpack[CreateDbClusterInputTypeDef]
-    ) -> RegionResults[CreateDbClusterOutputTypeDef]:
+    ) -> TargetResults[CreateDbClusterOutputTypeDef]:
         """Creates a new Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/CreateDbCluster
@@ -84,7 +84,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def create_db_instance(
         self, **kwargs: Unpack[CreateDbInstanceInputTypeDef]
-    ) -> RegionResults[CreateDbInstanceOutputTypeDef]:
+    ) -> TargetResults[CreateDbInstanceOutputTypeDef]:
         """Creates a new Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/CreateDbInstance
@@ -93,7 +93,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def create_db_parameter_group(
         self, **kwargs: Unpack[CreateDbParameterGroupInputTypeDef]
-    ) -> RegionResults[CreateDbParameterGroupOutputTypeDef]:
+    ) -> TargetResults[CreateDbParameterGroupOutputTypeDef]:
         """Creates a new Timestream for InfluxDB DB parameter group to associate with
         DB instances.
 
@@ -103,7 +103,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def delete_db_cluster(
         self, **kwargs: Unpack[DeleteDbClusterInputTypeDef]
-    ) -> RegionResults[DeleteDbClusterOutputTypeDef]:
+    ) -> TargetResults[DeleteDbClusterOutputTypeDef]:
         """Deletes a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbCluster
@@ -112,7 +112,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def delete_db_instance(
         self, **kwargs: Unpack[DeleteDbInstanceInputTypeDef]
-    ) -> RegionResults[DeleteDbInstanceOutputTypeDef]:
+    ) -> TargetResults[DeleteDbInstanceOutputTypeDef]:
         """Deletes a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbInstance
@@ -121,7 +121,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def get_db_cluster(
         self, **kwargs: Unpack[GetDbClusterInputTypeDef]
-    ) -> RegionResults[GetDbClusterOutputTypeDef]:
+    ) -> TargetResults[GetDbClusterOutputTypeDef]:
         """Retrieves information about a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbCluster
@@ -130,7 +130,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def get_db_instance(
         self, **kwargs: Unpack[GetDbInstanceInputTypeDef]
-    ) -> RegionResults[GetDbInstanceOutputTypeDef]:
+    ) -> TargetResults[GetDbInstanceOutputTypeDef]:
         """Returns a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbInstance
@@ -139,7 +139,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def get_db_parameter_group(
         self, **kwargs: Unpack[GetDbParameterGroupInputTypeDef]
-    ) -> RegionResults[GetDbParameterGroupOutputTypeDef]:
+    ) -> TargetResults[GetDbParameterGroupOutputTypeDef]:
         """Returns a Timestream for InfluxDB DB parameter group.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbParameterGroup
@@ -148,7 +148,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def list_db_clusters(
         self, **kwargs: Unpack[ListDbClustersInputTypeDef]
-    ) -> RegionResults[ListDbClustersOutputTypeDef]:
+    ) -> TargetResults[ListDbClustersOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbClusters
@@ -157,7 +157,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def list_db_instances(
         self, **kwargs: Unpack[ListDbInstancesInputTypeDef]
-    ) -> RegionResults[ListDbInstancesOutputTypeDef]:
+    ) -> TargetResults[ListDbInstancesOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstances
@@ -166,7 +166,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def list_db_instances_for_cluster(
         self, **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef]
-    ) -> RegionResults[ListDbInstancesForClusterOutputTypeDef]:
+    ) -> TargetResults[ListDbInstancesForClusterOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB clusters.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbInstancesForCluster
@@ -175,7 +175,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def list_db_parameter_groups(
         self, **kwargs: Unpack[ListDbParameterGroupsInputTypeDef]
-    ) -> RegionResults[ListDbParameterGroupsOutputTypeDef]:
+    ) -> TargetResults[ListDbParameterGroupsOutputTypeDef]:
         """Returns a list of Timestream for InfluxDB DB parameter groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbParameterGroups
@@ -184,7 +184,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """A list of tags applied to the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListTagsForResource
@@ -193,7 +193,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def reboot_db_cluster(
         self, **kwargs: Unpack[RebootDbClusterInputTypeDef]
-    ) -> RegionResults[RebootDbClusterOutputTypeDef]:
+    ) -> TargetResults[RebootDbClusterOutputTypeDef]:
         """Reboots a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/RebootDbCluster
@@ -202,7 +202,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def reboot_db_instance(
         self, **kwargs: Unpack[RebootDbInstanceInputTypeDef]
-    ) -> RegionResults[RebootDbInstanceOutputTypeDef]:
+    ) -> TargetResults[RebootDbInstanceOutputTypeDef]:
         """Reboots a Timestream for InfluxDB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/RebootDbInstance
@@ -211,7 +211,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Tags are composed of a Key/Value pairs. You can use tags to categorize and
         track your Timestream for InfluxDB resources.
 
@@ -221,7 +221,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the tag from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UntagResource
@@ -230,7 +230,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def update_db_cluster(
         self, **kwargs: Unpack[UpdateDbClusterInputTypeDef]
-    ) -> RegionResults[UpdateDbClusterOutputTypeDef]:
+    ) -> TargetResults[UpdateDbClusterOutputTypeDef]:
         """Updates a Timestream for InfluxDB cluster.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbCluster
@@ -239,7 +239,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
 
     def update_db_instance(
         self, **kwargs: Unpack[UpdateDbInstanceInputTypeDef]
-    ) -> RegionResults[UpdateDbInstanceOutputTypeDef]:
+    ) -> TargetResults[UpdateDbInstanceOutputTypeDef]:
         """Updates a Timestream for InfluxDB DB instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbInstance
@@ -253,7 +253,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbClustersInputTypeDef],
-    ) -> RegionResults[ListDbClustersOutputTypeDef]:
+    ) -> TargetResults[ListDbClustersOutputTypeDef]:
         """Every page of ListDbClusters in every target, merged per target
         (botocore's build_full_result).
 
@@ -276,7 +276,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbInstancesInputTypeDef],
-    ) -> RegionResults[ListDbInstancesOutputTypeDef]:
+    ) -> TargetResults[ListDbInstancesOutputTypeDef]:
         """Every page of ListDbInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -299,7 +299,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbInstancesForClusterInputTypeDef],
-    ) -> RegionResults[ListDbInstancesForClusterOutputTypeDef]:
+    ) -> TargetResults[ListDbInstancesForClusterOutputTypeDef]:
         """Every page of ListDbInstancesForCluster in every target, merged per target
         (botocore's build_full_result).
 
@@ -322,7 +322,7 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDbParameterGroupsInputTypeDef],
-    ) -> RegionResults[ListDbParameterGroupsOutputTypeDef]:
+    ) -> TargetResults[ListDbParameterGroupsOutputTypeDef]:
         """Every page of ListDbParameterGroups in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,7 +57,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def cancel_query(
         self, **kwargs: Unpack[CancelQueryRequestTypeDef]
-    ) -> RegionResults[CancelQueryResponseTypeDef]:
+    ) -> TargetResults[CancelQueryResponseTypeDef]:
         """Cancels a query that has been issued. Cancellation is provided only if the
         query has not completed running before the cancellation request was
         issued. Because cancellation is an idempotent operation, subsequent
@@ -70,7 +70,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def create_scheduled_query(
         self, **kwargs: Unpack[CreateScheduledQueryRequestTypeDef]
-    ) -> RegionResults[CreateScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[CreateScheduledQueryResponseTypeDef]:
         """Create a scheduled query that will be run on your behalf at the configured
         schedule. Timestream assumes the execution role provided as part of the
         ScheduledQueryExecutionRoleArn parameter to run the query. You can use the
@@ -83,7 +83,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def delete_scheduled_query(
         self, **kwargs: Unpack[DeleteScheduledQueryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a given scheduled query. This is an irreversible operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/DeleteScheduledQuery
@@ -92,7 +92,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def describe_account_settings(
         self,
-    ) -> RegionResults[DescribeAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[DescribeAccountSettingsResponseTypeDef]:
         """Describes the settings for your account that include the query pricing
         model and the configured maximum TCUs the service can use for your query
         workload.
@@ -101,7 +101,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         """
         return self._call("DescribeAccountSettings", {})
 
-    def describe_endpoints(self) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """DescribeEndpoints returns a list of available endpoints to make Timestream
         API calls against. This API is available through both Write and Query.
 
@@ -111,7 +111,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def describe_scheduled_query(
         self, **kwargs: Unpack[DescribeScheduledQueryRequestTypeDef]
-    ) -> RegionResults[DescribeScheduledQueryResponseTypeDef]:
+    ) -> TargetResults[DescribeScheduledQueryResponseTypeDef]:
         """Provides detailed information about a scheduled query.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/DescribeScheduledQuery
@@ -120,7 +120,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def execute_scheduled_query(
         self, **kwargs: Unpack[ExecuteScheduledQueryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """You can use this API to run a scheduled query manually.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ExecuteScheduledQuery
@@ -129,7 +129,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def list_scheduled_queries(
         self, **kwargs: Unpack[ListScheduledQueriesRequestTypeDef]
-    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
         """Gets a list of all scheduled queries in the caller's Amazon account and
         Region. ListScheduledQueries is eventually consistent.
 
@@ -139,7 +139,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """List all tags on a Timestream query resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/ListTagsForResource
@@ -148,7 +148,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def prepare_query(
         self, **kwargs: Unpack[PrepareQueryRequestTypeDef]
-    ) -> RegionResults[PrepareQueryResponseTypeDef]:
+    ) -> TargetResults[PrepareQueryResponseTypeDef]:
         """A synchronous operation that allows you to submit a query with parameters
         to be stored by Timestream for later running. Timestream only supports
         using this operation with ValidateOnly set to true.
@@ -159,7 +159,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def query(
         self, **kwargs: Unpack[QueryRequestTypeDef]
-    ) -> RegionResults[QueryResponseTypeDef]:
+    ) -> TargetResults[QueryResponseTypeDef]:
         """Query is a synchronous operation that enables you to run a query against
         your Amazon Timestream data.
 
@@ -169,7 +169,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associate a set of tags with a Timestream resource. You can then activate
         these user-defined tags so that they appear on the Billing and Cost
         Management console for cost allocation tracking.
@@ -180,7 +180,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Timestream query resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/UntagResource
@@ -189,7 +189,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def update_account_settings(
         self, **kwargs: Unpack[UpdateAccountSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateAccountSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateAccountSettingsResponseTypeDef]:
         """Transitions your account to use TCUs for query pricing and modifies the
         maximum query compute units that you've configured. If you reduce the
         value of MaxQueryTCU to a desired configuration, the new value can take up
@@ -201,7 +201,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
 
     def update_scheduled_query(
         self, **kwargs: Unpack[UpdateScheduledQueryRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update a scheduled query.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-query-2018-11-01/UpdateScheduledQuery
@@ -215,7 +215,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListScheduledQueriesRequestTypeDef],
-    ) -> RegionResults[ListScheduledQueriesResponseTypeDef]:
+    ) -> TargetResults[ListScheduledQueriesResponseTypeDef]:
         """Every page of ListScheduledQueries in every target, merged per target
         (botocore's build_full_result).
 
@@ -239,7 +239,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -262,7 +262,7 @@ class MultiRegionTimestreamQuery(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryRequestTypeDef],
-    ) -> RegionResults[QueryResponseTypeDef]:
+    ) -> TargetResults[QueryResponseTypeDef]:
         """Every page of Query in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -61,7 +61,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def create_batch_load_task(
         self, **kwargs: Unpack[CreateBatchLoadTaskRequestTypeDef]
-    ) -> RegionResults[CreateBatchLoadTaskResponseTypeDef]:
+    ) -> TargetResults[CreateBatchLoadTaskResponseTypeDef]:
         """Creates a new Timestream batch load task. A batch load task processes data
         from a CSV source in an S3 location and writes to a Timestream table. A
         mapping from source to target is defined in a batch load task. Errors and
@@ -77,7 +77,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def create_database(
         self, **kwargs: Unpack[CreateDatabaseRequestTypeDef]
-    ) -> RegionResults[CreateDatabaseResponseTypeDef]:
+    ) -> TargetResults[CreateDatabaseResponseTypeDef]:
         """Creates a new Timestream database. If the KMS key is not specified, the
         database will be encrypted with a Timestream managed KMS key located in
         your account. For more information, see Amazon Web Services managed keys.
@@ -89,7 +89,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def create_table(
         self, **kwargs: Unpack[CreateTableRequestTypeDef]
-    ) -> RegionResults[CreateTableResponseTypeDef]:
+    ) -> TargetResults[CreateTableResponseTypeDef]:
         """Adds a new table to an existing database in your account. In an Amazon Web
         Services account, table names must be at least unique within each Region
         if they are in the same database. You might have identical table names in
@@ -103,7 +103,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def delete_database(
         self, **kwargs: Unpack[DeleteDatabaseRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a given Timestream database. This is an irreversible operation.
         After a database is deleted, the time-series data from its tables cannot
         be recovered.
@@ -114,7 +114,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def delete_table(
         self, **kwargs: Unpack[DeleteTableRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a given Timestream table. This is an irreversible operation. After
         a Timestream database table is deleted, the time-series data stored in the
         table cannot be recovered.
@@ -125,7 +125,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def describe_batch_load_task(
         self, **kwargs: Unpack[DescribeBatchLoadTaskRequestTypeDef]
-    ) -> RegionResults[DescribeBatchLoadTaskResponseTypeDef]:
+    ) -> TargetResults[DescribeBatchLoadTaskResponseTypeDef]:
         """Returns information about the batch load task, including configurations,
         mappings, progress, and other details. Service quotas apply. See code
         sample for details.
@@ -136,7 +136,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def describe_database(
         self, **kwargs: Unpack[DescribeDatabaseRequestTypeDef]
-    ) -> RegionResults[DescribeDatabaseResponseTypeDef]:
+    ) -> TargetResults[DescribeDatabaseResponseTypeDef]:
         """Returns information about the database, including the database name, time
         that the database was created, and the total number of tables found within
         the database. Service quotas apply. See code sample for details.
@@ -145,7 +145,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
         """
         return self._call("DescribeDatabase", kwargs)
 
-    def describe_endpoints(self) -> RegionResults[DescribeEndpointsResponseTypeDef]:
+    def describe_endpoints(self) -> TargetResults[DescribeEndpointsResponseTypeDef]:
         """Returns a list of available endpoints to make Timestream API calls
         against. This API operation is available through both the Write and Query
         APIs.
@@ -156,7 +156,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def describe_table(
         self, **kwargs: Unpack[DescribeTableRequestTypeDef]
-    ) -> RegionResults[DescribeTableResponseTypeDef]:
+    ) -> TargetResults[DescribeTableResponseTypeDef]:
         """Returns information about the table, including the table name, database
         name, retention duration of the memory store and the magnetic store.
         Service quotas apply. See code sample for details.
@@ -167,7 +167,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def list_batch_load_tasks(
         self, **kwargs: Unpack[ListBatchLoadTasksRequestTypeDef]
-    ) -> RegionResults[ListBatchLoadTasksResponseTypeDef]:
+    ) -> TargetResults[ListBatchLoadTasksResponseTypeDef]:
         """Provides a list of batch load tasks, along with the name, status, when the
         task is resumable until, and other details. See code sample for details.
 
@@ -177,7 +177,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def list_databases(
         self, **kwargs: Unpack[ListDatabasesRequestTypeDef]
-    ) -> RegionResults[ListDatabasesResponseTypeDef]:
+    ) -> TargetResults[ListDatabasesResponseTypeDef]:
         """Returns a list of your Timestream databases. Service quotas apply. See
         code sample for details.
 
@@ -187,7 +187,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def list_tables(
         self, **kwargs: Unpack[ListTablesRequestTypeDef]
-    ) -> RegionResults[ListTablesResponseTypeDef]:
+    ) -> TargetResults[ListTablesResponseTypeDef]:
         """Provides a list of tables, along with the name, status, and retention
         properties of each table. See code sample for details.
 
@@ -197,7 +197,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags on a Timestream resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/ListTagsForResource
@@ -206,13 +206,13 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def resume_batch_load_task(
         self, **kwargs: Unpack[ResumeBatchLoadTaskRequestTypeDef]
-    ) -> RegionResults[ResumeBatchLoadTaskResponseTypeDef]:
+    ) -> TargetResults[ResumeBatchLoadTaskResponseTypeDef]:
         """https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/ResumeBatchLoadTask"""
         return self._call("ResumeBatchLoadTask", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a set of tags with a Timestream resource. You can then activate
         these user-defined tags so that they appear on the Billing and Cost
         Management console for cost allocation tracking.
@@ -223,7 +223,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the association of tags from a Timestream resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/timestream-write-2018-11-01/UntagResource
@@ -232,7 +232,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def update_database(
         self, **kwargs: Unpack[UpdateDatabaseRequestTypeDef]
-    ) -> RegionResults[UpdateDatabaseResponseTypeDef]:
+    ) -> TargetResults[UpdateDatabaseResponseTypeDef]:
         """Modifies the KMS key for an existing database. While updating the
         database, you must specify the database name and the identifier of the new
         KMS key to be used (KmsKeyId). If there are any concurrent UpdateDatabase
@@ -244,7 +244,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def update_table(
         self, **kwargs: Unpack[UpdateTableRequestTypeDef]
-    ) -> RegionResults[UpdateTableResponseTypeDef]:
+    ) -> TargetResults[UpdateTableResponseTypeDef]:
         """Modifies the retention duration of the memory store and magnetic store for
         your Timestream table. Note that the change in retention duration takes
         effect immediately. For example, if the retention period of the memory
@@ -260,7 +260,7 @@ class MultiRegionTimestreamWrite(MultiRegionClient):
 
     def write_records(
         self, **kwargs: Unpack[WriteRecordsRequestTypeDef]
-    ) -> RegionResults[WriteRecordsResponseTypeDef]:
+    ) -> TargetResults[WriteRecordsResponseTypeDef]:
         """Enables you to write your time-series data into Timestream. You can
         specify a single data point or a batch of data points to be inserted into
         the system. Timestream offers you a flexible schema that auto detects the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -100,7 +100,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def cancel_sol_network_operation(
         self, **kwargs: Unpack[CancelSolNetworkOperationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Cancels a network operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CancelSolNetworkOperation
@@ -109,7 +109,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def create_sol_function_package(
         self, **kwargs: Unpack[CreateSolFunctionPackageInputTypeDef]
-    ) -> RegionResults[CreateSolFunctionPackageOutputTypeDef]:
+    ) -> TargetResults[CreateSolFunctionPackageOutputTypeDef]:
         """Creates a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolFunctionPackage
@@ -118,7 +118,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def create_sol_network_instance(
         self, **kwargs: Unpack[CreateSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[CreateSolNetworkInstanceOutputTypeDef]:
+    ) -> TargetResults[CreateSolNetworkInstanceOutputTypeDef]:
         """Creates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolNetworkInstance
@@ -127,7 +127,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def create_sol_network_package(
         self, **kwargs: Unpack[CreateSolNetworkPackageInputTypeDef]
-    ) -> RegionResults[CreateSolNetworkPackageOutputTypeDef]:
+    ) -> TargetResults[CreateSolNetworkPackageOutputTypeDef]:
         """Creates a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/CreateSolNetworkPackage
@@ -136,7 +136,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def delete_sol_function_package(
         self, **kwargs: Unpack[DeleteSolFunctionPackageInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolFunctionPackage
@@ -145,7 +145,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def delete_sol_network_instance(
         self, **kwargs: Unpack[DeleteSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolNetworkInstance
@@ -154,7 +154,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def delete_sol_network_package(
         self, **kwargs: Unpack[DeleteSolNetworkPackageInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/DeleteSolNetworkPackage
@@ -163,7 +163,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_function_instance(
         self, **kwargs: Unpack[GetSolFunctionInstanceInputTypeDef]
-    ) -> RegionResults[GetSolFunctionInstanceOutputTypeDef]:
+    ) -> TargetResults[GetSolFunctionInstanceOutputTypeDef]:
         """Gets the details of a network function instance, including the
         instantiation state and metadata from the function package descriptor in
         the network function package.
@@ -174,7 +174,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_function_package(
         self, **kwargs: Unpack[GetSolFunctionPackageInputTypeDef]
-    ) -> RegionResults[GetSolFunctionPackageOutputTypeDef]:
+    ) -> TargetResults[GetSolFunctionPackageOutputTypeDef]:
         """Gets the details of an individual function package, such as the
         operational state and whether the package is in use.
 
@@ -184,7 +184,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_function_package_content(
         self, **kwargs: Unpack[GetSolFunctionPackageContentInputTypeDef]
-    ) -> RegionResults[GetSolFunctionPackageContentOutputTypeDef]:
+    ) -> TargetResults[GetSolFunctionPackageContentOutputTypeDef]:
         """Gets the contents of a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolFunctionPackageContent
@@ -193,7 +193,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_function_package_descriptor(
         self, **kwargs: Unpack[GetSolFunctionPackageDescriptorInputTypeDef]
-    ) -> RegionResults[GetSolFunctionPackageDescriptorOutputTypeDef]:
+    ) -> TargetResults[GetSolFunctionPackageDescriptorOutputTypeDef]:
         """Gets a function package descriptor in a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolFunctionPackageDescriptor
@@ -202,7 +202,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_network_instance(
         self, **kwargs: Unpack[GetSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[GetSolNetworkInstanceOutputTypeDef]:
+    ) -> TargetResults[GetSolNetworkInstanceOutputTypeDef]:
         """Gets the details of the network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkInstance
@@ -211,7 +211,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_network_operation(
         self, **kwargs: Unpack[GetSolNetworkOperationInputTypeDef]
-    ) -> RegionResults[GetSolNetworkOperationOutputTypeDef]:
+    ) -> TargetResults[GetSolNetworkOperationOutputTypeDef]:
         """Gets the details of a network operation, including the tasks involved in
         the network operation and the status of the tasks.
 
@@ -221,7 +221,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_network_package(
         self, **kwargs: Unpack[GetSolNetworkPackageInputTypeDef]
-    ) -> RegionResults[GetSolNetworkPackageOutputTypeDef]:
+    ) -> TargetResults[GetSolNetworkPackageOutputTypeDef]:
         """Gets the details of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackage
@@ -230,7 +230,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_network_package_content(
         self, **kwargs: Unpack[GetSolNetworkPackageContentInputTypeDef]
-    ) -> RegionResults[GetSolNetworkPackageContentOutputTypeDef]:
+    ) -> TargetResults[GetSolNetworkPackageContentOutputTypeDef]:
         """Gets the contents of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackageContent
@@ -239,7 +239,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def get_sol_network_package_descriptor(
         self, **kwargs: Unpack[GetSolNetworkPackageDescriptorInputTypeDef]
-    ) -> RegionResults[GetSolNetworkPackageDescriptorOutputTypeDef]:
+    ) -> TargetResults[GetSolNetworkPackageDescriptorOutputTypeDef]:
         """Gets the content of the network service descriptor.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/GetSolNetworkPackageDescriptor
@@ -248,7 +248,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def instantiate_sol_network_instance(
         self, **kwargs: Unpack[InstantiateSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[InstantiateSolNetworkInstanceOutputTypeDef]:
+    ) -> TargetResults[InstantiateSolNetworkInstanceOutputTypeDef]:
         """Instantiates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/InstantiateSolNetworkInstance
@@ -257,7 +257,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_sol_function_instances(
         self, **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef]
-    ) -> RegionResults[ListSolFunctionInstancesOutputTypeDef]:
+    ) -> TargetResults[ListSolFunctionInstancesOutputTypeDef]:
         """Lists network function instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionInstances
@@ -266,7 +266,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_sol_function_packages(
         self, **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef]
-    ) -> RegionResults[ListSolFunctionPackagesOutputTypeDef]:
+    ) -> TargetResults[ListSolFunctionPackagesOutputTypeDef]:
         """Lists information about function packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolFunctionPackages
@@ -275,7 +275,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_sol_network_instances(
         self, **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef]
-    ) -> RegionResults[ListSolNetworkInstancesOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkInstancesOutputTypeDef]:
         """Lists your network instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkInstances
@@ -284,7 +284,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_sol_network_operations(
         self, **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef]
-    ) -> RegionResults[ListSolNetworkOperationsOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkOperationsOutputTypeDef]:
         """Lists details for a network operation, including when the operation
         started and the status of the operation.
 
@@ -294,7 +294,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_sol_network_packages(
         self, **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef]
-    ) -> RegionResults[ListSolNetworkPackagesOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkPackagesOutputTypeDef]:
         """Lists network packages.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListSolNetworkPackages
@@ -303,7 +303,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Lists tags for AWS TNB resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/ListTagsForResource
@@ -312,7 +312,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def put_sol_function_package_content(
         self, **kwargs: Unpack[PutSolFunctionPackageContentInputTypeDef]
-    ) -> RegionResults[PutSolFunctionPackageContentOutputTypeDef]:
+    ) -> TargetResults[PutSolFunctionPackageContentOutputTypeDef]:
         """Uploads the contents of a function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/PutSolFunctionPackageContent
@@ -321,7 +321,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def put_sol_network_package_content(
         self, **kwargs: Unpack[PutSolNetworkPackageContentInputTypeDef]
-    ) -> RegionResults[PutSolNetworkPackageContentOutputTypeDef]:
+    ) -> TargetResults[PutSolNetworkPackageContentOutputTypeDef]:
         """Uploads the contents of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/PutSolNetworkPackageContent
@@ -330,7 +330,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Tags an AWS TNB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/TagResource
@@ -339,7 +339,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def terminate_sol_network_instance(
         self, **kwargs: Unpack[TerminateSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[TerminateSolNetworkInstanceOutputTypeDef]:
+    ) -> TargetResults[TerminateSolNetworkInstanceOutputTypeDef]:
         """Terminates a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/TerminateSolNetworkInstance
@@ -348,7 +348,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Untags an AWS TNB resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UntagResource
@@ -357,7 +357,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def update_sol_function_package(
         self, **kwargs: Unpack[UpdateSolFunctionPackageInputTypeDef]
-    ) -> RegionResults[UpdateSolFunctionPackageOutputTypeDef]:
+    ) -> TargetResults[UpdateSolFunctionPackageOutputTypeDef]:
         """Updates the operational state of function package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolFunctionPackage
@@ -366,7 +366,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def update_sol_network_instance(
         self, **kwargs: Unpack[UpdateSolNetworkInstanceInputTypeDef]
-    ) -> RegionResults[UpdateSolNetworkInstanceOutputTypeDef]:
+    ) -> TargetResults[UpdateSolNetworkInstanceOutputTypeDef]:
         """Update a network instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolNetworkInstance
@@ -375,7 +375,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def update_sol_network_package(
         self, **kwargs: Unpack[UpdateSolNetworkPackageInputTypeDef]
-    ) -> RegionResults[UpdateSolNetworkPackageOutputTypeDef]:
+    ) -> TargetResults[UpdateSolNetworkPackageOutputTypeDef]:
         """Updates the operational state of a network package.
 
         https://docs.aws.amazon.com/goto/WebAPI/tnb-2008-10-21/UpdateSolNetworkPackage
@@ -384,7 +384,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def validate_sol_function_package_content(
         self, **kwargs: Unpack[ValidateSolFunctionPackageContentInputTypeDef]
-    ) -> RegionResults[ValidateSolFunctionPackageContentOutputTypeDef]:
+    ) -> TargetResults[ValidateSolFunctionPackageContentOutputTypeDef]:
         """Validates function package content. This can be used as a dry run before
         uploading function package content with PutSolFunctionPackageContent.
 
@@ -394,7 +394,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
 
     def validate_sol_network_package_content(
         self, **kwargs: Unpack[ValidateSolNetworkPackageContentInputTypeDef]
-    ) -> RegionResults[ValidateSolNetworkPackageContentOutputTypeDef]:
+    ) -> TargetResults[ValidateSolNetworkPackageContentOutputTypeDef]:
         """Validates network package content. This can be used as a dry run before
         uploading network package content with PutSolNetworkPackageContent.
 
@@ -409,7 +409,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolFunctionInstancesInputTypeDef],
-    ) -> RegionResults[ListSolFunctionInstancesOutputTypeDef]:
+    ) -> TargetResults[ListSolFunctionInstancesOutputTypeDef]:
         """Every page of ListSolFunctionInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -432,7 +432,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolFunctionPackagesInputTypeDef],
-    ) -> RegionResults[ListSolFunctionPackagesOutputTypeDef]:
+    ) -> TargetResults[ListSolFunctionPackagesOutputTypeDef]:
         """Every page of ListSolFunctionPackages in every target, merged per target
         (botocore's build_full_result).
 
@@ -455,7 +455,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolNetworkInstancesInputTypeDef],
-    ) -> RegionResults[ListSolNetworkInstancesOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkInstancesOutputTypeDef]:
         """Every page of ListSolNetworkInstances in every target, merged per target
         (botocore's build_full_result).
 
@@ -478,7 +478,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolNetworkOperationsInputTypeDef],
-    ) -> RegionResults[ListSolNetworkOperationsOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkOperationsOutputTypeDef]:
         """Every page of ListSolNetworkOperations in every target, merged per target
         (botocore's build_full_result).
 
@@ -502,7 +502,7 @@ class MultiRegionTelcoNetworkBuilder(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSolNetworkPackagesInputTypeDef],
-    ) -> RegionResults[ListSolNetworkPackagesOutputTypeDef]:
+    ) -> TargetResults[ListSolNetworkPackagesOutputTypeDef]:
         """Every page of ListSolNetworkPackages in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -107,7 +107,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def create_call_analytics_category(
         self, **kwargs: Unpack[CreateCallAnalyticsCategoryRequestTypeDef]
-    ) -> RegionResults[CreateCallAnalyticsCategoryResponseTypeDef]:
+    ) -> TargetResults[CreateCallAnalyticsCategoryResponseTypeDef]:
         """Creates a new Call Analytics category.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateCallAnalyticsCategory
@@ -116,7 +116,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def create_language_model(
         self, **kwargs: Unpack[CreateLanguageModelRequestTypeDef]
-    ) -> RegionResults[CreateLanguageModelResponseTypeDef]:
+    ) -> TargetResults[CreateLanguageModelResponseTypeDef]:
         """Creates a new custom language model.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateLanguageModel
@@ -125,7 +125,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def create_medical_vocabulary(
         self, **kwargs: Unpack[CreateMedicalVocabularyRequestTypeDef]
-    ) -> RegionResults[CreateMedicalVocabularyResponseTypeDef]:
+    ) -> TargetResults[CreateMedicalVocabularyResponseTypeDef]:
         """Creates a new custom medical vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateMedicalVocabulary
@@ -134,7 +134,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def create_vocabulary(
         self, **kwargs: Unpack[CreateVocabularyRequestTypeDef]
-    ) -> RegionResults[CreateVocabularyResponseTypeDef]:
+    ) -> TargetResults[CreateVocabularyResponseTypeDef]:
         """Creates a new custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateVocabulary
@@ -143,7 +143,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def create_vocabulary_filter(
         self, **kwargs: Unpack[CreateVocabularyFilterRequestTypeDef]
-    ) -> RegionResults[CreateVocabularyFilterResponseTypeDef]:
+    ) -> TargetResults[CreateVocabularyFilterResponseTypeDef]:
         """Creates a new custom vocabulary filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/CreateVocabularyFilter
@@ -152,7 +152,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_call_analytics_category(
         self, **kwargs: Unpack[DeleteCallAnalyticsCategoryRequestTypeDef]
-    ) -> RegionResults[DeleteCallAnalyticsCategoryResponseTypeDef]:
+    ) -> TargetResults[DeleteCallAnalyticsCategoryResponseTypeDef]:
         """Deletes a Call Analytics category. To use this operation, specify the name
         of the category you want to delete using CategoryName. Category names are
         case sensitive.
@@ -163,7 +163,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_call_analytics_job(
         self, **kwargs: Unpack[DeleteCallAnalyticsJobRequestTypeDef]
-    ) -> RegionResults[DeleteCallAnalyticsJobResponseTypeDef]:
+    ) -> TargetResults[DeleteCallAnalyticsJobResponseTypeDef]:
         """Deletes a Call Analytics job. To use this operation, specify the name of
         the job you want to delete using CallAnalyticsJobName. Job names are case
         sensitive.
@@ -174,7 +174,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_language_model(
         self, **kwargs: Unpack[DeleteLanguageModelRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a custom language model. To use this operation, specify the name
         of the language model you want to delete using ModelName. custom language
         model names are case sensitive.
@@ -185,7 +185,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_medical_scribe_job(
         self, **kwargs: Unpack[DeleteMedicalScribeJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a Medical Scribe job. To use this operation, specify the name of
         the job you want to delete using MedicalScribeJobName. Job names are case
         sensitive.
@@ -196,7 +196,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_medical_transcription_job(
         self, **kwargs: Unpack[DeleteMedicalTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a medical transcription job. To use this operation, specify the
         name of the job you want to delete using MedicalTranscriptionJobName. Job
         names are case sensitive.
@@ -207,7 +207,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_medical_vocabulary(
         self, **kwargs: Unpack[DeleteMedicalVocabularyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a custom medical vocabulary. To use this operation, specify the
         name of the custom vocabulary you want to delete using VocabularyName.
         Custom vocabulary names are case sensitive.
@@ -218,7 +218,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_transcription_job(
         self, **kwargs: Unpack[DeleteTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a transcription job. To use this operation, specify the name of
         the job you want to delete using TranscriptionJobName. Job names are case
         sensitive.
@@ -229,7 +229,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_vocabulary(
         self, **kwargs: Unpack[DeleteVocabularyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a custom vocabulary. To use this operation, specify the name of
         the custom vocabulary you want to delete using VocabularyName. Custom
         vocabulary names are case sensitive.
@@ -240,7 +240,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def delete_vocabulary_filter(
         self, **kwargs: Unpack[DeleteVocabularyFilterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a custom vocabulary filter. To use this operation, specify the
         name of the custom vocabulary filter you want to delete using
         VocabularyFilterName. Custom vocabulary filter names are case sensitive.
@@ -251,7 +251,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def describe_language_model(
         self, **kwargs: Unpack[DescribeLanguageModelRequestTypeDef]
-    ) -> RegionResults[DescribeLanguageModelResponseTypeDef]:
+    ) -> TargetResults[DescribeLanguageModelResponseTypeDef]:
         """Provides information about the specified custom language model.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/DescribeLanguageModel
@@ -260,7 +260,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_call_analytics_category(
         self, **kwargs: Unpack[GetCallAnalyticsCategoryRequestTypeDef]
-    ) -> RegionResults[GetCallAnalyticsCategoryResponseTypeDef]:
+    ) -> TargetResults[GetCallAnalyticsCategoryResponseTypeDef]:
         """Provides information about the specified Call Analytics category.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetCallAnalyticsCategory
@@ -269,7 +269,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_call_analytics_job(
         self, **kwargs: Unpack[GetCallAnalyticsJobRequestTypeDef]
-    ) -> RegionResults[GetCallAnalyticsJobResponseTypeDef]:
+    ) -> TargetResults[GetCallAnalyticsJobResponseTypeDef]:
         """Provides information about the specified Call Analytics job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetCallAnalyticsJob
@@ -278,7 +278,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_medical_scribe_job(
         self, **kwargs: Unpack[GetMedicalScribeJobRequestTypeDef]
-    ) -> RegionResults[GetMedicalScribeJobResponseTypeDef]:
+    ) -> TargetResults[GetMedicalScribeJobResponseTypeDef]:
         """Provides information about the specified Medical Scribe job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalScribeJob
@@ -287,7 +287,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_medical_transcription_job(
         self, **kwargs: Unpack[GetMedicalTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[GetMedicalTranscriptionJobResponseTypeDef]:
+    ) -> TargetResults[GetMedicalTranscriptionJobResponseTypeDef]:
         """Provides information about the specified medical transcription job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalTranscriptionJob
@@ -296,7 +296,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_medical_vocabulary(
         self, **kwargs: Unpack[GetMedicalVocabularyRequestTypeDef]
-    ) -> RegionResults[GetMedicalVocabularyResponseTypeDef]:
+    ) -> TargetResults[GetMedicalVocabularyResponseTypeDef]:
         """Provides information about the specified custom medical vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetMedicalVocabulary
@@ -305,7 +305,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_transcription_job(
         self, **kwargs: Unpack[GetTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[GetTranscriptionJobResponseTypeDef]:
+    ) -> TargetResults[GetTranscriptionJobResponseTypeDef]:
         """Provides information about the specified transcription job.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetTranscriptionJob
@@ -314,7 +314,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_vocabulary(
         self, **kwargs: Unpack[GetVocabularyRequestTypeDef]
-    ) -> RegionResults[GetVocabularyResponseTypeDef]:
+    ) -> TargetResults[GetVocabularyResponseTypeDef]:
         """Provides information about the specified custom vocabulary.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetVocabulary
@@ -323,7 +323,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def get_vocabulary_filter(
         self, **kwargs: Unpack[GetVocabularyFilterRequestTypeDef]
-    ) -> RegionResults[GetVocabularyFilterResponseTypeDef]:
+    ) -> TargetResults[GetVocabularyFilterResponseTypeDef]:
         """Provides information about the specified custom vocabulary filter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/GetVocabularyFilter
@@ -332,7 +332,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_call_analytics_categories(
         self, **kwargs: Unpack[ListCallAnalyticsCategoriesRequestTypeDef]
-    ) -> RegionResults[ListCallAnalyticsCategoriesResponseTypeDef]:
+    ) -> TargetResults[ListCallAnalyticsCategoriesResponseTypeDef]:
         """Provides a list of Call Analytics categories, including all rules that
         make up each category.
 
@@ -342,7 +342,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_call_analytics_jobs(
         self, **kwargs: Unpack[ListCallAnalyticsJobsRequestTypeDef]
-    ) -> RegionResults[ListCallAnalyticsJobsResponseTypeDef]:
+    ) -> TargetResults[ListCallAnalyticsJobsResponseTypeDef]:
         """Provides a list of Call Analytics jobs that match the specified criteria.
         If no criteria are specified, all Call Analytics jobs are returned.
 
@@ -352,7 +352,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_language_models(
         self, **kwargs: Unpack[ListLanguageModelsRequestTypeDef]
-    ) -> RegionResults[ListLanguageModelsResponseTypeDef]:
+    ) -> TargetResults[ListLanguageModelsResponseTypeDef]:
         """Provides a list of custom language models that match the specified
         criteria. If no criteria are specified, all custom language models are
         returned.
@@ -363,7 +363,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_medical_scribe_jobs(
         self, **kwargs: Unpack[ListMedicalScribeJobsRequestTypeDef]
-    ) -> RegionResults[ListMedicalScribeJobsResponseTypeDef]:
+    ) -> TargetResults[ListMedicalScribeJobsResponseTypeDef]:
         """Provides a list of Medical Scribe jobs that match the specified criteria.
         If no criteria are specified, all Medical Scribe jobs are returned.
 
@@ -373,7 +373,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_medical_transcription_jobs(
         self, **kwargs: Unpack[ListMedicalTranscriptionJobsRequestTypeDef]
-    ) -> RegionResults[ListMedicalTranscriptionJobsResponseTypeDef]:
+    ) -> TargetResults[ListMedicalTranscriptionJobsResponseTypeDef]:
         """Provides a list of medical transcription jobs that match the specified
         criteria. If no criteria are specified, all medical transcription jobs are
         returned.
@@ -384,7 +384,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_medical_vocabularies(
         self, **kwargs: Unpack[ListMedicalVocabulariesRequestTypeDef]
-    ) -> RegionResults[ListMedicalVocabulariesResponseTypeDef]:
+    ) -> TargetResults[ListMedicalVocabulariesResponseTypeDef]:
         """Provides a list of custom medical vocabularies that match the specified
         criteria. If no criteria are specified, all custom medical vocabularies
         are returned.
@@ -395,7 +395,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with the specified transcription job,
         vocabulary, model, or resource.
 
@@ -405,7 +405,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_transcription_jobs(
         self, **kwargs: Unpack[ListTranscriptionJobsRequestTypeDef]
-    ) -> RegionResults[ListTranscriptionJobsResponseTypeDef]:
+    ) -> TargetResults[ListTranscriptionJobsResponseTypeDef]:
         """Provides a list of transcription jobs that match the specified criteria.
         If no criteria are specified, all transcription jobs are returned.
 
@@ -415,7 +415,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_vocabularies(
         self, **kwargs: Unpack[ListVocabulariesRequestTypeDef]
-    ) -> RegionResults[ListVocabulariesResponseTypeDef]:
+    ) -> TargetResults[ListVocabulariesResponseTypeDef]:
         """Provides a list of custom vocabularies that match the specified criteria.
         If no criteria are specified, all custom vocabularies are returned.
 
@@ -425,7 +425,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def list_vocabulary_filters(
         self, **kwargs: Unpack[ListVocabularyFiltersRequestTypeDef]
-    ) -> RegionResults[ListVocabularyFiltersResponseTypeDef]:
+    ) -> TargetResults[ListVocabularyFiltersResponseTypeDef]:
         """Provides a list of custom vocabulary filters that match the specified
         criteria. If no criteria are specified, all custom vocabularies are
         returned.
@@ -436,7 +436,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def start_call_analytics_job(
         self, **kwargs: Unpack[StartCallAnalyticsJobRequestTypeDef]
-    ) -> RegionResults[StartCallAnalyticsJobResponseTypeDef]:
+    ) -> TargetResults[StartCallAnalyticsJobResponseTypeDef]:
         """Transcribes the audio from a customer service call and applies any
         additional Request Parameters you choose to include in your request.
 
@@ -446,7 +446,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def start_medical_scribe_job(
         self, **kwargs: Unpack[StartMedicalScribeJobRequestTypeDef]
-    ) -> RegionResults[StartMedicalScribeJobResponseTypeDef]:
+    ) -> TargetResults[StartMedicalScribeJobResponseTypeDef]:
         """Transcribes patient-clinician conversations and generates clinical notes.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/StartMedicalScribeJob
@@ -455,7 +455,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def start_medical_transcription_job(
         self, **kwargs: Unpack[StartMedicalTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[StartMedicalTranscriptionJobResponseTypeDef]:
+    ) -> TargetResults[StartMedicalTranscriptionJobResponseTypeDef]:
         """Transcribes the audio from a medical dictation or conversation and applies
         any additional Request Parameters you choose to include in your request.
 
@@ -465,7 +465,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def start_transcription_job(
         self, **kwargs: Unpack[StartTranscriptionJobRequestTypeDef]
-    ) -> RegionResults[StartTranscriptionJobResponseTypeDef]:
+    ) -> TargetResults[StartTranscriptionJobResponseTypeDef]:
         """Transcribes the audio from a media file and applies any additional Request
         Parameters you choose to include in your request.
 
@@ -475,7 +475,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds one or more custom tags, each in the form of a key:value pair, to the
         specified resource.
 
@@ -485,7 +485,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified Amazon Transcribe resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/UntagResource
@@ -494,7 +494,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def update_call_analytics_category(
         self, **kwargs: Unpack[UpdateCallAnalyticsCategoryRequestTypeDef]
-    ) -> RegionResults[UpdateCallAnalyticsCategoryResponseTypeDef]:
+    ) -> TargetResults[UpdateCallAnalyticsCategoryResponseTypeDef]:
         """Updates the specified Call Analytics category with new rules. Note that
         the UpdateCallAnalyticsCategory operation overwrites all existing rules
         contained in the specified category. You cannot append additional rules
@@ -506,7 +506,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def update_medical_vocabulary(
         self, **kwargs: Unpack[UpdateMedicalVocabularyRequestTypeDef]
-    ) -> RegionResults[UpdateMedicalVocabularyResponseTypeDef]:
+    ) -> TargetResults[UpdateMedicalVocabularyResponseTypeDef]:
         """Updates an existing custom medical vocabulary with new values. This
         operation overwrites all existing information with your new values; you
         cannot append new terms onto an existing custom vocabulary.
@@ -517,7 +517,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def update_vocabulary(
         self, **kwargs: Unpack[UpdateVocabularyRequestTypeDef]
-    ) -> RegionResults[UpdateVocabularyResponseTypeDef]:
+    ) -> TargetResults[UpdateVocabularyResponseTypeDef]:
         """Updates an existing custom vocabulary with new values. This operation
         overwrites all existing information with your new values; you cannot
         append new terms onto an existing custom vocabulary.
@@ -528,7 +528,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
 
     def update_vocabulary_filter(
         self, **kwargs: Unpack[UpdateVocabularyFilterRequestTypeDef]
-    ) -> RegionResults[UpdateVocabularyFilterResponseTypeDef]:
+    ) -> TargetResults[UpdateVocabularyFilterResponseTypeDef]:
         """Updates an existing custom vocabulary filter with a new list of words. The
         new list you provide overwrites all previous entries; you cannot append
         new terms onto an existing custom vocabulary filter.
@@ -543,7 +543,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetCallAnalyticsJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until CallAnalyticsJobCompleted.
 
         Polls GetCallAnalyticsJob in every target at once, every 10 seconds and at
@@ -562,7 +562,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeLanguageModelRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until LanguageModelCompleted.
 
         Polls DescribeLanguageModel in every target at once, every 120 seconds and
@@ -581,7 +581,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetMedicalScribeJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until MedicalScribeJobCompleted.
 
         Polls GetMedicalScribeJob in every target at once, every 10 seconds and at
@@ -600,7 +600,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetMedicalTranscriptionJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until MedicalTranscriptionJobCompleted.
 
         Polls GetMedicalTranscriptionJob in every target at once, every 10 seconds
@@ -622,7 +622,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetMedicalVocabularyRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until MedicalVocabularyReady.
 
         Polls GetMedicalVocabulary in every target at once, every 10 seconds and
@@ -641,7 +641,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetTranscriptionJobRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until TranscriptionJobCompleted.
 
         Polls GetTranscriptionJob in every target at once, every 10 seconds and at
@@ -660,7 +660,7 @@ class MultiRegionTranscribeService(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[GetVocabularyRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until VocabularyReady.
 
         Polls GetVocabulary in every target at once, every 10 seconds and at most

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -179,7 +179,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_access(
         self, **kwargs: Unpack[CreateAccessRequestTypeDef]
-    ) -> RegionResults[CreateAccessResponseTypeDef]:
+    ) -> TargetResults[CreateAccessResponseTypeDef]:
         """Used by administrators to choose which groups in the directory should have
         access to upload and download files over the enabled protocols using
         Transfer Family. For example, a Microsoft Active Directory might contain
@@ -193,7 +193,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_agreement(
         self, **kwargs: Unpack[CreateAgreementRequestTypeDef]
-    ) -> RegionResults[CreateAgreementResponseTypeDef]:
+    ) -> TargetResults[CreateAgreementResponseTypeDef]:
         """Creates an agreement. An agreement is a bilateral trading partner
         agreement, or partnership, between an Transfer Family server and an AS2
         process. The agreement defines the file and message transfer relationship
@@ -207,7 +207,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_connector(
         self, **kwargs: Unpack[CreateConnectorRequestTypeDef]
-    ) -> RegionResults[CreateConnectorResponseTypeDef]:
+    ) -> TargetResults[CreateConnectorResponseTypeDef]:
         """Creates the connector, which captures the parameters for a connection for
         the AS2 or SFTP protocol. For AS2, the connector is required for sending
         files to an externally hosted AS2 server. For SFTP, the connector is
@@ -221,7 +221,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileRequestTypeDef]
-    ) -> RegionResults[CreateProfileResponseTypeDef]:
+    ) -> TargetResults[CreateProfileResponseTypeDef]:
         """Creates the local or partner profile to use for AS2 transfers.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/CreateProfile
@@ -230,7 +230,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_server(
         self, **kwargs: Unpack[CreateServerRequestTypeDef]
-    ) -> RegionResults[CreateServerResponseTypeDef]:
+    ) -> TargetResults[CreateServerResponseTypeDef]:
         """Instantiates an auto-scaling virtual server based on the selected file
         transfer protocol in Amazon Web Services. When you make updates to your
         file transfer protocol-enabled server or when you work with users, use the
@@ -243,7 +243,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user and associates them with an existing file transfer
         protocol-enabled server. You can only create and associate users with
         servers that have the IdentityProviderType set to SERVICE_MANAGED. Using
@@ -259,7 +259,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_web_app(
         self, **kwargs: Unpack[CreateWebAppRequestTypeDef]
-    ) -> RegionResults[CreateWebAppResponseTypeDef]:
+    ) -> TargetResults[CreateWebAppResponseTypeDef]:
         """Creates a web app based on specified parameters, and returns the ID for
         the new web app. You can configure the web app to be publicly accessible
         or hosted within a VPC.
@@ -270,7 +270,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def create_workflow(
         self, **kwargs: Unpack[CreateWorkflowRequestTypeDef]
-    ) -> RegionResults[CreateWorkflowResponseTypeDef]:
+    ) -> TargetResults[CreateWorkflowResponseTypeDef]:
         """Allows you to create a workflow with specified steps and step details the
         workflow invokes after file transfer completes. After creating a workflow,
         you can associate the workflow created with any transfer servers by
@@ -283,7 +283,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_access(
         self, **kwargs: Unpack[DeleteAccessRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Allows you to delete the access specified in the ServerID and ExternalID
         parameters.
 
@@ -293,7 +293,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_agreement(
         self, **kwargs: Unpack[DeleteAgreementRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete the agreement that's specified in the provided AgreementId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteAgreement
@@ -302,7 +302,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_certificate(
         self, **kwargs: Unpack[DeleteCertificateRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the certificate that's specified in the CertificateId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteCertificate
@@ -311,7 +311,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_connector(
         self, **kwargs: Unpack[DeleteConnectorRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the connector that's specified in the provided ConnectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteConnector
@@ -320,7 +320,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_host_key(
         self, **kwargs: Unpack[DeleteHostKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the host key that's specified in the HostKeyId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteHostKey
@@ -329,7 +329,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[DeleteProfileRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the profile that's specified in the ProfileId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteProfile
@@ -338,7 +338,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_server(
         self, **kwargs: Unpack[DeleteServerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the file transfer protocol-enabled server that you specify.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteServer
@@ -347,7 +347,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_ssh_public_key(
         self, **kwargs: Unpack[DeleteSshPublicKeyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a user's Secure Shell (SSH) public key.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteSshPublicKey
@@ -356,7 +356,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the user belonging to a file transfer protocol-enabled server you
         specify.
 
@@ -366,7 +366,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_web_app(
         self, **kwargs: Unpack[DeleteWebAppRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified web app.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteWebApp
@@ -375,7 +375,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_web_app_customization(
         self, **kwargs: Unpack[DeleteWebAppCustomizationRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the WebAppCustomization object that corresponds to the web app ID
         specified.
 
@@ -385,7 +385,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def delete_workflow(
         self, **kwargs: Unpack[DeleteWorkflowRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DeleteWorkflow
@@ -394,7 +394,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_access(
         self, **kwargs: Unpack[DescribeAccessRequestTypeDef]
-    ) -> RegionResults[DescribeAccessResponseTypeDef]:
+    ) -> TargetResults[DescribeAccessResponseTypeDef]:
         """Describes the access that is assigned to the specific file transfer
         protocol-enabled server, as identified by its ServerId property and its
         ExternalId.
@@ -405,7 +405,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_agreement(
         self, **kwargs: Unpack[DescribeAgreementRequestTypeDef]
-    ) -> RegionResults[DescribeAgreementResponseTypeDef]:
+    ) -> TargetResults[DescribeAgreementResponseTypeDef]:
         """Describes the agreement that's identified by the AgreementId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeAgreement
@@ -414,7 +414,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_certificate(
         self, **kwargs: Unpack[DescribeCertificateRequestTypeDef]
-    ) -> RegionResults[DescribeCertificateResponseTypeDef]:
+    ) -> TargetResults[DescribeCertificateResponseTypeDef]:
         """Describes the certificate that's identified by the CertificateId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeCertificate
@@ -423,7 +423,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_connector(
         self, **kwargs: Unpack[DescribeConnectorRequestTypeDef]
-    ) -> RegionResults[DescribeConnectorResponseTypeDef]:
+    ) -> TargetResults[DescribeConnectorResponseTypeDef]:
         """Describes the connector that's identified by the ConnectorId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeConnector
@@ -432,7 +432,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_execution(
         self, **kwargs: Unpack[DescribeExecutionRequestTypeDef]
-    ) -> RegionResults[DescribeExecutionResponseTypeDef]:
+    ) -> TargetResults[DescribeExecutionResponseTypeDef]:
         """You can use DescribeExecution to check the details of the execution of the
         specified workflow.
 
@@ -442,7 +442,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_host_key(
         self, **kwargs: Unpack[DescribeHostKeyRequestTypeDef]
-    ) -> RegionResults[DescribeHostKeyResponseTypeDef]:
+    ) -> TargetResults[DescribeHostKeyResponseTypeDef]:
         """Returns the details of the host key that's specified by the HostKeyId and
         ServerId.
 
@@ -452,7 +452,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_profile(
         self, **kwargs: Unpack[DescribeProfileRequestTypeDef]
-    ) -> RegionResults[DescribeProfileResponseTypeDef]:
+    ) -> TargetResults[DescribeProfileResponseTypeDef]:
         """Returns the details of the profile that's specified by the ProfileId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeProfile
@@ -461,7 +461,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_security_policy(
         self, **kwargs: Unpack[DescribeSecurityPolicyRequestTypeDef]
-    ) -> RegionResults[DescribeSecurityPolicyResponseTypeDef]:
+    ) -> TargetResults[DescribeSecurityPolicyResponseTypeDef]:
         """Describes the security policy that is attached to your server or SFTP
         connector. The response contains a description of the security policy's
         properties. For more information about security policies, see Working with
@@ -474,7 +474,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_server(
         self, **kwargs: Unpack[DescribeServerRequestTypeDef]
-    ) -> RegionResults[DescribeServerResponseTypeDef]:
+    ) -> TargetResults[DescribeServerResponseTypeDef]:
         """Describes a file transfer protocol-enabled server that you specify by
         passing the ServerId parameter.
 
@@ -484,7 +484,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Describes the user assigned to the specific file transfer protocol-enabled
         server, as identified by its ServerId property.
 
@@ -494,7 +494,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_web_app(
         self, **kwargs: Unpack[DescribeWebAppRequestTypeDef]
-    ) -> RegionResults[DescribeWebAppResponseTypeDef]:
+    ) -> TargetResults[DescribeWebAppResponseTypeDef]:
         """Describes the web app that's identified by WebAppId. The response includes
         endpoint configuration details such as whether the web app is publicly
         accessible or VPC hosted.
@@ -505,7 +505,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_web_app_customization(
         self, **kwargs: Unpack[DescribeWebAppCustomizationRequestTypeDef]
-    ) -> RegionResults[DescribeWebAppCustomizationResponseTypeDef]:
+    ) -> TargetResults[DescribeWebAppCustomizationResponseTypeDef]:
         """Describes the web app customization object that's identified by WebAppId.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeWebAppCustomization
@@ -514,7 +514,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def describe_workflow(
         self, **kwargs: Unpack[DescribeWorkflowRequestTypeDef]
-    ) -> RegionResults[DescribeWorkflowResponseTypeDef]:
+    ) -> TargetResults[DescribeWorkflowResponseTypeDef]:
         """Describes the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/DescribeWorkflow
@@ -523,7 +523,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def import_certificate(
         self, **kwargs: Unpack[ImportCertificateRequestTypeDef]
-    ) -> RegionResults[ImportCertificateResponseTypeDef]:
+    ) -> TargetResults[ImportCertificateResponseTypeDef]:
         """Imports the signing and encryption certificates that you need to create
         local (AS2) profiles and partner profiles.
 
@@ -533,7 +533,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def import_host_key(
         self, **kwargs: Unpack[ImportHostKeyRequestTypeDef]
-    ) -> RegionResults[ImportHostKeyResponseTypeDef]:
+    ) -> TargetResults[ImportHostKeyResponseTypeDef]:
         """Adds a host key to the server that's specified by the ServerId parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ImportHostKey
@@ -542,7 +542,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def import_ssh_public_key(
         self, **kwargs: Unpack[ImportSshPublicKeyRequestTypeDef]
-    ) -> RegionResults[ImportSshPublicKeyResponseTypeDef]:
+    ) -> TargetResults[ImportSshPublicKeyResponseTypeDef]:
         """Adds a Secure Shell (SSH) public key to a Transfer Family user identified
         by a UserName value assigned to the specific file transfer
         protocol-enabled server, identified by ServerId.
@@ -553,7 +553,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_accesses(
         self, **kwargs: Unpack[ListAccessesRequestTypeDef]
-    ) -> RegionResults[ListAccessesResponseTypeDef]:
+    ) -> TargetResults[ListAccessesResponseTypeDef]:
         """Lists the details for all the accesses you have on your server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListAccesses
@@ -562,7 +562,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_agreements(
         self, **kwargs: Unpack[ListAgreementsRequestTypeDef]
-    ) -> RegionResults[ListAgreementsResponseTypeDef]:
+    ) -> TargetResults[ListAgreementsResponseTypeDef]:
         """Returns a list of the agreements for the server that's identified by the
         ServerId that you supply. If you want to limit the results to a certain
         number, supply a value for the MaxResults parameter. If you ran the
@@ -575,7 +575,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_certificates(
         self, **kwargs: Unpack[ListCertificatesRequestTypeDef]
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Returns a list of the current certificates that have been imported into
         Transfer Family. If you want to limit the results to a certain number,
         supply a value for the MaxResults parameter. If you ran the command
@@ -589,7 +589,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_connectors(
         self, **kwargs: Unpack[ListConnectorsRequestTypeDef]
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Lists the connectors for the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListConnectors
@@ -598,7 +598,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_executions(
         self, **kwargs: Unpack[ListExecutionsRequestTypeDef]
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Lists all in-progress executions for the specified workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/ListExecutions
@@ -607,7 +607,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_file_transfer_results(
         self, **kwargs: Unpack[ListFileTransferResultsRequestTypeDef]
-    ) -> RegionResults[ListFileTransferResultsResponseTypeDef]:
+    ) -> TargetResults[ListFileTransferResultsResponseTypeDef]:
         """Returns real-time updates and detailed information on the status of each
         individual file being transferred in a specific file transfer operation.
         You specify the file transfer by providing its ConnectorId and its
@@ -619,7 +619,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_host_keys(
         self, **kwargs: Unpack[ListHostKeysRequestTypeDef]
-    ) -> RegionResults[ListHostKeysResponseTypeDef]:
+    ) -> TargetResults[ListHostKeysResponseTypeDef]:
         """Returns a list of host keys for the server that's specified by the
         ServerId parameter.
 
@@ -629,7 +629,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_profiles(
         self, **kwargs: Unpack[ListProfilesRequestTypeDef]
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Returns a list of the profiles for your system. If you want to limit the
         results to a certain number, supply a value for the MaxResults parameter.
         If you ran the command previously and received a value for NextToken, you
@@ -642,7 +642,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_security_policies(
         self, **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef]
-    ) -> RegionResults[ListSecurityPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
         """Lists the security policies that are attached to your servers and SFTP
         connectors. For more information about security policies, see Working with
         security policies for servers or Working with security policies for SFTP
@@ -654,7 +654,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_servers(
         self, **kwargs: Unpack[ListServersRequestTypeDef]
-    ) -> RegionResults[ListServersResponseTypeDef]:
+    ) -> TargetResults[ListServersResponseTypeDef]:
         """Lists the file transfer protocol-enabled servers that are associated with
         your Amazon Web Services account.
 
@@ -664,7 +664,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all of the tags associated with the Amazon Resource Name (ARN) that
         you specify. The resource can be a user, server, or role.
 
@@ -674,7 +674,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Lists the users for a file transfer protocol-enabled server that you
         specify by passing the ServerId parameter.
 
@@ -684,7 +684,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_web_apps(
         self, **kwargs: Unpack[ListWebAppsRequestTypeDef]
-    ) -> RegionResults[ListWebAppsResponseTypeDef]:
+    ) -> TargetResults[ListWebAppsResponseTypeDef]:
         """Lists all web apps associated with your Amazon Web Services account for
         your current region. The response includes the endpoint type for each web
         app, showing whether it is publicly accessible or VPC hosted.
@@ -695,7 +695,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def list_workflows(
         self, **kwargs: Unpack[ListWorkflowsRequestTypeDef]
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Lists all workflows associated with your Amazon Web Services account for
         your current region.
 
@@ -705,7 +705,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def send_workflow_step_state(
         self, **kwargs: Unpack[SendWorkflowStepStateRequestTypeDef]
-    ) -> RegionResults[SendWorkflowStepStateResponseTypeDef]:
+    ) -> TargetResults[SendWorkflowStepStateResponseTypeDef]:
         """Sends a callback for asynchronous custom steps.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/SendWorkflowStepState
@@ -714,7 +714,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def start_directory_listing(
         self, **kwargs: Unpack[StartDirectoryListingRequestTypeDef]
-    ) -> RegionResults[StartDirectoryListingResponseTypeDef]:
+    ) -> TargetResults[StartDirectoryListingResponseTypeDef]:
         """Retrieves a list of the contents of a directory from a remote SFTP server.
         You specify the connector ID, the output path, and the remote directory
         path. You can also specify the optional MaxItems value to control the
@@ -730,7 +730,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def start_file_transfer(
         self, **kwargs: Unpack[StartFileTransferRequestTypeDef]
-    ) -> RegionResults[StartFileTransferResponseTypeDef]:
+    ) -> TargetResults[StartFileTransferResponseTypeDef]:
         """Begins a file transfer between local Amazon Web Services storage and a
         remote AS2 or SFTP server.
 
@@ -740,7 +740,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def start_remote_delete(
         self, **kwargs: Unpack[StartRemoteDeleteRequestTypeDef]
-    ) -> RegionResults[StartRemoteDeleteResponseTypeDef]:
+    ) -> TargetResults[StartRemoteDeleteResponseTypeDef]:
         """Deletes a file or directory on the remote SFTP server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/StartRemoteDelete
@@ -749,7 +749,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def start_remote_move(
         self, **kwargs: Unpack[StartRemoteMoveRequestTypeDef]
-    ) -> RegionResults[StartRemoteMoveResponseTypeDef]:
+    ) -> TargetResults[StartRemoteMoveResponseTypeDef]:
         """Moves or renames a file or directory on the remote SFTP server.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/StartRemoteMove
@@ -758,7 +758,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def start_server(
         self, **kwargs: Unpack[StartServerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the state of a file transfer protocol-enabled server from OFFLINE
         to ONLINE. It has no impact on a server that is already ONLINE. An ONLINE
         server can accept and process file transfer jobs.
@@ -769,7 +769,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def stop_server(
         self, **kwargs: Unpack[StopServerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the state of a file transfer protocol-enabled server from ONLINE
         to OFFLINE. An OFFLINE server cannot accept and process file transfer
         jobs. Information tied to your server, such as server and user properties,
@@ -781,7 +781,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Attaches a key-value pair to a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -792,7 +792,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def test_connection(
         self, **kwargs: Unpack[TestConnectionRequestTypeDef]
-    ) -> RegionResults[TestConnectionResponseTypeDef]:
+    ) -> TargetResults[TestConnectionResponseTypeDef]:
         """Tests whether your SFTP connector is set up successfully. We highly
         recommend that you call this operation to test your ability to transfer
         files between local Amazon Web Services storage and a trading partner's
@@ -804,7 +804,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def test_identity_provider(
         self, **kwargs: Unpack[TestIdentityProviderRequestTypeDef]
-    ) -> RegionResults[TestIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[TestIdentityProviderResponseTypeDef]:
         """If the IdentityProviderType of a file transfer protocol-enabled server is
         AWS_DIRECTORY_SERVICE or API_Gateway, tests whether your identity provider
         is set up successfully. We highly recommend that you call this operation
@@ -818,7 +818,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Detaches a key-value pair from a resource, as identified by its Amazon
         Resource Name (ARN). Resources are users, servers, roles, and other
         entities.
@@ -829,7 +829,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_access(
         self, **kwargs: Unpack[UpdateAccessRequestTypeDef]
-    ) -> RegionResults[UpdateAccessResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessResponseTypeDef]:
         """Allows you to update parameters for the access specified in the ServerID
         and ExternalID parameters.
 
@@ -839,7 +839,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_agreement(
         self, **kwargs: Unpack[UpdateAgreementRequestTypeDef]
-    ) -> RegionResults[UpdateAgreementResponseTypeDef]:
+    ) -> TargetResults[UpdateAgreementResponseTypeDef]:
         """Updates some of the parameters for an existing agreement. Provide the
         AgreementId and the ServerId for the agreement that you want to update,
         along with the new values for the parameters to update.
@@ -850,7 +850,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_certificate(
         self, **kwargs: Unpack[UpdateCertificateRequestTypeDef]
-    ) -> RegionResults[UpdateCertificateResponseTypeDef]:
+    ) -> TargetResults[UpdateCertificateResponseTypeDef]:
         """Updates the active and inactive dates for a certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/UpdateCertificate
@@ -859,7 +859,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_connector(
         self, **kwargs: Unpack[UpdateConnectorRequestTypeDef]
-    ) -> RegionResults[UpdateConnectorResponseTypeDef]:
+    ) -> TargetResults[UpdateConnectorResponseTypeDef]:
         """Updates some of the parameters for an existing connector. Provide the
         ConnectorId for the connector that you want to update, along with the new
         values for the parameters to update.
@@ -870,7 +870,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_host_key(
         self, **kwargs: Unpack[UpdateHostKeyRequestTypeDef]
-    ) -> RegionResults[UpdateHostKeyResponseTypeDef]:
+    ) -> TargetResults[UpdateHostKeyResponseTypeDef]:
         """Updates the description for the host key that's specified by the ServerId
         and HostKeyId parameters.
 
@@ -880,7 +880,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_profile(
         self, **kwargs: Unpack[UpdateProfileRequestTypeDef]
-    ) -> RegionResults[UpdateProfileResponseTypeDef]:
+    ) -> TargetResults[UpdateProfileResponseTypeDef]:
         """Updates some of the parameters for an existing profile. Provide the
         ProfileId for the profile that you want to update, along with the new
         values for the parameters to update.
@@ -891,7 +891,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_server(
         self, **kwargs: Unpack[UpdateServerRequestTypeDef]
-    ) -> RegionResults[UpdateServerResponseTypeDef]:
+    ) -> TargetResults[UpdateServerResponseTypeDef]:
         """Updates the file transfer protocol-enabled server's properties after that
         server has been created.
 
@@ -901,7 +901,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Assigns new properties to a user. Parameters you pass modify any or all of
         the following: the home directory, role, and policy for the UserName and
         ServerId you specify.
@@ -912,7 +912,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_web_app(
         self, **kwargs: Unpack[UpdateWebAppRequestTypeDef]
-    ) -> RegionResults[UpdateWebAppResponseTypeDef]:
+    ) -> TargetResults[UpdateWebAppResponseTypeDef]:
         """Assigns new properties to a web app. You can modify the access point,
         identity provider details, endpoint configuration, and the web app units.
 
@@ -922,7 +922,7 @@ class MultiRegionTransfer(MultiRegionClient):
 
     def update_web_app_customization(
         self, **kwargs: Unpack[UpdateWebAppCustomizationRequestTypeDef]
-    ) -> RegionResults[UpdateWebAppCustomizationResponseTypeDef]:
+    ) -> TargetResults[UpdateWebAppCustomizationResponseTypeDef]:
         """Assigns new customization properties to a web app. You can modify the icon
         file, logo file, and title.
 
@@ -937,7 +937,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessesRequestTypeDef],
-    ) -> RegionResults[ListAccessesResponseTypeDef]:
+    ) -> TargetResults[ListAccessesResponseTypeDef]:
         """Every page of ListAccesses in every target, merged per target (botocore's
         build_full_result).
 
@@ -960,7 +960,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAgreementsRequestTypeDef],
-    ) -> RegionResults[ListAgreementsResponseTypeDef]:
+    ) -> TargetResults[ListAgreementsResponseTypeDef]:
         """Every page of ListAgreements in every target, merged per target
         (botocore's build_full_result).
 
@@ -987,7 +987,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListCertificatesRequestTypeDef],
-    ) -> RegionResults[ListCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListCertificatesResponseTypeDef]:
         """Every page of ListCertificates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1015,7 +1015,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListConnectorsRequestTypeDef],
-    ) -> RegionResults[ListConnectorsResponseTypeDef]:
+    ) -> TargetResults[ListConnectorsResponseTypeDef]:
         """Every page of ListConnectors in every target, merged per target
         (botocore's build_full_result).
 
@@ -1038,7 +1038,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListExecutionsRequestTypeDef],
-    ) -> RegionResults[ListExecutionsResponseTypeDef]:
+    ) -> TargetResults[ListExecutionsResponseTypeDef]:
         """Every page of ListExecutions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1061,7 +1061,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFileTransferResultsRequestTypeDef],
-    ) -> RegionResults[ListFileTransferResultsResponseTypeDef]:
+    ) -> TargetResults[ListFileTransferResultsResponseTypeDef]:
         """Every page of ListFileTransferResults in every target, merged per target
         (botocore's build_full_result).
 
@@ -1087,7 +1087,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListProfilesRequestTypeDef],
-    ) -> RegionResults[ListProfilesResponseTypeDef]:
+    ) -> TargetResults[ListProfilesResponseTypeDef]:
         """Every page of ListProfiles in every target, merged per target (botocore's
         build_full_result).
 
@@ -1114,7 +1114,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityPoliciesRequestTypeDef],
-    ) -> RegionResults[ListSecurityPoliciesResponseTypeDef]:
+    ) -> TargetResults[ListSecurityPoliciesResponseTypeDef]:
         """Every page of ListSecurityPolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -1140,7 +1140,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServersRequestTypeDef],
-    ) -> RegionResults[ListServersResponseTypeDef]:
+    ) -> TargetResults[ListServersResponseTypeDef]:
         """Every page of ListServers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1164,7 +1164,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 
@@ -1188,7 +1188,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -1212,7 +1212,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWebAppsRequestTypeDef],
-    ) -> RegionResults[ListWebAppsResponseTypeDef]:
+    ) -> TargetResults[ListWebAppsResponseTypeDef]:
         """Every page of ListWebApps in every target, merged per target (botocore's
         build_full_result).
 
@@ -1237,7 +1237,7 @@ class MultiRegionTransfer(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkflowsRequestTypeDef],
-    ) -> RegionResults[ListWorkflowsResponseTypeDef]:
+    ) -> TargetResults[ListWorkflowsResponseTypeDef]:
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
@@ -1469,7 +1469,7 @@ class MultiRegionTransfer(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeServerRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ServerOffline.
 
         Polls DescribeServer in every target at once, every 30 seconds and at most
@@ -1488,7 +1488,7 @@ class MultiRegionTransfer(MultiRegionClient):
         delay: float | None = None,
         max_attempts: int | None = None,
         **kwargs: Unpack[DescribeServerRequestTypeDef],
-    ) -> RegionResults[None]:
+    ) -> TargetResults[None]:
         """Waits until ServerOnline.
 
         Polls DescribeServer in every target at once, every 30 seconds and at most

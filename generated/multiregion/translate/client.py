@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,7 +69,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def create_parallel_data(
         self, **kwargs: Unpack[CreateParallelDataRequestTypeDef]
-    ) -> RegionResults[CreateParallelDataResponseTypeDef]:
+    ) -> TargetResults[CreateParallelDataResponseTypeDef]:
         """Creates a parallel data resource in Amazon Translate by importing an input
         file from Amazon S3. Parallel data files contain examples that show how
         you want segments of text to be translated. By adding parallel data, you
@@ -81,7 +81,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def delete_parallel_data(
         self, **kwargs: Unpack[DeleteParallelDataRequestTypeDef]
-    ) -> RegionResults[DeleteParallelDataResponseTypeDef]:
+    ) -> TargetResults[DeleteParallelDataResponseTypeDef]:
         """Deletes a parallel data resource in Amazon Translate.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/DeleteParallelData
@@ -90,7 +90,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def delete_terminology(
         self, **kwargs: Unpack[DeleteTerminologyRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """A synchronous action that deletes a custom terminology.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/DeleteTerminology
@@ -99,7 +99,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def describe_text_translation_job(
         self, **kwargs: Unpack[DescribeTextTranslationJobRequestTypeDef]
-    ) -> RegionResults[DescribeTextTranslationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeTextTranslationJobResponseTypeDef]:
         """Gets the properties associated with an asynchronous batch translation job
         including name, ID, status, source and target languages, input/output S3
         buckets, and so on.
@@ -110,7 +110,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def get_parallel_data(
         self, **kwargs: Unpack[GetParallelDataRequestTypeDef]
-    ) -> RegionResults[GetParallelDataResponseTypeDef]:
+    ) -> TargetResults[GetParallelDataResponseTypeDef]:
         """Provides information about a parallel data resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/GetParallelData
@@ -119,7 +119,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def get_terminology(
         self, **kwargs: Unpack[GetTerminologyRequestTypeDef]
-    ) -> RegionResults[GetTerminologyResponseTypeDef]:
+    ) -> TargetResults[GetTerminologyResponseTypeDef]:
         """Retrieves a custom terminology.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/GetTerminology
@@ -128,7 +128,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def import_terminology(
         self, **kwargs: Unpack[ImportTerminologyRequestTypeDef]
-    ) -> RegionResults[ImportTerminologyResponseTypeDef]:
+    ) -> TargetResults[ImportTerminologyResponseTypeDef]:
         """Creates or updates a custom terminology, depending on whether one already
         exists for the given terminology name. Importing a terminology with the
         same name as an existing one will merge the terminologies based on the
@@ -142,7 +142,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def list_languages(
         self, **kwargs: Unpack[ListLanguagesRequestTypeDef]
-    ) -> RegionResults[ListLanguagesResponseTypeDef]:
+    ) -> TargetResults[ListLanguagesResponseTypeDef]:
         """Provides a list of languages (RFC-5646 codes and names) that Amazon
         Translate supports.
 
@@ -152,7 +152,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def list_parallel_data(
         self, **kwargs: Unpack[ListParallelDataRequestTypeDef]
-    ) -> RegionResults[ListParallelDataResponseTypeDef]:
+    ) -> TargetResults[ListParallelDataResponseTypeDef]:
         """Provides a list of your parallel data resources in Amazon Translate.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListParallelData
@@ -161,7 +161,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a given Amazon Translate resource. For more
         information, see Tagging your resources.
 
@@ -171,7 +171,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def list_terminologies(
         self, **kwargs: Unpack[ListTerminologiesRequestTypeDef]
-    ) -> RegionResults[ListTerminologiesResponseTypeDef]:
+    ) -> TargetResults[ListTerminologiesResponseTypeDef]:
         """Provides a list of custom terminologies associated with your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTerminologies
@@ -180,7 +180,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def list_text_translation_jobs(
         self, **kwargs: Unpack[ListTextTranslationJobsRequestTypeDef]
-    ) -> RegionResults[ListTextTranslationJobsResponseTypeDef]:
+    ) -> TargetResults[ListTextTranslationJobsResponseTypeDef]:
         """Gets a list of the batch translation jobs that you have submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/ListTextTranslationJobs
@@ -189,7 +189,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def start_text_translation_job(
         self, **kwargs: Unpack[StartTextTranslationJobRequestTypeDef]
-    ) -> RegionResults[StartTextTranslationJobResponseTypeDef]:
+    ) -> TargetResults[StartTextTranslationJobResponseTypeDef]:
         """Starts an asynchronous batch translation job. Use batch translation jobs
         to translate large volumes of text across multiple documents at once. For
         batch translation, you can input documents with different source languages
@@ -204,7 +204,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def stop_text_translation_job(
         self, **kwargs: Unpack[StopTextTranslationJobRequestTypeDef]
-    ) -> RegionResults[StopTextTranslationJobResponseTypeDef]:
+    ) -> TargetResults[StopTextTranslationJobResponseTypeDef]:
         """Stops an asynchronous batch translation job that is in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/translate-2017-07-01/StopTextTranslationJob
@@ -213,7 +213,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates a specific tag with a resource. A tag is a key-value pair that
         adds as a metadata to a resource. For more information, see Tagging your
         resources.
@@ -224,7 +224,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def translate_document(
         self, **kwargs: Unpack[TranslateDocumentRequestTypeDef]
-    ) -> RegionResults[TranslateDocumentResponseTypeDef]:
+    ) -> TargetResults[TranslateDocumentResponseTypeDef]:
         """Translates the input document from the source language to the target
         language. This synchronous operation supports text, HTML, or Word
         documents as the input document. TranslateDocument supports translations
@@ -238,7 +238,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def translate_text(
         self, **kwargs: Unpack[TranslateTextRequestTypeDef]
-    ) -> RegionResults[TranslateTextResponseTypeDef]:
+    ) -> TargetResults[TranslateTextResponseTypeDef]:
         """Translates input text from the source language to the target language. For
         a list of available languages and language codes, see Supported languages.
 
@@ -248,7 +248,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a specific tag associated with an Amazon Translate resource. For
         more information, see Tagging your resources.
 
@@ -258,7 +258,7 @@ class MultiRegionTranslate(MultiRegionClient):
 
     def update_parallel_data(
         self, **kwargs: Unpack[UpdateParallelDataRequestTypeDef]
-    ) -> RegionResults[UpdateParallelDataResponseTypeDef]:
+    ) -> TargetResults[UpdateParallelDataResponseTypeDef]:
         """Updates a previously created parallel data resource by importing a new
         input file from Amazon S3.
 
@@ -273,7 +273,7 @@ class MultiRegionTranslate(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTerminologiesRequestTypeDef],
-    ) -> RegionResults[ListTerminologiesResponseTypeDef]:
+    ) -> TargetResults[ListTerminologiesResponseTypeDef]:
         """Every page of ListTerminologies in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,7 +55,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def batch_update_recommendation_resource_exclusion(
         self, **kwargs: Unpack[BatchUpdateRecommendationResourceExclusionRequestTypeDef]
-    ) -> RegionResults[BatchUpdateRecommendationResourceExclusionResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateRecommendationResourceExclusionResponseTypeDef]:
         """Update one or more exclusion statuses for a list of recommendation
         resources. This API supports up to 25 unique recommendation resource ARNs
         per request. This API currently doesn't support prioritized recommendation
@@ -70,7 +70,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def get_organization_recommendation(
         self, **kwargs: Unpack[GetOrganizationRecommendationRequestTypeDef]
-    ) -> RegionResults[GetOrganizationRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetOrganizationRecommendationResponseTypeDef]:
         """Get a specific recommendation within an AWS Organizations organization.
         This API supports only prioritized recommendations and provides global
         priority recommendations, eliminating the need to call the API in each AWS
@@ -82,7 +82,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def get_recommendation(
         self, **kwargs: Unpack[GetRecommendationRequestTypeDef]
-    ) -> RegionResults[GetRecommendationResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationResponseTypeDef]:
         """Get a specific Recommendation. This API provides global recommendations,
         eliminating the need to call the API in each AWS Region.
 
@@ -92,7 +92,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_checks(
         self, **kwargs: Unpack[ListChecksRequestTypeDef]
-    ) -> RegionResults[ListChecksResponseTypeDef]:
+    ) -> TargetResults[ListChecksResponseTypeDef]:
         """List a filterable set of Checks. This API provides global recommendations,
         eliminating the need to call the API in each AWS Region.
 
@@ -102,7 +102,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_organization_recommendation_accounts(
         self, **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
         """Lists the accounts that own the resources for an organization aggregate
         recommendation. This API only supports prioritized recommendations and
         provides global priority recommendations, eliminating the need to call the
@@ -114,7 +114,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_organization_recommendation_resources(
         self, **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef]
-    ) -> RegionResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
         """List Resources of a Recommendation within an Organization. This API only
         supports prioritized recommendations and provides global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -125,7 +125,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_organization_recommendations(
         self, **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationsResponseTypeDef]:
         """List a filterable set of Recommendations within an Organization. This API
         only supports prioritized recommendations and provides global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -136,7 +136,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_recommendation_resources(
         self, **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef]
-    ) -> RegionResults[ListRecommendationResourcesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationResourcesResponseTypeDef]:
         """List Resources of a Recommendation. This API provides global
         recommendations, eliminating the need to call the API in each AWS Region.
 
@@ -146,7 +146,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def list_recommendations(
         self, **kwargs: Unpack[ListRecommendationsRequestTypeDef]
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """List a filterable set of Recommendations. This API provides global
         recommendations, eliminating the need to call the API in each AWS Region.
 
@@ -156,7 +156,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def update_organization_recommendation_lifecycle(
         self, **kwargs: Unpack[UpdateOrganizationRecommendationLifecycleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update the lifecycle of a Recommendation within an Organization. This API
         only supports prioritized recommendations and updates global priority
         recommendations, eliminating the need to call the API in each AWS Region.
@@ -167,7 +167,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
 
     def update_recommendation_lifecycle(
         self, **kwargs: Unpack[UpdateRecommendationLifecycleRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update the lifecyle of a Recommendation. This API only supports
         prioritized recommendations and updates global priority recommendations,
         eliminating the need to call the API in each AWS Region.
@@ -183,7 +183,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListChecksRequestTypeDef],
-    ) -> RegionResults[ListChecksResponseTypeDef]:
+    ) -> TargetResults[ListChecksResponseTypeDef]:
         """Every page of ListChecks in every target, merged per target (botocore's
         build_full_result).
 
@@ -207,7 +207,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationRecommendationAccountsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationAccountsResponseTypeDef]:
         """Every page of ListOrganizationRecommendationAccounts in every target,
         merged per target (botocore's build_full_result).
 
@@ -233,7 +233,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationRecommendationResourcesRequestTypeDef],
-    ) -> RegionResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationResourcesResponseTypeDef]:
         """Every page of ListOrganizationRecommendationResources in every target,
         merged per target (botocore's build_full_result).
 
@@ -258,7 +258,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationRecommendationsResponseTypeDef]:
         """Every page of ListOrganizationRecommendations in every target, merged per
         target (botocore's build_full_result).
 
@@ -283,7 +283,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationResourcesRequestTypeDef],
-    ) -> RegionResults[ListRecommendationResourcesResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationResourcesResponseTypeDef]:
         """Every page of ListRecommendationResources in every target, merged per
         target (botocore's build_full_result).
 
@@ -307,7 +307,7 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRecommendationsRequestTypeDef],
-    ) -> RegionResults[ListRecommendationsResponseTypeDef]:
+    ) -> TargetResults[ListRecommendationsResponseTypeDef]:
         """Every page of ListRecommendations in every target, merged per target
         (botocore's build_full_result).
 

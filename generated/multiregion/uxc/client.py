@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +38,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
 
     def get_account_customizations(
         self,
-    ) -> RegionResults[GetAccountCustomizationsOutputTypeDef]:
+    ) -> TargetResults[GetAccountCustomizationsOutputTypeDef]:
         """Returns the current account customization settings, including account
         color, visible services, and visible Regions. Settings that you have not
         configured return their default values: visible Regions and visible
@@ -50,7 +50,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesInputTypeDef]
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Returns a paginated list of Amazon Web Services service identifiers that
         you can use as values for the visibleServices setting in
         UpdateAccountCustomizations. The available services vary by Amazon Web
@@ -62,7 +62,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
 
     def update_account_customizations(
         self, **kwargs: Unpack[UpdateAccountCustomizationsInputTypeDef]
-    ) -> RegionResults[UpdateAccountCustomizationsOutputTypeDef]:
+    ) -> TargetResults[UpdateAccountCustomizationsOutputTypeDef]:
         """Updates one or more account customization settings. You can update account
         color, visible services, and visible Regions in a single request. Only the
         settings that you include in the request body are modified. Omitted
@@ -81,7 +81,7 @@ class MultiRegionUserExperienceCustomization(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesInputTypeDef],
-    ) -> RegionResults[ListServicesOutputTypeDef]:
+    ) -> TargetResults[ListServicesOutputTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,7 +111,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def batch_get_policy(
         self, **kwargs: Unpack[BatchGetPolicyInputTypeDef]
-    ) -> RegionResults[BatchGetPolicyOutputTypeDef]:
+    ) -> TargetResults[BatchGetPolicyOutputTypeDef]:
         """Retrieves information about a group (batch) of policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/BatchGetPolicy
@@ -120,7 +120,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def batch_is_authorized(
         self, **kwargs: Unpack[BatchIsAuthorizedInputTypeDef]
-    ) -> RegionResults[BatchIsAuthorizedOutputTypeDef]:
+    ) -> TargetResults[BatchIsAuthorizedOutputTypeDef]:
         """Makes a series of decisions about multiple authorization requests for one
         principal or resource. Each request contains the equivalent content of an
         IsAuthorized request: principal, action, resource, and context. Either the
@@ -135,7 +135,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def batch_is_authorized_with_token(
         self, **kwargs: Unpack[BatchIsAuthorizedWithTokenInputTypeDef]
-    ) -> RegionResults[BatchIsAuthorizedWithTokenOutputTypeDef]:
+    ) -> TargetResults[BatchIsAuthorizedWithTokenOutputTypeDef]:
         """Makes a series of decisions about multiple authorization requests for one
         token. The principal in this request comes from an external identity
         source in the form of an identity or access token, formatted as a JSON web
@@ -148,7 +148,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def create_identity_source(
         self, **kwargs: Unpack[CreateIdentitySourceInputTypeDef]
-    ) -> RegionResults[CreateIdentitySourceOutputTypeDef]:
+    ) -> TargetResults[CreateIdentitySourceOutputTypeDef]:
         """Adds an identity source to a policy store–an Amazon Cognito user pool or
         OpenID Connect (OIDC) identity provider (IdP).
 
@@ -158,7 +158,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def create_policy(
         self, **kwargs: Unpack[CreatePolicyInputTypeDef]
-    ) -> RegionResults[CreatePolicyOutputTypeDef]:
+    ) -> TargetResults[CreatePolicyOutputTypeDef]:
         """Creates a Cedar policy and saves it in the specified policy store. You can
         create either a static policy or a policy linked to a policy template.
 
@@ -168,7 +168,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def create_policy_store(
         self, **kwargs: Unpack[CreatePolicyStoreInputTypeDef]
-    ) -> RegionResults[CreatePolicyStoreOutputTypeDef]:
+    ) -> TargetResults[CreatePolicyStoreOutputTypeDef]:
         """Creates a policy store. A policy store is a container for policy
         resources.
 
@@ -178,7 +178,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def create_policy_store_alias(
         self, **kwargs: Unpack[CreatePolicyStoreAliasInputTypeDef]
-    ) -> RegionResults[CreatePolicyStoreAliasOutputTypeDef]:
+    ) -> TargetResults[CreatePolicyStoreAliasOutputTypeDef]:
         """Creates a policy store alias for the specified policy store. A policy
         store alias is an alternative identifier that you can use to reference a
         policy store in API operations.
@@ -189,7 +189,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def create_policy_template(
         self, **kwargs: Unpack[CreatePolicyTemplateInputTypeDef]
-    ) -> RegionResults[CreatePolicyTemplateOutputTypeDef]:
+    ) -> TargetResults[CreatePolicyTemplateOutputTypeDef]:
         """Creates a policy template. A template can use placeholders for the
         principal and resource. A template must be instantiated into a policy by
         associating it with specific principals and resources to use for the
@@ -205,7 +205,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def delete_identity_source(
         self, **kwargs: Unpack[DeleteIdentitySourceInputTypeDef]
-    ) -> RegionResults[DeleteIdentitySourceOutputTypeDef]:
+    ) -> TargetResults[DeleteIdentitySourceOutputTypeDef]:
         """Deletes an identity source that references an identity provider (IdP) such
         as Amazon Cognito. After you delete the identity source, you can no longer
         use tokens for identities from that identity source to represent
@@ -218,7 +218,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def delete_policy(
         self, **kwargs: Unpack[DeletePolicyInputTypeDef]
-    ) -> RegionResults[DeletePolicyOutputTypeDef]:
+    ) -> TargetResults[DeletePolicyOutputTypeDef]:
         """Deletes the specified policy from the policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicy
@@ -227,7 +227,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def delete_policy_store(
         self, **kwargs: Unpack[DeletePolicyStoreInputTypeDef]
-    ) -> RegionResults[DeletePolicyStoreOutputTypeDef]:
+    ) -> TargetResults[DeletePolicyStoreOutputTypeDef]:
         """Deletes the specified policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyStore
@@ -236,7 +236,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def delete_policy_store_alias(
         self, **kwargs: Unpack[DeletePolicyStoreAliasInputTypeDef]
-    ) -> RegionResults[DeletePolicyStoreAliasOutputTypeDef]:
+    ) -> TargetResults[DeletePolicyStoreAliasOutputTypeDef]:
         """Deletes the specified policy store alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyStoreAlias
@@ -245,7 +245,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def delete_policy_template(
         self, **kwargs: Unpack[DeletePolicyTemplateInputTypeDef]
-    ) -> RegionResults[DeletePolicyTemplateOutputTypeDef]:
+    ) -> TargetResults[DeletePolicyTemplateOutputTypeDef]:
         """Deletes the specified policy template from the policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/DeletePolicyTemplate
@@ -254,7 +254,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_identity_source(
         self, **kwargs: Unpack[GetIdentitySourceInputTypeDef]
-    ) -> RegionResults[GetIdentitySourceOutputTypeDef]:
+    ) -> TargetResults[GetIdentitySourceOutputTypeDef]:
         """Retrieves the details about the specified identity source.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetIdentitySource
@@ -263,7 +263,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_policy(
         self, **kwargs: Unpack[GetPolicyInputTypeDef]
-    ) -> RegionResults[GetPolicyOutputTypeDef]:
+    ) -> TargetResults[GetPolicyOutputTypeDef]:
         """Retrieves information about the specified policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicy
@@ -272,7 +272,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_policy_store(
         self, **kwargs: Unpack[GetPolicyStoreInputTypeDef]
-    ) -> RegionResults[GetPolicyStoreOutputTypeDef]:
+    ) -> TargetResults[GetPolicyStoreOutputTypeDef]:
         """Retrieves details about a policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicyStore
@@ -281,7 +281,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_policy_store_alias(
         self, **kwargs: Unpack[GetPolicyStoreAliasInputTypeDef]
-    ) -> RegionResults[GetPolicyStoreAliasOutputTypeDef]:
+    ) -> TargetResults[GetPolicyStoreAliasOutputTypeDef]:
         """Retrieves details about the specified policy store alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/GetPolicyStoreAlias
@@ -290,7 +290,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_policy_template(
         self, **kwargs: Unpack[GetPolicyTemplateInputTypeDef]
-    ) -> RegionResults[GetPolicyTemplateOutputTypeDef]:
+    ) -> TargetResults[GetPolicyTemplateOutputTypeDef]:
         """Retrieve the details for the specified policy template in the specified
         policy store.
 
@@ -300,7 +300,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def get_schema(
         self, **kwargs: Unpack[GetSchemaInputTypeDef]
-    ) -> RegionResults[GetSchemaOutputTypeDef]:
+    ) -> TargetResults[GetSchemaOutputTypeDef]:
         """Retrieve the details for the specified schema in the specified policy
         store.
 
@@ -310,7 +310,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def is_authorized(
         self, **kwargs: Unpack[IsAuthorizedInputTypeDef]
-    ) -> RegionResults[IsAuthorizedOutputTypeDef]:
+    ) -> TargetResults[IsAuthorizedOutputTypeDef]:
         """Makes an authorization decision about a service request described in the
         parameters. The information in the parameters can also define additional
         context that Verified Permissions can include in the evaluation. The
@@ -324,7 +324,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def is_authorized_with_token(
         self, **kwargs: Unpack[IsAuthorizedWithTokenInputTypeDef]
-    ) -> RegionResults[IsAuthorizedWithTokenOutputTypeDef]:
+    ) -> TargetResults[IsAuthorizedWithTokenOutputTypeDef]:
         """Makes an authorization decision about a service request described in the
         parameters. The principal in this request comes from an external identity
         source in the form of an identity token formatted as a JSON web token
@@ -340,7 +340,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_identity_sources(
         self, **kwargs: Unpack[ListIdentitySourcesInputTypeDef]
-    ) -> RegionResults[ListIdentitySourcesOutputTypeDef]:
+    ) -> TargetResults[ListIdentitySourcesOutputTypeDef]:
         """Returns a paginated list of all of the identity sources defined in the
         specified policy store.
 
@@ -350,7 +350,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_policies(
         self, **kwargs: Unpack[ListPoliciesInputTypeDef]
-    ) -> RegionResults[ListPoliciesOutputTypeDef]:
+    ) -> TargetResults[ListPoliciesOutputTypeDef]:
         """Returns a paginated list of all policies stored in the specified policy
         store.
 
@@ -360,7 +360,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_policy_store_aliases(
         self, **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef]
-    ) -> RegionResults[ListPolicyStoreAliasesOutputTypeDef]:
+    ) -> TargetResults[ListPolicyStoreAliasesOutputTypeDef]:
         """Returns a paginated list of all policy store aliases in the calling Amazon
         Web Services account.
 
@@ -370,7 +370,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_policy_stores(
         self, **kwargs: Unpack[ListPolicyStoresInputTypeDef]
-    ) -> RegionResults[ListPolicyStoresOutputTypeDef]:
+    ) -> TargetResults[ListPolicyStoresOutputTypeDef]:
         """Returns a paginated list of all policy stores in the calling Amazon Web
         Services account.
 
@@ -380,7 +380,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_policy_templates(
         self, **kwargs: Unpack[ListPolicyTemplatesInputTypeDef]
-    ) -> RegionResults[ListPolicyTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListPolicyTemplatesOutputTypeDef]:
         """Returns a paginated list of all policy templates in the specified policy
         store.
 
@@ -390,7 +390,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """Returns the tags associated with the specified Amazon Verified Permissions
         resource. In Verified Permissions, policy stores can be tagged.
 
@@ -400,7 +400,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def put_schema(
         self, **kwargs: Unpack[PutSchemaInputTypeDef]
-    ) -> RegionResults[PutSchemaOutputTypeDef]:
+    ) -> TargetResults[PutSchemaOutputTypeDef]:
         """Creates or updates the policy schema in the specified policy store. The
         schema is used to validate any Cedar policies and policy templates
         submitted to the policy store. Any changes to the schema validate only
@@ -415,7 +415,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified Amazon
         Verified Permissions resource. Tags can help you organize and categorize
         your resources. You can also use them to scope user permissions by
@@ -428,7 +428,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Removes one or more tags from the specified Amazon Verified Permissions
         resource. In Verified Permissions, policy stores can be tagged.
 
@@ -438,7 +438,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def update_identity_source(
         self, **kwargs: Unpack[UpdateIdentitySourceInputTypeDef]
-    ) -> RegionResults[UpdateIdentitySourceOutputTypeDef]:
+    ) -> TargetResults[UpdateIdentitySourceOutputTypeDef]:
         """Updates the specified identity source to use a new identity provider
         (IdP), or to change the mapping of identities from the IdP to a different
         principal entity type.
@@ -449,7 +449,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def update_policy(
         self, **kwargs: Unpack[UpdatePolicyInputTypeDef]
-    ) -> RegionResults[UpdatePolicyOutputTypeDef]:
+    ) -> TargetResults[UpdatePolicyOutputTypeDef]:
         """Modifies a Cedar static policy in the specified policy store. You can
         change only certain elements of the UpdatePolicyDefinition parameter. You
         can directly update only static policies. To change a template-linked
@@ -461,7 +461,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def update_policy_store(
         self, **kwargs: Unpack[UpdatePolicyStoreInputTypeDef]
-    ) -> RegionResults[UpdatePolicyStoreOutputTypeDef]:
+    ) -> TargetResults[UpdatePolicyStoreOutputTypeDef]:
         """Modifies the validation setting for a policy store.
 
         https://docs.aws.amazon.com/goto/WebAPI/verifiedpermissions-2021-12-01/UpdatePolicyStore
@@ -470,7 +470,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
 
     def update_policy_template(
         self, **kwargs: Unpack[UpdatePolicyTemplateInputTypeDef]
-    ) -> RegionResults[UpdatePolicyTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdatePolicyTemplateOutputTypeDef]:
         """Updates the specified policy template. You can update only the description
         and the some elements of the policyBody.
 
@@ -485,7 +485,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIdentitySourcesInputTypeDef],
-    ) -> RegionResults[ListIdentitySourcesOutputTypeDef]:
+    ) -> TargetResults[ListIdentitySourcesOutputTypeDef]:
         """Every page of ListIdentitySources in every target, merged per target
         (botocore's build_full_result).
 
@@ -509,7 +509,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPoliciesInputTypeDef],
-    ) -> RegionResults[ListPoliciesOutputTypeDef]:
+    ) -> TargetResults[ListPoliciesOutputTypeDef]:
         """Every page of ListPolicies in every target, merged per target (botocore's
         build_full_result).
 
@@ -533,7 +533,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyStoreAliasesInputTypeDef],
-    ) -> RegionResults[ListPolicyStoreAliasesOutputTypeDef]:
+    ) -> TargetResults[ListPolicyStoreAliasesOutputTypeDef]:
         """Every page of ListPolicyStoreAliases in every target, merged per target
         (botocore's build_full_result).
 
@@ -557,7 +557,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyStoresInputTypeDef],
-    ) -> RegionResults[ListPolicyStoresOutputTypeDef]:
+    ) -> TargetResults[ListPolicyStoresOutputTypeDef]:
         """Every page of ListPolicyStores in every target, merged per target
         (botocore's build_full_result).
 
@@ -581,7 +581,7 @@ class MultiRegionVerifiedPermissions(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPolicyTemplatesInputTypeDef],
-    ) -> RegionResults[ListPolicyTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListPolicyTemplatesOutputTypeDef]:
         """Every page of ListPolicyTemplates in every target, merged per target
         (botocore's build_full_result).
 

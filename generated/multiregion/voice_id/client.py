@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,7 +92,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def associate_fraudster(
         self, **kwargs: Unpack[AssociateFraudsterRequestTypeDef]
-    ) -> RegionResults[AssociateFraudsterResponseTypeDef]:
+    ) -> TargetResults[AssociateFraudsterResponseTypeDef]:
         """Associates the fraudsters with the watchlist specified in the same domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/AssociateFraudster
@@ -101,7 +101,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def create_domain(
         self, **kwargs: Unpack[CreateDomainRequestTypeDef]
-    ) -> RegionResults[CreateDomainResponseTypeDef]:
+    ) -> TargetResults[CreateDomainResponseTypeDef]:
         """Creates a domain that contains all Amazon Connect Voice ID data, such as
         speakers, fraudsters, customer audio, and voiceprints. Every domain is
         created with a default watchlist that fraudsters can be a part of.
@@ -112,7 +112,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def create_watchlist(
         self, **kwargs: Unpack[CreateWatchlistRequestTypeDef]
-    ) -> RegionResults[CreateWatchlistResponseTypeDef]:
+    ) -> TargetResults[CreateWatchlistResponseTypeDef]:
         """Creates a watchlist that fraudsters can be a part of.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/CreateWatchlist
@@ -121,7 +121,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def delete_domain(
         self, **kwargs: Unpack[DeleteDomainRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified domain from Voice ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DeleteDomain
@@ -130,7 +130,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def delete_fraudster(
         self, **kwargs: Unpack[DeleteFraudsterRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified fraudster from Voice ID. This action disassociates
         the fraudster from any watchlists it is a part of.
 
@@ -140,7 +140,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def delete_speaker(
         self, **kwargs: Unpack[DeleteSpeakerRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified speaker from Voice ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DeleteSpeaker
@@ -149,7 +149,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def delete_watchlist(
         self, **kwargs: Unpack[DeleteWatchlistRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified watchlist from Voice ID. This API throws an
         exception when there are fraudsters in the watchlist that you are trying
         to delete. You must delete the fraudsters, and then delete the watchlist.
@@ -161,7 +161,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_domain(
         self, **kwargs: Unpack[DescribeDomainRequestTypeDef]
-    ) -> RegionResults[DescribeDomainResponseTypeDef]:
+    ) -> TargetResults[DescribeDomainResponseTypeDef]:
         """Describes the specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeDomain
@@ -170,7 +170,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_fraudster(
         self, **kwargs: Unpack[DescribeFraudsterRequestTypeDef]
-    ) -> RegionResults[DescribeFraudsterResponseTypeDef]:
+    ) -> TargetResults[DescribeFraudsterResponseTypeDef]:
         """Describes the specified fraudster.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeFraudster
@@ -179,7 +179,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_fraudster_registration_job(
         self, **kwargs: Unpack[DescribeFraudsterRegistrationJobRequestTypeDef]
-    ) -> RegionResults[DescribeFraudsterRegistrationJobResponseTypeDef]:
+    ) -> TargetResults[DescribeFraudsterRegistrationJobResponseTypeDef]:
         """Describes the specified fraudster registration job.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeFraudsterRegistrationJob
@@ -188,7 +188,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_speaker(
         self, **kwargs: Unpack[DescribeSpeakerRequestTypeDef]
-    ) -> RegionResults[DescribeSpeakerResponseTypeDef]:
+    ) -> TargetResults[DescribeSpeakerResponseTypeDef]:
         """Describes the specified speaker.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeSpeaker
@@ -197,7 +197,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_speaker_enrollment_job(
         self, **kwargs: Unpack[DescribeSpeakerEnrollmentJobRequestTypeDef]
-    ) -> RegionResults[DescribeSpeakerEnrollmentJobResponseTypeDef]:
+    ) -> TargetResults[DescribeSpeakerEnrollmentJobResponseTypeDef]:
         """Describes the specified speaker enrollment job.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeSpeakerEnrollmentJob
@@ -206,7 +206,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def describe_watchlist(
         self, **kwargs: Unpack[DescribeWatchlistRequestTypeDef]
-    ) -> RegionResults[DescribeWatchlistResponseTypeDef]:
+    ) -> TargetResults[DescribeWatchlistResponseTypeDef]:
         """Describes the specified watchlist.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/DescribeWatchlist
@@ -215,7 +215,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def disassociate_fraudster(
         self, **kwargs: Unpack[DisassociateFraudsterRequestTypeDef]
-    ) -> RegionResults[DisassociateFraudsterResponseTypeDef]:
+    ) -> TargetResults[DisassociateFraudsterResponseTypeDef]:
         """Disassociates the fraudsters from the watchlist specified. Voice ID always
         expects a fraudster to be a part of at least one watchlist. If you try to
         disassociate a fraudster from its only watchlist, a ValidationException is
@@ -227,7 +227,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def evaluate_session(
         self, **kwargs: Unpack[EvaluateSessionRequestTypeDef]
-    ) -> RegionResults[EvaluateSessionResponseTypeDef]:
+    ) -> TargetResults[EvaluateSessionResponseTypeDef]:
         """Evaluates a specified session based on audio data accumulated during a
         streaming Amazon Connect Voice ID call.
 
@@ -237,7 +237,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_domains(
         self, **kwargs: Unpack[ListDomainsRequestTypeDef]
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Lists all the domains in the Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListDomains
@@ -246,7 +246,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_fraudster_registration_jobs(
         self, **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef]
-    ) -> RegionResults[ListFraudsterRegistrationJobsResponseTypeDef]:
+    ) -> TargetResults[ListFraudsterRegistrationJobsResponseTypeDef]:
         """Lists all the fraudster registration jobs in the domain with the given
         JobStatus. If JobStatus is not provided, this lists all fraudster
         registration jobs in the given domain.
@@ -257,7 +257,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_fraudsters(
         self, **kwargs: Unpack[ListFraudstersRequestTypeDef]
-    ) -> RegionResults[ListFraudstersResponseTypeDef]:
+    ) -> TargetResults[ListFraudstersResponseTypeDef]:
         """Lists all fraudsters in a specified watchlist or domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListFraudsters
@@ -266,7 +266,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_speaker_enrollment_jobs(
         self, **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef]
-    ) -> RegionResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
+    ) -> TargetResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
         """Lists all the speaker enrollment jobs in the domain with the specified
         JobStatus. If JobStatus is not provided, this lists all jobs with all
         possible speaker enrollment job statuses.
@@ -277,7 +277,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_speakers(
         self, **kwargs: Unpack[ListSpeakersRequestTypeDef]
-    ) -> RegionResults[ListSpeakersResponseTypeDef]:
+    ) -> TargetResults[ListSpeakersResponseTypeDef]:
         """Lists all speakers in a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListSpeakers
@@ -286,7 +286,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists all tags associated with a specified Voice ID resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListTagsForResource
@@ -295,7 +295,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def list_watchlists(
         self, **kwargs: Unpack[ListWatchlistsRequestTypeDef]
-    ) -> RegionResults[ListWatchlistsResponseTypeDef]:
+    ) -> TargetResults[ListWatchlistsResponseTypeDef]:
         """Lists all watchlists in a specified domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/ListWatchlists
@@ -304,7 +304,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def opt_out_speaker(
         self, **kwargs: Unpack[OptOutSpeakerRequestTypeDef]
-    ) -> RegionResults[OptOutSpeakerResponseTypeDef]:
+    ) -> TargetResults[OptOutSpeakerResponseTypeDef]:
         """Opts out a speaker from Voice ID. A speaker can be opted out regardless of
         whether or not they already exist in Voice ID. If they don't yet exist, a
         new speaker is created in an opted out state. If they already exist, their
@@ -318,7 +318,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def start_fraudster_registration_job(
         self, **kwargs: Unpack[StartFraudsterRegistrationJobRequestTypeDef]
-    ) -> RegionResults[StartFraudsterRegistrationJobResponseTypeDef]:
+    ) -> TargetResults[StartFraudsterRegistrationJobResponseTypeDef]:
         """Starts a new batch fraudster registration job using provided details.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/StartFraudsterRegistrationJob
@@ -327,7 +327,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def start_speaker_enrollment_job(
         self, **kwargs: Unpack[StartSpeakerEnrollmentJobRequestTypeDef]
-    ) -> RegionResults[StartSpeakerEnrollmentJobResponseTypeDef]:
+    ) -> TargetResults[StartSpeakerEnrollmentJobResponseTypeDef]:
         """Starts a new batch speaker enrollment job using specified details.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/StartSpeakerEnrollmentJob
@@ -336,7 +336,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Tags a Voice ID resource with the provided list of tags.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/TagResource
@@ -345,7 +345,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes specified tags from a specified Amazon Connect Voice ID resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/voice-id-2021-09-27/UntagResource
@@ -354,7 +354,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def update_domain(
         self, **kwargs: Unpack[UpdateDomainRequestTypeDef]
-    ) -> RegionResults[UpdateDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateDomainResponseTypeDef]:
         """Updates the specified domain. This API has clobber behavior, and clears
         and replaces all attributes. If an optional field, such as 'Description'
         is not provided, it is removed from the domain.
@@ -365,7 +365,7 @@ class MultiRegionVoiceID(MultiRegionClient):
 
     def update_watchlist(
         self, **kwargs: Unpack[UpdateWatchlistRequestTypeDef]
-    ) -> RegionResults[UpdateWatchlistResponseTypeDef]:
+    ) -> TargetResults[UpdateWatchlistResponseTypeDef]:
         """Updates the specified watchlist. Every domain has a default watchlist
         which cannot be updated.
 
@@ -380,7 +380,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainsRequestTypeDef],
-    ) -> RegionResults[ListDomainsResponseTypeDef]:
+    ) -> TargetResults[ListDomainsResponseTypeDef]:
         """Every page of ListDomains in every target, merged per target (botocore's
         build_full_result).
 
@@ -403,7 +403,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFraudsterRegistrationJobsRequestTypeDef],
-    ) -> RegionResults[ListFraudsterRegistrationJobsResponseTypeDef]:
+    ) -> TargetResults[ListFraudsterRegistrationJobsResponseTypeDef]:
         """Every page of ListFraudsterRegistrationJobs in every target, merged per
         target (botocore's build_full_result).
 
@@ -428,7 +428,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListFraudstersRequestTypeDef],
-    ) -> RegionResults[ListFraudstersResponseTypeDef]:
+    ) -> TargetResults[ListFraudstersResponseTypeDef]:
         """Every page of ListFraudsters in every target, merged per target
         (botocore's build_full_result).
 
@@ -451,7 +451,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpeakerEnrollmentJobsRequestTypeDef],
-    ) -> RegionResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
+    ) -> TargetResults[ListSpeakerEnrollmentJobsResponseTypeDef]:
         """Every page of ListSpeakerEnrollmentJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -476,7 +476,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSpeakersRequestTypeDef],
-    ) -> RegionResults[ListSpeakersResponseTypeDef]:
+    ) -> TargetResults[ListSpeakersResponseTypeDef]:
         """Every page of ListSpeakers in every target, merged per target (botocore's
         build_full_result).
 
@@ -499,7 +499,7 @@ class MultiRegionVoiceID(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWatchlistsRequestTypeDef],
-    ) -> RegionResults[ListWatchlistsResponseTypeDef]:
+    ) -> TargetResults[ListWatchlistsResponseTypeDef]:
         """Every page of ListWatchlists in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -195,7 +195,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def batch_update_rule(
         self, **kwargs: Unpack[BatchUpdateRuleRequestTypeDef]
-    ) -> RegionResults[BatchUpdateRuleResponseTypeDef]:
+    ) -> TargetResults[BatchUpdateRuleResponseTypeDef]:
         """Updates the listener rules in a batch. You can use this operation to
         change the priority of listener rules. This can be useful when bulk
         updating or swapping rule priority.
@@ -206,7 +206,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_access_log_subscription(
         self, **kwargs: Unpack[CreateAccessLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateAccessLogSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateAccessLogSubscriptionResponseTypeDef]:
         """Enables access logs to be sent to Amazon CloudWatch, Amazon S3, and Amazon
         Kinesis Data Firehose. The service network owner can use the access logs
         to audit the services in the network. The service network owner can only
@@ -221,7 +221,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_listener(
         self, **kwargs: Unpack[CreateListenerRequestTypeDef]
-    ) -> RegionResults[CreateListenerResponseTypeDef]:
+    ) -> TargetResults[CreateListenerResponseTypeDef]:
         """Creates a listener for a service. Before you start using your Amazon VPC
         Lattice service, you must add one or more listeners. A listener is a
         process that checks for connection requests to your services. For more
@@ -233,7 +233,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_resource_configuration(
         self, **kwargs: Unpack[CreateResourceConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateResourceConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateResourceConfigurationResponseTypeDef]:
         """Creates a resource configuration. A resource configuration defines a
         specific resource. You can associate a resource configuration with a
         service network or a VPC endpoint.
@@ -244,7 +244,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_resource_gateway(
         self, **kwargs: Unpack[CreateResourceGatewayRequestTypeDef]
-    ) -> RegionResults[CreateResourceGatewayResponseTypeDef]:
+    ) -> TargetResults[CreateResourceGatewayResponseTypeDef]:
         """A resource gateway is a point of ingress into the VPC where a resource
         resides. It spans multiple Availability Zones. For your resource to be
         accessible from all Availability Zones, you should create your resource
@@ -257,7 +257,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRuleResponseTypeDef]:
         """Creates a listener rule. Each listener has a default rule for checking
         connection requests, but you can define additional rules. Each rule
         consists of a priority, one or more actions, and one or more conditions.
@@ -270,7 +270,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_service(
         self, **kwargs: Unpack[CreateServiceRequestTypeDef]
-    ) -> RegionResults[CreateServiceResponseTypeDef]:
+    ) -> TargetResults[CreateServiceResponseTypeDef]:
         """Creates a service. A service is any software application that can run on
         instances containers, or serverless functions within an account or virtual
         private cloud (VPC).
@@ -281,7 +281,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_service_network(
         self, **kwargs: Unpack[CreateServiceNetworkRequestTypeDef]
-    ) -> RegionResults[CreateServiceNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateServiceNetworkResponseTypeDef]:
         """Creates a service network. A service network is a logical boundary for a
         collection of services. You can associate services and VPCs with a service
         network.
@@ -292,7 +292,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_service_network_resource_association(
         self, **kwargs: Unpack[CreateServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> RegionResults[CreateServiceNetworkResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateServiceNetworkResourceAssociationResponseTypeDef]:
         """Associates the specified service network with the specified resource
         configuration. This allows the resource configuration to receive
         connections through the service network, including through a service
@@ -304,7 +304,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_service_network_service_association(
         self, **kwargs: Unpack[CreateServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> RegionResults[CreateServiceNetworkServiceAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateServiceNetworkServiceAssociationResponseTypeDef]:
         """Associates the specified service with the specified service network. For
         more information, see Manage service associations in the Amazon VPC
         Lattice User Guide.
@@ -315,7 +315,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_service_network_vpc_association(
         self, **kwargs: Unpack[CreateServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> RegionResults[CreateServiceNetworkVpcAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateServiceNetworkVpcAssociationResponseTypeDef]:
         """Associates a VPC with a service network. When you associate a VPC with the
         service network, it enables all the resources within that VPC to be
         clients and communicate with other services in the service network. For
@@ -328,7 +328,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def create_target_group(
         self, **kwargs: Unpack[CreateTargetGroupRequestTypeDef]
-    ) -> RegionResults[CreateTargetGroupResponseTypeDef]:
+    ) -> TargetResults[CreateTargetGroupResponseTypeDef]:
         """Creates a target group. A target group is a collection of targets, or
         compute resources, that run your application or service. A target group
         can only be used by a single service.
@@ -339,7 +339,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_access_log_subscription(
         self, **kwargs: Unpack[DeleteAccessLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[DeleteAccessLogSubscriptionResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessLogSubscriptionResponseTypeDef]:
         """Deletes the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteAccessLogSubscription
@@ -348,7 +348,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_auth_policy(
         self, **kwargs: Unpack[DeleteAuthPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteAuthPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteAuthPolicyResponseTypeDef]:
         """Deletes the specified auth policy. If an auth is set to AWS_IAM and the
         auth policy is deleted, all requests are denied. If you are trying to
         remove the auth policy completely, you must set the auth type to NONE. If
@@ -361,7 +361,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_domain_verification(
         self, **kwargs: Unpack[DeleteDomainVerificationRequestTypeDef]
-    ) -> RegionResults[DeleteDomainVerificationResponseTypeDef]:
+    ) -> TargetResults[DeleteDomainVerificationResponseTypeDef]:
         """Deletes the specified domain verification.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteDomainVerification
@@ -370,7 +370,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_listener(
         self, **kwargs: Unpack[DeleteListenerRequestTypeDef]
-    ) -> RegionResults[DeleteListenerResponseTypeDef]:
+    ) -> TargetResults[DeleteListenerResponseTypeDef]:
         """Deletes the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteListener
@@ -379,7 +379,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_resource_configuration(
         self, **kwargs: Unpack[DeleteResourceConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteResourceConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceConfigurationResponseTypeDef]:
         """Deletes the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceConfiguration
@@ -388,7 +388,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_resource_endpoint_association(
         self, **kwargs: Unpack[DeleteResourceEndpointAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteResourceEndpointAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceEndpointAssociationResponseTypeDef]:
         """Disassociates the resource configuration from the resource VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceEndpointAssociation
@@ -397,7 +397,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_resource_gateway(
         self, **kwargs: Unpack[DeleteResourceGatewayRequestTypeDef]
-    ) -> RegionResults[DeleteResourceGatewayResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceGatewayResponseTypeDef]:
         """Deletes the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourceGateway
@@ -406,7 +406,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResponseTypeDef]:
         """Deletes the specified resource policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteResourcePolicy
@@ -415,7 +415,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleResponseTypeDef]:
         """Deletes a listener rule. Each listener has a default rule for checking
         connection requests, but you can define additional rules. Each rule
         consists of a priority, one or more actions, and one or more conditions.
@@ -428,7 +428,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_service(
         self, **kwargs: Unpack[DeleteServiceRequestTypeDef]
-    ) -> RegionResults[DeleteServiceResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceResponseTypeDef]:
         """Deletes a service. A service can't be deleted if it's associated with a
         service network. If you delete a service, all resources related to the
         service, such as the resource policy, auth policy, listeners, listener
@@ -441,7 +441,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_service_network(
         self, **kwargs: Unpack[DeleteServiceNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteServiceNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceNetworkResponseTypeDef]:
         """Deletes a service network. You can only delete the service network if
         there is no service or VPC associated with it. If you delete a service
         network, all resources related to the service network, such as the
@@ -455,7 +455,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_service_network_resource_association(
         self, **kwargs: Unpack[DeleteServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteServiceNetworkResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceNetworkResourceAssociationResponseTypeDef]:
         """Deletes the association between a service network and a resource
         configuration.
 
@@ -465,7 +465,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_service_network_service_association(
         self, **kwargs: Unpack[DeleteServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteServiceNetworkServiceAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceNetworkServiceAssociationResponseTypeDef]:
         """Deletes the association between a service and a service network. This
         operation fails if an association is still in progress.
 
@@ -475,7 +475,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_service_network_vpc_association(
         self, **kwargs: Unpack[DeleteServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteServiceNetworkVpcAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteServiceNetworkVpcAssociationResponseTypeDef]:
         """Disassociates the VPC from the service network. You can't disassociate the
         VPC if there is a create or update association in progress.
 
@@ -485,7 +485,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def delete_target_group(
         self, **kwargs: Unpack[DeleteTargetGroupRequestTypeDef]
-    ) -> RegionResults[DeleteTargetGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteTargetGroupResponseTypeDef]:
         """Deletes a target group. You can't delete a target group if it is used in a
         listener rule or if the target group creation is in progress.
 
@@ -495,7 +495,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def deregister_targets(
         self, **kwargs: Unpack[DeregisterTargetsRequestTypeDef]
-    ) -> RegionResults[DeregisterTargetsResponseTypeDef]:
+    ) -> TargetResults[DeregisterTargetsResponseTypeDef]:
         """Deregisters the specified targets from the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeregisterTargets
@@ -504,7 +504,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_access_log_subscription(
         self, **kwargs: Unpack[GetAccessLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[GetAccessLogSubscriptionResponseTypeDef]:
+    ) -> TargetResults[GetAccessLogSubscriptionResponseTypeDef]:
         """Retrieves information about the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetAccessLogSubscription
@@ -513,7 +513,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_auth_policy(
         self, **kwargs: Unpack[GetAuthPolicyRequestTypeDef]
-    ) -> RegionResults[GetAuthPolicyResponseTypeDef]:
+    ) -> TargetResults[GetAuthPolicyResponseTypeDef]:
         """Retrieves information about the auth policy for the specified service or
         service network.
 
@@ -523,7 +523,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_domain_verification(
         self, **kwargs: Unpack[GetDomainVerificationRequestTypeDef]
-    ) -> RegionResults[GetDomainVerificationResponseTypeDef]:
+    ) -> TargetResults[GetDomainVerificationResponseTypeDef]:
         """Retrieves information about a domain verification.ß
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetDomainVerification
@@ -532,7 +532,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_listener(
         self, **kwargs: Unpack[GetListenerRequestTypeDef]
-    ) -> RegionResults[GetListenerResponseTypeDef]:
+    ) -> TargetResults[GetListenerResponseTypeDef]:
         """Retrieves information about the specified listener for the specified
         service.
 
@@ -542,7 +542,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_resource_configuration(
         self, **kwargs: Unpack[GetResourceConfigurationRequestTypeDef]
-    ) -> RegionResults[GetResourceConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetResourceConfigurationResponseTypeDef]:
         """Retrieves information about the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetResourceConfiguration
@@ -551,7 +551,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_resource_gateway(
         self, **kwargs: Unpack[GetResourceGatewayRequestTypeDef]
-    ) -> RegionResults[GetResourceGatewayResponseTypeDef]:
+    ) -> TargetResults[GetResourceGatewayResponseTypeDef]:
         """Retrieves information about the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetResourceGateway
@@ -560,7 +560,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_resource_policy(
         self, **kwargs: Unpack[GetResourcePolicyRequestTypeDef]
-    ) -> RegionResults[GetResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[GetResourcePolicyResponseTypeDef]:
         """Retrieves information about the specified resource policy. The resource
         policy is an IAM policy created on behalf of the resource owner when they
         share a resource.
@@ -571,7 +571,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_rule(
         self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> RegionResults[GetRuleResponseTypeDef]:
+    ) -> TargetResults[GetRuleResponseTypeDef]:
         """Retrieves information about the specified listener rules. You can also
         retrieve information about the default listener rule. For more
         information, see Listener rules in the Amazon VPC Lattice User Guide.
@@ -582,7 +582,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_service(
         self, **kwargs: Unpack[GetServiceRequestTypeDef]
-    ) -> RegionResults[GetServiceResponseTypeDef]:
+    ) -> TargetResults[GetServiceResponseTypeDef]:
         """Retrieves information about the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetService
@@ -591,7 +591,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_service_network(
         self, **kwargs: Unpack[GetServiceNetworkRequestTypeDef]
-    ) -> RegionResults[GetServiceNetworkResponseTypeDef]:
+    ) -> TargetResults[GetServiceNetworkResponseTypeDef]:
         """Retrieves information about the specified service network.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetServiceNetwork
@@ -600,7 +600,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_service_network_resource_association(
         self, **kwargs: Unpack[GetServiceNetworkResourceAssociationRequestTypeDef]
-    ) -> RegionResults[GetServiceNetworkResourceAssociationResponseTypeDef]:
+    ) -> TargetResults[GetServiceNetworkResourceAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a resource configuration.
 
@@ -610,7 +610,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_service_network_service_association(
         self, **kwargs: Unpack[GetServiceNetworkServiceAssociationRequestTypeDef]
-    ) -> RegionResults[GetServiceNetworkServiceAssociationResponseTypeDef]:
+    ) -> TargetResults[GetServiceNetworkServiceAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a service.
 
@@ -620,7 +620,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_service_network_vpc_association(
         self, **kwargs: Unpack[GetServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> RegionResults[GetServiceNetworkVpcAssociationResponseTypeDef]:
+    ) -> TargetResults[GetServiceNetworkVpcAssociationResponseTypeDef]:
         """Retrieves information about the specified association between a service
         network and a VPC.
 
@@ -630,7 +630,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def get_target_group(
         self, **kwargs: Unpack[GetTargetGroupRequestTypeDef]
-    ) -> RegionResults[GetTargetGroupResponseTypeDef]:
+    ) -> TargetResults[GetTargetGroupResponseTypeDef]:
         """Retrieves information about the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/GetTargetGroup
@@ -639,7 +639,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_access_log_subscriptions(
         self, **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef]
-    ) -> RegionResults[ListAccessLogSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListAccessLogSubscriptionsResponseTypeDef]:
         """Lists the access log subscriptions for the specified service network or
         service.
 
@@ -649,7 +649,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_domain_verifications(
         self, **kwargs: Unpack[ListDomainVerificationsRequestTypeDef]
-    ) -> RegionResults[ListDomainVerificationsResponseTypeDef]:
+    ) -> TargetResults[ListDomainVerificationsResponseTypeDef]:
         """Lists the domain verifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListDomainVerifications
@@ -658,7 +658,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_listeners(
         self, **kwargs: Unpack[ListListenersRequestTypeDef]
-    ) -> RegionResults[ListListenersResponseTypeDef]:
+    ) -> TargetResults[ListListenersResponseTypeDef]:
         """Lists the listeners for the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListListeners
@@ -667,7 +667,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_resource_configurations(
         self, **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListResourceConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceConfigurationsResponseTypeDef]:
         """Lists the resource configurations owned by or shared with this account.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceConfigurations
@@ -676,7 +676,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_resource_endpoint_associations(
         self, **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef]
-    ) -> RegionResults[ListResourceEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceEndpointAssociationsResponseTypeDef]:
         """Lists the associations for the specified VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceEndpointAssociations
@@ -685,7 +685,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_resource_gateways(
         self, **kwargs: Unpack[ListResourceGatewaysRequestTypeDef]
-    ) -> RegionResults[ListResourceGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListResourceGatewaysResponseTypeDef]:
         """Lists the resource gateways that you own or that were shared with you.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListResourceGateways
@@ -694,7 +694,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Lists the rules for the specified listener.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListRules
@@ -703,7 +703,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_service_network_resource_associations(
         self, **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a resource
         configuration.
 
@@ -713,7 +713,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_service_network_service_associations(
         self, **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef]
-    ) -> RegionResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a service. You can
         filter the list either by service or service network. You must provide
         either the service network identifier or the service identifier.
@@ -724,7 +724,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_service_network_vpc_associations(
         self, **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef]
-    ) -> RegionResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a VPC. You can filter
         the list either by VPC or service network. You must provide either the ID
         of the service network identifier or the ID of the VPC.
@@ -735,7 +735,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_service_network_vpc_endpoint_associations(
         self, **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef]
-    ) -> RegionResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
         """Lists the associations between a service network and a VPC endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListServiceNetworkVpcEndpointAssociations
@@ -744,7 +744,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_service_networks(
         self, **kwargs: Unpack[ListServiceNetworksRequestTypeDef]
-    ) -> RegionResults[ListServiceNetworksResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworksResponseTypeDef]:
         """Lists the service networks owned by or shared with this account. The
         account ID in the ARN shows which account owns the service network.
 
@@ -754,7 +754,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_services(
         self, **kwargs: Unpack[ListServicesRequestTypeDef]
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Lists the services owned by the caller account or shared with the caller
         account.
 
@@ -764,7 +764,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/ListTagsForResource
@@ -773,7 +773,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_target_groups(
         self, **kwargs: Unpack[ListTargetGroupsRequestTypeDef]
-    ) -> RegionResults[ListTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTargetGroupsResponseTypeDef]:
         """Lists your target groups. You can narrow your search by using the filters
         below in your request.
 
@@ -783,7 +783,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def list_targets(
         self, **kwargs: Unpack[ListTargetsRequestTypeDef]
-    ) -> RegionResults[ListTargetsResponseTypeDef]:
+    ) -> TargetResults[ListTargetsResponseTypeDef]:
         """Lists the targets for the target group. By default, all targets are
         included. You can use this API to check the health status of targets. You
         can also ﬁlter the results by target.
@@ -794,7 +794,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def put_auth_policy(
         self, **kwargs: Unpack[PutAuthPolicyRequestTypeDef]
-    ) -> RegionResults[PutAuthPolicyResponseTypeDef]:
+    ) -> TargetResults[PutAuthPolicyResponseTypeDef]:
         """Creates or updates the auth policy. The policy string in JSON must not
         contain newlines or blank lines.
 
@@ -804,7 +804,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResponseTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResponseTypeDef]:
         """Attaches a resource-based permission policy to a service or service
         network. The policy must contain the same actions and condition statements
         as the Amazon Web Services Resource Access Manager permission for sharing
@@ -816,7 +816,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def register_targets(
         self, **kwargs: Unpack[RegisterTargetsRequestTypeDef]
-    ) -> RegionResults[RegisterTargetsResponseTypeDef]:
+    ) -> TargetResults[RegisterTargetsResponseTypeDef]:
         """Registers the targets with the target group. If it's a Lambda target, you
         can only have one target in a target group.
 
@@ -826,7 +826,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def start_domain_verification(
         self, **kwargs: Unpack[StartDomainVerificationRequestTypeDef]
-    ) -> RegionResults[StartDomainVerificationResponseTypeDef]:
+    ) -> TargetResults[StartDomainVerificationResponseTypeDef]:
         """Starts the domain verification process for a custom domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/StartDomainVerification
@@ -835,7 +835,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/TagResource
@@ -844,7 +844,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UntagResource
@@ -853,7 +853,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_access_log_subscription(
         self, **kwargs: Unpack[UpdateAccessLogSubscriptionRequestTypeDef]
-    ) -> RegionResults[UpdateAccessLogSubscriptionResponseTypeDef]:
+    ) -> TargetResults[UpdateAccessLogSubscriptionResponseTypeDef]:
         """Updates the specified access log subscription.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateAccessLogSubscription
@@ -862,7 +862,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_listener(
         self, **kwargs: Unpack[UpdateListenerRequestTypeDef]
-    ) -> RegionResults[UpdateListenerResponseTypeDef]:
+    ) -> TargetResults[UpdateListenerResponseTypeDef]:
         """Updates the specified listener for the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateListener
@@ -871,7 +871,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_resource_configuration(
         self, **kwargs: Unpack[UpdateResourceConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateResourceConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceConfigurationResponseTypeDef]:
         """Updates the specified resource configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateResourceConfiguration
@@ -880,7 +880,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_resource_gateway(
         self, **kwargs: Unpack[UpdateResourceGatewayRequestTypeDef]
-    ) -> RegionResults[UpdateResourceGatewayResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceGatewayResponseTypeDef]:
         """Updates the specified resource gateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateResourceGateway
@@ -889,7 +889,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleResponseTypeDef]:
         """Updates a specified rule for the listener. You can't modify a default
         listener rule. To modify a default listener rule, use UpdateListener.
 
@@ -899,7 +899,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_service(
         self, **kwargs: Unpack[UpdateServiceRequestTypeDef]
-    ) -> RegionResults[UpdateServiceResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceResponseTypeDef]:
         """Updates the specified service.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateService
@@ -908,7 +908,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_service_network(
         self, **kwargs: Unpack[UpdateServiceNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateServiceNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceNetworkResponseTypeDef]:
         """Updates the specified service network.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateServiceNetwork
@@ -917,7 +917,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_service_network_vpc_association(
         self, **kwargs: Unpack[UpdateServiceNetworkVpcAssociationRequestTypeDef]
-    ) -> RegionResults[UpdateServiceNetworkVpcAssociationResponseTypeDef]:
+    ) -> TargetResults[UpdateServiceNetworkVpcAssociationResponseTypeDef]:
         """Updates the service network and VPC association. If you add a security
         group to the service network and VPC association, the association must
         continue to have at least one security group. You can add or edit security
@@ -930,7 +930,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
 
     def update_target_group(
         self, **kwargs: Unpack[UpdateTargetGroupRequestTypeDef]
-    ) -> RegionResults[UpdateTargetGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateTargetGroupResponseTypeDef]:
         """Updates the specified target group.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/UpdateTargetGroup
@@ -944,7 +944,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccessLogSubscriptionsRequestTypeDef],
-    ) -> RegionResults[ListAccessLogSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[ListAccessLogSubscriptionsResponseTypeDef]:
         """Every page of ListAccessLogSubscriptions in every target, merged per
         target (botocore's build_full_result).
 
@@ -968,7 +968,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDomainVerificationsRequestTypeDef],
-    ) -> RegionResults[ListDomainVerificationsResponseTypeDef]:
+    ) -> TargetResults[ListDomainVerificationsResponseTypeDef]:
         """Every page of ListDomainVerifications in every target, merged per target
         (botocore's build_full_result).
 
@@ -991,7 +991,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListListenersRequestTypeDef],
-    ) -> RegionResults[ListListenersResponseTypeDef]:
+    ) -> TargetResults[ListListenersResponseTypeDef]:
         """Every page of ListListeners in every target, merged per target (botocore's
         build_full_result).
 
@@ -1014,7 +1014,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListResourceConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceConfigurationsResponseTypeDef]:
         """Every page of ListResourceConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1037,7 +1037,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceEndpointAssociationsRequestTypeDef],
-    ) -> RegionResults[ListResourceEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListResourceEndpointAssociationsResponseTypeDef]:
         """Every page of ListResourceEndpointAssociations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1060,7 +1060,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceGatewaysRequestTypeDef],
-    ) -> RegionResults[ListResourceGatewaysResponseTypeDef]:
+    ) -> TargetResults[ListResourceGatewaysResponseTypeDef]:
         """Every page of ListResourceGateways in every target, merged per target
         (botocore's build_full_result).
 
@@ -1083,7 +1083,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -1106,7 +1106,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceNetworkResourceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkResourceAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkResourceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1130,7 +1130,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceNetworkServiceAssociationsRequestTypeDef],
-    ) -> RegionResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkServiceAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkServiceAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1155,7 +1155,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceNetworkVpcAssociationsRequestTypeDef],
-    ) -> RegionResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkVpcAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkVpcAssociations in every target, merged
         per target (botocore's build_full_result).
 
@@ -1180,7 +1180,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceNetworkVpcEndpointAssociationsRequestTypeDef],
-    ) -> RegionResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworkVpcEndpointAssociationsResponseTypeDef]:
         """Every page of ListServiceNetworkVpcEndpointAssociations in every target,
         merged per target (botocore's build_full_result).
 
@@ -1203,7 +1203,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServiceNetworksRequestTypeDef],
-    ) -> RegionResults[ListServiceNetworksResponseTypeDef]:
+    ) -> TargetResults[ListServiceNetworksResponseTypeDef]:
         """Every page of ListServiceNetworks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1227,7 +1227,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListServicesRequestTypeDef],
-    ) -> RegionResults[ListServicesResponseTypeDef]:
+    ) -> TargetResults[ListServicesResponseTypeDef]:
         """Every page of ListServices in every target, merged per target (botocore's
         build_full_result).
 
@@ -1251,7 +1251,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetGroupsRequestTypeDef],
-    ) -> RegionResults[ListTargetGroupsResponseTypeDef]:
+    ) -> TargetResults[ListTargetGroupsResponseTypeDef]:
         """Every page of ListTargetGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1275,7 +1275,7 @@ class MultiRegionVPCLattice(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTargetsRequestTypeDef],
-    ) -> RegionResults[ListTargetsResponseTypeDef]:
+    ) -> TargetResults[ListTargetsResponseTypeDef]:
         """Every page of ListTargets in every target, merged per target (botocore's
         build_full_result).
 

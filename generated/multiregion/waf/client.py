@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -197,7 +197,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_byte_match_set(
         self, **kwargs: Unpack[CreateByteMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -207,7 +207,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_geo_match_set(
         self, **kwargs: Unpack[CreateGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -217,7 +217,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_ip_set(
         self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> RegionResults[CreateIPSetResponseTypeDef]:
+    ) -> TargetResults[CreateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -227,7 +227,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_rate_based_rule(
         self, **kwargs: Unpack[CreateRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[CreateRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -237,7 +237,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_regex_match_set(
         self, **kwargs: Unpack[CreateRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -247,7 +247,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_regex_pattern_set(
         self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[CreateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -257,7 +257,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -267,7 +267,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_rule_group(
         self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -277,7 +277,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_size_constraint_set(
         self, **kwargs: Unpack[CreateSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[CreateSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[CreateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -287,7 +287,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_sql_injection_match_set(
         self, **kwargs: Unpack[CreateSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -297,7 +297,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_web_acl(
         self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> RegionResults[CreateWebACLResponseTypeDef]:
+    ) -> TargetResults[CreateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -307,7 +307,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_web_acl_migration_stack(
         self, **kwargs: Unpack[CreateWebACLMigrationStackRequestTypeDef]
-    ) -> RegionResults[CreateWebACLMigrationStackResponseTypeDef]:
+    ) -> TargetResults[CreateWebACLMigrationStackResponseTypeDef]:
         """Creates an AWS CloudFormation WAFV2 template for the specified web ACL in
         the specified Amazon S3 bucket. Then, in CloudFormation, you create a
         stack from the template, to create the web ACL and its resources in AWS
@@ -320,7 +320,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def create_xss_match_set(
         self, **kwargs: Unpack[CreateXssMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -330,7 +330,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_byte_match_set(
         self, **kwargs: Unpack[DeleteByteMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -340,7 +340,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_geo_match_set(
         self, **kwargs: Unpack[DeleteGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -350,7 +350,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_ip_set(
         self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> RegionResults[DeleteIPSetResponseTypeDef]:
+    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -360,7 +360,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_logging_configuration(
         self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -370,7 +370,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_permission_policy(
         self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> RegionResults[DeletePermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -380,7 +380,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_rate_based_rule(
         self, **kwargs: Unpack[DeleteRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -390,7 +390,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_regex_match_set(
         self, **kwargs: Unpack[DeleteRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -400,7 +400,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_regex_pattern_set(
         self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[DeleteRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -410,7 +410,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -420,7 +420,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_rule_group(
         self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -430,7 +430,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_size_constraint_set(
         self, **kwargs: Unpack[DeleteSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[DeleteSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[DeleteSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -440,7 +440,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_sql_injection_match_set(
         self, **kwargs: Unpack[DeleteSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -450,7 +450,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_web_acl(
         self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> RegionResults[DeleteWebACLResponseTypeDef]:
+    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -460,7 +460,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def delete_xss_match_set(
         self, **kwargs: Unpack[DeleteXssMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -470,7 +470,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_byte_match_set(
         self, **kwargs: Unpack[GetByteMatchSetRequestTypeDef]
-    ) -> RegionResults[GetByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -478,7 +478,7 @@ class MultiRegionWAF(MultiRegionClient):
         """
         return self._call("GetByteMatchSet", kwargs)
 
-    def get_change_token(self) -> RegionResults[GetChangeTokenResponseTypeDef]:
+    def get_change_token(self) -> TargetResults[GetChangeTokenResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -488,7 +488,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_change_token_status(
         self, **kwargs: Unpack[GetChangeTokenStatusRequestTypeDef]
-    ) -> RegionResults[GetChangeTokenStatusResponseTypeDef]:
+    ) -> TargetResults[GetChangeTokenStatusResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -498,7 +498,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_geo_match_set(
         self, **kwargs: Unpack[GetGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[GetGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -508,7 +508,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_ip_set(
         self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> RegionResults[GetIPSetResponseTypeDef]:
+    ) -> TargetResults[GetIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -518,7 +518,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_logging_configuration(
         self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -528,7 +528,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_permission_policy(
         self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[GetPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -538,7 +538,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_rate_based_rule(
         self, **kwargs: Unpack[GetRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[GetRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -548,7 +548,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_rate_based_rule_managed_keys(
         self, **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef]
-    ) -> RegionResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -558,7 +558,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_regex_match_set(
         self, **kwargs: Unpack[GetRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[GetRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -568,7 +568,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_regex_pattern_set(
         self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[GetRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -578,7 +578,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_rule(
         self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> RegionResults[GetRuleResponseTypeDef]:
+    ) -> TargetResults[GetRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -588,7 +588,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_rule_group(
         self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> RegionResults[GetRuleGroupResponseTypeDef]:
+    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -598,7 +598,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_sampled_requests(
         self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> RegionResults[GetSampledRequestsResponseTypeDef]:
+    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -608,7 +608,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_size_constraint_set(
         self, **kwargs: Unpack[GetSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[GetSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[GetSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -618,7 +618,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_sql_injection_match_set(
         self, **kwargs: Unpack[GetSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[GetSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -628,7 +628,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_web_acl(
         self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> RegionResults[GetWebACLResponseTypeDef]:
+    ) -> TargetResults[GetWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -638,7 +638,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def get_xss_match_set(
         self, **kwargs: Unpack[GetXssMatchSetRequestTypeDef]
-    ) -> RegionResults[GetXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -648,7 +648,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_activated_rules_in_rule_group(
         self, **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef]
-    ) -> RegionResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -658,7 +658,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_byte_match_sets(
         self, **kwargs: Unpack[ListByteMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListByteMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -668,7 +668,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_geo_match_sets(
         self, **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListGeoMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -678,7 +678,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_ip_sets(
         self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -688,7 +688,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_logging_configurations(
         self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -698,7 +698,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_rate_based_rules(
         self, **kwargs: Unpack[ListRateBasedRulesRequestTypeDef]
-    ) -> RegionResults[ListRateBasedRulesResponseTypeDef]:
+    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -708,7 +708,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_regex_match_sets(
         self, **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListRegexMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -718,7 +718,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_regex_pattern_sets(
         self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> RegionResults[ListRegexPatternSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -728,7 +728,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_rule_groups(
         self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -738,7 +738,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -748,7 +748,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_size_constraint_sets(
         self, **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef]
-    ) -> RegionResults[ListSizeConstraintSetsResponseTypeDef]:
+    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -758,7 +758,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_sql_injection_match_sets(
         self, **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -768,7 +768,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_subscribed_rule_groups(
         self, **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListSubscribedRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -778,7 +778,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -788,7 +788,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_web_acls(
         self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> RegionResults[ListWebACLsResponseTypeDef]:
+    ) -> TargetResults[ListWebACLsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -798,7 +798,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def list_xss_match_sets(
         self, **kwargs: Unpack[ListXssMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListXssMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -808,7 +808,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def put_logging_configuration(
         self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -818,7 +818,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def put_permission_policy(
         self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[PutPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -828,7 +828,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -838,7 +838,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -848,7 +848,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_byte_match_set(
         self, **kwargs: Unpack[UpdateByteMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -858,7 +858,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_geo_match_set(
         self, **kwargs: Unpack[UpdateGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -868,7 +868,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_ip_set(
         self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> RegionResults[UpdateIPSetResponseTypeDef]:
+    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -878,7 +878,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_rate_based_rule(
         self, **kwargs: Unpack[UpdateRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -888,7 +888,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_regex_match_set(
         self, **kwargs: Unpack[UpdateRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -898,7 +898,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_regex_pattern_set(
         self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[UpdateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -908,7 +908,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -918,7 +918,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_rule_group(
         self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -928,7 +928,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_size_constraint_set(
         self, **kwargs: Unpack[UpdateSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[UpdateSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[UpdateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -938,7 +938,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_sql_injection_match_set(
         self, **kwargs: Unpack[UpdateSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -948,7 +948,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_web_acl(
         self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> RegionResults[UpdateWebACLResponseTypeDef]:
+    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -958,7 +958,7 @@ class MultiRegionWAF(MultiRegionClient):
 
     def update_xss_match_set(
         self, **kwargs: Unpack[UpdateXssMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -973,7 +973,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef],
-    ) -> RegionResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
         """Every page of GetRateBasedRuleManagedKeys in every target, merged per
         target (botocore's build_full_result).
 
@@ -997,7 +997,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef],
-    ) -> RegionResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
         """Every page of ListActivatedRulesInRuleGroup in every target, merged per
         target (botocore's build_full_result).
 
@@ -1021,7 +1021,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListByteMatchSetsRequestTypeDef],
-    ) -> RegionResults[ListByteMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
         """Every page of ListByteMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1045,7 +1045,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef],
-    ) -> RegionResults[ListGeoMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
         """Every page of ListGeoMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1069,7 +1069,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListIPSetsRequestTypeDef],
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """Every page of ListIPSets in every target, merged per target (botocore's
         build_full_result).
 
@@ -1093,7 +1093,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
         """Every page of ListLoggingConfigurations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1117,7 +1117,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRateBasedRulesRequestTypeDef],
-    ) -> RegionResults[ListRateBasedRulesResponseTypeDef]:
+    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
         """Every page of ListRateBasedRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -1141,7 +1141,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef],
-    ) -> RegionResults[ListRegexMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
         """Every page of ListRegexMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1165,7 +1165,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef],
-    ) -> RegionResults[ListRegexPatternSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
         """Every page of ListRegexPatternSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1189,7 +1189,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRuleGroupsRequestTypeDef],
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """Every page of ListRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1213,7 +1213,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRulesRequestTypeDef],
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """Every page of ListRules in every target, merged per target (botocore's
         build_full_result).
 
@@ -1237,7 +1237,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef],
-    ) -> RegionResults[ListSizeConstraintSetsResponseTypeDef]:
+    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
         """Every page of ListSizeConstraintSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1261,7 +1261,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef],
-    ) -> RegionResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
         """Every page of ListSqlInjectionMatchSets in every target, merged per target
         (botocore's build_full_result).
 
@@ -1285,7 +1285,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef],
-    ) -> RegionResults[ListSubscribedRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
         """Every page of ListSubscribedRuleGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1309,7 +1309,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWebACLsRequestTypeDef],
-    ) -> RegionResults[ListWebACLsResponseTypeDef]:
+    ) -> TargetResults[ListWebACLsResponseTypeDef]:
         """Every page of ListWebACLs in every target, merged per target (botocore's
         build_full_result).
 
@@ -1333,7 +1333,7 @@ class MultiRegionWAF(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListXssMatchSetsRequestTypeDef],
-    ) -> RegionResults[ListXssMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
         """Every page of ListXssMatchSets in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -188,7 +188,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def associate_web_acl(
         self, **kwargs: Unpack[AssociateWebACLRequestTypeDef]
-    ) -> RegionResults[AssociateWebACLResponseTypeDef]:
+    ) -> TargetResults[AssociateWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -198,7 +198,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_byte_match_set(
         self, **kwargs: Unpack[CreateByteMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -208,7 +208,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_geo_match_set(
         self, **kwargs: Unpack[CreateGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -218,7 +218,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_ip_set(
         self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> RegionResults[CreateIPSetResponseTypeDef]:
+    ) -> TargetResults[CreateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -228,7 +228,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_rate_based_rule(
         self, **kwargs: Unpack[CreateRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[CreateRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -238,7 +238,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_regex_match_set(
         self, **kwargs: Unpack[CreateRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -248,7 +248,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_regex_pattern_set(
         self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[CreateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -258,7 +258,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_rule(
         self, **kwargs: Unpack[CreateRuleRequestTypeDef]
-    ) -> RegionResults[CreateRuleResponseTypeDef]:
+    ) -> TargetResults[CreateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -268,7 +268,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_rule_group(
         self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -278,7 +278,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_size_constraint_set(
         self, **kwargs: Unpack[CreateSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[CreateSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[CreateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -288,7 +288,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_sql_injection_match_set(
         self, **kwargs: Unpack[CreateSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -298,7 +298,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_web_acl(
         self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> RegionResults[CreateWebACLResponseTypeDef]:
+    ) -> TargetResults[CreateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -308,7 +308,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_web_acl_migration_stack(
         self, **kwargs: Unpack[CreateWebACLMigrationStackRequestTypeDef]
-    ) -> RegionResults[CreateWebACLMigrationStackResponseTypeDef]:
+    ) -> TargetResults[CreateWebACLMigrationStackResponseTypeDef]:
         """Creates an AWS CloudFormation WAFV2 template for the specified web ACL in
         the specified Amazon S3 bucket. Then, in CloudFormation, you create a
         stack from the template, to create the web ACL and its resources in AWS
@@ -321,7 +321,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def create_xss_match_set(
         self, **kwargs: Unpack[CreateXssMatchSetRequestTypeDef]
-    ) -> RegionResults[CreateXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[CreateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -331,7 +331,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_byte_match_set(
         self, **kwargs: Unpack[DeleteByteMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -341,7 +341,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_geo_match_set(
         self, **kwargs: Unpack[DeleteGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -351,7 +351,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_ip_set(
         self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> RegionResults[DeleteIPSetResponseTypeDef]:
+    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -361,7 +361,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_logging_configuration(
         self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -371,7 +371,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_permission_policy(
         self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> RegionResults[DeletePermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -381,7 +381,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_rate_based_rule(
         self, **kwargs: Unpack[DeleteRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -391,7 +391,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_regex_match_set(
         self, **kwargs: Unpack[DeleteRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -401,7 +401,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_regex_pattern_set(
         self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[DeleteRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -411,7 +411,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_rule(
         self, **kwargs: Unpack[DeleteRuleRequestTypeDef]
-    ) -> RegionResults[DeleteRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -421,7 +421,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_rule_group(
         self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -431,7 +431,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_size_constraint_set(
         self, **kwargs: Unpack[DeleteSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[DeleteSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[DeleteSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -441,7 +441,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_sql_injection_match_set(
         self, **kwargs: Unpack[DeleteSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -451,7 +451,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_web_acl(
         self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> RegionResults[DeleteWebACLResponseTypeDef]:
+    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -461,7 +461,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def delete_xss_match_set(
         self, **kwargs: Unpack[DeleteXssMatchSetRequestTypeDef]
-    ) -> RegionResults[DeleteXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[DeleteXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -471,7 +471,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def disassociate_web_acl(
         self, **kwargs: Unpack[DisassociateWebACLRequestTypeDef]
-    ) -> RegionResults[DisassociateWebACLResponseTypeDef]:
+    ) -> TargetResults[DisassociateWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -481,7 +481,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_byte_match_set(
         self, **kwargs: Unpack[GetByteMatchSetRequestTypeDef]
-    ) -> RegionResults[GetByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -489,7 +489,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
         """
         return self._call("GetByteMatchSet", kwargs)
 
-    def get_change_token(self) -> RegionResults[GetChangeTokenResponseTypeDef]:
+    def get_change_token(self) -> TargetResults[GetChangeTokenResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -499,7 +499,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_change_token_status(
         self, **kwargs: Unpack[GetChangeTokenStatusRequestTypeDef]
-    ) -> RegionResults[GetChangeTokenStatusResponseTypeDef]:
+    ) -> TargetResults[GetChangeTokenStatusResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -509,7 +509,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_geo_match_set(
         self, **kwargs: Unpack[GetGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[GetGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -519,7 +519,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_ip_set(
         self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> RegionResults[GetIPSetResponseTypeDef]:
+    ) -> TargetResults[GetIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -529,7 +529,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_logging_configuration(
         self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -539,7 +539,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_permission_policy(
         self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[GetPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -549,7 +549,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_rate_based_rule(
         self, **kwargs: Unpack[GetRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[GetRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -559,7 +559,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_rate_based_rule_managed_keys(
         self, **kwargs: Unpack[GetRateBasedRuleManagedKeysRequestTypeDef]
-    ) -> RegionResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedRuleManagedKeysResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -569,7 +569,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_regex_match_set(
         self, **kwargs: Unpack[GetRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[GetRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -579,7 +579,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_regex_pattern_set(
         self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[GetRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -589,7 +589,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_rule(
         self, **kwargs: Unpack[GetRuleRequestTypeDef]
-    ) -> RegionResults[GetRuleResponseTypeDef]:
+    ) -> TargetResults[GetRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -599,7 +599,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_rule_group(
         self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> RegionResults[GetRuleGroupResponseTypeDef]:
+    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -609,7 +609,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_sampled_requests(
         self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> RegionResults[GetSampledRequestsResponseTypeDef]:
+    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -619,7 +619,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_size_constraint_set(
         self, **kwargs: Unpack[GetSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[GetSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[GetSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -629,7 +629,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_sql_injection_match_set(
         self, **kwargs: Unpack[GetSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[GetSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -639,7 +639,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_web_acl(
         self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> RegionResults[GetWebACLResponseTypeDef]:
+    ) -> TargetResults[GetWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -649,7 +649,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_web_acl_for_resource(
         self, **kwargs: Unpack[GetWebACLForResourceRequestTypeDef]
-    ) -> RegionResults[GetWebACLForResourceResponseTypeDef]:
+    ) -> TargetResults[GetWebACLForResourceResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -659,7 +659,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def get_xss_match_set(
         self, **kwargs: Unpack[GetXssMatchSetRequestTypeDef]
-    ) -> RegionResults[GetXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[GetXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -669,7 +669,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_activated_rules_in_rule_group(
         self, **kwargs: Unpack[ListActivatedRulesInRuleGroupRequestTypeDef]
-    ) -> RegionResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
+    ) -> TargetResults[ListActivatedRulesInRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -679,7 +679,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_byte_match_sets(
         self, **kwargs: Unpack[ListByteMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListByteMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListByteMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -689,7 +689,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_geo_match_sets(
         self, **kwargs: Unpack[ListGeoMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListGeoMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListGeoMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -699,7 +699,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_ip_sets(
         self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -709,7 +709,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_logging_configurations(
         self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -719,7 +719,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_rate_based_rules(
         self, **kwargs: Unpack[ListRateBasedRulesRequestTypeDef]
-    ) -> RegionResults[ListRateBasedRulesResponseTypeDef]:
+    ) -> TargetResults[ListRateBasedRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -729,7 +729,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_regex_match_sets(
         self, **kwargs: Unpack[ListRegexMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListRegexMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -739,7 +739,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_regex_pattern_sets(
         self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> RegionResults[ListRegexPatternSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -749,7 +749,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_resources_for_web_acl(
         self, **kwargs: Unpack[ListResourcesForWebACLRequestTypeDef]
-    ) -> RegionResults[ListResourcesForWebACLResponseTypeDef]:
+    ) -> TargetResults[ListResourcesForWebACLResponseTypeDef]:
         """This is AWS WAF Classic Regional documentation. For more information, see
         AWS WAF Classic in the developer guide.
 
@@ -759,7 +759,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_rule_groups(
         self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -769,7 +769,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_rules(
         self, **kwargs: Unpack[ListRulesRequestTypeDef]
-    ) -> RegionResults[ListRulesResponseTypeDef]:
+    ) -> TargetResults[ListRulesResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -779,7 +779,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_size_constraint_sets(
         self, **kwargs: Unpack[ListSizeConstraintSetsRequestTypeDef]
-    ) -> RegionResults[ListSizeConstraintSetsResponseTypeDef]:
+    ) -> TargetResults[ListSizeConstraintSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -789,7 +789,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_sql_injection_match_sets(
         self, **kwargs: Unpack[ListSqlInjectionMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListSqlInjectionMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListSqlInjectionMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -799,7 +799,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_subscribed_rule_groups(
         self, **kwargs: Unpack[ListSubscribedRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListSubscribedRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListSubscribedRuleGroupsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -809,7 +809,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -819,7 +819,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_web_acls(
         self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> RegionResults[ListWebACLsResponseTypeDef]:
+    ) -> TargetResults[ListWebACLsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -829,7 +829,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def list_xss_match_sets(
         self, **kwargs: Unpack[ListXssMatchSetsRequestTypeDef]
-    ) -> RegionResults[ListXssMatchSetsResponseTypeDef]:
+    ) -> TargetResults[ListXssMatchSetsResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -839,7 +839,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def put_logging_configuration(
         self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -849,7 +849,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def put_permission_policy(
         self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[PutPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -859,7 +859,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -869,7 +869,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -879,7 +879,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_byte_match_set(
         self, **kwargs: Unpack[UpdateByteMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateByteMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateByteMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -889,7 +889,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_geo_match_set(
         self, **kwargs: Unpack[UpdateGeoMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateGeoMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateGeoMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -899,7 +899,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_ip_set(
         self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> RegionResults[UpdateIPSetResponseTypeDef]:
+    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -909,7 +909,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_rate_based_rule(
         self, **kwargs: Unpack[UpdateRateBasedRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRateBasedRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRateBasedRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -919,7 +919,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_regex_match_set(
         self, **kwargs: Unpack[UpdateRegexMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateRegexMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRegexMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -929,7 +929,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_regex_pattern_set(
         self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[UpdateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -939,7 +939,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_rule(
         self, **kwargs: Unpack[UpdateRuleRequestTypeDef]
-    ) -> RegionResults[UpdateRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -949,7 +949,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_rule_group(
         self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -959,7 +959,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_size_constraint_set(
         self, **kwargs: Unpack[UpdateSizeConstraintSetRequestTypeDef]
-    ) -> RegionResults[UpdateSizeConstraintSetResponseTypeDef]:
+    ) -> TargetResults[UpdateSizeConstraintSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -969,7 +969,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_sql_injection_match_set(
         self, **kwargs: Unpack[UpdateSqlInjectionMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateSqlInjectionMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -979,7 +979,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_web_acl(
         self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> RegionResults[UpdateWebACLResponseTypeDef]:
+    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 
@@ -989,7 +989,7 @@ class MultiRegionWAFRegional(MultiRegionClient):
 
     def update_xss_match_set(
         self, **kwargs: Unpack[UpdateXssMatchSetRequestTypeDef]
-    ) -> RegionResults[UpdateXssMatchSetResponseTypeDef]:
+    ) -> TargetResults[UpdateXssMatchSetResponseTypeDef]:
         """This is AWS WAF Classic documentation. For more information, see AWS WAF
         Classic in the developer guide.
 

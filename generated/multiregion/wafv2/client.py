@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -135,7 +135,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def associate_web_acl(
         self, **kwargs: Unpack[AssociateWebACLRequestTypeDef]
-    ) -> RegionResults[AssociateWebACLResponseTypeDef]:
+    ) -> TargetResults[AssociateWebACLResponseTypeDef]:
         """Associates a web ACL with a resource, to protect the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/AssociateWebACL
@@ -144,7 +144,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def check_capacity(
         self, **kwargs: Unpack[CheckCapacityRequestTypeDef]
-    ) -> RegionResults[CheckCapacityResponseTypeDef]:
+    ) -> TargetResults[CheckCapacityResponseTypeDef]:
         """Returns the web ACL capacity unit (WCU) requirements for a specified scope
         and set of rules. You can use this to check the capacity requirements for
         the rules you want to use in a RuleGroup or WebACL.
@@ -155,7 +155,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def create_api_key(
         self, **kwargs: Unpack[CreateAPIKeyRequestTypeDef]
-    ) -> RegionResults[CreateAPIKeyResponseTypeDef]:
+    ) -> TargetResults[CreateAPIKeyResponseTypeDef]:
         """Creates an API key that contains a set of token domains.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateAPIKey
@@ -164,7 +164,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def create_ip_set(
         self, **kwargs: Unpack[CreateIPSetRequestTypeDef]
-    ) -> RegionResults[CreateIPSetResponseTypeDef]:
+    ) -> TargetResults[CreateIPSetResponseTypeDef]:
         """Creates an IPSet, which you use to identify web requests that originate
         from specific IP addresses or ranges of IP addresses. For example, if
         you're receiving a lot of requests from a ranges of IP addresses, you can
@@ -176,7 +176,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def create_regex_pattern_set(
         self, **kwargs: Unpack[CreateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[CreateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[CreateRegexPatternSetResponseTypeDef]:
         """Creates a RegexPatternSet, which you reference in a
         RegexPatternSetReferenceStatement, to have WAF inspect a web request
         component for the specified patterns.
@@ -187,7 +187,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def create_rule_group(
         self, **kwargs: Unpack[CreateRuleGroupRequestTypeDef]
-    ) -> RegionResults[CreateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[CreateRuleGroupResponseTypeDef]:
         """Creates a RuleGroup per the specifications provided.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateRuleGroup
@@ -196,7 +196,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def create_web_acl(
         self, **kwargs: Unpack[CreateWebACLRequestTypeDef]
-    ) -> RegionResults[CreateWebACLResponseTypeDef]:
+    ) -> TargetResults[CreateWebACLResponseTypeDef]:
         """Creates a WebACL per the specifications provided.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/CreateWebACL
@@ -205,7 +205,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_api_key(
         self, **kwargs: Unpack[DeleteAPIKeyRequestTypeDef]
-    ) -> RegionResults[DeleteAPIKeyResponseTypeDef]:
+    ) -> TargetResults[DeleteAPIKeyResponseTypeDef]:
         """Deletes the specified API key.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteAPIKey
@@ -214,7 +214,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_firewall_manager_rule_groups(
         self, **kwargs: Unpack[DeleteFirewallManagerRuleGroupsRequestTypeDef]
-    ) -> RegionResults[DeleteFirewallManagerRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[DeleteFirewallManagerRuleGroupsResponseTypeDef]:
         """Deletes all rule groups that are managed by Firewall Manager from the
         specified WebACL.
 
@@ -224,7 +224,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_ip_set(
         self, **kwargs: Unpack[DeleteIPSetRequestTypeDef]
-    ) -> RegionResults[DeleteIPSetResponseTypeDef]:
+    ) -> TargetResults[DeleteIPSetResponseTypeDef]:
         """Deletes the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteIPSet
@@ -233,7 +233,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_logging_configuration(
         self, **kwargs: Unpack[DeleteLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteLoggingConfigurationResponseTypeDef]:
         """Deletes the LoggingConfiguration from the specified web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteLoggingConfiguration
@@ -242,7 +242,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_permission_policy(
         self, **kwargs: Unpack[DeletePermissionPolicyRequestTypeDef]
-    ) -> RegionResults[DeletePermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[DeletePermissionPolicyResponseTypeDef]:
         """Permanently deletes an IAM policy from the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeletePermissionPolicy
@@ -251,7 +251,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_regex_pattern_set(
         self, **kwargs: Unpack[DeleteRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[DeleteRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[DeleteRegexPatternSetResponseTypeDef]:
         """Deletes the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteRegexPatternSet
@@ -260,7 +260,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_rule_group(
         self, **kwargs: Unpack[DeleteRuleGroupRequestTypeDef]
-    ) -> RegionResults[DeleteRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteRuleGroupResponseTypeDef]:
         """Deletes the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteRuleGroup
@@ -269,7 +269,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def delete_web_acl(
         self, **kwargs: Unpack[DeleteWebACLRequestTypeDef]
-    ) -> RegionResults[DeleteWebACLResponseTypeDef]:
+    ) -> TargetResults[DeleteWebACLResponseTypeDef]:
         """Deletes the specified WebACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/DeleteWebACL
@@ -278,7 +278,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def describe_all_managed_products(
         self, **kwargs: Unpack[DescribeAllManagedProductsRequestTypeDef]
-    ) -> RegionResults[DescribeAllManagedProductsResponseTypeDef]:
+    ) -> TargetResults[DescribeAllManagedProductsResponseTypeDef]:
         """Provides high-level information for the Amazon Web Services Managed Rules
         rule groups and Amazon Web Services Marketplace managed rule groups.
 
@@ -288,7 +288,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def describe_managed_products_by_vendor(
         self, **kwargs: Unpack[DescribeManagedProductsByVendorRequestTypeDef]
-    ) -> RegionResults[DescribeManagedProductsByVendorResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedProductsByVendorResponseTypeDef]:
         """Provides high-level information for the managed rule groups owned by a
         specific vendor.
 
@@ -298,7 +298,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def describe_managed_rule_group(
         self, **kwargs: Unpack[DescribeManagedRuleGroupRequestTypeDef]
-    ) -> RegionResults[DescribeManagedRuleGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeManagedRuleGroupResponseTypeDef]:
         """Provides high-level information for a managed rule group, including
         descriptions of the rules.
 
@@ -308,7 +308,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def disassociate_web_acl(
         self, **kwargs: Unpack[DisassociateWebACLRequestTypeDef]
-    ) -> RegionResults[DisassociateWebACLResponseTypeDef]:
+    ) -> TargetResults[DisassociateWebACLResponseTypeDef]:
         """Disassociates the specified resource from its web ACL association, if it
         has one.
 
@@ -318,7 +318,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def generate_mobile_sdk_release_url(
         self, **kwargs: Unpack[GenerateMobileSdkReleaseUrlRequestTypeDef]
-    ) -> RegionResults[GenerateMobileSdkReleaseUrlResponseTypeDef]:
+    ) -> TargetResults[GenerateMobileSdkReleaseUrlResponseTypeDef]:
         """Generates a presigned download URL for the specified release of the mobile
         SDK.
 
@@ -328,7 +328,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_decrypted_api_key(
         self, **kwargs: Unpack[GetDecryptedAPIKeyRequestTypeDef]
-    ) -> RegionResults[GetDecryptedAPIKeyResponseTypeDef]:
+    ) -> TargetResults[GetDecryptedAPIKeyResponseTypeDef]:
         """Returns your API key in decrypted form. Use this to check the token
         domains that you have defined for the key.
 
@@ -338,7 +338,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_ip_set(
         self, **kwargs: Unpack[GetIPSetRequestTypeDef]
-    ) -> RegionResults[GetIPSetResponseTypeDef]:
+    ) -> TargetResults[GetIPSetResponseTypeDef]:
         """Retrieves the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetIPSet
@@ -347,7 +347,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_logging_configuration(
         self, **kwargs: Unpack[GetLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[GetLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[GetLoggingConfigurationResponseTypeDef]:
         """Returns the LoggingConfiguration for the specified web ACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetLoggingConfiguration
@@ -356,7 +356,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_managed_rule_set(
         self, **kwargs: Unpack[GetManagedRuleSetRequestTypeDef]
-    ) -> RegionResults[GetManagedRuleSetResponseTypeDef]:
+    ) -> TargetResults[GetManagedRuleSetResponseTypeDef]:
         """Retrieves the specified managed rule set.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetManagedRuleSet
@@ -365,7 +365,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_mobile_sdk_release(
         self, **kwargs: Unpack[GetMobileSdkReleaseRequestTypeDef]
-    ) -> RegionResults[GetMobileSdkReleaseResponseTypeDef]:
+    ) -> TargetResults[GetMobileSdkReleaseResponseTypeDef]:
         """Retrieves information for the specified mobile SDK release, including
         release notes and tags.
 
@@ -375,7 +375,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_permission_policy(
         self, **kwargs: Unpack[GetPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[GetPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetPermissionPolicyResponseTypeDef]:
         """Returns the IAM policy that is attached to the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetPermissionPolicy
@@ -384,7 +384,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_rate_based_statement_managed_keys(
         self, **kwargs: Unpack[GetRateBasedStatementManagedKeysRequestTypeDef]
-    ) -> RegionResults[GetRateBasedStatementManagedKeysResponseTypeDef]:
+    ) -> TargetResults[GetRateBasedStatementManagedKeysResponseTypeDef]:
         """Retrieves the IP addresses that are currently blocked by a rate-based rule
         instance. This is only available for rate-based rules that aggregate
         solely on the IP address or on the forwarded IP address.
@@ -395,7 +395,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_regex_pattern_set(
         self, **kwargs: Unpack[GetRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[GetRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[GetRegexPatternSetResponseTypeDef]:
         """Retrieves the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRegexPatternSet
@@ -404,7 +404,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_rule_group(
         self, **kwargs: Unpack[GetRuleGroupRequestTypeDef]
-    ) -> RegionResults[GetRuleGroupResponseTypeDef]:
+    ) -> TargetResults[GetRuleGroupResponseTypeDef]:
         """Retrieves the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRuleGroup
@@ -413,7 +413,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_sampled_requests(
         self, **kwargs: Unpack[GetSampledRequestsRequestTypeDef]
-    ) -> RegionResults[GetSampledRequestsResponseTypeDef]:
+    ) -> TargetResults[GetSampledRequestsResponseTypeDef]:
         """Gets detailed information about a specified number of requests--a
         sample--that WAF randomly selects from among the first 5,000 requests that
         your Amazon Web Services resource received during a time range that you
@@ -426,7 +426,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_top_path_statistics_by_traffic(
         self, **kwargs: Unpack[GetTopPathStatisticsByTrafficRequestTypeDef]
-    ) -> RegionResults[GetTopPathStatisticsByTrafficResponseTypeDef]:
+    ) -> TargetResults[GetTopPathStatisticsByTrafficResponseTypeDef]:
         """Retrieves aggregated statistics about the top URI paths accessed by bot
         traffic for a specified web ACL and time window. You can use this
         operation to analyze which paths on your web application receive the most
@@ -441,7 +441,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_web_acl(
         self, **kwargs: Unpack[GetWebACLRequestTypeDef]
-    ) -> RegionResults[GetWebACLResponseTypeDef]:
+    ) -> TargetResults[GetWebACLResponseTypeDef]:
         """Retrieves the specified WebACL.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetWebACL
@@ -450,7 +450,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def get_web_acl_for_resource(
         self, **kwargs: Unpack[GetWebACLForResourceRequestTypeDef]
-    ) -> RegionResults[GetWebACLForResourceResponseTypeDef]:
+    ) -> TargetResults[GetWebACLForResourceResponseTypeDef]:
         """Retrieves the WebACL for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetWebACLForResource
@@ -459,7 +459,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_api_keys(
         self, **kwargs: Unpack[ListAPIKeysRequestTypeDef]
-    ) -> RegionResults[ListAPIKeysResponseTypeDef]:
+    ) -> TargetResults[ListAPIKeysResponseTypeDef]:
         """Retrieves a list of the API keys that you've defined for the specified
         scope.
 
@@ -469,7 +469,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_available_managed_rule_group_versions(
         self, **kwargs: Unpack[ListAvailableManagedRuleGroupVersionsRequestTypeDef]
-    ) -> RegionResults[ListAvailableManagedRuleGroupVersionsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableManagedRuleGroupVersionsResponseTypeDef]:
         """Returns a list of the available versions for the specified managed rule
         group.
 
@@ -479,7 +479,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_available_managed_rule_groups(
         self, **kwargs: Unpack[ListAvailableManagedRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListAvailableManagedRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListAvailableManagedRuleGroupsResponseTypeDef]:
         """Retrieves an array of managed rule groups that are available for you to
         use. This list includes all Amazon Web Services Managed Rules rule groups
         and all of the Amazon Web Services Marketplace managed rule groups that
@@ -491,7 +491,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_ip_sets(
         self, **kwargs: Unpack[ListIPSetsRequestTypeDef]
-    ) -> RegionResults[ListIPSetsResponseTypeDef]:
+    ) -> TargetResults[ListIPSetsResponseTypeDef]:
         """Retrieves an array of IPSetSummary objects for the IP sets that you
         manage.
 
@@ -501,7 +501,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_logging_configurations(
         self, **kwargs: Unpack[ListLoggingConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListLoggingConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListLoggingConfigurationsResponseTypeDef]:
         """Retrieves an array of your LoggingConfiguration objects.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListLoggingConfigurations
@@ -510,7 +510,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_managed_rule_sets(
         self, **kwargs: Unpack[ListManagedRuleSetsRequestTypeDef]
-    ) -> RegionResults[ListManagedRuleSetsResponseTypeDef]:
+    ) -> TargetResults[ListManagedRuleSetsResponseTypeDef]:
         """Retrieves the managed rule sets that you own.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListManagedRuleSets
@@ -519,7 +519,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_mobile_sdk_releases(
         self, **kwargs: Unpack[ListMobileSdkReleasesRequestTypeDef]
-    ) -> RegionResults[ListMobileSdkReleasesResponseTypeDef]:
+    ) -> TargetResults[ListMobileSdkReleasesResponseTypeDef]:
         """Retrieves a list of the available releases for the mobile SDK and the
         specified device platform.
 
@@ -529,7 +529,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_regex_pattern_sets(
         self, **kwargs: Unpack[ListRegexPatternSetsRequestTypeDef]
-    ) -> RegionResults[ListRegexPatternSetsResponseTypeDef]:
+    ) -> TargetResults[ListRegexPatternSetsResponseTypeDef]:
         """Retrieves an array of RegexPatternSetSummary objects for the regex pattern
         sets that you manage.
 
@@ -539,7 +539,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_resources_for_web_acl(
         self, **kwargs: Unpack[ListResourcesForWebACLRequestTypeDef]
-    ) -> RegionResults[ListResourcesForWebACLResponseTypeDef]:
+    ) -> TargetResults[ListResourcesForWebACLResponseTypeDef]:
         """Retrieves an array of the Amazon Resource Names (ARNs) for the resources
         that are associated with the specified web ACL.
 
@@ -549,7 +549,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_rule_groups(
         self, **kwargs: Unpack[ListRuleGroupsRequestTypeDef]
-    ) -> RegionResults[ListRuleGroupsResponseTypeDef]:
+    ) -> TargetResults[ListRuleGroupsResponseTypeDef]:
         """Retrieves an array of RuleGroupSummary objects for the rule groups that
         you manage.
 
@@ -559,7 +559,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves the TagInfoForResource for the specified resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -573,7 +573,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def list_web_acls(
         self, **kwargs: Unpack[ListWebACLsRequestTypeDef]
-    ) -> RegionResults[ListWebACLsResponseTypeDef]:
+    ) -> TargetResults[ListWebACLsResponseTypeDef]:
         """Retrieves an array of WebACLSummary objects for the web ACLs that you
         manage.
 
@@ -583,7 +583,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def put_logging_configuration(
         self, **kwargs: Unpack[PutLoggingConfigurationRequestTypeDef]
-    ) -> RegionResults[PutLoggingConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutLoggingConfigurationResponseTypeDef]:
         """Enables the specified LoggingConfiguration, to start logging from a web
         ACL, according to the configuration provided.
 
@@ -593,7 +593,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def put_managed_rule_set_versions(
         self, **kwargs: Unpack[PutManagedRuleSetVersionsRequestTypeDef]
-    ) -> RegionResults[PutManagedRuleSetVersionsResponseTypeDef]:
+    ) -> TargetResults[PutManagedRuleSetVersionsResponseTypeDef]:
         """Defines the versions of your managed rule set that you are offering to the
         customers. Customers see your offerings as managed rule groups with
         versioning.
@@ -604,7 +604,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def put_permission_policy(
         self, **kwargs: Unpack[PutPermissionPolicyRequestTypeDef]
-    ) -> RegionResults[PutPermissionPolicyResponseTypeDef]:
+    ) -> TargetResults[PutPermissionPolicyResponseTypeDef]:
         """Use this to share a rule group with other accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/PutPermissionPolicy
@@ -613,7 +613,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Associates tags with the specified Amazon Web Services resource. Tags are
         key:value pairs that you can use to categorize and manage your resources,
         for purposes like billing. For example, you might set the tag key to
@@ -627,7 +627,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Disassociates tags from an Amazon Web Services resource. Tags are
         key:value pairs that you can associate with Amazon Web Services resources.
         For example, the tag key might be "customer" and the tag value might be
@@ -640,7 +640,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def update_ip_set(
         self, **kwargs: Unpack[UpdateIPSetRequestTypeDef]
-    ) -> RegionResults[UpdateIPSetResponseTypeDef]:
+    ) -> TargetResults[UpdateIPSetResponseTypeDef]:
         """Updates the specified IPSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateIPSet
@@ -649,7 +649,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def update_managed_rule_set_version_expiry_date(
         self, **kwargs: Unpack[UpdateManagedRuleSetVersionExpiryDateRequestTypeDef]
-    ) -> RegionResults[UpdateManagedRuleSetVersionExpiryDateResponseTypeDef]:
+    ) -> TargetResults[UpdateManagedRuleSetVersionExpiryDateResponseTypeDef]:
         """Updates the expiration information for your managed rule set. Use this to
         initiate the expiration of a managed rule group version. After you
         initiate expiration for a version, WAF excludes it from the response to
@@ -661,7 +661,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def update_regex_pattern_set(
         self, **kwargs: Unpack[UpdateRegexPatternSetRequestTypeDef]
-    ) -> RegionResults[UpdateRegexPatternSetResponseTypeDef]:
+    ) -> TargetResults[UpdateRegexPatternSetResponseTypeDef]:
         """Updates the specified RegexPatternSet.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateRegexPatternSet
@@ -670,7 +670,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def update_rule_group(
         self, **kwargs: Unpack[UpdateRuleGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRuleGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateRuleGroupResponseTypeDef]:
         """Updates the specified RuleGroup.
 
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/UpdateRuleGroup
@@ -679,7 +679,7 @@ class MultiRegionWAFV2(MultiRegionClient):
 
     def update_web_acl(
         self, **kwargs: Unpack[UpdateWebACLRequestTypeDef]
-    ) -> RegionResults[UpdateWebACLResponseTypeDef]:
+    ) -> TargetResults[UpdateWebACLResponseTypeDef]:
         """Updates the specified WebACL. While updating a web ACL, WAF provides
         continuous coverage to the resources that you have associated with the web
         ACL.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -151,7 +151,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def associate_lenses(
         self, **kwargs: Unpack[AssociateLensesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associate a lens to a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/AssociateLenses
@@ -160,7 +160,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def associate_profiles(
         self, **kwargs: Unpack[AssociateProfilesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Associate a profile with a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/AssociateProfiles
@@ -169,7 +169,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_lens_share(
         self, **kwargs: Unpack[CreateLensShareInputTypeDef]
-    ) -> RegionResults[CreateLensShareOutputTypeDef]:
+    ) -> TargetResults[CreateLensShareOutputTypeDef]:
         """Create a lens share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateLensShare
@@ -178,7 +178,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_lens_version(
         self, **kwargs: Unpack[CreateLensVersionInputTypeDef]
-    ) -> RegionResults[CreateLensVersionOutputTypeDef]:
+    ) -> TargetResults[CreateLensVersionOutputTypeDef]:
         """Create a new lens version.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateLensVersion
@@ -187,7 +187,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_milestone(
         self, **kwargs: Unpack[CreateMilestoneInputTypeDef]
-    ) -> RegionResults[CreateMilestoneOutputTypeDef]:
+    ) -> TargetResults[CreateMilestoneOutputTypeDef]:
         """Create a milestone for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateMilestone
@@ -196,7 +196,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_profile(
         self, **kwargs: Unpack[CreateProfileInputTypeDef]
-    ) -> RegionResults[CreateProfileOutputTypeDef]:
+    ) -> TargetResults[CreateProfileOutputTypeDef]:
         """Create a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateProfile
@@ -205,7 +205,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_profile_share(
         self, **kwargs: Unpack[CreateProfileShareInputTypeDef]
-    ) -> RegionResults[CreateProfileShareOutputTypeDef]:
+    ) -> TargetResults[CreateProfileShareOutputTypeDef]:
         """Create a profile share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateProfileShare
@@ -214,7 +214,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_review_template(
         self, **kwargs: Unpack[CreateReviewTemplateInputTypeDef]
-    ) -> RegionResults[CreateReviewTemplateOutputTypeDef]:
+    ) -> TargetResults[CreateReviewTemplateOutputTypeDef]:
         """Create a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateReviewTemplate
@@ -223,7 +223,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_template_share(
         self, **kwargs: Unpack[CreateTemplateShareInputTypeDef]
-    ) -> RegionResults[CreateTemplateShareOutputTypeDef]:
+    ) -> TargetResults[CreateTemplateShareOutputTypeDef]:
         """Create a review template share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateTemplateShare
@@ -232,7 +232,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_workload(
         self, **kwargs: Unpack[CreateWorkloadInputTypeDef]
-    ) -> RegionResults[CreateWorkloadOutputTypeDef]:
+    ) -> TargetResults[CreateWorkloadOutputTypeDef]:
         """Create a new workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateWorkload
@@ -241,7 +241,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def create_workload_share(
         self, **kwargs: Unpack[CreateWorkloadShareInputTypeDef]
-    ) -> RegionResults[CreateWorkloadShareOutputTypeDef]:
+    ) -> TargetResults[CreateWorkloadShareOutputTypeDef]:
         """Create a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateWorkloadShare
@@ -250,7 +250,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_lens(
         self, **kwargs: Unpack[DeleteLensInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteLens
@@ -259,7 +259,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_lens_share(
         self, **kwargs: Unpack[DeleteLensShareInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a lens share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteLensShare
@@ -268,7 +268,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_profile(
         self, **kwargs: Unpack[DeleteProfileInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteProfile
@@ -277,7 +277,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_profile_share(
         self, **kwargs: Unpack[DeleteProfileShareInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a profile share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteProfileShare
@@ -286,7 +286,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_review_template(
         self, **kwargs: Unpack[DeleteReviewTemplateInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteReviewTemplate
@@ -295,7 +295,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_template_share(
         self, **kwargs: Unpack[DeleteTemplateShareInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a review template share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteTemplateShare
@@ -304,7 +304,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_workload(
         self, **kwargs: Unpack[DeleteWorkloadInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteWorkload
@@ -313,7 +313,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def delete_workload_share(
         self, **kwargs: Unpack[DeleteWorkloadShareInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Delete a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteWorkloadShare
@@ -322,7 +322,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def disassociate_lenses(
         self, **kwargs: Unpack[DisassociateLensesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociate a lens from a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DisassociateLenses
@@ -331,7 +331,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def disassociate_profiles(
         self, **kwargs: Unpack[DisassociateProfilesInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Disassociate a profile from a workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DisassociateProfiles
@@ -340,7 +340,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def export_lens(
         self, **kwargs: Unpack[ExportLensInputTypeDef]
-    ) -> RegionResults[ExportLensOutputTypeDef]:
+    ) -> TargetResults[ExportLensOutputTypeDef]:
         """Export an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ExportLens
@@ -349,7 +349,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_answer(
         self, **kwargs: Unpack[GetAnswerInputTypeDef]
-    ) -> RegionResults[GetAnswerOutputTypeDef]:
+    ) -> TargetResults[GetAnswerOutputTypeDef]:
         """Get the answer to a specific question in a workload review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAnswer
@@ -358,14 +358,14 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_consolidated_report(
         self, **kwargs: Unpack[GetConsolidatedReportInputTypeDef]
-    ) -> RegionResults[GetConsolidatedReportOutputTypeDef]:
+    ) -> TargetResults[GetConsolidatedReportOutputTypeDef]:
         """Get a consolidated report of your workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetConsolidatedReport
         """
         return self._call("GetConsolidatedReport", kwargs)
 
-    def get_global_settings(self) -> RegionResults[GetGlobalSettingsOutputTypeDef]:
+    def get_global_settings(self) -> TargetResults[GetGlobalSettingsOutputTypeDef]:
         """Global settings for all workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetGlobalSettings
@@ -374,7 +374,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_lens(
         self, **kwargs: Unpack[GetLensInputTypeDef]
-    ) -> RegionResults[GetLensOutputTypeDef]:
+    ) -> TargetResults[GetLensOutputTypeDef]:
         """Get an existing lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLens
@@ -383,7 +383,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_lens_review(
         self, **kwargs: Unpack[GetLensReviewInputTypeDef]
-    ) -> RegionResults[GetLensReviewOutputTypeDef]:
+    ) -> TargetResults[GetLensReviewOutputTypeDef]:
         """Get lens review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensReview
@@ -392,7 +392,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_lens_review_report(
         self, **kwargs: Unpack[GetLensReviewReportInputTypeDef]
-    ) -> RegionResults[GetLensReviewReportOutputTypeDef]:
+    ) -> TargetResults[GetLensReviewReportOutputTypeDef]:
         """Get lens review report.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensReviewReport
@@ -401,7 +401,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_lens_version_difference(
         self, **kwargs: Unpack[GetLensVersionDifferenceInputTypeDef]
-    ) -> RegionResults[GetLensVersionDifferenceOutputTypeDef]:
+    ) -> TargetResults[GetLensVersionDifferenceOutputTypeDef]:
         """Get lens version differences.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetLensVersionDifference
@@ -410,7 +410,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_milestone(
         self, **kwargs: Unpack[GetMilestoneInputTypeDef]
-    ) -> RegionResults[GetMilestoneOutputTypeDef]:
+    ) -> TargetResults[GetMilestoneOutputTypeDef]:
         """Get a milestone for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetMilestone
@@ -419,14 +419,14 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_profile(
         self, **kwargs: Unpack[GetProfileInputTypeDef]
-    ) -> RegionResults[GetProfileOutputTypeDef]:
+    ) -> TargetResults[GetProfileOutputTypeDef]:
         """Get profile information.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetProfile
         """
         return self._call("GetProfile", kwargs)
 
-    def get_profile_template(self) -> RegionResults[GetProfileTemplateOutputTypeDef]:
+    def get_profile_template(self) -> TargetResults[GetProfileTemplateOutputTypeDef]:
         """Get profile template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetProfileTemplate
@@ -435,7 +435,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_review_template(
         self, **kwargs: Unpack[GetReviewTemplateInputTypeDef]
-    ) -> RegionResults[GetReviewTemplateOutputTypeDef]:
+    ) -> TargetResults[GetReviewTemplateOutputTypeDef]:
         """Get review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplate
@@ -444,7 +444,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_review_template_answer(
         self, **kwargs: Unpack[GetReviewTemplateAnswerInputTypeDef]
-    ) -> RegionResults[GetReviewTemplateAnswerOutputTypeDef]:
+    ) -> TargetResults[GetReviewTemplateAnswerOutputTypeDef]:
         """Get review template answer.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplateAnswer
@@ -453,7 +453,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_review_template_lens_review(
         self, **kwargs: Unpack[GetReviewTemplateLensReviewInputTypeDef]
-    ) -> RegionResults[GetReviewTemplateLensReviewOutputTypeDef]:
+    ) -> TargetResults[GetReviewTemplateLensReviewOutputTypeDef]:
         """Get a lens review associated with a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetReviewTemplateLensReview
@@ -462,7 +462,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def get_workload(
         self, **kwargs: Unpack[GetWorkloadInputTypeDef]
-    ) -> RegionResults[GetWorkloadOutputTypeDef]:
+    ) -> TargetResults[GetWorkloadOutputTypeDef]:
         """Get an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetWorkload
@@ -471,7 +471,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def import_lens(
         self, **kwargs: Unpack[ImportLensInputTypeDef]
-    ) -> RegionResults[ImportLensOutputTypeDef]:
+    ) -> TargetResults[ImportLensOutputTypeDef]:
         """Import a new custom lens or update an existing custom lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ImportLens
@@ -480,7 +480,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_answers(
         self, **kwargs: Unpack[ListAnswersInputTypeDef]
-    ) -> RegionResults[ListAnswersOutputTypeDef]:
+    ) -> TargetResults[ListAnswersOutputTypeDef]:
         """List of answers for a particular workload and lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAnswers
@@ -489,7 +489,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_check_details(
         self, **kwargs: Unpack[ListCheckDetailsInputTypeDef]
-    ) -> RegionResults[ListCheckDetailsOutputTypeDef]:
+    ) -> TargetResults[ListCheckDetailsOutputTypeDef]:
         """List of Trusted Advisor check details by account related to the workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListCheckDetails
@@ -498,7 +498,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_check_summaries(
         self, **kwargs: Unpack[ListCheckSummariesInputTypeDef]
-    ) -> RegionResults[ListCheckSummariesOutputTypeDef]:
+    ) -> TargetResults[ListCheckSummariesOutputTypeDef]:
         """List of Trusted Advisor checks summarized for all accounts related to the
         workload.
 
@@ -508,7 +508,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_lens_review_improvements(
         self, **kwargs: Unpack[ListLensReviewImprovementsInputTypeDef]
-    ) -> RegionResults[ListLensReviewImprovementsOutputTypeDef]:
+    ) -> TargetResults[ListLensReviewImprovementsOutputTypeDef]:
         """List the improvements of a particular lens review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensReviewImprovements
@@ -517,7 +517,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_lens_reviews(
         self, **kwargs: Unpack[ListLensReviewsInputTypeDef]
-    ) -> RegionResults[ListLensReviewsOutputTypeDef]:
+    ) -> TargetResults[ListLensReviewsOutputTypeDef]:
         """List lens reviews for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensReviews
@@ -526,7 +526,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_lens_shares(
         self, **kwargs: Unpack[ListLensSharesInputTypeDef]
-    ) -> RegionResults[ListLensSharesOutputTypeDef]:
+    ) -> TargetResults[ListLensSharesOutputTypeDef]:
         """List the lens shares associated with the lens.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLensShares
@@ -535,7 +535,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_lenses(
         self, **kwargs: Unpack[ListLensesInputTypeDef]
-    ) -> RegionResults[ListLensesOutputTypeDef]:
+    ) -> TargetResults[ListLensesOutputTypeDef]:
         """List the available lenses.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListLenses
@@ -544,7 +544,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_milestones(
         self, **kwargs: Unpack[ListMilestonesInputTypeDef]
-    ) -> RegionResults[ListMilestonesOutputTypeDef]:
+    ) -> TargetResults[ListMilestonesOutputTypeDef]:
         """List all milestones for an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListMilestones
@@ -553,7 +553,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_notifications(
         self, **kwargs: Unpack[ListNotificationsInputTypeDef]
-    ) -> RegionResults[ListNotificationsOutputTypeDef]:
+    ) -> TargetResults[ListNotificationsOutputTypeDef]:
         """List lens notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListNotifications
@@ -562,7 +562,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_profile_notifications(
         self, **kwargs: Unpack[ListProfileNotificationsInputTypeDef]
-    ) -> RegionResults[ListProfileNotificationsOutputTypeDef]:
+    ) -> TargetResults[ListProfileNotificationsOutputTypeDef]:
         """List profile notifications.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfileNotifications
@@ -571,7 +571,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_profile_shares(
         self, **kwargs: Unpack[ListProfileSharesInputTypeDef]
-    ) -> RegionResults[ListProfileSharesOutputTypeDef]:
+    ) -> TargetResults[ListProfileSharesOutputTypeDef]:
         """List profile shares.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfileShares
@@ -580,7 +580,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_profiles(
         self, **kwargs: Unpack[ListProfilesInputTypeDef]
-    ) -> RegionResults[ListProfilesOutputTypeDef]:
+    ) -> TargetResults[ListProfilesOutputTypeDef]:
         """List profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListProfiles
@@ -589,7 +589,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_review_template_answers(
         self, **kwargs: Unpack[ListReviewTemplateAnswersInputTypeDef]
-    ) -> RegionResults[ListReviewTemplateAnswersOutputTypeDef]:
+    ) -> TargetResults[ListReviewTemplateAnswersOutputTypeDef]:
         """List the answers of a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListReviewTemplateAnswers
@@ -598,7 +598,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_review_templates(
         self, **kwargs: Unpack[ListReviewTemplatesInputTypeDef]
-    ) -> RegionResults[ListReviewTemplatesOutputTypeDef]:
+    ) -> TargetResults[ListReviewTemplatesOutputTypeDef]:
         """List review templates.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListReviewTemplates
@@ -607,7 +607,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_share_invitations(
         self, **kwargs: Unpack[ListShareInvitationsInputTypeDef]
-    ) -> RegionResults[ListShareInvitationsOutputTypeDef]:
+    ) -> TargetResults[ListShareInvitationsOutputTypeDef]:
         """List the share invitations.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListShareInvitations
@@ -616,7 +616,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceInputTypeDef]
-    ) -> RegionResults[ListTagsForResourceOutputTypeDef]:
+    ) -> TargetResults[ListTagsForResourceOutputTypeDef]:
         """List the tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListTagsForResource
@@ -625,7 +625,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_template_shares(
         self, **kwargs: Unpack[ListTemplateSharesInputTypeDef]
-    ) -> RegionResults[ListTemplateSharesOutputTypeDef]:
+    ) -> TargetResults[ListTemplateSharesOutputTypeDef]:
         """List review template shares.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListTemplateShares
@@ -634,7 +634,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_workload_shares(
         self, **kwargs: Unpack[ListWorkloadSharesInputTypeDef]
-    ) -> RegionResults[ListWorkloadSharesOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadSharesOutputTypeDef]:
         """List the workload shares associated with the workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListWorkloadShares
@@ -643,7 +643,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def list_workloads(
         self, **kwargs: Unpack[ListWorkloadsInputTypeDef]
-    ) -> RegionResults[ListWorkloadsOutputTypeDef]:
+    ) -> TargetResults[ListWorkloadsOutputTypeDef]:
         """Paginated list of workloads.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListWorkloads
@@ -652,7 +652,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceInputTypeDef]
-    ) -> RegionResults[TagResourceOutputTypeDef]:
+    ) -> TargetResults[TagResourceOutputTypeDef]:
         """Adds one or more tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/TagResource
@@ -661,7 +661,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceInputTypeDef]
-    ) -> RegionResults[UntagResourceOutputTypeDef]:
+    ) -> TargetResults[UntagResourceOutputTypeDef]:
         """Deletes specified tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UntagResource
@@ -670,7 +670,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_answer(
         self, **kwargs: Unpack[UpdateAnswerInputTypeDef]
-    ) -> RegionResults[UpdateAnswerOutputTypeDef]:
+    ) -> TargetResults[UpdateAnswerOutputTypeDef]:
         """Update the answer to a specific question in a workload review.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAnswer
@@ -679,7 +679,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_global_settings(
         self, **kwargs: Unpack[UpdateGlobalSettingsInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update whether the Amazon Web Services account is opted into organization
         sharing and discovery integration features.
 
@@ -689,7 +689,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_integration(
         self, **kwargs: Unpack[UpdateIntegrationInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Update integration features.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateIntegration
@@ -698,7 +698,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_lens_review(
         self, **kwargs: Unpack[UpdateLensReviewInputTypeDef]
-    ) -> RegionResults[UpdateLensReviewOutputTypeDef]:
+    ) -> TargetResults[UpdateLensReviewOutputTypeDef]:
         """Update lens review for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateLensReview
@@ -707,7 +707,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_profile(
         self, **kwargs: Unpack[UpdateProfileInputTypeDef]
-    ) -> RegionResults[UpdateProfileOutputTypeDef]:
+    ) -> TargetResults[UpdateProfileOutputTypeDef]:
         """Update a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateProfile
@@ -716,7 +716,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_review_template(
         self, **kwargs: Unpack[UpdateReviewTemplateInputTypeDef]
-    ) -> RegionResults[UpdateReviewTemplateOutputTypeDef]:
+    ) -> TargetResults[UpdateReviewTemplateOutputTypeDef]:
         """Update a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplate
@@ -725,7 +725,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_review_template_answer(
         self, **kwargs: Unpack[UpdateReviewTemplateAnswerInputTypeDef]
-    ) -> RegionResults[UpdateReviewTemplateAnswerOutputTypeDef]:
+    ) -> TargetResults[UpdateReviewTemplateAnswerOutputTypeDef]:
         """Update a review template answer.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplateAnswer
@@ -734,7 +734,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_review_template_lens_review(
         self, **kwargs: Unpack[UpdateReviewTemplateLensReviewInputTypeDef]
-    ) -> RegionResults[UpdateReviewTemplateLensReviewOutputTypeDef]:
+    ) -> TargetResults[UpdateReviewTemplateLensReviewOutputTypeDef]:
         """Update a lens review associated with a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateReviewTemplateLensReview
@@ -743,7 +743,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_share_invitation(
         self, **kwargs: Unpack[UpdateShareInvitationInputTypeDef]
-    ) -> RegionResults[UpdateShareInvitationOutputTypeDef]:
+    ) -> TargetResults[UpdateShareInvitationOutputTypeDef]:
         """Update a workload or custom lens share invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateShareInvitation
@@ -752,7 +752,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_workload(
         self, **kwargs: Unpack[UpdateWorkloadInputTypeDef]
-    ) -> RegionResults[UpdateWorkloadOutputTypeDef]:
+    ) -> TargetResults[UpdateWorkloadOutputTypeDef]:
         """Update an existing workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateWorkload
@@ -761,7 +761,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def update_workload_share(
         self, **kwargs: Unpack[UpdateWorkloadShareInputTypeDef]
-    ) -> RegionResults[UpdateWorkloadShareOutputTypeDef]:
+    ) -> TargetResults[UpdateWorkloadShareOutputTypeDef]:
         """Update a workload share.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateWorkloadShare
@@ -770,7 +770,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def upgrade_lens_review(
         self, **kwargs: Unpack[UpgradeLensReviewInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Upgrade lens review for a particular workload.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeLensReview
@@ -779,7 +779,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def upgrade_profile_version(
         self, **kwargs: Unpack[UpgradeProfileVersionInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Upgrade a profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeProfileVersion
@@ -788,7 +788,7 @@ class MultiRegionWellArchitected(MultiRegionClient):
 
     def upgrade_review_template_lens_review(
         self, **kwargs: Unpack[UpgradeReviewTemplateLensReviewInputTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Upgrade the lens review of a review template.
 
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeReviewTemplateLensReview

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -123,7 +123,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_create_user(
         self, **kwargs: Unpack[BatchCreateUserRequestTypeDef]
-    ) -> RegionResults[BatchCreateUserResponseTypeDef]:
+    ) -> TargetResults[BatchCreateUserResponseTypeDef]:
         """Creates multiple users in a specified Wickr network. This operation allows
         you to provision multiple user accounts simultaneously, optionally
         specifying security groups, and validation requirements for each user.
@@ -134,7 +134,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_delete_user(
         self, **kwargs: Unpack[BatchDeleteUserRequestTypeDef]
-    ) -> RegionResults[BatchDeleteUserResponseTypeDef]:
+    ) -> TargetResults[BatchDeleteUserResponseTypeDef]:
         """Deletes multiple users from a specified Wickr network. This operation
         permanently removes user accounts and their associated data from the
         network.
@@ -145,7 +145,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_lookup_user_uname(
         self, **kwargs: Unpack[BatchLookupUserUnameRequestTypeDef]
-    ) -> RegionResults[BatchLookupUserUnameResponseTypeDef]:
+    ) -> TargetResults[BatchLookupUserUnameResponseTypeDef]:
         """Looks up multiple user usernames from their unique username hashes
         (unames). This operation allows you to retrieve the email addresses
         associated with a list of username hashes.
@@ -156,7 +156,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_reinvite_user(
         self, **kwargs: Unpack[BatchReinviteUserRequestTypeDef]
-    ) -> RegionResults[BatchReinviteUserResponseTypeDef]:
+    ) -> TargetResults[BatchReinviteUserResponseTypeDef]:
         """Resends invitation codes to multiple users who have pending invitations in
         a Wickr network. This operation is useful when users haven't accepted
         their initial invitations or when invitations have expired.
@@ -167,7 +167,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_reset_devices_for_user(
         self, **kwargs: Unpack[BatchResetDevicesForUserRequestTypeDef]
-    ) -> RegionResults[BatchResetDevicesForUserResponseTypeDef]:
+    ) -> TargetResults[BatchResetDevicesForUserResponseTypeDef]:
         """Resets multiple devices for a specific user in a Wickr network. This
         operation forces the selected devices to log out and requires users to
         re-authenticate, which is useful for security purposes or when devices
@@ -179,7 +179,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def batch_toggle_user_suspend_status(
         self, **kwargs: Unpack[BatchToggleUserSuspendStatusRequestTypeDef]
-    ) -> RegionResults[BatchToggleUserSuspendStatusResponseTypeDef]:
+    ) -> TargetResults[BatchToggleUserSuspendStatusResponseTypeDef]:
         """Suspends or unsuspends multiple users in a Wickr network. Suspended users
         cannot access the network until they are unsuspended. This operation is
         useful for temporarily restricting access without deleting user accounts.
@@ -190,7 +190,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def create_bot(
         self, **kwargs: Unpack[CreateBotRequestTypeDef]
-    ) -> RegionResults[CreateBotResponseTypeDef]:
+    ) -> TargetResults[CreateBotResponseTypeDef]:
         """Creates a new bot in a specified Wickr network. Bots are automated
         accounts that can send and receive messages, enabling integration with
         external systems and automation of tasks.
@@ -201,7 +201,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def create_data_retention_bot(
         self, **kwargs: Unpack[CreateDataRetentionBotRequestTypeDef]
-    ) -> RegionResults[CreateDataRetentionBotResponseTypeDef]:
+    ) -> TargetResults[CreateDataRetentionBotResponseTypeDef]:
         """Creates a data retention bot in a Wickr network. Data retention bots are
         specialized bots that handle message archiving and compliance by capturing
         and storing messages for regulatory or organizational requirements.
@@ -212,7 +212,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def create_data_retention_bot_challenge(
         self, **kwargs: Unpack[CreateDataRetentionBotChallengeRequestTypeDef]
-    ) -> RegionResults[CreateDataRetentionBotChallengeResponseTypeDef]:
+    ) -> TargetResults[CreateDataRetentionBotChallengeResponseTypeDef]:
         """Creates a new challenge password for the data retention bot. This password
         is used for authentication when the bot connects to the network.
 
@@ -222,7 +222,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def create_network(
         self, **kwargs: Unpack[CreateNetworkRequestTypeDef]
-    ) -> RegionResults[CreateNetworkResponseTypeDef]:
+    ) -> TargetResults[CreateNetworkResponseTypeDef]:
         """Creates a new Wickr network with specified access level and configuration.
         This operation provisions a new communication network for your
         organization.
@@ -233,7 +233,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def create_security_group(
         self, **kwargs: Unpack[CreateSecurityGroupRequestTypeDef]
-    ) -> RegionResults[CreateSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[CreateSecurityGroupResponseTypeDef]:
         """Creates a new security group in a Wickr network. Security groups allow you
         to organize users and control their permissions, features, and security
         settings.
@@ -244,7 +244,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def delete_bot(
         self, **kwargs: Unpack[DeleteBotRequestTypeDef]
-    ) -> RegionResults[DeleteBotResponseTypeDef]:
+    ) -> TargetResults[DeleteBotResponseTypeDef]:
         """Deletes a bot from a specified Wickr network. This operation permanently
         removes the bot account and its associated data from the network.
 
@@ -254,7 +254,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def delete_data_retention_bot(
         self, **kwargs: Unpack[DeleteDataRetentionBotRequestTypeDef]
-    ) -> RegionResults[DeleteDataRetentionBotResponseTypeDef]:
+    ) -> TargetResults[DeleteDataRetentionBotResponseTypeDef]:
         """Deletes the data retention bot from a Wickr network. This operation
         permanently removes the bot and all its associated data from the database.
 
@@ -264,7 +264,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def delete_network(
         self, **kwargs: Unpack[DeleteNetworkRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkResponseTypeDef]:
         """Deletes a Wickr network and all its associated resources, including users,
         bots, security groups, and settings. This operation is permanent and
         cannot be undone.
@@ -275,7 +275,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def delete_security_group(
         self, **kwargs: Unpack[DeleteSecurityGroupRequestTypeDef]
-    ) -> RegionResults[DeleteSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteSecurityGroupResponseTypeDef]:
         """Deletes a security group from a Wickr network. This operation cannot be
         performed on the default security group.
 
@@ -285,7 +285,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_bot(
         self, **kwargs: Unpack[GetBotRequestTypeDef]
-    ) -> RegionResults[GetBotResponseTypeDef]:
+    ) -> TargetResults[GetBotResponseTypeDef]:
         """Retrieves detailed information about a specific bot in a Wickr network,
         including its status, group membership, and authentication details.
 
@@ -295,7 +295,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_bots_count(
         self, **kwargs: Unpack[GetBotsCountRequestTypeDef]
-    ) -> RegionResults[GetBotsCountResponseTypeDef]:
+    ) -> TargetResults[GetBotsCountResponseTypeDef]:
         """Retrieves the count of bots in a Wickr network, categorized by their
         status (pending, active, and total).
 
@@ -305,7 +305,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_data_retention_bot(
         self, **kwargs: Unpack[GetDataRetentionBotRequestTypeDef]
-    ) -> RegionResults[GetDataRetentionBotResponseTypeDef]:
+    ) -> TargetResults[GetDataRetentionBotResponseTypeDef]:
         """Retrieves information about the data retention bot in a Wickr network,
         including its status and whether the data retention service is enabled.
 
@@ -315,7 +315,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_guest_user_history_count(
         self, **kwargs: Unpack[GetGuestUserHistoryCountRequestTypeDef]
-    ) -> RegionResults[GetGuestUserHistoryCountResponseTypeDef]:
+    ) -> TargetResults[GetGuestUserHistoryCountResponseTypeDef]:
         """Retrieves historical guest user count data for a Wickr network, showing
         the number of guest users per billing period over the past 90 days.
 
@@ -325,7 +325,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_network(
         self, **kwargs: Unpack[GetNetworkRequestTypeDef]
-    ) -> RegionResults[GetNetworkResponseTypeDef]:
+    ) -> TargetResults[GetNetworkResponseTypeDef]:
         """Retrieves detailed information about a specific Wickr network, including
         its configuration, access level, and status.
 
@@ -335,7 +335,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_network_settings(
         self, **kwargs: Unpack[GetNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[GetNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkSettingsResponseTypeDef]:
         """Retrieves all network-level settings for a Wickr network, including client
         metrics, data retention, and other configuration options.
 
@@ -345,7 +345,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_oidc_info(
         self, **kwargs: Unpack[GetOidcInfoRequestTypeDef]
-    ) -> RegionResults[GetOidcInfoResponseTypeDef]:
+    ) -> TargetResults[GetOidcInfoResponseTypeDef]:
         """Retrieves the OpenID Connect (OIDC) configuration for a Wickr network,
         including SSO settings and optional token information if access token
         parameters are provided.
@@ -356,7 +356,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_opentdf_config(
         self, **kwargs: Unpack[GetOpentdfConfigRequestTypeDef]
-    ) -> RegionResults[GetOpentdfConfigResponseTypeDef]:
+    ) -> TargetResults[GetOpentdfConfigResponseTypeDef]:
         """Retrieves the OpenTDF integration configuration for a Wickr network.
 
         https://docs.aws.amazon.com/goto/WebAPI/wickr-2024-02-01/GetOpentdfConfig
@@ -365,7 +365,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_security_group(
         self, **kwargs: Unpack[GetSecurityGroupRequestTypeDef]
-    ) -> RegionResults[GetSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[GetSecurityGroupResponseTypeDef]:
         """Retrieves detailed information about a specific security group in a Wickr
         network, including its settings, member counts, and configuration.
 
@@ -375,7 +375,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_user(
         self, **kwargs: Unpack[GetUserRequestTypeDef]
-    ) -> RegionResults[GetUserResponseTypeDef]:
+    ) -> TargetResults[GetUserResponseTypeDef]:
         """Retrieves detailed information about a specific user in a Wickr network,
         including their profile, status, and activity history.
 
@@ -385,7 +385,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def get_users_count(
         self, **kwargs: Unpack[GetUsersCountRequestTypeDef]
-    ) -> RegionResults[GetUsersCountResponseTypeDef]:
+    ) -> TargetResults[GetUsersCountResponseTypeDef]:
         """Retrieves the count of users in a Wickr network, categorized by their
         status (pending, active, rejected) and showing how many users can still be
         added.
@@ -396,7 +396,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_blocked_guest_users(
         self, **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef]
-    ) -> RegionResults[ListBlockedGuestUsersResponseTypeDef]:
+    ) -> TargetResults[ListBlockedGuestUsersResponseTypeDef]:
         """Retrieves a paginated list of guest users who have been blocked from a
         Wickr network. You can filter and sort the results.
 
@@ -406,7 +406,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_bots(
         self, **kwargs: Unpack[ListBotsRequestTypeDef]
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """Retrieves a paginated list of bots in a specified Wickr network. You can
         filter and sort the results based on various criteria.
 
@@ -416,7 +416,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_devices_for_user(
         self, **kwargs: Unpack[ListDevicesForUserRequestTypeDef]
-    ) -> RegionResults[ListDevicesForUserResponseTypeDef]:
+    ) -> TargetResults[ListDevicesForUserResponseTypeDef]:
         """Retrieves a paginated list of devices associated with a specific user in a
         Wickr network. This operation returns information about all devices where
         the user has logged into Wickr.
@@ -427,7 +427,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_guest_users(
         self, **kwargs: Unpack[ListGuestUsersRequestTypeDef]
-    ) -> RegionResults[ListGuestUsersResponseTypeDef]:
+    ) -> TargetResults[ListGuestUsersResponseTypeDef]:
         """Retrieves a paginated list of guest users who have communicated with your
         Wickr network. Guest users are external users from federated networks who
         can communicate with network members.
@@ -438,7 +438,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_networks(
         self, **kwargs: Unpack[ListNetworksRequestTypeDef]
-    ) -> RegionResults[ListNetworksResponseTypeDef]:
+    ) -> TargetResults[ListNetworksResponseTypeDef]:
         """Retrieves a paginated list of all Wickr networks associated with your
         Amazon Web Services account. You can sort the results by network ID or
         name.
@@ -449,7 +449,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_security_group_users(
         self, **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef]
-    ) -> RegionResults[ListSecurityGroupUsersResponseTypeDef]:
+    ) -> TargetResults[ListSecurityGroupUsersResponseTypeDef]:
         """Retrieves a paginated list of users who belong to a specific security
         group in a Wickr network.
 
@@ -459,7 +459,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_security_groups(
         self, **kwargs: Unpack[ListSecurityGroupsRequestTypeDef]
-    ) -> RegionResults[ListSecurityGroupsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityGroupsResponseTypeDef]:
         """Retrieves a paginated list of security groups in a specified Wickr
         network. You can sort the results by various criteria.
 
@@ -469,7 +469,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Retrieves a paginated list of users in a specified Wickr network. You can
         filter and sort the results based on various criteria such as name,
         status, or security group membership.
@@ -480,7 +480,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def register_oidc_config(
         self, **kwargs: Unpack[RegisterOidcConfigRequestTypeDef]
-    ) -> RegionResults[RegisterOidcConfigResponseTypeDef]:
+    ) -> TargetResults[RegisterOidcConfigResponseTypeDef]:
         """Registers and saves an OpenID Connect (OIDC) configuration for a Wickr
         network, enabling Single Sign-On (SSO) authentication through an identity
         provider.
@@ -491,7 +491,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def register_oidc_config_test(
         self, **kwargs: Unpack[RegisterOidcConfigTestRequestTypeDef]
-    ) -> RegionResults[RegisterOidcConfigTestResponseTypeDef]:
+    ) -> TargetResults[RegisterOidcConfigTestResponseTypeDef]:
         """Tests an OpenID Connect (OIDC) configuration for a Wickr network by
         validating the connection to the identity provider and retrieving its
         supported capabilities.
@@ -502,7 +502,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def register_opentdf_config(
         self, **kwargs: Unpack[RegisterOpentdfConfigRequestTypeDef]
-    ) -> RegionResults[RegisterOpentdfConfigResponseTypeDef]:
+    ) -> TargetResults[RegisterOpentdfConfigResponseTypeDef]:
         """Registers and saves OpenTDF configuration for a Wickr network, enabling
         attribute-based access control for Wickr through an OpenTDF provider.
 
@@ -512,7 +512,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_bot(
         self, **kwargs: Unpack[UpdateBotRequestTypeDef]
-    ) -> RegionResults[UpdateBotResponseTypeDef]:
+    ) -> TargetResults[UpdateBotResponseTypeDef]:
         """Updates the properties of an existing bot in a Wickr network. This
         operation allows you to modify the bot's display name, security group,
         password, or suspension status.
@@ -523,7 +523,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_data_retention(
         self, **kwargs: Unpack[UpdateDataRetentionRequestTypeDef]
-    ) -> RegionResults[UpdateDataRetentionResponseTypeDef]:
+    ) -> TargetResults[UpdateDataRetentionResponseTypeDef]:
         """Updates the data retention bot settings, allowing you to enable or disable
         the data retention service, or acknowledge the public key message.
 
@@ -533,7 +533,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_guest_user(
         self, **kwargs: Unpack[UpdateGuestUserRequestTypeDef]
-    ) -> RegionResults[UpdateGuestUserResponseTypeDef]:
+    ) -> TargetResults[UpdateGuestUserResponseTypeDef]:
         """Updates the block status of a guest user in a Wickr network. This
         operation allows you to block or unblock a guest user from accessing the
         network.
@@ -544,7 +544,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_network(
         self, **kwargs: Unpack[UpdateNetworkRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkResponseTypeDef]:
         """Updates the properties of an existing Wickr network, such as its name or
         encryption key configuration.
 
@@ -554,7 +554,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_network_settings(
         self, **kwargs: Unpack[UpdateNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkSettingsResponseTypeDef]:
         """Updates network-level settings for a Wickr network. You can modify
         settings such as client metrics, data retention, and other network-wide
         options.
@@ -565,7 +565,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_security_group(
         self, **kwargs: Unpack[UpdateSecurityGroupRequestTypeDef]
-    ) -> RegionResults[UpdateSecurityGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateSecurityGroupResponseTypeDef]:
         """Updates the properties of an existing security group in a Wickr network,
         such as its name or settings.
 
@@ -575,7 +575,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates the properties of an existing user in a Wickr network. This
         operation allows you to modify the user's name, password, security group
         membership, and invite code settings.
@@ -591,7 +591,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBlockedGuestUsersRequestTypeDef],
-    ) -> RegionResults[ListBlockedGuestUsersResponseTypeDef]:
+    ) -> TargetResults[ListBlockedGuestUsersResponseTypeDef]:
         """Every page of ListBlockedGuestUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -615,7 +615,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListBotsRequestTypeDef],
-    ) -> RegionResults[ListBotsResponseTypeDef]:
+    ) -> TargetResults[ListBotsResponseTypeDef]:
         """Every page of ListBots in every target, merged per target (botocore's
         build_full_result).
 
@@ -639,7 +639,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicesForUserRequestTypeDef],
-    ) -> RegionResults[ListDevicesForUserResponseTypeDef]:
+    ) -> TargetResults[ListDevicesForUserResponseTypeDef]:
         """Every page of ListDevicesForUser in every target, merged per target
         (botocore's build_full_result).
 
@@ -664,7 +664,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGuestUsersRequestTypeDef],
-    ) -> RegionResults[ListGuestUsersResponseTypeDef]:
+    ) -> TargetResults[ListGuestUsersResponseTypeDef]:
         """Every page of ListGuestUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -689,7 +689,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListNetworksRequestTypeDef],
-    ) -> RegionResults[ListNetworksResponseTypeDef]:
+    ) -> TargetResults[ListNetworksResponseTypeDef]:
         """Every page of ListNetworks in every target, merged per target (botocore's
         build_full_result).
 
@@ -714,7 +714,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityGroupUsersRequestTypeDef],
-    ) -> RegionResults[ListSecurityGroupUsersResponseTypeDef]:
+    ) -> TargetResults[ListSecurityGroupUsersResponseTypeDef]:
         """Every page of ListSecurityGroupUsers in every target, merged per target
         (botocore's build_full_result).
 
@@ -738,7 +738,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSecurityGroupsRequestTypeDef],
-    ) -> RegionResults[ListSecurityGroupsResponseTypeDef]:
+    ) -> TargetResults[ListSecurityGroupsResponseTypeDef]:
         """Every page of ListSecurityGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -762,7 +762,7 @@ class MultiRegionWickrAdminAPI(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 

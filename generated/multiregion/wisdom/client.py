@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 from typing_extensions import deprecated
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_assistant(
         self, **kwargs: Unpack[CreateAssistantRequestTypeDef]
-    ) -> RegionResults[CreateAssistantResponseTypeDef]:
+    ) -> TargetResults[CreateAssistantResponseTypeDef]:
         """Creates an Amazon Connect Wisdom assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateAssistant
@@ -134,7 +134,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_assistant_association(
         self, **kwargs: Unpack[CreateAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[CreateAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[CreateAssistantAssociationResponseTypeDef]:
         """Creates an association between an Amazon Connect Wisdom assistant and
         another resource. Currently, the only supported association is with a
         knowledge base. An assistant can have only a single association.
@@ -145,7 +145,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_content(
         self, **kwargs: Unpack[CreateContentRequestTypeDef]
-    ) -> RegionResults[CreateContentResponseTypeDef]:
+    ) -> TargetResults[CreateContentResponseTypeDef]:
         """Creates Wisdom content. Before to calling this API, use StartContentUpload
         to upload an asset.
 
@@ -155,7 +155,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_knowledge_base(
         self, **kwargs: Unpack[CreateKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[CreateKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[CreateKnowledgeBaseResponseTypeDef]:
         """Creates a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateKnowledgeBase
@@ -164,7 +164,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_quick_response(
         self, **kwargs: Unpack[CreateQuickResponseRequestTypeDef]
-    ) -> RegionResults[CreateQuickResponseResponseTypeDef]:
+    ) -> TargetResults[CreateQuickResponseResponseTypeDef]:
         """Creates a Wisdom quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/CreateQuickResponse
@@ -173,7 +173,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def create_session(
         self, **kwargs: Unpack[CreateSessionRequestTypeDef]
-    ) -> RegionResults[CreateSessionResponseTypeDef]:
+    ) -> TargetResults[CreateSessionResponseTypeDef]:
         """Creates a session. A session is a contextual container used for generating
         recommendations. Amazon Connect creates a new Wisdom session for each
         contact on which Wisdom is enabled.
@@ -184,7 +184,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_assistant(
         self, **kwargs: Unpack[DeleteAssistantRequestTypeDef]
-    ) -> RegionResults[DeleteAssistantResponseTypeDef]:
+    ) -> TargetResults[DeleteAssistantResponseTypeDef]:
         """Deletes an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteAssistant
@@ -193,7 +193,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_assistant_association(
         self, **kwargs: Unpack[DeleteAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[DeleteAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[DeleteAssistantAssociationResponseTypeDef]:
         """Deletes an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteAssistantAssociation
@@ -202,7 +202,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_content(
         self, **kwargs: Unpack[DeleteContentRequestTypeDef]
-    ) -> RegionResults[DeleteContentResponseTypeDef]:
+    ) -> TargetResults[DeleteContentResponseTypeDef]:
         """Deletes the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteContent
@@ -211,7 +211,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_import_job(
         self, **kwargs: Unpack[DeleteImportJobRequestTypeDef]
-    ) -> RegionResults[DeleteImportJobResponseTypeDef]:
+    ) -> TargetResults[DeleteImportJobResponseTypeDef]:
         """Deletes the quick response import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteImportJob
@@ -220,7 +220,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_knowledge_base(
         self, **kwargs: Unpack[DeleteKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[DeleteKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[DeleteKnowledgeBaseResponseTypeDef]:
         """Deletes the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteKnowledgeBase
@@ -229,7 +229,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def delete_quick_response(
         self, **kwargs: Unpack[DeleteQuickResponseRequestTypeDef]
-    ) -> RegionResults[DeleteQuickResponseResponseTypeDef]:
+    ) -> TargetResults[DeleteQuickResponseResponseTypeDef]:
         """Deletes a quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/DeleteQuickResponse
@@ -238,7 +238,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_assistant(
         self, **kwargs: Unpack[GetAssistantRequestTypeDef]
-    ) -> RegionResults[GetAssistantResponseTypeDef]:
+    ) -> TargetResults[GetAssistantResponseTypeDef]:
         """Retrieves information about an assistant.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetAssistant
@@ -247,7 +247,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_assistant_association(
         self, **kwargs: Unpack[GetAssistantAssociationRequestTypeDef]
-    ) -> RegionResults[GetAssistantAssociationResponseTypeDef]:
+    ) -> TargetResults[GetAssistantAssociationResponseTypeDef]:
         """Retrieves information about an assistant association.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetAssistantAssociation
@@ -256,7 +256,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_content(
         self, **kwargs: Unpack[GetContentRequestTypeDef]
-    ) -> RegionResults[GetContentResponseTypeDef]:
+    ) -> TargetResults[GetContentResponseTypeDef]:
         """Retrieves content, including a pre-signed URL to download the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetContent
@@ -265,7 +265,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_content_summary(
         self, **kwargs: Unpack[GetContentSummaryRequestTypeDef]
-    ) -> RegionResults[GetContentSummaryResponseTypeDef]:
+    ) -> TargetResults[GetContentSummaryResponseTypeDef]:
         """Retrieves summary information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetContentSummary
@@ -274,7 +274,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_import_job(
         self, **kwargs: Unpack[GetImportJobRequestTypeDef]
-    ) -> RegionResults[GetImportJobResponseTypeDef]:
+    ) -> TargetResults[GetImportJobResponseTypeDef]:
         """Retrieves the started import job.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetImportJob
@@ -283,7 +283,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_knowledge_base(
         self, **kwargs: Unpack[GetKnowledgeBaseRequestTypeDef]
-    ) -> RegionResults[GetKnowledgeBaseResponseTypeDef]:
+    ) -> TargetResults[GetKnowledgeBaseResponseTypeDef]:
         """Retrieves information about the knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetKnowledgeBase
@@ -292,7 +292,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_quick_response(
         self, **kwargs: Unpack[GetQuickResponseRequestTypeDef]
-    ) -> RegionResults[GetQuickResponseResponseTypeDef]:
+    ) -> TargetResults[GetQuickResponseResponseTypeDef]:
         """Retrieves the quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetQuickResponse
@@ -304,7 +304,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
     )
     def get_recommendations(
         self, **kwargs: Unpack[GetRecommendationsRequestTypeDef]
-    ) -> RegionResults[GetRecommendationsResponseTypeDef]:
+    ) -> TargetResults[GetRecommendationsResponseTypeDef]:
         """Retrieves recommendations for the specified session. To avoid retrieving
         the same recommendations in subsequent calls, use
         NotifyRecommendationsReceived. This API supports long-polling behavior
@@ -318,7 +318,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Retrieves information for a specified session.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/GetSession
@@ -327,7 +327,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_assistant_associations(
         self, **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef]
-    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
         """Lists information about assistant associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistantAssociations
@@ -336,7 +336,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_assistants(
         self, **kwargs: Unpack[ListAssistantsRequestTypeDef]
-    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantsResponseTypeDef]:
         """Lists information about assistants.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListAssistants
@@ -345,7 +345,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_contents(
         self, **kwargs: Unpack[ListContentsRequestTypeDef]
-    ) -> RegionResults[ListContentsResponseTypeDef]:
+    ) -> TargetResults[ListContentsResponseTypeDef]:
         """Lists the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListContents
@@ -354,7 +354,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_import_jobs(
         self, **kwargs: Unpack[ListImportJobsRequestTypeDef]
-    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListImportJobsResponseTypeDef]:
         """Lists information about import jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListImportJobs
@@ -363,7 +363,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_knowledge_bases(
         self, **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef]
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Lists the knowledge bases.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListKnowledgeBases
@@ -372,7 +372,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_quick_responses(
         self, **kwargs: Unpack[ListQuickResponsesRequestTypeDef]
-    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
         """Lists information about quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListQuickResponses
@@ -381,7 +381,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/ListTagsForResource
@@ -390,7 +390,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def notify_recommendations_received(
         self, **kwargs: Unpack[NotifyRecommendationsReceivedRequestTypeDef]
-    ) -> RegionResults[NotifyRecommendationsReceivedResponseTypeDef]:
+    ) -> TargetResults[NotifyRecommendationsReceivedResponseTypeDef]:
         """Removes the specified recommendations from the specified assistant's queue
         of newly available recommendations. You can use this API in conjunction
         with GetRecommendations and a waitTimeSeconds input for long-polling
@@ -405,7 +405,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
     )
     def query_assistant(
         self, **kwargs: Unpack[QueryAssistantRequestTypeDef]
-    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+    ) -> TargetResults[QueryAssistantResponseTypeDef]:
         """Performs a manual search against the specified assistant. To retrieve
         recommendations for an assistant, use GetRecommendations.
 
@@ -415,7 +415,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def remove_knowledge_base_template_uri(
         self, **kwargs: Unpack[RemoveKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> RegionResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
+    ) -> TargetResults[RemoveKnowledgeBaseTemplateUriResponseTypeDef]:
         """Removes a URI template from a knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/RemoveKnowledgeBaseTemplateUri
@@ -424,7 +424,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def search_content(
         self, **kwargs: Unpack[SearchContentRequestTypeDef]
-    ) -> RegionResults[SearchContentResponseTypeDef]:
+    ) -> TargetResults[SearchContentResponseTypeDef]:
         """Searches for content in a specified knowledge base. Can be used to get a
         specific content resource by its name.
 
@@ -434,7 +434,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def search_quick_responses(
         self, **kwargs: Unpack[SearchQuickResponsesRequestTypeDef]
-    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
         """Searches existing Wisdom quick responses in a Wisdom knowledge base.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchQuickResponses
@@ -443,7 +443,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def search_sessions(
         self, **kwargs: Unpack[SearchSessionsRequestTypeDef]
-    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+    ) -> TargetResults[SearchSessionsResponseTypeDef]:
         """Searches for sessions.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/SearchSessions
@@ -452,7 +452,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def start_content_upload(
         self, **kwargs: Unpack[StartContentUploadRequestTypeDef]
-    ) -> RegionResults[StartContentUploadResponseTypeDef]:
+    ) -> TargetResults[StartContentUploadResponseTypeDef]:
         """Get a URL to upload content to a knowledge base. To upload content, first
         make a PUT request to the returned URL with your file, making sure to
         include the required headers. Then use CreateContent to finalize the
@@ -465,7 +465,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def start_import_job(
         self, **kwargs: Unpack[StartImportJobRequestTypeDef]
-    ) -> RegionResults[StartImportJobResponseTypeDef]:
+    ) -> TargetResults[StartImportJobResponseTypeDef]:
         """Start an asynchronous job to import Wisdom resources from an uploaded
         source file. Before calling this API, use StartContentUpload to upload an
         asset that contains the resource data.
@@ -476,7 +476,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds the specified tags to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/TagResource
@@ -485,7 +485,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes the specified tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UntagResource
@@ -494,7 +494,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def update_content(
         self, **kwargs: Unpack[UpdateContentRequestTypeDef]
-    ) -> RegionResults[UpdateContentResponseTypeDef]:
+    ) -> TargetResults[UpdateContentResponseTypeDef]:
         """Updates information about the content.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UpdateContent
@@ -503,7 +503,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def update_knowledge_base_template_uri(
         self, **kwargs: Unpack[UpdateKnowledgeBaseTemplateUriRequestTypeDef]
-    ) -> RegionResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
+    ) -> TargetResults[UpdateKnowledgeBaseTemplateUriResponseTypeDef]:
         """Updates the template URI of a knowledge base. This is only supported for
         knowledge bases of type EXTERNAL. Include a single variable in ${variable}
         format; this interpolated by Wisdom using ingested content. For example,
@@ -517,7 +517,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
 
     def update_quick_response(
         self, **kwargs: Unpack[UpdateQuickResponseRequestTypeDef]
-    ) -> RegionResults[UpdateQuickResponseResponseTypeDef]:
+    ) -> TargetResults[UpdateQuickResponseResponseTypeDef]:
         """Updates an existing Wisdom quick response.
 
         https://docs.aws.amazon.com/goto/WebAPI/wisdom-2020-10-19/UpdateQuickResponse
@@ -531,7 +531,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssistantAssociationsRequestTypeDef],
-    ) -> RegionResults[ListAssistantAssociationsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantAssociationsResponseTypeDef]:
         """Every page of ListAssistantAssociations in every target, merged per target
         (botocore's build_full_result).
 
@@ -554,7 +554,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAssistantsRequestTypeDef],
-    ) -> RegionResults[ListAssistantsResponseTypeDef]:
+    ) -> TargetResults[ListAssistantsResponseTypeDef]:
         """Every page of ListAssistants in every target, merged per target
         (botocore's build_full_result).
 
@@ -577,7 +577,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListContentsRequestTypeDef],
-    ) -> RegionResults[ListContentsResponseTypeDef]:
+    ) -> TargetResults[ListContentsResponseTypeDef]:
         """Every page of ListContents in every target, merged per target (botocore's
         build_full_result).
 
@@ -600,7 +600,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListImportJobsRequestTypeDef],
-    ) -> RegionResults[ListImportJobsResponseTypeDef]:
+    ) -> TargetResults[ListImportJobsResponseTypeDef]:
         """Every page of ListImportJobs in every target, merged per target
         (botocore's build_full_result).
 
@@ -623,7 +623,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListKnowledgeBasesRequestTypeDef],
-    ) -> RegionResults[ListKnowledgeBasesResponseTypeDef]:
+    ) -> TargetResults[ListKnowledgeBasesResponseTypeDef]:
         """Every page of ListKnowledgeBases in every target, merged per target
         (botocore's build_full_result).
 
@@ -646,7 +646,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListQuickResponsesRequestTypeDef],
-    ) -> RegionResults[ListQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[ListQuickResponsesResponseTypeDef]:
         """Every page of ListQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -672,7 +672,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[QueryAssistantRequestTypeDef],
-    ) -> RegionResults[QueryAssistantResponseTypeDef]:
+    ) -> TargetResults[QueryAssistantResponseTypeDef]:
         """Every page of QueryAssistant in every target, merged per target
         (botocore's build_full_result).
 
@@ -696,7 +696,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchContentRequestTypeDef],
-    ) -> RegionResults[SearchContentResponseTypeDef]:
+    ) -> TargetResults[SearchContentResponseTypeDef]:
         """Every page of SearchContent in every target, merged per target (botocore's
         build_full_result).
 
@@ -720,7 +720,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchQuickResponsesRequestTypeDef],
-    ) -> RegionResults[SearchQuickResponsesResponseTypeDef]:
+    ) -> TargetResults[SearchQuickResponsesResponseTypeDef]:
         """Every page of SearchQuickResponses in every target, merged per target
         (botocore's build_full_result).
 
@@ -743,7 +743,7 @@ class MultiRegionConnectWisdomService(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchSessionsRequestTypeDef],
-    ) -> RegionResults[SearchSessionsResponseTypeDef]:
+    ) -> TargetResults[SearchSessionsResponseTypeDef]:
         """Every page of SearchSessions in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,7 +111,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def abort_document_version_upload(
         self, **kwargs: Unpack[AbortDocumentVersionUploadRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Aborts the upload of the specified document version that was previously
         initiated by InitiateDocumentVersionUpload. The client should make this
         call only when it no longer intends to upload the document version, or
@@ -123,7 +123,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def activate_user(
         self, **kwargs: Unpack[ActivateUserRequestTypeDef]
-    ) -> RegionResults[ActivateUserResponseTypeDef]:
+    ) -> TargetResults[ActivateUserResponseTypeDef]:
         """Activates the specified user. Only active users can access Amazon
         WorkDocs.
 
@@ -133,7 +133,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def add_resource_permissions(
         self, **kwargs: Unpack[AddResourcePermissionsRequestTypeDef]
-    ) -> RegionResults[AddResourcePermissionsResponseTypeDef]:
+    ) -> TargetResults[AddResourcePermissionsResponseTypeDef]:
         """Creates a set of permissions for the specified folder or document. The
         resource permissions are overwritten if the principals already have
         different permissions.
@@ -144,7 +144,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_comment(
         self, **kwargs: Unpack[CreateCommentRequestTypeDef]
-    ) -> RegionResults[CreateCommentResponseTypeDef]:
+    ) -> TargetResults[CreateCommentResponseTypeDef]:
         """Adds a new comment to the specified document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/CreateComment
@@ -153,7 +153,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_custom_metadata(
         self, **kwargs: Unpack[CreateCustomMetadataRequestTypeDef]
-    ) -> RegionResults[CreateCustomMetadataResponseTypeDef]:
+    ) -> TargetResults[CreateCustomMetadataResponseTypeDef]:
         """Adds one or more custom properties to the specified resource (a folder,
         document, or version).
 
@@ -163,7 +163,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_folder(
         self, **kwargs: Unpack[CreateFolderRequestTypeDef]
-    ) -> RegionResults[CreateFolderResponseTypeDef]:
+    ) -> TargetResults[CreateFolderResponseTypeDef]:
         """Creates a folder with the specified name and parent folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/CreateFolder
@@ -172,7 +172,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_labels(
         self, **kwargs: Unpack[CreateLabelsRequestTypeDef]
-    ) -> RegionResults[CreateLabelsResponseTypeDef]:
+    ) -> TargetResults[CreateLabelsResponseTypeDef]:
         """Adds the specified list of labels to the given resource (a document or
         folder)
 
@@ -182,7 +182,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_notification_subscription(
         self, **kwargs: Unpack[CreateNotificationSubscriptionRequestTypeDef]
-    ) -> RegionResults[CreateNotificationSubscriptionResponseTypeDef]:
+    ) -> TargetResults[CreateNotificationSubscriptionResponseTypeDef]:
         """Configure Amazon WorkDocs to use Amazon SNS notifications. The endpoint
         receives a confirmation message, and must confirm the subscription.
 
@@ -192,7 +192,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user in a Simple AD or Microsoft AD directory. The status of a
         newly created user is "ACTIVE". New users can access Amazon WorkDocs.
 
@@ -202,7 +202,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def deactivate_user(
         self, **kwargs: Unpack[DeactivateUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deactivates the specified user, which revokes the user's access to Amazon
         WorkDocs.
 
@@ -212,7 +212,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_comment(
         self, **kwargs: Unpack[DeleteCommentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified comment from the document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteComment
@@ -221,7 +221,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_custom_metadata(
         self, **kwargs: Unpack[DeleteCustomMetadataRequestTypeDef]
-    ) -> RegionResults[DeleteCustomMetadataResponseTypeDef]:
+    ) -> TargetResults[DeleteCustomMetadataResponseTypeDef]:
         """Deletes custom metadata from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteCustomMetadata
@@ -230,7 +230,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_document(
         self, **kwargs: Unpack[DeleteDocumentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes the specified document and its associated metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteDocument
@@ -239,7 +239,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_document_version(
         self, **kwargs: Unpack[DeleteDocumentVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes a specific version of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteDocumentVersion
@@ -248,7 +248,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_folder(
         self, **kwargs: Unpack[DeleteFolderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Permanently deletes the specified folder and its contents.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteFolder
@@ -257,7 +257,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_folder_contents(
         self, **kwargs: Unpack[DeleteFolderContentsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the contents of the specified folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteFolderContents
@@ -266,7 +266,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_labels(
         self, **kwargs: Unpack[DeleteLabelsRequestTypeDef]
-    ) -> RegionResults[DeleteLabelsResponseTypeDef]:
+    ) -> TargetResults[DeleteLabelsResponseTypeDef]:
         """Deletes the specified list of labels from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteLabels
@@ -275,7 +275,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_notification_subscription(
         self, **kwargs: Unpack[DeleteNotificationSubscriptionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified subscription from the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteNotificationSubscription
@@ -284,7 +284,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Deletes the specified user from a Simple AD or Microsoft AD directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DeleteUser
@@ -293,7 +293,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_activities(
         self, **kwargs: Unpack[DescribeActivitiesRequestTypeDef]
-    ) -> RegionResults[DescribeActivitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeActivitiesResponseTypeDef]:
         """Describes the user activities in a specified time period.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeActivities
@@ -302,7 +302,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_comments(
         self, **kwargs: Unpack[DescribeCommentsRequestTypeDef]
-    ) -> RegionResults[DescribeCommentsResponseTypeDef]:
+    ) -> TargetResults[DescribeCommentsResponseTypeDef]:
         """List all the comments for the specified document version.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeComments
@@ -311,7 +311,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_document_versions(
         self, **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef]
-    ) -> RegionResults[DescribeDocumentVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDocumentVersionsResponseTypeDef]:
         """Retrieves the document versions for the specified document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeDocumentVersions
@@ -320,7 +320,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_folder_contents(
         self, **kwargs: Unpack[DescribeFolderContentsRequestTypeDef]
-    ) -> RegionResults[DescribeFolderContentsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderContentsResponseTypeDef]:
         """Describes the contents of the specified folder, including its documents
         and subfolders.
 
@@ -330,7 +330,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_groups(
         self, **kwargs: Unpack[DescribeGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupsResponseTypeDef]:
         """Describes the groups specified by the query. Groups are defined by the
         underlying Active Directory.
 
@@ -340,7 +340,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_notification_subscriptions(
         self, **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef]
-    ) -> RegionResults[DescribeNotificationSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeNotificationSubscriptionsResponseTypeDef]:
         """Lists the specified notification subscriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeNotificationSubscriptions
@@ -349,7 +349,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_resource_permissions(
         self, **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeResourcePermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePermissionsResponseTypeDef]:
         """Describes the permissions of a specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/DescribeResourcePermissions
@@ -358,7 +358,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_root_folders(
         self, **kwargs: Unpack[DescribeRootFoldersRequestTypeDef]
-    ) -> RegionResults[DescribeRootFoldersResponseTypeDef]:
+    ) -> TargetResults[DescribeRootFoldersResponseTypeDef]:
         """Describes the current user's special folders; the RootFolder and the
         RecycleBin. RootFolder is the root of user's files and folders and
         RecycleBin is the root of recycled items. This is not a valid action for
@@ -370,7 +370,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def describe_users(
         self, **kwargs: Unpack[DescribeUsersRequestTypeDef]
-    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+    ) -> TargetResults[DescribeUsersResponseTypeDef]:
         """Describes the specified users. You can describe all users or filter the
         results (for example, by status or organization).
 
@@ -380,7 +380,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_current_user(
         self, **kwargs: Unpack[GetCurrentUserRequestTypeDef]
-    ) -> RegionResults[GetCurrentUserResponseTypeDef]:
+    ) -> TargetResults[GetCurrentUserResponseTypeDef]:
         """Retrieves details of the current user for whom the authentication token
         was generated. This is not a valid action for SigV4 (administrative API)
         clients.
@@ -391,7 +391,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_document(
         self, **kwargs: Unpack[GetDocumentRequestTypeDef]
-    ) -> RegionResults[GetDocumentResponseTypeDef]:
+    ) -> TargetResults[GetDocumentResponseTypeDef]:
         """Retrieves details of a document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetDocument
@@ -400,7 +400,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_document_path(
         self, **kwargs: Unpack[GetDocumentPathRequestTypeDef]
-    ) -> RegionResults[GetDocumentPathResponseTypeDef]:
+    ) -> TargetResults[GetDocumentPathResponseTypeDef]:
         """Retrieves the path information (the hierarchy from the root folder) for
         the requested document.
 
@@ -410,7 +410,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_document_version(
         self, **kwargs: Unpack[GetDocumentVersionRequestTypeDef]
-    ) -> RegionResults[GetDocumentVersionResponseTypeDef]:
+    ) -> TargetResults[GetDocumentVersionResponseTypeDef]:
         """Retrieves version metadata for the specified document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetDocumentVersion
@@ -419,7 +419,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_folder(
         self, **kwargs: Unpack[GetFolderRequestTypeDef]
-    ) -> RegionResults[GetFolderResponseTypeDef]:
+    ) -> TargetResults[GetFolderResponseTypeDef]:
         """Retrieves the metadata of the specified folder.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/GetFolder
@@ -428,7 +428,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_folder_path(
         self, **kwargs: Unpack[GetFolderPathRequestTypeDef]
-    ) -> RegionResults[GetFolderPathResponseTypeDef]:
+    ) -> TargetResults[GetFolderPathResponseTypeDef]:
         """Retrieves the path information (the hierarchy from the root folder) for
         the specified folder.
 
@@ -438,7 +438,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def get_resources(
         self, **kwargs: Unpack[GetResourcesRequestTypeDef]
-    ) -> RegionResults[GetResourcesResponseTypeDef]:
+    ) -> TargetResults[GetResourcesResponseTypeDef]:
         """Retrieves a collection of resources, including folders and documents. The
         only CollectionType supported is SHARED_WITH_ME.
 
@@ -448,7 +448,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def initiate_document_version_upload(
         self, **kwargs: Unpack[InitiateDocumentVersionUploadRequestTypeDef]
-    ) -> RegionResults[InitiateDocumentVersionUploadResponseTypeDef]:
+    ) -> TargetResults[InitiateDocumentVersionUploadResponseTypeDef]:
         """Creates a new document object and version object.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/InitiateDocumentVersionUpload
@@ -457,7 +457,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def remove_all_resource_permissions(
         self, **kwargs: Unpack[RemoveAllResourcePermissionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes all the permissions from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/RemoveAllResourcePermissions
@@ -466,7 +466,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def remove_resource_permission(
         self, **kwargs: Unpack[RemoveResourcePermissionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Removes the permission for the specified principal from the specified
         resource.
 
@@ -476,7 +476,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def restore_document_versions(
         self, **kwargs: Unpack[RestoreDocumentVersionsRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Recovers a deleted version of an Amazon WorkDocs document.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/RestoreDocumentVersions
@@ -485,7 +485,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def search_resources(
         self, **kwargs: Unpack[SearchResourcesRequestTypeDef]
-    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+    ) -> TargetResults[SearchResourcesResponseTypeDef]:
         """Searches metadata and the content of folders, documents, document
         versions, and comments.
 
@@ -495,7 +495,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def update_document(
         self, **kwargs: Unpack[UpdateDocumentRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the specified attributes of a document. The user must have access
         to both the document and its parent folder, if applicable.
 
@@ -505,7 +505,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def update_document_version(
         self, **kwargs: Unpack[UpdateDocumentVersionRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Changes the status of the document version to ACTIVE.
 
         https://docs.aws.amazon.com/goto/WebAPI/workdocs-2016-05-01/UpdateDocumentVersion
@@ -514,7 +514,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def update_folder(
         self, **kwargs: Unpack[UpdateFolderRequestTypeDef]
-    ) -> RegionResults[EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[EmptyResponseMetadataTypeDef]:
         """Updates the specified attributes of the specified folder. The user must
         have access to both the folder and its parent folder, if applicable.
 
@@ -524,7 +524,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates the specified attributes of the specified user, and grants or
         revokes administrative privileges to the Amazon WorkDocs site.
 
@@ -539,7 +539,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeActivitiesRequestTypeDef],
-    ) -> RegionResults[DescribeActivitiesResponseTypeDef]:
+    ) -> TargetResults[DescribeActivitiesResponseTypeDef]:
         """Every page of DescribeActivities in every target, merged per target
         (botocore's build_full_result).
 
@@ -562,7 +562,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeCommentsRequestTypeDef],
-    ) -> RegionResults[DescribeCommentsResponseTypeDef]:
+    ) -> TargetResults[DescribeCommentsResponseTypeDef]:
         """Every page of DescribeComments in every target, merged per target
         (botocore's build_full_result).
 
@@ -585,7 +585,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeDocumentVersionsRequestTypeDef],
-    ) -> RegionResults[DescribeDocumentVersionsResponseTypeDef]:
+    ) -> TargetResults[DescribeDocumentVersionsResponseTypeDef]:
         """Every page of DescribeDocumentVersions in every target, merged per target
         (botocore's build_full_result).
 
@@ -608,7 +608,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeFolderContentsRequestTypeDef],
-    ) -> RegionResults[DescribeFolderContentsResponseTypeDef]:
+    ) -> TargetResults[DescribeFolderContentsResponseTypeDef]:
         """Every page of DescribeFolderContents in every target, merged per target
         (botocore's build_full_result).
 
@@ -632,7 +632,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeGroupsResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupsResponseTypeDef]:
         """Every page of DescribeGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -656,7 +656,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeNotificationSubscriptionsRequestTypeDef],
-    ) -> RegionResults[DescribeNotificationSubscriptionsResponseTypeDef]:
+    ) -> TargetResults[DescribeNotificationSubscriptionsResponseTypeDef]:
         """Every page of DescribeNotificationSubscriptions in every target, merged
         per target (botocore's build_full_result).
 
@@ -679,7 +679,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeResourcePermissionsRequestTypeDef],
-    ) -> RegionResults[DescribeResourcePermissionsResponseTypeDef]:
+    ) -> TargetResults[DescribeResourcePermissionsResponseTypeDef]:
         """Every page of DescribeResourcePermissions in every target, merged per
         target (botocore's build_full_result).
 
@@ -702,7 +702,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeRootFoldersRequestTypeDef],
-    ) -> RegionResults[DescribeRootFoldersResponseTypeDef]:
+    ) -> TargetResults[DescribeRootFoldersResponseTypeDef]:
         """Every page of DescribeRootFolders in every target, merged per target
         (botocore's build_full_result).
 
@@ -728,7 +728,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeUsersRequestTypeDef],
-    ) -> RegionResults[DescribeUsersResponseTypeDef]:
+    ) -> TargetResults[DescribeUsersResponseTypeDef]:
         """Every page of DescribeUsers in every target, merged per target (botocore's
         build_full_result).
 
@@ -752,7 +752,7 @@ class MultiRegionWorkDocs(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[SearchResourcesRequestTypeDef],
-    ) -> RegionResults[SearchResourcesResponseTypeDef]:
+    ) -> TargetResults[SearchResourcesResponseTypeDef]:
         """Every page of SearchResources in every target, merged per target
         (botocore's build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -227,7 +227,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def associate_delegate_to_resource(
         self, **kwargs: Unpack[AssociateDelegateToResourceRequestTypeDef]
-    ) -> RegionResults[AssociateDelegateToResourceResponseTypeDef]:
+    ) -> TargetResults[AssociateDelegateToResourceResponseTypeDef]:
         """Adds a member (user or group) to the resource's set of delegates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/AssociateDelegateToResource
@@ -236,7 +236,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def associate_member_to_group(
         self, **kwargs: Unpack[AssociateMemberToGroupRequestTypeDef]
-    ) -> RegionResults[AssociateMemberToGroupResponseTypeDef]:
+    ) -> TargetResults[AssociateMemberToGroupResponseTypeDef]:
         """Adds a member (user or group) to the group's set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/AssociateMemberToGroup
@@ -245,7 +245,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def assume_impersonation_role(
         self, **kwargs: Unpack[AssumeImpersonationRoleRequestTypeDef]
-    ) -> RegionResults[AssumeImpersonationRoleResponseTypeDef]:
+    ) -> TargetResults[AssumeImpersonationRoleResponseTypeDef]:
         """Assumes an impersonation role for the given WorkMail organization. This
         method returns an authentication token you can use to make impersonated
         calls.
@@ -256,7 +256,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def cancel_mailbox_export_job(
         self, **kwargs: Unpack[CancelMailboxExportJobRequestTypeDef]
-    ) -> RegionResults[CancelMailboxExportJobResponseTypeDef]:
+    ) -> TargetResults[CancelMailboxExportJobResponseTypeDef]:
         """Cancels a mailbox export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CancelMailboxExportJob
@@ -265,7 +265,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_alias(
         self, **kwargs: Unpack[CreateAliasRequestTypeDef]
-    ) -> RegionResults[CreateAliasResponseTypeDef]:
+    ) -> TargetResults[CreateAliasResponseTypeDef]:
         """Adds an alias to the set of a given member (user or group) of WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateAlias
@@ -274,7 +274,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_availability_configuration(
         self, **kwargs: Unpack[CreateAvailabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[CreateAvailabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[CreateAvailabilityConfigurationResponseTypeDef]:
         """Creates an AvailabilityConfiguration for the given WorkMail organization
         and domain.
 
@@ -284,7 +284,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResponseTypeDef]:
+    ) -> TargetResults[CreateGroupResponseTypeDef]:
         """Creates a group that can be used in WorkMail by calling the
         RegisterToWorkMail operation.
 
@@ -294,7 +294,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_identity_center_application(
         self, **kwargs: Unpack[CreateIdentityCenterApplicationRequestTypeDef]
-    ) -> RegionResults[CreateIdentityCenterApplicationResponseTypeDef]:
+    ) -> TargetResults[CreateIdentityCenterApplicationResponseTypeDef]:
         """Creates the WorkMail application in IAM Identity Center that can be used
         later in the WorkMail - IdC integration. For more information, see
         PutIdentityProviderConfiguration. This action does not affect the
@@ -306,7 +306,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_impersonation_role(
         self, **kwargs: Unpack[CreateImpersonationRoleRequestTypeDef]
-    ) -> RegionResults[CreateImpersonationRoleResponseTypeDef]:
+    ) -> TargetResults[CreateImpersonationRoleResponseTypeDef]:
         """Creates an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateImpersonationRole
@@ -315,7 +315,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_mobile_device_access_rule(
         self, **kwargs: Unpack[CreateMobileDeviceAccessRuleRequestTypeDef]
-    ) -> RegionResults[CreateMobileDeviceAccessRuleResponseTypeDef]:
+    ) -> TargetResults[CreateMobileDeviceAccessRuleResponseTypeDef]:
         """Creates a new mobile device access rule for the specified WorkMail
         organization.
 
@@ -325,7 +325,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_organization(
         self, **kwargs: Unpack[CreateOrganizationRequestTypeDef]
-    ) -> RegionResults[CreateOrganizationResponseTypeDef]:
+    ) -> TargetResults[CreateOrganizationResponseTypeDef]:
         """Creates a new WorkMail organization. Optionally, you can choose to
         associate an existing AWS Directory Service directory with your
         organization. If an AWS Directory Service directory ID is specified, the
@@ -340,7 +340,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_resource(
         self, **kwargs: Unpack[CreateResourceRequestTypeDef]
-    ) -> RegionResults[CreateResourceResponseTypeDef]:
+    ) -> TargetResults[CreateResourceResponseTypeDef]:
         """Creates a new WorkMail resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/CreateResource
@@ -349,7 +349,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def create_user(
         self, **kwargs: Unpack[CreateUserRequestTypeDef]
-    ) -> RegionResults[CreateUserResponseTypeDef]:
+    ) -> TargetResults[CreateUserResponseTypeDef]:
         """Creates a user who can be used in WorkMail by calling the
         RegisterToWorkMail operation.
 
@@ -359,7 +359,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_access_control_rule(
         self, **kwargs: Unpack[DeleteAccessControlRuleRequestTypeDef]
-    ) -> RegionResults[DeleteAccessControlRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteAccessControlRuleResponseTypeDef]:
         """Deletes an access control rule for the specified WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteAccessControlRule
@@ -368,7 +368,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_alias(
         self, **kwargs: Unpack[DeleteAliasRequestTypeDef]
-    ) -> RegionResults[DeleteAliasResponseTypeDef]:
+    ) -> TargetResults[DeleteAliasResponseTypeDef]:
         """Remove one or more specified aliases from a set of aliases for a given
         user.
 
@@ -378,7 +378,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_availability_configuration(
         self, **kwargs: Unpack[DeleteAvailabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteAvailabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteAvailabilityConfigurationResponseTypeDef]:
         """Deletes the AvailabilityConfiguration for the given WorkMail organization
         and domain.
 
@@ -388,7 +388,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_email_monitoring_configuration(
         self, **kwargs: Unpack[DeleteEmailMonitoringConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteEmailMonitoringConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteEmailMonitoringConfigurationResponseTypeDef]:
         """Deletes the email monitoring configuration for a specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteEmailMonitoringConfiguration
@@ -397,7 +397,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResponseTypeDef]:
+    ) -> TargetResults[DeleteGroupResponseTypeDef]:
         """Deletes a group from WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteGroup
@@ -406,7 +406,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_identity_center_application(
         self, **kwargs: Unpack[DeleteIdentityCenterApplicationRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityCenterApplicationResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityCenterApplicationResponseTypeDef]:
         """Deletes the IAM Identity Center application from WorkMail. This action
         does not affect the authentication settings for any WorkMail
         organizations.
@@ -417,7 +417,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_identity_provider_configuration(
         self, **kwargs: Unpack[DeleteIdentityProviderConfigurationRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityProviderConfigurationResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityProviderConfigurationResponseTypeDef]:
         """Disables the integration between IdC and WorkMail. Authentication will
         continue with the directory as it was before the IdC integration. You
         might have to reset your directory passwords and reconfigure your desktop
@@ -429,7 +429,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_impersonation_role(
         self, **kwargs: Unpack[DeleteImpersonationRoleRequestTypeDef]
-    ) -> RegionResults[DeleteImpersonationRoleResponseTypeDef]:
+    ) -> TargetResults[DeleteImpersonationRoleResponseTypeDef]:
         """Deletes an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteImpersonationRole
@@ -438,7 +438,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_mailbox_permissions(
         self, **kwargs: Unpack[DeleteMailboxPermissionsRequestTypeDef]
-    ) -> RegionResults[DeleteMailboxPermissionsResponseTypeDef]:
+    ) -> TargetResults[DeleteMailboxPermissionsResponseTypeDef]:
         """Deletes permissions granted to a member (user or group).
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteMailboxPermissions
@@ -447,7 +447,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_mobile_device_access_override(
         self, **kwargs: Unpack[DeleteMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> RegionResults[DeleteMobileDeviceAccessOverrideResponseTypeDef]:
+    ) -> TargetResults[DeleteMobileDeviceAccessOverrideResponseTypeDef]:
         """Deletes the mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -457,7 +457,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_mobile_device_access_rule(
         self, **kwargs: Unpack[DeleteMobileDeviceAccessRuleRequestTypeDef]
-    ) -> RegionResults[DeleteMobileDeviceAccessRuleResponseTypeDef]:
+    ) -> TargetResults[DeleteMobileDeviceAccessRuleResponseTypeDef]:
         """Deletes a mobile device access rule for the specified WorkMail
         organization.
 
@@ -467,7 +467,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_organization(
         self, **kwargs: Unpack[DeleteOrganizationRequestTypeDef]
-    ) -> RegionResults[DeleteOrganizationResponseTypeDef]:
+    ) -> TargetResults[DeleteOrganizationResponseTypeDef]:
         """Deletes an WorkMail organization and all underlying AWS resources managed
         by WorkMail as part of the organization. You can choose whether to delete
         the associated directory. For more information, see Removing an
@@ -479,7 +479,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_personal_access_token(
         self, **kwargs: Unpack[DeletePersonalAccessTokenRequestTypeDef]
-    ) -> RegionResults[DeletePersonalAccessTokenResponseTypeDef]:
+    ) -> TargetResults[DeletePersonalAccessTokenResponseTypeDef]:
         """Deletes the Personal Access Token from the provided WorkMail Organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeletePersonalAccessToken
@@ -488,7 +488,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_resource(
         self, **kwargs: Unpack[DeleteResourceRequestTypeDef]
-    ) -> RegionResults[DeleteResourceResponseTypeDef]:
+    ) -> TargetResults[DeleteResourceResponseTypeDef]:
         """Deletes the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteResource
@@ -497,7 +497,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_retention_policy(
         self, **kwargs: Unpack[DeleteRetentionPolicyRequestTypeDef]
-    ) -> RegionResults[DeleteRetentionPolicyResponseTypeDef]:
+    ) -> TargetResults[DeleteRetentionPolicyResponseTypeDef]:
         """Deletes the specified retention policy from the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DeleteRetentionPolicy
@@ -506,7 +506,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def delete_user(
         self, **kwargs: Unpack[DeleteUserRequestTypeDef]
-    ) -> RegionResults[DeleteUserResponseTypeDef]:
+    ) -> TargetResults[DeleteUserResponseTypeDef]:
         """Deletes a user from WorkMail and all subsequent systems. Before you can
         delete a user, the user state must be DISABLED. Use the DescribeUser
         action to confirm the user state.
@@ -517,7 +517,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def deregister_from_work_mail(
         self, **kwargs: Unpack[DeregisterFromWorkMailRequestTypeDef]
-    ) -> RegionResults[DeregisterFromWorkMailResponseTypeDef]:
+    ) -> TargetResults[DeregisterFromWorkMailResponseTypeDef]:
         """Mark a user, group, or resource as no longer used in WorkMail. This action
         disassociates the mailbox and schedules it for clean-up. WorkMail keeps
         mailboxes for 30 days before they are permanently removed. The
@@ -529,7 +529,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def deregister_mail_domain(
         self, **kwargs: Unpack[DeregisterMailDomainRequestTypeDef]
-    ) -> RegionResults[DeregisterMailDomainResponseTypeDef]:
+    ) -> TargetResults[DeregisterMailDomainResponseTypeDef]:
         """Removes a domain from WorkMail, stops email routing to WorkMail, and
         removes the authorization allowing WorkMail use. SES keeps the domain
         because other applications may use it. You must first remove any email
@@ -541,7 +541,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_email_monitoring_configuration(
         self, **kwargs: Unpack[DescribeEmailMonitoringConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeEmailMonitoringConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeEmailMonitoringConfigurationResponseTypeDef]:
         """Describes the current email monitoring configuration for a specified
         organization.
 
@@ -551,7 +551,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_entity(
         self, **kwargs: Unpack[DescribeEntityRequestTypeDef]
-    ) -> RegionResults[DescribeEntityResponseTypeDef]:
+    ) -> TargetResults[DescribeEntityResponseTypeDef]:
         """Returns basic details about an entity in WorkMail.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeEntity
@@ -560,7 +560,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_group(
         self, **kwargs: Unpack[DescribeGroupRequestTypeDef]
-    ) -> RegionResults[DescribeGroupResponseTypeDef]:
+    ) -> TargetResults[DescribeGroupResponseTypeDef]:
         """Returns the data available for the group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeGroup
@@ -569,7 +569,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_identity_provider_configuration(
         self, **kwargs: Unpack[DescribeIdentityProviderConfigurationRequestTypeDef]
-    ) -> RegionResults[DescribeIdentityProviderConfigurationResponseTypeDef]:
+    ) -> TargetResults[DescribeIdentityProviderConfigurationResponseTypeDef]:
         """Returns detailed information on the current IdC setup for the WorkMail
         organization.
 
@@ -579,7 +579,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_inbound_dmarc_settings(
         self, **kwargs: Unpack[DescribeInboundDmarcSettingsRequestTypeDef]
-    ) -> RegionResults[DescribeInboundDmarcSettingsResponseTypeDef]:
+    ) -> TargetResults[DescribeInboundDmarcSettingsResponseTypeDef]:
         """Lists the settings in a DMARC policy for a specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeInboundDmarcSettings
@@ -588,7 +588,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_mailbox_export_job(
         self, **kwargs: Unpack[DescribeMailboxExportJobRequestTypeDef]
-    ) -> RegionResults[DescribeMailboxExportJobResponseTypeDef]:
+    ) -> TargetResults[DescribeMailboxExportJobResponseTypeDef]:
         """Describes the current status of a mailbox export job.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeMailboxExportJob
@@ -597,7 +597,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_organization(
         self, **kwargs: Unpack[DescribeOrganizationRequestTypeDef]
-    ) -> RegionResults[DescribeOrganizationResponseTypeDef]:
+    ) -> TargetResults[DescribeOrganizationResponseTypeDef]:
         """Provides more information regarding a given organization based on its
         identifier.
 
@@ -607,7 +607,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_resource(
         self, **kwargs: Unpack[DescribeResourceRequestTypeDef]
-    ) -> RegionResults[DescribeResourceResponseTypeDef]:
+    ) -> TargetResults[DescribeResourceResponseTypeDef]:
         """Returns the data available for the resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeResource
@@ -616,7 +616,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def describe_user(
         self, **kwargs: Unpack[DescribeUserRequestTypeDef]
-    ) -> RegionResults[DescribeUserResponseTypeDef]:
+    ) -> TargetResults[DescribeUserResponseTypeDef]:
         """Provides information regarding the user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DescribeUser
@@ -625,7 +625,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def disassociate_delegate_from_resource(
         self, **kwargs: Unpack[DisassociateDelegateFromResourceRequestTypeDef]
-    ) -> RegionResults[DisassociateDelegateFromResourceResponseTypeDef]:
+    ) -> TargetResults[DisassociateDelegateFromResourceResponseTypeDef]:
         """Removes a member from the resource's set of delegates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DisassociateDelegateFromResource
@@ -634,7 +634,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def disassociate_member_from_group(
         self, **kwargs: Unpack[DisassociateMemberFromGroupRequestTypeDef]
-    ) -> RegionResults[DisassociateMemberFromGroupResponseTypeDef]:
+    ) -> TargetResults[DisassociateMemberFromGroupResponseTypeDef]:
         """Removes a member from a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/DisassociateMemberFromGroup
@@ -643,7 +643,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_access_control_effect(
         self, **kwargs: Unpack[GetAccessControlEffectRequestTypeDef]
-    ) -> RegionResults[GetAccessControlEffectResponseTypeDef]:
+    ) -> TargetResults[GetAccessControlEffectResponseTypeDef]:
         """Gets the effects of an organization's access control rules as they apply
         to a specified IPv4 address, access protocol action, and user ID or
         impersonation role ID. You must provide either the user ID or
@@ -656,7 +656,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_default_retention_policy(
         self, **kwargs: Unpack[GetDefaultRetentionPolicyRequestTypeDef]
-    ) -> RegionResults[GetDefaultRetentionPolicyResponseTypeDef]:
+    ) -> TargetResults[GetDefaultRetentionPolicyResponseTypeDef]:
         """Gets the default retention policy details for the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetDefaultRetentionPolicy
@@ -665,7 +665,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_impersonation_role(
         self, **kwargs: Unpack[GetImpersonationRoleRequestTypeDef]
-    ) -> RegionResults[GetImpersonationRoleResponseTypeDef]:
+    ) -> TargetResults[GetImpersonationRoleResponseTypeDef]:
         """Gets the impersonation role details for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetImpersonationRole
@@ -674,7 +674,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_impersonation_role_effect(
         self, **kwargs: Unpack[GetImpersonationRoleEffectRequestTypeDef]
-    ) -> RegionResults[GetImpersonationRoleEffectResponseTypeDef]:
+    ) -> TargetResults[GetImpersonationRoleEffectResponseTypeDef]:
         """Tests whether the given impersonation role can impersonate a target user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetImpersonationRoleEffect
@@ -683,7 +683,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_mail_domain(
         self, **kwargs: Unpack[GetMailDomainRequestTypeDef]
-    ) -> RegionResults[GetMailDomainResponseTypeDef]:
+    ) -> TargetResults[GetMailDomainResponseTypeDef]:
         """Gets details for a mail domain, including domain records required to
         configure your domain with recommended security.
 
@@ -693,7 +693,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_mailbox_details(
         self, **kwargs: Unpack[GetMailboxDetailsRequestTypeDef]
-    ) -> RegionResults[GetMailboxDetailsResponseTypeDef]:
+    ) -> TargetResults[GetMailboxDetailsResponseTypeDef]:
         """Requests a user's mailbox details for a specified organization and user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/GetMailboxDetails
@@ -702,7 +702,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_mobile_device_access_effect(
         self, **kwargs: Unpack[GetMobileDeviceAccessEffectRequestTypeDef]
-    ) -> RegionResults[GetMobileDeviceAccessEffectResponseTypeDef]:
+    ) -> TargetResults[GetMobileDeviceAccessEffectResponseTypeDef]:
         """Simulates the effect of the mobile device access rules for the given
         attributes of a sample access event. Use this method to test the effects
         of the current set of mobile device access rules for the WorkMail
@@ -714,7 +714,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_mobile_device_access_override(
         self, **kwargs: Unpack[GetMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> RegionResults[GetMobileDeviceAccessOverrideResponseTypeDef]:
+    ) -> TargetResults[GetMobileDeviceAccessOverrideResponseTypeDef]:
         """Gets the mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -724,7 +724,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def get_personal_access_token_metadata(
         self, **kwargs: Unpack[GetPersonalAccessTokenMetadataRequestTypeDef]
-    ) -> RegionResults[GetPersonalAccessTokenMetadataResponseTypeDef]:
+    ) -> TargetResults[GetPersonalAccessTokenMetadataResponseTypeDef]:
         """Requests details of a specific Personal Access Token within the WorkMail
         organization.
 
@@ -734,7 +734,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_access_control_rules(
         self, **kwargs: Unpack[ListAccessControlRulesRequestTypeDef]
-    ) -> RegionResults[ListAccessControlRulesResponseTypeDef]:
+    ) -> TargetResults[ListAccessControlRulesResponseTypeDef]:
         """Lists the access control rules for the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListAccessControlRules
@@ -743,7 +743,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_aliases(
         self, **kwargs: Unpack[ListAliasesRequestTypeDef]
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Creates a paginated call to list the aliases associated with a given
         entity.
 
@@ -753,7 +753,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_availability_configurations(
         self, **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef]
-    ) -> RegionResults[ListAvailabilityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAvailabilityConfigurationsResponseTypeDef]:
         """List all the AvailabilityConfiguration's for the given WorkMail
         organization.
 
@@ -763,7 +763,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_group_members(
         self, **kwargs: Unpack[ListGroupMembersRequestTypeDef]
-    ) -> RegionResults[ListGroupMembersResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembersResponseTypeDef]:
         """Returns an overview of the members of a group. Users and groups can be
         members of a group.
 
@@ -773,7 +773,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_groups(
         self, **kwargs: Unpack[ListGroupsRequestTypeDef]
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Returns summaries of the organization's groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroups
@@ -782,7 +782,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_groups_for_entity(
         self, **kwargs: Unpack[ListGroupsForEntityRequestTypeDef]
-    ) -> RegionResults[ListGroupsForEntityResponseTypeDef]:
+    ) -> TargetResults[ListGroupsForEntityResponseTypeDef]:
         """Returns all the groups to which an entity belongs.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListGroupsForEntity
@@ -791,7 +791,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_impersonation_roles(
         self, **kwargs: Unpack[ListImpersonationRolesRequestTypeDef]
-    ) -> RegionResults[ListImpersonationRolesResponseTypeDef]:
+    ) -> TargetResults[ListImpersonationRolesResponseTypeDef]:
         """Lists all the impersonation roles for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListImpersonationRoles
@@ -800,7 +800,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_mail_domains(
         self, **kwargs: Unpack[ListMailDomainsRequestTypeDef]
-    ) -> RegionResults[ListMailDomainsResponseTypeDef]:
+    ) -> TargetResults[ListMailDomainsResponseTypeDef]:
         """Lists the mail domains in a given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListMailDomains
@@ -809,7 +809,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_mailbox_export_jobs(
         self, **kwargs: Unpack[ListMailboxExportJobsRequestTypeDef]
-    ) -> RegionResults[ListMailboxExportJobsResponseTypeDef]:
+    ) -> TargetResults[ListMailboxExportJobsResponseTypeDef]:
         """Lists the mailbox export jobs started for the specified organization
         within the last seven days.
 
@@ -819,7 +819,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_mailbox_permissions(
         self, **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef]
-    ) -> RegionResults[ListMailboxPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListMailboxPermissionsResponseTypeDef]:
         """Lists the mailbox permissions associated with a user, group, or resource
         mailbox.
 
@@ -829,7 +829,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_mobile_device_access_overrides(
         self, **kwargs: Unpack[ListMobileDeviceAccessOverridesRequestTypeDef]
-    ) -> RegionResults[ListMobileDeviceAccessOverridesResponseTypeDef]:
+    ) -> TargetResults[ListMobileDeviceAccessOverridesResponseTypeDef]:
         """Lists all the mobile device access overrides for any given combination of
         WorkMail organization, user, or device.
 
@@ -839,7 +839,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_mobile_device_access_rules(
         self, **kwargs: Unpack[ListMobileDeviceAccessRulesRequestTypeDef]
-    ) -> RegionResults[ListMobileDeviceAccessRulesResponseTypeDef]:
+    ) -> TargetResults[ListMobileDeviceAccessRulesResponseTypeDef]:
         """Lists the mobile device access rules for the specified WorkMail
         organization.
 
@@ -849,7 +849,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_organizations(
         self, **kwargs: Unpack[ListOrganizationsRequestTypeDef]
-    ) -> RegionResults[ListOrganizationsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationsResponseTypeDef]:
         """Returns summaries of the customer's organizations.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListOrganizations
@@ -858,7 +858,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_personal_access_tokens(
         self, **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef]
-    ) -> RegionResults[ListPersonalAccessTokensResponseTypeDef]:
+    ) -> TargetResults[ListPersonalAccessTokensResponseTypeDef]:
         """Returns a summary of your Personal Access Tokens.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListPersonalAccessTokens
@@ -867,7 +867,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_resource_delegates(
         self, **kwargs: Unpack[ListResourceDelegatesRequestTypeDef]
-    ) -> RegionResults[ListResourceDelegatesResponseTypeDef]:
+    ) -> TargetResults[ListResourceDelegatesResponseTypeDef]:
         """Lists the delegates associated with a resource. Users and groups can be
         resource delegates and answer requests on behalf of the resource.
 
@@ -877,7 +877,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_resources(
         self, **kwargs: Unpack[ListResourcesRequestTypeDef]
-    ) -> RegionResults[ListResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourcesResponseTypeDef]:
         """Returns summaries of the organization's resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListResources
@@ -886,7 +886,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Lists the tags applied to an WorkMail organization resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListTagsForResource
@@ -895,7 +895,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def list_users(
         self, **kwargs: Unpack[ListUsersRequestTypeDef]
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Returns summaries of the organization's users.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ListUsers
@@ -904,7 +904,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_access_control_rule(
         self, **kwargs: Unpack[PutAccessControlRuleRequestTypeDef]
-    ) -> RegionResults[PutAccessControlRuleResponseTypeDef]:
+    ) -> TargetResults[PutAccessControlRuleResponseTypeDef]:
         """Adds a new access control rule for the specified organization. The rule
         allows or denies access to the organization for the specified IPv4
         addresses, access protocol actions, user IDs and impersonation IDs. Adding
@@ -916,7 +916,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_email_monitoring_configuration(
         self, **kwargs: Unpack[PutEmailMonitoringConfigurationRequestTypeDef]
-    ) -> RegionResults[PutEmailMonitoringConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutEmailMonitoringConfigurationResponseTypeDef]:
         """Creates or updates the email monitoring configuration for a specified
         organization.
 
@@ -926,7 +926,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_identity_provider_configuration(
         self, **kwargs: Unpack[PutIdentityProviderConfigurationRequestTypeDef]
-    ) -> RegionResults[PutIdentityProviderConfigurationResponseTypeDef]:
+    ) -> TargetResults[PutIdentityProviderConfigurationResponseTypeDef]:
         """Enables integration between IAM Identity Center (IdC) and WorkMail to
         proxy authentication requests for mailbox users. You can connect your IdC
         directory or your external directory to WorkMail through IdC and manage
@@ -940,7 +940,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_inbound_dmarc_settings(
         self, **kwargs: Unpack[PutInboundDmarcSettingsRequestTypeDef]
-    ) -> RegionResults[PutInboundDmarcSettingsResponseTypeDef]:
+    ) -> TargetResults[PutInboundDmarcSettingsResponseTypeDef]:
         """Enables or disables a DMARC policy for a given organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/PutInboundDmarcSettings
@@ -949,7 +949,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_mailbox_permissions(
         self, **kwargs: Unpack[PutMailboxPermissionsRequestTypeDef]
-    ) -> RegionResults[PutMailboxPermissionsResponseTypeDef]:
+    ) -> TargetResults[PutMailboxPermissionsResponseTypeDef]:
         """Sets permissions for a user, group, or resource. This replaces any
         pre-existing permissions.
 
@@ -959,7 +959,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_mobile_device_access_override(
         self, **kwargs: Unpack[PutMobileDeviceAccessOverrideRequestTypeDef]
-    ) -> RegionResults[PutMobileDeviceAccessOverrideResponseTypeDef]:
+    ) -> TargetResults[PutMobileDeviceAccessOverrideResponseTypeDef]:
         """Creates or updates a mobile device access override for the given WorkMail
         organization, user, and device.
 
@@ -969,7 +969,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def put_retention_policy(
         self, **kwargs: Unpack[PutRetentionPolicyRequestTypeDef]
-    ) -> RegionResults[PutRetentionPolicyResponseTypeDef]:
+    ) -> TargetResults[PutRetentionPolicyResponseTypeDef]:
         """Puts a retention policy to the specified organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/PutRetentionPolicy
@@ -978,7 +978,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def register_mail_domain(
         self, **kwargs: Unpack[RegisterMailDomainRequestTypeDef]
-    ) -> RegionResults[RegisterMailDomainResponseTypeDef]:
+    ) -> TargetResults[RegisterMailDomainResponseTypeDef]:
         """Registers a new domain in WorkMail and SES, and configures it for use by
         WorkMail. Emails received by SES for this domain are routed to the
         specified WorkMail organization, and WorkMail has permanent permission to
@@ -990,7 +990,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def register_to_work_mail(
         self, **kwargs: Unpack[RegisterToWorkMailRequestTypeDef]
-    ) -> RegionResults[RegisterToWorkMailResponseTypeDef]:
+    ) -> TargetResults[RegisterToWorkMailResponseTypeDef]:
         """Registers an existing and disabled user, group, or resource for WorkMail
         use by associating a mailbox and calendaring capabilities. It performs no
         change if the user, group, or resource is enabled and fails if the user,
@@ -1004,7 +1004,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def reset_password(
         self, **kwargs: Unpack[ResetPasswordRequestTypeDef]
-    ) -> RegionResults[ResetPasswordResponseTypeDef]:
+    ) -> TargetResults[ResetPasswordResponseTypeDef]:
         """Allows the administrator to reset the password for a user.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/ResetPassword
@@ -1013,7 +1013,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def start_mailbox_export_job(
         self, **kwargs: Unpack[StartMailboxExportJobRequestTypeDef]
-    ) -> RegionResults[StartMailboxExportJobResponseTypeDef]:
+    ) -> TargetResults[StartMailboxExportJobResponseTypeDef]:
         """Starts a mailbox export job to export MIME-format email messages and
         calendar items from the specified mailbox to the specified Amazon Simple
         Storage Service (Amazon S3) bucket. For more information, see Exporting
@@ -1025,7 +1025,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies the specified tags to the specified WorkMailorganization resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/TagResource
@@ -1034,7 +1034,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def test_availability_configuration(
         self, **kwargs: Unpack[TestAvailabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[TestAvailabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[TestAvailabilityConfigurationResponseTypeDef]:
         """Performs a test on an availability provider to ensure that access is
         allowed. For EWS, it verifies the provided credentials can be used to
         successfully log in. For Lambda, it verifies that the Lambda function can
@@ -1048,7 +1048,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Untags the specified tags from the specified WorkMail organization
         resource.
 
@@ -1058,7 +1058,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_availability_configuration(
         self, **kwargs: Unpack[UpdateAvailabilityConfigurationRequestTypeDef]
-    ) -> RegionResults[UpdateAvailabilityConfigurationResponseTypeDef]:
+    ) -> TargetResults[UpdateAvailabilityConfigurationResponseTypeDef]:
         """Updates an existing AvailabilityConfiguration for the given WorkMail
         organization and domain.
 
@@ -1068,7 +1068,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_default_mail_domain(
         self, **kwargs: Unpack[UpdateDefaultMailDomainRequestTypeDef]
-    ) -> RegionResults[UpdateDefaultMailDomainResponseTypeDef]:
+    ) -> TargetResults[UpdateDefaultMailDomainResponseTypeDef]:
         """Updates the default mail domain for an organization. The default mail
         domain is used by the WorkMail AWS Console to suggest an email address
         when enabling a mail user. You can only have one default domain.
@@ -1079,7 +1079,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResponseTypeDef]:
+    ) -> TargetResults[UpdateGroupResponseTypeDef]:
         """Updates attributes in a group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/UpdateGroup
@@ -1088,7 +1088,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_impersonation_role(
         self, **kwargs: Unpack[UpdateImpersonationRoleRequestTypeDef]
-    ) -> RegionResults[UpdateImpersonationRoleResponseTypeDef]:
+    ) -> TargetResults[UpdateImpersonationRoleResponseTypeDef]:
         """Updates an impersonation role for the given WorkMail organization.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmail-2017-10-01/UpdateImpersonationRole
@@ -1097,7 +1097,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_mailbox_quota(
         self, **kwargs: Unpack[UpdateMailboxQuotaRequestTypeDef]
-    ) -> RegionResults[UpdateMailboxQuotaResponseTypeDef]:
+    ) -> TargetResults[UpdateMailboxQuotaResponseTypeDef]:
         """Updates a user's current mailbox quota for a specified organization and
         user.
 
@@ -1107,7 +1107,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_mobile_device_access_rule(
         self, **kwargs: Unpack[UpdateMobileDeviceAccessRuleRequestTypeDef]
-    ) -> RegionResults[UpdateMobileDeviceAccessRuleResponseTypeDef]:
+    ) -> TargetResults[UpdateMobileDeviceAccessRuleResponseTypeDef]:
         """Updates a mobile device access rule for the specified WorkMail
         organization.
 
@@ -1117,7 +1117,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_primary_email_address(
         self, **kwargs: Unpack[UpdatePrimaryEmailAddressRequestTypeDef]
-    ) -> RegionResults[UpdatePrimaryEmailAddressResponseTypeDef]:
+    ) -> TargetResults[UpdatePrimaryEmailAddressResponseTypeDef]:
         """Updates the primary email for a user, group, or resource. The current
         email is moved into the list of aliases (or swapped between an existing
         alias and the current primary email), and the email provided in the input
@@ -1129,7 +1129,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_resource(
         self, **kwargs: Unpack[UpdateResourceRequestTypeDef]
-    ) -> RegionResults[UpdateResourceResponseTypeDef]:
+    ) -> TargetResults[UpdateResourceResponseTypeDef]:
         """Updates data for the resource. To have the latest information, it must be
         preceded by a DescribeResource call. The dataset in the request should be
         the one expected when performing another DescribeResource call.
@@ -1140,7 +1140,7 @@ class MultiRegionWorkMail(MultiRegionClient):
 
     def update_user(
         self, **kwargs: Unpack[UpdateUserRequestTypeDef]
-    ) -> RegionResults[UpdateUserResponseTypeDef]:
+    ) -> TargetResults[UpdateUserResponseTypeDef]:
         """Updates data for the user. To have the latest information, it must be
         preceded by a DescribeUser call. The dataset in the request should be the
         one expected when performing another DescribeUser call.
@@ -1156,7 +1156,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAliasesRequestTypeDef],
-    ) -> RegionResults[ListAliasesResponseTypeDef]:
+    ) -> TargetResults[ListAliasesResponseTypeDef]:
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
@@ -1180,7 +1180,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAvailabilityConfigurationsRequestTypeDef],
-    ) -> RegionResults[ListAvailabilityConfigurationsResponseTypeDef]:
+    ) -> TargetResults[ListAvailabilityConfigurationsResponseTypeDef]:
         """Every page of ListAvailabilityConfigurations in every target, merged per
         target (botocore's build_full_result).
 
@@ -1204,7 +1204,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupMembersRequestTypeDef],
-    ) -> RegionResults[ListGroupMembersResponseTypeDef]:
+    ) -> TargetResults[ListGroupMembersResponseTypeDef]:
         """Every page of ListGroupMembers in every target, merged per target
         (botocore's build_full_result).
 
@@ -1228,7 +1228,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListGroupsRequestTypeDef],
-    ) -> RegionResults[ListGroupsResponseTypeDef]:
+    ) -> TargetResults[ListGroupsResponseTypeDef]:
         """Every page of ListGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -1251,7 +1251,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListMailboxPermissionsRequestTypeDef],
-    ) -> RegionResults[ListMailboxPermissionsResponseTypeDef]:
+    ) -> TargetResults[ListMailboxPermissionsResponseTypeDef]:
         """Every page of ListMailboxPermissions in every target, merged per target
         (botocore's build_full_result).
 
@@ -1275,7 +1275,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListOrganizationsRequestTypeDef],
-    ) -> RegionResults[ListOrganizationsResponseTypeDef]:
+    ) -> TargetResults[ListOrganizationsResponseTypeDef]:
         """Every page of ListOrganizations in every target, merged per target
         (botocore's build_full_result).
 
@@ -1298,7 +1298,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListPersonalAccessTokensRequestTypeDef],
-    ) -> RegionResults[ListPersonalAccessTokensResponseTypeDef]:
+    ) -> TargetResults[ListPersonalAccessTokensResponseTypeDef]:
         """Every page of ListPersonalAccessTokens in every target, merged per target
         (botocore's build_full_result).
 
@@ -1321,7 +1321,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourceDelegatesRequestTypeDef],
-    ) -> RegionResults[ListResourceDelegatesResponseTypeDef]:
+    ) -> TargetResults[ListResourceDelegatesResponseTypeDef]:
         """Every page of ListResourceDelegates in every target, merged per target
         (botocore's build_full_result).
 
@@ -1345,7 +1345,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcesRequestTypeDef],
-    ) -> RegionResults[ListResourcesResponseTypeDef]:
+    ) -> TargetResults[ListResourcesResponseTypeDef]:
         """Every page of ListResources in every target, merged per target (botocore's
         build_full_result).
 
@@ -1368,7 +1368,7 @@ class MultiRegionWorkMail(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListUsersRequestTypeDef],
-    ) -> RegionResults[ListUsersResponseTypeDef]:
+    ) -> TargetResults[ListUsersResponseTypeDef]:
         """Every page of ListUsers in every target, merged per target (botocore's
         build_full_result).
 

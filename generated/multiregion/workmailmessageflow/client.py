@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ class MultiRegionWorkMailMessageFlow(MultiRegionClient):
 
     def get_raw_message_content(
         self, **kwargs: Unpack[GetRawMessageContentRequestTypeDef]
-    ) -> RegionResults[GetRawMessageContentResponseTypeDef]:
+    ) -> TargetResults[GetRawMessageContentResponseTypeDef]:
         """Retrieves the raw content of an in-transit email message, in MIME format.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmailmessageflow-2019-05-01/GetRawMessageContent
@@ -40,7 +40,7 @@ class MultiRegionWorkMailMessageFlow(MultiRegionClient):
 
     def put_raw_message_content(
         self, **kwargs: Unpack[PutRawMessageContentRequestTypeDef]
-    ) -> RegionResults[PutRawMessageContentResponseTypeDef]:
+    ) -> TargetResults[PutRawMessageContentResponseTypeDef]:
         """Updates the raw content of an in-transit email message, in MIME format.
 
         https://docs.aws.amazon.com/goto/WebAPI/workmailmessageflow-2019-05-01/PutRawMessageContent

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -217,7 +217,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def accept_account_link_invitation(
         self, **kwargs: Unpack[AcceptAccountLinkInvitationRequestTypeDef]
-    ) -> RegionResults[AcceptAccountLinkInvitationResultTypeDef]:
+    ) -> TargetResults[AcceptAccountLinkInvitationResultTypeDef]:
         """Accepts the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AcceptAccountLinkInvitation
@@ -226,7 +226,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def associate_connection_alias(
         self, **kwargs: Unpack[AssociateConnectionAliasRequestTypeDef]
-    ) -> RegionResults[AssociateConnectionAliasResultTypeDef]:
+    ) -> TargetResults[AssociateConnectionAliasResultTypeDef]:
         """Associates the specified connection alias with the specified directory to
         enable cross-Region redirection. For more information, see Cross-Region
         Redirection for Amazon WorkSpaces.
@@ -237,7 +237,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def associate_ip_groups(
         self, **kwargs: Unpack[AssociateIpGroupsRequestTypeDef]
-    ) -> RegionResults[AssociateIpGroupsResultTypeDef]:
+    ) -> TargetResults[AssociateIpGroupsResultTypeDef]:
         """Associates the specified IP access control group with the specified
         directory.
 
@@ -247,7 +247,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def associate_workspace_application(
         self, **kwargs: Unpack[AssociateWorkspaceApplicationRequestTypeDef]
-    ) -> RegionResults[AssociateWorkspaceApplicationResultTypeDef]:
+    ) -> TargetResults[AssociateWorkspaceApplicationResultTypeDef]:
         """Associates the specified application to the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AssociateWorkspaceApplication
@@ -256,7 +256,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def authorize_ip_rules(
         self, **kwargs: Unpack[AuthorizeIpRulesRequestTypeDef]
-    ) -> RegionResults[AuthorizeIpRulesResultTypeDef]:
+    ) -> TargetResults[AuthorizeIpRulesResultTypeDef]:
         """Adds one or more rules to the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/AuthorizeIpRules
@@ -265,7 +265,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def copy_workspace_image(
         self, **kwargs: Unpack[CopyWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[CopyWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[CopyWorkspaceImageResultTypeDef]:
         """Copies the specified image from the specified Region to the current
         Region. For more information about copying images, see Copy a Custom
         WorkSpaces Image.
@@ -276,7 +276,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_account_link_invitation(
         self, **kwargs: Unpack[CreateAccountLinkInvitationRequestTypeDef]
-    ) -> RegionResults[CreateAccountLinkInvitationResultTypeDef]:
+    ) -> TargetResults[CreateAccountLinkInvitationResultTypeDef]:
         """Creates the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateAccountLinkInvitation
@@ -285,7 +285,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_connect_client_add_in(
         self, **kwargs: Unpack[CreateConnectClientAddInRequestTypeDef]
-    ) -> RegionResults[CreateConnectClientAddInResultTypeDef]:
+    ) -> TargetResults[CreateConnectClientAddInResultTypeDef]:
         """Creates a client-add-in for Amazon Connect within a directory. You can
         create only one Amazon Connect client add-in within a directory.
 
@@ -295,7 +295,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_connection_alias(
         self, **kwargs: Unpack[CreateConnectionAliasRequestTypeDef]
-    ) -> RegionResults[CreateConnectionAliasResultTypeDef]:
+    ) -> TargetResults[CreateConnectionAliasResultTypeDef]:
         """Creates the specified connection alias for use with cross-Region
         redirection. For more information, see Cross-Region Redirection for Amazon
         WorkSpaces.
@@ -306,7 +306,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_ip_group(
         self, **kwargs: Unpack[CreateIpGroupRequestTypeDef]
-    ) -> RegionResults[CreateIpGroupResultTypeDef]:
+    ) -> TargetResults[CreateIpGroupResultTypeDef]:
         """Creates an IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateIpGroup
@@ -315,7 +315,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_standby_workspaces(
         self, **kwargs: Unpack[CreateStandbyWorkspacesRequestTypeDef]
-    ) -> RegionResults[CreateStandbyWorkspacesResultTypeDef]:
+    ) -> TargetResults[CreateStandbyWorkspacesResultTypeDef]:
         """Creates a standby WorkSpace in a secondary Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateStandbyWorkspaces
@@ -324,7 +324,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_tags(
         self, **kwargs: Unpack[CreateTagsRequestTypeDef]
-    ) -> RegionResults[CreateTagsResultTypeDef]:
+    ) -> TargetResults[CreateTagsResultTypeDef]:
         """Creates the specified tags for the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateTags
@@ -333,7 +333,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_updated_workspace_image(
         self, **kwargs: Unpack[CreateUpdatedWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[CreateUpdatedWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[CreateUpdatedWorkspaceImageResultTypeDef]:
         """Creates a new updated WorkSpace image based on the specified source image.
         The new updated WorkSpace image has the latest drivers and other updates
         required by the Amazon WorkSpaces components.
@@ -344,7 +344,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_workspace_bundle(
         self, **kwargs: Unpack[CreateWorkspaceBundleRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceBundleResultTypeDef]:
+    ) -> TargetResults[CreateWorkspaceBundleResultTypeDef]:
         """Creates the specified WorkSpace bundle. For more information about
         creating WorkSpace bundles, see Create a Custom WorkSpaces Image and
         Bundle.
@@ -355,7 +355,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_workspace_image(
         self, **kwargs: Unpack[CreateWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[CreateWorkspaceImageResultTypeDef]:
         """Creates a new WorkSpace image from an existing WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspaceImage
@@ -364,7 +364,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_workspaces(
         self, **kwargs: Unpack[CreateWorkspacesRequestTypeDef]
-    ) -> RegionResults[CreateWorkspacesResultTypeDef]:
+    ) -> TargetResults[CreateWorkspacesResultTypeDef]:
         """Creates one or more WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspaces
@@ -373,7 +373,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def create_workspaces_pool(
         self, **kwargs: Unpack[CreateWorkspacesPoolRequestTypeDef]
-    ) -> RegionResults[CreateWorkspacesPoolResultTypeDef]:
+    ) -> TargetResults[CreateWorkspacesPoolResultTypeDef]:
         """Creates a pool of WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspacesPool
@@ -382,7 +382,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_account_link_invitation(
         self, **kwargs: Unpack[DeleteAccountLinkInvitationRequestTypeDef]
-    ) -> RegionResults[DeleteAccountLinkInvitationResultTypeDef]:
+    ) -> TargetResults[DeleteAccountLinkInvitationResultTypeDef]:
         """Deletes the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteAccountLinkInvitation
@@ -391,7 +391,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_client_branding(
         self, **kwargs: Unpack[DeleteClientBrandingRequestTypeDef]
-    ) -> RegionResults[DeleteClientBrandingResultTypeDef]:
+    ) -> TargetResults[DeleteClientBrandingResultTypeDef]:
         """Deletes customized client branding. Client branding allows you to
         customize your WorkSpace's client login portal. You can tailor your login
         portal company logo, the support email address, support link, link to
@@ -403,7 +403,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_connect_client_add_in(
         self, **kwargs: Unpack[DeleteConnectClientAddInRequestTypeDef]
-    ) -> RegionResults[DeleteConnectClientAddInResultTypeDef]:
+    ) -> TargetResults[DeleteConnectClientAddInResultTypeDef]:
         """Deletes a client-add-in for Amazon Connect that is configured within a
         directory.
 
@@ -413,7 +413,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_connection_alias(
         self, **kwargs: Unpack[DeleteConnectionAliasRequestTypeDef]
-    ) -> RegionResults[DeleteConnectionAliasResultTypeDef]:
+    ) -> TargetResults[DeleteConnectionAliasResultTypeDef]:
         """Deletes the specified connection alias. For more information, see
         Cross-Region Redirection for Amazon WorkSpaces.
 
@@ -423,7 +423,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_ip_group(
         self, **kwargs: Unpack[DeleteIpGroupRequestTypeDef]
-    ) -> RegionResults[DeleteIpGroupResultTypeDef]:
+    ) -> TargetResults[DeleteIpGroupResultTypeDef]:
         """Deletes the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteIpGroup
@@ -432,7 +432,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_tags(
         self, **kwargs: Unpack[DeleteTagsRequestTypeDef]
-    ) -> RegionResults[DeleteTagsResultTypeDef]:
+    ) -> TargetResults[DeleteTagsResultTypeDef]:
         """Deletes the specified tags from the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteTags
@@ -441,7 +441,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_workspace_bundle(
         self, **kwargs: Unpack[DeleteWorkspaceBundleRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceBundleResultTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceBundleResultTypeDef]:
         """Deletes the specified WorkSpace bundle. For more information about
         deleting WorkSpace bundles, see Delete a Custom WorkSpaces Bundle or
         Image.
@@ -452,7 +452,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def delete_workspace_image(
         self, **kwargs: Unpack[DeleteWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceImageResultTypeDef]:
         """Deletes the specified image from your account. To delete an image, you
         must first delete any bundles that are associated with the image and
         unshare the image if it is shared with other accounts.
@@ -463,7 +463,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def deploy_workspace_applications(
         self, **kwargs: Unpack[DeployWorkspaceApplicationsRequestTypeDef]
-    ) -> RegionResults[DeployWorkspaceApplicationsResultTypeDef]:
+    ) -> TargetResults[DeployWorkspaceApplicationsResultTypeDef]:
         """Deploys associated applications to the specified WorkSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeployWorkspaceApplications
@@ -472,7 +472,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def deregister_workspace_directory(
         self, **kwargs: Unpack[DeregisterWorkspaceDirectoryRequestTypeDef]
-    ) -> RegionResults[DeregisterWorkspaceDirectoryResultTypeDef]:
+    ) -> TargetResults[DeregisterWorkspaceDirectoryResultTypeDef]:
         """Deregisters the specified directory. This operation is asynchronous and
         returns before the WorkSpace directory is deregistered. If any WorkSpaces
         are registered to this directory, you must remove them before you can
@@ -482,7 +482,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         """
         return self._call("DeregisterWorkspaceDirectory", kwargs)
 
-    def describe_account(self) -> RegionResults[DescribeAccountResultTypeDef]:
+    def describe_account(self) -> TargetResults[DescribeAccountResultTypeDef]:
         """Retrieves a list that describes the configuration of Bring Your Own
         License (BYOL) for the specified account.
 
@@ -492,7 +492,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_account_modifications(
         self, **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef]
-    ) -> RegionResults[DescribeAccountModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeAccountModificationsResultTypeDef]:
         """Retrieves a list that describes modifications to the configuration of
         Bring Your Own License (BYOL) for the specified account.
 
@@ -502,7 +502,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_application_associations(
         self, **kwargs: Unpack[DescribeApplicationAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeApplicationAssociationsResultTypeDef]:
         """Describes the associations between the application and the specified
         associated resources.
 
@@ -512,7 +512,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_applications(
         self, **kwargs: Unpack[DescribeApplicationsRequestTypeDef]
-    ) -> RegionResults[DescribeApplicationsResultTypeDef]:
+    ) -> TargetResults[DescribeApplicationsResultTypeDef]:
         """Describes the specified applications by filtering based on their compute
         types, license availability, operating systems, and owners.
 
@@ -522,7 +522,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_bundle_associations(
         self, **kwargs: Unpack[DescribeBundleAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeBundleAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeBundleAssociationsResultTypeDef]:
         """Describes the associations between the applications and the specified
         bundle.
 
@@ -532,7 +532,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_client_branding(
         self, **kwargs: Unpack[DescribeClientBrandingRequestTypeDef]
-    ) -> RegionResults[DescribeClientBrandingResultTypeDef]:
+    ) -> TargetResults[DescribeClientBrandingResultTypeDef]:
         """Describes the specified client branding. Client branding allows you to
         customize the log in page of various device types for your users. You can
         add your company logo, the support email address, support link, link to
@@ -544,7 +544,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_client_properties(
         self, **kwargs: Unpack[DescribeClientPropertiesRequestTypeDef]
-    ) -> RegionResults[DescribeClientPropertiesResultTypeDef]:
+    ) -> TargetResults[DescribeClientPropertiesResultTypeDef]:
         """Retrieves a list that describes one or more specified Amazon WorkSpaces
         clients.
 
@@ -554,7 +554,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_connect_client_add_ins(
         self, **kwargs: Unpack[DescribeConnectClientAddInsRequestTypeDef]
-    ) -> RegionResults[DescribeConnectClientAddInsResultTypeDef]:
+    ) -> TargetResults[DescribeConnectClientAddInsResultTypeDef]:
         """Retrieves a list of Amazon Connect client add-ins that have been created.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeConnectClientAddIns
@@ -563,7 +563,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_connection_alias_permissions(
         self, **kwargs: Unpack[DescribeConnectionAliasPermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionAliasPermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeConnectionAliasPermissionsResultTypeDef]:
         """Describes the permissions that the owner of a connection alias has granted
         to another Amazon Web Services account for the specified connection alias.
         For more information, see Cross-Region Redirection for Amazon WorkSpaces.
@@ -574,7 +574,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_connection_aliases(
         self, **kwargs: Unpack[DescribeConnectionAliasesRequestTypeDef]
-    ) -> RegionResults[DescribeConnectionAliasesResultTypeDef]:
+    ) -> TargetResults[DescribeConnectionAliasesResultTypeDef]:
         """Retrieves a list that describes the connection aliases used for
         cross-Region redirection. For more information, see Cross-Region
         Redirection for Amazon WorkSpaces.
@@ -585,7 +585,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_custom_workspace_image_import(
         self, **kwargs: Unpack[DescribeCustomWorkspaceImageImportRequestTypeDef]
-    ) -> RegionResults[DescribeCustomWorkspaceImageImportResultTypeDef]:
+    ) -> TargetResults[DescribeCustomWorkspaceImageImportResultTypeDef]:
         """Retrieves information about a WorkSpace BYOL image being imported via
         ImportCustomWorkspaceImage.
 
@@ -595,7 +595,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_image_associations(
         self, **kwargs: Unpack[DescribeImageAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeImageAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeImageAssociationsResultTypeDef]:
         """Describes the associations between the applications and the specified
         image.
 
@@ -605,7 +605,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_ip_groups(
         self, **kwargs: Unpack[DescribeIpGroupsRequestTypeDef]
-    ) -> RegionResults[DescribeIpGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeIpGroupsResultTypeDef]:
         """Describes one or more of your IP access control groups.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeIpGroups
@@ -614,7 +614,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_tags(
         self, **kwargs: Unpack[DescribeTagsRequestTypeDef]
-    ) -> RegionResults[DescribeTagsResultTypeDef]:
+    ) -> TargetResults[DescribeTagsResultTypeDef]:
         """Describes the specified tags for the specified WorkSpaces resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeTags
@@ -623,7 +623,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_associations(
         self, **kwargs: Unpack[DescribeWorkspaceAssociationsRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceAssociationsResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceAssociationsResultTypeDef]:
         """Describes the associations betweens applications and the specified
         WorkSpace.
 
@@ -633,7 +633,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_bundles(
         self, **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceBundlesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceBundlesResultTypeDef]:
         """Retrieves a list that describes the available WorkSpace bundles.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceBundles
@@ -642,7 +642,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_directories(
         self, **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceDirectoriesResultTypeDef]:
         """Describes the available directories that are registered with Amazon
         WorkSpaces.
 
@@ -652,7 +652,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_image_permissions(
         self, **kwargs: Unpack[DescribeWorkspaceImagePermissionsRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceImagePermissionsResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceImagePermissionsResultTypeDef]:
         """Describes the permissions that the owner of an image has granted to other
         Amazon Web Services accounts for an image.
 
@@ -662,7 +662,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_images(
         self, **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceImagesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceImagesResultTypeDef]:
         """Retrieves a list that describes one or more specified images, if the image
         identifiers are provided. Otherwise, all images in the account are
         described.
@@ -673,7 +673,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspace_snapshots(
         self, **kwargs: Unpack[DescribeWorkspaceSnapshotsRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspaceSnapshotsResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceSnapshotsResultTypeDef]:
         """Describes the snapshots for the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaceSnapshots
@@ -682,7 +682,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspaces(
         self, **kwargs: Unpack[DescribeWorkspacesRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspacesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesResultTypeDef]:
         """Describes the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspaces
@@ -691,7 +691,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspaces_connection_status(
         self, **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
         """Describes the connection status of the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesConnectionStatus
@@ -700,7 +700,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspaces_pool_sessions(
         self, **kwargs: Unpack[DescribeWorkspacesPoolSessionsRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspacesPoolSessionsResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesPoolSessionsResultTypeDef]:
         """Retrieves a list that describes the streaming sessions for a specified
         pool.
 
@@ -710,7 +710,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def describe_workspaces_pools(
         self, **kwargs: Unpack[DescribeWorkspacesPoolsRequestTypeDef]
-    ) -> RegionResults[DescribeWorkspacesPoolsResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesPoolsResultTypeDef]:
         """Describes the specified WorkSpaces Pools.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesPools
@@ -719,7 +719,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def disassociate_connection_alias(
         self, **kwargs: Unpack[DisassociateConnectionAliasRequestTypeDef]
-    ) -> RegionResults[DisassociateConnectionAliasResultTypeDef]:
+    ) -> TargetResults[DisassociateConnectionAliasResultTypeDef]:
         """Disassociates a connection alias from a directory. Disassociating a
         connection alias disables cross-Region redirection between two directories
         in different Regions. For more information, see Cross-Region Redirection
@@ -731,7 +731,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def disassociate_ip_groups(
         self, **kwargs: Unpack[DisassociateIpGroupsRequestTypeDef]
-    ) -> RegionResults[DisassociateIpGroupsResultTypeDef]:
+    ) -> TargetResults[DisassociateIpGroupsResultTypeDef]:
         """Disassociates the specified IP access control group from the specified
         directory.
 
@@ -741,7 +741,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def disassociate_workspace_application(
         self, **kwargs: Unpack[DisassociateWorkspaceApplicationRequestTypeDef]
-    ) -> RegionResults[DisassociateWorkspaceApplicationResultTypeDef]:
+    ) -> TargetResults[DisassociateWorkspaceApplicationResultTypeDef]:
         """Disassociates the specified application from a WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DisassociateWorkspaceApplication
@@ -750,7 +750,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def get_account_link(
         self, **kwargs: Unpack[GetAccountLinkRequestTypeDef]
-    ) -> RegionResults[GetAccountLinkResultTypeDef]:
+    ) -> TargetResults[GetAccountLinkResultTypeDef]:
         """Retrieves account link information.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/GetAccountLink
@@ -759,7 +759,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def import_client_branding(
         self, **kwargs: Unpack[ImportClientBrandingRequestTypeDef]
-    ) -> RegionResults[ImportClientBrandingResultTypeDef]:
+    ) -> TargetResults[ImportClientBrandingResultTypeDef]:
         """Imports client branding. Client branding allows you to customize your
         WorkSpace's client login portal. You can tailor your login portal company
         logo, the support email address, support link, link to reset password, and
@@ -771,7 +771,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def import_custom_workspace_image(
         self, **kwargs: Unpack[ImportCustomWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[ImportCustomWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[ImportCustomWorkspaceImageResultTypeDef]:
         """Imports the specified Windows 10 or 11 Bring Your Own License (BYOL) image
         into Amazon WorkSpaces using EC2 Image Builder. The image must be an
         already licensed image that is in your Amazon Web Services account, and
@@ -784,7 +784,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def import_workspace_image(
         self, **kwargs: Unpack[ImportWorkspaceImageRequestTypeDef]
-    ) -> RegionResults[ImportWorkspaceImageResultTypeDef]:
+    ) -> TargetResults[ImportWorkspaceImageResultTypeDef]:
         """Imports the specified Windows 10 or 11 Bring Your Own License (BYOL) image
         into Amazon WorkSpaces. The image must be an already licensed Amazon EC2
         image that is in your Amazon Web Services account, and you must own the
@@ -797,7 +797,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def list_account_links(
         self, **kwargs: Unpack[ListAccountLinksRequestTypeDef]
-    ) -> RegionResults[ListAccountLinksResultTypeDef]:
+    ) -> TargetResults[ListAccountLinksResultTypeDef]:
         """Lists all account links.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ListAccountLinks
@@ -806,7 +806,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def list_available_management_cidr_ranges(
         self, **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef]
-    ) -> RegionResults[ListAvailableManagementCidrRangesResultTypeDef]:
+    ) -> TargetResults[ListAvailableManagementCidrRangesResultTypeDef]:
         """Retrieves a list of IP address ranges, specified as IPv4 CIDR blocks, that
         you can use for the network management interface when you enable Bring
         Your Own License (BYOL).
@@ -817,7 +817,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def migrate_workspace(
         self, **kwargs: Unpack[MigrateWorkspaceRequestTypeDef]
-    ) -> RegionResults[MigrateWorkspaceResultTypeDef]:
+    ) -> TargetResults[MigrateWorkspaceResultTypeDef]:
         """Migrates a WorkSpace from one operating system or bundle type to another,
         while retaining the data on the user volume.
 
@@ -827,7 +827,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_account(
         self, **kwargs: Unpack[ModifyAccountRequestTypeDef]
-    ) -> RegionResults[ModifyAccountResultTypeDef]:
+    ) -> TargetResults[ModifyAccountResultTypeDef]:
         """Modifies the configuration of Bring Your Own License (BYOL) for the
         specified account.
 
@@ -837,7 +837,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_certificate_based_auth_properties(
         self, **kwargs: Unpack[ModifyCertificateBasedAuthPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyCertificateBasedAuthPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyCertificateBasedAuthPropertiesResultTypeDef]:
         """Modifies the properties of the certificate-based authentication you want
         to use with your WorkSpaces.
 
@@ -847,7 +847,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_client_properties(
         self, **kwargs: Unpack[ModifyClientPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyClientPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyClientPropertiesResultTypeDef]:
         """Modifies the properties of the specified Amazon WorkSpaces clients.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyClientProperties
@@ -856,7 +856,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_endpoint_encryption_mode(
         self, **kwargs: Unpack[ModifyEndpointEncryptionModeRequestTypeDef]
-    ) -> RegionResults[ModifyEndpointEncryptionModeResponseTypeDef]:
+    ) -> TargetResults[ModifyEndpointEncryptionModeResponseTypeDef]:
         """Modifies the endpoint encryption mode that allows you to configure the
         specified directory between Standard TLS and FIPS 140-2 validated mode.
 
@@ -866,7 +866,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_saml_properties(
         self, **kwargs: Unpack[ModifySamlPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifySamlPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifySamlPropertiesResultTypeDef]:
         """Modifies multiple properties related to SAML 2.0 authentication, including
         the enablement status, user access URL, and relay state parameter name
         that are used for configuring federation with an SAML 2.0 identity
@@ -878,7 +878,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_selfservice_permissions(
         self, **kwargs: Unpack[ModifySelfservicePermissionsRequestTypeDef]
-    ) -> RegionResults[ModifySelfservicePermissionsResultTypeDef]:
+    ) -> TargetResults[ModifySelfservicePermissionsResultTypeDef]:
         """Modifies the self-service WorkSpace management capabilities for your
         users. For more information, see Enable Self-Service WorkSpace Management
         Capabilities for Your Users.
@@ -889,7 +889,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_streaming_properties(
         self, **kwargs: Unpack[ModifyStreamingPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyStreamingPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyStreamingPropertiesResultTypeDef]:
         """Modifies the specified streaming properties.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyStreamingProperties
@@ -898,7 +898,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_workspace_access_properties(
         self, **kwargs: Unpack[ModifyWorkspaceAccessPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyWorkspaceAccessPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyWorkspaceAccessPropertiesResultTypeDef]:
         """Specifies which devices and operating systems users can use to access
         their WorkSpaces. For more information, see Control Device Access.
 
@@ -908,7 +908,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_workspace_creation_properties(
         self, **kwargs: Unpack[ModifyWorkspaceCreationPropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyWorkspaceCreationPropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyWorkspaceCreationPropertiesResultTypeDef]:
         """Modify the default properties used to create WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyWorkspaceCreationProperties
@@ -917,7 +917,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_workspace_properties(
         self, **kwargs: Unpack[ModifyWorkspacePropertiesRequestTypeDef]
-    ) -> RegionResults[ModifyWorkspacePropertiesResultTypeDef]:
+    ) -> TargetResults[ModifyWorkspacePropertiesResultTypeDef]:
         """Modifies the specified WorkSpace properties. For important information
         about how to modify the size of the root and user volumes, see Modify a
         WorkSpace.
@@ -928,7 +928,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def modify_workspace_state(
         self, **kwargs: Unpack[ModifyWorkspaceStateRequestTypeDef]
-    ) -> RegionResults[ModifyWorkspaceStateResultTypeDef]:
+    ) -> TargetResults[ModifyWorkspaceStateResultTypeDef]:
         """Sets the state of the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/ModifyWorkspaceState
@@ -937,7 +937,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def reboot_workspaces(
         self, **kwargs: Unpack[RebootWorkspacesRequestTypeDef]
-    ) -> RegionResults[RebootWorkspacesResultTypeDef]:
+    ) -> TargetResults[RebootWorkspacesResultTypeDef]:
         """Reboots the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RebootWorkspaces
@@ -946,7 +946,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def rebuild_workspaces(
         self, **kwargs: Unpack[RebuildWorkspacesRequestTypeDef]
-    ) -> RegionResults[RebuildWorkspacesResultTypeDef]:
+    ) -> TargetResults[RebuildWorkspacesResultTypeDef]:
         """Rebuilds the specified WorkSpace.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RebuildWorkspaces
@@ -955,7 +955,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def register_workspace_directory(
         self, **kwargs: Unpack[RegisterWorkspaceDirectoryRequestTypeDef]
-    ) -> RegionResults[RegisterWorkspaceDirectoryResultTypeDef]:
+    ) -> TargetResults[RegisterWorkspaceDirectoryResultTypeDef]:
         """Registers the specified directory. This operation is asynchronous and
         returns before the WorkSpace directory is registered. If this is the first
         time you are registering a directory, you will need to create the
@@ -968,7 +968,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def reject_account_link_invitation(
         self, **kwargs: Unpack[RejectAccountLinkInvitationRequestTypeDef]
-    ) -> RegionResults[RejectAccountLinkInvitationResultTypeDef]:
+    ) -> TargetResults[RejectAccountLinkInvitationResultTypeDef]:
         """Rejects the account link invitation.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RejectAccountLinkInvitation
@@ -977,7 +977,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def restore_workspace(
         self, **kwargs: Unpack[RestoreWorkspaceRequestTypeDef]
-    ) -> RegionResults[RestoreWorkspaceResultTypeDef]:
+    ) -> TargetResults[RestoreWorkspaceResultTypeDef]:
         """Restores the specified WorkSpace to its last known healthy state.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RestoreWorkspace
@@ -986,7 +986,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def revoke_ip_rules(
         self, **kwargs: Unpack[RevokeIpRulesRequestTypeDef]
-    ) -> RegionResults[RevokeIpRulesResultTypeDef]:
+    ) -> TargetResults[RevokeIpRulesResultTypeDef]:
         """Removes one or more rules from the specified IP access control group.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/RevokeIpRules
@@ -995,7 +995,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def start_workspaces(
         self, **kwargs: Unpack[StartWorkspacesRequestTypeDef]
-    ) -> RegionResults[StartWorkspacesResultTypeDef]:
+    ) -> TargetResults[StartWorkspacesResultTypeDef]:
         """Starts the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StartWorkspaces
@@ -1004,7 +1004,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def start_workspaces_pool(
         self, **kwargs: Unpack[StartWorkspacesPoolRequestTypeDef]
-    ) -> RegionResults[StartWorkspacesPoolResultTypeDef]:
+    ) -> TargetResults[StartWorkspacesPoolResultTypeDef]:
         """Starts the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StartWorkspacesPool
@@ -1013,7 +1013,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def stop_workspaces(
         self, **kwargs: Unpack[StopWorkspacesRequestTypeDef]
-    ) -> RegionResults[StopWorkspacesResultTypeDef]:
+    ) -> TargetResults[StopWorkspacesResultTypeDef]:
         """Stops the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StopWorkspaces
@@ -1022,7 +1022,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def stop_workspaces_pool(
         self, **kwargs: Unpack[StopWorkspacesPoolRequestTypeDef]
-    ) -> RegionResults[StopWorkspacesPoolResultTypeDef]:
+    ) -> TargetResults[StopWorkspacesPoolResultTypeDef]:
         """Stops the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StopWorkspacesPool
@@ -1031,7 +1031,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def terminate_workspaces(
         self, **kwargs: Unpack[TerminateWorkspacesRequestTypeDef]
-    ) -> RegionResults[TerminateWorkspacesResultTypeDef]:
+    ) -> TargetResults[TerminateWorkspacesResultTypeDef]:
         """Terminates the specified WorkSpaces.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspaces
@@ -1040,7 +1040,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def terminate_workspaces_pool(
         self, **kwargs: Unpack[TerminateWorkspacesPoolRequestTypeDef]
-    ) -> RegionResults[TerminateWorkspacesPoolResultTypeDef]:
+    ) -> TargetResults[TerminateWorkspacesPoolResultTypeDef]:
         """Terminates the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPool
@@ -1049,7 +1049,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def terminate_workspaces_pool_session(
         self, **kwargs: Unpack[TerminateWorkspacesPoolSessionRequestTypeDef]
-    ) -> RegionResults[TerminateWorkspacesPoolSessionResultTypeDef]:
+    ) -> TargetResults[TerminateWorkspacesPoolSessionResultTypeDef]:
         """Terminates the pool session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPoolSession
@@ -1058,7 +1058,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_connect_client_add_in(
         self, **kwargs: Unpack[UpdateConnectClientAddInRequestTypeDef]
-    ) -> RegionResults[UpdateConnectClientAddInResultTypeDef]:
+    ) -> TargetResults[UpdateConnectClientAddInResultTypeDef]:
         """Updates a Amazon Connect client add-in. Use this action to update the name
         and endpoint URL of a Amazon Connect client add-in.
 
@@ -1068,7 +1068,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_connection_alias_permission(
         self, **kwargs: Unpack[UpdateConnectionAliasPermissionRequestTypeDef]
-    ) -> RegionResults[UpdateConnectionAliasPermissionResultTypeDef]:
+    ) -> TargetResults[UpdateConnectionAliasPermissionResultTypeDef]:
         """Shares or unshares a connection alias with one account by specifying
         whether that account has permission to associate the connection alias with
         a directory. If the association permission is granted, the connection
@@ -1082,7 +1082,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_rules_of_ip_group(
         self, **kwargs: Unpack[UpdateRulesOfIpGroupRequestTypeDef]
-    ) -> RegionResults[UpdateRulesOfIpGroupResultTypeDef]:
+    ) -> TargetResults[UpdateRulesOfIpGroupResultTypeDef]:
         """Replaces the current rules of the specified IP access control group with
         the specified rules.
 
@@ -1092,7 +1092,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_workspace_bundle(
         self, **kwargs: Unpack[UpdateWorkspaceBundleRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceBundleResultTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceBundleResultTypeDef]:
         """Updates a WorkSpace bundle with a new image. For more information about
         updating WorkSpace bundles, see Update a Custom WorkSpaces Bundle.
 
@@ -1102,7 +1102,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_workspace_image_permission(
         self, **kwargs: Unpack[UpdateWorkspaceImagePermissionRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspaceImagePermissionResultTypeDef]:
+    ) -> TargetResults[UpdateWorkspaceImagePermissionResultTypeDef]:
         """Shares or unshares an image with one account in the same Amazon Web
         Services Region by specifying whether that account has permission to copy
         the image. If the copy image permission is granted, the image is shared
@@ -1115,7 +1115,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
 
     def update_workspaces_pool(
         self, **kwargs: Unpack[UpdateWorkspacesPoolRequestTypeDef]
-    ) -> RegionResults[UpdateWorkspacesPoolResultTypeDef]:
+    ) -> TargetResults[UpdateWorkspacesPoolResultTypeDef]:
         """Updates the specified pool.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/UpdateWorkspacesPool
@@ -1129,7 +1129,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeAccountModificationsRequestTypeDef],
-    ) -> RegionResults[DescribeAccountModificationsResultTypeDef]:
+    ) -> TargetResults[DescribeAccountModificationsResultTypeDef]:
         """Every page of DescribeAccountModifications in every target, merged per
         target (botocore's build_full_result).
 
@@ -1153,7 +1153,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeIpGroupsRequestTypeDef],
-    ) -> RegionResults[DescribeIpGroupsResultTypeDef]:
+    ) -> TargetResults[DescribeIpGroupsResultTypeDef]:
         """Every page of DescribeIpGroups in every target, merged per target
         (botocore's build_full_result).
 
@@ -1176,7 +1176,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWorkspaceBundlesRequestTypeDef],
-    ) -> RegionResults[DescribeWorkspaceBundlesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceBundlesResultTypeDef]:
         """Every page of DescribeWorkspaceBundles in every target, merged per target
         (botocore's build_full_result).
 
@@ -1199,7 +1199,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWorkspaceDirectoriesRequestTypeDef],
-    ) -> RegionResults[DescribeWorkspaceDirectoriesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceDirectoriesResultTypeDef]:
         """Every page of DescribeWorkspaceDirectories in every target, merged per
         target (botocore's build_full_result).
 
@@ -1223,7 +1223,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWorkspaceImagesRequestTypeDef],
-    ) -> RegionResults[DescribeWorkspaceImagesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspaceImagesResultTypeDef]:
         """Every page of DescribeWorkspaceImages in every target, merged per target
         (botocore's build_full_result).
 
@@ -1248,7 +1248,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWorkspacesRequestTypeDef],
-    ) -> RegionResults[DescribeWorkspacesResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesResultTypeDef]:
         """Every page of DescribeWorkspaces in every target, merged per target
         (botocore's build_full_result).
 
@@ -1271,7 +1271,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[DescribeWorkspacesConnectionStatusRequestTypeDef],
-    ) -> RegionResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
+    ) -> TargetResults[DescribeWorkspacesConnectionStatusResultTypeDef]:
         """Every page of DescribeWorkspacesConnectionStatus in every target, merged
         per target (botocore's build_full_result).
 
@@ -1294,7 +1294,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAccountLinksRequestTypeDef],
-    ) -> RegionResults[ListAccountLinksResultTypeDef]:
+    ) -> TargetResults[ListAccountLinksResultTypeDef]:
         """Every page of ListAccountLinks in every target, merged per target
         (botocore's build_full_result).
 
@@ -1317,7 +1317,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListAvailableManagementCidrRangesRequestTypeDef],
-    ) -> RegionResults[ListAvailableManagementCidrRangesResultTypeDef]:
+    ) -> TargetResults[ListAvailableManagementCidrRangesResultTypeDef]:
         """Every page of ListAvailableManagementCidrRanges in every target, merged
         per target (botocore's build_full_result).
 

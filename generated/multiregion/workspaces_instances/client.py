@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -60,7 +60,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def associate_volume(
         self, **kwargs: Unpack[AssociateVolumeRequestTypeDef]
-    ) -> RegionResults[AssociateVolumeResponseTypeDef]:
+    ) -> TargetResults[AssociateVolumeResponseTypeDef]:
         """Attaches a volume to a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/AssociateVolume
@@ -69,7 +69,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def create_volume(
         self, **kwargs: Unpack[CreateVolumeRequestTypeDef]
-    ) -> RegionResults[CreateVolumeResponseTypeDef]:
+    ) -> TargetResults[CreateVolumeResponseTypeDef]:
         """Creates a new volume for WorkSpace Instances.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/CreateVolume
@@ -78,7 +78,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def create_workspace_instance(
         self, **kwargs: Unpack[CreateWorkspaceInstanceRequestTypeDef]
-    ) -> RegionResults[CreateWorkspaceInstanceResponseTypeDef]:
+    ) -> TargetResults[CreateWorkspaceInstanceResponseTypeDef]:
         """Launches a new WorkSpace Instance with specified configuration parameters,
         enabling programmatic workspace deployment.
 
@@ -88,7 +88,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def delete_volume(
         self, **kwargs: Unpack[DeleteVolumeRequestTypeDef]
-    ) -> RegionResults[DeleteVolumeResponseTypeDef]:
+    ) -> TargetResults[DeleteVolumeResponseTypeDef]:
         """Deletes a specified volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DeleteVolume
@@ -97,7 +97,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def delete_workspace_instance(
         self, **kwargs: Unpack[DeleteWorkspaceInstanceRequestTypeDef]
-    ) -> RegionResults[DeleteWorkspaceInstanceResponseTypeDef]:
+    ) -> TargetResults[DeleteWorkspaceInstanceResponseTypeDef]:
         """Deletes the specified WorkSpace
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DeleteWorkspaceInstance
@@ -106,7 +106,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def disassociate_volume(
         self, **kwargs: Unpack[DisassociateVolumeRequestTypeDef]
-    ) -> RegionResults[DisassociateVolumeResponseTypeDef]:
+    ) -> TargetResults[DisassociateVolumeResponseTypeDef]:
         """Detaches a volume from a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/DisassociateVolume
@@ -115,7 +115,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def get_workspace_instance(
         self, **kwargs: Unpack[GetWorkspaceInstanceRequestTypeDef]
-    ) -> RegionResults[GetWorkspaceInstanceResponseTypeDef]:
+    ) -> TargetResults[GetWorkspaceInstanceResponseTypeDef]:
         """Retrieves detailed information about a specific WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/GetWorkspaceInstance
@@ -124,7 +124,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def list_instance_types(
         self, **kwargs: Unpack[ListInstanceTypesRequestTypeDef]
-    ) -> RegionResults[ListInstanceTypesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceTypesResponseTypeDef]:
         """Retrieves a list of instance types supported by Amazon WorkSpaces
         Instances, enabling precise workspace infrastructure configuration.
 
@@ -134,7 +134,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def list_regions(
         self, **kwargs: Unpack[ListRegionsRequestTypeDef]
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Retrieves a list of AWS regions supported by Amazon WorkSpaces Instances,
         enabling region discovery for workspace deployments.
 
@@ -144,7 +144,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves tags for a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListTagsForResource
@@ -153,7 +153,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def list_workspace_instances(
         self, **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef]
-    ) -> RegionResults[ListWorkspaceInstancesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceInstancesResponseTypeDef]:
         """Retrieves a collection of WorkSpaces Instances based on specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ListWorkspaceInstances
@@ -162,7 +162,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds tags to a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/TagResource
@@ -171,7 +171,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from a WorkSpace Instance.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/UntagResource
@@ -185,7 +185,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListInstanceTypesRequestTypeDef],
-    ) -> RegionResults[ListInstanceTypesResponseTypeDef]:
+    ) -> TargetResults[ListInstanceTypesResponseTypeDef]:
         """Every page of ListInstanceTypes in every target, merged per target
         (botocore's build_full_result).
 
@@ -209,7 +209,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListRegionsRequestTypeDef],
-    ) -> RegionResults[ListRegionsResponseTypeDef]:
+    ) -> TargetResults[ListRegionsResponseTypeDef]:
         """Every page of ListRegions in every target, merged per target (botocore's
         build_full_result).
 
@@ -233,7 +233,7 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListWorkspaceInstancesRequestTypeDef],
-    ) -> RegionResults[ListWorkspaceInstancesResponseTypeDef]:
+    ) -> TargetResults[ListWorkspaceInstancesResponseTypeDef]:
         """Every page of ListWorkspaceInstances in every target, merged per target
         (botocore's build_full_result).
 

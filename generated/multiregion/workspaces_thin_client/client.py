@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -71,7 +71,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def create_environment(
         self, **kwargs: Unpack[CreateEnvironmentRequestTypeDef]
-    ) -> RegionResults[CreateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[CreateEnvironmentResponseTypeDef]:
         """Creates an environment for your thin client devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/CreateEnvironment
@@ -80,7 +80,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def delete_device(
         self, **kwargs: Unpack[DeleteDeviceRequestTypeDef]
-    ) -> RegionResults[DeleteDeviceResponseTypeDef]:
+    ) -> TargetResults[DeleteDeviceResponseTypeDef]:
         """Deletes a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeleteDevice
@@ -89,7 +89,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def delete_environment(
         self, **kwargs: Unpack[DeleteEnvironmentRequestTypeDef]
-    ) -> RegionResults[DeleteEnvironmentResponseTypeDef]:
+    ) -> TargetResults[DeleteEnvironmentResponseTypeDef]:
         """Deletes an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeleteEnvironment
@@ -98,7 +98,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def deregister_device(
         self, **kwargs: Unpack[DeregisterDeviceRequestTypeDef]
-    ) -> RegionResults[DeregisterDeviceResponseTypeDef]:
+    ) -> TargetResults[DeregisterDeviceResponseTypeDef]:
         """Deregisters a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/DeregisterDevice
@@ -107,7 +107,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def get_device(
         self, **kwargs: Unpack[GetDeviceRequestTypeDef]
-    ) -> RegionResults[GetDeviceResponseTypeDef]:
+    ) -> TargetResults[GetDeviceResponseTypeDef]:
         """Returns information for a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetDevice
@@ -116,7 +116,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def get_environment(
         self, **kwargs: Unpack[GetEnvironmentRequestTypeDef]
-    ) -> RegionResults[GetEnvironmentResponseTypeDef]:
+    ) -> TargetResults[GetEnvironmentResponseTypeDef]:
         """Returns information for an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetEnvironment
@@ -125,7 +125,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def get_software_set(
         self, **kwargs: Unpack[GetSoftwareSetRequestTypeDef]
-    ) -> RegionResults[GetSoftwareSetResponseTypeDef]:
+    ) -> TargetResults[GetSoftwareSetResponseTypeDef]:
         """Returns information for a software set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/GetSoftwareSet
@@ -134,7 +134,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def list_devices(
         self, **kwargs: Unpack[ListDevicesRequestTypeDef]
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """Returns a list of thin client devices.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListDevices
@@ -143,7 +143,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def list_environments(
         self, **kwargs: Unpack[ListEnvironmentsRequestTypeDef]
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Returns a list of environments.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListEnvironments
@@ -152,7 +152,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def list_software_sets(
         self, **kwargs: Unpack[ListSoftwareSetsRequestTypeDef]
-    ) -> RegionResults[ListSoftwareSetsResponseTypeDef]:
+    ) -> TargetResults[ListSoftwareSetsResponseTypeDef]:
         """Returns a list of software sets.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListSoftwareSets
@@ -161,7 +161,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/ListTagsForResource
@@ -170,7 +170,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Assigns one or more tags (key-value pairs) to the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/TagResource
@@ -179,7 +179,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes a tag or tags from a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UntagResource
@@ -188,7 +188,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def update_device(
         self, **kwargs: Unpack[UpdateDeviceRequestTypeDef]
-    ) -> RegionResults[UpdateDeviceResponseTypeDef]:
+    ) -> TargetResults[UpdateDeviceResponseTypeDef]:
         """Updates a thin client device.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateDevice
@@ -197,7 +197,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def update_environment(
         self, **kwargs: Unpack[UpdateEnvironmentRequestTypeDef]
-    ) -> RegionResults[UpdateEnvironmentResponseTypeDef]:
+    ) -> TargetResults[UpdateEnvironmentResponseTypeDef]:
         """Updates an environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateEnvironment
@@ -206,7 +206,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
 
     def update_software_set(
         self, **kwargs: Unpack[UpdateSoftwareSetRequestTypeDef]
-    ) -> RegionResults[UpdateSoftwareSetResponseTypeDef]:
+    ) -> TargetResults[UpdateSoftwareSetResponseTypeDef]:
         """Updates a software set.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-thin-client-2023-08-22/UpdateSoftwareSet
@@ -220,7 +220,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDevicesRequestTypeDef],
-    ) -> RegionResults[ListDevicesResponseTypeDef]:
+    ) -> TargetResults[ListDevicesResponseTypeDef]:
         """Every page of ListDevices in every target, merged per target (botocore's
         build_full_result).
 
@@ -243,7 +243,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListEnvironmentsRequestTypeDef],
-    ) -> RegionResults[ListEnvironmentsResponseTypeDef]:
+    ) -> TargetResults[ListEnvironmentsResponseTypeDef]:
         """Every page of ListEnvironments in every target, merged per target
         (botocore's build_full_result).
 
@@ -266,7 +266,7 @@ class MultiRegionWorkSpacesThinClient(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSoftwareSetsRequestTypeDef],
-    ) -> RegionResults[ListSoftwareSetsResponseTypeDef]:
+    ) -> TargetResults[ListSoftwareSetsResponseTypeDef]:
         """Every page of ListSoftwareSets in every target, merged per target
         (botocore's build_full_result).
 

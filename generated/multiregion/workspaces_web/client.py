@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -189,7 +189,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_browser_settings(
         self, **kwargs: Unpack[AssociateBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateBrowserSettingsResponseTypeDef]:
         """Associates a browser settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateBrowserSettings
@@ -198,7 +198,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_data_protection_settings(
         self, **kwargs: Unpack[AssociateDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateDataProtectionSettingsResponseTypeDef]:
         """Associates a data protection settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateDataProtectionSettings
@@ -207,7 +207,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_ip_access_settings(
         self, **kwargs: Unpack[AssociateIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateIpAccessSettingsResponseTypeDef]:
         """Associates an IP access settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateIpAccessSettings
@@ -216,7 +216,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_network_settings(
         self, **kwargs: Unpack[AssociateNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateNetworkSettingsResponseTypeDef]:
         """Associates a network settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateNetworkSettings
@@ -225,7 +225,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_session_logger(
         self, **kwargs: Unpack[AssociateSessionLoggerRequestTypeDef]
-    ) -> RegionResults[AssociateSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[AssociateSessionLoggerResponseTypeDef]:
         """Associates a session logger with a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateSessionLogger
@@ -234,7 +234,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_trust_store(
         self, **kwargs: Unpack[AssociateTrustStoreRequestTypeDef]
-    ) -> RegionResults[AssociateTrustStoreResponseTypeDef]:
+    ) -> TargetResults[AssociateTrustStoreResponseTypeDef]:
         """Associates a trust store with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateTrustStore
@@ -243,7 +243,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_user_access_logging_settings(
         self, **kwargs: Unpack[AssociateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateUserAccessLoggingSettingsResponseTypeDef]:
         """Associates a user access logging settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateUserAccessLoggingSettings
@@ -252,7 +252,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def associate_user_settings(
         self, **kwargs: Unpack[AssociateUserSettingsRequestTypeDef]
-    ) -> RegionResults[AssociateUserSettingsResponseTypeDef]:
+    ) -> TargetResults[AssociateUserSettingsResponseTypeDef]:
         """Associates a user settings resource with a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/AssociateUserSettings
@@ -261,7 +261,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_browser_settings(
         self, **kwargs: Unpack[CreateBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[CreateBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateBrowserSettingsResponseTypeDef]:
         """Creates a browser settings resource that can be associated with a web
         portal. Once associated with a web portal, browser settings control how
         the browser will behave once a user starts a streaming session for the web
@@ -273,7 +273,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_data_protection_settings(
         self, **kwargs: Unpack[CreateDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[CreateDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateDataProtectionSettingsResponseTypeDef]:
         """Creates a data protection settings resource that can be associated with a
         web portal.
 
@@ -283,7 +283,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_identity_provider(
         self, **kwargs: Unpack[CreateIdentityProviderRequestTypeDef]
-    ) -> RegionResults[CreateIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[CreateIdentityProviderResponseTypeDef]:
         """Creates an identity provider resource that is then associated with a web
         portal.
 
@@ -293,7 +293,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_ip_access_settings(
         self, **kwargs: Unpack[CreateIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[CreateIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateIpAccessSettingsResponseTypeDef]:
         """Creates an IP access settings resource that can be associated with a web
         portal.
 
@@ -303,7 +303,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_network_settings(
         self, **kwargs: Unpack[CreateNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[CreateNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateNetworkSettingsResponseTypeDef]:
         """Creates a network settings resource that can be associated with a web
         portal. Once associated with a web portal, network settings define how
         streaming instances will connect with your specified VPC.
@@ -314,7 +314,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_portal(
         self, **kwargs: Unpack[CreatePortalRequestTypeDef]
-    ) -> RegionResults[CreatePortalResponseTypeDef]:
+    ) -> TargetResults[CreatePortalResponseTypeDef]:
         """Creates a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/CreatePortal
@@ -323,7 +323,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_session_logger(
         self, **kwargs: Unpack[CreateSessionLoggerRequestTypeDef]
-    ) -> RegionResults[CreateSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[CreateSessionLoggerResponseTypeDef]:
         """Creates a session logger.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/CreateSessionLogger
@@ -332,7 +332,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_trust_store(
         self, **kwargs: Unpack[CreateTrustStoreRequestTypeDef]
-    ) -> RegionResults[CreateTrustStoreResponseTypeDef]:
+    ) -> TargetResults[CreateTrustStoreResponseTypeDef]:
         """Creates a trust store that can be associated with a web portal. A trust
         store contains certificate authority (CA) certificates. Once associated
         with a web portal, the browser in a streaming session will recognize
@@ -347,7 +347,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_user_access_logging_settings(
         self, **kwargs: Unpack[CreateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[CreateUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateUserAccessLoggingSettingsResponseTypeDef]:
         """Creates a user access logging settings resource that can be associated
         with a web portal.
 
@@ -357,7 +357,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def create_user_settings(
         self, **kwargs: Unpack[CreateUserSettingsRequestTypeDef]
-    ) -> RegionResults[CreateUserSettingsResponseTypeDef]:
+    ) -> TargetResults[CreateUserSettingsResponseTypeDef]:
         """Creates a user settings resource that can be associated with a web portal.
         Once associated with a web portal, user settings control how users can
         transfer data between a streaming session and the their local devices.
@@ -368,7 +368,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_browser_settings(
         self, **kwargs: Unpack[DeleteBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteBrowserSettingsResponseTypeDef]:
         """Deletes browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteBrowserSettings
@@ -377,7 +377,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_data_protection_settings(
         self, **kwargs: Unpack[DeleteDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteDataProtectionSettingsResponseTypeDef]:
         """Deletes data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteDataProtectionSettings
@@ -386,7 +386,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_identity_provider(
         self, **kwargs: Unpack[DeleteIdentityProviderRequestTypeDef]
-    ) -> RegionResults[DeleteIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[DeleteIdentityProviderResponseTypeDef]:
         """Deletes the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteIdentityProvider
@@ -395,7 +395,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_ip_access_settings(
         self, **kwargs: Unpack[DeleteIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteIpAccessSettingsResponseTypeDef]:
         """Deletes IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteIpAccessSettings
@@ -404,7 +404,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_network_settings(
         self, **kwargs: Unpack[DeleteNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteNetworkSettingsResponseTypeDef]:
         """Deletes network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteNetworkSettings
@@ -413,7 +413,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_portal(
         self, **kwargs: Unpack[DeletePortalRequestTypeDef]
-    ) -> RegionResults[DeletePortalResponseTypeDef]:
+    ) -> TargetResults[DeletePortalResponseTypeDef]:
         """Deletes a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeletePortal
@@ -422,7 +422,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_session_logger(
         self, **kwargs: Unpack[DeleteSessionLoggerRequestTypeDef]
-    ) -> RegionResults[DeleteSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[DeleteSessionLoggerResponseTypeDef]:
         """Deletes a session logger resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteSessionLogger
@@ -431,7 +431,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_trust_store(
         self, **kwargs: Unpack[DeleteTrustStoreRequestTypeDef]
-    ) -> RegionResults[DeleteTrustStoreResponseTypeDef]:
+    ) -> TargetResults[DeleteTrustStoreResponseTypeDef]:
         """Deletes the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteTrustStore
@@ -440,7 +440,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_user_access_logging_settings(
         self, **kwargs: Unpack[DeleteUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteUserAccessLoggingSettingsResponseTypeDef]:
         """Deletes user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteUserAccessLoggingSettings
@@ -449,7 +449,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def delete_user_settings(
         self, **kwargs: Unpack[DeleteUserSettingsRequestTypeDef]
-    ) -> RegionResults[DeleteUserSettingsResponseTypeDef]:
+    ) -> TargetResults[DeleteUserSettingsResponseTypeDef]:
         """Deletes user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DeleteUserSettings
@@ -458,7 +458,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_browser_settings(
         self, **kwargs: Unpack[DisassociateBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateBrowserSettingsResponseTypeDef]:
         """Disassociates browser settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateBrowserSettings
@@ -467,7 +467,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_data_protection_settings(
         self, **kwargs: Unpack[DisassociateDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateDataProtectionSettingsResponseTypeDef]:
         """Disassociates data protection settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateDataProtectionSettings
@@ -476,7 +476,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_ip_access_settings(
         self, **kwargs: Unpack[DisassociateIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateIpAccessSettingsResponseTypeDef]:
         """Disassociates IP access settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateIpAccessSettings
@@ -485,7 +485,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_network_settings(
         self, **kwargs: Unpack[DisassociateNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateNetworkSettingsResponseTypeDef]:
         """Disassociates network settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateNetworkSettings
@@ -494,7 +494,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_session_logger(
         self, **kwargs: Unpack[DisassociateSessionLoggerRequestTypeDef]
-    ) -> RegionResults[DisassociateSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[DisassociateSessionLoggerResponseTypeDef]:
         """Disassociates a session logger from a portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateSessionLogger
@@ -503,7 +503,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_trust_store(
         self, **kwargs: Unpack[DisassociateTrustStoreRequestTypeDef]
-    ) -> RegionResults[DisassociateTrustStoreResponseTypeDef]:
+    ) -> TargetResults[DisassociateTrustStoreResponseTypeDef]:
         """Disassociates a trust store from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateTrustStore
@@ -512,7 +512,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_user_access_logging_settings(
         self, **kwargs: Unpack[DisassociateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateUserAccessLoggingSettingsResponseTypeDef]:
         """Disassociates user access logging settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateUserAccessLoggingSettings
@@ -521,7 +521,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def disassociate_user_settings(
         self, **kwargs: Unpack[DisassociateUserSettingsRequestTypeDef]
-    ) -> RegionResults[DisassociateUserSettingsResponseTypeDef]:
+    ) -> TargetResults[DisassociateUserSettingsResponseTypeDef]:
         """Disassociates user settings from a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/DisassociateUserSettings
@@ -530,7 +530,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def expire_session(
         self, **kwargs: Unpack[ExpireSessionRequestTypeDef]
-    ) -> RegionResults[ExpireSessionResponseTypeDef]:
+    ) -> TargetResults[ExpireSessionResponseTypeDef]:
         """Expires an active secure browser session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ExpireSession
@@ -539,7 +539,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_browser_settings(
         self, **kwargs: Unpack[GetBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[GetBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[GetBrowserSettingsResponseTypeDef]:
         """Gets browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetBrowserSettings
@@ -548,7 +548,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_data_protection_settings(
         self, **kwargs: Unpack[GetDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[GetDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[GetDataProtectionSettingsResponseTypeDef]:
         """Gets the data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetDataProtectionSettings
@@ -557,7 +557,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_identity_provider(
         self, **kwargs: Unpack[GetIdentityProviderRequestTypeDef]
-    ) -> RegionResults[GetIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[GetIdentityProviderResponseTypeDef]:
         """Gets the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetIdentityProvider
@@ -566,7 +566,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_ip_access_settings(
         self, **kwargs: Unpack[GetIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[GetIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[GetIpAccessSettingsResponseTypeDef]:
         """Gets the IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetIpAccessSettings
@@ -575,7 +575,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_network_settings(
         self, **kwargs: Unpack[GetNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[GetNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[GetNetworkSettingsResponseTypeDef]:
         """Gets the network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetNetworkSettings
@@ -584,7 +584,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_portal(
         self, **kwargs: Unpack[GetPortalRequestTypeDef]
-    ) -> RegionResults[GetPortalResponseTypeDef]:
+    ) -> TargetResults[GetPortalResponseTypeDef]:
         """Gets the web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetPortal
@@ -593,7 +593,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_portal_service_provider_metadata(
         self, **kwargs: Unpack[GetPortalServiceProviderMetadataRequestTypeDef]
-    ) -> RegionResults[GetPortalServiceProviderMetadataResponseTypeDef]:
+    ) -> TargetResults[GetPortalServiceProviderMetadataResponseTypeDef]:
         """Gets the service provider metadata.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetPortalServiceProviderMetadata
@@ -602,7 +602,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_session(
         self, **kwargs: Unpack[GetSessionRequestTypeDef]
-    ) -> RegionResults[GetSessionResponseTypeDef]:
+    ) -> TargetResults[GetSessionResponseTypeDef]:
         """Gets information for a secure browser session.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetSession
@@ -611,7 +611,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_session_logger(
         self, **kwargs: Unpack[GetSessionLoggerRequestTypeDef]
-    ) -> RegionResults[GetSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[GetSessionLoggerResponseTypeDef]:
         """Gets details about a specific session logger resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetSessionLogger
@@ -620,7 +620,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_trust_store(
         self, **kwargs: Unpack[GetTrustStoreRequestTypeDef]
-    ) -> RegionResults[GetTrustStoreResponseTypeDef]:
+    ) -> TargetResults[GetTrustStoreResponseTypeDef]:
         """Gets the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetTrustStore
@@ -629,7 +629,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_trust_store_certificate(
         self, **kwargs: Unpack[GetTrustStoreCertificateRequestTypeDef]
-    ) -> RegionResults[GetTrustStoreCertificateResponseTypeDef]:
+    ) -> TargetResults[GetTrustStoreCertificateResponseTypeDef]:
         """Gets the trust store certificate.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetTrustStoreCertificate
@@ -638,7 +638,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_user_access_logging_settings(
         self, **kwargs: Unpack[GetUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[GetUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[GetUserAccessLoggingSettingsResponseTypeDef]:
         """Gets user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetUserAccessLoggingSettings
@@ -647,7 +647,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def get_user_settings(
         self, **kwargs: Unpack[GetUserSettingsRequestTypeDef]
-    ) -> RegionResults[GetUserSettingsResponseTypeDef]:
+    ) -> TargetResults[GetUserSettingsResponseTypeDef]:
         """Gets user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/GetUserSettings
@@ -656,7 +656,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_browser_settings(
         self, **kwargs: Unpack[ListBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[ListBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[ListBrowserSettingsResponseTypeDef]:
         """Retrieves a list of browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListBrowserSettings
@@ -665,7 +665,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_data_protection_settings(
         self, **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[ListDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[ListDataProtectionSettingsResponseTypeDef]:
         """Retrieves a list of data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListDataProtectionSettings
@@ -674,7 +674,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_identity_providers(
         self, **kwargs: Unpack[ListIdentityProvidersRequestTypeDef]
-    ) -> RegionResults[ListIdentityProvidersResponseTypeDef]:
+    ) -> TargetResults[ListIdentityProvidersResponseTypeDef]:
         """Retrieves a list of identity providers for a specific web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListIdentityProviders
@@ -683,7 +683,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_ip_access_settings(
         self, **kwargs: Unpack[ListIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[ListIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[ListIpAccessSettingsResponseTypeDef]:
         """Retrieves a list of IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListIpAccessSettings
@@ -692,7 +692,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_network_settings(
         self, **kwargs: Unpack[ListNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[ListNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[ListNetworkSettingsResponseTypeDef]:
         """Retrieves a list of network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListNetworkSettings
@@ -701,7 +701,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_portals(
         self, **kwargs: Unpack[ListPortalsRequestTypeDef]
-    ) -> RegionResults[ListPortalsResponseTypeDef]:
+    ) -> TargetResults[ListPortalsResponseTypeDef]:
         """Retrieves a list or web portals.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListPortals
@@ -710,7 +710,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_session_loggers(
         self, **kwargs: Unpack[ListSessionLoggersRequestTypeDef]
-    ) -> RegionResults[ListSessionLoggersResponseTypeDef]:
+    ) -> TargetResults[ListSessionLoggersResponseTypeDef]:
         """Lists all available session logger resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListSessionLoggers
@@ -719,7 +719,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_sessions(
         self, **kwargs: Unpack[ListSessionsRequestTypeDef]
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Lists information for multiple secure browser sessions from a specific
         portal.
 
@@ -729,7 +729,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Retrieves a list of tags for a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTagsForResource
@@ -738,7 +738,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_trust_store_certificates(
         self, **kwargs: Unpack[ListTrustStoreCertificatesRequestTypeDef]
-    ) -> RegionResults[ListTrustStoreCertificatesResponseTypeDef]:
+    ) -> TargetResults[ListTrustStoreCertificatesResponseTypeDef]:
         """Retrieves a list of trust store certificates.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTrustStoreCertificates
@@ -747,7 +747,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_trust_stores(
         self, **kwargs: Unpack[ListTrustStoresRequestTypeDef]
-    ) -> RegionResults[ListTrustStoresResponseTypeDef]:
+    ) -> TargetResults[ListTrustStoresResponseTypeDef]:
         """Retrieves a list of trust stores.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListTrustStores
@@ -756,7 +756,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_user_access_logging_settings(
         self, **kwargs: Unpack[ListUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[ListUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[ListUserAccessLoggingSettingsResponseTypeDef]:
         """Retrieves a list of user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListUserAccessLoggingSettings
@@ -765,7 +765,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def list_user_settings(
         self, **kwargs: Unpack[ListUserSettingsRequestTypeDef]
-    ) -> RegionResults[ListUserSettingsResponseTypeDef]:
+    ) -> TargetResults[ListUserSettingsResponseTypeDef]:
         """Retrieves a list of user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/ListUserSettings
@@ -774,7 +774,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Adds or overwrites one or more tags for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/TagResource
@@ -783,7 +783,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes one or more tags from the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UntagResource
@@ -792,7 +792,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_browser_settings(
         self, **kwargs: Unpack[UpdateBrowserSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateBrowserSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateBrowserSettingsResponseTypeDef]:
         """Updates browser settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateBrowserSettings
@@ -801,7 +801,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_data_protection_settings(
         self, **kwargs: Unpack[UpdateDataProtectionSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateDataProtectionSettingsResponseTypeDef]:
         """Updates data protection settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateDataProtectionSettings
@@ -810,7 +810,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_identity_provider(
         self, **kwargs: Unpack[UpdateIdentityProviderRequestTypeDef]
-    ) -> RegionResults[UpdateIdentityProviderResponseTypeDef]:
+    ) -> TargetResults[UpdateIdentityProviderResponseTypeDef]:
         """Updates the identity provider.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateIdentityProvider
@@ -819,7 +819,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_ip_access_settings(
         self, **kwargs: Unpack[UpdateIpAccessSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateIpAccessSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateIpAccessSettingsResponseTypeDef]:
         """Updates IP access settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateIpAccessSettings
@@ -828,7 +828,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_network_settings(
         self, **kwargs: Unpack[UpdateNetworkSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateNetworkSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateNetworkSettingsResponseTypeDef]:
         """Updates network settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateNetworkSettings
@@ -837,7 +837,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_portal(
         self, **kwargs: Unpack[UpdatePortalRequestTypeDef]
-    ) -> RegionResults[UpdatePortalResponseTypeDef]:
+    ) -> TargetResults[UpdatePortalResponseTypeDef]:
         """Updates a web portal.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdatePortal
@@ -846,7 +846,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_session_logger(
         self, **kwargs: Unpack[UpdateSessionLoggerRequestTypeDef]
-    ) -> RegionResults[UpdateSessionLoggerResponseTypeDef]:
+    ) -> TargetResults[UpdateSessionLoggerResponseTypeDef]:
         """Updates the details of a session logger.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateSessionLogger
@@ -855,7 +855,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_trust_store(
         self, **kwargs: Unpack[UpdateTrustStoreRequestTypeDef]
-    ) -> RegionResults[UpdateTrustStoreResponseTypeDef]:
+    ) -> TargetResults[UpdateTrustStoreResponseTypeDef]:
         """Updates the trust store.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateTrustStore
@@ -864,7 +864,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_user_access_logging_settings(
         self, **kwargs: Unpack[UpdateUserAccessLoggingSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateUserAccessLoggingSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateUserAccessLoggingSettingsResponseTypeDef]:
         """Updates the user access logging settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateUserAccessLoggingSettings
@@ -873,7 +873,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
 
     def update_user_settings(
         self, **kwargs: Unpack[UpdateUserSettingsRequestTypeDef]
-    ) -> RegionResults[UpdateUserSettingsResponseTypeDef]:
+    ) -> TargetResults[UpdateUserSettingsResponseTypeDef]:
         """Updates the user settings.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-web-2020-07-08/UpdateUserSettings
@@ -887,7 +887,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListDataProtectionSettingsRequestTypeDef],
-    ) -> RegionResults[ListDataProtectionSettingsResponseTypeDef]:
+    ) -> TargetResults[ListDataProtectionSettingsResponseTypeDef]:
         """Every page of ListDataProtectionSettings in every target, merged per
         target (botocore's build_full_result).
 
@@ -910,7 +910,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionLoggersRequestTypeDef],
-    ) -> RegionResults[ListSessionLoggersResponseTypeDef]:
+    ) -> TargetResults[ListSessionLoggersResponseTypeDef]:
         """Every page of ListSessionLoggers in every target, merged per target
         (botocore's build_full_result).
 
@@ -933,7 +933,7 @@ class MultiRegionWorkSpacesWeb(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListSessionsRequestTypeDef],
-    ) -> RegionResults[ListSessionsResponseTypeDef]:
+    ) -> TargetResults[ListSessionsResponseTypeDef]:
         """Every page of ListSessions in every target, merged per target (botocore's
         build_full_result).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from multiregion_runtime import MultiRegionClient, RegionResults
+from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -113,7 +113,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def batch_get_traces(
         self, **kwargs: Unpack[BatchGetTracesRequestTypeDef]
-    ) -> RegionResults[BatchGetTracesResultTypeDef]:
+    ) -> TargetResults[BatchGetTracesResultTypeDef]:
         """You cannot find traces through this API if Transaction Search is enabled
         since trace is not indexed in X-Ray.
 
@@ -123,7 +123,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def cancel_trace_retrieval(
         self, **kwargs: Unpack[CancelTraceRetrievalRequestTypeDef]
-    ) -> RegionResults[CancelTraceRetrievalResultTypeDef]:
+    ) -> TargetResults[CancelTraceRetrievalResultTypeDef]:
         """Cancels an ongoing trace retrieval job initiated by StartTraceRetrieval
         using the provided RetrievalToken. A successful cancellation will return
         an HTTP 200 response.
@@ -134,7 +134,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def create_group(
         self, **kwargs: Unpack[CreateGroupRequestTypeDef]
-    ) -> RegionResults[CreateGroupResultTypeDef]:
+    ) -> TargetResults[CreateGroupResultTypeDef]:
         """Creates a group resource with a name and a filter expression.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/CreateGroup
@@ -143,7 +143,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def create_sampling_rule(
         self, **kwargs: Unpack[CreateSamplingRuleRequestTypeDef]
-    ) -> RegionResults[CreateSamplingRuleResultTypeDef]:
+    ) -> TargetResults[CreateSamplingRuleResultTypeDef]:
         """Creates a rule to control sampling behavior for instrumented applications.
         Services retrieve rules with GetSamplingRules, and evaluate each rule in
         ascending order of priority for each request. If a rule matches, the
@@ -158,7 +158,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def delete_group(
         self, **kwargs: Unpack[DeleteGroupRequestTypeDef]
-    ) -> RegionResults[DeleteGroupResultTypeDef]:
+    ) -> TargetResults[DeleteGroupResultTypeDef]:
         """Deletes a group resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteGroup
@@ -167,7 +167,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def delete_resource_policy(
         self, **kwargs: Unpack[DeleteResourcePolicyRequestTypeDef]
-    ) -> RegionResults[DeleteResourcePolicyResultTypeDef]:
+    ) -> TargetResults[DeleteResourcePolicyResultTypeDef]:
         """Deletes a resource policy from the target Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteResourcePolicy
@@ -176,14 +176,14 @@ class MultiRegionXRay(MultiRegionClient):
 
     def delete_sampling_rule(
         self, **kwargs: Unpack[DeleteSamplingRuleRequestTypeDef]
-    ) -> RegionResults[DeleteSamplingRuleResultTypeDef]:
+    ) -> TargetResults[DeleteSamplingRuleResultTypeDef]:
         """Deletes a sampling rule.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/DeleteSamplingRule
         """
         return self._call("DeleteSamplingRule", kwargs)
 
-    def get_encryption_config(self) -> RegionResults[GetEncryptionConfigResultTypeDef]:
+    def get_encryption_config(self) -> TargetResults[GetEncryptionConfigResultTypeDef]:
         """Retrieves the current encryption configuration for X-Ray data.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetEncryptionConfig
@@ -192,7 +192,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_group(
         self, **kwargs: Unpack[GetGroupRequestTypeDef]
-    ) -> RegionResults[GetGroupResultTypeDef]:
+    ) -> TargetResults[GetGroupResultTypeDef]:
         """Retrieves group resource details.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroup
@@ -201,7 +201,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_groups(
         self, **kwargs: Unpack[GetGroupsRequestTypeDef]
-    ) -> RegionResults[GetGroupsResultTypeDef]:
+    ) -> TargetResults[GetGroupsResultTypeDef]:
         """Retrieves all active group details.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetGroups
@@ -210,7 +210,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_indexing_rules(
         self, **kwargs: Unpack[GetIndexingRulesRequestTypeDef]
-    ) -> RegionResults[GetIndexingRulesResultTypeDef]:
+    ) -> TargetResults[GetIndexingRulesResultTypeDef]:
         """Retrieves all indexing rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetIndexingRules
@@ -219,7 +219,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_insight(
         self, **kwargs: Unpack[GetInsightRequestTypeDef]
-    ) -> RegionResults[GetInsightResultTypeDef]:
+    ) -> TargetResults[GetInsightResultTypeDef]:
         """Retrieves the summary information of an insight. This includes impact to
         clients and root cause services, the top anomalous services, the category,
         the state of the insight, and the start and end time of the insight.
@@ -230,7 +230,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_insight_events(
         self, **kwargs: Unpack[GetInsightEventsRequestTypeDef]
-    ) -> RegionResults[GetInsightEventsResultTypeDef]:
+    ) -> TargetResults[GetInsightEventsResultTypeDef]:
         """X-Ray reevaluates insights periodically until they're resolved, and
         records each intermediate state as an event. You can review an insight's
         events in the Impact Timeline on the Inspect page in the X-Ray console.
@@ -241,7 +241,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_insight_impact_graph(
         self, **kwargs: Unpack[GetInsightImpactGraphRequestTypeDef]
-    ) -> RegionResults[GetInsightImpactGraphResultTypeDef]:
+    ) -> TargetResults[GetInsightImpactGraphResultTypeDef]:
         """Retrieves a service graph structure filtered by the specified insight. The
         service graph is limited to only structural information. For a complete
         service graph, use this API with the GetServiceGraph API.
@@ -252,7 +252,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_insight_summaries(
         self, **kwargs: Unpack[GetInsightSummariesRequestTypeDef]
-    ) -> RegionResults[GetInsightSummariesResultTypeDef]:
+    ) -> TargetResults[GetInsightSummariesResultTypeDef]:
         """Retrieves the summaries of all insights in the specified group matching
         the provided filter values.
 
@@ -262,7 +262,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_retrieved_traces_graph(
         self, **kwargs: Unpack[GetRetrievedTracesGraphRequestTypeDef]
-    ) -> RegionResults[GetRetrievedTracesGraphResultTypeDef]:
+    ) -> TargetResults[GetRetrievedTracesGraphResultTypeDef]:
         """Retrieves a service graph for traces based on the specified RetrievalToken
         from the CloudWatch log group generated by Transaction Search. This API
         does not initiate a retrieval job. You must first execute
@@ -274,7 +274,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_sampling_rules(
         self, **kwargs: Unpack[GetSamplingRulesRequestTypeDef]
-    ) -> RegionResults[GetSamplingRulesResultTypeDef]:
+    ) -> TargetResults[GetSamplingRulesResultTypeDef]:
         """Retrieves all sampling rules.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetSamplingRules
@@ -283,7 +283,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_sampling_statistic_summaries(
         self, **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef]
-    ) -> RegionResults[GetSamplingStatisticSummariesResultTypeDef]:
+    ) -> TargetResults[GetSamplingStatisticSummariesResultTypeDef]:
         """Retrieves information about recent sampling results for all sampling
         rules.
 
@@ -293,7 +293,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_sampling_targets(
         self, **kwargs: Unpack[GetSamplingTargetsRequestTypeDef]
-    ) -> RegionResults[GetSamplingTargetsResultTypeDef]:
+    ) -> TargetResults[GetSamplingTargetsResultTypeDef]:
         """Requests a sampling quota for rules that the service is using to sample
         requests.
 
@@ -303,7 +303,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_service_graph(
         self, **kwargs: Unpack[GetServiceGraphRequestTypeDef]
-    ) -> RegionResults[GetServiceGraphResultTypeDef]:
+    ) -> TargetResults[GetServiceGraphResultTypeDef]:
         """Retrieves a document that describes services that process incoming
         requests, and downstream services that they call as a result. Root
         services process incoming requests and make calls to downstream services.
@@ -317,7 +317,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_time_series_service_statistics(
         self, **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef]
-    ) -> RegionResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
+    ) -> TargetResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
         """Get an aggregation of service statistics defined by a specific time range.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTimeSeriesServiceStatistics
@@ -326,7 +326,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_trace_graph(
         self, **kwargs: Unpack[GetTraceGraphRequestTypeDef]
-    ) -> RegionResults[GetTraceGraphResultTypeDef]:
+    ) -> TargetResults[GetTraceGraphResultTypeDef]:
         """Retrieves a service graph for one or more specific trace IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/GetTraceGraph
@@ -335,7 +335,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_trace_segment_destination(
         self,
-    ) -> RegionResults[GetTraceSegmentDestinationResultTypeDef]:
+    ) -> TargetResults[GetTraceSegmentDestinationResultTypeDef]:
         """Retrieves the current destination of data sent to PutTraceSegments and
         OpenTelemetry protocol (OTLP) endpoint. The Transaction Search feature
         requires a CloudWatchLogs destination. For more information, see
@@ -347,7 +347,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def get_trace_summaries(
         self, **kwargs: Unpack[GetTraceSummariesRequestTypeDef]
-    ) -> RegionResults[GetTraceSummariesResultTypeDef]:
+    ) -> TargetResults[GetTraceSummariesResultTypeDef]:
         """Retrieves IDs and annotations for traces available for a specified time
         frame using an optional filter. To get the full traces, pass the trace IDs
         to BatchGetTraces.
@@ -358,7 +358,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def list_resource_policies(
         self, **kwargs: Unpack[ListResourcePoliciesRequestTypeDef]
-    ) -> RegionResults[ListResourcePoliciesResultTypeDef]:
+    ) -> TargetResults[ListResourcePoliciesResultTypeDef]:
         """Returns the list of resource policies in the target Amazon Web Services
         account.
 
@@ -368,7 +368,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def list_retrieved_traces(
         self, **kwargs: Unpack[ListRetrievedTracesRequestTypeDef]
-    ) -> RegionResults[ListRetrievedTracesResultTypeDef]:
+    ) -> TargetResults[ListRetrievedTracesResultTypeDef]:
         """Retrieves a list of traces for a given RetrievalToken from the CloudWatch
         log group generated by Transaction Search. For information on what each
         trace returns, see BatchGetTraces.
@@ -379,7 +379,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[ListTagsForResourceRequestTypeDef]
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Returns a list of tags that are applied to the specified Amazon Web
         Services X-Ray group or sampling rule.
 
@@ -389,7 +389,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def put_encryption_config(
         self, **kwargs: Unpack[PutEncryptionConfigRequestTypeDef]
-    ) -> RegionResults[PutEncryptionConfigResultTypeDef]:
+    ) -> TargetResults[PutEncryptionConfigResultTypeDef]:
         """Updates the encryption configuration for X-Ray data.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/PutEncryptionConfig
@@ -398,7 +398,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def put_resource_policy(
         self, **kwargs: Unpack[PutResourcePolicyRequestTypeDef]
-    ) -> RegionResults[PutResourcePolicyResultTypeDef]:
+    ) -> TargetResults[PutResourcePolicyResultTypeDef]:
         """Sets the resource policy to grant one or more Amazon Web Services services
         and accounts permissions to access X-Ray. Each resource policy will be
         associated with a specific Amazon Web Services account. Each Amazon Web
@@ -412,7 +412,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def put_telemetry_records(
         self, **kwargs: Unpack[PutTelemetryRecordsRequestTypeDef]
-    ) -> RegionResults[PutTelemetryRecordsResultTypeDef]:
+    ) -> TargetResults[PutTelemetryRecordsResultTypeDef]:
         """Used by the Amazon Web Services X-Ray daemon to upload telemetry.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/PutTelemetryRecords
@@ -421,7 +421,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def put_trace_segments(
         self, **kwargs: Unpack[PutTraceSegmentsRequestTypeDef]
-    ) -> RegionResults[PutTraceSegmentsResultTypeDef]:
+    ) -> TargetResults[PutTraceSegmentsResultTypeDef]:
         """Uploads segment documents to Amazon Web Services X-Ray. A segment document
         can be a completed segment, an in-progress segment, or an array of
         subsegments.
@@ -432,7 +432,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def start_trace_retrieval(
         self, **kwargs: Unpack[StartTraceRetrievalRequestTypeDef]
-    ) -> RegionResults[StartTraceRetrievalResultTypeDef]:
+    ) -> TargetResults[StartTraceRetrievalResultTypeDef]:
         """Initiates a trace retrieval process using the specified time range and for
         the given trace IDs in the Transaction Search generated CloudWatch log
         group. For more information, see Transaction Search.
@@ -443,7 +443,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def tag_resource(
         self, **kwargs: Unpack[TagResourceRequestTypeDef]
-    ) -> RegionResults[TagResourceResponseTypeDef]:
+    ) -> TargetResults[TagResourceResponseTypeDef]:
         """Applies tags to an existing Amazon Web Services X-Ray group or sampling
         rule.
 
@@ -453,7 +453,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def untag_resource(
         self, **kwargs: Unpack[UntagResourceRequestTypeDef]
-    ) -> RegionResults[UntagResourceResponseTypeDef]:
+    ) -> TargetResults[UntagResourceResponseTypeDef]:
         """Removes tags from an Amazon Web Services X-Ray group or sampling rule. You
         cannot edit or delete system tags (those with an aws: prefix).
 
@@ -463,7 +463,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def update_group(
         self, **kwargs: Unpack[UpdateGroupRequestTypeDef]
-    ) -> RegionResults[UpdateGroupResultTypeDef]:
+    ) -> TargetResults[UpdateGroupResultTypeDef]:
         """Updates a group resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateGroup
@@ -472,7 +472,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def update_indexing_rule(
         self, **kwargs: Unpack[UpdateIndexingRuleRequestTypeDef]
-    ) -> RegionResults[UpdateIndexingRuleResultTypeDef]:
+    ) -> TargetResults[UpdateIndexingRuleResultTypeDef]:
         """Modifies an indexing rule’s configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateIndexingRule
@@ -481,7 +481,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def update_sampling_rule(
         self, **kwargs: Unpack[UpdateSamplingRuleRequestTypeDef]
-    ) -> RegionResults[UpdateSamplingRuleResultTypeDef]:
+    ) -> TargetResults[UpdateSamplingRuleResultTypeDef]:
         """Modifies a sampling rule's configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/xray-2016-04-12/UpdateSamplingRule
@@ -490,7 +490,7 @@ class MultiRegionXRay(MultiRegionClient):
 
     def update_trace_segment_destination(
         self, **kwargs: Unpack[UpdateTraceSegmentDestinationRequestTypeDef]
-    ) -> RegionResults[UpdateTraceSegmentDestinationResultTypeDef]:
+    ) -> TargetResults[UpdateTraceSegmentDestinationResultTypeDef]:
         """Modifies the destination of data sent to PutTraceSegments. The Transaction
         Search feature requires the CloudWatchLogs destination. For more
         information, see Transaction Search.
@@ -506,7 +506,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[BatchGetTracesRequestTypeDef],
-    ) -> RegionResults[BatchGetTracesResultTypeDef]:
+    ) -> TargetResults[BatchGetTracesResultTypeDef]:
         """Every page of BatchGetTraces in every target, merged per target
         (botocore's build_full_result).
 
@@ -530,7 +530,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetGroupsRequestTypeDef],
-    ) -> RegionResults[GetGroupsResultTypeDef]:
+    ) -> TargetResults[GetGroupsResultTypeDef]:
         """Every page of GetGroups in every target, merged per target (botocore's
         build_full_result).
 
@@ -553,7 +553,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSamplingRulesRequestTypeDef],
-    ) -> RegionResults[GetSamplingRulesResultTypeDef]:
+    ) -> TargetResults[GetSamplingRulesResultTypeDef]:
         """Every page of GetSamplingRules in every target, merged per target
         (botocore's build_full_result).
 
@@ -576,7 +576,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetSamplingStatisticSummariesRequestTypeDef],
-    ) -> RegionResults[GetSamplingStatisticSummariesResultTypeDef]:
+    ) -> TargetResults[GetSamplingStatisticSummariesResultTypeDef]:
         """Every page of GetSamplingStatisticSummaries in every target, merged per
         target (botocore's build_full_result).
 
@@ -600,7 +600,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetServiceGraphRequestTypeDef],
-    ) -> RegionResults[GetServiceGraphResultTypeDef]:
+    ) -> TargetResults[GetServiceGraphResultTypeDef]:
         """Every page of GetServiceGraph in every target, merged per target
         (botocore's build_full_result).
 
@@ -628,7 +628,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTimeSeriesServiceStatisticsRequestTypeDef],
-    ) -> RegionResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
+    ) -> TargetResults[GetTimeSeriesServiceStatisticsResultTypeDef]:
         """Every page of GetTimeSeriesServiceStatistics in every target, merged per
         target (botocore's build_full_result).
 
@@ -651,7 +651,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTraceGraphRequestTypeDef],
-    ) -> RegionResults[GetTraceGraphResultTypeDef]:
+    ) -> TargetResults[GetTraceGraphResultTypeDef]:
         """Every page of GetTraceGraph in every target, merged per target (botocore's
         build_full_result).
 
@@ -674,7 +674,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[GetTraceSummariesRequestTypeDef],
-    ) -> RegionResults[GetTraceSummariesResultTypeDef]:
+    ) -> TargetResults[GetTraceSummariesResultTypeDef]:
         """Every page of GetTraceSummaries in every target, merged per target
         (botocore's build_full_result).
 
@@ -699,7 +699,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListResourcePoliciesRequestTypeDef],
-    ) -> RegionResults[ListResourcePoliciesResultTypeDef]:
+    ) -> TargetResults[ListResourcePoliciesResultTypeDef]:
         """Every page of ListResourcePolicies in every target, merged per target
         (botocore's build_full_result).
 
@@ -723,7 +723,7 @@ class MultiRegionXRay(MultiRegionClient):
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
         **kwargs: Unpack[ListTagsForResourceRequestTypeDef],
-    ) -> RegionResults[ListTagsForResourceResponseTypeDef]:
+    ) -> TargetResults[ListTagsForResourceResponseTypeDef]:
         """Every page of ListTagsForResource in every target, merged per target
         (botocore's build_full_result).
 

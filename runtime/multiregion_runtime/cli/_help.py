@@ -16,8 +16,8 @@ import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from ._cli_args import GLOBAL_OPTIONS, UsageError
-from ._cli_params import describe, option_names
+from ._args import GLOBAL_OPTIONS, UsageError
+from ._params import describe, option_names
 
 _WIDTH = 88
 USAGE = "usage: multiregion [options] <service> <operation> [--parameter value ...]"

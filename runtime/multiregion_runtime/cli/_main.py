@@ -9,34 +9,42 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 import time
 import traceback
-import urllib.parse
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import boto3
 import botocore.session
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
-from botocore.utils import is_valid_endpoint_url
 from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel, ServiceModel
+from botocore.utils import is_valid_endpoint_url
 
-from . import __version__
-from ._cli_args import (
+from .. import __version__
+from .._dynamic import DynamicService
+from .._planning import (
+    TargetPlan,
+    account_targets,
+    only_enabled_regions,
+    organization_targets,
+)
+from .._results import TargetResult, TargetResults
+from .._secrets import Redactor
+from .._targets import Target
+from ._args import (
     GLOBAL_OPTIONS,
     CommandLine,
     UsageError,
     output_format,
     positive_float,
     positive_int,
-    split_values,
     split_command_line,
+    split_values,
 )
-from ._cli_help import (
+from ._help import (
     USAGE,
     can_paginate,
     find_operation,
@@ -45,59 +53,14 @@ from ._cli_help import (
     service_help,
     top_help,
 )
-from ._cli_output import Renderer, error_fields, target_columns
-from ._cli_params import build_params
-from ._cli_progress import LiveLine, Tracker
-from ._accounts import (
-    TargetPlan,
-    account_targets,
-    only_enabled_regions,
-    organization_targets,
-)
-from ._results import RegionResult, RegionResults
-from ._service_set import ServiceSet
-from ._targets import Target
+from ._output import Renderer, error_fields, target_columns
+from ._params import build_params
+from ._progress import LiveLine, Tracker
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-# Credentials that no session of ours knows beforehand (those STS returns for an
-# assumed role) still have a recognisable place in botocore's debug output.
-_CREDENTIAL_PATTERNS = [
-    re.compile(r"(Credential=)[^/\s,]+"),
-    re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\",\s}]+", re.I),
-    re.compile(r"(<(?:AccessKeyId|SecretAccessKey|SessionToken)>)[^<]+"),
-    re.compile(
-        r"([\"'](?:AccessKeyId|SecretAccessKey|SessionToken|accessKeyId|secretAccessKey"
-        r"|sessionToken)[\"']\s*:\s*b?[\"'])[^\"']+"
-    ),
-]
-
-
-class _Redactor:
-    """Hides keys, secrets, session tokens and endpoint passwords in output."""
-
-    def __init__(self) -> None:
-        self.replacements: dict[str, str] = {}
-
-    def add(self, *values: str | None) -> None:
-        # Short strings are not secrets worth the risk of mangling ordinary text.
-        self.replacements.update((v, "****") for v in values if v and len(v) >= 8)
-
-    def add_endpoint(self, url: str) -> None:
-        password = urllib.parse.urlsplit(url).password
-        if password:  # ":pw@" is distinctive even when the password is short
-            self.replacements[f":{password}@"] = ":****@"
-
-    def __call__(self, text: str) -> str:
-        for secret, replacement in self.replacements.items():
-            text = text.replace(secret, replacement)
-        for pattern in _CREDENTIAL_PATTERNS:
-            text = pattern.sub(r"\1****", text)
-        return text
-
-
-_redact = _Redactor()
+_redact = Redactor()
 
 
 def _err(text: str) -> None:
@@ -179,13 +142,13 @@ def _run(
     paginate = line.flag("--paginate") and can_paginate(
         session, model.service_name, operation.name
     )
-    services = _service_set(line, boto3.Session(botocore_session=session), model)
+    services = _dynamic_service(line, boto3.Session(botocore_session=session), model)
     tracker = Tracker(services.targets)
     services = services.with_options(on_result=tracker.record)
     columns = target_columns(services.targets)
     renderer = Renderer(fmt, operation.name, columns, query, _redact)
 
-    def call() -> RegionResults[Any]:
+    def call() -> TargetResults[Any]:
         if paginate:
             return services.paginate(operation.name, max_items=max_items, **params)
         return services.call(operation.name, **params)
@@ -203,9 +166,9 @@ def _compile_query(expression: str | None) -> Callable[[Any], Any] | None:
     return compiled.search  # type: ignore[no-any-return]
 
 
-def _service_set(
+def _dynamic_service(
     line: CommandLine, session: boto3.Session, model: ServiceModel
-) -> ServiceSet:
+) -> DynamicService:
     """The targets: each profile (or the default credentials) x each region."""
     profiles = line.values("--profile")
     _check_profiles(session, profiles)
@@ -221,7 +184,7 @@ def _service_set(
             )
     codes = [c for v in line.values("--ignore-error-codes") for c in v.split(",") if c]
     try:
-        services = ServiceSet(
+        services = DynamicService(
             model.service_name,
             regions=regions,
             session=session,
@@ -315,7 +278,7 @@ def _learn_secret(session: boto3.Session) -> None:
 
 def _call_and_report(
     line: CommandLine,
-    call: Callable[[], RegionResults[Any]],
+    call: Callable[[], TargetResults[Any]],
     tracker: Tracker,
     renderer: Renderer,
 ) -> int:
@@ -344,7 +307,7 @@ def _call_and_report(
 
 def _interrupted(tracker: Tracker, renderer: Renderer, elapsed: float) -> int:
     """Ctrl-C: print what had finished, say what had not, exit 130."""
-    finished = RegionResults(tracker.finished())
+    finished = TargetResults(tracker.finished())
     _write(renderer, finished)
     total = len(tracker.targets)
     failed = len(finished.errors())
@@ -357,7 +320,7 @@ def _interrupted(tracker: Tracker, renderer: Renderer, elapsed: float) -> int:
     return EXIT_INTERRUPTED
 
 
-def _write(renderer: Renderer, results: Sequence[RegionResult[Any]]) -> None:
+def _write(renderer: Renderer, results: Sequence[TargetResult[Any]]) -> None:
     try:
         renderer.write(results, sys.stdout)
         sys.stdout.flush()
@@ -373,9 +336,9 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _report_errors(results: RegionResults[Any], debug: bool) -> None:
+def _report_errors(results: TargetResults[Any], debug: bool) -> None:
     """Each failed target's code and message; identical errors once, with their targets."""
-    groups: dict[tuple[str, str], list[RegionResult[Any]]] = {}
+    groups: dict[tuple[str, str], list[TargetResult[Any]]] = {}
     for result in results:
         if result.error is not None:
             fields = error_fields(result)

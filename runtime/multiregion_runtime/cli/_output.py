@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ._results import masked, RegionResult
-from ._targets import Target
+from .._results import TargetResult
+from .._secrets import masked
+from .._targets import Target
 
 Query = Callable[[Any], Any]
 
@@ -53,7 +54,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def shown_value(result: RegionResult[Any], query: Query | None) -> Any:
+def shown_value(result: TargetResult[Any], query: Query | None) -> Any:
     """What is printed for one target: its value without ResponseMetadata or
     credentials (shown as "****"), queried."""
     value = result.value
@@ -64,7 +65,7 @@ def shown_value(result: RegionResult[Any], query: Query | None) -> Any:
 
 
 def error_fields(
-    result: RegionResult[Any], redact: Callable[[str], str] = str
+    result: TargetResult[Any], redact: Callable[[str], str] = str
 ) -> dict[str, Any]:
     """The error's code and message; ``redact`` hides secrets (an endpoint password)."""
     error = result.error
@@ -156,7 +157,7 @@ class Renderer:
         self.query = query
         self.redact = redact
 
-    def write(self, results: Sequence[RegionResult[Any]], out: TextIO) -> None:
+    def write(self, results: Sequence[TargetResult[Any]], out: TextIO) -> None:
         if self.fmt == "json":
             json.dump(self.grouped(results), out, indent=2)
             out.write("\n")
@@ -177,7 +178,7 @@ class Renderer:
         else:
             out.write(table(self.title, header, flat))
 
-    def grouped(self, results: Sequence[RegionResult[Any]]) -> list[dict[str, Any]]:
+    def grouped(self, results: Sequence[TargetResult[Any]]) -> list[dict[str, Any]]:
         """json: one entry per target, holding its result or its error (or both)."""
         entries = []
         for result in results:
@@ -189,7 +190,7 @@ class Renderer:
             entries.append(entry)
         return entries
 
-    def rows(self, results: Sequence[RegionResult[Any]]) -> list[dict[str, Any]]:
+    def rows(self, results: Sequence[TargetResult[Any]]) -> list[dict[str, Any]]:
         """Rows of every target (errors are reported on stderr, not as rows)."""
         rows = []
         for result in results:
@@ -234,4 +235,6 @@ def table(title: str, header: list[str], rows: list[dict[str, str]]) -> str:
 
 
 def _table_line(cells: list[str], widths: list[int]) -> str:
-    return "|" + "|".join(f" {c:<{w}} " for c, w in zip(cells, widths)) + "|"
+    return (
+        "|" + "|".join(f" {c:<{w}} " for c, w in zip(cells, widths, strict=True)) + "|"
+    )

@@ -16,7 +16,7 @@ from typing import Any
 import botocore
 from botocore.model import OperationModel, Shape, StructureShape
 
-from ._cli_args import UsageError
+from ._args import UsageError
 
 _SCALARS = ("string", "integer", "long", "float", "double", "boolean", "timestamp")
 

@@ -17,8 +17,8 @@ import threading
 import time
 from typing import Any, TextIO
 
-from ._results import RegionResult
-from ._targets import Target
+from .._results import TargetResult
+from .._targets import Target
 
 DEFAULT_DELAY = 0.5
 
@@ -30,9 +30,9 @@ class Tracker:
         self.targets = targets
         self._started = time.monotonic()
         self._lock = threading.Lock()
-        self._results: dict[Target, RegionResult[Any]] = {}
+        self._results: dict[Target, TargetResult[Any]] = {}
 
-    def record(self, result: RegionResult[Any]) -> None:
+    def record(self, result: TargetResult[Any]) -> None:
         """The ``on_result`` callback: called in a worker thread, once per target."""
         with self._lock:
             self._results[result.target] = result
@@ -52,7 +52,7 @@ class Tracker:
             slowest = (waiting[0], time.monotonic() - self._started)
         return len(done), failed, slowest
 
-    def finished(self) -> list[RegionResult[Any]]:
+    def finished(self) -> list[TargetResult[Any]]:
         """The result of every target that has one, in target order."""
         with self._lock:
             return [self._results[t] for t in self.targets if t in self._results]

@@ -8,8 +8,16 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SNIPPETS = Path(__file__).parent / "typing"
+from tests.helpers import ROOT
+
+SNIPPETS = Path(__file__).parent
+
+
+def snippet_files() -> list[Path]:
+    """The ok_*/bad_* snippets beside this file (not the tests themselves)."""
+    return sorted(SNIPPETS.glob("ok_*.py")) + sorted(SNIPPETS.glob("bad_*.py"))
+
+
 _ERROR = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): error: (?P<message>.*)$")
 _EXPECTED = re.compile(r"^#\s*E:\s*(?P<message>.*)$")
 
@@ -43,7 +51,7 @@ def mypy_errors() -> dict[str, list[tuple[int, str]]]:
     command += ["--show-error-codes", "--hide-error-context", "--no-color-output"]
     command += ["--enable-error-code", "deprecated"]
     result = subprocess.run(
-        command + sorted(str(p.relative_to(ROOT)) for p in SNIPPETS.glob("*.py")),
+        command + sorted(str(p.relative_to(ROOT)) for p in snippet_files()),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -61,7 +69,7 @@ def mypy_errors() -> dict[str, list[tuple[int, str]]]:
 
 def test_snippets() -> None:
     errors = mypy_errors()
-    snippets = sorted(SNIPPETS.glob("*.py"))
+    snippets = snippet_files()
     assert any(p.name.startswith("ok_") for p in snippets)
     assert any(p.name.startswith("bad_") for p in snippets)
     unexpected_files = set(errors) - {p.name for p in snippets}

@@ -14,16 +14,17 @@ from botocore.model import ServiceModel
 
 from codegen.build import build_service
 from codegen.render import render_package, render_service
+from tests.helpers import CODEGEN_FIXTURES, ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
-RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
+FIXTURES = CODEGEN_FIXTURES
+RUNTIME = ROOT / "runtime"
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The adversarial service ("class") and widgets, written as a package."""
     root = tmp_path_factory.mktemp("generated")
-    files = render_package("9.9.9", ["MultiRegionClient", "RegionResults"])
+    files = render_package("9.9.9")
     for fixture, service_name in [("adversarial", "class"), ("widgets", "widgets")]:
         raw = json.loads((FIXTURES / f"{fixture}.json").read_text(encoding="utf-8"))
         files.update(

@@ -8,9 +8,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ParamValidationError
+from moto import mock_aws
 
 from multiregion import (
-    ServiceSet,
+    DynamicService,
     StaticCredentials,
     Target,
     account_targets,
@@ -18,10 +19,7 @@ from multiregion import (
     organization_targets,
     profile_targets,
 )
-
-from moto import mock_aws
-
-from .conftest import FAKE_SECRET, moto_process
+from tests.helpers import FAKE_SECRET, moto_process
 
 ACCOUNT_A, ACCOUNT_B = "111111111111", "222222222222"
 
@@ -64,7 +62,7 @@ def test_accounts_through_assumed_roles_see_their_own_resources(
         ACCOUNT_B,
         ACCOUNT_B,
     ]
-    results = ServiceSet("sqs", targets=targets, session=session).list_queues()
+    results = DynamicService("sqs", targets=targets, session=session).list_queues()
     results.raise_for_errors()
     found = {(r.account_id, r.region): r.unwrap().get("QueueUrls", []) for r in results}
     assert found[(ACCOUNT_A, "eu-west-1")][0].endswith(f"/{ACCOUNT_A}/a-queue")
@@ -87,7 +85,7 @@ def test_an_account_whose_role_cannot_be_assumed_fails_alone(
         )
         for r in ["eu-west-1", "us-west-2"]
     ]
-    results = ServiceSet("sqs", targets=good + bad, session=session).list_queues()
+    results = DynamicService("sqs", targets=good + bad, session=session).list_queues()
     assert [r.ok for r in results] == [True, True, False, False]
     assert all(isinstance(r.error, ParamValidationError) for r in results.errors())
     assert {r.account_id for r in results.errors()} == {ACCOUNT_B}
@@ -105,13 +103,13 @@ def test_expiring_credentials_are_refreshed_during_a_run(
             duration_seconds=900,
         )
     ]
-    sqs = ServiceSet("sqs", targets=short, session=session)
+    sqs = DynamicService("sqs", targets=short, session=session)
     sqs.list_queues().raise_for_errors()
     sqs.list_queues().raise_for_errors()
     assert len(assumed) >= 2
     long_lived = [Target("eu-west-1", role_arn=f"arn:aws:iam::{ACCOUNT_B}:role/Reader")]
     before = len(assumed)
-    sqs_b = ServiceSet("sqs", targets=long_lived, session=session)
+    sqs_b = DynamicService("sqs", targets=long_lived, session=session)
     sqs_b.list_queues().raise_for_errors()
     sqs_b.list_queues().raise_for_errors()
     assert len(assumed) - before == 1
@@ -173,7 +171,7 @@ def test_global_service_runs_once_per_account(
     targets = account_targets(
         ["eu-west-1", "us-west-2"], [ACCOUNT_A, ACCOUNT_B], "Reader"
     )
-    iam = ServiceSet("iam", targets=targets, session=session)
+    iam = DynamicService("iam", targets=targets, session=session)
     assert [(t.account_id, t.region) for t in iam.targets] == [
         (ACCOUNT_A, "aws-global"),
         (ACCOUNT_B, "aws-global"),
@@ -190,7 +188,7 @@ def test_s3_buckets_appear_once_under_their_own_region(
         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
     )
     regions = ["us-east-1", "eu-west-1", "ap-south-1"]
-    results = ServiceSet("s3", regions=regions, session=session).list_buckets()
+    results = DynamicService("s3", regions=regions, session=session).list_buckets()
     names = {r.region: [b["Name"] for b in r.unwrap()["Buckets"]] for r in results}
     assert names == {
         "us-east-1": ["east-bucket"],
@@ -222,7 +220,9 @@ def test_custom_endpoints_with_their_own_credentials(session: boto3.Session) -> 
             Target("eu-west-1"),  # an AWS region (here moto in process) mixed in
         ]
         with mock_aws():
-            results = ServiceSet("sqs", targets=targets, session=session).list_queues()
+            results = DynamicService(
+                "sqs", targets=targets, session=session
+            ).list_queues()
         results.raise_for_errors()
         found = [r.unwrap().get("QueueUrls", []) for r in results]
         assert found[0] == [] and found[2] == [] and found[3] == []
@@ -248,7 +248,7 @@ def test_no_secret_in_target_reprs_errors_or_logs(
     # Our logger at DEBUG, everything else at INFO: botocore's own DEBUG output logs
     # signed request headers; that is botocore's, and off unless a user turns it on.
     with caplog.at_level(logging.INFO), caplog.at_level(logging.DEBUG, "multiregion"):
-        results = ServiceSet("sqs", targets=targets, session=session).get_queue_url(
+        results = DynamicService("sqs", targets=targets, session=session).get_queue_url(
             QueueName="missing"
         )
     text = "\n".join([repr(targets), str(targets[0]), repr(results), caplog.text])

@@ -8,9 +8,9 @@ import botocore.loaders
 import botocore.session
 import pytest
 
-from multiregion_runtime._cli_args import UsageError, split_command_line
-from multiregion_runtime._cli_params import build_params, parse_shorthand
 from multiregion_runtime.cli import main
+from multiregion_runtime.cli._args import UsageError, split_command_line
+from multiregion_runtime.cli._params import build_params, parse_shorthand
 
 
 def params(service: str, operation: str, *argv: str) -> dict[str, Any]:

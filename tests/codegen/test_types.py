@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from botocore.model import ServiceModel
@@ -12,8 +11,9 @@ from codegen.build import build_service
 from codegen.ir import OperationIR, ServiceIR, TypedDictIR
 from codegen.pystyle import render_type
 from codegen.render import render_service
+from tests.helpers import CODEGEN_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
+FIXTURES = CODEGEN_FIXTURES
 
 
 def load_model(name: str, service_name: str) -> ServiceModel:
@@ -144,7 +144,7 @@ def test_operations(widgets: ServiceIR) -> None:
 def test_rendered_client(widgets: ServiceIR) -> None:
     client = render_service(widgets)["widgets/client.py"]
     assert (
-        "    def list_widgets(self) -> RegionResults[ListWidgetsResponseTypeDef]:"
+        "    def list_widgets(self) -> TargetResults[ListWidgetsResponseTypeDef]:"
         in client
     )
     assert 'return self._call("ListWidgets", {})' in client

@@ -41,14 +41,27 @@ def test_reserved_names_cover_the_runtime_base_class() -> None:
 
 
 def test_package_reexports_the_runtime_api() -> None:
+    import multiregion
     import multiregion_runtime
 
-    exported = loader.runtime_public_names()
-    assert set(multiregion_runtime.__all__) <= set(exported)
+    assert multiregion.__all__ == multiregion_runtime.__all__
+    for name in multiregion_runtime.__all__:
+        assert getattr(multiregion, name) is getattr(multiregion_runtime, name)
     assert {
-        "RegionResult",
-        "RegionResults",
+        "TargetResult",
+        "TargetResults",
         "Target",
-        "ServiceSet",
+        "DynamicService",
         "MultiRegionClient",
-    } <= set(exported)
+    } <= set(multiregion.__all__)
+
+
+def test_old_names_still_work_with_a_deprecation_warning() -> None:
+    import multiregion
+
+    with pytest.warns(DeprecationWarning, match="RegionResults is deprecated"):
+        assert multiregion.RegionResults is multiregion.TargetResults
+    with pytest.warns(DeprecationWarning, match="ServiceSet is deprecated"):
+        assert multiregion.ServiceSet is multiregion.DynamicService
+    with pytest.raises(AttributeError):
+        multiregion.NoSuchName  # type: ignore[attr-defined]  # noqa: B018

@@ -12,25 +12,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from multiregion import RegionResults, ServiceSet, Target, TargetError
+from multiregion import DynamicService, Target, TargetError, TargetResults
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
 
-from .conftest import FAKE_KEY_ID, FAKE_SECRET
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, count_calls
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
-
-
-def count_calls(session: boto3.Session) -> list[str]:
-    """Record the region of every API call made through ``session``'s clients."""
-    regions: list[str] = []
-
-    def record(context: dict[str, Any], **_: Any) -> None:
-        regions.append(context["client_region"])
-
-    session.events.register("before-call", record)
-    return regions
 
 
 def test_queue_is_listed_only_in_its_own_region(
@@ -40,7 +29,7 @@ def test_queue_is_listed_only_in_its_own_region(
         boto3.client("sqs", region_name=region).create_queue(
             QueueName=f"queue-{region}"
         )
-    results = ServiceSet("sqs", regions=THREE, session=session).list_queues()
+    results = DynamicService("sqs", regions=THREE, session=session).list_queues()
     assert [r.region for r in results] == THREE
     for result in results:
         assert result.ok, result
@@ -52,11 +41,11 @@ def test_queue_is_listed_only_in_its_own_region(
 def test_all_regions_is_the_endpoint_data_of_the_service(
     session: boto3.Session,
 ) -> None:
-    sqs = ServiceSet("sqs", session=session)
+    sqs = DynamicService("sqs", session=session)
     assert sqs.regions_source == "endpoints"
     assert sqs.regions == sorted(session.get_available_regions("sqs"))
-    assert ServiceSet("sqs", "all", session=session).regions == sqs.regions
-    sdb = ServiceSet("sdb", session=session)
+    assert DynamicService("sqs", "all", session=session).regions == sqs.regions
+    sdb = DynamicService("sdb", session=session)
     assert set(sdb.regions) == set(session.get_available_regions("sdb"))
     assert len(sdb.regions) < len(sqs.regions)
 
@@ -66,26 +55,26 @@ def test_service_missing_from_endpoint_data_uses_partition_regions_visibly(
 ) -> None:
     assert session.get_available_regions("bedrock-runtime") == []
     with caplog.at_level(logging.DEBUG, logger="multiregion"):
-        brt = ServiceSet("bedrock-runtime", session=session)
+        brt = DynamicService("bedrock-runtime", session=session)
     assert brt.regions_source == "partition"
     assert "us-east-1" in brt.regions and len(brt.regions) >= 30
     assert "all" in caplog.text and "bedrock" in caplog.text
 
 
 def test_patterns_select_regions(session: boto3.Session) -> None:
-    eu = ServiceSet("sqs", regions="eu-*", session=session).regions
+    eu = DynamicService("sqs", regions="eu-*", session=session).regions
     assert eu and all(r.startswith("eu-") for r in eu)
     assert "eu-west-1" in eu
 
 
-def test_ec2_security_groups_through_service_set(
+def test_ec2_security_groups_through_dynamic_service(
     aws: None, session: boto3.Session
 ) -> None:
     for region in THREE[:2]:
         boto3.client("ec2", region_name=region).create_security_group(
             GroupName=f"sg-{region}", Description="demo"
         )
-    results = ServiceSet(
+    results = DynamicService(
         "ec2", regions=THREE, session=session
     ).describe_security_groups()
     names = {
@@ -103,7 +92,7 @@ def test_simpledb_session_across_regions(aws: None, session: boto3.Session) -> N
     # moto serves SimpleDB only at regional hostnames; botocore sends us-east-1 to
     # sdb.amazonaws.com, which moto does not route, so that region is left out here.
     regions = ["eu-west-1", "us-west-2", "ap-southeast-1"]
-    sdb = ServiceSet("sdb", regions=regions, session=session)
+    sdb = DynamicService("sdb", regions=regions, session=session)
     sdb.create_domain(DomainName="cities").raise_for_errors()
     assert all(r.unwrap()["DomainNames"] == ["cities"] for r in sdb.list_domains())
     sdb.put_attributes(
@@ -121,7 +110,7 @@ def test_simpledb_session_across_regions(aws: None, session: boto3.Session) -> N
 
 def test_failing_region_keeps_the_others(aws: None, session: boto3.Session) -> None:
     boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
-    results = ServiceSet("sqs", regions=THREE, session=session).get_queue_url(
+    results = DynamicService("sqs", regions=THREE, session=session).get_queue_url(
         QueueName="only-here"
     )
     ok = results.by_region()["eu-west-1"]
@@ -146,7 +135,7 @@ def test_ignored_error_codes_are_kept_as_skipped(
     aws: None, session: boto3.Session
 ) -> None:
     boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
-    sqs = ServiceSet(
+    sqs = DynamicService(
         "sqs",
         regions=THREE,
         session=session,
@@ -168,28 +157,28 @@ def test_bad_params_raise_one_error_and_send_nothing(
     aws: None, session: boto3.Session
 ) -> None:
     sent = count_calls(session)
-    sqs = ServiceSet("sqs", regions=THREE, session=session)
+    sqs = DynamicService("sqs", regions=THREE, session=session)
     with pytest.raises(ParamValidationError) as error:
         sqs.create_queue(QueueNam="x", Attributes={"DelaySeconds": 5})
     text = str(error.value)
     assert "QueueNam" in text and "QueueName" in text and "DelaySeconds" in text
     with pytest.raises(ParamValidationError, match='Unknown parameter in input: "X"'):
-        ServiceSet("sts", regions=["us-east-1"], session=session).get_caller_identity(
-            X=1
-        )
+        DynamicService(
+            "sts", regions=["us-east-1"], session=session
+        ).get_caller_identity(X=1)
     assert sent == []
 
 
 def test_global_service_is_called_once(aws: None, session: boto3.Session) -> None:
     sent = count_calls(session)
-    iam = ServiceSet("iam", regions=THREE, session=session)
+    iam = DynamicService("iam", regions=THREE, session=session)
     assert iam.regions_source == "global" and iam.regions == ["aws-global"]
     boto3.client("iam").create_user(UserName="alice")
     results = iam.list_users()
     assert len(results) == 1 and results[0].region == "aws-global"
     assert [u["UserName"] for u in results[0].unwrap()["Users"]] == ["alice"]
     assert sent == ["aws-global"]
-    by_targets = ServiceSet(
+    by_targets = DynamicService(
         "iam", targets=[Target("us-east-1"), Target("eu-west-1")], session=session
     )
     assert by_targets.targets == (Target("aws-global"),)
@@ -209,7 +198,7 @@ def test_results_come_in_target_order_not_completion_order(
 
     session.events.register("before-call", slow)
     session.events.register("after-call", done)
-    results = ServiceSet("sqs", regions=THREE, session=session).list_queues()
+    results = DynamicService("sqs", regions=THREE, session=session).list_queues()
     assert finished == list(reversed(THREE))
     assert [r.region for r in results] == THREE
     assert all(r.elapsed >= delays[r.region] for r in results)
@@ -225,7 +214,7 @@ def test_timeout_turns_unfinished_targets_into_errors(
             release.wait(10)
 
     session.events.register("before-call", stuck)
-    sqs = ServiceSet("sqs", regions=THREE, session=session, timeout=0.5)
+    sqs = DynamicService("sqs", regions=THREE, session=session, timeout=0.5)
     results = sqs.list_queues()
     still_running = not release.is_set()
     release.set()
@@ -238,7 +227,7 @@ def test_timeout_turns_unfinished_targets_into_errors(
 
 
 def test_clients_are_created_once_and_reused(aws: None, session: boto3.Session) -> None:
-    sqs = ServiceSet("sqs", regions=THREE, session=session)
+    sqs = DynamicService("sqs", regions=THREE, session=session)
     sqs.list_queues()
     assert sqs.clients_created == 3
     sqs.list_queues()
@@ -257,7 +246,7 @@ def test_custom_endpoints_on_a_moto_server(
     boto3.client("sqs", region_name="eu-west-1", endpoint_url=moto_server).create_queue(
         QueueName="served"
     )
-    results = ServiceSet("sqs", targets=targets, session=session).list_queues()
+    results = DynamicService("sqs", targets=targets, session=session).list_queues()
     assert results.by_region()["eu-west-1"].unwrap()["QueueUrls"][0].endswith("/served")
     assert "QueueUrls" not in results.by_region()["us-west-2"].unwrap()
 
@@ -297,7 +286,7 @@ def test_bad_input_is_refused_before_any_request(
 ) -> None:
     sent = count_calls(session)
     with pytest.raises(error, match=message):
-        ServiceSet("sqs", session=session, **kwargs)
+        DynamicService("sqs", session=session, **kwargs)
     assert sent == []
 
 
@@ -305,10 +294,10 @@ def test_unknown_service_and_operation_suggest_close_names(
     session: boto3.Session,
 ) -> None:
     with pytest.raises(ValueError, match="unknown service 'sqq'.*'sqs'"):
-        ServiceSet("sqq", session=session)
-    sqs = ServiceSet("sqs", regions=["eu-west-1"], session=session)
+        DynamicService("sqq", session=session)
+    sqs = DynamicService("sqs", regions=["eu-west-1"], session=session)
     with pytest.raises(AttributeError, match="no operation 'list_queus'.*list_queues"):
-        sqs.list_queus
+        sqs.list_queus  # noqa: B018 - the attribute access is what raises
     assert "list_queues" in dir(sqs)
 
 
@@ -316,7 +305,7 @@ def test_no_secret_in_reprs_errors_or_logs(
     aws: None, session: boto3.Session, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG):
-        sqs = ServiceSet("sqs", regions=THREE, session=session)
+        sqs = DynamicService("sqs", regions=THREE, session=session)
         results = sqs.get_queue_url(QueueName="missing")
         group_text = ""
         try:
@@ -331,7 +320,7 @@ def test_no_secret_in_reprs_errors_or_logs(
 
 
 def test_results_list_api(aws: None, session: boto3.Session) -> None:
-    results: RegionResults[Any] = ServiceSet(
+    results: TargetResults[Any] = DynamicService(
         "sqs", regions=THREE, session=session
     ).list_queues()
     assert isinstance(results, list) and len(results) == 3
@@ -345,7 +334,7 @@ def test_results_list_api(aws: None, session: boto3.Session) -> None:
 def test_close_releases_clients_and_later_calls_make_new_ones(
     aws: None, session: boto3.Session
 ) -> None:
-    with ServiceSet("sqs", regions=THREE, session=session) as sqs:
+    with DynamicService("sqs", regions=THREE, session=session) as sqs:
         sqs.list_queues()
         first = sqs.client_for(Target("eu-west-1"))
         sqs.close()
@@ -359,7 +348,7 @@ def test_on_result_reports_each_target_as_it_finishes(
     aws: None, session: boto3.Session
 ) -> None:
     seen: list[tuple[str, bool]] = []
-    sqs = ServiceSet("sqs", regions=THREE, session=session)
+    sqs = DynamicService("sqs", regions=THREE, session=session)
     boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="only-here")
     watched = sqs.with_options(on_result=lambda r: seen.append((r.region, r.ok)))
     results = watched.get_queue_url(QueueName="only-here")
@@ -399,7 +388,7 @@ def test_an_older_botocore_than_the_generated_code_gives_a_clear_error(
 def test_credentials_in_results_are_masked_in_reprs(
     aws: None, session: boto3.Session
 ) -> None:
-    sts = ServiceSet("sts", regions=["eu-west-1", "us-west-2"], session=session)
+    sts = DynamicService("sts", regions=["eu-west-1", "us-west-2"], session=session)
     results = sts.assume_role(
         RoleArn="arn:aws:iam::111111111111:role/Reader", RoleSessionName="masking"
     ).raise_for_errors()

@@ -23,14 +23,15 @@ from codegen.build import build_service
 from codegen.ir import PaginatorIR, ServiceIR, WaiterIR
 from codegen.pystyle import render_type
 from codegen.render import render_package, render_service
-from multiregion import RegionResults, Target
+from multiregion import Target, TargetResults
 from multiregion.apigateway import MultiRegionAPIGateway
 from multiregion.ec2 import MultiRegionEC2
 from multiregion.logs import MultiRegionCloudWatchLogs
 from multiregion.sqs import MultiRegionSQS
+from tests.helpers import CODEGEN_FIXTURES, ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
-RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
+FIXTURES = CODEGEN_FIXTURES
+RUNTIME = ROOT / "runtime"
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
 
@@ -176,7 +177,7 @@ def test_a_paginator_or_waiter_of_an_unknown_operation_fails_generation() -> Non
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The pages service written as a package, with the shared package files."""
     root = tmp_path_factory.mktemp("generated")
-    files = render_package("9.9.9", ["Items", "MultiRegionClient", "RegionResults"])
+    files = render_package("9.9.9")
     files.update(render_service(build_pages()))
     for path, text in files.items():
         target = root / "multiregion" / path
@@ -434,7 +435,7 @@ def test_paginate_merges_like_botocore(aws: None, session: boto3.Session) -> Non
     make_log_groups({"us-east-1": 5, "eu-west-1": 3})
     logs = MultiRegionCloudWatchLogs(regions=REGIONS, session=session)
     results = logs.paginate_describe_log_groups(page_size=2).raise_for_errors()
-    assert isinstance(results, RegionResults)
+    assert isinstance(results, TargetResults)
     for result in results:
         client = boto3.Session(region_name=result.region).client("logs")
         paginator = client.get_paginator("describe_log_groups")

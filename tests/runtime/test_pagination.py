@@ -13,12 +13,12 @@ from botocore.exceptions import (
     WaiterError,
 )
 
-from multiregion import ServiceSet, Target
+from multiregion import DynamicService, Target
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
 
-from .test_runtime import count_calls
+from tests.helpers import count_calls
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -49,7 +49,7 @@ def test_pages_span_several_requests_and_merge_like_botocore(
 ) -> None:
     make_log_groups({"us-east-1": 5, "eu-west-1": 3, "ap-southeast-2": 0})
     sent = count_calls(session)
-    logs = ServiceSet("logs", regions=REGIONS, session=session)
+    logs = DynamicService("logs", regions=REGIONS, session=session)
     results = logs.paginate("describe_log_groups", page_size=2).raise_for_errors()
     assert sent.count("us-east-1") == 3 and sent.count("eu-west-1") == 2
     for result in results:
@@ -64,7 +64,7 @@ def test_items_are_tagged_with_their_target_and_client(
     aws: None, session: boto3.Session
 ) -> None:
     make_log_groups({"us-east-1": 3, "eu-west-1": 2})
-    logs = ServiceSet("logs", regions=REGIONS, session=session)
+    logs = DynamicService("logs", regions=REGIONS, session=session)
     items = logs.items("describe_log_groups", page_size=1)
     got = list(items)
     assert len(got) == 5
@@ -80,7 +80,7 @@ def test_max_items_and_resume_tokens_per_target(
     aws: None, session: boto3.Session
 ) -> None:
     make_log_groups({"us-east-1": 5, "eu-west-1": 2})
-    logs = ServiceSet("logs", regions=REGIONS[:2], session=session)
+    logs = DynamicService("logs", regions=REGIONS[:2], session=session)
     first = logs.paginate("DescribeLogGroups", max_items=3, page_size=2)
     assert [len(r.unwrap()["logGroups"]) for r in first] == [3, 2]
     tokens = first.resume_tokens()
@@ -120,7 +120,7 @@ def test_failing_mid_pagination_keeps_items_and_records_the_error(
 ) -> None:
     make_log_groups({"us-east-1": 4, "eu-west-1": 4})
     fail_second_page(session, "eu-west-1")
-    logs = ServiceSet("logs", regions=REGIONS[:2], session=session)
+    logs = DynamicService("logs", regions=REGIONS[:2], session=session)
     results = logs.paginate("describe_log_groups", page_size=2)
     good, bad = results
     assert good.ok and len(good.unwrap()["logGroups"]) == 4
@@ -134,7 +134,7 @@ def test_items_raise_after_yielding_everything_that_arrived(
 ) -> None:
     make_log_groups({"us-east-1": 4, "eu-west-1": 4})
     fail_second_page(session, "eu-west-1")
-    items = ServiceSet("logs", regions=REGIONS[:2], session=session).items(
+    items = DynamicService("logs", regions=REGIONS[:2], session=session).items(
         "describe_log_groups", page_size=2
     )
     seen = []
@@ -152,7 +152,7 @@ def test_s3_multi_key_pagination_matches_botocore(
     s3.create_bucket(Bucket="photos")
     for key in ["a/1", "a/2", "b/1", "top1", "top2", "top3"]:
         s3.put_object(Bucket="photos", Key=key, Body=b"x")
-    mr = ServiceSet("s3", regions=["us-east-1"], session=session)
+    mr = DynamicService("s3", regions=["us-east-1"], session=session)
     merged = mr.paginate("list_objects_v2", Bucket="photos", Delimiter="/", page_size=2)
     expected = boto3_full_result(
         "s3", "us-east-1", "list_objects_v2", Bucket="photos", Delimiter="/", MaxKeys=2
@@ -179,7 +179,7 @@ def test_ec2_reservations_as_items(aws: None, session: boto3.Session) -> None:
         ec2 = boto3.client("ec2", region_name=region)
         image = ec2.describe_images()["Images"][0]["ImageId"]
         ec2.run_instances(ImageId=image, MinCount=count, MaxCount=count)
-    ec2s = ServiceSet("ec2", regions=REGIONS, session=session)
+    ec2s = DynamicService("ec2", regions=REGIONS, session=session)
     reservations = list(ec2s.items("describe_instances"))
     assert sorted(r.region for r in reservations) == ["eu-west-1", "us-east-1"]
     instances = {r.region: len(r.value["Instances"]) for r in reservations}
@@ -196,7 +196,7 @@ def test_waiters_succeed_in_some_regions_and_time_out_in_another(
         ids[region] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)[
             "Instances"
         ][0]["InstanceId"]
-    ec2s = ServiceSet("ec2", regions=REGIONS[:2], session=session)
+    ec2s = DynamicService("ec2", regions=REGIONS[:2], session=session)
     running = ec2s.with_targets([Target("us-east-1")]).wait(
         "instance_running", InstanceIds=[ids["us-east-1"]], delay=0.05, max_attempts=3
     )
@@ -223,12 +223,14 @@ def test_narrow_to_failed_targets_and_retry(aws: None, session: boto3.Session) -
             )
 
     session.events.register("before-call", flaky)
-    sqs = ServiceSet("sqs", regions=REGIONS, session=session)
+    sqs = DynamicService("sqs", regions=REGIONS, session=session)
     first = sqs.list_queues()
     assert first.failed_targets() == [Target("eu-west-1")]
     broken["on"] = False
     retry = sqs.with_targets(first.failed_targets())
-    assert type(retry) is ServiceSet and retry.clients_created == sqs.clients_created
+    assert (
+        type(retry) is DynamicService and retry.clients_created == sqs.clients_created
+    )
     again = retry.list_queues().raise_for_errors()
     assert [r.region for r in again] == ["eu-west-1"] and again[0].unwrap()["QueueUrls"]
     follow_up = again[0].client
@@ -239,7 +241,7 @@ def test_pagination_refuses_bad_input_before_any_request(
     session: boto3.Session,
 ) -> None:
     sent = count_calls(session)
-    sqs = ServiceSet("sqs", regions=REGIONS, session=session)
+    sqs = DynamicService("sqs", regions=REGIONS, session=session)
     with pytest.raises(ValueError, match="'GetQueueUrl' cannot be paginated"):
         sqs.paginate("get_queue_url", QueueName="x")
     with pytest.raises(ValueError, match="max_items must be a positive number"):
@@ -254,7 +256,9 @@ def test_page_size_fills_a_required_limit_parameter(
 ) -> None:
     # Cognito's ListUserPools requires MaxResults: page_size is what botocore sends there.
     boto3.client("cognito-idp", region_name="eu-west-1").create_user_pool(PoolName="p1")
-    idp = ServiceSet("cognito-idp", regions=["eu-west-1", "us-west-2"], session=session)
+    idp = DynamicService(
+        "cognito-idp", regions=["eu-west-1", "us-west-2"], session=session
+    )
     results = idp.paginate("list_user_pools", page_size=10).raise_for_errors()
     assert [len(r.unwrap()["UserPools"]) for r in results] == [1, 0]
     pools = list(idp.items("list_user_pools", page_size=10))  # checked the same way

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import boto3
 
+from examples import everywhere
 from multiregion import bucket_region
 from multiregion.ec2 import MultiRegionEC2
 from multiregion.s3 import MultiRegionS3
 from multiregion.sqs import MultiRegionSQS
-
-from examples import everywhere
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 

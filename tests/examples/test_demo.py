@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from .conftest import FAKE_SECRET
+from tests.helpers import FAKE_SECRET, ROOT
 
-DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo.py"
+DEMO = ROOT / "examples" / "demo.py"
 
 
 def test_demo_replays_the_session_and_lists_resources_by_region() -> None:

@@ -1,7 +1,7 @@
 """pyright on tests/typing/: ok_* snippets pass, and it flags the lines mypy flags.
 
 The messages differ between the checkers, so bad_* snippets are compared by LINE:
-each code line under a ``# E:`` comment (mypy's expectation, see test_typing.py)
+each code line under a ``# E:`` comment (mypy's expectation, see test_mypy.py)
 must have a pyright error, and no other line may have one.
 
 How pyright runs here: the PyPI wheel ``pyright`` is a wrapper that ships pyright's
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_typing import SNIPPETS, expected_errors
+from tests.typing.test_mypy import SNIPPETS, expected_errors, snippet_files
 
 # pyright's settings, written to a pyrightconfig.json in a temporary folder (not the
 # repository root), so that `multiregion` resolves only as a user's would: through
@@ -64,7 +64,7 @@ def pyright_errors(tmp_path_factory: pytest.TempPathFactory) -> Diagnostics:
     assert shutil.which("node"), "pyright needs node on PATH (apt-get install nodejs)"
     project = tmp_path_factory.mktemp("pyright")
     (project / "pyrightconfig.json").write_text(json.dumps(CONFIG), encoding="utf-8")
-    snippets = sorted(str(p) for p in SNIPPETS.glob("*.py"))
+    snippets = sorted(str(p) for p in snippet_files())
     command = [sys.executable, "-m", "pyright", "--outputjson"]
     command += ["--pythonpath", sys.executable, "--project", str(project)]
     result = subprocess.run(
@@ -100,7 +100,7 @@ def test_ok_snippets_pass(pyright_errors: Diagnostics) -> None:
 def test_bad_snippets_fail_on_mypys_lines(pyright_errors: Diagnostics) -> None:
     bad = sorted(SNIPPETS.glob("bad_*.py"))
     assert bad
-    unexpected_files = set(pyright_errors) - {p.name for p in SNIPPETS.glob("*.py")}
+    unexpected_files = set(pyright_errors) - {p.name for p in snippet_files()}
     assert not unexpected_files, unexpected_files
     for path in bad:
         mypy_lines = {line for line, _ in expected_errors(path)}

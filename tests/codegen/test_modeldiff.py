@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 from botocore.model import ServiceModel
 
 from codegen.modeldiff import diff, report, summarize
+from tests.helpers import CODEGEN_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
+FIXTURES = CODEGEN_FIXTURES
 
 
 def raw_widgets() -> dict[str, Any]:

@@ -22,9 +22,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from multiregion import ServiceSet, Target
-
-from .conftest import FAKE_KEY_ID, FAKE_SECRET, free_port
+from multiregion import DynamicService, Target
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -79,9 +78,9 @@ def cli(
     return done
 
 
-def library(url: str, regions: list[str], service: str = "sqs") -> ServiceSet:
+def library(url: str, regions: list[str], service: str = "sqs") -> DynamicService:
     targets = [Target(region=r, endpoint_url=url) for r in regions]
-    return ServiceSet(service, targets=targets, session=boto3.Session())
+    return DynamicService(service, targets=targets, session=boto3.Session())
 
 
 def without_metadata(value: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +131,7 @@ def test_text_is_tab_separated_without_header(server: str) -> None:
 
 
 def test_table_of_every_region(server: str) -> None:
-    every = ServiceSet("sqs", session=boto3.Session()).regions
+    every = DynamicService("sqs", session=boto3.Session()).regions
     done = cli(
         "sqs", "list-queues", "--regions", "all", "--output", "table", url=server
     )

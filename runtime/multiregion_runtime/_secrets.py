@@ -1,0 +1,79 @@
+"""Every secret we hide, in one place: credentials in values, passwords in URLs, and
+credential patterns in free text (botocore's debug output and error messages).
+
+Every repr, error message, log line of ours and CLI output goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+#: Response keys whose values are credentials (STS AssumeRole, GetSessionToken, SSO...):
+#: reprs show "****" instead, so printing or logging a result cannot leak them.
+SECRET_KEYS = frozenset(
+    {
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "accessKeyId",
+        "secretAccessKey",
+        "sessionToken",
+    }
+)
+
+
+def masked(value: object) -> object:
+    """``value`` with every credential (see SECRET_KEYS) replaced by "****", for reprs."""
+    if isinstance(value, dict):
+        return {k: "****" if k in SECRET_KEYS else masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def without_password(url: str) -> str:
+    """``http://user:secret@host`` -> ``http://user:****@host``: URLs get logged."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urllib.parse.urlunsplit(
+        parts._replace(netloc=f"{parts.username}:****@{host}")
+    )
+
+
+# Credentials that no session of ours knows beforehand (those STS returns for an
+# assumed role) still have a recognisable place in botocore's debug output.
+_CREDENTIAL_PATTERNS = [
+    re.compile(r"(Credential=)[^/\s,]+"),
+    re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\",\s}]+", re.I),
+    re.compile(r"(<(?:AccessKeyId|SecretAccessKey|SessionToken)>)[^<]+"),
+    re.compile(
+        r"([\"'](?:AccessKeyId|SecretAccessKey|SessionToken|accessKeyId|secretAccessKey"
+        r"|sessionToken)[\"']\s*:\s*b?[\"'])[^\"']+"
+    ),
+]
+
+
+class Redactor:
+    """Hides keys, secrets, session tokens and endpoint passwords in output."""
+
+    def __init__(self) -> None:
+        self.replacements: dict[str, str] = {}
+
+    def add(self, *values: str | None) -> None:
+        # Short strings are not secrets worth the risk of mangling ordinary text.
+        self.replacements.update((v, "****") for v in values if v and len(v) >= 8)
+
+    def add_endpoint(self, url: str) -> None:
+        password = urllib.parse.urlsplit(url).password
+        if password:  # ":pw@" is distinctive even when the password is short
+            self.replacements[f":{password}@"] = ":****@"
+
+    def __call__(self, text: str) -> str:
+        for secret, replacement in self.replacements.items():
+            text = text.replace(secret, replacement)
+        for pattern in _CREDENTIAL_PATTERNS:
+            text = pattern.sub(r"\1****", text)
+        return text

@@ -1,0 +1,64 @@
+"""Constants and helpers the tests share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+#: The repository's root folder.
+ROOT = Path(__file__).resolve().parents[1]
+#: Synthetic botocore models for the generator's tests.
+CODEGEN_FIXTURES = ROOT / "tests" / "codegen" / "fixtures"
+
+FAKE_KEY_ID = "AKIAFAKEKEYID0000001"
+FAKE_SECRET = "fake-secret-DO-NOT-PRINT-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def moto_process() -> Iterator[str]:
+    """A moto server in its own process (its own state), on loopback; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def count_calls(session: boto3.Session) -> list[str]:
+    """Record the region of every API call made through ``session``'s clients."""
+    regions: list[str] = []
+
+    def record(context: dict[str, Any], **_: Any) -> None:
+        regions.append(context["client_region"])
+
+    session.events.register("before-call", record)
+    return regions
